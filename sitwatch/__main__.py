@@ -1,0 +1,3 @@
+from sitwatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""The sitter's upright baseline, as features, and the scales that make thresholds portable
+across layouts (a 4-load-cell seat and a 12-sensor chair measure shifts in different units)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sitwatch.features import Extractor, Features
+
+
+@dataclass(frozen=True)
+class Baseline:
+    f: Features
+    seat_load: float
+    back_load: float  # 0 when the chair has no backrest sensors or the sitter did not lean on it
+    total: float
+    x_scale: float  # mean |x| of usable seat channels: a full shift to one side ~ 1.0
+    back_x_scale: float
+    has_back: bool
+
+    @classmethod
+    def from_raw(cls, ex: Extractor, upright_raw: np.ndarray) -> Baseline:
+        f = ex(np.asarray(upright_raw, dtype=float))
+        lay = ex.layout
+        seat = lay.seat_mask & ex.usable
+        back = lay.back_mask & ex.usable
+        xs = float(np.abs(lay.x[seat]).mean()) if seat.any() else 1.0
+        bxs = float(np.abs(lay.x[back]).mean()) if back.any() else 1.0
+        has_back = bool(back.any()) and f.back_load > 0.08 * f.total
+        return cls(f, max(f.seat_load, 1e-9), f.back_load if has_back else 0.0,
+                   max(f.total, 1e-9), xs or 1.0, bxs or 1.0, has_back)
+
+    @classmethod
+    def nominal(cls, ex: Extractor) -> float:
+        """Seat load that stands for 'someone sits here' before any calibration."""
+        lay = ex.layout
+        n_seat = int((lay.seat_mask & ex.usable).sum())
+        return 0.2 * lay.full_scale * max(n_seat, 1)

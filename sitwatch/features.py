@@ -1,0 +1,178 @@
+"""Features: the numbers each frame is reduced to, computed in one vectorised step.
+
+Each feature is one row of :data:`SPECS` (a name, a channel weight and whether it is a share of
+a surface's load), so adding one is adding a row. Loads are tare-subtracted and clipped at zero;
+channels marked unhealthy (stuck, saturated) are left out together with their mirror so that
+left/right shares stay unbiased.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from sitwatch.layout import Layout
+
+
+class Spec(NamedTuple):
+    name: str
+    surface: str  # "seat" | "back" | "all"
+    weight: Callable[[np.ndarray, np.ndarray], np.ndarray]  # f(x, y) -> per-channel weight
+    share: bool  # divide by the surface's load (a share or a centre of pressure)
+
+
+ONE = lambda x, y: np.ones_like(x)  # noqa: E731
+
+SPECS: tuple[Spec, ...] = (
+    Spec("seat_load", "seat", ONE, False),
+    Spec("back_load", "back", ONE, False),
+    Spec("cop_x", "seat", lambda x, y: x, True),  # -1 left .. +1 right
+    Spec("cop_y", "seat", lambda x, y: y, True),  # -1 rear .. +1 front
+    Spec("left_share", "seat", lambda x, y: (x < 0) * 1.0, True),
+    Spec("right_share", "seat", lambda x, y: (x > 0) * 1.0, True),
+    Spec("front_share", "seat", lambda x, y: np.clip(y, 0, 1), True),
+    Spec("rear_share", "seat", lambda x, y: np.clip(-y, 0, 1), True),
+    Spec("back_x", "back", lambda x, y: x, True),
+    Spec("back_y", "back", lambda x, y: y, True),
+    Spec("lateral", "all", lambda x, y: x, True),  # whole-body lateral centre (seat + back)
+)
+NAMES = tuple(s.name for s in SPECS)
+IDX = {n: i for i, n in enumerate(NAMES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    seat_load: float
+    back_load: float
+    cop_x: float
+    cop_y: float
+    left_share: float
+    right_share: float
+    front_share: float
+    rear_share: float
+    back_x: float
+    back_y: float
+    lateral: float
+    contact: float  # share of seat channels carrying load
+    peak: int  # channel with the highest load (-1 when nothing is loaded)
+
+    @property
+    def total(self) -> float:
+        return self.seat_load + self.back_load
+
+    @property
+    def back_share(self) -> float:
+        t = self.seat_load + self.back_load
+        return self.back_load / t if t > 0 else 0.0
+
+
+class Extractor:
+    """Turns raw frames into :class:`Features` for one layout, tare and channel mask."""
+
+    def __init__(self, layout: Layout, tare: np.ndarray | None = None) -> None:
+        self.layout = layout
+        self.tare = np.zeros(layout.n) if tare is None else np.asarray(tare, dtype=float)
+        self.contact_level = 0.02 * layout.full_scale
+        self.usable = np.ones(layout.n, dtype=bool)
+        self._build()
+
+    def set_tare(self, tare: np.ndarray) -> None:
+        self.tare = np.asarray(tare, dtype=float)
+
+    def set_usable(self, usable: np.ndarray) -> None:
+        """Leave out channels (and their mirrors) that cannot be trusted."""
+        u = np.asarray(usable, dtype=bool).copy()
+        mirror = self.layout.mirror
+        for i in np.flatnonzero(~u):
+            if mirror[i] >= 0:
+                u[mirror[i]] = False
+        if u[self.layout.seat_mask].any():
+            self.usable = u
+            self._build()
+
+    def _build(self) -> None:
+        lay = self.layout
+        x, y = lay.x, lay.y
+        seat = lay.seat_mask & self.usable
+        back = lay.back_mask & self.usable
+        masks = {"seat": seat, "back": back, "all": seat | back}
+        cols, denom = [], []
+        for s in SPECS:
+            cols.append(s.weight(x, y) * masks[s.surface])
+            denom.append({"seat": 0, "back": 1, "all": -1}[s.surface] if s.share else None)
+        self._w = np.stack(cols, axis=1)
+        self._denom = denom
+        self._seat = seat
+        self._n_seat = max(int(seat.sum()), 1)
+
+    def load(self, raw: np.ndarray) -> np.ndarray:
+        return np.maximum(raw - self.tare, 0.0)
+
+    def __call__(self, raw: np.ndarray) -> Features:
+        load = np.maximum(raw - self.tare, 0.0)
+        r = (load @ self._w).tolist()
+        seat_l, back_l = r[0], r[1]
+        loads = (seat_l, back_l, seat_l + back_l)
+        out = []
+        for v, d in zip(r, self._denom, strict=True):
+            if d is None:
+                out.append(v)
+            else:
+                tot = loads[d]
+                out.append(v / tot if tot > 1e-9 else 0.0)
+        seat_load = load * self._seat
+        contact = float(np.count_nonzero(seat_load > self.contact_level)) / self._n_seat
+        peak = int(seat_load.argmax()) if seat_l > 0 else -1
+        return Features(*out, contact, peak)
+
+    def batch(self, raw: np.ndarray) -> dict[str, np.ndarray]:
+        """Vectorised features for many frames at once (calibration, evaluation)."""
+        load = np.maximum(np.asarray(raw, dtype=float) - self.tare, 0.0)
+        r = load @ self._w
+        totals = [r[:, 0], r[:, 1], r[:, 0] + r[:, 1]]
+        out: dict[str, np.ndarray] = {}
+        for i, (name, d) in enumerate(zip(NAMES, self._denom, strict=True)):
+            if d is None:
+                out[name] = r[:, i]
+            else:
+                t = totals[d]
+                out[name] = np.divide(r[:, i], t, out=np.zeros_like(t), where=t > 1e-9)
+        return out
+
+
+def hotspots(load: np.ndarray, rows: int, cols: int, full_scale: float) -> list[tuple[float, float, int, float]]:
+    """Compact high-pressure spots on a seat matrix: (x, y, cells, peak/median ratio).
+
+    A spot is a 4-connected group of cells pressing at least twice as hard as the median loaded
+    cell (and above 15% of full scale), covering at most an eighth of the loaded area.
+    """
+    g = np.asarray(load, dtype=float).reshape(rows, cols)
+    loaded = g[g > 0.02 * full_scale]
+    if loaded.size < 4:
+        return []
+    med = float(np.median(loaded))
+    hot = g > max(2.0 * med, 0.15 * full_scale)
+    spots = []
+    seen = np.zeros_like(hot)
+    for r0, c0 in zip(*np.nonzero(hot), strict=True):
+        if seen[r0, c0]:
+            continue
+        stack, cells = [(r0, c0)], []
+        seen[r0, c0] = True
+        while stack:
+            r, c = stack.pop()
+            cells.append((r, c))
+            for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < rows and 0 <= cc < cols and hot[rr, cc] and not seen[rr, cc]:
+                    seen[rr, cc] = True
+                    stack.append((rr, cc))
+        if len(cells) <= max(2, loaded.size // 8):
+            rs = np.array([p[0] for p in cells])
+            cs = np.array([p[1] for p in cells])
+            x = float(-1 + (2 * cs.mean() + 1) / cols)
+            y = float(-1 + (2 * rs.mean() + 1) / rows)
+            spots.append((x, y, len(cells), float(g[rs, cs].max() / med)))
+    return spots

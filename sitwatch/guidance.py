@@ -1,0 +1,129 @@
+"""The guidance catalog: what each finding means and what to do about it.
+
+Facts come from the project's posture guide (shared/reference/posture-guide.txt); the wording is
+ours. Each entry has short titles, several one-line actions (rotated so they do not become
+wallpaper) and a "why" line. sitwatch is a wellness tool: it does not diagnose, and the
+``SEE_A_DOCTOR`` and ``RED_FLAGS`` lists tell people when to get care instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Advice:
+    kind: str
+    titles: tuple[str, ...]
+    actions: tuple[str, ...]
+    why: str
+
+    def pick(self, n: int) -> tuple[str, str]:
+        """The n-th (title, action) pair; rotates through the variants."""
+        return self.titles[n % len(self.titles)], self.actions[n % len(self.actions)]
+
+
+CATALOG: dict[str, Advice] = {
+    "prolonged_sitting": Advice(
+        "prolonged_sitting",
+        ("Time to get up", "You have been sitting a while", "Take a short walk"),
+        (
+            "Stand up and walk for two or three minutes; a trip to refill your water counts.",
+            "Get out of the chair for a few minutes: stretch your hips and walk around the room.",
+            "Stand for your next call or walk down the corridor and back.",
+        ),
+        "Long unbroken sitting squeezes the nerves and blood vessels of the buttocks; getting "
+        "up every 30 to 45 minutes relieves them.",
+    ),
+    "slouch": Advice(
+        "slouch",
+        ("Sit back in your chair", "You have slid forward", "Check your posture"),
+        (
+            "Slide your hips back until they touch the backrest, then let the backrest carry "
+            "your lower back.",
+            "Plant both feet flat, sit with your hips a little higher than your knees and "
+            "drop your shoulders.",
+            "Scoot back in the seat and sit tall; a small cushion behind your lower back helps.",
+        ),
+        "Slumping with the pelvis forward loads the lower back and presses on the nerves that "
+        "run through the buttocks.",
+    ),
+    "leaning_forward": Advice(
+        "leaning_forward",
+        ("You are leaning in", "Bring the screen to you"),
+        (
+            "Sit back against the backrest and raise or move the screen closer instead of "
+            "leaning towards it.",
+            "Rest your back on the chair and keep your shoulders loose; adjust the desk or "
+            "screen height if you keep leaning in.",
+        ),
+        "Hunching towards the desk takes the backrest's support away and strains the lower "
+        "back over time.",
+    ),
+    "asymmetric_load": Advice(
+        "asymmetric_load",
+        ("You are sitting lopsided", "Even out your weight"),
+        (
+            "Put both feet on the floor, uncross your legs and share your weight evenly "
+            "between both sides of your seat.",
+            "Centre yourself in the chair with both sit bones carrying the same weight.",
+        ),
+        "Loading one side for long stretches strains the sacroiliac joints where the spine "
+        "meets the pelvis.",
+    ),
+    "wallet": Advice(
+        "wallet",
+        ("Anything in your back pocket?", "Empty your back pockets"),
+        (
+            "Take your wallet or phone out of your back pocket before you sit down again.",
+            "Something seems to be pressing under one side: clear your back pockets.",
+        ),
+        "A wallet or phone under one buttock presses on the sciatic nerve and tilts the pelvis; "
+        "it is a known cause of numbness on that side.",
+    ),
+    "static": Advice(
+        "static",
+        ("Shift your weight",),
+        ("Change position now and then: shift your weight, stretch your legs, roll your "
+         "shoulders.",),
+        "Holding one position for a long time keeps the same tissues under pressure.",
+    ),
+}
+
+STRETCHES: tuple[str, ...] = (
+    "Hip flexors: kneel on one knee, tuck your pelvis and lean forward gently; 30 s each side.",
+    "Hamstrings: heel on a low step, leg straight, hinge forward from the hips; 30 s each side.",
+    "Glutes: lying on your back, pull one knee towards the opposite shoulder; 30 s each side.",
+    "Figure-4: sitting tall, rest one ankle on the other knee and lean forward a little; "
+    "30 s each side.",
+    "Lower back: on hands and knees, slowly round and then arch your back ten times.",
+)
+
+SEE_A_DOCTOR: tuple[str, ...] = (
+    "numbness that lasts more than a week with no clear reason",
+    "symptoms that keep coming back or slowly get worse",
+    "weakness, clumsiness or a change in the way you walk",
+    "pain or numbness that spreads down one or both legs",
+    "home remedies and ordinary pain relief that do little",
+)
+
+RED_FLAGS: tuple[str, ...] = (
+    "sudden or fast-worsening weakness in the legs",
+    "loss of control of the bladder or bowels, or trouble starting to urinate",
+    "numbness of the inner thighs, groin or around the anus (the 'saddle' area)",
+    "fever without explanation, severe back pain, or a recent serious injury",
+    "weight loss without explanation, or a history of cancer",
+)
+
+DISCLAIMER = (
+    "sitwatch is a wellness tool, not a medical device: it cannot tell why you feel numb or "
+    "sore. See a doctor or physiotherapist if: "
+)
+
+
+def care_text() -> str:
+    lines = [DISCLAIMER.rstrip(": ") + ":"]
+    lines += [f"  - {s}" for s in SEE_A_DOCTOR]
+    lines.append("Get urgent or emergency care if numbness comes with:")
+    lines += [f"  - {s}" for s in RED_FLAGS]
+    return "\n".join(lines)

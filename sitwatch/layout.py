@@ -1,0 +1,198 @@
+"""Sensor layouts: where each channel of a cushion or chair sits.
+
+A layout maps channel ``i`` to a surface (``seat`` or ``back``) and a position on it.
+On the seat ``x`` runs from -1 (the sitter's left) to +1 (their right) and ``y`` from -1 (rear,
+next to the backrest) to +1 (front edge). On the backrest ``x`` is the same and ``y`` runs from
+-1 (bottom, lumbar) to +1 (top, shoulders).
+
+Layouts are TOML files (see ``calibration/layouts/``), a built-in name (the file name without
+``.toml``), or ``grid:RxC`` for a seat matrix with row 0 at the rear and column 0 at the left.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+Surface = Literal["seat", "back"]
+SURFACES: tuple[Surface, ...] = ("seat", "back")
+
+
+class LayoutError(ValueError):
+    """A layout file or name that cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    index: int
+    surface: Surface
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    channels: tuple[Channel, ...]
+    full_scale: float = 4095.0
+    description: str = ""
+    rows: int | None = None  # set for seat matrices
+    cols: int | None = None
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.channels:
+            raise LayoutError(f"layout {self.name!r} has no channels")
+        if self.full_scale <= 0:
+            raise LayoutError(f"layout {self.name!r}: full_scale must be > 0")
+        if not any(c.surface == "seat" for c in self.channels):
+            raise LayoutError(f"layout {self.name!r} has no seat channel; at least one is needed")
+
+    @property
+    def n(self) -> int:
+        return len(self.channels)
+
+    @property
+    def is_grid(self) -> bool:
+        return self.rows is not None and self.cols is not None
+
+    @cached_property
+    def seat_mask(self) -> np.ndarray:
+        return np.array([c.surface == "seat" for c in self.channels])
+
+    @cached_property
+    def back_mask(self) -> np.ndarray:
+        return ~self.seat_mask
+
+    @cached_property
+    def x(self) -> np.ndarray:
+        return np.array([c.x for c in self.channels], dtype=float)
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        return np.array([c.y for c in self.channels], dtype=float)
+
+    @cached_property
+    def mirror(self) -> np.ndarray:
+        """Index of each channel's left/right mirror on the same surface (-1 when none)."""
+        out = np.full(self.n, -1, dtype=int)
+        for c in self.channels:
+            if abs(c.x) < 1e-6:
+                continue
+            best, best_d = -1, 0.35
+            for o in self.channels:
+                if o.surface != c.surface or o.index == c.index or (o.x > 0) == (c.x > 0):
+                    continue
+                d = abs(o.x + c.x) + abs(o.y - c.y)
+                if d < best_d:
+                    best, best_d = o.index, d
+            out[c.index] = best
+        return out
+
+    def summary(self) -> str:
+        seat = int(self.seat_mask.sum())
+        back = self.n - seat
+        shape = f" ({self.rows}x{self.cols} matrix)" if self.is_grid else ""
+        return f"{self.name}: {self.n} channels, {seat} seat + {back} backrest{shape}"
+
+
+def grid(rows: int, cols: int, full_scale: float = 255.0) -> Layout:
+    """A seat matrix, row 0 at the rear and column 0 at the sitter's left."""
+    if not (1 <= rows <= 128 and 1 <= cols <= 128):
+        raise LayoutError(f"grid:{rows}x{cols}: rows and cols must be 1..128")
+    chans = []
+    for r in range(rows):
+        for c in range(cols):
+            x = -1 + (2 * c + 1) / cols
+            y = -1 + (2 * r + 1) / rows
+            chans.append(Channel(r * cols + c, "seat", x, y, f"r{r}c{c}"))
+    return Layout(
+        name=f"grid:{rows}x{cols}",
+        channels=tuple(chans),
+        full_scale=full_scale,
+        description=f"{rows}x{cols} seat matrix",
+        rows=rows,
+        cols=cols,
+        source="built-in",
+    )
+
+
+def builtin_names() -> list[str]:
+    files = resources.files("sitwatch.data").joinpath("layouts")
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def load(spec: str | Path) -> Layout:
+    """Resolve a layout: ``grid:RxC``, a built-in name, or a path to a TOML file."""
+    s = str(spec).strip()
+    if s.startswith("grid:"):
+        try:
+            r, c = s[5:].lower().split("x")
+            return grid(int(r), int(c))
+        except ValueError:
+            raise LayoutError(f"bad grid layout {s!r}: write grid:ROWSxCOLS, e.g. grid:16x16") from None
+    path = Path(s).expanduser()
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise LayoutError(f"layout file {path} does not exist")
+        return parse(path.read_text(encoding="utf-8"), str(path))
+    res = resources.files("sitwatch.data").joinpath("layouts", f"{s}.toml")
+    if res.is_file():
+        return parse(res.read_text(encoding="utf-8"), f"built-in layout {s}")
+    known = ", ".join(builtin_names())
+    raise LayoutError(f"unknown layout {s!r}: use a file path, grid:RxC, or one of: {known}")
+
+
+def parse(text: str, origin: str = "<string>") -> Layout:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LayoutError(f"{origin}: not valid TOML ({e})") from None
+    allowed = {"name", "description", "full_scale", "grid", "channels"}
+    extra = set(doc) - allowed
+    if extra:
+        raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
+    name = str(doc.get("name") or Path(origin).stem)
+    full_scale = float(doc.get("full_scale", 4095))
+    if "grid" in doc:
+        g = doc["grid"]
+        try:
+            base = grid(int(g["rows"]), int(g["cols"]), full_scale)
+        except (KeyError, TypeError, ValueError):
+            raise LayoutError(f"{origin}: [grid] needs integer rows and cols") from None
+        chans = base.channels
+        if g.get("first_row", "rear") == "front":
+            chans = tuple(Channel(c.index, c.surface, c.x, -c.y, c.label) for c in chans)
+        if g.get("first_col", "left") == "right":
+            chans = tuple(Channel(c.index, c.surface, -c.x, c.y, c.label) for c in chans)
+        return Layout(name, chans, full_scale, str(doc.get("description", "")),
+                      base.rows, base.cols, origin)
+    raw = doc.get("channels")
+    if not isinstance(raw, list) or not raw:
+        raise LayoutError(f"{origin}: needs [[channels]] entries (surface, x, y) or a [grid] table")
+    chans_l = []
+    for i, ch in enumerate(raw):
+        where = f"{origin}: channels[{i}]"
+        if not isinstance(ch, dict):
+            raise LayoutError(f"{where}: must be a table")
+        bad = set(ch) - {"surface", "x", "y", "label"}
+        if bad:
+            raise LayoutError(f"{where}: unknown key(s) {sorted(bad)}; allowed: surface, x, y, label")
+        surface = ch.get("surface")
+        if surface not in SURFACES:
+            raise LayoutError(f"{where}.surface = {surface!r}: must be 'seat' or 'back'")
+        try:
+            x, y = float(ch["x"]), float(ch["y"])
+        except (KeyError, TypeError, ValueError):
+            raise LayoutError(f"{where}: x and y must be numbers between -1 and 1") from None
+        if not (-1 <= x <= 1 and -1 <= y <= 1):
+            raise LayoutError(f"{where}: x={x}, y={y} out of range; both must be between -1 and 1")
+        chans_l.append(Channel(i, surface, x, y, str(ch.get("label", f"ch{i}"))))
+    return Layout(name, tuple(chans_l), full_scale, str(doc.get("description", "")), source=origin)

@@ -1,0 +1,177 @@
+"""Wire format v1: turning lines (or polled bytes) from a cushion into frames.
+
+See docs/protocol.md for the format. The parser never raises on bad input: every line either
+yields a frame, updates the declared shape, is a comment, or is dropped and counted by reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# An optional non-numeric tag before the numbers: "DATA:", "P,", "frame ", "S=" ...
+_TAG = re.compile(r"^[A-Za-z_][\w.-]*\s*[:=,;\s]\s*")
+_SPLIT = re.compile(r"[,;\s]+")
+_DECL = re.compile(r"(\w+)\s*=\s*([^\s,;]+)")
+
+# Drop reasons (stable names: they appear in status, logs and history).
+GARBAGE = "garbage"  # not numbers at all (wrong baud rate, binary noise)
+COUNT = "count"  # wrong number of values for the layout
+NAN = "nan"  # NaN or infinite values
+NEGATIVE = "negative"
+RANGE = "range"  # above the layout's full scale
+TOO_LONG = "too_long"
+REASONS = (GARBAGE, COUNT, NAN, NEGATIVE, RANGE, TOO_LONG)
+
+MAX_LINE = 8192
+
+
+@dataclass
+class ParseStats:
+    frames: int = 0
+    comments: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    last_count_seen: int | None = None  # value count of the last line dropped for COUNT
+    last_garbage: str = ""
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {"frames": self.frames, "comments": self.comments,
+                "dropped": dict(self.dropped), "dropped_total": self.dropped_total}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    values: np.ndarray
+    timestamp: float | None  # seconds, from an optional leading time column
+
+
+class LineParser:
+    """Stateful parser for one stream: it remembers shape declarations and counts drops.
+
+    ``expected`` is the layout's channel count. A line with one value more than that carries a
+    leading timestamp (seconds, or milliseconds after ``# time=ms``).
+    """
+
+    def __init__(self, expected: int, full_scale: float, time_unit: str = "s") -> None:
+        self.expected = expected
+        self.full_scale = float(full_scale)
+        self.time_scale = 1e-3 if time_unit == "ms" else 1.0
+        self.stats = ParseStats()
+        self.declared: int | None = None  # channel count declared by the stream
+        self.header: dict[str, str] = {}
+
+    # -- lines -----------------------------------------------------------------
+    def feed(self, line: str | bytes) -> Parsed | None:
+        if isinstance(line, bytes):
+            if len(line) > MAX_LINE:
+                return self._drop(TOO_LONG)
+            try:
+                line = line.decode("ascii")
+            except UnicodeDecodeError:
+                self.stats.last_garbage = repr(line[:40])
+                return self._drop(GARBAGE)
+        elif len(line) > MAX_LINE:
+            return self._drop(TOO_LONG)
+        s = line.strip()
+        if not s:
+            return None
+        if s[0] == "#":
+            self._comment(s)
+            return None
+        c0 = s[0]
+        if not (c0.isdigit() or c0 in "+-."):
+            m = _TAG.match(s)
+            if m is None:
+                self.stats.last_garbage = s[:40]
+                return self._drop(GARBAGE)
+            s = s[m.end():]
+        parts = _SPLIT.split(s)
+        if parts and parts[-1] == "":
+            parts.pop()
+        n = len(parts)
+        if n == 1 and self.expected >= 4 and len(parts[0]) == self.expected and parts[0].isdigit():
+            # One packed digit per channel (e.g. a 10x15 matrix as a 150-digit line).
+            vals = np.frombuffer(parts[0].encode(), dtype=np.uint8).astype(float) - 48.0
+            return self._accept(vals, None)
+        try:
+            vals = np.array([float(p) for p in parts])
+        except ValueError:
+            self.stats.last_garbage = s[:40]
+            return self._drop(GARBAGE)
+        ts = None
+        if n == self.expected + 1:
+            ts = float(vals[0]) * self.time_scale
+            vals = vals[1:]
+        elif n != self.expected:
+            self.stats.last_count_seen = n
+            return self._drop(COUNT)
+        return self._accept(vals, ts)
+
+    def feed_bytes_frame(self, data: bytes) -> Parsed | None:
+        """A binary frame: one unsigned byte per channel (polled matrix readers)."""
+        if len(data) != self.expected:
+            self.stats.last_count_seen = len(data)
+            return self._drop(COUNT)
+        return self._accept(np.frombuffer(data, dtype=np.uint8).astype(float), None)
+
+    # -- internals -------------------------------------------------------------
+    def _accept(self, vals: np.ndarray, ts: float | None) -> Parsed | None:
+        if ts is not None and not np.isfinite(ts):
+            return self._drop(NAN)
+        if not np.isfinite(vals).all():
+            return self._drop(NAN)
+        if vals.min() < 0:
+            return self._drop(NEGATIVE)
+        if vals.max() > self.full_scale:
+            return self._drop(RANGE)
+        self.stats.frames += 1
+        return Parsed(vals, ts)
+
+    def _drop(self, reason: str) -> None:
+        self.stats.dropped[reason] += 1
+        return None
+
+    def _comment(self, s: str) -> None:
+        self.stats.comments += 1
+        decl = dict(_DECL.findall(s))
+        if not decl:
+            return
+        self.header.update(decl)
+        try:
+            if "rows" in decl and "cols" in decl:
+                self.declared = int(decl["rows"]) * int(decl["cols"])
+            elif "channels" in decl:
+                self.declared = int(decl["channels"])
+        except ValueError:
+            pass
+        if decl.get("time") in ("ms", "s"):
+            self.time_scale = 1e-3 if decl["time"] == "ms" else 1.0
+
+    def diagnose(self, bytes_seen: int) -> str:
+        """Explain why no valid frame arrived (used after the no-data timeout)."""
+        st = self.stats
+        if bytes_seen == 0:
+            return "no data at all from the device: is it powered and sending? right port?"
+        if self.declared is not None and self.declared != self.expected:
+            return (f"wrong layout: the device declares {self.declared} channels, "
+                    f"the layout has {self.expected}")
+        if not st.dropped:
+            return "data arrives but no complete line: check the line ending (\\n) and baud rate"
+        reason, _ = st.dropped.most_common(1)[0]
+        if reason in (GARBAGE, TOO_LONG):
+            return ("lines are not numbers (e.g. " + repr(st.last_garbage) + "): wrong baud rate?")
+        if reason == COUNT:
+            return (f"wrong layout: got {st.last_count_seen} values, layout has {self.expected}")
+        if reason == RANGE:
+            return (f"values above the layout's full scale ({self.full_scale:g}): "
+                    "set full_scale in the layout")
+        if reason == NEGATIVE:
+            return "negative values: the device sends signed readings; tare it in firmware"
+        return "values are NaN or infinite: check the sensor firmware"
