@@ -1,0 +1,1 @@
+"""Sources: where frames come from (a serial cushion, a recording, the simulator)."""

@@ -1,0 +1,54 @@
+"""What every source hands the pipeline: readings and online/offline changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One valid frame: raw channel values, when it arrived (the source clock's monotonic
+    seconds), and the device's own timestamp if the line carried one."""
+
+    t: float
+    values: np.ndarray
+    device_t: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The source went online or offline; ``reason`` says why in words a user understands."""
+
+    t: float
+    online: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """No valid frame for a while: the best guess at why ("wrong baud rate?")."""
+
+    t: float
+    message: str
+
+
+Item = Reading | Status | Diagnosis
+
+
+class Source(Protocol):
+    """A source is polled by the daemon loop; it never raises for device trouble."""
+
+    name: str
+
+    def poll(self, max_wait: float) -> list[Item]:
+        """Return what arrived, waiting at most ``max_wait`` seconds for something."""
+        ...
+
+    def close(self) -> None: ...
+
+    def stats(self) -> dict[str, object]:
+        """Counters for status and doctor (frames, drops by reason, reconnects ...)."""
+        ...
