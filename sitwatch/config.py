@@ -104,13 +104,17 @@ class Posture(_Section):
         description="Slouched when the rear seat share falls below this share of your upright "
         "baseline (the pelvis slides forward).",
     )
+    slouch_shift: float = Field(
+        0.3, gt=0, le=2, description="...and the seat's centre of pressure moves at least this far "
+        "forward (in seat half-depths).",
+    )
     forward_back_ratio: float = Field(
         0.25, gt=0, lt=1,
         description="Leaning forward when the backrest carries less than this share of its "
         "upright load and the seat's centre of pressure moves forward.",
     )
     forward_shift: float = Field(
-        0.12, gt=0, le=1, description="Forward move of the seat's centre of pressure (in seat "
+        0.15, gt=0, le=1, description="Forward move of the seat's centre of pressure (in seat "
         "half-depths) that counts as leaning forward.",
     )
     forward_load_ratio: float = Field(

@@ -98,48 +98,40 @@ class Extractor:
         seat = lay.seat_mask & self.usable
         back = lay.back_mask & self.usable
         masks = {"seat": seat, "back": back, "all": seat | back}
-        cols, denom = [], []
-        for s in SPECS:
-            cols.append(s.weight(x, y) * masks[s.surface])
-            denom.append({"seat": 0, "back": 1, "all": -1}[s.surface] if s.share else None)
+        cols = [s.weight(x, y) * masks[s.surface] for s in SPECS]
+        cols.append((seat | back) * 1.0)  # the whole load, as the last column
         self._w = np.stack(cols, axis=1)
-        self._denom = denom
-        self._seat = seat
-        self._n_seat = max(int(seat.sum()), 1)
+        k = len(SPECS)
+        # Which column each feature is divided by (-1: not a share).
+        den = [{"seat": 0, "back": 1, "all": k}[s.surface] if s.share else -1 for s in SPECS]
+        self._den = den
+        self._is_share = np.array([d >= 0 for d in den])
+        self._den_idx = np.array([d if d >= 0 else k for d in den])
+        self._seat_idx = np.flatnonzero(seat)
+        self._n_seat = max(len(self._seat_idx), 1)
 
     def load(self, raw: np.ndarray) -> np.ndarray:
         return np.maximum(raw - self.tare, 0.0)
 
     def __call__(self, raw: np.ndarray) -> Features:
-        load = np.maximum(raw - self.tare, 0.0)
+        load = raw - self.tare
+        np.maximum(load, 0.0, out=load)
         r = (load @ self._w).tolist()
-        seat_l, back_l = r[0], r[1]
-        loads = (seat_l, back_l, seat_l + back_l)
-        out = []
-        for v, d in zip(r, self._denom, strict=True):
-            if d is None:
-                out.append(v)
-            else:
-                tot = loads[d]
-                out.append(v / tot if tot > 1e-9 else 0.0)
-        seat_load = load * self._seat
-        contact = float(np.count_nonzero(seat_load > self.contact_level)) / self._n_seat
-        peak = int(seat_load.argmax()) if seat_l > 0 else -1
-        return Features(*out, contact, peak)
+        vals = [v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
+                for v, d in zip(r, self._den, strict=False)]
+        seat = load[self._seat_idx]
+        contact = np.count_nonzero(seat > self.contact_level) / self._n_seat
+        peak = int(self._seat_idx[seat.argmax()]) if r[0] > 0 else -1
+        return Features(*vals, contact, peak)
 
     def batch(self, raw: np.ndarray) -> dict[str, np.ndarray]:
         """Vectorised features for many frames at once (calibration, evaluation)."""
         load = np.maximum(np.asarray(raw, dtype=float) - self.tare, 0.0)
         r = load @ self._w
-        totals = [r[:, 0], r[:, 1], r[:, 0] + r[:, 1]]
-        out: dict[str, np.ndarray] = {}
-        for i, (name, d) in enumerate(zip(NAMES, self._denom, strict=True)):
-            if d is None:
-                out[name] = r[:, i]
-            else:
-                t = totals[d]
-                out[name] = np.divide(r[:, i], t, out=np.zeros_like(t), where=t > 1e-9)
-        return out
+        den = r[:, self._den_idx]
+        shares = np.divide(r[:, :-1], den, out=np.zeros_like(den), where=den > 1e-9)
+        vals = np.where(self._is_share, shares, r[:, :-1])
+        return {name: vals[:, i] for i, name in enumerate(NAMES)}
 
 
 def hotspots(load: np.ndarray, rows: int, cols: int, full_scale: float) -> list[tuple[float, float, int, float]]:

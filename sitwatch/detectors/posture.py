@@ -3,7 +3,8 @@
 The rules, in order (all shares relative to the sitter's upright baseline):
 
 - slouched: the rear of the seat loses most of its share of the load (the pelvis slides forward
-  and the sitter rests on the lower back): ``rear_share < slouch_rear_ratio x baseline``;
+  and the sitter rests on the lower back): ``rear_share < slouch_rear_ratio x baseline`` and
+  the seat's centre of pressure moves forward by ``slouch_shift``;
 - reclined: the backrest carries much more than upright, or its load moves down the backrest,
   while the rear of the seat stays loaded;
 - leaning_forward: the backrest is (nearly) unloaded and either the seat's centre of pressure
@@ -27,9 +28,9 @@ POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     bf = b.f
     rear_ratio = f.rear_share / bf.rear_share if bf.rear_share > 0.02 else 1.0
-    if rear_ratio < cfg.slouch_rear_ratio:
-        return SLOUCHED
     dy = f.cop_y - bf.cop_y
+    if rear_ratio < cfg.slouch_rear_ratio and dy >= cfg.slouch_shift:
+        return SLOUCHED
     if b.has_back:
         back_ratio = f.back_load / b.back_load
         if back_ratio >= cfg.recline_back_ratio:

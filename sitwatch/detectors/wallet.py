@@ -90,13 +90,10 @@ class WalletDetector:
             return None
         r = self.zones.log_ratios(load) - self.base
         # Excess of each rear pair over the general sideways shift of the other pairs.
-        best, best_ex = None, 0.0
-        for k in np.flatnonzero(self.zones.rear):
-            others = np.delete(r, k)
-            general = float(np.median(others)) if others.size else 0.0
-            ex = float(r[k] - general)
-            if abs(ex) > abs(best_ex):
-                best, best_ex = int(k), ex
+        general = float(np.median(r)) if r.size > 2 else 0.0
+        ex_all = np.where(self.zones.rear, r - general, 0.0)
+        k = int(np.abs(ex_all).argmax())
+        best, best_ex = k, float(ex_all[k])
         standing_out = best is not None and abs(best_ex) >= self.limit
         if standing_out:
             side = "left" if best_ex > 0 else "right"

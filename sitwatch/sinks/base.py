@@ -1,0 +1,118 @@
+"""The sink protocol and :class:`Fanout`, which hands every event to every sink.
+
+A sink that raises never stops the daemon: the fanout logs the error (once per sink and distinct
+error, with a reminder while it keeps happening), then goes on delivering to the other sinks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sitwatch.events import Event
+
+
+class Sink(Protocol):
+    """Somewhere events go: the console, the desktop, a file, MQTT ..."""
+
+    name: str
+
+    def handle(self, event: Event) -> None:
+        """Deliver one event. May raise; :class:`Fanout` contains the damage."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class _Failure:
+    first: float
+    last_logged: float
+    count: int = 1  # occurrences since the last log line
+
+
+class Fanout:
+    """Calls every sink for every event; a failing sink is logged, never fatal.
+
+    The first occurrence of a distinct error (sink, exception type, message) is logged with its
+    traceback; repeats are counted and summarised at most every ``repeat_after`` seconds. When a
+    sink that was failing delivers again, that is logged once too.
+    """
+
+    name = "fanout"
+    MAX_DISTINCT = 20  # distinct errors remembered per sink; more are folded into one key
+
+    def __init__(
+        self,
+        sinks: Iterable[Sink],
+        log: logging.Logger,
+        *,
+        repeat_after: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sinks: list[Sink] = list(sinks)
+        self.log = log
+        self.repeat_after = repeat_after
+        self.clock = clock
+        self._failures: dict[str, dict[tuple[str, str], _Failure]] = {}
+        self.errors: dict[str, int] = {}  # total errors per sink, for status and doctor
+
+    def add(self, sink: Sink) -> None:
+        self.sinks.append(sink)
+
+    def handle(self, event: Event) -> None:
+        for sink in self.sinks:
+            try:
+                sink.handle(event)
+            except Exception as e:  # noqa: BLE001 - a sink must never stop the daemon
+                self._failed(sink, e)
+            else:
+                self._succeeded(sink)
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            try:
+                sink.close()
+            except Exception as e:  # noqa: BLE001
+                self._failed(sink, e, action="closing")
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _failed(self, sink: Sink, e: Exception, action: str = "delivering to") -> None:
+        name = _sink_name(sink)
+        self.errors[name] = self.errors.get(name, 0) + 1
+        now = self.clock()
+        known = self._failures.setdefault(name, {})
+        key = (type(e).__name__, str(e))
+        if key not in known and len(known) >= self.MAX_DISTINCT:
+            key = ("*", "other errors")
+        f = known.get(key)
+        if f is None:
+            known[key] = _Failure(first=now, last_logged=now)
+            self.log.error(
+                "sink %s failed %s an event (%s: %s); other sinks still get events",
+                name, action, type(e).__name__, e, exc_info=e,
+            )
+            return
+        f.count += 1
+        if now - f.last_logged >= self.repeat_after:
+            self.log.warning(
+                "sink %s still failing: %s: %s (%d more times in the last %.0f s)",
+                name, key[0], key[1], f.count - 1, now - f.last_logged,
+            )
+            f.last_logged = now
+            f.count = 1
+
+    def _succeeded(self, sink: Sink) -> None:
+        if not self._failures:
+            return
+        name = _sink_name(sink)
+        if self._failures.pop(name, None):
+            self.log.info("sink %s delivers events again", name)
+
+
+def _sink_name(sink: object) -> str:
+    return str(getattr(sink, "name", None) or type(sink).__name__)

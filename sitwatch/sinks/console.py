@@ -1,0 +1,83 @@
+"""Console sink: nudges (and optionally state changes) as short lines on a text stream.
+
+Human mode prints ``14:05 · Time to get up — Stand up and walk ...`` with the local wall time;
+``json_lines=True`` prints each event's JSON (the docs/events.md contract), one per line, for
+pipes and the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from sitwatch.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, Event
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class ConsoleSink:
+    """Writes events to ``stream`` (flushed per line, so the journal sees them at once).
+
+    ``states``: in human mode, also print non-nudge events (occupancy, posture, sensor ...);
+    in JSON mode every event is printed regardless. ``now`` gives the local wall time
+    (event times are monotonic, so they cannot be shown as a time of day).
+    """
+
+    name = "console"
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        json_lines: bool = False,
+        states: bool = False,
+        now: Callable[[], datetime] = _local_now,
+    ) -> None:
+        self.stream = stream
+        self.json_lines = json_lines
+        self.states = states
+        self.now = now
+
+    def handle(self, event: Event) -> None:
+        if self.json_lines:
+            line = event.to_json()
+        else:
+            text = format_event(event) if (event.event == NUDGE or self.states) else None
+            if text is None:
+                return
+            line = f"{self.now().strftime('%H:%M')} · {text}"
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):  # closed or broken pipe at shutdown: nothing to keep
+            pass
+
+
+def _minutes(seconds: object) -> str:
+    try:
+        return f"{round(float(seconds) / 60)} min"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "?"
+
+
+def format_event(event: Event) -> str:
+    """One short human line for an event (without the time)."""
+    if event.event == NUDGE:
+        title = str(event.get("title") or "sitwatch")
+        message = str(event.get("message") or "")
+        return f"{title} — {message}" if message else title
+    if event.event == BREAK:
+        return (f"break: {_minutes(event.get('duration'))} after "
+                f"{_minutes(event.get('spell'))} of sitting")
+    if event.event == DIAGNOSIS:
+        return f"cushion: {event.get('message', '')}"
+    text = f"{event.event}: {event.state}" if event.state is not None else event.event
+    detail = event.get("reason") if event.event == SENSOR else None
+    detail = detail or event.get("side") or event.get("source") or event.get("method")
+    return f"{text} ({detail})" if detail else text

@@ -1,0 +1,1 @@
+"""Helpers for tests that need real processes (a notification server under Xvfb, ...)."""
