@@ -100,12 +100,12 @@ class Occupancy(_Section):
 class Posture(_Section):
     dwell: float = Field(10.0, ge=0, description="Seconds a new posture must hold to be reported.")
     slouch_rear_ratio: float = Field(
-        0.40, gt=0, lt=1,
+        0.30, gt=0, lt=1,
         description="Slouched when the rear seat share falls below this share of your upright "
         "baseline (the pelvis slides forward).",
     )
     slouch_shift: float = Field(
-        0.3, gt=0, le=2, description="...and the seat's centre of pressure moves at least this far "
+        0.35, gt=0, le=2, description="...and the seat's centre of pressure moves at least this far "
         "forward (in seat half-depths).",
     )
     forward_back_ratio: float = Field(

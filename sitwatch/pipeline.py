@@ -65,7 +65,7 @@ class AutoBaseline:
             return robust_mean(np.array(self.frames))
         if self.best is None or spread < self.best[0]:
             self.best = (spread, robust_mean(np.array(self.frames)))
-        if t - self.sat_since >= self.delay + 5 * self.settle:
+        if t - self.sat_since >= self.delay + 3 * self.settle:
             # A restless sitter: settle for the steadiest minute seen.
             return self.best[1]
         half = len(self.frames) // 2  # not settled yet: slide the window

@@ -21,7 +21,7 @@ def shift(f: Features, b: Baseline) -> float:
     seat = (f.cop_x - b.f.cop_x) / b.x_scale
     if not b.has_back:
         return seat
-    w = min(1.0, f.back_load / (0.5 * b.back_load))
+    w = min(1.0, f.back_load / b.back_load)
     back = (f.back_x - b.f.back_x) / b.back_x_scale * w
     return back if abs(back) > abs(seat) else seat
 

@@ -9,10 +9,14 @@ class Dwell:
     """Debounce a stream of candidate states.
 
     ``dwell`` is either one number of seconds or a per-target-state mapping. ``step`` returns
-    True when the state changed.
+    True when the state changed. A new state must be the candidate without interruption for its
+    dwell time. When the current state has not been the candidate for a whole dwell time but the
+    candidates keep flickering between others (a sitter between two postures), the state moves
+    to the candidate seen longest in that time, so it never sticks to something plainly over.
     """
 
-    __slots__ = ("_cand", "_default", "_dwell", "_since", "changed_at", "state")
+    __slots__ = ("_absent_since", "_cand", "_default", "_dwell", "_last_t", "_since", "_votes",
+                 "changed_at", "state")
 
     def __init__(self, state: str | None, dwell: float | Mapping[str | None, float]) -> None:
         self.state = state
@@ -20,6 +24,9 @@ class Dwell:
         self._default = dwell if isinstance(dwell, int | float) else 0.0
         self._cand: str | None = state
         self._since = 0.0
+        self._absent_since: float | None = None
+        self._votes: dict[str | None, float] = {}
+        self._last_t: float | None = None
         self.changed_at = 0.0
 
     def need(self, target: str | None) -> float:
@@ -27,18 +34,38 @@ class Dwell:
         return float(d) if isinstance(d, int | float) else float(d.get(target, self._default))
 
     def step(self, candidate: str | None, t: float) -> bool:
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
         if candidate == self.state:
             self._cand = candidate
+            self._absent_since = None
+            self._votes.clear()
             return False
+        if self._absent_since is None:
+            self._absent_since = t
+        self._votes[candidate] = self._votes.get(candidate, 0.0) + dt
         if candidate != self._cand:
             self._cand = candidate
             self._since = t
         if t - self._since >= self.need(candidate):
-            self.state = candidate
-            self.changed_at = t
-            return True
+            return self._switch(candidate, t)
+        if self.state is not None and t - self._absent_since >= 2 * self.need(candidate):
+            best = max(self._votes, key=lambda k: self._votes[k])
+            return self._switch(best, t)
         return False
+
+    def _switch(self, state: str | None, t: float) -> bool:
+        self.state = state
+        self.changed_at = t
+        self._absent_since = None
+        self._votes.clear()
+        if self._cand != state:
+            self._since = t
+        return True
 
     def reset(self, state: str | None, t: float) -> None:
         self.state = self._cand = state
         self._since = self.changed_at = t
+        self._absent_since = None
+        self._votes.clear()
+        self._last_t = None

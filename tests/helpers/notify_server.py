@@ -1,0 +1,225 @@
+"""A real notification server for tests: Xvfb + a private D-Bus session bus + dunst.
+
+Debian packages: xvfb, dbus (dbus-daemon), dunst (dunst, dunstctl), libglib2.0-bin (gdbus);
+libnotify-bin (notify-send) for the sink's preferred backend.
+
+    with NotificationServer(tmp_path) as server:
+        ...  # server.env has DISPLAY and DBUS_SESSION_BUS_ADDRESS
+        server.history()  # what dunst showed: [{"appname", "summary", "body", "timeout"}, ...]
+
+Every wait is bounded; ``close()`` stops all three processes (it runs on any error in start).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REQUIRED = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "gdbus")
+
+
+def missing_programs() -> list[str]:
+    return [p for p in REQUIRED if shutil.which(p) is None]
+
+
+DBUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class NotificationServer:
+    def __init__(self, workdir: Path, *, start_timeout: float = 20.0) -> None:
+        self.workdir = Path(workdir)
+        self.start_timeout = start_timeout
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.env: dict[str, str] = {}
+        self.display = ""
+        self._sockdir: str | None = None
+
+    def __enter__(self) -> NotificationServer:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- start -----------------------------------------------------------------------------------
+
+    def _log(self, name: str) -> Any:
+        return (self.workdir / f"{name}.log").open("wb")
+
+    def _spawn(self, args: list[str], name: str, **kw: Any) -> subprocess.Popen[bytes]:
+        with self._log(name) as log:
+            p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                 start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def _tail(self, name: str) -> str:
+        try:
+            return (self.workdir / f"{name}.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def start(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        home = self.workdir / "home"
+        (home / ".config").mkdir(parents=True, exist_ok=True)
+        runtime = self.workdir / "run"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+
+        # Xvfb picks a free display itself and writes its number to the pipe (-displayfd).
+        r, w = os.pipe()
+        try:
+            xvfb = self._spawn(
+                ["Xvfb", "-displayfd", str(w), "-nolisten", "tcp", "-screen", "0", "800x600x24"],
+                "xvfb", pass_fds=(w,),
+            )
+            os.close(w)
+            w = -1
+            number = b""
+            while not number.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or xvfb.poll() is not None:
+                    raise ServerError(f"Xvfb did not start: {self._tail('xvfb')}")
+                ready, _, _ = select.select([r], [], [], min(left, 0.5))
+                if ready:
+                    chunk = os.read(r, 16)
+                    if not chunk:
+                        raise ServerError(f"Xvfb closed -displayfd: {self._tail('xvfb')}")
+                    number += chunk
+        finally:
+            os.close(r)
+            if w >= 0:
+                os.close(w)
+        self.display = ":" + number.decode().strip()
+
+        # A short directory for the socket: AF_UNIX paths are limited to 107 bytes.
+        self._sockdir = tempfile.mkdtemp(prefix="sw-bus-")
+        bus_path = Path(self._sockdir) / "bus"
+        address = f"unix:path={bus_path}"
+        # Our own bus config: like the session bus, minus service activation (nothing but the
+        # processes started here may own names, so "no server" tests are deterministic).
+        conf = self.workdir / "dbus-session.conf"
+        conf.write_text(DBUS_CONFIG.format(address=address))
+        self._spawn(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"], "dbus")
+        self.env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "LANG": "C.UTF-8",
+            "DISPLAY": self.display,
+            "DBUS_SESSION_BUS_ADDRESS": address,
+        }
+        self._wait(lambda: bus_path.exists() and self._gdbus_ok(), deadline, "dbus-daemon", "dbus")
+
+        # An empty config file: dunst's built-in defaults, whatever /etc/xdg/dunst says.
+        dunstrc = self.workdir / "dunstrc"
+        dunstrc.write_text("[global]\n    monitor = 0\n")
+        self._spawn(["dunst", "-config", str(dunstrc)], "dunst", env=self.env)
+        self._wait(self.server_running, deadline, "dunst", "dunst")
+
+    def _wait(self, ready: Any, deadline: float, what: str, log: str) -> None:
+        while not ready():
+            dead = [p.args[0] for p in self.procs if p.poll() is not None]
+            if dead:
+                raise ServerError(f"{', '.join(map(str, dead))} exited: {self._tail(log)}")
+            if time.monotonic() > deadline:
+                raise ServerError(f"{what} not ready within {self.start_timeout:g} s: "
+                                  f"{self._tail(log)}")
+            time.sleep(0.05)
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def _run(self, args: list[str], timeout: float = 5.0) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, env=self.env, capture_output=True, text=True,
+                              timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+
+    def _gdbus_ok(self) -> bool:
+        return self._gdbus_name_has_owner("org.freedesktop.DBus") is True
+
+    def _gdbus_name_has_owner(self, name: str) -> bool | None:
+        try:
+            p = self._run(["gdbus", "call", "--session", "--timeout", "2",
+                           "--dest", "org.freedesktop.DBus", "--object-path",
+                           "/org/freedesktop/DBus", "--method",
+                           "org.freedesktop.DBus.NameHasOwner", name], timeout=4)
+        except subprocess.TimeoutExpired:
+            return None
+        if p.returncode != 0:
+            return None
+        return "true" in p.stdout
+
+    def server_running(self) -> bool:
+        return self._gdbus_name_has_owner("org.freedesktop.Notifications") is True
+
+    def close_all(self) -> None:
+        self._run(["dunstctl", "close-all"]).check_returncode()
+
+    def history(self) -> list[dict[str, Any]]:
+        """Closed notifications, newest first, as plain dicts (close_all() first)."""
+        p = self._run(["dunstctl", "history"])
+        p.check_returncode()
+        doc = json.loads(p.stdout)
+        return [{k: v.get("data") for k, v in n.items()} for n in doc["data"][0]]
+
+    def wait_history(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Close what is shown and poll the history until ``count`` entries are there."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.close_all()
+            items = self.history()
+            if len(items) >= count or time.monotonic() > deadline:
+                return items
+            time.sleep(0.05)
+
+    # -- stop ------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for p in reversed(self.procs):
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait(timeout=5)
+        self.procs.clear()
+        if self._sockdir:
+            shutil.rmtree(self._sockdir, ignore_errors=True)
+            self._sockdir = None

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from sitwatch import config
+from sitwatch.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sample_config_is_the_model_defaults() -> None:
+    sample = (ROOT / "config" / "sitwatch.toml").read_text(encoding="utf-8")
+    assert sample == config.render(), "regenerate: sitwatch config show --defaults > config/sitwatch.toml"
+    assert config.load(ROOT / "config" / "sitwatch.toml") == config.Config()
+
+
+def test_user_file_and_overrides_layer(tmp_path) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text('[cushion]\nport = "/dev/ttyACM0"\nbaud = 9600\n[detect]\nsit_limit = 1800\n')
+    cfg = config.load(f, {"cushion.baud": 57600})
+    assert cfg.cushion.port == "/dev/ttyACM0"
+    assert cfg.cushion.baud == 57600
+    assert cfg.detect.sit_limit == 1800
+    assert cfg.detect.occupancy.min_break == 120
+
+
+def test_each_problem_names_file_key_and_fix(tmp_path) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text('[cushion]\nbaud = "fast"\nprot = "x"\n[detect.balance]\nthreshold = 0.1\nrelease = 0.2\n')
+    with pytest.raises(config.ConfigError) as ei:
+        config.load(f)
+    lines = ei.value.problems
+    assert any(str(f) in ln and "cushion.baud" in ln and "integer" in ln for ln in lines)
+    assert any("cushion.prot" in ln and "unknown key" in ln and "port" in ln for ln in lines)
+    assert any("detect.balance" in ln and "release must be smaller" in ln for ln in lines)
+
+
+def test_broken_toml_names_the_file(tmp_path) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text("[cushion\n")
+    with pytest.raises(config.ConfigError, match=str(f)):
+        config.load(f)
+
+
+def test_cli_validate_exits_2_and_prints_every_problem(tmp_path, capsys) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text("[nudges]\ntimeout = -1\ncolour = 'red'\n")
+    assert main(["config", "validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "nudges.timeout" in err and "greater than 0" in err
+    assert "nudges.colour" in err and "unknown key" in err
+
+
+def test_cli_validate_ok(tmp_path, capsys) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text("[cushion]\nlayout = 'smartchair-12'\n")
+    assert main(["config", "validate", str(f)]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_cli_show_defaults_round_trips(capsys) -> None:
+    assert main(["config", "show", "--defaults"]) == 0
+    assert capsys.readouterr().out == config.render()

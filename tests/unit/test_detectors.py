@@ -1,0 +1,214 @@
+"""Detectors are pure state machines: plain data in, events out, time passed in."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitwatch import layout
+from sitwatch.config import Balance, Config, Occupancy, Posture, Wallet
+from sitwatch.detectors.balance import BalanceDetector
+from sitwatch.detectors.baseline import Baseline
+from sitwatch.detectors.dwell import Dwell
+from sitwatch.detectors.occupancy import OccupancyDetector, SittingTimer
+from sitwatch.detectors.posture import PostureDetector, classify
+from sitwatch.detectors.wallet import WalletDetector, Zones
+from sitwatch.features import Extractor
+
+LAY = layout.load("smartchair-12")
+# Upright, leaning on the upper backrest: p00..p03 backrest, p04.. seat rear to front.
+UPRIGHT = np.array([2400, 1800, 350, 1100, 1550, 1280, 300, 360, 630, 470, 290, 770], float)
+SLOUCH = np.array([0, 0, 2500, 4000, 0, 0, 430, 510, 430, 345, 605, 870], float)
+FORWARD = np.array([0, 0, 0, 0, 1050, 940, 340, 400, 1270, 940, 900, 800], float)
+LEAN_L = np.array([2600, 0, 900, 0, 1600, 700, 400, 300, 900, 300, 400, 600], float)
+
+
+def base() -> tuple[Extractor, Baseline]:
+    ex = Extractor(LAY)
+    return ex, Baseline.from_raw(ex, UPRIGHT)
+
+
+def test_dwell_needs_the_candidate_to_hold() -> None:
+    d = Dwell(None, 10)
+    assert not d.step("a", 0)
+    assert not d.step("a", 9.9)
+    assert d.step("a", 10.0) and d.state == "a"
+    assert not d.step("b", 11)
+    assert not d.step("a", 12)  # interrupted: b must start again
+    assert not d.step("b", 13)
+    assert not d.step("b", 22.9)
+    assert d.step("b", 23)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(0, 30)), max_size=60),
+       st.floats(0, 20))
+def test_dwell_property_every_change_was_held_long_enough(steps, dwell) -> None:
+    d = Dwell(None, dwell)
+    t = 0.0
+    inputs: list[tuple[float, str]] = []
+    for cand, dt in steps:
+        t += dt
+        inputs.append((t, cand))
+        before = d.state
+        if d.step(cand, t):
+            # Either the run of equal candidates ending here lasted the dwell time, or the old
+            # state had not been the candidate for twice the dwell time (flickering inputs).
+            i = len(inputs) - 1
+            while i > 0 and inputs[i - 1][1] == cand:
+                i -= 1
+            held = t - inputs[i][0]
+            last_old = max((ts for ts, c in inputs[:-1] if c == before), default=None)
+            gone = (t - inputs[0][0]) if last_old is None else (t - last_old)
+            assert held >= dwell - 1e-9 or (before is not None and gone >= 2 * dwell - 1e-9)
+
+
+def test_dwell_leaves_a_state_that_is_plainly_over() -> None:
+    d = Dwell("slouched", 10)
+    t = 0.0
+    for i in range(40):  # flicker between two other candidates every 2 s
+        t += 1
+        d.step("upright" if (i // 2) % 3 else "reclined", t)
+    assert d.state == "upright"
+
+
+@settings(max_examples=200)
+@given(st.lists(st.floats(0, 1.5), min_size=1, max_size=200))
+def test_occupancy_hysteresis_property(ratios) -> None:
+    cfg = Occupancy(enter_dwell=0, exit_dwell=0)
+    det = OccupancyDetector(cfg)
+    for i, r in enumerate(ratios):
+        before = det.state
+        ev = det.step(r, float(i))
+        if ev is not None:
+            assert ev.state != before
+            if ev.state == "occupied":
+                assert r >= cfg.enter_fraction
+            elif before is None:
+                assert r < cfg.enter_fraction  # the first report: not occupied
+            else:
+                assert r < cfg.exit_fraction
+        if cfg.exit_fraction <= r < cfg.enter_fraction and before is not None:
+            assert det.state == before  # the band between thresholds never flips the state
+
+
+def test_occupancy_with_dwell() -> None:
+    det = OccupancyDetector(Occupancy())  # enter 2 s, exit 3 s
+    assert det.step(1.0, 0) is None
+    assert det.step(1.0, 1.9) is None
+    ev = det.step(1.0, 2.0)
+    assert ev and ev.state == "occupied" and ev.t == 2.0
+    assert det.step(0.05, 10) is None
+    assert det.step(0.5, 11) is None  # back on the seat: the exit timer resets
+    assert det.step(0.05, 12) is None
+    assert det.step(0.05, 15).state == "empty"
+
+
+def test_short_absences_do_not_reset_the_sitting_timer() -> None:
+    timer = SittingTimer(min_break=120)
+    assert timer.sit(0) is None
+    timer.leave(1000)
+    assert timer.spell(1060) == 1000  # away: the spell is paused, not reset
+    assert timer.sit(1060) is None  # back after 60 s: same spell
+    assert timer.spell(2000) == 2000
+    timer.leave(2000)
+    assert timer.on_break(2120) and timer.spell(2120) == 0
+    brk = timer.sit(2300)
+    assert brk is not None and brk.event == "break"
+    assert brk.get("duration") == 300 and brk.get("spell") == 2000
+    assert timer.spell(2400) == 100
+
+
+def test_posture_rules_on_reference_frames() -> None:
+    ex, b = base()
+    cfg = Posture()
+    assert classify(ex(UPRIGHT), b, cfg) == "upright"
+    assert classify(ex(SLOUCH), b, cfg) == "slouched"
+    assert classify(ex(FORWARD * 0.7), b, cfg) == "leaning_forward"
+    recl = UPRIGHT.copy()
+    recl[:4] = [0, 0, 2000, 3500]  # backrest loaded low, rear seat still loaded
+    assert classify(ex(recl), b, cfg) == "reclined"
+
+
+def test_posture_detector_reports_after_dwell_only() -> None:
+    ex, b = base()
+    det = PostureDetector(Posture(dwell=10))
+    assert det.step(ex(UPRIGHT), b, 0) is None
+    assert det.step(ex(UPRIGHT), b, 10).state == "upright"
+    assert det.step(ex(SLOUCH), b, 20) is None
+    assert det.step(ex(SLOUCH), b, 25) is None
+    ev = det.step(ex(SLOUCH), b, 30)
+    assert ev.state == "slouched" and ev.get("source") == "cushion"
+
+
+def test_balance_detects_a_sideways_lean_with_hysteresis() -> None:
+    ex, b = base()
+    det = BalanceDetector(Balance(dwell=0))
+    assert det.step(ex(UPRIGHT), b, 0).state == "balanced"
+    ev = det.step(ex(LEAN_L), b, 1)
+    assert ev is not None and ev.state == "left"
+    assert det.shift < -0.25
+
+
+def test_balance_ignores_a_barely_touched_backrest() -> None:
+    ex, b = base()
+    det = BalanceDetector(Balance(dwell=0))
+    light = UPRIGHT.copy()
+    light[:4] = [60, 0, 0, 0]  # a few grams on one corner of the backrest
+    det.step(ex(light), b, 0)
+    assert det.state == "balanced"
+
+
+def test_balance_without_backrest_uses_the_seat() -> None:
+    lay = layout.load("load-cells-4")
+    ex = Extractor(lay)
+    b = Baseline.from_raw(ex, np.array([1000.0, 1000, 800, 800]))
+    det = BalanceDetector(Balance(dwell=0))
+    assert det.step(ex(np.array([1500.0, 600, 1200, 500])), b, 0).state == "left"
+    assert det.step(ex(np.array([600.0, 1500, 500, 1200])), b, 1).state == "right"
+
+
+def test_wallet_suspected_when_a_rear_spot_persists_across_postures() -> None:
+    ex, _ = base()
+    zones = Zones(LAY)
+    det = WalletDetector(Wallet(min_duration=300, min_postures=2), zones, ex.load(UPRIGHT))
+    wallet = UPRIGHT.copy()
+    wallet[4] *= 3.0  # rear-left zone presses much harder than its mirror
+    events = []
+    for t in range(0, 400):
+        posture = "upright" if t < 200 else "reclined"
+        ev = det.step(ex.load(wallet), (posture, "balanced"), float(t))
+        if ev:
+            events.append(ev)
+    assert [e.state for e in events] == ["suspected"]
+    assert events[0].get("side") == "left"
+    assert 300 <= events[0].t <= 301
+
+
+def test_a_sideways_lean_is_not_a_wallet() -> None:
+    ex, _ = base()
+    det = WalletDetector(Wallet(min_duration=60), Zones(LAY), ex.load(UPRIGHT))
+    lean = UPRIGHT.copy()
+    lean[[4, 6, 8, 10]] *= 2.5  # the whole left side
+    for t in range(0, 400):
+        assert det.step(ex.load(lean), ("upright", "left"), float(t)) is None
+
+
+def test_wallet_on_a_grid_is_pooled_into_zones() -> None:
+    lay = layout.load("grid:16x16")
+    ex = Extractor(lay)
+    g = np.full((16, 16), 40.0)
+    det = WalletDetector(Wallet(min_duration=10, min_postures=1), Zones(lay), ex.load(g.ravel()))
+    g2 = g.copy()
+    g2[2:6, 12:16] = 160  # rear right
+    evs = [det.step(ex.load(g2.ravel()), ("upright", None), float(t)) for t in range(30)]
+    got = [e for e in evs if e]
+    assert got and got[0].get("side") == "right"
+
+
+def test_full_config_defaults_are_consistent() -> None:
+    cfg = Config()
+    assert cfg.detect.occupancy.exit_fraction < cfg.detect.occupancy.enter_fraction
+    assert cfg.detect.balance.release < cfg.detect.balance.threshold
+    with pytest.raises(ValueError):
+        Balance(threshold=0.1, release=0.2)

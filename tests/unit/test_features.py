@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from sitwatch import layout
+from sitwatch.features import NAMES, Extractor, hotspots
+
+
+def test_centre_of_pressure_and_shares_on_load_cells() -> None:
+    ex = Extractor(layout.load("load-cells-4"))
+    # rear-left, rear-right, front-left, front-right
+    f = ex(np.array([30000.0, 10000.0, 0.0, 0.0]))
+    assert f.seat_load == 40000
+    assert f.cop_x == pytest.approx(-0.5)
+    assert f.cop_y == pytest.approx(-1.0)
+    assert f.left_share == pytest.approx(0.75)
+    assert f.rear_share == pytest.approx(1.0)
+    assert f.back_load == 0 and f.back_share == 0
+    assert f.peak == 0
+    assert f.contact == pytest.approx(0.5)  # two of four cells carry load
+
+
+def test_tare_is_subtracted_and_clipped() -> None:
+    ex = Extractor(layout.load("load-cells-4"), tare=np.array([50.0, 50, 50, 50]))
+    f = ex(np.array([40.0, 150, 50, 50]))
+    assert f.seat_load == 100
+    assert f.cop_x == pytest.approx(1.0)
+
+
+def test_empty_frame_gives_zero_shares_not_nan() -> None:
+    ex = Extractor(layout.load("smartchair-12"))
+    f = ex(np.zeros(12))
+    assert all(np.isfinite(getattr(f, n)) for n in NAMES)
+    assert f.peak == -1
+
+
+def test_unusable_channel_takes_its_mirror_out() -> None:
+    lay = layout.load("smartchair-12")
+    ex = Extractor(lay)
+    raw = np.zeros(12)
+    raw[4], raw[5], raw[7] = 1000, 1000, 4095  # p07 stuck high
+    assert ex(raw).cop_x > 0.2
+    usable = np.ones(12, bool)
+    usable[7] = False
+    ex.set_usable(usable)
+    assert not ex.usable[6]  # its mirror went with it
+    assert ex(raw).cop_x == pytest.approx(0.0)
+
+
+def test_batch_matches_per_frame() -> None:
+    rng = np.random.default_rng(1)
+    lay = layout.load("smartchair-12")
+    ex = Extractor(lay, tare=rng.uniform(0, 50, 12))
+    frames = rng.uniform(0, 4095, (50, 12))
+    b = ex.batch(frames)
+    for i in (0, 17, 49):
+        f = ex(frames[i])
+        for name in NAMES:
+            assert b[name][i] == pytest.approx(getattr(f, name))
+
+
+def test_backrest_features() -> None:
+    lay = layout.load("smartchair-12")
+    ex = Extractor(lay)
+    raw = np.zeros(12)
+    raw[2:4] = 1000  # lower backrest row
+    raw[4:12] = 500
+    f = ex(raw)
+    assert f.back_load == 2000
+    assert f.back_y == pytest.approx(-0.5)
+    assert f.back_share == pytest.approx(2000 / 6000)
+
+
+def test_hotspot_finds_a_compact_hard_spot() -> None:
+    g = np.full((16, 16), 30.0)
+    g[3:6, 4:6] = 200  # a wallet-sized hard patch, rear left
+    spots = hotspots(g.ravel(), 16, 16, 255)
+    assert len(spots) == 1
+    x, y, cells, ratio = spots[0]
+    assert x < 0 and y < 0 and cells == 6 and ratio > 5
+
+
+def test_no_hotspot_on_even_pressure() -> None:
+    assert hotspots(np.full(256, 60.0), 16, 16, 255) == []

@@ -1,0 +1,148 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitwatch import wire
+from sitwatch.wire import LineParser
+
+
+def p12() -> LineParser:
+    return LineParser(12, 4095)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1,2,3,4,5,6,7,8,9,10,11,12",
+        "1;2;3;4;5;6;7;8;9;10;11;12",
+        "1 2 3 4 5 6 7 8 9 10 11 12",
+        "1\t2\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12",
+        "DATA:1,2,3,4,5,6,7,8,9,10,11,12",
+        "P,1,2,3,4,5,6,7,8,9,10,11,12",
+        "  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 \r\n",
+        "1,2,3,4,5,6,7,8,9,10,11,12,",
+    ],
+)
+def test_separators_and_tags(line: str) -> None:
+    p = p12().feed(line)
+    assert p is not None
+    assert p.values.tolist() == list(map(float, range(1, 13)))
+    assert p.timestamp is None
+
+
+def test_bytes_and_timestamp_column() -> None:
+    parser = LineParser(4, 1000, time_unit="ms")
+    p = parser.feed(b"1500,1,2,3,4\n")
+    assert p is not None and p.timestamp == pytest.approx(1.5)
+    assert p.values.tolist() == [1, 2, 3, 4]
+    parser.feed("# time=s")
+    assert parser.feed("2.5,1,2,3,4").timestamp == pytest.approx(2.5)
+
+
+def test_comments_and_shape_declarations() -> None:
+    parser = LineParser(256, 255)
+    assert parser.feed("# rows=16 cols=16") is None
+    assert parser.declared == 256
+    parser.feed("# channels=12")
+    assert parser.declared == 12
+    assert parser.stats.comments == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("hello world", wire.GARBAGE),
+        ("\x00\xff\x13garbage", wire.GARBAGE),
+        ("1,2,3", wire.COUNT),
+        ("1,2,3,4,5,6,7,8,9,10,11,nan", wire.NAN),
+        ("1,2,3,4,5,6,7,8,9,10,11,inf", wire.NAN),
+        ("1,2,3,4,5,6,7,8,9,10,11,-1", wire.NEGATIVE),
+        ("1,2,3,4,5,6,7,8,9,10,11,5000", wire.RANGE),
+        ("1,2,x3,4,5,6,7,8,9,10,11,12", wire.GARBAGE),
+        ("9" * 10000, wire.TOO_LONG),
+    ],
+)
+def test_bad_lines_are_dropped_and_counted(line: str, reason: str) -> None:
+    parser = p12()
+    assert parser.feed(line) is None
+    assert parser.stats.dropped[reason] == 1
+    assert parser.stats.frames == 0
+
+
+def test_invalid_utf8_bytes_are_garbage() -> None:
+    parser = p12()
+    assert parser.feed(b"\xff\xfe\xfd\n") is None
+    assert parser.stats.dropped[wire.GARBAGE] == 1
+
+
+def test_packed_digit_line() -> None:
+    parser = LineParser(150, 9)
+    p = parser.feed("0123456789" * 15)
+    assert p is not None and p.values[:10].tolist() == list(range(10))
+
+
+def test_binary_frame() -> None:
+    parser = LineParser(4, 255)
+    assert parser.feed_bytes_frame(bytes([0, 10, 255, 3])).values.tolist() == [0, 10, 255, 3]
+    assert parser.feed_bytes_frame(b"\x01\x02") is None
+    assert parser.stats.dropped[wire.COUNT] == 1
+
+
+def test_long_frames_use_the_numpy_checks() -> None:
+    parser = LineParser(100, 255)
+    assert parser.feed(",".join(["1"] * 99 + ["nan"])) is None
+    assert parser.feed(",".join(["1"] * 99 + ["-3"])) is None
+    assert parser.feed(",".join(["1"] * 99 + ["256"])) is None
+    assert dict(parser.stats.dropped) == {wire.NAN: 1, wire.NEGATIVE: 1, wire.RANGE: 1}
+    assert parser.feed(",".join(["7"] * 100)).values.sum() == 700
+
+
+@pytest.mark.parametrize(
+    ("lines", "seen", "expect"),
+    [
+        ([], 0, "no data at all"),
+        (["1,2,3"] * 5, 30, "wrong layout: got 3 values, layout has 12"),
+        (["\x13\x88junk"] * 5, 30, "wrong baud rate?"),
+        (["# rows=16 cols=16"], 20, "declares 256 channels"),
+        (["1,2,3,4,5,6,7,8,9,10,11,9999"], 30, "full scale"),
+    ],
+)
+def test_diagnosis(lines: list[str], seen: int, expect: str) -> None:
+    parser = p12()
+    for line in lines:
+        parser.feed(line)
+    assert expect in parser.diagnose(seen)
+
+
+@given(st.binary(max_size=300))
+def test_parser_never_raises_on_arbitrary_bytes(data: bytes) -> None:
+    parser = p12()
+    for line in data.split(b"\n"):
+        r = parser.feed(line)
+        if r is not None:
+            assert r.values.shape == (12,)
+            assert np.isfinite(r.values).all() and (r.values >= 0).all() and (r.values <= 4095).all()
+    st_ = parser.stats
+    assert st_.frames + st_.dropped_total + st_.comments <= len(data.split(b"\n"))
+
+
+@given(st.text(max_size=200))
+def test_parser_never_raises_on_arbitrary_text(text: str) -> None:
+    parser = p12()
+    for line in text.splitlines():
+        parser.feed(line)
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=4095, allow_nan=False), min_size=12, max_size=12),
+    st.sampled_from([",", ";", " ", "\t", ", "]),
+    st.sampled_from(["", "DATA:", "P,", "S "]),
+)
+def test_valid_frames_round_trip(values: list[float], sep: str, tag: str) -> None:
+    line = tag + sep.join(repr(v) for v in values)
+    p = p12().feed(line)
+    assert p is not None
+    assert all(math.isclose(a, b) for a, b in zip(p.values, values, strict=True))
