@@ -46,6 +46,7 @@ class Layout:
     rows: int | None = None  # set for seat matrices
     cols: int | None = None
     source: str = field(default="", compare=False)
+    zero: float = 0.0  # the reading of an unloaded sensor (the tare until calibration finds one)
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -155,12 +156,15 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LayoutError(f"{origin}: not valid TOML ({e})") from None
-    allowed = {"name", "description", "full_scale", "grid", "channels"}
+    allowed = {"name", "description", "full_scale", "zero", "grid", "channels"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
     name = str(doc.get("name") or Path(origin).stem)
     full_scale = float(doc.get("full_scale", 4095))
+    zero = float(doc.get("zero", 0.0))
+    if not 0 <= zero < full_scale:
+        raise LayoutError(f"{origin}: zero = {zero:g} must be between 0 and full_scale")
     if "grid" in doc:
         g = doc["grid"]
         try:
@@ -173,7 +177,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         if g.get("first_col", "left") == "right":
             chans = tuple(Channel(c.index, c.surface, -c.x, c.y, c.label) for c in chans)
         return Layout(name, chans, full_scale, str(doc.get("description", "")),
-                      base.rows, base.cols, origin)
+                      base.rows, base.cols, origin, zero)
     raw = doc.get("channels")
     if not isinstance(raw, list) or not raw:
         raise LayoutError(f"{origin}: needs [[channels]] entries (surface, x, y) or a [grid] table")
@@ -195,4 +199,5 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         if not (-1 <= x <= 1 and -1 <= y <= 1):
             raise LayoutError(f"{where}: x={x}, y={y} out of range; both must be between -1 and 1")
         chans_l.append(Channel(i, surface, x, y, str(ch.get("label", f"ch{i}"))))
-    return Layout(name, tuple(chans_l), full_scale, str(doc.get("description", "")), source=origin)
+    return Layout(name, tuple(chans_l), full_scale, str(doc.get("description", "")), source=origin,
+                  zero=zero)

@@ -1,0 +1,209 @@
+"""The detectors on real chairs and real people (../shared/datasets), through the same
+pipeline as ``sitwatch replay``. Figures asserted here are the ones measured, with a margin."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch import calibration, config, datasets
+from sitwatch.cli import main
+from sitwatch.detectors.balance import shift
+from sitwatch.detectors.posture import classify
+from sitwatch.pipeline import Pipeline
+
+pytestmark = pytest.mark.datasets
+
+
+def run(d: datasets.Labelled, profile, cfg=None):
+    cfg = cfg or config.Config()
+    pl = Pipeline(d.layout, cfg, profile)
+    occ, post, bal, evs = [], [], [], []
+    for t, v in zip(d.t, d.values, strict=True):
+        evs += pl.process(float(t), v)
+        occ.append(pl.occ.state)
+        post.append(pl.posture.state)
+        bal.append(pl.balance.state)
+    return np.array(occ, object), np.array(post, object), np.array(bal, object), evs
+
+
+def first_upright_profile(d: datasets.Labelled) -> calibration.Profile:
+    """Calibrate only from the first upright segment and the first empty one."""
+    segs = d.segments()
+    up = next(s for s in segs if s[0] == 1)
+    sel = (d.t >= up[1] + 10) & (d.t < up[1] + 70)
+    empty = next((s for s in segs if s[0] == 0), None)
+    tare = None
+    if empty is not None:
+        tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
+    return calibration.from_arrays(d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]),
+                                   method="recording")
+
+
+@pytest.fixture(scope="module", params=["almir", "vanessa"])
+def smartchair(request, datasets_dir: Path) -> datasets.Labelled:
+    return datasets.smartchair(datasets_dir / "smartchair-ml" / f"scripted_{request.param}.csv")
+
+
+def segment_shares(d, states, labels):
+    out = {}
+    for lab, a, b in d.segments():
+        if lab in labels:
+            m = (d.t >= a) & (d.t < b)
+            out.setdefault(lab, []).append(states[m])
+    return out
+
+
+def test_smartchair_occupancy(smartchair) -> None:
+    d = smartchair
+    occ, _, _, _ = run(d, first_upright_profile(d))
+    truth = np.where(d.label == 0, "empty", "occupied")
+    far = np.ones(len(d.t), bool)
+    for t in d.t[np.flatnonzero(np.diff((d.label == 0).astype(int))) + 1]:
+        far &= np.abs(d.t - t) > 5
+    far &= d.t > 5
+    assert (occ[far] == truth[far]).mean() >= 0.99
+
+
+def test_smartchair_slouch_found_fast_and_not_in_upright(smartchair) -> None:
+    d = smartchair
+    _, post, _, _ = run(d, first_upright_profile(d))
+    for lab, a, b in d.segments():
+        m = (d.t >= a) & (d.t < b)
+        slouched = post[m] == "slouched"
+        if lab == 7:
+            first = d.t[m][slouched][0] - a
+            assert first <= 30, f"slouch found after {first:.0f} s"
+            assert slouched.mean() >= 0.85
+        elif lab in (1, 2):
+            assert slouched.mean() < 0.03
+
+
+def test_smartchair_lopsided_postures_flagged(smartchair) -> None:
+    d = smartchair
+    _, _, bal, _ = run(d, first_upright_profile(d))
+    shares = {lab: float(np.mean([np.isin(s, ["left", "right"]).mean() for s in v]))
+              for lab, v in segment_shares(d, bal, {1, 2, 4, 5, 8, 9}).items()}
+    lopsided = [shares[k] for k in (4, 5, 8, 9) if k in shares]
+    assert np.mean(lopsided) >= 0.6, shares
+    assert min(lopsided) >= 0.3, shares
+    assert max(shares.get(1, 0), shares.get(2, 0)) < 0.05, shares
+
+
+def test_smartchair_leaning_forward_found(smartchair) -> None:
+    d = smartchair
+    _, post, _, _ = run(d, first_upright_profile(d))
+    forward = segment_shares(d, post, {3, 6})
+    assert np.mean([np.mean(s == "leaning_forward") for v in forward.values() for s in v]) >= 0.5
+
+
+def test_stuck_channel_is_excluded_and_detection_survives(datasets_dir) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    _, post, _, evs = run(d, first_upright_profile(d))
+    excluded = [e for e in evs if e.event == "calibration" and e.state == "channels"]
+    assert excluded and any("p07" in x for x in excluded[0].get("excluded"))
+    m = d.label == 7
+    assert (post[m] == "slouched").mean() >= 0.85
+
+
+def test_auto_calibration_without_profile(datasets_dir) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    _, post, _, evs = run(d, None)
+    assert any(e.event == "calibration" and e.get("method") == "auto" for e in evs)
+    m = d.label == 7
+    assert (post[m] == "slouched").mean() >= 0.8
+    m = np.isin(d.label, [1, 2]) & (d.t > 120)
+    assert (post[m] == "slouched").mean() < 0.03
+
+
+@pytest.mark.parametrize("scale", [0.6, 1.5])
+def test_body_weight_does_not_matter(datasets_dir, scale) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    d.values = np.clip(d.values * scale, 0, 4095)
+    _, post, _, _ = run(d, first_upright_profile(d))
+    assert (post[d.label == 7] == "slouched").mean() >= 0.85
+    assert (post[np.isin(d.label, [1, 2])] == "slouched").mean() < 0.03
+
+
+@pytest.mark.parametrize("hz", [1.0, 20.0])
+def test_sampling_rate_does_not_matter(datasets_dir, hz) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    t = np.arange(0, d.t[-1], 1 / hz)
+    idx = np.minimum(np.searchsorted(d.t, t, side="right") - 1, len(d.t) - 1)
+    d.t, d.values, d.label = t, d.values[idx], d.label[idx]
+    _, post, _, _ = run(d, first_upright_profile(d))
+    m = d.label == 7
+    assert (post[m] == "slouched").mean() >= 0.8
+    assert d.t[m][post[m] == "slouched"][0] - d.t[m][0] <= 30
+
+
+def test_ethz_lateral_shift_follows_the_joystick(datasets_dir) -> None:
+    """The wheelchair driver steers by leaning: with a short dwell (steering leans last seconds)
+    the lateral state agrees with the joystick sign when it is pushed past half way."""
+    cfg = config.load(use_user_file=False, overrides={"detect.balance.dwell": 0.5})
+    agree, sign = [], []
+    for f in sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv")):
+        d = datasets.ethz(f)
+        joy = d.extra["joy_lateral"]
+        calm = np.flatnonzero(np.abs(joy) < 0.1)
+        first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
+        prof = calibration.from_arrays(d.layout, tare=None, method="recording",
+                                       upright=calibration.robust_mean(d.values[first]))
+        pl = Pipeline(d.layout, cfg, prof)
+        states, shifts = [], []
+        for t, v in zip(d.t, d.values, strict=True):
+            pl.process(float(t), v)
+            states.append(pl.balance.state)
+            shifts.append(pl.balance.shift)
+        m = np.abs(joy) > 0.5
+        want = np.where(joy > 0, "right", "left")
+        agree.append((np.array(states, object)[m] == want[m]).mean())
+        sign.append((np.sign(np.array(shifts)[m]) == np.sign(joy[m])).mean())
+    assert len(agree) == 12
+    assert np.median(sign) >= 0.95 and sum(s >= 0.85 for s in sign) >= 11, sign
+    assert np.median(agree) >= 0.8, agree
+
+
+def test_technion_recline_and_leg_lift(datasets_dir) -> None:
+    cfg = config.Config()
+    post, mags = Counter(), {}
+    for d in datasets.technion(datasets_dir / "technion-smart-chair" / "sensor_samples.csv"):
+        prof = calibration.from_arrays(d.layout, tare=None, upright=d.values[0], method="recording")
+        pl = Pipeline(d.layout, cfg, prof)
+        for lab, a, _ in d.segments()[1:]:
+            f = pl.ex(d.values[d.t == a][0])
+            post[(lab, classify(f, pl.baseline, cfg.detect.posture))] += 1
+            mags.setdefault(lab, []).append(abs(shift(f, pl.baseline)))
+    assert post[(5, "reclined")] >= 22  # measured 25/25
+    assert post[(1, "slouched")] + post[(4, "slouched")] == 0
+    lifted = np.array(mags[2] + mags[3])
+    assert (lifted >= cfg.detect.balance.threshold).mean() >= 0.5  # measured 0.64
+    assert (np.array(mags[4]) >= cfg.detect.balance.threshold).mean() <= 0.1
+
+
+def test_replay_cli_json_contract(datasets_dir, tmp_path, capsys) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    rec = d.write(tmp_path / "almir.rec")
+    cal = tmp_path / "cal.json"
+    assert main(["calibrate", "--recording", str(rec), "--upright", "10:70", "-o", str(cal)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(rec), "--calibration", str(cal), "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert lines[-1]["event"] == "summary"
+    evs = lines[:-1]
+    assert all(isinstance(e["t"], float | int) and "event" in e for e in evs)
+    assert [e["t"] for e in evs] == sorted(e["t"] for e in evs)
+    kinds = {e["event"] for e in evs}
+    assert {"occupancy", "posture", "balance", "nudge"} <= kinds
+    slouch = [e for e in evs if e["event"] == "posture" and e["state"] == "slouched"]
+    seg7 = next((a, b) for lab, a, b in d.segments() if lab == 7)
+    assert slouch and seg7[0] <= slouch[0]["t"] <= seg7[0] + 30
+    assert all(e["source"] == "cushion" for e in evs if e["event"] == "posture")
+    for e in evs:
+        if e["event"] == "nudge":
+            assert e["kind"] in ("prolonged_sitting", "slouch", "asymmetric_load", "wallet")
+            assert e["message"] and e["title"] and e["why"]
