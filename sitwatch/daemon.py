@@ -1,0 +1,390 @@
+"""The daemon: a source feeds the pipeline, events go to the sinks, the store and the status file.
+
+    source.poll() -> Reading | Status | Diagnosis
+        -> Pipeline.process()/sensor() -> events
+        -> Fanout(console, desktop) ; Store (events + per-minute rollups) ; StatusWriter
+
+:class:`Daemon` is one step of that loop at a time, so tests, the demo and the real service drive
+it the same way; only :func:`cmd_run` touches signals, systemd and the real clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sitwatch import events as E
+from sitwatch.calibration import Profile
+from sitwatch.clock import Clock
+from sitwatch.config import Config
+from sitwatch.events import Event
+from sitwatch.layout import Layout
+from sitwatch.pipeline import Pipeline
+from sitwatch.sources.base import Diagnosis, Reading, Source, Status
+
+log = logging.getLogger("sitwatch")
+
+
+class Daemon:
+    def __init__(
+        self,
+        cfg: Config,
+        layout: Layout,
+        source: Source,
+        clock: Clock,
+        *,
+        profile: Profile | None = None,
+        sinks: Any = None,
+        store: Any = None,
+        status: Any = None,
+        save_profile: Callable[[Profile], None] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.layout = layout
+        self.source = source
+        self.clock = clock
+        self.pipeline = Pipeline(layout, cfg, profile)
+        self.sinks = sinks
+        self.store = store
+        self.status = status
+        self.save_profile = save_profile
+        self.listeners: list[Callable[[Event], None]] = []
+        self._last_sample: float | None = None
+        self._dropped_seen = 0
+        self.events = 0
+        if store is not None:
+            store.begin_run(layout.name, getattr(source, "name", "cushion"))
+        if status is not None:
+            status.update(sit_limit=cfg.detect.sit_limit,
+                          calibration={"method": self.pipeline.calibrated})
+
+    # -- one turn of the loop ------------------------------------------------------------
+    def step(self, max_wait: float = 0.5) -> list[Event]:
+        out: list[Event] = []
+        for item in self.source.poll(max_wait):
+            if isinstance(item, Reading):
+                evs = self.pipeline.process(item.t, item.values)
+                self._sample(item.t, online=True)
+            elif isinstance(item, Status):
+                evs = self.pipeline.sensor(item.t, item.online, item.reason)
+                if item.online and not evs:
+                    evs = []
+            elif isinstance(item, Diagnosis):
+                evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
+            else:  # pragma: no cover - protocol violation
+                continue
+            for ev in evs:
+                self._dispatch(ev)
+            out += evs
+        now = self.clock.monotonic()
+        if not self.pipeline.online:
+            self._sample(now, online=False)
+        self._publish(now)
+        return out
+
+    def _dispatch(self, ev: Event) -> None:
+        self.events += 1
+        if ev.event == E.NUDGE and not self.cfg.nudges.enabled:
+            return
+        if self.sinks is not None:
+            self.sinks.handle(ev)
+        if self.store is not None:
+            try:
+                self.store.add_event(ev)
+            except Exception as e:  # a broken disk must not stop the nudges
+                log.warning("history: cannot store an event: %s", e)
+        if self.status is not None:
+            self.status.on_event(ev)
+        if ev.event == E.CALIBRATION and ev.state == "baseline" and self.save_profile:
+            self._save_learned()
+        for fn in self.listeners:
+            fn(ev)
+
+    def _save_learned(self) -> None:
+        from sitwatch.calibration import from_arrays
+
+        pl = self.pipeline
+        if pl.upright_raw is None or self.save_profile is None:
+            return
+        prof = from_arrays(self.layout, tare=pl.ex.tare, upright=pl.upright_raw, method="auto")
+        prof.note = "learned automatically while you sat"
+        try:
+            self.save_profile(prof)
+        except OSError as e:
+            log.warning("cannot save the learned calibration: %s", e)
+
+    def _sample(self, t: float, *, online: bool) -> None:
+        if self.store is None:
+            return
+        last = self._last_sample
+        self._last_sample = t
+        if last is None:
+            return
+        dt = max(0.0, t - last)
+        pl = self.pipeline
+        f = pl.f
+        stats = self.source.stats()
+        dropped_total = int(stats.get("dropped_total", 0) or 0)  # type: ignore[call-overload]
+        dropped = max(0, dropped_total - self._dropped_seen)
+        self._dropped_seen = dropped_total
+        try:
+            self.store.add_sample(
+                dt,
+                occupied=pl.occ.state == "occupied",
+                posture=pl.posture.state,
+                balance=pl.balance.state,
+                seat_load=f.seat_load if f else None,
+                cop_x=f.cop_x if f else None,
+                cop_y=f.cop_y if f else None,
+                online=online,
+                dropped=dropped,
+            )
+        except Exception as e:
+            log.warning("history: cannot store a sample: %s", e)
+
+    def _publish(self, now: float) -> None:
+        if self.status is None:
+            return
+        pl = self.pipeline
+        snap = pl.snapshot(now)
+        stats = self.source.stats()
+        self.status.update(
+            occupancy=snap.occupancy,
+            spell_seconds=round(snap.spell, 1),
+            posture=snap.posture,
+            balance=snap.balance,
+            sensor={
+                "online": pl.online and bool(stats.get("online", True)),
+                "port": stats.get("port"),
+                "frames": stats.get("frames"),
+                "dropped": stats.get("dropped_total"),
+                "last_frame_age": stats.get("last_frame_age"),
+                "excluded": snap.bad_channels,
+            },
+        )
+
+    def close(self) -> None:
+        try:
+            self.source.close()
+        finally:
+            if self.store is not None:
+                self.store.end_run()
+                self.store.close()
+            if self.status is not None:
+                self.status.close()
+            if self.sinks is not None:
+                self.sinks.close()
+
+
+# -- building a daemon from the config -------------------------------------------------------
+
+def profile_path(cfg: Config) -> Path:
+    from sitwatch import paths
+
+    return Path(cfg.calibration.profile).expanduser() if cfg.calibration.profile else (
+        paths.data_dir() / "calibration.json")
+
+
+def status_path(cfg: Config) -> Path:
+    from sitwatch import paths
+
+    return Path(cfg.status.file).expanduser() if cfg.status.file else (
+        paths.runtime_dir() / "status.json")
+
+
+def history_path(cfg: Config) -> Path:
+    from sitwatch import paths
+
+    return Path(cfg.history.database).expanduser() if cfg.history.database else (
+        paths.data_dir() / "history.sqlite")
+
+
+def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Profile | None:
+    """The sitter's profile, or None to learn one. Raises CalibrationError when unusable."""
+    from sitwatch import calibration
+
+    path = Path(explicit) if explicit else profile_path(cfg)
+    if not path.exists():
+        if explicit:
+            raise calibration.CalibrationError(f"{path}: calibration file not found")
+        return None
+    prof = calibration.load(path)
+    prof.check_layout(layout)
+    return prof
+
+
+def _sinks(cfg: Config, *, headless: bool, json_lines: bool) -> Any:
+    from sitwatch.sinks.base import Fanout
+    from sitwatch.sinks.console import ConsoleSink
+
+    sinks: list[Any] = []
+    if cfg.nudges.console or json_lines:
+        sinks.append(ConsoleSink(sys.stdout, json_lines=json_lines, states=True))
+    if cfg.nudges.desktop and not headless:
+        from sitwatch.sinks.desktop import DesktopSink
+
+        sinks.append(DesktopSink(cfg.nudges.timeout, logging.getLogger("sitwatch.desktop")))
+    return Fanout(sinks, logging.getLogger("sitwatch.sinks"))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sitwatch import calibration, config, layout, sdnotify
+    from sitwatch.cli import _config_errors, _err, _load_config
+    from sitwatch.clock import SystemClock
+    from sitwatch.sources.serial_source import SerialSource
+    from sitwatch.status import StatusWriter
+    from sitwatch.store import Store
+
+    try:
+        cfg = _load_config(args)
+        lay = layout.load(cfg.cushion.layout)
+        profile = load_profile(cfg, lay, getattr(args, "calibration", None))
+    except config.ConfigError as e:
+        return _config_errors(e)
+    except layout.LayoutError as e:
+        _err(f"cushion.layout: {e}")
+        return 2
+    except calibration.CalibrationError as e:
+        _err(f"{e}\n  fix: run `sitwatch calibrate`, or delete the file to let sitwatch learn a new one")
+        return 2
+    if not cfg.cushion.port:
+        _err("no cushion configured: set cushion.port in ~/.config/sitwatch/sitwatch.toml "
+             "or pass --port (try `sitwatch demo` to see sitwatch without hardware)")
+        return 2
+    clock = SystemClock()
+    store = None
+    if cfg.history.enabled:
+        try:
+            hp = history_path(cfg)
+            hp.parent.mkdir(parents=True, exist_ok=True)
+            store = Store(hp, clock)
+        except Exception as e:  # history is useful, not essential
+            log.warning("history disabled: cannot open %s: %s", history_path(cfg), e)
+    sp = status_path(cfg)
+    status = StatusWriter(sp, clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit)
+    source = SerialSource(cfg.cushion, lay, clock)
+    pp = profile_path(cfg)
+    daemon = Daemon(cfg, lay, source, clock, profile=profile,
+                    sinks=_sinks(cfg, headless=args.headless, json_lines=args.json),
+                    store=store, status=status,
+                    save_profile=(lambda p: p.save(pp)) if profile is None else None)
+    stop = {"now": False}
+
+    def _stop(signum: int, _frame: Any) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("sitwatch running: %s on %s, status in %s", lay.summary(), cfg.cushion.port, sp)
+    sdnotify.ready()
+    sdnotify.status(f"watching {cfg.cushion.port} ({lay.name})")
+    wd = sdnotify.watchdog_interval()
+    next_wd = clock.monotonic()
+    try:
+        while not stop["now"]:
+            daemon.step(0.5)
+            if wd and clock.monotonic() >= next_wd:
+                sdnotify.watchdog()
+                next_wd = clock.monotonic() + wd
+    finally:
+        sdnotify.stopping()
+        daemon.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from sitwatch import config
+    from sitwatch.cli import _config_errors, _load_config
+    from sitwatch.clock import SystemClock
+    from sitwatch.status import format_status, read_status
+
+    try:
+        cfg = _load_config(args)
+    except config.ConfigError as e:
+        return _config_errors(e)
+    d = read_status(status_path(cfg), SystemClock(), stale_after=max(15.0, 5 * cfg.status.interval))
+    if args.json:
+        print(json.dumps(d, indent=2, default=str))
+    else:
+        print(format_status(d))
+    return 0 if d.get("running") else 3
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from sitwatch import config, layout
+    from sitwatch.cli import _config_errors, _err, _load_config
+    from sitwatch.clock import SystemClock
+    from sitwatch.record import record
+
+    try:
+        cfg = _load_config(args)
+        lay = layout.load(cfg.cushion.layout)
+    except config.ConfigError as e:
+        return _config_errors(e)
+    except layout.LayoutError as e:
+        _err(str(e))
+        return 2
+    if not cfg.cushion.port:
+        _err("which port? pass --port or set cushion.port")
+        return 2
+    try:
+        n = record(cfg.cushion.port, args.output, lay, baud=cfg.cushion.baud, duration=args.duration,
+                   clock=SystemClock(), cushion=cfg.cushion)
+    except OSError as e:
+        _err(f"{args.output}: {e.strerror or e}")
+        return 1
+    print(f"recorded {n} frames to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date, datetime
+
+    from sitwatch import config
+    from sitwatch.cli import _config_errors, _err, _load_config
+    from sitwatch.clock import SystemClock
+    from sitwatch.report import daily_text, weekly_text
+    from sitwatch.store import Store
+
+    try:
+        cfg = _load_config(args)
+    except config.ConfigError as e:
+        return _config_errors(e)
+    hp = history_path(cfg)
+    if not hp.exists():
+        _err(f"no history yet ({hp}): run the daemon (sitwatch run) or the demo first")
+        return 1
+    try:
+        day = date.fromisoformat(args.day) if args.day else date.today()
+    except ValueError:
+        _err(f"--day {args.day!r}: write YYYY-MM-DD")
+        return 2
+    tz = datetime.now().astimezone().tzinfo
+    store = Store(hp, SystemClock(), readonly=True)
+    try:
+        print(weekly_text(store, day, tz) if args.week else daily_text(store, day, tz))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from sitwatch import layout
+    from sitwatch.cli import _err
+    from sitwatch.simulate import simulate_command
+
+    try:
+        lay = layout.load(args.layout)
+    except layout.LayoutError as e:
+        _err(str(e))
+        return 2
+    return int(simulate_command(lay, hz=args.hz, speed=args.speed, duration=args.duration,
+                                link=args.link, script_name=args.script, seed=args.seed,
+                                garbage_rate=args.garbage, out=args.output) or 0)

@@ -1,0 +1,174 @@
+"""``sitwatch doctor``: check every part sitwatch depends on and say what to do about each.
+
+A check returns (level, what, detail): ``ok``, ``warn`` (sitwatch works, with less) or ``fail``
+(that part does not work). The daemon itself keeps going without any single optional part;
+doctor is where the user finds out which ones are missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+MARK = {OK: "ok  ", WARN: "warn", FAIL: "FAIL"}
+
+Check = tuple[str, str, str]
+
+
+def check_cushion(cfg: Any, layout: Any, clock: Any, listen: float = 3.0,
+                  sleep: Callable[[float], object] | None = None) -> Check:
+    from sitwatch.sources.base import Diagnosis, Reading, Status
+    from sitwatch.sources.serial_source import SerialSource
+
+    port = cfg.cushion.port
+    if not port:
+        return WARN, "cushion", "no port configured (cushion.port); try `sitwatch demo` without hardware"
+    if "://" not in port and not Path(port).exists():
+        return FAIL, "cushion", f"{port} does not exist: is the cushion plugged in? " \
+            "(ls /dev/serial/by-id/ lists USB serial devices)"
+    if "://" not in port and not os.access(port, os.R_OK | os.W_OK):
+        return FAIL, "cushion", f"no permission to open {port}: add yourself to the dialout group " \
+            "(sudo usermod -aG dialout $USER) and log in again"
+    src = SerialSource(cfg.cushion, layout, clock, **({"sleep": sleep} if sleep else {}))
+    frames, offline, diag = 0, "", ""
+    start = clock.monotonic()
+    try:
+        while clock.monotonic() - start < listen:
+            for item in src.poll(0.2):
+                if isinstance(item, Reading):
+                    frames += 1
+                elif isinstance(item, Status) and not item.online:
+                    offline = item.reason
+                elif isinstance(item, Diagnosis):
+                    diag = item.message
+        stats = src.stats()
+    finally:
+        src.close()
+    if frames == 0:
+        why = offline or diag or src.parser.diagnose(int(stats.get("bytes", 0) or 0))  # type: ignore[call-overload]
+        return FAIL, "cushion", f"{port}: no valid frame in {listen:g} s: {why}"
+    rate = frames / listen
+    dropped = stats.get("dropped_total", 0)
+    level = WARN if dropped else OK
+    return level, "cushion", f"{port}: {frames} frames in {listen:g} s (~{rate:.0f}/s), {dropped} dropped, layout {layout.name}"
+
+
+def check_calibration(cfg: Any, layout: Any) -> Check:
+    from sitwatch import calibration
+    from sitwatch.daemon import profile_path
+
+    path = profile_path(cfg)
+    if not path.exists():
+        auto = "sitwatch will learn one during your first minutes of sitting" if cfg.calibration.auto \
+            else "and calibration.auto is off: run `sitwatch calibrate`"
+        return WARN, "calibration", f"no profile at {path}; {auto}"
+    try:
+        prof = calibration.load(path)
+        prof.check_layout(layout)
+    except calibration.CalibrationError as e:
+        return FAIL, "calibration", f"{e}"
+    return OK, "calibration", f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
+
+
+def check_notifications(cfg: Any, headless: bool = False) -> Check:
+    if headless or not cfg.nudges.desktop:
+        return OK, "notifications", "desktop notifications off (console/log only)"
+    import logging
+
+    from sitwatch.sinks.desktop import DesktopSink
+
+    ok, detail = DesktopSink(cfg.nudges.timeout, logging.getLogger("sitwatch.doctor")).check()
+    return (OK if ok else WARN), "notifications", detail + ("" if ok else
+                                                           " (nudges still go to the console/journal)")
+
+
+def check_history(cfg: Any) -> Check:
+    from sitwatch.daemon import history_path
+
+    if not cfg.history.enabled:
+        return OK, "history", "disabled in the config"
+    path = history_path(cfg)
+    d = path.parent
+    if not path.exists():
+        probe = d
+        while not probe.exists():
+            probe = probe.parent
+        if not os.access(probe, os.W_OK):
+            return FAIL, "history", f"cannot create {path}: {probe} is not writable"
+        return OK, "history", f"{path} will be created on the first run"
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            res = con.execute("PRAGMA quick_check").fetchone()[0]
+            ver = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        return FAIL, "history", f"{path}: {e}"
+    if res != "ok":
+        return FAIL, "history", f"{path}: integrity problem ({res}); the daemon will set it aside"
+    size = path.stat().st_size / 1e6
+    return OK, "history", f"{path} (schema v{ver}, {size:.1f} MB)"
+
+
+def check_daemon(cfg: Any, clock: Any) -> Check:
+    from sitwatch.daemon import status_path
+    from sitwatch.status import read_status
+
+    d = read_status(status_path(cfg), clock)
+    if d.get("running"):
+        return OK, "daemon", f"running (pid {d.get('pid')})"
+    return WARN, "daemon", "not running: start it with `sitwatch run` or `systemctl --user start sitwatch`"
+
+
+def check_systemd() -> Check:
+    from sitwatch import paths
+
+    unit = paths.config_dir().parent / "systemd" / "user" / "sitwatch.service"
+    if unit.exists():
+        return OK, "autostart", f"{unit} installed"
+    return WARN, "autostart", "no systemd user unit: see systemd/README.md to start sitwatch at login"
+
+
+def run_checks(cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0,
+               headless: bool = False) -> list[Check]:
+    checks: list[Check] = [(OK, "config", "valid")]
+    checks.append((OK, "layout", layout.summary()))
+    checks.append(check_calibration(cfg, layout))
+    checks.append(check_cushion(cfg, layout, clock, listen))
+    checks.append(check_notifications(cfg, headless))
+    checks.append(check_history(cfg))
+    checks.append(check_daemon(cfg, clock))
+    checks.append(check_systemd())
+    checks.append((OK, "camera", "not used in cushion mode (OpenCV/MediaPipe are not loaded)"))
+    return checks
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from sitwatch import config, layout
+    from sitwatch.cli import _load_config
+    from sitwatch.clock import SystemClock
+
+    try:
+        cfg = _load_config(args)
+    except config.ConfigError as e:
+        print("FAIL  config         " + "\n                     ".join(e.problems))
+        return 2
+    try:
+        lay = layout.load(cfg.cushion.layout)
+    except layout.LayoutError as e:
+        print(f"FAIL  layout         {e}")
+        return 2
+    checks = run_checks(cfg, lay, SystemClock())
+    for level, what, detail in checks:
+        print(f"{MARK[level]}  {what:<14} {detail}")
+    fails = sum(1 for c in checks if c[0] == FAIL)
+    warns = sum(1 for c in checks if c[0] == WARN)
+    print(f"\n{fails} problem(s), {warns} warning(s).", file=sys.stderr)
+    return 1 if fails else 0
