@@ -104,6 +104,8 @@ class LineParser:
             # One packed digit per channel (e.g. a 10x15 matrix as a 150-digit line).
             vals = np.frombuffer(parts[0].encode(), dtype=np.uint8).astype(float) - 48.0
             return self._accept(vals, None)
+        if n > 64:
+            return self._long(parts, s)
         try:
             nums = [float(p) for p in parts]
         except ValueError:
@@ -125,6 +127,26 @@ class LineParser:
             self.stats.frames += 1
             return Parsed(np.array(nums), ts)
         return self._accept(np.array(nums), ts)
+
+    def _long(self, parts: list[str], s: str) -> Parsed | None:
+        """Matrix frames: numpy converts integer text about twice as fast as float()."""
+        try:
+            vals = np.array(parts, dtype=np.int64).astype(float)
+        except (ValueError, OverflowError):
+            try:
+                vals = np.array(parts, dtype=float)
+            except ValueError:
+                self.stats.last_garbage = s[:40]
+                return self._drop(GARBAGE)
+        n = len(vals)
+        ts = None
+        if n == self.expected + 1:
+            ts = float(vals[0]) * self.time_scale
+            vals = vals[1:]
+        elif n != self.expected:
+            self.stats.last_count_seen = n
+            return self._drop(COUNT)
+        return self._accept(vals, ts)
 
     def feed_bytes_frame(self, data: bytes) -> Parsed | None:
         """A binary frame: one unsigned byte per channel (polled matrix readers)."""

@@ -67,7 +67,7 @@ class Fanout:
         for sink in self.sinks:
             try:
                 sink.handle(event)
-            except Exception as e:  # noqa: BLE001 - a sink must never stop the daemon
+            except Exception as e:
                 self._failed(sink, e)
             else:
                 self._succeeded(sink)
@@ -76,7 +76,7 @@ class Fanout:
         for sink in self.sinks:
             try:
                 sink.close()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 self._failed(sink, e, action="closing")
 
     # -- bookkeeping ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ pipes and the journal.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
@@ -53,10 +54,9 @@ class ConsoleSink:
         self.stream.flush()
 
     def close(self) -> None:
-        try:
+        # A closed stream or a broken pipe at shutdown: nothing left to keep.
+        with contextlib.suppress(OSError, ValueError):
             self.stream.flush()
-        except (OSError, ValueError):  # closed or broken pipe at shutdown: nothing to keep
-            pass
 
 
 def _minutes(seconds: object) -> str:

@@ -10,7 +10,8 @@ at all. Instead, on Linux:
    ``$XDG_RUNTIME_DIR/bus`` or ``/run/user/$UID/bus``); without one we say so once and look again
    only every ``retry_after`` seconds;
 2. we deliver with ``notify-send -a sitwatch -t MS -- TITLE BODY`` (Debian: libnotify-bin), run
-   with an argument list so quotes and non-ASCII text pass untouched; else with
+   with an argument list so quotes and non-ASCII text pass untouched (backslashes in the body
+   are doubled: notify-send unescapes the body, not the title), under a UTF-8 locale; else with
    ``gdbus call ... Notify`` (libglib2.0-bin) with properly quoted GVariant strings; else through
    plyer's dbus-python class (when dbus-python is installed), never through the portal path.
 
@@ -18,6 +19,7 @@ Elsewhere (macOS, Windows) plyer's ``notification.notify`` is used, imported laz
 
 Expected trouble (no bus, no notification server, a backend that fails) is logged once per
 distinct problem and never raised; when notifications work again that is logged once too.
+Delivery is synchronous and bounded by ``run_timeout`` (5 s) per helper process.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class DesktopSink:
         self.retry_after = retry_after
         self.run_timeout = run_timeout
         self.clock = clock
+        self.platform = platform
         self.linux = platform.startswith("linux")
         self._backend: tuple[str, str] | None = None  # (name, executable or "")
         self._retry_at = -math.inf
@@ -122,7 +125,6 @@ class DesktopSink:
         backend, exe = self.backend()
         if backend == "none":
             self._retry_at = now + self.retry_after
-            self._backend = None  # look again next time: something may get installed
             self.skipped += 1
             self._problem("no-backend", NO_BACKEND_MESSAGE)
             return False
@@ -138,8 +140,10 @@ class DesktopSink:
             self.log.info("desktop notifications work again (%s)", backend)
         return True
 
+    MAX_REPORTED = 20  # distinct problems remembered; beyond that they go to the debug log
+
     def _problem(self, key: str, text: str) -> None:
-        if key not in self._reported:
+        if key not in self._reported and len(self._reported) < self.MAX_REPORTED:
             self._reported.add(key)
             self.log.warning("%s", text)
         else:
@@ -185,7 +189,7 @@ class DesktopSink:
     def _wrap(call: Callable[[], Any]) -> None:
         try:
             call()
-        except Exception as e:  # noqa: BLE001 - third-party backends raise anything
+        except Exception as e:
             raise DeliveryError(f"{type(e).__name__}: {e}") from e
 
     def _run(self, args: list[str], bus: str | None) -> subprocess.CompletedProcess[str]:
@@ -245,10 +249,13 @@ class DesktopSink:
         return shutil.which(program, path=self.env.get("PATH") or os.defpath)
 
     def backend(self) -> tuple[str, str]:
-        """(backend name, executable or ""): custom, plyer, notify-send, gdbus, dbus-python, none."""
-        if self._backend is None:
-            self._backend = self._choose_backend()
-        return self._backend
+        """(name, executable or ""); names: custom plyer notify-send gdbus dbus-python none."""
+        if self._backend is not None:
+            return self._backend
+        chosen = self._choose_backend()
+        if chosen[0] != "none":  # keep looking: something may get installed
+            self._backend = chosen
+        return chosen
 
     def _choose_backend(self) -> tuple[str, str]:
         if self._notify is not None:
@@ -260,7 +267,7 @@ class DesktopSink:
             if exe:
                 return program, exe
         try:
-            import dbus  # type: ignore[import-not-found]  # noqa: F401
+            import dbus  # noqa: F401
         except ImportError:
             return "none", ""
         return "dbus-python", ""
@@ -273,14 +280,15 @@ class DesktopSink:
         backend, exe = self.backend()
         used = f"backend: {backend}" + (f" ({exe})" if exe else "")
         if not self.linux:
-            return True, f"{used} on {sys.platform}"
+            return True, f"{used} on {self.platform}"
         bus, where = self.session_bus()
         if bus is None:
             return False, f"{NO_BUS_MESSAGE} ({where})"
         parts = [f"session bus: {where}"]
         ok = True
-        owned = self._gdbus_call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus.NameHasOwner", gvariant_string(NOTIFICATIONS))
+        owned = self._gdbus_call(
+            bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner", gvariant_string(NOTIFICATIONS))
         if owned is None:
             parts.append("notification server: not checked (gdbus not found or bus unreachable)")
         elif "true" in owned:

@@ -3,7 +3,7 @@
 Debian packages: xvfb, dbus (dbus-daemon), dunst (dunst, dunstctl), libglib2.0-bin (gdbus);
 libnotify-bin (notify-send) for the sink's preferred backend.
 
-    with NotificationServer(tmp_path) as server:
+    with NotificationServer(tmp_path) as server:   # dunst=False: a bus without a server
         ...  # server.env has DISPLAY and DBUS_SESSION_BUS_ADDRESS
         server.history()  # what dunst showed: [{"appname", "summary", "body", "timeout"}, ...]
 
@@ -12,6 +12,7 @@ Every wait is bounded; ``close()`` stops all three processes (it runs on any err
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -50,8 +51,9 @@ class ServerError(RuntimeError):
 
 
 class NotificationServer:
-    def __init__(self, workdir: Path, *, start_timeout: float = 20.0) -> None:
+    def __init__(self, workdir: Path, *, start_timeout: float = 20.0, dunst: bool = True) -> None:
         self.workdir = Path(workdir)
+        self.start_dunst = dunst  # False: a session bus with no notification server on it
         self.start_timeout = start_timeout
         self.procs: list[subprocess.Popen[bytes]] = []
         self.env: dict[str, str] = {}
@@ -141,6 +143,8 @@ class NotificationServer:
         }
         self._wait(lambda: bus_path.exists() and self._gdbus_ok(), deadline, "dbus-daemon", "dbus")
 
+        if not self.start_dunst:
+            return
         # An empty config file: dunst's built-in defaults, whatever /etc/xdg/dunst says.
         dunstrc = self.workdir / "dunstrc"
         dunstrc.write_text("[global]\n    monitor = 0\n")
@@ -206,18 +210,14 @@ class NotificationServer:
     def close(self) -> None:
         for p in reversed(self.procs):
             if p.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for p in reversed(self.procs):
             try:
                 p.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 p.wait(timeout=5)
         self.procs.clear()
         if self._sockdir:

@@ -1,0 +1,40 @@
+# sitwatch tasks. Every target sets itself up: a fresh machine needs only Python >= 3.11.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint typecheck clean install help
+
+help:
+	@echo "make demo    the daemon against a virtual cushion, a simulated office day in accelerated time"
+	@echo "make test    the whole test suite (installs what it needs)"
+	@echo "make bench   speed and memory figures"
+	@echo "make lint    ruff and mypy"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/sitwatch demo
+
+test: $(STAMP)
+	@sh scripts/test-deps.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/ruff check sitwatch tests benchmarks
+	$(BIN)/mypy sitwatch
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,155 @@
+"""sitwatch benchmarks: print the figures the project promises (not a pass/fail test).
+
+    make bench            # or: python benchmarks/run.py [--seconds 30]
+
+1. microseconds per frame, bytes to events, for a 12-channel chair and a 16x16 matrix
+2. the daemon's CPU share at 20 frames/s over a real pty
+3. its peak resident memory in cushion mode
+4. `sitwatch --help` start-up time
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SITWATCH_SHARED", ROOT.parent / "shared"))
+
+
+def frames_12() -> np.ndarray:
+    f = SHARED / "datasets" / "smartchair-ml" / "scripted_almir.csv"
+    if f.exists():
+        return np.loadtxt(f, delimiter=",", skiprows=1)[:, :12]
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 3000, (3000, 12)).astype(float)
+
+
+def frames_256(n: int = 3000) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:16, 0:16]
+    out = []
+    for i in range(n):
+        cx, cy = 7.5 + np.sin(i / 200) * 1.5, 5 + np.cos(i / 300)
+        blob = 180 * np.exp(-((xx - cx + 3) ** 2 + (yy - cy) ** 2) / 8)
+        blob += 180 * np.exp(-((xx - cx - 3) ** 2 + (yy - cy) ** 2) / 8)
+        blob += rng.normal(0, 3, (16, 16))
+        out.append(np.clip(blob, 0, 255).round().ravel())
+    return np.array(out)
+
+
+def per_frame_us(layout_name: str, frames: np.ndarray, hz: float = 20.0, binary: bool = False) -> float:
+    from sitwatch import calibration, config, layout
+    from sitwatch.pipeline import Pipeline
+    from sitwatch.wire import LineParser
+
+    lay = layout.load(layout_name)
+    cfg = config.Config()
+    prof = calibration.from_arrays(lay, tare=None, upright=calibration.robust_mean(frames[:100]),
+                                   method="recording")
+    if binary:
+        data = [bytes(f.astype(np.uint8)) for f in frames]
+    else:
+        data = [(",".join(str(int(v)) for v in f) + "\n").encode() for f in frames]
+    best = float("inf")
+    for _ in range(3):
+        pl = Pipeline(lay, cfg, prof)
+        parser = LineParser(lay.n, lay.full_scale)
+        feed = parser.feed_bytes_frame if binary else parser.feed
+        t0 = time.perf_counter()
+        for i, d in enumerate(data):
+            p = feed(d)
+            if p is not None:
+                pl.process(i / hz, p.values)
+        best = min(best, (time.perf_counter() - t0) / len(data) * 1e6)
+    return best
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def proc_peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def daemon_over_pty(seconds: float, hz: float = 20.0) -> tuple[float, float]:
+    frames = frames_12()
+    master, slave = os.openpty()
+    port = os.ttyname(slave)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, XDG_DATA_HOME=f"{tmp}/data", XDG_STATE_HOME=f"{tmp}/state",
+                   XDG_CONFIG_HOME=f"{tmp}/config", XDG_RUNTIME_DIR=tmp)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--headless", "--port", port,
+             "--layout", "smartchair-12", "--no-user-config"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1.5)  # start-up is not part of the steady-state figure
+            cpu0, t0 = proc_cpu_seconds(proc.pid), time.monotonic()
+            i = 0
+            next_t = t0
+            while time.monotonic() - t0 < seconds:
+                line = ",".join(str(int(v)) for v in frames[i % len(frames)]) + "\n"
+                os.write(master, line.encode())
+                i += 1
+                next_t += 1 / hz
+                time.sleep(max(0.0, next_t - time.monotonic()))
+            cpu1, t1 = proc_cpu_seconds(proc.pid), time.monotonic()
+            rss = proc_peak_rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            os.close(master)
+            os.close(slave)
+    return 100 * (cpu1 - cpu0) / (t1 - t0), rss
+
+
+def startup_ms(runs: int = 15) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sitwatch", "--help"], stdout=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30.0, help="length of the pty run")
+    args = ap.parse_args()
+    rows = []
+    us12 = per_frame_us("smartchair-12", frames_12())
+    rows.append(("bytes -> events, 12-channel text frame", f"{us12:.1f} us", "<= 20 us"))
+    g = frames_256()
+    us256 = per_frame_us("matrix-16x16", g)
+    rows.append(("bytes -> events, 16x16 text frame", f"{us256:.1f} us", "<= 50 us"))
+    usbin = per_frame_us("matrix-16x16", g, binary=True)
+    rows.append(("bytes -> events, 16x16 binary frame", f"{usbin:.1f} us", "<= 50 us"))
+    cpu, rss = daemon_over_pty(args.seconds)
+    rows.append((f"daemon CPU at 20 frames/s over a pty ({args.seconds:.0f} s)", f"{cpu:.2f} %", "< 1 % of a core"))
+    rows.append(("daemon peak RSS, cushion mode", f"{rss:.1f} MB", "< 60 MB"))
+    rows.append(("`sitwatch --help` start-up (median of 15)", f"{startup_ms():.0f} ms", "< 150 ms"))
+    w = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{w}}  {'figure':>10}  target")
+    for name, fig, target in rows:
+        print(f"{name:<{w}}  {fig:>10}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Debian packages some integration tests use: a virtual X display, a D-Bus session and a real
+# notification server (dunst), socat for ptys, systemd-analyze for the unit files.
+# Installed only when we are root on a Debian-like system and something is missing; otherwise
+# the tests that need them skip and say why.
+pkgs="xvfb dbus dbus-x11 dunst libnotify-bin libglib2.0-bin socat systemd"
+need=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing test packages:$need"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $need >/dev/null \
+    || echo "warning: could not install$need; the tests that need them will skip"
+else
+  echo "note: missing$need (not root): the tests that need them will skip"
+fi
+exit 0

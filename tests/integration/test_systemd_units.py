@@ -1,0 +1,178 @@
+"""The systemd units and the udev rule: systemd-analyze verify/security, plus the settings that
+matter (Type=notify, the login targets, the Pi sandbox's device access ...).
+
+``systemd-analyze verify`` only warns about typos (exit 0), so any output fails the test; it also
+insists that the ExecStart= program exists, so each unit is checked as a copy whose ExecStart=
+program is rewritten to an executable that exists here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
+USER_UNIT = SYSTEMD / "sitwatch.service"
+PI_UNIT = SYSTEMD / "sitwatch-pi.service"
+UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
+MAX_EXPOSURE = 3.0  # systemd-analyze security's 0-10 scale for the Pi unit
+
+
+def _analyze() -> str:
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        pytest.skip("systemd-analyze not installed (Debian: systemd)")
+    return exe
+
+
+def parse_unit(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Sections -> (key, value) pairs in order; repeated keys (DeviceAllow=) all kept."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), [])
+            continue
+        assert current is not None, f"{path.name}: {line!r} outside a section"
+        key, sep, value = line.partition("=")
+        assert sep, f"{path.name}: not key=value: {line!r}"
+        current.append((key.strip(), value.strip()))
+    return sections
+
+
+def values(unit: dict[str, list[tuple[str, str]]], section: str, key: str) -> list[str]:
+    return [v for k, v in unit.get(section, []) if k == key]
+
+
+def _copy_with_existing_exec(unit: Path, dest_dir: Path) -> Path:
+    _analyze()  # skip first if there is nothing to check with
+    true = shutil.which("true")
+    assert true, "no 'true' executable"
+    text = re.sub(r"^(ExecStart=)(\S+)", rf"\g<1>{true}", unit.read_text(), flags=re.M)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    out = dest_dir / unit.name
+    out.write_text(text)
+    return out
+
+
+def _verify(unit: Path, tmp_path: Path, *, user: bool) -> subprocess.CompletedProcess[str]:
+    exe = _analyze()
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "SYSTEMD_PAGER": "",
+           "HOME": str(tmp_path)}
+    args = [exe, "verify", "--man=no"]
+    if user:
+        runtime = tmp_path / "runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        env["XDG_RUNTIME_DIR"] = str(runtime)
+        args.append("--user")
+    return subprocess.run([*args, str(unit)], env=env, capture_output=True, text=True,
+                          timeout=60, check=False, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(("unit", "user"), [(USER_UNIT, True), (PI_UNIT, False)],
+                         ids=["user-unit", "pi-unit"])
+def test_systemd_analyze_verify_is_silent(unit, user, tmp_path):
+    copy = _copy_with_existing_exec(unit, tmp_path / "units")
+    proc = _verify(copy, tmp_path, user=user)
+    assert proc.returncode == 0, proc.stderr
+    assert (proc.stdout + proc.stderr).strip() == "", proc.stdout + proc.stderr
+
+
+def test_verify_catches_a_typo(tmp_path):
+    """The check above would notice a misspelt key (systemd only warns and exits 0)."""
+    broken = tmp_path / "src" / "sitwatch.service"
+    broken.parent.mkdir()
+    broken.write_text(PI_UNIT.read_text().replace("ProtectHome=", "ProtectHomee="))
+    proc = _verify(_copy_with_existing_exec(broken, tmp_path / "units"), tmp_path, user=False)
+    assert "ProtectHomee" in proc.stdout + proc.stderr
+
+
+def test_pi_unit_security_exposure(tmp_path):
+    exe = _analyze()
+    copy = _copy_with_existing_exec(PI_UNIT, tmp_path / "units")
+    proc = subprocess.run(
+        [exe, "security", "--offline=true", f"--threshold={round(MAX_EXPOSURE * 10)}",
+         "--no-pager", str(copy)],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "SYSTEMD_PAGER": "",
+             "SYSTEMD_COLORS": "0"},
+    )
+    m = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)", proc.stdout)
+    assert m, proc.stdout + proc.stderr
+    exposure = float(m.group(1))
+    assert exposure <= MAX_EXPOSURE, proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_user_unit_settings():
+    unit = parse_unit(USER_UNIT)
+    for key in ("PartOf", "After"):
+        assert values(unit, "Unit", key) == ["graphical-session.target"]
+    assert values(unit, "Install", "WantedBy") == ["graphical-session.target"]
+    assert values(unit, "Service", "Type") == ["notify"]
+    assert values(unit, "Service", "ExecStart") == ["%h/.local/bin/sitwatch run"]
+    assert values(unit, "Service", "Restart") == ["on-failure"]
+    assert values(unit, "Service", "RestartSec") == ["5"]
+    for key in ("StartLimitIntervalSec", "StartLimitBurst"):
+        assert values(unit, "Unit", key) and not values(unit, "Service", key)
+    # systemd 252 maps a user unit's StateDirectory= into ~/.config: must not be used.
+    assert not values(unit, "Service", "StateDirectory")
+
+
+def test_pi_unit_settings():
+    unit = parse_unit(PI_UNIT)
+    svc = dict(unit["Service"])
+    assert svc["Type"] == "notify"
+    assert svc["ExecStart"] == "/usr/local/bin/sitwatch run --headless"
+    assert svc["WatchdogSec"] == "60"
+    assert svc["Restart"] == "on-failure"
+    assert svc["User"] == "sitwatch"
+    assert svc["SupplementaryGroups"].split() == ["dialout", "video"]
+    assert svc["StateDirectory"] == "sitwatch"
+    assert svc["ConfigurationDirectory"] == "sitwatch"
+    assert svc["ProtectSystem"] == "strict"
+    assert svc["ProtectHome"] == "yes"
+    assert svc["NoNewPrivileges"] == "yes"
+    assert svc["PrivateTmp"] == "yes"
+    assert svc["DevicePolicy"] == "closed"
+    assert "MemoryMax" in svc
+    assert set(svc["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
+    assert sorted(values(unit, "Service", "DeviceAllow")) == [
+        "char-ttyACM rw", "char-ttyUSB rw", "char-video4linux rw"]
+    assert "PrivateDevices" not in svc  # would hide the serial port
+    assert "PrivateUsers" not in svc  # would break the dialout group on the device node
+    for key in ("StartLimitIntervalSec", "StartLimitBurst"):
+        assert values(unit, "Unit", key) and not values(unit, "Service", key)
+    assert values(unit, "Install", "WantedBy") == ["multi-user.target"]
+
+
+UDEV_TOKEN = re.compile(r'^([A-Z_]+)(\{[^}]+\})?(==|!=|\+=|-=|:=|=)"([^"]*)"$')
+
+
+def test_udev_rule_example():
+    rules = [line.strip() for line in UDEV_RULE.read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    assert len(rules) == 1
+    tokens = [t.strip() for t in rules[0].split(",")]
+    parsed = []
+    for token in tokens:
+        m = UDEV_TOKEN.match(token)
+        assert m, f"malformed udev token {token!r}"
+        parsed.append(m.groups())
+    have = {(key + (attr or ""), op, value) for key, attr, op, value in parsed}
+    assert ("SUBSYSTEM", "==", "tty") in have
+    assert ("SYMLINK", "+=", "sitwatch-cushion") in have
+    assert ("GROUP", "=", "dialout") in have
+    assert ("ENV{ID_MM_DEVICE_IGNORE}", "=", "1") in have
+    ids = {key + attr: value for key, attr, op, value in parsed if attr and op == "=="}
+    assert re.fullmatch(r"[0-9a-f]{4}", ids["ATTRS{idVendor}"])
+    assert re.fullmatch(r"[0-9a-f]{4}", ids["ATTRS{idProduct}"])
