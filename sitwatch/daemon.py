@@ -14,6 +14,7 @@ import argparse
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from sitwatch.pipeline import Pipeline
 from sitwatch.sources.base import Diagnosis, Reading, Source, Status
 
 log = logging.getLogger("sitwatch")
+BATCH_SECONDS = 0.2
 
 
 class Daemon:
@@ -56,6 +58,7 @@ class Daemon:
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
         self._dropped_seen = 0
+        self._next_publish = -1e18
         self.events = 0
         if store is not None:
             store.begin_run(layout.name, getattr(source, "name", "cushion"))
@@ -84,7 +87,9 @@ class Daemon:
         now = self.clock.monotonic()
         if not self.pipeline.online:
             self._sample(now, online=False)
-        self._publish(now)
+        if now >= self._next_publish:
+            self._next_publish = now + min(1.0, self.cfg.status.interval)
+            self._publish(now)
         return out
 
     def _dispatch(self, ev: Event) -> None:
@@ -128,10 +133,6 @@ class Daemon:
         dt = max(0.0, t - last)
         pl = self.pipeline
         f = pl.f
-        stats = self.source.stats()
-        dropped_total = int(stats.get("dropped_total", 0) or 0)  # type: ignore[call-overload]
-        dropped = max(0, dropped_total - self._dropped_seen)
-        self._dropped_seen = dropped_total
         try:
             self.store.add_sample(
                 dt,
@@ -142,17 +143,28 @@ class Daemon:
                 cop_x=f.cop_x if f else None,
                 cop_y=f.cop_y if f else None,
                 online=online,
-                dropped=dropped,
             )
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 
     def _publish(self, now: float) -> None:
+        """Once a second: dropped-line counts into the history, live state into the status."""
+        stats = self.source.stats()
+        pl = self.pipeline
+        if self.store is not None:
+            total = int(stats.get("dropped_total", 0) or 0)  # type: ignore[call-overload]
+            if total > self._dropped_seen:
+                try:
+                    self.store.add_sample(0.0, occupied=pl.occ.state == "occupied",
+                                          posture=pl.posture.state, balance=pl.balance.state,
+                                          seat_load=None, cop_x=None, cop_y=None,
+                                          online=pl.online, dropped=total - self._dropped_seen)
+                except Exception as e:
+                    log.warning("history: cannot store a sample: %s", e)
+            self._dropped_seen = total
         if self.status is None:
             return
-        pl = self.pipeline
         snap = pl.snapshot(now)
-        stats = self.source.stats()
         self.status.update(
             occupancy=snap.occupancy,
             spell_seconds=round(snap.spell, 1),
@@ -286,8 +298,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     wd = sdnotify.watchdog_interval()
     next_wd = clock.monotonic()
     try:
+        seen = 0
         while not stop["now"]:
             daemon.step(0.5)
+            # Let a few frames gather before the next read: 5 wake-ups a second instead of one
+            # per frame keeps the daemon near idle on a Pi, and 0.2 s is nothing for posture.
+            # A fast matrix would overflow the 4 KiB tty buffer meanwhile, so not for those.
+            got = int(source.bytes) - seen
+            seen = int(source.bytes)
+            if got < 1024:
+                time.sleep(BATCH_SECONDS)
             if wd and clock.monotonic() >= next_wd:
                 sdnotify.watchdog()
                 next_wd = clock.monotonic() + wd
