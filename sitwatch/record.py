@@ -28,13 +28,22 @@ RATE_WINDOW = 2.0  # seconds of frames used to estimate hz= for the header (text
 FLUSH_EVERY = 1.0  # seconds between flushes of the output file
 
 _Pending = tuple[float, np.ndarray] | str
+_EPS = 1e-9
 
 
-def nice_rate(frames: int, span: float) -> float | None:
-    """A frame rate for the header, to two significant digits (None when unknown)."""
-    if frames < 2 or span <= 0:
+def nice_rate(times: list[float]) -> float | None:
+    """The frame rate for the header from arrival times, to two significant digits.
+
+    Frames that arrived in the same read share a time, so count the frames after the first
+    arrival over the time since it (not frames - 1). None when it cannot be told.
+    """
+    if not times:
         return None
-    return float(f"{(frames - 1) / span:.2g}")
+    span = times[-1] - times[0]
+    after = sum(1 for t in times if t > times[0])
+    if span <= 0 or after == 0:
+        return None
+    return float(f"{after / span:.2g}")
 
 
 def record(
@@ -75,6 +84,7 @@ def record(
         writer: Writer | None = None
         pending: list[_Pending] = []
         first_t: float | None = None
+        last_t = 0.0
         last_flush = start
 
         def open_writer(rate: float | None) -> Writer:
@@ -89,7 +99,10 @@ def record(
 
         try:
             while True:
-                for item in source.poll(poll_wait):
+                wait = poll_wait
+                if duration is not None:
+                    wait = max(0.0, min(wait, start + duration - clock.monotonic()))
+                for item in source.poll(wait):
                     if isinstance(item, Reading):
                         t = item.t - start
                         frames += 1
@@ -99,21 +112,23 @@ def record(
                         pending.append((t, item.values))
                         if first_t is None:
                             first_t = t
-                        if hz is not None:
-                            writer = open_writer(hz)
-                        elif t - first_t >= RATE_WINDOW:
-                            writer = open_writer(nice_rate(len(pending), t - first_t))
+                        last_t = t
                     else:
                         line = _comment(item, item.t - start)
                         if writer is not None:
                             out.write(line)
                         else:
                             pending.append(line)
+                if writer is None and first_t is not None:
+                    if hz is not None:
+                        writer = open_writer(hz)
+                    elif last_t - first_t >= RATE_WINDOW:
+                        writer = open_writer(nice_rate(_times(pending)))
                 now = clock.monotonic()
                 if writer is not None and now - last_flush >= FLUSH_EVERY:
                     out.flush()
                     last_flush = now
-                if duration is not None and now - start >= duration:
+                if duration is not None and now - start >= duration - _EPS:
                     break
                 if stop is not None and stop(frames):
                     break
@@ -122,10 +137,12 @@ def record(
         finally:
             source.close()
             if writer is None:
-                ts = [p[0] for p in pending if not isinstance(p, str)]
-                rate = hz or (nice_rate(len(ts), ts[-1] - ts[0]) if ts else None)
-                open_writer(rate)
+                open_writer(hz or nice_rate(_times(pending)))
     return frames
+
+
+def _times(pending: list[_Pending]) -> list[float]:
+    return [p[0] for p in pending if not isinstance(p, str)]
 
 
 def _comment(item: Status | Diagnosis, t: float) -> str:

@@ -97,6 +97,8 @@ class LineParser:
             parts = _SPLIT.split(s)
         else:
             parts = s.split(",")
+            if "" in parts:  # a run of separators counts as one, as with the other separators
+                parts = [p for p in parts if p]
         if parts and parts[-1] == "":
             parts.pop()
         n = len(parts)

@@ -240,7 +240,9 @@ class SerialSource:
         self._delay = self.cfg.reconnect_min
         self._next_open = now + self._delay
         self._delay = min(self._delay * 2, self.cfg.reconnect_max)
-        reason = f"{self.cfg.port}: connection lost ({exc}): was the cushion unplugged?"
+        detail = getattr(exc, "strerror", None) or str(exc).split(" (")[0] or type(exc).__name__
+        reason = f"{self.cfg.port}: connection lost ({detail}): was the cushion unplugged?"
+        self._log.debug("%s: read/write failed: %r", self.cfg.port, exc)
         self._report_offline(now, reason, items)
 
     def _report_offline(self, now: float, reason: str, items: list[Item]) -> None:

@@ -514,3 +514,109 @@ def test_stats_fields(text: Any) -> None:
     assert s["reconnects"] == 0 and s["bytes"] == 10
     assert s["last_frame_age"] == pytest.approx(1.5)
     assert src.name == "serial:/dev/ttyACM0"
+
+
+# -- record() --------------------------------------------------------------------------
+
+class HangupPort(FakePort):
+    """Delivers what was fed, then reports a hangup like an unplugged tty."""
+
+    def read(self, size: int = 1) -> bytes:
+        if not self.rx and self.hangup:
+            raise serial.SerialException("device reports readiness to read but returned no data")
+        return super().read(size)
+
+    hangup = True
+
+
+def lines(start: int, n: int) -> bytes:
+    return b"".join(f"{k},{k + 1},{k + 2},{k + 3}\n".encode() for k in range(start, start + n))
+
+
+def test_record_survives_an_unplug(tmp_path: Any) -> None:
+    from sitwatch.record import record
+    from sitwatch.recording import frames, read_header
+
+    clock = ManualClock()
+    first, second = HangupPort(), HangupPort()
+    second.hangup = False
+    first.feed(lines(0, 10))
+    second.feed(lines(10, 10))
+    opener = Opener(clock, first, enoent(), enoent(), second)
+    out = tmp_path / "rec.csv"
+    n = record("/dev/ttyACM0", out, L4, baud=57600, clock=clock, opener=opener,
+               sleep=clock.advance, hz=5, stop=lambda frames: frames >= 20,
+               cushion=Cushion(reconnect_min=0.5, reconnect_max=4))
+    assert n == 20
+    assert opener.calls == pytest.approx([0.0, 0.5, 1.5, 3.5])
+    assert opener.kwargs[0]["baudrate"] == 57600
+    text = out.read_text()
+    assert text.splitlines()[0] == (
+        "# sitwatch-recording v1 layout=grid:2x2 hz=5 started=2026-01-05T09:00:00+00:00")
+    assert "# 0.000 offline: /dev/ttyACM0: connection lost (" in text
+    assert "# 0.500 offline: /dev/ttyACM0: no such device: is the cushion plugged in?" in text
+    assert "# 3.500 online: /dev/ttyACM0: open (text, 57600 baud)" in text
+    rows = list(frames(out, L4))
+    assert [v.tolist() for _, v in rows] == [[k, k + 1, k + 2, k + 3] for k in range(20)]
+    assert [t for t, _ in rows] == [0.0] * 10 + [3.5] * 10
+    assert read_header(out).hz == 5
+
+
+def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
+    from sitwatch.record import record
+
+    clock = ManualClock(monotonic=100.0)
+    port = FakePort()
+    sent = 0
+
+    def stop(frames: int) -> bool:  # a device sending 4 frames per 0.1 s poll: 40 Hz
+        nonlocal sent
+        port.feed(lines(sent, 4))
+        sent += 4
+        clock.advance(0.1)
+        return False
+
+    out = tmp_path / "rec.csv"
+    n = record("/dev/ttyACM0", out, L4, baud=115200, clock=clock, opener=Opener(clock, port),
+               sleep=clock.advance, duration=3.0, stop=stop)
+    assert n == 4 * 30  # nothing in the first poll (it opens the port), then 4 per poll
+    head = out.read_text().splitlines()[0]
+    assert head.startswith("# sitwatch-recording v1 layout=grid:2x2 hz=40 ")
+
+
+def test_record_device_never_there(tmp_path: Any) -> None:
+    from sitwatch.record import record
+    from sitwatch.recording import frames
+
+    clock = ManualClock()
+    out = tmp_path / "rec.csv"
+    n = record("/dev/ttyACM9", out, "grid:2x2", baud=9600, clock=clock,
+               opener=Opener(clock, enoent("/dev/ttyACM9")), sleep=clock.advance, duration=5)
+    assert n == 0 and clock.monotonic() == pytest.approx(5.0)
+    assert out.read_text().splitlines() == [
+        "# sitwatch-recording v1 layout=grid:2x2 started=2026-01-05T09:00:00+00:00",
+        "# 0.000 offline: /dev/ttyACM9: no such device: is the cushion plugged in?",
+    ]
+    assert list(frames(out, L4, hz=1)) == []
+
+
+def test_record_stops_on_ctrl_c_and_binary_header(tmp_path: Any) -> None:
+    from sitwatch.record import record
+    from sitwatch.recording import frames
+
+    clock = ManualClock()
+    port = FakePort(lambda p, d: p.feed(bytes([9] * 16)))
+
+    def stop(frames: int) -> bool:
+        if frames >= 3:
+            raise KeyboardInterrupt
+        return False
+
+    out = tmp_path / "rec.csv"
+    n = record("/dev/ttyUSB0", out, L16, baud=115200, clock=clock, opener=Opener(clock, port),
+               sleep=clock.advance, stop=stop, cushion=Cushion(mode="binary", poll_hz=25))
+    assert n == 3 and port.closed
+    assert out.read_text().startswith("# sitwatch-recording v1 layout=grid:4x4 hz=25 ")
+    rows = list(frames(out, L16))
+    assert [t for t, _ in rows] == pytest.approx([0.0, 0.04, 0.08])
+    assert all(v.tolist() == [9] * 16 for _, v in rows)

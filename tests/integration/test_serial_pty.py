@@ -1,0 +1,261 @@
+"""SerialSource and record() over real pseudo-terminals.
+
+A pty stands in for the cushion: the test writes to the master side, sitwatch opens the slave
+path. Closing both ends is an unplug (the kernel removes /dev/pts/N). Because a pty path never
+comes back, the tests open a stable symlink (like /dev/serial/by-id/...), remove it on unplug
+(as udev does) and point it at a new pty to "replug". Backoff runs on a ManualClock; real
+waiting is bounded by select() inside poll().
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import tty
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitwatch.clock import ManualClock, SystemClock
+from sitwatch.config import Cushion
+from sitwatch.layout import Layout, grid
+from sitwatch.record import record
+from sitwatch.recording import MAGIC, frames, read_header
+from sitwatch.sources.base import Reading, Status
+from sitwatch.sources.serial_source import SerialSource
+
+pytestmark = pytest.mark.integration
+
+L4 = grid(2, 2)
+L16 = grid(4, 4)
+DEADLINE = 3.0  # real seconds any single wait in these tests may take
+
+
+class Pty:
+    """One end of a fake cushion: write lines to ``master``, open ``path``."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # no echo, no newline translation before sitwatch opens it
+        self.path = os.ttyname(self.slave)
+        self.plugged = True
+
+    def write(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def unplug(self) -> None:
+        if self.plugged:
+            self.plugged = False
+            os.close(self.master)
+            os.close(self.slave)
+
+
+@pytest.fixture
+def ptys() -> Iterator[Callable[[], Pty]]:
+    made: list[Pty] = []
+
+    def new() -> Pty:
+        made.append(Pty())
+        return made[-1]
+
+    yield new
+    for p in made:
+        p.unplug()
+
+
+def poll_until(src: SerialSource, done: Callable[[list[Any]], bool],
+               max_wait: float = 0.2) -> list[Any]:
+    """Poll until ``done(items so far)``; fail after DEADLINE real seconds."""
+    items: list[Any] = []
+    end = time.monotonic() + DEADLINE
+    while not done(items):
+        assert time.monotonic() < end, f"timed out; got {items}"
+        items += src.poll(max_wait)
+    return items
+
+
+def n_readings(n: int) -> Callable[[list[Any]], bool]:
+    return lambda items: sum(isinstance(i, Reading) for i in items) >= n
+
+
+def status(online: bool) -> Callable[[list[Any]], bool]:
+    return lambda items: any(isinstance(i, Status) and i.online is online for i in items)
+
+
+def source(port: Path | str, clock: ManualClock, layout: Layout = L4, **cfg: Any) -> SerialSource:
+    c = Cushion(port=str(port), reconnect_min=0.5, reconnect_max=4.0, **cfg)
+    return SerialSource(c, layout, clock, sleep=clock.advance)
+
+
+def test_frames_unplug_and_replug_through_a_stable_symlink(
+        tmp_path: Path, ptys: Callable[[], Pty]) -> None:
+    clock = ManualClock()
+    link = tmp_path / "cushion"
+    first = ptys()
+    link.symlink_to(first.path)
+    src = source(link, clock)
+    try:
+        assert status(True)(src.poll(0))
+        first.write(b"1,2,3,4\r\n5,6,7,8\n")
+        items = poll_until(src, n_readings(2))
+        assert [r.values.tolist() for r in items if isinstance(r, Reading)] == [
+            [1, 2, 3, 4], [5, 6, 7, 8]]
+
+        # unplug: the device and its by-id link vanish
+        first.unplug()
+        link.unlink()
+        items = poll_until(src, status(False))
+        (lost,) = [i for i in items if isinstance(i, Status)]
+        assert "connection lost" in lost.reason
+        assert src.stats()["online"] is False
+
+        # retries while it is gone fail with a clear reason and back off on the clock
+        t_lost = clock.monotonic()
+        items = []
+        for _ in range(4):
+            items += src.poll(10.0)
+        reasons = [i.reason for i in items if isinstance(i, Status)]
+        assert reasons == [f"{link}: no such device: is the cushion plugged in?"]
+        assert clock.monotonic() - t_lost == pytest.approx(0.5 + 1 + 2 + 4)
+
+        # replug: a new pty behind the same name
+        second = ptys()
+        link.symlink_to(second.path)
+        items = poll_until(src, status(True), max_wait=10.0)
+        assert src.stats()["reconnects"] == 1
+        assert clock.monotonic() - t_lost == pytest.approx(0.5 + 1 + 2 + 4 + 4)
+        second.write(b"9,10,11,12\n")
+        items = poll_until(src, n_readings(1))
+        assert [r.values.tolist() for r in items if isinstance(r, Reading)] == [[9, 10, 11, 12]]
+        s = src.stats()
+        assert s["frames"] == 3 and s["dropped_total"] == 0 and s["online"] is True
+    finally:
+        src.close()
+
+
+def test_unplug_of_the_device_path_itself(ptys: Callable[[], Pty]) -> None:
+    clock = ManualClock()
+    dev = ptys()
+    src = source(dev.path, clock)
+    try:
+        src.poll(0)
+        dev.write(b"1,2,3,4\n")
+        poll_until(src, n_readings(1))
+        dev.unplug()
+        items = poll_until(src, status(False))
+        assert not any(isinstance(i, Reading) for i in items)
+        assert not src.stats()["online"]
+    finally:
+        src.close()
+
+
+def test_missing_at_start_then_plugged_in(tmp_path: Path, ptys: Callable[[], Pty]) -> None:
+    clock = ManualClock()
+    link = tmp_path / "ttyACM0"
+    src = source(link, clock)
+    try:
+        (offline,) = src.poll(0)
+        assert isinstance(offline, Status) and not offline.online
+        assert offline.reason == f"{link}: no such device: is the cushion plugged in?"
+        dev = ptys()
+        link.symlink_to(dev.path)
+        poll_until(src, status(True), max_wait=1.0)
+        assert src.stats()["reconnects"] == 0
+        dev.write(b"DATA:4,3,2,1\n")
+        items = poll_until(src, n_readings(1))
+        assert [r.values.tolist() for r in items if isinstance(r, Reading)] == [[4, 3, 2, 1]]
+    finally:
+        src.close()
+
+
+def test_second_reader_is_told_the_port_is_in_use(ptys: Callable[[], Pty]) -> None:
+    clock = ManualClock()
+    dev = ptys()
+    a, b = source(dev.path, clock), source(dev.path, clock)
+    try:
+        assert status(True)(a.poll(0))
+        (busy,) = b.poll(0)
+        assert isinstance(busy, Status) and not busy.online
+        assert "in use by another program" in busy.reason
+    finally:
+        a.close()
+        b.close()
+
+
+def test_binary_polling_over_a_pty(ptys: Callable[[], Pty]) -> None:
+    dev = ptys()
+    stop = threading.Event()
+    polls: list[int] = []
+
+    def device() -> None:  # a polled 4x4 reader: answers every 'A' with 16 bytes
+        while not stop.is_set():
+            ready, _, _ = select.select([dev.master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                data = os.read(dev.master, 64)
+            except OSError:
+                return
+            for byte in data:
+                if byte == 0x41:
+                    polls.append(byte)
+                    dev.write(bytes((len(polls) + i) % 256 for i in range(16)))
+
+    thread = threading.Thread(target=device, daemon=True)
+    thread.start()
+    clock = ManualClock()
+    src = source(dev.path, clock, mode="binary", poll_hz=20, layout=L16)
+    try:
+        items = poll_until(src, n_readings(5), max_wait=1.0)
+        got = [r for r in items if isinstance(r, Reading)]
+        assert [r.t for r in got] == pytest.approx([0.0, 0.05, 0.1, 0.15, 0.2])
+        for r in got:
+            k = int(r.values[0])
+            assert r.values.tolist() == [(k + i) % 256 for i in range(16)]
+        assert [int(r.values[0]) for r in got] == list(range(1, 6))
+        assert src.stats()["dropped_total"] == 0
+    finally:
+        stop.set()
+        thread.join(2)
+        src.close()
+
+
+def test_record_from_a_pty(tmp_path: Path, ptys: Callable[[], Pty]) -> None:
+    dev = ptys()
+    stop = threading.Event()
+
+    def device() -> None:  # streams frame k as k, k+1, k+2, k+3 (mod 200) every 2 ms
+        k = 0
+        while not stop.is_set():
+            line = ",".join(str((k + i) % 200) for i in range(4)) + "\n"
+            try:
+                dev.write(line.encode())
+            except OSError:
+                return
+            k += 1
+            stop.wait(0.002)
+
+    thread = threading.Thread(target=device, daemon=True)
+    thread.start()
+    out = tmp_path / "rec.csv"
+    try:
+        n = record(dev.path, out, L4, baud=115200, clock=SystemClock(), duration=DEADLINE,
+                   stop=lambda frames: frames >= 40)
+    finally:
+        stop.set()
+        thread.join(2)
+    assert n >= 40
+    assert out.read_text().startswith(MAGIC + " layout=grid:2x2")
+    header = read_header(out)
+    assert header.layout == "grid:2x2" and header.hz and header.hz > 0
+    rows = list(frames(out, L4))
+    assert len(rows) == n
+    ts = [t for t, _ in rows]
+    assert ts == sorted(ts) and ts[0] >= 0 and ts[-1] < DEADLINE
+    first = int(rows[0][1][0])
+    for j, (_, vals) in enumerate(rows):
+        assert vals.tolist() == [(first + j + i) % 200 for i in range(4)]
