@@ -63,8 +63,10 @@ class Daemon:
         if store is not None:
             store.begin_run(layout.name, getattr(source, "name", "cushion"))
         if status is not None:
-            status.update(sit_limit=cfg.detect.sit_limit,
-                          calibration={"method": self.pipeline.calibrated})
+            cal: dict[str, Any] = {"method": self.pipeline.calibrated}
+            if profile is not None and self.pipeline.calibrated:
+                cal["at"] = profile.created
+            status.update(sit_limit=cfg.detect.sit_limit, calibration=cal)
 
     # -- one turn of the loop ------------------------------------------------------------
     def step(self, max_wait: float = 0.5) -> list[Event]:
@@ -158,7 +160,8 @@ class Daemon:
                     self.store.add_sample(0.0, occupied=pl.occ.state == "occupied",
                                           posture=pl.posture.state, balance=pl.balance.state,
                                           seat_load=None, cop_x=None, cop_y=None,
-                                          online=pl.online, dropped=total - self._dropped_seen)
+                                          online=pl.online, dropped=total - self._dropped_seen,
+                                          frames=0)
                 except Exception as e:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
@@ -371,7 +374,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sitwatch.cli import _config_errors, _err, _load_config
     from sitwatch.clock import SystemClock
     from sitwatch.report import daily_text, weekly_text
-    from sitwatch.store import Store
+    from sitwatch.store import Store, StoreError
 
     try:
         cfg = _load_config(args)
@@ -386,13 +389,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ValueError:
         _err(f"--day {args.day!r}: write YYYY-MM-DD")
         return 2
-    tz = datetime.now().astimezone().tzinfo
-    store = Store(hp, SystemClock(), readonly=True)
+    tz = _local_zone()
+    try:
+        store = Store(hp, SystemClock(), readonly=True)
+    except StoreError as e:
+        _err(str(e))
+        return 1
     try:
         print(weekly_text(store, day, tz) if args.week else daily_text(store, day, tz))
     finally:
         store.close()
     return 0
+
+
+def _local_zone() -> Any:
+    """The local time zone with its DST rules when we can name it, else the current offset."""
+    import os
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "")
+    if not name:
+        try:
+            name = str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
+        except (OSError, IndexError):
+            name = ""
+    try:
+        return ZoneInfo(name) if name else datetime.now().astimezone().tzinfo
+    except (ZoneInfoNotFoundError, ValueError):
+        return datetime.now().astimezone().tzinfo
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

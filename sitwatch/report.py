@@ -6,6 +6,7 @@ sitwatch is a wellness tool: the reports describe how you sat, they never diagno
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -49,6 +50,35 @@ def bar(value: float, top: float, width: int = 8) -> str:
     return s.ljust(width)
 
 
+def fmt_short(minutes: float) -> str:
+    """Compact durations for tables: ``0m``, ``37m``, ``3h12``, ``2h00``."""
+    m = round(max(0.0, minutes))
+    if m < 60:
+        return f"{m}m"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}"
+
+
+# Weekly table: header and width (right-aligned), after the day label and the bar.
+_COLUMNS = (("sitting", 7), ("longest", 7), ("breaks", 6), ("upright", 7), ("slouch", 6),
+            ("forward", 7), ("recline", 7), ("lopsided", 8), ("nudges", 6))
+_BAR_WIDTH = 8
+
+
+def _table_row(label: str, bar_text: str, cells: list[str]) -> str:
+    out = f"{label:<6} {bar_text:<{_BAR_WIDTH}}"
+    for (_, width), cell in zip(_COLUMNS, cells, strict=False):
+        out += f" {cell:>{width}}"
+    return out.rstrip()
+
+
+def _bullets(tips: list[str], width: int = 80) -> list[str]:
+    out: list[str] = []
+    for tip in tips:
+        out += textwrap.wrap(tip, width, initial_indent="• ", subsequent_indent="  ")
+    return out
+
+
 def part_of_day(dt: datetime) -> str:
     h = dt.hour
     if 5 <= h < 12:
@@ -90,14 +120,14 @@ def _lopsided_text(left: float, right: float) -> str:
         return "0 min"
     side = ""
     if left >= 2 * right:
-        side = " (mostly more weight on the left)"
+        side = " (more weight on the left)"
     elif right >= 2 * left:
-        side = " (mostly more weight on the right)"
+        side = " (more weight on the right)"
     return f"{fmt_minutes(total)}{side}"
 
 
 def _has_data(s: dict[str, Any]) -> bool:
-    return s["present_minutes"] > 0 or s["sitting_minutes"] > 0
+    return bool(s["present_minutes"] > 0 or s["sitting_minutes"] > 0)
 
 
 # -- suggestions ----------------------------------------------------------------------------
@@ -214,7 +244,7 @@ def daily_text(store: Store, day: date, tz: tzinfo, *,
     tips = suggestions([s], sit_limit, weekly=False, limit=2)
     if tips:
         lines.append("")
-        lines += [f"• {t}" for t in tips]
+        lines += _bullets(tips)
     return "\n".join(lines) + "\n"
 
 
@@ -232,24 +262,19 @@ def weekly_text(store: Store, week_ending: date, tz: tzinfo, *,
         return "\n".join(lines) + "\n"
 
     top = max(d["sitting_minutes"] for d in days)
-    header = (f"{'':<10} {'':<8} {'sitting':>10} {'longest':>8} {'breaks':>6} "
-              f"{'upright':>7} {'slouched':>8} {'forward':>7} {'reclined':>8} "
-              f"{'lopsided':>8} {'nudges':>6}")
-    lines.append(header)
+    lines.append(_table_row("", "", [h for h, _ in _COLUMNS]))
     for d in days:
-        label = f"{d['day']:%a} {d['day'].day:>2} {d['day']:%b}"
+        label = f"{d['day']:%a} {d['day'].day:>2}"
         if not _has_data(d):
-            lines.append(f"{label:<10} {'':<8} {'—':>10}")
+            lines.append(_table_row(label, "", ["—"]))
             continue
         sh = d["posture_shares"]
-        lines.append(
-            f"{label:<10} {bar(d['sitting_minutes'], top)} "
-            f"{fmt_minutes(d['sitting_minutes']):>10} "
-            f"{fmt_minutes(d['longest_spell_minutes']):>8} {d['breaks']:>6} "
-            f"{_pct(sh['upright']):>7} {_pct(sh['slouched']):>8} "
-            f"{_pct(sh['leaning_forward']):>7} {_pct(sh['reclined']):>8} "
-            f"{fmt_minutes(d['lopsided_minutes']):>8} {d['nudges_total']:>6}"
-        )
+        lines.append(_table_row(label, bar(d["sitting_minutes"], top), [
+            fmt_short(d["sitting_minutes"]), fmt_short(d["longest_spell_minutes"]),
+            str(d["breaks"]), _pct(sh["upright"]), _pct(sh["slouched"]),
+            _pct(sh["leaning_forward"]), _pct(sh["reclined"]),
+            fmt_short(d["lopsided_minutes"]), str(d["nudges_total"]),
+        ]))
 
     sitting = sum(d["sitting_minutes"] for d in days)
     breaks = sum(d["breaks"] for d in days)
@@ -287,5 +312,5 @@ def weekly_text(store: Store, week_ending: date, tz: tzinfo, *,
     tips = suggestions(days, sit_limit, weekly=True, limit=2)
     if tips:
         lines.append("")
-        lines += [f"• {t}" for t in tips]
+        lines += _bullets(tips)
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ seconds) keeps range queries right across DST changes and is indexed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -253,7 +254,7 @@ class _Minute:
         self.occupied += secs
         self.posture[posture if posture in self.posture else "unknown"] += secs
         if balance in self.balance:
-            self.balance[balance] += secs  # type: ignore[index]
+            self.balance[balance] += secs
         if online and cop_x is not None and cop_y is not None \
                 and math.isfinite(cop_x) and math.isfinite(cop_y):
             self.cx_sum += cop_x * secs
@@ -426,10 +427,8 @@ class Store:
         return dest
 
     def _recover_runtime(self, reason: str) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self._conn.close()
-        except sqlite3.Error:
-            pass
         self._set_aside(reason)
         self._conn = self._open_checked()
         self._run_saved = False  # the run row goes in again with the next batch
@@ -543,8 +542,12 @@ class Store:
         cop_y: float | None,
         online: bool,
         dropped: int = 0,
+        frames: int | None = None,
     ) -> None:
         """Account the ``dt`` seconds that end now to the minute rollup.
+
+        ``frames``: frames this sample stands for (default: 1 when online, else 0); pass 0
+        for a bookkeeping call that only reports ``dropped`` lines.
 
         Call it for every frame, and also on idle ticks without a frame (``online=False``) so
         that offline time is counted. ``dt`` spanning a minute boundary is split between the
@@ -569,8 +572,7 @@ class Store:
             if seg_end >= end:
                 break
             seg_start = seg_end
-        if online:
-            acc.frames += 1
+        acc.frames += max(0, int(frames)) if frames is not None else int(online)
         acc.dropped += max(0, int(dropped))
         self._maybe_commit()
 
@@ -681,10 +683,8 @@ class Store:
         if not self.readonly:
             self.end_run()
             self.flush()
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA optimize")
-            except sqlite3.Error:
-                pass
         self._closed = True
         self._conn.close()
 
@@ -796,10 +796,10 @@ class Store:
                     spell_start, left_at = e.ts, None
             if spell_start is None:
                 continue
-            if seated_since is not None:
+            if seated_since is not None:  # still seated when the run (or the range) ended
                 run_end = self._run_end(run_id)
                 stop = min(end, run_end) if run_end is not None else end
-                stop = min(stop, self._now()) if run_id == self._run_id else stop
+                stop = min(stop, self._now())  # a live run read from another process
             else:
                 stop = left_at if left_at is not None else spell_start
             secs = (stop - spell_start).total_seconds()

@@ -1,0 +1,256 @@
+"""Daily and weekly text reports over a constructed week in a real SQLite store."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitwatch.clock import ManualClock
+from sitwatch.detectors.occupancy import SittingTimer
+from sitwatch.events import NUDGE, OCCUPANCY, Event
+from sitwatch.report import (
+    bar,
+    daily_text,
+    fmt_minutes,
+    fmt_short,
+    part_of_day,
+    suggestions,
+    weekly_text,
+)
+from sitwatch.store import POSTURES, Store
+
+TZ = ZoneInfo("Europe/Berlin")
+MON, TUE, WED, THU, SUN = (date(2026, 1, d) for d in (5, 6, 7, 8, 11))
+
+
+class Sitter:
+    """Feeds the store like the daemon: occupancy events, break events, 10 s samples."""
+
+    def __init__(self, store: Store, clock: ManualClock) -> None:
+        self.store, self.clock = store, clock
+        self.timer = SittingTimer(min_break=120.0)
+
+    def at(self, day: date, hour: int, minute: int = 0) -> None:
+        when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+        self.clock.advance((when - self.clock.now()).total_seconds())
+        self.timer = SittingTimer(min_break=120.0)
+        self.store.begin_run("smartchair-12", "/dev/ttyACM0")
+
+    def sit(self, minutes: int, posture: str = "upright", balance: str = "balanced") -> None:
+        ev = self.timer.sit(self.clock.monotonic())
+        if ev is not None:
+            self.store.add_event(ev)
+        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "occupied"))
+        self._tick(minutes, True, posture, balance)
+        self.timer.leave(self.clock.monotonic())
+        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "empty"))
+
+    def away(self, minutes: int) -> None:
+        self._tick(minutes, False, None, None)
+
+    def nudge(self, kind: str) -> None:
+        self.store.add_event(Event(self.clock.monotonic(), NUDGE, None, {"kind": kind}))
+
+    def _tick(self, minutes: int, occupied: bool, posture: str | None,
+              balance: str | None) -> None:
+        for _ in range(minutes * 6):
+            self.clock.advance(10)
+            self.store.add_sample(10.0, occupied=occupied, posture=posture, balance=balance,
+                                  seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    p.at(MON, 9)        # Monday morning: 30 upright, break, 30 slouched
+    p.sit(30)
+    p.away(15)
+    p.sit(30, "slouched")
+    s.end_run()
+    p.at(TUE, 14)       # Tuesday afternoon: one long spell, then lopsided
+    p.sit(45)
+    p.nudge("prolonged_sitting")
+    p.sit(35)  # no break in between: the same spell goes on (80 min)
+    p.away(10)
+    p.sit(20, "upright", "left")
+    s.end_run()
+    p.at(THU, 10)       # Thursday: half upright, half reclined
+    p.sit(20)
+    p.sit(20, "reclined")
+    s.end_run()
+    return s
+
+
+def test_summaries_of_the_constructed_week(store: Store) -> None:
+    tue = store.daily_summary(TUE, TZ)
+    assert tue["sitting_minutes"] == pytest.approx(100)
+    assert tue["longest_spell_minutes"] == pytest.approx(80)
+    assert tue["breaks"] == 1
+    assert tue["lopsided_left_minutes"] == pytest.approx(20)
+
+
+def test_daily_text(store: Store) -> None:
+    text = daily_text(store, TUE, TZ)
+    lines = text.splitlines()
+    assert lines[0] == "Tuesday 6 January 2026"
+    assert "Sitting          1 h 40 min" in lines
+    assert "Longest spell    1 h 20 min (from 14:00)" in lines
+    assert "Breaks           1" in lines
+    assert "Posture          upright 100% · slouched 0% · leaning forward 0% · reclined 0%" \
+        in lines
+    assert "Lopsided         20 min (more weight on the left)" in lines
+    assert "Nudges           1 (time to move 1)" in lines
+    assert "Cushion offline" not in text
+    assert bullets(text)[0].startswith(
+        "Your longest spell was in the afternoon (1 h 20 min without a break).")
+
+    mon = daily_text(store, MON, TZ)
+    assert "Sitting          1 h" in mon and "Breaks           1" in mon
+    assert "upright 50% · slouched 50%" in mon
+    assert "Nudges           none" in mon
+    assert any(b.startswith("You slouched or leaned forward for 50% of your sitting time.")
+               for b in bullets(mon))
+
+
+def test_daily_text_without_data(store: Store) -> None:
+    text = daily_text(store, WED, TZ)
+    assert text.startswith("Wednesday 7 January 2026\n")
+    assert "No sitting recorded" in text and "sitwatch run" in text
+    assert "Sitting " not in text
+
+
+def test_weekly_text(store: Store) -> None:
+    text = weekly_text(store, SUN, TZ)
+    lines = text.splitlines()
+    assert lines[0] == "Week Mon 5 Jan – Sun 11 Jan 2026"
+    header = lines[2].split()
+    assert header == ["sitting", "longest", "breaks", "upright", "slouch", "forward", "recline",
+                      "lopsided", "nudges"]
+    rows = {ln[:6]: ln for ln in lines[3:10]}
+    assert list(rows) == ["Mon  5", "Tue  6", "Wed  7", "Thu  8", "Fri  9", "Sat 10", "Sun 11"]
+    assert rows["Tue  6"][7:15] == "████████"  # the longest day fills the bar
+    assert rows["Mon  5"][7:15] == "████▊   "  # 60 of 100 min
+    assert rows["Thu  8"][7:15] == "███▎    "  # 40 of 100 min
+    assert rows["Wed  7"].split()[2:] == ["—"]
+    assert rows["Tue  6"][15:].split() == ["1h40", "1h20", "1", "100%", "0%", "0%", "0%", "20m",
+                                          "1"]
+    assert rows["Thu  8"][15:].split() == ["40m", "40m", "0", "50%", "0%", "0%", "50%", "0m",
+                                          "0"]
+    # Right-aligned columns: every cell ends where its header ends.
+    ends = [m.end() for m in re.finditer(r"\S+", lines[2])]
+    for row in (rows["Mon  5"], rows["Tue  6"], rows["Thu  8"]):
+        cells = list(re.finditer(r"\S+", row[15:]))
+        assert [m.end() + 15 for m in cells] == ends
+    assert max(len(ln) for ln in lines) <= 88
+
+    assert "Sitting          3 h 20 min on 3 days (about 1 h 7 min a day)" in lines
+    assert "Longest spell    1 h 20 min (Tuesday 14:00)" in lines
+    assert "Breaks           2" in lines
+    assert "Posture          upright 75% · slouched 15% · leaning forward 0% · reclined 10%" \
+        in lines
+    assert "Lopsided         20 min (more weight on the left)" in lines
+    assert "Nudges           1 (time to move 1)" in lines
+    tips = bullets(text)
+    assert len(tips) == 2
+    assert tips[0].startswith("Your longest spell was on Tuesday afternoon (1 h 20 min "
+                              "without a break).")
+    assert "more weight on the left for 20 min" in tips[1]
+
+
+def test_weekly_text_without_data(store: Store) -> None:
+    text = weekly_text(store, date(2026, 1, 4), TZ)
+    assert text.splitlines()[0] == "Week Mon 29 Dec – Sun 4 Jan 2026"
+    assert "No sitting recorded this week" in text
+
+
+def test_no_medical_words(store: Store) -> None:
+    text = (weekly_text(store, SUN, TZ) + daily_text(store, MON, TZ)).lower()
+    for word in ("diagnos", "disease", "injury", "pain", "sciatica", "treat", "cure"):
+        assert word not in text
+
+
+def bullets(text: str) -> list[str]:
+    """The suggestions, unwrapped (each starts with "• ", continuation lines are indented)."""
+    out: list[str] = []
+    for ln in text.splitlines():
+        if ln.startswith("• "):
+            out.append(ln[2:])
+        elif ln.startswith("  ") and out:
+            out[-1] += " " + ln.strip()
+        else:
+            continue
+        assert len(ln) <= 80
+    return out
+
+
+# -- suggestions from hand-made summaries -----------------------------------------------------
+
+def summary(day: date, **kw: Any) -> dict[str, Any]:
+    s: dict[str, Any] = {
+        "day": day, "sitting_minutes": 0.0, "spells": [], "breaks": 0,
+        "posture_minutes": dict.fromkeys(POSTURES, 0.0), "lopsided_left_minutes": 0.0,
+        "lopsided_right_minutes": 0.0, "sensor_offline_minutes": 0.0,
+    }
+    s.update(kw)
+    return s
+
+
+def at(day: date, h: int, m: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
+
+
+def test_suggestions_group_long_spells_by_day_and_part() -> None:
+    days = [
+        summary(MON, sitting_minutes=100, spells=[(at(MON, 9), 50.0), (at(MON, 15), 50.0)],
+                breaks=3, posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 100}),
+        summary(THU, sitting_minutes=150, spells=[(at(THU, 13), 70.0), (at(THU, 15), 60.0)],
+                breaks=2, posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 150}),
+    ]
+    tips = suggestions(days)
+    assert tips == [
+        "Your longest spells were on Thursday afternoon (up to 1 h 10 min without a break). "
+        "Getting up for a few minutes every 45 min or so breaks up long sitting; a walk to "
+        "refill your water counts."
+    ]
+    assert "every 30 min" in suggestions(days, sit_limit=1800)[0]
+
+
+def test_suggestions_for_a_good_week_and_an_offline_cushion() -> None:
+    good = [summary(MON, sitting_minutes=120, breaks=5,
+                    spells=[(at(MON, 9), 30.0), (at(MON, 10), 40.0)],
+                    posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 120})]
+    assert suggestions(good) == ["Nice: your sitting spells stayed under 45 min and your "
+                                 "posture was mostly upright. Keep it up."]
+    offline = [summary(MON, sitting_minutes=60, breaks=2, sensor_offline_minutes=90,
+                       posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 60})]
+    (tip,) = suggestions(offline)
+    assert tip.startswith("The cushion was offline for 1 h 30 min (most on Monday)")
+    assert suggestions([summary(MON)]) == []
+
+
+def test_suggestions_about_few_breaks() -> None:
+    days = [summary(MON, sitting_minutes=300, breaks=1, spells=[(at(MON, 9), 40.0)],
+                    posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 300})]
+    (tip,) = suggestions(days)
+    assert tip.startswith("You took 1 break in 5 h of sitting.")
+
+
+def test_formatting_helpers() -> None:
+    assert fmt_minutes(0) == "0 min"
+    assert fmt_minutes(59.4) == "59 min"
+    assert fmt_minutes(60) == "1 h"
+    assert fmt_minutes(192) == "3 h 12 min"
+    assert [fmt_short(m) for m in (0, 37, 60, 192)] == ["0m", "37m", "1h00", "3h12"]
+    assert bar(0, 10) == " " * 8
+    assert bar(10, 10) == "█" * 8
+    assert bar(5, 10) == "████    "
+    assert bar(0.01, 10) == "▏       "  # something is never drawn as nothing
+    assert [part_of_day(at(MON, h)) for h in (8, 13, 19, 23)] == ["morning", "afternoon",
+                                                                 "evening", "night"]

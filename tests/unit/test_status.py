@@ -1,0 +1,227 @@
+"""The live status file: atomic writes, rate limiting, stale/running detection, the human view."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sitwatch.clock import ManualClock
+from sitwatch.events import CALIBRATION, NUDGE, OCCUPANCY, POSTURE, SENSOR, WALLET, Event
+from sitwatch.status import StatusWriter, format_status, human_duration, pid_alive, read_status
+
+TZ = timezone(timedelta(hours=1))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=TZ), monotonic=500.0)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "run" / "status.json"
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def online(frames: int, dropped: int = 3) -> dict[str, object]:
+    return {"online": True, "port": "/dev/ttyACM0", "frames": frames, "dropped": dropped,
+            "last_frame_age": 0.05}
+
+
+def test_write_and_read_round_trip(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, interval=2.0, sit_limit=2700.0)
+    assert w.update(occupancy="occupied", spell_seconds=2220.0, posture="upright",
+                    balance="balanced", sensor=online(0))
+    d = read_status(path, clock)
+    assert d["exists"] and d["running"] and not d["stale"]
+    assert d["pid"] == os.getpid()
+    assert d["occupancy"] == "occupied" and d["spell_seconds"] == 2220.0
+    assert d["sensor"]["port"] == "/dev/ttyACM0" and d["sensor"]["dropped"] == 3
+    assert d["started"] == "2026-01-05T09:00:00+01:00"
+    assert datetime.fromisoformat(d["updated"]) == clock.now()
+    assert d["age"] == 0.0
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+    assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temp files left
+
+
+def test_writes_are_rate_limited_except_for_important_changes(path: Path,
+                                                             clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, interval=2.0)
+    assert w.update(occupancy="occupied", spell_seconds=0.0)
+    clock.advance(0.5)
+    assert not w.update(spell_seconds=0.5)  # routine: waits for the interval
+    assert json.loads(path.read_text())["spell_seconds"] == 0.0
+    clock.advance(0.5)
+    assert w.update(posture="slouched")  # important: at once
+    assert json.loads(path.read_text())["posture"] == "slouched"
+    assert not w.update(posture="slouched", spell_seconds=1.0)  # same posture: not important
+    assert w.update(sensor={"online": True})  # the cushion came online: important
+    clock.advance(2.0)
+    assert w.update(spell_seconds=3.0)
+    assert json.loads(path.read_text())["spell_seconds"] == 3.0
+    assert w.writes == 4
+    with pytest.raises(TypeError):
+        w.update(bogus=1)
+
+
+def test_readers_never_see_a_partial_file(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, interval=0.0)
+    w.update(occupancy="occupied", sensor={"diagnosis": "x" * 20000})
+    stop = threading.Event()
+    bad: list[str] = []
+    reads = 0
+
+    def reader() -> None:
+        nonlocal reads
+        while not stop.is_set():
+            try:
+                json.loads(path.read_text())
+            except ValueError as e:
+                bad.append(str(e))
+            reads += 1
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        for i in range(300):
+            clock.advance(0.01)
+            w.update(spell_seconds=float(i), sensor={"diagnosis": str(i) * (i % 50 * 200)})
+    finally:
+        stop.set()
+        t.join()
+    assert reads > 0 and bad == []
+    assert json.loads(path.read_text())["spell_seconds"] == 299.0
+
+
+def test_a_failed_write_keeps_the_old_file_and_does_not_raise(
+        path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = StatusWriter(path, clock)
+    w.update(occupancy="empty")
+
+    def fail(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    assert w.write() is False
+    monkeypatch.undo()
+    assert json.loads(path.read_text())["occupancy"] == "empty"
+    assert [p.name for p in path.parent.iterdir()] == ["status.json"]
+
+
+def test_stale_detection(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock)
+    w.update(occupancy="occupied")
+    clock.advance(14)
+    assert not read_status(path, clock)["stale"]
+    clock.advance(2)
+    d = read_status(path, clock)
+    assert d["stale"] and d["running"] and d["age"] == pytest.approx(16.0)
+    assert not read_status(path, clock, stale_after=30)["stale"]
+    text = format_status(d)
+    assert "has not updated its status for 16 s" in text and "stuck" in text
+    assert "Occupied" in text  # the last known state is still shown
+
+
+def test_a_dead_pid_is_not_running(path: Path, clock: ManualClock) -> None:
+    pid = dead_pid()
+    assert not pid_alive(pid) and pid_alive(os.getpid())
+    assert not pid_alive(0) and not pid_alive("12") and not pid_alive(None)
+    StatusWriter(path, clock, pid=pid).update(occupancy="occupied")
+    d = read_status(path, clock)
+    assert not d["running"] and not d["stale"]
+    text = format_status(d)
+    assert "not running" in text and "stopped unexpectedly" in text and "09:00" in text
+    assert "`sitwatch run`" in text and "`systemctl --user start sitwatch`" in text
+
+
+def test_a_clean_stop_is_reported(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock)
+    w.update(occupancy="occupied")
+    clock.advance(65 * 60)
+    w.close()
+    d = read_status(path, clock)
+    assert not d["running"] and d["stale"]  # our own pid is alive, but it said it stopped
+    text = format_status(d)
+    assert "not running (stopped at 10:05)" in text and "sitwatch run" in text
+
+
+def test_missing_and_unreadable_files(tmp_path: Path, clock: ManualClock) -> None:
+    d = read_status(tmp_path / "nope.json", clock)
+    assert d == {"path": str(tmp_path / "nope.json"), "exists": False, "running": False,
+                 "stale": True, "age": None}
+    assert "sitwatch run" in format_status(d) and "nope.json" in format_status(d)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    d = read_status(bad, clock)
+    assert d["exists"] and not d["running"] and "error" in d
+    assert format_status(d).startswith("Cannot read the status file")
+
+
+def test_format_status_shows_the_key_facts(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, interval=2.0, sit_limit=2700.0)
+    w.update(occupancy="occupied", spell_seconds=0.0, posture="upright", balance="balanced",
+             sensor=online(0), calibration={"method": "auto", "at": clock.now()})
+    clock.advance(2.0)
+    w.update(spell_seconds=37 * 60 + 10, sensor=online(40))  # 40 frames in 2 s
+    text = format_status(read_status(path, clock))
+    first, second = text.splitlines()
+    assert first == ("Occupied — sitting for 37 min (limit 45) · posture upright · balanced · "
+                     "cushion online (20.0 fr/s, 3 dropped)")
+    assert "calibrated (auto, 2 s ago)" in second and "no nudges yet" in second
+    assert f"pid {os.getpid()}" in second
+
+
+def test_events_fold_into_the_status(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    assert w.on_event(Event(1.0, OCCUPANCY, "occupied"))
+    assert w.on_event(Event(2.0, POSTURE, "leaning_forward", {"source": "cushion"}))
+    assert w.on_event(Event(3.0, NUDGE, None, {"kind": "slouch", "title": "Sit back",
+                                               "message": "Slide your hips back"}))
+    assert w.on_event(Event(4.0, WALLET, "suspected", {"side": "left"}))
+    assert w.on_event(Event(5.0, CALIBRATION, "baseline", {"method": "auto"}))
+    assert w.on_event(Event(6.0, SENSOR, "offline", {"reason": "permission denied"}))
+    clock.advance(5 * 60)
+    w.update(spell_seconds=600.0, sensor={"port": "/dev/ttyACM0"})
+    w.write()
+    d = read_status(path, clock)
+    assert d["nudges"]["slouch"]["message"] == "Slide your hips back"
+    assert d["calibration"]["method"] == "auto" and d["calibration"]["age"] == 300.0
+    text = format_status(d)
+    assert "posture leaning forward" in text
+    assert "something in a back pocket? (left)" in text
+    assert "cushion offline on /dev/ttyACM0: permission denied" in text
+    assert "last nudge: posture 5 min ago" in text
+    assert "calibrated (auto, 5 min ago)" in text
+    w.on_event(Event(7.0, SENSOR, "online"))
+    assert read_status(path, clock)["sensor"]["diagnosis"] is None
+
+
+def test_an_empty_seat_and_a_missing_cushion(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock)
+    w.write()
+    assert format_status(read_status(path, clock)).startswith("Waiting for the cushion · "
+                                                              "cushion offline")
+    w.update(occupancy="empty", posture="slouched", sensor=online(10))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.startswith("Seat empty · cushion online")
+    assert "slouched" not in first  # posture means nothing on an empty seat
+
+
+def test_human_duration() -> None:
+    assert human_duration(42) == "42 s"
+    assert human_duration(37 * 60 + 10) == "37 min"
+    assert human_duration(3600 + 5 * 60) == "1 h 5 min"
+    assert human_duration(7200) == "2 h"
+    assert human_duration(-3) == "0 s"
