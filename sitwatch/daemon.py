@@ -396,7 +396,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         _err(str(e))
         return 1
     try:
-        print(weekly_text(store, day, tz) if args.week else daily_text(store, day, tz))
+        lim = cfg.detect.sit_limit
+        print(weekly_text(store, day, tz, sit_limit=lim) if args.week
+              else daily_text(store, day, tz, sit_limit=lim))
     finally:
         store.close()
     return 0
