@@ -5,12 +5,13 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint typecheck clean install help
+.PHONY: demo test bench eval lint typecheck clean install help
 
 help:
 	@echo "make demo    the daemon against a virtual cushion, a simulated office day in accelerated time"
 	@echo "make test    the whole test suite (installs what it needs)"
 	@echo "make bench   speed and memory figures"
+	@echo "make eval    detection quality on the real recordings in ../shared/datasets"
 	@echo "make lint    ruff and mypy"
 
 $(STAMP): pyproject.toml
@@ -30,6 +31,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+eval: $(STAMP)
+	$(BIN)/sitwatch eval
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy

@@ -354,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_report")(a))
 
+    sp = sub.add_parser("eval", help="measure the detectors on the labelled recordings in shared/datasets")
+    sp.add_argument("--shared", help="the shared folder (default: ../shared beside the project)")
+    sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
+    sp.add_argument("--quick", action="store_true", help="skip the leave-one-person-out search")
+    sp.set_defaults(func=lambda a: _lazy("sitwatch.evaluate", "cmd_eval")(a))
+
     sp = sub.add_parser("config", help="validate or show the configuration")
     sp.add_argument("action", choices=["validate", "show"])
     sp.add_argument("file", nargs="?", help="config file to check")

@@ -1,0 +1,344 @@
+"""``sitwatch eval``: replay every labelled recording in shared/datasets through the real pipeline
+and measure how well the detectors do, per dataset and per person.
+
+Protocol (docs/accuracy.md explains it at length):
+
+- Calibration for each person uses only the first 60 s of their first upright segment and their
+  first empty segment (``profile`` rows), or nothing at all (``auto`` rows).
+- ``defaults`` rows use the shipped thresholds. Those were chosen by people who had seen these
+  recordings, so they are *not* held-out figures. ``lopo`` rows are: for each person, the
+  thresholds are picked from a small grid using only the *other* people's recordings, then
+  measured on that person (leave one person out).
+- Segment metrics: a slouch segment counts as found when ``slouched`` is reported within 30 s of
+  its start; a lopsided or forward segment counts as flagged when the state holds for at least
+  30 s (or a quarter of the segment, if shorter) in total. False-alarm rates are shares of time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sitwatch import calibration, config, datasets
+from sitwatch.pipeline import Pipeline
+
+UPRIGHT_LABELS = (1, 2)
+SLOUCH_LABELS = (7,)
+RECLINE_LABELS = (12,)
+FORWARD_LABELS = (3, 6)
+LOPSIDED_LABELS = (4, 5, 8, 9)
+FOUND_WITHIN = 30.0
+FLAG_SECONDS = 30.0
+
+
+@dataclass
+class Trace:
+    t: np.ndarray
+    occupancy: np.ndarray
+    posture: np.ndarray
+    balance: np.ndarray
+    shift: np.ndarray
+
+
+def run_pipeline(d: datasets.Labelled, cfg: config.Config,
+                 profile: calibration.Profile | None) -> Trace:
+    """The same pipeline as ``sitwatch replay``, recording the state after every frame."""
+    pl = Pipeline(d.layout, cfg, profile)
+    n = len(d.t)
+    occ = np.empty(n, object)
+    post = np.empty(n, object)
+    bal = np.empty(n, object)
+    shift = np.zeros(n)
+    for i, (t, v) in enumerate(zip(d.t, d.values, strict=True)):
+        pl.process(float(t), v)
+        occ[i], post[i], bal[i] = pl.occ.state, pl.posture.state, pl.balance.state
+        shift[i] = pl.balance.shift
+    return Trace(d.t, occ, post, bal, shift)
+
+
+def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tuple[float, float]]:
+    segs = d.segments()
+    up = next(s for s in segs if s[0] == 1)
+    window = (up[1] + 10, up[1] + 70)
+    sel = (d.t >= window[0]) & (d.t < window[1])
+    empty = next((s for s in segs if s[0] == 0), None)
+    tare = None
+    if empty is not None:
+        tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
+    prof = calibration.from_arrays(d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]),
+                                   method="recording")
+    return prof, window
+
+
+@dataclass
+class Scores:
+    occupancy: float | None = None
+    slouch_recall: float | None = None
+    slouch_latency: float | None = None
+    slouch_false: float | None = None
+    lopsided_recall: float | None = None
+    lopsided_false: float | None = None
+    forward_recall: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def loss(self) -> float:
+        """What the threshold search minimises (all parts weigh the same)."""
+        parts = [1 - (self.slouch_recall or 0), 3 * (self.slouch_false or 0),
+                 1 - (self.lopsided_recall or 0), 3 * (self.lopsided_false or 0)]
+        return float(sum(parts))
+
+
+def _flag_seconds(seg_len: float) -> float:
+    return min(FLAG_SECONDS, 0.25 * seg_len)
+
+
+def score_smartchair(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None) -> Scores:
+    t, lab = d.t, d.label
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    keep = np.ones(len(t), bool)
+    if skip is not None:
+        keep &= ~((t >= skip[0]) & (t < skip[1]))
+    s = Scores()
+    # occupancy, outside 5 s of every transition and the first 5 s
+    truth = np.where(lab == 0, "empty", "occupied")
+    far = t > 5
+    for tt in t[np.flatnonzero(np.diff((lab == 0).astype(int))) + 1]:
+        far &= np.abs(t - tt) > 5
+    s.occupancy = float((tr.occupancy[far] == truth[far]).mean())
+    found, lat, lop, fwd = [], [], [], []
+    for label, a, b in d.segments():
+        m = (t >= a) & (t < b)
+        if label in SLOUCH_LABELS:
+            hits = t[m][tr.posture[m] == "slouched"]
+            first = float(hits[0] - a) if len(hits) else None
+            found.append(first is not None and first <= FOUND_WITHIN)
+            if first is not None:
+                lat.append(first)
+        elif label in LOPSIDED_LABELS:
+            secs = np.isin(tr.balance[m], ["left", "right"]).sum() * dt
+            lop.append(secs >= _flag_seconds(b - a))
+        elif label in FORWARD_LABELS:
+            secs = (tr.posture[m] == "leaning_forward").sum() * dt
+            fwd.append(secs >= _flag_seconds(b - a))
+    calm = np.isin(lab, UPRIGHT_LABELS + RECLINE_LABELS) & keep
+    upright = np.isin(lab, UPRIGHT_LABELS) & keep
+    s.slouch_recall = float(np.mean(found)) if found else None
+    s.slouch_latency = float(np.median(lat)) if lat else None
+    s.slouch_false = float((tr.posture[calm] == "slouched").mean()) if calm.any() else None
+    s.lopsided_recall = float(np.mean(lop)) if lop else None
+    s.lopsided_false = float(np.isin(tr.balance[upright], ["left", "right"]).mean()) if upright.any() else None
+    s.forward_recall = float(np.mean(fwd)) if fwd else None
+    s.counts = {"slouch_segments": len(found), "lopsided_segments": len(lop),
+                "forward_segments": len(fwd)}
+    return s
+
+
+# -- threshold search for leave-one-person-out ----------------------------------------------
+
+GRID: dict[str, tuple[float, ...]] = {
+    "detect.posture.slouch_rear_ratio": (0.2, 0.3, 0.4),
+    "detect.posture.slouch_shift": (0.25, 0.35, 0.45),
+    "detect.balance.threshold": (0.2, 0.25, 0.3, 0.35),
+}
+
+
+def _cfg(overrides: dict[str, Any]) -> config.Config:
+    ov = dict(overrides)
+    thr = ov.get("detect.balance.threshold")
+    if thr is not None:
+        ov["detect.balance.release"] = round(0.6 * thr, 3)
+    return config.load(use_user_file=False, overrides=ov)
+
+
+def tune(train: list[datasets.Labelled]) -> dict[str, Any]:
+    """Pick thresholds on the training people only.
+
+    Among the grid points with the lowest summed loss, take for each threshold the middle of the
+    values that reach it: the point farthest from where detection starts to fail, which is what
+    carries over to a new person (a corner of the feasible region would not)."""
+    profiles = [first_upright_profile(d) for d in train]
+    keys = list(GRID)
+    scored: list[tuple[float, dict[str, Any]]] = []
+    for values in itertools.product(*(GRID[k] for k in keys)):
+        ov = dict(zip(keys, values, strict=True))
+        cfg = _cfg(ov)
+        loss = 0.0
+        for d, (prof, win) in zip(train, profiles, strict=True):
+            loss += score_smartchair(d, run_pipeline(d, cfg, prof), win).loss()
+        scored.append((loss, ov))
+    low = min(x[0] for x in scored)
+    tied = [ov for loss, ov in scored if loss <= low + 1e-9]
+    pick = {}
+    for k in keys:
+        vals = sorted(ov[k] for ov in tied)
+        mid = float(np.median(vals))
+        pick[k] = min(GRID[k], key=lambda g: (abs(g - mid), g))
+    return pick
+
+
+# -- other datasets ----------------------------------------------------------------------------
+
+def ethz_rows(folder: Path) -> list[dict[str, Any]]:
+    """Lateral state vs the joystick sign when it is pushed past half way (wheelchair dwell)."""
+    cfg = config.load(use_user_file=False, overrides={"detect.balance.dwell": 0.5})
+    rows = []
+    for f in sorted(folder.glob("user*_s*.csv")):
+        d = datasets.ethz(f)
+        joy = d.extra["joy_lateral"]
+        calm = np.flatnonzero(np.abs(joy) < 0.1)
+        first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
+        prof = calibration.from_arrays(d.layout, tare=None, method="recording",
+                                       upright=calibration.robust_mean(d.values[first]))
+        tr = run_pipeline(d, cfg, prof)
+        m = np.abs(joy) > 0.5
+        want = np.where(joy > 0, "right", "left")
+        rows.append({
+            "file": f.stem, "person": d.person, "seconds": round(float(m.sum()) * 0.1),
+            "state_agrees": float((tr.balance[m] == want[m]).mean()),
+            "sign_agrees": float((np.sign(tr.shift[m]) == np.sign(joy[m])).mean()),
+        })
+    return rows
+
+
+def technion_row(path: Path) -> dict[str, Any]:
+    from sitwatch.detectors.balance import shift
+    from sitwatch.detectors.posture import classify
+
+    cfg = config.Config()
+    recl, forward, lift, calm_lop, n = 0, 0, [], [], 0
+    for d in datasets.technion(path):
+        n += 1
+        prof = calibration.from_arrays(d.layout, tare=None, upright=d.values[0], method="recording")
+        pl = Pipeline(d.layout, cfg, prof)
+        assert pl.baseline is not None
+        for lab, a, _ in d.segments()[1:]:
+            f = pl.ex(d.values[d.t == a][0])
+            post = classify(f, pl.baseline, cfg.detect.posture)
+            lop = abs(shift(f, pl.baseline)) >= cfg.detect.balance.threshold
+            if lab == 5:
+                recl += post == "reclined"
+            elif lab == 4:
+                forward += post == "leaning_forward"
+                calm_lop.append(lop)
+            elif lab in (2, 3):
+                lift.append(lop)
+            elif lab == 1:
+                calm_lop.append(lop)
+    return {"sessions": n, "reclined_found": recl / n, "forward_found": forward / n,
+            "leg_lift_lopsided": float(np.mean(lift)), "false_lopsided": float(np.mean(calm_lop))}
+
+
+# -- the report --------------------------------------------------------------------------------
+
+def _pct(v: float | None) -> str:
+    return "  -  " if v is None else f"{100 * v:5.1f}%"
+
+
+def _sec(v: float | None) -> str:
+    return "  - " if v is None else f"{v:4.0f}s"
+
+
+def smartchair_table(people: list[datasets.Labelled], lopo: bool = True) -> list[tuple[str, str, Scores]]:
+    rows = []
+    default = config.Config()
+    for d in people:
+        prof, win = first_upright_profile(d)
+        rows.append((d.person, "defaults, profile", score_smartchair(d, run_pipeline(d, default, prof), win)))
+        rows.append((d.person, "defaults, auto", score_smartchair(d, run_pipeline(d, default, None))))
+        if lopo and len(people) > 1:
+            others = [o for o in people if o is not d]
+            ov = tune(others)
+            cfg = _cfg(ov)
+            sc = score_smartchair(d, run_pipeline(d, cfg, prof), win)
+            label = "lopo, profile (" + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items()) + ")"
+            rows.append((d.person, label, sc))
+    return rows
+
+
+def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
+    ds = shared / "datasets"
+    out: list[str] = []
+    h = "## " if markdown else ""
+
+    def table(header: list[str], rows: Iterable[list[str]]) -> None:
+        rows = list(rows)
+        if markdown:
+            out.append("| " + " | ".join(header) + " |")
+            out.append("|" + "---|" * len(header))
+            out.extend("| " + " | ".join(r) + " |" for r in rows)
+        else:
+            w = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+            out.append("  ".join(x.ljust(n) for x, n in zip(header, w, strict=True)))
+            out.extend("  ".join(x.ljust(n) for x, n in zip(r, w, strict=True)) for r in rows)
+        out.append("")
+
+    sc_dir = ds / "smartchair-ml"
+    if sc_dir.is_dir():
+        people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
+        out.append(f"{h}smartchair-ml (12 force sensors, 2 people, 2 Hz)")
+        out.append("")
+        rows = smartchair_table(people, lopo)
+        table(["person", "thresholds, calibration", "occupancy", "slouch found", "latency",
+               "false slouch", "lopsided found", "false lopsided", "forward found"],
+              [[p, k, _pct(s.occupancy), _pct(s.slouch_recall), _sec(s.slouch_latency),
+                _pct(s.slouch_false), _pct(s.lopsided_recall), _pct(s.lopsided_false),
+                _pct(s.forward_recall)] for p, k, s in rows])
+    ethz_dir = ds / "ethz-wheelchair"
+    if ethz_dir.is_dir():
+        out.append(f"{h}ethz-wheelchair (24 cells, 6 people, 10 Hz; balance dwell 0.5 s)")
+        out.append("")
+        er = ethz_rows(ethz_dir)
+        table(["file", "s with |joystick|>0.5", "lateral state agrees", "shift sign agrees"],
+              [[r["file"], str(r["seconds"]), _pct(r["state_agrees"]), _pct(r["sign_agrees"])] for r in er])
+        out.append(f"median state agreement {_pct(float(np.median([r['state_agrees'] for r in er])))}, "
+                   f"median sign agreement {_pct(float(np.median([r['sign_agrees'] for r in er])))}")
+        out.append("")
+    tf = ds / "technion-smart-chair" / "sensor_samples.csv"
+    if tf.is_file():
+        r = technion_row(tf)
+        out.append(f"{h}technion-smart-chair (5 sensors, 1 person, {r['sessions']} sessions; "
+                   "calibrated on each session's baseline)")
+        out.append("")
+        table(["reclined found", "forward found", "leg lifted -> lopsided", "false lopsided"],
+              [[_pct(r["reclined_found"]), _pct(r["forward_found"]), _pct(r["leg_lift_lopsided"]),
+                _pct(r["false_lopsided"])]])
+    cam = ds / "webcam-landmarks"
+    if cam.is_dir():
+        try:
+            from sitwatch.camera.evaluate import report_lines  # type: ignore[import-not-found]
+        except ImportError:
+            report_lines = None
+        if report_lines is not None:
+            out.append(f"{h}webcam-landmarks (MediaPipe landmarks, runs split by label)")
+            out.append("")
+            out.extend(report_lines(cam, markdown=markdown))
+            out.append("")
+    if not out:
+        out.append(f"no datasets found under {ds}")
+    return "\n".join(out)
+
+
+def default_shared() -> Path:
+    env = os.environ.get("SITWATCH_SHARED")
+    if env:
+        return Path(env)
+    here = Path.cwd()
+    for p in (here, *here.parents):
+        if (p / "shared" / "datasets").is_dir():
+            return p / "shared"
+        if (p.parent / "shared" / "datasets").is_dir() and (p / "sitwatch").is_dir():
+            return p.parent / "shared"
+    return Path(__file__).resolve().parents[2] / "shared"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    shared = Path(args.shared) if args.shared else default_shared()
+    print(report(shared, markdown=args.markdown, lopo=not args.quick))
+    return 0
