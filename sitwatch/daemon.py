@@ -138,7 +138,7 @@ class Daemon:
         try:
             self.store.add_sample(
                 dt,
-                occupied=pl.occ.state == "occupied",
+                occupied=online and pl.occ.state == "occupied",  # offline: we do not know
                 posture=pl.posture.state,
                 balance=pl.balance.state,
                 seat_load=f.seat_load if f else None,

@@ -1,0 +1,148 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch import calibration, layout
+from sitwatch.calibrate_live import interactive
+from sitwatch.cli import main
+from sitwatch.clock import ManualClock
+from sitwatch.config import Config
+from sitwatch.recording import Writer
+from sitwatch.sources.base import Reading
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", ["example-smartchair-12.json", "example-load-cells-4.json"])
+def test_example_profiles_load_and_match_their_layout(name) -> None:
+    prof = calibration.load(ROOT / "calibration" / name)
+    prof.check_layout(layout.load(prof.layout))
+
+
+def test_profile_rejects_wrong_lengths_and_layouts(tmp_path) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"version": 1, "layout": "x", "channels": 4, "upright": [1, 2, 3]}))
+    with pytest.raises(calibration.CalibrationError, match="upright has 3 values"):
+        calibration.load(f)
+    good = calibration.from_arrays(layout.load("load-cells-4"), tare=None,
+                                   upright=np.ones(4), method="recording")
+    with pytest.raises(calibration.CalibrationError, match="recalibrate"):
+        good.check_layout(layout.load("smartchair-12"))
+    f.write_text("{not json")
+    with pytest.raises(calibration.CalibrationError, match="not valid JSON"):
+        calibration.load(f)
+
+
+def test_robust_mean_ignores_spikes() -> None:
+    frames = np.full((20, 3), 100.0)
+    frames[3] = [5000, 5000, 5000]
+    assert calibration.robust_mean(frames).tolist() == [100, 100, 100]
+
+
+def write_rec(path: Path, lay, segments) -> Path:
+    with path.open("w") as f:
+        w = Writer(f, lay, 2)
+        t = 0.0
+        for seconds, values in segments:
+            for _ in range(int(seconds * 2)):
+                w.write(t, np.asarray(values, float))
+                t += 0.5
+    return path
+
+
+def test_calibrate_from_recording(tmp_path, capsys) -> None:
+    lay = layout.load("load-cells-4")
+    rec = write_rec(tmp_path / "r.rec", lay, [(20, [10, 10, 10, 10]), (60, [9000, 9100, 5000, 5100])])
+    out = tmp_path / "cal.json"
+    assert main(["calibrate", "--recording", str(rec), "--empty", "2:18", "--upright", "25:75",
+                 "-o", str(out)]) == 0
+    prof = calibration.load(out)
+    assert prof.method == "recording" and prof.layout == "load-cells-4"
+    assert prof.tare == [10, 10, 10, 10]
+    assert prof.upright == [9000, 9100, 5000, 5100]
+
+
+@pytest.mark.parametrize(
+    ("argv", "msg"),
+    [
+        (["--upright", "200:300"], "only 0 frames"),
+        (["--upright", "abc"], "write START:END"),
+        ([], "--upright START:END is required"),
+    ],
+)
+def test_calibrate_from_recording_errors(tmp_path, capsys, argv, msg) -> None:
+    lay = layout.load("load-cells-4")
+    rec = write_rec(tmp_path / "r.rec", lay, [(20, [10, 10, 10, 10])])
+    assert main(["calibrate", "--recording", str(rec), "-o", str(tmp_path / "c.json"), *argv]) == 2
+    assert msg in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists()
+
+
+class ScriptedCushion:
+    """Hands out frames that depend on what the user was asked to do."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.now = np.array([5.0, 5, 5, 5])
+        self.closed = False
+
+    def poll(self, max_wait: float):
+        self.clock.advance(0.1)
+        return [Reading(self.clock.monotonic(), self.now.copy())]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_interactive_calibration_walks_through_the_steps(tmp_path) -> None:
+    clock = ManualClock()
+    cushion = ScriptedCushion(clock)
+    answers = iter(["", "", ""])
+    seats = iter([np.array([5.0, 5, 5, 5]), np.array([20000.0, 21000, 9000, 9500])])
+
+    def answer(prompt: str) -> str:
+        if "Enter" in prompt:
+            cushion.now = next(seats)
+        return next(answers)
+
+    lines: list[str] = []
+
+    class Out:
+        def write(self, s):
+            lines.append(s)
+
+        def flush(self):
+            pass
+
+    dest = tmp_path / "cal.json"
+    rc = interactive(Config(), layout.load("load-cells-4"), dest, source=cushion, clock=clock,
+                     input_fn=answer, out=Out(), sleep=lambda s: None, extra=False)
+    assert rc == 0 and cushion.closed
+    prof = calibration.load(dest)
+    assert prof.method == "interactive"
+    assert prof.tare == [5, 5, 5, 5] and prof.upright[0] == 20000
+    text = "".join(lines)
+    assert "Step 1/2" in text and "Step 2/2" in text and "100%" in text
+
+
+def test_interactive_calibration_rejects_an_empty_upright_step(tmp_path) -> None:
+    clock = ManualClock()
+    cushion = ScriptedCushion(clock)
+    answers = iter(["", "", "n"])  # empty step, upright step (still empty), then give up
+    out_lines: list[str] = []
+
+    class Out:
+        def write(self, s):
+            out_lines.append(s)
+
+        def flush(self):
+            pass
+
+    rc = interactive(Config(), layout.load("load-cells-4"), tmp_path / "c.json", source=cushion,
+                     clock=clock, input_fn=lambda p: next(answers), out=Out(),
+                     sleep=lambda s: None, extra=False)
+    assert rc == 1
+    assert "almost empty" in "".join(out_lines)
+    assert not (tmp_path / "c.json").exists()

@@ -1,0 +1,167 @@
+import json
+from datetime import timedelta
+
+import numpy as np
+
+from sitwatch import calibration, layout
+from sitwatch.cli import main
+from sitwatch.clock import ManualClock
+from sitwatch.config import Config
+from sitwatch.daemon import Daemon, history_path, profile_path, status_path
+from sitwatch.sources.base import Diagnosis, Reading, Status
+from sitwatch.status import read_status
+from sitwatch.store import Store
+
+LAY = layout.load("load-cells-4")
+SEATED = np.array([20000.0, 20500, 9000, 9200])
+EMPTY = np.array([40.0, 35, 30, 45])
+
+
+class Collect:
+    name = "collect"
+
+    def __init__(self) -> None:
+        self.events = []
+
+    def handle(self, ev) -> None:
+        self.events.append(ev)
+
+    def close(self) -> None:
+        pass
+
+
+class ScriptSource:
+    """Frames at 5 Hz from a schedule; the clock advances with every poll."""
+
+    name = "script"
+
+    def __init__(self, clock: ManualClock, schedule) -> None:
+        self.clock = clock
+        self.schedule = schedule  # list of (seconds, values | "offline" | "diag")
+        self.i = 0
+        self.left = schedule[0][0]
+        self.frames = 0
+
+    def poll(self, max_wait):
+        if self.i >= len(self.schedule):
+            return []
+        self.clock.advance(0.2)
+        t = self.clock.monotonic()
+        secs, what = self.schedule[self.i]
+        self.left -= 0.2
+        if self.left <= 1e-9:
+            self.i += 1
+            if self.i < len(self.schedule):
+                self.left = self.schedule[self.i][0]
+        if isinstance(what, str):
+            if what == "offline":
+                return [Status(t, False, "unplugged")]
+            return [Diagnosis(t, "wrong baud rate?")]
+        self.frames += 1
+        return [Reading(t, what + np.random.default_rng(self.frames).normal(0, 20, 4))]
+
+    def close(self):
+        pass
+
+    def stats(self):
+        return {"port": "script", "online": True, "frames": self.frames, "dropped_total": 3}
+
+
+def make(tmp_path, schedule, cfg=None, profile=None):
+    clock = ManualClock()
+    cfg = cfg or Config()
+    sink = Collect()
+    store = Store(tmp_path / "h.sqlite", clock)
+    from sitwatch.status import StatusWriter
+
+    status = StatusWriter(tmp_path / "status.json", clock)
+    saved = []
+    d = Daemon(cfg, LAY, ScriptSource(clock, schedule), clock, profile=profile, sinks=sink,
+               store=store, status=status, save_profile=saved.append)
+    return d, clock, sink, store, saved
+
+
+def drive(d, seconds_total):
+    steps = int(seconds_total / 0.2) + 5
+    for _ in range(steps):
+        d.step(0)
+
+
+def test_events_flow_to_sinks_history_and_status(tmp_path) -> None:
+    cfg = Config(detect={"sit_limit": 600})
+    schedule = [(30, EMPTY), (900, SEATED), (10, "offline"), (5, "diag"), (60, SEATED)]
+    d, clock, sink, store, saved = make(tmp_path, schedule, cfg)
+    drive(d, 1005)
+    kinds = [(e.event, e.state) for e in sink.events]
+    assert ("occupancy", "occupied") in kinds
+    assert ("calibration", "baseline") in kinds  # learned while sitting
+    assert ("sensor", "offline") in kinds and ("sensor", "online") in kinds
+    assert ("diagnosis", None) in kinds
+    nudges = [e for e in sink.events if e.event == "nudge"]
+    assert [n.get("kind") for n in nudges] == ["prolonged_sitting"]
+    assert 600 <= nudges[0].t - 30 <= 605
+    # the learned profile was handed over for saving
+    assert saved and saved[0].method == "auto" and saved[0].layout == "load-cells-4"
+    # history: events and minute rollups in the real SQLite file
+    d.close()
+    st = Store(tmp_path / "h.sqlite", clock, readonly=True)
+    start = clock.now() - timedelta(hours=2)
+    evs = st.events_between(start, clock.now() + timedelta(minutes=1))
+    assert {e.event for e in evs} >= {"occupancy", "nudge", "sensor"}
+    minutes = st.minutes_between(start, clock.now() + timedelta(minutes=1))
+    occupied = sum(m.seconds_occupied for m in minutes)
+    assert 940 <= occupied <= 965
+    st.close()
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["occupancy"] == "occupied"
+    assert status.get("stopped")
+
+
+def test_nudges_can_be_switched_off(tmp_path) -> None:
+    cfg = Config(detect={"sit_limit": 300}, nudges={"enabled": False})
+    d, clock, sink, *_ = make(tmp_path, [(400, SEATED)], cfg)
+    drive(d, 400)
+    assert not [e for e in sink.events if e.event == "nudge"]
+    d.close()
+
+
+def test_a_profile_skips_auto_calibration(tmp_path) -> None:
+    prof = calibration.from_arrays(LAY, tare=EMPTY, upright=SEATED, method="interactive")
+    d, clock, sink, store, saved = make(tmp_path, [(60, SEATED)], profile=prof)
+    drive(d, 60)
+    assert not saved
+    assert any(e.event == "posture" and e.state == "upright" for e in sink.events)
+    d.close()
+
+
+def test_run_refuses_a_broken_config_before_touching_anything(tmp_path, capsys) -> None:
+    bad = tmp_path / "c.toml"
+    bad.write_text('[cushion]\nport = "/dev/null"\nbaud = -5\n')
+    assert main(["run", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "cushion.baud" in err and str(bad) in err
+    cfg = Config()
+    assert not history_path(cfg).exists()
+    assert not status_path(cfg).exists()
+
+
+def test_run_without_a_port_says_how_to_start(capsys) -> None:
+    assert main(["run", "--no-user-config"]) == 2
+    assert "cushion.port" in capsys.readouterr().err
+
+
+def test_run_with_a_profile_for_another_layout_exits_2(tmp_path, capsys) -> None:
+    prof = calibration.from_arrays(layout.load("smartchair-12"), tare=None, upright=np.ones(12),
+                                   method="recording")
+    p = profile_path(Config())
+    prof.save(p)
+    assert main(["run", "--no-user-config", "--port", "loop://"]) == 2
+    assert "recalibrate" in capsys.readouterr().err
+
+
+def test_status_command_when_nothing_runs(capsys) -> None:
+    assert main(["status", "--no-user-config"]) == 3
+    out = capsys.readouterr().out
+    assert "sitwatch run" in out
+    d = read_status(status_path(Config()), ManualClock())
+    assert not d["running"]
