@@ -1,0 +1,136 @@
+"""sitwatch as a user runs it: real processes, a real pty, real files."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch import layout
+from sitwatch.calibration import from_arrays, robust_mean
+from sitwatch.demo import run_demo
+from sitwatch.simulate import Simulator, short_demo
+
+pytestmark = pytest.mark.integration
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (tmp / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp / sub)
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def test_demo_matches_what_the_virtual_sitter_did() -> None:
+    out = io.StringIO()
+    res = run_demo(layout=layout.load("smartchair-12"), seed=7, live=False, out=out)
+    text = out.getvalue()
+    assert "What sitwatch measured" in text and "The day's report" in text
+    kinds = {e.get("kind") for e in res["events"] if e.event == "nudge"}
+    assert kinds == {"prolonged_sitting", "slouch", "asymmetric_load", "wallet"}
+    scr = res["script"]
+    seated = sum(b - a for a, b in scr.episodes(lambda b: b.present))
+    assert abs(res["tally"].occupied - seated) / seated < 0.02
+    slouched = sum(b - a for a, b in scr.episodes(lambda b: b.present and b.posture == "slouched"))
+    measured = res["tally"].posture["slouched"]
+    assert abs(measured - slouched) / slouched < 0.15
+    breaks = [e for e in res["events"] if e.event == "break"]
+    assert len(breaks) == len(scr.spells(120.0)) - 1
+
+
+def test_make_demo_command_runs_plain(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", "demo", "--plain"], capture_output=True,
+                          text=True, timeout=300, env=env_for(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "NUDGE" in proc.stdout and "Real breaks" in proc.stdout
+    assert not list((tmp_path / "data").rglob("*")), "the demo must not touch the user's data dir"
+
+
+def read_events(proc: subprocess.Popen, until, deadline: float) -> list[dict]:
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    got: list[dict] = []
+    buf = b""
+    while time.monotonic() < deadline:
+        if not sel.select(timeout=0.2):
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            if line.strip():
+                got.append(json.loads(line))
+        if until(got):
+            break
+    return got
+
+
+def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
+    """`sitwatch simulate` streams on a pty; `sitwatch run` watches it; `status` reports it."""
+    lay = layout.load("smartchair-12")
+    sim = Simulator(lay, short_demo(0), 10, 0)
+    upright = robust_mean(sim.frames_at(np.arange(60, 150, 0.5)))
+    tare = robust_mean(sim.frames_at(np.arange(2, 28, 0.5)))
+    cal = tmp_path / "cal.json"
+    from_arrays(lay, tare=tare, upright=upright, method="recording").save(cal)
+    cfg = tmp_path / "fast.toml"
+    cfg.write_text("[detect.posture]\ndwell = 1.0\n[detect.occupancy]\nenter_dwell = 0.3\n"
+                   "exit_dwell = 0.3\n[status]\ninterval = 0.5\n")
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    speed = 60
+    simp = subprocess.Popen([sys.executable, "-m", "sitwatch", "simulate", "--script", "demo",
+                             "--layout", "smartchair-12", "--hz", "10", "--speed", str(speed),
+                             "--link", str(link)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    daemon = None
+    try:
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert link.exists(), "the simulator did not create its pty"
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
+             "--headless", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        t0 = time.monotonic()
+        evs = read_events(daemon, lambda g: any(e["event"] == "posture" and e["state"] == "slouched"
+                                                for e in g), t0 + 40)
+        kinds = [(e["event"], e.get("state")) for e in evs]
+        assert ("occupancy", "occupied") in kinds
+        assert ("posture", "upright") in kinds
+        assert ("posture", "slouched") in kinds, kinds
+        status = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--json",
+                                 "--no-user-config"], env=env, capture_output=True, text=True,
+                                timeout=30)
+        st = json.loads(status.stdout)
+        assert st["running"] and st["occupancy"] == "occupied"
+        assert st["sensor"]["online"] and st["sensor"]["frames"] > 50
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(15) == 0
+        hist = tmp_path / "data" / "sitwatch" / "history.sqlite"
+        assert hist.exists()
+        after = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--no-user-config"],
+                               env=env, capture_output=True, text=True, timeout=30)
+        assert after.returncode == 3 and "stopped" in after.stdout.lower()
+    finally:
+        for p in (daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)
