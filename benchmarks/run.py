@@ -46,15 +46,18 @@ def frames_256(n: int = 3000) -> np.ndarray:
     return np.array(out)
 
 
-def per_frame_us(layout_name: str, frames: np.ndarray, hz: float = 20.0, binary: bool = False) -> float:
+def per_frame_us(
+    layout_name: str, frames: np.ndarray, hz: float = 20.0, binary: bool = False
+) -> float:
     from sitwatch import calibration, config, layout
     from sitwatch.pipeline import Pipeline
     from sitwatch.wire import LineParser
 
     lay = layout.load(layout_name)
     cfg = config.Config()
-    prof = calibration.from_arrays(lay, tare=None, upright=calibration.robust_mean(frames[:100]),
-                                   method="recording")
+    prof = calibration.from_arrays(
+        lay, tare=None, upright=calibration.robust_mean(frames[:100]), method="recording"
+    )
     if binary:
         data = [bytes(f.astype(np.uint8)) for f in frames]
     else:
@@ -91,13 +94,31 @@ def daemon_over_pty(seconds: float, hz: float = 20.0) -> tuple[float, float]:
     master, slave = os.openpty()
     port = os.ttyname(slave)
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, XDG_DATA_HOME=f"{tmp}/data", XDG_STATE_HOME=f"{tmp}/state",
-                   XDG_CONFIG_HOME=f"{tmp}/config", XDG_RUNTIME_DIR=tmp)
+        env = dict(
+            os.environ,
+            XDG_DATA_HOME=f"{tmp}/data",
+            XDG_STATE_HOME=f"{tmp}/state",
+            XDG_CONFIG_HOME=f"{tmp}/config",
+            XDG_RUNTIME_DIR=tmp,
+        )
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "run", "--headless", "--port", port,
-             "--layout", "smartchair-12", "--no-user-config"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "sitwatch",
+                "run",
+                "--headless",
+                "--port",
+                port,
+                "--layout",
+                "smartchair-12",
+                "--no-user-config",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             time.sleep(1.5)  # start-up is not part of the steady-state figure
             cpu0, t0 = proc_cpu_seconds(proc.pid), time.monotonic()
@@ -123,7 +144,9 @@ def startup_ms(runs: int = 15) -> float:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sitwatch", "--help"], stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "sitwatch", "--help"], stdout=subprocess.DEVNULL, check=True
+        )
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
 
@@ -141,7 +164,13 @@ def main() -> int:
     usbin = per_frame_us("matrix-16x16", g, binary=True)
     rows.append(("bytes -> events, 16x16 binary frame", f"{usbin:.1f} us", "<= 50 us"))
     cpu, rss = daemon_over_pty(args.seconds)
-    rows.append((f"daemon CPU at 20 frames/s over a pty ({args.seconds:.0f} s)", f"{cpu:.2f} %", "< 1 % of a core"))
+    rows.append(
+        (
+            f"daemon CPU at 20 frames/s over a pty ({args.seconds:.0f} s)",
+            f"{cpu:.2f} %",
+            "< 1 % of a core",
+        )
+    )
     rows.append(("daemon peak RSS, cushion mode", f"{rss:.1f} MB", "< 60 MB"))
     rows.append(("`sitwatch --help` start-up (median of 15)", f"{startup_ms():.0f} ms", "< 150 ms"))
     w = max(len(r[0]) for r in rows)

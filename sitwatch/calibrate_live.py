@@ -23,8 +23,11 @@ from sitwatch.sources.base import Diagnosis, Reading, Status
 
 STEPS = {
     "empty": ("Get up and leave the seat empty.", 5.0),
-    "upright": ("Sit as you mean to: hips back against the backrest, feet flat on the floor, "
-                "shoulders loose. Take everything out of your back pockets.", 10.0),
+    "upright": (
+        "Sit as you mean to: hips back against the backrest, feet flat on the floor, "
+        "shoulders loose. Take everything out of your back pockets.",
+        10.0,
+    ),
     "slouch": ("Now slump: slide your hips forward and sink into the backrest.", 8.0),
     "lean_left": ("Lean to your left, onto your left buttock.", 6.0),
     "lean_right": ("Lean to your right, onto your right buttock.", 6.0),
@@ -36,12 +39,18 @@ class Aborted(Exception):
 
 
 def _bar(done: float, width: int = 30) -> str:
-    n = int(round(done * width))
+    n = round(done * width)
     return "[" + "#" * n + "." * (width - n) + f"] {100 * done:3.0f}%"
 
 
-def capture(source: Any, clock: Clock, seconds: float, out: TextIO,
-            sleep: Callable[[float], object] = time.sleep, timeout: float = 15.0) -> np.ndarray:
+def capture(
+    source: Any,
+    clock: Clock,
+    seconds: float,
+    out: TextIO,
+    sleep: Callable[[float], object] = time.sleep,
+    timeout: float = 15.0,
+) -> np.ndarray:
     """Collect frames for ``seconds`` of clock time, showing progress."""
     frames: list[np.ndarray] = []
     start = clock.monotonic()
@@ -67,10 +76,18 @@ def capture(source: Any, clock: Clock, seconds: float, out: TextIO,
     return np.array(frames)
 
 
-def interactive(cfg: Config, layout: Layout, dest: Path, *, source: Any = None,
-                clock: Clock | None = None, input_fn: Callable[[str], str] = input,
-                out: TextIO = sys.stdout, sleep: Callable[[float], object] = time.sleep,
-                extra: bool | None = None) -> int:
+def interactive(
+    cfg: Config,
+    layout: Layout,
+    dest: Path,
+    *,
+    source: Any = None,
+    clock: Clock | None = None,
+    input_fn: Callable[[str], str] = input,
+    out: TextIO = sys.stdout,
+    sleep: Callable[[float], object] = time.sleep,
+    extra: bool | None = None,
+) -> int:
     from sitwatch.cli import _err
 
     if source is None:
@@ -78,22 +95,31 @@ def interactive(cfg: Config, layout: Layout, dest: Path, *, source: Any = None,
             _err("which cushion? pass --port or set cushion.port (or use --recording FILE)")
             return 2
         if not sys.stdin.isatty():
-            _err("calibration asks you to sit in certain ways, so it needs a terminal; "
-                 "without one use --recording FILE --empty A:B --upright C:D")
+            _err(
+                "calibration asks you to sit in certain ways, so it needs a terminal; "
+                "without one use --recording FILE --empty A:B --upright C:D"
+            )
             return 2
         from sitwatch.sources.serial_source import SerialSource
 
         clock = clock or SystemClock()
         source = SerialSource(cfg.cushion, layout, clock)
     clock = clock or SystemClock()
-    out.write(f"Calibrating {layout.summary()}.\n"
-              "Follow each prompt, press Enter when ready, and keep still while the bar fills.\n")
+    out.write(
+        f"Calibrating {layout.summary()}.\n"
+        "Follow each prompt, press Enter when ready, and keep still while the bar fills.\n"
+    )
     means: dict[str, np.ndarray] = {}
     steps = ["empty", "upright"]
     try:
         if extra is None:
-            answer = input_fn("Also record a slouch and a lean to each side? "
-                              "It sharpens detection (y/N) ").strip().lower()
+            answer = (
+                input_fn(
+                    "Also record a slouch and a lean to each side? It sharpens detection (y/N) "
+                )
+                .strip()
+                .lower()
+            )
             extra = answer.startswith("y")
         if extra:
             steps += ["slouch", "lean_left", "lean_right"]
@@ -122,11 +148,14 @@ def interactive(cfg: Config, layout: Layout, dest: Path, *, source: Any = None,
         source.close()
         return 1
     source.close()
-    prof = calibration.from_arrays(layout, tare=means.pop("empty"), upright=means.pop("upright"),
-                                   method="interactive", **means)
+    prof = calibration.from_arrays(
+        layout, tare=means.pop("empty"), upright=means.pop("upright"), method="interactive", **means
+    )
     prof.save(dest)
-    out.write(f"\nSaved to {dest}. sitwatch will use it from the next start "
-              "(systemctl --user restart sitwatch).\n")
+    out.write(
+        f"\nSaved to {dest}. sitwatch will use it from the next start "
+        "(systemctl --user restart sitwatch).\n"
+    )
     return 0
 
 

@@ -44,7 +44,9 @@ class Profile(BaseModel):
         for name in ("tare", "upright", "slouch", "lean_left", "lean_right"):
             v = getattr(self, name)
             if v is not None and len(v) != self.channels:
-                raise ValueError(f"{name} has {len(v)} values, the profile has {self.channels} channels")
+                raise ValueError(
+                    f"{name} has {len(v)} values, the profile has {self.channels} channels"
+                )
         return self
 
     def array(self, name: str) -> np.ndarray | None:
@@ -54,7 +56,8 @@ class Profile(BaseModel):
     def check_layout(self, layout: Layout) -> None:
         if self.channels != layout.n:
             raise CalibrationError(
-                f"calibration has {self.channels} channels but layout {layout.name} has {layout.n}: "
+                f"calibration has {self.channels} channels but layout {layout.name} has "
+                f"{layout.n}: "
                 "recalibrate (sitwatch calibrate) or pick the layout it was taken with "
                 f"({self.layout})"
             )

@@ -19,13 +19,17 @@ def _load_config(args: argparse.Namespace, overrides: dict[str, Any] | None = No
     from sitwatch import config
 
     ov = dict(overrides or {})
-    for flag, key in (("port", "cushion.port"), ("layout", "cushion.layout"),
-                      ("baud", "cushion.baud")):
+    for flag, key in (
+        ("port", "cushion.port"),
+        ("layout", "cushion.layout"),
+        ("baud", "cushion.baud"),
+    ):
         v = getattr(args, flag, None)
         if v is not None:
             ov[key] = v
-    return config.load(getattr(args, "config", None), ov,
-                       use_user_file=not getattr(args, "no_user_config", False))
+    return config.load(
+        getattr(args, "config", None), ov, use_user_file=not getattr(args, "no_user_config", False)
+    )
 
 
 def _config_errors(e: Exception) -> int:
@@ -36,6 +40,7 @@ def _config_errors(e: Exception) -> int:
 
 
 # -- config ------------------------------------------------------------------------------
+
 
 def cmd_config(args: argparse.Namespace) -> int:
     from sitwatch import config
@@ -56,6 +61,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 # -- layouts and guidance ------------------------------------------------------------------
+
 
 def cmd_layouts(args: argparse.Namespace) -> int:
     from sitwatch import layout
@@ -107,6 +113,7 @@ def cmd_guidance(args: argparse.Namespace) -> int:
 
 # -- replay ------------------------------------------------------------------------------
 
+
 def _resolve_layout(args: argparse.Namespace, cfg: Any, path: Path | None = None) -> Any:
     from sitwatch import layout, recording
 
@@ -152,8 +159,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         return EXIT_OK
     if args.json:
-        out.write(json.dumps({"t": round(tally._last or 0.0, 3), "event": "summary",
-                              **tally.as_dict()}) + "\n")
+        out.write(
+            json.dumps({"t": round(tally._last or 0.0, 3), "event": "summary", **tally.as_dict()})
+            + "\n"
+        )
     else:
         out.write("\n" + tally.text() + "\n")
     return EXIT_OK
@@ -166,7 +175,9 @@ def _human(ev: Any) -> str:
         return f"{stamp}  NUDGE  {ev.get('title')}: {ev.get('message')}"
     extra = ""
     if ev.event == "break":
-        extra = f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
+        extra = (
+            f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
+        )
     elif ev.event == "calibration" and ev.get("excluded") is not None:
         extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
     elif ev.event == "sensor" and ev.get("reason"):
@@ -176,6 +187,7 @@ def _human(ev: Any) -> str:
 
 
 # -- calibrate -----------------------------------------------------------------------------
+
 
 def _span(text: str) -> tuple[float, float]:
     def secs(s: str) -> float:
@@ -214,8 +226,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except layout.LayoutError as e:
         _err(str(e))
         return EXIT_CONFIG
-    out = Path(args.output) if args.output else (
-        Path(cfg.calibration.profile) if cfg.calibration.profile else paths.data_dir() / "calibration.json")
+    out = (
+        Path(args.output)
+        if args.output
+        else (
+            Path(cfg.calibration.profile)
+            if cfg.calibration.profile
+            else paths.data_dir() / "calibration.json"
+        )
+    )
     if args.recording:
         import numpy as np
 
@@ -226,7 +245,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 try:
                     ranges[name] = _span(v)
                 except ValueError:
-                    _err(f"--{name.replace('_', '-')} {v!r}: write START:END in seconds (e.g. 30:90)")
+                    _err(
+                        f"--{name.replace('_', '-')} {v!r}: write START:END in seconds (e.g. 30:90)"
+                    )
                     return EXIT_CONFIG
         if "upright" not in ranges:
             _err("--upright START:END is required with --recording")
@@ -242,12 +263,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         for name, (lo, hi) in ranges.items():
             sel = (ts >= lo) & (ts < hi)
             if sel.sum() < 3:
-                _err(f"--{name.replace('_', '-')} {lo:g}:{hi:g}: only {int(sel.sum())} frames in that "
-                     f"range (the recording covers {ts.min() if len(ts) else 0:g}-{ts.max() if len(ts) else 0:g} s)")
+                first, last = (ts.min(), ts.max()) if len(ts) else (0.0, 0.0)
+                _err(
+                    f"--{name.replace('_', '-')} {lo:g}:{hi:g}: only {int(sel.sum())} frames "
+                    f"in that range (the recording covers {first:g}-{last:g} s)"
+                )
                 return EXIT_CONFIG
             means[name] = calibration.robust_mean(vals[sel])
-        prof = calibration.from_arrays(lay, tare=means.pop("empty", None),
-                                       upright=means.pop("upright"), method="recording", **means)
+        prof = calibration.from_arrays(
+            lay,
+            tare=means.pop("empty", None),
+            upright=means.pop("upright"),
+            method="recording",
+            **means,
+        )
         prof.note = f"from {Path(args.recording).name}"
         prof.save(out)
         print(f"calibration saved to {out}")
@@ -259,6 +288,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 # -- parser --------------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sitwatch",
@@ -268,12 +298,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     p.set_defaults(config=None, no_user_config=False, verbose=0)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                        help="config file (default: ~/.config/sitwatch/sitwatch.toml)")
-    common.add_argument("--no-user-config", action="store_true", default=argparse.SUPPRESS,
-                        help="ignore the user's config file")
-    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="more log output")
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="config file (default: ~/.config/sitwatch/sitwatch.toml)",
+    )
+    common.add_argument(
+        "--no-user-config",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="ignore the user's config file",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more log output"
+    )
     for a in common._actions:
         p._add_action(a)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -297,7 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_run")(a))
 
     sp = sub.add_parser("demo", help="the daemon against a virtual cushion in accelerated time")
-    sp.add_argument("--speed", type=float, default=0, help="simulated seconds per second (0: as fast as the display allows)")
+    sp.add_argument(
+        "--speed",
+        type=float,
+        default=0,
+        help="simulated seconds per second (0: as fast as the display allows)",
+    )
     sp.add_argument("--layout", default="smartchair-12")
     sp.add_argument("--seed", type=int, default=7)
     sp.add_argument("--plain", action="store_true", help="no live display; print events")
@@ -306,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("replay", help="run a recording through the pipeline")
     sp.add_argument("file")
     sp.add_argument("--layout")
-    sp.add_argument("--calibration", help="calibration profile (default: learn it from the recording)")
+    sp.add_argument(
+        "--calibration", help="calibration profile (default: learn it from the recording)"
+    )
     sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
     sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
     sp.set_defaults(func=cmd_replay)
@@ -338,7 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--slouch", metavar="A:B")
     sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
     sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")
-    sp.add_argument("-o", "--output", help="where to save (default: calibration.json in the data dir)")
+    sp.add_argument(
+        "-o", "--output", help="where to save (default: calibration.json in the data dir)"
+    )
     sp.set_defaults(func=cmd_calibrate)
 
     sp = sub.add_parser("status", help="the running daemon's live state")
@@ -354,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_report")(a))
 
-    sp = sub.add_parser("eval", help="measure the detectors on the labelled recordings in shared/datasets")
+    sp = sub.add_parser(
+        "eval", help="measure the detectors on the labelled recordings in shared/datasets"
+    )
     sp.add_argument("--shared", help="the shared folder (default: ../shared beside the project)")
     sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
     sp.add_argument("--quick", action="store_true", help="skip the leave-one-person-out search")

@@ -86,8 +86,9 @@ class Occupancy(_Section):
     enter_dwell: float = Field(2.0, ge=0, description="Seconds above enter_fraction to sit down.")
     exit_dwell: float = Field(3.0, ge=0, description="Seconds below exit_fraction to get up.")
     min_break: float = Field(
-        120.0, ge=0, description="Shortest absence (s) that counts as a break and resets the "
-        "sitting timer.",
+        120.0,
+        ge=0,
+        description="Shortest absence (s) that counts as a break and resets the sitting timer.",
     )
 
     @model_validator(mode="after")
@@ -100,44 +101,67 @@ class Occupancy(_Section):
 class Posture(_Section):
     dwell: float = Field(10.0, ge=0, description="Seconds a new posture must hold to be reported.")
     slouch_rear_ratio: float = Field(
-        0.30, gt=0, lt=1,
+        0.30,
+        gt=0,
+        lt=1,
         description="Slouched when the rear seat share falls below this share of your upright "
         "baseline (the pelvis slides forward).",
     )
     slouch_shift: float = Field(
-        0.35, gt=0, le=2, description="...and the seat's centre of pressure moves at least this far "
+        0.35,
+        gt=0,
+        le=2,
+        description="...and the seat's centre of pressure moves at least this far "
         "forward (in seat half-depths).",
     )
     forward_back_ratio: float = Field(
-        0.25, gt=0, lt=1,
+        0.25,
+        gt=0,
+        lt=1,
         description="Leaning forward when the backrest carries less than this share of its "
         "upright load and the seat's centre of pressure moves forward.",
     )
     forward_shift: float = Field(
-        0.15, gt=0, le=1, description="Forward move of the seat's centre of pressure (in seat "
+        0.15,
+        gt=0,
+        le=1,
+        description="Forward move of the seat's centre of pressure (in seat "
         "half-depths) that counts as leaning forward.",
     )
     forward_load_ratio: float = Field(
-        0.6, gt=0, lt=1, description="Also leaning forward when the backrest is unloaded and the "
+        0.6,
+        gt=0,
+        lt=1,
+        description="Also leaning forward when the backrest is unloaded and the "
         "chair carries less than this share of its upright load (weight on the desk or feet).",
     )
     recline_back_ratio: float = Field(
-        1.6, gt=1, description="Reclined when the backrest carries this multiple of its upright "
+        1.6,
+        gt=1,
+        description="Reclined when the backrest carries this multiple of its upright "
         "load and the rear of the seat stays loaded.",
     )
     recline_back_drop: float = Field(
-        0.3, gt=0, le=2, description="Also reclined when the backrest's load moves down this far "
+        0.3,
+        gt=0,
+        le=2,
+        description="Also reclined when the backrest's load moves down this far "
         "(in backrest half-heights) while the rear of the seat stays loaded.",
     )
 
 
 class Balance(_Section):
     threshold: float = Field(
-        0.25, gt=0, lt=2, description="Sideways shift of your centre of pressure, on the seat or "
+        0.25,
+        gt=0,
+        lt=2,
+        description="Sideways shift of your centre of pressure, on the seat or "
         "against the backrest, relative to your baseline and scaled so that 1.0 is the whole "
         "load on one side's sensors, that counts as sitting lopsided.",
     )
-    release: float = Field(0.15, gt=0, lt=2, description="Shift below which you are balanced again.")
+    release: float = Field(
+        0.15, gt=0, lt=2, description="Shift below which you are balanced again."
+    )
     dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
 
     @model_validator(mode="after")
@@ -161,7 +185,9 @@ class Wallet(_Section):
 
 class Detect(_Section):
     sit_limit: float = Field(
-        2700.0, gt=0, description="Continuous sitting (s) before the 'time to move' nudge "
+        2700.0,
+        gt=0,
+        description="Continuous sitting (s) before the 'time to move' nudge "
         "(the guide suggests moving every 30-45 min).",
     )
     occupancy: Occupancy = Occupancy()
@@ -175,17 +201,21 @@ class Nudges(_Section):
     desktop: bool = Field(True, description="Desktop notifications through plyer.")
     console: bool = Field(True, description="Also print nudges on standard output / the journal.")
     timeout: float = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
-    cooldown: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = Field(
-        default_factory=lambda: {
-            "prolonged_sitting": 900.0,
-            "slouch": 900.0,
-            "asymmetric_load": 1200.0,
-            "wallet": 3600.0,
-        },
-        description="Seconds before the same kind of nudge may come again.",
+    cooldown: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
+        Field(
+            default_factory=lambda: {
+                "prolonged_sitting": 900.0,
+                "slouch": 900.0,
+                "asymmetric_load": 1200.0,
+                "wallet": 3600.0,
+            },
+            description="Seconds before the same kind of nudge may come again.",
+        )
     )
     slouch_after: float = Field(
-        60.0, ge=0, description="Seconds of slouching (after the posture is reported) before a nudge."
+        60.0,
+        ge=0,
+        description="Seconds of slouching (after the posture is reported) before a nudge.",
     )
     imbalance_after: float = Field(
         120.0, ge=0, description="Seconds of lopsided sitting before a nudge."
@@ -199,8 +229,9 @@ class History(_Section):
 
 class Status(_Section):
     file: str = Field(
-        "", description="Where the daemon publishes its live state. Empty: status.json in the "
-        "runtime or state dir."
+        "",
+        description="Where the daemon publishes its live state. Empty: status.json in the "
+        "runtime or state dir.",
     )
     interval: float = Field(2.0, gt=0, description="Seconds between status updates.")
 
@@ -217,6 +248,7 @@ class Config(_Section):
 
 
 # -- loading ------------------------------------------------------------------------------
+
 
 def user_config_path() -> Path:
     from sitwatch import paths
@@ -273,8 +305,10 @@ def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> l
         key = ".".join(str(p) for p in loc) or "(top level)"
         origin = next((name for name, data in reversed(layers) if _has(data, loc)), None)
         if origin is None:
-            origin = next((name for name, data in reversed(layers) if loc and _has(data, loc[:-1])),
-                          layers[-1][0])
+            origin = next(
+                (name for name, data in reversed(layers) if loc and _has(data, loc[:-1])),
+                layers[-1][0],
+            )
         if e["type"] == "extra_forbidden":
             allowed = ", ".join(_allowed_keys(loc))
             lines.append(f"{origin}: {key}: unknown key; allowed here: {allowed}")
@@ -320,6 +354,7 @@ def load(
 
 
 # -- rendering the documented sample ---------------------------------------------------------
+
 
 def _toml_value(v: Any) -> str:
     if isinstance(v, bool):

@@ -157,11 +157,18 @@ class Daemon:
             total = int(stats.get("dropped_total", 0) or 0)  # type: ignore[call-overload]
             if total > self._dropped_seen:
                 try:
-                    self.store.add_sample(0.0, occupied=pl.occ.state == "occupied",
-                                          posture=pl.posture.state, balance=pl.balance.state,
-                                          seat_load=None, cop_x=None, cop_y=None,
-                                          online=pl.online, dropped=total - self._dropped_seen,
-                                          frames=0)
+                    self.store.add_sample(
+                        0.0,
+                        occupied=pl.occ.state == "occupied",
+                        posture=pl.posture.state,
+                        balance=pl.balance.state,
+                        seat_load=None,
+                        cop_x=None,
+                        cop_y=None,
+                        online=pl.online,
+                        dropped=total - self._dropped_seen,
+                        frames=0,
+                    )
                 except Exception as e:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
@@ -198,25 +205,35 @@ class Daemon:
 
 # -- building a daemon from the config -------------------------------------------------------
 
+
 def profile_path(cfg: Config) -> Path:
     from sitwatch import paths
 
-    return Path(cfg.calibration.profile).expanduser() if cfg.calibration.profile else (
-        paths.data_dir() / "calibration.json")
+    return (
+        Path(cfg.calibration.profile).expanduser()
+        if cfg.calibration.profile
+        else (paths.data_dir() / "calibration.json")
+    )
 
 
 def status_path(cfg: Config) -> Path:
     from sitwatch import paths
 
-    return Path(cfg.status.file).expanduser() if cfg.status.file else (
-        paths.runtime_dir() / "status.json")
+    return (
+        Path(cfg.status.file).expanduser()
+        if cfg.status.file
+        else (paths.runtime_dir() / "status.json")
+    )
 
 
 def history_path(cfg: Config) -> Path:
     from sitwatch import paths
 
-    return Path(cfg.history.database).expanduser() if cfg.history.database else (
-        paths.data_dir() / "history.sqlite")
+    return (
+        Path(cfg.history.database).expanduser()
+        if cfg.history.database
+        else (paths.data_dir() / "history.sqlite")
+    )
 
 
 def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Profile | None:
@@ -265,11 +282,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(f"cushion.layout: {e}")
         return 2
     except calibration.CalibrationError as e:
-        _err(f"{e}\n  fix: run `sitwatch calibrate`, or delete the file to let sitwatch learn a new one")
+        _err(
+            f"{e}\n  fix: run `sitwatch calibrate`, or delete the file to let sitwatch learn "
+            "a new one"
+        )
         return 2
     if not cfg.cushion.port:
-        _err("no cushion configured: set cushion.port in ~/.config/sitwatch/sitwatch.toml "
-             "or pass --port (try `sitwatch demo` to see sitwatch without hardware)")
+        _err(
+            "no cushion configured: set cushion.port in ~/.config/sitwatch/sitwatch.toml "
+            "or pass --port (try `sitwatch demo` to see sitwatch without hardware)"
+        )
         return 2
     clock = SystemClock()
     store = None
@@ -284,10 +306,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     status = StatusWriter(sp, clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit)
     source = SerialSource(cfg.cushion, lay, clock)
     pp = profile_path(cfg)
-    daemon = Daemon(cfg, lay, source, clock, profile=profile,
-                    sinks=_sinks(cfg, headless=args.headless, json_lines=args.json),
-                    store=store, status=status,
-                    save_profile=(lambda p: p.save(pp)) if profile is None else None)
+    daemon = Daemon(
+        cfg,
+        lay,
+        source,
+        clock,
+        profile=profile,
+        sinks=_sinks(cfg, headless=args.headless, json_lines=args.json),
+        store=store,
+        status=status,
+        save_profile=(lambda p: p.save(pp)) if profile is None else None,
+    )
     stop = {"now": False}
 
     def _stop(signum: int, _frame: Any) -> None:
@@ -358,8 +387,15 @@ def cmd_record(args: argparse.Namespace) -> int:
         _err("which port? pass --port or set cushion.port")
         return 2
     try:
-        n = record(cfg.cushion.port, args.output, lay, baud=cfg.cushion.baud, duration=args.duration,
-                   clock=SystemClock(), cushion=cfg.cushion)
+        n = record(
+            cfg.cushion.port,
+            args.output,
+            lay,
+            baud=cfg.cushion.baud,
+            duration=args.duration,
+            clock=SystemClock(),
+            cushion=cfg.cushion,
+        )
     except OSError as e:
         _err(f"{args.output}: {e.strerror or e}")
         return 1
@@ -368,7 +404,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from datetime import date, datetime
+    from datetime import date
 
     from sitwatch import config
     from sitwatch.cli import _config_errors, _err, _load_config
@@ -397,8 +433,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     try:
         lim = cfg.detect.sit_limit
-        print(weekly_text(store, day, tz, sit_limit=lim) if args.week
-              else daily_text(store, day, tz, sit_limit=lim))
+        print(
+            weekly_text(store, day, tz, sit_limit=lim)
+            if args.week
+            else daily_text(store, day, tz, sit_limit=lim)
+        )
     finally:
         store.close()
     return 0
@@ -432,6 +471,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except layout.LayoutError as e:
         _err(str(e))
         return 2
-    return int(simulate_command(lay, hz=args.hz, speed=args.speed, duration=args.duration,
-                                link=args.link, script_name=args.script, seed=args.seed,
-                                garbage_rate=args.garbage, out=args.output) or 0)
+    return int(
+        simulate_command(
+            lay,
+            hz=args.hz,
+            speed=args.speed,
+            duration=args.duration,
+            link=args.link,
+            script_name=args.script,
+            seed=args.seed,
+            garbage_rate=args.garbage,
+            out=args.output,
+        )
+        or 0
+    )

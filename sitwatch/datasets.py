@@ -52,8 +52,15 @@ def smartchair(path: Path) -> Labelled:
     """SmartChair-ML: p00..p11 at 2 Hz, ``pose`` label (0 empty, 1/2 upright, 7 slumped...)."""
     d = np.loadtxt(path, delimiter=",", skiprows=1)
     person = path.stem.split("_")[-1]
-    return Labelled(f"smartchair-ml/{person}", person, load("smartchair-12"),
-                    np.arange(len(d)) * 0.5, d[:, :12], d[:, 12].astype(int), {})
+    return Labelled(
+        f"smartchair-ml/{person}",
+        person,
+        load("smartchair-12"),
+        np.arange(len(d)) * 0.5,
+        d[:, :12],
+        d[:, 12].astype(int),
+        {},
+    )
 
 
 def ethz(path: Path) -> Labelled:
@@ -70,9 +77,15 @@ def ethz(path: Path) -> Labelled:
                 continue
     d = np.array(rows)
     person = path.stem
-    return Labelled(f"ethz-wheelchair/{person}", person.split("_")[0], load("ethz-wheelchair-24"),
-                    np.arange(len(d)) * 0.1, np.clip(d[:, :24], 0, 255),
-                    np.full(len(d), -1), {"joy_lateral": d[:, 29], "joy_forward": d[:, 30]})
+    return Labelled(
+        f"ethz-wheelchair/{person}",
+        person.split("_")[0],
+        load("ethz-wheelchair-24"),
+        np.arange(len(d)) * 0.1,
+        np.clip(d[:, :24], 0, 255),
+        np.full(len(d), -1),
+        {"joy_lateral": d[:, 29], "joy_forward": d[:, 30]},
+    )
 
 
 def technion(path: Path) -> list[Labelled]:
@@ -82,7 +95,7 @@ def technion(path: Path) -> list[Labelled]:
         rows = list(csv.DictReader(f))
     out = []
     lay = load("technion-5")
-    sessions = [rows[i:i + 6] for i in range(0, len(rows), 6)]
+    sessions = [rows[i : i + 6] for i in range(0, len(rows), 6)]
     for k, sess in enumerate(sessions):
         vals, labels = [], []
         base = [float(sess[0][f"b{i}"]) for i in range(1, 6)]
@@ -92,6 +105,15 @@ def technion(path: Path) -> list[Labelled]:
             for _ in range(60):
                 vals.append(v)
                 labels.append(lab)
-        out.append(Labelled(f"technion/{k + 1:02d}", "technion", lay,
-                            np.arange(len(vals), dtype=float), np.array(vals), np.array(labels), {}))
+        out.append(
+            Labelled(
+                f"technion/{k + 1:02d}",
+                "technion",
+                lay,
+                np.arange(len(vals), dtype=float),
+                np.array(vals),
+                np.array(labels),
+                {},
+            )
+        )
     return out

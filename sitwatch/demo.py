@@ -72,8 +72,13 @@ class SimSource:
 
     def stats(self) -> dict[str, object]:
         st = self.parser.stats
-        return {"port": "virtual", "online": True, "frames": st.frames,
-                "dropped_total": st.dropped_total, "last_frame_age": 0.0}
+        return {
+            "port": "virtual",
+            "online": True,
+            "frames": st.frames,
+            "dropped_total": st.dropped_total,
+            "last_frame_age": 0.0,
+        }
 
 
 class Collect:
@@ -106,17 +111,29 @@ def describe(ev: Event) -> str | None:
     if ev.event == E.BALANCE:
         return f"balance: {ev.state}"
     if ev.event == E.BREAK:
-        return f"break of {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
+        away, spell = ev.get("duration", 0) / 60, ev.get("spell", 0) / 60
+        return f"break of {away:.0f} min after {spell:.0f} min seated"
     if ev.event == E.WALLET:
-        return f"wallet {ev.state}" + (f" ({ev.get('side')} back pocket?)" if ev.get("side") else "")
+        return f"wallet {ev.state}" + (
+            f" ({ev.get('side')} back pocket?)" if ev.get("side") else ""
+        )
     if ev.event == E.CALIBRATION and ev.state == "baseline":
         return "learned your upright posture (automatic calibration)"
     return None
 
 
-def run_demo(*, layout: Layout, seed: int = 7, script: str = "day", hz: float = 5.0,
-             speed: float = 0.0, out: TextIO = sys.stdout, live: bool | None = None,
-             workdir: Path | None = None, cfg: Config | None = None) -> dict[str, Any]:
+def run_demo(
+    *,
+    layout: Layout,
+    seed: int = 7,
+    script: str = "day",
+    hz: float = 5.0,
+    speed: float = 0.0,
+    out: TextIO = sys.stdout,
+    live: bool | None = None,
+    workdir: Path | None = None,
+    cfg: Config | None = None,
+) -> dict[str, Any]:
     from sitwatch.report import daily_text
     from sitwatch.simulate import Simulator, script_by_name
     from sitwatch.store import Store
@@ -166,8 +183,10 @@ def run_demo(*, layout: Layout, seed: int = 7, script: str = "day", hz: float = 
     finally:
         store_r.close()
     out.write("\n" + "=" * 72 + "\n")
-    out.write(f"Simulated {_hm(src.t)} h of sitting life in {wall:.1f} s "
-              f"({src.frames} frames, x{src.t / max(wall, 1e-9):.0f} real time).\n\n")
+    out.write(
+        f"Simulated {_hm(src.t)} h of sitting life in {wall:.1f} s "
+        f"({src.frames} frames, x{src.t / max(wall, 1e-9):.0f} real time).\n\n"
+    )
     out.write("What sitwatch measured:\n" + _indent(tally.text()) + "\n\n")
     out.write("What the virtual sitter really did:\n" + _indent(_truth(scr)) + "\n\n")
     out.write("The day's report, read back from the history database:\n" + _indent(report) + "\n")
@@ -188,13 +207,17 @@ def _truth(scr: Any) -> str:
     def total(pred: Any) -> float:
         return sum(b - a for a, b in scr.episodes(pred))
 
+    def minutes(pred: Any) -> str:
+        return f"{total(lambda b: b.present and pred(b)) / 60:.0f} min"
+
     lines = [
-        f"Seated            {_hm(seated)} h in {len(spells)} spells, longest {longest / 60:.0f} min",
-        f"Slouched          {total(lambda b: b.present and b.posture == 'slouched') / 60:.0f} min",
-        f"Leaning forward   {total(lambda b: b.present and b.posture == 'leaning_forward') / 60:.0f} min",
-        f"Reclined          {total(lambda b: b.present and b.posture == 'reclined') / 60:.0f} min",
-        f"Lopsided          {total(lambda b: b.present and abs(getattr(b, 'lean', 0.0)) > 0.3) / 60:.0f} min",
-        f"Wallet in pocket  {total(lambda b: b.present and getattr(b, 'wallet', None) is not None) / 60:.0f} min",
+        f"Seated            {_hm(seated)} h in {len(spells)} spells, "
+        f"longest {longest / 60:.0f} min",
+        f"Slouched          {minutes(lambda b: b.posture == 'slouched')}",
+        f"Leaning forward   {minutes(lambda b: b.posture == 'leaning_forward')}",
+        f"Reclined          {minutes(lambda b: b.posture == 'reclined')}",
+        f"Lopsided          {minutes(lambda b: abs(getattr(b, 'lean', 0.0)) > 0.3)}",
+        f"Wallet in pocket  {minutes(lambda b: getattr(b, 'wallet', None) is not None)}",
     ]
     return "\n".join(lines)
 
@@ -213,8 +236,17 @@ def _has_rich() -> bool:
     return True
 
 
-def _run_live(daemon: Daemon, src: SimSource, view: Collect, tally: Tally, scr: Any,
-              clock: ManualClock, cfg: Config, out: TextIO, speed: float) -> None:
+def _run_live(
+    daemon: Daemon,
+    src: SimSource,
+    view: Collect,
+    tally: Tally,
+    scr: Any,
+    clock: ManualClock,
+    cfg: Config,
+    out: TextIO,
+    speed: float,
+) -> None:
     from rich.console import Console, Group
     from rich.live import Live
     from rich.panel import Panel
@@ -237,15 +269,30 @@ def _run_live(daemon: Daemon, src: SimSource, view: Collect, tally: Tally, scr: 
         state.add_column()
         state.add_column(style="dim")
         seated = snap.occupancy == "occupied"
-        state.add_row("time", clock.now().strftime("%H:%M"), f"x{src.t / max(time.monotonic() - wall0, 1e-9):.0f} real time")
-        state.add_row("seat", "occupied" if seated else (snap.occupancy or "..."),
-                      "sitter: " + (truth.describe() if hasattr(truth, "describe") else ""))
-        bar = ProgressBar(total=limit, completed=min(snap.spell, limit), width=30,
-                          complete_style="red" if snap.spell >= limit else "green")
+        state.add_row(
+            "time",
+            clock.now().strftime("%H:%M"),
+            f"x{src.t / max(time.monotonic() - wall0, 1e-9):.0f} real time",
+        )
+        state.add_row(
+            "seat",
+            "occupied" if seated else (snap.occupancy or "..."),
+            "sitter: " + (truth.describe() if hasattr(truth, "describe") else ""),
+        )
+        bar = ProgressBar(
+            total=limit,
+            completed=min(snap.spell, limit),
+            width=30,
+            complete_style="red" if snap.spell >= limit else "green",
+        )
         spell = Table.grid()
         spell.add_row(bar, Text(f" {snap.spell / 60:.0f} / {limit / 60:.0f} min"))
         state.add_row("sitting", spell, "")
-        state.add_row("posture", (snap.posture or "-").replace("_", " "), f"calibration: {snap.calibrated or 'learning'}")
+        state.add_row(
+            "posture",
+            (snap.posture or "-").replace("_", " "),
+            f"calibration: {snap.calibrated or 'learning'}",
+        )
         state.add_row("balance", snap.balance or "-", f"shift {snap.shift:+.2f}")
         state.add_row("wallet", "suspected" if snap.wallet else "-", "")
         log = Table.grid(padding=(0, 1))
@@ -254,8 +301,10 @@ def _run_live(daemon: Daemon, src: SimSource, view: Collect, tally: Tally, scr: 
             text = describe(ev) or ""
             style = "bold yellow" if ev.event == E.NUDGE else ""
             log.add_row(Text(when.strftime("%H:%M"), style="dim"), Text(text, style=style))
-        return Group(Panel(state, title="sitwatch demo: what the cushion tells us"),
-                     Panel(log, title="events and nudges"))
+        return Group(
+            Panel(state, title="sitwatch demo: what the cushion tells us"),
+            Panel(log, title="events and nudges"),
+        )
 
     with Live(render(), console=console, refresh_per_second=12, transient=False) as live:
         while not src.done:
@@ -285,9 +334,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     speed = args.speed
     if speed == 0 and sys.stdout.isatty() and not args.plain:
         speed = 900.0  # a day in about half a minute: fast, but the live view stays readable
-    run_demo(layout=lay, seed=args.seed, script=getattr(args, "script", "day"), speed=speed,
-             live=False if args.plain else None)
+    run_demo(
+        layout=lay,
+        seed=args.seed,
+        script=getattr(args, "script", "day"),
+        speed=speed,
+        live=False if args.plain else None,
+    )
     return 0
 
 
-__all__ = ["SimSource", "run_demo", "cmd_demo", "timedelta"]
+__all__ = ["SimSource", "cmd_demo", "run_demo", "timedelta"]

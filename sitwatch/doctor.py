@@ -21,20 +21,37 @@ MARK = {OK: "ok  ", WARN: "warn", FAIL: "FAIL"}
 Check = tuple[str, str, str]
 
 
-def check_cushion(cfg: Any, layout: Any, clock: Any, listen: float = 3.0,
-                  sleep: Callable[[float], object] | None = None) -> Check:
+def check_cushion(
+    cfg: Any,
+    layout: Any,
+    clock: Any,
+    listen: float = 3.0,
+    sleep: Callable[[float], object] | None = None,
+) -> Check:
     from sitwatch.sources.base import Diagnosis, Reading, Status
     from sitwatch.sources.serial_source import SerialSource
 
     port = cfg.cushion.port
     if not port:
-        return WARN, "cushion", "no port configured (cushion.port); try `sitwatch demo` without hardware"
+        return (
+            WARN,
+            "cushion",
+            "no port configured (cushion.port); try `sitwatch demo` without hardware",
+        )
     if "://" not in port and not Path(port).exists():
-        return FAIL, "cushion", f"{port} does not exist: is the cushion plugged in? " \
-            "(ls /dev/serial/by-id/ lists USB serial devices)"
+        return (
+            FAIL,
+            "cushion",
+            f"{port} does not exist: is the cushion plugged in? "
+            "(ls /dev/serial/by-id/ lists USB serial devices)",
+        )
     if "://" not in port and not os.access(port, os.R_OK | os.W_OK):
-        return FAIL, "cushion", f"no permission to open {port}: add yourself to the dialout group " \
-            "(sudo usermod -aG dialout $USER) and log in again"
+        return (
+            FAIL,
+            "cushion",
+            f"no permission to open {port}: add yourself to the dialout group "
+            "(sudo usermod -aG dialout $USER) and log in again",
+        )
     src = SerialSource(cfg.cushion, layout, clock, **({"sleep": sleep} if sleep else {}))
     frames, offline, diag = 0, "", ""
     start = clock.monotonic()
@@ -56,7 +73,12 @@ def check_cushion(cfg: Any, layout: Any, clock: Any, listen: float = 3.0,
     rate = frames / listen
     dropped = stats.get("dropped_total", 0)
     level = WARN if dropped else OK
-    return level, "cushion", f"{port}: {frames} frames in {listen:g} s (~{rate:.0f}/s), {dropped} dropped, layout {layout.name}"
+    return (
+        level,
+        "cushion",
+        f"{port}: {frames} frames in {listen:g} s (~{rate:.0f}/s), {dropped} dropped, "
+        f"layout {layout.name}",
+    )
 
 
 def check_calibration(cfg: Any, layout: Any) -> Check:
@@ -65,15 +87,22 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
 
     path = profile_path(cfg)
     if not path.exists():
-        auto = "sitwatch will learn one during your first minutes of sitting" if cfg.calibration.auto \
+        auto = (
+            "sitwatch will learn one during your first minutes of sitting"
+            if cfg.calibration.auto
             else "and calibration.auto is off: run `sitwatch calibrate`"
+        )
         return WARN, "calibration", f"no profile at {path}; {auto}"
     try:
         prof = calibration.load(path)
         prof.check_layout(layout)
     except calibration.CalibrationError as e:
         return FAIL, "calibration", f"{e}"
-    return OK, "calibration", f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
+    return (
+        OK,
+        "calibration",
+        f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})",
+    )
 
 
 def check_notifications(cfg: Any, headless: bool = False) -> Check:
@@ -84,8 +113,11 @@ def check_notifications(cfg: Any, headless: bool = False) -> Check:
     from sitwatch.sinks.desktop import DesktopSink
 
     ok, detail = DesktopSink(cfg.nudges.timeout, logging.getLogger("sitwatch.doctor")).check()
-    return (OK if ok else WARN), "notifications", detail + ("" if ok else
-                                                           " (nudges still go to the console/journal)")
+    return (
+        (OK if ok else WARN),
+        "notifications",
+        detail + ("" if ok else " (nudges still go to the console/journal)"),
+    )
 
 
 def check_history(cfg: Any) -> Check:
@@ -124,7 +156,11 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
     d = read_status(status_path(cfg), clock)
     if d.get("running"):
         return OK, "daemon", f"running (pid {d.get('pid')})"
-    return WARN, "daemon", "not running: start it with `sitwatch run` or `systemctl --user start sitwatch`"
+    return (
+        WARN,
+        "daemon",
+        "not running: start it with `sitwatch run` or `systemctl --user start sitwatch`",
+    )
 
 
 def check_systemd() -> Check:
@@ -133,11 +169,16 @@ def check_systemd() -> Check:
     unit = paths.config_dir().parent / "systemd" / "user" / "sitwatch.service"
     if unit.exists():
         return OK, "autostart", f"{unit} installed"
-    return WARN, "autostart", "no systemd user unit: see systemd/README.md to start sitwatch at login"
+    return (
+        WARN,
+        "autostart",
+        "no systemd user unit: see systemd/README.md to start sitwatch at login",
+    )
 
 
-def run_checks(cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0,
-               headless: bool = False) -> list[Check]:
+def run_checks(
+    cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0, headless: bool = False
+) -> list[Check]:
     checks: list[Check] = [(OK, "config", "valid")]
     checks.append((OK, "layout", layout.summary()))
     checks.append(check_calibration(cfg, layout))

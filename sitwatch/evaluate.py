@@ -47,8 +47,9 @@ class Trace:
     shift: np.ndarray
 
 
-def run_pipeline(d: datasets.Labelled, cfg: config.Config,
-                 profile: calibration.Profile | None) -> Trace:
+def run_pipeline(
+    d: datasets.Labelled, cfg: config.Config, profile: calibration.Profile | None
+) -> Trace:
     """The same pipeline as ``sitwatch replay``, recording the state after every frame."""
     pl = Pipeline(d.layout, cfg, profile)
     n = len(d.t)
@@ -72,8 +73,9 @@ def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tu
     tare = None
     if empty is not None:
         tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
-    prof = calibration.from_arrays(d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]),
-                                   method="recording")
+    prof = calibration.from_arrays(
+        d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]), method="recording"
+    )
     return prof, window
 
 
@@ -90,8 +92,12 @@ class Scores:
 
     def loss(self) -> float:
         """What the threshold search minimises (all parts weigh the same)."""
-        parts = [1 - (self.slouch_recall or 0), 3 * (self.slouch_false or 0),
-                 1 - (self.lopsided_recall or 0), 3 * (self.lopsided_false or 0)]
+        parts = [
+            1 - (self.slouch_recall or 0),
+            3 * (self.slouch_false or 0),
+            1 - (self.lopsided_recall or 0),
+            3 * (self.lopsided_false or 0),
+        ]
         return float(sum(parts))
 
 
@@ -99,7 +105,9 @@ def _flag_seconds(seg_len: float) -> float:
     return min(FLAG_SECONDS, 0.25 * seg_len)
 
 
-def score_smartchair(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None) -> Scores:
+def score_smartchair(
+    d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None
+) -> Scores:
     t, lab = d.t, d.label
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
     keep = np.ones(len(t), bool)
@@ -133,10 +141,15 @@ def score_smartchair(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] 
     s.slouch_latency = float(np.median(lat)) if lat else None
     s.slouch_false = float((tr.posture[calm] == "slouched").mean()) if calm.any() else None
     s.lopsided_recall = float(np.mean(lop)) if lop else None
-    s.lopsided_false = float(np.isin(tr.balance[upright], ["left", "right"]).mean()) if upright.any() else None
+    s.lopsided_false = (
+        float(np.isin(tr.balance[upright], ["left", "right"]).mean()) if upright.any() else None
+    )
     s.forward_recall = float(np.mean(fwd)) if fwd else None
-    s.counts = {"slouch_segments": len(found), "lopsided_segments": len(lop),
-                "forward_segments": len(fwd)}
+    s.counts = {
+        "slouch_segments": len(found),
+        "lopsided_segments": len(lop),
+        "forward_segments": len(fwd),
+    }
     return s
 
 
@@ -185,6 +198,7 @@ def tune(train: list[datasets.Labelled]) -> dict[str, Any]:
 
 # -- other datasets ----------------------------------------------------------------------------
 
+
 def ethz_rows(folder: Path) -> list[dict[str, Any]]:
     """Lateral state vs the joystick sign when it is pushed past half way (wheelchair dwell)."""
     cfg = config.load(use_user_file=False, overrides={"detect.balance.dwell": 0.5})
@@ -194,16 +208,24 @@ def ethz_rows(folder: Path) -> list[dict[str, Any]]:
         joy = d.extra["joy_lateral"]
         calm = np.flatnonzero(np.abs(joy) < 0.1)
         first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
-        prof = calibration.from_arrays(d.layout, tare=None, method="recording",
-                                       upright=calibration.robust_mean(d.values[first]))
+        prof = calibration.from_arrays(
+            d.layout,
+            tare=None,
+            method="recording",
+            upright=calibration.robust_mean(d.values[first]),
+        )
         tr = run_pipeline(d, cfg, prof)
         m = np.abs(joy) > 0.5
         want = np.where(joy > 0, "right", "left")
-        rows.append({
-            "file": f.stem, "person": d.person, "seconds": round(float(m.sum()) * 0.1),
-            "state_agrees": float((tr.balance[m] == want[m]).mean()),
-            "sign_agrees": float((np.sign(tr.shift[m]) == np.sign(joy[m])).mean()),
-        })
+        rows.append(
+            {
+                "file": f.stem,
+                "person": d.person,
+                "seconds": round(float(m.sum()) * 0.1),
+                "state_agrees": float((tr.balance[m] == want[m]).mean()),
+                "sign_agrees": float((np.sign(tr.shift[m]) == np.sign(joy[m])).mean()),
+            }
+        )
     return rows
 
 
@@ -231,11 +253,17 @@ def technion_row(path: Path) -> dict[str, Any]:
                 lift.append(lop)
             elif lab == 1:
                 calm_lop.append(lop)
-    return {"sessions": n, "reclined_found": recl / n, "forward_found": forward / n,
-            "leg_lift_lopsided": float(np.mean(lift)), "false_lopsided": float(np.mean(calm_lop))}
+    return {
+        "sessions": n,
+        "reclined_found": recl / n,
+        "forward_found": forward / n,
+        "leg_lift_lopsided": float(np.mean(lift)),
+        "false_lopsided": float(np.mean(calm_lop)),
+    }
 
 
 # -- the report --------------------------------------------------------------------------------
+
 
 def _pct(v: float | None) -> str:
     return "  -  " if v is None else f"{100 * v:5.1f}%"
@@ -245,19 +273,33 @@ def _sec(v: float | None) -> str:
     return "  - " if v is None else f"{v:4.0f}s"
 
 
-def smartchair_table(people: list[datasets.Labelled], lopo: bool = True) -> list[tuple[str, str, Scores]]:
+def smartchair_table(
+    people: list[datasets.Labelled], lopo: bool = True
+) -> list[tuple[str, str, Scores]]:
     rows = []
     default = config.Config()
     for d in people:
         prof, win = first_upright_profile(d)
-        rows.append((d.person, "defaults, profile", score_smartchair(d, run_pipeline(d, default, prof), win)))
-        rows.append((d.person, "defaults, auto", score_smartchair(d, run_pipeline(d, default, None))))
+        rows.append(
+            (
+                d.person,
+                "defaults, profile",
+                score_smartchair(d, run_pipeline(d, default, prof), win),
+            )
+        )
+        rows.append(
+            (d.person, "defaults, auto", score_smartchair(d, run_pipeline(d, default, None)))
+        )
         if lopo and len(people) > 1:
             others = [o for o in people if o is not d]
             ov = tune(others)
             cfg = _cfg(ov)
             sc = score_smartchair(d, run_pipeline(d, cfg, prof), win)
-            label = "lopo, profile (" + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items()) + ")"
+            label = (
+                "lopo, profile ("
+                + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items())
+                + ")"
+            )
             rows.append((d.person, label, sc))
     return rows
 
@@ -285,30 +327,69 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
         out.append(f"{h}smartchair-ml (12 force sensors, 2 people, 2 Hz)")
         out.append("")
         rows = smartchair_table(people, lopo)
-        table(["person", "thresholds, calibration", "occupancy", "slouch found", "latency",
-               "false slouch", "lopsided found", "false lopsided", "forward found"],
-              [[p, k, _pct(s.occupancy), _pct(s.slouch_recall), _sec(s.slouch_latency),
-                _pct(s.slouch_false), _pct(s.lopsided_recall), _pct(s.lopsided_false),
-                _pct(s.forward_recall)] for p, k, s in rows])
+        table(
+            [
+                "person",
+                "thresholds, calibration",
+                "occupancy",
+                "slouch found",
+                "latency",
+                "false slouch",
+                "lopsided found",
+                "false lopsided",
+                "forward found",
+            ],
+            [
+                [
+                    p,
+                    k,
+                    _pct(s.occupancy),
+                    _pct(s.slouch_recall),
+                    _sec(s.slouch_latency),
+                    _pct(s.slouch_false),
+                    _pct(s.lopsided_recall),
+                    _pct(s.lopsided_false),
+                    _pct(s.forward_recall),
+                ]
+                for p, k, s in rows
+            ],
+        )
     ethz_dir = ds / "ethz-wheelchair"
     if ethz_dir.is_dir():
         out.append(f"{h}ethz-wheelchair (24 cells, 6 people, 10 Hz; balance dwell 0.5 s)")
         out.append("")
         er = ethz_rows(ethz_dir)
-        table(["file", "s with |joystick|>0.5", "lateral state agrees", "shift sign agrees"],
-              [[r["file"], str(r["seconds"]), _pct(r["state_agrees"]), _pct(r["sign_agrees"])] for r in er])
-        out.append(f"median state agreement {_pct(float(np.median([r['state_agrees'] for r in er])))}, "
-                   f"median sign agreement {_pct(float(np.median([r['sign_agrees'] for r in er])))}")
+        table(
+            ["file", "s with |joystick|>0.5", "lateral state agrees", "shift sign agrees"],
+            [
+                [r["file"], str(r["seconds"]), _pct(r["state_agrees"]), _pct(r["sign_agrees"])]
+                for r in er
+            ],
+        )
+        out.append(
+            f"median state agreement {_pct(float(np.median([r['state_agrees'] for r in er])))}, "
+            f"median sign agreement {_pct(float(np.median([r['sign_agrees'] for r in er])))}"
+        )
         out.append("")
     tf = ds / "technion-smart-chair" / "sensor_samples.csv"
     if tf.is_file():
         r = technion_row(tf)
-        out.append(f"{h}technion-smart-chair (5 sensors, 1 person, {r['sessions']} sessions; "
-                   "calibrated on each session's baseline)")
+        out.append(
+            f"{h}technion-smart-chair (5 sensors, 1 person, {r['sessions']} sessions; "
+            "calibrated on each session's baseline)"
+        )
         out.append("")
-        table(["reclined found", "forward found", "leg lifted -> lopsided", "false lopsided"],
-              [[_pct(r["reclined_found"]), _pct(r["forward_found"]), _pct(r["leg_lift_lopsided"]),
-                _pct(r["false_lopsided"])]])
+        table(
+            ["reclined found", "forward found", "leg lifted -> lopsided", "false lopsided"],
+            [
+                [
+                    _pct(r["reclined_found"]),
+                    _pct(r["forward_found"]),
+                    _pct(r["leg_lift_lopsided"]),
+                    _pct(r["false_lopsided"]),
+                ]
+            ],
+        )
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         try:

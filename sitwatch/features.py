@@ -8,8 +8,9 @@ left/right shares stay unbiased.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,8 +74,9 @@ class Extractor:
 
     def __init__(self, layout: Layout, tare: np.ndarray | None = None) -> None:
         self.layout = layout
-        self.tare = (np.full(layout.n, layout.zero) if tare is None
-                     else np.asarray(tare, dtype=float))
+        self.tare = (
+            np.full(layout.n, layout.zero) if tare is None else np.asarray(tare, dtype=float)
+        )
         self.contact_level = 0.02 * layout.full_scale
         self.usable = np.ones(layout.n, dtype=bool)
         self._build()
@@ -118,8 +120,10 @@ class Extractor:
         load = raw - self.tare
         np.maximum(load, 0.0, out=load)
         r = (load @ self._w).tolist()
-        vals = [v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
-                for v, d in zip(r, self._den, strict=False)]
+        vals = [
+            v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
+            for v, d in zip(r, self._den, strict=False)
+        ]
         seat = load[self._seat_idx]
         contact = np.count_nonzero(seat > self.contact_level) / self._n_seat
         peak = int(self._seat_idx[seat.argmax()]) if r[0] > 0 else -1
@@ -135,7 +139,9 @@ class Extractor:
         return {name: vals[:, i] for i, name in enumerate(NAMES)}
 
 
-def hotspots(load: np.ndarray, rows: int, cols: int, full_scale: float) -> list[tuple[float, float, int, float]]:
+def hotspots(
+    load: np.ndarray, rows: int, cols: int, full_scale: float
+) -> list[tuple[float, float, int, float]]:
     """Compact high-pressure spots on a seat matrix: (x, y, cells, peak/median ratio).
 
     A spot is a 4-connected group of cells pressing at least twice as hard as the median loaded

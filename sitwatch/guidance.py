@@ -84,8 +84,10 @@ CATALOG: dict[str, Advice] = {
     "static": Advice(
         "static",
         ("Shift your weight",),
-        ("Change position now and then: shift your weight, stretch your legs, roll your "
-         "shoulders.",),
+        (
+            "Change position now and then: shift your weight, stretch your legs, roll your "
+            "shoulders.",
+        ),
         "Holding one position for a long time keeps the same tissues under pressure.",
     ),
 }

@@ -12,8 +12,9 @@ import numpy as np
 
 
 class ChannelHealth:
-    def __init__(self, n: int, full_scale: float, *, tau: float = 300.0,
-                 stuck_seconds: float = 120.0) -> None:
+    def __init__(
+        self, n: int, full_scale: float, *, tau: float = 300.0, stuck_seconds: float = 120.0
+    ) -> None:
         self.full = 0.97 * full_scale
         self.low = 0.05 * full_scale
         self.tau = tau
@@ -44,8 +45,9 @@ class ChannelHealth:
             same = raw == self.prev
             moving = not same.all()
             if moving:
-                self.same_for = np.where(same & (raw > self.low) & (raw < self.full),
-                                         self.same_for + dt, 0.0)
+                self.same_for = np.where(
+                    same & (raw > self.low) & (raw < self.full), self.same_for + dt, 0.0
+                )
         self.prev = raw
         if occupied and dt_occ > 0:
             self.occupied_seconds += dt_occ

@@ -138,7 +138,9 @@ def load(spec: str | Path) -> Layout:
             r, c = s[5:].lower().split("x")
             return grid(int(r), int(c))
         except ValueError:
-            raise LayoutError(f"bad grid layout {s!r}: write grid:ROWSxCOLS, e.g. grid:16x16") from None
+            raise LayoutError(
+                f"bad grid layout {s!r}: write grid:ROWSxCOLS, e.g. grid:16x16"
+            ) from None
     path = Path(s).expanduser()
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
@@ -176,8 +178,16 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             chans = tuple(Channel(c.index, c.surface, c.x, -c.y, c.label) for c in chans)
         if g.get("first_col", "left") == "right":
             chans = tuple(Channel(c.index, c.surface, -c.x, c.y, c.label) for c in chans)
-        return Layout(name, chans, full_scale, str(doc.get("description", "")),
-                      base.rows, base.cols, origin, zero)
+        return Layout(
+            name,
+            chans,
+            full_scale,
+            str(doc.get("description", "")),
+            base.rows,
+            base.cols,
+            origin,
+            zero,
+        )
     raw = doc.get("channels")
     if not isinstance(raw, list) or not raw:
         raise LayoutError(f"{origin}: needs [[channels]] entries (surface, x, y) or a [grid] table")
@@ -188,7 +198,9 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             raise LayoutError(f"{where}: must be a table")
         bad = set(ch) - {"surface", "x", "y", "label"}
         if bad:
-            raise LayoutError(f"{where}: unknown key(s) {sorted(bad)}; allowed: surface, x, y, label")
+            raise LayoutError(
+                f"{where}: unknown key(s) {sorted(bad)}; allowed: surface, x, y, label"
+            )
         surface = ch.get("surface")
         if surface not in SURFACES:
             raise LayoutError(f"{where}.surface = {surface!r}: must be 'seat' or 'back'")
@@ -199,5 +211,6 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         if not (-1 <= x <= 1 and -1 <= y <= 1):
             raise LayoutError(f"{where}: x={x}, y={y} out of range; both must be between -1 and 1")
         chans_l.append(Channel(i, surface, x, y, str(ch.get("label", f"ch{i}"))))
-    return Layout(name, tuple(chans_l), full_scale, str(doc.get("description", "")), source=origin,
-                  zero=zero)
+    return Layout(
+        name, tuple(chans_l), full_scale, str(doc.get("description", "")), source=origin, zero=zero
+    )

@@ -51,12 +51,18 @@ class NudgePolicy:
         out = []
         if spell >= self.sit_limit and self._ready("prolonged_sitting", t):
             out.append(self._nudge("prolonged_sitting", t, minutes=round(spell / 60)))
-        if posture in ("slouched", "leaning_forward") and posture_for >= self.cfg.slouch_after \
-                and self._ready("slouch", t):
+        if (
+            posture in ("slouched", "leaning_forward")
+            and posture_for >= self.cfg.slouch_after
+            and self._ready("slouch", t)
+        ):
             key = "slouch" if posture == "slouched" else "leaning_forward"
             out.append(self._nudge("slouch", t, key, posture=posture))
-        if balance in ("left", "right") and balance_for >= self.cfg.imbalance_after \
-                and self._ready("asymmetric_load", t):
+        if (
+            balance in ("left", "right")
+            and balance_for >= self.cfg.imbalance_after
+            and self._ready("asymmetric_load", t)
+        ):
             out.append(self._nudge("asymmetric_load", t, side=balance))
         if wallet and self._ready("wallet", t):
             out.append(self._nudge("wallet", t))

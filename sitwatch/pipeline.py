@@ -87,8 +87,14 @@ class Snapshot:
 
 
 class Pipeline:
-    def __init__(self, layout: Layout, cfg: Config, profile: Profile | None = None,
-                 *, source: str = "cushion") -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        cfg: Config,
+        profile: Profile | None = None,
+        *,
+        source: str = "cushion",
+    ) -> None:
         self.layout = layout
         self.cfg = cfg
         det = cfg.detect
@@ -106,8 +112,11 @@ class Pipeline:
         self.policy = NudgePolicy(cfg.nudges, det.sit_limit)
         self.upright_raw = profile.array("upright") if profile else None
         self.calibrated: str | None = profile.method if self.upright_raw is not None else None
-        self.auto = (AutoBaseline(cfg.calibration.auto_settle)
-                     if self.upright_raw is None and cfg.calibration.auto else None)
+        self.auto = (
+            AutoBaseline(cfg.calibration.auto_settle)
+            if self.upright_raw is None and cfg.calibration.auto
+            else None
+        )
         self.baseline: Baseline | None = None
         self.wallet: WalletDetector | None = None
         self.nominal = Baseline.nominal(self.ex)
@@ -157,8 +166,14 @@ class Pipeline:
         if self.health.step(raw, dt, occupied):
             self.ex.set_usable(~self.health.bad)
             self._rebuild()
-            out.append(Event(t, E.CALIBRATION, "channels",
-                             {"excluded": self.health.describe([c.label for c in self.layout.channels])}))
+            out.append(
+                Event(
+                    t,
+                    E.CALIBRATION,
+                    "channels",
+                    {"excluded": self.health.describe([c.label for c in self.layout.channels])},
+                )
+            )
         f = self.f = self.ex(raw)
         base = self.baseline
         ratio = f.seat_load / (base.seat_load if base else self.nominal)

@@ -53,7 +53,7 @@ def read_header(path: Path) -> Header:
             if not s:
                 continue
             if s.startswith(MAGIC):
-                kv = dict(_KV.findall(s[len(MAGIC):]))
+                kv = dict(_KV.findall(s[len(MAGIC) :]))
                 hz = kv.pop("hz", None)
                 try:
                     hz_f = float(hz) if hz else None
@@ -65,8 +65,9 @@ def read_header(path: Path) -> Header:
     return Header()
 
 
-def frames(path: Path, layout: Layout, hz: float | None = None,
-           parser: LineParser | None = None) -> Iterator[tuple[float, np.ndarray]]:
+def frames(
+    path: Path, layout: Layout, hz: float | None = None, parser: LineParser | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
     """Yield (t seconds, values) for every valid frame of a recording."""
     header = read_header(path)
     rate = hz or header.hz
@@ -87,7 +88,8 @@ def frames(path: Path, layout: Layout, hz: float | None = None,
                 t = i / rate
             else:
                 raise RecordingError(
-                    f"{path}: no time column and no rate: add hz= to the header or pass --hz")
+                    f"{path}: no time column and no rate: add hz= to the header or pass --hz"
+                )
             last_t = t
             i += 1
             yield t, p.values
@@ -96,8 +98,9 @@ def frames(path: Path, layout: Layout, hz: float | None = None,
 class Writer:
     """Append frames to a recording file (used by ``sitwatch record`` and the simulator)."""
 
-    def __init__(self, out: IO[str], layout: Layout, hz: float | None = None,
-                 decimals: int = 3, **extra: str) -> None:
+    def __init__(
+        self, out: IO[str], layout: Layout, hz: float | None = None, decimals: int = 3, **extra: str
+    ) -> None:
         self.out = out
         self.decimals = decimals
         out.write(Header(layout.name, hz, dict(extra)).line() + "\n")

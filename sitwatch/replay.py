@@ -17,9 +17,15 @@ from sitwatch.wire import LineParser
 GAP = 10.0  # seconds without frames in a recording that count as the sensor being offline
 
 
-def replay(path: Path, layout: Layout, cfg: Config, profile: Profile | None = None,
-           hz: float | None = None, tally: Tally | None = None,
-           parser: LineParser | None = None) -> Iterator[Event]:
+def replay(
+    path: Path,
+    layout: Layout,
+    cfg: Config,
+    profile: Profile | None = None,
+    hz: float | None = None,
+    tally: Tally | None = None,
+    parser: LineParser | None = None,
+) -> Iterator[Event]:
     pl = Pipeline(layout, cfg, profile)
     parser = parser or LineParser(layout.n, layout.full_scale, time_unit="s")
     last: float | None = None

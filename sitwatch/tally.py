@@ -59,7 +59,7 @@ class Tally:
 
     def text(self) -> str:
         def hm(s: float) -> str:
-            m = int(round(s / 60))
+            m = round(s / 60)
             return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 
         occ = self.occupied or 1e-9
@@ -70,15 +70,20 @@ class Tally:
             f"Real breaks       {self.breaks}",
         ]
         if self.posture:
-            shares = ", ".join(f"{k.replace('_', ' ')} {100 * v / occ:.0f}%"
-                               for k, v in self.posture.most_common() if v / occ >= 0.005)
+            shares = ", ".join(
+                f"{k.replace('_', ' ')} {100 * v / occ:.0f}%"
+                for k, v in self.posture.most_common()
+                if v / occ >= 0.005
+            )
             lines.append(f"Posture           {shares}")
         if self.balance:
             lop = self.balance.get("left", 0) + self.balance.get("right", 0)
             lines.append(f"Lopsided          {hm(lop)} ({100 * lop / occ:.0f}% of seated time)")
         if self.nudges:
-            lines.append("Nudges            " + ", ".join(
-                f"{k.replace('_', ' ')} x{v}" for k, v in sorted(self.nudges.items())))
+            lines.append(
+                "Nudges            "
+                + ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in sorted(self.nudges.items()))
+            )
         else:
             lines.append("Nudges            none")
         return "\n".join(lines)

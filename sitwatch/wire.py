@@ -43,8 +43,12 @@ class ParseStats:
         return sum(self.dropped.values())
 
     def as_dict(self) -> dict[str, object]:
-        return {"frames": self.frames, "comments": self.comments,
-                "dropped": dict(self.dropped), "dropped_total": self.dropped_total}
+        return {
+            "frames": self.frames,
+            "comments": self.comments,
+            "dropped": dict(self.dropped),
+            "dropped_total": self.dropped_total,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class LineParser:
             if m is None:
                 self.stats.last_garbage = s[:40]
                 return self._drop(GARBAGE)
-            s = s[m.end():]
+            s = s[m.end() :]
         if ";" in s or " " in s or "\t" in s:
             parts = _SPLIT.split(s)
         else:
@@ -196,18 +200,22 @@ class LineParser:
         if bytes_seen == 0:
             return "no data at all from the device: is it powered and sending? right port?"
         if self.declared is not None and self.declared != self.expected:
-            return (f"wrong layout: the device declares {self.declared} channels, "
-                    f"the layout has {self.expected}")
+            return (
+                f"wrong layout: the device declares {self.declared} channels, "
+                f"the layout has {self.expected}"
+            )
         if not st.dropped:
             return "data arrives but no complete line: check the line ending (\\n) and baud rate"
         reason, _ = st.dropped.most_common(1)[0]
         if reason in (GARBAGE, TOO_LONG):
-            return ("lines are not numbers (e.g. " + repr(st.last_garbage) + "): wrong baud rate?")
+            return "lines are not numbers (e.g. " + repr(st.last_garbage) + "): wrong baud rate?"
         if reason == COUNT:
-            return (f"wrong layout: got {st.last_count_seen} values, layout has {self.expected}")
+            return f"wrong layout: got {st.last_count_seen} values, layout has {self.expected}"
         if reason == RANGE:
-            return (f"values above the layout's full scale ({self.full_scale:g}): "
-                    "set full_scale in the layout")
+            return (
+                f"values above the layout's full scale ({self.full_scale:g}): "
+                "set full_scale in the layout"
+            )
         if reason == NEGATIVE:
             return "negative values: the device sends signed readings; tare it in firmware"
         return "values are NaN or infinite: check the sensor firmware"

@@ -13,11 +13,17 @@ DATASETS = SHARED / "datasets"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Never touch the developer's real config, data or runtime dirs."""
     home = tmp_path_factory.mktemp("home")
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_RUNTIME_DIR", "run"),
+    ):
         d = home / sub
         d.mkdir()
         monkeypatch.setenv(var, str(d))
@@ -28,5 +34,7 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 @pytest.fixture(scope="session")
 def datasets_dir() -> Path:
     if not DATASETS.is_dir():
-        pytest.skip(f"real recordings not found at {DATASETS} (clone with ../shared beside the repo)")
+        pytest.skip(
+            f"real recordings not found at {DATASETS} (clone with ../shared beside the repo)"
+        )
     return DATASETS

@@ -29,8 +29,15 @@ class Baseline:
         xs = float(np.abs(lay.x[seat]).mean()) if seat.any() else 1.0
         bxs = float(np.abs(lay.x[back]).mean()) if back.any() else 1.0
         has_back = bool(back.any()) and f.back_load > 0.08 * f.total
-        return cls(f, max(f.seat_load, 1e-9), f.back_load if has_back else 0.0,
-                   max(f.total, 1e-9), xs or 1.0, bxs or 1.0, has_back)
+        return cls(
+            f,
+            max(f.seat_load, 1e-9),
+            f.back_load if has_back else 0.0,
+            max(f.total, 1e-9),
+            xs or 1.0,
+            bxs or 1.0,
+            has_back,
+        )
 
     @classmethod
     def nominal(cls, ex: Extractor) -> float:

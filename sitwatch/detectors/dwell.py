@@ -15,8 +15,17 @@ class Dwell:
     to the candidate seen longest in that time, so it never sticks to something plainly over.
     """
 
-    __slots__ = ("_absent_since", "_cand", "_default", "_dwell", "_last_t", "_since", "_votes",
-                 "changed_at", "state")
+    __slots__ = (
+        "_absent_since",
+        "_cand",
+        "_default",
+        "_dwell",
+        "_last_t",
+        "_since",
+        "_votes",
+        "changed_at",
+        "state",
+    )
 
     def __init__(self, state: str | None, dwell: float | Mapping[str | None, float]) -> None:
         self.state = state

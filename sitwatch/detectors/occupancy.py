@@ -47,8 +47,15 @@ class SittingTimer:
         if self.left_at is not None and self.spell_start is not None:
             away = t - self.left_at
             if away >= self.min_break:
-                ev = Event(t, BREAK, None, {"duration": round(away, 1),
-                                            "spell": round(self.left_at - self.spell_start, 1)})
+                ev = Event(
+                    t,
+                    BREAK,
+                    None,
+                    {
+                        "duration": round(away, 1),
+                        "spell": round(self.left_at - self.spell_start, 1),
+                    },
+                )
                 self.spell_start = t
                 self.breaks += 1
         if self.spell_start is None:

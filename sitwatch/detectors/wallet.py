@@ -106,12 +106,18 @@ class WalletDetector:
             self.missing += dt
             if self.missing >= 60.0:
                 return self._clear(t)
-        if not self.suspected and self.zone is not None and (
-            (self.held >= self.cfg.min_duration and len(self.postures) >= self.cfg.min_postures)
-            or self.held >= 2 * self.cfg.min_duration
+        if (
+            not self.suspected
+            and self.zone is not None
+            and (
+                (self.held >= self.cfg.min_duration and len(self.postures) >= self.cfg.min_postures)
+                or self.held >= 2 * self.cfg.min_duration
+            )
         ):
             self.suspected = True
-            return Event(t, WALLET, "suspected", {"side": self.side, "minutes": round(self.held / 60, 1)})
+            return Event(
+                t, WALLET, "suspected", {"side": self.side, "minutes": round(self.held / 60, 1)}
+            )
         return None
 
     def _clear(self, t: float) -> Event | None:

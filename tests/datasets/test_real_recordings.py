@@ -40,8 +40,9 @@ def first_upright_profile(d: datasets.Labelled) -> calibration.Profile:
     tare = None
     if empty is not None:
         tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
-    return calibration.from_arrays(d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]),
-                                   method="recording")
+    return calibration.from_arrays(
+        d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]), method="recording"
+    )
 
 
 @pytest.fixture(scope="module", params=["almir", "vanessa"])
@@ -86,8 +87,10 @@ def test_smartchair_slouch_found_fast_and_not_in_upright(smartchair) -> None:
 def test_smartchair_lopsided_postures_flagged(smartchair) -> None:
     d = smartchair
     _, _, bal, _ = run(d, first_upright_profile(d))
-    shares = {lab: float(np.mean([np.isin(s, ["left", "right"]).mean() for s in v]))
-              for lab, v in segment_shares(d, bal, {1, 2, 4, 5, 8, 9}).items()}
+    shares = {
+        lab: float(np.mean([np.isin(s, ["left", "right"]).mean() for s in v]))
+        for lab, v in segment_shares(d, bal, {1, 2, 4, 5, 8, 9}).items()
+    }
     lopsided = [shares[k] for k in (4, 5, 8, 9) if k in shares]
     assert np.mean(lopsided) >= 0.6, shares
     assert min(lopsided) >= 0.3, shares
@@ -151,8 +154,12 @@ def test_ethz_lateral_shift_follows_the_joystick(datasets_dir) -> None:
         joy = d.extra["joy_lateral"]
         calm = np.flatnonzero(np.abs(joy) < 0.1)
         first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
-        prof = calibration.from_arrays(d.layout, tare=None, method="recording",
-                                       upright=calibration.robust_mean(d.values[first]))
+        prof = calibration.from_arrays(
+            d.layout,
+            tare=None,
+            method="recording",
+            upright=calibration.robust_mean(d.values[first]),
+        )
         pl = Pipeline(d.layout, cfg, prof)
         states, shifts = [], []
         for t, v in zip(d.t, d.values, strict=True):

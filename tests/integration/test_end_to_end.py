@@ -24,8 +24,12 @@ pytestmark = pytest.mark.integration
 
 def env_for(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_RUNTIME_DIR", "run"),
+    ):
         (tmp / sub).mkdir(exist_ok=True)
         env[var] = str(tmp / sub)
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
@@ -51,8 +55,13 @@ def test_demo_matches_what_the_virtual_sitter_did() -> None:
 
 
 def test_make_demo_command_runs_plain(tmp_path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sitwatch", "demo", "--plain"], capture_output=True,
-                          text=True, timeout=300, env=env_for(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "demo", "--plain"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env_for(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "NUDGE" in proc.stdout and "Real breaks" in proc.stdout
     assert not list((tmp_path / "data").rglob("*")), "the demo must not touch the user's data dir"
@@ -90,15 +99,34 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
     cal = tmp_path / "cal.json"
     from_arrays(lay, tare=tare, upright=upright, method="recording").save(cal)
     cfg = tmp_path / "fast.toml"
-    cfg.write_text("[detect.posture]\ndwell = 1.0\n[detect.occupancy]\nenter_dwell = 0.3\n"
-                   "exit_dwell = 0.3\n[status]\ninterval = 0.5\n")
+    cfg.write_text(
+        "[detect.posture]\ndwell = 1.0\n[detect.occupancy]\nenter_dwell = 0.3\n"
+        "exit_dwell = 0.3\n[status]\ninterval = 0.5\n"
+    )
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
     speed = 60
-    simp = subprocess.Popen([sys.executable, "-m", "sitwatch", "simulate", "--script", "demo",
-                             "--layout", "smartchair-12", "--hz", "10", "--speed", str(speed),
-                             "--link", str(link)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    simp = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sitwatch",
+            "simulate",
+            "--script",
+            "demo",
+            "--layout",
+            "smartchair-12",
+            "--hz",
+            "10",
+            "--speed",
+            str(speed),
+            "--link",
+            str(link),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     daemon = None
     try:
         deadline = time.monotonic() + 15
@@ -106,19 +134,44 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
             time.sleep(0.05)
         assert link.exists(), "the simulator did not create its pty"
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
-             "--headless", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "sitwatch",
+                "run",
+                "--no-user-config",
+                "--config",
+                str(cfg),
+                "--port",
+                str(link),
+                "--layout",
+                "smartchair-12",
+                "--calibration",
+                str(cal),
+                "--headless",
+                "--json",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         t0 = time.monotonic()
-        evs = read_events(daemon, lambda g: any(e["event"] == "posture" and e["state"] == "slouched"
-                                                for e in g), t0 + 40)
+        evs = read_events(
+            daemon,
+            lambda g: any(e["event"] == "posture" and e["state"] == "slouched" for e in g),
+            t0 + 40,
+        )
         kinds = [(e["event"], e.get("state")) for e in evs]
         assert ("occupancy", "occupied") in kinds
         assert ("posture", "upright") in kinds
         assert ("posture", "slouched") in kinds, kinds
-        status = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--json",
-                                 "--no-user-config"], env=env, capture_output=True, text=True,
-                                timeout=30)
+        status = subprocess.run(
+            [sys.executable, "-m", "sitwatch", "status", "--json", "--no-user-config"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         st = json.loads(status.stdout)
         assert st["running"] and st["occupancy"] == "occupied"
         assert st["sensor"]["online"] and st["sensor"]["frames"] > 50
@@ -126,8 +179,13 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
         assert daemon.wait(15) == 0
         hist = tmp_path / "data" / "sitwatch" / "history.sqlite"
         assert hist.exists()
-        after = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--no-user-config"],
-                               env=env, capture_output=True, text=True, timeout=30)
+        after = subprocess.run(
+            [sys.executable, "-m", "sitwatch", "status", "--no-user-config"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert after.returncode == 3 and "stopped" in after.stdout.lower()
     finally:
         for p in (daemon, simp):

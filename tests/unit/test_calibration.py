@@ -26,8 +26,9 @@ def test_profile_rejects_wrong_lengths_and_layouts(tmp_path) -> None:
     f.write_text(json.dumps({"version": 1, "layout": "x", "channels": 4, "upright": [1, 2, 3]}))
     with pytest.raises(calibration.CalibrationError, match="upright has 3 values"):
         calibration.load(f)
-    good = calibration.from_arrays(layout.load("load-cells-4"), tare=None,
-                                   upright=np.ones(4), method="recording")
+    good = calibration.from_arrays(
+        layout.load("load-cells-4"), tare=None, upright=np.ones(4), method="recording"
+    )
     with pytest.raises(calibration.CalibrationError, match="recalibrate"):
         good.check_layout(layout.load("smartchair-12"))
     f.write_text("{not json")
@@ -54,10 +55,26 @@ def write_rec(path: Path, lay, segments) -> Path:
 
 def test_calibrate_from_recording(tmp_path, capsys) -> None:
     lay = layout.load("load-cells-4")
-    rec = write_rec(tmp_path / "r.rec", lay, [(20, [10, 10, 10, 10]), (60, [9000, 9100, 5000, 5100])])
+    rec = write_rec(
+        tmp_path / "r.rec", lay, [(20, [10, 10, 10, 10]), (60, [9000, 9100, 5000, 5100])]
+    )
     out = tmp_path / "cal.json"
-    assert main(["calibrate", "--recording", str(rec), "--empty", "2:18", "--upright", "25:75",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                "--recording",
+                str(rec),
+                "--empty",
+                "2:18",
+                "--upright",
+                "25:75",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     prof = calibration.load(out)
     assert prof.method == "recording" and prof.layout == "load-cells-4"
     assert prof.tare == [10, 10, 10, 10]
@@ -117,8 +134,17 @@ def test_interactive_calibration_walks_through_the_steps(tmp_path) -> None:
             pass
 
     dest = tmp_path / "cal.json"
-    rc = interactive(Config(), layout.load("load-cells-4"), dest, source=cushion, clock=clock,
-                     input_fn=answer, out=Out(), sleep=lambda s: None, extra=False)
+    rc = interactive(
+        Config(),
+        layout.load("load-cells-4"),
+        dest,
+        source=cushion,
+        clock=clock,
+        input_fn=answer,
+        out=Out(),
+        sleep=lambda s: None,
+        extra=False,
+    )
     assert rc == 0 and cushion.closed
     prof = calibration.load(dest)
     assert prof.method == "interactive"
@@ -140,9 +166,17 @@ def test_interactive_calibration_rejects_an_empty_upright_step(tmp_path) -> None
         def flush(self):
             pass
 
-    rc = interactive(Config(), layout.load("load-cells-4"), tmp_path / "c.json", source=cushion,
-                     clock=clock, input_fn=lambda p: next(answers), out=Out(),
-                     sleep=lambda s: None, extra=False)
+    rc = interactive(
+        Config(),
+        layout.load("load-cells-4"),
+        tmp_path / "c.json",
+        source=cushion,
+        clock=clock,
+        input_fn=lambda p: next(answers),
+        out=Out(),
+        sleep=lambda s: None,
+        extra=False,
+    )
     assert rc == 1
     assert "almost empty" in "".join(out_lines)
     assert not (tmp_path / "c.json").exists()

@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_sample_config_is_the_model_defaults() -> None:
     sample = (ROOT / "config" / "sitwatch.toml").read_text(encoding="utf-8")
-    assert sample == config.render(), "regenerate: sitwatch config show --defaults > config/sitwatch.toml"
+    assert sample == config.render(), (
+        "regenerate: sitwatch config show --defaults > config/sitwatch.toml"
+    )
     assert config.load(ROOT / "config" / "sitwatch.toml") == config.Config()
 
 
@@ -26,7 +28,9 @@ def test_user_file_and_overrides_layer(tmp_path) -> None:
 
 def test_each_problem_names_file_key_and_fix(tmp_path) -> None:
     f = tmp_path / "c.toml"
-    f.write_text('[cushion]\nbaud = "fast"\nprot = "x"\n[detect.balance]\nthreshold = 0.1\nrelease = 0.2\n')
+    f.write_text(
+        '[cushion]\nbaud = "fast"\nprot = "x"\n[detect.balance]\nthreshold = 0.1\nrelease = 0.2\n'
+    )
     with pytest.raises(config.ConfigError) as ei:
         config.load(f)
     lines = ei.value.problems

@@ -47,7 +47,7 @@ class ScriptSource:
             return []
         self.clock.advance(0.2)
         t = self.clock.monotonic()
-        secs, what = self.schedule[self.i]
+        _secs, what = self.schedule[self.i]
         self.left -= 0.2
         if self.left <= 1e-9:
             self.i += 1
@@ -76,8 +76,17 @@ def make(tmp_path, schedule, cfg=None, profile=None):
 
     status = StatusWriter(tmp_path / "status.json", clock)
     saved = []
-    d = Daemon(cfg, LAY, ScriptSource(clock, schedule), clock, profile=profile, sinks=sink,
-               store=store, status=status, save_profile=saved.append)
+    d = Daemon(
+        cfg,
+        LAY,
+        ScriptSource(clock, schedule),
+        clock,
+        profile=profile,
+        sinks=sink,
+        store=store,
+        status=status,
+        save_profile=saved.append,
+    )
     return d, clock, sink, store, saved
 
 
@@ -90,7 +99,7 @@ def drive(d, seconds_total):
 def test_events_flow_to_sinks_history_and_status(tmp_path) -> None:
     cfg = Config(detect={"sit_limit": 600})
     schedule = [(30, EMPTY), (900, SEATED), (10, "offline"), (5, "diag"), (60, SEATED)]
-    d, clock, sink, store, saved = make(tmp_path, schedule, cfg)
+    d, clock, sink, _store, saved = make(tmp_path, schedule, cfg)
     drive(d, 1005)
     kinds = [(e.event, e.state) for e in sink.events]
     assert ("occupancy", "occupied") in kinds
@@ -119,7 +128,7 @@ def test_events_flow_to_sinks_history_and_status(tmp_path) -> None:
 
 def test_nudges_can_be_switched_off(tmp_path) -> None:
     cfg = Config(detect={"sit_limit": 300}, nudges={"enabled": False})
-    d, clock, sink, *_ = make(tmp_path, [(400, SEATED)], cfg)
+    d, _clock, sink, *_ = make(tmp_path, [(400, SEATED)], cfg)
     drive(d, 400)
     assert not [e for e in sink.events if e.event == "nudge"]
     d.close()
@@ -127,7 +136,7 @@ def test_nudges_can_be_switched_off(tmp_path) -> None:
 
 def test_a_profile_skips_auto_calibration(tmp_path) -> None:
     prof = calibration.from_arrays(LAY, tare=EMPTY, upright=SEATED, method="interactive")
-    d, clock, sink, store, saved = make(tmp_path, [(60, SEATED)], profile=prof)
+    d, _clock, sink, _store, saved = make(tmp_path, [(60, SEATED)], profile=prof)
     drive(d, 60)
     assert not saved
     assert any(e.event == "posture" and e.state == "upright" for e in sink.events)
@@ -151,8 +160,9 @@ def test_run_without_a_port_says_how_to_start(capsys) -> None:
 
 
 def test_run_with_a_profile_for_another_layout_exits_2(tmp_path, capsys) -> None:
-    prof = calibration.from_arrays(layout.load("smartchair-12"), tare=None, upright=np.ones(12),
-                                   method="recording")
+    prof = calibration.from_arrays(
+        layout.load("smartchair-12"), tare=None, upright=np.ones(12), method="recording"
+    )
     p = profile_path(Config())
     prof.save(p)
     assert main(["run", "--no-user-config", "--port", "loop://"]) == 2

@@ -41,8 +41,10 @@ def test_dwell_needs_the_candidate_to_hold() -> None:
 
 
 @settings(max_examples=200)
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(0, 30)), max_size=60),
-       st.floats(0, 20))
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(0, 30)), max_size=60),
+    st.floats(0, 20),
+)
 def test_dwell_property_every_change_was_held_long_enough(steps, dwell) -> None:
     d = Dwell(None, dwell)
     t = 0.0

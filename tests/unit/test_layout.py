@@ -7,7 +7,13 @@ from sitwatch.layout import LayoutError
 
 def test_builtin_layouts_load() -> None:
     names = layout.builtin_names()
-    assert {"load-cells-4", "matrix-16x16", "smartchair-12", "ethz-wheelchair-24", "technion-5"} <= set(names)
+    assert {
+        "load-cells-4",
+        "matrix-16x16",
+        "smartchair-12",
+        "ethz-wheelchair-24",
+        "technion-5",
+    } <= set(names)
     for n in names:
         lay = layout.load(n)
         assert lay.n == len(lay.channels)

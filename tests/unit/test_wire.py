@@ -124,7 +124,9 @@ def test_parser_never_raises_on_arbitrary_bytes(data: bytes) -> None:
         r = parser.feed(line)
         if r is not None:
             assert r.values.shape == (12,)
-            assert np.isfinite(r.values).all() and (r.values >= 0).all() and (r.values <= 4095).all()
+            assert (
+                np.isfinite(r.values).all() and (r.values >= 0).all() and (r.values <= 4095).all()
+            )
     st_ = parser.stats
     assert st_.frames + st_.dropped_total + st_.comments <= len(data.split(b"\n"))
 
