@@ -393,6 +393,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_status")(a))
 
+    sp = sub.add_parser("snooze", help="no nudges for a while (e.g. 30m); watching goes on")
+    sp.add_argument("duration", help="30m, 1h, 1h30m ...")
+    sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_control")(a))
+    sp = sub.add_parser("pause", help="stop watching for a while (or until resume)")
+    sp.add_argument("duration", nargs="?", help="30m, 1h ... (default: until resume)")
+    sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_control")(a))
+    sp = sub.add_parser("resume", help="end a pause or a snooze")
+    sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_control")(a))
+
     sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
     cushion_flags(sp)
     sp.set_defaults(func=lambda a: _lazy("sitwatch.doctor", "cmd_doctor")(a))

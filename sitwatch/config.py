@@ -220,6 +220,64 @@ class Nudges(_Section):
     imbalance_after: float = Field(
         120.0, ge=0, description="Seconds of lopsided sitting before a nudge."
     )
+    per_episode: int = Field(
+        2,
+        ge=1,
+        le=5,
+        description="Nudges for one episode (one sitting spell, one slouch ...): a gentle one, "
+        "a firmer one if it is ignored, then quiet until the episode ends.",
+    )
+    respond_within: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
+        Field(
+            default_factory=lambda: {
+                "prolonged_sitting": 300.0,
+                "slouch": 180.0,
+                "asymmetric_load": 300.0,
+                "wallet": 900.0,
+            },
+            description="Seconds after a nudge within which acting on it counts as a response "
+            "(standing up, sitting back, evening out, emptying the pocket).",
+        )
+    )
+    adapt: bool = Field(
+        True,
+        description="Space out kinds of nudge you keep ignoring (up to 4x their cooldown), "
+        "and return to normal once you act on them.",
+    )
+    daily_cap: int = Field(
+        16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped."
+    )
+    quiet_hours: list[str] = Field(
+        default_factory=list,
+        description='Local times without nudges, e.g. ["12:00-13:00", "18:30-08:00"].',
+    )
+    do_not_disturb: bool = Field(
+        True,
+        description="Hold nudges while the screen is locked, a window is fullscreen or a call "
+        "seems to be on, and deliver them afterwards if they still apply.",
+    )
+
+    @model_validator(mode="after")
+    def _hours(self) -> Nudges:
+        for spec in self.quiet_hours:
+            parse_span(spec)
+        return self
+
+
+def parse_span(spec: str) -> tuple[int, int]:
+    """'HH:MM-HH:MM' -> (start, end) in minutes after midnight; may wrap past midnight."""
+    try:
+        a, b = spec.split("-")
+        out = []
+        for part in (a, b):
+            h, m = part.strip().split(":")
+            hh, mm = int(h), int(m)
+            if not (0 <= hh <= 23 and 0 <= mm <= 59):
+                raise ValueError
+            out.append(hh * 60 + mm)
+    except ValueError:
+        raise ValueError(f"quiet_hours: {spec!r} is not HH:MM-HH:MM (e.g. 22:00-07:00)") from None
+    return out[0], out[1]
 
 
 class History(_Section):
@@ -363,6 +421,8 @@ def _toml_value(v: Any) -> str:
         return repr(v)
     if isinstance(v, str):
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(type(v))

@@ -45,6 +45,7 @@ class Daemon:
         store: Any = None,
         status: Any = None,
         save_profile: Callable[[Profile], None] | None = None,
+        gate: Any = None,
     ) -> None:
         self.cfg = cfg
         self.layout = layout
@@ -55,6 +56,7 @@ class Daemon:
         self.store = store
         self.status = status
         self.save_profile = save_profile
+        self.gate = gate
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
         self._dropped_seen = 0
@@ -69,9 +71,17 @@ class Daemon:
             status.update(sit_limit=cfg.detect.sit_limit, calibration=cal)
 
     # -- one turn of the loop ------------------------------------------------------------
+    def paused(self) -> bool:
+        if self.gate is None or self.gate.control is None:
+            return False
+        return bool(self.gate.control.get().paused(self.clock.now()))
+
     def step(self, max_wait: float = 0.5) -> list[Event]:
         out: list[Event] = []
+        paused = self.paused()
         for item in self.source.poll(max_wait):
+            if isinstance(item, Reading) and paused:
+                continue  # paused: nothing is watched or kept
             if isinstance(item, Reading):
                 evs = self.pipeline.process(item.t, item.values)
                 self._sample(item.t, online=True)
@@ -87,18 +97,55 @@ class Daemon:
                 self._dispatch(ev)
             out += evs
         now = self.clock.monotonic()
-        if not self.pipeline.online:
+        if self.gate is not None:
+            for ev in self.gate.release(self._still_applies):
+                self._deliver(ev)
+                self.pipeline.policy.track(str(ev.get("kind")), now)
+        if not self.pipeline.online and not paused:
             self._sample(now, online=False)
         if now >= self._next_publish:
             self._next_publish = now + min(1.0, self.cfg.status.interval)
             self._publish(now)
         return out
 
+    def _still_applies(self, ev: Event) -> bool:
+        pl = self.pipeline
+        if pl.occ.state != "occupied":
+            return False
+        kind = ev.get("kind")
+        if kind == "slouch":
+            return pl.posture.state == ev.get("posture", "slouched")
+        if kind == "asymmetric_load":
+            return pl.balance.state in ("left", "right")
+        if kind == "wallet":
+            return bool(pl.wallet and pl.wallet.suspected)
+        return True
+
+    def _deliver(self, ev: Event) -> None:
+        if self.sinks is not None:
+            self.sinks.handle(ev)
+
     def _dispatch(self, ev: Event) -> None:
         self.events += 1
         if ev.event == E.NUDGE and not self.cfg.nudges.enabled:
             return
-        if self.sinks is not None:
+        if ev.event == E.NUDGE and self.gate is not None:
+            from sitwatch.gate import DELIVER, HOLD
+
+            d = self.gate.decide(ev)
+            if d.action != DELIVER:
+                self.pipeline.policy.forget(str(ev.get("kind")), ev.t)
+                ev = Event(
+                    ev.t,
+                    ev.event,
+                    ev.state,
+                    {
+                        **ev.data,
+                        "delivered": False,
+                        "held" if d.action == HOLD else "dropped": d.reason,
+                    },
+                )
+        if self.sinks is not None and ev.get("delivered", True):
             self.sinks.handle(ev)
         if self.store is not None:
             try:
@@ -175,7 +222,12 @@ class Daemon:
         if self.status is None:
             return
         snap = pl.snapshot(now)
+        ctl = self.gate.control.get() if self.gate is not None and self.gate.control else None
+        now_wall = self.clock.now()
         self.status.update(
+            paused=(ctl.as_dict()["paused_until"] if ctl and ctl.paused(now_wall) else None),
+            snoozed=(ctl.as_dict()["snoozed_until"] if ctl and ctl.snoozed(now_wall) else None),
+            held=len(self.gate.held) if self.gate is not None else 0,
             occupancy=snap.occupancy,
             spell_seconds=round(snap.spell, 1),
             posture=snap.posture,
@@ -224,6 +276,10 @@ def status_path(cfg: Config) -> Path:
         if cfg.status.file
         else (paths.runtime_dir() / "status.json")
     )
+
+
+def control_path(cfg: Config) -> Path:
+    return status_path(cfg).with_name("control.json")
 
 
 def history_path(cfg: Config) -> Path:
@@ -306,6 +362,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     status = StatusWriter(sp, clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit)
     source = SerialSource(cfg.cushion, lay, clock)
     pp = profile_path(cfg)
+    from sitwatch.control import Watcher
+    from sitwatch.gate import NudgeGate
+
+    gate = NudgeGate(
+        cfg.nudges, clock, dnd=_dnd(cfg), control=Watcher(control_path(cfg), clock.monotonic)
+    )
     daemon = Daemon(
         cfg,
         lay,
@@ -316,6 +378,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         store=store,
         status=status,
         save_profile=(lambda p: p.save(pp)) if profile is None else None,
+        gate=gate,
     )
     stop = {"now": False}
 
@@ -346,6 +409,62 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         sdnotify.stopping()
         daemon.close()
+    return 0
+
+
+def _dnd(cfg: Config) -> Any:
+    """Do-not-disturb probes, when the platform offers any."""
+    if not cfg.nudges.do_not_disturb:
+        return None
+    try:
+        from sitwatch.dnd import default_dnd  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    try:
+        return default_dnd()
+    except Exception as e:  # probes are a nicety; never a reason not to start
+        log.info("do-not-disturb detection unavailable: %s", e)
+        return None
+
+
+def cmd_control(args: argparse.Namespace) -> int:
+    """sitwatch snooze DURATION | pause [DURATION] | resume"""
+    from datetime import datetime
+
+    from sitwatch import config, control
+    from sitwatch.cli import _config_errors, _err, _load_config
+
+    try:
+        cfg = _load_config(args)
+    except config.ConfigError as e:
+        return _config_errors(e)
+    path = control_path(cfg)
+    now = datetime.now().astimezone()
+    cur = control.read(path)
+    try:
+        if args.command == "resume":
+            new = control.Control()
+            msg = "resumed: watching and nudging again"
+        elif args.command == "snooze":
+            until = now + control.parse_duration(args.duration)
+            new = control.Control(snoozed_until=until, paused_until=cur.paused_until)
+            msg = f"nudges snoozed until {until:%H:%M} (sitwatch keeps watching)"
+        elif args.duration:
+            until = now + control.parse_duration(args.duration)
+            new = control.Control(cur.snoozed_until, until)
+            msg = f"paused until {until:%H:%M}: nothing is watched or kept meanwhile"
+        else:
+            new = control.Control(cur.snoozed_until, control.FOREVER)
+            msg = "paused until `sitwatch resume`: nothing is watched or kept meanwhile"
+    except ValueError as e:
+        _err(str(e))
+        return 2
+    try:
+        control.write(path, new)
+    except OSError as e:
+        _err(f"cannot write {path}: {e.strerror or e}")
+        return 1
+    print(msg)
     return 0
 
 

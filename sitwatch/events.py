@@ -16,6 +16,7 @@ WALLET = "wallet"  # state: suspected | clear ; side
 BREAK = "break"  # a finished break: duration (s), the sitting spell before it: spell (s)
 CALIBRATION = "calibration"  # state: tare | baseline ; method
 DIAGNOSIS = "diagnosis"  # message: why no valid frame arrives
+NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s): did the sitter act on it
 
 NUDGE_KINDS = ("prolonged_sitting", "slouch", "asymmetric_load", "wallet")
 

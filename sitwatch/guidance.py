@@ -17,9 +17,13 @@ class Advice:
     titles: tuple[str, ...]
     actions: tuple[str, ...]
     why: str
+    firm: tuple[str, str] = ("", "")  # the second nudge of an episode: (title, action)
 
-    def pick(self, n: int) -> tuple[str, str]:
-        """The n-th (title, action) pair; rotates through the variants."""
+    def pick(self, n: int, level: str = "gentle") -> tuple[str, str]:
+        """The n-th (title, action) pair; rotates through the variants. ``firm`` gives the
+        firmer wording used when the first nudge of an episode was ignored."""
+        if level == "firm" and self.firm[0]:
+            return self.firm
         return self.titles[n % len(self.titles)], self.actions[n % len(self.actions)]
 
 
@@ -34,6 +38,9 @@ CATALOG: dict[str, Advice] = {
         ),
         "Long unbroken sitting squeezes the nerves and blood vessels of the buttocks; getting "
         "up every 30 to 45 minutes relieves them.",
+        firm=("Still sitting: please stand up now",
+              "You are well past your limit: stand, walk a few steps and stretch before you "
+              "sit down again."),
     ),
     "slouch": Advice(
         "slouch",
@@ -47,6 +54,9 @@ CATALOG: dict[str, Advice] = {
         ),
         "Slumping with the pelvis forward loads the lower back and presses on the nerves that "
         "run through the buttocks.",
+        firm=("Still slumped",
+              "Stand up for a moment, then sit down with your hips right at the back of the "
+              "seat."),
     ),
     "leaning_forward": Advice(
         "leaning_forward",
@@ -59,6 +69,8 @@ CATALOG: dict[str, Advice] = {
         ),
         "Hunching towards the desk takes the backrest's support away and strains the lower "
         "back over time.",
+        firm=("Still leaning in",
+              "Sit back now and bring your work closer, or take a short break from the screen."),
     ),
     "asymmetric_load": Advice(
         "asymmetric_load",
@@ -70,6 +82,8 @@ CATALOG: dict[str, Advice] = {
         ),
         "Loading one side for long stretches strains the sacroiliac joints where the spine "
         "meets the pelvis.",
+        firm=("Still lopsided",
+              "Stand up, then sit down again square on both sit bones with both feet flat."),
     ),
     "wallet": Advice(
         "wallet",
@@ -80,6 +94,9 @@ CATALOG: dict[str, Advice] = {
         ),
         "A wallet or phone under one buttock presses on the sciatic nerve and tilts the pelvis; "
         "it is a known cause of numbness on that side.",
+        firm=("Please check your back pockets",
+              "The one-sided pressure has not gone away: take out whatever is in your back "
+              "pocket."),
     ),
     "static": Advice(
         "static",

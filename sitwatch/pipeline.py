@@ -241,12 +241,14 @@ class Pipeline:
         out += self.policy.step(
             t,
             spell=self.timer.spell(t),
+            spell_start=self.timer.spell_start,
             occupied=occupied,
             posture=self.posture.state,
             posture_for=t - self.posture.d.changed_at,
             balance=self.balance.state,
             balance_for=t - self.balance.d.changed_at,
             wallet=bool(self.wallet and self.wallet.suspected),
+            wallet_since=self.wallet.since if self.wallet else None,
         )
         return out
 

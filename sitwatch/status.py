@@ -44,11 +44,28 @@ log = logging.getLogger(__name__)
 STATUS_VERSION = 1
 START_HINT = "Start it with `sitwatch run`, or `systemctl --user start sitwatch` for the service."
 
-_TOP = ("occupancy", "spell_seconds", "sit_limit", "posture", "balance", "wallet")
+_TOP = (
+    "occupancy",
+    "spell_seconds",
+    "sit_limit",
+    "posture",
+    "balance",
+    "wallet",
+    "paused",
+    "snoozed",
+    "held",
+)
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
-_IMPORTANT = ("occupancy", "posture", "balance", "wallet", "sensor.online", "sensor.diagnosis",
-              "calibration.method")
+_IMPORTANT = (
+    "occupancy",
+    "posture",
+    "balance",
+    "wallet",
+    "sensor.online",
+    "sensor.diagnosis",
+    "calibration.method",
+)
 
 NUDGE_LABELS = {
     "prolonged_sitting": "time to move",
@@ -93,8 +110,15 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
         "posture": None,
         "balance": None,
         "wallet": None,
-        "sensor": {"online": False, "port": "", "frames": 0, "dropped": 0, "rate": None,
-                   "last_frame_age": None, "diagnosis": None},
+        "sensor": {
+            "online": False,
+            "port": "",
+            "frames": 0,
+            "dropped": 0,
+            "rate": None,
+            "last_frame_age": None,
+            "diagnosis": None,
+        },
         "calibration": {"method": None, "at": None, "age": None},
         "nudges": {},
     }
@@ -115,8 +139,11 @@ class StatusWriter:
         self.path = Path(path)
         self.clock = clock
         self.interval = interval
-        self.state = _default_state(pid if pid is not None else os.getpid(),
-                                    clock.now().isoformat(timespec="seconds"), sit_limit)
+        self.state = _default_state(
+            pid if pid is not None else os.getpid(),
+            clock.now().isoformat(timespec="seconds"),
+            sit_limit,
+        )
         self._last_write: float | None = None
         self._rate_ref: tuple[float, int] | None = None  # (monotonic, frames) for fr/s
         self._explicit_rate = False
@@ -150,11 +177,13 @@ class StatusWriter:
         important = any(self._get(k) != before[k] for k in _IMPORTANT)
         return self.maybe_write(force=important)
 
-    def note_nudge(self, kind: str, *, title: str | None = None,
-                   message: str | None = None) -> bool:
+    def note_nudge(
+        self, kind: str, *, title: str | None = None, message: str | None = None
+    ) -> bool:
         """Remember the last nudge of this kind and write at once."""
         self.state["nudges"][kind] = {
-            "at": self.clock.now().isoformat(timespec="seconds"), "title": title,
+            "at": self.clock.now().isoformat(timespec="seconds"),
+            "title": title,
             "message": message,
         }
         return self.write()
@@ -179,11 +208,13 @@ class StatusWriter:
         if ev.event == DIAGNOSIS:
             return self.update(sensor={"diagnosis": ev.get("message")})
         if ev.event == CALIBRATION:
-            return self.update(calibration={"method": ev.get("method") or ev.state,
-                                            "at": self.clock.now()})
+            return self.update(
+                calibration={"method": ev.get("method") or ev.state, "at": self.clock.now()}
+            )
         if ev.event == NUDGE:
-            return self.note_nudge(str(ev.get("kind") or "other"), title=ev.get("title"),
-                                   message=ev.get("message"))
+            return self.note_nudge(
+                str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message")
+            )
         return False
 
     def _get(self, dotted: str) -> Any:
@@ -257,6 +288,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 # -- reading --------------------------------------------------------------------------------
 
+
 def pid_alive(pid: Any) -> bool:
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False
@@ -287,8 +319,14 @@ def read_status(path: Path | str, clock: Clock, stale_after: float = 15.0) -> di
     except FileNotFoundError:
         return {**base, "exists": False, "running": False, "stale": True, "age": None}
     except (OSError, ValueError) as e:
-        return {**base, "exists": True, "error": str(e), "running": False, "stale": True,
-                "age": None}
+        return {
+            **base,
+            "exists": True,
+            "error": str(e),
+            "running": False,
+            "stale": True,
+            "age": None,
+        }
     age: float | None = None
     try:
         updated = datetime.fromisoformat(str(d.get("updated")))
@@ -346,8 +384,9 @@ def _main_line(d: dict[str, Any]) -> str:
     limit = d.get("sit_limit")
     if occ == "occupied":
         text = "Occupied — "
-        text += (f"sitting for {human_duration(spell)}" if spell >= 60
-                 else "sitting for under a minute")
+        text += (
+            f"sitting for {human_duration(spell)}" if spell >= 60 else "sitting for under a minute"
+        )
         if limit:
             text += f" (limit {round(float(limit) / 60)})"
         parts.append(text)
@@ -364,6 +403,13 @@ def _main_line(d: dict[str, Any]) -> str:
     if isinstance(wallet, dict) and wallet.get("state") == "suspected":
         side = f" ({wallet['side']})" if wallet.get("side") else ""
         parts.append(f"something in a back pocket?{side}")
+    if d.get("paused"):
+        parts.insert(
+            0,
+            f"PAUSED until {_clock_time(d['paused']) if d['paused'] != 'forever' else 'you resume'}",
+        )
+    elif d.get("snoozed"):
+        parts.append(f"nudges snoozed until {_clock_time(d['snoozed'])}")
     parts.append(_sensor_text(d.get("sensor") or {}))
     return " · ".join(parts)
 
@@ -382,8 +428,9 @@ def _detail_line(d: dict[str, Any]) -> str:
         kind, info = max(nudges.items(), key=lambda kv: str((kv[1] or {}).get("at")))
         ago = _since((info or {}).get("at"), d)
         label = NUDGE_LABELS.get(kind, kind)
-        bits.append(f"last nudge: {label}"
-                    + (f" {human_duration(ago)} ago" if ago is not None else ""))
+        bits.append(
+            f"last nudge: {label}" + (f" {human_duration(ago)} ago" if ago is not None else "")
+        )
     else:
         bits.append("no nudges yet")
     up = _since(d.get("started"), d)
@@ -401,15 +448,19 @@ def format_status(d: dict[str, Any]) -> str:
         if d.get("stopped"):
             head = f"sitwatch is not running (stopped at {_clock_time(d['stopped'])})."
         else:
-            head = (f"sitwatch is not running: it stopped unexpectedly (last update at "
-                    f"{_clock_time(d.get('updated'))}; see `journalctl --user -u sitwatch`).")
+            head = (
+                f"sitwatch is not running: it stopped unexpectedly (last update at "
+                f"{_clock_time(d.get('updated'))}; see `journalctl --user -u sitwatch`)."
+            )
         return f"{head}\n{START_HINT}"
     lines = []
     if d.get("stale"):
         age = d.get("age")
-        lines.append(f"sitwatch (pid {d.get('pid')}) has not updated its status for "
-                     f"{human_duration(float(age)) if age is not None else 'a while'}; it may "
-                     "be stuck (see `journalctl --user -u sitwatch`). Last known state:")
+        lines.append(
+            f"sitwatch (pid {d.get('pid')}) has not updated its status for "
+            f"{human_duration(float(age)) if age is not None else 'a while'}; it may "
+            "be stuck (see `journalctl --user -u sitwatch`). Last known state:"
+        )
     lines.append(_main_line(d))
     lines.append(_detail_line(d))
     return "\n".join(lines)

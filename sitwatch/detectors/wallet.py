@@ -81,6 +81,7 @@ class WalletDetector:
         self.missing = 0.0
         self.postures: set[object] = set()
         self.suspected = False
+        self.since: float | None = None  # when the current suspicion was raised
         self._last_t: float | None = None
 
     def step(self, load: np.ndarray, posture: object, t: float) -> Event | None:
@@ -115,6 +116,7 @@ class WalletDetector:
             )
         ):
             self.suspected = True
+            self.since = t
             return Event(
                 t, WALLET, "suspected", {"side": self.side, "minutes": round(self.held / 60, 1)}
             )
@@ -126,6 +128,7 @@ class WalletDetector:
         self.held = self.missing = 0.0
         self.postures = set()
         self.suspected = False
+        self.since = None
         return Event(t, WALLET, "clear") if was else None
 
     def reset(self, t: float) -> Event | None:

@@ -363,7 +363,7 @@ def test_short_demo_covers_every_detector(seed: int) -> None:
     absences = demo.absences()
     assert any(minutes(a) < 2 for a in absences) and any(minutes(a) >= 3 for a in absences)
     for p in (SLOUCHED, FORWARD, RECLINED):
-        eps = demo.episodes(lambda b, p=p: b.present and b.posture == p)
+        eps = [(s.start, s.end) for s in demo.segments if s.body.present and s.body.posture == p]
         assert eps and max(minutes(e) for e in eps) >= 2.5
     assert demo.episodes(lambda b: b.present and b.lean >= 0.7)
     assert demo.episodes(lambda b: b.present and b.lean <= -0.7)
@@ -437,6 +437,9 @@ def test_simulate_command_reports_bad_arguments() -> None:
     assert simulate.simulate_command("smartchair-12", script_name="week", out="x.csv",
                                      err=err) == 2
     assert "unknown script" in err.getvalue()
+    err = io.StringIO()
+    assert simulate.simulate_command("smartchair-12", garbage_rate=1.5, err=err) == 2
+    assert "between 0 and 1" in err.getvalue()
 
 
 # -- the demo makes every detector fire ------------------------------------------------------

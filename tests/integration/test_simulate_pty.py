@@ -1,0 +1,262 @@
+"""The virtual cushion on a real pseudo-terminal, read with pyserial like the daemon does.
+
+No test sleeps to wait out a timer: readers block on the pty with short read timeouts, every
+loop has a deadline, and the replug is awaited with an event set by the streamer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+serial = pytest.importorskip("serial")
+
+from sitwatch import simulate  # noqa: E402
+from sitwatch.clock import ManualClock  # noqa: E402
+from sitwatch.layout import load  # noqa: E402
+from sitwatch.simulate import PtyStreamer, Script, away, sit  # noqa: E402
+from sitwatch.wire import LineParser  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+LAY = load("smartchair-12")
+DEADLINE = 10.0  # seconds any single test may spend reading
+
+
+class Reader:
+    """Reads lines from a port with pyserial and feeds them to a LineParser."""
+
+    def __init__(self, port: str, n: int = LAY.n, full_scale: float = LAY.full_scale) -> None:
+        self.ser = serial.Serial(port, timeout=0.1)
+        self.parser = LineParser(n, full_scale)
+        self.buf = b""
+        self.lines: list[bytes] = []
+
+    def pump(self) -> int:
+        """Read what is there (waiting at most the read timeout); returns bytes read."""
+        chunk = self.ser.read(max(1, self.ser.in_waiting))
+        self.buf += chunk
+        *lines, self.buf = self.buf.split(b"\n")
+        for line in lines:
+            self.lines.append(line)
+            self.parser.feed(line)
+        return len(chunk)
+
+    def until_done(self, thread: threading.Thread) -> None:
+        """Read until the streamer has finished and the pty is drained."""
+        end = time.monotonic() + DEADLINE
+        while time.monotonic() < end:
+            if self.pump() == 0 and not thread.is_alive():
+                return
+        raise AssertionError("the stream did not finish in time")
+
+    def close(self) -> None:
+        self.ser.close()
+
+
+def start(st: PtyStreamer) -> tuple[threading.Thread, list[simulate.StreamStats]]:
+    out: list[simulate.StreamStats] = []
+    th = threading.Thread(target=lambda: out.append(st.run()), daemon=True)
+    th.start()
+    return th, out
+
+
+def test_streams_wire_lines_readable_with_pyserial() -> None:
+    scr = Script([away(2), sit(18)])
+    st = PtyStreamer(LAY, scr, hz=20, speed=0, seed=1)  # unpaced: as fast as we read
+    path = st.open()
+    assert path.startswith("/dev/") and os.path.exists(path)
+    r = Reader(path)  # open before streaming: pyserial flushes what is already queued
+    th, stats = start(st)
+    try:
+        r.until_done(th)
+    finally:
+        th.join(timeout=DEADLINE)
+        r.close()
+        st.close()
+    assert stats and stats[0].frames == 400
+    p = r.parser
+    assert p.stats.frames == 400 and not p.stats.dropped
+    assert r.lines[0] == b"# channels=12" and p.declared == LAY.n
+    # the same frames as the simulator's, in order
+    sim = simulate.Simulator(LAY, scr, hz=20, seed=1)
+    assert r.lines[1].decode() == next(iter(sim.lines(0.0, 0.05)))
+    assert r.lines[-1].decode() == next(iter(sim.lines(19.95, 20.0)))
+
+
+def test_garbage_is_injected_and_every_bad_line_is_counted() -> None:
+    st = PtyStreamer(LAY, Script([sit(30)]), hz=20, speed=0, seed=2, garbage_rate=0.15)
+    r = Reader(st.open())
+    th, _ = start(st)
+    try:
+        r.until_done(th)
+    finally:
+        th.join(timeout=DEADLINE)
+        r.close()
+        st.close()
+    s = st.stats
+    assert s.frames + s.garbage_total == 600
+    assert 40 <= s.garbage_total <= 140
+    assert set(s.garbage) == {"junk", "binary", "truncated", "count"}
+    assert r.parser.stats.frames == s.frames
+    assert r.parser.stats.dropped == s.expected_drops()
+
+
+def test_pacing_uses_the_injected_clock() -> None:
+    """speed=60: two simulated minutes take two seconds of the (manual) clock, no real wait."""
+    clock = ManualClock()
+    sleeps: list[float] = []
+
+    def sleep(dt: float) -> None:
+        sleeps.append(dt)
+        clock.advance(dt)
+
+    st = PtyStreamer(LAY, Script([sit(120)]), hz=10, speed=60, clock=clock, sleep=sleep)
+    r = Reader(st.open())
+    th, _ = start(st)
+    wall = time.monotonic()
+    try:
+        r.until_done(th)
+    finally:
+        th.join(timeout=DEADLINE)
+        r.close()
+        st.close()
+    assert time.monotonic() - wall < 5
+    assert clock.monotonic() == pytest.approx(119.9 / 60, abs=0.01)
+    assert len(sleeps) > 50 and max(sleeps) < 0.05
+    assert r.parser.stats.frames == st.stats.frames == 1200 and st.stats.dropped == 0
+
+
+def test_real_time_pacing_is_roughly_right() -> None:
+    st = PtyStreamer(LAY, Script([sit(10)]), hz=20, speed=20)  # 0.5 s of wall time
+    r = Reader(st.open())
+    th, _ = start(st)
+    wall = time.monotonic()
+    try:
+        r.until_done(th)
+    finally:
+        th.join(timeout=DEADLINE)
+        r.close()
+        st.close()
+    took = time.monotonic() - wall
+    assert 0.4 <= took < 3.0
+    assert r.parser.stats.frames == 200
+
+
+def test_stop_ends_a_real_time_stream_at_once() -> None:
+    st = PtyStreamer(LAY, Script([sit(3600)]), hz=20, speed=1)
+    r = Reader(st.open())
+    th, _ = start(st)
+    try:
+        end = time.monotonic() + DEADLINE
+        while r.parser.stats.frames < 3 and time.monotonic() < end:
+            r.pump()
+        assert r.parser.stats.frames >= 3
+        st.stop()
+        th.join(timeout=2)
+        assert not th.is_alive()
+    finally:
+        st.stop()
+        r.close()
+        st.close()
+
+
+def test_unplug_closes_the_pty_and_replug_repoints_the_link(tmp_path: Path) -> None:
+    link = tmp_path / "cushion"
+    opened: list[str] = []
+    replugged = threading.Event()
+
+    def on_open(path: str) -> None:
+        opened.append(path)
+        if len(opened) == 2:
+            replugged.set()
+
+    notes: list[str] = []
+    st = PtyStreamer(LAY, Script([sit(30)]), hz=20, speed=20, link=link, on_open=on_open,
+                     unplug=[(10.0, 0.3)], write=notes.append)
+    st.open()
+    assert link.is_symlink() and os.readlink(link) == opened[0]
+    r = Reader(str(link))
+    th, _ = start(st)
+    before = after = 0
+    try:
+        end = time.monotonic() + DEADLINE
+        while time.monotonic() < end:  # read until the cushion goes away
+            try:
+                r.pump()
+            except serial.SerialException:
+                break
+        else:
+            raise AssertionError("the unplug was never seen")
+        before = r.parser.stats.frames
+        r.close()
+        assert replugged.wait(DEADLINE), "no new pty after the unplug"
+        assert os.readlink(link) == opened[1] and os.path.exists(opened[1])
+        r = Reader(str(link))
+        r.until_done(th)
+        after = r.parser.stats.frames
+    finally:
+        th.join(timeout=DEADLINE)
+        r.close()
+        st.close()
+    assert st.stats.unplugs == 1 and st.stats.paths == opened
+    # ~10 s at 20 Hz before the unplug (what the reader had not taken yet is lost with the pty)
+    assert 100 <= before <= 201, (before, after)
+    # 0.3 s down at speed 20 loses 6 simulated seconds: ~14 s are left after the replug (the
+    # first lines may go by before the reader reopens the link)
+    assert 100 <= after <= 281, (before, after)
+    assert before + after <= st.stats.frames
+    assert any("unplug" in n for n in notes)
+    assert not link.exists()  # close() removes the link it made
+
+
+def test_the_link_never_replaces_a_regular_file(tmp_path: Path) -> None:
+    f = tmp_path / "cushion"
+    f.write_text("precious")
+    st = PtyStreamer(LAY, Script([sit(1)]), link=f)
+    with pytest.raises(FileExistsError):
+        st.open()
+    st.close()
+    assert f.read_text() == "precious"
+
+
+def run_command(tmp_path: Path, **kw: object) -> tuple[int, str, list[bytes]]:
+    """simulate_command streaming to a pty, read through its link by another thread."""
+    link = tmp_path / "sim-link"
+    err = io.StringIO()
+    got: list[bytes] = []
+    rc: list[int] = []
+    th = threading.Thread(target=lambda: rc.append(simulate.simulate_command(
+        LAY, link=link, err=err, **kw)), daemon=True)  # type: ignore[arg-type]
+    th.start()
+    end = time.monotonic() + DEADLINE
+    while not link.is_symlink() and th.is_alive() and time.monotonic() < end:
+        th.join(timeout=0.01)
+    r = Reader(str(link))
+    try:
+        while time.monotonic() < end:
+            try:
+                if r.pump() == 0 and not th.is_alive():
+                    break
+            except serial.SerialException:  # the command closed the pty at the end
+                break
+        got = r.lines
+    finally:
+        r.close()
+        th.join(timeout=DEADLINE)
+    assert rc, "simulate_command did not return"
+    return rc[0], err.getvalue(), got
+
+
+def test_simulate_command_streams_on_a_pty_and_says_where(tmp_path: Path) -> None:
+    rc, err, lines = run_command(tmp_path, hz=20, speed=5, duration=3.0, script_name="demo")
+    assert rc == 0
+    assert "pty: /dev/" in err and "sim-link" in err and "--port" in err
+    frames = [ln for ln in lines if ln and not ln.startswith(b"#")]
+    assert 30 <= len(frames) <= 60  # the reader attaches a moment after the start
+
