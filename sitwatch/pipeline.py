@@ -127,6 +127,7 @@ class Pipeline:
         self.f: Features | None = None
         self._empty_frames: list[np.ndarray] = []
         self._empty_since: float | None = None
+        self._tared = tare is not None
         self.frames = 0
 
     # -- calibration state -------------------------------------------------------------
@@ -226,10 +227,15 @@ class Pipeline:
             tare = np.median(np.array(self._empty_frames), axis=0)
             self._empty_frames.clear()
             self._empty_since = t
-            if np.abs(tare - self.ex.tare).max() > 0.005 * self.layout.full_scale:
+            change = float(np.abs(tare - self.ex.tare).max())
+            fs = self.layout.full_scale
+            if change > max(0.01 * fs, 2.0):
+                first = not self._tared
+                self._tared = True
                 self.ex.set_tare(tare)
                 self._rebuild()
-                return [Event(t, E.CALIBRATION, "tare", {"method": "auto"})]
+                if first or change > 0.03 * fs:  # worth telling; small drifts are silent
+                    return [Event(t, E.CALIBRATION, "tare", {"method": "auto"})]
         return []
 
     def _slow(self, t: float, raw: np.ndarray, occupied: bool) -> list[Event]:

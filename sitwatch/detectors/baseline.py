@@ -44,4 +44,6 @@ class Baseline:
         """Seat load that stands for 'someone sits here' before any calibration."""
         lay = ex.layout
         n_seat = int((lay.seat_mask & ex.usable).sum())
-        return 0.2 * lay.full_scale * max(n_seat, 1)
+        # A sitter covers only part of a matrix; discrete sensors sit where the body is.
+        share = 0.08 if lay.is_grid else 0.2
+        return share * lay.full_scale * max(n_seat, 1)

@@ -1,0 +1,99 @@
+"""The daemon, fed the virtual cushion in accelerated time, delivers its nudges to a real
+notification server (dunst on a private D-Bus session under Xvfb); we read them back."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sitwatch import control, layout
+from sitwatch.clock import ManualClock
+from sitwatch.config import Config
+from sitwatch.daemon import Daemon
+from sitwatch.demo import SimSource
+from sitwatch.gate import NudgeGate
+from sitwatch.simulate import Simulator, short_demo
+from sitwatch.sinks.base import Fanout
+from sitwatch.sinks.desktop import DesktopSink
+
+try:
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+
+pytestmark = pytest.mark.integration
+LOG = logging.getLogger("sitwatch.test")
+START = datetime(2026, 1, 5, 9, 0).astimezone()
+
+
+@pytest.fixture
+def server(tmp_path):
+    missing = [p for p in missing_programs() if shutil.which(p) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)")
+    with NotificationServer(tmp_path / "notify") as srv:
+        yield srv
+
+
+def run_day(server, tmp_path, cfg: Config, ctl: control.Control | None = None):
+    lay = layout.load("smartchair-12")
+    clock = ManualClock(START)
+    src = SimSource(Simulator(lay, short_demo(3), 2, 3), clock)
+    path = tmp_path / "control.json"
+    if ctl is not None:
+        control.write(path, ctl)
+    gate = NudgeGate(cfg.nudges, clock, control=control.Watcher(path, clock.monotonic))
+    sink = DesktopSink(cfg.nudges.timeout, LOG, env=server.env)
+    seen = []
+    d = Daemon(cfg, lay, src, clock, sinks=Fanout([sink], LOG), gate=gate)
+    d.listeners.append(lambda ev: seen.append((clock.now(), ev)) if ev.event == "nudge" else None)
+    while not src.done:
+        d.step(0)
+    d.close()
+    delivered = [(w, e) for w, e in seen if e.get("delivered", True)]
+    return delivered, seen, sink
+
+
+def bodies(history):
+    return [(h["summary"], h["body"]) for h in reversed(history)]  # oldest first
+
+
+def test_nudges_reach_the_desktop_with_their_texts_and_cooldowns(server, tmp_path) -> None:
+    cfg = Config()
+    delivered, seen, sink = run_day(server, tmp_path, cfg)
+    kinds = [e.get("kind") for _, e in delivered]
+    assert {"prolonged_sitting", "slouch", "asymmetric_load", "wallet"} <= set(kinds)
+    history = server.wait_history(len(delivered))
+    assert bodies(history) == [(e.get("title"), e.get("message")) for _, e in delivered]
+    assert sink.sent == len(delivered)
+    for kind in set(kinds):
+        times = [e.t for _, e in delivered if e.get("kind") == kind]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert all(g >= cfg.nudges.cooldown[kind] for g in gaps), (kind, gaps)
+
+
+def test_snooze_holds_back_nudges_until_it_ends(server, tmp_path) -> None:
+    until = START + timedelta(minutes=70)
+    delivered, seen, _ = run_day(server, tmp_path, Config(), control.Control(snoozed_until=until))
+    assert delivered and all(w >= until for w, _ in delivered)
+    dropped = [e for _, e in seen if e.get("dropped") == "snoozed"]
+    assert dropped and all(w < until for w, e in seen if e.get("dropped") == "snoozed")
+    history = server.wait_history(len(delivered))
+    assert len(history) == len(delivered)
+    assert bodies(history) == [(e.get("title"), e.get("message")) for _, e in delivered]
+
+
+def test_quiet_hours_are_respected(server, tmp_path) -> None:
+    cfg = Config(nudges={"quiet_hours": ["09:00-10:15"]})
+    delivered, seen, _ = run_day(server, tmp_path, cfg)
+    quiet_end = START.replace(hour=10, minute=15)
+    assert all(w >= quiet_end for w, _ in delivered)
+    assert any(e.get("dropped") == "quiet hours" for _, e in seen)
+    history = server.wait_history(max(len(delivered), 1), timeout=5)
+    assert len(history) == len(delivered)

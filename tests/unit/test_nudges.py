@@ -1,0 +1,170 @@
+from datetime import datetime, timedelta
+
+import pytest
+
+from sitwatch import control
+from sitwatch.clock import ManualClock
+from sitwatch.config import Config, Nudges
+from sitwatch.events import Event
+from sitwatch.gate import DELIVER, DROP, HOLD, NudgeGate
+from sitwatch.nudges import NudgePolicy
+
+
+def policy(**kw) -> NudgePolicy:
+    return NudgePolicy(Nudges(**kw), sit_limit=2700)
+
+
+def sit(p: NudgePolicy, t: float, *, spell: float, occupied=True, posture="upright",
+        posture_for=0.0, balance="balanced", balance_for=0.0, wallet=False, spell_start=0.0):
+    return p.step(t, spell=spell, spell_start=spell_start, occupied=occupied, posture=posture,
+                  posture_for=posture_for, balance=balance, balance_for=balance_for, wallet=wallet)
+
+
+def nudges(evs):
+    return [e for e in evs if e.event == "nudge"]
+
+
+def test_gentle_then_firm_then_quiet_within_one_spell() -> None:
+    p = policy()
+    got = []
+    for t in range(2700, 2700 + 4 * 3600, 10):
+        got += nudges(sit(p, t, spell=t))
+    assert [e.get("level") for e in got] == ["gentle", "firm"]
+    assert got[1].t - got[0].t == 900
+    assert got[1].get("title").startswith("Still")
+    # a new spell (after a break) starts a new episode
+    got = nudges(sit(p, 20000, spell=2800, spell_start=17200))
+    assert [e.get("level") for e in got] == ["gentle"]
+
+
+def test_outcome_responded_when_the_sitter_stands_up() -> None:
+    p = policy()
+    assert nudges(sit(p, 2700, spell=2700))
+    evs = sit(p, 2760, spell=2760, occupied=False)
+    out = [e for e in evs if e.event == "nudge_outcome"]
+    assert out and out[0].get("responded") is True and out[0].get("after") == 60
+
+
+def test_ignored_kinds_are_spaced_out_and_recover_after_a_response() -> None:
+    p = policy(per_episode=5)
+    outcomes = []
+    t = 0.0
+    for episode in range(4):  # four slouch episodes, every nudge ignored
+        start = t
+        for _ in range(60):
+            t += 30
+            evs = sit(p, t, spell=100, posture="slouched", posture_for=t - start, spell_start=0)
+            outcomes += [e for e in evs if e.event == "nudge_outcome"]
+        t += 10
+    assert outcomes and not any(o.get("responded") for o in outcomes)
+    assert p.cooldown("slouch") == 4 * 900  # capped back-off
+    # now the sitter acts on one
+    while not nudges(sit(p, t, spell=100, posture="slouched", posture_for=5000)):
+        t += 30
+    evs = sit(p, t + 20, spell=100, posture="upright", posture_for=0)
+    assert [e.get("responded") for e in evs if e.event == "nudge_outcome"] == [True]
+    assert p.cooldown("slouch") == 900
+
+
+def test_forward_lean_uses_the_slouch_kind_with_its_own_text() -> None:
+    p = policy()
+    ev = nudges(sit(p, 100, spell=100, posture="leaning_forward", posture_for=61))[0]
+    assert ev.get("kind") == "slouch" and ev.get("posture") == "leaning_forward"
+    assert "lean" in ev.get("title").lower() or "screen" in ev.get("title").lower()
+
+
+def test_disabled_policy_sends_nothing() -> None:
+    p = policy(enabled=False)
+    assert not nudges(sit(p, 5000, spell=5000, posture="slouched", posture_for=500))
+
+
+class FakeDnd:
+    def __init__(self) -> None:
+        self.on = False
+
+    def active(self):
+        return self.on, "screen locked" if self.on else ""
+
+
+def nudge_ev(t: float, kind="slouch") -> Event:
+    return Event(t, "nudge", None, {"kind": kind, "title": "x", "message": "y"})
+
+
+def test_gate_quiet_hours_wrap_midnight_and_daily_cap() -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 22, 30).astimezone())
+    gate = NudgeGate(Nudges(quiet_hours=["22:00-07:00"], daily_cap=2), clock)
+    assert gate.decide(nudge_ev(0)).reason == "quiet hours"
+    clock.advance(9 * 3600)  # 07:30 next day
+    assert gate.decide(nudge_ev(1)).action == DELIVER
+    assert gate.decide(nudge_ev(2)).action == DELIVER
+    d = gate.decide(nudge_ev(3))
+    assert d.action == DROP and "cap" in d.reason
+    clock.advance(24 * 3600)
+    assert gate.decide(nudge_ev(4)).action == DELIVER  # a new day
+
+
+def test_gate_holds_during_do_not_disturb_and_releases_if_still_relevant() -> None:
+    clock = ManualClock()
+    dnd = FakeDnd()
+    gate = NudgeGate(Nudges(), clock, dnd=dnd)
+    dnd.on = True
+    assert gate.decide(nudge_ev(0)).action == HOLD
+    assert gate.release(lambda e: True) == []  # still busy
+    dnd.on = False
+    clock.advance(60)
+    assert [e.get("kind") for e in gate.release(lambda e: True)] == ["slouch"]
+    dnd.on = True
+    gate.decide(nudge_ev(100))
+    dnd.on = False
+    assert gate.release(lambda e: False) == []  # no longer applies: dropped
+    dnd.on = True
+    gate.decide(nudge_ev(clock.monotonic()))
+    clock.advance(3600)
+    dnd.on = False
+    assert gate.release(lambda e: True) == []  # too old
+
+
+def test_gate_snooze_and_pause_from_the_control_file(tmp_path) -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
+    path = tmp_path / "control.json"
+    gate = NudgeGate(Nudges(), clock, control=control.Watcher(path, clock.monotonic))
+    assert gate.decide(nudge_ev(0)).action == DELIVER
+    control.write(path, control.Control(snoozed_until=clock.now() + timedelta(minutes=30)))
+    clock.advance(2)
+    assert gate.decide(nudge_ev(2)).reason == "snoozed"
+    clock.advance(1800)
+    assert gate.decide(nudge_ev(3)).action == DELIVER
+    control.write(path, control.Control(paused_until=control.FOREVER))
+    clock.advance(2)
+    assert gate.decide(nudge_ev(4)).reason == "paused"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("1h", 3600), ("1h30m", 5400),
+                                               ("90s", 90), ("45", 2700), ("2 hours", 7200)])
+def test_parse_duration(text, seconds) -> None:
+    assert control.parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0m", "5x"])
+def test_parse_duration_rejects_nonsense(text) -> None:
+    with pytest.raises(ValueError):
+        control.parse_duration(text)
+
+
+def test_bad_quiet_hours_are_a_config_error() -> None:
+    with pytest.raises(ValueError, match="HH:MM-HH:MM"):
+        Config(nudges={"quiet_hours": ["25:00-07:00"]})
+
+
+def test_control_commands(tmp_path, capsys) -> None:
+    from sitwatch.cli import main
+    from sitwatch.daemon import control_path
+
+    assert main(["snooze", "30m"]) == 0
+    c = control.read(control_path(Config()))
+    assert c.snoozed_until is not None and c.paused_until is None
+    assert main(["pause"]) == 0
+    assert control.read(control_path(Config())).paused_until == control.FOREVER
+    assert main(["resume"]) == 0
+    assert control.read(control_path(Config())) == control.Control()
+    assert main(["snooze", "soon"]) == 2
