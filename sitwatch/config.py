@@ -227,17 +227,17 @@ class Nudges(_Section):
         description="Nudges for one episode (one sitting spell, one slouch ...): a gentle one, "
         "a firmer one if it is ignored, then quiet until the episode ends.",
     )
-    respond_within: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
-        Field(
-            default_factory=lambda: {
-                "prolonged_sitting": 300.0,
-                "slouch": 180.0,
-                "asymmetric_load": 300.0,
-                "wallet": 900.0,
-            },
-            description="Seconds after a nudge within which acting on it counts as a response "
-            "(standing up, sitting back, evening out, emptying the pocket).",
-        )
+    respond_within: dict[
+        Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float
+    ] = Field(
+        default_factory=lambda: {
+            "prolonged_sitting": 300.0,
+            "slouch": 180.0,
+            "asymmetric_load": 300.0,
+            "wallet": 900.0,
+        },
+        description="Seconds after a nudge within which acting on it counts as a response "
+        "(standing up, sitting back, evening out, emptying the pocket).",
     )
     adapt: bool = Field(
         True,

@@ -51,10 +51,7 @@ class NudgeGate:
 
     def quiet(self, now: datetime) -> bool:
         m = now.hour * 60 + now.minute
-        for a, b in self.spans:
-            if (a <= m < b) if a <= b else (m >= a or m < b):
-                return True
-        return False
+        return any(a <= m < b if a <= b else m >= a or m < b for a, b in self.spans)
 
     def decide(self, ev: Event) -> Decision:
         now = self.clock.now()

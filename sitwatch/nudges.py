@@ -71,8 +71,15 @@ class NudgePolicy:
         n = k.in_episode if k.episode == episode else 0
         return "gentle" if n == 0 else "firm"
 
-    def _nudge(self, kind: str, t: float, episode: float, level: str,
-               advice_key: str | None = None, **extra: object) -> Event:
+    def _nudge(
+        self,
+        kind: str,
+        t: float,
+        episode: float,
+        level: str,
+        advice_key: str | None = None,
+        **extra: object,
+    ) -> Event:
         k = self._k(kind)
         if k.episode != episode:
             k.episode, k.in_episode = episode, 0
@@ -108,7 +115,9 @@ class NudgePolicy:
             ep = spell_start if spell_start is not None else t - spell
             level = self._due("prolonged_sitting", t, ep)
             if level:
-                out.append(self._nudge("prolonged_sitting", t, ep, level, minutes=round(spell / 60)))
+                out.append(
+                    self._nudge("prolonged_sitting", t, ep, level, minutes=round(spell / 60))
+                )
         if posture in ("slouched", "leaning_forward") and posture_for >= self.cfg.slouch_after:
             ep = t - posture_for
             level = self._due("slouch", t, ep)
@@ -136,8 +145,9 @@ class NudgePolicy:
         within = float(self.cfg.respond_within.get(kind, 300.0))  # type: ignore[call-overload]
         self.pending.append(_Pending(kind, t, t + within))
 
-    def _outcomes(self, t: float, *, occupied: bool, posture: str | None, balance: str | None,
-                  wallet: bool) -> list[Event]:
+    def _outcomes(
+        self, t: float, *, occupied: bool, posture: str | None, balance: str | None, wallet: bool
+    ) -> list[Event]:
         if not self.pending:
             return []
         done = {
@@ -165,8 +175,11 @@ class NudgePolicy:
             k.ignored_streak += 1
             if k.ignored_streak >= IGNORES_BEFORE_BACKOFF:
                 k.backoff = min(MAX_BACKOFF, k.backoff * 2)
-        data: dict[str, object] = {"kind": p.kind, "responded": responded,
-                                   "after": round(t - p.t, 1)}
+        data: dict[str, object] = {
+            "kind": p.kind,
+            "responded": responded,
+            "after": round(t - p.t, 1),
+        }
         if self.cfg.adapt and k.backoff > 1:
             data["cooldown"] = round(self.cooldown(p.kind))
         return Event(t, OUTCOME, None, data)

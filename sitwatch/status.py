@@ -404,10 +404,8 @@ def _main_line(d: dict[str, Any]) -> str:
         side = f" ({wallet['side']})" if wallet.get("side") else ""
         parts.append(f"something in a back pocket?{side}")
     if d.get("paused"):
-        parts.insert(
-            0,
-            f"PAUSED until {_clock_time(d['paused']) if d['paused'] != 'forever' else 'you resume'}",
-        )
+        until = _clock_time(d["paused"]) if d["paused"] != "forever" else "you resume"
+        parts.insert(0, f"PAUSED until {until}")
     elif d.get("snoozed"):
         parts.append(f"nudges snoozed until {_clock_time(d['snoozed'])}")
     parts.append(_sensor_text(d.get("sensor") or {}))

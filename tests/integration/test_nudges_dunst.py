@@ -3,6 +3,7 @@ notification server (dunst on a private D-Bus session under Xvfb); we read them 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import sys
@@ -36,7 +37,9 @@ START = datetime(2026, 1, 5, 9, 0).astimezone()
 def server(tmp_path):
     missing = [p for p in missing_programs() if shutil.which(p) is None]
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)")
+        pytest.skip(
+            f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)"
+        )
     with NotificationServer(tmp_path / "notify") as srv:
         yield srv
 
@@ -66,7 +69,7 @@ def bodies(history):
 
 def test_nudges_reach_the_desktop_with_their_texts_and_cooldowns(server, tmp_path) -> None:
     cfg = Config()
-    delivered, seen, sink = run_day(server, tmp_path, cfg)
+    delivered, _seen, sink = run_day(server, tmp_path, cfg)
     kinds = [e.get("kind") for _, e in delivered]
     assert {"prolonged_sitting", "slouch", "asymmetric_load", "wallet"} <= set(kinds)
     history = server.wait_history(len(delivered))
@@ -74,7 +77,7 @@ def test_nudges_reach_the_desktop_with_their_texts_and_cooldowns(server, tmp_pat
     assert sink.sent == len(delivered)
     for kind in set(kinds):
         times = [e.t for _, e in delivered if e.get("kind") == kind]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert all(g >= cfg.nudges.cooldown[kind] for g in gaps), (kind, gaps)
 
 

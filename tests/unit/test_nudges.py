@@ -49,7 +49,7 @@ def test_ignored_kinds_are_spaced_out_and_recover_after_a_response() -> None:
     p = policy(per_episode=5)
     outcomes = []
     t = 0.0
-    for episode in range(4):  # four slouch episodes, every nudge ignored
+    for _episode in range(4):  # four slouch episodes, every nudge ignored
         start = t
         for _ in range(60):
             t += 30
