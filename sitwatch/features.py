@@ -9,7 +9,6 @@ left/right shares stay unbiased.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -43,8 +42,13 @@ NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
 
 
-@dataclass(frozen=True, slots=True)
 class Features:
+    """One frame's features. The shares and centres of pressure are computed at once; the
+    contact area and the peak channel only when asked for (no detector needs them per frame)."""
+
+    __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_share",
+                 "lateral", "left_share", "load", "rear_share", "right_share", "seat_load")
+
     seat_load: float
     back_load: float
     cop_x: float
@@ -56,8 +60,28 @@ class Features:
     back_x: float
     back_y: float
     lateral: float
-    contact: float  # share of seat channels carrying load
-    peak: int  # channel with the highest load (-1 when nothing is loaded)
+
+    def __init__(self, values: list[float], load: np.ndarray,
+                 ctx: tuple[np.ndarray, float, int]) -> None:
+        (self.seat_load, self.back_load, self.cop_x, self.cop_y, self.left_share,
+         self.right_share, self.front_share, self.rear_share, self.back_x, self.back_y,
+         self.lateral) = values
+        self.load = load  # tare-subtracted, clipped per-channel load
+        self._ctx = ctx
+
+    @property
+    def contact(self) -> float:
+        """Share of the (usable) seat channels carrying load."""
+        seat_idx, level, n_seat = self._ctx
+        return int(np.count_nonzero(self.load[seat_idx] > level)) / n_seat
+
+    @property
+    def peak(self) -> int:
+        """Channel with the highest seat load (-1 when nothing is loaded)."""
+        seat_idx = self._ctx[0]
+        if self.seat_load <= 0 or not len(seat_idx):
+            return -1
+        return int(seat_idx[self.load[seat_idx].argmax()])
 
     @property
     def total(self) -> float:
@@ -67,6 +91,13 @@ class Features:
     def back_share(self) -> float:
         t = self.seat_load + self.back_load
         return self.back_load / t if t > 0 else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {n: getattr(self, n) for n in NAMES}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n):.3g}" for n in NAMES)
+        return f"Features({inner})"
 
 
 class Extractor:
@@ -112,6 +143,7 @@ class Extractor:
         self._den_idx = np.array([d if d >= 0 else k for d in den])
         self._seat_idx = np.flatnonzero(seat)
         self._n_seat = max(len(self._seat_idx), 1)
+        self._ctx = (self._seat_idx, self.contact_level, self._n_seat)
 
     def load(self, raw: np.ndarray) -> np.ndarray:
         return np.maximum(raw - self.tare, 0.0)
@@ -124,10 +156,7 @@ class Extractor:
             v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
             for v, d in zip(r, self._den, strict=False)
         ]
-        seat = load[self._seat_idx]
-        contact = np.count_nonzero(seat > self.contact_level) / self._n_seat
-        peak = int(self._seat_idx[seat.argmax()]) if r[0] > 0 else -1
-        return Features(*vals, contact, peak)
+        return Features(vals, load, self._ctx)
 
     def batch(self, raw: np.ndarray) -> dict[str, np.ndarray]:
         """Vectorised features for many frames at once (calibration, evaluation)."""
