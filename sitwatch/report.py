@@ -111,7 +111,10 @@ def _nudge_line(s: dict[str, Any]) -> str:
     if not total:
         return "none"
     kinds = [f"{_NUDGE_WORDS.get(k, k)} {n}" for k, n in s["nudges"].items() if n]
-    return f"{total} ({' · '.join(kinds)})"
+    text = f"{total} ({' · '.join(kinds)})"
+    if s.get("nudges_measured"):
+        text += f", acted on {s.get('nudges_acted', 0)} of {s['nudges_measured']}"
+    return text
 
 
 def _lopsided_text(left: float, right: float) -> str:
@@ -305,7 +308,9 @@ def weekly_text(store: Store, week_ending: date, tz: tzinfo, *,
         for k, n in d["nudges"].items():
             nudge_kinds[k] = nudge_kinds.get(k, 0) + n
     lines.append(f"{'Nudges':<16} "
-                 + _nudge_line({"nudges_total": nudges, "nudges": nudge_kinds}))
+                 + _nudge_line({"nudges_total": nudges, "nudges": nudge_kinds,
+                                "nudges_acted": sum(d.get("nudges_acted", 0) for d in days),
+                                "nudges_measured": sum(d.get("nudges_measured", 0) for d in days)}))
     if offline >= 0.5:
         lines.append(f"{'Cushion offline':<16} {fmt_minutes(offline)}")
 

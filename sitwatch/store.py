@@ -832,10 +832,14 @@ class Store:
         events = self.events_between(start, end)
         breaks = [e for e in events if e.event == BREAK]
         nudges: dict[str, int] = dict.fromkeys(NUDGE_KINDS, 0)
+        acted = measured = 0
         for e in events:
-            if e.event == NUDGE:
+            if e.event == NUDGE and e.get("delivered", True):
                 kind = str(e.get("kind") or "other")
                 nudges[kind] = nudges.get(kind, 0) + 1
+            elif e.event == "nudge_outcome":
+                measured += 1
+                acted += bool(e.get("responded"))
         wallets = sum(1 for e in events if e.event == WALLET and e.state == "suspected")
 
         spells = self.spells_between(start, end)
@@ -858,6 +862,8 @@ class Store:
             "lopsided_right_minutes": balance["right"] / 60,
             "nudges": nudges,
             "nudges_total": sum(nudges.values()),
+            "nudges_acted": acted,
+            "nudges_measured": measured,
             "wallet_suspected": wallets,
             "sensor_offline_minutes": offline / 60,
             "frames": sum(m.frames for m in mins),

@@ -42,6 +42,9 @@ def test_demo_matches_what_the_virtual_sitter_did() -> None:
     res = run_demo(layout=layout.load("smartchair-12"), seed=7, live=False, out=out)
     text = out.getvalue()
     assert "What sitwatch measured" in text and "The day's report" in text
+    outcomes = [e for e in res["events"] if e.event == "nudge_outcome"]
+    acted = sum(bool(e.get("responded")) for e in outcomes)
+    assert f"acted on {acted} of {len(outcomes)}" in text
     kinds = {e.get("kind") for e in res["events"] if e.event == "nudge"}
     assert kinds == {"prolonged_sitting", "slouch", "asymmetric_load", "wallet"}
     scr = res["script"]
