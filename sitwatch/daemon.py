@@ -30,6 +30,9 @@ from sitwatch.sources.base import Diagnosis, Reading, Source, Status
 
 log = logging.getLogger("sitwatch")
 BATCH_SECONDS = 0.2
+BACKUP_FIRST = 3600.0  # first copy of the history an hour after start, then daily
+BACKUP_EVERY = 86400.0
+BACKUPS_KEPT = 7
 
 
 class Daemon:
@@ -46,6 +49,7 @@ class Daemon:
         status: Any = None,
         save_profile: Callable[[Profile], None] | None = None,
         gate: Any = None,
+        backup_dir: Path | None = None,
     ) -> None:
         self.cfg = cfg
         self.layout = layout
@@ -57,6 +61,8 @@ class Daemon:
         self.status = status
         self.save_profile = save_profile
         self.gate = gate
+        self.backup_dir = backup_dir
+        self._next_backup = clock.monotonic() + BACKUP_FIRST
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
         self._dropped_seen = 0
@@ -196,8 +202,24 @@ class Daemon:
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 
+    def _backup(self, now: float) -> None:
+        """A daily copy of the history (SD cards fail), keeping the last BACKUPS_KEPT."""
+        if self.store is None or self.backup_dir is None or now < self._next_backup:
+            return
+        self._next_backup = now + BACKUP_EVERY
+        dest = self.backup_dir / f"history-{self.clock.now():%Y-%m-%d}.sqlite"
+        try:
+            self.backup_dir.mkdir(parents=True, exist_ok=True)
+            self.store.backup(dest)
+            old = sorted(self.backup_dir.glob("history-*.sqlite"))[:-BACKUPS_KEPT]
+            for f in old:
+                f.unlink(missing_ok=True)
+        except Exception as e:
+            log.warning("history backup to %s failed: %s", dest, e)
+
     def _publish(self, now: float) -> None:
         """Once a second: dropped-line counts into the history, live state into the status."""
+        self._backup(now)
         stats = self.source.stats()
         pl = self.pipeline
         if self.store is not None:
@@ -379,6 +401,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         status=status,
         save_profile=(lambda p: p.save(pp)) if profile is None else None,
         gate=gate,
+        backup_dir=history_path(cfg).parent / "backups" if store is not None else None,
     )
     stop = {"now": False}
 
