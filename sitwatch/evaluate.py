@@ -45,6 +45,7 @@ class Trace:
     posture: np.ndarray
     balance: np.ndarray
     shift: np.ndarray
+    events: list[Any]
 
 
 def run_pipeline(
@@ -57,11 +58,12 @@ def run_pipeline(
     post = np.empty(n, object)
     bal = np.empty(n, object)
     shift = np.zeros(n)
+    events = []
     for i, (t, v) in enumerate(zip(d.t, d.values, strict=True)):
-        pl.process(float(t), v)
+        events += pl.process(float(t), v)
         occ[i], post[i], bal[i] = pl.occ.state, pl.posture.state, pl.balance.state
         shift[i] = pl.balance.shift
-    return Trace(d.t, occ, post, bal, shift)
+    return Trace(d.t, occ, post, bal, shift, events)
 
 
 def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tuple[float, float]]:
@@ -199,6 +201,16 @@ def tune(train: list[datasets.Labelled]) -> dict[str, Any]:
 # -- other datasets ----------------------------------------------------------------------------
 
 
+def ethz_profile(d: datasets.Labelled) -> calibration.Profile:
+    """No posture labels: the baseline is the first 30 s with the joystick near zero."""
+    joy = d.extra["joy_lateral"]
+    calm = np.flatnonzero(np.abs(joy) < 0.1)
+    first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
+    return calibration.from_arrays(
+        d.layout, tare=None, method="recording", upright=calibration.robust_mean(d.values[first])
+    )
+
+
 ETHZ_GRID = {"threshold": (0.1, 0.15, 0.2, 0.25), "dwell": (0.0, 0.5, 1.0)}
 
 
@@ -212,16 +224,7 @@ def ethz_rows(folder: Path) -> list[dict[str, Any]]:
     data = []
     for f in sorted(folder.glob("user*_s*.csv")):
         d = datasets.ethz(f)
-        joy = d.extra["joy_lateral"]
-        calm = np.flatnonzero(np.abs(joy) < 0.1)
-        first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
-        prof = calibration.from_arrays(
-            d.layout,
-            tare=None,
-            method="recording",
-            upright=calibration.robust_mean(d.values[first]),
-        )
-        data.append((f, d, joy, prof))
+        data.append((f, d, d.extra["joy_lateral"], ethz_profile(d)))
 
     def agreement(d: Any, joy: np.ndarray, prof: Any, ov: dict[str, Any]) -> tuple[float, float]:
         tr = run_pipeline(d, config.load(use_user_file=False, overrides=ov), prof)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch import calibration, config, datasets
+from sitwatch import calibration, config, datasets, evaluate
 from sitwatch.cli import main
 from sitwatch.detectors.balance import shift
 from sitwatch.detectors.posture import classify
@@ -20,29 +20,14 @@ pytestmark = pytest.mark.datasets
 
 
 def run(d: datasets.Labelled, profile, cfg=None):
-    cfg = cfg or config.Config()
-    pl = Pipeline(d.layout, cfg, profile)
-    occ, post, bal, evs = [], [], [], []
-    for t, v in zip(d.t, d.values, strict=True):
-        evs += pl.process(float(t), v)
-        occ.append(pl.occ.state)
-        post.append(pl.posture.state)
-        bal.append(pl.balance.state)
-    return np.array(occ, object), np.array(post, object), np.array(bal, object), evs
+    """The same pipeline as ``sitwatch replay`` and ``sitwatch eval``; states after each frame."""
+    tr = evaluate.run_pipeline(d, cfg or config.Config(), profile)
+    return tr.occupancy, tr.posture, tr.balance, tr.events
 
 
 def first_upright_profile(d: datasets.Labelled) -> calibration.Profile:
     """Calibrate only from the first upright segment and the first empty one."""
-    segs = d.segments()
-    up = next(s for s in segs if s[0] == 1)
-    sel = (d.t >= up[1] + 10) & (d.t < up[1] + 70)
-    empty = next((s for s in segs if s[0] == 0), None)
-    tare = None
-    if empty is not None:
-        tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
-    return calibration.from_arrays(
-        d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]), method="recording"
-    )
+    return evaluate.first_upright_profile(d)[0]
 
 
 @pytest.fixture(scope="module", params=["almir", "vanessa"])
@@ -152,14 +137,7 @@ def test_ethz_lateral_shift_follows_the_joystick(datasets_dir) -> None:
     for f in sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv")):
         d = datasets.ethz(f)
         joy = d.extra["joy_lateral"]
-        calm = np.flatnonzero(np.abs(joy) < 0.1)
-        first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
-        prof = calibration.from_arrays(
-            d.layout,
-            tare=None,
-            method="recording",
-            upright=calibration.robust_mean(d.values[first]),
-        )
+        prof = evaluate.ethz_profile(d)
         pl = Pipeline(d.layout, cfg, prof)
         states, shifts = [], []
         for t, v in zip(d.t, d.values, strict=True):
