@@ -5,19 +5,19 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench eval lint typecheck clean install help
+.PHONY: demo test bench bench-camera eval lint typecheck clean install help
 
 help:
 	@echo "make demo    the daemon against a virtual cushion, a simulated office day in accelerated time"
 	@echo "make test    the whole test suite (installs what it needs)"
-	@echo "make bench   speed and memory figures"
+	@echo "make bench   speed and memory figures (make bench-camera: the webcam's)"
 	@echo "make eval    detection quality on the real recordings in ../shared/datasets"
 	@echo "make lint    ruff and mypy"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo,camera]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +31,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-camera: $(STAMP)
+	$(BIN)/python benchmarks/camera_bench.py
 
 eval: $(STAMP)
 	$(BIN)/sitwatch eval

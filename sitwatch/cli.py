@@ -23,10 +23,11 @@ def _load_config(args: argparse.Namespace, overrides: dict[str, Any] | None = No
         ("port", "cushion.port"),
         ("layout", "cushion.layout"),
         ("baud", "cushion.baud"),
+        ("camera", "camera.device"),
     ):
         v = getattr(args, flag, None)
         if v is not None:
-            ov[key] = v
+            ov[key] = int(v) if key == "camera.device" and str(v).isdigit() else v
     return config.load(
         getattr(args, "config", None), ov, use_user_file=not getattr(args, "no_user_config", False)
     )
@@ -131,9 +132,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from sitwatch.tally import Tally
 
     path = Path(args.file)
-    if not path.is_file():
+    if not path.exists():
         _err(f"{path}: no such recording")
         return EXIT_FAIL
+    from sitwatch.camera.cli import cmd_replay_camera, is_camera_input
+
+    if is_camera_input(path):
+        try:
+            cfg = _load_config(args)
+        except config.ConfigError as e:
+            return _config_errors(e)
+        return cmd_replay_camera(path, cam=cfg.camera, main=cfg,
+                                 calibration=Path(args.camera_calibration)
+                                 if args.camera_calibration else None,
+                                 json_lines=args.json, every=args.every, period=args.period,
+                                 landmarks_out=args.landmarks_out)
     try:
         cfg = _load_config(args)
         lay = _resolve_layout(args, cfg, path)
@@ -217,6 +230,9 @@ def _span(text: str) -> tuple[float, float]:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sitwatch import calibration, config, layout, paths, recording
+
+    if getattr(args, "target", "cushion") == "camera":
+        return int(_lazy("sitwatch.camera.cli", "cmd_calibrate_camera")(args))
 
     try:
         cfg = _load_config(args)
@@ -330,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("run", help="run the daemon")
     cushion_flags(sp)
+    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
     sp.add_argument("--headless", action="store_true", help="no desktop notifications")
     sp.add_argument("--calibration", help="calibration profile (JSON)")
     sp.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -355,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
     sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
+    _lazy("sitwatch.camera.flags", "add_replay_flags")(sp)
     sp.set_defaults(func=cmd_replay)
 
     sp = sub.add_parser("record", help="save what the cushion sends to a recording")
@@ -376,7 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_simulate")(a))
 
     sp = sub.add_parser("calibrate", help="take your empty-seat and upright readings")
+    sp.add_argument("target", nargs="?", choices=["cushion", "camera"], default="cushion",
+                    help="what to calibrate (default: the cushion)")
     cushion_flags(sp)
+    _lazy("sitwatch.camera.flags", "add_calibrate_camera_flags")(sp)
     sp.add_argument("--recording", help="calibrate from time ranges of a recording")
     sp.add_argument("--hz", type=float)
     sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
@@ -404,12 +425,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
     cushion_flags(sp)
+    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.doctor", "cmd_doctor")(a))
 
     sp = sub.add_parser("report", help="a summary of a day or a week from the history")
     sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
     sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_report")(a))
+
+    _lazy("sitwatch.camera.flags", "add_model_parser")(sub)
 
     sp = sub.add_parser(
         "eval", help="measure the detectors on the labelled recordings in shared/datasets"

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sitwatch.camera.config import CameraConfig
+
 
 class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
@@ -298,6 +300,7 @@ class Config(_Section):
     """sitwatch configuration."""
 
     cushion: Cushion = Cushion()
+    camera: CameraConfig = CameraConfig()
     calibration: Calibration = Calibration()
     detect: Detect = Detect()
     nudges: Nudges = Nudges()

@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,10 @@ class Daemon:
         save_profile: Callable[[Profile], None] | None = None,
         gate: Any = None,
         backup_dir: Path | None = None,
+        camera: Any = None,
     ) -> None:
+        """``source`` is the cushion (None for a camera-only setup); ``camera`` is a
+        (CameraSource, CameraPipeline) pair or None."""
         self.cfg = cfg
         self.layout = layout
         self.source = source
@@ -62,6 +66,13 @@ class Daemon:
         self.save_profile = save_profile
         self.gate = gate
         self.backup_dir = backup_dir
+        self.camera_source, self.camera = camera if camera is not None else (None, None)
+        self.fusion = None
+        if self.camera is not None and source is not None:
+            from sitwatch.camera.fusion import PostureFusion
+
+            self.fusion = PostureFusion()
+            self._fused_since = clock.monotonic()
         self._next_backup = clock.monotonic() + BACKUP_FIRST
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
@@ -69,7 +80,8 @@ class Daemon:
         self._next_publish = -1e18
         self.events = 0
         if store is not None:
-            store.begin_run(layout.name, getattr(source, "name", "cushion"))
+            names = [getattr(s, "name", "?") for s in (source, self.camera_source) if s is not None]
+            store.begin_run(layout.name, " + ".join(names) or "none")
         if status is not None:
             cal: dict[str, Any] = {"method": self.pipeline.calibrated}
             if profile is not None and self.pipeline.calibrated:
@@ -85,7 +97,8 @@ class Daemon:
     def step(self, max_wait: float = 0.5) -> list[Event]:
         out: list[Event] = []
         paused = self.paused()
-        for item in self.source.poll(max_wait):
+        items = self.source.poll(max_wait) if self.source is not None else []
+        for item in items:
             if isinstance(item, Reading) and paused:
                 continue  # paused: nothing is watched or kept
             if isinstance(item, Reading):
@@ -102,6 +115,8 @@ class Daemon:
             for ev in evs:
                 self._dispatch(ev)
             out += evs
+        if self.camera_source is not None:
+            out += self._camera_step(paused)
         now = self.clock.monotonic()
         if self.gate is not None:
             for ev in self.gate.release(self._still_applies):
@@ -113,6 +128,51 @@ class Daemon:
             self._next_publish = now + min(1.0, self.cfg.status.interval)
             self._publish(now)
         return out
+
+    def _camera_step(self, paused: bool) -> list[Event]:
+        from sitwatch.camera.source import PoseReading
+
+        assert self.camera_source is not None and self.camera is not None
+        out: list[Event] = []
+        for item in self.camera_source.poll(0):
+            if isinstance(item, PoseReading):
+                if paused:
+                    continue
+                evs = self.camera.process(item)
+                if self.source is None:
+                    self._sample(item.t, online=True)
+            elif isinstance(item, Status):
+                evs = self.camera.sensor(item.t, item.online, item.reason)
+            elif isinstance(item, Diagnosis):
+                evs = [
+                    Event(item.t, E.DIAGNOSIS, None, {"message": item.message, "source": "camera"})
+                ]
+            else:
+                continue
+            for ev in evs:
+                self._dispatch(ev)
+            out += evs
+        if self.fusion is not None:
+            out += self._fuse()
+        return out
+
+    def _fuse(self) -> list[Event]:
+        """Cushion + camera: one posture by the documented rules (sitwatch.camera.fusion)."""
+        assert self.fusion is not None and self.camera is not None
+        pl = self.pipeline
+        t = self.clock.monotonic()
+        occupied = pl.occ.state == "occupied" and pl.online
+        cushion = pl.posture.state if occupied else None
+        camera = self.camera.posture if occupied and self.camera.online else None
+        before = self.fusion.state
+        ev = self.fusion.update(t, cushion=cushion, camera=camera)
+        if self.fusion.state != before:
+            self._fused_since = t
+        pl.posture_override = (self.fusion.state, self._fused_since)
+        if ev is None:
+            return []
+        self._dispatch(ev)
+        return [ev]
 
     def _still_applies(self, ev: Event) -> bool:
         pl = self.pipeline
@@ -188,6 +248,22 @@ class Daemon:
         dt = max(0.0, t - last)
         pl = self.pipeline
         f = pl.f
+        if self.source is None and self.camera is not None:
+            snap = self.camera.snapshot(t)
+            try:
+                self.store.add_sample(
+                    dt,
+                    occupied=online and snap.present is True,
+                    posture=snap.posture,
+                    balance=None,
+                    seat_load=None,
+                    cop_x=None,
+                    cop_y=None,
+                    online=online,
+                )
+            except Exception as e:
+                log.warning("history: cannot store a sample: %s", e)
+            return
         try:
             self.store.add_sample(
                 dt,
@@ -220,9 +296,10 @@ class Daemon:
     def _publish(self, now: float) -> None:
         """Once a second: dropped-line counts into the history, live state into the status."""
         self._backup(now)
-        stats = self.source.stats()
+        src = self.source if self.source is not None else self.camera_source
+        stats = src.stats() if src is not None else {}
         pl = self.pipeline
-        if self.store is not None:
+        if self.store is not None and self.source is not None:
             total = int(stats.get("dropped_total", 0) or 0)  # type: ignore[call-overload]
             if total > self._dropped_seen:
                 try:
@@ -244,6 +321,14 @@ class Daemon:
         if self.status is None:
             return
         snap = pl.snapshot(now)
+        if self.source is None and self.camera is not None:  # camera only
+            cs = self.camera.snapshot(now)
+            occ = None if cs.present is None else ("occupied" if cs.present else "empty")
+            snap = replace(
+                snap, occupancy=occ, posture=cs.posture, spell=cs.spell or 0.0, balance=None
+            )
+        elif self.fusion is not None:
+            snap = replace(snap, posture=self.fusion.state)
         ctl = self.gate.control.get() if self.gate is not None and self.gate.control else None
         now_wall = self.clock.now()
         self.status.update(
@@ -255,8 +340,8 @@ class Daemon:
             posture=snap.posture,
             balance=snap.balance,
             sensor={
-                "online": pl.online and bool(stats.get("online", True)),
-                "port": stats.get("port"),
+                "online": (pl.online or self.source is None) and bool(stats.get("online", True)),
+                "port": stats.get("port") or getattr(src, "name", None),
                 "frames": stats.get("frames"),
                 "dropped": stats.get("dropped_total"),
                 "last_frame_age": stats.get("last_frame_age"),
@@ -266,7 +351,9 @@ class Daemon:
 
     def close(self) -> None:
         try:
-            self.source.close()
+            for src in (self.source, self.camera_source):
+                if src is not None:
+                    src.close()
         finally:
             if self.store is not None:
                 self.store.end_run()
@@ -365,10 +452,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             "a new one"
         )
         return 2
-    if not cfg.cushion.port:
+    if not cfg.cushion.port and not cfg.camera.enabled:
         _err(
-            "no cushion configured: set cushion.port in ~/.config/sitwatch/sitwatch.toml "
-            "or pass --port (try `sitwatch demo` to see sitwatch without hardware)"
+            "nothing to watch: set cushion.port (or camera.device) in "
+            "~/.config/sitwatch/sitwatch.toml, or pass --port / --camera "
+            "(try `sitwatch demo` to see sitwatch without hardware)"
         )
         return 2
     clock = SystemClock()
@@ -382,7 +470,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             log.warning("history disabled: cannot open %s: %s", history_path(cfg), e)
     sp = status_path(cfg)
     status = StatusWriter(sp, clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit)
-    source = SerialSource(cfg.cushion, lay, clock)
+    source = SerialSource(cfg.cushion, lay, clock) if cfg.cushion.port else None
+    camera = _camera(cfg, clock, with_cushion=source is not None)
+    if source is None and camera is None:
+        _err(
+            "nothing to watch: the camera cannot be used (see the warning above and "
+            "`sitwatch doctor`) and no cushion is configured"
+        )
+        if store is not None:
+            store.close()
+        return 1
     pp = profile_path(cfg)
     from sitwatch.control import Watcher
     from sitwatch.gate import NudgeGate
@@ -402,6 +499,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         save_profile=(lambda p: p.save(pp)) if profile is None else None,
         gate=gate,
         backup_dir=history_path(cfg).parent / "backups" if store is not None else None,
+        camera=camera,
     )
     stop = {"now": False}
 
@@ -412,7 +510,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     log.info("sitwatch running: %s on %s, status in %s", lay.summary(), cfg.cushion.port, sp)
     sdnotify.ready()
-    sdnotify.status(f"watching {cfg.cushion.port} ({lay.name})")
+    watching = [f"{cfg.cushion.port} ({lay.name})"] if source is not None else []
+    if camera is not None:
+        watching.append(f"camera {cfg.camera.device}")
+    sdnotify.status("watching " + (" and ".join(watching) or "nothing (camera unusable)"))
     wd = sdnotify.watchdog_interval()
     next_wd = clock.monotonic()
     try:
@@ -422,8 +523,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             # Let a few frames gather before the next read: 5 wake-ups a second instead of one
             # per frame keeps the daemon near idle on a Pi, and 0.2 s is nothing for posture.
             # A fast matrix would overflow the 4 KiB tty buffer meanwhile, so not for those.
-            got = int(source.bytes) - seen
-            seen = int(source.bytes)
+            total = int(source.bytes) if source is not None else 0
+            got, seen = total - seen, total
             if got < 1024:
                 time.sleep(BATCH_SECONDS)
             if wd and clock.monotonic() >= next_wd:
@@ -433,6 +534,50 @@ def cmd_run(args: argparse.Namespace) -> int:
         sdnotify.stopping()
         daemon.close()
     return 0
+
+
+def _camera(cfg: Config, clock: Any, *, with_cushion: bool) -> Any:
+    """(CameraSource, CameraPipeline) when a camera is configured and usable, else None.
+
+    Loads OpenCV and MediaPipe only here. A camera that cannot be used is reported and the
+    daemon goes on with the cushion (camera trouble at run time is retried by the source)."""
+    if not cfg.camera.enabled:
+        return None
+    import importlib.util
+
+    from sitwatch.camera.pose import MISSING_PACKAGE, check_model
+
+    if importlib.util.find_spec("mediapipe") is None:
+        log.warning("camera disabled: %s", MISSING_PACKAGE)
+        return None
+    problem = check_model(cfg.camera.model_path())
+    if problem:
+        log.warning("camera disabled: %s", problem)
+        return None
+    import os
+
+    # MediaPipe's native logging is chatty on stderr (the journal); keep warnings and errors.
+    os.environ.setdefault("GLOG_minloglevel", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    from sitwatch.camera import baseline
+    from sitwatch.camera.pipeline import CameraPipeline
+    from sitwatch.camera.source import CameraSource
+
+    cal = cfg.camera.calibration_path()
+    profile = None
+    if cal.exists():
+        try:
+            profile = baseline.load(cal)
+        except baseline.CameraCalibrationError as e:
+            log.warning("camera calibration ignored (%s); learning a new one", e)
+    pl = CameraPipeline(
+        cfg.camera,
+        profile,
+        owns_occupancy=not with_cushion,
+        main=None if with_cushion else cfg,
+        on_profile=lambda p: p.save(cal),
+    )
+    return CameraSource(cfg.camera, clock, advisor=pl.activity), pl
 
 
 def _dnd(cfg: Config) -> Any:

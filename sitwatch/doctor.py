@@ -163,6 +163,18 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
     )
 
 
+def check_camera(cfg: Any) -> list[Check]:
+    if not cfg.camera.enabled:
+        return [(OK, "camera", "not used (camera.device is empty); OpenCV/MediaPipe not loaded")]
+    from sitwatch.camera.cli import check
+
+    level = FAIL if not cfg.cushion.port else WARN  # with a cushion, sitwatch still works
+    return [
+        (OK if ok else level, "camera", msg.removeprefix("camera: "))
+        for ok, msg in check(cfg.camera)
+    ]
+
+
 def check_systemd() -> Check:
     from sitwatch import paths
 
@@ -187,7 +199,7 @@ def run_checks(
     checks.append(check_history(cfg))
     checks.append(check_daemon(cfg, clock))
     checks.append(check_systemd())
-    checks.append((OK, "camera", "not used in cushion mode (OpenCV/MediaPipe are not loaded)"))
+    checks += check_camera(cfg)
     return checks
 
 

@@ -129,6 +129,8 @@ class Pipeline:
         self._empty_since: float | None = None
         self._tared = tare is not None
         self.frames = 0
+        # With a camera too, the daemon hands in the fused posture (state, since) for nudges.
+        self.posture_override: tuple[str | None, float] | None = None
 
     # -- calibration state -------------------------------------------------------------
     def _rebuild(self) -> None:
@@ -244,13 +246,14 @@ class Pipeline:
             ev = self.wallet.step(self.ex.load(raw), (self.posture.state, self.balance.state), t)
             if ev is not None:
                 out.append(ev)
+        posture, since = self.posture_override or (self.posture.state, self.posture.d.changed_at)
         out += self.policy.step(
             t,
             spell=self.timer.spell(t),
             spell_start=self.timer.spell_start,
             occupied=occupied,
-            posture=self.posture.state,
-            posture_for=t - self.posture.d.changed_at,
+            posture=posture,
+            posture_for=t - since,
             balance=self.balance.state,
             balance_for=t - self.balance.d.changed_at,
             wallet=bool(self.wallet and self.wallet.suspected),

@@ -1,0 +1,225 @@
+"""Camera cost and speed on a recorded clip (make one from a real photo, 640x480).
+
+    python benchmarks/camera_bench.py [--seconds 60] [--model PATH]
+
+Prints:
+- ms per pose inference at 640x480 (median of consecutive frames, and of the duty-cycled samples);
+- the average CPU share of one core used by the camera source at default settings over
+  ``--seconds`` of real time (process CPU time / wall time, all threads), next to the same
+  measure for pose on every frame at 30 fps (what an always-on posture app does);
+- peak RSS (VmHWM);
+- detection latency from the posture change in the clip to the posture event: in simulated
+  time (a replay) and in the real-time run.
+
+The clip: scikit-image's astronaut on a 640x480 canvas, upright for 20 s, her head dropped
+towards her shoulders from 20 s to 50 s, upright again until 90 s; 30 fps MJPG in a temp dir
+that is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+W, H, FPS = 640, 480, 30.0
+CHANGE_AT, BACK_AT, LENGTH = 20.0, 50.0, 90.0
+
+
+def vm(field: str) -> float:
+    """A /proc/self/status figure in MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def make_clip(path: Path) -> Path:
+    import cv2
+    import skimage.data
+
+    ast = np.ascontiguousarray(skimage.data.astronaut()[:, :, ::-1])
+
+    def canvas(img: np.ndarray) -> np.ndarray:
+        c = np.full((H, W, 3), 90, np.uint8)
+        im = cv2.resize(img, None, fx=0.9, fy=0.9)
+        h, w = im.shape[:2]
+        x0 = (W - w) // 2
+        c[0:min(H, h), x0:x0 + w] = im[:min(H, h)]
+        return c
+
+    dropped = ast.copy()
+    head = ast[0:220, 150:370].copy()
+    dropped[0:120, 150:370] = 200
+    dropped[120:340, 150:370] = head
+    up, down = canvas(ast), canvas(dropped)
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (W, H))
+    for i in range(int(LENGTH * FPS)):
+        t = i / FPS
+        vw.write(down if CHANGE_AT <= t < BACK_AT else up)
+    vw.release()
+    return path
+
+
+def per_inference_ms(clip: Path, model: Path, n: int = 60) -> tuple[float, float]:
+    """Median ms of consecutive frames (VIDEO mode tracks between them) and of single frames
+    a few seconds apart (as the duty cycle sees them)."""
+    import cv2
+
+    from sitwatch.camera.pose import PoseLandmarker, bgr_to_rgb
+
+    cap = cv2.VideoCapture(str(clip))
+    frames = []
+    for _ in range(n):
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(bgr_to_rgb(f))
+    cap.release()
+    est = PoseLandmarker(model)
+    est(frames[0], 0.0)  # warm-up
+    seq = []
+    for i, f in enumerate(frames):
+        t0 = time.perf_counter()
+        est(f, 1.0 + i / FPS)
+        seq.append((time.perf_counter() - t0) * 1000)
+    spaced = []
+    for i, f in enumerate(frames[:20]):
+        t0 = time.perf_counter()
+        est(f, 100.0 + 5.0 * i)
+        spaced.append((time.perf_counter() - t0) * 1000)
+    est.close()
+    return statistics.median(seq), statistics.median(spaced)
+
+
+def every_frame_cpu(clip: Path, model: Path, seconds: float) -> float:
+    """CPU share of pose on every frame at 30 fps, for ``seconds`` of real time."""
+    import cv2
+
+    from sitwatch.camera.pose import PoseLandmarker, bgr_to_rgb
+
+    est = PoseLandmarker(model)
+    cap = cv2.VideoCapture(str(clip))
+    est(bgr_to_rgb(cap.read()[1]), 0.0)
+    w0, c0 = time.monotonic(), time.process_time()
+    i = 0
+    while time.monotonic() - w0 < seconds:
+        ok, f = cap.read()
+        if not ok:
+            break
+        est(bgr_to_rgb(f), 1.0 + i / FPS)
+        i += 1
+        nxt = w0 + i / FPS
+        delay = nxt - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    share = (time.process_time() - c0) / (time.monotonic() - w0)
+    cap.release()
+    est.close()
+    return share
+
+
+def simulated_latency(clip: Path, model: Path) -> tuple[float | None, float | None, int]:
+    from sitwatch.camera.cli import calibrate_from_recording
+    from sitwatch.camera.config import CameraConfig
+    from sitwatch.camera.replay import replay
+
+    cfg = CameraConfig(model=str(model), pause_when_locked=False)
+    prof = calibrate_from_recording(clip, cfg, (2.0, 15.0))
+    readings: list[object] = []
+    slouch = back = None
+    for ev in replay(clip, cfg, prof, on_reading=readings.append):
+        if ev.event == "posture" and ev.state == "slouched" and slouch is None:
+            slouch = ev.t - CHANGE_AT
+        if ev.event == "posture" and ev.state == "upright" and ev.t > BACK_AT and back is None:
+            back = ev.t - BACK_AT
+    return slouch, back, len(readings)
+
+
+def realtime_run(clip: Path, model: Path, seconds: float) -> dict[str, object]:
+    """The camera source at default settings on the clip, in real time, like the daemon."""
+    from sitwatch.camera.capture import VideoFileCapture
+    from sitwatch.camera.cli import calibrate_from_recording
+    from sitwatch.camera.config import CameraConfig
+    from sitwatch.camera.pipeline import CameraPipeline
+    from sitwatch.camera.source import CameraSource, PoseReading
+    from sitwatch.clock import SystemClock
+    from sitwatch.sources.base import Status
+
+    cfg = CameraConfig(device=str(clip), model=str(model), pause_when_locked=False)
+    prof = calibrate_from_recording(clip, cfg, (2.0, 15.0))
+    pl = CameraPipeline(cfg, prof)
+    clock = SystemClock()
+    src = CameraSource(cfg, clock, capture=VideoFileCapture(clip), advisor=pl.activity,
+                       locked=lambda: False)
+    events = []
+    start = None
+    w0, c0 = time.monotonic(), time.process_time()
+    while time.monotonic() - w0 < seconds:
+        for item in src.poll(0.5):
+            if isinstance(item, PoseReading):
+                if start is None:
+                    start = item.t  # the clip's time 0
+                events += [(ev.t - start, ev.state) for ev in pl.process(item)
+                           if ev.event == "posture"]
+            elif isinstance(item, Status):
+                pl.sensor(item.t, item.online, item.reason)
+        time.sleep(0.2)  # the daemon's batching pause
+    wall = time.monotonic() - w0
+    cpu = time.process_time() - c0
+    src.close()
+    lat = next((t - CHANGE_AT for t, s in events if s == "slouched"), None)
+    return {"cpu_share": cpu / wall, "wall": wall, "samples": src.samples,
+            "infer_ms": statistics.median(src.infer_ms) if src.infer_ms else None,
+            "latency": lat, "events": events}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=60.0,
+                    help="real-time run of the duty-cycled source (default 60, clip is 90)")
+    ap.add_argument("--every-frame-seconds", type=float, default=5.0)
+    ap.add_argument("--model", default=str(ROOT.parent / "shared" / "models" /
+                                           "pose_landmarker_full.task"))
+    a = ap.parse_args()
+    model = Path(a.model)
+    if not model.is_file():
+        print(f"no pose model at {model}: pass --model or run `sitwatch model fetch`")
+        return 2
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    print(f"camera benchmark (cpus: {os.cpu_count()}, model: {model.name})")
+    with tempfile.TemporaryDirectory(prefix="sitwatch-bench-") as d:
+        clip = make_clip(Path(d) / "clip.avi")
+        seq_ms, spaced_ms = per_inference_ms(clip, model)
+        print(f"pose inference at 640x480: {seq_ms:.1f} ms median on consecutive frames, "
+              f"{spaced_ms:.1f} ms on frames 5 s apart")
+        sl, back, n = simulated_latency(clip, model)
+        print(f"detection latency (replay, simulated time): head drop -> slouched event "
+              f"{sl:.1f} s, back upright -> upright event {back:.1f} s; "
+              f"{n} poses for {LENGTH:.0f} s of clip ({n / (LENGTH * FPS):.1%} of the frames)")
+        ef = every_frame_cpu(clip, model, a.every_frame_seconds)
+        print(f"pose on every frame at 30 fps: {ef:.0%} of one core")
+        r = realtime_run(clip, model, a.seconds)
+        lat = r["latency"]
+        print(f"camera source, default duty cycle, {r['wall']:.0f} s real time: "
+              f"{r['cpu_share']:.1%} of one core, {r['samples']} poses "
+              f"(median {r['infer_ms']:.1f} ms), latency to the slouched event "
+              f"{f'{lat:.1f} s' if lat is not None else 'n/a (run shorter than the change)'}")
+    print(f"peak RSS (VmHWM): {vm('VmHWM'):.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Upper-body features from 33 pose landmarks, for a front-facing laptop or monitor camera.
+
+Pure numpy, no I/O. Landmarks are MediaPipe's ([x, y, z, visibility], x and y normalised to the
+frame) as the camera saw them (not mirrored: the person's left shoulder is on the right of the
+picture). Points are first put into one unit, the frame height (x times ``aspect`` = width /
+height), so distances and angles mean the same in both directions.
+
+Hips are usually out of frame, so every feature uses the head and the shoulders only. A landmark
+counts when its visibility reaches ``min_visibility`` and it lies in (or just below) the frame;
+a feature whose landmarks do not count is NaN. The shoulders are trusted only as a pair that
+also keeps its left/right order.
+
+Each feature is one row of :data:`SPECS` (name, unit, meaning, function), so adding one is adding
+a row. Signs: "left" is the person's left.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sitwatch.camera import landmarks as L
+
+NAN = float("nan")
+FRAME_MARGIN = 0.1  # landmarks up to this far outside the frame still count (shoulders at the edge)
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """Landmark positions in frame-height units, with which of them count."""
+
+    p: np.ndarray  # 33 x 2
+    ok: np.ndarray  # 33 bools
+    z: np.ndarray  # 33
+
+    def has(self, *idx: int) -> bool:
+        return bool(all(self.ok[i] for i in idx))
+
+    @property
+    def shoulders_ok(self) -> bool:
+        if not self.has(L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+            return False
+        # Seen from the front, the person's left shoulder is right of the right one.
+        return bool(self.p[L.LEFT_SHOULDER, 0] - self.p[L.RIGHT_SHOULDER, 0] > 1e-3)
+
+    @property
+    def shoulder_mid(self) -> np.ndarray:
+        mid: np.ndarray = (self.p[L.LEFT_SHOULDER] + self.p[L.RIGHT_SHOULDER]) / 2
+        return mid
+
+    @property
+    def shoulder_width(self) -> float:
+        if not self.shoulders_ok:
+            return NAN
+        return float(np.linalg.norm(self.p[L.LEFT_SHOULDER] - self.p[L.RIGHT_SHOULDER]))
+
+    @property
+    def face_width(self) -> float:
+        if not self.has(L.LEFT_EAR, L.RIGHT_EAR):
+            return NAN
+        return float(np.linalg.norm(self.p[L.LEFT_EAR] - self.p[L.RIGHT_EAR]))
+
+
+def _angle(g: Geometry, left: int, right: int) -> float:
+    """Degrees the line right -> left rises (positive: the person's left side higher)."""
+    if not g.has(left, right):
+        return NAN
+    dx = g.p[left, 0] - g.p[right, 0]
+    dy = g.p[right, 1] - g.p[left, 1]  # y grows downwards
+    if dx <= 0:
+        return NAN
+    return math.degrees(math.atan2(dy, dx))
+
+
+def _head_drop(g: Geometry) -> float:
+    sw = g.shoulder_width
+    if not (sw > 0) or not g.has(L.NOSE):
+        return NAN
+    return float((g.shoulder_mid[1] - g.p[L.NOSE, 1]) / sw)
+
+
+def _face_ratio(g: Geometry) -> float:
+    sw, fw = g.shoulder_width, g.face_width
+    return fw / sw if sw > 0 and fw > 0 else NAN
+
+
+def _lateral(g: Geometry) -> float:
+    sw = g.shoulder_width
+    if not (sw > 0) or not g.has(L.NOSE):
+        return NAN
+    return float((g.p[L.NOSE, 0] - g.shoulder_mid[0]) / sw)
+
+
+def _yaw(g: Geometry) -> float:
+    fw = g.face_width
+    if not (fw > 0) or not g.has(L.NOSE):
+        return NAN
+    mid = (g.p[L.LEFT_EAR, 0] + g.p[L.RIGHT_EAR, 0]) / 2
+    return float((g.p[L.NOSE, 0] - mid) / fw)
+
+
+def _nose(axis: int) -> Callable[[Geometry], float]:
+    def f(g: Geometry) -> float:
+        return float(g.p[L.NOSE, axis]) if g.has(L.NOSE) else NAN
+
+    return f
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    unit: str
+    meaning: str
+    fn: Callable[[Geometry], float]
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("head_drop", "shoulder widths",
+         "height of the nose above the shoulder line; falls when the head drops", _head_drop),
+    Spec("shoulder_width", "frame heights",
+         "distance between the shoulders; grows as you come closer to the screen",
+         lambda g: g.shoulder_width),
+    Spec("face_width", "frame heights", "distance between the ears", lambda g: g.face_width),
+    Spec("face_ratio", "ratio",
+         "face width / shoulder width; grows when the head juts forward", _face_ratio),
+    Spec("shoulder_tilt", "degrees", "shoulder line angle, positive: left shoulder higher",
+         lambda g: _angle(g, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)),
+    Spec("head_tilt", "degrees", "eye line angle, positive: left eye higher",
+         lambda g: _angle(g, L.LEFT_EYE, L.RIGHT_EYE)),
+    Spec("lateral_lean", "shoulder widths",
+         "sideways offset of the nose from the shoulder midpoint, positive: to the left",
+         _lateral),
+    Spec("head_yaw", "face widths",
+         "sideways offset of the nose from the ear midpoint (head turned), positive: left",
+         _yaw),
+    Spec("nose_x", "frame heights", "nose position across the frame", _nose(0)),
+    Spec("nose_y", "frame heights", "nose position down the frame", _nose(1)),
+)
+NAMES = tuple(s.name for s in SPECS)
+
+
+@dataclass(frozen=True)
+class PoseFeatures:
+    """The features of one pose sample; ``present`` is False when nobody was found."""
+
+    present: bool
+    shoulders_ok: bool = False
+    values: dict[str, float] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> float:
+        if name in NAMES:
+            return self.values.get(name, NAN)
+        raise AttributeError(name)
+
+    def get(self, name: str) -> float:
+        return self.values.get(name, NAN)
+
+    def as_dict(self, digits: int = 4) -> dict[str, object]:
+        d: dict[str, object] = {"present": self.present, "shoulders_ok": self.shoulders_ok}
+        for k, v in self.values.items():
+            d[k] = None if math.isnan(v) else round(v, digits)
+        return d
+
+
+ABSENT = PoseFeatures(False)
+
+
+def geometry(lm: np.ndarray, aspect: float = 1.0, min_visibility: float = 0.5) -> Geometry:
+    a = np.asarray(lm, dtype=float)
+    if a.shape != (L.N_LANDMARKS, 4):
+        raise ValueError(f"expected 33x4 landmarks, got {a.shape}")
+    p = a[:, :2] * np.array([aspect, 1.0])
+    inside = ((a[:, 0] > -FRAME_MARGIN) & (a[:, 0] < 1 + FRAME_MARGIN)
+              & (a[:, 1] > -FRAME_MARGIN) & (a[:, 1] < 1 + FRAME_MARGIN))
+    ok = (a[:, 3] >= min_visibility) & inside & np.isfinite(a[:, :2]).all(axis=1)
+    return Geometry(p, ok, a[:, 2])
+
+
+def extract(lm: np.ndarray | None, aspect: float = 1.0,
+            min_visibility: float = 0.5) -> PoseFeatures:
+    """Features of one pose (``None``: nobody in view)."""
+    if lm is None:
+        return ABSENT
+    g = geometry(lm, aspect, min_visibility)
+    # Somebody is there when the nose and either both shoulders or both eyes are seen.
+    present = g.has(L.NOSE) and (g.shoulders_ok or g.has(L.LEFT_EYE, L.RIGHT_EYE))
+    if not present:
+        return ABSENT
+    return PoseFeatures(True, g.shoulders_ok, {s.name: s.fn(g) for s in SPECS})

@@ -1,0 +1,79 @@
+"""Cushion + camera: who decides what, by fixed rules (never "whichever came last").
+
+The two sensors see different halves of the body: the cushion the pelvis and the load on seat
+and backrest, the camera the head, neck and shoulders. The rules (ids appear in fused events):
+
+Occupancy and balance
+- **O1** an online cushion owns occupancy and load balance; the camera's presence is ignored
+  for them (you can sit while turned away from the screen, or stand in front of it).
+- **O2** without an online cushion, the camera's presence is the occupancy.
+
+Posture (each input is that sensor's *reported* state, already debounced by its own dwell;
+None = unknown: not occupied / not in view / offline / not calibrated)
+- **P0** both unknown: unknown.
+- **P1** one unknown: the other one.
+- **P2** the camera's ``reclined`` yields to any cushion state: the cushion measures the
+  backrest directly, the camera only sees that you moved away from the screen.
+- **P3** cushion ``reclined`` + camera ``slouched`` or ``leaning_forward``: ``slouched`` (a
+  reclined trunk with the head dropped or pushed forward is the C-shaped slump).
+- **P4** otherwise the more serious of the two, in the order slouched > leaning_forward >
+  reclined > upright: a problem either sensor sees is real, since the other cannot see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sitwatch.events import POSTURE, Event
+
+SEVERITY = {"slouched": 3, "leaning_forward": 2, "reclined": 1, "upright": 0}
+HEAD_PROBLEMS = ("slouched", "leaning_forward")
+
+
+def occupancy_owner(cushion_online: bool, camera_online: bool) -> tuple[str | None, str]:
+    """Which sensor's presence is the occupancy: ("cushion" | "camera" | None, rule)."""
+    if cushion_online:
+        return "cushion", "O1"
+    if camera_online:
+        return "camera", "O2"
+    return None, "O2"
+
+
+def fuse_posture(cushion: str | None, camera: str | None) -> tuple[str | None, str]:
+    """The fused posture and the id of the rule that decided it."""
+    if cushion is None and camera is None:
+        return None, "P0"
+    if cushion is None:
+        return camera, "P1"
+    if camera is None:
+        return cushion, "P1"
+    if camera == "reclined":
+        return cushion, "P2"
+    if cushion == "reclined" and camera in HEAD_PROBLEMS:
+        return "slouched", "P3"
+    if SEVERITY.get(camera, 0) > SEVERITY.get(cushion, 0):
+        return camera, "P4"
+    return cushion, "P4"
+
+
+@dataclass
+class PostureFusion:
+    """Feeds on both sensors' current states; reports the fused posture when it changes, as a
+    ``posture`` event with ``"source": "fused"`` plus both inputs and the deciding rule."""
+
+    state: str | None = None
+    rule: str = "P0"
+    cushion: str | None = None
+    camera: str | None = None
+
+    def update(self, t: float, *, cushion: str | None, camera: str | None) -> Event | None:
+        self.cushion, self.camera = cushion, camera
+        state, rule = fuse_posture(cushion, camera)
+        self.rule = rule
+        if state == self.state:
+            return None
+        self.state = state
+        if state is None:
+            return None  # unknown is not reported (as for a single sensor)
+        return Event(t, POSTURE, state, {"source": "fused", "cushion": cushion,
+                                         "camera": camera, "rule": rule})

@@ -1,0 +1,119 @@
+"""MediaPipe PoseLandmarker (Tasks API, VIDEO mode) behind a small interface.
+
+MediaPipe and OpenCV are imported inside the functions that need them, so importing this module
+costs nothing. Timestamps handed to MediaPipe are whole milliseconds that always increase (VIDEO
+mode rejects anything else), derived from the caller's monotonic seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class PoseError(RuntimeError):
+    """The pose model cannot run (missing package, missing or broken model file)."""
+
+
+class Estimator(Protocol):
+    def __call__(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
+        """33x4 landmarks [x, y, z, visibility] of the most prominent person, or None."""
+        ...
+
+    def close(self) -> None: ...
+
+
+MISSING_PACKAGE = ("the camera needs MediaPipe: pip install 'sitwatch[camera]' "
+                   "(it brings its own OpenCV; do not install opencv-python beside it)")
+
+
+def missing_model_message(path: Path) -> str:
+    return (f"no pose model at {path}: run `sitwatch model fetch` (downloads the official "
+            "MediaPipe pose_landmarker bundle), or set camera.model to a .task file you have")
+
+
+def check_model(path: Path) -> str | None:
+    """A problem with the model file in words, or None when it looks usable."""
+    p = Path(path)
+    if not p.exists():
+        return missing_model_message(p)
+    if not p.is_file():
+        return f"{p}: not a file"
+    try:
+        with p.open("rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        return f"{p}: cannot read ({e.strerror or e})"
+    if head[:2] != b"PK" and head[4:8] != b"TFL3":
+        # .task bundles are zip archives of TFLite models.
+        return f"{p}: not a MediaPipe .task bundle (expected a zip archive)"
+    return None
+
+
+def _quiet() -> None:
+    # MediaPipe's C++ logging is chatty on stderr; keep warnings and errors only.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class PoseLandmarker:
+    """One MediaPipe PoseLandmarker in VIDEO mode. ``__call__`` takes an RGB uint8 image."""
+
+    def __init__(self, model_path: Path, *, min_detection: float = 0.5,
+                 min_presence: float = 0.5, min_tracking: float = 0.5) -> None:
+        problem = check_model(model_path)
+        if problem:
+            raise PoseError(problem)
+        _quiet()
+        try:
+            from mediapipe.tasks.python import vision
+            from mediapipe.tasks.python.core.base_options import BaseOptions
+        except ImportError as e:
+            raise PoseError(f"{MISSING_PACKAGE} ({e})") from None
+        opts = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection,
+            min_pose_presence_confidence=min_presence,
+            min_tracking_confidence=min_tracking,
+            output_segmentation_masks=False,
+        )
+        try:
+            self._lm: Any = vision.PoseLandmarker.create_from_options(opts)
+        except (RuntimeError, ValueError) as e:
+            raise PoseError(f"{model_path}: MediaPipe cannot load this model ({e})") from None
+        self._last_ms = -1
+        self.calls = 0
+
+    def _ts(self, t: float) -> int:
+        ms = round(t * 1000.0)
+        if ms <= self._last_ms:
+            ms = self._last_ms + 1
+        self._last_ms = ms
+        return ms
+
+    def __call__(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
+        import mediapipe as mp
+
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        res = self._lm.detect_for_video(img, self._ts(t))
+        self.calls += 1
+        if not res.pose_landmarks:
+            return None
+        pose = res.pose_landmarks[0]
+        return np.array([[p.x, p.y, p.z, p.visibility if p.visibility is not None else 0.0]
+                         for p in pose], dtype=float)
+
+    def close(self) -> None:
+        lm, self._lm = self._lm, None
+        if lm is not None:
+            lm.close()
+
+
+def bgr_to_rgb(frame: np.ndarray) -> np.ndarray:
+    """OpenCV frames are BGR; MediaPipe wants RGB. (A reversed view, copied contiguous.)"""
+    return np.ascontiguousarray(frame[:, :, ::-1])

@@ -1,0 +1,113 @@
+"""The camera commands the main CLI hooks in: calibrate (recording and live) and replay."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+
+import pytest
+
+from sitwatch.camera import baseline as B
+from sitwatch.camera.capture import VideoFileCapture
+from sitwatch.camera.cli import (
+    add_calibrate_camera_flags,
+    add_model_parser,
+    add_replay_flags,
+    cmd_calibrate_camera,
+    cmd_replay_camera,
+    is_camera_input,
+    live_calibrate,
+    parse_span,
+)
+from sitwatch.camera.config import CameraConfig
+from sitwatch.clock import ManualClock
+
+
+def ns(**kw):
+    base = dict(no_user_config=True, recording=None, upright=None, output=None, preview=False,
+                seconds=10.0, camera=None)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_calibrate_from_the_landmark_csv(landmarks_csv, tmp_path, capsys):
+    out = tmp_path / "cam.json"
+    rc = cmd_calibrate_camera(ns(recording=str(landmarks_csv), upright="0:25", output=str(out)))
+    assert rc == 0, capsys.readouterr().err
+    prof = B.load(out)
+    assert prof.method == "recording" and prof.samples == 50
+    assert prof.get("head_drop") == pytest.approx(0.79, abs=0.02)
+    # ... and the replay with that profile finds the head-down runs.
+    buf = io.StringIO()
+    assert cmd_replay_camera(landmarks_csv, calibration=out, json_lines=True, out=buf) == 0
+    first = [json.loads(x) for x in buf.getvalue().splitlines()
+             if json.loads(x)["event"] == "posture"][:2]
+    assert [p["state"] for p in first] == ["upright", "slouched"]
+
+
+@pytest.mark.parametrize(("kw", "words"), [
+    (dict(recording="x.csv"), "--upright START:END is required"),
+    (dict(recording="x.csv", upright="9:3"), "write START:END"),
+    (dict(), "which camera?"),
+])
+def test_calibrate_usage_errors(kw, words, capsys):
+    assert cmd_calibrate_camera(ns(**kw)) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_calibrate_outside_the_recording(landmarks_csv, tmp_path, capsys):
+    rc = cmd_calibrate_camera(ns(recording=str(landmarks_csv), upright="5000:5010",
+                                 output=str(tmp_path / "c.json")))
+    assert rc == 1 and "nothing between 5000 and 5010" in capsys.readouterr().err
+
+
+def test_live_calibration_on_a_clip(slouch_clip, estimator):
+    clock = ManualClock()
+    said = []
+    prof = live_calibrate(CameraConfig(device=str(slouch_clip)), seconds=8.0, countdown=2,
+                          clock=clock, sleep=clock.advance, capture=VideoFileCapture(slouch_clip),
+                          estimator=estimator, say=said.append)
+    assert prof.method == "interactive" and prof.samples >= 30
+    assert prof.aspect == pytest.approx(4 / 3)
+    assert any("upright" in s for s in said)
+
+
+def test_preview_needs_a_display(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(B.CameraCalibrationError, match="DISPLAY"):
+        live_calibrate(CameraConfig(device=0), preview=True)
+
+
+def test_spans():
+    assert parse_span("30:90") == (30.0, 90.0)
+    assert parse_span("1:00-1:30") == (60.0, 90.0)
+    with pytest.raises(ValueError):
+        parse_span("90:30")
+
+
+def test_camera_inputs(tmp_path, landmarks_csv):
+    (tmp_path / "a.mp4").write_bytes(b"")
+    rec = tmp_path / "cushion.rec"
+    rec.write_text("# sitwatch recording\n0.0,1,2,3,4\n")
+    assert is_camera_input(tmp_path) and is_camera_input(tmp_path / "a.mp4")
+    assert is_camera_input(landmarks_csv)
+    assert not is_camera_input(rec)
+
+
+def test_parsers_hook_into_a_main_cli():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd")
+    add_model_parser(sub)
+    cal = sub.add_parser("calibrate")
+    cal.add_argument("target", nargs="?", choices=["cushion", "camera"], default="cushion")
+    add_calibrate_camera_flags(cal)
+    rp = sub.add_parser("replay")
+    add_replay_flags(rp)
+    a = p.parse_args(["model", "fetch", "--variant", "lite"])
+    assert a.action == "fetch" and a.variant == "lite" and callable(a.func)
+    a = p.parse_args(["calibrate", "camera", "--preview", "--seconds", "5"])
+    assert a.target == "camera" and a.preview and a.seconds == 5
+    a = p.parse_args(["replay", "--every", "2"])
+    assert a.every == 2.0

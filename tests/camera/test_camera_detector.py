@@ -1,0 +1,234 @@
+"""The camera's posture/presence state machine, the pipeline around it, and the fusion rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from camsupport import pose
+
+from sitwatch import config
+from sitwatch.camera import baseline as B
+from sitwatch.camera import features as F
+from sitwatch.camera.config import CameraConfig
+from sitwatch.camera.detector import (
+    FORWARD,
+    RECLINED,
+    SLOUCHED,
+    UPRIGHT,
+    Activity,
+    CameraDetector,
+    classify,
+)
+from sitwatch.camera.fusion import PostureFusion, fuse_posture, occupancy_owner
+from sitwatch.camera.pipeline import CameraPipeline
+from sitwatch.camera.source import PoseReading
+
+
+def feats(nose_y=0.3, scale=1.0, face=1.0, shoulders=True):
+    """Features of a synthetic pose: nose height, distance scale, face size."""
+    half = 0.2 * scale
+    ls, rs = (0.5 + half, 0.6), (0.5 - half, 0.6)
+    fw = 0.08 * scale * face
+    lm = pose(nose=(0.5, 0.6 - (0.6 - nose_y) * scale), ls=ls, rs=rs,
+              ears=((0.5 + fw, 0.28), (0.5 - fw, 0.28)))
+    if not shoulders:
+        lm[11:13, 3] = 0.0
+    return F.extract(lm)
+
+
+@pytest.fixture
+def base():
+    return B.from_features([feats()] * 5, method="example")
+
+
+CFG = CameraConfig(dwell=10.0, presence_dwell=3.0)
+
+
+@pytest.mark.parametrize(("f", "want"), [
+    (dict(), UPRIGHT),
+    (dict(nose_y=0.45), SLOUCHED),  # head drop ratio 0.5
+    (dict(nose_y=0.36), UPRIGHT),  # ratio 0.8
+    (dict(scale=1.25), FORWARD),  # closer to the screen
+    (dict(face=1.3), FORWARD),  # head forward: face larger than the shoulders say
+    (dict(scale=0.7), RECLINED),  # farther away
+    (dict(nose_y=0.5, scale=0.7), SLOUCHED),  # a dropped head wins
+])
+def test_classify(base, f, want):
+    assert classify(feats(**f), base, CFG) == want
+
+
+def test_hysteresis_keeps_a_borderline_posture(base):
+    border = feats(nose_y=0.6 - 0.3 * 0.72)  # ratio 0.72: above 0.70, inside the margin
+    assert classify(border, base, CFG) == UPRIGHT
+    assert classify(border, base, CFG, current=SLOUCHED) == SLOUCHED
+
+
+def test_without_shoulders_the_nose_descent_stands_in(base):
+    down = feats(nose_y=0.55, shoulders=False)
+    assert not down.shoulders_ok and down.present
+    assert classify(down, base, CFG) == SLOUCHED
+    assert classify(feats(shoulders=False), base, CFG) == UPRIGHT
+
+
+def test_posture_events_need_the_dwell(base):
+    d = CameraDetector(CFG)
+    evs = []
+    for t in range(0, 40):
+        f = feats(nose_y=0.45) if t >= 20 else feats()
+        evs += [e.as_dict() for e in d.step(float(t), f, base)]
+    assert evs == [
+        {"t": 3.0, "event": "occupancy", "state": "occupied", "source": "camera"},
+        {"t": 13.0, "event": "posture", "state": "upright", "source": "camera"},
+        {"t": 30.0, "event": "posture", "state": "slouched", "source": "camera"},
+    ]
+
+
+def test_absence_empties_and_forgets_the_posture(base):
+    d = CameraDetector(CFG)
+    for t in range(20):
+        d.step(float(t), feats(), base)
+    assert d.state == UPRIGHT and d.present
+    evs = []
+    for t in range(20, 30):
+        evs += d.step(float(t), F.ABSENT, base)
+    assert [(e.event, e.state) for e in evs] == [("occupancy", "empty")]
+    assert d.state is None and d.present is False
+
+
+def test_a_short_miss_changes_nothing(base):
+    d = CameraDetector(CFG)
+    for t in range(20):
+        d.step(float(t), feats(), base)
+    assert d.step(20.0, F.ABSENT, base) == []
+    assert d.step(21.0, feats(), base) == []
+    assert d.state == UPRIGHT
+
+
+def test_no_occupancy_events_when_the_cushion_owns_it(base):
+    d = CameraDetector(CFG, owns_occupancy=False)
+    evs = [e for t in range(20) for e in d.step(float(t), feats(), base)]
+    assert [e.event for e in evs] == ["posture"]
+
+
+def test_activity_drives_the_duty_cycle(base):
+    d = CameraDetector(CFG)
+    assert d.activity(0.0) == Activity.FAST  # presence unknown
+    for t in range(20):
+        d.step(float(t), feats(), base)
+    assert d.activity(20.0) == Activity.STABLE
+    d.step(20.0, feats(nose_y=0.45), base)
+    assert d.activity(20.0) == Activity.FAST  # a slouch is being confirmed
+    for t in range(21, 40):
+        d.step(float(t), F.ABSENT, base)
+    assert d.activity(40.0) == Activity.STABLE  # gone, but not for long yet
+    assert d.activity(20.0 + CFG.absent_after + 1) == Activity.ABSENT
+
+
+def reading(t, f):
+    return PoseReading(t, f, f.present)
+
+
+def test_pipeline_learns_the_baseline_and_nudges_a_camera_only_sitter():
+    main = config.Config()
+    main.nudges.slouch_after = 30.0
+    cam = CameraConfig(auto_settle=10.0)
+    learned = []
+    pl = CameraPipeline(cam, None, owns_occupancy=True, main=main, on_profile=learned.append)
+    assert pl.activity(0.0) == Activity.FAST
+    evs = []
+    for t in range(0, 120):
+        f = feats(nose_y=0.45) if t >= 40 else feats()
+        evs += [e.as_dict() for e in pl.process(reading(float(t), f))]
+    kinds = [(e["event"], e.get("state") or e.get("kind")) for e in evs]
+    assert ("calibration", "baseline") in kinds and learned
+    assert learned[0].method == "auto"
+    assert ("posture", "slouched") in kinds
+    assert ("nudge", "slouch") in kinds
+    assert all(e["source"] == "camera" for e in evs if e["event"] in ("posture", "occupancy"))
+
+
+def test_pipeline_sensor_events_and_offline_reset(base):
+    pl = CameraPipeline(CameraConfig(), base)
+    for t in range(15):
+        pl.process(reading(float(t), feats()))
+    assert pl.posture == UPRIGHT
+    evs = pl.sensor(15.0, False, "camera 0: unplugged")
+    assert [e.as_dict() for e in evs] == [{"t": 15.0, "event": "sensor", "state": "offline",
+                                           "source": "camera", "reason": "camera 0: unplugged"}]
+    assert pl.posture is None
+    assert [e.state for e in pl.process(reading(16.0, feats()))] == ["online"]
+
+
+# -- fusion ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("cushion", "camera", "want", "rule"), [
+    (None, None, None, "P0"),
+    ("upright", None, "upright", "P1"),
+    (None, "reclined", "reclined", "P1"),
+    ("upright", "reclined", "upright", "P2"),
+    ("slouched", "reclined", "slouched", "P2"),
+    ("reclined", "slouched", "slouched", "P3"),
+    ("reclined", "leaning_forward", "slouched", "P3"),
+    ("upright", "slouched", "slouched", "P4"),
+    ("slouched", "upright", "slouched", "P4"),
+    ("leaning_forward", "slouched", "slouched", "P4"),
+    ("reclined", "upright", "reclined", "P4"),
+    ("upright", "leaning_forward", "leaning_forward", "P4"),
+])
+def test_fusion_rules(cushion, camera, want, rule):
+    assert fuse_posture(cushion, camera) == (want, rule)
+
+
+def test_fusion_is_symmetric_in_time():
+    """The same two states give the same answer whichever arrived last."""
+    a, b = PostureFusion(), PostureFusion()
+    a.update(0.0, cushion="upright", camera=None)
+    ea = a.update(1.0, cushion="upright", camera="slouched")
+    b.update(0.0, cushion=None, camera="slouched")
+    eb = b.update(1.0, cushion="upright", camera="slouched")
+    assert a.state == b.state == "slouched"
+    assert ea is not None and ea.state == "slouched"  # upright -> slouched: reported
+    assert eb is None  # b was slouched already: the cushion's upright does not undo it
+
+
+def test_fusion_reports_changes_only():
+    fu = PostureFusion()
+    e = fu.update(0.0, cushion="upright", camera="upright")
+    assert e.as_dict() == {"t": 0.0, "event": "posture", "state": "upright", "source": "fused",
+                           "cushion": "upright", "camera": "upright", "rule": "P4"}
+    assert fu.update(1.0, cushion="upright", camera="upright") is None
+    assert fu.update(2.0, cushion="upright", camera="slouched").state == "slouched"
+
+
+def test_occupancy_owner():
+    assert occupancy_owner(True, True) == ("cushion", "O1")
+    assert occupancy_owner(False, True) == ("camera", "O2")
+    assert occupancy_owner(False, False)[0] is None
+
+
+def test_profile_round_trip(tmp_path, base):
+    p = tmp_path / "cam.json"
+    base.save(p)
+    back = B.load(p)
+    assert back.features == base.features and back.kind == "camera"
+    p.write_text('{"version": 1, "features": {"head_drop": 0}}')
+    with pytest.raises(B.CameraCalibrationError, match="head_drop"):
+        B.load(p)
+
+
+def test_calibration_needs_usable_poses():
+    with pytest.raises(B.CameraCalibrationError, match="usable poses"):
+        B.from_features([F.ABSENT] * 10, method="recording")
+
+
+def test_auto_calibrator_waits_for_a_steady_stretch():
+    ac = B.AutoCalibrator(10.0)
+    rng = np.random.default_rng(1)
+    got = None
+    t = 0.0
+    while got is None and t < 100:
+        jitter = 0.15 if t < 15 else 0.0  # restless first, then steady
+        got = ac.step(t, feats(nose_y=0.3 + rng.uniform(-jitter, jitter)))
+        t += 1.0
+    assert got is not None and 25 <= t <= 31
+    assert got.get("head_drop") == pytest.approx(0.75, rel=0.02)

@@ -1,0 +1,56 @@
+"""The real pose model (../shared/models/pose_landmarker_full.task) on real photos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from camsupport import astronaut_bgr, head_dropped, on_canvas
+
+from sitwatch.camera import features as F
+from sitwatch.camera.pose import PoseError, PoseLandmarker, bgr_to_rgb, check_model
+
+
+def test_astronaut_has_one_pose_with_the_nose_where_the_model_readme_says(estimator):
+    lm = estimator(bgr_to_rgb(astronaut_bgr()), 0.0)
+    assert lm is not None and lm.shape == (33, 4)
+    nose = lm[0]
+    assert nose[0] == pytest.approx(0.435, abs=0.01)
+    assert nose[1] == pytest.approx(0.25, abs=0.015)
+    assert nose[3] > 0.9
+    f = F.extract(lm, 1.0)
+    assert f.present and f.shoulders_ok
+    # Measured: head drop 0.62 shoulder widths, shoulders 0.39 of the frame height.
+    assert f.head_drop == pytest.approx(0.62, abs=0.04)
+    assert f.shoulder_width == pytest.approx(0.39, abs=0.03)
+
+
+def test_a_blank_picture_has_nobody(estimator):
+    blank = np.full((480, 640, 3), 90, np.uint8)
+    assert estimator(blank, 0.0) is None
+    assert not F.extract(None).present
+
+
+def test_a_dropped_head_lowers_the_head_drop_feature(estimator):
+    ast = astronaut_bgr()
+    up = F.extract(estimator(bgr_to_rgb(on_canvas(ast)), 0.0), 4 / 3)
+    down = F.extract(estimator(bgr_to_rgb(on_canvas(head_dropped(ast))), 1.0), 4 / 3)
+    assert up.shoulders_ok and down.shoulders_ok
+    # Measured: 0.56 -> 0.28 shoulder widths, a ratio of about 0.5 (slouched below 0.70).
+    assert down.head_drop / up.head_drop == pytest.approx(0.5, abs=0.1)
+
+
+def test_video_mode_timestamps_only_go_up(estimator):
+    img = bgr_to_rgb(astronaut_bgr())
+    for t in (5.0, 5.0, 4.0, 5.0005):  # equal or earlier times must not upset MediaPipe
+        assert estimator(img, t) is not None
+    assert estimator.calls == 4
+
+
+def test_missing_and_broken_models_are_explained(tmp_path):
+    missing = tmp_path / "none.task"
+    assert "sitwatch model fetch" in check_model(missing)
+    with pytest.raises(PoseError, match="sitwatch model fetch"):
+        PoseLandmarker(missing)
+    junk = tmp_path / "junk.task"
+    junk.write_bytes(b"hello world")
+    assert "not a MediaPipe .task bundle" in check_model(junk)

@@ -1,0 +1,143 @@
+"""`sitwatch run` with a camera: alone, and together with a cushion (fusion), using the real
+pose model on a clip made from a real photo, and the virtual cushion on a real pty."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch import layout
+from sitwatch.calibration import from_arrays, robust_mean
+from sitwatch.simulate import Simulator, short_demo
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = Path(os.environ.get("SITWATCH_SHARED", ROOT.parent / "shared")) / "models" / "pose_landmarker_full.task"
+
+
+@pytest.fixture
+def clip(tmp_path) -> Path:
+    pytest.importorskip("mediapipe", reason="the camera extra (mediapipe) is not installed")
+    if not MODEL.exists():
+        pytest.skip(f"pose model not found at {MODEL}")
+    sys.path.insert(0, str(ROOT))
+    from tests.camera.camsupport import astronaut_bgr, head_dropped, on_canvas, write_clip
+
+    img = astronaut_bgr()
+    up, down = on_canvas(img), on_canvas(head_dropped(img))
+    return write_clip(tmp_path / "clip.avi", [(up, 15), (down, 14), (up, 4)], fps=5)
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (tmp / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp / sub)
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    return env
+
+
+def events_until(proc: subprocess.Popen, done, seconds: float) -> list[dict]:
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    got, buf, deadline = [], b"", time.monotonic() + seconds
+    while time.monotonic() < deadline and not done(got):
+        if not sel.select(timeout=0.2):
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        got += [json.loads(x) for x in lines if x.strip()]
+    return got
+
+
+def stop(*procs) -> None:
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+
+
+def camera_cfg(tmp_path: Path) -> Path:
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\nmodel = "{MODEL}"\ndwell = 3.0\nauto_settle = 4.0\n'
+                   "[detect.posture]\ndwell = 1.0\n[detect.occupancy]\nenter_dwell = 0.3\n")
+    return cfg
+
+
+def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
+    env = env_for(tmp_path)
+    before = {p for p in tmp_path.rglob("*")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config",
+         str(camera_cfg(tmp_path)), "--camera", str(clip), "--headless", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        evs = events_until(proc, lambda g: any(e["event"] == "posture" and e["state"] == "slouched"
+                                               for e in g), 40)
+    finally:
+        stop(proc)
+    kinds = [(e["event"], e.get("state"), e.get("source")) for e in evs]
+    assert ("occupancy", "occupied", "camera") in kinds
+    assert ("posture", "upright", "camera") in kinds
+    assert ("posture", "slouched", "camera") in kinds
+    # privacy: the run left numbers (history, status, calibration), never pictures
+    new = {p for p in tmp_path.rglob("*")} - before
+    pictures = [p for p in new if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".avi",
+                                                        ".mp4", ".webp", ".ppm"}]
+    assert not pictures
+
+
+def test_cushion_and_camera_fuse_by_the_documented_rules(tmp_path, clip) -> None:
+    lay = layout.load("smartchair-12")
+    sim = Simulator(lay, short_demo(0), 10, 0)
+    cal = tmp_path / "cal.json"
+    from_arrays(lay, tare=robust_mean(sim.frames_at(np.arange(2, 28, 0.5))),
+                upright=robust_mean(sim.frames_at(np.arange(60, 150, 0.5))),
+                method="recording").save(cal)
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    simp = subprocess.Popen([sys.executable, "-m", "sitwatch", "simulate", "--script", "demo",
+                             "--layout", "smartchair-12", "--hz", "10", "--speed", "10",
+                             "--link", str(link)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    daemon = None
+    try:
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config",
+             str(camera_cfg(tmp_path)), "--port", str(link), "--layout", "smartchair-12",
+             "--calibration", str(cal), "--camera", str(clip), "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        evs = events_until(daemon, lambda g: any(e["event"] == "posture" and
+                                                 e.get("source") == "fused" and
+                                                 e["state"] == "slouched" for e in g), 45)
+    finally:
+        stop(daemon, simp)
+    fused = [e for e in evs if e["event"] == "posture" and e.get("source") == "fused"]
+    assert any(e["state"] == "upright" for e in fused)
+    slump = next(e for e in fused if e["state"] == "slouched")
+    # the cushion still says upright (the virtual sitter's pelvis has not moved); the camera
+    # sees the head drop; rule P4 takes the more serious of the two
+    assert slump["cushion"] == "upright" and slump["camera"] == "slouched" and slump["rule"] == "P4"
+    occupancy = [e for e in evs if e["event"] == "occupancy"]
+    assert occupancy and all(e.get("source") != "camera" for e in occupancy)  # rule O1
