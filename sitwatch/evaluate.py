@@ -400,7 +400,7 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
         table(
             [
                 "file",
-                "s with |joystick|>0.5",
+                "seconds with joystick past ±0.5",
                 "state agrees (defaults)",
                 "shift sign agrees",
                 "state agrees (lopo)",
