@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -198,6 +198,148 @@ class Detect(_Section):
     wallet: Wallet = Wallet()
 
 
+NudgeKind = Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"]
+_BUZZER_COMMAND = (
+    r"^(?:|BUZZ [1-9]|VIBE (?:[1-9]\d{1,2}|[1-4]\d{3}|5000)"
+    r"(?:,(?:[1-9]\d{1,2}|[1-4]\d{3}|5000)){0,15})$"
+)
+
+
+class Mqtt(_Section):
+    """Publish events and live state to an MQTT broker (and Home Assistant)."""
+
+    enabled: bool = Field(False, description="Publish to an MQTT broker.")
+    host: str = Field("localhost", min_length=1, description="Broker host name or address.")
+    port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
+    username: str = Field("", description="User name. Empty: connect anonymously.")
+    password: str = Field("", description="Password (with username). Keep this file private.")
+    tls: bool = Field(False, description="Connect with TLS, verifying the broker's certificate.")
+    tls_ca: str = Field(
+        "", description="TLS: CA certificate file (PEM) for the broker. Empty: the system's CAs."
+    )
+    base_topic: str = Field(
+        "sitwatch",
+        min_length=1,
+        pattern=r"^[^#+]+$",
+        description="Prefix of sitwatch's own topics: <base>/event/..., <base>/state/..., "
+        "<base>/status.",
+    )
+    discovery: bool = Field(True, description="Announce sitwatch's entities to Home Assistant.")
+    discovery_prefix: str = Field(
+        "homeassistant",
+        min_length=1,
+        pattern=r"^[^#+]+$",
+        description="Home Assistant's MQTT discovery prefix.",
+    )
+    node_id: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="Identifies this sitwatch in discovery topics and unique ids. Empty: "
+        "sitwatch_<hostname>.",
+    )
+    device_name: str = Field(
+        "", description="Device name shown in Home Assistant. Empty: sitwatch on <hostname>."
+    )
+    client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
+    qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
+    keepalive: int = Field(
+        60,
+        ge=5,
+        le=65535,
+        description="Seconds between keepalive pings; the broker sends the last will after 1.5 "
+        "times this without a word from us.",
+    )
+    queue_size: int = Field(
+        100, ge=0, description="Events kept while the broker is unreachable (the oldest go first)."
+    )
+    state_interval: float = Field(
+        30.0, gt=0, description="Seconds between two publications of the live state."
+    )
+
+
+class Push(_Section):
+    """Nudges to phones, chats or e-mail through apprise (pip install 'sitwatch[push]')."""
+
+    urls: list[str] = Field(
+        default_factory=list,
+        description="apprise URLs, one per service: ntfy://ntfy.sh/TOPIC, tgram://TOKEN/CHAT, "
+        "mailtos://USER:PASS@HOST ... Empty: no push.",
+    )
+
+
+class Hook(_Section):
+    """Run a command of yours for every nudge (docs/channels.md)."""
+
+    command: list[str] = Field(
+        default_factory=list,
+        description="Program and arguments, no shell; {kind} {title} {message} {why} {t} are "
+        "replaced in each argument; the event's JSON arrives on stdin. Empty: no hook.",
+    )
+    timeout: float = Field(10.0, gt=0, description="Seconds before the command is killed.")
+
+
+class Buzzer(_Section):
+    """A buzzer or vibration motor in the cushion, driven over its serial line."""
+
+    enabled: bool = Field(False, description="Send a command line to the cushion for each nudge.")
+    patterns: dict[NudgeKind, Annotated[str, Field(pattern=_BUZZER_COMMAND)]] = Field(
+        default_factory=lambda: {
+            "prolonged_sitting": "BUZZ 3",
+            "slouch": "VIBE 200,100,200",
+            "asymmetric_load": "VIBE 400",
+            "wallet": "BUZZ 1",
+        },
+        description="Command per nudge kind: 'BUZZ <1-9>' or 'VIBE <ms>,<ms>,...' (on/off "
+        "durations, 10-5000 ms, at most 16); a kind left out or '' sends nothing.",
+    )
+
+
+class Dnd(_Section):
+    """Do not disturb: hold nudges while the screen is locked, a window is fullscreen or a
+    call seems to be going on, and deliver them afterwards if they still apply."""
+
+    enabled: bool = Field(True, description="Check before a nudge goes out.")
+    probes: list[Literal["screensaver", "logind", "fullscreen", "microphone", "call_window"]] = (
+        Field(
+            default_factory=lambda: [
+                "screensaver",
+                "logind",
+                "fullscreen",
+                "microphone",
+                "call_window",
+            ],
+            description="Checks to run, in order; the first that says busy holds the nudge.",
+        )
+    )
+    cache_seconds: float = Field(10.0, ge=0, description="Seconds an answer is reused.")
+    call_windows: list[str] = Field(
+        default_factory=lambda: [
+            "Zoom Meeting",
+            "Zoom Webinar",
+            "Meet - ",
+            "Meet – ",
+            "Jitsi Meet",
+            "Huddle",
+        ],
+        description="call_window: visible window titles (parts, any case) that mean a call.",
+    )
+    ignored_recorders: list[str] = Field(
+        default_factory=lambda: [
+            "pavucontrol",
+            "pavucontrol-qt",
+            "pwvucontrol",
+            "easyeffects",
+            "pulseeffects",
+            "gnome-control-center",
+            "plasma-pa",
+            "cinnamon-settings",
+            "xfce4-pulseaudio-plugin",
+        ],
+        description="microphone: programs whose recording does not mean a call (meters, "
+        "effects).",
+    )
+
+
 class Nudges(_Section):
     enabled: bool = Field(True, description="Send nudges at all.")
     desktop: bool = Field(True, description="Desktop notifications through plyer.")
@@ -253,11 +395,10 @@ class Nudges(_Section):
         default_factory=list,
         description='Local times without nudges, e.g. ["12:00-13:00", "18:30-08:00"].',
     )
-    do_not_disturb: bool = Field(
-        True,
-        description="Hold nudges while the screen is locked, a window is fullscreen or a call "
-        "seems to be on, and deliver them afterwards if they still apply.",
-    )
+    dnd: Dnd = Dnd()
+    push: Push = Push()
+    hook: Hook = Hook()
+    buzzer: Buzzer = Buzzer()
 
     @model_validator(mode="after")
     def _hours(self) -> Nudges:
@@ -304,6 +445,7 @@ class Config(_Section):
     calibration: Calibration = Calibration()
     detect: Detect = Detect()
     nudges: Nudges = Nudges()
+    mqtt: Mqtt = Mqtt()
     history: History = History()
     status: Status = Status()
 

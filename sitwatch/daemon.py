@@ -278,6 +278,12 @@ class Daemon:
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 
+    def _mqtt(self) -> Any:
+        for s in getattr(self.sinks, "sinks", ()):
+            if getattr(s, "name", "") == "mqtt":
+                return s
+        return None
+
     def _backup(self, now: float) -> None:
         """A daily copy of the history (SD cards fail), keeping the last BACKUPS_KEPT."""
         if self.store is None or self.backup_dir is None or now < self._next_backup:
@@ -318,9 +324,10 @@ class Daemon:
                 except Exception as e:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
-        if self.status is None:
-            return
         snap = pl.snapshot(now)
+        mqtt = self._mqtt()
+        if self.status is None and mqtt is None:
+            return
         if self.source is None and self.camera is not None:  # camera only
             cs = self.camera.snapshot(now)
             occ = None if cs.present is None else ("occupied" if cs.present else "empty")
@@ -329,6 +336,18 @@ class Daemon:
             )
         elif self.fusion is not None:
             snap = replace(snap, posture=self.fusion.state)
+        if mqtt is not None and mqtt.state_due():
+            mqtt.publish_state(
+                {
+                    "occupancy": snap.occupancy,
+                    "posture": snap.posture,
+                    "balance": snap.balance,
+                    "sitting_seconds": round(snap.spell),
+                    "cushion": "online" if pl.online else "offline",
+                }
+            )
+        if self.status is None:
+            return
         ctl = self.gate.control.get() if self.gate is not None and self.gate.control else None
         now_wall = self.clock.now()
         self.status.update(
@@ -415,17 +434,59 @@ def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Pr
     return prof
 
 
-def _sinks(cfg: Config, *, headless: bool, json_lines: bool) -> Any:
+def _sinks(
+    cfg: Config, *, headless: bool, json_lines: bool, clock: Any = None, source: Any = None
+) -> Any:
+    """Every configured channel behind one Fanout; optional ones are imported only when used.
+    A channel that cannot start is reported and left out; the others go on."""
     from sitwatch.sinks.base import Fanout
     from sitwatch.sinks.console import ConsoleSink
 
+    n = cfg.nudges
     sinks: list[Any] = []
-    if cfg.nudges.console or json_lines:
+    if n.console or json_lines:
         sinks.append(ConsoleSink(sys.stdout, json_lines=json_lines, states=True))
-    if cfg.nudges.desktop and not headless:
+    if n.desktop and not headless:
         from sitwatch.sinks.desktop import DesktopSink
 
-        sinks.append(DesktopSink(cfg.nudges.timeout, logging.getLogger("sitwatch.desktop")))
+        sinks.append(DesktopSink(n.timeout, logging.getLogger("sitwatch.desktop")))
+    if n.push.urls:
+        try:
+            from sitwatch.sinks.push import PushSink
+
+            sinks.append(PushSink(n.push.urls, log=logging.getLogger("sitwatch.push")))
+        except ImportError as e:
+            log.warning("push notifications off: %s (pip install 'sitwatch[push]')", e)
+    if n.hook.command:
+        from sitwatch.sinks.hook import CommandHookSink
+
+        sinks.append(
+            CommandHookSink(
+                n.hook.command, timeout=n.hook.timeout, log=logging.getLogger("sitwatch.hook")
+            )
+        )
+    if n.buzzer.enabled:
+        if source is None or not hasattr(source, "write"):
+            log.warning("buzzer off: it needs a cushion on a serial line (cushion.port)")
+        else:
+            from sitwatch.sinks.buzzer import BuzzerSink, parse_patterns
+
+            sinks.append(
+                BuzzerSink(
+                    source.write,
+                    patterns=parse_patterns(n.buzzer.patterns),
+                    log=logging.getLogger("sitwatch.buzzer"),
+                )
+            )
+    if cfg.mqtt.enabled and clock is not None:
+        try:
+            from sitwatch.sinks.mqtt import MqttSink
+
+            mqtt = MqttSink(cfg.mqtt, clock, log=logging.getLogger("sitwatch.mqtt"))
+            mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
+            sinks.append(mqtt)
+        except ImportError as e:
+            log.warning("MQTT off: %s (pip install 'sitwatch[mqtt]')", e)
     return Fanout(sinks, logging.getLogger("sitwatch.sinks"))
 
 
@@ -485,7 +546,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sitwatch.gate import NudgeGate
 
     gate = NudgeGate(
-        cfg.nudges, clock, dnd=_dnd(cfg), control=Watcher(control_path(cfg), clock.monotonic)
+        cfg.nudges, clock, dnd=_dnd(cfg, clock), control=Watcher(control_path(cfg), clock.monotonic)
     )
     daemon = Daemon(
         cfg,
@@ -493,7 +554,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         source,
         clock,
         profile=profile,
-        sinks=_sinks(cfg, headless=args.headless, json_lines=args.json),
+        sinks=_sinks(cfg, headless=args.headless, json_lines=args.json, clock=clock, source=source),
         store=store,
         status=status,
         save_profile=(lambda p: p.save(pp)) if profile is None else None,
@@ -580,16 +641,20 @@ def _camera(cfg: Config, clock: Any, *, with_cushion: bool) -> Any:
     return CameraSource(cfg.camera, clock, advisor=pl.activity), pl
 
 
-def _dnd(cfg: Config) -> Any:
-    """Do-not-disturb probes, when the platform offers any."""
-    if not cfg.nudges.do_not_disturb:
+def _dnd(cfg: Config, clock: Any) -> Any:
+    """Do-not-disturb probes (screen lock, fullscreen, calls), when enabled."""
+    d = cfg.nudges.dnd
+    if not d.enabled:
         return None
+    from sitwatch.dnd import DoNotDisturb, default_probes
+
     try:
-        from sitwatch.dnd import default_dnd  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        return default_dnd()
+        probes = default_probes(
+            d.probes, call_windows=d.call_windows, ignored_recorders=d.ignored_recorders
+        )
+        return DoNotDisturb(
+            probes, clock, cache_seconds=d.cache_seconds, log=logging.getLogger("sitwatch.dnd")
+        )
     except Exception as e:  # probes are a nicety; never a reason not to start
         log.info("do-not-disturb detection unavailable: %s", e)
         return None

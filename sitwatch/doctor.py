@@ -120,6 +120,38 @@ def check_notifications(cfg: Any, headless: bool = False) -> Check:
     )
 
 
+def check_channels(cfg: Any, clock: Any) -> list[Check]:
+    """MQTT, push and do-not-disturb, when configured."""
+    import logging
+
+    out: list[Check] = []
+    lg = logging.getLogger("sitwatch.doctor")
+    if cfg.mqtt.enabled:
+        try:
+            from sitwatch.sinks.mqtt import MqttSink
+
+            ok, line = MqttSink(cfg.mqtt, clock, log=lg).check(5)
+            out.append((OK if ok else FAIL, "mqtt", line))
+        except ImportError:
+            out.append((FAIL, "mqtt", "paho-mqtt is not installed: pip install 'sitwatch[mqtt]'"))
+    if cfg.nudges.push.urls:
+        try:
+            from sitwatch.sinks.push import PushSink
+
+            ok, line = PushSink(cfg.nudges.push.urls, log=lg).check()
+            out.append((OK if ok else FAIL, "push", line))
+        except ImportError:
+            out.append((FAIL, "push", "apprise is not installed: pip install 'sitwatch[push]'"))
+    if cfg.nudges.dnd.enabled:
+        from sitwatch.daemon import _dnd
+
+        dnd = _dnd(cfg, clock)
+        if dnd is not None:
+            ok, text = dnd.check()
+            out.append((OK if ok else WARN, "dnd", text.removeprefix("do-not-disturb: ")))
+    return out
+
+
 def check_history(cfg: Any) -> Check:
     from sitwatch.daemon import history_path
 
@@ -196,6 +228,7 @@ def run_checks(
     checks.append(check_calibration(cfg, layout))
     checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))
+    checks += check_channels(cfg, clock)
     checks.append(check_history(cfg))
     checks.append(check_daemon(cfg, clock))
     checks.append(check_systemd())

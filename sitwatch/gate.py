@@ -66,7 +66,7 @@ class NudgeGate:
             return Decision(DROP, "quiet hours")
         if self.cfg.daily_cap and self.delivered_today >= self.cfg.daily_cap:
             return Decision(DROP, "daily cap reached")
-        if self.cfg.do_not_disturb and self.dnd is not None:
+        if self.cfg.dnd.enabled and self.dnd is not None:
             busy, why = self.dnd.active()
             if busy:
                 self.held = [h for h in self.held if h.get("kind") != ev.get("kind")] + [ev]

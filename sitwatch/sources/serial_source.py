@@ -161,6 +161,12 @@ class SerialSource:
         self._log_drops(now)
         return items
 
+    def write(self, data: bytes) -> None:
+        """Send bytes back to the cushion (e.g. a buzzer command); OSError when unplugged."""
+        if self._port is None:
+            raise OSError("cushion not connected")
+        self._port.write(data)
+
     def close(self) -> None:
         if self._closed:
             return

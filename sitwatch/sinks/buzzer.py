@@ -1,0 +1,111 @@
+"""Buzzer sink: a nudge the sitter feels, sent back to the cushion over its serial line.
+
+For each nudge the sink writes one command line to the cushion (docs/channels.md, "Buzzer",
+is the firmware side):
+
+- ``BUZZ <n>\\n``: ``n`` short beeps or pulses, 1 to 9;
+- ``VIBE <on>,<off>,<on>...\\n``: a pattern of durations in milliseconds, starting with "on",
+  1 to 16 values, each 10 to 5000.
+
+The command for each nudge kind is configurable (:data:`DEFAULT_PATTERNS`); a kind without one is
+not sent. ``write`` is whatever puts bytes on the cushion's line (the serial source's port).
+A write that fails (cushion unplugged, write timeout) is logged once per distinct problem and
+never raised; the next nudge tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+
+from sitwatch.events import NUDGE, NUDGE_KINDS, Event
+
+DEFAULT_PATTERNS: dict[str, str] = {
+    "prolonged_sitting": "BUZZ 3",
+    "slouch": "VIBE 200,100,200",
+    "asymmetric_load": "VIBE 400",
+    "wallet": "BUZZ 1",
+}
+
+_MS = r"(?:[1-9]\d{1,2}|[1-4]\d{3}|5000)"  # 10 .. 5000
+# The whole grammar in one regular expression (for a pydantic ``Field(pattern=...)``).
+COMMAND_PATTERN = rf"^(?:BUZZ [1-9]|VIBE {_MS}(?:,{_MS}){{0,15}})$"
+_BUZZ = re.compile(r"BUZZ ([1-9])")
+_VIBE = re.compile(r"VIBE (\d{1,4}(?:,\d{1,4}){0,15})")
+VIBE_MIN_MS, VIBE_MAX_MS = 10, 5000
+
+
+def command_line(text: str) -> bytes:
+    """A validated command as the bytes to send (with its newline); ValueError says why not."""
+    s = text.strip()
+    if _BUZZ.fullmatch(s):
+        return (s + "\n").encode("ascii")
+    m = _VIBE.fullmatch(s)
+    if m:
+        values = [int(v) for v in m.group(1).split(",")]
+        if all(VIBE_MIN_MS <= v <= VIBE_MAX_MS for v in values):
+            return (s + "\n").encode("ascii")
+        raise ValueError(f"{text!r}: VIBE durations must be {VIBE_MIN_MS}..{VIBE_MAX_MS} ms")
+    raise ValueError(f"{text!r}: expected 'BUZZ <1-9>' or 'VIBE <ms>[,<ms>...]' "
+                     "(at most 16 durations)")
+
+
+def parse_patterns(patterns: Mapping[str, str]) -> dict[str, bytes]:
+    """Config form ({kind: "VIBE 200,100,200"}) to the sink's form; ValueError on a bad entry.
+    An empty string turns a kind off."""
+    out: dict[str, bytes] = {}
+    for kind, text in patterns.items():
+        if kind not in NUDGE_KINDS:
+            raise ValueError(f"{kind!r} is not a nudge kind ({', '.join(NUDGE_KINDS)})")
+        if text.strip():
+            out[kind] = command_line(text)
+    return out
+
+
+class BuzzerSink:
+    """Writes ``patterns[kind]`` to the cushion for every nudge; other events are ignored."""
+
+    name = "buzzer"
+
+    def __init__(
+        self,
+        write: Callable[[bytes], object],
+        *,
+        patterns: Mapping[str, bytes] | None = None,
+        log: logging.Logger,
+    ) -> None:
+        self.write = write
+        self.patterns = dict(patterns) if patterns is not None else parse_patterns(
+            DEFAULT_PATTERNS)
+        for kind, command in self.patterns.items():
+            if not command.endswith(b"\n") or b"\n" in command[:-1]:
+                raise ValueError(f"buzzer command for {kind} must be one line ending in \\n")
+        self.log = log
+        self._reported: set[str] = set()
+        self.sent = 0
+        self.failed = 0
+
+    def handle(self, event: Event) -> None:
+        if event.event != NUDGE:
+            return
+        command = self.patterns.get(str(event.get("kind")))
+        if command is None:
+            return
+        try:
+            self.write(command)
+        except (OSError, ValueError) as e:  # SerialException is an OSError; closed port: either
+            self.failed += 1
+            key = f"{type(e).__name__}: {e}"
+            if key not in self._reported and len(self._reported) < 20:
+                self._reported.add(key)
+                self.log.warning("buzzer: cannot write to the cushion (%s); nudges still go to "
+                                 "the other channels", key)
+            return
+        self.sent += 1
+        if self._reported:
+            self._reported.clear()
+            self.log.info("buzzer: the cushion takes commands again")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,229 @@
+"""Command hook sink: runs a command of the user's for every nudge.
+
+The command is an argument list, never a shell line: ``["notify-phone", "--title", "{title}"]``.
+In each argument the placeholders ``{kind}``, ``{title}``, ``{message}``, ``{why}`` and ``{t}``
+are replaced by the nudge's fields (one pass: text that arrives through a placeholder is not
+expanded again; other braces stay as they are). The command also gets
+
+- the event's JSON (the docs/events.md contract) on standard input, and
+- ``SITWATCH_EVENT``, ``SITWATCH_KIND``, ``SITWATCH_TITLE``, ``SITWATCH_MESSAGE``,
+  ``SITWATCH_WHY`` and ``SITWATCH_T`` in its environment.
+
+Commands run one at a time on a background thread, so a slow one never holds up the daemon; a
+command that outlives ``timeout`` is killed with its whole process group. Nudges that arrive while
+``max_pending`` are already waiting are dropped (counted, logged). A command that cannot start,
+fails or times out is logged (once per distinct problem; recovery is logged too), never raised.
+
+:class:`BackgroundWorker` is the small job queue this sink and the push sink share.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from sitwatch.events import NUDGE, Event
+
+PLACEHOLDERS = ("kind", "title", "message", "why", "t")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+STDERR_KEEP = 4000  # characters of a failing command's stderr kept for the log
+
+
+class BackgroundWorker:
+    """Runs jobs one after another on a daemon thread; at most ``max_pending`` wait.
+
+    Jobs are callables that handle their own errors; anything they raise anyway is logged.
+    The thread starts with the first job.
+    """
+
+    def __init__(self, name: str, log: logging.Logger, *, max_pending: int = 20) -> None:
+        self.name = name
+        self.log = log
+        self.max_pending = max_pending
+        self._jobs: deque[Callable[[], object]] = deque()
+        self._cv = threading.Condition()
+        self._busy = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], object]) -> bool:
+        """Queue a job; False (and nothing queued) when ``max_pending`` jobs already wait or
+        the worker is closed."""
+        with self._cv:
+            if self._stopping or len(self._jobs) >= self.max_pending:
+                return False
+            self._jobs.append(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=f"sitwatch-{self.name}",
+                                                daemon=True)
+                self._thread.start()
+            self._cv.notify_all()
+            return True
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until every queued job has run; True if they have."""
+        with self._cv:
+            return self._cv.wait_for(lambda: not self._jobs and not self._busy, timeout)
+
+    def close(self, timeout: float) -> bool:
+        """Let queued jobs finish for up to ``timeout`` s, then stop taking jobs. True when
+        nothing was left behind (a job still running is abandoned to the daemon thread)."""
+        done = self.drain(timeout)
+        with self._cv:
+            self._stopping = True
+            left = len(self._jobs)
+            self._jobs.clear()
+            self._cv.notify_all()
+        if left:
+            self.log.warning("%s: %d queued deliveries abandoned at shutdown", self.name, left)
+        return done and not left
+
+    @property
+    def pending(self) -> int:
+        with self._cv:
+            return len(self._jobs) + (1 if self._busy else 0)
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                self._cv.wait_for(lambda: self._jobs or self._stopping)
+                if not self._jobs:
+                    return
+                job = self._jobs.popleft()
+                self._busy = True
+            try:
+                job()
+            except Exception:
+                self.log.exception("%s: a delivery failed unexpectedly", self.name)
+            finally:
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
+
+
+def expand(argv_template: Sequence[str], fields: Mapping[str, str]) -> list[str]:
+    """Each argument with ``{kind}`` etc. replaced from ``fields`` (missing: empty)."""
+    return [_PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), arg) for arg in argv_template]
+
+
+def nudge_fields(event: Event) -> dict[str, str]:
+    return {
+        "kind": str(event.get("kind") or ""),
+        "title": str(event.get("title") or ""),
+        "message": str(event.get("message") or ""),
+        "why": str(event.get("why") or ""),
+        "t": f"{event.t:g}",
+    }
+
+
+class CommandHookSink:
+    """Runs ``argv_template`` (expanded) for every nudge; other events are ignored."""
+
+    name = "hook"
+
+    def __init__(
+        self,
+        argv_template: Sequence[str],
+        *,
+        timeout: float = 10.0,
+        log: logging.Logger,
+        env: Mapping[str, str] | None = None,
+        max_pending: int = 10,
+    ) -> None:
+        if not argv_template or not argv_template[0]:
+            raise ValueError("the hook command is empty")
+        self.argv_template = list(argv_template)
+        self.timeout = timeout
+        self.log = log
+        self.env = env
+        self.worker = BackgroundWorker("hook", log, max_pending=max_pending)
+        self._reported: set[str] = set()
+        self.ran = 0  # commands that exited with status 0
+        self.failed = 0  # could not start, non-zero exit, or killed after the timeout
+        self.dropped = 0  # nudges not run because too many were waiting
+
+    # -- the Sink protocol ------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        if event.event != NUDGE:
+            return
+        if not self.worker.submit(lambda: self.run(event)):
+            self.dropped += 1
+            self._problem("busy", f"hook: {self.worker.max_pending} nudges already wait for "
+                          f"{self.program}; this one is dropped")
+
+    def close(self) -> None:
+        self.worker.close(self.timeout + 1.0)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until queued commands have run (tests, shutdown)."""
+        return self.worker.drain(timeout)
+
+    @property
+    def program(self) -> str:
+        return Path(self.argv_template[0]).name
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, event: Event) -> bool:
+        """Run the command for one nudge, synchronously; True if it exited with status 0."""
+        fields = nudge_fields(event)
+        argv = expand(self.argv_template, fields)
+        env = dict(os.environ if self.env is None else self.env)
+        env["SITWATCH_EVENT"] = event.event
+        for key, value in fields.items():
+            env[f"SITWATCH_{key.upper()}"] = value
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                env=env, start_new_session=True, close_fds=True,
+            )
+        except OSError as e:
+            self.failed += 1
+            self._problem(f"start: {e.strerror}", f"hook: cannot run {argv[0]}: "
+                          f"{e.strerror or e}")
+            return False
+        try:
+            _, err = proc.communicate((event.to_json() + "\n").encode(), timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.communicate()
+            self.failed += 1
+            self._problem("timeout", f"hook: {self.program} did not finish within "
+                          f"{self.timeout:g} s and was killed")
+            return False
+        if proc.returncode != 0:
+            self.failed += 1
+            text = err.decode(errors="replace")[-STDERR_KEEP:].strip().splitlines()
+            how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
+                   else f"exited with {proc.returncode}")
+            self._problem(f"exit {proc.returncode}", f"hook: {self.program} {how}"
+                          + (f": {text[-1]}" if text else ""))
+            return False
+        self.ran += 1
+        if self._reported:
+            self._reported.clear()
+            self.log.info("hook: %s works again", self.program)
+        return True
+
+    def _problem(self, key: str, text: str) -> None:
+        if key not in self._reported and len(self._reported) < 20:
+            self._reported.add(key)
+            self.log.warning("%s", text)
+        else:
+            self.log.debug("%s", text)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the command and everything it started (it leads its own session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()

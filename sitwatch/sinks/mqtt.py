@@ -1,0 +1,521 @@
+"""MQTT sink: events, live state and Home Assistant discovery on an MQTT broker.
+
+Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
+
+- ``<base>/event/<event>``: every event as its docs/events.md JSON, not retained. Nudges also
+  carry ``"event_type": <kind>``, which Home Assistant's ``event`` entity needs.
+- ``<base>/state/occupancy|posture|balance|sitting_seconds|cushion``: the live state, retained,
+  updated by :meth:`MqttSink.publish_state` (the daemon calls it about every 30 s) and at once by
+  occupancy, posture, balance and sensor events (getting up makes posture and balance unknown).
+  An unknown value is sent as ``None``, which Home Assistant shows as "unknown".
+- ``<base>/status``: ``online`` (retained) once connected; ``offline`` (retained) before a clean
+  disconnect, and from the broker as our last will when the process dies or the link drops.
+- ``<discovery_prefix>/<component>/<node_id>/<object_id>/config``: retained Home Assistant
+  discovery documents, sent on every connect and again whenever ``<discovery_prefix>/status``
+  says ``online`` (Home Assistant restarted).
+
+Nothing here blocks the daemon: paho-mqtt (2.x, imported lazily: the ``mqtt`` extra) runs its
+own network thread (``loop_start``), connects asynchronously and reconnects with backoff. While
+the broker is unreachable, events wait in a bounded queue (the oldest are dropped when it is full,
+counted, and logged at most once a minute) and are sent on reconnect; the state topics are simply
+re-published with their latest values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import re
+import socket
+import threading
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sitwatch import __version__
+from sitwatch.clock import Clock
+from sitwatch.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
+
+ONLINE, OFFLINE = "online", "offline"
+UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
+STATE_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion")
+POSTURES = ("upright", "slouched", "leaning_forward", "reclined")
+BALANCES = ("balanced", "left", "right")
+DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
+
+INSTALL_HINT = "paho-mqtt is not installed: pip install 'sitwatch[mqtt]' (or paho-mqtt>=2)"
+
+
+class MqttConfig(BaseModel):
+    """Publish events and live state to an MQTT broker (and Home Assistant)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    enabled: bool = Field(False, description="Publish to an MQTT broker.")
+    host: str = Field("localhost", min_length=1, description="Broker host name or address.")
+    port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
+    username: str = Field("", description="User name. Empty: connect anonymously.")
+    password: str = Field("", description="Password (with username).")
+    tls: bool = Field(False, description="Connect with TLS, verifying the broker's certificate.")
+    tls_ca: str = Field(
+        "", description="TLS: CA certificate file (PEM) for the broker. Empty: the system's CAs."
+    )
+    base_topic: str = Field(
+        "sitwatch", min_length=1, pattern=r"^[^#+]+$",
+        description="Prefix of sitwatch's own topics: <base>/event/..., <base>/state/..., "
+        "<base>/status.",
+    )
+    discovery: bool = Field(True, description="Announce sitwatch's entities to Home Assistant.")
+    discovery_prefix: str = Field(
+        "homeassistant", min_length=1, pattern=r"^[^#+]+$",
+        description="Home Assistant's MQTT discovery prefix.",
+    )
+    node_id: str = Field(
+        "", pattern=r"^[A-Za-z0-9_-]*$",
+        description="Identifies this sitwatch in discovery topics and unique ids. Empty: "
+        "sitwatch_<hostname>.",
+    )
+    device_name: str = Field(
+        "", description="Device name shown in Home Assistant. Empty: sitwatch on <hostname>."
+    )
+    client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
+    qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
+    keepalive: int = Field(
+        60, ge=5, le=65535, description="Seconds between keepalive pings; the broker sends the "
+        "last will after 1.5 times this without a word from us.",
+    )
+    queue_size: int = Field(
+        100, ge=0, description="Events kept while the broker is unreachable (the oldest go first)."
+    )
+    state_interval: float = Field(
+        30.0, gt=0, description="Seconds between two publications of the live state."
+    )
+
+
+class MqttSettings(Protocol):
+    """What :class:`MqttSink` reads from its config (``MqttConfig`` or an equal section)."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    tls: bool
+    tls_ca: str
+    base_topic: str
+    discovery: bool
+    discovery_prefix: str
+    node_id: str
+    device_name: str
+    client_id: str
+    qos: int
+    keepalive: int
+    queue_size: int
+    state_interval: float
+
+
+def _hostname() -> str:
+    return socket.gethostname().split(".")[0] or "localhost"
+
+
+def default_node_id(hostname: str | None = None) -> str:
+    host = re.sub(r"[^A-Za-z0-9_-]", "_", hostname or _hostname())
+    return f"sitwatch_{host}"
+
+
+def _mqtt() -> Any:
+    """The paho-mqtt client module, or :class:`MqttUnavailable`."""
+    try:
+        import paho.mqtt.client as mqtt
+    except ImportError:
+        raise MqttUnavailable(INSTALL_HINT) from None
+    if not hasattr(mqtt, "CallbackAPIVersion"):
+        raise MqttUnavailable("paho-mqtt is older than 2.0: pip install 'paho-mqtt>=2'")
+    return mqtt
+
+
+class MqttUnavailable(RuntimeError):
+    """paho-mqtt (2.x) cannot be imported."""
+
+
+class MqttSink:
+    """Publishes events and state to MQTT, announces itself to Home Assistant.
+
+    Construct it, then :meth:`start` (connects in the background). :meth:`handle` and
+    :meth:`publish_state` may be called from any thread at any time, connected or not.
+    :meth:`close` says "offline" and disconnects. ``clock`` is only read for rate-limiting logs.
+    """
+
+    name = "mqtt"
+
+    def __init__(self, cfg: MqttSettings, clock: Clock, *, log: logging.Logger) -> None:
+        self.cfg = cfg
+        self.clock = clock
+        self.log = log
+        host = _hostname()
+        self.node_id = cfg.node_id or default_node_id(host)
+        self.device_name = cfg.device_name or f"sitwatch on {host}"
+        self.client_id = cfg.client_id or f"sitwatch-{self.node_id}"
+        self.base = cfg.base_topic.rstrip("/")
+        self.prefix = cfg.discovery_prefix.rstrip("/")
+        self.status_topic = f"{self.base}/status"
+        self.ha_status_topic = f"{self.prefix}/status"
+
+        self._lock = threading.RLock()
+        self._connected = threading.Event()
+        self._queue: deque[tuple[str, str]] = deque()
+        self._state: dict[str, str] = {}
+        self._client: Any = None
+        self._closed = False
+        self._reported: set[str] = set()
+        self._drops_unlogged = 0
+        self._drop_logged_at: float | None = None
+        self._state_at: float | None = None  # clock time of the last publish_state()
+
+        self.published = 0  # events handed to the broker connection
+        self.dropped = 0  # events lost (queue full, or the client refused them)
+        self.connects = 0
+        self.discoveries = 0  # times the discovery documents were (re)published
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Set up the client and start connecting in the background. Never blocks and never
+        raises: an unreachable broker is retried with backoff by paho; what cannot work at all
+        (paho-mqtt missing, an unreadable CA file) is logged as an error and False returned,
+        and the sink then only drops events."""
+        try:
+            mqtt = _mqtt()
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                                 protocol=mqtt.MQTTv311, clean_session=True)
+            self._configure(client)
+        except (MqttUnavailable, OSError, ValueError) as e:
+            self.log.error("mqtt: cannot start, MQTT publishing is off: %s", e)
+            with self._lock:
+                self._closed = True
+            return False
+        client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
+        # paho's own queue holds QoS 1/2 messages until acknowledged: room for our queue, the
+        # discovery documents and the state, so that a reconnect never overflows it.
+        client.max_queued_messages_set(self.cfg.queue_size + 64)
+        client.reconnect_delay_set(min_delay=1, max_delay=60)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_message = self._on_message
+        self._client = client
+        client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+        client.loop_start()
+        return True
+
+    def _configure(self, client: Any) -> None:
+        if self.cfg.username:
+            client.username_pw_set(self.cfg.username, self.cfg.password or None)
+        if self.cfg.tls:
+            client.tls_set(ca_certs=self.cfg.tls_ca or None)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds until the broker accepted us (for tests and doctor)."""
+        return self._connected.wait(timeout)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Publish "offline" (retained), give it up to ``timeout`` s to leave, disconnect."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            client = self._client
+        if client is None:
+            return
+        if self.connected:
+            try:
+                info = client.publish(self.status_topic, OFFLINE, qos=1, retain=True)
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError, OSError) as e:
+                self.log.debug("mqtt: could not say offline: %s", e)
+        self._flush_drop_log(force=True)
+        client.disconnect()
+        client.loop_stop()
+        self._connected.clear()
+
+    # -- the Sink protocol ------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        payload = event.as_dict()
+        if event.event == NUDGE and event.get("kind"):
+            payload["event_type"] = event.get("kind")
+        self._send_event(f"{self.base}/event/{event.event}",
+                         json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        key = {OCCUPANCY: "occupancy", POSTURE: "posture", BALANCE: "balance",
+               SENSOR: "cushion"}.get(event.event)
+        if key is None:
+            return
+        values: dict[str, Any] = {key: event.state}
+        if event.event == OCCUPANCY and event.state == "empty":
+            # docs/events.md: posture and balance are unknown until the next report
+            values.update(posture=None, balance=None)
+        self._set_state(values)
+
+    def publish_state(self, snapshot: Mapping[str, Any]) -> None:
+        """Publish the live state (retained). Keys: occupancy, posture, balance (strings or
+        None), sitting_seconds (a number), cushion ("online"/"offline"); missing keys keep
+        their last value."""
+        self._state_at = self.clock.monotonic()
+        self._set_state({k: snapshot[k] for k in STATE_KEYS if k in snapshot})
+
+    def state_due(self) -> bool:
+        """True when ``state_interval`` seconds have passed since the last
+        :meth:`publish_state` (or there was none): the daemon asks this once a second."""
+        return (self._state_at is None
+                or self.clock.monotonic() - self._state_at >= self.cfg.state_interval)
+
+    # -- publishing -------------------------------------------------------------------------
+
+    def _send_event(self, topic: str, payload: str) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if not self.connected or self._client is None:
+                self._enqueue(topic, payload)
+                return
+            self._publish_event(topic, payload)
+
+    def _publish_event(self, topic: str, payload: str) -> None:
+        mqtt = _mqtt()
+        info = self._client.publish(topic, payload, qos=self.cfg.qos, retain=False)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self.published += 1
+        elif info.rc == mqtt.MQTT_ERR_NO_CONN and self.cfg.qos == 0:
+            self._enqueue(topic, payload)  # the link just dropped: keep it for the reconnect
+        elif info.rc == mqtt.MQTT_ERR_NO_CONN:
+            self.published += 1  # QoS 1/2: paho keeps it and sends it after reconnecting
+        else:
+            self._dropped(1, mqtt.error_string(info.rc))
+
+    def _enqueue(self, topic: str, payload: str) -> None:
+        if self.cfg.queue_size <= 0:
+            self._dropped(1, "not connected and queue_size is 0")
+            return
+        if len(self._queue) >= self.cfg.queue_size:
+            self._queue.popleft()
+            self._dropped(1, f"not connected and {self.cfg.queue_size} events already waiting")
+        self._queue.append((topic, payload))
+
+    def _dropped(self, n: int, why: str) -> None:
+        self.dropped += n
+        self._drops_unlogged += n
+        now = self.clock.monotonic()
+        if self._drop_logged_at is None:
+            self._drop_logged_at = now
+            self.log.warning("mqtt: dropped an event (%s); further drops are summed up at most "
+                             "once a minute", why)
+            self._drops_unlogged = 0
+        else:
+            self._flush_drop_log()
+
+    def _flush_drop_log(self, *, force: bool = False) -> None:
+        if not self._drops_unlogged or self._drop_logged_at is None:
+            return
+        now = self.clock.monotonic()
+        if force or now - self._drop_logged_at >= DROP_LOG_EVERY:
+            self.log.warning("mqtt: dropped %d more events in the last %.0f s (%d in all)",
+                             self._drops_unlogged, now - self._drop_logged_at, self.dropped)
+            self._drops_unlogged = 0
+            self._drop_logged_at = now
+
+    def _set_state(self, values: Mapping[str, Any]) -> None:
+        with self._lock:
+            changed = {}
+            for key, value in values.items():
+                text = _state_text(key, value)
+                self._state[key] = text
+                changed[key] = text
+            if self.connected and self._client is not None and not self._closed:
+                for key, text in changed.items():
+                    self._client.publish(f"{self.base}/state/{key}", text,
+                                         qos=self.cfg.qos, retain=True)
+
+    # -- paho callbacks (its network thread) --------------------------------------------------
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
+                    properties: Any) -> None:
+        if reason_code.is_failure:
+            self._problem(f"refused: {reason_code}",
+                          f"mqtt: {self.cfg.host}:{self.cfg.port} refused the connection: "
+                          f"{reason_code}; retrying")
+            return
+        with self._lock:
+            self.connects += 1
+            client.publish(self.status_topic, ONLINE, qos=1, retain=True)
+            if self.cfg.discovery:
+                client.subscribe(self.ha_status_topic, qos=1)
+                self._publish_discovery(client)
+            for key, text in self._state.items():
+                client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos, retain=True)
+            self._connected.set()
+            pending = list(self._queue)
+            self._queue.clear()
+            for topic, payload in pending:
+                self._publish_event(topic, payload)
+            self._flush_drop_log(force=True)
+        if self._reported:
+            self._reported.clear()
+            self.log.info("mqtt: connected to %s:%s again", self.cfg.host, self.cfg.port)
+        else:
+            self.log.info("mqtt: connected to %s:%s as %s", self.cfg.host, self.cfg.port,
+                          self.client_id)
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
+                       properties: Any) -> None:
+        was = self.connected
+        self._connected.clear()
+        if self._closed:
+            return
+        if was:
+            self._problem("lost", f"mqtt: lost the broker {self.cfg.host}:{self.cfg.port} "
+                          f"({reason_code}); reconnecting, events wait in a queue")
+        else:
+            self._problem("unreachable", f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port} "
+                          f"({reason_code}); retrying")
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        self._connected.clear()
+        if not self._closed:
+            self._problem("unreachable", f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port}; "
+                          "retrying with backoff, events wait in a queue")
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == self.ha_status_topic and message.payload.strip() == b"online":
+            with self._lock:
+                if self.cfg.discovery and not self._closed:
+                    self._publish_discovery(client)
+                    for key, text in self._state.items():
+                        client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos,
+                                       retain=True)
+
+    def _problem(self, key: str, text: str) -> None:
+        if key not in self._reported and len(self._reported) < 20:
+            self._reported.add(key)
+            self.log.warning("%s", text)
+        else:
+            self.log.debug("%s", text)
+
+    # -- Home Assistant discovery -------------------------------------------------------------
+
+    def discovery_messages(self) -> list[tuple[str, dict[str, Any]]]:
+        """(topic, config) for every entity; published retained."""
+        device = {
+            "identifiers": [self.node_id],
+            "name": self.device_name,
+            "manufacturer": "sitwatch",
+            "model": "sitwatch seat cushion",
+            "sw_version": __version__,
+        }
+        common = {
+            "availability_topic": self.status_topic,
+            "payload_available": ONLINE,
+            "payload_not_available": OFFLINE,
+            "device": device,
+            "origin": {"name": "sitwatch", "sw_version": __version__},
+            "qos": self.cfg.qos,
+        }
+        state = f"{self.base}/state"
+        entities: list[tuple[str, str, dict[str, Any]]] = [
+            ("binary_sensor", "occupancy", {
+                "name": "Seat occupied", "device_class": "occupancy",
+                "state_topic": f"{state}/occupancy", "payload_on": "occupied",
+                "payload_off": "empty",
+            }),
+            ("sensor", "sitting_time", {
+                "name": "Sitting time", "device_class": "duration",
+                "unit_of_measurement": "s", "state_class": "measurement",
+                "state_topic": f"{state}/sitting_seconds", "icon": "mdi:chair-rolling",
+            }),
+            ("sensor", "posture", {
+                "name": "Posture", "device_class": "enum", "options": list(POSTURES),
+                "state_topic": f"{state}/posture", "icon": "mdi:human-handsdown",
+            }),
+            ("sensor", "balance", {
+                "name": "Balance", "device_class": "enum", "options": list(BALANCES),
+                "state_topic": f"{state}/balance", "icon": "mdi:scale-balance",
+            }),
+            ("binary_sensor", "cushion", {
+                "name": "Cushion", "device_class": "connectivity",
+                "state_topic": f"{state}/cushion", "payload_on": ONLINE,
+                "payload_off": OFFLINE, "entity_category": "diagnostic",
+            }),
+            ("event", "nudge", {
+                "name": "Nudge", "event_types": list(NUDGE_KINDS),
+                "state_topic": f"{self.base}/event/{NUDGE}", "icon": "mdi:bell-ring",
+            }),
+        ]
+        out = []
+        for component, object_id, specific in entities:
+            config = {**specific, **common, "unique_id": f"{self.node_id}_{object_id}"}
+            out.append((f"{self.prefix}/{component}/{self.node_id}/{object_id}/config", config))
+        return out
+
+    def _publish_discovery(self, client: Any) -> None:
+        for topic, config in self.discovery_messages():
+            client.publish(topic, json.dumps(config, separators=(",", ":")), qos=1, retain=True)
+        self.discoveries += 1
+
+    # -- doctor -----------------------------------------------------------------------------
+
+    def check(self, timeout: float = 5.0) -> tuple[bool, str]:
+        """Can we connect to the broker within ``timeout`` seconds? (ok, one line). Uses its own
+        client id, so a running daemon is not kicked off the broker."""
+        try:
+            mqtt = _mqtt()
+        except MqttUnavailable as e:
+            return False, str(e)
+        where = f"{self.cfg.host}:{self.cfg.port}" + (" (TLS)" if self.cfg.tls else "")
+        result: dict[str, Any] = {}
+
+        def on_connect(client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+            result["rc"] = rc
+
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                             client_id=f"{self.client_id}-check", protocol=mqtt.MQTTv311,
+                             reconnect_on_failure=False)
+        client.on_connect = on_connect
+        client.connect_timeout = timeout
+        try:
+            self._configure(client)
+            client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+            for _ in range(max(1, math.ceil(timeout / 0.1))):
+                if "rc" in result or client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                    break
+        except (OSError, ValueError) as e:
+            return False, f"mqtt: cannot connect to {where}: {e}"
+        finally:
+            with contextlib.suppress(Exception):
+                client.disconnect()
+        rc = result.get("rc")
+        if rc is None:
+            return False, f"mqtt: no answer from {where} within {timeout:g} s"
+        if rc.is_failure:
+            return False, f"mqtt: {where} refused the connection: {rc}"
+        return True, (f"mqtt: connected to {where}; topics under {self.base}/"
+                      + (f", Home Assistant discovery under {self.prefix}/"
+                         if self.cfg.discovery else ""))
+
+
+def _state_text(key: str, value: Any) -> str:
+    if value is None:
+        return UNKNOWN
+    if key == "sitting_seconds":
+        try:
+            return str(max(0, round(float(value))))
+        except (TypeError, ValueError):
+            return UNKNOWN
+    if isinstance(value, bool):
+        return ONLINE if value else OFFLINE  # cushion: True/False
+    return str(value)

@@ -1,0 +1,173 @@
+"""Push sink: nudges to phones, chats and mailboxes through apprise.
+
+One apprise URL per service, for example ``ntfy://ntfy.sh/my-secret-topic``,
+``tgram://BOT_TOKEN/CHAT_ID``, ``mailtos://user:app-password@gmail.com`` or
+``json://host:port/path`` (apprise's documentation lists ~100 services). apprise is an optional
+extra (``pip install apprise``), imported when the sink is built; without it the sink says so
+once and does nothing.
+
+Only nudges are sent: the title as the notification's title, the message as its body. Delivery
+runs on a background thread (one nudge at a time, each service in turn), so a slow service never
+holds up the daemon. A URL apprise does not understand, or a service that fails, is logged once
+per distinct problem (with secrets in the URL masked) and never raised; when a failing service
+delivers again that is logged once too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sitwatch.events import NUDGE, Event
+from sitwatch.sinks.hook import BackgroundWorker
+
+INSTALL_HINT = "apprise is not installed: pip install apprise (push nudges are off)"
+
+
+def _apprise() -> Any:
+    import apprise
+
+    return apprise
+
+
+@contextlib.contextmanager
+def _apprise_quiet() -> Iterator[None]:
+    """Keep apprise's own log lines (full URLs, one line per attempt) out of the daemon's log;
+    the sink logs what matters itself, masked and rate-limited."""
+    logger = logging.getLogger("apprise")
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.propagate = propagate
+
+
+def masked(url: str, service: Any = None) -> str:
+    """``url`` for the log: apprise's privacy form without options, else just the scheme."""
+    if service is not None:
+        try:
+            return str(service.url(privacy=True)).split("?", 1)[0]
+        except Exception:  # a plugin's url() is third-party code
+            pass
+    scheme = url.split("://", 1)[0] if "://" in url else "?"
+    return f"{scheme}://…"
+
+
+class PushSink:
+    """Sends nudges to every apprise URL in ``urls``; other events are ignored."""
+
+    name = "push"
+
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        log: logging.Logger,
+        max_pending: int = 10,
+        close_timeout: float = 10.0,
+    ) -> None:
+        self.log = log
+        self.close_timeout = close_timeout
+        self.worker = BackgroundWorker("push", log, max_pending=max_pending)
+        self._reported: set[str] = set()
+        self.services: list[tuple[str, Any]] = []  # (masked url, apprise.Apprise with that one)
+        self.invalid: list[str] = []  # masked urls apprise did not understand
+        self.available = True
+        self.sent = 0  # deliveries that a service accepted
+        self.failed = 0
+        self.dropped = 0
+        try:
+            apprise = _apprise()
+        except ImportError:
+            self.available = False
+            if urls:
+                self.log.warning("%s", INSTALL_HINT)
+            return
+        for url in urls:
+            with _apprise_quiet():  # apprise would log a bad URL in full, secrets and all
+                service = apprise.Apprise.instantiate(url)
+            if service is None:
+                self.invalid.append(masked(url))
+                self.log.warning("push: apprise does not understand %s: it is left out "
+                                 "(see apprise's list of services and URL formats)", masked(url))
+                continue
+            ap = apprise.Apprise()
+            ap.add(service)
+            self.services.append((masked(url, service), ap))
+
+    # -- the Sink protocol ------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        if event.event != NUDGE or not self.services:
+            return
+        title = str(event.get("title") or "sitwatch")
+        body = str(event.get("message") or title)
+        if not self.worker.submit(lambda: self.send(title, body)):
+            self.dropped += 1
+            self._problem("busy", f"push: {self.worker.max_pending} nudges already wait to "
+                          "be sent; this one is dropped")
+
+    def close(self) -> None:
+        self.worker.close(self.close_timeout)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until queued nudges have been sent (tests, shutdown)."""
+        return self.worker.drain(timeout)
+
+    # -- delivery ---------------------------------------------------------------------------
+
+    def send(self, title: str, body: str) -> int:
+        """Send to every service, synchronously; the number that accepted it."""
+        apprise = _apprise()
+        ok = 0
+        for where, ap in self.services:
+            # apprise logs each failure itself, on every attempt: we capture its words for our
+            # own rate-limited line and keep them out of the daemon's log.
+            with _apprise_quiet(), apprise.LogCapture(level=logging.WARNING) as captured:
+                try:
+                    delivered = bool(ap.notify(body=body, title=title))
+                    detail = captured.getvalue().strip().splitlines()
+                except Exception as e:  # a plugin is third-party code
+                    delivered, detail = False, [f"{type(e).__name__}: {e}"]
+            if delivered:
+                ok += 1
+                self.sent += 1
+                if any(k.startswith(where) for k in self._reported):
+                    self._reported = {k for k in self._reported if not k.startswith(where)}
+                    self.log.info("push: %s delivers again", where)
+            else:
+                self.failed += 1
+                reason = _last_message(detail) or "apprise reported a failure"
+                self._problem(f"{where}: {reason}", f"push to {where} failed: {reason}")
+        return ok
+
+    def _problem(self, key: str, text: str) -> None:
+        if key not in self._reported and len(self._reported) < 20:
+            self._reported.add(key)
+            self.log.warning("%s", text)
+        else:
+            self.log.debug("%s", text)
+
+    # -- doctor -------------------------------------------------------------------------------
+
+    def check(self) -> tuple[bool, str]:
+        """Is the push channel usable? (ok, one line). Sends nothing."""
+        if not self.available:
+            return False, INSTALL_HINT
+        parts = [f"push: {len(self.services)} service(s)"]
+        if self.services:
+            parts.append(", ".join(where for where, _ in self.services))
+        if self.invalid:
+            parts.append(f"not understood by apprise: {', '.join(self.invalid)}")
+        return bool(self.services) and not self.invalid, "; ".join(parts)
+
+
+def _last_message(lines: list[str]) -> str:
+    """The text of apprise's last log line (its format is 'time - LEVEL - message')."""
+    for line in reversed(lines):
+        text = line.split(" - ", 2)[-1].strip()
+        if text:
+            return text
+    return ""

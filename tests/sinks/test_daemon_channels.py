@@ -1,0 +1,75 @@
+"""The daemon with its headless channels switched on in the config: MQTT to a real broker,
+a command hook, and a buzzer command written back to the cushion's (virtual) serial line."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.sinks.support import Watcher
+
+pytestmark = pytest.mark.integration
+
+
+def test_daemon_publishes_to_mqtt_runs_the_hook_and_buzzes(tmp_path: Path, broker) -> None:
+    pytest.importorskip("paho.mqtt", reason="paho-mqtt (the mqtt extra) is not installed")
+    master, slave = pty.openpty()
+    port = os.ttyname(slave)
+    hook_out = tmp_path / "hook.txt"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{port}"\nlayout = "load-cells-4"\n'
+        '[detect]\nsit_limit = 3\n[detect.occupancy]\nenter_dwell = 0.2\n'
+        '[calibration]\nauto = true\n'
+        f'[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {broker.port}\nnode_id = "testchair"\n'
+        "state_interval = 1.0\n"
+        f'[nudges.hook]\ncommand = ["sh", "-c", "echo {{kind}} >> {hook_out}"]\n'
+        '[nudges.buzzer]\nenabled = true\n[nudges.dnd]\nenabled = false\n'
+    )
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "d"), XDG_RUNTIME_DIR=str(tmp_path / "r"),
+               XDG_STATE_HOME=str(tmp_path / "s"), XDG_CONFIG_HOME=str(tmp_path / "c"))
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    w = Watcher(broker, "sitwatch/#", "homeassistant/#")
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--no-user-config",
+                             "--config", str(cfg), "--headless"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    got = b""
+    try:
+        deadline = time.monotonic() + 30
+        seated = b"20000,21000,9000,9500\n"
+        while time.monotonic() < deadline and b"BUZZ" not in got:
+            os.write(master, seated)
+            r, _, _ = select.select([master], [], [], 0.05)
+            if r:
+                got += os.read(master, 4096)
+        assert w.wait_topic("sitwatch/status", "online", timeout=10)
+        assert w.wait_for(lambda ms: any(m.topic == "sitwatch/event/nudge" for m in ms), 10)
+        assert w.wait_for(lambda ms: any(m.topic == "sitwatch/state/occupancy"
+                                         and m.text == "occupied" for m in ms), 10)
+        configs = [m for m in w.messages if m.topic.startswith("homeassistant/")]
+        assert configs and all(json.loads(m.text)["unique_id"] for m in configs)
+        nudge = json.loads(next(m for m in w.messages if m.topic == "sitwatch/event/nudge").text)
+        assert nudge["kind"] == "prolonged_sitting" and nudge["message"]
+        assert b"BUZZ 3" in got  # the prolonged-sitting pattern went back down the serial line
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not hook_out.exists():
+            time.sleep(0.05)
+        assert hook_out.read_text().split()[0] == "prolonged_sitting"
+        proc.terminate()
+        assert proc.wait(15) == 0
+        assert w.wait_topic("sitwatch/status", "offline", timeout=10)  # said before leaving
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        w.close()
+        os.close(master)
+        os.close(slave)

@@ -1,0 +1,332 @@
+"""MqttSink against a real mosquitto on 127.0.0.1 (Debian: mosquitto; TLS test: openssl).
+
+Every wait is bounded by a deadline; nothing sleeps to wait out a timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sitwatch.clock import ManualClock
+from sitwatch.events import NUDGE, NUDGE_KINDS, Event
+from sitwatch.sinks.mqtt import MqttConfig, MqttSink
+
+try:
+    from tests.sinks.support import Broker, Relay, free_port, start_broker, stop
+except ImportError:  # pytest started without the repository root on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.sinks.support import Broker, Relay, free_port, start_broker, stop
+
+pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (pip install paho-mqtt)")
+pytestmark = pytest.mark.integration
+
+LOG = logging.getLogger("sitwatch.test.mqtt")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def nudge(kind: str = "slouch", t: float = 12.5) -> Event:
+    return Event(t, NUDGE, None, {"kind": kind, "title": "Sit back — café",
+                                  "message": "Slide your hips back", "why": "because"})
+
+
+def make_sink(port: int, **kw: object) -> MqttSink:
+    cfg = MqttConfig(enabled=True, host="127.0.0.1", port=port, node_id="testnode", **kw)
+    return MqttSink(cfg, ManualClock(), log=LOG)
+
+
+@pytest.fixture
+def sink(broker: Broker):
+    s = make_sink(broker.port)
+    s.start()
+    assert s.wait_connected(10), broker.log()
+    yield s
+    s.close()
+
+
+def test_discovery_availability_state_and_events(broker, sink, watch):
+    events = watch("sitwatch/event/#", "sitwatch/state/cushion")
+    sink.handle(nudge())
+    sink.handle(Event(13.0, "posture", "slouched", {"source": "cushion"}))
+    sink.publish_state({"occupancy": "occupied", "posture": "slouched", "balance": None,
+                        "sitting_seconds": 1234.6, "cushion": "online"})
+
+    (ev,) = events.wait_topic("sitwatch/event/nudge")
+    assert not ev.retain
+    body = ev.json()
+    assert body == {"t": 12.5, "event": "nudge", "kind": "slouch", "title": "Sit back — café",
+                    "message": "Slide your hips back", "why": "because", "event_type": "slouch"}
+    (posture,) = events.wait_topic("sitwatch/event/posture")
+    assert posture.json() == {"t": 13.0, "event": "posture", "state": "slouched",
+                              "source": "cushion"}
+
+    # The broker handles a client's messages in order: once the last state value has come
+    # through, it holds all of them. A newcomer (Home Assistant starting later) gets everything
+    # that matters, retained.
+    events.wait_topic("sitwatch/state/cushion", "online")
+    late = watch("#")
+    late.settle()
+    retained = {m.topic: m for m in late.messages if m.retain}
+    assert retained["sitwatch/status"].text == "online"
+    assert retained["sitwatch/state/occupancy"].text == "occupied"
+    assert retained["sitwatch/state/posture"].text == "slouched"
+    assert retained["sitwatch/state/balance"].text == "None"
+    assert retained["sitwatch/state/sitting_seconds"].text == "1235"
+    assert retained["sitwatch/state/cushion"].text == "online"
+    assert not [t for t in retained if t.startswith("sitwatch/event/")]
+
+    configs = {t: m.json() for t, m in retained.items() if t.startswith("homeassistant/")}
+    assert set(configs) == {
+        "homeassistant/binary_sensor/testnode/occupancy/config",
+        "homeassistant/sensor/testnode/sitting_time/config",
+        "homeassistant/sensor/testnode/posture/config",
+        "homeassistant/sensor/testnode/balance/config",
+        "homeassistant/binary_sensor/testnode/cushion/config",
+        "homeassistant/event/testnode/nudge/config",
+    }
+    ids = [c["unique_id"] for c in configs.values()]
+    assert len(set(ids)) == len(ids) and all(i.startswith("testnode_") for i in ids)
+    for c in configs.values():
+        assert c["availability_topic"] == "sitwatch/status"
+        assert c["device"]["identifiers"] == ["testnode"]
+        assert {"name", "model", "sw_version"} <= set(c["device"])
+        assert c["state_topic"] in retained or c["state_topic"] == "sitwatch/event/nudge"
+    occ = configs["homeassistant/binary_sensor/testnode/occupancy/config"]
+    assert (occ["device_class"], occ["payload_on"], occ["payload_off"]) == (
+        "occupancy", "occupied", "empty")
+    sit = configs["homeassistant/sensor/testnode/sitting_time/config"]
+    assert (sit["device_class"], sit["unit_of_measurement"]) == ("duration", "s")
+    posture_cfg = configs["homeassistant/sensor/testnode/posture/config"]
+    assert posture_cfg["device_class"] == "enum" and "slouched" in posture_cfg["options"]
+    evt = configs["homeassistant/event/testnode/nudge/config"]
+    assert evt["event_types"] == list(NUDGE_KINDS)
+    assert evt["state_topic"] == "sitwatch/event/nudge"
+
+
+def test_state_follows_events_at_once(sink, watch):
+    w = watch("sitwatch/state/#")
+    sink.handle(Event(1.0, "occupancy", "empty"))
+    sink.handle(Event(2.0, "balance", "left"))
+    sink.handle(Event(3.0, "sensor", "offline", {"reason": "unplugged"}))
+    w.wait_topic("sitwatch/state/occupancy", "empty")
+    w.wait_topic("sitwatch/state/posture", "None")  # unknown once the seat is empty
+    w.wait_topic("sitwatch/state/balance", "left")
+    w.wait_topic("sitwatch/state/cushion", "offline")
+    sink.handle(Event(4.0, "occupancy", "occupied"))
+    sink.handle(Event(5.0, "posture", "upright", {"source": "cushion"}))
+    w.wait_topic("sitwatch/state/posture", "upright")
+
+
+def test_state_is_due_every_state_interval_and_kept_until_connected(broker, watch):
+    clock = ManualClock()
+    cfg = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, state_interval=30)
+    s = MqttSink(cfg, clock, log=LOG)  # not started yet: state waits for the first connect
+    assert s.state_due()
+    s.publish_state({"sitting_seconds": 10, "occupancy": "occupied"})
+    clock.advance(29.9)
+    assert not s.state_due()
+    clock.advance(0.1)
+    assert s.state_due()
+    early = watch("sitwatch/state/#")
+    s.start()
+    try:
+        assert s.wait_connected(10)
+        early.wait_topic("sitwatch/state/sitting_seconds", "10")
+        early.wait_topic("sitwatch/state/occupancy", "occupied")
+        w = watch("sitwatch/state/#")  # the broker has them now: a newcomer gets them retained
+        w.settle()
+        assert {(m.topic, m.text, m.retain) for m in w.messages} == {
+            ("sitwatch/state/sitting_seconds", "10", True),
+            ("sitwatch/state/occupancy", "occupied", True)}
+    finally:
+        s.close()
+
+
+def test_offline_before_a_clean_disconnect(broker, watch):
+    s = make_sink(broker.port)
+    s.start()
+    assert s.wait_connected(10)
+    w = watch("sitwatch/status")
+    w.wait_topic("sitwatch/status", "online")
+    s.close()
+    w.wait_topic("sitwatch/status", "offline")
+    assert not s.connected
+    late = watch("sitwatch/status")
+    late.settle()
+    assert [(m.text, m.retain) for m in late.messages if m.topic == "sitwatch/status"] == [
+        ("offline", True)]
+
+
+def test_last_will_when_the_process_dies(broker, watch, tmp_path):
+    script = textwrap.dedent(f"""
+        import logging, sys, threading
+        from sitwatch.clock import SystemClock
+        from sitwatch.sinks.mqtt import MqttConfig, MqttSink
+        cfg = MqttConfig(enabled=True, host="127.0.0.1", port={broker.port}, node_id="dying",
+                         base_topic="dying", keepalive=60)
+        sink = MqttSink(cfg, SystemClock(), log=logging.getLogger("child"))
+        sink.start()
+        if not sink.wait_connected(10):
+            sys.exit(3)
+        print("ready", flush=True)
+        threading.Event().wait()
+    """)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    w = watch("dying/status")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # the child exits (3) if it cannot connect: no hang
+        assert line.strip() == b"ready", proc.stderr.read() if proc.stderr else ""
+        w.wait_topic("dying/status", "online")
+        proc.kill()  # no DISCONNECT packet: the broker must send the will
+        proc.wait(10)
+        w.wait_topic("dying/status", "offline")
+    finally:
+        stop(proc)
+    late = watch("dying/status")
+    late.settle()
+    assert [(m.text, m.retain) for m in late.on("dying/status")] == [("offline", True)]
+
+
+def test_discovery_again_when_home_assistant_comes_online(sink, watch):
+    w = watch("homeassistant/+/+/+/config")
+    w.settle()
+    first = len(w.messages)
+    assert first == 6 and sink.discoveries == 1
+    w.client.publish("homeassistant/status", b"offline", qos=1)
+    w.client.publish("homeassistant/status", b"online", qos=1)
+    assert w.wait_for(lambda ms: len(ms) >= 2 * first), [m.topic for m in w.messages]
+    again = w.messages[first:]
+    assert all(not m.retain for m in again)  # live copies for the subscriber already there
+    assert {m.topic for m in again} == {m.topic for m in w.messages[:first]}
+    assert sink.discoveries == 2
+
+
+def test_no_discovery_when_disabled(broker, watch):
+    s = make_sink(broker.port, discovery=False)
+    s.start()
+    try:
+        assert s.wait_connected(10)
+        w = watch("#")
+        s.publish_state({"balance": "right"})  # after all that the sink sent on connecting
+        w.wait_topic("sitwatch/state/balance", "right")
+        assert w.on("sitwatch/status")[0].text == "online"
+        assert not [m for m in w.messages if m.topic.startswith("homeassistant/")]
+    finally:
+        s.close()
+
+
+def test_events_wait_while_the_broker_is_unreachable(broker, watch, caplog):
+    relay = Relay(broker.port)  # not open yet: connections are refused
+    s = make_sink(relay.port, queue_size=2, qos=1)
+    w = watch("sitwatch/event/#", "sitwatch/status")
+    try:
+        with caplog.at_level(logging.WARNING, logger=LOG.name):
+            s.start()
+            for i in range(3):
+                s.handle(nudge(t=float(i)))
+            s.handle(nudge(t=3.0))
+        assert not s.connected
+        assert s.dropped == 2
+        drops = [r for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(drops) == 1  # the first drop is logged; the rest are summed up later
+
+        relay.open()  # the network comes back; paho's backoff retries within a few seconds
+        assert s.wait_connected(20), "the sink did not reconnect"
+        got = w.wait_topic("sitwatch/event/nudge", count=2)
+        assert [m.json()["t"] for m in got] == [2.0, 3.0]  # the oldest went first
+
+        # The line drops: the broker sends our will; paho reconnects and says online again.
+        online_before = len(w.on("sitwatch/status"))
+        relay.cut()
+        w.wait_topic("sitwatch/status", "offline")
+        w.wait_for(lambda ms: len([m for m in ms if m.topic == "sitwatch/status"])
+                   > online_before + 1, 30)
+        assert w.on("sitwatch/status")[-1].text == "online"
+        assert s.wait_connected(20) and s.connects >= 2
+    finally:
+        s.close()
+        relay.close()
+
+
+def test_a_config_that_cannot_work_is_logged_not_raised(tmp_path, caplog):
+    s = make_sink(free_port(), tls=True, tls_ca=str(tmp_path / "missing-ca.pem"))
+    with caplog.at_level(logging.ERROR, logger=LOG.name):
+        assert s.start() is False
+    assert "cannot start" in caplog.records[0].getMessage()
+    s.handle(nudge())  # nothing to send it with: ignored, no exception
+    s.publish_state({"occupancy": "occupied"})
+    s.close()
+
+
+def test_check_reports_success_and_failure(broker):
+    ok, text = make_sink(broker.port).check(timeout=5)
+    assert ok, text
+    assert "connected" in text
+    ok, text = make_sink(free_port()).check(timeout=5)
+    assert not ok
+    assert "cannot connect" in text
+
+
+def test_username_and_password(tmp_path):
+    pw = tmp_path / "passwd"
+    if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "sitter", "s3cret"],
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
+    pw.chmod(0o600)
+    b = start_broker(tmp_path / "auth", extra=["allow_anonymous false", f"password_file {pw}"])
+    try:
+        ok, text = make_sink(b.port, username="sitter", password="wrong").check(timeout=5)
+        assert not ok and "refused" in text, text
+        good = make_sink(b.port, username="sitter", password="s3cret")
+        ok, text = good.check(timeout=5)
+        assert ok, text
+        good.start()
+        assert good.wait_connected(10)
+        good.close()
+    finally:
+        stop(b.proc)
+
+
+def _self_signed(where: Path) -> tuple[Path, Path]:
+    key, cert = where / "key.pem", where / "cert.pem"
+    where.mkdir(exist_ok=True)
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)], capture_output=True, check=False)
+    assert made.returncode == 0, made.stderr
+    return key, cert
+
+
+def test_tls(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl (Debian: openssl)")
+    key, cert = _self_signed(tmp_path / "server")
+    _, other = _self_signed(tmp_path / "other")
+    b = start_broker(tmp_path / "tls", extra=[
+        "allow_anonymous true", f"certfile {cert}", f"keyfile {key}"])
+    try:
+        ok, text = make_sink(b.port, tls=True, tls_ca=str(cert)).check(timeout=5)
+        assert ok and "TLS" in text, text
+        ok, text = make_sink(b.port, tls=True, tls_ca=str(other)).check(timeout=5)
+        assert not ok and "certificate verify failed" in text, text  # an untrusted broker
+        ok, text = make_sink(b.port).check(timeout=3)
+        assert not ok, text  # plain MQTT to a TLS listener
+        s = make_sink(b.port, tls=True, tls_ca=str(cert))
+        s.start()
+        assert s.wait_connected(10), b.log()
+        s.handle(nudge())
+        s.close()
+        assert s.published == 1
+    finally:
+        stop(b.proc)
