@@ -362,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--layout", default="smartchair-12")
     sp.add_argument("--seed", type=int, default=7)
     sp.add_argument("--plain", action="store_true", help="no live display; print events")
+    sp.add_argument("--script", choices=["day", "demo"], default="day",
+                    help="day: an 8-hour office day; demo: a 2-hour compressed one")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.demo", "cmd_demo")(a))
 
     sp = sub.add_parser("replay", help="run a recording through the pipeline")

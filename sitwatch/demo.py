@@ -13,7 +13,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -317,8 +317,6 @@ def _run_live(
                 last_draw = now
             if speed > 0:
                 _pace(wall0, src.t, speed)
-            elif any(e.event == E.NUDGE for _, e in view.log[-3:]) and now - last_draw < 0.01:
-                pass
         live.update(render())
 
 
@@ -337,11 +335,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_demo(
         layout=lay,
         seed=args.seed,
-        script=getattr(args, "script", "day"),
+        script=args.script,
         speed=speed,
         live=False if args.plain else None,
     )
     return 0
 
 
-__all__ = ["SimSource", "cmd_demo", "run_demo", "timedelta"]
+__all__ = ["SimSource", "cmd_demo", "run_demo"]
