@@ -17,6 +17,7 @@ class Baseline:
     back_load: float  # 0 when the chair has no backrest sensors or the sitter did not lean on it
     total: float
     x_scale: float  # mean |x| of usable seat channels: a full shift to one side ~ 1.0
+    y_scale: float  # mean |y| of usable seat channels
     back_x_scale: float
     has_back: bool
 
@@ -27,6 +28,7 @@ class Baseline:
         seat = lay.seat_mask & ex.usable
         back = lay.back_mask & ex.usable
         xs = float(np.abs(lay.x[seat]).mean()) if seat.any() else 1.0
+        ys = float(np.abs(lay.y[seat]).mean()) if seat.any() else 1.0
         bxs = float(np.abs(lay.x[back]).mean()) if back.any() else 1.0
         has_back = bool(back.any()) and f.back_load > 0.08 * f.total
         return cls(
@@ -35,6 +37,7 @@ class Baseline:
             f.back_load if has_back else 0.0,
             max(f.total, 1e-9),
             xs or 1.0,
+            ys or 1.0,
             bxs or 1.0,
             has_back,
         )

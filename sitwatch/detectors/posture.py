@@ -8,8 +8,10 @@ The rules, in order (all shares relative to the sitter's upright baseline):
 - reclined: the backrest carries much more than upright, or its load moves down the backrest,
   while the rear of the seat stays loaded;
 - leaning_forward: the backrest is (nearly) unloaded and either the seat's centre of pressure
-  moves forward or the chair carries much less than upright (weight on the desk or feet); on a
-  seat without backrest sensors only the forward move counts, at twice the distance;
+  moves forward or the chair carries much less than upright (weight on the desk or feet);
+- on a seat without backrest sensors, a large forward move with the weight kept on the seat and
+  the rear of the seat unloading is a slump, a smaller forward move a lean (at twice
+  ``forward_shift``, in units of the seat sensors' spread); reclining cannot be seen;
 - otherwise upright.
 """
 
@@ -22,6 +24,7 @@ from sitwatch.events import POSTURE, Event
 from sitwatch.features import Features
 
 UPRIGHT, SLOUCHED, FORWARD, RECLINED = "upright", "slouched", "leaning_forward", "reclined"
+SEAT_ONLY_SLUMP = 0.55  # forward move of the centre of pressure, in seat-sensor spreads
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
 
@@ -41,8 +44,20 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
             dy >= cfg.forward_shift or f.total / b.total < cfg.forward_load_ratio
         ):
             return FORWARD
-    elif dy >= 2 * cfg.forward_shift:
-        return FORWARD
+    else:
+        # Seat only: no backrest to tell a slump from a lean, so the size of the forward move
+        # (in units of the sensors' own spread) and where the weight goes decide. A slump slides
+        # the pelvis far forward and keeps the weight on the seat; a forward lean moves the
+        # centre less and hands part of the weight to the desk and the feet.
+        dyn = dy / b.y_scale
+        if (
+            rear_ratio < 1.5 * cfg.slouch_rear_ratio
+            and dyn >= SEAT_ONLY_SLUMP
+            and f.seat_load / b.seat_load >= 0.8
+        ):
+            return SLOUCHED
+        if dyn >= 2 * cfg.forward_shift:
+            return FORWARD
     return UPRIGHT
 
 
