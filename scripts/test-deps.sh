@@ -4,7 +4,7 @@
 # (mosquitto, openssl for its TLS test), a window manager and xprop for the fullscreen probe.
 # Installed only when we are root on a Debian-like system and something is missing; otherwise
 # the tests that need them skip and say why.
-pkgs="xvfb dbus dunst libnotify-bin libglib2.0-bin socat systemd mosquitto openssl openbox x11-utils"
+pkgs="xvfb dbus dunst libnotify-bin libglib2.0-bin socat systemd mosquitto openssl openbox x11-utils chromium"
 need=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"

@@ -433,6 +433,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="a summary of a day or a week from the history")
     sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
     sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
+    sp.add_argument("--html", nargs="?", const="", metavar="FILE",
+                    help="the week as a self-contained HTML page (implies --week; default "
+                    "sitwatch-week-YYYY-MM-DD.html)")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_report")(a))
 
     _lazy("sitwatch.camera.flags", "add_model_parser")(sub)

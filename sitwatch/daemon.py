@@ -785,6 +785,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     try:
         lim = cfg.detect.sit_limit
+        if args.html is not None:
+            from sitwatch.report_html import write_week
+
+            out = Path(args.html or f"sitwatch-week-{day}.html")
+            try:
+                write_week(store, day, tz, out, sit_limit=lim)
+            except OSError as e:
+                _err(f"{out}: {e.strerror or e}")
+                return 1
+            print(f"wrote {out}")
+            return 0
         print(
             weekly_text(store, day, tz, sit_limit=lim)
             if args.week
