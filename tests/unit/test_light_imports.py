@@ -1,0 +1,32 @@
+"""Cushion-only mode must stay cheap on a Raspberry Pi: nothing on its path may import the
+camera stack (OpenCV, MediaPipe) or the optional channels' libraries."""
+
+import subprocess
+import sys
+
+HEAVY = ("cv2", "mediapipe", "paho", "apprise", "jinja2", "rich", "skimage")
+
+
+def test_cushion_path_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "import sitwatch.cli, sitwatch.daemon, sitwatch.pipeline, sitwatch.config, sitwatch.doctor\n"
+        "import sitwatch.sources.serial_source, sitwatch.sinks.desktop, sitwatch.sinks.console\n"
+        "import sitwatch.store, sitwatch.status, sitwatch.gate, sitwatch.dnd\n"
+        "from sitwatch import config\n"
+        "config.load(use_user_file=False)\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_imports_neither_pydantic_nor_numpy() -> None:
+    code = (
+        "import sys\n"
+        "from sitwatch.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "print(','.join(m for m in ('pydantic', 'numpy', 'serial') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
