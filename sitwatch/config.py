@@ -345,6 +345,14 @@ class Nudges(_Section):
     desktop: bool = Field(True, description="Desktop notifications through plyer.")
     console: bool = Field(True, description="Also print nudges on standard output / the journal.")
     timeout: float = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
+    buttons: bool = Field(
+        True,
+        description="'Snooze' and 'Done' buttons on desktop notifications, where the "
+        "notification server supports them.",
+    )
+    snooze_minutes: int = Field(
+        30, ge=1, le=480, description="How long the notification's Snooze button holds nudges."
+    )
     cooldown: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
         Field(
             default_factory=lambda: {

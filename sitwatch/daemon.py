@@ -66,6 +66,7 @@ class Daemon:
         self.save_profile = save_profile
         self.gate = gate
         self.backup_dir = backup_dir
+        self.control_file: Path | None = getattr(getattr(gate, "control", None), "path", None)
         self.camera_source, self.camera = camera if camera is not None else (None, None)
         self.fusion = None
         if self.camera is not None and source is not None:
@@ -117,6 +118,7 @@ class Daemon:
             out += evs
         if self.camera_source is not None:
             out += self._camera_step(paused)
+        out += self._clicks()
         now = self.clock.monotonic()
         if self.gate is not None:
             for ev in self.gate.release(self._still_applies):
@@ -127,6 +129,35 @@ class Daemon:
         if now >= self._next_publish:
             self._next_publish = now + min(1.0, self.cfg.status.interval)
             self._publish(now)
+        return out
+
+    def _clicks(self) -> list[Event]:
+        """Buttons pressed on desktop notifications (handed over from the sink's threads)."""
+        inbox = getattr(self.sinks, "inbox", None)
+        if inbox is None or not len(inbox):
+            return []
+        from datetime import timedelta
+
+        from sitwatch import control
+
+        out: list[Event] = []
+        t = self.clock.monotonic()
+        for action, nudge in inbox.drain():
+            kind = str(nudge.get("kind"))
+            ev = Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})
+            evs = [ev]
+            if action == "snooze" and self.control_file is not None:
+                cur = control.read(self.control_file)
+                until = self.clock.now() + timedelta(minutes=self.cfg.nudges.snooze_minutes)
+                try:
+                    control.write(self.control_file, control.Control(until, cur.paused_until))
+                except OSError as e:
+                    log.warning("cannot snooze: %s", e)
+            elif action == "done":
+                evs += self.pipeline.policy.acknowledge(kind, t)
+            for e in evs:
+                self._dispatch(e)
+            out += evs
         return out
 
     def _camera_step(self, paused: bool) -> list[Event]:
@@ -447,9 +478,20 @@ def _sinks(
     if n.console or json_lines:
         sinks.append(ConsoleSink(sys.stdout, json_lines=json_lines, states=True))
     if n.desktop and not headless:
+        from sitwatch.sinks.actions import DEFAULT_ACTIONS, DONE, SNOOZE, ActionInbox
         from sitwatch.sinks.desktop import DesktopSink
 
-        sinks.append(DesktopSink(n.timeout, logging.getLogger("sitwatch.desktop")))
+        inbox = ActionInbox() if n.buttons else None
+        labels = ((SNOOZE, f"Snooze {n.snooze_minutes} min"), (DONE, "Done"))
+        sinks.append(
+            DesktopSink(
+                n.timeout,
+                logging.getLogger("sitwatch.desktop"),
+                actions=n.buttons,
+                on_action=inbox.put if inbox else None,
+                action_labels=labels if n.buttons else DEFAULT_ACTIONS,
+            )
+        )
     if n.push.urls:
         try:
             from sitwatch.sinks.push import PushSink
@@ -487,7 +529,9 @@ def _sinks(
             sinks.append(mqtt)
         except ImportError as e:
             log.warning("MQTT off: %s (pip install 'sitwatch[mqtt]')", e)
-    return Fanout(sinks, logging.getLogger("sitwatch.sinks"))
+    fan = Fanout(sinks, logging.getLogger("sitwatch.sinks"))
+    fan.inbox = locals().get("inbox")  # type: ignore[attr-defined]  # clicks on buttons
+    return fan
 
 
 def cmd_run(args: argparse.Namespace) -> int:

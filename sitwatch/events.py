@@ -17,6 +17,7 @@ BREAK = "break"  # a finished break: duration (s), the sitting spell before it: 
 CALIBRATION = "calibration"  # state: tare | baseline ; method
 DIAGNOSIS = "diagnosis"  # message: why no valid frame arrives
 NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s): did the sitter act on it
+NUDGE_ACK = "nudge_ack"  # kind, action: done | snooze (a button on the notification)
 
 NUDGE_KINDS = ("prolonged_sitting", "slouch", "asymmetric_load", "wallet")
 

@@ -136,6 +136,12 @@ class NudgePolicy:
                 out.append(self._nudge("wallet", t, ep, level))
         return out
 
+    def acknowledge(self, kind: str, t: float) -> list[Event]:
+        """The sitter pressed "Done" on a nudge of this kind: count it as acted on."""
+        mine = [p for p in self.pending if p.kind == kind]
+        self.pending = [p for p in self.pending if p.kind != kind]
+        return [self._settle(p, t, True) for p in mine]
+
     def forget(self, kind: str, t: float) -> None:
         """The nudge was not delivered (held or dropped): no outcome to measure for it."""
         self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]

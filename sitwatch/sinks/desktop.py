@@ -20,6 +20,18 @@ Elsewhere (macOS, Windows) plyer's ``notification.notify`` is used, imported laz
 Expected trouble (no bus, no notification server, a backend that fails) is logged once per
 distinct problem and never raised; when notifications work again that is logged once too.
 Delivery is synchronous and bounded by ``run_timeout`` (5 s) per helper process.
+
+Buttons ("Snooze 30 min", "Done"; see :mod:`sitwatch.sinks.actions`): given an ``on_action``
+callback, a nudge goes out as ``notify-send --action=snooze=... --action=done=... -p`` (under
+``stdbuf -oL`` when available, so the notification id arrives at once and delivery is confirmed
+as before) when the server advertises the ``actions`` capability (``GetCapabilities`` through
+gdbus, cached for ``caps_ttl`` seconds; unknown counts as yes, notify-send checks again) and the
+notify-send has ``--action``. The process then waits for the click in a background thread, for
+at most ``action_wait`` seconds (default: the notification timeout + 10 s), after which it is
+interrupted (it closes its notification) and, if need be, killed. One waits per nudge kind: a
+newer nudge of a kind closes the older notification. ``on_action(name, event)`` runs on that
+thread. Any other backend, an old notify-send or a server without buttons gives the plain
+notification, silently.
 """
 
 from __future__ import annotations
@@ -30,12 +42,28 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sitwatch.events import NUDGE, Event
+from sitwatch.sinks.actions import (
+    DEFAULT_ACTIONS,
+    NOT_SUPPORTED,
+    Helper,
+    OnAction,
+    PopenHelper,
+    Spawn,
+    Waiter,
+    Waiters,
+    action_argv,
+    check_actions,
+    notify_send_options,
+    parse_capabilities,
+    parse_output,
+)
 
 APP_NAME = "sitwatch"
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -52,6 +80,8 @@ NO_BACKEND_MESSAGE = (
 
 Notify = Callable[..., Any]
 
+ACTION_MARGIN = 10.0  # a helper waits this much longer than the notification is meant to show
+
 
 class DesktopSink:
     """Shows nudge events as desktop notifications; other events are ignored.
@@ -59,6 +89,12 @@ class DesktopSink:
     ``timeout``: seconds a notification stays up. ``env``: the environment to look for the bus
     in and to run helpers with. ``notify``: a plyer-style ``notify(title=, message=, app_name=,
     timeout=)`` callable to use instead of the built-in backends (tests, other front ends).
+
+    Buttons: ``on_action(name, nudge_event)`` is called (on a helper thread) when the sitter
+    clicks one of ``action_labels`` ((name, label) pairs; default ``snooze`` "Snooze 30 min" and
+    ``done`` "Done"); ``actions=False`` or no ``on_action`` means plain notifications.
+    ``action_wait``: seconds a click is waited for (default ``timeout`` + 10). ``spawn``: starts
+    a helper (tests); ``caps_ttl``: seconds the server's capabilities are cached.
     """
 
     name = "desktop"
@@ -74,6 +110,12 @@ class DesktopSink:
         run_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         platform: str = sys.platform,
+        actions: bool = True,
+        on_action: OnAction | None = None,
+        action_labels: Sequence[tuple[str, str]] = DEFAULT_ACTIONS,
+        action_wait: float | None = None,
+        caps_ttl: float = 600.0,
+        spawn: Spawn | None = None,
     ) -> None:
         self.timeout = timeout
         self.log = log
@@ -90,6 +132,21 @@ class DesktopSink:
         self.sent = 0
         self.skipped = 0
         self.failed = 0
+        # buttons
+        self.actions = actions
+        self.on_action = on_action
+        self.action_labels = check_actions(action_labels)
+        self.action_wait = timeout + ACTION_MARGIN if action_wait is None else action_wait
+        self.caps_ttl = caps_ttl
+        self._spawn: Spawn = spawn or PopenHelper
+        self._caps: tuple[str | None, frozenset[str] | None, float] | None = None
+        self._options: dict[str, frozenset[str]] = {}
+        self._waiters = Waiters(self._helper_done, clock=clock, on_error=self._action_problem)
+        self._notes: set[str] = set()
+        self._notes_lock = threading.Lock()
+        self._closed = False
+        self.with_buttons = 0  # nudges shown with buttons
+        self.clicks = 0  # actions handed to on_action
 
     # -- the Sink protocol ----------------------------------------------------------------------
 
@@ -98,15 +155,189 @@ class DesktopSink:
             return
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
-        self.send(title, message)
+        self.send(title, message, event=event)
 
     def close(self) -> None:
-        pass
+        """Close the notifications still waiting for a click and stop their helpers (bounded:
+        a few seconds at worst); no callback runs after this."""
+        self._closed = True
+        try:
+            if not self._waiters.close():
+                self.log.warning("desktop: some notification helpers did not exit")
+        except Exception as e:  # never raise into the daemon's shutdown
+            self.log.warning("desktop: closing notification helpers failed: %s", e)
+
+    # -- buttons ---------------------------------------------------------------------------------
+
+    def waiting(self) -> dict[str, int | None]:
+        """Nudge kind -> notification id (None if unknown) of each notification with buttons
+        whose helper still waits for a click."""
+        return {k: w.ident for k, w in self._waiters.active().items()}
+
+    def helper_pids(self) -> list[int]:
+        return [w.helper.pid for w in self._waiters.active().values()]
+
+    def dismiss(self, kind: str | None = None) -> None:
+        """Close the waiting notification of ``kind`` (all when None), e.g. after a snooze."""
+        self._waiters.stop(kind)
+
+    def server_capabilities(self, bus: str | None) -> frozenset[str] | None:
+        """The notification server's capabilities (cached), None when they cannot be asked."""
+        now = self.clock()
+        cached = self._caps
+        if cached is not None and cached[0] == bus and now < cached[2]:
+            return cached[1]
+        caps = None
+        if bus is not None:
+            out = self._gdbus_call(bus, NOTIFICATIONS, NOTIFICATIONS_PATH,
+                                   f"{NOTIFICATIONS}.GetCapabilities")
+            caps = parse_capabilities(out) if out is not None else None
+        self._caps = (bus, caps, now + self.caps_ttl)
+        return caps
+
+    def notify_send_options(self, exe: str) -> frozenset[str]:
+        """Which of ``--action``/``--print-id`` this notify-send has (from --help; cached)."""
+        opts = self._options.get(exe)
+        if opts is None:
+            try:
+                proc = subprocess.run(
+                    [exe, "--help"], env=self.child_env(None), stdin=subprocess.DEVNULL,
+                    capture_output=True, text=True, errors="replace", timeout=self.run_timeout,
+                    check=False)
+                opts = notify_send_options(proc.stdout + proc.stderr)
+            except (OSError, subprocess.TimeoutExpired):
+                opts = frozenset()
+            self._options[exe] = opts
+        return opts
+
+    def _buttons_wanted(self, bus: str | None, exe: str) -> bool:
+        if not (self.actions and self.on_action is not None and self.action_labels) \
+                or self._closed:
+            return False
+        if "--action" not in self.notify_send_options(exe):
+            return False
+        caps = self.server_capabilities(bus)
+        return caps is None or "actions" in caps
+
+    def _try_buttons(self, exe: str, bus: str | None, title: str, body: str, ms: int,
+                     event: Event) -> bool:
+        """True: shown (with buttons if the server has them). False: show it plainly."""
+        try:
+            return self._buttons_wanted(bus, exe) and \
+                self._show_with_buttons(exe, bus, title, body, ms, event)
+        except DeliveryError:
+            raise
+        except Exception as e:  # a bug here must not cost the nudge
+            self._action_problem(f"desktop buttons off for this nudge: {type(e).__name__}: {e}")
+            return False
+
+    def _show_with_buttons(self, exe: str, bus: str | None, title: str, body: str, ms: int,
+                           event: Event) -> bool:
+        """Show ``event`` with buttons; False: show it plainly instead. Raises DeliveryError."""
+        opts = self.notify_send_options(exe)
+        stdbuf = self._which("stdbuf") if "--print-id" in opts else None
+        argv = action_argv(exe, title=title, body=body, ms=ms, app_name=APP_NAME,
+                           actions=self.action_labels, print_id="--print-id" in opts,
+                           prefix=(stdbuf, "-oL") if stdbuf else ())
+        key = str(event.get("kind") or NUDGE)
+        self._waiters.stop(key, "replaced")  # its notification closes before the new one shows
+        try:
+            helper = self._spawn(argv, self.child_env(bus))
+        except OSError as e:
+            self._backend = None
+            raise DeliveryError(f"cannot run {argv[0]}: {e.strerror}") from None
+        ident = None
+        if stdbuf:  # confirm delivery as the plain path does: wait for the id, bounded
+            try:
+                line = helper.first_line(self.run_timeout)
+            except subprocess.TimeoutExpired:
+                self._reap(helper)
+                raise DeliveryError(
+                    f"notify-send did not finish within {self.run_timeout:g} s") from None
+            if line is None:  # it exited without showing anything
+                out, err = self._reap(helper)
+                rc = helper.returncode
+                if NOT_SUPPORTED in err:
+                    self._no_buttons(bus)
+                elif rc:
+                    lines = (err or out).strip().splitlines()
+                    raise DeliveryError(f"notify-send exited with {rc}"
+                                        + (f": {lines[-1]}" if lines else ""))
+                return True
+            ident = int(line) if line.strip().isdigit() else None
+        try:
+            self._waiters.start(key, helper, event, self.action_wait, ident)
+        except RuntimeError as e:  # no thread: start() closed the helper; show it plainly
+            self._action_problem(f"cannot wait for a click: {e}")
+            return False
+        self.with_buttons += 1
+        return True
+
+    def _reap(self, helper: Helper) -> tuple[str, str]:
+        """Stop a helper we gave up on and collect what it said (bounded)."""
+        helper.interrupt()
+        for step in (helper.kill, None):
+            try:
+                return helper.output(min(self.run_timeout, 2.0))
+            except subprocess.TimeoutExpired:
+                if step is not None:
+                    step()
+        return "", ""
+
+    def _helper_done(self, w: Waiter, out: str, err: str) -> None:
+        """A helper is gone (runs on its thread): hand the click on, learn, report."""
+        ident, action = parse_output(out, (name for name, _ in self.action_labels))
+        w.ident = w.ident if w.ident is not None else ident
+        rc = w.helper.returncode
+        if NOT_SUPPORTED in err:
+            self._no_buttons(self.session_bus()[0])
+        elif action is None and w.reason is None and rc:
+            lines = err.strip().splitlines()
+            self._action_problem(
+                f"desktop notification with buttons failed: notify-send exited with {rc}"
+                + (f": {lines[-1]}" if lines else ""))
+        if rc is not None and rc < 0 and w.ident is not None:
+            # killed, not interrupted: its notification may still be up, with dead buttons
+            bus, _ = self.session_bus()
+            if bus is not None:
+                self._gdbus_call(bus, NOTIFICATIONS, NOTIFICATIONS_PATH,
+                                 f"{NOTIFICATIONS}.CloseNotification", str(w.ident))
+        if action is None:
+            return
+        if self._closed or w.reason == "closed" or self.on_action is None:
+            self.log.debug("desktop: %r clicked while closing: ignored", action)
+            return
+        self.clicks += 1
+        try:
+            self.on_action(action, w.event)
+        except Exception as e:
+            self._action_problem(f"desktop action {action!r} failed: {type(e).__name__}: {e}")
+
+    def _no_buttons(self, bus: str | None) -> None:
+        """notify-send found the server without the actions capability: stop asking for a
+        while (the nudge was shown plainly)."""
+        caps = self._caps[1] if self._caps and self._caps[1] is not None else frozenset()
+        self._caps = (bus, caps - {"actions"}, self.clock() + self.caps_ttl)
+        self._note("no-actions", logging.INFO,
+                   "the notification server shows no buttons: nudges come without "
+                   "Snooze/Done")
+
+    def _action_problem(self, text: str) -> None:
+        self._note(text, logging.WARNING, text)
+
+    def _note(self, key: str, level: int, text: str) -> None:
+        """Log ``text`` once per key (at most MAX_REPORTED keys), then at debug level."""
+        with self._notes_lock:
+            first = key not in self._notes and len(self._notes) < self.MAX_REPORTED
+            if first:
+                self._notes.add(key)
+        self.log.log(level if first else logging.DEBUG, "%s", text)
 
     # -- delivery --------------------------------------------------------------------------------
 
-    def send(self, title: str, message: str) -> bool:
-        """Show one notification; False if it was skipped or failed (already logged)."""
+    def send(self, title: str, message: str, *, event: Event | None = None) -> bool:
+        """Show one notification; False if it was skipped or failed (already logged). With the
+        nudge ``event`` (and ``on_action``), the notification gets buttons where possible."""
         now = self.clock()
         if now < self._retry_at:
             self.skipped += 1
@@ -129,9 +360,10 @@ class DesktopSink:
             self._problem("no-backend", NO_BACKEND_MESSAGE)
             return False
         try:
-            self._deliver(backend, exe, bus, title, message)
+            self._deliver(backend, exe, bus, title, message, event)
         except DeliveryError as e:
             self.failed += 1
+            self._caps = None  # the server may have changed: ask again
             self._problem(f"{backend}: {e}", f"desktop notification failed ({backend}): {e}")
             return False
         self.sent += 1
@@ -149,7 +381,8 @@ class DesktopSink:
         else:
             self.log.debug("%s", text)
 
-    def _deliver(self, backend: str, exe: str, bus: str | None, title: str, body: str) -> None:
+    def _deliver(self, backend: str, exe: str, bus: str | None, title: str, body: str,
+                 event: Event | None = None) -> None:
         ms = max(1, round(self.timeout * 1000))
         if backend == "custom":
             assert self._notify is not None
@@ -170,6 +403,8 @@ class DesktopSink:
             self._wrap(lambda: NotifyDbus().notify(
                 title=title, message=body, app_name=APP_NAME, timeout=secs))
         elif backend == "notify-send":
+            if event is not None and self._try_buttons(exe, bus, title, body, ms, event):
+                return
             # notify-send runs the body (not the summary) through g_strcompress(), which eats
             # backslashes: double them so the text arrives as written.
             self._run([exe, "-a", APP_NAME, "-t", str(ms), "--", title,
@@ -277,6 +512,8 @@ class DesktopSink:
     def check(self) -> tuple[bool, str]:
         """Can nudges reach the desktop? (ok, a one-line explanation) for ``sitwatch doctor``."""
         self._backend = None
+        self._caps = None
+        self._options.clear()
         backend, exe = self.backend()
         used = f"backend: {backend}" + (f" ({exe})" if exe else "")
         if not self.linux:
@@ -296,6 +533,9 @@ class DesktopSink:
                                     f"{NOTIFICATIONS}.GetServerInformation")
             server = _server_name(info) if info else ""
             parts.append(f"notification server: {server or 'running'}")
+            buttons = self._buttons_summary(bus, backend, exe)
+            if buttons:
+                parts.append(buttons)
         else:
             names = self._gdbus_call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                      "org.freedesktop.DBus.ListActivatableNames")
@@ -312,6 +552,17 @@ class DesktopSink:
         else:
             parts.append(used)
         return ok, "; ".join(parts)
+
+    def _buttons_summary(self, bus: str, backend: str, exe: str) -> str:
+        """'buttons: ...' for doctor ('' when there is nothing to say)."""
+        if backend != "notify-send":
+            return ""
+        if "--action" not in self.notify_send_options(exe):
+            return "buttons: no (this notify-send has no --action: libnotify 0.7.10 or newer)"
+        caps = self.server_capabilities(bus)
+        if caps is None:
+            return ""
+        return "buttons: yes" if "actions" in caps else "buttons: no (the server shows none)"
 
     def _gdbus_call(self, bus: str, dest: str, path: str, method: str, *args: str) -> str | None:
         exe = self._which("gdbus")

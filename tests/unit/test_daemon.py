@@ -191,3 +191,32 @@ def test_history_is_backed_up_daily_and_old_copies_pruned(tmp_path) -> None:
     st = Store(copies[-1], clock, readonly=True)
     st.close()
     d.close()
+
+
+def test_notification_buttons_snooze_and_done(tmp_path) -> None:
+    from sitwatch import control
+    from sitwatch.events import Event
+    from sitwatch.gate import NudgeGate
+    from sitwatch.sinks.actions import ActionInbox
+
+    cfg = Config(detect={"sit_limit": 120}, nudges={"snooze_minutes": 20})
+    clock = ManualClock()
+    path = tmp_path / "control.json"
+    gate = NudgeGate(cfg.nudges, clock, control=control.Watcher(path, clock.monotonic))
+    sink = Collect()
+    sink.inbox = ActionInbox()
+    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, gate=gate)
+    drive(d, 200)
+    nudge = next(e for e in sink.events if e.event == "nudge")
+    sink.inbox.put("done", nudge)
+    d.step(0)
+    acks = [e for e in sink.events if e.event == "nudge_ack"]
+    assert acks and acks[0].get("action") == "done" and acks[0].get("kind") == "prolonged_sitting"
+    outcome = [e for e in sink.events if e.event == "nudge_outcome"]
+    assert outcome and outcome[-1].get("responded") is True
+    sink.inbox.put("snooze", nudge)
+    d.step(0)
+    snoozed = control.read(path).snoozed_until
+    assert snoozed is not None
+    assert abs((snoozed - clock.now()).total_seconds() - 20 * 60) < 5
+    d.close()

@@ -1,0 +1,279 @@
+"""Buttons on nudges against a real notification server: Xvfb + a private session bus + dunst.
+
+How the click is made: dunst 1.9 shows actions in its context menu, which it asks ``dmenu`` to
+draw. Here its ``dmenu`` setting points at a script that picks the menu line of one notification
+and action (lines look like ``#Snooze 30 min (Don't slouch) [3,snooze]``), then
+``dunstctl context`` opens the menu, just as a user's shortcut or middle click would. dunst then
+sends ``ActionInvoked`` to the notification's client (our notify-send), as for a real click.
+(``dunstctl action N`` invokes the *default* action, or opens the same menu when there are
+several; ``gdbus emit`` cannot fake the signal: it would not come from the server's name.)
+
+Debian packages: xvfb dbus dunst libnotify-bin libglib2.0-bin (+ coreutils' stdbuf). Skipped
+with the list of what is missing; CI installs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitwatch.events import NUDGE, Event
+from sitwatch.sinks.actions import DONE, SNOOZE, ActionInbox
+from sitwatch.sinks.desktop import DesktopSink
+
+try:
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+except ImportError:  # pytest started without the repository root on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+
+pytestmark = pytest.mark.integration
+
+LOG = logging.getLogger("sitwatch.test.desktop_actions")
+PACKAGES = "xvfb dbus dunst libnotify-bin libglib2.0-bin"
+WAIT = 10.0  # seconds any single expectation may take
+
+MENU_SCRIPT = """\
+import os, sys
+here = os.path.dirname(os.path.abspath(sys.argv[0]))
+menu = sys.stdin.read()
+with open(os.path.join(here, "menus.log"), "a", encoding="utf-8") as f:
+    f.write(menu + "\\n--\\n")
+try:
+    with open(os.path.join(here, "choice"), encoding="utf-8") as f:
+        choice = f.read().strip()
+except FileNotFoundError:
+    choice = ""
+for line in menu.splitlines():
+    if choice and line.rstrip().endswith(choice):
+        print(line)
+        break
+"""
+
+
+class MenuServer(NotificationServer):
+    """The test notification server, with dunst's ``dmenu`` set to our menu script."""
+
+    def __init__(self, workdir: Path, **kw: Any) -> None:
+        super().__init__(workdir, **kw)
+        self.menu_dir = Path(workdir) / "menu"
+
+    def _spawn(self, args: list[str], name: str, **kw: Any) -> subprocess.Popen[bytes]:
+        if name == "dunst":
+            self.menu_dir.mkdir(parents=True, exist_ok=True)
+            script = self.menu_dir / "dmenu"
+            script.write_text(f"#!{sys.executable}\n{MENU_SCRIPT}", encoding="utf-8")
+            script.chmod(0o755)
+            rc = Path(args[args.index("-config") + 1])
+            rc.write_text(rc.read_text() + f'    dmenu = "{shlex.quote(str(script))} -p dunst"\n')
+        return super()._spawn(args, name, **kw)
+
+    def dunstctl(self, *args: str) -> str:
+        p = self._run(["dunstctl", *args])
+        p.check_returncode()
+        return p.stdout.strip()
+
+    def displayed(self) -> int:
+        return int(self.dunstctl("count", "displayed"))
+
+    def click(self, ident: int, action: str) -> None:
+        """Choose ``action`` of notification ``ident`` in dunst's context menu."""
+        (self.menu_dir / "choice").write_text(f"[{ident},{action}]", encoding="utf-8")
+        self.dunstctl("context")
+
+    def menus(self) -> str:
+        try:
+            return (self.menu_dir / "menus.log").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+
+def _need(*programs: str) -> None:
+    missing = [p for p in (*missing_programs(), "notify-send", "stdbuf", *programs)
+               if shutil.which(p) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(sorted(set(missing)))} (Debian: apt-get install {PACKAGES})")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[MenuServer]:
+    _need()
+    with MenuServer(tmp_path / "notify") as srv:
+        yield srv
+
+
+class Clicks:
+    """on_action that records and lets the test wait (the callback runs on a helper thread)."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, Event, str]] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, action: str, event: Event) -> None:
+        with self.cond:
+            self.got.append((action, event, threading.current_thread().name))
+            self.cond.notify_all()
+
+    def wait(self, count: int, timeout: float = WAIT) -> list[tuple[str, Event, str]]:
+        with self.cond:
+            self.cond.wait_for(lambda: len(self.got) >= count, timeout)
+            return list(self.got)
+
+
+def until(check: Callable[[], Any], timeout: float = WAIT) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def nudge(kind: str, title: str) -> Event:
+    return Event(1.0, NUDGE, None, {"kind": kind, "title": title,
+                                    "message": "It's \"easy\" — naïve \\ ✓", "why": "test"})
+
+
+def gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()  # reaped: not even a zombie is left
+
+
+@pytest.fixture
+def sinks() -> Iterator[list[DesktopSink]]:
+    made: list[DesktopSink] = []
+    yield made
+    for s in made:
+        s.close()
+
+
+def _sink(server: MenuServer, sinks: list[DesktopSink], on_action: Any, **kw: Any) -> DesktopSink:
+    sink = DesktopSink(kw.pop("timeout", 30), LOG, env=server.env, on_action=on_action, **kw)
+    sinks.append(sink)
+    return sink
+
+
+@pytest.mark.parametrize("action", [SNOOZE, DONE])
+def test_click_reaches_the_callback_for_the_right_nudge(server, sinks, caplog, action):
+    clicks = Clicks()
+    sink = _sink(server, sinks, clicks)
+    slouch = nudge("slouch", "Don't slouch — café")
+    sitting = nudge("prolonged_sitting", "Time to get up")
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        sink.handle(slouch)
+        sink.handle(sitting)
+    assert caplog.records == []
+    assert sink.with_buttons == 2 and sink.sent == 2
+    waiting = sink.waiting()
+    assert set(waiting) == {"slouch", "prolonged_sitting"}
+    assert all(isinstance(i, int) for i in waiting.values())  # ids known at once (stdbuf)
+    assert until(lambda: server.displayed() == 2)
+
+    server.click(waiting["slouch"], action)
+    (got,) = clicks.wait(1)
+    assert got[0] == action and got[1] is slouch
+    assert got[2].startswith("sitwatch-action-")  # on the helper's thread, not ours
+
+    menu = server.menus()  # what the sitter saw: our labels, the title untouched
+    assert f"#Snooze 30 min (Don't slouch — café) [{waiting['slouch']},snooze]" in menu
+    assert f"#Done (Don't slouch — café) [{waiting['slouch']},done]" in menu
+    assert until(lambda: set(sink.waiting()) == {"prolonged_sitting"})
+    assert until(lambda: server.displayed() == 1)  # the clicked one is closed, the other stays
+    assert clicks.wait(2, timeout=0.3) == [got]  # nothing else came
+
+
+def test_inbox_hands_clicks_to_the_daemon_thread(server, sinks):
+    inbox = ActionInbox()
+    sink = _sink(server, sinks, inbox.put)
+    ev = nudge("wallet", "Empty your back pocket")
+    sink.handle(ev)
+    server.click(sink.waiting()["wallet"], SNOOZE)
+    assert until(lambda: len(inbox) == 1)
+    assert inbox.drain() == [(SNOOZE, ev)]
+
+
+def test_newer_nudge_of_a_kind_replaces_the_older(server, sinks):
+    clicks = Clicks()
+    sink = _sink(server, sinks, clicks)
+    first, second = nudge("slouch", "Slouch 1"), nudge("slouch", "Slouch 2")
+    sink.handle(first)
+    (old_pid,) = sink.helper_pids()
+    old_id = sink.waiting()["slouch"]
+    sink.handle(second)
+    assert until(lambda: gone(old_pid))
+    new_id = sink.waiting()["slouch"]
+    assert new_id != old_id
+    assert until(lambda: server.displayed() == 1)  # the old one was closed, not left behind
+    server.click(new_id, DONE)
+    assert [(a, e) for a, e, _ in clicks.wait(1)] == [(DONE, second)]
+
+
+def test_close_leaves_no_child_and_no_dead_buttons(server, sinks):
+    clicks = Clicks()
+    sink = _sink(server, sinks, clicks)
+    for kind in ("slouch", "wallet", "asymmetric_load"):
+        sink.handle(nudge(kind, f"Nudge {kind}"))
+    pids = sink.helper_pids()
+    assert len(pids) == 3 and not any(gone(p) for p in pids)
+    assert until(lambda: server.displayed() == 3)
+    started = time.monotonic()
+    sink.close()
+    assert time.monotonic() - started < 5
+    assert all(gone(p) for p in pids)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]
+    assert until(lambda: server.displayed() == 0)  # closed: no buttons nobody listens to
+    assert clicks.got == []
+
+
+def test_waiting_is_bounded_even_when_the_server_keeps_it(server, sinks):
+    """dunst paused (as under do-not-disturb) keeps the notification past its timeout;
+    the helper gives up after action_wait and closes it."""
+    clicks = Clicks()
+    sink = _sink(server, sinks, clicks, timeout=1, action_wait=1.5)
+    server.dunstctl("set-paused", "true")
+    sink.handle(nudge("slouch", "Held"))
+    (pid,) = sink.helper_pids()
+    assert int(server.dunstctl("count", "waiting")) == 1
+    assert until(lambda: gone(pid), timeout=1.5 + 2 + WAIT)
+    assert sink.waiting() == {}
+    assert int(server.dunstctl("count", "waiting")) == 0  # closed by the helper on SIGINT
+    server.dunstctl("set-paused", "false")
+    assert clicks.got == []
+
+
+def test_expired_notification_ends_its_helper(server, sinks):
+    clicks = Clicks()
+    sink = _sink(server, sinks, clicks, timeout=1)
+    sink.handle(nudge("slouch", "Short"))
+    (pid,) = sink.helper_pids()
+    assert until(lambda: gone(pid), timeout=1 + WAIT)  # dunst expired it: notify-send exits
+    (shown,) = server.wait_history(1)
+    assert shown["summary"] == "Short" and shown["timeout"] == 1_000_000
+    assert clicks.got == []
+
+
+def test_gdbus_backend_falls_back_to_plain(server, sinks, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(shutil.which("gdbus"), bindir / "gdbus")  # type: ignore[arg-type]
+    sink = DesktopSink(20, LOG, env={**server.env, "PATH": str(bindir)}, on_action=Clicks())
+    sinks.append(sink)
+    sink.handle(nudge("slouch", "Plain"))
+    assert sink.backend()[0] == "gdbus" and sink.sent == 1 and sink.waiting() == {}
+    (shown,) = server.wait_history(1)
+    assert shown["summary"] == "Plain"
+
+
+def test_check_says_buttons_work(server):
+    ok, detail = DesktopSink(20, LOG, env=server.env).check()
+    assert ok and "buttons: yes" in detail
