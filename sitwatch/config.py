@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sitwatch.camera.config import CameraConfig
+from sitwatch.dnd import DEFAULT_CALL_WINDOWS, DEFAULT_IGNORED_RECORDERS
 
 
 class ConfigError(Exception):
@@ -313,28 +314,11 @@ class Dnd(_Section):
     )
     cache_seconds: float = Field(10.0, ge=0, description="Seconds an answer is reused.")
     call_windows: list[str] = Field(
-        default_factory=lambda: [
-            "Zoom Meeting",
-            "Zoom Webinar",
-            "Meet - ",
-            "Meet – ",
-            "Jitsi Meet",
-            "Huddle",
-        ],
+        default_factory=lambda: list(DEFAULT_CALL_WINDOWS),
         description="call_window: visible window titles (parts, any case) that mean a call.",
     )
     ignored_recorders: list[str] = Field(
-        default_factory=lambda: [
-            "pavucontrol",
-            "pavucontrol-qt",
-            "pwvucontrol",
-            "easyeffects",
-            "pulseeffects",
-            "gnome-control-center",
-            "plasma-pa",
-            "cinnamon-settings",
-            "xfce4-pulseaudio-plugin",
-        ],
+        default_factory=lambda: list(DEFAULT_IGNORED_RECORDERS),
         description="microphone: programs whose recording does not mean a call (meters, "
         "effects).",
     )

@@ -34,10 +34,9 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from sitwatch import __version__
 from sitwatch.clock import Clock
+from sitwatch.config import Mqtt
 from sitwatch.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
 
 ONLINE, OFFLINE = "online", "offline"
@@ -50,50 +49,8 @@ DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 INSTALL_HINT = "paho-mqtt is not installed: pip install 'sitwatch[mqtt]' (or paho-mqtt>=2)"
 
 
-class MqttConfig(BaseModel):
-    """Publish events and live state to an MQTT broker (and Home Assistant)."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    enabled: bool = Field(False, description="Publish to an MQTT broker.")
-    host: str = Field("localhost", min_length=1, description="Broker host name or address.")
-    port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
-    username: str = Field("", description="User name. Empty: connect anonymously.")
-    password: str = Field("", description="Password (with username).")
-    tls: bool = Field(False, description="Connect with TLS, verifying the broker's certificate.")
-    tls_ca: str = Field(
-        "", description="TLS: CA certificate file (PEM) for the broker. Empty: the system's CAs."
-    )
-    base_topic: str = Field(
-        "sitwatch", min_length=1, pattern=r"^[^#+]+$",
-        description="Prefix of sitwatch's own topics: <base>/event/..., <base>/state/..., "
-        "<base>/status.",
-    )
-    discovery: bool = Field(True, description="Announce sitwatch's entities to Home Assistant.")
-    discovery_prefix: str = Field(
-        "homeassistant", min_length=1, pattern=r"^[^#+]+$",
-        description="Home Assistant's MQTT discovery prefix.",
-    )
-    node_id: str = Field(
-        "", pattern=r"^[A-Za-z0-9_-]*$",
-        description="Identifies this sitwatch in discovery topics and unique ids. Empty: "
-        "sitwatch_<hostname>.",
-    )
-    device_name: str = Field(
-        "", description="Device name shown in Home Assistant. Empty: sitwatch on <hostname>."
-    )
-    client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
-    qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
-    keepalive: int = Field(
-        60, ge=5, le=65535, description="Seconds between keepalive pings; the broker sends the "
-        "last will after 1.5 times this without a word from us.",
-    )
-    queue_size: int = Field(
-        100, ge=0, description="Events kept while the broker is unreachable (the oldest go first)."
-    )
-    state_interval: float = Field(
-        30.0, gt=0, description="Seconds between two publications of the live state."
-    )
+# The settings live in the one config model; tests and scripts can build them directly.
+MqttConfig = Mqtt
 
 
 class MqttSettings(Protocol):
