@@ -193,8 +193,10 @@ def _human(ev: Any) -> str:
         )
     elif ev.event == "calibration" and ev.get("excluded") is not None:
         extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
-    elif ev.event == "sensor" and ev.get("reason"):
+    elif ev.get("reason"):
         extra = f" ({ev.get('reason')})"
+    if ev.get("source") and ev.get("source") != "cushion":
+        extra += f" [{ev.get('source')}]"
     state = ev.state or ""
     return f"{stamp}  {ev.event:<11} {state.replace('_', ' ')}{extra}"
 

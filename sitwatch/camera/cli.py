@@ -382,13 +382,9 @@ def _replay_out(path: Path, cam: CameraConfig, profile: Any, main: Any, estimato
 
 
 def _human(ev: Any) -> str:
-    t = ev.t
-    stamp = f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
-    if ev.event == "nudge":
-        return f"{stamp}  NUDGE  {ev.get('title')}: {ev.get('message')}"
-    extra = f" ({ev.get('reason')})" if ev.get("reason") else ""
-    src = f" [{ev.get('source')}]" if ev.get("source") else ""
-    return f"{stamp}  {ev.event:<11} {(ev.state or '').replace('_', ' ')}{extra}{src}"
+    from sitwatch.cli import _human as human
+
+    return human(ev)
 
 
 def check(cam: CameraConfig) -> list[tuple[bool, str]]:
