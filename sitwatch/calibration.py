@@ -112,4 +112,5 @@ def robust_mean(frames: np.ndarray) -> np.ndarray:
     inside = (frames >= lo) & (frames <= hi)
     sums = np.where(inside, frames, 0).sum(axis=0)
     counts = inside.sum(axis=0)
-    return np.where(counts > 0, sums / np.maximum(counts, 1), np.median(frames, axis=0))
+    mean: np.ndarray = np.where(counts > 0, sums / np.maximum(counts, 1), np.median(frames, axis=0))
+    return mean

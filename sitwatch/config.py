@@ -284,7 +284,7 @@ class Buzzer(_Section):
 
     enabled: bool = Field(False, description="Send a command line to the cushion for each nudge.")
     patterns: dict[NudgeKind, Annotated[str, Field(pattern=_BUZZER_COMMAND)]] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
             "prolonged_sitting": "BUZZ 3",
             "slouch": "VIBE 200,100,200",
             "asymmetric_load": "VIBE 400",
@@ -302,7 +302,7 @@ class Dnd(_Section):
     enabled: bool = Field(True, description="Check before a nudge goes out.")
     probes: list[Literal["screensaver", "logind", "fullscreen", "microphone", "call_window"]] = (
         Field(
-            default_factory=lambda: [
+            default_factory=lambda: [  # type: ignore[arg-type]  # literal keys
                 "screensaver",
                 "logind",
                 "fullscreen",
@@ -319,8 +319,7 @@ class Dnd(_Section):
     )
     ignored_recorders: list[str] = Field(
         default_factory=lambda: list(DEFAULT_IGNORED_RECORDERS),
-        description="microphone: programs whose recording does not mean a call (meters, "
-        "effects).",
+        description="microphone: programs whose recording does not mean a call (meters, effects).",
     )
 
 
@@ -339,7 +338,7 @@ class Nudges(_Section):
     )
     cooldown: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
         Field(
-            default_factory=lambda: {
+            default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
                 "prolonged_sitting": 900.0,
                 "slouch": 900.0,
                 "asymmetric_load": 1200.0,
@@ -366,7 +365,7 @@ class Nudges(_Section):
     respond_within: dict[
         Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float
     ] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
             "prolonged_sitting": 300.0,
             "slouch": 180.0,
             "asymmetric_load": 300.0,
@@ -576,7 +575,8 @@ def render(cfg: Config | None = None, *, comments: bool = True) -> str:
     ]
 
     def section(model: BaseModel, prefix: str) -> None:
-        scalars, subs = [], []
+        scalars: list[tuple[str, Any, Any]] = []
+        subs: list[tuple[str, Any, Any]] = []
         for name, field in type(model).model_fields.items():
             value = getattr(model, name)
             (subs if isinstance(value, BaseModel) else scalars).append((name, field, value))

@@ -41,7 +41,7 @@ class Daemon:
         self,
         cfg: Config,
         layout: Layout,
-        source: Source,
+        source: Source | None,
         clock: Clock,
         *,
         profile: Profile | None = None,
@@ -67,7 +67,8 @@ class Daemon:
         self.gate = gate
         self.backup_dir = backup_dir
         self.control_file: Path | None = getattr(getattr(gate, "control", None), "path", None)
-        self.camera_source, self.camera = camera if camera is not None else (None, None)
+        self.camera_source: Any = camera[0] if camera is not None else None
+        self.camera: Any = camera[1] if camera is not None else None
         self.fusion = None
         if self.camera is not None and source is not None:
             from sitwatch.camera.fusion import PostureFusion
@@ -155,8 +156,8 @@ class Daemon:
                     log.warning("cannot snooze: %s", e)
             elif action == "done":
                 evs += self.pipeline.policy.acknowledge(kind, t)
-            for e in evs:
-                self._dispatch(e)
+            for ack in evs:
+                self._dispatch(ack)
             out += evs
         return out
 
@@ -211,7 +212,7 @@ class Daemon:
             return False
         kind = ev.get("kind")
         if kind == "slouch":
-            return pl.posture.state == ev.get("posture", "slouched")
+            return bool(pl.posture.state == ev.get("posture", "slouched"))
         if kind == "asymmetric_load":
             return pl.balance.state in ("left", "right")
         if kind == "wallet":
@@ -337,7 +338,7 @@ class Daemon:
         stats = src.stats() if src is not None else {}
         pl = self.pipeline
         if self.store is not None and self.source is not None:
-            total = int(stats.get("dropped_total", 0) or 0)  # type: ignore[call-overload]
+            total = int(str(stats.get("dropped_total", 0) or 0))
             if total > self._dropped_seen:
                 try:
                     self.store.add_sample(
@@ -516,7 +517,7 @@ def _sinks(
             sinks.append(
                 BuzzerSink(
                     source.write,
-                    patterns=parse_patterns(n.buzzer.patterns),
+                    patterns=parse_patterns({str(k): v for k, v in n.buzzer.patterns.items()}),
                     log=logging.getLogger("sitwatch.buzzer"),
                 )
             )

@@ -205,7 +205,7 @@ def _truth(scr: Any) -> str:
     seated = sum(b - a for a, b in scr.episodes(lambda b: b.present))
 
     def total(pred: Any) -> float:
-        return sum(b - a for a, b in scr.episodes(pred))
+        return float(sum(b - a for a, b in scr.episodes(pred)))
 
     def minutes(pred: Any) -> str:
         return f"{total(lambda b: b.present and pred(b)) / 60:.0f} min"

@@ -11,6 +11,7 @@ import argparse
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def check_cushion(
             f"no permission to open {port}: add yourself to the dialout group "
             "(sudo usermod -aG dialout $USER) and log in again",
         )
-    src = SerialSource(cfg.cushion, layout, clock, **({"sleep": sleep} if sleep else {}))
+    src = SerialSource(cfg.cushion, layout, clock, sleep=sleep or time.sleep)
     frames, offline, diag = 0, "", ""
     start = clock.monotonic()
     try:

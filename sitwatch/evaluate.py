@@ -448,15 +448,12 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
         )
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
-        try:
-            from sitwatch.camera.evaluate import report_lines  # type: ignore[import-not-found]
-        except ImportError:
-            report_lines = None
-        if report_lines is not None:
-            out.append(f"{h}webcam-landmarks (MediaPipe landmarks, runs split by label)")
-            out.append("")
-            out.extend(report_lines(cam, markdown=markdown))
-            out.append("")
+        from sitwatch.camera.evaluate import report_lines  # numpy only: no MediaPipe needed
+
+        out.append(f"{h}webcam-landmarks (MediaPipe landmarks, runs split by label)")
+        out.append("")
+        out.extend(report_lines(cam, markdown=markdown))
+        out.append("")
     if not out:
         out.append(f"no datasets found under {ds}")
     return "\n".join(out)

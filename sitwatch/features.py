@@ -146,7 +146,8 @@ class Extractor:
         self._ctx = (self._seat_idx, self.contact_level, self._n_seat)
 
     def load(self, raw: np.ndarray) -> np.ndarray:
-        return np.maximum(raw - self.tare, 0.0)
+        out: np.ndarray = np.maximum(raw - self.tare, 0.0)
+        return out
 
     def __call__(self, raw: np.ndarray) -> Features:
         load = raw - self.tare

@@ -90,7 +90,9 @@ class NudgePolicy:
         k.sent += 1
         within = float(self.cfg.respond_within.get(kind, 300.0))  # type: ignore[call-overload]
         self.pending.append(_Pending(kind, t, t + within))
-        data = {"kind": kind, "title": title, "message": action, "why": adv.why, "level": level}
+        data: dict[str, object] = {
+            "kind": kind, "title": title, "message": action, "why": adv.why, "level": level,
+        }
         data.update(extra)
         return Event(t, NUDGE, None, data)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
-def _dirs():  # type: ignore[no-untyped-def]
+def _dirs() -> Any:
     from platformdirs import PlatformDirs
 
     return PlatformDirs("sitwatch", appauthor=False)

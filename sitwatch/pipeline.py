@@ -47,7 +47,9 @@ class AutoBaseline:
     def step(self, t: float, raw: np.ndarray, f: Features, occupied: bool) -> np.ndarray | None:
         if not occupied:
             self.sat_since = None
-            self.frames.clear(), self.cops.clear(), self.times.clear()
+            self.frames.clear()
+            self.cops.clear()
+            self.times.clear()
             return None
         if self.sat_since is None:
             self.sat_since = t
@@ -111,7 +113,9 @@ class Pipeline:
         self.balance = BalanceDetector(det.balance)
         self.policy = NudgePolicy(cfg.nudges, det.sit_limit)
         self.upright_raw = profile.array("upright") if profile else None
-        self.calibrated: str | None = profile.method if self.upright_raw is not None else None
+        self.calibrated: str | None = (
+            profile.method if profile is not None and self.upright_raw is not None else None
+        )
         self.auto = (
             AutoBaseline(cfg.calibration.auto_settle)
             if self.upright_raw is None and cfg.calibration.auto

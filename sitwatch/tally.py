@@ -14,8 +14,8 @@ from sitwatch.pipeline import Pipeline
 class Tally:
     seconds: float = 0.0
     occupied: float = 0.0
-    posture: Counter[str] = field(default_factory=Counter)
-    balance: Counter[str] = field(default_factory=Counter)
+    posture: dict[str, float] = field(default_factory=dict)
+    balance: dict[str, float] = field(default_factory=dict)
     nudges: Counter[str] = field(default_factory=Counter)
     breaks: int = 0
     longest_spell: float = 0.0
@@ -30,8 +30,9 @@ class Tally:
             self.seconds += dt
             if pl.occ.state == "occupied":
                 self.occupied += dt
-                self.posture[pl.posture.state or "unknown"] += dt
-                self.balance[pl.balance.state or "unknown"] += dt
+                p, b = pl.posture.state or "unknown", pl.balance.state or "unknown"
+                self.posture[p] = self.posture.get(p, 0.0) + dt
+                self.balance[b] = self.balance.get(b, 0.0) + dt
             self.longest_spell = max(self.longest_spell, pl.timer.spell(t))
         self._last = t
 
@@ -72,7 +73,7 @@ class Tally:
         if self.posture:
             shares = ", ".join(
                 f"{k.replace('_', ' ')} {100 * v / occ:.0f}%"
-                for k, v in self.posture.most_common()
+                for k, v in sorted(self.posture.items(), key=lambda kv: -kv[1])
                 if v / occ >= 0.005
             )
             lines.append(f"Posture           {shares}")

@@ -174,7 +174,8 @@ class LineParser:
         self.stats.frames += 1
         return Parsed(vals, ts)
 
-    def _drop(self, reason: str) -> None:
+    def _drop(self, reason: str) -> Parsed | None:
+        """Count a dropped line; always None (so callers can ``return self._drop(...)``)."""
         self.stats.dropped[reason] += 1
         return None
 
