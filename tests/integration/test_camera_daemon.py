@@ -20,7 +20,8 @@ from sitwatch.simulate import Simulator, short_demo
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = Path(os.environ.get("SITWATCH_SHARED", ROOT.parent / "shared")) / "models" / "pose_landmarker_full.task"
+SHARED = Path(os.environ.get("SITWATCH_SHARED", ROOT.parent / "shared"))
+MODEL = SHARED / "models" / "pose_landmarker_full.task"
 
 
 @pytest.fixture

@@ -195,7 +195,6 @@ def test_history_is_backed_up_daily_and_old_copies_pruned(tmp_path) -> None:
 
 def test_notification_buttons_snooze_and_done(tmp_path) -> None:
     from sitwatch import control
-    from sitwatch.events import Event
     from sitwatch.gate import NudgeGate
     from sitwatch.sinks.actions import ActionInbox
 

@@ -10,7 +10,8 @@ HEAVY = ("cv2", "mediapipe", "paho", "apprise", "jinja2", "rich", "skimage")
 def test_cushion_path_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "import sitwatch.cli, sitwatch.daemon, sitwatch.pipeline, sitwatch.config, sitwatch.doctor\n"
+        "import sitwatch.cli, sitwatch.daemon, sitwatch.pipeline, sitwatch.config\n"
+        "import sitwatch.doctor\n"
         "import sitwatch.sources.serial_source, sitwatch.sinks.desktop, sitwatch.sinks.console\n"
         "import sitwatch.store, sitwatch.status, sitwatch.gate, sitwatch.dnd\n"
         "from sitwatch import config\n"
