@@ -394,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--link", help="also make this symlink to the pty")
     sp.add_argument("--garbage", type=float, default=0.0, help="share of lines to corrupt")
+    sp.add_argument("--unplug", action="append", default=[], metavar="AT:SECONDS",
+                    help="unplug the virtual cushion at simulated second AT for SECONDS of real "
+                    "time (repeatable)")
     sp.add_argument("-o", "--output", help="write a recording file instead of streaming")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.daemon", "cmd_simulate")(a))
 

@@ -879,6 +879,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except layout.LayoutError as e:
         _err(str(e))
         return 2
+    unplug = []
+    for spec in args.unplug:
+        try:
+            at, down = (float(x) for x in spec.split(":"))
+        except ValueError:
+            _err(f"--unplug {spec!r}: write AT:SECONDS, e.g. 120:5")
+            return 2
+        unplug.append((at, down))
     return int(
         simulate_command(
             lay,
@@ -890,6 +898,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             seed=args.seed,
             garbage_rate=args.garbage,
             out=args.output,
+            unplug=unplug,
         )
         or 0
     )

@@ -125,6 +125,8 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
             str(speed),
             "--link",
             str(link),
+            "--unplug",
+            "240:2",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -168,6 +170,10 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
         assert ("occupancy", "occupied") in kinds
         assert ("posture", "upright") in kinds
         assert ("posture", "slouched") in kinds, kinds
+        # the cushion unplugged at simulated minute 4 for 2 s: reported, then back
+        offline = kinds.index(("sensor", "offline"))
+        assert ("sensor", "online") in kinds[offline:]
+        assert kinds.index(("posture", "slouched")) > offline
         status = subprocess.run(
             [sys.executable, "-m", "sitwatch", "status", "--json", "--no-user-config"],
             env=env,
