@@ -388,7 +388,7 @@ def _main_line(d: dict[str, Any]) -> str:
             f"sitting for {human_duration(spell)}" if spell >= 60 else "sitting for under a minute"
         )
         if limit:
-            text += f" (limit {round(float(limit) / 60)})"
+            text += f" (limit {round(float(limit) / 60)} min)"
         parts.append(text)
     elif occ == "empty":
         parts.append("Seat empty")

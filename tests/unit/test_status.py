@@ -177,7 +177,7 @@ def test_format_status_shows_the_key_facts(path: Path, clock: ManualClock) -> No
     w.update(spell_seconds=37 * 60 + 10, sensor=online(40))  # 40 frames in 2 s
     text = format_status(read_status(path, clock))
     first, second = text.splitlines()
-    assert first == ("Occupied — sitting for 37 min (limit 45) · posture upright · balanced · "
+    assert first == ("Occupied — sitting for 37 min (limit 45 min) · posture upright · balanced · "
                      "cushion online (20.0 fr/s, 3 dropped)")
     assert "calibrated (auto, 2 s ago)" in second and "no nudges yet" in second
     assert f"pid {os.getpid()}" in second
