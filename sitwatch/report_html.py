@@ -416,8 +416,9 @@ def spell_chart(days: Sequence[Day], sit_limit: float) -> str:
     ly = top + plot_h - limit / ymax * plot_h
     parts.append(f'<line class="limit" x1="{_n(left)}" x2="{_n(w - 4)}" y1="{_n(ly)}" '
                  f'y2="{_n(ly)}"/>')
-    parts.append(f'<text class="limit-label" x="{_n(w - 6)}" y="{_n(ly - 5)}" '
-                 f'text-anchor="end">limit {_esc(fmt_minutes(limit))}</text>')
+    # Label at the left, over the axis gap, so a tall bar on the last day cannot hide it.
+    parts.append(f'<text class="limit-label" x="{_n(left + 4)}" y="{_n(ly - 5)}" '
+                 f'text-anchor="start">limit {_esc(fmt_minutes(limit))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
