@@ -7,14 +7,14 @@ whatever channels are healthy at run time.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sitwatch import jsonfile
 from sitwatch.layout import Layout
 
 Method = Literal["interactive", "recording", "auto", "example"]
@@ -63,24 +63,11 @@ class Profile(BaseModel):
             )
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        jsonfile.save(self, path)
 
 
 def load(path: Path) -> Profile:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CalibrationError(f"{path}: calibration file not found") from None
-    except json.JSONDecodeError as e:
-        raise CalibrationError(f"{path}: not valid JSON ({e})") from None
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as e:
-        lines = [f"{path}: {'.'.join(map(str, er['loc']))}: {er['msg']}" for er in e.errors()]
-        raise CalibrationError("\n".join(lines)) from None
+    return jsonfile.load(Profile, path, CalibrationError, "calibration file")
 
 
 def from_arrays(

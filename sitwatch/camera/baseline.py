@@ -8,7 +8,6 @@ stretch in front of the camera (:class:`AutoCalibrator`). Only derived numbers a
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sitwatch import jsonfile
 from sitwatch.camera.features import NAMES, PoseFeatures
 
 Method = Literal["interactive", "recording", "auto", "example"]
@@ -60,25 +60,11 @@ class CameraProfile(BaseModel):
         return float("nan") if x is None else float(x)
 
     def save(self, path: Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        jsonfile.save(self, path)
 
 
 def load(path: Path) -> CameraProfile:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CameraCalibrationError(f"{path}: camera calibration not found") from None
-    except json.JSONDecodeError as e:
-        raise CameraCalibrationError(f"{path}: not valid JSON ({e})") from None
-    try:
-        return CameraProfile.model_validate(data)
-    except ValidationError as e:
-        lines = [f"{path}: {'.'.join(map(str, er['loc']))}: {er['msg']}" for er in e.errors()]
-        raise CameraCalibrationError("\n".join(lines)) from None
+    return jsonfile.load(CameraProfile, path, CameraCalibrationError, "camera calibration")
 
 
 def from_features(samples: Iterable[PoseFeatures], *, method: Method, aspect: float = 1.0,
