@@ -317,6 +317,19 @@ def _axis_label(minutes: float) -> str:
     return f"{h} h {m:02d}" if m else f"{h} h"
 
 
+def _y_grid(ymax: float, step: float, *, left: float, top: float, plot_h: float,
+            w: float) -> list[str]:
+    """Horizontal grid lines with their minute labels, shared by the bar charts."""
+    out = []
+    for k in range(int(ymax / step) + 1):
+        y = top + plot_h - k * step / ymax * plot_h
+        out.append(f'<line class="grid" x1="{_n(left)}" x2="{_n(w - 4)}" y1="{_n(y)}" '
+                   f'y2="{_n(y)}"/>')
+        out.append(f'<text class="tick" x="{_n(left - 6)}" y="{_n(y + 3.5)}" '
+                   f'text-anchor="end">{_esc(_axis_label(k * step))}</text>')
+    return out
+
+
 def posture_chart(days: Sequence[Day]) -> str:
     """Per day, a stacked bar of seated time by posture."""
     w, h, left, top, bottom = 460.0, 240.0, 40.0, 24.0, 34.0
@@ -328,12 +341,7 @@ def posture_chart(days: Sequence[Day]) -> str:
     bar_w = min(34.0, col * 0.62)
     parts = [_svg_open("postures", w, h, _posture_chart_label(days),
                        "Seated time per day, by posture")]
-    for k in range(int(ymax / step) + 1):
-        y = top + plot_h - k * step / ymax * plot_h
-        parts.append(f'<line class="grid" x1="{_n(left)}" x2="{_n(w - 4)}" y1="{_n(y)}" '
-                     f'y2="{_n(y)}"/>')
-        parts.append(f'<text class="tick" x="{_n(left - 6)}" y="{_n(y + 3.5)}" '
-                     f'text-anchor="end">{_esc(_axis_label(k * step))}</text>')
+    parts += _y_grid(ymax, step, left=left, top=top, plot_h=plot_h, w=w)
     for i, d in enumerate(days):
         cx = left + col * (i + 0.5)
         x = cx - bar_w / 2
@@ -390,12 +398,7 @@ def spell_chart(days: Sequence[Day], sit_limit: float) -> str:
                          if d.has_data else f"{d.label}: {d.missing}" for d in days)
              + f". {len(over)} day{'s' if len(over) != 1 else ''} over the limit.")
     parts = [_svg_open("spells", w, h, label, "Longest spell per day")]
-    for k in range(int(ymax / step) + 1):
-        y = top + plot_h - k * step / ymax * plot_h
-        parts.append(f'<line class="grid" x1="{_n(left)}" x2="{_n(w - 4)}" y1="{_n(y)}" '
-                     f'y2="{_n(y)}"/>')
-        parts.append(f'<text class="tick" x="{_n(left - 6)}" y="{_n(y + 3.5)}" '
-                     f'text-anchor="end">{_esc(_axis_label(k * step))}</text>')
+    parts += _y_grid(ymax, step, left=left, top=top, plot_h=plot_h, w=w)
     for i, d in enumerate(days):
         cx = left + col * (i + 0.5)
         m = d.summary["longest_spell_minutes"]
