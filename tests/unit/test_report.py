@@ -6,13 +6,10 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from sitwatch.clock import ManualClock
-from sitwatch.detectors.occupancy import SittingTimer
-from sitwatch.events import NUDGE, OCCUPANCY, Event
 from sitwatch.report import (
     bar,
     daily_text,
@@ -23,45 +20,9 @@ from sitwatch.report import (
     weekly_text,
 )
 from sitwatch.store import POSTURES, Store
+from tests.helpers.history import TZ, Sitter
 
-TZ = ZoneInfo("Europe/Berlin")
 MON, TUE, WED, THU, SUN = (date(2026, 1, d) for d in (5, 6, 7, 8, 11))
-
-
-class Sitter:
-    """Feeds the store like the daemon: occupancy events, break events, 10 s samples."""
-
-    def __init__(self, store: Store, clock: ManualClock) -> None:
-        self.store, self.clock = store, clock
-        self.timer = SittingTimer(min_break=120.0)
-
-    def at(self, day: date, hour: int, minute: int = 0) -> None:
-        when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
-        self.clock.advance((when - self.clock.now()).total_seconds())
-        self.timer = SittingTimer(min_break=120.0)
-        self.store.begin_run("smartchair-12", "/dev/ttyACM0")
-
-    def sit(self, minutes: int, posture: str = "upright", balance: str = "balanced") -> None:
-        ev = self.timer.sit(self.clock.monotonic())
-        if ev is not None:
-            self.store.add_event(ev)
-        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "occupied"))
-        self._tick(minutes, True, posture, balance)
-        self.timer.leave(self.clock.monotonic())
-        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "empty"))
-
-    def away(self, minutes: int) -> None:
-        self._tick(minutes, False, None, None)
-
-    def nudge(self, kind: str) -> None:
-        self.store.add_event(Event(self.clock.monotonic(), NUDGE, None, {"kind": kind}))
-
-    def _tick(self, minutes: int, occupied: bool, posture: str | None,
-              balance: str | None) -> None:
-        for _ in range(minutes * 6):
-            self.clock.advance(10)
-            self.store.add_sample(10.0, occupied=occupied, posture=posture, balance=balance,
-                                  seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
 
 
 @pytest.fixture

@@ -13,61 +13,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitwatch.clock import ManualClock
-from sitwatch.detectors.occupancy import SittingTimer
-from sitwatch.events import NUDGE, NUDGE_OUTCOME, OCCUPANCY, Event
 from sitwatch.report import suggestions
 from sitwatch.report_html import render_week, write_week
 from sitwatch.store import Store
+from tests.helpers.history import TZ, Sitter
 
 pytest.importorskip("jinja2")
 
-TZ = ZoneInfo("Europe/Berlin")
 # The week under test: Mon 12 - Sun 18 January 2026; the week before: Mon 5 - Sun 11.
 MON, TUE, WED, THU, SUN = (date(2026, 1, d) for d in (12, 13, 14, 15, 18))
 PREV_WED, PREV_SUN = date(2026, 1, 7), date(2026, 1, 11)
 NOW = datetime(2026, 1, 19, 8, 0, tzinfo=TZ)
 EVIL = '<script>alert("x")</script>'
-
-
-class Sitter:
-    """Feeds the store like the daemon: occupancy, break and nudge events, 10 s samples."""
-
-    def __init__(self, store: Store, clock: ManualClock) -> None:
-        self.store, self.clock = store, clock
-        self.timer = SittingTimer(min_break=120.0)
-
-    def at(self, day: date, hour: int, minute: int = 0, layout: str = "smartchair-12",
-           tz: Any = TZ) -> None:
-        when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
-        self.clock.advance((when - self.clock.now()).total_seconds())
-        self.timer = SittingTimer(min_break=120.0)
-        self.store.begin_run(layout, "/dev/ttyACM0")
-
-    def sit(self, minutes: int, posture: str = "upright", balance: str = "balanced") -> None:
-        ev = self.timer.sit(self.clock.monotonic())
-        if ev is not None:
-            self.store.add_event(ev)
-        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "occupied"))
-        self._tick(minutes, True, posture, balance)
-        self.timer.leave(self.clock.monotonic())
-        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "empty"))
-
-    def away(self, minutes: int) -> None:
-        self._tick(minutes, False, None, None)
-
-    def nudge(self, kind: str, responded: bool | None) -> None:
-        t = self.clock.monotonic()
-        self.store.add_event(Event(t, NUDGE, None, {"kind": kind}))
-        if responded is not None:
-            self.store.add_event(Event(t, NUDGE_OUTCOME, None,
-                                       {"kind": kind, "responded": responded, "after": 60.0}))
-
-    def _tick(self, minutes: int, occupied: bool, posture: str | None,
-              balance: str | None) -> None:
-        for _ in range(minutes * 6):
-            self.clock.advance(10)
-            self.store.add_sample(10.0, occupied=occupied, posture=posture, balance=balance,
-                                  seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
 
 
 @pytest.fixture
