@@ -49,10 +49,16 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.action == "show" and args.defaults:
         sys.stdout.write(config.render())
         return EXIT_OK
+    from sitwatch import layout
+
     try:
         cfg = config.load(args.file or getattr(args, "config", None))
+        lay = layout.load(cfg.cushion.layout)
+        cfg = config.for_layout(cfg, lay)  # what the daemon will use
     except config.ConfigError as e:
         return _config_errors(e)
+    except layout.LayoutError as e:
+        return _config_errors(config.ConfigError([f"cushion.layout: {e}"]))
     if args.action == "validate":
         src = args.file or args.config or config.user_config_path()
         print(f"{src}: ok" if Path(src).exists() else "defaults: ok (no config file)")
@@ -76,6 +82,9 @@ def cmd_layouts(args: argparse.Namespace) -> int:
         print(lay.summary())
         if lay.description:
             print(lay.description)
+        for sec, kv in lay.detect.items():
+            for k, v in kv.items():
+                print(f"  detection default: detect.{sec}.{k} = {v!r} (your config can override)")
         if not lay.is_grid:
             for c in lay.channels:
                 print(f"  {c.index:3d}  {c.label:<12} {c.surface:<5} x={c.x:+.2f} y={c.y:+.2f}")
@@ -150,6 +159,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         cfg = _load_config(args)
         lay = _resolve_layout(args, cfg, path)
+        cfg = config.for_layout(cfg, lay)
         profile = calibration.load(Path(args.calibration)) if args.calibration else None
         if profile:
             profile.check_layout(lay)

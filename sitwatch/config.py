@@ -547,6 +547,29 @@ def load(
         raise ConfigError(explain(e, layers or [("defaults", {})])) from None
 
 
+def for_layout(cfg: Config, layout: Any) -> Config:
+    """The config with a layout's own detection defaults filled in where the user set nothing.
+
+    A layout may carry a ``[detect]`` table (a wheelchair steered by leaning needs a lighter,
+    quicker lateral rule than an office chair). Keys the user set in a file or on the command
+    line win, key by key; the result is validated as a whole, and a clash names the layout."""
+    defaults = getattr(layout, "detect", None)
+    if not defaults:
+        return cfg
+    mine = cfg.model_dump(exclude_unset=True)
+    merged = _merge({"detect": defaults}, mine)
+    origin = getattr(layout, "source", "") or f"layout {getattr(layout, 'name', '?')}"
+    try:
+        return Config.model_validate(merged)
+    except ValidationError as e:
+        lines = explain(e, [(f"{origin} [detect]", {"detect": defaults}), ("your config", mine)])
+        given = ", ".join(
+            f"detect.{sec}.{k} = {v!r}" for sec, kv in defaults.items() for k, v in kv.items()
+        )
+        lines.append(f"  the layout ({origin}) sets {given}; set the clashing keys in your config")
+        raise ConfigError(lines) from None
+
+
 # -- rendering the documented sample ---------------------------------------------------------
 
 

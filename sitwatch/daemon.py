@@ -546,6 +546,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         cfg = _load_config(args)
         lay = layout.load(cfg.cushion.layout)
+        cfg = config.for_layout(cfg, lay)  # fail here, before anything starts
         profile = load_profile(cfg, lay, getattr(args, "calibration", None))
     except config.ConfigError as e:
         return _config_errors(e)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -47,6 +47,9 @@ class Layout:
     cols: int | None = None
     source: str = field(default="", compare=False)
     zero: float = 0.0  # the reading of an unloaded sensor (the tare until calibration finds one)
+    # Detection defaults that suit this device better than the office-chair ones (a ``[detect]``
+    # table shaped like the config's); the user's own config still wins, key by key.
+    detect: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -158,7 +161,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LayoutError(f"{origin}: not valid TOML ({e})") from None
-    allowed = {"name", "description", "full_scale", "zero", "grid", "channels"}
+    allowed = {"name", "description", "full_scale", "zero", "grid", "channels", "detect"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
@@ -167,6 +170,12 @@ def parse(text: str, origin: str = "<string>") -> Layout:
     zero = float(doc.get("zero", 0.0))
     if not 0 <= zero < full_scale:
         raise LayoutError(f"{origin}: zero = {zero:g} must be between 0 and full_scale")
+    detect = doc.get("detect", {})
+    if not isinstance(detect, dict) or not all(isinstance(v, dict) for v in detect.values()):
+        raise LayoutError(
+            f"{origin}: [detect] must hold tables shaped like the config's, "
+            "e.g. [detect.balance] with threshold = 0.1"
+        )
     if "grid" in doc:
         g = doc["grid"]
         try:
@@ -187,6 +196,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             base.cols,
             origin,
             zero,
+            detect,
         )
     raw = doc.get("channels")
     if not isinstance(raw, list) or not raw:
@@ -212,5 +222,11 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             raise LayoutError(f"{where}: x={x}, y={y} out of range; both must be between -1 and 1")
         chans_l.append(Channel(i, surface, x, y, str(ch.get("label", f"ch{i}"))))
     return Layout(
-        name, tuple(chans_l), full_scale, str(doc.get("description", "")), source=origin, zero=zero
+        name,
+        tuple(chans_l),
+        full_scale,
+        str(doc.get("description", "")),
+        source=origin,
+        zero=zero,
+        detect=detect,
     )

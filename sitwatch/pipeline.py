@@ -14,7 +14,7 @@ import numpy as np
 
 from sitwatch import events as E
 from sitwatch.calibration import Profile, robust_mean
-from sitwatch.config import Config
+from sitwatch.config import Config, for_layout
 from sitwatch.detectors.balance import BalanceDetector
 from sitwatch.detectors.baseline import Baseline
 from sitwatch.detectors.occupancy import OCCUPIED, OccupancyDetector, SittingTimer
@@ -98,7 +98,7 @@ class Pipeline:
         source: str = "cushion",
     ) -> None:
         self.layout = layout
-        self.cfg = cfg
+        self.cfg = cfg = for_layout(cfg, layout)  # the device's own detection defaults
         det = cfg.detect
         if profile is not None:
             profile.check_layout(layout)

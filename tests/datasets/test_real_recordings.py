@@ -117,7 +117,7 @@ def test_body_weight_does_not_matter(datasets_dir, scale) -> None:
     assert (post[np.isin(d.label, [1, 2])] == "slouched").mean() < 0.03
 
 
-@pytest.mark.parametrize("hz", [1.0, 20.0])
+@pytest.mark.parametrize("hz", [1.0, 20.0, 50.0])
 def test_sampling_rate_does_not_matter(datasets_dir, hz) -> None:
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
     t = np.arange(0, d.t[-1], 1 / hz)
@@ -130,9 +130,10 @@ def test_sampling_rate_does_not_matter(datasets_dir, hz) -> None:
 
 
 def test_ethz_lateral_shift_follows_the_joystick(datasets_dir) -> None:
-    """The wheelchair driver steers by leaning: with a short dwell (steering leans last seconds)
-    the lateral state agrees with the joystick sign when it is pushed past half way."""
-    cfg = config.load(use_user_file=False, overrides={"detect.balance.dwell": 0.5})
+    """The wheelchair driver steers by leaning: with the wheelchair layout's own lateral rule
+    (steering leans are small and last seconds) the state agrees with the joystick sign when it
+    is pushed past half way (the issue's target: >= 90%)."""
+    cfg = config.load(use_user_file=False)  # the layout's [detect] defaults apply in Pipeline
     agree, sign = [], []
     for f in sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv")):
         d = datasets.ethz(f)
@@ -150,7 +151,8 @@ def test_ethz_lateral_shift_follows_the_joystick(datasets_dir) -> None:
         sign.append((np.sign(np.array(shifts)[m]) == np.sign(joy[m])).mean())
     assert len(agree) == 12
     assert np.median(sign) >= 0.95 and sum(s >= 0.85 for s in sign) >= 11, sign
-    assert np.median(agree) >= 0.8, agree
+    assert np.median(agree) >= 0.9, agree
+    assert sum(a >= 0.9 for a in agree) >= 7, agree
 
 
 def test_technion_recline_and_leg_lift(datasets_dir) -> None:

@@ -53,6 +53,7 @@ def test_grid_orientation_flags(tmp_path) -> None:
         ('name="x"\n[[channels]]\nsurface="back"\nx=0\ny=0\n', "no seat channel"),
         ('name="x"\nbogus=1\n[[channels]]\nsurface="seat"\nx=0\ny=0\n', "unknown key"),
         ('name="x"\n', "needs [[channels]]"),
+        ('name="x"\n[detect]\nthreshold=1\n[[channels]]\nsurface="seat"\nx=0\ny=0\n', "[detect]"),
         ("not toml [", "not valid TOML"),
     ],
 )
@@ -68,3 +69,68 @@ def test_unknown_layout_lists_the_choices() -> None:
         layout.load("nope")
     with pytest.raises(LayoutError, match="grid:ROWSxCOLS"):
         layout.load("grid:axb")
+
+
+SEAT = '[[channels]]\nsurface="seat"\nx=-0.5\ny=0\n[[channels]]\nsurface="seat"\nx=0.5\ny=0\n'
+
+
+def test_layout_detection_defaults_fill_in_under_the_users_config(tmp_path) -> None:
+    from sitwatch import config
+
+    f = tmp_path / "w.toml"
+    f.write_text('name = "w"\n[detect.balance]\nthreshold = 0.12\nrelease = 0.05\n' + SEAT)
+    lay = layout.load(f)
+    assert lay.detect == {"balance": {"threshold": 0.12, "release": 0.05}}
+    plain = config.load(use_user_file=False)
+    got = config.for_layout(plain, lay).detect.balance
+    assert (got.threshold, got.release, got.dwell) == (0.12, 0.05, plain.detect.balance.dwell)
+    # the user's own key wins, the layout's other keys still apply
+    mine = config.load(use_user_file=False, overrides={"detect.balance.threshold": 0.4})
+    got = config.for_layout(mine, lay).detect.balance
+    assert (got.threshold, got.release) == (0.4, 0.05)
+    # a layout without a [detect] table changes nothing
+    assert config.for_layout(mine, layout.load("smartchair-12")) is mine
+
+
+def test_layout_detection_defaults_that_clash_name_the_layout(tmp_path, capsys) -> None:
+    from sitwatch import config
+    from sitwatch.cli import main
+
+    f = tmp_path / "w.toml"
+    f.write_text('name = "w"\n[detect.balance]\nthreshold = 0.12\nrelease = 0.05\n' + SEAT)
+    mine = config.load(use_user_file=False, overrides={"detect.balance.release": 0.2})
+    with pytest.raises(config.ConfigError) as e:
+        config.for_layout(mine, layout.load(f))
+    text = str(e.value)
+    assert "release must be smaller than threshold" in text
+    assert str(f) in text and "detect.balance.threshold = 0.12" in text
+    # a misspelt key in the layout is caught by `config validate` (exit 2), naming the layout
+    f.write_text('name = "w"\n[detect.balance]\nthresh = 0.12\n' + SEAT)
+    cfgf = tmp_path / "sitwatch.toml"
+    cfgf.write_text(f'[cushion]\nlayout = "{f}"\n')
+    assert main(["config", "validate", str(cfgf)]) == 2
+    err = capsys.readouterr().err
+    assert f"{f} [detect]: detect.balance.thresh: unknown key" in err
+
+
+def test_wheelchair_layout_ships_a_quick_lateral_rule() -> None:
+    from sitwatch import config
+
+    cfg = config.for_layout(config.load(use_user_file=False), layout.load("ethz-wheelchair-24"))
+    office = config.Config().detect.balance
+    assert cfg.detect.balance.threshold < office.threshold
+    assert cfg.detect.balance.dwell < office.dwell
+
+
+def test_run_refuses_to_start_with_a_clashing_layout(tmp_path, capsys) -> None:
+    from sitwatch.cli import main
+
+    f = tmp_path / "w.toml"
+    f.write_text('name = "w"\n[detect.balance]\nthreshold = 0.12\n' + SEAT)
+    cfgf = tmp_path / "sitwatch.toml"
+    cfgf.write_text(f'[cushion]\nlayout = "{f}"\nport = "/dev/null"\n'
+                    f'[history]\ndatabase = "{tmp_path / "h.db"}"\n'
+                    '[detect.balance]\nrelease = 0.2\n')
+    assert main(["run", "--no-user-config", "--config", str(cfgf)]) == 2
+    assert "release must be smaller than threshold" in capsys.readouterr().err
+    assert not (tmp_path / "h.db").exists()  # nothing was started
