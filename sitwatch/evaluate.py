@@ -90,6 +90,7 @@ class Scores:
     lopsided_recall: float | None = None
     lopsided_false: float | None = None
     forward_recall: float | None = None
+    forward_false: float | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
     def loss(self) -> float:
@@ -147,6 +148,9 @@ def score_smartchair(
         float(np.isin(tr.balance[upright], ["left", "right"]).mean()) if upright.any() else None
     )
     s.forward_recall = float(np.mean(fwd)) if fwd else None
+    s.forward_false = (
+        float((tr.posture[upright] == "leaning_forward").mean()) if upright.any() else None
+    )
     s.counts = {
         "slouch_segments": len(found),
         "lopsided_segments": len(lop),
@@ -175,17 +179,26 @@ def _cfg(overrides: dict[str, Any]) -> config.Config:
 MILDER = 0.7  # augmentation: postures taken at this share of the training person's intensity
 
 
-def milder(d: datasets.Labelled, share: float = MILDER) -> datasets.Labelled:
-    """The same recording with every posture held less strongly: each frame moved towards the
-    person's upright mean (empty frames untouched). People differ in how far they slump or
-    lean; training on a milder copy keeps thresholds from hugging one person's extremes."""
+def reshape(
+    d: datasets.Labelled, share: float, labels: Iterable[int] | None = None
+) -> datasets.Labelled:
+    """The same recording with postures held more or less strongly: each frame (of ``labels``,
+    or every occupied frame) moved to ``share`` of its distance from the person's upright mean,
+    clipped to the sensors' range. Below 1 a milder posture, above 1 an exaggerated one."""
     prof, _ = first_upright_profile(d)
     up = prof.array("upright")
     assert up is not None
     v = d.values.copy()
-    move = d.label != 0
-    v[move] = up + share * (v[move] - up)
+    move = d.label != 0 if labels is None else np.isin(d.label, list(labels))
+    v[move] = np.clip(up + share * (v[move] - up), 0, d.layout.full_scale)
     return datasets.Labelled(d.name + f"~{share:g}", d.person, d.layout, d.t, v, d.label, d.extra)
+
+
+def milder(d: datasets.Labelled, share: float = MILDER) -> datasets.Labelled:
+    """Training augmentation: every posture held less strongly. People differ in how far they
+    slump or lean; training on a milder copy keeps thresholds from hugging one person's
+    extremes."""
+    return reshape(d, share)
 
 
 def tune(train: list[datasets.Labelled]) -> dict[str, Any]:
@@ -213,6 +226,56 @@ def tune(train: list[datasets.Labelled]) -> dict[str, Any]:
         mid = float(np.median(vals))
         pick[k] = min(GRID[k], key=lambda g: (abs(g - mid), g))
     return pick
+
+
+# -- margins: how much milder (or stronger) postures can get before the defaults fail ----------
+
+WEAKER = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
+STRONGER = 1.5
+
+
+@dataclass
+class Margin:
+    person: str
+    slouch_down_to: float | None  # weakest share of the recorded slump still found every time
+    lopsided_down_to: float | None
+    false_slouch_stronger: float | None  # false slouch when calm postures are exaggerated
+    false_lopsided_stronger: float | None
+
+
+def _weakest(d: datasets.Labelled, labels: tuple[int, ...], ok: Any) -> float | None:
+    """The smallest share in WEAKER down to which ``ok(scores)`` holds at every step."""
+    cfg = config.Config()
+    last = None
+    for share in WEAKER:
+        x = reshape(d, share, labels)
+        prof, win = first_upright_profile(x)
+        if not ok(score_smartchair(x, run_pipeline(x, cfg, prof), win)):
+            break
+        last = share
+    return last
+
+
+def margins(people: list[datasets.Labelled]) -> list[Margin]:
+    """A stress test of the shipped defaults on each person: the target postures made milder
+    step by step (a gentler sitter), and the calm ones exaggerated (a more restless one).
+    It asks how far from these two people the rules still hold, not how well they fit them."""
+    out = []
+    cfg = config.Config()
+    for d in people:
+        strong = reshape(d, STRONGER, UPRIGHT_LABELS + RECLINE_LABELS)
+        prof, win = first_upright_profile(strong)
+        sc = score_smartchair(strong, run_pipeline(strong, cfg, prof), win)
+        out.append(
+            Margin(
+                d.person,
+                _weakest(d, SLOUCH_LABELS, lambda s: s.slouch_recall == 1.0),
+                _weakest(d, LOPSIDED_LABELS, lambda s: s.lopsided_recall == 1.0),
+                sc.slouch_false,
+                sc.lopsided_false,
+            )
+        )
+    return out
 
 
 # -- other datasets ----------------------------------------------------------------------------
@@ -324,6 +387,10 @@ def _pct(v: float | None) -> str:
     return "  -  " if v is None else f"{100 * v:5.1f}%"
 
 
+def _share(v: float | None) -> str:
+    return "never (fails as recorded)" if v is None else f"{100 * v:.0f}%"
+
+
 def _sec(v: float | None) -> str:
     return "  - " if v is None else f"{v:4.0f}s"
 
@@ -393,6 +460,7 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
                 "lopsided found",
                 "false lopsided",
                 "forward found",
+                "false forward",
             ],
             [
                 [
@@ -405,8 +473,34 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
                     _pct(s.lopsided_recall),
                     _pct(s.lopsided_false),
                     _pct(s.forward_recall),
+                    _pct(s.forward_false),
                 ]
                 for p, k, s in rows
+            ],
+        )
+        out.append(
+            "Margins of the shipped defaults: the slumps and lopsided postures made milder "
+            "(a share of each frame's distance from upright), and the upright and reclined "
+            f"postures exaggerated {STRONGER:g}x:"
+        )
+        out.append("")
+        table(
+            [
+                "person",
+                "slumps still all found down to",
+                "lopsided still all flagged down to",
+                f"false slouch, calm postures x{STRONGER:g}",
+                f"false lopsided, upright x{STRONGER:g}",
+            ],
+            [
+                [
+                    m.person,
+                    _share(m.slouch_down_to),
+                    _share(m.lopsided_down_to),
+                    _pct(m.false_slouch_stronger),
+                    _pct(m.false_lopsided_stronger),
+                ]
+                for m in margins(people)
             ],
         )
     ethz_dir = ds / "ethz-wheelchair"

@@ -73,6 +73,14 @@ def evaluate(path: Path, cfg: CameraConfig | None = None, *, period: float = 0.5
         "reclined_recall": float((pred[back] == RECLINED).mean()),
         "upright_false_reclined": float((pred[up] == RECLINED).mean()),
         "recline_balanced_accuracy": _balanced(pred[back] == RECLINED, pred[up] != RECLINED),
+        # upright / head down / leaning back: the mean of the three recalls
+        "three_way_balanced_accuracy": float(np.mean(
+            [(pred[m] == want).mean() for m, want in ((up, UPRIGHT), (down, SLOUCHED),
+                                                       (back, RECLINED))])),
+        "confusion": {
+            LABELS[k]: dict(Counter(str(x) for x in pred[test & (labels == k)]))
+            for k in EXPECTED
+        },
         "detector_headdown_balanced_accuracy": _balanced(
             states[down & settled] == SLOUCHED, states[up & settled] != SLOUCHED),
         "runs": [],
@@ -128,6 +136,8 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
         ["leaning back called reclined", _pct(r["reclined_recall"])],
         ["upright called reclined (sat farther away than at calibration)",
          _pct(r["upright_false_reclined"])],
+        ["upright vs head down vs leaning back, balanced accuracy (per sample)",
+         _pct(r["three_way_balanced_accuracy"])],
     ]
     if markdown:
         lines.append("| " + " | ".join(head) + " |")
@@ -136,6 +146,19 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
     else:
         w = max(len(x) for x, _ in rows)
         lines.extend(f"{x.ljust(w)}  {y}" for x, y in rows)
+    lines.append("")
+    states = [UPRIGHT, SLOUCHED, RECLINED, "leaning_forward"]
+    conf_head = ["samples (not the calibration run)", *(f"called {s}" for s in states)]
+    conf = [[k, *(str(v.get(s, 0)) for s in states)] for k, v in r["confusion"].items()]
+    if markdown:
+        lines.append("| " + " | ".join(conf_head) + " |")
+        lines.append("|" + "---|" * len(conf_head))
+        lines.extend("| " + " | ".join(x) + " |" for x in conf)
+    else:
+        w3 = [max(len(x) for x in col) for col in zip(conf_head, *conf, strict=True)]
+        lines.append("  ".join(x.ljust(n) for x, n in zip(conf_head, w3, strict=True)).rstrip())
+        lines.extend("  ".join(x.ljust(n) for x, n in zip(row, w3, strict=True)).rstrip()
+                     for row in conf)
     lines.append("")
     per = ["run", "label", "rows", "drop ratio", "scale", "classified as"]
     body = []

@@ -1,5 +1,6 @@
 """`sitwatch eval` replays every labelled dataset and prints the figures in docs/accuracy.md."""
 
+import numpy as np
 import pytest
 
 from sitwatch import datasets, evaluate
@@ -26,3 +27,28 @@ def test_milder_copy_moves_postures_towards_upright(datasets_dir) -> None:
     after = abs(m.values[slump] - up).mean()
     assert after == pytest.approx(before / 2, rel=1e-6)
     assert (m.values[d.label == 0] == d.values[d.label == 0]).all()
+
+
+def test_reshape_touches_only_the_named_postures_and_stays_in_range(datasets_dir) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    x = evaluate.reshape(d, 3.0, evaluate.LOPSIDED_LABELS)
+    lop = np.isin(d.label, evaluate.LOPSIDED_LABELS)
+    assert (x.values[~lop] == d.values[~lop]).all()
+    assert (x.values[lop] != d.values[lop]).any()
+    assert x.values.min() >= 0 and x.values.max() <= d.layout.full_scale
+
+
+def test_margins_of_the_shipped_defaults(datasets_dir) -> None:
+    """A guard on how much room the defaults leave (docs/accuracy.md, "margins"): tightening a
+    threshold so that a slightly milder slump or lean is missed, or loosening one so that an
+    exaggerated upright posture of almir's reads slumped or lopsided, fails here."""
+    people = [datasets.smartchair(f)
+              for f in sorted((datasets_dir / "smartchair-ml").glob("scripted_*.csv"))]
+    got = {m.person: m for m in evaluate.margins(people)}
+    assert set(got) == {"almir", "vanessa"}
+    for m in got.values():
+        assert m.slouch_down_to is not None and m.slouch_down_to <= 1.0
+        assert m.lopsided_down_to is not None and m.lopsided_down_to <= 0.9
+    assert got["vanessa"].slouch_down_to <= 0.9
+    assert got["almir"].false_slouch_stronger == 0.0
+    assert got["almir"].false_lopsided_stronger == 0.0
