@@ -165,6 +165,14 @@ class Balance(_Section):
     release: float = Field(
         0.15, gt=0, lt=2, description="Shift below which you are balanced again."
     )
+    front_threshold: float = Field(
+        0.4,
+        gt=0,
+        le=2,
+        description="Sideways shift of the load on the front half of the seat (the thighs) "
+        "that counts as lopsided, on the same scale: a crossed leg lifts one thigh off the "
+        "seat. 0.4 is a 70/30 split; 2 ignores the front half.",
+    )
     dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
 
     @model_validator(mode="after")

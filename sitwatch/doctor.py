@@ -221,11 +221,28 @@ def check_systemd() -> Check:
     )
 
 
+def layout_detail(cfg: Any, layout: Any) -> str:
+    """The layout, what it lets sitwatch see, and the detection defaults it brings."""
+    out: str = layout.summary()
+    if not layout.back_mask.any():
+        out += (
+            "; no backrest sensors: slumps and lopsided sitting show on the seat, reclining "
+            "and leaning forward onto the thighs do not"
+            + ("" if cfg.camera.enabled else " (the camera can add them)")
+        )
+    given = [
+        f"detect.{sec}.{k} = {v!r}" for sec, kv in layout.detect.items() for k, v in kv.items()
+    ]
+    if given:
+        out += "; the layout sets " + ", ".join(given)
+    return out
+
+
 def run_checks(
     cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0, headless: bool = False
 ) -> list[Check]:
     checks: list[Check] = [(OK, "config", "valid")]
-    checks.append((OK, "layout", layout.summary()))
+    checks.append((OK, "layout", layout_detail(cfg, layout)))
     checks.append(check_calibration(cfg, layout))
     checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))
@@ -251,6 +268,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         lay = layout.load(cfg.cushion.layout)
     except layout.LayoutError as e:
         print(f"FAIL  layout         {e}")
+        return 2
+    try:
+        cfg = config.for_layout(cfg, lay)
+    except config.ConfigError as e:
+        print("FAIL  config         " + "\n                     ".join(e.problems))
         return 2
     checks = run_checks(cfg, lay, SystemClock())
     for level, what, detail in checks:

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from sitwatch import calibration, config, datasets
+from sitwatch.layout import Channel, Layout
+from sitwatch.layout import load as load_layout
 from sitwatch.pipeline import Pipeline
 
 UPRIGHT_LABELS = (1, 2)
@@ -228,6 +230,51 @@ def tune(train: list[datasets.Labelled]) -> dict[str, Any]:
     return pick
 
 
+# -- seat only: what a cushion without backrest sensors would have seen ---------------------
+
+
+def seat_only(d: datasets.Labelled, kind: str) -> datasets.Labelled:
+    """The smartchair recording as a seat-only device would have recorded it.
+
+    ``seat8``: the 8 seat sensors alone (backrest channels dropped). ``cells4``: four load cells
+    under the seat corners, each the sum of the sensors above it (rear: p04 | p05; front:
+    p08+p10 | p09+p11). p06/p07 are left out of the sums because p07 is faulty in vanessa's
+    recording and a load cell has no faulty sub-sensor; leaving out the pair keeps left and
+    right alike. Readings are unchanged otherwise."""
+    lay = d.layout
+    if kind == "seat8":
+        keep = [c for c in lay.channels if c.surface == "seat"]
+        chans = tuple(Channel(i, "seat", c.x, c.y, c.label) for i, c in enumerate(keep))
+        new = Layout("smartchair-seat-8", chans, lay.full_scale, "smartchair seat sensors only")
+        vals = d.values[:, [c.index for c in keep]]
+    elif kind == "cells4":
+        cells = load_layout("load-cells-4")
+        new = Layout("smartchair-as-4-cells", cells.channels, 2 * lay.full_scale,
+                     "smartchair seat summed into four corner cells")
+        v = d.values
+        vals = np.stack([v[:, 4], v[:, 5], v[:, 8] + v[:, 10], v[:, 9] + v[:, 11]], axis=1)
+    else:
+        raise ValueError(kind)
+    return datasets.Labelled(f"{d.name}/{kind}", d.person, new, d.t, vals, d.label, d.extra)
+
+
+SEAT_ONLY = {"seat8": "8 seat sensors", "cells4": "4 corner load cells"}
+
+
+def seat_only_table(people: list[datasets.Labelled]) -> list[tuple[str, str, Scores]]:
+    rows = []
+    cfg = config.Config()
+    for d in people:
+        for kind, title in SEAT_ONLY.items():
+            x = seat_only(d, kind)
+            prof, win = first_upright_profile(x)
+            rows.append((d.person, f"{title}, defaults, profile",
+                         score_smartchair(x, run_pipeline(x, cfg, prof), win)))
+            rows.append((d.person, f"{title}, defaults, auto",
+                         score_smartchair(x, run_pipeline(x, cfg, None))))
+    return rows
+
+
 # -- margins: how much milder (or stronger) postures can get before the defaults fail ----------
 
 WEAKER = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
@@ -361,7 +408,8 @@ def technion_row(path: Path) -> dict[str, Any]:
         for lab, a, _ in d.segments()[1:]:
             f = pl.ex(d.values[d.t == a][0])
             post = classify(f, pl.baseline, cfg.detect.posture)
-            lop = abs(shift(f, pl.baseline)) >= cfg.detect.balance.threshold
+            s = shift(f, pl.baseline, pl.balance.front_weight)
+            lop = abs(s) >= cfg.detect.balance.threshold
             if lab == 5:
                 recl += post == "reclined"
             elif lab == 4:
@@ -426,6 +474,41 @@ def smartchair_table(
     return rows
 
 
+SCORE_HEADER = [
+    "person",
+    "thresholds, calibration",
+    "occupancy",
+    "slouch found",
+    "latency",
+    "false slouch",
+    "lopsided found",
+    "false lopsided",
+    "forward found",
+    "false forward",
+]
+
+
+def score_table(table: Any, rows: list[tuple[str, str, Scores]]) -> None:
+    table(
+        SCORE_HEADER,
+        [
+            [
+                p,
+                k,
+                _pct(s.occupancy),
+                _pct(s.slouch_recall),
+                _sec(s.slouch_latency),
+                _pct(s.slouch_false),
+                _pct(s.lopsided_recall),
+                _pct(s.lopsided_false),
+                _pct(s.forward_recall),
+                _pct(s.forward_false),
+            ]
+            for p, k, s in rows
+        ],
+    )
+
+
 def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
     ds = shared / "datasets"
     out: list[str] = []
@@ -448,36 +531,14 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
         people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
         out.append(f"{h}smartchair-ml (12 force sensors, 2 people, 2 Hz)")
         out.append("")
-        rows = smartchair_table(people, lopo)
-        table(
-            [
-                "person",
-                "thresholds, calibration",
-                "occupancy",
-                "slouch found",
-                "latency",
-                "false slouch",
-                "lopsided found",
-                "false lopsided",
-                "forward found",
-                "false forward",
-            ],
-            [
-                [
-                    p,
-                    k,
-                    _pct(s.occupancy),
-                    _pct(s.slouch_recall),
-                    _sec(s.slouch_latency),
-                    _pct(s.slouch_false),
-                    _pct(s.lopsided_recall),
-                    _pct(s.lopsided_false),
-                    _pct(s.forward_recall),
-                    _pct(s.forward_false),
-                ]
-                for p, k, s in rows
-            ],
+        score_table(table, smartchair_table(people, lopo))
+        out.append(
+            "Seat only, as a cushion without backrest sensors would have recorded the same "
+            "sessions (the backrest channels dropped, or the seat summed into four corner "
+            "load cells):"
         )
+        out.append("")
+        score_table(table, seat_only_table(people))
         out.append(
             "Margins of the shipped defaults: the slumps and lopsided postures made milder "
             "(a share of each frame's distance from upright), and the upright and reclined "

@@ -18,7 +18,7 @@ from sitwatch.layout import Layout
 
 class Spec(NamedTuple):
     name: str
-    surface: str  # "seat" | "back" | "all"
+    surface: str  # "seat" | "back" | "all" | "front" (the seat's front half)
     weight: Callable[[np.ndarray, np.ndarray], np.ndarray]  # f(x, y) -> per-channel weight
     share: bool  # divide by the surface's load (a share or a centre of pressure)
 
@@ -37,6 +37,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("back_x", "back", lambda x, y: x, True),
     Spec("back_y", "back", lambda x, y: y, True),
     Spec("lateral", "all", lambda x, y: x, True),  # whole-body lateral centre (seat + back)
+    # The front half of the seat (the thighs): a crossed leg lifts one thigh off it.
+    Spec("front_load", "front", ONE, False),
+    Spec("front_x", "front", lambda x, y: x, True),
 )
 NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
@@ -46,8 +49,9 @@ class Features:
     """One frame's features. The shares and centres of pressure are computed at once; the
     contact area and the peak channel only when asked for (no detector needs them per frame)."""
 
-    __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_share",
-                 "lateral", "left_share", "load", "rear_share", "right_share", "seat_load")
+    __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_load",
+                 "front_share", "front_x", "lateral", "left_share", "load", "rear_share",
+                 "right_share", "seat_load")
 
     seat_load: float
     back_load: float
@@ -60,12 +64,14 @@ class Features:
     back_x: float
     back_y: float
     lateral: float
+    front_load: float
+    front_x: float
 
     def __init__(self, values: list[float], load: np.ndarray,
                  ctx: tuple[np.ndarray, float, int]) -> None:
         (self.seat_load, self.back_load, self.cop_x, self.cop_y, self.left_share,
          self.right_share, self.front_share, self.rear_share, self.back_x, self.back_y,
-         self.lateral) = values
+         self.lateral, self.front_load, self.front_x) = values
         self.load = load  # tare-subtracted, clipped per-channel load
         self._ctx = ctx
 
@@ -131,13 +137,15 @@ class Extractor:
         x, y = lay.x, lay.y
         seat = lay.seat_mask & self.usable
         back = lay.back_mask & self.usable
-        masks = {"seat": seat, "back": back, "all": seat | back}
+        masks = {"seat": seat, "back": back, "all": seat | back, "front": seat & (y > 0)}
         cols = [s.weight(x, y) * masks[s.surface] for s in SPECS]
         cols.append((seat | back) * 1.0)  # the whole load, as the last column
         self._w = np.stack(cols, axis=1)
         k = len(SPECS)
         # Which column each feature is divided by (-1: not a share).
-        den = [{"seat": 0, "back": 1, "all": k}[s.surface] if s.share else -1 for s in SPECS]
+        whole = {"seat": IDX["seat_load"], "back": IDX["back_load"], "all": k,
+                 "front": IDX["front_load"]}
+        den = [whole[s.surface] if s.share else -1 for s in SPECS]
         self._den = den
         self._is_share = np.array([d >= 0 for d in den])
         self._den_idx = np.array([d if d >= 0 else k for d in den])

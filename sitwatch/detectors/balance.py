@@ -1,9 +1,15 @@
 """Left/right balance (balanced | left | right).
 
-The shift is the larger of two sideways moves relative to the baseline: the seat's centre of
-pressure, and the backrest's (weighted by how much the backrest carries, so a barely touched
-backrest cannot swing it). Each is scaled by the mean sideways position of the sensors, so 1.0
-means the whole load on one side's sensors whatever the layout.
+The shift is the largest of three sideways moves relative to the baseline, each scaled by the
+mean sideways position of the sensors involved, so 1.0 means the whole load on one side's
+sensors whatever the layout:
+
+- the seat's centre of pressure (leaning on one buttock);
+- the backrest's, weighted by how much the backrest carries (so a barely touched backrest
+  cannot swing it);
+- the front half of the seat's, counted at ``threshold / front_threshold`` of its size: a
+  crossed leg lifts one thigh off the front of the seat while the sit bones stay level, so the
+  whole seat's centre barely moves. Used when the seat has front sensors on both sides.
 """
 
 from __future__ import annotations
@@ -17,13 +23,23 @@ from sitwatch.features import Features
 BALANCED, LEFT, RIGHT = "balanced", "left", "right"
 
 
-def shift(f: Features, b: Baseline) -> float:
-    seat = (f.cop_x - b.f.cop_x) / b.x_scale
-    if not b.has_back:
-        return seat
-    w = min(1.0, f.back_load / b.back_load)
-    back = (f.back_x - b.f.back_x) / b.back_x_scale * w
-    return back if abs(back) > abs(seat) else seat
+def cues(f: Features, b: Baseline, front_weight: float = 0.0) -> dict[str, float]:
+    """Each sideways move on its own (seat, back, front), on the threshold's scale."""
+    out = {"seat": (f.cop_x - b.f.cop_x) / b.x_scale}
+    if b.has_back:
+        w = min(1.0, f.back_load / b.back_load)
+        out["back"] = (f.back_x - b.f.back_x) / b.back_x_scale * w
+    if front_weight > 0 and b.has_front and f.front_load > 0:
+        out["front"] = (f.front_x - b.f.front_x) / b.front_x_scale * front_weight
+    return out
+
+
+def strongest(c: dict[str, float]) -> tuple[str, float]:
+    return max(c.items(), key=lambda kv: abs(kv[1]))
+
+
+def shift(f: Features, b: Baseline, front_weight: float = 0.0) -> float:
+    return strongest(cues(f, b, front_weight))[1]
 
 
 class BalanceDetector:
@@ -31,13 +47,16 @@ class BalanceDetector:
         self.cfg = cfg
         self.d = Dwell(None, cfg.dwell)
         self.shift = 0.0
+        self.cue = "seat"
+        self.front_weight = cfg.threshold / cfg.front_threshold
 
     @property
     def state(self) -> str | None:
         return self.d.state
 
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
-        s = self.shift = shift(f, b)
+        self.cue, s = strongest(cues(f, b, self.front_weight))
+        self.shift = s
         cur = self.d.state
         if abs(s) >= self.cfg.threshold:
             cand = RIGHT if s > 0 else LEFT
@@ -46,7 +65,7 @@ class BalanceDetector:
         else:
             cand = cur
         if self.d.step(cand, t):
-            return Event(t, BALANCE, cand, {"shift": round(s, 3)})
+            return Event(t, BALANCE, cand, {"shift": round(s, 3), "cue": self.cue})
         return None
 
     def reset(self, t: float) -> None:

@@ -20,6 +20,8 @@ class Baseline:
     y_scale: float  # mean |y| of usable seat channels
     back_x_scale: float
     has_back: bool
+    front_x_scale: float = 1.0
+    has_front: bool = False  # front-half sensors on both sides that carry load when upright
 
     @classmethod
     def from_raw(cls, ex: Extractor, upright_raw: np.ndarray) -> Baseline:
@@ -31,6 +33,13 @@ class Baseline:
         ys = float(np.abs(lay.y[seat]).mean()) if seat.any() else 1.0
         bxs = float(np.abs(lay.x[back]).mean()) if back.any() else 1.0
         has_back = bool(back.any()) and f.back_load > 0.08 * f.total
+        front = seat & (lay.y > 0)
+        fxs = float(np.abs(lay.x[front]).mean()) if front.any() else 0.0
+        has_front = (
+            bool((lay.x[front] < 0).any() and (lay.x[front] > 0).any())
+            and fxs > 0
+            and f.front_load > 0.05 * f.seat_load
+        )
         return cls(
             f,
             max(f.seat_load, 1e-9),
@@ -40,6 +49,8 @@ class Baseline:
             ys or 1.0,
             bxs or 1.0,
             has_back,
+            fxs or 1.0,
+            has_front,
         )
 
     @classmethod

@@ -170,6 +170,35 @@ def test_balance_without_backrest_uses_the_seat() -> None:
     assert det.step(ex(np.array([600.0, 1500, 500, 1200])), b, 1).state == "right"
 
 
+def test_a_crossed_leg_reads_lopsided_from_the_front_of_the_seat() -> None:
+    """Four load cells: the left thigh comes off the front while the sit bones stay level, so
+    the whole seat's centre barely moves but the front half tips to the right."""
+    lay = layout.load("load-cells-4")
+    ex = Extractor(lay)
+    up = np.array([1000.0, 1000, 800, 800])
+    b = Baseline.from_raw(ex, up)
+    assert b.has_front
+    crossed = np.array([1150.0, 1000, 420, 1030])  # rear level-ish, front 30/70
+    f = ex(crossed)
+    assert abs((f.cop_x - b.f.cop_x) / b.x_scale) < 0.15  # the seat alone would miss it
+    det = BalanceDetector(Balance(dwell=0))
+    ev = det.step(f, b, 0)
+    assert ev is not None and ev.state == "right" and ev.get("cue") == "front"
+    # 2 switches the front half off: the same sitting is balanced
+    off = BalanceDetector(Balance(dwell=0, front_threshold=2))
+    assert off.step(f, b, 0).state == "balanced"
+    # feet a little uneven (a 60/40 front) is not lopsided
+    assert BalanceDetector(Balance(dwell=0)).step(
+        ex(np.array([1000.0, 1000, 640, 960])), b, 0).state == "balanced"
+
+
+def test_the_front_cue_needs_front_sensors_on_both_sides() -> None:
+    lay = layout.load("technion-5")  # one front sensor, in the middle
+    ex = Extractor(lay, tare=np.full(5, 1200.0))
+    b = Baseline.from_raw(ex, np.array([2844.0, 2521, 2882, 2458, 2856]))
+    assert not b.has_front
+
+
 def test_wallet_suspected_when_a_rear_spot_persists_across_postures() -> None:
     ex, _ = base()
     zones = Zones(LAY)
