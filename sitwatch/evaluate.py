@@ -286,8 +286,10 @@ class Margin:
     person: str
     slouch_down_to: float | None  # weakest share of the recorded slump still found every time
     lopsided_down_to: float | None
+    forward_down_to: float | None
     false_slouch_stronger: float | None  # false slouch when calm postures are exaggerated
     false_lopsided_stronger: float | None
+    false_forward_stronger: float | None = None
 
 
 def _weakest(d: datasets.Labelled, labels: tuple[int, ...], ok: Any) -> float | None:
@@ -318,8 +320,10 @@ def margins(people: list[datasets.Labelled]) -> list[Margin]:
                 d.person,
                 _weakest(d, SLOUCH_LABELS, lambda s: s.slouch_recall == 1.0),
                 _weakest(d, LOPSIDED_LABELS, lambda s: s.lopsided_recall == 1.0),
+                _weakest(d, FORWARD_LABELS, lambda s: s.forward_recall == 1.0),
                 sc.slouch_false,
                 sc.lopsided_false,
+                sc.forward_false,
             )
         )
     return out
@@ -540,8 +544,8 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
         out.append("")
         score_table(table, seat_only_table(people))
         out.append(
-            "Margins of the shipped defaults: the slumps and lopsided postures made milder "
-            "(a share of each frame's distance from upright), and the upright and reclined "
+            "Margins of the shipped defaults: the slumps, lopsided and forward postures made "
+            "milder (a share of each frame's distance from upright), and the upright and reclined "
             f"postures exaggerated {STRONGER:g}x:"
         )
         out.append("")
@@ -550,16 +554,20 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
                 "person",
                 "slumps still all found down to",
                 "lopsided still all flagged down to",
+                "forward leans still all flagged down to",
                 f"false slouch, calm postures x{STRONGER:g}",
                 f"false lopsided, upright x{STRONGER:g}",
+                f"false forward, upright x{STRONGER:g}",
             ],
             [
                 [
                     m.person,
                     _share(m.slouch_down_to),
                     _share(m.lopsided_down_to),
+                    _share(m.forward_down_to),
                     _pct(m.false_slouch_stronger),
                     _pct(m.false_lopsided_stronger),
+                    _pct(m.false_forward_stronger),
                 ]
                 for m in margins(people)
             ],

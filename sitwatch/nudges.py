@@ -126,7 +126,13 @@ class NudgePolicy:
             if level:
                 key = "slouch" if posture == "slouched" else "leaning_forward"
                 out.append(self._nudge("slouch", t, ep, level, key, posture=posture))
-        if balance in ("left", "right") and balance_for >= self.cfg.imbalance_after:
+        # A suspected wallet is the cause of the lopsided loading it makes (it tilts the
+        # pelvis): its own nudge names the fix, so the generic one waits.
+        if (
+            balance in ("left", "right")
+            and balance_for >= self.cfg.imbalance_after
+            and not wallet
+        ):
             ep = t - balance_for
             level = self._due("asymmetric_load", t, ep)
             if level:

@@ -52,3 +52,19 @@ def test_margins_of_the_shipped_defaults(datasets_dir) -> None:
     assert got["vanessa"].slouch_down_to <= 0.9
     assert got["almir"].false_slouch_stronger == 0.0
     assert got["almir"].false_lopsided_stronger == 0.0
+
+
+def test_eval_sees_what_replay_sees(datasets_dir, tmp_path) -> None:
+    """The eval's figures come from the same pipeline as `sitwatch replay`: the recording,
+    written in the wire format and replayed from the file, gives the same events."""
+    from sitwatch import config
+    from sitwatch.replay import replay
+
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    prof, _ = evaluate.first_upright_profile(d)
+    cfg = config.Config()
+    direct = [(e.t, e.event, e.state) for e in evaluate.run_pipeline(d, cfg, prof).events]
+    path = d.write(tmp_path / "vanessa.csv")
+    replayed = [(e.t, e.event, e.state) for e in replay(path, d.layout, cfg, prof)]
+    assert len(direct) > 50
+    assert replayed == direct

@@ -73,6 +73,15 @@ def test_forward_lean_uses_the_slouch_kind_with_its_own_text() -> None:
     assert "lean" in ev.get("title").lower() or "screen" in ev.get("title").lower()
 
 
+def test_a_suspected_wallet_gets_its_own_nudge_not_a_lopsided_one_too() -> None:
+    p = policy()
+    got = nudges(sit(p, 1000, spell=1000, balance="left", balance_for=600, wallet=True))
+    assert [e.get("kind") for e in got] == ["wallet"]
+    # the same lopsided sitting without a wallet is nudged as such
+    got = nudges(sit(policy(), 1000, spell=1000, balance="left", balance_for=600))
+    assert [e.get("kind") for e in got] == ["asymmetric_load"]
+
+
 def test_disabled_policy_sends_nothing() -> None:
     p = policy(enabled=False)
     assert not nudges(sit(p, 5000, spell=5000, posture="slouched", posture_for=500))
