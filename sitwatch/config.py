@@ -574,7 +574,10 @@ def for_layout(cfg: Config, layout: Any) -> Config:
         given = ", ".join(
             f"detect.{sec}.{k} = {v!r}" for sec, kv in defaults.items() for k, v in kv.items()
         )
-        lines.append(f"  the layout ({origin}) sets {given}; set the clashing keys in your config")
+        lines.append(
+            f"  the layout ({origin}) sets {given}: fix its [detect] table, or set the clashing "
+            "keys in your config"
+        )
         raise ConfigError(lines) from None
 
 

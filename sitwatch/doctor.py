@@ -186,7 +186,17 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
     from sitwatch.daemon import status_path
     from sitwatch.status import read_status
 
-    d = read_status(status_path(cfg), clock)
+    d = read_status(status_path(cfg), clock, stale_after=max(15.0, 3 * cfg.status.interval))
+    if d.get("running") and d.get("stale"):
+        age = d.get("age")
+        since = f"for {age:.0f} s" if age is not None else "(no time in the status file)"
+        return (
+            WARN,
+            "daemon",
+            f"pid {d.get('pid')} is alive but has not updated {d['path']} {since}: stuck, or "
+            "the pid now belongs to another program; restart it "
+            "(`systemctl --user restart sitwatch`)",
+        )
     if d.get("running"):
         return OK, "daemon", f"running (pid {d.get('pid')})"
     return (
@@ -230,11 +240,18 @@ def layout_detail(cfg: Any, layout: Any) -> str:
             "and leaning forward onto the thighs do not"
             + ("" if cfg.camera.enabled else " (the camera can add them)")
         )
-    given = [
-        f"detect.{sec}.{k} = {v!r}" for sec, kv in layout.detect.items() for k, v in kv.items()
-    ]
+    given, mine = [], []
+    for sec, kv in layout.detect.items():
+        for k, v in kv.items():
+            used = getattr(getattr(cfg.detect, sec, None), k, v)
+            if used == v:
+                given.append(f"detect.{sec}.{k} = {v!r}")
+            else:
+                mine.append(f"detect.{sec}.{k} = {used!r} (the layout's {v!r})")
     if given:
         out += "; the layout sets " + ", ".join(given)
+    if mine:
+        out += "; your config sets " + ", ".join(mine)
     return out
 
 
@@ -244,11 +261,17 @@ def run_checks(
     checks: list[Check] = [(OK, "config", "valid")]
     checks.append((OK, "layout", layout_detail(cfg, layout)))
     checks.append(check_calibration(cfg, layout))
-    checks.append(check_cushion(cfg, layout, clock, listen))
+    daemon = check_daemon(cfg, clock)
+    if daemon[0] == OK and cfg.cushion.port:
+        # The running daemon holds the port exclusively; it reports what it receives.
+        checks.append((OK, "cushion", f"{cfg.cushion.port}: read by the running daemon; "
+                       "`sitwatch status` shows what it receives"))
+    else:
+        checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))
     checks += check_channels(cfg, clock)
     checks.append(check_history(cfg))
-    checks.append(check_daemon(cfg, clock))
+    checks.append(daemon)
     checks.append(check_systemd())
     checks += check_camera(cfg)
     return checks

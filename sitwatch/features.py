@@ -1,9 +1,10 @@
 """Features: the numbers each frame is reduced to, computed in one vectorised step.
 
 Each feature is one row of :data:`SPECS` (a name, a channel weight and whether it is a share of
-a surface's load), so adding one is adding a row. Loads are tare-subtracted and clipped at zero;
-channels marked unhealthy (stuck, saturated) are left out together with their mirror so that
-left/right shares stay unbiased.
+a surface's load), so adding one is adding a row. Loads are tare-subtracted and clipped at zero.
+Channels marked unhealthy (stuck, saturated) are left out; the left/right features also leave
+out their mirror, so that they stay unbiased, while the others keep it (a saturated rear-left
+sensor must not blind the slump rule to the whole rear of the seat).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Spec(NamedTuple):
     surface: str  # "seat" | "back" | "all" | "front" (the seat's front half)
     weight: Callable[[np.ndarray, np.ndarray], np.ndarray]  # f(x, y) -> per-channel weight
     share: bool  # divide by the surface's load (a share or a centre of pressure)
+    lateral: bool = False  # a left/right feature: computed on mirror pairs only
 
 
 ONE = lambda x, y: np.ones_like(x)  # noqa: E731
@@ -28,18 +30,19 @@ ONE = lambda x, y: np.ones_like(x)  # noqa: E731
 SPECS: tuple[Spec, ...] = (
     Spec("seat_load", "seat", ONE, False),
     Spec("back_load", "back", ONE, False),
-    Spec("cop_x", "seat", lambda x, y: x, True),  # -1 left .. +1 right
+    Spec("cop_x", "seat", lambda x, y: x, True, True),  # -1 left .. +1 right
     Spec("cop_y", "seat", lambda x, y: y, True),  # -1 rear .. +1 front
-    Spec("left_share", "seat", lambda x, y: (x < 0) * 1.0, True),
-    Spec("right_share", "seat", lambda x, y: (x > 0) * 1.0, True),
+    Spec("left_share", "seat", lambda x, y: (x < 0) * 1.0, True, True),
+    Spec("right_share", "seat", lambda x, y: (x > 0) * 1.0, True, True),
     Spec("front_share", "seat", lambda x, y: np.clip(y, 0, 1), True),
     Spec("rear_share", "seat", lambda x, y: np.clip(-y, 0, 1), True),
-    Spec("back_x", "back", lambda x, y: x, True),
+    Spec("back_x", "back", lambda x, y: x, True, True),
     Spec("back_y", "back", lambda x, y: y, True),
-    Spec("lateral", "all", lambda x, y: x, True),  # whole-body lateral centre (seat + back)
+    # whole-body lateral centre (seat + back)
+    Spec("lateral", "all", lambda x, y: x, True, True),
     # The front half of the seat (the thighs): a crossed leg lifts one thigh off it.
-    Spec("front_load", "front", ONE, False),
-    Spec("front_x", "front", lambda x, y: x, True),
+    Spec("front_load", "front", ONE, False, True),
+    Spec("front_x", "front", lambda x, y: x, True, True),
 )
 NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
@@ -115,40 +118,57 @@ class Extractor:
             np.full(layout.n, layout.zero) if tare is None else np.asarray(tare, dtype=float)
         )
         self.contact_level = 0.02 * layout.full_scale
-        self.usable = np.ones(layout.n, dtype=bool)
+        self.usable = np.ones(layout.n, dtype=bool)  # healthy channels
+        self.paired = np.ones(layout.n, dtype=bool)  # healthy, and so is their mirror
         self._build()
 
     def set_tare(self, tare: np.ndarray) -> None:
         self.tare = np.asarray(tare, dtype=float)
 
     def set_usable(self, usable: np.ndarray) -> None:
-        """Leave out channels (and their mirrors) that cannot be trusted."""
+        """Leave out channels that cannot be trusted (and, for left/right features, their
+        mirrors)."""
         u = np.asarray(usable, dtype=bool).copy()
+        paired = u.copy()
         mirror = self.layout.mirror
         for i in np.flatnonzero(~u):
             if mirror[i] >= 0:
-                u[mirror[i]] = False
-        if u[self.layout.seat_mask].any():
+                paired[mirror[i]] = False
+        if paired[self.layout.seat_mask].any():
             self.usable = u
+            self.paired = paired
             self._build()
 
     def _build(self) -> None:
         lay = self.layout
         x, y = lay.x, lay.y
-        seat = lay.seat_mask & self.usable
-        back = lay.back_mask & self.usable
-        masks = {"seat": seat, "back": back, "all": seat | back, "front": seat & (y > 0)}
-        cols = [s.weight(x, y) * masks[s.surface] for s in SPECS]
-        cols.append((seat | back) * 1.0)  # the whole load, as the last column
-        self._w = np.stack(cols, axis=1)
+
+        def surfaces(u: np.ndarray) -> dict[str, np.ndarray]:
+            seat = lay.seat_mask & u
+            back = lay.back_mask & u
+            return {"seat": seat, "back": back, "all": seat | back, "front": seat & (y > 0)}
+
+        masks = {False: surfaces(self.usable), True: surfaces(self.paired)}
+        cols = [s.weight(x, y) * masks[s.lateral][s.surface] for s in SPECS]
         k = len(SPECS)
-        # Which column each feature is divided by (-1: not a share).
-        whole = {"seat": IDX["seat_load"], "back": IDX["back_load"], "all": k,
-                 "front": IDX["front_load"]}
-        den = [whole[s.surface] if s.share else -1 for s in SPECS]
+        # A share is divided by the load on the same channels: one extra column per kind.
+        extra: dict[tuple[str, bool], int] = {}
+        den = []
+        for s in SPECS:
+            if not s.share:
+                den.append(-1)
+                continue
+            key = (s.surface, s.lateral)
+            if key not in extra:
+                extra[key] = len(cols)
+                cols.append(masks[s.lateral][s.surface] * 1.0)
+            den.append(extra[key])
+        self._w = np.stack(cols, axis=1)
+        self._k = k
         self._den = den
         self._is_share = np.array([d >= 0 for d in den])
         self._den_idx = np.array([d if d >= 0 else k for d in den])
+        seat = masks[False]["seat"]
         self._seat_idx = np.flatnonzero(seat)
         self._n_seat = max(len(self._seat_idx), 1)
         self._ctx = (self._seat_idx, self.contact_level, self._n_seat)
@@ -163,7 +183,7 @@ class Extractor:
         r = (load @ self._w).tolist()
         vals = [
             v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
-            for v, d in zip(r, self._den, strict=False)
+            for v, d in zip(r[: self._k], self._den, strict=True)
         ]
         return Features(vals, load, self._ctx)
 
@@ -172,8 +192,9 @@ class Extractor:
         load = np.maximum(np.asarray(raw, dtype=float) - self.tare, 0.0)
         r = load @ self._w
         den = r[:, self._den_idx]
-        shares = np.divide(r[:, :-1], den, out=np.zeros_like(den), where=den > 1e-9)
-        vals = np.where(self._is_share, shares, r[:, :-1])
+        head = r[:, : self._k]
+        shares = np.divide(head, den, out=np.zeros_like(den), where=den > 1e-9)
+        vals = np.where(self._is_share, shares, head)
         return {name: vals[:, i] for i, name in enumerate(NAMES)}
 
 

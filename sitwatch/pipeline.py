@@ -145,7 +145,7 @@ class Pipeline:
             self.wallet = None
             return
         self.baseline = Baseline.from_raw(self.ex, self.upright_raw)
-        zones = Zones(self.layout, self.ex.usable)
+        zones = Zones(self.layout, self.ex.paired)  # zones are compared with their mirror
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
     def set_baseline(self, upright_raw: np.ndarray, method: str) -> None:

@@ -36,7 +36,13 @@ class ParseStats:
     comments: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     last_count_seen: int | None = None  # value count of the last line dropped for COUNT
-    last_garbage: str = ""
+    last_garbage: str = ""  # text as read, or the repr of bytes that were not ASCII
+
+    @property
+    def garbage_example(self) -> str:
+        """The last garbage line, quoted once, for messages."""
+        g = self.last_garbage
+        return g if g.startswith(("b'", 'b"')) else repr(g)
 
     @property
     def dropped_total(self) -> int:
@@ -209,7 +215,7 @@ class LineParser:
             return "data arrives but no complete line: check the line ending (\\n) and baud rate"
         reason, _ = st.dropped.most_common(1)[0]
         if reason in (GARBAGE, TOO_LONG):
-            return "lines are not numbers (e.g. " + repr(st.last_garbage) + "): wrong baud rate?"
+            return f"lines are not numbers (e.g. {st.garbage_example}): wrong baud rate?"
         if reason == COUNT:
             return f"wrong layout: got {st.last_count_seen} values, layout has {self.expected}"
         if reason == RANGE:

@@ -29,11 +29,13 @@ class Baseline:
         lay = ex.layout
         seat = lay.seat_mask & ex.usable
         back = lay.back_mask & ex.usable
-        xs = float(np.abs(lay.x[seat]).mean()) if seat.any() else 1.0
+        seat_lr = lay.seat_mask & ex.paired  # left/right features use mirror pairs only
+        back_lr = lay.back_mask & ex.paired
+        xs = float(np.abs(lay.x[seat_lr]).mean()) if seat_lr.any() else 1.0
         ys = float(np.abs(lay.y[seat]).mean()) if seat.any() else 1.0
-        bxs = float(np.abs(lay.x[back]).mean()) if back.any() else 1.0
+        bxs = float(np.abs(lay.x[back_lr]).mean()) if back_lr.any() else 1.0
         has_back = bool(back.any()) and f.back_load > 0.08 * f.total
-        front = seat & (lay.y > 0)
+        front = seat_lr & (lay.y > 0)
         fxs = float(np.abs(lay.x[front]).mean()) if front.any() else 0.0
         has_front = (
             bool((lay.x[front] < 0).any() and (lay.x[front] > 0).any())

@@ -448,9 +448,7 @@ class SerialSource:
         if reason == wire.COUNT:
             return f"count {k} (got {st.last_count_seen} values, layout has {self.layout.n})"
         if reason == wire.GARBAGE and st.last_garbage:
-            g = st.last_garbage
-            shown = g if g.startswith(("b'", 'b"')) else repr(g)
-            return f"garbage {k} (e.g. {shown})"
+            return f"garbage {k} (e.g. {st.garbage_example})"
         if reason == wire.RANGE:
             return f"range {k} (above full scale {self.layout.full_scale:g})"
         return f"{reason} {k}"

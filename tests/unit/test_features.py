@@ -33,17 +33,26 @@ def test_empty_frame_gives_zero_shares_not_nan() -> None:
     assert f.peak == -1
 
 
-def test_unusable_channel_takes_its_mirror_out() -> None:
+def test_unusable_channel_takes_its_mirror_out_of_the_left_right_features_only() -> None:
     lay = layout.load("smartchair-12")
     ex = Extractor(lay)
     raw = np.zeros(12)
     raw[4], raw[5], raw[7] = 1000, 1000, 4095  # p07 stuck high
+    raw[6] = 600
     assert ex(raw).cop_x > 0.2
     usable = np.ones(12, bool)
     usable[7] = False
     ex.set_usable(usable)
-    assert not ex.usable[6]  # its mirror went with it
-    assert ex(raw).cop_x == pytest.approx(0.0)
+    assert ex.usable[6] and not ex.paired[6]  # its mirror leaves the left/right features
+    f = ex(raw)
+    assert f.cop_x == pytest.approx(0.0)  # p04 | p05 only: balanced
+    assert f.left_share == pytest.approx(0.5)
+    # ... but still counts front to back: p06 sits at y=-0.25, the rear row at y=-0.75
+    assert f.seat_load == pytest.approx(2600)
+    assert f.cop_y == pytest.approx((-0.75 * 2000 - 0.25 * 600) / 2600)
+    # batch agrees
+    b = ex.batch(raw[None, :])
+    assert b["cop_y"][0] == pytest.approx(f.cop_y) and b["cop_x"][0] == pytest.approx(0.0)
 
 
 def test_batch_matches_per_frame() -> None:

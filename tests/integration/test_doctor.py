@@ -1,0 +1,534 @@
+"""``sitwatch doctor`` against real parts: config and layout files on disk, pseudo-terminals
+standing in for the cushion, a real SQLite history, a real status file, and (when installed)
+a real dunst on a private D-Bus session under Xvfb.
+
+Every test runs with its own XDG directories under ``tmp_path`` and with
+``DBUS_SESSION_BUS_ADDRESS`` pointing nowhere unless it starts a bus itself. The cushion checks
+listen for ``LISTEN`` real seconds (doctor's own listen window, shortened through
+``run_checks(..., listen=...)`` / ``check_cushion``); nothing sleeps to wait out a timer.
+Do-not-disturb is switched off in these configs: its probes are tested in tests/sinks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sqlite3
+import sys
+import threading
+import tty
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import serial
+
+from sitwatch import calibration, config, layout
+from sitwatch.camera.pose import MISSING_PACKAGE, missing_model_message
+from sitwatch.cli import main
+from sitwatch.clock import SystemClock
+from sitwatch.doctor import (
+    FAIL,
+    MARK,
+    OK,
+    WARN,
+    check_calibration,
+    check_camera,
+    check_cushion,
+    check_daemon,
+    check_history,
+    check_notifications,
+    layout_detail,
+    run_checks,
+)
+from sitwatch.sinks.desktop import NO_BUS_MESSAGE
+from sitwatch.store import SCHEMA_VERSION, Store
+
+try:
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+except ImportError:  # pytest started without the repository root on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+
+pytestmark = pytest.mark.integration
+
+LISTEN = 0.4  # real seconds doctor listens to a pty
+SEATED = b"20000,21000,9000,9500\n"  # one valid load-cells-4 frame (docs/protocol.md)
+NO_BUS = "unix:path=/nonexistent"
+ORDER = ["config", "layout", "calibration", "cushion", "notifications", "history", "daemon",
+         "autostart", "camera"]
+LEVEL = {mark: level for level, mark in MARK.items()}
+LINE = re.compile(r"^(ok  |warn|FAIL)  (\S+)\s+(.*)$")
+PACKAGES = "xvfb dbus dunst libnotify-bin libglib2.0-bin"
+SEAT = '[[channels]]\nsurface="seat"\nx=-0.5\ny=0\n[[channels]]\nsurface="seat"\nx=0.5\ny=0\n'
+
+
+# -- isolation and helpers --------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Private config/data/state/runtime dirs and no session bus, display or systemd dirs."""
+    root = tmp_path / "xdg"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (root / sub).mkdir(parents=True)
+        monkeypatch.setenv(var, str(root / sub))
+    for var in ("STATE_DIRECTORY", "CONFIGURATION_DIRECTORY", "RUNTIME_DIRECTORY",
+                "NOTIFY_SOCKET", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+    return root
+
+
+def write_config(tmp_path: Path, body: str) -> Path:
+    f = tmp_path / "sitwatch.toml"
+    f.write_text(body + "\n[nudges.dnd]\nenabled = false\n")
+    return f
+
+
+def load_cfg(**keys: Any) -> config.Config:
+    """Defaults plus dotted keys (``cushion__port=...``), do-not-disturb off."""
+    ov = {"nudges.dnd.enabled": False, **{k.replace("__", "."): v for k, v in keys.items()}}
+    return config.load(use_user_file=False, overrides=ov)
+
+
+def doctor(capsys: pytest.CaptureFixture[str], *args: str
+           ) -> tuple[int, list[tuple[str, str, str]], str, str]:
+    """``sitwatch doctor --no-user-config ARGS``: exit code, parsed check lines, stdout, stderr."""
+    rc = main(["doctor", "--no-user-config", *args])
+    cap = capsys.readouterr()
+    checks = []
+    for line in cap.out.splitlines():
+        m = LINE.match(line)
+        if m:
+            checks.append((LEVEL[m.group(1)], m.group(2), m.group(3)))
+    return rc, checks, cap.out, cap.err
+
+
+def only(checks: list[tuple[str, str, str]], what: str) -> tuple[str, str]:
+    found = [(level, detail) for level, name, detail in checks if name == what]
+    assert len(found) == 1, (what, checks)
+    return found[0]
+
+
+class FakeCushion:
+    """A pty: sitwatch opens ``path``; a background thread writes lines into the master end."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # no echo, no newline translation before sitwatch opens it
+        os.set_blocking(self.master, False)  # a full buffer must never hang the writer
+        self.path = os.ttyname(self.slave)
+        self.written = 0
+
+    @contextlib.contextmanager
+    def streaming(self, *lines: bytes, hz: float = 100.0) -> Iterator[FakeCushion]:
+        stop = threading.Event()
+
+        def run() -> None:
+            i = 0
+            while lines and not stop.is_set():
+                with contextlib.suppress(BlockingIOError):
+                    os.write(self.master, lines[i % len(lines)])
+                    self.written += 1
+                    i += 1
+                stop.wait(1 / hz)
+
+        t = threading.Thread(target=run, name="fake-cushion", daemon=True)
+        t.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            t.join(5)
+            assert not t.is_alive()
+
+    def close(self) -> None:
+        os.close(self.master)
+        os.close(self.slave)
+
+
+@pytest.fixture
+def cushion() -> Iterator[FakeCushion]:
+    c = FakeCushion()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+L4 = layout.load("load-cells-4")
+
+
+# -- 1. a missing serial device ----------------------------------------------------------------
+
+@pytest.mark.parametrize("via", ["config", "--port"])
+def test_missing_serial_device_fails_the_cushion_and_the_other_checks_still_run(
+        tmp_path, xdg, capsys, via):
+    missing = tmp_path / "dev" / "ttyACM7"
+    port_key = f'port = "{missing}"\n' if via == "config" else 'port = ""\n'
+    cfg = write_config(tmp_path, f'[cushion]\n{port_key}layout = "load-cells-4"\n')
+    extra = ["--port", str(missing)] if via == "--port" else []
+
+    rc, checks, _out, err = doctor(capsys, "--config", str(cfg), *extra)
+
+    assert rc == 1
+    assert [name for _, name, _ in checks] == ORDER  # every check ran and printed its line
+    level, detail = only(checks, "cushion")
+    assert level == FAIL
+    assert detail.startswith(f"{missing} does not exist: is the cushion plugged in?")
+    assert [name for lvl, name, _ in checks if lvl == FAIL] == ["cushion"]  # the only problem
+    assert only(checks, "layout")[1].startswith("load-cells-4: 4 channels")
+    history = xdg / "data" / "sitwatch" / "history.sqlite"
+    assert only(checks, "history") == (OK, f"{history} will be created on the first run")
+    assert not history.exists()  # doctor only looks
+    level, detail = only(checks, "notifications")
+    assert level == WARN and "/nonexistent, which does not exist" in detail
+    assert "1 problem(s)" in err
+
+
+# -- 2. a real pty: valid frames, garbage and other trouble ------------------------------------
+
+def test_pty_streaming_valid_frames_is_ok_with_count_and_rate(cushion):
+    cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
+    with cushion.streaming(SEATED, hz=100):
+        checks = run_checks(cfg, L4, SystemClock(), listen=LISTEN)
+    level, what, detail = next(c for c in checks if c[1] == "cushion")
+    assert (level, what) == (OK, "cushion"), detail
+    m = re.fullmatch(rf"{re.escape(cushion.path)}: (\d+) frames in {LISTEN:g} s "
+                     r"\(~(\d+)/s\), 0 dropped, layout load-cells-4", detail)
+    assert m, detail
+    frames, rate = int(m.group(1)), int(m.group(2))
+    assert 2 <= frames <= cushion.written  # never more frames than were sent
+    assert rate == round(frames / LISTEN)
+
+
+@pytest.mark.parametrize(("lines", "why"), [
+    ((b"?! line noise !?\n",), "lines are not numbers (e.g. '?! line noise !?'): wrong baud rate?"),
+    ((b"1,2,3\n",), "wrong layout: got 3 values, layout has 4"),
+    ((b"70000,21000,9000,9500\n",), "values above the layout's full scale (65535)"),
+    ((b"20000,21000,9000,9500",), "data arrives but no complete line"),  # no line ending
+    ((), "no data at all from the device: is it powered and sending? right port?"),
+], ids=["garbage", "wrong-count", "above-full-scale", "no-newline", "silent"])
+def test_pty_without_a_valid_frame_fails_and_says_what_it_saw(cushion, lines, why):
+    cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
+    with cushion.streaming(*lines, hz=100):
+        level, what, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    assert (level, what) == (FAIL, "cushion")
+    assert detail.startswith(f"{cushion.path}: no valid frame in {LISTEN:g} s: "), detail
+    assert why in detail
+
+
+def test_non_ascii_garbage_is_shown_once_quoted(cushion):
+    cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
+    with cushion.streaming(b"\xff\xfe\x80\x81\n", hz=100):
+        level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    assert level == FAIL and "lines are not numbers" in detail
+    assert r"(e.g. b'\xff\xfe\x80\x81')" in detail, detail
+
+
+def test_pty_with_some_garbage_among_valid_frames_is_a_warning(cushion):
+    cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
+    with cushion.streaming(SEATED, b"?! noise\n", hz=100):
+        level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    assert level == WARN, detail
+    m = re.search(r": (\d+) frames in .*, (\d+) dropped, layout load-cells-4$", detail)
+    assert m, detail
+    assert int(m.group(1)) >= 1 and int(m.group(2)) >= 1
+
+
+def test_port_held_by_another_program_is_reported_as_in_use(cushion):
+    """What doctor says while e.g. a running daemon holds the port (exclusive open)."""
+    held = serial.serial_for_url(cushion.path, exclusive=True)
+    try:
+        cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
+        level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    finally:
+        held.close()
+    assert level == FAIL
+    assert f"{cushion.path}: in use by another program" in detail
+
+
+def test_a_path_that_is_not_a_serial_device_fails_naming_it(tmp_path):
+    plain = tmp_path / "not-a-tty"
+    plain.write_bytes(SEATED * 10)
+    cfg = load_cfg(cushion__port=str(plain), cushion__layout="load-cells-4")
+    level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    assert level == FAIL
+    assert f"{plain}: cannot open" in detail
+
+
+# -- 3. the layout line ------------------------------------------------------------------------
+
+def test_layout_line_for_load_cells_says_what_cannot_be_seen(tmp_path, capsys):
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\n')
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--layout", "load-cells-4")
+    assert rc == 0  # warnings only: no port, no calibration, no daemon, no autostart
+    level, detail = only(checks, "layout")
+    assert level == OK
+    assert detail.startswith("load-cells-4: 4 channels, 4 seat + 0 backrest")
+    assert "no backrest sensors" in detail
+    assert "reclining and leaning forward onto the thighs do not" in detail
+    assert detail.endswith("(the camera can add them)")
+    assert "the layout sets" not in detail
+    # with a camera configured, doctor no longer suggests adding one
+    with_cam = load_cfg(camera__device=str(tmp_path / "clip.mp4"))
+    assert "camera can add" not in layout_detail(with_cam, L4)
+    assert "no backrest sensors" in layout_detail(with_cam, L4)
+
+
+def test_layout_line_for_the_wheelchair_lists_its_detection_defaults(tmp_path, capsys):
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\nlayout = "ethz-wheelchair-24"\n')
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    assert rc == 0
+    level, detail = only(checks, "layout")
+    assert level == OK
+    assert detail.startswith("ethz-wheelchair-24: 24 channels, 12 seat + 12 backrest")
+    assert "detect.balance.threshold = 0.1" in detail
+    assert ("the layout sets detect.balance.threshold = 0.1, detect.balance.release = 0.06, "
+            "detect.balance.dwell = 0.5") in detail
+    assert "no backrest sensors" not in detail
+
+
+# -- 4. and 5. configs doctor cannot use -------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "says"), [
+    ('[cushion]\nlayoutt = "load-cells-4"\n', ["cushion.layoutt: unknown key",
+                                              "allowed here: baud, layout"]),
+    ("[nudges]\ntimeout = -1\n", ["nudges.timeout: Input should be greater than 0", "(got -1)"]),
+    ("[cushion\nport = 1\n", ["not valid TOML"]),
+], ids=["unknown-key", "bad-value", "not-toml"])
+def test_broken_config_is_a_config_failure_with_exit_2(tmp_path, capsys, body, says):
+    f = tmp_path / "broken.toml"
+    f.write_text(body)
+    rc, checks, out, _ = doctor(capsys, "--config", str(f))
+    assert rc == 2
+    assert out.startswith("FAIL  config ")
+    assert [(lvl, name) for lvl, name, _ in checks] == [(FAIL, "config")]
+    assert f"{f}: " in out
+    for text in says:
+        assert text in out
+
+
+def test_missing_config_file_is_a_config_failure(tmp_path, capsys):
+    rc, checks, _, _ = doctor(capsys, "--config", str(tmp_path / "nope.toml"))
+    assert rc == 2
+    assert checks == [(FAIL, "config", f"{tmp_path / 'nope.toml'}: file not found")]
+
+
+def test_layout_defaults_clashing_with_the_users_config_exit_2(tmp_path, capsys):
+    lay = tmp_path / "chair.toml"
+    lay.write_text('name = "chair"\n[detect.balance]\nthreshold = 0.12\n' + SEAT)
+    cfg = write_config(tmp_path, f'[cushion]\nport = ""\nlayout = "{lay}"\n'
+                                 "[detect.balance]\nrelease = 0.2\n")
+    rc, checks, out, _ = doctor(capsys, "--config", str(cfg))
+    assert rc == 2
+    assert [(lvl, name) for lvl, name, _ in checks] == [(FAIL, "config")]
+    assert "your config: detect.balance: release must be smaller than threshold" in out
+    assert f"the layout ({lay}) sets detect.balance.threshold = 0.12" in out
+
+
+def test_layout_defaults_are_checked_against_the_defaults_too(tmp_path, capsys):
+    """threshold = 0.12 alone clashes with the default release (0.15) even when the user set
+    nothing; doctor then blames the layout file. With its own release the layout is fine."""
+    lay = tmp_path / "chair.toml"
+    lay.write_text('name = "chair"\n[detect.balance]\nthreshold = 0.12\n' + SEAT)
+    cfg = write_config(tmp_path, f'[cushion]\nport = ""\nlayout = "{lay}"\n')
+    rc, checks, out, _ = doctor(capsys, "--config", str(cfg))
+    assert rc == 2
+    assert checks[0][:2] == (FAIL, "config")
+    assert f"{lay} [detect]: detect.balance: release must be smaller than threshold" in out
+    lay.write_text('name = "chair"\n[detect.balance]\nthreshold = 0.12\nrelease = 0.05\n' + SEAT)
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    assert rc == 0
+    assert only(checks, "layout")[1] == (
+        "chair: 2 channels, 2 seat + 0 backrest; no backrest sensors: slumps and lopsided "
+        "sitting show on the seat, reclining and leaning forward onto the thighs do not (the "
+        "camera can add them); the layout sets detect.balance.threshold = 0.12, "
+        "detect.balance.release = 0.05")
+
+
+def test_missing_layout_file_is_a_layout_failure(tmp_path, capsys):
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\n')
+    gone = tmp_path / "gone.toml"
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--layout", str(gone))
+    assert rc == 2
+    assert checks == [(FAIL, "layout", f"layout file {gone} does not exist")]
+
+
+# -- 6. the camera -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("port", "level"), [("", FAIL), ("/dev/ttyACM0", WARN)],
+                         ids=["camera-only", "with-cushion"])
+def test_camera_with_a_missing_pose_model_names_the_model_path(tmp_path, port, level):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 64)
+    model = tmp_path / "models" / "pose_landmarker_full.task"
+    cfg = load_cfg(cushion__port=port, camera__device=str(clip), camera__model=str(model))
+    lines = check_camera(cfg)
+    assert {what for _, what, _ in lines} == {"camera"}
+    model_lines = [(lvl, d) for lvl, _, d in lines if str(model) in d]
+    assert model_lines == [(level, missing_model_message(model))]
+    assert "sitwatch model fetch" in model_lines[0][1]
+    assert (OK, "camera", f"{clip} (video)") in lines  # the device itself is there
+    # the check itself needs neither OpenCV nor MediaPipe; it says whether MediaPipe is there
+    if importlib.util.find_spec("mediapipe") is not None:
+        assert (OK, "camera", "MediaPipe installed") in lines
+    else:
+        assert (level, "camera", MISSING_PACKAGE) in lines
+
+
+def test_camera_model_that_is_not_a_task_bundle(tmp_path):
+    model = tmp_path / "pose.task"
+    model.write_text("not a zip")
+    cfg = load_cfg(cushion__port="", camera__device=str(tmp_path), camera__model=str(model))
+    lines = check_camera(cfg)
+    assert (FAIL, "camera", f"{model}: not a MediaPipe .task bundle (expected a zip archive)") \
+        in lines
+    assert (OK, "camera", f"{tmp_path} (folder)") in lines
+
+
+def test_doctor_camera_flag_names_the_default_model_path(tmp_path, xdg, capsys):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 64)
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\n')
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--camera", str(clip))
+    assert rc == 1
+    default = xdg / "data" / "sitwatch" / "pose_landmarker_full.task"
+    cams = [(lvl, d) for lvl, name, d in checks if name == "camera"]
+    assert (FAIL, missing_model_message(default)) in cams
+    assert (OK, f"{clip} (video)") in cams
+    # with a camera configured the layout line stops suggesting one
+    assert "camera can add" not in only(checks, "layout")[1]
+
+
+# -- 7. notifications --------------------------------------------------------------------------
+
+def test_notifications_without_a_session_bus_warn():
+    level, what, detail = check_notifications(load_cfg())
+    assert (level, what) == (WARN, "notifications")
+    assert detail == (f"{NO_BUS_MESSAGE} (DBUS_SESSION_BUS_ADDRESS names /nonexistent, which does "
+                      "not exist) (nudges still go to the console/journal)")
+
+
+def test_notifications_switched_off_in_the_config_are_ok():
+    assert check_notifications(load_cfg(nudges__desktop=False)) == (
+        OK, "notifications", "desktop notifications off (console/log only)")
+
+
+def _need(*exclude: str) -> None:
+    missing = [p for p in missing_programs() if p not in exclude]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (Debian: apt-get install {PACKAGES})")
+
+
+def test_doctor_reports_a_real_dunst_ok(tmp_path, monkeypatch, capsys):
+    _need()
+    with NotificationServer(tmp_path / "notify") as srv:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", srv.env["DBUS_SESSION_BUS_ADDRESS"])
+        monkeypatch.setenv("DISPLAY", srv.display)
+        cfg = write_config(tmp_path, '[cushion]\nport = ""\n')
+        rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    assert rc == 0
+    level, detail = only(checks, "notifications")
+    assert level == OK, detail
+    assert "session bus: DBUS_SESSION_BUS_ADDRESS" in detail
+    assert "notification server: dunst" in detail
+    if shutil.which("notify-send"):
+        assert "backend: notify-send" in detail
+
+
+def test_bus_without_a_notification_server_warns(tmp_path, monkeypatch):
+    _need("dunst", "dunstctl")
+    with NotificationServer(tmp_path / "bare", dunst=False) as srv:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", srv.env["DBUS_SESSION_BUS_ADDRESS"])
+        level, _, detail = check_notifications(load_cfg())
+    assert level == WARN
+    assert "notification server: none (org.freedesktop.Notifications has no owner" in detail
+    assert detail.endswith("(nudges still go to the console/journal)")
+
+
+# -- history, daemon, calibration --------------------------------------------------------------
+
+def test_history_that_is_not_a_database_fails(tmp_path):
+    db = tmp_path / "history.sqlite"
+    db.write_bytes(b"this is not sqlite" * 100)
+    level, what, detail = check_history(load_cfg(history__database=str(db)))
+    assert (level, what) == (FAIL, "history")
+    assert detail.startswith(f"{db}: ") and "not a database" in detail
+
+
+def test_history_written_by_the_store_is_ok_with_its_schema(tmp_path):
+    db = tmp_path / "history.sqlite"
+    Store(db, SystemClock()).close()
+    level, _, detail = check_history(load_cfg(history__database=str(db)))
+    assert level == OK
+    assert detail.startswith(f"{db} (schema v{SCHEMA_VERSION}, ")
+    with sqlite3.connect(db) as con:  # doctor opened it read-only and left it as it was
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_daemon_status_file_with_a_live_pid_is_running(tmp_path):
+    status = tmp_path / "status.json"
+    now = datetime.now(UTC).isoformat()
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": now}))
+    cfg = load_cfg(status__file=str(status))
+    assert check_daemon(cfg, SystemClock()) == (OK, "daemon", f"running (pid {os.getpid()})")
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": now, "stopped": True}))
+    level, _, detail = check_daemon(cfg, SystemClock())
+    assert level == WARN and detail.startswith("not running")
+
+
+def test_a_status_file_that_stopped_updating_is_not_called_running(tmp_path):
+    status = tmp_path / "status.json"
+    old = datetime(2020, 1, 1, tzinfo=UTC).isoformat()
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": old}))
+    level, _, detail = check_daemon(load_cfg(status__file=str(status)), SystemClock())
+    assert level == WARN
+    assert f"pid {os.getpid()} is alive but has not updated {status}" in detail
+
+
+def test_with_the_daemon_running_doctor_leaves_its_port_alone(cushion, tmp_path):
+    """The running daemon holds the port exclusively: doctor must not call that a failure."""
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": datetime.now(UTC).isoformat()}))
+    held = serial.serial_for_url(cushion.path, exclusive=True)  # as the daemon does
+    try:
+        cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4",
+                       status__file=str(status), nudges__desktop=False)
+        checks = run_checks(cfg, L4, SystemClock(), listen=LISTEN)
+    finally:
+        held.close()
+    level, detail = only(checks, "cushion")
+    assert level == OK and "read by the running daemon" in detail, detail
+    assert only(checks, "daemon")[0] == OK
+
+
+def test_layout_line_says_which_layout_defaults_your_config_overrides(tmp_path, capsys):
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\nlayout = "ethz-wheelchair-24"\n'
+                       '[detect.balance]\nthreshold = 0.3\n')
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    assert rc == 0
+    _, detail = only(checks, "layout")
+    assert "the layout sets detect.balance.release = 0.06, detect.balance.dwell = 0.5" in detail
+    assert "your config sets detect.balance.threshold = 0.3 (the layout's 0.1)" in detail
+
+
+def test_calibration_for_another_layout_fails(xdg):
+    prof = calibration.from_arrays(layout.load("smartchair-12"), tare=None,
+                                   upright=np.ones(12), method="recording")
+    path = xdg / "data" / "sitwatch" / "calibration.json"
+    prof.save(path)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == FAIL
+    assert "calibration has 12 channels but layout load-cells-4 has 4" in detail
+    calibration.from_arrays(L4, tare=None, upright=np.ones(4), method="recording").save(path)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == OK and detail.startswith(f"{path} (recording, ")
