@@ -23,23 +23,24 @@ from sitwatch.features import Features
 BALANCED, LEFT, RIGHT = "balanced", "left", "right"
 
 
-def cues(f: Features, b: Baseline, front_weight: float = 0.0) -> dict[str, float]:
-    """Each sideways move on its own (seat, back, front), on the threshold's scale."""
-    out = {"seat": (f.cop_x - b.f.cop_x) / b.x_scale}
+def strongest(f: Features, b: Baseline, front_weight: float = 0.0) -> tuple[str, float]:
+    """The largest sideways move (seat, back or front), on the threshold's scale, and its cue.
+    Straight-line code: it runs on every frame."""
+    cue, s = "seat", (f.cop_x - b.f.cop_x) / b.x_scale
     if b.has_back:
         w = min(1.0, f.back_load / b.back_load)
-        out["back"] = (f.back_x - b.f.back_x) / b.back_x_scale * w
+        back = (f.back_x - b.f.back_x) / b.back_x_scale * w
+        if abs(back) > abs(s):
+            cue, s = "back", back
     if front_weight > 0 and b.has_front and f.front_load > 0:
-        out["front"] = (f.front_x - b.f.front_x) / b.front_x_scale * front_weight
-    return out
-
-
-def strongest(c: dict[str, float]) -> tuple[str, float]:
-    return max(c.items(), key=lambda kv: abs(kv[1]))
+        front = (f.front_x - b.f.front_x) / b.front_x_scale * front_weight
+        if abs(front) > abs(s):
+            cue, s = "front", front
+    return cue, s
 
 
 def shift(f: Features, b: Baseline, front_weight: float = 0.0) -> float:
-    return strongest(cues(f, b, front_weight))[1]
+    return strongest(f, b, front_weight)[1]
 
 
 class BalanceDetector:
@@ -55,7 +56,7 @@ class BalanceDetector:
         return self.d.state
 
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
-        self.cue, s = strongest(cues(f, b, self.front_weight))
+        self.cue, s = strongest(f, b, self.front_weight)
         self.shift = s
         cur = self.d.state
         if abs(s) >= self.cfg.threshold:
