@@ -268,9 +268,9 @@ def seat_only_table(people: list[datasets.Labelled]) -> list[tuple[str, str, Sco
         for kind, title in SEAT_ONLY.items():
             x = seat_only(d, kind)
             prof, win = first_upright_profile(x)
-            rows.append((d.person, f"{title}, defaults, profile",
+            rows.append((d.person, f"{title}, profile",
                          score_smartchair(x, run_pipeline(x, cfg, prof), win)))
-            rows.append((d.person, f"{title}, defaults, auto",
+            rows.append((d.person, f"{title}, auto",
                          score_smartchair(x, run_pipeline(x, cfg, None))))
     return rows
 
@@ -327,6 +327,64 @@ def margins(people: list[datasets.Labelled]) -> list[Margin]:
             )
         )
     return out
+
+
+# -- robustness: the same sessions, recorded differently --------------------------------------
+
+FAULTY = {"vanessa": (7,)}  # channels broken in the recording itself (p07 reads full scale)
+
+
+def _like(d: datasets.Labelled, t: np.ndarray, v: np.ndarray, lab: np.ndarray,
+          what: str) -> datasets.Labelled:
+    return datasets.Labelled(f"{d.name} ({what})", d.person, d.layout, t, v, lab, d.extra)
+
+
+def resampled(d: datasets.Labelled, hz: float) -> datasets.Labelled:
+    """The recording as a device sending ``hz`` frames a second would have sent it (each frame
+    repeats the latest reading)."""
+    t = np.arange(0, d.t[-1], 1 / hz)
+    idx = np.minimum(np.searchsorted(d.t, t, side="right") - 1, len(d.t) - 1)
+    return _like(d, t, d.values[idx], d.label[idx], f"{hz:g} Hz")
+
+
+def heavier(d: datasets.Labelled, k: float) -> datasets.Labelled:
+    """Every load ``k`` times larger (a lighter or heavier sitter), clipped at full scale; a
+    channel broken in the recording stays as it was (it reads the same whoever sits)."""
+    v = np.clip(d.values * k, 0, d.layout.full_scale)
+    for ch in FAULTY.get(d.person, ()):
+        v[:, ch] = d.values[:, ch]
+    return _like(d, d.t, v, d.label, f"x{k:g}")
+
+
+def breaks(d: datasets.Labelled, ch: int, value: float, after: float = 600.0) -> datasets.Labelled:
+    """Channel ``ch`` reads ``value`` from ``after`` seconds on (a sensor failing mid-session)."""
+    v = d.values.copy()
+    v[d.t >= after, ch] = value
+    return _like(d, d.t, v, d.label, f"ch{ch}={value:g}")
+
+
+ROBUSTNESS: tuple[tuple[str, Any], ...] = (
+    ("as recorded (2 Hz)", lambda d: d),
+    ("resent at 5 Hz", lambda d: resampled(d, 5)),
+    ("resent at 50 Hz", lambda d: resampled(d, 50)),
+    ("loads x0.6 (lighter sitter)", lambda d: heavier(d, 0.6)),
+    ("loads x1.5 (heavier sitter)", lambda d: heavier(d, 1.5)),
+    ("p09 stuck at 1500 from minute 10", lambda d: breaks(d, 9, 1500)),
+    ("p05 (rear seat) saturates from minute 10", lambda d: breaks(d, 5, 4095)),
+    ("p01 (backrest) saturates from minute 10", lambda d: breaks(d, 1, 4095)),
+)
+
+
+def robustness(people: list[datasets.Labelled]) -> list[tuple[str, str, Scores]]:
+    """The shipped defaults on each person's session, recorded differently."""
+    rows = []
+    cfg = config.Config()
+    for what, change in ROBUSTNESS:
+        for d in people:
+            x = change(d)
+            prof, win = first_upright_profile(x)
+            rows.append((d.person, what, score_smartchair(x, run_pipeline(x, cfg, prof), win)))
+    return rows
 
 
 # -- other datasets ----------------------------------------------------------------------------
@@ -492,9 +550,11 @@ SCORE_HEADER = [
 ]
 
 
-def score_table(table: Any, rows: list[tuple[str, str, Scores]]) -> None:
+def score_table(
+    table: Any, rows: list[tuple[str, str, Scores]], second: str = SCORE_HEADER[1]
+) -> None:
     table(
-        SCORE_HEADER,
+        [SCORE_HEADER[0], second, *SCORE_HEADER[2:]],
         [
             [
                 p,
@@ -542,7 +602,7 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
             "load cells):"
         )
         out.append("")
-        score_table(table, seat_only_table(people))
+        score_table(table, seat_only_table(people), "seat-only device, calibration")
         out.append(
             "Margins of the shipped defaults: the slumps, lopsided and forward postures made "
             "milder (a share of each frame's distance from upright), and the upright and reclined "
@@ -572,6 +632,12 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
                 for m in margins(people)
             ],
         )
+        out.append(
+            "Robustness: the same sessions as a different device or a failing sensor would "
+            "have sent them (defaults, profile calibration):"
+        )
+        out.append("")
+        score_table(table, robustness(people), "sent as")
     ethz_dir = ds / "ethz-wheelchair"
     if ethz_dir.is_dir():
         out.append(f"{h}ethz-wheelchair (24 cells, 6 people, 10 Hz; steering leans)")

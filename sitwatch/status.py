@@ -370,6 +370,8 @@ def _sensor_text(s: dict[str, Any]) -> str:
         age = s.get("last_frame_age")
         if age is not None and float(age) >= 5:
             bits.append(f"last frame {human_duration(float(age))} ago")
+        if s.get("excluded"):
+            bits.append("left out: " + ", ".join(s["excluded"]))
         return f"cushion online ({', '.join(bits)})"
     text = f"cushion offline{' on ' + port if port else ''}"
     if s.get("diagnosis"):

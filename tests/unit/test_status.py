@@ -181,6 +181,11 @@ def test_format_status_shows_the_key_facts(path: Path, clock: ManualClock) -> No
                      "cushion online (20.0 fr/s, 3 dropped)")
     assert "calibrated (auto, 2 s ago)" in second and "no nudges yet" in second
     assert f"pid {os.getpid()}" in second
+    # a channel left out (stuck or saturated) is said on the sensor's part of the line
+    clock.advance(2.0)
+    w.update(sensor={**online(80), "excluded": ["p07 (saturated)"]})
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.endswith("3 dropped, left out: p07 (saturated))"), first
 
 
 def test_events_fold_into_the_status(path: Path, clock: ManualClock) -> None:
