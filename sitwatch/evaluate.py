@@ -664,13 +664,21 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
                 for r in er
             ],
         )
-        med = {
-            k: _pct(float(np.median([r[k] for r in er])))
-            for k in ("state_agrees", "sign_agrees", "lopo_agrees")
+        keys = ("state_agrees", "sign_agrees", "lopo_agrees")
+        med = {k: _pct(float(np.median([r[k] for r in er]))) for k in keys}
+        secs = np.array([r["seconds"] for r in er], dtype=float)
+        pooled = {
+            k: _pct(float(np.dot([r[k] for r in er], secs) / secs.sum())) for k in keys
         }
         out.append(
             f"median: state agrees {med['state_agrees']} with the layout's defaults, "
             f"{med['lopo_agrees']} held out (lopo); shift sign agrees {med['sign_agrees']}"
+        )
+        out.append("")
+        out.append(
+            f"all those seconds pooled: state agrees {pooled['state_agrees']} with the layout's "
+            f"defaults, {pooled['lopo_agrees']} held out (lopo); shift sign agrees "
+            f"{pooled['sign_agrees']}"
         )
         out.append("")
     tf = ds / "technion-smart-chair" / "sensor_samples.csv"

@@ -293,7 +293,7 @@ def test_layout_line_for_the_wheelchair_lists_its_detection_defaults(tmp_path, c
     assert detail.startswith("ethz-wheelchair-24: 24 channels, 12 seat + 12 backrest")
     assert "detect.balance.threshold = 0.1" in detail
     assert ("the layout sets detect.balance.threshold = 0.1, detect.balance.release = 0.06, "
-            "detect.balance.dwell = 0.5") in detail
+            "detect.balance.dwell = 0.0") in detail
     assert "no backrest sensors" not in detail
 
 
@@ -517,7 +517,7 @@ def test_layout_line_says_which_layout_defaults_your_config_overrides(tmp_path, 
     rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
     assert rc == 0
     _, detail = only(checks, "layout")
-    assert "the layout sets detect.balance.release = 0.06, detect.balance.dwell = 0.5" in detail
+    assert "the layout sets detect.balance.release = 0.06, detect.balance.dwell = 0.0" in detail
     assert "your config sets detect.balance.threshold = 0.3 (the layout's 0.1)" in detail
 
 
