@@ -216,8 +216,9 @@ def _truth(scr: Any) -> str:
         f"Slouched          {minutes(lambda b: b.posture == 'slouched')}",
         f"Leaning forward   {minutes(lambda b: b.posture == 'leaning_forward')}",
         f"Reclined          {minutes(lambda b: b.posture == 'reclined')}",
-        f"Lopsided          {minutes(lambda b: abs(getattr(b, 'lean', 0.0)) > 0.3)}",
-        f"Wallet in pocket  {minutes(lambda b: getattr(b, 'wallet', None) is not None)}",
+        f"Leaning sideways  {minutes(lambda b: abs(getattr(b, 'lean', 0.0)) > 0.3)}",
+        f"Wallet in pocket  {minutes(lambda b: getattr(b, 'wallet', None) is not None)}"
+        " (it tilts the pelvis, so it can read as lopsided too)",
     ]
     return "\n".join(lines)
 
