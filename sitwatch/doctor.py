@@ -20,6 +20,7 @@ OK, WARN, FAIL = "ok", "warn", "fail"
 MARK = {OK: "ok  ", WARN: "warn", FAIL: "FAIL"}
 
 Check = tuple[str, str, str]
+SMALL_SHARE = 0.03  # readings all below this share of full_scale: units or full_scale mismatch
 
 
 def check_cushion(
@@ -55,12 +56,14 @@ def check_cushion(
         )
     src = SerialSource(cfg.cushion, layout, clock, sleep=sleep or time.sleep)
     frames, offline, diag = 0, "", ""
+    peak = 0.0
     start = clock.monotonic()
     try:
         while clock.monotonic() - start < listen:
             for item in src.poll(0.2):
                 if isinstance(item, Reading):
                     frames += 1
+                    peak = max(peak, float(item.values.max()))
                 elif isinstance(item, Status) and not item.online:
                     offline = item.reason
                 elif isinstance(item, Diagnosis):
@@ -74,12 +77,20 @@ def check_cushion(
     rate = frames / listen
     dropped = stats.get("dropped_total", 0)
     level = WARN if dropped else OK
-    return (
-        level,
-        "cushion",
+    detail = (
         f"{port}: {frames} frames in {listen:g} s (~{rate:.0f}/s), {dropped} dropped, "
-        f"layout {layout.name}",
+        f"layout {layout.name}"
     )
+    if peak < SMALL_SHARE * layout.full_scale:
+        # Until it is calibrated, sitwatch judges "someone sits here" against full_scale: a
+        # device sending small units would look empty forever (and be tared as empty).
+        level = WARN
+        detail += (
+            f"; the largest reading was {peak:g}, under {SMALL_SHARE:.0%} of full_scale "
+            f"({layout.full_scale:g}): if someone was sitting, set full_scale in the layout "
+            "near the largest reading you expect, or run `sitwatch calibrate`"
+        )
+    return level, "cushion", detail
 
 
 def check_calibration(cfg: Any, layout: Any) -> Check:

@@ -532,3 +532,14 @@ def test_calibration_for_another_layout_fails(xdg):
     calibration.from_arrays(L4, tare=None, upright=np.ones(4), method="recording").save(path)
     level, _, detail = check_calibration(load_cfg(), L4)
     assert level == OK and detail.startswith(f"{path} (recording, ")
+
+
+def test_readings_far_below_full_scale_get_a_hint_about_units(cushion):
+    """Load cells sending kilograms x10 against load-cells-4's full_scale of 65535: until it is
+    calibrated sitwatch would take the sitter for an empty seat, so doctor says so."""
+    cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
+    with cushion.streaming(b"180,190,160,170\n", hz=100):
+        level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    assert level == WARN, detail
+    assert "the largest reading was 190, under 3% of full_scale (65535)" in detail
+    assert "set full_scale in the layout" in detail
