@@ -34,13 +34,15 @@ def _balanced(pos_hits: np.ndarray, neg_hits: np.ndarray) -> float:
     return float((pos_hits.mean() + neg_hits.mean()) / 2)
 
 
-def evaluate(path: Path, cfg: CameraConfig | None = None, *, period: float = 0.5) -> dict[str, Any]:
+def evaluate(path: Path, cfg: CameraConfig | None = None, *, period: float = 0.5,
+             cal_run: int = 0) -> dict[str, Any]:
+    """``cal_run``: which upright run (0: the first) the baseline comes from."""
     cfg = cfg or CameraConfig()
     frames = list(LM.read_csv(Path(path), period=period))
     labels = np.array([f.label for f in frames])
     runs = LM.label_runs(list(labels))
     feats = [F.extract(f.landmarks, 1.0, cfg.min_visibility) for f in frames]
-    cal = next(r for r in runs if r[0] == 0)
+    cal = [r for r in runs if r[0] == 0][cal_run]
     profile = B.from_features(feats[cal[1]:cal[2]], method="recording",
                               note=f"{Path(path).name} rows {cal[1]}-{cal[2] - 1}")
     pred = np.array([classify(f, profile, cfg) for f in feats], dtype=object)
@@ -146,6 +148,28 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
     else:
         w = max(len(x) for x, _ in rows)
         lines.extend(f"{x.ljust(w)}  {y}" for x, y in rows)
+    lines.append("")
+    # The same figures with the baseline taken from each other upright run in turn: how much
+    # they depend on where the person sat while calibrating.
+    n_up = sum(1 for run in r["runs"] if run["label"] == 0)
+    alt_head = ["baseline from", "upright vs head down", "head down found",
+                "leaning back called reclined", "upright called reclined"]
+    alt = []
+    for k in range(n_up):
+        q = r if k == 0 else evaluate(path, cal_run=k)
+        qa, qb = q["calibration_rows"]
+        alt.append([f"upright rows {qa}-{qb - 1}", _pct(q["headdown_balanced_accuracy"]),
+                    _pct(q["headdown_recall"]), _pct(q["reclined_recall"]),
+                    _pct(q["upright_false_reclined"])])
+    if markdown:
+        lines.append("| " + " | ".join(alt_head) + " |")
+        lines.append("|" + "---|" * len(alt_head))
+        lines.extend("| " + " | ".join(x) + " |" for x in alt)
+    else:
+        w4 = [max(len(x) for x in col) for col in zip(alt_head, *alt, strict=True)]
+        lines.append("  ".join(x.ljust(n) for x, n in zip(alt_head, w4, strict=True)).rstrip())
+        lines.extend("  ".join(x.ljust(n) for x, n in zip(row, w4, strict=True)).rstrip()
+                     for row in alt)
     lines.append("")
     states = [UPRIGHT, SLOUCHED, RECLINED, "leaning_forward"]
     conf_head = ["samples (not the calibration run)", *(f"called {s}" for s in states)]

@@ -44,6 +44,17 @@ def test_upright_vs_head_down(result):
     assert result["margin_headdown_max_drop"] < 0.63
 
 
+def test_head_down_holds_whichever_upright_run_calibrates(landmarks_csv):
+    """Calibrated on the later upright run (sat ~20% farther away), head down is still told
+    from upright every time; leaning back then looks like sitting at the calibrated distance
+    (measured: 45.8% called reclined), which docs/accuracy.md states."""
+    far = evaluate(landmarks_csv, cal_run=1)
+    assert far["calibration_rows"] == (552, 631)
+    assert far["headdown_balanced_accuracy"] >= 0.97
+    assert far["detector_headdown_balanced_accuracy"] >= 0.97
+    assert far["reclined_recall"] == pytest.approx(0.458, abs=0.05)
+
+
 def test_leaning_back(result):
     # Measured: 96.9% of the leaning-back samples are called reclined; but 32.9% of the later
     # upright run too, because the user sat ~20% farther from the camera than at calibration.
