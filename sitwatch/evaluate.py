@@ -30,6 +30,7 @@ from sitwatch import calibration, config, datasets
 from sitwatch.layout import Channel, Layout
 from sitwatch.layout import load as load_layout
 from sitwatch.pipeline import Pipeline
+from sitwatch.tables import render
 
 UPRIGHT_LABELS = (1, 2)
 SLOUCH_LABELS = (7,)
@@ -579,15 +580,7 @@ def report(shared: Path, *, markdown: bool = False, lopo: bool = True) -> str:
     h = "## " if markdown else ""
 
     def table(header: list[str], rows: Iterable[list[str]]) -> None:
-        rows = list(rows)
-        if markdown:
-            out.append("| " + " | ".join(header) + " |")
-            out.append("|" + "---|" * len(header))
-            out.extend("| " + " | ".join(r) + " |" for r in rows)
-        else:
-            w = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
-            out.append("  ".join(x.ljust(n) for x, n in zip(header, w, strict=True)))
-            out.extend("  ".join(x.ljust(n) for x, n in zip(r, w, strict=True)) for r in rows)
+        out.extend(render(header, rows, markdown=markdown))
         out.append("")
 
     sc_dir = ds / "smartchair-ml"

@@ -22,6 +22,7 @@ from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as LM
 from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.detector import RECLINED, SLOUCHED, UPRIGHT, CameraDetector, classify
+from sitwatch.tables import render
 
 LABELS = {0: "upright", 1: "head down", 2: "leaning back", 3: "turned left", 4: "turned right",
           5: "chin on hand"}
@@ -141,13 +142,7 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
         ["upright vs head down vs leaning back, balanced accuracy (per sample)",
          _pct(r["three_way_balanced_accuracy"])],
     ]
-    if markdown:
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|---|---|")
-        lines.extend(f"| {x} | {y} |" for x, y in rows)
-    else:
-        w = max(len(x) for x, _ in rows)
-        lines.extend(f"{x.ljust(w)}  {y}" for x, y in rows)
+    lines.extend(render(head, rows, markdown=markdown))
     lines.append("")
     # The same figures with the baseline taken from each other upright run in turn: how much
     # they depend on where the person sat while calibrating.
@@ -161,28 +156,12 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
         alt.append([f"upright rows {qa}-{qb - 1}", _pct(q["headdown_balanced_accuracy"]),
                     _pct(q["headdown_recall"]), _pct(q["reclined_recall"]),
                     _pct(q["upright_false_reclined"])])
-    if markdown:
-        lines.append("| " + " | ".join(alt_head) + " |")
-        lines.append("|" + "---|" * len(alt_head))
-        lines.extend("| " + " | ".join(x) + " |" for x in alt)
-    else:
-        w4 = [max(len(x) for x in col) for col in zip(alt_head, *alt, strict=True)]
-        lines.append("  ".join(x.ljust(n) for x, n in zip(alt_head, w4, strict=True)).rstrip())
-        lines.extend("  ".join(x.ljust(n) for x, n in zip(row, w4, strict=True)).rstrip()
-                     for row in alt)
+    lines.extend(render(alt_head, alt, markdown=markdown))
     lines.append("")
     states = [UPRIGHT, SLOUCHED, RECLINED, "leaning_forward"]
     conf_head = ["samples (not the calibration run)", *(f"called {s}" for s in states)]
     conf = [[k, *(str(v.get(s, 0)) for s in states)] for k, v in r["confusion"].items()]
-    if markdown:
-        lines.append("| " + " | ".join(conf_head) + " |")
-        lines.append("|" + "---|" * len(conf_head))
-        lines.extend("| " + " | ".join(x) + " |" for x in conf)
-    else:
-        w3 = [max(len(x) for x in col) for col in zip(conf_head, *conf, strict=True)]
-        lines.append("  ".join(x.ljust(n) for x, n in zip(conf_head, w3, strict=True)).rstrip())
-        lines.extend("  ".join(x.ljust(n) for x, n in zip(row, w3, strict=True)).rstrip()
-                     for row in conf)
+    lines.extend(render(conf_head, conf, markdown=markdown))
     lines.append("")
     per = ["run", "label", "rows", "drop ratio", "scale", "classified as"]
     body = []
@@ -193,13 +172,5 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
                      LABELS.get(run["label"], str(run["label"])),
                      f"{run['rows'][0]}-{run['rows'][1] - 1}",
                      f"{run['median_drop_ratio']:.2f}", f"{run['median_scale']:.2f}", cls])
-    if markdown:
-        lines.append("| " + " | ".join(per) + " |")
-        lines.append("|" + "---|" * len(per))
-        lines.extend("| " + " | ".join(x) + " |" for x in body)
-    else:
-        w2 = [max(len(x) for x in col) for col in zip(per, *body, strict=True)]
-        lines.append("  ".join(x.ljust(n) for x, n in zip(per, w2, strict=True)).rstrip())
-        lines.extend("  ".join(x.ljust(n) for x, n in zip(row, w2, strict=True)).rstrip()
-                     for row in body)
+    lines.extend(render(per, body, markdown=markdown))
     return lines
