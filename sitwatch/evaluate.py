@@ -350,7 +350,9 @@ def resampled(d: datasets.Labelled, hz: float) -> datasets.Labelled:
 
 def heavier(d: datasets.Labelled, k: float) -> datasets.Labelled:
     """Every load ``k`` times larger (a lighter or heavier sitter), clipped at full scale; a
-    channel broken in the recording stays as it was (it reads the same whoever sits)."""
+    channel broken in the recording stays as it was (it reads the same whoever sits). A reading
+    already clipped at full scale scales to a constant below it, which the health check may
+    briefly call stuck (almir's p03 at x0.6, for 27 s): an artefact of the scaling."""
     v = np.clip(d.values * k, 0, d.layout.full_scale)
     for ch in FAULTY.get(d.person, ()):
         v[:, ch] = d.values[:, ch]
