@@ -428,6 +428,11 @@ def profile_path(cfg: Config) -> Path:
     )
 
 
+def status_stale_after(cfg: Config) -> float:
+    """Seconds without a status update after which the daemon counts as stuck or gone."""
+    return max(15.0, 5 * cfg.status.interval)
+
+
 def status_path(cfg: Config) -> Path:
     from sitwatch import paths
 
@@ -759,7 +764,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         cfg = _load_config(args)
     except config.ConfigError as e:
         return _config_errors(e)
-    d = read_status(status_path(cfg), SystemClock(), stale_after=max(15.0, 5 * cfg.status.interval))
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
     if args.json:
         print(json.dumps(d, indent=2, default=str))
     else:

@@ -194,10 +194,10 @@ def check_history(cfg: Any) -> Check:
 
 
 def check_daemon(cfg: Any, clock: Any) -> Check:
-    from sitwatch.daemon import status_path
+    from sitwatch.daemon import status_path, status_stale_after
     from sitwatch.status import read_status
 
-    d = read_status(status_path(cfg), clock, stale_after=max(15.0, 3 * cfg.status.interval))
+    d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
     if d.get("running") and d.get("stale"):
         age = d.get("age")
         since = f"for {age:.0f} s" if age is not None else "(no time in the status file)"
