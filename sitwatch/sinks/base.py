@@ -7,6 +7,7 @@ error, with a reminder while it keeps happening), then goes on delivering to the
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,42 @@ class Sink(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class Problems:
+    """What a channel has already complained about: each distinct problem is a warning once
+    (then debug lines, so a dead broker does not flood the journal), and the first success
+    afterwards is worth one line saying it works again."""
+
+    LIMIT = 20  # distinct problems remembered; beyond that they go to the debug log
+
+    def __init__(self, log: logging.Logger) -> None:
+        self.log = log
+        self.keys: set[str] = set()
+        self._lock = threading.Lock()  # helper threads report too (desktop buttons)
+
+    def report(self, key: str, text: str, level: int = logging.WARNING) -> None:
+        with self._lock:
+            first = key not in self.keys and len(self.keys) < self.LIMIT
+            if first:
+                self.keys.add(key)
+        self.log.log(level if first else logging.DEBUG, "%s", text)
+
+    def solved(self, text: str, prefix: str = "") -> bool:
+        """Forget the problems (those whose key starts with ``prefix``); log ``text`` if any
+        were remembered. True when there were some."""
+        with self._lock:
+            gone = {k for k in self.keys if k.startswith(prefix)}
+            self.keys -= gone
+        if gone:
+            self.log.info("%s", text)
+        return bool(gone)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from sitwatch.events import NUDGE, NUDGE_KINDS, Event
+from sitwatch.sinks.base import Problems
 
 DEFAULT_PATTERNS: dict[str, str] = {
     "prolonged_sitting": "BUZZ 3",
@@ -82,7 +83,7 @@ class BuzzerSink:
             if not command.endswith(b"\n") or b"\n" in command[:-1]:
                 raise ValueError(f"buzzer command for {kind} must be one line ending in \\n")
         self.log = log
-        self._reported: set[str] = set()
+        self.problems = Problems(self.log)
         self.sent = 0
         self.failed = 0
 
@@ -97,15 +98,11 @@ class BuzzerSink:
         except (OSError, ValueError) as e:  # SerialException is an OSError; closed port: either
             self.failed += 1
             key = f"{type(e).__name__}: {e}"
-            if key not in self._reported and len(self._reported) < 20:
-                self._reported.add(key)
-                self.log.warning("buzzer: cannot write to the cushion (%s); nudges still go to "
-                                 "the other channels", key)
+            self.problems.report(key, f"buzzer: cannot write to the cushion ({key}); nudges "
+                                 "still go to the other channels")
             return
         self.sent += 1
-        if self._reported:
-            self._reported.clear()
-            self.log.info("buzzer: the cushion takes commands again")
+        self.problems.solved("buzzer: the cushion takes commands again")
 
     def close(self) -> None:
         pass

@@ -42,7 +42,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -64,6 +63,7 @@ from sitwatch.sinks.actions import (
     parse_capabilities,
     parse_output,
 )
+from sitwatch.sinks.base import Problems
 
 APP_NAME = "sitwatch"
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -128,7 +128,7 @@ class DesktopSink:
         self.linux = platform.startswith("linux")
         self._backend: tuple[str, str] | None = None  # (name, executable or "")
         self._retry_at = -math.inf
-        self._reported: set[str] = set()
+        self.problems = Problems(self.log)
         self.sent = 0
         self.skipped = 0
         self.failed = 0
@@ -142,8 +142,7 @@ class DesktopSink:
         self._caps: tuple[str | None, frozenset[str] | None, float] | None = None
         self._options: dict[str, frozenset[str]] = {}
         self._waiters = Waiters(self._helper_done, clock=clock, on_error=self._action_problem)
-        self._notes: set[str] = set()
-        self._notes_lock = threading.Lock()
+        self._notes = Problems(self.log)
         self._closed = False
         self.with_buttons = 0  # nudges shown with buttons
         self.clicks = 0  # actions handed to on_action
@@ -326,12 +325,8 @@ class DesktopSink:
         self._note(text, logging.WARNING, text)
 
     def _note(self, key: str, level: int, text: str) -> None:
-        """Log ``text`` once per key (at most MAX_REPORTED keys), then at debug level."""
-        with self._notes_lock:
-            first = key not in self._notes and len(self._notes) < self.MAX_REPORTED
-            if first:
-                self._notes.add(key)
-        self.log.log(level if first else logging.DEBUG, "%s", text)
+        """Log ``text`` once per key, then at debug level (button troubles never clear)."""
+        self._notes.report(key, text, level)
 
     # -- delivery --------------------------------------------------------------------------------
 
@@ -348,38 +343,27 @@ class DesktopSink:
             if bus is None:
                 self._retry_at = now + self.retry_after
                 self.skipped += 1
-                self._problem("no-bus", f"{NO_BUS_MESSAGE} ({where})")
+                self.problems.report("no-bus", f"{NO_BUS_MESSAGE} ({where})")
                 return False
-            if "no-bus" in self._reported:
-                self._reported.discard("no-bus")
-                self.log.info("desktop session bus found (%s): desktop nudges are back on", where)
+            self.problems.solved(
+                f"desktop session bus found ({where}): desktop nudges are back on", "no-bus"
+            )
         backend, exe = self.backend()
         if backend == "none":
             self._retry_at = now + self.retry_after
             self.skipped += 1
-            self._problem("no-backend", NO_BACKEND_MESSAGE)
+            self.problems.report("no-backend", NO_BACKEND_MESSAGE)
             return False
         try:
             self._deliver(backend, exe, bus, title, message, event)
         except DeliveryError as e:
             self.failed += 1
             self._caps = None  # the server may have changed: ask again
-            self._problem(f"{backend}: {e}", f"desktop notification failed ({backend}): {e}")
+            self.problems.report(f"{backend}: {e}", f"desktop notification failed ({backend}): {e}")
             return False
         self.sent += 1
-        if self._reported:
-            self._reported.clear()
-            self.log.info("desktop notifications work again (%s)", backend)
+        self.problems.solved(f"desktop notifications work again ({backend})")
         return True
-
-    MAX_REPORTED = 20  # distinct problems remembered; beyond that they go to the debug log
-
-    def _problem(self, key: str, text: str) -> None:
-        if key not in self._reported and len(self._reported) < self.MAX_REPORTED:
-            self._reported.add(key)
-            self.log.warning("%s", text)
-        else:
-            self.log.debug("%s", text)
 
     def _deliver(self, backend: str, exe: str, bus: str | None, title: str, body: str,
                  event: Event | None = None) -> None:

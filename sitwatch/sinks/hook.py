@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from sitwatch.events import NUDGE, Event
+from sitwatch.sinks.base import Problems
 
 PLACEHOLDERS = ("kind", "title", "message", "why", "t")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
@@ -144,7 +145,7 @@ class CommandHookSink:
         self.log = log
         self.env = env
         self.worker = BackgroundWorker("hook", log, max_pending=max_pending)
-        self._reported: set[str] = set()
+        self.problems = Problems(self.log)
         self.ran = 0  # commands that exited with status 0
         self.failed = 0  # could not start, non-zero exit, or killed after the timeout
         self.dropped = 0  # nudges not run because too many were waiting
@@ -156,7 +157,7 @@ class CommandHookSink:
             return
         if not self.worker.submit(lambda: self.run(event)):
             self.dropped += 1
-            self._problem("busy", f"hook: {self.worker.max_pending} nudges already wait for "
+            self.problems.report("busy", f"hook: {self.worker.max_pending} nudges already wait for "
                           f"{self.program}; this one is dropped")
 
     def close(self) -> None:
@@ -187,7 +188,7 @@ class CommandHookSink:
             )
         except OSError as e:
             self.failed += 1
-            self._problem(f"start: {e.strerror}", f"hook: cannot run {argv[0]}: "
+            self.problems.report(f"start: {e.strerror}", f"hook: cannot run {argv[0]}: "
                           f"{e.strerror or e}")
             return False
         try:
@@ -196,7 +197,7 @@ class CommandHookSink:
             _kill_group(proc)
             proc.communicate()
             self.failed += 1
-            self._problem("timeout", f"hook: {self.program} did not finish within "
+            self.problems.report("timeout", f"hook: {self.program} did not finish within "
                           f"{self.timeout:g} s and was killed")
             return False
         if proc.returncode != 0:
@@ -204,21 +205,12 @@ class CommandHookSink:
             text = err.decode(errors="replace")[-STDERR_KEEP:].strip().splitlines()
             how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
                    else f"exited with {proc.returncode}")
-            self._problem(f"exit {proc.returncode}", f"hook: {self.program} {how}"
+            self.problems.report(f"exit {proc.returncode}", f"hook: {self.program} {how}"
                           + (f": {text[-1]}" if text else ""))
             return False
         self.ran += 1
-        if self._reported:
-            self._reported.clear()
-            self.log.info("hook: %s works again", self.program)
+        self.problems.solved(f"hook: {self.program} works again")
         return True
-
-    def _problem(self, key: str, text: str) -> None:
-        if key not in self._reported and len(self._reported) < 20:
-            self._reported.add(key)
-            self.log.warning("%s", text)
-        else:
-            self.log.debug("%s", text)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -38,6 +38,7 @@ from sitwatch import __version__
 from sitwatch.clock import Clock
 from sitwatch.config import Mqtt
 from sitwatch.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.sinks.base import Problems
 
 ONLINE, OFFLINE = "online", "offline"
 UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
@@ -127,7 +128,7 @@ class MqttSink:
         self._state: dict[str, str] = {}
         self._client: Any = None
         self._closed = False
-        self._reported: set[str] = set()
+        self.problems = Problems(self.log)
         self._drops_unlogged = 0
         self._drop_logged_at: float | None = None
         self._state_at: float | None = None  # clock time of the last publish_state()
@@ -304,7 +305,7 @@ class MqttSink:
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                     properties: Any) -> None:
         if reason_code.is_failure:
-            self._problem(f"refused: {reason_code}",
+            self.problems.report(f"refused: {reason_code}",
                           f"mqtt: {self.cfg.host}:{self.cfg.port} refused the connection: "
                           f"{reason_code}; retrying")
             return
@@ -322,10 +323,7 @@ class MqttSink:
             for topic, payload in pending:
                 self._publish_event(topic, payload)
             self._flush_drop_log(force=True)
-        if self._reported:
-            self._reported.clear()
-            self.log.info("mqtt: connected to %s:%s again", self.cfg.host, self.cfg.port)
-        else:
+        if not self.problems.solved(f"mqtt: connected to {self.cfg.host}:{self.cfg.port} again"):
             self.log.info("mqtt: connected to %s:%s as %s", self.cfg.host, self.cfg.port,
                           self.client_id)
 
@@ -335,18 +333,20 @@ class MqttSink:
         self._connected.clear()
         if self._closed:
             return
+        where = f"{self.cfg.host}:{self.cfg.port}"
         if was:
-            self._problem("lost", f"mqtt: lost the broker {self.cfg.host}:{self.cfg.port} "
-                          f"({reason_code}); reconnecting, events wait in a queue")
+            self.problems.report("lost", f"mqtt: lost the broker {where} ({reason_code}); "
+                                 "reconnecting, events wait in a queue")
         else:
-            self._problem("unreachable", f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port} "
-                          f"({reason_code}); retrying")
+            self.problems.report("unreachable",
+                                 f"mqtt: cannot reach {where} ({reason_code}); retrying")
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         self._connected.clear()
         if not self._closed:
-            self._problem("unreachable", f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port}; "
-                          "retrying with backoff, events wait in a queue")
+            self.problems.report("unreachable",
+                                 f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port}; "
+                                 "retrying with backoff, events wait in a queue")
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         if message.topic == self.ha_status_topic and message.payload.strip() == b"online":
@@ -356,13 +356,6 @@ class MqttSink:
                     for key, text in self._state.items():
                         client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos,
                                        retain=True)
-
-    def _problem(self, key: str, text: str) -> None:
-        if key not in self._reported and len(self._reported) < 20:
-            self._reported.add(key)
-            self.log.warning("%s", text)
-        else:
-            self.log.debug("%s", text)
 
     # -- Home Assistant discovery -------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sitwatch.events import NUDGE, Event
+from sitwatch.sinks.base import Problems
 from sitwatch.sinks.hook import BackgroundWorker
 
 INSTALL_HINT = "apprise is not installed: pip install apprise (push nudges are off)"
@@ -71,7 +72,7 @@ class PushSink:
         self.log = log
         self.close_timeout = close_timeout
         self.worker = BackgroundWorker("push", log, max_pending=max_pending)
-        self._reported: set[str] = set()
+        self.problems = Problems(self.log)
         self.services: list[tuple[str, Any]] = []  # (masked url, apprise.Apprise with that one)
         self.invalid: list[str] = []  # masked urls apprise did not understand
         self.available = True
@@ -106,7 +107,7 @@ class PushSink:
         body = str(event.get("message") or title)
         if not self.worker.submit(lambda: self.send(title, body)):
             self.dropped += 1
-            self._problem("busy", f"push: {self.worker.max_pending} nudges already wait to "
+            self.problems.report("busy", f"push: {self.worker.max_pending} nudges already wait to "
                           "be sent; this one is dropped")
 
     def close(self) -> None:
@@ -134,21 +135,12 @@ class PushSink:
             if delivered:
                 ok += 1
                 self.sent += 1
-                if any(k.startswith(where) for k in self._reported):
-                    self._reported = {k for k in self._reported if not k.startswith(where)}
-                    self.log.info("push: %s delivers again", where)
+                self.problems.solved(f"push: {where} delivers again", where)
             else:
                 self.failed += 1
                 reason = _last_message(detail) or "apprise reported a failure"
-                self._problem(f"{where}: {reason}", f"push to {where} failed: {reason}")
+                self.problems.report(f"{where}: {reason}", f"push to {where} failed: {reason}")
         return ok
-
-    def _problem(self, key: str, text: str) -> None:
-        if key not in self._reported and len(self._reported) < 20:
-            self._reported.add(key)
-            self.log.warning("%s", text)
-        else:
-            self.log.debug("%s", text)
 
     # -- doctor -------------------------------------------------------------------------------
 

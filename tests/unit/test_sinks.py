@@ -440,3 +440,24 @@ def test_desktop_does_not_touch_os_environ(bus_env, tmp_path):
     before = dict(os.environ)
     DesktopSink(5, LOG, env=bus_env).send("a", "b")
     assert dict(os.environ) == before
+
+
+def test_problems_are_warned_once_and_their_end_said_once(caplog) -> None:
+    import logging
+
+    from sitwatch.sinks.base import Problems
+
+    log = logging.getLogger("sitwatch.test.problems")
+    p = Problems(log)
+    with caplog.at_level(logging.DEBUG, logger=log.name):
+        p.report("a:1", "a broke")
+        p.report("a:1", "a broke")
+        p.report("b", "b broke")
+        assert "b" in p and p
+        assert p.solved("a works again", prefix="a:")  # only the a problems
+        assert not p.solved("a works again", prefix="a:")
+        assert p.solved("all good")
+        assert not p
+    levels = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert levels == [("WARNING", "a broke"), ("DEBUG", "a broke"), ("WARNING", "b broke"),
+                      ("INFO", "a works again"), ("INFO", "all good")]
