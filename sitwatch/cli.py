@@ -443,6 +443,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
     cushion_flags(sp)
     sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
+    sp.add_argument("--listen", type=float, default=3.0, metavar="SECONDS",
+                    help="how long to listen to the cushion (default 3)")
+    sp.add_argument("--headless", action="store_true",
+                    help="no desktop: do not count a missing notification service as a problem")
     sp.set_defaults(func=lambda a: _lazy("sitwatch.doctor", "cmd_doctor")(a))
 
     sp = sub.add_parser("report", help="a summary of a day or a week from the history")

@@ -308,7 +308,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except config.ConfigError as e:
         print("FAIL  config         " + "\n                     ".join(e.problems))
         return 2
-    checks = run_checks(cfg, lay, SystemClock())
+    listen = float(getattr(args, "listen", 3.0))
+    if not 0 < listen <= 600:
+        print("FAIL  doctor         --listen must be between 0 and 600 seconds")
+        return 2
+    checks = run_checks(cfg, lay, SystemClock(), listen=listen,
+                        headless=bool(getattr(args, "headless", False)))
     for level, what, detail in checks:
         print(f"{MARK[level]}  {what:<14} {detail}")
     fails = sum(1 for c in checks if c[0] == FAIL)

@@ -543,3 +543,14 @@ def test_readings_far_below_full_scale_get_a_hint_about_units(cushion):
     assert level == WARN, detail
     assert "the largest reading was 190, under 3% of full_scale (65535)" in detail
     assert "set full_scale in the layout" in detail
+
+
+def test_listen_and_headless_flags(cushion, tmp_path, capsys):
+    cfg = write_config(tmp_path, f'[cushion]\nport = "{cushion.path}"\nlayout = "load-cells-4"\n')
+    with cushion.streaming(SEATED, hz=100):
+        rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--listen", "0.4", "--headless")
+    level, detail = only(checks, "cushion")
+    assert level == OK and " in 0.4 s " in detail, detail
+    assert only(checks, "notifications") == (OK, "desktop notifications off (console/log only)")
+    rc, _, out, _ = doctor(capsys, "--config", str(cfg), "--listen", "0")
+    assert rc == 2 and "--listen must be between 0 and 600 seconds" in out
