@@ -91,8 +91,10 @@ class Scores:
     slouch_latency: float | None = None
     slouch_false: float | None = None
     lopsided_recall: float | None = None
+    lopsided_latency: float | None = None  # median seconds to the first lopsided report
     lopsided_false: float | None = None
     forward_recall: float | None = None
+    forward_latency: float | None = None
     forward_false: float | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -126,27 +128,41 @@ def score_smartchair(
     for tt in t[np.flatnonzero(np.diff((lab == 0).astype(int))) + 1]:
         far &= np.abs(t - tt) > 5
     s.occupancy = float((tr.occupancy[far] == truth[far]).mean())
-    found, lat, lop, fwd = [], [], [], []
+    found: list[bool] = []
+    lop: list[bool] = []
+    fwd: list[bool] = []
+    lat: list[float] = []
+    lop_lat: list[float] = []
+    fwd_lat: list[float] = []
+
+    def first_hit(hit: np.ndarray, m: np.ndarray, a: float, into: list[float]) -> float | None:
+        times = t[m][hit]
+        if not len(times):
+            return None
+        into.append(float(times[0] - a))
+        return into[-1]
+
     for label, a, b in d.segments():
         m = (t >= a) & (t < b)
         if label in SLOUCH_LABELS:
-            hits = t[m][tr.posture[m] == "slouched"]
-            first = float(hits[0] - a) if len(hits) else None
+            first = first_hit(tr.posture[m] == "slouched", m, a, lat)
             found.append(first is not None and first <= FOUND_WITHIN)
-            if first is not None:
-                lat.append(first)
         elif label in LOPSIDED_LABELS:
-            secs = np.isin(tr.balance[m], ["left", "right"]).sum() * dt
-            lop.append(secs >= _flag_seconds(b - a))
+            hit = np.isin(tr.balance[m], ["left", "right"])
+            first_hit(hit, m, a, lop_lat)
+            lop.append(hit.sum() * dt >= _flag_seconds(b - a))
         elif label in FORWARD_LABELS:
-            secs = (tr.posture[m] == "leaning_forward").sum() * dt
-            fwd.append(secs >= _flag_seconds(b - a))
+            hit = tr.posture[m] == "leaning_forward"
+            first_hit(hit, m, a, fwd_lat)
+            fwd.append(hit.sum() * dt >= _flag_seconds(b - a))
     calm = np.isin(lab, UPRIGHT_LABELS + RECLINE_LABELS) & keep
     upright = np.isin(lab, UPRIGHT_LABELS) & keep
     s.slouch_recall = float(np.mean(found)) if found else None
     s.slouch_latency = float(np.median(lat)) if lat else None
     s.slouch_false = float((tr.posture[calm] == "slouched").mean()) if calm.any() else None
     s.lopsided_recall = float(np.mean(lop)) if lop else None
+    s.lopsided_latency = float(np.median(lop_lat)) if lop_lat else None
+    s.forward_latency = float(np.median(fwd_lat)) if fwd_lat else None
     s.lopsided_false = (
         float(np.isin(tr.balance[upright], ["left", "right"]).mean()) if upright.any() else None
     )
@@ -547,8 +563,10 @@ SCORE_HEADER = [
     "latency",
     "false slouch",
     "lopsided found",
+    "latency",
     "false lopsided",
     "forward found",
+    "latency",
     "false forward",
 ]
 
@@ -567,8 +585,10 @@ def score_table(
                 _sec(s.slouch_latency),
                 _pct(s.slouch_false),
                 _pct(s.lopsided_recall),
+                _sec(s.lopsided_latency),
                 _pct(s.lopsided_false),
                 _pct(s.forward_recall),
+                _sec(s.forward_latency),
                 _pct(s.forward_false),
             ]
             for p, k, s in rows
