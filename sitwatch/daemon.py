@@ -106,6 +106,9 @@ class Daemon:
             if isinstance(item, Reading):
                 evs = self.pipeline.process(item.t, item.values)
                 self._sample(item.t, online=True)
+                if self.pipeline.units_hint:
+                    log.warning("cushion: %s", self.pipeline.units_hint)
+                    self.pipeline.units_hint = None
             elif isinstance(item, Status):
                 evs = self.pipeline.sensor(item.t, item.online, item.reason)
                 if item.online and not evs:

@@ -27,6 +27,9 @@ from sitwatch.layout import Layout
 from sitwatch.nudges import NudgePolicy
 
 SLOW_PERIOD = 1.0  # seconds between runs of the slow detectors (wallet, nudges)
+# Uncalibrated, "someone sits here" is judged against full_scale. If nobody has been seen for
+# this long and every reading stayed under this share of it, say that the units may not match.
+SMALL_AFTER, SMALL_SHARE = 600.0, 0.03
 MAX_DT = 5.0  # a gap longer than this (unplug, paused replay) is not counted as sitting
 
 
@@ -133,6 +136,11 @@ class Pipeline:
         self._empty_since: float | None = None
         self._tared = tare is not None
         self.frames = 0
+        self.units_hint: str | None = None  # set once if the readings look far too small
+        # (first frame time, largest reading) while nobody has sat yet; None once settled
+        self._small: tuple[float | None, float] | None = (
+            (None, 0.0) if self.upright_raw is None else None
+        )
         # With a camera too, the daemon hands in the fused posture (state, since) for nudges.
         self.posture_override: tuple[str | None, float] | None = None
 
@@ -200,6 +208,8 @@ class Pipeline:
                 self.posture.reset(t)
                 self.balance.reset(t)
         occupied = self.occ.state == OCCUPIED
+        if self._small is not None:
+            self._check_units(t, raw, occupied)
         if self.learn_tare:
             out += self._learn_tare(t, raw, occupied)
         if self.auto is not None and self.upright_raw is None:
@@ -219,6 +229,29 @@ class Pipeline:
             self._slow_at = t
             out += self._slow(t, raw, occupied)
         return out
+
+    def _check_units(self, t: float, raw: np.ndarray, occupied: bool) -> None:
+        """Sets :attr:`units_hint` once, for the daemon's log (an empty seat looks the same, so
+        it is a hint, not an event)."""
+        assert self._small is not None
+        if occupied or self.upright_raw is not None:
+            self._small = None  # somebody sat down, or a baseline exists: the units work
+            return
+        start, peak = self._small
+        start = t if start is None else start
+        peak = max(peak, float(raw.max()))
+        self._small = (start, peak)
+        if t - start < SMALL_AFTER:
+            return
+        self._small = None
+        fs = self.layout.full_scale
+        if peak < SMALL_SHARE * fs:
+            self.units_hint = (
+                f"nobody seen sitting for {SMALL_AFTER / 60:.0f} min and every reading stayed "
+                f"under {SMALL_SHARE:.0%} of full_scale (largest {peak:g} of {fs:g}): if "
+                "someone did sit, the layout's full_scale is too large for this device's "
+                "units; set it near the largest reading you expect, or run `sitwatch calibrate`"
+            )
 
     def _learn_tare(self, t: float, raw: np.ndarray, occupied: bool) -> list[Event]:
         if occupied or self.occ.state is None:

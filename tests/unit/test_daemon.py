@@ -219,3 +219,18 @@ def test_notification_buttons_snooze_and_done(tmp_path) -> None:
     assert snoozed is not None
     assert abs((snoozed - clock.now()).total_seconds() - 20 * 60) < 5
     d.close()
+
+
+def test_readings_far_below_full_scale_are_logged_once(tmp_path, caplog) -> None:
+    """A sitter in kilograms x 10 against load-cells-4's 65535 looks like an empty seat: the
+    daemon says once, in its log, that the units may not match."""
+    import logging
+
+    small = np.array([180.0, 190, 160, 170])
+    d, _, sink, store, _ = make(tmp_path, [(700, small)])
+    with caplog.at_level(logging.WARNING, logger="sitwatch"):
+        drive(d, 700)
+    hints = [r.getMessage() for r in caplog.records if "full_scale" in r.getMessage()]
+    assert len(hints) == 1 and hints[0].startswith("cushion: nobody seen sitting for 10 min")
+    assert not any(e.event == "diagnosis" for e in sink.events)  # a hint, not an event
+    store.close()
