@@ -66,12 +66,11 @@ def start(st: PtyStreamer) -> tuple[threading.Thread, list[simulate.StreamStats]
     return th, out
 
 
-def test_streams_wire_lines_readable_with_pyserial() -> None:
-    scr = Script([away(2), sit(18)])
-    st = PtyStreamer(LAY, scr, hz=20, speed=0, seed=1)  # unpaced: as fast as we read
-    path = st.open()
-    assert path.startswith("/dev/") and os.path.exists(path)
-    r = Reader(path)  # open before streaming: pyserial flushes what is already queued
+def stream_all(st: PtyStreamer, path: str | None = None
+               ) -> tuple[Reader, list[simulate.StreamStats]]:
+    """Open the reader (before streaming: pyserial flushes what is already queued), stream the
+    whole script, read it all, clean up. ``path``: the pty if already opened."""
+    r = Reader(path or st.open())
     th, stats = start(st)
     try:
         r.until_done(th)
@@ -79,6 +78,15 @@ def test_streams_wire_lines_readable_with_pyserial() -> None:
         th.join(timeout=DEADLINE)
         r.close()
         st.close()
+    return r, stats
+
+
+def test_streams_wire_lines_readable_with_pyserial() -> None:
+    scr = Script([away(2), sit(18)])
+    st = PtyStreamer(LAY, scr, hz=20, speed=0, seed=1)  # unpaced: as fast as we read
+    path = st.open()
+    assert path.startswith("/dev/") and os.path.exists(path)
+    r, stats = stream_all(st, path)
     assert stats and stats[0].frames == 400
     p = r.parser
     assert p.stats.frames == 400 and not p.stats.dropped
@@ -91,14 +99,7 @@ def test_streams_wire_lines_readable_with_pyserial() -> None:
 
 def test_garbage_is_injected_and_every_bad_line_is_counted() -> None:
     st = PtyStreamer(LAY, Script([sit(30)]), hz=20, speed=0, seed=2, garbage_rate=0.15)
-    r = Reader(st.open())
-    th, _ = start(st)
-    try:
-        r.until_done(th)
-    finally:
-        th.join(timeout=DEADLINE)
-        r.close()
-        st.close()
+    r, _ = stream_all(st)
     s = st.stats
     assert s.frames + s.garbage_total == 600
     assert 40 <= s.garbage_total <= 140
@@ -117,15 +118,8 @@ def test_pacing_uses_the_injected_clock() -> None:
         clock.advance(dt)
 
     st = PtyStreamer(LAY, Script([sit(120)]), hz=10, speed=60, clock=clock, sleep=sleep)
-    r = Reader(st.open())
-    th, _ = start(st)
     wall = time.monotonic()
-    try:
-        r.until_done(th)
-    finally:
-        th.join(timeout=DEADLINE)
-        r.close()
-        st.close()
+    r, _ = stream_all(st)
     assert time.monotonic() - wall < 5
     assert clock.monotonic() == pytest.approx(119.9 / 60, abs=0.01)
     assert len(sleeps) > 50 and max(sleeps) < 0.05
@@ -134,15 +128,8 @@ def test_pacing_uses_the_injected_clock() -> None:
 
 def test_real_time_pacing_is_roughly_right() -> None:
     st = PtyStreamer(LAY, Script([sit(10)]), hz=20, speed=20)  # 0.5 s of wall time
-    r = Reader(st.open())
-    th, _ = start(st)
     wall = time.monotonic()
-    try:
-        r.until_done(th)
-    finally:
-        th.join(timeout=DEADLINE)
-        r.close()
-        st.close()
+    r, _ = stream_all(st)
     took = time.monotonic() - wall
     assert 0.4 <= took < 3.0
     assert r.parser.stats.frames == 200
