@@ -132,9 +132,9 @@ def every_frame_cpu(clip: Path, model: Path, seconds: float) -> float:
 
 
 def simulated_latency(clip: Path, model: Path) -> tuple[float | None, float | None, int]:
-    from sitwatch.camera.cli import calibrate_from_recording
-    from sitwatch.camera.config import CameraConfig
     from sitwatch.camera.replay import replay
+    from sitwatch.cli.camera import calibrate_from_recording
+    from sitwatch.config.camera import CameraConfig
 
     cfg = CameraConfig(model=str(model), pause_when_locked=False)
     prof = calibrate_from_recording(clip, cfg, (2.0, 15.0))
@@ -151,11 +151,11 @@ def simulated_latency(clip: Path, model: Path) -> tuple[float | None, float | No
 def realtime_run(clip: Path, model: Path, seconds: float) -> dict[str, object]:
     """The camera source at default settings on the clip, in real time, like the daemon."""
     from sitwatch.camera.capture import VideoFileCapture
-    from sitwatch.camera.cli import calibrate_from_recording
-    from sitwatch.camera.config import CameraConfig
     from sitwatch.camera.pipeline import CameraPipeline
     from sitwatch.camera.source import CameraSource, PoseReading
-    from sitwatch.clock import SystemClock
+    from sitwatch.cli.camera import calibrate_from_recording
+    from sitwatch.config.camera import CameraConfig
+    from sitwatch.core.clock import SystemClock
     from sitwatch.sources.base import Status
 
     cfg = CameraConfig(device=str(clip), model=str(model), pause_when_locked=False)

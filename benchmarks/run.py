@@ -49,9 +49,10 @@ def frames_256(n: int = 3000) -> np.ndarray:
 def per_frame_us(
     layout_name: str, frames: np.ndarray, hz: float = 20.0, binary: bool = False
 ) -> float:
-    from sitwatch import calibration, config, layout
-    from sitwatch.pipeline import Pipeline
-    from sitwatch.wire import LineParser
+    from sitwatch import config
+    from sitwatch.sensing import calibration, layout
+    from sitwatch.sensing.pipeline import Pipeline
+    from sitwatch.sensing.wire import LineParser
 
     lay = layout.load(layout_name)
     cfg = config.Config()

@@ -1,3 +1,3 @@
-from sitwatch.cli import main
+from sitwatch.cli.main import main
 
 raise SystemExit(main())

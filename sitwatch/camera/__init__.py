@@ -14,7 +14,7 @@ only inside functions, so importing this package or its config loads neither):
     fusion.py    documented rules for cushion + camera
     replay.py    landmark files, videos and image folders -> events, in simulated time
     model.py     `sitwatch model fetch`: the official pose model, checksummed
-    cli.py       the camera's commands, for sitwatch.cli to hook in
+    cli.py       the camera's commands, for sitwatch.cli.main to hook in
 
 See docs/camera.md.
 """

@@ -17,8 +17,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sitwatch import jsonfile
 from sitwatch.camera.features import NAMES, PoseFeatures
+from sitwatch.core import jsonfile
 
 Method = Literal["interactive", "recording", "auto", "example"]
 MIN_SAMPLES = 3

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from sitwatch.camera.config import CameraConfig
+from sitwatch.config.camera import CameraConfig
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
 SEEK_FORWARD_MAX = 60  # frames: grab forward instead of seeking when the target is this close

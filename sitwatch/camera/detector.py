@@ -16,7 +16,7 @@ the upper body relative to the calibrated upright baseline, in this order:
 - otherwise **upright**.
 
 A reported state is left only once its ratio is ``hysteresis`` past the threshold, and every new
-state must hold for ``dwell`` seconds (:class:`~sitwatch.detectors.dwell.Dwell`). Presence
+state must hold for ``dwell`` seconds (:class:`~sitwatch.sensing.detectors.dwell.Dwell`). Presence
 (somebody in view) has its own dwell; a sample that finds nobody does not change the posture, and
 once absence is confirmed the posture is unknown until the next report. Events carry
 ``"source": "camera"``.
@@ -28,10 +28,10 @@ import math
 from enum import Enum
 
 from sitwatch.camera.baseline import CameraProfile
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.features import PoseFeatures
-from sitwatch.detectors.dwell import Dwell
-from sitwatch.events import OCCUPANCY, POSTURE, Event
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core.events import OCCUPANCY, POSTURE, Event
+from sitwatch.sensing.detectors.dwell import Dwell
 
 UPRIGHT, SLOUCHED, FORWARD, RECLINED = "upright", "slouched", "leaning_forward", "reclined"
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sitwatch.events import POSTURE, Event
+from sitwatch.core.events import POSTURE, Event
 
 SEVERITY = {"slouched": 3, "leaning_forward": 2, "reclined": 1, "upright": 0}
 HEAD_PROBLEMS = ("slouched", "leaning_forward")

@@ -1,6 +1,6 @@
 """The camera pipeline: pose readings -> calibration -> detectors -> events (source "camera").
 
-Like :mod:`sitwatch.pipeline` for the cushion it does no I/O and reads no clock: every call
+Like :mod:`sitwatch.sensing.pipeline` for the cushion it does no I/O and reads no clock: every call
 carries its time. It owns the camera baseline (a profile, or one it learns from the first
 settled stretch in view), the :class:`~sitwatch.camera.detector.CameraDetector` and, when the
 camera is the only seat sensor (``owns_occupancy``), the sitting timer and the nudge policy, so
@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sitwatch import events as E
 from sitwatch.camera.baseline import AutoCalibrator, CameraProfile
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.detector import SOURCE, Activity, CameraDetector
 from sitwatch.camera.features import PoseFeatures
 from sitwatch.camera.source import PoseReading
-from sitwatch.events import Event
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core import events as E
+from sitwatch.core.events import Event
 
 SLOW_PERIOD = 1.0
 
@@ -59,8 +59,8 @@ class CameraPipeline:
         self.policy = None
         self._slow_at = float("-inf")
         if owns_occupancy and main is not None:
-            from sitwatch.detectors.occupancy import SittingTimer
-            from sitwatch.nudges import NudgePolicy
+            from sitwatch.nudging.policy import NudgePolicy
+            from sitwatch.sensing.detectors.occupancy import SittingTimer
 
             det = main.detect  # type: ignore[attr-defined]
             self.timer = SittingTimer(det.occupancy.min_break)

@@ -4,7 +4,7 @@ possible, in simulated time.
 A landmark file (JSON lines or the dataset CSV, :mod:`sitwatch.camera.landmarks`) is fed row by
 row: its poses were already sampled. A video or image folder goes through the same
 :class:`~sitwatch.camera.source.CameraSource` as a live camera, on a
-:class:`~sitwatch.clock.ManualClock` whose ``sleep`` advances the clock: the duty cycle decides
+:class:`~sitwatch.core.clock.ManualClock` whose ``sleep`` advances the clock: the duty cycle decides
 which frames get a pose, exactly as it would live, only without waiting. ``every`` forces a
 fixed sampling interval instead (calibration, evaluation).
 """
@@ -18,13 +18,13 @@ from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as LM
 from sitwatch.camera.baseline import CameraProfile
 from sitwatch.camera.capture import Capture, FolderCapture, VideoFileCapture
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.detector import Activity
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.pose import Estimator
 from sitwatch.camera.source import Advisor, CameraSource, PoseReading
-from sitwatch.clock import ManualClock
-from sitwatch.events import Event
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import Event
 from sitwatch.sources.base import Status
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from sitwatch.clock import Clock
+from sitwatch.core.clock import Clock
 
 
 def logind_locked(session: str | None = None, timeout: float = 1.0) -> bool | None:

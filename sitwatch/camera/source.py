@@ -32,11 +32,11 @@ import numpy as np
 
 from sitwatch.camera import features as F
 from sitwatch.camera.capture import Capture, CaptureError, EndOfStream, make_capture
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.detector import Activity
 from sitwatch.camera.landmarks import unmirror
 from sitwatch.camera.pose import Estimator, PoseError, PoseLandmarker, bgr_to_rgb
-from sitwatch.clock import Clock
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core.clock import Clock
 from sitwatch.sources.base import Item, Status
 
 _EPS = 1e-9

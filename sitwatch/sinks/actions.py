@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sitwatch.events import Event
+from sitwatch.core.events import Event
 
 SNOOZE = "snooze"
 DONE = "done"

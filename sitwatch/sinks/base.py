@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sitwatch.events import Event
+from sitwatch.core.events import Event
 
 
 class Sink(Protocol):

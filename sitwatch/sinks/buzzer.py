@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 
-from sitwatch.events import NUDGE, NUDGE_KINDS, Event
+from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
 from sitwatch.sinks.base import Problems
 
 DEFAULT_PATTERNS: dict[str, str] = {

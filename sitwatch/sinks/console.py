@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from sitwatch.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, Event
+from sitwatch.core.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, Event
 
 
 def _local_now() -> datetime:

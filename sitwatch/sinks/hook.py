@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.base import Problems
 
 PLACEHOLDERS = ("kind", "title", "message", "why", "t")

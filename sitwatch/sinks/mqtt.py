@@ -35,9 +35,9 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from sitwatch import __version__
-from sitwatch.clock import Clock
 from sitwatch.config import Mqtt
-from sitwatch.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.core.clock import Clock
+from sitwatch.core.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
 from sitwatch.sinks.base import Problems
 
 ONLINE, OFFLINE = "online", "offline"

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.base import Problems
 from sitwatch.sinks.hook import BackgroundWorker
 

@@ -10,18 +10,17 @@ import pytest
 
 from sitwatch.camera import baseline as B
 from sitwatch.camera.capture import VideoFileCapture
-from sitwatch.camera.cli import (
-    add_calibrate_camera_flags,
-    add_model_parser,
-    add_replay_flags,
+from sitwatch.cli.camera import (
     cmd_calibrate_camera,
     cmd_replay_camera,
     is_camera_input,
     live_calibrate,
-    parse_span,
 )
-from sitwatch.camera.config import CameraConfig
-from sitwatch.clock import ManualClock
+from sitwatch.cli.camera_flags import add_calibrate_camera_flags, add_replay_flags
+from sitwatch.cli.camera_flags import register_model as add_model_parser
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.spans import recording_span as parse_span
 
 
 def ns(**kw):

@@ -9,14 +9,14 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from sitwatch.camera.config import CameraConfig
+from sitwatch.config.camera import CameraConfig
 
 LIGHT_MODULES = [
-    "sitwatch.camera", "sitwatch.camera.config", "sitwatch.camera.features",
+    "sitwatch.camera", "sitwatch.config.camera", "sitwatch.camera.features",
     "sitwatch.camera.landmarks", "sitwatch.camera.baseline", "sitwatch.camera.detector",
     "sitwatch.camera.fusion", "sitwatch.camera.pipeline", "sitwatch.camera.source",
     "sitwatch.camera.capture", "sitwatch.camera.pose", "sitwatch.camera.replay",
-    "sitwatch.camera.model", "sitwatch.camera.cli", "sitwatch.camera.evaluate",
+    "sitwatch.camera.model", "sitwatch.cli.camera", "sitwatch.evaluation.camera",
     "sitwatch.camera.screen",
 ]
 
@@ -25,7 +25,7 @@ def test_importing_the_camera_package_loads_neither_opencv_nor_mediapipe():
     code = (
         "import importlib, json, sys\n"
         f"for m in {LIGHT_MODULES!r}: importlib.import_module(m)\n"
-        "from sitwatch.camera.config import CameraConfig\n"
+        "from sitwatch.config.camera import CameraConfig\n"
         "CameraConfig(device=0).model_path()\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('cv2', 'mediapipe'))))\n"

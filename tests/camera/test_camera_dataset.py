@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 
 from sitwatch.camera import landmarks as LM
-from sitwatch.camera.cli import cmd_replay_camera
-from sitwatch.camera.config import CameraConfig
-from sitwatch.camera.evaluate import evaluate, report_lines
+from sitwatch.cli.camera import cmd_replay_camera
+from sitwatch.config.camera import CameraConfig
+from sitwatch.evaluation.camera import evaluate, report_lines
 
 pytestmark = pytest.mark.datasets
 

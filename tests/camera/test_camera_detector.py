@@ -9,7 +9,6 @@ from camsupport import pose
 from sitwatch import config
 from sitwatch.camera import baseline as B
 from sitwatch.camera import features as F
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.detector import (
     FORWARD,
     RECLINED,
@@ -22,6 +21,7 @@ from sitwatch.camera.detector import (
 from sitwatch.camera.fusion import PostureFusion, fuse_posture, occupancy_owner
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
+from sitwatch.config.camera import CameraConfig
 
 
 def feats(nose_y=0.3, scale=1.0, face=1.0, shoulders=True):

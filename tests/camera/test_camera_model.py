@@ -13,7 +13,7 @@ import pytest
 from camsupport import MODEL
 
 from sitwatch.camera import model
-from sitwatch.camera.cli import cmd_model_fetch, cmd_model_path
+from sitwatch.cli.camera import cmd_model_fetch, cmd_model_path
 
 
 @pytest.fixture(scope="module")

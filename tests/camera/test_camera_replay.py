@@ -11,10 +11,10 @@ import numpy as np
 from camsupport import astronaut_bgr, on_canvas
 
 from sitwatch.camera import baseline as B
-from sitwatch.camera.cli import calibrate_from_recording, cmd_replay_camera
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.replay import kind_of, replay, samples
 from sitwatch.camera.source import PoseReading
+from sitwatch.cli.camera import calibrate_from_recording, cmd_replay_camera
+from sitwatch.config.camera import CameraConfig
 
 IMAGE_OR_VIDEO = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm",
                   ".gif", ".avi", ".mp4", ".mkv", ".mov", ".webm", ".mjpg", ".yuv", ".raw"}

@@ -7,12 +7,12 @@ import pytest
 from camsupport import pose
 
 from sitwatch.camera.capture import CaptureError, LiveCapture
-from sitwatch.camera.config import CameraConfig
 from sitwatch.camera.detector import Activity
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.pose import PoseError
 from sitwatch.camera.source import CameraSource, PoseReading
-from sitwatch.clock import ManualClock
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core.clock import ManualClock
 from sitwatch.sources.base import Status
 
 

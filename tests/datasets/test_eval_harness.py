@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sitwatch import datasets, evaluate
+from sitwatch.evaluation import datasets, evaluate
 
 pytestmark = pytest.mark.datasets
 
@@ -58,7 +58,7 @@ def test_eval_sees_what_replay_sees(datasets_dir, tmp_path) -> None:
     """The eval's figures come from the same pipeline as `sitwatch replay`: the recording,
     written in the wire format and replayed from the file, gives the same events."""
     from sitwatch import config
-    from sitwatch.replay import replay
+    from sitwatch.runtime.replay import replay
 
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
     prof, _ = evaluate.first_upright_profile(d)

@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch import calibration, config, datasets, evaluate
-from sitwatch.cli import main
-from sitwatch.detectors.balance import shift
-from sitwatch.detectors.posture import classify
-from sitwatch.pipeline import Pipeline
+from sitwatch import config
+from sitwatch.cli.main import main
+from sitwatch.evaluation import datasets, evaluate
+from sitwatch.sensing import calibration
+from sitwatch.sensing.detectors.balance import shift
+from sitwatch.sensing.detectors.posture import classify
+from sitwatch.sensing.pipeline import Pipeline
 
 pytestmark = pytest.mark.datasets
 

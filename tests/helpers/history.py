@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sitwatch.clock import ManualClock
-from sitwatch.detectors.occupancy import SittingTimer
-from sitwatch.events import NUDGE, NUDGE_OUTCOME, OCCUPANCY, Event
-from sitwatch.store import Store
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, OCCUPANCY, Event
+from sitwatch.history.store import Store
+from sitwatch.sensing.detectors.occupancy import SittingTimer
 
 TZ = ZoneInfo("Europe/Berlin")
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch import layout
-from sitwatch.calibration import from_arrays, robust_mean
-from sitwatch.simulate import Simulator, short_demo
+from sitwatch.sensing import layout
+from sitwatch.sensing.calibration import from_arrays, robust_mean
+from sitwatch.sim.simulate import Simulator, short_demo
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.actions import DONE, SNOOZE, ActionInbox
 from sitwatch.sinks.desktop import DesktopSink
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.desktop import NO_BUS_MESSAGE, DesktopSink
 
 try:

@@ -30,11 +30,9 @@ import numpy as np
 import pytest
 import serial
 
-from sitwatch import calibration, config, layout
+from sitwatch import config
 from sitwatch.camera.pose import MISSING_PACKAGE, missing_model_message
-from sitwatch.cli import main
-from sitwatch.clock import SystemClock
-from sitwatch.doctor import (
+from sitwatch.cli.doctor import (
     FAIL,
     MARK,
     OK,
@@ -48,8 +46,11 @@ from sitwatch.doctor import (
     layout_detail,
     run_checks,
 )
+from sitwatch.cli.main import main
+from sitwatch.core.clock import SystemClock
+from sitwatch.history.store import SCHEMA_VERSION, Store
+from sitwatch.sensing import calibration, layout
 from sitwatch.sinks.desktop import NO_BUS_MESSAGE
-from sitwatch.store import SCHEMA_VERSION, Store
 
 try:
     from tests.helpers.notify_server import NotificationServer, missing_programs

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch import layout
-from sitwatch.calibration import from_arrays, robust_mean
-from sitwatch.demo import run_demo
-from sitwatch.simulate import Simulator, short_demo
+from sitwatch.runtime.demo import run_demo
+from sitwatch.sensing import layout
+from sitwatch.sensing.calibration import from_arrays, robust_mean
+from sitwatch.sim.simulate import Simulator, short_demo
 
 pytestmark = pytest.mark.integration
 

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch import control, layout
-from sitwatch.clock import ManualClock
 from sitwatch.config import Config
-from sitwatch.daemon import Daemon
-from sitwatch.demo import SimSource
-from sitwatch.gate import NudgeGate
-from sitwatch.simulate import Simulator, short_demo
+from sitwatch.core.clock import ManualClock
+from sitwatch.nudging import control
+from sitwatch.nudging.gate import NudgeGate
+from sitwatch.runtime.daemon import Daemon
+from sitwatch.sensing import layout
+from sitwatch.sim.simulate import Simulator, short_demo
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.desktop import DesktopSink
+from sitwatch.sources.sim import SimSource
 
 try:
     from tests.helpers.notify_server import NotificationServer, missing_programs

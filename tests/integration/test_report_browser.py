@@ -78,13 +78,14 @@ def chromium(tmp: Path, *args: str, timeout: float = BROWSER_TIMEOUT) -> tuple[s
 # -- a week of history from the real daemon ------------------------------------------------
 
 def simulate_days(db: Path, days: tuple[date, ...], seed0: int) -> None:
-    from sitwatch import layout as layouts
-    from sitwatch.clock import ManualClock
     from sitwatch.config import Config
-    from sitwatch.daemon import Daemon
-    from sitwatch.demo import Collect, SimSource
-    from sitwatch.simulate import Simulator, script_by_name
-    from sitwatch.store import Store
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.sensing import layout as layouts
+    from sitwatch.sim.simulate import Simulator, script_by_name
+    from sitwatch.sources.sim import SimSource
+    from tests.helpers.doubles import Collect
 
     lay = layouts.load("smartchair-12")
     for i, day in enumerate(days):
@@ -102,9 +103,9 @@ def simulate_days(db: Path, days: tuple[date, ...], seed0: int) -> None:
 
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from sitwatch.clock import ManualClock
-    from sitwatch.report_html import write_week
-    from sitwatch.store import Store
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from sitwatch.reports.html import write_week
 
     tmp = tmp_path_factory.mktemp("week")
     db = tmp / "history.sqlite"
@@ -214,7 +215,7 @@ def rgb(hexcolour: str) -> bytes:
 # -- the tests -------------------------------------------------------------------------------
 
 def test_dom_has_the_charts_and_the_numbers(week: dict[str, Any]) -> None:
-    from sitwatch.report import fmt_minutes
+    from sitwatch.reports.text import fmt_minutes
 
     out, _ = chromium(week["dir"], "--dump-dom", week["page"].as_uri())
     dom = Dom(out)

@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from sitwatch.clock import ManualClock, SystemClock
 from sitwatch.config import Cushion
-from sitwatch.layout import Layout, grid
-from sitwatch.record import record
-from sitwatch.recording import MAGIC, frames, read_header
+from sitwatch.core.clock import ManualClock, SystemClock
+from sitwatch.sensing.layout import Layout, grid
 from sitwatch.sources.base import Reading, Status
-from sitwatch.sources.serial_source import SerialSource
+from sitwatch.sources.recorder import record
+from sitwatch.sources.recording import MAGIC, frames, read_header
+from sitwatch.sources.serial import SerialSource
 
 pytestmark = pytest.mark.integration
 

@@ -16,11 +16,11 @@ import pytest
 
 serial = pytest.importorskip("serial")
 
-from sitwatch import simulate  # noqa: E402
-from sitwatch.clock import ManualClock  # noqa: E402
-from sitwatch.layout import load  # noqa: E402
-from sitwatch.simulate import PtyStreamer, Script, away, sit  # noqa: E402
-from sitwatch.wire import LineParser  # noqa: E402
+from sitwatch.core.clock import ManualClock  # noqa: E402
+from sitwatch.sensing.layout import load  # noqa: E402
+from sitwatch.sensing.wire import LineParser  # noqa: E402
+from sitwatch.sim import simulate  # noqa: E402
+from sitwatch.sim.simulate import PtyStreamer, Script, away, sit  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

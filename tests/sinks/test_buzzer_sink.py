@@ -11,7 +11,7 @@ import time
 import pytest
 import serial
 
-from sitwatch.events import NUDGE, NUDGE_KINDS, Event
+from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
 from sitwatch.sinks.buzzer import (
     COMMAND_PATTERN,
     DEFAULT_PATTERNS,

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.dnd import (
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.nudging.dnd import (
     OFF,
     ON,
     UNKNOWN,
@@ -32,7 +33,6 @@ from sitwatch.dnd import (
     default_probes,
     parse_source_outputs,
 )
-from sitwatch.events import NUDGE, Event
 
 LOG = logging.getLogger("sitwatch.test.dnd")
 X11 = {"DISPLAY": ":5"}

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.dnd import OFF, ON, CommandRunner, DoNotDisturb, FullscreenProbe, Reading
+from sitwatch.core.clock import ManualClock
+from sitwatch.nudging.dnd import OFF, ON, CommandRunner, DoNotDisturb, FullscreenProbe, Reading
 
 try:
     from tests.helpers.notify_server import NotificationServer

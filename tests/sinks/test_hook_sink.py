@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.hook import BackgroundWorker, CommandHookSink, expand
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.events import NUDGE, NUDGE_KINDS, Event
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
 from sitwatch.sinks.mqtt import MqttConfig, MqttSink
 
 try:
@@ -167,7 +167,7 @@ def test_offline_before_a_clean_disconnect(broker, watch):
 def test_last_will_when_the_process_dies(broker, watch, tmp_path):
     script = textwrap.dedent(f"""
         import logging, sys, threading
-        from sitwatch.clock import SystemClock
+        from sitwatch.core.clock import SystemClock
         from sitwatch.sinks.mqtt import MqttConfig, MqttSink
         cfg = MqttConfig(enabled=True, host="127.0.0.1", port={broker.port}, node_id="dying",
                          base_topic="dying", keepalive=60)

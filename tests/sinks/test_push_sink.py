@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.push import INSTALL_HINT, PushSink
 
 pytest.importorskip("apprise", reason="needs apprise (pip install apprise)")

@@ -4,13 +4,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch import calibration, layout
-from sitwatch.calibrate_live import interactive
-from sitwatch.cli import main
-from sitwatch.clock import ManualClock
+from sitwatch.cli.calibrate_live import interactive
+from sitwatch.cli.main import main
 from sitwatch.config import Config
-from sitwatch.recording import Writer
+from sitwatch.core.clock import ManualClock
+from sitwatch.sensing import calibration, layout
 from sitwatch.sources.base import Reading
+from sitwatch.sources.recording import Writer
 
 ROOT = Path(__file__).resolve().parents[2]
 

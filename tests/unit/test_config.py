@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from sitwatch import config
-from sitwatch.cli import main
+from sitwatch.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

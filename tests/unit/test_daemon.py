@@ -3,31 +3,20 @@ from datetime import timedelta
 
 import numpy as np
 
-from sitwatch import calibration, layout
-from sitwatch.cli import main
-from sitwatch.clock import ManualClock
+from sitwatch.cli.main import main
 from sitwatch.config import Config
-from sitwatch.daemon import Daemon, history_path, profile_path, status_path
+from sitwatch.core.clock import ManualClock
+from sitwatch.history.store import Store
+from sitwatch.runtime.daemon import Daemon
+from sitwatch.runtime.files import history_path, profile_path, status_path
+from sitwatch.runtime.status import read_status
+from sitwatch.sensing import calibration, layout
 from sitwatch.sources.base import Diagnosis, Reading, Status
-from sitwatch.status import read_status
-from sitwatch.store import Store
+from tests.helpers.doubles import Collect
 
 LAY = layout.load("load-cells-4")
 SEATED = np.array([20000.0, 20500, 9000, 9200])
 EMPTY = np.array([40.0, 35, 30, 45])
-
-
-class Collect:
-    name = "collect"
-
-    def __init__(self) -> None:
-        self.events = []
-
-    def handle(self, ev) -> None:
-        self.events.append(ev)
-
-    def close(self) -> None:
-        pass
 
 
 class ScriptSource:
@@ -72,7 +61,7 @@ def make(tmp_path, schedule, cfg=None, profile=None):
     cfg = cfg or Config()
     sink = Collect()
     store = Store(tmp_path / "h.sqlite", clock)
-    from sitwatch.status import StatusWriter
+    from sitwatch.runtime.status import StatusWriter
 
     status = StatusWriter(tmp_path / "status.json", clock)
     saved = []
@@ -178,7 +167,7 @@ def test_status_command_when_nothing_runs(capsys) -> None:
 
 
 def test_history_is_backed_up_daily_and_old_copies_pruned(tmp_path) -> None:
-    from sitwatch import daemon as dmod
+    from sitwatch.runtime import daemon as dmod
 
     d, clock, sink, store, _ = make(tmp_path, [(4 * 86400, SEATED)])
     d.backup_dir = tmp_path / "backups"
@@ -194,8 +183,8 @@ def test_history_is_backed_up_daily_and_old_copies_pruned(tmp_path) -> None:
 
 
 def test_notification_buttons_snooze_and_done(tmp_path) -> None:
-    from sitwatch import control
-    from sitwatch.gate import NudgeGate
+    from sitwatch.nudging import control
+    from sitwatch.nudging.gate import NudgeGate
     from sitwatch.sinks.actions import ActionInbox
 
     cfg = Config(detect={"sit_limit": 120}, nudges={"snooze_minutes": 20})

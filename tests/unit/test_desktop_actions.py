@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks import actions as A
 from sitwatch.sinks.actions import (
     DEFAULT_ACTIONS,

@@ -5,15 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitwatch import layout
 from sitwatch.config import Balance, Config, Occupancy, Posture, Wallet
-from sitwatch.detectors.balance import BalanceDetector
-from sitwatch.detectors.baseline import Baseline
-from sitwatch.detectors.dwell import Dwell
-from sitwatch.detectors.occupancy import OccupancyDetector, SittingTimer
-from sitwatch.detectors.posture import PostureDetector, classify
-from sitwatch.detectors.wallet import WalletDetector, Zones
-from sitwatch.features import Extractor
+from sitwatch.sensing import layout
+from sitwatch.sensing.detectors.balance import BalanceDetector
+from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.detectors.dwell import Dwell
+from sitwatch.sensing.detectors.occupancy import OccupancyDetector, SittingTimer
+from sitwatch.sensing.detectors.posture import PostureDetector, classify
+from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
+from sitwatch.sensing.features import Extractor
 
 LAY = layout.load("smartchair-12")
 # Upright, leaning on the upper backrest: p00..p03 backrest, p04.. seat rear to front.

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sitwatch import layout
-from sitwatch.features import NAMES, Extractor, hotspots
+from sitwatch.sensing import layout
+from sitwatch.sensing.features import NAMES, Extractor, hotspots
 
 
 def test_centre_of_pressure_and_shares_on_load_cells() -> None:

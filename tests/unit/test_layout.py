@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sitwatch import layout
-from sitwatch.layout import LayoutError
+from sitwatch.sensing import layout
+from sitwatch.sensing.layout import LayoutError
 
 
 def test_builtin_layouts_load() -> None:
@@ -94,7 +94,7 @@ def test_layout_detection_defaults_fill_in_under_the_users_config(tmp_path) -> N
 
 def test_layout_detection_defaults_that_clash_name_the_layout(tmp_path, capsys) -> None:
     from sitwatch import config
-    from sitwatch.cli import main
+    from sitwatch.cli.main import main
 
     f = tmp_path / "w.toml"
     f.write_text('name = "w"\n[detect.balance]\nthreshold = 0.12\nrelease = 0.05\n' + SEAT)
@@ -123,7 +123,7 @@ def test_wheelchair_layout_ships_a_quick_lateral_rule() -> None:
 
 
 def test_run_refuses_to_start_with_a_clashing_layout(tmp_path, capsys) -> None:
-    from sitwatch.cli import main
+    from sitwatch.cli.main import main
 
     f = tmp_path / "w.toml"
     f.write_text('name = "w"\n[detect.balance]\nthreshold = 0.12\n' + SEAT)

@@ -10,10 +10,12 @@ HEAVY = ("cv2", "mediapipe", "paho", "apprise", "jinja2", "rich", "skimage")
 def test_cushion_path_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "import sitwatch.cli, sitwatch.daemon, sitwatch.pipeline, sitwatch.config\n"
-        "import sitwatch.doctor\n"
-        "import sitwatch.sources.serial_source, sitwatch.sinks.desktop, sitwatch.sinks.console\n"
-        "import sitwatch.store, sitwatch.status, sitwatch.gate, sitwatch.dnd\n"
+        "import sitwatch.cli.main, sitwatch.runtime.daemon, sitwatch.sensing.pipeline\n"
+        "import sitwatch.config\n"
+        "import sitwatch.cli.doctor\n"
+        "import sitwatch.sources.serial, sitwatch.sinks.desktop, sitwatch.sinks.console\n"
+        "import sitwatch.history.store, sitwatch.runtime.status\n"
+        "import sitwatch.nudging.gate, sitwatch.nudging.dnd\n"
         "from sitwatch import config\n"
         "config.load(use_user_file=False)\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
@@ -25,7 +27,7 @@ def test_cushion_path_imports_nothing_heavy() -> None:
 def test_help_imports_neither_pydantic_nor_numpy() -> None:
     code = (
         "import sys\n"
-        "from sitwatch.cli import build_parser\n"
+        "from sitwatch.cli.main import build_parser\n"
         "build_parser().format_help()\n"
         "print(','.join(m for m in ('pydantic', 'numpy', 'serial') if m in sys.modules))\n"
     )

@@ -2,12 +2,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from sitwatch import control
-from sitwatch.clock import ManualClock
 from sitwatch.config import Config, Nudges
-from sitwatch.events import Event
-from sitwatch.gate import DELIVER, DROP, HOLD, NudgeGate
-from sitwatch.nudges import NudgePolicy
+from sitwatch.core import spans
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import Event
+from sitwatch.nudging import control
+from sitwatch.nudging.gate import DELIVER, DROP, HOLD, NudgeGate
+from sitwatch.nudging.policy import NudgePolicy
 
 
 def policy(**kw) -> NudgePolicy:
@@ -151,13 +152,13 @@ def test_gate_snooze_and_pause_from_the_control_file(tmp_path) -> None:
 @pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("1h", 3600), ("1h30m", 5400),
                                                ("90s", 90), ("45", 2700), ("2 hours", 7200)])
 def test_parse_duration(text, seconds) -> None:
-    assert control.parse_duration(text).total_seconds() == seconds
+    assert spans.duration(text).total_seconds() == seconds
 
 
 @pytest.mark.parametrize("text", ["", "abc", "0m", "5x"])
 def test_parse_duration_rejects_nonsense(text) -> None:
     with pytest.raises(ValueError):
-        control.parse_duration(text)
+        spans.duration(text)
 
 
 def test_bad_quiet_hours_are_a_config_error() -> None:
@@ -166,8 +167,8 @@ def test_bad_quiet_hours_are_a_config_error() -> None:
 
 
 def test_control_commands(tmp_path, capsys) -> None:
-    from sitwatch.cli import main
-    from sitwatch.daemon import control_path
+    from sitwatch.cli.main import main
+    from sitwatch.runtime.files import control_path
 
     assert main(["snooze", "30m"]) == 0
     c = control.read(control_path(Config()))

@@ -4,9 +4,9 @@ is silently taken for an empty seat and tared away."""
 
 import numpy as np
 
-from sitwatch import calibration, layout
 from sitwatch.config import Config
-from sitwatch.pipeline import SMALL_AFTER, Pipeline
+from sitwatch.sensing import calibration, layout
+from sitwatch.sensing.pipeline import SMALL_AFTER, Pipeline
 
 LAY = layout.load("load-cells-4")  # full_scale 65535
 

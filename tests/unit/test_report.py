@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.report import (
+from sitwatch.core.clock import ManualClock
+from sitwatch.history.store import POSTURES, Store
+from sitwatch.reports.text import (
     bar,
     daily_text,
     fmt_minutes,
@@ -19,7 +20,6 @@ from sitwatch.report import (
     suggestions,
     weekly_text,
 )
-from sitwatch.store import POSTURES, Store
 from tests.helpers.history import TZ, Sitter
 
 MON, TUE, WED, THU, SUN = (date(2026, 1, d) for d in (5, 6, 7, 8, 11))

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.report import suggestions
-from sitwatch.report_html import render_week, write_week
-from sitwatch.store import Store
+from sitwatch.core.clock import ManualClock
+from sitwatch.history.store import Store
+from sitwatch.reports.html import render_week, write_week
+from sitwatch.reports.text import suggestions
 from tests.helpers.history import TZ, Sitter
 
 pytest.importorskip("jinja2")
@@ -369,7 +369,7 @@ def test_readonly_store(store: Store, tmp_path: Path) -> None:
 
 
 def test_numbers_match_the_text_report(store: Store) -> None:
-    from sitwatch.report import weekly_text
+    from sitwatch.reports.text import weekly_text
 
     text = weekly_text(store, SUN, TZ)
     page = Page(render(store)).plain
@@ -388,7 +388,7 @@ def test_days_after_today_are_not_there_yet(store: Store) -> None:
 
 
 def test_week_titles() -> None:
-    from sitwatch.report_html import week_title
+    from sitwatch.reports.html import week_title
 
     assert week_title(SUN) == "Mon 12 – Sun 18 January 2026"
     assert week_title(date(2026, 2, 1)) == "Mon 26 Jan – Sun 1 Feb 2026"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch import sdnotify
+from sitwatch.runtime import sdnotify
 
 
 def _receiver(addr: str) -> socket.socket:

@@ -13,12 +13,12 @@ import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitwatch import wire
-from sitwatch.clock import ManualClock
 from sitwatch.config import Cushion
-from sitwatch.layout import grid
+from sitwatch.core.clock import ManualClock
+from sitwatch.sensing import wire
+from sitwatch.sensing.layout import grid
 from sitwatch.sources.base import Diagnosis, Reading, Status
-from sitwatch.sources.serial_source import SerialSource, open_failure_reason
+from sitwatch.sources.serial import SerialSource, open_failure_reason
 
 L4 = grid(2, 2)  # 4 channels, full scale 255
 L16 = grid(4, 4)
@@ -534,8 +534,8 @@ def lines(start: int, n: int) -> bytes:
 
 
 def test_record_survives_an_unplug(tmp_path: Any) -> None:
-    from sitwatch.record import record
-    from sitwatch.recording import frames, read_header
+    from sitwatch.sources.recorder import record
+    from sitwatch.sources.recording import frames, read_header
 
     clock = ManualClock()
     first, second = HangupPort(), HangupPort()
@@ -563,7 +563,7 @@ def test_record_survives_an_unplug(tmp_path: Any) -> None:
 
 
 def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
-    from sitwatch.record import record
+    from sitwatch.sources.recorder import record
 
     clock = ManualClock(monotonic=100.0)
     port = FakePort()
@@ -585,8 +585,8 @@ def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
 
 
 def test_record_device_never_there(tmp_path: Any) -> None:
-    from sitwatch.record import record
-    from sitwatch.recording import frames
+    from sitwatch.sources.recorder import record
+    from sitwatch.sources.recording import frames
 
     clock = ManualClock()
     out = tmp_path / "rec.csv"
@@ -601,8 +601,8 @@ def test_record_device_never_there(tmp_path: Any) -> None:
 
 
 def test_record_stops_on_ctrl_c_and_binary_header(tmp_path: Any) -> None:
-    from sitwatch.record import record
-    from sitwatch.recording import frames
+    from sitwatch.sources.recorder import record
+    from sitwatch.sources.recording import frames
 
     clock = ManualClock()
     port = FakePort(lambda p, d: p.feed(bytes([9] * 16)))

@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitwatch import recording, simulate
-from sitwatch.detectors.wallet import Zones
-from sitwatch.features import Extractor
-from sitwatch.layout import Layout, load
-from sitwatch.simulate import (
+from sitwatch.sensing.detectors.wallet import Zones
+from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.layout import Layout, load
+from sitwatch.sensing.wire import COUNT, GARBAGE, LineParser
+from sitwatch.sim import simulate
+from sitwatch.sim.simulate import (
     EMPTY,
     FORWARD,
     POSTURES,
@@ -33,7 +34,7 @@ from sitwatch.simulate import (
     short_demo,
     sit,
 )
-from sitwatch.wire import COUNT, GARBAGE, LineParser
+from sitwatch.sources import recording
 
 PHYSICS_LAYOUTS = ("smartchair-12", "load-cells-4", "matrix-16x16")
 ALL_LAYOUTS = (*PHYSICS_LAYOUTS, "technion-5", "ethz-wheelchair-24", "grid:4x4")
@@ -448,7 +449,7 @@ def test_simulate_command_reports_bad_arguments() -> None:
 def test_short_demo_makes_every_detector_fire(name: str, tmp_path: Path) -> None:
     """End to end through the real pipeline (auto calibration, default config)."""
     from sitwatch.config import Config
-    from sitwatch.replay import replay
+    from sitwatch.runtime.replay import replay
 
     lay = load(name)
     out = tmp_path / "demo.csv"

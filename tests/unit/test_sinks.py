@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.events import NUDGE, OCCUPANCY, SENSOR, Event
+from sitwatch.core.events import NUDGE, OCCUPANCY, SENSOR, Event
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.console import ConsoleSink, format_event
 from sitwatch.sinks.desktop import (

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.events import CALIBRATION, NUDGE, OCCUPANCY, POSTURE, SENSOR, WALLET, Event
-from sitwatch.status import StatusWriter, format_status, human_duration, pid_alive, read_status
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import CALIBRATION, NUDGE, OCCUPANCY, POSTURE, SENSOR, WALLET, Event
+from sitwatch.runtime.status import (
+    StatusWriter,
+    format_status,
+    human_duration,
+    pid_alive,
+    read_status,
+)
 
 TZ = timezone(timedelta(hours=1))
 

@@ -11,10 +11,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitwatch.clock import ManualClock
-from sitwatch.detectors.occupancy import SittingTimer
-from sitwatch.events import BREAK, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
-from sitwatch.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, migrate, user_version
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import BREAK, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.history.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    migrate,
+    user_version,
+)
+from sitwatch.sensing.detectors.occupancy import SittingTimer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PLUS1 = timezone(timedelta(hours=1))
@@ -138,7 +145,7 @@ def test_a_garbage_file_is_set_aside_and_a_fresh_database_works(
     db.parent.mkdir(parents=True)
     garbage = b"this is not sqlite\x00\xff" * 500
     db.write_bytes(garbage)
-    with caplog.at_level(logging.ERROR, logger="sitwatch.store"):
+    with caplog.at_level(logging.ERROR, logger="sitwatch.history.store"):
         store = Store(db, clock)
     assert store.recovered_from is not None
     assert store.recovered_from.name == "history.sqlite.corrupt-20260105T090000"

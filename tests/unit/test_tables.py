@@ -1,4 +1,4 @@
-from sitwatch.tables import render
+from sitwatch.reports.tables import render
 
 
 def test_plain_columns_line_up_and_markdown_is_a_table() -> None:

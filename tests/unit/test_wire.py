@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitwatch import wire
-from sitwatch.wire import LineParser
+from sitwatch.sensing import wire
+from sitwatch.sensing.wire import LineParser
 
 
 def p12() -> LineParser:

@@ -1,0 +1,118 @@
+"""``sitwatch calibrate [cushion|camera]``: your empty-seat and upright readings, live or from
+a recording."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sitwatch.cli.camera_flags import add_calibrate_camera_flags
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_OK,
+    config_errors,
+    cushion_flags,
+    err,
+    load_config,
+    resolve_layout,
+)
+from sitwatch.core.spans import recording_span
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("calibrate", help="take your empty-seat and upright readings")
+    sp.add_argument("target", nargs="?", choices=["cushion", "camera"], default="cushion",
+                    help="what to calibrate (default: the cushion)")
+    cushion_flags(sp)
+    add_calibrate_camera_flags(sp)
+    sp.add_argument("--recording", help="calibrate from time ranges of a recording")
+    sp.add_argument("--hz", type=float)
+    sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
+    sp.add_argument("--upright", metavar="A:B", help="seconds sitting upright")
+    sp.add_argument("--slouch", metavar="A:B")
+    sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
+    sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")
+    sp.add_argument(
+        "-o", "--output", help="where to save (default: calibration.json in the data dir)"
+    )
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch import config
+    from sitwatch.core import paths
+    from sitwatch.sensing import calibration, layout
+    from sitwatch.sources import recording
+
+    if getattr(args, "target", "cushion") == "camera":
+        from sitwatch.cli.camera import cmd_calibrate_camera
+
+        return cmd_calibrate_camera(args)
+
+    try:
+        cfg = load_config(args)
+        lay = resolve_layout(args, cfg, Path(args.recording) if args.recording else None)
+    except config.ConfigError as e:
+        return config_errors(e)
+    except layout.LayoutError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    out = (
+        Path(args.output)
+        if args.output
+        else (
+            Path(cfg.calibration.profile)
+            if cfg.calibration.profile
+            else paths.data_dir() / "calibration.json"
+        )
+    )
+    if args.recording:
+        import numpy as np
+
+        ranges: dict[str, tuple[float, float]] = {}
+        for name in ("empty", "upright", "slouch", "lean_left", "lean_right"):
+            v = getattr(args, name)
+            if v:
+                try:
+                    ranges[name] = recording_span(v)
+                except ValueError:
+                    err(
+                        f"--{name.replace('_', '-')} {v!r}: write START:END in seconds (e.g. 30:90)"
+                    )
+                    return EXIT_CONFIG
+        if "upright" not in ranges:
+            err("--upright START:END is required with --recording")
+            return EXIT_CONFIG
+        try:
+            frames = list(recording.frames(Path(args.recording), lay, args.hz))
+        except recording.RecordingError as e:
+            err(str(e))
+            return EXIT_CONFIG
+        ts = np.array([t for t, _ in frames])
+        vals = np.array([v for _, v in frames]) if frames else np.zeros((0, lay.n))
+        means: dict[str, Any] = {}
+        for name, (lo, hi) in ranges.items():
+            sel = (ts >= lo) & (ts < hi)
+            if sel.sum() < 3:
+                first, last = (ts.min(), ts.max()) if len(ts) else (0.0, 0.0)
+                err(
+                    f"--{name.replace('_', '-')} {lo:g}:{hi:g}: only {int(sel.sum())} frames "
+                    f"in that range (the recording covers {first:g}-{last:g} s)"
+                )
+                return EXIT_CONFIG
+            means[name] = calibration.robust_mean(vals[sel])
+        prof = calibration.from_arrays(
+            lay,
+            tare=means.pop("empty", None),
+            upright=means.pop("upright"),
+            method="recording",
+            **means,
+        )
+        prof.note = f"from {Path(args.recording).name}"
+        prof.save(out)
+        print(f"calibration saved to {out}")
+        return EXIT_OK
+    from sitwatch.cli.calibrate_live import interactive
+
+    return interactive(cfg, lay, out)

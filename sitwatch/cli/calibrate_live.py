@@ -1,0 +1,177 @@
+"""``sitwatch calibrate``: an interactive calibration on the live cushion.
+
+It asks for an empty seat (tare), then upright sitting (baseline), and optionally a slouch and
+a lean to each side; each step has a countdown, a progress bar and a check that the readings
+make sense before the profile is saved.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from sitwatch.config import Config
+from sitwatch.core.clock import Clock, SystemClock
+from sitwatch.sensing import calibration
+from sitwatch.sensing.layout import Layout
+from sitwatch.sources.base import Diagnosis, Reading, Status
+
+STEPS = {
+    "empty": ("Get up and leave the seat empty.", 5.0),
+    "upright": (
+        "Sit as you mean to: hips back against the backrest, feet flat on the floor, "
+        "shoulders loose. Take everything out of your back pockets.",
+        10.0,
+    ),
+    "slouch": ("Now slump: slide your hips forward and sink into the backrest.", 8.0),
+    "lean_left": ("Lean to your left, onto your left buttock.", 6.0),
+    "lean_right": ("Lean to your right, onto your right buttock.", 6.0),
+}
+
+
+class Aborted(Exception):
+    pass
+
+
+def _bar(done: float, width: int = 30) -> str:
+    n = round(done * width)
+    return "[" + "#" * n + "." * (width - n) + f"] {100 * done:3.0f}%"
+
+
+def capture(
+    source: Any,
+    clock: Clock,
+    seconds: float,
+    out: TextIO,
+    sleep: Callable[[float], object] = time.sleep,
+    timeout: float = 15.0,
+) -> np.ndarray:
+    """Collect frames for ``seconds`` of clock time, showing progress."""
+    frames: list[np.ndarray] = []
+    start = clock.monotonic()
+    last_frame = start
+    while True:
+        now = clock.monotonic()
+        if now - start >= seconds and len(frames) >= 3:
+            break
+        for item in source.poll(0.1):
+            if isinstance(item, Reading):
+                frames.append(item.values)
+                last_frame = clock.monotonic()
+            elif isinstance(item, Status) and not item.online:
+                out.write(f"\n  cushion offline: {item.reason}\n")
+            elif isinstance(item, Diagnosis):
+                out.write(f"\n  no valid data: {item.message}\n")
+        if clock.monotonic() - last_frame > timeout:
+            raise Aborted("no frames from the cushion: check `sitwatch doctor`")
+        done = min(1.0, (clock.monotonic() - start) / seconds)
+        out.write(f"\r  {_bar(done)}  {len(frames)} frames")
+        out.flush()
+    out.write("\n")
+    return np.array(frames)
+
+
+def interactive(
+    cfg: Config,
+    layout: Layout,
+    dest: Path,
+    *,
+    source: Any = None,
+    clock: Clock | None = None,
+    input_fn: Callable[[str], str] = input,
+    out: TextIO = sys.stdout,
+    sleep: Callable[[float], object] = time.sleep,
+    extra: bool | None = None,
+) -> int:
+    from sitwatch.cli.common import err
+
+    if source is None:
+        if not cfg.cushion.port:
+            err("which cushion? pass --port or set cushion.port (or use --recording FILE)")
+            return 2
+        if not sys.stdin.isatty():
+            err(
+                "calibration asks you to sit in certain ways, so it needs a terminal; "
+                "without one use --recording FILE --empty A:B --upright C:D"
+            )
+            return 2
+        from sitwatch.sources.serial import SerialSource
+
+        clock = clock or SystemClock()
+        source = SerialSource(cfg.cushion, layout, clock)
+    clock = clock or SystemClock()
+    out.write(
+        f"Calibrating {layout.summary()}.\n"
+        "Follow each prompt, press Enter when ready, and keep still while the bar fills.\n"
+    )
+    means: dict[str, np.ndarray] = {}
+    steps = ["empty", "upright"]
+    try:
+        if extra is None:
+            answer = (
+                input_fn(
+                    "Also record a slouch and a lean to each side? It sharpens detection (y/N) "
+                )
+                .strip()
+                .lower()
+            )
+            extra = answer.startswith("y")
+        if extra:
+            steps += ["slouch", "lean_left", "lean_right"]
+        for i, name in enumerate(steps, 1):
+            prompt, seconds = STEPS[name]
+            while True:
+                out.write(f"\nStep {i}/{len(steps)}: {prompt}\n")
+                input_fn("  Press Enter when you are in position... ")
+                for k in (3, 2, 1):
+                    out.write(f"\r  starting in {k}")
+                    out.flush()
+                    sleep(1.0)
+                out.write("\r  hold still      \n")
+                frames = capture(source, clock, seconds, out, sleep)
+                mean = calibration.robust_mean(frames)
+                problem = _check(name, mean, means, layout)
+                if problem is None:
+                    means[name] = mean
+                    break
+                out.write(f"  That did not look right: {problem}\n")
+                again = input_fn("  Try this step again? (Y/n) ").strip().lower()
+                if again.startswith("n"):
+                    raise Aborted("calibration cancelled")
+    except (Aborted, EOFError, KeyboardInterrupt) as e:
+        out.write(f"\n{e or 'cancelled'}; nothing was saved.\n")
+        source.close()
+        return 1
+    source.close()
+    prof = calibration.from_arrays(
+        layout, tare=means.pop("empty"), upright=means.pop("upright"), method="interactive", **means
+    )
+    prof.save(dest)
+    out.write(
+        f"\nSaved to {dest}. sitwatch will use it from the next start "
+        "(systemctl --user restart sitwatch).\n"
+    )
+    return 0
+
+
+def _check(name: str, mean: np.ndarray, done: dict[str, np.ndarray], layout: Layout) -> str | None:
+    seat = layout.seat_mask
+    if name == "empty":
+        return None
+    tare = done.get("empty", np.zeros(layout.n))
+    load = np.maximum(mean - tare, 0)[seat].sum()
+    if load < 0.03 * layout.full_scale * max(1, int(seat.sum())) ** 0.5:
+        return "the seat reads as almost empty; are you sitting on the cushion?"
+    if name == "upright":
+        return None
+    up = np.maximum(done["upright"] - tare, 0)[seat]
+    now = np.maximum(mean - tare, 0)[seat]
+    change = np.abs(now / max(now.sum(), 1e-9) - up / max(up.sum(), 1e-9)).sum()
+    if change < 0.05:
+        return "this looks the same as sitting upright; exaggerate it a little"
+    return None

@@ -1,0 +1,72 @@
+"""What every command shares: exit codes, the error line, loading the config, finding the layout.
+
+Kept free of heavy imports (pydantic and numpy load inside the functions) so that building the
+parser for ``sitwatch --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
+    from sitwatch.sensing.layout import Layout
+
+EXIT_OK = 0
+EXIT_FAIL = 1  # something outside the user's words went wrong (a device, a file, a disk)
+EXIT_CONFIG = 2  # the user's words: a config, a flag, a layout, a calibration
+EXIT_NOT_RUNNING = 3  # `sitwatch status`: no daemon is running
+EXIT_INTERRUPTED = 130
+
+
+def err(msg: str) -> None:
+    """One line on stderr, prefixed with the program's name."""
+    print(f"sitwatch: {msg}", file=sys.stderr)
+
+
+def load_config(args: argparse.Namespace, overrides: dict[str, Any] | None = None) -> Config:
+    """The config from --config (or the user's file), with the command line's flags on top."""
+    from sitwatch import config
+
+    ov = dict(overrides or {})
+    for flag, key in (
+        ("port", "cushion.port"),
+        ("layout", "cushion.layout"),
+        ("baud", "cushion.baud"),
+        ("camera", "camera.device"),
+    ):
+        v = getattr(args, flag, None)
+        if v is not None:
+            ov[key] = int(v) if key == "camera.device" and str(v).isdigit() else v
+    return config.load(
+        getattr(args, "config", None), ov, use_user_file=not getattr(args, "no_user_config", False)
+    )
+
+
+def config_errors(e: Exception) -> int:
+    """Report a ConfigError, one problem a line; the exit code for the user's mistake."""
+    err("invalid configuration:")
+    for line in getattr(e, "problems", [str(e)]):
+        print(f"  {line}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = None) -> Layout:
+    """--layout, else the recording's header, else cushion.layout."""
+    from sitwatch.sensing import layout
+    from sitwatch.sources import recording
+
+    spec = getattr(args, "layout", None)
+    if spec is None and path is not None:
+        spec = recording.read_header(path).layout
+    return layout.load(spec or cfg.cushion.layout)
+
+
+def cushion_flags(sp: argparse.ArgumentParser) -> None:
+    """--port, --layout, --baud: the cushion's config keys on the command line."""
+    sp.add_argument("--port", help="serial device or URL (overrides cushion.port)")
+    sp.add_argument("--layout", help="layout name, grid:RxC or TOML file")
+    sp.add_argument("--baud", type=int, help="baud rate")

@@ -1,0 +1,62 @@
+"""``sitwatch snooze | pause | resume``: write the control file the daemon reads."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err, load_config
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("snooze", help="no nudges for a while (e.g. 30m); watching goes on")
+    sp.add_argument("duration", help="30m, 1h, 1h30m ...")
+    sp.set_defaults(func=run)
+    sp = sub.add_parser("pause", help="stop watching for a while (or until resume)")
+    sp.add_argument("duration", nargs="?", help="30m, 1h ... (default: until resume)")
+    sp.set_defaults(func=run)
+    sp = sub.add_parser("resume", help="end a pause or a snooze")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """sitwatch snooze DURATION | pause [DURATION] | resume"""
+    from datetime import datetime
+
+    from sitwatch import config
+    from sitwatch.core.spans import duration
+    from sitwatch.nudging import control
+    from sitwatch.runtime.files import control_path
+
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        return config_errors(e)
+    path = control_path(cfg)
+    now = datetime.now().astimezone()
+    cur = control.read(path)
+    try:
+        if args.command == "resume":
+            new = control.Control()
+            msg = "resumed: watching and nudging again"
+        elif args.command == "snooze":
+            until = now + duration(args.duration)
+            new = control.Control(snoozed_until=until, paused_until=cur.paused_until)
+            msg = f"nudges snoozed until {until:%H:%M} (sitwatch keeps watching)"
+        elif args.duration:
+            until = now + duration(args.duration)
+            new = control.Control(cur.snoozed_until, until)
+            msg = f"paused until {until:%H:%M}: nothing is watched or kept meanwhile"
+        else:
+            new = control.Control(cur.snoozed_until, control.FOREVER)
+            msg = "paused until `sitwatch resume`: nothing is watched or kept meanwhile"
+    except ValueError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    try:
+        control.write(path, new)
+    except OSError as e:
+        err(f"cannot write {path}: {e.strerror or e}")
+        return EXIT_FAIL
+    print(msg)
+    return EXIT_OK

@@ -1,0 +1,48 @@
+"""``sitwatch demo``: the real daemon against a virtual cushion, a whole office day in seconds
+(:mod:`sitwatch.runtime.demo`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, err
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("demo", help="the daemon against a virtual cushion in accelerated time")
+    sp.add_argument(
+        "--speed",
+        type=float,
+        default=0,
+        help="simulated seconds per second (0: as fast as the display allows)",
+    )
+    sp.add_argument("--layout", default="smartchair-12")
+    sp.add_argument("--seed", type=int, default=7)
+    sp.add_argument("--plain", action="store_true", help="no live display; print events")
+    sp.add_argument("--script", choices=["day", "demo"], default="day",
+                    help="day: an 8-hour office day; demo: a 2-hour compressed one")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch.runtime.demo import run_demo
+    from sitwatch.sensing import layout as layouts
+
+    try:
+        lay = layouts.load(args.layout)
+    except layouts.LayoutError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    speed = args.speed
+    if speed == 0 and sys.stdout.isatty() and not args.plain:
+        speed = 900.0  # a day in about half a minute: fast, but the live view stays readable
+    run_demo(
+        layout=lay,
+        seed=args.seed,
+        script=args.script,
+        speed=speed,
+        live=False if args.plain else None,
+    )
+    return EXIT_OK

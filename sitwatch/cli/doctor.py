@@ -1,0 +1,335 @@
+"""``sitwatch doctor``: check every part sitwatch depends on and say what to do about each.
+
+A check returns (level, what, detail): ``ok``, ``warn`` (sitwatch works, with less) or ``fail``
+(that part does not work). The daemon itself keeps going without any single optional part;
+doctor is where the user finds out which ones are missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sitwatch.cli.common import cushion_flags, load_config
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+MARK = {OK: "ok  ", WARN: "warn", FAIL: "FAIL"}
+
+Check = tuple[str, str, str]
+SMALL_SHARE = 0.03  # readings all below this share of full_scale: units or full_scale mismatch
+
+
+def check_cushion(
+    cfg: Any,
+    layout: Any,
+    clock: Any,
+    listen: float = 3.0,
+    sleep: Callable[[float], object] | None = None,
+) -> Check:
+    from sitwatch.sources.base import Diagnosis, Reading, Status
+    from sitwatch.sources.serial import SerialSource
+
+    port = cfg.cushion.port
+    if not port:
+        return (
+            WARN,
+            "cushion",
+            "no port configured (cushion.port); try `sitwatch demo` without hardware",
+        )
+    if "://" not in port and not Path(port).exists():
+        return (
+            FAIL,
+            "cushion",
+            f"{port} does not exist: is the cushion plugged in? "
+            "(ls /dev/serial/by-id/ lists USB serial devices)",
+        )
+    if "://" not in port and not os.access(port, os.R_OK | os.W_OK):
+        return (
+            FAIL,
+            "cushion",
+            f"no permission to open {port}: add yourself to the dialout group "
+            "(sudo usermod -aG dialout $USER) and log in again",
+        )
+    src = SerialSource(cfg.cushion, layout, clock, sleep=sleep or time.sleep)
+    frames, offline, diag = 0, "", ""
+    peak = 0.0
+    start = clock.monotonic()
+    try:
+        while clock.monotonic() - start < listen:
+            for item in src.poll(0.2):
+                if isinstance(item, Reading):
+                    frames += 1
+                    peak = max(peak, float(item.values.max()))
+                elif isinstance(item, Status) and not item.online:
+                    offline = item.reason
+                elif isinstance(item, Diagnosis):
+                    diag = item.message
+        stats = src.stats()
+    finally:
+        src.close()
+    if frames == 0:
+        why = offline or diag or src.parser.diagnose(int(stats.get("bytes", 0) or 0))  # type: ignore[call-overload]
+        return FAIL, "cushion", f"{port}: no valid frame in {listen:g} s: {why}"
+    rate = frames / listen
+    dropped = stats.get("dropped_total", 0)
+    level = WARN if dropped else OK
+    detail = (
+        f"{port}: {frames} frames in {listen:g} s (~{rate:.0f}/s), {dropped} dropped, "
+        f"layout {layout.name}"
+    )
+    if peak < SMALL_SHARE * layout.full_scale:
+        # Until it is calibrated, sitwatch judges "someone sits here" against full_scale: a
+        # device sending small units would look empty forever (and be tared as empty).
+        level = WARN
+        detail += (
+            f"; the largest reading was {peak:g}, under {SMALL_SHARE:.0%} of full_scale "
+            f"({layout.full_scale:g}): if someone was sitting, set full_scale in the layout "
+            "near the largest reading you expect, or run `sitwatch calibrate`"
+        )
+    return level, "cushion", detail
+
+
+def check_calibration(cfg: Any, layout: Any) -> Check:
+    from sitwatch.runtime.files import profile_path
+    from sitwatch.sensing import calibration
+
+    path = profile_path(cfg)
+    if not path.exists():
+        auto = (
+            "sitwatch will learn one during your first minutes of sitting"
+            if cfg.calibration.auto
+            else "and calibration.auto is off: run `sitwatch calibrate`"
+        )
+        return WARN, "calibration", f"no profile at {path}; {auto}"
+    try:
+        prof = calibration.load(path)
+        prof.check_layout(layout)
+    except calibration.CalibrationError as e:
+        return FAIL, "calibration", f"{e}"
+    return (
+        OK,
+        "calibration",
+        f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})",
+    )
+
+
+def check_notifications(cfg: Any, headless: bool = False) -> Check:
+    if headless or not cfg.nudges.desktop:
+        return OK, "notifications", "desktop notifications off (console/log only)"
+    import logging
+
+    from sitwatch.sinks.desktop import DesktopSink
+
+    ok, detail = DesktopSink(cfg.nudges.timeout, logging.getLogger("sitwatch.cli.doctor")).check()
+    return (
+        (OK if ok else WARN),
+        "notifications",
+        detail + ("" if ok else " (nudges still go to the console/journal)"),
+    )
+
+
+def check_channels(cfg: Any, clock: Any) -> list[Check]:
+    """MQTT, push and do-not-disturb, when configured."""
+    import logging
+
+    out: list[Check] = []
+    lg = logging.getLogger("sitwatch.cli.doctor")
+    if cfg.mqtt.enabled:
+        try:
+            from sitwatch.sinks.mqtt import MqttSink
+
+            ok, line = MqttSink(cfg.mqtt, clock, log=lg).check(5)
+            out.append((OK if ok else FAIL, "mqtt", line))
+        except ImportError:
+            out.append((FAIL, "mqtt", "paho-mqtt is not installed: pip install 'sitwatch[mqtt]'"))
+    if cfg.nudges.push.urls:
+        try:
+            from sitwatch.sinks.push import PushSink
+
+            ok, line = PushSink(cfg.nudges.push.urls, log=lg).check()
+            out.append((OK if ok else FAIL, "push", line))
+        except ImportError:
+            out.append((FAIL, "push", "apprise is not installed: pip install 'sitwatch[push]'"))
+    if cfg.nudges.dnd.enabled:
+        from sitwatch.runtime.assemble import build_dnd as _dnd
+
+        dnd = _dnd(cfg, clock)
+        if dnd is not None:
+            ok, text = dnd.check()
+            out.append((OK if ok else WARN, "dnd", text.removeprefix("do-not-disturb: ")))
+    return out
+
+
+def check_history(cfg: Any) -> Check:
+    from sitwatch.runtime.files import history_path
+
+    if not cfg.history.enabled:
+        return OK, "history", "disabled in the config"
+    path = history_path(cfg)
+    d = path.parent
+    if not path.exists():
+        probe = d
+        while not probe.exists():
+            probe = probe.parent
+        if not os.access(probe, os.W_OK):
+            return FAIL, "history", f"cannot create {path}: {probe} is not writable"
+        return OK, "history", f"{path} will be created on the first run"
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            res = con.execute("PRAGMA quick_check").fetchone()[0]
+            ver = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        return FAIL, "history", f"{path}: {e}"
+    if res != "ok":
+        return FAIL, "history", f"{path}: integrity problem ({res}); the daemon will set it aside"
+    size = path.stat().st_size / 1e6
+    return OK, "history", f"{path} (schema v{ver}, {size:.1f} MB)"
+
+
+def check_daemon(cfg: Any, clock: Any) -> Check:
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
+    if d.get("running") and d.get("stale"):
+        age = d.get("age")
+        since = f"for {age:.0f} s" if age is not None else "(no time in the status file)"
+        return (
+            WARN,
+            "daemon",
+            f"pid {d.get('pid')} is alive but has not updated {d['path']} {since}: stuck, or "
+            "the pid now belongs to another program; restart it "
+            "(`systemctl --user restart sitwatch`)",
+        )
+    if d.get("running"):
+        return OK, "daemon", f"running (pid {d.get('pid')})"
+    return (
+        WARN,
+        "daemon",
+        "not running: start it with `sitwatch run` or `systemctl --user start sitwatch`",
+    )
+
+
+def check_camera(cfg: Any) -> list[Check]:
+    if not cfg.camera.enabled:
+        return [(OK, "camera", "not used (camera.device is empty); OpenCV/MediaPipe not loaded")]
+    from sitwatch.cli.camera import check
+
+    level = FAIL if not cfg.cushion.port else WARN  # with a cushion, sitwatch still works
+    return [
+        (OK if ok else level, "camera", msg.removeprefix("camera: "))
+        for ok, msg in check(cfg.camera)
+    ]
+
+
+def check_systemd() -> Check:
+    from sitwatch.core import paths
+
+    unit = paths.config_dir().parent / "systemd" / "user" / "sitwatch.service"
+    if unit.exists():
+        return OK, "autostart", f"{unit} installed"
+    return (
+        WARN,
+        "autostart",
+        "no systemd user unit: see systemd/README.md to start sitwatch at login",
+    )
+
+
+def layout_detail(cfg: Any, layout: Any) -> str:
+    """The layout, what it lets sitwatch see, and the detection defaults it brings."""
+    out: str = layout.summary()
+    if not layout.back_mask.any():
+        out += (
+            "; no backrest sensors: slumps and lopsided sitting show on the seat, reclining "
+            "and leaning forward onto the thighs do not"
+            + ("" if cfg.camera.enabled else " (the camera can add them)")
+        )
+    given, mine = [], []
+    for sec, kv in layout.detect.items():
+        for k, v in kv.items():
+            used = getattr(getattr(cfg.detect, sec, None), k, v)
+            if used == v:
+                given.append(f"detect.{sec}.{k} = {v!r}")
+            else:
+                mine.append(f"detect.{sec}.{k} = {used!r} (the layout's {v!r})")
+    if given:
+        out += "; the layout sets " + ", ".join(given)
+    if mine:
+        out += "; your config sets " + ", ".join(mine)
+    return out
+
+
+def run_checks(
+    cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0, headless: bool = False
+) -> list[Check]:
+    checks: list[Check] = [(OK, "config", "valid")]
+    checks.append((OK, "layout", layout_detail(cfg, layout)))
+    checks.append(check_calibration(cfg, layout))
+    daemon = check_daemon(cfg, clock)
+    if daemon[0] == OK and cfg.cushion.port:
+        # The running daemon holds the port exclusively; it reports what it receives.
+        checks.append((OK, "cushion", f"{cfg.cushion.port}: read by the running daemon; "
+                       "`sitwatch status` shows what it receives"))
+    else:
+        checks.append(check_cushion(cfg, layout, clock, listen))
+    checks.append(check_notifications(cfg, headless))
+    checks += check_channels(cfg, clock)
+    checks.append(check_history(cfg))
+    checks.append(daemon)
+    checks.append(check_systemd())
+    checks += check_camera(cfg)
+    return checks
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.sensing import layout
+
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        print("FAIL  config         " + "\n                     ".join(e.problems))
+        return 2
+    try:
+        lay = layout.load(cfg.cushion.layout)
+    except layout.LayoutError as e:
+        print(f"FAIL  layout         {e}")
+        return 2
+    try:
+        cfg = config.for_layout(cfg, lay)
+    except config.ConfigError as e:
+        print("FAIL  config         " + "\n                     ".join(e.problems))
+        return 2
+    listen = float(getattr(args, "listen", 3.0))
+    if not 0 < listen <= 600:
+        print("FAIL  doctor         --listen must be between 0 and 600 seconds")
+        return 2
+    checks = run_checks(cfg, lay, SystemClock(), listen=listen,
+                        headless=bool(getattr(args, "headless", False)))
+    for level, what, detail in checks:
+        print(f"{MARK[level]}  {what:<14} {detail}")
+    fails = sum(1 for c in checks if c[0] == FAIL)
+    warns = sum(1 for c in checks if c[0] == WARN)
+    print(f"\n{fails} problem(s), {warns} warning(s).", file=sys.stderr)
+    return 1 if fails else 0
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
+    cushion_flags(sp)
+    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
+    sp.add_argument("--listen", type=float, default=3.0, metavar="SECONDS",
+                    help="how long to listen to the cushion (default 3)")
+    sp.add_argument("--headless", action="store_true",
+                    help="no desktop: do not count a missing notification service as a problem")
+    sp.set_defaults(func=run)

@@ -1,0 +1,39 @@
+"""``sitwatch layouts [NAME]``: the built-in sensor layouts, or one in detail."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, err
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("layouts", help="list built-in sensor layouts or show one")
+    sp.add_argument("name", nargs="?")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch.sensing import layout
+
+    if args.name:
+        try:
+            lay = layout.load(args.name)
+        except layout.LayoutError as e:
+            err(str(e))
+            return EXIT_CONFIG
+        print(lay.summary())
+        if lay.description:
+            print(lay.description)
+        for sec, kv in lay.detect.items():
+            for k, v in kv.items():
+                print(f"  detection default: detect.{sec}.{k} = {v!r} (your config can override)")
+        if not lay.is_grid:
+            for c in lay.channels:
+                print(f"  {c.index:3d}  {c.label:<12} {c.surface:<5} x={c.x:+.2f} y={c.y:+.2f}")
+        return EXIT_OK
+    for name in layout.builtin_names():
+        print(layout.load(name).summary())
+    print("grid:RxC: any seat matrix, e.g. grid:16x16 (row 0 at the rear, column 0 on the left)")
+    return EXIT_OK

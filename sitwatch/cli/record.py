@@ -1,0 +1,60 @@
+"""``sitwatch record``: save what the cushion sends as a recording
+(:mod:`sitwatch.sources.recorder`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    cushion_flags,
+    err,
+    load_config,
+)
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("record", help="save what the cushion sends to a recording")
+    cushion_flags(sp)
+    sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.sensing import layout
+    from sitwatch.sources.recorder import record
+
+    try:
+        cfg = load_config(args)
+        lay = layout.load(cfg.cushion.layout)
+    except config.ConfigError as e:
+        return config_errors(e)
+    except layout.LayoutError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    if not cfg.cushion.port:
+        err("which port? pass --port or set cushion.port")
+        return EXIT_CONFIG
+    try:
+        n = record(
+            cfg.cushion.port,
+            args.output,
+            lay,
+            baud=cfg.cushion.baud,
+            duration=args.duration,
+            clock=SystemClock(),
+            cushion=cfg.cushion,
+        )
+    except OSError as e:
+        err(f"{args.output}: {e.strerror or e}")
+        return EXIT_FAIL
+    print(f"recorded {n} frames to {args.output}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,112 @@
+"""``sitwatch replay FILE``: a recording through the full pipeline, as fast as it goes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sitwatch.cli.camera_flags import add_replay_flags
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    err,
+    load_config,
+    resolve_layout,
+)
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("replay", help="run a recording through the pipeline")
+    sp.add_argument("file")
+    sp.add_argument("--layout")
+    sp.add_argument(
+        "--calibration", help="calibration profile (default: learn it from the recording)"
+    )
+    sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
+    sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
+    add_replay_flags(sp)
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from sitwatch import config
+    from sitwatch.runtime.replay import replay
+    from sitwatch.runtime.tally import Tally
+    from sitwatch.sensing import calibration, layout
+    from sitwatch.sources import recording
+
+    path = Path(args.file)
+    if not path.exists():
+        err(f"{path}: no such recording")
+        return EXIT_FAIL
+    from sitwatch.cli.camera import cmd_replay_camera, is_camera_input
+
+    if is_camera_input(path):
+        try:
+            cfg = load_config(args)
+        except config.ConfigError as e:
+            return config_errors(e)
+        return cmd_replay_camera(path, cam=cfg.camera, main=cfg,
+                                 calibration=Path(args.camera_calibration)
+                                 if args.camera_calibration else None,
+                                 json_lines=args.json, every=args.every, period=args.period,
+                                 landmarks_out=args.landmarks_out)
+    try:
+        cfg = load_config(args)
+        lay = resolve_layout(args, cfg, path)
+        cfg = config.for_layout(cfg, lay)
+        profile = calibration.load(Path(args.calibration)) if args.calibration else None
+        if profile:
+            profile.check_layout(lay)
+    except config.ConfigError as e:
+        return config_errors(e)
+    except (layout.LayoutError, calibration.CalibrationError, recording.RecordingError) as e:
+        err(str(e))
+        return EXIT_CONFIG
+    tally = Tally()
+    out = sys.stdout
+    try:
+        for ev in replay(path, lay, cfg, profile, args.hz, tally):
+            if args.json:
+                out.write(ev.to_json() + "\n")
+            else:
+                out.write(human(ev) + "\n")
+    except recording.RecordingError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    except BrokenPipeError:
+        return EXIT_OK
+    if args.json:
+        out.write(
+            json.dumps({"t": round(tally._last or 0.0, 3), "event": "summary", **tally.as_dict()})
+            + "\n"
+        )
+    else:
+        out.write("\n" + tally.text() + "\n")
+    return EXIT_OK
+
+
+def human(ev: Any) -> str:
+    t = ev.t
+    stamp = f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
+    if ev.event == "nudge":
+        return f"{stamp}  NUDGE  {ev.get('title')}: {ev.get('message')}"
+    extra = ""
+    if ev.event == "break":
+        extra = (
+            f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
+        )
+    elif ev.event == "calibration" and ev.get("excluded") is not None:
+        extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
+    elif ev.get("reason"):
+        extra = f" ({ev.get('reason')})"
+    if ev.get("source") and ev.get("source") != "cushion":
+        extra += f" [{ev.get('source')}]"
+    state = ev.state or ""
+    return f"{stamp}  {ev.event:<11} {state.replace('_', ' ')}{extra}"

@@ -1,0 +1,88 @@
+"""``sitwatch report``: a day or a week from the history, as text or one HTML page."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err, load_config
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("report", help="a summary of a day or a week from the history")
+    sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
+    sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
+    sp.add_argument("--html", nargs="?", const="", metavar="FILE",
+                    help="the week as a self-contained HTML page (implies --week; default "
+                    "sitwatch-week-YYYY-MM-DD.html)")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.store import Store, StoreError
+    from sitwatch.reports.text import daily_text, weekly_text
+    from sitwatch.runtime.files import history_path
+
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        return config_errors(e)
+    hp = history_path(cfg)
+    if not hp.exists():
+        err(f"no history yet ({hp}): run the daemon (sitwatch run) or the demo first")
+        return EXIT_FAIL
+    try:
+        day = date.fromisoformat(args.day) if args.day else date.today()
+    except ValueError:
+        err(f"--day {args.day!r}: write YYYY-MM-DD")
+        return EXIT_CONFIG
+    tz = _local_zone()
+    try:
+        store = Store(hp, SystemClock(), readonly=True)
+    except StoreError as e:
+        err(str(e))
+        return EXIT_FAIL
+    try:
+        lim = cfg.detect.sit_limit
+        if args.html is not None:
+            from sitwatch.reports.html import write_week
+
+            out = Path(args.html or f"sitwatch-week-{day}.html")
+            try:
+                write_week(store, day, tz, out, sit_limit=lim)
+            except OSError as e:
+                err(f"{out}: {e.strerror or e}")
+                return EXIT_FAIL
+            print(f"wrote {out}")
+            return EXIT_OK
+        print(
+            weekly_text(store, day, tz, sit_limit=lim)
+            if args.week
+            else daily_text(store, day, tz, sit_limit=lim)
+        )
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _local_zone() -> Any:
+    """The local time zone with its DST rules when we can name it, else the current offset."""
+    import os
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "")
+    if not name:
+        try:
+            name = str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
+        except (OSError, IndexError):
+            name = ""
+    try:
+        return ZoneInfo(name) if name else datetime.now().astimezone().tzinfo
+    except (ZoneInfoNotFoundError, ValueError):
+        return datetime.now().astimezone().tzinfo

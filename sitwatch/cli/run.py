@@ -1,0 +1,148 @@
+"""``sitwatch run``: the daemon, with its real clock, signals and systemd notifications."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import time
+from typing import Any
+
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    cushion_flags,
+    err,
+    load_config,
+)
+
+log = logging.getLogger("sitwatch")
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("run", help="run the daemon")
+    cushion_flags(sp)
+    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
+    sp.add_argument("--headless", action="store_true", help="no desktop notifications")
+    sp.add_argument("--calibration", help="calibration profile (JSON)")
+    sp.add_argument("--json", action="store_true", help="print events as JSON lines")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.store import Store
+    from sitwatch.runtime import sdnotify
+    from sitwatch.runtime.assemble import build_camera, build_dnd, build_sinks, load_profile
+    from sitwatch.runtime.daemon import BATCH_SECONDS, Daemon
+    from sitwatch.runtime.files import control_path, history_path, profile_path, status_path
+    from sitwatch.runtime.status import StatusWriter
+    from sitwatch.sensing import calibration, layout
+    from sitwatch.sources.serial import SerialSource
+
+    try:
+        cfg = load_config(args)
+        lay = layout.load(cfg.cushion.layout)
+        cfg = config.for_layout(cfg, lay)  # fail here, before anything starts
+        profile = load_profile(cfg, lay, getattr(args, "calibration", None))
+    except config.ConfigError as e:
+        return config_errors(e)
+    except layout.LayoutError as e:
+        err(f"cushion.layout: {e}")
+        return EXIT_CONFIG
+    except calibration.CalibrationError as e:
+        err(
+            f"{e}\n  fix: run `sitwatch calibrate`, or delete the file to let sitwatch learn "
+            "a new one"
+        )
+        return EXIT_CONFIG
+    if not cfg.cushion.port and not cfg.camera.enabled:
+        err(
+            "nothing to watch: set cushion.port (or camera.device) in "
+            "~/.config/sitwatch/sitwatch.toml, or pass --port / --camera "
+            "(try `sitwatch demo` to see sitwatch without hardware)"
+        )
+        return EXIT_CONFIG
+    clock = SystemClock()
+    store = None
+    if cfg.history.enabled:
+        try:
+            hp = history_path(cfg)
+            hp.parent.mkdir(parents=True, exist_ok=True)
+            store = Store(hp, clock)
+        except Exception as e:  # history is useful, not essential
+            log.warning("history disabled: cannot open %s: %s", history_path(cfg), e)
+    sp = status_path(cfg)
+    status = StatusWriter(sp, clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit)
+    source = SerialSource(cfg.cushion, lay, clock) if cfg.cushion.port else None
+    camera = build_camera(cfg, clock, with_cushion=source is not None)
+    if source is None and camera is None:
+        err(
+            "nothing to watch: the camera cannot be used (see the warning above and "
+            "`sitwatch doctor`) and no cushion is configured"
+        )
+        if store is not None:
+            store.close()
+        return EXIT_FAIL
+    pp = profile_path(cfg)
+    from sitwatch.nudging.control import Watcher
+    from sitwatch.nudging.gate import NudgeGate
+
+    gate = NudgeGate(
+        cfg.nudges,
+        clock,
+        dnd=build_dnd(cfg, clock),
+        control=Watcher(control_path(cfg), clock.monotonic),
+    )
+    daemon = Daemon(
+        cfg,
+        lay,
+        source,
+        clock,
+        profile=profile,
+        sinks=build_sinks(
+            cfg, headless=args.headless, json_lines=args.json, clock=clock, source=source
+        ),
+        store=store,
+        status=status,
+        save_profile=(lambda p: p.save(pp)) if profile is None else None,
+        gate=gate,
+        backup_dir=history_path(cfg).parent / "backups" if store is not None else None,
+        camera=camera,
+    )
+    stop = {"now": False}
+
+    def _stop(signum: int, _frame: Any) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("sitwatch running: %s on %s, status in %s", lay.summary(), cfg.cushion.port, sp)
+    sdnotify.ready()
+    watching = [f"{cfg.cushion.port} ({lay.name})"] if source is not None else []
+    if camera is not None:
+        watching.append(f"camera {cfg.camera.device}")
+    sdnotify.status("watching " + (" and ".join(watching) or "nothing (camera unusable)"))
+    wd = sdnotify.watchdog_interval()
+    next_wd = clock.monotonic()
+    try:
+        seen = 0
+        while not stop["now"]:
+            daemon.step(0.5)
+            # Let a few frames gather before the next read: 5 wake-ups a second instead of one
+            # per frame keeps the daemon near idle on a Pi, and 0.2 s is nothing for posture.
+            # A fast matrix would overflow the 4 KiB tty buffer meanwhile, so not for those.
+            total = int(source.bytes) if source is not None else 0
+            got, seen = total - seen, total
+            if got < 1024:
+                time.sleep(BATCH_SECONDS)
+            if wd and clock.monotonic() >= next_wd:
+                sdnotify.watchdog()
+                next_wd = clock.monotonic() + wd
+    finally:
+        sdnotify.stopping()
+        daemon.close()
+    return EXIT_OK

@@ -1,0 +1,34 @@
+"""``sitwatch status``: the running daemon's live state, from its status file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sitwatch.cli.common import EXIT_NOT_RUNNING, EXIT_OK, config_errors, load_config
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("status", help="the running daemon's live state")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import format_status, read_status
+
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        return config_errors(e)
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    if args.json:
+        print(json.dumps(d, indent=2, default=str))
+    else:
+        print(format_status(d))
+    return EXIT_OK if d.get("running") else EXIT_NOT_RUNNING

@@ -1,0 +1,639 @@
+"""The configuration: one pydantic model that is the schema, the documentation and the sample.
+
+Sources, lowest precedence first: the defaults below (rendered as ``config/sitwatch.toml``), the
+user's file (``~/.config/sitwatch/sitwatch.toml`` or ``--config``), then command-line flags.
+Unknown keys are errors. :func:`load` either returns a complete valid config or raises
+:class:`ConfigError` whose lines each name the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sitwatch.config.camera import CameraConfig
+from sitwatch.core.spans import clock_window
+
+# Do-not-disturb defaults (sitwatch.nudging.dnd explains them): window titles that mean a call,
+# and programs that hold the microphone without being a call.
+DEFAULT_CALL_WINDOWS = (
+    "Zoom Meeting",
+    "Zoom Webinar",
+    "Meet - ",
+    "Meet – ",
+    "Jitsi Meet",
+    "Huddle",
+)
+
+
+DEFAULT_IGNORED_RECORDERS = (
+    "pavucontrol",
+    "pavucontrol-qt",
+    "pwvucontrol",
+    "easyeffects",
+    "pulseeffects",
+    "gnome-control-center",
+    "plasma-pa",
+    "cinnamon-settings",
+    "xfce4-pulseaudio-plugin",
+)
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Cushion(_Section):
+    """The pressure-sensing seat cushion or chair on a serial line."""
+
+    port: str = Field(
+        "",
+        description="Serial device or pyserial URL: /dev/ttyACM0, /dev/serial/by-id/..., "
+        "socket://host:port, loop://. Empty: no cushion.",
+    )
+    baud: int = Field(115200, gt=0, description="Baud rate (ignored by ptys and socket://).")
+    layout: str = Field(
+        "load-cells-4",
+        description="Sensor layout: a built-in name (sitwatch layouts), grid:RxC, or a TOML file.",
+    )
+    mode: Literal["text", "binary"] = Field(
+        "text", description="text: one frame per line (docs/protocol.md); binary: polled bytes."
+    )
+    poll_byte: int = Field(
+        0x41, ge=0, le=255, description="binary mode: the byte sent to ask for a frame."
+    )
+    poll_hz: float = Field(10.0, gt=0, le=200, description="binary mode: polls per second.")
+    time_unit: Literal["s", "ms"] = Field(
+        "ms", description="Unit of an optional leading timestamp column on the wire."
+    )
+    reconnect_min: float = Field(0.5, gt=0, description="First retry delay after an unplug (s).")
+    reconnect_max: float = Field(30.0, gt=0, description="Longest retry delay (s).")
+    no_data_timeout: float = Field(
+        10.0, gt=0, description="Seconds without a valid frame before sitwatch explains why."
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> Cushion:
+        if self.reconnect_max < self.reconnect_min:
+            raise ValueError("reconnect_max must be >= reconnect_min")
+        return self
+
+
+class Calibration(_Section):
+    """Where the sitter's calibration lives and whether to build one automatically."""
+
+    profile: str = Field(
+        "", description="Calibration profile (JSON). Empty: calibration.json in the data dir."
+    )
+    auto: bool = Field(
+        True, description="Without a profile, learn tare and upright baseline while you sit."
+    )
+    auto_settle: float = Field(
+        60.0, gt=0, description="Auto: seconds of steady sitting that become the upright baseline."
+    )
+
+
+class Occupancy(_Section):
+    enter_fraction: float = Field(
+        0.30, gt=0, lt=1, description="Seat load (share of your baseline) that means 'occupied'."
+    )
+    exit_fraction: float = Field(
+        0.12, gt=0, lt=1, description="Seat load below which the seat counts as empty."
+    )
+    enter_dwell: float = Field(2.0, ge=0, description="Seconds above enter_fraction to sit down.")
+    exit_dwell: float = Field(3.0, ge=0, description="Seconds below exit_fraction to get up.")
+    min_break: float = Field(
+        120.0,
+        ge=0,
+        description="Shortest absence (s) that counts as a break and resets the sitting timer.",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> Occupancy:
+        if self.exit_fraction >= self.enter_fraction:
+            raise ValueError("exit_fraction must be smaller than enter_fraction (hysteresis)")
+        return self
+
+
+class Posture(_Section):
+    dwell: float = Field(10.0, ge=0, description="Seconds a new posture must hold to be reported.")
+    slouch_rear_ratio: float = Field(
+        0.30,
+        gt=0,
+        lt=1,
+        description="Slouched when the rear seat share falls below this share of your upright "
+        "baseline (the pelvis slides forward).",
+    )
+    slouch_shift: float = Field(
+        0.35,
+        gt=0,
+        le=2,
+        description="...and the seat's centre of pressure moves at least this far "
+        "forward (in seat half-depths).",
+    )
+    forward_back_ratio: float = Field(
+        0.25,
+        gt=0,
+        lt=1,
+        description="Leaning forward when the backrest carries less than this share of its "
+        "upright load and the seat's centre of pressure moves forward.",
+    )
+    forward_shift: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="Forward move of the seat's centre of pressure (in seat "
+        "half-depths) that counts as leaning forward.",
+    )
+    forward_load_ratio: float = Field(
+        0.6,
+        gt=0,
+        lt=1,
+        description="Also leaning forward when the backrest is unloaded and the "
+        "chair carries less than this share of its upright load (weight on the desk or feet).",
+    )
+    recline_back_ratio: float = Field(
+        1.6,
+        gt=1,
+        description="Reclined when the backrest carries this multiple of its upright "
+        "load and the rear of the seat stays loaded.",
+    )
+    recline_back_drop: float = Field(
+        0.3,
+        gt=0,
+        le=2,
+        description="Also reclined when the backrest's load moves down this far "
+        "(in backrest half-heights) while the rear of the seat stays loaded.",
+    )
+
+
+class Balance(_Section):
+    threshold: float = Field(
+        0.25,
+        gt=0,
+        lt=2,
+        description="Sideways shift of your centre of pressure, on the seat or "
+        "against the backrest, relative to your baseline and scaled so that 1.0 is the whole "
+        "load on one side's sensors, that counts as sitting lopsided.",
+    )
+    release: float = Field(
+        0.15, gt=0, lt=2, description="Shift below which you are balanced again."
+    )
+    front_threshold: float = Field(
+        0.4,
+        gt=0,
+        le=2,
+        description="Sideways shift of the load on the front half of the seat (the thighs) "
+        "that counts as lopsided, on the same scale: a crossed leg lifts one thigh off the "
+        "seat. 0.4 is a 70/30 split; 2 ignores the front half.",
+    )
+    dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
+
+    @model_validator(mode="after")
+    def _order(self) -> Balance:
+        if self.release >= self.threshold:
+            raise ValueError("release must be smaller than threshold (hysteresis)")
+        return self
+
+
+class Wallet(_Section):
+    min_duration: float = Field(
+        600.0, gt=0, description="Seconds a one-sided spot must persist before we suspect a wallet."
+    )
+    min_postures: int = Field(
+        2, ge=1, description="Distinct postures the spot must survive (it should not follow you)."
+    )
+    spot_ratio: float = Field(
+        1.8, gt=1, description="How much harder than its mirror a spot must press."
+    )
+
+
+class Detect(_Section):
+    sit_limit: float = Field(
+        2700.0,
+        gt=0,
+        description="Continuous sitting (s) before the 'time to move' nudge "
+        "(the guide suggests moving every 30-45 min).",
+    )
+    occupancy: Occupancy = Occupancy()
+    posture: Posture = Posture()
+    balance: Balance = Balance()
+    wallet: Wallet = Wallet()
+
+
+NudgeKind = Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"]
+_BUZZER_COMMAND = (
+    r"^(?:|BUZZ [1-9]|VIBE (?:[1-9]\d{1,2}|[1-4]\d{3}|5000)"
+    r"(?:,(?:[1-9]\d{1,2}|[1-4]\d{3}|5000)){0,15})$"
+)
+
+
+class Mqtt(_Section):
+    """Publish events and live state to an MQTT broker (and Home Assistant)."""
+
+    enabled: bool = Field(False, description="Publish to an MQTT broker.")
+    host: str = Field("localhost", min_length=1, description="Broker host name or address.")
+    port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
+    username: str = Field("", description="User name. Empty: connect anonymously.")
+    password: str = Field("", description="Password (with username). Keep this file private.")
+    tls: bool = Field(False, description="Connect with TLS, verifying the broker's certificate.")
+    tls_ca: str = Field(
+        "", description="TLS: CA certificate file (PEM) for the broker. Empty: the system's CAs."
+    )
+    base_topic: str = Field(
+        "sitwatch",
+        min_length=1,
+        pattern=r"^[^#+]+$",
+        description="Prefix of sitwatch's own topics: <base>/event/..., <base>/state/..., "
+        "<base>/status.",
+    )
+    discovery: bool = Field(True, description="Announce sitwatch's entities to Home Assistant.")
+    discovery_prefix: str = Field(
+        "homeassistant",
+        min_length=1,
+        pattern=r"^[^#+]+$",
+        description="Home Assistant's MQTT discovery prefix.",
+    )
+    node_id: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="Identifies this sitwatch in discovery topics and unique ids. Empty: "
+        "sitwatch_<hostname>.",
+    )
+    device_name: str = Field(
+        "", description="Device name shown in Home Assistant. Empty: sitwatch on <hostname>."
+    )
+    client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
+    qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
+    keepalive: int = Field(
+        60,
+        ge=5,
+        le=65535,
+        description="Seconds between keepalive pings; the broker sends the last will after 1.5 "
+        "times this without a word from us.",
+    )
+    queue_size: int = Field(
+        100, ge=0, description="Events kept while the broker is unreachable (the oldest go first)."
+    )
+    state_interval: float = Field(
+        30.0, gt=0, description="Seconds between two publications of the live state."
+    )
+
+
+class Push(_Section):
+    """Nudges to phones, chats or e-mail through apprise (pip install 'sitwatch[push]')."""
+
+    urls: list[str] = Field(
+        default_factory=list,
+        description="apprise URLs, one per service: ntfy://ntfy.sh/TOPIC, tgram://TOKEN/CHAT, "
+        "mailtos://USER:PASS@HOST ... Empty: no push.",
+    )
+
+
+class Hook(_Section):
+    """Run a command of yours for every nudge (docs/channels.md)."""
+
+    command: list[str] = Field(
+        default_factory=list,
+        description="Program and arguments, no shell; {kind} {title} {message} {why} {t} are "
+        "replaced in each argument; the event's JSON arrives on stdin. Empty: no hook.",
+    )
+    timeout: float = Field(10.0, gt=0, description="Seconds before the command is killed.")
+
+
+class Buzzer(_Section):
+    """A buzzer or vibration motor in the cushion, driven over its serial line."""
+
+    enabled: bool = Field(False, description="Send a command line to the cushion for each nudge.")
+    patterns: dict[NudgeKind, Annotated[str, Field(pattern=_BUZZER_COMMAND)]] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
+            "prolonged_sitting": "BUZZ 3",
+            "slouch": "VIBE 200,100,200",
+            "asymmetric_load": "VIBE 400",
+            "wallet": "BUZZ 1",
+        },
+        description="Command per nudge kind: 'BUZZ <1-9>' or 'VIBE <ms>,<ms>,...' (on/off "
+        "durations, 10-5000 ms, at most 16); a kind left out or '' sends nothing.",
+    )
+
+
+class Dnd(_Section):
+    """Do not disturb: hold nudges while the screen is locked, a window is fullscreen or a
+    call seems to be going on, and deliver them afterwards if they still apply."""
+
+    enabled: bool = Field(True, description="Check before a nudge goes out.")
+    probes: list[Literal["screensaver", "logind", "fullscreen", "microphone", "call_window"]] = (
+        Field(
+            default_factory=lambda: [  # type: ignore[arg-type]  # literal keys
+                "screensaver",
+                "logind",
+                "fullscreen",
+                "microphone",
+                "call_window",
+            ],
+            description="Checks to run, in order; the first that says busy holds the nudge.",
+        )
+    )
+    cache_seconds: float = Field(10.0, ge=0, description="Seconds an answer is reused.")
+    call_windows: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CALL_WINDOWS),
+        description="call_window: visible window titles (parts, any case) that mean a call.",
+    )
+    ignored_recorders: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_IGNORED_RECORDERS),
+        description="microphone: programs whose recording does not mean a call (meters, effects).",
+    )
+
+
+class Nudges(_Section):
+    enabled: bool = Field(True, description="Send nudges at all.")
+    desktop: bool = Field(True, description="Desktop notifications through plyer.")
+    console: bool = Field(True, description="Also print nudges on standard output / the journal.")
+    timeout: float = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
+    buttons: bool = Field(
+        True,
+        description="'Snooze' and 'Done' buttons on desktop notifications, where the "
+        "notification server supports them.",
+    )
+    snooze_minutes: int = Field(
+        30, ge=1, le=480, description="How long the notification's Snooze button holds nudges."
+    )
+    cooldown: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
+        Field(
+            default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
+                "prolonged_sitting": 900.0,
+                "slouch": 900.0,
+                "asymmetric_load": 1200.0,
+                "wallet": 3600.0,
+            },
+            description="Seconds before the same kind of nudge may come again.",
+        )
+    )
+    slouch_after: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds of slouching (after the posture is reported) before a nudge.",
+    )
+    imbalance_after: float = Field(
+        120.0, ge=0, description="Seconds of lopsided sitting before a nudge."
+    )
+    per_episode: int = Field(
+        2,
+        ge=1,
+        le=5,
+        description="Nudges for one episode (one sitting spell, one slouch ...): a gentle one, "
+        "a firmer one if it is ignored, then quiet until the episode ends.",
+    )
+    respond_within: dict[
+        Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float
+    ] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
+            "prolonged_sitting": 300.0,
+            "slouch": 180.0,
+            "asymmetric_load": 300.0,
+            "wallet": 900.0,
+        },
+        description="Seconds after a nudge within which acting on it counts as a response "
+        "(standing up, sitting back, evening out, emptying the pocket).",
+    )
+    adapt: bool = Field(
+        True,
+        description="Space out kinds of nudge you keep ignoring (up to 4x their cooldown), "
+        "and return to normal once you act on them.",
+    )
+    daily_cap: int = Field(
+        16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped."
+    )
+    quiet_hours: list[str] = Field(
+        default_factory=list,
+        description='Local times without nudges, e.g. ["12:00-13:00", "18:30-08:00"].',
+    )
+    dnd: Dnd = Dnd()
+    push: Push = Push()
+    hook: Hook = Hook()
+    buzzer: Buzzer = Buzzer()
+
+    @model_validator(mode="after")
+    def _hours(self) -> Nudges:
+        for spec in self.quiet_hours:
+            clock_window(spec)
+        return self
+
+
+class History(_Section):
+    enabled: bool = Field(True, description="Keep per-minute rollups and events in SQLite.")
+    database: str = Field("", description="SQLite file. Empty: history.sqlite in the data dir.")
+
+
+class Status(_Section):
+    file: str = Field(
+        "",
+        description="Where the daemon publishes its live state. Empty: status.json in the "
+        "runtime or state dir.",
+    )
+    interval: float = Field(2.0, gt=0, description="Seconds between status updates.")
+
+
+class Config(_Section):
+    """sitwatch configuration."""
+
+    cushion: Cushion = Cushion()
+    camera: CameraConfig = CameraConfig()
+    calibration: Calibration = Calibration()
+    detect: Detect = Detect()
+    nudges: Nudges = Nudges()
+    mqtt: Mqtt = Mqtt()
+    history: History = History()
+    status: Status = Status()
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def user_config_path() -> Path:
+    from sitwatch.core import paths
+
+    return paths.config_dir() / "sitwatch.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
+    except OSError as e:
+        raise ConfigError([f"{path}: cannot read: {e.strerror}"]) from None
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _has(d: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    cur: Any = d
+    for part in loc:
+        if not isinstance(cur, dict) or part not in cur:
+            return False
+        cur = cur[part]
+    return True
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        model = field.annotation
+    return sorted(model.model_fields) if hasattr(model, "model_fields") else []
+
+
+def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """One line per problem: where it came from, the key, and what is allowed."""
+    lines = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not isinstance(p, int) or True)
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        origin = next((name for name, data in reversed(layers) if _has(data, loc)), None)
+        if origin is None:
+            origin = next(
+                (name for name, data in reversed(layers) if loc and _has(data, loc[:-1])),
+                layers[-1][0],
+            )
+        if e["type"] == "extra_forbidden":
+            allowed = ", ".join(_allowed_keys(loc))
+            lines.append(f"{origin}: {key}: unknown key; allowed here: {allowed}")
+            continue
+        msg = e["msg"].removeprefix("Value error, ")
+        got = e.get("input")
+        got_s = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+        lines.append(f"{origin}: {key}: {msg}{got_s}")
+    return lines
+
+
+def load(
+    path: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    *,
+    use_user_file: bool = True,
+) -> Config:
+    """Build the config from the defaults, a file, and overrides (dotted keys allowed)."""
+    layers: list[tuple[str, dict[str, Any]]] = []
+    if path is not None:
+        p = Path(path).expanduser()
+        layers.append((str(p), _read_toml(p)))
+    elif use_user_file:
+        p = user_config_path()
+        if p.is_file():
+            layers.append((str(p), _read_toml(p)))
+    if overrides:
+        nested: dict[str, Any] = {}
+        for dotted, value in overrides.items():
+            cur = nested
+            *parents, last = dotted.split(".")
+            for part in parents:
+                cur = cur.setdefault(part, {})
+            cur[last] = value
+        layers.append(("command line", nested))
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        merged = _merge(merged, data)
+    try:
+        return Config.model_validate(merged)
+    except ValidationError as e:
+        raise ConfigError(explain(e, layers or [("defaults", {})])) from None
+
+
+def for_layout(cfg: Config, layout: Any) -> Config:
+    """The config with a layout's own detection defaults filled in where the user set nothing.
+
+    A layout may carry a ``[detect]`` table (a wheelchair steered by leaning needs a lighter,
+    quicker lateral rule than an office chair). Keys the user set in a file or on the command
+    line win, key by key; the result is validated as a whole, and a clash names the layout."""
+    defaults = getattr(layout, "detect", None)
+    if not defaults:
+        return cfg
+    mine = cfg.model_dump(exclude_unset=True)
+    merged = _merge({"detect": defaults}, mine)
+    origin = getattr(layout, "source", "") or f"layout {getattr(layout, 'name', '?')}"
+    try:
+        return Config.model_validate(merged)
+    except ValidationError as e:
+        lines = explain(e, [(f"{origin} [detect]", {"detect": defaults}), ("your config", mine)])
+        given = ", ".join(
+            f"detect.{sec}.{k} = {v!r}" for sec, kv in defaults.items() for k, v in kv.items()
+        )
+        lines.append(
+            f"  the layout ({origin}) sets {given}: fix its [detect] table, or set the clashing "
+            "keys in your config"
+        )
+        raise ConfigError(lines) from None
+
+
+# -- rendering the documented sample ---------------------------------------------------------
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(type(v))
+
+
+def render(cfg: Config | None = None, *, comments: bool = True) -> str:
+    """The config as TOML, each key preceded by its description."""
+    cfg = cfg or Config()
+    out = [
+        "# sitwatch configuration.",
+        "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
+        "# optional and shown here with its default. `sitwatch config validate` checks a file.",
+        "# This file is generated from sitwatch/config.py (`sitwatch config show --defaults`).",
+    ]
+
+    def section(model: BaseModel, prefix: str) -> None:
+        scalars: list[tuple[str, Any, Any]] = []
+        subs: list[tuple[str, Any, Any]] = []
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            (subs if isinstance(value, BaseModel) else scalars).append((name, field, value))
+        if scalars:
+            out.append("")
+            doc = (type(model).__doc__ or "").strip()
+            if comments and doc and not doc.startswith(("A base", "Usage")):
+                out.append(f"# {doc.splitlines()[0]}")
+            out.append(f"[{prefix}]")
+            for name, field, value in scalars:
+                if comments and field.description:
+                    out.append(f"# {field.description}")
+                out.append(f"{name} = {_toml_value(value)}")
+        for name, _field, value in subs:
+            section(value, f"{prefix}.{name}" if prefix else name)
+
+    section(cfg, "")
+    return "\n".join(out).replace("\n[]\n", "\n") + "\n"

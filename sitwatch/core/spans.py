@@ -1,0 +1,84 @@
+"""Spans of time as people write them, parsed in one place.
+
+- :func:`recording_span`: a stretch of a recording in seconds (``30:90``, ``30-90``, ``1:00-2:30``,
+  ``30..90``), for ``calibrate --recording`` and the camera's calibration;
+- :func:`clock_window`: a window of the day (``22:00-07:00``, may wrap past midnight), for quiet
+  hours;
+- :func:`duration`: a length of time (``30m``, ``1h30m``, ``90s``, ``45`` = minutes), for snooze
+  and pause.
+
+Each raises :class:`ValueError` with a message that shows the expected form.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "hour": 3600,
+          "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
+_DUR = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$")
+
+
+def _seconds(text: str) -> float:
+    """``90``, ``1:30`` or ``1:01:30`` as seconds."""
+    parts = text.strip().split(":")
+    if not text.strip() or len(parts) > 3:
+        raise ValueError(text)
+    v = 0.0
+    for p in parts:
+        v = v * 60 + float(p)
+    return v
+
+
+def recording_span(text: str) -> tuple[float, float]:
+    """``A:B`` or ``A-B`` or ``A..B`` in seconds, or ``mm:ss-mm:ss``; the end after the start."""
+    bad = ValueError(f"{text!r}: write START:END in seconds (e.g. 30:90) or mm:ss-mm:ss")
+    if ".." in text:
+        a, b = text.split("..", 1)
+    elif "-" in text:
+        a, b = text.split("-", 1)
+    elif text.count(":") == 1:
+        a, b = text.split(":", 1)
+    else:
+        raise bad
+    try:
+        lo, hi = _seconds(a), _seconds(b)
+    except ValueError:
+        raise bad from None
+    if not (hi > lo >= 0):
+        raise bad
+    return lo, hi
+
+
+def clock_window(spec: str, *, key: str = "quiet_hours") -> tuple[int, int]:
+    """'HH:MM-HH:MM' -> (start, end) in minutes after midnight; may wrap past midnight."""
+    try:
+        a, b = spec.split("-")
+        out = []
+        for part in (a, b):
+            h, m = part.strip().split(":")
+            hh, mm = int(h), int(m)
+            if not (0 <= hh <= 23 and 0 <= mm <= 59):
+                raise ValueError
+            out.append(hh * 60 + mm)
+    except ValueError:
+        raise ValueError(f"{key}: {spec!r} is not HH:MM-HH:MM (e.g. 22:00-07:00)") from None
+    return out[0], out[1]
+
+
+def duration(text: str) -> timedelta:
+    """'30m', '1h', '90s', '2 hours', '45' (minutes)."""
+    parts = re.findall(r"\d+(?:\.\d+)?\s*[a-zA-Z]*", text)
+    if not parts or "".join(parts).replace(" ", "") != text.replace(" ", ""):
+        raise ValueError(f"{text!r}: write a duration like 30m, 1h or 1h30m")
+    total = 0.0
+    for p in parts:
+        m = _DUR.match(p)
+        unit = (m.group(2) or "m").lower() if m else ""
+        if not m or unit not in _UNITS:
+            raise ValueError(f"{text!r}: write a duration like 30m, 1h or 1h30m")
+        total += float(m.group(1)) * _UNITS[unit]
+    if total <= 0:
+        raise ValueError(f"{text!r}: the duration must be more than zero")
+    return timedelta(seconds=total)

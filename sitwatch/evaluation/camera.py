@@ -1,0 +1,176 @@
+"""Camera detectors on the real landmark recordings (``shared/datasets/webcam-landmarks``).
+
+Protocol: the baseline comes from the **first upright run only**; every figure is measured on the
+other runs (split by run, never by row). Per sample: the posture :func:`classify` gives for that
+pose alone. Over time: the detector's reported state (presence and posture dwell included,
+rows ``period`` seconds apart) for the rows of each run after its first ``dwell`` seconds.
+
+Labels of the dataset: 0 upright, 1 head down, 2 leaning back, 3 turned left, 4 turned right,
+5 chin on hand.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sitwatch.camera import baseline as B
+from sitwatch.camera import features as F
+from sitwatch.camera import landmarks as LM
+from sitwatch.camera.detector import RECLINED, SLOUCHED, UPRIGHT, CameraDetector, classify
+from sitwatch.config.camera import CameraConfig
+from sitwatch.reports.tables import render
+
+LABELS = {0: "upright", 1: "head down", 2: "leaning back", 3: "turned left", 4: "turned right",
+          5: "chin on hand"}
+EXPECTED = {0: UPRIGHT, 1: SLOUCHED, 2: RECLINED}
+DATASET_FILE = "dev_runs_01-16.csv"
+
+
+def _balanced(pos_hits: np.ndarray, neg_hits: np.ndarray) -> float:
+    """Mean of the recall of the positive class and of the negative class."""
+    return float((pos_hits.mean() + neg_hits.mean()) / 2)
+
+
+def evaluate(path: Path, cfg: CameraConfig | None = None, *, period: float = 0.5,
+             cal_run: int = 0) -> dict[str, Any]:
+    """``cal_run``: which upright run (0: the first) the baseline comes from."""
+    cfg = cfg or CameraConfig()
+    frames = list(LM.read_csv(Path(path), period=period))
+    labels = np.array([f.label for f in frames])
+    runs = LM.label_runs(list(labels))
+    feats = [F.extract(f.landmarks, 1.0, cfg.min_visibility) for f in frames]
+    cal = [r for r in runs if r[0] == 0][cal_run]
+    profile = B.from_features(feats[cal[1]:cal[2]], method="recording",
+                              note=f"{Path(path).name} rows {cal[1]}-{cal[2] - 1}")
+    pred = np.array([classify(f, profile, cfg) for f in feats], dtype=object)
+
+    # Over time: the detector, one row every `period` seconds, reset between runs.
+    states = np.empty(len(frames), dtype=object)
+    settled = np.zeros(len(frames), dtype=bool)
+    for _, a, b in runs:
+        det = CameraDetector(cfg, owns_occupancy=True)
+        for i in range(a, b):
+            det.step((i - a) * period, feats[i], profile)
+            states[i] = det.state
+            settled[i] = (i - a) * period >= cfg.dwell + cfg.presence_dwell
+    test = np.ones(len(frames), dtype=bool)
+    test[cal[1]:cal[2]] = False
+
+    up = test & (labels == 0)
+    down = test & (labels == 1)
+    back = test & (labels == 2)
+    out: dict[str, Any] = {
+        "calibration_rows": (cal[1], cal[2]),
+        "profile": profile,
+        "n_upright": int(up.sum()),
+        "n_head_down": int(down.sum()),
+        "n_leaning_back": int(back.sum()),
+        "headdown_balanced_accuracy": _balanced(pred[down] == SLOUCHED, pred[up] != SLOUCHED),
+        "headdown_recall": float((pred[down] == SLOUCHED).mean()),
+        "upright_not_slouched": float((pred[up] != SLOUCHED).mean()),
+        "upright_correct": float((pred[up] == UPRIGHT).mean()),
+        "reclined_recall": float((pred[back] == RECLINED).mean()),
+        "upright_false_reclined": float((pred[up] == RECLINED).mean()),
+        "recline_balanced_accuracy": _balanced(pred[back] == RECLINED, pred[up] != RECLINED),
+        # upright / head down / leaning back: the mean of the three recalls
+        "three_way_balanced_accuracy": float(np.mean(
+            [(pred[m] == want).mean() for m, want in ((up, UPRIGHT), (down, SLOUCHED),
+                                                       (back, RECLINED))])),
+        "confusion": {
+            LABELS[k]: dict(Counter(str(x) for x in pred[test & (labels == k)]))
+            for k in EXPECTED
+        },
+        "detector_headdown_balanced_accuracy": _balanced(
+            states[down & settled] == SLOUCHED, states[up & settled] != SLOUCHED),
+        "runs": [],
+    }
+    ratio_drop = []
+    for f in feats:
+        d = f.get("head_drop") / profile.get("head_drop")
+        ratio_drop.append(d)
+    ratio_drop_a = np.array(ratio_drop)
+    scale = np.array([f.get("shoulder_width") for f in feats]) / profile.get("shoulder_width")
+    for lab, a, b in runs:
+        sel = slice(a, b)
+        c = Counter(x for x in pred[sel])
+        out["runs"].append({
+            "label": int(lab) if lab is not None else -1,
+            "rows": (a, b),
+            "calibration": (a, b) == cal[1:],
+            "classified": dict(c),
+            "median_drop_ratio": float(np.nanmedian(ratio_drop_a[sel])),
+            "median_scale": float(np.nanmedian(scale[sel])),
+            "detector_final": states[b - 1],
+        })
+    out["margin_upright_min_drop"] = float(np.nanmin(ratio_drop_a[up]))
+    finite = np.isfinite(ratio_drop_a)
+    out["margin_headdown_max_drop"] = float(np.nanmax(ratio_drop_a[down & finite]))
+    return out
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
+    """Lines for ``sitwatch eval`` (plain or markdown)."""
+    path = Path(cam_dir) / DATASET_FILE
+    if not path.is_file():
+        return [f"{path}: not found"]
+    r = evaluate(path)
+    a, b = r["calibration_rows"]
+    lines = [
+        f"Baseline from the first upright run only (rows {a}-{b - 1}); figures on the other runs "
+        f"({r['n_upright']} upright, {r['n_head_down']} head-down, {r['n_leaning_back']} "
+        "leaning-back samples).",
+        "",
+    ]
+    head = ["measure", "value"]
+    rows = [
+        ["upright vs head down, balanced accuracy (per sample)",
+         _pct(r["headdown_balanced_accuracy"])],
+        ["same, detector state after its dwell", _pct(r["detector_headdown_balanced_accuracy"])],
+        ["head down found", _pct(r["headdown_recall"])],
+        ["upright samples not called slouched", _pct(r["upright_not_slouched"])],
+        ["leaning back called reclined", _pct(r["reclined_recall"])],
+        ["upright called reclined (sat farther away than at calibration)",
+         _pct(r["upright_false_reclined"])],
+        ["upright vs head down vs leaning back, balanced accuracy (per sample)",
+         _pct(r["three_way_balanced_accuracy"])],
+    ]
+    lines.extend(render(head, rows, markdown=markdown))
+    lines.append("")
+    # The same figures with the baseline taken from each other upright run in turn: how much
+    # they depend on where the person sat while calibrating.
+    n_up = sum(1 for run in r["runs"] if run["label"] == 0)
+    alt_head = ["baseline from", "upright vs head down", "head down found",
+                "leaning back called reclined", "upright called reclined"]
+    alt = []
+    for k in range(n_up):
+        q = r if k == 0 else evaluate(path, cal_run=k)
+        qa, qb = q["calibration_rows"]
+        alt.append([f"upright rows {qa}-{qb - 1}", _pct(q["headdown_balanced_accuracy"]),
+                    _pct(q["headdown_recall"]), _pct(q["reclined_recall"]),
+                    _pct(q["upright_false_reclined"])])
+    lines.extend(render(alt_head, alt, markdown=markdown))
+    lines.append("")
+    states = [UPRIGHT, SLOUCHED, RECLINED, "leaning_forward"]
+    conf_head = ["samples (not the calibration run)", *(f"called {s}" for s in states)]
+    conf = [[k, *(str(v.get(s, 0)) for s in states)] for k, v in r["confusion"].items()]
+    lines.extend(render(conf_head, conf, markdown=markdown))
+    lines.append("")
+    per = ["run", "label", "rows", "drop ratio", "scale", "classified as"]
+    body = []
+    for i, run in enumerate(r["runs"], 1):
+        cls = ", ".join(f"{k or 'unknown'} {v}" for k, v in
+                        sorted(run["classified"].items(), key=lambda kv: -kv[1]))
+        body.append([str(i) + (" (cal)" if run["calibration"] else ""),
+                     LABELS.get(run["label"], str(run["label"])),
+                     f"{run['rows'][0]}-{run['rows'][1] - 1}",
+                     f"{run['median_drop_ratio']:.2f}", f"{run['median_scale']:.2f}", cls])
+    lines.extend(render(per, body, markdown=markdown))
+    return lines

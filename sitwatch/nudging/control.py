@@ -1,0 +1,87 @@
+"""Pause, snooze and resume: a small JSON file the commands write and the daemon reads.
+
+``sitwatch snooze 30m`` holds nudges for 30 minutes (sitwatch keeps watching and keeping
+history); ``sitwatch pause 1h`` stops watching altogether (someone else is in the chair, you are
+exercising on it ...); ``sitwatch resume`` ends either. The file lives in the runtime dir next to
+the status file and is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+FOREVER = "forever"
+
+
+@dataclass(frozen=True)
+class Control:
+    snoozed_until: datetime | None = None
+    paused_until: datetime | str | None = None  # a time, FOREVER, or None
+
+    def snoozed(self, now: datetime) -> bool:
+        return self.snoozed_until is not None and now < self.snoozed_until
+
+    def paused(self, now: datetime) -> bool:
+        if self.paused_until == FOREVER:
+            return True
+        return isinstance(self.paused_until, datetime) and now < self.paused_until
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(v: Any) -> Any:
+            return v.isoformat(timespec="seconds") if isinstance(v, datetime) else v
+
+        return {"snoozed_until": iso(self.snoozed_until), "paused_until": iso(self.paused_until)}
+
+
+def read(path: Path) -> Control:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Control()
+
+    def when(v: Any) -> Any:
+        if v == FOREVER:
+            return FOREVER
+        try:
+            dt = datetime.fromisoformat(v) if isinstance(v, str) else None
+        except ValueError:
+            return None
+        return dt if dt is not None and dt.tzinfo is not None else None
+
+    return Control(when(d.get("snoozed_until")), when(d.get("paused_until")))
+
+
+def write(path: Path, control: Control) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(control.as_dict()) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Watcher:
+    """Re-reads the control file when it changes (checked at most once a second)."""
+
+    def __init__(self, path: Path, monotonic: Any) -> None:
+        self.path = path
+        self.monotonic = monotonic
+        self.control = Control()
+        self._mtime: float | None = None
+        self._next = -1e18
+
+    def get(self) -> Control:
+        now = self.monotonic()
+        if now >= self._next:
+            self._next = now + 1.0
+            try:
+                mtime = self.path.stat().st_mtime_ns
+            except OSError:
+                mtime = None
+            if mtime != self._mtime:
+                self._mtime = mtime
+                self.control = read(self.path) if mtime is not None else Control()
+        return self.control

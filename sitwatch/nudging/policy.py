@@ -1,0 +1,199 @@
+"""Nudge policy: which finding deserves a nudge now, how firmly, and whether it worked.
+
+Pure and clock-free like the detectors: every call carries the time. For each kind of nudge
+(the event contract: prolonged_sitting, slouch, asymmetric_load, wallet) the policy tracks
+
+- the *episode* it belongs to (one sitting spell, one slouch, one lopsided stretch, one wallet
+  suspicion). An episode gets at most ``per_episode`` nudges: a gentle one, a firmer one if the
+  first is ignored, then quiet until the episode ends;
+- a cooldown between two nudges of the same kind, stretched (up to 4x) for kinds the sitter
+  keeps ignoring when ``adapt`` is on, and back to normal after they act on one;
+- every nudge's outcome: did the sitter respond within ``respond_within`` (stand up, sit back,
+  even out, empty the pocket)? That becomes a ``nudge_outcome`` event, which feeds the
+  adaptation and the reports.
+
+A long forward lean uses the ``slouch`` kind with ``"posture": "leaning_forward"``.
+Wall-clock rules (snooze, pause, quiet hours, the daily cap, do-not-disturb) are applied later,
+by :class:`sitwatch.nudging.gate.NudgeGate` in the daemon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sitwatch.config import Nudges as NudgesCfg
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.nudging.guidance import CATALOG
+
+OUTCOME = "nudge_outcome"
+MAX_BACKOFF = 4.0
+IGNORES_BEFORE_BACKOFF = 2
+
+
+@dataclass
+class _Kind:
+    episode: float | None = None  # start time of the episode the last nudge belonged to
+    in_episode: int = 0
+    last: float | None = None
+    sent: int = 0
+    ignored_streak: int = 0
+    backoff: float = 1.0
+
+
+@dataclass
+class _Pending:
+    kind: str
+    t: float
+    deadline: float
+
+
+@dataclass
+class NudgePolicy:
+    cfg: NudgesCfg
+    sit_limit: float
+    kinds: dict[str, _Kind] = field(default_factory=dict)
+    pending: list[_Pending] = field(default_factory=list)
+
+    def _k(self, kind: str) -> _Kind:
+        return self.kinds.setdefault(kind, _Kind())
+
+    def cooldown(self, kind: str) -> float:
+        base = float(self.cfg.cooldown.get(kind, 900.0))  # type: ignore[call-overload]
+        return base * (self._k(kind).backoff if self.cfg.adapt else 1.0)
+
+    def _due(self, kind: str, t: float, episode: float) -> str | None:
+        """The level of the nudge due now for this episode, or None."""
+        k = self._k(kind)
+        if k.episode == episode and k.in_episode >= self.cfg.per_episode:
+            return None
+        if k.last is not None and t - k.last < self.cooldown(kind):
+            return None
+        n = k.in_episode if k.episode == episode else 0
+        return "gentle" if n == 0 else "firm"
+
+    def _nudge(
+        self,
+        kind: str,
+        t: float,
+        episode: float,
+        level: str,
+        advice_key: str | None = None,
+        **extra: object,
+    ) -> Event:
+        k = self._k(kind)
+        if k.episode != episode:
+            k.episode, k.in_episode = episode, 0
+        k.in_episode += 1
+        k.last = t
+        adv = CATALOG[advice_key or kind]
+        title, action = adv.pick(k.sent, level)
+        k.sent += 1
+        within = float(self.cfg.respond_within.get(kind, 300.0))  # type: ignore[call-overload]
+        self.pending.append(_Pending(kind, t, t + within))
+        data: dict[str, object] = {
+            "kind": kind, "title": title, "message": action, "why": adv.why, "level": level,
+        }
+        data.update(extra)
+        return Event(t, NUDGE, None, data)
+
+    def step(
+        self,
+        t: float,
+        *,
+        spell: float,
+        spell_start: float | None = None,
+        occupied: bool,
+        posture: str | None,
+        posture_for: float,
+        balance: str | None,
+        balance_for: float,
+        wallet: bool,
+        wallet_since: float | None = None,
+    ) -> list[Event]:
+        out = self._outcomes(t, occupied=occupied, posture=posture, balance=balance, wallet=wallet)
+        if not self.cfg.enabled or not occupied:
+            return out
+        if spell >= self.sit_limit:
+            ep = spell_start if spell_start is not None else t - spell
+            level = self._due("prolonged_sitting", t, ep)
+            if level:
+                out.append(
+                    self._nudge("prolonged_sitting", t, ep, level, minutes=round(spell / 60))
+                )
+        if posture in ("slouched", "leaning_forward") and posture_for >= self.cfg.slouch_after:
+            ep = t - posture_for
+            level = self._due("slouch", t, ep)
+            if level:
+                key = "slouch" if posture == "slouched" else "leaning_forward"
+                out.append(self._nudge("slouch", t, ep, level, key, posture=posture))
+        # A suspected wallet is the cause of the lopsided loading it makes (it tilts the
+        # pelvis): its own nudge names the fix, so the generic one waits.
+        if (
+            balance in ("left", "right")
+            and balance_for >= self.cfg.imbalance_after
+            and not wallet
+        ):
+            ep = t - balance_for
+            level = self._due("asymmetric_load", t, ep)
+            if level:
+                out.append(self._nudge("asymmetric_load", t, ep, level, side=balance))
+        if wallet:
+            ep = wallet_since if wallet_since is not None else 0.0
+            level = self._due("wallet", t, ep)
+            if level:
+                out.append(self._nudge("wallet", t, ep, level))
+        return out
+
+    def acknowledge(self, kind: str, t: float) -> list[Event]:
+        """The sitter pressed "Done" on a nudge of this kind: count it as acted on."""
+        mine = [p for p in self.pending if p.kind == kind]
+        self.pending = [p for p in self.pending if p.kind != kind]
+        return [self._settle(p, t, True) for p in mine]
+
+    def forget(self, kind: str, t: float) -> None:
+        """The nudge was not delivered (held or dropped): no outcome to measure for it."""
+        self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]
+
+    def track(self, kind: str, t: float) -> None:
+        """A held nudge went out later: measure the response from now."""
+        within = float(self.cfg.respond_within.get(kind, 300.0))  # type: ignore[call-overload]
+        self.pending.append(_Pending(kind, t, t + within))
+
+    def _outcomes(
+        self, t: float, *, occupied: bool, posture: str | None, balance: str | None, wallet: bool
+    ) -> list[Event]:
+        if not self.pending:
+            return []
+        done = {
+            "prolonged_sitting": not occupied,
+            "slouch": not occupied or posture not in ("slouched", "leaning_forward"),
+            "asymmetric_load": not occupied or balance == "balanced",
+            "wallet": not wallet,
+        }
+        out, keep = [], []
+        for p in self.pending:
+            responded = done.get(p.kind, False)
+            if responded or t >= p.deadline:
+                out.append(self._settle(p, t, responded))
+            else:
+                keep.append(p)
+        self.pending = keep
+        return out
+
+    def _settle(self, p: _Pending, t: float, responded: bool) -> Event:
+        k = self._k(p.kind)
+        if responded:
+            k.ignored_streak = 0
+            k.backoff = 1.0
+        else:
+            k.ignored_streak += 1
+            if k.ignored_streak >= IGNORES_BEFORE_BACKOFF:
+                k.backoff = min(MAX_BACKOFF, k.backoff * 2)
+        data: dict[str, object] = {
+            "kind": p.kind,
+            "responded": responded,
+            "after": round(t - p.t, 1),
+        }
+        if self.cfg.adapt and k.backoff > 1:
+            data["cooldown"] = round(self.cooldown(p.kind))
+        return Event(t, OUTCOME, None, data)

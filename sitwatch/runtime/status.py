@@ -1,0 +1,466 @@
+"""The live status file: the daemon publishes its state, ``sitwatch status`` reads it.
+
+The file is JSON, replaced atomically (temporary file + ``os.replace``), so a reader never sees
+half a file. The daemon writes at most every ``interval`` seconds, and at once when something a
+person would notice changes (occupancy, posture, balance, wallet, the cushion going on- or
+offline, a diagnosis, a calibration, a nudge). Layout (``version`` 1)::
+
+    {"version": 1, "pid": 1234, "started": ISO, "updated": ISO, "stopped": ISO | absent,
+     "occupancy": "occupied" | "empty" | null, "spell_seconds": 2220.0, "sit_limit": 2700.0,
+     "posture": "upright" | ... | null, "balance": "balanced" | "left" | "right" | null,
+     "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
+     "sensor": {"online": true, "port": "/dev/ttyACM0", "frames": 7211, "dropped": 3,
+                "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
+     "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s},
+     "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...}}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sitwatch.core.clock import Clock
+from sitwatch.core.events import (
+    BALANCE,
+    CALIBRATION,
+    DIAGNOSIS,
+    NUDGE,
+    OCCUPANCY,
+    POSTURE,
+    SENSOR,
+    WALLET,
+    Event,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_VERSION = 1
+START_HINT = "Start it with `sitwatch run`, or `systemctl --user start sitwatch` for the service."
+
+_TOP = (
+    "occupancy",
+    "spell_seconds",
+    "sit_limit",
+    "posture",
+    "balance",
+    "wallet",
+    "paused",
+    "snoozed",
+    "held",
+)
+_NESTED = ("sensor", "calibration")
+# Changes a person would notice: written at once, not on the next interval.
+_IMPORTANT = (
+    "occupancy",
+    "posture",
+    "balance",
+    "wallet",
+    "sensor.online",
+    "sensor.diagnosis",
+    "calibration.method",
+)
+
+NUDGE_LABELS = {
+    "prolonged_sitting": "time to move",
+    "slouch": "posture",
+    "asymmetric_load": "lopsided",
+    "wallet": "wallet",
+}
+POSTURE_LABELS = {
+    "upright": "upright",
+    "slouched": "slouched",
+    "leaning_forward": "leaning forward",
+    "reclined": "reclined",
+}
+BALANCE_LABELS = {
+    "balanced": "balanced",
+    "left": "more weight on the left",
+    "right": "more weight on the right",
+}
+
+
+def human_duration(seconds: float) -> str:
+    """``42 s``, ``37 min``, ``1 h 5 min``, ``2 h``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes = int(seconds // 60 + (1 if seconds % 60 >= 30 else 0))
+    if minutes < 60:
+        return f"{minutes} min"
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str, Any]:
+    return {
+        "version": STATUS_VERSION,
+        "pid": pid,
+        "started": started,
+        "updated": None,
+        "occupancy": None,
+        "spell_seconds": 0.0,
+        "sit_limit": sit_limit,
+        "posture": None,
+        "balance": None,
+        "wallet": None,
+        "sensor": {
+            "online": False,
+            "port": "",
+            "frames": 0,
+            "dropped": 0,
+            "rate": None,
+            "last_frame_age": None,
+            "diagnosis": None,
+        },
+        "calibration": {"method": None, "at": None, "age": None},
+        "nudges": {},
+    }
+
+
+class StatusWriter:
+    """Publishes the daemon's live state. Never raises on I/O errors (they are logged)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Clock,
+        *,
+        interval: float = 2.0,
+        sit_limit: float | None = None,
+        pid: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.interval = interval
+        self.state = _default_state(
+            pid if pid is not None else os.getpid(),
+            clock.now().isoformat(timespec="seconds"),
+            sit_limit,
+        )
+        self._last_write: float | None = None
+        self._rate_ref: tuple[float, int] | None = None  # (monotonic, frames) for fr/s
+        self._explicit_rate = False
+        self._error: str | None = None
+        self.writes = 0
+
+    # -- changing the state -------------------------------------------------------------------
+
+    def update(self, **fields: Any) -> bool:
+        """Merge fields into the state; write if it is time or something important changed.
+
+        Top-level keys: occupancy, spell_seconds, sit_limit, posture, balance, wallet.
+        ``sensor=`` and ``calibration=`` take dicts merged into their sections
+        (``calibration={"method": "auto", "at": datetime}``: the age is worked out at each
+        write). Returns True if the file was written.
+        """
+        before = {k: self._get(k) for k in _IMPORTANT}
+        for key, value in fields.items():
+            if key in _TOP:
+                self.state[key] = value
+            elif key in _NESTED:
+                if not isinstance(value, dict):
+                    raise TypeError(f"{key}= takes a dict")
+                section = self.state[key]
+                for k, v in value.items():
+                    section[k] = v.isoformat() if isinstance(v, datetime) else v
+                if key == "sensor" and "rate" in value:
+                    self._explicit_rate = value["rate"] is not None
+            else:
+                raise TypeError(f"unknown status field {key!r}")
+        important = any(self._get(k) != before[k] for k in _IMPORTANT)
+        return self.maybe_write(force=important)
+
+    def note_nudge(
+        self, kind: str, *, title: str | None = None, message: str | None = None
+    ) -> bool:
+        """Remember the last nudge of this kind and write at once."""
+        self.state["nudges"][kind] = {
+            "at": self.clock.now().isoformat(timespec="seconds"),
+            "title": title,
+            "message": message,
+        }
+        return self.write()
+
+    def on_event(self, ev: Event) -> bool:
+        """Fold a detector event into the state (writes at once when it matters)."""
+        if ev.event == OCCUPANCY:
+            return self.update(occupancy=ev.state)
+        if ev.event == POSTURE:
+            return self.update(posture=ev.state)
+        if ev.event == BALANCE:
+            return self.update(balance=ev.state)
+        if ev.event == WALLET:
+            return self.update(wallet={"state": ev.state, "side": ev.get("side")})
+        if ev.event == SENSOR:
+            sensor: dict[str, Any] = {"online": ev.state == "online"}
+            if ev.state == "online":
+                sensor["diagnosis"] = None
+            elif ev.get("reason"):
+                sensor["diagnosis"] = ev.get("reason")
+            return self.update(sensor=sensor)
+        if ev.event == DIAGNOSIS:
+            return self.update(sensor={"diagnosis": ev.get("message")})
+        if ev.event == CALIBRATION:
+            return self.update(
+                calibration={"method": ev.get("method") or ev.state, "at": self.clock.now()}
+            )
+        if ev.event == NUDGE:
+            return self.note_nudge(
+                str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message")
+            )
+        return False
+
+    def _get(self, dotted: str) -> Any:
+        cur: Any = self.state
+        for part in dotted.split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        return cur
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def maybe_write(self, force: bool = False) -> bool:
+        now = self.clock.monotonic()
+        if force or self._last_write is None or now - self._last_write >= self.interval:
+            return self.write()
+        return False
+
+    def _refresh_derived(self) -> None:
+        mono = self.clock.monotonic()
+        sensor = self.state["sensor"]
+        frames = int(sensor.get("frames") or 0)
+        if not self._explicit_rate:
+            if self._rate_ref is None or frames < self._rate_ref[1]:
+                self._rate_ref = (mono, frames)
+            elif mono - self._rate_ref[0] >= 1.0:
+                sensor["rate"] = round((frames - self._rate_ref[1]) / (mono - self._rate_ref[0]), 1)
+                self._rate_ref = (mono, frames)
+        cal = self.state["calibration"]
+        if cal.get("at"):
+            try:
+                at = datetime.fromisoformat(cal["at"])
+                cal["age"] = round((self.clock.now() - at).total_seconds(), 1)
+            except (TypeError, ValueError):
+                pass
+
+    def write(self) -> bool:
+        """Write the file now (atomically). Returns False (and logs once) on an I/O error."""
+        self._refresh_derived()
+        self.state["updated"] = self.clock.now().isoformat(timespec="milliseconds")
+        self._last_write = self.clock.monotonic()
+        try:
+            _atomic_write(self.path, json.dumps(self.state, ensure_ascii=False, default=str))
+        except OSError as e:
+            msg = f"cannot write the status file {self.path}: {e.strerror or e}"
+            if msg != self._error:
+                log.warning("%s", msg)
+            self._error = msg
+            return False
+        self._error = None
+        self.writes += 1
+        return True
+
+    def close(self) -> None:
+        """Mark the daemon stopped (so `sitwatch status` can say so) and write."""
+        self.state["stopped"] = self.clock.now().isoformat(timespec="seconds")
+        self.write()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # `sitwatch status` may run as another user
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it is someone else's
+    except OSError:
+        return False
+    return True
+
+
+def read_status(path: Path | str, clock: Clock, stale_after: float = 15.0) -> dict[str, Any]:
+    """The status file as a dict, plus ``exists``, ``age`` (s), ``stale`` and ``running``.
+
+    ``running``: the daemon's pid is alive and it did not say it stopped. ``stale``: the last
+    update is older than ``stale_after`` seconds (or the daemon stopped, or there is no file).
+    A missing or unreadable file gives ``running=False, stale=True`` and ``error`` if unreadable.
+    """
+    path = Path(path)
+    base: dict[str, Any] = {"path": str(path)}
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(d, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        return {**base, "exists": False, "running": False, "stale": True, "age": None}
+    except (OSError, ValueError) as e:
+        return {
+            **base,
+            "exists": True,
+            "error": str(e),
+            "running": False,
+            "stale": True,
+            "age": None,
+        }
+    age: float | None = None
+    try:
+        updated = datetime.fromisoformat(str(d.get("updated")))
+        if updated.tzinfo is not None:
+            age = (clock.now() - updated).total_seconds()
+    except ValueError:
+        pass
+    stopped = bool(d.get("stopped"))
+    d.update(base)
+    d["exists"] = True
+    d["age"] = age
+    d["running"] = not stopped and pid_alive(d.get("pid"))
+    d["stale"] = stopped or age is None or age > stale_after
+    return d
+
+
+def _clock_time(iso: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(iso)).strftime("%H:%M")
+    except ValueError:
+        return "?"
+
+
+def _since(iso: Any, d: dict[str, Any]) -> float | None:
+    """Seconds from ``iso`` to the status file's ``updated`` time plus its age."""
+    try:
+        then = datetime.fromisoformat(str(iso))
+        ref = datetime.fromisoformat(str(d.get("updated")))
+    except ValueError:
+        return None
+    return (ref - then).total_seconds() + float(d.get("age") or 0.0)
+
+
+def _sensor_text(s: dict[str, Any]) -> str:
+    port = s.get("port") or ""
+    if s.get("online"):
+        bits = []
+        if s.get("rate") is not None:
+            bits.append(f"{float(s['rate']):.1f} fr/s")
+        bits.append(f"{int(s.get('dropped') or 0)} dropped")
+        age = s.get("last_frame_age")
+        if age is not None and float(age) >= 5:
+            bits.append(f"last frame {human_duration(float(age))} ago")
+        if s.get("excluded"):
+            bits.append("left out: " + ", ".join(s["excluded"]))
+        return f"cushion online ({', '.join(bits)})"
+    text = f"cushion offline{' on ' + port if port else ''}"
+    if s.get("diagnosis"):
+        text += f": {s['diagnosis']}"
+    return text
+
+
+def _main_line(d: dict[str, Any]) -> str:
+    parts = []
+    occ = d.get("occupancy")
+    spell = float(d.get("spell_seconds") or 0.0)
+    limit = d.get("sit_limit")
+    if occ == "occupied":
+        text = "Occupied — "
+        text += (
+            f"sitting for {human_duration(spell)}" if spell >= 60 else "sitting for under a minute"
+        )
+        if limit:
+            text += f" (limit {round(float(limit) / 60)} min)"
+        parts.append(text)
+    elif occ == "empty":
+        parts.append("Seat empty")
+    else:
+        parts.append("Waiting for the cushion")
+    if occ == "occupied":
+        if d.get("posture"):
+            parts.append(f"posture {POSTURE_LABELS.get(d['posture'], d['posture'])}")
+        if d.get("balance"):
+            parts.append(BALANCE_LABELS.get(d["balance"], d["balance"]))
+    wallet = d.get("wallet")
+    if isinstance(wallet, dict) and wallet.get("state") == "suspected":
+        side = f" ({wallet['side']})" if wallet.get("side") else ""
+        parts.append(f"something in a back pocket?{side}")
+    if d.get("paused"):
+        until = _clock_time(d["paused"]) if d["paused"] != "forever" else "you resume"
+        parts.insert(0, f"PAUSED until {until}")
+    elif d.get("snoozed"):
+        parts.append(f"nudges snoozed until {_clock_time(d['snoozed'])}")
+    parts.append(_sensor_text(d.get("sensor") or {}))
+    return " · ".join(parts)
+
+
+def _detail_line(d: dict[str, Any]) -> str:
+    bits = []
+    cal = d.get("calibration") or {}
+    if cal.get("method"):
+        age = cal.get("age")
+        when = f", {human_duration(float(age))} ago" if age is not None else ""
+        bits.append(f"calibrated ({cal['method']}{when})")
+    else:
+        bits.append("not calibrated yet")
+    nudges = d.get("nudges") or {}
+    if nudges:
+        kind, info = max(nudges.items(), key=lambda kv: str((kv[1] or {}).get("at")))
+        ago = _since((info or {}).get("at"), d)
+        label = NUDGE_LABELS.get(kind, kind)
+        bits.append(
+            f"last nudge: {label}" + (f" {human_duration(ago)} ago" if ago is not None else "")
+        )
+    else:
+        bits.append("no nudges yet")
+    up = _since(d.get("started"), d)
+    bits.append(f"pid {d.get('pid')}" + (f", up {human_duration(up)}" if up is not None else ""))
+    return " · ".join(bits)
+
+
+def format_status(d: dict[str, Any]) -> str:
+    """A short human view of :func:`read_status`'s result (plain text)."""
+    if not d.get("exists"):
+        return f"sitwatch is not running (no status file at {d.get('path')}).\n{START_HINT}"
+    if d.get("error"):
+        return f"Cannot read the status file {d.get('path')}: {d['error']}"
+    if not d.get("running"):
+        if d.get("stopped"):
+            head = f"sitwatch is not running (stopped at {_clock_time(d['stopped'])})."
+        else:
+            head = (
+                f"sitwatch is not running: it stopped unexpectedly (last update at "
+                f"{_clock_time(d.get('updated'))}; see `journalctl --user -u sitwatch`)."
+            )
+        return f"{head}\n{START_HINT}"
+    lines = []
+    if d.get("stale"):
+        age = d.get("age")
+        lines.append(
+            f"sitwatch (pid {d.get('pid')}) has not updated its status for "
+            f"{human_duration(float(age)) if age is not None else 'a while'}; it may "
+            "be stuck (see `journalctl --user -u sitwatch`). Last known state:"
+        )
+    lines.append(_main_line(d))
+    lines.append(_detail_line(d))
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""Running totals of a session (time per state, nudges, breaks) for summaries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sitwatch.core.events import Event
+from sitwatch.sensing.pipeline import Pipeline
+
+
+@dataclass
+class Tally:
+    seconds: float = 0.0
+    occupied: float = 0.0
+    posture: dict[str, float] = field(default_factory=dict)
+    balance: dict[str, float] = field(default_factory=dict)
+    nudges: Counter[str] = field(default_factory=Counter)
+    breaks: int = 0
+    longest_spell: float = 0.0
+    offline: float = 0.0
+    frames: int = 0
+    _last: float | None = None
+
+    def frame(self, t: float, pl: Pipeline) -> None:
+        self.frames += 1
+        if self._last is not None:
+            dt = min(max(t - self._last, 0.0), 5.0)
+            self.seconds += dt
+            if pl.occ.state == "occupied":
+                self.occupied += dt
+                p, b = pl.posture.state or "unknown", pl.balance.state or "unknown"
+                self.posture[p] = self.posture.get(p, 0.0) + dt
+                self.balance[b] = self.balance.get(b, 0.0) + dt
+            self.longest_spell = max(self.longest_spell, pl.timer.spell(t))
+        self._last = t
+
+    def gap(self, seconds: float) -> None:
+        self.offline += seconds
+
+    def event(self, ev: Event) -> None:
+        if ev.event == "nudge":
+            self.nudges[str(ev.get("kind"))] += 1
+        elif ev.event == "break":
+            self.breaks += 1
+            self.longest_spell = max(self.longest_spell, float(ev.get("spell", 0.0)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seconds": round(self.seconds, 1),
+            "occupied_seconds": round(self.occupied, 1),
+            "posture_seconds": {k: round(v, 1) for k, v in sorted(self.posture.items())},
+            "balance_seconds": {k: round(v, 1) for k, v in sorted(self.balance.items())},
+            "nudges": dict(sorted(self.nudges.items())),
+            "breaks": self.breaks,
+            "longest_spell_seconds": round(self.longest_spell, 1),
+            "frames": self.frames,
+        }
+
+    def text(self) -> str:
+        def hm(s: float) -> str:
+            m = round(s / 60)
+            return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+        occ = self.occupied or 1e-9
+        lines = [
+            f"Time watched      {hm(self.seconds)}",
+            f"Time seated       {hm(self.occupied)}",
+            f"Longest spell     {hm(self.longest_spell)}",
+            f"Real breaks       {self.breaks}",
+        ]
+        if self.posture:
+            shares = ", ".join(
+                f"{k.replace('_', ' ')} {100 * v / occ:.0f}%"
+                for k, v in sorted(self.posture.items(), key=lambda kv: -kv[1])
+                if v / occ >= 0.005
+            )
+            lines.append(f"Posture           {shares}")
+        if self.balance:
+            lop = self.balance.get("left", 0) + self.balance.get("right", 0)
+            lines.append(f"Lopsided          {hm(lop)} ({100 * lop / occ:.0f}% of seated time)")
+        if self.nudges:
+            lines.append(
+                "Nudges            "
+                + ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in sorted(self.nudges.items()))
+            )
+        else:
+            lines.append("Nudges            none")
+        return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""Features: the numbers each frame is reduced to, computed in one vectorised step.
+
+Each feature is one row of :data:`SPECS` (a name, a channel weight and whether it is a share of
+a surface's load), so adding one is adding a row. Loads are tare-subtracted and clipped at zero.
+Channels marked unhealthy (stuck, saturated) are left out; the left/right features also leave
+out their mirror, so that they stay unbiased, while the others keep it (a saturated rear-left
+sensor must not blind the slump rule to the whole rear of the seat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from sitwatch.sensing.layout import Layout
+
+
+class Spec(NamedTuple):
+    name: str
+    surface: str  # "seat" | "back" | "all" | "front" (the seat's front half)
+    weight: Callable[[np.ndarray, np.ndarray], np.ndarray]  # f(x, y) -> per-channel weight
+    share: bool  # divide by the surface's load (a share or a centre of pressure)
+    lateral: bool = False  # a left/right feature: computed on mirror pairs only
+
+
+ONE = lambda x, y: np.ones_like(x)  # noqa: E731
+
+SPECS: tuple[Spec, ...] = (
+    Spec("seat_load", "seat", ONE, False),
+    Spec("back_load", "back", ONE, False),
+    Spec("cop_x", "seat", lambda x, y: x, True, True),  # -1 left .. +1 right
+    Spec("cop_y", "seat", lambda x, y: y, True),  # -1 rear .. +1 front
+    Spec("left_share", "seat", lambda x, y: (x < 0) * 1.0, True, True),
+    Spec("right_share", "seat", lambda x, y: (x > 0) * 1.0, True, True),
+    Spec("front_share", "seat", lambda x, y: np.clip(y, 0, 1), True),
+    Spec("rear_share", "seat", lambda x, y: np.clip(-y, 0, 1), True),
+    Spec("back_x", "back", lambda x, y: x, True, True),
+    Spec("back_y", "back", lambda x, y: y, True),
+    # whole-body lateral centre (seat + back)
+    Spec("lateral", "all", lambda x, y: x, True, True),
+    # The front half of the seat (the thighs): a crossed leg lifts one thigh off it.
+    Spec("front_load", "front", ONE, False, True),
+    Spec("front_x", "front", lambda x, y: x, True, True),
+)
+NAMES = tuple(s.name for s in SPECS)
+IDX = {n: i for i, n in enumerate(NAMES)}
+
+
+class Features:
+    """One frame's features. The shares and centres of pressure are computed at once; the
+    contact area and the peak channel only when asked for (no detector needs them per frame)."""
+
+    __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_load",
+                 "front_share", "front_x", "lateral", "left_share", "load", "rear_share",
+                 "right_share", "seat_load")
+
+    seat_load: float
+    back_load: float
+    cop_x: float
+    cop_y: float
+    left_share: float
+    right_share: float
+    front_share: float
+    rear_share: float
+    back_x: float
+    back_y: float
+    lateral: float
+    front_load: float
+    front_x: float
+
+    def __init__(self, values: list[float], load: np.ndarray,
+                 ctx: tuple[np.ndarray, float, int]) -> None:
+        (self.seat_load, self.back_load, self.cop_x, self.cop_y, self.left_share,
+         self.right_share, self.front_share, self.rear_share, self.back_x, self.back_y,
+         self.lateral, self.front_load, self.front_x) = values
+        self.load = load  # tare-subtracted, clipped per-channel load
+        self._ctx = ctx
+
+    @property
+    def contact(self) -> float:
+        """Share of the (usable) seat channels carrying load."""
+        seat_idx, level, n_seat = self._ctx
+        return int(np.count_nonzero(self.load[seat_idx] > level)) / n_seat
+
+    @property
+    def peak(self) -> int:
+        """Channel with the highest seat load (-1 when nothing is loaded)."""
+        seat_idx = self._ctx[0]
+        if self.seat_load <= 0 or not len(seat_idx):
+            return -1
+        return int(seat_idx[self.load[seat_idx].argmax()])
+
+    @property
+    def total(self) -> float:
+        return self.seat_load + self.back_load
+
+    @property
+    def back_share(self) -> float:
+        t = self.seat_load + self.back_load
+        return self.back_load / t if t > 0 else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {n: getattr(self, n) for n in NAMES}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n):.3g}" for n in NAMES)
+        return f"Features({inner})"
+
+
+class Extractor:
+    """Turns raw frames into :class:`Features` for one layout, tare and channel mask."""
+
+    def __init__(self, layout: Layout, tare: np.ndarray | None = None) -> None:
+        self.layout = layout
+        self.tare = (
+            np.full(layout.n, layout.zero) if tare is None else np.asarray(tare, dtype=float)
+        )
+        self.contact_level = 0.02 * layout.full_scale
+        self.usable = np.ones(layout.n, dtype=bool)  # healthy channels
+        self.paired = np.ones(layout.n, dtype=bool)  # healthy, and so is their mirror
+        self._build()
+
+    def set_tare(self, tare: np.ndarray) -> None:
+        self.tare = np.asarray(tare, dtype=float)
+
+    def set_usable(self, usable: np.ndarray) -> None:
+        """Leave out channels that cannot be trusted (and, for left/right features, their
+        mirrors)."""
+        u = np.asarray(usable, dtype=bool).copy()
+        paired = u.copy()
+        mirror = self.layout.mirror
+        for i in np.flatnonzero(~u):
+            if mirror[i] >= 0:
+                paired[mirror[i]] = False
+        if paired[self.layout.seat_mask].any():
+            self.usable = u
+            self.paired = paired
+            self._build()
+
+    def _build(self) -> None:
+        lay = self.layout
+        x, y = lay.x, lay.y
+
+        def surfaces(u: np.ndarray) -> dict[str, np.ndarray]:
+            seat = lay.seat_mask & u
+            back = lay.back_mask & u
+            return {"seat": seat, "back": back, "all": seat | back, "front": seat & (y > 0)}
+
+        masks = {False: surfaces(self.usable), True: surfaces(self.paired)}
+        cols = [s.weight(x, y) * masks[s.lateral][s.surface] for s in SPECS]
+        k = len(SPECS)
+        # A share is divided by the load on the same channels: one extra column per kind.
+        extra: dict[tuple[str, bool], int] = {}
+        den = []
+        for s in SPECS:
+            if not s.share:
+                den.append(-1)
+                continue
+            key = (s.surface, s.lateral)
+            if key not in extra:
+                extra[key] = len(cols)
+                cols.append(masks[s.lateral][s.surface] * 1.0)
+            den.append(extra[key])
+        self._w = np.stack(cols, axis=1)
+        self._k = k
+        self._den = den
+        self._is_share = np.array([d >= 0 for d in den])
+        self._den_idx = np.array([d if d >= 0 else k for d in den])
+        seat = masks[False]["seat"]
+        self._seat_idx = np.flatnonzero(seat)
+        self._n_seat = max(len(self._seat_idx), 1)
+        self._ctx = (self._seat_idx, self.contact_level, self._n_seat)
+
+    def load(self, raw: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.maximum(raw - self.tare, 0.0)
+        return out
+
+    def __call__(self, raw: np.ndarray) -> Features:
+        load = raw - self.tare
+        np.maximum(load, 0.0, out=load)
+        r = (load @ self._w).tolist()
+        vals = [
+            v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
+            for v, d in zip(r[: self._k], self._den, strict=True)
+        ]
+        return Features(vals, load, self._ctx)
+
+    def batch(self, raw: np.ndarray) -> dict[str, np.ndarray]:
+        """Vectorised features for many frames at once (calibration, evaluation)."""
+        load = np.maximum(np.asarray(raw, dtype=float) - self.tare, 0.0)
+        r = load @ self._w
+        den = r[:, self._den_idx]
+        head = r[:, : self._k]
+        shares = np.divide(head, den, out=np.zeros_like(den), where=den > 1e-9)
+        vals = np.where(self._is_share, shares, head)
+        return {name: vals[:, i] for i, name in enumerate(NAMES)}
+
+
+def hotspots(
+    load: np.ndarray, rows: int, cols: int, full_scale: float
+) -> list[tuple[float, float, int, float]]:
+    """Compact high-pressure spots on a seat matrix: (x, y, cells, peak/median ratio).
+
+    A spot is a 4-connected group of cells pressing at least twice as hard as the median loaded
+    cell (and above 15% of full scale), covering at most an eighth of the loaded area.
+    """
+    g = np.asarray(load, dtype=float).reshape(rows, cols)
+    loaded = g[g > 0.02 * full_scale]
+    if loaded.size < 4:
+        return []
+    med = float(np.median(loaded))
+    hot = g > max(2.0 * med, 0.15 * full_scale)
+    spots = []
+    seen = np.zeros_like(hot)
+    for r0, c0 in zip(*np.nonzero(hot), strict=True):
+        if seen[r0, c0]:
+            continue
+        stack, cells = [(r0, c0)], []
+        seen[r0, c0] = True
+        while stack:
+            r, c = stack.pop()
+            cells.append((r, c))
+            for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < rows and 0 <= cc < cols and hot[rr, cc] and not seen[rr, cc]:
+                    seen[rr, cc] = True
+                    stack.append((rr, cc))
+        if len(cells) <= max(2, loaded.size // 8):
+            rs = np.array([p[0] for p in cells])
+            cs = np.array([p[1] for p in cells])
+            x = float(-1 + (2 * cs.mean() + 1) / cols)
+            y = float(-1 + (2 * rs.mean() + 1) / rows)
+            spots.append((x, y, len(cells), float(g[rs, cs].max() / med)))
+    return spots

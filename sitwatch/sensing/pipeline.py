@@ -1,0 +1,312 @@
+"""The cushion pipeline: raw frames -> features -> detectors -> events.
+
+One :class:`Pipeline` per cushion. It owns the feature extractor, channel health, the
+calibration (a profile, or one it learns: tare from empty periods, the upright baseline from the
+first settled minute of sitting) and the detectors. It does no I/O and reads no clock: every call
+carries the time, so live runs, replays and tests behave the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sitwatch.config import Config, for_layout
+from sitwatch.core import events as E
+from sitwatch.core.events import Event
+from sitwatch.nudging.policy import NudgePolicy
+from sitwatch.sensing.calibration import Profile, robust_mean
+from sitwatch.sensing.detectors.balance import BalanceDetector
+from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.detectors.occupancy import OCCUPIED, OccupancyDetector, SittingTimer
+from sitwatch.sensing.detectors.posture import PostureDetector
+from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
+from sitwatch.sensing.features import Extractor, Features
+from sitwatch.sensing.health import ChannelHealth
+from sitwatch.sensing.layout import Layout
+
+SLOW_PERIOD = 1.0  # seconds between runs of the slow detectors (wallet, nudges)
+# Uncalibrated, "someone sits here" is judged against full_scale. If nobody has been seen for
+# this long and every reading stayed under this share of it, say that the units may not match.
+SMALL_AFTER, SMALL_SHARE = 600.0, 0.03
+MAX_DT = 5.0  # a gap longer than this (unplug, paused replay) is not counted as sitting
+
+
+class AutoBaseline:
+    """Learns the upright baseline from the first settled stretch of sitting."""
+
+    def __init__(self, settle: float, delay: float = 20.0, max_cop_std: float = 0.06) -> None:
+        self.settle = settle
+        self.delay = delay
+        self.max_cop_std = max_cop_std
+        self.frames: list[np.ndarray] = []
+        self.cops: list[tuple[float, float]] = []
+        self.times: list[float] = []
+        self.sat_since: float | None = None
+        self._next = 0.0
+        self.best: tuple[float, np.ndarray] | None = None  # steadiest window so far
+
+    def step(self, t: float, raw: np.ndarray, f: Features, occupied: bool) -> np.ndarray | None:
+        if not occupied:
+            self.sat_since = None
+            self.frames.clear()
+            self.cops.clear()
+            self.times.clear()
+            return None
+        if self.sat_since is None:
+            self.sat_since = t
+        if t - self.sat_since < self.delay or t < self._next:
+            return None
+        self._next = t + 0.2  # sample at most 5 Hz
+        self.frames.append(raw.copy())
+        self.cops.append((f.cop_x, f.cop_y))
+        self.times.append(t)
+        if self.times[-1] - self.times[0] < self.settle:
+            return None
+        cops = np.array(self.cops)
+        spread = float(cops.std(axis=0).max())
+        if spread <= self.max_cop_std:
+            return robust_mean(np.array(self.frames))
+        if self.best is None or spread < self.best[0]:
+            self.best = (spread, robust_mean(np.array(self.frames)))
+        if t - self.sat_since >= self.delay + 3 * self.settle:
+            # A restless sitter: settle for the steadiest minute seen.
+            return self.best[1]
+        half = len(self.frames) // 2  # not settled yet: slide the window
+        del self.frames[:half], self.cops[:half], self.times[:half]
+        return None
+
+
+@dataclass
+class Snapshot:
+    occupancy: str | None
+    spell: float
+    posture: str | None
+    balance: str | None
+    shift: float
+    wallet: bool
+    calibrated: str | None
+    bad_channels: list[str]
+    features: Features | None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        layout: Layout,
+        cfg: Config,
+        profile: Profile | None = None,
+        *,
+        source: str = "cushion",
+    ) -> None:
+        self.layout = layout
+        self.cfg = cfg = for_layout(cfg, layout)  # the device's own detection defaults
+        det = cfg.detect
+        if profile is not None:
+            profile.check_layout(layout)
+        self.profile = profile
+        tare = profile.array("tare") if profile else None
+        self.learn_tare = tare is None and cfg.calibration.auto
+        self.ex = Extractor(layout, tare)
+        self.health = ChannelHealth(layout.n, layout.full_scale)
+        self.occ = OccupancyDetector(det.occupancy)
+        self.timer = SittingTimer(det.occupancy.min_break)
+        self.posture = PostureDetector(det.posture, source)
+        self.balance = BalanceDetector(det.balance)
+        self.policy = NudgePolicy(cfg.nudges, det.sit_limit)
+        self.upright_raw = profile.array("upright") if profile else None
+        self.calibrated: str | None = (
+            profile.method if profile is not None and self.upright_raw is not None else None
+        )
+        self.auto = (
+            AutoBaseline(cfg.calibration.auto_settle)
+            if self.upright_raw is None and cfg.calibration.auto
+            else None
+        )
+        self.baseline: Baseline | None = None
+        self.wallet: WalletDetector | None = None
+        self.nominal = Baseline.nominal(self.ex)
+        self._rebuild()
+        self.last_t: float | None = None
+        self._slow_at = -np.inf
+        self.online = True
+        self.f: Features | None = None
+        self._empty_frames: list[np.ndarray] = []
+        self._empty_since: float | None = None
+        self._tared = tare is not None
+        self.frames = 0
+        self.units_hint: str | None = None  # set once if the readings look far too small
+        # (first frame time, largest reading) while nobody has sat yet; None once settled
+        self._small: tuple[float | None, float] | None = (
+            (None, 0.0) if self.upright_raw is None else None
+        )
+        # With a camera too, the daemon hands in the fused posture (state, since) for nudges.
+        self.posture_override: tuple[str | None, float] | None = None
+
+    # -- calibration state -------------------------------------------------------------
+    def _rebuild(self) -> None:
+        """Recompute baseline features (after a tare, baseline or channel-health change)."""
+        self.nominal = Baseline.nominal(self.ex)
+        if self.upright_raw is None:
+            self.baseline = None
+            self.wallet = None
+            return
+        self.baseline = Baseline.from_raw(self.ex, self.upright_raw)
+        zones = Zones(self.layout, self.ex.paired)  # zones are compared with their mirror
+        self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
+
+    def set_baseline(self, upright_raw: np.ndarray, method: str) -> None:
+        self.upright_raw = np.asarray(upright_raw, dtype=float)
+        self.calibrated = method
+        self._rebuild()
+
+    # -- inputs ------------------------------------------------------------------------
+    def sensor(self, t: float, online: bool, reason: str = "") -> list[Event]:
+        if online == self.online:
+            return []
+        self.online = online
+        self.last_t = None  # do not count the gap as sitting
+        data = {"reason": reason} if reason else {}
+        return [Event(t, E.SENSOR, "online" if online else "offline", data)]
+
+    def process(self, t: float, raw: np.ndarray) -> list[Event]:
+        out: list[Event] = []
+        self.frames += 1
+        if not self.online:
+            out += self.sensor(t, True)
+        dt = 0.0 if self.last_t is None else min(max(t - self.last_t, 0.0), MAX_DT)
+        self.last_t = t
+        occupied = self.occ.state == OCCUPIED
+        if self.health.step(raw, dt, occupied):
+            self.ex.set_usable(~self.health.bad)
+            self._rebuild()
+            out.append(
+                Event(
+                    t,
+                    E.CALIBRATION,
+                    "channels",
+                    {"excluded": self.health.describe([c.label for c in self.layout.channels])},
+                )
+            )
+        f = self.f = self.ex(raw)
+        base = self.baseline
+        ratio = f.seat_load / (base.seat_load if base else self.nominal)
+        ev = self.occ.step(ratio, t)
+        if ev is not None:
+            out.append(ev)
+            if ev.state == OCCUPIED:
+                brk = self.timer.sit(t)
+                if brk is not None:
+                    out.append(brk)
+                    if self.wallet is not None:
+                        w = self.wallet.reset(t)
+                        if w is not None:
+                            out.append(w)
+            else:
+                self.timer.leave(t)
+                self.posture.reset(t)
+                self.balance.reset(t)
+        occupied = self.occ.state == OCCUPIED
+        if self._small is not None:
+            self._check_units(t, raw, occupied)
+        if self.learn_tare:
+            out += self._learn_tare(t, raw, occupied)
+        if self.auto is not None and self.upright_raw is None:
+            learned = self.auto.step(t, raw, f, occupied)
+            if learned is not None:
+                self.set_baseline(learned, "auto")
+                out.append(Event(t, E.CALIBRATION, "baseline", {"method": "auto"}))
+                base = self.baseline
+        if occupied and base is not None:
+            ev = self.posture.step(f, base, t)
+            if ev is not None:
+                out.append(ev)
+            ev = self.balance.step(f, base, t)
+            if ev is not None:
+                out.append(ev)
+        if t - self._slow_at >= SLOW_PERIOD:
+            self._slow_at = t
+            out += self._slow(t, raw, occupied)
+        return out
+
+    def _check_units(self, t: float, raw: np.ndarray, occupied: bool) -> None:
+        """Sets :attr:`units_hint` once, for the daemon's log (an empty seat looks the same, so
+        it is a hint, not an event)."""
+        assert self._small is not None
+        if occupied or self.upright_raw is not None:
+            self._small = None  # somebody sat down, or a baseline exists: the units work
+            return
+        start, peak = self._small
+        start = t if start is None else start
+        peak = max(peak, float(raw.max()))
+        self._small = (start, peak)
+        if t - start < SMALL_AFTER:
+            return
+        self._small = None
+        fs = self.layout.full_scale
+        if peak < SMALL_SHARE * fs:
+            self.units_hint = (
+                f"nobody seen sitting for {SMALL_AFTER / 60:.0f} min and every reading stayed "
+                f"under {SMALL_SHARE:.0%} of full_scale (largest {peak:g} of {fs:g}): if "
+                "someone did sit, the layout's full_scale is too large for this device's "
+                "units; set it near the largest reading you expect, or run `sitwatch calibrate`"
+            )
+
+    def _learn_tare(self, t: float, raw: np.ndarray, occupied: bool) -> list[Event]:
+        if occupied or self.occ.state is None:
+            self._empty_since = None
+            self._empty_frames.clear()
+            return []
+        if self._empty_since is None:
+            self._empty_since = t
+        if len(self._empty_frames) < 600:
+            self._empty_frames.append(raw.copy())
+        if t - self._empty_since >= 10.0 and len(self._empty_frames) >= 5:
+            tare = np.median(np.array(self._empty_frames), axis=0)
+            self._empty_frames.clear()
+            self._empty_since = t
+            change = float(np.abs(tare - self.ex.tare).max())
+            fs = self.layout.full_scale
+            if change > max(0.01 * fs, 2.0):
+                first = not self._tared
+                self._tared = True
+                self.ex.set_tare(tare)
+                self._rebuild()
+                if first or change > 0.03 * fs:  # worth telling; small drifts are silent
+                    return [Event(t, E.CALIBRATION, "tare", {"method": "auto"})]
+        return []
+
+    def _slow(self, t: float, raw: np.ndarray, occupied: bool) -> list[Event]:
+        out: list[Event] = []
+        if occupied and self.wallet is not None:
+            ev = self.wallet.step(self.ex.load(raw), (self.posture.state, self.balance.state), t)
+            if ev is not None:
+                out.append(ev)
+        posture, since = self.posture_override or (self.posture.state, self.posture.d.changed_at)
+        out += self.policy.step(
+            t,
+            spell=self.timer.spell(t),
+            spell_start=self.timer.spell_start,
+            occupied=occupied,
+            posture=posture,
+            posture_for=t - since,
+            balance=self.balance.state,
+            balance_for=t - self.balance.d.changed_at,
+            wallet=bool(self.wallet and self.wallet.suspected),
+            wallet_since=self.wallet.since if self.wallet else None,
+        )
+        return out
+
+    def snapshot(self, t: float) -> Snapshot:
+        return Snapshot(
+            occupancy=self.occ.state,
+            spell=self.timer.spell(t),
+            posture=self.posture.state,
+            balance=self.balance.state,
+            shift=self.balance.shift,
+            wallet=bool(self.wallet and self.wallet.suspected),
+            calibrated=self.calibrated,
+            bad_channels=self.health.describe([c.label for c in self.layout.channels]),
+            features=self.f,
+        )

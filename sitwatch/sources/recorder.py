@@ -1,0 +1,159 @@
+"""Saving what a cushion sends as a recording (the heart of ``sitwatch record``; the format is
+:mod:`sitwatch.sources.recording`).
+
+The time column is seconds since the recording started (arrival time on the injected clock),
+so a recording survives unplugs: the source reconnects and the time column simply shows the
+gap. Status changes and diagnoses are kept as ``#`` comment lines (without ``=``, so a reader
+never takes them for shape declarations).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import serial
+
+from sitwatch.config import Cushion
+from sitwatch.core.clock import Clock
+from sitwatch.sensing import layout as layouts
+from sitwatch.sensing.layout import Layout
+from sitwatch.sources.base import Diagnosis, Reading, Status
+from sitwatch.sources.recording import Writer
+from sitwatch.sources.serial import Opener, SerialSource
+
+RATE_WINDOW = 2.0  # seconds of frames used to estimate hz= for the header (text mode)
+FLUSH_EVERY = 1.0  # seconds between flushes of the output file
+
+_Pending = tuple[float, np.ndarray] | str
+_EPS = 1e-9
+
+
+def nice_rate(times: list[float]) -> float | None:
+    """The frame rate for the header from arrival times, to two significant digits.
+
+    Frames that arrived in the same read share a time, so count the frames after the first
+    arrival over the time since it (not frames - 1). None when it cannot be told.
+    """
+    if not times:
+        return None
+    span = times[-1] - times[0]
+    after = sum(1 for t in times if t > times[0])
+    if span <= 0 or after == 0:
+        return None
+    return float(f"{after / span:.2g}")
+
+
+def record(
+    port_url: str,
+    out_path: str | Path,
+    layout: Layout | str,
+    *,
+    baud: int,
+    duration: float | None = None,
+    clock: Clock,
+    cushion: Cushion | None = None,
+    hz: float | None = None,
+    stop: Callable[[int], bool] | None = None,
+    sleep: Callable[[float], object] = time.sleep,
+    opener: Opener = serial.serial_for_url,
+    poll_wait: float = 0.1,
+    log: logging.Logger | None = None,
+) -> int:
+    """Record frames from ``port_url`` into ``out_path``; return the number of frames.
+
+    Stops after ``duration`` seconds of clock time, on KeyboardInterrupt, or when
+    ``stop(frames_so_far)`` returns True (checked after every poll). ``cushion`` supplies the
+    other serial settings (mode, poll_byte, poll_hz, time_unit, reconnect_*); ``port_url``
+    and ``baud`` override its port and baud. ``hz`` goes into the header; without it binary
+    mode writes ``poll_hz`` and text mode the rate measured over the first frames.
+    Errors creating the output file are raised (OSError); device trouble never is.
+    """
+    lay = layout if isinstance(layout, Layout) else layouts.load(layout)
+    base = cushion or Cushion()
+    cfg = base.model_copy(update={"port": port_url, "baud": baud, "layout": lay.name})
+    if hz is None and cfg.mode == "binary":
+        hz = cfg.poll_hz
+    source = SerialSource(cfg, lay, clock, sleep=sleep, opener=opener, log=log)
+    start = clock.monotonic()
+    started = clock.now().isoformat(timespec="seconds")
+    frames = 0
+    with Path(out_path).open("w", encoding="utf-8", newline="\n") as out:
+        writer: Writer | None = None
+        pending: list[_Pending] = []
+        first_t: float | None = None
+        last_t = 0.0
+        last_flush = start
+
+        def open_writer(rate: float | None) -> Writer:
+            w = Writer(out, lay, rate, started=started)
+            for p in pending:
+                if isinstance(p, str):
+                    out.write(p)
+                else:
+                    w.write(*p)
+            pending.clear()
+            return w
+
+        try:
+            while True:
+                wait = poll_wait
+                if duration is not None:
+                    wait = max(0.0, min(wait, start + duration - clock.monotonic()))
+                for item in source.poll(wait):
+                    if isinstance(item, Reading):
+                        t = item.t - start
+                        frames += 1
+                        if writer is not None:
+                            writer.write(t, item.values)
+                            continue
+                        pending.append((t, item.values))
+                        if first_t is None:
+                            first_t = t
+                        last_t = t
+                    else:
+                        line = _comment(item, item.t - start)
+                        if writer is not None:
+                            out.write(line)
+                        else:
+                            pending.append(line)
+                if writer is None and first_t is not None:
+                    if hz is not None:
+                        writer = open_writer(hz)
+                    elif last_t - first_t >= RATE_WINDOW:
+                        writer = open_writer(nice_rate(_times(pending)))
+                now = clock.monotonic()
+                if writer is not None and now - last_flush >= FLUSH_EVERY:
+                    out.flush()
+                    last_flush = now
+                if duration is not None and now - start >= duration - _EPS:
+                    break
+                if stop is not None and stop(frames):
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            source.close()
+            if writer is None:
+                open_writer(hz or nice_rate(_times(pending)))
+    return frames
+
+
+def _times(pending: list[_Pending]) -> list[float]:
+    return [p[0] for p in pending if not isinstance(p, str)]
+
+
+def _comment(item: Status | Diagnosis, t: float) -> str:
+    if isinstance(item, Status):
+        text = "online" if item.online else "offline"
+        if item.reason:
+            text += f": {item.reason}"
+    else:
+        text = f"diagnosis: {item.message}"
+    text = text.replace("=", ":").replace("\n", " ").replace("\r", " ")
+    return f"# {t:.3f} {text}\n"
+
+

@@ -1,0 +1,454 @@
+"""The serial cushion: frames from a device path or pyserial URL, surviving unplugs.
+
+Text mode reads whatever bytes have arrived, cuts them into lines and hands each line to
+:class:`sitwatch.sensing.wire.LineParser`. Binary mode (polled matrix readers) writes
+``poll_byte`` at ``poll_hz`` and reads exactly one byte per channel back.
+
+Device trouble never raises: a failed open or a lost device becomes an offline
+:class:`~sitwatch.sources.base.Status` and the port is reopened with capped exponential backoff
+(``reconnect_min`` doubling up to ``reconnect_max``), scheduled on the injected clock. A stream
+that carries no valid frame for ``no_data_timeout`` seconds gets a
+:class:`~sitwatch.sources.base.Diagnosis` saying why (wrong baud rate, wrong layout ...).
+
+The first line after each open may be the tail of a line the device was already sending; if it
+does not parse it is discarded without being counted.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import re
+import select
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import serial
+
+from sitwatch.config import Cushion
+from sitwatch.core.clock import Clock
+from sitwatch.sensing import wire
+from sitwatch.sensing.layout import Layout
+from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+
+CHUNK = 4096  # bytes asked for per read in text mode (more when in_waiting says so)
+DROP_LOG_INTERVAL = 10.0  # seconds of clock time between two "dropped N lines" summaries
+DIAGNOSIS_REPEAT = 60.0  # seconds between two diagnoses while the stream stays useless
+_EPS = 1e-9
+_ERRNO_IN_TEXT = re.compile(r"\[Errno (\d+)\]")
+
+Opener = Callable[..., Any]
+
+
+def open_failure_reason(port: str, exc: BaseException) -> str:
+    """What to tell the user when ``port`` cannot be opened."""
+    if not port:
+        return "no cushion port configured: set cushion.port (e.g. /dev/ttyACM0)"
+    code = getattr(exc, "errno", None)
+    if code is None:
+        m = _ERRNO_IN_TEXT.search(str(exc))
+        code = int(m.group(1)) if m else None
+    if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
+        return f"{port}: no such device: is the cushion plugged in?"
+    if code in (errno.EACCES, errno.EPERM):
+        return (f"{port}: permission denied: add yourself to the dialout group "
+                "(sudo usermod -aG dialout $USER, then log out and in again)")
+    if code in (errno.EBUSY, errno.EAGAIN):
+        return (f"{port}: in use by another program "
+                "(a serial monitor, ModemManager or another sitwatch?)")
+    if isinstance(exc, ValueError) and not isinstance(exc, OSError):
+        return f"{port}: not a serial device or pyserial URL ({exc})"
+    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"{port}: cannot open: {detail}"
+
+
+def _fileno(port: Any) -> int | None:
+    """The port's file descriptor when it has a real one (posix ttys, sockets)."""
+    try:
+        fd = port.fileno()
+    except (AttributeError, io.UnsupportedOperation, ValueError, OSError):
+        return None
+    return fd if isinstance(fd, int) and fd >= 0 else None
+
+
+class SerialSource:
+    """A :class:`~sitwatch.sources.base.Source` reading a cushion on a serial line.
+
+    ``sleep`` is used for every deliberate wait (backoff, the binary poll schedule) and never
+    for longer than ``max_wait``; tests pass a function that advances a
+    :class:`~sitwatch.core.clock.ManualClock`. In text mode, waiting for bytes uses ``select`` on
+    the port (bounded by ``max_wait``). In binary mode a poll additionally waits up to
+    ``reply_timeout`` for the device's answer.
+    """
+
+    def __init__(
+        self,
+        cfg: Cushion,
+        layout: Layout,
+        clock: Clock,
+        *,
+        sleep: Callable[[float], object] = time.sleep,
+        opener: Opener = serial.serial_for_url,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.layout = layout
+        self.clock = clock
+        self.name = f"serial:{cfg.port}"
+        self.binary = cfg.mode == "binary"
+        self.parser = wire.LineParser(layout.n, layout.full_scale, cfg.time_unit)
+        self.reply_timeout = min(1.0, max(0.1, 2.0 * layout.n * 10 / cfg.baud + 0.02))
+        self._sleep = sleep
+        self._opener = opener
+        self._log = log or logging.getLogger("sitwatch.serial")
+
+        self._port: Any = None
+        self._fd: int | None = None
+        self._port_timeout: float | None = None
+        self._closed = False
+        self._online = False
+        self._ever_online = False
+        self._offline_reason: str | None = None  # last reason reported in a Status
+        self._delay = cfg.reconnect_min
+        self._next_open = clock.monotonic()
+        self.reconnects = 0
+        self.bytes = 0
+        self.no_reply = 0  # binary mode: polls that got no answer at all
+
+        # text mode line assembly
+        self._buf = b""
+        self._discarding = False  # inside an over-long line: skip to the next newline
+        self._first_line = True
+        self._declared_seen: int | None = None
+
+        # binary mode schedule
+        self._next_poll = 0.0
+
+        # no-data diagnosis
+        self._last_frame_t: float | None = None
+        self._quiet_since: float | None = None
+        self._bytes_since_frame = 0
+        self._dropped_at_frame: Counter[str] = Counter()
+        self._last_diag_t: float | None = None
+
+        # rate-limited drop summary
+        self._drops_logged: Counter[str] = Counter()
+        self._drops_logged_total = 0
+        self._drop_window: float | None = None
+
+    # -- Source protocol ---------------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        return self._online
+
+    def poll(self, max_wait: float) -> list[Item]:
+        """Return what arrived, waiting at most ``max_wait`` seconds (see the class doc)."""
+        if self._closed:
+            return []
+        max_wait = max(0.0, float(max_wait))
+        items: list[Item] = []
+        if self._port is None:
+            self._poll_offline(max_wait, items)
+        elif self.binary:
+            self._poll_binary(max_wait, items)
+        else:
+            self._poll_text(max_wait, items)
+        now = self.clock.monotonic()
+        self._check_quiet(now, items)
+        self._log_drops(now)
+        return items
+
+    def write(self, data: bytes) -> None:
+        """Send bytes back to the cushion (e.g. a buzzer command); OSError when unplugged."""
+        if self._port is None:
+            raise OSError("cushion not connected")
+        self._port.write(data)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._log_drops(self.clock.monotonic(), force=True)
+        self._close_port()
+        self._online = False
+        self._closed = True
+
+    def stats(self) -> dict[str, object]:
+        now = self.clock.monotonic()
+        st = self.parser.stats
+        return {
+            "port": self.cfg.port,
+            "mode": self.cfg.mode,
+            "online": self._online,
+            "reason": "" if self._online else (self._offline_reason or ""),
+            "frames": st.frames,
+            "comments": st.comments,
+            "dropped": dict(st.dropped),
+            "dropped_total": st.dropped_total,
+            "reconnects": self.reconnects,
+            "bytes": self.bytes,
+            "no_reply": self.no_reply,
+            "last_frame_age": None if self._last_frame_t is None else now - self._last_frame_t,
+        }
+
+    # -- opening and losing the port ---------------------------------------------------
+    def _poll_offline(self, max_wait: float, items: list[Item]) -> None:
+        now = self.clock.monotonic()
+        wait = self._next_open - now
+        if wait > _EPS:
+            if max_wait <= 0:
+                return
+            self._sleep(min(wait, max_wait))
+            now = self.clock.monotonic()
+            if now < self._next_open - _EPS:
+                return
+        self._try_open(now, items)
+
+    def _try_open(self, now: float, items: list[Item]) -> None:
+        timeout = self.reply_timeout if self.binary else 0
+        try:
+            if not self.cfg.port:
+                raise ValueError("no port")
+            port = self._opener(self.cfg.port, baudrate=self.cfg.baud, timeout=timeout,
+                                write_timeout=1.0, exclusive=True)
+        except (OSError, ValueError) as e:  # SerialException is an OSError
+            self._next_open = now + self._delay
+            self._delay = min(self._delay * 2, self.cfg.reconnect_max)
+            self._report_offline(now, open_failure_reason(self.cfg.port, e), items)
+            return
+        self._port = port
+        self._fd = None if self.binary else _fileno(port)
+        self._port_timeout = timeout
+        self._online = True
+        self._delay = self.cfg.reconnect_min
+        if self._ever_online:
+            self.reconnects += 1
+        self._ever_online = True
+        self._offline_reason = None
+        self._buf = b""
+        self._discarding = False
+        self._first_line = True
+        self._next_poll = now
+        self._quiet_since = now
+        self._bytes_since_frame = 0
+        self._dropped_at_frame = Counter(self.parser.stats.dropped)
+        self._last_diag_t = None
+        what = f"{self.cfg.mode}, {self.cfg.baud} baud"
+        self._log.info("%s: open (%s)", self.cfg.port, what)
+        items.append(Status(now, True, f"{self.cfg.port}: open ({what})"))
+
+    def _disconnect(self, exc: BaseException, items: list[Item]) -> None:
+        now = self.clock.monotonic()
+        self._close_port()
+        self._online = False
+        self._delay = self.cfg.reconnect_min
+        self._next_open = now + self._delay
+        self._delay = min(self._delay * 2, self.cfg.reconnect_max)
+        detail = getattr(exc, "strerror", None) or str(exc).split(" (")[0] or type(exc).__name__
+        reason = f"{self.cfg.port}: connection lost ({detail}): was the cushion unplugged?"
+        self._log.debug("%s: read/write failed: %r", self.cfg.port, exc)
+        self._report_offline(now, reason, items)
+
+    def _report_offline(self, now: float, reason: str, items: list[Item]) -> None:
+        """One offline Status per distinct reason (not one per retry)."""
+        if reason == self._offline_reason:
+            self._log.debug("%s (retrying)", reason)
+            return
+        self._offline_reason = reason
+        self._log.warning("%s", reason)
+        items.append(Status(now, False, reason))
+
+    def _close_port(self) -> None:
+        port, self._port, self._fd = self._port, None, None
+        if port is None:
+            return
+        try:
+            port.close()
+        except Exception:  # closing a vanished device may fail; we are done with it anyway
+            self._log.debug("%s: error while closing", self.cfg.port, exc_info=True)
+
+    def _set_timeout(self, value: float) -> None:
+        if self._port_timeout != value:
+            self._port.timeout = value
+            self._port_timeout = value
+
+    # -- text mode ---------------------------------------------------------------------
+    def _poll_text(self, max_wait: float, items: list[Item]) -> None:
+        try:
+            data = self._read_text(max_wait)
+        except (OSError, ValueError) as e:  # SerialException/OSError: device gone
+            self._disconnect(e, items)
+            return
+        if data:
+            self._feed_text(data, items)
+
+    def _read_text(self, max_wait: float) -> bytes:
+        port = self._port
+        first = b""
+        if max_wait > 0:
+            if self._fd is not None:
+                ready, _, _ = select.select([self._fd], [], [], max_wait)
+                if not ready:
+                    return b""
+            elif port.in_waiting == 0:
+                # No descriptor to select on (loop://, test doubles): a blocking read(1).
+                self._set_timeout(max_wait)
+                try:
+                    first = port.read(1)
+                finally:
+                    self._set_timeout(0)
+                if not first:
+                    return b""
+        data: bytes = port.read(max(port.in_waiting, CHUNK))
+        return first + data if first else data
+
+    def _feed_text(self, data: bytes, items: list[Item]) -> None:
+        self.bytes += len(data)
+        self._bytes_since_frame += len(data)
+        if self._discarding:
+            i = data.find(b"\n")
+            if i < 0:
+                return
+            data = data[i + 1:]
+            self._discarding = False
+        chunk = self._buf + data if self._buf else data
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        if lines:
+            now = self.clock.monotonic()
+            for line in lines:
+                self._feed_line(line, now, items)
+        if len(rest) > wire.MAX_LINE:
+            self.parser.stats.dropped[wire.TOO_LONG] += 1
+            rest = b""
+            self._discarding = True
+        self._buf = rest
+
+    def _feed_line(self, line: bytes, now: float, items: list[Item]) -> None:
+        if self._first_line:
+            if not line.strip():
+                return
+            self._first_line = False
+            if not self._would_parse(line):
+                self._log.debug("%s: discarded a partial first line %r", self.cfg.port, line[:40])
+                return
+        parsed = self.parser.feed(line)
+        if parsed is None:
+            if self.parser.declared != self._declared_seen:
+                self._declared_seen = self.parser.declared
+                if self._declared_seen is not None and self._declared_seen != self.layout.n:
+                    self._log.warning("%s: the device declares %d channels, the layout %s has %d",
+                                      self.cfg.port, self._declared_seen, self.layout.name,
+                                      self.layout.n)
+            return
+        items.append(Reading(now, parsed.values, parsed.timestamp))
+        self._frame(now)
+
+    def _would_parse(self, line: bytes) -> bool:
+        scratch = wire.LineParser(self.parser.expected, self.parser.full_scale)
+        scratch.feed(line)
+        return scratch.stats.dropped_total == 0
+
+    # -- binary mode -------------------------------------------------------------------
+    def _poll_binary(self, max_wait: float, items: list[Item]) -> None:
+        now = self.clock.monotonic()
+        wait = self._next_poll - now
+        if wait > _EPS:
+            if max_wait <= 0:
+                return
+            self._sleep(min(wait, max_wait))
+            now = self.clock.monotonic()
+            if now < self._next_poll - _EPS:
+                return
+        period = 1.0 / self.cfg.poll_hz
+        self._next_poll += period
+        if self._next_poll < now:  # fell behind (slow device, long pause): do not burst
+            self._next_poll = now + period
+        port = self._port
+        try:
+            port.reset_input_buffer()  # a late reply to the last poll must not shift this frame
+            port.write(bytes((self.cfg.poll_byte,)))
+            reply: bytes = port.read(self.layout.n)
+        except (OSError, ValueError) as e:
+            self._disconnect(e, items)
+            return
+        t = self.clock.monotonic()
+        if not reply:
+            self.no_reply += 1
+            return
+        self.bytes += len(reply)
+        self._bytes_since_frame += len(reply)
+        parsed = self.parser.feed_bytes_frame(bytes(reply))
+        if parsed is not None:
+            items.append(Reading(t, parsed.values, None))
+            self._frame(t)
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def _frame(self, now: float) -> None:
+        self._last_frame_t = now
+        self._quiet_since = now
+        self._bytes_since_frame = 0
+        self._last_diag_t = None
+        dropped = self.parser.stats.dropped
+        if dropped != self._dropped_at_frame:
+            self._dropped_at_frame = Counter(dropped)
+
+    def _check_quiet(self, now: float, items: list[Item]) -> None:
+        if not self._online or self._quiet_since is None:
+            return
+        if now - self._quiet_since < self.cfg.no_data_timeout - _EPS:
+            return
+        if self._last_diag_t is not None and now - self._last_diag_t < DIAGNOSIS_REPEAT - _EPS:
+            return
+        self._last_diag_t = now
+        message = self.diagnose()
+        self._log.warning("%s: no valid frame for %.0f s: %s",
+                          self.cfg.port, now - self._quiet_since, message)
+        items.append(Diagnosis(now, message))
+
+    def diagnose(self) -> str:
+        """Why no valid frame arrived since the last one (or since the port was opened)."""
+        p = self.parser
+        if self.binary and self._bytes_since_frame == 0:
+            return (f"no reply to poll byte 0x{self.cfg.poll_byte:02x}: is the device powered? "
+                    "right port, poll_byte and baud rate?")
+        view = wire.LineParser(p.expected, p.full_scale)
+        view.declared = p.declared
+        view.stats = wire.ParseStats(
+            dropped=p.stats.dropped - self._dropped_at_frame,
+            last_count_seen=p.stats.last_count_seen,
+            last_garbage=p.stats.last_garbage,
+        )
+        return view.diagnose(self._bytes_since_frame)
+
+    def _log_drops(self, now: float, force: bool = False) -> None:
+        dropped = self.parser.stats.dropped
+        total = sum(dropped.values())
+        if total == self._drops_logged_total:
+            return
+        if self._drop_window is None:
+            self._drop_window = now
+        span = now - self._drop_window
+        if span < DROP_LOG_INTERVAL - _EPS and not force:
+            return
+        delta = dropped - self._drops_logged
+        n = total - self._drops_logged_total
+        unit = ("frame" if self.binary else "line") + ("" if n == 1 else "s")
+        details = ", ".join(self._drop_detail(reason, k) for reason, k in delta.most_common())
+        self._log.warning("%s: dropped %d %s in the last %.0f s: %s",
+                          self.cfg.port, n, unit, span, details)
+        self._drops_logged = Counter(dropped)
+        self._drops_logged_total = total
+        self._drop_window = None
+
+    def _drop_detail(self, reason: str, k: int) -> str:
+        st = self.parser.stats
+        if reason == wire.COUNT:
+            return f"count {k} (got {st.last_count_seen} values, layout has {self.layout.n})"
+        if reason == wire.GARBAGE and st.last_garbage:
+            return f"garbage {k} (e.g. {st.garbage_example})"
+        if reason == wire.RANGE:
+            return f"range {k} (above full scale {self.layout.full_scale:g})"
+        return f"{reason} {k}"
