@@ -6,20 +6,25 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-# Event names and their states (the contract; extend, never rename).
-OCCUPANCY = "occupancy"  # state: occupied | empty
-POSTURE = "posture"  # state: upright | slouched | leaning_forward | reclined ; source
-BALANCE = "balance"  # state: balanced | left | right
-NUDGE = "nudge"  # kind, message, title, why
-SENSOR = "sensor"  # state: online | offline ; reason
-WALLET = "wallet"  # state: suspected | clear ; side
-BREAK = "break"  # a finished break: duration (s), the sitting spell before it: spell (s)
-CALIBRATION = "calibration"  # state: tare | baseline ; method
-DIAGNOSIS = "diagnosis"  # message: why no valid frame arrives
-NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s): did the sitter act on it
-NUDGE_ACK = "nudge_ack"  # kind, action: done | snooze (a button on the notification)
+from sitwatch.core.kinds import NUDGE_KINDS, EventName
 
-NUDGE_KINDS = ("prolonged_sitting", "slouch", "asymmetric_load", "wallet")
+# Event names (the contract; extend, never rename): the members of EventName, by their old names.
+OCCUPANCY = EventName.OCCUPANCY
+POSTURE = EventName.POSTURE
+BALANCE = EventName.BALANCE
+NUDGE = EventName.NUDGE
+SENSOR = EventName.SENSOR
+WALLET = EventName.WALLET
+BREAK = EventName.BREAK
+CALIBRATION = EventName.CALIBRATION
+DIAGNOSIS = EventName.DIAGNOSIS
+NUDGE_OUTCOME = EventName.NUDGE_OUTCOME
+NUDGE_ACK = EventName.NUDGE_ACK
+
+__all__ = [
+    "BALANCE", "BREAK", "CALIBRATION", "DIAGNOSIS", "NUDGE", "NUDGE_ACK", "NUDGE_KINDS",
+    "NUDGE_OUTCOME", "OCCUPANCY", "POSTURE", "SENSOR", "WALLET", "Event", "EventName",
+]
 
 
 @dataclass(frozen=True)

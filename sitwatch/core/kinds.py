@@ -1,0 +1,120 @@
+"""The vocabulary: every state, nudge kind and event name, spelled once.
+
+Each is a :class:`~enum.StrEnum`, so a member *is* its string: it compares equal to the text in the
+JSON-lines contract (docs/events.md), the history, MQTT and the status file, and serialises as it.
+Every module imports these names instead of spelling the strings, and every user-facing word for
+them comes from :func:`label` here, so the status line, the reports and the notifications agree.
+
+Members are part of the stable contract: extend, never rename.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Occupancy(StrEnum):
+    OCCUPIED = "occupied"
+    EMPTY = "empty"
+
+
+class Posture(StrEnum):
+    UPRIGHT = "upright"
+    SLOUCHED = "slouched"
+    LEANING_FORWARD = "leaning_forward"
+    RECLINED = "reclined"
+    #: Only in the history: minutes where the posture was not known (offline, away, learning).
+    UNKNOWN = "unknown"
+
+
+#: The postures a detector can report (everything but UNKNOWN), in the order reports stack them.
+POSTURES: tuple[Posture, ...] = (
+    Posture.UPRIGHT,
+    Posture.SLOUCHED,
+    Posture.LEANING_FORWARD,
+    Posture.RECLINED,
+)
+
+
+class Balance(StrEnum):
+    BALANCED = "balanced"
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class WalletState(StrEnum):
+    SUSPECTED = "suspected"
+    CLEAR = "clear"
+
+
+class SensorState(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class NudgeKind(StrEnum):
+    PROLONGED_SITTING = "prolonged_sitting"
+    SLOUCH = "slouch"
+    ASYMMETRIC_LOAD = "asymmetric_load"
+    WALLET = "wallet"
+
+
+#: Every nudge kind, in the order reports list them.
+NUDGE_KINDS: tuple[NudgeKind, ...] = tuple(NudgeKind)
+
+
+class NudgeAction(StrEnum):
+    """A button on a desktop notification."""
+
+    SNOOZE = "snooze"
+    DONE = "done"
+
+
+class EventName(StrEnum):
+    """The ``event`` field of every event (docs/events.md)."""
+
+    OCCUPANCY = "occupancy"  # state: Occupancy
+    POSTURE = "posture"  # state: Posture; source
+    BALANCE = "balance"  # state: Balance; cue
+    NUDGE = "nudge"  # kind, message, title, why
+    SENSOR = "sensor"  # state: SensorState; reason
+    WALLET = "wallet"  # state: WalletState; side
+    BREAK = "break"  # a finished break: duration (s), the sitting spell before it: spell (s)
+    CALIBRATION = "calibration"  # state: tare | baseline; method
+    DIAGNOSIS = "diagnosis"  # message: why no valid frame arrives
+    NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s)
+    NUDGE_ACK = "nudge_ack"  # kind, action: NudgeAction
+
+
+_LABELS: dict[StrEnum, str] = {
+    Occupancy.OCCUPIED: "sitting",
+    Occupancy.EMPTY: "away",
+    Posture.UPRIGHT: "upright",
+    Posture.SLOUCHED: "slouched",
+    Posture.LEANING_FORWARD: "leaning forward",
+    Posture.RECLINED: "reclined",
+    Posture.UNKNOWN: "unknown",
+    Balance.BALANCED: "balanced",
+    Balance.LEFT: "more weight on the left",
+    Balance.RIGHT: "more weight on the right",
+    WalletState.SUSPECTED: "wallet suspected",
+    WalletState.CLEAR: "no wallet",
+    SensorState.ONLINE: "online",
+    SensorState.OFFLINE: "offline",
+    NudgeKind.PROLONGED_SITTING: "time to move",
+    NudgeKind.SLOUCH: "posture",
+    NudgeKind.ASYMMETRIC_LOAD: "lopsided",
+    NudgeKind.WALLET: "wallet",
+    NudgeAction.SNOOZE: "snooze",
+    NudgeAction.DONE: "done",
+}
+
+
+def label(value: StrEnum | str | None) -> str:
+    """The user-facing word for a member (or for its string, as read back from a file).
+
+    Unknown strings come back as they are, with underscores as spaces; None as an empty string."""
+    if value is None:
+        return ""
+    # A StrEnum member hashes and compares as its string, so plain strings find their word too.
+    return _LABELS.get(value, str(value).replace("_", " "))
