@@ -353,7 +353,7 @@ def _replay_out(path: Path, cam: CameraConfig, profile: Any, main: Any, estimato
 
 
 def _human(ev: Any) -> str:
-    from sitwatch.cli.replay import human
+    from sitwatch.cli.common import event_line as human
 
     return human(ev)
 

@@ -70,3 +70,24 @@ def cushion_flags(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--port", help="serial device or URL (overrides cushion.port)")
     sp.add_argument("--layout", help="layout name, grid:RxC or TOML file")
     sp.add_argument("--baud", type=int, help="baud rate")
+
+
+def event_line(ev: Any) -> str:
+    """One event as a line for people: ``00:12:05  posture     slouched``."""
+    t = ev.t
+    stamp = f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
+    if ev.event == "nudge":
+        return f"{stamp}  NUDGE  {ev.get('title')}: {ev.get('message')}"
+    extra = ""
+    if ev.event == "break":
+        extra = (
+            f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
+        )
+    elif ev.event == "calibration" and ev.get("excluded") is not None:
+        extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
+    elif ev.get("reason"):
+        extra = f" ({ev.get('reason')})"
+    if ev.get("source") and ev.get("source") != "cushion":
+        extra += f" [{ev.get('source')}]"
+    state = ev.state or ""
+    return f"{stamp}  {ev.event:<11} {state.replace('_', ' ')}{extra}"

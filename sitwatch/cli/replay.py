@@ -14,6 +14,7 @@ from sitwatch.cli.common import (
     EXIT_OK,
     config_errors,
     err,
+    event_line,
     load_config,
     resolve_layout,
 )
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 out.write(ev.to_json() + "\n")
             else:
-                out.write(human(ev) + "\n")
+                out.write(event_line(ev) + "\n")
     except recording.RecordingError as e:
         err(str(e))
         return EXIT_CONFIG
@@ -92,21 +93,3 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def human(ev: Any) -> str:
-    t = ev.t
-    stamp = f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
-    if ev.event == "nudge":
-        return f"{stamp}  NUDGE  {ev.get('title')}: {ev.get('message')}"
-    extra = ""
-    if ev.event == "break":
-        extra = (
-            f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
-        )
-    elif ev.event == "calibration" and ev.get("excluded") is not None:
-        extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
-    elif ev.get("reason"):
-        extra = f" ({ev.get('reason')})"
-    if ev.get("source") and ev.get("source") != "cushion":
-        extra += f" [{ev.get('source')}]"
-    state = ev.state or ""
-    return f"{stamp}  {ev.event:<11} {state.replace('_', ' ')}{extra}"

@@ -86,7 +86,7 @@ class EventName(StrEnum):
     NUDGE_ACK = "nudge_ack"  # kind, action: NudgeAction
 
 
-_LABELS: dict[StrEnum, str] = {
+_LABELS: dict[str, str] = {
     Occupancy.OCCUPIED: "sitting",
     Occupancy.EMPTY: "away",
     Posture.UPRIGHT: "upright",

@@ -226,3 +226,8 @@ class LineParser:
         if reason == NEGATIVE:
             return "negative values: the device sends signed readings; tare it in firmware"
         return "values are NaN or infinite: check the sensor firmware"
+
+
+def format_lines(frames: np.ndarray) -> list[str]:
+    """Frames as wire-format v1 lines (whole numbers, comma-separated): what a cushion sends."""
+    return [",".join(row) for row in np.asarray(frames, dtype=np.int64).astype(str).tolist()]

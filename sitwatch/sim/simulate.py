@@ -43,6 +43,7 @@ import numpy as np
 
 from sitwatch.core.clock import SystemClock
 from sitwatch.sensing.layout import Layout
+from sitwatch.sensing.wire import format_lines
 
 UPRIGHT, SLOUCHED, FORWARD, RECLINED = "upright", "slouched", "leaning_forward", "reclined"
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
@@ -817,10 +818,6 @@ class Simulator:
         """Wire-format lines (comma-separated integers, no newline) for frames in [t0, t1)."""
         for _, fr in self.frames(t0, t1):
             yield from format_lines(fr)
-
-
-def format_lines(frames: np.ndarray) -> list[str]:
-    return [",".join(row) for row in np.asarray(frames, dtype=np.int64).astype(str).tolist()]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -211,8 +211,8 @@ class MqttSink:
             payload["event_type"] = event.get("kind")
         self._send_event(f"{self.base}/event/{event.event}",
                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-        key = {OCCUPANCY: "occupancy", POSTURE: "posture", BALANCE: "balance",
-               SENSOR: "cushion"}.get(event.event)
+        key = {str(OCCUPANCY): "occupancy", str(POSTURE): "posture", str(BALANCE): "balance",
+               str(SENSOR): "cushion"}.get(event.event)
         if key is None:
             return
         values: dict[str, Any] = {key: event.state}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sitwatch.core.clock import ManualClock
-from sitwatch.sensing.wire import LineParser
+from sitwatch.sensing.wire import LineParser, format_lines
 from sitwatch.sources.base import Item, Reading
 
 CHUNK = 2.0  # simulated seconds handed over per poll
@@ -35,8 +35,6 @@ class SimSource:
     def poll(self, max_wait: float) -> list[Item]:
         if self.done:
             return []
-        from sitwatch.sim.simulate import format_lines
-
         t0, t1 = self.t, min(self.t + CHUNK, self.t1)
         self.t = t1
         times = self.sim.times(t0, t1)
