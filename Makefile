@@ -5,14 +5,15 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench bench-camera eval lint typecheck clean install help
+.PHONY: demo test test-fast bench bench-camera eval lint typecheck clean install help
 
 help:
 	@echo "make demo    the daemon against a virtual cushion, a simulated office day in accelerated time"
-	@echo "make test    the whole test suite (installs what it needs)"
+	@echo "make test    the whole test suite (installs what it needs), import rules included"
+	@echo "make test-fast  the unit tests only: the edit-test loop (well under a minute)"
 	@echo "make bench   speed and memory figures (make bench-camera: the webcam's)"
 	@echo "make eval    detection quality on the real recordings in ../shared/datasets"
-	@echo "make lint    ruff and mypy"
+	@echo "make lint    ruff, mypy and the import rules (lint-imports)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +30,9 @@ test: $(STAMP)
 	@sh scripts/test-deps.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
@@ -42,6 +46,7 @@ lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy
 	$(BIN)/ruff check sitwatch tests benchmarks
 	$(BIN)/mypy sitwatch
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
