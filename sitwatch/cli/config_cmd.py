@@ -1,4 +1,4 @@
-"""``sitwatch config validate | show``: check the configuration or print it."""
+"""``sitwatch config init | validate | show``: start a config file, check one, or print it."""
 
 from __future__ import annotations
 
@@ -7,36 +7,65 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sitwatch.cli.common import EXIT_OK, config_errors
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err
 
 
 def register(sub: Any) -> None:
-    sp = sub.add_parser("config", help="validate or show the configuration")
-    sp.add_argument("action", choices=["validate", "show"])
-    sp.add_argument("file", nargs="?", help="config file to check")
+    sp = sub.add_parser("config", help="start, validate or show the configuration")
+    sp.add_argument("action", choices=["init", "validate", "show"],
+                    help="init: write the documented sample to your config file; validate: "
+                    "check a file; show: the config in force (--defaults: the sample)")
+    sp.add_argument("file", nargs="?",
+                    help="the config file (default: ~/.config/sitwatch/sitwatch.toml)")
     sp.add_argument("--defaults", action="store_true", help="show: the documented defaults")
+    sp.add_argument("--force", action="store_true", help="init: replace an existing file")
     sp.set_defaults(func=run)
+
+
+def init(dest: Path, *, force: bool) -> int:
+    """Write the documented sample, creating the folder (owner-only: it may hold a password)."""
+    from sitwatch import config
+    from sitwatch.core.private import write_private
+
+    if dest.exists() and not force:
+        err(f"{dest} exists already; edit it, or pass --force to replace it with the sample")
+        return EXIT_CONFIG
+    try:
+        write_private(dest, config.render())
+    except OSError as e:
+        err(f"cannot write {dest}: {e.strerror or e}")
+        return EXIT_FAIL
+    print(f"wrote {dest}")
+    print("next: set cushion.port and cushion.layout in it (or camera.device), then "
+          "`sitwatch config validate` and `sitwatch doctor`")
+    return EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
     from sitwatch import config
 
+    if args.action == "init":
+        dest = Path(args.file or getattr(args, "config", None) or config.user_config_path())
+        return init(dest.expanduser(), force=args.force)
     if args.action == "show" and args.defaults:
         sys.stdout.write(config.render())
         return EXIT_OK
     from sitwatch.sensing import layout
 
+    src = args.file or getattr(args, "config", None)
+    if src is None and not getattr(args, "no_user_config", False):
+        user = config.user_config_path()
+        src = str(user) if user.is_file() else None
     try:
-        cfg = config.load(args.file or getattr(args, "config", None))
+        cfg = config.load(src, use_user_file=False) if src else config.load(use_user_file=False)
         lay = layout.load(cfg.cushion.layout)
         cfg = config.for_layout(cfg, lay)  # what the daemon will use
     except config.ConfigError as e:
         return config_errors(e)
     except layout.LayoutError as e:
-        return config_errors(config.ConfigError([f"cushion.layout: {e}"]))
+        return config_errors(config.ConfigError([f"{src or 'defaults'}: cushion.layout: {e}"]))
     if args.action == "validate":
-        src = args.file or args.config or config.user_config_path()
-        print(f"{src}: ok" if Path(src).exists() else "defaults: ok (no config file)")
+        print(f"{src}: ok" if src else "defaults: ok (no config file)")
         return EXIT_OK
     sys.stdout.write(config.render(cfg))
     return EXIT_OK

@@ -468,14 +468,27 @@ def user_config_path() -> Path:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a folder, not a config file"]) from None
+    except OSError as e:
+        raise ConfigError([f"{path}: cannot read: {e.strerror or e}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError([
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
+            "TOML files are UTF-8: save the file as UTF-8 (or remove the accented character)"
+        ]) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
-    except OSError as e:
-        raise ConfigError([f"{path}: cannot read: {e.strerror}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{path}: not valid TOML: nested too deeply"]) from None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -613,7 +626,7 @@ def render(cfg: Config | None = None, *, comments: bool = True) -> str:
         "# sitwatch configuration.",
         "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
         "# optional and shown here with its default. `sitwatch config validate` checks a file.",
-        "# This file is generated from sitwatch/config.py (`sitwatch config show --defaults`).",
+        "# This file is generated from sitwatch/config/ (`sitwatch config show --defaults`).",
     ]
 
     def section(model: BaseModel, prefix: str) -> None:

@@ -30,3 +30,59 @@ def test_a_closed_pipe_is_not_a_traceback(argv) -> None:
     assert "Traceback" not in proc.stderr
     assert "BrokenPipeError" not in proc.stderr
     assert proc.stderr == ""
+
+
+def _sitwatch(*argv: str, env: dict[str, str] | None = None,
+              cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sitwatch", *argv], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def _fresh_home(tmp_path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+
+
+def test_config_init_on_a_fresh_account(tmp_path) -> None:
+    env = _fresh_home(tmp_path)
+    proc = _sitwatch("config", "init", env=env)
+    assert proc.returncode == 0, proc.stderr
+    dest = tmp_path / "home/.config/sitwatch/sitwatch.toml"
+    assert str(dest) in proc.stdout
+    assert dest.read_text().startswith("# sitwatch configuration.")
+    assert dest.stat().st_mode & 0o777 == 0o600  # it may come to hold an MQTT password
+    assert dest.parent.stat().st_mode & 0o777 == 0o700
+    assert _sitwatch("config", "validate", env=env).returncode == 0
+    again = _sitwatch("config", "init", env=env)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert _sitwatch("config", "init", "--force", env=env).returncode == 0
+
+
+def test_a_config_that_is_not_utf8_is_one_clear_line(tmp_path) -> None:
+    cfg = tmp_path / "latin1.toml"
+    cfg.write_bytes("# Réglages\n[cushion]\nport = \"/dev/ttyUSB0\"\n".encode("latin-1"))
+    for argv in (("config", "validate", str(cfg)), ("run", "--config", str(cfg))):
+        proc = _sitwatch(*argv, "--no-user-config")
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert f"{cfg}: line 1: not UTF-8" in proc.stderr
+
+
+def test_a_config_nested_too_deeply_is_one_clear_line(tmp_path) -> None:
+    cfg = tmp_path / "deep.toml"
+    cfg.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    proc = _sitwatch("config", "validate", str(cfg), "--no-user-config")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and f"{cfg}: not valid TOML" in proc.stderr
+
+
+def test_config_validate_names_the_file_of_a_bad_layout(tmp_path) -> None:
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text('[cushion]\nlayout = "no-such-layout"\n')
+    proc = _sitwatch("config", "validate", str(cfg), "--no-user-config")
+    assert proc.returncode == 2
+    assert f"{cfg}: cushion.layout:" in proc.stderr

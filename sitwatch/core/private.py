@@ -1,0 +1,56 @@
+"""Files about a person, kept owner-only.
+
+Everything sitwatch writes about someone (history, calibration, status, reports, the config that
+may hold a password) goes through here: folders are created ``0700``, files are written
+atomically (a temporary file in the same folder, then a rename) and created ``0600`` whatever the
+umask, so no other account on the machine can read whether, how long or how someone sits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) owner-only; an existing folder is tightened only if
+    sitwatch created it earlier with looser bits (it is ours: it is named for sitwatch)."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for p in missing:
+        with contextlib.suppress(OSError):
+            p.chmod(DIR_MODE)
+    if "sitwatch" in path.name:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(DIR_MODE)
+    return path
+
+
+def write_private(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` atomically, owner-only (0600)."""
+    path = Path(path)
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def make_private(path: Path) -> None:
+    """Tighten an existing file to owner-only (for files another library created, e.g. SQLite's)."""
+    with contextlib.suppress(OSError):
+        if Path(path).stat().st_mode & 0o077:
+            Path(path).chmod(FILE_MODE)
