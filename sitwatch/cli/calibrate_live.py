@@ -34,6 +34,9 @@ STEPS = {
 }
 
 
+REQUIRED = ("empty", "upright")  # the rest sharpen detection but can be skipped
+
+
 class Aborted(Exception):
     pass
 
@@ -41,6 +44,21 @@ class Aborted(Exception):
 def _bar(done: float, width: int = 30) -> str:
     n = round(done * width)
     return "[" + "#" * n + "." * (width - n) + f"] {100 * done:3.0f}%"
+
+
+def drain(source: Any, clock: Clock, limit: float = 2.0) -> int:
+    """Throw away what the cushion sent before now (it queues up while you read the prompt and
+    get into position), so a step measures only what you do during it. Returns how many frames
+    were dropped."""
+    dropped = 0
+    start = clock.monotonic()
+    while clock.monotonic() - start < limit:
+        items = source.poll(0)
+        readings = sum(1 for i in items if isinstance(i, Reading))
+        dropped += readings
+        if not readings:
+            break
+    return dropped
 
 
 def capture(
@@ -51,7 +69,9 @@ def capture(
     sleep: Callable[[float], object] = time.sleep,
     timeout: float = 15.0,
 ) -> np.ndarray:
-    """Collect frames for ``seconds`` of clock time, showing progress."""
+    """Collect frames for ``seconds`` of clock time, showing progress. Frames that arrived
+    before the step began are dropped first."""
+    drain(source, clock)
     frames: list[np.ndarray] = []
     start = clock.monotonic()
     last_frame = start
@@ -135,14 +155,18 @@ def interactive(
                 out.write("\r  hold still      \n")
                 frames = capture(source, clock, seconds, out, sleep)
                 mean = calibration.robust_mean(frames)
-                problem = _check(name, mean, means, layout)
+                problem = _steady(frames, layout) or _check(name, mean, means, layout)
                 if problem is None:
                     means[name] = mean
                     break
                 out.write(f"  That did not look right: {problem}\n")
                 again = input_fn("  Try this step again? (Y/n) ").strip().lower()
-                if again.startswith("n"):
+                if not again.startswith("n"):
+                    continue
+                if name in REQUIRED:
                     raise Aborted("calibration cancelled")
+                out.write(f"  Skipping this step; the {len(means)} finished step(s) are kept.\n")
+                break
     except (Aborted, EOFError, KeyboardInterrupt) as e:
         out.write(f"\n{e or 'cancelled'}; nothing was saved.\n")
         source.close()
@@ -157,6 +181,21 @@ def interactive(
         "(systemctl --user restart sitwatch).\n"
     )
     return 0
+
+
+def _steady(frames: np.ndarray, layout: Layout) -> str | None:
+    """The seat's total load should hold still through a step; a big change between its first
+    and last thirds means you moved (or the readings were not from this step)."""
+    if len(frames) < 6:
+        return None
+    seat = layout.seat_mask
+    third = len(frames) // 3
+    first = float(np.median(frames[:third][:, seat].sum(axis=1)))
+    last = float(np.median(frames[-third:][:, seat].sum(axis=1)))
+    floor = 0.02 * layout.full_scale * int(seat.sum())  # small absolute changes do not count
+    if abs(last - first) > max(0.25 * max(first, last), floor):
+        return "the readings changed a lot during the step; hold still until the bar is full"
+    return None
 
 
 def _check(name: str, mean: np.ndarray, done: dict[str, np.ndarray], layout: Layout) -> str | None:

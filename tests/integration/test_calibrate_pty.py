@@ -1,0 +1,136 @@
+"""Live `sitwatch calibrate` against a cushion on a real pseudo-terminal (issue #14 items 2, 10).
+
+The fake cushion streams at 50 Hz the whole time, as a real one does, including while the
+person reads the prompt; it switches from an empty seat to a seated one when they press Enter
+for the upright step. What queued up before Enter must not end up in the profile.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import tty
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch.cli import calibrate_live
+from sitwatch.config import Config
+from sitwatch.core.clock import SystemClock
+from sitwatch.sensing import calibration
+from sitwatch.sensing.layout import grid
+from sitwatch.sources.serial import SerialSource
+
+pytestmark = pytest.mark.integration
+
+LAY = grid(2, 2)  # four cells, full_scale 255
+EMPTY = [12, 10, 11, 13]
+SEATED = [180, 170, 150, 160]
+SLUMPED = [80, 90, 200, 190]
+
+
+class StreamingCushion:
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.values = EMPTY
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.02):
+            try:
+                os.write(self.master, (",".join(map(str, self.values)) + "\n").encode())
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(2)
+        os.close(self.master)
+        os.close(self.slave)
+
+
+@pytest.fixture
+def cushion() -> Iterator[StreamingCushion]:
+    c = StreamingCushion()
+    yield c
+    c.close()
+
+
+@pytest.fixture(autouse=True)
+def short_steps(monkeypatch) -> None:
+    monkeypatch.setattr(calibrate_live, "STEPS",
+                        {k: (text, 1.0) for k, (text, _) in calibrate_live.STEPS.items()})
+
+
+def _run(cushion: StreamingCushion, tmp_path: Path, answers) -> tuple[int, str]:
+    cfg = Config.model_validate({"cushion": {"port": cushion.path, "layout": "grid:2x2"}})
+    clock = SystemClock()
+    source = SerialSource(cfg.cushion, LAY, clock)
+
+    def answer(prompt: str) -> str:
+        return str(answers(prompt))
+
+    class Out:
+        text = ""
+
+        def write(self, s: str) -> None:
+            Out.text += s
+
+        def flush(self) -> None:
+            pass
+
+    code = calibrate_live.interactive(cfg, LAY, tmp_path / "cal.json", source=source,
+                                      clock=clock, input_fn=answer, out=Out(),
+                                      sleep=lambda s: None, extra=None)
+    return code, Out.text
+
+
+def test_a_step_measures_what_happens_after_enter_not_the_backlog(cushion, tmp_path) -> None:
+    steps = iter(["n", "empty", "upright"])
+
+    def answers(prompt: str) -> str:
+        if prompt.startswith("Also record"):
+            return next(steps)
+        step = next(steps)
+        time.sleep(1.5)  # reading the prompt, getting into position: 75 frames queue up
+        cushion.values = EMPTY if step == "empty" else SEATED
+        return ""
+
+    code, text = _run(cushion, tmp_path, answers)
+    assert code == 0, text
+    prof = calibration.load(tmp_path / "cal.json")
+    np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)
+    np.testing.assert_allclose(prof.array("tare"), EMPTY, atol=1.5)
+    assert (tmp_path / "cal.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_declining_an_optional_step_keeps_the_finished_ones(cushion, tmp_path) -> None:
+    """A slouch that reads like upright sitting is refused; saying no to a retry skips it
+    (and the leans still run), it does not throw away the empty and upright steps."""
+    plan = {"empty": EMPTY, "upright": SEATED, "slouch": SEATED,  # a slouch nobody did
+            "lean_left": SLUMPED[::-1], "lean_right": SLUMPED}
+    order = iter(plan)
+
+    def answers(prompt: str) -> str:
+        if prompt.startswith("Also record"):
+            return "y"
+        if "again" in prompt:
+            return "n"
+        cushion.values = plan[next(order)]
+        time.sleep(0.1)
+        return ""
+
+    code, text = _run(cushion, tmp_path, answers)
+    assert code == 0, text
+    assert "Skipping this step" in text
+    prof = calibration.load(tmp_path / "cal.json")
+    np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)
+    assert prof.array("slouch") is None
+    assert prof.array("lean_right") is not None
