@@ -4,6 +4,7 @@ a recording."""
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +92,14 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         ts = np.array([t for t, _ in frames])
         vals = np.array([v for _, v in frames]) if frames else np.zeros((0, lay.n))
+        problem = _check_ranges(ranges, ts)
+        if problem:
+            err(problem)
+            return EXIT_CONFIG
+        from sitwatch.cli.calibrate_live import check_step
+
         means: dict[str, Any] = {}
-        for name, (lo, hi) in ranges.items():
+        for name, (lo, hi) in sorted(ranges.items(), key=lambda kv: ORDER.index(kv[0])):
             sel = (ts >= lo) & (ts < hi)
             if sel.sum() < 3:
                 first, last = (ts.min(), ts.max()) if len(ts) else (0.0, 0.0)
@@ -101,7 +108,12 @@ def run(args: argparse.Namespace) -> int:
                     f"in that range (the recording covers {first:g}-{last:g} s)"
                 )
                 return EXIT_CONFIG
-            means[name] = calibration.robust_mean(vals[sel])
+            mean = calibration.robust_mean(vals[sel])
+            problem = check_step(name, mean, means, lay)
+            if problem:
+                err(f"--{name.replace('_', '-')} {lo:g}:{hi:g}: {problem}")
+                return EXIT_CONFIG
+            means[name] = mean
         prof = calibration.from_arrays(
             lay,
             tare=means.pop("empty", None),
@@ -116,3 +128,26 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.cli.calibrate_live import interactive
 
     return interactive(cfg, lay, out)
+
+
+ORDER = ("empty", "upright", "slouch", "lean_left", "lean_right")
+
+
+def _check_ranges(ranges: dict[str, tuple[float, float]], ts: Any) -> str | None:
+    """Each range inside the recording, and no two ranges overlapping (each is one posture)."""
+    import numpy as np
+
+    if not len(ts):
+        return "the recording holds no frames"
+    first, last = float(ts.min()), float(ts.max())
+    step = float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
+    for name, (lo, hi) in ranges.items():
+        if lo < first - step or hi > last + step:
+            return (f"--{name.replace('_', '-')} {lo:g}:{hi:g} is not inside the recording "
+                    f"(it covers {first:g}-{last:g} s)")
+    items = sorted(ranges.items(), key=lambda kv: kv[1])
+    for (a, (alo, ahi)), (b, (blo, bhi)) in itertools.pairwise(items):
+        if blo < ahi:
+            return (f"--{a.replace('_', '-')} {alo:g}:{ahi:g} and --{b.replace('_', '-')} "
+                    f"{blo:g}:{bhi:g} overlap: each range must hold one posture only")
+    return None

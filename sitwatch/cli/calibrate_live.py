@@ -155,7 +155,7 @@ def interactive(
                 out.write("\r  hold still      \n")
                 frames = capture(source, clock, seconds, out, sleep)
                 mean = calibration.robust_mean(frames)
-                problem = _steady(frames, layout) or _check(name, mean, means, layout)
+                problem = _steady(frames, layout) or check_step(name, mean, means, layout)
                 if problem is None:
                     means[name] = mean
                     break
@@ -198,7 +198,11 @@ def _steady(frames: np.ndarray, layout: Layout) -> str | None:
     return None
 
 
-def _check(name: str, mean: np.ndarray, done: dict[str, np.ndarray], layout: Layout) -> str | None:
+def check_step(
+    name: str, mean: np.ndarray, done: dict[str, np.ndarray], layout: Layout
+) -> str | None:
+    """Does this step's mean reading plausibly show what was asked? ``done`` holds the earlier
+    steps (empty first, then upright). None when it does, else what looks wrong."""
     seat = layout.seat_mask
     if name == "empty":
         return None

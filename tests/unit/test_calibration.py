@@ -84,7 +84,10 @@ def test_calibrate_from_recording(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("argv", "msg"),
     [
-        (["--upright", "200:300"], "only 0 frames"),
+        (["--upright", "200:300"], "is not inside the recording (it covers 0-19.5 s)"),
+        (["--upright", "10:40"], "is not inside the recording"),  # runs past the end
+        (["--empty", "0:8", "--upright", "5:15"], "overlap"),
+        (["--empty", "0:8", "--upright", "10:18"], "--upright 10:18: the seat reads as almost"),
         (["--upright", "abc"], "write START:END"),
         ([], "--upright START:END is required"),
     ],
