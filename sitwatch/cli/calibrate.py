@@ -35,14 +35,15 @@ def register(sub: Any) -> None:
     sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
     sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")
     sp.add_argument(
-        "-o", "--output", help="where to save (default: calibration.json in the data dir)"
+        "-o", "--output",
+        help="where to save (default: calibration-LAYOUT.json in the data dir)"
     )
     sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from sitwatch import config
-    from sitwatch.core import paths
+    from sitwatch.runtime.files import profile_path
     from sitwatch.sensing import calibration, layout
     from sitwatch.sources import recording
 
@@ -59,15 +60,10 @@ def run(args: argparse.Namespace) -> int:
     except layout.LayoutError as e:
         err(str(e))
         return EXIT_CONFIG
-    out = (
-        Path(args.output)
-        if args.output
-        else (
-            Path(cfg.calibration.profile)
-            if cfg.calibration.profile
-            else paths.data_dir() / "calibration.json"
-        )
-    )
+    if args.layout:  # the profile belongs to the layout it was taken with
+        cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(
+            update={"layout": args.layout})})
+    out = Path(args.output) if args.output else profile_path(cfg)
     if args.recording:
         import numpy as np
 

@@ -96,10 +96,10 @@ def check_cushion(
 
 
 def check_calibration(cfg: Any, layout: Any) -> Check:
-    from sitwatch.runtime.files import profile_path
+    from sitwatch.runtime.files import find_profile, profile_path
     from sitwatch.sensing import calibration
 
-    path = profile_path(cfg)
+    path = find_profile(cfg, layout) or profile_path(cfg)
     if not path.exists():
         auto = (
             "sitwatch will learn one during your first minutes of sitting"
@@ -109,7 +109,7 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
         return WARN, "calibration", f"no profile at {path}; {auto}"
     try:
         prof = calibration.load(path)
-        prof.check_layout(layout)
+        prof.check_layout(layout, path)
     except calibration.CalibrationError as e:
         return FAIL, "calibration", f"{e}"
     return (

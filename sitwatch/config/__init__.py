@@ -93,7 +93,9 @@ class Calibration(_Section):
     """Where the sitter's calibration lives and whether to build one automatically."""
 
     profile: str = Field(
-        "", description="Calibration profile (JSON). Empty: calibration.json in the data dir."
+        "",
+        description="Calibration profile (JSON). Empty: one per layout in the data dir "
+        "(calibration-LAYOUT.json).",
     )
     auto: bool = Field(
         True, description="Without a profile, learn tare and upright baseline while you sit."

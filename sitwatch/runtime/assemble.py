@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sitwatch.config import Config
-from sitwatch.runtime.files import profile_path
+from sitwatch.runtime.files import find_profile
 from sitwatch.sensing.calibration import Profile
 from sitwatch.sensing.layout import Layout
 
@@ -23,13 +23,17 @@ def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Pr
     """The sitter's profile, or None to learn one. Raises CalibrationError when unusable."""
     from sitwatch.sensing import calibration
 
-    path = Path(explicit) if explicit else profile_path(cfg)
-    if not path.exists():
-        if explicit:
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
             raise calibration.CalibrationError(f"{path}: calibration file not found")
-        return None
+    else:
+        found = find_profile(cfg, layout)
+        if found is None:
+            return None
+        path = found
     prof = calibration.load(path)
-    prof.check_layout(layout)
+    prof.check_layout(layout, path)
     return prof
 
 

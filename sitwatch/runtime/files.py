@@ -9,16 +9,53 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitwatch.config import Config
+from sitwatch.sensing.layout import Layout
+
+
+def layout_slug(spec: str) -> str:
+    """A file-name-safe name for a layout spec: ``smartchair-12``, ``grid-16x16``, a TOML file's
+    stem."""
+    import re
+
+    name = Path(spec).stem if spec.endswith(".toml") else spec
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "layout"
 
 
 def profile_path(cfg: Config) -> Path:
+    """Where the cushion's calibration is saved: calibration.profile, or one file per layout in
+    the data dir (``calibration-smartchair-12.json``), so a profile taken with one device (or
+    the simulator) never blocks another."""
     from sitwatch.core import paths
 
-    return (
-        Path(cfg.calibration.profile).expanduser()
-        if cfg.calibration.profile
-        else (paths.data_dir() / "calibration.json")
-    )
+    if cfg.calibration.profile:
+        return Path(cfg.calibration.profile).expanduser()
+    return paths.data_dir() / f"calibration-{layout_slug(cfg.cushion.layout)}.json"
+
+
+def legacy_profile_path() -> Path:
+    """Where sitwatch 0.1 kept the one profile it had."""
+    from sitwatch.core import paths
+
+    return paths.data_dir() / "calibration.json"
+
+
+def find_profile(cfg: Config, layout: Layout) -> Path | None:
+    """The profile file to use for this layout, or None to learn one: the configured or
+    per-layout file when it exists, else a 0.1-era ``calibration.json`` taken with this same
+    layout (one taken with another layout is left alone, not an error)."""
+    path = profile_path(cfg)
+    if cfg.calibration.profile or path.exists():
+        return path if path.exists() else None
+    legacy = legacy_profile_path()
+    if not legacy.exists():
+        return None
+    from sitwatch.sensing import calibration
+
+    try:
+        prof = calibration.load(legacy)
+    except calibration.CalibrationError:
+        return None
+    return legacy if prof.layout == layout.name and prof.channels == layout.n else None
 
 
 def status_stale_after(cfg: Config) -> float:

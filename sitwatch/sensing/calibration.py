@@ -53,10 +53,11 @@ class Profile(BaseModel):
         v = getattr(self, name)
         return None if v is None else np.asarray(v, dtype=float)
 
-    def check_layout(self, layout: Layout) -> None:
+    def check_layout(self, layout: Layout, path: Path | None = None) -> None:
         if self.channels != layout.n:
+            where = f"{path}: " if path is not None else ""
             raise CalibrationError(
-                f"calibration has {self.channels} channels but layout {layout.name} has "
+                f"{where}calibration has {self.channels} channels but layout {layout.name} has "
                 f"{layout.n}: "
                 "recalibrate (sitwatch calibrate) or pick the layout it was taken with "
                 f"({self.layout})"

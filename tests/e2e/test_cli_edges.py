@@ -86,3 +86,34 @@ def test_config_validate_names_the_file_of_a_bad_layout(tmp_path) -> None:
     proc = _sitwatch("config", "validate", str(cfg), "--no-user-config")
     assert proc.returncode == 2
     assert f"{cfg}: cushion.layout:" in proc.stderr
+
+
+def test_run_names_the_calibration_file_that_does_not_fit_and_ignores_other_layouts(tmp_path):
+    """The README's simulator path leaves a smartchair-12 profile behind; a later run with the
+    real load-cells-4 cushion must not trip over it, and a profile that really is wrong for the
+    layout is named in the error (issue #14 item 11)."""
+    import numpy as np
+
+    from sitwatch.sensing import calibration, layout
+
+    env = _fresh_home(tmp_path)
+    data = tmp_path / "home/.local/share/sitwatch"
+    twelve = calibration.from_arrays(layout.load("smartchair-12"), tare=None,
+                                     upright=np.ones(12), method="auto")
+    twelve.save(data / "calibration-smartchair-12.json")
+    twelve.save(data / "calibration.json")  # what sitwatch 0.1 wrote
+    from sitwatch.config import Config
+    from sitwatch.runtime.assemble import load_profile
+
+    old = dict(os.environ)
+    os.environ.update(env)
+    try:
+        assert load_profile(Config(), layout.load("load-cells-4")) is None
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    twelve.save(data / "calibration-load-cells-4.json")
+    proc = _sitwatch("run", "--port", str(tmp_path / "nowhere"), "--layout", "load-cells-4",
+                     env=env)
+    assert proc.returncode == 2
+    assert f"{data / 'calibration-load-cells-4.json'}: calibration has 12 channels" in proc.stderr

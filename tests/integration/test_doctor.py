@@ -523,16 +523,30 @@ def test_layout_line_says_which_layout_defaults_your_config_overrides(tmp_path, 
 
 
 def test_calibration_for_another_layout_fails(xdg):
+    """This layout's own profile with the wrong channel count is a failure that names the file."""
     prof = calibration.from_arrays(layout.load("smartchair-12"), tare=None,
                                    upright=np.ones(12), method="recording")
-    path = xdg / "data" / "sitwatch" / "calibration.json"
+    path = xdg / "data" / "sitwatch" / "calibration-load-cells-4.json"
     prof.save(path)
     level, _, detail = check_calibration(load_cfg(), L4)
     assert level == FAIL
-    assert "calibration has 12 channels but layout load-cells-4 has 4" in detail
+    assert f"{path}: calibration has 12 channels but layout load-cells-4 has 4" in detail
     calibration.from_arrays(L4, tare=None, upright=np.ones(4), method="recording").save(path)
     level, _, detail = check_calibration(load_cfg(), L4)
     assert level == OK and detail.startswith(f"{path} (recording, ")
+
+
+def test_an_old_single_profile_is_used_only_for_its_own_layout(xdg):
+    """sitwatch 0.1 kept one calibration.json; a profile taken with another layout (the
+    simulator's smartchair-12, say) must not block a run with the real cushion (issue #14 #11)."""
+    legacy = xdg / "data" / "sitwatch" / "calibration.json"
+    calibration.from_arrays(layout.load("smartchair-12"), tare=None, upright=np.ones(12),
+                            method="auto").save(legacy)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == WARN and "no profile at" in detail and "learn one" in detail
+    calibration.from_arrays(L4, tare=None, upright=np.ones(4), method="recording").save(legacy)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == OK and detail.startswith(f"{legacy} (recording, ")
 
 
 def test_readings_far_below_full_scale_get_a_hint_about_units(cushion):
