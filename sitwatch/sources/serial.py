@@ -19,8 +19,10 @@ from __future__ import annotations
 import errno
 import io
 import logging
+import os
 import re
 import select
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,7 +40,7 @@ CHUNK = 4096  # bytes asked for per read in text mode (more when in_waiting says
 DROP_LOG_INTERVAL = 10.0  # seconds of clock time between two "dropped N lines" summaries
 DIAGNOSIS_REPEAT = 60.0  # seconds between two diagnoses while the stream stays useless
 _EPS = 1e-9
-_ERRNO_IN_TEXT = re.compile(r"\[Errno (\d+)\]")
+_ERRNO_IN_TEXT = re.compile(r"\[Errno (\d+)\]|\((\d+), '")
 
 Opener = Callable[..., Any]
 
@@ -50,7 +52,10 @@ def open_failure_reason(port: str, exc: BaseException) -> str:
     code = getattr(exc, "errno", None)
     if code is None:
         m = _ERRNO_IN_TEXT.search(str(exc))
-        code = int(m.group(1)) if m else None
+        code = int(m.group(1) or m.group(2)) if m else None
+    if code == errno.ENOTTY:
+        return (f"{port}: not a serial device (it does not answer terminal settings); "
+                "set cushion.port to the cushion's device, e.g. /dev/ttyACM0")
     if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
         return f"{port}: no such device: is the cushion plugged in?"
     if code in (errno.EACCES, errno.EPERM):
@@ -63,6 +68,36 @@ def open_failure_reason(port: str, exc: BaseException) -> str:
         return f"{port}: not a serial device or pyserial URL ({exc})"
     detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return f"{port}: cannot open: {detail}"
+
+
+def not_a_device(port: str) -> str | None:
+    """Why ``port`` can never be a cushion, judged from the file system, or None.
+
+    A folder or a regular file is a mistake no retry will mend (a recording belongs to
+    ``sitwatch replay``). URLs (``socket://``, ``loop://``, ``rfc2217://``) and paths that do not
+    exist yet (a cushion not plugged in) are left to the opener."""
+    if not port or "://" in port:
+        return None
+    try:
+        st = os.stat(port)
+    except OSError:
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return f"{port}: is a folder, not a serial device; set cushion.port to the cushion's device"
+    if stat.S_ISREG(st.st_mode):
+        return (f"{port}: is a regular file, not a serial device (to play back a recording, use "
+                "`sitwatch replay FILE`)")
+    return None
+
+
+def _identity(port: str) -> tuple[int, int, int] | None:
+    """What is at ``port`` now (type, inode, device number): a change means it is worth trying
+    again (the device was plugged in, a symlink was pointed elsewhere)."""
+    try:
+        st = os.stat(port)
+    except OSError:
+        return None
+    return st.st_mode, st.st_ino, st.st_rdev
 
 
 def _fileno(port: Any) -> int | None:
@@ -114,6 +149,9 @@ class SerialSource:
         self._offline_reason: str | None = None  # last reason reported in a Status
         self._delay = cfg.reconnect_min
         self._next_open = clock.monotonic()
+        # A port that can never work (a folder, a file, /dev/null) is tried again only once
+        # what is at its path changes: (what was there, the reason).
+        self._hopeless: tuple[tuple[int, int, int] | None, str] | None = None
         self.reconnects = 0
         self.bytes = 0
         self.no_reply = 0  # binary mode: polls that got no answer at all
@@ -196,6 +234,13 @@ class SerialSource:
     # -- opening and losing the port ---------------------------------------------------
     def _poll_offline(self, max_wait: float, items: list[Item]) -> None:
         now = self.clock.monotonic()
+        if self._hopeless is not None:
+            if _identity(self.cfg.port) == self._hopeless[0]:
+                if max_wait > 0:
+                    self._sleep(min(max_wait, 0.5))
+                return
+            self._hopeless = None  # something else is there now: try it
+            self._next_open = now
         wait = self._next_open - now
         if wait > _EPS:
             if max_wait <= 0:
@@ -208,15 +253,23 @@ class SerialSource:
 
     def _try_open(self, now: float, items: list[Item]) -> None:
         timeout = self.reply_timeout if self.binary else 0
+        hopeless = not_a_device(self.cfg.port)
+        if hopeless is not None:
+            self._give_up(now, hopeless, items)
+            return
         try:
             if not self.cfg.port:
                 raise ValueError("no port")
             port = self._opener(self.cfg.port, baudrate=self.cfg.baud, timeout=timeout,
                                 write_timeout=1.0, exclusive=True)
         except (OSError, ValueError) as e:  # SerialException is an OSError
+            reason = open_failure_reason(self.cfg.port, e)
+            if "not a serial device" in reason and "://" not in self.cfg.port:
+                self._give_up(now, reason, items)
+                return
             self._next_open = now + self._delay
             self._delay = min(self._delay * 2, self.cfg.reconnect_max)
-            self._report_offline(now, open_failure_reason(self.cfg.port, e), items)
+            self._report_offline(now, reason, items)
             return
         self._port = port
         self._fd = None if self.binary else _fileno(port)
@@ -238,6 +291,11 @@ class SerialSource:
         what = f"{self.cfg.mode}, {self.cfg.baud} baud"
         self._log.info("%s: open (%s)", self.cfg.port, what)
         items.append(Status(now, True, f"{self.cfg.port}: open ({what})"))
+
+    def _give_up(self, now: float, reason: str, items: list[Item]) -> None:
+        """Report a port that can never work, and stop trying until its path changes."""
+        self._hopeless = (_identity(self.cfg.port), reason)
+        self._report_offline(now, reason, items)
 
     def _disconnect(self, exc: BaseException, items: list[Item]) -> None:
         now = self.clock.monotonic()

@@ -259,3 +259,54 @@ def test_record_from_a_pty(tmp_path: Path, ptys: Callable[[], Pty]) -> None:
     first = int(rows[0][1][0])
     for j, (_, vals) in enumerate(rows):
         assert vals.tolist() == [(first + j + i) % 200 for i in range(4)]
+
+
+@pytest.mark.parametrize(("kind", "expect"), [
+    ("null", "not a serial device (it does not answer terminal settings)"),
+    ("file", "is a regular file, not a serial device"),
+    ("folder", "is a folder, not a serial device"),
+])
+def test_a_port_that_can_never_work_is_named_once_and_not_retried(tmp_path, kind, expect):
+    """/dev/null, a recording or a folder as cushion.port: one clear reason, not pyserial's
+    "Inappropriate ioctl" text and endless retries (issue #14 item 15)."""
+    path = {"null": "/dev/null", "file": str(tmp_path / "me.rec"), "folder": str(tmp_path)}[kind]
+    if kind == "file":
+        Path(path).write_text("# a recording\n")
+    opened: list[str] = []
+
+    def opener(port: str, **kw: Any) -> Any:
+        opened.append(port)
+        import serial
+
+        return serial.serial_for_url(port, **kw)
+
+    clock = ManualClock()
+    src = SerialSource(Cushion(port=path), L4, clock, sleep=clock.advance, opener=opener)
+    statuses = []
+    for _ in range(200):  # ten minutes of polling at the longest backoff
+        statuses += [i for i in src.poll(3.0) if isinstance(i, Status)]
+    assert [s.reason for s in statuses] == [f"{path}: {expect}" + statuses[0].reason.split(
+        expect, 1)[1]]
+    assert expect in statuses[0].reason and "Inappropriate ioctl" not in statuses[0].reason
+    assert len(opened) <= 1  # tried at most once, never again while the path stays the same
+    src.close()
+
+
+def test_a_hopeless_port_is_tried_again_once_a_device_appears_there(ptys, tmp_path):
+    link = tmp_path / "cushion"
+    link.write_text("not a device\n")
+    clock = ManualClock()
+    src = SerialSource(Cushion(port=str(link)), L4, clock, sleep=clock.advance)
+    assert [i.online for i in src.poll(1.0) if isinstance(i, Status)] == [False]
+    p = ptys()
+    link.unlink()
+    link.symlink_to(p.path)
+    seen: list[Any] = []
+    for _ in range(40):
+        p.write(b"1,2,3,4\n")
+        seen += src.poll(0.5)
+        if any(isinstance(i, Reading) for i in seen):
+            break
+    assert any(isinstance(i, Status) and i.online for i in seen)
+    assert any(isinstance(i, Reading) for i in seen)
+    src.close()
