@@ -33,7 +33,7 @@ def check_cushion(
     sleep: Callable[[float], object] | None = None,
 ) -> Check:
     from sitwatch.sources.base import Diagnosis, Reading, Status
-    from sitwatch.sources.serial import SerialSource
+    from sitwatch.sources.serial import SerialSource, not_a_device
 
     port = cfg.cushion.port
     if not port:
@@ -56,6 +56,9 @@ def check_cushion(
             f"no permission to open {port}: add yourself to the dialout group "
             "(sudo usermod -aG dialout $USER) and log in again",
         )
+    hopeless = not_a_device(port)
+    if hopeless:
+        return FAIL, "cushion", hopeless
     src = SerialSource(cfg.cushion, layout, clock, sleep=sleep or time.sleep)
     frames, offline, diag = 0, "", ""
     peak = 0.0

@@ -263,7 +263,11 @@ def test_a_path_that_is_not_a_serial_device_fails_naming_it(tmp_path):
     cfg = load_cfg(cushion__port=str(plain), cushion__layout="load-cells-4")
     level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
     assert level == FAIL
-    assert f"{plain}: cannot open" in detail
+    assert detail.startswith(f"{plain}: is a regular file, not a serial device")
+    cfg = load_cfg(cushion__port="/dev/null", cushion__layout="load-cells-4")
+    level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
+    assert level == FAIL
+    assert "/dev/null: not a serial device" in detail and "Inappropriate ioctl" not in detail
 
 
 # -- 3. the layout line ------------------------------------------------------------------------
