@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from sitwatch.cli.common import (
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
     from sitwatch.sensing import layout
-    from sitwatch.sources.recorder import record
+    from sitwatch.sources.recorder import LayoutMismatch, record
 
     try:
         cfg = load_config(args)
@@ -43,6 +44,15 @@ def run(args: argparse.Namespace) -> int:
     if not cfg.cushion.port:
         err("which port? pass --port or set cushion.port")
         return EXIT_CONFIG
+    show = sys.stderr.isatty()
+
+    def progress(seconds: float, frames: int) -> None:
+        if not show:
+            return
+        of = f" of {args.duration:g}" if args.duration else " (Ctrl-C stops)"
+        sys.stderr.write(f"\r  recording: {seconds:.0f} s{of}, {frames} frames ")
+        sys.stderr.flush()
+
     try:
         n = record(
             cfg.cushion.port,
@@ -52,9 +62,16 @@ def run(args: argparse.Namespace) -> int:
             duration=args.duration,
             clock=SystemClock(),
             cushion=cfg.cushion,
+            progress=progress,
         )
     except OSError as e:
         err(f"{args.output}: {e.strerror or e}")
         return EXIT_FAIL
+    except LayoutMismatch as e:
+        Path(args.output).unlink(missing_ok=True)  # it holds a header and nothing else
+        err(str(e))
+        return EXIT_CONFIG
+    if show:
+        sys.stderr.write("\n")
     print(f"recorded {n} frames to {args.output}", file=sys.stderr)
     return EXIT_OK

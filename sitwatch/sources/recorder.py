@@ -20,16 +20,32 @@ import serial
 from sitwatch.config import Cushion
 from sitwatch.core.clock import Clock
 from sitwatch.sensing import layout as layouts
+from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
 from sitwatch.sources.base import Diagnosis, Reading, Status
 from sitwatch.sources.recording import Writer
 from sitwatch.sources.serial import Opener, SerialSource
 
 RATE_WINDOW = 2.0  # seconds of frames used to estimate hz= for the header (text mode)
+MISMATCH_LINES = 10  # lines with the wrong number of values, before any frame: wrong layout
 FLUSH_EVERY = 1.0  # seconds between flushes of the output file
 
 _Pending = tuple[float, np.ndarray] | str
 _EPS = 1e-9
+
+
+class LayoutMismatch(Exception):
+    """The cushion sends a different number of values than the layout has channels."""
+
+
+def mismatch_message(lay: Layout, seen: int | None) -> str:
+    """What to say when every line has ``seen`` values and the layout wants ``lay.n``."""
+    fits = [name for name in layouts.builtin_names() if layouts.load(name).n == seen]
+    hint = (f"built-in layouts with {seen} channels: {', '.join(fits)}" if fits
+            else f"no built-in layout has {seen}; use grid:RxC or a layout file "
+            "(examples in calibration/layouts/)")
+    return (f"the cushion sends {seen} values per line but layout {lay.name} has {lay.n}: "
+            f"pass --layout ({hint})")
 
 
 def nice_rate(times: list[float]) -> float | None:
@@ -62,6 +78,7 @@ def record(
     opener: Opener = serial.serial_for_url,
     poll_wait: float = 0.1,
     log: logging.Logger | None = None,
+    progress: Callable[[float, int], object] | None = None,
 ) -> int:
     """Record frames from ``port_url`` into ``out_path``; return the number of frames.
 
@@ -70,7 +87,10 @@ def record(
     other serial settings (mode, poll_byte, poll_hz, time_unit, reconnect_*); ``port_url``
     and ``baud`` override its port and baud. ``hz`` goes into the header; without it binary
     mode writes ``poll_hz`` and text mode the rate measured over the first frames.
-    Errors creating the output file are raised (OSError); device trouble never is.
+    Errors creating the output file are raised (OSError); device trouble never is, except
+    a cushion whose lines all have the wrong number of values for the layout: that raises
+    :class:`LayoutMismatch` at once instead of recording nothing for the whole duration.
+    ``progress(seconds, frames)`` is called about once a second.
     """
     lay = layout if isinstance(layout, Layout) else layouts.load(layout)
     base = cushion or Cushion()
@@ -87,6 +107,7 @@ def record(
         first_t: float | None = None
         last_t = 0.0
         last_flush = start
+        last_progress = start
 
         def open_writer(rate: float | None) -> Writer:
             w = Writer(out, lay, rate, started=started)
@@ -125,7 +146,13 @@ def record(
                         writer = open_writer(hz)
                     elif last_t - first_t >= RATE_WINDOW:
                         writer = open_writer(nice_rate(_times(pending)))
+                stats = source.parser.stats
+                if frames == 0 and stats.dropped.get(wire.COUNT, 0) >= MISMATCH_LINES:
+                    raise LayoutMismatch(mismatch_message(lay, stats.last_count_seen))
                 now = clock.monotonic()
+                if progress is not None and now - last_progress >= 1.0:
+                    progress(now - start, frames)
+                    last_progress = now
                 if writer is not None and now - last_flush >= FLUSH_EVERY:
                     out.flush()
                     last_flush = now

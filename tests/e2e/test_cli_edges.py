@@ -117,3 +117,35 @@ def test_run_names_the_calibration_file_that_does_not_fit_and_ignores_other_layo
                      env=env)
     assert proc.returncode == 2
     assert f"{data / 'calibration-load-cells-4.json'}: calibration has 12 channels" in proc.stderr
+
+
+def test_record_with_the_wrong_layout_stops_at_once_and_says_which_fits(tmp_path) -> None:
+    """The README's record command with the default load-cells-4 layout and a 12-channel
+    cushion ran its full duration and ended with "recorded 0 frames" (issue #14 item 8)."""
+    import threading
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    stop = threading.Event()
+
+    def stream() -> None:
+        while not stop.wait(0.02):
+            try:
+                os.write(master, b"1,2,3,4,5,6,7,8,9,10,11,12\n")
+            except OSError:
+                return
+
+    threading.Thread(target=stream, daemon=True).start()
+    out = tmp_path / "me.rec"
+    try:
+        proc = _sitwatch("record", "--no-user-config", "--port", os.ttyname(slave), "-o",
+                         str(out), "--duration", "120", env=_fresh_home(tmp_path))
+    finally:
+        stop.set()
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 2, proc.stderr
+    assert "12 values per line but layout load-cells-4 has 4" in proc.stderr
+    assert "smartchair-12" in proc.stderr
+    assert not out.exists()
