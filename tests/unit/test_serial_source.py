@@ -582,7 +582,7 @@ def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
                sleep=clock.advance, duration=3.0, stop=stop,
                progress=lambda s, f: shown.append((round(s, 1), f)))
     assert n == 4 * 30  # nothing in the first poll (it opens the port), then 4 per poll
-    assert [s for s, _ in shown] == [1.1, 2.2]  # about once a second (0.1 s polls), while it records
+    assert [s for s, _ in shown] == [1.1, 2.2]  # about once a second (0.1 s polls)
     assert shown[-1][1] == 88
     head = out.read_text().splitlines()[0]
     assert head.startswith("# sitwatch-recording v1 layout=grid:2x2 hz=40 ")
