@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.runtime.replay import replay
     from sitwatch.runtime.tally import Tally
     from sitwatch.sensing import calibration, layout
+    from sitwatch.sensing.wire import LineParser
     from sitwatch.sources import recording
 
     path = Path(args.file)
@@ -72,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     tally = Tally()
     out = sys.stdout
+    parser = LineParser(lay.n, lay.full_scale, time_unit="s")
     try:
-        for ev in replay(path, lay, cfg, profile, args.hz, tally):
+        for ev in replay(path, lay, cfg, profile, args.hz, tally, parser):
             if args.json:
                 out.write(ev.to_json() + "\n")
             else:
@@ -83,6 +85,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     except BrokenPipeError:
         return EXIT_OK
+    st = parser.stats
+    if st.dropped_total and st.dropped_total >= 0.05 * (st.frames + st.dropped_total):
+        reasons = ", ".join(f"{n} {why}" for why, n in st.dropped.most_common())
+        if st.last_count_seen is not None:
+            reasons += f"; some lines have {st.last_count_seen} values, the layout {lay.n}"
+        err(f"note: {st.dropped_total} of {st.frames + st.dropped_total} lines of {path} were "
+            f"not usable frames ({reasons})")
     if args.json:
         out.write(
             json.dumps({"t": round(tally._last or 0.0, 3), "event": "summary", **tally.as_dict()})

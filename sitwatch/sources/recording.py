@@ -6,6 +6,12 @@
 
 Files without a time column are read at a fixed rate (``hz=`` in the header or ``--hz``).
 Any other ``#`` line is a comment; bad lines are dropped and counted like on the wire.
+
+Plain CSV files whose first row names the columns (``p00,p01,...,p11,pose``) are read too: the
+columns named like the layout's channels are the channels, in the layout's order; a column named
+``t``, ``time``, ``timestamp`` or ``seconds`` is the time; the others (labels, notes) are left
+out. A header row that does not name the layout's channels is refused with a message that says
+so, rather than read as something it is not.
 """
 
 from __future__ import annotations
@@ -65,6 +71,51 @@ def read_header(path: Path) -> Header:
     return Header()
 
 
+TIME_NAMES = ("t", "time", "timestamp", "seconds", "time_s")
+_CSV_SPLIT = re.compile(r"\s*[,;\t]\s*|\s+")
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def column_map(path: Path, names: list[str], layout: Layout) -> tuple[int | None, list[int]]:
+    """(time column or None, channel columns in layout order) for a CSV header row."""
+    low = [n.strip().strip('"').lower() for n in names]
+    time_col = next((i for i, n in enumerate(low) if n in TIME_NAMES), None)
+    labels = [c.label.lower() for c in layout.channels]
+    if all(lab in low for lab in labels):
+        return time_col, [low.index(lab) for lab in labels]
+    rest = [i for i in range(len(low)) if i != time_col]
+    if len(rest) == layout.n:
+        return time_col, rest
+    shown = ", ".join(names[:16]) + (", ..." if len(names) > 16 else "")
+    want = ", ".join(labels[:16]) + (", ..." if len(labels) > 16 else "")
+    raise RecordingError(
+        f"{path}: its first row names {len(names)} columns ({shown}) and layout {layout.name} "
+        f"has {layout.n} channels named {want}: name the channel columns like the layout's "
+        "(other columns are then left out), or pass --layout for the device that made it"
+    )
+
+
+def _header_row(path: Path) -> list[str] | None:
+    """The first data row's tokens when they are all column names (a wire line such as
+    ``DATA: 1,2,3`` has numbers in it, so it is not taken for one)."""
+    with Path(path).open("r", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            tokens = [x for x in _CSV_SPLIT.split(s) if x]
+            named = len(tokens) >= 2 and not any(_is_number(x) for x in tokens)
+            return tokens if named else None
+    return None
+
+
 def frames(
     path: Path, layout: Layout, hz: float | None = None, parser: LineParser | None = None
 ) -> Iterator[tuple[float, np.ndarray]]:
@@ -72,10 +123,16 @@ def frames(
     header = read_header(path)
     rate = hz or header.hz
     parser = parser or LineParser(layout.n, layout.full_scale, time_unit="s")
+    names = None if header.layout else _header_row(path)
+    columns = column_map(path, names, layout) if names else None
     i = 0
     last_t = -np.inf
     with Path(path).open("rb") as f:
+        if columns is not None:
+            f.readline()  # the row of names
         for raw in f:
+            if columns is not None:
+                raw = _select(raw, *columns)
             p = parser.feed(raw)
             if p is None:
                 continue
@@ -93,6 +150,19 @@ def frames(
             last_t = t
             i += 1
             yield t, p.values
+
+
+def _select(raw: bytes, time_col: int | None, channels: list[int]) -> bytes:
+    """A CSV row cut down to [time,] channels, as a wire line."""
+    tokens = [x for x in _CSV_SPLIT.split(raw.decode("utf-8", "replace").strip()) if x != ""]
+    if not tokens:
+        return b""
+    try:
+        picked = [tokens[time_col]] if time_col is not None else []
+        picked += [tokens[c] for c in channels]
+    except IndexError:
+        return b"short row\n"  # counted as a bad line by the parser
+    return (",".join(picked) + "\n").encode()
 
 
 class Writer:

@@ -149,3 +149,40 @@ def test_record_with_the_wrong_layout_stops_at_once_and_says_which_fits(tmp_path
     assert "12 values per line but layout load-cells-4 has 4" in proc.stderr
     assert "smartchair-12" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.datasets
+def test_replay_reads_a_csv_whose_first_row_names_the_channels(datasets_dir, tmp_path) -> None:
+    """`sitwatch replay scripted_almir.csv --layout smartchair-12` used 31 of 3,819 rows (it
+    read p00 as a timestamp) and exited 0 without a word (issue #14 item 5)."""
+    import json
+
+    csv = datasets_dir / "smartchair-ml" / "scripted_almir.csv"
+    proc = _sitwatch("replay", str(csv), "--layout", "smartchair-12", "--hz", "1", "--json",
+                     "--no-user-config", env=_fresh_home(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.splitlines()[-1])
+    rows = sum(1 for _ in csv.open()) - 1
+    assert summary["frames"] == rows  # every row, none taken for a time stamp
+    assert {json.loads(x)["event"] for x in proc.stdout.splitlines()} >= {"posture", "nudge"}
+
+
+def test_replay_refuses_a_csv_whose_columns_are_not_the_layouts(tmp_path) -> None:
+    csv = tmp_path / "other.csv"
+    csv.write_text("a,b,c,d,e,label\n" + "1,2,3,4,5,x\n" * 20)
+    proc = _sitwatch("replay", str(csv), "--layout", "load-cells-4", "--hz", "1",
+                     "--no-user-config", env=_fresh_home(tmp_path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{csv}: its first row names 6 columns (a, b, c, d, e, label)" in proc.stderr
+    assert "layout load-cells-4 has 4 channels" in proc.stderr
+
+
+def test_replay_says_when_many_lines_were_not_frames(tmp_path) -> None:
+    rec = tmp_path / "mixed.rec"
+    rec.write_text("1,2,3,4\n1,2,3\nnot a frame\n5,6,7,8\n")
+    proc = _sitwatch("replay", str(rec), "--layout", "load-cells-4", "--hz", "1",
+                     "--no-user-config", env=_fresh_home(tmp_path))
+    assert proc.returncode == 0
+    assert (f"note: 2 of 4 lines of {rec} were not usable frames (1 count, 1 garbage; some "
+            "lines have 3 values, the layout 4)") in proc.stderr
