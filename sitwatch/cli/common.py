@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,31 @@ def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = No
     if spec is None and path is not None:
         spec = recording.read_header(path).layout
     return layout.load(spec or cfg.cushion.layout)
+
+
+def follow_running_daemon() -> None:
+    """For commands that read or steer a running daemon: find the system unit's files too
+    (a Raspberry Pi's sitwatch-pi service), not only the user's own."""
+    from sitwatch.core import paths
+
+    paths.follow_system_instance()
+
+
+def access_hint(path: Path, command: str) -> str:
+    """What to add when ``path`` cannot be read or written: whose file it is, what to run."""
+    from sitwatch.core import paths
+
+    if paths.system_instance():
+        return (f"{path} belongs to the system service (sitwatch-pi), whose files only its own "
+                f"user can open: run `sudo sitwatch {command}`")
+    return f"check the permissions of {path}"
+
+
+def when(moment: datetime, now: datetime) -> str:
+    """A time of day, with the day too when it is not today: ``14:30``, ``Mon 3 Mar 14:30``."""
+    if moment.date() == now.date():
+        return f"{moment:%H:%M}"
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"
 
 
 def cushion_flags(sp: argparse.ArgumentParser) -> None:

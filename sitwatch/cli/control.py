@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err, load_config
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    access_hint,
+    config_errors,
+    err,
+    follow_running_daemon,
+    load_config,
+    when,
+)
 
 
 def register(sub: Any) -> None:
@@ -28,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.nudging import control
     from sitwatch.runtime.files import control_path
 
+    follow_running_daemon()
     try:
         cfg = load_config(args)
     except config.ConfigError as e:
@@ -42,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "snooze":
             until = now + duration(args.duration)
             new = control.Control(snoozed_until=until, paused_until=cur.paused_until)
-            msg = f"nudges snoozed until {until:%H:%M} (sitwatch keeps watching)"
+            msg = f"nudges snoozed until {when(until, now)} (sitwatch keeps watching)"
         elif args.duration:
             until = now + duration(args.duration)
             new = control.Control(cur.snoozed_until, until)
-            msg = f"paused until {until:%H:%M}: nothing is watched or kept meanwhile"
+            msg = f"paused until {when(until, now)}: nothing is watched or kept meanwhile"
         else:
             new = control.Control(cur.snoozed_until, control.FOREVER)
             msg = "paused until `sitwatch resume`: nothing is watched or kept meanwhile"
@@ -55,8 +67,24 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         control.write(path, new)
+        _give_to_daemon(path)
+    except PermissionError as e:
+        err(f"cannot write {path}: {e.strerror or e}; {access_hint(path, args.command)}")
+        return EXIT_FAIL
     except OSError as e:
         err(f"cannot write {path}: {e.strerror or e}")
         return EXIT_FAIL
     print(msg)
     return EXIT_OK
+
+
+def _give_to_daemon(path: Path) -> None:
+    """Written as root (``sudo sitwatch snooze`` on a Pi): hand the file to the owner of its
+    folder, the service's user, or the daemon could not read it."""
+    import os
+
+    if os.geteuid() != 0:
+        return
+    st = path.parent.stat()
+    if st.st_uid != 0:
+        os.chown(path, st.st_uid, st.st_gid)

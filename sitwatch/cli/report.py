@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err, load_config
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    err,
+    follow_running_daemon,
+    load_config,
+)
 
 
 def register(sub: Any) -> None:
@@ -28,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.reports.text import daily_text, weekly_text
     from sitwatch.runtime.files import history_path
 
+    follow_running_daemon()
     try:
         cfg = load_config(args)
     except config.ConfigError as e:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,54 @@ def test_replay_says_when_many_lines_were_not_frames(tmp_path) -> None:
     assert proc.returncode == 0
     assert (f"note: 2 of 4 lines of {rec} were not usable frames (1 count, 1 garbage; some "
             "lines have 3 values, the layout 4)") in proc.stderr
+
+
+def _system_instance(tmp_path, *, pid: int):
+    """A fake Raspberry Pi system instance under tmp/sys, and a stopped user daemon's stale
+    status file in the user's runtime dir, as on the Pi of issue #14 item 4."""
+    import json
+    from datetime import UTC, datetime
+
+    env = _fresh_home(tmp_path)
+    env["SITWATCH_SYSTEM_ROOT"] = str(tmp_path / "sys")
+    own = Path(env["XDG_RUNTIME_DIR"]) / "sitwatch"
+    own.mkdir(parents=True)
+    (own / "status.json").write_text(json.dumps(
+        {"pid": 999999, "stopped": True, "updated": "2026-01-01T00:00:00+00:00"}))
+    os.utime(own / "status.json", (1, 1))
+    run = tmp_path / "sys/run/sitwatch"
+    run.mkdir(parents=True)
+    now = datetime.now(UTC).isoformat()
+    (run / "status.json").write_text(json.dumps(
+        {"pid": pid, "started": now, "updated": now, "occupancy": "occupied",
+         "spell_seconds": 600, "posture": "upright", "balance": "balanced"}))
+    return env, run
+
+
+def test_status_from_a_shell_finds_the_system_service(tmp_path) -> None:
+    import json
+
+    env, run = _system_instance(tmp_path, pid=os.getpid())
+    proc = _sitwatch("status", "--json", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["path"] == str(run / "status.json") and d["running"]
+    mine = _sitwatch("status", "--json", env={**env, "SITWATCH_INSTANCE": "user"})
+    assert json.loads(mine.stdout)["running"] is False
+
+
+def test_snooze_from_a_shell_steers_the_system_service(tmp_path) -> None:
+    """`sudo sitwatch snooze 48h` on the Pi: the control file lands beside the system
+    service's status, readable by the service's user, and the message carries the date."""
+    env, run = _system_instance(tmp_path, pid=os.getpid())
+    if os.geteuid() == 0:
+        os.chown(run, 65534, 65534)
+    proc = _sitwatch("snooze", "48h", env=env)
+    assert proc.returncode == 0, proc.stderr
+    ctl = run / "control.json"
+    assert ctl.exists()
+    if os.geteuid() == 0:
+        assert ctl.stat().st_uid == 65534
+    import re
+
+    assert re.search(r"snoozed until \w{3} \d{1,2} \w{3} \d\d:\d\d", proc.stdout), proc.stdout

@@ -126,6 +126,7 @@ def test_user_unit_settings():
         assert values(unit, "Unit", key) and not values(unit, "Service", key)
     # systemd 252 maps a user unit's StateDirectory= into ~/.config: must not be used.
     assert not values(unit, "Service", "StateDirectory")
+    assert values(unit, "Service", "UMask") == ["0077"]  # owner-only files
 
 
 def test_pi_unit_settings():
@@ -146,8 +147,11 @@ def test_pi_unit_settings():
     assert svc["DevicePolicy"] == "closed"
     assert "MemoryMax" in svc
     assert set(svc["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
+    # USB boards, and the Pi's own GPIO UART (/dev/serial0 -> ttyAMA0 or ttyS0; issue #14 #19)
     assert sorted(values(unit, "Service", "DeviceAllow")) == [
-        "char-ttyACM rw", "char-ttyUSB rw", "char-video4linux rw"]
+        "char-ttyACM rw", "char-ttyAMA rw", "char-ttyS rw", "char-ttyUSB rw",
+        "char-video4linux rw"]
+    assert svc["UMask"] == "0077"
     assert "PrivateDevices" not in svc  # would hide the serial port
     assert "PrivateUsers" not in svc  # would break the dialout group on the device node
     for key in ("StartLimitIntervalSec", "StartLimitBurst"):
