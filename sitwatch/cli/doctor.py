@@ -236,6 +236,7 @@ def check_camera(cfg: Any) -> list[Check]:
 
 def check_systemd() -> Check:
     from sitwatch.core import paths
+    from sitwatch.data import shipped
 
     unit = paths.config_dir().parent / "systemd" / "user" / "sitwatch.service"
     if unit.exists():
@@ -243,7 +244,9 @@ def check_systemd() -> Check:
     return (
         WARN,
         "autostart",
-        "no systemd user unit: see systemd/README.md to start sitwatch at login",
+        "no systemd user unit: to start sitwatch at login, copy "
+        f"{shipped('systemd', 'sitwatch.service')} to {unit.parent}/ "
+        f"(step by step: {shipped('systemd', 'README.md')})",
     )
 
 

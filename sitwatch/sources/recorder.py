@@ -19,6 +19,7 @@ import serial
 
 from sitwatch.config import Cushion
 from sitwatch.core.clock import Clock
+from sitwatch.data import shipped
 from sitwatch.sensing import layout as layouts
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
@@ -43,7 +44,7 @@ def mismatch_message(lay: Layout, seen: int | None) -> str:
     fits = [name for name in layouts.builtin_names() if layouts.load(name).n == seen]
     hint = (f"built-in layouts with {seen} channels: {', '.join(fits)}" if fits
             else f"no built-in layout has {seen}; use grid:RxC or a layout file "
-            "(examples in calibration/layouts/)")
+            f"(examples in {shipped('calibration', 'layouts')})")
     return (f"the cushion sends {seen} values per line but layout {lay.name} has {lay.n}: "
             f"pass --layout ({hint})")
 
