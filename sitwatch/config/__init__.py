@@ -13,7 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.spans import clock_window
@@ -41,6 +48,18 @@ DEFAULT_IGNORED_RECORDERS = (
     "cinnamon-settings",
     "xfce4-pulseaudio-plugin",
 )
+
+
+def _window(spec: str) -> str:
+    try:
+        clock_window(spec)
+    except ValueError:
+        raise ValueError("not HH:MM-HH:MM (e.g. 22:00-07:00)") from None
+    return spec
+
+
+#: "HH:MM-HH:MM", checked entry by entry so that every bad one is reported.
+ClockWindow = Annotated[str, AfterValidator(_window)]
 
 
 class ConfigError(Exception):
@@ -359,7 +378,11 @@ class Dnd(_Section):
 
 class Nudges(_Section):
     enabled: bool = Field(True, description="Send nudges at all.")
-    desktop: bool = Field(True, description="Desktop notifications through plyer.")
+    desktop: bool = Field(
+        True,
+        description="Desktop notifications (notify-send or D-Bus on Linux, with buttons; plyer "
+        "elsewhere).",
+    )
     console: bool = Field(True, description="Also print nudges on standard output / the journal.")
     timeout: float = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
     buttons: bool = Field(
@@ -416,7 +439,7 @@ class Nudges(_Section):
     daily_cap: int = Field(
         16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped."
     )
-    quiet_hours: list[str] = Field(
+    quiet_hours: list[ClockWindow] = Field(
         default_factory=list,
         description='Local times without nudges, e.g. ["12:00-13:00", "18:30-08:00"].',
     )
@@ -424,12 +447,6 @@ class Nudges(_Section):
     push: Push = Push()
     hook: Hook = Hook()
     buzzer: Buzzer = Buzzer()
-
-    @model_validator(mode="after")
-    def _hours(self) -> Nudges:
-        for spec in self.quiet_hours:
-            clock_window(spec)
-        return self
 
 
 class History(_Section):

@@ -238,3 +238,13 @@ def test_snooze_from_a_shell_steers_the_system_service(tmp_path) -> None:
     import re
 
     assert re.search(r"snoozed until \w{3} \d{1,2} \w{3} \d\d:\d\d", proc.stdout), proc.stdout
+
+
+def test_every_bad_quiet_hours_entry_is_reported(tmp_path) -> None:
+    cfg = tmp_path / "q.toml"
+    cfg.write_text('[nudges]\nquiet_hours = ["25:00-07:00", "12:00-13:00", "noon"]\n')
+    proc = _sitwatch("config", "validate", str(cfg), "--no-user-config")
+    assert proc.returncode == 2
+    assert f"{cfg}: nudges.quiet_hours.0: not HH:MM-HH:MM" in proc.stderr
+    assert f"{cfg}: nudges.quiet_hours.2: not HH:MM-HH:MM" in proc.stderr
+    assert "quiet_hours.1" not in proc.stderr
