@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sitwatch.core.extras import install_hint
+
 
 class PoseError(RuntimeError):
     """The pose model cannot run (missing package, missing or broken model file)."""
@@ -26,7 +28,7 @@ class Estimator(Protocol):
     def close(self) -> None: ...
 
 
-MISSING_PACKAGE = ("the camera needs MediaPipe: pip install 'sitwatch[camera]' "
+MISSING_PACKAGE = (f"the camera needs MediaPipe: {install_hint('camera')} "
                    "(it brings its own OpenCV; do not install opencv-python beside it)")
 
 
