@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sitwatch.sensing import layout
-    from sitwatch.sim.simulate import simulate_command
+    from sitwatch.sim.pty import simulate_command
 
     try:
         lay = layout.load(args.layout)

@@ -20,12 +20,14 @@ import numpy as np
 from sitwatch.camera import baseline as B
 from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as LM
-from sitwatch.camera.detector import RECLINED, SLOUCHED, UPRIGHT, CameraDetector, classify
+from sitwatch.camera.detector import CameraDetector, classify
 from sitwatch.config.camera import CameraConfig
+from sitwatch.core.kinds import Posture
 from sitwatch.reports.tables import render
 
 LABELS = {0: "upright", 1: "head down", 2: "leaning back", 3: "turned left", 4: "turned right",
           5: "chin on hand"}
+UPRIGHT, SLOUCHED, RECLINED = Posture.UPRIGHT, Posture.SLOUCHED, Posture.RECLINED
 EXPECTED = {0: UPRIGHT, 1: SLOUCHED, 2: RECLINED}
 DATASET_FILE = "dev_runs_01-16.csv"
 
@@ -158,7 +160,7 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
                     _pct(q["upright_false_reclined"])])
     lines.extend(render(alt_head, alt, markdown=markdown))
     lines.append("")
-    states = [UPRIGHT, SLOUCHED, RECLINED, "leaning_forward"]
+    states = [UPRIGHT, SLOUCHED, RECLINED, Posture.LEANING_FORWARD]
     conf_head = ["samples (not the calibration run)", *(f"called {s}" for s in states)]
     conf = [[k, *(str(v.get(s, 0)) for s in states)] for k, v in r["confusion"].items()]
     lines.extend(render(conf_head, conf, markdown=markdown))

@@ -1,6 +1,6 @@
 """``sitwatch demo``: the real daemon against a virtual cushion, a whole office day in seconds.
 
-The virtual sitter (sitwatch.sim.simulate) follows a scripted day; its frames go through the wire
+The virtual sitter (sitwatch.sim) follows a scripted day; its frames go through the wire
 format and the same Daemon that ``sitwatch run`` uses (pipeline, nudges, SQLite history), with a
 clock that jumps ahead instead of waiting. A live view shows what sitwatch sees next to what
 the sitter is really doing; at the end come the day's summary and the report from the history.
@@ -83,7 +83,8 @@ def run_demo(
 ) -> dict[str, Any]:
     from sitwatch.history.store import Store
     from sitwatch.reports.text import daily_text
-    from sitwatch.sim.simulate import Simulator, script_by_name
+    from sitwatch.sim.script import script_by_name
+    from sitwatch.sim.simulator import Simulator
 
     cfg = cfg or Config()
     scr = script_by_name(script, seed)

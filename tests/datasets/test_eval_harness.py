@@ -3,24 +3,64 @@
 import numpy as np
 import pytest
 
-from sitwatch.evaluation import datasets, evaluate
+from sitwatch.evaluation import datasets, scoring
+from sitwatch.evaluation.report import report
+from sitwatch.evaluation.robustness import ROBUSTNESS, margins
+from sitwatch.evaluation.tuning import milder
+from sitwatch.evaluation.variants import reshape
 
 pytestmark = pytest.mark.datasets
 
 
 def test_eval_report_covers_every_dataset(datasets_dir) -> None:
-    text = evaluate.report(datasets_dir.parent, markdown=True, lopo=False)
+    steps: list[str] = []
+    text = report(datasets_dir.parent, markdown=True, lopo=False, progress=steps.append)
     for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "webcam-landmarks"):
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
     assert "upright vs head down, balanced accuracy (per sample) | 100.0%" in text
+    # Issue #14: every step is announced before it runs, one per person, variant or file.
+    ethz = sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv"))
+    assert steps == [
+        "smartchair-ml (1/2): almir",
+        "smartchair-ml (2/2): vanessa",
+        "smartchair-ml seat only (1/2): almir",
+        "smartchair-ml seat only (2/2): vanessa",
+        "smartchair-ml margins (1/2): almir",
+        "smartchair-ml margins (2/2): vanessa",
+        *(f"smartchair-ml robustness ({i}/{len(ROBUSTNESS)}): {what}"
+          for i, (what, _) in enumerate(ROBUSTNESS, 1)),
+        *(f"ethz-wheelchair ({i}/{len(ethz)}): {f.stem}" for i, f in enumerate(ethz, 1)),
+        "technion-smart-chair",
+        "webcam-landmarks",
+    ]
+    assert len(ethz) == 12
+
+
+def test_eval_command_reports_on_stdout_and_its_progress_on_stderr(
+    datasets_dir, tmp_path, capsys
+) -> None:
+    """Issue #14: `sitwatch eval` said nothing until it had finished. Each step now goes to
+    stderr as it starts; stdout carries the report alone (docs/accuracy.md is made of it)."""
+    from sitwatch.cli.main import main
+
+    # Only the small Technion dataset, so the whole command runs in a moment.
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "technion-smart-chair").symlink_to(
+        datasets_dir / "technion-smart-chair"
+    )
+    assert main(["eval", "--quick", "--shared", str(tmp_path)]) == 0
+    got = capsys.readouterr()
+    assert got.err == "sitwatch eval: technion-smart-chair...\n"
+    assert got.out.startswith("technion-smart-chair (5 sensors, 1 person,")
+    assert "sitwatch eval" not in got.out
 
 
 def test_milder_copy_moves_postures_towards_upright(datasets_dir) -> None:
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
-    m = evaluate.milder(d, 0.5)
-    prof, _ = evaluate.first_upright_profile(d)
+    m = milder(d, 0.5)
+    prof, _ = scoring.first_upright_profile(d)
     up = prof.array("upright")
     slump = d.label == 7
     before = abs(d.values[slump] - up).mean()
@@ -31,8 +71,8 @@ def test_milder_copy_moves_postures_towards_upright(datasets_dir) -> None:
 
 def test_reshape_touches_only_the_named_postures_and_stays_in_range(datasets_dir) -> None:
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
-    x = evaluate.reshape(d, 3.0, evaluate.LOPSIDED_LABELS)
-    lop = np.isin(d.label, evaluate.LOPSIDED_LABELS)
+    x = reshape(d, 3.0, scoring.LOPSIDED_LABELS)
+    lop = np.isin(d.label, scoring.LOPSIDED_LABELS)
     assert (x.values[~lop] == d.values[~lop]).all()
     assert (x.values[lop] != d.values[lop]).any()
     assert x.values.min() >= 0 and x.values.max() <= d.layout.full_scale
@@ -44,7 +84,7 @@ def test_margins_of_the_shipped_defaults(datasets_dir) -> None:
     exaggerated upright posture of almir's reads slumped or lopsided, fails here."""
     people = [datasets.smartchair(f)
               for f in sorted((datasets_dir / "smartchair-ml").glob("scripted_*.csv"))]
-    got = {m.person: m for m in evaluate.margins(people)}
+    got = {m.person: m for m in margins(people)}
     assert set(got) == {"almir", "vanessa"}
     for m in got.values():
         assert m.slouch_down_to is not None and m.slouch_down_to <= 1.0
@@ -61,9 +101,9 @@ def test_eval_sees_what_replay_sees(datasets_dir, tmp_path) -> None:
     from sitwatch.runtime.replay import replay
 
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
-    prof, _ = evaluate.first_upright_profile(d)
+    prof, _ = scoring.first_upright_profile(d)
     cfg = config.Config()
-    direct = [(e.t, e.event, e.state) for e in evaluate.run_pipeline(d, cfg, prof).events]
+    direct = [(e.t, e.event, e.state) for e in scoring.run_pipeline(d, cfg, prof).events]
     path = d.write(tmp_path / "vanessa.csv")
     replayed = [(e.t, e.event, e.state) for e in replay(path, d.layout, cfg, prof)]
     assert len(direct) > 50

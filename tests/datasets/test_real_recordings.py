@@ -12,7 +12,9 @@ import pytest
 
 from sitwatch import config
 from sitwatch.cli.main import main
-from sitwatch.evaluation import datasets, evaluate
+from sitwatch.evaluation import datasets, scoring
+from sitwatch.evaluation.ethz import ethz_profile
+from sitwatch.evaluation.variants import seat_only
 from sitwatch.sensing import calibration
 from sitwatch.sensing.detectors.balance import shift
 from sitwatch.sensing.detectors.posture import classify
@@ -23,13 +25,13 @@ pytestmark = pytest.mark.datasets
 
 def run(d: datasets.Labelled, profile, cfg=None):
     """The same pipeline as ``sitwatch replay`` and ``sitwatch eval``; states after each frame."""
-    tr = evaluate.run_pipeline(d, cfg or config.Config(), profile)
+    tr = scoring.run_pipeline(d, cfg or config.Config(), profile)
     return tr.occupancy, tr.posture, tr.balance, tr.events
 
 
 def first_upright_profile(d: datasets.Labelled) -> calibration.Profile:
     """Calibrate only from the first upright segment and the first empty one."""
-    return evaluate.first_upright_profile(d)[0]
+    return scoring.first_upright_profile(d)[0]
 
 
 @pytest.fixture(scope="module", params=["almir", "vanessa"])
@@ -121,8 +123,8 @@ def test_body_weight_does_not_matter(datasets_dir, scale, person) -> None:
     d.values = np.clip(d.values * scale, 0, 4095)
     if person == "vanessa":
         d.values[:, 7] = broken
-    prof, win = evaluate.first_upright_profile(d)
-    s = evaluate.score_smartchair(d, evaluate.run_pipeline(d, config.Config(), prof), win)
+    prof, win = scoring.first_upright_profile(d)
+    s = scoring.score_smartchair(d, scoring.run_pipeline(d, config.Config(), prof), win)
     assert s.slouch_recall == 1.0 and s.slouch_false < 0.03, s
     assert s.lopsided_recall == 1.0 and s.lopsided_false < 0.03, s
     assert s.forward_recall == 1.0 and s.occupancy >= 0.99, s
@@ -149,7 +151,7 @@ def test_ethz_lateral_shift_follows_the_joystick(datasets_dir) -> None:
     for f in sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv")):
         d = datasets.ethz(f)
         joy = d.extra["joy_lateral"]
-        prof = evaluate.ethz_profile(d)
+        prof = ethz_profile(d)
         pl = Pipeline(d.layout, cfg, prof)
         states, shifts = [], []
         for t, v in zip(d.t, d.values, strict=True):
@@ -214,11 +216,11 @@ def test_seat_only_cushion_on_the_real_sessions(datasets_dir, kind) -> None:
     """The seat-only rules (no backrest: 4 load cells, a matrix, a cushion) on real sittings:
     the smartchair sessions with the backrest channels dropped, or summed into corner cells."""
     for f in sorted((datasets_dir / "smartchair-ml").glob("scripted_*.csv")):
-        d = evaluate.seat_only(datasets.smartchair(f), kind)
+        d = seat_only(datasets.smartchair(f), kind)
         assert not d.layout.back_mask.any()
-        prof, win = evaluate.first_upright_profile(d)
-        tr = evaluate.run_pipeline(d, config.Config(), prof)
-        s = evaluate.score_smartchair(d, tr, win)
+        prof, win = scoring.first_upright_profile(d)
+        tr = scoring.run_pipeline(d, config.Config(), prof)
+        s = scoring.score_smartchair(d, tr, win)
         assert s.occupancy >= 0.99
         assert s.slouch_recall == 1.0 and s.slouch_latency <= 30, (f.stem, s)
         assert s.slouch_false < 0.03 and s.lopsided_false < 0.03, (f.stem, s)
@@ -236,12 +238,12 @@ def test_a_saturated_rear_sensor_does_not_blind_the_slump_rule(datasets_dir) -> 
     """p05 (rear row) breaks and reads full scale from the 10th minute: it is left out, and so
     is its mirror from the left/right features, but p04 still tells the rear of the seat."""
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
-    prof, win = evaluate.first_upright_profile(d)
+    prof, win = scoring.first_upright_profile(d)
     d.values[d.t >= 600, 5] = 4095
-    tr = evaluate.run_pipeline(d, config.Config(), prof)
+    tr = scoring.run_pipeline(d, config.Config(), prof)
     excluded = [e.get("excluded") for e in tr.events
                 if e.event == "calibration" and e.state == "channels"]
     assert excluded == [["p05 (saturated)"]]
-    s = evaluate.score_smartchair(d, tr, win)
+    s = scoring.score_smartchair(d, tr, win)
     assert s.slouch_recall == 1.0 and s.slouch_false == 0.0
     assert s.lopsided_recall == 1.0 and s.lopsided_false == 0.0

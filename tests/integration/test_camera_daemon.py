@@ -16,7 +16,8 @@ import pytest
 
 from sitwatch.sensing import layout
 from sitwatch.sensing.calibration import from_arrays, robust_mean
-from sitwatch.sim.simulate import Simulator, short_demo
+from sitwatch.sim.script import short_demo
+from sitwatch.sim.simulator import Simulator
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

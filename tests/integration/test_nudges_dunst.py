@@ -18,7 +18,8 @@ from sitwatch.nudging import control
 from sitwatch.nudging.gate import NudgeGate
 from sitwatch.runtime.daemon import Daemon
 from sitwatch.sensing import layout
-from sitwatch.sim.simulate import Simulator, short_demo
+from sitwatch.sim.script import short_demo
+from sitwatch.sim.simulator import Simulator
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.desktop import DesktopSink
 from sitwatch.sources.sim import SimSource

@@ -83,7 +83,8 @@ def simulate_days(db: Path, days: tuple[date, ...], seed0: int) -> None:
     from sitwatch.history.store import Store
     from sitwatch.runtime.daemon import Daemon
     from sitwatch.sensing import layout as layouts
-    from sitwatch.sim.simulate import Simulator, script_by_name
+    from sitwatch.sim.script import script_by_name
+    from sitwatch.sim.simulator import Simulator
     from sitwatch.sources.sim import SimSource
     from tests.helpers.doubles import Collect
 

@@ -19,8 +19,9 @@ serial = pytest.importorskip("serial")
 from sitwatch.core.clock import ManualClock  # noqa: E402
 from sitwatch.sensing.layout import load  # noqa: E402
 from sitwatch.sensing.wire import LineParser  # noqa: E402
-from sitwatch.sim import simulate  # noqa: E402
-from sitwatch.sim.simulate import PtyStreamer, Script, away, sit  # noqa: E402
+from sitwatch.sim.pty import PtyStreamer, StreamStats, simulate_command  # noqa: E402
+from sitwatch.sim.script import Script, away, sit  # noqa: E402
+from sitwatch.sim.simulator import Simulator  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -59,15 +60,15 @@ class Reader:
         self.ser.close()
 
 
-def start(st: PtyStreamer) -> tuple[threading.Thread, list[simulate.StreamStats]]:
-    out: list[simulate.StreamStats] = []
+def start(st: PtyStreamer) -> tuple[threading.Thread, list[StreamStats]]:
+    out: list[StreamStats] = []
     th = threading.Thread(target=lambda: out.append(st.run()), daemon=True)
     th.start()
     return th, out
 
 
 def stream_all(st: PtyStreamer, path: str | None = None
-               ) -> tuple[Reader, list[simulate.StreamStats]]:
+               ) -> tuple[Reader, list[StreamStats]]:
     """Open the reader (before streaming: pyserial flushes what is already queued), stream the
     whole script, read it all, clean up. ``path``: the pty if already opened."""
     r = Reader(path or st.open())
@@ -92,7 +93,7 @@ def test_streams_wire_lines_readable_with_pyserial() -> None:
     assert p.stats.frames == 400 and not p.stats.dropped
     assert r.lines[0] == b"# channels=12" and p.declared == LAY.n
     # the same frames as the simulator's, in order
-    sim = simulate.Simulator(LAY, scr, hz=20, seed=1)
+    sim = Simulator(LAY, scr, hz=20, seed=1)
     assert r.lines[1].decode() == next(iter(sim.lines(0.0, 0.05)))
     assert r.lines[-1].decode() == next(iter(sim.lines(19.95, 20.0)))
 
@@ -218,7 +219,7 @@ def run_command(tmp_path: Path, **kw: object) -> tuple[int, str, list[bytes]]:
     err = io.StringIO()
     got: list[bytes] = []
     rc: list[int] = []
-    th = threading.Thread(target=lambda: rc.append(simulate.simulate_command(
+    th = threading.Thread(target=lambda: rc.append(simulate_command(
         LAY, link=link, err=err, **kw)), daemon=True)  # type: ignore[arg-type]
     th.start()
     end = time.monotonic() + DEADLINE

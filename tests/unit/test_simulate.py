@@ -13,29 +13,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitwatch.core.kinds import POSTURES, Posture
 from sitwatch.sensing.detectors.wallet import Zones
 from sitwatch.sensing.features import Extractor
 from sitwatch.sensing.layout import Layout, load
 from sitwatch.sensing.wire import COUNT, GARBAGE, LineParser
-from sitwatch.sim import simulate
-from sitwatch.sim.simulate import (
-    EMPTY,
-    FORWARD,
-    POSTURES,
-    RECLINED,
-    SLOUCHED,
-    UPRIGHT,
-    Body,
+from sitwatch.sim import pty
+from sitwatch.sim.body import EMPTY, Body, is_load_cells
+from sitwatch.sim.script import (
     Script,
     Segment,
-    Simulator,
     away,
     default_day,
+    script_by_name,
     short_demo,
     sit,
 )
+from sitwatch.sim.simulator import RAMP_S, Simulator
 from sitwatch.sources import recording
 
+UPRIGHT, SLOUCHED, RECLINED = Posture.UPRIGHT, Posture.SLOUCHED, Posture.RECLINED
+FORWARD = Posture.LEANING_FORWARD
 PHYSICS_LAYOUTS = ("smartchair-12", "load-cells-4", "matrix-16x16")
 ALL_LAYOUTS = (*PHYSICS_LAYOUTS, "technion-5", "ethz-wheelchair-24", "grid:4x4")
 HOLD = 30.0  # seconds per pose in the pose scripts
@@ -209,7 +207,7 @@ def test_a_wallet_raises_a_rear_zone_on_its_side_in_every_posture(
     before, after = rear_zone_ratio(lay, plain, side), rear_zone_ratio(lay, wallet, side)
     # load cells only feel the small shift of the centre of pressure; pads and matrices see
     # the hard spot itself
-    assert after > before * (1.01 if simulate.is_load_cells(lay) else 1.8), (before, after)
+    assert after > before * (1.01 if is_load_cells(lay) else 1.8), (before, after)
     # the wallet is not a lean: the whole-seat balance barely moves
     fp, fw = ex(plain), ex(wallet)
     assert abs(fw.cop_x - fp.cop_x) < 0.08
@@ -254,13 +252,13 @@ def test_transitions_ramp_instead_of_teleporting() -> None:
     scr = Script([sit(20), sit(20, SLOUCHED)])
     sim = Simulator(lay, scr, hz=20, noise=0.0, dynamics=False)
     a, b = sim.expected(Body()), sim.expected(Body(posture=SLOUCHED))
-    mid = sim.frame_at(20.0 + simulate.RAMP_S / 2).astype(float)
+    mid = sim.frame_at(20.0 + RAMP_S / 2).astype(float)
     changed = np.abs(b - a) > 200
     assert changed.any()
     lo, hi = np.minimum(a, b)[changed], np.maximum(a, b)[changed]
     margin = 0.2 * (hi - lo)
     assert np.all(mid[changed] > lo + margin) and np.all(mid[changed] < hi - margin)
-    assert np.allclose(sim.frame_at(20.0 + simulate.RAMP_S + 0.5), b, atol=1.5)
+    assert np.allclose(sim.frame_at(20.0 + RAMP_S + 0.5), b, atol=1.5)
 
 
 def test_fidgets_happen_and_pass() -> None:
@@ -374,10 +372,10 @@ def test_short_demo_covers_every_detector(seed: int) -> None:
 
 
 def test_scripts_by_name() -> None:
-    assert simulate.script_by_name("day", 3).describe() == default_day(3).describe()
-    assert simulate.script_by_name("demo").duration == short_demo(0).duration
+    assert script_by_name("day", 3).describe() == default_day(3).describe()
+    assert script_by_name("demo").duration == short_demo(0).duration
     with pytest.raises(ValueError, match="day"):
-        simulate.script_by_name("nope")
+        script_by_name("nope")
 
 
 # -- lines, garbage, recordings ---------------------------------------------------------------
@@ -400,18 +398,18 @@ def test_every_kind_of_garbage_is_dropped_for_the_expected_reason(n: int, seed: 
     rng = np.random.default_rng(seed)
     line = ",".join(str(v) for v in rng.integers(0, 4096, n))
     p = LineParser(n, 4095)
-    kind, data = simulate.corrupt(line, n, rng)
+    kind, data = pty.corrupt(line, n, rng)
     assert b"\n" not in data
     assert p.feed(data) is None
-    assert p.stats.dropped == Counter({simulate.GARBAGE_REASON[kind]: 1})
-    assert simulate.GARBAGE_REASON[kind] in (GARBAGE, COUNT)
+    assert p.stats.dropped == Counter({pty.GARBAGE_REASON[kind]: 1})
+    assert pty.GARBAGE_REASON[kind] in (GARBAGE, COUNT)
 
 
 def test_recording_round_trip_with_ground_truth(tmp_path: Path) -> None:
     lay = load("smartchair-12")
     out = tmp_path / "demo.csv"
     err = io.StringIO()
-    assert simulate.simulate_command(lay, hz=2, script_name="demo", seed=1, out=out,
+    assert pty.simulate_command(lay, hz=2, script_name="demo", seed=1, out=out,
                                      err=err) == 0
     demo = short_demo(1)
     assert str(out) in err.getvalue()
@@ -432,14 +430,14 @@ def test_recording_round_trip_with_ground_truth(tmp_path: Path) -> None:
 
 def test_simulate_command_reports_bad_arguments() -> None:
     err = io.StringIO()
-    assert simulate.simulate_command("no-such-layout", out="x.csv", err=err) == 2
+    assert pty.simulate_command("no-such-layout", out="x.csv", err=err) == 2
     assert "unknown layout" in err.getvalue()
     err = io.StringIO()
-    assert simulate.simulate_command("smartchair-12", script_name="week", out="x.csv",
+    assert pty.simulate_command("smartchair-12", script_name="week", out="x.csv",
                                      err=err) == 2
     assert "unknown script" in err.getvalue()
     err = io.StringIO()
-    assert simulate.simulate_command("smartchair-12", garbage_rate=1.5, err=err) == 2
+    assert pty.simulate_command("smartchair-12", garbage_rate=1.5, err=err) == 2
     assert "between 0 and 1" in err.getvalue()
 
 
@@ -453,7 +451,7 @@ def test_short_demo_makes_every_detector_fire(name: str, tmp_path: Path) -> None
 
     lay = load(name)
     out = tmp_path / "demo.csv"
-    simulate.simulate_command(lay, hz=2, script_name="demo", seed=0, out=out,
+    pty.simulate_command(lay, hz=2, script_name="demo", seed=0, out=out,
                               err=io.StringIO())
     demo = short_demo(0)
     seen: Counter[tuple[str, str | None]] = Counter()

@@ -1,0 +1,110 @@
+"""The ETHZ wheelchair sessions: does the balance state follow the joystick?
+
+The recordings have no posture labels; the driver steers by leaning, so the joystick's lateral
+position says which way they lean. The driver leans for a second or two, a different job from
+spotting a habit of sitting lopsided, so the balance threshold and dwell are chosen per held-out
+person from the *other* people's sessions (leave one person out, over :data:`ETHZ_GRID`); the
+defaults the wheelchair layout ships (its ``[detect.balance]`` table) are shown beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sitwatch import config
+from sitwatch.core.kinds import Balance
+from sitwatch.evaluation import datasets
+from sitwatch.evaluation.scoring import Progress, quiet, run_pipeline
+from sitwatch.sensing import calibration
+
+ETHZ_GRID = {"threshold": (0.1, 0.15, 0.2, 0.25), "dwell": (0.0, 0.5, 1.0)}
+PUSHED = 0.5  # the joystick past half way: the driver means it
+
+
+def ethz_profile(d: datasets.Labelled) -> calibration.Profile:
+    """No posture labels: the baseline is the first 30 s with the joystick near zero."""
+    joy = d.extra["joy_lateral"]
+    calm = np.flatnonzero(np.abs(joy) < 0.1)
+    first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
+    return calibration.from_arrays(
+        d.layout, tare=None, method="recording", upright=calibration.robust_mean(d.values[first])
+    )
+
+
+@dataclass(frozen=True)
+class EthzRow:
+    """One session file's figures."""
+
+    file: str
+    person: str
+    seconds: int  # with the joystick pushed past half way
+    state_agrees: float  # the balance state matches the joystick's side (layout defaults)
+    sign_agrees: float  # the shift's sign matches it
+    lopo_agrees: float  # the state matches, with threshold and dwell tuned on the others
+    lopo_choice: str  # that threshold/dwell
+
+
+@dataclass(frozen=True)
+class _Session:
+    file: Path
+    data: datasets.Labelled
+    joy: np.ndarray
+    profile: calibration.Profile
+
+
+def _agreement(s: _Session, ov: dict[str, float]) -> tuple[float, float]:
+    """Share of the pushed-joystick time the balance state matches the joystick's side, and
+    the share the shift's sign does."""
+    tr = run_pipeline(s.data, config.load(use_user_file=False, overrides=ov), s.profile)
+    m = np.abs(s.joy) > PUSHED
+    want = np.where(s.joy > 0, Balance.RIGHT, Balance.LEFT)
+    return (
+        float((tr.balance[m] == want[m]).mean()),
+        float((np.sign(tr.shift[m]) == np.sign(s.joy[m])).mean()),
+    )
+
+
+def ethz_rows(folder: Path, progress: Progress = quiet) -> list[EthzRow]:
+    """Per session file: the balance state against the joystick's sign when it is pushed past
+    half way, with the layout's defaults and with held-out (lopo) threshold and dwell."""
+    points = [
+        {
+            "detect.balance.threshold": th,
+            "detect.balance.release": round(0.6 * th, 3),
+            "detect.balance.dwell": dw,
+        }
+        for th in ETHZ_GRID["threshold"]
+        for dw in ETHZ_GRID["dwell"]
+    ]
+    files = sorted(folder.glob("user*_s*.csv"))
+    sessions: list[_Session] = []
+    grid: list[list[float]] = []  # per session, the state's agreement at each grid point
+    for i, f in enumerate(files, 1):
+        progress(f"ethz-wheelchair ({i}/{len(files)}): {f.stem}")
+        d = datasets.ethz(f)
+        s = _Session(f, d, d.extra["joy_lateral"], ethz_profile(d))
+        sessions.append(s)
+        grid.append([_agreement(s, ov)[0] for ov in points])
+    rows: list[EthzRow] = []
+    for i, s in enumerate(sessions):
+        train = [j for j, x in enumerate(sessions) if x.data.person != s.data.person]
+        scores = [float(np.mean([grid[j][k] for j in train])) for k in range(len(points))]
+        best = int(np.argmax(scores))
+        default, sign = _agreement(s, {})
+        choice = points[best]
+        rows.append(
+            EthzRow(
+                file=s.file.stem,
+                person=s.data.person,
+                seconds=round(float((np.abs(s.joy) > PUSHED).sum()) * 0.1),
+                state_agrees=default,
+                sign_agrees=sign,
+                lopo_agrees=grid[i][best],
+                lopo_choice=f"{choice['detect.balance.threshold']}/"
+                f"{choice['detect.balance.dwell']}s",
+            )
+        )
+    return rows

@@ -1,0 +1,124 @@
+"""The shipped defaults under changed recordings: seat-only devices, margins, robustness.
+
+Three stress tests of the defaults on the SmartChair-ML sessions (docs/accuracy.md):
+
+- :func:`seat_only_table`: a cushion without backrest sensors, or four corner load cells.
+- :func:`margins`: the target postures made milder step by step (a gentler sitter), and the calm
+  ones exaggerated (a more restless one) -- how far from these two people the rules still hold,
+  not how well they fit them.
+- :func:`robustness`: another frame rate, a lighter or heavier sitter, a failing sensor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sitwatch import config
+from sitwatch.evaluation import datasets
+from sitwatch.evaluation.scoring import (
+    FORWARD_LABELS,
+    LOPSIDED_LABELS,
+    RECLINE_LABELS,
+    SLOUCH_LABELS,
+    UPRIGHT_LABELS,
+    Progress,
+    Rows,
+    Scores,
+    quiet,
+    replay_scores,
+)
+from sitwatch.evaluation.variants import SEAT_ONLY, breaks, heavier, resampled, reshape, seat_only
+
+
+def seat_only_table(people: list[datasets.Labelled], progress: Progress = quiet) -> Rows:
+    """Each person's session as a seat-only device would have recorded it."""
+    rows = []
+    cfg = config.Config()
+    for i, d in enumerate(people, 1):
+        progress(f"smartchair-ml seat only ({i}/{len(people)}): {d.person}")
+        for kind, title in SEAT_ONLY.items():
+            x = seat_only(d, kind)
+            rows.append((d.person, f"{title}, profile", replay_scores(x, cfg)))
+            rows.append((d.person, f"{title}, auto", replay_scores(x, cfg, calibrated=False)))
+    return rows
+
+
+# -- margins: how much milder (or stronger) postures can get before the defaults fail ----------
+
+WEAKER = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
+STRONGER = 1.5
+
+
+@dataclass
+class Margin:
+    person: str
+    slouch_down_to: float | None  # weakest share of the recorded slump still found every time
+    lopsided_down_to: float | None
+    forward_down_to: float | None
+    false_slouch_stronger: float | None  # false slouch when calm postures are exaggerated
+    false_lopsided_stronger: float | None
+    false_forward_stronger: float | None = None
+
+
+def _weakest(
+    d: datasets.Labelled, labels: tuple[int, ...], ok: Callable[[Scores], bool]
+) -> float | None:
+    """The smallest share in WEAKER down to which ``ok(scores)`` holds at every step."""
+    cfg = config.Config()
+    last = None
+    for share in WEAKER:
+        if not ok(replay_scores(reshape(d, share, labels), cfg)):
+            break
+        last = share
+    return last
+
+
+def margins(people: list[datasets.Labelled], progress: Progress = quiet) -> list[Margin]:
+    """A stress test of the shipped defaults on each person: the target postures made milder
+    step by step (a gentler sitter), and the calm ones exaggerated (a more restless one).
+    It asks how far from these two people the rules still hold, not how well they fit them."""
+    out = []
+    cfg = config.Config()
+    for i, d in enumerate(people, 1):
+        progress(f"smartchair-ml margins ({i}/{len(people)}): {d.person}")
+        sc = replay_scores(reshape(d, STRONGER, UPRIGHT_LABELS + RECLINE_LABELS), cfg)
+        out.append(
+            Margin(
+                d.person,
+                _weakest(d, SLOUCH_LABELS, lambda s: s.slouch_recall == 1.0),
+                _weakest(d, LOPSIDED_LABELS, lambda s: s.lopsided_recall == 1.0),
+                _weakest(d, FORWARD_LABELS, lambda s: s.forward_recall == 1.0),
+                sc.slouch_false,
+                sc.lopsided_false,
+                sc.forward_false,
+            )
+        )
+    return out
+
+
+# -- robustness: the same sessions, recorded differently --------------------------------------
+
+Change = Callable[[datasets.Labelled], datasets.Labelled]
+
+ROBUSTNESS: tuple[tuple[str, Change], ...] = (
+    ("as recorded (2 Hz)", lambda d: d),
+    ("resent at 5 Hz", lambda d: resampled(d, 5)),
+    ("resent at 50 Hz", lambda d: resampled(d, 50)),
+    ("loads x0.6 (lighter sitter)", lambda d: heavier(d, 0.6)),
+    ("loads x1.5 (heavier sitter)", lambda d: heavier(d, 1.5)),
+    ("p09 stuck at 1500 from minute 10", lambda d: breaks(d, 9, 1500)),
+    ("p05 (rear seat) saturates from minute 10", lambda d: breaks(d, 5, 4095)),
+    ("p01 (backrest) saturates from minute 10", lambda d: breaks(d, 1, 4095)),
+)
+
+
+def robustness(people: list[datasets.Labelled], progress: Progress = quiet) -> Rows:
+    """The shipped defaults on each person's session, recorded differently."""
+    rows = []
+    cfg = config.Config()
+    for i, (what, change) in enumerate(ROBUSTNESS, 1):
+        progress(f"smartchair-ml robustness ({i}/{len(ROBUSTNESS)}): {what}")
+        for d in people:
+            rows.append((d.person, what, replay_scores(change(d), cfg)))
+    return rows

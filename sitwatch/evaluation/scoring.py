@@ -1,0 +1,201 @@
+"""Scoring one replay against its labels: the measure every table of ``sitwatch eval`` is made of.
+
+A labelled recording goes through the same :class:`~sitwatch.sensing.pipeline.Pipeline` as
+``sitwatch replay`` (:func:`run_pipeline`), which keeps the reported state after every frame;
+:func:`score_smartchair` then compares it with the SmartChair-ML labels:
+
+- Calibration for each person uses only the first 60 s of their first upright segment and their
+  first empty segment (:func:`first_upright_profile`), or nothing at all (auto calibration).
+- A slouch segment counts as found when ``slouched`` is reported within 30 s of its start; a
+  lopsided or forward segment counts as flagged when the state holds for at least 30 s (or a
+  quarter of the segment, if shorter) in total. False-alarm rates are shares of time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sitwatch import config
+from sitwatch.core.events import Event
+from sitwatch.core.kinds import Balance, Occupancy, Posture
+from sitwatch.evaluation import datasets
+from sitwatch.sensing import calibration
+from sitwatch.sensing.pipeline import Pipeline
+
+UPRIGHT_LABELS = (1, 2)
+SLOUCH_LABELS = (7,)
+RECLINE_LABELS = (12,)
+FORWARD_LABELS = (3, 6)
+LOPSIDED_LABELS = (4, 5, 8, 9)
+FOUND_WITHIN = 30.0
+FLAG_SECONDS = 30.0
+
+LOPSIDED = [Balance.LEFT, Balance.RIGHT]
+
+#: Told, one short line at a time, what the evaluation is about to do (``sitwatch eval`` shows
+#: these on stderr while it works).
+Progress = Callable[[str], object]
+
+
+def quiet(step: str) -> None:
+    """A :data:`Progress` that says nothing."""
+
+
+@dataclass
+class Trace:
+    t: np.ndarray
+    occupancy: np.ndarray
+    posture: np.ndarray
+    balance: np.ndarray
+    shift: np.ndarray
+    events: list[Event]
+
+
+def run_pipeline(
+    d: datasets.Labelled, cfg: config.Config, profile: calibration.Profile | None
+) -> Trace:
+    """The same pipeline as ``sitwatch replay``, recording the state after every frame."""
+    pl = Pipeline(d.layout, cfg, profile)
+    n = len(d.t)
+    occ = np.empty(n, object)
+    post = np.empty(n, object)
+    bal = np.empty(n, object)
+    shift = np.zeros(n)
+    events: list[Event] = []
+    for i, (t, v) in enumerate(zip(d.t, d.values, strict=True)):
+        events += pl.process(float(t), v)
+        now = pl.snapshot(float(t))
+        occ[i], post[i], bal[i] = now.occupancy, now.posture, now.balance
+        shift[i] = now.shift
+    return Trace(d.t, occ, post, bal, shift, events)
+
+
+def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tuple[float, float]]:
+    """The person's calibration from the recording itself, and the window it took (to leave out
+    of the false-alarm rates)."""
+    segs = d.segments()
+    up = next(s for s in segs if s[0] == 1)
+    window = (up[1] + 10, up[1] + 70)
+    sel = (d.t >= window[0]) & (d.t < window[1])
+    empty = next((s for s in segs if s[0] == 0), None)
+    tare = None
+    if empty is not None:
+        tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
+    prof = calibration.from_arrays(
+        d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]), method="recording"
+    )
+    return prof, window
+
+
+@dataclass
+class Scores:
+    occupancy: float | None = None
+    slouch_recall: float | None = None
+    slouch_latency: float | None = None
+    slouch_false: float | None = None
+    lopsided_recall: float | None = None
+    lopsided_latency: float | None = None  # median seconds to the first lopsided report
+    lopsided_false: float | None = None
+    forward_recall: float | None = None
+    forward_latency: float | None = None
+    forward_false: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def loss(self) -> float:
+        """What the threshold search minimises (all parts weigh the same)."""
+        parts = [
+            1 - (self.slouch_recall or 0),
+            3 * (self.slouch_false or 0),
+            1 - (self.lopsided_recall or 0),
+            3 * (self.lopsided_false or 0),
+        ]
+        return float(sum(parts))
+
+
+#: A table's rows: (person, what was measured, scores).
+Rows = list[tuple[str, str, Scores]]
+
+
+def _flag_seconds(seg_len: float) -> float:
+    return min(FLAG_SECONDS, 0.25 * seg_len)
+
+
+def score_smartchair(
+    d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None
+) -> Scores:
+    """``tr`` measured against ``d``'s labels; ``skip``: a window left out of the false-alarm
+    rates (the calibration's)."""
+    t, lab = d.t, d.label
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    keep = np.ones(len(t), bool)
+    if skip is not None:
+        keep &= ~((t >= skip[0]) & (t < skip[1]))
+    s = Scores()
+    # occupancy, outside 5 s of every transition and the first 5 s
+    truth = np.where(lab == 0, Occupancy.EMPTY, Occupancy.OCCUPIED)
+    far = t > 5
+    for tt in t[np.flatnonzero(np.diff((lab == 0).astype(int))) + 1]:
+        far &= np.abs(t - tt) > 5
+    s.occupancy = float((tr.occupancy[far] == truth[far]).mean())
+    found: list[bool] = []
+    lop: list[bool] = []
+    fwd: list[bool] = []
+    lat: list[float] = []
+    lop_lat: list[float] = []
+    fwd_lat: list[float] = []
+
+    def first_hit(hit: np.ndarray, m: np.ndarray, a: float, into: list[float]) -> float | None:
+        times = t[m][hit]
+        if not len(times):
+            return None
+        into.append(float(times[0] - a))
+        return into[-1]
+
+    for label, a, b in d.segments():
+        m = (t >= a) & (t < b)
+        if label in SLOUCH_LABELS:
+            first = first_hit(tr.posture[m] == Posture.SLOUCHED, m, a, lat)
+            found.append(first is not None and first <= FOUND_WITHIN)
+        elif label in LOPSIDED_LABELS:
+            hit = np.isin(tr.balance[m], LOPSIDED)
+            first_hit(hit, m, a, lop_lat)
+            lop.append(hit.sum() * dt >= _flag_seconds(b - a))
+        elif label in FORWARD_LABELS:
+            hit = tr.posture[m] == Posture.LEANING_FORWARD
+            first_hit(hit, m, a, fwd_lat)
+            fwd.append(hit.sum() * dt >= _flag_seconds(b - a))
+    calm = np.isin(lab, UPRIGHT_LABELS + RECLINE_LABELS) & keep
+    upright = np.isin(lab, UPRIGHT_LABELS) & keep
+    s.slouch_recall = float(np.mean(found)) if found else None
+    s.slouch_latency = float(np.median(lat)) if lat else None
+    s.slouch_false = float((tr.posture[calm] == Posture.SLOUCHED).mean()) if calm.any() else None
+    s.lopsided_recall = float(np.mean(lop)) if lop else None
+    s.lopsided_latency = float(np.median(lop_lat)) if lop_lat else None
+    s.forward_latency = float(np.median(fwd_lat)) if fwd_lat else None
+    s.lopsided_false = (
+        float(np.isin(tr.balance[upright], LOPSIDED).mean()) if upright.any() else None
+    )
+    s.forward_recall = float(np.mean(fwd)) if fwd else None
+    s.forward_false = (
+        float((tr.posture[upright] == Posture.LEANING_FORWARD).mean()) if upright.any() else None
+    )
+    s.counts = {
+        "slouch_segments": len(found),
+        "lopsided_segments": len(lop),
+        "forward_segments": len(fwd),
+    }
+    return s
+
+
+def replay_scores(
+    d: datasets.Labelled, cfg: config.Config, *, calibrated: bool = True
+) -> Scores:
+    """``d`` replayed with ``cfg`` and scored: calibrated on the recording's first upright
+    minute (that window left out of the false alarms), or with no calibration at all."""
+    if not calibrated:
+        return score_smartchair(d, run_pipeline(d, cfg, None))
+    prof, win = first_upright_profile(d)
+    return score_smartchair(d, run_pipeline(d, cfg, prof), win)

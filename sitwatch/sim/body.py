@@ -1,0 +1,311 @@
+"""The body/pressure model of the virtual cushion: what a sitter does -> what each channel reads.
+
+The seat load is a sum of smooth (Gaussian) blobs: two compact sit-bone blobs at x~+-0.45,
+y~-0.48 (the pressure peaks) inside broader buttock blobs, which together carry most of the seat
+load, and thigh blobs towards the front. Slouching slides them all forward (sit bones to
+y~+0.45: far enough that even four corner load cells see the rear unload); the backrest gets
+shoulder-blade blobs (upright), lumbar blobs (slouched), a broad lower load (reclined) or
+nothing (leaning forward). A lean moves load to one side. A wallet is a compact hard spot under
+one rear buttock that stays put whatever the posture.
+
+Each channel reads the mean pressure over its footprint (a grid cell, or a pad that grows with
+the sensor spacing, as foam spreads the load); corner load cells share the seat force by the
+centre of pressure, like a rigid plate on its feet.
+
+Time plays no part here: :mod:`sitwatch.sim.simulator` adds noise, breathing, fidgets and ramps.
+Only numpy is imported at module level.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sitwatch.core.kinds import POSTURES, Balance, Posture
+from sitwatch.sensing.layout import Layout
+
+#: The sides of the seat (a lean's direction, a wallet's pocket), spelled as the balance states.
+SIDES: tuple[Balance, ...] = (Balance.LEFT, Balance.RIGHT)
+
+LOAD_CELL_FULL_KG = 150.0  # all load cells together read full scale at this load
+
+
+# ---------------------------------------------------------------------------------------------
+# The body
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Body:
+    """What the sitter is doing. ``lean`` runs from -1 (all on the left) to +1 (right)."""
+
+    present: bool = True
+    posture: Posture = Posture.UPRIGHT  # a plain string naming one is taken too
+    lean: float = 0.0
+    wallet: Balance | None = None  # the pocket's side: None, Balance.LEFT or Balance.RIGHT
+    weight: float = 75.0  # kg
+    fidget: float = 0.3  # 0 (still) .. 1 (restless): rate and size of fidgets
+
+    def __post_init__(self) -> None:
+        if self.posture not in POSTURES:
+            raise ValueError(f"posture {self.posture!r}: use one of {', '.join(POSTURES)}")
+        if not -1.0 <= self.lean <= 1.0:
+            raise ValueError(f"lean {self.lean}: must be between -1 (left) and 1 (right)")
+        if self.wallet not in (None, *SIDES):
+            raise ValueError(f"wallet {self.wallet!r}: use None, 'left' or 'right'")
+        if not 20.0 <= self.weight <= 250.0:
+            raise ValueError(f"weight {self.weight} kg: must be 20..250")
+        if not 0.0 <= self.fidget <= 1.0:
+            raise ValueError(f"fidget {self.fidget}: must be 0..1")
+        # Members from here on (equal to, and hashing as, the strings they were given).
+        object.__setattr__(self, "posture", Posture(self.posture))
+        if self.wallet is not None:
+            object.__setattr__(self, "wallet", Balance(self.wallet))
+
+    def describe(self) -> str:
+        if not self.present:
+            return "empty"
+        s = str(self.posture)
+        if abs(self.lean) >= 0.3:
+            side = Balance.RIGHT if self.lean > 0 else Balance.LEFT
+            s += f", leaning {side} ({self.lean:+.1f})"
+        if self.wallet:
+            s += f", wallet {self.wallet}"
+        return s
+
+
+EMPTY = Body(present=False, fidget=0.0)
+
+
+@dataclass(frozen=True)
+class _Pose:
+    seat: float  # share of body weight carried by the seat
+    back: float  # backrest normal force, as a share of body weight
+    isch_y: float  # sit-bone blobs
+    isch: float  # their share of the seat load
+    thigh_y: float
+    thigh_sy: float
+    soft_y: float  # the broader buttock blobs around the sit bones
+    soft: float
+    wallet: float  # share of the seat load a wallet in a back pocket concentrates
+    # backrest blobs: (share of back load, |x| (0: one centred blob, else a mirrored pair), y,
+    # sigma x, sigma y)
+    back_blobs: tuple[tuple[float, float, float, float, float], ...]
+
+
+_POSES: dict[Posture, _Pose] = {
+    # Upright, back against the backrest: the buttocks (sit bones and the tissue around them)
+    # carry most of the seat, the shoulder blades load the upper backrest moderately.
+    Posture.UPRIGHT: _Pose(0.72, 0.08, -0.48, 0.36, 0.35, 0.36, -0.50, 0.26, 0.10,
+                           ((0.85, 0.40, 0.45, 0.22, 0.22), (0.15, 0.0, -0.35, 0.35, 0.18))),
+    # Slumped: the pelvis slides forward (the sit bones end up in front of the seat's middle),
+    # the rear of the seat unloads and the lower back rests on the lower backrest.
+    Posture.SLOUCHED: _Pose(0.64, 0.13, 0.44, 0.42, 0.84, 0.20, 0.38, 0.18, 0.04,
+                            ((0.80, 0.35, -0.55, 0.22, 0.20), (0.20, 0.0, -0.15, 0.30, 0.18))),
+    # Leaning forward (elbows on the desk or the thighs): the backrest is free, the pelvis
+    # rolls forward onto the thighs, part of the weight goes to the desk and the feet.
+    Posture.LEANING_FORWARD: _Pose(0.52, 0.0, -0.38, 0.26, 0.60, 0.30, -0.42, 0.14, 0.045, ()),
+    # Reclined: the backrest carries much more, lower down; the rear of the seat stays loaded.
+    Posture.RECLINED: _Pose(0.64, 0.22, -0.45, 0.36, 0.36, 0.36, -0.55, 0.28, 0.10,
+                            ((0.55, 0.42, 0.10, 0.28, 0.30), (0.45, 0.0, -0.40, 0.38, 0.22))),
+}
+
+ISCH_X, ISCH_S = 0.45, 0.16
+THIGH_X, THIGH_SX = 0.42, 0.22
+SOFT_X, SOFT_SX, SOFT_SY = 0.36, 0.26, 0.24
+# A wallet: a compact hard spot under one rear buttock. It lifts that hip a little, so it takes
+# its load from the thigh on the same side; it stays put whatever the posture.
+WALLET_X, WALLET_Y, WALLET_S = 0.58, -0.62, 0.10
+LEAN_SHARE = 0.42  # a full lean (1.0) puts 0.5 + LEAN_SHARE of the seat load on that side
+LEAN_DX = 0.04  # ... and moves the blobs this far sideways
+
+
+def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
+    """Seat and backrest blobs for a body: arrays of rows (mass kg, cx, cy, sx, sy)."""
+    if not body.present:
+        z = np.zeros((0, 5))
+        return z, z
+    p = _POSES[body.posture]
+    lean = body.lean
+    w = body.weight
+    seat_kg = w * p.seat * (1.0 - 0.08 * abs(lean))  # leaning on an armrest takes some off
+    right = 0.5 + LEAN_SHARE * lean  # share of the seat load on the right
+    dx = LEAN_DX * lean
+    seat: list[tuple[float, float, float, float, float]] = []
+    thigh = 1.0 - p.isch - p.soft
+    wside = 0.0 if body.wallet is None else (-1.0 if body.wallet == Balance.LEFT else 1.0)
+    for side, share in ((-1.0, 1.0 - right), (1.0, right)):
+        seat.append((seat_kg * p.isch * share, side * ISCH_X + dx, p.isch_y, ISCH_S, ISCH_S))
+        t_kg = seat_kg * thigh * share
+        if side == wside:
+            w_kg = min(seat_kg * p.wallet, 0.8 * t_kg)
+            t_kg -= w_kg
+            seat.append((w_kg, side * WALLET_X, WALLET_Y, WALLET_S, WALLET_S))
+        seat.append((t_kg, side * THIGH_X + dx, p.thigh_y, THIGH_SX, p.thigh_sy))
+        if p.soft > 0:  # the broad soft tissue of the buttock, one half per side
+            seat.append((seat_kg * p.soft * share, side * SOFT_X + dx, p.soft_y, SOFT_SX,
+                         SOFT_SY))
+    back: list[tuple[float, float, float, float, float]] = []
+    back_kg = w * p.back * (1.0 - 0.15 * abs(lean))
+    bright = 0.5 + 0.40 * lean
+    bdx = 0.15 * lean
+    for share, ax, y, sx_, sy_ in p.back_blobs:
+        if ax == 0:
+            back.append((back_kg * share, bdx, y, sx_, sy_))
+        else:
+            for side, s in ((-1.0, 1.0 - bright), (1.0, bright)):
+                back.append((back_kg * share * s, side * ax + bdx, y, sx_, sy_))
+    return np.array(seat, float).reshape(-1, 5), np.array(back, float).reshape(-1, 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry: what each channel of a layout integrates
+# ---------------------------------------------------------------------------------------------
+
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Vectorised erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)."""
+    s = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + _ERF_P * a)
+    a1, a2, a3, a4, a5 = _ERF_A
+    poly = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
+    return np.asarray(s * (1.0 - poly * np.exp(-a * a)))
+
+
+def _cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + _erf(z * (1.0 / math.sqrt(2.0))))
+
+
+def _mean_pressure(blobs: np.ndarray, x0: np.ndarray, x1: np.ndarray, y0: np.ndarray,
+                   y1: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Mean pressure (kg per unit^2 of the 2x2 surface) over each footprint.
+
+    Each blob is a Gaussian truncated to the surface [-1, 1]^2 and renormalised there: what
+    would fall off the edge presses on the edge instead, so a blob's mass stays on the surface.
+    """
+    if blobs.size == 0:
+        return np.zeros_like(area)
+    m, cx, cy, sx, sy = (blobs[:, i:i + 1] for i in range(5))
+    fx = _cdf((x1 - cx) / sx) - _cdf((x0 - cx) / sx)
+    fy = _cdf((y1 - cy) / sy) - _cdf((y0 - cy) / sy)
+    ex = _cdf((1 - cx) / sx) - _cdf((-1 - cx) / sx)
+    ey = _cdf((1 - cy) / sy) - _cdf((-1 - cy) / sy)
+    return np.asarray((m * fx * fy / np.maximum(ex * ey, 1e-12)).sum(axis=0) / area)
+
+
+class _Footprints:
+    def __init__(self, x: np.ndarray, y: np.ndarray, hx: np.ndarray, hy: np.ndarray) -> None:
+        self.x0 = np.clip(x - hx, -1, 1)
+        self.x1 = np.clip(x + hx, -1, 1)
+        self.y0 = np.clip(y - hy, -1, 1)
+        self.y1 = np.clip(y + hy, -1, 1)
+        self.area = np.maximum((self.x1 - self.x0) * (self.y1 - self.y0), 1e-9)
+        self.x, self.y = x, y
+
+    def __call__(self, blobs: np.ndarray) -> np.ndarray:
+        return _mean_pressure(blobs, self.x0, self.x1, self.y0, self.y1, self.area)
+
+
+def _grid_fp(n: int) -> _Footprints:
+    c = -1 + (2 * np.arange(n) + 1) / n
+    xx, yy = np.meshgrid(c, c)
+    h = np.full(n * n, 1.0 / n)
+    return _Footprints(xx.ravel(), yy.ravel(), h, h)
+
+
+PAD_MIN, PAD_MAX = 0.12, 0.35  # half-size range of a discrete sensor's footprint
+SEAT_PEAK = 0.50  # share of full scale the busiest seat sensor reads, 75 kg sitter upright
+BACK_PEAK = 0.70  # share of full scale the busiest backrest sensor reads in any posture
+
+
+def _pad_half(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Half-size of each discrete sensor's footprint: the foam spreads load onto a sensor from
+    around it, so sparse sensors collect from a wider area (0.4 x nearest-neighbour distance)."""
+    if len(x) < 2:
+        return np.full(len(x), PAD_MAX)
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    np.fill_diagonal(d, np.inf)
+    return np.asarray(np.clip(0.4 * d.min(axis=1), PAD_MIN, PAD_MAX))
+
+
+def is_load_cells(layout: Layout) -> bool:
+    """Seat channels only at the seat's corners: load cells under a plate, not pressure pads."""
+    if layout.is_grid:
+        return False
+    seat = layout.seat_mask
+    return bool(seat.sum() >= 3 and (np.abs(layout.x[seat]) >= 0.85).all()
+                and (np.abs(layout.y[seat]) >= 0.85).all())
+
+
+class PressureModel:
+    """Expected (noise-free) readings of a layout for a body. Geometry is precomputed."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.n = layout.n
+        self.seat_idx = np.flatnonzero(layout.seat_mask)
+        self.back_idx = np.flatnonzero(layout.back_mask)
+        self.load_cells = is_load_cells(layout)
+        self.zero = float(getattr(layout, "zero", 0.0))
+        fs = layout.full_scale - self.zero  # the range above an unloaded sensor's reading
+        x, y = layout.x, layout.y
+        si, bi = self.seat_idx, self.back_idx
+        if layout.is_grid:
+            assert layout.rows and layout.cols
+            hx = np.full(si.size, 1.0 / layout.cols)
+            hy = np.full(si.size, 1.0 / layout.rows)
+            self.seat_fp = _Footprints(x[si], y[si], hx, hy)
+        else:
+            h = _pad_half(x[si], y[si])
+            self.seat_fp = _Footprints(x[si], y[si], h, h)
+        h = _pad_half(x[bi], y[bi])
+        self.back_fp = _Footprints(x[bi], y[bi], h, h)
+        # Gains such that a 75 kg upright sitter's busiest seat sensor reads SEAT_PEAK of full
+        # scale and the busiest backrest sensor in any posture BACK_PEAK (a maker picks the
+        # resistor so that a typical sitter uses a good part of the range without saturating).
+        ref = Body()
+        seat_peak = float(self.seat_fp(_blobs(ref)[0]).max()) if si.size else 0.0
+        self.seat_scale = SEAT_PEAK * fs / seat_peak if seat_peak > 0 else 0.0
+        back_peak = max((float(self.back_fp(_blobs(Body(posture=p))[1]).max(initial=0.0))
+                         for p in POSTURES), default=0.0) if bi.size else 0.0
+        self.back_scale = BACK_PEAK * fs / back_peak if back_peak > 0 else 0.0
+        if self.load_cells:
+            self._fine = _grid_fp(32)
+            xs, ys = layout.x[self.seat_idx], layout.y[self.seat_idx]
+            a = np.vstack([np.ones_like(xs), xs, ys])  # statics: sum, x-moment, y-moment
+            self._dist = np.linalg.pinv(a)  # (cells, 3): minimum-norm share of the force
+            self.kg_scale = fs * len(self.seat_idx) / LOAD_CELL_FULL_KG
+        # dead zone: pads and matrix cells do not respond to a very light touch
+        self.dead = 0.0 if self.load_cells else 0.01 * fs
+
+    def seat_force(self, body: Body) -> tuple[float, float, float]:
+        """Seat force (kg) and its centre of pressure (x, y)."""
+        seat, _ = _blobs(body)
+        if seat.size == 0:
+            return 0.0, 0.0, 0.0
+        fine = self._fine if self.load_cells else _grid_fp(32)
+        m = fine(seat) * fine.area
+        tot = float(m.sum())
+        return tot, float(m @ fine.x) / tot, float(m @ fine.y) / tot
+
+    def __call__(self, body: Body) -> np.ndarray:
+        """Per-channel load in counts above the unloaded reading (float; no zero offset, gain,
+        dead zone, noise or clipping)."""
+        out = np.zeros(self.n)
+        if not body.present:
+            return out
+        seat, back = _blobs(body)
+        if self.load_cells:
+            f, cx, cy = self.seat_force(body)
+            out[self.seat_idx] = np.maximum(self._dist @ np.array([f, f * cx, f * cy]), 0.0) \
+                * self.kg_scale
+        else:
+            out[self.seat_idx] = self.seat_fp(seat) * self.seat_scale
+        if self.back_idx.size:
+            out[self.back_idx] = self.back_fp(back) * self.back_scale
+        return out

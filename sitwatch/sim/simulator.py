@@ -1,0 +1,274 @@
+"""The virtual cushion's frames: a script played on a layout, deterministic for a seed and a time.
+
+:class:`Simulator` turns the expected loads of :mod:`sitwatch.sim.body` into what a real
+cushion sends: per-channel gain mismatch, noise, breathing, slow sway, fidgets and 1.5 s ramps
+between the segments of a :class:`~sitwatch.sim.script.Script`. The noise of a frame is a pure
+function of (seed, frame number, channel), so a frame is the same whether it is generated alone
+or in a batch, streamed or written. :func:`write_recording` writes a run as a recording file
+(``sitwatch simulate -o``), with the ground truth as comments.
+
+Only numpy is imported at module level.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import IO
+
+import numpy as np
+
+from sitwatch.core.kinds import Posture
+from sitwatch.sensing.layout import Layout
+from sitwatch.sensing.wire import format_lines
+from sitwatch.sim.body import Body, PressureModel
+from sitwatch.sim.script import Script
+from sitwatch.sources.recording import Writer
+
+RAMP_S = 1.5  # seconds a transition between two segments takes
+BREATH_HZ = 0.25
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a counter-based hash, so noise depends only on (seed, frame, ch)."""
+    x = x + _GOLD
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return np.asarray(x ^ (x >> np.uint64(31)))
+
+
+def _gauss(key: int, frames: np.ndarray, n: int) -> np.ndarray:
+    """Standard normal noise of shape (len(frames), n), a pure function of (key, frame, ch)."""
+    with np.errstate(over="ignore"):
+        base = (frames.astype(np.uint64)[:, None] * np.uint64(2 * n)
+                + np.arange(n, dtype=np.uint64)[None, :] * np.uint64(2))
+        k = _mix(np.array([key], dtype=np.uint64))[0]
+        h1 = _mix(base ^ k)
+        h2 = _mix((base + np.uint64(1)) ^ k)
+    u1 = (h1 >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    u2 = (h2 >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@dataclass(frozen=True)
+class _Fidget:
+    start: float
+    dur: float
+    seg: int
+    kind: str  # one of FIDGET_KINDS
+    amp: float
+
+
+FIDGET_KINDS = ("shift", "scoot", "reach", "backoff")
+
+
+class Simulator:
+    """Frames for a layout and a script, deterministic for a seed and a time.
+
+    ``frame_at(t)`` and ``frames(t0, t1)`` return integers in [0, full_scale]. The noise of
+    frame ``round(t * hz)`` depends only on the seed and the frame number, so a frame is the same
+    whether it is generated alone or in a batch.
+    """
+
+    def __init__(self, layout: Layout | str, script: Script, hz: float = 20.0, seed: int = 0,
+                 *, noise: float = 1.0, gain_spread: float = 0.10, dynamics: bool = True) -> None:
+        if isinstance(layout, str):
+            from sitwatch.sensing.layout import load
+            layout = load(layout)
+        if hz <= 0:
+            raise ValueError("hz must be > 0")
+        self.layout = layout
+        self.script = script
+        self.hz = float(hz)
+        self.seed = int(seed)
+        self.model = PressureModel(layout)
+        self.dynamics = dynamics
+        n = layout.n
+        rng = np.random.default_rng([self.seed, 0x5EA7])
+        self.gain = 1.0 + rng.uniform(-gain_spread, gain_spread, n)
+        fs = layout.full_scale
+        if self.model.load_cells:
+            sigma = 0.0008 * fs
+        elif layout.is_grid:
+            sigma = max(0.005 * fs, 0.6)
+        else:
+            sigma = 0.004 * fs
+        self.sigma = sigma * noise
+        self.seat_mask = layout.seat_mask.astype(float)
+        self.back_mask = layout.back_mask.astype(float)
+        self.breath_hz = BREATH_HZ * float(rng.uniform(0.85, 1.15))
+        self.breath_phase = float(rng.uniform(0, 2 * np.pi))
+        self.sway_phase = rng.uniform(0, 2 * np.pi, 2)
+        self._noise_key = int(rng.integers(0, 2**62))
+        segs = script.segments
+        self._starts = script.starts
+        self._cache: dict[Body, np.ndarray] = {}
+        self._P = np.stack([self._pattern(s.body) for s in segs])  # (segments, n)
+        self._prev = np.vstack([np.zeros((1, n)), self._P[:-1]])
+        self._sway = np.stack([self._delta(s.body, "shift") for s in segs])
+        self._breath = np.stack([self._breath_amp(s.body) for s in segs])
+        self._fidgets = self._schedule(rng) if dynamics else []
+        self._fid_start = np.array([f.start for f in self._fidgets])
+        self._fid_end = np.array([f.start + f.dur for f in self._fidgets])
+        self._fid_delta: dict[tuple[int, str], np.ndarray] = {}
+        self._max_fid = max((f.dur for f in self._fidgets), default=0.0)
+
+    # -- patterns ------------------------------------------------------------------------
+    def _pattern(self, body: Body) -> np.ndarray:
+        p = self._cache.get(body)
+        if p is None:
+            p = self._cache[body] = self.model(body)
+        return p
+
+    def expected(self, body: Body, *, sensor: bool = True) -> np.ndarray:
+        """Noise-free readings for a body (float). ``sensor``: with this run's gain mismatch,
+        dead zone and clipping, i.e. the mean of what the sensor would report."""
+        p = self._pattern(body)
+        if not sensor:
+            return p.copy()
+        return self._sensor(p)
+
+    def _sensor(self, load: np.ndarray) -> np.ndarray:
+        """Physical load -> reading, before noise: gain, dead zone, zero offset, clipping."""
+        v = np.maximum(load * self.gain - self.model.dead, 0.0) + self.model.zero
+        return np.clip(v, 0.0, self.layout.full_scale)
+
+    def _delta(self, body: Body, kind: str) -> np.ndarray:
+        """Pattern change for a unit fidget of ``kind`` from ``body``."""
+        p = self._pattern(body)
+        if not body.present:
+            return np.zeros_like(p)
+        if kind == "shift":  # weight shift to the right (negative amp: left)
+            lean = min(1.0, max(-1.0, body.lean + 0.3))
+            step = max(lean - body.lean, 1e-9)
+            return np.asarray((self._pattern(replace(body, lean=lean)) - p) / step)
+        if kind == "scoot":  # shuffle forward and back
+            forward = Posture.LEANING_FORWARD
+            to = Posture.UPRIGHT if body.posture == forward else forward
+            return np.asarray(0.5 * (self._pattern(replace(body, posture=to)) - p))
+        if kind == "reach":  # half stand up to reach something
+            return -0.3 * p
+        # backoff: move the back away from the backrest
+        return np.asarray(-0.7 * p * self.back_mask)
+
+    def _breath_amp(self, body: Body) -> np.ndarray:
+        if not body.present:
+            return np.zeros(self.layout.n)
+        back = 0.05 if body.posture != Posture.LEANING_FORWARD else 0.0
+        return 0.008 * self.seat_mask + back * self.back_mask
+
+    def _schedule(self, rng: np.random.Generator) -> list[_Fidget]:
+        out = []
+        for i, s in enumerate(self.script.segments):
+            b = s.body
+            if not b.present or b.fidget <= 0:
+                continue
+            rate = (0.2 + 2.0 * b.fidget) / 60.0  # per second
+            t = s.start + RAMP_S + float(rng.exponential(1.0 / rate))
+            while t < s.end - 8.0:
+                dur = float(rng.uniform(1.5, 6.0))
+                kind = FIDGET_KINDS[int(rng.integers(len(FIDGET_KINDS)))]
+                amp = float(rng.uniform(0.3, 1.0)) * (0.5 + 0.5 * b.fidget)
+                if kind == "shift":
+                    amp *= 0.5 * (1 if rng.random() < 0.5 else -1)
+                out.append(_Fidget(t, dur, i, kind, amp))
+                t += dur + float(rng.exponential(1.0 / rate))
+        return out
+
+    def _fid(self, f: _Fidget) -> np.ndarray:
+        key = (f.seg, f.kind)
+        d = self._fid_delta.get(key)
+        if d is None:
+            d = self._fid_delta[key] = self._delta(self.script.segments[f.seg].body, f.kind)
+        return d
+
+    # -- frames --------------------------------------------------------------------------
+    def _physical(self, t: np.ndarray) -> np.ndarray:
+        """Noise-free physical values (counts, before gain) at times ``t``: (len(t), n)."""
+        idx = np.clip(np.searchsorted(self._starts, t, side="right") - 1, 0, len(self._P) - 1)
+        u = np.clip((t - self._starts[idx]) / RAMP_S, 0.0, 1.0)
+        s = (u * u * (3 - 2 * u))[:, None]  # smoothstep
+        v = self._prev[idx] * (1 - s) + self._P[idx] * s
+        if not self.dynamics:
+            return np.asarray(v)
+        breath = np.sin(2 * np.pi * self.breath_hz * t + self.breath_phase)[:, None]
+        v = v * (1.0 + self._breath[idx] * breath)
+        # slow postural sway: a few hundredths of a lean, two incommensurate periods
+        sway = (0.04 * np.sin(2 * np.pi * t / 37.0 + self.sway_phase[0])
+                + 0.03 * np.sin(2 * np.pi * t / 113.0 + self.sway_phase[1]))
+        v = v + (sway[:, None] * s) * self._sway[idx]
+        if self._fidgets:
+            t_lo, t_hi = float(t.min()), float(t.max())
+            lo = np.searchsorted(self._fid_start, t_lo - self._max_fid, side="left")
+            hi = np.searchsorted(self._fid_start, t_hi, side="right")
+            for k in range(lo, hi):
+                f = self._fidgets[k]
+                if self._fid_end[k] < t_lo:
+                    continue
+                ph = (t - f.start) / f.dur
+                env = np.where((ph > 0) & (ph < 1), np.sin(np.pi * np.clip(ph, 0, 1)) ** 2, 0.0)
+                v = v + (f.amp * env)[:, None] * self._fid(f)[None, :]
+        return np.asarray(v)
+
+    def frames_at(self, t: np.ndarray | Sequence[float]) -> np.ndarray:
+        """Integer frames (len(t), n) at times ``t`` (seconds)."""
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        if t.size == 0:
+            return np.zeros((0, self.layout.n), dtype=np.int64)
+        v = np.maximum(self._physical(t) * self.gain - self.model.dead, 0.0) + self.model.zero
+        k = np.rint(np.maximum(t, 0.0) * self.hz).astype(np.int64)
+        v = v + self.sigma * _gauss(self._noise_key, k, self.layout.n)
+        return np.rint(np.clip(v, 0.0, self.layout.full_scale)).astype(np.int64)
+
+    def frame_at(self, t: float) -> np.ndarray:
+        return np.asarray(self.frames_at(np.array([t]))[0])
+
+    def times(self, t0: float = 0.0, t1: float | None = None) -> np.ndarray:
+        """Frame times k / hz with t0 <= t < t1 (t1 defaults to the end of the script)."""
+        t1 = self.script.duration if t1 is None else t1
+        k0 = math.ceil(t0 * self.hz - 1e-9)
+        k1 = math.ceil(t1 * self.hz - 1e-9)
+        return np.arange(k0, max(k0, k1)) / self.hz
+
+    def frames(self, t0: float = 0.0, t1: float | None = None,
+               block: int = 2048) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Blocks of (times, frames) covering [t0, t1)."""
+        ts = self.times(t0, t1)
+        for i in range(0, len(ts), block):
+            tb = ts[i:i + block]
+            yield tb, self.frames_at(tb)
+
+    def lines(self, t0: float = 0.0, t1: float | None = None) -> Iterator[str]:
+        """Wire-format lines (comma-separated integers, no newline) for frames in [t0, t1)."""
+        for _, fr in self.frames(t0, t1):
+            yield from format_lines(fr)
+
+
+def write_recording(out: IO[str], sim: Simulator, t0: float = 0.0, t1: float | None = None,
+                    *, truth: bool = True, **extra: str) -> int:
+    """Write the simulation as a recording (header, then ``t,values`` lines) as fast as
+    possible. ``truth``: a ``# truth ...`` comment at each segment start. Returns frames."""
+    Writer(out, sim.layout, sim.hz, 3, **extra)
+    segs = sim.script.segments
+    nxt = 0
+    count = 0
+    for tb, fr in sim.frames(t0, t1):
+        rows = format_lines(fr)
+        buf: list[str] = []
+        for t, row in zip(tb.tolist(), rows, strict=True):
+            while truth and nxt < len(segs) and segs[nxt].start <= t + 1e-9:
+                b = segs[nxt].body
+                buf.append(f"# truth t={segs[nxt].start:.3f} present={int(b.present)} "
+                           f"posture={b.posture if b.present else '-'} lean={b.lean:+.2f} "
+                           f"wallet={b.wallet or '-'}\n")
+                nxt += 1
+            buf.append(f"{t:.3f},{row}\n")
+        out.write("".join(buf))
+        count += len(rows)
+    return count
+
