@@ -28,6 +28,12 @@ SEAT_EMPTY = "seat empty"
 #: A minute with the weight on one side (either), on the timeline.
 ONE_SIDE = "more weight on one side"
 
+#: Below this share of the seated time with a known posture, the reports do not say how you
+#: "mostly" sat: too little is known.
+MIN_KNOWN_SHARE = 0.5
+#: A posture is what you "mostly" did when it holds more than this share of the known time.
+MOSTLY_SHARE = 0.5
+
 # Column headings for the postures, where a table has little room.
 _HEADING = {Posture.LEANING_FORWARD: "forward"}
 _NARROW = {Posture.SLOUCHED: "slouch", Posture.LEANING_FORWARD: "forward",
@@ -123,6 +129,43 @@ def part_of_day(dt: datetime) -> str:
     return "night"
 
 
+# -- how you mostly sat -----------------------------------------------------------------------
+
+def mostly(minutes: Mapping[Posture, float]) -> Posture | None:
+    """The posture held for more than half of the known seated time, if enough of the seated
+    time is known (:data:`MIN_KNOWN_SHARE`) to say so; else None."""
+    total = sum(minutes.values())
+    known = {p: minutes.get(p, 0.0) for p in POSTURES}
+    known_total = sum(known.values())
+    if total <= 0 or known_total < MIN_KNOWN_SHARE * total:
+        return None
+    top = max(POSTURES, key=lambda p: known[p])
+    return top if known[top] > MOSTLY_SHARE * known_total else None
+
+
+def _posture_verdict(minutes: Mapping[Posture, float]) -> tuple[str, str]:
+    """How the posture went, as (a clause that continues "your sitting spells stayed under
+    ...", or "" when it needs a sentence of its own; that sentence, or "")."""
+    total = sum(minutes.values())
+    known_total = sum(minutes.get(p, 0.0) for p in POSTURES)
+    top = mostly(minutes)
+    if top is not None:
+        if minutes.get(top, 0.0) > MOSTLY_SHARE * total:
+            return f" and your posture was mostly {posture(top)}", ""
+        return (f", and in the {pct(known_total / total)} of your sitting time where sitwatch "
+                f"could tell your posture, it was mostly {posture(top)}"), ""
+    if known_total <= 0:
+        return "", "sitwatch could not tell your posture while you sat."
+    if known_total < MIN_KNOWN_SHARE * total:
+        return "", (f"sitwatch could tell your posture for only {pct(known_total / total)} of "
+                    "your sitting time, too little to say how you mostly sat.")
+    mix = ", ".join(f"{posture(p)} {pct(minutes[p] / known_total)}"
+                    for p in sorted(POSTURES, key=lambda p: -minutes.get(p, 0.0))
+                    if minutes.get(p, 0.0) > 0)
+    where = " of the time sitwatch could tell it" if known_total < total else ""
+    return "", f"Your posture was mixed: {mix}{where}."
+
+
 # -- suggestions ------------------------------------------------------------------------------
 
 def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT,
@@ -195,8 +238,13 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         out.append((min(3.0, 1.2 + offline / 600), text))
 
     if not out:
-        text = (f"Nice: your sitting spells stayed under {limit_word} and your posture was "
-                "mostly upright. Keep it up.")
+        minutes: dict[Posture, float] = {}
+        for d in days:
+            for p, v in d.posture_minutes.items():
+                minutes[Posture(p)] = minutes.get(Posture(p), 0.0) + v
+        clause, sentence = _posture_verdict(minutes)
+        text = f"Nice: your sitting spells stayed under {limit_word}{clause}"
+        text += ". Keep it up." if not sentence else f"; keep it up. {sentence}"
         out.append((0.0, text))
     out.sort(key=lambda x: -x[0])
     return [text for _, text in out[:limit]]

@@ -215,3 +215,58 @@ def test_formatting_helpers() -> None:
     assert [part_of_day(at(MON, h)) for h in (8, 13, 19, 23)] == ["morning", "afternoon",
                                                                  "evening", "night"]
 
+
+# -- "mostly": only of the known time, and only when enough of it is known (issue #14, 17) ---
+
+def test_posture_is_not_mostly_upright_when_most_of_it_is_unknown(tmp_path: Path) -> None:
+    """Upright 41%, unknown 59%: the report used to call that "mostly upright"."""
+    day = date(2026, 1, 9)
+    clock = ManualClock(datetime(2026, 1, 9, 8, 0, tzinfo=TZ), monotonic=0.0)
+    store = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(store, clock)
+    p.at(day, 9)
+    p.sit(41)  # short spells and breaks: nothing else to suggest
+    p.away(5)
+    p.sit(30, Posture.UNKNOWN)
+    p.away(5)
+    p.sit(29, None)
+    store.end_run()
+    text = daily_text(store, day, TZ)
+    assert "upright 41%" in text and "unknown 59%" in text
+    assert "mostly upright" not in " ".join(bullets(text))
+    assert bullets(text) == [
+        "Nice: your sitting spells stayed under 45 min; keep it up. sitwatch could tell your "
+        "posture for only 41% of your sitting time, too little to say how you mostly sat."]
+
+
+def nice(**minutes: float) -> str:
+    """The suggestion for an hour of short spells with these minutes per posture."""
+    day = summary(MON, sitting_minutes=sum(minutes.values()), breaks=4,
+                  spells=((at(MON, 9), 20.0),),
+                  posture_minutes={Posture(k): v for k, v in minutes.items()})
+    (tip,) = suggestions([day])
+    assert tip.startswith("Nice: your sitting spells stayed under 45 min")
+    return tip[len("Nice: your sitting spells stayed under 45 min"):]
+
+
+def test_mostly_needs_more_than_half_of_the_known_time() -> None:
+    assert nice(upright=60, slouched=10, reclined=30) \
+        == " and your posture was mostly upright. Keep it up."
+    # Half is not most: say what the mix was.
+    assert nice(upright=50, reclined=50) \
+        == "; keep it up. Your posture was mixed: upright 50%, reclined 50%."
+    assert nice(reclined=45, upright=40, slouched=15) \
+        == "; keep it up. Your posture was mixed: reclined 45%, upright 40%, slouched 15%."
+    # Mostly of the known time, but not of all of it: say which time that is.
+    assert nice(upright=28, reclined=5, unknown=27) \
+        == (", and in the 55% of your sitting time where sitwatch could tell your posture, "
+            "it was mostly upright. Keep it up.")
+    assert nice(upright=20, reclined=20, unknown=20) \
+        == ("; keep it up. Your posture was mixed: upright 50%, reclined 50% of the time "
+            "sitwatch could tell it.")
+    # Too little known, or nothing at all.
+    assert nice(upright=20, unknown=40).endswith(
+        "sitwatch could tell your posture for only 33% of your sitting time, too little to "
+        "say how you mostly sat.")
+    assert nice(unknown=60) \
+        == "; keep it up. sitwatch could not tell your posture while you sat."
