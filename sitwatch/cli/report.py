@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _local_zone() -> Any:
+def _local_zone() -> tzinfo:
     """The local time zone with its DST rules when we can name it, else the current offset."""
     import os
-    from datetime import datetime
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     name = os.environ.get("TZ", "")
@@ -91,7 +92,8 @@ def _local_zone() -> Any:
             name = str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
         except (OSError, IndexError):
             name = ""
+    offset = datetime.now().astimezone().tzinfo or UTC  # astimezone() always sets one
     try:
-        return ZoneInfo(name) if name else datetime.now().astimezone().tzinfo
+        return ZoneInfo(name) if name else offset
     except (ZoneInfoNotFoundError, ValueError):
-        return datetime.now().astimezone().tzinfo
+        return offset

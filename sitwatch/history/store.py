@@ -1,8 +1,10 @@
-"""History: events and per-minute rollups in a SQLite file.
+"""The history writer: the :class:`Store` opens (or creates) the SQLite file and records runs,
+events and per-minute rollups into it.
 
 The daemon is the only writer; ``sitwatch report`` and friends read the same file from another
-process while it runs (WAL). Raw frames are never stored: only events and one row per minute of
-wall time per run.
+process while it runs (WAL), through :mod:`sitwatch.history.queries`. Raw frames are never
+stored: only events and one row per minute of wall time per run. The tables and their
+migrations are in :mod:`sitwatch.history.schema`.
 
 Robustness on a Raspberry Pi with an SD card:
 
@@ -15,8 +17,6 @@ Robustness on a Raspberry Pi with an SD card:
 * Writes are batched: samples accumulate in memory per wall minute and events queue up; at most
   one commit per ``commit_interval`` seconds of clock time writes them together. A failed commit
   (disk full, locked for longer than ``busy_timeout``) is logged and retried later.
-* The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` is an append-only
-  list (version N is created by ``MIGRATIONS[N-1]``), applied in ``BEGIN IMMEDIATE``.
 
 Timestamps are ISO-8601 with the offset of ``clock.now()``; an extra ``epoch`` column (Unix
 seconds) keeps range queries right across DST changes and is indexed.
@@ -30,21 +30,33 @@ import logging
 import math
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sitwatch import __version__
 from sitwatch.core.clock import Clock
-from sitwatch.core.events import BREAK, NUDGE, NUDGE_KINDS, OCCUPANCY, WALLET, Event
+from sitwatch.core.events import Event
+from sitwatch.core.kinds import Balance, Posture
+from sitwatch.history import queries
+from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
+from sitwatch.history.schema import (
+    BALANCE_COLUMNS,
+    MINUTE_COLUMNS,
+    POSTURE_COLUMNS,
+    SCHEMA_VERSION,
+    StoreError,
+    migrate,
+    user_version,
+)
+
+# Re-exported: the store is where callers open the history, and where they catch its errors.
+__all__ = ["SCHEMA_VERSION", "MinuteRow", "Store", "StoreError", "StoredEvent"]
 
 log = logging.getLogger(__name__)
-
-POSTURES = ("upright", "slouched", "leaning_forward", "reclined", "unknown")
-BALANCES = ("balanced", "left", "right")
 
 BUSY_TIMEOUT_MS = 5000
 MAX_PENDING_EVENTS = 10_000
@@ -53,149 +65,11 @@ MAX_EVENT_DATA = 4096  # bytes of JSON per event; anything bigger is not an even
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
-
-class StoreError(Exception):
-    """The history database cannot be used (permissions, newer schema, missing file)."""
-
-
-# -- schema -------------------------------------------------------------------------------
-
-_V1 = (
-    """CREATE TABLE runs (
-        run_id  TEXT PRIMARY KEY,
-        started TEXT NOT NULL,
-        ended   TEXT,
-        layout  TEXT,
-        source  TEXT,
-        version TEXT
-    )""",
-    """CREATE TABLE events (
-        id     INTEGER PRIMARY KEY,
-        ts     TEXT NOT NULL,
-        epoch  REAL NOT NULL,
-        t      REAL,
-        run_id TEXT NOT NULL,
-        event  TEXT NOT NULL,
-        state  TEXT,
-        data   TEXT NOT NULL DEFAULT '{}'
-    )""",
-    "CREATE INDEX events_epoch ON events(epoch)",
-    "CREATE INDEX events_event_epoch ON events(event, epoch)",
-    "CREATE INDEX events_run ON events(run_id, epoch)",
-    """CREATE TABLE minutes (
-        minute                TEXT NOT NULL,
-        epoch                 INTEGER NOT NULL,
-        run_id                TEXT NOT NULL,
-        seconds_present       REAL NOT NULL DEFAULT 0,
-        seconds_occupied      REAL NOT NULL DEFAULT 0,
-        upright               REAL NOT NULL DEFAULT 0,
-        slouched              REAL NOT NULL DEFAULT 0,
-        leaning_forward       REAL NOT NULL DEFAULT 0,
-        reclined              REAL NOT NULL DEFAULT 0,
-        unknown               REAL NOT NULL DEFAULT 0,
-        balanced              REAL NOT NULL DEFAULT 0,
-        left                  REAL NOT NULL DEFAULT 0,
-        right                 REAL NOT NULL DEFAULT 0,
-        seat_load_mean        REAL,
-        cop_x_mean            REAL,
-        cop_y_mean            REAL,
-        frames                INTEGER NOT NULL DEFAULT 0,
-        dropped               INTEGER NOT NULL DEFAULT 0,
-        sensor_online_seconds REAL NOT NULL DEFAULT 0,
-        PRIMARY KEY (minute, run_id)
-    )""",
-    "CREATE INDEX minutes_epoch ON minutes(epoch)",
-)
-
-
-def _migrate_v1(conn: sqlite3.Connection) -> None:
-    # One statement at a time: executescript() would COMMIT the surrounding transaction.
-    for stmt in _V1:
-        conn.execute(stmt)
-
-
-Migration = Callable[[sqlite3.Connection], None]
-
-#: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Migration] = [_migrate_v1]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    """Bring the schema to ``len(migrations)``; idempotent; returns the version.
-
-    ``conn`` must be in autocommit mode (``isolation_level=None``). Each run of pending
-    migrations happens in one ``BEGIN IMMEDIATE`` transaction: either all apply or none.
-    """
-    target = len(migrations)
-    if user_version(conn) == target:
-        return target  # the common case needs no write lock
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        current = user_version(conn)  # again, under the lock: another process may have won
-        if current > target:
-            raise StoreError(
-                f"the history database has schema version {current}, newer than this sitwatch "
-                f"understands ({target}); upgrade sitwatch or point history.database elsewhere"
-            )
-        for version in range(current, target):
-            migrations[version](conn)
-            log.info("history database migrated to schema version %d", version + 1)
-        conn.execute(f"PRAGMA user_version = {int(target)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return target
-
-
-# -- records --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class StoredEvent:
-    ts: datetime
-    t: float | None
-    run_id: str
-    event: str
-    state: str | None
-    data: dict[str, Any]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def as_event(self) -> Event:
-        return Event(self.t if self.t is not None else 0.0, self.event, self.state, dict(self.data))
-
-
-@dataclass(frozen=True)
-class MinuteRow:
-    minute: datetime
-    run_id: str
-    seconds_present: float
-    seconds_occupied: float
-    posture: dict[str, float]  # seconds per posture (while occupied)
-    balance: dict[str, float]  # seconds per balance state (while occupied)
-    seat_load_mean: float | None
-    cop_x_mean: float | None
-    cop_y_mean: float | None
-    frames: int
-    dropped: int
-    sensor_online_seconds: float
-
-
-_MINUTE_COLS = (
-    "minute", "epoch", "run_id", "seconds_present", "seconds_occupied", *POSTURES, *BALANCES,
-    "seat_load_mean", "cop_x_mean", "cop_y_mean", "frames", "dropped", "sensor_online_seconds",
-)
 _UPSERT_MINUTE = (
-    f"INSERT INTO minutes ({', '.join(_MINUTE_COLS)}) "
-    f"VALUES ({', '.join('?' for _ in _MINUTE_COLS)}) "
+    f"INSERT INTO minutes ({', '.join(MINUTE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in MINUTE_COLUMNS)}) "
     "ON CONFLICT(minute, run_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _MINUTE_COLS[3:])
+    + ", ".join(f"{c} = excluded.{c}" for c in MINUTE_COLUMNS[3:])
 )
 
 
@@ -206,8 +80,10 @@ class _Minute:
     start: datetime
     present: float = 0.0
     occupied: float = 0.0
-    posture: dict[str, float] = field(default_factory=lambda: dict.fromkeys(POSTURES, 0.0))
-    balance: dict[str, float] = field(default_factory=lambda: dict.fromkeys(BALANCES, 0.0))
+    posture: dict[Posture, float] = field(
+        default_factory=lambda: dict.fromkeys(POSTURE_COLUMNS, 0.0))
+    balance: dict[Balance, float] = field(
+        default_factory=lambda: dict.fromkeys(BALANCE_COLUMNS, 0.0))
     load_sum: float = 0.0
     load_w: float = 0.0
     cx_sum: float = 0.0
@@ -228,8 +104,8 @@ class _Minute:
         m = cls(start)
         m.present, m.occupied, m.online = r["seconds_present"], r["seconds_occupied"], \
             r["sensor_online_seconds"]
-        m.posture = {p: r[p] for p in POSTURES}
-        m.balance = {b: r[b] for b in BALANCES}
+        m.posture = {p: r[p] for p in POSTURE_COLUMNS}
+        m.balance = {b: r[b] for b in BALANCE_COLUMNS}
         if r["seat_load_mean"] is not None:
             m.load_w = m.online
             m.load_sum = r["seat_load_mean"] * m.load_w
@@ -252,9 +128,11 @@ class _Minute:
         if not occupied:
             return
         self.occupied += secs
-        self.posture[posture if posture in self.posture else "unknown"] += secs
-        if balance in self.balance:
-            self.balance[balance] += secs
+        kind = Posture(posture) if posture is not None and posture in self.posture \
+            else Posture.UNKNOWN
+        self.posture[kind] += secs
+        if balance is not None and balance in self.balance:
+            self.balance[Balance(balance)] += secs
         if online and cop_x is not None and cop_y is not None \
                 and math.isfinite(cop_x) and math.isfinite(cop_y):
             self.cx_sum += cop_x * secs
@@ -267,16 +145,11 @@ class _Minute:
 
         return (
             self.key, int(self.start.timestamp()), run_id, self.present, self.occupied,
-            *(self.posture[p] for p in POSTURES), *(self.balance[b] for b in BALANCES),
+            *(self.posture[p] for p in POSTURE_COLUMNS),
+            *(self.balance[b] for b in BALANCE_COLUMNS),
             mean(self.load_sum, self.load_w), mean(self.cx_sum, self.cop_w),
             mean(self.cy_sum, self.cop_w), self.frames, self.dropped, self.online,
         )
-
-
-def _aware(dt: datetime, what: str) -> datetime:
-    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
-        raise ValueError(f"{what} must be a timezone-aware datetime (got {dt!r})")
-    return dt
 
 
 def _json_default(o: Any) -> Any:
@@ -435,11 +308,6 @@ class Store:
         for m in self._minutes.values():
             m.dirty = True
 
-    # -- time ---------------------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        return _aware(self.clock.now(), "clock.now()")
-
     # -- runs ---------------------------------------------------------------------------------
 
     @property
@@ -451,7 +319,7 @@ class Store:
         self._writable()
         if self._run_id is not None:
             self.end_run()
-        now = self._now()
+        now = self.now()
         run_id = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
         self._run_row = (run_id, now.isoformat(), None, layout, source, __version__)
         self._run_saved = False
@@ -474,17 +342,9 @@ class Store:
     def _close_orphans(self, now: datetime) -> None:
         """Runs without an end (the daemon crashed or lost power) end at their last data."""
         for r in self._conn.execute("SELECT run_id, started FROM runs WHERE ended IS NULL"):
-            end = self._last_data(r["run_id"]) or datetime.fromisoformat(r["started"])
+            end = last_data(self._conn, r["run_id"]) or datetime.fromisoformat(r["started"])
             self._conn.execute("UPDATE runs SET ended = ? WHERE run_id = ?",
                                (end.astimezone(now.tzinfo).isoformat(), r["run_id"]))
-
-    def _last_data(self, run_id: str) -> datetime | None:
-        ev = self._conn.execute("SELECT max(epoch) FROM events WHERE run_id = ?",
-                                (run_id,)).fetchone()[0]
-        mi = self._conn.execute("SELECT max(epoch) FROM minutes WHERE run_id = ?",
-                                (run_id,)).fetchone()[0]
-        candidates = [x for x in (ev, mi + 60 if mi is not None else None) if x is not None]
-        return datetime.fromtimestamp(max(candidates), UTC) if candidates else None
 
     def end_run(self) -> None:
         """Write everything and mark the run ended."""
@@ -493,7 +353,7 @@ class Store:
         self.flush()
         try:
             self._conn.execute("UPDATE runs SET ended = ? WHERE run_id = ?",
-                               (self._now().isoformat(), self._run_id))
+                               (self.now().isoformat(), self._run_id))
         except sqlite3.Error as e:
             self._write_failed(e)
         self._run_id = None
@@ -518,7 +378,7 @@ class Store:
     def add_event(self, event: Event) -> None:
         """Queue an event stamped with the wall time now; written with the next batch."""
         run_id = self._need_run()
-        now = self._now()
+        now = self.now()
         data = json.dumps(event.data, ensure_ascii=False, default=_json_default,
                           separators=(",", ":"))
         if len(data) > MAX_EVENT_DATA:
@@ -558,7 +418,7 @@ class Store:
         if not math.isfinite(dt) or dt < 0:
             raise ValueError(f"dt must be a finite number >= 0 (got {dt!r})")
         dt = min(dt, self.max_sample_gap)
-        now = self._now()
+        now = self.now()
         tz = now.tzinfo
         end = now.astimezone(UTC)  # exact arithmetic, whatever the zone does (DST)
         seg_start = end - timedelta(seconds=dt)
@@ -694,178 +554,23 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- queries ------------------------------------------------------------------------------
-    # Half-open ranges [start, end) of timezone-aware datetimes. Rows still batched in memory
-    # become visible after flush() or the next commit.
+    # -- reading --------------------------------------------------------------------------------
+    # What the queries (:mod:`sitwatch.history.queries`) read through; see its Reader protocol.
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection (a new one after a damaged file was set aside)."""
+        return self._conn
+
+    def now(self) -> datetime:
+        """The wall time of the clock; a timezone-aware datetime."""
+        return aware(self.clock.now(), "clock.now()")
 
     def events_between(self, start: datetime, end: datetime,
                        event: str | None = None) -> list[StoredEvent]:
-        a = _aware(start, "start").timestamp()
-        b = _aware(end, "end").timestamp()
-        sql = "SELECT ts, t, run_id, event, state, data FROM events WHERE epoch >= ? AND epoch < ?"
-        args: list[Any] = [a, b]
-        if event is not None:
-            sql += " AND event = ?"
-            args.append(event)
-        sql += " ORDER BY epoch, id"
-        return [self._stored(r) for r in self._conn.execute(sql, args)]
-
-    @staticmethod
-    def _stored(r: sqlite3.Row) -> StoredEvent:
-        try:
-            data = json.loads(r["data"]) if r["data"] else {}
-        except ValueError:
-            data = {}
-        return StoredEvent(datetime.fromisoformat(r["ts"]), r["t"], r["run_id"], r["event"],
-                           r["state"], data if isinstance(data, dict) else {"value": data})
+        """:func:`sitwatch.history.queries.events_between` of this store."""
+        return queries.events_between(self, start, end, event)
 
     def minutes_between(self, start: datetime, end: datetime) -> list[MinuteRow]:
-        a = _aware(start, "start").timestamp()
-        b = _aware(end, "end").timestamp()
-        rows = self._conn.execute(
-            "SELECT * FROM minutes WHERE epoch >= ? AND epoch < ? ORDER BY epoch, run_id",
-            (a, b))
-        return [
-            MinuteRow(
-                minute=datetime.fromisoformat(r["minute"]), run_id=r["run_id"],
-                seconds_present=r["seconds_present"], seconds_occupied=r["seconds_occupied"],
-                posture={p: r[p] for p in POSTURES}, balance={b_: r[b_] for b_ in BALANCES},
-                seat_load_mean=r["seat_load_mean"], cop_x_mean=r["cop_x_mean"],
-                cop_y_mean=r["cop_y_mean"], frames=r["frames"], dropped=r["dropped"],
-                sensor_online_seconds=r["sensor_online_seconds"],
-            )
-            for r in rows
-        ]
-
-    def runs(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._conn.execute("SELECT * FROM runs ORDER BY started")]
-
-    def _run_end(self, run_id: str) -> datetime | None:
-        """When a run ended: its ``ended``, now for the live run, else its last data."""
-        if run_id == self._run_id:
-            return self._now()
-        r = self._conn.execute("SELECT ended FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if r is not None and r["ended"]:
-            return datetime.fromisoformat(r["ended"])
-        return self._last_data(run_id)
-
-    def spells_between(self, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
-        """Sitting spells ``(start, seconds)`` that ended in [start, end), oldest first.
-
-        A spell ends with a ``break`` event (whose ``spell`` is authoritative), when its run
-        ends, or at ``end``; the spell still open at ``end`` is cut there. Spells are rebuilt
-        from ``occupancy`` and ``break`` events, per run.
-        """
-        tz = _aware(start, "start").tzinfo
-        evs = [e for e in self.events_between(start, end) if e.event in (OCCUPANCY, BREAK)]
-        # A run that was occupied when the range began starts its spell at ``start``.
-        before = self._conn.execute(
-            "SELECT ts, t, run_id, event, state, data FROM events "
-            "WHERE event = ? AND epoch < ? ORDER BY epoch DESC, id DESC LIMIT 1",
-            (OCCUPANCY, start.timestamp())).fetchone()
-        by_run: dict[str, list[StoredEvent]] = {}
-        if before is not None and before["state"] == "occupied":
-            prev = self._stored(before)
-            run_end = self._run_end(prev.run_id)
-            if run_end is None or run_end > start:
-                by_run[prev.run_id] = [StoredEvent(start, None, prev.run_id, OCCUPANCY,
-                                                   "occupied", {})]
-        for e in evs:
-            by_run.setdefault(e.run_id, []).append(e)
-
-        spells: list[tuple[datetime, float]] = []
-        for run_id, items in by_run.items():
-            spell_start: datetime | None = None
-            seated_since: datetime | None = None
-            left_at: datetime | None = None
-            for e in items:
-                if e.event == OCCUPANCY and e.state == "occupied":
-                    seated_since = e.ts
-                    if spell_start is None:
-                        spell_start = e.ts
-                elif e.event == OCCUPANCY and e.state == "empty":
-                    if seated_since is not None:
-                        left_at = e.ts
-                    seated_since = None
-                elif e.event == BREAK:
-                    spell = float(e.get("spell") or 0.0)
-                    away = float(e.get("duration") or 0.0)
-                    if spell > 0:
-                        began = e.ts - timedelta(seconds=away + spell)
-                        spells.append((began.astimezone(tz), spell))
-                    spell_start, left_at = e.ts, None
-            if spell_start is None:
-                continue
-            if seated_since is not None:  # still seated when the run (or the range) ended
-                run_end = self._run_end(run_id)
-                stop = min(end, run_end) if run_end is not None else end
-                stop = min(stop, self._now())  # a live run read from another process
-            else:
-                stop = left_at if left_at is not None else spell_start
-            secs = (stop - spell_start).total_seconds()
-            if secs > 0:
-                spells.append((spell_start.astimezone(tz), secs))
-        spells.sort(key=lambda s: s[0])
-        return spells
-
-    def daily_summary(self, day: date, tz: tzinfo) -> dict[str, Any]:
-        """The numbers of one local day (minutes unless the key says otherwise).
-
-        Keys: ``day``, ``sitting_minutes``, ``present_minutes`` (time sitwatch was watching),
-        ``longest_spell_minutes``, ``longest_spell_start`` (datetime or None), ``spells``
-        (list of ``(start, minutes)``), ``breaks``, ``break_minutes``, ``posture_minutes`` and
-        ``posture_shares`` (shares of sitting time, keys ``POSTURES``), ``balance_minutes``,
-        ``lopsided_minutes``, ``lopsided_left_minutes``, ``lopsided_right_minutes``,
-        ``nudges`` (count by kind), ``nudges_total``, ``wallet_suspected``,
-        ``sensor_offline_minutes``, ``frames``, ``dropped``.
-        """
-        start = datetime.combine(day, time.min, tzinfo=tz)
-        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-        mins = self.minutes_between(start, end)
-        present = sum(m.seconds_present for m in mins)
-        occupied = sum(m.seconds_occupied for m in mins)
-        posture = {p: sum(m.posture[p] for m in mins) for p in POSTURES}
-        balance = {b: sum(m.balance[b] for m in mins) for b in BALANCES}
-        posture_total = sum(posture.values())
-        offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins)
-
-        events = self.events_between(start, end)
-        breaks = [e for e in events if e.event == BREAK]
-        nudges: dict[str, int] = dict.fromkeys(NUDGE_KINDS, 0)
-        acted = measured = 0
-        for e in events:
-            if e.event == NUDGE and e.get("delivered", True):
-                kind = str(e.get("kind") or "other")
-                nudges[kind] = nudges.get(kind, 0) + 1
-            elif e.event == "nudge_outcome":
-                measured += 1
-                acted += bool(e.get("responded"))
-        wallets = sum(1 for e in events if e.event == WALLET and e.state == "suspected")
-
-        spells = self.spells_between(start, end)
-        longest = max(spells, key=lambda s: s[1]) if spells else None
-        return {
-            "day": day,
-            "sitting_minutes": occupied / 60,
-            "present_minutes": present / 60,
-            "longest_spell_minutes": longest[1] / 60 if longest else 0.0,
-            "longest_spell_start": longest[0] if longest else None,
-            "spells": [(s, secs / 60) for s, secs in spells],
-            "breaks": len(breaks),
-            "break_minutes": sum(float(e.get("duration") or 0.0) for e in breaks) / 60,
-            "posture_minutes": {p: v / 60 for p, v in posture.items()},
-            "posture_shares": {p: (v / posture_total if posture_total > 0 else 0.0)
-                               for p, v in posture.items()},
-            "balance_minutes": {b: v / 60 for b, v in balance.items()},
-            "lopsided_minutes": (balance["left"] + balance["right"]) / 60,
-            "lopsided_left_minutes": balance["left"] / 60,
-            "lopsided_right_minutes": balance["right"] / 60,
-            "nudges": nudges,
-            "nudges_total": sum(nudges.values()),
-            "nudges_acted": acted,
-            "nudges_measured": measured,
-            "wallet_suspected": wallets,
-            "sensor_offline_minutes": offline / 60,
-            "frames": sum(m.frames for m in mins),
-            "dropped": sum(m.dropped for m in mins),
-        }
+        """:func:`sitwatch.history.queries.minutes_between` of this store."""
+        return queries.minutes_between(self, start, end)

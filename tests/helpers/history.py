@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, OCCUPANCY, Event
+from sitwatch.core.kinds import Balance, Occupancy, Posture
 from sitwatch.history.store import Store
 from sitwatch.sensing.detectors.occupancy import SittingTimer
 
@@ -28,14 +29,16 @@ class Sitter:
         self.timer = SittingTimer(min_break=120.0)
         self.store.begin_run(layout, "/dev/ttyACM0")
 
-    def sit(self, minutes: int, posture: str = "upright", balance: str = "balanced") -> None:
+    def sit(self, minutes: int, posture: str | None = Posture.UPRIGHT,
+            balance: str = Balance.BALANCED) -> None:
+        """Sit for ``minutes`` (posture None: the detector could not tell)."""
         ev = self.timer.sit(self.clock.monotonic())
         if ev is not None:
             self.store.add_event(ev)
-        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "occupied"))
+        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, Occupancy.OCCUPIED))
         self._tick(minutes, True, posture, balance)
         self.timer.leave(self.clock.monotonic())
-        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, "empty"))
+        self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, Occupancy.EMPTY))
 
     def away(self, minutes: int) -> None:
         self._tick(minutes, False, None, None)

@@ -105,6 +105,7 @@ def simulate_days(db: Path, days: tuple[date, ...], seed0: int) -> None:
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from sitwatch.core.clock import ManualClock
+    from sitwatch.history.queries import day_summary
     from sitwatch.history.store import Store
     from sitwatch.reports.html import write_week
 
@@ -116,7 +117,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     try:
         page = write_week(store, SUN, TZ, tmp / "week.html",
                           now=datetime(2026, 3, 16, 9, 0, tzinfo=TZ))
-        summaries = [store.daily_summary(SUN - timedelta(days=k), TZ) for k in range(6, -1, -1)]
+        summaries = [day_summary(store, SUN - timedelta(days=k), TZ) for k in range(6, -1, -1)]
     finally:
         store.close()
     return {"dir": tmp, "page": page, "summaries": summaries}
@@ -216,7 +217,8 @@ def rgb(hexcolour: str) -> bytes:
 # -- the tests -------------------------------------------------------------------------------
 
 def test_dom_has_the_charts_and_the_numbers(week: dict[str, Any]) -> None:
-    from sitwatch.reports.text import fmt_minutes
+    from sitwatch.core.kinds import Posture
+    from sitwatch.reports.words import fmt_minutes
 
     out, _ = chromium(week["dir"], "--dump-dom", week["page"].as_uri())
     dom = Dom(out)
@@ -227,19 +229,19 @@ def test_dom_has_the_charts_and_the_numbers(week: dict[str, Any]) -> None:
     assert dom.counts.get("table") == 1 and dom.counts.get("script", 0) == 0
 
     days = week["summaries"]
-    sitting = sum(d["sitting_minutes"] for d in days)
-    upright = sum(d["posture_minutes"]["upright"] for d in days) \
-        / sum(sum(d["posture_minutes"].values()) for d in days)
-    longest = max(d["longest_spell_minutes"] for d in days)
+    sitting = sum(d.sitting_minutes for d in days)
+    upright = sum(d.posture_minutes[Posture.UPRIGHT] for d in days) \
+        / sum(sum(d.posture_minutes.values()) for d in days)
+    longest = max(d.longest_spell_minutes for d in days)
     assert dom.ids["stat-sitting"] == fmt_minutes(sitting)
     assert dom.ids["stat-upright"] == f"{round(upright * 100)}%"
     assert dom.ids["stat-longest"] == fmt_minutes(longest)
-    assert dom.ids["stat-breaks"] == str(sum(d["breaks"] for d in days))
-    assert dom.ids["stat-nudges"] == str(sum(d["nudges_total"] for d in days))
+    assert dom.ids["stat-breaks"] == str(sum(d.breaks for d in days))
+    assert dom.ids["stat-nudges"] == str(sum(d.nudges_total for d in days))
     for d in days:
-        label = f"{d['day']:%a} {d['day'].day} {d['day']:%b}"
-        if d["sitting_minutes"] > 0:
-            assert f"{label} {fmt_minutes(d['sitting_minutes'])}" in dom.plain
+        label = f"{d.day:%a} {d.day.day} {d.day:%b}"
+        if d.sitting_minutes > 0:
+            assert f"{label} {fmt_minutes(d.sitting_minutes)}" in dom.plain
         else:
             assert f"{label} no data" in dom.plain
     assert "Compared with last week" in dom.plain

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sitwatch.core.clock import ManualClock
-from sitwatch.history.store import POSTURES, Store
-from sitwatch.reports.text import (
-    bar,
-    daily_text,
-    fmt_minutes,
-    fmt_short,
-    part_of_day,
-    suggestions,
-    weekly_text,
-)
+from sitwatch.core.kinds import Balance, NudgeKind, Posture
+from sitwatch.history.queries import BreakRow, DaySummary, SpellRow, day_summary
+from sitwatch.history.store import Store
+from sitwatch.reports.text import bar, daily_text, weekly_text
+from sitwatch.reports.words import fmt_minutes, fmt_short, part_of_day, suggestions
 from tests.helpers.history import TZ, Sitter
 
 MON, TUE, WED, THU, SUN = (date(2026, 1, d) for d in (5, 6, 7, 8, 11))
@@ -33,28 +28,28 @@ def store(tmp_path: Path) -> Store:
     p.at(MON, 9)        # Monday morning: 30 upright, break, 30 slouched
     p.sit(30)
     p.away(15)
-    p.sit(30, "slouched")
+    p.sit(30, Posture.SLOUCHED)
     s.end_run()
     p.at(TUE, 14)       # Tuesday afternoon: one long spell, then lopsided
     p.sit(45)
-    p.nudge("prolonged_sitting")
+    p.nudge(NudgeKind.PROLONGED_SITTING)
     p.sit(35)  # no break in between: the same spell goes on (80 min)
     p.away(10)
-    p.sit(20, "upright", "left")
+    p.sit(20, Posture.UPRIGHT, Balance.LEFT)
     s.end_run()
     p.at(THU, 10)       # Thursday: half upright, half reclined
     p.sit(20)
-    p.sit(20, "reclined")
+    p.sit(20, Posture.RECLINED)
     s.end_run()
     return s
 
 
 def test_summaries_of_the_constructed_week(store: Store) -> None:
-    tue = store.daily_summary(TUE, TZ)
-    assert tue["sitting_minutes"] == pytest.approx(100)
-    assert tue["longest_spell_minutes"] == pytest.approx(80)
-    assert tue["breaks"] == 1
-    assert tue["lopsided_left_minutes"] == pytest.approx(20)
+    tue = day_summary(store, TUE, TZ)
+    assert tue.sitting_minutes == pytest.approx(100)
+    assert tue.longest_spell_minutes == pytest.approx(80)
+    assert tue.breaks == 1
+    assert tue.lopsided_left_minutes == pytest.approx(20)
 
 
 def test_daily_text(store: Store) -> None:
@@ -153,14 +148,18 @@ def bullets(text: str) -> list[str]:
 
 # -- suggestions from hand-made summaries -----------------------------------------------------
 
-def summary(day: date, **kw: Any) -> dict[str, Any]:
-    s: dict[str, Any] = {
-        "day": day, "sitting_minutes": 0.0, "spells": [], "breaks": 0,
-        "posture_minutes": dict.fromkeys(POSTURES, 0.0), "lopsided_left_minutes": 0.0,
-        "lopsided_right_minutes": 0.0, "sensor_offline_minutes": 0.0,
-    }
-    s.update(kw)
-    return s
+def summary(day: date, *, sitting_minutes: float = 0.0,
+            spells: tuple[tuple[datetime, float], ...] = (), breaks: int = 0,
+            posture_minutes: dict[Posture, float] | None = None,
+            sensor_offline_minutes: float = 0.0) -> DaySummary:
+    """A hand-made day: spells as (start, minutes), ``breaks`` of 5 min each."""
+    s = DaySummary(day)
+    return replace(
+        s, sitting_minutes=sitting_minutes,
+        spells=tuple(SpellRow(start, minutes * 60) for start, minutes in spells),
+        break_rows=tuple(BreakRow(at(day, 12), 300.0) for _ in range(breaks)),
+        posture_minutes={**s.posture_minutes, **(posture_minutes or {})},
+        sensor_offline_minutes=sensor_offline_minutes)
 
 
 def at(day: date, h: int, m: int = 0) -> datetime:
@@ -169,10 +168,10 @@ def at(day: date, h: int, m: int = 0) -> datetime:
 
 def test_suggestions_group_long_spells_by_day_and_part() -> None:
     days = [
-        summary(MON, sitting_minutes=100, spells=[(at(MON, 9), 50.0), (at(MON, 15), 50.0)],
-                breaks=3, posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 100}),
-        summary(THU, sitting_minutes=150, spells=[(at(THU, 13), 70.0), (at(THU, 15), 60.0)],
-                breaks=2, posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 150}),
+        summary(MON, sitting_minutes=100, spells=((at(MON, 9), 50.0), (at(MON, 15), 50.0)),
+                breaks=3, posture_minutes={Posture.UPRIGHT: 100}),
+        summary(THU, sitting_minutes=150, spells=((at(THU, 13), 70.0), (at(THU, 15), 60.0)),
+                breaks=2, posture_minutes={Posture.UPRIGHT: 150}),
     ]
     tips = suggestions(days)
     assert tips == [
@@ -185,20 +184,20 @@ def test_suggestions_group_long_spells_by_day_and_part() -> None:
 
 def test_suggestions_for_a_good_week_and_an_offline_cushion() -> None:
     good = [summary(MON, sitting_minutes=120, breaks=5,
-                    spells=[(at(MON, 9), 30.0), (at(MON, 10), 40.0)],
-                    posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 120})]
+                    spells=((at(MON, 9), 30.0), (at(MON, 10), 40.0)),
+                    posture_minutes={Posture.UPRIGHT: 120})]
     assert suggestions(good) == ["Nice: your sitting spells stayed under 45 min and your "
                                  "posture was mostly upright. Keep it up."]
     offline = [summary(MON, sitting_minutes=60, breaks=2, sensor_offline_minutes=90,
-                       posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 60})]
+                       posture_minutes={Posture.UPRIGHT: 60})]
     (tip,) = suggestions(offline)
     assert tip.startswith("The cushion was offline for 1 h 30 min (most on Monday)")
     assert suggestions([summary(MON)]) == []
 
 
 def test_suggestions_about_few_breaks() -> None:
-    days = [summary(MON, sitting_minutes=300, breaks=1, spells=[(at(MON, 9), 40.0)],
-                    posture_minutes={**dict.fromkeys(POSTURES, 0.0), "upright": 300})]
+    days = [summary(MON, sitting_minutes=300, breaks=1, spells=((at(MON, 9), 40.0),),
+                    posture_minutes={Posture.UPRIGHT: 300})]
     (tip,) = suggestions(days)
     assert tip.startswith("You took 1 break in 5 h of sitting.")
 
@@ -215,3 +214,59 @@ def test_formatting_helpers() -> None:
     assert bar(0.01, 10) == "▏       "  # something is never drawn as nothing
     assert [part_of_day(at(MON, h)) for h in (8, 13, 19, 23)] == ["morning", "afternoon",
                                                                  "evening", "night"]
+
+
+# -- "mostly": only of the known time, and only when enough of it is known (issue #14, 17) ---
+
+def test_posture_is_not_mostly_upright_when_most_of_it_is_unknown(tmp_path: Path) -> None:
+    """Upright 41%, unknown 59%: the report used to call that "mostly upright"."""
+    day = date(2026, 1, 9)
+    clock = ManualClock(datetime(2026, 1, 9, 8, 0, tzinfo=TZ), monotonic=0.0)
+    store = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(store, clock)
+    p.at(day, 9)
+    p.sit(41)  # short spells and breaks: nothing else to suggest
+    p.away(5)
+    p.sit(30, Posture.UNKNOWN)
+    p.away(5)
+    p.sit(29, None)
+    store.end_run()
+    text = daily_text(store, day, TZ)
+    assert "upright 41%" in text and "unknown 59%" in text
+    assert "mostly upright" not in " ".join(bullets(text))
+    assert bullets(text) == [
+        "Nice: your sitting spells stayed under 45 min; keep it up. sitwatch could tell your "
+        "posture for only 41% of your sitting time, too little to say how you mostly sat."]
+
+
+def nice(**minutes: float) -> str:
+    """The suggestion for an hour of short spells with these minutes per posture."""
+    day = summary(MON, sitting_minutes=sum(minutes.values()), breaks=4,
+                  spells=((at(MON, 9), 20.0),),
+                  posture_minutes={Posture(k): v for k, v in minutes.items()})
+    (tip,) = suggestions([day])
+    assert tip.startswith("Nice: your sitting spells stayed under 45 min")
+    return tip[len("Nice: your sitting spells stayed under 45 min"):]
+
+
+def test_mostly_needs_more_than_half_of_the_known_time() -> None:
+    assert nice(upright=60, slouched=10, reclined=30) \
+        == " and your posture was mostly upright. Keep it up."
+    # Half is not most: say what the mix was.
+    assert nice(upright=50, reclined=50) \
+        == "; keep it up. Your posture was mixed: upright 50%, reclined 50%."
+    assert nice(reclined=45, upright=40, slouched=15) \
+        == "; keep it up. Your posture was mixed: reclined 45%, upright 40%, slouched 15%."
+    # Mostly of the known time, but not of all of it: say which time that is.
+    assert nice(upright=28, reclined=5, unknown=27) \
+        == (", and in the 55% of your sitting time where sitwatch could tell your posture, "
+            "it was mostly upright. Keep it up.")
+    assert nice(upright=20, reclined=20, unknown=20) \
+        == ("; keep it up. Your posture was mixed: upright 50%, reclined 50% of the time "
+            "sitwatch could tell it.")
+    # Too little known, or nothing at all.
+    assert nice(upright=20, unknown=40).endswith(
+        "sitwatch could tell your posture for only 33% of your sitting time, too little to "
+        "say how you mostly sat.")
+    assert nice(unknown=60) \
+        == "; keep it up. sitwatch could not tell your posture while you sat."

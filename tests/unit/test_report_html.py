@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitwatch.core.clock import ManualClock
+from sitwatch.core.kinds import Balance, NudgeKind, Posture
+from sitwatch.history.queries import day_summary
 from sitwatch.history.store import Store
 from sitwatch.reports.html import render_week, write_week
-from sitwatch.reports.text import suggestions
+from sitwatch.reports.words import suggestions
 from tests.helpers.history import TZ, Sitter
 
 pytest.importorskip("jinja2")
@@ -35,30 +37,30 @@ def store(tmp_path: Path) -> Store:
     # The week before: one hour, half upright, half slouched, no nudges answered.
     p.at(PREV_WED, 9)
     p.sit(30)
-    p.sit(30, "slouched")
-    p.nudge("slouch", False)
+    p.sit(30, Posture.SLOUCHED)
+    p.nudge(NudgeKind.SLOUCH, False)
     s.end_run()
     # Monday: 30 upright, a 15 min break, 30 slouched (a posture nudge acted on).
     p.at(MON, 9, layout=EVIL)
     p.sit(30)
     p.away(15)
-    p.sit(30, "slouched")
-    p.nudge("slouch", True)
+    p.sit(30, Posture.SLOUCHED)
+    p.nudge(NudgeKind.SLOUCH, True)
     s.end_run()
     # Tuesday: one 80 min spell past the 45 min limit (a nudge not acted on), a break, then
     # 20 min with the weight on the left.
     p.at(TUE, 14)
     p.sit(45)
-    p.nudge("prolonged_sitting", False)
+    p.nudge(NudgeKind.PROLONGED_SITTING, False)
     p.sit(35)
     p.away(10)
-    p.sit(20, "upright", "left")
+    p.sit(20, Posture.UPRIGHT, Balance.LEFT)
     s.end_run()
     # Thursday: 20 upright, 20 reclined, one more posture nudge acted on.
     p.at(THU, 10)
     p.sit(20)
-    p.nudge("slouch", True)
-    p.sit(20, "reclined")
+    p.nudge(NudgeKind.SLOUCH, True)
+    p.sit(20, Posture.RECLINED)
     s.end_run()
     return s
 
@@ -219,7 +221,7 @@ def test_sit_limit_changes_what_counts_as_long(store: Store) -> None:
 
 def test_suggestions_come_from_the_text_report(store: Store) -> None:
     page = Page(render(store))
-    days = [store.daily_summary(date(2026, 1, d), TZ) for d in range(12, 19)]
+    days = [day_summary(store, date(2026, 1, d), TZ) for d in range(12, 19)]
     tips = suggestions(days, 2700.0, weekly=True, limit=3)
     assert tips
     for tip in tips:

@@ -13,14 +13,18 @@ import pytest
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import BREAK, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
-from sitwatch.history.store import (
+from sitwatch.core.kinds import Balance, Posture
+from sitwatch.history.queries import day_summary, runs
+from sitwatch.history.schema import (
+    BALANCE_COLUMNS,
     MIGRATIONS,
+    MINUTE_COLUMNS,
+    POSTURE_COLUMNS,
     SCHEMA_VERSION,
-    Store,
-    StoreError,
     migrate,
     user_version,
 )
+from sitwatch.history.store import Store, StoreError
 from sitwatch.sensing.detectors.occupancy import SittingTimer
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -71,6 +75,15 @@ def test_schema_is_created_with_user_version_and_wal(db: Path, clock: ManualCloc
     pk = [r["name"] for r in sorted(conn.execute("PRAGMA table_info(minutes)"),
                                      key=lambda r: r["pk"]) if r["pk"]]
     assert pk == ["minute", "run_id"]
+
+
+def test_the_minute_columns_are_the_vocabulary(db: Path, clock: ManualClock) -> None:
+    """The writer's column list (from the kinds) matches the frozen DDL of the migrations."""
+    Store(db, clock).close()
+    cols = [r["name"] for r in raw(db).execute("PRAGMA table_info(minutes)")]
+    assert tuple(cols) == MINUTE_COLUMNS
+    assert tuple(Posture) == POSTURE_COLUMNS  # every posture, UNKNOWN included, has a column
+    assert tuple(Balance) == BALANCE_COLUMNS
 
 
 def test_reopening_and_migrating_again_changes_nothing(db: Path, clock: ManualClock) -> None:
@@ -422,9 +435,10 @@ def test_a_crashed_run_is_closed_at_its_last_data(db: Path, clock: ManualClock) 
     clock.advance(3600)
     store = Store(db, clock)
     store.begin_run("load-cells-4", "loop://")
-    runs = {r["run_id"]: r for r in store.runs()}
+    by_id = {r.run_id: r for r in runs(store)}
     # Last data: the minute 09:02 (rows are per minute), so the run ended by 09:03.
-    assert runs[crashed]["ended"] == "2026-01-05T09:03:00+01:00"
+    ended = by_id[crashed].ended
+    assert ended is not None and ended.isoformat() == "2026-01-05T09:03:00+01:00"
     store.close()
 
 
@@ -512,30 +526,31 @@ def test_daily_summary_of_a_constructed_day(db: Path, clock: ManualClock) -> Non
     day.away(5)                                   # 10:05-10:10
     store.end_run()
 
-    s = store.daily_summary(date(2026, 1, 5), BERLIN)
-    assert s["sitting_minutes"] == pytest.approx(50.0)
-    assert s["present_minutes"] == pytest.approx(70.0)
-    assert s["breaks"] == 2
-    assert s["break_minutes"] == pytest.approx(15.0)
-    assert [round(m, 3) for _, m in s["spells"]] == [30.0, 15.0, 5.0]
-    assert s["longest_spell_minutes"] == pytest.approx(30.0)
-    assert s["longest_spell_start"] == datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN)
-    assert s["posture_minutes"]["upright"] == pytest.approx(25.0)
-    assert s["posture_shares"] == pytest.approx({"upright": 0.5, "slouched": 0.2,
-                                                 "leaning_forward": 0.3, "reclined": 0.0,
-                                                 "unknown": 0.0})
-    assert s["lopsided_minutes"] == pytest.approx(25.0)
-    assert s["lopsided_left_minutes"] == pytest.approx(10.0)
-    assert s["lopsided_right_minutes"] == pytest.approx(15.0)
-    assert s["nudges"] == {"prolonged_sitting": 1, "slouch": 1, "asymmetric_load": 0,
-                           "wallet": 0}
-    assert s["nudges_total"] == 2
-    assert s["sensor_offline_minutes"] == pytest.approx(5.0)
-    assert s["frames"] == (70 - 5) * 60 // 5
+    s = day_summary(store, date(2026, 1, 5), BERLIN)
+    assert s.sitting_minutes == pytest.approx(50.0)
+    assert s.present_minutes == pytest.approx(70.0)
+    assert s.breaks == 2
+    assert s.break_minutes == pytest.approx(15.0)
+    assert [round(sp.minutes, 3) for sp in s.spells] == [30.0, 15.0, 5.0]
+    assert s.longest_spell_minutes == pytest.approx(30.0)
+    assert s.longest_spell_start == datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN)
+    assert s.posture_minutes["upright"] == pytest.approx(25.0)
+    assert all(type(p) is Posture for p in s.posture_minutes)  # typed, equal to the text
+    assert s.posture_shares == pytest.approx({"upright": 0.5, "slouched": 0.2,
+                                              "leaning_forward": 0.3, "reclined": 0.0,
+                                              "unknown": 0.0})
+    assert s.lopsided_minutes == pytest.approx(25.0)
+    assert s.lopsided_left_minutes == pytest.approx(10.0)
+    assert s.lopsided_right_minutes == pytest.approx(15.0)
+    assert s.nudges == {"prolonged_sitting": 1, "slouch": 1, "asymmetric_load": 0,
+                        "wallet": 0}
+    assert s.nudges_total == 2
+    assert s.sensor_offline_minutes == pytest.approx(5.0)
+    assert s.frames == (70 - 5) * 60 // 5
 
-    other = store.daily_summary(date(2026, 1, 6), BERLIN)
-    assert other["sitting_minutes"] == 0 and other["breaks"] == 0 and other["spells"] == []
-    assert other["longest_spell_start"] is None
+    other = day_summary(store, date(2026, 1, 6), BERLIN)
+    assert other.sitting_minutes == 0 and other.breaks == 0 and other.spells == ()
+    assert other.longest_spell_start is None
     store.close()
 
 
@@ -549,23 +564,23 @@ def test_spells_of_the_live_run_and_across_midnight(db: Path) -> None:
     day.tick(50, occupied=True, posture="upright", balance="balanced")  # 23:30 -> 00:20
     store.flush()
     # Still sitting, live run: the first day is cut at midnight, the second runs to now.
-    mon = store.daily_summary(date(2026, 1, 5), BERLIN)
-    tue = store.daily_summary(date(2026, 1, 6), BERLIN)
-    assert mon["longest_spell_minutes"] == pytest.approx(30.0)
-    assert mon["sitting_minutes"] == pytest.approx(30.0)
-    assert tue["longest_spell_minutes"] == pytest.approx(20.0)
-    assert tue["longest_spell_start"] == datetime(2026, 1, 6, 0, 0, tzinfo=BERLIN)
-    assert tue["sitting_minutes"] == pytest.approx(20.0)
+    mon = day_summary(store, date(2026, 1, 5), BERLIN)
+    tue = day_summary(store, date(2026, 1, 6), BERLIN)
+    assert mon.longest_spell_minutes == pytest.approx(30.0)
+    assert mon.sitting_minutes == pytest.approx(30.0)
+    assert tue.longest_spell_minutes == pytest.approx(20.0)
+    assert tue.longest_spell_start == datetime(2026, 1, 6, 0, 0, tzinfo=BERLIN)
+    assert tue.sitting_minutes == pytest.approx(20.0)
     # After a break the authoritative spell from the break event counts in full.
     day.timer.leave(clock.monotonic())
     day.emit(Event(clock.monotonic(), OCCUPANCY, "empty"))
     day.away(5)
     day.sit(1)
     store.flush()
-    tue = store.daily_summary(date(2026, 1, 6), BERLIN)
-    assert tue["breaks"] == 1
-    assert tue["longest_spell_minutes"] == pytest.approx(50.0)
-    assert tue["longest_spell_start"] == datetime(2026, 1, 5, 23, 30, tzinfo=BERLIN)
+    tue = day_summary(store, date(2026, 1, 6), BERLIN)
+    assert tue.breaks == 1
+    assert tue.longest_spell_minutes == pytest.approx(50.0)
+    assert tue.longest_spell_start == datetime(2026, 1, 5, 23, 30, tzinfo=BERLIN)
     store.close()
 
 
@@ -641,7 +656,7 @@ def test_a_live_run_read_from_another_process_ends_its_spell_now(db: Path,
         sample(store, 1.0)
     store.flush()
     reader = Store(db, clock, readonly=True)
-    s = reader.daily_summary(date(2026, 1, 5), BERLIN)
-    assert s["longest_spell_minutes"] == pytest.approx(10 + 20 / 60)
+    s = day_summary(reader, date(2026, 1, 5), BERLIN)
+    assert s.longest_spell_minutes == pytest.approx(10 + 20 / 60)
     reader.close()
     store.close()

@@ -1,0 +1,555 @@
+"""The read side of the history: typed records and the numbers the reports show.
+
+Everything here reads; nothing writes. The functions take any open store (the daemon's own, or
+a read-only one in another process, see :class:`Reader`) and return frozen records:
+
+* rows as stored: :class:`StoredEvent`, :class:`MinuteRow`, :class:`RunRow`;
+* rebuilt from events: sitting spells (:class:`SpellRow`) and breaks (:class:`BreakRow`);
+* the summaries the reports are made of: :class:`DaySummary` for one local day and
+  :class:`WeekSummary` for seven of them.
+
+Ranges are half-open ``[start, end)`` of timezone-aware datetimes. Rows the daemon still batches
+in memory become visible after its next commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cached_property
+from typing import Any, Protocol
+
+from sitwatch.core.events import Event
+from sitwatch.core.kinds import (
+    NUDGE_KINDS,
+    Balance,
+    EventName,
+    Occupancy,
+    Posture,
+    WalletState,
+)
+from sitwatch.history.schema import BALANCE_COLUMNS, POSTURE_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: What a nudge event without a ``kind`` is counted as.
+OTHER_KIND = "other"
+
+
+class Reader(Protocol):
+    """What the queries need from an open store."""
+
+    @property
+    def connection(self) -> sqlite3.Connection: ...
+
+    @property
+    def run_id(self) -> str | None:
+        """The run this process is recording (it has not ended: it runs until now)."""
+        ...
+
+    def now(self) -> datetime: ...
+
+
+def aware(dt: datetime, what: str) -> datetime:
+    """``dt`` if it has a time zone; a ValueError naming ``what`` if not."""
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime (got {dt!r})")
+    return dt
+
+
+def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The local day ``day`` in ``tz`` as a half-open range (23 or 25 hours on DST days)."""
+    return (datetime.combine(day, time.min, tzinfo=tz),
+            datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz))
+
+
+def week_days(week_ending: date) -> list[date]:
+    """The seven days ending on ``week_ending``, oldest first."""
+    return [week_ending - timedelta(days=i) for i in range(6, -1, -1)]
+
+
+# -- records as stored ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredEvent:
+    ts: datetime
+    t: float | None
+    run_id: str
+    event: str
+    state: str | None
+    data: dict[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def as_event(self) -> Event:
+        return Event(self.t if self.t is not None else 0.0, self.event, self.state, dict(self.data))
+
+
+@dataclass(frozen=True)
+class MinuteRow:
+    """One wall minute of one run."""
+
+    minute: datetime
+    run_id: str
+    seconds_present: float
+    seconds_occupied: float
+    posture: Mapping[Posture, float]  # seconds per posture (while occupied), UNKNOWN included
+    balance: Mapping[Balance, float]  # seconds per balance state (while occupied)
+    seat_load_mean: float | None
+    cop_x_mean: float | None
+    cop_y_mean: float | None
+    frames: int
+    dropped: int
+    sensor_online_seconds: float
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One daemon session."""
+
+    run_id: str
+    started: datetime
+    ended: datetime | None  # None while it runs (or until a crash is noticed)
+    layout: str | None
+    source: str | None
+    version: str | None
+
+
+@dataclass(frozen=True)
+class SpellRow:
+    """A stretch of sitting without a break."""
+
+    start: datetime
+    seconds: float
+
+    @property
+    def minutes(self) -> float:
+        return self.seconds / 60
+
+
+@dataclass(frozen=True)
+class BreakRow:
+    """A finished break: it ended (the sitter came back) at ``end``."""
+
+    end: datetime
+    seconds: float
+
+
+@dataclass(frozen=True)
+class NudgeOutcomes:
+    """Of the nudges followed up (``measured``), how many were acted on."""
+
+    acted: int = 0
+    measured: int = 0
+
+    def __add__(self, other: NudgeOutcomes) -> NudgeOutcomes:
+        return NudgeOutcomes(self.acted + other.acted, self.measured + other.measured)
+
+
+def _zero_postures() -> dict[Posture, float]:
+    return dict.fromkeys(POSTURE_COLUMNS, 0.0)
+
+
+def _zero_balances() -> dict[Balance, float]:
+    return dict.fromkeys(BALANCE_COLUMNS, 0.0)
+
+
+def _zero_nudges() -> dict[str, int]:
+    return dict.fromkeys(NUDGE_KINDS, 0)
+
+
+def _shares(minutes: Mapping[Posture, float]) -> dict[Posture, float]:
+    total = sum(minutes.values())
+    return {p: (v / total if total > 0 else 0.0) for p, v in minutes.items()}
+
+
+def _known(minutes: Mapping[Posture, float]) -> float:
+    return sum(v for p, v in minutes.items() if p != Posture.UNKNOWN)
+
+
+# -- summaries --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DaySummary:
+    """The numbers of one local day. Durations are minutes unless a name says otherwise.
+
+    ``DaySummary(day)`` is a day without data."""
+
+    day: date
+    sitting_minutes: float = 0.0
+    present_minutes: float = 0.0  # time sitwatch was watching
+    spells: tuple[SpellRow, ...] = ()  # sitting spells that ended this day, oldest first
+    break_rows: tuple[BreakRow, ...] = ()
+    posture_minutes: Mapping[Posture, float] = field(default_factory=_zero_postures)
+    balance_minutes: Mapping[Balance, float] = field(default_factory=_zero_balances)
+    nudges: Mapping[str, int] = field(default_factory=_zero_nudges)  # delivered, by kind
+    outcomes: Mapping[str, NudgeOutcomes] = field(default_factory=dict)  # by kind
+    wallet_suspected: int = 0
+    sensor_offline_minutes: float = 0.0
+    frames: int = 0
+    dropped: int = 0
+
+    @property
+    def has_data(self) -> bool:
+        return self.present_minutes > 0 or self.sitting_minutes > 0
+
+    @property
+    def longest_spell(self) -> SpellRow | None:
+        return max(self.spells, key=lambda s: s.seconds) if self.spells else None
+
+    @property
+    def longest_spell_minutes(self) -> float:
+        s = self.longest_spell
+        return s.minutes if s is not None else 0.0
+
+    @property
+    def longest_spell_start(self) -> datetime | None:
+        s = self.longest_spell
+        return s.start if s is not None else None
+
+    @property
+    def breaks(self) -> int:
+        return len(self.break_rows)
+
+    @property
+    def break_minutes(self) -> float:
+        return sum(b.seconds for b in self.break_rows) / 60
+
+    @property
+    def posture_shares(self) -> dict[Posture, float]:
+        """Shares of the seated time, per posture (UNKNOWN included); they add up to 1."""
+        return _shares(self.posture_minutes)
+
+    @property
+    def known_posture_minutes(self) -> float:
+        """Seated time whose posture is known."""
+        return _known(self.posture_minutes)
+
+    @property
+    def lopsided_left_minutes(self) -> float:
+        return self.balance_minutes.get(Balance.LEFT, 0.0)
+
+    @property
+    def lopsided_right_minutes(self) -> float:
+        return self.balance_minutes.get(Balance.RIGHT, 0.0)
+
+    @property
+    def lopsided_minutes(self) -> float:
+        return self.lopsided_left_minutes + self.lopsided_right_minutes
+
+    @property
+    def nudges_total(self) -> int:
+        return sum(self.nudges.values())
+
+    @property
+    def nudges_acted(self) -> int:
+        return sum(o.acted for o in self.outcomes.values())
+
+    @property
+    def nudges_measured(self) -> int:
+        return sum(o.measured for o in self.outcomes.values())
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    """Seven (or any number of) days added up. Durations are minutes."""
+
+    days: tuple[DaySummary, ...]
+
+    @cached_property
+    def active(self) -> tuple[DaySummary, ...]:
+        """The days with data."""
+        return tuple(d for d in self.days if d.has_data)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def active_days(self) -> int:
+        return len(self.active)
+
+    @property
+    def sitting_minutes(self) -> float:
+        return sum(d.sitting_minutes for d in self.days)
+
+    @property
+    def sitting_per_day(self) -> float:
+        """Per day with data."""
+        return self.sitting_minutes / len(self.active) if self.active else 0.0
+
+    @property
+    def longest_day(self) -> DaySummary | None:
+        """The day with the longest spell (the first of equals)."""
+        return max(self.days, key=lambda d: d.longest_spell_minutes) if self.days else None
+
+    @property
+    def longest_spell_minutes(self) -> float:
+        d = self.longest_day
+        return d.longest_spell_minutes if d is not None else 0.0
+
+    @property
+    def longest_spell_start(self) -> datetime | None:
+        d = self.longest_day
+        return d.longest_spell_start if d is not None else None
+
+    @property
+    def breaks(self) -> int:
+        return sum(d.breaks for d in self.days)
+
+    @property
+    def breaks_per_day(self) -> float:
+        """Per day with data."""
+        return self.breaks / len(self.active) if self.active else 0.0
+
+    @cached_property
+    def posture_minutes(self) -> dict[Posture, float]:
+        return {p: sum(d.posture_minutes.get(p, 0.0) for d in self.days)
+                for p in POSTURE_COLUMNS}
+
+    @property
+    def posture_shares(self) -> dict[Posture, float]:
+        return _shares(self.posture_minutes)
+
+    @property
+    def known_posture_minutes(self) -> float:
+        return _known(self.posture_minutes)
+
+    @property
+    def lopsided_left_minutes(self) -> float:
+        return sum(d.lopsided_left_minutes for d in self.days)
+
+    @property
+    def lopsided_right_minutes(self) -> float:
+        return sum(d.lopsided_right_minutes for d in self.days)
+
+    @property
+    def lopsided_minutes(self) -> float:
+        return sum(d.lopsided_minutes for d in self.days)
+
+    @cached_property
+    def nudges(self) -> dict[str, int]:
+        """Delivered nudges by kind: every known kind, then the others as they came."""
+        out = _zero_nudges()
+        for d in self.days:
+            for k, n in d.nudges.items():
+                out[k] = out.get(k, 0) + n
+        return out
+
+    @property
+    def nudges_total(self) -> int:
+        return sum(self.nudges.values())
+
+    @cached_property
+    def outcomes(self) -> dict[str, NudgeOutcomes]:
+        out: dict[str, NudgeOutcomes] = {}
+        for d in self.days:
+            for k, o in d.outcomes.items():
+                out[k] = out.get(k, NudgeOutcomes()) + o
+        return out
+
+    @property
+    def nudges_acted(self) -> int:
+        return sum(d.nudges_acted for d in self.days)
+
+    @property
+    def nudges_measured(self) -> int:
+        return sum(d.nudges_measured for d in self.days)
+
+    @property
+    def sensor_offline_minutes(self) -> float:
+        return sum(d.sensor_offline_minutes for d in self.days)
+
+
+# -- reading rows -----------------------------------------------------------------------------
+
+def _stored(r: sqlite3.Row) -> StoredEvent:
+    try:
+        data = json.loads(r["data"]) if r["data"] else {}
+    except ValueError:
+        data = {}
+    return StoredEvent(datetime.fromisoformat(r["ts"]), r["t"], r["run_id"], r["event"],
+                       r["state"], data if isinstance(data, dict) else {"value": data})
+
+
+def events_between(reader: Reader, start: datetime, end: datetime,
+                   event: str | None = None) -> list[StoredEvent]:
+    """Events in ``[start, end)`` (only those named ``event`` if given), oldest first."""
+    a = aware(start, "start").timestamp()
+    b = aware(end, "end").timestamp()
+    sql = "SELECT ts, t, run_id, event, state, data FROM events WHERE epoch >= ? AND epoch < ?"
+    args: list[object] = [a, b]
+    if event is not None:
+        sql += " AND event = ?"
+        args.append(event)
+    sql += " ORDER BY epoch, id"
+    return [_stored(r) for r in reader.connection.execute(sql, args)]
+
+
+def minutes_between(reader: Reader, start: datetime, end: datetime) -> list[MinuteRow]:
+    """Minute rollups starting in ``[start, end)``, by time, then run."""
+    a = aware(start, "start").timestamp()
+    b = aware(end, "end").timestamp()
+    rows = reader.connection.execute(
+        "SELECT * FROM minutes WHERE epoch >= ? AND epoch < ? ORDER BY epoch, run_id", (a, b))
+    return [
+        MinuteRow(
+            minute=datetime.fromisoformat(r["minute"]), run_id=r["run_id"],
+            seconds_present=r["seconds_present"], seconds_occupied=r["seconds_occupied"],
+            posture={p: r[p] for p in POSTURE_COLUMNS},
+            balance={b_: r[b_] for b_ in BALANCE_COLUMNS},
+            seat_load_mean=r["seat_load_mean"], cop_x_mean=r["cop_x_mean"],
+            cop_y_mean=r["cop_y_mean"], frames=r["frames"], dropped=r["dropped"],
+            sensor_online_seconds=r["sensor_online_seconds"],
+        )
+        for r in rows
+    ]
+
+
+def runs(reader: Reader) -> list[RunRow]:
+    """Every run, oldest first (rows whose times cannot be read are left out)."""
+    out = []
+    for r in reader.connection.execute("SELECT * FROM runs ORDER BY started"):
+        try:
+            started = datetime.fromisoformat(r["started"])
+            ended = datetime.fromisoformat(r["ended"]) if r["ended"] else None
+        except (TypeError, ValueError):
+            log.debug("run %s has unreadable times; left out", r["run_id"])
+            continue
+        out.append(RunRow(r["run_id"], started, ended, r["layout"], r["source"], r["version"]))
+    return out
+
+
+def last_data(conn: sqlite3.Connection, run_id: str) -> datetime | None:
+    """The end of the last event or minute of a run."""
+    ev = conn.execute("SELECT max(epoch) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+    mi = conn.execute("SELECT max(epoch) FROM minutes WHERE run_id = ?", (run_id,)).fetchone()[0]
+    candidates = [x for x in (ev, mi + 60 if mi is not None else None) if x is not None]
+    return datetime.fromtimestamp(max(candidates), UTC) if candidates else None
+
+
+def run_end(reader: Reader, run_id: str) -> datetime | None:
+    """When a run ended: its ``ended``, now for the live run, else its last data."""
+    if run_id == reader.run_id:
+        return reader.now()
+    r = reader.connection.execute("SELECT ended FROM runs WHERE run_id = ?",
+                                  (run_id,)).fetchone()
+    if r is not None and r["ended"]:
+        return datetime.fromisoformat(r["ended"])
+    return last_data(reader.connection, run_id)
+
+
+# -- spells and summaries ---------------------------------------------------------------------
+
+def spells_between(reader: Reader, start: datetime, end: datetime) -> list[SpellRow]:
+    """Sitting spells that ended in [start, end), oldest first.
+
+    A spell ends with a ``break`` event (whose ``spell`` is authoritative), when its run
+    ends, or at ``end``; the spell still open at ``end`` is cut there. Spells are rebuilt
+    from ``occupancy`` and ``break`` events, per run.
+    """
+    tz = aware(start, "start").tzinfo
+    evs = [e for e in events_between(reader, start, end)
+           if e.event in (EventName.OCCUPANCY, EventName.BREAK)]
+    # A run that was occupied when the range began starts its spell at ``start``.
+    before = reader.connection.execute(
+        "SELECT ts, t, run_id, event, state, data FROM events "
+        "WHERE event = ? AND epoch < ? ORDER BY epoch DESC, id DESC LIMIT 1",
+        (EventName.OCCUPANCY, start.timestamp())).fetchone()
+    by_run: dict[str, list[StoredEvent]] = {}
+    if before is not None and before["state"] == Occupancy.OCCUPIED:
+        prev = _stored(before)
+        ended = run_end(reader, prev.run_id)
+        if ended is None or ended > start:
+            by_run[prev.run_id] = [StoredEvent(start, None, prev.run_id, EventName.OCCUPANCY,
+                                               Occupancy.OCCUPIED, {})]
+    for e in evs:
+        by_run.setdefault(e.run_id, []).append(e)
+
+    spells: list[SpellRow] = []
+    for run_id, items in by_run.items():
+        spell_start: datetime | None = None
+        seated_since: datetime | None = None
+        left_at: datetime | None = None
+        for e in items:
+            if e.event == EventName.OCCUPANCY and e.state == Occupancy.OCCUPIED:
+                seated_since = e.ts
+                if spell_start is None:
+                    spell_start = e.ts
+            elif e.event == EventName.OCCUPANCY and e.state == Occupancy.EMPTY:
+                if seated_since is not None:
+                    left_at = e.ts
+                seated_since = None
+            elif e.event == EventName.BREAK:
+                spell = float(e.get("spell") or 0.0)
+                away = float(e.get("duration") or 0.0)
+                if spell > 0:
+                    began = e.ts - timedelta(seconds=away + spell)
+                    spells.append(SpellRow(began.astimezone(tz), spell))
+                spell_start, left_at = e.ts, None
+        if spell_start is None:
+            continue
+        if seated_since is not None:  # still seated when the run (or the range) ended
+            ended = run_end(reader, run_id)
+            stop = min(end, ended) if ended is not None else end
+            stop = min(stop, reader.now())  # a live run read from another process
+        else:
+            stop = left_at if left_at is not None else spell_start
+        secs = (stop - spell_start).total_seconds()
+        if secs > 0:
+            spells.append(SpellRow(spell_start.astimezone(tz), secs))
+    spells.sort(key=lambda s: s.start)
+    return spells
+
+
+def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
+    """The numbers of the local day ``day`` in ``tz``."""
+    start, end = day_bounds(day, tz)
+    mins = minutes_between(reader, start, end)
+    posture = {p: sum(m.posture[p] for m in mins) / 60 for p in POSTURE_COLUMNS}
+    balance = {b: sum(m.balance[b] for m in mins) / 60 for b in BALANCE_COLUMNS}
+    offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins)
+
+    breaks: list[BreakRow] = []
+    nudges = _zero_nudges()
+    outcomes: dict[str, NudgeOutcomes] = {}
+    wallets = 0
+    for e in events_between(reader, start, end):
+        if e.event == EventName.BREAK:
+            breaks.append(BreakRow(e.ts, float(e.get("duration") or 0.0)))
+        elif e.event == EventName.NUDGE and e.get("delivered", True):
+            kind = str(e.get("kind") or OTHER_KIND)
+            nudges[kind] = nudges.get(kind, 0) + 1
+        elif e.event == EventName.NUDGE_OUTCOME:
+            kind = str(e.get("kind") or OTHER_KIND)
+            outcomes[kind] = outcomes.get(kind, NudgeOutcomes()) \
+                + NudgeOutcomes(int(bool(e.get("responded"))), 1)
+        elif e.event == EventName.WALLET and e.state == WalletState.SUSPECTED:
+            wallets += 1
+
+    return DaySummary(
+        day=day,
+        sitting_minutes=sum(m.seconds_occupied for m in mins) / 60,
+        present_minutes=sum(m.seconds_present for m in mins) / 60,
+        spells=tuple(spells_between(reader, start, end)),
+        break_rows=tuple(breaks),
+        posture_minutes=posture,
+        balance_minutes=balance,
+        nudges=nudges,
+        outcomes=outcomes,
+        wallet_suspected=wallets,
+        sensor_offline_minutes=offline / 60,
+        frames=sum(m.frames for m in mins),
+        dropped=sum(m.dropped for m in mins),
+    )
+
+
+def week_summary(reader: Reader, week_ending: date, tz: tzinfo) -> WeekSummary:
+    """The seven local days ending on ``week_ending``."""
+    return WeekSummary(tuple(day_summary(reader, d, tz) for d in week_days(week_ending)))
+

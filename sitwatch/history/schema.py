@@ -1,0 +1,130 @@
+"""The history database's schema: tables, columns, versions and migrations.
+
+The schema is versioned with ``PRAGMA user_version``. :data:`MIGRATIONS` is an append-only list
+(version N is created by ``MIGRATIONS[N-1]``); :func:`migrate` applies the pending ones in one
+``BEGIN IMMEDIATE`` transaction, so another process never sees half a migration.
+
+A migration is history: once released it never changes, even when the vocabulary in
+:mod:`sitwatch.core.kinds` grows. That is why the DDL below spells its column names out, and
+:data:`POSTURE_COLUMNS` / :data:`BALANCE_COLUMNS` say which vocabulary members have a column.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from sitwatch.core.kinds import POSTURES, Balance, Posture
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """The history database cannot be used (permissions, newer schema, missing file)."""
+
+
+#: Seconds per posture (while occupied) have one column each in ``minutes``, UNKNOWN included.
+POSTURE_COLUMNS: tuple[Posture, ...] = (*POSTURES, Posture.UNKNOWN)
+#: Seconds per balance state (while occupied) have one column each in ``minutes``.
+BALANCE_COLUMNS: tuple[Balance, ...] = (Balance.BALANCED, Balance.LEFT, Balance.RIGHT)
+
+#: The columns of ``minutes`` in the order the writer fills them; the first three are the key
+#: and its index (``minute``, ``epoch``, ``run_id``).
+MINUTE_COLUMNS: tuple[str, ...] = (
+    "minute", "epoch", "run_id", "seconds_present", "seconds_occupied",
+    *POSTURE_COLUMNS, *BALANCE_COLUMNS,
+    "seat_load_mean", "cop_x_mean", "cop_y_mean", "frames", "dropped", "sensor_online_seconds",
+)
+
+_V1 = (
+    """CREATE TABLE runs (
+        run_id  TEXT PRIMARY KEY,
+        started TEXT NOT NULL,
+        ended   TEXT,
+        layout  TEXT,
+        source  TEXT,
+        version TEXT
+    )""",
+    """CREATE TABLE events (
+        id     INTEGER PRIMARY KEY,
+        ts     TEXT NOT NULL,
+        epoch  REAL NOT NULL,
+        t      REAL,
+        run_id TEXT NOT NULL,
+        event  TEXT NOT NULL,
+        state  TEXT,
+        data   TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX events_epoch ON events(epoch)",
+    "CREATE INDEX events_event_epoch ON events(event, epoch)",
+    "CREATE INDEX events_run ON events(run_id, epoch)",
+    """CREATE TABLE minutes (
+        minute                TEXT NOT NULL,
+        epoch                 INTEGER NOT NULL,
+        run_id                TEXT NOT NULL,
+        seconds_present       REAL NOT NULL DEFAULT 0,
+        seconds_occupied      REAL NOT NULL DEFAULT 0,
+        upright               REAL NOT NULL DEFAULT 0,
+        slouched              REAL NOT NULL DEFAULT 0,
+        leaning_forward       REAL NOT NULL DEFAULT 0,
+        reclined              REAL NOT NULL DEFAULT 0,
+        unknown               REAL NOT NULL DEFAULT 0,
+        balanced              REAL NOT NULL DEFAULT 0,
+        left                  REAL NOT NULL DEFAULT 0,
+        right                 REAL NOT NULL DEFAULT 0,
+        seat_load_mean        REAL,
+        cop_x_mean            REAL,
+        cop_y_mean            REAL,
+        frames                INTEGER NOT NULL DEFAULT 0,
+        dropped               INTEGER NOT NULL DEFAULT 0,
+        sensor_online_seconds REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, run_id)
+    )""",
+    "CREATE INDEX minutes_epoch ON minutes(epoch)",
+)
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    # One statement at a time: executescript() would COMMIT the surrounding transaction.
+    for stmt in _V1:
+        conn.execute(stmt)
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+#: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
+MIGRATIONS: list[Migration] = [_migrate_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the schema to ``len(migrations)``; idempotent; returns the version.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Each run of pending
+    migrations happens in one ``BEGIN IMMEDIATE`` transaction: either all apply or none.
+    """
+    target = len(migrations)
+    if user_version(conn) == target:
+        return target  # the common case needs no write lock
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = user_version(conn)  # again, under the lock: another process may have won
+        if current > target:
+            raise StoreError(
+                f"the history database has schema version {current}, newer than this sitwatch "
+                f"understands ({target}); upgrade sitwatch or point history.database elsewhere"
+            )
+        for version in range(current, target):
+            migrations[version](conn)
+            log.info("history database migrated to schema version %d", version + 1)
+        conn.execute(f"PRAGMA user_version = {int(target)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return target

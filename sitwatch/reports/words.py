@@ -1,0 +1,250 @@
+"""Every word the reports use: names of postures and nudges, durations, shares, suggestions.
+
+The plain-text reports (:mod:`sitwatch.reports.text`) and the HTML page
+(:mod:`sitwatch.reports.html`) both take their words from here, so they never disagree. The
+names of the kinds come from :func:`sitwatch.core.kinds.label` (the status line and the
+notifications use the same); this module adds only what is particular to reports: headings,
+short column names, and the sentences of the suggestions.
+
+sitwatch is a wellness tool: the words describe how you sat, they never diagnose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from sitwatch.core.kinds import POSTURES, Balance, Posture, label
+from sitwatch.history.queries import DaySummary
+
+DEFAULT_SIT_LIMIT = 2700.0  # seconds; config detect.sit_limit
+
+#: Every posture the reports show, in the order charts stack them: those a detector reports,
+#: then the time it could not tell.
+ALL_POSTURES: tuple[Posture, ...] = (*POSTURES, Posture.UNKNOWN)
+
+#: A minute whose seat was empty, on the timeline.
+SEAT_EMPTY = "seat empty"
+#: A minute with the weight on one side (either), on the timeline.
+ONE_SIDE = "more weight on one side"
+
+#: Below this share of the seated time with a known posture, the reports do not say how you
+#: "mostly" sat: too little is known.
+MIN_KNOWN_SHARE = 0.5
+#: A posture is what you "mostly" did when it holds more than this share of the known time.
+MOSTLY_SHARE = 0.5
+
+# Column headings for the postures, where a table has little room.
+_HEADING = {Posture.LEANING_FORWARD: "forward"}
+_NARROW = {Posture.SLOUCHED: "slouch", Posture.LEANING_FORWARD: "forward",
+           Posture.RECLINED: "recline"}
+
+
+# -- kinds ------------------------------------------------------------------------------------
+
+def posture(p: Posture | str) -> str:
+    """``upright``, ``leaning forward``, ``unknown`` ..."""
+    return label(p)
+
+
+def posture_heading(p: Posture) -> str:
+    """A table heading: ``Upright``, ``Slouched``, ``Forward``, ``Reclined``."""
+    return _HEADING.get(p, label(p)).capitalize()
+
+
+def posture_column(p: Posture) -> str:
+    """A narrow plain-text column: ``upright``, ``slouch``, ``forward``, ``recline``."""
+    return _NARROW.get(p, label(p))
+
+
+def nudge(kind: str) -> str:
+    """A kind of nudge in running text: ``time to move``, ``posture``, ``lopsided`` ..."""
+    return label(kind)
+
+
+def nudge_title(kind: str) -> str:
+    """A kind of nudge as a name on its own: ``Time to move``, ``Posture`` ..."""
+    return nudge(kind).capitalize()
+
+
+def weight_on(side: Balance) -> str:
+    """``more weight on the left`` / ``... right``."""
+    return label(side)
+
+
+def posture_shares_text(shares: Mapping[Posture, float], sep: str = " · ") -> str:
+    """``upright 75% · slouched 15% · leaning forward 0% · reclined 10%``, and the unknown
+    share when it shows as at least 1%."""
+    parts = [f"{posture(p)} {pct(shares.get(p, 0.0))}" for p in POSTURES]
+    unknown = pct(shares.get(Posture.UNKNOWN, 0.0))
+    if unknown != "0%":
+        parts.append(f"{posture(Posture.UNKNOWN)} {unknown}")
+    return sep.join(parts)
+
+
+# -- numbers ----------------------------------------------------------------------------------
+
+def fmt_minutes(minutes: float) -> str:
+    """``0 min``, ``37 min``, ``3 h 12 min``, ``2 h``."""
+    m = round(max(0.0, minutes))
+    if m < 60:
+        return f"{m} min"
+    h, m = divmod(m, 60)
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+def fmt_short(minutes: float) -> str:
+    """Compact durations for tables: ``0m``, ``37m``, ``3h12``, ``2h00``."""
+    m = round(max(0.0, minutes))
+    if m < 60:
+        return f"{m}m"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}"
+
+
+def pct(share: float) -> str:
+    """``75%``."""
+    return f"{round(share * 100)}%"
+
+
+def per_day(x: float) -> str:
+    """A count per day: ``2``, ``0.7``."""
+    r = round(x, 1)
+    return f"{r:.0f}" if abs(r - round(r)) < 0.05 else f"{r:.1f}"
+
+
+def plural(n: int, word: str) -> str:
+    """``1 break``, ``3 breaks``."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def part_of_day(dt: datetime) -> str:
+    h = dt.hour
+    if 5 <= h < 12:
+        return "morning"
+    if 12 <= h < 17:
+        return "afternoon"
+    if 17 <= h < 22:
+        return "evening"
+    return "night"
+
+
+# -- how you mostly sat -----------------------------------------------------------------------
+
+def mostly(minutes: Mapping[Posture, float]) -> Posture | None:
+    """The posture held for more than half of the known seated time, if enough of the seated
+    time is known (:data:`MIN_KNOWN_SHARE`) to say so; else None."""
+    total = sum(minutes.values())
+    known = {p: minutes.get(p, 0.0) for p in POSTURES}
+    known_total = sum(known.values())
+    if total <= 0 or known_total < MIN_KNOWN_SHARE * total:
+        return None
+    top = max(POSTURES, key=lambda p: known[p])
+    return top if known[top] > MOSTLY_SHARE * known_total else None
+
+
+def _posture_verdict(minutes: Mapping[Posture, float]) -> tuple[str, str]:
+    """How the posture went, as (a clause that continues "your sitting spells stayed under
+    ...", or "" when it needs a sentence of its own; that sentence, or "")."""
+    total = sum(minutes.values())
+    known_total = sum(minutes.get(p, 0.0) for p in POSTURES)
+    top = mostly(minutes)
+    if top is not None:
+        if minutes.get(top, 0.0) > MOSTLY_SHARE * total:
+            return f" and your posture was mostly {posture(top)}", ""
+        return (f", and in the {pct(known_total / total)} of your sitting time where sitwatch "
+                f"could tell your posture, it was mostly {posture(top)}"), ""
+    if known_total <= 0:
+        return "", "sitwatch could not tell your posture while you sat."
+    if known_total < MIN_KNOWN_SHARE * total:
+        return "", (f"sitwatch could tell your posture for only {pct(known_total / total)} of "
+                    "your sitting time, too little to say how you mostly sat.")
+    mix = ", ".join(f"{posture(p)} {pct(minutes[p] / known_total)}"
+                    for p in sorted(POSTURES, key=lambda p: -minutes.get(p, 0.0))
+                    if minutes.get(p, 0.0) > 0)
+    where = " of the time sitwatch could tell it" if known_total < total else ""
+    return "", f"Your posture was mixed: {mix}{where}."
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT,
+                weekly: bool = True, limit: int = 2) -> list[str]:
+    """Up to ``limit`` suggestions, the most relevant first, from daily summaries."""
+    out: list[tuple[float, str]] = []
+    sitting = sum(d.sitting_minutes for d in days)
+    if sitting <= 0:
+        return []
+    limit_min = sit_limit / 60
+    limit_word = fmt_minutes(limit_min)
+
+    # Long spells: where and when they cluster.
+    long_spells = [s for d in days for s in d.spells if s.minutes > limit_min]
+    if long_spells:
+        groups: dict[tuple[date, str], list[float]] = {}
+        for s in long_spells:
+            groups.setdefault((s.start.date(), part_of_day(s.start)), []).append(s.minutes)
+        (day, part), spells = max(groups.items(), key=lambda kv: (sum(kv[1]), max(kv[1])))
+        where = f"on {day:%A} {part}" if weekly else f"in the {part}"
+        if len(spells) > 1:
+            text = (f"Your longest spells were {where} (up to {fmt_minutes(max(spells))} "
+                    "without a break).")
+        else:
+            text = f"Your longest spell was {where} ({fmt_minutes(spells[0])} without a break)."
+        text += (f" Getting up for a few minutes every {limit_word} or so breaks up long "
+                 "sitting; a walk to refill your water counts.")
+        out.append((min(3.5, 1.5 + max(s.minutes for s in long_spells) / limit_min), text))
+
+    # Slouching and leaning in.
+    def slumped_of(d: DaySummary) -> float:
+        return d.posture_minutes.get(Posture.SLOUCHED, 0.0) \
+            + d.posture_minutes.get(Posture.LEANING_FORWARD, 0.0)
+
+    slumped = sum(slumped_of(d) for d in days)
+    share = slumped / sitting
+    if share >= 0.25 and slumped >= 10:
+        worst = max(days, key=slumped_of)
+        when = f", most of it on {worst.day:%A}" if weekly else ""
+        text = (f"You slouched or leaned forward for {pct(share)} of your sitting time{when}. "
+                "Sliding your hips back until the backrest carries your lower back makes "
+                "sitting tall easier.")
+        out.append((min(3.0, share / 0.2), text))
+
+    # Lopsided sitting.
+    left = sum(d.lopsided_left_minutes for d in days)
+    right = sum(d.lopsided_right_minutes for d in days)
+    lop = left + right
+    if lop >= 10 and lop / sitting >= 0.10:
+        side = Balance.LEFT if left >= right else Balance.RIGHT
+        text = (f"You sat with {weight_on(side)} for {fmt_minutes(lop)}. Emptying "
+                "your back pockets and keeping both feet flat helps even it out.")
+        out.append((min(3.0, lop / sitting / 0.2), text))
+
+    # Few breaks for the time sat.
+    breaks = sum(d.breaks for d in days)
+    per_break = sitting / (breaks + 1)
+    if per_break > 2 * limit_min and not long_spells:
+        text = (f"You took {plural(breaks, 'break')} in {fmt_minutes(sitting)} of sitting. "
+                "Short, regular breaks are easier to keep than long rare ones.")
+        out.append((min(3.0, 0.5 + per_break / limit_min / 2), text))
+
+    # The cushion itself.
+    offline = sum(d.sensor_offline_minutes for d in days)
+    if offline >= 30:
+        worst = max(days, key=lambda d: d.sensor_offline_minutes)
+        when = f" (most on {worst.day:%A})" if weekly else ""
+        text = (f"The cushion was offline for {fmt_minutes(offline)}{when}, so these numbers "
+                "miss that time. Check its cable, or run `sitwatch doctor`.")
+        out.append((min(3.0, 1.2 + offline / 600), text))
+
+    if not out:
+        minutes: dict[Posture, float] = {}
+        for d in days:
+            for p, v in d.posture_minutes.items():
+                minutes[Posture(p)] = minutes.get(Posture(p), 0.0) + v
+        clause, sentence = _posture_verdict(minutes)
+        text = f"Nice: your sitting spells stayed under {limit_word}{clause}"
+        text += ". Keep it up." if not sentence else f"; keep it up. {sentence}"
+        out.append((0.0, text))
+    out.sort(key=lambda x: -x[0])
+    return [text for _, text in out[:limit]]
