@@ -123,46 +123,25 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
 
 
 def check_notifications(cfg: Any, headless: bool = False) -> Check:
-    if headless or not cfg.nudges.desktop:
-        return OK, "notifications", "desktop notifications off (console/log only)"
-    import logging
+    """Desktop notifications: the desktop row of the sink table (sitwatch.sinks.registry)."""
+    from sitwatch.sinks.registry import SinkContext, spec
 
-    from sitwatch.sinks.desktop import DesktopSink
-
-    ok, detail = DesktopSink(cfg.nudges.timeout, logging.getLogger("sitwatch.cli.doctor")).check()
-    return (
-        (OK if ok else WARN),
-        "notifications",
-        detail + ("" if ok else " (nudges still go to the console/journal)"),
-    )
+    found = spec("desktop").check(cfg, SinkContext(headless=headless))
+    assert found is not None  # the desktop always has something to say
+    return found.level, found.what, found.detail
 
 
 def check_channels(cfg: Any, clock: Any) -> list[Check]:
-    """MQTT, push and do-not-disturb, when configured."""
-    import logging
+    """Every other configured channel in the sink table (push, MQTT ...; the desktop is
+    :func:`check_notifications`), then do-not-disturb."""
+    from sitwatch.runtime.assemble import build_dnd
+    from sitwatch.sinks.registry import SINKS, SinkContext, check_all
 
-    out: list[Check] = []
-    lg = logging.getLogger("sitwatch.cli.doctor")
-    if cfg.mqtt.enabled:
-        try:
-            from sitwatch.sinks.mqtt import MqttSink
-
-            ok, line = MqttSink(cfg.mqtt, clock, log=lg).check(5)
-            out.append((OK if ok else FAIL, "mqtt", line))
-        except ImportError:
-            out.append((FAIL, "mqtt", "paho-mqtt is not installed: pip install 'sitwatch[mqtt]'"))
-    if cfg.nudges.push.urls:
-        try:
-            from sitwatch.sinks.push import PushSink
-
-            ok, line = PushSink(cfg.nudges.push.urls, log=lg).check()
-            out.append((OK if ok else FAIL, "push", line))
-        except ImportError:
-            out.append((FAIL, "push", "apprise is not installed: pip install 'sitwatch[push]'"))
+    specs = [s for s in SINKS if s.name != "desktop"]
+    out: list[Check] = [(c.level, c.what, c.detail)
+                        for c in check_all(cfg, SinkContext(clock=clock), specs)]
     if cfg.nudges.dnd.enabled:
-        from sitwatch.runtime.assemble import build_dnd as _dnd
-
-        dnd = _dnd(cfg, clock)
+        dnd = build_dnd(cfg, clock, start=False)  # asked once, here: no background thread
         if dnd is not None:
             ok, text = dnd.check()
             out.append((OK if ok else WARN, "dnd", text.removeprefix("do-not-disturb: ")))

@@ -25,6 +25,13 @@ a small desktop tool, with a 2-second limit per call:
 A missing tool, no session bus, no display or no sound server makes a probe "unknown": that is
 logged once per probe and reason, and it never counts as busy. :class:`DoNotDisturb` asks the
 probes in order, stops at the first "on", and keeps the answer for ``cache_seconds``.
+
+The probes are subprocesses (up to 2 s each), so they never run on the daemon's loop: a
+background thread asks them every ``cache_seconds`` (at least every second), and sooner when an
+answer older than that is read. :meth:`DoNotDisturb.active` only reads the last answer and never
+waits; :meth:`DoNotDisturb.answer` also says how old it is. Until the first round is done the
+answer is "not busy", as when no probe can tell.
+
 :class:`DndGate` wraps a sink (the desktop, say) so that it gets no nudges while busy.
 
 Probes call a :data:`Runner`; tests inject one that returns canned output.
@@ -33,10 +40,12 @@ Probes call a :data:`Runner`; tests inject one that returns canned output.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +61,7 @@ OFF: State = "off"
 UNKNOWN: State = "unknown"
 
 PROBE_TIMEOUT = 2.0
+MIN_POLL = 1.0  # seconds between two background rounds at the least (cache_seconds may be 0)
 
 # Debian packages that provide each tool, for the "not installed" hint.
 TOOL_PACKAGES = {
@@ -362,9 +372,26 @@ def default_probes(
 
 # -- the decision ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Answer:
+    """The last do-not-disturb answer: busy or not (``why`` names the probe and what it saw),
+    and its ``age`` in seconds of ``clock.monotonic()`` time (None: no round has finished yet,
+    which counts as not busy)."""
+
+    busy: bool
+    why: str
+    age: float | None
+
+
 class DoNotDisturb:
     """Asks the probes in order; busy at the first that says "on". Answers are cached for
-    ``cache_seconds`` of ``clock.monotonic()`` time."""
+    ``cache_seconds`` of ``clock.monotonic()`` time.
+
+    The probes run on a background thread (started by :meth:`start`, or by the first read):
+    every ``max(cache_seconds, MIN_POLL)`` seconds when ``poll`` is on, and whenever an answer
+    older than ``cache_seconds`` is read. Reading (:meth:`active`, :meth:`answer`) never waits
+    for them. :meth:`refresh` asks them on the caller's thread; :meth:`close` stops the thread.
+    """
 
     def __init__(
         self,
@@ -373,29 +400,157 @@ class DoNotDisturb:
         *,
         cache_seconds: float = 10.0,
         log: logging.Logger | None = None,
+        poll: bool = True,
     ) -> None:
         self.probes = list(probes)
         self.clock = clock
         self.cache_seconds = cache_seconds
         self.log = log or logging.getLogger("sitwatch.nudging.dnd")
-        self._cached: tuple[float, tuple[bool, str]] | None = None
+        self.poll = poll
+        self._cached: tuple[float, tuple[bool, str]] | None = None  # (asked at, answer)
         self._reported: set[tuple[str, str]] = set()
+        self._report_lock = threading.Lock()
+        self._cv = threading.Condition()
+        self._wanted = False  # a round was asked for
+        self._running = False  # a round is under way (on the background thread)
+        self._stopping = False
+        self._thread: threading.Thread | None = None
         self.checks = 0  # times the probes were actually asked
 
+    # -- reading the answer (never waits) ------------------------------------------------------
+
     def active(self) -> tuple[bool, str]:
-        """(busy, why): why names the probe and what it saw; "" when not busy."""
+        """(busy, why): why names the probe and what it saw; "" when not busy. The last answer;
+        never waits for the probes."""
+        a = self.answer()
+        return a.busy, a.why
+
+    def answer(self) -> Answer:
+        """The last answer with its age. An answer older than ``cache_seconds`` (or none) asks
+        the background thread for a new one; this call does not wait for it."""
         now = self.clock.monotonic()
-        if self._cached is not None and now - self._cached[0] < self.cache_seconds:
-            return self._cached[1]
+        with self._cv:
+            cached = self._cached
+            if cached is None or now - cached[0] >= self.cache_seconds:
+                self._want()
+        if cached is None:
+            return Answer(False, "", None)
+        (busy, why), age = cached[1], max(0.0, now - cached[0])
+        return Answer(busy, why, age)
+
+    def invalidate(self) -> None:
+        """Forget how fresh the answer is: the next read asks the probes again (in the
+        background; until then it still returns the last answer)."""
+        with self._cv:
+            if self._cached is not None:
+                self._cached = (-math.inf, self._cached[1])
+
+    # -- asking the probes ---------------------------------------------------------------------
+
+    def refresh(self) -> tuple[bool, str]:
+        """Ask the probes now, on the caller's thread (up to 2 s per probe), and keep the
+        answer. For doctor and tests; the daemon reads :meth:`active`."""
+        at = self.clock.monotonic()
+        result = self._ask()
+        with self._cv:
+            self._keep(at, result)
+        return result
+
+    def start(self) -> None:
+        """Start the background thread (once) and ask for a first answer."""
+        with self._cv:
+            if self._cached is None:
+                self._want()
+            else:
+                self._ensure_thread()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until no round is asked for or under way (tests, doctor);
+        True if so."""
+        with self._cv:
+            return self._cv.wait_for(lambda: not (self._wanted or self._running), timeout)
+
+    def close(self, timeout: float = PROBE_TIMEOUT + 1.0) -> None:
+        """Stop the background thread; a round under way gets up to ``timeout`` s."""
+        with self._cv:
+            self._stopping = True
+            thread = self._thread
+            self._cv.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _want(self) -> None:
+        """Ask the background thread for a round, unless one is under way (call with _cv)."""
+        if self._stopping or self._running:
+            return
+        if not self._ensure_thread():
+            return
+        self._wanted = True
+        self._cv.notify_all()
+
+    def _ensure_thread(self) -> bool:
+        """The background thread runs (call with _cv held); False if it cannot."""
+        if self._thread is not None:
+            return True
+        if self._stopping:
+            return False
+        t = threading.Thread(target=self._run, name="sitwatch-dnd", daemon=True)
+        try:
+            t.start()
+        except RuntimeError as e:  # no thread to be had: the answer stays as it is
+            self._report("thread", str(e), "do-not-disturb: cannot run the probes in the "
+                         f"background ({e}); nudges are not held", logging.WARNING)
+            return False
+        self._thread = t
+        return True
+
+    def _run(self) -> None:
+        interval = max(self.cache_seconds, MIN_POLL) if self.poll else None
+        while True:
+            with self._cv:
+                self._cv.wait_for(lambda: self._wanted or self._stopping, interval)
+                if self._stopping:
+                    self._wanted = False
+                    self._cv.notify_all()
+                    return
+                self._wanted = False
+                self._running = True
+                at = self.clock.monotonic()
+            result: tuple[bool, str] | None = None
+            try:
+                result = self._ask()
+            except Exception as e:  # _ask contains the probes' errors; this is a bug
+                self.log.exception("do-not-disturb: a round of probes failed: %s", e)
+            finally:
+                with self._cv:
+                    self._running = False
+                    if result is not None:
+                        self._keep(at, result)
+                    self._cv.notify_all()
+
+    def _keep(self, at: float, result: tuple[bool, str]) -> None:
+        if self._cached is None or at >= self._cached[0]:  # never replace a newer answer
+            self._cached = (at, result)
+
+    def _ask(self) -> tuple[bool, str]:
+        """One round: the probes in order, up to the first that says "on"."""
         self.checks += 1
-        result = (False, "")
         for probe in self.probes:
             reading = self.read(probe)
             if reading.state == ON:
-                result = (True, f"{probe.name}: {reading.reason}")
-                break
-        self._cached = (now, result)
-        return result
+                return True, f"{probe.name}: {reading.reason}"
+        return False, ""
+
+    def _report(self, probe: str, reason: str, text: str, level: int = logging.INFO) -> None:
+        """Log ``text`` once per (probe, reason); the probes run on two threads (background
+        rounds, and doctor's or a test's direct ones)."""
+        key = (probe, reason)
+        with self._report_lock:
+            first = key not in self._reported and len(self._reported) < 40
+            if first:
+                self._reported.add(key)
+        if first:
+            self.log.log(level, "%s", text)
 
     def read(self, probe: Probe) -> Reading:
         """One probe's reading; errors become "unknown", logged once per probe and reason."""
@@ -406,11 +561,8 @@ class DoNotDisturb:
         except Exception as e:  # a probe must never stop a nudge or the daemon
             reading = Reading(UNKNOWN, f"{type(e).__name__}: {e}")
         if reading.state == UNKNOWN:
-            key = (probe.name, reading.reason)
-            if key not in self._reported and len(self._reported) < 40:
-                self._reported.add(key)
-                self.log.info("do-not-disturb: cannot check %s here (%s); it is ignored",
-                              probe.name, reading.reason)
+            self._report(probe.name, reading.reason, f"do-not-disturb: cannot check {probe.name} "
+                         f"here ({reading.reason}); it is ignored")
         return reading
 
     def readings(self) -> list[tuple[str, Reading]]:
@@ -428,9 +580,6 @@ class DoNotDisturb:
         if cannot:
             text += "; cannot check: " + "; ".join(cannot)
         return bool(works), text
-
-    def invalidate(self) -> None:
-        self._cached = None
 
 
 class Sink(Protocol):

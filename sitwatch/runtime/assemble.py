@@ -7,14 +7,18 @@ left out, and the daemon goes on with the others.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitwatch.config import Config
 from sitwatch.runtime.files import find_profile
 from sitwatch.sensing.calibration import Profile
 from sitwatch.sensing.layout import Layout
+
+if TYPE_CHECKING:  # the sinks and probes themselves are imported when they are built
+    from sitwatch.core.clock import Clock
+    from sitwatch.nudging.dnd import DoNotDisturb
+    from sitwatch.sinks.base import Fanout
 
 log = logging.getLogger("sitwatch")
 
@@ -38,72 +42,26 @@ def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Pr
 
 
 def build_sinks(
-    cfg: Config, *, headless: bool, json_lines: bool, clock: Any = None, source: Any = None
-) -> Any:
-    """Every configured channel behind one Fanout; optional ones are imported only when used.
-    A channel that cannot start is reported and left out; the others go on."""
+    cfg: Config,
+    *,
+    headless: bool,
+    json_lines: bool,
+    clock: Clock | None = None,
+    source: object | None = None,
+) -> Fanout:
+    """Every configured channel behind one Fanout (sitwatch.sinks.registry is the table);
+    optional ones are imported only when used. A channel that cannot start is reported and left
+    out; the others go on. Clicks on notification buttons arrive in the Fanout's ``inbox``."""
+    from dataclasses import replace
+
+    from sitwatch.sinks.actions import ActionInbox
     from sitwatch.sinks.base import Fanout
-    from sitwatch.sinks.console import ConsoleSink
+    from sitwatch.sinks.registry import SinkContext, build_all, spec
 
-    n = cfg.nudges
-    sinks: list[Any] = []
-    if n.console or json_lines:
-        sinks.append(ConsoleSink(sys.stdout, json_lines=json_lines, states=True))
-    if n.desktop and not headless:
-        from sitwatch.sinks.actions import DEFAULT_ACTIONS, DONE, SNOOZE, ActionInbox
-        from sitwatch.sinks.desktop import DesktopSink
-
-        inbox = ActionInbox() if n.buttons else None
-        labels = ((SNOOZE, f"Snooze {n.snooze_minutes} min"), (DONE, "Done"))
-        sinks.append(
-            DesktopSink(
-                n.timeout,
-                logging.getLogger("sitwatch.desktop"),
-                actions=n.buttons,
-                on_action=inbox.put if inbox else None,
-                action_labels=labels if n.buttons else DEFAULT_ACTIONS,
-            )
-        )
-    if n.push.urls:
-        try:
-            from sitwatch.sinks.push import PushSink
-
-            sinks.append(PushSink(n.push.urls, log=logging.getLogger("sitwatch.push")))
-        except ImportError as e:
-            log.warning("push notifications off: %s (pip install 'sitwatch[push]')", e)
-    if n.hook.command:
-        from sitwatch.sinks.hook import CommandHookSink
-
-        sinks.append(
-            CommandHookSink(
-                n.hook.command, timeout=n.hook.timeout, log=logging.getLogger("sitwatch.hook")
-            )
-        )
-    if n.buzzer.enabled:
-        if source is None or not hasattr(source, "write"):
-            log.warning("buzzer off: it needs a cushion on a serial line (cushion.port)")
-        else:
-            from sitwatch.sinks.buzzer import BuzzerSink, parse_patterns
-
-            sinks.append(
-                BuzzerSink(
-                    source.write,
-                    patterns=parse_patterns({str(k): v for k, v in n.buzzer.patterns.items()}),
-                    log=logging.getLogger("sitwatch.buzzer"),
-                )
-            )
-    if cfg.mqtt.enabled and clock is not None:
-        try:
-            from sitwatch.sinks.mqtt import MqttSink
-
-            mqtt = MqttSink(cfg.mqtt, clock, log=logging.getLogger("sitwatch.mqtt"))
-            mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
-            sinks.append(mqtt)
-        except ImportError as e:
-            log.warning("MQTT off: %s (pip install 'sitwatch[mqtt]')", e)
-    fan = Fanout(sinks, logging.getLogger("sitwatch.sinks"))
-    fan.inbox = locals().get("inbox")  # type: ignore[attr-defined]  # clicks on buttons
-    return fan
+    ctx = SinkContext(headless=headless, json_lines=json_lines, clock=clock, source=source)
+    if cfg.nudges.buttons and spec("desktop").enabled(cfg, ctx):
+        ctx = replace(ctx, inbox=ActionInbox())
+    return Fanout(build_all(cfg, ctx, log), logging.getLogger("sitwatch.sinks"), inbox=ctx.inbox)
 
 
 def build_camera(cfg: Config, clock: Any, *, with_cushion: bool) -> Any:
@@ -150,8 +108,9 @@ def build_camera(cfg: Config, clock: Any, *, with_cushion: bool) -> Any:
     return CameraSource(cfg.camera, clock, advisor=pl.activity), pl
 
 
-def build_dnd(cfg: Config, clock: Any) -> Any:
-    """Do-not-disturb probes (screen lock, fullscreen, calls), when enabled."""
+def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb | None:
+    """Do-not-disturb probes (screen lock, fullscreen, calls), when enabled. They run on a
+    background thread, started here unless ``start`` is False (doctor asks them directly)."""
     d = cfg.nudges.dnd
     if not d.enabled:
         return None
@@ -161,10 +120,13 @@ def build_dnd(cfg: Config, clock: Any) -> Any:
         probes = default_probes(
             d.probes, call_windows=d.call_windows, ignored_recorders=d.ignored_recorders
         )
-        return DoNotDisturb(
+        dnd = DoNotDisturb(
             probes, clock, cache_seconds=d.cache_seconds,
             log=logging.getLogger("sitwatch.nudging.dnd"),
         )
     except Exception as e:  # probes are a nicety; never a reason not to start
         log.info("do-not-disturb detection unavailable: %s", e)
         return None
+    if start:
+        dnd.start()
+    return dnd

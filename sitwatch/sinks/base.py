@@ -2,6 +2,12 @@
 
 A sink that raises never stops the daemon: the fanout logs the error (once per sink and distinct
 error, with a reminder while it keeps happening), then goes on delivering to the other sinks.
+Slow sinks (desktop, push, hook) queue their work on a background thread, so
+:meth:`Fanout.handle` returns at once.
+
+The fanout also carries what the daemon needs from the channels besides delivery: the
+:class:`~sitwatch.sinks.actions.ActionInbox` that clicks on notification buttons arrive in, and
+:meth:`Fanout.find` to reach one kind of sink (``find(MqttSink)`` for the live state).
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sitwatch.core.events import Event
+from sitwatch.sinks.actions import ActionInbox
 
 
 class Sink(Protocol):
@@ -64,6 +71,9 @@ class Problems:
         return bool(self.keys)
 
 
+S = TypeVar("S")
+
+
 @dataclass
 class _Failure:
     first: float
@@ -77,6 +87,9 @@ class Fanout:
     The first occurrence of a distinct error (sink, exception type, message) is logged with its
     traceback; repeats are counted and summarised at most every ``repeat_after`` seconds. When a
     sink that was failing delivers again, that is logged once too.
+
+    ``inbox``: where clicks on notification buttons arrive (the desktop sink puts them there from
+    its helper threads; the daemon drains it on its own thread); None without buttons.
     """
 
     name = "fanout"
@@ -87,11 +100,13 @@ class Fanout:
         sinks: Iterable[Sink],
         log: logging.Logger,
         *,
+        inbox: ActionInbox | None = None,
         repeat_after: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sinks: list[Sink] = list(sinks)
         self.log = log
+        self.inbox = inbox
         self.repeat_after = repeat_after
         self.clock = clock
         self._failures: dict[str, dict[tuple[str, str], _Failure]] = {}
@@ -99,6 +114,14 @@ class Fanout:
 
     def add(self, sink: Sink) -> None:
         self.sinks.append(sink)
+
+    def find(self, kind: type[S]) -> S | None:
+        """The first sink that is a ``kind`` (``find(MqttSink)``, ``find(DesktopSink)``), or
+        None when that channel is not configured or could not start."""
+        for sink in self.sinks:
+            if isinstance(sink, kind):
+                return sink
+        return None
 
     def handle(self, event: Event) -> None:
         for sink in self.sinks:

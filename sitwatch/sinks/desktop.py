@@ -19,7 +19,11 @@ Elsewhere (macOS, Windows) plyer's ``notification.notify`` is used, imported laz
 
 Expected trouble (no bus, no notification server, a backend that fails) is logged once per
 distinct problem and never raised; when notifications work again that is logged once too.
-Delivery is synchronous and bounded by ``run_timeout`` (5 s) per helper process.
+Delivery is bounded by ``run_timeout`` (5 s) per helper process. It is synchronous unless the
+sink is built with ``background=True`` (as the daemon does): then :meth:`DesktopSink.handle`
+queues the nudge for a background thread (:class:`~sitwatch.sinks.worker.BackgroundWorker`;
+when ``max_pending`` wait, the oldest is dropped, counted and logged once) and returns at once,
+so a slow notification server never holds up the daemon's loop.
 
 Buttons ("Snooze 30 min", "Done"; see :mod:`sitwatch.sinks.actions`): given an ``on_action``
 callback, a nudge goes out as ``notify-send --action=snooze=... --action=done=... -p`` (under
@@ -64,6 +68,7 @@ from sitwatch.sinks.actions import (
     parse_output,
 )
 from sitwatch.sinks.base import Problems
+from sitwatch.sinks.worker import BackgroundWorker
 
 APP_NAME = "sitwatch"
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -95,6 +100,9 @@ class DesktopSink:
     ``done`` "Done"); ``actions=False`` or no ``on_action`` means plain notifications.
     ``action_wait``: seconds a click is waited for (default ``timeout`` + 10). ``spawn``: starts
     a helper (tests); ``caps_ttl``: seconds the server's capabilities are cached.
+
+    ``background``: deliver on a worker thread (at most ``max_pending`` nudges wait; ``close()``
+    gives them up to ``close_timeout`` seconds); False: :meth:`handle` delivers before it returns.
     """
 
     name = "desktop"
@@ -116,6 +124,9 @@ class DesktopSink:
         action_wait: float | None = None,
         caps_ttl: float = 600.0,
         spawn: Spawn | None = None,
+        background: bool = False,
+        max_pending: int = 10,
+        close_timeout: float = 5.0,
     ) -> None:
         self.timeout = timeout
         self.log = log
@@ -146,6 +157,11 @@ class DesktopSink:
         self._closed = False
         self.with_buttons = 0  # nudges shown with buttons
         self.clicks = 0  # actions handed to on_action
+        # delivery off the caller's thread
+        self.close_timeout = close_timeout
+        self.dropped = 0  # nudges not shown because too many waited (or after close)
+        self.worker = (BackgroundWorker("desktop", log, max_pending=max_pending,
+                                        on_drop=self._dropped) if background else None)
 
     # -- the Sink protocol ----------------------------------------------------------------------
 
@@ -154,12 +170,29 @@ class DesktopSink:
             return
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
-        self.send(title, message, event=event)
+        if self.worker is None:
+            self.send(title, message, event=event)
+        elif not self.worker.submit(lambda: self.send(title, message, event=event)):
+            self.dropped += 1  # closed: shutting down
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until queued nudges have been shown (tests, shutdown)."""
+        return self.worker.drain(timeout) if self.worker is not None else True
+
+    def _dropped(self) -> None:
+        self.dropped += 1
+        assert self.worker is not None
+        # a note, not a delivery problem: the next notification shown is no news
+        self._note("busy", logging.WARNING, f"desktop: {self.worker.max_pending} nudges already "
+                   "wait to be shown; the oldest of them is dropped")
 
     def close(self) -> None:
-        """Close the notifications still waiting for a click and stop their helpers (bounded:
-        a few seconds at worst); no callback runs after this."""
+        """Show what is still queued (plainly, for up to ``close_timeout`` s; the rest is
+        dropped), then close the notifications still waiting for a click and stop their helpers
+        (bounded: a few seconds at worst); no callback runs after this."""
         self._closed = True
+        if self.worker is not None:
+            self.worker.close(self.close_timeout)
         try:
             if not self._waiters.close():
                 self.log.warning("desktop: some notification helpers did not exit")
@@ -269,6 +302,8 @@ class DesktopSink:
         except RuntimeError as e:  # no thread: start() closed the helper; show it plainly
             self._action_problem(f"cannot wait for a click: {e}")
             return False
+        if self._closed:  # close() ran meanwhile (on another thread): no helper may outlive it
+            self._waiters.stop(key, "closed")
         self.with_buttons += 1
         return True
 

@@ -9,12 +9,12 @@ expanded again; other braces stay as they are). The command also gets
 - ``SITWATCH_EVENT``, ``SITWATCH_KIND``, ``SITWATCH_TITLE``, ``SITWATCH_MESSAGE``,
   ``SITWATCH_WHY`` and ``SITWATCH_T`` in its environment.
 
-Commands run one at a time on a background thread, so a slow one never holds up the daemon; a
-command that outlives ``timeout`` is killed with its whole process group. Nudges that arrive while
-``max_pending`` are already waiting are dropped (counted, logged). A command that cannot start,
-fails or times out is logged (once per distinct problem; recovery is logged too), never raised.
-
-:class:`BackgroundWorker` is the small job queue this sink and the push sink share.
+Commands run one at a time on a background thread (:class:`~sitwatch.sinks.worker.BackgroundWorker`,
+shared with the push and desktop sinks), so a slow one never holds up the daemon; a command that
+outlives ``timeout`` is killed with its whole process group. When ``max_pending`` nudges already
+wait, the oldest of them is dropped for the new one (counted, logged once). A command that cannot
+start, fails or times out is logged (once per distinct problem; recovery is logged too), never
+raised.
 """
 
 from __future__ import annotations
@@ -24,89 +24,16 @@ import os
 import re
 import signal
 import subprocess
-import threading
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.base import Problems
+from sitwatch.sinks.worker import BackgroundWorker
 
 PLACEHOLDERS = ("kind", "title", "message", "why", "t")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 STDERR_KEEP = 4000  # characters of a failing command's stderr kept for the log
-
-
-class BackgroundWorker:
-    """Runs jobs one after another on a daemon thread; at most ``max_pending`` wait.
-
-    Jobs are callables that handle their own errors; anything they raise anyway is logged.
-    The thread starts with the first job.
-    """
-
-    def __init__(self, name: str, log: logging.Logger, *, max_pending: int = 20) -> None:
-        self.name = name
-        self.log = log
-        self.max_pending = max_pending
-        self._jobs: deque[Callable[[], object]] = deque()
-        self._cv = threading.Condition()
-        self._busy = False
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-
-    def submit(self, job: Callable[[], object]) -> bool:
-        """Queue a job; False (and nothing queued) when ``max_pending`` jobs already wait or
-        the worker is closed."""
-        with self._cv:
-            if self._stopping or len(self._jobs) >= self.max_pending:
-                return False
-            self._jobs.append(job)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=f"sitwatch-{self.name}",
-                                                daemon=True)
-                self._thread.start()
-            self._cv.notify_all()
-            return True
-
-    def drain(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds until every queued job has run; True if they have."""
-        with self._cv:
-            return self._cv.wait_for(lambda: not self._jobs and not self._busy, timeout)
-
-    def close(self, timeout: float) -> bool:
-        """Let queued jobs finish for up to ``timeout`` s, then stop taking jobs. True when
-        nothing was left behind (a job still running is abandoned to the daemon thread)."""
-        done = self.drain(timeout)
-        with self._cv:
-            self._stopping = True
-            left = len(self._jobs)
-            self._jobs.clear()
-            self._cv.notify_all()
-        if left:
-            self.log.warning("%s: %d queued deliveries abandoned at shutdown", self.name, left)
-        return done and not left
-
-    @property
-    def pending(self) -> int:
-        with self._cv:
-            return len(self._jobs) + (1 if self._busy else 0)
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                self._cv.wait_for(lambda: self._jobs or self._stopping)
-                if not self._jobs:
-                    return
-                job = self._jobs.popleft()
-                self._busy = True
-            try:
-                job()
-            except Exception:
-                self.log.exception("%s: a delivery failed unexpectedly", self.name)
-            finally:
-                with self._cv:
-                    self._busy = False
-                    self._cv.notify_all()
 
 
 def expand(argv_template: Sequence[str], fields: Mapping[str, str]) -> list[str]:
@@ -144,11 +71,12 @@ class CommandHookSink:
         self.timeout = timeout
         self.log = log
         self.env = env
-        self.worker = BackgroundWorker("hook", log, max_pending=max_pending)
+        self.worker = BackgroundWorker("hook", log, max_pending=max_pending,
+                                       on_drop=self._dropped)
         self.problems = Problems(self.log)
         self.ran = 0  # commands that exited with status 0
         self.failed = 0  # could not start, non-zero exit, or killed after the timeout
-        self.dropped = 0  # nudges not run because too many were waiting
+        self.dropped = 0  # nudges not run because too many were waiting (or after close)
 
     # -- the Sink protocol ------------------------------------------------------------------
 
@@ -156,9 +84,12 @@ class CommandHookSink:
         if event.event != NUDGE:
             return
         if not self.worker.submit(lambda: self.run(event)):
-            self.dropped += 1
-            self.problems.report("busy", f"hook: {self.worker.max_pending} nudges already wait for "
-                          f"{self.program}; this one is dropped")
+            self.dropped += 1  # closed: shutting down
+
+    def _dropped(self) -> None:
+        self.dropped += 1
+        self.problems.report("busy", f"hook: {self.worker.max_pending} nudges already wait for "
+                             f"{self.program}; the oldest of them is dropped")
 
     def close(self) -> None:
         self.worker.close(self.timeout + 1.0)

@@ -8,7 +8,8 @@ once and does nothing.
 
 Only nudges are sent: the title as the notification's title, the message as its body. Delivery
 runs on a background thread (one nudge at a time, each service in turn), so a slow service never
-holds up the daemon. A URL apprise does not understand, or a service that fails, is logged once
+holds up the daemon; when ``max_pending`` nudges already wait, the oldest is dropped (counted,
+logged once). A URL apprise does not understand, or a service that fails, is logged once
 per distinct problem (with secrets in the URL masked) and never raised; when a failing service
 delivers again that is logged once too.
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.base import Problems
-from sitwatch.sinks.hook import BackgroundWorker
+from sitwatch.sinks.worker import BackgroundWorker
 
 INSTALL_HINT = "apprise is not installed: pip install apprise (push nudges are off)"
 
@@ -71,7 +72,8 @@ class PushSink:
     ) -> None:
         self.log = log
         self.close_timeout = close_timeout
-        self.worker = BackgroundWorker("push", log, max_pending=max_pending)
+        self.worker = BackgroundWorker("push", log, max_pending=max_pending,
+                                       on_drop=self._dropped)
         self.problems = Problems(self.log)
         self.services: list[tuple[str, Any]] = []  # (masked url, apprise.Apprise with that one)
         self.invalid: list[str] = []  # masked urls apprise did not understand
@@ -106,9 +108,12 @@ class PushSink:
         title = str(event.get("title") or "sitwatch")
         body = str(event.get("message") or title)
         if not self.worker.submit(lambda: self.send(title, body)):
-            self.dropped += 1
-            self.problems.report("busy", f"push: {self.worker.max_pending} nudges already wait to "
-                          "be sent; this one is dropped")
+            self.dropped += 1  # closed: shutting down
+
+    def _dropped(self) -> None:
+        self.dropped += 1
+        self.problems.report("busy", f"push: {self.worker.max_pending} nudges already wait to "
+                             "be sent; the oldest of them is dropped")
 
     def close(self) -> None:
         self.worker.close(self.close_timeout)

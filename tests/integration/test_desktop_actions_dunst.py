@@ -23,14 +23,24 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sitwatch.core.events import NUDGE, Event
+from sitwatch.config import Config
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, NUDGE_ACK, Event
+from sitwatch.nudging import control
+from sitwatch.nudging.gate import NudgeGate
+from sitwatch.runtime.assemble import build_sinks
+from sitwatch.runtime.daemon import Daemon
+from sitwatch.sensing import layout
+from sitwatch.sim.simulate import Simulator, short_demo
 from sitwatch.sinks.actions import DONE, SNOOZE, ActionInbox
 from sitwatch.sinks.desktop import DesktopSink
+from sitwatch.sources.sim import SimSource
 
 try:
     from tests.helpers.notify_server import NotificationServer, missing_programs
@@ -200,6 +210,44 @@ def test_inbox_hands_clicks_to_the_daemon_thread(server, sinks):
     server.click(sink.waiting()["wallet"], SNOOZE)
     assert until(lambda: len(inbox) == 1)
     assert inbox.drain() == [(SNOOZE, ev)]
+
+
+def test_the_daemons_own_sinks_show_buttons_and_a_click_snoozes(server, tmp_path, monkeypatch):
+    """Issue #14: the sinks exactly as the daemon builds them (build_sinks, desktop delivery on
+    its background thread) show Snooze/Done on a real dunst, and a click there comes back
+    through the Fanout's inbox to the daemon, which acknowledges it and snoozes."""
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):  # the sink looks in os.environ
+        monkeypatch.setenv(key, server.env[key])
+    cfg = Config(nudges={"console": False, "snooze_minutes": 20})
+    fan = build_sinks(cfg, headless=False, json_lines=False)
+    desktop = fan.find(DesktopSink)
+    assert desktop is not None and desktop.on_action is not None and fan.inbox is not None
+    lay = layout.load("smartchair-12")
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
+    src = SimSource(Simulator(lay, short_demo(3), 2, 3), clock)
+    path = tmp_path / "control.json"
+    gate = NudgeGate(cfg.nudges, clock, control=control.Watcher(path, clock.monotonic))
+    d = Daemon(cfg, lay, src, clock, sinks=fan, gate=gate)
+    shown: list[Event] = []
+    d.listeners.append(lambda ev: shown.append(ev) if ev.event == NUDGE else None)
+    try:
+        while not shown and not src.done:
+            d.step(0)
+        assert shown, "the simulated day brought no nudge"
+        kind = str(shown[-1].get("kind"))
+        assert until(lambda: desktop.waiting().get(kind) is not None)  # shown, with its id
+        assert desktop.with_buttons >= 1
+        assert until(lambda: server.displayed() >= 1)
+        server.click(desktop.waiting()[kind], SNOOZE)
+        assert until(lambda: len(fan.inbox) == 1)
+        acks = [e for e in d.step(0) if e.event == NUDGE_ACK]
+        assert [(e.get("kind"), e.get("action")) for e in acks] == [(kind, SNOOZE)]
+        snoozed = control.read(path).snoozed_until
+        assert snoozed is not None
+        assert abs((snoozed - clock.now()).total_seconds() - 20 * 60) < 5
+    finally:
+        d.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]
 
 
 def test_newer_nudge_of_a_kind_replaces_the_older(server, sinks):

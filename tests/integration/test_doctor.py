@@ -39,6 +39,7 @@ from sitwatch.cli.doctor import (
     WARN,
     check_calibration,
     check_camera,
+    check_channels,
     check_cushion,
     check_daemon,
     check_history,
@@ -458,6 +459,27 @@ def test_bus_without_a_notification_server_warns(tmp_path, monkeypatch):
     assert level == WARN
     assert "notification server: none (org.freedesktop.Notifications has no owner" in detail
     assert detail.endswith("(nudges still go to the console/journal)")
+
+
+def test_channels_come_from_the_sink_table_with_dnd_last():
+    """Push, MQTT (and any channel with a doctor check) from sitwatch.sinks.registry, in its
+    order; the desktop is the notifications line; unconfigured channels say nothing."""
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = load_cfg(nudges__push__urls=["nonsense://what"], mqtt__enabled=True,
+                   mqtt__host="127.0.0.1", mqtt__port=port, nudges__dnd__enabled=True,
+                   nudges__dnd__probes=["fullscreen"])
+    checks = check_channels(cfg, SystemClock())
+    assert [what for _, what, _ in checks] == ["push", "mqtt", "dnd"]
+    push, mqtt, dnd = checks
+    assert push[0] == FAIL and "not understood by apprise" in push[2]
+    assert mqtt[0] == FAIL and mqtt[2].startswith(f"mqtt: cannot connect to 127.0.0.1:{port}")
+    assert dnd[0] == WARN and dnd[2].startswith("no probe works here")  # no $DISPLAY here
+    assert not [t for t in threading.enumerate() if t.name == "sitwatch-dnd"]  # asked directly
+    assert check_channels(load_cfg(), SystemClock()) == []
 
 
 # -- history, daemon, calibration --------------------------------------------------------------

@@ -7,11 +7,14 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sitwatch.config import Config
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.nudging.dnd import (
@@ -33,6 +36,10 @@ from sitwatch.nudging.dnd import (
     default_probes,
     parse_source_outputs,
 )
+from sitwatch.nudging.dnd import (
+    Answer as DndAnswer,
+)
+from sitwatch.nudging.gate import DELIVER, HOLD, NudgeGate
 
 LOG = logging.getLogger("sitwatch.test.dnd")
 X11 = {"DISPLAY": ":5"}
@@ -259,42 +266,164 @@ class Scripted:
         return r
 
 
-def test_first_busy_probe_wins_and_later_ones_are_not_asked():
+class Held:
+    """A probe as slow as the test wants: each read() waits (at most 2 s, a real probe's limit)
+    until the test lets one round go with ``go.release()``; then the next of ``readings``."""
+
+    def __init__(self, name: str, *readings: Reading) -> None:
+        self.name = name
+        self.readings = list(readings)
+        self.go = threading.Semaphore(0)
+        self.entered = threading.Semaphore(0)  # released once per read() begun
+        self.asked = 0
+        self.finished = 0
+
+    def read(self) -> Reading:
+        self.asked += 1
+        self.entered.release()
+        self.go.acquire(timeout=2.0)
+        r = self.readings[min(self.asked, len(self.readings)) - 1]
+        self.finished += 1
+        return r
+
+
+@pytest.fixture
+def dnds() -> Iterator[Callable[..., DoNotDisturb]]:
+    """DoNotDisturb without the timed background poll (rounds only when an old answer is read:
+    deterministic), closed after the test."""
+    made: list[DoNotDisturb] = []
+
+    def make(probes: Sequence[Scripted | Held], clock: ManualClock, **kw: Any) -> DoNotDisturb:
+        d = DoNotDisturb(probes, clock, log=LOG, poll=False, **kw)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.close()
+
+
+def settled(dnd: DoNotDisturb) -> tuple[bool, str]:
+    """The answer once the background round asked for has finished."""
+    assert dnd.wait_idle(10)
+    return dnd.active()
+
+
+def test_first_busy_probe_wins_and_later_ones_are_not_asked(dnds):
     a = Scripted("screensaver", Reading(OFF, "not locked"))
     b = Scripted("fullscreen", Reading(ON, "fullscreen window (mpv)"))
     c = Scripted("microphone", Reading(ON, "mic"))
-    dnd = DoNotDisturb([a, b, c], ManualClock(), log=LOG)
-    assert dnd.active() == (True, "fullscreen: fullscreen window (mpv)")
+    dnd = dnds([a, b, c], ManualClock())
+    assert dnd.refresh() == (True, "fullscreen: fullscreen window (mpv)")
+    assert (a.asked, b.asked, c.asked) == (1, 1, 0)
+    assert dnd.active() == (True, "fullscreen: fullscreen window (mpv)")  # kept
     assert (a.asked, b.asked, c.asked) == (1, 1, 0)
 
 
-def test_answers_are_cached_for_cache_seconds():
+def test_answers_are_cached_for_cache_seconds(dnds):
     p = Scripted("fullscreen", Reading(ON, "film"), Reading(OFF, "done"))
     clock = ManualClock()
-    dnd = DoNotDisturb([p], clock, cache_seconds=10, log=LOG)
-    assert dnd.active()[0] is True
+    dnd = dnds([p], clock, cache_seconds=10)
+    assert dnd.active() == (False, "")  # nothing known yet: not busy; a round is asked for
+    assert settled(dnd)[0] is True and p.asked == 1
     clock.advance(9.9)
-    assert dnd.active()[0] is True and p.asked == 1
+    assert dnd.active()[0] is True
+    assert settled(dnd)[0] is True and p.asked == 1  # fresh: the probes were not asked
     clock.advance(0.1)
-    assert dnd.active() == (False, "") and p.asked == 2
+    assert dnd.active()[0] is True  # too old: still returned, and a new round is asked for
+    assert settled(dnd) == (False, "") and p.asked == 2
     dnd.invalidate()
-    assert dnd.active() == (False, "") and p.asked == 3
+    assert dnd.active() == (False, "")
+    assert settled(dnd) == (False, "") and p.asked == 3
 
 
-def test_unknown_and_broken_probes_never_count_and_are_logged_once(caplog):
+def test_unknown_and_broken_probes_never_count_and_are_logged_once(caplog, dnds):
     missing = Scripted("fullscreen", ToolMissing("xprop is not installed (Debian: x11-utils)"))
     slow = Scripted("screensaver", ToolTimeout("gdbus did not answer within 2 s"))
     buggy = Scripted("microphone", RuntimeError("boom"))
     clock = ManualClock()
-    dnd = DoNotDisturb([missing, slow, buggy], clock, cache_seconds=1, log=LOG)
+    dnd = dnds([missing, slow, buggy], clock, cache_seconds=1)
     with caplog.at_level(logging.INFO, logger=LOG.name):
         for _ in range(3):
-            assert dnd.active() == (False, "")
+            dnd.active()
+            assert settled(dnd) == (False, "")
             clock.advance(1)
     assert dnd.checks == 3
     msgs = [r.getMessage() for r in caplog.records]
     assert len(msgs) == 3, msgs
     assert "x11-utils" in msgs[0] and "2 s" in msgs[1] and "RuntimeError: boom" in msgs[2]
+
+
+def test_a_slow_probe_never_delays_active(dnds):
+    """The probes are subprocesses of up to 2 s each: reading the answer must not wait for them
+    (it did: the daemon's loop stood still while a nudge was held)."""
+    probe = Held("fullscreen", Reading(ON, "film"))
+    dnd = dnds([probe], ManualClock())
+    assert dnd.active() == (False, "")  # nothing known yet; a round starts in the background
+    assert probe.entered.acquire(timeout=10)  # that round is now inside the slow probe ...
+    for _ in range(3):
+        assert dnd.active() == (False, "")  # ... and reading does not wait for it
+    assert probe.finished == 0  # it really is still running
+    probe.go.release()
+    assert settled(dnd) == (True, "fullscreen: film")
+
+
+def test_the_answer_says_how_old_it_is(dnds):
+    probe = Scripted("screensaver", Reading(ON, "screen locked"))
+    clock = ManualClock()
+    dnd = dnds([probe], clock, cache_seconds=10)
+    assert dnd.answer() == DndAnswer(False, "", None)
+    assert dnd.wait_idle(10)
+    clock.advance(3)
+    assert dnd.answer() == DndAnswer(True, "screensaver: screen locked", 3.0)
+    assert dnd.wait_idle(10) and probe.asked == 1  # 3 s old is fresh: not asked again
+
+
+def test_start_gets_a_first_answer_before_anybody_asks(dnds):
+    probe = Scripted("logind", Reading(ON, "session 3 is locked"))
+    dnd = dnds([probe], ManualClock())
+    dnd.start()
+    assert dnd.wait_idle(10) and probe.asked == 1
+    assert dnd.active() == (True, "logind: session 3 is locked")
+
+
+def test_close_stops_the_background_thread(dnds):
+    probe = Scripted("logind", Reading(OFF, "not locked"))
+    dnd = dnds([probe], ManualClock(), cache_seconds=0)
+    dnd.start()
+    assert dnd.wait_idle(10)
+    dnd.close()
+    assert not [t for t in threading.enumerate() if t.name == "sitwatch-dnd" and t.is_alive()
+                and t is dnd._thread]
+    assert dnd.active() == (False, "") and dnd.wait_idle(0) and probe.asked == 1
+
+
+def test_the_nudge_gate_never_waits_for_the_probes(dnds):
+    """NudgeGate.decide() and release() (called every loop turn while a nudge is held) read
+    the last answer; the probes' rounds go on beside them."""
+    probe = Held("microphone", Reading(ON, "microphone in use by zoom"),
+                 Reading(OFF, "nothing records from a microphone"))
+    clock = ManualClock()
+    cfg = Config()
+    dnd = dnds([probe], clock, cache_seconds=cfg.nudges.dnd.cache_seconds)
+    gate = NudgeGate(cfg.nudges, clock, dnd=dnd)
+    nudge = Event(1.0, NUDGE, None, {"kind": "slouch", "title": "t", "message": "m"})
+    dnd.start()
+    assert probe.entered.acquire(timeout=10)
+    assert gate.decide(nudge).action == DELIVER  # no answer yet: as if no probe could tell
+    probe.go.release()
+    assert dnd.wait_idle(10)
+    d = gate.decide(nudge)
+    assert (d.action, d.reason) == (HOLD, "microphone: microphone in use by zoom")
+    clock.advance(cfg.nudges.dnd.cache_seconds)
+    assert gate.release(lambda e: True) == []  # still busy as far as we know ...
+    assert probe.entered.acquire(timeout=10)  # ... while the next round is in the probe
+    for _ in range(3):
+        assert gate.release(lambda e: True) == []
+    assert probe.finished == 1
+    probe.go.release()
+    assert dnd.wait_idle(10)
+    assert gate.release(lambda e: True) == [nudge]
 
 
 def test_check_for_doctor():
@@ -308,7 +437,7 @@ def test_check_for_doctor():
     assert dnd.check()[0] is False
 
 
-def test_gate_holds_nudges_while_busy_and_passes_the_rest(caplog):
+def test_gate_holds_nudges_while_busy_and_passes_the_rest(caplog, dnds):
     got: list[Event] = []
 
     class Sink:
@@ -323,12 +452,16 @@ def test_gate_holds_nudges_while_busy_and_passes_the_rest(caplog):
     p = Scripted("fullscreen", Reading(ON, "fullscreen window (mpv)"),
                  Reading(OFF, "not fullscreen"))
     clock = ManualClock()
-    gate = DndGate(Sink(), DoNotDisturb([p], clock, cache_seconds=5, log=LOG), log=LOG)
+    dnd = dnds([p], clock, cache_seconds=5)
+    gate = DndGate(Sink(), dnd, log=LOG)
     nudge = Event(1.0, NUDGE, None, {"kind": "slouch", "title": "t", "message": "m"})
+    dnd.refresh()
     with caplog.at_level(logging.INFO, logger=LOG.name):
         gate.handle(nudge)
         gate.handle(Event(1.0, "posture", "slouched"))
         clock.advance(5)
+        dnd.active()  # too old: the probes are asked again, in the background
+        assert dnd.wait_idle(10)
         gate.handle(nudge)
         gate.close()
     assert [e.event for e in got] == ["posture", NUDGE, "closed"]
@@ -364,9 +497,9 @@ def test_runner_time_limit(tmp_path):
 def test_real_tools_without_a_desktop_say_unknown(tmp_path, caplog):
     env = {"PATH": os.environ.get("PATH", os.defpath), "XDG_RUNTIME_DIR": str(tmp_path),
            "XDG_SESSION_ID": "no-such-session", "PULSE_SERVER": f"unix:{tmp_path}/nothing"}
-    dnd = DoNotDisturb(default_probes(env=env), ManualClock(), log=LOG)
+    dnd = DoNotDisturb(default_probes(env=env), ManualClock(), log=LOG, poll=False)
     with caplog.at_level(logging.INFO, logger=LOG.name):
-        assert dnd.active() == (False, "")
+        assert dnd.refresh() == (False, "")
     states = {name: r.state for name, r in dnd.readings()}
     assert set(states.values()) == {UNKNOWN}, dnd.readings()
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sitwatch.core.events import NUDGE, Event
-from sitwatch.sinks.hook import BackgroundWorker, CommandHookSink, expand
+from sitwatch.sinks.hook import CommandHookSink, expand
+from sitwatch.sinks.worker import BackgroundWorker
 
 pytestmark = pytest.mark.integration
 

@@ -602,14 +602,17 @@ print({"org.freedesktop.DBus.NameHasOwner": "(true,)",
 
 # -- PopenHelper: a real process, no timers waited out ----------------------------------------
 
+# Everything the fake says before waiting is written before its id line: the test interrupts it
+# as soon as the id arrives (as the sink does), so whatever came after the id could still be
+# unwritten when SIGINT lands (it was: the test failed 2 runs in 6 on a busy machine).
 FAKE_NOTIFY_SEND = """\
 import signal, sys, time
 def cancelled(*_):
     print("Wait cancelled, closing notification", file=sys.stderr)
     sys.exit(0)
 signal.signal(signal.SIGINT, cancelled)
-print("12", flush=True)
 print("Don't — café", file=sys.stderr, flush=True)
+print("12", flush=True)
 time.sleep(60)
 """
 

@@ -8,6 +8,7 @@ import logging
 import os
 import stat
 import sys
+import threading
 import types
 from datetime import datetime
 from pathlib import Path
@@ -461,3 +462,193 @@ def test_problems_are_warned_once_and_their_end_said_once(caplog) -> None:
     levels = [(r.levelname, r.getMessage()) for r in caplog.records]
     assert levels == [("WARNING", "a broke"), ("DEBUG", "a broke"), ("WARNING", "b broke"),
                       ("INFO", "a works again"), ("INFO", "all good")]
+
+
+# -- slow sinks off the caller's thread --------------------------------------------------------
+
+
+class HeldNotify:
+    """A notify backend as slow as the test wants: each call waits (bounded) until the test
+    lets it go with ``go.release()``; ``entered`` is released as each call begins."""
+
+    def __init__(self) -> None:
+        self.go = threading.Semaphore(0)
+        self.entered = threading.Semaphore(0)
+        self.titles: list[str] = []
+        self.done = 0
+
+    def __call__(self, **kw: object) -> None:
+        self.entered.release()
+        self.go.acquire(timeout=10)
+        self.titles.append(str(kw["title"]))
+        self.done += 1
+
+
+def test_fanout_returns_at_once_while_the_desktop_is_slow(bus_env):
+    notify = HeldNotify()
+    desktop = DesktopSink(5, LOG, env=bus_env, notify=notify, background=True)
+    rec = Recorder()
+    fan = Fanout([desktop, rec], LOG)
+    fan.handle(nudge("one"))
+    assert notify.entered.acquire(timeout=10)  # the notification is being shown ...
+    fan.handle(nudge("two"))  # ... and the fanout does not wait for it
+    assert notify.done == 0 and [e.get("title") for e in rec.events] == ["one", "two"]
+    notify.go.release()
+    notify.go.release()
+    assert desktop.flush(10)
+    assert notify.titles == ["one", "two"] and desktop.sent == 2
+    fan.close()
+
+
+def test_a_full_desktop_queue_drops_the_oldest_and_says_so_once(bus_env, caplog):
+    notify = HeldNotify()
+    desktop = DesktopSink(5, LOG, env=bus_env, notify=notify, background=True, max_pending=2)
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        desktop.handle(nudge("showing"))
+        assert notify.entered.acquire(timeout=10)
+        for title in ("a", "b", "c", "d"):
+            desktop.handle(nudge(title))
+    assert desktop.dropped == 2  # a and b made room for c and d
+    for _ in range(3):
+        notify.go.release()
+    assert desktop.flush(10)
+    assert notify.titles == ["showing", "c", "d"]
+    drops = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert drops == ["desktop: 2 nudges already wait to be shown; the oldest of them is dropped"]
+    desktop.close()
+
+
+def test_desktop_close_shows_what_waits_within_its_bound(bus_env):
+    notify = HeldNotify()
+    desktop = DesktopSink(5, LOG, env=bus_env, notify=notify, background=True)
+    desktop.handle(nudge("one"))
+    desktop.handle(nudge("two"))
+    assert notify.entered.acquire(timeout=10)
+    notify.go.release()
+    notify.go.release()
+    desktop.close()  # waits for both (they can finish), no longer
+    assert notify.titles == ["one", "two"] and desktop.dropped == 0
+    desktop.handle(nudge("late"))  # after close: nothing is shown
+    assert notify.titles == ["one", "two"] and desktop.dropped == 1
+
+
+def test_desktop_close_is_bounded_when_a_notification_hangs(bus_env, caplog):
+    notify = HeldNotify()
+    desktop = DesktopSink(5, LOG, env=bus_env, notify=notify, background=True,
+                          close_timeout=0.05)
+    desktop.handle(nudge("stuck"))
+    desktop.handle(nudge("waiting"))
+    assert notify.entered.acquire(timeout=10)
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        desktop.close()  # "stuck" never finishes while we wait: "waiting" is given up
+    assert desktop.worker is not None and desktop.worker.dropped == 1
+    assert "desktop: 1 queued deliveries abandoned at shutdown" in caplog.text
+    notify.go.release()  # let the abandoned thread end
+
+
+def test_worker_drops_the_oldest_waiting_job_never_the_running_one():
+    from sitwatch.sinks.worker import BackgroundWorker
+
+    gate = threading.Event()
+    ran: list[str] = []
+    drops: list[int] = []
+    w = BackgroundWorker("t", LOG, max_pending=2, on_drop=lambda: drops.append(1))
+    started = threading.Event()
+
+    def first() -> None:
+        started.set()
+        gate.wait(10)
+        ran.append("first")
+
+    assert w.submit(first)
+    assert started.wait(10)
+    for name in ("a", "b", "c"):
+        assert w.submit(lambda name=name: ran.append(name))  # type: ignore[misc]
+    assert w.pending == 3 and w.dropped == 1 and drops == [1]
+    gate.set()
+    assert w.drain(10)
+    assert ran == ["first", "b", "c"]
+    assert w.close(1) and w.submit(lambda: None) is False
+
+
+# -- the sink table and build_sinks ------------------------------------------------------------
+
+
+def test_buttons_get_their_callback_even_though_the_inbox_starts_empty():
+    """Issue #14: ``on_action=inbox.put if inbox else None`` tested the new inbox's truth; it
+    has a length, so an empty one is falsy and the daemon never showed Snooze/Done."""
+    from sitwatch.config import Config
+    from sitwatch.runtime.assemble import build_sinks
+
+    fan = build_sinks(Config(nudges={"buttons": True}), headless=False, json_lines=False)
+    try:
+        desktop = fan.find(DesktopSink)
+        assert desktop is not None and fan.inbox is not None and len(fan.inbox) == 0
+        assert desktop.actions and desktop.on_action is not None
+        desktop.on_action("snooze", nudge())
+        assert fan.inbox.drain() == [("snooze", nudge())]
+    finally:
+        fan.close()
+
+
+def test_no_buttons_no_inbox_and_headless_no_desktop():
+    from sitwatch.config import Config
+    from sitwatch.runtime.assemble import build_sinks
+    from sitwatch.sinks.mqtt import MqttSink
+
+    fan = build_sinks(Config(nudges={"buttons": False}), headless=False, json_lines=False)
+    desktop = fan.find(DesktopSink)
+    assert fan.inbox is None and desktop is not None and desktop.on_action is None
+    assert fan.find(MqttSink) is None  # not configured
+    fan.close()
+    fan = build_sinks(Config(), headless=True, json_lines=True)
+    assert [s.name for s in fan.sinks] == ["console"] and fan.inbox is None
+    console = fan.find(ConsoleSink)
+    assert console is not None and console.json_lines
+    fan.close()
+
+
+def test_a_channel_that_cannot_start_is_reported_and_left_out(caplog):
+    from sitwatch.config import Config
+    from sitwatch.runtime.assemble import build_sinks
+    from sitwatch.sinks.registry import SinkContext, SinkSpec, build_all, spec
+
+    with caplog.at_level(logging.WARNING, logger="sitwatch"):
+        fan = build_sinks(Config(nudges={"buzzer": {"enabled": True}}), headless=True,
+                          json_lines=False, source=object())
+    assert [s.name for s in fan.sinks] == ["console"]
+    assert "buzzer off: it needs a cushion on a serial line (cushion.port)" in caplog.text
+    fan.close()
+
+    def missing(cfg: Config, ctx: SinkContext) -> Recorder:
+        raise ImportError("No module named 'apprise'")
+
+    def broken(cfg: Config, ctx: SinkContext) -> Recorder:
+        raise RuntimeError("no luck")
+
+    on = spec("console").enabled
+    specs = [SinkSpec("a", "thing A", on, missing, spec("console").check, install="pip x"),
+             SinkSpec("b", "thing B", on, broken, spec("console").check),
+             spec("console")]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        built = build_all(Config(), SinkContext(), LOG, specs)
+    assert [s.name for s in built] == ["console"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "thing A off: No module named 'apprise' (pip x)",
+        "thing B off: cannot start it: RuntimeError: no luck"]
+
+
+def test_every_channel_has_one_row():
+    from sitwatch.sinks.registry import SINKS
+
+    assert [s.name for s in SINKS] == ["console", "desktop", "push", "hook", "buzzer", "mqtt"]
+    assert {s.name: s.install for s in SINKS if s.install} == {
+        "push": "pip install 'sitwatch[push]'", "mqtt": "pip install 'sitwatch[mqtt]'"}
+
+
+def test_fanout_finds_a_sink_by_its_type():
+    rec, console = Recorder(), ConsoleSink(io.StringIO())
+    fan = Fanout([rec, console], LOG)
+    assert fan.find(ConsoleSink) is console and fan.find(Recorder) is rec
+    assert fan.find(DesktopSink) is None and fan.inbox is None

@@ -1,0 +1,233 @@
+"""The table of sinks: one row per channel, saying when it is on, how to build it and how
+``sitwatch doctor`` checks it.
+
+The daemon (``runtime.assemble.build_sinks``) and doctor walk the same table, so a channel is
+added in one place. Optional channels import their module (and its extra: apprise, paho-mqtt)
+inside ``build``/``check`` only, so an unused channel costs nothing. A channel that cannot be
+built is reported (with the extra to install, when that is what is missing) and left out; the
+others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from sitwatch.config import Config
+from sitwatch.core.clock import Clock
+from sitwatch.sinks.actions import ActionInbox
+from sitwatch.sinks.base import Sink
+
+Level = Literal["ok", "warn", "fail"]
+
+
+class ChannelCheck(NamedTuple):
+    """One line of ``sitwatch doctor``: level, what was checked, what was found."""
+
+    level: Level
+    what: str
+    detail: str
+
+
+class SinkUnavailable(Exception):
+    """This channel cannot work with what the daemon has (the message says why)."""
+
+
+@dataclass(frozen=True)
+class SinkContext:
+    """What building (or checking) a sink may need besides the config.
+
+    ``source``: the cushion's source (the buzzer writes to it when it has ``write``);
+    ``inbox``: where clicks on notification buttons go; ``clock``: needed by MQTT.
+    """
+
+    headless: bool = False
+    json_lines: bool = False
+    clock: Clock | None = None
+    source: object | None = None
+    inbox: ActionInbox | None = None
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    """One channel. ``enabled`` and ``build`` serve the daemon; ``check`` serves doctor (None:
+    nothing to say, e.g. the channel is not configured). ``label`` names the channel in "... off"
+    lines; ``install`` is the hint shown when its optional extra is missing."""
+
+    name: str
+    label: str
+    enabled: Callable[[Config, SinkContext], bool]
+    build: Callable[[Config, SinkContext], Sink]
+    check: Callable[[Config, SinkContext], ChannelCheck | None]
+    install: str = ""
+
+
+def _logger(name: str) -> logging.Logger:
+    return logging.getLogger(f"sitwatch.{name}")
+
+
+def _no_check(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
+    return None
+
+
+# -- console -------------------------------------------------------------------------------------
+
+def _console(cfg: Config, ctx: SinkContext) -> Sink:
+    from sitwatch.sinks.console import ConsoleSink
+
+    return ConsoleSink(sys.stdout, json_lines=ctx.json_lines, states=True)
+
+
+# -- desktop -------------------------------------------------------------------------------------
+
+def _desktop(cfg: Config, ctx: SinkContext) -> Sink:
+    from sitwatch.sinks.actions import DEFAULT_ACTIONS, DONE, SNOOZE
+    from sitwatch.sinks.desktop import DesktopSink
+
+    n = cfg.nudges
+    labels = ((SNOOZE, f"Snooze {n.snooze_minutes} min"), (DONE, "Done"))
+    return DesktopSink(
+        n.timeout,
+        _logger("desktop"),
+        actions=n.buttons,
+        # "is not None", not truth: an inbox has a length, so the new, empty one is falsy
+        on_action=ctx.inbox.put if n.buttons and ctx.inbox is not None else None,
+        action_labels=labels if n.buttons else DEFAULT_ACTIONS,
+        background=True,
+    )
+
+
+def _check_desktop(cfg: Config, ctx: SinkContext) -> ChannelCheck:
+    if ctx.headless or not cfg.nudges.desktop:
+        return ChannelCheck("ok", "notifications", "desktop notifications off (console/log only)")
+    from sitwatch.sinks.desktop import DesktopSink
+
+    ok, detail = DesktopSink(cfg.nudges.timeout, _logger("desktop")).check()
+    return ChannelCheck("ok" if ok else "warn", "notifications",
+                        detail + ("" if ok else " (nudges still go to the console/journal)"))
+
+
+# -- push ----------------------------------------------------------------------------------------
+
+PUSH_INSTALL = "pip install 'sitwatch[push]'"
+
+
+def _push(cfg: Config, ctx: SinkContext) -> Sink:
+    from sitwatch.sinks.push import PushSink
+
+    return PushSink(cfg.nudges.push.urls, log=_logger("push"))
+
+
+def _check_push(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
+    if not cfg.nudges.push.urls:
+        return None
+    try:
+        from sitwatch.sinks.push import PushSink
+
+        ok, line = PushSink(cfg.nudges.push.urls, log=_logger("push")).check()
+    except ImportError:
+        return ChannelCheck("fail", "push", f"apprise is not installed: {PUSH_INSTALL}")
+    return ChannelCheck("ok" if ok else "fail", "push", line)
+
+
+# -- command hook --------------------------------------------------------------------------------
+
+def _hook(cfg: Config, ctx: SinkContext) -> Sink:
+    from sitwatch.sinks.hook import CommandHookSink
+
+    h = cfg.nudges.hook
+    return CommandHookSink(h.command, timeout=h.timeout, log=_logger("hook"))
+
+
+# -- buzzer --------------------------------------------------------------------------------------
+
+def _buzzer(cfg: Config, ctx: SinkContext) -> Sink:
+    write = getattr(ctx.source, "write", None)
+    if ctx.source is None or not callable(write):
+        raise SinkUnavailable("it needs a cushion on a serial line (cushion.port)")
+    from sitwatch.sinks.buzzer import BuzzerSink, parse_patterns
+
+    patterns = parse_patterns({str(k): v for k, v in cfg.nudges.buzzer.patterns.items()})
+    return BuzzerSink(write, patterns=patterns, log=_logger("buzzer"))
+
+
+# -- MQTT ----------------------------------------------------------------------------------------
+
+MQTT_INSTALL = "pip install 'sitwatch[mqtt]'"
+
+
+def _mqtt(cfg: Config, ctx: SinkContext) -> Sink:
+    from sitwatch.sinks.mqtt import MqttSink
+
+    assert ctx.clock is not None  # enabled() asks for one
+    mqtt = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"))
+    mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
+    return mqtt
+
+
+def _check_mqtt(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
+    if not cfg.mqtt.enabled or ctx.clock is None:
+        return None
+    try:
+        from sitwatch.sinks.mqtt import MqttSink
+
+        ok, line = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt")).check(5)
+    except ImportError:
+        return ChannelCheck("fail", "mqtt", f"paho-mqtt is not installed: {MQTT_INSTALL}")
+    return ChannelCheck("ok" if ok else "fail", "mqtt", line)
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+SINKS: tuple[SinkSpec, ...] = (
+    SinkSpec("console", "console",
+             lambda cfg, ctx: cfg.nudges.console or ctx.json_lines, _console, _no_check),
+    SinkSpec("desktop", "desktop notifications",
+             lambda cfg, ctx: cfg.nudges.desktop and not ctx.headless, _desktop, _check_desktop),
+    SinkSpec("push", "push notifications",
+             lambda cfg, ctx: bool(cfg.nudges.push.urls), _push, _check_push,
+             install=PUSH_INSTALL),
+    SinkSpec("hook", "command hook",
+             lambda cfg, ctx: bool(cfg.nudges.hook.command), _hook, _no_check),
+    SinkSpec("buzzer", "buzzer",
+             lambda cfg, ctx: cfg.nudges.buzzer.enabled, _buzzer, _no_check),
+    SinkSpec("mqtt", "MQTT",
+             lambda cfg, ctx: cfg.mqtt.enabled and ctx.clock is not None, _mqtt, _check_mqtt,
+             install=MQTT_INSTALL),
+)
+
+
+def spec(name: str) -> SinkSpec:
+    """The row of the channel called ``name``; KeyError if there is none."""
+    for s in SINKS:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+def build_all(cfg: Config, ctx: SinkContext, log: logging.Logger,
+              specs: Iterable[SinkSpec] = SINKS) -> list[Sink]:
+    """Every enabled channel, built in table order. One that cannot be built is logged
+    ("<label> off: why", with the install hint when a module is missing) and left out."""
+    out: list[Sink] = []
+    for s in specs:
+        if not s.enabled(cfg, ctx):
+            continue
+        try:
+            out.append(s.build(cfg, ctx))
+        except ImportError as e:
+            log.warning("%s off: %s%s", s.label, e, f" ({s.install})" if s.install else "")
+        except SinkUnavailable as e:
+            log.warning("%s off: %s", s.label, e)
+        except Exception as e:  # a channel is never a reason not to start
+            log.warning("%s off: cannot start it: %s: %s", s.label, type(e).__name__, e)
+    return out
+
+
+def check_all(cfg: Config, ctx: SinkContext,
+              specs: Iterable[SinkSpec] = SINKS) -> list[ChannelCheck]:
+    """Doctor's line for every channel that has something to say, in table order."""
+    return [c for c in (s.check(cfg, ctx) for s in specs) if c is not None]
