@@ -37,7 +37,8 @@ from sitwatch.nudging.gate import NudgeGate
 from sitwatch.runtime.assemble import build_sinks
 from sitwatch.runtime.daemon import Daemon
 from sitwatch.sensing import layout
-from sitwatch.sim.simulate import Simulator, short_demo
+from sitwatch.sim.script import short_demo
+from sitwatch.sim.simulator import Simulator
 from sitwatch.sinks.actions import DONE, SNOOZE, ActionInbox
 from sitwatch.sinks.desktop import DesktopSink
 from sitwatch.sources.sim import SimSource
