@@ -312,7 +312,7 @@ class Mqtt(_Section):
 
 
 class Push(_Section):
-    """Nudges to phones, chats or e-mail through apprise (pip install 'sitwatch[push]')."""
+    """Nudges to phones, chats or e-mail through apprise (needs the push extra)."""
 
     urls: list[str] = Field(
         default_factory=list,

@@ -15,3 +15,8 @@ def shipped(folder: str, *parts: str) -> Path:
     if installed.exists():
         return installed
     return _HERE.parents[1].joinpath(folder, *parts)
+
+
+def icon() -> Path:
+    """sitwatch's own notification icon (a PNG, so every notification server can show it)."""
+    return _HERE / "icons" / "sitwatch.png"

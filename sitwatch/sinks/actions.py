@@ -96,6 +96,7 @@ def action_argv(
     actions: Sequence[tuple[str, str]],
     print_id: bool,
     prefix: Sequence[str] = (),
+    icon: str = "",
 ) -> list[str]:
     """The notify-send command line for a notification with buttons.
 
@@ -103,7 +104,7 @@ def action_argv(
     doubled because notify-send runs the body (not the summary) through ``g_strcompress()``.
     ``--action`` implies ``--wait``; ``--wait`` itself is not given (it adds nothing here).
     """
-    argv = [*prefix, exe, "-a", app_name, "-t", str(ms)]
+    argv = [*prefix, exe, "-a", app_name, *(["-i", icon] if icon else []), "-t", str(ms)]
     if print_id:
         argv.append("-p")
     argv += [f"--action={name}={label}" for name, label in actions]

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from sitwatch.core.events import NUDGE, Event
+from sitwatch.data import icon
 from sitwatch.sinks.actions import (
     DEFAULT_ACTIONS,
     NOT_SUPPORTED,
@@ -71,6 +72,7 @@ from sitwatch.sinks.base import Problems
 from sitwatch.sinks.worker import BackgroundWorker
 
 APP_NAME = "sitwatch"
+ICON = str(icon())  # our own PNG: dunst and others warned "No icon found" without it
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 
@@ -268,7 +270,7 @@ class DesktopSink:
         """Show ``event`` with buttons; False: show it plainly instead. Raises DeliveryError."""
         opts = self.notify_send_options(exe)
         stdbuf = self._which("stdbuf") if "--print-id" in opts else None
-        argv = action_argv(exe, title=title, body=body, ms=ms, app_name=APP_NAME,
+        argv = action_argv(exe, title=title, body=body, ms=ms, app_name=APP_NAME, icon=ICON,
                            actions=self.action_labels, print_id="--print-id" in opts,
                            prefix=(stdbuf, "-oL") if stdbuf else ())
         key = str(event.get("kind") or NUDGE)
@@ -412,7 +414,7 @@ class DesktopSink:
 
             secs = max(1, math.ceil(self.timeout))
             self._wrap(lambda: notification.notify(
-                title=title, message=body, app_name=APP_NAME, timeout=secs))
+                title=title, message=body, app_name=APP_NAME, app_icon=ICON, timeout=secs))
         elif backend == "dbus-python":
             # plyer's dbus class directly: its own chooser would take the Flatpak path if /app
             # exists. dbus-python finds the bus itself (same variables as ours).
@@ -420,20 +422,20 @@ class DesktopSink:
 
             secs = max(1, math.ceil(self.timeout))
             self._wrap(lambda: NotifyDbus().notify(
-                title=title, message=body, app_name=APP_NAME, timeout=secs))
+                title=title, message=body, app_name=APP_NAME, app_icon=ICON, timeout=secs))
         elif backend == "notify-send":
             if event is not None and self._try_buttons(exe, bus, title, body, ms, event):
                 return
             # notify-send runs the body (not the summary) through g_strcompress(), which eats
             # backslashes: double them so the text arrives as written.
-            self._run([exe, "-a", APP_NAME, "-t", str(ms), "--", title,
+            self._run([exe, "-a", APP_NAME, "-i", ICON, "-t", str(ms), "--", title,
                        body.replace("\\", "\\\\")], bus)
         elif backend == "gdbus":
             self._run([
                 exe, "call", "--session", "--timeout", str(max(1, math.ceil(self.run_timeout))),
                 "--dest", NOTIFICATIONS, "--object-path", NOTIFICATIONS_PATH,
                 "--method", f"{NOTIFICATIONS}.Notify",
-                gvariant_string(APP_NAME), "0", gvariant_string(""),
+                gvariant_string(APP_NAME), "0", gvariant_string(ICON),
                 gvariant_string(title), gvariant_string(body), "@as []", "@a{sv} {}", str(ms),
             ], bus)
         else:  # pragma: no cover - backend() returns only the names above

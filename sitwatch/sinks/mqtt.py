@@ -38,6 +38,7 @@ from sitwatch import __version__
 from sitwatch.config import Mqtt
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.core.extras import install_hint
 from sitwatch.sinks.base import Problems
 
 ONLINE, OFFLINE = "online", "offline"
@@ -47,7 +48,7 @@ POSTURES = ("upright", "slouched", "leaning_forward", "reclined")
 BALANCES = ("balanced", "left", "right")
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
-INSTALL_HINT = "paho-mqtt is not installed: pip install 'sitwatch[mqtt]' (or paho-mqtt>=2)"
+INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
 
 
 # The settings live in the one config model; tests and scripts can build them directly.

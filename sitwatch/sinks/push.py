@@ -22,10 +22,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.extras import install_hint
 from sitwatch.sinks.base import Problems
 from sitwatch.sinks.worker import BackgroundWorker
 
-INSTALL_HINT = "apprise is not installed: pip install apprise (push nudges are off)"
+INSTALL_HINT = f"apprise is not installed: {install_hint('push')} (push nudges are off)"
 
 
 def _apprise() -> Any:

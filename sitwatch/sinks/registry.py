@@ -18,6 +18,7 @@ from typing import Literal, NamedTuple
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
+from sitwatch.core.extras import install_hint
 from sitwatch.sinks.actions import ActionInbox
 from sitwatch.sinks.base import Sink
 
@@ -112,7 +113,7 @@ def _check_desktop(cfg: Config, ctx: SinkContext) -> ChannelCheck:
 
 # -- push ----------------------------------------------------------------------------------------
 
-PUSH_INSTALL = "pip install 'sitwatch[push]'"
+PUSH_INSTALL = install_hint("push")
 
 
 def _push(cfg: Config, ctx: SinkContext) -> Sink:
@@ -156,7 +157,7 @@ def _buzzer(cfg: Config, ctx: SinkContext) -> Sink:
 
 # -- MQTT ----------------------------------------------------------------------------------------
 
-MQTT_INSTALL = "pip install 'sitwatch[mqtt]'"
+MQTT_INSTALL = install_hint("mqtt")
 
 
 def _mqtt(cfg: Config, ctx: SinkContext) -> Sink:

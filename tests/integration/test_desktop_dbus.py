@@ -80,6 +80,8 @@ def test_nudge_reaches_dunst_intact(server, backend, tmp_path, caplog):
     assert shown["summary"] == TITLE
     assert shown["body"] == MESSAGE
     assert shown["timeout"] == 7_500_000  # dunst reports microseconds: our timeout was honoured
+    # our own icon, not dunst's "No icon found" (issue #14 item 18)
+    assert shown["icon_path"].endswith("sitwatch.png") and Path(shown["icon_path"]).is_file()
 
 
 def test_several_nudges_in_order(server):

@@ -36,7 +36,7 @@ from sitwatch.sinks.actions import (
     parse_capabilities,
     parse_output,
 )
-from sitwatch.sinks.desktop import DesktopSink
+from sitwatch.sinks.desktop import ICON, DesktopSink
 
 LOG = logging.getLogger("sitwatch.test.actions")
 
@@ -387,7 +387,7 @@ def test_buttons_when_the_server_has_actions(env, tmp_path):
     sink.handle(ev)
     assert sink._waiters.join(5)
     (argv,) = spawner.argvs
-    assert argv == [str(bindir / "notify-send"), "-a", "sitwatch", "-t", "20000", "-p",
+    assert argv == [str(bindir / "notify-send"), "-a", "sitwatch", "-i", ICON, "-t", "20000", "-p",
                     "--action=snooze=Snooze 30 min", "--action=done=Done", "--",
                     "Don't slouch — café", "It's \"easy\" \\\\ ünï"]
     assert spawner.envs[0]["DBUS_SESSION_BUS_ADDRESS"] == env["DBUS_SESSION_BUS_ADDRESS"]

@@ -19,6 +19,7 @@ from sitwatch.core.events import NUDGE, OCCUPANCY, SENSOR, Event
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.console import ConsoleSink, format_event
 from sitwatch.sinks.desktop import (
+    ICON,
     NO_BACKEND_MESSAGE,
     NO_BUS_MESSAGE,
     DesktopSink,
@@ -328,7 +329,8 @@ def test_desktop_notify_send_argument_list(bus_env, tmp_path):
     assert sink.backend() == ("notify-send", str(bindir / "notify-send"))
     assert sink.send("-Don't slouch — café", "It's \"fine\" \\ $HOME `x`") is True
     (call,) = _calls(bindir)
-    assert call["argv"] == ["-a", "sitwatch", "-t", "7500", "--", "-Don't slouch — café",
+    assert call["argv"] == ["-a", "sitwatch", "-i", ICON, "-t", "7500", "--",
+                            "-Don't slouch — café",
                             "It's \"fine\" \\\\ $HOME `x`"]
     assert call["bus"] == env["DBUS_SESSION_BUS_ADDRESS"]
     assert call["ctype"] == "C.UTF-8"
@@ -343,7 +345,7 @@ def test_desktop_gdbus_argument_list(bus_env, tmp_path):
     (call,) = _calls(bindir)
     argv = call["argv"]
     assert argv[:2] == ["call", "--session"]
-    assert argv[-8:] == ["'sitwatch'", "0", "''", "'Don\\'t'", "'a\\u000ab'", "@as []",
+    assert argv[-8:] == ["'sitwatch'", "0", f"'{ICON}'", "'Don\\'t'", "'a\\u000ab'", "@as []",
                          "@a{sv} {}", "3000"]
 
 
@@ -423,7 +425,7 @@ def test_desktop_other_platforms_use_plyer(monkeypatch):
     sink.handle(nudge("Don't slouch — café"))
     assert fake.calls == [{"title": "Don't slouch — café",
                            "message": "Stand up and walk for two or three minutes.",
-                           "app_name": "sitwatch", "timeout": 3}]
+                           "app_name": "sitwatch", "app_icon": ICON, "timeout": 3}]
     ok, detail = sink.check()
     assert ok and "plyer" in detail
 
