@@ -202,15 +202,29 @@ class PtyStreamer:
 
     # -- writing -------------------------------------------------------------------------
     def _emit(self, data: bytes, force: bool = False) -> bool:
-        """Queue and write ``data``. Paced: never waits, drops the frame when a slow reader
-        has let MAX_PENDING bytes pile up. Unpaced: waits for the reader (until stopped)."""
+        """Queue and write ``data``. Paced: never waits; when a slow or absent reader has let
+        MAX_PENDING bytes pile up, the oldest queued lines are dropped (as a device's full
+        buffer would lose them), so a reader that comes back gets fresh frames at once.
+        Unpaced: waits for the reader (until stopped)."""
         if self.master is None:
             return False
-        if self.paced and not force and len(self._pending) > MAX_PENDING:
-            return False
+        if self.paced and not force:
+            self._flush(wait=False)  # a reader that came back drains the queue first
+            if len(self._pending) > MAX_PENDING:
+                self._drop_oldest()
         self._pending += data
         self._flush(wait=not self.paced)
         return True
+
+    def _drop_oldest(self) -> None:
+        """Keep the line being written (its start may be out already) and the newest half of
+        the queue; the lines in between are lost and counted."""
+        first = self._pending.find(b"\n") + 1  # the end of the line in flight
+        keep_from = self._pending.find(b"\n", len(self._pending) - MAX_PENDING // 2) + 1
+        if first <= 0 or keep_from <= first:
+            return
+        self.stats.dropped += self._pending.count(b"\n", first, keep_from)
+        self._pending = self._pending[:first] + self._pending[keep_from:]
 
     def _flush(self, wait: bool, timeout: float | None = None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -248,3 +248,51 @@ def test_simulate_command_streams_on_a_pty_and_says_where(tmp_path: Path) -> Non
     frames = [ln for ln in lines if ln and not ln.startswith(b"#")]
     assert 30 <= len(frames) <= 60  # the reader attaches a moment after the start
 
+
+
+def test_a_reader_that_comes_back_late_gets_fresh_frames():
+    """Nobody read `simulate --link` for ten simulated minutes: once its queue filled, the old
+    streamer dropped every later frame for good, so a daemon started then saw nothing
+    (issue #14 item 3). Now the oldest queued lines give way and the stream goes on."""
+    clock = ManualClock()
+    paths: list[str] = []
+    reader: dict[str, int] = {}
+    got = {"after": 0}
+    buf = bytearray()
+
+    def read_all() -> None:
+        while True:
+            try:
+                chunk = os.read(reader["fd"], 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            buf.extend(chunk)
+
+    def sleep(dt: float) -> None:
+        clock.advance(dt)
+        t = clock.monotonic()
+        if t >= 600 and "fd" not in reader:  # the daemon starts after ten minutes
+            reader["fd"] = os.open(paths[0], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            import tty
+
+            tty.setraw(reader["fd"])
+        if "fd" in reader:
+            before = buf.count(b"\n")
+            read_all()
+            if t > 660:
+                got["after"] += buf.count(b"\n") - before
+
+    script = Script([sit(900, "upright")])
+    st = PtyStreamer(LAY, script, hz=20, speed=1.0, clock=clock, sleep=sleep,
+                     on_open=paths.append)
+    try:
+        stats = st.run()
+    finally:
+        st.close()
+        if "fd" in reader:
+            os.close(reader["fd"])
+    assert stats.dropped > 0  # the queue did overflow while nobody read
+    # the last four minutes arrived as they were made (20 a second), not a trickle
+    assert got["after"] >= 0.9 * 240 * 20, (got, stats)
