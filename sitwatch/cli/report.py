@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
+from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -52,13 +54,9 @@ def run(args: argparse.Namespace) -> int:
         err(f"--day {args.day!r}: write YYYY-MM-DD")
         return EXIT_CONFIG
     tz = _local_zone()
-    try:
-        store = Store(hp, SystemClock(), readonly=True)
-    except StoreError as e:
-        err(str(e))
-        return EXIT_FAIL
-    try:
-        lim = cfg.detect.sit_limit
+    lim = cfg.detect.sit_limit
+
+    def render(store: Store) -> int:
         if args.html is not None:
             from sitwatch.reports.html import write_week
 
@@ -75,9 +73,64 @@ def run(args: argparse.Namespace) -> int:
             if args.week
             else daily_text(store, day, tz, sit_limit=lim)
         )
-    finally:
-        store.close()
-    return EXIT_OK
+        return EXIT_OK
+
+    damage = ""
+    try:
+        store = Store(hp, SystemClock(), readonly=True)
+        try:
+            return render(store)
+        finally:
+            store.close()
+    except StoreError as e:
+        if not _damaged(e):
+            err(str(e))
+            return EXIT_FAIL
+        damage = str(e)
+    except sqlite3.DatabaseError as e:
+        if not _damaged(e):
+            raise
+        damage = str(e)
+    return _report_what_can_be_read(hp, damage, render)
+
+
+def _damaged(e: Exception) -> bool:
+    text = str(e).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int]) -> int:
+    """The history file is damaged: report from a private copy of what can still be read,
+    and say what was lost. The file itself is left for the daemon, which repairs it the same
+    way when it next opens it."""
+    import tempfile
+
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.salvage import salvage
+    from sitwatch.history.store import Store, StoreError
+
+    with tempfile.TemporaryDirectory(prefix="sitwatch-salvage-") as tmp:
+        copy = Path(tmp) / "history.sqlite"
+        conn = sqlite3.connect(copy, isolation_level=None)
+        try:
+            result = salvage(hp, conn)
+        except sqlite3.Error as e:
+            err(f"the history database {hp} is damaged and nothing could be read from it ({e})")
+            return EXIT_FAIL
+        finally:
+            conn.close()
+        err(f"note: the history database {hp} is damaged ({damage}); this report shows what "
+            f"could still be read: {result.summary()}. The daemon repairs the file the same "
+            "way when it next starts.")
+        try:
+            store = Store(copy, SystemClock(), readonly=True)
+        except StoreError as e:
+            err(str(e))
+            return EXIT_FAIL
+        try:
+            return render(store)
+        finally:
+            store.close()
 
 
 def _local_zone() -> tzinfo:

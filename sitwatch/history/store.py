@@ -43,6 +43,7 @@ from sitwatch.core.events import Event
 from sitwatch.core.kinds import Balance, Posture
 from sitwatch.history import queries
 from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
+from sitwatch.history.salvage import Salvage, salvage
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
     MINUTE_COLUMNS,
@@ -197,6 +198,8 @@ class Store:
         self.readonly = readonly
         #: Where a broken database was moved at open (or during the run), if that happened.
         self.recovered_from: Path | None = None
+        #: What was copied over from it (history.salvage.Salvage), if anything.
+        self.salvaged: Salvage | None = None
         self.last_error: str | None = None
 
         self._run_id: str | None = None
@@ -254,13 +257,27 @@ class Store:
         try:
             return self._open_checked()
         except _Corrupt as e:
-            self._set_aside(str(e))
+            damaged = self._set_aside(str(e))
         except sqlite3.Error as e:
             raise StoreError(f"cannot open the history database {self.path}: {e}") from e
         try:
-            return self._open_checked()
+            conn = self._open_checked()
         except (sqlite3.Error, _Corrupt) as e:
             raise StoreError(f"cannot create a fresh history database {self.path}: {e}") from e
+        self._salvage_into(conn, damaged)
+        return conn
+
+    def _salvage_into(self, conn: sqlite3.Connection, damaged: Path) -> None:
+        """Copy what can still be read of the damaged file into the fresh one."""
+
+        try:
+            result = salvage(damaged, conn)
+        except sqlite3.Error as e:
+            log.error("history: nothing could be recovered from %s: %s", damaged, e)
+            return
+        self.salvaged = result
+        log.warning("history database %s: %s (the damaged file stays at %s)",
+                    self.path, result.summary(), damaged)
 
     def _open_readonly(self) -> sqlite3.Connection:
         if not self.path.is_file():
@@ -294,7 +311,7 @@ class Store:
                 side.rename(dest.with_name(dest.name + suffix))
         log.error(
             "history database %s is damaged (%s); moved it to %s and started a fresh one "
-            "(`sqlite3 %s .recover` may rescue old data)", self.path, reason, dest, dest,
+            "with what can still be read from it", self.path, reason, dest,
         )
         self.recovered_from = dest
         return dest
@@ -302,8 +319,9 @@ class Store:
     def _recover_runtime(self, reason: str) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._conn.close()
-        self._set_aside(reason)
+        damaged = self._set_aside(reason)
         self._conn = self._open_checked()
+        self._salvage_into(self._conn, damaged)
         self._run_saved = False  # the run row goes in again with the next batch
         for m in self._minutes.values():
             m.dirty = True

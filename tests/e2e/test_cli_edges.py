@@ -248,3 +248,73 @@ def test_every_bad_quiet_hours_entry_is_reported(tmp_path) -> None:
     assert f"{cfg}: nudges.quiet_hours.0: not HH:MM-HH:MM" in proc.stderr
     assert f"{cfg}: nudges.quiet_hours.2: not HH:MM-HH:MM" in proc.stderr
     assert "quiet_hours.1" not in proc.stderr
+
+
+def _damaged_history(path: Path) -> int:
+    """Three days of minutes and events in a real history file, then three pages of garbage in
+    the middle of it, as a failing SD card leaves it. Returns the minutes written."""
+    import random
+    from datetime import UTC, datetime
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.core.events import Event
+    from sitwatch.history.store import Store
+
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    store = Store(path, clock)
+    store.begin_run("load-cells-4", "test")
+    for i in range(3 * 24 * 60 * 12):
+        clock.advance(5)
+        store.add_sample(5.0, occupied=True, posture="upright", balance="balanced",
+                         seat_load=1.0, cop_x=0.0, cop_y=0.0, online=True)
+        if i % 50 == 0:
+            store.add_event(Event(clock.monotonic(), "posture", "slouched"))
+    store.end_run()
+    store.close()
+    data = bytearray(path.read_bytes())
+    rng = random.Random(4)
+    for page in (20, 21, 40):
+        data[page * 4096:(page + 1) * 4096] = bytes(rng.randrange(256) for _ in range(4096))
+    path.write_bytes(data)
+    return 3 * 24 * 60
+
+
+def test_report_on_a_damaged_history_reports_what_can_be_read(tmp_path) -> None:
+    """`sitwatch report` crashed with a traceback on a partly damaged database, and the daemon
+    then moved the whole file aside, so every report showed nothing (issue #14 item 6)."""
+    env = _fresh_home(tmp_path)
+    data = tmp_path / "home/.local/share/sitwatch"
+    data.mkdir(parents=True)
+    _damaged_history(data / "history.sqlite")
+    before = (data / "history.sqlite").read_bytes()
+    proc = _sitwatch("report", "--week", "--day", "2026-03-05", "--no-user-config",
+                     env={**env, "TZ": "UTC"})
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "is damaged" in proc.stderr and "recovered" in proc.stderr
+    assert "lost" in proc.stderr
+    assert "Sitting" in proc.stdout or "sitting" in proc.stdout
+    assert (data / "history.sqlite").read_bytes() == before  # a report never changes it
+
+
+def test_the_daemon_keeps_what_can_be_read_of_a_damaged_history(tmp_path, caplog) -> None:
+    import logging
+    from datetime import UTC, datetime
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+
+    path = tmp_path / "history.sqlite"
+    written = _damaged_history(path)
+    with caplog.at_level(logging.WARNING):
+        store = Store(path, ManualClock(datetime(2026, 3, 6, 9, tzinfo=UTC)))
+    try:
+        assert store.recovered_from is not None and store.recovered_from.exists()
+        kept = store.connection.execute("SELECT count(*) FROM minutes").fetchone()[0]
+        events = store.connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        assert 0.95 * written <= kept < written  # most of it back; the damaged pages lost
+        assert events > 1000
+        assert store.connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        assert "recovered" in caplog.text
+    finally:
+        store.close()
