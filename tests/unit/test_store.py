@@ -193,7 +193,7 @@ def test_damaged_pages_are_set_aside_too(db: Path, clock: ManualClock) -> None:
     # what was still readable came over into the fresh file (issue #14 item 6)
     kept = store.events_between(clock.now() - timedelta(days=1), clock.now())
     assert 380 <= len(kept) <= 400
-    assert store.salvaged is not None and store.salvaged.copied["events"] == len(kept)
+    assert store.salvaged is not None and store.salvaged.copied["events"] >= len(kept)
     store.close()
     second = Store(db, clock)  # the fresh file is healthy: no second recovery
     assert second.recovered_from is None
