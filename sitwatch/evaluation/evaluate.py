@@ -27,6 +27,7 @@ import numpy as np
 
 from sitwatch import config
 from sitwatch.evaluation import datasets
+from sitwatch.nudging.nudger import Nudger
 from sitwatch.reports.tables import render
 from sitwatch.sensing import calibration
 from sitwatch.sensing.layout import Channel, Layout
@@ -55,8 +56,10 @@ class Trace:
 def run_pipeline(
     d: datasets.Labelled, cfg: config.Config, profile: calibration.Profile | None
 ) -> Trace:
-    """The same pipeline as ``sitwatch replay``, recording the state after every frame."""
+    """The same pipeline as ``sitwatch replay`` (nudges included), recording the state after
+    every frame."""
     pl = Pipeline(d.layout, cfg, profile)
+    nudger = Nudger(pl.cfg.nudges, pl.cfg.detect.sit_limit)
     n = len(d.t)
     occ = np.empty(n, object)
     post = np.empty(n, object)
@@ -65,8 +68,10 @@ def run_pipeline(
     events = []
     for i, (t, v) in enumerate(zip(d.t, d.values, strict=True)):
         events += pl.process(float(t), v)
-        occ[i], post[i], bal[i] = pl.occ.state, pl.posture.state, pl.balance.state
-        shift[i] = pl.balance.shift
+        snap = pl.snapshot(float(t))
+        events += nudger.observe(snap)
+        occ[i], post[i], bal[i] = snap.occupancy, snap.posture, snap.balance
+        shift[i] = snap.shift
     return Trace(d.t, occ, post, bal, shift, events)
 
 

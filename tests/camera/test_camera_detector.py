@@ -22,6 +22,7 @@ from sitwatch.camera.fusion import PostureFusion, fuse_posture, occupancy_owner
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
 from sitwatch.config.camera import CameraConfig
+from sitwatch.nudging.nudger import Nudger
 
 
 def feats(nose_y=0.3, scale=1.0, face=1.0, shoulders=True):
@@ -134,11 +135,13 @@ def test_pipeline_learns_the_baseline_and_nudges_a_camera_only_sitter():
     cam = CameraConfig(auto_settle=10.0)
     learned = []
     pl = CameraPipeline(cam, None, owns_occupancy=True, main=main, on_profile=learned.append)
+    nudger = Nudger(main.nudges, main.detect.sit_limit)  # the daemon's, fed the camera snapshot
     assert pl.activity(0.0) == Activity.FAST
     evs = []
     for t in range(0, 120):
         f = feats(nose_y=0.45) if t >= 40 else feats()
         evs += [e.as_dict() for e in pl.process(reading(float(t), f))]
+        evs += [e.as_dict() for e in nudger.observe(pl.snapshot(float(t)))]
     kinds = [(e["event"], e.get("state") or e.get("kind")) for e in evs]
     assert ("calibration", "baseline") in kinds and learned
     assert learned[0].method == "auto"

@@ -192,17 +192,18 @@ def test_notification_buttons_snooze_and_done(tmp_path) -> None:
     path = tmp_path / "control.json"
     gate = NudgeGate(cfg.nudges, clock, control=control.Watcher(path, clock.monotonic))
     sink = Collect()
-    sink.inbox = ActionInbox()
-    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, gate=gate)
+    inbox = ActionInbox()
+    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, gate=gate,
+               inbox=inbox)
     drive(d, 200)
     nudge = next(e for e in sink.events if e.event == "nudge")
-    sink.inbox.put("done", nudge)
+    inbox.put("done", nudge)
     d.step(0)
     acks = [e for e in sink.events if e.event == "nudge_ack"]
     assert acks and acks[0].get("action") == "done" and acks[0].get("kind") == "prolonged_sitting"
     outcome = [e for e in sink.events if e.event == "nudge_outcome"]
     assert outcome and outcome[-1].get("responded") is True
-    sink.inbox.put("snooze", nudge)
+    inbox.put("snooze", nudge)
     d.step(0)
     snoozed = control.read(path).snoozed_until
     assert snoozed is not None
