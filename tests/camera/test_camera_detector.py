@@ -18,7 +18,7 @@ from sitwatch.camera.detector import (
     CameraDetector,
     classify,
 )
-from sitwatch.camera.fusion import PostureFusion, fuse_posture, occupancy_owner
+from sitwatch.camera.fusion import Fusion, PostureFusion, fuse_posture, occupancy_owner
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
 from sitwatch.config.camera import CameraConfig
@@ -207,6 +207,35 @@ def test_occupancy_owner():
     assert occupancy_owner(True, True) == ("cushion", "O1")
     assert occupancy_owner(False, True) == ("camera", "O2")
     assert occupancy_owner(False, False)[0] is None
+
+
+def _snap(source, online, occupancy, posture=None, balance=None):
+    from sitwatch.sensing.snapshot import Snapshot
+
+    return Snapshot(t=10.0, source=source, online=online, occupancy=occupancy, posture=posture,
+                    balance=balance)
+
+
+def test_fused_snapshot_carries_the_fused_posture_and_o2_presence():
+    fu = Fusion(since=0.0)
+    cushion = _snap("cushion", True, "occupied", "upright", "left")
+    camera = _snap("camera", True, "empty", "slouched")
+    assert Fusion.presence(cushion, camera) is None  # O1: the cushion owns occupancy
+    ev = fu.update(cushion, camera)
+    assert ev is not None and ev.state == "slouched" and ev.get("rule") == "P4"
+    view = fu.view(cushion)
+    assert (view.source, view.posture, view.posture_since, view.balance) == (
+        "fused", "slouched", 10.0, "left")
+    # the cushion goes offline: the camera's presence is the occupancy (O2), its posture the
+    # posture (P1), and the cushion's balance is no longer known
+    offline = _snap("cushion", False, "occupied", "upright", "left")
+    assert Fusion.presence(offline, camera) is False
+    assert Fusion.presence(offline, _snap("camera", True, None)) is None  # camera unsure
+    assert Fusion.presence(offline, _snap("camera", False, "occupied")) is None
+    camera = _snap("camera", True, "occupied", "upright")
+    fu.update(offline, camera)
+    view = fu.view(offline)
+    assert (view.posture, fu.posture.rule, view.balance) == ("upright", "P1", None)
 
 
 def test_profile_round_trip(tmp_path, base):
