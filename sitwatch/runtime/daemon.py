@@ -107,8 +107,10 @@ class Daemon:
         self.layout = layout
         self.source = source
         self.clock = clock
-        self.pipeline = Pipeline(layout, cfg, profile) if source is not None or camera is None \
-            else None
+        # the cushion's pipeline; a camera-only setup has none
+        self.pipeline: Pipeline | None = None
+        if source is not None or camera is None:
+            self.pipeline = Pipeline(layout, cfg, profile)
         self.camera = camera
         self.sinks = sinks
         self.store = store

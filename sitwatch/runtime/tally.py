@@ -33,7 +33,8 @@ class Tally:
             self.seconds += dt
             if snap.occupied:
                 self.occupied += dt
-                p, b = str(snap.posture or "unknown"), str(snap.balance or "unknown")
+                p = snap.posture.value if snap.posture else "unknown"
+                b = snap.balance.value if snap.balance else "unknown"
                 self.posture[p] = self.posture.get(p, 0.0) + dt
                 self.balance[b] = self.balance.get(b, 0.0) + dt
             self.longest_spell = max(self.longest_spell, snap.spell)

@@ -55,13 +55,20 @@ class Snapshot:
         return self.t - self.balance_since
 
 
+# Detectors keep their states as the plain strings; these turn them into members (by a dict
+# lookup: a snapshot is taken for every frame, and calling the enum is ten times slower).
+_OCCUPANCY: dict[str, Occupancy] = {m.value: m for m in Occupancy}
+_POSTURE: dict[str, Posture] = {m.value: m for m in Posture}
+_BALANCE: dict[str, Balance] = {m.value: m for m in Balance}
+
+
 def occupancy(state: str | None) -> Occupancy | None:
-    return None if state is None else Occupancy(state)
+    return None if state is None else _OCCUPANCY[state]
 
 
 def posture(state: str | None) -> Posture | None:
-    return None if state is None else Posture(state)
+    return None if state is None else _POSTURE[state]
 
 
 def balance(state: str | None) -> Balance | None:
-    return None if state is None else Balance(state)
+    return None if state is None else _BALANCE[state]
