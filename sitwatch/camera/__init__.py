@@ -9,9 +9,9 @@ only inside functions, so importing this package or its config loads neither):
     features.py  landmarks -> head drop, face/shoulder ratio, tilt, lean, distance, presence
     baseline.py  the calibrated upright baseline (profile JSON, or learned automatically)
     detector.py  pure state machine: presence + posture events with "source": "camera"
-    pipeline.py  CameraPipeline: calibration + detector (+ sitting timer and nudges when the
-                 camera is the only seat sensor)
-    fusion.py    documented rules for cushion + camera
+    pipeline.py  CameraPipeline: calibration + detector (+ the sitting timer when the camera is
+                 the only seat sensor) -> events and a snapshot (nudges: sitwatch.nudging)
+    fusion.py    documented rules for cushion + camera: the fused snapshot
     replay.py    landmark files, videos and image folders -> events, in simulated time
     model.py     `sitwatch model fetch`: the official pose model, checksummed
     cli.py       the camera's commands, for sitwatch.cli.main to hook in

@@ -18,13 +18,20 @@ None = unknown: not occupied / not in view / offline / not calibrated)
   reclined trunk with the head dropped or pushed forward is the C-shaped slump).
 - **P4** otherwise the more serious of the two, in the order slouched > leaning_forward >
   reclined > upright: a problem either sensor sees is real, since the other cannot see it.
+
+:class:`Fusion` applies them to the two pipelines' snapshots: the fused snapshot is what the
+nudger, the status file and the history see. Under O2 the camera's presence is handed to the
+cushion pipeline (:meth:`sitwatch.sensing.pipeline.Pipeline.follow`), so one sitting timer
+counts the spell across both sensors; what only a cushion can know (balance) is unknown meanwhile.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sitwatch.core.events import POSTURE, Event
+from sitwatch.sensing import snapshot as S
+from sitwatch.sensing.snapshot import Snapshot
 
 SEVERITY = {"slouched": 3, "leaning_forward": 2, "reclined": 1, "upright": 0}
 HEAD_PROBLEMS = ("slouched", "leaning_forward")
@@ -77,3 +84,48 @@ class PostureFusion:
             return None  # unknown is not reported (as for a single sensor)
         return Event(t, POSTURE, state, {"source": "fused", "cushion": cushion,
                                          "camera": camera, "rule": rule})
+
+
+@dataclass
+class Fusion:
+    """Cushion + camera snapshots -> the fused snapshot, by the rules above."""
+
+    since: float = 0.0  # when the fused posture last changed
+    posture: PostureFusion = field(default_factory=PostureFusion)
+
+    @staticmethod
+    def presence(cushion: Snapshot, camera: Snapshot) -> bool | None:
+        """O2: the camera's presence, to hand to the (offline) cushion pipeline; None while the
+        cushion owns occupancy (O1) or the camera does not know."""
+        owner, _rule = occupancy_owner(cushion.online, camera.online)
+        if owner != "camera" or camera.occupancy is None:
+            return None
+        return camera.occupied
+
+    @staticmethod
+    def _inputs(cushion: Snapshot, camera: Snapshot) -> tuple[str | None, str | None]:
+        occupied = cushion.occupied and (cushion.online or camera.online)
+        return (cushion.posture if occupied and cushion.online else None,
+                camera.posture if occupied and camera.online else None)
+
+    def update(self, cushion: Snapshot, camera: Snapshot) -> Event | None:
+        """Feed both sensors' current states; the fused ``posture`` event when it changes."""
+        c, k = self._inputs(cushion, camera)
+        before = self.posture.state
+        ev = self.posture.update(cushion.t, cushion=c, camera=k)
+        if self.posture.state != before:
+            self.since = cushion.t
+        return ev
+
+    def view(self, cushion: Snapshot) -> Snapshot:
+        """The fused snapshot: the cushion's, with the fused posture (and, while the cushion is
+        offline, its balance unknown)."""
+        online = cushion.online
+        return replace(
+            cushion,
+            source="fused",
+            posture=S.posture(self.posture.state),
+            posture_since=self.since,
+            balance=cushion.balance if online else None,
+            balance_since=cushion.balance_since if online else cushion.t,
+        )

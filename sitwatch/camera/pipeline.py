@@ -1,36 +1,29 @@
-"""The camera pipeline: pose readings -> calibration -> detectors -> events (source "camera").
+"""The camera pipeline: pose readings -> calibration -> detectors -> events (source "camera")
++ a snapshot.
 
 Like :mod:`sitwatch.sensing.pipeline` for the cushion it does no I/O and reads no clock: every call
 carries its time. It owns the camera baseline (a profile, or one it learns from the first
 settled stretch in view), the :class:`~sitwatch.camera.detector.CameraDetector` and, when the
-camera is the only seat sensor (``owns_occupancy``), the sitting timer and the nudge policy, so
-a camera-only setup gets the same breaks, sitting-time and slouch nudges as a cushion.
+camera is the only seat sensor (``owns_occupancy``), the sitting timer. Its state is read as the
+same :class:`~sitwatch.sensing.snapshot.Snapshot` a cushion gives, so a camera-only setup gets
+its breaks, sitting-time and slouch nudges from the same nudger (:mod:`sitwatch.nudging`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sitwatch.camera.baseline import AutoCalibrator, CameraProfile
 from sitwatch.camera.detector import SOURCE, Activity, CameraDetector
-from sitwatch.camera.features import PoseFeatures
 from sitwatch.camera.source import PoseReading
+from sitwatch.config import Config
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
-
-SLOW_PERIOD = 1.0
-
-
-@dataclass
-class CameraSnapshot:
-    present: bool | None
-    posture: str | None
-    calibrated: str | None
-    online: bool
-    features: PoseFeatures | None
-    spell: float | None  # sitting spell (s) when the camera owns occupancy
+from sitwatch.core.kinds import Occupancy
+from sitwatch.sensing import snapshot as S
+from sitwatch.sensing.detectors.occupancy import SittingTimer
+from sitwatch.sensing.snapshot import Snapshot
 
 
 class CameraPipeline:
@@ -40,12 +33,12 @@ class CameraPipeline:
         profile: CameraProfile | None = None,
         *,
         owns_occupancy: bool = True,
-        main: object | None = None,
+        main: Config | None = None,
         on_profile: Callable[[CameraProfile], None] | None = None,
     ) -> None:
         """``main``: the main :class:`sitwatch.config.Config`; with ``owns_occupancy`` its
-        ``detect.occupancy.min_break``, ``detect.sit_limit`` and ``nudges`` drive the sitting
-        timer and nudges. ``on_profile`` receives a profile learned automatically."""
+        ``detect.occupancy.min_break`` drives the sitting timer. ``on_profile`` receives a
+        profile learned automatically."""
         self.cfg = cfg
         self.profile = profile
         self.calibrated: str | None = profile.method if profile else None
@@ -55,16 +48,9 @@ class CameraPipeline:
         self.on_profile = on_profile
         self.online = True
         self.readings = 0
-        self.timer = None
-        self.policy = None
-        self._slow_at = float("-inf")
+        self.timer: SittingTimer | None = None
         if owns_occupancy and main is not None:
-            from sitwatch.nudging.policy import NudgePolicy
-            from sitwatch.sensing.detectors.occupancy import SittingTimer
-
-            det = main.detect  # type: ignore[attr-defined]
-            self.timer = SittingTimer(det.occupancy.min_break)
-            self.policy = NudgePolicy(main.nudges, det.sit_limit)  # type: ignore[attr-defined]
+            self.timer = SittingTimer(main.detect.occupancy.min_break)
 
     @property
     def posture(self) -> str | None:
@@ -120,17 +106,22 @@ class CameraPipeline:
                         out.append(brk)
                 else:
                     self.timer.leave(t)
-        if self.policy is not None and self.timer is not None and t - self._slow_at >= SLOW_PERIOD:
-            self._slow_at = t
-            occupied = self.detector.present is True
-            d = self.detector.posture
-            out += self.policy.step(
-                t, spell=self.timer.spell(t) if occupied else 0.0, occupied=occupied,
-                posture=d.state, posture_for=t - d.changed_at, balance=None, balance_for=0.0,
-                wallet=False)
         return out
 
-    def snapshot(self, t: float) -> CameraSnapshot:
-        spell = self.timer.spell(t) if self.timer is not None and self.detector.present else None
-        return CameraSnapshot(self.detector.present, self.detector.state, self.calibrated,
-                              self.online, self.detector.last, spell)
+    def snapshot(self, t: float) -> Snapshot:
+        """What the camera sees now: presence as the occupancy, the posture, and (when it owns
+        occupancy) the sitting spell. Balance, wallet and load are a cushion's: unknown here."""
+        present = self.detector.present
+        timer = self.timer
+        return Snapshot(
+            t=t,
+            source=SOURCE,
+            online=self.online,
+            occupancy=None if present is None
+            else Occupancy.OCCUPIED if present else Occupancy.EMPTY,
+            spell=timer.spell(t) if timer is not None and present else 0.0,
+            spell_start=timer.spell_start if timer is not None else None,
+            posture=S.posture(self.detector.state),
+            posture_since=self.detector.posture.changed_at,
+            calibrated=self.calibrated,
+        )

@@ -7,6 +7,10 @@ row: its poses were already sampled. A video or image folder goes through the sa
 :class:`~sitwatch.core.clock.ManualClock` whose ``sleep`` advances the clock: the duty cycle decides
 which frames get a pose, exactly as it would live, only without waiting. ``every`` forces a
 fixed sampling interval instead (calibration, evaluation).
+
+``observe`` sees the pipeline's snapshot after every pose and may add events: that is how a
+replay is nudged (:func:`sitwatch.runtime.replay.replay_camera`) without detection knowing about
+nudges.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from sitwatch.camera.detector import Activity
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.pose import Estimator
 from sitwatch.camera.source import Advisor, CameraSource, PoseReading
+from sitwatch.config import Config
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import Event
+from sitwatch.sensing.snapshot import Snapshot
 from sitwatch.sources.base import Status
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -102,10 +108,12 @@ def samples(path: Path, cfg: CameraConfig, *, estimator: Estimator | None = None
 
 
 def replay(path: Path, cfg: CameraConfig, profile: CameraProfile | None = None, *,
-           main: object | None = None, estimator: Estimator | None = None,
+           main: Config | None = None, estimator: Estimator | None = None,
            every: float | None = None, period: float = 0.5,
-           on_reading: Callable[[PoseReading], None] | None = None) -> Iterator[Event]:
-    """Events of a camera-only run over ``path`` (the camera owns occupancy)."""
+           on_reading: Callable[[PoseReading], None] | None = None,
+           observe: Callable[[Snapshot], list[Event]] | None = None) -> Iterator[Event]:
+    """Events of a camera-only run over ``path`` (the camera owns occupancy; with ``main``, the
+    main config, it keeps the sitting timer too)."""
     pl = CameraPipeline(cfg, profile, owns_occupancy=True, main=main)
     for item in samples(path, cfg, estimator=estimator, advisor=pl.activity, every=every,
                         period=period):
@@ -113,5 +121,7 @@ def replay(path: Path, cfg: CameraConfig, profile: CameraProfile | None = None, 
             if on_reading is not None:
                 on_reading(item)
             yield from pl.process(item)
+            if observe is not None:
+                yield from observe(pl.snapshot(item.t))
         else:
             yield from pl.sensor(item.t, item.online, item.reason)

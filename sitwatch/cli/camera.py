@@ -328,7 +328,8 @@ def _replay_out(path: Path, cam: CameraConfig, profile: Any, main: Any, estimato
                 json_lines: bool, out: IO[str]) -> int:
     from sitwatch.camera.landmarks import LandmarkFileError
     from sitwatch.camera.pose import PoseError
-    from sitwatch.camera.replay import ReplayError, replay
+    from sitwatch.camera.replay import ReplayError
+    from sitwatch.runtime.replay import replay_camera as replay
 
     counts: dict[str, int] = {}
     last_t = 0.0

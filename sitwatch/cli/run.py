@@ -34,14 +34,11 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
-    from sitwatch.history.store import Store
     from sitwatch.runtime import sdnotify
-    from sitwatch.runtime.assemble import build_camera, build_dnd, build_sinks, load_profile
-    from sitwatch.runtime.daemon import BATCH_SECONDS, Daemon
-    from sitwatch.runtime.files import control_path, history_path, profile_path, status_path
-    from sitwatch.runtime.status import StatusWriter
+    from sitwatch.runtime.assemble import NothingToWatch, build_daemon, load_profile
+    from sitwatch.runtime.daemon import BATCH_SECONDS
+    from sitwatch.runtime.files import status_path
     from sitwatch.sensing import calibration, layout
-    from sitwatch.sources.serial import SerialSource
 
     try:
         cfg = load_config(args)
@@ -67,75 +64,39 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     clock = SystemClock()
-    store = None
-    if cfg.history.enabled:
-        try:
-            hp = history_path(cfg)
-            hp.parent.mkdir(parents=True, exist_ok=True)
-            store = Store(hp, clock)
-        except Exception as e:  # history is useful, not essential
-            log.warning("history disabled: cannot open %s: %s", history_path(cfg), e)
-    sp = status_path(cfg)
-    status = StatusWriter(sp, clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit)
-    source = SerialSource(cfg.cushion, lay, clock) if cfg.cushion.port else None
-    camera = build_camera(cfg, clock, with_cushion=source is not None)
-    if source is None and camera is None:
-        err(
-            "nothing to watch: the camera cannot be used (see the warning above and "
-            "`sitwatch doctor`) and no cushion is configured"
+    try:
+        daemon = build_daemon(
+            cfg, lay, profile, clock, headless=args.headless, json_lines=args.json
         )
-        if store is not None:
-            store.close()
+    except NothingToWatch as e:
+        err(str(e))
         return EXIT_FAIL
-    pp = profile_path(cfg)
-    from sitwatch.nudging.control import Watcher
-    from sitwatch.nudging.gate import NudgeGate
-
-    gate = NudgeGate(
-        cfg.nudges,
-        clock,
-        dnd=build_dnd(cfg, clock),
-        control=Watcher(control_path(cfg), clock.monotonic),
-    )
-    daemon = Daemon(
-        cfg,
-        lay,
-        source,
-        clock,
-        profile=profile,
-        sinks=build_sinks(
-            cfg, headless=args.headless, json_lines=args.json, clock=clock, source=source
-        ),
-        store=store,
-        status=status,
-        save_profile=(lambda p: p.save(pp)) if profile is None else None,
-        gate=gate,
-        backup_dir=history_path(cfg).parent / "backups" if store is not None else None,
-        camera=camera,
-    )
     stop = {"now": False}
 
     def _stop(signum: int, _frame: Any) -> None:
         stop["now"] = True
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    log.info("sitwatch running: %s on %s, status in %s", lay.summary(), cfg.cushion.port, sp)
-    sdnotify.ready()
-    watching = [f"{cfg.cushion.port} ({lay.name})"] if source is not None else []
-    if camera is not None:
-        watching.append(f"camera {cfg.camera.device}")
-    sdnotify.status("watching " + (" and ".join(watching) or "nothing (camera unusable)"))
-    wd = sdnotify.watchdog_interval()
-    next_wd = clock.monotonic()
     try:
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        log.info(
+            "sitwatch running: %s on %s, status in %s", lay.summary(), cfg.cushion.port,
+            status_path(cfg),
+        )
+        sdnotify.ready()
+        watching = [f"{cfg.cushion.port} ({lay.name})"] if daemon.source is not None else []
+        if daemon.camera is not None:
+            watching.append(f"camera {cfg.camera.device}")
+        sdnotify.status("watching " + (" and ".join(watching) or "nothing (camera unusable)"))
+        wd = sdnotify.watchdog_interval()
+        next_wd = clock.monotonic()
         seen = 0
         while not stop["now"]:
             daemon.step(0.5)
             # Let a few frames gather before the next read: 5 wake-ups a second instead of one
             # per frame keeps the daemon near idle on a Pi, and 0.2 s is nothing for posture.
             # A fast matrix would overflow the 4 KiB tty buffer meanwhile, so not for those.
-            total = int(source.bytes) if source is not None else 0
+            total = int(getattr(daemon.source, "bytes", 0))
             got, seen = total - seen, total
             if got < 1024:
                 time.sleep(BATCH_SECONDS)

@@ -543,7 +543,7 @@ def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> l
     """One line per problem: where it came from, the key, and what is allowed."""
     lines = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if not isinstance(p, int) or True)
+        loc = tuple(e["loc"])  # list positions included: "nudges.hook.command.1"
         key = ".".join(str(p) for p in loc) or "(top level)"
         origin = next((name for name, data in reversed(layers) if _has(data, loc)), None)
         if origin is None:

@@ -22,6 +22,7 @@ from sitwatch import config
 from sitwatch.core.events import Event
 from sitwatch.core.kinds import Balance, Occupancy, Posture
 from sitwatch.evaluation import datasets
+from sitwatch.nudging.nudger import Nudger
 from sitwatch.sensing import calibration
 from sitwatch.sensing.pipeline import Pipeline
 
@@ -57,8 +58,10 @@ class Trace:
 def run_pipeline(
     d: datasets.Labelled, cfg: config.Config, profile: calibration.Profile | None
 ) -> Trace:
-    """The same pipeline as ``sitwatch replay``, recording the state after every frame."""
+    """The same pipeline as ``sitwatch replay`` (nudges included), recording the state after
+    every frame."""
     pl = Pipeline(d.layout, cfg, profile)
+    nudger = Nudger(pl.cfg.nudges, pl.cfg.detect.sit_limit)
     n = len(d.t)
     occ = np.empty(n, object)
     post = np.empty(n, object)
@@ -68,6 +71,7 @@ def run_pipeline(
     for i, (t, v) in enumerate(zip(d.t, d.values, strict=True)):
         events += pl.process(float(t), v)
         now = pl.snapshot(float(t))
+        events += nudger.observe(now)
         occ[i], post[i], bal[i] = now.occupancy, now.posture, now.balance
         shift[i] = now.shift
     return Trace(d.t, occ, post, bal, shift, events)

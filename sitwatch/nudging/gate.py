@@ -8,9 +8,11 @@ Dropped and held nudges are still recorded in the history, marked as such.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Protocol
 
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.clock import Clock
@@ -27,6 +29,15 @@ class DoNotDisturb(Protocol):
     def active(self) -> tuple[bool, str]: ...
 
 
+class ControlSource(Protocol):
+    """The control file (snooze, pause), re-read when it changes:
+    :class:`sitwatch.nudging.control.Watcher`."""
+
+    path: Path
+
+    def get(self) -> Control: ...
+
+
 @dataclass
 class Decision:
     action: str
@@ -38,7 +49,7 @@ class NudgeGate:
     cfg: NudgesCfg
     clock: Clock
     dnd: DoNotDisturb | None = None
-    control: Any = None  # something with .get() -> Control
+    control: ControlSource | None = None
     held: list[Event] = field(default_factory=list)
     today: date | None = None
     delivered_today: int = 0
@@ -74,7 +85,7 @@ class NudgeGate:
         self.delivered_today += 1
         return Decision(DELIVER)
 
-    def release(self, still_applies: Any) -> list[Event]:
+    def release(self, still_applies: Callable[[Event], bool]) -> list[Event]:
         """Held nudges that may go out now: do-not-disturb is over and they still apply."""
         if not self.held:
             return []

@@ -1,26 +1,41 @@
-"""Building a daemon's parts from the config: sinks, camera, do-not-disturb, the profile.
+"""Building a daemon from the config: its sources, sinks, camera, nudge gate, history and
+status file (:func:`build_daemon`), and the parts on their own.
 
 Optional channels are imported only when configured; a channel that cannot start is reported and
-left out, and the daemon goes on with the others.
+left out, and the daemon goes on with the others. When set-up fails half way, what was already
+opened (the history database, the serial line, the camera, the channels) is closed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sitwatch.config import Config
-from sitwatch.runtime.files import find_profile
+from sitwatch.core.clock import Clock
+from sitwatch.runtime.daemon import Camera, Daemon, StatePublisher
+from sitwatch.runtime.files import (
+    control_path,
+    find_profile,
+    history_path,
+    profile_path,
+    status_path,
+)
 from sitwatch.sensing.calibration import Profile
 from sitwatch.sensing.layout import Layout
 
-if TYPE_CHECKING:  # the sinks and probes themselves are imported when they are built
-    from sitwatch.core.clock import Clock
+if TYPE_CHECKING:  # the sinks, probes and store are imported when they are built
+    from sitwatch.history.store import Store
     from sitwatch.nudging.dnd import DoNotDisturb
     from sitwatch.sinks.base import Fanout
 
 log = logging.getLogger("sitwatch")
+
+
+class NothingToWatch(RuntimeError):
+    """Neither a cushion nor a usable camera: the daemon has no reason to run."""
 
 
 def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Profile | None:
@@ -64,8 +79,8 @@ def build_sinks(
     return Fanout(build_all(cfg, ctx, log), logging.getLogger("sitwatch.sinks"), inbox=ctx.inbox)
 
 
-def build_camera(cfg: Config, clock: Any, *, with_cushion: bool) -> Any:
-    """(CameraSource, CameraPipeline) when a camera is configured and usable, else None.
+def build_camera(cfg: Config, clock: Clock, *, with_cushion: bool) -> Camera | None:
+    """The camera (its source and pipeline) when one is configured and usable, else None.
 
     Loads OpenCV and MediaPipe only here. A camera that cannot be used is reported and the
     daemon goes on with the cushion (camera trouble at run time is retried by the source)."""
@@ -105,7 +120,7 @@ def build_camera(cfg: Config, clock: Any, *, with_cushion: bool) -> Any:
         main=None if with_cushion else cfg,
         on_profile=lambda p: p.save(cal),
     )
-    return CameraSource(cfg.camera, clock, advisor=pl.activity), pl
+    return Camera(CameraSource(cfg.camera, clock, advisor=pl.activity), pl)
 
 
 def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb | None:
@@ -130,3 +145,93 @@ def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb 
     if start:
         dnd.start()
     return dnd
+
+
+def _open_store(cfg: Config, clock: Clock) -> Store | None:
+    """The history database, or None when it is disabled or cannot be opened (it is useful,
+    not essential)."""
+    if not cfg.history.enabled:
+        return None
+    from sitwatch.history.store import Store
+
+    hp = history_path(cfg)
+    try:
+        hp.parent.mkdir(parents=True, exist_ok=True)
+        return Store(hp, clock)
+    except Exception as e:
+        log.warning("history disabled: cannot open %s: %s", hp, e)
+        return None
+
+
+def build_daemon(
+    cfg: Config,
+    layout: Layout,
+    profile: Profile | None,
+    clock: Clock,
+    *,
+    headless: bool = False,
+    json_lines: bool = False,
+) -> Daemon:
+    """The daemon ``sitwatch run`` runs, with everything the config asks for.
+
+    ``cfg`` has the layout's detection defaults applied already (``config.for_layout``) and
+    ``profile`` is the loaded calibration (None: learn one and save it). Raises
+    :class:`NothingToWatch` when there is no cushion and the camera cannot be used. Whatever was
+    opened before a failure is closed before the exception leaves."""
+    from sitwatch.nudging.control import Watcher
+    from sitwatch.nudging.gate import NudgeGate
+    from sitwatch.runtime.status import StatusWriter
+    from sitwatch.sources.serial import SerialSource
+
+    with contextlib.ExitStack() as opened:
+        store = _open_store(cfg, clock)
+        if store is not None:
+            opened.callback(store.close)
+        status = StatusWriter(
+            status_path(cfg), clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit
+        )
+        source = SerialSource(cfg.cushion, layout, clock) if cfg.cushion.port else None
+        if source is not None:
+            opened.callback(source.close)
+        camera = build_camera(cfg, clock, with_cushion=source is not None)
+        if camera is not None:
+            opened.callback(camera.source.close)
+        if source is None and camera is None:
+            raise NothingToWatch(
+                "nothing to watch: the camera cannot be used (see the warning above and "
+                "`sitwatch doctor`) and no cushion is configured"
+            )
+        dnd = build_dnd(cfg, clock)
+        if dnd is not None:
+            opened.callback(dnd.close)
+        gate = NudgeGate(
+            cfg.nudges,
+            clock,
+            dnd=dnd,
+            control=Watcher(control_path(cfg), clock.monotonic),
+        )
+        sinks = build_sinks(
+            cfg, headless=headless, json_lines=json_lines, clock=clock, source=source
+        )
+        opened.callback(sinks.close)
+        inbox = sinks.inbox
+        publisher = next((s for s in sinks.sinks if isinstance(s, StatePublisher)), None)
+        pp = profile_path(cfg)
+        daemon = Daemon(
+            cfg,
+            layout,
+            source,
+            clock,
+            profile=profile,
+            sinks=sinks,
+            store=store,
+            status=status,
+            save_profile=(lambda p: p.save(pp)) if profile is None else None,
+            gate=gate,
+            backup_dir=history_path(cfg).parent / "backups" if store is not None else None,
+            camera=camera,
+            inbox=inbox,
+            publisher=publisher,
+        )
+        opened.pop_all()  # the daemon owns them now: Daemon.close closes them
+    return daemon

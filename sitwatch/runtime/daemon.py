@@ -1,35 +1,86 @@
-"""The daemon: a source feeds the pipeline, events go to the sinks, the store and the status file.
+"""The daemon: sources feed the pipelines, a snapshot feeds the nudger, events go everywhere.
 
-    source.poll() -> Reading | Status | Diagnosis
-        -> Pipeline.process()/sensor() -> events
-        -> Fanout(console, desktop) ; Store (events + per-minute rollups) ; StatusWriter
+    cushion source.poll() -> Reading | Status | Diagnosis -> Pipeline -> events + Snapshot
+    camera source.poll()  -> PoseReading | Status | ...   -> CameraPipeline -> events + Snapshot
+        (both: Fusion -> the fused Snapshot; rule O2 hands camera presence to the cushion)
+    Snapshot -> Nudger (policy + gate + held nudges) -> nudge events
+    every event -> sinks (if delivered) ; Store (events) ; StatusWriter ; listeners
+    Snapshot -> describe table -> Store minute rollups ; status file ; MQTT state
 
 :class:`Daemon` is one step of that loop at a time, so tests, the demo and the real service drive
-it the same way; only :func:`cmd_run` touches signals, systemd and the real clock.
+it the same way; only ``sitwatch run`` (:mod:`sitwatch.cli.run`) touches signals, systemd and the
+real clock, and :func:`sitwatch.runtime.assemble.build_daemon` builds it from the config. The
+daemon reads sensor state only through snapshots, never detector internals.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from sitwatch.config import Config
+from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
+from sitwatch.core.kinds import NudgeAction
+from sitwatch.nudging.nudger import Nudger
+from sitwatch.runtime import describe
 from sitwatch.sensing.calibration import Profile
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.pipeline import Pipeline
+from sitwatch.sensing.snapshot import Snapshot
+from sitwatch.sinks.base import Fanout
 from sitwatch.sources.base import Diagnosis, Reading, Source, Status
+
+if TYPE_CHECKING:
+    from sitwatch.camera.fusion import Fusion
+    from sitwatch.camera.pipeline import CameraPipeline
+    from sitwatch.camera.source import CameraItem
+    from sitwatch.history.store import Store
+    from sitwatch.nudging.gate import ControlSource, NudgeGate
+    from sitwatch.runtime.status import StatusWriter
+    from sitwatch.sinks.actions import ActionInbox
+    from sitwatch.sinks.base import Sink
 
 log = logging.getLogger("sitwatch")
 BATCH_SECONDS = 0.2
 BACKUP_FIRST = 3600.0  # first copy of the history an hour after start, then daily
 BACKUP_EVERY = 86400.0
 BACKUPS_KEPT = 7
+O2_TAGS = {"source": "camera", "rule": "O2"}  # occupancy the camera decided (docs/camera.md)
+
+
+class CameraFeed(Protocol):
+    """The webcam as the daemon polls it (:class:`sitwatch.camera.source.CameraSource`)."""
+
+    name: str
+
+    def poll(self, max_wait: float) -> Sequence[CameraItem]: ...
+
+    def stats(self) -> dict[str, object]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A camera: its source and its pipeline."""
+
+    source: CameraFeed
+    pipeline: CameraPipeline
+
+
+@runtime_checkable
+class StatePublisher(Protocol):
+    """A channel that also publishes the live state (the MQTT sink)."""
+
+    def state_due(self) -> bool: ...
+
+    def publish_state(self, snapshot: Mapping[str, object]) -> None: ...
 
 
 class Daemon:
@@ -41,139 +92,157 @@ class Daemon:
         clock: Clock,
         *,
         profile: Profile | None = None,
-        sinks: Any = None,
-        store: Any = None,
-        status: Any = None,
+        sinks: Sink | None = None,
+        store: Store | None = None,
+        status: StatusWriter | None = None,
         save_profile: Callable[[Profile], None] | None = None,
-        gate: Any = None,
+        gate: NudgeGate | None = None,
         backup_dir: Path | None = None,
-        camera: Any = None,
+        camera: Camera | None = None,
+        inbox: ActionInbox | None = None,
+        publisher: StatePublisher | None = None,
     ) -> None:
-        """``source`` is the cushion (None for a camera-only setup); ``camera`` is a
-        (CameraSource, CameraPipeline) pair or None."""
+        """``source`` is the cushion (None for a camera-only setup). ``inbox`` holds clicks on
+        notification buttons; ``publisher`` gets the live state (MQTT)."""
         self.cfg = cfg
         self.layout = layout
         self.source = source
         self.clock = clock
-        self.pipeline = Pipeline(layout, cfg, profile)
+        # the cushion's pipeline; a camera-only setup has none
+        self.pipeline: Pipeline | None = None
+        if source is not None or camera is None:
+            self.pipeline = Pipeline(layout, cfg, profile)
+        self.camera = camera
         self.sinks = sinks
         self.store = store
         self.status = status
         self.save_profile = save_profile
-        self.gate = gate
+        self.control: ControlSource | None = gate.control if gate is not None else None
+        self._gate = gate
         self.backup_dir = backup_dir
-        self.control_file: Path | None = getattr(getattr(gate, "control", None), "path", None)
-        self.camera_source: Any = camera[0] if camera is not None else None
-        self.camera: Any = camera[1] if camera is not None else None
-        self.fusion = None
-        if self.camera is not None and source is not None:
-            from sitwatch.camera.fusion import PostureFusion
+        if inbox is None and isinstance(sinks, Fanout):
+            inbox = sinks.inbox  # the clicks on the buttons of the Fanout's desktop sink
+        self.inbox = inbox
+        self.publisher = publisher
+        sit_limit = for_layout(cfg, layout).detect.sit_limit
+        self.nudger = Nudger(cfg.nudges, sit_limit, gate)
+        self.fusion: Fusion | None = None
+        if camera is not None and self.pipeline is not None:
+            from sitwatch.camera.fusion import Fusion
 
-            self.fusion = PostureFusion()
-            self._fused_since = clock.monotonic()
+            self.fusion = Fusion(since=clock.monotonic())
         self._next_backup = clock.monotonic() + BACKUP_FIRST
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
         self._dropped_seen = 0
         self._next_publish = -1e18
-        self.events = 0
         if store is not None:
-            names = [getattr(s, "name", "?") for s in (source, self.camera_source) if s is not None]
+            names = [s.name for s in (source, camera.source if camera else None) if s is not None]
             store.begin_run(layout.name, " + ".join(names) or "none")
         if status is not None:
-            cal: dict[str, Any] = {"method": self.pipeline.calibrated}
-            if profile is not None and self.pipeline.calibrated:
+            snap = self.snapshot()
+            cal: dict[str, object] = {"method": snap.calibrated}
+            if profile is not None and self.pipeline is not None and snap.calibrated:
                 cal["at"] = profile.created
-            status.update(sit_limit=cfg.detect.sit_limit, calibration=cal)
+            status.update(sit_limit=sit_limit, calibration=cal)
+
+    # -- the state everyone reads --------------------------------------------------------
+    def snapshot(self, t: float | None = None) -> Snapshot:
+        """The seat as the daemon sees it at ``t`` (default: now): the cushion's, the camera's
+        when it is the only sensor, or both fused."""
+        t = self.clock.monotonic() if t is None else t
+        cam = self.camera.pipeline.snapshot(t) if self.camera is not None else None
+        if self.pipeline is None:
+            assert cam is not None
+            return cam
+        snap = self.pipeline.snapshot(t)
+        return snap if self.fusion is None else self.fusion.view(snap)
+
+    def _observe(self, t: float) -> tuple[Snapshot, list[Event]]:
+        """The snapshot at ``t`` after letting the fusion rules act: O2 hands the camera's
+        presence to an offline cushion; the fused posture may change."""
+        if self.fusion is None or self.pipeline is None or self.camera is None:
+            return self.snapshot(t), []
+        cam = self.camera.pipeline.snapshot(t)
+        cushion = self.pipeline.snapshot(t)
+        present = self.fusion.presence(cushion, cam)
+        out = self.pipeline.follow(t, present, O2_TAGS) if present is not None else []
+        if out:
+            cushion = self.pipeline.snapshot(t)
+        ev = self.fusion.update(cushion, cam)
+        if ev is not None:
+            out.append(ev)
+        return self.fusion.view(cushion), out
 
     # -- one turn of the loop ------------------------------------------------------------
     def paused(self) -> bool:
-        if self.gate is None or self.gate.control is None:
+        if self.control is None:
             return False
-        return bool(self.gate.control.get().paused(self.clock.now()))
+        return bool(self.control.get().paused(self.clock.now()))
 
     def step(self, max_wait: float = 0.5) -> list[Event]:
         out: list[Event] = []
         paused = self.paused()
-        items = self.source.poll(max_wait) if self.source is not None else []
-        for item in items:
-            if isinstance(item, Reading) and paused:
-                continue  # paused: nothing is watched or kept
-            if isinstance(item, Reading):
-                evs = self.pipeline.process(item.t, item.values)
-                self._sample(item.t, online=True)
-                if self.pipeline.units_hint:
-                    log.warning("cushion: %s", self.pipeline.units_hint)
-                    self.pipeline.units_hint = None
-            elif isinstance(item, Status):
-                evs = self.pipeline.sensor(item.t, item.online, item.reason)
-                if item.online and not evs:
-                    evs = []
-            elif isinstance(item, Diagnosis):
-                evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
-            else:  # pragma: no cover - protocol violation
-                continue
-            for ev in evs:
-                self._dispatch(ev)
-            out += evs
-        if self.camera_source is not None:
+        if self.source is not None:
+            for item in self.source.poll(max_wait):
+                out += self._cushion_item(item, paused)
+        if self.camera is not None:
             out += self._camera_step(paused)
         out += self._clicks()
         now = self.clock.monotonic()
-        if self.gate is not None:
-            for ev in self.gate.release(self._still_applies):
-                self._deliver(ev)
-                self.pipeline.policy.track(str(ev.get("kind")), now)
-        if not self.pipeline.online and not paused:
-            self._sample(now, online=False)
+        snap, evs = self._observe(now)
+        evs += self.nudger.release(snap, now)
+        for ev in evs:
+            self._dispatch(ev)
+        out += evs
+        if self.pipeline is not None and not snap.online and not paused:
+            self._sample(now, snap)  # count the offline time
         if now >= self._next_publish:
             self._next_publish = now + min(1.0, self.cfg.status.interval)
-            self._publish(now)
+            self._publish(now, snap)
         return out
 
-    def _clicks(self) -> list[Event]:
-        """Buttons pressed on desktop notifications (handed over from the sink's threads)."""
-        inbox = getattr(self.sinks, "inbox", None)
-        if inbox is None or not len(inbox):
+    def _cushion_item(self, item: Reading | Status | Diagnosis, paused: bool) -> list[Event]:
+        assert self.pipeline is not None
+        if isinstance(item, Reading):
+            if paused:
+                return []  # paused: nothing is watched or kept
+            evs = self.pipeline.process(item.t, item.values)
+            hint = self.pipeline.take_units_hint()
+            if hint:
+                log.warning("cushion: %s", hint)
+            snap, fused = self._observe(item.t)
+            evs += fused
+            evs += self.nudger.observe(snap)
+            self._sample(item.t, snap)
+        elif isinstance(item, Status):
+            evs = self.pipeline.sensor(item.t, item.online, item.reason)
+        elif isinstance(item, Diagnosis):
+            evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
+        else:  # pragma: no cover - protocol violation
             return []
-        from datetime import timedelta
-
-        from sitwatch.nudging import control
-
-        out: list[Event] = []
-        t = self.clock.monotonic()
-        for action, nudge in inbox.drain():
-            kind = str(nudge.get("kind"))
-            ev = Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})
-            evs = [ev]
-            if action == "snooze" and self.control_file is not None:
-                cur = control.read(self.control_file)
-                until = self.clock.now() + timedelta(minutes=self.cfg.nudges.snooze_minutes)
-                try:
-                    control.write(self.control_file, control.Control(until, cur.paused_until))
-                except OSError as e:
-                    log.warning("cannot snooze: %s", e)
-            elif action == "done":
-                evs += self.pipeline.policy.acknowledge(kind, t)
-            for ack in evs:
-                self._dispatch(ack)
-            out += evs
-        return out
+        for ev in evs:
+            self._dispatch(ev)
+        return evs
 
     def _camera_step(self, paused: bool) -> list[Event]:
         from sitwatch.camera.source import PoseReading
 
-        assert self.camera_source is not None and self.camera is not None
+        assert self.camera is not None
+        cam = self.camera.pipeline
         out: list[Event] = []
-        for item in self.camera_source.poll(0):
+        for item in self.camera.source.poll(0):
             if isinstance(item, PoseReading):
                 if paused:
                     continue
-                evs = self.camera.process(item)
-                if self.source is None:
-                    self._sample(item.t, online=True)
+                evs = cam.process(item)
+                snap, fused = self._observe(item.t)
+                evs += fused
+                evs += self.nudger.observe(snap)
+                if self.pipeline is None:
+                    self._sample(item.t, snap)
             elif isinstance(item, Status):
-                evs = self.camera.sensor(item.t, item.online, item.reason)
+                evs = cam.sensor(item.t, item.online, item.reason)
             elif isinstance(item, Diagnosis):
                 evs = [
                     Event(item.t, E.DIAGNOSIS, None, {"message": item.message, "source": "camera"})
@@ -183,65 +252,38 @@ class Daemon:
             for ev in evs:
                 self._dispatch(ev)
             out += evs
-        if self.fusion is not None:
-            out += self._fuse()
         return out
 
-    def _fuse(self) -> list[Event]:
-        """Cushion + camera: one posture by the documented rules (sitwatch.camera.fusion)."""
-        assert self.fusion is not None and self.camera is not None
-        pl = self.pipeline
-        t = self.clock.monotonic()
-        occupied = pl.occ.state == "occupied" and pl.online
-        cushion = pl.posture.state if occupied else None
-        camera = self.camera.posture if occupied and self.camera.online else None
-        before = self.fusion.state
-        ev = self.fusion.update(t, cushion=cushion, camera=camera)
-        if self.fusion.state != before:
-            self._fused_since = t
-        pl.posture_override = (self.fusion.state, self._fused_since)
-        if ev is None:
+    def _clicks(self) -> list[Event]:
+        """Buttons pressed on desktop notifications (handed over from the sink's threads)."""
+        inbox = self.inbox
+        if inbox is None or not len(inbox):
             return []
-        self._dispatch(ev)
-        return [ev]
+        from sitwatch.nudging import control
 
-    def _still_applies(self, ev: Event) -> bool:
-        pl = self.pipeline
-        if pl.occ.state != "occupied":
-            return False
-        kind = ev.get("kind")
-        if kind == "slouch":
-            return bool(pl.posture.state == ev.get("posture", "slouched"))
-        if kind == "asymmetric_load":
-            return pl.balance.state in ("left", "right")
-        if kind == "wallet":
-            return bool(pl.wallet and pl.wallet.suspected)
-        return True
-
-    def _deliver(self, ev: Event) -> None:
-        if self.sinks is not None:
-            self.sinks.handle(ev)
+        out: list[Event] = []
+        t = self.clock.monotonic()
+        for action, nudge in inbox.drain():
+            kind = str(nudge.get("kind"))
+            evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
+            if action == NudgeAction.SNOOZE and self.control is not None:
+                path = self.control.path
+                cur = control.read(path)
+                until = self.clock.now() + timedelta(minutes=self.cfg.nudges.snooze_minutes)
+                try:
+                    control.write(path, control.Control(until, cur.paused_until))
+                except OSError as e:
+                    log.warning("cannot snooze: %s", e)
+            elif action == NudgeAction.DONE:
+                evs += self.nudger.acknowledge(kind, t)
+            for ev in evs:
+                self._dispatch(ev)
+            out += evs
+        return out
 
     def _dispatch(self, ev: Event) -> None:
-        self.events += 1
-        if ev.event == E.NUDGE and not self.cfg.nudges.enabled:
-            return
-        if ev.event == E.NUDGE and self.gate is not None:
-            from sitwatch.nudging.gate import DELIVER, HOLD
-
-            d = self.gate.decide(ev)
-            if d.action != DELIVER:
-                self.pipeline.policy.forget(str(ev.get("kind")), ev.t)
-                ev = Event(
-                    ev.t,
-                    ev.event,
-                    ev.state,
-                    {
-                        **ev.data,
-                        "delivered": False,
-                        "held" if d.action == HOLD else "dropped": d.reason,
-                    },
-                )
+        """One event to the sinks (unless it is a nudge that was not delivered), the history,
+        the status file and the listeners."""
         if self.sinks is not None and ev.get("delivered", True):
             self.sinks.handle(ev)
         if self.store is not None:
@@ -257,63 +299,27 @@ class Daemon:
             fn(ev)
 
     def _save_learned(self) -> None:
-        from sitwatch.sensing.calibration import from_arrays
-
-        pl = self.pipeline
-        if pl.upright_raw is None or self.save_profile is None:
+        prof = self.pipeline.learned_profile() if self.pipeline is not None else None
+        if prof is None or self.save_profile is None:
             return
-        prof = from_arrays(self.layout, tare=pl.ex.tare, upright=pl.upright_raw, method="auto")
-        prof.note = "learned automatically while you sat"
         try:
             self.save_profile(prof)
         except OSError as e:
             log.warning("cannot save the learned calibration: %s", e)
 
-    def _sample(self, t: float, *, online: bool) -> None:
+    # -- history, status, MQTT -----------------------------------------------------------
+    def _sample(self, t: float, snap: Snapshot) -> None:
+        """The time since the last sample into the history's minute rollups."""
         if self.store is None:
             return
         last = self._last_sample
         self._last_sample = t
         if last is None:
             return
-        dt = max(0.0, t - last)
-        pl = self.pipeline
-        f = pl.f
-        if self.source is None and self.camera is not None:
-            snap = self.camera.snapshot(t)
-            try:
-                self.store.add_sample(
-                    dt,
-                    occupied=online and snap.present is True,
-                    posture=snap.posture,
-                    balance=None,
-                    seat_load=None,
-                    cop_x=None,
-                    cop_y=None,
-                    online=online,
-                )
-            except Exception as e:
-                log.warning("history: cannot store a sample: %s", e)
-            return
         try:
-            self.store.add_sample(
-                dt,
-                occupied=online and pl.occ.state == "occupied",  # offline: we do not know
-                posture=pl.posture.state,
-                balance=pl.balance.state,
-                seat_load=f.seat_load if f else None,
-                cop_x=f.cop_x if f else None,
-                cop_y=f.cop_y if f else None,
-                online=online,
-            )
+            self.store.add_sample(max(0.0, t - last), **describe.history_fields(snap))
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
-
-    def _mqtt(self) -> Any:
-        for s in getattr(self.sinks, "sinks", ()):
-            if getattr(s, "name", "") == "mqtt":
-                return s
-        return None
 
     def _backup(self, now: float) -> None:
         """A daily copy of the history (SD cards fail), keeping the last BACKUPS_KEPT."""
@@ -330,78 +336,50 @@ class Daemon:
         except Exception as e:
             log.warning("history backup to %s failed: %s", dest, e)
 
-    def _publish(self, now: float) -> None:
+    def _publish(self, now: float, snap: Snapshot) -> None:
         """Once a second: dropped-line counts into the history, live state into the status."""
         self._backup(now)
-        src = self.source if self.source is not None else self.camera_source
+        src: Source | CameraFeed | None = self.source
+        if src is None and self.camera is not None:
+            src = self.camera.source
         stats = src.stats() if src is not None else {}
-        pl = self.pipeline
         if self.store is not None and self.source is not None:
             total = int(str(stats.get("dropped_total", 0) or 0))
             if total > self._dropped_seen:
                 try:
                     self.store.add_sample(
-                        0.0,
-                        occupied=pl.occ.state == "occupied",
-                        posture=pl.posture.state,
-                        balance=pl.balance.state,
-                        seat_load=None,
-                        cop_x=None,
-                        cop_y=None,
-                        online=pl.online,
-                        dropped=total - self._dropped_seen,
-                        frames=0,
+                        0.0, **describe.history_fields(snap),
+                        dropped=total - self._dropped_seen, frames=0,
                     )
                 except Exception as e:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
-        snap = pl.snapshot(now)
-        mqtt = self._mqtt()
-        if self.status is None and mqtt is None:
-            return
-        if self.source is None and self.camera is not None:  # camera only
-            cs = self.camera.snapshot(now)
-            occ = None if cs.present is None else ("occupied" if cs.present else "empty")
-            snap = replace(
-                snap, occupancy=occ, posture=cs.posture, spell=cs.spell or 0.0, balance=None
-            )
-        elif self.fusion is not None:
-            snap = replace(snap, posture=self.fusion.state)
-        if mqtt is not None and mqtt.state_due():
-            mqtt.publish_state(
-                {
-                    "occupancy": snap.occupancy,
-                    "posture": snap.posture,
-                    "balance": snap.balance,
-                    "sitting_seconds": round(snap.spell),
-                    "cushion": "online" if pl.online else "offline",
-                }
-            )
+        if self.publisher is not None and self.publisher.state_due():
+            self.publisher.publish_state(describe.mqtt_state(snap))
         if self.status is None:
             return
-        ctl = self.gate.control.get() if self.gate is not None and self.gate.control else None
+        ctl = self.control.get() if self.control is not None else None
         now_wall = self.clock.now()
+        fields = describe.status_fields(snap)
+        sensor = fields.pop("sensor", None)
         self.status.update(
             paused=(ctl.as_dict()["paused_until"] if ctl and ctl.paused(now_wall) else None),
             snoozed=(ctl.as_dict()["snoozed_until"] if ctl and ctl.snoozed(now_wall) else None),
-            held=len(self.gate.held) if self.gate is not None else 0,
-            occupancy=snap.occupancy,
-            spell_seconds=round(snap.spell, 1),
-            posture=snap.posture,
-            balance=snap.balance,
+            held=self.nudger.held,
+            **fields,
             sensor={
-                "online": (pl.online or self.source is None) and bool(stats.get("online", True)),
-                "port": stats.get("port") or getattr(src, "name", None),
+                **(sensor if isinstance(sensor, dict) else {}),
+                "online": snap.online and bool(stats.get("online", True)),
+                "port": stats.get("port") or (src.name if src is not None else None),
                 "frames": stats.get("frames"),
                 "dropped": stats.get("dropped_total"),
                 "last_frame_age": stats.get("last_frame_age"),
-                "excluded": snap.bad_channels,
             },
         )
 
     def close(self) -> None:
         try:
-            for src in (self.source, self.camera_source):
+            for src in (self.source, self.camera.source if self.camera else None):
                 if src is not None:
                     src.close()
         finally:
@@ -412,8 +390,6 @@ class Daemon:
                 self.status.close()
             if self.sinks is not None:
                 self.sinks.close()
-
-
-# -- building a daemon from the config -------------------------------------------------------
-
-
+            dnd = self._gate.dnd if self._gate is not None else None
+            if dnd is not None and hasattr(dnd, "close"):
+                dnd.close()  # the do-not-disturb probes' thread

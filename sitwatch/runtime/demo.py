@@ -118,7 +118,7 @@ def run_demo(
         while not src.done:
             for ev in daemon.step(0):
                 tally.event(ev)
-            tally.frame(clock.monotonic(), daemon.pipeline)
+            tally.frame(daemon.snapshot())
             flush_plain()
             if speed > 0:
                 _pace(wall0, src.t, speed)
@@ -209,15 +209,13 @@ def _run_live(
     limit = cfg.detect.sit_limit
 
     def render() -> Any:
-        pl = daemon.pipeline
-        t = clock.monotonic()
-        snap = pl.snapshot(t)
+        snap = daemon.snapshot()
         truth = scr.truth_at(src.t)
         state = Table.grid(padding=(0, 2))
         state.add_column(style="bold")
         state.add_column()
         state.add_column(style="dim")
-        seated = snap.occupancy == "occupied"
+        seated = snap.occupied
         state.add_row(
             "time",
             clock.now().strftime("%H:%M"),
@@ -259,7 +257,7 @@ def _run_live(
         while not src.done:
             for ev in daemon.step(0):
                 tally.event(ev)
-            tally.frame(clock.monotonic(), daemon.pipeline)
+            tally.frame(daemon.snapshot())
             now = time.monotonic()
             if now - last_draw > 1 / 15:
                 live.update(render())

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sitwatch.core.events import Event
-from sitwatch.sensing.pipeline import Pipeline
+from sitwatch.core.kinds import EventName
+from sitwatch.sensing.snapshot import Snapshot
 
 
 @dataclass
@@ -23,26 +24,29 @@ class Tally:
     frames: int = 0
     _last: float | None = None
 
-    def frame(self, t: float, pl: Pipeline) -> None:
+    def frame(self, snap: Snapshot) -> None:
+        """One frame's worth of time, in the state ``snap`` shows (at ``snap.t``)."""
+        t = snap.t
         self.frames += 1
         if self._last is not None:
             dt = min(max(t - self._last, 0.0), 5.0)
             self.seconds += dt
-            if pl.occ.state == "occupied":
+            if snap.occupied:
                 self.occupied += dt
-                p, b = pl.posture.state or "unknown", pl.balance.state or "unknown"
+                p = snap.posture.value if snap.posture else "unknown"
+                b = snap.balance.value if snap.balance else "unknown"
                 self.posture[p] = self.posture.get(p, 0.0) + dt
                 self.balance[b] = self.balance.get(b, 0.0) + dt
-            self.longest_spell = max(self.longest_spell, pl.timer.spell(t))
+            self.longest_spell = max(self.longest_spell, snap.spell)
         self._last = t
 
     def gap(self, seconds: float) -> None:
         self.offline += seconds
 
     def event(self, ev: Event) -> None:
-        if ev.event == "nudge":
+        if ev.event == EventName.NUDGE:
             self.nudges[str(ev.get("kind"))] += 1
-        elif ev.event == "break":
+        elif ev.event == EventName.BREAK:
             self.breaks += 1
             self.longest_spell = max(self.longest_spell, float(ev.get("spell", 0.0)))
 

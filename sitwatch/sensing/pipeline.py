@@ -1,32 +1,42 @@
-"""The cushion pipeline: raw frames -> features -> detectors -> events.
+"""The cushion pipeline: raw frames -> features -> detectors -> events + a snapshot.
 
 One :class:`Pipeline` per cushion. It owns the feature extractor, channel health, the
 calibration (a profile, or one it learns: tare from empty periods, the upright baseline from the
 first settled minute of sitting) and the detectors. It does no I/O and reads no clock: every call
 carries the time, so live runs, replays and tests behave the same.
+
+It emits events and keeps its state, which everyone else reads as a frozen
+:class:`~sitwatch.sensing.snapshot.Snapshot` (:meth:`Pipeline.snapshot`). Deciding what
+deserves a nudge is not detection: that is :mod:`sitwatch.nudging`, fed with snapshots.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 
 from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
-from sitwatch.nudging.policy import NudgePolicy
-from sitwatch.sensing.calibration import Profile, robust_mean
+from sitwatch.sensing import snapshot as S
+from sitwatch.sensing.calibration import Profile, from_arrays, robust_mean
 from sitwatch.sensing.detectors.balance import BalanceDetector
 from sitwatch.sensing.detectors.baseline import Baseline
-from sitwatch.sensing.detectors.occupancy import OCCUPIED, OccupancyDetector, SittingTimer
+from sitwatch.sensing.detectors.occupancy import (
+    EMPTY,
+    OCCUPIED,
+    OccupancyDetector,
+    SittingTimer,
+)
 from sitwatch.sensing.detectors.posture import PostureDetector
 from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
 from sitwatch.sensing.features import Extractor, Features
 from sitwatch.sensing.health import ChannelHealth
 from sitwatch.sensing.layout import Layout
+from sitwatch.sensing.snapshot import Snapshot
 
-SLOW_PERIOD = 1.0  # seconds between runs of the slow detectors (wallet, nudges)
+SLOW_PERIOD = 1.0  # seconds between runs of the slow detector (wallet)
 # Uncalibrated, "someone sits here" is judged against full_scale. If nobody has been seen for
 # this long and every reading stayed under this share of it, say that the units may not match.
 SMALL_AFTER, SMALL_SHARE = 600.0, 0.03
@@ -78,19 +88,6 @@ class AutoBaseline:
         return None
 
 
-@dataclass
-class Snapshot:
-    occupancy: str | None
-    spell: float
-    posture: str | None
-    balance: str | None
-    shift: float
-    wallet: bool
-    calibrated: str | None
-    bad_channels: list[str]
-    features: Features | None
-
-
 class Pipeline:
     def __init__(
         self,
@@ -114,7 +111,6 @@ class Pipeline:
         self.timer = SittingTimer(det.occupancy.min_break)
         self.posture = PostureDetector(det.posture, source)
         self.balance = BalanceDetector(det.balance)
-        self.policy = NudgePolicy(cfg.nudges, det.sit_limit)
         self.upright_raw = profile.array("upright") if profile else None
         self.calibrated: str | None = (
             profile.method if profile is not None and self.upright_raw is not None else None
@@ -141,8 +137,7 @@ class Pipeline:
         self._small: tuple[float | None, float] | None = (
             (None, 0.0) if self.upright_raw is None else None
         )
-        # With a camera too, the daemon hands in the fused posture (state, since) for nudges.
-        self.posture_override: tuple[str | None, float] | None = None
+        self._bad_channels: tuple[str, ...] = ()
 
     # -- calibration state -------------------------------------------------------------
     def _rebuild(self) -> None:
@@ -161,6 +156,20 @@ class Pipeline:
         self.calibrated = method
         self._rebuild()
 
+    def learned_profile(self) -> Profile | None:
+        """The calibration learned so far (tare and upright baseline), to save; None before a
+        baseline exists."""
+        if self.upright_raw is None:
+            return None
+        prof = from_arrays(self.layout, tare=self.ex.tare, upright=self.upright_raw, method="auto")
+        prof.note = "learned automatically while you sat"
+        return prof
+
+    def take_units_hint(self) -> str | None:
+        """The units hint (see :meth:`_check_units`), handed out once."""
+        hint, self.units_hint = self.units_hint, None
+        return hint
+
     # -- inputs ------------------------------------------------------------------------
     def sensor(self, t: float, online: bool, reason: str = "") -> list[Event]:
         if online == self.online:
@@ -169,6 +178,36 @@ class Pipeline:
         self.last_t = None  # do not count the gap as sitting
         data = {"reason": reason} if reason else {}
         return [Event(t, E.SENSOR, "online" if online else "offline", data)]
+
+    def follow(self, t: float, present: bool, tags: Mapping[str, str]) -> list[Event]:
+        """Fusion rule O2: while this cushion is offline, another sensor's view of the seat is
+        the occupancy, and drives the sitting timer (breaks included). ``tags`` go into the
+        occupancy event (which sensor, which rule). Nothing happens while the cushion is online:
+        then its own readings own the occupancy."""
+        if self.online:
+            return []
+        state = OCCUPIED if present else EMPTY
+        if self.occ.state == state:
+            return []
+        self.occ.force(state, t)
+        return [Event(t, E.OCCUPANCY, state, dict(tags)), *self._seat_changed(t, state)]
+
+    def _seat_changed(self, t: float, state: str) -> list[Event]:
+        """The occupancy became ``state``: the sitting timer, and what a new sitter resets."""
+        out: list[Event] = []
+        if state == OCCUPIED:
+            brk = self.timer.sit(t)
+            if brk is not None:
+                out.append(brk)
+                if self.wallet is not None:
+                    w = self.wallet.reset(t)
+                    if w is not None:
+                        out.append(w)
+        else:
+            self.timer.leave(t)
+            self.posture.reset(t)
+            self.balance.reset(t)
+        return out
 
     def process(self, t: float, raw: np.ndarray) -> list[Event]:
         out: list[Event] = []
@@ -181,32 +220,16 @@ class Pipeline:
         if self.health.step(raw, dt, occupied):
             self.ex.set_usable(~self.health.bad)
             self._rebuild()
-            out.append(
-                Event(
-                    t,
-                    E.CALIBRATION,
-                    "channels",
-                    {"excluded": self.health.describe([c.label for c in self.layout.channels])},
-                )
-            )
+            excluded = self.health.describe([c.label for c in self.layout.channels])
+            self._bad_channels = tuple(excluded)
+            out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
         f = self.f = self.ex(raw)
         base = self.baseline
         ratio = f.seat_load / (base.seat_load if base else self.nominal)
         ev = self.occ.step(ratio, t)
         if ev is not None:
             out.append(ev)
-            if ev.state == OCCUPIED:
-                brk = self.timer.sit(t)
-                if brk is not None:
-                    out.append(brk)
-                    if self.wallet is not None:
-                        w = self.wallet.reset(t)
-                        if w is not None:
-                            out.append(w)
-            else:
-                self.timer.leave(t)
-                self.posture.reset(t)
-                self.balance.reset(t)
+            out += self._seat_changed(t, str(ev.state))
         occupied = self.occ.state == OCCUPIED
         if self._small is not None:
             self._check_units(t, raw, occupied)
@@ -227,7 +250,11 @@ class Pipeline:
                 out.append(ev)
         if t - self._slow_at >= SLOW_PERIOD:
             self._slow_at = t
-            out += self._slow(t, raw, occupied)
+            if occupied and self.wallet is not None:
+                load = self.ex.load(raw)
+                ev = self.wallet.step(load, (self.posture.state, self.balance.state), t)
+                if ev is not None:
+                    out.append(ev)
         return out
 
     def _check_units(self, t: float, raw: np.ndarray, occupied: bool) -> None:
@@ -277,36 +304,27 @@ class Pipeline:
                     return [Event(t, E.CALIBRATION, "tare", {"method": "auto"})]
         return []
 
-    def _slow(self, t: float, raw: np.ndarray, occupied: bool) -> list[Event]:
-        out: list[Event] = []
-        if occupied and self.wallet is not None:
-            ev = self.wallet.step(self.ex.load(raw), (self.posture.state, self.balance.state), t)
-            if ev is not None:
-                out.append(ev)
-        posture, since = self.posture_override or (self.posture.state, self.posture.d.changed_at)
-        out += self.policy.step(
-            t,
+    def snapshot(self, t: float) -> Snapshot:
+        """The state after the last frame, as everyone else sees it, at time ``t``."""
+        f = self.f
+        wallet = self.wallet
+        return Snapshot(
+            t=t,
+            source="cushion",
+            online=self.online,
+            occupancy=S.occupancy(self.occ.state),
             spell=self.timer.spell(t),
             spell_start=self.timer.spell_start,
-            occupied=occupied,
-            posture=posture,
-            posture_for=t - since,
-            balance=self.balance.state,
-            balance_for=t - self.balance.d.changed_at,
-            wallet=bool(self.wallet and self.wallet.suspected),
-            wallet_since=self.wallet.since if self.wallet else None,
-        )
-        return out
-
-    def snapshot(self, t: float) -> Snapshot:
-        return Snapshot(
-            occupancy=self.occ.state,
-            spell=self.timer.spell(t),
-            posture=self.posture.state,
-            balance=self.balance.state,
+            posture=S.posture(self.posture.state),
+            posture_since=self.posture.d.changed_at,
+            balance=S.balance(self.balance.state),
+            balance_since=self.balance.d.changed_at,
             shift=self.balance.shift,
-            wallet=bool(self.wallet and self.wallet.suspected),
+            wallet=bool(wallet and wallet.suspected),
+            wallet_since=wallet.since if wallet else None,
             calibrated=self.calibrated,
-            bad_channels=self.health.describe([c.label for c in self.layout.channels]),
-            features=self.f,
+            bad_channels=self._bad_channels,
+            seat_load=f.seat_load if f else None,
+            cop_x=f.cop_x if f else None,
+            cop_y=f.cop_y if f else None,
         )

@@ -18,10 +18,11 @@ from sitwatch.camera.detector import (
     CameraDetector,
     classify,
 )
-from sitwatch.camera.fusion import PostureFusion, fuse_posture, occupancy_owner
+from sitwatch.camera.fusion import Fusion, PostureFusion, fuse_posture, occupancy_owner
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
 from sitwatch.config.camera import CameraConfig
+from sitwatch.nudging.nudger import Nudger
 
 
 def feats(nose_y=0.3, scale=1.0, face=1.0, shoulders=True):
@@ -134,11 +135,13 @@ def test_pipeline_learns_the_baseline_and_nudges_a_camera_only_sitter():
     cam = CameraConfig(auto_settle=10.0)
     learned = []
     pl = CameraPipeline(cam, None, owns_occupancy=True, main=main, on_profile=learned.append)
+    nudger = Nudger(main.nudges, main.detect.sit_limit)  # the daemon's, fed the camera snapshot
     assert pl.activity(0.0) == Activity.FAST
     evs = []
     for t in range(0, 120):
         f = feats(nose_y=0.45) if t >= 40 else feats()
         evs += [e.as_dict() for e in pl.process(reading(float(t), f))]
+        evs += [e.as_dict() for e in nudger.observe(pl.snapshot(float(t)))]
     kinds = [(e["event"], e.get("state") or e.get("kind")) for e in evs]
     assert ("calibration", "baseline") in kinds and learned
     assert learned[0].method == "auto"
@@ -204,6 +207,35 @@ def test_occupancy_owner():
     assert occupancy_owner(True, True) == ("cushion", "O1")
     assert occupancy_owner(False, True) == ("camera", "O2")
     assert occupancy_owner(False, False)[0] is None
+
+
+def _snap(source, online, occupancy, posture=None, balance=None):
+    from sitwatch.sensing.snapshot import Snapshot
+
+    return Snapshot(t=10.0, source=source, online=online, occupancy=occupancy, posture=posture,
+                    balance=balance)
+
+
+def test_fused_snapshot_carries_the_fused_posture_and_o2_presence():
+    fu = Fusion(since=0.0)
+    cushion = _snap("cushion", True, "occupied", "upright", "left")
+    camera = _snap("camera", True, "empty", "slouched")
+    assert Fusion.presence(cushion, camera) is None  # O1: the cushion owns occupancy
+    ev = fu.update(cushion, camera)
+    assert ev is not None and ev.state == "slouched" and ev.get("rule") == "P4"
+    view = fu.view(cushion)
+    assert (view.source, view.posture, view.posture_since, view.balance) == (
+        "fused", "slouched", 10.0, "left")
+    # the cushion goes offline: the camera's presence is the occupancy (O2), its posture the
+    # posture (P1), and the cushion's balance is no longer known
+    offline = _snap("cushion", False, "occupied", "upright", "left")
+    assert Fusion.presence(offline, camera) is False
+    assert Fusion.presence(offline, _snap("camera", True, None)) is None  # camera unsure
+    assert Fusion.presence(offline, _snap("camera", False, "occupied")) is None
+    camera = _snap("camera", True, "occupied", "upright")
+    fu.update(offline, camera)
+    view = fu.view(offline)
+    assert (view.posture, fu.posture.rule, view.balance) == ("upright", "P1", None)
 
 
 def test_profile_round_trip(tmp_path, base):

@@ -19,3 +19,67 @@ class Collect:
 
     def close(self) -> None:
         pass
+
+
+class ScriptedCamera:
+    """A camera source double: one pose a second, a person in view or not by a schedule of
+    ``(seconds, present)``. With ``advance`` it moves the clock itself (a camera-only daemon has
+    no cushion source to do that); otherwise it reads whenever the clock has moved on."""
+
+    name = "camera:script"
+
+    def __init__(self, clock: Any, schedule: list[tuple[float, bool]], *,
+                 advance: bool, period: float = 1.0) -> None:
+        self.clock = clock
+        self.advance = advance
+        self.period = period
+        self.t0 = clock.monotonic()
+        self.ends: list[tuple[float, bool]] = []
+        end = 0.0
+        for seconds, present in schedule:
+            end += seconds
+            self.ends.append((end, present))
+        self._next = self.t0
+        self.readings = 0
+
+    @property
+    def done(self) -> bool:
+        return self.clock.monotonic() - self.t0 >= self.ends[-1][0]
+
+    def present_at(self, t: float) -> bool:
+        return next((p for end, p in self.ends if t - self.t0 < end), self.ends[-1][1])
+
+    def poll(self, max_wait: float) -> list[Any]:
+        from sitwatch.camera import features as F
+        from sitwatch.camera.source import PoseReading
+
+        if self.advance:
+            self.clock.advance(self.period)
+        t = self.clock.monotonic()
+        if t < self._next:
+            return []
+        self._next = t + self.period
+        self.readings += 1
+        present = self.present_at(t)
+        return [PoseReading(t, upright_pose() if present else F.ABSENT, present)]
+
+    def stats(self) -> dict[str, object]:
+        return {"online": True, "frames": self.readings}
+
+    def close(self) -> None:
+        pass
+
+
+def upright_pose() -> Any:
+    """The features of a front-facing upright sitter (see tests/camera/camsupport.py)."""
+    from sitwatch.camera import features as F
+    from tests.camera.camsupport import pose
+
+    return F.extract(pose())
+
+
+def camera_profile() -> Any:
+    """A camera baseline made from :func:`upright_pose`."""
+    from sitwatch.camera import baseline as B
+
+    return B.from_features([upright_pose()] * 5, method="example")

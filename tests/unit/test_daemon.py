@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from sitwatch.cli.main import main
 from sitwatch.config import Config
@@ -192,17 +193,18 @@ def test_notification_buttons_snooze_and_done(tmp_path) -> None:
     path = tmp_path / "control.json"
     gate = NudgeGate(cfg.nudges, clock, control=control.Watcher(path, clock.monotonic))
     sink = Collect()
-    sink.inbox = ActionInbox()
-    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, gate=gate)
+    inbox = ActionInbox()
+    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, gate=gate,
+               inbox=inbox)
     drive(d, 200)
     nudge = next(e for e in sink.events if e.event == "nudge")
-    sink.inbox.put("done", nudge)
+    inbox.put("done", nudge)
     d.step(0)
     acks = [e for e in sink.events if e.event == "nudge_ack"]
     assert acks and acks[0].get("action") == "done" and acks[0].get("kind") == "prolonged_sitting"
     outcome = [e for e in sink.events if e.event == "nudge_outcome"]
     assert outcome and outcome[-1].get("responded") is True
-    sink.inbox.put("snooze", nudge)
+    inbox.put("snooze", nudge)
     d.step(0)
     snoozed = control.read(path).snoozed_until
     assert snoozed is not None
@@ -223,3 +225,97 @@ def test_readings_far_below_full_scale_are_logged_once(tmp_path, caplog) -> None
     assert len(hints) == 1 and hints[0].startswith("cushion: nobody seen sitting for 10 min")
     assert not any(e.event == "diagnosis" for e in sink.events)  # a hint, not an event
     store.close()
+
+
+class FakeDnd:
+    def __init__(self, on: bool = False) -> None:
+        self.on = on
+
+    def active(self):
+        return self.on, "screen locked" if self.on else ""
+
+
+def test_a_nudge_released_after_do_not_disturb_is_recorded(tmp_path) -> None:
+    """Regression: a held nudge that went out after do-not-disturb reached the sinks but never
+    the history or the status file."""
+    from sitwatch.nudging.gate import NudgeGate
+    from sitwatch.runtime.status import StatusWriter
+
+    cfg = Config(detect={"sit_limit": 120})
+    clock = ManualClock()
+    dnd = FakeDnd(on=True)
+    store = Store(tmp_path / "h.sqlite", clock)
+    sink = Collect()
+    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, store=store,
+               status=StatusWriter(tmp_path / "status.json", clock),
+               gate=NudgeGate(cfg.nudges, clock, dnd=dnd))
+    drive(d, 200)
+    assert not [e for e in sink.events if e.event == "nudge"]  # held
+    dnd.on = False
+    d.step(0)
+    released_at = clock.now()
+    assert [e.get("kind") for e in sink.events if e.event == "nudge"] == ["prolonged_sitting"]
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["nudges"]["prolonged_sitting"]["at"] == released_at.isoformat(
+        timespec="seconds")
+    d.close()
+    st = Store(tmp_path / "h.sqlite", clock, readonly=True)
+    stored = [e for e in st.events_between(clock.now() - timedelta(hours=1),
+                                           clock.now() + timedelta(minutes=1))
+              if e.event == "nudge"]
+    assert [e.get("held") for e in stored] == ["screen locked", None]
+    assert st.daily_summary(clock.now().date(), clock.now().tzinfo)["nudges"][
+        "prolonged_sitting"] == 1  # the one that went out
+    st.close()
+
+
+def test_without_an_online_cushion_the_camera_owns_occupancy(tmp_path) -> None:
+    """Regression (fusion rule O2, docs/camera.md): while the cushion is offline, a camera's
+    presence is the occupancy and drives the sitting timer; it used to be ignored."""
+    from sitwatch.camera.pipeline import CameraPipeline
+    from sitwatch.runtime.daemon import Camera
+    from tests.helpers.doubles import ScriptedCamera, camera_profile
+
+    cfg = Config()
+    clock = ManualClock()
+    cushion = ScriptSource(clock, [(60, SEATED), (400, "offline"), (60, SEATED)])
+    cam = ScriptedCamera(clock, [(100, True), (200, False), (300, True)], advance=False)
+    sink = Collect()
+    d = Daemon(cfg, LAY, cushion, clock, sinks=sink,
+               camera=Camera(cam, CameraPipeline(cfg.camera, camera_profile(),
+                                                 owns_occupancy=False)))
+    while clock.monotonic() < 200:
+        d.step(0)
+    assert d.snapshot().occupancy == "empty"  # the camera sees nobody; the cushion is offline
+    drive(d, 320)
+    occupancy = [e for e in sink.events if e.event == "occupancy"]
+    assert [(e.state, e.get("source"), e.get("rule")) for e in occupancy] == [
+        ("occupied", None, None), ("empty", "camera", "O2"), ("occupied", "camera", "O2")]
+    # the camera's presence dwell (3 s) after it saw the sitter leave at 100 s, come back at 300
+    assert [e.t for e in occupancy[1:]] == pytest.approx([103, 303], abs=1.5)
+    (brk,) = [e for e in sink.events if e.event == "break"]
+    assert brk.get("duration") == pytest.approx(200, abs=1)
+    assert d.snapshot().spell == pytest.approx(clock.monotonic() - occupancy[2].t)  # new spell
+    d.close()
+
+
+def test_run_closes_what_it_opened_when_set_up_fails(monkeypatch) -> None:
+    """Regression: `sitwatch run` left the history database open when a later set-up step
+    (here: the notification channels) failed."""
+    from sitwatch.runtime import assemble
+
+    closed: list[Store] = []
+    real_close = Store.close
+
+    def close(self: Store) -> None:
+        closed.append(self)
+        real_close(self)
+
+    def broken_sinks(*a, **kw):
+        raise RuntimeError("no channels today")
+
+    monkeypatch.setattr(Store, "close", close)
+    monkeypatch.setattr(assemble, "build_sinks", broken_sinks)
+    with pytest.raises(RuntimeError, match="no channels today"):
+        main(["run", "--no-user-config", "--port", "loop://", "--headless"])
+    assert len(closed) == 1 and closed[0]._closed

@@ -3,6 +3,7 @@ small for its layout's full_scale (load cells in kilograms against 65535): other
 is silently taken for an empty seat and tared away."""
 
 import numpy as np
+import pytest
 
 from sitwatch.config import Config
 from sitwatch.sensing import calibration, layout
@@ -47,3 +48,23 @@ def test_no_diagnosis_when_someone_is_seen_or_a_profile_exists() -> None:
     evs = feed(pl, sitter(n, 180.0))
     assert any(e.event == "occupancy" and e.state == "occupied" for e in evs)
     assert pl.units_hint is None
+
+
+def test_the_snapshot_and_presence_from_another_sensor_while_offline() -> None:
+    """The pipeline's state is read as a frozen snapshot; while the cushion is offline another
+    sensor's presence drives its occupancy and sitting timer (fusion rule O2)."""
+    pl = Pipeline(LAY, Config())
+    feed(pl, sitter(60, 18000.0))
+    snap = pl.snapshot(30.0)
+    assert snap.occupied and snap.online and snap.source == "cushion"
+    assert snap.spell == pytest.approx(30.0 - snap.spell_start)
+    assert pl.follow(31.0, False, {"source": "camera"}) == []  # online: its own readings rule
+    pl.sensor(31.0, False, "unplugged")
+    evs = pl.follow(40.0, False, {"source": "camera", "rule": "O2"})
+    assert [e.as_dict() for e in evs] == [
+        {"t": 40.0, "event": "occupancy", "state": "empty", "source": "camera", "rule": "O2"}]
+    assert pl.follow(41.0, False, {}) == []  # no change, no event
+    evs = pl.follow(400.0, True, {"source": "camera"})
+    assert [e.event for e in evs] == ["occupancy", "break"]
+    assert evs[1].get("duration") == 360.0
+    assert pl.snapshot(410.0).spell == 10.0

@@ -236,3 +236,51 @@ def test_human_duration() -> None:
     assert human_duration(3600 + 5 * 60) == "1 h 5 min"
     assert human_duration(7200) == "2 h"
     assert human_duration(-3) == "0 s"
+
+
+# -- the description table: status, history and MQTT read the snapshot through it -------------
+
+def seated_snapshot():
+    from sitwatch.core.kinds import Balance, Occupancy, Posture
+    from sitwatch.sensing.snapshot import Snapshot
+
+    return Snapshot(t=100.0, source="cushion", online=True, occupancy=Occupancy.OCCUPIED,
+                    spell=1234.56, posture=Posture.LEANING_FORWARD, balance=Balance.LEFT,
+                    bad_channels=("C3 (stuck)",), seat_load=0.9, cop_x=-0.1, cop_y=0.2)
+
+
+def test_the_status_file_shows_a_snapshot_through_the_table(path, clock) -> None:
+    from sitwatch.runtime import describe
+
+    w = StatusWriter(path, clock)
+    w.update(**describe.status_fields(seated_snapshot()))
+    d = json.loads(path.read_text())
+    assert (d["occupancy"], d["spell_seconds"], d["posture"], d["balance"]) == (
+        "occupied", 1234.6, "leaning_forward", "left")
+    assert d["sensor"]["excluded"] == ["C3 (stuck)"]
+    assert "more weight on the left" in format_status({**d, "exists": True, "running": True})
+
+
+def test_history_and_mqtt_take_exactly_their_keys_from_the_table() -> None:
+    import inspect
+
+    from sitwatch.history.store import Store
+    from sitwatch.runtime import describe
+    from sitwatch.sinks.mqtt import STATE_KEYS
+
+    snap = seated_snapshot()
+    sample = describe.history_fields(snap)
+    params = set(inspect.signature(Store.add_sample).parameters) - {"self", "dt", "dropped",
+                                                                    "frames"}
+    assert set(sample) == params
+    assert sample["occupied"] is True and sample["seat_load"] == 0.9
+    assert describe.history_fields(replace_online(snap, False))["occupied"] is False
+    state = describe.mqtt_state(snap)
+    assert set(state) == set(STATE_KEYS)
+    assert state["sitting_seconds"] == 1235 and state["cushion"] == "online"
+
+
+def replace_online(snap, online):
+    import dataclasses
+
+    return dataclasses.replace(snap, online=online)

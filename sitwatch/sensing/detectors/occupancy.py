@@ -32,6 +32,10 @@ class OccupancyDetector:
             return Event(t, OCCUPANCY, cand)
         return None
 
+    def force(self, state: str, t: float) -> None:
+        """Take ``state`` as decided now (another sensor decided it: fusion rule O2)."""
+        self.d.reset(state, t)
+
 
 class SittingTimer:
     """Continuous sitting, where absences shorter than ``min_break`` do not count as a break."""

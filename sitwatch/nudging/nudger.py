@@ -1,0 +1,111 @@
+"""The nudger: the one owner of the path from a snapshot to a nudge that goes out (or not).
+
+    Snapshot -> NudgePolicy (which nudge is due, how firmly, did the last one work)
+             -> NudgeGate (deliver now, hold for after do-not-disturb, or drop)
+             -> events to dispatch, annotated when not delivered
+
+Everything that used to be spread over the pipelines and the daemon lives here: the policy, the
+gate, the held nudges and whether a held nudge still applies when do-not-disturb ends (judged from
+the snapshot, by kind, through :data:`STILL_APPLIES`), and the bookkeeping that keeps the
+outcomes honest (a nudge that was not delivered is forgotten, one delivered late is measured from
+then, a "Done" click counts as acted on). A cushion, a camera alone or both fused: the caller hands
+in one snapshot and gets events back, so every setup is nudged and measured the same way.
+
+Pure like the detectors: no clock of its own (times come with the snapshot, or are passed in);
+the gate reads the wall clock for its own rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sitwatch.config import Nudges as NudgesCfg
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.kinds import Balance, NudgeKind, Posture
+from sitwatch.nudging.gate import DELIVER, HOLD, NudgeGate
+from sitwatch.nudging.policy import NudgePolicy
+from sitwatch.sensing.snapshot import Snapshot
+
+SLOW_PERIOD = 1.0  # seconds between two looks of the policy at the snapshot
+
+#: Does a held nudge of this kind still apply? (Only asked while the seat is occupied.)
+STILL_APPLIES: Mapping[str, Callable[[Event, Snapshot], bool]] = {
+    NudgeKind.PROLONGED_SITTING: lambda ev, s: True,
+    NudgeKind.SLOUCH: lambda ev, s: s.posture == ev.get("posture", Posture.SLOUCHED),
+    NudgeKind.ASYMMETRIC_LOAD: lambda ev, s: s.balance in (Balance.LEFT, Balance.RIGHT),
+    NudgeKind.WALLET: lambda ev, s: s.wallet,
+}
+
+
+def still_applies(ev: Event, snap: Snapshot) -> bool:
+    """A held nudge is worth delivering now: somebody sits and its cause is still there."""
+    if not snap.occupied:
+        return False
+    check = STILL_APPLIES.get(str(ev.get("kind")))
+    return True if check is None else check(ev, snap)
+
+
+class Nudger:
+    def __init__(self, cfg: NudgesCfg, sit_limit: float, gate: NudgeGate | None = None) -> None:
+        """``gate`` None: every due nudge is delivered (replays, the demo)."""
+        self.cfg = cfg
+        self.policy = NudgePolicy(cfg, sit_limit)
+        self.gate = gate
+        self._looked_at = float("-inf")
+
+    @property
+    def held(self) -> int:
+        """Nudges waiting for do-not-disturb to end."""
+        return len(self.gate.held) if self.gate is not None else 0
+
+    def observe(self, snap: Snapshot) -> list[Event]:
+        """Call after every reading: at most once per :data:`SLOW_PERIOD` the policy looks at
+        the snapshot. Returns outcomes and the nudges due, each already through the gate (a nudge
+        not delivered carries ``delivered: false`` and why it was ``held`` or ``dropped``)."""
+        t = snap.t
+        if t - self._looked_at < SLOW_PERIOD:
+            return []
+        self._looked_at = t
+        evs = self.policy.step(
+            t,
+            spell=snap.spell,
+            spell_start=snap.spell_start,
+            occupied=snap.occupied,
+            posture=snap.posture,
+            posture_for=snap.posture_for,
+            balance=snap.balance,
+            balance_for=snap.balance_for,
+            wallet=snap.wallet,
+            wallet_since=snap.wallet_since,
+        )
+        out: list[Event] = []
+        for ev in evs:
+            if ev.event != NUDGE:
+                out.append(ev)
+            elif self.cfg.enabled:
+                out.append(self._gated(ev))
+        return out
+
+    def _gated(self, ev: Event) -> Event:
+        if self.gate is None:
+            return ev
+        d = self.gate.decide(ev)
+        if d.action == DELIVER:
+            return ev
+        self.policy.forget(str(ev.get("kind")), ev.t)  # nothing to measure for it
+        why = "held" if d.action == HOLD else "dropped"
+        return Event(ev.t, ev.event, ev.state, {**ev.data, "delivered": False, why: d.reason})
+
+    def release(self, snap: Snapshot, now: float) -> list[Event]:
+        """Held nudges that go out now (do-not-disturb is over and they still apply to
+        ``snap``); their response is measured from ``now``."""
+        if self.gate is None:
+            return []
+        out = self.gate.release(lambda ev: still_applies(ev, snap))
+        for ev in out:
+            self.policy.track(str(ev.get("kind")), now)
+        return out
+
+    def acknowledge(self, kind: str, t: float) -> list[Event]:
+        """The sitter pressed "Done" on a nudge of this kind: its outcome, acted on."""
+        return self.policy.acknowledge(kind, t)

@@ -1,0 +1,101 @@
+"""What the daemon reports about the seat, read from a snapshot through one table.
+
+The status file, the history's minute rollups (``Store.add_sample``) and the MQTT state all
+describe the same :class:`~sitwatch.sensing.snapshot.Snapshot`. Each reported quantity is one
+:class:`Row` here: its key (the name its consumers know it by), a label in words and a function
+of the snapshot, plus which consumers take it. A new quantity is a new row; no consumer reads
+the detectors.
+
+Status keys may be dotted (``sensor.excluded``): they land in that section of the status file.
+History rows are the keywords of ``Store.add_sample`` (:class:`SampleFields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Flag, auto
+from typing import TypedDict, cast
+
+from sitwatch.core.kinds import SensorState
+from sitwatch.sensing.snapshot import Snapshot
+
+Value = str | float | bool | list[str] | None
+
+
+class To(Flag):
+    """Who takes a row."""
+
+    STATUS = auto()
+    HISTORY = auto()
+    MQTT = auto()
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    value: Callable[[Snapshot], Value]
+    to: To
+
+
+def _sensor_state(s: Snapshot) -> str:
+    return SensorState.ONLINE if s.online else SensorState.OFFLINE
+
+
+ROWS: tuple[Row, ...] = (
+    Row("occupancy", "seat", lambda s: s.occupancy, To.STATUS | To.MQTT),
+    Row("occupied", "someone sits (while the sensor is online)",
+        lambda s: s.online and s.occupied, To.HISTORY),
+    Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
+    Row("sitting_seconds", "sitting for (s)", lambda s: round(s.spell), To.MQTT),
+    Row("posture", "posture", lambda s: s.posture, To.STATUS | To.MQTT | To.HISTORY),
+    Row("balance", "balance", lambda s: s.balance, To.STATUS | To.MQTT | To.HISTORY),
+    Row("seat_load", "load on the seat", lambda s: s.seat_load, To.HISTORY),
+    Row("cop_x", "centre of pressure, sideways", lambda s: s.cop_x, To.HISTORY),
+    Row("cop_y", "centre of pressure, front to back", lambda s: s.cop_y, To.HISTORY),
+    Row("online", "sensor online", lambda s: s.online, To.HISTORY),
+    Row("cushion", "sensor", _sensor_state, To.MQTT),
+    Row("sensor.excluded", "channels left out", lambda s: list(s.bad_channels), To.STATUS),
+)
+
+
+class SampleFields(TypedDict):
+    """The keywords ``Store.add_sample`` takes from a snapshot."""
+
+    occupied: bool
+    posture: str | None
+    balance: str | None
+    seat_load: float | None
+    cop_x: float | None
+    cop_y: float | None
+    online: bool
+
+
+def values(snap: Snapshot, to: To) -> dict[str, Value]:
+    """Every row for ``to``, by key."""
+    return {r.key: r.value(snap) for r in ROWS if to in r.to}
+
+
+def status_fields(snap: Snapshot) -> dict[str, dict[str, Value] | Value]:
+    """Keyword arguments for ``StatusWriter.update`` (dotted keys become sections)."""
+    out: dict[str, dict[str, Value] | Value] = {}
+    for key, value in values(snap, To.STATUS).items():
+        section, _, name = key.partition(".")
+        if name:
+            sub = out.setdefault(section, {})
+            assert isinstance(sub, dict)
+            sub[name] = value
+        else:
+            out[key] = value
+    return out
+
+
+def history_fields(snap: Snapshot) -> SampleFields:
+    """Keyword arguments for ``Store.add_sample``."""
+    return cast(SampleFields, values(snap, To.HISTORY))
+
+
+def mqtt_state(snap: Snapshot) -> dict[str, Value]:
+    """The live state for ``MqttSink.publish_state``."""
+    return values(snap, To.MQTT)

@@ -1,0 +1,74 @@
+"""The frozen state of a seat sensor at one moment: what the pipelines hand everyone else.
+
+A pipeline (cushion or camera) turns readings into events *and* keeps a current state. The rest
+of sitwatch (the nudger, the status file, the history's minute rollups, MQTT, the demo's live
+view, the replay's totals) reads that state only through a :class:`Snapshot`: a frozen value,
+typed with the vocabulary of :mod:`sitwatch.core.kinds`, so no consumer reaches into detector
+internals and a fused view (cushion + camera) is just another snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sitwatch.core.kinds import Balance, Occupancy, Posture
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One sensor's (or the fused) state at time ``t`` (monotonic seconds, as in events).
+
+    ``source`` is ``cushion``, ``camera`` or ``fused``. States are None while unknown (not yet
+    decided, nobody in view, not calibrated). ``*_since`` are the times the state last changed.
+    """
+
+    t: float
+    source: str
+    online: bool
+    occupancy: Occupancy | None = None
+    spell: float = 0.0  # seconds of the current sitting spell (0 during a real break)
+    spell_start: float | None = None
+    posture: Posture | None = None
+    posture_since: float = 0.0
+    balance: Balance | None = None
+    balance_since: float = 0.0
+    shift: float = 0.0  # the sideways load shift behind ``balance``
+    wallet: bool = False  # a wallet (something hard) is suspected in a back pocket
+    wallet_since: float | None = None
+    calibrated: str | None = None  # how the baseline was made (profile method, "auto"), or None
+    bad_channels: tuple[str, ...] = ()  # channels left out as stuck or saturated
+    seat_load: float | None = None
+    cop_x: float | None = None
+    cop_y: float | None = None
+
+    @property
+    def occupied(self) -> bool:
+        return self.occupancy == Occupancy.OCCUPIED
+
+    @property
+    def posture_for(self) -> float:
+        """Seconds the current posture has held."""
+        return self.t - self.posture_since
+
+    @property
+    def balance_for(self) -> float:
+        return self.t - self.balance_since
+
+
+# Detectors keep their states as the plain strings; these turn them into members (by a dict
+# lookup: a snapshot is taken for every frame, and calling the enum is ten times slower).
+_OCCUPANCY: dict[str, Occupancy] = {m.value: m for m in Occupancy}
+_POSTURE: dict[str, Posture] = {m.value: m for m in Posture}
+_BALANCE: dict[str, Balance] = {m.value: m for m in Balance}
+
+
+def occupancy(state: str | None) -> Occupancy | None:
+    return None if state is None else _OCCUPANCY[state]
+
+
+def posture(state: str | None) -> Posture | None:
+    return None if state is None else _POSTURE[state]
+
+
+def balance(state: str | None) -> Balance | None:
+    return None if state is None else _BALANCE[state]
