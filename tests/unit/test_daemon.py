@@ -264,7 +264,9 @@ def test_a_nudge_released_after_do_not_disturb_is_recorded(tmp_path) -> None:
                                            clock.now() + timedelta(minutes=1))
               if e.event == "nudge"]
     assert [e.get("held") for e in stored] == ["screen locked", None]
-    assert st.daily_summary(clock.now().date(), clock.now().tzinfo)["nudges"][
+    from sitwatch.history.queries import day_summary
+
+    assert day_summary(st, clock.now().date(), clock.now().tzinfo).nudges[
         "prolonged_sitting"] == 1  # the one that went out
     st.close()
 
