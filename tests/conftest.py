@@ -1,4 +1,10 @@
-"""Shared fixtures. Real datasets live in ../shared/datasets beside the project root."""
+"""Shared fixtures. Real datasets live in ../shared/datasets beside the project root.
+
+The tree mirrors the package: tests/unit/<package>/ (fakes, injected clocks; `make test-fast`),
+tests/integration/ (real parts: ptys, dunst, mosquitto, SQLite, the pose model, Chromium) and
+tests/e2e/ (whole commands against the recordings). Fixtures for real servers and the camera
+live in tests/helpers/ and are loaded here for every folder.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["tests.helpers.camera_fixtures", "tests.helpers.server_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SITWATCH_SHARED", ROOT.parent / "shared"))

@@ -73,7 +73,7 @@ class ScriptedCamera:
 def upright_pose() -> Any:
     """The features of a front-facing upright sitter (see tests/camera/camsupport.py)."""
     from sitwatch.camera import features as F
-    from tests.camera.camsupport import pose
+    from tests.helpers.camera import pose
 
     return F.extract(pose())
 

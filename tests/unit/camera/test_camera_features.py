@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from camsupport import pose
 
 from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as L
+from tests.helpers.camera import pose
 
 
 def test_upright_numbers():

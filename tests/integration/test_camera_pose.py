@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camsupport import astronaut_bgr, head_dropped, on_canvas
 
 from sitwatch.camera import features as F
 from sitwatch.camera.pose import PoseError, PoseLandmarker, bgr_to_rgb, check_model
+from tests.helpers.camera import astronaut_bgr, head_dropped, on_canvas
 
 
 def test_astronaut_has_one_pose_with_the_nose_where_the_model_readme_says(estimator):

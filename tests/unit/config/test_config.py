@@ -5,7 +5,7 @@ import pytest
 from sitwatch import config
 from sitwatch.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_sample_config_is_the_model_defaults() -> None:

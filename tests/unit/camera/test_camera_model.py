@@ -10,10 +10,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from camsupport import MODEL
 
 from sitwatch.camera import model
 from sitwatch.cli.camera import cmd_model_fetch, cmd_model_path
+from tests.helpers.camera import MODEL
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ def clip(tmp_path) -> Path:
     if not MODEL.exists():
         pytest.skip(f"pose model not found at {MODEL}")
     sys.path.insert(0, str(ROOT))
-    from tests.camera.camsupport import astronaut_bgr, head_dropped, on_canvas, write_clip
+    from tests.helpers.camera import astronaut_bgr, head_dropped, on_canvas, write_clip
 
     img = astronaut_bgr()
     up, down = on_canvas(img), on_canvas(head_dropped(img))

@@ -20,10 +20,10 @@ from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
 from sitwatch.sinks.mqtt import MqttConfig, MqttSink
 
 try:
-    from tests.sinks.support import Broker, Relay, free_port, start_broker, stop
+    from tests.helpers.servers import Broker, Relay, free_port, start_broker, stop
 except ImportError:  # pytest started without the repository root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.sinks.support import Broker, Relay, free_port, start_broker, stop
+    from tests.helpers.servers import Broker, Relay, free_port, start_broker, stop
 
 pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (pip install paho-mqtt)")
 pytestmark = pytest.mark.integration

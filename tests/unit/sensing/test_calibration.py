@@ -12,7 +12,7 @@ from sitwatch.sensing import calibration, layout
 from sitwatch.sources.base import Reading
 from sitwatch.sources.recording import Writer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("name", ["example-smartchair-12.json", "example-load-cells-4.json"])

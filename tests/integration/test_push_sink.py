@@ -78,7 +78,7 @@ def test_a_failing_service_is_logged_once_and_never_raises(http_server, caplog):
 
 
 def test_an_unreachable_service_is_logged_not_raised(caplog):
-    from tests.sinks.support import free_port
+    from tests.helpers.servers import free_port
 
     sink = PushSink([f"json://127.0.0.1:{free_port()}/nobody"], log=LOG)
     with caplog.at_level(logging.WARNING, logger=LOG.name):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camsupport import pose
 
 from sitwatch import config
 from sitwatch.camera import baseline as B
@@ -23,6 +22,7 @@ from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
 from sitwatch.config.camera import CameraConfig
 from sitwatch.nudging.nudger import Nudger
+from tests.helpers.camera import pose
 
 
 def feats(nose_y=0.3, scale=1.0, face=1.0, shoulders=True):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 try:
-    from tests.sinks.support import Broker, RecordingServer, Watcher, start_broker, stop
+    from tests.helpers.servers import Broker, RecordingServer, Watcher, start_broker, stop
 except ImportError:  # pytest started without the repository root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.sinks.support import Broker, RecordingServer, Watcher, start_broker, stop
+    from tests.helpers.servers import Broker, RecordingServer, Watcher, start_broker, stop
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:

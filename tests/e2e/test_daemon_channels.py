@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sinks.support import Watcher
+from tests.helpers.servers import Watcher
 
 pytestmark = pytest.mark.integration
 

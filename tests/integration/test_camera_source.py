@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camsupport import pose
 
 from sitwatch.camera.capture import CaptureError, LiveCapture
 from sitwatch.camera.detector import Activity
@@ -14,6 +13,7 @@ from sitwatch.camera.source import CameraSource, PoseReading
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.clock import ManualClock
 from sitwatch.sources.base import Status
+from tests.helpers.camera import pose
 
 
 class FakeCamera:
@@ -96,7 +96,6 @@ def gaps(times):
 
 
 def test_slow_when_stable_fast_while_confirming_and_released_between_samples():
-    from camsupport import pose as _pose  # noqa: F401 - same synthetic person
 
     cfg, clock, cam, est = make(lambda t: "down" if 60 <= t < 200 else "up")
     from sitwatch.camera import baseline as B

@@ -8,13 +8,13 @@ import os
 from pathlib import Path
 
 import numpy as np
-from camsupport import astronaut_bgr, on_canvas
 
 from sitwatch.camera import baseline as B
 from sitwatch.camera.replay import kind_of, replay, samples
 from sitwatch.camera.source import PoseReading
 from sitwatch.cli.camera import calibrate_from_recording, cmd_replay_camera
 from sitwatch.config.camera import CameraConfig
+from tests.helpers.camera import astronaut_bgr, on_canvas
 
 IMAGE_OR_VIDEO = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm",
                   ".gif", ".avi", ".mp4", ".mkv", ".mov", ".webm", ".mjpg", ".yuv", ".raw"}

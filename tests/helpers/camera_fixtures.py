@@ -6,7 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from camsupport import LANDMARKS_CSV, MODEL, astronaut_bgr, head_dropped, on_canvas, write_clip
+
+from tests.helpers.camera import (
+    LANDMARKS_CSV,
+    MODEL,
+    astronaut_bgr,
+    head_dropped,
+    on_canvas,
+    write_clip,
+)
 
 
 @pytest.fixture(scope="session")
