@@ -96,7 +96,6 @@ def gaps(times):
 
 
 def test_slow_when_stable_fast_while_confirming_and_released_between_samples():
-
     cfg, clock, cam, est = make(lambda t: "down" if 60 <= t < 200 else "up")
     from sitwatch.camera import baseline as B
     from sitwatch.camera import features as F
