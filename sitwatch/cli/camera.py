@@ -314,7 +314,8 @@ def cmd_replay_camera(path: Path, *, cam: CameraConfig | None = None, main: Any 
     with contextlib.ExitStack() as stack:
         on_reading: Callable[[Any], None] | None = None
         if landmarks_out:
-            writer = Writer(stack.enter_context(Path(landmarks_out).open("w", encoding="utf-8")))
+            fd = os.open(landmarks_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            writer = Writer(stack.enter_context(open(fd, "w", encoding="utf-8")))
 
             def on_reading(r: Any) -> None:
                 writer.write(r.t, r.landmarks)

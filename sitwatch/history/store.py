@@ -28,6 +28,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable
@@ -41,6 +42,7 @@ from sitwatch import __version__
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
 from sitwatch.core.kinds import Balance, Posture
+from sitwatch.core.private import make_private, private_dir
 from sitwatch.history import queries
 from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
 from sitwatch.history.salvage import Salvage, salvage
@@ -171,6 +173,16 @@ def _is_corruption(e: sqlite3.Error) -> bool:
     return "malformed" in msg or "not a database" in msg
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only before SQLite opens it (SQLite gives its -wal and
+    -shm files the database file's mode), or tighten one an older sitwatch left readable."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            make_private(p)
+
+
 class _Corrupt(Exception):
     pass
 
@@ -251,7 +263,8 @@ class Store:
         if self.readonly:
             return self._open_readonly()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            _create_private(self.path)
         except OSError as e:
             raise StoreError(f"cannot create {self.path.parent}: {e.strerror}") from e
         try:
@@ -542,9 +555,10 @@ class Store:
         """Copy the database (consistent, online) to ``dest``; replaces ``dest`` atomically."""
         dest = Path(dest)
         self.flush()
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(dest.parent)
         tmp = dest.with_name(f".{dest.name}.tmp")
         tmp.unlink(missing_ok=True)
+        _create_private(tmp)
         out = sqlite3.connect(tmp)
         try:
             self._conn.backup(out)

@@ -9,11 +9,12 @@ the status file and is written atomically.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sitwatch.core.private import write_private
 
 FOREVER = "forever"
 
@@ -57,10 +58,8 @@ def read(path: Path) -> Control:
 
 
 def write(path: Path, control: Control) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(control.as_dict()) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """Atomically, owner-only."""
+    write_private(path, json.dumps(control.as_dict()) + "\n")
 
 
 class Watcher:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
+from sitwatch.core.private import private_dir
 from sitwatch.runtime.daemon import Camera, Daemon, StatePublisher
 from sitwatch.runtime.files import (
     control_path,
@@ -156,7 +157,7 @@ def _open_store(cfg: Config, clock: Clock) -> Store | None:
 
     hp = history_path(cfg)
     try:
-        hp.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(hp.parent)
         return Store(hp, clock)
     except Exception as e:
         log.warning("history disabled: cannot open %s: %s", hp, e)

@@ -27,6 +27,7 @@ from sitwatch.core import events as E
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
 from sitwatch.core.kinds import NudgeAction
+from sitwatch.core.private import private_dir
 from sitwatch.nudging.nudger import Nudger
 from sitwatch.runtime import describe
 from sitwatch.sensing.calibration import Profile
@@ -328,7 +329,7 @@ class Daemon:
         self._next_backup = now + BACKUP_EVERY
         dest = self.backup_dir / f"history-{self.clock.now():%Y-%m-%d}.sqlite"
         try:
-            self.backup_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.backup_dir)
             self.store.backup(dest)
             old = sorted(self.backup_dir.glob("history-*.sqlite"))[:-BACKUPS_KEPT]
             for f in old:

@@ -17,11 +17,9 @@ offline, a diagnosis, a calibration, a nudge). Layout (``version`` 1)::
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from sitwatch.core.events import (
     WALLET,
     Event,
 )
+from sitwatch.core.private import write_private
 
 log = logging.getLogger(__name__)
 
@@ -273,17 +272,9 @@ class StatusWriter:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # `sitwatch status` may run as another user
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Atomically and owner-only: whether someone is sitting is nobody else's business (the
+    system service's status is read with `sudo sitwatch status`)."""
+    write_private(path, text)
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ never takes them for shape declarations).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -102,7 +103,8 @@ def record(
     start = clock.monotonic()
     started = clock.now().isoformat(timespec="seconds")
     frames = 0
-    with Path(out_path).open("w", encoding="utf-8", newline="\n") as out:
+    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # about a person
+    with open(fd, "w", encoding="utf-8", newline="\n") as out:
         writer: Writer | None = None
         pending: list[_Pending] = []
         first_t: float | None = None

@@ -189,6 +189,13 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
         assert daemon.wait(15) == 0
         hist = tmp_path / "data" / "sitwatch" / "history.sqlite"
         assert hist.exists()
+        # everything written about the sitter is owner-only, in owner-only folders (#14 item 16)
+        written = [p for sub in ("data", "state", "run")
+                   for p in (tmp_path / sub).rglob("*") if "sitwatch" in p.parts]
+        assert hist in written and any(p.name == "status.json" for p in written)
+        loose = [f"{p} {p.stat().st_mode & 0o777:o}" for p in written
+                 if p.stat().st_mode & 0o077]
+        assert not loose, loose
         after = subprocess.run(
             [sys.executable, "-m", "sitwatch", "status", "--no-user-config"],
             env=env,

@@ -663,3 +663,25 @@ def test_a_live_run_read_from_another_process_ends_its_spell_now(db: Path,
     assert s.longest_spell_minutes == pytest.approx(10 + 20 / 60)
     reader.close()
     store.close()
+
+
+def test_history_and_its_backups_are_owner_only(tmp_path: Path, clock: ManualClock) -> None:
+    """history.sqlite was 0644 in a 0755 folder (issue #14 item 16); its -wal and -shm follow
+    the database file's mode, and the daily copies must not be looser either."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "data" / "sitwatch" / "history.sqlite"
+        with Store(db, clock) as store:
+            store.begin_run("load-cells-4", "loop://")
+            store.add_event(Event(clock.monotonic(), NUDGE, None, {"kind": "slouch"}))
+            store.flush()
+            copy = store.backup(tmp_path / "data" / "sitwatch" / "backups" / "h.sqlite")
+            files = [db, db.with_name(db.name + "-wal"), copy]
+            modes = {p.name: oct(p.stat().st_mode & 0o777) for p in files if p.exists()}
+        assert set(modes.values()) == {"0o600"}, modes
+        for d in (db.parent, copy.parent):
+            assert oct(d.stat().st_mode & 0o777) == "0o700"
+    finally:
+        os.umask(old)

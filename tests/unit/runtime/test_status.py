@@ -58,7 +58,7 @@ def test_write_and_read_round_trip(path: Path, clock: ManualClock) -> None:
     assert d["started"] == "2026-01-05T09:00:00+01:00"
     assert datetime.fromisoformat(d["updated"]) == clock.now()
     assert d["age"] == 0.0
-    assert oct(path.stat().st_mode & 0o777) == "0o644"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"  # owner-only (issue #14 #16, #15)
     assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temp files left
 
 

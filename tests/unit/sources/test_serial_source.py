@@ -586,6 +586,7 @@ def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
     assert shown[-1][1] == 88
     head = out.read_text().splitlines()[0]
     assert head.startswith("# sitwatch-recording v1 layout=grid:2x2 hz=40 ")
+    assert out.stat().st_mode & 0o777 == 0o600  # a recording of someone sitting: owner-only
 
 
 def test_record_device_never_there(tmp_path: Any) -> None:
