@@ -27,6 +27,8 @@ def register(sub: Any) -> None:
     sp.add_argument("--html", nargs="?", const="", metavar="FILE",
                     help="the week as a self-contained HTML page (implies --week; default "
                     "sitwatch-week-YYYY-MM-DD.html)")
+    sp.add_argument("--history", metavar="FILE",
+                    help="read this history file (default: the daemon's, or history.database)")
     sp.set_defaults(func=run)
 
 
@@ -44,9 +46,15 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
-    hp = history_path(cfg)
+    hp = Path(args.history).expanduser() if args.history else history_path(cfg)
     if not hp.exists():
-        err(f"no history yet ({hp}): run the daemon (sitwatch run) or the demo first")
+        if args.history:
+            err(f"{hp}: no such history file")
+        else:
+            err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`). To see "
+                "what the reports look like first: `sitwatch demo --plain --days 7 --history "
+                "/tmp/demo.sqlite`, then `sitwatch report --week --html --history "
+                "/tmp/demo.sqlite`")
         return EXIT_FAIL
     try:
         day = date.fromisoformat(args.day) if args.day else date.today()

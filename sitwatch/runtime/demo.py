@@ -80,7 +80,14 @@ def run_demo(
     live: bool | None = None,
     workdir: Path | None = None,
     cfg: Config | None = None,
+    history: Path | None = None,
+    days: int = 1,
 ) -> dict[str, Any]:
+    """A simulated office day through the real daemon, printed as it goes, then its report.
+
+    ``history``: keep the history in this SQLite file (created owner-only if new) instead of a
+    temporary folder, so that ``sitwatch report --history FILE`` can show it; ``days`` > 1 first
+    fills it with that many earlier simulated days (quietly), for the weekly report."""
     from sitwatch.history.store import Store
     from sitwatch.reports.text import daily_text
     from sitwatch.sim.script import script_by_name
@@ -94,9 +101,13 @@ def run_demo(
     src = SimSource(sim, clock)
     view = DemoView()
     view.clock = clock
-    tmp = tempfile.TemporaryDirectory(prefix="sitwatch-demo-") if workdir is None else None
-    wd = Path(tmp.name) if tmp else Path(workdir)  # type: ignore[arg-type]
-    store = Store(wd / "history.sqlite", clock)
+    tmp = (tempfile.TemporaryDirectory(prefix="sitwatch-demo-")
+           if workdir is None and history is None else None)
+    wd = Path(tmp.name) if tmp else Path(workdir or ".")
+    db = history if history is not None else wd / "history.sqlite"
+    if days > 1:
+        fill_history(db, layout, start, days - 1, seed, cfg, script=script)
+    store = Store(db, clock)
     tally = Tally()
     daemon = Daemon(cfg, layout, src, clock, sinks=view, store=store)
     use_live = (out.isatty() if live is None else live) and _has_rich()
@@ -125,7 +136,7 @@ def run_demo(
     daemon.close()
     wall = time.monotonic() - wall0
     day = start.date()
-    store_r = Store(wd / "history.sqlite", clock, readonly=True)
+    store_r = Store(db, clock, readonly=True)
     try:
         report = daily_text(store_r, day, start.tzinfo, sit_limit=cfg.detect.sit_limit)  # type: ignore[arg-type]
     finally:
@@ -141,6 +152,28 @@ def run_demo(
     if tmp:
         tmp.cleanup()
     return {"tally": tally, "events": [ev for _, ev in view.log], "script": scr, "wall": wall}
+
+
+def fill_history(db: Path, layout: Layout, today: datetime, days: int, seed: int,
+                 cfg: Config, *, script: str = "day") -> None:
+    """``days`` simulated office days before ``today`` into the history at ``db``, one script
+    per day (a different seed each), through the real daemon and nothing else."""
+    from datetime import timedelta
+
+    from sitwatch.history.store import Store
+    from sitwatch.sim.script import script_by_name
+    from sitwatch.sim.simulator import Simulator
+
+    for back in range(days, 0, -1):
+        day_seed = seed + back
+        clock = ManualClock(today - timedelta(days=back))
+        src = SimSource(Simulator(layout, script_by_name(script, day_seed), 5.0, day_seed), clock)
+        daemon = Daemon(cfg, layout, src, clock, store=Store(db, clock))
+        try:
+            while not src.done:
+                daemon.step(0)
+        finally:
+            daemon.close()
 
 
 def _indent(text: str) -> str:

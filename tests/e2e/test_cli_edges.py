@@ -318,3 +318,25 @@ def test_the_daemon_keeps_what_can_be_read_of_a_damaged_history(tmp_path, caplog
         assert "recovered" in caplog.text
     finally:
         store.close()
+
+
+def test_the_demo_can_fill_a_history_that_report_shows(tmp_path) -> None:
+    """report --week --html said "run the daemon ... or the demo first", but the demo wrote no
+    history (issue #14 item 13): now `demo --history FILE` keeps one and the hint says so."""
+    env = {**_fresh_home(tmp_path), "TZ": "UTC"}
+    none = _sitwatch("report", "--week", "--no-user-config", env=env)
+    assert none.returncode == 1 and "sitwatch demo --plain --days 7 --history" in none.stderr
+    db = tmp_path / "demo.sqlite"
+    demo = _sitwatch("demo", "--plain", "--script", "demo", "--days", "2", "--history", str(db),
+                     "--no-user-config", env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert f"sitwatch report --week --html --history {db}" in demo.stdout
+    assert db.stat().st_mode & 0o777 == 0o600
+    week = _sitwatch("report", "--week", "--history", str(db), "--no-user-config", env=env)
+    assert week.returncode == 0, week.stderr
+    days = [ln for ln in week.stdout.splitlines() if "h" in ln and "█" in ln]
+    assert len(days) == 2, week.stdout
+    html = tmp_path / "week.html"
+    page = _sitwatch("report", "--week", "--html", str(html), "--history", str(db),
+                     "--no-user-config", env=env)
+    assert page.returncode == 0 and html.exists()
