@@ -31,10 +31,9 @@ from sitwatch.camera.baseline import CameraProfile
 from sitwatch.camera.features import PoseFeatures
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.events import OCCUPANCY, POSTURE, Event
+from sitwatch.core.kinds import Occupancy, Posture
 from sitwatch.sensing.detectors.dwell import Dwell
 
-UPRIGHT, SLOUCHED, FORWARD, RECLINED = "upright", "slouched", "leaning_forward", "reclined"
-POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 PRESENT, ABSENT = "present", "absent"
 SOURCE = "camera"
 SCALE_RANGE = (0.4, 2.5)  # shoulder width / baseline outside this is a mis-detection
@@ -73,7 +72,7 @@ def ratios(f: PoseFeatures, b: CameraProfile) -> tuple[float, float, float]:
 
 
 def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
-             current: str | None = None) -> str | None:
+             current: str | None = None) -> Posture | None:
     """The posture of one sample, or None when it cannot tell (too little in view)."""
     if not f.present:
         return None
@@ -81,16 +80,16 @@ def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
     if not math.isfinite(drop):
         return None
     h = cfg.hysteresis
-    if drop < cfg.slouch_drop_ratio + (h if current == SLOUCHED else 0.0):
-        return SLOUCHED
-    hf = h if current == FORWARD else 0.0
+    if drop < cfg.slouch_drop_ratio + (h if current == Posture.SLOUCHED else 0.0):
+        return Posture.SLOUCHED
+    hf = h if current == Posture.LEANING_FORWARD else 0.0
     turned = abs(f.get("head_yaw") - b.get("head_yaw")) > TURNED_YAW
     if scale >= cfg.forward_scale - hf or (
             not turned and face >= cfg.forward_face_ratio - hf):
-        return FORWARD
-    if scale <= cfg.recline_scale + (h if current == RECLINED else 0.0):
-        return RECLINED
-    return UPRIGHT
+        return Posture.LEANING_FORWARD
+    if scale <= cfg.recline_scale + (h if current == Posture.RECLINED else 0.0):
+        return Posture.RECLINED
+    return Posture.UPRIGHT
 
 
 class CameraDetector:
@@ -143,7 +142,7 @@ class CameraDetector:
             self.absent_since = t
         if self.presence.step(cand, t):
             if self.owns_occupancy:
-                state = "occupied" if cand == PRESENT else "empty"
+                state = Occupancy.OCCUPIED if cand == PRESENT else Occupancy.EMPTY
                 out.append(Event(t, OCCUPANCY, state, {"source": SOURCE}))
             if cand == ABSENT:
                 self.posture.reset(None, t)

@@ -30,11 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from sitwatch.core.events import POSTURE, Event
+from sitwatch.core.kinds import Posture
 from sitwatch.sensing import snapshot as S
 from sitwatch.sensing.snapshot import Snapshot
 
-SEVERITY = {"slouched": 3, "leaning_forward": 2, "reclined": 1, "upright": 0}
-HEAD_PROBLEMS = ("slouched", "leaning_forward")
+SEVERITY: dict[str, int] = {
+    Posture.SLOUCHED: 3, Posture.LEANING_FORWARD: 2, Posture.RECLINED: 1, Posture.UPRIGHT: 0,
+}
+HEAD_PROBLEMS = (Posture.SLOUCHED, Posture.LEANING_FORWARD)
 
 
 def occupancy_owner(cushion_online: bool, camera_online: bool) -> tuple[str | None, str]:
@@ -54,10 +57,10 @@ def fuse_posture(cushion: str | None, camera: str | None) -> tuple[str | None, s
         return camera, "P1"
     if camera is None:
         return cushion, "P1"
-    if camera == "reclined":
+    if camera == Posture.RECLINED:
         return cushion, "P2"
-    if cushion == "reclined" and camera in HEAD_PROBLEMS:
-        return "slouched", "P3"
+    if cushion == Posture.RECLINED and camera in HEAD_PROBLEMS:
+        return Posture.SLOUCHED, "P3"
     if SEVERITY.get(camera, 0) > SEVERITY.get(cushion, 0):
         return camera, "P4"
     return cushion, "P4"

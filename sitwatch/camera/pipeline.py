@@ -20,7 +20,7 @@ from sitwatch.config import Config
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import Occupancy
+from sitwatch.core.kinds import Occupancy, SensorState
 from sitwatch.sensing import snapshot as S
 from sitwatch.sensing.detectors.occupancy import SittingTimer
 from sitwatch.sensing.snapshot import Snapshot
@@ -75,7 +75,7 @@ class CameraPipeline:
         data: dict[str, object] = {"source": SOURCE}
         if reason:
             data["reason"] = reason
-        out.append(Event(t, E.SENSOR, "online" if online else "offline", data))
+        out.append(Event(t, E.SENSOR, SensorState.ONLINE if online else SensorState.OFFLINE, data))
         if not online:
             was_present = self.detector.present
             self.detector.reset(t)
@@ -100,7 +100,7 @@ class CameraPipeline:
         for ev in self.detector.step(t, f, self.profile):
             out.append(ev)
             if ev.event == E.OCCUPANCY and self.timer is not None:
-                if ev.state == "occupied":
+                if ev.state == Occupancy.OCCUPIED:
                     brk = self.timer.sit(t)
                     if brk is not None:
                         out.append(brk)

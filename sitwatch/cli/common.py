@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sitwatch.core.kinds import EventName
+
 if TYPE_CHECKING:
     from sitwatch.config import Config
     from sitwatch.sensing.layout import Layout
@@ -102,14 +104,14 @@ def event_line(ev: Any) -> str:
     """One event as a line for people: ``00:12:05  posture     slouched``."""
     t = ev.t
     stamp = f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
-    if ev.event == "nudge":
+    if ev.event == EventName.NUDGE:
         return f"{stamp}  NUDGE  {ev.get('title')}: {ev.get('message')}"
     extra = ""
-    if ev.event == "break":
+    if ev.event == EventName.BREAK:
         extra = (
             f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
         )
-    elif ev.event == "calibration" and ev.get("excluded") is not None:
+    elif ev.event == EventName.CALIBRATION and ev.get("excluded") is not None:
         extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
     elif ev.get("reason"):
         extra = f" ({ev.get('reason')})"

@@ -15,6 +15,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sitwatch.core.kinds import NudgeKind
     from sitwatch.nudging import guidance
 
     if args.kind:
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         print("What to do:")
         for a in adv.actions:
             print(f"  - {a}")
-        if args.kind == "prolonged_sitting":
+        if args.kind == NudgeKind.PROLONGED_SITTING:
             print("Stretches for your break:")
             for s in guidance.STRETCHES:
                 print(f"  - {s}")

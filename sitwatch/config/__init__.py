@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from sitwatch.config.camera import CameraConfig
+from sitwatch.core.kinds import NudgeKind
 from sitwatch.core.spans import clock_window
 
 # Do-not-disturb defaults (sitwatch.nudging.dnd explains them): window titles that mean a call,
@@ -252,7 +253,6 @@ class Detect(_Section):
     wallet: Wallet = Wallet()
 
 
-NudgeKind = Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"]
 _BUZZER_COMMAND = (
     r"^(?:|BUZZ [1-9]|VIBE (?:[1-9]\d{1,2}|[1-4]\d{3}|5000)"
     r"(?:,(?:[1-9]\d{1,2}|[1-4]\d{3}|5000)){0,15})$"
@@ -337,11 +337,11 @@ class Buzzer(_Section):
 
     enabled: bool = Field(False, description="Send a command line to the cushion for each nudge.")
     patterns: dict[NudgeKind, Annotated[str, Field(pattern=_BUZZER_COMMAND)]] = Field(
-        default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
-            "prolonged_sitting": "BUZZ 3",
-            "slouch": "VIBE 200,100,200",
-            "asymmetric_load": "VIBE 400",
-            "wallet": "BUZZ 1",
+        default_factory=lambda: {
+            NudgeKind.PROLONGED_SITTING: "BUZZ 3",
+            NudgeKind.SLOUCH: "VIBE 200,100,200",
+            NudgeKind.ASYMMETRIC_LOAD: "VIBE 400",
+            NudgeKind.WALLET: "BUZZ 1",
         },
         description="Command per nudge kind: 'BUZZ <1-9>' or 'VIBE <ms>,<ms>,...' (on/off "
         "durations, 10-5000 ms, at most 16); a kind left out or '' sends nothing.",
@@ -393,16 +393,14 @@ class Nudges(_Section):
     snooze_minutes: int = Field(
         30, ge=1, le=480, description="How long the notification's Snooze button holds nudges."
     )
-    cooldown: dict[Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float] = (
-        Field(
-            default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
-                "prolonged_sitting": 900.0,
-                "slouch": 900.0,
-                "asymmetric_load": 1200.0,
-                "wallet": 3600.0,
-            },
-            description="Seconds before the same kind of nudge may come again.",
-        )
+    cooldown: dict[NudgeKind, float] = Field(
+        default_factory=lambda: {
+            NudgeKind.PROLONGED_SITTING: 900.0,
+            NudgeKind.SLOUCH: 900.0,
+            NudgeKind.ASYMMETRIC_LOAD: 1200.0,
+            NudgeKind.WALLET: 3600.0,
+        },
+        description="Seconds before the same kind of nudge may come again.",
     )
     slouch_after: float = Field(
         60.0,
@@ -419,14 +417,12 @@ class Nudges(_Section):
         description="Nudges for one episode (one sitting spell, one slouch ...): a gentle one, "
         "a firmer one if it is ignored, then quiet until the episode ends.",
     )
-    respond_within: dict[
-        Literal["prolonged_sitting", "slouch", "asymmetric_load", "wallet"], float
-    ] = Field(
-        default_factory=lambda: {  # type: ignore[arg-type]  # literal keys
-            "prolonged_sitting": 300.0,
-            "slouch": 180.0,
-            "asymmetric_load": 300.0,
-            "wallet": 900.0,
+    respond_within: dict[NudgeKind, float] = Field(
+        default_factory=lambda: {
+            NudgeKind.PROLONGED_SITTING: 300.0,
+            NudgeKind.SLOUCH: 180.0,
+            NudgeKind.ASYMMETRIC_LOAD: 300.0,
+            NudgeKind.WALLET: 900.0,
         },
         description="Seconds after a nudge within which acting on it counts as a response "
         "(standing up, sitting back, evening out, emptying the pocket).",

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sitwatch.core.kinds import NudgeKind, Posture
+
+#: Advice with no nudge of its own (``sitwatch guidance static``).
+STATIC = "static"
+
 
 @dataclass(frozen=True)
 class Advice:
@@ -27,9 +32,11 @@ class Advice:
         return self.titles[n % len(self.titles)], self.actions[n % len(self.actions)]
 
 
+#: Advice by what it is about: each kind of nudge; leaning forward, which is nudged as a slouch
+#: but has words of its own; and :data:`STATIC`.
 CATALOG: dict[str, Advice] = {
-    "prolonged_sitting": Advice(
-        "prolonged_sitting",
+    NudgeKind.PROLONGED_SITTING: Advice(
+        NudgeKind.PROLONGED_SITTING,
         ("Time to get up", "You have been sitting a while", "Take a short walk"),
         (
             "Stand up and walk for two or three minutes; a trip to refill your water counts.",
@@ -42,8 +49,8 @@ CATALOG: dict[str, Advice] = {
               "You are well past your limit: stand, walk a few steps and stretch before you "
               "sit down again."),
     ),
-    "slouch": Advice(
-        "slouch",
+    NudgeKind.SLOUCH: Advice(
+        NudgeKind.SLOUCH,
         ("Sit back in your chair", "You have slid forward", "Check your posture"),
         (
             "Slide your hips back until they touch the backrest, then let the backrest carry "
@@ -58,8 +65,8 @@ CATALOG: dict[str, Advice] = {
               "Stand up for a moment, then sit down with your hips right at the back of the "
               "seat."),
     ),
-    "leaning_forward": Advice(
-        "leaning_forward",
+    Posture.LEANING_FORWARD: Advice(
+        Posture.LEANING_FORWARD,
         ("You are leaning in", "Bring the screen to you"),
         (
             "Sit back against the backrest and raise or move the screen closer instead of "
@@ -72,8 +79,8 @@ CATALOG: dict[str, Advice] = {
         firm=("Still leaning in",
               "Sit back now and bring your work closer, or take a short break from the screen."),
     ),
-    "asymmetric_load": Advice(
-        "asymmetric_load",
+    NudgeKind.ASYMMETRIC_LOAD: Advice(
+        NudgeKind.ASYMMETRIC_LOAD,
         ("You are sitting lopsided", "Even out your weight"),
         (
             "Put both feet on the floor, uncross your legs and share your weight evenly "
@@ -85,8 +92,8 @@ CATALOG: dict[str, Advice] = {
         firm=("Still lopsided",
               "Stand up, then sit down again square on both sit bones with both feet flat."),
     ),
-    "wallet": Advice(
-        "wallet",
+    NudgeKind.WALLET: Advice(
+        NudgeKind.WALLET,
         ("Anything in your back pocket?", "Empty your back pockets"),
         (
             "Take your wallet or phone out of your back pocket before you sit down again.",
@@ -98,8 +105,8 @@ CATALOG: dict[str, Advice] = {
               "The one-sided pressure has not gone away: take out whatever is in your back "
               "pocket."),
     ),
-    "static": Advice(
-        "static",
+    STATIC: Advice(
+        STATIC,
         ("Shift your weight",),
         (
             "Change position now and then: shift your weight, stretch your legs, roll your "

@@ -103,7 +103,7 @@ class Nudger:
             return []
         out = self.gate.release(lambda ev: still_applies(ev, snap))
         for ev in out:
-            self.policy.track(str(ev.get("kind")), now)
+            self.policy.track(NudgeKind(ev.get("kind")), now)
         return out
 
     def acknowledge(self, kind: str, t: float) -> list[Event]:

@@ -22,10 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sitwatch.config import Nudges as NudgesCfg
-from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
+from sitwatch.core.kinds import Balance, NudgeKind, Posture
 from sitwatch.nudging.guidance import CATALOG
 
-OUTCOME = "nudge_outcome"
+#: The postures the ``slouch`` kind is about, and the advice (:data:`CATALOG` key) for each.
+SLUMPED: dict[str, str] = {
+    Posture.SLOUCHED: NudgeKind.SLOUCH,
+    Posture.LEANING_FORWARD: Posture.LEANING_FORWARD,
+}
 MAX_BACKOFF = 4.0
 IGNORES_BEFORE_BACKOFF = 2
 
@@ -42,7 +47,7 @@ class _Kind:
 
 @dataclass
 class _Pending:
-    kind: str
+    kind: NudgeKind
     t: float
     deadline: float
 
@@ -51,17 +56,17 @@ class _Pending:
 class NudgePolicy:
     cfg: NudgesCfg
     sit_limit: float
-    kinds: dict[str, _Kind] = field(default_factory=dict)
+    kinds: dict[NudgeKind, _Kind] = field(default_factory=dict)
     pending: list[_Pending] = field(default_factory=list)
 
-    def _k(self, kind: str) -> _Kind:
+    def _k(self, kind: NudgeKind) -> _Kind:
         return self.kinds.setdefault(kind, _Kind())
 
-    def cooldown(self, kind: str) -> float:
-        base = float(self.cfg.cooldown.get(kind, 900.0))  # type: ignore[call-overload]
+    def cooldown(self, kind: NudgeKind) -> float:
+        base = float(self.cfg.cooldown.get(kind, 900.0))
         return base * (self._k(kind).backoff if self.cfg.adapt else 1.0)
 
-    def _due(self, kind: str, t: float, episode: float) -> str | None:
+    def _due(self, kind: NudgeKind, t: float, episode: float) -> str | None:
         """The level of the nudge due now for this episode, or None."""
         k = self._k(kind)
         if k.episode == episode and k.in_episode >= self.cfg.per_episode:
@@ -73,7 +78,7 @@ class NudgePolicy:
 
     def _nudge(
         self,
-        kind: str,
+        kind: NudgeKind,
         t: float,
         episode: float,
         level: str,
@@ -88,7 +93,7 @@ class NudgePolicy:
         adv = CATALOG[advice_key or kind]
         title, action = adv.pick(k.sent, level)
         k.sent += 1
-        within = float(self.cfg.respond_within.get(kind, 300.0))  # type: ignore[call-overload]
+        within = float(self.cfg.respond_within.get(kind, 300.0))
         self.pending.append(_Pending(kind, t, t + within))
         data: dict[str, object] = {
             "kind": kind, "title": title, "message": action, "why": adv.why, "level": level,
@@ -115,33 +120,32 @@ class NudgePolicy:
             return out
         if spell >= self.sit_limit:
             ep = spell_start if spell_start is not None else t - spell
-            level = self._due("prolonged_sitting", t, ep)
+            level = self._due(NudgeKind.PROLONGED_SITTING, t, ep)
             if level:
-                out.append(
-                    self._nudge("prolonged_sitting", t, ep, level, minutes=round(spell / 60))
-                )
-        if posture in ("slouched", "leaning_forward") and posture_for >= self.cfg.slouch_after:
+                out.append(self._nudge(NudgeKind.PROLONGED_SITTING, t, ep, level,
+                                       minutes=round(spell / 60)))
+        advice = SLUMPED.get(posture) if posture is not None else None
+        if advice is not None and posture_for >= self.cfg.slouch_after:
             ep = t - posture_for
-            level = self._due("slouch", t, ep)
+            level = self._due(NudgeKind.SLOUCH, t, ep)
             if level:
-                key = "slouch" if posture == "slouched" else "leaning_forward"
-                out.append(self._nudge("slouch", t, ep, level, key, posture=posture))
+                out.append(self._nudge(NudgeKind.SLOUCH, t, ep, level, advice, posture=posture))
         # A suspected wallet is the cause of the lopsided loading it makes (it tilts the
         # pelvis): its own nudge names the fix, so the generic one waits.
         if (
-            balance in ("left", "right")
+            balance in (Balance.LEFT, Balance.RIGHT)
             and balance_for >= self.cfg.imbalance_after
             and not wallet
         ):
             ep = t - balance_for
-            level = self._due("asymmetric_load", t, ep)
+            level = self._due(NudgeKind.ASYMMETRIC_LOAD, t, ep)
             if level:
-                out.append(self._nudge("asymmetric_load", t, ep, level, side=balance))
+                out.append(self._nudge(NudgeKind.ASYMMETRIC_LOAD, t, ep, level, side=balance))
         if wallet:
             ep = wallet_since if wallet_since is not None else 0.0
-            level = self._due("wallet", t, ep)
+            level = self._due(NudgeKind.WALLET, t, ep)
             if level:
-                out.append(self._nudge("wallet", t, ep, level))
+                out.append(self._nudge(NudgeKind.WALLET, t, ep, level))
         return out
 
     def acknowledge(self, kind: str, t: float) -> list[Event]:
@@ -154,9 +158,9 @@ class NudgePolicy:
         """The nudge was not delivered (held or dropped): no outcome to measure for it."""
         self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]
 
-    def track(self, kind: str, t: float) -> None:
+    def track(self, kind: NudgeKind, t: float) -> None:
         """A held nudge went out later: measure the response from now."""
-        within = float(self.cfg.respond_within.get(kind, 300.0))  # type: ignore[call-overload]
+        within = float(self.cfg.respond_within.get(kind, 300.0))
         self.pending.append(_Pending(kind, t, t + within))
 
     def _outcomes(
@@ -165,10 +169,10 @@ class NudgePolicy:
         if not self.pending:
             return []
         done = {
-            "prolonged_sitting": not occupied,
-            "slouch": not occupied or posture not in ("slouched", "leaning_forward"),
-            "asymmetric_load": not occupied or balance == "balanced",
-            "wallet": not wallet,
+            NudgeKind.PROLONGED_SITTING: not occupied,
+            NudgeKind.SLOUCH: not occupied or posture not in SLUMPED,
+            NudgeKind.ASYMMETRIC_LOAD: not occupied or balance == Balance.BALANCED,
+            NudgeKind.WALLET: not wallet,
         }
         out, keep = [], []
         for p in self.pending:
@@ -196,4 +200,4 @@ class NudgePolicy:
         }
         if self.cfg.adapt and k.backoff > 1:
             data["cooldown"] = round(self.cooldown(p.kind))
-        return Event(t, OUTCOME, None, data)
+        return Event(t, NUDGE_OUTCOME, None, data)

@@ -20,6 +20,7 @@ from sitwatch.config import Config
 from sitwatch.core import events as E
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import Event
+from sitwatch.core.kinds import Occupancy, Posture, WalletState, label
 from sitwatch.runtime.daemon import Daemon
 from sitwatch.runtime.tally import Tally
 from sitwatch.sensing.layout import Layout
@@ -52,9 +53,9 @@ def describe(ev: Event) -> str | None:
     if ev.event == E.NUDGE:
         return f"NUDGE  {ev.get('title')}: {ev.get('message')}"
     if ev.event == E.OCCUPANCY:
-        return "sat down" if ev.state == "occupied" else "got up"
+        return "sat down" if ev.state == Occupancy.OCCUPIED else "got up"
     if ev.event == E.POSTURE:
-        return f"posture: {str(ev.state).replace('_', ' ')}"
+        return f"posture: {label(ev.state)}"
     if ev.event == E.BALANCE:
         return f"balance: {ev.state}"
     if ev.event == E.BREAK:
@@ -194,9 +195,9 @@ def _truth(scr: Any) -> str:
     lines = [
         f"Seated            {_hm(seated)} h in {len(spells)} spells, "
         f"longest {longest / 60:.0f} min",
-        f"Slouched          {minutes(lambda b: b.posture == 'slouched')}",
-        f"Leaning forward   {minutes(lambda b: b.posture == 'leaning_forward')}",
-        f"Reclined          {minutes(lambda b: b.posture == 'reclined')}",
+        f"Slouched          {minutes(lambda b: b.posture == Posture.SLOUCHED)}",
+        f"Leaning forward   {minutes(lambda b: b.posture == Posture.LEANING_FORWARD)}",
+        f"Reclined          {minutes(lambda b: b.posture == Posture.RECLINED)}",
         f"Leaning sideways  {minutes(lambda b: abs(getattr(b, 'lean', 0.0)) > 0.3)}",
         f"Wallet in pocket  {minutes(lambda b: getattr(b, 'wallet', None) is not None)}"
         " (it tilts the pelvis, so it can read as lopsided too)",
@@ -256,7 +257,7 @@ def _run_live(
         )
         state.add_row(
             "seat",
-            "occupied" if seated else (snap.occupancy or "..."),
+            Occupancy.OCCUPIED if seated else (snap.occupancy or "..."),
             "sitter: " + (truth.describe() if hasattr(truth, "describe") else ""),
         )
         bar = ProgressBar(
@@ -270,11 +271,11 @@ def _run_live(
         state.add_row("sitting", spell, "")
         state.add_row(
             "posture",
-            (snap.posture or "-").replace("_", " "),
+            label(snap.posture) or "-",
             f"calibration: {snap.calibrated or 'learning'}",
         )
         state.add_row("balance", snap.balance or "-", f"shift {snap.shift:+.2f}")
-        state.add_row("wallet", "suspected" if snap.wallet else "-", "")
+        state.add_row("wallet", WalletState.SUSPECTED if snap.wallet else "-", "")
         log = Table.grid(padding=(0, 1))
         recent = [(w, e) for w, e in view.log if describe(e)][-9:]
         for when, ev in recent:

@@ -36,6 +36,7 @@ from sitwatch.core.events import (
     WALLET,
     Event,
 )
+from sitwatch.core.kinds import Occupancy, SensorState, WalletState, label
 from sitwatch.core.private import write_private
 
 log = logging.getLogger(__name__)
@@ -65,25 +66,6 @@ _IMPORTANT = (
     "sensor.diagnosis",
     "calibration.method",
 )
-
-NUDGE_LABELS = {
-    "prolonged_sitting": "time to move",
-    "slouch": "posture",
-    "asymmetric_load": "lopsided",
-    "wallet": "wallet",
-}
-POSTURE_LABELS = {
-    "upright": "upright",
-    "slouched": "slouched",
-    "leaning_forward": "leaning forward",
-    "reclined": "reclined",
-}
-BALANCE_LABELS = {
-    "balanced": "balanced",
-    "left": "more weight on the left",
-    "right": "more weight on the right",
-}
-
 
 def human_duration(seconds: float) -> str:
     """``42 s``, ``37 min``, ``1 h 5 min``, ``2 h``."""
@@ -198,8 +180,8 @@ class StatusWriter:
         if ev.event == WALLET:
             return self.update(wallet={"state": ev.state, "side": ev.get("side")})
         if ev.event == SENSOR:
-            sensor: dict[str, Any] = {"online": ev.state == "online"}
-            if ev.state == "online":
+            sensor: dict[str, Any] = {"online": ev.state == SensorState.ONLINE}
+            if ev.state == SensorState.ONLINE:
                 sensor["diagnosis"] = None
             elif ev.get("reason"):
                 sensor["diagnosis"] = ev.get("reason")
@@ -375,7 +357,7 @@ def _main_line(d: dict[str, Any]) -> str:
     occ = d.get("occupancy")
     spell = float(d.get("spell_seconds") or 0.0)
     limit = d.get("sit_limit")
-    if occ == "occupied":
+    if occ == Occupancy.OCCUPIED:
         text = "Occupied — "
         text += (
             f"sitting for {human_duration(spell)}" if spell >= 60 else "sitting for under a minute"
@@ -383,17 +365,17 @@ def _main_line(d: dict[str, Any]) -> str:
         if limit:
             text += f" (limit {round(float(limit) / 60)} min)"
         parts.append(text)
-    elif occ == "empty":
+    elif occ == Occupancy.EMPTY:
         parts.append("Seat empty")
     else:
         parts.append("Waiting for the cushion")
-    if occ == "occupied":
+    if occ == Occupancy.OCCUPIED:
         if d.get("posture"):
-            parts.append(f"posture {POSTURE_LABELS.get(d['posture'], d['posture'])}")
+            parts.append(f"posture {label(d['posture'])}")
         if d.get("balance"):
-            parts.append(BALANCE_LABELS.get(d["balance"], d["balance"]))
+            parts.append(label(d["balance"]))
     wallet = d.get("wallet")
-    if isinstance(wallet, dict) and wallet.get("state") == "suspected":
+    if isinstance(wallet, dict) and wallet.get("state") == WalletState.SUSPECTED:
         side = f" ({wallet['side']})" if wallet.get("side") else ""
         parts.append(f"something in a back pocket?{side}")
     if d.get("paused"):
@@ -418,10 +400,8 @@ def _detail_line(d: dict[str, Any]) -> str:
     if nudges:
         kind, info = max(nudges.items(), key=lambda kv: str((kv[1] or {}).get("at")))
         ago = _since((info or {}).get("at"), d)
-        label = NUDGE_LABELS.get(kind, kind)
-        bits.append(
-            f"last nudge: {label}" + (f" {human_duration(ago)} ago" if ago is not None else "")
-        )
+        when = f" {human_duration(ago)} ago" if ago is not None else ""
+        bits.append(f"last nudge: {label(kind)}{when}")
     else:
         bits.append("no nudges yet")
     up = _since(d.get("started"), d)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import EventName
+from sitwatch.core.kinds import Balance, EventName, Posture
 from sitwatch.sensing.snapshot import Snapshot
 
 
@@ -33,8 +33,8 @@ class Tally:
             self.seconds += dt
             if snap.occupied:
                 self.occupied += dt
-                p = snap.posture.value if snap.posture else "unknown"
-                b = snap.balance.value if snap.balance else "unknown"
+                p = snap.posture.value if snap.posture else Posture.UNKNOWN.value
+                b = snap.balance.value if snap.balance else "unknown"  # no Balance member
                 self.posture[p] = self.posture.get(p, 0.0) + dt
                 self.balance[b] = self.balance.get(b, 0.0) + dt
             self.longest_spell = max(self.longest_spell, snap.spell)
@@ -82,7 +82,7 @@ class Tally:
             )
             lines.append(f"Posture           {shares}")
         if self.balance:
-            lop = self.balance.get("left", 0) + self.balance.get("right", 0)
+            lop = self.balance.get(Balance.LEFT, 0) + self.balance.get(Balance.RIGHT, 0)
             lines.append(f"Lopsided          {hm(lop)} ({100 * lop / occ:.0f}% of seated time)")
         if self.nudges:
             lines.append(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sitwatch.core.kinds import POSTURES, Balance, Posture
+from sitwatch.core.kinds import POSTURES, Balance, Occupancy, Posture
 from sitwatch.sensing.layout import Layout
 
 #: The sides of the seat (a lean's direction, a wallet's pocket), spelled as the balance states.
@@ -65,7 +65,7 @@ class Body:
 
     def describe(self) -> str:
         if not self.present:
-            return "empty"
+            return Occupancy.EMPTY
         s = str(self.posture)
         if abs(self.lean) >= 0.3:
             side = Balance.RIGHT if self.lean > 0 else Balance.LEFT

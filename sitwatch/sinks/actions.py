@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sitwatch.core.events import Event
+from sitwatch.core.kinds import NudgeAction
 
-SNOOZE = "snooze"
-DONE = "done"
+SNOOZE = NudgeAction.SNOOZE
+DONE = NudgeAction.DONE
 DEFAULT_ACTIONS: tuple[tuple[str, str], ...] = ((SNOOZE, "Snooze 30 min"), (DONE, "Done"))
 
 NOT_SUPPORTED = "Actions are not supported"  # notify-send's stderr when the server has no buttons

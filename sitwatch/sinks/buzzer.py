@@ -19,15 +19,13 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 
-from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
+from sitwatch.config import Buzzer as BuzzerConfig
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.kinds import NUDGE_KINDS, NudgeKind
 from sitwatch.sinks.base import Problems
 
-DEFAULT_PATTERNS: dict[str, str] = {
-    "prolonged_sitting": "BUZZ 3",
-    "slouch": "VIBE 200,100,200",
-    "asymmetric_load": "VIBE 400",
-    "wallet": "BUZZ 1",
-}
+#: The command per kind when none is configured: the config's own defaults.
+DEFAULT_PATTERNS: Mapping[NudgeKind, str] = BuzzerConfig().patterns
 
 _MS = r"(?:[1-9]\d{1,2}|[1-4]\d{3}|5000)"  # 10 .. 5000
 # The whole grammar in one regular expression (for a pydantic ``Field(pattern=...)``).
@@ -52,13 +50,16 @@ def command_line(text: str) -> bytes:
                      "(at most 16 durations)")
 
 
-def parse_patterns(patterns: Mapping[str, str]) -> dict[str, bytes]:
-    """Config form ({kind: "VIBE 200,100,200"}) to the sink's form; ValueError on a bad entry.
-    An empty string turns a kind off."""
+def parse_patterns(patterns: Mapping[NudgeKind, str] | Mapping[str, str]) -> dict[str, bytes]:
+    """Config form ({kind: "VIBE 200,100,200"}) to the sink's form, keyed by
+    :class:`~sitwatch.core.kinds.NudgeKind`; ValueError on a bad entry. An empty string turns a
+    kind off."""
     out: dict[str, bytes] = {}
-    for kind, text in patterns.items():
-        if kind not in NUDGE_KINDS:
-            raise ValueError(f"{kind!r} is not a nudge kind ({', '.join(NUDGE_KINDS)})")
+    for name, text in patterns.items():
+        try:
+            kind = NudgeKind(name)
+        except ValueError:
+            raise ValueError(f"{name!r} is not a nudge kind ({', '.join(NUDGE_KINDS)})") from None
         if text.strip():
             out[kind] = command_line(text)
     return out

@@ -37,15 +37,16 @@ from typing import Any, Protocol
 from sitwatch import __version__
 from sitwatch.config import Mqtt
 from sitwatch.core.clock import Clock
-from sitwatch.core.events import BALANCE, NUDGE, NUDGE_KINDS, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.core.events import BALANCE, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
 from sitwatch.core.extras import install_hint
+from sitwatch.core.kinds import NUDGE_KINDS, POSTURES, Balance, Occupancy, SensorState
 from sitwatch.sinks.base import Problems
 
-ONLINE, OFFLINE = "online", "offline"
+# The cushion's state topic carries the sensor's own words; <base>/status (Home Assistant's
+# availability) uses the same pair.
+ONLINE, OFFLINE = SensorState.ONLINE, SensorState.OFFLINE
 UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
 STATE_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion")
-POSTURES = ("upright", "slouched", "leaning_forward", "reclined")
-BALANCES = ("balanced", "left", "right")
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
@@ -217,7 +218,7 @@ class MqttSink:
         if key is None:
             return
         values: dict[str, Any] = {key: event.state}
-        if event.event == OCCUPANCY and event.state == "empty":
+        if event.event == OCCUPANCY and event.state == Occupancy.EMPTY:
             # docs/events.md: posture and balance are unknown until the next report
             values.update(posture=None, balance=None)
         self._set_state(values)
@@ -381,8 +382,8 @@ class MqttSink:
         entities: list[tuple[str, str, dict[str, Any]]] = [
             ("binary_sensor", "occupancy", {
                 "name": "Seat occupied", "device_class": "occupancy",
-                "state_topic": f"{state}/occupancy", "payload_on": "occupied",
-                "payload_off": "empty",
+                "state_topic": f"{state}/occupancy", "payload_on": Occupancy.OCCUPIED,
+                "payload_off": Occupancy.EMPTY,
             }),
             ("sensor", "sitting_time", {
                 "name": "Sitting time", "device_class": "duration",
@@ -394,7 +395,7 @@ class MqttSink:
                 "state_topic": f"{state}/posture", "icon": "mdi:human-handsdown",
             }),
             ("sensor", "balance", {
-                "name": "Balance", "device_class": "enum", "options": list(BALANCES),
+                "name": "Balance", "device_class": "enum", "options": list(Balance),
                 "state_topic": f"{state}/balance", "icon": "mdi:scale-balance",
             }),
             ("binary_sensor", "cushion", {

@@ -151,7 +151,7 @@ def _buzzer(cfg: Config, ctx: SinkContext) -> Sink:
         raise SinkUnavailable("it needs a cushion on a serial line (cushion.port)")
     from sitwatch.sinks.buzzer import BuzzerSink, parse_patterns
 
-    patterns = parse_patterns({str(k): v for k, v in cfg.nudges.buzzer.patterns.items()})
+    patterns = parse_patterns(cfg.nudges.buzzer.patterns)
     return BuzzerSink(write, patterns=patterns, log=_logger("buzzer"))
 
 

@@ -20,6 +20,7 @@ import serial
 
 from sitwatch.config import Cushion
 from sitwatch.core.clock import Clock
+from sitwatch.core.kinds import SensorState
 from sitwatch.data import shipped
 from sitwatch.sensing import layout as layouts
 from sitwatch.sensing import wire
@@ -178,7 +179,7 @@ def _times(pending: list[_Pending]) -> list[float]:
 
 def _comment(item: Status | Diagnosis, t: float) -> str:
     if isinstance(item, Status):
-        text = "online" if item.online else "offline"
+        text: str = SensorState.ONLINE if item.online else SensorState.OFFLINE
         if item.reason:
             text += f": {item.reason}"
     else:

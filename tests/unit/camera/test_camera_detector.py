@@ -8,21 +8,17 @@ import pytest
 from sitwatch import config
 from sitwatch.camera import baseline as B
 from sitwatch.camera import features as F
-from sitwatch.camera.detector import (
-    FORWARD,
-    RECLINED,
-    SLOUCHED,
-    UPRIGHT,
-    Activity,
-    CameraDetector,
-    classify,
-)
+from sitwatch.camera.detector import Activity, CameraDetector, classify
 from sitwatch.camera.fusion import Fusion, PostureFusion, fuse_posture, occupancy_owner
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
 from sitwatch.config.camera import CameraConfig
+from sitwatch.core.kinds import Posture
 from sitwatch.nudging.nudger import Nudger
 from tests.helpers.camera import pose
+
+UPRIGHT, SLOUCHED, FORWARD, RECLINED = (
+    Posture.UPRIGHT, Posture.SLOUCHED, Posture.LEANING_FORWARD, Posture.RECLINED)
 
 
 def feats(nose_y=0.3, scale=1.0, face=1.0, shoulders=True):

@@ -4,6 +4,7 @@ import pytest
 
 from sitwatch import config
 from sitwatch.cli.main import main
+from sitwatch.core.kinds import NudgeKind
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,6 +38,24 @@ def test_each_problem_names_file_key_and_fix(tmp_path) -> None:
     assert any(str(f) in ln and "cushion.baud" in ln and "integer" in ln for ln in lines)
     assert any("cushion.prot" in ln and "unknown key" in ln and "port" in ln for ln in lines)
     assert any("detect.balance" in ln and "release must be smaller" in ln for ln in lines)
+
+
+def test_nudge_kind_keys_are_the_vocabulary(tmp_path) -> None:
+    # The per-kind tables are keyed by NudgeKind: a known kind loads as its member, a
+    # misspelt one names the key and lists every kind.
+    f = tmp_path / "c.toml"
+    f.write_text("[nudges.cooldown]\nslouch = 10\n[nudges.buzzer.patterns]\nwallet = 'BUZZ 2'\n")
+    cfg = config.load(f)
+    assert cfg.nudges.cooldown == {NudgeKind.SLOUCH: 10.0}
+    assert cfg.nudges.buzzer.patterns == {NudgeKind.WALLET: "BUZZ 2"}
+    assert config.Config().nudges.respond_within[NudgeKind.WALLET] == 900.0
+    f.write_text("[nudges.respond_within]\nslouching = 10\n")
+    with pytest.raises(config.ConfigError) as ei:
+        config.load(f)
+    (line,) = ei.value.problems
+    assert str(f) in line and "nudges.respond_within.slouching" in line
+    assert "'prolonged_sitting', 'slouch', 'asymmetric_load' or 'wallet'" in line
+    assert "(got 'slouching')" in line
 
 
 def test_broken_toml_names_the_file(tmp_path) -> None:
