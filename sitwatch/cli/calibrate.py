@@ -8,41 +8,19 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from sitwatch.cli.camera_flags import add_calibrate_camera_flags
 from sitwatch.cli.common import (
     EXIT_CONFIG,
     EXIT_OK,
     config_errors,
-    cushion_flags,
     err,
     load_config,
     resolve_layout,
 )
-from sitwatch.core.spans import recording_span
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("calibrate", help="take your empty-seat and upright readings")
-    sp.add_argument("target", nargs="?", choices=["cushion", "camera"], default="cushion",
-                    help="what to calibrate (default: the cushion)")
-    cushion_flags(sp)
-    add_calibrate_camera_flags(sp)
-    sp.add_argument("--recording", help="calibrate from time ranges of a recording")
-    sp.add_argument("--hz", type=float)
-    sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
-    sp.add_argument("--upright", metavar="A:B", help="seconds sitting upright")
-    sp.add_argument("--slouch", metavar="A:B")
-    sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
-    sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")
-    sp.add_argument(
-        "-o", "--output",
-        help="where to save (default: calibration-LAYOUT.json in the data dir)"
-    )
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from sitwatch import config
+    from sitwatch.core.spans import recording_span
     from sitwatch.runtime.files import profile_path
     from sitwatch.sensing import calibration, layout
     from sitwatch.sources import recording

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitwatch.core.kinds import EventName
-
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sitwatch.config import Config
     from sitwatch.sensing.layout import Layout
 
@@ -102,6 +101,8 @@ def cushion_flags(sp: argparse.ArgumentParser) -> None:
 
 def event_line(ev: Any) -> str:
     """One event as a line for people: ``00:12:05  posture     slouched``."""
+    from sitwatch.core.kinds import EventName
+
     t = ev.t
     stamp = f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
     if ev.event == EventName.NUDGE:

@@ -5,21 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("config", help="start, validate or show the configuration")
-    sp.add_argument("action", choices=["init", "validate", "show"],
-                    help="init: write the documented sample to your config file; validate: "
-                    "check a file; show: the config in force (--defaults: the sample)")
-    sp.add_argument("file", nargs="?",
-                    help="the config file (default: ~/.config/sitwatch/sitwatch.toml)")
-    sp.add_argument("--defaults", action="store_true", help="show: the documented defaults")
-    sp.add_argument("--force", action="store_true", help="init: replace an existing file")
-    sp.set_defaults(func=run)
 
 
 def init(dest: Path, *, force: bool) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -17,17 +16,6 @@ from sitwatch.cli.common import (
     load_config,
     when,
 )
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("snooze", help="no nudges for a while (e.g. 30m); watching goes on")
-    sp.add_argument("duration", help="30m, 1h, 1h30m ...")
-    sp.set_defaults(func=run)
-    sp = sub.add_parser("pause", help="stop watching for a while (or until resume)")
-    sp.add_argument("duration", nargs="?", help="30m, 1h ... (default: until resume)")
-    sp.set_defaults(func=run)
-    sp = sub.add_parser("resume", help="end a pause or a snooze")
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

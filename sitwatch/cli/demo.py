@@ -6,30 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, err
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("demo", help="the daemon against a virtual cushion in accelerated time")
-    sp.add_argument(
-        "--speed",
-        type=float,
-        default=0,
-        help="simulated seconds per second (0: as fast as the display allows)",
-    )
-    sp.add_argument("--layout", default="smartchair-12")
-    sp.add_argument("--seed", type=int, default=7)
-    sp.add_argument("--plain", action="store_true", help="no live display; print events")
-    sp.add_argument("--script", choices=["day", "demo"], default="day",
-                    help="day: an 8-hour office day; demo: a 2-hour compressed one")
-    sp.add_argument("--history", metavar="FILE",
-                    help="keep the simulated history in FILE (e.g. /tmp/demo.sqlite) for "
-                    "`sitwatch report --history FILE`; default: a temporary folder")
-    sp.add_argument("--days", type=int, default=1, metavar="N",
-                    help="with --history: simulate N days ending today (7 fills a week)")
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

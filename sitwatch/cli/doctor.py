@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sitwatch.cli.common import cushion_flags, load_config
+from sitwatch.cli.common import load_config
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MARK = {OK: "ok  ", WARN: "warn", FAIL: "FAIL"}
@@ -32,6 +30,8 @@ def check_cushion(
     listen: float = 3.0,
     sleep: Callable[[float], object] | None = None,
 ) -> Check:
+    import time
+
     from sitwatch.sources.base import Diagnosis, Reading, Status
     from sitwatch.sources.serial import SerialSource, not_a_device
 
@@ -149,6 +149,8 @@ def check_channels(cfg: Any, clock: Any) -> list[Check]:
 
 
 def check_history(cfg: Any) -> Check:
+    import sqlite3
+
     from sitwatch.runtime.files import history_path
 
     if not cfg.history.enabled:
@@ -309,12 +311,3 @@ def run(args: argparse.Namespace) -> int:
     return 1 if fails else 0
 
 
-def register(sub: Any) -> None:
-    sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
-    cushion_flags(sp)
-    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
-    sp.add_argument("--listen", type=float, default=3.0, metavar="SECONDS",
-                    help="how long to listen to the cushion (default 3)")
-    sp.add_argument("--headless", action="store_true",
-                    help="no desktop: do not count a missing notification service as a problem")
-    sp.set_defaults(func=run)

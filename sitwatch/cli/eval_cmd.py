@@ -9,19 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from sitwatch.cli.common import EXIT_OK
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser(
-        "eval", help="measure the detectors on the labelled recordings in shared/datasets"
-    )
-    sp.add_argument("--shared", help="the shared folder (default: ../shared beside the project)")
-    sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
-    sp.add_argument("--quick", action="store_true", help="skip the leave-one-person-out search")
-    sp.set_defaults(func=run)
 
 
 def progress(step: str) -> None:

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, err
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("layouts", help="list built-in sensor layouts or show one")
-    sp.add_argument("name", nargs="?")
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

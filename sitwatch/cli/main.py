@@ -1,9 +1,9 @@
 """``sitwatch COMMAND``: parse the command line and dispatch through an explicit table.
 
-Every command is a module of :mod:`sitwatch.cli` with ``register(subparsers)``, which adds its
-parser and points it at the module's ``run(args) -> int``. Command modules import only argparse
-and :mod:`sitwatch.cli.common` at the top; what a command needs is imported inside its ``run``,
-so ``sitwatch --help`` stays quick and cushion-only runs never load the camera stack.
+Every command's arguments are defined in :mod:`sitwatch.cli.parser`; its handler imports the
+command's module (``sitwatch/cli/<command>.py``, with ``run(args) -> int``) only when that
+command runs, so ``sitwatch --help`` imports no machinery and cushion-only runs never load the
+camera stack.
 """
 
 from __future__ import annotations
@@ -15,42 +15,27 @@ from collections.abc import Callable
 from typing import Any
 
 from sitwatch import __version__
-from sitwatch.cli import (
-    calibrate,
-    camera_flags,
-    config_cmd,
-    control,
-    demo,
-    doctor,
-    eval_cmd,
-    guidance,
-    layouts,
-    record,
-    replay,
-    report,
-    run,
-    simulate,
-    status,
-)
+from sitwatch.cli import camera_flags, parser
 from sitwatch.cli.common import EXIT_INTERRUPTED, EXIT_OK
 
-# In the order `sitwatch --help` lists them.
+# In the order `sitwatch --help` lists them. Each adds its parser (sitwatch/cli/parser.py) and
+# points it at a handler that imports the command's own module (sitwatch/cli/<command>.py).
 COMMANDS: tuple[Callable[[Any], None], ...] = (
-    run.register,
-    demo.register,
-    replay.register,
-    record.register,
-    simulate.register,
-    calibrate.register,
-    status.register,
-    control.register,  # snooze, pause, resume
-    doctor.register,
-    report.register,
+    parser.add_run,
+    parser.add_demo,
+    parser.add_replay,
+    parser.add_record,
+    parser.add_simulate,
+    parser.add_calibrate,
+    parser.add_status,
+    parser.add_control,  # snooze, pause, resume
+    parser.add_doctor,
+    parser.add_report,
     camera_flags.register_model,  # model fetch | path
-    eval_cmd.register,
-    config_cmd.register,
-    layouts.register,
-    guidance.register,
+    parser.add_eval,
+    parser.add_config,
+    parser.add_layouts,
+    parser.add_guidance,
 )
 
 

@@ -6,25 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
     EXIT_FAIL,
     EXIT_OK,
     config_errors,
-    cushion_flags,
     err,
     load_config,
 )
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("record", help="save what the cushion sends to a recording")
-    cushion_flags(sp)
-    sp.add_argument("-o", "--output", required=True)
-    sp.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

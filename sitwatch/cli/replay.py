@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from sitwatch.cli.camera_flags import add_replay_flags
 from sitwatch.cli.common import (
     EXIT_CONFIG,
     EXIT_FAIL,
@@ -18,19 +16,6 @@ from sitwatch.cli.common import (
     load_config,
     resolve_layout,
 )
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("replay", help="run a recording through the pipeline")
-    sp.add_argument("file")
-    sp.add_argument("--layout")
-    sp.add_argument(
-        "--calibration", help="calibration profile (default: learn it from the recording)"
-    )
-    sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
-    sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
-    add_replay_flags(sp)
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from collections.abc import Callable
-from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -19,20 +17,12 @@ from sitwatch.cli.common import (
     load_config,
 )
 
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("report", help="a summary of a day or a week from the history")
-    sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
-    sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
-    sp.add_argument("--html", nargs="?", const="", metavar="FILE",
-                    help="the week as a self-contained HTML page (implies --week; default "
-                    "sitwatch-week-YYYY-MM-DD.html)")
-    sp.add_argument("--history", metavar="FILE",
-                    help="read this history file (default: the daemon's, or history.database)")
-    sp.set_defaults(func=run)
+if TYPE_CHECKING:
+    from datetime import tzinfo
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
     from datetime import date
 
     from sitwatch import config
@@ -111,6 +101,7 @@ def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int]
     """The history file is damaged: report from a private copy of what can still be read,
     and say what was lost. The file itself is left for the daemon, which repairs it the same
     way when it next opens it."""
+    import sqlite3
     import tempfile
 
     from sitwatch.core.clock import SystemClock

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import time
 from typing import Any
 
 from sitwatch.cli.common import (
@@ -13,28 +10,22 @@ from sitwatch.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     config_errors,
-    cushion_flags,
     err,
     load_config,
 )
 
-log = logging.getLogger("sitwatch")
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("run", help="run the daemon")
-    cushion_flags(sp)
-    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
-    sp.add_argument("--headless", action="store_true", help="no desktop notifications")
-    sp.add_argument("--calibration", help="calibration profile (JSON)")
-    sp.add_argument("--json", action="store_true", help="print events as JSON lines")
-    sp.set_defaults(func=run)
-
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import time
+
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
     from sitwatch.runtime import sdnotify
+
+    log = logging.getLogger("sitwatch")
+
     from sitwatch.runtime.assemble import NothingToWatch, build_daemon, load_profile
     from sitwatch.runtime.daemon import BATCH_SECONDS
     from sitwatch.runtime.files import status_path

@@ -3,26 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from sitwatch.cli.common import EXIT_CONFIG, err
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("simulate", help="stream a virtual cushion on a pseudo-terminal")
-    sp.add_argument("--layout", default="smartchair-12")
-    sp.add_argument("--hz", type=float, default=20.0)
-    sp.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
-    sp.add_argument("--duration", type=float, help="simulated seconds (default: the whole script)")
-    sp.add_argument("--script", choices=["day", "demo"], default="day")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--link", help="also make this symlink to the pty")
-    sp.add_argument("--garbage", type=float, default=0.0, help="share of lines to corrupt")
-    sp.add_argument("--unplug", action="append", default=[], metavar="AT:SECONDS",
-                    help="unplug the virtual cushion at simulated second AT for SECONDS of real "
-                    "time (repeatable)")
-    sp.add_argument("-o", "--output", help="write a recording file instead of streaming")
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

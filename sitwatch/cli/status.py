@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 
 from sitwatch.cli.common import (
     EXIT_FAIL,
@@ -16,12 +15,6 @@ from sitwatch.cli.common import (
     follow_running_daemon,
     load_config,
 )
-
-
-def register(sub: Any) -> None:
-    sp = sub.add_parser("status", help="the running daemon's live state")
-    sp.add_argument("--json", action="store_true")
-    sp.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

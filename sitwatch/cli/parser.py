@@ -1,0 +1,265 @@
+"""The command line's parsers: every command's arguments, and the handler that imports the
+command's module only when that command runs.
+
+Keeping the arguments here (and not in the command modules) is what keeps ``sitwatch --help``
+quick: building the parser imports argparse and nothing of sitwatch's machinery. Each handler
+imports its command module by name, so type checkers and dead-code tools follow every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sitwatch.cli.camera_flags import add_calibrate_camera_flags, add_replay_flags
+from sitwatch.cli.common import cushion_flags
+
+
+def add_run(sub: Any) -> None:
+    sp = sub.add_parser("run", help="run the daemon")
+    cushion_flags(sp)
+    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
+    sp.add_argument("--headless", action="store_true", help="no desktop notifications")
+    sp.add_argument("--calibration", help="calibration profile (JSON)")
+    sp.add_argument("--json", action="store_true", help="print events as JSON lines")
+    sp.set_defaults(func=_run)
+
+
+def add_demo(sub: Any) -> None:
+    sp = sub.add_parser("demo", help="the daemon against a virtual cushion in accelerated time")
+    sp.add_argument(
+        "--speed",
+        type=float,
+        default=0,
+        help="simulated seconds per second (0: as fast as the display allows)",
+    )
+    sp.add_argument("--layout", default="smartchair-12")
+    sp.add_argument("--seed", type=int, default=7)
+    sp.add_argument("--plain", action="store_true", help="no live display; print events")
+    sp.add_argument("--script", choices=["day", "demo"], default="day",
+                    help="day: an 8-hour office day; demo: a 2-hour compressed one")
+    sp.add_argument("--history", metavar="FILE",
+                    help="keep the simulated history in FILE (e.g. /tmp/demo.sqlite) for "
+                    "`sitwatch report --history FILE`; default: a temporary folder")
+    sp.add_argument("--days", type=int, default=1, metavar="N",
+                    help="with --history: simulate N days ending today (7 fills a week)")
+    sp.set_defaults(func=_demo)
+
+
+def add_replay(sub: Any) -> None:
+    sp = sub.add_parser("replay", help="run a recording through the pipeline")
+    sp.add_argument("file")
+    sp.add_argument("--layout")
+    sp.add_argument(
+        "--calibration", help="calibration profile (default: learn it from the recording)"
+    )
+    sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
+    sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
+    add_replay_flags(sp)
+    sp.set_defaults(func=_replay)
+
+
+def add_record(sub: Any) -> None:
+    sp = sub.add_parser("record", help="save what the cushion sends to a recording")
+    cushion_flags(sp)
+    sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
+    sp.set_defaults(func=_record)
+
+
+def add_simulate(sub: Any) -> None:
+    sp = sub.add_parser("simulate", help="stream a virtual cushion on a pseudo-terminal")
+    sp.add_argument("--layout", default="smartchair-12")
+    sp.add_argument("--hz", type=float, default=20.0)
+    sp.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    sp.add_argument("--duration", type=float, help="simulated seconds (default: the whole script)")
+    sp.add_argument("--script", choices=["day", "demo"], default="day")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--link", help="also make this symlink to the pty")
+    sp.add_argument("--garbage", type=float, default=0.0, help="share of lines to corrupt")
+    sp.add_argument("--unplug", action="append", default=[], metavar="AT:SECONDS",
+                    help="unplug the virtual cushion at simulated second AT for SECONDS of real "
+                    "time (repeatable)")
+    sp.add_argument("-o", "--output", help="write a recording file instead of streaming")
+    sp.set_defaults(func=_simulate)
+
+
+def add_calibrate(sub: Any) -> None:
+    sp = sub.add_parser("calibrate", help="take your empty-seat and upright readings")
+    sp.add_argument("target", nargs="?", choices=["cushion", "camera"], default="cushion",
+                    help="what to calibrate (default: the cushion)")
+    cushion_flags(sp)
+    add_calibrate_camera_flags(sp)
+    sp.add_argument("--recording", help="calibrate from time ranges of a recording")
+    sp.add_argument("--hz", type=float)
+    sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
+    sp.add_argument("--upright", metavar="A:B", help="seconds sitting upright")
+    sp.add_argument("--slouch", metavar="A:B")
+    sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
+    sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")
+    sp.add_argument(
+        "-o", "--output",
+        help="where to save (default: calibration-LAYOUT.json in the data dir)"
+    )
+    sp.set_defaults(func=_calibrate)
+
+
+def add_status(sub: Any) -> None:
+    sp = sub.add_parser("status", help="the running daemon's live state")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=_status)
+
+
+def add_control(sub: Any) -> None:
+    sp = sub.add_parser("snooze", help="no nudges for a while (e.g. 30m); watching goes on")
+    sp.add_argument("duration", help="30m, 1h, 1h30m ...")
+    sp.set_defaults(func=_control)
+    sp = sub.add_parser("pause", help="stop watching for a while (or until resume)")
+    sp.add_argument("duration", nargs="?", help="30m, 1h ... (default: until resume)")
+    sp.set_defaults(func=_control)
+    sp = sub.add_parser("resume", help="end a pause or a snooze")
+    sp.set_defaults(func=_control)
+
+
+def add_doctor(sub: Any) -> None:
+    sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
+    cushion_flags(sp)
+    sp.add_argument("--camera", help="webcam index, /dev/videoN or a video file (camera.device)")
+    sp.add_argument("--listen", type=float, default=3.0, metavar="SECONDS",
+                    help="how long to listen to the cushion (default 3)")
+    sp.add_argument("--headless", action="store_true",
+                    help="no desktop: do not count a missing notification service as a problem")
+    sp.set_defaults(func=_doctor)
+
+
+def add_report(sub: Any) -> None:
+    sp = sub.add_parser("report", help="a summary of a day or a week from the history")
+    sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
+    sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
+    sp.add_argument("--html", nargs="?", const="", metavar="FILE",
+                    help="the week as a self-contained HTML page (implies --week; default "
+                    "sitwatch-week-YYYY-MM-DD.html)")
+    sp.add_argument("--history", metavar="FILE",
+                    help="read this history file (default: the daemon's, or history.database)")
+    sp.set_defaults(func=_report)
+
+
+def add_eval(sub: Any) -> None:
+    sp = sub.add_parser(
+        "eval", help="measure the detectors on the labelled recordings in shared/datasets"
+    )
+    sp.add_argument("--shared", help="the shared folder (default: ../shared beside the project)")
+    sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
+    sp.add_argument("--quick", action="store_true", help="skip the leave-one-person-out search")
+    sp.set_defaults(func=_eval)
+
+
+def add_config(sub: Any) -> None:
+    sp = sub.add_parser("config", help="start, validate or show the configuration")
+    sp.add_argument("action", choices=["init", "validate", "show"],
+                    help="init: write the documented sample to your config file; validate: "
+                    "check a file; show: the config in force (--defaults: the sample)")
+    sp.add_argument("file", nargs="?",
+                    help="the config file (default: ~/.config/sitwatch/sitwatch.toml)")
+    sp.add_argument("--defaults", action="store_true", help="show: the documented defaults")
+    sp.add_argument("--force", action="store_true", help="init: replace an existing file")
+    sp.set_defaults(func=_config)
+
+
+def add_layouts(sub: Any) -> None:
+    sp = sub.add_parser("layouts", help="list built-in sensor layouts or show one")
+    sp.add_argument("name", nargs="?")
+    sp.set_defaults(func=_layouts)
+
+
+def add_guidance(sub: Any) -> None:
+    sp = sub.add_parser("guidance", help="the advice behind each nudge")
+    sp.add_argument("kind", nargs="?")
+    sp.set_defaults(func=_guidance)
+
+
+# -- handlers: import the command's module only when it runs ------------------------------
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sitwatch.cli import run
+
+    return run.run(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from sitwatch.cli import demo
+
+    return demo.run(args)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from sitwatch.cli import replay
+
+    return replay.run(args)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from sitwatch.cli import record
+
+    return record.run(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from sitwatch.cli import simulate
+
+    return simulate.run(args)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from sitwatch.cli import calibrate
+
+    return calibrate.run(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from sitwatch.cli import status
+
+    return status.run(args)
+
+
+def _control(args: argparse.Namespace) -> int:
+    from sitwatch.cli import control
+
+    return control.run(args)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from sitwatch.cli import doctor
+
+    return doctor.run(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sitwatch.cli import report
+
+    return report.run(args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from sitwatch.cli import eval_cmd
+
+    return eval_cmd.run(args)
+
+
+def _config(args: argparse.Namespace) -> int:
+    from sitwatch.cli import config_cmd
+
+    return config_cmd.run(args)
+
+
+def _layouts(args: argparse.Namespace) -> int:
+    from sitwatch.cli import layouts
+
+    return layouts.run(args)
+
+
+def _guidance(args: argparse.Namespace) -> int:
+    from sitwatch.cli import guidance
+
+    return guidance.run(args)
