@@ -33,3 +33,18 @@ def test_help_imports_neither_pydantic_nor_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_help_imports_no_command_module() -> None:
+    """Building the parser loads the table, the parsers and the shared helpers, nothing else of
+    ours: each command module is imported by its handler when it runs (start-up time)."""
+    code = (
+        "import sys\n"
+        "from sitwatch.cli.main import build_parser\n"
+        "build_parser().format_help()\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('sitwatch'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(out.stdout.strip().split(",")) == {
+        "sitwatch", "sitwatch.cli", "sitwatch.cli.main", "sitwatch.cli.parser",
+        "sitwatch.cli.common", "sitwatch.cli.camera_flags"}
