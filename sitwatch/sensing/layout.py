@@ -17,12 +17,15 @@ nothing downstream knows the difference. What is stored stays as the device sent
 ``full_scale`` and ``zero`` and a calibration profile's arrays are readings, converted where
 they are read (the inversion is its own inverse, so :meth:`Layout.to_reading` is the same map).
 
-There is deliberately no conductance transform (``1 / reading``, or ``(full_scale - reading) /
-reading``, which is what a divider's FSR conductance and so its force would be): it needs the
-divider's wiring, which the readings do not tell; it blows the noise near a reading of 0 up
-without bound, so it needs a clip that becomes a new threshold; and sitwatch's features are
-shares and centres of pressure compared with the sitter's own upright baseline, which only need
-the load to rise with force, not to be proportional to it.
+There is no conductance transform (yet). For an FSR at the bottom of a divider the force is
+closer to proportional to ``(full_scale - reading) / reading`` than to ``full_scale - reading``
+(which flattens under a sitter: the readings sit near 0, where more force barely moves them); on
+fsr-cushion-9 it makes sideways leans read 3-7x larger (docs/accuracy.md). It is not offered
+because that gain was measured on the one sitter it would be chosen for; because it needs a cap
+(the reading near 0 where the sensor counts as saturated), a new constant, and a load scale of
+its own, while ``full_scale`` now serves both the wire's range check and the load-relative
+constants (occupancy before calibration, contact, health, the wallet's floor); and because it
+only fits that one wiring. ``1 / reading`` alone is the same curve, scaled and shifted.
 """
 
 from __future__ import annotations
