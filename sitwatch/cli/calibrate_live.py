@@ -206,6 +206,7 @@ def check_step(
     seat = layout.seat_mask
     if name == "empty":
         return None
+    mean, done = layout.to_load(mean), {k: layout.to_load(v) for k, v in done.items()}
     tare = done.get("empty", np.zeros(layout.n))
     load = np.maximum(mean - tare, 0)[seat].sum()
     if load < 0.03 * layout.full_scale * max(1, int(seat.sum())) ** 0.5:

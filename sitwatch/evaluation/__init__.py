@@ -8,6 +8,7 @@
   sessions changed (seat-only devices, milder postures, other rates, failing sensors), and the
   defaults measured on them.
 - :mod:`~sitwatch.evaluation.ethz`, :mod:`~sitwatch.evaluation.technion`,
-  :mod:`~sitwatch.evaluation.camera`: the other datasets' own protocols.
+  :mod:`~sitwatch.evaluation.fsr`, :mod:`~sitwatch.evaluation.camera`: the other datasets' own
+  protocols.
 - :mod:`~sitwatch.evaluation.report`: all of it as one report.
 """

@@ -1,19 +1,75 @@
 """Adapters for the public chair recordings in ``shared/datasets`` (for replay and evaluation).
 
 Each adapter turns a dataset file into sitwatch recordings (wire format with a time column and a
-header naming the layout) plus per-frame ground truth, without changing the readings.
+header naming the layout) plus per-frame ground truth, without changing the readings. The ground
+truth is the dataset's own label codes; its :class:`Classes` say which of them the evaluation
+scores as which posture (each dataset's README says what its labels mean).
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from sitwatch.sensing.layout import Layout, load
 from sitwatch.sources.recording import Writer
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Which of a dataset's label codes the evaluation scores as which posture. Codes in none of
+    these are not scored (a posture a seat cannot see, or one sitwatch has no state for). Every
+    dataset puts the empty seat at 0 and sitting upright at 1 (the calibration takes them)."""
+
+    upright: tuple[int, ...]
+    slouch: tuple[int, ...]
+    lopsided: tuple[int, ...]
+    forward: tuple[int, ...] = ()
+    recline: tuple[int, ...] = ()
+    # Perched on the front of the seat: must not read slouched (a seat-only slump rule's trap).
+    perch: tuple[int, ...] = ()
+    # Lopsided postures whose side the label names: flagged only when read on that side.
+    left: tuple[int, ...] = ()
+    right: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()  # the label of each code, where the dataset's labels are words
+
+
+#: SmartChair-ML: 0 empty; 1/2 upright (against / away from the backrest); 3/6 leaning forward;
+#: 7 slumped; 4/5/8/9 lopsided (leaning sideways, ankle on knee, legs crossed); 12 reclined;
+#: 10/11 (twisted) not scored.
+SMARTCHAIR = Classes(
+    upright=(1, 2), slouch=(7,), lopsided=(4, 5, 8, 9), forward=(3, 6), recline=(12,)
+)
+
+#: fsr-cushion-9's labels, coded by position here (its README's table says what each means).
+FSR9_LABELS = (
+    "empty",
+    "upright",
+    "hunched",
+    "half_lying",
+    "front_third",
+    "lean_left",
+    "lean_right",
+    "left_leg_crossed",
+    "right_leg_crossed",
+    "cross_legged",
+)
+#: half lying (pelvis slid forward, back leaning back) is the slump; perching on the front third
+#: is not a slump; leans (on their side) and crossed legs (either side) are lopsided; hunched
+#: (the upper back, which a seat cannot see) and cross-legged are not scored.
+FSR9 = Classes(
+    upright=(1,),
+    slouch=(3,),
+    lopsided=(5, 6, 7, 8),
+    perch=(4,),
+    left=(5,),
+    right=(6,),
+    names=FSR9_LABELS,
+)
+FSR9_HZ = 10.0  # the rate is not recorded: 5-20 rows a second is plausible (README)
 
 
 @dataclass
@@ -25,6 +81,7 @@ class Labelled:
     values: np.ndarray  # frames x channels
     label: np.ndarray  # dataset's own label per frame (int); -1 when unlabelled
     extra: dict[str, np.ndarray]
+    classes: Classes = field(default=SMARTCHAIR)
 
     def write(self, path: Path) -> Path:
         hz = 1.0 / float(np.median(np.diff(self.t))) if len(self.t) > 1 else None
@@ -117,3 +174,29 @@ def technion(path: Path) -> list[Labelled]:
             )
         )
     return out
+
+
+def fsr_cushion(path: Path, hz: float = FSR9_HZ) -> Labelled:
+    """fsr-cushion-9: one sitter, 9 FSRs under a seat-only cushion, ``label`` words (coded as in
+    :data:`FSR9_LABELS`). The readings fall as the load rises; the layout says so and the
+    pipeline turns them into loads, so they are kept here as recorded. The sampling rate was not
+    recorded: the rows are taken as ``hz`` a second."""
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    code = {name: i for i, name in enumerate(FSR9_LABELS)}
+    try:
+        labels = np.array([code[r["label"]] for r in rows], dtype=int)
+    except KeyError as e:
+        raise ValueError(f"{path}: unknown label {e.args[0]!r}") from None
+    lay = load("fsr-cushion-9")
+    vals = np.array([[float(r[c.label]) for c in lay.channels] for r in rows], dtype=float)
+    return Labelled(
+        f"fsr-cushion-9/{path.stem}",
+        path.stem,
+        lay,
+        np.arange(len(rows)) / hz,
+        vals,
+        labels,
+        {},
+        FSR9,
+    )

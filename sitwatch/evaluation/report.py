@@ -4,9 +4,9 @@ Each dataset present gets its section (plain text, or markdown for docs/accuracy
 tables from "smartchair-ml" on are this output). The figures come from the modules beside this
 one: :mod:`~sitwatch.evaluation.scoring` and :mod:`~sitwatch.evaluation.tuning` (defaults and
 held-out thresholds), :mod:`~sitwatch.evaluation.robustness` (seat-only devices, margins,
-changed recordings), :mod:`~sitwatch.evaluation.ethz`, :mod:`~sitwatch.evaluation.technion` and
-:mod:`~sitwatch.evaluation.camera`. ``progress`` hears of each step before it starts, since
-the whole run takes minutes.
+changed recordings), :mod:`~sitwatch.evaluation.ethz`, :mod:`~sitwatch.evaluation.technion`,
+:mod:`~sitwatch.evaluation.fsr` and :mod:`~sitwatch.evaluation.camera`. ``progress`` hears of
+each step before it starts, since the whole run takes minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.camera import report_lines  # numpy only: no OpenCV or MediaPipe
 from sitwatch.evaluation.ethz import EthzRow, ethz_rows
+from sitwatch.evaluation.fsr import fsr_table
 from sitwatch.evaluation.robustness import STRONGER, margins, robustness, seat_only_table
 from sitwatch.evaluation.scoring import Progress, Rows, quiet
 from sitwatch.evaluation.technion import technion_row
@@ -199,6 +200,51 @@ def _technion(out: list[str], table: Table, path: Path, h: str) -> None:
     )
 
 
+FSR_HEADER = [
+    "session",
+    "thresholds, calibration, rate",
+    "occupancy",
+    "slouch (half lying) found",
+    "latency",
+    "false slouch",
+    "lopsided flagged",
+    "latency",
+    "false lopsided",
+    "perch read as slouched",
+    "perch read as leaning forward",
+]
+
+
+def _fsr(
+    out: list[str], table: Table, folder: Path, h: str, lopo: bool, progress: Progress
+) -> None:
+    out.append(
+        f"{h}fsr-cushion-9 (9 force-sensing resistors, seat only, 1 person, 2 sessions; "
+        "readings fall with the load; rate unknown, taken as 10 Hz)"
+    )
+    out.append("")
+    rows = fsr_table(folder, lopo, progress)
+    table(
+        FSR_HEADER,
+        [
+            [
+                p,
+                k,
+                _pct(s.occupancy),
+                _pct(s.slouch_recall),
+                _sec(s.slouch_latency),
+                _pct(s.slouch_false),
+                _pct(s.lopsided_recall),
+                _sec(s.lopsided_latency),
+                _pct(s.lopsided_false),
+                _pct(s.perch_slouched),
+                _pct(s.perch_forward),
+            ]
+            for p, k, s in rows
+        ],
+    )
+
+
 def report(
     shared: Path, *, markdown: bool = False, lopo: bool = True, progress: Progress = quiet
 ) -> str:
@@ -222,6 +268,9 @@ def report(
     if tf.is_file():
         progress("technion-smart-chair")
         _technion(out, table, tf, h)
+    fsr_dir = ds / "fsr-cushion-9"
+    if fsr_dir.is_dir():
+        _fsr(out, table, fsr_dir, h, lopo, progress)
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         progress("webcam-landmarks")

@@ -2,13 +2,16 @@
 
 A labelled recording goes through the same :class:`~sitwatch.sensing.pipeline.Pipeline` as
 ``sitwatch replay`` (:func:`run_pipeline`), which keeps the reported state after every frame;
-:func:`score_smartchair` then compares it with the SmartChair-ML labels:
+:func:`score` then compares it with the labels, read through the dataset's
+:class:`~sitwatch.evaluation.datasets.Classes` (which labels are upright, a slump, lopsided...):
 
-- Calibration for each person uses only the first 60 s of their first upright segment and their
-  first empty segment (:func:`first_upright_profile`), or nothing at all (auto calibration).
+- Calibration for each person uses only the first settled minute of their first upright segment
+  (from 10 s in, never past its end) and their first empty segment
+  (:func:`first_upright_profile`), or nothing at all (auto calibration).
 - A slouch segment counts as found when ``slouched`` is reported within 30 s of its start; a
   lopsided or forward segment counts as flagged when the state holds for at least 30 s (or a
-  quarter of the segment, if shorter) in total. False-alarm rates are shares of time.
+  quarter of the segment, if shorter) in total; a lopsided label that names its side counts
+  only that side. False-alarm rates are shares of time.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from sitwatch.nudging.nudger import Nudger
 from sitwatch.sensing import calibration
 from sitwatch.sensing.pipeline import Pipeline
 
-UPRIGHT_LABELS = (1, 2)
-SLOUCH_LABELS = (7,)
-RECLINE_LABELS = (12,)
-FORWARD_LABELS = (3, 6)
-LOPSIDED_LABELS = (4, 5, 8, 9)
+# SmartChair-ML's labels (the margins and robustness tables change these postures)
+UPRIGHT_LABELS = datasets.SMARTCHAIR.upright
+SLOUCH_LABELS = datasets.SMARTCHAIR.slouch
+RECLINE_LABELS = datasets.SMARTCHAIR.recline
+FORWARD_LABELS = datasets.SMARTCHAIR.forward
+LOPSIDED_LABELS = datasets.SMARTCHAIR.lopsided
 FOUND_WITHIN = 30.0
 FLAG_SECONDS = 30.0
 
@@ -82,7 +86,10 @@ def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tu
     of the false-alarm rates)."""
     segs = d.segments()
     up = next(s for s in segs if s[0] == 1)
-    window = (up[1] + 10, up[1] + 70)
+    # the first settled minute: from 10 s in (or a sixth of a shorter segment) to a minute
+    # later, never past the segment's end
+    start = up[1] + min(10.0, (up[2] - up[1]) / 6)
+    window = (start, min(start + 60.0, up[2]))
     sel = (d.t >= window[0]) & (d.t < window[1])
     empty = next((s for s in segs if s[0] == 0), None)
     tare = None
@@ -106,15 +113,19 @@ class Scores:
     forward_recall: float | None = None
     forward_latency: float | None = None
     forward_false: float | None = None
+    perch_slouched: float | None = None  # share of perching time read as slouched
+    perch_forward: float | None = None  # ... and read as leaning forward
     counts: dict[str, int] = field(default_factory=dict)
 
     def loss(self) -> float:
-        """What the threshold search minimises (all parts weigh the same)."""
+        """What the threshold search minimises: misses count once, false alarms (a perch read
+        as a slump is one) three times."""
         parts = [
             1 - (self.slouch_recall or 0),
             3 * (self.slouch_false or 0),
             1 - (self.lopsided_recall or 0),
             3 * (self.lopsided_false or 0),
+            3 * (self.perch_slouched or 0),
         ]
         return float(sum(parts))
 
@@ -127,12 +138,10 @@ def _flag_seconds(seg_len: float) -> float:
     return min(FLAG_SECONDS, 0.25 * seg_len)
 
 
-def score_smartchair(
-    d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None
-) -> Scores:
+def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None) -> Scores:
     """``tr`` measured against ``d``'s labels; ``skip``: a window left out of the false-alarm
     rates (the calibration's)."""
-    t, lab = d.t, d.label
+    t, lab, cls = d.t, d.label, d.classes
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
     keep = np.ones(len(t), bool)
     if skip is not None:
@@ -160,19 +169,28 @@ def score_smartchair(
 
     for label, a, b in d.segments():
         m = (t >= a) & (t < b)
-        if label in SLOUCH_LABELS:
+        if label in cls.slouch:
             first = first_hit(tr.posture[m] == Posture.SLOUCHED, m, a, lat)
             found.append(first is not None and first <= FOUND_WITHIN)
-        elif label in LOPSIDED_LABELS:
-            hit = np.isin(tr.balance[m], LOPSIDED)
+        elif label in cls.lopsided:
+            sides = (
+                [Balance.LEFT] if label in cls.left
+                else [Balance.RIGHT] if label in cls.right
+                else LOPSIDED
+            )
+            hit = np.isin(tr.balance[m], sides)
             first_hit(hit, m, a, lop_lat)
             lop.append(hit.sum() * dt >= _flag_seconds(b - a))
-        elif label in FORWARD_LABELS:
+        elif label in cls.forward:
             hit = tr.posture[m] == Posture.LEANING_FORWARD
             first_hit(hit, m, a, fwd_lat)
             fwd.append(hit.sum() * dt >= _flag_seconds(b - a))
-    calm = np.isin(lab, UPRIGHT_LABELS + RECLINE_LABELS) & keep
-    upright = np.isin(lab, UPRIGHT_LABELS) & keep
+    calm = np.isin(lab, cls.upright + cls.recline) & keep
+    upright = np.isin(lab, cls.upright) & keep
+    perch = np.isin(lab, cls.perch)
+    if perch.any():
+        s.perch_slouched = float((tr.posture[perch] == Posture.SLOUCHED).mean())
+        s.perch_forward = float((tr.posture[perch] == Posture.LEANING_FORWARD).mean())
     s.slouch_recall = float(np.mean(found)) if found else None
     s.slouch_latency = float(np.median(lat)) if lat else None
     s.slouch_false = float((tr.posture[calm] == Posture.SLOUCHED).mean()) if calm.any() else None
@@ -200,6 +218,6 @@ def replay_scores(
     """``d`` replayed with ``cfg`` and scored: calibrated on the recording's first upright
     minute (that window left out of the false alarms), or with no calibration at all."""
     if not calibrated:
-        return score_smartchair(d, run_pipeline(d, cfg, None))
+        return score(d, run_pipeline(d, cfg, None))
     prof, win = first_upright_profile(d)
-    return score_smartchair(d, run_pipeline(d, cfg, prof), win)
+    return score(d, run_pipeline(d, cfg, prof), win)

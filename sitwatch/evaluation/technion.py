@@ -46,7 +46,7 @@ def technion_row(path: Path) -> TechnionRow:
         pl = Pipeline(d.layout, cfg, prof)
         assert pl.baseline is not None
         for lab, a, _ in d.segments()[1:]:
-            f = pl.ex(d.values[d.t == a][0])
+            f = pl.ex(d.layout.to_load(d.values[d.t == a][0]))
             post = classify(f, pl.baseline, cfg.detect.posture)
             lop = abs(shift(f, pl.baseline, pl.balance.front_weight)) >= lopsided_at
             if lab in RECLINED:

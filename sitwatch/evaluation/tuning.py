@@ -21,7 +21,7 @@ from sitwatch.evaluation.scoring import (
     quiet,
     replay_scores,
     run_pipeline,
-    score_smartchair,
+    score,
 )
 from sitwatch.evaluation.variants import reshape
 
@@ -66,7 +66,7 @@ def tune(train: list[datasets.Labelled]) -> dict[str, float]:
         cfg = config_for(ov)
         loss = 0.0
         for d, (prof, win) in zip(train, profiles, strict=True):
-            loss += score_smartchair(d, run_pipeline(d, cfg, prof), win).loss()
+            loss += score(d, run_pipeline(d, cfg, prof), win).loss()
         scored.append((loss, ov))
     low = min(x[0] for x in scored)
     tied = [ov for loss, ov in scored if loss <= low + 1e-9]

@@ -10,6 +10,7 @@ mid-session (:func:`breaks`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def reshape(
     v = d.values.copy()
     move = d.label != 0 if labels is None else np.isin(d.label, list(labels))
     v[move] = np.clip(up + share * (v[move] - up), 0, d.layout.full_scale)
-    return datasets.Labelled(d.name + f"~{share:g}", d.person, d.layout, d.t, v, d.label, d.extra)
+    return replace(d, name=d.name + f"~{share:g}", values=v)
 
 
 SEAT_ONLY = {"seat8": "8 seat sensors", "cells4": "4 corner load cells"}
@@ -61,12 +62,12 @@ def seat_only(d: datasets.Labelled, kind: str) -> datasets.Labelled:
         vals = np.stack([v[:, 4], v[:, 5], v[:, 8] + v[:, 10], v[:, 9] + v[:, 11]], axis=1)
     else:
         raise ValueError(kind)
-    return datasets.Labelled(f"{d.name}/{kind}", d.person, new, d.t, vals, d.label, d.extra)
+    return replace(d, name=f"{d.name}/{kind}", layout=new, values=vals)
 
 
 def _like(d: datasets.Labelled, t: np.ndarray, v: np.ndarray, lab: np.ndarray,
           what: str) -> datasets.Labelled:
-    return datasets.Labelled(f"{d.name} ({what})", d.person, d.layout, t, v, lab, d.extra)
+    return replace(d, name=f"{d.name} ({what})", t=t, values=v, label=lab)
 
 
 def resampled(d: datasets.Labelled, hz: float) -> datasets.Labelled:

@@ -2,7 +2,12 @@
 slouch and lean references), stored as validated JSON in the user's data dir.
 
 Profiles hold raw per-channel means, not derived numbers, so the features can be recomputed with
-whatever channels are healthy at run time.
+whatever channels are healthy at run time. Raw means as the device sent them: for a layout whose
+reading falls as the load rises (``transform = "inverted"``) the profile holds those falling
+readings, and the pipeline converts them to loads when it takes the profile (an inversion is
+affine, so the robust mean of the readings is the reading of the robust mean of the loads, and
+a profile taken either way is the same). A profile can then be read against the recording it
+came from, and stays valid if the layout's transform is corrected later.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ class Extractor:
     def __init__(self, layout: Layout, tare: np.ndarray | None = None) -> None:
         self.layout = layout
         self.tare = (
-            np.full(layout.n, layout.zero) if tare is None else np.asarray(tare, dtype=float)
+            np.full(layout.n, layout.zero_load) if tare is None else np.asarray(tare, dtype=float)
         )
         self.contact_level = 0.02 * layout.full_scale
         self.usable = np.ones(layout.n, dtype=bool)  # healthy channels

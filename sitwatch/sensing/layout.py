@@ -7,6 +7,25 @@ next to the backrest) to +1 (front edge). On the backrest ``x`` is the same and 
 
 Layouts are TOML files (see ``calibration/layouts/``), a built-in name (the file name without
 ``.toml``), or ``grid:RxC`` for a seat matrix with row 0 at the rear and column 0 at the left.
+
+Readings and loads. Most devices send a reading that rises with the load. Some fall instead (a
+force-sensing resistor at the bottom of a voltage divider reads about full scale on an empty
+seat, near 0 under a heavy one); their layout says ``transform = "inverted"``, and
+:meth:`Layout.to_load` turns a reading into ``full_scale - reading``. The cushion pipeline calls
+it once on every frame, before channel health, features, calibration and the detectors, so
+nothing downstream knows the difference. What is stored stays as the device sent it: a layout's
+``full_scale`` and ``zero`` and a calibration profile's arrays are readings, converted where
+they are read (the inversion is its own inverse, so :meth:`Layout.to_reading` is the same map).
+
+There is no conductance transform (yet). For an FSR at the bottom of a divider the force is
+closer to proportional to ``(full_scale - reading) / reading`` than to ``full_scale - reading``
+(which flattens under a sitter: the readings sit near 0, where more force barely moves them); on
+fsr-cushion-9 it makes sideways leans read 3-7x larger (docs/accuracy.md). It is not offered
+because that gain was measured on the one sitter it would be chosen for; because it needs a cap
+(the reading near 0 where the sensor counts as saturated), a new constant, and a load scale of
+its own, while ``full_scale`` now serves both the wire's range check and the load-relative
+constants (occupancy before calibration, contact, health, the wallet's floor); and because it
+only fits that one wiring. ``1 / reading`` alone is the same curve, scaled and shifted.
 """
 
 from __future__ import annotations
@@ -22,6 +41,8 @@ import numpy as np
 
 Surface = Literal["seat", "back"]
 SURFACES: tuple[Surface, ...] = ("seat", "back")
+Transform = Literal["none", "inverted"]
+TRANSFORMS: tuple[Transform, ...] = ("none", "inverted")
 
 
 class LayoutError(ValueError):
@@ -50,18 +71,47 @@ class Layout:
     # Detection defaults that suit this device better than the office-chair ones (a ``[detect]``
     # table shaped like the config's); the user's own config still wins, key by key.
     detect: dict[str, Any] = field(default_factory=dict, compare=False)
+    # "inverted": the reading falls as the load rises (load = full_scale - reading)
+    transform: Transform = "none"
 
     def __post_init__(self) -> None:
         if not self.channels:
             raise LayoutError(f"layout {self.name!r} has no channels")
         if self.full_scale <= 0:
             raise LayoutError(f"layout {self.name!r}: full_scale must be > 0")
+        if self.transform not in TRANSFORMS:
+            raise LayoutError(
+                f"layout {self.name!r}: transform = {self.transform!r}: must be one of "
+                f"{', '.join(repr(t) for t in TRANSFORMS)}"
+            )
         if not any(c.surface == "seat" for c in self.channels):
             raise LayoutError(f"layout {self.name!r} has no seat channel; at least one is needed")
 
     @property
     def n(self) -> int:
         return len(self.channels)
+
+    @property
+    def inverted(self) -> bool:
+        return self.transform == "inverted"
+
+    def to_load(self, reading: np.ndarray) -> np.ndarray:
+        """The device's readings (one frame, or frames x channels) as loads that rise with the
+        force: unchanged (the same array) unless the layout is inverted."""
+        if self.transform == "inverted":
+            out: np.ndarray = self.full_scale - np.asarray(reading, dtype=float)
+            return out
+        return reading
+
+    def to_reading(self, load: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`to_load`: loads back to what the device would send (what a
+        calibration profile stores)."""
+        return self.to_load(load)  # both transforms are their own inverse
+
+    @property
+    def zero_load(self) -> float:
+        """The load an unloaded sensor reports: ``zero`` taken through :meth:`to_load`."""
+        return self.full_scale - self.zero if self.inverted else self.zero
 
     @property
     def is_grid(self) -> bool:
@@ -104,7 +154,8 @@ class Layout:
         seat = int(self.seat_mask.sum())
         back = self.n - seat
         shape = f" ({self.rows}x{self.cols} matrix)" if self.is_grid else ""
-        return f"{self.name}: {self.n} channels, {seat} seat + {back} backrest{shape}"
+        falls = ", reading falls as the load rises" if self.inverted else ""
+        return f"{self.name}: {self.n} channels, {seat} seat + {back} backrest{shape}{falls}"
 
 
 def grid(rows: int, cols: int, full_scale: float = 255.0) -> Layout:
@@ -161,15 +212,28 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LayoutError(f"{origin}: not valid TOML ({e})") from None
-    allowed = {"name", "description", "full_scale", "zero", "grid", "channels", "detect"}
+    allowed = {"name", "description", "full_scale", "zero", "transform", "grid", "channels",
+               "detect"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
     name = str(doc.get("name") or Path(origin).stem)
     full_scale = float(doc.get("full_scale", 4095))
-    zero = float(doc.get("zero", 0.0))
-    if not 0 <= zero < full_scale:
-        raise LayoutError(f"{origin}: zero = {zero:g} must be between 0 and full_scale")
+    transform = doc.get("transform", "none")
+    if transform not in TRANSFORMS:
+        raise LayoutError(
+            f"{origin}: transform = {transform!r}: must be \"none\" (the reading rises with the "
+            "load) or \"inverted\" (it falls as the load rises: load = full_scale - reading)"
+        )
+    inverted: bool = transform == "inverted"
+    kind: Transform = "inverted" if inverted else "none"
+    # zero is the reading of an unloaded sensor: near 0 usually, near full_scale when inverted
+    zero = float(doc.get("zero", full_scale if inverted else 0.0))
+    if not (0 < zero <= full_scale if inverted else 0 <= zero < full_scale):
+        raise LayoutError(
+            f"{origin}: zero = {zero:g} must be between 0 and full_scale"
+            + (" (the reading of an unloaded sensor; above 0 when inverted)" if inverted else "")
+        )
     detect = doc.get("detect", {})
     if not isinstance(detect, dict) or not all(isinstance(v, dict) for v in detect.values()):
         raise LayoutError(
@@ -197,6 +261,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             origin,
             zero,
             detect,
+            kind,
         )
     raw = doc.get("channels")
     if not isinstance(raw, list) or not raw:
@@ -229,4 +294,5 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         source=origin,
         zero=zero,
         detect=detect,
+        transform=kind,
     )

@@ -5,6 +5,13 @@ calibration (a profile, or one it learns: tare from empty periods, the upright b
 first settled minute of sitting) and the detectors. It does no I/O and reads no clock: every call
 carries the time, so live runs, replays and tests behave the same.
 
+Frames come in as the device sent them; the first thing :meth:`Pipeline.process` does is turn
+them into loads that rise with the force (:meth:`~sitwatch.sensing.layout.Layout.to_load`: a
+no-op unless the layout is ``inverted``), so channel health, features, tare, the learned
+baseline and the detectors all see loads. A calibration profile holds readings, as the device
+sent them; they are converted the same way when the pipeline takes the profile, and back when it
+hands out the profile it learned.
+
 It emits events and keeps its state, which everyone else reads as a frozen
 :class:`~sitwatch.sensing.snapshot.Snapshot` (:meth:`Pipeline.snapshot`). Deciding what
 deserves a nudge is not detection: that is :mod:`sitwatch.nudging`, fed with snapshots.
@@ -103,7 +110,7 @@ class Pipeline:
         if profile is not None:
             profile.check_layout(layout)
         self.profile = profile
-        tare = profile.array("tare") if profile else None
+        tare = self._loads(profile.array("tare")) if profile else None
         self.learn_tare = tare is None and cfg.calibration.auto
         self.ex = Extractor(layout, tare)
         self.health = ChannelHealth(layout.n, layout.full_scale)
@@ -111,7 +118,8 @@ class Pipeline:
         self.timer = SittingTimer(det.occupancy.min_break)
         self.posture = PostureDetector(det.posture, source)
         self.balance = BalanceDetector(det.balance)
-        self.upright_raw = profile.array("upright") if profile else None
+        # The upright baseline, as loads (the profile holds it as readings).
+        self.upright_raw = self._loads(profile.array("upright")) if profile else None
         self.calibrated: str | None = (
             profile.method if profile is not None and self.upright_raw is not None else None
         )
@@ -140,6 +148,10 @@ class Pipeline:
         self._bad_channels: tuple[str, ...] = ()
 
     # -- calibration state -------------------------------------------------------------
+    def _loads(self, reading: np.ndarray | None) -> np.ndarray | None:
+        """A profile's readings as loads (see the module docstring)."""
+        return None if reading is None else self.layout.to_load(reading)
+
     def _rebuild(self) -> None:
         """Recompute baseline features (after a tare, baseline or channel-health change)."""
         self.nominal = Baseline.nominal(self.ex)
@@ -152,6 +164,7 @@ class Pipeline:
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
     def set_baseline(self, upright_raw: np.ndarray, method: str) -> None:
+        """``upright_raw``: the upright baseline as loads (already through ``to_load``)."""
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
         self._rebuild()
@@ -161,7 +174,13 @@ class Pipeline:
         baseline exists."""
         if self.upright_raw is None:
             return None
-        prof = from_arrays(self.layout, tare=self.ex.tare, upright=self.upright_raw, method="auto")
+        lay = self.layout
+        prof = from_arrays(
+            lay,
+            tare=lay.to_reading(self.ex.tare),
+            upright=lay.to_reading(self.upright_raw),
+            method="auto",
+        )
         prof.note = "learned automatically while you sat"
         return prof
 
@@ -210,6 +229,8 @@ class Pipeline:
         return out
 
     def process(self, t: float, raw: np.ndarray) -> list[Event]:
+        """One frame of readings, as the device sent them, at time ``t``."""
+        raw = self.layout.to_load(raw)  # the one place readings become loads
         out: list[Event] = []
         self.frames += 1
         if not self.online:

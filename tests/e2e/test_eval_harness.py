@@ -15,7 +15,8 @@ pytestmark = pytest.mark.datasets
 def test_eval_report_covers_every_dataset(datasets_dir) -> None:
     steps: list[str] = []
     text = report(datasets_dir.parent, markdown=True, lopo=False, progress=steps.append)
-    for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "webcam-landmarks"):
+    for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "fsr-cushion-9",
+                  "webcam-landmarks"):
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
@@ -33,9 +34,18 @@ def test_eval_report_covers_every_dataset(datasets_dir) -> None:
           for i, (what, _) in enumerate(ROBUSTNESS, 1)),
         *(f"ethz-wheelchair ({i}/{len(ethz)}): {f.stem}" for i, f in enumerate(ethz, 1)),
         "technion-smart-chair",
+        "fsr-cushion-9 (1/2): session1",
+        "fsr-cushion-9 (2/2): session2",
+        "fsr-cushion-9 at 5 Hz",
+        "fsr-cushion-9 at 20 Hz",
         "webcam-landmarks",
     ]
     assert len(ethz) == 12
+    # fsr-cushion-9: both sessions at the assumed 10 Hz, and again at 5 and 20 Hz
+    fsr = [r.split("|")[1:3] for r in text.splitlines()
+           if r.startswith(("| session1", "| session2"))]
+    assert [(p.strip(), k.strip()) for p, k in fsr] == [
+        (f"session{i}", f"defaults, profile, {hz} Hz") for hz in (10, 5, 20) for i in (1, 2)]
 
 
 def test_eval_command_reports_on_stdout_and_its_progress_on_stderr(
@@ -108,3 +118,15 @@ def test_eval_sees_what_replay_sees(datasets_dir, tmp_path) -> None:
     replayed = [(e.t, e.event, e.state) for e in replay(path, d.layout, cfg, prof)]
     assert len(direct) > 50
     assert replayed == direct
+
+
+def test_the_calibration_minute_stays_inside_a_short_upright_segment(datasets_dir) -> None:
+    """fsr-cushion-9 session 2's upright block lasts 53 s at 10 Hz (26 s at 20 Hz): the
+    calibration took 10..70 s from its start, a stretch of the next block (a right lean) with
+    it. It now stops at the segment's end; long segments keep 10..70 s."""
+    d = datasets.fsr_cushion(datasets_dir / "fsr-cushion-9" / "session2.csv", 20.0)
+    _, a, b = next(s for s in d.segments() if s[0] == 1)
+    _, (lo, hi) = scoring.first_upright_profile(d)
+    assert a < lo < hi == b and hi - lo >= 20
+    almir = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    assert scoring.first_upright_profile(almir)[1] == (10.0, 70.0)

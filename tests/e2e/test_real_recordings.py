@@ -124,7 +124,7 @@ def test_body_weight_does_not_matter(datasets_dir, scale, person) -> None:
     if person == "vanessa":
         d.values[:, 7] = broken
     prof, win = scoring.first_upright_profile(d)
-    s = scoring.score_smartchair(d, scoring.run_pipeline(d, config.Config(), prof), win)
+    s = scoring.score(d, scoring.run_pipeline(d, config.Config(), prof), win)
     assert s.slouch_recall == 1.0 and s.slouch_false < 0.03, s
     assert s.lopsided_recall == 1.0 and s.lopsided_false < 0.03, s
     assert s.forward_recall == 1.0 and s.occupancy >= 0.99, s
@@ -220,7 +220,7 @@ def test_seat_only_cushion_on_the_real_sessions(datasets_dir, kind) -> None:
         assert not d.layout.back_mask.any()
         prof, win = scoring.first_upright_profile(d)
         tr = scoring.run_pipeline(d, config.Config(), prof)
-        s = scoring.score_smartchair(d, tr, win)
+        s = scoring.score(d, tr, win)
         assert s.occupancy >= 0.99
         assert s.slouch_recall == 1.0 and s.slouch_latency <= 30, (f.stem, s)
         assert s.slouch_false < 0.03 and s.lopsided_false < 0.03, (f.stem, s)
@@ -244,6 +244,99 @@ def test_a_saturated_rear_sensor_does_not_blind_the_slump_rule(datasets_dir) -> 
     excluded = [e.get("excluded") for e in tr.events
                 if e.event == "calibration" and e.state == "channels"]
     assert excluded == [["p05 (saturated)"]]
-    s = scoring.score_smartchair(d, tr, win)
+    s = scoring.score(d, tr, win)
     assert s.slouch_recall == 1.0 and s.slouch_false == 0.0
     assert s.lopsided_recall == 1.0 and s.lopsided_false == 0.0
+
+
+# -- fsr-cushion-9: a seat-only cushion of 9 FSRs whose reading falls as the load rises --------
+
+def fsr(datasets_dir: Path, session: str, hz: float = datasets.FSR9_HZ) -> datasets.Labelled:
+    return datasets.fsr_cushion(datasets_dir / "fsr-cushion-9" / f"{session}.csv", hz)
+
+
+def test_fsr_cushion_adapter_keeps_the_readings_and_codes_the_labels(datasets_dir) -> None:
+    one, two = fsr(datasets_dir, "session1"), fsr(datasets_dir, "session2")
+    assert (len(one.t), len(two.t)) == (37496, 6021)  # the README's row counts
+    assert one.layout.name == "fsr-cushion-9" and one.layout.inverted
+    assert one.values[0].tolist() == [111.24, 126.28, 69.65, 91.48, 227.8, 349.99, 73.25,
+                                      277.05, 953.12]  # the file's first row, unchanged
+    assert one.t[10] == pytest.approx(1.0)  # 10 rows a second, by assumption
+    names = [datasets.FSR9_LABELS[lab] for lab, _, _ in one.segments()]
+    assert len(names) == 10 and names[0] == "left_leg_crossed" and names[4] == "empty"
+    assert names[names.index("lean_left") + 1] == "lean_right"
+    assert len(two.segments()) == 10 and set(two.label) == set(one.label)
+    assert np.median(one.values[one.label == 0]) > 1015  # ~1022 empty: readings fall with load
+    assert one.classes is datasets.FSR9 and datasets.FSR9.perch == (4,)
+    assert 4 not in datasets.FSR9.slouch  # perching on the front third is not a slump
+
+
+@pytest.mark.parametrize("hz", [5.0, 10.0, 20.0])
+def test_fsr_cushion_a_right_lean_straight_after_a_left_one(datasets_dir, hz) -> None:
+    """Issue #10: in session 1 a lean to the right follows a lean to the left directly. The
+    state stayed "left" for the whole 340 s of the right lean (at 10 Hz) and the nudge about
+    the left lean was logged as ignored. Now the left lean ends after the dwell. The right lean
+    itself moves the seat's centre only +0.15..+0.24 on this cushion (the FSRs are near
+    saturation under a sitter), under the 0.25 threshold: it reads balanced, not right
+    (docs/accuracy.md)."""
+    d = fsr(datasets_dir, "session1", hz)
+    prof, _ = scoring.first_upright_profile(d)
+    tr = scoring.run_pipeline(d, config.Config(), prof)
+    segs = d.segments()
+    i = next(k for k, s in enumerate(segs) if datasets.FSR9_LABELS[s[0]] == "lean_left")
+    (_, a, b), (right, _, c) = segs[i], segs[i + 1]
+    assert datasets.FSR9_LABELS[right] == "lean_right"
+    left = (d.t >= a) & (d.t < b)
+    assert (tr.balance[left] == "left").mean() >= 0.9
+    dwell = config.Config().detect.balance.dwell
+    after = (d.t >= b + dwell + 1) & (d.t < c)
+    assert not (tr.balance[after] == "left").any()
+    assert (tr.balance[after] == "right").mean() < 0.05  # too small a lean here (see above)
+    ended = [e.t for e in tr.events if e.event == "balance" and b <= e.t < c]
+    assert ended and ended[0] <= b + dwell + 1 and len(ended) == 1  # once, no flapping
+    if hz == 10.0:
+        outcomes = [e for e in tr.events if e.event == "nudge_outcome"
+                    and e.get("kind") == "asymmetric_load" and a <= e.t < c]
+        assert [o.get("responded") for o in outcomes] == [True]
+
+
+def test_fsr_cushion_figures(datasets_dir) -> None:
+    """What docs/accuracy.md says of this cushion, with the defaults, calibrated as a user
+    would (the first settled upright minute and the empty block), at 10 Hz."""
+    got = {}
+    for session in ("session1", "session2"):
+        d = fsr(datasets_dir, session)
+        got[session] = s = scoring.replay_scores(d, config.Config())
+        assert s.occupancy >= 0.99
+        assert s.slouch_false == 0.0 and s.lopsided_false < 0.03, (session, s)
+        # Known and documented: the slump (half lying) leaves the rear of this seat loaded and
+        # is not found; perching on the front third empties it and reads as a slump. If these
+        # change, docs/accuracy.md must say why.
+        assert s.slouch_recall == 0.0 and s.perch_slouched > 0.6, (session, s)
+    assert got["session1"].lopsided_recall == 0.75  # both crossed legs and the left lean
+    assert got["session2"].lopsided_recall >= 0.25
+
+
+def test_fsr_cushion_calibrate_and_replay_from_the_recording(datasets_dir, tmp_path,
+                                                              capsys) -> None:
+    """The inverted cushion through the commands a user runs: its recording (readings as the
+    device sent them), `sitwatch calibrate --recording`, `sitwatch replay`: the same profile and
+    the same events as the eval."""
+    d = fsr(datasets_dir, "session2")
+    prof, win = scoring.first_upright_profile(d)
+    empty = next((a, b) for lab, a, b in d.segments() if lab == 0)
+    rec = d.write(tmp_path / "session2.rec")
+    cal = tmp_path / "cal.json"
+    assert main(["calibrate", "--recording", str(rec), "--empty",
+                 f"{empty[0] + 2}:{empty[1] - 2}", "--upright", f"{win[0]}:{win[1]}",
+                 "-o", str(cal)]) == 0
+    saved = calibration.load(cal)
+    assert saved.layout == "fsr-cushion-9" and saved.upright == prof.upright
+    assert saved.tare == prof.tare and min(saved.tare) > 1000  # readings, not loads
+    capsys.readouterr()
+    assert main(["replay", str(rec), "--calibration", str(cal), "--json"]) == 0
+    replayed = [json.loads(x) for x in capsys.readouterr().out.splitlines()][:-1]
+    direct = scoring.run_pipeline(d, config.Config(), prof).events
+    assert len(direct) >= 10
+    assert [(e["t"], e["event"], e.get("state")) for e in replayed] == [
+        (pytest.approx(e.t), e.event, e.state) for e in direct]

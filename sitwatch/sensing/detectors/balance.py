@@ -10,6 +10,11 @@ sensors whatever the layout:
 - the front half of the seat's, counted at ``threshold / front_threshold`` of its size: a
   crossed leg lifts one thigh off the front of the seat while the sit bones stay level, so the
   whole seat's centre barely moves. Used when the seat has front sensors on both sides.
+
+A side is entered at ``threshold`` and kept down to ``release`` (hysteresis), but only while the
+shift stays on that side: past release the other way the lean is over. Sides change directly
+(left -> right after the dwell, with no balanced report between) when the new lean passes the
+threshold.
 """
 
 from __future__ import annotations
@@ -59,12 +64,15 @@ class BalanceDetector:
         self.cue, s = strongest(f, b, self.front_weight)
         self.shift = s
         cur = self.d.state
+        side = RIGHT if s > 0 else LEFT
         if abs(s) >= self.cfg.threshold:
-            cand = RIGHT if s > 0 else LEFT
-        elif abs(s) < self.cfg.release or cur is None:
-            cand = BALANCED
+            cand = side
+        elif abs(s) >= self.cfg.release and cur == side:
+            cand = cur  # hysteresis: a lean easing off is still that lean...
         else:
-            cand = cur
+            # ...but only on its own side: a shift past release the other way ends it (issue
+            # #10: a right lean straight after a left one kept the state "left" throughout)
+            cand = BALANCED
         if self.d.step(cand, t):
             return Event(t, BALANCE, cand, {"shift": round(s, 3), "cue": self.cue})
         return None

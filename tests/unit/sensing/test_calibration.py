@@ -183,3 +183,19 @@ def test_interactive_calibration_rejects_an_empty_upright_step(tmp_path) -> None
     assert rc == 1
     assert "almost empty" in "".join(out_lines)
     assert not (tmp_path / "c.json").exists()
+
+
+def test_the_calibration_checks_read_an_inverted_cushion_as_loads() -> None:
+    """fsr-cushion-9 reads ~1022 empty and falls under a sitter: the step checks compare loads,
+    so a real sitter is accepted and an empty seat is still caught."""
+    from sitwatch.cli.calibrate_live import check_step
+
+    lay = layout.load("fsr-cushion-9")
+    empty = np.full(9, 1022.0)
+    upright = np.array([184.0, 188, 98, 121, 279, 422, 74, 75, 80])  # session 1, upright
+    assert check_step("upright", upright, {"empty": empty}, lay) is None
+    assert "almost empty" in check_step("upright", empty - 3, {"empty": empty}, lay)
+    lean = np.array([705.0, 491, 263, 197, 351, 404, 36, 48, 67])  # session 1, lean_left
+    done = {"empty": empty, "upright": upright}
+    assert check_step("lean_left", lean, done, lay) is None
+    assert "looks the same" in check_step("lean_left", upright + 2, done, lay)

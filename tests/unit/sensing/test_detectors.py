@@ -152,6 +152,104 @@ def test_balance_detects_a_sideways_lean_with_hysteresis() -> None:
     assert det.shift < -0.25
 
 
+# Four load cells, upright level: a frame whose seat centre of pressure sits ``s`` to the right
+# (-s: to the left) of the baseline, on the balance threshold's scale (1.0: all on one side).
+CELLS = layout.load("load-cells-4")
+CELLS_UP = np.array([1000.0, 1000, 800, 800])
+
+
+def cells_shifted(s: float) -> np.ndarray:
+    return CELLS_UP * np.array([1 - s, 1 + s, 1 - s, 1 + s])
+
+
+def cells() -> tuple[Extractor, Baseline]:
+    ex = Extractor(CELLS)
+    return ex, Baseline.from_raw(ex, CELLS_UP)
+
+
+def test_a_lean_to_the_other_side_ends_the_first_one() -> None:
+    """Issue #10: a lean to the right straight after a lean to the left was never reported:
+    the state stayed "left" for the whole right lean (340 s of fsr-cushion-9 session 1), because
+    a shift between release and threshold kept the current side whichever side it was on. A
+    shift past release on the *other* side ends the lean after the dwell (here 0.2: not past
+    the threshold, so balanced, not right)."""
+    ex, b = cells()
+    det = BalanceDetector(Balance())  # threshold 0.25, release 0.15, dwell 10 s
+    states = []
+    for t in range(0, 30):
+        ev = det.step(ex(cells_shifted(-0.4)), b, float(t))
+        if ev is not None:
+            states.append((ev.t, ev.state))
+    assert det.state == "left"
+    for t in range(30, 400):
+        ev = det.step(ex(cells_shifted(0.2)), b, float(t))
+        assert 0.19 < det.shift < 0.21
+        if ev is not None:
+            states.append((ev.t, ev.state))
+    assert states == [(10.0, "left"), (40.0, "balanced")]
+
+
+def test_a_sustained_opposite_lean_is_reported_after_the_dwell_with_no_stop_between() -> None:
+    ex, b = cells()
+    det = BalanceDetector(Balance())
+    got = []
+    for t in range(0, 100):
+        s = -0.4 if t < 30 else 0.4
+        ev = det.step(ex(cells_shifted(s)), b, float(t))
+        if ev is not None:
+            got.append((ev.t, ev.state))
+    assert got == [(10.0, "left"), (40.0, "right")]
+
+
+def test_a_lean_wavering_inside_the_band_on_its_own_side_holds() -> None:
+    """The hysteresis still does its job: a left lean easing to -0.16 and back, or a right one
+    to +0.16, is still that lean (no extra flapping from the fix above)."""
+    ex, b = cells()
+    for side in (-1, 1):
+        det = BalanceDetector(Balance())
+        evs = [det.step(ex(cells_shifted(side * (0.3 if t < 20 or t % 7 == 0 else 0.16))), b,
+                        float(t)) for t in range(200)]
+        assert [e.state for e in evs if e] == ["left" if side < 0 else "right"]
+
+
+@settings(max_examples=200)
+@given(
+    st.sampled_from([-1, 1]),
+    st.floats(0.25, 0.8),
+    st.lists(st.tuples(st.floats(0.0, 0.8), st.floats(0.1, 6)), min_size=1, max_size=40),
+)
+def test_balance_never_keeps_a_side_the_shift_has_left(side, lean, after) -> None:
+    """A lean held past the dwell, then any shifts on the other side of the baseline (or on
+    it) for two dwell times: the state is no longer the first side, whatever they were."""
+    ex, b = cells()
+    cfg = Balance()
+    det = BalanceDetector(cfg)
+    first = "left" if side < 0 else "right"
+    for t in range(0, 15):
+        det.step(ex(cells_shifted(side * lean)), b, float(t))
+    assert det.state == first
+    t = 15.0
+    for s, dt in after:
+        det.step(ex(cells_shifted(-side * s)), b, t)
+        t += dt
+    det.step(ex(cells_shifted(-side * after[-1][0])), b, max(t, 15.0 + 2 * cfg.dwell))
+    assert det.state != first
+
+
+def test_a_slump_straight_into_a_forward_lean_is_reported_after_the_dwell() -> None:
+    """The posture detector has no such band: a slump followed directly by a forward lean
+    (no upright between) is reported after the dwell, with no stop between."""
+    ex, b = base()
+    det = PostureDetector(Posture(dwell=10))
+    got = []
+    for t in range(0, 60):
+        frame = SLOUCH if t < 30 else FORWARD * 0.7
+        ev = det.step(ex(frame), b, float(t))
+        if ev is not None:
+            got.append((ev.t, ev.state))
+    assert got == [(10.0, "slouched"), (40.0, "leaning_forward")]
+
+
 def test_balance_ignores_a_barely_touched_backrest() -> None:
     ex, b = base()
     det = BalanceDetector(Balance(dwell=0))

@@ -54,6 +54,11 @@ def test_grid_orientation_flags(tmp_path) -> None:
         ('name="x"\nbogus=1\n[[channels]]\nsurface="seat"\nx=0\ny=0\n', "unknown key"),
         ('name="x"\n', "needs [[channels]]"),
         ('name="x"\n[detect]\nthreshold=1\n[[channels]]\nsurface="seat"\nx=0\ny=0\n', "[detect]"),
+        ('name="x"\ntransform="upside-down"\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
+         "transform = 'upside-down': must be \"none\""),
+        ('name="x"\ntransform=1\n[[channels]]\nsurface="seat"\nx=0\ny=0\n', "transform = 1"),
+        ('name="x"\ntransform="inverted"\nzero=0\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
+         "above 0 when inverted"),
         ("not toml [", "not valid TOML"),
     ],
 )
@@ -62,6 +67,43 @@ def test_bad_layout_files_say_what_to_fix(tmp_path, text: str, msg: str) -> None
     f.write_text(text)
     with pytest.raises(LayoutError, match=msg.replace("[", r"\[").replace("(", r"\(")):
         layout.load(f)
+
+
+def test_a_bad_transform_names_the_file_and_the_choices(tmp_path) -> None:
+    f = tmp_path / "falls.toml"
+    f.write_text('name = "f"\ntransform = "inverse"\n' + SEAT)
+    with pytest.raises(LayoutError) as e:
+        layout.load(f)
+    assert str(e.value).startswith(f"{f}: transform = 'inverse'")
+    assert '"inverted" (it falls as the load rises' in str(e.value)
+
+
+def test_an_inverted_layout_turns_readings_into_loads_and_back(tmp_path) -> None:
+    f = tmp_path / "falls.toml"
+    f.write_text('name = "f"\nfull_scale = 1023\ntransform = "inverted"\n' + SEAT)
+    lay = layout.load(f)
+    assert lay.inverted and lay.zero == 1023 and lay.zero_load == 0  # unloaded: full scale
+    readings = np.array([[1022.0, 1000.0], [74.0, 422.0]])
+    assert lay.to_load(readings).tolist() == [[1.0, 23.0], [949.0, 601.0]]
+    assert lay.to_reading(lay.to_load(readings)).tolist() == readings.tolist()
+    assert "reading falls as the load rises" in lay.summary()
+    plain = layout.load("load-cells-4")
+    assert not plain.inverted and plain.to_load(readings) is readings  # no copy, no cost
+    assert layout.parse('transform = "none"\n' + SEAT).transform == "none"
+
+
+def test_fsr_cushion_layout_follows_its_readme() -> None:
+    """fsr-cushion-9 (../shared/datasets/fsr-cushion-9/README.md): fsrN in column (N-1) // 3
+    from the sitter's right and row (N-1) % 3 from the rear; readings fall with the load."""
+    lay = layout.load("fsr-cushion-9")
+    assert lay.n == 9 and lay.seat_mask.all() and not lay.is_grid
+    assert lay.inverted and lay.full_scale == 1023 and lay.zero_load == 1
+    assert [c.label for c in lay.channels] == [f"fsr{i}" for i in range(1, 10)]
+    for i, c in enumerate(lay.channels):
+        assert np.sign(c.x) == (1, 0, -1)[i // 3]  # right, middle, left (x = -1: the left)
+        assert np.sign(c.y) == (-1, 0, 1)[i % 3]  # rear, middle, front (y = -1: the rear)
+    assert lay.mirror[0] == 6 and lay.mirror[2] == 8 and lay.mirror[4] == -1
+    assert "well-supported guess" in lay.description
 
 
 def test_unknown_layout_lists_the_choices() -> None:
