@@ -48,6 +48,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("evaluation/variants.py", "upright"): "calibration profile key",
     ("cli/camera.py", "upright"): "the --upright option of `sitwatch camera calibrate`",
     ("evaluation/camera.py", "upright"): "the webcam dataset's own label names",
+    ("evaluation/datasets.py", "upright"): "fsr-cushion-9's own label names",
     ("reports/html.py", "upright"): "a variable of the report template",
     ("reports/words.py", "slouch"): "a word shown in a narrow report column",
     ("runtime/demo.py", "wallet"): "a row heading of the demo's live view",
