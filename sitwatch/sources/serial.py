@@ -40,6 +40,7 @@ CHUNK = 4096  # bytes asked for per read in text mode (more when in_waiting says
 DROP_LOG_INTERVAL = 10.0  # seconds of clock time between two "dropped N lines" summaries
 DIAGNOSIS_REPEAT = 60.0  # seconds between two diagnoses while the stream stays useless
 _EPS = 1e-9
+WATCH_INTERVAL = 0.25  # seconds between looks for an unplugged device's path to come back
 _ERRNO_IN_TEXT = re.compile(r"\[Errno (\d+)\]|\((\d+), '")
 
 Opener = Callable[..., Any]
@@ -152,6 +153,9 @@ class SerialSource:
         # A port that can never work (a folder, a file, /dev/null) is tried again only once
         # what is at its path changes: (what was there, the reason).
         self._hopeless: tuple[tuple[int, int, int] | None, str] | None = None
+        # The device path was missing at the last try (unplugged): watch for it to come back
+        # and open it at once, instead of waiting out a backoff that may have grown to 30 s.
+        self._missing = False
         self.reconnects = 0
         self.bytes = 0
         self.no_reply = 0  # binary mode: polls that got no answer at all
@@ -242,12 +246,23 @@ class SerialSource:
             self._hopeless = None  # something else is there now: try it
             self._next_open = now
         wait = self._next_open - now
+        if wait > _EPS and self._missing and os.path.exists(self.cfg.port):
+            wait = 0.0  # it is back: no reason to wait for the next scheduled try
         if wait > _EPS:
             if max_wait <= 0:
                 return
-            self._sleep(min(wait, max_wait))
-            now = self.clock.monotonic()
-            if now < self._next_open - _EPS:
+            deadline = now + min(wait, max_wait)
+            back = False
+            while True:  # in slices while the path is missing, so a replug is seen at once
+                step = deadline - now
+                if self._missing:
+                    step = min(step, WATCH_INTERVAL)
+                self._sleep(step)
+                now = self.clock.monotonic()
+                back = self._missing and os.path.exists(self.cfg.port)
+                if back or now >= deadline - _EPS:
+                    break
+            if now < self._next_open - _EPS and not back:
                 return
         self._try_open(now, items)
 
@@ -264,6 +279,8 @@ class SerialSource:
                                 write_timeout=1.0, exclusive=True)
         except (OSError, ValueError) as e:  # SerialException is an OSError
             reason = open_failure_reason(self.cfg.port, e)
+            self._missing = ("://" not in self.cfg.port and "no such device" in reason
+                             and not os.path.exists(self.cfg.port))
             if "not a serial device" in reason and "://" not in self.cfg.port:
                 self._give_up(now, reason, items)
                 return
@@ -272,6 +289,7 @@ class SerialSource:
             self._report_offline(now, reason, items)
             return
         self._port = port
+        self._missing = False
         self._fd = None if self.binary else _fileno(port)
         self._port_timeout = timeout
         self._online = True
