@@ -255,10 +255,26 @@ def layout_detail(cfg: Any, layout: Any) -> str:
     return out
 
 
+def check_config_file(cfg: Any, path: Path | None) -> Check:
+    """Valid (it loaded), and private when it holds secrets: the MQTT password and push URLs
+    (their tokens) must not be readable by other users."""
+    if path is None or not path.is_file():
+        return OK, "config", "valid (defaults: no config file)"
+    secrets = [name for name, there in (("the MQTT password", cfg.mqtt.password),
+                                        ("push URLs (with their tokens)", cfg.nudges.push.urls))
+               if there]
+    mode = path.stat().st_mode & 0o777
+    if secrets and mode & 0o077:
+        return (WARN, "config", f"{path} holds {' and '.join(secrets)} and other users can read "
+                f"it (mode {mode:o}): chmod 600 {path}")
+    return OK, "config", f"{path}: valid"
+
+
 def run_checks(
-    cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0, headless: bool = False
+    cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0, headless: bool = False,
+    config_file: Path | None = None,
 ) -> list[Check]:
-    checks: list[Check] = [(OK, "config", "valid")]
+    checks: list[Check] = [check_config_file(cfg, config_file)]
     checks.append((OK, "layout", layout_detail(cfg, layout)))
     checks.append(check_calibration(cfg, layout))
     daemon = check_daemon(cfg, clock)
@@ -301,8 +317,16 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < listen <= 600:
         print("FAIL  doctor         --listen must be between 0 and 600 seconds")
         return 2
+    given = getattr(args, "config", None)
+    if given:
+        config_file: Path | None = Path(given).expanduser()
+    elif getattr(args, "no_user_config", False):
+        config_file = None
+    else:
+        config_file = config.user_config_path()
     checks = run_checks(cfg, lay, SystemClock(), listen=listen,
-                        headless=bool(getattr(args, "headless", False)))
+                        headless=bool(getattr(args, "headless", False)),
+                        config_file=config_file)
     for level, what, detail in checks:
         print(f"{MARK[level]}  {what:<14} {detail}")
     fails = sum(1 for c in checks if c[0] == FAIL)

@@ -595,3 +595,18 @@ def test_listen_and_headless_flags(cushion, tmp_path, capsys):
     assert only(checks, "notifications") == (OK, "desktop notifications off (console/log only)")
     rc, _, out, _ = doctor(capsys, "--config", str(cfg), "--listen", "0")
     assert rc == 2 and "--listen must be between 0 and 600 seconds" in out
+
+
+def test_a_config_holding_secrets_that_others_can_read_is_a_warning(tmp_path, capsys):
+    """Issue #15: no warning when the config holding the MQTT password was world-readable."""
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\n[mqtt]\nenabled = false\n'
+                       'username = "me"\npassword = "hunter2"\n')
+    cfg.chmod(0o644)
+    rc, checks, out, _ = doctor(capsys, "--config", str(cfg), "--headless")
+    level, detail = only(checks, "config")
+    assert level == WARN
+    assert f"{cfg} holds the MQTT password" in detail and f"chmod 600 {cfg}" in detail
+    assert "hunter2" not in out  # the secret itself is never shown
+    cfg.chmod(0o600)
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--headless")
+    assert only(checks, "config")[0] == OK

@@ -41,7 +41,7 @@ def test_the_sdist_is_the_whole_project(dists) -> None:
     for path in ("systemd/sitwatch.service", "systemd/sitwatch-pi.service", "systemd/README.md",
                  "systemd/99-sitwatch-cushion.rules", "docs/architecture.md", "docs/events.md",
                  "config/sitwatch.toml", "calibration/README.md", "tests/conftest.py",
-                 "Makefile", "CHANGELOG.md", "README.md", "LICENSE", "setup.py"):
+                 "Makefile", "CHANGELOG.md", "README.md", "SECURITY.md", "LICENSE", "setup.py"):
         assert path in sd, path
     assert not any("__pycache__" in n for n in sd)
 
