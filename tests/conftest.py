@@ -35,8 +35,14 @@ def _isolated_dirs(
         d = home / sub
         d.mkdir()
         monkeypatch.setenv(var, str(d))
-    for var in ("STATE_DIRECTORY", "CONFIGURATION_DIRECTORY", "RUNTIME_DIRECTORY", "NOTIFY_SOCKET"):
+    for var in ("STATE_DIRECTORY", "CONFIGURATION_DIRECTORY", "RUNTIME_DIRECTORY", "NOTIFY_SOCKET",
+                "SITWATCH_INSTANCE"):
         monkeypatch.delenv(var, raising=False)
+    # no system instance in tests unless one asks for it (a fake tree under tmp)
+    monkeypatch.setenv("SITWATCH_SYSTEM_ROOT", str(home / "no-system-instance"))
+    from sitwatch.core import paths
+
+    monkeypatch.setattr(paths, "_follow", False)  # commands run in-process set it
 
 
 @pytest.fixture(scope="session")
