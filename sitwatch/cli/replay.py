@@ -106,8 +106,6 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-
-
 def _profile(
     args: argparse.Namespace, cfg: Config, lay: Layout, path: Path
 ) -> tuple[Profile | None, str]:
