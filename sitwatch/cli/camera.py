@@ -288,11 +288,16 @@ def _close_preview() -> None:
 # -- replay -----------------------------------------------------------------------------------
 
 def cmd_replay_camera(path: Path, *, cam: CameraConfig | None = None, main: Any = None,
-                      calibration: Path | None = None, json_lines: bool = False,
+                      calibration: Path | None = None, saved: Path | None = None,
+                      json_lines: bool = False,
                       every: float | None = None, period: float = 0.5,
                       landmarks_out: Path | None = None, out: IO[str] | None = None,
                       estimator: Any = None) -> int:
-    """Print the events of ``path`` (one JSON object per line with ``json_lines``)."""
+    """Print the events of ``path`` (one JSON object per line with ``json_lines``).
+
+    The profile: ``calibration`` (an error when unusable), else ``saved`` (the saved camera
+    profile ``sitwatch run`` would use) when it exists and is usable, else one learned from the
+    recording; stderr says which."""
     from sitwatch.camera import baseline as B
     from sitwatch.camera.landmarks import Writer
     from sitwatch.camera.pose import check_model
@@ -306,11 +311,18 @@ def cmd_replay_camera(path: Path, *, cam: CameraConfig | None = None, main: Any 
     except (ReplayError, B.CameraCalibrationError) as e:
         err(str(e))
         return EXIT_CONFIG
+    used = str(calibration) if calibration else "learned from the recording"
+    if profile is None and saved is not None and saved.exists():
+        try:  # as the daemon does (runtime.assemble.build_camera): unusable -> learn one
+            profile, used = B.load(saved), str(saved)
+        except B.CameraCalibrationError as e:
+            err(f"camera profile ignored ({e}); learning one from the recording")
     if kind != "landmarks" and estimator is None:
         problem = check_model(cam.model_path())
         if problem:
             err(problem)
             return EXIT_FAIL
+    err(f"camera profile: {used}")
     with contextlib.ExitStack() as stack:
         on_reading: Callable[[Any], None] | None = None
         if landmarks_out:

@@ -51,8 +51,12 @@ def add_replay(sub: Any) -> None:
     sp.add_argument("file")
     sp.add_argument("--layout")
     sp.add_argument(
-        "--calibration", help="calibration profile (default: learn it from the recording)"
+        "--calibration",
+        help="calibration profile (default: the saved one `sitwatch run` uses for the "
+        "recording's layout, if any)",
     )
+    sp.add_argument("--auto", action="store_true",
+                    help="learn the profile from the recording instead of the saved one")
     sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
     sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
     add_replay_flags(sp)

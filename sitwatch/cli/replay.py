@@ -1,10 +1,16 @@
-"""``sitwatch replay FILE``: a recording through the full pipeline, as fast as it goes."""
+"""``sitwatch replay FILE``: a recording through the full pipeline, as fast as it goes.
+
+It uses the profile ``sitwatch run`` would use (the saved calibration for the recording's
+layout, the saved camera profile for a video), so a replay shows what the daemon would have
+said; ``--auto`` learns one from the recording instead. Which profile it used goes to stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -16,6 +22,11 @@ from sitwatch.cli.common import (
     load_config,
     resolve_layout,
 )
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
+    from sitwatch.sensing.calibration import Profile
+    from sitwatch.sensing.layout import Layout
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         err(f"{path}: no such recording")
         return EXIT_FAIL
+    if args.auto and (args.calibration or args.camera_calibration):
+        flag = "--calibration" if args.calibration else "--camera-calibration"
+        err(f"--auto learns a profile from the recording and {flag} names one: pass one of them")
+        return EXIT_CONFIG
     from sitwatch.cli.camera import cmd_replay_camera, is_camera_input
 
     if is_camera_input(path):
@@ -42,20 +57,24 @@ def run(args: argparse.Namespace) -> int:
         return cmd_replay_camera(path, cam=cfg.camera, main=cfg,
                                  calibration=Path(args.camera_calibration)
                                  if args.camera_calibration else None,
+                                 saved=None if args.auto else cfg.camera.calibration_path(),
                                  json_lines=args.json, every=args.every, period=args.period,
                                  landmarks_out=args.landmarks_out)
     try:
         cfg = load_config(args)
         lay = resolve_layout(args, cfg, path)
         cfg = config.for_layout(cfg, lay)
-        profile = calibration.load(Path(args.calibration)) if args.calibration else None
-        if profile:
-            profile.check_layout(lay)
+        profile, used = _profile(args, cfg, lay, path)
     except config.ConfigError as e:
         return config_errors(e)
-    except (layout.LayoutError, calibration.CalibrationError, recording.RecordingError) as e:
+    except (layout.LayoutError, recording.RecordingError) as e:
         err(str(e))
         return EXIT_CONFIG
+    except calibration.CalibrationError as e:
+        err(f"{e}\n  fix: pass --auto to learn a profile from the recording, or --calibration "
+            "FILE")
+        return EXIT_CONFIG
+    err(f"calibration: {used}")
     tally = Tally()
     out = sys.stdout
     parser = LineParser(lay.n, lay.full_scale, time_unit="s")
@@ -87,3 +106,36 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _profile(
+    args: argparse.Namespace, cfg: Config, lay: Layout, path: Path
+) -> tuple[Profile | None, str]:
+    """(the profile to replay with or None to learn one, what to say about it): --calibration,
+    else (without --auto) the one ``sitwatch run`` would load for the recording's layout."""
+    from sitwatch.runtime.assemble import load_profile
+    from sitwatch.runtime.files import find_profile
+
+    learned = f"learned from the recording ({path.name})"
+    if args.auto:
+        return None, learned
+    if not args.calibration:
+        cfg = _configured_for(cfg, lay, args, path)
+    found = Path(args.calibration) if args.calibration else find_profile(cfg, lay)
+    profile = load_profile(cfg, lay, args.calibration)
+    return profile, (str(found) if profile is not None and found is not None else learned)
+
+
+def _configured_for(cfg: Config, lay: Layout, args: argparse.Namespace, path: Path) -> Config:
+    """The config as ``sitwatch run`` would have it for the recording's layout: the profile
+    files are per layout (runtime.files.profile_path), named after cushion.layout."""
+    from sitwatch.sensing import layout
+    from sitwatch.sources import recording
+
+    spec = args.layout or recording.read_header(path).layout
+    if not spec or spec == cfg.cushion.layout:
+        return cfg
+    try:
+        if layout.load(cfg.cushion.layout).name == lay.name:
+            return cfg  # the configured layout (a TOML file's path, say) by another name
+    except layout.LayoutError:
+        pass
+    return cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})

@@ -243,7 +243,8 @@ def is_load_cells(layout: Layout) -> bool:
 
 
 class PressureModel:
-    """Expected (noise-free) readings of a layout for a body. Geometry is precomputed."""
+    """Expected (noise-free) loads of a layout for a body (the simulator turns them into
+    readings). Geometry is precomputed."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -251,8 +252,10 @@ class PressureModel:
         self.seat_idx = np.flatnonzero(layout.seat_mask)
         self.back_idx = np.flatnonzero(layout.back_mask)
         self.load_cells = is_load_cells(layout)
-        self.zero = float(getattr(layout, "zero", 0.0))
-        fs = layout.full_scale - self.zero  # the range above an unloaded sensor's reading
+        # Everything here is a load (rising with the force); the simulator turns loads into the
+        # device's readings through the layout (an inverted FSR cushion's fall as they rise).
+        self.zero = float(layout.zero_load)
+        fs = layout.full_scale - self.zero  # the range above an unloaded sensor's load
         x, y = layout.x, layout.y
         si, bi = self.seat_idx, self.back_idx
         if layout.is_grid:

@@ -134,9 +134,10 @@ class Simulator:
         return self._sensor(p)
 
     def _sensor(self, load: np.ndarray) -> np.ndarray:
-        """Physical load -> reading, before noise: gain, dead zone, zero offset, clipping."""
+        """Physical load -> reading, before noise: gain, dead zone, zero offset, clipping, and
+        the layout's transform (an inverted cushion's reading falls as the load rises)."""
         v = np.maximum(load * self.gain - self.model.dead, 0.0) + self.model.zero
-        return np.clip(v, 0.0, self.layout.full_scale)
+        return self.layout.to_reading(np.clip(v, 0.0, self.layout.full_scale))
 
     def _delta(self, body: Body, kind: str) -> np.ndarray:
         """Pattern change for a unit fidget of ``kind`` from ``body``."""
@@ -223,7 +224,8 @@ class Simulator:
         v = np.maximum(self._physical(t) * self.gain - self.model.dead, 0.0) + self.model.zero
         k = np.rint(np.maximum(t, 0.0) * self.hz).astype(np.int64)
         v = v + self.sigma * _gauss(self._noise_key, k, self.layout.n)
-        return np.rint(np.clip(v, 0.0, self.layout.full_scale)).astype(np.int64)
+        v = self.layout.to_reading(np.clip(v, 0.0, self.layout.full_scale))
+        return np.rint(v).astype(np.int64)
 
     def frame_at(self, t: float) -> np.ndarray:
         return np.asarray(self.frames_at(np.array([t]))[0])

@@ -160,7 +160,7 @@ def test_replay_reads_a_csv_whose_first_row_names_the_channels(datasets_dir, tmp
 
     csv = datasets_dir / "smartchair-ml" / "scripted_almir.csv"
     proc = _sitwatch("replay", str(csv), "--layout", "smartchair-12", "--hz", "1", "--json",
-                     "--no-user-config", env=_fresh_home(tmp_path))
+                     "--auto", "--no-user-config", env=_fresh_home(tmp_path))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.splitlines()[-1])
     rows = sum(1 for _ in csv.open()) - 1
@@ -182,11 +182,114 @@ def test_replay_refuses_a_csv_whose_columns_are_not_the_layouts(tmp_path) -> Non
 def test_replay_says_when_many_lines_were_not_frames(tmp_path) -> None:
     rec = tmp_path / "mixed.rec"
     rec.write_text("1,2,3,4\n1,2,3\nnot a frame\n5,6,7,8\n")
-    proc = _sitwatch("replay", str(rec), "--layout", "load-cells-4", "--hz", "1",
+    proc = _sitwatch("replay", str(rec), "--layout", "load-cells-4", "--hz", "1", "--auto",
                      "--no-user-config", env=_fresh_home(tmp_path))
     assert proc.returncode == 0
     assert (f"note: 2 of 4 lines of {rec} were not usable frames (1 count, 1 garbage; some "
             "lines have 3 values, the layout 4)") in proc.stderr
+
+
+def _simulated_day(tmp_path, env: dict[str, str]) -> Path:
+    """A simulated smartchair-12 recording (the demo script: upright, slouched at 545-800 s)."""
+    rec = tmp_path / "day.rec"
+    proc = _sitwatch("simulate", "--layout", "smartchair-12", "--script", "demo", "--hz", "2",
+                     "-o", str(rec), env=env)
+    assert proc.returncode == 0, proc.stderr
+    return rec
+
+
+def _postures(proc: subprocess.CompletedProcess[str]) -> list[tuple[float, str]]:
+    import json
+
+    assert proc.returncode == 0, proc.stderr
+    evs = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert evs[-1]["event"] == "summary"
+    return [(e["t"], e["state"]) for e in evs if e["event"] == "posture"]
+
+
+def test_replay_uses_the_saved_calibration_like_run(tmp_path) -> None:
+    """`sitwatch replay` learned a profile from the recording even with one saved, so it did
+    not show what `sitwatch run` would have said (issue #10 item 5). Now the saved profile for
+    the recording's layout is the default, --auto learns one, and stderr says which."""
+    env = _fresh_home(tmp_path)
+    rec = _simulated_day(tmp_path, env)
+    saved = Path(env["XDG_DATA_HOME"]) / "sitwatch" / "calibration-smartchair-12.json"
+    # a profile whose "upright" is the script's slump: with it, the slump is upright
+    cal = _sitwatch("calibrate", "--recording", str(rec), "--empty", "2:28", "--upright",
+                    "560:790", "-o", str(saved), env=env)
+    assert cal.returncode == 0, cal.stderr
+    default = _sitwatch("replay", str(rec), "--json", env=env)
+    explicit = _sitwatch("replay", str(rec), "--json", "--calibration", str(saved), env=env)
+    auto = _sitwatch("replay", str(rec), "--json", "--auto", env=env)
+    assert f"calibration: {saved}" in default.stderr
+    assert "calibration: learned from the recording (day.rec)" in auto.stderr
+    assert _postures(default) == _postures(explicit)
+    assert "slouched" not in {s for _, s in _postures(default)}
+    assert any(s == "slouched" and 545 <= t <= 800 for t, s in _postures(auto))
+
+
+def test_replay_learns_when_the_saved_profile_is_another_layouts(tmp_path) -> None:
+    """A 0.1-era calibration.json taken with another device is left alone, as `run` does."""
+    env = _fresh_home(tmp_path)
+    rec = _simulated_day(tmp_path, env)
+    other = tmp_path / "other.rec"
+    assert _sitwatch("simulate", "--layout", "load-cells-4", "--script", "demo", "--hz", "1",
+                     "--duration", "200", "-o", str(other), env=env).returncode == 0
+    legacy = Path(env["XDG_DATA_HOME"]) / "sitwatch" / "calibration.json"
+    cal = _sitwatch("calibrate", "--recording", str(other), "--upright", "60:120", "-o",
+                    str(legacy), env=env)
+    assert cal.returncode == 0, cal.stderr
+    default = _sitwatch("replay", str(rec), "--json", env=env)
+    auto = _sitwatch("replay", str(rec), "--json", "--auto", env=env)
+    assert "calibration: learned from the recording" in default.stderr
+    assert _postures(default) == _postures(auto)
+
+
+def test_replay_auto_with_a_calibration_is_an_error(tmp_path) -> None:
+    env = _fresh_home(tmp_path)
+    rec = _simulated_day(tmp_path, env)
+    for flag in ("--calibration", "--camera-calibration"):
+        proc = _sitwatch("replay", str(rec), "--auto", flag, str(tmp_path / "cal.json"), env=env)
+        assert proc.returncode == 2
+        assert f"--auto learns a profile from the recording and {flag} names one" in proc.stderr
+        assert proc.stdout == ""
+
+
+def test_replay_says_when_the_saved_calibration_is_unusable(tmp_path) -> None:
+    env = _fresh_home(tmp_path)
+    rec = _simulated_day(tmp_path, env)
+    saved = Path(env["XDG_DATA_HOME"]) / "sitwatch" / "calibration-smartchair-12.json"
+    saved.parent.mkdir(parents=True)
+    saved.write_text("{not json")
+    proc = _sitwatch("replay", str(rec), "--json", env=env)
+    assert proc.returncode == 2
+    assert str(saved) in proc.stderr and "--auto" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.datasets
+def test_camera_replay_uses_the_saved_camera_profile_like_run(landmarks_csv, tmp_path) -> None:
+    """The same for a camera replay: the saved camera profile (camera.calibration, or the data
+    dir's camera_calibration.json) unless --auto; a learned profile announces itself with a
+    calibration event, a saved one does not."""
+    import json
+
+    env = _fresh_home(tmp_path)
+    saved = Path(env["XDG_DATA_HOME"]) / "sitwatch" / "camera_calibration.json"
+    cal = _sitwatch("calibrate", "camera", "--recording", str(landmarks_csv), "--upright", "0:25",
+                    "-o", str(saved), env=env)
+    assert cal.returncode == 0, cal.stderr
+    runs = {flag: _sitwatch("replay", str(landmarks_csv), "--json", *flag, env=env)
+            for flag in [(), ("--auto",), ("--camera-calibration", str(saved))]}
+    events = {}
+    for flag, proc in runs.items():
+        assert proc.returncode == 0, proc.stderr
+        events[flag] = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert f"camera profile: {saved}" in runs[()].stderr
+    assert "camera profile: learned from the recording" in runs[("--auto",)].stderr
+    assert events[()] == events[("--camera-calibration", str(saved))]
+    assert "calibration" not in {e["event"] for e in events[()]}
+    assert "calibration" in {e["event"] for e in events[("--auto",)]}
 
 
 def _system_instance(tmp_path, *, pid: int):

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 serial = pytest.importorskip("serial")
@@ -296,3 +297,62 @@ def test_a_reader_that_comes_back_late_gets_fresh_frames():
     assert stats.dropped > 0  # the queue did overflow while nobody read
     # the last four minutes arrived as they were made (20 a second), not a trickle
     assert got["after"] >= 0.9 * 240 * 20, (got, stats)
+
+
+# -- an inverted cushion (its reading falls as the load rises) -------------------------------
+
+FSR = load("fsr-cushion-9")
+
+
+def test_an_inverted_cushion_streams_what_such_a_cushion_sends() -> None:
+    """`simulate --layout fsr-cushion-9` sent an empty seat as ~1022 and a sitter as readings
+    clipped at full scale (the layout's zero taken as an offset): the pipeline saw nobody."""
+    from sitwatch.config import Config
+    from sitwatch.sensing.pipeline import Pipeline
+
+    scr = Script([away(20), sit(40)])
+    r, _ = stream_all(PtyStreamer(FSR, scr, hz=10, speed=0, seed=2))
+    frames = [[int(v) for v in ln.split(b",")] for ln in r.lines
+              if ln and not ln.startswith(b"#")]
+    assert len(frames) == 600
+    empty, sitting = frames[50:150], frames[350:]
+    assert min(min(f) for f in empty) > 0.95 * FSR.full_scale  # unloaded: near full scale
+    assert max(sum(f) for f in sitting) < 0.9 * FSR.n * FSR.full_scale  # loaded: lower
+    pl = Pipeline(FSR, Config())
+    states = [ev.state for k, f in enumerate(frames)
+              for ev in pl.process(k / 10, np.array(f, dtype=float)) if ev.event == "occupancy"]
+    assert states[-1] == "occupied"
+
+
+def test_simulate_then_replay_an_inverted_cushion_sees_sitting_and_postures(
+        tmp_path: Path) -> None:
+    """`sitwatch simulate --layout fsr-cushion-9 -o FILE` then `sitwatch replay FILE --auto`:
+    the simulated sitter is seen to sit down, get up, sit upright and slouch, each reported while
+    the script has them (within the 10 s a state is held before it is reported)."""
+    import json
+    import subprocess
+    import sys
+
+    from sitwatch.sim.script import short_demo
+
+    rec = tmp_path / "fsr.rec"
+    sim = subprocess.run([sys.executable, "-m", "sitwatch", "simulate", "--layout",
+                          "fsr-cushion-9", "--script", "demo", "--hz", "2", "--seed", "0",
+                          "-o", str(rec)], capture_output=True, text=True, timeout=120)
+    assert sim.returncode == 0, sim.stderr
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", "replay", str(rec), "--auto",
+                           "--json", "--no-user-config"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "calibration: learned from the recording" in proc.stderr
+    evs = [json.loads(x) for x in proc.stdout.splitlines()][:-1]
+    demo = short_demo(0)
+    seen = {(e["event"], e.get("state")) for e in evs}
+    assert {("occupancy", "occupied"), ("occupancy", "empty"), ("posture", "upright"),
+            ("posture", "slouched")} <= seen
+    for e in evs:
+        before = [demo.truth_at(e["t"] - d) for d in range(11)]
+        if e["event"] == "occupancy":
+            assert any(b.present == (e["state"] == "occupied") for b in before), e
+        if e["event"] == "posture" and e["state"] == "slouched":
+            assert any(b.present and b.posture == "slouched" for b in before), e

@@ -35,7 +35,8 @@ from sitwatch.sources import recording
 UPRIGHT, SLOUCHED, RECLINED = Posture.UPRIGHT, Posture.SLOUCHED, Posture.RECLINED
 FORWARD = Posture.LEANING_FORWARD
 PHYSICS_LAYOUTS = ("smartchair-12", "load-cells-4", "matrix-16x16")
-ALL_LAYOUTS = (*PHYSICS_LAYOUTS, "technion-5", "ethz-wheelchair-24", "grid:4x4")
+ALL_LAYOUTS = (*PHYSICS_LAYOUTS, "technion-5", "ethz-wheelchair-24", "grid:4x4",
+               "fsr-cushion-9")  # the last one inverted: its reading falls as the load rises
 HOLD = 30.0  # seconds per pose in the pose scripts
 
 
@@ -100,9 +101,9 @@ def test_gain_mismatch_is_within_ten_percent_and_fixed_per_seed() -> None:
 def test_a_typical_sitter_uses_a_good_part_of_the_range(name: str) -> None:
     lay = load(name)
     sim = Simulator(lay, Script([sit(10)]), gain_spread=0.0)
-    span = lay.full_scale - lay.zero
+    span = lay.full_scale - lay.zero_load
     for w in (60.0, 75.0, 95.0):
-        peak = (sim.expected(Body(weight=w)).max() - lay.zero) / span
+        peak = (lay.to_load(sim.expected(Body(weight=w))).max() - lay.zero_load) / span
         assert 0.2 <= peak <= 0.65, (w, peak)
 
 
@@ -110,12 +111,13 @@ def test_a_typical_sitter_uses_a_good_part_of_the_range(name: str) -> None:
 def test_empty_seat_reads_zero_plus_noise(name: str) -> None:
     lay = load(name)
     sim = Simulator(lay, Script([away(60), sit(60)]), hz=10, seed=3)
-    fr = sim.frames_at(np.arange(5, 55, 0.1)).astype(float) - lay.zero
-    span = lay.full_scale - lay.zero
+    # in loads (an inverted layout's readings fall from ``zero`` as the load rises)
+    fr = lay.to_load(sim.frames_at(np.arange(5, 55, 0.1)).astype(float)) - lay.zero_load
+    span = lay.full_scale - lay.zero_load
     assert abs(fr.mean()) < 0.01 * span
     assert np.abs(fr).max() < 0.05 * span
     assert fr.std() > 0  # noise, not a constant
-    sitting = sim.frames_at(np.arange(70, 110, 0.1)).astype(float) - lay.zero
+    sitting = lay.to_load(sim.frames_at(np.arange(70, 110, 0.1)).astype(float)) - lay.zero_load
     assert sitting.sum(axis=1).min() > 20 * np.abs(fr).sum(axis=1).mean()
 
 
