@@ -38,9 +38,13 @@ def run(args: argparse.Namespace) -> int:
     except layout.LayoutError as e:
         err(str(e))
         return EXIT_CONFIG
-    if args.layout:  # the profile belongs to the layout it was taken with
-        cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(
-            update={"layout": args.layout})})
+    # The profile belongs to the layout it was taken with: --layout, else the recording's own
+    # (its header), else cushion.layout; `run` and `replay` look for it under that name.
+    spec = args.layout or (
+        recording.read_header(Path(args.recording)).layout if args.recording else None
+    )
+    if spec:
+        cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
     out = Path(args.output) if args.output else profile_path(cfg)
     if args.recording:
         import numpy as np

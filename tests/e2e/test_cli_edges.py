@@ -443,3 +443,22 @@ def test_the_demo_can_fill_a_history_that_report_shows(tmp_path) -> None:
     page = _sitwatch("report", "--week", "--html", str(html), "--history", str(db),
                      "--no-user-config", env=env)
     assert page.returncode == 0 and html.exists()
+
+
+def test_calibrate_from_a_recording_saves_under_the_recordings_layout(tmp_path) -> None:
+    """A smartchair-12 recording calibrated with the default config (cushion.layout
+    load-cells-4) was saved as calibration-load-cells-4.json, where neither `run --layout
+    smartchair-12` nor replay looks for it."""
+    env = _fresh_home(tmp_path)
+    rec = tmp_path / "me.rec"
+    sim = _sitwatch("simulate", "--layout", "smartchair-12", "--script", "demo", "--duration",
+                    "200", "-o", str(rec), env=env)
+    assert sim.returncode == 0, sim.stderr
+    proc = _sitwatch("calibrate", "--no-user-config", "--recording", str(rec), "--empty", "2:28",
+                     "--upright", "60:150", env=env)
+    assert proc.returncode == 0, proc.stderr
+    data = tmp_path / "home/.local/share/sitwatch"
+    assert (data / "calibration-smartchair-12.json").exists()
+    assert not (data / "calibration-load-cells-4.json").exists()
+    replay = _sitwatch("replay", str(rec), "--json", "--no-user-config", env=env)
+    assert f"calibration: {data / 'calibration-smartchair-12.json'}" in replay.stderr
