@@ -89,6 +89,12 @@ VIEWS: tuple[View, ...] = (
 )
 
 
+def _median(a: np.ndarray) -> float:
+    """The median of the finite values; NaN when there are none (shoulders never seen)."""
+    a = a[np.isfinite(a)]
+    return float(np.median(a)) if len(a) else float("nan")
+
+
 def _balanced(pos_hits: np.ndarray, neg_hits: np.ndarray) -> float:
     """Mean of the recall of the positive class and of the negative class."""
     return float((pos_hits.mean() + neg_hits.mean()) / 2)
@@ -179,8 +185,8 @@ def evaluate(path: Path, cfg: CameraConfig | None = None, *, period: float = 0.5
             "rows": (a, b),
             "calibration": (a, b) == cal[1:],
             "classified": dict(c),
-            "median_drop_ratio": float(np.nanmedian(ratio_drop_a[sel])),
-            "median_scale": float(np.nanmedian(scale[sel])),
+            "median_drop_ratio": _median(ratio_drop_a[sel]),
+            "median_scale": _median(scale[sel]),
             "detector_final": states[b - 1],
         })
     out["margin_upright_min_drop"] = float(np.nanmin(ratio_drop_a[up]))
