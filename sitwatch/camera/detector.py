@@ -169,12 +169,14 @@ class CameraDetector:
             return
         width = statistics.median(w for _, w in self._stretch)
         new = min(max(width, bsw / REANCHOR_LIMIT), bsw * REANCHOR_LIMIT)
+        self._stretch.clear()
+        if math.isclose(new, self.reference):
+            return  # already at the bound: nothing moves, nothing to say
         log.info("camera: size reference re-anchored, shoulders %.2fx their calibrated width "
                  "(was %.2fx; bounded to %.1fx either way)", new / bsw, self.reference / bsw,
                  REANCHOR_LIMIT)
         self.reference = new
         self.reanchors += 1
-        self._stretch.clear()
 
     @property
     def state(self) -> str | None:

@@ -142,6 +142,9 @@ def test_re_anchoring_needs_the_baseline_geometry_and_is_bounded(base):
         d.step(float(t), feats(), small)
     assert d.state == UPRIGHT and d.reanchors == 1
     assert d.distance_scale == pytest.approx(REANCHOR_LIMIT)
+    for t in range(60, 120):  # 2.4x: 1.2x the bounded reference, but it cannot move further
+        d.step(float(t), feats(scale=1.08), small)
+    assert d.reanchors == 1 and d.distance_scale == pytest.approx(REANCHOR_LIMIT)
 
 
 def test_posture_events_need_the_dwell(base):
@@ -337,3 +340,11 @@ def test_auto_calibrator_waits_for_a_steady_stretch():
         t += 1.0
     assert got is not None and 25 <= t <= 31
     assert got.get("head_drop") == pytest.approx(0.75, rel=0.02)
+
+
+def test_an_older_profile_without_head_pitch_still_loads_and_judges_by_the_shoulders(base):
+    feats_ = {k: v for k, v in base.features.items() if k != "head_pitch"}
+    old = B.CameraProfile(method="example", features=feats_)
+    assert classify(feats(nose_y=0.45), old, CFG) == SLOUCHED
+    assert classify(feats(), old, CFG) == UPRIGHT
+    assert classify(feats(nose_y=0.55, shoulders=False), old, CFG) is None  # recalibrate
