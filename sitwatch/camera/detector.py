@@ -1,19 +1,36 @@
 """Camera posture and presence: a pure state machine fed (time, features, baseline).
 
 Posture states are the cushion's (upright | slouched | leaning_forward | reclined), judged from
-the upper body relative to the calibrated upright baseline, in this order:
+body-relative geometry only (:data:`~sitwatch.camera.features.POSTURE_NAMES`), relative to the
+calibrated upright baseline, in this order:
 
 - **slouched** (head dropped): the nose's height above the shoulder line, in shoulder widths,
   falls below ``slouch_drop_ratio`` of the baseline. When the shoulders are not usable (out of
-  the picture, or an implausible width), the nose's descent in the frame since the baseline,
-  scaled by the face's apparent size, stands in for it;
-- **leaning_forward** (forward head or closer to the screen): the shoulders look
-  ``forward_scale`` times wider than in the baseline, or the face looks ``forward_face_ratio``
-  times larger relative to the shoulders (the head juts forward); a head turned sideways does
-  not count for the face test;
-- **reclined** (leaning back): the shoulders look ``recline_scale`` of their baseline width or
-  narrower (farther from the screen);
+  the picture, or an implausible width), the head's pitch stands in: the nose's height above the
+  ear line, in face widths, falling ``PITCH_FALL`` below the baseline's; within ``PITCH_FALL``
+  of it either way is upright, and it is not judged while the head is turned aside or tipped
+  farther back than that (a face seen from above as the head drops past the frame's edge
+  gives such landmarks);
+- **leaning_forward** (forward head): the face looks ``forward_face_ratio`` times larger
+  relative to the shoulders than in the baseline; a head turned sideways does not count;
 - otherwise **upright**.
+
+Apparent size is not a posture cue (issue #10): sitting 30-40% closer to the camera than at
+calibration is not leaning forward, and sitting farther away is not leaning back. So the camera
+no longer reports ``reclined``: leaning back changes the picture the way moving the chair back
+does (the body-relative geometry holds, the body looks smaller; measured on the dataset, no
+body-relative feature tells them apart), and the cushion's backrest sensors see it directly.
+
+The apparent shoulder width is still tracked as a **distance estimate**. The detector keeps a
+size reference (the baseline's shoulder width at first) and **re-anchors** it when the sitter
+has sat at another distance for ``dwell`` seconds with the body geometry at its baseline: the
+shoulders look ``forward_scale`` times wider or ``recline_scale`` times narrower than the
+reference, every posture rule says upright and the head-drop and face ratios stay within
+``REANCHOR_GEOMETRY`` of 1. The reference then moves to the median width of that stretch,
+bounded to ``REANCHOR_LIMIT`` times the baseline's either way, and a log line says so. The
+reference only decides which shoulder widths are plausible (``SCALE_RANGE``; outside it the
+shoulders count as mis-detected and the pitch rule stands in), so a sitter who moves gradually
+far closer or farther than at calibration keeps the shoulder-based rules.
 
 A reported state is left only once its ratio is ``hysteresis`` past the threshold, and every new
 state must hold for ``dwell`` seconds (:class:`~sitwatch.sensing.detectors.dwell.Dwell`). Presence
@@ -24,7 +41,9 @@ once absence is confirmed the posture is unknown until the next report. Events c
 
 from __future__ import annotations
 
+import logging
 import math
+import statistics
 from enum import Enum
 
 from sitwatch.camera.baseline import CameraProfile
@@ -34,10 +53,15 @@ from sitwatch.core.events import OCCUPANCY, POSTURE, Event
 from sitwatch.core.kinds import Occupancy, Posture
 from sitwatch.sensing.detectors.dwell import Dwell
 
+log = logging.getLogger(__name__)
+
 PRESENT, ABSENT = "present", "absent"
 SOURCE = "camera"
-SCALE_RANGE = (0.4, 2.5)  # shoulder width / baseline outside this is a mis-detection
-TURNED_YAW = 0.3  # |head_yaw| beyond this: the head is turned, the face-size test is skipped
+SCALE_RANGE = (0.4, 2.5)  # shoulder width / size reference outside this is a mis-detection
+TURNED_YAW = 0.3  # |head_yaw| beyond this: the head is turned, face-based tests are skipped
+PITCH_FALL = 0.2  # face widths the nose may fall (relative to the ears) before: head down
+REANCHOR_GEOMETRY = 0.15  # head-drop and face ratios within this of 1: geometry at baseline
+REANCHOR_LIMIT = 2.0  # the size reference stays within this factor of the baseline's
 
 
 class Activity(Enum):
@@ -48,47 +72,48 @@ class Activity(Enum):
     ABSENT = "absent"  # nobody in view for a while
 
 
-def ratios(f: PoseFeatures, b: CameraProfile) -> tuple[float, float, float]:
+def ratios(f: PoseFeatures, b: CameraProfile,
+           reference: float | None = None) -> tuple[float, float, float]:
     """(head drop ratio, distance scale, face ratio change) against the baseline; NaN when
-    unknown. Scale > 1: closer to the camera than the baseline."""
-    sw, bsw = f.get("shoulder_width"), b.get("shoulder_width")
-    scale = sw / bsw if f.shoulders_ok and bsw > 0 else math.nan
-    shoulders = SCALE_RANGE[0] < scale < SCALE_RANGE[1]
-    fw, bfw = f.get("face_width"), b.get("face_width")
-    face_scale = fw / bfw if fw > 0 and bfw > 0 else math.nan
-    bdrop = b.get("head_drop")
-    if shoulders:
-        drop = f.get("head_drop") / bdrop
-        face = f.get("face_ratio") / b.get("face_ratio")
-    else:
-        scale = face_scale
-        drop = math.nan
-        face = math.nan
-        ny, bny = f.get("nose_y"), b.get("nose_y")
-        if math.isfinite(ny) and math.isfinite(bny) and scale > 0:
-            descent = (ny - bny) / (bsw * scale)
-            drop = (bdrop - descent) / bdrop
-    return drop, scale, face
+    unknown (the ratios need plausible shoulders). Scale > 1: closer to the camera than the
+    size ``reference`` (default: the baseline's shoulder width); a distance estimate only."""
+    ref = b.get("shoulder_width") if reference is None else reference
+    sw = f.get("shoulder_width")
+    scale = sw / ref if f.shoulders_ok and ref > 0 else math.nan
+    if not SCALE_RANGE[0] < scale < SCALE_RANGE[1]:
+        return math.nan, scale, math.nan
+    return (f.get("head_drop") / b.get("head_drop"), scale,
+            f.get("face_ratio") / b.get("face_ratio"))
+
+
+def pitch_fall(f: PoseFeatures, b: CameraProfile) -> float:
+    """Face widths the nose has fallen relative to the ears since the baseline (positive: the
+    head tipped down); NaN when unknown or the head is turned aside."""
+    if abs(f.get("head_yaw") - b.get("head_yaw")) > TURNED_YAW:
+        return math.nan
+    return b.get("head_pitch") - f.get("head_pitch")
 
 
 def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
-             current: str | None = None) -> Posture | None:
-    """The posture of one sample, or None when it cannot tell (too little in view)."""
+             current: str | None = None, reference: float | None = None) -> Posture | None:
+    """The posture of one sample, or None when it cannot tell (too little in view).
+    ``reference``: the current apparent-size reference (see the module docstring)."""
     if not f.present:
         return None
-    drop, scale, face = ratios(f, b)
-    if not math.isfinite(drop):
-        return None
     h = cfg.hysteresis
-    if drop < cfg.slouch_drop_ratio + (h if current == Posture.SLOUCHED else 0.0):
+    hs = h if current == Posture.SLOUCHED else 0.0
+    drop, _, face = ratios(f, b, reference)
+    if not math.isfinite(drop):
+        fall = pitch_fall(f, b)
+        if not math.isfinite(fall) or fall < -PITCH_FALL:
+            return None  # unknown, or tipped far back: the head alone cannot say "upright"
+        return Posture.SLOUCHED if fall > PITCH_FALL - hs else Posture.UPRIGHT
+    if drop < cfg.slouch_drop_ratio + hs:
         return Posture.SLOUCHED
     hf = h if current == Posture.LEANING_FORWARD else 0.0
     turned = abs(f.get("head_yaw") - b.get("head_yaw")) > TURNED_YAW
-    if scale >= cfg.forward_scale - hf or (
-            not turned and face >= cfg.forward_face_ratio - hf):
+    if not turned and face >= cfg.forward_face_ratio - hf:
         return Posture.LEANING_FORWARD
-    if scale <= cfg.recline_scale + (h if current == Posture.RECLINED else 0.0):
-        return Posture.RECLINED
     return Posture.UPRIGHT
 
 
@@ -108,6 +133,50 @@ class CameraDetector:
         self._posture_cand: str | None = None
         self.absent_since: float | None = None
         self.last: PoseFeatures | None = None
+        self.reference: float | None = None  # apparent shoulder width at the current distance
+        self._anchor_base: float | None = None  # the baseline width the reference belongs to
+        self._stretch: list[tuple[float, float]] = []  # (t, width) at another distance
+        self.reanchors = 0
+
+    @property
+    def distance_scale(self) -> float:
+        """The size reference / the baseline's shoulder width (> 1: closer than at
+        calibration); NaN before the first baseline."""
+        if self.reference is None or not self._anchor_base:
+            return math.nan
+        return self.reference / self._anchor_base
+
+    def _anchor(self, t: float, f: PoseFeatures, base: CameraProfile,
+                post: Posture | None) -> None:
+        """Move the size reference to a new distance once the body geometry has held at its
+        baseline there for ``dwell`` seconds (see the module docstring)."""
+        bsw = base.get("shoulder_width")
+        if self._anchor_base != bsw or self.reference is None:
+            self._anchor_base, self.reference = bsw, bsw
+            self._stretch.clear()
+        drop, scale, face = ratios(f, base, self.reference)
+        at_baseline = (post == Posture.UPRIGHT and abs(drop - 1) <= REANCHOR_GEOMETRY
+                       and abs(face - 1) <= REANCHOR_GEOMETRY)
+        closer = scale >= self.cfg.forward_scale
+        farther = scale <= self.cfg.recline_scale
+        if not at_baseline or not (closer or farther):
+            self._stretch.clear()
+            return
+        if self._stretch and (self._stretch[-1][1] > self.reference) != closer:
+            self._stretch.clear()  # crossed from closer to farther: start again
+        self._stretch.append((t, f.get("shoulder_width")))
+        if t - self._stretch[0][0] < self.cfg.dwell:
+            return
+        width = statistics.median(w for _, w in self._stretch)
+        new = min(max(width, bsw / REANCHOR_LIMIT), bsw * REANCHOR_LIMIT)
+        self._stretch.clear()
+        if math.isclose(new, self.reference):
+            return  # already at the bound: nothing moves, nothing to say
+        log.info("camera: size reference re-anchored, shoulders %.2fx their calibrated width "
+                 "(was %.2fx; bounded to %.1fx either way)", new / bsw, self.reference / bsw,
+                 REANCHOR_LIMIT)
+        self.reference = new
+        self.reanchors += 1
 
     @property
     def state(self) -> str | None:
@@ -149,7 +218,8 @@ class CameraDetector:
                 self._posture_cand = None
         if self.presence.state != PRESENT or base is None or not f.present:
             return out
-        post = classify(f, base, self.cfg, self.posture.state)
+        post = classify(f, base, self.cfg, self.posture.state, self.reference)
+        self._anchor(t, f, base, post)
         if post is None:
             return out
         self._posture_cand = post

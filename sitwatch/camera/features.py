@@ -10,8 +10,16 @@ counts when its visibility reaches ``min_visibility`` and it lies in (or just be
 a feature whose landmarks do not count is NaN. The shoulders are trusted only as a pair that
 also keeps its left/right order.
 
-Each feature is one row of :data:`SPECS` (name, unit, meaning, function), so adding one is adding
-a row. Signs: "left" is the person's left.
+Each feature is one row of :data:`SPECS` (name, unit, meaning, kind, function), so adding one is
+adding a row. Signs: "left" is the person's left.
+
+Two kinds of feature (issue #10). **Posture** features are body-relative (ratios of distances
+between landmarks, in shoulder or face widths, and angles): moving closer to or farther from the
+camera scales the whole picture about some centre, and a different framing translates it, and
+neither changes them. Only they judge posture (:data:`POSTURE_NAMES`). **Frame** features
+(apparent sizes and positions in frame heights) change with distance and framing: the shoulder
+width is kept as a distance estimate (the detector's re-anchored size reference, the eval's
+distance column), never as a posture cue.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -102,6 +111,14 @@ def _yaw(g: Geometry) -> float:
     return float((g.p[L.NOSE, 0] - mid) / fw)
 
 
+def _pitch(g: Geometry) -> float:
+    fw = g.face_width
+    if not (fw > 0) or not g.has(L.NOSE):
+        return NAN
+    ear_y = (g.p[L.LEFT_EAR, 1] + g.p[L.RIGHT_EAR, 1]) / 2
+    return float((ear_y - g.p[L.NOSE, 1]) / fw)
+
+
 def _nose(axis: int) -> Callable[[Geometry], float]:
     def f(g: Geometry) -> float:
         return float(g.p[L.NOSE, axis]) if g.has(L.NOSE) else NAN
@@ -109,37 +126,51 @@ def _nose(axis: int) -> Callable[[Geometry], float]:
     return f
 
 
+Kind = Literal["posture", "frame"]
+POSTURE: Kind = "posture"  # body-relative: unchanged by distance and framing
+FRAME: Kind = "frame"  # apparent size or position: a distance estimate, never a posture cue
+
+
 @dataclass(frozen=True)
 class Spec:
     name: str
     unit: str
     meaning: str
+    kind: Kind
     fn: Callable[[Geometry], float]
 
 
 SPECS: tuple[Spec, ...] = (
     Spec("head_drop", "shoulder widths",
-         "height of the nose above the shoulder line; falls when the head drops", _head_drop),
+         "height of the nose above the shoulder line; falls when the head drops", POSTURE,
+         _head_drop),
     Spec("shoulder_width", "frame heights",
-         "distance between the shoulders; grows as you come closer to the screen",
-         lambda g: g.shoulder_width),
-    Spec("face_width", "frame heights", "distance between the ears", lambda g: g.face_width),
+         "distance between the shoulders; grows as you come closer to the camera (a distance "
+         "estimate, not a posture cue)", FRAME, lambda g: g.shoulder_width),
+    Spec("face_width", "frame heights", "distance between the ears", FRAME,
+         lambda g: g.face_width),
     Spec("face_ratio", "ratio",
-         "face width / shoulder width; grows when the head juts forward", _face_ratio),
+         "face width / shoulder width; grows when the head juts forward", POSTURE, _face_ratio),
     Spec("shoulder_tilt", "degrees", "shoulder line angle, positive: left shoulder higher",
-         lambda g: _angle(g, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)),
-    Spec("head_tilt", "degrees", "eye line angle, positive: left eye higher",
+         POSTURE, lambda g: _angle(g, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)),
+    Spec("head_tilt", "degrees", "eye line angle, positive: left eye higher", POSTURE,
          lambda g: _angle(g, L.LEFT_EYE, L.RIGHT_EYE)),
     Spec("lateral_lean", "shoulder widths",
          "sideways offset of the nose from the shoulder midpoint, positive: to the left",
-         _lateral),
+         POSTURE, _lateral),
     Spec("head_yaw", "face widths",
          "sideways offset of the nose from the ear midpoint (head turned), positive: left",
-         _yaw),
-    Spec("nose_x", "frame heights", "nose position across the frame", _nose(0)),
-    Spec("nose_y", "frame heights", "nose position down the frame", _nose(1)),
+         POSTURE, _yaw),
+    Spec("head_pitch", "face widths",
+         "height of the nose above the ear line; falls when the head tips down", POSTURE,
+         _pitch),
+    Spec("nose_x", "frame heights", "nose position across the frame (recorded, not used)",
+         FRAME, _nose(0)),
+    Spec("nose_y", "frame heights", "nose position down the frame (recorded, not used)",
+         FRAME, _nose(1)),
 )
 NAMES = tuple(s.name for s in SPECS)
+POSTURE_NAMES = tuple(s.name for s in SPECS if s.kind == POSTURE)
 
 
 @dataclass(frozen=True)

@@ -134,18 +134,22 @@ class CameraConfig(BaseModel):
     )
     forward_scale: float = Field(
         default=1.15, gt=1,
-        description="Leaning forward when your shoulders look this many times wider "
-        "than in your baseline (you came closer to the screen)."
+        description="Not a posture cue (apparent size is only a distance estimate): once your "
+        "shoulders have looked this many times wider than the size reference for `dwell` "
+        "seconds while your posture holds at its baseline, you sat closer to the camera and "
+        "the reference moves there (re-anchoring)."
     )
     forward_face_ratio: float = Field(
         default=1.20, gt=1,
-        description="Also leaning forward (forward head) when your face looks this "
+        description="Leaning forward (forward head) when your face looks this "
         "many times larger relative to your shoulders than in your baseline."
     )
     recline_scale: float = Field(
         default=0.75, gt=0, lt=1,
-        description="Reclined when your shoulders look this share of their "
-        "baseline width or narrower (you moved away from the screen)."
+        description="Likewise farther from the camera: shoulders this share of the size "
+        "reference or narrower for `dwell` seconds, posture at its baseline: the reference "
+        "moves there. The camera does not report reclined (leaning back looks like moving "
+        "the chair back); the cushion's backrest does."
     )
     hysteresis: float = Field(
         default=0.05, ge=0, lt=0.5,

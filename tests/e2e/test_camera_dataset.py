@@ -13,7 +13,7 @@ import pytest
 from sitwatch.camera import landmarks as LM
 from sitwatch.cli.camera import cmd_replay_camera
 from sitwatch.config.camera import CameraConfig
-from sitwatch.evaluation.camera import evaluate, report_lines
+from sitwatch.evaluation.camera import NAIVE_THRESHOLD, distance_rows, evaluate, report_lines
 
 pytestmark = pytest.mark.datasets
 
@@ -33,12 +33,18 @@ def test_the_file_has_16_runs_and_is_read_unmirrored(landmarks_csv):
 
 
 def test_upright_vs_head_down(result):
-    # Measured: 100% balanced accuracy on 79 upright and 126 head-down samples of other runs
-    # (issue 5 asks for >= 97%), per sample and for the detector after its dwell.
+    # Measured: 97.6% balanced accuracy per sample on 79 upright and 126 head-down samples of
+    # other runs (issue 5 asks for >= 97%), 100% for the detector after its dwell. It was 100%
+    # per sample before issue #10: 6 head-down rows of run 12 (the shoulders below the picture,
+    # the face seen from above) were called slouched from the nose's position in the frame,
+    # the cue that also read an upright sitter framed lower as slouched; now they are not
+    # judged (the head-pitch stand-in cannot read them), and the dwell keeps the detector
+    # slouched through them.
     assert result["n_upright"] == 79 and result["n_head_down"] == 126
     assert result["headdown_balanced_accuracy"] >= 0.97
     assert result["detector_headdown_balanced_accuracy"] >= 0.97
-    assert result["headdown_balanced_accuracy"] == pytest.approx(1.0, abs=0.01)
+    assert result["headdown_balanced_accuracy"] == pytest.approx(0.976, abs=0.01)
+    assert result["detector_headdown_balanced_accuracy"] == pytest.approx(1.0, abs=0.01)
     # The margin around the 0.70 threshold: upright never below 0.77, head down never above 0.61.
     assert result["margin_upright_min_drop"] > 0.75
     assert result["margin_headdown_max_drop"] < 0.63
@@ -46,21 +52,25 @@ def test_upright_vs_head_down(result):
 
 def test_head_down_holds_whichever_upright_run_calibrates(landmarks_csv):
     """Calibrated on the later upright run (sat ~20% farther away), head down is still told
-    from upright every time; leaning back then looks like sitting at the calibrated distance
-    (measured: 45.8% called reclined), which docs/accuracy.md states."""
+    from upright; leaning back is never called reclined by the camera since issue #10 (it was
+    45.8%: leaning back looked like sitting at the calibrated distance), which
+    docs/accuracy.md states."""
     far = evaluate(landmarks_csv, cal_run=1)
     assert far["calibration_rows"] == (552, 631)
     assert far["headdown_balanced_accuracy"] >= 0.97
     assert far["detector_headdown_balanced_accuracy"] >= 0.97
-    assert far["reclined_recall"] == pytest.approx(0.458, abs=0.05)
+    assert far["reclined_recall"] == pytest.approx(0.0, abs=0.05)
 
 
 def test_leaning_back(result):
-    # Measured: 96.9% of the leaning-back samples are called reclined; but 32.9% of the later
-    # upright run too, because the user sat ~20% farther from the camera than at calibration.
-    assert result["reclined_recall"] == pytest.approx(0.969, abs=0.03)
-    assert result["upright_false_reclined"] == pytest.approx(0.329, abs=0.05)
-    assert result["recline_balanced_accuracy"] == pytest.approx(0.82, abs=0.03)
+    # Since issue #10 apparent size is not a posture cue: leaning back (was 96.9% reclined)
+    # and the later upright run sat ~20% farther away (was 32.9% reclined) both read upright;
+    # the camera no longer reports reclined. The shoulders still look narrower leaning back
+    # (the distance estimate), which is what re-anchors the size reference.
+    assert result["reclined_recall"] == pytest.approx(0.0, abs=0.03)
+    assert result["upright_false_reclined"] == pytest.approx(0.0, abs=0.05)
+    assert result["recline_balanced_accuracy"] == pytest.approx(0.5, abs=0.03)
+    assert result["confusion"]["leaning back"] == {"upright": 131}
     scales = {r["label"]: [] for r in result["runs"]}
     for r in result["runs"]:
         scales[r["label"]].append(r["median_scale"])
@@ -69,7 +79,52 @@ def test_leaning_back(result):
 
 def test_sitwatch_eval_section(landmarks_csv):
     text = "\n".join(report_lines(landmarks_csv.parent, markdown=True))
-    assert "| upright vs head down, balanced accuracy (per sample) | 100.0% |" in text
+    assert "| upright vs head down, balanced accuracy (per sample) | 97.6% |" in text
+    assert "transformed dev data, not held out" in text
+
+
+@pytest.fixture(scope="module")
+def views(landmarks_csv):
+    return {r["view"].name: r for r in distance_rows(landmarks_csv)}
+
+
+def test_closer_and_farther_than_at_calibration(views):
+    """Issue #10: 30-40% closer read leaning_forward (measured before the fix: 100% of the
+    upright samples about the face, 71-79% about the image centre). Now no distance reads
+    leaning_forward or slouched in upright sitting, and head down is told from upright at
+    >= 97% whenever the head stays in the picture (about the image centre at 1.3-1.4x the
+    dropped head leaves the bottom of the frame: 17-23% of head-down samples, counted as
+    misses)."""
+    for name, r in views.items():
+        if "framed" in name:
+            continue
+        assert r["upright_called_forward"] == 0.0, name
+        assert r["upright_called_slouched"] == 0.0, name
+        if r["headdown_out_of_picture"] == 0.0:
+            assert r["headdown_balanced_accuracy"] >= 0.97, name
+            assert r["detector_headdown_balanced_accuracy"] >= 0.97, name
+        # the misses are the samples out of the picture, nothing else
+        assert r["headdown_balanced_accuracy"] >= 1 - r["headdown_out_of_picture"] / 2 - 0.03
+        assert r["headdown_balanced_accuracy"] >= r["naive_headdown_balanced_accuracy"], name
+    assert views["1.4x, about the face"]["headdown_balanced_accuracy"] >= 0.97
+
+
+def test_another_framing(views):
+    """Issue #10: an upright run framed otherwise read slouched (measured before the fix:
+    72% with the shoulders pushed below the picture). Now never."""
+    for name, r in views.items():
+        if "framed" not in name:
+            continue
+        assert r["upright_called_slouched"] == 0.0, name
+        assert r["upright_called_forward"] == 0.0, name
+    assert views["framed aside (shifted right 0.25)"]["headdown_balanced_accuracy"] >= 0.97
+    assert views["framed higher (shifted up 0.15)"]["headdown_balanced_accuracy"] >= 0.97
+
+
+def test_the_naive_rule_is_fixed_not_tuned(views):
+    assert pytest.approx(0.515) == NAIVE_THRESHOLD
+    assert views["as recorded"]["naive_headdown_balanced_accuracy"] == pytest.approx(0.976,
+                                                                                     abs=0.01)
 
 
 def test_replay_of_the_csv_emits_camera_events(landmarks_csv):

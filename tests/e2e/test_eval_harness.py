@@ -20,7 +20,8 @@ def test_eval_report_covers_every_dataset(datasets_dir) -> None:
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
-    assert "upright vs head down, balanced accuracy (per sample) | 100.0%" in text
+    # 97.6% since issue #10 (6 head-down rows no longer judged from the nose's frame position)
+    assert "upright vs head down, balanced accuracy (per sample) | 97.6%" in text
     # Issue #14: every step is announced before it runs, one per person, variant or file.
     ethz = sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv"))
     assert steps == [

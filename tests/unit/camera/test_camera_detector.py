@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from sitwatch import config
 from sitwatch.camera import baseline as B
 from sitwatch.camera import features as F
-from sitwatch.camera.detector import Activity, CameraDetector, classify
+from sitwatch.camera.detector import REANCHOR_LIMIT, Activity, CameraDetector, classify
 from sitwatch.camera.fusion import Fusion, PostureFusion, fuse_posture, occupancy_owner
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
@@ -45,9 +47,12 @@ CFG = CameraConfig(dwell=10.0, presence_dwell=3.0)
     (dict(), UPRIGHT),
     (dict(nose_y=0.45), SLOUCHED),  # head drop ratio 0.5
     (dict(nose_y=0.36), UPRIGHT),  # ratio 0.8
-    (dict(scale=1.25), FORWARD),  # closer to the screen
+    # Issue #10 changed these two: apparent size is no longer a posture cue, so sitting
+    # closer is not leaning forward (was FORWARD) and farther is not reclined (was RECLINED).
+    (dict(scale=1.25), UPRIGHT),  # closer to the screen
     (dict(face=1.3), FORWARD),  # head forward: face larger than the shoulders say
-    (dict(scale=0.7), RECLINED),  # farther away
+    (dict(face=1.3, scale=1.25), FORWARD),  # ... at any distance
+    (dict(scale=0.7), UPRIGHT),  # farther away
     (dict(nose_y=0.5, scale=0.7), SLOUCHED),  # a dropped head wins
 ])
 def test_classify(base, f, want):
@@ -60,11 +65,86 @@ def test_hysteresis_keeps_a_borderline_posture(base):
     assert classify(border, base, CFG, current=SLOUCHED) == SLOUCHED
 
 
-def test_without_shoulders_the_nose_descent_stands_in(base):
+def test_without_shoulders_the_head_pitch_stands_in(base):
     down = feats(nose_y=0.55, shoulders=False)
     assert not down.shoulders_ok and down.present
     assert classify(down, base, CFG) == SLOUCHED
     assert classify(feats(shoulders=False), base, CFG) == UPRIGHT
+
+
+def moved(lm, scale=1.0, centre=(0.5, 0.5), shift=(0.0, 0.0)):
+    """The pose as the camera sees it from another distance (scaled about ``centre``) or with
+    another framing (shifted)."""
+    out = lm.copy()
+    out[:, :2] = np.array(centre) + scale * (lm[:, :2] - np.array(centre)) + np.array(shift)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(nose_y=st.floats(0.25, 0.55), face=st.sampled_from([1.0, 1.3]),
+       scale=st.floats(0.6, 1.6), centre=st.tuples(st.floats(0.3, 0.7), st.floats(0.2, 0.6)),
+       shift=st.tuples(st.floats(-0.15, 0.15), st.floats(-0.15, 0.15)))
+def test_distance_and_framing_do_not_change_the_posture(nose_y, face, scale, centre, shift):
+    """Issue #10: the posture of a pose is the same seen closer, farther or framed otherwise
+    (the old rules read a closer upright sitter as leaning_forward, a farther one reclined)."""
+    base = B.from_features([feats()] * 5, method="example")
+    lm = pose(nose=(0.5, nose_y), ears=((0.5 + 0.08 * face, 0.28), (0.5 - 0.08 * face, 0.28)))
+    m = moved(lm, scale, centre, shift)
+    assume(((m[lm[:, 3] > 0, :2] > 0) & (m[lm[:, 3] > 0, :2] < 1)).all())
+    assert classify(F.extract(m), base, CFG) == classify(F.extract(lm), base, CFG)
+
+
+def test_a_closer_upright_sitter_is_not_leaning_forward(base):
+    """Issue #10: 30-40% closer than at calibration, sitting upright, read leaning_forward."""
+    for k in (1.3, 1.4):
+        for centre in ((0.5, 0.5), (0.5, 0.3)):  # the image centre, the face
+            d = CameraDetector(CFG)
+            states = set()
+            for t in range(60):
+                d.step(float(t), F.extract(moved(pose(), k, centre)), base)
+                states.add(d.state)
+            assert states == {None, UPRIGHT}, (k, centre)
+
+
+def test_another_framing_is_not_a_slouch(base):
+    """Issue #10: an upright run framed lower (the shoulders below the picture) read slouched,
+    because the nose's position in the frame stood in for the missing shoulders."""
+    low = F.extract(moved(pose(), shift=(0.0, 0.55)))  # shoulders at 1.15: out of the picture
+    assert low.present and not low.shoulders_ok
+    assert classify(low, base, CFG) == UPRIGHT
+    head_down = F.extract(moved(pose(nose=(0.5, 0.4)), shift=(0.0, 0.55)))
+    assert classify(head_down, base, CFG) == SLOUCHED
+
+
+def test_the_size_reference_re_anchors_at_a_new_distance(base, caplog):
+    d = CameraDetector(CFG)
+    for t in range(30):
+        d.step(float(t), feats(), base)
+    assert d.distance_scale == pytest.approx(1.0) and d.reanchors == 0
+    caplog.set_level("INFO", logger="sitwatch.camera.detector")
+    for t in range(30, 60):  # sat 35% closer, upright
+        d.step(float(t), F.extract(moved(pose(), 1.35, (0.5, 0.6))), base)
+    assert d.reanchors == 1 and d.distance_scale == pytest.approx(1.35)
+    assert "re-anchored" in caplog.text and d.state == UPRIGHT
+    for t in range(60, 90):  # back where calibrated: 0.74 of the new reference
+        d.step(float(t), feats(), base)
+    assert d.reanchors == 2 and d.distance_scale == pytest.approx(1.0)
+
+
+def test_re_anchoring_needs_the_baseline_geometry_and_is_bounded(base):
+    d = CameraDetector(CFG)
+    for t in range(60):  # closer but slouched: the geometry is not at its baseline
+        d.step(float(t), F.extract(moved(pose(nose=(0.5, 0.45)), 1.35, (0.5, 0.6))), base)
+    assert d.state == SLOUCHED and d.reanchors == 0 and d.distance_scale == 1.0
+    small = B.from_features([feats(scale=0.45)] * 5, method="example")  # calibrated far away
+    d = CameraDetector(CFG)
+    for t in range(60):  # now 2.2x as large, upright: the reference stops at the limit
+        d.step(float(t), feats(), small)
+    assert d.state == UPRIGHT and d.reanchors == 1
+    assert d.distance_scale == pytest.approx(REANCHOR_LIMIT)
+    for t in range(60, 120):  # 2.4x: 1.2x the bounded reference, but it cannot move further
+        d.step(float(t), feats(scale=1.08), small)
+    assert d.reanchors == 1 and d.distance_scale == pytest.approx(REANCHOR_LIMIT)
 
 
 def test_posture_events_need_the_dwell(base):
@@ -260,3 +340,11 @@ def test_auto_calibrator_waits_for_a_steady_stretch():
         t += 1.0
     assert got is not None and 25 <= t <= 31
     assert got.get("head_drop") == pytest.approx(0.75, rel=0.02)
+
+
+def test_an_older_profile_without_head_pitch_still_loads_and_judges_by_the_shoulders(base):
+    feats_ = {k: v for k, v in base.features.items() if k != "head_pitch"}
+    old = B.CameraProfile(method="example", features=feats_)
+    assert classify(feats(nose_y=0.45), old, CFG) == SLOUCHED
+    assert classify(feats(), old, CFG) == UPRIGHT
+    assert classify(feats(nose_y=0.55, shoulders=False), old, CFG) is None  # recalibrate

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as L
@@ -84,3 +86,59 @@ def test_unmirror_swaps_sides_back():
 
 def test_every_spec_has_a_unique_name():
     assert len(set(F.NAMES)) == len(F.SPECS)
+
+
+# -- issue #10: posture features do not depend on distance or framing -------------------------
+
+FRAME_FEATURES = {"shoulder_width", "face_width", "nose_x", "nose_y"}
+
+
+def test_only_apparent_size_and_position_are_frame_features():
+    assert {s.name for s in F.SPECS if s.kind == F.FRAME} == FRAME_FEATURES
+    assert set(F.POSTURE_NAMES) == set(F.NAMES) - FRAME_FEATURES
+
+
+def _upper_body(draw):
+    """A random plausible front view: shoulders, a head above them, ears and eyes around the
+    nose (person's left on the right of the picture), all well inside the frame."""
+    u = st.floats(-1.0, 1.0)
+    cx, cy = draw(st.floats(0.35, 0.65)), draw(st.floats(0.55, 0.7))
+    half = draw(st.floats(0.08, 0.2))
+    tilt = draw(u) * 0.3 * half
+    ls, rs = (cx + half, cy - tilt), (cx - half, cy + tilt)
+    nose = (cx + draw(u) * 0.5 * half, cy - draw(st.floats(0.1, 1.0)) * 1.2 * half)
+    fw = draw(st.floats(0.25, 0.6)) * half
+    ear_y = nose[1] + draw(u) * 0.4 * fw
+    ears = ((nose[0] + fw * draw(st.floats(0.3, 0.7)), ear_y),
+            (nose[0] - fw * draw(st.floats(0.3, 0.7)), ear_y + draw(u) * 0.1 * fw))
+    eyes = ((nose[0] + 0.3 * fw, nose[1] - 0.2 * fw), (nose[0] - 0.3 * fw, nose[1] - 0.2 * fw))
+    return pose(nose=nose, ls=ls, rs=rs, ears=ears, eyes=eyes)
+
+
+upper_bodies = st.composite(_upper_body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lm=upper_bodies(), scale=st.floats(0.55, 1.8), centre=st.tuples(st.floats(0, 1),
+       st.floats(0, 1)), shift=st.tuples(st.floats(-0.3, 0.3), st.floats(-0.3, 0.3)),
+       aspect=st.sampled_from([1.0, 4 / 3, 16 / 9]))
+def test_posture_features_ignore_distance_and_framing(lm, scale, centre, shift, aspect):
+    """Scaling the whole body about any point (closer / farther) and moving it in the frame
+    (another framing) leaves every posture feature as it was; the apparent shoulder width
+    scales with it (the distance estimate)."""
+    moved = lm.copy()
+    moved[:, :2] = np.array(centre) + scale * (lm[:, :2] - np.array(centre)) + np.array(shift)
+    seen = [i for i in range(33) if lm[i, 3] > 0]
+    assume(((moved[seen, :2] > 0.0) & (moved[seen, :2] < 1.0)).all())
+    a, b = F.extract(lm, aspect), F.extract(moved, aspect)
+    assert a.present and b.present and a.shoulders_ok == b.shoulders_ok
+    for name in F.POSTURE_NAMES:
+        assert b.get(name) == pytest.approx(a.get(name), rel=1e-6, abs=1e-6), name
+    assert b.shoulder_width == pytest.approx(scale * a.shoulder_width)
+
+
+def test_head_pitch_falls_when_the_head_tips_down():
+    up = F.extract(pose())  # nose 0.02 below the ears, face 0.16 wide
+    assert up.head_pitch == pytest.approx(-0.02 / 0.16)
+    down = F.extract(pose(nose=(0.5, 0.38)))
+    assert down.head_pitch == pytest.approx(-0.10 / 0.16)
