@@ -188,6 +188,7 @@ def build_daemon(
         store = _open_store(cfg, clock)
         if store is not None:
             opened.callback(store.close)
+        before = previous_spell(status_path(cfg), clock, cfg.detect.occupancy.min_break)
         status = StatusWriter(
             status_path(cfg), clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit
         )
@@ -235,4 +236,33 @@ def build_daemon(
             publisher=publisher,
         )
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
+    if before is not None:
+        daemon.resume_spell(*before)
     return daemon
+
+
+def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, float] | None:
+    """(spell seconds, seconds since) of the sitting spell the last daemon left in its status
+    file, when it stopped (cleanly or not) less than ``min_break`` ago with the seat occupied:
+    a crash or a restart is not a break, so the spell and its timer go on."""
+    from datetime import datetime
+
+    from sitwatch.core.kinds import Occupancy
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(path, clock, stale_after=float("inf"))
+    if d.get("running") or d.get("occupancy") != Occupancy.OCCUPIED:
+        return None
+    try:
+        last = datetime.fromisoformat(str(d.get("stopped") or d.get("updated")))
+        spell = float(d.get("spell_seconds") or 0.0)
+    except (TypeError, ValueError):
+        return None
+    if last.tzinfo is None:
+        return None
+    away = (clock.now() - last).total_seconds()
+    if not 0 <= away < min_break or spell <= 0:
+        return None
+    log.info("continuing the sitting spell of %.0f min from before the restart (%.0f s ago)",
+             spell / 60, away)
+    return spell, away

@@ -148,6 +148,12 @@ class Daemon:
             status.update(sit_limit=sit_limit, calibration=cal)
 
     # -- the state everyone reads --------------------------------------------------------
+    def resume_spell(self, spell: float, away: float) -> None:
+        """A restart is not a break: carry on the spell the last daemon left (see
+        :func:`sitwatch.runtime.assemble.previous_spell`)."""
+        if self.pipeline is not None:
+            self.pipeline.resume_spell(self.clock.monotonic(), spell, away)
+
     def snapshot(self, t: float | None = None) -> Snapshot:
         """The seat as the daemon sees it at ``t`` (default: now): the cushion's, the camera's
         when it is the only sensor, or both fused."""

@@ -184,6 +184,15 @@ class Pipeline:
         prof.note = "learned automatically while you sat"
         return prof
 
+    def resume_spell(self, t: float, spell: float, away: float) -> None:
+        """Carry on a sitting spell from before a restart: ``spell`` seconds long when the seat
+        was last seen occupied, ``away`` seconds before ``t``. Sitting again within ``min_break``
+        of that continues it, as if the daemon had never stopped; a longer absence is a break."""
+        if spell <= 0 or away < 0:
+            return
+        self.timer.left_at = t - away
+        self.timer.spell_start = t - away - spell
+
     def take_units_hint(self) -> str | None:
         """The units hint (see :meth:`_check_units`), handed out once."""
         hint, self.units_hint = self.units_hint, None

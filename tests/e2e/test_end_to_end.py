@@ -209,3 +209,59 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(5)
+
+
+def test_a_daemon_killed_and_restarted_carries_on_the_sitting_spell(tmp_path) -> None:
+    """Issue #15: after `kill -9` and a restart the spell started from zero (0 of 31 continued),
+    so a crash-looping daemon never reached sit_limit. A restart within min_break is no break."""
+    lay = layout.load("smartchair-12")
+    sim = Simulator(lay, short_demo(0), 10, 0)
+    upright = robust_mean(sim.frames_at(np.arange(60, 150, 0.5)))
+    tare = robust_mean(sim.frames_at(np.arange(2, 28, 0.5)))
+    cal = tmp_path / "cal.json"
+    from_arrays(lay, tare=tare, upright=upright, method="recording").save(cal)
+    cfg = tmp_path / "fast.toml"
+    cfg.write_text("[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n"
+                   "[status]\ninterval = 0.5\n")
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    simp = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--script", "demo", "--layout",
+         "smartchair-12", "--hz", "10", "--speed", "20", "--link", str(link)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+           "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
+           "--headless"]
+    status_file = tmp_path / "run" / "sitwatch" / "status.json"
+
+    def spell_when(pid: int, pred, deadline: float) -> float:
+        while time.monotonic() < deadline:
+            try:
+                d = json.loads(status_file.read_text())
+            except (OSError, ValueError):
+                d = {}
+            if (d.get("pid") == pid and d.get("occupancy") == "occupied"
+                    and pred(d.get("spell_seconds") or 0.0)):
+                return float(d["spell_seconds"])
+            time.sleep(0.1)
+        raise AssertionError(f"status never got there: {status_file.read_text()}")
+
+    daemon = second = None
+    try:
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        daemon = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        before = spell_when(daemon.pid, lambda s: s >= 6.0, time.monotonic() + 40)
+        daemon.kill()  # kill -9: no clean stop, the status file says it was still running
+        daemon.wait(10)
+        second = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        after = spell_when(second.pid, lambda s: s > 0, time.monotonic() + 30)
+        assert after >= before, (before, after)  # carried on, not started again from zero
+    finally:
+        for p in (second, daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)

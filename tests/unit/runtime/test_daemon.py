@@ -1,4 +1,5 @@
 import json
+import os
 from datetime import timedelta
 
 import numpy as np
@@ -321,3 +322,40 @@ def test_run_closes_what_it_opened_when_set_up_fails(monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="no channels today"):
         main(["run", "--no-user-config", "--port", "loop://", "--headless"])
     assert len(closed) == 1 and closed[0]._closed
+
+
+def test_previous_spell_only_within_min_break_and_only_from_a_gone_daemon(tmp_path) -> None:
+    from sitwatch.runtime.assemble import previous_spell
+
+    clock = ManualClock()
+    path = tmp_path / "status.json"
+
+    def left(**d) -> None:
+        path.write_text(json.dumps({"pid": 999999, "occupancy": "occupied",
+                                    "spell_seconds": 1500.0, **d}))
+
+    at = (clock.now() - timedelta(seconds=30)).isoformat()
+    left(updated=at)  # killed 30 s ago while sitting
+    assert previous_spell(path, clock, 120.0) == (1500.0, 30.0)
+    left(updated=(clock.now() - timedelta(seconds=300)).isoformat())
+    assert previous_spell(path, clock, 120.0) is None  # down longer than min_break: a break
+    left(updated=at, occupancy="empty")
+    assert previous_spell(path, clock, 120.0) is None
+    left(updated=at, pid=os.getpid())  # still running: not ours to continue
+    assert previous_spell(path, clock, 120.0) is None
+    path.write_text("not json")
+    assert previous_spell(path, clock, 120.0) is None
+
+
+def test_a_resumed_spell_goes_on_or_ends_in_a_break() -> None:
+    from sitwatch.sensing.pipeline import Pipeline
+
+    pl = Pipeline(LAY, Config(), None)
+    pl.resume_spell(1000.0, spell=1500.0, away=30.0)
+    assert pl.timer.spell(1000.0) == 1500.0  # the spell as it was when the seat was last seen
+    assert pl.timer.sit(1010.0) is None  # back within min_break: no break, the spell goes on
+    assert pl.timer.spell(1100.0) == pytest.approx(1500.0 + 30.0 + 100.0)
+    other = Pipeline(LAY, Config(), None)
+    other.resume_spell(1000.0, spell=1500.0, away=30.0)
+    brk = other.timer.sit(1000.0 + 200.0)  # back after 230 s away: that was a break
+    assert brk is not None and brk.get("spell") == 1500.0
