@@ -22,7 +22,7 @@ from sitwatch.evaluation.camera import report_lines  # numpy only: no OpenCV or 
 from sitwatch.evaluation.ethz import EthzRow, ethz_rows
 from sitwatch.evaluation.fsr import fsr_table
 from sitwatch.evaluation.robustness import STRONGER, margins, robustness, seat_only_table
-from sitwatch.evaluation.scoring import Progress, Rows, quiet
+from sitwatch.evaluation.scoring import Progress, Rows, Scores, quiet
 from sitwatch.evaluation.technion import technion_row
 from sitwatch.evaluation.tuning import smartchair_table
 from sitwatch.reports.tables import render
@@ -58,26 +58,21 @@ SCORE_HEADER = [
 ]
 
 
+def _seat_cells(p: str, k: str, s: Scores) -> list[str]:
+    """The cells every score row starts with: who, which setting, occupancy, slouch, lopsided."""
+    return [p, k, _pct(s.occupancy), _pct(s.slouch_recall), _sec(s.slouch_latency),
+            _pct(s.slouch_false), _pct(s.lopsided_recall), _sec(s.lopsided_latency),
+            _pct(s.lopsided_false)]
+
+
 def score_table(
     table: Table, rows: Rows, second: str = SCORE_HEADER[1]
 ) -> None:
     table(
         [SCORE_HEADER[0], second, *SCORE_HEADER[2:]],
         [
-            [
-                p,
-                k,
-                _pct(s.occupancy),
-                _pct(s.slouch_recall),
-                _sec(s.slouch_latency),
-                _pct(s.slouch_false),
-                _pct(s.lopsided_recall),
-                _sec(s.lopsided_latency),
-                _pct(s.lopsided_false),
-                _pct(s.forward_recall),
-                _sec(s.forward_latency),
-                _pct(s.forward_false),
-            ]
+            [*_seat_cells(p, k, s), _pct(s.forward_recall), _sec(s.forward_latency),
+             _pct(s.forward_false)]
             for p, k, s in rows
         ],
     )
@@ -227,19 +222,7 @@ def _fsr(
     table(
         FSR_HEADER,
         [
-            [
-                p,
-                k,
-                _pct(s.occupancy),
-                _pct(s.slouch_recall),
-                _sec(s.slouch_latency),
-                _pct(s.slouch_false),
-                _pct(s.lopsided_recall),
-                _sec(s.lopsided_latency),
-                _pct(s.lopsided_false),
-                _pct(s.perch_slouched),
-                _pct(s.perch_forward),
-            ]
+            [*_seat_cells(p, k, s), _pct(s.perch_slouched), _pct(s.perch_forward)]
             for p, k, s in rows
         ],
     )
