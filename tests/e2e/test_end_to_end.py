@@ -94,8 +94,9 @@ def read_events(proc: subprocess.Popen, until, deadline: float) -> list[dict]:
     return got
 
 
-def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
-    """`sitwatch simulate` streams on a pty; `sitwatch run` watches it; `status` reports it."""
+def calibrated_and_quick(tmp_path: Path, extra: str = "") -> tuple[Path, Path]:
+    """A profile of the virtual sitter of the demo script (its empty seat and its first upright
+    minutes), and a config with short dwell times so a test need not wait long."""
     lay = layout.load("smartchair-12")
     sim = Simulator(lay, short_demo(0), 10, 0)
     upright = robust_mean(sim.frames_at(np.arange(60, 150, 0.5)))
@@ -103,10 +104,14 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
     cal = tmp_path / "cal.json"
     from_arrays(lay, tare=tare, upright=upright, method="recording").save(cal)
     cfg = tmp_path / "fast.toml"
-    cfg.write_text(
-        "[detect.posture]\ndwell = 1.0\n[detect.occupancy]\nenter_dwell = 0.3\n"
-        "exit_dwell = 0.3\n[status]\ninterval = 0.5\n"
-    )
+    cfg.write_text(extra + "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n"
+                   "[status]\ninterval = 0.5\n")
+    return cal, cfg
+
+
+def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
+    """`sitwatch simulate` streams on a pty; `sitwatch run` watches it; `status` reports it."""
+    cal, cfg = calibrated_and_quick(tmp_path, "[detect.posture]\ndwell = 1.0\n")
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
     speed = 60
@@ -214,15 +219,7 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
 def test_a_daemon_killed_and_restarted_carries_on_the_sitting_spell(tmp_path) -> None:
     """Issue #15: after `kill -9` and a restart the spell started from zero (0 of 31 continued),
     so a crash-looping daemon never reached sit_limit. A restart within min_break is no break."""
-    lay = layout.load("smartchair-12")
-    sim = Simulator(lay, short_demo(0), 10, 0)
-    upright = robust_mean(sim.frames_at(np.arange(60, 150, 0.5)))
-    tare = robust_mean(sim.frames_at(np.arange(2, 28, 0.5)))
-    cal = tmp_path / "cal.json"
-    from_arrays(lay, tare=tare, upright=upright, method="recording").save(cal)
-    cfg = tmp_path / "fast.toml"
-    cfg.write_text("[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n"
-                   "[status]\ninterval = 0.5\n")
+    cal, cfg = calibrated_and_quick(tmp_path)
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
     simp = subprocess.Popen(
