@@ -1,10 +1,11 @@
 #!/bin/sh
 # Debian packages some integration tests use: a virtual X display, a D-Bus session and a real
 # notification server (dunst), socat for ptys, systemd-analyze for the unit files, an MQTT broker
-# (mosquitto, openssl for its TLS test), a window manager and xprop for the fullscreen probe.
+# (mosquitto, openssl for its TLS test), a window manager and xprop for the fullscreen probe,
+# desktop-file-validate for the autostart entry.
 # Installed only when we are root on a Debian-like system and something is missing; otherwise
 # the tests that need them skip and say why.
-pkgs="xvfb dbus dunst libnotify-bin libglib2.0-bin socat systemd mosquitto openssl openbox x11-utils chromium"
+pkgs="xvfb dbus dunst libnotify-bin libglib2.0-bin socat systemd mosquitto openssl openbox x11-utils chromium desktop-file-utils"
 need=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"

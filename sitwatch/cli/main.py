@@ -30,6 +30,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_status,
     parser.add_control,  # snooze, pause, resume
     parser.add_doctor,
+    parser.add_service,
     parser.add_report,
     camera_flags.register_model,  # model fetch | path
     parser.add_eval,

@@ -110,8 +110,39 @@ def add_calibrate(sub: Any) -> None:
 
 def add_status(sub: Any) -> None:
     sp = sub.add_parser("status", help="the running daemon's live state")
-    sp.add_argument("--json", action="store_true")
+    how = sp.add_mutually_exclusive_group()
+    how.add_argument("--json", action="store_true", help="everything, as JSON")
+    how.add_argument(
+        "--waybar",
+        action="store_true",
+        help="one line of JSON (text, tooltip, class, percentage) for waybar, i3blocks or "
+        "polybar; always exits 0",
+    )
+    sp.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --waybar: keep running and print a new line whenever the state changes",
+    )
+    sp.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                    help="with --follow: how often to look (default 5)")
     sp.set_defaults(func=_status)
+
+
+def add_service(sub: Any) -> None:
+    sp = sub.add_parser(
+        "service", help="start sitwatch at every login (or, with --system, at every boot)"
+    )
+    sp.add_argument("action", choices=["install", "uninstall", "status"])
+    sp.add_argument(
+        "--system",
+        action="store_true",
+        help="the hardened system unit for a headless box such as a Raspberry Pi (as root)",
+    )
+    sp.add_argument("--no-start", action="store_true", help="install and enable, start later")
+    sp.add_argument("--force", action="store_true",
+                    help="replace or remove unit files that sitwatch did not write")
+    sp.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
+    sp.set_defaults(func=_service)
 
 
 def add_control(sub: Any) -> None:
@@ -225,6 +256,12 @@ def _status(args: argparse.Namespace) -> int:
     from sitwatch.cli import status
 
     return status.run(args)
+
+
+def _service(args: argparse.Namespace) -> int:
+    from sitwatch.cli import service
+
+    return service.run(args)
 
 
 def _control(args: argparse.Namespace) -> int:

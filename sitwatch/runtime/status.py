@@ -435,3 +435,57 @@ def format_status(d: dict[str, Any]) -> str:
     lines.append(_main_line(d))
     lines.append(_detail_line(d))
     return "\n".join(lines)
+
+
+# -- a status bar's view ----------------------------------------------------------------------
+
+
+def bar_state(d: dict[str, Any]) -> str:
+    """One word for the bar's CSS class and icon: off | stale | paused | waiting | empty |
+    sitting | posture | over."""
+    if not d.get("exists") or d.get("error") or not d.get("running"):
+        return "off"
+    if d.get("stale"):
+        return "stale"
+    if d.get("paused"):
+        return "paused"
+    occ = d.get("occupancy")
+    if occ == Occupancy.EMPTY:
+        return "empty"
+    if occ != Occupancy.OCCUPIED:
+        return "waiting"
+    limit = d.get("sit_limit")
+    if limit and float(d.get("spell_seconds") or 0.0) >= float(limit):
+        return "over"
+    posture, balance = d.get("posture"), d.get("balance")
+    if (posture and posture != "upright") or (balance and balance != "balanced"):
+        return "posture"
+    return "sitting"
+
+
+def bar_view(d: dict[str, Any]) -> dict[str, Any]:
+    """What waybar's ``return-type: json`` reads (``text``, ``alt``, ``tooltip``, ``class``,
+    ``percentage``); i3blocks and polybar take the ``text``. ``percentage`` is the share of the
+    sitting limit used, for format-icons."""
+    state = bar_state(d)
+    spell = float(d.get("spell_seconds") or 0.0)
+    limit = d.get("sit_limit")
+    if state in ("sitting", "posture", "over"):
+        text = f"{int(spell // 60)} min" if spell >= 60 else "<1 min"
+        if state == "posture" and d.get("posture") and d["posture"] != "upright":
+            text += f" · {label(d['posture'])}"
+        elif state == "posture" and d.get("balance"):
+            text += f" · {label(d['balance'])}"
+    else:
+        text = {"off": "off", "stale": "stuck?", "paused": "paused", "empty": "away",
+                "waiting": "waiting"}[state]
+    if state != "off" and d.get("snoozed") and not d.get("paused"):
+        text += " (snoozed)"
+    pct = min(100, round(100 * spell / float(limit))) if limit and state != "off" else 0
+    return {
+        "text": text,
+        "alt": state,
+        "tooltip": format_status(d),
+        "class": state,
+        "percentage": pct,
+    }

@@ -21,7 +21,7 @@ SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 USER_UNIT = SYSTEMD / "sitwatch.service"
 PI_UNIT = SYSTEMD / "sitwatch-pi.service"
 UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
-MAX_EXPOSURE = 3.0  # systemd-analyze security's 0-10 scale for the Pi unit
+MAX_EXPOSURE = 2.0  # systemd-analyze security's 0-10 scale for the Pi unit
 
 
 def _analyze() -> str:

@@ -284,3 +284,44 @@ def replace_online(snap, online):
     import dataclasses
 
     return dataclasses.replace(snap, online=online)
+
+
+# -- the status bar's view (sitwatch status --waybar) -------------------------------------------
+
+
+def _running(path: Path, clock: ManualClock, **fields: object) -> dict[str, object]:
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    if fields:
+        w.update(**fields)
+    w.write()
+    return read_status(path, clock)
+
+
+def test_bar_view_for_each_state(path: Path, clock: ManualClock) -> None:
+    from sitwatch.runtime.status import bar_view
+
+    off = bar_view(read_status(path, clock))
+    assert (off["text"], off["class"], off["percentage"]) == ("off", "off", 0)
+    assert "not running" in str(off["tooltip"])
+
+    empty = bar_view(_running(path, clock, occupancy="empty"))
+    assert (empty["text"], empty["class"]) == ("away", "empty")
+
+    sitting = bar_view(_running(path, clock, occupancy="occupied", spell_seconds=1350.0,
+                                posture="upright", balance="balanced"))
+    assert (sitting["text"], sitting["class"], sitting["percentage"]) == ("22 min", "sitting", 50)
+    assert "Occupied" in str(sitting["tooltip"])
+
+    slouched = bar_view(_running(path, clock, occupancy="occupied", spell_seconds=90.0,
+                                 posture="slouched", balance="balanced"))
+    assert slouched["class"] == "posture" and slouched["text"] == "1 min · slouched"
+
+    over = bar_view(_running(path, clock, occupancy="occupied", spell_seconds=3000.0,
+                             posture="upright"))
+    assert over["class"] == "over" and over["percentage"] == 100
+
+    paused = bar_view(_running(path, clock, occupancy="occupied", paused="forever"))
+    assert paused["class"] == "paused"
+
+    clock.advance(600)  # nobody has written for ten minutes
+    assert bar_view(read_status(path, clock))["class"] == "stale"

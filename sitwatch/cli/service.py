@@ -1,0 +1,93 @@
+"""``sitwatch service install | uninstall | status``: start sitwatch at login (a systemd user
+unit, or an XDG autostart entry where there is no user manager), or at boot on a headless box
+(``--system``: the hardened unit, its own user, the cushion's udev rule)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_NOT_RUNNING, EXIT_OK, err
+
+if TYPE_CHECKING:
+    from sitwatch.runtime.service import Plan
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch.runtime import service
+
+    try:
+        if args.action == "status":
+            return _status(args)
+        if args.system and os.geteuid() != 0:
+            err(f"--system changes /etc and adds a user: run it as root "
+                f"(sudo sitwatch service {args.action} --system)")
+            return EXIT_CONFIG
+        plan = _plan(args)
+    except service.ServiceError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    if args.dry_run:
+        print("would do:")
+        for step in plan.steps:
+            print(f"  {step.what}: {step.describe()}")
+        for note in plan.notes:
+            print(note)
+        return EXIT_OK
+    try:
+        service.carry_out(plan)
+    except service.ServiceError as e:
+        err(str(e))
+        return EXIT_FAIL
+    except OSError as e:
+        err(f"{getattr(e, 'filename', '') or ''}: {e.strerror or e}".lstrip(": "))
+        return EXIT_FAIL
+    for note in plan.notes:
+        print(note)
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    from sitwatch.runtime import service
+
+    if args.action == "install":
+        cmd = service.sitwatch_command()
+        if args.system:
+            return service.plan_system_install(cmd, start=not args.no_start, force=args.force)
+        config = getattr(args, "config", None)
+        return service.plan_user_install(
+            cmd,
+            systemd=service.user_manager_running(),
+            config=Path(config).expanduser().resolve() if config else None,
+            start=not args.no_start,
+            force=args.force,
+        )
+    if args.system:
+        return service.plan_system_uninstall(force=args.force)
+    return service.plan_user_uninstall(systemd=service.user_manager_running(), force=args.force)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from sitwatch.runtime import service
+
+    items = [i for i in service.installed() if args.system == (i.kind == "system unit")
+             or not args.system]
+    if not items:
+        print("sitwatch is not installed as a service. `sitwatch service install` starts it "
+              "at every login" + (" (--system: at every boot)" if not args.system else "") + ".")
+        return EXIT_NOT_RUNNING
+    worst = EXIT_OK
+    for it in items:
+        line = f"{it.kind}: {it.path}"
+        if it.enabled is not None:
+            line += f" · {it.enabled} · {it.active}"
+        print(line)
+        if not it.exec_ok:
+            print(f"  it starts {it.exec_path or '(nothing)'}, which is not there any more: "
+                  "run `sitwatch service install` again with the sitwatch you use now")
+            worst = EXIT_FAIL
+        elif it.active not in (None, "active"):
+            worst = max(worst, EXIT_NOT_RUNNING)
+    return worst

@@ -1,0 +1,432 @@
+"""Installing sitwatch as a service: the user unit at login, or the hardened system unit on a
+headless box (a Raspberry Pi under the chair).
+
+Every install is a plan first: a list of :class:`Step` (write a file, run a command), shown as
+is by ``--dry-run`` and carried out otherwise. The unit files are the shipped ones
+(``systemd/``), with ``ExecStart=`` pointed at the sitwatch that runs this command, so a venv or
+pipx install works without editing the unit.
+
+Where no systemd user manager answers (a desktop without systemd user sessions, a container),
+the user install writes an XDG autostart entry instead, which every freedesktop session starts
+at login.
+
+Files this module writes carry :data:`MARK` on their first line; it replaces or removes only
+those, unless told to with ``force``, so a unit somebody wrote by hand is never lost.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitwatch.core.paths import system_root
+from sitwatch.data import shipped
+
+MARK = "# Installed by `sitwatch service install`"
+USER_UNIT = "sitwatch.service"
+SYSTEM_UNIT = "sitwatch-pi.service"
+SYSTEM_USER = "sitwatch"
+UDEV_RULE = "99-sitwatch-cushion.rules"
+AUTOSTART = "sitwatch.desktop"
+
+
+class ServiceError(Exception):
+    """Something the person can fix (not root, a hand-written unit in the way ...): the
+    message says what and how."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing an install does: write ``text`` to ``path`` (with ``mode``), remove ``path``
+    (``text is None`` and no ``argv``), or run ``argv``."""
+
+    what: str
+    path: Path | None = None
+    text: str | None = None
+    mode: int = 0o644
+    argv: tuple[str, ...] = ()
+    may_fail: bool = False  # e.g. `udevadm control --reload` where udev does not run
+
+    def describe(self) -> str:
+        if self.argv:
+            return f"run: {shlex.join(self.argv)}"
+        if self.text is None:
+            return f"remove {self.path}"
+        return f"write {self.path} (mode {self.mode:o})"
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+
+
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+
+
+def run_command(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+
+
+# --- where things go -------------------------------------------------------------------------
+
+
+def _config_home() -> Path:
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return Path(xdg) if xdg else Path.home() / ".config"
+
+
+def user_unit_path() -> Path:
+    return _config_home() / "systemd" / "user" / USER_UNIT
+
+
+def autostart_path() -> Path:
+    return _config_home() / "autostart" / AUTOSTART
+
+
+def system_unit_path() -> Path:
+    return system_root() / "etc/systemd/system" / SYSTEM_UNIT
+
+
+def udev_rule_path() -> Path:
+    return system_root() / "etc/udev/rules.d" / UDEV_RULE
+
+
+def system_config_path() -> Path:
+    return system_root() / "etc/sitwatch/sitwatch.toml"
+
+
+def sitwatch_command() -> list[str]:
+    """How to start this very sitwatch: its console script when there is one next to this
+    Python (a venv or pipx install) or on PATH, else ``python -m sitwatch``."""
+    here = Path(sys.executable).parent / "sitwatch"
+    if here.is_file() and os.access(here, os.X_OK):
+        return [str(here)]
+    found = shutil.which("sitwatch")
+    if found:
+        return [str(Path(found).resolve())]
+    return [str(Path(sys.executable).resolve()), "-m", "sitwatch"]
+
+
+def _exec_line(cmd: Sequence[str], extra: Sequence[str]) -> str:
+    # systemd splits ExecStart= like a shell (quotes allowed); '%' must be doubled.
+    return " ".join(shlex.quote(a).replace("%", "%%") for a in [*cmd, *extra])
+
+
+# --- the unit texts --------------------------------------------------------------------------
+
+
+def _unit_text(name: str, exec_line: str) -> str:
+    src = shipped("systemd", name).read_text(encoding="utf-8")
+    body, n = re.subn(r"^ExecStart=.*$", f"ExecStart={exec_line}", src, count=1, flags=re.M)
+    if n != 1:  # the shipped file is ours: a missing line is a packaging bug
+        raise RuntimeError(f"shipped unit {name} has no ExecStart= line")
+    return f"{MARK}; `sitwatch service uninstall` removes it.\n{body}"
+
+
+def user_unit(cmd: Sequence[str], config: Path | None = None) -> str:
+    extra = ["run", *(["--config", str(config)] if config else [])]
+    return _unit_text(USER_UNIT, _exec_line(cmd, extra))
+
+
+def system_unit(cmd: Sequence[str]) -> str:
+    return _unit_text(SYSTEM_UNIT, _exec_line(cmd, ["run", "--headless"]))
+
+
+def autostart_entry(cmd: Sequence[str], config: Path | None = None) -> str:
+    argv = [*cmd, "run", *(["--config", str(config)] if config else [])]
+    # Desktop Entry Exec= quoting: double quotes around arguments with spaces; '%' doubled.
+    exec_ = " ".join(
+        (f'"{a}"' if re.search(r'[\s"\\`$]', a) else a).replace("%", "%%") for a in argv
+    )
+    return "\n".join(
+        [
+            f"{MARK}; `sitwatch service uninstall` removes it.",
+            "[Desktop Entry]",
+            "Type=Application",
+            "Name=sitwatch",
+            "Comment=Sitting-time and posture nudges",
+            f"Exec={exec_}",
+            "Icon=" + str(shipped_icon()),
+            "Terminal=false",
+            "NoDisplay=true",
+            "X-GNOME-Autostart-enabled=true",
+            "",
+        ]
+    )
+
+
+def shipped_icon() -> Path:
+    from sitwatch.data import icon
+
+    return icon()
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+def ours(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return fh.readline().startswith(MARK)
+    except OSError:
+        return False
+
+
+def _may_replace(path: Path, force: bool) -> None:
+    if path.exists() and not ours(path) and not force:
+        raise ServiceError(
+            f"{path} exists and was not written by sitwatch; look at it, then pass --force to "
+            "replace it (or remove it yourself)"
+        )
+
+
+def user_manager_running(run: Runner = run_command) -> bool:
+    """True when a systemd user manager answers (``systemctl --user`` works)."""
+    if shutil.which("systemctl") is None:
+        return False
+    try:
+        return run(["systemctl", "--user", "show-environment"]).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+def plan_user_install(
+    cmd: Sequence[str],
+    *,
+    systemd: bool,
+    config: Path | None = None,
+    start: bool = True,
+    force: bool = False,
+) -> Plan:
+    plan = Plan()
+    if systemd:
+        unit = user_unit_path()
+        _may_replace(unit, force)
+        plan.add(Step("the user unit", unit, user_unit(cmd, config)))
+        plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
+        enable = ["systemctl", "--user", "enable", *(["--now"] if start else []), USER_UNIT]
+        plan.add(Step("start at every login", argv=tuple(enable)))
+        plan.notes.append(
+            "sitwatch starts with your desktop session from now on"
+            + (" and is running now" if start else "")
+            + ". Logs: journalctl --user -u sitwatch"
+        )
+    else:
+        entry = autostart_path()
+        _may_replace(entry, force)
+        plan.add(Step("an autostart entry", entry, autostart_entry(cmd, config)))
+        plan.notes.append(
+            "no systemd user session answered, so sitwatch will start from your desktop's "
+            "autostart at the next login. To start it now: sitwatch run &"
+        )
+    return plan
+
+
+def plan_user_uninstall(*, systemd: bool, force: bool = False) -> Plan:
+    plan = Plan()
+    unit, entry = user_unit_path(), autostart_path()
+    if systemd and unit.exists():
+        plan.add(Step("stop and disable", argv=("systemctl", "--user", "disable", "--now",
+                                                 USER_UNIT), may_fail=True))
+    for path in (unit, entry):
+        if path.exists():
+            if not ours(path) and not force:
+                raise ServiceError(
+                    f"{path} was not written by sitwatch; pass --force to remove it anyway"
+                )
+            plan.add(Step("remove", path))
+    if systemd and unit.exists():
+        plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
+    if not plan.steps:
+        plan.notes.append("nothing to remove: sitwatch is not installed as a service")
+    else:
+        plan.notes.append(
+            "your history, calibration and config stay where they are (see `sitwatch doctor`)"
+        )
+    return plan
+
+
+def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool = False) -> Plan:
+    exe = Path(cmd[0])
+    if exe.is_relative_to("/home") or exe.is_relative_to("/root"):
+        raise ServiceError(
+            f"the system unit cannot start {exe}: its sandbox (ProtectHome=yes) hides /home and "
+            "/root. Install sitwatch outside them, e.g. "
+            "`sudo PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install sitwatch` "
+            "or a venv in /opt/sitwatch, and run this again with that sitwatch"
+        )
+    plan = Plan()
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        groups = ",".join(g for g in ("dialout", "video") if _group_exists(g))
+        plan.add(
+            Step(
+                "a system user for the service",
+                argv=(
+                    "useradd", "--system", "--no-create-home",
+                    "--home-dir", "/var/lib/sitwatch",
+                    "--shell", "/usr/sbin/nologin",
+                    *(["--groups", groups] if groups else []),
+                    "--comment", "sitwatch daemon",
+                    SYSTEM_USER,
+                ),
+            )
+        )
+    unit = system_unit_path()
+    _may_replace(unit, force)
+    plan.add(Step("the system unit", unit, system_unit(cmd)))
+    rule = udev_rule_path()
+    if not rule.exists() or ours(rule) or force:
+        text = shipped("systemd", UDEV_RULE).read_text(encoding="utf-8")
+        plan.add(Step("a fixed name for the cushion", rule, f"{MARK}.\n{text}"))
+        plan.add(Step("reload udev", argv=("udevadm", "control", "--reload"), may_fail=True))
+    conf = system_config_path()
+    if not conf.exists():
+        from sitwatch import config
+
+        # The service reads it as its own user (ConfigurationDirectory= is read-only to it);
+        # 0640 root:sitwatch keeps a broker password from other accounts on the box.
+        plan.add(Step("a config to edit", conf, config.render(), mode=0o640))
+        plan.add(Step("let the service read it",
+                      argv=("chown", f"root:{SYSTEM_USER}", str(conf))))
+        plan.notes.append(f"edit {conf} (cushion.port, cushion.layout), then "
+                          f"`sudo systemctl restart {SYSTEM_UNIT}`")
+    plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
+    enable = ["systemctl", "enable", *(["--now"] if start else []), SYSTEM_UNIT]
+    plan.add(Step("start at every boot", argv=tuple(enable)))
+    plan.notes.append(
+        f"logs: journalctl -u {SYSTEM_UNIT}; live state: sitwatch status (from any shell)"
+    )
+    return plan
+
+
+def plan_system_uninstall(*, force: bool = False) -> Plan:
+    plan = Plan()
+    unit, rule = system_unit_path(), udev_rule_path()
+    if unit.exists():
+        if not ours(unit) and not force:
+            raise ServiceError(f"{unit} was not written by sitwatch; pass --force to remove it")
+        plan.add(Step("stop and disable",
+                      argv=("systemctl", "disable", "--now", SYSTEM_UNIT), may_fail=True))
+        plan.add(Step("remove", unit))
+        plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
+    if rule.exists() and ours(rule):
+        plan.add(Step("remove", rule))
+    if not plan.steps:
+        plan.notes.append("nothing to remove: the system service is not installed")
+    else:
+        plan.notes.append(
+            f"kept: {system_config_path().parent}, {system_root() / 'var/lib/sitwatch'} (history) "
+            f"and the '{SYSTEM_USER}' user; remove them yourself if you want them gone"
+        )
+    return plan
+
+
+def _group_exists(name: str) -> bool:
+    import grp
+
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+# --- carrying a plan out ---------------------------------------------------------------------
+
+
+def carry_out(plan: Plan, run: Runner = run_command, say: Callable[[str], None] = print) -> None:
+    """Do each step in order; stop at the first one that fails (unless it may fail) with a
+    ServiceError naming it."""
+    for step in plan.steps:
+        if step.argv:
+            try:
+                proc = run(step.argv)
+            except OSError as e:
+                if step.may_fail:
+                    continue
+                raise ServiceError(f"{step.describe()}: {e.strerror or e}") from e
+            if proc.returncode != 0 and not step.may_fail:
+                detail = (proc.stderr or proc.stdout or "").strip().splitlines()
+                raise ServiceError(
+                    f"{step.describe()} failed (exit {proc.returncode})"
+                    + (f": {detail[-1]}" if detail else "")
+                )
+        elif step.path is not None and step.text is None:
+            step.path.unlink(missing_ok=True)
+        elif step.path is not None and step.text is not None:
+            step.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = step.path.with_name(step.path.name + ".tmp")
+            tmp.write_text(step.text, encoding="utf-8")
+            os.chmod(tmp, step.mode)
+            os.replace(tmp, step.path)
+        say(f"  {step.what}: {step.describe()}")
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Installed:
+    kind: str  # "user unit" | "autostart entry" | "system unit"
+    path: Path
+    exec_ok: bool
+    exec_path: str
+    enabled: str | None = None  # systemctl is-enabled's answer, when asked
+    active: str | None = None
+
+
+def _exec_of(text: str, key: str) -> str:
+    m = re.search(rf"^{key}=(.*)$", text, flags=re.M)
+    if not m:
+        return ""
+    try:
+        first = shlex.split(m.group(1))[0]
+    except (ValueError, IndexError):
+        return ""
+    return first.replace("%h", str(Path.home())).replace("%%", "%")
+
+
+def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list[Installed]:
+    """What is installed, whether its program still exists, and what systemd says of it."""
+    found: list[Installed] = []
+    if systemd is None:
+        systemd = user_manager_running(run)
+    for kind, path, key, scope in (
+        ("user unit", user_unit_path(), "ExecStart", ["--user"]),
+        ("autostart entry", autostart_path(), "Exec", None),
+        ("system unit", system_unit_path(), "ExecStart", []),
+    ):
+        if not path.exists():
+            continue
+        try:
+            exe = _exec_of(path.read_text(encoding="utf-8", errors="replace"), key)
+        except OSError:
+            exe = ""
+        item = Installed(kind, path, bool(exe) and os.access(exe, os.X_OK), exe)
+        if scope is not None and (systemd or not scope) and shutil.which("systemctl"):
+            name = path.name
+            for attr, verb in (("enabled", "is-enabled"), ("active", "is-active")):
+                try:
+                    out = run(["systemctl", *scope, verb, name]).stdout.strip()
+                except (OSError, subprocess.SubprocessError):
+                    out = ""
+                setattr(item, attr, out or "unknown")
+        found.append(item)
+    return found

@@ -1,0 +1,249 @@
+"""`sitwatch service install | uninstall | status` through the real command.
+
+The files it writes are checked with the real tools (``systemd-analyze verify`` and
+``security``, ``desktop-file-validate``). systemd itself does not run in this container (PID 1
+is not systemd and a user manager cannot start), so where the command talks to systemd it
+meets a stand-in ``systemctl`` (and ``useradd``, ``udevadm``, ``chown`` for ``--system``) on
+PATH that logs its arguments, the way borgmatic's end-to-end tests stand in for borg. Without
+any ``systemctl`` the command takes the path a desktop without systemd user sessions takes:
+the XDG autostart entry, with nothing faked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+LOGGING_TOOL = """#!/bin/sh
+echo "$(basename "$0") $*" >> "{log}"
+case "$*" in
+  *is-enabled*) echo enabled ;;
+  *is-active*) echo active ;;
+esac
+exit 0
+"""
+
+
+def _tools(tmp: Path, names: tuple[str, ...]) -> tuple[Path, Path]:
+    """A bin folder with logging stand-ins for ``names``, plus the log they write."""
+    bin_ = tmp / "bin"
+    bin_.mkdir()
+    log = tmp / "calls.log"
+    log.touch()
+    for name in names:
+        p = bin_ / name
+        p.write_text(LOGGING_TOOL.format(log=log))
+        p.chmod(0o755)
+    return bin_, log
+
+
+def _env(tmp: Path, path: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SITWATCH_"))}
+    env.update(HOME=str(tmp / "home"), XDG_CONFIG_HOME=str(tmp / "home/.config"), PATH=path)
+    env.update(extra)
+    (tmp / "home").mkdir(exist_ok=True)
+    return env
+
+
+def _sitwatch(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sitwatch", *argv], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def _no_systemctl_path(tmp: Path) -> str:
+    """A PATH with the basics but no systemctl: a session without systemd."""
+    bin_ = tmp / "plain-bin"
+    bin_.mkdir()
+    for tool in ("sh", "env"):
+        found = shutil.which(tool)
+        if found:
+            (bin_ / tool).symlink_to(found)
+    return str(bin_)
+
+
+def _analyze() -> str:
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        pytest.skip("systemd-analyze not installed (Debian: systemd)")
+    return exe
+
+
+def test_without_systemd_an_autostart_entry_that_validates_and_goes_again(tmp_path):
+    env = _env(tmp_path, _no_systemctl_path(tmp_path))
+    proc = _sitwatch(env, "service", "install")
+    assert proc.returncode == 0, proc.stderr
+    entry = tmp_path / "home/.config/autostart/sitwatch.desktop"
+    assert entry.is_file()
+    assert "autostart" in proc.stdout and "next login" in proc.stdout
+    text = entry.read_text()
+    exec_line = next(ln for ln in text.splitlines() if ln.startswith("Exec="))
+    program = exec_line.removeprefix("Exec=").split()[0].strip('"')
+    assert os.access(program, os.X_OK), exec_line  # it starts this very sitwatch
+    assert exec_line.endswith(" run")
+    validate = shutil.which("desktop-file-validate")
+    if validate:
+        # the mark on the first line is a comment; the entry itself must be clean
+        check = subprocess.run([validate, str(entry)], capture_output=True, text=True)
+        assert check.returncode == 0 and not check.stdout.strip(), check.stdout + check.stderr
+
+    status = _sitwatch(env, "service", "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "autostart entry" in status.stdout
+
+    # a second install replaces its own file without asking
+    assert _sitwatch(env, "service", "install").returncode == 0
+
+    gone = _sitwatch(env, "service", "uninstall")
+    assert gone.returncode == 0, gone.stderr
+    assert not entry.exists()
+    assert _sitwatch(env, "service", "status").returncode == 3
+
+
+def test_user_unit_installed_enabled_and_verified(tmp_path):
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")
+    cfg = tmp_path / "my config.toml"  # a space: ExecStart= must quote it
+    cfg.write_text("")
+    proc = _sitwatch(env, "service", "install", "--config", str(cfg))
+    assert proc.returncode == 0, proc.stderr
+    unit = tmp_path / "home/.config/systemd/user/sitwatch.service"
+    assert unit.is_file()
+    calls = log.read_text().splitlines()
+    assert "systemctl --user daemon-reload" in calls
+    assert "systemctl --user enable --now sitwatch.service" in calls
+    assert calls.index("systemctl --user daemon-reload") < calls.index(
+        "systemctl --user enable --now sitwatch.service")
+    text = unit.read_text()
+    assert f"'{cfg}'" in text  # quoted, so systemd passes one argument
+    assert "UMask=0077" in text and "Type=notify" in text
+    check = subprocess.run([analyze, "verify", "--user", str(unit)], capture_output=True,
+                           text=True, env={**os.environ, "HOME": str(tmp_path / "home")})
+    noise = [ln for ln in (check.stdout + check.stderr).splitlines()
+             if "sitwatch.service" in ln]
+    assert check.returncode == 0 and not noise, check.stdout + check.stderr
+
+    status = _sitwatch(env, "service", "status")
+    assert status.returncode == 0, status.stdout
+    assert "user unit" in status.stdout and "enabled · active" in status.stdout
+
+    gone = _sitwatch(env, "service", "uninstall")
+    assert gone.returncode == 0, gone.stderr
+    assert not unit.exists()
+    assert "systemctl --user disable --now sitwatch.service" in log.read_text()
+
+
+def test_a_hand_written_unit_is_never_replaced_or_removed_without_force(tmp_path):
+    bin_, _log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")
+    unit = tmp_path / "home/.config/systemd/user/sitwatch.service"
+    unit.parent.mkdir(parents=True)
+    mine = "[Service]\nExecStart=/opt/custom/sitwatch run\n"
+    unit.write_text(mine)
+    proc = _sitwatch(env, "service", "install")
+    assert proc.returncode == 2
+    assert str(unit) in proc.stderr and "--force" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert unit.read_text() == mine
+    assert _sitwatch(env, "service", "uninstall").returncode == 2
+    assert unit.read_text() == mine
+    assert _sitwatch(env, "service", "install", "--force").returncode == 0
+    assert unit.read_text() != mine
+
+
+def test_system_install_on_a_pi_tree(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("--system is for root")
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl", "useradd", "udevadm", "chown"))
+    root = tmp_path / "root"
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}", SITWATCH_SYSTEM_ROOT=str(root))
+
+    dry = _sitwatch(env, "service", "install", "--system", "--dry-run")
+    assert dry.returncode == 0 and "would do" in dry.stdout
+    assert not (root / "etc").exists()
+
+    proc = _sitwatch(env, "service", "install", "--system")
+    if sys.executable.startswith(("/home/", "/root/")) or str(
+        Path(sys.executable).parent).startswith(("/home/", "/root/")):
+        assert proc.returncode == 2 and "ProtectHome" in proc.stderr
+        return
+    assert proc.returncode == 0, proc.stderr
+    unit = root / "etc/systemd/system/sitwatch-pi.service"
+    conf = root / "etc/sitwatch/sitwatch.toml"
+    rule = root / "etc/udev/rules.d/99-sitwatch-cushion.rules"
+    assert unit.is_file() and rule.is_file() and conf.is_file()
+    assert stat.S_IMODE(conf.stat().st_mode) == 0o640
+    calls = log.read_text()
+    assert f"chown root:sitwatch {conf}" in calls
+    assert "systemctl enable --now sitwatch-pi.service" in calls
+    assert "ExecStart=" in unit.read_text() and "run --headless" in unit.read_text()
+
+    sec = subprocess.run([analyze, "security", "--offline=true", "--threshold=20", str(unit)],
+                         capture_output=True, text=True)
+    assert sec.returncode == 0, sec.stdout[-800:] + sec.stderr
+    verify = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    # the config someone edited survives a second install; the unit is ours and is replaced
+    conf.write_text("# edited\n")
+    again = _sitwatch(env, "service", "install", "--system")
+    assert again.returncode == 0, again.stderr
+    assert conf.read_text() == "# edited\n"
+
+    gone = _sitwatch(env, "service", "uninstall", "--system")
+    assert gone.returncode == 0, gone.stderr
+    assert not unit.exists() and not rule.exists()
+    assert conf.exists()  # the config and the history stay
+    assert "systemctl disable --now sitwatch-pi.service" in log.read_text()
+
+
+def test_waybar_line_follows_the_running_daemons_status(tmp_path):
+    """`sitwatch status --waybar --follow` as waybar runs it: one JSON line now, and a new one
+    as soon as the daemon's status file changes (read as lines arrive, no sleeping)."""
+    import json
+
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.status import StatusWriter
+
+    run_dir = tmp_path / "xdg-run"
+    status = run_dir / "sitwatch" / "status.json"
+    writer = StatusWriter(status, SystemClock(), sit_limit=2700.0)  # this process: alive
+    writer.update(occupancy="empty")
+    writer.write()
+    env = _env(tmp_path, os.environ["PATH"], XDG_RUNTIME_DIR=str(run_dir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "status", "--waybar", "--follow", "--interval",
+         "0.2", "--no-user-config"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["class"] == "empty" and first["text"] == "away"
+        writer.update(occupancy="occupied", spell_seconds=2760.0, posture="upright")
+        writer.write()
+        second = json.loads(proc.stdout.readline())
+        assert second["class"] == "over" and second["text"] == "46 min"
+        assert second["percentage"] == 100
+        assert "Occupied" in second["tooltip"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    once = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--waybar",
+                           "--no-user-config"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert once.returncode == 0 and json.loads(once.stdout)["class"] == "over"
+    status.unlink()
+    gone = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--waybar",
+                           "--no-user-config"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert gone.returncode == 0 and json.loads(gone.stdout)["class"] == "off"
