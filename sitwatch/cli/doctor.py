@@ -216,19 +216,30 @@ def check_camera(cfg: Any) -> list[Check]:
 
 
 def check_systemd() -> Check:
-    from sitwatch.core import paths
-    from sitwatch.data import shipped
+    from sitwatch.runtime import service
 
-    unit = paths.config_dir().parent / "systemd" / "user" / "sitwatch.service"
-    if unit.exists():
-        return OK, "autostart", f"{unit} installed"
-    return (
-        WARN,
-        "autostart",
-        "no systemd user unit: to start sitwatch at login, copy "
-        f"{shipped('systemd', 'sitwatch.service')} to {unit.parent}/ "
-        f"(step by step: {shipped('systemd', 'README.md')})",
-    )
+    found = service.installed()
+    if not found:
+        return (
+            WARN,
+            "autostart",
+            "not installed: `sitwatch service install` starts sitwatch at every login "
+            "(`--system` at every boot on a headless box)",
+        )
+    gone = [i for i in found if not i.exec_ok]
+    if gone:
+        i = gone[0]
+        return (
+            FAIL,
+            "autostart",
+            f"{i.path} starts {i.exec_path or '(nothing)'}, which is not there any more: run "
+            "`sitwatch service install` again with the sitwatch you use now",
+        )
+    parts = []
+    for i in found:
+        state = f" ({i.enabled}, {i.active})" if i.enabled is not None else ""
+        parts.append(f"{i.kind} {i.path}{state}")
+    return OK, "autostart", "; ".join(parts)
 
 
 def layout_detail(cfg: Any, layout: Any) -> str:

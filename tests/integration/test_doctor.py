@@ -86,6 +86,7 @@ def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 "NOTIFY_SOCKET", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+    monkeypatch.setenv("SITWATCH_SYSTEM_ROOT", str(root / "system"))
     return root
 
 
@@ -610,3 +611,27 @@ def test_a_config_holding_secrets_that_others_can_read_is_a_warning(tmp_path, ca
     cfg.chmod(0o600)
     rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--headless")
     assert only(checks, "config")[0] == OK
+
+
+# -- autostart -------------------------------------------------------------------------------
+
+def test_autostart_line_follows_service_install(tmp_path, capsys):
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\n')
+    _, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    level, detail = only(checks, "autostart")
+    assert level == WARN and "sitwatch service install" in detail
+
+    from sitwatch.runtime import service
+
+    plan = service.plan_user_install([sys.executable], systemd=False)
+    service.carry_out(plan, say=lambda _s: None)
+    _, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    level, detail = only(checks, "autostart")
+    assert level == OK and "autostart entry" in detail
+
+    # the venv it pointed at was removed since: say so, this is why nothing starts at login
+    plan = service.plan_user_install([str(tmp_path / "old-venv/bin/sitwatch")], systemd=False)
+    service.carry_out(plan, say=lambda _s: None)
+    rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
+    level, detail = only(checks, "autostart")
+    assert level == FAIL and "old-venv/bin/sitwatch" in detail and "not there any more" in detail
