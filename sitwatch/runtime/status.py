@@ -36,7 +36,7 @@ from sitwatch.core.events import (
     WALLET,
     Event,
 )
-from sitwatch.core.kinds import Occupancy, SensorState, WalletState, label
+from sitwatch.core.kinds import Balance, Occupancy, Posture, SensorState, WalletState, label
 from sitwatch.core.private import write_private
 
 log = logging.getLogger(__name__)
@@ -458,7 +458,7 @@ def bar_state(d: dict[str, Any]) -> str:
     if limit and float(d.get("spell_seconds") or 0.0) >= float(limit):
         return "over"
     posture, balance = d.get("posture"), d.get("balance")
-    if (posture and posture != "upright") or (balance and balance != "balanced"):
+    if (posture and posture != Posture.UPRIGHT) or (balance and balance != Balance.BALANCED):
         return "posture"
     return "sitting"
 
@@ -472,7 +472,7 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
     limit = d.get("sit_limit")
     if state in ("sitting", "posture", "over"):
         text = f"{int(spell // 60)} min" if spell >= 60 else "<1 min"
-        if state == "posture" and d.get("posture") and d["posture"] != "upright":
+        if state == "posture" and d.get("posture") and d["posture"] != Posture.UPRIGHT:
             text += f" · {label(d['posture'])}"
         elif state == "posture" and d.get("balance"):
             text += f" · {label(d['balance'])}"
