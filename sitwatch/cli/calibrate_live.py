@@ -120,10 +120,10 @@ def interactive(
                 "without one use --recording FILE --empty A:B --upright C:D"
             )
             return 2
-        from sitwatch.sources.serial import SerialSource
+        from sitwatch.sources.cushion import open_cushion
 
         clock = clock or SystemClock()
-        source = SerialSource(cfg.cushion, layout, clock)
+        source = open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt)
     clock = clock or SystemClock()
     out.write(
         f"Calibrating {layout.summary()}.\n"

@@ -32,8 +32,10 @@ def check_cushion(
 ) -> Check:
     import time
 
+    from sitwatch.core.mqtt_url import redact
     from sitwatch.sources.base import Diagnosis, Reading, Status
-    from sitwatch.sources.serial import SerialSource, not_a_device
+    from sitwatch.sources.cushion import open_cushion
+    from sitwatch.sources.serial import not_a_device
 
     port = cfg.cushion.port
     if not port:
@@ -59,7 +61,8 @@ def check_cushion(
     hopeless = not_a_device(port)
     if hopeless:
         return FAIL, "cushion", hopeless
-    src = SerialSource(cfg.cushion, layout, clock, sleep=sleep or time.sleep)
+    src = open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt, sleep=sleep or time.sleep)
+    port = redact(port)  # from here on it is printed
     frames, offline, diag = 0, "", ""
     peak = 0.0
     start = clock.monotonic()
@@ -77,7 +80,8 @@ def check_cushion(
     finally:
         src.close()
     if frames == 0:
-        why = offline or diag or src.parser.diagnose(int(stats.get("bytes", 0) or 0))  # type: ignore[call-overload]
+        diagnose = getattr(src, "diagnose", None)
+        why = offline or diag or (diagnose() if diagnose else "")
         return FAIL, "cushion", f"{port}: no valid frame in {listen:g} s: {why}"
     rate = frames / listen
     dropped = stats.get("dropped_total", 0)

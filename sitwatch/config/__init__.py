@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -79,7 +80,8 @@ class Cushion(_Section):
     port: str = Field(
         "",
         description="Serial device or pyserial URL: /dev/ttyACM0, /dev/serial/by-id/..., "
-        "socket://host:port, loop://. Empty: no cushion.",
+        "socket://host:port, loop://; or a cushion on the network: mqtt://host[:port]/topic "
+        "(mqtts:// for TLS; docs/protocol.md). Empty: no cushion.",
     )
     baud: int = Field(115200, gt=0, description="Baud rate (ignored by ptys and socket://).")
     layout: str = Field(
@@ -101,6 +103,15 @@ class Cushion(_Section):
     no_data_timeout: float = Field(
         10.0, gt=0, description="Seconds without a valid frame before sitwatch explains why."
     )
+
+    @field_validator("port")
+    @classmethod
+    def _mqtt_url(cls, v: str) -> str:
+        from sitwatch.core.mqtt_url import is_mqtt, parse_url
+
+        if is_mqtt(v):
+            parse_url(v)  # MqttUrlError (a ValueError) says how to write it
+        return v
 
     @model_validator(mode="after")
     def _order(self) -> Cushion:

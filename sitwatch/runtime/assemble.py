@@ -182,7 +182,7 @@ def build_daemon(
     from sitwatch.nudging.control import Watcher
     from sitwatch.nudging.gate import NudgeGate
     from sitwatch.runtime.status import StatusWriter
-    from sitwatch.sources.serial import SerialSource
+    from sitwatch.sources.cushion import open_cushion
 
     with contextlib.ExitStack() as opened:
         store = _open_store(cfg, clock)
@@ -192,7 +192,9 @@ def build_daemon(
         status = StatusWriter(
             status_path(cfg), clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit
         )
-        source = SerialSource(cfg.cushion, layout, clock) if cfg.cushion.port else None
+        source = (
+            open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt) if cfg.cushion.port else None
+        )
         if source is not None:
             opened.callback(source.close)
         camera = build_camera(cfg, clock, with_cushion=source is not None)

@@ -21,11 +21,13 @@ import serial
 from sitwatch.config import Cushion
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import SensorState
+from sitwatch.core.mqtt_url import is_mqtt
 from sitwatch.data import shipped
 from sitwatch.sensing import layout as layouts
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
 from sitwatch.sources.base import Diagnosis, Reading, Status
+from sitwatch.sources.mqtt import MqttSource
 from sitwatch.sources.recording import Writer
 from sitwatch.sources.serial import Opener, SerialSource
 
@@ -100,7 +102,11 @@ def record(
     cfg = base.model_copy(update={"port": port_url, "baud": baud, "layout": lay.name})
     if hz is None and cfg.mode == "binary":
         hz = cfg.poll_hz
-    source = SerialSource(cfg, lay, clock, sleep=sleep, opener=opener, log=log)
+    source: SerialSource | MqttSource
+    if is_mqtt(cfg.port):
+        source = MqttSource(cfg, lay, clock, log=log)
+    else:
+        source = SerialSource(cfg, lay, clock, sleep=sleep, opener=opener, log=log)
     start = clock.monotonic()
     started = clock.now().isoformat(timespec="seconds")
     frames = 0

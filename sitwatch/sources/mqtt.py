@@ -1,0 +1,274 @@
+"""A cushion on the network: frames arrive as MQTT messages (an ESP32 with ESPHome or the
+reference firmware, a smart-home chair behind a bridge).
+
+``cushion.port = "mqtt://[user[:password]@]host[:port]/TOPIC"`` (``mqtts://`` for TLS, port
+8883 by default). Each message on ``TOPIC`` carries one or more frames in wire format v1
+(``docs/protocol.md``), exactly the lines a USB cushion would send. Two more topics, both
+optional, belong to the cushion:
+
+- ``TOPIC/status``: ``online`` / ``offline`` (retained; the firmware's last will says
+  ``offline`` when it drops off the network), so sitwatch knows at once that the cushion is
+  gone rather than waiting out ``no_data_timeout``;
+- ``TOPIC/command``: what sitwatch sends back (the buzzer's lines), like writes on a serial port.
+
+Other names can be given in the URL's query: ``?status=other/topic&command=other/topic``.
+Without a user in the URL, the credentials (and ``tls_ca``) of the ``[mqtt]`` section are used
+when it names the same broker host, so a password need not sit in the URL.
+
+Like every source it never raises for trouble on the line: a missing paho-mqtt, an unreachable
+broker, a cushion that went silent or garbage in a message become Status / Diagnosis items and
+counters. paho's network thread only queues what arrives; all parsing happens in :meth:`poll`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from dataclasses import replace
+from typing import Any
+
+from sitwatch.config import Cushion, Mqtt
+from sitwatch.core.clock import Clock
+from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
+from sitwatch.sensing import wire
+from sitwatch.sensing.layout import Layout
+from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+
+__all__ = ["INSTALL_HINT", "MqttSource", "is_mqtt", "with_broker"]
+
+INSTALL_HINT = "reading a cushion over MQTT needs paho-mqtt: pip install 'sitwatch[mqtt]'"
+
+
+def with_broker(ep: Endpoint, broker: Mqtt | None) -> Endpoint:
+    """Without a user in the URL, take the ``[mqtt]`` section's credentials (and CA file) when
+    it names the same broker host."""
+    if broker is None or broker.host != ep.host:
+        return ep
+    user, password = (ep.username, ep.password) if ep.username else (
+        broker.username, broker.password)
+    return replace(ep, username=user, password=password, tls_ca=broker.tls_ca)
+
+
+class MqttSource:
+    """A :class:`~sitwatch.sources.base.Source` for a cushion that publishes to a broker."""
+
+    def __init__(
+        self,
+        cfg: Cushion,
+        layout: Layout,
+        clock: Clock,
+        *,
+        broker: Mqtt | None = None,
+        log: logging.Logger | None = None,
+        client_id: str = "",
+    ) -> None:
+        self.cfg = cfg
+        self.layout = layout
+        self.clock = clock
+        self.ep = with_broker(parse_url(cfg.port), broker)
+        self.name = f"mqtt:{self.ep.where}/{self.ep.topic}"
+        self.parser = wire.LineParser(layout.n, layout.full_scale, cfg.time_unit)
+        self._log = log or logging.getLogger("sitwatch.mqtt-source")
+        self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._online = False
+        self._offline_reason: str | None = None
+        self._broker_up = False
+        self._device_says: str | None = None  # "online" | "offline" from the status topic
+        self._closed = False
+        self._client: Any = None
+        self._last_frame_t: float | None = None
+        self._quiet_since = clock.monotonic()
+        self._quiet_told = False
+        self.messages = 0
+        self.bytes = 0
+        self.connects = 0
+        self._start(client_id)
+
+    # -- connecting (paho's thread only queues) ----------------------------------------------
+
+    def _start(self, client_id: str) -> None:
+        try:
+            import paho.mqtt.client as mqtt
+        except ImportError:
+            self._inbox.put(("fatal", INSTALL_HINT))
+            return
+        if not hasattr(mqtt, "CallbackAPIVersion"):
+            self._inbox.put(("fatal", "paho-mqtt is older than 2.0: pip install 'paho-mqtt>=2'"))
+            return
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                             protocol=mqtt.MQTTv311, clean_session=True)
+        if self.ep.username:
+            client.username_pw_set(self.ep.username, self.ep.password or None)
+        if self.ep.tls:
+            try:
+                client.tls_set(ca_certs=self.ep.tls_ca or None)
+            except (OSError, ValueError) as e:
+                self._inbox.put(("fatal", f"cannot set up TLS for {self.ep.where}: {e}"))
+                return
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_message = self._on_message
+        self._client = client
+        try:
+            client.connect_async(self.ep.host, self.ep.port, keepalive=30)
+            client.loop_start()
+        except (OSError, ValueError) as e:
+            self._inbox.put(("fatal", f"cannot connect to {self.ep.where}: {e}"))
+
+    def _on_connect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
+        if getattr(rc, "is_failure", False):
+            self._inbox.put(("broker", f"the broker at {self.ep.where} refused us: {rc}"))
+            return
+        client.subscribe([(self.ep.topic, 0), (self.ep.status_topic, 1)])
+        self._inbox.put(("broker", None))
+
+    def _on_disconnect(self, _c: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
+        if not self._closed:
+            self._inbox.put(("broker", f"lost the MQTT broker at {self.ep.where} ({rc})"))
+
+    def _on_connect_fail(self, _c: Any, _u: Any) -> None:
+        self._inbox.put(("broker", f"cannot reach the MQTT broker at {self.ep.where}"))
+
+    def _on_message(self, _c: Any, _u: Any, msg: Any) -> None:
+        kind = "status" if msg.topic == self.ep.status_topic else "frames"
+        self._inbox.put((kind, bytes(msg.payload)))
+
+    # -- Source protocol ---------------------------------------------------------------------
+
+    @property
+    def online(self) -> bool:
+        return self._online
+
+    def poll(self, max_wait: float) -> list[Item]:
+        if self._closed:
+            return []
+        items: list[Item] = []
+        try:
+            first = self._inbox.get(timeout=max(0.0, float(max_wait))) if max_wait > 0 \
+                else self._inbox.get_nowait()
+        except queue.Empty:
+            first = None
+        got = [first] if first is not None else []
+        while True:
+            try:
+                got.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        now = self.clock.monotonic()
+        for kind, payload in got:
+            self._take(kind, payload, now, items)
+        self._check_quiet(now, items)
+        return items
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to the cushion's command topic (e.g. a buzzer line)."""
+        if self._client is None or not self._broker_up:
+            raise OSError(f"not connected to the MQTT broker at {self.ep.where}")
+        info = self._client.publish(self.ep.command_topic, data, qos=0)
+        if getattr(info, "rc", 0) != 0:
+            raise OSError(f"the MQTT client refused the message (rc {info.rc})")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._online = False
+        client = self._client
+        if client is not None:
+            try:
+                client.disconnect()
+                client.loop_stop()
+            except Exception:
+                pass
+
+    def stats(self) -> dict[str, object]:
+        st = self.parser.stats
+        now = self.clock.monotonic()
+        return {
+            "port": f"mqtt://{self.ep.where}/{self.ep.topic}",  # never the password
+            "mode": "mqtt",
+            "online": self._online,
+            "reason": "" if self._online else (self._offline_reason or ""),
+            "frames": st.frames,
+            "comments": st.comments,
+            "dropped": dict(st.dropped),
+            "dropped_total": st.dropped_total,
+            "reconnects": max(0, self.connects - 1),
+            "bytes": self.bytes,
+            "messages": self.messages,
+            "last_frame_age": None if self._last_frame_t is None else now - self._last_frame_t,
+        }
+
+    def diagnose(self) -> str:
+        if not self._broker_up:
+            return self._offline_reason or f"not connected to {self.ep.where}"
+        if self._device_says == "offline":
+            return f"the cushion says it is offline (on {self.ep.status_topic})"
+        if self.messages == 0:
+            return (f"connected to {self.ep.where}, but nothing arrives on {self.ep.topic}: is "
+                    "the cushion powered, on the network, and publishing to that topic?")
+        if self.parser.stats.frames == 0:
+            return (f"messages arrive on {self.ep.topic}, but none is a frame for the layout "
+                    f"{self.layout.name} ({self.layout.n} channels): "
+                    + ", ".join(f"{k} {v}" for k, v in self.parser.stats.dropped.items()))
+        return f"no frame on {self.ep.topic} for a while"
+
+    # -- what arrived --------------------------------------------------------------------------
+
+    def _take(self, kind: str, payload: Any, now: float, items: list[Item]) -> None:
+        if kind == "fatal":
+            self._log.error("cushion over MQTT: %s", payload)
+            self._set_online(False, now, str(payload), items)
+        elif kind == "broker":
+            if payload is None:
+                self._broker_up = True
+                self.connects += 1
+                self._log.info("cushion over MQTT: connected to %s, reading %s",
+                               self.ep.where, self.ep.topic)
+                self._quiet_since, self._quiet_told = now, False
+            else:
+                self._broker_up = False
+                self._set_online(False, now, str(payload), items)
+        elif kind == "status":
+            said = bytes(payload).decode("utf-8", "replace").strip().lower()
+            if said in ("online", "offline"):
+                self._device_says = said
+                if said == "offline":
+                    self._set_online(False, now, "the cushion went offline (its status topic "
+                                     f"{self.ep.status_topic} says so)", items)
+                elif self._broker_up:
+                    self._set_online(True, now, "", items)
+        else:
+            self.messages += 1
+            data = bytes(payload)
+            self.bytes += len(data)
+            for line in data.split(b"\n"):
+                if not line.strip():
+                    continue
+                parsed = self.parser.feed(line)
+                if parsed is None:
+                    continue
+                if not self._online:  # a frame is proof enough, whatever the status said
+                    self._device_says = "online"
+                    self._set_online(True, now, "", items)
+                items.append(Reading(now, parsed.values, parsed.timestamp))
+                self._last_frame_t = now
+                self._quiet_since, self._quiet_told = now, False
+
+    def _set_online(self, on: bool, now: float, reason: str, items: list[Item]) -> None:
+        if on == self._online and (on or reason == self._offline_reason):
+            return
+        self._online = on
+        self._offline_reason = None if on else reason
+        items.append(Status(now, on, reason))
+
+    def _check_quiet(self, now: float, items: list[Item]) -> None:
+        if not self._broker_up or self._quiet_told:
+            return
+        if now - self._quiet_since >= self.cfg.no_data_timeout:
+            self._quiet_told = True
+            msg = self.diagnose()
+            self._log.warning("cushion over MQTT: %s", msg)
+            items.append(Diagnosis(now, msg))
