@@ -20,7 +20,7 @@ SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", "build", 
 
 
 @pytest.fixture(scope="module")
-def dists(tmp_path_factory) -> tuple[set[str], set[str]]:
+def built(tmp_path_factory) -> tuple[set[str], set[str], Path]:
     src = tmp_path_factory.mktemp("src") / "sitwatch"
     shutil.copytree(ROOT, src, ignore=SKIP)
     out = src / "dist"
@@ -33,7 +33,12 @@ def dists(tmp_path_factory) -> tuple[set[str], set[str]]:
         sd = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
     with zipfile.ZipFile(wheel) as zf:
         wh = set(zf.namelist())
-    return sd, wh
+    return sd, wh, wheel
+
+
+@pytest.fixture(scope="module")
+def dists(built) -> tuple[set[str], set[str]]:
+    return built[0], built[1]
 
 
 def test_the_sdist_is_the_whole_project(dists) -> None:
@@ -57,12 +62,62 @@ def test_the_wheel_carries_what_the_commands_point_to(dists) -> None:
     assert not any(n.startswith("tests/") for n in wh)
 
 
-def test_doctor_points_at_files_that_exist() -> None:
-    from sitwatch.cli.doctor import check_systemd
+def test_the_service_installer_finds_its_unit_files() -> None:
+    """`sitwatch service install` renders the shipped units (from the wheel's copy when
+    installed): they must be there and carry their ExecStart= line."""
+    from sitwatch.runtime import service
 
-    _, _, detail = check_systemd()
-    if "installed" in detail:
-        pytest.skip("a user unit is installed here")
-    shown = [w.strip("()") for w in detail.split() if "/" in w and w.endswith(
-        (".service", ".md", ".md)"))]
-    assert shown and all(Path(p.rstrip(")")).exists() for p in shown), detail
+    assert "ExecStart=/opt/sw/bin/sitwatch run" in service.user_unit(["/opt/sw/bin/sitwatch"])
+    assert "run --headless" in service.system_unit(["/opt/sw/bin/sitwatch"])
+
+
+def _run(venv: Path, *argv: str, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(venv / "bin" / argv[0]), *argv[1:]], capture_output=True,
+                          text=True, timeout=900, **kw)
+
+
+def test_a_clean_install_core_then_each_extra(built, tmp_path) -> None:
+    """The wheel in a fresh venv, as pipx would install it: the core pulls neither OpenCV nor
+    MediaPipe nor paho, and works (version, doctor, a replay, the service plan); then each
+    extra is added and its part imports."""
+    from sitwatch.sim.script import Script, away, sit
+    from sitwatch.sim.simulator import Simulator
+
+    _, _, wheel = built
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    home = tmp_path / "home"
+    env = {"HOME": str(home), "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+           "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "DBUS_SESSION_BUS_ADDRESS": "disabled:"}
+    pip = _run(venv, "python", "-m", "pip", "install", "--quiet", str(wheel), env=env)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    names = {ln.split("==")[0].lower() for ln in _run(
+        venv, "python", "-m", "pip", "freeze", env=env).stdout.splitlines()}
+    assert not names & {"mediapipe", "opencv-python", "opencv-contrib-python", "paho-mqtt",
+                        "apprise", "rich"}, names
+
+    version = _run(venv, "sitwatch", "--version", env=env)
+    assert version.returncode == 0 and version.stdout.startswith("sitwatch "), version.stderr
+    doctor = _run(venv, "sitwatch", "doctor", "--headless", "--no-user-config", env=env)
+    assert "Traceback" not in doctor.stderr and "camera" in doctor.stdout, doctor.stderr
+    rec = tmp_path / "short.csv"
+    sim = Simulator("load-cells-4", Script([away(10), sit(120)]), hz=5.0, seed=2)
+    rec.write_text("p1,p2,p3,p4\n" + "\n".join(sim.lines()) + "\n")
+    replay = _run(venv, "sitwatch", "replay", str(rec), "--layout", "load-cells-4", "--hz", "5",
+                  "--auto", "--json", env=env)
+    assert replay.returncode == 0, replay.stderr
+    assert '"event": "summary"' in replay.stdout.splitlines()[-1]
+    plan = _run(venv, "sitwatch", "service", "install", "--dry-run", env=env)
+    assert plan.returncode == 0 and "would do" in plan.stdout, plan.stderr
+
+    for extra, probe in (("mqtt", "import paho.mqtt.client"), ("push", "import apprise"),
+                         ("demo", "import rich"),
+                         ("camera", "import mediapipe, cv2")):
+        add = _run(venv, "python", "-m", "pip", "install", "--quiet", f"{wheel}[{extra}]",
+                   env=env)
+        assert add.returncode == 0, (extra, add.stderr[-2000:])
+        check = _run(venv, "python", "-c", probe, env=env)
+        assert check.returncode == 0, (extra, check.stderr[-2000:])
+    model = _run(venv, "sitwatch", "model", "path", env=env)
+    assert "Traceback" not in model.stderr, model.stderr
