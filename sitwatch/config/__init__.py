@@ -9,6 +9,7 @@ Unknown keys are errors. :func:`load` either returns a complete valid config or 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,7 +26,8 @@ from pydantic import (
 
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.kinds import NudgeKind
-from sitwatch.core.spans import clock_window
+from sitwatch.core.kinds import Posture as PostureKind
+from sitwatch.core.spans import DAYS, clock_window, weekdays
 
 # Do-not-disturb defaults (sitwatch.nudging.dnd explains them): window titles that mean a call,
 # and programs that hold the microphone without being a call.
@@ -387,6 +389,46 @@ class Dnd(_Section):
     )
 
 
+#: What an own text may join: a kind of nudge, or leaning forward (nudged as a slouch, with
+#: words of its own).
+TEXT_KINDS = (*(k.value for k in NudgeKind), PostureKind.LEANING_FORWARD.value)
+
+
+class OwnText(_Section):
+    """A nudge text of your own (for example an exercise from your physiotherapist). It joins
+    the built-in texts of its kind and takes its turn with them."""
+
+    kind: str = Field(description="Which nudge it belongs to: " + ", ".join(TEXT_KINDS) + ".")
+    title: str = Field(min_length=1, max_length=80, description="The notification's title.")
+    action: str = Field(min_length=1, max_length=400, description="What to do, in one or two "
+                        "sentences.")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in TEXT_KINDS:
+            raise ValueError(f"{v!r} is not a kind of nudge; one of: {', '.join(TEXT_KINDS)}")
+        return v
+
+
+def _schedule(v: dict[str, list[str]]) -> dict[str, list[str]]:
+    seen: dict[int, str] = {}
+    for spec in v:
+        for day in weekdays(spec):
+            if day in seen:
+                raise ValueError(
+                    f"{seen[day]!r} and {spec!r} both name {DAYS[day].capitalize()}; give each "
+                    "day its hours once"
+                )
+            seen[day] = spec
+    return v
+
+
+def _day_spec(spec: str) -> str:
+    weekdays(spec)  # ValueError says how to write it
+    return spec
+
+
 class Nudges(_Section):
     enabled: bool = Field(True, description="Send nudges at all.")
     desktop: bool = Field(
@@ -449,6 +491,29 @@ class Nudges(_Section):
     quiet_hours: list[ClockWindow] = Field(
         default_factory=list,
         description='Local times without nudges, e.g. ["12:00-13:00", "18:30-08:00"].',
+    )
+    schedule: Annotated[
+        dict[Annotated[str, AfterValidator(_day_spec)], list[ClockWindow]],
+        AfterValidator(_schedule),
+    ] = Field(
+        default_factory=dict,
+        description='Working hours by weekday: nudges come only inside them, e.g. mon-fri = '
+        '["09:00-12:30", "13:15-17:30"] and sat = ["10:00-12:00"]; a day not named gets none. '
+        "Watching and history go on around the clock. Empty: nudges at any time.",
+    )
+    texts: list[OwnText] = Field(
+        default_factory=list,
+        description="Nudge texts of your own, as [[nudges.texts]] tables with kind, title and "
+        "action; they take turns with the built-in ones (sitwatch guidance KIND shows them).",
+    )
+    stretches: list[str] = Field(
+        default_factory=list,
+        description="Stretches of your own for your breaks (for example from your "
+        "physiotherapist); the time-to-move nudge suggests them in turn with the built-in ones.",
+    )
+    only_own_texts: bool = Field(
+        False,
+        description="Use only your own texts for the kinds you gave some for.",
     )
     dnd: Dnd = Dnd()
     push: Push = Push()
@@ -640,9 +705,18 @@ def _toml_value(v: Any) -> str:
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, BaseModel):
+        return _toml_value(v.model_dump(mode="json"))
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+        if not v:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(str(k))} = {_toml_value(x)}"
+                                for k, x in v.items()) + " }"
     raise TypeError(type(v))
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)
 
 
 def render(cfg: Config | None = None, *, comments: bool = True) -> str:

@@ -82,3 +82,39 @@ def duration(text: str) -> timedelta:
     if total <= 0:
         raise ValueError(f"{text!r}: the duration must be more than zero")
     return timedelta(seconds=total)
+
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORDS = {"weekdays": "mon-fri", "weekend": "sat-sun", "daily": "mon-sun", "all": "mon-sun"}
+
+
+def _day(token: str) -> int:
+    """'mon', 'Tue', 'wednesday' -> 0..6; anything else -> -1."""
+    t = token.strip().lower()
+    if len(t) < 3:
+        return -1
+    return next((i for i, d in enumerate(DAYS) if d.startswith(t)), -1)
+
+
+def weekdays(spec: str) -> frozenset[int]:
+    """'mon-fri', 'sat', 'mon,wed,fri', 'fri-mon' (wraps), 'weekdays', 'weekend', 'daily' ->
+    the days they name (0 = Monday, as ``datetime.weekday()``)."""
+    out: set[int] = set()
+    text = _DAY_WORDS.get(spec.strip().lower(), spec.strip().lower())
+    for part in text.split(","):
+        part = _DAY_WORDS.get(part.strip(), part.strip())
+        a, sep, b = part.partition("-")
+        i = _day(a)
+        j = _day(b) if sep else i
+        if i < 0 or j < 0:
+            raise ValueError(
+                f"{spec!r} is not a day or range of days (write mon-fri, sat, mon,wed,fri, "
+                "weekdays or weekend)"
+            )
+        k = i
+        while True:
+            out.add(k)
+            if k == j:
+                break
+            k = (k + 1) % 7
+    return frozenset(out)

@@ -17,7 +17,7 @@ from typing import Protocol
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
-from sitwatch.core.spans import clock_window
+from sitwatch.core.spans import clock_window, weekdays
 from sitwatch.nudging.control import Control
 
 HOLD_AT_MOST = 900.0  # seconds a held nudge stays worth delivering
@@ -56,13 +56,31 @@ class NudgeGate:
 
     def __post_init__(self) -> None:
         self.spans = [clock_window(s) for s in self.cfg.quiet_hours]
+        #: weekday (0 = Monday) -> its working hours; None: no schedule, nudges at any time
+        self.hours: dict[int, list[tuple[int, int]]] | None = None
+        if self.cfg.schedule:
+            self.hours = {d: [] for d in range(7)}
+            for days, windows in self.cfg.schedule.items():
+                for d in weekdays(days):
+                    self.hours[d] = [clock_window(w, key="schedule") for w in windows]
 
     def _control(self) -> Control:
         return self.control.get() if self.control is not None else Control()
 
     def quiet(self, now: datetime) -> bool:
         m = now.hour * 60 + now.minute
-        return any(a <= m < b if a <= b else m >= a or m < b for a, b in self.spans)
+        return any(_inside(m, a, b) for a, b in self.spans)
+
+    def working(self, now: datetime) -> bool:
+        """Inside the working hours of ``now``'s weekday (always, without a schedule). A
+        window past midnight (22:00-02:00) belongs to the day it starts on."""
+        if self.hours is None:
+            return True
+        m = now.hour * 60 + now.minute
+        today, yesterday = now.weekday(), (now.weekday() - 1) % 7
+        if any(_inside(m, a, b) and (a <= b or m >= a) for a, b in self.hours[today]):
+            return True
+        return any(a > b and m < b for a, b in self.hours[yesterday])
 
     def decide(self, ev: Event) -> Decision:
         now = self.clock.now()
@@ -75,6 +93,8 @@ class NudgeGate:
             return Decision(DROP, "snoozed")
         if self.quiet(now):
             return Decision(DROP, "quiet hours")
+        if not self.working(now):
+            return Decision(DROP, "outside working hours")
         if self.cfg.daily_cap and self.delivered_today >= self.cfg.daily_cap:
             return Decision(DROP, "daily cap reached")
         if self.cfg.dnd.enabled and self.dnd is not None:
@@ -106,3 +126,8 @@ class NudgeGate:
             return self.decide(ev).action == DELIVER
         finally:
             self.held = held
+
+
+def _inside(m: int, a: int, b: int) -> bool:
+    """Minute ``m`` of the day inside the window [a, b) (which may wrap past midnight)."""
+    return a <= m < b if a <= b else m >= a or m < b

@@ -8,8 +8,9 @@ wallpaper) and a "why" line. sitwatch is a wellness tool: it does not diagnose, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.kinds import NudgeKind, Posture
 
 #: Advice with no nudge of its own (``sitwatch guidance static``).
@@ -23,13 +24,20 @@ class Advice:
     actions: tuple[str, ...]
     why: str
     firm: tuple[str, str] = ("", "")  # the second nudge of an episode: (title, action)
+    own: tuple[tuple[str, str], ...] = ()  # the sitter's own (title, action) pairs
+    only_own: bool = False  # use only ``own`` (when there are some)
 
     def pick(self, n: int, level: str = "gentle") -> tuple[str, str]:
-        """The n-th (title, action) pair; rotates through the variants. ``firm`` gives the
-        firmer wording used when the first nudge of an episode was ignored."""
+        """The n-th (title, action) pair; rotates through the built-in variants and then the
+        sitter's own. ``firm`` gives the firmer wording used when the first nudge of an
+        episode was ignored."""
         if level == "firm" and self.firm[0]:
             return self.firm
-        return self.titles[n % len(self.titles)], self.actions[n % len(self.actions)]
+        built_in = 0 if (self.only_own and self.own) else len(self.actions)
+        i = n % (built_in + len(self.own))
+        if i < built_in:
+            return self.titles[i % len(self.titles)], self.actions[i]
+        return self.own[i - built_in]
 
 
 #: Advice by what it is about: each kind of nudge; leaning forward, which is nudged as a slouch
@@ -145,6 +153,26 @@ DISCLAIMER = (
     "sitwatch is a wellness tool, not a medical device: it cannot tell why you feel numb or "
     "sore. See a doctor or physiotherapist if: "
 )
+
+
+STRETCH_TITLE = "Time to move: a stretch"
+
+
+def catalog(cfg: NudgesCfg | None = None) -> dict[str, Advice]:
+    """:data:`CATALOG` with the sitter's own texts (``nudges.texts``) and stretches
+    (``nudges.stretches``, offered by the time-to-move nudge) joined to their kinds."""
+    if cfg is None or not (cfg.texts or cfg.stretches):
+        return CATALOG
+    own: dict[str, list[tuple[str, str]]] = {}
+    for t in cfg.texts:
+        own.setdefault(t.kind, []).append((t.title, t.action))
+    for st in cfg.stretches:
+        own.setdefault(NudgeKind.PROLONGED_SITTING, []).append(
+            (STRETCH_TITLE, f"Get up and stretch: {st}"))
+    out = dict(CATALOG)
+    for kind, pairs in own.items():
+        out[kind] = replace(out[kind], own=tuple(pairs), only_own=cfg.only_own_texts)
+    return out
 
 
 def care_text() -> str:

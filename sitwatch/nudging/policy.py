@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
-from sitwatch.nudging.guidance import CATALOG
+from sitwatch.nudging.guidance import CATALOG, Advice, catalog
 
 #: The postures the ``slouch`` kind is about, and the advice (:data:`CATALOG` key) for each.
 SLUMPED: dict[str, str] = {
@@ -58,6 +58,10 @@ class NudgePolicy:
     sit_limit: float
     kinds: dict[NudgeKind, _Kind] = field(default_factory=dict)
     pending: list[_Pending] = field(default_factory=list)
+    advice: dict[str, Advice] = field(default_factory=lambda: CATALOG)
+
+    def __post_init__(self) -> None:
+        self.advice = catalog(self.cfg)  # the built-in texts and the sitter's own
 
     def _k(self, kind: NudgeKind) -> _Kind:
         return self.kinds.setdefault(kind, _Kind())
@@ -90,7 +94,7 @@ class NudgePolicy:
             k.episode, k.in_episode = episode, 0
         k.in_episode += 1
         k.last = t
-        adv = CATALOG[advice_key or kind]
+        adv = self.advice[advice_key or kind]
         title, action = adv.pick(k.sent, level)
         k.sent += 1
         within = float(self.cfg.respond_within.get(kind, 300.0))

@@ -102,3 +102,41 @@ def test_quiet_hours_are_respected(server, tmp_path) -> None:
     assert any(e.get("dropped") == "quiet hours" for _, e in seen)
     history = server.wait_history(max(len(delivered), 1), timeout=5)
     assert len(history) == len(delivered)
+
+
+def test_working_hours_by_weekday(server, tmp_path) -> None:
+    """START is a Monday 09:00: with working hours from 10:00 only the later nudges reach the
+    desktop; the rest are recorded as dropped outside working hours. On a day the schedule does
+    not name (here: Monday left out), none do."""
+    assert START.weekday() == 0
+    cfg = Config(nudges={"schedule": {"mon-fri": ["10:00-12:00", "13:00-17:00"]}})
+    delivered, seen, _ = run_day(server, tmp_path, cfg)
+    ten = START.replace(hour=10)
+    assert delivered and all(ten <= w < START.replace(hour=12) for w, _ in delivered)
+    assert any(e.get("dropped") == "outside working hours" and w < ten for w, e in seen)
+    history = server.wait_history(len(delivered))
+    assert bodies(history) == [(e.get("title"), e.get("message")) for _, e in delivered]
+
+    weekend_only = Config(nudges={"schedule": {"sat-sun": ["00:00-23:59"]}})
+    delivered, seen, _ = run_day(server, tmp_path / "weekend", weekend_only)
+    assert not delivered and seen
+    assert all(e.get("dropped") == "outside working hours" for _, e in seen)
+
+
+def test_own_texts_take_their_turn_on_the_desktop(server, tmp_path) -> None:
+    mine = "Stand, roll your shoulders back five times, then sit tall against the backrest."
+    cfg = Config(nudges={
+        "texts": [{"kind": "slouch", "title": "Physio: shoulder rolls", "action": mine}],
+        "only_own_texts": True,
+        "stretches": ["Calf raises at the desk: 15 slow ones."],
+    })
+    delivered, _seen, _ = run_day(server, tmp_path, cfg)
+    slouch = [e for _, e in delivered if e.get("kind") == "slouch" and e.get("level") == "gentle"
+              and e.get("posture") == "slouched"]
+    assert slouch and all(e.get("message") == mine for e in slouch)
+    distinct = {(e.get("title"), e.get("message")) for _, e in delivered}
+    # dunst stacks a repeated notification into one history entry, so count distinct ones
+    history = server.wait_history(len(distinct))
+    shown = set(bodies(history))
+    assert ("Physio: shoulder rolls", mine) in shown
+    assert shown == distinct
