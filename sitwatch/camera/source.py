@@ -83,6 +83,9 @@ class CameraSource:
         self._sleep = sleep
         self._capture = capture
         self._estimator: Estimator | None = estimator
+        if estimator_factory is None and estimator is not None:
+            # one estimator handed in (tests, benchmarks): it is reused after a release
+            estimator_factory = lambda: estimator  # noqa: E731
         self._make_estimator: Callable[[], Estimator] = (
             estimator_factory or (lambda: default_estimator(cfg)))
         self.advisor = advisor
@@ -101,7 +104,8 @@ class CameraSource:
         self._delay = cfg.reconnect_min
         self._retry_at: float | None = None
         self._last_sample: float | None = None
-        self.paused = False
+        self.paused = False  # the screen is locked
+        self.held = False  # sitwatch is paused (`sitwatch pause`)
         self._absent_since: float | None = None
         self._seen_anyone = False
         self.activity = Activity.FAST
@@ -135,9 +139,29 @@ class CameraSource:
             return t
         return self._last_sample + self.interval(t)
 
+    def hold(self, on: bool) -> None:
+        """While sitwatch is paused the camera is not opened and no frame is taken, and the
+        pose model is let go (its memory is most of camera mode's); both come back on resume."""
+        if on == self.held:
+            return
+        self.held = on
+        if on:
+            self._release_all()
+            self._log.info("paused: camera closed and pose model released")
+        else:
+            self._last_sample = None  # look again at once
+            self._log.info("resumed: camera back on")
+
+    def _release_all(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+        if self._estimator is not None:
+            self._estimator.close()
+            self._estimator = None
+
     # -- Source protocol -------------------------------------------------------------------
     def poll(self, max_wait: float) -> list[CameraItem]:
-        if self._closed or self.finished:
+        if self._closed or self.finished or self.held:
             return []
         now = self.clock.monotonic()
         due = self.next_sample_at(now)
@@ -155,11 +179,7 @@ class CameraSource:
 
     def close(self) -> None:
         self._closed = True
-        if self._capture is not None:
-            self._capture.release()
-        if self._estimator is not None:
-            self._estimator.close()
-            self._estimator = None
+        self._release_all()
 
     def stats(self) -> dict[str, object]:
         ms = sorted(self.infer_ms[-50:])
@@ -171,6 +191,8 @@ class CameraSource:
             "poses": self.poses_found,
             "failures": self.failures,
             "paused": self.paused,
+            "held": self.held,
+            "model_loaded": self._estimator is not None,
             "activity": self.activity.value,
             "infer_ms": round(ms[len(ms) // 2], 1) if ms else None,
             "camera_open": bool(self._capture is not None and self._capture.is_open),
@@ -201,9 +223,8 @@ class CameraSource:
         if self._locked is not None and self._locked():
             if not self.paused:
                 self.paused = True
-                self._log.info("screen locked: camera paused")
-                if self._capture is not None:
-                    self._capture.release()
+                self._log.info("screen locked: camera paused, pose model released")
+                self._release_all()
             self._retry_at = now + min(self.cfg.slow_interval, 5.0)
             return out
         if self.paused:

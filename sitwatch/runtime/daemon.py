@@ -64,6 +64,10 @@ class CameraFeed(Protocol):
 
     def stats(self) -> dict[str, object]: ...
 
+    def hold(self, on: bool) -> None:
+        """Stop looking (camera closed, model released) while sitwatch is paused."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -194,6 +198,7 @@ class Daemon:
             for item in self.source.poll(max_wait):
                 out += self._cushion_item(item, paused)
         if self.camera is not None:
+            self.camera.source.hold(paused)  # paused: no frame is even taken
             out += self._camera_step(paused)
         out += self._clicks()
         now = self.clock.monotonic()

@@ -143,3 +143,48 @@ def test_cushion_and_camera_fuse_by_the_documented_rules(tmp_path, clip) -> None
     assert slump["cushion"] == "upright" and slump["camera"] == "slouched" and slump["rule"] == "P4"
     occupancy = [e for e in evs if e["event"] == "occupancy"]
     assert occupancy and all(e.get("source") != "camera" for e in occupancy)  # rule O1
+
+
+def test_pause_closes_the_camera_and_releases_the_model(tmp_path, clip) -> None:
+    """`sitwatch pause` through the real command while a camera-only daemon runs with the real
+    model: the daemon says the camera is closed and the model let go, and `resume` brings the
+    camera back (its events carry on)."""
+    import selectors
+
+    env = env_for(tmp_path)
+    cfg = camera_cfg(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "-v", "run", "--no-user-config", "--config", str(cfg),
+         "--camera", str(clip), "--headless", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sel = selectors.DefaultSelector()
+    assert proc.stderr is not None
+    sel.register(proc.stderr, selectors.EVENT_READ)
+    log = b""
+
+    def wait_log(text: bytes, seconds: float = 30) -> bool:
+        nonlocal log
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and text not in log:
+            if sel.select(timeout=0.2):
+                chunk = os.read(proc.stderr.fileno(), 65536)  # type: ignore[union-attr]
+                if not chunk:
+                    break
+                log += chunk
+        return text in log
+
+    def sitwatch(*argv: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config",
+                               "--config", str(cfg)], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+
+    try:
+        evs = events_until(proc, lambda g: any(e["event"] == "occupancy" for e in g), 40)
+        assert evs, log.decode(errors="replace")[-2000:]
+        sitwatch("pause")
+        assert wait_log(b"camera closed and pose model released"), log.decode()[-2000:]
+        sitwatch("resume")
+        assert wait_log(b"camera back on"), log.decode()[-2000:]
+    finally:
+        stop(proc)

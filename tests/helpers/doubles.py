@@ -41,6 +41,7 @@ class ScriptedCamera:
             self.ends.append((end, present))
         self._next = self.t0
         self.readings = 0
+        self.held = False
 
     @property
     def done(self) -> bool:
@@ -48,6 +49,9 @@ class ScriptedCamera:
 
     def present_at(self, t: float) -> bool:
         return next((p for end, p in self.ends if t - self.t0 < end), self.ends[-1][1])
+
+    def hold(self, on: bool) -> None:
+        self.held = on
 
     def poll(self, max_wait: float) -> list[Any]:
         from sitwatch.camera import features as F

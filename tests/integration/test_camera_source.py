@@ -243,3 +243,33 @@ def test_live_capture_reasons():
     pytest.importorskip("cv2")
     with pytest.raises(CaptureError, match="is a webcam plugged in"):
         LiveCapture(99).open(0.0)
+
+
+def test_paused_takes_no_frame_and_lets_the_model_go():
+    """`sitwatch pause`: the daemon holds the camera; nothing is read, the camera is closed and
+    the pose model is released (most of camera mode's memory); resume brings both back."""
+    cfg, clock, cam, _ = make(lambda t: "up")
+    made: list[FakePose] = []
+    closed: list[FakePose] = []
+
+    def factory() -> FakePose:
+        est = FakePose(lambda t: "up")
+        est.close = lambda est=est: closed.append(est)  # type: ignore[method-assign]
+        made.append(est)
+        return est
+
+    src = CameraSource(cfg, clock, sleep=clock.advance, capture=cam, estimator_factory=factory,
+                       advisor=lambda t: Activity.FAST)
+    run(src, clock, 5.0)
+    reads = cam.reads
+    assert len(made) == 1 and src.stats()["model_loaded"] is True
+    src.hold(True)
+    assert closed == made and not cam.is_open
+    assert src.stats()["model_loaded"] is False and src.stats()["held"] is True
+    for _ in range(20):  # the daemon keeps polling while paused: nothing happens
+        assert src.poll(1.0) == []
+        clock.advance(1.0)
+    assert cam.reads == reads
+    src.hold(False)
+    run(src, clock, clock.monotonic() + 3.0)
+    assert len(made) == 2 and cam.reads > reads
