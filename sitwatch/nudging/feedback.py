@@ -95,7 +95,7 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
 
 #: What people may type for a kind (besides the kind itself), all lower case.
 ALIASES: dict[str, FeedbackKind] = {
-    "slouched": FeedbackKind.SLOUCH,
+    Posture.SLOUCHED: FeedbackKind.SLOUCH,
     "slump": FeedbackKind.SLOUCH,
     "slouching": FeedbackKind.SLOUCH,
     "posture": FeedbackKind.SLOUCH,
