@@ -29,6 +29,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_calibrate,
     parser.add_status,
     parser.add_control,  # snooze, pause, resume
+    parser.add_feedback,  # feedback wrong | reset | show
     parser.add_doctor,
     parser.add_report,
     camera_flags.register_model,  # model fetch | path

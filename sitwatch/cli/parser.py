@@ -125,6 +125,21 @@ def add_control(sub: Any) -> None:
     sp.set_defaults(func=_control)
 
 
+def add_feedback(sub: Any) -> None:
+    sp = sub.add_parser("feedback", help='"Not right": tell sitwatch a posture nudge was wrong')
+    fsub = sp.add_subparsers(dest="action", metavar="ACTION", required=True)
+    w = fsub.add_parser("wrong", help="the last posture nudge (or KIND's) was a false alarm: "
+                        "ease that kind's thresholds a step")
+    w.add_argument("kind", nargs="?", metavar="KIND",
+                   help="slouch, leaning_forward, lopsided or wallet (default: the last "
+                   "posture nudge)")
+    r = fsub.add_parser("reset", help="back to the configured thresholds (KIND's, or all)")
+    r.add_argument("kind", nargs="?", metavar="KIND")
+    s = fsub.add_parser("show", help="what your feedback changed, and when")
+    s.add_argument("--json", action="store_true")
+    sp.set_defaults(func=_feedback)
+
+
 def add_doctor(sub: Any) -> None:
     sp = sub.add_parser("doctor", help="check the cushion, notifications, storage and config")
     cushion_flags(sp)
@@ -231,6 +246,12 @@ def _control(args: argparse.Namespace) -> int:
     from sitwatch.cli import control
 
     return control.run(args)
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from sitwatch.cli import feedback
+
+    return feedback.run(args)
 
 
 def _doctor(args: argparse.Namespace) -> int:

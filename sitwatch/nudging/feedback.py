@@ -114,7 +114,7 @@ def parse_kind(text: str) -> FeedbackKind:
         return FeedbackKind(word)
     if word in ALIASES:
         return ALIASES[word]
-    known = ", ".join(FEEDBACK_KINDS)
+    known = ", ".join(typed(k) for k in FEEDBACK_KINDS)
     raise ValueError(f"{text!r} is not a kind of nudge that can be wrong; use one of: {known} "
                      "('time to move' is a timer, not a guess: snooze it instead)")
 
@@ -136,6 +136,15 @@ def kind_of(nudge: Mapping[str, object]) -> FeedbackKind | None:
 
 def label(kind: str) -> str:
     return FEEDBACK_LABELS.get(kind, kind.replace("_", " "))
+
+
+def typed(kind: str) -> str:
+    """The word to type for a kind on the command line or over MQTT."""
+    return "lopsided" if kind == FeedbackKind.ASYMMETRIC_LOAD else str(kind)
+
+
+#: The words to type, in order (for help texts and errors).
+TYPED = tuple(typed(k) for k in FEEDBACK_KINDS)
 
 
 # -- the state ---------------------------------------------------------------------------------
@@ -236,6 +245,23 @@ def changes(cfg: Config, state: State, settings: FeedbackCfg) -> list[Change]:
             base = float(getattr(getattr(cfg.detect, knob.section), knob.key))
             after = moved(base, knob.limit, n, settings.step, up=knob.up)
             out.append(Change(kind, knob.name, base, after, n))
+    return out
+
+
+def moves(cfg: Config, before: State, after: State,
+          settings: FeedbackCfg) -> dict[str, tuple[float, float]]:
+    """The thresholds that differ between two states: knob -> (value before, value after)."""
+    def values(state: State) -> dict[str, float]:
+        return {c.knob: c.after for c in changes(cfg, state, settings)}
+
+    was, now = values(before), values(after)
+    out = {}
+    for kind in FEEDBACK_KINDS:
+        for knob in KNOBS[kind]:
+            base = float(getattr(getattr(cfg.detect, knob.section), knob.key))
+            a, b = was.get(knob.name, base), now.get(knob.name, base)
+            if a != b:
+                out[knob.name] = (a, b)
     return out
 
 

@@ -154,7 +154,7 @@ class Learner:
         reset (``kind`` None: every kind). None when there is nothing it could be about."""
         at = at or self.clock.now()
         when = at.isoformat(timespec="seconds")
-        before = fb.changes(self.base, self.state, self.settings)
+        before = self.state
         if action == "wrong":
             kind = kind or self.last
             if kind is None:
@@ -166,15 +166,7 @@ class Learner:
             self.state, entry = fb.reset(self.state, kind, at=when, source=source,
                                          request_id=request_id)
         self._save()
-        after = fb.changes(self.base, self.state, self.settings)
-        was = {c.knob: c.after for c in before}
-        now = {c.knob: c.after for c in after}
-        moved: dict[str, tuple[float, float]] = {}
-        for knob in sorted(set(was) | set(now)):
-            base = next(c.before for c in [*before, *after] if c.knob == knob)
-            a, b = was.get(knob, base), now.get(knob, base)
-            if a != b:
-                moved[knob] = (a, b)
+        moved = fb.moves(self.base, before, self.state, self.settings)
         seat: dict[str, object] = {}
         if snap is not None:
             seat = {"posture": snap.posture, "balance": snap.balance, "shift": snap.shift,

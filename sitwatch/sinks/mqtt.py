@@ -505,7 +505,7 @@ class MqttSink:
                          if self.cfg.discovery else ""))
 
 
-def parse_feedback(payload: bytes | str) -> str | None | bool:
+def parse_feedback(payload: bytes | str) -> str | bool | None:
     """The kind a feedback command names ('' or ``wrong``: None, the last posture nudge), or
     False when it is not a feedback command. The daemon checks the kind itself."""
     try:
