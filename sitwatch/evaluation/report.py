@@ -228,6 +228,31 @@ def _fsr(
     )
 
 
+def _not_right(
+    out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, lopo: bool,
+    progress: Progress,
+) -> None:
+    """Learning from "Not right" (sitwatch.evaluation.feedback): false alarms answered by a
+    simulated sitter, before and after."""
+    from sitwatch.evaluation.feedback import HEADER, MAX_EVENTS, eval_rows, table_rows
+    from sitwatch.evaluation.fsr import fsr_files
+
+    progress('"Not right" replays')
+    people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))] \
+        if sc_dir.is_dir() else []
+    fsr = [datasets.fsr_cushion(f) for f in fsr_files(fsr_dir)] if fsr_dir.is_dir() else []
+    out.append(f'{h}Learning from "Not right" (replays with a sitter who answers false alarms)')
+    out.append("")
+    out.append(
+        f"Each false posture nudge (during upright sitting, or a perch) is answered \"Not "
+        f"right\", at most {MAX_EVENTS} times, and the thresholds move as the daemon moves "
+        "them; then the recording (or the sitter's other session) is replayed with what was "
+        "learned. Before -> after:"
+    )
+    out.append("")
+    table(HEADER, table_rows(eval_rows(people, fsr, lopo=lopo)))
+
+
 def report(
     shared: Path, *, markdown: bool = False, lopo: bool = True, progress: Progress = quiet
 ) -> str:
@@ -254,6 +279,8 @@ def report(
     fsr_dir = ds / "fsr-cushion-9"
     if fsr_dir.is_dir():
         _fsr(out, table, fsr_dir, h, lopo, progress)
+    if sc_dir.is_dir() or fsr_dir.is_dir():
+        _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         progress("webcam-landmarks")
