@@ -4,8 +4,8 @@ For a labelled recording and the thresholds it is measured with, :func:`learn` r
 through the same pipeline and nudger as ``sitwatch replay``. Whenever a posture nudge goes out
 while the labels say the sitter sits in a calm posture, and did when the nudge's episode began
 (:func:`calm`: a slouch nudge while upright, reclined or perched; a lopsided or forward one
-while upright), the sitter says "Not right", at most ``max_events`` times: the thresholds move (:mod:`sitwatch.nudging.feedback`, the daemon's own
-rule and defaults), the pipeline is retuned at once and the nudger drops that episode, exactly
+while upright), the sitter says "Not right", at most ``max_events`` times: the thresholds
+move (:mod:`sitwatch.nudging.feedback`, the daemon's own rule and defaults), the pipeline is retuned at once and the nudger drops that episode, exactly
 as the daemon does. A nudge during any other posture (one the labels leave open, such as hunched
 or twisted, or a lopsided reading while reclined) is left alone: the sitter might well agree.
 
