@@ -454,11 +454,11 @@ class Feedback(_Section):
         True, description="Let a \"Not right\" move your thresholds (it is recorded either way)."
     )
     step: float = Field(
-        0.3,
+        0.15,
         gt=0,
         le=0.5,
-        description="Share of the way from a threshold to its hard limit that one \"Not right\" "
-        "moves it (toward firing less often).",
+        description="How much harder to reach one \"Not right\" makes each threshold of that "
+        "kind (0.15: 15%), never past a hard limit.",
     )
     max_steps: int = Field(
         3, ge=1, le=5, description="Most steps per kind; later ones are recorded, not applied."

@@ -5,13 +5,16 @@ through the same pipeline and nudger as ``sitwatch replay``. Whenever a posture 
 while the labels say the sitter sits in a calm posture, and did when the nudge's episode began
 (:func:`calm`: a slouch nudge while upright, reclined or perched; a lopsided or forward one
 while upright), the sitter says "Not right", at most ``max_events`` times: the thresholds
-move (:mod:`sitwatch.nudging.feedback`, the daemon's own rule and defaults), the pipeline is retuned at once and the nudger drops that episode, exactly
-as the daemon does. A nudge during any other posture (one the labels leave open, such as hunched
-or twisted, or a lopsided reading while reclined) is left alone: the sitter might well agree.
+move (:mod:`sitwatch.nudging.feedback`, the daemon's own rule and defaults), the pipeline is
+retuned at once and the nudger drops that episode, exactly as the daemon does. A nudge during
+any other posture (one the labels leave open, such as hunched or twisted, or a lopsided reading
+while reclined) is left alone: the sitter might well agree.
 
-:func:`evaluate` then replays with the learned thresholds from the start, as the next day would,
-and compares: false nudges, false-alarm time, and whether every real slump and lopsided segment
-is still found. Two ways of measuring "after":
+:func:`evaluate` replays the recording again and again, as the same sitting on the following
+days, while false nudges come and are answered (at most ``max_events`` answers in all), then
+once more with what was learned, and compares with the first replay: false nudges, false-alarm
+time, and whether every real slump and lopsided segment is still found.
+Two ways of measuring "after":
 
 - on the *same* recording (``same``): the sitter who said "Not right" yesterday and sits the
   same way today. The feedback saw these false alarms, so this is not a held-out figure for
@@ -163,13 +166,30 @@ def evaluate(
     same recording by default), calibrated on its own first upright minute either way."""
     src = learn_on or d
     prof, _ = first_upright_profile(src)
-    got = learn(src, cfg, prof, max_events=max_events)
+    state, answered = fb.State(), 0
+    for _day in range(max_events):  # the same sitting, day after day, while it is answered
+        got = learn(src, cfg, prof, max_events=max_events - answered, start=state)
+        state, answered = got.state, answered + len(got.answered)
+        if not got.answered or answered >= max_events:
+            break
     before, fn_before = _measure(d, cfg)
-    adapted = fb.adapt(config.for_layout(cfg, d.layout), got.state)
+    adapted = fb.adapt(config.for_layout(cfg, d.layout), state)
     after, fn_after = _measure(d, adapted)
     return Outcome(d.person, setting, "same" if learn_on is None else src.person,
-                   len(got.answered), _changed(d, cfg, got.state), (fn_before, fn_after),
-                   before, after)
+                   answered, _changed(d, cfg, state), (fn_before, fn_after), before, after)
+
+
+def at_the_cap(d: datasets.Labelled, kind: FeedbackKind, cfg: config.Config | None = None,
+               ) -> Outcome:
+    """``d`` with ``kind`` eased as far as feedback goes (``max_steps``), whether or not a false
+    alarm called for it: what the bound costs when someone keeps saying "Not right"."""
+    cfg = cfg or config.Config()
+    n = cfg.feedback.max_steps
+    state = fb.State(steps={kind: n})
+    before, fn_before = _measure(d, cfg)
+    after, fn_after = _measure(d, fb.adapt(config.for_layout(cfg, d.layout), state))
+    return Outcome(d.person, f"defaults, {fb.label(kind)} at the cap", "-", n,
+                   _changed(d, cfg, state), (fn_before, fn_after), before, after)
 
 
 def feedback_table(
@@ -178,7 +198,8 @@ def feedback_table(
 ) -> list[Outcome]:
     """The rows of ``sitwatch eval``'s "Not right" table: each smartchair person with the
     shipped defaults and (given) held-out thresholds, each fsr-cushion-9 session with the
-    defaults, learned on itself and on the other session."""
+    defaults, learned on itself and on the other session; then everyone with slouch and
+    lopsided eased to the cap."""
     rows = []
     default = config.Config()
     for d in people:
@@ -190,6 +211,9 @@ def feedback_table(
         for other in fsr:
             if other is not d:
                 rows.append(evaluate(d, default, "defaults", learn_on=other))
+    for d in [*people, *fsr]:
+        for kind in (FeedbackKind.SLOUCH, FeedbackKind.ASYMMETRIC_LOAD):
+            rows.append(at_the_cap(d, kind))
     return rows
 
 

@@ -244,10 +244,12 @@ def _not_right(
     out.append(f'{h}Learning from "Not right" (replays with a sitter who answers false alarms)')
     out.append("")
     out.append(
-        f"Each false posture nudge (during upright sitting, or a perch) is answered \"Not "
-        f"right\", at most {MAX_EVENTS} times, and the thresholds move as the daemon moves "
-        "them; then the recording (or the sitter's other session) is replayed with what was "
-        "learned. Before -> after:"
+        "A simulated sitter answers \"Not right\" to each false posture nudge (one that "
+        "goes out while the labels say upright, or reclined or perched for a slump), "
+        f"replaying the recording day after day while they come, at most {MAX_EVENTS} "
+        "answers; the thresholds move as the daemon moves them. Then the recording (or the "
+        "sitter's other session) is replayed with what was learned. The \"at the cap\" "
+        "rows ease a kind as far as feedback goes, false alarm or not. Before -> after:"
     )
     out.append("")
     table(HEADER, table_rows(eval_rows(people, fsr, lopo=lopo)))

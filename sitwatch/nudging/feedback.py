@@ -7,16 +7,21 @@ thresholds :func:`adapt` moved, so detection stays as pure as before.
 
 How a threshold moves. Each feedback kind owns a few thresholds (:data:`KNOBS`), each with a
 *hard limit* on the "fires less often" side. One "Not right" is one *step*: every threshold of
-that kind moves ``step`` (``[feedback] step``, 0.3 by default) of the way from where it is to its
-limit. After ``n`` steps a threshold that started at ``v0`` stands at
+that kind becomes ``step`` (``[feedback] step``, 15% by default) harder to reach: a shift or a
+ratio that fires above it is multiplied by 1.15, one that fires below it divided by 1.15, and
+never past its limit. At most ``max_steps`` steps (3 by default) are taken per kind, so a
+threshold moves at most 1.15³ = 1.52 times. Later reports are still recorded, and change
+nothing. The step is relative because the shipped thresholds sit between the postures they
+separate with roughly 10-20% room on each side (docs/accuracy.md): one step stays within that
+room, and a real slump or lean a little stronger than the false alarm is still seen.
 
-    limit + (v0 - limit) * (1 - step) ** n
+A slump is read when the rear of the seat empties *and* the centre of pressure moves forward,
+so easing one of the two is enough to stop a false alarm: only the rear-of-seat ratio moves
+(the seat-only rule has no other threshold), which keeps real slumps as visible as possible.
 
-so it never reaches the limit, let alone passes it, and at most ``max_steps`` steps (3 by
-default) are taken per kind: with the defaults the thresholds go at most 66% of the way to their
-limits. Later reports are still recorded, and change nothing. The state is the number of steps
-per kind, not the moved values: the steps are applied to whatever the config and the layout say
-today, and ``sitwatch feedback reset`` (zero steps) gives the thresholds back exactly.
+The state is the number of steps per kind, not the moved values: the steps are applied to
+whatever the config and the layout say today, and ``sitwatch feedback reset`` (zero steps)
+gives the thresholds back exactly.
 """
 
 from __future__ import annotations
@@ -67,12 +72,11 @@ class Knob:
 
 
 #: Thresholds that fire less often as they *fall* (a share of upright below which ...).
-DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio", "forward_load_ratio"})
+DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio"})
 
 #: The thresholds each kind eases, and the hard limit of each. Lower ratios / larger shifts fire
 #: less often. The limits keep every rule alive: a slump must still empty the rear of the seat
-#: to 15% of upright and move the centre of pressure 0.8 of a half-depth, which a real
-#: half-lying slump does (docs/accuracy.md); a lean must still shift 0.6 of the whole load.
+#: to 15% of upright, a lean shift at most 0.6 of the whole load to one side.
 KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.SLOUCH: (
         Knob("posture", "slouch_rear_ratio", 0.15),
@@ -81,11 +85,10 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.LEANING_FORWARD: (
         Knob("posture", "forward_back_ratio", 0.08),
         Knob("posture", "forward_shift", 0.5),
-        Knob("posture", "forward_load_ratio", 0.35),
     ),
     FeedbackKind.ASYMMETRIC_LOAD: (
         Knob("balance", "threshold", 0.6),
-        Knob("balance", "release", 0.36),  # keeps release < threshold at every step
+        Knob("balance", "release", 0.36),  # in step with the threshold: release < threshold
         Knob("balance", "front_threshold", 1.2),
     ),
     FeedbackKind.WALLET: (
@@ -213,11 +216,12 @@ def reset(
 
 
 def moved(value: float, limit: float, steps: int, step: float, *, up: bool) -> float:
-    """``value`` after ``steps`` steps toward ``limit`` (never past it). ``up``: a larger value
-    fires less often; a value already at or past the limit on that side stays where it is."""
+    """``value`` made ``step`` harder to reach ``steps`` times, never past ``limit``. ``up``: a
+    larger value fires less often; a value already at or past the limit stays where it is."""
     if steps <= 0 or (value >= limit if up else value <= limit):
         return value
-    return limit + (value - limit) * (1 - step) ** steps
+    f = (1 + step) ** steps
+    return min(limit, value * f) if up else max(limit, value / f)
 
 
 @dataclass(frozen=True)

@@ -41,19 +41,20 @@ def test_every_kind_has_knobs_that_exist_in_the_config_and_limits_it_accepts() -
             type(section).model_validate({**section.model_dump(), **limits})
 
 
-def test_one_step_moves_each_threshold_a_fixed_share_toward_its_limit() -> None:
+def test_one_step_makes_each_threshold_a_fixed_share_harder_to_reach() -> None:
     cfg = Config()
     out = fb.adapt(cfg, steps(fb.State(), LOPSIDED, 1))
-    assert out.detect.balance.threshold == pytest.approx(0.25 + 0.3 * (0.6 - 0.25))
-    assert out.detect.balance.release == pytest.approx(0.15 + 0.3 * (0.36 - 0.15))
-    assert out.detect.balance.front_threshold == pytest.approx(0.4 + 0.3 * (1.2 - 0.4))
+    assert out.detect.balance.threshold == pytest.approx(0.25 * 1.15)
+    assert out.detect.balance.release == pytest.approx(0.15 * 1.15)
+    assert out.detect.balance.front_threshold == pytest.approx(0.4 * 1.15)
     # the other kinds and the input are untouched
     assert out.detect.posture == cfg.detect.posture
     assert cfg.detect.balance.threshold == 0.25
-    # a slump eases downward (a smaller share of the rear of the seat)
+    # a slump eases downward (a smaller share of the rear of the seat) and forward (a longer
+    # move of the centre of pressure); a forward lean's thresholds stay
     slumped = fb.adapt(cfg, steps(fb.State(), FeedbackKind.SLOUCH, 1)).detect.posture
-    assert slumped.slouch_rear_ratio == pytest.approx(0.30 - 0.3 * (0.30 - 0.15))
-    assert slumped.slouch_shift > cfg.detect.posture.slouch_shift
+    assert slumped.slouch_rear_ratio == pytest.approx(0.30 / 1.15)
+    assert slumped.slouch_shift == pytest.approx(0.35 * 1.15)
     assert slumped.forward_shift == cfg.detect.posture.forward_shift
 
 
@@ -62,12 +63,14 @@ def test_steps_stop_at_the_cap_and_never_pass_the_hard_limit() -> None:
     assert s.steps_of(LOPSIDED) == 3
     assert [e.applied for e in s.log] == [True] * 3 + [False] * 4  # recorded all the same
     thr = fb.adapt(Config(), s).detect.balance.threshold
-    assert thr == pytest.approx(0.6 + (0.25 - 0.6) * 0.7**3)
-    assert thr < 0.6
-    # even the largest step and cap stay short of the limit and keep release < threshold
+    assert thr == pytest.approx(0.25 * 1.15**3)
+    # the largest step and cap stop at the limit and keep release < threshold
     wide = FeedbackCfg(step=0.5, max_steps=5)
     out = fb.adapt(Config(feedback=wide), steps(fb.State(), LOPSIDED, 9, wide)).detect.balance
-    assert out.threshold < 0.6 and out.release < out.threshold
+    assert out.threshold == 0.6 and out.release < out.threshold
+    slump = fb.adapt(Config(feedback=wide),
+                     steps(fb.State(), FeedbackKind.SLOUCH, 9, wide)).detect.posture
+    assert slump.slouch_rear_ratio == 0.15 and slump.slouch_shift == 0.8
     # a value the user set beyond the limit stays where it is
     cfg = config.load(use_user_file=False, overrides={"detect.balance.threshold": 0.8,
                                                       "detect.balance.release": 0.3})
@@ -99,7 +102,7 @@ def test_changes_say_what_moved_and_by_how_much() -> None:
     ch = fb.changes(Config(), steps(fb.State(), FeedbackKind.WALLET, 2), FeedbackCfg())
     assert [(c.kind, c.knob, c.steps) for c in ch] == [
         (FeedbackKind.WALLET, "detect.wallet.spot_ratio", 2)]
-    assert ch[0].before == 1.8 and ch[0].after == pytest.approx(3.5 + (1.8 - 3.5) * 0.49)
+    assert ch[0].before == 1.8 and ch[0].after == pytest.approx(1.8 * 1.15**2)
 
 
 def test_the_layouts_own_defaults_are_the_starting_point_and_survive_the_pipeline() -> None:
@@ -109,7 +112,7 @@ def test_the_layouts_own_defaults_are_the_starting_point_and_survive_the_pipelin
     base = config.for_layout(Config(), lay)
     assert base.detect.balance.threshold == 0.1
     moved = fb.adapt(base, steps(fb.State(), LOPSIDED, 1))
-    assert moved.detect.balance.threshold == pytest.approx(0.1 + 0.3 * 0.5)
+    assert moved.detect.balance.threshold == pytest.approx(0.1 * 1.15)
     again = config.for_layout(moved, lay)
     assert again.detect.balance.threshold == moved.detect.balance.threshold
 
