@@ -59,6 +59,12 @@ def add_replay(sub: Any) -> None:
                     help="learn the profile from the recording instead of the saved one")
     sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
     sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
+    fb = sp.add_mutually_exclusive_group()
+    fb.add_argument("--feedback", metavar="FILE",
+                    help='thresholds eased by "Not right" from FILE (default: your saved ones '
+                    "for the recording's layout, as `sitwatch run` uses them)")
+    fb.add_argument("--no-feedback", action="store_true",
+                    help="the configured thresholds, without your feedback")
     add_replay_flags(sp)
     sp.set_defaults(func=_replay)
 
