@@ -175,3 +175,52 @@ def test_feedback_removes_a_perch_read_as_a_slump_in_the_next_session_replay(
     assert after == 0.0
     again, said = slouched_in_perch(["--no-feedback"])
     assert again == before and "not used (--no-feedback)" in said
+
+
+@pytest.mark.integration
+def test_not_right_over_mqtt_reaches_the_running_daemon(tmp_path: Path, broker) -> None:
+    """Home Assistant's "Not right" button (a press is a plain publish of "wrong" to
+    sitwatch/command/feedback) on a real mosquitto, to `sitwatch run`."""
+    pytest.importorskip("paho.mqtt", reason="paho-mqtt (the mqtt extra) is not installed")
+    from tests.helpers.servers import Watcher
+
+    env = env_for(tmp_path)
+    cal = tmp_path / "cal.json"
+    calibration.from_arrays(LAY, tare=np.array(EMPTY, float), upright=np.array(SEATED, float),
+                            method="recording").save(cal)
+    cushion = Cushion()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{cushion.port}"\nlayout = "load-cells-4"\n'
+        f'[calibration]\nprofile = "{cal}"\n'
+        "[detect.occupancy]\nenter_dwell = 0.3\n[detect.balance]\ndwell = 0.5\n"
+        "[nudges]\nimbalance_after = 1.0\n[nudges.dnd]\nenabled = false\n"
+        f'[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {broker.port}\n'
+        'node_id = "chair"\n'
+    )
+    w = Watcher(broker, "sitwatch/#", "homeassistant/button/#")
+    daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "run", "--headless"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        (button,) = w.wait_topic("homeassistant/button/chair/not_right/config", timeout=20)
+        press = button.json()["payload_press"]
+        cushion.frame = LEFT
+        w.wait_for(lambda ms: any(m.topic == "sitwatch/event/nudge" for m in ms), 30)
+        nudge = next(m.json() for m in w.messages if m.topic == "sitwatch/event/nudge")
+        assert nudge["kind"] == "asymmetric_load"
+        w.client.publish(button.json()["command_topic"], press, qos=1)
+        (ev,) = w.wait_topic("sitwatch/event/feedback", timeout=10)
+        got = ev.json()
+        assert (got["state"], got["kind"], got["source"], got["steps"]) == (
+            "wrong", "asymmetric_load", "mqtt", 1)
+        saved = json.loads((tmp_path / "feedback-load-cells-4.json").read_text())
+        assert saved["steps"] == {"asymmetric_load": 1}
+        daemon.terminate()
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        w.close()
+        cushion.close()
