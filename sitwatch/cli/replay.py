@@ -33,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from sitwatch import config
+    from sitwatch.nudging.feedback import FeedbackError
     from sitwatch.runtime.replay import replay
     from sitwatch.runtime.tally import Tally
-    from sitwatch.nudging.feedback import FeedbackError
     from sitwatch.sensing import calibration, layout
     from sitwatch.sensing.wire import LineParser
     from sitwatch.sources import recording
