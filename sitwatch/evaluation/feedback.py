@@ -144,7 +144,19 @@ class Outcome:
     after: Scores
 
 
+_MEASURED: dict[tuple[str, str], tuple[Scores, int]] = {}
+
+
 def _measure(d: datasets.Labelled, cfg: config.Config) -> tuple[Scores, int]:
+    """``d`` replayed with ``cfg``, calibrated on its first upright minute, and scored
+    (remembered: the table measures the same "before" several times)."""
+    key = (d.name, cfg.model_dump_json())
+    if key not in _MEASURED:
+        _MEASURED[key] = _replay(d, cfg)
+    return _MEASURED[key]
+
+
+def _replay(d: datasets.Labelled, cfg: config.Config) -> tuple[Scores, int]:
     prof, win = first_upright_profile(d)
     tr = run_pipeline(d, cfg, prof)
     return score(d, tr, win), false_nudges(d, tr.events)
@@ -175,7 +187,7 @@ def evaluate(
     before, fn_before = _measure(d, cfg)
     adapted = fb.adapt(config.for_layout(cfg, d.layout), state)
     after, fn_after = _measure(d, adapted)
-    return Outcome(d.person, setting, "same" if learn_on is None else src.person,
+    return Outcome(d.name, setting, "same" if learn_on is None else src.person,
                    answered, _changed(d, cfg, state), (fn_before, fn_after), before, after)
 
 
@@ -188,7 +200,7 @@ def at_the_cap(d: datasets.Labelled, kind: FeedbackKind, cfg: config.Config | No
     state = fb.State(steps={kind: n})
     before, fn_before = _measure(d, cfg)
     after, fn_after = _measure(d, fb.adapt(config.for_layout(cfg, d.layout), state))
-    return Outcome(d.person, f"defaults, {fb.label(kind)} at the cap", "-", n,
+    return Outcome(d.name, f"defaults, {fb.label(kind)} at the cap", "-", n,
                    _changed(d, cfg, state), (fn_before, fn_after), before, after)
 
 
@@ -220,7 +232,7 @@ def feedback_table(
 # -- the table in `sitwatch eval` --------------------------------------------------------------
 
 HEADER = [
-    "person",
+    "recording",
     "thresholds",
     "learned on",
     '"Not right"',
