@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         return config_errors(e)
     from sitwatch.runtime.files import feedback_path
 
-    path = feedback_path(cfg)
+    path = _daemon_file(cfg) or feedback_path(cfg)
     try:
         state = fb.load(path)
     except fb.FeedbackError as e:
@@ -78,6 +78,16 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         err(f"cannot write {e.filename or path}: {e.strerror or e}")
         return EXIT_FAIL
+
+
+def _daemon_file(cfg: Config) -> Path | None:
+    """The feedback file of the running daemon (it may run with other flags than ours)."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    return Path(str(d["feedback_file"])) if d.get("running") and d.get("feedback_file") else None
 
 
 # -- which nudge -------------------------------------------------------------------------------
@@ -142,6 +152,7 @@ def _from_history(path: Path) -> FeedbackKind | None:
 
 def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, path: Path) -> int:
     from sitwatch.core.clock import SystemClock
+    from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.files import control_path, status_path, status_stale_after
     from sitwatch.runtime.status import read_status
 
@@ -153,7 +164,6 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         import uuid
 
         from sitwatch.nudging import control
-        from sitwatch.nudging import feedback as fb
 
         rid = uuid.uuid4().hex[:12]
         control.add_request(control_path(cfg), control.Request(rid, action, kind, clock.now()))

@@ -152,6 +152,8 @@ class Daemon:
             if profile is not None and self.pipeline is not None and snap.calibrated:
                 cal["at"] = profile.created
             status.update(sit_limit=sit_limit, calibration=cal)
+            if learner is not None and learner.path is not None:
+                status.update(feedback_file=str(learner.path))
 
     # -- the state everyone reads --------------------------------------------------------
     def resume_spell(self, spell: float, away: float) -> None:

@@ -54,6 +54,7 @@ _TOP = (
     "paused",
     "snoozed",
     "held",
+    "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
