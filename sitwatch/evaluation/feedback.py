@@ -3,10 +3,11 @@
 For a labelled recording and the thresholds it is measured with, :func:`learn` replays it
 through the same pipeline and nudger as ``sitwatch replay``. Whenever a posture nudge goes out
 while the labels say the sitter sits in a calm posture, and did when the nudge's episode began
-(:func:`calm`: a slouch nudge while upright, reclined or perched; a lopsided or forward one
-while upright), the sitter says "Not right", at most ``max_events`` times: the thresholds
-move (:mod:`sitwatch.nudging.feedback`, the daemon's own rule and defaults), the pipeline is
-retuned at once and the nudger drops that episode, exactly as the daemon does. A nudge during
+(:func:`calm`: a slouch nudge while upright, reclined or perched; a forward one while upright
+or perched; a lopsided one while upright), the sitter says "Not right", at most
+``max_events`` times: the thresholds move (:mod:`sitwatch.nudging.feedback`, the daemon's own
+rule and defaults), the pipeline is retuned at once and the nudger drops that episode, exactly
+as the daemon does. A nudge during
 any other posture (one the labels leave open, such as hunched or twisted, or a lopsided reading
 while reclined) is left alone: the sitter might well agree.
 
@@ -45,12 +46,15 @@ MAX_EVENTS = 3  # "Not right" answers the simulated sitter gives per recording
 
 
 def calm(cls: datasets.Classes, kind: FeedbackKind) -> tuple[int, ...]:
-    """The labels during which a nudge of ``kind`` is a false alarm: exactly the time the
-    tables count as false-alarm time (upright and reclined for a slump, plus a perch, which
-    is the seat-only slump rule's trap; upright for a lopsided or forward reading)."""
+    """The labels during which a nudge of ``kind`` is a false alarm: the time the tables count
+    as false-alarm time (upright and reclined for a slump, upright for a lopsided or forward
+    reading), plus a perch for both slump and forward lean (the tables report a perch read as
+    either apart: it is the seat-only rules' trap)."""
     if kind == FeedbackKind.SLOUCH:
         return (*cls.upright, *cls.recline, *cls.perch)
-    if kind in (FeedbackKind.ASYMMETRIC_LOAD, FeedbackKind.LEANING_FORWARD):
+    if kind == FeedbackKind.LEANING_FORWARD:
+        return (*cls.upright, *cls.perch)
+    if kind == FeedbackKind.ASYMMETRIC_LOAD:
         return cls.upright
     return ()
 
@@ -240,6 +244,7 @@ HEADER = [
     "false nudges",
     "false slouch",
     "perch read slouched",
+    "perch read forward",
     "false lopsided",
     "slumps found",
     "lopsided found",
@@ -261,6 +266,7 @@ def table_rows(rows: Sequence[Outcome]) -> list[list[str]]:
             f"{r.false_nudges[0]} -> {r.false_nudges[1]}",
             _pair(r.before.slouch_false, r.after.slouch_false),
             _pair(r.before.perch_slouched, r.after.perch_slouched),
+            _pair(r.before.perch_forward, r.after.perch_forward),
             _pair(r.before.lopsided_false, r.after.lopsided_false),
             _pair(r.before.slouch_recall, r.after.slouch_recall),
             _pair(r.before.lopsided_recall, r.after.lopsided_recall),

@@ -241,11 +241,11 @@ def _not_right(
     people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))] \
         if sc_dir.is_dir() else []
     fsr = [datasets.fsr_cushion(f) for f in fsr_files(fsr_dir)] if fsr_dir.is_dir() else []
-    out.append(f'{h}Learning from "Not right" (replays with a sitter who answers false alarms)')
+    out.append(f'{h}"Not right" replays (a sitter who answers false alarms)')
     out.append("")
     out.append(
         "A simulated sitter answers \"Not right\" to each false posture nudge (one that "
-        "goes out while the labels say upright, or reclined or perched for a slump), "
+        "goes out while the labels say upright, or perched, or reclined for a slump), "
         f"replaying the recording day after day while they come, at most {MAX_EVENTS} "
         "answers; the thresholds move as the daemon moves them. Then the recording (or the "
         "sitter's other session) is replayed with what was learned. The \"at the cap\" "
