@@ -246,3 +246,30 @@ def test_a_few_not_right_end_a_recurring_false_alarm_without_hiding_real_ones(
     assert out.after.lopsided_recall == out.before.lopsided_recall == 1.0
     assert out.after.slouch_recall == out.before.slouch_recall == 1.0
     assert "threshold 0.2->" in out.changed
+
+
+@pytest.mark.integration
+def test_the_command_refuses_user_mistakes_clearly(tmp_path: Path) -> None:
+    """Exit 2 and one plain line, never a traceback: an unknown kind, "time to move", a
+    damaged feedback file (reset starts afresh); show and reset work without any history."""
+    env = env_for(tmp_path)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[cushion]\nlayout = "smartchair-12"\n')
+    for args in (["wrong", "sneeze"], ["wrong", "prolonged_sitting"], ["reset", "sneeze"]):
+        out = sitwatch(env, cfg, "feedback", *args)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert "use one of: slouch, leaning_forward, lopsided, wallet" in out.stderr
+    shown = sitwatch(env, cfg, "feedback", "show")
+    assert shown.returncode == 0 and "No thresholds moved" in shown.stdout
+    ok = sitwatch(env, cfg, "feedback", "wrong", "leaning-forward")
+    assert ok.returncode == 0 and "that leaning forward nudge was not right" in ok.stdout
+    assert "applies when it starts" in ok.stdout
+    file = tmp_path / "data" / "sitwatch" / "feedback-smartchair-12.json"
+    assert file.stat().st_mode & 0o777 == 0o600
+    file.write_text("{ damaged")
+    bad = sitwatch(env, cfg, "feedback", "show")
+    assert bad.returncode == 2 and str(file) in bad.stderr and "feedback reset" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    fixed = sitwatch(env, cfg, "feedback", "reset")
+    assert fixed.returncode == 0
+    assert json.loads(file.read_text())["steps"] == {}
