@@ -29,6 +29,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_calibrate,
     parser.add_status,
     parser.add_control,  # snooze, pause, resume
+    parser.add_feedback,  # feedback wrong | reset | show
     parser.add_doctor,
     parser.add_service,
     parser.add_report,

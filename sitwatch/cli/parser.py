@@ -59,6 +59,12 @@ def add_replay(sub: Any) -> None:
                     help="learn the profile from the recording instead of the saved one")
     sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
     sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
+    fb = sp.add_mutually_exclusive_group()
+    fb.add_argument("--feedback", metavar="FILE",
+                    help='thresholds eased by "Not right" from FILE (default: your saved ones '
+                    "for the recording's layout, as `sitwatch run` uses them)")
+    fb.add_argument("--no-feedback", action="store_true",
+                    help="the configured thresholds, without your feedback")
     add_replay_flags(sp)
     sp.set_defaults(func=_replay)
 
@@ -154,6 +160,21 @@ def add_control(sub: Any) -> None:
     sp.set_defaults(func=_control)
     sp = sub.add_parser("resume", help="end a pause or a snooze")
     sp.set_defaults(func=_control)
+
+
+def add_feedback(sub: Any) -> None:
+    sp = sub.add_parser("feedback", help='"Not right": tell sitwatch a posture nudge was wrong')
+    fsub = sp.add_subparsers(dest="action", metavar="ACTION", required=True)
+    w = fsub.add_parser("wrong", help="the last posture nudge (or KIND's) was a false alarm: "
+                        "ease that kind's thresholds a step")
+    w.add_argument("kind", nargs="?", metavar="KIND",
+                   help="slouch, leaning_forward, lopsided or wallet (default: the last "
+                   "posture nudge)")
+    r = fsub.add_parser("reset", help="back to the configured thresholds (KIND's, or all)")
+    r.add_argument("kind", nargs="?", metavar="KIND")
+    s = fsub.add_parser("show", help="what your feedback changed, and when")
+    s.add_argument("--json", action="store_true")
+    sp.set_defaults(func=_feedback)
 
 
 def add_doctor(sub: Any) -> None:
@@ -268,6 +289,12 @@ def _control(args: argparse.Namespace) -> int:
     from sitwatch.cli import control
 
     return control.run(args)
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from sitwatch.cli import feedback
+
+    return feedback.run(args)
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from sitwatch import config
+    from sitwatch.nudging.feedback import FeedbackError
     from sitwatch.runtime.replay import replay
     from sitwatch.runtime.tally import Tally
     from sitwatch.sensing import calibration, layout
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         lay = resolve_layout(args, cfg, path)
         cfg = config.for_layout(cfg, lay)
         profile, used = _profile(args, cfg, lay, path)
+        cfg, fb_used = _feedback(args, cfg, lay, path)
     except config.ConfigError as e:
         return config_errors(e)
     except (layout.LayoutError, recording.RecordingError) as e:
@@ -74,7 +76,11 @@ def run(args: argparse.Namespace) -> int:
         err(f"{e}\n  fix: pass --auto to learn a profile from the recording, or --calibration "
             "FILE")
         return EXIT_CONFIG
+    except FeedbackError as e:
+        err(f"{e}\n  fix: pass --no-feedback, or `sitwatch feedback reset` to start afresh")
+        return EXIT_CONFIG
     err(f"calibration: {used}")
+    err(f"feedback: {fb_used}")
     tally = Tally()
     out = sys.stdout
     parser = LineParser(lay.n, lay.full_scale, time_unit="s")
@@ -122,6 +128,33 @@ def _profile(
     found = Path(args.calibration) if args.calibration else find_profile(cfg, lay)
     profile = load_profile(cfg, lay, args.calibration)
     return profile, (str(found) if profile is not None and found is not None else learned)
+
+
+def _feedback(
+    args: argparse.Namespace, cfg: Config, lay: Layout, path: Path
+) -> tuple[Config, str]:
+    """(the config with the sitter's "Not right" adaptations, what to say about them):
+    --feedback FILE, else (without --no-feedback) the saved file ``sitwatch run`` would use."""
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.files import feedback_path
+
+    if args.no_feedback:
+        return cfg, "not used (--no-feedback)"
+    if args.feedback:
+        file = Path(args.feedback)
+        if not file.is_file():
+            raise fb.FeedbackError(f"{file}: feedback file not found")
+    else:
+        file = feedback_path(_configured_for(cfg, lay, args, path))
+        if not file.is_file():
+            return cfg, "none saved (the configured thresholds)"
+    state = fb.load(file)
+    moved = fb.changes(cfg, state, cfg.feedback)
+    if not moved:
+        return cfg, f"{file}: nothing eased"
+    said = ", ".join(f"{c.knob.removeprefix('detect.')} {c.before:g} -> {c.after:.3g}"
+                     for c in moved)
+    return fb.adapt(cfg, state), f"{file}: {said}"
 
 
 def _configured_for(cfg: Config, lay: Layout, args: argparse.Namespace, path: Path) -> Config:

@@ -521,6 +521,26 @@ class Nudges(_Section):
     buzzer: Buzzer = Buzzer()
 
 
+class Feedback(_Section):
+    """Learning from "Not right": each false alarm you report eases that kind's thresholds.
+
+    A bounded step each time, reversible with `sitwatch feedback reset` (docs/channels.md)."""
+
+    enabled: bool = Field(
+        True, description="Let a \"Not right\" move your thresholds (it is recorded either way)."
+    )
+    step: float = Field(
+        0.15,
+        gt=0,
+        le=0.5,
+        description="How much harder to reach one \"Not right\" makes each threshold of that "
+        "kind (0.15: 15%), never past a hard limit.",
+    )
+    max_steps: int = Field(
+        3, ge=1, le=5, description="Most steps per kind; later ones are recorded, not applied."
+    )
+
+
 class History(_Section):
     enabled: bool = Field(True, description="Keep per-minute rollups and events in SQLite.")
     database: str = Field("", description="SQLite file. Empty: history.sqlite in the data dir.")
@@ -544,6 +564,7 @@ class Config(_Section):
     detect: Detect = Detect()
     nudges: Nudges = Nudges()
     mqtt: Mqtt = Mqtt()
+    feedback: Feedback = Feedback()
     history: History = History()
     status: Status = Status()
 

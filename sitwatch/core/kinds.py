@@ -68,6 +68,21 @@ class NudgeAction(StrEnum):
 
     SNOOZE = "snooze"
     DONE = "done"
+    WRONG = "wrong"  # "Not right": a false alarm (sitwatch.nudging.feedback)
+
+
+class FeedbackKind(StrEnum):
+    """What a "Not right" is about: a posture-type nudge, with the slouch kind split by the
+    posture it named (a slump and a forward lean have thresholds of their own)."""
+
+    SLOUCH = "slouch"
+    LEANING_FORWARD = "leaning_forward"
+    ASYMMETRIC_LOAD = "asymmetric_load"
+    WALLET = "wallet"
+
+
+#: Every feedback kind, in the order `sitwatch feedback show` and the reports list them.
+FEEDBACK_KINDS: tuple[FeedbackKind, ...] = tuple(FeedbackKind)
 
 
 class EventName(StrEnum):
@@ -84,6 +99,7 @@ class EventName(StrEnum):
     DIAGNOSIS = "diagnosis"  # message: why no valid frame arrives
     NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s)
     NUDGE_ACK = "nudge_ack"  # kind, action: NudgeAction
+    FEEDBACK = "feedback"  # state: wrong | reset; kind: FeedbackKind, steps, source, changes
 
 
 _LABELS: dict[str, str] = {
@@ -107,6 +123,15 @@ _LABELS: dict[str, str] = {
     NudgeKind.WALLET: "wallet",
     NudgeAction.SNOOZE: "snooze",
     NudgeAction.DONE: "done",
+    NudgeAction.WRONG: "not right",
+}
+
+#: The words for a feedback kind (``slouch`` alone is "posture" as a nudge kind).
+FEEDBACK_LABELS: dict[str, str] = {
+    FeedbackKind.SLOUCH: "slouching",
+    FeedbackKind.LEANING_FORWARD: "leaning forward",
+    FeedbackKind.ASYMMETRIC_LOAD: "lopsided",
+    FeedbackKind.WALLET: "wallet",
 }
 
 

@@ -228,6 +228,33 @@ def _fsr(
     )
 
 
+def _not_right(
+    out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, lopo: bool,
+    progress: Progress,
+) -> None:
+    """Learning from "Not right" (sitwatch.evaluation.feedback): false alarms answered by a
+    simulated sitter, before and after."""
+    from sitwatch.evaluation.feedback import HEADER, MAX_EVENTS, eval_rows, table_rows
+    from sitwatch.evaluation.fsr import fsr_files
+
+    progress('"Not right" replays')
+    people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))] \
+        if sc_dir.is_dir() else []
+    fsr = [datasets.fsr_cushion(f) for f in fsr_files(fsr_dir)] if fsr_dir.is_dir() else []
+    out.append(f'{h}"Not right" replays (a sitter who answers false alarms)')
+    out.append("")
+    out.append(
+        "A simulated sitter answers \"Not right\" to each false posture nudge (one that "
+        "goes out while the labels say upright, or perched, or reclined for a slump), "
+        f"replaying the recording day after day while they come, at most {MAX_EVENTS} "
+        "answers; the thresholds move as the daemon moves them. Then the recording (or the "
+        "sitter's other session) is replayed with what was learned. The \"at the cap\" "
+        "rows ease a kind as far as feedback goes, false alarm or not. Before -> after:"
+    )
+    out.append("")
+    table(HEADER, table_rows(eval_rows(people, fsr, lopo=lopo)))
+
+
 def report(
     shared: Path, *, markdown: bool = False, lopo: bool = True, progress: Progress = quiet
 ) -> str:
@@ -254,6 +281,8 @@ def report(
     fsr_dir = ds / "fsr-cushion-9"
     if fsr_dir.is_dir():
         _fsr(out, table, fsr_dir, h, lopo, progress)
+    if sc_dir.is_dir() or fsr_dir.is_dir():
+        _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         progress("webcam-landmarks")

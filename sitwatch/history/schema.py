@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from sitwatch.core.kinds import POSTURES, Balance, Posture
+from sitwatch.history.feedback import migrate_feedback
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ Migration = Callable[[sqlite3.Connection], None]
 
 #: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
 MIGRATIONS: list[Migration] = [_migrate_v1]
+MIGRATIONS.append(migrate_feedback)  # the "Not right" table (sitwatch.history.feedback)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -58,8 +58,63 @@ def read(path: Path) -> Control:
 
 
 def write(path: Path, control: Control) -> None:
-    """Atomically, owner-only."""
-    write_private(path, json.dumps(control.as_dict()) + "\n")
+    """Atomically, owner-only. Requests to the daemon in the file (:func:`add_request`) stay."""
+    d = control.as_dict()
+    pending = _raw(path).get("requests")
+    if pending:
+        d["requests"] = pending
+    write_private(path, json.dumps(d) + "\n")
+
+
+# -- requests to the running daemon ("Not right" and its reset, from `sitwatch feedback`) -----
+
+REQUESTS_KEPT = 20
+REQUEST_TTL = 300.0  # seconds after which a request nobody took is stale
+
+
+@dataclass(frozen=True)
+class Request:
+    """``sitwatch feedback wrong|reset [KIND]`` asking the running daemon, which has the seat's
+    state at hand, to do it. ``id`` lets the command find the answer in the feedback file."""
+
+    id: str
+    action: str  # wrong | reset
+    kind: str | None
+    at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "action": self.action, "kind": self.kind,
+                "at": self.at.isoformat(timespec="seconds")}
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return d if isinstance(d, dict) else {}
+
+
+def requests(path: Path, now: datetime) -> list[Request]:
+    """The requests in the control file that are not stale, oldest first."""
+    out = []
+    for r in _raw(path).get("requests") or []:
+        try:
+            at = datetime.fromisoformat(r["at"])
+            req = Request(str(r["id"]), str(r["action"]), r.get("kind"), at)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if at.tzinfo is not None and 0 <= (now - at).total_seconds() <= REQUEST_TTL:
+            out.append(req)
+    return out
+
+
+def add_request(path: Path, req: Request) -> None:
+    """Add ``req`` to the control file (keeping snooze and pause), dropping stale ones."""
+    d = _raw(path)
+    kept = [r.as_dict() for r in requests(path, req.at)][-(REQUESTS_KEPT - 1):]
+    d["requests"] = [*kept, req.as_dict()]
+    write_private(path, json.dumps(d) + "\n")
 
 
 class Watcher:

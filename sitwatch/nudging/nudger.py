@@ -106,6 +106,10 @@ class Nudger:
             self.policy.track(NudgeKind(ev.get("kind")), now)
         return out
 
+    def dismiss(self, kind: str) -> None:
+        """"Not right" on a nudge of this kind: its episode gets no further nudge."""
+        self.policy.dismiss(kind)
+
     def acknowledge(self, kind: str, t: float) -> list[Event]:
         """The sitter pressed "Done" on a nudge of this kind: its outcome, acted on."""
         return self.policy.acknowledge(kind, t)

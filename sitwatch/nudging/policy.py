@@ -158,6 +158,14 @@ class NudgePolicy:
         self.pending = [p for p in self.pending if p.kind != kind]
         return [self._settle(p, t, True) for p in mine]
 
+    def dismiss(self, kind: str) -> None:
+        """The sitter said the last nudge of this kind was wrong ("Not right"): no more nudges
+        for its episode, and no outcome to measure (a false alarm is neither acted on nor
+        ignored)."""
+        k = self._k(NudgeKind(kind))
+        k.in_episode = max(k.in_episode, self.cfg.per_episode)
+        self.pending = [p for p in self.pending if p.kind != kind]
+
     def forget(self, kind: str, t: float) -> None:
         """The nudge was not delivered (held or dropped): no outcome to measure for it."""
         self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]

@@ -34,6 +34,7 @@ from sitwatch.reports.charts import (
     spell_chart,
     timeline_chart,
 )
+from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.week import Change, Day, collect_days, compare, headline_change
 from sitwatch.reports.words import (
     ALL_POSTURES,
@@ -193,6 +194,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "posture_svg": Markup(posture_chart(days)),
         "spell_svg": Markup(spell_chart(days, sit_limit)),
         "nudge_svg": Markup(nudge_chart(week)) if week.nudges_total else None,
+        "not_right": feedback_line(week_feedback(store, week_ending, tz)),
     })
     return ctx
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta, tzinfo
 
 from sitwatch.core.kinds import POSTURES, Balance
 from sitwatch.history.queries import DaySummary, NudgeOutcomes, Reader, day_summary, week_summary
+from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
     fmt_minutes,
@@ -171,6 +172,9 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
                                                  week.lopsided_right_minutes)))
     lines.append(_row("Nudges", _nudge_line(
         week.nudges, NudgeOutcomes(week.nudges_acted, week.nudges_measured))))
+    not_right = feedback_line(week_feedback(store, week_ending, tz))
+    if not_right:
+        lines.append(_row('"Not right"', not_right))
     if week.sensor_offline_minutes >= 0.5:
         lines.append(_row("Cushion offline", fmt_minutes(week.sensor_offline_minutes)))
 

@@ -19,6 +19,7 @@ from sitwatch.core.private import private_dir
 from sitwatch.runtime.daemon import Camera, Daemon, StatePublisher
 from sitwatch.runtime.files import (
     control_path,
+    feedback_path,
     find_profile,
     history_path,
     profile_path,
@@ -30,6 +31,7 @@ from sitwatch.sensing.layout import Layout
 if TYPE_CHECKING:  # the sinks, probes and store are imported when they are built
     from sitwatch.history.store import Store
     from sitwatch.nudging.dnd import DoNotDisturb
+    from sitwatch.runtime.learning import Learner
     from sitwatch.sinks.base import Fanout
 
 log = logging.getLogger("sitwatch")
@@ -75,8 +77,9 @@ def build_sinks(
     from sitwatch.sinks.registry import SinkContext, build_all, spec
 
     ctx = SinkContext(headless=headless, json_lines=json_lines, clock=clock, source=source)
-    if cfg.nudges.buttons and spec("desktop").enabled(cfg, ctx):
-        ctx = replace(ctx, inbox=ActionInbox())
+    buttons = cfg.nudges.buttons and spec("desktop").enabled(cfg, ctx)
+    if buttons or spec("mqtt").enabled(cfg, ctx):
+        ctx = replace(ctx, inbox=ActionInbox())  # button clicks and MQTT commands
     return Fanout(build_all(cfg, ctx, log), logging.getLogger("sitwatch.sinks"), inbox=ctx.inbox)
 
 
@@ -146,6 +149,27 @@ def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb 
     if start:
         dnd.start()
     return dnd
+
+
+def build_learner(cfg: Config, layout: Layout, clock: Clock) -> Learner:
+    """The sitter's "Not right" feedback, from its file next to the calibration profile (a
+    damaged one is reported and set aside in memory: the configured thresholds apply)."""
+    from sitwatch.config import for_layout
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.learning import Learner
+
+    path = feedback_path(cfg)
+    try:
+        state = fb.load(path)
+    except fb.FeedbackError as e:
+        log.warning("feedback ignored: %s; `sitwatch feedback reset` starts afresh", e)
+        state = fb.State()
+    learner = Learner(for_layout(cfg, layout), path, clock, state=state,
+                      control_path=control_path(cfg))
+    for ch in fb.changes(learner.base, state, learner.settings):
+        log.info("feedback: %s %s -> %s (%s, %d step%s)", ch.knob, f"{ch.before:g}",
+                 f"{ch.after:.3g}", fb.label(ch.kind), ch.steps, "s"[: ch.steps != 1])
+    return learner
 
 
 def _open_store(cfg: Config, clock: Clock) -> Store | None:
@@ -236,6 +260,7 @@ def build_daemon(
             camera=camera,
             inbox=inbox,
             publisher=publisher,
+            learner=build_learner(cfg, layout, clock),
         )
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
     if before is not None:

@@ -26,7 +26,7 @@ from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import NudgeAction
+from sitwatch.core.kinds import FeedbackKind, NudgeAction
 from sitwatch.core.private import private_dir
 from sitwatch.nudging.nudger import Nudger
 from sitwatch.runtime import describe
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sitwatch.camera.source import CameraItem
     from sitwatch.history.store import Store
     from sitwatch.nudging.gate import ControlSource, NudgeGate
+    from sitwatch.runtime.learning import Learner
     from sitwatch.runtime.status import StatusWriter
     from sitwatch.sinks.actions import ActionInbox
     from sitwatch.sinks.base import Sink
@@ -106,9 +107,11 @@ class Daemon:
         camera: Camera | None = None,
         inbox: ActionInbox | None = None,
         publisher: StatePublisher | None = None,
+        learner: Learner | None = None,
     ) -> None:
         """``source`` is the cushion (None for a camera-only setup). ``inbox`` holds clicks on
-        notification buttons; ``publisher`` gets the live state (MQTT)."""
+        notification buttons; ``publisher`` gets the live state (MQTT); ``learner`` keeps the
+        sitter's "Not right" feedback (:mod:`sitwatch.runtime.learning`)."""
         self.cfg = cfg
         self.layout = layout
         self.source = source
@@ -129,6 +132,9 @@ class Daemon:
             inbox = sinks.inbox  # the clicks on the buttons of the Fanout's desktop sink
         self.inbox = inbox
         self.publisher = publisher
+        self.learner = learner
+        if learner is not None:
+            self._retune()
         sit_limit = for_layout(cfg, layout).detect.sit_limit
         self.nudger = Nudger(cfg.nudges, sit_limit, gate)
         self.fusion: Fusion | None = None
@@ -150,6 +156,8 @@ class Daemon:
             if profile is not None and self.pipeline is not None and snap.calibrated:
                 cal["at"] = profile.created
             status.update(sit_limit=sit_limit, calibration=cal)
+            if learner is not None and learner.path is not None:
+                status.update(feedback_file=str(learner.path))
 
     # -- the state everyone reads --------------------------------------------------------
     def resume_spell(self, spell: float, away: float) -> None:
@@ -201,6 +209,7 @@ class Daemon:
             self.camera.source.hold(paused)  # paused: no frame is even taken
             out += self._camera_step(paused)
         out += self._clicks()
+        out += self._feedback_requests()
         now = self.clock.monotonic()
         snap, evs = self._observe(now)
         evs += self.nudger.release(snap, now)
@@ -276,6 +285,9 @@ class Daemon:
         out: list[Event] = []
         t = self.clock.monotonic()
         for action, nudge in inbox.drain():
+            if action == NudgeAction.WRONG:
+                out += self._wrong_clicked(nudge)
+                continue
             kind = str(nudge.get("kind"))
             evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
             if action == NudgeAction.SNOOZE and self.control is not None:
@@ -293,6 +305,78 @@ class Daemon:
             out += evs
         return out
 
+    def _wrong_clicked(self, nudge: Event) -> list[Event]:
+        """"Not right" on a notification (the nudge it was on), or from MQTT (which may name a
+        kind in ``feedback_kind``, or none: the last posture nudge)."""
+        from sitwatch.nudging.feedback import kind_of, parse_kind
+
+        kind = kind_of(nudge.data)
+        named = nudge.get("feedback_kind")
+        if kind is None and named:
+            try:
+                kind = parse_kind(str(named))
+            except ValueError as e:
+                log.warning("\"Not right\" ignored: %s", e)
+                return []
+        return self.feedback("wrong", kind, source=str(nudge.get("via") or "button"))
+
+    # -- "Not right" ---------------------------------------------------------------------
+    def _retune(self) -> None:
+        """The detectors take the thresholds the sitter's feedback gives (at once)."""
+        if self.learner is not None and self.pipeline is not None:
+            self.pipeline.retune(self.learner.adapted())
+
+    def _feedback_requests(self) -> list[Event]:
+        """``sitwatch feedback`` requests in the control file, and a feedback file changed by
+        someone else (taken as it is)."""
+        if self.learner is None:
+            return []
+        reqs, reloaded = self.learner.poll()
+        if reloaded:
+            self._retune()
+        out: list[Event] = []
+        for r in reqs:
+            from sitwatch.nudging.feedback import parse_kind
+
+            try:
+                kind = parse_kind(r.kind) if r.kind else None
+            except ValueError as e:
+                log.warning("feedback request %s ignored: %s", r.id, e)
+                continue
+            out += self.feedback(r.action, kind, source="cli", request_id=r.id)
+        return out
+
+    def feedback(self, action: str, kind: FeedbackKind | None, *, source: str,
+                 request_id: str = "") -> list[Event]:
+        """A "Not right" (``action`` wrong; ``kind`` None: the last posture nudge) or a reset
+        (``kind`` None: every kind): the thresholds move at once, the episode it was about gets
+        no more nudges, and the event and the history row are kept."""
+        if self.learner is None:
+            return []
+        t = self.clock.monotonic()
+        done = self.learner.apply(
+            action, kind, t=t, source=source, snap=self.snapshot(t),
+            cues=self.pipeline.cues() if self.pipeline is not None else {},
+            request_id=request_id,
+        )
+        if done is None:
+            return []
+        if done.retune:
+            self._retune()
+        if action == "wrong" and done.kind is not None:
+            from sitwatch.runtime.learning import nudge_kind
+
+            self.nudger.dismiss(nudge_kind(done.kind))
+        if self.store is not None:
+            from sitwatch.history.feedback import record
+
+            try:
+                record(self.store, done.row)
+            except Exception as e:  # a broken disk must not stop the nudges
+                log.warning("history: cannot store the feedback: %s", e)
+        self._dispatch(done.event)
+        return [done.event]
+
     def _dispatch(self, ev: Event) -> None:
         """One event to the sinks (unless it is a nudge that was not delivered), the history,
         the status file and the listeners."""
@@ -305,6 +389,8 @@ class Daemon:
                 log.warning("history: cannot store an event: %s", e)
         if self.status is not None:
             self.status.on_event(ev)
+        if self.learner is not None:
+            self.learner.note(ev)
         if ev.event == E.CALIBRATION and ev.state == "baseline" and self.save_profile:
             self._save_learned()
         for fn in self.listeners:

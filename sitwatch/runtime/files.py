@@ -85,3 +85,9 @@ def history_path(cfg: Config) -> Path:
         if cfg.history.database
         else (paths.data_dir() / "history.sqlite")
     )
+
+
+def feedback_path(cfg: Config) -> Path:
+    """Where the sitter's "Not right" adaptations are kept: next to the calibration profile,
+    one file per layout (``feedback-smartchair-12.json``)."""
+    return profile_path(cfg).with_name(f"feedback-{layout_slug(cfg.cushion.layout)}.json")

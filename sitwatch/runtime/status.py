@@ -54,6 +54,7 @@ _TOP = (
     "paused",
     "snoozed",
     "held",
+    "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
@@ -159,13 +160,16 @@ class StatusWriter:
         return self.maybe_write(force=important)
 
     def note_nudge(
-        self, kind: str, *, title: str | None = None, message: str | None = None
+        self, kind: str, *, title: str | None = None, message: str | None = None,
+        posture: str | None = None,
     ) -> bool:
-        """Remember the last nudge of this kind and write at once."""
+        """Remember the last nudge of this kind and write at once (``posture``: the one a
+        slouch nudge was about, which ``sitwatch feedback wrong`` needs)."""
         self.state["nudges"][kind] = {
             "at": self.clock.now().isoformat(timespec="seconds"),
             "title": title,
             "message": message,
+            **({"posture": posture} if posture else {}),
         }
         return self.write()
 
@@ -194,7 +198,8 @@ class StatusWriter:
             )
         if ev.event == NUDGE:
             return self.note_nudge(
-                str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message")
+                str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message"),
+                posture=ev.get("posture"),
             )
         return False
 

@@ -358,3 +358,35 @@ class Pipeline:
             cop_x=f.cop_x if f else None,
             cop_y=f.cop_y if f else None,
         )
+
+    # -- thresholds from the sitter's feedback -------------------------------------------
+    def retune(self, cfg: Config) -> None:
+        """Detect with ``cfg``'s thresholds from the next frame on (the sitter said "Not right":
+        :mod:`sitwatch.nudging.feedback` moved them). ``cfg`` is whole, the layout's defaults
+        already in. The detectors keep their states and dwell timers: a change of threshold is
+        not a change of sitter."""
+        self.cfg = cfg
+        det = cfg.detect
+        self.posture.cfg = det.posture
+        self.balance.cfg = det.balance
+        self.balance.front_weight = det.balance.threshold / det.balance.front_threshold
+        if self.wallet is not None:
+            self.wallet.cfg = det.wallet
+
+    def cues(self) -> dict[str, float]:
+        """The posture cues of the last frame against the upright baseline, as numbers (what a
+        "Not right" is recorded with): the rear of the seat's share against upright, the
+        forward move of the seat's centre of pressure, the backrest's and the whole chair's
+        load against upright, and the sideways shift. Empty before a baseline exists."""
+        f, b = self.f, self.baseline
+        if f is None or b is None:
+            return {}
+        out = {
+            "rear_ratio": f.rear_share / b.f.rear_share if b.f.rear_share > 0.02 else 1.0,
+            "forward_shift": f.cop_y - b.f.cop_y,
+            "load_ratio": f.total / b.total,
+            "side_shift": self.balance.shift,
+        }
+        if b.has_back:
+            out["back_ratio"] = f.back_load / b.back_load
+        return {k: round(float(v), 4) for k, v in out.items()}

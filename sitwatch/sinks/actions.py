@@ -1,4 +1,5 @@
-"""Buttons on desktop notifications ("Snooze 30 min", "Done") and the helpers that wait for a click.
+"""Buttons on desktop notifications ("Snooze 30 min", "Done", and "Not right" on the nudges about
+posture) and the helpers that wait for a click.
 
 How a click gets back to us: the notification is sent by ``notify-send --action=NAME=Label ...``
 (libnotify-bin >= 0.7.10; Debian 12 has 0.8.1), which then stays running until the notification is
@@ -44,11 +45,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import NudgeAction
+from sitwatch.core.kinds import NudgeAction, NudgeKind
 
 SNOOZE = NudgeAction.SNOOZE
 DONE = NudgeAction.DONE
-DEFAULT_ACTIONS: tuple[tuple[str, str], ...] = ((SNOOZE, "Snooze 30 min"), (DONE, "Done"))
+WRONG = NudgeAction.WRONG
+WRONG_LABEL = "Not right"
+DEFAULT_ACTIONS: tuple[tuple[str, str], ...] = (
+    (SNOOZE, "Snooze 30 min"), (DONE, "Done"), (WRONG, WRONG_LABEL))
+#: The nudges that are a guess about posture, on which "Not right" makes sense ("time to move"
+#: is a timer: it is never wrong, only untimely, which Snooze is for).
+POSTURE_NUDGES = frozenset({NudgeKind.SLOUCH, NudgeKind.ASYMMETRIC_LOAD, NudgeKind.WALLET})
 
 NOT_SUPPORTED = "Actions are not supported"  # notify-send's stderr when the server has no buttons
 
@@ -110,6 +117,12 @@ def action_argv(
         argv.append("-p")
     argv += [f"--action={name}={label}" for name, label in actions]
     return [*argv, "--", title, body.replace("\\", "\\\\")]
+
+
+def actions_for(event: Event, actions: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The buttons for this nudge: "Not right" only on the nudges that are about posture."""
+    posture = event.get("kind") in POSTURE_NUDGES
+    return tuple((n, lab) for n, lab in actions if n != WRONG or posture)
 
 
 def parse_output(out: str, names: Iterable[str]) -> tuple[int | None, str | None]:

@@ -25,7 +25,8 @@ queues the nudge for a background thread (:class:`~sitwatch.sinks.worker.Backgro
 when ``max_pending`` wait, the oldest is dropped, counted and logged once) and returns at once,
 so a slow notification server never holds up the daemon's loop.
 
-Buttons ("Snooze 30 min", "Done"; see :mod:`sitwatch.sinks.actions`): given an ``on_action``
+Buttons ("Snooze 30 min", "Done", and "Not right" on the nudges about posture; see
+:mod:`sitwatch.sinks.actions`): given an ``on_action``
 callback, a nudge goes out as ``notify-send --action=snooze=... --action=done=... -p`` (under
 ``stdbuf -oL`` when available, so the notification id arrives at once and delivery is confirmed
 as before) when the server advertises the ``actions`` capability (``GetCapabilities`` through
@@ -63,6 +64,7 @@ from sitwatch.sinks.actions import (
     Waiter,
     Waiters,
     action_argv,
+    actions_for,
     check_actions,
     notify_send_options,
     parse_capabilities,
@@ -271,7 +273,8 @@ class DesktopSink:
         opts = self.notify_send_options(exe)
         stdbuf = self._which("stdbuf") if "--print-id" in opts else None
         argv = action_argv(exe, title=title, body=body, ms=ms, app_name=APP_NAME, icon=ICON,
-                           actions=self.action_labels, print_id="--print-id" in opts,
+                           actions=actions_for(event, self.action_labels),
+                           print_id="--print-id" in opts,
                            prefix=(stdbuf, "-oL") if stdbuf else ())
         key = str(event.get("kind") or NUDGE)
         self._waiters.stop(key, "replaced")  # its notification closes before the new one shows

@@ -10,6 +10,12 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   An unknown value is sent as ``None``, which Home Assistant shows as "unknown".
 - ``<base>/status``: ``online`` (retained) once connected; ``offline`` (retained) before a clean
   disconnect, and from the broker as our last will when the process dies or the link drops.
+- ``<base>/command/feedback`` (we subscribe): "Not right" from anywhere (Home Assistant's
+  "Not right" button, ``mosquitto_pub``, an automation). The payload is ``wrong`` (or empty):
+  the last posture nudge was a false alarm; ``wrong KIND`` or just ``KIND`` (``slouch``,
+  ``leaning_forward``, ``lopsided``, ``wallet``) names it. Retained messages are ignored, so an
+  old command is never taken again on reconnect. It reaches the daemon through the same inbox
+  as the desktop buttons (``on_command``).
 - ``<discovery_prefix>/<component>/<node_id>/<object_id>/config``: retained Home Assistant
   discovery documents, sent on every connect and again whenever ``<discovery_prefix>/status``
   says ``online`` (Home Assistant restarted).
@@ -31,7 +37,7 @@ import re
 import socket
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from sitwatch import __version__
@@ -39,12 +45,20 @@ from sitwatch.config import Mqtt
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import BALANCE, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
 from sitwatch.core.extras import install_hint
-from sitwatch.core.kinds import NUDGE_KINDS, POSTURES, Balance, Occupancy, SensorState
+from sitwatch.core.kinds import (
+    NUDGE_KINDS,
+    POSTURES,
+    Balance,
+    NudgeAction,
+    Occupancy,
+    SensorState,
+)
 from sitwatch.sinks.base import Problems
 
 # The cushion's state topic carries the sensor's own words; <base>/status (Home Assistant's
 # availability) uses the same pair.
 ONLINE, OFFLINE = SensorState.ONLINE, SensorState.OFFLINE
+WRONG = NudgeAction.WRONG
 UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
 STATE_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion")
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
@@ -111,8 +125,12 @@ class MqttSink:
 
     name = "mqtt"
 
-    def __init__(self, cfg: MqttSettings, clock: Clock, *, log: logging.Logger) -> None:
+    def __init__(self, cfg: MqttSettings, clock: Clock, *, log: logging.Logger,
+                 on_command: Callable[[str, Event], None] | None = None) -> None:
+        """``on_command(action, event)``: a command from ``<base>/command/...`` (on paho's
+        thread; the daemon passes its click inbox's ``put``)."""
         self.cfg = cfg
+        self.on_command = on_command
         self.clock = clock
         self.log = log
         host = _hostname()
@@ -122,6 +140,7 @@ class MqttSink:
         self.base = cfg.base_topic.rstrip("/")
         self.prefix = cfg.discovery_prefix.rstrip("/")
         self.status_topic = f"{self.base}/status"
+        self.feedback_topic = f"{self.base}/command/feedback"
         self.ha_status_topic = f"{self.prefix}/status"
 
         self._lock = threading.RLock()
@@ -139,6 +158,7 @@ class MqttSink:
         self.dropped = 0  # events lost (queue full, or the client refused them)
         self.connects = 0
         self.discoveries = 0  # times the discovery documents were (re)published
+        self.commands = 0  # commands handed to on_command
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -314,6 +334,8 @@ class MqttSink:
         with self._lock:
             self.connects += 1
             client.publish(self.status_topic, ONLINE, qos=1, retain=True)
+            if self.on_command is not None:
+                client.subscribe(self.feedback_topic, qos=1)
             if self.cfg.discovery:
                 client.subscribe(self.ha_status_topic, qos=1)
                 self._publish_discovery(client)
@@ -351,6 +373,9 @@ class MqttSink:
                                  "retrying with backoff, events wait in a queue")
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == self.feedback_topic:
+            self._command(message)
+            return
         if message.topic == self.ha_status_topic and message.payload.strip() == b"online":
             with self._lock:
                 if self.cfg.discovery and not self._closed:
@@ -358,6 +383,21 @@ class MqttSink:
                     for key, text in self._state.items():
                         client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos,
                                        retain=True)
+
+    def _command(self, message: Any) -> None:
+        """``wrong [KIND]`` / ``KIND`` on the feedback topic, to ``on_command``."""
+        if message.retain or self.on_command is None:
+            return  # an old command, kept by the broker: not a new "Not right"
+        kind = parse_feedback(message.payload)
+        if kind is False:
+            self.problems.report("bad-command", f"mqtt: {self.feedback_topic}: ignored "
+                                 f"{bytes(message.payload)[:40]!r}: send 'wrong' or 'wrong KIND'")
+            return
+        data: dict[str, Any] = {"via": "mqtt"}
+        if kind:
+            data["feedback_kind"] = kind
+        self.commands += 1
+        self.on_command(WRONG, Event(self.clock.monotonic(), NUDGE, None, data))
 
     # -- Home Assistant discovery -------------------------------------------------------------
 
@@ -408,6 +448,11 @@ class MqttSink:
                 "state_topic": f"{self.base}/event/{NUDGE}", "icon": "mdi:bell-ring",
             }),
         ]
+        if self.on_command is not None:
+            entities.append(("button", "not_right", {
+                "name": "Not right", "command_topic": self.feedback_topic,
+                "payload_press": str(WRONG), "icon": "mdi:thumb-down-outline",
+            }))
         out = []
         for component, object_id, specific in entities:
             config = {**specific, **common, "unique_id": f"{self.node_id}_{object_id}"}
@@ -458,6 +503,21 @@ class MqttSink:
         return True, (f"mqtt: connected to {where}; topics under {self.base}/"
                       + (f", Home Assistant discovery under {self.prefix}/"
                          if self.cfg.discovery else ""))
+
+
+def parse_feedback(payload: bytes | str) -> str | bool | None:
+    """The kind a feedback command names ('' or ``wrong``: None, the last posture nudge), or
+    False when it is not a feedback command. The daemon checks the kind itself."""
+    try:
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    except UnicodeDecodeError:
+        return False
+    words = text.strip().lower().split()
+    if words[:1] == [str(WRONG)]:
+        words = words[1:]
+    if len(words) > 1 or any(len(w) > 40 for w in words):
+        return False
+    return words[0] if words else None
 
 
 def _state_text(key: str, value: Any) -> str:

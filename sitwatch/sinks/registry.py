@@ -85,11 +85,11 @@ def _console(cfg: Config, ctx: SinkContext) -> Sink:
 # -- desktop -------------------------------------------------------------------------------------
 
 def _desktop(cfg: Config, ctx: SinkContext) -> Sink:
-    from sitwatch.sinks.actions import DEFAULT_ACTIONS, DONE, SNOOZE
+    from sitwatch.sinks.actions import DEFAULT_ACTIONS, DONE, SNOOZE, WRONG, WRONG_LABEL
     from sitwatch.sinks.desktop import DesktopSink
 
     n = cfg.nudges
-    labels = ((SNOOZE, f"Snooze {n.snooze_minutes} min"), (DONE, "Done"))
+    labels = ((SNOOZE, f"Snooze {n.snooze_minutes} min"), (DONE, "Done"), (WRONG, WRONG_LABEL))
     return DesktopSink(
         n.timeout,
         _logger("desktop"),
@@ -164,7 +164,8 @@ def _mqtt(cfg: Config, ctx: SinkContext) -> Sink:
     from sitwatch.sinks.mqtt import MqttSink
 
     assert ctx.clock is not None  # enabled() asks for one
-    mqtt = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"))
+    mqtt = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"),
+                    on_command=ctx.inbox.put if ctx.inbox is not None else None)
     mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
     return mqtt
 

@@ -39,6 +39,7 @@ def test_eval_report_covers_every_dataset(datasets_dir) -> None:
         "fsr-cushion-9 (2/2): session2",
         "fsr-cushion-9 at 5 Hz",
         "fsr-cushion-9 at 20 Hz",
+        '"Not right" replays',
         "webcam-landmarks",
     ]
     assert len(ethz) == 12

@@ -326,3 +326,63 @@ def test_gdbus_backend_falls_back_to_plain(server, sinks, tmp_path):
 def test_check_says_buttons_work(server):
     ok, detail = DesktopSink(20, LOG, env=server.env).check()
     assert ok and "buttons: yes" in detail
+
+
+def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
+        server, tmp_path, monkeypatch):
+    """Issue #10: on a real dunst, "Not right" is offered on a lopsided nudge and not on "time
+    to move"; clicking it comes back through the daemon's inbox, which eases the lopsided
+    threshold at once and keeps the event and the feedback file."""
+    import numpy as np
+
+    from sitwatch.config import for_layout
+    from sitwatch.core.events import FEEDBACK
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.learning import Learner
+    from sitwatch.sensing import calibration
+    from sitwatch.sinks.actions import WRONG
+    from tests.unit.runtime.test_daemon import EMPTY, SEATED, ScriptSource
+
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, server.env[key])
+    cfg = Config(detect={"sit_limit": 8, "balance": {"dwell": 1.0}},
+                 nudges={"console": False, "imbalance_after": 6.0})
+    fan = build_sinks(cfg, headless=False, json_lines=False)
+    desktop = fan.find(DesktopSink)
+    assert desktop is not None and fan.inbox is not None
+    lay = layout.load("load-cells-4")
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
+    prof = calibration.from_arrays(lay, tare=EMPTY, upright=SEATED, method="recording")
+    left = np.array([24200.0, 14800, 11000, 6000])
+    learner = Learner(for_layout(cfg, lay), tmp_path / "feedback.json", clock)
+    d = Daemon(cfg, lay, ScriptSource(clock, [(3, EMPTY), (120, left)]), clock, profile=prof,
+               sinks=fan, learner=learner)
+    shown: dict[str, Event] = {}
+    d.listeners.append(lambda ev: shown.setdefault(str(ev.get("kind")), ev)
+                       if ev.event == NUDGE else None)
+    try:
+        for _ in range(200):
+            d.step(0)
+            if len(shown) == 2:
+                break
+        assert set(shown) == {"prolonged_sitting", "asymmetric_load"}
+        waiting = until(lambda: len(desktop.waiting()) == 2 and desktop.waiting())
+        assert waiting and all(v is not None for v in waiting.values())
+        # "time to move": its menu has Done but no Not right
+        server.click(waiting["prolonged_sitting"], DONE)
+        assert until(lambda: len(fan.inbox) == 1)
+        d.step(0)
+        menu = server.menus()
+        sit_id, lop_id = waiting["prolonged_sitting"], waiting["asymmetric_load"]
+        assert f"[{sit_id},done]" in menu and f"[{sit_id},wrong]" not in menu
+        assert f"[{lop_id},wrong]" in menu and "Not right" in menu
+        server.click(lop_id, WRONG)
+        assert until(lambda: len(fan.inbox) == 1)
+        got = [e for e in d.step(0) if e.event == FEEDBACK]
+        assert [(e.get("kind"), e.get("source"), e.get("steps")) for e in got] == [
+            ("asymmetric_load", "button", 1)]
+        assert d.pipeline.cfg.detect.balance.threshold == 0.2875
+        assert fb.load(tmp_path / "feedback.json").steps == {"asymmetric_load": 1}
+    finally:
+        d.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]

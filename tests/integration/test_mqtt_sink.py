@@ -330,3 +330,50 @@ def test_tls(tmp_path):
         assert s.published == 1
     finally:
         stop(b.proc)
+
+
+def test_not_right_commands_reach_on_command_and_discovery_has_the_button(broker, watch):
+    """Issue #10: "Not right" over MQTT (Home Assistant's button, or anyone publishing to
+    <base>/command/feedback) reaches on_command; a retained or garbled command does not."""
+    import threading
+
+    from sitwatch.core.kinds import NudgeAction
+    from sitwatch.sinks.mqtt import parse_feedback
+
+    got: list[tuple[str, Event]] = []
+    cv = threading.Condition()
+
+    def on_command(action: str, ev: Event) -> None:
+        with cv:
+            got.append((action, ev))
+            cv.notify_all()
+
+    w = watch("homeassistant/#")
+    # an old command the broker kept: delivered as retained when the sink subscribes, ignored
+    w.client.publish("sitwatch/command/feedback", b"slouch", qos=1, retain=True).wait_for_publish(5)
+    cfg = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, node_id="testnode")
+    s = MqttSink(cfg, ManualClock(), log=LOG, on_command=on_command)
+    s.start()
+    try:
+        assert s.wait_connected(10), broker.log()
+        (button,) = w.wait_topic("homeassistant/button/testnode/not_right/config")
+        doc = button.json()
+        assert doc["command_topic"] == "sitwatch/command/feedback"
+        assert doc["payload_press"] == "wrong" and doc["name"] == "Not right"
+        w.client.publish("sitwatch/command/feedback", b"what is this now", qos=1)  # ignored
+        w.client.publish("sitwatch/command/feedback", b"wrong", qos=1)
+        w.client.publish("sitwatch/command/feedback", b"wrong lopsided", qos=1)
+        with cv:
+            assert cv.wait_for(lambda: len(got) >= 2, 10), got
+        w.settle()
+        assert [(a, e.get("feedback_kind"), e.get("via")) for a, e in got] == [
+            (NudgeAction.WRONG, None, "mqtt"), (NudgeAction.WRONG, "lopsided", "mqtt")]
+        assert s.commands == 2
+    finally:
+        w.client.publish("sitwatch/command/feedback", b"", qos=1, retain=True)  # clear it
+        s.close()
+    # without a receiver, no subscription and no button
+    plain = make_sink(broker.port)
+    assert not any("button" in t for t, _ in plain.discovery_messages())
+    assert parse_feedback(b"") is None and parse_feedback(b"WRONG  slouch ") == "slouch"
+    assert parse_feedback(b"\xff") is False

@@ -27,6 +27,7 @@ from sitwatch.sinks.actions import (
     DEFAULT_ACTIONS,
     DONE,
     SNOOZE,
+    WRONG,
     ActionInbox,
     PopenHelper,
     Waiters,
@@ -388,7 +389,8 @@ def test_buttons_when_the_server_has_actions(env, tmp_path):
     assert sink._waiters.join(5)
     (argv,) = spawner.argvs
     assert argv == [str(bindir / "notify-send"), "-a", "sitwatch", "-i", ICON, "-t", "20000", "-p",
-                    "--action=snooze=Snooze 30 min", "--action=done=Done", "--",
+                    "--action=snooze=Snooze 30 min", "--action=done=Done",
+                    "--action=wrong=Not right", "--",
                     "Don't slouch — café", "It's \"easy\" \\\\ ünï"]
     assert spawner.envs[0]["DBUS_SESSION_BUS_ADDRESS"] == env["DBUS_SESSION_BUS_ADDRESS"]
     assert clicks == [(SNOOZE, ev)] and clicks[0][1] is ev
@@ -648,3 +650,24 @@ def test_a_bug_in_the_buttons_path_costs_only_the_buttons(env, tmp_path, caplog)
     assert len([a for a in calls(bindir, "notify-send") if a != ["--help"]]) == 1
     assert [r.getMessage() for r in caplog.records] == [
         "desktop buttons off for this nudge: ValueError: unexpected"]
+
+
+def test_not_right_only_on_the_nudges_about_posture(env, tmp_path):
+    """"Time to move" is a timer, never a wrong guess: no "Not right" on it; every posture-type
+    nudge has one, and a click on it reaches on_action with that nudge."""
+    bindir = tmp_path / "bin"
+    notify_send(bindir)
+    gdbus(bindir)
+    clock = Clock()
+    # the fake clicks whatever it is told: "Done" on time to move, "Not right" on the others
+    helpers = [FakeHelper(clock, action=DONE if i == 0 else WRONG, click_at=1005.0)
+               for i in range(4)]
+    sink, spawner, clicks = make(env, *helpers, clock=clock)
+    kinds = ("prolonged_sitting", "slouch", "asymmetric_load", "wallet")
+    for kind in kinds:
+        sink.handle(nudge(kind))
+    assert sink._waiters.join(5)
+    wrong = ["--action=wrong=Not right" in argv for argv in spawner.argvs]
+    assert wrong == [False, True, True, True]
+    assert all("--action=done=Done" in argv for argv in spawner.argvs)
+    assert sorted(e.get("kind") for a, e in clicks if a == WRONG) == sorted(kinds[1:])

@@ -1,0 +1,318 @@
+"""``sitwatch feedback wrong [KIND] | reset [KIND] | show``: tell sitwatch a nudge was a false
+alarm, undo what that changed, or see it.
+
+While the daemon runs, ``wrong`` and ``reset`` are handed to it as a request in the control file
+(the way ``snooze`` reaches it), because it has the seat's state at hand to record with the
+report; the command waits a few seconds for the answer in the feedback file and shows it. With
+no daemon running the command changes the feedback file itself (and the history), and the
+thresholds apply at the next start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    access_hint,
+    config_errors,
+    err,
+    follow_running_daemon,
+    load_config,
+)
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.nudging.feedback import Change, Entry, State
+
+ANSWER_WITHIN = 6.0  # seconds the command waits for the running daemon's answer
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitwatch import config
+    from sitwatch.nudging import feedback as fb
+
+    follow_running_daemon()
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        return config_errors(e)
+    from sitwatch.runtime.files import feedback_path
+
+    path = _daemon_file(cfg) or feedback_path(cfg)
+    try:
+        state = fb.load(path)
+    except fb.FeedbackError as e:
+        if args.action != "reset" or getattr(args, "kind", None):
+            err(f"{e}\n  fix: `sitwatch feedback reset` starts afresh (your thresholds go back "
+                "to the configured ones)")
+            return EXIT_CONFIG
+        state = fb.State()
+    if args.action == "show":
+        return _show(cfg, state, path, as_json=args.json)
+    kind: FeedbackKind | None = None
+    if args.kind:
+        try:
+            kind = fb.parse_kind(args.kind)
+        except ValueError as e:
+            err(str(e))
+            return EXIT_CONFIG
+    elif args.action == "wrong":
+        kind = last_posture_nudge(cfg)
+        if kind is None:
+            err("no nudge about posture yet that could be wrong; name the kind: `sitwatch "
+                "feedback wrong KIND` (" + ", ".join(fb.TYPED) + ")")
+            return EXIT_CONFIG
+    try:
+        return _apply(cfg, args.action, kind, state, path)
+    except PermissionError as e:
+        err(f"cannot write {e.filename or path}: {e.strerror or e}; "
+            f"{access_hint(Path(e.filename or path), 'feedback ' + args.action)}")
+        return EXIT_FAIL
+    except OSError as e:
+        err(f"cannot write {e.filename or path}: {e.strerror or e}")
+        return EXIT_FAIL
+
+
+def _daemon_file(cfg: Config) -> Path | None:
+    """The feedback file of the running daemon (it may run with other flags than ours)."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    return Path(str(d["feedback_file"])) if d.get("running") and d.get("feedback_file") else None
+
+
+# -- which nudge -------------------------------------------------------------------------------
+
+
+def last_posture_nudge(cfg: Config) -> FeedbackKind | None:
+    """The kind of the last posture nudge: from the status file (the daemon writes each nudge
+    there at once), else from the history."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.files import history_path, status_path
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), SystemClock(), stale_after=float("inf"))
+    found: list[tuple[str, FeedbackKind]] = []
+    for kind, info in (d.get("nudges") or {}).items():
+        if not isinstance(info, dict):
+            continue
+        fk = fb.kind_of({"kind": kind, **({"posture": info["posture"]}
+                                          if info.get("posture") else {})})
+        if fk is not None and info.get("at"):
+            found.append((str(info["at"]), fk))
+    if found:
+        return max(found)[1]
+    return _from_history(history_path(cfg))
+
+
+def _from_history(path: Path) -> FeedbackKind | None:
+    import sqlite3
+
+    from sitwatch.core.events import NUDGE
+    from sitwatch.nudging import feedback as fb
+
+    if not path.is_file():
+        return None
+    import json
+    from urllib.parse import quote
+
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT data FROM events WHERE event = ? ORDER BY epoch DESC, id "
+                               "DESC LIMIT 200", (str(NUDGE),)).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    for (text,) in rows:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("delivered", True):
+            kind = fb.kind_of(data)
+            if kind is not None:
+                return kind
+    return None
+
+
+# -- doing it ----------------------------------------------------------------------------------
+
+
+def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, path: Path) -> int:
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.files import control_path, status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    clock = SystemClock()
+    running = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
+    base = _base(cfg)
+    if running.get("running"):
+        import time
+        import uuid
+
+        from sitwatch.nudging import control
+
+        rid = uuid.uuid4().hex[:12]
+        control.add_request(control_path(cfg), control.Request(rid, action, kind, clock.now()))
+        deadline = time.monotonic() + ANSWER_WITHIN
+        while time.monotonic() < deadline:
+            try:
+                after = fb.load(path)
+            except fb.FeedbackError:
+                after = None
+            entry = after.answered(rid) if after is not None else None
+            if after is not None and entry is not None:
+                print(_said(base, entry, state, after))
+                return EXIT_OK
+            time.sleep(0.1)  # the daemon looks at the control file once a second
+        err(f"the running sitwatch did not answer within {ANSWER_WITHIN:g} s; the request "
+            f"stays in {control_path(cfg)} for 5 minutes (see `sitwatch status` and the log)")
+        return EXIT_FAIL
+    entry, after = _offline(cfg, action, kind, state, path)
+    print(_said(base, entry, state, after))
+    print("(sitwatch is not running: this applies when it starts)")
+    return EXIT_OK
+
+
+def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
+             path: Path) -> tuple[Entry, State]:
+    """No daemon: change the file, and add the row to the history if there is one."""
+    from datetime import datetime
+
+    from sitwatch.nudging import feedback as fb
+
+    now = datetime.now().astimezone()
+    at = now.isoformat(timespec="seconds")
+    if action == "wrong":
+        assert kind is not None
+        after, entry = fb.wrong(state, kind, cfg.feedback, at=at, source="cli")
+    else:
+        after, entry = fb.reset(state, kind, at=at, source="cli")
+    fb.save(after, path)
+    _history(cfg, entry, state, after, now)
+    return entry, after
+
+
+def _history(cfg: Config, entry: Entry, before: State, after: State, now: Any) -> None:
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.feedback import FeedbackRow, record
+    from sitwatch.history.store import Store, StoreError
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.files import history_path
+
+    hp = history_path(cfg)
+    if not cfg.history.enabled or not hp.exists():
+        return
+    moved = fb.moves(_base(cfg), before, after, cfg.feedback)
+    try:
+        with Store(hp, SystemClock()) as store:
+            record(store, FeedbackRow(now, entry.kind, entry.action, entry.steps, entry.applied,
+                                      "cli", changes=moved))
+    except (StoreError, OSError) as e:
+        err(f"note: the history was not updated ({e})")
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def _base(cfg: Config) -> Config:
+    """The config the detectors start from: the layout's own defaults in, where it loads."""
+    from sitwatch.config import for_layout
+    from sitwatch.sensing import layout
+
+    try:
+        return for_layout(cfg, layout.load(cfg.cushion.layout))
+    except (layout.LayoutError, Exception):  # a broken layout is `doctor`'s business
+        return cfg
+
+
+def _knob(change: Change) -> str:
+    section, key = change.knob.split(".")[1:]
+    return f"{section} {key.replace('_', ' ')} {change.before:g} -> {change.after:.3g}"
+
+
+def _said(base: Config, entry: Entry, before: State, after: State) -> str:
+    from sitwatch.nudging import feedback as fb
+
+    settings = base.feedback
+    if entry.action == "reset":
+        what = fb.label(entry.kind) if entry.kind else "every kind"
+        had = before.steps_of(entry.kind) if entry.kind else sum(before.steps.values())
+        if not had:
+            return ("Nothing to undo: " + (f"the {what} thresholds are" if entry.kind
+                                            else "every threshold is") + " as configured.")
+        return f"Undone for {what}: back to the configured thresholds."
+    assert entry.kind is not None
+    name = fb.label(entry.kind)
+    head = f"Noted: that {name} nudge was not right."
+    if not settings.enabled:
+        return head + " (Learning is off in [feedback]: recorded, nothing changes.)"
+    if not entry.applied:
+        return (f"{head} {name.capitalize()} is already eased as far as it goes "
+                f"({settings.max_steps} of {settings.max_steps} steps), so nothing more changes. "
+                f"`sitwatch feedback reset {fb.typed(entry.kind)}` starts over.")
+    moved = [c for c in fb.changes(base, after, settings) if c.kind == entry.kind]
+    lines = [f"{head} It will take a clearer {name} posture from now on "
+             f"(step {entry.steps} of {settings.max_steps}):"]
+    lines += [f"  {_knob(c)}" for c in moved]
+    lines.append(f"Undo with `sitwatch feedback reset {fb.typed(entry.kind)}`.")
+    return "\n".join(lines)
+
+
+def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
+    import json
+
+    from sitwatch.core.kinds import FEEDBACK_KINDS
+    from sitwatch.nudging import feedback as fb
+
+    base = _base(cfg)
+    changes = fb.changes(base, state, cfg.feedback)
+    if as_json:
+        print(json.dumps({
+            "file": str(path),
+            "enabled": cfg.feedback.enabled,
+            "steps": dict(state.steps),
+            "changes": [{"kind": c.kind, "threshold": c.knob, "configured": c.before,
+                         "now": round(c.after, 4), "steps": c.steps} for c in changes],
+            "log": [e.model_dump() for e in state.log[-20:]],
+        }, indent=2))
+        return EXIT_OK
+    out = sys.stdout
+    if not changes:
+        out.write("No thresholds moved: they are as configured"
+                  + ("" if cfg.feedback.enabled else " (learning from \"Not right\" is off)")
+                  + ".\n")
+    for kind in FEEDBACK_KINDS:
+        mine = [c for c in changes if c.kind == kind]
+        if not mine:
+            continue
+        last = next((e for e in reversed(state.log)
+                     if e.kind == kind and e.action == "wrong" and e.applied), None)
+        since = f", last on {last.at[:16].replace('T', ' ')}" if last else ""
+        out.write(f"{fb.label(kind)}: {mine[0].steps} of {cfg.feedback.max_steps} steps"
+                  f"{since}\n")
+        for c in mine:
+            out.write(f"  {_knob(c)}\n")
+    recent = state.log[-10:]
+    if recent:
+        out.write("\nRecent \"Not right\" and resets:\n")
+        for e in recent:
+            what = fb.label(e.kind) if e.kind else "every kind"
+            verb = "not right" if e.action == "wrong" else "reset"
+            note = "" if e.applied else " (recorded only)"
+            out.write(f"  {e.at[:16].replace('T', ' ')}  {verb:<9} {what} [{e.source}]{note}\n")
+    out.write(f"\n({path})\n")
+    return EXIT_OK

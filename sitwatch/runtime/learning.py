@@ -1,0 +1,187 @@
+"""The daemon's side of "Not right": the sitter's feedback file, requests from the command, and
+what each report does.
+
+A "Not right" reaches the daemon three ways, and all end in :meth:`Learner.apply`:
+
+- the desktop notification's button, through the sink's click inbox (like Snooze and Done);
+- an MQTT command, through the same inbox;
+- ``sitwatch feedback wrong|reset``, as a request in the control file
+  (:func:`sitwatch.nudging.control.add_request`), which :meth:`Learner.requests` picks up.
+
+:meth:`Learner.apply` updates the state (:mod:`sitwatch.nudging.feedback`: pure), saves it
+owner-only next to the calibration profile, and hands back the event and the history row; the
+daemon retunes its pipeline at once with :meth:`Learner.adapted`. A feedback file changed by
+somebody else (``sitwatch feedback reset`` while the daemon ran) is noticed and applied too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sitwatch.config import Config
+from sitwatch.core.clock import Clock
+from sitwatch.core.events import FEEDBACK, NUDGE, Event
+from sitwatch.core.kinds import FeedbackKind, NudgeKind
+from sitwatch.history.feedback import FeedbackRow
+from sitwatch.nudging import control
+from sitwatch.nudging import feedback as fb
+from sitwatch.sensing.snapshot import Snapshot
+
+log = logging.getLogger("sitwatch")
+CHECK_EVERY = 1.0  # seconds between two looks at the control and feedback files
+
+
+def nudge_kind(kind: FeedbackKind) -> NudgeKind:
+    """The nudge kind a feedback kind is about (both slouch postures share ``slouch``)."""
+    return NudgeKind.SLOUCH if kind == FeedbackKind.LEANING_FORWARD else NudgeKind(kind)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one "Not right" (or reset) did: the event, the history row, whether the thresholds
+    moved."""
+
+    event: Event
+    row: FeedbackRow
+    retune: bool
+    kind: FeedbackKind | None
+
+
+def _mtime(path: Path | None) -> int | None:
+    if path is None:
+        return None
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+class Learner:
+    def __init__(
+        self,
+        base: Config,
+        path: Path | None,
+        clock: Clock,
+        *,
+        state: fb.State | None = None,
+        control_path: Path | None = None,
+    ) -> None:
+        """``base``: the config the detectors start from (the layout's defaults in);
+        ``path``: the feedback file (None: keep it in memory, as replays do)."""
+        self.base = base
+        self.settings = base.feedback
+        self.path = path
+        self.clock = clock
+        self.control_path = control_path
+        self.state = state if state is not None else fb.State()
+        self.last: FeedbackKind | None = None  # the kind of the last posture nudge delivered
+        self._seen: set[str] = set()
+        self._started = clock.now()
+        self._next = -1e18
+        self._control_mtime = _mtime(control_path)
+        self._file_mtime = _mtime(path)
+
+    def adapted(self) -> Config:
+        return fb.adapt(self.base, self.state, self.settings)
+
+    def note(self, ev: Event) -> None:
+        """Remember the kind of the last posture nudge that went out (the default of a "Not
+        right" that names none)."""
+        if ev.event == NUDGE and ev.get("delivered", True):
+            kind = fb.kind_of(ev.data)
+            if kind is not None:
+                self.last = kind
+
+    # -- the files ---------------------------------------------------------------------------
+
+    def poll(self) -> tuple[list[control.Request], bool]:
+        """At most once a second: (new requests from the command, whether the feedback file
+        was changed by someone else and has been read again)."""
+        now = self.clock.monotonic()
+        if now < self._next:
+            return [], False
+        self._next = now + CHECK_EVERY
+        reqs: list[control.Request] = []
+        m = _mtime(self.control_path)
+        if m != self._control_mtime and self.control_path is not None:
+            self._control_mtime = m
+            for r in control.requests(self.control_path, self.clock.now()):
+                if r.id in self._seen or r.at < self._started.replace(microsecond=0):
+                    continue
+                self._seen.add(r.id)
+                if self.state.answered(r.id) is None:
+                    reqs.append(r)
+        m = _mtime(self.path)
+        reloaded = False
+        if m != self._file_mtime and self.path is not None:
+            self._file_mtime = m
+            try:
+                state = fb.load(self.path)
+            except fb.FeedbackError as e:
+                log.warning("feedback: %s (keeping the thresholds as they are)", e)
+            else:
+                reloaded = state.steps != self.state.steps
+                self.state = state
+        return reqs, reloaded
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            fb.save(self.state, self.path)
+        except OSError as e:
+            log.warning("feedback: cannot save %s: %s", self.path, e)
+        self._file_mtime = _mtime(self.path)
+
+    # -- one report --------------------------------------------------------------------------
+
+    def apply(
+        self,
+        action: str,
+        kind: FeedbackKind | None,
+        *,
+        t: float,
+        source: str,
+        snap: Snapshot | None = None,
+        cues: dict[str, float] | None = None,
+        request_id: str = "",
+        at: datetime | None = None,
+    ) -> Applied | None:
+        """A "Not right" (``action`` wrong) for ``kind`` (None: the last posture nudge), or a
+        reset (``kind`` None: every kind). None when there is nothing it could be about."""
+        at = at or self.clock.now()
+        when = at.isoformat(timespec="seconds")
+        before = self.state
+        if action == "wrong":
+            kind = kind or self.last
+            if kind is None:
+                log.info("feedback: \"Not right\" received, but no posture nudge went out yet")
+                return None
+            self.state, entry = fb.wrong(self.state, kind, self.settings, at=when, source=source,
+                                         request_id=request_id)
+        else:
+            self.state, entry = fb.reset(self.state, kind, at=when, source=source,
+                                         request_id=request_id)
+        self._save()
+        moved = fb.moves(self.base, before, self.state, self.settings)
+        seat: dict[str, object] = {}
+        if snap is not None:
+            seat = {"posture": snap.posture, "balance": snap.balance, "shift": snap.shift,
+                    "seat_load": snap.seat_load, "cop_x": snap.cop_x, "cop_y": snap.cop_y}
+        data: dict[str, object] = {"kind": kind, "steps": entry.steps, "applied": entry.applied,
+                                   "source": source}
+        if moved:
+            data["changes"] = {k: [round(a, 4), round(b, 4)] for k, (a, b) in moved.items()}
+        if request_id:
+            data["request"] = request_id
+        ev = Event(t, FEEDBACK, entry.action, data)
+        row = FeedbackRow(at, kind, entry.action, entry.steps, entry.applied, source, seat,
+                          cues or {}, moved)
+        verb = "not right" if action == "wrong" else "reset"
+        log.info("feedback: %s (%s)%s", verb, fb.label(kind) if kind else "every kind",
+                 "; " + ", ".join(f"{k} {a:g} -> {b:g}" for k, (a, b) in moved.items())
+                 if moved else "")
+        return Applied(ev, row, bool(moved), kind)

@@ -1,0 +1,55 @@
+"""The weekly report's "Not right" line: counts per kind and what was eased, from the history's
+feedback table (a real SQLite file), in the text and on the HTML page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.kinds import FeedbackKind
+from sitwatch.history.feedback import FeedbackRow, record
+from sitwatch.history.store import Store
+from sitwatch.reports.html import render_week
+from sitwatch.reports.text import weekly_text
+from tests.helpers.history import TZ, Sitter
+from tests.unit.reports.test_report import MON, SUN, TUE
+
+LOP, SLOUCH = FeedbackKind.ASYMMETRIC_LOAD, FeedbackKind.SLOUCH
+
+
+def week(tmp_path: Path) -> Store:
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    p.at(MON, 9)
+    p.sit(60)
+    at = datetime(2026, 1, 5, 9, 30, tzinfo=TZ)
+    record(s, FeedbackRow(at, LOP, "wrong", 1, True, "button",
+                          changes={"detect.balance.threshold": (0.25, 0.355),
+                                   "detect.balance.release": (0.15, 0.213)}))
+    record(s, FeedbackRow(at + timedelta(days=1), LOP, "wrong", 2, True, "cli",
+                          changes={"detect.balance.threshold": (0.355, 0.4285)}))
+    record(s, FeedbackRow(at + timedelta(days=1, hours=1), SLOUCH, "wrong", 0, False, "mqtt"))
+    record(s, FeedbackRow(at - timedelta(days=3), LOP, "wrong", 1, True, "cli"))  # last week
+    s.end_run()
+    return s
+
+
+def test_the_weekly_text_counts_not_right_per_kind_and_says_what_was_eased(tmp_path) -> None:
+    s = week(tmp_path)
+    line = next(ln for ln in weekly_text(s, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    assert "3 (slouching 1, lopsided 2)" in line
+    assert "eased: lopsided balance threshold 0.25 → 0.43 (2 steps)" in line
+    s.close()
+
+
+def test_the_page_says_it_too_and_a_week_without_any_says_nothing(tmp_path) -> None:
+    s = week(tmp_path)
+    html = render_week(s, SUN, TZ, now=datetime(2026, 1, 12, 9, tzinfo=TZ))
+    assert 'id="not-right"' in html and "lopsided 2" in html
+    earlier = render_week(s, TUE - timedelta(days=7), TZ, now=datetime(2026, 1, 12, tzinfo=TZ))
+    assert 'id="not-right"' not in earlier
+    assert not any(ln.startswith('"Not') for ln in
+                   weekly_text(s, SUN + timedelta(days=7), TZ).splitlines())
+    s.close()
