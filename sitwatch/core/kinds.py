@@ -64,11 +64,13 @@ NUDGE_KINDS: tuple[NudgeKind, ...] = tuple(NudgeKind)
 
 
 class NudgeAction(StrEnum):
-    """A button on a desktop notification."""
+    """A button on a desktop notification, or a command from elsewhere (MQTT)."""
 
     SNOOZE = "snooze"
     DONE = "done"
     WRONG = "wrong"  # "Not right": a false alarm (sitwatch.nudging.feedback)
+    PAUSE = "pause"  # remote only: stop watching (for ``minutes``, or until resumed)
+    RESUME = "resume"  # remote only: end a pause or a snooze
 
 
 class FeedbackKind(StrEnum):
@@ -124,6 +126,8 @@ _LABELS: dict[str, str] = {
     NudgeAction.SNOOZE: "snooze",
     NudgeAction.DONE: "done",
     NudgeAction.WRONG: "not right",
+    NudgeAction.PAUSE: "pause",
+    NudgeAction.RESUME: "resume",
 }
 
 #: The words for a feedback kind (``slouch`` alone is "posture" as a nudge kind).

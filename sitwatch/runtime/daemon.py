@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -288,6 +288,9 @@ class Daemon:
             if action == NudgeAction.WRONG:
                 out += self._wrong_clicked(nudge)
                 continue
+            if nudge.get("via") == "mqtt":  # snooze / pause / resume from afar
+                self._remote_control(action, nudge.get("minutes"))
+                continue
             kind = str(nudge.get("kind"))
             evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
             if action == NudgeAction.SNOOZE and self.control is not None:
@@ -304,6 +307,65 @@ class Daemon:
                 self._dispatch(ev)
             out += evs
         return out
+
+    def _day_state(self, snap: Snapshot) -> dict[str, object]:
+        """What Home Assistant shows beside the live state: the day so far (from the history,
+        the same figures as `sitwatch report`), whether the spell is past the sitting limit, and
+        whether sitwatch is watching, snoozed or paused."""
+        now = self.clock.now()
+        ctl = self.control.get() if self.control is not None else None
+        mode = ("paused" if ctl is not None and ctl.paused(now)
+                else "snoozed" if ctl is not None and ctl.snoozed(now) else "watching")
+        out: dict[str, object] = {
+            "mode": mode,
+            "over_limit": bool(snap.occupied and snap.spell >= self.cfg.detect.sit_limit),
+        }
+        if self.store is None:
+            return out
+        from sitwatch.core.kinds import Posture
+        from sitwatch.history import queries
+
+        try:
+            day = queries.day_summary(self.store, now.date(), now.tzinfo or UTC)
+        except Exception as e:  # the history's own trouble is reported where it happens
+            log.debug("history: no day figures for MQTT: %s", e)
+            return out
+        out["sitting_today"] = day.sitting_minutes
+        out["nudges_today"] = day.nudges_total
+        out["upright_today"] = (100 * day.posture_shares[Posture.UPRIGHT]
+                                if day.known_posture_minutes > 0 else None)
+        return out
+
+    def _remote_control(self, action: str, minutes: object) -> None:
+        """Snooze, pause or resume asked for over MQTT: the control file, as the commands of
+        the same names write it (so `sitwatch status` and every channel agree)."""
+        from sitwatch.nudging import control
+
+        if self.control is None:
+            return
+        path = self.control.path
+        cur = control.read(path)
+        now = self.clock.now()
+        if action == NudgeAction.RESUME:
+            new = control.Control()
+        elif action == NudgeAction.SNOOZE:
+            mins = float(minutes) if isinstance(minutes, int | float) else float(
+                self.cfg.nudges.snooze_minutes)
+            new = control.Control(now + timedelta(minutes=mins), cur.paused_until)
+        elif action == NudgeAction.PAUSE:
+            until = (now + timedelta(minutes=float(minutes))
+                     if isinstance(minutes, int | float) else control.FOREVER)
+            new = control.Control(cur.snoozed_until, until)
+        else:
+            return
+        try:
+            control.write(path, new)
+        except OSError as e:
+            log.warning("cannot %s (asked over MQTT): %s", action, e)
+            return
+        log.info("%s, asked over MQTT", {"resume": "resumed", "snooze": "nudges snoozed",
+                                          "pause": "paused"}[str(action)])
+        self._next_publish = 0.0  # show it at once
 
     def _wrong_clicked(self, nudge: Event) -> list[Event]:
         """"Not right" on a notification (the nudge it was on), or from MQTT (which may name a
@@ -453,7 +515,7 @@ class Daemon:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
         if self.publisher is not None and self.publisher.state_due():
-            self.publisher.publish_state(describe.mqtt_state(snap))
+            self.publisher.publish_state({**describe.mqtt_state(snap), **self._day_state(snap)})
         if self.status is None:
             return
         ctl = self.control.get() if self.control is not None else None

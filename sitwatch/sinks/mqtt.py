@@ -60,7 +60,16 @@ from sitwatch.sinks.base import Problems
 ONLINE, OFFLINE = SensorState.ONLINE, SensorState.OFFLINE
 WRONG = NudgeAction.WRONG
 UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
-STATE_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion")
+#: Live state read from the snapshot (through sitwatch.runtime.describe's table) ...
+SNAPSHOT_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion")
+#: ... and what the daemon adds: the day so far (from the history) and what sitwatch is doing.
+DAY_KEYS = ("sitting_today", "nudges_today", "upright_today", "over_limit", "mode")
+STATE_KEYS = SNAPSHOT_KEYS + DAY_KEYS
+NUMBER_KEYS = {"sitting_seconds": 0, "sitting_today": 1, "nudges_today": 0, "upright_today": 1}
+#: Remote controls under <base>/command/: the topic's last word -> the daemon's action.
+CONTROLS = {"snooze": NudgeAction.SNOOZE, "pause": NudgeAction.PAUSE,
+            "resume": NudgeAction.RESUME}
+MODES = ("watching", "snoozed", "paused")
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
@@ -141,6 +150,8 @@ class MqttSink:
         self.prefix = cfg.discovery_prefix.rstrip("/")
         self.status_topic = f"{self.base}/status"
         self.feedback_topic = f"{self.base}/command/feedback"
+        self.control_topics = {f"{self.base}/command/{name}": action
+                               for name, action in CONTROLS.items()}
         self.ha_status_topic = f"{self.prefix}/status"
 
         self._lock = threading.RLock()
@@ -335,7 +346,8 @@ class MqttSink:
             self.connects += 1
             client.publish(self.status_topic, ONLINE, qos=1, retain=True)
             if self.on_command is not None:
-                client.subscribe(self.feedback_topic, qos=1)
+                client.subscribe([(self.feedback_topic, 1),
+                                  *((t, 1) for t in self.control_topics)])
             if self.cfg.discovery:
                 client.subscribe(self.ha_status_topic, qos=1)
                 self._publish_discovery(client)
@@ -376,6 +388,9 @@ class MqttSink:
         if message.topic == self.feedback_topic:
             self._command(message)
             return
+        if message.topic in self.control_topics:
+            self._control(message)
+            return
         if message.topic == self.ha_status_topic and message.payload.strip() == b"online":
             with self._lock:
                 if self.cfg.discovery and not self._closed:
@@ -398,6 +413,26 @@ class MqttSink:
             data["feedback_kind"] = kind
         self.commands += 1
         self.on_command(WRONG, Event(self.clock.monotonic(), NUDGE, None, data))
+
+    def _control(self, message: Any) -> None:
+        """Snooze, pause or resume from ``<base>/command/...`` (Home Assistant's buttons, an
+        automation, ``mosquitto_pub``), to ``on_command``. The payload of snooze and pause may
+        be a duration (``30m``); empty means the default (snooze: ``snooze_minutes``; pause:
+        until resumed)."""
+        if message.retain or self.on_command is None:
+            return  # kept by the broker from an earlier session: not a new command
+        action = self.control_topics[message.topic]
+        minutes = parse_control(message.payload) if action != NudgeAction.RESUME else None
+        if minutes is False:
+            self.problems.report("bad-control", f"mqtt: {message.topic}: ignored "
+                                 f"{bytes(message.payload)[:40]!r}: send nothing or a duration "
+                                 "such as 30m")
+            return
+        data: dict[str, Any] = {"via": "mqtt"}
+        if minutes is not None:
+            data["minutes"] = minutes
+        self.commands += 1
+        self.on_command(action, Event(self.clock.monotonic(), NUDGE, None, data))
 
     # -- Home Assistant discovery -------------------------------------------------------------
 
@@ -448,11 +483,42 @@ class MqttSink:
                 "state_topic": f"{self.base}/event/{NUDGE}", "icon": "mdi:bell-ring",
             }),
         ]
+        entities += [
+            ("sensor", "sitting_today", {
+                "name": "Sitting today", "device_class": "duration",
+                "unit_of_measurement": "min", "state_class": "total_increasing",
+                "state_topic": f"{state}/sitting_today", "icon": "mdi:seat-recline-normal",
+            }),
+            ("sensor", "nudges_today", {
+                "name": "Nudges today", "state_class": "total_increasing",
+                "state_topic": f"{state}/nudges_today", "icon": "mdi:bell-badge",
+            }),
+            ("sensor", "upright_today", {
+                "name": "Upright today", "unit_of_measurement": "%",
+                "state_class": "measurement", "state_topic": f"{state}/upright_today",
+                "icon": "mdi:human-male",
+            }),
+            ("binary_sensor", "over_limit", {
+                "name": "Past the sitting limit", "device_class": "problem",
+                "state_topic": f"{state}/over_limit", "payload_on": "ON", "payload_off": "OFF",
+            }),
+            ("sensor", "mode", {
+                "name": "Mode", "device_class": "enum", "options": list(MODES),
+                "state_topic": f"{state}/mode", "icon": "mdi:eye-check",
+            }),
+        ]
         if self.on_command is not None:
             entities.append(("button", "not_right", {
                 "name": "Not right", "command_topic": self.feedback_topic,
                 "payload_press": str(WRONG), "icon": "mdi:thumb-down-outline",
             }))
+            for name, label_, icon in (("snooze", "Snooze nudges", "mdi:bell-sleep"),
+                                       ("pause", "Pause watching", "mdi:pause-circle"),
+                                       ("resume", "Resume", "mdi:play-circle")):
+                entities.append(("button", name, {
+                    "name": label_, "command_topic": f"{self.base}/command/{name}",
+                    "payload_press": "PRESS", "icon": icon,
+                }))
         out = []
         for component, object_id, specific in entities:
             config = {**specific, **common, "unique_id": f"{self.node_id}_{object_id}"}
@@ -523,11 +589,35 @@ def parse_feedback(payload: bytes | str) -> str | bool | None:
 def _state_text(key: str, value: Any) -> str:
     if value is None:
         return UNKNOWN
-    if key == "sitting_seconds":
+    if key in NUMBER_KEYS:
         try:
-            return str(max(0, round(float(value))))
+            n = max(0.0, float(value))
         except (TypeError, ValueError):
             return UNKNOWN
+        digits = NUMBER_KEYS[key]
+        return str(round(n, digits)) if digits else str(round(n))
+    if key == "over_limit":
+        return "ON" if value else "OFF"
     if isinstance(value, bool):
         return ONLINE if value else OFFLINE  # cushion: True/False
     return str(value)
+
+
+def parse_control(payload: bytes | str) -> float | bool | None:
+    """A snooze / pause payload: empty (None: the default), or a duration such as ``30m`` or
+    ``90`` (minutes) -> minutes; False when it is neither."""
+    from sitwatch.core.spans import duration
+
+    try:
+        text = (payload.decode("utf-8") if isinstance(payload, bytes) else payload).strip()
+    except UnicodeDecodeError:
+        return False
+    if not text or text.lower() in ("press", "on"):  # what HA buttons and switches send
+        return None
+    if len(text) > 20:
+        return False
+    try:
+        minutes = duration(text).total_seconds() / 60
+    except ValueError:
+        return False
+    return minutes if 0 < minutes <= 7 * 24 * 60 else False

@@ -63,6 +63,23 @@ def test_daemon_publishes_to_mqtt_runs_the_hook_and_buzzes(tmp_path: Path, broke
         while time.monotonic() < deadline and not hook_out.exists():
             time.sleep(0.05)
         assert hook_out.read_text().split()[0] == "prolonged_sitting"
+
+        # Home Assistant, the other way: its buttons pause and resume the daemon, and the day's
+        # figures (from the history) and the mode come back as state.
+        assert w.wait_for(lambda ms: any(m.topic == "sitwatch/state/sitting_today"
+                                         and m.text not in ("None", "") for m in ms), 10)
+        assert w.wait_topic("sitwatch/state/mode", "watching", timeout=10)
+        assert w.wait_topic("sitwatch/state/over_limit", "ON", timeout=10)  # sit_limit = 3 s
+        w.client.publish("sitwatch/command/pause", b"PRESS", qos=1)
+        assert w.wait_topic("sitwatch/state/mode", "paused", timeout=15)
+        status = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--json",
+                                 "--no-user-config", "--config", str(cfg)], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert json.loads(status.stdout)["paused"] == "forever"
+        w.client.publish("sitwatch/command/resume", b"PRESS", qos=1)
+        assert w.wait_for(lambda ms: [m.text for m in ms
+                                      if m.topic == "sitwatch/state/mode"][-1:] == ["watching"],
+                          15)
         proc.terminate()
         assert proc.wait(15) == 0
         assert w.wait_topic("sitwatch/status", "offline", timeout=10)  # said before leaving

@@ -90,6 +90,11 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         "homeassistant/sensor/testnode/balance/config",
         "homeassistant/binary_sensor/testnode/cushion/config",
         "homeassistant/event/testnode/nudge/config",
+        "homeassistant/sensor/testnode/sitting_today/config",
+        "homeassistant/sensor/testnode/nudges_today/config",
+        "homeassistant/sensor/testnode/upright_today/config",
+        "homeassistant/binary_sensor/testnode/over_limit/config",
+        "homeassistant/sensor/testnode/mode/config",
     }
     ids = [c["unique_id"] for c in configs.values()]
     assert len(set(ids)) == len(ids) and all(i.startswith("testnode_") for i in ids)
@@ -97,7 +102,8 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         assert c["availability_topic"] == "sitwatch/status"
         assert c["device"]["identifiers"] == ["testnode"]
         assert {"name", "model", "sw_version"} <= set(c["device"])
-        assert c["state_topic"] in retained or c["state_topic"] == "sitwatch/event/nudge"
+        assert (c["state_topic"] in retained or c["state_topic"] == "sitwatch/event/nudge"
+                or c["state_topic"].endswith(("_today", "over_limit", "mode")))
     occ = configs["homeassistant/binary_sensor/testnode/occupancy/config"]
     assert (occ["device_class"], occ["payload_on"], occ["payload_off"]) == (
         "occupancy", "occupied", "empty")
@@ -201,7 +207,7 @@ def test_discovery_again_when_home_assistant_comes_online(sink, watch):
     w = watch("homeassistant/+/+/+/config")
     w.settle()
     first = len(w.messages)
-    assert first == 6 and sink.discoveries == 1
+    assert first == len(sink.discovery_messages()) == 11 and sink.discoveries == 1
     w.client.publish("homeassistant/status", b"offline", qos=1)
     w.client.publish("homeassistant/status", b"online", qos=1)
     assert w.wait_for(lambda ms: len(ms) >= 2 * first), [m.topic for m in w.messages]
@@ -377,3 +383,98 @@ def test_not_right_commands_reach_on_command_and_discovery_has_the_button(broker
     assert not any("button" in t for t, _ in plain.discovery_messages())
     assert parse_feedback(b"") is None and parse_feedback(b"WRONG  slouch ") == "slouch"
     assert parse_feedback(b"\xff") is False
+
+
+#: What Home Assistant's MQTT platforms require (and what a valid value is) for the kinds of
+#: entity sitwatch announces: its schema's required keys, and the enumerations it checks.
+HA_REQUIRED = {
+    "binary_sensor": {"state_topic"},
+    "sensor": {"state_topic"},
+    "event": {"state_topic", "event_types"},
+    "button": {"command_topic"},
+}
+HA_STATE_CLASSES = {"measurement", "total", "total_increasing"}
+HA_DEVICE_CLASSES = {
+    "binary_sensor": {"occupancy", "connectivity", "problem"},
+    "sensor": {"duration", "enum"},
+}
+
+
+def test_every_discovery_document_has_what_home_assistant_requires(broker):
+    s = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, node_id="n1"),
+                 ManualClock(), log=LOG, on_command=lambda a, e: None)
+    docs = s.discovery_messages()
+    kinds = {t.split("/")[1] for t, _ in docs}
+    assert kinds == set(HA_REQUIRED)
+    for topic, doc in docs:
+        component, node, object_id = topic.split("/")[1:4]
+        assert node == "n1" and topic.endswith("/config")
+        assert HA_REQUIRED[component] <= set(doc), (topic, doc)
+        assert doc["unique_id"] == f"n1_{object_id}" and doc["name"]
+        assert doc["availability_topic"] == "sitwatch/status"
+        if "state_class" in doc:
+            assert doc["state_class"] in HA_STATE_CLASSES
+            assert component == "sensor" and doc.get("device_class") != "enum"
+        if "device_class" in doc and component in HA_DEVICE_CLASSES:
+            assert doc["device_class"] in HA_DEVICE_CLASSES[component], doc
+        if doc.get("device_class") == "enum":
+            assert doc["options"] and "unit_of_measurement" not in doc
+        if doc.get("device_class") == "duration":
+            assert doc["unit_of_measurement"] in {"s", "min", "h", "d"}
+        if component == "button":
+            assert doc["command_topic"].startswith("sitwatch/command/")
+    totals = {t.split("/")[3]: d for t, d in docs if d.get("state_class") == "total_increasing"}
+    assert set(totals) == {"sitting_today", "nudges_today"}
+
+
+def test_snooze_pause_resume_commands_and_the_day_state(broker, watch):
+    """The Home Assistant buttons (or any publisher) reach on_command with the duration; bad
+    payloads and retained leftovers do not; the day's figures are published as numbers."""
+    import threading
+
+    from sitwatch.core.kinds import NudgeAction
+    from sitwatch.sinks.mqtt import parse_control
+
+    got: list[tuple[str, Event]] = []
+    cv = threading.Condition()
+
+    def on_command(action: str, ev: Event) -> None:
+        with cv:
+            got.append((action, ev))
+            cv.notify_all()
+
+    w = watch("sitwatch/state/#")
+    w.client.publish("sitwatch/command/pause", b"", qos=1, retain=True).wait_for_publish(5)
+    s = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, node_id="t2"),
+                 ManualClock(), log=LOG, on_command=on_command)
+    s.start()
+    try:
+        assert s.wait_connected(10), broker.log()
+        # connected is not yet subscribed: knock until the first command gets through
+        with cv:
+            for _ in range(50):
+                w.client.publish("sitwatch/command/resume", b"", qos=1)
+                if cv.wait_for(lambda: got, 0.2):
+                    break
+            got.clear()
+        for topic, payload in (("snooze", b"PRESS"), ("snooze", b"45m"), ("pause", b"soon"),
+                               ("pause", b"1h"), ("resume", b"PRESS")):
+            w.client.publish(f"sitwatch/command/{topic}", payload, qos=1)
+        with cv:
+            assert cv.wait_for(lambda: len(got) >= 4, 10), got
+        w.settle()
+        got = [g for g in got if not (g[0] == NudgeAction.RESUME and g is got[0])]
+        assert [(a, e.get("minutes")) for a, e in got] == [
+            (NudgeAction.SNOOZE, None), (NudgeAction.SNOOZE, 45.0), (NudgeAction.PAUSE, 60.0),
+            (NudgeAction.RESUME, None)]
+        s.publish_state({"sitting_today": 123.456, "nudges_today": 4, "upright_today": 81.26,
+                         "over_limit": True, "mode": "snoozed"})
+        w.wait_topic("sitwatch/state/mode", "snoozed")
+        state = {m.topic.rsplit("/", 1)[1]: m.text for m in w.messages}
+        assert state["sitting_today"] == "123.5" and state["nudges_today"] == "4"
+        assert state["upright_today"] == "81.3" and state["over_limit"] == "ON"
+    finally:
+        w.client.publish("sitwatch/command/pause", b"", qos=1, retain=True)
+        s.close()
+    assert parse_control(b"") is None and parse_control(b"90") == 90.0
+    assert parse_control(b"8d") is False and parse_control(b"\xff") is False

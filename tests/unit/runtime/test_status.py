@@ -266,7 +266,7 @@ def test_history_and_mqtt_take_exactly_their_keys_from_the_table() -> None:
 
     from sitwatch.history.store import Store
     from sitwatch.runtime import describe
-    from sitwatch.sinks.mqtt import STATE_KEYS
+    from sitwatch.sinks.mqtt import SNAPSHOT_KEYS
 
     snap = seated_snapshot()
     sample = describe.history_fields(snap)
@@ -276,7 +276,7 @@ def test_history_and_mqtt_take_exactly_their_keys_from_the_table() -> None:
     assert sample["occupied"] is True and sample["seat_load"] == 0.9
     assert describe.history_fields(replace_online(snap, False))["occupied"] is False
     state = describe.mqtt_state(snap)
-    assert set(state) == set(STATE_KEYS)
+    assert set(state) == set(SNAPSHOT_KEYS)
     assert state["sitting_seconds"] == 1235 and state["cushion"] == "online"
 
 
