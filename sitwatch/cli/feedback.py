@@ -235,7 +235,7 @@ def _base(cfg: Config) -> Config:
 
     try:
         return for_layout(cfg, layout.load(cfg.cushion.layout))
-    except (layout.LayoutError, Exception):  # a broken layout is `doctor`'s business
+    except Exception:  # a broken layout (or its [detect] table) is `doctor`'s business
         return cfg
 
 

@@ -440,8 +440,8 @@ class Nudges(_Section):
     timeout: float = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
     buttons: bool = Field(
         True,
-        description="'Snooze' and 'Done' buttons on desktop notifications, where the "
-        "notification server supports them.",
+        description="'Snooze' and 'Done' buttons on desktop notifications (and 'Not right' on "
+        "nudges about posture), where the notification server supports them.",
     )
     snooze_minutes: int = Field(
         30, ge=1, le=480, description="How long the notification's Snooze button holds nudges."
