@@ -111,6 +111,19 @@ def test_fsr_frames_are_what_the_fsr_cushion_9_layout_reads(tmp_path_factory):
 
 
 @needs_gxx
+def test_the_default_uno_fsr_build_fits_the_shipped_four_corner_layout(tmp_path_factory):
+    lay = layout.load(FIRMWARE / "layouts" / "fsr-corners-4.toml")
+    exe = host_build(tmp_path_factory)  # no -D at all: the sketch as it is uploaded
+
+    out, _ = run_host(exe, "--seconds", "1")
+    parser, frames = parse(out, lay)
+
+    assert lay.n == 4 and not lay.inverted
+    assert parser.stats.dropped_total == 0 and parser.declared == 4
+    assert len(frames) >= 19 and frames[-1].values.tolist() == [1022, 982, 942, 902]  # A0..A3
+
+
+@needs_gxx
 def test_fsrs_through_the_multiplexer_come_out_in_channel_order(tmp_path_factory):
     lay = layout.load("fsr-cushion-9")
     exe = host_build(tmp_path_factory, "SITWATCH_VARIANT=1", "FSR_VIA_MUX=1")
@@ -506,3 +519,61 @@ def test_esphome_validates_the_yaml(tmp_path):
     assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
     assert "will_message" in ok.stdout and "offline" in ok.stdout
     assert bad.returncode != 0  # the check is real: a wrong key fails it
+
+
+# -- the guides' commands -------------------------------------------------------------------------
+
+GUIDES = (FIRMWARE / "README.md", ROOT / "docs" / "raspberry-pi.md")
+# "sitwatch SUBCOMMAND ..." in code, but not a path, a user name (-u sitwatch, root:sitwatch) or
+# a package name (pipx install sitwatch).
+_COMMAND = re.compile(r"(?<![\w/.:'\[-])(?<!-u )(?<!install )(?<!upgrade )sitwatch( [a-z-][^#`]*)")
+
+
+FUTURE = {"serve"}  # mentioned as "see the README" until it lands
+
+
+def guide_commands() -> list[tuple[str, str]]:
+    out = []
+    for doc in GUIDES:
+        text = doc.read_text()
+        blocks = [body for lang, body in re.findall(r"```(\w*)\n(.*?)```", text, re.S)
+                  if lang in ("", "sh", "bash")]
+        spans = re.findall(r"(?<!`)`([^`]+)`(?!`)", re.sub(r"```.*?```", "", text, flags=re.S))
+        for code in [*blocks, *(s.replace("\n", " ") for s in spans)]:
+            for line in code.splitlines():
+                for m in _COMMAND.finditer(line):
+                    cmd = re.split(r"&&|\||;", m.group(1))[0].strip()
+                    out.append((doc.name, cmd))
+    return out
+
+
+def test_the_guides_show_commands() -> None:
+    cmds = {c for _, c in guide_commands()}
+    assert "service install --system" in cmds and "calibrate" in cmds  # the extraction works
+    assert len(cmds) >= 15
+
+
+@pytest.mark.parametrize(("doc", "cmd"), guide_commands())
+def test_every_sitwatch_command_in_the_guides_exists(doc: str, cmd: str) -> None:
+    import argparse
+    import contextlib
+    import io
+    import shlex
+
+    from sitwatch.cli.main import build_parser
+
+    if cmd.split()[0] in FUTURE:
+        pytest.skip(f"`sitwatch {cmd}` is being built on another branch")
+    parser = build_parser()
+    argv = shlex.split(cmd)
+    if len(argv) == 1 and not argv[0].startswith("-"):  # a mention: `sitwatch record`
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        assert argv[0] in sub.choices, f"{doc}: there is no `sitwatch {argv[0]}`"
+        return
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            parser.parse_args(argv)
+        except SystemExit as e:
+            if e.code != 0:  # --version and --help exit 0
+                pytest.fail(f"{doc}: `sitwatch {cmd}` is not a valid command: {err.getvalue()}")
