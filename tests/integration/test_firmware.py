@@ -4,7 +4,8 @@ Three levels, each skipping with its reason when its tool is missing:
 
 1. **The sketch, run on this PC.** ``firmware/host/`` stands in for the Arduino core and
    simulates the board (time, the analog pins, four HX711 boards clocked bit by bit, the
-   multiplexers, the serial port). g++ builds the unchanged sketch against it; its serial
+   multiplexers, the serial port). g++ builds the unchanged sketch against it (its AVR and its
+   ESP32 branches, since no ESP32 toolchain comes from Debian); its serial
    output goes through :class:`sitwatch.sensing.wire.LineParser` with the built-in layouts, and
    in real time over a pty to ``sitwatch record`` and ``sitwatch doctor``. This tests the code
    that runs on the board, not a copy of its format strings.
@@ -91,10 +92,17 @@ def pin_edges(events: list[str], pin: int = BUZZER) -> list[tuple[int, float]]:
     return out
 
 
+# The ESP32's branches of the sketch (its ADC setup, its critical sections around the HX711's
+# clock), built against the same simulated board with the AVR pin numbers.
+ESP32 = ("ARDUINO_ARCH_ESP32", "BUZZER_PIN=9")
+ESP32_HX711 = (*ESP32, "HX711_SCK_PIN=2", "HX711_DOUT_PINS=3,4,5,6")
+
+
 @needs_gxx
-def test_fsr_frames_are_what_the_fsr_cushion_9_layout_reads(tmp_path_factory):
+@pytest.mark.parametrize("board", [(), ESP32], ids=["avr", "esp32"])
+def test_fsr_frames_are_what_the_fsr_cushion_9_layout_reads(tmp_path_factory, board):
     lay = layout.load("fsr-cushion-9")
-    exe = host_build(tmp_path_factory, "SITWATCH_VARIANT=1", f"FSR_PINS={FSR9_PINS}")
+    exe = host_build(tmp_path_factory, *board, "SITWATCH_VARIANT=1", f"FSR_PINS={FSR9_PINS}")
 
     out, _ = run_host(exe, "--seconds", "3")
     parser, frames = parse(out, lay)
@@ -137,9 +145,11 @@ def test_fsrs_through_the_multiplexer_come_out_in_channel_order(tmp_path_factory
 
 
 @needs_gxx
-def test_hx711_boards_are_read_bit_by_bit_tared_and_scaled_for_load_cells_4(tmp_path_factory):
+@pytest.mark.parametrize("board", [(), ESP32_HX711], ids=["avr", "esp32"])
+def test_hx711_boards_are_read_bit_by_bit_tared_and_scaled_for_load_cells_4(tmp_path_factory,
+                                                                              board):
     lay = layout.load("load-cells-4")
-    exe = host_build(tmp_path_factory, "SITWATCH_VARIANT=2")
+    exe = host_build(tmp_path_factory, *board, "SITWATCH_VARIANT=2")
 
     out, events = run_host(exe, "--seconds", "5")
     parser, frames = parse(out, lay)
