@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 
@@ -220,6 +220,10 @@ def load(spec: str | Path) -> Layout:
     raise LayoutError(f"unknown layout {s!r}: use a file path, grid:RxC, or one of: {known}")
 
 
+def _is_number(v: object) -> TypeGuard[int | float]:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _number(doc: dict[str, Any], key: str, origin: str, default: float, what: str) -> float:
     """A finite number from the layout's top level, or a LayoutError naming the key."""
     v = doc.get(key, default)
@@ -244,7 +248,9 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
     name = doc.get("name") or Path(origin).stem
     if not isinstance(name, str):
-        raise LayoutError(f"{origin}: name = {name!r:.40}: must be a string, e.g. name = \"my-chair\"")
+        raise LayoutError(
+            f"{origin}: name = {name!r:.40}: must be a string, e.g. name = \"my-chair\""
+        )
     description = doc.get("description", "")
     if not isinstance(description, str):
         raise LayoutError(f"{origin}: description must be a string")
@@ -323,15 +329,16 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         surface = ch.get("surface")
         if surface not in SURFACES:
             raise LayoutError(f"{where}.surface = {surface!r}: must be 'seat' or 'back'")
-        x, y = ch.get("x"), ch.get("y")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y)):
+        x_, y_ = ch.get("x"), ch.get("y")
+        if not (_is_number(x_) and _is_number(y_)):
             raise LayoutError(f"{where}: x and y must be numbers between -1 and 1")
+        x, y = float(x_), float(y_)
         if not (-1 <= x <= 1 and -1 <= y <= 1):
             raise LayoutError(f"{where}: x={x}, y={y} out of range; both must be between -1 and 1")
         label = ch.get("label", f"ch{i}")
         if not isinstance(label, (str, int)) or isinstance(label, bool):
             raise LayoutError(f"{where}.label must be a string, e.g. label = \"left thigh\"")
-        chans_l.append(Channel(i, surface, float(x), float(y), str(label)))
+        chans_l.append(Channel(i, surface, x, y, str(label)))
     return Layout(
         name,
         tuple(chans_l),

@@ -231,7 +231,7 @@ PROFILE = (ROOT / "calibration" / "example-smartchair-12.json").read_bytes()
 @st.composite
 def retyped_profile(draw: st.DrawFn) -> bytes:
     d = json.loads(PROFILE)
-    key = draw(st.sampled_from(sorted(d) + ["extra"]))
+    key = draw(st.sampled_from([*sorted(d), "extra"]))
     d[key] = draw(JSON_VALUES)
     return json.dumps(d).encode()
 
