@@ -287,3 +287,26 @@ def test_status_file_read_never_raises(spot: Path, data: bytes) -> None:
     spot.write_bytes(data)
     d = read_status(spot, ManualClock())
     assert isinstance(format_status(d), str)
+
+
+@pytest.mark.parametrize("data, says", [
+    ("[cushion]\n# caf\u00e9 au lait\nport = \"/dev/ttyACM0\"\n".encode("latin-1"),
+     ": line 2: not UTF-8 text"),
+    (b"x = " + b"[" * 2000 + b"\n", ": not valid TOML"),
+])
+def test_config_latin1_and_deep_nesting_through_the_command(tmp_path: Path, data: bytes,
+                                                             says: str) -> None:
+    """The issue's two config crashes (UnicodeDecodeError, RecursionError), through `sitwatch
+    config validate` and `sitwatch run`: one line naming the file, exit 2, no traceback."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "sitwatch.toml"
+    path.write_bytes(data)
+    for argv in (["config", "validate", "--config", str(path)],
+                 ["run", "--config", str(path), "--port", str(tmp_path / "none")]):
+        proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv], capture_output=True,
+                              text=True, timeout=60)
+        assert "Traceback" not in proc.stderr
+        assert proc.returncode == 2, proc.stderr
+        assert f"{path}{says}" in proc.stderr
