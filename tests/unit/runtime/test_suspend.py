@@ -153,3 +153,25 @@ def test_the_system_clock_reports_no_sleep_when_awake() -> None:
     from sitwatch.core.clock import SystemClock
 
     assert 0.0 <= SystemClock().suspended() < 1.0
+
+
+def test_a_camera_only_setup_takes_a_long_sleep_as_a_break_too(tmp_path) -> None:
+    from sitwatch.camera.pipeline import CameraPipeline
+    from sitwatch.runtime.daemon import Camera
+    from tests.helpers.doubles import ScriptedCamera, camera_profile
+
+    clock = ManualClock()
+    cam = ScriptedCamera(clock, [(1200, True)], advance=True)
+    sink = Collect()
+    d = Daemon(CFG, LAY, None, clock, sinks=sink,
+               camera=Camera(cam, CameraPipeline(CFG.camera, camera_profile(), main=CFG)))
+    while clock.monotonic() < 600:
+        d.step(0)
+    clock.suspend(3600)
+    while not cam.done:
+        d.step(0)
+    (brk,) = _named(sink, "break")
+    assert brk.get("spell") == pytest.approx(600, abs=10)
+    assert brk.get("duration") == pytest.approx(3600, abs=10)
+    assert d.snapshot().spell == pytest.approx(600, abs=10)
+    d.close()
