@@ -115,3 +115,14 @@ def test_run_with_a_damaged_profile_named_on_the_command_line_refuses(tmp_path: 
     assert proc.returncode == 2
     assert f"{cal}: not a calibration file" in proc.stderr
     assert cal.read_bytes() == b"\x00\xff garbage"
+
+
+def test_camera_calibration_from_a_damaged_landmark_file(tmp_path: Path) -> None:
+    path = tmp_path / "poses.jsonl"
+    path.write_text(json.dumps({"t": 0, "landmarks": _LM}) + "\n"
+                    + json.dumps({"t": 1, "landmarks": _LM, "aspect": "wide"}) + "\n")
+    proc = _sitwatch(tmp_path, "calibrate", "camera", "--recording", str(path), "--upright",
+                     "0:5", "--no-user-config")
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert f'{path}:2: "aspect" is not a number' in proc.stderr
