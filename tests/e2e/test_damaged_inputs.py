@@ -126,3 +126,14 @@ def test_camera_calibration_from_a_damaged_landmark_file(tmp_path: Path) -> None
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 2, proc.stderr
     assert f'{path}:2: "aspect" is not a number' in proc.stderr
+
+
+@pytest.mark.parametrize("value", ['"high"', "[4095]", "{ max = 4095 }"])
+def test_a_layout_with_a_full_scale_that_is_not_a_number(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "chair.toml"
+    path.write_text(f'name = "chair"\nfull_scale = {value}\n[[channels]]\nsurface = "seat"\n'
+                    "x = 0\ny = 0\n")
+    proc = _sitwatch(tmp_path, "layouts", str(path), "--no-user-config")
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert f"{path}: full_scale = " in proc.stderr and "must be a number" in proc.stderr
