@@ -5,7 +5,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast bench bench-camera eval lint typecheck clean install help
+.PHONY: demo test test-fast bench bench-camera eval lint typecheck clean install help \
+	fuzz fuzz-ci load soak
 
 help:
 	@echo "make demo    the daemon against a virtual cushion, a simulated office day in accelerated time"
@@ -14,6 +15,11 @@ help:
 	@echo "make bench   speed and memory figures (make bench-camera: the webcam's)"
 	@echo "make eval    detection quality on the real recordings in ../shared/datasets"
 	@echo "make lint    ruff, mypy and the import rules (lint-imports)"
+	@echo "make fuzz    the wire parser under atheris for FUZZ_SECONDS (600); make fuzz-ci: the"
+	@echo "             hypothesis parser properties with FUZZ_EXAMPLES (5000) examples each"
+	@echo "make load    the daemon at 100 frames/s over a real pty: backlog, CPU, RSS"
+	@echo "make soak    the daemon over SOAK_DAYS (28) simulated days: RSS, fds, database and"
+	@echo "             backup size per simulated week"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -50,3 +56,27 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+FUZZ_SECONDS ?= 600
+FUZZ_EXAMPLES ?= 5000
+SOAK_DAYS ?= 28
+
+# Not part of `make test`: these run as long as you let them.
+fuzz: $(STAMP)
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
+	@mkdir -p build/fuzz-corpus/wire
+	$(BIN)/python fuzz/wire_atheris.py -max_total_time=$(FUZZ_SECONDS) build/fuzz-corpus/wire \
+		fuzz/seeds/wire
+
+fuzz-ci: $(STAMP)
+	SITWATCH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz
+
+# libfaketime runs the daemon's clock ten times faster (apt package faketime; installed as root)
+load: $(STAMP)
+	@ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null && apt-get install -y -qq faketime >/dev/null; } || \
+		echo "note: no libfaketime (apt-get install faketime): the load runs in real time"
+	$(BIN)/python benchmarks/load.py
+
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --days $(SOAK_DAYS)

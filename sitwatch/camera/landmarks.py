@@ -70,75 +70,128 @@ def _as_landmarks(value: Any, where: str) -> np.ndarray | None:
         return None
     try:
         a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RecursionError):
         raise LandmarkFileError(f"{where}: landmarks are not numbers") from None
     if a.shape == (N_LANDMARKS, 3):
         a = np.concatenate([a, np.ones((N_LANDMARKS, 1))], axis=1)
     if a.shape != (N_LANDMARKS, 4):
         raise LandmarkFileError(f"{where}: expected 33 landmarks of [x, y, z, visibility], "
                                 f"got an array of shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise LandmarkFileError(f"{where}: landmarks must be finite numbers (NaN or infinity "
+                                "found)")
     return a
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a file read as UTF-8; a line that is not names its number."""
+    with Path(path).open("rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                yield n, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LandmarkFileError(
+                    f"{path}:{n}: not UTF-8 text (binary data or a damaged file)"
+                ) from None
+
+
+def _number(d: dict[str, Any], key: str, where: str, default: float | None = None) -> float:
+    """``d[key]`` as a finite float, or a LandmarkFileError naming the line and the key."""
+    v = d.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise LandmarkFileError(f"{where}: \"{key}\" is not a number (got {v!r:.40})")
+    try:
+        f = float(v)
+    except ValueError:
+        raise LandmarkFileError(f"{where}: \"{key}\" is not a number (got {v!r:.40})") from None
+    except OverflowError:
+        raise LandmarkFileError(f"{where}: \"{key}\" is far too large (got {v!r:.40})") from None
+    if not np.isfinite(f):
+        raise LandmarkFileError(f"{where}: \"{key}\" = {v!r:.40} is not a finite number")
+    return f
+
+
+def _label(v: Any, where: str) -> int | None:
+    """An optional whole-number label."""
+    if v is None:
+        return None
+    f = _number({"label": v}, "label", where)
+    if f != int(f):
+        raise LandmarkFileError(f"{where}: \"label\" = {v!r:.40} is not a whole number")
+    return int(f)
 
 
 def read_jsonl(path: Path) -> Iterator[LandmarkFrame]:
     mirrored = False
     last_t = -np.inf
-    with Path(path).open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            where = f"{path}:{n}"
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise LandmarkFileError(f"{where}: not JSON ({e.msg})") from None
-            if not isinstance(d, dict):
-                raise LandmarkFileError(f"{where}: expected an object")
-            if "sitwatch" in d:
-                mirrored = bool(d.get("mirrored", False))
-                continue
-            if "t" not in d or "landmarks" not in d:
-                raise LandmarkFileError(f"{where}: needs \"t\" and \"landmarks\"")
-            try:
-                t = float(d["t"])
-            except (TypeError, ValueError):
-                raise LandmarkFileError(f"{where}: t is not a number") from None
-            if t < last_t:
-                raise LandmarkFileError(f"{where}: time goes backwards ({t} < {last_t})")
-            last_t = t
-            lm = _as_landmarks(d["landmarks"], where)
-            if lm is not None and mirrored:
-                lm = unmirror(lm)
-            label = d.get("label")
-            yield LandmarkFrame(t, lm, int(label) if label is not None else None,
-                                float(d.get("aspect", 1.0)))
+    for n, line in _lines(path):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{path}:{n}"
+        try:
+            d = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise LandmarkFileError(f"{where}: not JSON ({e.msg})") from None
+        except RecursionError:
+            raise LandmarkFileError(f"{where}: not JSON (nested too deeply)") from None
+        if not isinstance(d, dict):
+            raise LandmarkFileError(f"{where}: expected an object")
+        if "sitwatch" in d:
+            mirrored = bool(d.get("mirrored", False))
+            continue
+        if "t" not in d or "landmarks" not in d:
+            raise LandmarkFileError(f"{where}: needs \"t\" and \"landmarks\"")
+        t = _number(d, "t", where)
+        if t < last_t:
+            raise LandmarkFileError(f"{where}: time goes backwards ({t} < {last_t})")
+        last_t = t
+        lm = _as_landmarks(d["landmarks"], where)
+        if lm is not None and mirrored:
+            lm = unmirror(lm)
+        aspect = _number(d, "aspect", where, 1.0)
+        if aspect <= 0:
+            raise LandmarkFileError(f"{where}: \"aspect\" = {aspect:g} must be above 0 "
+                                    "(frame width / height)")
+        yield LandmarkFrame(t, lm, _label(d.get("label"), where), aspect)
 
 
 def read_csv(path: Path, period: float = 0.5, mirrored: bool = True) -> Iterator[LandmarkFrame]:
     """The webcam-landmarks dataset layout; row ``i`` is at ``i * period`` seconds."""
-    with Path(path).open(encoding="utf-8", newline="") as f:
-        r = csv.reader(f)
+    r = csv.reader(line for _, line in _lines(path))
+    try:
+        header = next(r)
+    except StopIteration:
+        return
+    except csv.Error as e:
+        raise LandmarkFileError(f"{path}:1: not CSV ({e})") from None
+    if len(header) < 1 + 4 * N_LANDMARKS or header[1] != "x0":
+        raise LandmarkFileError(f"{path}: not the landmark CSV layout "
+                                "(label, x0, y0, z0, v0, ..., v32)")
+    has_label = header[0] == "label"
+    i = 0
+    while True:
         try:
-            header = next(r)
+            row = next(r)
         except StopIteration:
             return
-        if len(header) < 1 + 4 * N_LANDMARKS or header[1] != "x0":
-            raise LandmarkFileError(f"{path}: not the landmark CSV layout "
-                                    "(label, x0, y0, z0, v0, ..., v32)")
-        has_label = header[0] == "label"
-        for i, row in enumerate(r):
-            if not row:
-                continue
-            try:
-                vals = np.asarray(row[1:1 + 4 * N_LANDMARKS], dtype=float)
-                label = int(float(row[0])) if has_label else None
-            except ValueError:
-                raise LandmarkFileError(f"{path}:{i + 2}: not numbers") from None
-            if vals.size != 4 * N_LANDMARKS:
-                raise LandmarkFileError(f"{path}:{i + 2}: {vals.size} values, expected 132")
-            lm = vals.reshape(N_LANDMARKS, 4)
-            yield LandmarkFrame(i * period, unmirror(lm) if mirrored else lm, label)
+        except csv.Error as e:
+            raise LandmarkFileError(f"{path}:{r.line_num}: not CSV ({e})") from None
+        where = f"{path}:{r.line_num}"
+        if not row:
+            continue
+        try:
+            vals = np.asarray(row[1:1 + 4 * N_LANDMARKS], dtype=float)
+        except ValueError:
+            raise LandmarkFileError(f"{where}: not numbers") from None
+        label = _label(row[0], where) if has_label else None
+        if vals.size != 4 * N_LANDMARKS:
+            raise LandmarkFileError(f"{where}: {vals.size} values, expected 132")
+        if not np.isfinite(vals).all():
+            raise LandmarkFileError(f"{where}: landmarks must be finite numbers")
+        lm = vals.reshape(N_LANDMARKS, 4)
+        yield LandmarkFrame(i * period, unmirror(lm) if mirrored else lm, label)
+        i += 1
 
 
 def is_landmark_file(path: Path) -> bool:
@@ -156,15 +209,18 @@ def is_landmark_file(path: Path) -> bool:
 
 
 def read(path: Path, *, period: float = 0.5) -> Iterator[LandmarkFrame]:
-    """Either layout, by its first characters."""
+    """Either layout, by its first characters. Any problem with the file raises
+    :class:`LandmarkFileError` naming the file (and the line, when it is one line's)."""
     p = Path(path)
     try:
-        with p.open(encoding="utf-8") as f:
-            head = f.read(20).lstrip()
+        with p.open("rb") as f:
+            head = f.read(20).decode("utf-8", "replace").lstrip()
     except FileNotFoundError:
         raise LandmarkFileError(f"{p}: no such file") from None
-    except UnicodeDecodeError:
-        raise LandmarkFileError(f"{p}: not a landmark file (binary data)") from None
+    except IsADirectoryError:
+        raise LandmarkFileError(f"{p}: is a folder, not a landmark file") from None
+    except OSError as e:
+        raise LandmarkFileError(f"{p}: cannot read: {e.strerror or e}") from None
     if head.startswith("{") or head.startswith("#"):
         return read_jsonl(p)
     return read_csv(p, period)

@@ -83,6 +83,22 @@ class CameraPipeline:
                 self.timer.leave(t)
         return out
 
+    def suspended(self, t: float, seconds: float) -> list[Event]:
+        """The machine slept ``seconds`` before ``t``: as :meth:`Pipeline.suspended
+        <sitwatch.sensing.pipeline.Pipeline.suspended>` when the camera owns the sitting timer
+        (a long sleep is a break); the pose seen before it is forgotten either way."""
+        if self.timer is None:
+            return []
+        out: list[Event] = []
+        if seconds >= self.timer.min_break and self.detector.present:
+            self.detector.reset(t)
+            self.timer.leave(t)
+            out.append(Event(t, E.OCCUPANCY, Occupancy.EMPTY,
+                             {"source": SOURCE, "reason": "suspend",
+                              "suspended": round(seconds, 1)}))
+        self.timer.suspended(t, seconds)
+        return out
+
     def process(self, r: PoseReading) -> list[Event]:
         t, f = r.t, r.features
         out: list[Event] = []

@@ -134,6 +134,7 @@ def cmd_model_fetch(args: argparse.Namespace, *, opener: Callable[..., Any] | No
 def cmd_calibrate_camera(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.camera import baseline as B
+    from sitwatch.camera.landmarks import LandmarkFileError
     from sitwatch.camera.pose import PoseError
     from sitwatch.camera.replay import ReplayError
 
@@ -162,6 +163,9 @@ def cmd_calibrate_camera(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             prof = live_calibrate(cam, seconds=float(getattr(args, "seconds", 10.0) or 10.0),
                                   preview=bool(getattr(args, "preview", False)))
+    except LandmarkFileError as e:  # the recording is the user's file: say which line
+        err(str(e))
+        return EXIT_CONFIG
     except (B.CameraCalibrationError, ReplayError, PoseError) as e:
         err(str(e))
         return EXIT_FAIL

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
         lay = layout.load(cfg.cushion.layout)
         cfg = config.for_layout(cfg, lay)  # fail here, before anything starts
-        profile = load_profile(cfg, lay, getattr(args, "calibration", None))
+        profile = load_profile(cfg, lay, getattr(args, "calibration", None), set_aside=True)
     except config.ConfigError as e:
         return config_errors(e)
     except layout.LayoutError as e:

@@ -483,7 +483,8 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     spell_start = e.ts
             elif e.event == EventName.OCCUPANCY and e.state == Occupancy.EMPTY:
                 if seated_since is not None:
-                    left_at = e.ts
+                    # after a suspend the seat emptied when the computer went to sleep
+                    left_at = e.ts - timedelta(seconds=float(e.get("suspended") or 0.0))
                 seated_since = None
             elif e.event == EventName.BREAK:
                 spell = float(e.get("spell") or 0.0)

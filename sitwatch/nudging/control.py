@@ -40,9 +40,13 @@ class Control:
 
 
 def read(path: Path) -> Control:
+    """The control file; never raises: a missing, unreadable or damaged file (not JSON, not an
+    object, values that are not times) means nothing is snoozed or paused."""
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return Control()
+    if not isinstance(d, dict):
         return Control()
 
     def when(v: Any) -> Any:

@@ -41,8 +41,17 @@ class NothingToWatch(RuntimeError):
     """Neither a cushion nor a usable camera: the daemon has no reason to run."""
 
 
-def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Profile | None:
-    """The sitter's profile, or None to learn one. Raises CalibrationError when unusable."""
+def load_profile(
+    cfg: Config, layout: Layout, explicit: str | None = None, *, set_aside: bool = False
+) -> Profile | None:
+    """The sitter's profile, or None to learn one. Raises CalibrationError when unusable.
+
+    With ``set_aside`` (``sitwatch run``), a saved profile that cannot be read (bytes an SD card
+    mangled, a half-written file, a hand edit gone wrong) is renamed next to where it was, kept
+    for a look, and None is returned so the daemon learns a new one instead of refusing to start
+    (which systemd would turn into a restart loop). A profile named with ``--calibration`` is
+    the user's own choice and is never moved; a readable profile taken with another layout is
+    an error either way."""
     from sitwatch.sensing import calibration
 
     if explicit:
@@ -54,9 +63,39 @@ def load_profile(cfg: Config, layout: Layout, explicit: str | None = None) -> Pr
         if found is None:
             return None
         path = found
-    prof = calibration.load(path)
+    try:
+        prof = calibration.load(path)
+    except calibration.CalibrationError as e:
+        if explicit or not set_aside or not path.is_file():
+            raise
+        kept = _set_aside(path)
+        problem = str(e).splitlines()[0].removeprefix(f"{path}: ")
+        log.warning(
+            "calibration profile %s is damaged (%s): %s; sitwatch learns a new one from the next "
+            "minutes you sit (or run `sitwatch calibrate`)", path, problem,
+            f"kept it as {kept}" if kept else "could not move it aside, so it is left in place",
+        )
+        return None
     prof.check_layout(layout, path)
     return prof
+
+
+def _set_aside(path: Path) -> Path | None:
+    """Rename a damaged file to ``NAME.damaged-YYYYMMDD-HHMMSS`` beside it (never over another
+    file); None when it cannot be moved (a read-only disk)."""
+    import time
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(100):
+        kept = path.with_name(f"{path.name}.damaged-{stamp}" + (f"-{n}" if n else ""))
+        if kept.exists():
+            continue
+        try:
+            path.rename(kept)
+        except OSError:
+            return None
+        return kept
+    return None
 
 
 def build_sinks(

@@ -53,6 +53,7 @@ BATCH_SECONDS = 0.2
 BACKUP_FIRST = 3600.0  # first copy of the history an hour after start, then daily
 BACKUP_EVERY = 86400.0
 BACKUPS_KEPT = 7
+SUSPEND_SEEN = 1.0  # a sleep shorter than this is noise between reading two clocks
 O2_TAGS = {"source": "camera", "rule": "O2"}  # occupancy the camera decided (docs/camera.md)
 
 
@@ -147,6 +148,7 @@ class Daemon:
         self._last_sample: float | None = None
         self._dropped_seen = 0
         self._next_publish = -1e18
+        self._slept = clock.suspended()
         if store is not None:
             names = [s.name for s in (source, camera.source if camera else None) if s is not None]
             store.begin_run(layout.name, " + ".join(names) or "none")
@@ -200,7 +202,7 @@ class Daemon:
         return bool(self.control.get().paused(self.clock.now()))
 
     def step(self, max_wait: float = 0.5) -> list[Event]:
-        out: list[Event] = []
+        out: list[Event] = self._after_suspend()
         paused = self.paused()
         if self.source is not None:
             for item in self.source.poll(max_wait):
@@ -221,6 +223,25 @@ class Daemon:
         if now >= self._next_publish:
             self._next_publish = now + min(1.0, self.cfg.status.interval)
             self._publish(now, snap)
+        return out
+
+    def _after_suspend(self) -> list[Event]:
+        """The machine slept since the last step (the monotonic clock stood still): tell the
+        pipelines, which treat a sleep of ``min_break`` or more as a break."""
+        slept = self.clock.suspended()
+        gap, self._slept = slept - self._slept, slept
+        if gap < SUSPEND_SEEN:
+            self._slept -= gap  # keep small gaps adding up
+            return []
+        now = self.clock.monotonic()
+        log.info("the computer slept for %.0f s", gap)
+        out: list[Event] = []
+        if self.pipeline is not None:
+            out += self.pipeline.suspended(now, gap)
+        if self.camera is not None:
+            out += self.camera.pipeline.suspended(now, gap)
+        for ev in out:
+            self._dispatch(ev)
         return out
 
     def _cushion_item(self, item: Reading | Status | Diagnosis, paused: bool) -> list[Event]:

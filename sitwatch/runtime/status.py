@@ -272,7 +272,7 @@ def pid_alive(pid: Any) -> bool:
         return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True  # it exists, it is someone else's
@@ -296,6 +296,9 @@ def read_status(path: Path | str, clock: Clock, stale_after: float = 15.0) -> di
             raise ValueError("not a JSON object")
     except FileNotFoundError:
         return {**base, "exists": False, "running": False, "stale": True, "age": None}
+    except RecursionError:
+        return {**base, "exists": True, "error": "not valid JSON (nested too deeply)",
+                "running": False, "stale": True, "age": None}
     except (OSError, ValueError) as e:
         return {
             **base,
@@ -415,7 +418,16 @@ def _detail_line(d: dict[str, Any]) -> str:
 
 
 def format_status(d: dict[str, Any]) -> str:
-    """A short human view of :func:`read_status`'s result (plain text)."""
+    """A short human view of :func:`read_status`'s result (plain text); a file whose values
+    are not what the daemon writes (damaged on disk) is reported, never a traceback."""
+    try:
+        return _format_status(d)
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
+        return (f"Cannot read the status file {d.get('path')}: a value is not what sitwatch "
+                f"writes ({type(e).__name__}: {e}); restart sitwatch to write a new one")
+
+
+def _format_status(d: dict[str, Any]) -> str:
     if not d.get("exists"):
         return f"sitwatch is not running (no status file at {d.get('path')}).\n{START_HINT}"
     if d.get("error"):

@@ -30,12 +30,13 @@ only fits that one wiring. ``1 / reading`` alone is the same curve, scaled and s
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 
@@ -199,7 +200,19 @@ def load(spec: str | Path) -> Layout:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise LayoutError(f"layout file {path} does not exist")
-        return parse(path.read_text(encoding="utf-8"), str(path))
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise LayoutError(f"{path}: cannot read: {e.strerror or e}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise LayoutError(
+                f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02x}); layout "
+                "files are TOML, which is UTF-8: save it as UTF-8"
+            ) from None
+        return parse(text, str(path))
     res = resources.files("sitwatch.data").joinpath("layouts", f"{s}.toml")
     if res.is_file():
         return parse(res.read_text(encoding="utf-8"), f"built-in layout {s}")
@@ -207,18 +220,45 @@ def load(spec: str | Path) -> Layout:
     raise LayoutError(f"unknown layout {s!r}: use a file path, grid:RxC, or one of: {known}")
 
 
+def _is_number(v: object) -> TypeGuard[int | float]:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _number(doc: dict[str, Any], key: str, origin: str, default: float, what: str) -> float:
+    """A finite number from the layout's top level, or a LayoutError naming the key."""
+    v = doc.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise LayoutError(f"{origin}: {key} = {v!r:.40}: must be a number ({what})")
+    return float(v)
+
+
 def parse(text: str, origin: str = "<string>") -> Layout:
+    """A layout from TOML text; any problem raises :class:`LayoutError` naming ``origin``
+    and the key."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LayoutError(f"{origin}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise LayoutError(f"{origin}: not valid TOML (nested too deeply)") from None
     allowed = {"name", "description", "full_scale", "zero", "transform", "grid", "channels",
                "detect"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
-    name = str(doc.get("name") or Path(origin).stem)
-    full_scale = float(doc.get("full_scale", 4095))
+    name = doc.get("name") or Path(origin).stem
+    if not isinstance(name, str):
+        raise LayoutError(
+            f"{origin}: name = {name!r:.40}: must be a string, e.g. name = \"my-chair\""
+        )
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise LayoutError(f"{origin}: description must be a string")
+    full_scale = _number(doc, "full_scale", origin, 4095.0,
+                         "the largest reading the device sends, e.g. full_scale = 4095")
+    if full_scale <= 0:
+        raise LayoutError(f"{origin}: full_scale = {full_scale:g}: must be above 0 (the largest "
+                          "reading the device sends, e.g. 4095)")
     transform = doc.get("transform", "none")
     if transform not in TRANSFORMS:
         raise LayoutError(
@@ -228,7 +268,8 @@ def parse(text: str, origin: str = "<string>") -> Layout:
     inverted: bool = transform == "inverted"
     kind: Transform = "inverted" if inverted else "none"
     # zero is the reading of an unloaded sensor: near 0 usually, near full_scale when inverted
-    zero = float(doc.get("zero", full_scale if inverted else 0.0))
+    zero = _number(doc, "zero", origin, full_scale if inverted else 0.0,
+                   "the reading of an unloaded sensor")
     if not (0 < zero <= full_scale if inverted else 0 <= zero < full_scale):
         raise LayoutError(
             f"{origin}: zero = {zero:g} must be between 0 and full_scale"
@@ -242,10 +283,19 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         )
     if "grid" in doc:
         g = doc["grid"]
-        try:
-            base = grid(int(g["rows"]), int(g["cols"]), full_scale)
-        except (KeyError, TypeError, ValueError):
-            raise LayoutError(f"{origin}: [grid] needs integer rows and cols") from None
+        if not isinstance(g, dict) or not all(
+            isinstance(g.get(k), int) and not isinstance(g.get(k), bool) for k in ("rows", "cols")
+        ):
+            raise LayoutError(f"{origin}: [grid] needs integer rows and cols, e.g. rows = 16")
+        bad = set(g) - {"rows", "cols", "first_row", "first_col"}
+        if bad:
+            raise LayoutError(f"{origin}: [grid]: unknown key(s) {sorted(bad)}; allowed: rows, "
+                              "cols, first_row, first_col")
+        for key, ok in (("first_row", ("rear", "front")), ("first_col", ("left", "right"))):
+            if g.get(key, ok[0]) not in ok:
+                raise LayoutError(f"{origin}: [grid] {key} = {g[key]!r:.40}: must be "
+                                  f"{ok[0]!r} or {ok[1]!r}")
+        base = grid(g["rows"], g["cols"], full_scale)
         chans = base.channels
         if g.get("first_row", "rear") == "front":
             chans = tuple(Channel(c.index, c.surface, c.x, -c.y, c.label) for c in chans)
@@ -255,7 +305,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             name,
             chans,
             full_scale,
-            str(doc.get("description", "")),
+            description,
             base.rows,
             base.cols,
             origin,
@@ -279,18 +329,21 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         surface = ch.get("surface")
         if surface not in SURFACES:
             raise LayoutError(f"{where}.surface = {surface!r}: must be 'seat' or 'back'")
-        try:
-            x, y = float(ch["x"]), float(ch["y"])
-        except (KeyError, TypeError, ValueError):
-            raise LayoutError(f"{where}: x and y must be numbers between -1 and 1") from None
+        x_, y_ = ch.get("x"), ch.get("y")
+        if not (_is_number(x_) and _is_number(y_)):
+            raise LayoutError(f"{where}: x and y must be numbers between -1 and 1")
+        x, y = float(x_), float(y_)
         if not (-1 <= x <= 1 and -1 <= y <= 1):
             raise LayoutError(f"{where}: x={x}, y={y} out of range; both must be between -1 and 1")
-        chans_l.append(Channel(i, surface, x, y, str(ch.get("label", f"ch{i}"))))
+        label = ch.get("label", f"ch{i}")
+        if not isinstance(label, (str, int)) or isinstance(label, bool):
+            raise LayoutError(f"{where}.label must be a string, e.g. label = \"left thigh\"")
+        chans_l.append(Channel(i, surface, x, y, str(label)))
     return Layout(
         name,
         tuple(chans_l),
         full_scale,
-        str(doc.get("description", "")),
+        description,
         source=origin,
         zero=zero,
         detect=detect,

@@ -193,6 +193,22 @@ class Pipeline:
         self.timer.left_at = t - away
         self.timer.spell_start = t - away - spell
 
+    def suspended(self, t: float, seconds: float) -> list[Event]:
+        """The machine slept ``seconds`` before ``t`` (the daemon saw the gap between the
+        boot and monotonic clocks). A sleep of ``min_break`` or more is a break: the seat counts
+        as empty from when the sleep began (an ``occupancy`` event with ``suspended``), and sitting
+        down again after it ends the spell with a ``break``. A shorter sleep while seated leaves
+        the spell alone (not counted in it); one while away adds to the absence."""
+        out: list[Event] = []
+        if seconds >= self.timer.min_break and self.occ.state == OCCUPIED:
+            self.occ.force(EMPTY, t)
+            out.append(Event(t, E.OCCUPANCY, EMPTY, {"reason": "suspend",
+                                                     "suspended": round(seconds, 1)}))
+            out += self._seat_changed(t, EMPTY)
+        self.last_t = None  # the frames before and after are not one stretch
+        self.timer.suspended(t, seconds)
+        return out
+
     def take_units_hint(self) -> str | None:
         """The units hint (see :meth:`_check_units`), handed out once."""
         hint, self.units_hint = self.units_hint, None

@@ -68,7 +68,21 @@ class SittingTimer:
         return ev
 
     def leave(self, t: float) -> None:
-        self.left_at = t
+        if self.left_at is None:  # an absence already under way (a suspend) keeps its start
+            self.left_at = t
+
+    def suspended(self, t: float, seconds: float) -> None:
+        """The machine slept ``seconds`` just before ``t`` (monotonic time, which stood still).
+
+        Nobody sits at a sleeping computer, so when the seat was empty at ``t`` (the caller
+        empties it after a long suspend) the sleep is part of the absence: the absence and the
+        spell before it are moved back by ``seconds``, and coming back is a break when the whole
+        absence reached ``min_break``. A short suspend while seated is left alone: the spell
+        goes on and the sleep is not counted in it."""
+        if self.spell_start is None or self.left_at is None:
+            return
+        self.left_at -= seconds
+        self.spell_start -= seconds
 
     def spell(self, t: float) -> float:
         """Seconds of the current spell (0 during a real break)."""
