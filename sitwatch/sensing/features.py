@@ -53,6 +53,13 @@ NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
 
 
+def has_rear_midline(layout: Layout) -> bool:
+    """Whether a seat sensor lies on the rear half of the seat's midline (where the sacrum comes
+    down in half lying): a 3x3 grid or a matrix has one, four corner cells or two columns not."""
+    m = layout.seat_mask & (layout.y < 0) & (np.abs(layout.x) < MIDLINE)
+    return bool(m.any())
+
+
 class Features:
     """One frame's features. The shares and centres of pressure are computed at once; the
     contact area and the peak channel only when asked for (no detector needs them per frame)."""
