@@ -73,3 +73,25 @@ def test_replay_finds_half_lying_and_never_calls_the_perch_a_slump(datasets_dir,
     for e in events:  # no slump advice: at most the "sit back" of a forward lean
         if e["event"] == "nudge" and a <= e["t"] < b + 15 and e["kind"] == "slouch":
             assert e.get("posture") == "leaning_forward", e
+
+
+def test_the_held_out_half_lying_figure(datasets_dir) -> None:
+    """The eval's "loso, half-lying cues" rows (docs/accuracy.md): each cue set from the other
+    session alone finds session 1's slump from session 2's cues, and misses session 2's from
+    session 1's (its deeper half lying puts the rear cue at 0.89; session 2 sits at 0.90)."""
+    from sitwatch import config
+    from sitwatch.evaluation.fsr import fsr_files, slide_cues, sliding
+    from sitwatch.sensing.detectors import posture
+
+    one, two = (datasets.fsr_cushion(f) for f in fsr_files(datasets_dir / "fsr-cushion-9"))
+    shipped = posture.SLIDE_REAR, posture.SLIDE_MID, posture.SLIDE_LOAD
+    c1, c2 = slide_cues(one), slide_cues(two)
+    assert c1 == pytest.approx((0.889, 1.138, 0.986), abs=0.005)
+    assert c2 == pytest.approx((0.95, 1.099, 0.964), abs=0.005)
+    with sliding(c2):
+        held_one = scoring.replay_scores(one, config.Config())
+    with sliding(c1):
+        held_two = scoring.replay_scores(two, config.Config())
+    assert shipped == (posture.SLIDE_REAR, posture.SLIDE_MID, posture.SLIDE_LOAD)  # restored
+    assert held_one.slouch_recall == 1.0 and held_one.perch_slouched == 0.0
+    assert held_two.slouch_recall == 0.0 and held_two.perch_slouched == 0.0
