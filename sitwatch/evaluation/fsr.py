@@ -34,8 +34,7 @@ from sitwatch.evaluation import datasets
 from sitwatch.evaluation.scoring import Progress, Rows, first_upright_profile, quiet, replay_scores
 from sitwatch.evaluation.tuning import config_for, tune
 from sitwatch.sensing.detectors import posture
-from sitwatch.sensing.detectors.baseline import Baseline
-from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.pipeline import Pipeline
 
 HALF_LYING = datasets.FSR9_LABELS.index("half_lying")
 
@@ -50,13 +49,10 @@ def slide_cues(d: datasets.Labelled) -> tuple[float, float, float]:
     """The half-lying cues one session alone would give (rear share, rear-midline share and
     seat load, each relative to upright): halfway between the medians of its upright (outside
     nothing: the whole block) and its half-lying blocks, calibrated as the eval calibrates."""
-    prof, _ = first_upright_profile(d)
-    lay = d.layout
-    tare, up = prof.array("tare"), prof.array("upright")
-    assert up is not None
-    ex = Extractor(lay, None if tare is None else lay.to_load(tare))
-    b = Baseline.from_raw(ex, lay.to_load(up))
-    f = ex.batch(lay.to_load(d.values))
+    pl = Pipeline(d.layout, config.Config(), first_upright_profile(d)[0])  # tare + baseline
+    b = pl.baseline
+    assert b is not None
+    f = pl.ex.batch(d.layout.to_load(d.values))
     rear = f["rear_share"] / b.f.rear_share
     with np.errstate(divide="ignore", invalid="ignore"):
         mid = np.where(f["rear_share"] > 0, f["rear_mid"] / f["rear_share"], 0.0)
