@@ -15,7 +15,7 @@ The rules, in order (all shares relative to the sitter's upright baseline):
   leaning forward, never as a slump); a slide of the sit bones off the rear of the seat onto
   the sacrum (half lying) is a slump where a sensor lies on the seat's rear midline; a large
   forward move with the rear only partly unloaded and the weight kept is a slump, a smaller
-  one a lean; reclining cannot be seen;
+  one that takes weight off the seat a lean; reclining cannot be seen;
 - otherwise upright.
 """
 
@@ -82,7 +82,7 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       tell it from sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
       unloaded and the weight kept on the seat: a slump; a smaller one (twice
-      ``forward_shift``): leaning forward.
+      ``forward_shift``) with the seat losing weight (below ``SLUMP_KEEPS``): leaning forward.
     """
     bf = b.f
     dyn = dy / b.y_scale
@@ -106,7 +106,10 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
             return SLOUCHED
     if rear_ratio < 1.5 * cfg.slouch_rear_ratio and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
         return SLOUCHED
-    if dyn >= 2 * cfg.forward_shift:
+    if dyn >= 2 * cfg.forward_shift and load < SLUMP_KEEPS:
+        # Leaning forward hands weight to the desk or the feet; a centre that moves forward
+        # while the seat keeps the weight is sitting further forward, or leaning back onto a
+        # backrest the seat cannot see (the smartchair's reclined, through the seat alone).
         return FORWARD
     return UPRIGHT
 
