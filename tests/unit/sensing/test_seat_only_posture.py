@@ -128,7 +128,7 @@ def test_the_seat_only_rules_do_not_depend_on_body_weight(scale) -> None:
 def test_leaning_forward_from_the_seat_alone_needs_the_seat_to_lose_weight() -> None:
     """The centre moving forward with the seat keeping its weight is sitting further forward,
     or leaning back onto a backrest the seat cannot see (the smartchair's reclined, through the
-    seat alone, used to read leaning forward 81-96% of its time); a forward lean hands weight
+    seat alone, used to read leaning forward 23-96% of its time); a forward lean hands weight
     to the desk or the feet."""
     further_forward = grid((650, 680, 650), (900, 800, 900), (850, 750, 850))
     assert judge(further_forward) == "upright"
