@@ -246,15 +246,30 @@ def check_systemd() -> Check:
     return OK, "autostart", "; ".join(parts)
 
 
+def seat_only_limits(layout: Any) -> str:
+    """What a seat without backrest sensors can and cannot tell apart (issue #10)."""
+    from sitwatch.sensing.features import has_rear_midline
+
+    if has_rear_midline(layout):
+        half = ("half lying (hips slid forward, back leaning back) shows, from the sensor on "
+                "the middle of the seat's rear")
+    else:
+        half = ("half lying (hips slid a little forward, back leaning back) does not show: no "
+                "sensor sits on the middle of the seat's rear")
+    return (
+        "no backrest sensors: lopsided sitting and a slump that keeps your weight on the seat "
+        f"show; {half}; perching on the front edge and a deep slump against the backrest look "
+        "the same from below, so both read leaning forward and get the sit-back nudge, never "
+        "the slump one; reclining and leaning forward onto the thighs do not show"
+    )
+
+
 def layout_detail(cfg: Any, layout: Any) -> str:
     """The layout, what it lets sitwatch see, and the detection defaults it brings."""
     out: str = layout.summary()
     if not layout.back_mask.any():
-        out += (
-            "; no backrest sensors: slumps and lopsided sitting show on the seat, reclining "
-            "and leaning forward onto the thighs do not"
-            + ("" if cfg.camera.enabled else " (the camera can add them)")
-        )
+        out += "; " + seat_only_limits(layout) + (
+            "" if cfg.camera.enabled else " (the camera can add them)")
     given, mine = [], []
     for sec, kv in layout.detect.items():
         for k, v in kv.items():

@@ -16,6 +16,8 @@ import numpy as np
 
 from sitwatch.sensing.layout import Layout
 
+MIDLINE = 0.25  # |x| below this is the seat's midline (rear_mid)
+
 
 class Spec(NamedTuple):
     name: str
@@ -43,9 +45,19 @@ SPECS: tuple[Spec, ...] = (
     # The front half of the seat (the thighs): a crossed leg lifts one thigh off it.
     Spec("front_load", "front", ONE, False, True),
     Spec("front_x", "front", lambda x, y: x, True, True),
+    # The rear of the seat's midline (as rear_share, on channels within 0.25 of the middle):
+    # where the sacrum rests when the sit bones slide forward (half lying).
+    Spec("rear_mid", "seat", lambda x, y: np.clip(-y, 0, 1) * (np.abs(x) < MIDLINE), True),
 )
 NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
+
+
+def has_rear_midline(layout: Layout) -> bool:
+    """Whether a seat sensor lies on the rear half of the seat's midline (where the sacrum comes
+    down in half lying): a 3x3 grid or a matrix has one, four corner cells or two columns not."""
+    m = layout.seat_mask & (layout.y < 0) & (np.abs(layout.x) < MIDLINE)
+    return bool(m.any())
 
 
 class Features:
@@ -53,8 +65,8 @@ class Features:
     contact area and the peak channel only when asked for (no detector needs them per frame)."""
 
     __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_load",
-                 "front_share", "front_x", "lateral", "left_share", "load", "rear_share",
-                 "right_share", "seat_load")
+                 "front_share", "front_x", "lateral", "left_share", "load", "rear_mid",
+                 "rear_share", "right_share", "seat_load")
 
     seat_load: float
     back_load: float
@@ -69,12 +81,13 @@ class Features:
     lateral: float
     front_load: float
     front_x: float
+    rear_mid: float
 
     def __init__(self, values: list[float], load: np.ndarray,
                  ctx: tuple[np.ndarray, float, int]) -> None:
         (self.seat_load, self.back_load, self.cop_x, self.cop_y, self.left_share,
          self.right_share, self.front_share, self.rear_share, self.back_x, self.back_y,
-         self.lateral, self.front_load, self.front_x) = values
+         self.lateral, self.front_load, self.front_x, self.rear_mid) = values
         self.load = load  # tare-subtracted, clipped per-channel load
         self._ctx = ctx
 

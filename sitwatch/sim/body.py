@@ -6,7 +6,10 @@ load, and thigh blobs towards the front. Slouching slides them all forward (sit 
 y~+0.45: far enough that even four corner load cells see the rear unload); the backrest gets
 shoulder-blade blobs (upright), lumbar blobs (slouched), a broad lower load (reclined) or
 nothing (leaning forward). A lean moves load to one side. A wallet is a compact hard spot under
-one rear buttock that stays put whatever the posture.
+one rear buttock that stays put whatever the posture. Two :data:`VARIANTS` hold a posture the
+way a seat without backrest sensors sees differently: half lying (a slump with the pelvis slid a
+little and the sacrum down on the rear of the seat's midline) and a perch on the front edge (the
+rear empty, the feet carrying much of the weight).
 
 Each channel reads the mean pressure over its footprint (a grid cell, or a pad that grows with
 the sensor spacing, as foam spreads the load); corner load cells share the seat force by the
@@ -46,8 +49,16 @@ class Body:
     wallet: Balance | None = None  # the pocket's side: None, Balance.LEFT or Balance.RIGHT
     weight: float = 75.0  # kg
     fidget: float = 0.3  # 0 (still) .. 1 (restless): rate and size of fidgets
+    #: A named way of holding the posture that the seat sees differently (:data:`VARIANTS`):
+    #: "half_lying" (a slump: the pelvis slid a little, the sacrum down on the seat) or "perch"
+    #: (on the front edge, the feet carrying much of the weight). Sets the posture.
+    variant: str | None = None
 
     def __post_init__(self) -> None:
+        if self.variant is not None:
+            if self.variant not in VARIANTS:
+                raise ValueError(f"variant {self.variant!r}: use one of {', '.join(VARIANTS)}")
+            object.__setattr__(self, "posture", VARIANTS[self.variant][0])
         if self.posture not in POSTURES:
             raise ValueError(f"posture {self.posture!r}: use one of {', '.join(POSTURES)}")
         if not -1.0 <= self.lean <= 1.0:
@@ -66,7 +77,7 @@ class Body:
     def describe(self) -> str:
         if not self.present:
             return Occupancy.EMPTY
-        s = str(self.posture)
+        s = str(self.posture) + (f" ({self.variant})" if self.variant else "")
         if abs(self.lean) >= 0.3:
             side = Balance.RIGHT if self.lean > 0 else Balance.LEFT
             s += f", leaning {side} ({self.lean:+.1f})"
@@ -92,6 +103,8 @@ class _Pose:
     # backrest blobs: (share of back load, |x| (0: one centred blob, else a mirrored pair), y,
     # sigma x, sigma y)
     back_blobs: tuple[tuple[float, float, float, float, float], ...]
+    sacrum: float = 0.0  # share of the seat load on the sacrum, at the rear of the midline
+    sacrum_y: float = -0.72
 
 
 _POSES: dict[Posture, _Pose] = {
@@ -111,6 +124,26 @@ _POSES: dict[Posture, _Pose] = {
                             ((0.55, 0.42, 0.10, 0.28, 0.30), (0.45, 0.0, -0.40, 0.38, 0.22))),
 }
 
+#: Other ways of holding a posture, which a seat without backrest sensors sees differently:
+#: name -> (the posture it is, its pose).
+VARIANTS: dict[str, tuple[Posture, _Pose]] = {
+    # Half lying: the pelvis slides a little forward (sit bones from y -0.48 to -0.36) and rolls
+    # back, so the sacrum comes down on the rear of the seat's midline; the back leans on the
+    # lower backrest, which takes part of the weight off the seat (0.67 of body weight, against
+    # 0.72 upright). The rear of the seat unloads a little, its midline gains: about as mildly
+    # as fsr-cushion-9's sitter does it (rear share 0.8-0.9 of upright, seat load 0.93).
+    "half_lying": (Posture.SLOUCHED,
+                   _Pose(0.67, 0.13, -0.36, 0.32, 0.40, 0.34, -0.38, 0.24, 0.08,
+                         ((0.75, 0.35, -0.45, 0.22, 0.20), (0.25, 0.0, -0.20, 0.30, 0.18)),
+                         sacrum=0.03)),
+    # Perched on the front third: the sit bones on the front of the seat (y +0.42), the thighs
+    # mostly over the edge, the feet under the body carrying much of the weight (the seat 0.42
+    # of body weight), the backrest free. The rear of the seat empties.
+    "perch": (Posture.LEANING_FORWARD,
+              _Pose(0.42, 0.0, 0.42, 0.50, 0.80, 0.12, 0.36, 0.35, 0.04, ())),
+}
+SACRUM_S = 0.12  # the sacrum's contact: compact, on the midline
+
 ISCH_X, ISCH_S = 0.45, 0.16
 THIGH_X, THIGH_SX = 0.42, 0.22
 SOFT_X, SOFT_SX, SOFT_SY = 0.36, 0.26, 0.24
@@ -126,14 +159,14 @@ def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
     if not body.present:
         z = np.zeros((0, 5))
         return z, z
-    p = _POSES[body.posture]
+    p = VARIANTS[body.variant][1] if body.variant else _POSES[body.posture]
     lean = body.lean
     w = body.weight
     seat_kg = w * p.seat * (1.0 - 0.08 * abs(lean))  # leaning on an armrest takes some off
     right = 0.5 + LEAN_SHARE * lean  # share of the seat load on the right
     dx = LEAN_DX * lean
     seat: list[tuple[float, float, float, float, float]] = []
-    thigh = 1.0 - p.isch - p.soft
+    thigh = 1.0 - p.isch - p.soft - p.sacrum
     wside = 0.0 if body.wallet is None else (-1.0 if body.wallet == Balance.LEFT else 1.0)
     for side, share in ((-1.0, 1.0 - right), (1.0, right)):
         seat.append((seat_kg * p.isch * share, side * ISCH_X + dx, p.isch_y, ISCH_S, ISCH_S))
@@ -146,6 +179,8 @@ def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
         if p.soft > 0:  # the broad soft tissue of the buttock, one half per side
             seat.append((seat_kg * p.soft * share, side * SOFT_X + dx, p.soft_y, SOFT_SX,
                          SOFT_SY))
+    if p.sacrum > 0:
+        seat.append((seat_kg * p.sacrum, dx, p.sacrum_y, SACRUM_S, SACRUM_S))
     back: list[tuple[float, float, float, float, float]] = []
     back_kg = w * p.back * (1.0 - 0.15 * abs(lean))
     bright = 0.5 + 0.40 * lean

@@ -214,7 +214,10 @@ def test_replay_cli_json_contract(datasets_dir, tmp_path, capsys) -> None:
 @pytest.mark.parametrize("kind", ["seat8", "cells4"])
 def test_seat_only_cushion_on_the_real_sessions(datasets_dir, kind) -> None:
     """The seat-only rules (no backrest: 4 load cells, a matrix, a cushion) on real sittings:
-    the smartchair sessions with the backrest channels dropped, or summed into corner cells."""
+    the smartchair sessions with the backrest channels dropped, or summed into corner cells.
+    Both people's slumps hand ~40% of the seat load to the backrest and empty the rear of the
+    seat: from below that is a perch, so it reads "leaning forward" (weight forward, the "sit
+    back" advice), never slouched (issue #10; docs/accuracy.md)."""
     for f in sorted((datasets_dir / "smartchair-ml").glob("scripted_*.csv")):
         d = seat_only(datasets.smartchair(f), kind)
         assert not d.layout.back_mask.any()
@@ -222,8 +225,10 @@ def test_seat_only_cushion_on_the_real_sessions(datasets_dir, kind) -> None:
         tr = scoring.run_pipeline(d, config.Config(), prof)
         s = scoring.score(d, tr, win)
         assert s.occupancy >= 0.99
-        assert s.slouch_recall == 1.0 and s.slouch_latency <= 30, (f.stem, s)
-        assert s.slouch_false < 0.03 and s.lopsided_false < 0.03, (f.stem, s)
+        assert s.slouch_recall == 0.0, (f.stem, s)
+        slump = d.label == 7
+        assert (tr.posture[slump] == "leaning_forward").mean() > 0.9
+        assert s.slouch_false == 0.0 and s.lopsided_false < 0.03, (f.stem, s)
         if d.person == "almir":
             # ankle on knee: the seat's centre hardly moves, the front of the seat does
             m = d.label == 8
@@ -308,11 +313,19 @@ def test_fsr_cushion_figures(datasets_dir) -> None:
         d = fsr(datasets_dir, session)
         got[session] = s = scoring.replay_scores(d, config.Config())
         assert s.occupancy >= 0.99
-        assert s.slouch_false == 0.0 and s.lopsided_false < 0.03, (session, s)
-        # Known and documented: the slump (half lying) leaves the rear of this seat loaded and
-        # is not found; perching on the front third empties it and reads as a slump. If these
-        # change, docs/accuracy.md must say why.
-        assert s.slouch_recall == 0.0 and s.perch_slouched > 0.6, (session, s)
+        assert s.lopsided_false < 0.03, (session, s)
+        # Issue #10: the slump (half lying) is found from the sacrum on the rear midline, and
+        # perching on the front third reads weight forward, never slouched. These rules were
+        # set on these sessions: dev figures (docs/accuracy.md).
+        assert s.slouch_recall == 1.0 and s.slouch_latency <= 30, (session, s)
+        assert s.perch_slouched == 0.0 and s.perch_forward > 0.8, (session, s)
+        # False slouch: only within one dwell after the half-lying block (session 2's scored
+        # upright time is the 8.8 s between that block and the calibration minute).
+        tr = scoring.run_pipeline(d, config.Config(), scoring.first_upright_profile(d)[0])
+        a = next(a for lab, a, _ in d.segments() if lab == 1)
+        dwell = config.Config().detect.posture.dwell
+        late = (d.label == 1) & (d.t >= a + dwell + 0.5)
+        assert not (tr.posture[late] == "slouched").any(), session
     assert got["session1"].lopsided_recall == 0.75  # both crossed legs and the left lean
     assert got["session2"].lopsided_recall >= 0.25
 

@@ -46,6 +46,7 @@ from sitwatch.cli.doctor import (
     check_notifications,
     layout_detail,
     run_checks,
+    seat_only_limits,
 )
 from sitwatch.cli.main import main
 from sitwatch.core.clock import SystemClock
@@ -291,6 +292,32 @@ def test_layout_line_for_load_cells_says_what_cannot_be_seen(tmp_path, capsys):
     assert "no backrest sensors" in layout_detail(with_cam, L4)
 
 
+def test_seat_only_layouts_say_what_the_seat_cannot_tell_apart(tmp_path, capsys):
+    """Issue #10: without backrest sensors doctor says plainly that a perch and a deep slump
+    look the same (both read leaning forward, never a slump), and whether this device can see
+    half lying: the 3x3 FSR cushion has a sensor on the middle of the seat's rear, four corner
+    load cells do not."""
+    cfg = write_config(tmp_path, '[cushion]\nport = ""\n')
+    said = {}
+    for name in ("fsr-cushion-9", "load-cells-4", "grid:15x10"):
+        rc, checks, _, _ = doctor(capsys, "--config", str(cfg), "--layout", name)
+        assert rc == 0
+        level, said[name] = only(checks, "layout")
+        assert level == OK
+    for detail in said.values():
+        assert "no backrest sensors" in detail
+        assert ("perching on the front edge and a deep slump against the backrest look the same "
+                "from below, so both read leaning forward and get the sit-back nudge, never the "
+                "slump one") in detail
+    assert "half lying (hips slid forward, back leaning back) shows" in said["fsr-cushion-9"]
+    assert "half lying (hips slid forward, back leaning back) shows" in said["grid:15x10"]
+    assert ("half lying (hips slid a little forward, back leaning back) does not show: no sensor "
+            "sits on the middle of the seat's rear") in said["load-cells-4"]
+    # a chair with a backrest says none of it
+    _, checks, _, _ = doctor(capsys, "--config", str(cfg), "--layout", "smartchair-12")
+    assert "perching" not in only(checks, "layout")[1]
+
+
 def test_layout_line_for_the_wheelchair_lists_its_detection_defaults(tmp_path, capsys):
     cfg = write_config(tmp_path, '[cushion]\nport = ""\nlayout = "ethz-wheelchair-24"\n')
     rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
@@ -356,9 +383,8 @@ def test_layout_defaults_are_checked_against_the_defaults_too(tmp_path, capsys):
     rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
     assert rc == 0
     assert only(checks, "layout")[1] == (
-        "chair: 2 channels, 2 seat + 0 backrest; no backrest sensors: slumps and lopsided "
-        "sitting show on the seat, reclining and leaning forward onto the thighs do not (the "
-        "camera can add them); the layout sets detect.balance.threshold = 0.12, "
+        "chair: 2 channels, 2 seat + 0 backrest; " + seat_only_limits(L4) + " (the camera can "
+        "add them); the layout sets detect.balance.threshold = 0.12, "
         "detect.balance.release = 0.05")
 
 

@@ -9,9 +9,13 @@ The rules, in order (all shares relative to the sitter's upright baseline):
   while the rear of the seat stays loaded;
 - leaning_forward: the backrest is (nearly) unloaded and either the seat's centre of pressure
   moves forward or the chair carries much less than upright (weight on the desk or feet);
-- on a seat without backrest sensors, a large forward move with the weight kept on the seat and
-  the rear of the seat unloading is a slump, a smaller forward move a lean (at twice
-  ``forward_shift``, in units of the seat sensors' spread); reclining cannot be seen;
+- on a seat without backrest sensors (or a backrest the sitter did not lean on when upright)
+  the seat alone decides, see :func:`seat_only`: a rear emptied with the centre far forward is
+  "weight forward" (a perch and a deep slump look the same from below, so it is reported as
+  leaning forward, never as a slump); a slide of the sit bones off the rear of the seat onto
+  the sacrum (half lying) is a slump where a sensor lies on the seat's rear midline; a large
+  forward move with the rear only partly unloaded and the weight kept is a slump, a smaller
+  one that takes weight off the seat a lean; reclining cannot be seen;
 - otherwise upright.
 """
 
@@ -25,6 +29,16 @@ from sitwatch.sensing.features import Features
 
 UPRIGHT, SLOUCHED, FORWARD, RECLINED = "upright", "slouched", "leaning_forward", "reclined"
 SEAT_ONLY_SLUMP = 0.55  # forward move of the centre of pressure, in seat-sensor spreads
+# Half lying on a seat alone (see seat_only): the rear keeps at most this share of its upright
+# share of the load, its midline carries at least this multiple of its upright share of the
+# rear, and the seat at most this share of the upright load (the rest went to the backrest).
+SLIDE_REAR, SLIDE_MID, SLIDE_LOAD = 0.95, 1.12, 0.98
+SLIDE_REAR_MIN = 0.5  # ... and keeps at least this much (the sacrum keeps it loaded)
+# A slump that keeps at least this share of the upright seat load on the seat (the legs stretched
+# out carry little); a perch hands 30-50% of it to the feet.
+SLUMP_KEEPS = 0.8
+BACK_TAKES = 0.08  # share of the load on backrest sensors that means "leaning on it"
+MIDLINE_MIN = 0.05  # the midline must carry this share of the rear when upright to be a cue
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
 
@@ -32,32 +46,71 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     bf = b.f
     rear_ratio = f.rear_share / bf.rear_share if bf.rear_share > 0.02 else 1.0
     dy = f.cop_y - bf.cop_y
+    if not b.has_back:
+        return seat_only(f, b, cfg, rear_ratio, dy)
     if rear_ratio < cfg.slouch_rear_ratio and dy >= cfg.slouch_shift:
         return SLOUCHED
-    if b.has_back:
-        back_ratio = f.back_load / b.back_load
-        if back_ratio >= cfg.recline_back_ratio:
-            return RECLINED
-        if back_ratio > 0.5 and bf.back_y - f.back_y >= cfg.recline_back_drop:
-            return RECLINED
-        if back_ratio < cfg.forward_back_ratio and (
-            dy >= cfg.forward_shift or f.total / b.total < cfg.forward_load_ratio
-        ):
-            return FORWARD
-    else:
-        # Seat only: no backrest to tell a slump from a lean, so the size of the forward move
-        # (in units of the sensors' own spread) and where the weight goes decide. A slump slides
-        # the pelvis far forward and keeps the weight on the seat; a forward lean moves the
-        # centre less and hands part of the weight to the desk and the feet.
-        dyn = dy / b.y_scale
+    back_ratio = f.back_load / b.back_load
+    if back_ratio >= cfg.recline_back_ratio:
+        return RECLINED
+    if back_ratio > 0.5 and bf.back_y - f.back_y >= cfg.recline_back_drop:
+        return RECLINED
+    if back_ratio < cfg.forward_back_ratio and (
+        dy >= cfg.forward_shift or f.total / b.total < cfg.forward_load_ratio
+    ):
+        return FORWARD
+    return UPRIGHT
+
+
+def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: float) -> str:
+    """The posture from the seat alone (no backrest load to tell where the weight went).
+
+    - **Weight forward** (``leaning_forward``): the rear of the seat keeps less than
+      ``slouch_rear_ratio`` of its upright share, the centre of pressure moves forward by
+      ``slouch_shift`` (or ``SEAT_ONLY_SLUMP`` sensor spreads) and the seat carries less than
+      ``SLUMP_KEEPS`` of its upright load. Perching on the front edge and a deep slump (pelvis
+      at the front, lower back on the backrest) then look the same from below: the rear empties,
+      the centre moves far forward and the seat carries about 60% of the upright load; only
+      where the rest went (the feet, or the backrest) differs, and a seat cannot see that. So
+      this is never called a slump: it gets the "sit back" advice of a forward lean. With the
+      weight kept on the seat, or on a chair with backrest sensors the sitter did not lean on
+      when upright and now does, it is a slump.
+    - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat while the
+      sacrum comes down on its rear midline, part of the weight goes to the backrest and the
+      centre of pressure moves forward more than sideways. Seen only where a sensor lies on the
+      rear midline (a 3x3 grid, a matrix); four corner cells or two columns of sensors cannot
+      tell it from sitting back.
+    - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
+      unloaded and the weight kept on the seat: a slump; a smaller one (twice
+      ``forward_shift``) with the seat losing weight (below ``SLUMP_KEEPS``): leaning forward.
+    """
+    bf = b.f
+    dyn = dy / b.y_scale
+    load = f.seat_load / b.seat_load
+    if rear_ratio < cfg.slouch_rear_ratio and (dy >= cfg.slouch_shift or dyn >= SEAT_ONLY_SLUMP):
+        # A backrest with sensors that now carries the weight (the sitter did not lean on it
+        # when upright) tells the slump from the perch, and so does a seat that keeps the
+        # weight (a perch hands a good part of it to the feet); otherwise a seat cannot.
+        if f.back_load > BACK_TAKES * f.total or load >= SLUMP_KEEPS:
+            return SLOUCHED
+        return FORWARD
+    mid0 = bf.rear_mid / bf.rear_share if bf.rear_share > 0.02 else 0.0
+    if mid0 >= MIDLINE_MIN and f.rear_share > 0:
+        mid = f.rear_mid / f.rear_share / mid0
         if (
-            rear_ratio < 1.5 * cfg.slouch_rear_ratio
-            and dyn >= SEAT_ONLY_SLUMP
-            and f.seat_load / b.seat_load >= 0.8
+            SLIDE_REAR_MIN <= rear_ratio <= SLIDE_REAR
+            and mid >= SLIDE_MID
+            and load <= SLIDE_LOAD
+            and abs(f.cop_x - bf.cop_x) / b.x_scale < dyn
         ):
             return SLOUCHED
-        if dyn >= 2 * cfg.forward_shift:
-            return FORWARD
+    if rear_ratio < 1.5 * cfg.slouch_rear_ratio and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
+        return SLOUCHED
+    if dyn >= 2 * cfg.forward_shift and load < SLUMP_KEEPS:
+        # Leaning forward hands weight to the desk or the feet; a centre that moves forward
+        # while the seat keeps the weight is sitting further forward, or leaning back onto a
+        # backrest the seat cannot see (the smartchair's reclined, through the seat alone).
+        return FORWARD
     return UPRIGHT
 
 

@@ -1,0 +1,136 @@
+"""The posture from a seat alone (no backrest sensors): what it can tell apart and what not.
+
+Plain frames on plain layouts, the way the cushion sees them (loads): a 3x3 grid has a sensor on
+the rear of the seat's midline, four corner load cells do not. Row 0 of a grid is the rear,
+column 0 the sitter's left.
+"""
+
+import numpy as np
+import pytest
+
+from sitwatch.config import Posture
+from sitwatch.sensing import layout
+from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.detectors.posture import PostureDetector, classify
+from sitwatch.sensing.features import Extractor
+
+G3 = layout.grid(3, 3, full_scale=1023)
+
+
+def grid(rear, middle, front) -> np.ndarray:
+    """A 3x3 frame, rows given from the sitter's left to right."""
+    return np.array([*rear, *middle, *front], float)
+
+
+# Upright: the sit bones on the rear row (a little less on its midline), thighs in front.
+UP = grid((850, 880, 850), (800, 650, 800), (600, 500, 600))
+# Half lying (fsr-cushion-9's sitter, in proportion): the sit bones slide off the rear row's
+# sides onto the middle, the sacrum stays on the rear midline, the seat loses ~5% of the load.
+HALF_LYING = grid((620, 880, 620), (830, 860, 830), (580, 480, 580))
+# Perched on the front third: the rear empties, the middle thins, the front carries; the seat
+# keeps ~60% of the upright load (the feet carry the rest).
+PERCH = grid((0, 0, 0), (500, 450, 500), (900, 780, 900))
+# A deep slump that keeps the weight on the seat (legs stretched out): rear empty, ~90% load.
+DEEP_KEPT = grid((0, 0, 0), (1200, 1000, 1200), (1300, 1100, 1300))
+# Leaning to the left: the left side gains, the right loses, the rear midline a little.
+LEAN_LEFT = grid((1050, 900, 600), (950, 650, 600), (650, 500, 500))
+# Hunched (upper back rounded, pelvis in place): the seat a little lighter, the rear unchanged.
+HUNCHED = grid((820, 800, 820), (760, 600, 760), (570, 470, 570))
+
+
+def judge(frame: np.ndarray, lay=G3, up=UP, cfg=None) -> str:
+    ex = Extractor(lay, np.zeros(lay.n))
+    b = Baseline.from_raw(ex, up)
+    assert not b.has_back
+    return classify(ex(frame), b, cfg or Posture())
+
+
+def test_upright_and_hunched_read_upright() -> None:
+    assert judge(UP) == "upright"
+    assert judge(HUNCHED) == "upright"
+
+
+def test_half_lying_is_a_slump_where_the_rear_midline_is_sensed() -> None:
+    """The sit bones leave the rear of the seat while the sacrum stays on its midline: the rear
+    keeps ~75% of its share, the midline's part of it rises, the seat gets lighter."""
+    assert judge(HALF_LYING) == "slouched"
+
+
+def test_a_perch_is_never_a_slump_it_reads_weight_forward() -> None:
+    """Rear empty, centre far forward, ~60% of the load: a perch and a deep slump look the same
+    from below, so this is reported as leaning forward (the "sit back" advice), not slouched."""
+    assert judge(PERCH) == "leaning_forward"
+
+
+def test_a_deep_slump_that_keeps_the_weight_on_the_seat_is_a_slump() -> None:
+    assert judge(DEEP_KEPT) == "slouched"
+
+
+def test_a_side_lean_is_not_half_lying() -> None:
+    """The rear midline gains in a lean too, but the centre moves sideways more than forward."""
+    assert judge(LEAN_LEFT) != "slouched"
+
+
+def test_the_half_lying_rule_needs_each_of_its_cues() -> None:
+    """Take away one cue at a time: the seat as heavy as upright, the rear as loaded as
+    upright, or the midline not gaining; each alone is not a slump."""
+    heavy = HALF_LYING * (UP.sum() / HALF_LYING.sum()) * 1.02
+    assert judge(heavy) != "slouched"
+    rear_kept = grid((850, 880, 850), (760, 600, 760), (560, 460, 560))
+    assert judge(rear_kept) != "slouched"
+    no_sacrum = grid((620, 640, 620), (830, 860, 830), (580, 480, 580))
+    assert judge(no_sacrum) != "slouched"
+    emptied = grid((200, 300, 200), (900, 900, 900), (620, 520, 620))  # rear 0.3 of upright
+    assert judge(emptied) != "slouched"
+
+
+def test_four_corner_cells_cannot_see_half_lying_but_do_not_call_a_perch_a_slump() -> None:
+    """No sensor on the rear midline: half lying (the rear a little lighter) reads upright,
+    which ``sitwatch doctor`` says for such layouts. A perch reads weight forward."""
+    cells = layout.load("load-cells-4")  # rear-left, rear-right, front-left, front-right
+    up = np.array([1000.0, 1000, 800, 800])
+    assert judge(np.array([880.0, 880, 830, 830]), cells, up) == "upright"
+    assert judge(np.array([120.0, 120, 950, 950]), cells, up) == "leaning_forward"
+
+
+def test_a_backrest_the_sitter_did_not_use_upright_tells_the_slump_from_the_perch() -> None:
+    """A chair with backrest sensors, calibrated upright away from the backrest (so the seat
+    decides): the rear empties and the centre goes far forward; with the lower back now on the
+    backrest it is a slump, with the backrest free a perch."""
+    lay = layout.load("smartchair-12")
+    up = np.array([0, 0, 0, 0, 1550, 1280, 300, 360, 630, 470, 290, 770], float)
+    slump = np.array([0, 0, 900, 1200, 0, 0, 430, 510, 430, 345, 605, 870], float)
+    perch = slump.copy()
+    perch[:4] = 0
+    assert judge(slump, lay, up) == "slouched"
+    assert judge(perch, lay, up) == "leaning_forward"
+
+
+def test_the_detector_reports_half_lying_after_the_dwell() -> None:
+    ex = Extractor(G3, np.zeros(G3.n))
+    b = Baseline.from_raw(ex, UP)
+    det = PostureDetector(Posture())  # dwell 10 s
+    got = []
+    for t in range(40):
+        frame = UP if t < 10 else HALF_LYING
+        ev = det.step(ex(frame), b, float(t))
+        if ev is not None:
+            got.append((ev.t, ev.state))
+    assert got[-1] == (20.0, "slouched") and all(s != "slouched" for _, s in got[:-1])
+
+
+@pytest.mark.parametrize("scale", [0.6, 1.0, 1.5])
+def test_the_seat_only_rules_do_not_depend_on_body_weight(scale) -> None:
+    for frame, want in ((HALF_LYING, "slouched"), (PERCH, "leaning_forward"), (UP, "upright")):
+        assert judge(frame * scale, up=UP * scale) == want
+
+
+def test_leaning_forward_from_the_seat_alone_needs_the_seat_to_lose_weight() -> None:
+    """The centre moving forward with the seat keeping its weight is sitting further forward,
+    or leaning back onto a backrest the seat cannot see (the smartchair's reclined, through the
+    seat alone, used to read leaning forward 23-96% of its time); a forward lean hands weight
+    to the desk or the feet."""
+    further_forward = grid((650, 680, 650), (900, 800, 900), (850, 750, 850))
+    assert judge(further_forward) == "upright"
+    leaning = grid((400, 420, 400), (600, 500, 600), (750, 650, 750))
+    assert judge(leaning) == "leaning_forward"
