@@ -181,7 +181,7 @@ def add_report(sub: Any) -> None:
 
 def add_log(sub: Any) -> None:
     # The choices are spelled here (not read from core.kinds) to keep `sitwatch --help` free of
-    # imports; tests/unit/cli check they match the vocabulary.
+    # imports; tests/unit/reports/test_diary.py checks they match the vocabulary.
     sp = sub.add_parser(
         "log", help="note a symptom in your diary (numbness, tingling, pain, ache)",
         description="Note how you feel; sitwatch keeps it in the history and shows it against "

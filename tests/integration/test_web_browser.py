@@ -241,7 +241,7 @@ def test_lan_mode_needs_the_token(tmp_path: Path) -> None:
         qr = srv.more_output(5)
         assert "█" in qr or "▀" in qr or "▄" in qr  # the QR code, drawn in the terminal
         local = f"http://127.0.0.1:{port}"
-        for path in PAGES + ("/api/status", "/static/style.css"):
+        for path in (*PAGES, "/api/status", "/static/style.css"):
             with pytest.raises(urllib.error.HTTPError) as e:
                 urllib.request.urlopen(local + path, timeout=10)
             assert e.value.code == 401

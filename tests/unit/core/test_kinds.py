@@ -13,18 +13,18 @@ import pytest
 from sitwatch.core import kinds
 from sitwatch.core.kinds import (
     NUDGE_KINDS,
+    POSTURES,
     AlsoNoticed,
+    Balance,
     BodyArea,
     BodySide,
-    RedFlag,
-    SymptomKind,
-    POSTURES,
-    Balance,
     NudgeAction,
     NudgeKind,
     Occupancy,
     Posture,
+    RedFlag,
     SensorState,
+    SymptomKind,
     WalletState,
     label,
 )

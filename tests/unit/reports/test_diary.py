@@ -218,3 +218,23 @@ def test_describe() -> None:
     assert diary.describe(_entry(AT, SymptomKind.PAIN, side=BodySide.BOTH, area=BodyArea.LEG,
                                  also=(AlsoNoticed.FEVER,))) == \
         "Pain, leg, both sides — with fever"
+
+
+def test_the_log_command_offers_the_vocabulary() -> None:
+    """`sitwatch log`'s choices are spelled in the parser (for a quick --help): the same words
+    as sitwatch.core.kinds, with lower_back and leg_weakness hyphenated."""
+    import argparse
+
+    from sitwatch.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    log = sub.choices["log"]
+    opts = {a.dest: a.choices for a in log._actions}
+
+    def hyphen(enum: type) -> list[str]:
+        return [str(m).replace("_", "-") for m in enum]
+
+    assert list(opts["kind"]) == hyphen(SymptomKind)
+    assert list(opts["side"]) == hyphen(BodySide)
+    assert list(opts["where"]) == hyphen(BodyArea)
+    assert list(opts["also"]) == hyphen(AlsoNoticed)
