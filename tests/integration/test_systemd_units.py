@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 USER_UNIT = SYSTEMD / "sitwatch.service"
 PI_UNIT = SYSTEMD / "sitwatch-pi.service"
+SERVE_UNIT = SYSTEMD / "sitwatch-serve.service"
 UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
 MAX_EXPOSURE = 2.0  # systemd-analyze security's 0-10 scale for the Pi unit
 
@@ -78,8 +79,9 @@ def _verify(unit: Path, tmp_path: Path, *, user: bool) -> subprocess.CompletedPr
                           timeout=60, check=False, cwd=tmp_path)
 
 
-@pytest.mark.parametrize(("unit", "user"), [(USER_UNIT, True), (PI_UNIT, False)],
-                         ids=["user-unit", "pi-unit"])
+@pytest.mark.parametrize(("unit", "user"),
+                         [(USER_UNIT, True), (PI_UNIT, False), (SERVE_UNIT, True)],
+                         ids=["user-unit", "pi-unit", "serve-unit"])
 def test_systemd_analyze_verify_is_silent(unit, user, tmp_path):
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
     proc = _verify(copy, tmp_path, user=user)
@@ -180,3 +182,10 @@ def test_udev_rule_example():
     ids = {key + attr: value for key, attr, op, value in parsed if attr and op == "=="}
     assert re.fullmatch(r"[0-9a-f]{4}", ids["ATTRS{idVendor}"])
     assert re.fullmatch(r"[0-9a-f]{4}", ids["ATTRS{idProduct}"])
+
+
+def test_serve_unit_settings() -> None:
+    unit = parse_unit(SERVE_UNIT)
+    assert values(unit, "Service", "ExecStart") == ["%h/.local/bin/sitwatch serve"]
+    assert values(unit, "Service", "UMask") == ["0077"]
+    assert values(unit, "Install", "WantedBy") == ["default.target"]
