@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
@@ -363,7 +363,7 @@ class Guard:
             if from_query and request.method == "GET":
                 # Out of the address bar (and the history, and any Referer): into a cookie.
                 rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                query = "&".join(f"{k}={v}" for k, v in rest)
+                query = urlencode(rest)
                 target = request.url.path + (f"?{query}" if query else "")
                 response = RedirectResponse(target, status_code=303)
                 response.set_cookie(COOKIE, self.token, max_age=400 * 86400, httponly=True,

@@ -39,7 +39,7 @@ PHONE = (390, 844)
 PAGES = ("/", "/today", "/week", "/weeks", "/diary", "/settings")
 
 
-def _history(db: Path) -> None:
+def _history(db: Path) -> datetime:
     """75 minutes of sitting that ended 30 minutes ago, the last 20 lopsided."""
     from sitwatch.core.clock import ManualClock
     from sitwatch.core.kinds import Balance, Posture
@@ -54,9 +54,12 @@ def _history(db: Path) -> None:
     p.sit(55)
     p.sit(20, Posture.SLOUCHED, Balance.LEFT)
     s.close()
+    return start
 
 
 class Server:
+    started: datetime
+
     def __init__(self, tmp: Path, *extra: str) -> None:
         self.tmp = tmp
         self.db = tmp / "history.sqlite"
@@ -104,8 +107,9 @@ class Server:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("web")
-    _history(tmp / "history.sqlite")
+    started = _history(tmp / "history.sqlite")
     srv = Server(tmp)
+    srv.started = started
     try:
         yield srv
     finally:
@@ -155,7 +159,10 @@ def test_every_page_renders_from_this_server_only(served: Server) -> None:
         settings = b.text()
         assert "[web]" in settings and "hunter2-x" not in settings and "(hidden)" in settings
         b.open(served.base + "/today")
-        assert "Weight on one side\n20 min" in b.text() or "20 min" in b.text()
+        today = b.js("Array.from(document.querySelectorAll('.numbers div')).map(function (d) "
+                     "{ return d.firstChild.textContent + '=' + d.lastChild.textContent; })")
+        if served.started.date() == datetime.now(UTC).date():  # not just after midnight
+            assert "Sitting=1 h 15 min" in today and "Weight on one side=20 min" in today
 
 
 @pytest.mark.parametrize(("name", "size"), [("desktop", DESKTOP), ("phone", PHONE)])
@@ -260,3 +267,12 @@ def test_lan_mode_needs_the_token(tmp_path: Path) -> None:
             assert "How do you feel?" in b.text()
     finally:
         srv.stop()
+
+
+def test_the_request_check_sees_a_page_that_calls_out(served: Server) -> None:
+    """The check above would fail for a page with an outside font or image."""
+    with browser(served.tmp) as b:
+        b.open("data:text/html,<link rel=stylesheet href='https://fonts.example/a.css'>"
+               "<img src='http://cdn.example/x.png'>")
+        assert "https://fonts.example/a.css" in b.requests
+        assert "http://cdn.example/x.png" in b.requests
