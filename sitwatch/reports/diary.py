@@ -73,10 +73,10 @@ _RED_FLAG_REASON: dict[RedFlag, str] = {
     RedFlag.BOTH_LEGS: "You noted symptoms in both legs.",
 }
 SEEK_CARE_ACTION = (
-    "Together with numbness or pain in the back or buttocks, this is a warning sign that "
-    "should be checked by a doctor today, not watched: call your doctor or an urgent care "
-    "service now, or emergency services if it came on suddenly or is getting worse quickly. "
-    "Getting care early can prevent lasting nerve damage. sitwatch cannot judge this for you."
+    "This is a warning sign for a doctor to check today, not something to wait out: call "
+    "your doctor or an urgent care service now, or emergency services if it came on suddenly "
+    "or is getting worse quickly. Getting care early can prevent lasting nerve damage. "
+    "sitwatch cannot judge this for you."
 )
 
 

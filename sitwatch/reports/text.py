@@ -8,6 +8,7 @@ reports describe how you sat, they never diagnose.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from datetime import date, timedelta, tzinfo
@@ -200,6 +201,7 @@ def _diary_block(store: Reader, first: date, last: date, tz: tzinfo) -> list[str
     out = [""]
     for ln in lines:
         indent = len(ln) - len(ln.lstrip(" "))
-        out += textwrap.wrap(ln, 88, initial_indent=" " * indent,
-                             subsequent_indent=" " * (indent + 2)) or [""]
+        glued = re.sub(r"(\d) (h|min)\b", "\\1\u00a0\\2", ln.lstrip(" "))  # "20 min" stays whole
+        out += [w.replace("\u00a0", " ") for w in textwrap.wrap(
+            glued, 88, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))] or [""]
     return out
