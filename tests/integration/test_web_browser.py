@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -75,20 +76,29 @@ class Server:
              str(self.db), "--config", str(cfg), "--no-user-config", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
             start_new_session=True)
+        # A thread reads the output: select() on the pipe cannot see lines already buffered.
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
         self.out = self._line()
         assert self.out.startswith("sitwatch: serving on http://127.0.0.1:"), self.out
         self.base = self.out.split("serving on ", 1)[1].strip().rstrip("/")
 
-    def _line(self, timeout: float = 30.0) -> str:
+    def _pump(self) -> None:
         assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put("")
+
+    def _line(self, timeout: float = 30.0) -> str:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
             self.stop()
             pytest.fail("sitwatch serve printed nothing within 30 s")
-        line = self.proc.stdout.readline()
         if not line:
-            _, err = self.proc.communicate(timeout=5)
-            pytest.fail(f"sitwatch serve exited: {err}")
+            self.proc.wait(5)
+            assert self.proc.stderr is not None
+            pytest.fail(f"sitwatch serve exited: {self.proc.stderr.read()}")
         return line
 
     def more_output(self, lines: int) -> str:
