@@ -24,7 +24,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,demo,camera]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo,camera,web]'
 	@touch $(STAMP)
 
 install: $(STAMP)

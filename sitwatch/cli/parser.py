@@ -200,6 +200,59 @@ def add_report(sub: Any) -> None:
     sp.set_defaults(func=_report)
 
 
+def add_log(sub: Any) -> None:
+    # The choices are spelled here (not read from core.kinds) to keep `sitwatch --help` free of
+    # imports; tests/unit/reports/test_diary.py checks they match the vocabulary.
+    sp = sub.add_parser(
+        "log", help="note a symptom in your diary (numbness, tingling, pain, ache)",
+        description="Note how you feel; sitwatch keeps it in the history and shows it against "
+        "how you sat in the two hours before. Red flags get advice to seek care at once: "
+        "numbness in the saddle area (--where saddle), symptoms in both legs (--side both "
+        "--where leg), and anything you note with --with bladder, bowel, leg-weakness or "
+        "fever. sitwatch is not a medical device and cannot diagnose.")
+    sp.add_argument("kind", choices=["numbness", "tingling", "pain", "ache"])
+    sp.add_argument("--side", choices=["left", "right", "both"])
+    sp.add_argument("--where", choices=["buttock", "thigh", "leg", "lower-back", "saddle"],
+                    help="saddle: the inner thighs, the groin or around the anus")
+    sp.add_argument("--severity", type=_severity, metavar="1-10", help="1 mild ... 10 worst")
+    sp.add_argument("--note", metavar="TEXT", help="a few words of your own")
+    sp.add_argument("--with", dest="also", action="append", metavar="CHANGE",
+                    choices=["bladder", "bowel", "leg-weakness", "fever"],
+                    help="also noticed (repeatable): bladder (control changed, or trouble "
+                    "starting to pass urine), bowel (control changed), leg-weakness (sudden or "
+                    "getting worse), fever. Each is a red flag")
+    sp.add_argument("--history", metavar="FILE",
+                    help="write into this history file (default: the daemon's)")
+    sp.set_defaults(func=_log)
+
+
+def _severity(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 10:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1 to 10")
+    return n
+
+
+def add_serve(sub: Any) -> None:
+    sp = sub.add_parser(
+        "serve", help="the local web app: live status, reports, the symptom diary",
+        description="Serve sitwatch's pages on http://127.0.0.1 (web.port). With --lan (or "
+        "web.lan = true) other devices on your network can open them too, with a token: the "
+        "command prints the address and a QR code to scan with a phone.")
+    sp.add_argument("--port", dest="web_port", type=int, metavar="PORT",
+                    help="port (default: web.port; 0: any free port)")
+    sp.add_argument("--lan", action="store_true", default=None,
+                    help="listen on every interface, token required (web.lan)")
+    sp.add_argument("--new-token", action="store_true",
+                    help="replace the LAN token (old links and phones stop working)")
+    sp.add_argument("--history", metavar="FILE",
+                    help="read this history file (default: the daemon's)")
+    sp.set_defaults(func=_serve)
+
+
 def add_eval(sub: Any) -> None:
     sp = sub.add_parser(
         "eval", help="measure the detectors on the labelled recordings in shared/datasets"
@@ -307,6 +360,18 @@ def _report(args: argparse.Namespace) -> int:
     from sitwatch.cli import report
 
     return report.run(args)
+
+
+def _log(args: argparse.Namespace) -> int:
+    from sitwatch.cli import log
+
+    return log.run(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sitwatch.cli import serve
+
+    return serve.run(args)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -555,6 +555,40 @@ class Status(_Section):
     interval: float = Field(2.0, gt=0, description="Seconds between status updates.")
 
 
+class Web(_Section):
+    """The local web app (`sitwatch serve`)."""
+
+    host: str = Field(
+        "127.0.0.1",
+        description="Address to listen on when lan is false: a loopback address, so only this "
+        "computer can open the pages. For other devices, set lan = true instead.",
+    )
+    port: int = Field(8765, gt=0, lt=65536, description="Port of the web app.")
+    lan: bool = Field(
+        False,
+        description="Listen on every network interface so a phone or another computer can open "
+        "the pages; every request then needs the token `sitwatch serve` prints (a URL and a QR "
+        "code). The token is kept owner-only in the data dir.",
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _loopback(cls, v: str) -> str:
+        import ipaddress
+
+        if v == "localhost":
+            return v
+        try:
+            ok = ipaddress.ip_address(v).is_loopback
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                "must be a loopback address such as 127.0.0.1 or ::1; to open the pages from "
+                "other devices set web.lan = true (a token is then required)")
+        return v
+
+
 class Config(_Section):
     """sitwatch configuration."""
 
@@ -567,6 +601,7 @@ class Config(_Section):
     feedback: Feedback = Feedback()
     history: History = History()
     status: Status = Status()
+    web: Web = Web()
 
 
 # -- loading ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "mqtt": ("paho-mqtt",),
     "push": ("apprise",),
     "demo": ("rich",),
+    "web": ("starlette", "uvicorn", "qrcode"),
 }
 
 

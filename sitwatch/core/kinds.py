@@ -104,6 +104,51 @@ class EventName(StrEnum):
     FEEDBACK = "feedback"  # state: wrong | reset; kind: FeedbackKind, steps, source, changes
 
 
+class SymptomKind(StrEnum):
+    """What a symptom diary entry felt like (``sitwatch log KIND``)."""
+
+    NUMBNESS = "numbness"
+    TINGLING = "tingling"
+    PAIN = "pain"
+    ACHE = "ache"
+
+
+class BodySide(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+
+class BodyArea(StrEnum):
+    """Where a diary entry was felt. On the command line ``lower_back`` is ``lower-back``."""
+
+    BUTTOCK = "buttock"
+    THIGH = "thigh"
+    LEG = "leg"
+    LOWER_BACK = "lower_back"
+    SADDLE = "saddle"  # inner thighs, groin, around the anus
+
+
+class AlsoNoticed(StrEnum):
+    """Changes noticed along with a diary entry (``sitwatch log ... --with CHANGE``); each is
+    a red flag that gets the seek-care advice at once."""
+
+    BLADDER = "bladder"  # bladder control changed, or trouble starting to pass urine
+    BOWEL = "bowel"  # bowel control changed
+    LEG_WEAKNESS = "leg_weakness"  # sudden or worsening weakness in a leg
+    FEVER = "fever"  # a fever along with the back or buttock symptoms
+
+
+class RedFlag(StrEnum):
+    """A diary entry that calls for care now rather than a report (the posture guide's list)."""
+
+    SADDLE_NUMBNESS = "saddle_numbness"
+    BLADDER_BOWEL = "bladder_bowel"
+    LEG_WEAKNESS = "leg_weakness"
+    FEVER = "fever"
+    BOTH_LEGS = "both_legs"
+
+
 _LABELS: dict[str, str] = {
     Occupancy.OCCUPIED: "sitting",
     Occupancy.EMPTY: "away",
@@ -128,6 +173,23 @@ _LABELS: dict[str, str] = {
     NudgeAction.WRONG: "not right",
     NudgeAction.PAUSE: "pause",
     NudgeAction.RESUME: "resume",
+    SymptomKind.NUMBNESS: "numbness",
+    SymptomKind.TINGLING: "tingling",
+    SymptomKind.PAIN: "pain",
+    SymptomKind.ACHE: "ache",
+    BodySide.BOTH: "both sides",
+    BodyArea.BUTTOCK: "buttock",
+    BodyArea.THIGH: "thigh",
+    BodyArea.LEG: "leg",
+    BodyArea.LOWER_BACK: "lower back",
+    BodyArea.SADDLE: "saddle area",
+    AlsoNoticed.BLADDER: "bladder changes",
+    AlsoNoticed.BOWEL: "bowel changes",
+    AlsoNoticed.LEG_WEAKNESS: "leg weakness",
+    AlsoNoticed.FEVER: "fever",
+    RedFlag.SADDLE_NUMBNESS: "numbness in the saddle area",
+    RedFlag.BLADDER_BOWEL: "bladder or bowel changes",
+    RedFlag.BOTH_LEGS: "symptoms in both legs",
 }
 
 #: The words for a feedback kind (``slouch`` alone is "posture" as a nudge kind).

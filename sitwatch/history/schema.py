@@ -92,11 +92,38 @@ def _migrate_v1(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+_SYMPTOMS = (
+    # The symptom diary (`sitwatch log`, the web page's form): one row per entry. ``also`` is a
+    # comma-separated list of what was noticed along with it (bladder, bowel, ...).
+    """CREATE TABLE symptoms (
+        id       INTEGER PRIMARY KEY,
+        ts       TEXT NOT NULL,
+        epoch    REAL NOT NULL,
+        kind     TEXT NOT NULL,
+        side     TEXT,
+        area     TEXT,
+        severity INTEGER,
+        note     TEXT,
+        also     TEXT NOT NULL DEFAULT '',
+        source   TEXT NOT NULL DEFAULT 'cli'
+    )""",
+    "CREATE INDEX symptoms_epoch ON symptoms(epoch)",
+)
+
+
+def _migrate_symptoms(conn: sqlite3.Connection) -> None:
+    for stmt in _SYMPTOMS:
+        conn.execute(stmt)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Migration] = [_migrate_v1]
-MIGRATIONS.append(migrate_feedback)  # the "Not right" table (sitwatch.history.feedback)
+MIGRATIONS: list[Migration] = [
+    _migrate_v1,
+    migrate_feedback,  # the "Not right" table (sitwatch.history.feedback)
+    _migrate_symptoms,  # the symptom diary (issue #11)
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from sitwatch.core.kinds import POSTURES, Posture
 from sitwatch.history.queries import Reader, RunRow, WeekSummary, day_bounds, runs, week_summary
 from sitwatch.nudging import guidance
+from sitwatch.reports import diary
 from sitwatch.reports.charts import (
     CSS_CLASS,
     nudge_chart,
@@ -155,6 +156,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "posture_legend": [(posture(p), CSS_CLASS[p]) for p in ALL_POSTURES],
         "posture_columns": [(p, posture_heading(p)) for p in POSTURES],
         "seat_empty": SEAT_EMPTY,
+        "diary": diary.view(diary.section(store, start, end)),  # issue #11
     }
     if not week.has_data:
         return ctx

@@ -8,12 +8,21 @@ reports describe how you sat, they never diagnose.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from datetime import date, timedelta, tzinfo
 
 from sitwatch.core.kinds import POSTURES, Balance
-from sitwatch.history.queries import DaySummary, NudgeOutcomes, Reader, day_summary, week_summary
+from sitwatch.history.queries import (
+    DaySummary,
+    NudgeOutcomes,
+    Reader,
+    day_bounds,
+    day_summary,
+    week_summary,
+)
+from sitwatch.reports import diary
 from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
@@ -141,6 +150,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     lines = [title, "─" * len(title)]
     if not week.has_data:
         lines.append(f"No sitting recorded this week. {_NO_HISTORY}")
+        lines += _diary_block(store, first, week_ending, tz)
         return "\n".join(lines) + "\n"
 
     top = max(d.sitting_minutes for d in week.days)
@@ -182,4 +192,20 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     if tips:
         lines.append("")
         lines += _bullets(tips)
+    lines += _diary_block(store, first, week_ending, tz)
     return "\n".join(lines) + "\n"
+
+
+def _diary_block(store: Reader, first: date, last: date, tz: tzinfo) -> list[str]:
+    """The symptom diary of the week (issue #11), wrapped; nothing when it is empty."""
+    sec = diary.section(store, day_bounds(first, tz)[0], day_bounds(last, tz)[1])
+    lines = diary.text_lines(sec)
+    if not lines:
+        return []
+    out = [""]
+    for ln in lines:
+        indent = len(ln) - len(ln.lstrip(" "))
+        glued = re.sub(r"(\d) (h|min)\b", "\\1\u00a0\\2", ln.lstrip(" "))  # "20 min" stays whole
+        out += [w.replace("\u00a0", " ") for w in textwrap.wrap(
+            glued, 88, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))] or [""]
+    return out

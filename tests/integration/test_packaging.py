@@ -57,6 +57,9 @@ def test_the_wheel_carries_what_the_commands_point_to(dists) -> None:
                  "sitwatch/data/systemd/sitwatch-pi.service",
                  "sitwatch/data/calibration/README.md", "sitwatch/data/docs/events.md",
                  "sitwatch/data/layouts/smartchair-12.toml", "sitwatch/data/report.html.j2",
+                 "sitwatch/data/web/base.html.j2", "sitwatch/data/web/live.js",
+                 "sitwatch/data/web/style.css", "sitwatch/data/systemd/sitwatch-serve.service",
+                 "sitwatch/data/systemd/sitwatch-pi-serve.service",
                  "sitwatch/py.typed"):
         assert path in wh, path
     assert not any(n.startswith("tests/") for n in wh)

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.integration
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 USER_UNIT = SYSTEMD / "sitwatch.service"
 PI_UNIT = SYSTEMD / "sitwatch-pi.service"
+SERVE_UNIT = SYSTEMD / "sitwatch-serve.service"
+PI_SERVE_UNIT = SYSTEMD / "sitwatch-pi-serve.service"
 UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
 MAX_EXPOSURE = 2.0  # systemd-analyze security's 0-10 scale for the Pi unit
 
@@ -78,8 +80,10 @@ def _verify(unit: Path, tmp_path: Path, *, user: bool) -> subprocess.CompletedPr
                           timeout=60, check=False, cwd=tmp_path)
 
 
-@pytest.mark.parametrize(("unit", "user"), [(USER_UNIT, True), (PI_UNIT, False)],
-                         ids=["user-unit", "pi-unit"])
+@pytest.mark.parametrize(("unit", "user"),
+                         [(USER_UNIT, True), (PI_UNIT, False), (SERVE_UNIT, True),
+                          (PI_SERVE_UNIT, False)],
+                         ids=["user-unit", "pi-unit", "serve-unit", "pi-serve-unit"])
 def test_systemd_analyze_verify_is_silent(unit, user, tmp_path):
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
     proc = _verify(copy, tmp_path, user=user)
@@ -96,9 +100,10 @@ def test_verify_catches_a_typo(tmp_path):
     assert "ProtectHomee" in proc.stdout + proc.stderr
 
 
-def test_pi_unit_security_exposure(tmp_path):
+@pytest.mark.parametrize("unit", [PI_UNIT, PI_SERVE_UNIT], ids=["pi-unit", "pi-serve-unit"])
+def test_pi_unit_security_exposure(unit, tmp_path):
     exe = _analyze()
-    copy = _copy_with_existing_exec(PI_UNIT, tmp_path / "units")
+    copy = _copy_with_existing_exec(unit, tmp_path / "units")
     proc = subprocess.run(
         [exe, "security", "--offline=true", f"--threshold={round(MAX_EXPOSURE * 10)}",
          "--no-pager", str(copy)],
@@ -180,3 +185,21 @@ def test_udev_rule_example():
     ids = {key + attr: value for key, attr, op, value in parsed if attr and op == "=="}
     assert re.fullmatch(r"[0-9a-f]{4}", ids["ATTRS{idVendor}"])
     assert re.fullmatch(r"[0-9a-f]{4}", ids["ATTRS{idProduct}"])
+
+
+def test_serve_unit_settings() -> None:
+    unit = parse_unit(SERVE_UNIT)
+    assert values(unit, "Service", "ExecStart") == ["%h/.local/bin/sitwatch serve"]
+    assert values(unit, "Service", "UMask") == ["0077"]
+    assert values(unit, "Install", "WantedBy") == ["default.target"]
+
+
+def test_pi_serve_unit_settings() -> None:
+    unit = parse_unit(PI_SERVE_UNIT)
+    svc = dict(unit["Service"])
+    assert svc["ExecStart"] == "/usr/local/bin/sitwatch serve --lan"  # a token is required
+    assert svc["User"] == "sitwatch" and svc["StateDirectory"] == "sitwatch"
+    # Reads the daemon's status folder but must not own it: stopping this unit would remove it.
+    assert "RuntimeDirectory" not in svc
+    assert "RUNTIME_DIRECTORY=/run/sitwatch" in values(unit, "Service", "Environment")
+    assert svc["UMask"] == "0077" and svc["ProtectSystem"] == "strict"

@@ -4,7 +4,8 @@ camera stack (OpenCV, MediaPipe) or the optional channels' libraries."""
 import subprocess
 import sys
 
-HEAVY = ("cv2", "mediapipe", "paho", "apprise", "jinja2", "rich", "skimage")
+HEAVY = ("cv2", "mediapipe", "paho", "apprise", "jinja2", "rich", "skimage", "starlette",
+         "uvicorn", "qrcode")
 
 
 def test_cushion_path_imports_nothing_heavy() -> None:
@@ -48,3 +49,16 @@ def test_help_imports_no_command_module() -> None:
     assert set(out.stdout.strip().split(",")) == {
         "sitwatch", "sitwatch.cli", "sitwatch.cli.main", "sitwatch.cli.parser",
         "sitwatch.cli.common", "sitwatch.cli.camera_flags"}
+
+
+def test_the_diary_command_loads_no_web_stack() -> None:
+    """`sitwatch log` writes and reads the history without Starlette, uvicorn or Jinja2: only
+    `sitwatch serve` loads the web extra."""
+    code = (
+        "import sys\n"
+        "import sitwatch.cli.log, sitwatch.history.diary, sitwatch.reports.diary\n"
+        "import sitwatch.history.store, sitwatch.runtime.files\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

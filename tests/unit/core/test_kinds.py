@@ -14,12 +14,17 @@ from sitwatch.core import kinds
 from sitwatch.core.kinds import (
     NUDGE_KINDS,
     POSTURES,
+    AlsoNoticed,
     Balance,
+    BodyArea,
+    BodySide,
     NudgeAction,
     NudgeKind,
     Occupancy,
     Posture,
+    RedFlag,
     SensorState,
+    SymptomKind,
     WalletState,
     label,
 )
@@ -29,6 +34,7 @@ PACKAGE = Path(kinds.__file__).resolve().parents[1]
 #: The states and kinds people read about (event names are not shown as words).
 SHOWN: tuple[type[StrEnum], ...] = (
     Occupancy, Posture, Balance, WalletState, SensorState, NudgeKind, NudgeAction,
+    SymptomKind, BodySide, BodyArea, AlsoNoticed, RedFlag,
 )
 MEMBERS = [m for enum in SHOWN for m in enum]
 

@@ -1,0 +1,29 @@
+// sitwatch live status: ask /api/status every few seconds and show what it says.
+(function () {
+  "use strict";
+  var box = document.getElementById("live");
+  if (!box) { return; }
+  var every = parseInt(box.getAttribute("data-poll"), 10) || 2000;
+  function show(s) {
+    box.setAttribute("data-state", s.state);
+    document.getElementById("status-state").textContent = s.state;
+    document.getElementById("status-headline").textContent = s.headline;
+    var ul = document.getElementById("status-detail");
+    while (ul.firstChild) { ul.removeChild(ul.firstChild); }
+    (s.detail || []).forEach(function (line) {
+      var li = document.createElement("li");
+      li.textContent = line;
+      ul.appendChild(li);
+    });
+    document.getElementById("status-updated").textContent =
+      " (checked " + new Date().toLocaleTimeString() + ")";
+  }
+  function poll() {
+    fetch("/api/status", {cache: "no-store", credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { if (s) { show(s); } })
+      .catch(function () { /* the server went away: try again later */ })
+      .then(function () { setTimeout(poll, every); });
+  }
+  setTimeout(poll, every);
+}());

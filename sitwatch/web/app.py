@@ -1,0 +1,392 @@
+"""The web app's routes: pages, the status endpoint, the diary form.
+
+:func:`create_app` builds a Starlette application from :class:`Settings`. Every page is rendered
+on the server from the history (opened read-only for each request) and the status file; the
+live status page polls ``/api/status`` with a few lines of script served from here. Nothing is
+loaded from anywhere else: the Content-Security-Policy says so to the browser.
+
+Security (SECURITY.md): with a token (LAN mode), a request needs ``?token=`` (which is swapped
+for an HttpOnly, SameSite=Strict cookie and redirected away from the address bar), the cookie,
+or an ``Authorization: Bearer`` header; anything else gets a bare 401. The diary form also needs
+its per-server form key and, when the browser sends one, an Origin (or Referer) of this site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sitwatch.config import Config
+from sitwatch.core.clock import Clock
+from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind, label
+from sitwatch.history.diary import MAX_NOTE, DiaryError, SymptomEntry, add_entry
+from sitwatch.history.queries import day_bounds, day_summary
+from sitwatch.history.store import Store, StoreError
+from sitwatch.reports import diary
+from sitwatch.reports.html import render_week, week_title
+from sitwatch.reports.words import fmt_minutes, posture_shares_text
+from sitwatch.runtime.status import bar_state, format_status, read_status
+from sitwatch.web.redact import redacted_config
+from sitwatch.web.token import matches
+
+log = logging.getLogger(__name__)
+
+COOKIE = "sitwatch_token"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+DIARY_DAYS = 28  # the diary page lists the entries of the last four weeks
+PAST_WEEKS = 26
+STATUS_POLL_MS = 2000
+
+
+@dataclass
+class Settings:
+    """What the app reads and how it is guarded."""
+
+    cfg: Config
+    history: Path
+    status: Path
+    tz: tzinfo
+    clock: Clock
+    stale_after: float = 15.0
+    token: str | None = None  # None: no token needed (loopback only)
+    form_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+
+# -- templates ------------------------------------------------------------------------------
+
+def _asset(name: str) -> str:
+    return resources.files("sitwatch.data").joinpath("web", name).read_text(encoding="utf-8")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: _asset(name)),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["label"] = label
+    return env
+
+
+# -- reading the history ----------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _reader(s: Settings) -> Iterator[Store | None]:
+    """The history read-only, or None when there is none yet. A file of an older schema is
+    brought up to date once (the daemon would do the same when it starts)."""
+    if not s.history.is_file():
+        yield None
+        return
+    try:
+        store = Store(s.history, s.clock, readonly=True)
+    except StoreError as e:
+        if "start the daemon once" not in str(e):
+            raise
+        Store(s.history, s.clock).close()  # migrates
+        store = Store(s.history, s.clock, readonly=True)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# -- the pages --------------------------------------------------------------------------------
+
+NAV = (("/", "Live", "live"), ("/today", "Today", "today"), ("/week", "This week", "week"),
+       ("/weeks", "Past weeks", "weeks"), ("/diary", "Diary", "diary"),
+       ("/settings", "Settings", "settings"))
+
+
+class Pages:
+    def __init__(self, s: Settings) -> None:
+        self.s = s
+        self.env = _environment()
+
+    def now(self) -> datetime:
+        return self.s.clock.now().astimezone(self.s.tz)
+
+    def page(self, template: str, active: str, status_code: int = 200,
+             **ctx: Any) -> HTMLResponse:
+        html = self.env.get_template(template).render(
+            nav=NAV, active=active, lan=self.s.token is not None, **ctx)
+        return HTMLResponse(html, status_code=status_code)
+
+    # -- live status --
+
+    def status_view(self) -> dict[str, Any]:
+        d = read_status(self.s.status, self.s.clock, stale_after=self.s.stale_after)
+        state = bar_state(d)
+        text = format_status(d)
+        lines = text.splitlines()
+        return {
+            "running": bool(d.get("running")),
+            "state": state,
+            "headline": lines[0] if lines else "",
+            "detail": lines[1:] if len(lines) > 1 else [],
+            "spell_seconds": float(d.get("spell_seconds") or 0.0) if d.get("running") else 0.0,
+            "updated": d.get("updated"),
+        }
+
+    async def live(self, request: Request) -> Response:
+        return self.page("live.html.j2", "live", status=self.status_view(),
+                         poll_ms=STATUS_POLL_MS)
+
+    async def api_status(self, request: Request) -> Response:
+        return JSONResponse(self.status_view(), headers={"Cache-Control": "no-store"})
+
+    # -- today --
+
+    def today(self, request: Request) -> Response:
+        now = self.now()
+        with _reader(self.s) as store:
+            if store is None:
+                return self.page("nohistory.html.j2", "today", path=str(self.s.history))
+            s = day_summary(store, now.date(), self.s.tz)
+            start, end = day_bounds(now.date(), self.s.tz)
+            sec = diary.section(store, start, end)
+        rows = []
+        if s.has_data:
+            at = s.longest_spell_start
+            rows = [
+                ("Sitting", fmt_minutes(s.sitting_minutes)),
+                ("Longest spell", fmt_minutes(s.longest_spell_minutes)
+                 + (f" (from {at:%H:%M})" if at is not None else "")),
+                ("Breaks", str(s.breaks)),
+                ("Posture", posture_shares_text(s.posture_shares, ", ")),
+                ("Weight on one side", fmt_minutes(s.lopsided_minutes)),
+                ("Nudges", str(s.nudges_total)),
+            ]
+        return self.page("today.html.j2", "today", title=f"{now:%A} {now.day} {now:%B}",
+                         rows=rows, diary=diary.view(sec))
+
+    # -- weeks --
+
+    def week(self, request: Request) -> Response:
+        now = self.now()
+        text = request.path_params.get("day")
+        if text:
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                return self.page("message.html.j2", "weeks", status_code=404,
+                                 title="No such week", text=f"{text!r} is not a date.")
+        else:
+            day = now.date()
+        with _reader(self.s) as store:
+            if store is None:
+                return self.page("nohistory.html.j2", "week", path=str(self.s.history))
+            html = render_week(store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
+                               now=now)
+        nav = self.env.get_template("weeknav.html.j2").render(
+            nav=NAV, active="week" if not text else "weeks")
+        return HTMLResponse(html.replace("<body>", "<body>" + nav, 1))
+
+    def weeks(self, request: Request) -> Response:
+        now = self.now()
+        today = now.date()
+        last_sunday = today - timedelta(days=(today.weekday() + 1) % 7)
+        rows = []
+        with _reader(self.s) as store:
+            if store is None:
+                return self.page("nohistory.html.j2", "weeks", path=str(self.s.history))
+            for k in range(PAST_WEEKS):
+                end_day = last_sunday - timedelta(weeks=k)
+                a, _ = day_bounds(end_day - timedelta(days=6), self.s.tz)
+                _, b = day_bounds(end_day, self.s.tz)
+                secs = store.connection.execute(
+                    "SELECT coalesce(sum(seconds_occupied), 0) FROM minutes "
+                    "WHERE epoch >= ? AND epoch < ?", (a.timestamp(), b.timestamp())
+                ).fetchone()[0]
+                rows.append({"href": f"/week/{end_day.isoformat()}",
+                             "title": week_title(end_day),
+                             "sitting": fmt_minutes(secs / 60) if secs else ""})
+        while rows and not rows[-1]["sitting"]:
+            rows.pop()  # before the first week with data
+        return self.page("weeks.html.j2", "weeks", rows=rows)
+
+    # -- the diary --
+
+    def diary_page(self, request: Request, *, error: str = "", form: dict[str, Any] | None = None,
+                   status_code: int = 200) -> Response:
+        now = self.now()
+        saved: diary.Item | None = None
+        with _reader(self.s) as store:
+            if store is None:
+                sec = None
+            else:
+                sec = diary.section(store, now - timedelta(days=DIARY_DAYS),
+                                    now + timedelta(seconds=1))
+                wanted = request.query_params.get("saved")
+                saved = next((i for i in sec.items if str(i.entry.id) == wanted), None)
+        view = diary.view(sec) if sec is not None else None
+        if view is not None:
+            view["items"] = list(reversed(view["items"]))  # type: ignore[call-overload]
+        return self.page(
+            "diary.html.j2", "diary", status_code=status_code, diary=view, error=error,
+            form=form or {}, form_key=self.s.form_key, kinds=list(SymptomKind),
+            sides=list(BodySide), areas=list(BodyArea), also=list(AlsoNoticed),
+            max_note=MAX_NOTE, saved=saved,
+            saved_care=diary.seek_care_lines(saved.flags) if saved else [],
+            side_words={BodySide.LEFT: "left", BodySide.RIGHT: "right",
+                        BodySide.BOTH: "both sides"})
+
+    def diary_get(self, request: Request) -> Response:
+        return self.diary_page(request)
+
+    async def diary_post(self, request: Request) -> Response:
+        body = (await request.body())[:8192].decode("utf-8", "replace")
+        fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        also_given = parse_qs(body).get("also", [])
+        if not matches(fields.get("form_key"), self.s.form_key) or not _same_origin(request):
+            return PlainTextResponse("403: this form was not sent from this page; reload the "
+                                     "diary page and try again", status_code=403)
+        try:
+            entry = SymptomEntry(
+                at=self.now(),
+                kind=SymptomKind(fields.get("kind", "")),
+                side=BodySide(fields["side"]) if fields.get("side") else None,
+                area=BodyArea(fields["area"]) if fields.get("area") else None,
+                severity=int(fields["severity"]) if fields.get("severity") else None,
+                note=fields.get("note", "").strip(),
+                also=tuple(AlsoNoticed(a) for a in also_given),
+                source="web",
+            )
+        except (ValueError, DiaryError) as e:
+            msg = str(e) if isinstance(e, DiaryError) else \
+                "choose what you felt from the list, and a severity from 1 to 10"
+            return self.diary_page(request, error=msg, form=fields, status_code=400)
+        try:
+            store = Store(self.s.history, self.s.clock)
+            try:
+                new_id = add_entry(store.connection, entry)
+            finally:
+                store.close()
+        except (StoreError, sqlite3.Error) as e:
+            log.warning("diary entry not saved: %s", e)
+            return self.diary_page(request, error=f"could not save the entry: {e}", form=fields,
+                                   status_code=500)
+        return RedirectResponse(f"/diary?saved={new_id}#saved", status_code=303)
+
+    # -- settings --
+
+    async def settings(self, request: Request) -> Response:
+        from sitwatch import config
+
+        return self.page("settings.html.j2", "settings",
+                         text=config.render(redacted_config(self.s.cfg)),
+                         history=str(self.s.history), status_file=str(self.s.status))
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        media = {"live.js": "text/javascript", "style.css": "text/css"}.get(name)
+        if media is None:
+            return PlainTextResponse("404", status_code=404)
+        return Response(_asset(name), media_type=media,
+                        headers={"Cache-Control": "no-cache"})
+
+
+def _same_origin(request: Request) -> bool:
+    """The browser's Origin (else Referer), when it sends one, names this site."""
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc == host
+    referer = request.headers.get("referer")
+    if referer is not None:
+        return urlsplit(referer).netloc == host
+    return True  # neither sent (not a browser): the form key alone decides
+
+
+# -- the guards -------------------------------------------------------------------------------
+
+class Guard:
+    """Security headers on every response; the token, when one is set, on every request."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                for k, v in (
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ):
+                    if k not in names:
+                        headers.append((k, v))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        if self.token is not None:
+            request = Request(scope)
+            from_query = request.query_params.get("token")
+            auth = request.headers.get("authorization", "")
+            bearer = auth[7:] if auth.lower().startswith("bearer ") else None
+            given = from_query or request.cookies.get(COOKIE) or bearer
+            if not matches(given, self.token):
+                response: Response = PlainTextResponse(
+                    "401 Unauthorized", status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="sitwatch"'})
+                await response(scope, receive, send_with_headers)
+                return
+            if from_query and request.method == "GET":
+                # Out of the address bar (and the history, and any Referer): into a cookie.
+                rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+                query = urlencode(rest)
+                target = request.url.path + (f"?{query}" if query else "")
+                response = RedirectResponse(target, status_code=303)
+                response.set_cookie(COOKIE, self.token, max_age=400 * 86400, httponly=True,
+                                    samesite="strict", path="/")
+                await response(scope, receive, send_with_headers)
+                return
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(s: Settings) -> ASGIApp:
+    p = Pages(s)
+    routes = [
+        Route("/", p.live),
+        Route("/api/status", p.api_status),
+        Route("/today", p.today),
+        Route("/week", p.week),
+        Route("/week/{day}", p.week),
+        Route("/weeks", p.weeks),
+        Route("/diary", p.diary_get, methods=["GET"]),
+        Route("/diary", p.diary_post, methods=["POST"]),
+        Route("/settings", p.settings),
+        Route("/static/{name}", p.asset),
+        Route("/favicon.ico", lambda r: Response(status_code=204)),
+    ]
+    return Guard(Starlette(routes=routes), s.token)
+

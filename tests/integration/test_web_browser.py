@@ -1,0 +1,288 @@
+"""The web app as people meet it: the real ``sitwatch serve`` in a subprocess on a free port,
+opened in real headless Chromium (driven over the DevTools pipe, tests/helpers/cdp.py) at a
+desktop's and a phone's width. Screenshots go to the test's tmp folder
+(``SITWATCH_KEEP_SCREENSHOTS=DIR`` keeps copies). Skips without /usr/bin/chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.cdp import CHROMIUM, browser
+
+pytestmark = pytest.mark.integration
+
+if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+    pytest.skip("no /usr/bin/chromium: install Debian's chromium package to run the browser "
+                "tests of the web app", allow_module_level=True)
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+from tests.integration.test_report_browser import colours, read_png  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DESKTOP = (1200, 900)
+PHONE = (390, 844)
+PAGES = ("/", "/today", "/week", "/weeks", "/diary", "/settings")
+
+
+def _history(db: Path) -> datetime:
+    """75 minutes of sitting that ended 30 minutes ago, the last 20 lopsided."""
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.core.kinds import Balance, Posture
+    from sitwatch.history.store import Store
+    from tests.helpers.history import Sitter
+
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=105)
+    clock = ManualClock(start, monotonic=0.0)
+    s = Store(db, clock)
+    p = Sitter(s, clock)
+    p.at(start.date(), start.hour, start.minute, tz=UTC)
+    p.sit(55)
+    p.sit(20, Posture.SLOUCHED, Balance.LEFT)
+    s.close()
+    return start
+
+
+class Server:
+    started: datetime
+
+    def __init__(self, tmp: Path, *extra: str) -> None:
+        self.tmp = tmp
+        self.db = tmp / "history.sqlite"
+        self.status = tmp / "status.json"
+        cfg = tmp / "sitwatch.toml"
+        cfg.write_text(f'[status]\nfile = "{self.status}"\n[mqtt]\npassword = "hunter2-x"\n',
+                       encoding="utf-8")
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TZ": "UTC",
+                    "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "cfg"),
+                    "XDG_RUNTIME_DIR": str(tmp / "run")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "serve", "--port", "0", "--history",
+             str(self.db), "--config", str(cfg), "--no-user-config", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
+            start_new_session=True)
+        # A thread reads the output: select() on the pipe cannot see lines already buffered.
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.out = self._line()
+        assert self.out.startswith("sitwatch: serving on http://127.0.0.1:"), self.out
+        self.base = self.out.split("serving on ", 1)[1].strip().rstrip("/")
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put("")
+
+    def _line(self, timeout: float = 30.0) -> str:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            pytest.fail("sitwatch serve printed nothing within 30 s")
+        if not line:
+            self.proc.wait(5)
+            assert self.proc.stderr is not None
+            pytest.fail(f"sitwatch serve exited: {self.proc.stderr.read()}")
+        return line
+
+    def more_output(self, lines: int) -> str:
+        return "".join(self._line() for _ in range(lines))
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("web")
+    started = _history(tmp / "history.sqlite")
+    srv = Server(tmp)
+    srv.started = started
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _keep(path: Path) -> None:
+    keep = os.environ.get("SITWATCH_KEEP_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+
+
+def _write_status(path: Path, **fields: Any) -> None:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    d = {"version": 1, "pid": os.getpid(), "started": now, "updated": now, "occupancy": "empty",
+         "spell_seconds": 0.0, "sit_limit": 2700.0, "posture": None, "balance": None,
+         "sensor": {"online": True, "port": "/dev/ttyACM0", "frames": 10, "dropped": 0},
+         "calibration": {"method": "auto", "at": now, "age": 0}, "nudges": {}}
+    d.update(fields)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(d), encoding="utf-8")
+    tmp.replace(path)
+
+
+def test_every_page_renders_from_this_server_only(served: Server) -> None:
+    with browser(served.tmp) as b:
+        for width, height in (DESKTOP, PHONE):
+            b.size(width, height, mobile=width < 600)
+            for page in PAGES:
+                b.requests.clear()
+                b.open(served.base + page)
+                text = b.text()
+                assert "Traceback" not in text and "Internal Server Error" not in text, page
+                assert "sitwatch" in text.lower()
+                others = [u for u in b.requests
+                          if not u.startswith(served.base) and not u.startswith("data:")]
+                assert others == [], (page, others)
+                # Nothing wider than the screen (the weekly charts scroll inside their cards).
+                wide = b.js("document.documentElement.scrollWidth")
+                assert wide <= width, (page, width, wide)
+        b.size(*DESKTOP)
+        b.open(served.base + "/week")
+        week = b.text()
+        assert "Your days, minute by minute" in week and "1 h 15 min" in week
+        b.open(served.base + "/settings")
+        settings = b.text()
+        assert "[web]" in settings and "hunter2-x" not in settings and "(hidden)" in settings
+        b.open(served.base + "/today")
+        today = b.js("Array.from(document.querySelectorAll('.numbers div')).map(function (d) "
+                     "{ return d.firstChild.textContent + '=' + d.lastChild.textContent; })")
+        if served.started.date() == datetime.now(UTC).date():  # not just after midnight
+            assert "Sitting=1 h 15 min" in today and "Weight on one side=20 min" in today
+
+
+@pytest.mark.parametrize(("name", "size"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_screenshots(served: Server, name: str, size: tuple[int, int]) -> None:
+    with browser(served.tmp) as b:
+        b.size(*size, mobile=size[0] < 600)
+        for page in ("/", "/diary", "/week"):
+            b.open(served.base + page)
+            shot = served.tmp / f"web-{name}-{page.strip('/') or 'live'}.png"
+            w, h, rows = read_png(b.screenshot(shot))
+            _keep(shot)
+            assert (w, h) == size
+            seen = colours(rows)
+            assert len(seen) > 40, page  # text, cards and colours: not a blank page
+            assert max(seen.values()) < 0.95 * w * h, page
+
+
+def test_live_status_follows_the_status_file(served: Server) -> None:
+    served.status.unlink(missing_ok=True)
+    with browser(served.tmp) as b:
+        b.open(served.base + "/")
+        head = "document.getElementById('status-headline').textContent"
+        assert "not running" in b.js(head)
+        _write_status(served.status, occupancy="occupied", spell_seconds=1500.0,
+                      posture="slouched", balance="balanced")
+        b.wait_for(f"{head}.indexOf('Occupied — sitting for 25 min') >= 0", timeout=15)
+        assert "posture slouched" in b.js(head)
+        assert b.js("document.getElementById('live').dataset.state") == "posture"
+        _write_status(served.status, occupancy="empty")
+        b.wait_for(f"{head}.indexOf('Seat empty') >= 0", timeout=15)
+        _write_status(served.status, stopped=datetime.now(UTC).isoformat())
+        b.wait_for(f"{head}.indexOf('not running') >= 0", timeout=15)
+
+
+def test_symptom_entry_round_trip_through_the_form(served: Server) -> None:
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.diary import entries_between
+    from sitwatch.history.store import Store
+
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        b.open(served.base + "/diary")
+        b.js("""(function () {
+            var f = document.querySelector('form.entry-form');
+            f.kind.value = 'numbness'; f.area.value = 'saddle'; f.side.value = 'left';
+            f.severity.value = '7'; f.note.value = 'after the long meeting';
+            f.querySelector('input[value="leg_weakness"]').checked = true;
+            f.querySelector('button').click(); return true; })()""")
+        b.wait_for("location.search.indexOf('saved=') >= 0 && document.readyState == "
+                   "'complete'")
+        care = b.js("document.getElementById('seek-care').innerText")
+        assert "Please get medical care now" in care
+        assert "numbness in the saddle area" in care and "weakness in a leg" in care
+        saved = b.js("document.getElementById('saved').innerText")
+        assert "Numbness, left saddle area, 7/10 — with leg weakness" in saved
+        assert "longest unbroken sitting 1 h 15 min" in saved
+        assert "after the long meeting" in b.text()
+        shot = served.tmp / "web-phone-diary-saved.png"
+        read_png(b.screenshot(shot))
+        _keep(shot)
+    now = datetime.now(UTC)
+    store = Store(served.db, SystemClock(), readonly=True)
+    try:
+        entries = entries_between(store, now - timedelta(minutes=10), now + timedelta(minutes=1))
+    finally:
+        store.close()
+    assert [(e.kind, e.area, e.side, e.severity, e.source) for e in entries] == [
+        ("numbness", "saddle", "left", 7, "web")]
+
+
+def test_lan_mode_needs_the_token(tmp_path: Path) -> None:
+    _history(tmp_path / "history.sqlite")
+    srv = Server(tmp_path, "--lan")
+    try:
+        rest = srv.more_output(2)
+        port = srv.base.rsplit(":", 1)[1]
+        url = rest.split("\n")[1].strip()
+        assert url.startswith("http://") and f":{port}/?token=" in url
+        token = url.split("token=", 1)[1]
+        token_file = tmp_path / "data" / "sitwatch" / "web-token"
+        assert token_file.read_text().strip() == token
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        qr = srv.more_output(5)
+        assert "█" in qr or "▀" in qr or "▄" in qr  # the QR code, drawn in the terminal
+        local = f"http://127.0.0.1:{port}"
+        for path in (*PAGES, "/api/status", "/static/style.css"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(local + path, timeout=10)
+            assert e.value.code == 401
+            assert e.value.read() == b"401 Unauthorized"
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(urllib.request.Request(
+                local + "/diary", data=b"kind=ache", method="POST"), timeout=10)
+        assert e.value.code == 401
+        with browser(tmp_path) as b:
+            b.open(local + "/diary")
+            assert b.text().strip() == "401 Unauthorized"
+            b.open(f"{local}/?token={token}")
+            assert b.js("location.search") == ""  # the token left the address bar
+            assert "Right now" in b.text()
+            b.open(local + "/diary")  # the cookie carries on
+            assert "How do you feel?" in b.text()
+    finally:
+        srv.stop()
+
+
+def test_the_request_check_sees_a_page_that_calls_out(served: Server) -> None:
+    """The check above would fail for a page with an outside font or image."""
+    with browser(served.tmp) as b:
+        b.open("data:text/html,<link rel=stylesheet href='https://fonts.example/a.css'>"
+               "<img src='http://cdn.example/x.png'>")
+        assert "https://fonts.example/a.css" in b.requests
+        assert "http://cdn.example/x.png" in b.requests

@@ -1,0 +1,240 @@
+"""The symptom diary: storing entries, the two hours before each, red flags and the pattern,
+over a history built minute by minute in a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import WALLET, Event
+from sitwatch.core.kinds import (
+    AlsoNoticed,
+    Balance,
+    BodyArea,
+    BodySide,
+    Posture,
+    RedFlag,
+    SymptomKind,
+    WalletState,
+)
+from sitwatch.history.diary import DiaryError, SymptomEntry, add_entry, entries_between
+from sitwatch.history.store import Store
+from sitwatch.reports import diary
+from sitwatch.reports.html import render_week
+from sitwatch.reports.text import weekly_text
+from tests.helpers.history import TZ, Sitter
+
+FIRST = date(2026, 2, 2)  # a Monday
+
+
+def _entry(at: datetime, kind: SymptomKind = SymptomKind.NUMBNESS, **kw: object) -> SymptomEntry:
+    return SymptomEntry(at=at, kind=kind, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Store, list[datetime]]:
+    """Ten days, one run each: a sitting spell, a minute away, then a numbness entry.
+
+    Days 0-5: 70 min unbroken (days 0-2 lopsided for the first 20 min; day 0 with a wallet
+    suspected for those 20 min); days 6-7: 30 min; day 8: nothing recorded before the entry;
+    day 9: 30 min then two tingling entries."""
+    clock = ManualClock(datetime(2026, 2, 2, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    times = []
+    for i in range(10):
+        day = FIRST + timedelta(days=i)
+        if i == 8:
+            clock.advance((datetime(day.year, day.month, day.day, 9, 0, tzinfo=TZ)
+                           - clock.now()).total_seconds())
+            times.append(clock.now())
+            continue
+        p.at(day, 9)
+        if i == 0:
+            s.add_event(Event(clock.monotonic(), WALLET, WalletState.SUSPECTED, {"side": "left"}))
+        if i <= 2:
+            p.sit(20, Posture.UPRIGHT, Balance.LEFT)
+            if i == 0:
+                s.add_event(Event(clock.monotonic(), WALLET, WalletState.CLEAR, {}))
+            p.sit(50)
+        else:
+            p.sit(70 if i <= 5 else 30)
+        p.away(1)
+        times.append(clock.now())
+        s.end_run()
+    s.flush()
+    for i, at in enumerate(times):
+        kind = SymptomKind.TINGLING if i == 9 else SymptomKind.NUMBNESS
+        add_entry(s.connection, _entry(at, kind, side=BodySide.LEFT, area=BodyArea.BUTTOCK,
+                                       severity=4))
+    add_entry(s.connection, _entry(times[9] + timedelta(minutes=1), SymptomKind.TINGLING))
+    return s, times
+
+
+def test_entries_round_trip(built: tuple[Store, list[datetime]]) -> None:
+    s, times = built
+    got = entries_between(s, times[0] - timedelta(minutes=1), times[0] + timedelta(minutes=1))
+    assert len(got) == 1
+    e = got[0]
+    assert (e.kind, e.side, e.area, e.severity, e.also) == (
+        SymptomKind.NUMBNESS, BodySide.LEFT, BodyArea.BUTTOCK, 4, ())
+    assert e.at == times[0] and e.id is not None
+
+
+def test_the_two_hours_before_each_entry(built: tuple[Store, list[datetime]]) -> None:
+    s, times = built
+    b0 = diary.before(s, times[0])
+    assert b0.longest_spell_minutes == pytest.approx(70)
+    assert b0.lopsided_minutes == pytest.approx(20)
+    assert b0.pocket_minutes == pytest.approx(20)  # suspected at 9:00, clear at 9:20
+    assert b0.sitting_minutes == pytest.approx(70)
+    b3 = diary.before(s, times[3])
+    assert (b3.longest_spell_minutes, b3.lopsided_minutes, b3.pocket_minutes) == \
+        (pytest.approx(70), 0, 0)
+    assert diary.before(s, times[6]).longest_spell_minutes == pytest.approx(30)
+    b8 = diary.before(s, times[8])
+    assert not b8.has_data and "sitwatch was not running" in b8.text()
+    assert b0.text() == ("in the two hours before: longest unbroken sitting 1 h 10 min, weight "
+                         "on one side 20 min, something in a back pocket 20 min")
+
+
+def test_pattern_sentences_with_exact_figures(built: tuple[Store, list[datetime]]) -> None:
+    s, times = built
+    items = diary.items_between(s, times[0] - timedelta(hours=1), times[9] + timedelta(hours=1))
+    p = diary.patterns(items)
+    assert p.sentences == (
+        "6 of your 8 numbness entries came after more than an hour of unbroken sitting.",
+        "3 of your 8 numbness entries came after 15 minutes or more with your weight on one "
+        "side.",
+        "1 of your 8 numbness entries came after sitting on something in a back pocket.",
+    )
+    assert p.waiting == ("3 more tingling entries with sitwatch running before them, and "
+                         "sitwatch looks for a pattern in your tingling entries.",)
+    assert p.left_out == 1
+    lines = diary.pattern_lines(p)
+    assert lines[-1] == ("(1 entry is left out of these counts: sitwatch was not running in "
+                         "the two hours before it.)")
+
+
+def test_no_pattern_below_the_minimum(built: tuple[Store, list[datetime]]) -> None:
+    s, times = built
+    items = diary.items_between(s, times[0] - timedelta(hours=1), times[3] + timedelta(hours=1))
+    assert len(items) == diary.MIN_ENTRIES - 1
+    p = diary.patterns(items)
+    assert not p.found
+    assert p.waiting == ("1 more numbness entry with sitwatch running before it, and sitwatch "
+                         "looks for a pattern in your numbness entries.",)
+
+
+def test_none_and_all_read_as_words() -> None:
+    at = datetime(2026, 2, 2, 9, tzinfo=TZ)
+    short = diary.Before(watched_minutes=60, sitting_minutes=30, longest_spell_minutes=30)
+    long = diary.Before(watched_minutes=90, sitting_minutes=80, longest_spell_minutes=80)
+    few = [diary.Item(_entry(at), short, ()) for _ in range(5)]
+    assert diary.patterns(few).sentences[0] == (
+        "None of your 5 numbness entries came after more than an hour of unbroken sitting.")
+    many = [diary.Item(_entry(at, SymptomKind.ACHE), long, ()) for _ in range(6)]
+    assert diary.patterns(many).sentences[0] == (
+        "All 6 of your ache entries came after more than an hour of unbroken sitting.")
+
+
+def test_weekly_reports_show_the_diary(built: tuple[Store, list[datetime]]) -> None:
+    s, times = built
+    sunday = FIRST + timedelta(days=13)  # the week of days 7-13
+    text = weekly_text(s, sunday, TZ)
+    assert "Symptom diary" in text
+    flat = " ".join(text.split())
+    assert "6 of your 8 numbness entries came after more than an hour of unbroken sitting." \
+        in flat
+    assert diary.NOT_A_DIAGNOSIS in flat
+    assert "Numbness, left buttock, 4/10" in flat
+    html = render_week(s, sunday, TZ, now=datetime(2026, 2, 16, 9, tzinfo=TZ))
+    assert 'id="diary-title"' in html
+    assert "6 of your 8 numbness entries came after more than an hour of unbroken sitting." \
+        in html
+    assert "This is not a diagnosis." in html
+
+
+def test_a_week_without_entries_shows_no_diary(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 2, 2, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "h.sqlite", clock)
+    p = Sitter(s, clock)
+    p.at(FIRST, 9)
+    p.sit(30)
+    s.end_run()
+    assert "Symptom diary" not in weekly_text(s, FIRST + timedelta(days=6), TZ)
+    assert 'id="diary-title"' not in render_week(s, FIRST + timedelta(days=6), TZ)
+
+
+# -- red flags --------------------------------------------------------------------------------
+
+AT = datetime(2026, 2, 2, 9, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(("entry", "flags"), [
+    (_entry(AT, area=BodyArea.SADDLE), (RedFlag.SADDLE_NUMBNESS,)),
+    (_entry(AT, SymptomKind.TINGLING, area=BodyArea.SADDLE), (RedFlag.SADDLE_NUMBNESS,)),
+    (_entry(AT, SymptomKind.ACHE, also=(AlsoNoticed.BLADDER,)), (RedFlag.BLADDER_BOWEL,)),
+    (_entry(AT, SymptomKind.PAIN, also=(AlsoNoticed.BOWEL,)), (RedFlag.BLADDER_BOWEL,)),
+    (_entry(AT, also=(AlsoNoticed.LEG_WEAKNESS,)), (RedFlag.LEG_WEAKNESS,)),
+    (_entry(AT, SymptomKind.PAIN, area=BodyArea.LOWER_BACK, also=(AlsoNoticed.FEVER,)),
+     (RedFlag.FEVER,)),
+    (_entry(AT, side=BodySide.BOTH, area=BodyArea.LEG), (RedFlag.BOTH_LEGS,)),
+    (_entry(AT, SymptomKind.PAIN, side=BodySide.BOTH, area=BodyArea.THIGH),
+     (RedFlag.BOTH_LEGS,)),
+    (_entry(AT, side=BodySide.BOTH, area=BodyArea.SADDLE,
+            also=(AlsoNoticed.BOWEL, AlsoNoticed.FEVER)),
+     (RedFlag.SADDLE_NUMBNESS, RedFlag.BLADDER_BOWEL, RedFlag.FEVER)),
+    # Not red flags: pain (not numbness) in the saddle area, both buttocks, one leg.
+    (_entry(AT, SymptomKind.PAIN, area=BodyArea.SADDLE), ()),
+    (_entry(AT, side=BodySide.BOTH, area=BodyArea.BUTTOCK), ()),
+    (_entry(AT, side=BodySide.LEFT, area=BodyArea.LEG, severity=9), ()),
+])
+def test_red_flags(entry: SymptomEntry, flags: tuple[RedFlag, ...]) -> None:
+    assert diary.red_flags(entry) == flags
+    lines = diary.seek_care_lines(flags)
+    if flags:
+        assert lines[0] == diary.SEEK_CARE_HEAD and lines[-1] == diary.SEEK_CARE_ACTION
+        assert len(lines) == len(flags) + 2
+    else:
+        assert lines == []
+
+
+def test_bad_entries_are_refused() -> None:
+    with pytest.raises(DiaryError, match="from 1 to 10"):
+        _entry(AT, severity=11)
+    with pytest.raises(DiaryError, match="under 500"):
+        _entry(AT, note="x" * 501)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        _entry(datetime(2026, 2, 2, 9))
+
+
+def test_describe() -> None:
+    assert diary.describe(_entry(AT, side=BodySide.RIGHT, area=BodyArea.LOWER_BACK,
+                                 severity=3)) == "Numbness, right lower back, 3/10"
+    assert diary.describe(_entry(AT, SymptomKind.PAIN, side=BodySide.BOTH, area=BodyArea.LEG,
+                                 also=(AlsoNoticed.FEVER,))) == \
+        "Pain, leg, both sides — with fever"
+
+
+def test_the_log_command_offers_the_vocabulary() -> None:
+    """`sitwatch log`'s choices are spelled in the parser (for a quick --help): the same words
+    as sitwatch.core.kinds, with lower_back and leg_weakness hyphenated."""
+    import argparse
+
+    from sitwatch.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    log = sub.choices["log"]
+    opts = {a.dest: a.choices for a in log._actions}
+
+    def hyphen(enum: type) -> list[str]:
+        return [str(m).replace("_", "-") for m in enum]
+
+    assert list(opts["kind"]) == hyphen(SymptomKind)
+    assert list(opts["side"]) == hyphen(BodySide)
+    assert list(opts["where"]) == hyphen(BodyArea)
+    assert list(opts["also"]) == hyphen(AlsoNoticed)

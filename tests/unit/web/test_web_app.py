@@ -1,0 +1,148 @@
+"""The web app through Starlette's test client: pages, the status endpoint, the token, the
+diary form's guards and redaction. The browser tests (tests/integration/test_web_browser.py)
+drive the real `sitwatch serve`."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+with warnings.catch_warnings():  # starlette 1.x prefers httpx2 for its test client
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from sitwatch.config import Config
+from sitwatch.core.clock import ManualClock
+from sitwatch.history.diary import entries_between
+from sitwatch.history.store import Store
+from sitwatch.web.app import COOKIE, Settings, create_app
+from sitwatch.web.token import load_or_create
+from tests.helpers.history import TZ, Sitter
+
+NOW = datetime(2026, 2, 4, 12, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    clock = ManualClock(datetime(2026, 2, 4, 8, 0, tzinfo=TZ), monotonic=0.0)
+    db = tmp_path / "history.sqlite"
+    s = Store(db, clock)
+    p = Sitter(s, clock)
+    p.at(NOW.date(), 9)
+    p.sit(75)
+    s.close()
+    clock.advance((NOW - clock.now()).total_seconds())
+    cfg = Config.model_validate({"mqtt": {"password": "hunter2-secret"},
+                                 "nudges": {"push": {"urls": ["ntfys://tok_abc123@ntfy.sh/x"]}}})
+    return Settings(cfg=cfg, history=db, status=tmp_path / "status.json", tz=TZ, clock=clock)
+
+
+def client(s: Settings) -> TestClient:
+    return TestClient(create_app(s), base_url="http://127.0.0.1:8765")
+
+
+def test_pages_render(settings: Settings) -> None:
+    c = client(settings)
+    for path, needle in (("/", "sitwatch is not running"), ("/today", "1 h 15 min"),
+                         ("/week", "Your days, minute by minute"), ("/weeks", "Past weeks"),
+                         ("/diary", "How do you feel?"), ("/settings", "[web]")):
+        r = c.get(path)
+        assert r.status_code == 200, path
+        assert needle in r.text, path
+        assert "default-src 'none'" in r.headers["content-security-policy"]
+        assert "http://" not in r.text.replace("http://127.0.0.1", ""), path
+        assert "https://" not in r.text, path
+
+
+def test_settings_hide_secrets(settings: Settings) -> None:
+    text = client(settings).get("/settings").text
+    assert "hunter2-secret" not in text and "tok_abc123" not in text
+    assert 'password = &#34;(hidden)&#34;' in text or 'password = "(hidden)"' in text
+    assert "ntfys://(hidden)" in text
+
+
+def test_status_endpoint_follows_the_file(settings: Settings) -> None:
+    import os
+
+    c = client(settings)
+    assert c.get("/api/status").json()["state"] == "off"
+    settings.status.write_text(json.dumps({
+        "version": 1, "pid": os.getpid(), "started": NOW.isoformat(), "updated": NOW.isoformat(),
+        "occupancy": "occupied", "spell_seconds": 1500.0, "sit_limit": 2700.0,
+        "posture": "upright", "balance": "balanced", "sensor": {"online": True}}))
+    d = c.get("/api/status").json()
+    assert d["running"] and d["state"] == "sitting"
+    assert d["headline"].startswith("Occupied — sitting for 25 min")
+
+
+def test_diary_form_round_trip_and_red_flag(settings: Settings) -> None:
+    c = client(settings)
+    page = c.get("/diary").text
+    key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+    r = c.post("/diary", data={"form_key": key, "kind": "numbness", "area": "saddle",
+                               "side": "both", "severity": "6", "note": "after the drive",
+                               "also": "bladder"},
+               headers={"Origin": "http://127.0.0.1:8765"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/diary?saved=")
+    shown = c.get(r.headers["location"]).text
+    assert 'id="seek-care"' in shown and "Please get medical care now" in shown
+    assert "numbness in the saddle area" in shown and "bladder or bowel control" in shown
+    assert "longest unbroken sitting 15 min" in shown  # 9:00-10:15, two hours before 12:00
+    store = Store(settings.history, settings.clock, readonly=True)
+    try:
+        (e,) = entries_between(store, NOW.replace(hour=0), NOW.replace(hour=23))
+    finally:
+        store.close()
+    assert (e.kind, e.area, e.side, e.severity, e.note, e.source) == (
+        "numbness", "saddle", "both", 6, "after the drive", "web")
+
+
+def test_diary_form_guards(settings: Settings) -> None:
+    c = client(settings)
+    key = c.get("/diary").text.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+    good = {"form_key": key, "kind": "ache"}
+    # Another site's page posting here.
+    r = c.post("/diary", data=good, headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403
+    r = c.post("/diary", data={**good, "form_key": "guess"})
+    assert r.status_code == 403
+    r = c.post("/diary", data={**good, "severity": "12"})
+    assert r.status_code == 400 and "from 1 to 10" in r.text
+    r = c.post("/diary", data={**good, "kind": "itch"})
+    assert r.status_code == 400
+    store = Store(settings.history, settings.clock, readonly=True)
+    try:
+        assert entries_between(store, NOW.replace(hour=0), NOW.replace(hour=23)) == []
+    finally:
+        store.close()
+
+
+def test_token_gate(settings: Settings, tmp_path: Path) -> None:
+    token = load_or_create(tmp_path / "data" / "web-token")
+    assert (tmp_path / "data" / "web-token").stat().st_mode & 0o777 == 0o600
+    assert load_or_create(tmp_path / "data" / "web-token") == token  # made once
+    settings.token = token
+    c = client(settings)
+    for path in ("/", "/api/status", "/diary", "/settings", "/static/style.css"):
+        r = c.get(path)
+        assert r.status_code == 401 and r.text == "401 Unauthorized", path
+    assert c.get("/", params={"token": "x" * 32}).status_code == 401
+    assert c.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    r = c.get("/today", params={"token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/today"
+    assert f"{COOKIE}={token}" in r.headers["set-cookie"]
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert "samesite=strict" in r.headers["set-cookie"].lower()
+    c.cookies.set(COOKIE, token)
+    assert c.get("/today").status_code == 200
+    # A write needs the token too.
+    fresh = client(settings)
+    assert fresh.post("/diary", data={"kind": "ache"}).status_code == 401
+    assert load_or_create(tmp_path / "data" / "web-token", renew=True) != token
