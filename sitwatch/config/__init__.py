@@ -355,6 +355,7 @@ class Buzzer(_Section):
             NudgeKind.SLOUCH: "VIBE 200,100,200",
             NudgeKind.ASYMMETRIC_LOAD: "VIBE 400",
             NudgeKind.WALLET: "BUZZ 1",
+            NudgeKind.DAILY_BUDGET: "BUZZ 2",
         },
         description="Command per nudge kind: 'BUZZ <1-9>' or 'VIBE <ms>,<ms>,...' (on/off "
         "durations, 10-5000 ms, at most 16); a kind left out or '' sends nothing.",
@@ -514,6 +515,23 @@ class Nudges(_Section):
     only_own_texts: bool = Field(
         False,
         description="Use only your own texts for the kinds you gave some for.",
+    )
+    daily_budget_hours: float = Field(
+        0.0,
+        ge=0,
+        le=24,
+        description="Hours of sitting you allow yourself in a day (e.g. 6): a nudge as you near "
+        "it and one when it is used up. 0: no budget.",
+    )
+    budget_warn_minutes: float = Field(
+        30.0, gt=0, le=240, description="Minutes before the daily budget for the first nudge."
+    )
+    day_summary_at: str = Field(
+        "",
+        pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$",
+        description="Local time (HH:MM) for a short summary of the day's sitting. Empty: at the "
+        "end of the day's last working hours when nudges.schedule is set and a daily budget is "
+        "set, else none.",
     )
     dnd: Dnd = Dnd()
     push: Push = Push()

@@ -57,6 +57,7 @@ class NudgeKind(StrEnum):
     SLOUCH = "slouch"
     ASYMMETRIC_LOAD = "asymmetric_load"
     WALLET = "wallet"
+    DAILY_BUDGET = "daily_budget"  # the day's sitting nears or reaches detect.daily_budget
 
 
 #: Every nudge kind, in the order reports list them.
@@ -168,6 +169,7 @@ _LABELS: dict[str, str] = {
     NudgeKind.SLOUCH: "posture",
     NudgeKind.ASYMMETRIC_LOAD: "lopsided",
     NudgeKind.WALLET: "wallet",
+    NudgeKind.DAILY_BUDGET: "sitting budget",
     NudgeAction.SNOOZE: "snooze",
     NudgeAction.DONE: "done",
     NudgeAction.WRONG: "not right",

@@ -71,6 +71,10 @@ class NudgeGate:
         m = now.hour * 60 + now.minute
         return any(_inside(m, a, b) for a, b in self.spans)
 
+    def hours_of(self, now: datetime) -> list[tuple[int, int]]:
+        """The working windows of ``now``'s weekday (none without a schedule)."""
+        return [] if self.hours is None else self.hours[now.weekday()]
+
     def working(self, now: datetime) -> bool:
         """Inside the working hours of ``now``'s weekday (always, without a schedule). A
         window past midnight (22:00-02:00) belongs to the day it starts on."""

@@ -113,6 +113,20 @@ CATALOG: dict[str, Advice] = {
               "The one-sided pressure has not gone away: take out whatever is in your back "
               "pocket."),
     ),
+    NudgeKind.DAILY_BUDGET: Advice(
+        NudgeKind.DAILY_BUDGET,
+        ("Nearing today's sitting budget",),
+        (
+            "Plan the rest of the day on your feet where you can: stand for calls, take the "
+            "next break as a walk, read standing up.",
+            "Your chair time for today is nearly spent: move what you can to standing or "
+            "walking.",
+        ),
+        "Hours in the chair add up over a day even with breaks; spreading the load over "
+        "standing and walking spares the tissues that carry you when you sit.",
+        firm=("Today's sitting budget is used up",
+              "From here on, stand or walk whenever the task allows, and keep any sitting short."),
+    ),
     STATIC: Advice(
         STATIC,
         ("Shift your weight",),

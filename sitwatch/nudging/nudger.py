@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
+from sitwatch.core.spans import clock_window
+from sitwatch.nudging.budget import DailyBudget
 from sitwatch.nudging.gate import DELIVER, HOLD, NudgeGate
 from sitwatch.nudging.policy import NudgePolicy
 from sitwatch.sensing.snapshot import Snapshot
@@ -34,6 +36,7 @@ STILL_APPLIES: Mapping[str, Callable[[Event, Snapshot], bool]] = {
     NudgeKind.SLOUCH: lambda ev, s: s.posture == ev.get("posture", Posture.SLOUCHED),
     NudgeKind.ASYMMETRIC_LOAD: lambda ev, s: s.balance in (Balance.LEFT, Balance.RIGHT),
     NudgeKind.WALLET: lambda ev, s: s.wallet,
+    NudgeKind.DAILY_BUDGET: lambda ev, s: True,
 }
 
 
@@ -52,6 +55,33 @@ class Nudger:
         self.policy = NudgePolicy(cfg, sit_limit)
         self.gate = gate
         self._looked_at = float("-inf")
+        self.budget = DailyBudget(cfg.daily_budget_hours * 3600, cfg.budget_warn_minutes * 60)
+        self._summary_at = (clock_window(f"{cfg.day_summary_at}-00:00")[0]
+                            if cfg.day_summary_at else None)
+        if self._summary_at is None and gate is not None and gate.hours and cfg.daily_budget_hours:
+            self._summary_at = -1  # the end of the day's last working window
+
+    def _day_nudges(self, snap: Snapshot) -> list[Event]:
+        """The daily budget's nudges and the day's summary (they need the local date: only
+        with a gate, whose clock gives it)."""
+        if self.gate is None or (not self.budget.budget and self._summary_at is None):
+            return []
+        now = self.gate.clock.now()
+        stage = self.budget.step(snap.t, now.date(), occupied=snap.occupied, spell=snap.spell)
+        out: list[Event] = []
+        if stage is not None:
+            out.append(self.policy.daily(snap.t, stage, seated=self.budget.seated,
+                                         budget=self.budget.budget))
+        at = self._summary_at
+        if at == -1:
+            # five minutes before the last working window ends, so it is still inside it
+            ends = [b if b > a else 24 * 60 for a, b in self.gate.hours_of(now)]
+            at = max(ends) - 5 if ends else None
+        if self.budget.summary_due(now.hour * 60 + now.minute, at):
+            out.append(self.policy.summary(snap.t, seated=self.budget.seated,
+                                           budget=self.budget.budget,
+                                           longest=self.budget.longest))
+        return out
 
     @property
     def held(self) -> int:
@@ -78,6 +108,7 @@ class Nudger:
             wallet=snap.wallet,
             wallet_since=snap.wallet_since,
         )
+        evs += self._day_nudges(snap)
         out: list[Event] = []
         for ev in evs:
             if ev.event != NUDGE:

@@ -152,6 +152,29 @@ class NudgePolicy:
                 out.append(self._nudge(NudgeKind.WALLET, t, ep, level))
         return out
 
+    def daily(self, t: float, stage: str, *, seated: float, budget: float) -> Event:
+        """The daily budget's nudge: ``near`` (gentle) or ``reached`` (firm). One episode a
+        day: the day is the episode, so no cooldown applies."""
+        from sitwatch.nudging.budget import NEAR
+
+        level = "gentle" if stage == NEAR else "firm"
+        return self._nudge(NudgeKind.DAILY_BUDGET, t, t, level, stage=stage,
+                           minutes=round(seated / 60), budget_minutes=round(budget / 60))
+
+    def summary(self, t: float, *, seated: float, budget: float, longest: float) -> Event:
+        """The day in one line; nothing to respond to, so no outcome is measured."""
+        adv = self.advice[NudgeKind.DAILY_BUDGET]
+        text = f"{_hours(seated)} in the chair today"
+        if budget > 0:
+            text += f" (your budget: {_hours(budget)})"
+        if longest >= 60:
+            text += f"; the longest stretch was {_hours(longest)}"
+        return Event(t, NUDGE, None, {
+            "kind": NudgeKind.DAILY_BUDGET, "title": "Your day in the chair",
+            "message": text + ".", "why": adv.why, "level": "summary", "stage": "summary",
+            "minutes": round(seated / 60),
+        })
+
     def acknowledge(self, kind: str, t: float) -> list[Event]:
         """The sitter pressed "Done" on a nudge of this kind: count it as acted on."""
         mine = [p for p in self.pending if p.kind == kind]
@@ -185,6 +208,7 @@ class NudgePolicy:
             NudgeKind.SLOUCH: not occupied or posture not in SLUMPED,
             NudgeKind.ASYMMETRIC_LOAD: not occupied or balance == Balance.BALANCED,
             NudgeKind.WALLET: not wallet,
+            NudgeKind.DAILY_BUDGET: not occupied,
         }
         out, keep = [], []
         for p in self.pending:
@@ -213,3 +237,9 @@ class NudgePolicy:
         if self.cfg.adapt and k.backoff > 1:
             data["cooldown"] = round(self.cooldown(p.kind))
         return Event(t, NUDGE_OUTCOME, None, data)
+
+
+def _hours(seconds: float) -> str:
+    """``6 h 05 min``, ``48 min``."""
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"

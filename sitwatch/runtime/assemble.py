@@ -304,7 +304,24 @@ def build_daemon(
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
     if before is not None:
         daemon.resume_spell(*before)
+    if store is not None and cfg.nudges.daily_budget_hours:
+        seed_budget(daemon, store, clock)
     return daemon
+
+
+def seed_budget(daemon: Daemon, store: Store, clock: Clock) -> None:
+    """A restart mid-day carries on the day's sitting budget from the history."""
+    from datetime import UTC
+
+    from sitwatch.history import queries
+
+    now = clock.now()
+    try:
+        day = queries.day_summary(store, now.date(), now.tzinfo or UTC)
+    except Exception as e:  # a history that cannot be read is reported where it is opened
+        log.debug("daily budget: no history for today: %s", e)
+        return
+    daemon.nudger.budget.seed(now.date(), day.sitting_minutes * 60)
 
 
 def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, float] | None:

@@ -140,3 +140,22 @@ def test_own_texts_take_their_turn_on_the_desktop(server, tmp_path) -> None:
     shown = set(bodies(history))
     assert ("Physio: shoulder rolls", mine) in shown
     assert shown == distinct
+
+
+def test_daily_budget_nudges_and_the_summary_reach_the_desktop(server, tmp_path) -> None:
+    """A one-hour budget on the simulated morning: "nearing" ten minutes before it, "used up"
+    at it, and the day's summary at 11:00, read back from dunst with their words."""
+    cfg = Config(nudges={"daily_budget_hours": 1.0, "budget_warn_minutes": 10,
+                         "day_summary_at": "11:00"})
+    delivered, _seen, _ = run_day(server, tmp_path, cfg)
+    budget = [(w, e) for w, e in delivered if e.get("kind") == "daily_budget"]
+    assert [e.get("stage") for _, e in budget] == ["near", "reached", "summary"]
+    near, reached, summary = (e for _, e in budget)
+    assert near.get("minutes") == 50 and reached.get("minutes") == 60
+    assert budget[2][0].strftime("%H:%M") == "11:00"
+    assert summary.get("message").startswith(f"{summary.get('minutes') // 60} h ")
+    history = server.wait_history(len({(e.get("title"), e.get("message"))
+                                       for _, e in delivered}))
+    shown = set(bodies(history))
+    for _, e in budget:
+        assert (e.get("title"), e.get("message")) in shown

@@ -54,7 +54,7 @@ def test_nudge_kind_keys_are_the_vocabulary(tmp_path) -> None:
         config.load(f)
     (line,) = ei.value.problems
     assert str(f) in line and "nudges.respond_within.slouching" in line
-    assert "'prolonged_sitting', 'slouch', 'asymmetric_load' or 'wallet'" in line
+    assert "'prolonged_sitting', 'slouch', 'asymmetric_load', 'wallet' or 'daily_budget'" in line
     assert "(got 'slouching')" in line
 
 

@@ -1,0 +1,108 @@
+"""The daily sitting budget and the day's summary (issue #13)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from sitwatch import config
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE
+from sitwatch.core.kinds import NudgeKind, Occupancy
+from sitwatch.nudging.budget import NEAR, REACHED, DailyBudget
+from sitwatch.nudging.gate import NudgeGate
+from sitwatch.nudging.nudger import Nudger
+from sitwatch.sensing.snapshot import Snapshot
+
+TZ = timezone(timedelta(hours=1))
+DAY = date(2026, 1, 5)
+
+
+def test_near_then_reached_once_a_day_counting_only_seated_time() -> None:
+    b = DailyBudget(budget=3600, warn_before=600)
+    stages = []
+    t = 0.0
+    for i in range(4000):  # 1 s looks; seated except for a 10-minute break in the middle
+        seated = not (1000 <= i < 1600)
+        stages.append((i, b.step(t, DAY, occupied=seated, spell=0.0)))
+        t += 1.0
+    got = [(i, s) for i, s in stages if s]
+    # 3000 s seated at i = 3600 (the break does not count), 3600 s at i = 4200: not yet
+    assert got == [(3600, NEAR)]
+    for _ in range(700):
+        s = b.step(t, DAY, occupied=True, spell=0.0)
+        t += 1.0
+        if s:
+            got.append((round(t), s))
+    assert [s for _, s in got] == [NEAR, REACHED]
+    assert b.step(t, DAY, occupied=True, spell=0.0) is None
+    # a new day starts again from nothing
+    assert b.step(t + 1, DAY + timedelta(days=1), occupied=True, spell=0.0) is None
+    assert b.seated <= 1.0 and not b.warned  # only the second since midnight
+
+
+def test_a_gap_is_not_sitting_and_a_restart_picks_up_the_day() -> None:
+    b = DailyBudget(budget=3600, warn_before=600)
+    b.step(0.0, DAY, occupied=True, spell=0.0)
+    b.step(3600.0, DAY, occupied=True, spell=0.0)  # an hour without a look (suspended)
+    assert b.seated == 5.0
+    b.seed(DAY, 3300.0)
+    assert b.warned and not b.reached
+    assert b.step(15.0, DAY, occupied=True, spell=0.0) is None
+    for k in range(70):
+        s = b.step(20.0 + 5 * k, DAY, occupied=True, spell=0.0)
+        if s:
+            assert s == REACHED
+            break
+    else:
+        raise AssertionError("never reached")
+
+
+def _snap(t: float, occupied: bool = True, spell: float = 0.0) -> Snapshot:
+    return Snapshot(t=t, source="cushion", online=True,
+                    occupancy=Occupancy.OCCUPIED if occupied else Occupancy.EMPTY, spell=spell)
+
+
+def test_nudger_sends_budget_nudges_and_the_summary_through_the_gate() -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=TZ))
+    cfg = config.Nudges(daily_budget_hours=1.0, budget_warn_minutes=10, day_summary_at="10:30",
+                        dnd={"enabled": False}, cooldown={NudgeKind.PROLONGED_SITTING: 1e9})
+    n = Nudger(cfg, sit_limit=1e9, gate=NudgeGate(cfg, clock))
+    nudges = []
+    for _ in range(int(1.6 * 3600)):
+        clock.advance(1.0)
+        t = clock.monotonic()
+        for ev in n.observe(_snap(t, occupied=clock.now().hour < 10 or clock.now().minute < 20,
+                                  spell=600.0)):
+            if ev.event == NUDGE:
+                nudges.append((clock.now().strftime("%H:%M"), ev))
+    got = [(w, e.get("kind"), e.get("stage"), e.get("level")) for w, e in nudges]
+    assert got == [("09:50", "daily_budget", "near", "gentle"),
+                   ("10:00", "daily_budget", "reached", "firm"),
+                   ("10:30", "daily_budget", "summary", "summary")]
+    summary = nudges[-1][1]
+    assert summary.get("title") == "Your day in the chair"
+    assert summary.get("message") == ("1 h 20 min in the chair today (your budget: 1 h 00 min);"
+                                      " the longest stretch was 10 min.")
+
+
+def test_summary_at_the_end_of_the_working_day() -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 16, 0, tzinfo=TZ))
+    cfg = config.Nudges(daily_budget_hours=8.0, schedule={"mon-fri": ["09:00-17:00"]},
+                        dnd={"enabled": False})
+    n = Nudger(cfg, sit_limit=1e9, gate=NudgeGate(cfg, clock))
+    when = []
+    for _ in range(2 * 3600):
+        clock.advance(1.0)
+        for ev in n.observe(_snap(clock.monotonic(), occupied=clock.now().hour < 17)):
+            if ev.event == NUDGE and ev.get("stage") == "summary" and ev.get("delivered", True):
+                when.append(clock.now().strftime("%H:%M"))
+    assert when == ["16:55"]  # five minutes before the last working window ends
+
+
+def test_no_budget_no_budget_nudges() -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=TZ))
+    cfg = config.Nudges(dnd={"enabled": False})
+    n = Nudger(cfg, sit_limit=1e9, gate=NudgeGate(cfg, clock))
+    for _ in range(3 * 3600):
+        clock.advance(1.0)
+        assert not [e for e in n.observe(_snap(clock.monotonic())) if e.event == NUDGE]
