@@ -307,7 +307,6 @@ class Pipeline:
                 t, raw, f, base,
                 (self.posture.state, self.posture.d.changed_at),
                 (self.balance.state, self.balance.d.changed_at),
-                self.balance.shift,
             ):
                 # what settled sitting taught changed: the baseline only (the wallet's
                 # reference and its timers stay)

@@ -234,7 +234,6 @@ class UprightModel:
         b: Baseline,
         posture: tuple[str | None, float],
         balance: tuple[str | None, float],
-        shift: float,
     ) -> bool:
         """One occupied frame (``raw`` as loads, ``f`` its features) with the detectors' states
         and since when they hold. True when what was learned changed enough that the pipeline
@@ -251,7 +250,7 @@ class UprightModel:
         changed = False
         if b.is_away(f):
             if b.away_open:
-                changed = self._learn_away(t, raw, f, b, settled, shift)
+                changed = self._learn_away(t, raw, f, b, settled)
         else:
             self._away_since = None
             if calm and held >= FOLLOW_AFTER and dt > 0:
@@ -276,9 +275,11 @@ class UprightModel:
         return moved >= 0.05  # rebuild after a twentieth of the bound
 
     def _learn_away(
-        self, t: float, raw: np.ndarray, f: Features, b: Baseline, settled: bool, shift: float
+        self, t: float, raw: np.ndarray, f: Features, b: Baseline, settled: bool
     ) -> bool:
-        """A settled minute away from the backrest becomes its upright."""
+        """A settled minute away from the backrest becomes its upright: one whose seat centre
+        stayed within twice the person's own threshold-worth of noise (``SPREAD_K`` spreads,
+        at least :data:`STILL_FLOOR`)."""
         if not settled:
             self._away_since = None
             return False
@@ -290,7 +291,7 @@ class UprightModel:
         if t >= self._next_sample:
             self._next_sample = t + 0.2  # sample at most 5 Hz
             self._away.append(np.array(raw, dtype=float))
-            self._away_cues.append(shift)
+            self._away_cues.append((f.cop_x - b.f.cop_x) / b.x_scale)
         if t - self._away_since < AWAY_SETTLE or len(self._away) < 5:
             return False
         cues = np.asarray(self._away_cues)

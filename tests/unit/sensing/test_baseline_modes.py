@@ -285,14 +285,14 @@ def test_drift_follows_the_fore_aft_centre_slowly_and_only_so_far() -> None:
     assert dy > 2 * bound
     calm = ("upright", 0.0), ("balanced", 0.0)
     t = 100.0
-    model.observe(t, CELLS_UP, f, b, *calm, 0.0)
+    model.observe(t, CELLS_UP, f, b, *calm)
     for _ in range(30):  # 30 s: a sixth of the time constant
         t += 1.0
-        model.observe(t, CELLS_UP, f, b, *calm, 0.0)
+        model.observe(t, CELLS_UP, f, b, *calm)
     assert 0 < model.drift["cop_y"] < 0.25 * dy
     for _ in range(3600):
         t += 1.0
-        if model.observe(t, CELLS_UP, f, b, *calm, 0.0):
+        if model.observe(t, CELLS_UP, f, b, *calm):
             b = model.build(ex, CELLS_UP, None)
     assert model.drift["cop_y"] == pytest.approx(bound)
     # the detectors' baseline was rebuilt as the drift went (within a twentieth of the bound)
@@ -314,7 +314,7 @@ def test_drift_never_follows_a_reported_posture_or_lean(posture, balance) -> Non
     f = ex(forward_cells(300))
     for t in range(100, 200):
         model.observe(float(t) if posture[1] < 90 else 100.0 + (t - 100) / 20, CELLS_UP, f, b,
-                      posture, balance, 0.0)
+                      posture, balance)
     assert model.drift.get("cop_y", 0.0) == 0.0
 
 
