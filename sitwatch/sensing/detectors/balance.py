@@ -7,8 +7,8 @@ sensors whatever the layout:
 - the seat's centre of pressure (leaning on one buttock);
 - the backrest's, weighted by how much the backrest carries: by its share of its upright load,
   and not at all when it carries under 5% of the measured load (a shoulder blade brushing a
-  backrest has no meaningful centre of pressure: :func:`~sitwatch.sensing.detectors.baseline.
-  back_say`), so a light, wandering contact cannot swing it;
+  backrest has no meaningful centre of pressure: ``baseline.back_say``), so a light, wandering
+  contact cannot swing it;
 - the front half of the seat's, counted at ``threshold / front_threshold`` of its size: a
   crossed leg lifts one thigh off the front of the seat while the sit bones stay level, so the
   whole seat's centre barely moves. Used when the seat has front sensors on both sides.
