@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sitwatch.core.kinds import Balance, Posture
 from sitwatch.sensing.calibration import robust_mean
 from sitwatch.sensing.features import NAMES, Extractor, Features
 
@@ -244,7 +245,7 @@ class UprightModel:
         self.sat += dt
         if not self.learn:
             return False
-        calm = posture[0] == "upright" and balance[0] == "balanced"
+        calm = posture[0] == Posture.UPRIGHT and balance[0] == Balance.BALANCED
         held = min(t - posture[1], t - balance[1]) if calm else 0.0
         settled = calm and held >= SETTLED
         changed = False
