@@ -332,3 +332,18 @@ def test_a_slump_straight_into_a_forward_lean_is_still_reported_with_a_spread_ba
         if ev is not None:
             got.append((ev.t, ev.state))
     assert got == [(10.0, "slouched"), (40.0, "leaning_forward")]
+
+
+def test_a_baseline_learned_while_sitting_keeps_its_spread_too() -> None:
+    """No profile: the first settled minute becomes the baseline, and how still it was goes
+    with it (into the detectors and into the profile the daemon saves)."""
+    rng = np.random.default_rng(7)
+    pl = Pipeline(CELLS, Config(), None)
+    t = 0.0
+    while pl.baseline is None and t < 400:
+        pl.process(t, 20 * cells_shifted(float(rng.normal(0, 0.02))))  # well above "someone sits"
+        t += 0.5
+    assert pl.baseline is not None and pl.baseline.spread is not None
+    assert 0.005 < pl.baseline.cue_sd("seat") < 0.05
+    prof = pl.learned_profile()
+    assert prof is not None and prof.spread == pl.spread and prof.method == "auto"
