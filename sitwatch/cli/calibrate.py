@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         ranges: dict[str, tuple[float, float]] = {}
-        for name in ("empty", "upright", "slouch", "lean_left", "lean_right"):
-            v = getattr(args, name)
+        for name in ORDER:
+            v = getattr(args, name, None)
             if v:
                 try:
                     ranges[name] = recording_span(v)
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         from sitwatch.cli.calibrate_live import check_step
 
         means: dict[str, Any] = {}
+        taken: dict[str, Any] = {}
         for name, (lo, hi) in sorted(ranges.items(), key=lambda kv: ORDER.index(kv[0])):
             sel = (ts >= lo) & (ts < hi)
             if sel.sum() < 3:
@@ -92,12 +93,14 @@ def run(args: argparse.Namespace) -> int:
                 err(f"--{name.replace('_', '-')} {lo:g}:{hi:g}: {problem}")
                 return EXIT_CONFIG
             means[name] = mean
-        prof = calibration.from_arrays(
+            taken[name] = vals[sel]
+        # the means, and how still you sat in the upright range (its spread)
+        prof = calibration.from_frames(
             lay,
-            tare=means.pop("empty", None),
-            upright=means.pop("upright"),
+            tare=taken.pop("empty", None),
+            upright=taken.pop("upright"),
             method="recording",
-            **means,
+            **taken,
         )
         prof.note = f"from {Path(args.recording).name}"
         prof.save(out)
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     return interactive(cfg, lay, out)
 
 
-ORDER = ("empty", "upright", "slouch", "lean_left", "lean_right")
+ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right")
 
 
 def _check_ranges(ranges: dict[str, tuple[float, float]], ts: Any) -> str | None:

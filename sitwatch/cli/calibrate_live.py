@@ -1,8 +1,11 @@
 """``sitwatch calibrate``: an interactive calibration on the live cushion.
 
-It asks for an empty seat (tare), then upright sitting (baseline), and optionally a slouch and
-a lean to each side; each step has a countdown, a progress bar and a check that the readings
-make sense before the profile is saved.
+It asks for an empty seat (tare), then upright sitting (baseline), optionally upright sitting
+away from the backrest (the second way most people sit upright, e.g. typing: sitwatch then
+measures your balance from whichever of the two you are nearer), and optionally a slouch and a
+lean to each side; each step has a countdown, a progress bar and a check that the readings
+make sense before the profile is saved. The upright step's spread (how still you sat) is saved
+too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ STEPS = {
     "upright": (
         "Sit as you mean to: hips back against the backrest, feet flat on the floor, "
         "shoulders loose. Take everything out of your back pockets.",
+        10.0,
+    ),
+    "upright_away": (
+        "Now sit upright the other way you usually do: away from the backrest, as when you "
+        "type, back straight, feet flat.",
         10.0,
     ),
     "slouch": ("Now slump: slide your hips forward and sink into the backrest.", 8.0),
@@ -130,8 +138,20 @@ def interactive(
         "Follow each prompt, press Enter when ready, and keep still while the bar fills.\n"
     )
     means: dict[str, np.ndarray] = {}
+    taken: dict[str, np.ndarray] = {}
     steps = ["empty", "upright"]
     try:
+        if layout.back_mask.any():
+            answer = (
+                input_fn(
+                    "Do you also sit upright away from the backrest (typing, leaning on "
+                    "nothing)? One more step makes that read as upright too (y/N) "
+                )
+                .strip()
+                .lower()
+            )
+            if answer.startswith("y"):
+                steps.append("upright_away")
         if extra is None:
             answer = (
                 input_fn(
@@ -158,6 +178,7 @@ def interactive(
                 problem = _steady(frames, layout) or check_step(name, mean, means, layout)
                 if problem is None:
                     means[name] = mean
+                    taken[name] = frames
                     break
                 out.write(f"  That did not look right: {problem}\n")
                 again = input_fn("  Try this step again? (Y/n) ").strip().lower()
@@ -172,8 +193,9 @@ def interactive(
         source.close()
         return 1
     source.close()
-    prof = calibration.from_arrays(
-        layout, tare=means.pop("empty"), upright=means.pop("upright"), method="interactive", **means
+    prof = calibration.from_frames(
+        layout, tare=taken.pop("empty"), upright=taken.pop("upright"), method="interactive",
+        **taken,
     )
     prof.save(dest)
     out.write(
@@ -211,8 +233,8 @@ def check_step(
     load = np.maximum(mean - tare, 0)[seat].sum()
     if load < 0.03 * layout.full_scale * max(1, int(seat.sum())) ** 0.5:
         return "the seat reads as almost empty; are you sitting on the cushion?"
-    if name == "upright":
-        return None
+    if name in ("upright", "upright_away"):
+        return None  # the away upright may look much like the other one: that is fine
     up = np.maximum(done["upright"] - tare, 0)[seat]
     now = np.maximum(mean - tare, 0)[seat]
     change = np.abs(now / max(now.sum(), 1e-9) - up / max(up.sum(), 1e-9)).sum()

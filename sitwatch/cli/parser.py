@@ -104,6 +104,8 @@ def add_calibrate(sub: Any) -> None:
     sp.add_argument("--hz", type=float)
     sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
     sp.add_argument("--upright", metavar="A:B", help="seconds sitting upright")
+    sp.add_argument("--upright-away", dest="upright_away", metavar="A:B",
+                    help="seconds sitting upright away from the backrest (optional)")
     sp.add_argument("--slouch", metavar="A:B")
     sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
     sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")

@@ -233,6 +233,14 @@ class Balance(_Section):
         "seat. 0.4 is a 70/30 split; 2 ignores the front half.",
     )
     dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
+    spread: float = Field(
+        4.0,
+        ge=0,
+        le=20,
+        description="A cue that wandered while you sat still for calibration must move this "
+        "many times its spread (robust sd) to count fully: your own threshold is the larger of "
+        "threshold and this. 0 uses threshold alone.",
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Balance:

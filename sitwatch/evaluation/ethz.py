@@ -29,9 +29,8 @@ def ethz_profile(d: datasets.Labelled) -> calibration.Profile:
     joy = d.extra["joy_lateral"]
     calm = np.flatnonzero(np.abs(joy) < 0.1)
     first = calm[calm < 600][:300] if (calm < 600).sum() > 50 else calm[:300]
-    return calibration.from_arrays(
-        d.layout, tare=None, method="recording", upright=calibration.robust_mean(d.values[first])
-    )
+    return calibration.from_frames(d.layout, tare=None, method="recording",
+                                   upright=d.values[first])
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,9 @@ def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tu
     empty = next((s for s in segs if s[0] == 0), None)
     tare = None
     if empty is not None:
-        tare = calibration.robust_mean(d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)])
-    prof = calibration.from_arrays(
-        d.layout, tare=tare, upright=calibration.robust_mean(d.values[sel]), method="recording"
-    )
+        tare = d.values[(d.t >= empty[1] + 2) & (d.t < empty[2] - 2)]
+    # as `sitwatch calibrate --recording` does: the means, and the upright minute's spread
+    prof = calibration.from_frames(d.layout, tare=tare, upright=d.values[sel], method="recording")
     return prof, window
 
 

@@ -94,3 +94,153 @@ def breaks(d: datasets.Labelled, ch: int, value: float, after: float = 600.0) ->
     v = d.values.copy()
     v[d.t >= after, ch] = value
     return _like(d, d.t, v, d.label, f"ch{ch}={value:g}")
+
+
+# -- a class of sitter we have no recording of (issue #10) ------------------------------------
+
+AWAY_SHIFT = 0.26  # the seat centre's move sitting upright away from the backrest (issue #10)
+LIGHT_BACK = 0.3  # the backrest's load in upright sitting, as a share of the recorded one
+WANDER = 0.6  # how far that light contact swings between the backrest's sides (share of it)
+WANDER_PERIOD = 90.0  # seconds for one swing
+
+
+def _broken_labels(d: datasets.Labelled) -> set[str]:
+    """The labels of the channels broken in the recording itself (they keep their label in a
+    seat-only copy, where their index changes)."""
+    return {f"p{i:02d}" for i in FAULTY.get(d.person, ())}
+
+
+def _move_seat(
+    d: datasets.Labelled, v: np.ndarray, rows: np.ndarray, s: float
+) -> None:
+    """Move each of ``rows``' seat centre of pressure by ``s`` shift units (1.0: the whole load
+    on one side's sensors), by handing load from one side of every mirror pair of seat sensors
+    to the other (pairs with a channel broken in the recording are left alone)."""
+    lay = d.layout
+    broken = set(FAULTY.get(d.person, ()))
+    pairs = [
+        (i, int(lay.mirror[i]))
+        for i in range(lay.n)
+        if lay.seat_mask[i] and lay.x[i] < 0 and lay.mirror[i] >= 0
+        and i not in broken and int(lay.mirror[i]) not in broken
+    ]
+    if not pairs or not rows.any():
+        return
+    left = np.array([p[0] for p in pairs])
+    right = np.array([p[1] for p in pairs])
+    absx = np.abs(lay.x[right])
+    x_scale = float(np.abs(lay.x[lay.seat_mask & (lay.mirror >= 0)]).mean())
+    sub = v[rows]
+    tot = sub[:, left] + sub[:, right]  # per pair
+    all_seat = sub[:, lay.seat_mask].sum(axis=1)
+    # a share ``delta`` of every pair's load handed to the right moves the centre by
+    # 2 delta sum(|x| T) / sum(seat): solve for the wanted move
+    moment = 2 * (tot * absx).sum(axis=1)
+    delta = np.divide(s * x_scale * all_seat, moment, out=np.zeros(len(sub)), where=moment > 0)
+    hand = delta[:, None] * tot
+    hand = np.clip(hand, -sub[:, right], sub[:, left])  # no side goes below zero
+    sub[:, left] -= hand
+    sub[:, right] += hand
+    v[rows] = sub
+
+
+def away_sitter(d: datasets.Labelled, shift: float = AWAY_SHIFT) -> datasets.Labelled:
+    """The recording as a person of the class issue #10's held-out chair failed on would have
+    made it: in upright sitting their backrest contact is light (``LIGHT_BACK`` of the recorded
+    load) and wanders from side to side (``WANDER`` of it, over ``WANDER_PERIOD`` seconds), and
+    sitting upright away from the backrest puts their seat's centre of pressure ``shift`` from
+    where it was upright against it (in the calibration minute), on the side the person's own
+    away sitting already leaned. Every other posture is kept as recorded, so the lopsided
+    ones are still there to be found. Smartchair labels: 1 upright against, 2 away."""
+    lay = d.layout
+    v = d.values.astype(float).copy()
+    upright = np.isin(d.label, (1, 2))
+    swing = WANDER * np.sin(2 * np.pi * d.t / WANDER_PERIOD)
+    back = lay.back_mask
+    side = np.where(lay.x < 0, -1.0, np.where(lay.x > 0, 1.0, 0.0))
+    gain = LIGHT_BACK * (1 + swing[:, None] * side[None, :])
+    v[np.ix_(upright, back)] = v[np.ix_(upright, back)] * gain[np.ix_(upright, back)]
+    away = d.label == 2
+    if away.any():
+        prof, _ = first_upright_profile(d)
+        up = prof.array("upright")
+        assert up is not None
+        seat_pairs = lay.seat_mask & (lay.mirror >= 0)
+        x = np.where(seat_pairs, lay.x, 0.0)
+
+        def cop(rows: np.ndarray) -> np.ndarray:
+            s = rows[:, seat_pairs].sum(axis=1)
+            out: np.ndarray = np.divide(rows @ x, s, out=np.zeros(len(rows)), where=s > 0)
+            return out
+
+        # on the side the person's own away sitting already leaned, to ``shift`` in all
+        x_scale = float(np.abs(lay.x[seat_pairs]).mean())
+        natural = float(np.median(cop(v[away])) - cop(up[None, :])[0]) / x_scale
+        _move_seat(d, v, away, float(np.sign(natural) or 1.0) * (shift - abs(natural)))
+    v = np.clip(v, 0, lay.full_scale)
+    return _like(d, d.t, v, d.label, "sits upright away from the backrest")
+
+
+RESETTLE = 0.3  # seat-sensor spreads: where the seat-only forward rule starts (2 x 0.15)
+
+
+def resettled(d: datasets.Labelled, move: float = RESETTLE) -> datasets.Labelled:
+    """The recording as if the sitter had sat down again further forward on the seat (or the
+    cushion had slid back) for the upright stretch after the calibration: every frame of the
+    upright segments after the first one gets its seat centre of pressure moved forward, by
+    handing load from the rear half of the seat to the front half, so that the stretch's median
+    forward move from the calibration minute is ``move`` (in units of the seat sensors' mean
+    distance from the seat's middle, the seat-only forward rule's scale). 0.3 is where that
+    rule starts: such a stretch reads leaning forward about half of its time (issue #10's
+    velostat matrix)."""
+    lay = d.layout
+    v = d.values.astype(float).copy()
+    segs = [s for s in d.segments() if s[0] in d.classes.upright]
+    rows = np.zeros(len(d.t), bool)
+    for _, a, b in segs[1:]:
+        rows |= (d.t >= a) & (d.t < b)
+    if not rows.any():
+        return _like(d, d.t, v, d.label, f"resettled {move:g} forward")
+    seat = lay.seat_mask
+    # a channel broken in the recording reads what it reads whoever sits (p07 in vanessa's)
+    broken = np.array([c.label in _broken_labels(d) for c in lay.channels])
+    rear = seat & (lay.y < 0) & ~broken
+    front = seat & (lay.y > 0) & ~broken
+    y_scale = float(np.abs(lay.y[seat]).mean())
+    load = lay.to_load(v)
+    prof, _ = first_upright_profile(d)
+    upright = prof.array("upright")
+    assert upright is not None
+    up = lay.to_load(upright)
+    tare = prof.array("tare")
+    zero = lay.to_load(tare) if tare is not None else np.full(lay.n, lay.zero_load)
+
+    def cop_y(x: np.ndarray) -> np.ndarray:
+        x = np.maximum(np.atleast_2d(x) - zero, 0)[:, seat]
+        s = x.sum(axis=1)
+        out: np.ndarray = np.divide(x @ lay.y[seat], s, out=np.zeros(len(x)), where=s > 0)
+        return out
+
+    want = move * y_scale - (float(np.median(cop_y(load[rows]))) - float(cop_y(up)[0]))
+    sub = np.maximum(load[rows] - zero, 0)
+    total = sub[:, seat].sum(axis=1)
+    r_load = sub[:, rear].sum(axis=1)
+    f_load = sub[:, front].sum(axis=1)
+    gap = (
+        np.divide(sub[:, front] @ lay.y[front], f_load, out=np.zeros(len(sub)), where=f_load > 0)
+        - np.divide(sub[:, rear] @ lay.y[rear], r_load, out=np.zeros(len(sub)), where=r_load > 0)
+    )
+    # a share ``delta`` of the rear load handed to the front moves the centre forward by
+    # delta * rear * gap / total
+    delta = np.clip(
+        np.divide(want * total, r_load * gap, out=np.zeros(len(sub)), where=r_load * gap > 0),
+        0, 0.9,
+    )
+    handed = delta * r_load
+    sub[:, rear] *= (1 - delta)[:, None]
+    share = np.divide(sub[:, front], f_load[:, None], out=np.zeros_like(sub[:, front]),
+                      where=f_load[:, None] > 0)
+    sub[:, front] += handed[:, None] * share
+    load[rows] = sub + zero
+    v = np.clip(lay.to_reading(load), 0, lay.full_scale)
+    return _like(d, d.t, v, d.label, f"resettled {move:g} forward")

@@ -1,6 +1,13 @@
 """Calibration profiles: the empty-seat tare and the sitter's upright baseline (plus optional
 slouch and lean references), stored as validated JSON in the user's data dir.
 
+Since issue #10 a profile may also hold a second upright way of sitting (``upright_away``:
+upright, away from the backrest) and the **spread** of each feature over the upright minute
+(``spread``: a robust standard deviation, :func:`feature_spread`), so that the detectors can
+tell a restless sitter from a lopsided one. Both are optional: a profile without them (every
+profile taken before) loads as before, and the detectors then use the configured thresholds
+alone.
+
 Profiles hold raw per-channel means, not derived numbers, so the features can be recomputed with
 whatever channels are healthy at run time. Raw means as the device sent them: for a layout whose
 reading falls as the load rises (``transform = "inverted"``) the profile holds those falling
@@ -20,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sitwatch.core import jsonfile
+from sitwatch.sensing.features import NAMES, Extractor
 from sitwatch.sensing.layout import Layout
 
 Method = Literal["interactive", "recording", "auto", "example"]
@@ -42,11 +50,27 @@ class Profile(BaseModel):
     slouch: list[float] | None = None
     lean_left: list[float] | None = None
     lean_right: list[float] | None = None
+    upright_away: list[float] | None = Field(
+        None,
+        description="Mean reading sitting upright away from the backrest (a second upright "
+        "way of sitting; optional).",
+    )
+    spread: dict[str, float] | None = Field(
+        None,
+        description="Robust standard deviation of each feature over the upright minute "
+        "(how still you sat); optional.",
+    )
     note: str = ""
 
     @model_validator(mode="after")
     def _lengths(self) -> Profile:
-        for name in ("tare", "upright", "slouch", "lean_left", "lean_right"):
+        if self.spread is not None:
+            unknown = sorted(set(self.spread) - set(NAMES))
+            if unknown:
+                raise ValueError(f"spread names unknown features: {', '.join(unknown)}")
+            if any(not np.isfinite(v) or v < 0 for v in self.spread.values()):
+                raise ValueError("spread values must be finite and not negative")
+        for name in ("tare", "upright", "slouch", "lean_left", "lean_right", "upright_away"):
             v = getattr(self, name)
             if v is not None and len(v) != self.channels:
                 raise ValueError(
@@ -82,6 +106,7 @@ def from_arrays(
     tare: np.ndarray | None,
     upright: np.ndarray | None,
     method: Method,
+    spread: dict[str, float] | None = None,
     **extra: np.ndarray | None,
 ) -> Profile:
     def lst(a: np.ndarray | None) -> list[float] | None:
@@ -93,7 +118,55 @@ def from_arrays(
         method=method,
         tare=lst(tare),
         upright=lst(upright),
+        spread=spread,
         **{k: lst(v) for k, v in extra.items()},
+    )
+
+
+def robust_sd(values: np.ndarray) -> np.ndarray:
+    """Per-column robust standard deviation: the interquartile range / 1.349 (the sd of a
+    normal distribution with that IQR). It ignores the odd fidget or spike, as
+    :func:`robust_mean` does, but not a contact that keeps moving between two places."""
+    lo, hi = np.percentile(np.asarray(values, dtype=float), [25, 75], axis=0)
+    out: np.ndarray = (hi - lo) / 1.349
+    return out
+
+
+def feature_spread(
+    layout: Layout, readings: np.ndarray, tare: np.ndarray | None
+) -> dict[str, float]:
+    """The robust sd of every feature over ``readings`` (frames as the device sent them, e.g.
+    the upright minute), computed against ``tare`` (readings too) with every channel. Stored in
+    the profile: how much this sitter moves when sitting still."""
+    frames = np.asarray(readings, dtype=float)
+    if len(frames) < 3:
+        return {}
+    ex = Extractor(layout, None if tare is None else layout.to_load(np.asarray(tare, float)))
+    feats = ex.batch(layout.to_load(frames))
+    sd = robust_sd(np.stack([feats[n] for n in NAMES], axis=1))
+    return {n: float(f"{v:.4g}") for n, v in zip(NAMES, sd, strict=True)}
+
+
+def from_frames(
+    layout: Layout,
+    *,
+    tare: np.ndarray | None,
+    upright: np.ndarray,
+    method: Method,
+    **extra: np.ndarray | None,
+) -> Profile:
+    """A profile from the frames of each step (readings as the device sent them): the robust
+    mean of each, and the spread of the upright minute (:func:`feature_spread`). ``tare``,
+    ``upright`` and ``extra`` (``upright_away``, ``slouch``...) are frames, not means."""
+    tare_mean = None if tare is None or not len(tare) else robust_mean(np.asarray(tare, float))
+    up = np.asarray(upright, dtype=float)
+    return from_arrays(
+        layout,
+        tare=tare_mean,
+        upright=robust_mean(up),
+        method=method,
+        spread=feature_spread(layout, up, tare_mean),
+        **{k: None if v is None else robust_mean(np.asarray(v, float)) for k, v in extra.items()},
     )
 
 

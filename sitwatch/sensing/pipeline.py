@@ -27,9 +27,9 @@ from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
 from sitwatch.sensing import snapshot as S
-from sitwatch.sensing.calibration import Profile, from_arrays, robust_mean
+from sitwatch.sensing.calibration import Profile, feature_spread, from_arrays, robust_mean
 from sitwatch.sensing.detectors.balance import BalanceDetector
-from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.detectors.baseline import Baseline, UprightModel
 from sitwatch.sensing.detectors.occupancy import (
     EMPTY,
     OCCUPIED,
@@ -63,6 +63,7 @@ class AutoBaseline:
         self.sat_since: float | None = None
         self._next = 0.0
         self.best: tuple[float, np.ndarray] | None = None  # steadiest window so far
+        self.used: np.ndarray | None = None  # the frames the learned baseline came from
 
     def step(self, t: float, raw: np.ndarray, f: Features, occupied: bool) -> np.ndarray | None:
         if not occupied:
@@ -84,11 +85,14 @@ class AutoBaseline:
         cops = np.array(self.cops)
         spread = float(cops.std(axis=0).max())
         if spread <= self.max_cop_std:
-            return robust_mean(np.array(self.frames))
+            self.used = np.array(self.frames)
+            return robust_mean(self.used)
         if self.best is None or spread < self.best[0]:
             self.best = (spread, robust_mean(np.array(self.frames)))
+            self.used = np.array(self.frames)
         if t - self.sat_since >= self.delay + 3 * self.settle:
             # A restless sitter: settle for the steadiest minute seen.
+            self.used = self.used if self.used is not None else np.array(self.frames)
             return self.best[1]
         half = len(self.frames) // 2  # not settled yet: slide the window
         del self.frames[:half], self.cops[:half], self.times[:half]
@@ -122,6 +126,14 @@ class Pipeline:
         self.upright_raw = self._loads(profile.array("upright")) if profile else None
         self.calibrated: str | None = (
             profile.method if profile is not None and self.upright_raw is not None else None
+        )
+        # How still the sitter sat for calibration, and what settled sitting teaches on top of
+        # it (an away-from-the-backrest upright, slow drift): detectors/baseline.py.
+        self.spread = profile.spread if profile is not None else None
+        self.model = UprightModel(
+            det.balance.threshold,
+            det.posture.forward_shift,
+            self._loads(profile.array("upright_away")) if profile else None,
         )
         self.auto = (
             AutoBaseline(cfg.calibration.auto_settle)
@@ -159,14 +171,18 @@ class Pipeline:
             self.baseline = None
             self.wallet = None
             return
-        self.baseline = Baseline.from_raw(self.ex, self.upright_raw)
+        self.baseline = self.model.build(self.ex, self.upright_raw, self.spread)
         zones = Zones(self.layout, self.ex.paired)  # zones are compared with their mirror
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
-    def set_baseline(self, upright_raw: np.ndarray, method: str) -> None:
-        """``upright_raw``: the upright baseline as loads (already through ``to_load``)."""
+    def set_baseline(
+        self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
+    ) -> None:
+        """``upright_raw``: the upright baseline as loads (already through ``to_load``);
+        ``spread``: its features' robust sds (None: not measured)."""
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
+        self.spread = spread
         self._rebuild()
 
     def learned_profile(self) -> Profile | None:
@@ -175,11 +191,14 @@ class Pipeline:
         if self.upright_raw is None:
             return None
         lay = self.layout
+        away = self.model.away_raw
         prof = from_arrays(
             lay,
             tare=lay.to_reading(self.ex.tare),
             upright=lay.to_reading(self.upright_raw),
             method="auto",
+            spread=self.spread,
+            upright_away=None if away is None else lay.to_reading(away),
         )
         prof.note = "learned automatically while you sat"
         return prof
@@ -284,7 +303,13 @@ class Pipeline:
         if self.auto is not None and self.upright_raw is None:
             learned = self.auto.step(t, raw, f, occupied)
             if learned is not None:
-                self.set_baseline(learned, "auto")
+                used = self.auto.used
+                lay = self.layout
+                spread = (
+                    None if used is None
+                    else feature_spread(lay, lay.to_reading(used), lay.to_reading(self.ex.tare))
+                )
+                self.set_baseline(learned, "auto", spread or None)
                 out.append(Event(t, E.CALIBRATION, "baseline", {"method": "auto"}))
                 base = self.baseline
         if occupied and base is not None:
@@ -294,6 +319,14 @@ class Pipeline:
             ev = self.balance.step(f, base, t)
             if ev is not None:
                 out.append(ev)
+            if self.upright_raw is not None and self.model.observe(
+                t, raw, f, base,
+                (self.posture.state, self.posture.d.changed_at),
+                (self.balance.state, self.balance.d.changed_at),
+            ):
+                # what settled sitting taught changed: the baseline only (the wallet's
+                # reference and its timers stay)
+                self.baseline = self.model.build(self.ex, self.upright_raw, self.spread)
         if t - self._slow_at >= SLOW_PERIOD:
             self._slow_at = t
             if occupied and self.wallet is not None:

@@ -22,6 +22,7 @@ from sitwatch.config import Config
 from sitwatch.core.clock import SystemClock
 from sitwatch.sensing import calibration
 from sitwatch.sensing.layout import grid
+from sitwatch.sensing.layout import load as load_layout
 from sitwatch.sources.serial import SerialSource
 
 pytestmark = pytest.mark.integration
@@ -134,3 +135,68 @@ def test_declining_an_optional_step_keeps_the_finished_ones(cushion, tmp_path) -
     np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)
     assert prof.array("slouch") is None
     assert prof.array("lean_right") is not None
+
+
+CHAIR = load_layout("smartchair-12")
+CHAIR_EMPTY = [0] * 12
+# p00..p03 backrest, p04.. seat rear to front
+CHAIR_UP = [2400, 1800, 350, 1100, 1550, 1280, 300, 360, 630, 470, 290, 770]
+CHAIR_AWAY = [0, 0, 0, 0, 2015, 1664, 390, 468, 819, 611, 377, 1001]  # backrest free
+
+
+def test_a_chair_with_a_backrest_offers_the_upright_away_step(cushion, tmp_path) -> None:
+    """Issue #10: on a chair with backrest sensors, calibration asks whether you also sit
+    upright away from the backrest; saying yes adds that step, and the profile keeps it (and
+    the upright minute's spread) for the detectors."""
+    cushion.values = CHAIR_EMPTY
+    plan = iter([CHAIR_EMPTY, CHAIR_UP, CHAIR_AWAY])
+    asked: list[str] = []
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        if prompt.startswith("Do you also sit upright away"):
+            return "y"
+        if prompt.startswith("Also record"):
+            return "n"
+        cushion.values = next(plan)
+        time.sleep(0.2)  # getting into position; what queued up before Enter is dropped
+        return ""
+
+    class Out:
+        text = ""
+
+        def write(self, s: str) -> None:
+            Out.text += s
+
+        def flush(self) -> None:
+            pass
+
+    cfg = Config.model_validate({"cushion": {"port": cushion.path, "layout": "smartchair-12"}})
+    source = SerialSource(cfg.cushion, CHAIR, SystemClock())
+    code = calibrate_live.interactive(cfg, CHAIR, tmp_path / "cal.json", source=source,
+                                      clock=SystemClock(), input_fn=answer, out=Out(),
+                                      sleep=lambda s: None, extra=None)
+    assert code == 0, Out.text
+    assert "Step 3/3" in Out.text and "away from the backrest" in Out.text
+    prof = calibration.load(tmp_path / "cal.json")
+    np.testing.assert_allclose(prof.array("upright"), CHAIR_UP, rtol=0.02)
+    np.testing.assert_allclose(prof.array("upright_away"), CHAIR_AWAY, rtol=0.02)
+    assert prof.spread is not None and set(prof.spread) >= {"cop_x", "back_x", "front_x"}
+
+
+def test_a_seat_only_cushion_is_not_asked_about_the_backrest(cushion, tmp_path) -> None:
+    steps = iter(["empty", "upright"])
+    asked: list[str] = []
+
+    def answers(prompt: str) -> str:
+        asked.append(prompt)
+        if prompt.startswith("Also record"):
+            return "n"
+        cushion.values = EMPTY if next(steps) == "empty" else SEATED
+        time.sleep(0.1)
+        return ""
+
+    code, text = _run(cushion, tmp_path, answers)
+    assert code == 0, text
+    assert not any("backrest" in p for p in asked)
+    assert calibration.load(tmp_path / "cal.json").upright_away is None

@@ -5,11 +5,26 @@ mean sideways position of the sensors involved, so 1.0 means the whole load on o
 sensors whatever the layout:
 
 - the seat's centre of pressure (leaning on one buttock);
-- the backrest's, weighted by how much the backrest carries (so a barely touched backrest
-  cannot swing it);
+- the backrest's, weighted by how much the backrest carries: by its share of its upright load,
+  and not at all when it carries under 5% of the measured load (a shoulder blade brushing a
+  backrest has no meaningful centre of pressure: ``baseline.back_say``), so a light, wandering
+  contact cannot swing it;
 - the front half of the seat's, counted at ``threshold / front_threshold`` of its size: a
   crossed leg lifts one thigh off the front of the seat while the sit bones stay level, so the
   whole seat's centre barely moves. Used when the seat has front sensors on both sides.
+
+Each cue is further scaled by how reliable it was for this person: one that moved by more than
+the threshold's worth of noise while they sat still for calibration counts only as far as it
+stands out of that noise (:meth:`~sitwatch.sensing.detectors.baseline.Baseline.reliability`),
+which is a per-person threshold ``max(threshold, 4 sd)`` for that cue. When the person's
+away-from-the-backrest upright is known, which upright a frame is measured from follows the
+backrest's load: under half its upright load, the away one; from 80% on, the calibrated one;
+in between (a light contact that wanders), whichever of the two is nearer (the smaller shift),
+so that a wandering contact cannot flip the reference, while a clear lean away from the
+backrest is still measured from the away upright and not hidden by the other one. While that
+upright may still be learned, the seat's and thighs' cues get some slack away from the
+backrest, since their reference was taken in the other way of sitting (see
+:mod:`~sitwatch.sensing.detectors.baseline`).
 
 A side is entered at ``threshold`` and kept down to ``release`` (hysteresis), but only while the
 shift stays on that side: past release the other way the lean is over. Sides change directly
@@ -21,31 +36,81 @@ from __future__ import annotations
 
 from sitwatch.config import Balance as BalanceCfg
 from sitwatch.core.events import BALANCE, Event
-from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.detectors.baseline import (
+    AWAY_RATIO,
+    AWAY_SLACK,
+    SPREAD_K,
+    Baseline,
+    back_say,
+)
 from sitwatch.sensing.detectors.dwell import Dwell
 from sitwatch.sensing.features import Features
 
 BALANCED, LEFT, RIGHT = "balanced", "left", "right"
+AWAY_LEAVE = 0.8  # the backrest carries this share of its upright load: the calibrated upright
 
 
-def strongest(f: Features, b: Baseline, front_weight: float = 0.0) -> tuple[str, float]:
-    """The largest sideways move (seat, back or front), on the threshold's scale, and its cue.
-    Straight-line code: it runs on every frame."""
-    cue, s = "seat", (f.cop_x - b.f.cop_x) / b.x_scale
+def _soft(s: float, slack: float) -> float:
+    """``s`` with ``slack`` taken off its size (never past zero)."""
+    if slack <= 0:
+        return s
+    return max(0.0, s - slack) if s > 0 else min(0.0, s + slack)
+
+
+def _against(
+    f: Features, ref: Features, b: Baseline, front_weight: float, threshold: float,
+    slack: float, k: float,
+) -> tuple[str, float]:
+    """The strongest cue measured from one upright reference."""
+    rel = b.reliability("seat", threshold, 1.0, k)
+    cue, s = "seat", _soft((f.cop_x - ref.cop_x) / b.x_scale * rel, slack)
     if b.has_back:
-        w = min(1.0, f.back_load / b.back_load)
-        back = (f.back_x - b.f.back_x) / b.back_x_scale * w
-        if abs(back) > abs(s):
-            cue, s = "back", back
+        w = min(1.0, f.back_load / b.back_load) * back_say(f)
+        if w > 0:
+            # an upright without a meaningful backrest centre borrows the calibrated one's
+            bref = ref.back_x if back_say(ref) >= 1.0 else b.f.back_x
+            rel = b.reliability("back", threshold, back_say(b.f), k)
+            back = (f.back_x - bref) / b.back_x_scale * w * rel
+            if abs(back) > abs(s):
+                cue, s = "back", back
     if front_weight > 0 and b.has_front and f.front_load > 0:
-        front = (f.front_x - b.f.front_x) / b.front_x_scale * front_weight
+        rel = b.reliability("front", threshold, front_weight, k)
+        front = _soft((f.front_x - ref.front_x) / b.front_x_scale * front_weight * rel, slack)
         if abs(front) > abs(s):
             cue, s = "front", front
     return cue, s
 
 
-def shift(f: Features, b: Baseline, front_weight: float = 0.0) -> float:
-    return strongest(f, b, front_weight)[1]
+def strongest(
+    f: Features, b: Baseline, front_weight: float = 0.0, threshold: float = 0.0,
+    k: float = SPREAD_K,
+) -> tuple[str, float]:
+    """The largest sideways move (seat, back or front), on the threshold's scale, and its cue,
+    from the upright this frame is nearest to. ``threshold`` (the detector's) sets how much of
+    each cue counts for a person whose cues were noisy at calibration; 0 counts every cue whole
+    (no spread known); ``k``: how many spreads a cue must move to count fully (0: spreads
+    ignored). Straight-line code: it runs on every frame."""
+    if not b.has_back:
+        return _against(f, b.f, b, front_weight, threshold, 0.0, k)
+    r = f.back_load / b.back_load
+    if b.away is None:
+        slack = AWAY_SLACK * threshold if r < AWAY_RATIO and b.away_open else 0.0
+        return _against(f, b.f, b, front_weight, threshold, slack, k)
+    if r < AWAY_RATIO:  # clearly away from the backrest: its own upright
+        return _against(f, b.away, b, front_weight, threshold, 0.0, k)
+    against = _against(f, b.f, b, front_weight, threshold, 0.0, k)
+    if r >= AWAY_LEAVE:  # clearly against it
+        return against
+    # a light contact: either upright may explain the frame; the nearer one counts
+    away = _against(f, b.away, b, front_weight, threshold, 0.0, k)
+    return away if abs(away[1]) < abs(against[1]) else against
+
+
+def shift(
+    f: Features, b: Baseline, front_weight: float = 0.0, threshold: float = 0.0,
+    k: float = SPREAD_K,
+) -> float:
+    return strongest(f, b, front_weight, threshold, k)[1]
 
 
 class BalanceDetector:
@@ -61,7 +126,7 @@ class BalanceDetector:
         return self.d.state
 
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
-        self.cue, s = strongest(f, b, self.front_weight)
+        self.cue, s = strongest(f, b, self.front_weight, self.cfg.threshold, self.cfg.spread)
         self.shift = s
         cur = self.d.state
         side = RIGHT if s > 0 else LEFT

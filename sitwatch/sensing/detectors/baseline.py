@@ -1,13 +1,51 @@
 """The sitter's upright baseline, as features, and the scales that make thresholds portable
-across layouts (a 4-load-cell seat and a 12-sensor chair measure shifts in different units)."""
+across layouts (a 4-load-cell seat and a 12-sensor chair measure shifts in different units).
+
+Since issue #10 the baseline describes a *person*, not a single minute:
+
+- **A spread.** Each feature's robust standard deviation over the calibration minute
+  (:attr:`Baseline.spread`). A cue that moved a lot while this person sat still must move more
+  before it means anything: the balance detector counts a cue fully only past
+  ``max(threshold, SPREAD_K x its spread)`` (:meth:`Baseline.reliability`). The configured
+  threshold is the floor, so a very still minute never makes a hair trigger.
+- **More than one upright.** People sit upright against the backrest and upright away from it
+  (typing, with the backrest barely touched), and the seat's centre of pressure need not be in
+  the same place in both: the pelvis is no longer held by the backrest and the load moves onto
+  other sensors. :attr:`Baseline.away` is that second way of sitting, from the calibration's
+  optional second step or learned from settled sitting (:class:`UprightModel`); the balance
+  detector measures a frame from whichever upright it is nearest to.
+- **Slow drift.** Cushions resettle and people sit down again a little further forward.
+  :class:`UprightModel` follows settled, upright, balanced sitting slowly (a 3-minute time
+  constant), by a bounded amount, along the seat's depth only, and never while a posture or a
+  lean is being reported, so a lean the tool exists to report is never learned away.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sitwatch.sensing.features import Extractor, Features
+from sitwatch.core.kinds import Balance, Posture
+from sitwatch.sensing.calibration import robust_mean
+from sitwatch.sensing.features import NAMES, Extractor, Features
+
+#: A cue counts fully only once it moves this many robust sds of the calibration minute. Three
+#: sds make a per-frame false alarm rare for steady noise (0.1%); a calibration minute is
+#: calmer than an hour of sitting (people resettle), hence a little more.
+SPREAD_K = 4.0
+#: A backrest carrying less than this share of the measured load has no meaningful centre of
+#: pressure (a shoulder blade brushing it): its lateral cue is ignored below it and counts
+#: fully from twice it. ``has_back`` asks 8% of the load at calibration; this is the same order.
+BACK_MIN_SHARE = 0.05
+#: Sitting *away* from the backrest: it carries less than this share of its upright load.
+AWAY_RATIO = 0.5
+#: Until an away-from-the-backrest upright is known (and only while it may still be learned),
+#: the seat's and the thighs' lateral cues are measured with this much slack (a share of the
+#: threshold) while away: their reference was taken in the other way of sitting. 0.6 lets an
+#: away upright up to 1.6x the threshold from the calibrated one read balanced, and be learned.
+AWAY_SLACK = 0.6
 
 
 @dataclass(frozen=True)
@@ -22,9 +60,22 @@ class Baseline:
     has_back: bool
     front_x_scale: float = 1.0
     has_front: bool = False  # front-half sensors on both sides that carry load when upright
+    #: robust sd of each feature over the calibration minute (None: not measured, old profile)
+    spread: Mapping[str, float] | None = None
+    #: upright away from the backrest (None: not known)
+    away: Features | None = None
+    #: an away upright may still be learned: away from the backrest, the seat's and thighs'
+    #: cues get :data:`AWAY_SLACK` (see :mod:`~sitwatch.sensing.detectors.balance`)
+    away_open: bool = False
 
     @classmethod
-    def from_raw(cls, ex: Extractor, upright_raw: np.ndarray) -> Baseline:
+    def from_raw(
+        cls,
+        ex: Extractor,
+        upright_raw: np.ndarray,
+        spread: Mapping[str, float] | None = None,
+        away_raw: np.ndarray | None = None,
+    ) -> Baseline:
         f = ex(np.asarray(upright_raw, dtype=float))
         lay = ex.layout
         seat = lay.seat_mask & ex.usable
@@ -42,6 +93,9 @@ class Baseline:
             and fxs > 0
             and f.front_load > 0.05 * f.seat_load
         )
+        away = None
+        if away_raw is not None and has_back:
+            away = ex(np.asarray(away_raw, dtype=float))
         return cls(
             f,
             max(f.seat_load, 1e-9),
@@ -53,6 +107,8 @@ class Baseline:
             has_back,
             fxs or 1.0,
             has_front,
+            dict(spread) if spread else None,
+            away,
         )
 
     @classmethod
@@ -63,3 +119,192 @@ class Baseline:
         # A sitter covers only part of a matrix; discrete sensors sit where the body is.
         share = 0.08 if lay.is_grid else 0.2
         return share * lay.full_scale * max(n_seat, 1)
+
+    # -- what the spread and the modes mean for a cue ------------------------------------
+    def cue_sd(self, cue: str) -> float:
+        """The robust sd of a lateral cue (``seat``, ``back``, ``front``) over the calibration
+        minute, on the balance threshold's scale before any cue weight; 0 when not measured."""
+        if not self.spread:
+            return 0.0
+        name, scale = {
+            "seat": ("cop_x", self.x_scale),
+            "back": ("back_x", self.back_x_scale),
+            "front": ("front_x", self.front_x_scale),
+        }[cue]
+        return float(self.spread.get(name, 0.0)) / scale
+
+    def reliability(
+        self, cue: str, threshold: float, weight: float = 1.0, k: float = SPREAD_K
+    ) -> float:
+        """How much of a cue counts (0-1]: all of it, unless the cue's own noise at calibration
+        (``k`` robust sds, times the cue's weight) is larger than ``threshold``: then the cue
+        is scaled so that it reaches the threshold only at that noise level. The same as a
+        per-person threshold ``max(threshold, k x sd)``, with the release following."""
+        noise = k * self.cue_sd(cue) * weight
+        return 1.0 if threshold <= 0 or noise <= threshold else threshold / noise
+
+    def is_away(self, f: Features) -> bool:
+        """Sitting away from the backrest (it carries under :data:`AWAY_RATIO` of its upright
+        load). Always False without backrest sensors."""
+        return self.has_back and f.back_load < AWAY_RATIO * self.back_load
+
+
+def back_share(f: Features) -> float:
+    t = f.seat_load + f.back_load
+    return f.back_load / t if t > 0 else 0.0
+
+
+def back_say(f: Features) -> float:
+    """How much say the backrest's centre of pressure has, by the share of the measured load it
+    carries: none below :data:`BACK_MIN_SHARE`, full from twice that."""
+    return min(1.0, max(0.0, back_share(f) / BACK_MIN_SHARE - 1.0))
+
+
+# -- learning from settled sitting ---------------------------------------------------------
+
+#: How far slow drift may move the fore-aft centre of pressure (``cop_y``, in half seat depths),
+#: as a share of the forward-lean shift: a baseline that followed its sitter to the bound still
+#: leaves more than half of the forward rule's margin (and more of the slump rule's), and the
+#: follow stops the moment a posture or a lean is reported.
+DRIFT_SHARE = 0.4
+DRIFT_TAU = 180.0  # seconds: the drift follows settled sitting with a 3-minute time constant
+FOLLOW_AFTER = 20.0  # posture upright and balance balanced for this long (two dwells) to follow
+SETTLED = 60.0  # ...and for this long before an away upright is learned
+AWAY_SETTLE = 60.0  # a minute of settled sitting away from the backrest becomes its upright
+LEARN_FOR = 4 * 3600.0  # an away upright is learned only in the first hours of sitting
+STILL_FLOOR = 0.05  # shift units: a window this still counts as still whatever the spread
+
+
+class UprightModel:
+    """What the detectors compare a frame with: the calibrated baseline, plus what settled
+    sitting has taught so far (an away-from-the-backrest upright, a slow drift).
+
+    The pipeline feeds it every occupied frame with the detectors' states; :meth:`build` turns
+    the calibrated upright (raw loads) into the :class:`Baseline` the detectors use. It keeps
+    what it learned as raw loads and offsets, so a change of tare or of usable channels
+    rebuilds the same thing. Pure: no clock, no I/O."""
+
+    def __init__(
+        self,
+        threshold: float,
+        forward_shift: float,
+        away_raw: np.ndarray | None = None,
+        *,
+        learn: bool = True,
+    ) -> None:
+        self.threshold = threshold
+        self.forward_shift = forward_shift
+        self.away_raw = None if away_raw is None else np.asarray(away_raw, dtype=float)
+        self.away_learned = False  # learned here, not calibrated
+        self.learn = learn
+        self.drift: dict[str, float] = {}  # feature -> offset from the calibrated upright
+        self._applied: dict[str, float] = {}
+        self.sat = 0.0  # seconds of occupied frames seen
+        self._last_t: float | None = None
+        self._away: list[np.ndarray] = []
+        self._away_cues: list[float] = []
+        self._away_since: float | None = None
+        self._next_sample = -np.inf
+
+    # -- the baseline the detectors see --------------------------------------------------
+    def build(
+        self, ex: Extractor, upright_raw: np.ndarray, spread: Mapping[str, float] | None
+    ) -> Baseline:
+        b = Baseline.from_raw(ex, upright_raw, spread, self.away_raw)
+        self._applied = dict(self.drift)
+        if self.drift:
+            vals = [getattr(b.f, n) + self.drift.get(n, 0.0) for n in NAMES]
+            b = replace(b, f=Features(vals, b.f.load, b.f._ctx))
+        open_ = self.learn and b.has_back and b.away is None and self.sat < LEARN_FOR
+        return replace(b, away_open=open_) if open_ != b.away_open else b
+
+    def bounds(self, b: Baseline) -> dict[str, float]:
+        """The features drift may move and how far. Only the fore-aft centre of pressure: a
+        cushion that slid or a sitter who sat down a little further forward must not read as
+        leaning forward. Never the lateral ones: a lopsided habit forms slowly, and a baseline
+        that followed it would learn away what the balance rule exists to report (and the
+        lateral margin of a real lean is small: a 0.26 lean against a 0.25 threshold)."""
+        return {"cop_y": DRIFT_SHARE * self.forward_shift}
+
+    # -- learning ------------------------------------------------------------------------
+    def observe(
+        self,
+        t: float,
+        raw: np.ndarray,
+        f: Features,
+        b: Baseline,
+        posture: tuple[str | None, float],
+        balance: tuple[str | None, float],
+    ) -> bool:
+        """One occupied frame (``raw`` as loads, ``f`` its features) with the detectors' states
+        and since when they hold. True when what was learned changed enough that the pipeline
+        should :meth:`build` the baseline again."""
+        dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 5.0)
+        self._last_t = t
+        was_open = b.away_open
+        self.sat += dt
+        if not self.learn:
+            return False
+        calm = posture[0] == Posture.UPRIGHT and balance[0] == Balance.BALANCED
+        held = min(t - posture[1], t - balance[1]) if calm else 0.0
+        settled = calm and held >= SETTLED
+        changed = False
+        if b.is_away(f):
+            if b.away_open:
+                changed = self._learn_away(t, raw, f, b, settled)
+        else:
+            self._away_since = None
+            if calm and held >= FOLLOW_AFTER and dt > 0:
+                changed = self._follow(f, b, dt)
+        if was_open and self.sat >= LEARN_FOR:
+            changed = True  # the learning time is over: close the away slack
+        return changed
+
+    def _follow(self, f: Features, b: Baseline, dt: float) -> bool:
+        """Move the calibrated upright a little toward this frame (bounded)."""
+        a = min(1.0, dt / DRIFT_TAU)
+        cal = {n: getattr(b.f, n) - self._applied.get(n, 0.0) for n in NAMES}
+        for n, lim in self.bounds(b).items():
+            d = self.drift.get(n, 0.0)
+            d += a * ((getattr(f, n) - cal[n]) - d)
+            self.drift[n] = float(np.clip(d, -lim, lim))
+        moved = max(
+            abs(self.drift[n] - self._applied.get(n, 0.0)) / (lim or 1.0)
+            for n, lim in self.bounds(b).items()
+            if n in self.drift
+        )
+        return moved >= 0.05  # rebuild after a twentieth of the bound
+
+    def _learn_away(
+        self, t: float, raw: np.ndarray, f: Features, b: Baseline, settled: bool
+    ) -> bool:
+        """A settled minute away from the backrest becomes its upright: one whose seat centre
+        stayed within twice the person's own threshold-worth of noise (``SPREAD_K`` spreads,
+        at least :data:`STILL_FLOOR`)."""
+        if not settled:
+            self._away_since = None
+            return False
+        if self._away_since is None:
+            self._away_since = t
+            self._away.clear()
+            self._away_cues.clear()
+            self._next_sample = -np.inf
+        if t >= self._next_sample:
+            self._next_sample = t + 0.2  # sample at most 5 Hz
+            self._away.append(np.array(raw, dtype=float))
+            self._away_cues.append((f.cop_x - b.f.cop_x) / b.x_scale)
+        if t - self._away_since < AWAY_SETTLE or len(self._away) < 5:
+            return False
+        cues = np.asarray(self._away_cues)
+        still = max(STILL_FLOOR, SPREAD_K * b.cue_sd("seat"))
+        if float(cues.max() - cues.min()) > 2 * still:
+            # not still: slide the window on
+            half = len(self._away) // 2
+            del self._away[:half], self._away_cues[:half]
+            self._away_since = t - AWAY_SETTLE / 2
+            return False
+        self.away_raw = robust_mean(np.array(self._away))
+        self.away_learned = True
+        self._away.clear()
+        self._away_cues.clear()
+        return True

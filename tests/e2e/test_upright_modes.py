@@ -1,0 +1,118 @@
+"""Issue #10's classes of sitter we have no recording of, made from the real SmartChair-ML
+sessions (sitwatch.evaluation.variants) and replayed through the real commands: `sitwatch
+calibrate --recording` then `sitwatch replay --calibration --json`, as the held-out check does.
+
+- away_sitter: a light, wandering backrest contact in upright sitting, and the seat's centre
+  0.26 off when upright away from the backrest. Before issue #10 this read lopsided 87%
+  (almir) and 76% (vanessa) of upright time; the held-out chair's person read 67-93%.
+- resettled: on a seat-only device, a later upright stretch sat further forward; it read
+  leaning forward 52% / 49% of upright time before (the velostat matrix: 50%).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch.cli.main import main
+from sitwatch.evaluation import datasets, scoring, variants
+from sitwatch.sensing import calibration
+
+pytestmark = pytest.mark.datasets
+
+
+@pytest.fixture(scope="module", params=["almir", "vanessa"])
+def person(request, datasets_dir: Path) -> datasets.Labelled:
+    return datasets.smartchair(datasets_dir / "smartchair-ml" / f"scripted_{request.param}.csv")
+
+
+def states(d: datasets.Labelled, events: list[dict], kind: str) -> np.ndarray:
+    """The ``kind`` state after every frame of ``d``, from the replay's events."""
+    out = np.full(len(d.t), None, dtype=object)
+    evs = [e for e in events if e["event"] == kind]
+    idx = np.searchsorted([e["t"] for e in evs], d.t, side="right") - 1
+    for i, k in enumerate(idx):
+        if k >= 0:
+            out[i] = evs[k]["state"]
+    return out
+
+
+def layout_file(d: datasets.Labelled, tmp: Path) -> Path:
+    """The variant's layout as a layout file (a seat-only copy is no shipped layout)."""
+    lay = d.layout
+    lines = [f'name = "{lay.name}"', f"full_scale = {lay.full_scale:g}", ""]
+    for c in lay.channels:
+        lines += ["[[channels]]", f'label = "{c.label}"', f'surface = "{c.surface}"',
+                  f"x = {c.x:g}", f"y = {c.y:g}", ""]
+    path = tmp / f"{lay.name}.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def calibrate_and_replay(d: datasets.Labelled, tmp: Path, capsys, *extra: str) -> list[dict]:
+    rec = d.write(tmp / "rec.rec")
+    _, (a, b) = scoring.first_upright_profile(d)
+    lay = ["--layout", str(layout_file(d, tmp))]
+    args = ["calibrate", *lay, "--recording", str(rec), "--upright", f"{a:g}:{b:g}"]
+    empty = next((s for s in d.segments() if s[0] == 0), None)
+    if empty is not None:
+        args += ["--empty", f"{empty[1] + 2:g}:{empty[2] - 2:g}"]
+    cal = tmp / "cal.json"
+    assert main([*args, *extra, "-o", str(cal)]) == 0
+    capsys.readouterr()
+    assert main(["replay", "--no-user-config", *lay, str(rec), "--calibration", str(cal),
+                 "--json"]) == 0
+    return [json.loads(x) for x in capsys.readouterr().out.splitlines()][:-1]
+
+
+def test_an_upright_away_sitter_with_a_light_wandering_backrest_is_not_lopsided(
+    person, tmp_path, capsys
+) -> None:
+    d = variants.away_sitter(person)
+    evs = calibrate_and_replay(d, tmp_path, capsys)
+    bal = states(d, evs, "balance")
+    _, (a, b) = scoring.first_upright_profile(d)
+    upright = np.isin(d.label, (1, 2)) & ~((d.t >= a) & (d.t < b))
+    false = float(np.isin(bal[upright], ["left", "right"]).mean())
+    assert false < 0.03, f"false lopsided {false:.1%} of upright time"
+    # the lopsided postures the seat and the thighs see are still flagged (30 s or more);
+    # the ones only the backrest saw are not: this person's backrest cue is noise
+    for lab, a, b in d.segments():
+        m = (d.t >= a) & (d.t < b)
+        held = float(np.isin(bal[m], ["left", "right"]).sum()) * 0.5
+        if lab in (8,) or (lab == 9 and d.person == "vanessa") or (
+            lab == 5 and d.person == "almir"
+        ):
+            assert held >= 30, f"label {lab} flagged only {held:.0f} s"
+
+
+def test_an_upright_away_step_in_the_calibration_reads_that_upright_from_its_start(
+    person, tmp_path, capsys
+) -> None:
+    d = variants.away_sitter(person)
+    away = next(s for s in d.segments() if s[0] == 2)
+    start = away[1] + 10
+    evs = calibrate_and_replay(d, tmp_path, capsys, "--upright-away", f"{start:g}:{start + 60:g}")
+    prof = calibration.load(tmp_path / "cal.json")
+    assert prof.upright_away is not None and prof.spread and prof.spread["back_x"] > 0.1
+    bal = states(d, evs, "balance")
+    m = (d.t >= away[1]) & (d.t < away[2])
+    assert not np.isin(bal[m], ["left", "right"]).any()
+
+
+def test_a_seat_only_sitter_who_sat_down_further_forward_does_not_read_leaning_forward(
+    person, tmp_path, capsys
+) -> None:
+    d = variants.resettled(variants.seat_only(person, "seat8"))
+    evs = calibrate_and_replay(d, tmp_path, capsys)
+    post = states(d, evs, "posture")
+    later = next(s for s in d.segments() if s[0] == 2)  # the resettled upright stretch
+    m = (d.t >= later[1]) & (d.t < later[2])
+    assert float((post[m] == "leaning_forward").mean()) < 0.03
+    # the slump is still found within 30 s
+    slump = next(s for s in d.segments() if s[0] == 7)
+    m = (d.t >= slump[1]) & (d.t < slump[1] + 30)
+    assert (post[m] == "slouched").any()

@@ -1,0 +1,349 @@
+"""The baseline as a person (issue #10): a spread per feature, a second upright (away from the
+backrest), a bounded drift, and the backrest's say by the load it carries."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sitwatch.config import Balance, Config, Posture
+from sitwatch.sensing import calibration, layout
+from sitwatch.sensing.detectors import baseline as B
+from sitwatch.sensing.detectors.balance import BalanceDetector, strongest
+from sitwatch.sensing.detectors.baseline import Baseline, UprightModel
+from sitwatch.sensing.detectors.posture import PostureDetector
+from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.pipeline import Pipeline
+
+CELLS = layout.load("load-cells-4")
+CELLS_UP = np.array([1000.0, 1000, 800, 800])
+CHAIR = layout.load("smartchair-12")
+# p00..p03 backrest, p04.. seat rear to front (as in test_detectors)
+UPRIGHT = np.array([2400, 1800, 350, 1100, 1550, 1280, 300, 360, 630, 470, 290, 770], float)
+
+
+def cells_shifted(s: float, base: np.ndarray = CELLS_UP) -> np.ndarray:
+    """Four load cells with the seat centre ``s`` to the right (on the threshold's scale)."""
+    return base * np.array([1 - s, 1 + s, 1 - s, 1 + s])
+
+
+def cells_baseline(sd: float | None) -> tuple[Extractor, Baseline]:
+    """A baseline whose calibration minute had a seat-centre spread of ``sd`` shift units."""
+    ex = Extractor(CELLS)
+    b0 = Baseline.from_raw(ex, CELLS_UP)
+    spread = None if sd is None else {"cop_x": sd * b0.x_scale}
+    return ex, Baseline.from_raw(ex, CELLS_UP, spread)
+
+
+def state_after(ex: Extractor, b: Baseline, frame: np.ndarray, cfg: Balance | None = None) -> str:
+    det = BalanceDetector(cfg or Balance(dwell=0))
+    det.step(ex(frame), b, 0.0)
+    return str(det.state)
+
+
+# -- the spread ------------------------------------------------------------------------------
+
+
+def test_a_restless_sitter_needs_a_bigger_shift_to_read_lopsided() -> None:
+    """Calibration minute with a seat-centre spread of 0.1: their own threshold is 4 x 0.1 =
+    0.4, so a 0.3 shift is their normal wandering; a still sitter's 0.3 is a lean."""
+    ex, noisy = cells_baseline(0.1)
+    _, still = cells_baseline(0.01)
+    assert state_after(ex, still, cells_shifted(0.3)) == "right"
+    assert state_after(ex, noisy, cells_shifted(0.3)) == "balanced"
+    assert state_after(ex, noisy, cells_shifted(-0.45)) == "left"  # a real lean still counts
+    assert noisy.reliability("seat", 0.25) == pytest.approx(0.25 / 0.4)
+
+
+def test_a_very_still_minute_never_makes_a_hair_trigger() -> None:
+    """The configured threshold is the floor: a spread of zero keeps 0.25."""
+    ex, b = cells_baseline(0.0)
+    assert b.reliability("seat", 0.25) == 1.0
+    assert state_after(ex, b, cells_shifted(0.2)) == "balanced"
+    assert state_after(ex, b, cells_shifted(0.26)) == "right"
+
+
+def test_an_old_profile_without_a_spread_behaves_as_before() -> None:
+    ex, b = cells_baseline(None)
+    assert b.spread is None and b.cue_sd("seat") == 0.0
+    assert state_after(ex, b, cells_shifted(0.26)) == "right"
+
+
+def test_spread_zero_in_the_config_uses_the_threshold_alone() -> None:
+    ex, noisy = cells_baseline(0.1)
+    assert state_after(ex, noisy, cells_shifted(0.3), Balance(dwell=0, spread=0)) == "right"
+
+
+def test_the_release_follows_the_persons_threshold() -> None:
+    """With their threshold at 0.4 the release is 0.6 of it (0.24): a lean easing to 0.3 is
+    still that lean; a 0.2 is over."""
+    ex, noisy = cells_baseline(0.1)
+    det = BalanceDetector(Balance(dwell=0))
+    det.step(ex(cells_shifted(0.5)), noisy, 0)
+    assert det.state == "right"
+    det.step(ex(cells_shifted(0.3)), noisy, 1)
+    assert det.state == "right"
+    det.step(ex(cells_shifted(0.2)), noisy, 2)
+    assert det.state == "balanced"
+
+
+def test_direct_changes_between_sides_still_happen_for_a_restless_sitter() -> None:
+    ex, noisy = cells_baseline(0.1)
+    det = BalanceDetector(Balance())
+    got = []
+    for t in range(100):
+        ev = det.step(ex(cells_shifted(-0.6 if t < 30 else 0.6)), noisy, float(t))
+        if ev is not None:
+            got.append((ev.t, ev.state))
+    assert got == [(10.0, "left"), (40.0, "right")]
+
+
+# -- the backrest's say ------------------------------------------------------------------------
+
+
+def light_back(scale: float, right_share: float) -> np.ndarray:
+    """UPRIGHT with the backrest carrying ``scale`` of its load, ``right_share`` of it on the
+    right-hand sensors."""
+    f = UPRIGHT.copy()
+    total = UPRIGHT[:4].sum() * scale
+    f[:4] = [total * (1 - right_share) / 2, total * right_share / 2] * 2
+    return f
+
+
+def test_a_barely_touched_backrest_cannot_decide_balance_even_if_it_was_light_at_calibration(
+) -> None:
+    """The held-out chair's sitter: a light backrest contact at calibration (10% of the
+    measured load) that then wanders to one side with even less load. Relative to the light
+    calibration the backrest is not unloaded, so it used to count fully and swing balance."""
+    ex = Extractor(CHAIR)
+    cal = light_back(0.12, 0.5)
+    b = Baseline.from_raw(ex, cal)
+    assert b.has_back
+    touch = light_back(0.04, 1.0)  # ~4% of the load, all on one side
+    f = ex(touch)
+    assert f.back_load / f.total < B.BACK_MIN_SHARE
+    assert B.back_say(f) == 0.0
+    assert strongest(f, b, 0.625, 0.25)[0] != "back"
+    assert state_after(ex, b, touch) == "balanced"
+    # a backrest carrying a real share, all on one side, still reads
+    assert state_after(ex, b, light_back(0.12, 1.0)) == "right"
+
+
+# -- profiles ----------------------------------------------------------------------------------
+
+
+def test_a_profile_without_the_new_fields_still_loads(tmp_path) -> None:
+    old = {"version": 1, "layout": "load-cells-4", "channels": 4, "method": "interactive",
+           "created": "2026-01-01T00:00:00Z", "tare": [5, 5, 5, 5],
+           "upright": [1000, 1000, 800, 800], "slouch": None, "lean_left": None,
+           "lean_right": None, "note": ""}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    prof = calibration.load(path)
+    assert prof.spread is None and prof.upright_away is None
+    pl = Pipeline(CELLS, Config(), prof)
+    assert pl.baseline is not None and pl.baseline.spread is None
+
+
+@pytest.mark.parametrize(
+    ("spread", "says"),
+    [({"cop_z": 0.1}, "unknown features: cop_z"), ({"cop_x": -1.0}, "not negative")],
+)
+def test_a_bad_spread_is_refused_by_name(tmp_path, spread, says) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"layout": "x", "channels": 1, "upright": [1], "spread": spread}))
+    with pytest.raises(calibration.CalibrationError, match=says):
+        calibration.load(path)
+
+
+def test_from_frames_keeps_the_means_and_the_upright_minutes_spread() -> None:
+    rng = np.random.default_rng(3)
+    frames = np.array([cells_shifted(s) for s in rng.normal(0, 0.05, 200)])
+    tare = np.full((20, 4), 5.0)
+    prof = calibration.from_frames(CELLS, tare=tare, upright=frames, method="recording")
+    np.testing.assert_allclose(prof.array("upright"), calibration.robust_mean(frames), atol=0.01)
+    assert prof.tare == [5.0] * 4
+    assert prof.spread is not None
+    b = Baseline.from_raw(Extractor(CELLS, np.full(4, 5.0)), CELLS_UP, prof.spread)
+    assert b.cue_sd("seat") == pytest.approx(0.05, rel=0.25)  # the wander put in
+
+
+# -- the second upright ------------------------------------------------------------------------
+
+
+def _away(k: float) -> np.ndarray:
+    f = UPRIGHT.copy()
+    f[:4] = 0
+    seat = f[4:] * 1.3
+    seat[0::2] *= 1 - k
+    seat[1::2] *= 1 + k
+    f[4:] = seat
+    return f
+
+
+def away_frame(seat_shift: float) -> np.ndarray:
+    """Upright away from the backrest: the backrest empty, its load onto the seat, the seat
+    centre ``seat_shift`` (shift units) to the right of UPRIGHT's (p04/p06/p08/p10 are the
+    left seat sensors; each side scaled by 1 -/+ k, k found by bisection)."""
+    ex = Extractor(CHAIR)
+    b = Baseline.from_raw(ex, UPRIGHT)
+    lo, hi = -0.99, 0.99
+    for _ in range(60):
+        k = (lo + hi) / 2
+        s = (ex(_away(k)).cop_x - b.f.cop_x) / b.x_scale
+        lo, hi = (k, hi) if s < seat_shift else (lo, k)
+    return _away((lo + hi) / 2)
+
+
+def run(pl: Pipeline, frame: np.ndarray, t0: float, seconds: float, dt: float = 0.5) -> float:
+    t = t0
+    while t < t0 + seconds:
+        pl.process(t, frame)
+        t += dt
+    return t
+
+
+def chair_profile(away: np.ndarray | None = None) -> calibration.Profile:
+    return calibration.from_arrays(CHAIR, tare=np.zeros(12), upright=UPRIGHT,
+                                   method="recording", upright_away=away)
+
+
+def test_the_away_frames_shift_is_what_it_says() -> None:
+    ex = Extractor(CHAIR)
+    b = Baseline.from_raw(ex, UPRIGHT)
+    f = ex(away_frame(0.3))
+    assert (f.cop_x - b.f.cop_x) / b.x_scale == pytest.approx(0.3, abs=0.03)
+    assert b.is_away(f)
+
+
+def test_an_away_upright_is_learned_from_a_settled_minute_and_then_is_the_reference() -> None:
+    """Upright against the backrest, then upright away from it with the seat centre 0.3 off
+    (more than the 0.25 threshold): while that upright may still be learned it reads balanced
+    (slack), a settled minute teaches it, and from then on it is measured from it: no slack,
+    a 0.3 lean from it is a lean."""
+    pl = Pipeline(CHAIR, Config(), chair_profile())
+    t = run(pl, UPRIGHT, 0, 90)
+    assert pl.balance.state == "balanced" and pl.baseline.away_open
+    t = run(pl, away_frame(0.3), t, 150)
+    assert pl.balance.state == "balanced"
+    assert pl.baseline.away is not None and not pl.baseline.away_open
+    assert abs(pl.balance.shift) < 0.05
+    t = run(pl, away_frame(0.62), t, 20)
+    assert pl.balance.state == "right"
+    prof = pl.learned_profile()
+    assert prof is not None and prof.upright_away is not None
+
+
+def test_a_clearly_lopsided_minute_away_from_the_backrest_is_not_learned() -> None:
+    pl = Pipeline(CHAIR, Config(), chair_profile())
+    t = run(pl, UPRIGHT, 0, 90)
+    run(pl, away_frame(0.6), t, 200)
+    assert pl.balance.state == "right"
+    assert pl.baseline.away is None
+
+
+def test_without_an_away_upright_the_slack_stops_after_the_first_hours() -> None:
+    pl = Pipeline(CHAIR, Config(), chair_profile())
+    t = run(pl, UPRIGHT, 0, B.LEARN_FOR + 60, dt=5.0)
+    assert not pl.baseline.away_open
+    run(pl, away_frame(0.3), t, 30)
+    assert pl.balance.state == "right"
+
+
+def test_a_calibrated_away_upright_needs_no_learning() -> None:
+    pl = Pipeline(CHAIR, Config(), chair_profile(away=away_frame(0.3)))
+    assert pl.baseline.away is not None and not pl.baseline.away_open
+    t = run(pl, UPRIGHT, 0, 60)
+    run(pl, away_frame(0.3), t, 20)
+    assert pl.balance.state == "balanced" and abs(pl.balance.shift) < 0.05
+
+
+def test_no_away_upright_without_backrest_sensors() -> None:
+    ex = Extractor(CELLS)
+    model = UprightModel(0.25, 0.15)
+    b = model.build(ex, CELLS_UP, None)
+    assert not b.away_open and not b.is_away(ex(CELLS_UP * 1.2))
+
+
+# -- drift -------------------------------------------------------------------------------------
+
+
+def forward_cells(move: float) -> np.ndarray:
+    """Four load cells with load handed from the rear pair to the front pair."""
+    return CELLS_UP + np.array([-move, -move, move, move])
+
+
+def test_drift_follows_the_fore_aft_centre_slowly_and_only_so_far() -> None:
+    ex = Extractor(CELLS)
+    model = UprightModel(0.25, 0.15)
+    b = model.build(ex, CELLS_UP, None)
+    f = ex(cells_shifted(0.2, forward_cells(300)))  # forward and to one side
+    dy = f.cop_y - b.f.cop_y
+    bound = B.DRIFT_SHARE * 0.15
+    assert dy > 2 * bound
+    calm = ("upright", 0.0), ("balanced", 0.0)
+    t = 100.0
+    model.observe(t, CELLS_UP, f, b, *calm)
+    for _ in range(30):  # 30 s: a sixth of the time constant
+        t += 1.0
+        model.observe(t, CELLS_UP, f, b, *calm)
+    assert 0 < model.drift["cop_y"] < 0.25 * dy
+    for _ in range(3600):
+        t += 1.0
+        if model.observe(t, CELLS_UP, f, b, *calm):
+            b = model.build(ex, CELLS_UP, None)
+    assert model.drift["cop_y"] == pytest.approx(bound)
+    # the detectors' baseline was rebuilt as the drift went (within a twentieth of the bound)
+    rebuilt = model.build(ex, CELLS_UP, None).f.cop_y
+    assert b.f.cop_y == pytest.approx(rebuilt, abs=0.05 * bound)
+    assert set(model.drift) == {"cop_y"}  # never sideways: a lopsided habit is not learned
+    assert b.f.cop_x == pytest.approx(Baseline.from_raw(ex, CELLS_UP).f.cop_x)
+
+
+@pytest.mark.parametrize(
+    ("posture", "balance"),
+    [(("leaning_forward", 0.0), ("balanced", 0.0)), (("upright", 0.0), ("left", 0.0)),
+     (("upright", 95.0), ("balanced", 0.0))],  # upright for only 5 s: not settled yet
+)
+def test_drift_never_follows_a_reported_posture_or_lean(posture, balance) -> None:
+    ex = Extractor(CELLS)
+    model = UprightModel(0.25, 0.15)
+    b = model.build(ex, CELLS_UP, None)
+    f = ex(forward_cells(300))
+    for t in range(100, 200):
+        model.observe(float(t) if posture[1] < 90 else 100.0 + (t - 100) / 20, CELLS_UP, f, b,
+                      posture, balance)
+    assert model.drift.get("cop_y", 0.0) == 0.0
+
+
+def test_a_slump_straight_into_a_forward_lean_is_still_reported_with_a_spread_baseline() -> None:
+    """Direct posture transitions are untouched by the new baseline (chair with a spread and
+    an away upright)."""
+    from tests.unit.sensing.test_detectors import FORWARD, SLOUCH
+
+    ex = Extractor(CHAIR)
+    b = Baseline.from_raw(ex, UPRIGHT, {"cop_x": 0.05, "cop_y": 0.05}, away_frame(0.1))
+    det = PostureDetector(Posture(dwell=10))
+    got = []
+    for t in range(60):
+        ev = det.step(ex(SLOUCH if t < 30 else FORWARD * 0.7), b, float(t))
+        if ev is not None:
+            got.append((ev.t, ev.state))
+    assert got == [(10.0, "slouched"), (40.0, "leaning_forward")]
+
+
+def test_a_baseline_learned_while_sitting_keeps_its_spread_too() -> None:
+    """No profile: the first settled minute becomes the baseline, and how still it was goes
+    with it (into the detectors and into the profile the daemon saves)."""
+    rng = np.random.default_rng(7)
+    pl = Pipeline(CELLS, Config(), None)
+    t = 0.0
+    while pl.baseline is None and t < 400:
+        pl.process(t, 20 * cells_shifted(float(rng.normal(0, 0.02))))  # well above "someone sits"
+        t += 0.5
+    assert pl.baseline is not None and pl.baseline.spread is not None
+    assert 0.005 < pl.baseline.cue_sd("seat") < 0.05
+    prof = pl.learned_profile()
+    assert prof is not None and prof.spread == pl.spread and prof.method == "auto"
