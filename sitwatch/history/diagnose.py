@@ -78,7 +78,7 @@ def identify(path: Path) -> Identity:
         return Identity(Kind.OURS)
     if app == 0 and not names:
         return Identity(Kind.NEW)  # a database without anything in it
-    if app == 0 and version >= 1 and CORE_TABLES <= tables:
+    if app == 0 and version >= 1 and tables >= CORE_TABLES:
         return Identity(Kind.OURS)  # written by a sitwatch from before the mark
     what = ", ".join(sorted(tables)[:6]) or "no tables"
     if app:

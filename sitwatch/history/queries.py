@@ -399,7 +399,7 @@ def _spread(r: sqlite3.Row) -> list[MinuteRow]:
     """A stored row as minute rows: a row of more than a minute (a stretch of empty seat, or
     an hour folded after ``history.detail_weeks``) spread evenly over its minutes."""
     start = datetime.fromisoformat(r["minute"])
-    span = int(r["span"]) if "span" in r.keys() and r["span"] else 60
+    span = int(r["span"] or 60)
     n = max(1, span // 60)
     frames, dropped = int(r["frames"]), int(r["dropped"])
     out = []

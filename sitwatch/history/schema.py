@@ -37,6 +37,9 @@ MINUTE_COLUMNS: tuple[str, ...] = (
     "seat_load_mean", "cop_x_mean", "cop_y_mean", "frames", "dropped", "sensor_online_seconds",
 )
 
+#: The columns the writer fills: those of version 1, then ``span`` and ``fold``.
+WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold")
+
 _V1 = (
     """CREATE TABLE runs (
         run_id  TEXT PRIMARY KEY,

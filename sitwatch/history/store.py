@@ -42,18 +42,18 @@ from urllib.parse import quote
 from sitwatch import __version__
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import Balance, Posture
+from sitwatch.core.kinds import Balance, EventName, Posture
 from sitwatch.core.private import make_private, private_dir
-from sitwatch.core.kinds import EventName
 from sitwatch.history import diagnose, queries
 from sitwatch.history.diagnose import Kind
 from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
+from sitwatch.history.retention import Tidied, tidy
 from sitwatch.history.salvage import Salvage, salvage
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
-    MINUTE_COLUMNS,
     POSTURE_COLUMNS,
     SCHEMA_VERSION,
+    WRITE_COLUMNS,
     StoreError,
     migrate,
     rollback,
@@ -85,9 +85,6 @@ DIAGNOSIS_REMINDER = 3600.0
 
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
-
-#: The columns the writer fills: schema version 1's, then span and fold (version 2).
-WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold")
 
 _UPSERT_MINUTE = (
     f"INSERT INTO minutes ({', '.join(WRITE_COLUMNS)}) "
@@ -811,18 +808,22 @@ class Store:
             self.problem = text
         self.last_error = msg
 
-    def tidy(self, detail_weeks: float) -> None:
+    def tidy(self, detail_weeks: float) -> Tidied | None:
         """Fold per-minute rows older than ``detail_weeks`` into hourly ones and drop the
-        events no report reads (:mod:`sitwatch.history.retention`)."""
-        from sitwatch.history.retention import tidy
-
+        events no report reads (:mod:`sitwatch.history.retention`); 0 keeps everything."""
         self.flush()
         if self._conn is None or detail_weeks <= 0:
-            return
+            return None
         try:
-            tidy(self._conn, self.now() - timedelta(weeks=detail_weeks))
+            done = tidy(self._conn, self.now() - timedelta(weeks=detail_weeks))
         except sqlite3.Error as e:
             self._write_failed(e)
+            return None
+        if done.minute_rows or done.events:
+            log.info("history: folded %d minute rows into %d hourly ones and removed %d old "
+                     "events (detail is kept %g weeks)", done.minute_rows, done.hour_rows,
+                     done.events, detail_weeks)
+        return done
 
     def backup(self, dest: Path | str) -> Path:
         """Copy the database (consistent, online) to ``dest``; replaces ``dest`` atomically."""
