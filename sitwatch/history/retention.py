@@ -69,7 +69,9 @@ def tidy(conn: sqlite3.Connection, cutoff: datetime) -> Tidied:
 
 
 def _fold(conn: sqlite3.Connection, lo: int, hi: int, out: Tidied) -> None:
-    rows = conn.execute(
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    rows = cur.execute(
         "SELECT * FROM minutes WHERE span < ? AND epoch >= ? AND epoch < ? ORDER BY epoch",
         (HOUR, lo, hi)).fetchall()
     groups: dict[tuple[str, int, int], list[sqlite3.Row]] = {}
