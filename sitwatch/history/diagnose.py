@@ -166,11 +166,18 @@ def not_writable(path: Path) -> str | None:
     return None
 
 
+#: An I/O error with less than this free is the disk filling up (SQLite says "disk I/O error"
+#: when its shared-memory file cannot grow).
+NEARLY_FULL_BYTES = 1024 * 1024
+
+
 def explain(path: Path, e: BaseException) -> str:
     """One sentence for an error opening or writing the history at ``path``."""
     path = Path(path)
-    if is_full(e):
-        return (f"cannot write {path}: the disk is full ({human(free_bytes(path))} free on "
+    free = free_bytes(path)
+    if is_full(e) or (_code(e) == _SQLITE_IOERR and free is not None
+                      and free < NEARLY_FULL_BYTES):
+        return (f"cannot write {path}: the disk is full ({human(free)} free on "
                 f"{mount_point(path)}). sitwatch goes on watching and nudging and keeps the "
                 "last day in memory; free some space and the history is written again by itself")
     why = not_writable(path)
