@@ -700,8 +700,6 @@ class Store:
         for key in sorted((k for k in self._minutes if k != self._current),
                           key=lambda k: self._minutes[k].start):
             m = self._minutes[key]
-            if not m.dirty:
-                continue
             state = m.empty_state()
             st = self._stretch
             if state is None:

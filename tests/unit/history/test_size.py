@@ -1,0 +1,181 @@
+"""Issue #15: a history that stays small. Empty seat as one row per stretch, old minutes folded
+into hours (the summaries unchanged), one diagnosis per state not per minute, backups capped,
+and what is at the history path identified before anything is changed."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import DIAGNOSIS, POSTURE, SENSOR, Event
+from sitwatch.history import schema
+from sitwatch.history.diagnose import Kind, identify
+from sitwatch.history.queries import day_summary
+from sitwatch.history.retention import tidy
+from sitwatch.history.store import Store
+from sitwatch.runtime.daemon import prune_backups
+from tests.helpers.history import TZ, Sitter
+
+
+def raw(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_an_empty_seat_is_one_row_per_hour_not_one_a_minute(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 3, 2, 0, 0, tzinfo=TZ))
+    store = Store(db, clock)
+    s = Sitter(store, clock)
+    s.at(date(2026, 3, 2), 0)
+    s.away(8 * 60)  # the night
+    s.sit(50)
+    s.away(30)
+    store.close()
+    rows = raw(db).execute("SELECT span, seconds_occupied FROM minutes").fetchall()
+    empty = [r for r in rows if r["seconds_occupied"] == 0]
+    assert len(empty) <= 8 + 1 + 1  # 8 h of night: 8 rows (not 480); 30 min after: 1
+    assert sum(r["span"] for r in rows) == (8 * 60 + 50 + 30) * 60
+    st = Store(db, clock, readonly=True)
+    day = day_summary(st, date(2026, 3, 2), TZ)
+    assert day.present_minutes == pytest.approx(8 * 60 + 50 + 30)
+    assert day.sitting_minutes == pytest.approx(50)
+    every = st.minutes_between(datetime(2026, 3, 2, tzinfo=TZ), datetime(2026, 3, 3, tzinfo=TZ))
+    assert len(every) == 8 * 60 + 50 + 30  # the reports still get every minute
+    assert all(m.seconds_present == pytest.approx(60) for m in every)
+    st.close()
+
+
+def fill_two_days(db: Path) -> ManualClock:
+    clock = ManualClock(datetime(2026, 3, 2, 7, 0, tzinfo=TZ))
+    store = Store(db, clock)
+    s = Sitter(store, clock)
+    for day in (date(2026, 3, 2), date(2026, 3, 3)):
+        s.at(day, 8, 10)
+        s.sit(47, posture="slouched")
+        s.away(5)
+        s.sit(61)
+        store.add_event(Event(clock.monotonic(), POSTURE, "upright"))
+        s.nudge("slouch", responded=True)
+        s.away(3)
+    store.close()
+    return clock
+
+
+def test_folding_old_minutes_into_hours_keeps_the_day_summary(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    clock = fill_two_days(db)
+    st = Store(db, clock, readonly=True)
+    before = [day_summary(st, d, TZ) for d in (date(2026, 3, 2), date(2026, 3, 3))]
+    st.close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    done = tidy(conn, datetime(2026, 3, 3, 0, 0, tzinfo=TZ))  # the first day is "old"
+    conn.close()
+    assert done.minute_rows > 100 and done.hour_rows <= 4 and done.events == 1
+    st = Store(db, clock, readonly=True)
+    after = [day_summary(st, d, TZ) for d in (date(2026, 3, 2), date(2026, 3, 3))]
+    st.close()
+    for a, b in zip(before, after, strict=True):
+        assert b.sitting_minutes == pytest.approx(a.sitting_minutes)
+        assert b.present_minutes == pytest.approx(a.present_minutes)
+        assert b.posture_minutes == pytest.approx(a.posture_minutes)
+        assert b.spells == a.spells and b.nudges == a.nudges and b.breaks == a.breaks
+        assert b.frames == a.frames
+    spans = [r[0] for r in raw(db).execute(
+        "SELECT span FROM minutes WHERE epoch < ?",
+        (datetime(2026, 3, 3, tzinfo=TZ).timestamp(),))]
+    assert spans and set(spans) == {3600}
+    kinds = [r[0] for r in raw(db).execute("SELECT DISTINCT event FROM events")]
+    assert POSTURE in kinds  # the recent day keeps its posture events ...
+    old = raw(db).execute("SELECT count(*) FROM events WHERE event = ? AND epoch < ?",
+                          (POSTURE, datetime(2026, 3, 3, tzinfo=TZ).timestamp())).fetchone()[0]
+    assert old == 0  # ... the old one only what the reports read
+
+
+def test_a_silent_cushion_is_one_diagnosis_not_one_a_minute(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock()
+    store = Store(db, clock)
+    store.begin_run("load-cells-4", "test")
+    for i in range(180):  # three hours of "no valid frame" every minute
+        clock.advance(60)
+        store.add_event(Event(clock.monotonic(), DIAGNOSIS, None,
+                              {"message": f"no data: {i} bytes in the last minute"}))
+    store.add_event(Event(clock.monotonic(), SENSOR, "offline"))
+    store.add_event(Event(clock.monotonic(), DIAGNOSIS, None, {"message": "no data: 0 bytes"}))
+    store.add_event(Event(clock.monotonic(), DIAGNOSIS, None, {"message": "wrong baud rate?"}))
+    store.close()
+    n = raw(db).execute("SELECT count(*) FROM events WHERE event = 'diagnosis'").fetchone()[0]
+    # the first, one reminder an hour (2), after the sensor event, and a new message
+    assert n == 1 + 2 + 1 + 1
+
+
+def test_backups_keep_a_count_and_a_size_cap_the_newest_always_stays(tmp_path: Path) -> None:
+    for day, size in ((1, 400), (2, 400), (3, 400), (4, 400), (5, 900)):
+        (tmp_path / f"history-2026-03-0{day}.sqlite").write_bytes(b"x" * size)
+    removed = prune_backups(tmp_path, keep=3, max_bytes=1500)
+    assert [p.name for p in removed] == ["history-2026-03-03.sqlite",
+                                         "history-2026-03-02.sqlite",
+                                         "history-2026-03-01.sqlite"]
+    assert prune_backups(tmp_path, keep=3, max_bytes=10) == [
+        tmp_path / "history-2026-03-04.sqlite"]
+    assert [p.name for p in tmp_path.iterdir()] == ["history-2026-03-05.sqlite"]
+
+
+def test_identify_reads_without_changing(tmp_path: Path) -> None:
+    p = tmp_path / "x.sqlite"
+    assert identify(p).kind == Kind.NEW
+    p.write_bytes(b"")
+    assert identify(p).kind == Kind.NEW
+    p.write_bytes(b"hello, not a database at all" * 10)
+    assert identify(p).kind == Kind.DAMAGED
+    p.unlink()
+    Store(p, ManualClock()).close()
+    assert identify(p).kind == Kind.OURS
+    q = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(q)
+    conn.execute("PRAGMA application_id = 1234")
+    conn.execute("CREATE TABLE runs (x)")
+    conn.commit()
+    conn.close()
+    before = q.read_bytes()
+    ident = identify(q)
+    assert ident.kind == Kind.FOREIGN and "0x000004d2" in ident.detail
+    assert q.read_bytes() == before
+
+
+def test_the_storage_migration_keeps_old_rows(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)
+    schema.migrate(conn, schema.MIGRATIONS[:1])
+    conn.execute("INSERT INTO minutes (minute, epoch, run_id, seconds_present) "
+                 "VALUES ('2026-03-02T09:00:00+01:00', 1772438400, 'r', 60)")
+    schema.migrate(conn)
+    r = conn.execute("SELECT seconds_present, span, fold FROM minutes").fetchone()
+    assert r == (60.0, 60, 0)
+    assert schema.user_version(conn) == schema.SCHEMA_VERSION
+    conn.close()
+
+
+def test_minute_rows_are_spread_only_inside_the_range(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 3, 2, 23, 0, tzinfo=TZ))
+    store = Store(db, clock)
+    store.begin_run("load-cells-4", "test")
+    for _ in range(12 * 60):  # 23:00 to 01:00, empty seat
+        clock.advance(10)
+        store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=1.0,
+                         cop_x=None, cop_y=None, online=True)
+    store.close()
+    st = Store(db, clock, readonly=True)
+    first = day_summary(st, date(2026, 3, 2), TZ)
+    second = day_summary(st, date(2026, 3, 3), TZ)
+    st.close()
+    assert first.present_minutes == pytest.approx(60)
+    assert second.present_minutes == pytest.approx(60)
+    assert first.has_data and timedelta(0) == timedelta(0)
