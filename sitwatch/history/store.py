@@ -72,7 +72,7 @@ MAX_EVENT_DATA = 4096  # bytes of JSON per event; anything bigger is not an even
 #: While the file cannot be written: the first retry after this many seconds, doubling to
 #: RETRY_MAX. Failed writes on an open file are retried at every commit.
 RETRY_FIRST = 5.0
-RETRY_MAX = 300.0
+RETRY_MAX = 60.0
 #: Minutes kept in memory while the file cannot be written (a day); older ones are dropped.
 MAX_PENDING_MINUTES = 1440
 #: The wall clock and the monotonic clock disagreeing by more than this between two samples
