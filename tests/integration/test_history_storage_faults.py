@@ -292,3 +292,4 @@ def test_the_daemon_nudges_on_with_a_full_disk_and_keeps_the_history(small_fs: P
     names = [r[0] for r in conn.execute("SELECT event FROM events")]
     conn.close()
     assert "nudge" in names and "occupancy" in names
+
