@@ -116,7 +116,6 @@ class _Minute:
     dirty: bool = False
     span: int = 60  # seconds of wall time the row covers (more for a stretch of empty seat)
     fold: int = 0  # 1, 2 ... after the wall clock stepped back into minutes already written
-    written: bool = False  # a row for it is in the file
 
     @property
     def key(self) -> str:
@@ -151,7 +150,7 @@ class _Minute:
     @classmethod
     def from_row(cls, start: datetime, r: sqlite3.Row) -> _Minute:
         """Resume a minute already written in this run (after the file came back)."""
-        m = cls(start, span=int(r["span"]), fold=int(r["fold"]), written=True)
+        m = cls(start, span=int(r["span"]), fold=int(r["fold"]))
         m.present, m.occupied, m.online = r["seconds_present"], r["seconds_occupied"], \
             r["sensor_online_seconds"]
         m.posture = {p: r[p] for p in POSTURE_COLUMNS}
@@ -434,11 +433,11 @@ class Store:
         self._run_saved = False
         for m in self._minutes.values():
             m.dirty = True
-            m.written = False
-        if self._stretch is not None:
-            self._stretch.dirty = True
-            self._stretch.written = False
-        self._deletes.clear()
+        st = self._stretch
+        if st is not None:
+            st.dirty = True
+            self._minutes[(st.key, st.fold)] = st
+        # self._deletes stays: deleting a row that is not there is harmless
 
     def _unavailable(self, e: BaseException) -> None:
         """The file cannot be used: say so once, drop the connection, retry later."""
@@ -709,8 +708,8 @@ class Store:
                     and st.empty_state() == state and st.span + m.span <= STRETCH_MAX):
                 st.absorb(m)
                 del self._minutes[key]
-                if m.written:
-                    self._deletes.append((m.key, m.fold))
+                self._minutes[(st.key, st.fold)] = st  # written with this batch
+                self._deletes.append((m.key, m.fold))  # its own row, if it was written
             else:
                 self._stretch = m
 
@@ -726,11 +725,7 @@ class Store:
             self._commit()
 
     def _dirty(self) -> list[_Minute]:
-        out = [m for m in self._minutes.values() if m.dirty]
-        st = self._stretch
-        if st is not None and st.dirty and all(m is not st for m in out):
-            out.append(st)
-        return out
+        return [m for m in self._minutes.values() if m.dirty]
 
     def _commit(self) -> bool:
         self._last_commit = self.clock.monotonic()
@@ -761,7 +756,6 @@ class Store:
         self._run_saved = self._run_row is not None
         for m in dirty:
             m.dirty = False
-            m.written = True
         # Keep only the minute still accumulating.
         self._minutes = {k: m for k, m in self._minutes.items() if k == self._current}
         if self.problem is not None:

@@ -179,3 +179,64 @@ def test_minute_rows_are_spread_only_inside_the_range(tmp_path: Path) -> None:
     assert first.present_minutes == pytest.approx(60)
     assert second.present_minutes == pytest.approx(60)
     assert first.has_data and timedelta(0) == timedelta(0)
+
+
+def test_what_was_kept_in_memory_is_written_once_stretches_included(tmp_path: Path) -> None:
+    """Minutes and stretches of empty seat that piled up while the path held another
+    program's file are written whole, once, when it is moved away."""
+    from sitwatch.history.store import RETRY_MAX
+
+    db = tmp_path / "h.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    clock = ManualClock(datetime(2026, 3, 2, 6, 0, tzinfo=TZ))
+    store = Store(db, clock, retry=True)
+    assert not store.available
+    s = Sitter(store, clock)
+    s.at(date(2026, 3, 2), 6)
+    s.away(90)
+    for _ in range(6 * 45):  # 45 min of a cushion that is offline, seat empty
+        clock.advance(10)
+        store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                         cop_x=None, cop_y=None, online=False)
+    s.sit(30)
+    s.away(130)
+    db.rename(tmp_path / "notes.sqlite")
+    clock.advance(RETRY_MAX)
+    s.away(1)
+    store.close()
+    st = Store(db, clock, readonly=True)
+    day = day_summary(st, date(2026, 3, 2), TZ)
+    st.close()
+    total = 90 + 45 + 30 + 130 + 1 + RETRY_MAX / 60  # the wait itself was not sampled
+    assert day.present_minutes == pytest.approx(total - RETRY_MAX / 60)
+    assert day.sitting_minutes == pytest.approx(30)
+    assert day.sensor_offline_minutes == pytest.approx(45)
+    rows = raw(db).execute("SELECT count(*) FROM minutes").fetchone()[0]
+    assert rows < 60
+
+
+def test_a_stretch_that_grew_while_writes_failed_is_not_lost(tmp_path: Path) -> None:
+    """Another process holds the write lock for a while (writes fail: "database is locked"):
+    the stretch of empty seat that grew meanwhile and then ended is still written."""
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 3, 2, 6, 0, tzinfo=TZ))
+    store = Store(db, clock, busy_timeout_ms=10)
+    s = Sitter(store, clock)
+    s.at(date(2026, 3, 2), 6)
+    s.away(20)  # written: a stretch of 20 min
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    s.away(20)  # the stretch grows while nothing can be written
+    s.sit(10)  # ... and ends
+    other.execute("ROLLBACK")
+    other.close()
+    s.away(1)
+    store.close()
+    st = Store(db, clock, readonly=True)
+    day = day_summary(st, date(2026, 3, 2), TZ)
+    st.close()
+    assert day.present_minutes == pytest.approx(51)
+    assert day.sitting_minutes == pytest.approx(10)
