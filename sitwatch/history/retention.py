@@ -43,11 +43,17 @@ class Tidied:
     events: int = 0  # events deleted
 
 
-def tidy(conn: sqlite3.Connection, cutoff: datetime) -> Tidied:
-    """Fold the minutes before ``cutoff`` (whole hours only) and drop unread old events."""
+def tidy(conn: sqlite3.Connection, cutoff: datetime, *, max_chunks: int | None = None,
+         max_events: int | None = None) -> Tidied:
+    """Fold the minutes before ``cutoff`` (whole hours only) and drop unread old events.
+
+    ``max_chunks`` (weeks of minutes) and ``max_events`` bound the work of one call, so that a
+    daemon tidying a large history from an older sitwatch does it a little at a time."""
     limit = int(cutoff.timestamp()) // HOUR * HOUR
     out = Tidied()
-    while True:
+    chunks = 0
+    while max_chunks is None or chunks < max_chunks:
+        chunks += 1
         lo = conn.execute("SELECT min(epoch) FROM minutes WHERE span < ? AND epoch < ?",
                           (HOUR, limit)).fetchone()[0]
         if lo is None:
@@ -62,8 +68,9 @@ def tidy(conn: sqlite3.Connection, cutoff: datetime) -> Tidied:
             raise
     kept = sorted(KEPT_EVENTS)
     cur = conn.execute(
-        f"DELETE FROM events WHERE epoch < ? AND event NOT IN ({', '.join('?' * len(kept))})",
-        (cutoff.timestamp(), *kept))
+        "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE epoch < ? AND event NOT IN "
+        f"({', '.join('?' * len(kept))}) LIMIT ?)",
+        (cutoff.timestamp(), *kept, -1 if max_events is None else max_events))
     out.events = cur.rowcount if cur.rowcount > 0 else 0
     return out
 

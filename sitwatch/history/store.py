@@ -800,14 +800,17 @@ class Store:
             self.problem = text
         self.last_error = msg
 
-    def tidy(self, detail_weeks: float) -> Tidied | None:
+    def tidy(self, detail_weeks: float, *, max_chunks: int | None = None,
+             max_events: int | None = None) -> Tidied | None:
         """Fold per-minute rows older than ``detail_weeks`` into hourly ones and drop the
-        events no report reads (:mod:`sitwatch.history.retention`); 0 keeps everything."""
+        events no report reads (:mod:`sitwatch.history.retention`); 0 keeps everything.
+        ``max_chunks`` / ``max_events`` bound the work of one call."""
         self.flush()
         if self._conn is None or detail_weeks <= 0:
             return None
         try:
-            done = tidy(self._conn, self.now() - timedelta(weeks=detail_weeks))
+            done = tidy(self._conn, self.now() - timedelta(weeks=detail_weeks),
+                        max_chunks=max_chunks, max_events=max_events)
         except sqlite3.Error as e:
             self._write_failed(e)
             return None

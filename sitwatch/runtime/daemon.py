@@ -51,6 +51,7 @@ log = logging.getLogger("sitwatch")
 BATCH_SECONDS = 0.2
 BACKUP_FIRST = 3600.0  # first copy (and tidy) of the history an hour after start, then daily
 BACKUP_EVERY = 86400.0
+TIDY_EVERY = 3600.0  # old history folded a week at most per hour: never a long pause
 O2_TAGS = {"source": "camera", "rule": "O2"}  # occupancy the camera decided (docs/camera.md)
 
 
@@ -132,6 +133,7 @@ class Daemon:
 
             self.fusion = Fusion(since=clock.monotonic())
         self._next_backup = clock.monotonic() + BACKUP_FIRST
+        self._next_tidy = clock.monotonic() + BACKUP_FIRST
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
         self._dropped_seen = 0
@@ -327,18 +329,25 @@ class Daemon:
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 
+    def _tidy(self, now: float) -> None:
+        """Once an hour: fold detail older than ``history.detail_weeks`` into hourly summaries
+        and drop old events no report reads, a bounded amount at a time."""
+        if self.store is None or now < self._next_tidy:
+            return
+        self._next_tidy = now + TIDY_EVERY
+        try:
+            self.store.tidy(self.cfg.history.detail_weeks, max_chunks=1, max_events=20_000)
+        except Exception as e:
+            log.warning("history: tidying failed: %s", e)
+
     def _backup(self, now: float) -> None:
-        """Once a day: fold old detail into hourly summaries (``history.detail_weeks``) and
-        copy the history (SD cards fail), keeping ``history.backups`` copies under
-        ``history.backup_max_mb``; no copy when it would leave the disk nearly full."""
+        """Once a day: copy the history (SD cards fail), keeping ``history.backups`` copies
+        under ``history.backup_max_mb``; no copy when it would leave the disk nearly full."""
+        self._tidy(now)
         if self.store is None or now < self._next_backup:
             return
         self._next_backup = now + BACKUP_EVERY
         h = self.cfg.history
-        try:
-            self.store.tidy(h.detail_weeks)
-        except Exception as e:
-            log.warning("history: tidying failed: %s", e)
         if self.backup_dir is None or h.backups <= 0:
             return
         from sitwatch.history.diagnose import free_bytes, human

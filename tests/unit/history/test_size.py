@@ -240,3 +240,37 @@ def test_a_stretch_that_grew_while_writes_failed_is_not_lost(tmp_path: Path) -> 
     st.close()
     assert day.present_minutes == pytest.approx(51)
     assert day.sitting_minutes == pytest.approx(10)
+
+
+def test_the_daemon_folds_old_detail_a_week_at_a_time(tmp_path: Path) -> None:
+    from sitwatch.config import Config
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.sensing import layout
+
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 1, 5, 7, 0, tzinfo=TZ))
+    store = Store(db, clock)
+    s = Sitter(store, clock)
+    for day in (date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 20)):
+        s.at(day, 9)
+        s.sit(45)
+    store.close()
+
+    def minute_rows(before: date) -> int:
+        edge = datetime(before.year, before.month, before.day, tzinfo=TZ).timestamp()
+        return raw(db).execute("SELECT count(*) FROM minutes WHERE span < 3600 AND epoch < ?",
+                               (edge,)).fetchone()[0]
+
+    assert minute_rows(date(2026, 1, 7)) >= 90 and minute_rows(date(2026, 1, 21)) >= 135
+    later = ManualClock(datetime(2026, 4, 1, 9, 0, tzinfo=TZ))
+    d = Daemon(Config(), layout.load("load-cells-4"), None, later, store=Store(db, later))
+    later.advance(3600)
+    d._backup(later.monotonic())  # the hourly tidy: one week of old minutes
+    assert minute_rows(date(2026, 1, 7)) == 0 and minute_rows(date(2026, 1, 21)) >= 45
+    later.advance(3600)
+    d._backup(later.monotonic())
+    assert minute_rows(date(2026, 1, 21)) == 0
+    d.close()
+    st = Store(db, later, readonly=True)
+    assert day_summary(st, date(2026, 1, 20), TZ).sitting_minutes == pytest.approx(45)
+    st.close()
