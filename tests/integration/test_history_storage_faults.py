@@ -293,3 +293,16 @@ def test_the_daemon_nudges_on_with_a_full_disk_and_keeps_the_history(small_fs: P
     conn.close()
     assert "nudge" in names and "occupancy" in names
 
+
+
+def test_no_backup_when_it_would_leave_the_disk_nearly_full(
+        small_fs: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    clock = ManualClock()
+    lay = layout.load("load-cells-4")
+    d = Daemon(Config(), lay, None, clock, store=Store(tmp_path / "history.sqlite", clock),
+               backup_dir=small_fs / "backups")
+    clock.advance(3600)
+    d._backup(clock.monotonic())
+    d.close()
+    assert warnings(caplog, "history backup skipped: only")
+    assert not (small_fs / "backups").exists() or not list((small_fs / "backups").iterdir())
