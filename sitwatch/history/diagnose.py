@@ -177,7 +177,7 @@ def explain(path: Path, e: BaseException) -> str:
     free = free_bytes(path)
     if is_full(e) or (_code(e) == _SQLITE_IOERR and free is not None
                       and free < NEARLY_FULL_BYTES):
-        return (f"cannot write {path}: the disk is full ({human(free)} free on "
+        return (f"cannot write {path}: the disk is full (only {human(free)} free on "
                 f"{mount_point(path)}). sitwatch goes on watching and nudging and keeps the "
                 "last day in memory; free some space and the history is written again by itself")
     why = not_writable(path)

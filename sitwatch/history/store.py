@@ -16,7 +16,15 @@ Robustness on a Raspberry Pi with an SD card:
   corruption while the daemon writes.
 * Writes are batched: samples accumulate in memory per wall minute and events queue up; at most
   one commit per ``commit_interval`` seconds of clock time writes them together. A failed commit
-  (disk full, locked for longer than ``busy_timeout``) is logged and retried later.
+  (disk full, locked for longer than ``busy_timeout``) is logged once and retried later.
+* A file that is not ours (:func:`sitwatch.history.diagnose.identify`: another program's
+  database) is never changed; ours carry ``PRAGMA application_id``.
+* With ``retry=True`` (the daemon) a history that cannot be opened or written (a full disk, a
+  read-only filesystem ...) is said once in plain words, what is measured is kept in memory,
+  and the file is tried again with a growing pause until the fault clears.
+* Durations are monotonic: ``dt`` of a sample is measured on the monotonic clock and the wall
+  clock only places it; after the wall clock steps back, minutes lived twice get rows of the
+  next ``fold``. A stretch of empty seat is one row (``span`` up to an hour).
 
 Timestamps are ISO-8601 with the offset of ``clock.now()``; an extra ``epoch`` column (Unix
 seconds) keeps range queries right across DST changes and is indexed.
