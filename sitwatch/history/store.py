@@ -83,9 +83,10 @@ RETRY_FIRST = 5.0
 RETRY_MAX = 60.0
 #: Minutes kept in memory while the file cannot be written (a day); older ones are dropped.
 MAX_PENDING_MINUTES = 1440
-#: The wall clock and the monotonic clock disagreeing by more than this between two samples
-#: is a clock step (NTP, a manual change, a Pi without a real-time clock getting the time).
-STEP_TOLERANCE = 2.0
+#: A sample that would start this much before the end of the last one means the wall clock
+#: stepped back (NTP, a manual change, a Pi without a real-time clock getting the time). Less
+#: is samples handed over in a batch (or the clocks drifting): they are placed end to end.
+STEP_TOLERANCE = 10.0
 #: A stretch of empty seat is written as one row of up to this many seconds.
 STRETCH_MAX = 3600
 #: A diagnosis that says the same thing again is stored at most this often.
@@ -644,12 +645,13 @@ class Store:
         seg_start = end - timedelta(seconds=dt)
         last = self._last_end
         if last is not None and seg_start < last:
-            if (last - seg_start).total_seconds() > STEP_TOLERANCE:
+            behind = (last - seg_start).total_seconds()
+            if behind > STEP_TOLERANCE:
                 self._fold += 1  # the wall clock stepped back: new rows for these minutes
-                log.info("history: the wall clock went back %.0f s",
-                         (last - seg_start).total_seconds())
-            else:  # the two clocks drift a little: never count a moment twice
-                seg_start = min(last, end)
+                log.info("history: the wall clock went back %.0f s", behind)
+            else:  # samples handed over in a batch, or the clocks drift a little: the time
+                seg_start = last  # goes right after the last sample, never counted twice
+                end = last + timedelta(seconds=dt)
         self._last_end = end
         while True:
             m_start = seg_start.replace(second=0, microsecond=0)

@@ -274,3 +274,21 @@ def test_the_daemon_folds_old_detail_a_week_at_a_time(tmp_path: Path) -> None:
     st = Store(db, later, readonly=True)
     assert day_summary(st, date(2026, 1, 20), TZ).sitting_minutes == pytest.approx(45)
     st.close()
+
+
+def test_samples_handed_over_in_a_batch_are_placed_end_to_end(tmp_path: Path) -> None:
+    """A source hands over several frames at once (the wall clock already at the last one):
+    every second counts once, no fold, no row over its minute."""
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))
+    store = Store(db, clock)
+    store.begin_run("load-cells-4", "test")
+    for _ in range(90):  # 3 minutes: 2 s at a time, handed over as 10 samples of 0.2 s
+        clock.advance(2)
+        for _ in range(10):
+            store.add_sample(0.2, occupied=True, posture="upright", balance="balanced",
+                             seat_load=1.0, cop_x=0.0, cop_y=0.0, online=True)
+    store.close()
+    rows = raw(db).execute("SELECT seconds_present, fold FROM minutes").fetchall()
+    assert sum(r[0] for r in rows) == pytest.approx(180)
+    assert {r[1] for r in rows} == {0} and max(r[0] for r in rows) <= 60 + 1e-9
