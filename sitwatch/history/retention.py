@@ -72,6 +72,10 @@ def tidy(conn: sqlite3.Connection, cutoff: datetime, *, max_chunks: int | None =
         f"({', '.join('?' * len(kept))}) LIMIT ?)",
         (cutoff.timestamp(), *kept, -1 if max_events is None else max_events))
     out.events = cur.rowcount if cur.rowcount > 0 else 0
+    if out.minute_rows or out.events:
+        # hand the freed pages back to the disk (files made with auto_vacuum = INCREMENTAL;
+        # a no-op for older ones)
+        conn.executescript("PRAGMA incremental_vacuum;")  # to the end (execute: one page)
     return out
 
 

@@ -331,6 +331,10 @@ class Store:
             rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
             if rows != ["ok"]:
                 raise _Corrupt("; ".join(str(r) for r in rows[:5]))
+            if user_version(conn) == 0 and not conn.execute(
+                    "SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                # a new file: pages freed by the retention can be handed back to the disk
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning("history database %s: journal_mode is %s, not wal", self.path, mode)

@@ -77,6 +77,8 @@ def test_folding_old_minutes_into_hours_keeps_the_day_summary(tmp_path: Path) ->
     done = tidy(conn, datetime(2026, 3, 3, 0, 0, tzinfo=TZ))  # the first day is "old"
     conn.close()
     assert done.minute_rows > 100 and done.hour_rows <= 4 and done.events == 1
+    with sqlite3.connect(db) as c:  # the freed pages went back to the disk
+        assert c.execute("PRAGMA freelist_count").fetchone()[0] == 0
     st = Store(db, clock, readonly=True)
     after = [day_summary(st, d, TZ) for d in (date(2026, 3, 2), date(2026, 3, 3))]
     st.close()

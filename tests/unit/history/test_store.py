@@ -185,8 +185,8 @@ def test_damaged_pages_are_set_aside_too(db: Path, clock: ManualClock) -> None:
                                                                    "i": i}))
     raw(db).execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert db.stat().st_size > 4096 * 8
-    with db.open("r+b") as f:  # wipe a page in the middle
-        f.seek(4096 * 4)
+    with db.open("r+b") as f:  # wipe a page in the middle (a leaf of the events table)
+        f.seek(4096 * (db.stat().st_size // 4096 // 2))
         f.write(b"\xff" * 4096)
     store = Store(db, clock)
     assert store.recovered_from is not None and store.recovered_from.exists()
