@@ -294,3 +294,47 @@ def test_samples_handed_over_in_a_batch_are_placed_end_to_end(tmp_path: Path) ->
     rows = raw(db).execute("SELECT seconds_present, fold FROM minutes").fetchall()
     assert sum(r[0] for r in rows) == pytest.approx(180)
     assert {r[1] for r in rows} == {0} and max(r[0] for r in rows) <= 60 + 1e-9
+
+
+class SilentCushion:
+    """Connected, but no valid frame: a diagnosis every minute, as the serial source says."""
+
+    name = "silent"
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock, self.next = clock, 60.0
+
+    def poll(self, max_wait):
+        from sitwatch.sources.base import Diagnosis
+
+        self.clock.advance(1.0)
+        if self.clock.monotonic() >= self.next:
+            self.next += 60.0
+            return [Diagnosis(self.clock.monotonic(),
+                              f"no valid frame: {int(self.clock.monotonic())} bytes of noise")]
+        return []
+
+    def close(self) -> None:
+        pass
+
+    def stats(self):
+        return {"port": "test", "online": True, "frames": 0, "dropped_total": 0}
+
+
+def test_the_daemon_stores_a_silent_cushion_once_an_hour(tmp_path: Path) -> None:
+    from sitwatch.config import Config
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.sensing import layout
+    from tests.helpers.doubles import Collect
+
+    clock = ManualClock()
+    sink = Collect()
+    db = tmp_path / "h.sqlite"
+    d = Daemon(Config(), layout.load("load-cells-4"), SilentCushion(clock), clock, sinks=sink,
+               store=Store(db, clock))
+    for _ in range(3 * 3600):
+        d.step(0)
+    d.close()
+    assert sum(e.event == DIAGNOSIS for e in sink.events) == 180  # the sinks hear every one
+    n = raw(db).execute("SELECT count(*) FROM events WHERE event = 'diagnosis'").fetchone()[0]
+    assert n == 3  # the history: the first, then a reminder an hour
