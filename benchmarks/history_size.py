@@ -172,13 +172,15 @@ def main() -> None:
         y = fill_year(db, Path(tmp) / "year.sqlite", args.weeks, cfg)
         keep = getattr(cfg.history, "backups", 7)
         cap = getattr(cfg.history, "backup_max_mb", float("inf")) * MB
-        copies = min(keep * y["compact"], max(cap, y["compact"]))
+        fit = keep if cap == float("inf") else int(cap // y["compact"])
+        n = min(keep, max(1, fit))  # whole files; the newest always stays
+        copies = n * y["compact"]
         note = "" if y["retention"] else " (no retention in this tree)"
         print(f"after {args.weeks} simulated weeks{note}:")
         print(f"  history            {y['bytes'] / MB:6.2f} MB ({y['compact'] / MB:.2f} MB "
               "compacted, as a backup is)")
-        print(f"  backups            {copies / MB:6.2f} MB ({keep} daily copies, cap "
-              f"{cap / MB:.0f} MB)")
+        print(f"  backups            {copies / MB:6.2f} MB ({n} of {keep} daily copies fit "
+              f"under the cap of {cap / MB:.0f} MB)")
         print(f"  total on the disk  {(y['bytes'] + copies) / MB:6.2f} MB")
 
 
