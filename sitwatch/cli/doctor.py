@@ -155,6 +155,7 @@ def check_channels(cfg: Any, clock: Any) -> list[Check]:
 def check_history(cfg: Any) -> Check:
     import sqlite3
 
+    from sitwatch.history import diagnose
     from sitwatch.runtime.files import history_path
 
     if not cfg.history.enabled:
@@ -165,9 +166,18 @@ def check_history(cfg: Any) -> Check:
         probe = d
         while not probe.exists():
             probe = probe.parent
+        why = diagnose.not_writable(path)
+        if why is not None:
+            return FAIL, "history", f"cannot create the history: {why}"
         if not os.access(probe, os.W_OK):
             return FAIL, "history", f"cannot create {path}: {probe} is not writable"
         return OK, "history", f"{path} will be created on the first run"
+    try:
+        ident = diagnose.identify(path)
+    except (OSError, sqlite3.Error) as e:
+        return FAIL, "history", f"{path}: {e}"
+    if ident.kind == diagnose.Kind.FOREIGN:
+        return FAIL, "history", diagnose.foreign_message(path, ident.detail)
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
         try:
@@ -179,7 +189,16 @@ def check_history(cfg: Any) -> Check:
         return FAIL, "history", f"{path}: {e}"
     if res != "ok":
         return FAIL, "history", f"{path}: integrity problem ({res}); the daemon will set it aside"
+    why = diagnose.not_writable(path)
+    if why is not None:
+        return FAIL, "history", f"the daemon cannot write the history: {why}"
     size = path.stat().st_size / 1e6
+    free = diagnose.free_bytes(path)
+    if free is not None and free < diagnose.LOW_SPACE_BYTES:
+        return WARN, "history", (
+            f"{path} (schema v{ver}, {size:.1f} MB): only {diagnose.human(free)} free on "
+            f"{diagnose.mount_point(path)}; when it is full the history pauses (the nudges go "
+            "on): free some space")
     return OK, "history", f"{path} (schema v{ver}, {size:.1f} MB)"
 
 

@@ -570,6 +570,21 @@ class Feedback(_Section):
 class History(_Section):
     enabled: bool = Field(True, description="Keep per-minute rollups and events in SQLite.")
     database: str = Field("", description="SQLite file. Empty: history.sqlite in the data dir.")
+    detail_weeks: int = Field(
+        8,
+        ge=0,
+        description="Weeks of minute-by-minute detail. Older time is kept as hourly summaries "
+        "(the reports still show it) and only the events the reports use. 0: keep every minute.",
+    )
+    backups: int = Field(
+        7, ge=0, description="Daily copies of the history kept in backups/ beside it. 0: none."
+    )
+    backup_max_mb: float = Field(
+        50.0,
+        gt=0,
+        description="The backups together stay under this many MB (the oldest go first; the "
+        "newest is always kept).",
+    )
 
 
 class Status(_Section):

@@ -391,24 +391,46 @@ def events_between(reader: Reader, start: datetime, end: datetime,
     return [_stored(r) for r in reader.connection.execute(sql, args)]
 
 
+#: The longest span a stored row covers (an hour: see ``minutes.span`` in schema.py).
+MAX_SPAN = 3600
+
+
+def _spread(r: sqlite3.Row) -> list[MinuteRow]:
+    """A stored row as minute rows: a row of more than a minute (a stretch of empty seat, or
+    an hour folded after ``history.detail_weeks``) spread evenly over its minutes."""
+    start = datetime.fromisoformat(r["minute"])
+    span = int(r["span"] or 60)
+    n = max(1, span // 60)
+    frames, dropped = int(r["frames"]), int(r["dropped"])
+    out = []
+    for i in range(n):
+        out.append(MinuteRow(
+            minute=start + timedelta(minutes=i), run_id=r["run_id"],
+            seconds_present=r["seconds_present"] / n, seconds_occupied=r["seconds_occupied"] / n,
+            posture={p: r[p] / n for p in POSTURE_COLUMNS},
+            balance={b_: r[b_] / n for b_ in BALANCE_COLUMNS},
+            seat_load_mean=r["seat_load_mean"], cop_x_mean=r["cop_x_mean"],
+            cop_y_mean=r["cop_y_mean"],
+            frames=frames // n + (1 if i < frames % n else 0),
+            dropped=dropped // n + (1 if i < dropped % n else 0),
+            sensor_online_seconds=r["sensor_online_seconds"] / n,
+        ))
+    return out
+
+
 def minutes_between(reader: Reader, start: datetime, end: datetime) -> list[MinuteRow]:
-    """Minute rollups starting in ``[start, end)``, by time, then run."""
+    """Minute rollups starting in ``[start, end)``, by time, then run.
+
+    Rows stored for longer than a minute come back spread over their minutes (see
+    :func:`_spread`), so every row returned is one minute and the sums stay right."""
     a = aware(start, "start").timestamp()
     b = aware(end, "end").timestamp()
     rows = reader.connection.execute(
-        "SELECT * FROM minutes WHERE epoch >= ? AND epoch < ? ORDER BY epoch, run_id", (a, b))
-    return [
-        MinuteRow(
-            minute=datetime.fromisoformat(r["minute"]), run_id=r["run_id"],
-            seconds_present=r["seconds_present"], seconds_occupied=r["seconds_occupied"],
-            posture={p: r[p] for p in POSTURE_COLUMNS},
-            balance={b_: r[b_] for b_ in BALANCE_COLUMNS},
-            seat_load_mean=r["seat_load_mean"], cop_x_mean=r["cop_x_mean"],
-            cop_y_mean=r["cop_y_mean"], frames=r["frames"], dropped=r["dropped"],
-            sensor_online_seconds=r["sensor_online_seconds"],
-        )
-        for r in rows
-    ]
+        "SELECT * FROM minutes WHERE epoch > ? AND epoch < ? ORDER BY epoch, run_id",
+        (a - MAX_SPAN, b))
+    out = [m for r in rows for m in _spread(r) if a <= m.minute.timestamp() < b]
+    out.sort(key=lambda m: (m.minute.timestamp(), m.run_id))
+    return out
 
 
 def runs(reader: Reader) -> list[RunRow]:
@@ -428,8 +450,9 @@ def runs(reader: Reader) -> list[RunRow]:
 def last_data(conn: sqlite3.Connection, run_id: str) -> datetime | None:
     """The end of the last event or minute of a run."""
     ev = conn.execute("SELECT max(epoch) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
-    mi = conn.execute("SELECT max(epoch) FROM minutes WHERE run_id = ?", (run_id,)).fetchone()[0]
-    candidates = [x for x in (ev, mi + 60 if mi is not None else None) if x is not None]
+    mi = conn.execute("SELECT max(epoch + span) FROM minutes WHERE run_id = ?",
+                      (run_id,)).fetchone()[0]
+    candidates = [x for x in (ev, mi) if x is not None]
     return datetime.fromtimestamp(max(candidates), UTC) if candidates else None
 
 
@@ -446,16 +469,56 @@ def run_end(reader: Reader, run_id: str) -> datetime | None:
 
 # -- spells and summaries ---------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Mark:
+    """A moment of a run on both clocks: the wall time and the run's monotonic time."""
+
+    ts: datetime
+    t: float | None
+
+
+def _secs(a: _Mark, b: _Mark) -> float:
+    """Seconds from ``a`` to ``b``: on the run's monotonic clock when both moments have it (a
+    wall-clock step in between changes nothing), else on the wall clock."""
+    if a.t is not None and b.t is not None and b.t >= a.t:
+        return b.t - a.t
+    return (b.ts - a.ts).total_seconds()
+
+
+def _run_stop(reader: Reader, run_id: str) -> _Mark | None:
+    """Where a run stops: now for the run this process records, else its last write."""
+    if run_id == reader.run_id:
+        mono = getattr(reader, "monotonic", None)
+        return _Mark(reader.now(), float(mono()) if callable(mono) else None)
+    r = reader.connection.execute(
+        "SELECT ended, last_t, last_epoch FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    if r is not None and r["last_t"] is not None and r["last_epoch"] is not None:
+        wall, t = datetime.fromtimestamp(r["last_epoch"], UTC), float(r["last_t"])
+        if not r["ended"]:  # live in another process: its last commit was seconds ago
+            extra = (reader.now() - wall).total_seconds()
+            if 0 < extra <= 60:
+                wall, t = wall + timedelta(seconds=extra), t + extra
+        return _Mark(wall, t)
+    end = run_end(reader, run_id)
+    return _Mark(end, None) if end is not None else None
+
+
 def spells_between(reader: Reader, start: datetime, end: datetime) -> list[SpellRow]:
     """Sitting spells that ended in [start, end), oldest first.
 
     A spell ends with a ``break`` event (whose ``spell`` is authoritative), when its run
     ends, or at ``end``; the spell still open at ``end`` is cut there. Spells are rebuilt
-    from ``occupancy`` and ``break`` events, per run.
+    from ``occupancy`` and ``break`` events, per run, in the order they were written, and
+    measured on the run's monotonic clock (the events' ``t``): a wall-clock step in the middle
+    of a spell neither stretches nor hides it.
     """
     tz = aware(start, "start").tzinfo
-    evs = [e for e in events_between(reader, start, end)
-           if e.event in (EventName.OCCUPANCY, EventName.BREAK)]
+    aware(end, "end")
+    rows = reader.connection.execute(
+        "SELECT ts, t, run_id, event, state, data FROM events "
+        "WHERE epoch >= ? AND epoch < ? AND event IN (?, ?) ORDER BY id",
+        (start.timestamp(), end.timestamp(), EventName.OCCUPANCY, EventName.BREAK))
+    evs = [_stored(r) for r in rows]
     # A run that was occupied when the range began starts its spell at ``start``.
     before = reader.connection.execute(
         "SELECT ts, t, run_id, event, state, data FROM events "
@@ -473,37 +536,44 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
 
     spells: list[SpellRow] = []
     for run_id, items in by_run.items():
-        spell_start: datetime | None = None
-        seated_since: datetime | None = None
-        left_at: datetime | None = None
+        spell_start: _Mark | None = None
+        seated_since: _Mark | None = None
+        left_at: _Mark | None = None
         for e in items:
+            mark = _Mark(e.ts, e.t)
             if e.event == EventName.OCCUPANCY and e.state == Occupancy.OCCUPIED:
-                seated_since = e.ts
+                seated_since = mark
                 if spell_start is None:
-                    spell_start = e.ts
+                    spell_start = mark
             elif e.event == EventName.OCCUPANCY and e.state == Occupancy.EMPTY:
                 if seated_since is not None:
-                    # after a suspend the seat emptied when the computer went to sleep
-                    left_at = e.ts - timedelta(seconds=float(e.get("suspended") or 0.0))
+                    # after a suspend the seat emptied when the computer went to sleep (the
+                    # monotonic clock stood still meanwhile, so only the wall time moves back)
+                    slept = float(e.get("suspended") or 0.0)
+                    left_at = _Mark(e.ts - timedelta(seconds=slept), e.t) if slept else mark
                 seated_since = None
             elif e.event == EventName.BREAK:
                 spell = float(e.get("spell") or 0.0)
                 away = float(e.get("duration") or 0.0)
                 if spell > 0:
-                    began = e.ts - timedelta(seconds=away + spell)
+                    began = spell_start.ts if spell_start is not None and spell_start.t \
+                        is not None else e.ts - timedelta(seconds=away + spell)
                     spells.append(SpellRow(began.astimezone(tz), spell))
-                spell_start, left_at = e.ts, None
+                spell_start, left_at = mark, None
         if spell_start is None:
             continue
         if seated_since is not None:  # still seated when the run (or the range) ended
-            ended = run_end(reader, run_id)
-            stop = min(end, ended) if ended is not None else end
-            stop = min(stop, reader.now())  # a live run read from another process
+            stop = _run_stop(reader, run_id)
+            if stop is not None and stop.ts < end:
+                secs = _secs(spell_start, stop)
+            else:  # cut at the end of the range
+                secs = (end - spell_start.ts).total_seconds()
+                if stop is not None and spell_start.t is not None and stop.t is not None:
+                    secs = min(secs, _secs(spell_start, stop))
         else:
-            stop = left_at if left_at is not None else spell_start
-        secs = (stop - spell_start).total_seconds()
+            secs = _secs(spell_start, left_at if left_at is not None else spell_start)
         if secs > 0:
-            spells.append(SpellRow(spell_start.astimezone(tz), secs))
+            spells.append(SpellRow(spell_start.ts.astimezone(tz), secs))
     spells.sort(key=lambda s: s.start)
     return spells
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from sitwatch.history.schema import migrate
+from sitwatch.history.schema import migrate, rollback
 
 TABLES = ("runs", "events", "minutes")
 WINDOW = 512  # row ids read at a time
@@ -67,7 +67,7 @@ def salvage(src: Path, dest: sqlite3.Connection) -> Salvage:
         for table in TABLES:
             _copy_table(old, dest, table, out)
     except BaseException:
-        dest.execute("ROLLBACK")
+        rollback(dest)
         raise
     finally:
         old.close()

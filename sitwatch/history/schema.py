@@ -38,6 +38,9 @@ MINUTE_COLUMNS: tuple[str, ...] = (
     "seat_load_mean", "cop_x_mean", "cop_y_mean", "frames", "dropped", "sensor_online_seconds",
 )
 
+#: The columns the writer fills: those of version 1, then ``span`` and ``fold``.
+WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold")
+
 _V1 = (
     """CREATE TABLE runs (
         run_id  TEXT PRIMARY KEY,
@@ -116,6 +119,68 @@ def _migrate_symptoms(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+#: ``PRAGMA application_id`` of every history file sitwatch writes ("Sitw"): how a file at the
+#: history path is known to be ours before anything in it is changed (see identify()).
+APPLICATION_ID = 0x53697477
+
+#: The tables a sitwatch history has had since schema version 1.
+CORE_TABLES = frozenset({"runs", "events", "minutes"})
+
+_V1_MINUTE_COLUMNS = (
+    "minute, epoch, run_id, seconds_present, seconds_occupied, upright, slouched, "
+    "leaning_forward, reclined, unknown, balanced, left, right, seat_load_mean, cop_x_mean, "
+    "cop_y_mean, frames, dropped, sensor_online_seconds"
+)
+
+_MINUTES_V2 = """CREATE TABLE minutes_v2 (
+        minute                TEXT NOT NULL,
+        epoch                 INTEGER NOT NULL,
+        run_id                TEXT NOT NULL,
+        seconds_present       REAL NOT NULL DEFAULT 0,
+        seconds_occupied      REAL NOT NULL DEFAULT 0,
+        upright               REAL NOT NULL DEFAULT 0,
+        slouched              REAL NOT NULL DEFAULT 0,
+        leaning_forward       REAL NOT NULL DEFAULT 0,
+        reclined              REAL NOT NULL DEFAULT 0,
+        unknown               REAL NOT NULL DEFAULT 0,
+        balanced              REAL NOT NULL DEFAULT 0,
+        left                  REAL NOT NULL DEFAULT 0,
+        right                 REAL NOT NULL DEFAULT 0,
+        seat_load_mean        REAL,
+        cop_x_mean            REAL,
+        cop_y_mean            REAL,
+        frames                INTEGER NOT NULL DEFAULT 0,
+        dropped               INTEGER NOT NULL DEFAULT 0,
+        sensor_online_seconds REAL NOT NULL DEFAULT 0,
+        span                  INTEGER NOT NULL DEFAULT 60,
+        fold                  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, run_id, fold)
+    )"""
+
+
+def _migrate_storage(conn: sqlite3.Connection) -> None:
+    """Issue #15: durations that survive wall-clock steps, and a history that stays small.
+
+    * ``minutes.span``: seconds of wall time a row covers: 60 for a minute; more for a stretch
+      of empty seat written as one row, or for the hour a minute row is folded into when it
+      is older than ``history.detail_weeks``.
+    * ``minutes.fold``: 0, or 1, 2 ... for the minutes a run lived through again after the
+      wall clock stepped back (like a DST fall-back): a row never holds more than its span.
+    * ``runs.last_t`` / ``runs.last_epoch``: the monotonic clock and the wall clock at the
+      run's last write, so an open sitting spell is measured on the monotonic clock.
+    * ``PRAGMA application_id``: marks the file as sitwatch's.
+    """
+    cols = _V1_MINUTE_COLUMNS
+    conn.execute(_MINUTES_V2)
+    conn.execute(f"INSERT INTO minutes_v2 ({cols}) SELECT {cols} FROM minutes")
+    conn.execute("DROP TABLE minutes")
+    conn.execute("ALTER TABLE minutes_v2 RENAME TO minutes")
+    conn.execute("CREATE INDEX minutes_epoch ON minutes(epoch)")
+    conn.execute("ALTER TABLE runs ADD COLUMN last_t REAL")
+    conn.execute("ALTER TABLE runs ADD COLUMN last_epoch REAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
@@ -123,6 +188,7 @@ MIGRATIONS: list[Migration] = [
     _migrate_v1,
     migrate_feedback,  # the "Not right" table (sitwatch.history.feedback)
     _migrate_symptoms,  # the symptom diary (issue #11)
+    _migrate_storage,  # clock-step-proof durations, compact rows, application_id (issue #15)
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -154,6 +220,17 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
         conn.execute(f"PRAGMA user_version = {int(target)}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return target
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK if a transaction is still open. SQLite rolls back by itself on some errors
+    (a full disk, an I/O error); a second ROLLBACK would then raise "cannot rollback - no
+    transaction is active" and hide the error that matters."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as e:
+            log.debug("rollback failed: %s", e)

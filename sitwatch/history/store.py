@@ -16,7 +16,15 @@ Robustness on a Raspberry Pi with an SD card:
   corruption while the daemon writes.
 * Writes are batched: samples accumulate in memory per wall minute and events queue up; at most
   one commit per ``commit_interval`` seconds of clock time writes them together. A failed commit
-  (disk full, locked for longer than ``busy_timeout``) is logged and retried later.
+  (disk full, locked for longer than ``busy_timeout``) is logged once and retried later.
+* A file that is not ours (:func:`sitwatch.history.diagnose.identify`: another program's
+  database) is never changed; ours carry ``PRAGMA application_id``.
+* With ``retry=True`` (the daemon) a history that cannot be opened or written (a full disk, a
+  read-only filesystem ...) is said once in plain words, what is measured is kept in memory,
+  and the file is tried again with a growing pause until the fault clears.
+* Durations are monotonic: ``dt`` of a sample is measured on the monotonic clock and the wall
+  clock only places it; after the wall clock steps back, minutes lived twice get rows of the
+  next ``fold``. A stretch of empty seat is one row (``span`` up to an hour).
 
 Timestamps are ISO-8601 with the offset of ``clock.now()``; an extra ``epoch`` column (Unix
 seconds) keeps range queries right across DST changes and is indexed.
@@ -29,6 +37,7 @@ import json
 import logging
 import math
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterable
@@ -41,18 +50,21 @@ from urllib.parse import quote
 from sitwatch import __version__
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import Balance, Posture
+from sitwatch.core.kinds import Balance, EventName, Posture
 from sitwatch.core.private import make_private, private_dir
-from sitwatch.history import queries
+from sitwatch.history import diagnose, queries
+from sitwatch.history.diagnose import Kind
 from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
+from sitwatch.history.retention import Tidied, tidy
 from sitwatch.history.salvage import Salvage, salvage
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
-    MINUTE_COLUMNS,
     POSTURE_COLUMNS,
     SCHEMA_VERSION,
+    WRITE_COLUMNS,
     StoreError,
     migrate,
+    rollback,
     user_version,
 )
 
@@ -65,14 +77,29 @@ BUSY_TIMEOUT_MS = 5000
 MAX_PENDING_EVENTS = 10_000
 MAX_EVENT_DATA = 4096  # bytes of JSON per event; anything bigger is not an event but a frame
 
+#: While the file cannot be written: the first retry after this many seconds, doubling to
+#: RETRY_MAX. Failed writes on an open file are retried at every commit.
+RETRY_FIRST = 5.0
+RETRY_MAX = 60.0
+#: Minutes kept in memory while the file cannot be written (a day); older ones are dropped.
+MAX_PENDING_MINUTES = 1440
+#: A sample that would start this much before the end of the last one means the wall clock
+#: stepped back (NTP, a manual change, a Pi without a real-time clock getting the time). Less
+#: is samples handed over in a batch (or the clocks drifting): they are placed end to end.
+STEP_TOLERANCE = 10.0
+#: A stretch of empty seat is written as one row of up to this many seconds.
+STRETCH_MAX = 3600
+#: A diagnosis that says the same thing again is stored at most this often.
+DIAGNOSIS_REMINDER = 3600.0
+
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
 _UPSERT_MINUTE = (
-    f"INSERT INTO minutes ({', '.join(MINUTE_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in MINUTE_COLUMNS)}) "
-    "ON CONFLICT(minute, run_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in MINUTE_COLUMNS[3:])
+    f"INSERT INTO minutes ({', '.join(WRITE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in WRITE_COLUMNS)}) "
+    "ON CONFLICT(minute, run_id, fold) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in WRITE_COLUMNS[3:-1])
 )
 
 
@@ -96,15 +123,43 @@ class _Minute:
     dropped: int = 0
     online: float = 0.0
     dirty: bool = False
+    span: int = 60  # seconds of wall time the row covers (more for a stretch of empty seat)
+    fold: int = 0  # 1, 2 ... after the wall clock stepped back into minutes already written
 
     @property
     def key(self) -> str:
         return self.start.isoformat()
 
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(seconds=self.span)
+
+    def empty_state(self) -> str | None:
+        """"on"/"off" for a whole minute of empty seat, sensor online/offline throughout (such
+        minutes in a row become one row); None for anything else."""
+        if self.occupied > 0 or self.present < self.span - 0.5:
+            return None
+        if self.online >= self.present - 0.5:
+            return "on"
+        if self.online <= 0.5:
+            return "off"
+        return None
+
+    def absorb(self, m: _Minute) -> None:
+        """Add the next minute of empty seat to this stretch."""
+        self.present += m.present
+        self.online += m.online
+        self.load_sum += m.load_sum
+        self.load_w += m.load_w
+        self.frames += m.frames
+        self.dropped += m.dropped
+        self.span += m.span
+        self.dirty = True
+
     @classmethod
     def from_row(cls, start: datetime, r: sqlite3.Row) -> _Minute:
-        """Resume a minute already written in this run (the wall clock stepped back)."""
-        m = cls(start)
+        """Resume a minute already written in this run (after the file came back)."""
+        m = cls(start, span=int(r["span"]), fold=int(r["fold"]))
         m.present, m.occupied, m.online = r["seconds_present"], r["seconds_occupied"], \
             r["sensor_online_seconds"]
         m.posture = {p: r[p] for p in POSTURE_COLUMNS}
@@ -152,6 +207,7 @@ class _Minute:
             *(self.balance[b] for b in BALANCE_COLUMNS),
             mean(self.load_sum, self.load_w), mean(self.cx_sum, self.cop_w),
             mean(self.cy_sum, self.cop_w), self.frames, self.dropped, self.online,
+            self.span, self.fold,
         )
 
 
@@ -175,7 +231,8 @@ def _is_corruption(e: sqlite3.Error) -> bool:
 
 def _create_private(path: Path) -> None:
     """Create the database file owner-only before SQLite opens it (SQLite gives its -wal and
-    -shm files the database file's mode), or tighten one an older sitwatch left readable."""
+    -shm files the database file's mode), or tighten one an older sitwatch left readable.
+    Only for a file known to be ours (:func:`sitwatch.history.diagnose.identify`)."""
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
@@ -187,10 +244,21 @@ class _Corrupt(Exception):
     pass
 
 
+class ForeignFile(StoreError):
+    """The file at the history path is another program's database; it is left untouched."""
+
+
 # -- the store ------------------------------------------------------------------------------
 
 class Store:
-    """The history database. One writer (the daemon); any number of readers (``readonly``)."""
+    """The history database. One writer (the daemon); any number of readers (``readonly``).
+
+    ``retry=True`` (the daemon): when the file cannot be opened or written (a full disk, a
+    read-only filesystem, another program's database at the path ...) the store says so once,
+    keeps what is measured in memory (up to a day of minutes and MAX_PENDING_EVENTS events) and
+    tries again with a growing pause; when the fault clears it writes everything it kept.
+    Without it, opening raises :class:`StoreError`.
+    """
 
     def __init__(
         self,
@@ -201,6 +269,7 @@ class Store:
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         max_sample_gap: float = 120.0,
         readonly: bool = False,
+        retry: bool = False,
     ) -> None:
         self.path = Path(path)
         self.clock = clock
@@ -208,21 +277,39 @@ class Store:
         self.busy_timeout_ms = busy_timeout_ms
         self.max_sample_gap = max_sample_gap
         self.readonly = readonly
+        self.retry = retry
         #: Where a broken database was moved at open (or during the run), if that happened.
         self.recovered_from: Path | None = None
         #: What was copied over from it (history.salvage.Salvage), if anything.
         self.salvaged: Salvage | None = None
+        #: The last write or open error as SQLite said it (None when all is well).
         self.last_error: str | None = None
+        #: What is wrong with the history file, in words for people (None when all is well).
+        self.problem: str | None = None
 
         self._run_id: str | None = None
         self._run_row: tuple[Any, ...] | None = None
         self._run_saved = False
         self._events: list[tuple[Any, ...]] = []
-        self._minutes: dict[str, _Minute] = {}
-        self._current: str | None = None
+        self._minutes: dict[tuple[str, int], _Minute] = {}
+        self._current: tuple[str, int] | None = None
+        self._stretch: _Minute | None = None
+        self._deletes: list[tuple[str, int]] = []
+        self._fold = 0
+        self._last_end: datetime | None = None
+        self._diag_seen: dict[str, tuple[str, float]] = {}
+        self._dropped_minutes = 0
         self._last_commit = clock.monotonic()
+        self._retry_at = clock.monotonic()
+        self._retry_wait = RETRY_FIRST
         self._closed = False
-        self._conn = self._open()
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = self._open()
+        except StoreError as e:
+            if not retry or readonly:
+                raise
+            self._unavailable(e)
 
     # -- opening, checking, recovering --------------------------------------------------------
 
@@ -244,6 +331,10 @@ class Store:
             rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
             if rows != ["ok"]:
                 raise _Corrupt("; ".join(str(r) for r in rows[:5]))
+            if user_version(conn) == 0 and not conn.execute(
+                    "SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                # a new file: pages freed by the retention can be handed back to the disk
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning("history database %s: journal_mode is %s, not wal", self.path, mode)
@@ -264,19 +355,29 @@ class Store:
             return self._open_readonly()
         try:
             private_dir(self.path.parent)
-            _create_private(self.path)
         except OSError as e:
-            raise StoreError(f"cannot create {self.path.parent}: {e.strerror}") from e
+            raise StoreError(diagnose.explain(self.path, e)) from e
         try:
+            ident = diagnose.identify(self.path)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(diagnose.explain(self.path, e)) from e
+        if ident.kind == Kind.FOREIGN:
+            raise ForeignFile(diagnose.foreign_message(self.path, ident.detail))
+        try:
+            if ident.kind != Kind.DAMAGED:
+                _create_private(self.path)
             return self._open_checked()
         except _Corrupt as e:
-            damaged = self._set_aside(str(e))
-        except sqlite3.Error as e:
-            raise StoreError(f"cannot open the history database {self.path}: {e}") from e
+            reason = str(e)
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(diagnose.explain(self.path, e)) from e
         try:
+            damaged = self._set_aside(reason)
+            _create_private(self.path)
             conn = self._open_checked()
-        except (sqlite3.Error, _Corrupt) as e:
-            raise StoreError(f"cannot create a fresh history database {self.path}: {e}") from e
+        except (sqlite3.Error, _Corrupt, OSError) as e:
+            raise StoreError(f"cannot create a fresh history database {self.path}: "
+                             + diagnose.explain(self.path, e)) from e
         self._salvage_into(conn, damaged)
         return conn
 
@@ -330,20 +431,78 @@ class Store:
         return dest
 
     def _recover_runtime(self, reason: str) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.close()
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
         damaged = self._set_aside(reason)
+        _create_private(self.path)
         self._conn = self._open_checked()
         self._salvage_into(self._conn, damaged)
-        self._run_saved = False  # the run row goes in again with the next batch
+        self._resend()
+
+    def _resend(self) -> None:
+        """A new connection: the run row and the minutes in memory go in again."""
+        self._run_saved = False
         for m in self._minutes.values():
             m.dirty = True
+        st = self._stretch
+        if st is not None:
+            st.dirty = True
+            self._minutes[(st.key, st.fold)] = st
+        # self._deletes stays: deleting a row that is not there is harmless
+
+    def _unavailable(self, e: BaseException) -> None:
+        """The file cannot be used: say so once, drop the connection, retry later."""
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+        text = str(e) if isinstance(e, StoreError) else diagnose.explain(self.path, e)
+        if text != self.problem:
+            log.warning("history: %s", text)
+        self.problem = text
+        self.last_error = text
+        now = self.clock.monotonic()
+        self._retry_at = now + self._retry_wait
+        self._retry_wait = min(self._retry_wait * 2, RETRY_MAX)
+
+    def _reconnect(self) -> bool:
+        """Try the file again when the pause is over; True when it is open again."""
+        if self._conn is not None:
+            return True
+        if self.clock.monotonic() < self._retry_at:
+            return False
+        try:
+            conn = self._open()
+        except StoreError as e:
+            self._unavailable(e)
+            return False
+        self._conn = conn
+        self._retry_wait = RETRY_FIRST
+        self._resend()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._close_orphans(self.now())
+                conn.execute("COMMIT")
+            except BaseException:
+                rollback(conn)
+                raise
+        except sqlite3.Error as e:
+            log.debug("history: cannot close orphaned runs: %s", e)
+        return True
 
     # -- runs ---------------------------------------------------------------------------------
 
     @property
     def run_id(self) -> str | None:
         return self._run_id
+
+    @property
+    def available(self) -> bool:
+        """The file is open (writes may still fail: see ``problem``)."""
+        return self._conn is not None
 
     def begin_run(self, layout: str, source: str) -> str:
         """Start a run (one daemon session); closes a previous one and any left by a crash."""
@@ -354,25 +513,34 @@ class Store:
         run_id = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
         self._run_row = (run_id, now.isoformat(), None, layout, source, __version__)
         self._run_saved = False
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
+        self._fold = 0
+        self._last_end = None
+        self._stretch = None
+        conn = self._conn
+        if conn is not None:
             try:
-                self._close_orphans(now)
-                self._conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", self._run_row)
-                self._conn.execute("COMMIT")
-                self._run_saved = True
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as e:
-            self._write_failed(e)  # the run row goes in with the next batch
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._close_orphans(now)
+                    conn.execute("INSERT INTO runs (run_id, started, ended, layout, source, "
+                                 "version) VALUES (?, ?, ?, ?, ?, ?)", self._run_row)
+                    conn.execute("COMMIT")
+                    self._run_saved = True
+                except BaseException:
+                    rollback(conn)
+                    raise
+            except sqlite3.Error as e:
+                self._write_failed(e)  # the run row goes in with the next batch
         self._run_id = run_id
         self._last_commit = self.clock.monotonic()
         return run_id
 
     def _close_orphans(self, now: datetime) -> None:
         """Runs without an end (the daemon crashed or lost power) end at their last data."""
-        for r in self._conn.execute("SELECT run_id, started FROM runs WHERE ended IS NULL"):
+        assert self._conn is not None
+        for r in self._conn.execute(
+                "SELECT run_id, started FROM runs WHERE ended IS NULL AND run_id IS NOT ?",
+                (self._run_id,)).fetchall():
             end = last_data(self._conn, r["run_id"]) or datetime.fromisoformat(r["started"])
             self._conn.execute("UPDATE runs SET ended = ? WHERE run_id = ?",
                                (end.astimezone(now.tzinfo).isoformat(), r["run_id"]))
@@ -382,15 +550,19 @@ class Store:
         if self._run_id is None:
             return
         self.flush()
-        try:
-            self._conn.execute("UPDATE runs SET ended = ? WHERE run_id = ?",
-                               (self.now().isoformat(), self._run_id))
-        except sqlite3.Error as e:
-            self._write_failed(e)
+        if self._conn is not None:
+            try:
+                self._conn.execute(
+                    "UPDATE runs SET ended = ?, last_t = ?, last_epoch = ? WHERE run_id = ?",
+                    (self.now().isoformat(), self.clock.monotonic(), self.now().timestamp(),
+                     self._run_id))
+            except sqlite3.Error as e:
+                self._write_failed(e)
         self._run_id = None
         self._run_row = None
         self._minutes.clear()
         self._current = None
+        self._stretch = None
 
     def _writable(self) -> None:
         if self.readonly:
@@ -407,8 +579,13 @@ class Store:
     # -- recording ----------------------------------------------------------------------------
 
     def add_event(self, event: Event) -> None:
-        """Queue an event stamped with the wall time now; written with the next batch."""
+        """Queue an event stamped with the wall time now; written with the next batch.
+
+        A diagnosis that says what the last one said (numbers aside) is kept at most once
+        per DIAGNOSIS_REMINDER: a cushion that stays silent is one event, not one a minute."""
         run_id = self._need_run()
+        if event.event == EventName.DIAGNOSIS and not self._diagnosis_is_news(event):
+            return
         now = self.now()
         data = json.dumps(event.data, ensure_ascii=False, default=_json_default,
                           separators=(",", ":"))
@@ -419,7 +596,19 @@ class Store:
             del self._events[0]
         self._events.append((now.isoformat(timespec="milliseconds"), now.timestamp(), event.t,
                              run_id, event.event, event.state, data))
+        if event.event == EventName.SENSOR:
+            self._diag_seen.clear()  # the sensor came or went: the next diagnosis is news
         self._maybe_commit()
+
+    def _diagnosis_is_news(self, event: Event) -> bool:
+        source = str(event.get("source") or "cushion")
+        gist = re.sub(r"\d+(\.\d+)?", "#", str(event.get("message") or ""))
+        now = self.clock.monotonic()
+        seen = self._diag_seen.get(source)
+        if seen is not None and seen[0] == gist and now - seen[1] < DIAGNOSIS_REMINDER:
+            return False
+        self._diag_seen[source] = (gist, now)
+        return True
 
     def add_sample(
         self,
@@ -444,6 +633,11 @@ class Store:
         that offline time is counted. ``dt`` spanning a minute boundary is split between the
         minutes; a gap longer than ``max_sample_gap`` is cut to it (a stall is not sitting).
         ``posture`` and ``balance`` count only while occupied (``None`` posture is ``unknown``).
+
+        ``dt`` is monotonic time; the wall clock only says which minutes it goes to. When the
+        wall clock steps back (by more than STEP_TOLERANCE) into minutes this run already
+        filled, the time goes to rows of the next ``fold``: a row never holds more than its
+        minute, and the day keeps every second that was sat.
         """
         self._need_run()
         if not math.isfinite(dt) or dt < 0:
@@ -453,6 +647,16 @@ class Store:
         tz = now.tzinfo
         end = now.astimezone(UTC)  # exact arithmetic, whatever the zone does (DST)
         seg_start = end - timedelta(seconds=dt)
+        last = self._last_end
+        if last is not None and seg_start < last:
+            behind = (last - seg_start).total_seconds()
+            if behind > STEP_TOLERANCE:
+                self._fold += 1  # the wall clock stepped back: new rows for these minutes
+                log.info("history: the wall clock went back %.0f s", behind)
+            else:  # samples handed over in a batch, or the clocks drift a little: the time
+                seg_start = last  # goes right after the last sample, never counted twice
+                end = last + timedelta(seconds=dt)
+        self._last_end = end
         while True:
             m_start = seg_start.replace(second=0, microsecond=0)
             seg_end = min(end, m_start + timedelta(minutes=1))
@@ -465,26 +669,63 @@ class Store:
             seg_start = seg_end
         acc.frames += max(0, int(frames)) if frames is not None else int(online)
         acc.dropped += max(0, int(dropped))
+        if online and (frames is None or frames > 0):
+            self._diag_seen.clear()  # frames arrive: a later diagnosis is news again
         self._maybe_commit()
 
     def _minute(self, start: datetime) -> _Minute:
-        key = start.isoformat()
+        key = (start.isoformat(), self._fold)
         if key == self._current:
             return self._minutes[key]
         acc = self._minutes.get(key)
         if acc is None:
-            acc = _Minute(start)
-            try:  # already written in this run? (the wall clock stepped back): resume it
-                row = self._conn.execute(
-                    "SELECT * FROM minutes WHERE minute = ? AND run_id = ?",
-                    (key, self._run_id)).fetchone()
-                if row is not None:
-                    acc = _Minute.from_row(start, row)
-            except sqlite3.Error as e:
-                log.debug("cannot look up minute %s: %s", key, e)
+            acc = _Minute(start, fold=self._fold)
+            if self._conn is not None:
+                try:  # written by this run and no longer in memory (a reconnect): resume it
+                    row = self._conn.execute(
+                        "SELECT * FROM minutes WHERE minute = ? AND run_id = ? AND fold = ?",
+                        (key[0], self._run_id, key[1])).fetchone()
+                    if row is not None and int(row["span"]) == 60:
+                        acc = _Minute.from_row(start, row)
+                except sqlite3.Error as e:
+                    log.debug("cannot look up minute %s: %s", key, e)
             self._minutes[key] = acc
+            self._bound_pending()
         self._current = key
         return acc
+
+    def _bound_pending(self) -> None:
+        if len(self._minutes) <= MAX_PENDING_MINUTES:
+            return
+        for k in sorted(self._minutes, key=lambda k: self._minutes[k].start):
+            if len(self._minutes) <= MAX_PENDING_MINUTES:
+                break
+            if k != self._current:
+                del self._minutes[k]
+                self._dropped_minutes += 1
+        if self._dropped_minutes == 1 or self._dropped_minutes % 60 == 0:
+            log.warning("history: %d minutes could not be written and were dropped (only the "
+                        "last day is kept in memory)", self._dropped_minutes)
+
+    def _compact(self) -> None:
+        """Finished minutes of empty seat join the stretch before them: one row per stretch
+        (up to STRETCH_MAX) instead of one a minute."""
+        for key in sorted((k for k in self._minutes if k != self._current),
+                          key=lambda k: self._minutes[k].start):
+            m = self._minutes[key]
+            state = m.empty_state()
+            st = self._stretch
+            if state is None:
+                self._stretch = None
+                continue
+            if (st is not None and st.fold == m.fold and st.end == m.start
+                    and st.empty_state() == state and st.span + m.span <= STRETCH_MAX):
+                st.absorb(m)
+                del self._minutes[key]
+                self._minutes[(st.key, st.fold)] = st  # written with this batch
+                self._deletes.append((m.key, m.fold))  # its own row, if it was written
+            else:
+                self._stretch = m
 
     # -- committing ---------------------------------------------------------------------------
 
@@ -497,11 +738,18 @@ class Store:
         if not self.readonly and not self._closed:
             self._commit()
 
+    def _dirty(self) -> list[_Minute]:
+        return [m for m in self._minutes.values() if m.dirty]
+
     def _commit(self) -> bool:
         self._last_commit = self.clock.monotonic()
-        dirty = [m for m in self._minutes.values() if m.dirty]
-        if not self._events and not dirty:
+        self._compact()
+        dirty = self._dirty()
+        if not self._events and not dirty and not self._deletes:
             return True
+        if self._conn is None and not self._reconnect():
+            return False
+        dirty = self._dirty()
         for attempt in (1, 2):
             try:
                 self._write(dirty)
@@ -513,48 +761,85 @@ class Store:
                     except (sqlite3.Error, _Corrupt, OSError) as e2:
                         self._write_failed(e2)
                         return False
-                    dirty = [m for m in self._minutes.values() if m.dirty]
+                    dirty = self._dirty()
                     continue
                 self._write_failed(e)
                 return False
         self._events.clear()
+        self._deletes.clear()
         self._run_saved = self._run_row is not None
         for m in dirty:
             m.dirty = False
         # Keep only the minute still accumulating.
         self._minutes = {k: m for k, m in self._minutes.items() if k == self._current}
+        if self.problem is not None:
+            log.warning("history: %s can be written again; what was kept meanwhile is in it",
+                        self.path)
         self.last_error = None
+        self.problem = None
         return True
 
     def _write(self, dirty: Iterable[_Minute]) -> None:
         conn = self._conn
+        assert conn is not None
         conn.execute("BEGIN IMMEDIATE")
         try:
             if self._run_row is not None and not self._run_saved:
-                conn.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                             self._run_row)
+                conn.execute("INSERT OR IGNORE INTO runs (run_id, started, ended, layout, "
+                             "source, version) VALUES (?, ?, ?, ?, ?, ?)", self._run_row)
             if self._events:
                 conn.executemany(
                     "INSERT INTO events (ts, epoch, t, run_id, event, state, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)", self._events)
             if self._run_id is not None:
+                conn.executemany(
+                    "DELETE FROM minutes WHERE minute = ? AND run_id = ? AND fold = ?",
+                    [(k, self._run_id, f) for k, f in self._deletes])
                 conn.executemany(_UPSERT_MINUTE, [m.row(self._run_id) for m in dirty])
+                conn.execute("UPDATE runs SET last_t = ?, last_epoch = ? WHERE run_id = ?",
+                             (self.clock.monotonic(), self.now().timestamp(), self._run_id))
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            rollback(conn)
             raise
 
     def _write_failed(self, e: BaseException) -> None:
         msg = str(e)
+        if diagnose.needs_reopen(e) and self.retry:
+            self._unavailable(e)
+            return
         if msg != self.last_error:
-            log.warning("history database %s: write failed (%s); will retry", self.path, msg)
+            text = diagnose.explain(self.path, e)
+            log.warning("history: %s", text if text != self.problem else msg)
+            self.problem = text
         self.last_error = msg
+
+    def tidy(self, detail_weeks: float, *, max_chunks: int | None = None,
+             max_events: int | None = None) -> Tidied | None:
+        """Fold per-minute rows older than ``detail_weeks`` into hourly ones and drop the
+        events no report reads (:mod:`sitwatch.history.retention`); 0 keeps everything.
+        ``max_chunks`` / ``max_events`` bound the work of one call."""
+        self.flush()
+        if self._conn is None or detail_weeks <= 0:
+            return None
+        try:
+            done = tidy(self._conn, self.now() - timedelta(weeks=detail_weeks),
+                        max_chunks=max_chunks, max_events=max_events)
+        except sqlite3.Error as e:
+            self._write_failed(e)
+            return None
+        if done.minute_rows or done.events:
+            log.info("history: folded %d minute rows into %d hourly ones and removed %d old "
+                     "events (detail is kept %g weeks)", done.minute_rows, done.hour_rows,
+                     done.events, detail_weeks)
+        return done
 
     def backup(self, dest: Path | str) -> Path:
         """Copy the database (consistent, online) to ``dest``; replaces ``dest`` atomically."""
         dest = Path(dest)
         self.flush()
+        if self._conn is None:
+            raise StoreError(self.problem or "the history database is not open")
         private_dir(dest.parent)
         tmp = dest.with_name(f".{dest.name}.tmp")
         tmp.unlink(missing_ok=True)
@@ -563,8 +848,12 @@ class Store:
         try:
             self._conn.backup(out)
             out.execute("PRAGMA journal_mode = DELETE")  # a self-contained single file
-        finally:
+            out.execute("VACUUM")  # no free pages: a backup is as small as it can be
+        except BaseException:
             out.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        out.close()
         tmp.replace(dest)
         return dest
 
@@ -575,10 +864,12 @@ class Store:
         if not self.readonly:
             self.end_run()
             self.flush()
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA optimize")
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA optimize")
         self._closed = True
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -592,11 +883,17 @@ class Store:
     @property
     def connection(self) -> sqlite3.Connection:
         """The open connection (a new one after a damaged file was set aside)."""
+        if self._conn is None:
+            raise StoreError(self.problem or "the history database is not open")
         return self._conn
 
     def now(self) -> datetime:
         """The wall time of the clock; a timezone-aware datetime."""
         return aware(self.clock.now(), "clock.now()")
+
+    def monotonic(self) -> float:
+        """The clock's monotonic time: the same clock as the ``t`` of this run's events."""
+        return self.clock.monotonic()
 
     def events_between(self, start: datetime, end: datetime,
                        event: str | None = None) -> list[StoredEvent]:

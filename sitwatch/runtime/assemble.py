@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
-from sitwatch.core.private import private_dir
 from sitwatch.runtime.daemon import Camera, Daemon, StatePublisher
 from sitwatch.runtime.files import (
     control_path,
@@ -212,16 +211,17 @@ def build_learner(cfg: Config, layout: Layout, clock: Clock) -> Learner:
 
 
 def _open_store(cfg: Config, clock: Clock) -> Store | None:
-    """The history database, or None when it is disabled or cannot be opened (it is useful,
-    not essential)."""
+    """The history database, or None when it is disabled. A history that cannot be written
+    now (a full disk, a read-only filesystem, another program's file at the path) is reported
+    once and tried again while the daemon runs (``Store(retry=True)``): it is useful, not
+    essential, and the nudges never wait for it."""
     if not cfg.history.enabled:
         return None
     from sitwatch.history.store import Store
 
     hp = history_path(cfg)
     try:
-        private_dir(hp.parent)
-        return Store(hp, clock)
+        return Store(hp, clock, retry=True)
     except Exception as e:
         log.warning("history disabled: cannot open %s: %s", hp, e)
         return None

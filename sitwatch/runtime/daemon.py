@@ -50,10 +50,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sitwatch")
 BATCH_SECONDS = 0.2
-BACKUP_FIRST = 3600.0  # first copy of the history an hour after start, then daily
+BACKUP_FIRST = 3600.0  # first copy (and tidy) of the history an hour after start, then daily
 BACKUP_EVERY = 86400.0
-BACKUPS_KEPT = 7
 SUSPEND_SEEN = 1.0  # a sleep shorter than this is noise between reading two clocks
+TIDY_EVERY = 3600.0  # old history folded a week at most per hour: never a long pause
 O2_TAGS = {"source": "camera", "rule": "O2"}  # occupancy the camera decided (docs/camera.md)
 
 
@@ -144,6 +144,7 @@ class Daemon:
 
             self.fusion = Fusion(since=clock.monotonic())
         self._next_backup = clock.monotonic() + BACKUP_FIRST
+        self._next_tidy = clock.monotonic() + BACKUP_FIRST
         self.listeners: list[Callable[[Event], None]] = []
         self._last_sample: float | None = None
         self._dropped_seen = 0
@@ -502,18 +503,40 @@ class Daemon:
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 
+    def _tidy(self, now: float) -> None:
+        """Once an hour: fold detail older than ``history.detail_weeks`` into hourly summaries
+        and drop old events no report reads, a bounded amount at a time."""
+        if self.store is None or now < self._next_tidy:
+            return
+        self._next_tidy = now + TIDY_EVERY
+        try:
+            self.store.tidy(self.cfg.history.detail_weeks, max_chunks=1, max_events=20_000)
+        except Exception as e:
+            log.warning("history: tidying failed: %s", e)
+
     def _backup(self, now: float) -> None:
-        """A daily copy of the history (SD cards fail), keeping the last BACKUPS_KEPT."""
-        if self.store is None or self.backup_dir is None or now < self._next_backup:
+        """Once a day: copy the history (SD cards fail), keeping ``history.backups`` copies
+        under ``history.backup_max_mb``; no copy when it would leave the disk nearly full."""
+        self._tidy(now)
+        if self.store is None or now < self._next_backup:
             return
         self._next_backup = now + BACKUP_EVERY
+        h = self.cfg.history
+        if self.backup_dir is None or h.backups <= 0:
+            return
+        from sitwatch.history.diagnose import free_bytes, human
+
         dest = self.backup_dir / f"history-{self.clock.now():%Y-%m-%d}.sqlite"
         try:
+            size = self.store.path.stat().st_size
+            free = free_bytes(self.backup_dir)
+            if free is not None and free < 2 * size + 32 * 1024 * 1024:
+                log.warning("history backup skipped: only %s free beside %s; free some space",
+                            human(free), self.backup_dir)
+                return
             private_dir(self.backup_dir)
             self.store.backup(dest)
-            old = sorted(self.backup_dir.glob("history-*.sqlite"))[:-BACKUPS_KEPT]
-            for f in old:
-                f.unlink(missing_ok=True)
+            prune_backups(self.backup_dir, h.backups, int(h.backup_max_mb * 1024 * 1024))
         except Exception as e:
             log.warning("history backup to %s failed: %s", dest, e)
 
@@ -574,3 +597,24 @@ class Daemon:
             dnd = self._gate.dnd if self._gate is not None else None
             if dnd is not None and hasattr(dnd, "close"):
                 dnd.close()  # the do-not-disturb probes' thread
+
+
+def prune_backups(folder: Path, keep: int, max_bytes: int) -> list[Path]:
+    """Remove the oldest ``history-*.sqlite`` copies beyond ``keep`` or beyond ``max_bytes``
+    together (the newest always stays); returns what was removed."""
+    files = sorted(folder.glob("history-*.sqlite"), reverse=True)  # newest first (dated names)
+    kept: list[Path] = []
+    removed: list[Path] = []
+    total = 0
+    for f in files:
+        try:
+            size = f.stat().st_size
+        except OSError:
+            continue
+        if kept and (len(kept) >= keep or total + size > max_bytes):
+            f.unlink(missing_ok=True)
+            removed.append(f)
+            continue
+        kept.append(f)
+        total += size
+    return removed

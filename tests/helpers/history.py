@@ -56,3 +56,21 @@ class Sitter:
             self.clock.advance(10)
             self.store.add_sample(10.0, occupied=occupied, posture=posture, balance=balance,
                                   seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
+
+
+class SteppedClock(ManualClock):
+    """A ManualClock whose wall clock can be stepped (NTP, a manual change, DST on a clock kept
+    in local time, a Pi without a real-time clock getting the time) while the monotonic clock
+    runs on untouched."""
+
+    def __init__(self, start: datetime | None = None, monotonic: float = 0.0) -> None:
+        super().__init__(start, monotonic)
+        self.offset = 0.0
+
+    def step_wall(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def now(self) -> datetime:
+        from datetime import timedelta
+
+        return super().now() + timedelta(seconds=self.offset)

@@ -639,6 +639,40 @@ def test_a_config_holding_secrets_that_others_can_read_is_a_warning(tmp_path, ca
     assert only(checks, "config")[0] == OK
 
 
+def test_history_that_is_another_programs_database_fails_and_is_left_alone(tmp_path):
+    """Issue #15: a foreign SQLite file at the history path is named, not taken over."""
+    db = tmp_path / "history.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE contacts (name TEXT)")
+    before = db.read_bytes()
+    level, what, detail = check_history(load_cfg(history__database=str(db)))
+    assert (level, what) == (FAIL, "history")
+    assert "did not create" in detail and "contacts" in detail
+    assert db.read_bytes() == before
+
+
+def test_history_on_a_read_only_or_nearly_full_filesystem(tmp_path):
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(fs)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        db = fs / "history.sqlite"
+        Store(db, SystemClock()).close()
+        level, _, detail = check_history(load_cfg(history__database=str(db)))
+        assert level == WARN and "free on" in detail and "free some space" in detail
+        subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)
+        level, _, detail = check_history(load_cfg(history__database=str(db)))
+        assert level == FAIL and "read-only filesystem" in detail
+        assert f"mount -o remount,rw {fs}" in detail
+    finally:
+        subprocess.run(["umount", "-l", str(fs)], check=False)
+
+
 # -- autostart -------------------------------------------------------------------------------
 
 def test_autostart_line_follows_service_install(tmp_path, capsys):

@@ -74,14 +74,14 @@ def test_schema_is_created_with_user_version_and_wal(db: Path, clock: ManualCloc
             "sensor_online_seconds"} <= cols
     pk = [r["name"] for r in sorted(conn.execute("PRAGMA table_info(minutes)"),
                                      key=lambda r: r["pk"]) if r["pk"]]
-    assert pk == ["minute", "run_id"]
+    assert pk == ["minute", "run_id", "fold"]
 
 
 def test_the_minute_columns_are_the_vocabulary(db: Path, clock: ManualClock) -> None:
     """The writer's column list (from the kinds) matches the frozen DDL of the migrations."""
     Store(db, clock).close()
     cols = [r["name"] for r in raw(db).execute("PRAGMA table_info(minutes)")]
-    assert tuple(cols) == MINUTE_COLUMNS
+    assert tuple(cols) == (*MINUTE_COLUMNS, "span", "fold")
     assert tuple(Posture) == POSTURE_COLUMNS  # every posture, UNKNOWN included, has a column
     assert tuple(Balance) == BALANCE_COLUMNS
 
@@ -185,8 +185,8 @@ def test_damaged_pages_are_set_aside_too(db: Path, clock: ManualClock) -> None:
                                                                    "i": i}))
     raw(db).execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert db.stat().st_size > 4096 * 8
-    with db.open("r+b") as f:  # wipe a page in the middle
-        f.seek(4096 * 4)
+    with db.open("r+b") as f:  # wipe a page in the middle (a leaf of the events table)
+        f.seek(4096 * (db.stat().st_size // 4096 // 2))
         f.write(b"\xff" * 4096)
     store = Store(db, clock)
     assert store.recovered_from is not None and store.recovered_from.exists()
@@ -445,7 +445,7 @@ def test_a_crashed_run_is_closed_at_its_last_data(db: Path, clock: ManualClock) 
     store.close()
 
 
-def test_the_wall_clock_stepping_back_adds_to_the_written_minute(db: Path) -> None:
+def test_the_wall_clock_stepping_back_writes_new_rows_none_over_a_minute(db: Path) -> None:
     class SteppingClock:
         def __init__(self) -> None:
             self.mono = 0.0
@@ -475,7 +475,12 @@ def test_the_wall_clock_stepping_back_adds_to_the_written_minute(db: Path) -> No
     store.flush()
     rows = store.minutes_between(datetime(2026, 1, 5, 9, tzinfo=PLUS1),
                                  datetime(2026, 1, 5, 10, tzinfo=PLUS1))
-    assert [r.seconds_present for r in rows] == [55.0, 20.0]
+    # 09:00 holds the 50 s before the step (fold 0) and the 5 s after it (fold 1) in two
+    # rows; 09:01 keeps its 20 s: every second counted once, no row over its minute.
+    assert sorted(r.seconds_present for r in rows) == [5.0, 20.0, 50.0]
+    assert all(r.seconds_present <= 60 for r in rows)
+    folds = [r["fold"] for r in raw(db).execute("SELECT fold FROM minutes ORDER BY fold")]
+    assert folds == [0, 0, 1]
     store.close()
 
 

@@ -169,15 +169,13 @@ def test_status_command_when_nothing_runs(capsys) -> None:
 
 
 def test_history_is_backed_up_daily_and_old_copies_pruned(tmp_path) -> None:
-    from sitwatch.runtime import daemon as dmod
-
     d, clock, sink, store, _ = make(tmp_path, [(4 * 86400, SEATED)])
     d.backup_dir = tmp_path / "backups"
     for _day in range(10):
         clock.advance(86400)
         d._backup(clock.monotonic())
     copies = sorted((tmp_path / "backups").glob("history-*.sqlite"))
-    assert len(copies) == dmod.BACKUPS_KEPT
+    assert len(copies) == d.cfg.history.backups == 7
     assert copies[-1].name == f"history-{clock.now():%Y-%m-%d}.sqlite"
     st = Store(copies[-1], clock, readonly=True)
     st.close()

@@ -1,0 +1,157 @@
+"""Issue #15 as a user meets it: `sitwatch run` with its history on a disk that is full when it
+starts. It watches and nudges anyway, says once what is wrong and what to do, and writes the
+history (with what it measured meanwhile) as soon as there is room again."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch.sensing import layout
+from sitwatch.sensing.calibration import from_arrays, robust_mean
+from sitwatch.sim.script import short_demo
+from sitwatch.sim.simulator import Simulator
+
+pytestmark = pytest.mark.integration
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (tmp / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp / sub)
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class Lines:
+    """The daemon's JSON events, read as they come."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc, self.got, self.buf = proc, [], b""
+        self.sel = selectors.DefaultSelector()
+        assert proc.stdout is not None
+        self.sel.register(proc.stdout, selectors.EVENT_READ)
+
+    def until(self, pred, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if pred(self.got):
+                return True
+            if not self.sel.select(timeout=0.2):
+                continue
+            chunk = os.read(self.proc.stdout.fileno(), 65536)  # type: ignore[union-attr]
+            if not chunk:
+                break
+            self.buf += chunk
+            *lines, self.buf = self.buf.split(b"\n")
+            self.got += [json.loads(ln) for ln in lines if ln.strip()]
+        return pred(self.got)
+
+
+def fill(folder: Path, leave: int) -> Path:
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        for chunk in (65536, 4096, 1):
+            try:
+                while os.write(fd, b"\0" * chunk):
+                    pass
+            except OSError:
+                pass
+        os.ftruncate(fd, os.fstat(fd).st_size - leave)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+
+
+def test_run_with_a_full_disk_nudges_on_and_writes_the_history_when_space_returns(
+        tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(fs)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    simp = daemon = None
+    try:
+        filler = fill(fs, 49152)
+        db = fs / "history.sqlite"
+        lay = layout.load("smartchair-12")
+        sim = Simulator(lay, short_demo(0), 10, 0)
+        cal = tmp_path / "cal.json"
+        from_arrays(lay, tare=robust_mean(sim.frames_at(np.arange(2, 28, 0.5))),
+                    upright=robust_mean(sim.frames_at(np.arange(60, 150, 0.5))),
+                    method="recording").save(cal)
+        cfg = tmp_path / "fast.toml"
+        cfg.write_text(f'[history]\ndatabase = "{db}"\n[detect]\nsit_limit = 20\n'
+                       "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n")
+        env = env_for(tmp_path)
+        link = tmp_path / "cushion"
+        simp = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "simulate", "--script", "demo", "--layout",
+             "smartchair-12", "--hz", "10", "--speed", "30", "--link", str(link)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert link.exists(), "the simulator did not create its pty"
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
+             "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ev = Lines(daemon)
+        # watching and nudging while nothing can be written
+        assert ev.until(lambda g: any(e["event"] == "nudge" for e in g), 60), ev.got[-5:]
+        assert not rows(db, "SELECT event FROM events")
+        filler.unlink()
+        freed = time.time()
+        # the history comes back by itself (the retry waits at most a minute)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not rows(
+                db, "SELECT 1 FROM events WHERE event = 'nudge'"):
+            ev.until(lambda g: False, 0.5)
+        daemon.send_signal(signal.SIGTERM)
+        ev.until(lambda g: False, 1)
+        assert daemon.wait(15) == 0
+        err = daemon.stderr.read().decode()  # type: ignore[union-attr]
+        assert "cannot rollback" not in err
+        assert err.count("the disk is full") == 1, err
+        assert "free some space" in err and "can be written again" in err, err
+        stored = rows(db, "SELECT event, epoch FROM events ORDER BY id")
+        names = [e for e, _ in stored]
+        assert "nudge" in names and "occupancy" in names
+        assert min(t for _, t in stored) < freed  # what was measured before there was room
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    finally:
+        for p in (daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)
+        subprocess.run(["umount", "-l", str(fs)], check=False)
