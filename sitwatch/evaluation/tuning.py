@@ -14,9 +14,11 @@ import numpy as np
 
 from sitwatch import config
 from sitwatch.evaluation import datasets
+from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.scoring import (
     Progress,
     Rows,
+    Scores,
     first_upright_profile,
     quiet,
     replay_scores,
@@ -78,11 +80,32 @@ def tune(train: list[datasets.Labelled]) -> dict[str, float]:
     return pick
 
 
+HELD_OUT = ("lopo", "loso")  # how the held-out rows' second cell starts
+NAIVE = "naive stand-in, profile"  # ... and the naive rule's (evaluation.naive)
+
+
+def held_out_label(kind: str, ov: dict[str, float], what: str = "profile") -> str:
+    """A held-out row's second cell: ``kind`` ("lopo"/"loso"), ``what``, the thresholds
+    picked."""
+    return (f"{kind}, {what} ("
+            + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items()) + ")")
+
+
+def held_out_row(
+    d: datasets.Labelled, others: list[datasets.Labelled], kind: str = "lopo",
+    what: str = "profile",
+) -> tuple[str, str, Scores]:
+    """``d`` measured with thresholds tuned on ``others`` only (none of ``d``'s frames)."""
+    ov = tune(others)
+    return d.person, held_out_label(kind, ov, what), replay_scores(d, config_for(ov))
+
+
 def smartchair_table(
     people: list[datasets.Labelled], lopo: bool = True, progress: Progress = quiet
 ) -> Rows:
-    """Each person with the shipped defaults (calibrated, and auto-calibrated) and, with
-    ``lopo``, with thresholds tuned on the others: rows of (person, what, scores)."""
+    """Each person with the shipped defaults (calibrated, and auto-calibrated), with the naive
+    stand-in and, with ``lopo``, with thresholds tuned on the others: rows of (person, what,
+    scores)."""
     rows = []
     default = config.Config()
     for i, d in enumerate(people, 1):
@@ -90,13 +113,6 @@ def smartchair_table(
         rows.append((d.person, "defaults, profile", replay_scores(d, default)))
         rows.append((d.person, "defaults, auto", replay_scores(d, default, calibrated=False)))
         if lopo and len(people) > 1:
-            others = [o for o in people if o is not d]
-            ov = tune(others)
-            sc = replay_scores(d, config_for(ov))
-            label = (
-                "lopo, profile ("
-                + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items())
-                + ")"
-            )
-            rows.append((d.person, label, sc))
+            rows.append(held_out_row(d, [o for o in people if o is not d]))
+        rows.append((d.person, NAIVE, naive_scores(d)))
     return rows

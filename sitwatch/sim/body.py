@@ -46,6 +46,10 @@ class Body:
     wallet: Balance | None = None  # the pocket's side: None, Balance.LEFT or Balance.RIGHT
     weight: float = 75.0  # kg
     fidget: float = 0.3  # 0 (still) .. 1 (restless): rate and size of fidgets
+    # The population stress test's sitters (sitwatch eval); the defaults are the sitter above.
+    size: float = 1.0  # body size: sit bones, buttocks and thighs spread this much wider
+    backrest: float = 1.0  # backrest contact: 0 sits upright away from it, 1 leans on it
+    depth: float = 1.0  # how far into the posture: 0.5 a gentle slump, 1 the full one
 
     def __post_init__(self) -> None:
         if self.posture not in POSTURES:
@@ -58,6 +62,12 @@ class Body:
             raise ValueError(f"weight {self.weight} kg: must be 20..250")
         if not 0.0 <= self.fidget <= 1.0:
             raise ValueError(f"fidget {self.fidget}: must be 0..1")
+        if not 0.7 <= self.size <= 1.4:
+            raise ValueError(f"size {self.size}: must be 0.7..1.4")
+        if not 0.0 <= self.backrest <= 1.0:
+            raise ValueError(f"backrest {self.backrest}: must be 0..1")
+        if not 0.0 < self.depth <= 1.0:
+            raise ValueError(f"depth {self.depth}: must be above 0, at most 1")
         # Members from here on (equal to, and hashing as, the strings they were given).
         object.__setattr__(self, "posture", Posture(self.posture))
         if self.wallet is not None:
@@ -121,14 +131,48 @@ LEAN_SHARE = 0.42  # a full lean (1.0) puts 0.5 + LEAN_SHARE of the seat load on
 LEAN_DX = 0.04  # ... and moves the blobs this far sideways
 
 
+AWAY_FORWARD = 0.08  # sitting upright clear of the backrest: the pelvis sits this much forward
+
+
+def _lerp_pose(a: _Pose, b: _Pose, k: float) -> _Pose:
+    """``k`` of the way from pose ``a`` to pose ``b`` (a gentler slump, lean back...): every
+    number interpolated, the backrest blobs of both kept with their shares weighed."""
+    nums = [x + k * (y - x) for x, y in zip(
+        (a.seat, a.back, a.isch_y, a.isch, a.thigh_y, a.thigh_sy, a.soft_y, a.soft, a.wallet),
+        (b.seat, b.back, b.isch_y, b.isch, b.thigh_y, b.thigh_sy, b.soft_y, b.soft, b.wallet),
+        strict=True)]
+    # the backrest load of each pose, shared out as a share of the blended backrest load
+    ba, bb = (1 - k) * a.back, k * b.back
+    tot = ba + bb
+    blobs = tuple((sh * ba / tot, *rest) for sh, *rest in a.back_blobs) + tuple(
+        (sh * bb / tot, *rest) for sh, *rest in b.back_blobs) if tot > 0 else ()
+    return _Pose(*nums, back_blobs=blobs)  # type: ignore[arg-type]
+
+
+def _pose(body: Body) -> _Pose:
+    """The pose of a body, with its depth and backrest contact (the defaults change nothing)."""
+    p = _POSES[body.posture]
+    if body.depth < 1.0 and body.posture != Posture.UPRIGHT:
+        p = _lerp_pose(_POSES[Posture.UPRIGHT], p, body.depth)
+    if body.backrest < 1.0:
+        # the trunk's weight the backrest no longer carries goes onto the seat, and the pelvis
+        # sits a little forward
+        gone = p.back * (1.0 - body.backrest)
+        fwd = AWAY_FORWARD * (1.0 - body.backrest)
+        p = _Pose(p.seat + gone, p.back - gone, p.isch_y + fwd, p.isch, p.thigh_y + fwd,
+                  p.thigh_sy, p.soft_y + fwd, p.soft, p.wallet, p.back_blobs)
+    return p
+
+
 def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
     """Seat and backrest blobs for a body: arrays of rows (mass kg, cx, cy, sx, sy)."""
     if not body.present:
         z = np.zeros((0, 5))
         return z, z
-    p = _POSES[body.posture]
+    p = _pose(body)
     lean = body.lean
     w = body.weight
+    k = body.size  # a larger body: everything on the seat spreads wider
     seat_kg = w * p.seat * (1.0 - 0.08 * abs(lean))  # leaning on an armrest takes some off
     right = 0.5 + LEAN_SHARE * lean  # share of the seat load on the right
     dx = LEAN_DX * lean
@@ -136,16 +180,17 @@ def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
     thigh = 1.0 - p.isch - p.soft
     wside = 0.0 if body.wallet is None else (-1.0 if body.wallet == Balance.LEFT else 1.0)
     for side, share in ((-1.0, 1.0 - right), (1.0, right)):
-        seat.append((seat_kg * p.isch * share, side * ISCH_X + dx, p.isch_y, ISCH_S, ISCH_S))
+        seat.append((seat_kg * p.isch * share, side * ISCH_X * k + dx, p.isch_y, ISCH_S * k,
+                     ISCH_S * k))
         t_kg = seat_kg * thigh * share
         if side == wside:
             w_kg = min(seat_kg * p.wallet, 0.8 * t_kg)
             t_kg -= w_kg
             seat.append((w_kg, side * WALLET_X, WALLET_Y, WALLET_S, WALLET_S))
-        seat.append((t_kg, side * THIGH_X + dx, p.thigh_y, THIGH_SX, p.thigh_sy))
+        seat.append((t_kg, side * THIGH_X * k + dx, p.thigh_y, THIGH_SX * k, p.thigh_sy * k))
         if p.soft > 0:  # the broad soft tissue of the buttock, one half per side
-            seat.append((seat_kg * p.soft * share, side * SOFT_X + dx, p.soft_y, SOFT_SX,
-                         SOFT_SY))
+            seat.append((seat_kg * p.soft * share, side * SOFT_X * k + dx, p.soft_y,
+                         SOFT_SX * k, SOFT_SY * k))
     back: list[tuple[float, float, float, float, float]] = []
     back_kg = w * p.back * (1.0 - 0.15 * abs(lean))
     bright = 0.5 + 0.40 * lean
