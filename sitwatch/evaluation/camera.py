@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -268,37 +268,47 @@ class Split:
     short: str = ""  # e.g. "session 1 -> session 2 (0.70-0.79x)"
 
 
-def held_out_splits(path: Path, cfg: CameraConfig | None = None) -> list[Split]:
-    """For each upright run as the calibration: scored on the other sessions' upright and
-    head-down runs, then on its own session's other runs (no calibration sample is ever
-    scored). Each split says the scored runs' apparent size against the calibration."""
-    first = evaluate(path, cfg)
-    runs = [(r["label"], r["rows"]) for r in first["runs"]]
-    uprights = [i for i, (lab, _) in enumerate(runs) if lab == 0]
+def split_plan(labels: Sequence[int | None]) -> list[tuple[int, list[int], bool]]:
+    """The held-out splits for runs of these labels: (calibration run, scored runs, scored
+    within its own session) for each upright run, first the other sessions' upright and
+    head-down runs, then its own session's other ones. The calibration run is never scored."""
     out = []
-    for k, cal in enumerate(uprights):
-        base = evaluate(path, cfg, cal_run=k)
-        scale = [r["median_scale"] for r in base["runs"]]
-        sess = session_of(cal)
-        pool = [i for i, (lab, _) in enumerate(runs) if lab in (0, 1) and i != cal]
+    for cal in (i for i, lab in enumerate(labels) if lab == 0):
+        pool = [i for i, lab in enumerate(labels) if lab in (0, 1) and i != cal]
         for same in (False, True):
-            pick = [i for i in pool if (session_of(i) == sess) == same]
-            if not pick:
-                continue
-            r = evaluate(path, cfg, cal_run=k, score_runs=pick)
-            sizes = [scale[i] for i in pick]
-            far = all(abs(x - 1) > OTHER_DISTANCE for x in sizes)
-            where = "its own session" if same else "the other session"
-            lo, hi = f"{min(sizes):.2f}", f"{max(sizes):.2f}"
-            size = lo if lo == hi else f"{lo}-{hi}"
-            to = sorted({session_of(i) for i in pick})
-            out.append(Split(
-                f"run {cal + 1} (session {sess}, upright)",
-                f"{where}: run{'s' if len(pick) > 1 else ''} "
-                f"{', '.join(str(i + 1) for i in pick)} "
-                f"({size}x the calibration size{', another distance' if far else ''})",
-                far, r,
-                f"session {sess} -> {', '.join(f'session {x}' for x in to)} ({size}x)"))
+            pick = [i for i in pool if (session_of(i) == session_of(cal)) == same]
+            if pick:
+                out.append((cal, pick, same))
+    return out
+
+
+def held_out_splits(path: Path, cfg: CameraConfig | None = None) -> list[Split]:
+    """:func:`split_plan`'s splits, measured. Each says the scored runs' apparent size against
+    its calibration."""
+    first = evaluate(path, cfg)
+    labels = [r["label"] for r in first["runs"]]
+    uprights = [i for i, lab in enumerate(labels) if lab == 0]
+    scales: dict[int, list[float]] = {}
+    out = []
+    for cal, pick, same in split_plan(labels):
+        k = uprights.index(cal)
+        if cal not in scales:
+            scales[cal] = [r["median_scale"] for r in evaluate(path, cfg, cal_run=k)["runs"]]
+        r = evaluate(path, cfg, cal_run=k, score_runs=pick)
+        sizes = [scales[cal][i] for i in pick]
+        far = all(abs(x - 1) > OTHER_DISTANCE for x in sizes)
+        where = "its own session" if same else "the other session"
+        lo, hi = f"{min(sizes):.2f}", f"{max(sizes):.2f}"
+        size = lo if lo == hi else f"{lo}-{hi}"
+        sess = session_of(cal)
+        to = sorted({session_of(i) for i in pick})
+        out.append(Split(
+            f"run {cal + 1} (session {sess}, upright)",
+            f"{where}: run{'s' if len(pick) > 1 else ''} "
+            f"{', '.join(str(i + 1) for i in pick)} "
+            f"({size}x the calibration size{', another distance' if far else ''})",
+            far, r,
+            f"session {sess} -> {', '.join(f'session {x}' for x in to)} ({size}x)"))
     return out
 
 

@@ -270,7 +270,7 @@ def _latency(rs: list[Scores]) -> str:
            for s in rs if s.slouch_recall is not None]
     if not lat:
         return "-"
-    med, worst = np.percentile(lat, [50, 95])
+    med, worst = np.percentile(lat, [50, 95], method="inverted_cdf")  # no inf arithmetic
     def f(v: float) -> str:
         return "missed" if not np.isfinite(v) else f"{v:.0f}s"
     return f"{f(med)} / {f(worst)}"

@@ -13,6 +13,7 @@ measured on that session. The session's own baseline columns calibrate it, never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +42,13 @@ class TechnionRow:
 
 
 @dataclass(frozen=True)
-class _Session:
+class Session:
     """One session's postures as the detectors see them: (label, posture, |shift|)."""
 
     frames: list[tuple[int, object, float]]
 
 
-def _sessions(path: Path, cfg: config.Config) -> list[_Session]:
+def _sessions(path: Path, cfg: config.Config) -> list[Session]:
     out = []
     for d in datasets.technion(path):
         prof = calibration.from_arrays(d.layout, tare=None, upright=d.values[0], method="recording")
@@ -60,11 +61,11 @@ def _sessions(path: Path, cfg: config.Config) -> list[_Session]:
             f = pl.ex(d.layout.to_load(d.values[d.t == a][0]))
             post = classify(f, pl.baseline, cfg.detect.posture)
             frames.append((lab, post, abs(shift(f, pl.baseline, pl.balance.front_weight))))
-        out.append(_Session(frames))
+        out.append(Session(frames))
     return out
 
 
-def _row(sessions: list[_Session], thresholds: list[float], what: str) -> TechnionRow:
+def _row(sessions: list[Session], thresholds: list[float], what: str) -> TechnionRow:
     recl = forward = 0
     lift: list[bool] = []
     calm_lop: list[bool] = []
@@ -91,7 +92,7 @@ def _row(sessions: list[_Session], thresholds: list[float], what: str) -> Techni
     )
 
 
-def _pick(train: list[_Session]) -> float:
+def _pick(train: list[Session]) -> float:
     """The lopsided threshold the training sessions favour (the middle of the best ones)."""
     loss = []
     for thr in GRID:
@@ -102,13 +103,19 @@ def _pick(train: list[_Session]) -> float:
     return min(best, key=lambda g: (abs(g - mid), g))
 
 
+def loso_picks(sessions: list[Session],
+               pick: Callable[[list[Session]], float] = _pick) -> list[float]:
+    """Each session's lopsided threshold, picked on the other sessions only."""
+    return [pick(sessions[:i] + sessions[i + 1:]) for i in range(len(sessions))]
+
+
 def technion_rows(path: Path) -> list[TechnionRow]:
     """The shipped defaults, and held out by session (each session's lopsided threshold
     picked on the other sessions)."""
     cfg = config.Config()
     sessions = _sessions(path, cfg)
     n = len(sessions)
-    picks = [_pick(sessions[:i] + sessions[i + 1:]) for i in range(n)]
+    picks = loso_picks(sessions)
     lo, hi = min(picks), max(picks)
     return [
         _row(sessions, [cfg.detect.balance.threshold] * n, "defaults"),
