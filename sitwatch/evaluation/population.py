@@ -25,6 +25,7 @@ sitter is the same whether the population is large or small.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -249,6 +250,17 @@ def run(n: int, seed: int = SEED, progress: Progress = quiet,
 
 # -- the tables -------------------------------------------------------------------------------
 
+def _ours(r: Result) -> Scores:
+    return r.ours
+
+
+def _naive(r: Result) -> Scores:
+    return r.naive
+
+
+RULES: tuple[tuple[str, Callable[[Result], Scores]], ...] = (("ours", _ours), ("naive", _naive))
+
+
 def meets(s: Scores) -> dict[str, bool]:
     """Which of the five targets this sitter's scores meet (a figure the session has no data
     for counts as met)."""
@@ -285,7 +297,7 @@ def layout_rows(results: list[Result]) -> list[list[str]]:
     naive rule's."""
     rows = []
     for title, rs in _groups(results):
-        for rule, pick in (("ours", lambda r: r.ours), ("naive", lambda r: r.naive)):
+        for rule, pick in RULES:
             sc = [pick(r) for r in rs]
             m = [meets(s) for s in sc]
             fwd = [s.forward_recall for s in sc if s.forward_recall is not None]
@@ -311,7 +323,7 @@ def worst_rows(results: list[Result]) -> list[list[str]]:
 
     rows = []
     for title, rs in _groups(results):
-        for rule, pick in (("ours", lambda r: r.ours), ("naive", lambda r: r.naive)):
+        for rule, pick in RULES:
             sc = [pick(r) for r in rs]
             rows.append([title, rule, q(sc, "occupancy", False), q(sc, "slouch_recall", False),
                          q(sc, "slouch_false", True), q(sc, "lopsided_recall", False),
@@ -353,7 +365,7 @@ def summarise(results: list[Result], summary: Summary) -> None:
     n = len(results)
     for t in SCORE_TARGETS:
         cells = []
-        for pick in (lambda r: r.ours, lambda r: r.naive):
+        for _, pick in RULES:
             share = _share([meets(pick(r))[t.key] for r in results])
             worst = min(((title, _share([meets(pick(r))[t.key] for r in rs]))
                          for title, rs in _groups(results)[:-1]), key=lambda x: x[1])

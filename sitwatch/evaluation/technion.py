@@ -13,7 +13,7 @@ measured on that session. The session's own baseline columns calibrate it, never
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +45,7 @@ class TechnionRow:
 class Session:
     """One session's postures as the detectors see them: (label, posture, |shift|)."""
 
-    frames: list[tuple[int, object, float]]
+    frames: Sequence[tuple[int, str | None, float]]
 
 
 def _sessions(path: Path, cfg: config.Config) -> list[Session]:

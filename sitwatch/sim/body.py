@@ -137,16 +137,19 @@ AWAY_FORWARD = 0.08  # sitting upright clear of the backrest: the pelvis sits th
 def _lerp_pose(a: _Pose, b: _Pose, k: float) -> _Pose:
     """``k`` of the way from pose ``a`` to pose ``b`` (a gentler slump, lean back...): every
     number interpolated, the backrest blobs of both kept with their shares weighed."""
-    nums = [x + k * (y - x) for x, y in zip(
-        (a.seat, a.back, a.isch_y, a.isch, a.thigh_y, a.thigh_sy, a.soft_y, a.soft, a.wallet),
-        (b.seat, b.back, b.isch_y, b.isch, b.thigh_y, b.thigh_sy, b.soft_y, b.soft, b.wallet),
-        strict=True)]
+    def mix(x: float, y: float) -> float:
+        return x + k * (y - x)
+
     # the backrest load of each pose, shared out as a share of the blended backrest load
     ba, bb = (1 - k) * a.back, k * b.back
     tot = ba + bb
-    blobs = tuple((sh * ba / tot, *rest) for sh, *rest in a.back_blobs) + tuple(
-        (sh * bb / tot, *rest) for sh, *rest in b.back_blobs) if tot > 0 else ()
-    return _Pose(*nums, back_blobs=blobs)  # type: ignore[arg-type]
+    blobs: tuple[tuple[float, float, float, float, float], ...] = ()
+    if tot > 0:
+        blobs = tuple((sh * ba / tot, ax, y, sx, sy) for sh, ax, y, sx, sy in a.back_blobs) \
+            + tuple((sh * bb / tot, ax, y, sx, sy) for sh, ax, y, sx, sy in b.back_blobs)
+    return _Pose(mix(a.seat, b.seat), mix(a.back, b.back), mix(a.isch_y, b.isch_y),
+                 mix(a.isch, b.isch), mix(a.thigh_y, b.thigh_y), mix(a.thigh_sy, b.thigh_sy),
+                 mix(a.soft_y, b.soft_y), mix(a.soft, b.soft), mix(a.wallet, b.wallet), blobs)
 
 
 def _pose(body: Body) -> _Pose:
