@@ -1,12 +1,20 @@
 """``sitwatch eval``'s report: every labelled dataset found in shared/datasets, as tables.
 
 Each dataset present gets its section (plain text, or markdown for docs/accuracy.md, whose
-tables from "smartchair-ml" on are this output). The figures come from the modules beside this
-one: :mod:`~sitwatch.evaluation.scoring` and :mod:`~sitwatch.evaluation.tuning` (defaults and
-held-out thresholds), :mod:`~sitwatch.evaluation.robustness` (seat-only devices, margins,
-changed recordings), :mod:`~sitwatch.evaluation.ethz`, :mod:`~sitwatch.evaluation.technion`,
-:mod:`~sitwatch.evaluation.fsr` and :mod:`~sitwatch.evaluation.camera`. ``progress`` hears of
-each step before it starts, since the whole run takes minutes.
+tables from "Held-out summary" on are this output), then the simulated population. The figures
+come from the modules beside this one: :mod:`~sitwatch.evaluation.scoring` and
+:mod:`~sitwatch.evaluation.tuning` (defaults and held-out thresholds),
+:mod:`~sitwatch.evaluation.naive` (the stand-in beside them),
+:mod:`~sitwatch.evaluation.robustness` (seat-only devices, margins, changed recordings),
+:mod:`~sitwatch.evaluation.ethz`, :mod:`~sitwatch.evaluation.technion`,
+:mod:`~sitwatch.evaluation.fsr`, :mod:`~sitwatch.evaluation.camera` and
+:mod:`~sitwatch.evaluation.population`. Each section hands its held-out figures to a
+:class:`~sitwatch.evaluation.summary.Summary`, printed first. ``progress`` hears of each step
+before it starts, since the whole run takes minutes.
+
+A new section is a function ``_name(out, table, ..., summary)`` called from :func:`report` in
+its turn; it appends its lines to ``out`` and, if it has held-out rows, adds them to
+``summary``.
 """
 
 from __future__ import annotations
