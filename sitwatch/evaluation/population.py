@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from sitwatch import config
 from sitwatch.core.kinds import Posture
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.naive import naive_scores
+from sitwatch.evaluation.parallel import pmap
 from sitwatch.evaluation.scoring import (
     Progress,
     Scores,
@@ -236,16 +237,22 @@ def run(n: int, seed: int = SEED, progress: Progress = quiet,
     """The first ``n`` sitters of population ``seed``, each replayed through the pipeline with
     the shipped defaults (and scored with the naive rule too)."""
     cfg = cfg or config.Config()
-    out = []
+    people = population(n, seed)
+    out: list[Result] = []
     step = max(1, n // 4)
-    for i, s in enumerate(population(n, seed)):
-        if i % step == 0:
-            progress(f"simulated population ({i + 1}-{min(i + step, n)}/{n})")
-        d = recording(s, seed)
-        prof, win = first_upright_profile(d)
-        out.append(Result(s, score(d, run_pipeline(d, cfg, prof), win, RELEASE_S),
-                          naive_scores(d, RELEASE_S)))
+    for i in range(0, n, step):
+        progress(f"simulated population ({i + 1}-{min(i + step, n)}/{n})")
+        out += pmap(partial(replay, seed=seed, cfg=cfg), people[i:i + step])
     return out
+
+
+def replay(s: Sitter, seed: int = SEED, cfg: config.Config | None = None) -> Result:
+    """One sitter's recording replayed with ``cfg`` (the shipped defaults), and scored with the
+    naive rule too."""
+    d = recording(s, seed)
+    prof, win = first_upright_profile(d)
+    return Result(s, score(d, run_pipeline(d, cfg or config.Config(), prof), win, RELEASE_S),
+                  naive_scores(d, RELEASE_S))
 
 
 # -- the tables -------------------------------------------------------------------------------

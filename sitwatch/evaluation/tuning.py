@@ -9,12 +9,14 @@ picked from a small grid (:data:`GRID`) using only the *other* people's recordin
 from __future__ import annotations
 
 import itertools
+from functools import partial
 
 import numpy as np
 
 from sitwatch import config
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.naive import naive_scores
+from sitwatch.evaluation.parallel import pmap
 from sitwatch.evaluation.scoring import (
     Progress,
     Rows,
@@ -26,6 +28,7 @@ from sitwatch.evaluation.scoring import (
     score,
 )
 from sitwatch.evaluation.variants import reshape
+from sitwatch.sensing.calibration import Profile
 
 GRID: dict[str, tuple[float, ...]] = {
     "detect.posture.slouch_rear_ratio": (0.2, 0.3, 0.4),
@@ -53,6 +56,14 @@ def milder(d: datasets.Labelled, share: float = MILDER) -> datasets.Labelled:
     return reshape(d, share)
 
 
+def _loss(ov: dict[str, float], train: list[datasets.Labelled],
+          profiles: list[tuple[Profile, tuple[float, float]]]) -> float:
+    """The summed loss of the training recordings at one grid point."""
+    cfg = config_for(ov)
+    return sum(score(d, run_pipeline(d, cfg, prof), win).loss()
+               for d, (prof, win) in zip(train, profiles, strict=True))
+
+
 def tune(train: list[datasets.Labelled]) -> dict[str, float]:
     """Pick thresholds on the training people only (and milder copies of them).
 
@@ -62,14 +73,9 @@ def tune(train: list[datasets.Labelled]) -> dict[str, float]:
     train = [x for d in train for x in (d, milder(d))]
     profiles = [first_upright_profile(d) for d in train]
     keys = list(GRID)
-    scored: list[tuple[float, dict[str, float]]] = []
-    for values in itertools.product(*(GRID[k] for k in keys)):
-        ov = dict(zip(keys, values, strict=True))
-        cfg = config_for(ov)
-        loss = 0.0
-        for d, (prof, win) in zip(train, profiles, strict=True):
-            loss += score(d, run_pipeline(d, cfg, prof), win).loss()
-        scored.append((loss, ov))
+    points = [dict(zip(keys, v, strict=True)) for v in itertools.product(*(GRID[k] for k in keys))]
+    losses = pmap(partial(_loss, train=train, profiles=profiles), points)
+    scored = list(zip(losses, points, strict=True))
     low = min(x[0] for x in scored)
     tied = [ov for loss, ov in scored if loss <= low + 1e-9]
     pick = {}

@@ -89,3 +89,11 @@ def test_a_gentler_slump_sits_between_upright_and_the_full_slump(depth: float) -
     gentle = m(replace(Body(posture=Posture.SLOUCHED), depth=depth))[rear].sum()
     assert full < gentle < up
     assert np.allclose(m(Body(posture=Posture.SLOUCHED, depth=1.0)), m(Body(posture="slouched")))
+
+
+def test_the_same_figures_on_one_worker_or_several(monkeypatch) -> None:
+    monkeypatch.setenv("SITWATCH_EVAL_JOBS", "1")
+    one = P.run(3)
+    monkeypatch.setenv("SITWATCH_EVAL_JOBS", "2")
+    two = P.run(3)
+    assert one == two
