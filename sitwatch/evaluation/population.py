@@ -5,7 +5,8 @@ simulated sitters (:mod:`sitwatch.sim`) drawn across the ways people and devices
 
 - the person: weight 45-130 kg, body size (sit bones and thighs spread wider with weight),
   backrest contact while calibrating (light to full), their usual upright sitting (against the
-  backrest, or clear of it: the trunk's weight moves onto the seat and the pelvis forward),
+  backrest, or clear of it: the trunk's weight moves onto the seat and the pelvis forward; and
+  a little to one side, where the calibration minute sits even),
   gentle or strong slumps, small or large sideways leans, a right lean directly after a left
   one or after sitting upright in between, restlessness;
 - the device: each sitter on one of the shipped layouts in turn (:data:`LAYOUTS`: the 12-sensor
@@ -116,6 +117,7 @@ class Sitter:
     noise: float
     drift: float  # share of full scale an hour (0: none)
     stuck: bool  # a seat channel stuck from STUCK_FROM
+    offset: float = 0.0  # their usual upright sitting leans this much (calibration sits even)
 
     def classes(self) -> list[str]:
         """The groups this sitter falls in, for the breakdown table."""
@@ -125,6 +127,8 @@ class Sitter:
                    else "sits upright against the backrest")
         out.append("gentle slumps (depth < 0.75)" if self.slump < 0.75 else "strong slumps")
         out.append("small leans (< 0.5)" if self.lean < 0.5 else "large leans")
+        if abs(self.offset) > 0.1:
+            out.append("sits a little to one side (offset > 0.1)")
         if self.direct:
             out.append("right lean directly after a left one")
         if self.gain_spread > 0.2:
@@ -164,6 +168,7 @@ def sitter(index: int, seed: int = SEED) -> Sitter:
         noise=round(float(rng.uniform(0.5, 3.0)), 2),
         drift=round(float(rng.uniform(0.02, 0.08)), 3) if rng.random() < 1 / 3 else 0.0,
         stuck=bool(rng.random() < 1 / 6),
+        offset=round(float(rng.uniform(-0.15, 0.15)), 3),
     )
 
 
@@ -183,25 +188,26 @@ def session(s: Sitter) -> tuple[Script, list[int]]:
                     fidget=s.fidget if fidget is None else fidget)
 
     usual = UPRIGHT_AWAY if s.away else UPRIGHT_BACK
+    calm = s.offset  # their usual sitting's own slight lean
     plan: list[tuple[float, Body, int]] = [
         (30, EMPTY, EMPTY_SEAT),
         (100, body(backrest=s.calibration_backrest, fidget=0.1), UPRIGHT_BACK),
-        (150, body(), usual),
-        (120, body(Posture.SLOUCHED, depth=s.slump), SLUMP),
-        (120, body(), usual),
+        (150, body(lean=calm), usual),
+        (120, body(Posture.SLOUCHED, lean=calm, depth=s.slump), SLUMP),
+        (120, body(lean=calm), usual),
         (120, body(lean=-s.lean), LEFT),
     ]
     if not s.direct:
-        plan.append((120, body(), usual))
+        plan.append((120, body(lean=calm), usual))
     plan += [
         (120, body(lean=s.lean), RIGHT),
-        (120, body(), usual),
-        (100, body(Posture.LEANING_FORWARD), FORWARD),
-        (120, body(), usual),
-        (100, body(Posture.RECLINED), RECLINED),
-        (120, body(), usual),
+        (120, body(lean=calm), usual),
+        (100, body(Posture.LEANING_FORWARD, lean=calm), FORWARD),
+        (120, body(lean=calm), usual),
+        (100, body(Posture.RECLINED, lean=calm), RECLINED),
+        (120, body(lean=calm), usual),
         (60, EMPTY, EMPTY_SEAT),
-        (120, body(), usual),
+        (120, body(lean=calm), usual),
     ]
     script = Script([Segment(float(d), b) for d, b, _ in plan], f"sitter {s.index}")
     return script, [c for _, _, c in plan]
@@ -345,7 +351,8 @@ CLASS_HEAD = ["sitters who / devices that", "sitters", *(t.text for t in SCORE_T
 CLASS_ORDER = (
     "light (< 60 kg)", "60-100 kg", "heavy (> 100 kg)", "sits upright against the backrest",
     "sits upright clear of the backrest", "gentle slumps (depth < 0.75)", "strong slumps",
-    "small leans (< 0.5)", "large leans", "right lean directly after a left one",
+    "small leans (< 0.5)", "large leans", "sits a little to one side (offset > 0.1)",
+    "right lean directly after a left one",
     "gain mismatch > 20%", "noise > 2x", "slow drift", "a stuck seat channel",
     "reading falls with load",
 )
