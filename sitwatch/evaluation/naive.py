@@ -61,12 +61,11 @@ def naive_trace(d: datasets.Labelled, profile: calibration.Profile) -> Trace:
     """The naive rule's state after every frame of ``d``, shaped like the pipeline's trace."""
     lay = d.layout
     dt = float(np.median(np.diff(d.t))) if len(d.t) > 1 else 1.0
-    tare_r = profile.array("tare")
-    tare = lay.to_load(tare_r) if tare_r is not None else np.full(lay.n, lay.zero_load)
-    up_r = profile.array("upright")
-    if up_r is None:
+    tare = (lay.to_load(np.asarray(profile.tare, dtype=float)) if profile.tare is not None
+            else np.full(lay.n, lay.zero_load))
+    if profile.upright is None:
         raise ValueError(f"{d.name}: the naive rule needs an upright calibration")
-    up = np.maximum(lay.to_load(up_r) - tare, 0.0)
+    up = np.maximum(lay.to_load(np.asarray(profile.upright, dtype=float)) - tare, 0.0)
     load = np.maximum(_smooth(lay.to_load(d.values.astype(float)), round(SMOOTH_S / dt)) - tare,
                       0.0)
     seat, rear = lay.seat_mask, rear_row(lay)
