@@ -384,7 +384,7 @@ def report(
     n = sitters if sitters is not None else population.FULL if lopo else population.QUICK
     if n > 0:
         _population(out, table, h, n, progress, summary)
-    head, rows = summary.table()
+    head, rows = summary.table(markdown)
     top = [f"{h}Held-out summary", "",
            "Issue #10's targets against the held-out rows only (which rows: the second "
            "column); a dataset meets a target when every held-out person, session or split "

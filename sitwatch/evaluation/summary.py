@@ -50,7 +50,7 @@ def pct(v: float) -> str:
 
 
 def met(ok: bool | None) -> str:
-    return "n/a" if ok is None else "yes" if ok else "**no**"
+    return "n/a" if ok is None else "yes" if ok else "no"
 
 
 def _cell(t: Target, name: str, s: Scores) -> tuple[str, bool | None]:
@@ -96,8 +96,14 @@ class Summary:
                      "; ".join(c for c, _ in nv) or "-",
                      _all([ok for _, ok in nv]) if nv else None)
 
-    def table(self) -> tuple[list[str], list[list[str]]]:
-        """Header and rows, grouped by target in :data:`ORDER`."""
+    def table(self, markdown: bool = False) -> tuple[list[str], list[list[str]]]:
+        """Header and rows, grouped by target in :data:`ORDER` (a target not met in bold, in
+        markdown)."""
         order = {t.key: i for i, t in enumerate(ORDER)}
         rows = sorted(self.rows, key=lambda r: order.get(r[0].key, len(order)))
-        return HEADER, [r for _, r in rows]
+
+        def bold(cells: list[str]) -> list[str]:
+            return [f"**{c}**" if markdown and i in (3, 5) and c == "no" else c
+                    for i, c in enumerate(cells)]
+
+        return HEADER, [bold(r) for _, r in rows]

@@ -126,6 +126,40 @@ def test_the_held_out_summary_comes_first_and_reflects_the_tables(quick_run) -> 
     assert "Quick run: no lopo/loso threshold search" in text
 
 
+def test_eval_command_reports_on_stdout_and_its_progress_on_stderr(
+    datasets_dir, tmp_path, capsys
+) -> None:
+    """Issue #14: `sitwatch eval` said nothing until it had finished. Each step now goes to
+    stderr as it starts, and the time each part took at the end; stdout carries the report
+    alone (docs/accuracy.md is made of it)."""
+    from sitwatch.cli.main import main
+
+    # Only the small Technion dataset and no simulated sitters, so it runs in a moment.
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "technion-smart-chair").symlink_to(
+        datasets_dir / "technion-smart-chair"
+    )
+    assert main(["eval", "--quick", "--sitters", "0", "--shared", str(tmp_path)]) == 0
+    got = capsys.readouterr()
+    err = got.err.splitlines()
+    assert err[0] == "sitwatch eval: technion-smart-chair..."
+    assert err[1].startswith("sitwatch eval: done in ") and "(technion-smart-chair " in err[1]
+    assert len(err) == 2
+    assert got.out.startswith("Held-out summary\n")
+    assert "\ntechnion-smart-chair (5 sensors, 1 person," in got.out
+    assert "sitwatch eval:" not in got.out
+    assert "Simulated population" not in got.out  # --sitters 0
+    # plain text: no markdown in the summary's "met" column
+    assert "**" not in got.out and "  no  " in got.out
+
+
+def test_eval_refuses_a_negative_number_of_sitters(tmp_path, capsys) -> None:
+    from sitwatch.cli.main import main
+
+    assert main(["eval", "--sitters", "-1", "--shared", str(tmp_path)]) == 2
+    assert "--sitters -1" in capsys.readouterr().err
+
+
 def test_milder_copy_moves_postures_towards_upright(datasets_dir) -> None:
     d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
     m = milder(d, 0.5)
