@@ -97,3 +97,27 @@ def test_the_same_figures_on_one_worker_or_several(monkeypatch) -> None:
     monkeypatch.setenv("SITWATCH_EVAL_JOBS", "2")
     two = P.run(3)
     assert one == two
+
+
+def test_drift_and_a_stuck_channel_leave_a_plain_simulation_alone() -> None:
+    from sitwatch.sim.body import EMPTY
+    from sitwatch.sim.script import Script, Segment
+    from sitwatch.sim.simulator import Simulator
+
+    script = Script([Segment(3600.0, EMPTY)])
+    plain = Simulator("load-cells-4", script, hz=1, seed=4)
+    same = Simulator("load-cells-4", script, hz=1, seed=4, drift=0.0, stuck=None)
+    t = plain.times()
+    assert (plain.frames_at(t) == same.frames_at(t)).all()
+    drifting = Simulator("load-cells-4", script, hz=1, seed=4, drift=0.05)
+    moved = drifting.frames_at(t).astype(float) - plain.frames_at(t)
+    rate = drifting.drift * 3600 / drifting.layout.full_scale  # share of full scale an hour
+    assert (np.abs(rate) <= 0.05).all() and np.abs(rate).max() > 0.01
+    up = rate > 0  # a zero that drifts up shows; one that drifts down is clipped at 0
+    assert up.any()
+    assert np.allclose(moved[-1, up], drifting.drift[up] * t[-1], atol=4 * drifting.sigma)
+    stuck = Simulator("load-cells-4", script, hz=1, seed=4, stuck=(2, 600.0, 1234.0))
+    fr = stuck.frames_at(t)
+    assert (fr[t >= 600, 2] == 1234).all() and (fr[t < 600, 2] != 1234).all()
+    with pytest.raises(ValueError, match="stuck channel 9"):
+        Simulator("load-cells-4", script, stuck=(9, 0.0, 1.0))
