@@ -1,26 +1,56 @@
 """``sitwatch eval``: the detectors measured on the labelled recordings in shared/datasets.
 
 The report goes to stdout (docs/accuracy.md is made of it); each step is announced on stderr
-as it starts, since a full run takes minutes.
+as it starts, since a full run takes minutes, and the time each part took is said at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from sitwatch.cli.common import EXIT_OK
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK
 
 
-def progress(step: str) -> None:
-    """One line on stderr per step of the evaluation."""
-    print(f"sitwatch eval: {step}...", file=sys.stderr, flush=True)
+class Timing:
+    """A progress callback that says each step on stderr and remembers when it started."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.steps: list[tuple[str, float]] = []
+
+    def __call__(self, step: str) -> None:
+        self.steps.append((step, time.perf_counter()))
+        print(f"sitwatch eval: {step}...", file=sys.stderr, flush=True)
+
+    def parts(self, end: float) -> dict[str, float]:
+        """Seconds per part (the step's name up to its first " (" or ":")."""
+        out: dict[str, float] = {}
+        for i, (step, t) in enumerate(self.steps):
+            nxt = self.steps[i + 1][1] if i + 1 < len(self.steps) else end
+            part = step.split(" (")[0].split(":")[0]
+            out[part] = out.get(part, 0.0) + nxt - t
+        return out
+
+    def done(self) -> str:
+        end = time.perf_counter()
+        parts = ", ".join(f"{k} {v:.0f} s" for k, v in self.parts(end).items())
+        return f"sitwatch eval: done in {end - self.start:.0f} s" + (f" ({parts})" if parts else "")
 
 
 def run(args: argparse.Namespace) -> int:
     from sitwatch.evaluation.report import default_shared, report
 
+    sitters = getattr(args, "sitters", None)
+    if sitters is not None and sitters < 0:
+        print(f"sitwatch eval: --sitters {sitters}: give 0 (no simulated sitters) or more",
+              file=sys.stderr)
+        return EXIT_CONFIG
     shared = Path(args.shared) if args.shared else default_shared()
-    print(report(shared, markdown=args.markdown, lopo=not args.quick, progress=progress))
+    timing = Timing()
+    print(report(shared, markdown=args.markdown, lopo=not args.quick, progress=timing,
+                 sitters=sitters))
+    print(timing.done(), file=sys.stderr, flush=True)
     return EXIT_OK

@@ -261,7 +261,10 @@ def add_eval(sub: Any) -> None:
     )
     sp.add_argument("--shared", help="the shared folder (default: ../shared beside the project)")
     sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
-    sp.add_argument("--quick", action="store_true", help="skip the leave-one-person-out search")
+    sp.add_argument("--quick", action="store_true",
+                    help="skip the held-out threshold search; simulate 20 sitters, not 200")
+    sp.add_argument("--sitters", type=int, metavar="N",
+                    help="simulated sitters in the population stress test (0: none)")
     sp.set_defaults(func=_eval)
 
 

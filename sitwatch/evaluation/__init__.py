@@ -10,5 +10,9 @@
 - :mod:`~sitwatch.evaluation.ethz`, :mod:`~sitwatch.evaluation.technion`,
   :mod:`~sitwatch.evaluation.fsr`, :mod:`~sitwatch.evaluation.camera`: the other datasets' own
   protocols.
-- :mod:`~sitwatch.evaluation.report`: all of it as one report.
+- :mod:`~sitwatch.evaluation.naive`: the naive fixed-threshold stand-in every table compares
+  with (evaluation only).
+- :mod:`~sitwatch.evaluation.population`: the stress test on simulated sitters and devices.
+- :mod:`~sitwatch.evaluation.summary`: issue #10's targets against the held-out rows.
+- :mod:`~sitwatch.evaluation.report`: all of it as one report, the held-out summary first.
 """

@@ -44,6 +44,11 @@ class EthzRow:
     sign_agrees: float  # the shift's sign matches it
     lopo_agrees: float  # the state matches, with threshold and dwell tuned on the others
     lopo_choice: str  # that threshold/dwell
+    # Held out (the lopo choice): median seconds from a push past half way to the matching
+    # state, and the share of joystick-centred time read lopsided (and its seconds)
+    latency: float | None = None
+    false_lopsided: float | None = None
+    false_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,37 @@ class _Session:
     profile: calibration.Profile
 
 
+CENTRED = 0.1  # the joystick this close to zero: the driver means to go straight
+
+
 def _agreement(s: _Session, ov: dict[str, float]) -> tuple[float, float]:
     """Share of the pushed-joystick time the balance state matches the joystick's side, and
     the share the shift's sign does."""
+    a, b, _, _ = _measure(s, ov)
+    return a, b
+
+
+def _measure(s: _Session, ov: dict[str, float]) -> tuple[float, float, float | None, float]:
+    """:func:`_agreement`'s two shares, the median latency (seconds from the start of each push
+    past half way to the first matching state within it) and the share of joystick-centred time
+    read lopsided."""
     tr = run_pipeline(s.data, config.load(use_user_file=False, overrides=ov), s.profile)
     m = np.abs(s.joy) > PUSHED
     want = np.where(s.joy > 0, Balance.RIGHT, Balance.LEFT)
+    hit = tr.balance == want
+    lat = []
+    edges = np.flatnonzero(np.diff(np.r_[0, m.astype(int), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        first = np.flatnonzero(hit[a:b])
+        if len(first):
+            lat.append(float(first[0]) * 0.1)
+    calm = np.abs(s.joy) < CENTRED
+    false = float(np.isin(tr.balance[calm], [Balance.LEFT, Balance.RIGHT]).mean())
     return (
-        float((tr.balance[m] == want[m]).mean()),
+        float(hit[m].mean()),
         float((np.sign(tr.shift[m]) == np.sign(s.joy[m])).mean()),
+        float(np.median(lat)) if lat else None,
+        false,
     )
 
 
@@ -94,6 +121,7 @@ def ethz_rows(folder: Path, progress: Progress = quiet) -> list[EthzRow]:
         best = int(np.argmax(scores))
         default, sign = _agreement(s, {})
         choice = points[best]
+        _, _, lat, false = _measure(s, choice)
         rows.append(
             EthzRow(
                 file=s.file.stem,
@@ -104,6 +132,9 @@ def ethz_rows(folder: Path, progress: Progress = quiet) -> list[EthzRow]:
                 lopo_agrees=grid[i][best],
                 lopo_choice=f"{choice['detect.balance.threshold']}/"
                 f"{choice['detect.balance.dwell']}s",
+                latency=lat,
+                false_lopsided=false,
+                false_seconds=false * float((np.abs(s.joy) < CENTRED).sum()) * 0.1,
             )
         )
     return rows

@@ -8,7 +8,8 @@ settled upright minute, and the empty block), and measured:
   (10 Hz), and again at :data:`OTHER_RATES` (5 and 20 Hz) since the rate is a guess: a rate
   changes every duration the detectors see (dwell times, the calibration minute);
 - with thresholds chosen on the *other* session (leave one session out, the same grid and
-  search as the smartchair's lopo rows: :func:`~sitwatch.evaluation.tuning.tune`).
+  search as the smartchair's lopo rows: :func:`~sitwatch.evaluation.tuning.tune`);
+- with the naive stand-in (:mod:`~sitwatch.evaluation.naive`).
 
 The seat-only half-lying cues (:data:`~sitwatch.sensing.detectors.posture.SLIDE_REAR`, ``_MID``,
 ``_LOAD``) were set after looking at both sessions, so the ``defaults`` rows are dev figures for
@@ -31,8 +32,9 @@ import numpy as np
 
 from sitwatch import config
 from sitwatch.evaluation import datasets
+from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.scoring import Progress, Rows, first_upright_profile, quiet, replay_scores
-from sitwatch.evaluation.tuning import config_for, tune
+from sitwatch.evaluation.tuning import NAIVE, held_out_row
 from sitwatch.sensing.detectors import posture
 from sitwatch.sensing.pipeline import Pipeline
 
@@ -89,13 +91,8 @@ def fsr_table(folder: Path, lopo: bool = True, progress: Progress = quiet) -> Ro
         progress(f"fsr-cushion-9 ({i}/{len(sessions)}): {d.person}")
         rows.append((d.person, f"defaults, profile, {hz:g} Hz", replay_scores(d, default)))
         if lopo and len(sessions) > 1:
-            ov = tune([o for o in sessions if o is not d])
-            label = (
-                f"loso, profile, {hz:g} Hz ("
-                + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items())
-                + ")"
-            )
-            rows.append((d.person, label, replay_scores(d, config_for(ov))))
+            rows.append(held_out_row(d, [o for o in sessions if o is not d], "loso",
+                                     f"profile, {hz:g} Hz"))
             other = next(o for o in sessions if o is not d)
             cues = slide_cues(other)
             with sliding(cues):
@@ -103,6 +100,7 @@ def fsr_table(folder: Path, lopo: bool = True, progress: Progress = quiet) -> Ro
             label = (f"loso, half-lying cues from {other.person} (rear {cues[0]:g}, midline "
                      f"{cues[1]:g}, load {cues[2]:g}), {hz:g} Hz")
             rows.append((d.person, label, scores))
+        rows.append((d.person, f"{NAIVE}, {hz:g} Hz", naive_scores(d)))
     for rate in OTHER_RATES:
         progress(f"fsr-cushion-9 at {rate:g} Hz")
         for f in files:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sitwatch import config
 from sitwatch.evaluation import datasets
+from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.scoring import (
     FORWARD_LABELS,
     LOPSIDED_LABELS,
@@ -28,6 +29,7 @@ from sitwatch.evaluation.scoring import (
     quiet,
     replay_scores,
 )
+from sitwatch.evaluation.tuning import NAIVE, held_out_row
 from sitwatch.evaluation.variants import (
     RESETTLE,
     SEAT_ONLY,
@@ -41,8 +43,12 @@ from sitwatch.evaluation.variants import (
 )
 
 
-def seat_only_table(people: list[datasets.Labelled], progress: Progress = quiet) -> Rows:
-    """Each person's session as a seat-only device would have recorded it."""
+def seat_only_table(
+    people: list[datasets.Labelled], progress: Progress = quiet, lopo: bool = False
+) -> Rows:
+    """Each person's session as a seat-only device would have recorded it: the defaults, the
+    naive stand-in and, with ``lopo``, thresholds tuned on the other people's seat-only
+    sessions of the same device."""
     rows = []
     cfg = config.Config()
     for i, d in enumerate(people, 1):
@@ -51,6 +57,10 @@ def seat_only_table(people: list[datasets.Labelled], progress: Progress = quiet)
             x = seat_only(d, kind)
             rows.append((d.person, f"{title}, profile", replay_scores(x, cfg)))
             rows.append((d.person, f"{title}, auto", replay_scores(x, cfg, calibrated=False)))
+            if lopo and len(people) > 1:
+                others = [seat_only(o, kind) for o in people if o is not d]
+                rows.append(held_out_row(x, others, "lopo", f"{title}, profile"))
+            rows.append((d.person, f"{title}, {NAIVE}", naive_scores(x)))
         # issue #10: a later upright stretch sat further forward (a velostat matrix read it as
         # leaning forward half of the time)
         x = resettled(seat_only(d, "seat8"))

@@ -115,6 +115,10 @@ class Scores:
     perch_slouched: float | None = None  # share of perching time read as slouched
     perch_forward: float | None = None  # ... and read as leaning forward
     counts: dict[str, int] = field(default_factory=dict)
+    # the false-alarm shares above as seconds (of the time they are shares of)
+    slouch_false_s: float | None = None
+    lopsided_false_s: float | None = None
+    forward_false_s: float | None = None
 
     def loss(self) -> float:
         """What the threshold search minimises: misses count once, false alarms (a perch read
@@ -137,14 +141,21 @@ def _flag_seconds(seg_len: float) -> float:
     return min(FLAG_SECONDS, 0.25 * seg_len)
 
 
-def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None) -> Scores:
+def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None,
+          release: float = 0.0) -> Scores:
     """``tr`` measured against ``d``'s labels; ``skip``: a window left out of the false-alarm
-    rates (the calibration's)."""
+    rates (the calibration's). ``release``: seconds after each slump, lean or forward segment
+    also left out of them (the simulated population's sessions pack their postures minutes
+    apart, where a day has them hours apart; the recordings are scored with 0)."""
     t, lab, cls = d.t, d.label, d.classes
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
     keep = np.ones(len(t), bool)
     if skip is not None:
         keep &= ~((t >= skip[0]) & (t < skip[1]))
+    if release > 0:
+        for label, _, b in d.segments():
+            if label in cls.slouch + cls.lopsided + cls.forward:
+                keep &= ~((t >= b) & (t < b + release))
     s = Scores()
     # occupancy, outside 5 s of every transition and the first 5 s
     truth = np.where(lab == 0, Occupancy.EMPTY, Occupancy.OCCUPIED)
@@ -203,6 +214,12 @@ def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = No
     s.forward_false = (
         float((tr.posture[upright] == Posture.LEANING_FORWARD).mean()) if upright.any() else None
     )
+    if s.slouch_false is not None:
+        s.slouch_false_s = s.slouch_false * float(calm.sum()) * dt
+    if s.lopsided_false is not None:
+        s.lopsided_false_s = s.lopsided_false * float(upright.sum()) * dt
+    if s.forward_false is not None:
+        s.forward_false_s = s.forward_false * float(upright.sum()) * dt
     s.counts = {
         "slouch_segments": len(found),
         "lopsided_segments": len(lop),

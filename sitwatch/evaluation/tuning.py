@@ -9,14 +9,18 @@ picked from a small grid (:data:`GRID`) using only the *other* people's recordin
 from __future__ import annotations
 
 import itertools
+from functools import partial
 
 import numpy as np
 
 from sitwatch import config
 from sitwatch.evaluation import datasets
+from sitwatch.evaluation.naive import naive_scores
+from sitwatch.evaluation.parallel import pmap
 from sitwatch.evaluation.scoring import (
     Progress,
     Rows,
+    Scores,
     first_upright_profile,
     quiet,
     replay_scores,
@@ -24,6 +28,7 @@ from sitwatch.evaluation.scoring import (
     score,
 )
 from sitwatch.evaluation.variants import reshape
+from sitwatch.sensing.calibration import Profile
 
 GRID: dict[str, tuple[float, ...]] = {
     "detect.posture.slouch_rear_ratio": (0.2, 0.3, 0.4),
@@ -51,6 +56,14 @@ def milder(d: datasets.Labelled, share: float = MILDER) -> datasets.Labelled:
     return reshape(d, share)
 
 
+def _loss(ov: dict[str, float], train: list[datasets.Labelled],
+          profiles: list[tuple[Profile, tuple[float, float]]]) -> float:
+    """The summed loss of the training recordings at one grid point."""
+    cfg = config_for(ov)
+    return sum(score(d, run_pipeline(d, cfg, prof), win).loss()
+               for d, (prof, win) in zip(train, profiles, strict=True))
+
+
 def tune(train: list[datasets.Labelled]) -> dict[str, float]:
     """Pick thresholds on the training people only (and milder copies of them).
 
@@ -60,14 +73,9 @@ def tune(train: list[datasets.Labelled]) -> dict[str, float]:
     train = [x for d in train for x in (d, milder(d))]
     profiles = [first_upright_profile(d) for d in train]
     keys = list(GRID)
-    scored: list[tuple[float, dict[str, float]]] = []
-    for values in itertools.product(*(GRID[k] for k in keys)):
-        ov = dict(zip(keys, values, strict=True))
-        cfg = config_for(ov)
-        loss = 0.0
-        for d, (prof, win) in zip(train, profiles, strict=True):
-            loss += score(d, run_pipeline(d, cfg, prof), win).loss()
-        scored.append((loss, ov))
+    points = [dict(zip(keys, v, strict=True)) for v in itertools.product(*(GRID[k] for k in keys))]
+    losses = pmap(partial(_loss, train=train, profiles=profiles), points)
+    scored = list(zip(losses, points, strict=True))
     low = min(x[0] for x in scored)
     tied = [ov for loss, ov in scored if loss <= low + 1e-9]
     pick = {}
@@ -78,11 +86,32 @@ def tune(train: list[datasets.Labelled]) -> dict[str, float]:
     return pick
 
 
+HELD_OUT = ("lopo", "loso")  # how the held-out rows' second cell starts
+NAIVE = "naive stand-in, profile"  # ... and the naive rule's (evaluation.naive)
+
+
+def held_out_label(kind: str, ov: dict[str, float], what: str = "profile") -> str:
+    """A held-out row's second cell: ``kind`` ("lopo"/"loso"), ``what``, the thresholds
+    picked."""
+    return (f"{kind}, {what} ("
+            + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items()) + ")")
+
+
+def held_out_row(
+    d: datasets.Labelled, others: list[datasets.Labelled], kind: str = "lopo",
+    what: str = "profile",
+) -> tuple[str, str, Scores]:
+    """``d`` measured with thresholds tuned on ``others`` only (none of ``d``'s frames)."""
+    ov = tune(others)
+    return d.person, held_out_label(kind, ov, what), replay_scores(d, config_for(ov))
+
+
 def smartchair_table(
     people: list[datasets.Labelled], lopo: bool = True, progress: Progress = quiet
 ) -> Rows:
-    """Each person with the shipped defaults (calibrated, and auto-calibrated) and, with
-    ``lopo``, with thresholds tuned on the others: rows of (person, what, scores)."""
+    """Each person with the shipped defaults (calibrated, and auto-calibrated), with the naive
+    stand-in and, with ``lopo``, with thresholds tuned on the others: rows of (person, what,
+    scores)."""
     rows = []
     default = config.Config()
     for i, d in enumerate(people, 1):
@@ -90,13 +119,6 @@ def smartchair_table(
         rows.append((d.person, "defaults, profile", replay_scores(d, default)))
         rows.append((d.person, "defaults, auto", replay_scores(d, default, calibrated=False)))
         if lopo and len(people) > 1:
-            others = [o for o in people if o is not d]
-            ov = tune(others)
-            sc = replay_scores(d, config_for(ov))
-            label = (
-                "lopo, profile ("
-                + ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in ov.items())
-                + ")"
-            )
-            rows.append((d.person, label, sc))
+            rows.append(held_out_row(d, [o for o in people if o is not d]))
+        rows.append((d.person, NAIVE, naive_scores(d)))
     return rows

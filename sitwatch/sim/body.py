@@ -22,7 +22,7 @@ Only numpy is imported at module level.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,6 +53,10 @@ class Body:
     #: "half_lying" (a slump: the pelvis slid a little, the sacrum down on the seat) or "perch"
     #: (on the front edge, the feet carrying much of the weight). Sets the posture.
     variant: str | None = None
+    # The population stress test's sitters (sitwatch eval); the defaults are the sitter above.
+    size: float = 1.0  # body size: sit bones, buttocks and thighs spread this much wider
+    backrest: float = 1.0  # backrest contact: 0 sits upright away from it, 1 leans on it
+    depth: float = 1.0  # how far into the posture: 0.5 a gentle slump, 1 the full one
 
     def __post_init__(self) -> None:
         if self.variant is not None:
@@ -69,6 +73,12 @@ class Body:
             raise ValueError(f"weight {self.weight} kg: must be 20..250")
         if not 0.0 <= self.fidget <= 1.0:
             raise ValueError(f"fidget {self.fidget}: must be 0..1")
+        if not 0.7 <= self.size <= 1.4:
+            raise ValueError(f"size {self.size}: must be 0.7..1.4")
+        if not 0.0 <= self.backrest <= 1.0:
+            raise ValueError(f"backrest {self.backrest}: must be 0..1")
+        if not 0.0 < self.depth <= 1.0:
+            raise ValueError(f"depth {self.depth}: must be above 0, at most 1")
         # Members from here on (equal to, and hashing as, the strings they were given).
         object.__setattr__(self, "posture", Posture(self.posture))
         if self.wallet is not None:
@@ -154,14 +164,52 @@ LEAN_SHARE = 0.42  # a full lean (1.0) puts 0.5 + LEAN_SHARE of the seat load on
 LEAN_DX = 0.04  # ... and moves the blobs this far sideways
 
 
+AWAY_FORWARD = 0.08  # sitting upright clear of the backrest: the pelvis sits this much forward
+
+
+def _lerp_pose(a: _Pose, b: _Pose, k: float) -> _Pose:
+    """``k`` of the way from pose ``a`` to pose ``b`` (a gentler slump, lean back...): every
+    number interpolated, the backrest blobs of both kept with their shares weighed."""
+    def mix(x: float, y: float) -> float:
+        return x + k * (y - x)
+
+    # the backrest load of each pose, shared out as a share of the blended backrest load
+    ba, bb = (1 - k) * a.back, k * b.back
+    tot = ba + bb
+    blobs: tuple[tuple[float, float, float, float, float], ...] = ()
+    if tot > 0:
+        blobs = tuple((sh * ba / tot, ax, y, sx, sy) for sh, ax, y, sx, sy in a.back_blobs) \
+            + tuple((sh * bb / tot, ax, y, sx, sy) for sh, ax, y, sx, sy in b.back_blobs)
+    return _Pose(mix(a.seat, b.seat), mix(a.back, b.back), mix(a.isch_y, b.isch_y),
+                 mix(a.isch, b.isch), mix(a.thigh_y, b.thigh_y), mix(a.thigh_sy, b.thigh_sy),
+                 mix(a.soft_y, b.soft_y), mix(a.soft, b.soft), mix(a.wallet, b.wallet), blobs)
+
+
+def _pose(body: Body) -> _Pose:
+    """The pose of a body (or of its named variant), with its depth and backrest contact (the
+    defaults change nothing)."""
+    p = VARIANTS[body.variant][1] if body.variant else _POSES[body.posture]
+    if body.depth < 1.0 and body.posture != Posture.UPRIGHT and not body.variant:
+        p = _lerp_pose(_POSES[Posture.UPRIGHT], p, body.depth)
+    if body.backrest < 1.0:
+        # the trunk's weight the backrest no longer carries goes onto the seat, and the pelvis
+        # sits a little forward
+        gone = p.back * (1.0 - body.backrest)
+        fwd = AWAY_FORWARD * (1.0 - body.backrest)
+        p = replace(p, seat=p.seat + gone, back=p.back - gone, isch_y=p.isch_y + fwd,
+                    thigh_y=p.thigh_y + fwd, soft_y=p.soft_y + fwd)
+    return p
+
+
 def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
     """Seat and backrest blobs for a body: arrays of rows (mass kg, cx, cy, sx, sy)."""
     if not body.present:
         z = np.zeros((0, 5))
         return z, z
-    p = VARIANTS[body.variant][1] if body.variant else _POSES[body.posture]
+    p = _pose(body)
     lean = body.lean
     w = body.weight
+    k = body.size  # a larger body: everything on the seat spreads wider
     seat_kg = w * p.seat * (1.0 - 0.08 * abs(lean))  # leaning on an armrest takes some off
     right = 0.5 + LEAN_SHARE * lean  # share of the seat load on the right
     dx = LEAN_DX * lean
@@ -169,18 +217,19 @@ def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
     thigh = 1.0 - p.isch - p.soft - p.sacrum
     wside = 0.0 if body.wallet is None else (-1.0 if body.wallet == Balance.LEFT else 1.0)
     for side, share in ((-1.0, 1.0 - right), (1.0, right)):
-        seat.append((seat_kg * p.isch * share, side * ISCH_X + dx, p.isch_y, ISCH_S, ISCH_S))
+        seat.append((seat_kg * p.isch * share, side * ISCH_X * k + dx, p.isch_y, ISCH_S * k,
+                     ISCH_S * k))
         t_kg = seat_kg * thigh * share
         if side == wside:
             w_kg = min(seat_kg * p.wallet, 0.8 * t_kg)
             t_kg -= w_kg
             seat.append((w_kg, side * WALLET_X, WALLET_Y, WALLET_S, WALLET_S))
-        seat.append((t_kg, side * THIGH_X + dx, p.thigh_y, THIGH_SX, p.thigh_sy))
+        seat.append((t_kg, side * THIGH_X * k + dx, p.thigh_y, THIGH_SX * k, p.thigh_sy * k))
         if p.soft > 0:  # the broad soft tissue of the buttock, one half per side
-            seat.append((seat_kg * p.soft * share, side * SOFT_X + dx, p.soft_y, SOFT_SX,
-                         SOFT_SY))
+            seat.append((seat_kg * p.soft * share, side * SOFT_X * k + dx, p.soft_y,
+                         SOFT_SX * k, SOFT_SY * k))
     if p.sacrum > 0:
-        seat.append((seat_kg * p.sacrum, dx, p.sacrum_y, SACRUM_S, SACRUM_S))
+        seat.append((seat_kg * p.sacrum, dx, p.sacrum_y, SACRUM_S * k, SACRUM_S * k))
     back: list[tuple[float, float, float, float, float]] = []
     back_kg = w * p.back * (1.0 - 0.15 * abs(lean))
     bright = 0.5 + 0.40 * lean

@@ -76,7 +76,8 @@ class Simulator:
     """
 
     def __init__(self, layout: Layout | str, script: Script, hz: float = 20.0, seed: int = 0,
-                 *, noise: float = 1.0, gain_spread: float = 0.10, dynamics: bool = True) -> None:
+                 *, noise: float = 1.0, gain_spread: float = 0.10, dynamics: bool = True,
+                 drift: float = 0.0, stuck: tuple[int, float, float] | None = None) -> None:
         if isinstance(layout, str):
             from sitwatch.sensing.layout import load
             layout = load(layout)
@@ -117,6 +118,17 @@ class Simulator:
         self._fid_end = np.array([f.start + f.dur for f in self._fidgets])
         self._fid_delta: dict[tuple[int, str], np.ndarray] = {}
         self._max_fid = max((f.dur for f in self._fidgets), default=0.0)
+        # Slow drift (FSR creep, a load cell's zero wandering): each channel's zero moves at its
+        # own steady rate, up to ``drift`` of full scale an hour either way. Drawn from a
+        # generator of its own, so that a run without drift is the same as before drift existed.
+        self.drift = np.zeros(n)
+        if drift:
+            drng = np.random.default_rng([self.seed, 0xD21F7])
+            self.drift = drng.uniform(-drift, drift, n) * fs / 3600.0  # counts a second
+        # A channel stuck at one reading from a time on: (channel, from_s, reading).
+        self.stuck = stuck
+        if stuck is not None and not 0 <= stuck[0] < n:
+            raise ValueError(f"stuck channel {stuck[0]}: the layout has channels 0..{n - 1}")
 
     # -- patterns ------------------------------------------------------------------------
     def _pattern(self, body: Body) -> np.ndarray:
@@ -224,7 +236,12 @@ class Simulator:
         v = np.maximum(self._physical(t) * self.gain - self.model.dead, 0.0) + self.model.zero
         k = np.rint(np.maximum(t, 0.0) * self.hz).astype(np.int64)
         v = v + self.sigma * _gauss(self._noise_key, k, self.layout.n)
+        if self.drift.any():
+            v = v + t[:, None] * self.drift[None, :]
         v = self.layout.to_reading(np.clip(v, 0.0, self.layout.full_scale))
+        if self.stuck is not None:
+            ch, since, reading = self.stuck
+            v[t >= since, ch] = reading
         return np.rint(v).astype(np.int64)
 
     def frame_at(self, t: float) -> np.ndarray:

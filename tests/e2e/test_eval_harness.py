@@ -1,22 +1,51 @@
 """`sitwatch eval` replays every labelled dataset and prints the figures in docs/accuracy.md."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from sitwatch.evaluation import datasets, scoring
-from sitwatch.evaluation.report import report
 from sitwatch.evaluation.robustness import ROBUSTNESS, margins
 from sitwatch.evaluation.tuning import milder
 from sitwatch.evaluation.variants import reshape
 
 pytestmark = pytest.mark.datasets
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def test_eval_report_covers_every_dataset(datasets_dir) -> None:
-    steps: list[str] = []
-    text = report(datasets_dir.parent, markdown=True, lopo=False, progress=steps.append)
+
+@pytest.fixture(scope="module")
+def quick_run(datasets_dir) -> subprocess.CompletedProcess[str]:
+    """`sitwatch eval --quick --markdown` through the real command, once for this module."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "sitwatch", "eval", "--quick", "--markdown", "--shared",
+         str(datasets_dir.parent)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900, check=False)
+
+
+def table(text: str, first_header: str) -> list[list[str]]:
+    """The rows (cells stripped) of the markdown table whose header starts with
+    ``first_header``."""
+    lines = text.splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith(f"| {first_header} |"))
+    out = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        out.append([c.strip() for c in line.strip("|").split("|")])
+    return out
+
+
+def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
+    assert quick_run.returncode == 0, quick_run.stderr[-2000:]
+    text = quick_run.stdout
     for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "fsr-cushion-9",
-                  "webcam-landmarks"):
+                  "webcam-landmarks", "Simulated population"):
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
@@ -24,7 +53,9 @@ def test_eval_report_covers_every_dataset(datasets_dir) -> None:
     assert "upright vs head down, balanced accuracy (per sample) | 97.6%" in text
     # Issue #14: every step is announced before it runs, one per person, variant or file.
     ethz = sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv"))
-    assert steps == [
+    steps = [x.removeprefix("sitwatch eval: ").removesuffix("...")
+             for x in quick_run.stderr.splitlines()]
+    assert steps[:-1] == [
         "smartchair-ml (1/2): almir",
         "smartchair-ml (2/2): vanessa",
         "smartchair-ml seat only (1/2): almir",
@@ -41,32 +72,93 @@ def test_eval_report_covers_every_dataset(datasets_dir) -> None:
         "fsr-cushion-9 at 20 Hz",
         '"Not right" replays',
         "webcam-landmarks",
+        *(f"simulated population ({a}-{a + 4}/20)" for a in (1, 6, 11, 16)),
     ]
+    assert steps[-1].startswith("done in ") and "simulated population" in steps[-1]
     assert len(ethz) == 12
-    # fsr-cushion-9: both sessions at the assumed 10 Hz, and again at 5 and 20 Hz
+    # fsr-cushion-9: both sessions at the assumed 10 Hz (and the naive rule), then 5 and 20 Hz
     fsr = [r.split("|")[1:3] for r in text.splitlines()
            if r.startswith(("| session1", "| session2"))]
     assert [(p.strip(), k.strip()) for p, k in fsr] == [
-        (f"session{i}", f"defaults, profile, {hz} Hz") for hz in (10, 5, 20) for i in (1, 2)]
+        *((f"session{i}", what) for i in (1, 2)
+          for what in ("defaults, profile, 10 Hz", "naive stand-in, profile, 10 Hz")),
+        *((f"session{i}", f"defaults, profile, {hz} Hz") for hz in (5, 20) for i in (1, 2))]
+
+
+def test_the_held_out_summary_comes_first_and_reflects_the_tables(quick_run) -> None:
+    """Issue #10: one table of the targets against the held-out rows, at the top, made of the
+    figures the tables below it show (not typed in), with the naive stand-in beside ours."""
+    text = quick_run.stdout
+    assert text.startswith("## Held-out summary\n")
+    summary = table(text, "target")
+    assert text.index("| target |") < text.index("## smartchair-ml")
+    by = {(r[0], r[1].split(" (")[0]): r for r in summary}
+    # technion: the loso row of its table
+    tech = table(text, "thresholds")
+    loso = next(r for r in tech if r[0].startswith("loso"))
+    row = by[(">= 95% of lopsided segments flagged", "technion-smart-chair")]
+    assert row[2] == f"leg lifted {loso[3]}"
+    assert row[3] == ("yes" if float(loso[3].rstrip("%")) >= 95 else "**no**")
+    # webcam: the other-session splits of its held-out table, per sample, met at 97%
+    cam = table(text, "baseline from")
+    other = [r for r in cam if r[1].startswith("the other session")]
+    assert len(other) == 2
+    row = by[("webcam upright vs head down >= 97%, incl. another distance", "webcam-landmarks")]
+    for r in other:
+        assert f" {r[3]} ({r[4]} after the dwell)" in row[2]
+        assert f" {r[8]}" in row[4]  # the naive rule on the same samples
+    met = all(float(r[3].rstrip("%")) >= 97 for r in other)
+    assert row[3] == ("yes" if met else "**no**")
+    # the simulated population: the shares of its "all layouts" rows
+    pop = table(text, "device")
+    ours = next(r for r in pop if r[0] == "all layouts" and r[2] == "ours")
+    naive = next(r for r in pop if r[0] == "all layouts" and r[2] == "naive")
+    head = next(line for line in text.splitlines() if line.startswith("| device |"))
+    col = [c.strip() for c in head.strip("|").split("|")].index("every slump found within 30 s")
+    row = by[("every slump found within 30 s", "simulated population")]
+    assert row[2].startswith(f"{ours[col]} of sitters")
+    assert row[4].startswith(f"{naive[col]} of sitters")
+    assert row[3] == ("yes" if float(ours[col].rstrip("%")) >= 95 else "**no**")
+    # every target of the issue has a row; --quick says which held-out rows it leaves out
+    targets = {r[0] for r in summary}
+    assert {"occupancy >= 99%", "every slump found within 30 s",
+            "false slouch < 3% of upright time", ">= 95% of lopsided segments flagged",
+            "false lopsided < 3% of upright time"} <= targets
+    assert "Quick run: no lopo/loso threshold search" in text
 
 
 def test_eval_command_reports_on_stdout_and_its_progress_on_stderr(
     datasets_dir, tmp_path, capsys
 ) -> None:
     """Issue #14: `sitwatch eval` said nothing until it had finished. Each step now goes to
-    stderr as it starts; stdout carries the report alone (docs/accuracy.md is made of it)."""
+    stderr as it starts, and the time each part took at the end; stdout carries the report
+    alone (docs/accuracy.md is made of it)."""
     from sitwatch.cli.main import main
 
-    # Only the small Technion dataset, so the whole command runs in a moment.
+    # Only the small Technion dataset and no simulated sitters, so it runs in a moment.
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "technion-smart-chair").symlink_to(
         datasets_dir / "technion-smart-chair"
     )
-    assert main(["eval", "--quick", "--shared", str(tmp_path)]) == 0
+    assert main(["eval", "--quick", "--sitters", "0", "--shared", str(tmp_path)]) == 0
     got = capsys.readouterr()
-    assert got.err == "sitwatch eval: technion-smart-chair...\n"
-    assert got.out.startswith("technion-smart-chair (5 sensors, 1 person,")
-    assert "sitwatch eval" not in got.out
+    err = got.err.splitlines()
+    assert err[0] == "sitwatch eval: technion-smart-chair..."
+    assert err[1].startswith("sitwatch eval: done in ") and "(technion-smart-chair " in err[1]
+    assert len(err) == 2
+    assert got.out.startswith("Held-out summary\n")
+    assert "\ntechnion-smart-chair (5 sensors, 1 person," in got.out
+    assert "sitwatch eval:" not in got.out
+    assert "Simulated population" not in got.out  # --sitters 0
+    # plain text: no markdown in the summary's "met" column
+    assert "**" not in got.out and "  no  " in got.out
+
+
+def test_eval_refuses_a_negative_number_of_sitters(tmp_path, capsys) -> None:
+    from sitwatch.cli.main import main
+
+    assert main(["eval", "--sitters", "-1", "--shared", str(tmp_path)]) == 2
+    assert "--sitters -1" in capsys.readouterr().err
 
 
 def test_milder_copy_moves_postures_towards_upright(datasets_dir) -> None:

@@ -1,0 +1,123 @@
+"""The simulated population of the stress test: deterministic, every class present."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sitwatch.evaluation import population as P
+from sitwatch.evaluation.scoring import first_upright_profile
+
+
+def test_the_same_seed_gives_the_same_sitters_whatever_the_population_size() -> None:
+    assert P.population(12) == P.population(12)
+    assert P.population(30)[:12] == P.population(12)
+    assert P.population(12, seed=1) != P.population(12)
+
+
+def test_a_sitters_recording_is_deterministic() -> None:
+    s = P.sitter(3)
+    a, b = P.recording(s), P.recording(s)
+    assert (a.values == b.values).all() and (a.label == b.label).all()
+    assert not (P.recording(P.sitter(8)).values[:100] == a.values[:100]).all()
+
+
+def test_the_full_population_covers_every_class_of_sitter_and_device() -> None:
+    people = P.population(P.FULL)
+    seen = {c for s in people for c in s.classes()}
+    assert seen == set(P.CLASS_ORDER)
+    assert {s.layout for s in people} == {k for k, _ in P.LAYOUTS}
+    for key, _ in P.LAYOUTS:
+        assert sum(s.layout == key for s in people) == P.FULL // len(P.LAYOUTS)
+    w = [s.weight for s in people]
+    assert min(w) < 50 and max(w) > 125 and all(45 <= x <= 130 for x in w)
+    assert min(s.gain_spread for s in people) < 0.05 < 0.25 < max(s.gain_spread for s in people)
+    quick = {c for s in P.population(P.QUICK) for c in s.classes()}
+    assert len(quick) >= 12  # --quick still meets most classes
+
+
+def test_a_recording_follows_the_real_recordings_protocol() -> None:
+    d = P.recording(P.sitter(0))
+    codes = set(d.label.tolist())
+    assert codes == {0, 1, 3, 4, 5, 7, 12}  # sitter 0 sits against the backrest (code 1)
+    # the calibration: the first upright minute and the empty seat before it
+    prof, (a, b) = first_upright_profile(d)
+    assert d.label[d.t < 30].tolist() == [0] * int(30 * P.HZ)
+    assert (d.label[(d.t >= a) & (d.t < b)] == 1).all()
+    assert prof.tare is not None
+
+
+def test_habits_and_faults_show_in_the_readings() -> None:
+    people = P.population(60)
+    stuck = next(s for s in people if s.stuck and s.layout == "smartchair-12")
+    d = P.recording(stuck)
+    late = d.values[d.t >= P.STUCK_FROM]
+    assert (late.max(axis=0) == late.min(axis=0)).sum() == 1  # one channel frozen
+    fsr = next(s for s in people if s.layout == "fsr-cushion-9")
+    d = P.recording(fsr)
+    assert fsr.inverted and d.layout.inverted
+    assert d.values[d.label == 0].mean() > 0.9 * d.layout.full_scale  # empty reads high
+    away = next(s for s in people if s.away and s.layout == "smartchair-12")
+    d = P.recording(away)
+    back = ~d.layout.seat_mask
+    cal = d.values[(d.label == 1) & (d.t > 40) & (d.t < 100)][:, back].mean()
+    usual = d.values[d.label == 2][:, back].mean()
+    assert usual < 0.5 * cal  # clear of the backrest after calibrating against it
+
+
+def test_population_run_scores_ours_and_the_naive_rule() -> None:
+    res = P.run(2)
+    assert [r.sitter.index for r in res] == [0, 1]
+    for r in res:
+        assert r.ours.occupancy is not None and r.naive.occupancy is not None
+        assert r.naive.forward_recall is None
+    rows = P.layout_rows(res)
+    assert rows[-2][:3] == ["all layouts", "2", "ours"]
+    assert rows[-1][2] == "naive"
+
+
+@pytest.mark.parametrize("depth", [0.5, 0.75])
+def test_a_gentler_slump_sits_between_upright_and_the_full_slump(depth: float) -> None:
+    from sitwatch.core.kinds import Posture
+    from sitwatch.sensing.layout import load
+    from sitwatch.sim.body import Body, PressureModel
+
+    m = PressureModel(load("smartchair-12"))
+    rear = [4, 5]
+    up = m(Body())[rear].sum()
+    full = m(Body(posture=Posture.SLOUCHED))[rear].sum()
+    gentle = m(replace(Body(posture=Posture.SLOUCHED), depth=depth))[rear].sum()
+    assert full < gentle < up
+    assert np.allclose(m(Body(posture=Posture.SLOUCHED, depth=1.0)), m(Body(posture="slouched")))
+
+
+def test_the_same_figures_on_one_worker_or_several(monkeypatch) -> None:
+    monkeypatch.setenv("SITWATCH_EVAL_JOBS", "1")
+    one = P.run(3)
+    monkeypatch.setenv("SITWATCH_EVAL_JOBS", "2")
+    two = P.run(3)
+    assert one == two
+
+
+def test_drift_and_a_stuck_channel_leave_a_plain_simulation_alone() -> None:
+    from sitwatch.sim.body import EMPTY
+    from sitwatch.sim.script import Script, Segment
+    from sitwatch.sim.simulator import Simulator
+
+    script = Script([Segment(3600.0, EMPTY)])
+    plain = Simulator("load-cells-4", script, hz=1, seed=4)
+    same = Simulator("load-cells-4", script, hz=1, seed=4, drift=0.0, stuck=None)
+    t = plain.times()
+    assert (plain.frames_at(t) == same.frames_at(t)).all()
+    drifting = Simulator("load-cells-4", script, hz=1, seed=4, drift=0.05)
+    moved = drifting.frames_at(t).astype(float) - plain.frames_at(t)
+    rate = drifting.drift * 3600 / drifting.layout.full_scale  # share of full scale an hour
+    assert (np.abs(rate) <= 0.05).all() and np.abs(rate).max() > 0.01
+    up = rate > 0  # a zero that drifts up shows; one that drifts down is clipped at 0
+    assert up.any()
+    assert np.allclose(moved[-1, up], drifting.drift[up] * t[-1], atol=4 * drifting.sigma)
+    stuck = Simulator("load-cells-4", script, hz=1, seed=4, stuck=(2, 600.0, 1234.0))
+    fr = stuck.frames_at(t)
+    assert (fr[t >= 600, 2] == 1234).all() and (fr[t < 600, 2] != 1234).all()
+    with pytest.raises(ValueError, match="stuck channel 9"):
+        Simulator("load-cells-4", script, stuck=(9, 0.0, 1.0))
