@@ -79,7 +79,7 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       where the rest went (the feet, or the backrest) differs, and a seat cannot see that. So
       this is never called a slump: it gets the "sit back" advice of a forward lean, once the
       centre has moved ``WEIGHT_FORWARD`` x ``forward_shift`` seat half-depths forward (0.30
-      by default; perches and deep slumps move it 0.3-0.5 on a grid, 0.8-1.1 on four corner
+      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.8-1.1 on four corner
       cells), so a "Not right" on it, which eases ``forward_shift``, can quiet a perch someone
       keeps on purpose (and with it a slump no deeper than that perch: a seat cannot tell them
       apart). With the weight kept on the seat, or on a chair with backrest sensors the sitter
