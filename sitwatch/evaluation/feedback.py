@@ -33,7 +33,7 @@ import numpy as np
 
 from sitwatch import config
 from sitwatch.core.events import NUDGE, Event
-from sitwatch.core.kinds import FeedbackKind
+from sitwatch.core.kinds import FeedbackKind, Posture
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.scoring import Scores, first_upright_profile, run_pipeline, score
 from sitwatch.nudging import feedback as fb
@@ -146,12 +146,16 @@ class Outcome:
     false_nudges: tuple[int, int]  # before, after
     before: Scores
     after: Scores
+    #: share of slump time read leaning forward (a seat alone reads a deep slump as "weight
+    #: forward"), before and after; None without slumps
+    slump_forward: tuple[float | None, float | None] = (None, None)
 
 
-_MEASURED: dict[tuple[str, str], tuple[Scores, int]] = {}
+Measured = tuple[Scores, int, float | None]  # scores, false nudges, slump time read forward
+_MEASURED: dict[tuple[str, str], Measured] = {}
 
 
-def _measure(d: datasets.Labelled, cfg: config.Config) -> tuple[Scores, int]:
+def _measure(d: datasets.Labelled, cfg: config.Config) -> Measured:
     """``d`` replayed with ``cfg``, calibrated on its first upright minute, and scored
     (remembered: the table measures the same "before" several times)."""
     key = (d.name, cfg.model_dump_json())
@@ -160,10 +164,13 @@ def _measure(d: datasets.Labelled, cfg: config.Config) -> tuple[Scores, int]:
     return _MEASURED[key]
 
 
-def _replay(d: datasets.Labelled, cfg: config.Config) -> tuple[Scores, int]:
+def _replay(d: datasets.Labelled, cfg: config.Config) -> Measured:
     prof, win = first_upright_profile(d)
     tr = run_pipeline(d, cfg, prof)
-    return score(d, tr, win), false_nudges(d, tr.events)
+    slump = np.isin(d.label, d.classes.slouch)
+    forward = float((tr.posture[slump] == Posture.LEANING_FORWARD).mean()) if slump.any() \
+        else None
+    return score(d, tr, win), false_nudges(d, tr.events), forward
 
 
 def _changed(d: datasets.Labelled, cfg: config.Config, state: fb.State) -> str:
@@ -188,11 +195,12 @@ def evaluate(
         state, answered = got.state, answered + len(got.answered)
         if not got.answered or answered >= max_events:
             break
-    before, fn_before = _measure(d, cfg)
+    before, fn_before, fwd_before = _measure(d, cfg)
     adapted = fb.adapt(config.for_layout(cfg, d.layout), state)
-    after, fn_after = _measure(d, adapted)
+    after, fn_after, fwd_after = _measure(d, adapted)
     return Outcome(d.name, setting, "same" if learn_on is None else src.person,
-                   answered, _changed(d, cfg, state), (fn_before, fn_after), before, after)
+                   answered, _changed(d, cfg, state), (fn_before, fn_after), before, after,
+                   (fwd_before, fwd_after))
 
 
 def at_the_cap(d: datasets.Labelled, kind: FeedbackKind, cfg: config.Config | None = None,
@@ -202,10 +210,11 @@ def at_the_cap(d: datasets.Labelled, kind: FeedbackKind, cfg: config.Config | No
     cfg = cfg or config.Config()
     n = cfg.feedback.max_steps
     state = fb.State(steps={kind: n})
-    before, fn_before = _measure(d, cfg)
-    after, fn_after = _measure(d, fb.adapt(config.for_layout(cfg, d.layout), state))
+    before, fn_before, fwd_before = _measure(d, cfg)
+    after, fn_after, fwd_after = _measure(d, fb.adapt(config.for_layout(cfg, d.layout), state))
     return Outcome(d.name, f"defaults, {fb.label(kind)} at the cap", "-", n,
-                   _changed(d, cfg, state), (fn_before, fn_after), before, after)
+                   _changed(d, cfg, state), (fn_before, fn_after), before, after,
+                   (fwd_before, fwd_after))
 
 
 def feedback_table(
@@ -214,8 +223,12 @@ def feedback_table(
 ) -> list[Outcome]:
     """The rows of ``sitwatch eval``'s "Not right" table: each smartchair person with the
     shipped defaults and (given) held-out thresholds, each fsr-cushion-9 session with the
-    defaults, learned on itself and on the other session; then everyone with slouch and
-    lopsided eased to the cap."""
+    defaults, learned on itself and on the other session; then everyone with slouch, lopsided
+    and leaning forward eased to the cap, and each smartchair person as a seat-only device
+    with leaning forward at the cap (a seat alone reads their slumps as weight forward, so that
+    is what easing it costs)."""
+    from sitwatch.evaluation.variants import SEAT_ONLY, seat_only
+
     rows = []
     default = config.Config()
     for d in people:
@@ -228,8 +241,12 @@ def feedback_table(
             if other is not d:
                 rows.append(evaluate(d, default, "defaults", learn_on=other))
     for d in [*people, *fsr]:
-        for kind in (FeedbackKind.SLOUCH, FeedbackKind.ASYMMETRIC_LOAD):
+        for kind in (FeedbackKind.SLOUCH, FeedbackKind.ASYMMETRIC_LOAD,
+                     FeedbackKind.LEANING_FORWARD):
             rows.append(at_the_cap(d, kind))
+    for d in people:
+        for variant in SEAT_ONLY:
+            rows.append(at_the_cap(seat_only(d, variant), FeedbackKind.LEANING_FORWARD))
     return rows
 
 
@@ -247,7 +264,9 @@ HEADER = [
     "perch read forward",
     "false lopsided",
     "slumps found",
+    "slumps read forward",
     "lopsided found",
+    "forward leans found",
 ]
 
 
@@ -269,7 +288,9 @@ def table_rows(rows: Sequence[Outcome]) -> list[list[str]]:
             _pair(r.before.perch_forward, r.after.perch_forward),
             _pair(r.before.lopsided_false, r.after.lopsided_false),
             _pair(r.before.slouch_recall, r.after.slouch_recall),
+            _pair(*r.slump_forward),
             _pair(r.before.lopsided_recall, r.after.lopsided_recall),
+            _pair(r.before.forward_recall, r.after.forward_recall),
         ]
         for r in rows
     ]

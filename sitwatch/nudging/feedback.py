@@ -15,9 +15,11 @@ nothing. The step is relative because the shipped thresholds sit between the pos
 separate with roughly 10-20% room on each side (docs/accuracy.md): one step stays within that
 room, and a real slump or lean a little stronger than the false alarm is still seen.
 
-A slump is read when the rear of the seat empties *and* the centre of pressure moves forward,
-so easing one of the two is enough to stop a false alarm: only the rear-of-seat ratio moves
-(the seat-only rule has no other threshold), which keeps real slumps as visible as possible.
+A slump is read when the rear of the seat empties *and* the centre of pressure moves forward;
+slouch eases both. On a seat without backrest sensors a perch and a deep slump that hands its
+weight to the backrest look the same from below and read "weight forward" (leaning_forward):
+its forward move is measured in ``forward_shift``, so a "Not right" on it eases that reading,
+for a perch and for a slump no deeper than it alike.
 
 The state is the number of steps per kind, not the moved values: the steps are applied to
 whatever the config and the layout say today, and ``sitwatch feedback reset`` (zero steps)
@@ -76,7 +78,9 @@ DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio"})
 
 #: The thresholds each kind eases, and the hard limit of each. Lower ratios / larger shifts fire
 #: less often. The limits keep every rule alive: a slump must still empty the rear of the seat
-#: to 15% of upright, a lean shift at most 0.6 of the whole load to one side.
+#: to 15% of upright, a lean shift at most 0.6 of the whole load to one side, and on a seat
+#: alone an emptied rear with the centre of pressure half a seat half-depth forward (twice
+#: forward_shift, see sitwatch.sensing.detectors.posture.seat_only) is still weight forward.
 KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.SLOUCH: (
         Knob("posture", "slouch_rear_ratio", 0.15),
@@ -84,7 +88,7 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     ),
     FeedbackKind.LEANING_FORWARD: (
         Knob("posture", "forward_back_ratio", 0.08),
-        Knob("posture", "forward_shift", 0.5),
+        Knob("posture", "forward_shift", 0.25),
     ),
     FeedbackKind.ASYMMETRIC_LOAD: (
         Knob("balance", "threshold", 0.6),

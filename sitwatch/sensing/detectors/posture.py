@@ -37,6 +37,11 @@ SLIDE_REAR_MIN = 0.5  # ... and keeps at least this much (the sacrum keeps it lo
 # A slump that keeps at least this share of the upright seat load on the seat (the legs stretched
 # out carry little); a perch hands 30-50% of it to the feet.
 SLUMP_KEEPS = 0.8
+# An emptied rear on a seat alone is "weight forward" once the centre of pressure has moved this
+# many ``forward_shift`` forward, in seat half-depths (the unit of forward_shift): the forward
+# move is then the one measure of how far the weight went, and the cue a "Not right" on a
+# forward nudge eases (sitwatch.nudging.feedback).
+WEIGHT_FORWARD = 2.0
 BACK_TAKES = 0.08  # share of the load on backrest sensors that means "leaning on it"
 MIDLINE_MIN = 0.05  # the midline must carry this share of the rear when upright to be a cue
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
@@ -72,9 +77,13 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       at the front, lower back on the backrest) then look the same from below: the rear empties,
       the centre moves far forward and the seat carries about 60% of the upright load; only
       where the rest went (the feet, or the backrest) differs, and a seat cannot see that. So
-      this is never called a slump: it gets the "sit back" advice of a forward lean. With the
-      weight kept on the seat, or on a chair with backrest sensors the sitter did not lean on
-      when upright and now does, it is a slump.
+      this is never called a slump: it gets the "sit back" advice of a forward lean, once the
+      centre has moved ``WEIGHT_FORWARD`` x ``forward_shift`` seat half-depths forward (0.30
+      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.8-1.1 on four corner
+      cells), so a "Not right" on it, which eases ``forward_shift``, can quiet a perch someone
+      keeps on purpose (and with it a slump no deeper than that perch: a seat cannot tell them
+      apart). With the weight kept on the seat, or on a chair with backrest sensors the sitter
+      did not lean on when upright and now does, it is a slump.
     - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat while the
       sacrum comes down on its rear midline, part of the weight goes to the backrest and the
       centre of pressure moves forward more than sideways. Seen only where a sensor lies on the
@@ -82,18 +91,21 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       tell it from sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
       unloaded and the weight kept on the seat: a slump; a smaller one (twice
-      ``forward_shift``) with the seat losing weight (below ``SLUMP_KEEPS``): leaning forward.
+      ``forward_shift``, in sensor spreads) with the seat losing weight (below ``SLUMP_KEEPS``):
+      leaning forward. With the rear emptied, only weight forward's own move counts.
     """
     bf = b.f
     dyn = dy / b.y_scale
     load = f.seat_load / b.seat_load
-    if rear_ratio < cfg.slouch_rear_ratio and (dy >= cfg.slouch_shift or dyn >= SEAT_ONLY_SLUMP):
+    emptied = rear_ratio < cfg.slouch_rear_ratio
+    weight_forward = dy >= WEIGHT_FORWARD * cfg.forward_shift
+    if emptied and (dy >= cfg.slouch_shift or dyn >= SEAT_ONLY_SLUMP):
         # A backrest with sensors that now carries the weight (the sitter did not lean on it
         # when upright) tells the slump from the perch, and so does a seat that keeps the
         # weight (a perch hands a good part of it to the feet); otherwise a seat cannot.
         if f.back_load > BACK_TAKES * f.total or load >= SLUMP_KEEPS:
             return SLOUCHED
-        return FORWARD
+        return FORWARD if weight_forward else UPRIGHT
     mid0 = bf.rear_mid / bf.rear_share if bf.rear_share > 0.02 else 0.0
     if mid0 >= MIDLINE_MIN and f.rear_share > 0:
         mid = f.rear_mid / f.rear_share / mid0
@@ -106,7 +118,7 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
             return SLOUCHED
     if rear_ratio < 1.5 * cfg.slouch_rear_ratio and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
         return SLOUCHED
-    if dyn >= 2 * cfg.forward_shift and load < SLUMP_KEEPS:
+    if (weight_forward if emptied else dyn >= 2 * cfg.forward_shift) and load < SLUMP_KEEPS:
         # Leaning forward hands weight to the desk or the feet; a centre that moves forward
         # while the seat keeps the weight is sitting further forward, or leaning back onto a
         # backrest the seat cannot see (the smartchair's reclined, through the seat alone).

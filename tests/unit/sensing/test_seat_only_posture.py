@@ -134,3 +134,46 @@ def test_leaning_forward_from_the_seat_alone_needs_the_seat_to_lose_weight() -> 
     assert judge(further_forward) == "upright"
     leaning = grid((400, 420, 400), (600, 500, 600), (750, 650, 750))
     assert judge(leaning) == "leaning_forward"
+
+
+# Perched on the front third as fsr-cushion-9's sitter does it: the rear empty, the centre 0.40
+# seat half-depths forward, ~66% of the load on the seat.
+PERCH_AS_RECORDED = grid((0, 0, 0), (800, 700, 800), (700, 600, 700))
+# Everything on the front row: a weight far forward (the centre 0.68 half-depths forward).
+FRONT_EDGE = grid((0, 0, 0), (150, 120, 150), (1100, 1000, 1100))
+
+
+def eased(steps: int, *, to_limit: bool = False) -> Posture:
+    """The posture thresholds after ``steps`` "Not right" on leaning-forward nudges (or with
+    every leaning-forward threshold at its hard limit)."""
+    from sitwatch.config import Config
+    from sitwatch.config import Feedback as FeedbackCfg
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.nudging import feedback as fb
+
+    cfg = Config()
+    settings = FeedbackCfg(step=0.5, max_steps=5) if to_limit else cfg.feedback
+    state = fb.State(steps={FeedbackKind.LEANING_FORWARD: 5 if to_limit else steps})
+    return fb.adapt(cfg, state, settings).detect.posture
+
+
+def test_not_right_on_weight_forward_can_quiet_a_perch_kept_on_purpose() -> None:
+    """A "Not right" on a forward nudge eases forward_shift; on a seat alone the weight-forward
+    reading of an emptied rear must follow it, or the answer changes nothing while the nudge
+    keeps coming. Three answers (the cap) quiet a perch like the recorded one; slumps that keep
+    the weight on the seat and half lying are other rules and stay found."""
+    assert judge(PERCH_AS_RECORDED) == "leaning_forward"
+    assert judge(PERCH_AS_RECORDED, cfg=eased(2)) == "leaning_forward"
+    assert judge(PERCH_AS_RECORDED, cfg=eased(3)) == "upright"
+    assert judge(DEEP_KEPT, cfg=eased(3)) == "slouched"
+    assert judge(HALF_LYING, cfg=eased(3)) == "slouched"
+
+
+def test_at_the_hard_limit_a_weight_far_forward_still_reads_leaning_forward() -> None:
+    """The hard limit of forward_shift (0.25) keeps weight forward alive: the centre half a seat
+    half-depth forward with the rear emptied is still read, at the cap and at the limit."""
+    limit = eased(0, to_limit=True)
+    assert limit.forward_shift == 0.25
+    assert judge(FRONT_EDGE, cfg=eased(3)) == "leaning_forward"
+    assert judge(FRONT_EDGE, cfg=limit) == "leaning_forward"
+    assert judge(PERCH, cfg=eased(3)) == "leaning_forward"  # the deeper perch above (0.52)
