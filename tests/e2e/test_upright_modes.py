@@ -112,7 +112,8 @@ def test_a_seat_only_sitter_who_sat_down_further_forward_does_not_read_leaning_f
     later = next(s for s in d.segments() if s[0] == 2)  # the resettled upright stretch
     m = (d.t >= later[1]) & (d.t < later[2])
     assert float((post[m] == "leaning_forward").mean()) < 0.03
-    # the slump is still found within 30 s
+    # the slump is still seen within 30 s: on a seat alone a deep slump reads "weight forward"
+    # (leaning_forward, the sit-back nudge), since from below it looks like a perch (issue #10)
     slump = next(s for s in d.segments() if s[0] == 7)
     m = (d.t >= slump[1]) & (d.t < slump[1] + 30)
-    assert (post[m] == "slouched").any()
+    assert np.isin(post[m], ["slouched", "leaning_forward"]).any()
