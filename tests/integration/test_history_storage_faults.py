@@ -161,11 +161,12 @@ def test_disk_filling_mid_run_then_space_returns(small_fs: Path,
 @pytest.mark.parametrize("leave", [0, 1000, 8192, 20000, 49152, 81920])
 def test_every_second_is_kept_wherever_the_disk_fills(small_fs: Path, leave: int,
                                                        caplog: pytest.LogCaptureFixture) -> None:
-    """Whatever is left free when the disk fills, the write fails at a different point (the
-    log's frames, the COMMIT, the shared-memory file, a checkpoint): every second handed to
-    the store is in the file once space returns. SQLite's write-ahead log used to keep growing
-    (it is checkpointed only every ~4 MB) until it held the space freed again, so the minutes
-    kept in memory could not go in and were dropped at the stop: 20 s to 60 min lost."""
+    """Whatever is left free when the disk fills, every second handed to the store is in the
+    file once space returns. With 0 to 20 kB left every write fails (at a different frame of
+    the log) until then; 48 and 80 kB are a nearly full disk. SQLite's write-ahead log used
+    to keep growing (it is checkpointed only at ~4 MB) until it held all the free space, the
+    space freed again included, so the minutes kept in memory could not go in and were
+    dropped at the stop: from 20 s to the whole hour, depending on what was left."""
     clock = ManualClock()
     db = small_fs / "history.sqlite"
     store = Store(db, clock, retry=True)
