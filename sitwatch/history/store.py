@@ -22,6 +22,9 @@ Robustness on a Raspberry Pi with an SD card:
 * With ``retry=True`` (the daemon) a history that cannot be opened or written (a full disk, a
   read-only filesystem ...) is said once in plain words, what is measured is kept in memory,
   and the file is tried again with a growing pause until the fault clears.
+* On a nearly full disk (less free than the write-ahead log plus WAL_MARGIN) the log is
+  checkpointed and truncated before and after every commit: SQLite alone lets it grow to ~4 MB,
+  and on a full disk that is the space the minutes kept in memory need when some comes back.
 * Durations are monotonic: ``dt`` of a sample is measured on the monotonic clock and the wall
   clock only places it; after the wall clock steps back, minutes lived twice get rows of the
   next ``fold``. A stretch of empty seat is one row (``span`` up to an hour).
@@ -91,6 +94,11 @@ STEP_TOLERANCE = 10.0
 STRETCH_MAX = 3600
 #: A diagnosis that says the same thing again is stored at most this often.
 DIAGNOSIS_REMINDER = 3600.0
+#: SQLite checkpoints its write-ahead log only every ~1000 pages (~4 MB) and never shrinks it.
+#: On a disk with less free than the log plus this margin, the store checkpoints and truncates
+#: the log after every commit: else the log keeps the space that the minutes kept in memory
+#: need when a full disk gets some space back, and they are lost at the next stop.
+WAL_MARGIN = 1024 * 1024
 
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
@@ -550,6 +558,13 @@ class Store:
         if self._run_id is None:
             return
         self.flush()
+        unwritten = sum(m.present for m in self._dirty())
+        if unwritten or self._events:
+            n = len(self._events)
+            log.warning("history: %s could not be written before the run ended (%s); %.0f s "
+                        "of measurements and %d event%s are lost", self.path,
+                        self.problem or self.last_error or "the file is not open", unwritten,
+                        n, "" if n == 1 else "s")
         if self._conn is not None:
             try:
                 self._conn.execute(
@@ -750,6 +765,8 @@ class Store:
         if self._conn is None and not self._reconnect():
             return False
         dirty = self._dirty()
+        if self._tight():  # space came back after a full disk: first the log gives its own back
+            self._shrink_wal()
         for attempt in (1, 2):
             try:
                 self._write(dirty)
@@ -765,6 +782,8 @@ class Store:
                     continue
                 self._write_failed(e)
                 return False
+        if self._tight():
+            self._shrink_wal()
         self._events.clear()
         self._deletes.clear()
         self._run_saved = self._run_row is not None
@@ -778,6 +797,33 @@ class Store:
         self.last_error = None
         self.problem = None
         return True
+
+    def _tight(self) -> bool:
+        """Less free space on the history's filesystem than the write-ahead log plus
+        WAL_MARGIN."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            st = os.statvfs(self.path.parent)
+            size = wal.stat().st_size if wal.exists() else 0
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < size + WAL_MARGIN
+
+    def _shrink_wal(self) -> None:
+        """Copy the write-ahead log into the database and truncate it, giving its space back
+        to the filesystem. Never waits for a reader (a report reading the file): the log is
+        then shrunk at a later commit."""
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        except sqlite3.Error as e:
+            log.debug("history: cannot checkpoint the write-ahead log: %s", e)
 
     def _write(self, dirty: Iterable[_Minute]) -> None:
         conn = self._conn

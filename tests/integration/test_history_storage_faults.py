@@ -158,6 +158,84 @@ def test_disk_filling_mid_run_then_space_returns(small_fs: Path,
     assert events == 3 and occupied == pytest.approx(66 * 60)
 
 
+@pytest.mark.parametrize("leave", [0, 1000, 8192, 20000, 49152, 81920])
+def test_every_second_is_kept_wherever_the_disk_fills(small_fs: Path, leave: int,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """Whatever is left free when the disk fills, every second handed to the store is in the
+    file once space returns. With 0 to 20 kB left every write fails (at a different frame of
+    the log) until then; 48 and 80 kB are a nearly full disk. SQLite's write-ahead log used
+    to keep growing (it is checkpointed only at ~4 MB) until it held all the free space, the
+    space freed again included, so the minutes kept in memory could not go in and were
+    dropped at the stop: from 20 s to the whole hour, depending on what was left."""
+    clock = ManualClock()
+    db = small_fs / "history.sqlite"
+    store = Store(db, clock, retry=True)
+    store.begin_run("load-cells-4", "test")
+    sit(store, clock, 5)
+    filler = fill(small_fs, leave)
+    sit(store, clock, 60)
+    filler.unlink()
+    clock.advance(RETRY_MAX)
+    sit(store, clock, 1)
+    store.close()
+    assert not warnings(caplog, "are lost")
+    events, occupied = stored(db, clock)
+    assert events == 3 and occupied == pytest.approx(66 * 60)
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT max(seconds_occupied), count(*) FROM minutes").fetchone()
+    conn.close()
+    assert rows == (pytest.approx(60), 66)
+
+
+@pytest.mark.parametrize("hours", [6, 12])
+def test_a_little_space_back_on_a_bigger_disk_takes_the_hours_kept_in_memory(
+        tmp_path: Path, hours: int) -> None:
+    """On a disk with room to spare SQLite lets its write-ahead log grow (it is checkpointed
+    only at ~4 MB). When the disk fills, hours wait in memory; when a little space comes back
+    (120 kB), the log has to give its own back before the batch goes in: else the batch takes
+    the space a checkpoint needs, and the tries after it fail too."""
+    why = _can_mount()
+    if why:
+        pytest.skip(why)
+    mnt = tmp_path / "fs"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mnt)],
+                   check=True)
+    try:
+        clock = ManualClock()
+        db = mnt / "history.sqlite"
+        store = Store(db, clock, retry=True)
+        store.begin_run("load-cells-4", "test")
+        sit(store, clock, 5)
+        assert (mnt / "history.sqlite-wal").stat().st_size > 100_000  # the log is big
+        filler = fill(mnt)
+        store.add_event(Event(clock.monotonic(), OCCUPANCY, "occupied"))
+        for _ in range(hours * 60):  # a sample a minute: the same hours, fewer commits
+            clock.advance(60)
+            store.add_sample(60.0, occupied=True, posture="upright", balance="balanced",
+                             seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
+        os.truncate(filler, filler.stat().st_size - 120_000)
+        clock.advance(RETRY_MAX)
+        sit(store, clock, 1)
+        store.close()
+        events, occupied = stored(db, clock)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+    assert events == 3 and occupied == pytest.approx((5 + hours * 60 + 1) * 60)
+
+
+def test_a_stop_with_the_disk_still_full_says_what_is_lost(
+        small_fs: Path, caplog: pytest.LogCaptureFixture) -> None:
+    clock = ManualClock()
+    store = Store(small_fs / "history.sqlite", clock, retry=True)
+    store.begin_run("load-cells-4", "test")
+    sit(store, clock, 1)
+    fill(small_fs)
+    sit(store, clock, 2)
+    store.close()
+    assert len(warnings(caplog, "120 s of measurements and 1 event are lost")) == 1
+
+
 def test_read_only_at_start_says_where_and_how_to_fix_it_then_recovers(
         small_fs: Path, caplog: pytest.LogCaptureFixture) -> None:
     clock = ManualClock()
