@@ -21,6 +21,7 @@ from sitwatch.sensing import layout
 from sitwatch.sensing.calibration import from_arrays, robust_mean
 from sitwatch.sim.script import short_demo
 from sitwatch.sim.simulator import Simulator
+from tests.helpers.history import fill
 
 pytestmark = pytest.mark.integration
 
@@ -61,20 +62,6 @@ class Lines:
         return pred(self.got)
 
 
-def fill(folder: Path, leave: int) -> Path:
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
-    try:
-        for chunk in (65536, 4096, 1):
-            try:
-                while os.write(fd, b"\0" * chunk):
-                    pass
-            except OSError:
-                pass
-        os.ftruncate(fd, os.fstat(fd).st_size - leave)
-    finally:
-        os.close(fd)
-    return filler
 
 
 def rows(db: Path, sql: str) -> list[tuple]:

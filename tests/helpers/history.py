@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,3 +76,21 @@ class SteppedClock(ManualClock):
         from datetime import timedelta
 
         return super().now() + timedelta(seconds=self.offset)
+
+
+def fill(folder: Path, leave: int = 0) -> Path:
+    """Fill the filesystem holding ``folder`` but ``leave`` bytes; returns the filler file
+    (the storage-fault tests mount a small tmpfs and fill it)."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        for chunk in (65536, 4096, 1):
+            try:
+                while os.write(fd, b"\0" * chunk):
+                    pass
+            except OSError:
+                pass
+        os.ftruncate(fd, os.fstat(fd).st_size - leave)
+    finally:
+        os.close(fd)
+    return filler

@@ -29,6 +29,7 @@ from sitwatch.runtime.daemon import Daemon
 from sitwatch.sensing import calibration, layout
 from sitwatch.sources.base import Reading
 from tests.helpers.doubles import Collect
+from tests.helpers.history import fill
 
 pytestmark = pytest.mark.integration
 
@@ -60,21 +61,6 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def fill(folder: Path, leave: int = 0) -> Path:
-    """Fill the filesystem holding ``folder`` but ``leave`` bytes; returns the filler file."""
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
-    try:
-        for chunk in (65536, 4096, 1):
-            try:
-                while os.write(fd, b"\0" * chunk):
-                    pass
-            except OSError:
-                pass
-        os.ftruncate(fd, os.fstat(fd).st_size - leave)
-    finally:
-        os.close(fd)
-    return filler
 
 
 def remount(mnt: Path, mode: str) -> None:
