@@ -72,6 +72,7 @@ class NudgeAction(StrEnum):
     WRONG = "wrong"  # "Not right": a false alarm (sitwatch.nudging.feedback)
     PAUSE = "pause"  # remote only: stop watching (for ``minutes``, or until resumed)
     RESUME = "resume"  # remote only: end a pause or a snooze
+    LOG = "log"  # remote only: a symptom diary entry (``symptom``: its fields)
 
 
 class FeedbackKind(StrEnum):
@@ -103,6 +104,7 @@ class EventName(StrEnum):
     NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s)
     NUDGE_ACK = "nudge_ack"  # kind, action: NudgeAction
     FEEDBACK = "feedback"  # state: wrong | reset; kind: FeedbackKind, steps, source, changes
+    SYMPTOM = "symptom"  # a diary entry from afar: kind, red_flags, advice (lines), source
 
 
 class SymptomKind(StrEnum):
@@ -175,6 +177,7 @@ _LABELS: dict[str, str] = {
     NudgeAction.WRONG: "not right",
     NudgeAction.PAUSE: "pause",
     NudgeAction.RESUME: "resume",
+    NudgeAction.LOG: "log a symptom",
     SymptomKind.NUMBNESS: "numbness",
     SymptomKind.TINGLING: "tingling",
     SymptomKind.PAIN: "pain",

@@ -13,8 +13,10 @@ the changes they noticed along with it (:class:`~sitwatch.core.kinds.AlsoNoticed
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind
 from sitwatch.history.queries import Reader, aware
@@ -50,6 +52,42 @@ class SymptomEntry:
         if len(self.note) > MAX_NOTE:
             raise DiaryError(f"the note is {len(self.note)} characters long; keep it under "
                              f"{MAX_NOTE}")
+
+
+def entry_from(fields: Mapping[str, object], at: datetime, source: str) -> SymptomEntry:
+    """An entry from plain fields (an MQTT command's JSON): ``kind``, and optionally ``side``,
+    ``where``, ``severity``, ``note`` and ``with`` (a list, or a comma-separated string).
+    DiaryError names the field that cannot be used."""
+    def one(name: str, enum: type[StrEnum]) -> object:
+        value = fields.get(name)
+        if value is None:
+            return None
+        try:
+            return enum(str(value).strip().lower().replace("-", "_"))
+        except ValueError:
+            raise DiaryError(f"{name}: {value!r} is not one of "
+                             f"{', '.join(m.value for m in enum)}") from None
+
+    if fields.get("kind") is None:
+        raise DiaryError("kind is missing (numbness, tingling, pain or ache)")
+    also_raw = fields.get("with") or ()
+    also_list = also_raw.split(",") if isinstance(also_raw, str) else list(also_raw)  # type: ignore[call-overload]
+    also = []
+    for w in also_list:
+        try:
+            also.append(AlsoNoticed(str(w).strip().lower().replace("-", "_")))
+        except ValueError:
+            raise DiaryError(f"with: {w!r} is not one of "
+                             f"{', '.join(m.value for m in AlsoNoticed)}") from None
+    severity = fields.get("severity")
+    if severity is not None and (isinstance(severity, bool) or not isinstance(severity, int)):
+        raise DiaryError(f"severity: {severity!r} is not a whole number from 1 to 10")
+    return SymptomEntry(
+        at=at, kind=one("kind", SymptomKind),  # type: ignore[arg-type]
+        side=one("side", BodySide),  # type: ignore[arg-type]
+        area=one("where", BodyArea),  # type: ignore[arg-type]
+        severity=severity, note=str(fields.get("note") or "").strip(), also=tuple(also),
+        source=source)
 
 
 def parse_also(text: str | None) -> tuple[AlsoNoticed, ...]:

@@ -310,6 +310,9 @@ class Daemon:
             if action == NudgeAction.WRONG:
                 out += self._wrong_clicked(nudge)
                 continue
+            if action == NudgeAction.LOG:  # a diary entry from afar (MQTT)
+                out += self._log_symptom(nudge.get("symptom") or {}, t)
+                continue
             if nudge.get("via") == "mqtt":  # snooze / pause / resume from afar
                 self._remote_control(action, nudge.get("minutes"))
                 continue
@@ -357,6 +360,35 @@ class Daemon:
         out["upright_today"] = (100 * day.posture_shares[Posture.UPRIGHT]
                                 if day.known_posture_minutes > 0 else None)
         return out
+
+    def _log_symptom(self, fields: Mapping[str, object], t: float) -> list[Event]:
+        """A symptom diary entry sent over MQTT: stored like `sitwatch log` stores one, and a
+        ``symptom`` event (with the seek-care advice for a red flag) for every channel."""
+        import sqlite3
+
+        from sitwatch.history.diary import DiaryError, add_entry, entry_from
+        from sitwatch.history.store import StoreError
+        from sitwatch.reports import diary
+
+        try:
+            entry = entry_from(fields, self.clock.now(), "mqtt")
+        except DiaryError as e:
+            log.warning("a symptom sent over MQTT was not logged: %s", e)
+            return []
+        flags = diary.red_flags(entry)
+        advice = diary.seek_care_lines(flags) if flags else []
+        if advice:
+            log.warning("symptom logged over MQTT with a warning sign: %s", " ".join(advice))
+        if self.store is not None:
+            try:
+                add_entry(self.store.connection, entry)
+            except (sqlite3.Error, StoreError) as e:
+                log.warning("a symptom sent over MQTT could not be stored: %s", e)
+        ev = Event(t, E.SYMPTOM, None, {"kind": str(entry.kind), "said": diary.describe(entry),
+                                        "red_flags": [str(f) for f in flags],
+                                        "advice": advice, "source": "mqtt"})
+        self._dispatch(ev)
+        return [ev]
 
     def _remote_control(self, action: str, minutes: object) -> None:
         """Snooze, pause or resume asked for over MQTT: the control file, as the commands of

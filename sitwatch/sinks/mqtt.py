@@ -68,7 +68,7 @@ STATE_KEYS = SNAPSHOT_KEYS + DAY_KEYS
 NUMBER_KEYS = {"sitting_seconds": 0, "sitting_today": 1, "nudges_today": 0, "upright_today": 1}
 #: Remote controls under <base>/command/: the topic's last word -> the daemon's action.
 CONTROLS = {"snooze": NudgeAction.SNOOZE, "pause": NudgeAction.PAUSE,
-            "resume": NudgeAction.RESUME}
+            "resume": NudgeAction.RESUME, "log": NudgeAction.LOG}
 MODES = ("watching", "snoozed", "paused")
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
@@ -422,6 +422,18 @@ class MqttSink:
         if message.retain or self.on_command is None:
             return  # kept by the broker from an earlier session: not a new command
         action = self.control_topics[message.topic]
+        if action == NudgeAction.LOG:
+            fields = parse_symptom(message.payload)
+            if fields is None:
+                self.problems.report("bad-log", f"mqtt: {message.topic}: ignored "
+                                     f"{bytes(message.payload)[:40]!r}: send a symptom word "
+                                     "(numbness) or JSON such as {\"kind\": \"numbness\", "
+                                     "\"side\": \"left\"}")
+                return
+            self.commands += 1
+            self.on_command(action, Event(self.clock.monotonic(), NUDGE, None,
+                                          {"via": "mqtt", "symptom": fields}))
+            return
         minutes = parse_control(message.payload) if action != NudgeAction.RESUME else None
         if minutes is False:
             self.problems.report("bad-control", f"mqtt: {message.topic}: ignored "
@@ -601,6 +613,25 @@ def _state_text(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return ONLINE if value else OFFLINE  # cushion: True/False
     return str(value)
+
+
+def parse_symptom(payload: bytes | str) -> dict[str, Any] | None:
+    """A diary entry's fields from ``<base>/command/log``: a JSON object (``kind``, ``side``,
+    ``where``, ``severity``, ``note``, ``with``) or a bare symptom word; None when it is neither.
+    The daemon checks the values (sitwatch.history.diary.entry_from)."""
+    try:
+        text = (payload.decode("utf-8") if isinstance(payload, bytes) else payload).strip()
+    except UnicodeDecodeError:
+        return None
+    if not text or len(text) > 2000:
+        return None
+    if text.startswith("{"):
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return None
+        return obj if isinstance(obj, dict) and "kind" in obj else None
+    return {"kind": text} if text.isascii() and text.replace("_", "").isalpha() else None
 
 
 def parse_control(payload: bytes | str) -> float | bool | None:

@@ -76,12 +76,25 @@ def test_daemon_publishes_to_mqtt_runs_the_hook_and_buzzes(tmp_path: Path, broke
                                  "--no-user-config", "--config", str(cfg)], env=env,
                                 capture_output=True, text=True, timeout=60)
         assert json.loads(status.stdout)["paused"] == "forever"
+        # a symptom logged from Home Assistant (an automation, a phone): stored in the diary,
+        # and a warning sign comes straight back with the advice to seek care
+        w.client.publish("sitwatch/command/log",
+                         b'{"kind": "numbness", "where": "saddle", "severity": 3}', qos=1)
+        assert w.wait_for(lambda ms: any(m.topic == "sitwatch/event/symptom" for m in ms), 15)
+        sym = json.loads(next(m for m in w.messages if m.topic == "sitwatch/event/symptom").text)
+        assert sym["kind"] == "numbness" and sym["red_flags"] and sym["advice"]
+        w.client.publish("sitwatch/command/log", b'{"kind": "itch"}', qos=1)  # refused, logged
         w.client.publish("sitwatch/command/resume", b"PRESS", qos=1)
         assert w.wait_for(lambda ms: [m.text for m in ms
                                       if m.topic == "sitwatch/state/mode"][-1:] == ["watching"],
                           15)
         proc.terminate()
         assert proc.wait(15) == 0
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "d" / "sitwatch" / "history.sqlite") as db:
+            rows = db.execute("SELECT kind, area, severity, source FROM symptoms").fetchall()
+        assert rows == [("numbness", "saddle", 3, "mqtt")]
         assert w.wait_topic("sitwatch/status", "offline", timeout=10)  # said before leaving
     finally:
         if proc.poll() is None:

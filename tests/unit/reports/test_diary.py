@@ -238,3 +238,29 @@ def test_the_log_command_offers_the_vocabulary() -> None:
     assert list(opts["side"]) == hyphen(BodySide)
     assert list(opts["where"]) == hyphen(BodyArea)
     assert list(opts["also"]) == hyphen(AlsoNoticed)
+
+
+def test_entry_from_plain_fields_as_mqtt_sends_them() -> None:
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from sitwatch.history.diary import DiaryError, entry_from
+    from sitwatch.sinks.mqtt import parse_symptom
+
+    at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    e = entry_from({"kind": "Numbness", "side": "both", "where": "lower-back", "severity": 4,
+                    "note": " after the drive ", "with": "bladder, fever"}, at, "mqtt")
+    assert (e.kind, e.side, e.area, e.severity, e.note, e.source) == (
+        "numbness", "both", "lower_back", 4, "after the drive", "mqtt")
+    assert [str(a) for a in e.also] == ["bladder", "fever"]
+    for bad, says in (({}, "kind is missing"), ({"kind": "itch"}, "kind: 'itch'"),
+                      ({"kind": "pain", "severity": "7"}, "severity"),
+                      ({"kind": "pain", "severity": 11}, "severity"),
+                      ({"kind": "pain", "with": ["dizzy"]}, "with: 'dizzy'")):
+        with pytest.raises(DiaryError, match=says):
+            entry_from(bad, at, "mqtt")
+    assert parse_symptom(b"tingling") == {"kind": "tingling"}
+    assert parse_symptom(b'{"kind": "ache", "side": "left"}') == {"kind": "ache", "side": "left"}
+    for junk in (b"", b"\xff", b"[1, 2]", b'{"side": "left"}', b"rm -rf /", b"{nope"):
+        assert parse_symptom(junk) is None
