@@ -49,10 +49,12 @@ def still_applies(ev: Event, snap: Snapshot) -> bool:
 
 
 class Nudger:
-    def __init__(self, cfg: NudgesCfg, sit_limit: float, gate: NudgeGate | None = None) -> None:
-        """``gate`` None: every due nudge is delivered (replays, the demo)."""
+    def __init__(self, cfg: NudgesCfg, sit_limit: float, gate: NudgeGate | None = None,
+                 min_break: float | None = None) -> None:
+        """``gate`` None: every due nudge is delivered (replays, the demo). ``min_break``: the
+        time-to-move nudge says how long a break must last to count."""
         self.cfg = cfg
-        self.policy = NudgePolicy(cfg, sit_limit)
+        self.policy = NudgePolicy(cfg, sit_limit, min_break=min_break)
         self.gate = gate
         self._looked_at = float("-inf")
         self.budget = DailyBudget(cfg.daily_budget_hours * 3600, cfg.budget_warn_minutes * 60)

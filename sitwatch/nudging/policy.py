@@ -59,6 +59,7 @@ class NudgePolicy:
     kinds: dict[NudgeKind, _Kind] = field(default_factory=dict)
     pending: list[_Pending] = field(default_factory=list)
     advice: dict[str, Advice] = field(default_factory=lambda: CATALOG)
+    min_break: float | None = None  # seconds up that count as a break: said in the nudge
 
     def __post_init__(self) -> None:
         self.advice = catalog(self.cfg)  # the built-in texts and the sitter's own
@@ -87,6 +88,7 @@ class NudgePolicy:
         episode: float,
         level: str,
         advice_key: str | None = None,
+        suffix: str = "",
         **extra: object,
     ) -> Event:
         k = self._k(kind)
@@ -100,7 +102,8 @@ class NudgePolicy:
         within = float(self.cfg.respond_within.get(kind, 300.0))
         self.pending.append(_Pending(kind, t, t + within))
         data: dict[str, object] = {
-            "kind": kind, "title": title, "message": action, "why": adv.why, "level": level,
+            "kind": kind, "title": title, "message": action + suffix, "why": adv.why,
+            "level": level,
         }
         data.update(extra)
         return Event(t, NUDGE, None, data)
@@ -126,8 +129,16 @@ class NudgePolicy:
             ep = spell_start if spell_start is not None else t - spell
             level = self._due(NudgeKind.PROLONGED_SITTING, t, ep)
             if level:
-                out.append(self._nudge(NudgeKind.PROLONGED_SITTING, t, ep, level,
-                                       minutes=round(spell / 60)))
+                if self.min_break:  # say how long a break must last to count as one
+                    mins = max(1, round(self.min_break / 60))
+                    suffix = (f" The timer starts again after {mins} minute"
+                              f"{'s' if mins > 1 else ''} out of the chair.")
+                    out.append(self._nudge(NudgeKind.PROLONGED_SITTING, t, ep, level, None,
+                                           suffix, minutes=round(spell / 60),
+                                           break_minutes=mins))
+                else:
+                    out.append(self._nudge(NudgeKind.PROLONGED_SITTING, t, ep, level,
+                                           minutes=round(spell / 60)))
         advice = SLUMPED.get(posture) if posture is not None else None
         if advice is not None and posture_for >= self.cfg.slouch_after:
             ep = t - posture_for

@@ -137,7 +137,8 @@ class Daemon:
         if learner is not None:
             self._retune()
         sit_limit = for_layout(cfg, layout).detect.sit_limit
-        self.nudger = Nudger(cfg.nudges, sit_limit, gate)
+        self.nudger = Nudger(cfg.nudges, sit_limit, gate,
+                             min_break=for_layout(cfg, layout).detect.occupancy.min_break)
         self.fusion: Fusion | None = None
         if camera is not None and self.pipeline is not None:
             from sitwatch.camera.fusion import Fusion

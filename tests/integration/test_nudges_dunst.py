@@ -159,3 +159,17 @@ def test_daily_budget_nudges_and_the_summary_reach_the_desktop(server, tmp_path)
     shown = set(bodies(history))
     for _, e in budget:
         assert (e.get("title"), e.get("message")) in shown
+
+
+def test_time_to_move_says_how_long_a_break_must_last(server, tmp_path) -> None:
+    """Issue #13: a break counts only after detect.occupancy.min_break out of the chair; the
+    nudge says so, in the words read back from dunst."""
+    cfg = Config(detect={"occupancy": {"min_break": 180}})
+    delivered, _seen, _ = run_day(server, tmp_path, cfg)
+    moves = [e for _, e in delivered if e.get("kind") == "prolonged_sitting"]
+    assert moves and all(e.get("break_minutes") == 3 for e in moves)
+    assert all(e.get("message").endswith("The timer starts again after 3 minutes out of the "
+                                         "chair.") for e in moves)
+    history = server.wait_history(len({(e.get("title"), e.get("message"))
+                                       for _, e in delivered}))
+    assert {(e.get("title"), e.get("message")) for e in moves} <= set(bodies(history))
