@@ -59,6 +59,8 @@ _TOP = (
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
 _IMPORTANT = (
+    "paused",
+    "snoozed",
     "occupancy",
     "posture",
     "balance",

@@ -82,6 +82,19 @@ def test_writes_are_rate_limited_except_for_important_changes(path: Path,
         w.update(bogus=1)
 
 
+def test_pause_and_snooze_show_at_once(path: Path, clock: ManualClock) -> None:
+    """A pause asked for from afar (MQTT, a bar's click) shows in `sitwatch status` at once,
+    not at the next routine write."""
+    w = StatusWriter(path, clock, interval=2.0)
+    w.update(occupancy="occupied")
+    clock.advance(0.1)
+    assert w.update(paused="forever")
+    assert json.loads(path.read_text())["paused"] == "forever"
+    clock.advance(0.1)
+    assert w.update(paused=None, snoozed="2026-01-05T10:00:00+01:00")
+    assert json.loads(path.read_text())["snoozed"].startswith("2026-01-05T10:00")
+
+
 def test_readers_never_see_a_partial_file(path: Path, clock: ManualClock) -> None:
     w = StatusWriter(path, clock, interval=0.0)
     w.update(occupancy="occupied", sensor={"diagnosis": "x" * 20000})
