@@ -36,19 +36,16 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now().astimezone()
     cur = control.read(path)
     try:
+        text = getattr(args, "duration", None)
+        new = control.change(cur, args.command, now, duration(text) if text else None)
         if args.command == "resume":
-            new = control.Control()
             msg = "resumed: watching and nudging again"
-        elif args.command == "snooze":
-            until = now + duration(args.duration)
-            new = control.Control(snoozed_until=until, paused_until=cur.paused_until)
-            msg = f"nudges snoozed until {when(until, now)} (sitwatch keeps watching)"
-        elif args.duration:
-            until = now + duration(args.duration)
-            new = control.Control(cur.snoozed_until, until)
-            msg = f"paused until {when(until, now)}: nothing is watched or kept meanwhile"
+        elif args.command == "snooze" and new.snoozed_until is not None:
+            msg = f"nudges snoozed until {when(new.snoozed_until, now)} (sitwatch keeps watching)"
+        elif isinstance(new.paused_until, datetime):
+            msg = (f"paused until {when(new.paused_until, now)}: nothing is watched or kept "
+                   "meanwhile")
         else:
-            new = control.Control(cur.snoozed_until, control.FOREVER)
             msg = "paused until `sitwatch resume`: nothing is watched or kept meanwhile"
     except ValueError as e:
         err(str(e))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,21 @@ class Control:
             return v.isoformat(timespec="seconds") if isinstance(v, datetime) else v
 
         return {"snoozed_until": iso(self.snoozed_until), "paused_until": iso(self.paused_until)}
+
+
+def change(cur: Control, what: str, now: datetime, length: timedelta | None = None) -> Control:
+    """The control after ``resume``, ``snooze`` (for ``length``) or ``pause`` (for ``length``,
+    or until resumed): one rule for the commands, the notification's Snooze button and MQTT.
+    A snooze keeps a pause and a pause keeps a snooze."""
+    if what == "resume":
+        return Control()
+    if what == "snooze":
+        if length is None:
+            raise ValueError("a snooze needs a length")
+        return Control(now + length, cur.paused_until)
+    if what == "pause":
+        return Control(cur.snoozed_until, now + length if length is not None else FOREVER)
+    raise ValueError(f"unknown control {what!r}")
 
 
 def read(path: Path) -> Control:

@@ -321,10 +321,10 @@ class Daemon:
             evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
             if action == NudgeAction.SNOOZE and self.control is not None:
                 path = self.control.path
-                cur = control.read(path)
-                until = self.clock.now() + timedelta(minutes=self.cfg.nudges.snooze_minutes)
+                snooze = timedelta(minutes=self.cfg.nudges.snooze_minutes)
                 try:
-                    control.write(path, control.Control(until, cur.paused_until))
+                    control.write(path, control.change(control.read(path), "snooze",
+                                                       self.clock.now(), snooze))
                 except OSError as e:
                     log.warning("cannot snooze: %s", e)
             elif action == NudgeAction.DONE:
@@ -398,21 +398,16 @@ class Daemon:
 
         if self.control is None:
             return
-        path = self.control.path
-        cur = control.read(path)
-        now = self.clock.now()
-        if action == NudgeAction.RESUME:
-            new = control.Control()
-        elif action == NudgeAction.SNOOZE:
-            mins = float(minutes) if isinstance(minutes, int | float) else float(
-                self.cfg.nudges.snooze_minutes)
-            new = control.Control(now + timedelta(minutes=mins), cur.paused_until)
-        elif action == NudgeAction.PAUSE:
-            until = (now + timedelta(minutes=float(minutes))
-                     if isinstance(minutes, int | float) else control.FOREVER)
-            new = control.Control(cur.snoozed_until, until)
-        else:
+        if action not in (NudgeAction.RESUME, NudgeAction.SNOOZE, NudgeAction.PAUSE):
             return
+        path = self.control.path
+        if isinstance(minutes, int | float):
+            length: timedelta | None = timedelta(minutes=float(minutes))
+        elif action == NudgeAction.SNOOZE:
+            length = timedelta(minutes=self.cfg.nudges.snooze_minutes)
+        else:
+            length = None  # a pause until resumed
+        new = control.change(control.read(path), str(action), self.clock.now(), length)
         try:
             control.write(path, new)
         except OSError as e:
