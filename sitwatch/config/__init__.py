@@ -288,6 +288,11 @@ class Mqtt(_Section):
     port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
     username: str = Field("", description="User name. Empty: connect anonymously.")
     password: str = Field("", description="Password (with username). Keep this file private.")
+    password_file: str = Field(
+        "", description="Read the password from this file instead (first line). With neither, "
+        "the systemd credential mqtt_password is used when the unit passes one "
+        "(LoadCredential=mqtt_password:/path). The password is never logged."
+    )
     tls: bool = Field(False, description="Connect with TLS, verifying the broker's certificate.")
     tls_ca: str = Field(
         "", description="TLS: CA certificate file (PEM) for the broker. Empty: the system's CAs."

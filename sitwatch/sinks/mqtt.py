@@ -33,11 +33,13 @@ import contextlib
 import json
 import logging
 import math
+import os
 import re
 import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from sitwatch import __version__
@@ -68,8 +70,16 @@ STATE_KEYS = SNAPSHOT_KEYS + DAY_KEYS
 NUMBER_KEYS = {"sitting_seconds": 0, "sitting_today": 1, "nudges_today": 0, "upright_today": 1}
 #: Remote controls under <base>/command/: the topic's last word -> the daemon's action.
 CONTROLS = {"snooze": NudgeAction.SNOOZE, "pause": NudgeAction.PAUSE,
-            "resume": NudgeAction.RESUME, "log": NudgeAction.LOG}
+            "resume": NudgeAction.RESUME, "log": NudgeAction.LOG, "mode": NudgeAction.RESUME}
 MODES = ("watching", "snoozed", "paused")
+#: Home Assistant's "Mode" select sends one of MODES to <base>/command/mode: what it asks for.
+#: Choosing "snoozed" while paused must end the pause (a snooze alone keeps it), so it resumes
+#: first.
+MODE_ACTIONS = {"watching": (NudgeAction.RESUME,),
+                "snoozed": (NudgeAction.RESUME, NudgeAction.SNOOZE),
+                "paused": (NudgeAction.PAUSE,)}
+#: The systemd credential (LoadCredential=mqtt_password:...) read when no password is set.
+PASSWORD_CREDENTIAL = "mqtt_password"
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
@@ -86,6 +96,7 @@ class MqttSettings(Protocol):
     port: int
     username: str
     password: str
+    password_file: str
     tls: bool
     tls_ca: str
     base_topic: str
@@ -204,7 +215,7 @@ class MqttSink:
 
     def _configure(self, client: Any) -> None:
         if self.cfg.username:
-            client.username_pw_set(self.cfg.username, self.cfg.password or None)
+            client.username_pw_set(self.cfg.username, broker_password(self.cfg) or None)
         if self.cfg.tls:
             client.tls_set(ca_certs=self.cfg.tls_ca or None)
 
@@ -422,6 +433,17 @@ class MqttSink:
         if message.retain or self.on_command is None:
             return  # kept by the broker from an earlier session: not a new command
         action = self.control_topics[message.topic]
+        if message.topic.endswith("/command/mode"):
+            word = bytes(message.payload).decode("utf-8", "replace").strip().lower()
+            if word not in MODE_ACTIONS:
+                self.problems.report("bad-mode", f"mqtt: {message.topic}: ignored "
+                                     f"{bytes(message.payload)[:40]!r}: send one of "
+                                     f"{', '.join(MODES)}")
+                return
+            self.commands += 1
+            for act in MODE_ACTIONS[word]:
+                self.on_command(act, Event(self.clock.monotonic(), NUDGE, None, {"via": "mqtt"}))
+            return
         if action == NudgeAction.LOG:
             fields = parse_symptom(message.payload)
             if fields is None:
@@ -514,12 +536,14 @@ class MqttSink:
                 "name": "Past the sitting limit", "device_class": "problem",
                 "state_topic": f"{state}/over_limit", "payload_on": "ON", "payload_off": "OFF",
             }),
-            ("sensor", "mode", {
-                "name": "Mode", "device_class": "enum", "options": list(MODES),
-                "state_topic": f"{state}/mode", "icon": "mdi:eye-check",
-            }),
         ]
-        if self.on_command is not None:
+        mode = {"name": "Mode", "options": list(MODES), "state_topic": f"{state}/mode",
+                "icon": "mdi:eye-check"}
+        if self.on_command is None:  # read-only: what sitwatch is doing
+            entities.append(("sensor", "mode", {**mode, "device_class": "enum"}))
+        else:  # two-way: choosing a mode snoozes, pauses or resumes
+            entities.append(("select", "mode", {**mode,
+                                                "command_topic": f"{self.base}/command/mode"}))
             entities.append(("button", "not_right", {
                 "name": "Not right", "command_topic": self.feedback_topic,
                 "payload_press": str(WRONG), "icon": "mdi:thumb-down-outline",
@@ -577,10 +601,23 @@ class MqttSink:
         if rc is None:
             return False, f"mqtt: no answer from {where} within {timeout:g} s"
         if rc.is_failure:
-            return False, f"mqtt: {where} refused the connection: {rc}"
+            return False, f"mqtt: {where} refused the connection: {rc}" + self._password_hint()
         return True, (f"mqtt: connected to {where}; topics under {self.base}/"
                       + (f", Home Assistant discovery under {self.prefix}/"
                          if self.cfg.discovery else ""))
+
+
+    def _password_hint(self) -> str:
+        cfg = self.cfg
+        if not cfg.username or cfg.password:
+            return ""
+        if cfg.password_file and not broker_password(cfg):
+            return (f"; mqtt.password_file {cfg.password_file} cannot be read: fix the path "
+                    "or its permissions")
+        if not broker_password(cfg):
+            return ("; no password is set: set mqtt.password or mqtt.password_file, or pass "
+                    f"the systemd credential {PASSWORD_CREDENTIAL}")
+        return ""
 
 
 def parse_feedback(payload: bytes | str) -> str | bool | None:
@@ -632,6 +669,25 @@ def parse_symptom(payload: bytes | str) -> dict[str, Any] | None:
             return None
         return obj if isinstance(obj, dict) and "kind" in obj else None
     return {"kind": text} if text.isascii() and text.replace("_", "").isalpha() else None
+
+
+def broker_password(cfg: MqttSettings) -> str:
+    """The broker password: ``password``, else the file ``password_file`` names, else the
+    systemd credential ``mqtt_password`` (``$CREDENTIALS_DIRECTORY``). Never logged."""
+    if cfg.password:
+        return cfg.password
+    candidates = []
+    if getattr(cfg, "password_file", ""):
+        candidates.append(Path(cfg.password_file).expanduser())
+    creds = os.environ.get("CREDENTIALS_DIRECTORY")
+    if creds:
+        candidates.append(Path(creds) / PASSWORD_CREDENTIAL)
+    for path in candidates:
+        try:
+            return path.read_text(encoding="utf-8").strip("\r\n")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return ""
 
 
 def parse_control(payload: bytes | str) -> float | bool | None:

@@ -84,7 +84,15 @@ def test_daemon_publishes_to_mqtt_runs_the_hook_and_buzzes(tmp_path: Path, broke
         sym = json.loads(next(m for m in w.messages if m.topic == "sitwatch/event/symptom").text)
         assert sym["kind"] == "numbness" and sym["red_flags"] and sym["advice"]
         w.client.publish("sitwatch/command/log", b'{"kind": "itch"}', qos=1)  # refused, logged
-        w.client.publish("sitwatch/command/resume", b"PRESS", qos=1)
+        # Home Assistant's Mode select: snoozed, then back to watching
+        assert [json.loads(m.text)["options"] for m in configs
+                if m.topic.startswith("homeassistant/select/")
+                and m.topic.endswith("/mode/config")] == [["watching", "snoozed", "paused"]]
+        w.client.publish("sitwatch/command/mode", b"snoozed", qos=1)
+        assert w.wait_for(lambda ms: [m.text for m in ms
+                                      if m.topic == "sitwatch/state/mode"][-1:] == ["snoozed"],
+                          15)
+        w.client.publish("sitwatch/command/mode", b"watching", qos=1)
         assert w.wait_for(lambda ms: [m.text for m in ms
                                       if m.topic == "sitwatch/state/mode"][-1:] == ["watching"],
                           15)

@@ -20,10 +20,10 @@ from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
 from sitwatch.sinks.mqtt import MqttConfig, MqttSink
 
 try:
-    from tests.helpers.servers import Broker, Relay, free_port, start_broker, stop
+    from tests.helpers.servers import Broker, Relay, Watcher, free_port, start_broker, stop
 except ImportError:  # pytest started without the repository root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.helpers.servers import Broker, Relay, free_port, start_broker, stop
+    from tests.helpers.servers import Broker, Relay, Watcher, free_port, start_broker, stop
 
 pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (pip install paho-mqtt)")
 pytestmark = pytest.mark.integration
@@ -314,6 +314,68 @@ def _self_signed(where: Path) -> tuple[Path, Path]:
     return key, cert
 
 
+def test_password_from_a_file_or_a_systemd_credential_never_logged(tmp_path, monkeypatch,
+                                                                   caplog):
+    pw = tmp_path / "passwd"
+    if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "sitter", "s3cret-é"],
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
+    pw.chmod(0o600)
+    b = start_broker(tmp_path / "auth", extra=["allow_anonymous false", f"password_file {pw}"])
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret-é\n", encoding="utf-8")
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "mqtt_password").write_text("s3cret-é", encoding="utf-8")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+            ok, text = make_sink(b.port, username="sitter").check(timeout=5)
+            assert not ok and "no password is set" in text, text
+            ok, text = make_sink(b.port, username="sitter",
+                                 password_file=str(tmp_path / "nope")).check(timeout=5)
+            assert not ok and "cannot be read" in text and "nope" in text, text
+            ok, text = make_sink(b.port, username="sitter", password_file=str(secret)).check(5)
+            assert ok, text
+            monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))  # as systemd sets it
+            s = make_sink(b.port, username="sitter")
+            ok, text = s.check(timeout=5)
+            assert ok, text
+            s.start()
+            assert s.wait_connected(10), b.log()
+            s.close()
+        assert "s3cret" not in caplog.text
+    finally:
+        stop(b.proc)
+
+
+def test_a_restarted_broker_gets_everything_again(tmp_path, watch):
+    """mosquitto restarts (an update, a reboot of the hub) and forgets every retained message:
+    the sink reconnects by itself and announces itself, its entities and its state again."""
+    first = start_broker(tmp_path / "b1")
+    s = make_sink(first.port)
+    try:
+        s.start()
+        assert s.wait_connected(10), first.log()
+        s.publish_state({"occupancy": "occupied", "posture": "upright", "balance": "balanced",
+                         "sitting_seconds": 60.0, "cushion": "online"})
+        stop(first.proc)
+        second = start_broker(tmp_path / "b2", port=first.port)
+        try:
+            w = Watcher(second, "sitwatch/#", "homeassistant/#")
+            try:
+                w.wait_topic("sitwatch/status", "online", timeout=30)
+                w.wait_topic("sitwatch/state/occupancy", "occupied")
+                w.wait_topic("homeassistant/binary_sensor/testnode/occupancy/config")
+                assert s.connects >= 2
+            finally:
+                w.close()
+        finally:
+            stop(second.proc)
+    finally:
+        s.close()
+
+
 def test_tls(tmp_path):
     if shutil.which("openssl") is None:
         pytest.skip("needs openssl (Debian: openssl)")
@@ -392,6 +454,7 @@ HA_REQUIRED = {
     "sensor": {"state_topic"},
     "event": {"state_topic", "event_types"},
     "button": {"command_topic"},
+    "select": {"command_topic", "options"},
 }
 HA_STATE_CLASSES = {"measurement", "total", "total_increasing"}
 HA_DEVICE_CLASSES = {
@@ -421,8 +484,10 @@ def test_every_discovery_document_has_what_home_assistant_requires(broker):
             assert doc["options"] and "unit_of_measurement" not in doc
         if doc.get("device_class") == "duration":
             assert doc["unit_of_measurement"] in {"s", "min", "h", "d"}
-        if component == "button":
+        if component in ("button", "select"):
             assert doc["command_topic"].startswith("sitwatch/command/")
+        if component == "select":
+            assert doc["options"] == ["watching", "snoozed", "paused"]
     totals = {t.split("/")[3]: d for t, d in docs if d.get("state_class") == "total_increasing"}
     assert set(totals) == {"sitting_today", "nudges_today"}
 
@@ -458,15 +523,21 @@ def test_snooze_pause_resume_commands_and_the_day_state(broker, watch):
                     break
             got.clear()
         for topic, payload in (("snooze", b"PRESS"), ("snooze", b"45m"), ("pause", b"soon"),
-                               ("pause", b"1h"), ("resume", b"PRESS")):
+                               ("pause", b"1h"), ("resume", b"PRESS"),
+                               # Home Assistant's Mode select
+                               ("mode", b"paused"), ("mode", b"asleep"), ("mode", b"snoozed"),
+                               ("mode", b"watching")):
             w.client.publish(f"sitwatch/command/{topic}", payload, qos=1)
         with cv:
-            assert cv.wait_for(lambda: len(got) >= 4, 10), got
+            assert cv.wait_for(lambda: len(got) >= 8, 10), got
         w.settle()
         got = [g for g in got if not (g[0] == NudgeAction.RESUME and g is got[0])]
         assert [(a, e.get("minutes")) for a, e in got] == [
             (NudgeAction.SNOOZE, None), (NudgeAction.SNOOZE, 45.0), (NudgeAction.PAUSE, 60.0),
+            (NudgeAction.RESUME, None), (NudgeAction.PAUSE, None),
+            (NudgeAction.RESUME, None), (NudgeAction.SNOOZE, None),  # snoozed ends the pause
             (NudgeAction.RESUME, None)]
+        assert "bad-mode" in s.problems  # "asleep" is no mode: reported, not acted on
         s.publish_state({"sitting_today": 123.456, "nudges_today": 4, "upright_today": 81.26,
                          "over_limit": True, "mode": "snoozed"})
         w.wait_topic("sitwatch/state/mode", "snoozed")
