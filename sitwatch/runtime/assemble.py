@@ -301,6 +301,7 @@ def build_daemon(
             publisher=publisher,
             learner=build_learner(cfg, layout, clock),
         )
+        daemon.watchers = [s for s in sinks.sinks if callable(getattr(s, "live", None))]
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
     if before is not None:
         daemon.resume_spell(*before)
