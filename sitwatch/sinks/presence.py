@@ -10,6 +10,7 @@ never waits on the bus.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -92,6 +93,10 @@ INTROSPECTION = f"""<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Intr
   </interface>
 </node>
 """
+
+
+class NameTaken(Exception):
+    """Another program (another sitwatch?) owns our bus name."""
 
 
 @dataclass(frozen=True)
@@ -181,9 +186,9 @@ class Seat:
             "State": str(self.state()),
             "SittingSince": self.sitting_since(),
             "SpellSeconds": int(self.spell()),
-            "LastBreakSeconds": int(round(self.last_break)),
+            "LastBreakSeconds": round(self.last_break),
             "LastBreakEnded": self.last_break_ended,
-            "MinBreakSeconds": int(round(self.min_break)),
+            "MinBreakSeconds": round(self.min_break),
         }
         return {k: (SIGNATURES[k], values[k]) for k in SIGNATURES}
 
@@ -218,14 +223,12 @@ class PresenceSink:
     def _own_name(self) -> None:
         from jeepney.bus_messages import message_bus
 
-        from sitwatch.sinks.registry import SinkUnavailable
-
         do_not_queue = 4
         reply = self.conn.send_and_get_reply(message_bus.RequestName(BUS_NAME, do_not_queue),
                                              timeout=2.0)
         code = reply.body[0] if reply.body else 0
         if code not in (1, 4):  # primary owner, already owner
-            raise SinkUnavailable(f"{BUS_NAME} is already taken on the session bus (is another "
+            raise NameTaken(f"{BUS_NAME} is already taken on the session bus (is another "
                                   "sitwatch running?)")
 
     # -- from the daemon thread ------------------------------------------------------------------
@@ -250,7 +253,7 @@ class PresenceSink:
             props = self.seat.properties()
         if change.natural_break is not None:
             self._out.put(new_signal(me, "NaturalBreak", "u",
-                                     (int(round(change.natural_break)),)))
+                                     (round(change.natural_break),)))
             changed = {k: props[k] for k in ("LastBreakSeconds", "LastBreakEnded",
                                               "SittingSince")}
             self._out.put(self._props_changed(changed))
@@ -269,10 +272,8 @@ class PresenceSink:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=3.0)
-        try:
+        with contextlib.suppress(OSError):
             self.conn.close()
-        except OSError:
-            pass
 
     # -- the helper thread -----------------------------------------------------------------------
 

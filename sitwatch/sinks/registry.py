@@ -189,12 +189,12 @@ DBUS_INSTALL = install_hint("dbus")
 
 def _presence(cfg: Config, ctx: SinkContext) -> Sink:
     from sitwatch.sinks.dbus_session import NoSessionBus
-    from sitwatch.sinks.presence import PresenceSink
+    from sitwatch.sinks.presence import NameTaken, PresenceSink
 
     assert ctx.clock is not None  # enabled() asks for one
     try:
         return PresenceSink(ctx.clock, cfg.detect.occupancy.min_break, log=_logger("presence"))
-    except NoSessionBus as e:
+    except (NoSessionBus, NameTaken) as e:
         raise SinkUnavailable(str(e)) from e
 
 
