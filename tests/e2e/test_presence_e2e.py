@@ -31,7 +31,7 @@ from tests.helpers.notify_server import NotificationServer, missing_programs
 
 pytestmark = pytest.mark.integration
 
-MIN_BREAK = 2.0
+MIN_BREAK = 4.0
 
 
 class Cushion:
@@ -182,10 +182,11 @@ def test_presence_on_dbus_and_status_watch_follow_the_seat(tmp_path: Path) -> No
             cushion.seated = False  # up for a real break, longer than min_break
             lines.wait(watched(lambda d: d["state"] == "away"))
             signals.wait(lambda s: "StateChanged ('away',)" in s)
-            # away for min_break: a real break under way, the spell is over (SpellSeconds 0)
+            # away for min_break: a real break under way, no spell any more (SittingSince 0)
+            assert gdbus_get(env, "SittingSince") != "(<int64 0>,)"
             deadline = time.monotonic() + 30
-            while gdbus_get(env, "SpellSeconds") != "(<uint32 0>,)":
-                assert time.monotonic() < deadline, gdbus_get(env, "SpellSeconds")
+            while gdbus_get(env, "SittingSince") != "(<int64 0>,)":
+                assert time.monotonic() < deadline, gdbus_get(env, "SittingSince")
                 time.sleep(0.1)
             cushion.seated = True
             back = json.loads(lines.wait(watched(lambda d: d["last_break"] is not None)))
