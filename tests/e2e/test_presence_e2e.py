@@ -263,3 +263,41 @@ def test_without_a_session_bus_the_daemon_runs_on_and_doctor_says_why(tmp_path: 
                          env=env, capture_output=True, text=True, timeout=120)
     line = next(ln for ln in doc.stdout.splitlines() if "presence" in ln)
     assert "no session bus" in line and "sitwatch runs on without it" in line
+
+
+def test_the_daemon_drives_a_real_workrave_from_the_seat(tmp_path: Path) -> None:
+    """`[integrations.workrave]` in a running daemon, against Workrave under Xvfb: sitting
+    still (reading, no key or mouse) keeps its break timer running; leaving the chair makes
+    it idle at once, and its micro-break (shortened to 3 s here) resets: taken."""
+    pytest.importorskip("jeepney", reason="jeepney (the dbus extra) is not installed")
+    from tests.helpers.workrave import missing, running_workrave, wait_until
+
+    if missing():
+        pytest.skip(f"needs {missing()}")
+    cushion = Cushion(tmp_path)
+    with running_workrave(tmp_path, micro_reset=3) as wr:
+        env = env_for(tmp_path, wr.env)
+        cfg = write_config(tmp_path, cushion)
+        cfg.write_text(cfg.read_text().replace("dbus = true", "dbus = false")
+                       + "[integrations.workrave]\nenabled = true\nevery = 1.0\n")
+        doc = subprocess.run(sitwatch("doctor", "--no-user-config", "--config", str(cfg)),
+                             env=env, capture_output=True, text=True, timeout=120)
+        assert "Workrave answers (mode normal" in doc.stdout, doc.stdout
+        daemon = subprocess.Popen(sitwatch("run", "--no-user-config", "--config", str(cfg),
+                                           "--headless"), env=env, text=True,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_until(lambda: wr.number("GetTimerIdle") >= 3, what="Workrave idle alone")
+            cushion.seated = True
+            wait_until(lambda: wr.number("GetTimerElapsed") >= 4, what="the timer running")
+            assert wr.active() and wr.number("GetTimerIdle") == 0
+            cushion.seated = False
+            wait_until(lambda: not wr.active(), timeout=5, what="idle on leaving")
+            wait_until(lambda: wr.number("GetTimerElapsed") == 0, timeout=15,
+                       what="the micro-break timer reset")
+            assert daemon.poll() is None
+        finally:
+            daemon.terminate()
+            _, err = daemon.communicate(timeout=15)
+            cushion.close()
+        assert "Workrave" not in err, err  # no complaint: it answered all along
