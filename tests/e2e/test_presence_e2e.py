@@ -7,6 +7,7 @@ written by this test so it decides when the seat is taken and left."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pty
@@ -198,7 +199,7 @@ def test_presence_on_dbus_and_status_watch_follow_the_seat(tmp_path: Path) -> No
             from sitwatch.runtime.status import WATCH_KEY
 
             keys = [[json.loads(ln)[k] for k in WATCH_KEY] for ln in lines.lines]
-            assert all(a != b for a, b in zip(keys, keys[1:], strict=False))  # only changes
+            assert all(a != b for a, b in itertools.pairwise(keys))  # only changes
             assert len(keys) <= 8  # seconds of sitting add no line
 
             # Ctrl-C: the watch ends without a traceback, with the usual code for it

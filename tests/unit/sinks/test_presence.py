@@ -108,17 +108,19 @@ def test_workrave_hears_activity_while_seated_and_idle_once_on_leaving(caplog) -
 
 
 def test_a_missing_workrave_is_said_once_and_found_again(caplog) -> None:
-    from jeepney import DBusErrorResponse
+    from types import SimpleNamespace
+
+    jeepney = pytest.importorskip("jeepney", reason="jeepney (the dbus extra) is not installed")
     from jeepney.low_level import HeaderFields
 
-    class Msg:
-        class header:  # noqa: N801
-            fields = {HeaderFields.error_name: "org.freedesktop.DBus.Error.ServiceUnknown"}
-        body = ("The name is not activatable",)
+    msg = SimpleNamespace(
+        header=SimpleNamespace(
+            fields={HeaderFields.error_name: "org.freedesktop.DBus.Error.ServiceUnknown"}),
+        body=("The name is not activatable",))
 
     clock = ManualClock()
     wr = FakeWorkrave()
-    wr.error = DBusErrorResponse(Msg)
+    wr.error = jeepney.DBusErrorResponse(msg)
     sink = WorkraveSink(clock, 60, log=LOG, call=wr, start=False)
     sink.handle(occ(clock, Occupancy.OCCUPIED))
     with caplog.at_level(logging.DEBUG, logger=LOG.name):
