@@ -244,7 +244,7 @@ class PresenceSink:
         self._announce(change)
 
     def _announce(self, change: Change) -> None:
-        if not change:
+        if not change or not self._thread.is_alive():  # the bus went away: nobody to tell
             return
         from jeepney import DBusAddress, new_signal
 

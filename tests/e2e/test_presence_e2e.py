@@ -116,11 +116,12 @@ class Lines:
                 self.lines.append(line.rstrip("\n"))
                 self._cv.notify_all()
 
-    def wait(self, pred: Callable[[str], bool], timeout: float = 30.0) -> str:
+    def wait(self, pred: Callable[[str], bool], timeout: float = 30.0, since: int = 0) -> str:
+        """The first line from index ``since`` on that ``pred`` accepts."""
         deadline = time.monotonic() + timeout
         with self._cv:
             while True:
-                for line in self.lines:
+                for line in self.lines[since:]:
                     if pred(line):
                         return line
                 left = deadline - time.monotonic()
@@ -201,6 +202,16 @@ def test_presence_on_dbus_and_status_watch_follow_the_seat(tmp_path: Path) -> No
             keys = [[json.loads(ln)[k] for k in WATCH_KEY] for ln in lines.lines]
             assert all(a != b for a, b in itertools.pairwise(keys))  # only changes
             assert len(keys) <= 8  # seconds of sitting add no line
+
+            # `sitwatch pause`: not looking at the seat, and saying so; resume: sitting again
+            for cmd, state in (("pause", "paused"), ("resume", "sitting")):
+                n_sig, n_line = len(signals.lines), len(lines.lines)
+                done = subprocess.run(sitwatch(cmd, "--no-user-config", "--config", str(cfg)),
+                                      env=env, capture_output=True, text=True, timeout=60)
+                assert done.returncode == 0, done.stderr
+                signals.wait(lambda s, st=state: f"StateChanged ('{st}',)" in s, since=n_sig)
+                lines.wait(watched(lambda d, st=state: d["state"] == st), since=n_line)
+            assert gdbus_get(env, "State") == "(<'sitting'>,)"
 
             # Ctrl-C: the watch ends without a traceback, with the usual code for it
             watch.send_signal(signal.SIGINT)
