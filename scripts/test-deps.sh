@@ -4,10 +4,10 @@
 # (mosquitto, openssl for its TLS test), a window manager and xprop for the fullscreen probe,
 # desktop-file-validate for the autostart entry, g++ to run the reference firmware on this PC and
 # Debian's Arduino toolchain (arduino-mk, arduino-core-avr, gcc-avr, avr-libc) to build it for
-# an Uno.
+# an Uno; Workrave, a break reminder the seat drives over D-Bus (tests/integration/test_workrave.py).
 # Installed only when we are root on a Debian-like system and something is missing; otherwise
 # the tests that need them skip and say why.
-pkgs="xvfb dbus dunst libnotify-bin libglib2.0-bin socat systemd mosquitto openssl openbox x11-utils chromium desktop-file-utils g++ make arduino-mk arduino-core-avr gcc-avr avr-libc"
+pkgs="xvfb dbus dunst libnotify-bin libglib2.0-bin socat systemd mosquitto openssl openbox x11-utils chromium desktop-file-utils g++ make arduino-mk arduino-core-avr gcc-avr avr-libc workrave"
 need=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"

@@ -126,13 +126,20 @@ def add_status(sub: Any) -> None:
         help="one line of JSON (text, tooltip, class, percentage) for waybar, i3blocks or "
         "polybar; always exits 0",
     )
+    how.add_argument(
+        "--watch",
+        action="store_true",
+        help="for scripts: a JSON line now and another whenever sitting, away, paused, the "
+        "posture or a natural break changes (docs/presence.md); runs until Ctrl-C",
+    )
     sp.add_argument(
         "--follow",
         action="store_true",
         help="with --waybar: keep running and print a new line whenever the state changes",
     )
-    sp.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
-                    help="with --follow: how often to look (default 5)")
+    sp.add_argument("--interval", type=float, default=None, metavar="SECONDS",
+                    help="with --follow or --watch: how often to look (default 5 with "
+                    "--follow, 1 with --watch)")
     sp.set_defaults(func=_status)
 
 

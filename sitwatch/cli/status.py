@@ -1,5 +1,6 @@
 """``sitwatch status``: the running daemon's live state, from its status file (``--waybar``: one
-JSON line for a status bar; ``--follow``: a new line whenever it changes)."""
+JSON line for a status bar; ``--follow``: a new line whenever it changes; ``--watch``: JSON lines
+for scripts, one now and one per change of the presence state)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
     from sitwatch.runtime.files import status_path, status_stale_after
-    from sitwatch.runtime.status import bar_view, format_status, read_status
+    from sitwatch.runtime.status import WATCH_KEY, bar_view, format_status, read_status, watch_view
 
     waybar = getattr(args, "waybar", False)
+    watch = getattr(args, "watch", False)
     if getattr(args, "follow", False) and not waybar:
         err("--follow goes with --waybar (for plain text, try `watch sitwatch status`)")
         return EXIT_CONFIG
@@ -45,7 +47,14 @@ def run(args: argparse.Namespace) -> int:
     stale_after = status_stale_after(cfg)
     clock = SystemClock()
     if waybar:
-        return _bar(lambda: bar_view(read_status(path, clock, stale_after=stale_after)), args)
+        return _follow(lambda: bar_view(read_status(path, clock, stale_after=stale_after)),
+                       follow=bool(args.follow), interval=args.interval or 5.0)
+    if watch:
+        def line() -> dict[str, Any]:
+            return watch_view(read_status(path, clock, stale_after=stale_after))
+
+        return _follow(line, follow=True, interval=args.interval or 1.0,
+                       key=lambda v: [v.get(k) for k in WATCH_KEY])
     d = read_status(path, clock, stale_after=stale_after)
     if d.get("error") and path.exists() and not os.access(path, os.R_OK):
         err(f"cannot read {path}: {access_hint(path, 'status')}")
@@ -57,21 +66,27 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if d.get("running") else EXIT_NOT_RUNNING
 
 
-def _bar(view: Callable[[], dict[str, Any]], args: argparse.Namespace) -> int:
-    """Print the bar's line; with --follow, again whenever it changes (a bar reads each line as
-    the new state). Exit 0 always: a bar hides a module whose command fails."""
+def _follow(view: Callable[[], dict[str, Any]], *, follow: bool, interval: float,
+            key: Callable[[dict[str, Any]], Any] | None = None) -> int:
+    """Print ``view()`` as a JSON line; with ``follow``, again whenever it changes (``key``: the
+    part whose change counts; default the whole line), looking every ``interval`` seconds.
+    A bar (--waybar --follow) and a script (--watch) read each line as the new state. Ends when
+    the reader goes away (exit 0) or on Ctrl-C (main's exit code for an interrupt)."""
     import json
     import time
 
-    last = None
+    last: Any = None
     while True:
-        line = json.dumps(view(), ensure_ascii=False)
-        if line != last:
+        v = view()
+        k = key(v) if key is not None else v
+        if k != last:
             try:
-                print(line, flush=True)
-            except BrokenPipeError:  # the bar went away
+                print(json.dumps(v, ensure_ascii=False), flush=True)
+            except BrokenPipeError:  # the bar or the script went away
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)  # so the interpreter's last flush does not complain
                 return EXIT_OK
-            last = line
-        if not args.follow:
+            last = k
+        if not follow:
             return EXIT_OK
-        time.sleep(max(0.2, float(args.interval)))
+        time.sleep(max(0.2, float(interval)))

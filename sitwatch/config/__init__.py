@@ -635,6 +635,37 @@ class Web(_Section):
         return v
 
 
+class PresenceBus(_Section):
+    """The presence signal on the session D-Bus for other programs (docs/presence.md)."""
+
+    dbus: bool = Field(
+        False,
+        description="Publish sitting, away, paused and natural breaks as io.github.sitwatch on "
+        "the session D-Bus (needs the dbus extra: pip install 'sitwatch[dbus]').",
+    )
+
+
+class WorkraveIntegration(_Section):
+    """Drive Workrave's break timers from the seat (docs/presence.md)."""
+
+    enabled: bool = Field(
+        False,
+        description="While you sit, tell a running Workrave you are active, so reading counts "
+        "as work; when you leave it sees you idle and counts the break (needs the dbus extra).",
+    )
+    who: str = Field("sitwatch", min_length=1, description="The name sitwatch reports under.")
+    every: float = Field(
+        4.0, gt=0, lt=10,
+        description="Seconds between reports while you sit (Workrave forgets one after 10 s).",
+    )
+
+
+class Integrations(_Section):
+    """Break reminders and other programs that sitwatch drives."""
+
+    workrave: WorkraveIntegration = WorkraveIntegration()
+
+
 class Config(_Section):
     """sitwatch configuration."""
 
@@ -648,6 +679,8 @@ class Config(_Section):
     history: History = History()
     status: Status = Status()
     web: Web = Web()
+    presence: PresenceBus = PresenceBus()
+    integrations: Integrations = Integrations()
 
 
 # -- loading ------------------------------------------------------------------------------

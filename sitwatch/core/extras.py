@@ -16,6 +16,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "push": ("apprise",),
     "demo": ("rich",),
     "web": ("starlette", "uvicorn", "qrcode"),
+    "dbus": ("jeepney",),
 }
 
 

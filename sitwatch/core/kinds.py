@@ -18,6 +18,17 @@ class Occupancy(StrEnum):
     EMPTY = "empty"
 
 
+class Presence(StrEnum):
+    """What the seat says about the person, for other programs (D-Bus ``State``, ``sitwatch
+    status --watch``; docs/presence.md)."""
+
+    SITTING = "sitting"
+    AWAY = "away"
+    PAUSED = "paused"  # sitwatch is paused: it does not look at the seat
+    UNKNOWN = "unknown"  # not decided yet, or the sensor is offline
+    OFF = "off"  # status --watch only: the daemon is not running
+
+
 class Posture(StrEnum):
     UPRIGHT = "upright"
     SLOUCHED = "slouched"

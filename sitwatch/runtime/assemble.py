@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
-from sitwatch.runtime.daemon import Camera, Daemon, StatePublisher
+from sitwatch.runtime.daemon import Camera, Daemon, SeatWatcher, StatePublisher
 from sitwatch.runtime.files import (
     control_path,
     feedback_path,
@@ -301,6 +301,8 @@ def build_daemon(
             publisher=publisher,
             learner=build_learner(cfg, layout, clock),
         )
+        daemon.watchers = [cast(SeatWatcher, s) for s in sinks.sinks
+                           if callable(getattr(s, "live", None))]
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
     if before is not None:
         daemon.resume_spell(*before)

@@ -90,6 +90,13 @@ class StatePublisher(Protocol):
     def publish_state(self, snapshot: Mapping[str, object]) -> None: ...
 
 
+class SeatWatcher(Protocol):
+    """A channel that follows the seat's snapshot as well as the events (presence on D-Bus,
+    Workrave): given it about once a second, with whether sitwatch is paused."""
+
+    def live(self, snap: Snapshot, paused: bool) -> None: ...
+
+
 class Daemon:
     def __init__(
         self,
@@ -147,6 +154,7 @@ class Daemon:
         self._next_backup = clock.monotonic() + BACKUP_FIRST
         self._next_tidy = clock.monotonic() + BACKUP_FIRST
         self.listeners: list[Callable[[Event], None]] = []
+        self.watchers: list[SeatWatcher] = []  # given the snapshot in _publish
         self._last_sample: float | None = None
         self._dropped_seen = 0
         self._next_publish = -1e18
@@ -588,6 +596,14 @@ class Daemon:
             self._dropped_seen = total
         if self.publisher is not None and self.publisher.state_due():
             self.publisher.publish_state({**describe.mqtt_state(snap), **self._day_state(snap)})
+        if self.watchers:
+            paused = self.paused()
+            for w in self.watchers:
+                try:
+                    w.live(snap, paused)
+                except Exception as e:  # a channel is never a reason to stop
+                    log.warning("%s: cannot follow the seat: %s: %s",
+                                getattr(w, "name", type(w).__name__), type(e).__name__, e)
         if self.status is None:
             return
         ctl = self.control.get() if self.control is not None else None

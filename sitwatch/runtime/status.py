@@ -12,7 +12,8 @@ offline, a diagnosis, a calibration, a nudge). Layout (``version`` 1)::
      "sensor": {"online": true, "port": "/dev/ttyACM0", "frames": 7211, "dropped": 3,
                 "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s},
-     "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...}}
+     "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...},
+     "last_break": {"seconds": 300.0, "ended": ISO} | absent}
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import (
     BALANCE,
+    BREAK,
     CALIBRATION,
     DIAGNOSIS,
     NUDGE,
@@ -36,7 +38,15 @@ from sitwatch.core.events import (
     WALLET,
     Event,
 )
-from sitwatch.core.kinds import Balance, Occupancy, Posture, SensorState, WalletState, label
+from sitwatch.core.kinds import (
+    Balance,
+    Occupancy,
+    Posture,
+    Presence,
+    SensorState,
+    WalletState,
+    label,
+)
 from sitwatch.core.private import write_private
 
 log = logging.getLogger(__name__)
@@ -55,6 +65,7 @@ _TOP = (
     "snoozed",
     "held",
     "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
+    "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
@@ -68,6 +79,7 @@ _IMPORTANT = (
     "sensor.online",
     "sensor.diagnosis",
     "calibration.method",
+    "last_break",
 )
 
 def human_duration(seconds: float) -> str:
@@ -198,6 +210,11 @@ class StatusWriter:
             return self.update(
                 calibration={"method": ev.get("method") or ev.state, "at": self.clock.now()}
             )
+        if ev.event == BREAK:
+            return self.update(last_break={
+                "seconds": float(ev.get("duration") or 0.0),
+                "ended": self.clock.now().isoformat(timespec="seconds"),
+            })
         if ev.event == NUDGE:
             return self.note_nudge(
                 str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message"),
@@ -507,4 +524,60 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
         "tooltip": format_status(d),
         "class": state,
         "percentage": pct,
+    }
+
+
+# -- presence, for scripts (sitwatch status --watch) ------------------------------------------
+
+
+def presence_state(d: dict[str, Any]) -> Presence:
+    """The one word other programs get (the D-Bus ``State`` too): sitting | away | paused |
+    unknown (not decided, cushion offline, or the daemon stuck) | off (not running)."""
+    if not d.get("exists") or d.get("error") or not d.get("running"):
+        return Presence.OFF
+    if d.get("paused"):
+        return Presence.PAUSED
+    sensor = d.get("sensor")
+    if d.get("stale") or (isinstance(sensor, dict) and sensor.get("online") is False):
+        return Presence.UNKNOWN
+    occ = d.get("occupancy")
+    if occ == Occupancy.OCCUPIED:
+        return Presence.SITTING
+    if occ == Occupancy.EMPTY:
+        return Presence.AWAY
+    return Presence.UNKNOWN
+
+
+#: The fields of a watch line that make a new line when they change (the rest ride along).
+WATCH_KEY = ("state", "posture", "balance", "snoozed", "last_break")
+
+
+def watch_view(d: dict[str, Any]) -> dict[str, Any]:
+    """One ``sitwatch status --watch`` line (docs/presence.md): the presence state with what a
+    script wants beside it. Values the daemon did not write are null, never an error."""
+    state = presence_state(d)
+    live = state not in (Presence.OFF,)
+    spell: float | None = None
+    try:
+        spell = round(float(d.get("spell_seconds") or 0.0), 1) if live else None
+    except (TypeError, ValueError):
+        spell = None
+    since = None
+    if state == Presence.SITTING and spell is not None:
+        try:
+            ref = datetime.fromisoformat(str(d.get("updated")))
+            since = (ref - timedelta(seconds=spell)).isoformat(timespec="seconds")
+        except ValueError:
+            since = None
+    last = d.get("last_break") if live else None
+    return {
+        "state": str(state),
+        "at": d.get("updated") if live else None,
+        "sitting_since": since,
+        "spell_seconds": spell,
+        "posture": d.get("posture") if state == Presence.SITTING else None,
+        "balance": d.get("balance") if state == Presence.SITTING else None,
+        "snoozed": bool(d.get("snoozed")) if live else False,
+        "paused": d.get("paused") if live else None,
+        "last_break": last if isinstance(last, dict) else None,
     }

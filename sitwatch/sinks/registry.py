@@ -182,6 +182,65 @@ def _check_mqtt(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
     return ChannelCheck("ok" if ok else "fail", "mqtt", line)
 
 
+# -- presence on D-Bus, Workrave -----------------------------------------------------------------
+
+DBUS_INSTALL = install_hint("dbus")
+
+
+def _presence(cfg: Config, ctx: SinkContext) -> Sink:
+    from sitwatch.sinks.dbus_session import NoSessionBus
+    from sitwatch.sinks.presence import NameTaken, PresenceSink
+
+    assert ctx.clock is not None  # enabled() asks for one
+    try:
+        return PresenceSink(ctx.clock, cfg.detect.occupancy.min_break, log=_logger("presence"))
+    except (NoSessionBus, NameTaken) as e:
+        raise SinkUnavailable(str(e)) from e
+
+
+def _check_presence(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
+    if not cfg.presence.dbus:
+        return None
+    try:
+        import jeepney  # noqa: F401
+    except ImportError:
+        return ChannelCheck("fail", "presence", f"jeepney is not installed: {DBUS_INSTALL}")
+    from sitwatch.sinks.dbus_session import NoSessionBus, open_session
+
+    try:
+        open_session().close()
+    except NoSessionBus as e:
+        return ChannelCheck("warn", "presence",
+                            f"{e}: the presence signal stays off (sitwatch runs on without it)")
+    from sitwatch.sinks.presence import BUS_NAME
+
+    return ChannelCheck("ok", "presence", f"session bus found; sitwatch publishes {BUS_NAME}")
+
+
+def _workrave(cfg: Config, ctx: SinkContext) -> Sink:
+    import jeepney  # noqa: F401  (fail here, with the install hint, not on the first report)
+
+    from sitwatch.sinks.workrave import WorkraveSink
+
+    assert ctx.clock is not None
+    w = cfg.integrations.workrave
+    return WorkraveSink(ctx.clock, cfg.detect.occupancy.min_break, who=w.who, every=w.every,
+                        log=_logger("workrave"))
+
+
+def _check_workrave(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
+    if not cfg.integrations.workrave.enabled:
+        return None
+    try:
+        import jeepney  # noqa: F401
+    except ImportError:
+        return ChannelCheck("fail", "workrave", f"jeepney is not installed: {DBUS_INSTALL}")
+    from sitwatch.sinks.workrave import check
+
+    ok, line = check()
+    return ChannelCheck("ok" if ok else "warn", "workrave", line)
+
+
 # -- the table -----------------------------------------------------------------------------------
 
 SINKS: tuple[SinkSpec, ...] = (
@@ -199,6 +258,12 @@ SINKS: tuple[SinkSpec, ...] = (
     SinkSpec("mqtt", "MQTT",
              lambda cfg, ctx: cfg.mqtt.enabled and ctx.clock is not None, _mqtt, _check_mqtt,
              install=MQTT_INSTALL),
+    SinkSpec("presence", "presence on D-Bus",
+             lambda cfg, ctx: cfg.presence.dbus and ctx.clock is not None, _presence,
+             _check_presence, install=DBUS_INSTALL),
+    SinkSpec("workrave", "Workrave integration",
+             lambda cfg, ctx: cfg.integrations.workrave.enabled and ctx.clock is not None,
+             _workrave, _check_workrave, install=DBUS_INSTALL),
 )
 
 

@@ -338,3 +338,41 @@ def test_bar_view_for_each_state(path: Path, clock: ManualClock) -> None:
 
     clock.advance(600)  # nobody has written for ten minutes
     assert bar_view(read_status(path, clock))["class"] == "stale"
+
+
+# -- the presence view for scripts (sitwatch status --watch) -----------------------------------
+
+
+def test_watch_view_for_each_state(path: Path, clock: ManualClock) -> None:
+    from sitwatch.runtime.status import watch_view
+
+    def view(**fields: object) -> dict[str, object]:
+        return watch_view(_running(path, clock, **fields))
+
+    sitting = view(occupancy="occupied", spell_seconds=600.0, posture="slouched",
+                   sensor=online(10))
+    assert sitting["state"] == "sitting" and sitting["spell_seconds"] == 600.0
+    assert sitting["posture"] == "slouched"
+    assert sitting["sitting_since"] == "2026-01-05T08:50:00+01:00"  # updated - spell
+    away = view(occupancy="empty", posture="slouched", sensor=online(10))
+    assert away["state"] == "away" and away["posture"] is None and away["sitting_since"] is None
+    assert view(occupancy="occupied", paused="forever")["state"] == "paused"
+    assert view(occupancy=None, sensor=online(10))["state"] == "unknown"
+    assert view(occupancy="occupied", sensor={"online": False})["state"] == "unknown"
+    off = watch_view(read_status(path.parent / "none.json", clock))
+    assert off == {"state": "off", "at": None, "sitting_since": None, "spell_seconds": None,
+                   "posture": None, "balance": None, "snoozed": False, "paused": None,
+                   "last_break": None}
+
+
+def test_a_verified_break_is_written_at_once(path: Path, clock: ManualClock) -> None:
+    from sitwatch.core.events import BREAK
+
+    w = StatusWriter(path, clock, interval=60.0)
+    w.update(occupancy="occupied")
+    before = w.writes
+    clock.advance(1.0)
+    assert w.on_event(Event(clock.monotonic(), BREAK, None, {"duration": 300.0, "spell": 9.0}))
+    assert w.writes == before + 1
+    d = read_status(path, clock)
+    assert d["last_break"] == {"seconds": 300.0, "ended": "2026-01-05T09:00:01+01:00"}

@@ -644,9 +644,11 @@ def test_a_channel_that_cannot_start_is_reported_and_left_out(caplog):
 def test_every_channel_has_one_row():
     from sitwatch.sinks.registry import SINKS
 
-    assert [s.name for s in SINKS] == ["console", "desktop", "push", "hook", "buzzer", "mqtt"]
+    assert [s.name for s in SINKS] == ["console", "desktop", "push", "hook", "buzzer", "mqtt",
+                                       "presence", "workrave"]
     assert {s.name: s.install for s in SINKS if s.install} == {
-        "push": "pip install 'sitwatch[push]'", "mqtt": "pip install 'sitwatch[mqtt]'"}
+        "push": "pip install 'sitwatch[push]'", "mqtt": "pip install 'sitwatch[mqtt]'",
+        "presence": "pip install 'sitwatch[dbus]'", "workrave": "pip install 'sitwatch[dbus]'"}
 
 
 def test_fanout_finds_a_sink_by_its_type():
