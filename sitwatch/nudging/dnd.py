@@ -22,6 +22,10 @@ a small desktop tool, with a 2-second limit per call:
   only; the titles in :data:`DEFAULT_CALL_WINDOWS` are a heuristic that follows the apps' own
   naming, which changes).
 
+The probes beyond X11 (``notifications``, ``show_banners``, ``camera``, ``screen_share``,
+``wayland_fullscreen``: the desktop's own do-not-disturb, another program using the camera,
+screen sharing, fullscreen Wayland windows) are in :mod:`sitwatch.nudging.dnd_desktop`.
+
 A missing tool, no session bus, no display or no sound server makes a probe "unknown": that is
 logged once per probe and reason, and it never counts as busy. :class:`DoNotDisturb` asks the
 probes in order, stops at the first "on", and keeps the answer for ``cache_seconds``.
@@ -70,10 +74,14 @@ TOOL_PACKAGES = {
     "xprop": "x11-utils",
     "pactl": "pulseaudio-utils",
     "xdotool": "xdotool",
+    "gsettings": "libglib2.0-bin",
+    "pw-dump": "pipewire-bin",
+    "swaymsg": "sway",
 }
 
 
-PROBE_NAMES = ("screensaver", "logind", "fullscreen", "microphone", "call_window")
+PROBE_NAMES = ("screensaver", "logind", "fullscreen", "microphone", "call_window",
+               "notifications", "show_banners", "camera", "screen_share", "wayland_fullscreen")
 
 
 @dataclass(frozen=True)
@@ -221,8 +229,8 @@ class FullscreenProbe:
 
     def read(self) -> Reading:
         if not self.display:
-            return Reading(UNKNOWN, "no X display ($DISPLAY is not set; Wayland windows "
-                                    "cannot be checked)")
+            return Reading(UNKNOWN, "no X display ($DISPLAY is not set; Wayland windows are "
+                                    "wayland_fullscreen's)")
         root = self.run(["xprop", "-display", self.display, "-root", "_NET_ACTIVE_WINDOW",
                          "_NET_SUPPORTING_WM_CHECK"])
         if root.returncode != 0:
@@ -350,16 +358,29 @@ def default_probes(
     run: Runner | None = None,
     call_windows: Iterable[str] = DEFAULT_CALL_WINDOWS,
     ignored_recorders: Iterable[str] = DEFAULT_IGNORED_RECORDERS,
+    camera_devices: Iterable[str] | None = None,
+    screen_share_streams: Iterable[str] | None = None,
 ) -> list[Probe]:
-    """The named probes (in the given order), sharing one runner."""
+    """The named probes (in the given order), sharing one runner. Those beyond X11 live in
+    :mod:`sitwatch.nudging.dnd_desktop`."""
+    from sitwatch.nudging import dnd_desktop as desk
+
     env = dict(os.environ if env is None else env)
     run = run or CommandRunner(env)
+    cameras = desk.DEFAULT_CAMERA_DEVICES if camera_devices is None else camera_devices
+    shares = (desk.DEFAULT_SCREEN_SHARE_STREAMS if screen_share_streams is None
+              else screen_share_streams)
     makers: dict[str, Callable[[], Probe]] = {
         "screensaver": lambda: ScreenSaverProbe(run, env),
         "logind": lambda: LogindProbe(run, env),
         "fullscreen": lambda: FullscreenProbe(run, env),
         "microphone": lambda: MicrophoneProbe(run, ignore=ignored_recorders),
         "call_window": lambda: CallWindowProbe(run, env, titles=call_windows),
+        "notifications": lambda: desk.NotificationServerProbe(run, env),
+        "show_banners": lambda: desk.ShowBannersProbe(run, env),
+        "camera": lambda: desk.CameraProbe(cameras),
+        "screen_share": lambda: desk.ScreenShareProbe(run, streams=shares),
+        "wayland_fullscreen": lambda: desk.WaylandFullscreenProbe(run, env),
     }
     out = []
     for name in names:
@@ -578,7 +599,7 @@ class DoNotDisturb:
         cannot = [f"{n} ({r.reason})" for n, r in rs if r.state == UNKNOWN]
         text = "do-not-disturb: " + ("; ".join(works) if works else "no probe works here")
         if cannot:
-            text += "; cannot check: " + "; ".join(cannot)
+            text += "; cannot tell here: " + "; ".join(cannot)
         return bool(works), text
 
 
