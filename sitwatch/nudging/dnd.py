@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from sitwatch.config import DEFAULT_CALL_WINDOWS, DEFAULT_IGNORED_RECORDERS
+from sitwatch.config import DEFAULT_CALL_WINDOWS, DEFAULT_DND_PROBES, DEFAULT_IGNORED_RECORDERS
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import NUDGE, Event
 
@@ -80,8 +80,7 @@ TOOL_PACKAGES = {
 }
 
 
-PROBE_NAMES = ("screensaver", "logind", "fullscreen", "microphone", "call_window",
-               "notifications", "show_banners", "camera", "screen_share", "wayland_fullscreen")
+PROBE_NAMES: tuple[str, ...] = DEFAULT_DND_PROBES  # the config's default order
 
 
 @dataclass(frozen=True)
