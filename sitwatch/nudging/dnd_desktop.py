@@ -146,23 +146,25 @@ class CameraProbe:
         return found
 
     def _holders(self, devices: set[str]) -> Iterator[tuple[int, str]]:
+        proc = str(self.proc)
         try:
-            pids = [int(e.name) for e in os.scandir(self.proc) if e.name.isdigit()]
+            pids = [e.name for e in os.scandir(proc) if e.name.isdigit()]
         except OSError:
             return
+        readlink = os.readlink
         for pid in pids:
-            fd_dir = self.proc / str(pid) / "fd"
+            fd_dir = f"{proc}/{pid}/fd"
             try:
                 fds = os.listdir(fd_dir)
             except OSError:  # gone, or another user's
                 continue
             for fd in fds:
                 try:
-                    target = os.readlink(fd_dir / fd)
+                    target = readlink(f"{fd_dir}/{fd}")
                 except OSError:
                     continue
                 if target in devices:
-                    yield pid, target
+                    yield int(pid), target
                     break
 
     def _command(self, pid: int) -> list[str]:
