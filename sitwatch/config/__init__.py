@@ -381,9 +381,10 @@ class Buzzer(_Section):
 
 
 class Dnd(_Section):
-    """Do not disturb: hold nudges while the screen is locked, the desktop's own do-not-disturb
-    is on, a window is fullscreen, the screen is shared or a call seems to be going on, and
-    deliver them afterwards if they still apply."""
+    """Do not disturb: hold nudges while you seem busy; send them later if they still apply.
+
+    Busy: the screen is locked, the desktop's own do-not-disturb is on, a window is fullscreen,
+    the screen is shared, or a call seems to be going on (camera, microphone, a call window)."""
 
     enabled: bool = Field(True, description="Check before a nudge goes out.")
     probes: list[DndProbe] = Field(
