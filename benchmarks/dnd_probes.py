@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sitwatch.config import DEFAULT_DND_PROBES  # noqa: E402
-from sitwatch.core.clock import ManualClock  # noqa: E402
-from sitwatch.nudging.dnd import DoNotDisturb, default_probes  # noqa: E402
+from sitwatch.config import DEFAULT_DND_PROBES
+from sitwatch.core.clock import ManualClock
+from sitwatch.nudging.dnd import DoNotDisturb, default_probes
 
 
 def main() -> None:

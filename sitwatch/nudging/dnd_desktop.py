@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sitwatch.nudging.dnd import (
+from sitwatch.nudging.dnd_base import (
     OFF,
     ON,
     UNKNOWN,
