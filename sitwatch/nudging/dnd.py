@@ -321,7 +321,7 @@ def default_probes(
         "notifications": lambda: desk.NotificationServerProbe(run, env),
         "show_banners": lambda: desk.ShowBannersProbe(run, env),
         "camera": lambda: desk.CameraProbe(cameras),
-        "screen_share": lambda: desk.ScreenShareProbe(run, streams=shares),
+        "screen_share": lambda: desk.ScreenShareProbe(run, streams=shares, env=env),
         "wayland_fullscreen": lambda: desk.WaylandFullscreenProbe(run, env),
     }
     out = []

@@ -15,10 +15,13 @@ and fullscreen windows on Wayland. :mod:`sitwatch.nudging.dnd` runs them like it
   Every readable ``/proc/<pid>/fd`` link is compared with the devices; sitwatch's own processes
   (this one, and any other whose command is sitwatch) never count. Processes of other users
   cannot be seen unless sitwatch runs as root.
-- ``screen_share``: a screen is being shared or recorded: a running PipeWire video stream whose
-  name is one of ``screen_share_streams`` (``pw-dump``). GNOME's (mutter's) streams are named
-  ``meta-screen-cast-src``; other compositors name theirs differently, so add what ``pw-dump``
-  shows while you share. Without PipeWire (X11 screen grabbers) this cannot be told.
+- ``screen_share``: a screen is being shared or recorded. On GNOME, mutter keeps a D-Bus object
+  per screen-cast session (the portal's screen sharing, remote desktop, the screen recorder)
+  under ``/org/gnome/Mutter/ScreenCast/Session``: any child there is a session (``gdbus``,
+  ``Introspect``). Elsewhere, a running PipeWire video stream whose name is one of
+  ``screen_share_streams`` (``pw-dump``); GNOME's streams are named ``meta-screen-cast-src``,
+  other compositors name theirs differently, so add what ``pw-dump`` shows while you share.
+  Without either (X11 screen grabbers) this cannot be told.
 - ``wayland_fullscreen``: the focused window is fullscreen, asked of the compositor. sway (and
   other i3-IPC compositors) through ``swaymsg -t get_tree`` (``fullscreen_mode``). GNOME Shell
   does not tell other programs (its ``Eval`` is closed since GNOME 41), nor do most other
@@ -41,6 +44,7 @@ from sitwatch.nudging.dnd_base import (
     UNKNOWN,
     Reading,
     Runner,
+    ToolMissing,
     _first_line,
     session_bus,
 )
@@ -202,17 +206,26 @@ class CameraProbe:
         return Reading(OFF, "no other program uses the camera")
 
 
+MUTTER_SESSIONS = ("org.gnome.Mutter.ScreenCast", "/org/gnome/Mutter/ScreenCast/Session")
+
+
 class ScreenShareProbe:
-    """A screen is shared or recorded: a running PipeWire video stream with a known name."""
+    """A screen is shared or recorded: GNOME's screen-cast sessions, else a running PipeWire
+    video stream with a known name."""
 
     name = "screen_share"
 
     def __init__(self, run: Runner, *,
-                 streams: Iterable[str] = DEFAULT_SCREEN_SHARE_STREAMS) -> None:
+                 streams: Iterable[str] = DEFAULT_SCREEN_SHARE_STREAMS,
+                 env: Mapping[str, str] | None = None) -> None:
         self.run = run
         self.streams = [s.lower() for s in streams if s]
+        self.env = env or {}
 
     def read(self) -> Reading:
+        gnome = self._mutter()
+        if gnome is not None:
+            return gnome
         if not self.streams:
             return Reading(UNKNOWN, "no screen-sharing stream names configured")
         out = self.run(["pw-dump", "--no-colors"])
@@ -227,6 +240,29 @@ class ScreenShareProbe:
         if hit:
             return Reading(ON, f"screen shared ({', '.join(hit)})")
         return Reading(OFF, "no screen-sharing stream running")
+
+    def _mutter(self) -> Reading | None:
+        """GNOME (mutter) keeps one D-Bus object per screen-cast session (screen sharing through
+        the portal, remote desktop, the screen recorder) under MUTTER_SESSIONS; None when there
+        is no GNOME to ask."""
+        if session_bus(self.env) is None:
+            return None
+        dest, path = MUTTER_SESSIONS
+        try:
+            out = self.run(["gdbus", "call", "--session", "--timeout", "1", "--dest", dest,
+                            "--object-path", path, "--method",
+                            "org.freedesktop.DBus.Introspectable.Introspect"])
+        except ToolMissing:
+            return None
+        if out.returncode != 0:
+            return None
+        # child nodes (a root node may carry its own path as its name: not a session)
+        sessions = re.findall(r"<node name=\\?[\"']([^/\"'\\][^\"'\\]*)", out.stdout)
+        if sessions:
+            n = len(sessions)
+            return Reading(ON, f"GNOME is sharing or recording the screen ({n} screen-cast "
+                               f"session{'s' if n > 1 else ''})")
+        return Reading(OFF, "GNOME has no screen-cast session")
 
 
 def screen_streams(objects: Any, names: Iterable[str]) -> list[str]:

@@ -28,6 +28,7 @@ from sitwatch.nudging.dnd import OFF, ON, UNKNOWN, CommandRunner, Reading
 from sitwatch.nudging.dnd_desktop import (
     CameraProbe,
     NotificationServerProbe,
+    ScreenShareProbe,
     ShowBannersProbe,
     WaylandFullscreenProbe,
 )
@@ -121,23 +122,88 @@ PLASMA = textwrap.dedent("""
 """)
 
 
-def test_plasma_inhibited_property(tmp_path):
+MUTTER = textwrap.dedent("""
+    # A stand-in for GNOME's mutter: owns org.gnome.Mutter.ScreenCast and answers Introspect on
+    # /org/gnome/Mutter/ScreenCast/Session with one child node per line of the file argv[1] (the
+    # session objects mutter exports while a screen is shared).
+    import sys
+    from pathlib import Path
+    from jeepney import HeaderFields, MessageType, new_error, new_method_return
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    state = Path(sys.argv[1])
+    conn = open_dbus_connection(bus=sys.argv[2])
+    conn.send_and_get_reply(message_bus.RequestName("org.gnome.Mutter.ScreenCast"))
+    print("ready", flush=True)
+    while True:
+        msg = conn.receive()
+        if msg.header.message_type != MessageType.method_call:
+            continue
+        fields = msg.header.fields
+        if (fields.get(HeaderFields.member) == "Introspect"
+                and fields.get(HeaderFields.path) == "/org/gnome/Mutter/ScreenCast/Session"):
+            kids = "".join(f'  <node name="{n}"/>\\n' for n in state.read_text().split())
+            xml = ('<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection '
+                   '1.0//EN"\\n "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">'
+                   f'\\n<node>\\n{kids}</node>\\n')
+            conn.send(new_method_return(msg, "s", (xml,)))
+        else:
+            conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s",
+                                ("not here",)))
+""")
+
+
+def stand_in(script: str, state: Path, srv: NotificationServer) -> subprocess.Popen[str]:
+    fake = subprocess.Popen([sys.executable, "-c", script, str(state),
+                             srv.env["DBUS_SESSION_BUS_ADDRESS"]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert fake.stdout is not None and fake.stdout.readline().strip() == "ready", (
+        fake.stderr.read() if fake.stderr else "")
+    return fake
+
+
+def need_jeepney() -> None:
     need(dunst=False)
     if importlib.util.find_spec("jeepney") is None:
         pytest.skip("needs the jeepney Python package (the test extra)")
+
+
+def test_plasma_inhibited_property(tmp_path):
+    need_jeepney()
     state = tmp_path / "inhibited"
     state.write_text("false")
     with NotificationServer(tmp_path / "bus", dunst=False) as srv:
-        fake = subprocess.Popen([sys.executable, "-c", PLASMA, str(state),
-                                 srv.env["DBUS_SESSION_BUS_ADDRESS"]],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        fake = stand_in(PLASMA, state, srv)
         try:
-            assert fake.stdout is not None and fake.stdout.readline().strip() == "ready", (
-                fake.stderr.read() if fake.stderr else "")
             probe = NotificationServerProbe(CommandRunner(srv.env), srv.env)
             assert probe.read() == Reading(OFF, "the notification server's do-not-disturb is off")
             state.write_text("true")
             assert probe.read() == Reading(ON, "the notification server's do-not-disturb is on")
+        finally:
+            fake.kill()
+            fake.wait(5)
+
+
+def test_gnome_screen_cast_sessions(tmp_path):
+    """The screen_share probe reads mutter's session objects through the real gdbus and bus;
+    with no mutter on the bus it turns to PipeWire (not installed here: cannot tell)."""
+    need_jeepney()
+    state = tmp_path / "sessions"
+    state.write_text("")
+    with NotificationServer(tmp_path / "bus", dunst=False) as srv:
+        env = {**srv.env, "PATH": f"{tmp_path / 'nopw'}:{srv.env['PATH']}"}
+        (tmp_path / "nopw").mkdir()
+        (tmp_path / "nopw" / "pw-dump").write_text("#!/bin/sh\necho 'no pipewire' >&2\nexit 1\n")
+        (tmp_path / "nopw" / "pw-dump").chmod(0o755)
+        probe = ScreenShareProbe(CommandRunner(env), env=env)
+        assert probe.read() == Reading(UNKNOWN, "no PipeWire to ask (no pipewire)")
+        fake = stand_in(MUTTER, state, srv)
+        try:
+            assert probe.read() == Reading(OFF, "GNOME has no screen-cast session")
+            state.write_text("u3\n")
+            assert probe.read() == Reading(
+                ON, "GNOME is sharing or recording the screen (1 screen-cast session)")
         finally:
             fake.kill()
             fake.wait(5)

@@ -136,6 +136,32 @@ def test_screen_streams():
     assert screen_streams({"not": "a list"}, ["x"]) == []
 
 
+MUTTER = "/org/gnome/Mutter/ScreenCast/Session --method org.freedesktop.DBus.Introspectable"
+
+
+def introspection(*children: str) -> Completed:
+    """gdbus's printing of an Introspect answer (a string in a tuple)."""
+    xml = "<!DOCTYPE node>\\n<node name=\"/org/gnome/Mutter/ScreenCast/Session\">\\n" + "".join(
+        f'  <node name="{c}"/>\\n' for c in children) + "</node>\\n"
+    return ok(f"('{xml}',)")
+
+
+def test_screen_share_on_gnome_counts_mutter_sessions():
+    run = Canned({MUTTER: introspection("u1", "u2"), "pw-dump": ok("[]")})
+    r = ScreenShareProbe(run, env=BUS).read()
+    assert r == Reading(ON, "GNOME is sharing or recording the screen (2 screen-cast sessions)")
+    run = Canned({MUTTER: introspection(), "pw-dump": ok("[]")})
+    r = ScreenShareProbe(run, env=BUS).read()
+    assert r == Reading(OFF, "GNOME has no screen-cast session")
+    assert not any(c[0] == "pw-dump" for c in run.calls)  # GNOME answered: enough
+    # no mutter on the bus (or no bus): PipeWire is asked instead
+    run = Canned({MUTTER: err("Error: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown"),
+                  "pw-dump": ok("[]")})
+    assert ScreenShareProbe(run, env=BUS).read() == Reading(OFF, "no screen-sharing stream running")
+    run = Canned({"pw-dump": ok("[]")})
+    assert ScreenShareProbe(run, env={}).read().state == OFF and len(run.calls) == 1
+
+
 def test_screen_share_probe():
     running = json.dumps([node("running", "Stream/Output/Video", "meta-screen-cast-src",
                                "gnome-shell")])
