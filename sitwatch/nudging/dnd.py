@@ -537,7 +537,7 @@ class DoNotDisturb:
         rs = self.readings()
         if not rs:
             return True, "do-not-disturb: no probes configured"
-        works = [f"{n}: {r.state}" for n, r in rs if r.state != UNKNOWN]
+        works = [f"{n}: {r.state} ({r.reason})" for n, r in rs if r.state != UNKNOWN]
         cannot = [f"{n} ({r.reason})" for n, r in rs if r.state == UNKNOWN]
         text = "do-not-disturb: " + ("; ".join(works) if works else "no probe works here")
         if cannot:
