@@ -12,7 +12,7 @@ a small desktop tool, with a 2-second limit per call:
 - ``fullscreen``: the active window is fullscreen (a film, a presentation, a game). X11 only:
   ``xprop -root _NET_ACTIVE_WINDOW``, then ``_NET_WM_STATE`` of that window contains
   ``_NET_WM_STATE_FULLSCREEN``. Needs an EWMH window manager (every common one). Under Wayland
-  only XWayland windows can be seen, so a native Wayland window never counts.
+  only XWayland windows can be seen here; ``wayland_fullscreen`` asks sway about the rest.
 - ``microphone``: a call is probably going on because some program records from a microphone
   (``pactl list source-outputs``; PulseAudio or PipeWire's pulse server). A heuristic: dictation,
   voice assistants or a recording also count; a call with the microphone stream paused (corked)
