@@ -54,6 +54,16 @@ DEFAULT_IGNORED_RECORDERS = (
 )
 
 
+DndProbe = Literal[
+    "screensaver", "logind", "notifications", "show_banners", "fullscreen",
+    "wayland_fullscreen", "screen_share", "camera", "microphone", "call_window",
+]
+DEFAULT_DND_PROBES: tuple[DndProbe, ...] = (
+    "screensaver", "logind", "notifications", "show_banners", "fullscreen",
+    "wayland_fullscreen", "screen_share", "camera", "microphone", "call_window",
+)
+
+
 def _window(spec: str) -> str:
     try:
         clock_window(spec)
@@ -376,21 +386,16 @@ class Buzzer(_Section):
 
 
 class Dnd(_Section):
-    """Do not disturb: hold nudges while the screen is locked, a window is fullscreen or a
-    call seems to be going on, and deliver them afterwards if they still apply."""
+    """Do not disturb: hold nudges while you seem busy; send them later if they still apply.
+
+    Busy: the screen is locked, the desktop's own do-not-disturb is on, a window is fullscreen,
+    the screen is shared, or a call seems to be going on (camera, microphone, a call window)."""
 
     enabled: bool = Field(True, description="Check before a nudge goes out.")
-    probes: list[Literal["screensaver", "logind", "fullscreen", "microphone", "call_window"]] = (
-        Field(
-            default_factory=lambda: [  # type: ignore[arg-type]  # literal keys
-                "screensaver",
-                "logind",
-                "fullscreen",
-                "microphone",
-                "call_window",
-            ],
-            description="Checks to run, in order; the first that says busy holds the nudge.",
-        )
+    probes: list[DndProbe] = Field(
+        default_factory=lambda: list(DEFAULT_DND_PROBES),
+        description="Checks to run, in order; the first that says busy holds the nudge. "
+        "Leave one out to turn it off. `sitwatch doctor` says which work on this desktop.",
     )
     cache_seconds: float = Field(10.0, ge=0, description="Seconds an answer is reused.")
     call_windows: list[str] = Field(
@@ -400,6 +405,16 @@ class Dnd(_Section):
     ignored_recorders: list[str] = Field(
         default_factory=lambda: list(DEFAULT_IGNORED_RECORDERS),
         description="microphone: programs whose recording does not mean a call (meters, effects).",
+    )
+    camera_devices: list[Annotated[str, Field(pattern=r"^/")]] = Field(
+        default_factory=lambda: ["/dev/video*"],
+        description="camera: device paths (glob patterns) that another program holding open "
+        "means a call; sitwatch's own camera use never counts.",
+    )
+    screen_share_streams: list[str] = Field(
+        default_factory=lambda: ["meta-screen-cast-src"],
+        description="screen_share: names (parts, any case) of PipeWire video streams that mean "
+        "the screen is shared or recorded; GNOME's is meta-screen-cast-src.",
     )
 
 

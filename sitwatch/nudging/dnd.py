@@ -12,7 +12,7 @@ a small desktop tool, with a 2-second limit per call:
 - ``fullscreen``: the active window is fullscreen (a film, a presentation, a game). X11 only:
   ``xprop -root _NET_ACTIVE_WINDOW``, then ``_NET_WM_STATE`` of that window contains
   ``_NET_WM_STATE_FULLSCREEN``. Needs an EWMH window manager (every common one). Under Wayland
-  only XWayland windows can be seen, so a native Wayland window never counts.
+  only XWayland windows can be seen here; ``wayland_fullscreen`` asks sway about the rest.
 - ``microphone``: a call is probably going on because some program records from a microphone
   (``pactl list source-outputs``; PulseAudio or PipeWire's pulse server). A heuristic: dictation,
   voice assistants or a recording also count; a call with the microphone stream paused (corked)
@@ -21,6 +21,10 @@ a small desktop tool, with a 2-second limit per call:
 - ``call_window``: a known call window is visible (``xdotool search --onlyvisible --name``, X11
   only; the titles in :data:`DEFAULT_CALL_WINDOWS` are a heuristic that follows the apps' own
   naming, which changes).
+
+The probes beyond X11 (``notifications``, ``show_banners``, ``camera``, ``screen_share``,
+``wayland_fullscreen``: the desktop's own do-not-disturb, another program using the camera,
+screen sharing, fullscreen Wayland windows) are in :mod:`sitwatch.nudging.dnd_desktop`.
 
 A missing tool, no session bus, no display or no sound server makes a probe "unknown": that is
 logged once per probe and reason, and it never counts as busy. :class:`DoNotDisturb` asks the
@@ -43,116 +47,62 @@ import logging
 import math
 import os
 import re
-import shutil
-import subprocess
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-from sitwatch.config import DEFAULT_CALL_WINDOWS, DEFAULT_IGNORED_RECORDERS
+from sitwatch.config import DEFAULT_CALL_WINDOWS, DEFAULT_DND_PROBES, DEFAULT_IGNORED_RECORDERS
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import NUDGE, Event
+from sitwatch.nudging.dnd_base import (
+    OFF,
+    ON,
+    PROBE_TIMEOUT,
+    TOOL_PACKAGES,
+    UNKNOWN,
+    CommandRunner,
+    Completed,
+    Probe,
+    Reading,
+    Runner,
+    State,
+    ToolMissing,
+    ToolTimeout,
+    _first_line,
+    session_bus,
+)
 
-State = Literal["on", "off", "unknown"]
-ON: State = "on"
-OFF: State = "off"
-UNKNOWN: State = "unknown"
+__all__ = [  # the shared parts are used from here too
+    "OFF",
+    "ON",
+    "PROBE_TIMEOUT",
+    "TOOL_PACKAGES",
+    "UNKNOWN",
+    "Answer",
+    "CallWindowProbe",
+    "CommandRunner",
+    "Completed",
+    "DndGate",
+    "DoNotDisturb",
+    "FullscreenProbe",
+    "LogindProbe",
+    "MicrophoneProbe",
+    "Probe",
+    "Reading",
+    "Runner",
+    "ScreenSaverProbe",
+    "State",
+    "ToolMissing",
+    "ToolTimeout",
+    "default_probes",
+    "parse_source_outputs",
+    "session_bus",
+]
 
-PROBE_TIMEOUT = 2.0
 MIN_POLL = 1.0  # seconds between two background rounds at the least (cache_seconds may be 0)
 
-# Debian packages that provide each tool, for the "not installed" hint.
-TOOL_PACKAGES = {
-    "gdbus": "libglib2.0-bin",
-    "loginctl": "systemd",
-    "xprop": "x11-utils",
-    "pactl": "pulseaudio-utils",
-    "xdotool": "xdotool",
-}
-
-
-PROBE_NAMES = ("screensaver", "logind", "fullscreen", "microphone", "call_window")
-
-
-@dataclass(frozen=True)
-class Reading:
-    state: State
-    reason: str
-
-
-@dataclass(frozen=True)
-class Completed:
-    returncode: int
-    stdout: str
-    stderr: str = ""
-
-
-class ToolMissing(Exception):
-    """The program is not installed (or cannot be started)."""
-
-
-class ToolTimeout(Exception):
-    """The program did not answer within the probe's time limit."""
-
-
-Runner = Callable[[Sequence[str]], Completed]
-
-
-class CommandRunner:
-    """Runs a tool with a time limit, in the C locale, with ``env``; raises ToolMissing or
-    ToolTimeout. Output is text (undecodable bytes replaced)."""
-
-    def __init__(self, env: Mapping[str, str] | None = None, *,
-                 timeout: float = PROBE_TIMEOUT) -> None:
-        self.env = dict(os.environ if env is None else env)
-        self.env["LC_ALL"] = "C"
-        self.timeout = timeout
-
-    def __call__(self, argv: Sequence[str]) -> Completed:
-        exe = shutil.which(argv[0], path=self.env.get("PATH") or os.defpath)
-        if exe is None:
-            raise ToolMissing(_missing(argv[0]))
-        try:
-            proc = subprocess.run(
-                [exe, *argv[1:]], env=self.env, stdin=subprocess.DEVNULL, capture_output=True,
-                text=True, errors="replace", timeout=self.timeout, check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise ToolTimeout(f"{argv[0]} did not answer within {self.timeout:g} s") from None
-        except OSError as e:
-            raise ToolMissing(f"cannot run {argv[0]}: {e.strerror or e}") from None
-        return Completed(proc.returncode, proc.stdout, proc.stderr)
-
-
-def _missing(program: str) -> str:
-    pkg = TOOL_PACKAGES.get(program)
-    return f"{program} is not installed" + (f" (Debian: {pkg})" if pkg else "")
-
-
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-class Probe(Protocol):
-    name: str
-
-    def read(self) -> Reading:
-        """One look; may raise ToolMissing / ToolTimeout (DoNotDisturb makes those unknown)."""
-        ...
-
-
-def session_bus(env: Mapping[str, str]) -> str | None:
-    """The session bus address from ``env`` ($DBUS_SESSION_BUS_ADDRESS or
-    $XDG_RUNTIME_DIR/bus), or None."""
-    addr = env.get("DBUS_SESSION_BUS_ADDRESS", "").strip()
-    if addr:
-        return addr
-    runtime = env.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
-    sock = Path(runtime) / "bus"
-    return f"unix:path={sock}" if sock.exists() else None
+PROBE_NAMES: tuple[str, ...] = DEFAULT_DND_PROBES  # the config's default order
 
 
 # -- probes ------------------------------------------------------------------------------------
@@ -221,8 +171,8 @@ class FullscreenProbe:
 
     def read(self) -> Reading:
         if not self.display:
-            return Reading(UNKNOWN, "no X display ($DISPLAY is not set; Wayland windows "
-                                    "cannot be checked)")
+            return Reading(UNKNOWN, "no X display ($DISPLAY is not set; Wayland windows are "
+                                    "wayland_fullscreen's)")
         root = self.run(["xprop", "-display", self.display, "-root", "_NET_ACTIVE_WINDOW",
                          "_NET_SUPPORTING_WM_CHECK"])
         if root.returncode != 0:
@@ -350,16 +300,29 @@ def default_probes(
     run: Runner | None = None,
     call_windows: Iterable[str] = DEFAULT_CALL_WINDOWS,
     ignored_recorders: Iterable[str] = DEFAULT_IGNORED_RECORDERS,
+    camera_devices: Iterable[str] | None = None,
+    screen_share_streams: Iterable[str] | None = None,
 ) -> list[Probe]:
-    """The named probes (in the given order), sharing one runner."""
+    """The named probes (in the given order), sharing one runner. Those beyond X11 live in
+    :mod:`sitwatch.nudging.dnd_desktop`."""
+    from sitwatch.nudging import dnd_desktop as desk
+
     env = dict(os.environ if env is None else env)
     run = run or CommandRunner(env)
+    cameras = desk.DEFAULT_CAMERA_DEVICES if camera_devices is None else camera_devices
+    shares = (desk.DEFAULT_SCREEN_SHARE_STREAMS if screen_share_streams is None
+              else screen_share_streams)
     makers: dict[str, Callable[[], Probe]] = {
         "screensaver": lambda: ScreenSaverProbe(run, env),
         "logind": lambda: LogindProbe(run, env),
         "fullscreen": lambda: FullscreenProbe(run, env),
         "microphone": lambda: MicrophoneProbe(run, ignore=ignored_recorders),
         "call_window": lambda: CallWindowProbe(run, env, titles=call_windows),
+        "notifications": lambda: desk.NotificationServerProbe(run, env),
+        "show_banners": lambda: desk.ShowBannersProbe(run, env),
+        "camera": lambda: desk.CameraProbe(cameras),
+        "screen_share": lambda: desk.ScreenShareProbe(run, streams=shares, env=env),
+        "wayland_fullscreen": lambda: desk.WaylandFullscreenProbe(run, env),
     }
     out = []
     for name in names:
@@ -574,11 +537,11 @@ class DoNotDisturb:
         rs = self.readings()
         if not rs:
             return True, "do-not-disturb: no probes configured"
-        works = [f"{n}: {r.state}" for n, r in rs if r.state != UNKNOWN]
+        works = [f"{n}: {r.state} ({r.reason})" for n, r in rs if r.state != UNKNOWN]
         cannot = [f"{n} ({r.reason})" for n, r in rs if r.state == UNKNOWN]
         text = "do-not-disturb: " + ("; ".join(works) if works else "no probe works here")
         if cannot:
-            text += "; cannot check: " + "; ".join(cannot)
+            text += "; cannot tell here: " + "; ".join(cannot)
         return bool(works), text
 
 

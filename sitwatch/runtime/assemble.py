@@ -175,7 +175,8 @@ def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb 
 
     try:
         probes = default_probes(
-            d.probes, call_windows=d.call_windows, ignored_recorders=d.ignored_recorders
+            d.probes, call_windows=d.call_windows, ignored_recorders=d.ignored_recorders,
+            camera_devices=d.camera_devices, screen_share_streams=d.screen_share_streams,
         )
         dnd = DoNotDisturb(
             probes, clock, cache_seconds=d.cache_seconds,

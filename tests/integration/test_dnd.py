@@ -472,7 +472,8 @@ def test_gate_holds_nudges_while_busy_and_passes_the_rest(caplog, dnds):
 def test_default_probes_by_name():
     run = FakeRunner({})
     assert [p.name for p in default_probes(run=run, env={})] == [
-        "screensaver", "logind", "fullscreen", "microphone", "call_window"]
+        "screensaver", "logind", "notifications", "show_banners", "fullscreen",
+        "wayland_fullscreen", "screen_share", "camera", "microphone", "call_window"]
     assert [p.name for p in default_probes(["fullscreen"], run=run, env={})] == ["fullscreen"]
     with pytest.raises(ValueError, match="unknown do-not-disturb probe"):
         default_probes(["telepathy"], run=run, env={})
@@ -497,7 +498,8 @@ def test_runner_time_limit(tmp_path):
 def test_real_tools_without_a_desktop_say_unknown(tmp_path, caplog):
     env = {"PATH": os.environ.get("PATH", os.defpath), "XDG_RUNTIME_DIR": str(tmp_path),
            "XDG_SESSION_ID": "no-such-session", "PULSE_SERVER": f"unix:{tmp_path}/nothing"}
-    dnd = DoNotDisturb(default_probes(env=env), ManualClock(), log=LOG, poll=False)
+    dnd = DoNotDisturb(default_probes(env=env, camera_devices=[f"{tmp_path}/video*"]),
+                       ManualClock(), log=LOG, poll=False)
     with caplog.at_level(logging.INFO, logger=LOG.name):
         assert dnd.refresh() == (False, "")
     states = {name: r.state for name, r in dnd.readings()}
