@@ -221,6 +221,91 @@ def daemon_memory(clip: Path, model: Path, seconds: float) -> tuple[float, float
     return peak, paused, seconds
 
 
+_STEPS = r"""
+import json, sys
+from pathlib import Path
+def mib():
+    d = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        k, _, v = line.partition(":")
+        if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
+            d[k] = int(v.split()[0]) // (1 if k == "Threads" else 1024)
+    return d
+model, variant = Path(sys.argv[1]), sys.argv[2]
+out = {}
+import numpy as np
+import cv2
+import sitwatch.camera.pose as P
+if variant == "matplotlib":
+    import matplotlib.pyplot  # what importing MediaPipe does without the deferral
+if variant == "no-trim":
+    P.trim_heap = lambda: None
+out["imports"] = mib()
+est = P.PoseLandmarker(model)
+out["model loaded"] = mib()
+import skimage.data
+c = np.full((480, 640, 3), 90, np.uint8)
+c[:, 64:576] = skimage.data.astronaut()[:480]
+if variant == "320x240":
+    c = cv2.resize(c, (320, 240), interpolation=cv2.INTER_AREA)
+for i in range(20):
+    found = est(c, 5.0 * i) is not None
+out["20 poses"] = mib()
+est.close()
+out["released"] = mib()
+out["found"] = found
+print(json.dumps(out))
+"""
+
+#: (name, environment additions, variant for _STEPS)
+MEMORY_VARIANTS = (
+    ("as shipped (matplotlib deferred, heap trimmed on release)", {}, "shipped"),
+    ("matplotlib imported as MediaPipe does", {}, "matplotlib"),
+    ("no heap trim on release", {}, "no-trim"),
+    ("MALLOC_ARENA_MAX=2", {"MALLOC_ARENA_MAX": "2"}, "shipped"),
+    ("frames scaled to 320x240 before inference", {}, "320x240"),
+)
+
+
+def memory_steps(model: Path) -> list[tuple[str, dict[str, object]]]:
+    """RSS step by step (imports, model loaded, after 20 poses, model released) in a fresh
+    process for each of :data:`MEMORY_VARIANTS`: which measure helps, in MiB."""
+    import json
+    import subprocess
+
+    out = []
+    for name, env, variant in MEMORY_VARIANTS:
+        r = subprocess.run([sys.executable, "-c", _STEPS, str(model), variant],
+                           env=dict(os.environ, PYTHONPATH=str(ROOT), GLOG_minloglevel="2",
+                                    **env),
+                           capture_output=True, text=True, timeout=300, check=False)
+        lines = r.stdout.strip().splitlines()
+        if r.returncode != 0 or not lines:
+            out.append((name, {"error": (r.stderr.strip().splitlines() or ["?"])[-1]}))
+            continue
+        out.append((name, json.loads(lines[-1])))
+    return out
+
+
+def print_memory_steps(rows: list[tuple[str, dict[str, object]]]) -> None:
+    print("RSS step by step, one fresh process each (MiB: RSS, anonymous part in brackets):")
+    for name, r in rows:
+        if "error" in r:
+            print(f"  {name}: failed ({r['error']})")
+            continue
+
+        def at(step: str, r: dict[str, object] = r) -> str:
+            m = r[step]
+            assert isinstance(m, dict)
+            return f"{m['VmRSS']:4d} ({m['RssAnon']:3d})"
+
+        last = r["20 poses"]
+        assert isinstance(last, dict)
+        print(f"  {name:58s} imports {at('imports')}, model loaded {at('model loaded')}, "
+              f"20 poses {at('20 poses')} peak {last['VmHWM']:4d}, released "
+              f"{at('released')}; {last['Threads']} threads")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=60.0,
@@ -235,6 +320,11 @@ def main() -> int:
         return 2
     os.environ.setdefault("GLOG_minloglevel", "2")
     print(f"camera benchmark (cpus: {os.cpu_count()}, model: {model.name})")
+    lite = model.with_name("pose_landmarker_lite.task")
+    if not lite.is_file():
+        print(f"(no {lite.name} beside it: the lite model is not measured; pass --model to "
+              "measure one)")
+    print_memory_steps(memory_steps(model))
     with tempfile.TemporaryDirectory(prefix="sitwatch-bench-") as d:
         clip = make_clip(Path(d) / "clip.avi")
         seq_ms, spaced_ms = per_inference_ms(clip, model)

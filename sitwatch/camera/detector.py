@@ -9,8 +9,13 @@ calibrated upright baseline, in this order:
   the picture, or an implausible width), the head's pitch stands in: the nose's height above the
   ear line, in face widths, falling ``PITCH_FALL`` below the baseline's; within ``PITCH_FALL``
   of it either way is upright, and it is not judged while the head is turned aside or tipped
-  farther back than that (a face seen from above as the head drops past the frame's edge
-  gives such landmarks);
+  farther back than that. Except for a **face seen from above** (as the head drops past the
+  frame's edge towards the desk): the eyes crowded together (``eye_span`` below
+  ``FACE_FROM_ABOVE``) with the nose at or above the ear line (a turned head keeps it below, a
+  head tipped back keeps the eyes apart). Its nose is measured against the **remembered
+  shoulder line** (where the shoulders were over the last ``dwell`` seconds of upright sitting
+  at baseline geometry, the baseline's until then) as if the shoulders were still there: below
+  ``slouch_drop_ratio`` is slouched, anything else is not judged;
 - **leaning_forward** (forward head): the face looks ``forward_face_ratio`` times larger
   relative to the shoulders than in the baseline; a head turned sideways does not count;
 - otherwise **upright**.
@@ -60,6 +65,7 @@ SOURCE = "camera"
 SCALE_RANGE = (0.4, 2.5)  # shoulder width / size reference outside this is a mis-detection
 TURNED_YAW = 0.3  # |head_yaw| beyond this: the head is turned, face-based tests are skipped
 PITCH_FALL = 0.2  # face widths the nose may fall (relative to the ears) before: head down
+FACE_FROM_ABOVE = 0.35  # eye_span below this with the nose at or above the ears: seen from above
 REANCHOR_GEOMETRY = 0.15  # head-drop and face ratios within this of 1: geometry at baseline
 REANCHOR_LIMIT = 2.0  # the size reference stays within this factor of the baseline's
 
@@ -94,10 +100,24 @@ def pitch_fall(f: PoseFeatures, b: CameraProfile) -> float:
     return b.get("head_pitch") - f.get("head_pitch")
 
 
+def line_drop(f: PoseFeatures, b: CameraProfile,
+              line: tuple[float, float] | None = None) -> float:
+    """The head drop ratio with the shoulders assumed where they were last seen upright:
+    the nose's height above that shoulder line, in the shoulder widths seen then, over the
+    baseline's head drop. ``line``: (shoulder line height, shoulder width) in frame heights,
+    default the baseline's. NaN when unknown (a profile without ``shoulder_y``)."""
+    y, w = (b.get("shoulder_y"), b.get("shoulder_width")) if line is None else line
+    if not (w > 0):
+        return math.nan
+    return (y - f.get("nose_y")) / w / b.get("head_drop")
+
+
 def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
-             current: str | None = None, reference: float | None = None) -> Posture | None:
+             current: str | None = None, reference: float | None = None,
+             line: tuple[float, float] | None = None) -> Posture | None:
     """The posture of one sample, or None when it cannot tell (too little in view).
-    ``reference``: the current apparent-size reference (see the module docstring)."""
+    ``reference``: the current apparent-size reference; ``line``: where the shoulders were
+    last seen upright (see the module docstring)."""
     if not f.present:
         return None
     h = cfg.hysteresis
@@ -106,7 +126,14 @@ def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
     if not math.isfinite(drop):
         fall = pitch_fall(f, b)
         if not math.isfinite(fall) or fall < -PITCH_FALL:
-            return None  # unknown, or tipped far back: the head alone cannot say "upright"
+            # Neither the shoulders nor the head's pitch can be read. A face seen from above,
+            # as the head drops to the desk, gives landmarks with the nose at or above the
+            # ear line (a turned head keeps it below); then a nose far below where the
+            # shoulders were seen upright still says "slouched", and nothing else.
+            if not (f.get("head_pitch") >= 0 and f.get("eye_span") < FACE_FROM_ABOVE):
+                return None
+            low = line_drop(f, b, line)
+            return Posture.SLOUCHED if low < cfg.slouch_drop_ratio + hs else None
         return Posture.SLOUCHED if fall > PITCH_FALL - hs else Posture.UPRIGHT
     if drop < cfg.slouch_drop_ratio + hs:
         return Posture.SLOUCHED
@@ -136,7 +163,18 @@ class CameraDetector:
         self.reference: float | None = None  # apparent shoulder width at the current distance
         self._anchor_base: float | None = None  # the baseline width the reference belongs to
         self._stretch: list[tuple[float, float]] = []  # (t, width) at another distance
+        self._upright: list[tuple[float, float, float]] = []  # (t, shoulder y, width) upright
         self.reanchors = 0
+
+    @property
+    def line(self) -> tuple[float, float] | None:
+        """Where the shoulders were last seen sitting upright at baseline geometry: (median
+        shoulder line height, median shoulder width) over the last ``dwell`` seconds of such
+        samples; None before any (the baseline's then stands in)."""
+        if not self._upright:
+            return None
+        return (statistics.median(y for _, y, _ in self._upright),
+                statistics.median(w for _, _, w in self._upright))
 
     @property
     def distance_scale(self) -> float:
@@ -154,9 +192,14 @@ class CameraDetector:
         if self._anchor_base != bsw or self.reference is None:
             self._anchor_base, self.reference = bsw, bsw
             self._stretch.clear()
+            self._upright.clear()
         drop, scale, face = ratios(f, base, self.reference)
         at_baseline = (post == Posture.UPRIGHT and abs(drop - 1) <= REANCHOR_GEOMETRY
                        and abs(face - 1) <= REANCHOR_GEOMETRY)
+        if at_baseline:
+            self._upright.append((t, f.get("shoulder_y"), f.get("shoulder_width")))
+            while self._upright[-1][0] - self._upright[0][0] > self.cfg.dwell:
+                del self._upright[0]
         closer = scale >= self.cfg.forward_scale
         farther = scale <= self.cfg.recline_scale
         if not at_baseline or not (closer or farther):
@@ -218,7 +261,7 @@ class CameraDetector:
                 self._posture_cand = None
         if self.presence.state != PRESENT or base is None or not f.present:
             return out
-        post = classify(f, base, self.cfg, self.posture.state, self.reference)
+        post = classify(f, base, self.cfg, self.posture.state, self.reference, self.line)
         self._anchor(t, f, base, post)
         if post is None:
             return out

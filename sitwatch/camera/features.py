@@ -96,6 +96,17 @@ def _face_ratio(g: Geometry) -> float:
     return fw / sw if sw > 0 and fw > 0 else NAN
 
 
+def _eye_span(g: Geometry) -> float:
+    if not g.has(L.LEFT_EYE, L.RIGHT_EYE, L.MOUTH_LEFT, L.MOUTH_RIGHT):
+        return NAN
+    eyes = (g.p[L.LEFT_EYE] + g.p[L.RIGHT_EYE]) / 2
+    mouth = (g.p[L.MOUTH_LEFT] + g.p[L.MOUTH_RIGHT]) / 2
+    height = float(np.linalg.norm(mouth - eyes))
+    if not height > 0:
+        return NAN
+    return float(np.linalg.norm(g.p[L.LEFT_EYE] - g.p[L.RIGHT_EYE])) / height
+
+
 def _lateral(g: Geometry) -> float:
     sw = g.shoulder_width
     if not (sw > 0) or not g.has(L.NOSE):
@@ -164,10 +175,19 @@ SPECS: tuple[Spec, ...] = (
     Spec("head_pitch", "face widths",
          "height of the nose above the ear line; falls when the head tips down", POSTURE,
          _pitch),
+    Spec("eye_span", "ratio",
+         "distance between the eyes / height from the eyes to the mouth; falls when the face "
+         "is seen edge-on (turned aside, or from above as the head drops to the desk)", POSTURE,
+         _eye_span),
     Spec("nose_x", "frame heights", "nose position across the frame (recorded, not used)",
          FRAME, _nose(0)),
-    Spec("nose_y", "frame heights", "nose position down the frame (recorded, not used)",
-         FRAME, _nose(1)),
+    Spec("nose_y", "frame heights",
+         "nose position down the frame (only against the remembered shoulder line, when "
+         "neither the shoulders nor the face can be read)", FRAME, _nose(1)),
+    Spec("shoulder_y", "frame heights",
+         "height of the shoulder line down the frame (remembered while upright, for when the "
+         "shoulders leave the picture)", FRAME,
+         lambda g: float(g.shoulder_mid[1]) if g.shoulders_ok else NAN),
 )
 NAMES = tuple(s.name for s in SPECS)
 POSTURE_NAMES = tuple(s.name for s in SPECS if s.kind == POSTURE)

@@ -7,7 +7,12 @@ mode rejects anything else), derived from the caller's monotonic seconds.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import importlib
 import os
+import sys
+import types
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +60,46 @@ def check_model(path: Path) -> str | None:
     return None
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for a module until something actually uses it; then the real one is imported
+    (and takes its place in ``sys.modules``) and every attribute comes from it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__dict__["_real"] = None
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__["_real"]
+        if real is None:
+            for n in [k for k in sys.modules if k == self.__name__ or
+                      k.startswith(self.__name__ + ".")]:
+                if isinstance(sys.modules[n], _Deferred):
+                    del sys.modules[n]
+            real = importlib.import_module(self.__name__)
+            self.__dict__["_real"] = real
+        return getattr(real, attr)
+
+
+def defer_matplotlib() -> bool:
+    """MediaPipe 1.x imports ``matplotlib.pyplot`` when it is imported, for drawing helpers
+    sitwatch never calls: about 40 MB of RSS for nothing (measured: ``make bench-camera``).
+    Before MediaPipe is imported, put placeholders in ``sys.modules`` that import the real
+    matplotlib the moment anything touches it. False when matplotlib was already imported."""
+    if "matplotlib" in sys.modules:
+        return False
+    mpl, plt = _Deferred("matplotlib"), _Deferred("matplotlib.pyplot")
+    mpl.__dict__["pyplot"] = plt  # `import matplotlib.pyplot as plt` finds it without loading
+    sys.modules["matplotlib"], sys.modules["matplotlib.pyplot"] = mpl, plt
+    return True
+
+
+def trim_heap() -> None:
+    """Hand memory freed by the pose model back to the system (glibc keeps it otherwise):
+    called after the model is released, while paused."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _quiet() -> None:
     # MediaPipe's C++ logging is chatty on stderr; keep warnings and errors only.
     os.environ.setdefault("GLOG_minloglevel", "2")
@@ -70,6 +115,8 @@ class PoseLandmarker:
         if problem:
             raise PoseError(problem)
         _quiet()
+        if "mediapipe" not in sys.modules:
+            defer_matplotlib()
         try:
             from mediapipe.tasks.python import vision
             from mediapipe.tasks.python.core.base_options import BaseOptions
@@ -114,6 +161,7 @@ class PoseLandmarker:
         lm, self._lm = self._lm, None
         if lm is not None:
             lm.close()
+            trim_heap()
 
 
 def bgr_to_rgb(frame: np.ndarray) -> np.ndarray:

@@ -10,10 +10,20 @@ from collections import Counter
 
 import pytest
 
+from sitwatch.camera import baseline as B
+from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as LM
+from sitwatch.camera.detector import classify
 from sitwatch.cli.camera import cmd_replay_camera
 from sitwatch.config.camera import CameraConfig
-from sitwatch.evaluation.camera import NAIVE_THRESHOLD, distance_rows, evaluate, report_lines
+from sitwatch.core.kinds import Posture
+from sitwatch.evaluation.camera import (
+    NAIVE_THRESHOLD,
+    distance_rows,
+    evaluate,
+    held_out_splits,
+    report_lines,
+)
 
 pytestmark = pytest.mark.datasets
 
@@ -33,17 +43,18 @@ def test_the_file_has_16_runs_and_is_read_unmirrored(landmarks_csv):
 
 
 def test_upright_vs_head_down(result):
-    # Measured: 97.6% balanced accuracy per sample on 79 upright and 126 head-down samples of
+    # Measured: 99.6% balanced accuracy per sample on 79 upright and 126 head-down samples of
     # other runs (issue 5 asks for >= 97%), 100% for the detector after its dwell. It was 100%
     # per sample before issue #10: 6 head-down rows of run 12 (the shoulders below the picture,
     # the face seen from above) were called slouched from the nose's position in the frame,
-    # the cue that also read an upright sitter framed lower as slouched; now they are not
-    # judged (the head-pitch stand-in cannot read them), and the dwell keeps the detector
-    # slouched through them.
+    # the cue that also read an upright sitter framed lower as slouched; issue #10 left them
+    # unjudged (97.6%). Now a face seen from above (eyes crowded, nose at or above the ears)
+    # is judged against the shoulder line remembered from upright sitting: 5 of the 6 read
+    # slouched; the sixth keeps its eyes apart (it looks tipped back) and stays unjudged.
     assert result["n_upright"] == 79 and result["n_head_down"] == 126
     assert result["headdown_balanced_accuracy"] >= 0.97
     assert result["detector_headdown_balanced_accuracy"] >= 0.97
-    assert result["headdown_balanced_accuracy"] == pytest.approx(0.976, abs=0.01)
+    assert result["headdown_balanced_accuracy"] == pytest.approx(0.996, abs=0.003)
     assert result["detector_headdown_balanced_accuracy"] == pytest.approx(1.0, abs=0.01)
     # The margin around the 0.70 threshold: upright never below 0.77, head down never above 0.61.
     assert result["margin_upright_min_drop"] > 0.75
@@ -79,7 +90,7 @@ def test_leaning_back(result):
 
 def test_sitwatch_eval_section(landmarks_csv):
     text = "\n".join(report_lines(landmarks_csv.parent, markdown=True))
-    assert "| upright vs head down, balanced accuracy (per sample) | 97.6% |" in text
+    assert "| upright vs head down, balanced accuracy (per sample) | 99.6% |" in text
     assert "transformed dev data, not held out" in text
 
 
@@ -135,3 +146,53 @@ def test_replay_of_the_csv_emits_camera_events(landmarks_csv):
     assert c[("occupancy", "occupied")] == 1 and c[("calibration", "baseline")] == 1
     assert c[("posture", "slouched")] >= 3  # three head-down runs
     assert all(x.get("source") == "camera" for x in lines)
+
+
+def test_held_out_by_session_meets_the_target_both_ways(landmarks_csv):
+    """Issue #10's held-out webcam rows: calibrated in one session, scored on the other (sat
+    0.70-0.79x / 1.18-1.26x the calibrated size). Measured before the face-from-above rule:
+    96.1% (session 1 -> 2; 6 head-down rows of run 12 unjudged) and 100%; now 99.3% and 100%
+    per sample, 100% after the dwell both ways. The rule was made on these runs: the split is
+    by session and distance, not by person."""
+    splits = held_out_splits(landmarks_csv)
+    other = [s for s in splits if s.other_distance]
+    assert len(other) == 2
+    for s in other:
+        assert s.figures["headdown_balanced_accuracy"] >= 0.97, s.short
+        assert s.figures["detector_headdown_balanced_accuracy"] == 1.0, s.short
+        assert s.figures["upright_called_slouched"] == 0.0, s.short
+        assert s.figures["upright_called_forward"] == 0.0, s.short
+    assert min(s.figures["headdown_balanced_accuracy"] for s in other) == \
+        pytest.approx(0.993, abs=0.003)
+
+
+def test_only_head_down_gains_slouched_calls(landmarks_csv, monkeypatch):
+    """The face-from-above rule adds "slouched" only to head-down samples: turned heads,
+    leaning back and chin on hand keep their per-sample counts in every view (each run scaled
+    by the view's factor), with the baseline from either session."""
+    from sitwatch.camera import detector
+    from sitwatch.evaluation.camera import VIEWS
+
+    cfg = CameraConfig()
+    frames = list(LM.read_csv(landmarks_csv))
+    runs = LM.label_runs([f.label for f in frames])
+    cal = [r for r in runs if r[0] == 0]
+
+    def counts():
+        out = Counter()
+        for _, a, b in cal:
+            prof = B.from_features([F.extract(f.landmarks) for f in frames[a:b]],
+                                   method="recording")
+            for view in VIEWS:
+                for lab, a2, b2 in runs:
+                    for f in frames[a2:b2]:
+                        g = F.extract(view.apply(f.landmarks, view.size or 1.0))
+                        out[lab] += classify(g, prof, cfg) == Posture.SLOUCHED
+        return out
+
+    now = counts()
+    monkeypatch.setattr(detector, "FACE_FROM_ABOVE", 0.0)  # the rule off
+    before = counts()
+    assert now[1] > before[1]  # head down gains
+    assert {k: v for k, v in now.items() if k != 1} == \
+        {k: v for k, v in before.items() if k != 1}

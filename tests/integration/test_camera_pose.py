@@ -54,3 +54,36 @@ def test_missing_and_broken_models_are_explained(tmp_path):
     junk = tmp_path / "junk.task"
     junk.write_bytes(b"hello world")
     assert "not a MediaPipe .task bundle" in check_model(junk)
+
+
+def test_mediapipe_loads_without_matplotlib_until_something_draws(model_path):
+    """Issue #12 (camera mode's memory): MediaPipe imports matplotlib.pyplot for drawing
+    helpers sitwatch never calls (~26 MiB). The landmarker loads it deferred, the pose model
+    works, and matplotlib still works for whoever touches it. A fresh process, so the test
+    process's own imports do not matter."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = f"""
+import sys
+from pathlib import Path
+import numpy as np
+from sitwatch.camera.pose import PoseLandmarker, _Deferred
+est = PoseLandmarker(Path({str(model_path)!r}))
+assert "mediapipe" in sys.modules
+assert isinstance(sys.modules["matplotlib.pyplot"], _Deferred), "matplotlib was loaded"
+assert est(np.full((240, 320, 3), 90, np.uint8), 0.0) is None
+est.close()  # trims the heap: must not fail
+import matplotlib.pyplot as plt
+fig = plt.figure()
+assert not isinstance(sys.modules["matplotlib"], _Deferred)
+print("ok", type(fig).__name__)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, check=False,
+                       env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(root)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["ok", "Figure"]

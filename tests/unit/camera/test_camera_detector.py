@@ -348,3 +348,83 @@ def test_an_older_profile_without_head_pitch_still_loads_and_judges_by_the_shoul
     assert classify(feats(nose_y=0.45), old, CFG) == SLOUCHED
     assert classify(feats(), old, CFG) == UPRIGHT
     assert classify(feats(nose_y=0.55, shoulders=False), old, CFG) is None  # recalibrate
+
+
+# -- a face seen from above (issue #10: the head dropped to the desk, shoulders out of view) --
+
+def face(y, *, crowded=True, nose_above_ears=True, shoulders_y=None):
+    """A face around height ``y``: the eyes crowded together (seen edge-on) or apart, the nose
+    at/above the ear line (seen from above, or tipped back) or below it (turned aside); the
+    shoulders out of view unless ``shoulders_y`` is given."""
+    ex = 0.005 if crowded else 0.04
+    ear_y = y + 0.01 if nose_above_ears else y - 0.005
+    nose_x = 0.5 if nose_above_ears else 0.53  # turned: the nose juts out sideways
+    lm = pose(nose=(nose_x, y), eyes=((0.5 + ex, y - 0.02), (0.5 - ex, y - 0.02)),
+              ears=((0.52, ear_y), (0.48, ear_y)))
+    lm[9:11, :2] = [(0.51, y + 0.04), (0.49, y + 0.04)]
+    lm[9:11, 3] = 1.0
+    if shoulders_y is None:
+        lm[11:13, 3] = 0.0
+    else:
+        lm[11:13, 1] = shoulders_y
+    return lm
+
+
+def upright_face(dy=0.0):
+    """Upright, facing the camera, shoulders at 0.6 + dy (shoulder width 0.4)."""
+    lm = pose()
+    lm[9:11, :2] = [(0.53, 0.34), (0.47, 0.34)]
+    lm[9:11, 3] = 1.0
+    lm[:, 1] += dy
+    return lm
+
+
+@pytest.fixture
+def face_base():
+    return B.from_features([F.extract(upright_face())] * 5, method="example")
+
+
+def test_eye_span_falls_when_the_face_is_seen_edge_on():
+    up = F.extract(upright_face())
+    assert up.eye_span == pytest.approx(0.08 / 0.07)
+    assert up.shoulder_y == pytest.approx(0.6)
+    assert F.extract(face(0.5)).eye_span == pytest.approx(0.01 / 0.06)
+
+
+def test_a_face_seen_from_above_below_the_shoulder_line_is_slouched(face_base):
+    """Before this rule these samples were not judged (None): the shoulders were out of view
+    and the head-pitch stand-in read the face as turned or tipped back."""
+    assert face_base.get("shoulder_y") == pytest.approx(0.6)
+    assert classify(F.extract(face(0.62)), face_base, CFG) == SLOUCHED
+    # at its upright height the same face says nothing (the rule only ever says slouched)
+    assert classify(F.extract(face(0.3)), face_base, CFG) is None
+
+
+@pytest.mark.parametrize("kw", [
+    dict(crowded=True, nose_above_ears=False),  # turned aside: nose below the ears
+    dict(crowded=False, nose_above_ears=True),  # tipped back: the eyes stay apart
+])
+def test_turned_or_tipped_back_low_in_the_frame_is_not_slouched(face_base, kw):
+    assert classify(F.extract(face(0.62, **kw)), face_base, CFG) is None
+
+
+def test_a_profile_without_the_shoulder_line_skips_the_rule(face_base):
+    old = face_base.model_copy(update={"features": {**face_base.features, "shoulder_y": None}})
+    assert classify(F.extract(face(0.62)), old, CFG) is None
+
+
+def test_the_shoulder_line_follows_upright_sitting_at_a_new_framing(face_base):
+    """Framed 0.25 lower than at calibration: after upright sitting there, the remembered
+    shoulder line is the new one, so a face seen from above at 0.62 (below the calibrated
+    line, well above the new one) is not called slouched."""
+    det = CameraDetector(CFG)
+    assert det.line is None
+    for i in range(40):
+        det.step(i * 0.5, F.extract(upright_face(0.25)), face_base)
+    assert det.state == UPRIGHT
+    y, w = det.line
+    assert y == pytest.approx(0.85) and w == pytest.approx(0.4)
+    low = F.extract(face(0.62))
+    assert classify(low, face_base, CFG) == SLOUCHED  # against the calibrated line
+    assert classify(low, face_base, CFG, line=det.line) is None
+    assert classify(F.extract(face(0.9)), face_base, CFG, line=det.line) == SLOUCHED

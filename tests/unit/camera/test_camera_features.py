@@ -90,7 +90,7 @@ def test_every_spec_has_a_unique_name():
 
 # -- issue #10: posture features do not depend on distance or framing -------------------------
 
-FRAME_FEATURES = {"shoulder_width", "face_width", "nose_x", "nose_y"}
+FRAME_FEATURES = {"shoulder_width", "face_width", "nose_x", "nose_y", "shoulder_y"}
 
 
 def test_only_apparent_size_and_position_are_frame_features():
@@ -112,7 +112,11 @@ def _upper_body(draw):
     ears = ((nose[0] + fw * draw(st.floats(0.3, 0.7)), ear_y),
             (nose[0] - fw * draw(st.floats(0.3, 0.7)), ear_y + draw(u) * 0.1 * fw))
     eyes = ((nose[0] + 0.3 * fw, nose[1] - 0.2 * fw), (nose[0] - 0.3 * fw, nose[1] - 0.2 * fw))
-    return pose(nose=nose, ls=ls, rs=rs, ears=ears, eyes=eyes)
+    lm = pose(nose=nose, ls=ls, rs=rs, ears=ears, eyes=eyes)
+    mouth_y = nose[1] + draw(st.floats(0.2, 0.5)) * fw
+    lm[9:11, :2] = [(nose[0] + 0.2 * fw, mouth_y), (nose[0] - 0.2 * fw, mouth_y)]
+    lm[9:11, 3] = 1.0
+    return lm
 
 
 upper_bodies = st.composite(_upper_body)
