@@ -228,6 +228,20 @@ def add_log(sub: Any) -> None:
     sp.set_defaults(func=_log)
 
 
+def add_report_send(sub: Any) -> None:
+    sp = sub.add_parser(
+        "report-send", help="send the week's report to nudges.push.report_urls (the weekly timer)",
+        description="Send the week's report through apprise to the services in "
+        "nudges.push.report_urls (e-mail, ntfy ...): its text as the message, with FILE (the "
+        "HTML page `sitwatch report --week --html` wrote) attached where the service takes "
+        "files. Nothing is sent, and the exit code is 0, when no service is configured.")
+    sp.add_argument("file", nargs="?", metavar="FILE", help="the HTML page to attach")
+    sp.add_argument("--day", help="the week's last day, YYYY-MM-DD (default: today)")
+    sp.add_argument("--history", metavar="FILE",
+                    help="read this history file (default: the daemon's, or history.database)")
+    sp.set_defaults(func=_report_send)
+
+
 def _severity(text: str) -> int:
     try:
         n = int(text)
@@ -401,3 +415,9 @@ def _guidance(args: argparse.Namespace) -> int:
     from sitwatch.cli import guidance
 
     return guidance.run(args)
+
+
+def _report_send(args: argparse.Namespace) -> int:
+    from sitwatch.cli import report_send
+
+    return report_send.run(args)
