@@ -147,6 +147,12 @@ def add_service(sub: Any) -> None:
         help="the hardened system unit for a headless box such as a Raspberry Pi (as root)",
     )
     sp.add_argument("--no-start", action="store_true", help="install and enable, start later")
+    sp.add_argument("--with-web", action="store_true",
+                    help="also run the web app (`sitwatch serve`, the web extra) beside it; "
+                    "with --system it listens on the LAN, with a token")
+    sp.add_argument("--no-weekly", action="store_true",
+                    help="leave out the weekly report's timer (Sundays 20:00: the week's page, "
+                    "sent to nudges.push.report_urls if set)")
     sp.add_argument("--force", action="store_true",
                     help="replace or remove unit files that sitwatch did not write")
     sp.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
