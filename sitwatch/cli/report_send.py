@@ -99,9 +99,9 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
 def send(urls: list[str], title: str, body: str, attach: Path | None) -> tuple[int, list[str]]:
     """Send to each URL in turn; (how many accepted it, one line per problem with the secrets
     in the URL masked)."""
-    import apprise
+    from sitwatch.sinks.push import _apprise, _apprise_quiet, masked
 
-    from sitwatch.sinks.push import _apprise_quiet, masked
+    apprise = _apprise()
 
     sent = 0
     problems: list[str] = []

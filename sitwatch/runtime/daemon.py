@@ -576,6 +576,8 @@ class Daemon:
             return
         try:
             self.store.add_sample(max(0.0, t - last), **describe.history_fields(snap))
+            if snap.occupied and snap.loads is not None and snap.online:
+                self.store.add_pressure(t - last, snap.posture, snap.loads)  # pressure maps
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 

@@ -54,7 +54,6 @@ from typing import Any
 
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.data import icon
-from sitwatch.sinks.base import seek_care
 from sitwatch.sinks.actions import (
     DEFAULT_ACTIONS,
     NOT_SUPPORTED,
@@ -71,7 +70,7 @@ from sitwatch.sinks.actions import (
     parse_capabilities,
     parse_output,
 )
-from sitwatch.sinks.base import Problems
+from sitwatch.sinks.base import Problems, seek_care
 from sitwatch.sinks.worker import BackgroundWorker
 
 APP_NAME = "sitwatch"

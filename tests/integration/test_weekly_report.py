@@ -33,6 +33,9 @@ def _history(tmp_path: Path) -> Path:
     s.sit(50, Posture.UPRIGHT)
     s.away(10)
     s.sit(70, Posture.SLOUCHED)
+    for _ in range(30):  # what the daemon keeps for the seat pressure picture
+        clock.advance(60)
+        store.add_pressure(60, "upright", [0.2] * 4 + [0.4, 0.4, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1])
     store.end_run()
     store.close()
     return path
@@ -62,6 +65,7 @@ def test_the_timers_two_steps_write_the_page_and_send_it(tmp_path, http_server):
                       str(page), "--history", str(hist))
     assert wrote.returncode == 0, wrote.stderr
     assert page.is_file() and "<html" in page.read_text().lower()
+    assert 'id="pressure"' in page.read_text()  # the seat pressure card (issue #11)
 
     sent = _sitwatch(tmp_path, "report-send", *common, str(page), "--day", str(DAY),
                      "--history", str(hist))
