@@ -10,9 +10,9 @@ Only nudges are sent (and the seek-care advice for a symptom diary entry with a 
 :func:`~sitwatch.sinks.base.seek_care`): the title as the notification's title, the message as
 its body. Delivery runs on a background thread (one nudge at a time, each service in turn), so
 a slow service never holds up the daemon; when ``max_pending`` nudges already wait, the oldest
-is dropped (counted, logged once). A URL apprise does not understand, or a service that fails, is logged once
-per distinct problem (with secrets in the URL masked) and never raised; when a failing service
-delivers again that is logged once too.
+is dropped (counted, logged once). A URL apprise does not understand, or a service that fails,
+is logged once per distinct problem (with secrets in the URL masked) and never raised; when a
+failing service delivers again that is logged once too.
 """
 
 from __future__ import annotations
