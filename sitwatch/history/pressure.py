@@ -3,8 +3,8 @@ on average while someone sat (issue #11: "a picture of the average seat pressure
 
 Only derived numbers are kept: for each (hour, run, posture) the seconds sat and, per channel,
 the mean load as a share of the layout's full scale (0..1), as little-endian uint16 in units of
-1/10 000 (two bytes a channel). A week of 8-hour days with four postures is a few hundred rows:
-about 25 kB for a 12-channel chair, about 150 kB for a 16x16 mat.
+1/10 000 (two bytes a channel). A week of 8-hour days with four postures is 224 rows: 36 kB
+for a 12-channel chair, 160 kB for a 16x16 mat (``benchmarks/pressure_size.py``).
 
 The daemon hands each seated frame's loads to :class:`PressureRollup` through
 ``Store.add_pressure``; the rollup keeps sums in memory and merges them into the table with the

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from sitwatch.core.kinds import POSTURES, Posture, label
 from sitwatch.history.pressure import PressureMap, maps_between
 from sitwatch.history.queries import Reader
-from sitwatch.sensing.layout import Layout, LayoutError
-from sitwatch.sensing.layout import load as load_layout
+
+if TYPE_CHECKING:
+    from sitwatch.sensing.layout import Layout
 
 MIN_POSTURE_SECONDS = 600.0  # a posture's own picture needs 10 minutes of sitting in it
 BOX = 132.0  # px: the side of one surface's picture
@@ -119,6 +121,11 @@ def section(store: Reader, week_ending: date, tz: tzinfo) -> str:
     this = maps_between(store, start, end)
     if not this:
         return ""
+    # the layout (and with it numpy) only when there is something to draw: a report of a
+    # camera-only history stays light
+    from sitwatch.sensing.layout import LayoutError
+    from sitwatch.sensing.layout import load as load_layout
+
     name = max(this, key=lambda n: this[n]["all"].seconds if "all" in this[n] else 0.0)
     try:
         lay = load_layout(name)
