@@ -34,6 +34,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_service,
     parser.add_report,
     parser.add_log,  # the symptom diary (issue #11)
+    parser.add_report_send,  # the weekly timer's sending half (issue #11)
     parser.add_serve,  # the local web app (issue #11)
     camera_flags.register_model,  # model fetch | path
     parser.add_eval,

@@ -154,6 +154,12 @@ def add_service(sub: Any) -> None:
         help="the hardened system unit for a headless box such as a Raspberry Pi (as root)",
     )
     sp.add_argument("--no-start", action="store_true", help="install and enable, start later")
+    sp.add_argument("--with-web", action="store_true",
+                    help="also run the web app (`sitwatch serve`, the web extra) beside it; "
+                    "with --system it listens on the LAN, with a token")
+    sp.add_argument("--no-weekly", action="store_true",
+                    help="leave out the weekly report's timer (Sundays 20:00: the week's page, "
+                    "sent to nudges.push.report_urls if set)")
     sp.add_argument("--force", action="store_true",
                     help="replace or remove unit files that sitwatch did not write")
     sp.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
@@ -233,6 +239,20 @@ def add_log(sub: Any) -> None:
     sp.add_argument("--history", metavar="FILE",
                     help="write into this history file (default: the daemon's)")
     sp.set_defaults(func=_log)
+
+
+def add_report_send(sub: Any) -> None:
+    sp = sub.add_parser(
+        "report-send", help="send the week's report to nudges.push.report_urls (the weekly timer)",
+        description="Send the week's report through apprise to the services in "
+        "nudges.push.report_urls (e-mail, ntfy ...): its text as the message, with FILE (the "
+        "HTML page `sitwatch report --week --html` wrote) attached where the service takes "
+        "files. Nothing is sent, and the exit code is 0, when no service is configured.")
+    sp.add_argument("file", nargs="?", metavar="FILE", help="the HTML page to attach")
+    sp.add_argument("--day", help="the week's last day, YYYY-MM-DD (default: today)")
+    sp.add_argument("--history", metavar="FILE",
+                    help="read this history file (default: the daemon's, or history.database)")
+    sp.set_defaults(func=_report_send)
 
 
 def _severity(text: str) -> int:
@@ -408,3 +428,9 @@ def _guidance(args: argparse.Namespace) -> int:
     from sitwatch.cli import guidance
 
     return guidance.run(args)
+
+
+def _report_send(args: argparse.Namespace) -> int:
+    from sitwatch.cli import report_send
+
+    return report_send.run(args)

@@ -1,6 +1,7 @@
 """``sitwatch service install | uninstall | status``: start sitwatch at login (a systemd user
 unit, or an XDG autostart entry where there is no user manager), or at boot on a headless box
-(``--system``: the hardened unit, its own user, the cushion's udev rule)."""
+(``--system``: the hardened unit, its own user, the cushion's udev rule); with it the weekly
+report's timer (unless ``--no-weekly``) and, with ``--with-web``, the web app's unit."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def _plan(args: argparse.Namespace) -> Plan:
     if args.action == "install":
         cmd = service.sitwatch_command()
         if args.system:
-            return service.plan_system_install(cmd, start=not args.no_start, force=args.force)
+            return service.plan_system_install(cmd, start=not args.no_start, force=args.force,
+                                               web=args.with_web, weekly=not args.no_weekly)
         config = getattr(args, "config", None)
         return service.plan_user_install(
             cmd,
@@ -63,6 +65,8 @@ def _plan(args: argparse.Namespace) -> Plan:
             config=Path(config).expanduser().resolve() if config else None,
             start=not args.no_start,
             force=args.force,
+            web=args.with_web,
+            weekly=not args.no_weekly,
         )
     if args.system:
         return service.plan_system_uninstall(force=args.force)
@@ -72,8 +76,7 @@ def _plan(args: argparse.Namespace) -> Plan:
 def _status(args: argparse.Namespace) -> int:
     from sitwatch.runtime import service
 
-    items = [i for i in service.installed() if args.system == (i.kind == "system unit")
-             or not args.system]
+    items = [i for i in service.installed() if i.system or not args.system]
     if not items:
         print("sitwatch is not installed as a service. `sitwatch service install` starts it "
               "at every login" + (" (--system: at every boot)" if not args.system else "") + ".")

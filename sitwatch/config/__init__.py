@@ -355,6 +355,13 @@ class Push(_Section):
         description="apprise URLs, one per service: ntfy://ntfy.sh/TOPIC, tgram://TOKEN/CHAT, "
         "mailtos://USER:PASS@HOST ... Empty: no push.",
     )
+    report_urls: list[str] = Field(
+        default_factory=list,
+        description="apprise URLs that get the weekly report (the weekly timer runs `sitwatch "
+        "report-send`): its text, with the HTML page attached where the service takes files, "
+        "e.g. mailtos://USER:PASS@HOST or ntfy://ntfy.sh/TOPIC. Empty: the report is only "
+        "written, not sent.",
+    )
 
 
 class Hook(_Section):

@@ -130,14 +130,37 @@ def add_entry(conn: sqlite3.Connection, entry: SymptomEntry) -> int:
     return int(cur.lastrowid or 0)
 
 
+def last_id(reader: Reader) -> int:
+    """The newest entry's id (0: none yet): where a watcher of new entries starts."""
+    row = reader.connection.execute("SELECT max(id) FROM symptoms").fetchone()
+    return int(row[0] or 0)
+
+
+def entries_after(reader: Reader, after_id: int,
+                  limit: int = 20) -> tuple[list[SymptomEntry], int]:
+    """Entries stored after the one with id ``after_id`` (by any process), oldest first, at
+    most ``limit`` of them (the daemon looks every second; more is a flood, not a diary), and
+    the id to look after next time (unreadable rows are passed over, not met again)."""
+    sql = "SELECT * FROM symptoms WHERE id > ? ORDER BY id LIMIT ?"
+    ids = [int(r[0]) for r in reader.connection.execute(
+        "SELECT id FROM symptoms WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))]
+    if not ids:
+        return [], after_id
+    return _rows(reader, sql, (after_id, limit)), ids[-1]
+
+
 def entries_between(reader: Reader, start: datetime, end: datetime) -> list[SymptomEntry]:
     """Entries in ``[start, end)``, oldest first. Rows a newer sitwatch wrote with a kind this
     one does not know are left out."""
     a = aware(start, "start").timestamp()
     b = aware(end, "end").timestamp()
+    return _rows(reader, "SELECT * FROM symptoms WHERE epoch >= ? AND epoch < ? "
+                 "ORDER BY epoch, id", (a, b))
+
+
+def _rows(reader: Reader, sql: str, params: tuple[object, ...]) -> list[SymptomEntry]:
     out = []
-    for r in reader.connection.execute(
-            "SELECT * FROM symptoms WHERE epoch >= ? AND epoch < ? ORDER BY epoch, id", (a, b)):
+    for r in reader.connection.execute(sql, params):
         kind = _member(SymptomKind, r["kind"])
         if kind is None:
             continue

@@ -181,6 +181,29 @@ def _migrate_storage(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+_PRESSURE = (
+    # Seat pressure maps (issue #11; sitwatch.history.pressure): per hour, run and posture the
+    # seconds sat and each channel's mean load as a share of full scale, little-endian uint16
+    # in units of 1/10 000. Derived numbers only.
+    """CREATE TABLE pressure (
+        hour     TEXT NOT NULL,
+        epoch    INTEGER NOT NULL,
+        run_id   TEXT NOT NULL,
+        layout   TEXT NOT NULL,
+        posture  TEXT NOT NULL,
+        seconds  REAL NOT NULL,
+        loads    BLOB NOT NULL,
+        PRIMARY KEY (hour, run_id, posture)
+    )""",
+    "CREATE INDEX pressure_epoch ON pressure(epoch)",
+)
+
+
+def _migrate_pressure(conn: sqlite3.Connection) -> None:
+    for stmt in _PRESSURE:
+        conn.execute(stmt)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
@@ -189,6 +212,7 @@ MIGRATIONS: list[Migration] = [
     migrate_feedback,  # the "Not right" table (sitwatch.history.feedback)
     _migrate_symptoms,  # the symptom diary (issue #11)
     _migrate_storage,  # clock-step-proof durations, compact rows, application_id (issue #15)
+    _migrate_pressure,  # seat pressure maps per hour and posture (issue #11)
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

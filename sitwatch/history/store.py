@@ -43,7 +43,7 @@ import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -57,6 +57,7 @@ from sitwatch.core.kinds import Balance, EventName, Posture
 from sitwatch.core.private import make_private, private_dir
 from sitwatch.history import diagnose, queries
 from sitwatch.history.diagnose import Kind
+from sitwatch.history.pressure import PressureRollup
 from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
 from sitwatch.history.retention import Tidied, tidy
 from sitwatch.history.salvage import Salvage, salvage
@@ -311,6 +312,7 @@ class Store:
         self._retry_at = clock.monotonic()
         self._retry_wait = RETRY_FIRST
         self._closed = False
+        self._pressure = PressureRollup()  # seat pressure maps (history.pressure)
         self._conn: sqlite3.Connection | None = None
         try:
             self._conn = self._open()
@@ -688,6 +690,16 @@ class Store:
             self._diag_seen.clear()  # frames arrive: a later diagnosis is news again
         self._maybe_commit()
 
+    def add_pressure(self, dt: float, posture: str | None, loads: Sequence[float]) -> None:
+        """Account ``dt`` seconds of sitting in ``posture`` (None: unknown) with these
+        per-channel loads (shares of full scale) to this hour's pressure map; written with the
+        next batch (:mod:`sitwatch.history.pressure`)."""
+        self._need_run()
+        if not math.isfinite(dt) or dt <= 0:
+            return
+        self._pressure.add(self.now(), min(dt, self.max_sample_gap), posture or "unknown",
+                           loads)
+
     def _minute(self, start: datetime) -> _Minute:
         key = (start.isoformat(), self._fold)
         if key == self._current:
@@ -760,7 +772,8 @@ class Store:
         self._last_commit = self.clock.monotonic()
         self._compact()
         dirty = self._dirty()
-        if not self._events and not dirty and not self._deletes:
+        if not self._events and not dirty and not self._deletes \
+                and not self._pressure.pending():
             return True
         if self._conn is None and not self._reconnect():
             return False
@@ -786,6 +799,7 @@ class Store:
             self._shrink_wal()
         self._events.clear()
         self._deletes.clear()
+        self._pressure.clear()
         self._run_saved = self._run_row is not None
         for m in dirty:
             m.dirty = False
@@ -844,6 +858,8 @@ class Store:
                 conn.executemany(_UPSERT_MINUTE, [m.row(self._run_id) for m in dirty])
                 conn.execute("UPDATE runs SET last_t = ?, last_epoch = ? WHERE run_id = ?",
                              (self.clock.monotonic(), self.now().timestamp(), self._run_id))
+                if self._pressure.pending() and self._run_row is not None:
+                    self._pressure.write(conn, self._run_id, str(self._run_row[3]))
             conn.execute("COMMIT")
         except BaseException:
             rollback(conn)

@@ -36,6 +36,7 @@ from sitwatch.reports.charts import (
     timeline_chart,
 )
 from sitwatch.reports.feedback import feedback_line, week_feedback
+from sitwatch.reports.pressure import add_to_page  # the seat pressure card (issue #11)
 from sitwatch.reports.week import Change, Day, collect_days, compare, headline_change
 from sitwatch.reports.words import (
     ALL_POSTURES,
@@ -224,7 +225,7 @@ def render_week(store: Reader, week_ending: date, tz: tzinfo, *,
     """The weekly report of the seven days ending on ``week_ending`` (in ``tz``) as HTML."""
     template = _environment().from_string(_template_text())
     ctx = week_context(store, week_ending, tz, sit_limit=sit_limit, now=now)
-    return template.render(**ctx)
+    return add_to_page(template.render(**ctx), store, week_ending, tz)
 
 
 def write_week(store: Reader, week_ending: date, tz: tzinfo, path: Path | str, *,

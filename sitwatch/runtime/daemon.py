@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from sitwatch.camera.fusion import Fusion
     from sitwatch.camera.pipeline import CameraPipeline
     from sitwatch.camera.source import CameraItem
+    from sitwatch.history.diary import SymptomEntry
     from sitwatch.history.store import Store
     from sitwatch.nudging.gate import ControlSource, NudgeGate
     from sitwatch.runtime.learning import Learner
@@ -53,6 +54,7 @@ BATCH_SECONDS = 0.2
 BACKUP_FIRST = 3600.0  # first copy (and tidy) of the history an hour after start, then daily
 BACKUP_EVERY = 86400.0
 SUSPEND_SEEN = 1.0  # a sleep shorter than this is noise between reading two clocks
+DIARY_EVERY = 1.0  # seconds between looks for diary entries other processes stored
 TIDY_EVERY = 3600.0  # old history folded a week at most per hour: never a long pause
 O2_TAGS = {"source": "camera", "rule": "O2"}  # occupancy the camera decided (docs/camera.md)
 
@@ -159,6 +161,11 @@ class Daemon:
         self._dropped_seen = 0
         self._next_publish = -1e18
         self._slept = clock.suspended()
+        # symptom diary entries written by `sitwatch log` or the web page: the last id seen
+        # (None: not looked yet), and the ids this daemon stored itself (MQTT)
+        self._diary_seen: int | None = None
+        self._diary_mine: set[int] = set()
+        self._next_diary = -1e18
         if store is not None:
             names = [s.name for s in (source, camera.source if camera else None) if s is not None]
             store.begin_run(layout.name, " + ".join(names) or "none")
@@ -222,6 +229,7 @@ class Daemon:
             out += self._camera_step(paused)
         out += self._clicks()
         out += self._feedback_requests()
+        out += self._new_diary_entries()
         now = self.clock.monotonic()
         snap, evs = self._observe(now)
         evs += self.nudger.release(snap, now)
@@ -377,27 +385,67 @@ class Daemon:
 
         from sitwatch.history.diary import DiaryError, add_entry, entry_from
         from sitwatch.history.store import StoreError
-        from sitwatch.reports import diary
 
         try:
             entry = entry_from(fields, self.clock.now(), "mqtt")
         except DiaryError as e:
             log.warning("a symptom sent over MQTT was not logged: %s", e)
             return []
-        flags = diary.red_flags(entry)
-        advice = diary.seek_care_lines(flags) if flags else []
-        if advice:
-            log.warning("symptom logged over MQTT with a warning sign: %s", " ".join(advice))
         if self.store is not None:
             try:
-                add_entry(self.store.connection, entry)
+                self._diary_mine.add(add_entry(self.store.connection, entry))
             except (sqlite3.Error, StoreError) as e:
                 log.warning("a symptom sent over MQTT could not be stored: %s", e)
-        ev = Event(t, E.SYMPTOM, None, {"kind": str(entry.kind), "said": diary.describe(entry),
-                                        "red_flags": [str(f) for f in flags],
-                                        "advice": advice, "source": "mqtt"})
+        ev = self._symptom_event(entry, t)
         self._dispatch(ev)
         return [ev]
+
+    def _symptom_event(self, entry: SymptomEntry, t: float) -> Event:
+        """The ``symptom`` event for a diary entry. A red flag brings the seek-care advice, also
+        as ``title`` and ``message``: the desktop and push channels show it like a nudge, at
+        once (no gate: advice to seek care is never snoozed or held)."""
+        from sitwatch.reports import diary
+
+        flags = diary.red_flags(entry)
+        advice = diary.seek_care_lines(flags) if flags else []
+        via = {"mqtt": "over MQTT", "web": "on the web page"}.get(entry.source, "")
+        if advice:
+            log.warning("symptom logged %s with a warning sign: %s", via or "in the diary",
+                        " ".join(advice))
+        data: dict[str, object] = {"kind": str(entry.kind), "said": diary.describe(entry),
+                                   "red_flags": [str(f) for f in flags], "advice": advice,
+                                   "source": entry.source}
+        if advice:
+            data.update(title=advice[0], message=" ".join(advice[1:]))
+        return Event(t, E.SYMPTOM, None, data)
+
+    def _new_diary_entries(self) -> list[Event]:
+        """Once a second: diary entries other processes stored (`sitwatch log`, the web page's
+        form) become ``symptom`` events, so a red flag reaches the desktop and the phone through
+        the running daemon, not only the terminal or the page it was typed into."""
+        t = self.clock.monotonic()
+        if self.store is None or t < self._next_diary:
+            return []
+        self._next_diary = t + DIARY_EVERY
+        from sitwatch.history.diary import entries_after, last_id
+
+        try:
+            if self._diary_seen is None:  # start from what is there now: old news stays old
+                self._diary_seen = last_id(self.store)
+                return []
+            entries, self._diary_seen = entries_after(self.store, self._diary_seen)
+        except Exception as e:  # the history's own trouble is reported where it happens
+            log.debug("history: cannot look for new diary entries: %s", e)
+            return []
+        out: list[Event] = []
+        for entry in entries:
+            if entry.id in self._diary_mine:
+                self._diary_mine.discard(entry.id)  # stored from MQTT: already announced
+                continue
+            ev = self._symptom_event(entry, t)
+            self._dispatch(ev)
+            out.append(ev)
+        return out
 
     def _remote_control(self, action: str, minutes: object) -> None:
         """Snooze, pause or resume asked for over MQTT: the control file, as the commands of
@@ -536,6 +584,8 @@ class Daemon:
             return
         try:
             self.store.add_sample(max(0.0, t - last), **describe.history_fields(snap))
+            if snap.occupied and snap.loads is not None and snap.online:
+                self.store.add_pressure(t - last, snap.posture, snap.loads)  # pressure maps
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 

@@ -10,6 +10,14 @@ Where no systemd user manager answers (a desktop without systemd user sessions, 
 the user install writes an XDG autostart entry instead, which every freedesktop session starts
 at login.
 
+Beside the daemon's unit an install sets up the weekly report's timer (``sitwatch-weekly.timer``:
+``sitwatch report --week --html``, then ``sitwatch report-send``; ``--no-weekly`` leaves it out)
+and, when asked for with ``--with-web``, the web app's unit (``sitwatch serve``). The web app is
+opt-in: it needs the ``web`` extra, and it opens a port (on the Pi, the LAN with a token), which
+should be somebody's decision rather than a side effect of "start at login". The timer is on by
+default: it only writes a page beside the history, and sends it only where
+``nudges.push.report_urls`` says so.
+
 Files this module writes carry :data:`MARK` on their first line; it replaces or removes only
 those, unless told to with ``force``, so a unit somebody wrote by hand is never lost.
 """
@@ -36,6 +44,13 @@ SYSTEM_UNIT = "sitwatch-pi.service"
 SYSTEM_USER = "sitwatch"
 UDEV_RULE = "99-sitwatch-cushion.rules"
 AUTOSTART = "sitwatch.desktop"
+SERVE_UNIT = "sitwatch-serve.service"
+WEEKLY_UNIT = "sitwatch-weekly.service"
+WEEKLY_TIMER = "sitwatch-weekly.timer"
+SERVE_AUTOSTART = "sitwatch-serve.desktop"
+SYSTEM_SERVE_UNIT = "sitwatch-pi-serve.service"
+SYSTEM_WEEKLY_UNIT = "sitwatch-pi-weekly.service"
+SYSTEM_WEEKLY_TIMER = "sitwatch-pi-weekly.timer"
 
 
 class ServiceError(Exception):
@@ -87,16 +102,16 @@ def _config_home() -> Path:
     return Path(xdg) if xdg else Path.home() / ".config"
 
 
-def user_unit_path() -> Path:
-    return _config_home() / "systemd" / "user" / USER_UNIT
+def user_unit_path(name: str = USER_UNIT) -> Path:
+    return _config_home() / "systemd" / "user" / name
 
 
-def autostart_path() -> Path:
-    return _config_home() / "autostart" / AUTOSTART
+def autostart_path(name: str = AUTOSTART) -> Path:
+    return _config_home() / "autostart" / name
 
 
-def system_unit_path() -> Path:
-    return system_root() / "etc/systemd/system" / SYSTEM_UNIT
+def system_unit_path(name: str = SYSTEM_UNIT) -> Path:
+    return system_root() / "etc/systemd/system" / name
 
 
 def udev_rule_path() -> Path:
@@ -144,8 +159,28 @@ def system_unit(cmd: Sequence[str]) -> str:
     return _unit_text(SYSTEM_UNIT, _exec_line(cmd, ["run", "--headless"]))
 
 
-def autostart_entry(cmd: Sequence[str], config: Path | None = None) -> str:
-    argv = [*cmd, "run", *(["--config", str(config)] if config else [])]
+_EXEC = re.compile(r"^ExecStart=(\S+)[ \t]+(\S+)(.*)$", flags=re.M)
+
+
+def companion_unit(name: str, cmd: Sequence[str], config: Path | None = None) -> str:
+    """A shipped unit beside the daemon's (the web app, the weekly report and its timer) with
+    each ``ExecStart=`` pointed at this sitwatch (and ``--config``); the rest of each command
+    line, systemd specifiers included, stays as shipped."""
+    src = shipped("systemd", name).read_text(encoding="utf-8")
+    extra = _exec_line([], ["--config", str(config)]) if config else ""
+
+    def point(m: re.Match[str]) -> str:
+        return f"ExecStart={_exec_line(cmd, [])} {m.group(2)}{' ' + extra if extra else ''}" \
+            f"{m.group(3)}"
+
+    body = _EXEC.sub(point, src)
+    return f"{MARK}; `sitwatch service uninstall` removes it.\n{body}"
+
+
+def autostart_entry(cmd: Sequence[str], config: Path | None = None, command: str = "run",
+                    name: str = "sitwatch", comment: str = "Sitting-time and posture nudges"
+                    ) -> str:
+    argv = [*cmd, command, *(["--config", str(config)] if config else [])]
     # Desktop Entry Exec= quoting: double quotes around arguments with spaces; '%' doubled.
     exec_ = " ".join(
         (f'"{a}"' if re.search(r'[\s"\\`$]', a) else a).replace("%", "%%") for a in argv
@@ -155,8 +190,8 @@ def autostart_entry(cmd: Sequence[str], config: Path | None = None) -> str:
             f"{MARK}; `sitwatch service uninstall` removes it.",
             "[Desktop Entry]",
             "Type=Application",
-            "Name=sitwatch",
-            "Comment=Sitting-time and posture nudges",
+            f"Name={name}",
+            f"Comment={comment}",
             f"Exec={exec_}",
             "Icon=" + str(shipped_icon()),
             "Terminal=false",
@@ -205,6 +240,20 @@ def user_manager_running(run: Runner = run_command) -> bool:
 # --- plans -----------------------------------------------------------------------------------
 
 
+def web_extra_missing() -> str | None:
+    """Why `sitwatch serve` could not start here (the web extra is missing), or None."""
+    import importlib.util
+
+    from sitwatch.core.extras import install_hint
+
+    missing = [m for m in ("starlette", "uvicorn", "jinja2")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        return (f"--with-web needs the web app's packages ({', '.join(missing)} missing): "
+                f"{install_hint('web')}, then run this again")
+    return None
+
+
 def plan_user_install(
     cmd: Sequence[str],
     *,
@@ -212,56 +261,110 @@ def plan_user_install(
     config: Path | None = None,
     start: bool = True,
     force: bool = False,
+    web: bool = False,
+    weekly: bool = True,
 ) -> Plan:
+    if web:
+        why = web_extra_missing()
+        if why:
+            raise ServiceError(why)
     plan = Plan()
     if systemd:
         unit = user_unit_path()
         _may_replace(unit, force)
-        plan.add(Step("the user unit", unit, user_unit(cmd, config)))
+        files = [(unit, "the user unit", user_unit(cmd, config))]
+        enable = [USER_UNIT]
+        if weekly:
+            for name, what in ((WEEKLY_UNIT, "the weekly report"),
+                               (WEEKLY_TIMER, "its timer (Sundays, 20:00)")):
+                files.append((user_unit_path(name), what, companion_unit(name, cmd, config)))
+            enable.append(WEEKLY_TIMER)
+        if web:
+            files.append((user_unit_path(SERVE_UNIT), "the web app's unit",
+                          companion_unit(SERVE_UNIT, cmd, config)))
+            enable.append(SERVE_UNIT)
+        for path, _what, _text in files[1:]:
+            _may_replace(path, force)
+        for path, what, text in files:
+            plan.add(Step(what, path, text))
         plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
-        enable = ["systemctl", "--user", "enable", *(["--now"] if start else []), USER_UNIT]
-        plan.add(Step("start at every login", argv=tuple(enable)))
+        for name in enable:
+            argv = ["systemctl", "--user", "enable", *(["--now"] if start else []), name]
+            plan.add(Step("start at every login" if name == USER_UNIT else f"enable {name}",
+                          argv=tuple(argv)))
         plan.notes.append(
             "sitwatch starts with your desktop session from now on"
             + (" and is running now" if start else "")
             + ". Logs: journalctl --user -u sitwatch"
         )
+        if weekly:
+            plan.notes.append(
+                "every Sunday evening the week's report is written to "
+                "~/.local/state/sitwatch/reports/sitwatch-week.html (and sent to "
+                "nudges.push.report_urls, if you set any); now: systemctl --user start "
+                "sitwatch-weekly")
+        if web:
+            plan.notes.append("the web app runs beside it: sitwatch status shows where; logs: "
+                              "journalctl --user -u sitwatch-serve")
     else:
         entry = autostart_path()
         _may_replace(entry, force)
         plan.add(Step("an autostart entry", entry, autostart_entry(cmd, config)))
+        if web:
+            web_entry = autostart_path(SERVE_AUTOSTART)
+            _may_replace(web_entry, force)
+            plan.add(Step("an autostart entry for the web app", web_entry, autostart_entry(
+                cmd, config, "serve", "sitwatch web app",
+                "sitwatch's pages: live status, reports, the symptom diary")))
         plan.notes.append(
             "no systemd user session answered, so sitwatch will start from your desktop's "
             "autostart at the next login. To start it now: sitwatch run &"
         )
+        if weekly:
+            plan.notes.append("without systemd there is no weekly timer: `sitwatch report "
+                              "--week --html` writes the week's page whenever you like")
     return plan
+
+
+def _user_files() -> list[tuple[Path, str | None]]:
+    """Every file a user install may have written, with the unit systemctl stops for it."""
+    return [(user_unit_path(), USER_UNIT),
+            (user_unit_path(SERVE_UNIT), SERVE_UNIT),
+            (user_unit_path(WEEKLY_TIMER), WEEKLY_TIMER),
+            (user_unit_path(WEEKLY_UNIT), None),
+            (autostart_path(), None),
+            (autostart_path(SERVE_AUTOSTART), None)]
 
 
 def plan_user_uninstall(*, systemd: bool, force: bool = False) -> Plan:
     plan = Plan()
-    unit, entry = user_unit_path(), autostart_path()
-    if systemd and unit.exists():
-        plan.add(Step("stop and disable", argv=("systemctl", "--user", "disable", "--now",
-                                                 USER_UNIT), may_fail=True))
-    for path in (unit, entry):
-        if path.exists():
-            if not ours(path) and not force:
-                raise ServiceError(
-                    f"{path} was not written by sitwatch; pass --force to remove it anyway"
-                )
-            plan.add(Step("remove", path))
-    if systemd and unit.exists():
+    present = [(p, unit) for p, unit in _user_files() if p.exists()]
+    for path, _unit in present:
+        if not ours(path) and not force:
+            raise ServiceError(
+                f"{path} was not written by sitwatch; pass --force to remove it anyway"
+            )
+    units = [unit for path, unit in present if unit and path.suffix in (".service", ".timer")]
+    if systemd:
+        for unit in units:
+            plan.add(Step("stop and disable", argv=("systemctl", "--user", "disable", "--now",
+                                                     unit), may_fail=True))
+    for path, _unit in present:
+        plan.add(Step("remove", path))
+    if systemd and any(p.suffix in (".service", ".timer") for p, _u in present):
         plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
     if not plan.steps:
         plan.notes.append("nothing to remove: sitwatch is not installed as a service")
     else:
         plan.notes.append(
-            "your history, calibration and config stay where they are (see `sitwatch doctor`)"
+            "your history, calibration, reports and config stay where they are (see "
+            "`sitwatch doctor`)"
         )
     return plan
 
 
-def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool = False) -> Plan:
+def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool = False,
+                        web: bool = False, weekly: bool = True) -> Plan:
     exe = Path(cmd[0])
     if exe.is_relative_to("/home") or exe.is_relative_to("/root"):
         raise ServiceError(
@@ -270,6 +373,10 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
             "`sudo PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install sitwatch` "
             "or a venv in /opt/sitwatch, and run this again with that sitwatch"
         )
+    if web:
+        why = web_extra_missing()
+        if why:
+            raise ServiceError(why)
     plan = Plan()
     try:
         pwd.getpwnam(SYSTEM_USER)
@@ -289,8 +396,17 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
             )
         )
     unit = system_unit_path()
-    _may_replace(unit, force)
+    companions: list[tuple[str, str]] = []
+    if weekly:
+        companions += [(SYSTEM_WEEKLY_UNIT, "the weekly report"),
+                       (SYSTEM_WEEKLY_TIMER, "its timer (Sundays, 20:00)")]
+    if web:
+        companions.append((SYSTEM_SERVE_UNIT, "the web app's unit (LAN, with a token)"))
+    for path in (unit, *(system_unit_path(n) for n, _w in companions)):
+        _may_replace(path, force)
     plan.add(Step("the system unit", unit, system_unit(cmd)))
+    for name, what in companions:
+        plan.add(Step(what, system_unit_path(name), companion_unit(name, cmd)))
     rule = udev_rule_path()
     if not rule.exists() or ours(rule) or force:
         text = shipped("systemd", UDEV_RULE).read_text(encoding="utf-8")
@@ -308,23 +424,43 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
         plan.notes.append(f"edit {conf} (cushion.port, cushion.layout), then "
                           f"`sudo systemctl restart {SYSTEM_UNIT}`")
     plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
-    enable = ["systemctl", "enable", *(["--now"] if start else []), SYSTEM_UNIT]
-    plan.add(Step("start at every boot", argv=tuple(enable)))
+    enable = [SYSTEM_UNIT, *([SYSTEM_WEEKLY_TIMER] if weekly else []),
+              *([SYSTEM_SERVE_UNIT] if web else [])]
+    for name in enable:
+        argv = ["systemctl", "enable", *(["--now"] if start else []), name]
+        plan.add(Step("start at every boot" if name == SYSTEM_UNIT else f"enable {name}",
+                      argv=tuple(argv)))
     plan.notes.append(
         f"logs: journalctl -u {SYSTEM_UNIT}; live state: sitwatch status (from any shell)"
     )
+    if weekly:
+        plan.notes.append("every Sunday evening the week's report is written to "
+                          "/var/lib/sitwatch/reports/sitwatch-week.html (and sent to "
+                          "nudges.push.report_urls, if set)")
+    if web:
+        plan.notes.append(f"the web app's address with its token: journalctl -u "
+                          f"{SYSTEM_SERVE_UNIT}")
     return plan
 
 
 def plan_system_uninstall(*, force: bool = False) -> Plan:
     plan = Plan()
-    unit, rule = system_unit_path(), udev_rule_path()
-    if unit.exists():
-        if not ours(unit) and not force:
-            raise ServiceError(f"{unit} was not written by sitwatch; pass --force to remove it")
-        plan.add(Step("stop and disable",
-                      argv=("systemctl", "disable", "--now", SYSTEM_UNIT), may_fail=True))
-        plan.add(Step("remove", unit))
+    rule = udev_rule_path()
+    units = [(system_unit_path(), SYSTEM_UNIT),
+             (system_unit_path(SYSTEM_SERVE_UNIT), SYSTEM_SERVE_UNIT),
+             (system_unit_path(SYSTEM_WEEKLY_TIMER), SYSTEM_WEEKLY_TIMER),
+             (system_unit_path(SYSTEM_WEEKLY_UNIT), None)]
+    present = [(p, u) for p, u in units if p.exists()]
+    for path, _u in present:
+        if not ours(path) and not force:
+            raise ServiceError(f"{path} was not written by sitwatch; pass --force to remove it")
+    for _path, name in present:
+        if name:
+            plan.add(Step("stop and disable",
+                          argv=("systemctl", "disable", "--now", name), may_fail=True))
+    for path, _u in present:
+        plan.add(Step("remove", path))
+    if present:
         plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
     if rule.exists() and ours(rule):
         plan.add(Step("remove", rule))
@@ -332,8 +468,9 @@ def plan_system_uninstall(*, force: bool = False) -> Plan:
         plan.notes.append("nothing to remove: the system service is not installed")
     else:
         plan.notes.append(
-            f"kept: {system_config_path().parent}, {system_root() / 'var/lib/sitwatch'} (history) "
-            f"and the '{SYSTEM_USER}' user; remove them yourself if you want them gone"
+            f"kept: {system_config_path().parent}, {system_root() / 'var/lib/sitwatch'} (history "
+            f"and reports) and the '{SYSTEM_USER}' user; remove them yourself if you want them "
+            "gone"
         )
     return plan
 
@@ -384,12 +521,13 @@ def carry_out(plan: Plan, run: Runner = run_command, say: Callable[[str], None] 
 
 @dataclass
 class Installed:
-    kind: str  # "user unit" | "autostart entry" | "system unit"
+    kind: str  # "user unit" | "web app unit" | "weekly report timer" | "autostart entry" ...
     path: Path
     exec_ok: bool
     exec_path: str
     enabled: str | None = None  # systemctl is-enabled's answer, when asked
     active: str | None = None
+    system: bool = False  # a system unit (--system), not the user's own
 
 
 def _exec_of(text: str, key: str) -> str:
@@ -404,22 +542,36 @@ def _exec_of(text: str, key: str) -> str:
 
 
 def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list[Installed]:
-    """What is installed, whether its program still exists, and what systemd says of it."""
+    """What is installed, whether its program still exists, and what systemd says of it. A
+    timer's program is its service's."""
     found: list[Installed] = []
     if systemd is None:
         systemd = user_manager_running(run)
-    for kind, path, key, scope in (
-        ("user unit", user_unit_path(), "ExecStart", ["--user"]),
-        ("autostart entry", autostart_path(), "Exec", None),
-        ("system unit", system_unit_path(), "ExecStart", []),
-    ):
+    table: list[tuple[str, Path, Path, str, list[str] | None]] = [
+        # kind, the file, the file that names the program, its key, systemctl's scope
+        ("user unit", user_unit_path(), user_unit_path(), "ExecStart", ["--user"]),
+        ("web app unit", user_unit_path(SERVE_UNIT), user_unit_path(SERVE_UNIT), "ExecStart",
+         ["--user"]),
+        ("weekly report timer", user_unit_path(WEEKLY_TIMER), user_unit_path(WEEKLY_UNIT),
+         "ExecStart", ["--user"]),
+        ("autostart entry", autostart_path(), autostart_path(), "Exec", None),
+        ("web app autostart entry", autostart_path(SERVE_AUTOSTART),
+         autostart_path(SERVE_AUTOSTART), "Exec", None),
+        ("system unit", system_unit_path(), system_unit_path(), "ExecStart", []),
+        ("system web app unit", system_unit_path(SYSTEM_SERVE_UNIT),
+         system_unit_path(SYSTEM_SERVE_UNIT), "ExecStart", []),
+        ("system weekly report timer", system_unit_path(SYSTEM_WEEKLY_TIMER),
+         system_unit_path(SYSTEM_WEEKLY_UNIT), "ExecStart", []),
+    ]
+    for kind, path, program_file, key, scope in table:
         if not path.exists():
             continue
         try:
-            exe = _exec_of(path.read_text(encoding="utf-8", errors="replace"), key)
+            exe = _exec_of(program_file.read_text(encoding="utf-8", errors="replace"), key)
         except OSError:
             exe = ""
-        item = Installed(kind, path, bool(exe) and os.access(exe, os.X_OK), exe)
+        item = Installed(kind, path, bool(exe) and os.access(exe, os.X_OK), exe,
+                         system=scope == [])
         if scope is not None and (systemd or not scope) and shutil.which("systemctl"):
             name = path.name
             for attr, verb in (("enabled", "is-enabled"), ("active", "is-active")):

@@ -158,6 +158,7 @@ class Pipeline:
             (None, 0.0) if self.upright_raw is None else None
         )
         self._bad_channels: tuple[str, ...] = ()
+        self._per_full_scale = 1.0 / max(float(layout.full_scale), 1e-9)
 
     # -- calibration state -------------------------------------------------------------
     def _loads(self, reading: np.ndarray | None) -> np.ndarray | None:
@@ -406,6 +407,7 @@ class Pipeline:
             seat_load=f.seat_load if f else None,
             cop_x=f.cop_x if f else None,
             cop_y=f.cop_y if f else None,
+            loads=tuple((f.load * self._per_full_scale).tolist()) if f else None,
         )
 
     # -- thresholds from the sitter's feedback -------------------------------------------

@@ -40,6 +40,9 @@ class Snapshot:
     seat_load: float | None = None
     cop_x: float | None = None
     cop_y: float | None = None
+    # each channel's load as a share of the layout's full scale, in layout order (the cushion's
+    # last frame; None without one): the history's seat pressure maps
+    loads: tuple[float, ...] | None = None
 
     @property
     def occupied(self) -> bool:

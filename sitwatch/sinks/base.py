@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sitwatch.core.events import Event
+from sitwatch.core.kinds import EventName
 from sitwatch.sinks.actions import ActionInbox
 
 
@@ -33,6 +34,13 @@ class Sink(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def seek_care(event: Event) -> bool:
+    """A ``symptom`` event for a diary entry with a red flag: its ``title`` and ``message`` are
+    the seek-care advice, which the channels that show nudges show too (docs/events.md)."""
+    return (event.event == EventName.SYMPTOM and bool(event.get("red_flags"))
+            and bool(event.get("title")))
 
 
 class Problems:

@@ -70,7 +70,7 @@ from sitwatch.sinks.actions import (
     parse_capabilities,
     parse_output,
 )
-from sitwatch.sinks.base import Problems
+from sitwatch.sinks.base import Problems, seek_care
 from sitwatch.sinks.worker import BackgroundWorker
 
 APP_NAME = "sitwatch"
@@ -93,7 +93,9 @@ ACTION_MARGIN = 10.0  # a helper waits this much longer than the notification is
 
 
 class DesktopSink:
-    """Shows nudge events as desktop notifications; other events are ignored.
+    """Shows nudge events as desktop notifications, and the seek-care advice of a symptom
+    diary entry with a red flag (:func:`~sitwatch.sinks.base.seek_care`); other events are
+    ignored.
 
     ``timeout``: seconds a notification stays up. ``env``: the environment to look for the bus
     in and to run helpers with. ``notify``: a plyer-style ``notify(title=, message=, app_name=,
@@ -170,13 +172,14 @@ class DesktopSink:
     # -- the Sink protocol ----------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
-        if event.event != NUDGE:
+        if event.event != NUDGE and not seek_care(event):
             return
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
+        nudge = event if event.event == NUDGE else None  # seek-care advice gets no buttons
         if self.worker is None:
-            self.send(title, message, event=event)
-        elif not self.worker.submit(lambda: self.send(title, message, event=event)):
+            self.send(title, message, event=nudge)
+        elif not self.worker.submit(lambda: self.send(title, message, event=nudge)):
             self.dropped += 1  # closed: shutting down
 
     def flush(self, timeout: float) -> bool:

@@ -135,10 +135,52 @@ def test_user_unit_installed_enabled_and_verified(tmp_path):
     assert status.returncode == 0, status.stdout
     assert "user unit" in status.stdout and "enabled · active" in status.stdout
 
+    # the weekly report's timer came along, enabled (so started) after the reload
+    units = unit.parent
+    timer, weekly = units / "sitwatch-weekly.timer", units / "sitwatch-weekly.service"
+    assert timer.is_file() and weekly.is_file()
+    assert calls.index("systemctl --user daemon-reload") < calls.index(
+        "systemctl --user enable --now sitwatch-weekly.timer")
+    assert f"'{cfg}'" in weekly.read_text()
+    assert not (units / "sitwatch-serve.service").exists()  # the web app only with --with-web
+    for path in (weekly, timer):
+        check = subprocess.run([analyze, "verify", "--user", str(path)], capture_output=True,
+                               text=True, env={**os.environ, "HOME": str(tmp_path / "home")})
+        noise = [ln for ln in (check.stdout + check.stderr).splitlines() if "sitwatch" in ln]
+        assert check.returncode == 0 and not noise, check.stdout + check.stderr
+    assert "weekly report timer" in status.stdout
+
     gone = _sitwatch(env, "service", "uninstall")
     assert gone.returncode == 0, gone.stderr
-    assert not unit.exists()
+    assert not unit.exists() and not timer.exists() and not weekly.exists()
     assert "systemctl --user disable --now sitwatch.service" in log.read_text()
+    assert "systemctl --user disable --now sitwatch-weekly.timer" in log.read_text()
+
+
+def test_with_web_the_web_app_unit_too(tmp_path):
+    pytest.importorskip("starlette")
+    pytest.importorskip("uvicorn")
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")
+    proc = _sitwatch(env, "service", "install", "--with-web", "--no-weekly")
+    assert proc.returncode == 0, proc.stderr
+    units = tmp_path / "home/.config/systemd/user"
+    serve = units / "sitwatch-serve.service"
+    assert serve.is_file() and not (units / "sitwatch-weekly.timer").exists()
+    exec_line = next(ln for ln in serve.read_text().splitlines() if ln.startswith("ExecStart="))
+    assert exec_line.endswith(" serve") and os.access(exec_line.split("=", 1)[1].split()[0],
+                                                       os.X_OK)
+    assert "systemctl --user enable --now sitwatch-serve.service" in log.read_text()
+    check = subprocess.run([analyze, "verify", "--user", str(serve)], capture_output=True,
+                           text=True, env={**os.environ, "HOME": str(tmp_path / "home")})
+    noise = [ln for ln in (check.stdout + check.stderr).splitlines() if "sitwatch" in ln]
+    assert check.returncode == 0 and not noise, check.stdout + check.stderr
+    status = _sitwatch(env, "service", "status")
+    assert "web app unit" in status.stdout and status.returncode == 0, status.stdout
+    assert _sitwatch(env, "service", "uninstall").returncode == 0
+    assert not serve.exists()
+    assert "systemctl --user disable --now sitwatch-serve.service" in log.read_text()
 
 
 def test_a_hand_written_unit_is_never_replaced_or_removed_without_force(tmp_path):
@@ -187,11 +229,17 @@ def test_system_install_on_a_pi_tree(tmp_path):
     assert "systemctl enable --now sitwatch-pi.service" in calls
     assert "ExecStart=" in unit.read_text() and "run --headless" in unit.read_text()
 
-    sec = subprocess.run([analyze, "security", "--offline=true", "--threshold=20", str(unit)],
-                         capture_output=True, text=True)
-    assert sec.returncode == 0, sec.stdout[-800:] + sec.stderr
-    verify = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    weekly = root / "etc/systemd/system/sitwatch-pi-weekly.service"
+    timer = root / "etc/systemd/system/sitwatch-pi-weekly.timer"
+    assert weekly.is_file() and timer.is_file()
+    assert "systemctl enable --now sitwatch-pi-weekly.timer" in calls
+    for path in (unit, weekly):
+        sec = subprocess.run([analyze, "security", "--offline=true", "--threshold=20",
+                              str(path)], capture_output=True, text=True)
+        assert sec.returncode == 0, sec.stdout[-800:] + sec.stderr
+    for path in (unit, weekly, timer):
+        verify = subprocess.run([analyze, "verify", str(path)], capture_output=True, text=True)
+        assert verify.returncode == 0, verify.stdout + verify.stderr
 
     # the config someone edited survives a second install; the unit is ours and is replaced
     conf.write_text("# edited\n")
@@ -202,6 +250,8 @@ def test_system_install_on_a_pi_tree(tmp_path):
     gone = _sitwatch(env, "service", "uninstall", "--system")
     assert gone.returncode == 0, gone.stderr
     assert not unit.exists() and not rule.exists()
+    assert not weekly.exists() and not timer.exists()
+    assert "systemctl disable --now sitwatch-pi-weekly.timer" in log.read_text()
     assert conf.exists()  # the config and the history stay
     assert "systemctl disable --now sitwatch-pi.service" in log.read_text()
 

@@ -60,6 +60,11 @@ def test_the_wheel_carries_what_the_commands_point_to(dists) -> None:
                  "sitwatch/data/web/base.html.j2", "sitwatch/data/web/live.js",
                  "sitwatch/data/web/style.css", "sitwatch/data/systemd/sitwatch-serve.service",
                  "sitwatch/data/systemd/sitwatch-pi-serve.service",
+                 # `sitwatch service install` copies the weekly timer from here
+                 "sitwatch/data/systemd/sitwatch-weekly.service",
+                 "sitwatch/data/systemd/sitwatch-weekly.timer",
+                 "sitwatch/data/systemd/sitwatch-pi-weekly.service",
+                 "sitwatch/data/systemd/sitwatch-pi-weekly.timer",
                  "sitwatch/py.typed"):
         assert path in wh, path
     assert not any(n.startswith("tests/") for n in wh)

@@ -113,3 +113,20 @@ def test_without_apprise_the_sink_says_so_once_and_does_nothing(monkeypatch, cap
     assert not sink.available and sink.services == []
     assert [r.getMessage() for r in caplog.records] == [INSTALL_HINT]
     assert sink.check() == (False, INSTALL_HINT)
+
+
+def test_the_seek_care_advice_of_a_red_flag_goes_to_the_phone_too(http_server):
+    """A symptom diary entry with a red flag (the daemon's ``symptom`` event) is sent like a
+    nudge; one without a red flag is not."""
+    sink = PushSink([f"json://127.0.0.1:{http_server.port}/care"], log=LOG)
+    sink.handle(Event(5.0, "symptom", None, {"kind": "pain", "red_flags": [], "advice": []}))
+    sink.handle(Event(6.0, "symptom", None, {
+        "kind": "numbness", "red_flags": ["saddle_numbness"],
+        "title": "Please get medical care now", "message": "You noted numbness ..."}))
+    assert sink.flush(15)
+    (req,) = http_server.wait(1)
+    body = json.loads(req.body)
+    assert body["title"] == "Please get medical care now"
+    assert body["message"] == "You noted numbness ..."
+    assert sink.sent == 1
+    sink.close()

@@ -23,6 +23,10 @@ PI_UNIT = SYSTEMD / "sitwatch-pi.service"
 SERVE_UNIT = SYSTEMD / "sitwatch-serve.service"
 PI_SERVE_UNIT = SYSTEMD / "sitwatch-pi-serve.service"
 UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
+WEEKLY_UNIT = SYSTEMD / "sitwatch-weekly.service"
+WEEKLY_TIMER = SYSTEMD / "sitwatch-weekly.timer"
+PI_WEEKLY_UNIT = SYSTEMD / "sitwatch-pi-weekly.service"
+PI_WEEKLY_TIMER = SYSTEMD / "sitwatch-pi-weekly.timer"
 MAX_EXPOSURE = 2.0  # systemd-analyze security's 0-10 scale for the Pi unit
 
 
@@ -82,10 +86,15 @@ def _verify(unit: Path, tmp_path: Path, *, user: bool) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize(("unit", "user"),
                          [(USER_UNIT, True), (PI_UNIT, False), (SERVE_UNIT, True),
-                          (PI_SERVE_UNIT, False)],
-                         ids=["user-unit", "pi-unit", "serve-unit", "pi-serve-unit"])
+                          (PI_SERVE_UNIT, False), (WEEKLY_UNIT, True), (WEEKLY_TIMER, True),
+                          (PI_WEEKLY_UNIT, False), (PI_WEEKLY_TIMER, False)],
+                         ids=["user-unit", "pi-unit", "serve-unit", "pi-serve-unit",
+                              "weekly-unit", "weekly-timer", "pi-weekly-unit",
+                              "pi-weekly-timer"])
 def test_systemd_analyze_verify_is_silent(unit, user, tmp_path):
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
+    if unit.suffix == ".timer":  # verify loads the service a timer starts: put it beside
+        _copy_with_existing_exec(unit.with_suffix(".service"), tmp_path / "units")
     proc = _verify(copy, tmp_path, user=user)
     assert proc.returncode == 0, proc.stderr
     assert (proc.stdout + proc.stderr).strip() == "", proc.stdout + proc.stderr
@@ -100,7 +109,8 @@ def test_verify_catches_a_typo(tmp_path):
     assert "ProtectHomee" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("unit", [PI_UNIT, PI_SERVE_UNIT], ids=["pi-unit", "pi-serve-unit"])
+@pytest.mark.parametrize("unit", [PI_UNIT, PI_SERVE_UNIT, PI_WEEKLY_UNIT],
+                         ids=["pi-unit", "pi-serve-unit", "pi-weekly-unit"])
 def test_pi_unit_security_exposure(unit, tmp_path):
     exe = _analyze()
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
@@ -203,3 +213,35 @@ def test_pi_serve_unit_settings() -> None:
     assert "RuntimeDirectory" not in svc
     assert "RUNTIME_DIRECTORY=/run/sitwatch" in values(unit, "Service", "Environment")
     assert svc["UMask"] == "0077" and svc["ProtectSystem"] == "strict"
+
+
+@pytest.mark.parametrize(("unit", "timer", "exe"),
+                         [(WEEKLY_UNIT, WEEKLY_TIMER, "%h/.local/bin/sitwatch"),
+                          (PI_WEEKLY_UNIT, PI_WEEKLY_TIMER, "/usr/local/bin/sitwatch")],
+                         ids=["user", "pi"])
+def test_weekly_units_write_then_send(unit, timer, exe) -> None:
+    """The service is a oneshot that writes the page, then sends that same page; the timer
+    fires weekly and catches up after the machine was off."""
+    svc = parse_unit(unit)
+    assert values(svc, "Service", "Type") == ["oneshot"]
+    write, send = values(svc, "Service", "ExecStart")
+    w, s = write.split(), send.split()
+    assert w[0] == s[0] == exe
+    assert w[1:4] == ["report", "--week", "--html"] and s[1] == "report-send"
+    assert w[4] == s[2]  # the page written is the page sent
+    assert values(svc, "Service", "UMask") == ["0077"]
+    assert not values(svc, "Install", "WantedBy")  # started by the timer only
+    t = parse_unit(timer)
+    assert values(t, "Timer", "OnCalendar") == ["Sun *-*-* 20:00:00"]
+    assert values(t, "Timer", "Persistent") == ["true"]
+    assert values(t, "Install", "WantedBy") == ["timers.target"]
+    assert timer.stem == unit.stem  # a timer starts the service of its own name
+
+
+def test_pi_weekly_unit_shares_the_daemons_files() -> None:
+    svc = dict(parse_unit(PI_WEEKLY_UNIT)["Service"])
+    assert svc["User"] == "sitwatch" and svc["ConfigurationDirectory"] == "sitwatch"
+    # the first StateDirectory is $STATE_DIRECTORY: the daemon's, where the history is
+    assert svc["StateDirectory"].split()[0] == "sitwatch"
+    assert "sitwatch/reports" in svc["StateDirectory"].split()
+    assert "RuntimeDirectory" not in svc  # the daemon's folder; this unit must not remove it

@@ -43,7 +43,8 @@ def test_system_install_refuses_a_program_under_home() -> None:
 
 
 def test_user_plan_with_and_without_systemd() -> None:
-    with_sd = service.plan_user_install(["/x/sitwatch"], systemd=True, start=False)
+    with_sd = service.plan_user_install(["/x/sitwatch"], systemd=True, start=False,
+                                        weekly=False)
     argvs = [s.argv for s in with_sd.steps if s.argv]
     assert argvs == [("systemctl", "--user", "daemon-reload"),
                      ("systemctl", "--user", "enable", "sitwatch.service")]
@@ -84,3 +85,90 @@ def test_status_notices_a_program_that_is_gone() -> None:
     [item] = service.installed(systemd=False)
     assert item.kind == "autostart entry" and not item.exec_ok
     assert item.exec_path == "/nowhere/sitwatch"
+
+
+def test_by_default_the_weekly_timer_comes_along_and_the_web_app_on_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "web_extra_missing", lambda: None)
+    plan = service.plan_user_install(["/x/sitwatch"], systemd=True, web=True)
+    written = [s.path.name for s in plan.steps if s.text is not None and s.path is not None]
+    assert written == ["sitwatch.service", "sitwatch-weekly.service", "sitwatch-weekly.timer",
+                       "sitwatch-serve.service"]
+    enabled = [s.argv[-1] for s in plan.steps if s.argv[:3] == ("systemctl", "--user",
+                                                                  "enable")]
+    assert enabled == ["sitwatch.service", "sitwatch-weekly.timer", "sitwatch-serve.service"]
+    # the timer is enabled (and started), never the oneshot service it runs
+    assert all("--now" in s.argv for s in plan.steps if "enable" in s.argv)
+    # reload comes before any enable
+    argvs = [s.argv for s in plan.steps if s.argv]
+    assert argvs[0] == ("systemctl", "--user", "daemon-reload")
+    plain = service.plan_user_install(["/x/sitwatch"], systemd=True, weekly=False)
+    assert [s.path.name for s in plain.steps if s.path] == ["sitwatch.service"]
+
+
+def test_with_web_without_the_web_extra_says_how_to_get_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "uvicorn" else real(name, *a))
+    with pytest.raises(service.ServiceError, match=r"uvicorn missing.*pip install"):
+        service.plan_user_install(["/x/sitwatch"], systemd=True, web=True)
+    with pytest.raises(service.ServiceError, match="uvicorn"):
+        service.plan_system_install(["/usr/local/bin/sitwatch"], web=True)
+
+
+def test_companion_units_start_this_sitwatch_and_keep_the_specifiers() -> None:
+    text = service.companion_unit("sitwatch-weekly.service", ["/opt/my venv/bin/sitwatch"],
+                                  Path("/home/a/100% cfg.toml"))
+    assert text.startswith(service.MARK)
+    lines = [ln for ln in text.splitlines() if ln.startswith("ExecStart=")]
+    assert len(lines) == 2
+    write, send = (shlex.split(ln.removeprefix("ExecStart=")) for ln in lines)
+    assert write[:4] == ["/opt/my venv/bin/sitwatch", "report", "--config",
+                         "/home/a/100%% cfg.toml"]  # '%' doubled for systemd
+    assert write[4:] == ["--week", "--html", "%S/sitwatch/reports/sitwatch-week.html"]
+    assert send == ["/opt/my venv/bin/sitwatch", "report-send", "--config",
+                    "/home/a/100%% cfg.toml", "%S/sitwatch/reports/sitwatch-week.html"]
+    assert "ExecStartPre=/bin/mkdir -p %S/sitwatch/reports" in text
+    serve = service.companion_unit("sitwatch-pi-serve.service", ["/usr/local/bin/sitwatch"])
+    assert "ExecStart=/usr/local/bin/sitwatch serve --lan\n" in serve
+    timer = service.companion_unit("sitwatch-weekly.timer", ["/x/sitwatch"])
+    assert "OnCalendar=Sun *-*-* 20:00:00" in timer and "ExecStart" not in timer
+
+
+def test_uninstall_stops_and_removes_every_file_of_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "web_extra_missing", lambda: None)
+    service.carry_out(service.plan_user_install(["/x/sitwatch"], systemd=False, web=True),
+                      say=lambda _s: None)
+    install = service.plan_user_install(["/x/sitwatch"], systemd=True, web=True)
+    for step in install.steps:
+        if step.text is not None and step.path is not None:
+            service.carry_out(service.Plan([step]), say=lambda _s: None)
+    plan = service.plan_user_uninstall(systemd=True)
+    stopped = [s.argv[-1] for s in plan.steps if "disable" in s.argv]
+    assert stopped == ["sitwatch.service", "sitwatch-serve.service", "sitwatch-weekly.timer"]
+    removed = {s.path.name for s in plan.steps if s.path is not None and s.text is None}
+    assert removed == {"sitwatch.service", "sitwatch-serve.service", "sitwatch-weekly.timer",
+                       "sitwatch-weekly.service", "sitwatch.desktop", "sitwatch-serve.desktop"}
+    kinds = {i.kind for i in service.installed(systemd=False)}
+    assert kinds == {"user unit", "web app unit", "weekly report timer", "autostart entry",
+                     "web app autostart entry"}
+    service.carry_out(plan, run=lambda argv: __import__("subprocess").CompletedProcess(
+        argv, 0, "", ""), say=lambda _s: None)
+    assert service.installed(systemd=False) == []
+
+
+def test_system_install_adds_the_weekly_timer_and_the_web_app_on_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "web_extra_missing", lambda: None)
+    plan = service.plan_system_install(["/usr/local/bin/sitwatch"], web=True)
+    names = [s.path.name for s in plan.steps if s.text is not None and s.path is not None]
+    assert names[:4] == ["sitwatch-pi.service", "sitwatch-pi-weekly.service",
+                         "sitwatch-pi-weekly.timer", "sitwatch-pi-serve.service"]
+    enabled = [s.argv[-1] for s in plan.steps if s.argv[:2] == ("systemctl", "enable")]
+    assert enabled == ["sitwatch-pi.service", "sitwatch-pi-weekly.timer",
+                       "sitwatch-pi-serve.service"]
+    none = service.plan_system_install(["/usr/local/bin/sitwatch"], weekly=False)
+    assert not any("weekly" in str(s.path) or "weekly" in " ".join(s.argv) for s in none.steps)

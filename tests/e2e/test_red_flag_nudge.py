@@ -1,0 +1,101 @@
+"""A red flag typed into `sitwatch log` while the daemon runs reaches the desktop through the
+daemon: `sitwatch simulate` streams on a pty, `sitwatch run` (not headless) watches it and shows
+notifications on a real dunst (a private D-Bus session under Xvfb), `sitwatch log numbness
+--where saddle` runs in another process, and the seek-care advice is read back from dunst."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sitwatch.reports.diary import SEEK_CARE_HEAD
+from tests.e2e.test_end_to_end import calibrated_and_quick, env_for
+from tests.helpers.notify_server import NotificationServer, missing_programs
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def server(tmp_path):
+    missing = [p for p in missing_programs() if shutil.which(p) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libglib2.0-bin)")
+    with NotificationServer(tmp_path / "notify") as srv:
+        yield srv
+
+
+def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path, server) -> None:
+    cal, cfg = calibrated_and_quick(tmp_path)
+    env = env_for(tmp_path)  # our own XDG folders; the server's display and session bus
+    env.update(DISPLAY=server.env["DISPLAY"],
+               DBUS_SESSION_BUS_ADDRESS=server.env["DBUS_SESSION_BUS_ADDRESS"])
+    link = tmp_path / "cushion"
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, **kw: object) -> subprocess.Popen[str]:
+        p = subprocess.Popen([sys.executable, "-m", "sitwatch", *args], env=env, text=True,
+                             start_new_session=True, **kw)  # type: ignore[call-overload]
+        procs.append(p)
+        return p
+
+    status_file = tmp_path / "run" / "sitwatch" / "status.json"
+    history = tmp_path / "data" / "sitwatch" / "history.sqlite"
+    daemon_log = (tmp_path / "daemon.log").open("w")
+    try:
+        start("simulate", "--script", "demo", "--layout", "smartchair-12", "--hz", "10",
+              "--speed", "1", "--link", str(link), stdout=subprocess.DEVNULL,
+              stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        daemon = start("run", "--no-user-config", "--config", str(cfg), "--port", str(link),
+                       "--layout", "smartchair-12", "--calibration", str(cal),
+                       stdout=subprocess.DEVNULL, stderr=daemon_log)
+        deadline = time.monotonic() + 40
+        d: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            try:
+                d = json.loads(status_file.read_text())
+            except (OSError, ValueError):
+                d = {}
+            if d.get("pid") == daemon.pid and history.exists():
+                break
+            time.sleep(0.1)
+        assert d.get("pid") == daemon.pid, d
+        time.sleep(1.5)  # let the daemon take its first look at the diary (old entries: none)
+
+        log = subprocess.run(
+            [sys.executable, "-m", "sitwatch", "log", "numbness", "--where", "saddle",
+             "--no-user-config", "--config", str(cfg)],
+            env=env, capture_output=True, text=True, timeout=60)
+        assert log.returncode == 0, log.stderr
+        assert log.stdout.startswith("!! PLEASE GET MEDICAL CARE NOW !!")
+
+        deadline = time.monotonic() + 20
+        shown: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not shown:
+            shown = [n for n in server.wait_history(1, timeout=1)
+                     if n.get("summary") == SEEK_CARE_HEAD]
+        assert daemon.poll() is None  # the daemon carried on
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait(5)
+    daemon_log.close()
+    assert len(shown) == 1, (server.history(), (tmp_path / "daemon.log").read_text()[-2000:])
+    body = str(shown[0]["body"])
+    assert "saddle area" in body and "doctor" in body
+    assert shown[0]["appname"] == "sitwatch"

@@ -1,0 +1,116 @@
+"""The weekly timer's two steps as the units run them: `sitwatch report --week --html FILE`, then
+`sitwatch report-send FILE`, in subprocesses against a real history file, sending through the
+real apprise to a recording HTTP server on 127.0.0.1 (apprise's json:// service)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.kinds import Posture
+from sitwatch.history.store import Store
+from tests.helpers.history import TZ, Sitter
+
+pytestmark = pytest.mark.integration
+
+DAY = date(2026, 11, 22)  # a Sunday: the timer's evening
+
+
+def _history(tmp_path: Path) -> Path:
+    path = tmp_path / "history.sqlite"
+    clock = ManualClock(datetime(2026, 11, 16, 8, 0, tzinfo=TZ))
+    store = Store(path, clock)
+    s = Sitter(store, clock)
+    s.at(date(2026, 11, 18), 9)
+    s.sit(50, Posture.UPRIGHT)
+    s.away(10)
+    s.sit(70, Posture.SLOUCHED)
+    for _ in range(30):  # what the daemon keeps for the seat pressure picture
+        clock.advance(60)
+        store.add_pressure(60, "upright", [0.2] * 4 + [0.4, 0.4, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1])
+    store.end_run()
+    store.close()
+    return path
+
+
+def _sitwatch(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SITWATCH_"))}
+    env.update(HOME=str(tmp_path / "home"), TZ="Europe/Berlin")
+    return subprocess.run([sys.executable, "-m", "sitwatch", *argv], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def _config(tmp_path: Path, urls: list[str]) -> Path:
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text("[nudges.push]\nreport_urls = " + json.dumps(urls) + "\n")
+    return cfg
+
+
+def test_the_timers_two_steps_write_the_page_and_send_it(tmp_path, http_server):
+    pytest.importorskip("apprise")
+    hist = _history(tmp_path)
+    page = tmp_path / "reports" / "sitwatch-week.html"
+    page.parent.mkdir()
+    cfg = _config(tmp_path, [f"json://127.0.0.1:{http_server.port}/weekly"])
+    common = ("--no-user-config", "--config", str(cfg))
+    wrote = _sitwatch(tmp_path, "report", *common, "--week", "--day", str(DAY), "--html",
+                      str(page), "--history", str(hist))
+    assert wrote.returncode == 0, wrote.stderr
+    assert page.is_file() and "<html" in page.read_text().lower()
+    assert 'id="pressure"' in page.read_text()  # the seat pressure card (issue #11)
+
+    sent = _sitwatch(tmp_path, "report-send", *common, str(page), "--day", str(DAY),
+                     "--history", str(hist))
+    assert sent.returncode == 0, sent.stderr
+    assert "sent the week's report to 1 of 1 service(s)" in sent.stdout
+    (req,) = http_server.wait(1)
+    assert (req.method, req.path) == ("POST", "/weekly")
+    body = json.loads(req.body)
+    assert body["title"] == "sitwatch: your week to Sun 22 Nov"
+    # the text of `sitwatch report --week`: 2 h of sitting on the Wednesday
+    week = _sitwatch(tmp_path, "report", *common, "--week", "--day", str(DAY), "--history",
+                     str(hist))
+    assert body["message"].strip() == week.stdout.strip()
+    assert "2 h" in body["message"] or "120 min" in body["message"], body["message"]
+    (att,) = body["attachments"]
+    assert base64.b64decode(att["base64"]) == page.read_bytes()
+
+
+def test_nothing_configured_nothing_sent_and_no_failure(tmp_path, http_server):
+    page = tmp_path / "week.html"
+    page.write_text("<html></html>")
+    cfg = _config(tmp_path, [])
+    proc = _sitwatch(tmp_path, "report-send", "--no-user-config", "--config", str(cfg),
+                     str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert "not sent" in proc.stdout and str(page) in proc.stdout
+    assert http_server.requests == []
+
+
+def test_bad_input_is_named_and_exits_2_or_1(tmp_path, http_server):
+    pytest.importorskip("apprise")
+    hist = _history(tmp_path)
+    cfg = _config(tmp_path, [f"json://127.0.0.1:{http_server.port}/x"])
+    missing = _sitwatch(tmp_path, "report-send", "--no-user-config", "--config", str(cfg),
+                        str(tmp_path / "nope.html"), "--history", str(hist))
+    assert missing.returncode == 2 and "nope.html" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    http_server.status = 500
+    broken = _config(tmp_path, [f"json://user:secret@127.0.0.1:{http_server.port}/x",
+                                "nosuchscheme://what"])
+    failed = _sitwatch(tmp_path, "report-send", "--no-user-config", "--config", str(broken),
+                       "--history", str(hist), "--day", str(DAY))
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "0 of 2" in failed.stdout
+    assert "secret" not in failed.stdout + failed.stderr  # the URL is masked
+    assert "does not understand nosuchscheme://" in failed.stderr
+    assert "Traceback" not in failed.stderr
