@@ -16,6 +16,9 @@ from urllib.parse import quote
 
 from sitwatch.history.schema import migrate, rollback
 
+#: Copied first, in this order (events and minutes name their run); then every other table the
+#: fresh file has (the symptom diary, "Not right" feedback, pressure maps, ...), so a table
+#: added by a later migration is never left behind.
 TABLES = ("runs", "events", "minutes")
 WINDOW = 512  # row ids read at a time
 EMPTY_WINDOWS = 2000  # without a usable max(rowid): stop after this many empty windows
@@ -64,8 +67,9 @@ def salvage(src: Path, dest: sqlite3.Connection) -> Salvage:
         return out
     dest.execute("BEGIN")
     try:
-        for table in TABLES:
-            _copy_table(old, dest, table, out)
+        for table in _tables(dest):
+            if table in TABLES or _has_table(old, table, out):
+                _copy_table(old, dest, table, out)
     except BaseException:
         rollback(dest)
         raise
@@ -73,6 +77,24 @@ def salvage(src: Path, dest: sqlite3.Connection) -> Salvage:
         old.close()
     dest.execute("COMMIT")
     return out
+
+
+def _tables(dest: sqlite3.Connection) -> list[str]:
+    """The core tables first, then the others of the fresh file in the order they were made."""
+    rest = [r[0] for r in dest.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY rowid").fetchall() if r[0] not in TABLES]
+    return [*TABLES, *rest]
+
+
+def _has_table(old: sqlite3.Connection, table: str, out: Salvage) -> bool:
+    """Whether the damaged file has ``table`` (an older file may not: nothing to copy then)."""
+    try:
+        return old.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           (table,)).fetchone() is not None
+    except sqlite3.Error:
+        out.unreadable.append(table)
+        return False
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:

@@ -200,6 +200,36 @@ def test_damaged_pages_are_set_aside_too(db: Path, clock: ManualClock) -> None:
     second.close()
 
 
+def test_salvage_keeps_the_diary_and_every_later_table(db: Path, clock: ManualClock) -> None:
+    """A damaged file's symptom entries (and any table a later migration added) come over into
+    the fresh file with the events: salvage used to copy runs, events and minutes only."""
+    from sitwatch.core.kinds import BodyArea, SymptomKind
+    from sitwatch.history.diary import SymptomEntry, add_entry, entries_between
+
+    with Store(db, clock) as store:
+        store.begin_run("load-cells-4", "loop://")
+        for i in range(400):
+            clock.advance(1)
+            store.add_event(Event(clock.monotonic(), NUDGE, None, {"kind": "slouch",
+                                                                   "message": "x" * 200,
+                                                                   "i": i}))
+        for k in range(3):
+            add_entry(store.connection, SymptomEntry(clock.now() - timedelta(minutes=k),
+                                                     SymptomKind.NUMBNESS,
+                                                     area=BodyArea.BUTTOCK, severity=k + 2))
+    raw(db).execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with db.open("r+b") as f:  # wipe a page in the middle (the events table's)
+        f.seek(4096 * (db.stat().st_size // 4096 // 2))
+        f.write(b"\xff" * 4096)
+    store = Store(db, clock)
+    assert store.recovered_from is not None and store.salvaged is not None
+    kept = entries_between(store, clock.now() - timedelta(days=1), clock.now() + timedelta(1))
+    assert sorted(e.severity for e in kept) == [2, 3, 4]
+    assert store.salvaged.copied["symptoms"] == 3
+    assert "symptoms" not in store.salvaged.unreadable
+    store.close()
+
+
 def test_two_corruptions_in_the_same_second_keep_both_files(db: Path,
                                                            clock: ManualClock) -> None:
     db.parent.mkdir(parents=True)
