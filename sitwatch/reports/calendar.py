@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from sitwatch.history.queries import DaySummary
-from sitwatch.reports.words import fmt_minutes, plural
+from sitwatch.reports.words import fmt_minutes, fmt_short, plural
 
 HEATMAP_WEEKS = 12
 #: Hours a day where the heatmap moves to the next shade: none, under 2 h, 2-4 h, 4-6 h, 6 h+.
@@ -138,7 +138,7 @@ def month_grid(days: Sequence[DaySummary], sit_limit: float,
             "later": later,
             "sitting": fmt_minutes(d.sitting_minutes) if d.has_data else "",
             "hours": f"{d.sitting_minutes / 60:.1f} h" if d.has_data else "",
-            "breaks": d.breaks, "debt": fmt_minutes(debt) if debt >= 0.5 else "",
+            "breaks": d.breaks, "debt": fmt_short(debt) if debt >= 0.5 else "",
             "colour": SHADES[lv - 1] if lv else "",
             "dark": lv >= 3,
             "title": (f"{d.day:%A} {d.day.day} {d.day:%B}: "

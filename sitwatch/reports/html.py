@@ -343,9 +343,11 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
         sunday = monday + timedelta(days=6)
         inside = [d for d in days if monday <= d.day <= sunday]
         w = WeekSummary(tuple(inside))
-        y, n, _ = monday.isocalendar()
+        n = monday.isocalendar()[1]
         week_rows.append({
-            "title": f"Week {n} ({week_title(sunday)})",
+            "title": (f"Week {n} · {monday.day} {monday:%b} – {sunday.day} {sunday:%b}"
+                      if monday.month != sunday.month else
+                      f"Week {n} · {monday.day}–{sunday.day} {sunday:%b}"),
             "href": f"/week/{sunday.isoformat()}" if links else None,
             "sitting": fmt_minutes(w.sitting_minutes) if w.has_data else "—",
             "breaks": w.breaks, "over": w.spells_over(sit_limit),
