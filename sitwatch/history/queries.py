@@ -649,7 +649,8 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
 
 def week_summary(reader: Reader, week_ending: date, tz: tzinfo) -> WeekSummary:
     """The seven local days ending on ``week_ending``."""
-    return WeekSummary(tuple(day_summary(reader, d, tz) for d in week_days(week_ending)))
+    days = week_days(week_ending)
+    return WeekSummary(tuple(days_summaries(reader, days[0], days[-1], tz)))
 
 
 
@@ -688,38 +689,47 @@ def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
         + [day_bounds(last, tz)[1].timestamp()]
 
 
+#: SQLite adds the minutes up in buckets of this many seconds; every UTC offset in use is a
+#: whole number of quarter hours, so a local day always begins on a bucket's edge.
+_BUCKET = 900
+
+
 def _minute_sums(reader: Reader, edges: list[float]) -> list[list[float]]:
     """Per local day (between consecutive ``edges``), the sums of :data:`_SUM_COLUMNS`.
 
     The same numbers as adding up :func:`minutes_between` day by day (a row longer than a
-    minute counts evenly over its minutes, each minute in the day it starts in), read in one
-    pass without building a record per minute: a year takes a fraction of a second."""
+    minute counts evenly over its minutes, each minute in the day it starts in), without a
+    record per minute: SQLite adds up the one-minute rows per quarter hour, and only the
+    longer rows (folded hours, stretches of empty seat) are spread here. A year takes a
+    fraction of a second."""
     days = len(edges) - 1
-    out = [[0.0] * len(_SUM_COLUMNS) for _ in range(days)]
+    ncol = len(_SUM_COLUMNS)
+    out = [[0.0] * ncol for _ in range(days)]
     if days <= 0:
         return out
     a, b = edges[0], edges[-1]
     cur = reader.connection.cursor()
     cur.row_factory = None
-    cur.execute(f"SELECT epoch, span, {', '.join(_SUM_COLUMNS)} FROM minutes "
-                "WHERE epoch > ? AND epoch < ?", (a - MAX_SPAN, b))
-    ncol = len(_SUM_COLUMNS)
-    k = 0
+    if all(e % _BUCKET == 0 for e in edges):
+        cur.execute(
+            f"SELECT CAST(epoch / {_BUCKET} AS INTEGER), "
+            f"{', '.join(f'sum({c})' for c in _SUM_COLUMNS)} FROM minutes "
+            "WHERE epoch >= ? AND epoch < ? AND coalesce(span, 60) <= 60 GROUP BY 1",
+            (a, b))
+        for row in cur:
+            acc = out[bisect_right(edges, row[0] * _BUCKET) - 1]
+            for j in range(ncol):
+                acc[j] += row[1 + j] or 0.0
+        cur.execute(f"SELECT epoch, span, {', '.join(_SUM_COLUMNS)} FROM minutes "
+                    "WHERE epoch > ? AND epoch < ? AND span > 60", (a - MAX_SPAN, b))
+    else:  # a zone with an offset in seconds (times before about 1900): row by row
+        cur.execute(f"SELECT epoch, span, {', '.join(_SUM_COLUMNS)} FROM minutes "
+                    "WHERE epoch > ? AND epoch < ?", (a - MAX_SPAN, b))
     for row in cur:
         e0 = float(row[0])
         n = max(1, int(row[1] or 60) // 60)
-        if n == 1:
-            if not a <= e0 < b:
-                continue
-            if not edges[k] <= e0 < edges[k + 1]:
-                k = bisect_right(edges, e0) - 1
-            acc = out[k]
-            for j in range(ncol):
-                acc[j] += row[2 + j]
-            continue
-        # a longer row: its minutes, day by day
         i = 0
-        while i < n:
+        while i < n:  # the row's minutes, day by day
             t = e0 + 60 * i
             if t < a:
                 i += 1
@@ -748,23 +758,35 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
     per: list[dict[str, Any]] = [
         {"breaks": [], "nudges": _zero_nudges(), "outcomes": {}, "wallets": 0}
         for _ in range(len(edges) - 1)]
-    start = datetime.fromtimestamp(edges[0], UTC)
-    end = datetime.fromtimestamp(edges[-1], UTC)
-    for e in events_between(reader, start, end):
-        if e.event not in (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME,
-                           EventName.WALLET):
-            continue
-        acc = per[bisect_right(edges, e.ts.timestamp()) - 1]
-        if e.event == EventName.BREAK:
-            acc["breaks"].append(BreakRow(e.ts, float(e.get("duration") or 0.0)))
-        elif e.event == EventName.NUDGE and e.get("delivered", True):
-            kind = str(e.get("kind") or OTHER_KIND)
+    wanted = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName.WALLET)
+    cur = reader.connection.cursor()
+    cur.row_factory = None
+    # SQLite picks the few fields out of each event's JSON (a malformed one reads as NULLs)
+    cur.execute(
+        "SELECT epoch, ts, event, state, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.duration') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.kind') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.delivered') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.responded') END "
+        "FROM events WHERE epoch >= ? AND epoch < ? "
+        f"AND event IN ({', '.join('?' * len(wanted))}) ORDER BY epoch, id",
+        (edges[0], edges[-1], *wanted))
+    for epoch, ts, event, state, duration, kind_, delivered, responded in cur:
+        acc = per[bisect_right(edges, epoch) - 1]
+        if event == EventName.BREAK:
+            try:
+                secs = float(duration or 0.0)
+            except (TypeError, ValueError):
+                secs = 0.0
+            acc["breaks"].append(BreakRow(datetime.fromisoformat(ts), secs))
+        elif event == EventName.NUDGE and (delivered is None or delivered):
+            kind = str(kind_ or OTHER_KIND)
             acc["nudges"][kind] = acc["nudges"].get(kind, 0) + 1
-        elif e.event == EventName.NUDGE_OUTCOME:
-            kind = str(e.get("kind") or OTHER_KIND)
+        elif event == EventName.NUDGE_OUTCOME:
+            kind = str(kind_ or OTHER_KIND)
             acc["outcomes"][kind] = acc["outcomes"].get(kind, NudgeOutcomes()) \
-                + NudgeOutcomes(int(bool(e.get("responded"))), 1)
-        elif e.event == EventName.WALLET and e.state == WalletState.SUSPECTED:
+                + NudgeOutcomes(int(bool(responded)), 1)
+        elif event == EventName.WALLET and state == WalletState.SUSPECTED:
             acc["wallets"] += 1
     out = []
     for i, s in enumerate(sums):
