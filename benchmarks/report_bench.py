@@ -31,12 +31,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from history_size import DAY, run_week  # noqa: E402
+from history_size import DAY, run_week
 
-from sitwatch.config import Config  # noqa: E402
-from sitwatch.core.clock import ManualClock  # noqa: E402
-from sitwatch.history.store import Store  # noqa: E402
-from sitwatch.reports import html, period  # noqa: E402
+from sitwatch.config import Config
+from sitwatch.core.clock import ManualClock
+from sitwatch.history.store import Store
+from sitwatch.reports import html, period
 
 MB = 1024 * 1024
 TZ = ZoneInfo("Europe/Berlin")

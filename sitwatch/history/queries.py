@@ -807,8 +807,8 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             outcomes=acc["outcomes"],
             wallet_suspected=acc["wallets"],
             sensor_offline_minutes=s[o0] / 60,
-            frames=int(round(s[o0 + 1])),
-            dropped=int(round(s[o0 + 2])),
+            frames=round(s[o0 + 1]),
+            dropped=round(s[o0 + 2]),
         ))
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from itertools import pairwise
 
 from sitwatch.history.queries import DaySummary
 from sitwatch.reports.words import fmt_minutes, fmt_short, plural
@@ -94,7 +95,7 @@ def heatmap_svg(sitting: Mapping[date, float], ending: date, today: date | None 
 def heatmap_legend() -> list[tuple[str, str]]:
     """(colour, words) for the heatmap's key."""
     h = [f"{x:g} h" for x in LEVEL_HOURS]
-    words = [f"under {h[0]}", *(f"{a.split()[0]}–{b}" for a, b in zip(h, h[1:], strict=False)),
+    words = [f"under {h[0]}", *(f"{a.split()[0]}–{b}" for a, b in pairwise(h)),
              f"{h[-1]} or more"]
     return [(NO_DATA, "no data"), *zip(SHADES, words, strict=True)]
 

@@ -29,8 +29,8 @@ from sitwatch.history.queries import (
     Reader,
     RunRow,
     WeekSummary,
-    day_bounds,
     daily_sitting_minutes,
+    day_bounds,
     days_summaries,
     runs,
     week_summary,
@@ -312,8 +312,6 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
                   now: datetime | None = None, links: bool = False) -> dict[str, object]:
     """Everything the month page shows. ``links``: link the weeks and the months around it
     (the web app's pages; a file on its own has nothing to link to)."""
-    from markupsafe import Markup
-
     now = (now or datetime.now(tz)).astimezone(tz)
     p = period.month_period(month)
     days = days_summaries(store, p.first, p.last, tz)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import pairwise
 from typing import Any
 
 from sitwatch.core.kinds import Posture
@@ -130,14 +131,14 @@ def break_classes() -> list[str]:
     """Words for the length classes of :data:`BREAK_EDGES`: under 5 min, 5–15 min, ..."""
     e = [fmt_minutes(x) for x in BREAK_EDGES]
     out = [f"under {e[0]}"]
-    out += [f"{a.split(' ')[0]}–{b}" for a, b in zip(e, e[1:], strict=False)]
+    out += [f"{a.split(' ')[0]}–{b}" for a, b in pairwise(e)]
     out.append(f"{e[-1]} or more")
     return out
 
 
 def _class_keys() -> list[str]:
     edges = [f"{x:g}" for x in BREAK_EDGES]
-    return [f"under_{edges[0]}", *(f"{a}_{b}" for a, b in zip(edges, edges[1:], strict=False)),
+    return [f"under_{edges[0]}", *(f"{a}_{b}" for a, b in pairwise(edges)),
             f"{edges[-1]}_plus"]
 
 
@@ -301,7 +302,7 @@ def build(store: Reader, period: Period, tz: tzinfo, *, sit_limit: float = DEFAU
                         sit_limit, min_break, cur, before)
 
 
-# -- Markdown and text ------------------------------------------------------------------------------
+# -- Markdown and text ----------------------------------------------------------------------
 
 def _md_cell(s: object) -> str:
     return str(s).replace("|", "\\|")

@@ -118,8 +118,8 @@ def _reader(s: Settings) -> Iterator[Store | None]:
 # -- the pages --------------------------------------------------------------------------------
 
 NAV = (("/", "Live", "live"), ("/today", "Today", "today"), ("/week", "This week", "week"),
-       ("/weeks", "Past weeks", "weeks"), ("/month", "Month", "month"), ("/diary", "Diary", "diary"),
-       ("/settings", "Settings", "settings"))
+       ("/weeks", "Past weeks", "weeks"), ("/month", "Month", "month"),
+       ("/diary", "Diary", "diary"), ("/settings", "Settings", "settings"))
 
 
 class Pages:
@@ -225,7 +225,7 @@ class Pages:
                 rows.append({"href": f"/week/{end_day.isoformat()}",
                              "title": week_title(end_day),
                              "sitting": fmt_minutes(secs / 60) if secs else ""})
-            first, last = heatmap_weeks(today)
+            first, _ = heatmap_weeks(today)
             sitting = daily_sitting_minutes(store, first, today, self.s.tz)
         while rows and not rows[-1]["sitting"]:
             rows.pop()  # before the first week with data

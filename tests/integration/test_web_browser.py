@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from calendar import monthrange
 import queue
 import shutil
 import signal
@@ -16,6 +15,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from calendar import monthrange
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

@@ -136,7 +136,8 @@ def test_exports_of_a_week(store: Store) -> None:
     r = period.build(store, period.Period("week", MON - timedelta(days=6), MON), TZ, now=NOW)
     doc = json.loads(r.json())
     assert doc["schema"] == "sitwatch-report/1"
-    assert doc["period"]["name"] == "2026-03-24..2026-03-30" and doc["period"]["timezone"] == "Europe/Berlin"
+    assert doc["period"]["name"] == "2026-03-24..2026-03-30"
+    assert doc["period"]["timezone"] == "Europe/Berlin"
     t = doc["totals"]
     assert (t["sitting_minutes"], t["breaks"], t["sitting_debt_minutes"],
             t["spells_over_limit"]) == (260.0, 3, 50.0, 2)
@@ -145,7 +146,7 @@ def test_exports_of_a_week(store: Store) -> None:
     assert sun["longest_spell_start"] == "2026-03-29T01:30:00+01:00"
     assert sun["posture_share"]["upright"] == 1.0
     rows = list(csv.DictReader(io.StringIO(r.csv())))
-    assert [row["date"] for row in rows][0] == "2026-03-24" and len(rows) == 7
+    assert rows[0]["date"] == "2026-03-24" and len(rows) == 7
     assert rows[-1]["sitting_minutes"] == "30.0" and rows[-1]["breaks_5_15"] == "0"
     assert list(rows[0]) == period.CSV_COLUMNS
     md = r.markdown()
