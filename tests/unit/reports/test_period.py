@@ -187,7 +187,7 @@ def test_month_page(store: Store) -> None:
 def test_week_page_has_breaks_debt_and_heatmap(store: Store) -> None:
     page = html.render_week(store, MON, TZ, now=NOW)
     assert "1 under 5 min · 1 of 5–15 min · 1 of 15–30 min" in page
-    assert 'id="stat-debt"><b>50 min</b>' in page and "over 2 spells" in page
+    assert '<b id="stat-debt">50 min</b>' in page and "over 2 spells" in page
     assert page.count("<rect") >= 84 and 'data-day="2026-03-29"' in page
 
 
