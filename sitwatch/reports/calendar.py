@@ -60,7 +60,7 @@ def heatmap_svg(sitting: Mapping[date, float], ending: date, today: date | None 
              f"{fmt_minutes(total)} on {plural(active, 'day')}")
     out = [f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" '
            f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{_esc(label)}" '
-           f'style="max-width:{width * 2}px">']
+           f'style="max-width:{round(width * 1.6)}px">']
     for i, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
         if name:
             y = top + i * (cell + gap) + cell * 0.72
