@@ -6,13 +6,14 @@ STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast bench bench-camera eval lint typecheck clean install help \
-	fuzz fuzz-ci load soak
+	fuzz fuzz-ci load soak bench-reports
 
 help:
 	@echo "make demo    the daemon against a virtual cushion, a simulated office day in accelerated time"
 	@echo "make test    the whole test suite (installs what it needs), import rules included"
 	@echo "make test-fast  the unit tests only: the edit-test loop (well under a minute)"
-	@echo "make bench   speed and memory figures (make bench-camera: the webcam's)"
+	@echo "make bench   speed and memory figures (make bench-camera: the webcam's; make"
+	@echo "             bench-reports: report times on a year of history, MB per week)"
 	@echo "make eval    detection quality on the real recordings in ../shared/datasets"
 	@echo "make lint    ruff, mypy and the import rules (lint-imports)"
 	@echo "make fuzz    the wire parser under atheris for FUZZ_SECONDS (600); make fuzz-ci: the"
@@ -48,6 +49,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-reports: $(STAMP)
+	$(BIN)/python benchmarks/report_bench.py
 
 bench-camera: $(STAMP)
 	$(BIN)/python benchmarks/camera_bench.py

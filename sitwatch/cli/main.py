@@ -33,6 +33,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_doctor,
     parser.add_service,
     parser.add_report,
+    parser.add_export,  # per-minute rollups, events and the diary as CSV/JSON (issue #11)
     parser.add_log,  # the symptom diary (issue #11)
     parser.add_report_send,  # the weekly timer's sending half (issue #11)
     parser.add_serve,  # the local web app (issue #11)

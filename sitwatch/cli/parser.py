@@ -204,15 +204,50 @@ def add_doctor(sub: Any) -> None:
 
 
 def add_report(sub: Any) -> None:
-    sp = sub.add_parser("report", help="a summary of a day or a week from the history")
+    sp = sub.add_parser("report", help="a summary of a day, a week or a month from the history",
+                        description="A report read back from the history (docs/reports.md). "
+                        "A day by default; --week or --month for longer.")
     sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
-    sp.add_argument("--week", action="store_true", help="the seven days ending on --day")
+    period = sp.add_mutually_exclusive_group()
+    period.add_argument("--week", nargs="?", const="", metavar="YYYY-Www",
+                        help="an ISO week such as 2026-W47 (Monday to Sunday); alone: the "
+                        "seven days ending on --day")
+    period.add_argument("--month", nargs="?", const="", metavar="YYYY-MM",
+                        help="a calendar month such as 2026-11; alone: the month of --day")
+    sp.add_argument("--format", choices=["text", "md", "html", "json", "csv"],
+                    help="text (default), md (Markdown), html (one self-contained page: the "
+                    "week, or the month with --month), json or csv (one row a day)")
+    sp.add_argument("-o", "--output", metavar="FILE",
+                    help="write to FILE (owner-only) instead of the terminal")
+    sp.add_argument("--open", action="store_true",
+                    help="open the HTML page with the desktop's opener once written")
     sp.add_argument("--html", nargs="?", const="", metavar="FILE",
-                    help="the week as a self-contained HTML page (implies --week; default "
-                    "sitwatch-week-YYYY-MM-DD.html)")
+                    help="the week as a self-contained HTML page (same as --format html; "
+                    "default file sitwatch-week-YYYY-MM-DD.html)")
     sp.add_argument("--history", metavar="FILE",
                     help="read this history file (default: the daemon's, or history.database)")
     sp.set_defaults(func=_report)
+
+
+def add_export(sub: Any) -> None:
+    sp = sub.add_parser(
+        "export", help="your history as CSV or JSON, to keep or to show a physiotherapist",
+        description="Per-minute sitting, the events (breaks, postures, nudges ...) and your "
+        "symptom diary between two dates, as CSV files or one JSON document "
+        "(docs/reports.md). The files are readable by you only.")
+    sp.add_argument("--since", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    sp.add_argument("--until", metavar="DATE", help="last day, YYYY-MM-DD (default: today)")
+    fmt = sp.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--csv", action="store_true",
+                     help="three CSV files: FILE-minutes.csv, FILE-events.csv, "
+                     "FILE-symptoms.csv")
+    fmt.add_argument("--json", action="store_true", help="one JSON document")
+    sp.add_argument("-o", "--output", metavar="FILE",
+                    help="where to write (JSON: default the terminal; CSV: the files' common "
+                    "name, default sitwatch-export-SINCE-UNTIL)")
+    sp.add_argument("--history", metavar="FILE",
+                    help="read this history file (default: the daemon's, or history.database)")
+    sp.set_defaults(func=_export)
 
 
 def add_log(sub: Any) -> None:
@@ -392,6 +427,12 @@ def _report(args: argparse.Namespace) -> int:
     from sitwatch.cli import report
 
     return report.run(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from sitwatch.cli import export
+
+    return export.run(args)
 
 
 def _log(args: argparse.Namespace) -> int:

@@ -1,9 +1,13 @@
-"""``sitwatch report``: a day or a week from the history, as text or one HTML page."""
+"""``sitwatch report``: a day, a week or a month from the history, as text, Markdown, one HTML
+page, JSON or CSV (docs/reports.md)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +25,9 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
 
+FORMATS = ("text", "md", "html", "json", "csv")
+
+
 def run(args: argparse.Namespace) -> int:
     import sqlite3
     from datetime import date
@@ -28,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
     from sitwatch.history.store import Store, StoreError
-    from sitwatch.reports.text import daily_text, weekly_text
+    from sitwatch.reports.period import PeriodError
     from sitwatch.runtime.files import history_path
 
     follow_running_daemon()
@@ -36,6 +43,19 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
+    try:
+        day = date.fromisoformat(args.day) if args.day else date.today()
+    except ValueError:
+        err(f"--day {args.day!r}: write YYYY-MM-DD")
+        return EXIT_CONFIG
+    try:
+        choice = _choose(args, day)
+    except PeriodError as e:
+        err(str(e))
+        return EXIT_CONFIG
+    except ValueError as e:
+        err(str(e))
+        return EXIT_CONFIG
     hp = Path(args.history).expanduser() if args.history else history_path(cfg)
     if not hp.exists():
         if args.history:
@@ -46,31 +66,26 @@ def run(args: argparse.Namespace) -> int:
                 "/tmp/demo.sqlite`, then `sitwatch report --week --html --history "
                 "/tmp/demo.sqlite`")
         return EXIT_FAIL
-    try:
-        day = date.fromisoformat(args.day) if args.day else date.today()
-    except ValueError:
-        err(f"--day {args.day!r}: write YYYY-MM-DD")
-        return EXIT_CONFIG
     tz = _local_zone()
     lim = cfg.detect.sit_limit
+    min_break = cfg.detect.occupancy.min_break
 
     def render(store: Store) -> int:
-        if args.html is not None:
-            from sitwatch.reports.html import write_week
-
-            out = Path(args.html or f"sitwatch-week-{day}.html")
-            try:
-                write_week(store, day, tz, out, sit_limit=lim)
-            except OSError as e:
-                err(f"{out}: {e.strerror or e}")
-                return EXIT_FAIL
-            print(f"wrote {out}")
+        text = _render(store, choice, tz, lim, min_break)
+        out = choice.output
+        if out is None:
+            sys.stdout.write(text)
             return EXIT_OK
-        print(
-            weekly_text(store, day, tz, sit_limit=lim)
-            if args.week
-            else daily_text(store, day, tz, sit_limit=lim)
-        )
+        from sitwatch.core.private import write_private
+
+        try:
+            write_private(out, text)
+        except OSError as e:
+            err(f"{out}: {e.strerror or e}")
+            return EXIT_FAIL
+        print(f"wrote {out}")
+        if choice.open:
+            _open(out)
         return EXIT_OK
 
     damage = ""
@@ -90,6 +105,95 @@ def run(args: argparse.Namespace) -> int:
             raise
         damage = str(e)
     return _report_what_can_be_read(hp, damage, render)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    kind: str  # day | week | month
+    first: date
+    last: date
+    fmt: str
+    output: Path | None
+    open: bool
+
+
+def _choose(args: argparse.Namespace, day: date) -> _Choice:
+    """Which period, which format, where to: from the flags (old spellings still work:
+    ``--week`` alone is the seven days ending on ``--day``, ``--html [FILE]`` the week as a
+    page)."""
+    from sitwatch.reports.period import month_period, parse_month, parse_week, week_ending
+
+    week = getattr(args, "week", None)
+    month = getattr(args, "month", None)
+    if week is True:  # an older caller's Namespace
+        week = ""
+    if week is False:
+        week = None
+    if week is not None and month is not None:
+        raise ValueError("choose one of --week and --month")
+    fmt = getattr(args, "format", None)
+    html_file = getattr(args, "html", None)
+    if html_file is not None:
+        if fmt not in (None, "html"):
+            raise ValueError(f"--html and --format {fmt} ask for two formats; choose one")
+        fmt = "html"
+    fmt = fmt or "text"
+    if month is not None:
+        p = parse_month(month) if month else month_period(day)
+    elif week:
+        p = parse_week(week)
+    elif week is not None or fmt == "html":
+        p = week_ending(day)  # the weekly page is a week; --html has always meant one
+    else:
+        p = None
+    kind = p.kind if p is not None else "day"
+    first, last = (p.first, p.last) if p is not None else (day, day)
+    out_text = getattr(args, "output", None) or html_file or None
+    output = Path(out_text).expanduser() if out_text else None
+    if output is None and fmt == "html":
+        output = Path(f"sitwatch-month-{first:%Y-%m}.html" if kind == "month"
+                      else f"sitwatch-week-{last}.html")
+    want_open = bool(getattr(args, "open", False))
+    if want_open and fmt != "html":
+        raise ValueError("--open opens the HTML page: add --format html")
+    return _Choice(kind, first, last, fmt, output, want_open)
+
+
+def _render(store: Any, c: _Choice, tz: tzinfo, lim: float, min_break: float) -> str:
+    from sitwatch.reports import html, period
+    from sitwatch.reports.text import daily_text, weekly_text
+
+    if c.fmt == "html":
+        if c.kind == "month":
+            return html.render_month(store, c.first, tz, sit_limit=lim, min_break=min_break)
+        return html.render_week(store, c.last, tz, sit_limit=lim, min_break=min_break)
+    if c.fmt == "text" and c.kind != "month":
+        if c.kind == "week":
+            return weekly_text(store, c.last, tz, sit_limit=lim)
+        return daily_text(store, c.first, tz, sit_limit=lim)
+    p = period.Period(c.kind, c.first, c.last)
+    r = period.build(store, p, tz, sit_limit=lim, min_break=min_break)
+    return {"text": r.text, "md": r.markdown, "json": r.json, "csv": r.csv}[c.fmt]()
+
+
+def _open(path: Path) -> None:
+    """Open the page with the desktop's opener; say so plainly where there is no desktop."""
+    import os
+    import shutil
+    import subprocess
+
+    opener = shutil.which("xdg-open") or shutil.which("open")
+    desktop = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") \
+        or sys.platform == "darwin"
+    if not opener or not desktop:
+        print(f"no desktop to open it here; open {path.resolve()} in a browser")
+        return
+    try:
+        subprocess.Popen([opener, str(path.resolve())], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    except OSError as e:
+        print(f"could not open it ({e}); open {path.resolve()} in a browser")
 
 
 def _damaged(e: Exception) -> bool:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
@@ -254,6 +255,19 @@ class DaySummary:
     def nudges_measured(self) -> int:
         return sum(o.measured for o in self.outcomes.values())
 
+    @property
+    def break_lengths(self) -> tuple[int, ...]:
+        """Breaks per length class (:data:`BREAK_EDGES`)."""
+        return break_lengths(self.break_rows)
+
+    def sitting_debt(self, sit_limit: float) -> float:
+        """Minutes the day's spells ran past ``sit_limit`` seconds."""
+        return sitting_debt_minutes(self.spells, sit_limit)
+
+    def spells_over(self, sit_limit: float) -> int:
+        """How many spells ran past ``sit_limit`` seconds."""
+        return sum(1 for s in self.spells if s.seconds > sit_limit)
+
 
 @dataclass(frozen=True)
 class WeekSummary:
@@ -364,6 +378,19 @@ class WeekSummary:
     @property
     def sensor_offline_minutes(self) -> float:
         return sum(d.sensor_offline_minutes for d in self.days)
+
+    @property
+    def break_lengths(self) -> tuple[int, ...]:
+        """Breaks per length class (:data:`BREAK_EDGES`), all days added up."""
+        return tuple(sum(x) for x in zip(*(d.break_lengths for d in self.days), strict=True)) \
+            if self.days else break_lengths(())
+
+    def sitting_debt(self, sit_limit: float) -> float:
+        """Minutes the spells ran past ``sit_limit`` seconds, all days added up."""
+        return sum(d.sitting_debt(sit_limit) for d in self.days)
+
+    def spells_over(self, sit_limit: float) -> int:
+        return sum(d.spells_over(sit_limit) for d in self.days)
 
 
 # -- reading rows -----------------------------------------------------------------------------
@@ -622,5 +649,174 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
 
 def week_summary(reader: Reader, week_ending: date, tz: tzinfo) -> WeekSummary:
     """The seven local days ending on ``week_ending``."""
-    return WeekSummary(tuple(day_summary(reader, d, tz) for d in week_days(week_ending)))
+    days = week_days(week_ending)
+    return WeekSummary(tuple(days_summaries(reader, days[0], days[-1], tz)))
 
+
+
+# -- breaks by length and sitting debt (issue #13) ----------------------------------------------
+
+#: Where one break length class ends and the next begins, in minutes: under 5, 5 to 15, 15 to 30,
+#: 30 or more. Only breaks are counted: the daemon writes a ``break`` event only after the seat
+#: was empty for at least ``detect.occupancy.min_break``, so shorter absences never get here.
+BREAK_EDGES: tuple[float, ...] = (5.0, 15.0, 30.0)
+
+
+def break_lengths(breaks: Iterable[BreakRow]) -> tuple[int, ...]:
+    """How many breaks fall in each length class of :data:`BREAK_EDGES` (one more class than
+    edges; a break of exactly an edge goes to the longer class)."""
+    out = [0] * (len(BREAK_EDGES) + 1)
+    for b in breaks:
+        out[bisect_right(BREAK_EDGES, b.seconds / 60)] += 1
+    return tuple(out)
+
+
+def sitting_debt_minutes(spells: Iterable[SpellRow], sit_limit: float) -> float:
+    """Minutes of sitting past ``sit_limit`` seconds, summed over the spells that ran past it."""
+    return sum(max(0.0, s.seconds - sit_limit) for s in spells) / 60
+
+
+# -- many days at once --------------------------------------------------------------------------
+
+_SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANCE_COLUMNS,
+                "max(0, seconds_present - sensor_online_seconds)", "frames", "dropped")
+
+
+def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
+    """The epochs where the local days ``first`` .. ``last`` begin, and where the last ends."""
+    n = (last - first).days + 1
+    return [day_bounds(first + timedelta(days=i), tz)[0].timestamp() for i in range(n)] \
+        + [day_bounds(last, tz)[1].timestamp()]
+
+
+#: SQLite adds the minutes up in buckets of this many seconds; every UTC offset in use is a
+#: whole number of quarter hours, so a local day always begins on a bucket's edge.
+_BUCKET = 900
+
+
+def _minute_sums(reader: Reader, edges: list[float]) -> list[list[float]]:
+    """Per local day (between consecutive ``edges``), the sums of :data:`_SUM_COLUMNS`.
+
+    The same numbers as adding up :func:`minutes_between` day by day (a row longer than a
+    minute counts evenly over its minutes, each minute in the day it starts in), without a
+    record per minute: SQLite adds up the one-minute rows per quarter hour, and only the
+    longer rows (folded hours, stretches of empty seat) are spread here. A year takes a
+    fraction of a second."""
+    days = len(edges) - 1
+    ncol = len(_SUM_COLUMNS)
+    out = [[0.0] * ncol for _ in range(days)]
+    if days <= 0:
+        return out
+    a, b = edges[0], edges[-1]
+    cur = reader.connection.cursor()
+    cur.row_factory = None
+    if all(e % _BUCKET == 0 for e in edges):
+        cur.execute(
+            f"SELECT CAST(epoch / {_BUCKET} AS INTEGER), "
+            f"{', '.join(f'sum({c})' for c in _SUM_COLUMNS)} FROM minutes "
+            "WHERE epoch >= ? AND epoch < ? AND coalesce(span, 60) <= 60 GROUP BY 1",
+            (a, b))
+        for row in cur:
+            acc = out[bisect_right(edges, row[0] * _BUCKET) - 1]
+            for j in range(ncol):
+                acc[j] += row[1 + j] or 0.0
+        cur.execute(f"SELECT epoch, span, {', '.join(_SUM_COLUMNS)} FROM minutes "
+                    "WHERE epoch > ? AND epoch < ? AND span > 60", (a - MAX_SPAN, b))
+    else:  # a zone with an offset in seconds (times before about 1900): row by row
+        cur.execute(f"SELECT epoch, span, {', '.join(_SUM_COLUMNS)} FROM minutes "
+                    "WHERE epoch > ? AND epoch < ?", (a - MAX_SPAN, b))
+    for row in cur:
+        e0 = float(row[0])
+        n = max(1, int(row[1] or 60) // 60)
+        i = 0
+        while i < n:  # the row's minutes, day by day
+            t = e0 + 60 * i
+            if t < a:
+                i += 1
+                continue
+            if t >= b:
+                break
+            d = bisect_right(edges, t) - 1
+            stop = min(n, i + max(1, int((edges[d + 1] - t + 59) // 60)))
+            share = (stop - i) / n
+            acc = out[d]
+            for j in range(ncol):
+                acc[j] += row[2 + j] * share
+            i = stop
+    return out
+
+
+def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[DaySummary]:
+    """:func:`day_summary` for every local day from ``first`` to ``last`` (both included), with
+    the minutes and events read once for the whole range (a month or a year stays quick)."""
+    if last < first:
+        return []
+    edges = _day_edges(first, last, tz)
+    sums = _minute_sums(reader, edges)
+    p0, b0 = 2, 2 + len(POSTURE_COLUMNS)
+    o0 = b0 + len(BALANCE_COLUMNS)
+    per: list[dict[str, Any]] = [
+        {"breaks": [], "nudges": _zero_nudges(), "outcomes": {}, "wallets": 0}
+        for _ in range(len(edges) - 1)]
+    wanted = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName.WALLET)
+    cur = reader.connection.cursor()
+    cur.row_factory = None
+    # SQLite picks the few fields out of each event's JSON (a malformed one reads as NULLs)
+    cur.execute(
+        "SELECT epoch, ts, event, state, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.duration') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.kind') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.delivered') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.responded') END "
+        "FROM events WHERE epoch >= ? AND epoch < ? "
+        f"AND event IN ({', '.join('?' * len(wanted))}) ORDER BY epoch, id",
+        (edges[0], edges[-1], *wanted))
+    for epoch, ts, event, state, duration, kind_, delivered, responded in cur:
+        acc = per[bisect_right(edges, epoch) - 1]
+        if event == EventName.BREAK:
+            try:
+                secs = float(duration or 0.0)
+            except (TypeError, ValueError):
+                secs = 0.0
+            acc["breaks"].append(BreakRow(datetime.fromisoformat(ts), secs))
+        elif event == EventName.NUDGE and (delivered is None or delivered):
+            kind = str(kind_ or OTHER_KIND)
+            acc["nudges"][kind] = acc["nudges"].get(kind, 0) + 1
+        elif event == EventName.NUDGE_OUTCOME:
+            kind = str(kind_ or OTHER_KIND)
+            acc["outcomes"][kind] = acc["outcomes"].get(kind, NudgeOutcomes()) \
+                + NudgeOutcomes(int(bool(responded)), 1)
+        elif event == EventName.WALLET and state == WalletState.SUSPECTED:
+            acc["wallets"] += 1
+    out = []
+    for i, s in enumerate(sums):
+        day = first + timedelta(days=i)
+        a, b = day_bounds(day, tz)
+        acc = per[i]
+        has_events = acc["breaks"] or any(acc["nudges"].values()) or acc["outcomes"]
+        spells = tuple(spells_between(reader, a, b)) if (s[0] or s[1] or has_events) else ()
+        out.append(DaySummary(
+            day=day,
+            sitting_minutes=s[1] / 60,
+            present_minutes=s[0] / 60,
+            spells=spells,
+            break_rows=tuple(acc["breaks"]),
+            posture_minutes={p: s[p0 + j] / 60 for j, p in enumerate(POSTURE_COLUMNS)},
+            balance_minutes={x: s[b0 + j] / 60 for j, x in enumerate(BALANCE_COLUMNS)},
+            nudges=acc["nudges"],
+            outcomes=acc["outcomes"],
+            wallet_suspected=acc["wallets"],
+            sensor_offline_minutes=s[o0] / 60,
+            frames=round(s[o0 + 1]),
+            dropped=round(s[o0 + 2]),
+        ))
+    return out
+
+
+def daily_sitting_minutes(reader: Reader, first: date, last: date,
+                          tz: tzinfo) -> dict[date, float]:
+    """Minutes seated on each local day from ``first`` to ``last`` (the heatmap's numbers)."""
+    if last < first:
+        return {}
+    sums = _minute_sums(reader, _day_edges(first, last, tz))
+    return {first + timedelta(days=i): s[1] / 60 for i, s in enumerate(sums)}

@@ -25,9 +25,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sitwatch.core.kinds import POSTURES, Posture
-from sitwatch.history.queries import Reader, RunRow, WeekSummary, day_bounds, runs, week_summary
+from sitwatch.history.queries import (
+    Reader,
+    RunRow,
+    WeekSummary,
+    daily_sitting_minutes,
+    day_bounds,
+    days_summaries,
+    runs,
+    week_summary,
+)
 from sitwatch.nudging import guidance
-from sitwatch.reports import diary
+from sitwatch.reports import calendar, diary, period
 from sitwatch.reports.charts import (
     CSS_CLASS,
     nudge_chart,
@@ -36,7 +45,7 @@ from sitwatch.reports.charts import (
     timeline_chart,
 )
 from sitwatch.reports.feedback import feedback_line, week_feedback
-from sitwatch.reports.pressure import add_to_page  # the seat pressure card (issue #11)
+from sitwatch.reports.pressure import section as pressure_card  # the seat pressure card
 from sitwatch.reports.week import Change, Day, collect_days, compare, headline_change
 from sitwatch.reports.words import (
     ALL_POSTURES,
@@ -45,6 +54,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     pct,
     per_day,
+    plural,
     posture,
     posture_heading,
     posture_shares_text,
@@ -56,6 +66,8 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
 TEMPLATE = "report.html.j2"
+MONTH_TEMPLATE = "month.html.j2"
+DEFAULT_MIN_BREAK = 120.0  # seconds; config detect.occupancy.min_break
 
 
 def _tip_html(text: str) -> Markup:
@@ -131,8 +143,8 @@ def week_title(week_ending: date) -> str:
 
 
 def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
-                 sit_limit: float = DEFAULT_SIT_LIMIT,
-                 now: datetime | None = None) -> dict[str, object]:
+                 sit_limit: float = DEFAULT_SIT_LIMIT, now: datetime | None = None,
+                 min_break: float = DEFAULT_MIN_BREAK) -> dict[str, object]:
     """Everything the template shows (numbers as words, charts as SVG markup)."""
     from markupsafe import Markup
 
@@ -158,6 +170,11 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "posture_columns": [(p, posture_heading(p)) for p in POSTURES],
         "seat_empty": SEAT_EMPTY,
         "diary": diary.view(diary.section(store, start, end)),  # issue #11
+        "min_break": fmt_minutes(min_break / 60),
+        "heatmap_legend": calendar.heatmap_legend(),
+        "heatmap_svg": _heatmap(store, week_ending, tz, now.date()),
+        # other sections (e.g. a pressure map) append Markup here; shown above the diary
+        "extra_sections": [],
     }
     if not week.has_data:
         return ctx
@@ -198,6 +215,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "spell_svg": Markup(spell_chart(days, sit_limit)),
         "nudge_svg": Markup(nudge_chart(week)) if week.nudges_total else None,
         "not_right": feedback_line(week_feedback(store, week_ending, tz)),
+        **_breaks_and_debt(week, sit_limit),
     })
     return ctx
 
@@ -221,21 +239,34 @@ def _template_text() -> str:
 
 
 def render_week(store: Reader, week_ending: date, tz: tzinfo, *,
-                sit_limit: float = DEFAULT_SIT_LIMIT, now: datetime | None = None) -> str:
+                sit_limit: float = DEFAULT_SIT_LIMIT, now: datetime | None = None,
+                min_break: float = DEFAULT_MIN_BREAK) -> str:
     """The weekly report of the seven days ending on ``week_ending`` (in ``tz``) as HTML."""
     template = _environment().from_string(_template_text())
-    ctx = week_context(store, week_ending, tz, sit_limit=sit_limit, now=now)
-    return add_to_page(template.render(**ctx), store, week_ending, tz)
+    ctx = week_context(store, week_ending, tz, sit_limit=sit_limit, now=now,
+                       min_break=min_break)
+    card = pressure_card(store, week_ending, tz)  # the seat pressure maps (cushions only)
+    if card:
+        from markupsafe import Markup  # Jinja2's own; the card is built and escaped by us
+
+        ctx["extra_sections"] = [Markup(card)]  # the only extra section so far
+    return template.render(**ctx)
 
 
 def write_week(store: Reader, week_ending: date, tz: tzinfo, path: Path | str, *,
-               sit_limit: float = DEFAULT_SIT_LIMIT, now: datetime | None = None) -> Path:
+               sit_limit: float = DEFAULT_SIT_LIMIT, now: datetime | None = None,
+               min_break: float = DEFAULT_MIN_BREAK) -> Path:
     """Render the week and write it to ``path`` atomically (a reader never sees half a page).
 
     The file is created readable by its owner only: it is a record of how you sat.
     """
+    return write_html(path, render_week(store, week_ending, tz, sit_limit=sit_limit, now=now,
+                                        min_break=min_break))
+
+
+def write_html(path: Path | str, html: str) -> Path:
+    """Write a page to ``path`` atomically (a reader never sees half a page), owner-only."""
     path = Path(path)
-    html = render_week(store, week_ending, tz, sit_limit=sit_limit, now=now)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -250,4 +281,112 @@ def write_week(store: Reader, week_ending: date, tz: tzinfo, path: Path | str, *
     return path
 
 
-__all__ = ["render_week", "week_context", "week_title", "write_week"]
+
+
+def _heatmap(store: Reader, ending: date, tz: tzinfo, today: date) -> Markup | None:
+    """The 12-week heatmap ending with the week of ``ending``; None when none of it has data."""
+    from markupsafe import Markup
+
+    first, last = calendar.heatmap_weeks(ending)
+    sitting = daily_sitting_minutes(store, first, min(last, today), tz)
+    if not any(v > 0 for v in sitting.values()):
+        return None
+    return Markup(calendar.heatmap_svg(sitting, ending, today=today))
+
+
+def _breaks_and_debt(w: WeekSummary, sit_limit: float) -> dict[str, object]:
+    from markupsafe import Markup
+
+    counts = w.break_lengths
+    debt = w.sitting_debt(sit_limit)
+    over = w.spells_over(sit_limit)
+    names = period.break_classes()
+    return {
+        "breaks_svg": Markup(calendar.breaks_svg(counts, names)),
+        "breaks_words": ("No breaks recorded" if not sum(counts)
+                         else period.breaks_text(counts).capitalize()),
+        "debt": fmt_minutes(debt),
+        "debt_over": over > 0,
+        "debt_note": (f"over {plural(over, 'spell')}, the longest "
+                      f"{fmt_minutes(w.longest_spell_minutes)}" if over
+                      else f"no spell ran past {fmt_minutes(sit_limit / 60)}"),
+    }
+
+
+def month_context(store: Reader, month: date, tz: tzinfo, *,
+                  sit_limit: float = DEFAULT_SIT_LIMIT, min_break: float = DEFAULT_MIN_BREAK,
+                  now: datetime | None = None, links: bool = False) -> dict[str, object]:
+    """Everything the month page shows. ``links``: link the weeks and the months around it
+    (the web app's pages; a file on its own has nothing to link to)."""
+    now = (now or datetime.now(tz)).astimezone(tz)
+    p = period.month_period(month)
+    days = days_summaries(store, p.first, p.last, tz)
+    m = WeekSummary(tuple(days))
+    prev = p.previous()
+    ctx: dict[str, object] = {
+        "title": p.title, "generated": now,
+        "timezone": str(getattr(tz, "key", None) or now.tzname() or ""),
+        "has_data": m.has_data, "sit_limit": fmt_minutes(sit_limit / 60),
+        "min_break": fmt_minutes(min_break / 60),
+        "heatmap_svg": _heatmap(store, p.last, tz, now.date()),
+        "heatmap_legend": calendar.heatmap_legend(),
+        "nav_links": None,
+    }
+    if links:
+        nxt = period.month_period(p.last + timedelta(days=1))
+        ctx["nav_links"] = {
+            "prev": f"/month/{prev.name}", "prev_title": prev.title,
+            "next": f"/month/{nxt.name}" if nxt.first <= now.date() else None,
+            "next_title": nxt.title}
+    if not m.has_data:
+        return ctx
+    at = m.longest_spell_start
+    week_rows = []
+    monday = p.first - timedelta(days=p.first.weekday())
+    while monday <= p.last:
+        sunday = monday + timedelta(days=6)
+        inside = [d for d in days if monday <= d.day <= sunday]
+        w = WeekSummary(tuple(inside))
+        n = monday.isocalendar()[1]
+        week_rows.append({
+            "title": (f"Week {n} · {monday.day} {monday:%b} – {sunday.day} {sunday:%b}"
+                      if monday.month != sunday.month else
+                      f"Week {n} · {monday.day}–{sunday.day} {sunday:%b}"),
+            "href": f"/week/{sunday.isoformat()}" if links else None,
+            "sitting": fmt_minutes(w.sitting_minutes) if w.has_data else "—",
+            "breaks": w.breaks, "over": w.spells_over(sit_limit),
+            "debt": fmt_minutes(w.sitting_debt(sit_limit))})
+        monday += timedelta(days=7)
+    before = ""
+    pm = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
+    if pm.has_data:
+        before = (f"In {prev.title}: about {fmt_minutes(pm.sitting_per_day)} a day, "
+                  f"{pm.breaks} breaks, {fmt_minutes(pm.sitting_debt(sit_limit))} sitting debt.")
+    ctx.update({
+        "sitting": fmt_minutes(m.sitting_minutes),
+        "sitting_per_day": fmt_minutes(m.sitting_per_day),
+        "active_days": m.active_days,
+        "longest": fmt_minutes(m.longest_spell_minutes),
+        "longest_when": f"{at:%A} {at.day} {at:%B}, from {at:%H:%M}" if at is not None else "",
+        "breaks": m.breaks,
+        "grid": calendar.month_grid(days, sit_limit, today=now.date()),
+        "week_rows": week_rows,
+        "before": before,
+        "tips": suggestions(m.days, sit_limit, weekly=True, limit=3),
+        **_breaks_and_debt(m, sit_limit),
+    })
+    return ctx
+
+
+def render_month(store: Reader, month: date, tz: tzinfo, *,
+                 sit_limit: float = DEFAULT_SIT_LIMIT, min_break: float = DEFAULT_MIN_BREAK,
+                 now: datetime | None = None, links: bool = False) -> str:
+    """The month ``month`` is in, as one self-contained HTML page."""
+    text = resources.files("sitwatch.data").joinpath(MONTH_TEMPLATE).read_text(
+        encoding="utf-8")
+    return _environment().from_string(text).render(**month_context(
+        store, month, tz, sit_limit=sit_limit, min_break=min_break, now=now, links=links))
+
+
+__all__ = ["render_month", "render_week", "week_context", "week_title", "write_html",
+           "write_week"]

@@ -166,15 +166,3 @@ def section(store: Reader, week_ending: date, tz: tzinfo) -> str:
     out.append("</section>")
     return "\n".join(out) + "\n"
 
-
-def add_to_page(html: str, store: Reader, week_ending: date, tz: tzinfo) -> str:
-    """The weekly page with the seat pressure card before the diary (or at the end of the
-    main part); unchanged when there is nothing to draw."""
-    card = section(store, week_ending, tz)
-    if not card:
-        return html
-    for mark in ('<section class="card diary"', "</main>"):
-        at = html.find(mark)
-        if at >= 0:
-            return html[:at] + card + html[at:]
-    return html

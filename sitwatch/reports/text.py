@@ -22,7 +22,7 @@ from sitwatch.history.queries import (
     day_summary,
     week_summary,
 )
-from sitwatch.reports import diary
+from sitwatch.reports import diary, period
 from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
@@ -134,6 +134,9 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
         lines.append(f"No sitting recorded. {_NO_HISTORY}")
         return "\n".join(lines) + "\n"
     lines += _day_block(s)
+    if s.spells_over(sit_limit):
+        lines.append(_row("Sitting debt", period.debt_text(
+            s.sitting_debt(sit_limit), s.spells_over(sit_limit), sit_limit)))
     tips = suggestions([s], sit_limit, weekly=False, limit=2)
     if tips:
         lines.append("")
@@ -177,6 +180,10 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         lines.append(_row("Longest spell", f"{fmt_minutes(week.longest_spell_minutes)} "
                                            f"({at:%A} {at:%H:%M})"))
     lines.append(_row("Breaks", str(week.breaks)))
+    if week.breaks:
+        lines.append(_row("Break lengths", period.breaks_text(week.break_lengths)))
+    lines.append(_row("Sitting debt", period.debt_text(
+        week.sitting_debt(sit_limit), week.spells_over(sit_limit), sit_limit)))
     lines.append(_row("Posture", posture_shares_text(week.posture_shares)))
     lines.append(_row("Lopsided", _lopsided_text(week.lopsided_left_minutes,
                                                  week.lopsided_right_minutes)))

@@ -21,7 +21,7 @@ from sitwatch.history.queries import (
     Reader,
     WeekSummary,
     day_bounds,
-    day_summary,
+    days_summaries,
     minutes_between,
     week_days,
 )
@@ -114,8 +114,7 @@ def collect_days(store: Reader, week_ending: date, tz: tzinfo,
         by_minute.setdefault(local.hour * 60 + local.minute, MinuteCell()).add(row)
     out = []
     limit_min = sit_limit / 60
-    for d in days:
-        s = day_summary(store, d, tz)
+    for d, s in zip(days, days_summaries(store, days[0], days[-1], tz), strict=True):
         breaks = []
         for b in s.break_rows:
             if b.seconds > 0:

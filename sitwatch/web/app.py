@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import (
@@ -42,10 +43,12 @@ from sitwatch.config import Config
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind, label
 from sitwatch.history.diary import MAX_NOTE, DiaryError, SymptomEntry, add_entry
-from sitwatch.history.queries import day_bounds, day_summary
+from sitwatch.history.queries import daily_sitting_minutes, day_bounds, day_summary
 from sitwatch.history.store import Store, StoreError
 from sitwatch.reports import diary
-from sitwatch.reports.html import render_week, week_title
+from sitwatch.reports.calendar import heatmap_legend, heatmap_svg, heatmap_weeks
+from sitwatch.reports.html import render_month, render_week, week_title
+from sitwatch.reports.period import PeriodError, parse_month
 from sitwatch.reports.words import fmt_minutes, posture_shares_text
 from sitwatch.runtime.status import bar_state, format_status, read_status
 from sitwatch.web.redact import redacted_config
@@ -115,8 +118,8 @@ def _reader(s: Settings) -> Iterator[Store | None]:
 # -- the pages --------------------------------------------------------------------------------
 
 NAV = (("/", "Live", "live"), ("/today", "Today", "today"), ("/week", "This week", "week"),
-       ("/weeks", "Past weeks", "weeks"), ("/diary", "Diary", "diary"),
-       ("/settings", "Settings", "settings"))
+       ("/weeks", "Past weeks", "weeks"), ("/month", "Month", "month"),
+       ("/diary", "Diary", "diary"), ("/settings", "Settings", "settings"))
 
 
 class Pages:
@@ -222,9 +225,35 @@ class Pages:
                 rows.append({"href": f"/week/{end_day.isoformat()}",
                              "title": week_title(end_day),
                              "sitting": fmt_minutes(secs / 60) if secs else ""})
+            first, _ = heatmap_weeks(today)
+            sitting = daily_sitting_minutes(store, first, today, self.s.tz)
         while rows and not rows[-1]["sitting"]:
             rows.pop()  # before the first week with data
-        return self.page("weeks.html.j2", "weeks", rows=rows)
+        heatmap = Markup(heatmap_svg(sitting, today, today=today)) \
+            if any(v > 0 for v in sitting.values()) else None
+        return self.page("weeks.html.j2", "weeks", rows=rows, heatmap=heatmap,
+                         heatmap_legend=heatmap_legend())
+
+    # -- months (issue #11) --
+
+    def month(self, request: Request) -> Response:
+        now = self.now()
+        text = request.path_params.get("month")
+        day = now.date()
+        if text:
+            try:
+                day = parse_month(text).first
+            except PeriodError as e:
+                return self.page("message.html.j2", "month", status_code=404,
+                                 title="No such month", text=str(e))
+        with _reader(self.s) as store:
+            if store is None:
+                return self.page("nohistory.html.j2", "month", path=str(self.s.history))
+            html = render_month(store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
+                                min_break=self.s.cfg.detect.occupancy.min_break, now=now,
+                                links=True)
+        nav = self.env.get_template("weeknav.html.j2").render(nav=NAV, active="month")
+        return HTMLResponse(html.replace("<body>", "<body>" + nav, 1))
 
     # -- the diary --
 
@@ -382,6 +411,8 @@ def create_app(s: Settings) -> ASGIApp:
         Route("/week", p.week),
         Route("/week/{day}", p.week),
         Route("/weeks", p.weeks),
+        Route("/month", p.month),
+        Route("/month/{month}", p.month),
         Route("/diary", p.diary_get, methods=["GET"]),
         Route("/diary", p.diary_post, methods=["POST"]),
         Route("/settings", p.settings),

@@ -223,7 +223,7 @@ def test_dom_has_the_charts_and_the_numbers(week: dict[str, Any]) -> None:
     out, _ = chromium(week["dir"], "--dump-dom", week["page"].as_uri())
     dom = Dom(out)
     charts = {str(s.get("class")).split()[-1]: s for s in dom.svgs}
-    assert set(charts) == {"timeline", "postures", "spells", "nudges"}
+    assert set(charts) == {"timeline", "postures", "spells", "nudges", "breaks", "heatmap"}
     assert all(s.get("role") == "img" and s.get("aria-label") for s in charts.values())
     assert dom.counts.get("rect", 0) > 60  # minutes, bars, breaks, lopsided marks
     assert dom.counts.get("table") == 1 and dom.counts.get("script", 0) == 0
@@ -238,6 +238,8 @@ def test_dom_has_the_charts_and_the_numbers(week: dict[str, Any]) -> None:
     assert dom.ids["stat-longest"] == fmt_minutes(longest)
     assert dom.ids["stat-breaks"] == str(sum(d.breaks for d in days))
     assert dom.ids["stat-nudges"] == str(sum(d.nudges_total for d in days))
+    debt = sum(max(0.0, s.seconds - 2700.0) for d in days for s in d.spells) / 60
+    assert dom.ids["stat-debt"] == fmt_minutes(debt)  # sitting debt (issue #13)
     for d in days:
         label = f"{d.day:%a} {d.day.day} {d.day:%b}"
         if d.sitting_minutes > 0:
@@ -321,7 +323,7 @@ def test_no_network_requests(week: dict[str, Any], server: tuple[str, list[str]]
                         f"{base}/week.html")
     dom = Dom(out)
     # The page rendered completely with every name lookup failing ...
-    assert len(dom.svgs) == 4 and "When to see a doctor" in dom.plain
+    assert len(dom.svgs) == 6 and "When to see a doctor" in dom.plain
     # ... it asked its own server for nothing but itself (not even a favicon) ...
     assert seen == ["/week.html"]
     # ... nothing was blocked by its Content-Security-Policy (so nothing was attempted) ...

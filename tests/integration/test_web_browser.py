@@ -15,6 +15,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from calendar import monthrange
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ from tests.integration.test_report_browser import colours, read_png  # noqa: E40
 ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = (1200, 900)
 PHONE = (390, 844)
-PAGES = ("/", "/today", "/week", "/weeks", "/diary", "/settings")
+PAGES = ("/", "/today", "/week", "/weeks", "/month", "/diary", "/settings")
 
 
 def _history(db: Path) -> datetime:
@@ -179,7 +180,7 @@ def test_every_page_renders_from_this_server_only(served: Server) -> None:
 def test_screenshots(served: Server, name: str, size: tuple[int, int]) -> None:
     with browser(served.tmp) as b:
         b.size(*size, mobile=size[0] < 600)
-        for page in ("/", "/diary", "/week"):
+        for page in ("/", "/diary", "/week", "/month"):
             b.open(served.base + page)
             shot = served.tmp / f"web-{name}-{page.strip('/') or 'live'}.png"
             w, h, rows = read_png(b.screenshot(shot))
@@ -188,6 +189,41 @@ def test_screenshots(served: Server, name: str, size: tuple[int, int]) -> None:
             seen = colours(rows)
             assert len(seen) > 40, page  # text, cards and colours: not a blank page
             assert max(seen.values()) < 0.95 * w * h, page
+
+
+def test_month_page_and_heatmap(served: Server) -> None:
+    """The month view (issue #11): the month's numbers, a calendar cell per day, breaks by
+    length and sitting debt (#13), the 12-week heatmap; at a phone's width nothing overflows.
+    The history: 75 minutes in one spell ending 30 minutes ago, no break, limit 45 min."""
+    day = served.started.date()
+    month = f"{day:%Y-%m}"
+    with browser(served.tmp) as b:
+        for width, height in (DESKTOP, PHONE):
+            b.size(width, height, mobile=width < 600)
+            b.requests.clear()
+            b.open(f"{served.base}/month/{month}")
+            text = b.text()
+            assert "Traceback" not in text
+            assert f"{day:%B %Y}" in b.js("document.querySelector('h1').textContent")
+            assert b.js("document.getElementById('stat-sitting').textContent") == "1 h 15 min"
+            assert b.js("document.getElementById('stat-breaks').textContent") == "0"
+            # one spell of 75 min against the 45-minute limit: 30 min of sitting debt
+            assert b.js("document.getElementById('stat-debt').textContent") == "30 min"
+            cell = b.js(f"document.querySelector('table.cal td[data-day=\"{day}\"]').title")
+            assert "1 h 15 min seated, 0 breaks, 30 min past the limit" in cell
+            cells = b.js("document.querySelectorAll('table.cal td[data-day]').length")
+            assert cells == monthrange(day.year, day.month)[1]
+            square = b.js(f"document.querySelector('#heatmap rect[data-day=\"{day}\"]')"
+                          ".textContent")
+            assert "1 h 15 min seated" in square
+            assert b.js("document.querySelectorAll('#heatmap rect').length") == 84
+            assert b.js("document.documentElement.scrollWidth") <= width
+            assert [u for u in b.requests if not u.startswith(served.base)
+                    and not u.startswith("data:")] == []
+        b.open(served.base + "/weeks")
+        assert b.js("document.querySelectorAll('#heatmap rect').length") == 84
+        b.open(served.base + "/month/2026-13")
+        assert "not a month" in b.text()
 
 
 def test_live_status_follows_the_status_file(served: Server) -> None:

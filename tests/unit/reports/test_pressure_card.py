@@ -91,7 +91,7 @@ def test_the_weekly_page_has_the_card_before_the_diary_or_nothing(tmp_path) -> N
     empty = Store(tmp_path / "empty.sqlite", ManualClock(MON))
     page = render_week(empty, WEEK_ENDING, TZ)
     assert 'id="pressure"' not in page  # a camera alone, or an old history: no card
-    assert pressure.add_to_page("<main></main>", empty, WEEK_ENDING, TZ) == "<main></main>"
+    assert pressure.section(empty, WEEK_ENDING, TZ) == ""
     empty.close()
 
 

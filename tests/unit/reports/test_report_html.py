@@ -180,7 +180,7 @@ def test_the_table_has_each_days_numbers(store: Store) -> None:
 def test_charts_are_svg_with_labels(store: Store) -> None:
     page = Page(render(store))
     charts = {str(s["class"]).split()[-1]: s for s in page.svgs}
-    assert set(charts) == {"timeline", "postures", "spells", "nudges"}
+    assert set(charts) == {"timeline", "postures", "spells", "nudges", "breaks", "heatmap"}
     for svg in charts.values():
         assert svg["role"] == "img"
         assert len(svg["aria-label"] or "") > 40

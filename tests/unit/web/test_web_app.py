@@ -146,3 +146,32 @@ def test_token_gate(settings: Settings, tmp_path: Path) -> None:
     fresh = client(settings)
     assert fresh.post("/diary", data={"kind": "ache"}).status_code == 401
     assert load_or_create(tmp_path / "data" / "web-token", renew=True) != token
+
+
+def test_month_pages(settings: Settings) -> None:
+    """/month is this month, /month/YYYY-MM any other; a bad name is a 404 that says how to
+    write one; /weeks carries the 12-week heatmap."""
+    c = client(settings)
+    r = c.get("/month")
+    assert r.status_code == 200
+    assert "<h1>February 2026</h1>" in r.text and 'aria-current="page">Month<' in r.text
+    assert 'id="stat-sitting">1 h 15 min<' in r.text and 'id="stat-debt">30 min<' in r.text
+    assert 'href="/month/2026-01"' in r.text and 'href="/week/2026-02-08"' in r.text
+    assert "http://" not in r.text.replace("http://127.0.0.1", "") and "https://" not in r.text
+    assert 'href="/month/2026-01"' in c.get("/month/2026-02").text
+    jan = c.get("/month/2026-01")
+    assert jan.status_code == 200 and 'id="no-data"' in jan.text
+    bad = c.get("/month/2026-13")
+    assert bad.status_code == 404 and "write YYYY-MM" in bad.text
+    weeks = c.get("/weeks").text
+    assert 'id="heatmap"' in weeks and weeks.count("<rect") == 84
+    assert "Wed 4 Feb: 1 h 15 min seated" in weeks
+
+
+def test_month_needs_the_token_in_lan_mode(settings: Settings) -> None:
+    settings.token = "t0ken-for-the-lan"
+    c = client(settings)
+    assert c.get("/month").status_code == 401
+    assert c.get("/month/2026-02").text == "401 Unauthorized"
+    ok = c.get("/month", headers={"Authorization": "Bearer t0ken-for-the-lan"})
+    assert ok.status_code == 200 and "February 2026" in ok.text

@@ -1,0 +1,155 @@
+"""``sitwatch export``: the history between two dates as CSV files or one JSON document.
+
+What a person can keep or hand to a physiotherapist: every minute's sitting (seconds seated,
+per posture and per side), the events (breaks, postures, nudges ...) and the symptom diary.
+The fields are documented in docs/reports.md. The files are written owner-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err, load_config
+
+SCHEMA = "sitwatch-export/1"
+
+
+def run(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from sitwatch import config
+    from sitwatch.cli.report import _local_zone
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.core.private import write_private
+    from sitwatch.history.store import Store, StoreError
+    from sitwatch.runtime.files import history_path
+
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        return config_errors(e)
+    try:
+        since = date.fromisoformat(args.since)
+    except ValueError:
+        err(f"--since {args.since!r}: write a date as YYYY-MM-DD, e.g. 2026-11-02")
+        return EXIT_CONFIG
+    try:
+        until = date.fromisoformat(args.until) if args.until else date.today()
+    except ValueError:
+        err(f"--until {args.until!r}: write a date as YYYY-MM-DD, e.g. 2026-11-29")
+        return EXIT_CONFIG
+    if until < since:
+        err(f"--until {until} is before --since {since}: swap them")
+        return EXIT_CONFIG
+    hp = Path(args.history).expanduser() if args.history else history_path(cfg)
+    if not hp.exists():
+        err(f"{hp}: no such history file" if args.history else
+            f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`)")
+        return EXIT_FAIL
+    tz = _local_zone()
+    try:
+        store = Store(hp, SystemClock(), readonly=True)
+    except StoreError as e:
+        err(str(e))
+        return EXIT_FAIL
+    try:
+        tables = collect(store, since, until, tz)
+    finally:
+        store.close()
+    try:
+        if args.json:
+            text = as_json(tables, since, until, tz)
+            if not args.output:
+                sys.stdout.write(text)
+                return EXIT_OK
+            out = Path(args.output).expanduser()
+            write_private(out, text)
+            print(f"wrote {out}")
+            return EXIT_OK
+        stem = Path(args.output).expanduser() if args.output else \
+            Path(f"sitwatch-export-{since}-{until}")
+        if stem.suffix.lower() == ".csv":
+            stem = stem.with_suffix("")
+        for name, (columns, rows) in tables.items():
+            out = stem.with_name(f"{stem.name}-{name}.csv")
+            write_private(out, as_csv(columns, rows))
+            print(f"wrote {out} ({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    except OSError as e:
+        err(f"{getattr(e, 'filename', None) or args.output}: {e.strerror or e}")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+def collect(store: Any, since: Any, until: Any, tz: Any) -> dict[str, Table]:
+    """The three tables, each as (columns, rows): minutes, events, symptoms."""
+    import json
+
+    from sitwatch.history.diary import entries_between
+    from sitwatch.history.queries import day_bounds, events_between, minutes_between
+    from sitwatch.history.schema import BALANCE_COLUMNS, POSTURE_COLUMNS
+
+    start, _ = day_bounds(since, tz)
+    _, end = day_bounds(until, tz)
+
+    def r(x: float | None, n: int = 1) -> float | None:
+        return None if x is None else round(x, n)
+
+    m_cols = ["minute", "run", "seconds_watched", "seconds_seated",
+              *(f"seconds_{p}" for p in POSTURE_COLUMNS),
+              *(f"seconds_weight_{b}" for b in BALANCE_COLUMNS),
+              "seat_load_mean", "cop_x_mean", "cop_y_mean", "seconds_sensor_online"]
+    minutes = [[m.minute.astimezone(tz).isoformat(), m.run_id, r(m.seconds_present),
+                r(m.seconds_occupied), *(r(m.posture[p]) for p in POSTURE_COLUMNS),
+                *(r(m.balance[b]) for b in BALANCE_COLUMNS), r(m.seat_load_mean, 2),
+                r(m.cop_x_mean, 3), r(m.cop_y_mean, 3), r(m.sensor_online_seconds)]
+               for m in minutes_between(store, start, end)]
+    e_cols = ["time", "event", "state", "data"]
+    events = [[e.ts.astimezone(tz).isoformat(timespec="seconds"), e.event, e.state or "",
+               json.dumps(e.data, sort_keys=True, ensure_ascii=False)]
+              for e in events_between(store, start, end)]
+    s_cols = ["time", "kind", "side", "where", "severity", "also", "note", "source"]
+    symptoms = [[s.at.astimezone(tz).isoformat(timespec="seconds"), str(s.kind),
+                 str(s.side or ""), str(s.area or ""),
+                 s.severity if s.severity is not None else "",
+                 " ".join(str(a) for a in s.also), s.note, s.source]
+                for s in entries_between(store, start, end)]
+    return {"minutes": (m_cols, minutes), "events": (e_cols, events),
+            "symptoms": (s_cols, symptoms)}
+
+
+def as_csv(columns: list[str], rows: list[list[Any]]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows(["" if v is None else v for v in row] for row in rows)
+    return buf.getvalue()
+
+
+def as_json(tables: dict[str, Table], since: Any, until: Any, tz: Any) -> str:
+    import json
+
+    doc: dict[str, Any] = {"schema": SCHEMA, "first": since.isoformat(),
+                           "last": until.isoformat(),
+                           "timezone": str(getattr(tz, "key", None) or tz)}
+    for name, (columns, rows) in tables.items():
+        items = [dict(zip(columns, row, strict=True)) for row in rows]
+        if name == "events":
+            for it in items:
+                it["data"] = json.loads(it["data"])
+                it["state"] = it["state"] or None
+        if name == "symptoms":
+            for it in items:
+                it["also"] = it["also"].split() if it["also"] else []
+                for k in ("side", "where", "severity"):
+                    it[k] = it[k] if it[k] != "" else None
+        doc[name] = items
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"

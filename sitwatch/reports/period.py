@@ -1,0 +1,384 @@
+"""Reports of any period (a day, a week, a month) as data: the JSON, CSV and Markdown exports
+of ``sitwatch report``, the month's text, and the period names people type.
+
+The numbers come from :mod:`sitwatch.history.queries` (``days_summaries`` reads a month or a
+year in one pass); the field names are the contract documented in ``docs/reports.md``. Breaks by
+length and sitting debt (issue #13) are here too: a break is an absence of at least
+``detect.occupancy.min_break`` (the history only records those), and sitting debt is the time
+spells ran past ``detect.sit_limit``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from itertools import pairwise
+from typing import Any
+
+from sitwatch.core.kinds import Posture
+from sitwatch.history.queries import (
+    BREAK_EDGES,
+    DaySummary,
+    Reader,
+    WeekSummary,
+    days_summaries,
+)
+from sitwatch.history.schema import POSTURE_COLUMNS
+from sitwatch.reports.words import (
+    DEFAULT_SIT_LIMIT,
+    fmt_minutes,
+    pct,
+    plural,
+    posture_shares_text,
+    suggestions,
+)
+
+SCHEMA = "sitwatch-report/1"
+
+
+class PeriodError(ValueError):
+    """A period name that cannot be read; the message says what to write instead."""
+
+
+# -- periods ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``first`` .. ``last`` (both included), and what to call them."""
+
+    kind: str  # day | week | month
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def name(self) -> str:
+        """The short name people type back: 2026-11-23, 2026-W47 (ISO week), 2026-11."""
+        if self.kind == "month":
+            return f"{self.first:%Y-%m}"
+        if self.kind == "week" and self.first.weekday() == 0 and self.days == 7:
+            y, w, _ = self.first.isocalendar()
+            return f"{y}-W{w:02d}"
+        if self.kind == "week":
+            return f"{self.first}..{self.last}"
+        return self.first.isoformat()
+
+    @property
+    def title(self) -> str:
+        if self.kind == "month":
+            return f"{self.first:%B %Y}"
+        if self.kind == "day":
+            return f"{self.first:%A} {self.first.day} {self.first:%B %Y}"
+        a, b = self.first, self.last
+        return f"{a:%a} {a.day} {a:%b} – {b:%a} {b.day} {b:%b %Y}"
+
+    def previous(self) -> Period:
+        if self.kind == "month":
+            return month_period(self.first - timedelta(days=1))
+        return Period(self.kind, self.first - timedelta(days=self.days),
+                      self.first - timedelta(days=1))
+
+
+def month_period(day: date) -> Period:
+    """The calendar month ``day`` is in."""
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return Period("month", first, nxt - timedelta(days=1))
+
+
+def week_ending(day: date) -> Period:
+    """The seven days ending on ``day`` (the weekly report's week)."""
+    return Period("week", day - timedelta(days=6), day)
+
+
+_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
+
+def parse_week(text: str) -> Period:
+    """``2026-W47`` (an ISO week, Monday to Sunday)."""
+    m = _WEEK.fullmatch(text.strip())
+    if m is None:
+        raise PeriodError(f"{text!r} is not a week: write it as an ISO week, e.g. 2026-W47")
+    year, week = int(m[1]), int(m[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise PeriodError(f"{text!r}: {year} has no week {week} (ISO weeks run from 1 to 52 "
+                          "or 53)") from None
+    return Period("week", monday, monday + timedelta(days=6))
+
+
+def parse_month(text: str) -> Period:
+    """``2026-11``."""
+    m = _MONTH.fullmatch(text.strip())
+    if m is None or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1:
+        raise PeriodError(f"{text!r} is not a month: write YYYY-MM, e.g. 2026-11")
+    return month_period(date(int(m[1]), int(m[2]), 1))
+
+
+# -- breaks by length and sitting debt -----------------------------------------------------------
+
+def break_classes() -> list[str]:
+    """Words for the length classes of :data:`BREAK_EDGES`: under 5 min, 5–15 min, ..."""
+    e = [fmt_minutes(x) for x in BREAK_EDGES]
+    out = [f"under {e[0]}"]
+    out += [f"{a.split(' ')[0]}–{b}" for a, b in pairwise(e)]
+    out.append(f"{e[-1]} or more")
+    return out
+
+
+def _class_keys() -> list[str]:
+    edges = [f"{x:g}" for x in BREAK_EDGES]
+    return [f"under_{edges[0]}", *(f"{a}_{b}" for a, b in pairwise(edges)),
+            f"{edges[-1]}_plus"]
+
+
+def breaks_text(counts: Sequence[int]) -> str:
+    """``3 under 5 min · 6 of 5–15 min · 1 of 30 min or more`` (empty classes left out)."""
+    if not sum(counts):
+        return "none"
+    parts = []
+    for n, name in zip(counts, break_classes(), strict=True):
+        if n:
+            parts.append(f"{n} {name}" if name.startswith("under") else f"{n} of {name}")
+    return " · ".join(parts)
+
+
+def debt_text(debt: float, over: int, sit_limit: float) -> str:
+    if over == 0:
+        return f"none: no spell ran past {fmt_minutes(sit_limit / 60)}"
+    return (f"{fmt_minutes(debt)} past your {fmt_minutes(sit_limit / 60)} limit, "
+            f"over {plural(over, 'spell')}")
+
+
+# -- as data --------------------------------------------------------------------------------------
+
+def _r(x: float) -> float:
+    return round(x, 1)
+
+
+def _share_key(p: Posture) -> str:
+    return str(p)
+
+
+def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
+    """One day's documented fields (docs/reports.md)."""
+    at = d.longest_spell_start
+    return {
+        "date": d.day.isoformat(),
+        "has_data": d.has_data,
+        "sitting_minutes": _r(d.sitting_minutes),
+        "watched_minutes": _r(d.present_minutes),
+        "longest_spell_minutes": _r(d.longest_spell_minutes),
+        "longest_spell_start": at.isoformat(timespec="seconds") if at is not None else None,
+        "breaks": d.breaks,
+        "break_minutes": _r(d.break_minutes),
+        "breaks_by_length": dict(zip(_class_keys(), d.break_lengths, strict=True)),
+        "spells_over_limit": d.spells_over(sit_limit),
+        "sitting_debt_minutes": _r(d.sitting_debt(sit_limit)),
+        "posture_share": {_share_key(p): round(v, 4) for p, v in d.posture_shares.items()},
+        "lopsided_left_minutes": _r(d.lopsided_left_minutes),
+        "lopsided_right_minutes": _r(d.lopsided_right_minutes),
+        "nudges": d.nudges_total,
+        "nudges_acted": d.nudges_acted,
+        "nudges_followed_up": d.nudges_measured,
+        "wallet_suspected": d.wallet_suspected,
+        "sensor_offline_minutes": _r(d.sensor_offline_minutes),
+    }
+
+
+def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
+    return {
+        "days_with_data": w.active_days,
+        "sitting_minutes": _r(w.sitting_minutes),
+        "sitting_minutes_per_day": _r(w.sitting_per_day),
+        "watched_minutes": _r(sum(d.present_minutes for d in w.days)),
+        "longest_spell_minutes": _r(w.longest_spell_minutes),
+        "longest_spell_start": (w.longest_spell_start.isoformat(timespec="seconds")
+                                if w.longest_spell_start is not None else None),
+        "breaks": w.breaks,
+        "break_minutes": _r(sum(d.break_minutes for d in w.days)),
+        "breaks_by_length": dict(zip(_class_keys(), w.break_lengths, strict=True)),
+        "spells_over_limit": w.spells_over(sit_limit),
+        "sitting_debt_minutes": _r(w.sitting_debt(sit_limit)),
+        "posture_share": {_share_key(p): round(v, 4) for p, v in w.posture_shares.items()},
+        "lopsided_left_minutes": _r(w.lopsided_left_minutes),
+        "lopsided_right_minutes": _r(w.lopsided_right_minutes),
+        "nudges": w.nudges_total,
+        "nudges_acted": w.nudges_acted,
+        "nudges_followed_up": w.nudges_measured,
+        "wallet_suspected": sum(d.wallet_suspected for d in w.days),
+        "sensor_offline_minutes": _r(w.sensor_offline_minutes),
+    }
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    period: Period
+    tz_name: str
+    generated: datetime
+    sit_limit: float
+    min_break: float
+    summary: WeekSummary
+    previous: WeekSummary
+
+    def data(self) -> dict[str, Any]:
+        """The JSON document (docs/reports.md)."""
+        return {
+            "schema": SCHEMA,
+            "period": {"kind": self.period.kind, "name": self.period.name,
+                       "first": self.period.first.isoformat(),
+                       "last": self.period.last.isoformat(), "timezone": self.tz_name},
+            "generated": self.generated.isoformat(timespec="seconds"),
+            "sit_limit_minutes": _r(self.sit_limit / 60),
+            "min_break_minutes": _r(self.min_break / 60),
+            "break_classes": dict(zip(_class_keys(), break_classes(), strict=True)),
+            "totals": totals_record(self.summary, self.sit_limit),
+            "previous": totals_record(self.previous, self.sit_limit),
+            "days": [day_record(d, self.sit_limit) for d in self.summary.days],
+        }
+
+    def json(self) -> str:
+        return json.dumps(self.data(), indent=2, ensure_ascii=False) + "\n"
+
+    def csv(self) -> str:
+        """One row per day, the columns of :data:`CSV_COLUMNS`."""
+        buf = io.StringIO()
+        wr = csv.writer(buf, lineterminator="\n")
+        wr.writerow(CSV_COLUMNS)
+        for d in self.summary.days:
+            wr.writerow(csv_row(day_record(d, self.sit_limit)))
+        return buf.getvalue()
+
+    def markdown(self) -> str:
+        return markdown(self)
+
+    def text(self) -> str:
+        return period_text(self)
+
+
+def _flat_columns() -> list[str]:
+    return ["date", "has_data", "sitting_minutes", "watched_minutes", "longest_spell_minutes",
+            "longest_spell_start", "breaks", "break_minutes",
+            *(f"breaks_{k}" for k in _class_keys()), "spells_over_limit",
+            "sitting_debt_minutes", *(f"{p}_share" for p in POSTURE_COLUMNS),
+            "lopsided_left_minutes", "lopsided_right_minutes", "nudges", "nudges_acted",
+            "nudges_followed_up", "wallet_suspected", "sensor_offline_minutes"]
+
+
+CSV_COLUMNS: list[str] = _flat_columns()
+
+
+def csv_row(rec: dict[str, Any]) -> list[object]:
+    flat: dict[str, object] = {}
+    for k, v in rec.items():
+        if k == "breaks_by_length":
+            flat.update({f"breaks_{c}": n for c, n in v.items()})
+        elif k == "posture_share":
+            flat.update({f"{p}_share": s for p, s in v.items()})
+        elif isinstance(v, bool):
+            flat[k] = int(v)
+        else:
+            flat[k] = "" if v is None else v
+    return [flat[c] for c in CSV_COLUMNS]
+
+
+def build(store: Reader, period: Period, tz: tzinfo, *, sit_limit: float = DEFAULT_SIT_LIMIT,
+          min_break: float = 120.0, now: datetime | None = None) -> PeriodReport:
+    prev = period.previous()
+    cur = WeekSummary(tuple(days_summaries(store, period.first, period.last, tz)))
+    before = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
+    now = (now or datetime.now(tz)).astimezone(tz)
+    return PeriodReport(period, str(getattr(tz, "key", None) or now.tzname() or ""), now,
+                        sit_limit, min_break, cur, before)
+
+
+# -- Markdown and text ----------------------------------------------------------------------
+
+def _md_cell(s: object) -> str:
+    return str(s).replace("|", "\\|")
+
+
+def markdown(r: PeriodReport) -> str:
+    w, lim = r.summary, r.sit_limit
+    lines = [f"# sitwatch: {r.period.title}", ""]
+    if not w.has_data:
+        lines += ["No sitting recorded in this period.", ""]
+        return "\n".join(lines)
+    lines += [
+        f"- **Sitting:** {fmt_minutes(w.sitting_minutes)} on {plural(w.active_days, 'day')} "
+        f"(about {fmt_minutes(w.sitting_per_day)} a day)",
+        f"- **Longest spell:** {fmt_minutes(w.longest_spell_minutes)}",
+        f"- **Breaks:** {w.breaks} ({breaks_text(w.break_lengths)})",
+        f"- **Sitting debt:** {debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)}",
+        f"- **Posture:** {posture_shares_text(w.posture_shares, ', ')}",
+        f"- **Weight on one side:** {fmt_minutes(w.lopsided_minutes)}",
+        f"- **Nudges:** {w.nudges_total}"
+        + (f", acted on {w.nudges_acted} of {w.nudges_measured}" if w.nudges_measured else ""),
+    ]
+    if w.sensor_offline_minutes >= 0.5:
+        lines.append(f"- **Cushion offline:** {fmt_minutes(w.sensor_offline_minutes)} "
+                     "(missing from these numbers)")
+    if r.previous.has_data:
+        p = r.previous
+        lines.append(f"- **Before ({r.period.previous().title}):** "
+                     f"{fmt_minutes(p.sitting_per_day)} a day, {p.breaks} breaks, "
+                     f"{fmt_minutes(p.sitting_debt(lim))} sitting debt")
+    lines += ["", "| Day | Sitting | Longest spell | Breaks | Sitting debt | Upright |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for d in w.days:
+        label = f"{d.day:%a} {d.day.isoformat()}"
+        if not d.has_data:
+            lines.append(f"| {label} | — | | | | |")
+            continue
+        lines.append(
+            f"| {label} | {fmt_minutes(d.sitting_minutes)} | "
+            f"{fmt_minutes(d.longest_spell_minutes)} | {d.breaks} | "
+            f"{fmt_minutes(d.sitting_debt(lim))} | {pct(d.posture_shares[Posture.UPRIGHT])} |")
+    tips = suggestions(w.days, lim, weekly=True, limit=3)
+    if tips:
+        lines += ["", "## For next time", ""]
+        lines += [f"- {_md_cell(t)}" for t in tips]
+    lines += ["", "_sitwatch is a wellness tool, not a medical device: it shows how you sat "
+              "and cannot diagnose._", ""]
+    return "\n".join(lines)
+
+
+def period_text(r: PeriodReport) -> str:
+    """The month (or any period) as plain text: totals, breaks by length, debt, and one line a
+    day."""
+    w, lim = r.summary, r.sit_limit
+    title = r.period.title
+    lines = [title, "─" * len(title)]
+    if not w.has_data:
+        lines.append("No sitting recorded in this period.")
+        return "\n".join(lines) + "\n"
+    row = "{:<16} {}".format
+    lines += [
+        row("Sitting", f"{fmt_minutes(w.sitting_minutes)} on {plural(w.active_days, 'day')} "
+                       f"(about {fmt_minutes(w.sitting_per_day)} a day)"),
+        row("Longest spell", fmt_minutes(w.longest_spell_minutes)),
+        row("Breaks", f"{w.breaks}: {breaks_text(w.break_lengths)}"),
+        row("Sitting debt", debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)),
+        row("Posture", posture_shares_text(w.posture_shares)),
+    ]
+    if w.sensor_offline_minutes >= 0.5:
+        lines.append(row("Cushion offline", fmt_minutes(w.sensor_offline_minutes)))
+    lines.append("")
+    for d in w.days:
+        if not d.has_data:
+            continue
+        lines.append(f"{d.day:%a %d}  {fmt_minutes(d.sitting_minutes):>9}  "
+                     f"longest {fmt_minutes(d.longest_spell_minutes):>9}  "
+                     f"{plural(d.breaks, 'break'):>9}  "
+                     f"debt {fmt_minutes(d.sitting_debt(lim))}")
+    return "\n".join(lines) + "\n"
