@@ -1,0 +1,165 @@
+"""Static sitting: has the sitter really shifted their weight lately?
+
+Pressure relief is a change of *where* the weight rests, held long enough for the tissues
+underneath to get blood again: a lean to one side, a lift of one buttock, a push up on the
+armrests, standing up. Breathing, sensor noise and the small fidgets everyone makes do not
+move the load picture for long, so they must not count.
+
+Per frame, while the seat is occupied, the detector smooths a handful of features (time
+constant ``SMOOTH``): the seat's centre of pressure (``cop_x``, ``cop_y``), the left, front and
+rear shares of the seat load, and the seat's and the backrest's loads. It keeps an *anchor*: the
+smoothed picture where the sitter last settled. A frame is *away* from it when any cue moved
+past its threshold: ``min_shift`` for the centre of pressure and the shares, ``min_load_change``
+(as a share) for the loads; for a sitter with a calibration the centre and the shares use at
+least ``spread`` times the cue's robust sd in the still calibration minute, so a restless
+sensor or sitter needs a bigger move. Away for ``hold`` seconds without a break is a
+**shift** (a ``stillness`` event, state ``shift``, with the cue that moved most and how long the
+sitter had been still). Then the detector waits for the load to settle (no move of half a
+threshold for ``settle`` seconds) and anchors there: a lean and back within that time is one
+shift. The anchor also follows very slow drift (``DRIFT``), which is sensor creep or a slow
+slide, not pressure relief.
+
+No shift for ``after`` seconds of sitting is **static** (state ``static``, once per still
+stretch; ``after = 0`` never says so, while shifts are still counted). Sitting down starts the
+still clock; getting up stops it (standing up relieves the pressure more than any shift).
+
+Pure: fed ``(features, t)``, no I/O, no clock of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from sitwatch.config import Stillness as StillnessCfg
+from sitwatch.core.events import STILLNESS, Event
+from sitwatch.core.kinds import Stillness
+from sitwatch.sensing.features import Features
+
+#: The cues, in the order of the smoothed vector; the first five are positions or shares
+#: (compared by difference), the last two loads (compared by ratio).
+CUES: tuple[str, ...] = ("cop_x", "cop_y", "left_share", "front_share", "rear_share",
+                         "seat_load", "back_load")
+_N_POS = 5
+SMOOTH = 1.0  # seconds: the smoothing time constant (breathing and noise average out)
+DRIFT = 600.0  # seconds: the anchor's time constant for slow drift
+MAX_DT = 5.0  # a longer gap between frames is not one stretch
+LOAD_FLOOR = 0.05  # of the seat's load at the anchor: a backrest below it counts as unloaded
+
+
+class StillnessDetector:
+    def __init__(self, cfg: StillnessCfg, spread: Mapping[str, float] | None = None) -> None:
+        self.cfg = cfg
+        self.spread: Mapping[str, float] | None = spread
+        self.still_since: float | None = None  # last shift or sitting down; None while away
+        self.static = False
+        self.shifts = 0  # real shifts since the detector started
+        self._s: np.ndarray | None = None  # the smoothed cues
+        self._anchor: np.ndarray | None = None
+        self._away_since: float | None = None
+        self._moving = False  # a shift was counted; waiting for the load to settle
+        self._ref: np.ndarray | None = None  # while moving: where the load last was
+        self._ref_since = 0.0
+        self._last_t: float | None = None
+
+    # -- thresholds --------------------------------------------------------------------
+    def thresholds(self) -> np.ndarray:
+        """Per cue: the move that counts (positions and shares in their units; loads as a
+        share of the load at the anchor)."""
+        c = self.cfg
+        pos = [c.min_shift] * _N_POS
+        if self.spread and c.spread > 0:
+            pos = [max(c.min_shift, c.spread * float(self.spread.get(n, 0.0)))
+                   for n in CUES[:_N_POS]]
+        return np.array([*pos, c.min_load_change, c.min_load_change])
+
+    def distance(self, s: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        """Per cue, how far ``s`` is from ``anchor``, in thresholds (1.0: just counts)."""
+        d = np.abs(s - anchor)
+        floor = max(anchor[5], 1e-9) * LOAD_FLOOR
+        d[5] = d[5] / max(anchor[5], floor, 1e-9)
+        d[6] = d[6] / max(anchor[6], floor, 1e-9)
+        return d / self.thresholds()
+
+    # -- frames ------------------------------------------------------------------------
+    def step(self, f: Features, t: float) -> Event | None:
+        """One frame while the seat is occupied."""
+        x = np.array([f.cop_x, f.cop_y, f.left_share, f.front_share, f.rear_share,
+                      f.seat_load, f.back_load])
+        dt = 0.0 if self._last_t is None else t - self._last_t
+        self._last_t = t
+        if self._s is None or self._anchor is None or not 0 <= dt <= MAX_DT:
+            self._start(x, t)
+            return None
+        a = 1.0 - math.exp(-dt / SMOOTH)
+        s = self._s = self._s + a * (x - self._s)
+        if self._moving:
+            return self._settling(s, t)
+        d = self.distance(s, self._anchor)
+        if float(d.max()) >= 1.0:
+            if self._away_since is None:
+                self._away_since = t
+            if t - self._away_since >= self.cfg.hold:
+                return self._shift(s, t, CUES[int(d.argmax())])
+        else:
+            self._away_since = None
+            self._anchor += (1.0 - math.exp(-dt / DRIFT)) * (s - self._anchor)
+        return self._check_static(t)
+
+    def _start(self, x: np.ndarray, t: float) -> None:
+        self._s = x.copy()
+        self._anchor = x.copy()
+        self._away_since = None
+        self._moving = False
+        if self.still_since is None:
+            self.still_since = t
+
+    def _shift(self, s: np.ndarray, t: float, cue: str) -> Event:
+        assert self.still_since is not None
+        still_for = t - self.still_since
+        was_static = self.static
+        self.shifts += 1
+        self.static = False
+        self._moving = True
+        self._ref, self._ref_since = s.copy(), t
+        self.still_since = t
+        self._away_since = None
+        data: dict[str, object] = {"cue": cue, "still_for": round(still_for, 1)}
+        if was_static:
+            data["was_static"] = True
+        return Event(t, STILLNESS, Stillness.SHIFT, data)
+
+    def _settling(self, s: np.ndarray, t: float) -> None:
+        """After a shift: anchor where the load comes to rest."""
+        assert self._ref is not None
+        self.still_since = t  # moving is not being still
+        if float(self.distance(s, self._ref).max()) >= 0.5:
+            self._ref, self._ref_since = s.copy(), t
+        elif t - self._ref_since >= self.cfg.settle:
+            self._moving = False
+            self._anchor = s.copy()
+        return None
+
+    def _check_static(self, t: float) -> Event | None:
+        after = self.cfg.after
+        if (after > 0 and not self.static and self.still_since is not None
+                and t - self.still_since >= after):
+            self.static = True
+            return Event(t, STILLNESS, Stillness.STATIC,
+                         {"minutes": round((t - self.still_since) / 60, 1)})
+        return None
+
+    def still_for(self, t: float) -> float:
+        """Seconds since the last real shift (or sitting down); 0 while away."""
+        return 0.0 if self.still_since is None else max(0.0, t - self.still_since)
+
+    def reset(self, t: float) -> None:
+        """The seat emptied: the still clock stops; sitting down again starts it afresh."""
+        self.still_since = None
+        self.static = False
+        self._s = self._anchor = self._ref = None
+        self._away_since = None
+        self._moving = False
+        self._last_t = None
