@@ -16,7 +16,8 @@ sensor or sitter needs a bigger move. Away for ``hold`` seconds without a break 
 **shift** (a ``stillness`` event, state ``shift``, with the cue that moved most and how long the
 sitter had been still). Then the detector waits for the load to settle (no move of half a
 threshold for ``settle`` seconds) and anchors there: a lean and back within that time is one
-shift. The anchor also follows very slow drift (``DRIFT``), which is sensor creep or a slow
+shift; one who keeps moving gets a shift for each move of a whole threshold from where the last
+was counted, at most one per ``settle``. The anchor also follows very slow drift (``DRIFT``), which is sensor creep or a slow
 slide, not pressure relief.
 
 No shift for ``after`` seconds of sitting is **static** (state ``static``, once per still
@@ -62,6 +63,8 @@ class StillnessDetector:
         self._moving = False  # a shift was counted; waiting for the load to settle
         self._ref: np.ndarray | None = None  # while moving: where the load last was
         self._ref_since = 0.0
+        self._mark: np.ndarray | None = None  # where the last shift was counted
+        self._shift_at = 0.0
         self._last_t: float | None = None
 
     # -- thresholds --------------------------------------------------------------------
@@ -124,6 +127,7 @@ class StillnessDetector:
         self.static = False
         self._moving = True
         self._ref, self._ref_since = s.copy(), t
+        self._mark, self._shift_at = s.copy(), t
         self.still_since = t
         self._away_since = None
         data: dict[str, object] = {"cue": cue, "still_for": round(still_for, 1)}
@@ -131,10 +135,18 @@ class StillnessDetector:
             data["was_static"] = True
         return Event(t, STILLNESS, Stillness.SHIFT, data)
 
-    def _settling(self, s: np.ndarray, t: float) -> None:
-        """After a shift: anchor where the load comes to rest."""
-        assert self._ref is not None
+    def _settling(self, s: np.ndarray, t: float) -> Event | None:
+        """After a shift: anchor where the load comes to rest. A sitter who keeps moving (a
+        wheelchair driver steering by leaning) gets another shift for every move of a whole
+        threshold away from where the last one was counted, at most one per ``settle``; within
+        ``settle`` of a shift, such a move is still part of it."""
+        assert self._ref is not None and self._mark is not None
         self.still_since = t  # moving is not being still
+        d = self.distance(s, self._mark)
+        if float(d.max()) >= 1.0:
+            if t - self._shift_at >= self.cfg.settle:
+                return self._shift(s, t, CUES[int(d.argmax())])
+            self._mark = s.copy()  # the same move still going on (a lean and back)
         if float(self.distance(s, self._ref).max()) >= 0.5:
             self._ref, self._ref_since = s.copy(), t
         elif t - self._ref_since >= self.cfg.settle:
@@ -159,7 +171,7 @@ class StillnessDetector:
         """The seat emptied: the still clock stops; sitting down again starts it afresh."""
         self.still_since = None
         self.static = False
-        self._s = self._anchor = self._ref = None
+        self._s = self._anchor = self._ref = self._mark = None
         self._away_since = None
         self._moving = False
         self._last_t = None
