@@ -1,7 +1,7 @@
 """Static sitting (issue #13): are real weight shifts found, and is nobody who shifts told to?
 
 Two checks, printed by ``sitwatch eval`` (its "static sitting" section) and by
-``python -m sitwatch.evaluation.stillness``:
+``python -m sitwatch.evaluation.stillness [SHARED]``:
 
 - **ETHZ wheelchair sessions.** The driver steers by leaning, so every push of the joystick past
   half way is a real lean of the whole body: a weight shift we know the time of. Found: the
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from sitwatch import config
-from sitwatch.core.events import STILLNESS
+from sitwatch.core.events import STILLNESS, Event
 from sitwatch.core.kinds import Stillness
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.ethz import PUSHED, ethz_profile
@@ -57,7 +57,7 @@ class EthzStill:
     false_static: int  # of those, with a push past half way in the SHORT_AFTER before
 
 
-def _events(d: datasets.Labelled, overrides: dict[str, object]) -> list:
+def _events(d: datasets.Labelled, overrides: dict[str, object]) -> list[Event]:
     cfg = config.load(use_user_file=False, overrides=overrides)
     pl = Pipeline(d.layout, cfg, ethz_profile(d))
     out = []
@@ -194,9 +194,13 @@ def _sim_rows(sim: list[SimStill]) -> list[list[str]]:
     return rows
 
 
-def main() -> int:
-    from sitwatch.evaluation.report import default_shared
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sitwatch.evaluation.stillness [SHARED]``: the section alone, in plain text
+    (SHARED: the folder holding ``datasets/``; default ``../shared``)."""
     from sitwatch.reports.tables import render
+
+    args = sys.argv[1:] if argv is None else argv
+    shared = Path(args[0]) if args else Path("..") / "shared"
 
     out: list[str] = []
 
@@ -204,7 +208,7 @@ def main() -> int:
         out.extend(render(header, rows, markdown=False))
         out.append("")
 
-    section(out, table, default_shared() / "datasets", "",
+    section(out, table, shared / "datasets", "",
             lambda s: print(s, file=sys.stderr))
     print("\n".join(out))
     return 0

@@ -1,7 +1,8 @@
 """Nudge policy: which finding deserves a nudge now, how firmly, and whether it worked.
 
 Pure and clock-free like the detectors: every call carries the time. For each kind of nudge
-(the event contract: prolonged_sitting, slouch, asymmetric_load, wallet, static_sitting) the policy tracks
+(the event contract: prolonged_sitting, slouch, asymmetric_load, wallet, static_sitting) the
+policy tracks
 
 - the *episode* it belongs to (one sitting spell, one slouch, one lopsided stretch, one wallet
   suspicion). An episode gets at most ``per_episode`` nudges: a gentle one, a firmer one if the

@@ -17,8 +17,8 @@ sensor or sitter needs a bigger move. Away for ``hold`` seconds without a break 
 sitter had been still). Then the detector waits for the load to settle (no move of half a
 threshold for ``settle`` seconds) and anchors there: a lean and back within that time is one
 shift; one who keeps moving gets a shift for each move of a whole threshold from where the last
-was counted, at most one per ``settle``. The anchor also follows very slow drift (``DRIFT``), which is sensor creep or a slow
-slide, not pressure relief.
+was counted, at most one per ``settle``. The anchor also follows very slow drift (``DRIFT``),
+which is sensor creep or a slow slide, not pressure relief.
 
 No shift for ``after`` seconds of sitting is **static** (state ``static``, once per still
 stretch; ``after = 0`` never says so, while shifts are still counted). Sitting down starts the
@@ -84,7 +84,8 @@ class StillnessDetector:
         floor = max(anchor[5], 1e-9) * LOAD_FLOOR
         d[5] = d[5] / max(anchor[5], floor, 1e-9)
         d[6] = d[6] / max(anchor[6], floor, 1e-9)
-        return d / self.thresholds()
+        out: np.ndarray = d / self.thresholds()
+        return out
 
     # -- frames ------------------------------------------------------------------------
     def step(self, f: Features, t: float) -> Event | None:
