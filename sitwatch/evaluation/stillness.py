@@ -124,8 +124,8 @@ def sim_stillness(progress: Progress = quiet, seeds: int = 2) -> list[SimStill]:
     rows = []
     for lay_name in SIM_LAYOUTS:
         lay = load_layout(lay_name)
+        progress(f"static sitting, simulated sitters on {lay_name}")
         for name, (script, changes) in _sitters().items():
-            progress(f"static sitting, simulated: {name} on {lay_name}")
             for seed in range(seeds):
                 sim = Simulator(lay, script, 5, seed)
                 pl = Pipeline(lay, cfg)
