@@ -30,9 +30,7 @@ Pure: fed ``(features, t)``, no I/O, no clock of its own.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-
-import numpy as np
+from collections.abc import Mapping, Sequence
 
 from sitwatch.config import Stillness as StillnessCfg
 from sitwatch.core.events import STILLNESS, Event
@@ -46,6 +44,7 @@ CUES: tuple[str, ...] = ("cop_x", "cop_y", "left_share", "front_share", "rear_sh
 _N_POS = 5
 SMOOTH = 1.0  # seconds: the smoothing time constant (breathing and noise average out)
 DRIFT = 600.0  # seconds: the anchor's time constant for slow drift
+STEP = 0.095  # seconds: frames closer than this to the last one looked at are skipped (10 Hz)
 MAX_DT = 5.0  # a longer gap between frames is not one stretch
 LOAD_FLOOR = 0.05  # of the seat's load at the anchor: a backrest below it counts as unloaded
 
@@ -57,78 +56,97 @@ class StillnessDetector:
         self.still_since: float | None = None  # last shift or sitting down; None while away
         self.static = False
         self.shifts = 0  # real shifts since the detector started
-        self._s: np.ndarray | None = None  # the smoothed cues
-        self._anchor: np.ndarray | None = None
+        self._s: list[float] | None = None  # the smoothed cues
+        self._anchor: list[float] | None = None
         self._away_since: float | None = None
         self._moving = False  # a shift was counted; waiting for the load to settle
-        self._ref: np.ndarray | None = None  # while moving: where the load last was
+        self._ref: list[float] | None = None  # while moving: where the load last was
         self._ref_since = 0.0
-        self._mark: np.ndarray | None = None  # where the last shift was counted
+        self._mark: list[float] | None = None  # where the last shift was counted
         self._shift_at = 0.0
         self._last_t: float | None = None
+        self._thr: tuple[tuple[int, int], tuple[float, ...]] | None = None
 
     # -- thresholds --------------------------------------------------------------------
-    def thresholds(self) -> np.ndarray:
+    def thresholds(self) -> tuple[float, ...]:
         """Per cue: the move that counts (positions and shares in their units; loads as a
-        share of the load at the anchor)."""
+        share of the load at the anchor). Cached until the config or the spread changes."""
+        key = (id(self.cfg), id(self.spread))
+        if self._thr is None or self._thr[0] != key:
+            self._thr = (key, self._thresholds())
+        return self._thr[1]
+
+    def _thresholds(self) -> tuple[float, ...]:
         c = self.cfg
         pos = [c.min_shift] * _N_POS
         if self.spread and c.spread > 0:
             pos = [max(c.min_shift, c.spread * float(self.spread.get(n, 0.0)))
                    for n in CUES[:_N_POS]]
-        return np.array([*pos, c.min_load_change, c.min_load_change])
+        return (*pos, c.min_load_change, c.min_load_change)
 
-    def distance(self, s: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-        """Per cue, how far ``s`` is from ``anchor``, in thresholds (1.0: just counts)."""
-        d = np.abs(s - anchor)
-        floor = max(anchor[5], 1e-9) * LOAD_FLOOR
-        d[5] = d[5] / max(anchor[5], floor, 1e-9)
-        d[6] = d[6] / max(anchor[6], floor, 1e-9)
-        out: np.ndarray = d / self.thresholds()
-        return out
+    def distance(self, s: Sequence[float], anchor: Sequence[float]) -> list[float]:
+        """Per cue, how far ``s`` is from ``anchor``, in thresholds (1.0: just counts).
+        Plain floats: seven numbers a frame are quicker without numpy."""
+        thr = self.thresholds()
+        seat = anchor[5]
+        floor = max(seat * LOAD_FLOOR, 1e-9)
+        d = [abs(s[i] - anchor[i]) / thr[i] for i in range(_N_POS)]
+        d.append(abs(s[5] - seat) / max(seat, floor) / thr[5])
+        d.append(abs(s[6] - anchor[6]) / max(anchor[6], floor) / thr[6])
+        return d
+
+    def _far(self, s: Sequence[float], anchor: Sequence[float]) -> tuple[float, str]:
+        """The largest distance and the cue it is on."""
+        d = self.distance(s, anchor)
+        i = max(range(len(d)), key=d.__getitem__)
+        return d[i], CUES[i]
 
     # -- frames ------------------------------------------------------------------------
     def step(self, f: Features, t: float) -> Event | None:
-        """One frame while the seat is occupied."""
-        x = np.array([f.cop_x, f.cop_y, f.left_share, f.front_share, f.rear_share,
-                      f.seat_load, f.back_load])
+        """One frame while the seat is occupied (looked at no more than every ``STEP``)."""
+        last = self._last_t
+        if last is not None and 0 <= t - last < STEP:
+            return None
+        x = [float(v) for v in (f.cop_x, f.cop_y, f.left_share, f.front_share, f.rear_share,
+                                f.seat_load, f.back_load)]  # numpy scalars are slow to add
         dt = 0.0 if self._last_t is None else t - self._last_t
         self._last_t = t
         if self._s is None or self._anchor is None or not 0 <= dt <= MAX_DT:
             self._start(x, t)
             return None
         a = 1.0 - math.exp(-dt / SMOOTH)
-        s = self._s = self._s + a * (x - self._s)
+        s = self._s = [v + a * (xi - v) for v, xi in zip(self._s, x, strict=True)]
         if self._moving:
             return self._settling(s, t)
-        d = self.distance(s, self._anchor)
-        if float(d.max()) >= 1.0:
+        far, cue = self._far(s, self._anchor)
+        if far >= 1.0:
             if self._away_since is None:
                 self._away_since = t
             if t - self._away_since >= self.cfg.hold:
-                return self._shift(s, t, CUES[int(d.argmax())])
+                return self._shift(s, t, cue)
         else:
             self._away_since = None
-            self._anchor += (1.0 - math.exp(-dt / DRIFT)) * (s - self._anchor)
+            k = 1.0 - math.exp(-dt / DRIFT)
+            self._anchor = [v + k * (si - v) for v, si in zip(self._anchor, s, strict=True)]
         return self._check_static(t)
 
-    def _start(self, x: np.ndarray, t: float) -> None:
-        self._s = x.copy()
-        self._anchor = x.copy()
+    def _start(self, x: Sequence[float], t: float) -> None:
+        self._s = list(x)
+        self._anchor = list(x)
         self._away_since = None
         self._moving = False
         if self.still_since is None:
             self.still_since = t
 
-    def _shift(self, s: np.ndarray, t: float, cue: str) -> Event:
+    def _shift(self, s: list[float], t: float, cue: str) -> Event:
         assert self.still_since is not None
         still_for = t - self.still_since
         was_static = self.static
         self.shifts += 1
         self.static = False
         self._moving = True
-        self._ref, self._ref_since = s.copy(), t
-        self._mark, self._shift_at = s.copy(), t
+        self._ref, self._ref_since = list(s), t
+        self._mark, self._shift_at = list(s), t
         self.still_since = t
         self._away_since = None
         data: dict[str, object] = {"cue": cue, "still_for": round(still_for, 1)}
@@ -136,23 +154,23 @@ class StillnessDetector:
             data["was_static"] = True
         return Event(t, STILLNESS, Stillness.SHIFT, data)
 
-    def _settling(self, s: np.ndarray, t: float) -> Event | None:
+    def _settling(self, s: list[float], t: float) -> Event | None:
         """After a shift: anchor where the load comes to rest. A sitter who keeps moving (a
         wheelchair driver steering by leaning) gets another shift for every move of a whole
         threshold away from where the last one was counted, at most one per ``settle``; within
         ``settle`` of a shift, such a move is still part of it."""
         assert self._ref is not None and self._mark is not None
         self.still_since = t  # moving is not being still
-        d = self.distance(s, self._mark)
-        if float(d.max()) >= 1.0:
+        far, cue = self._far(s, self._mark)
+        if far >= 1.0:
             if t - self._shift_at >= self.cfg.settle:
-                return self._shift(s, t, CUES[int(d.argmax())])
-            self._mark = s.copy()  # the same move still going on (a lean and back)
-        if float(self.distance(s, self._ref).max()) >= 0.5:
-            self._ref, self._ref_since = s.copy(), t
+                return self._shift(s, t, cue)
+            self._mark = list(s)  # the same move still going on (a lean and back)
+        if self._far(s, self._ref)[0] >= 0.5:
+            self._ref, self._ref_since = list(s), t
         elif t - self._ref_since >= self.cfg.settle:
             self._moving = False
-            self._anchor = s.copy()
+            self._anchor = list(s)
         return None
 
     def _check_static(self, t: float) -> Event | None:
