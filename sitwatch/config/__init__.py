@@ -271,6 +271,54 @@ class Wallet(_Section):
     )
 
 
+class Stillness(_Section):
+    """Static sitting: no real shift of weight for a while (noise and fidgets do not count).
+
+    A lean, a lift of one side or standing up count as a shift; breathing, sensor noise and
+    small fidgets do not."""
+
+    after: float = Field(
+        0.0,
+        ge=0,
+        description="Seconds of sitting without a real weight shift before it counts as static "
+        "(and the shift-your-weight nudge is due). 0: never (shifts are still counted). The "
+        "wheelchair layout sets 1200 (20 min), as pressure-relief reminders do.",
+    )
+    min_shift: float = Field(
+        0.08,
+        gt=0,
+        le=1,
+        description="How far the centre of pressure on the seat (1.0 is from the middle to the "
+        "edge), or a region's share of the seat load (left, front, rear), must move to count "
+        "as a shift.",
+    )
+    min_load_change: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="A change of the seat's or the backrest's load by this share of it (a push "
+        "up on the armrests, half standing, leaning back) also counts as a shift.",
+    )
+    hold: float = Field(
+        2.0, ge=0, le=60, description="Seconds a move must last to count (shorter is a fidget)."
+    )
+    settle: float = Field(
+        10.0,
+        ge=0,
+        le=300,
+        description="Seconds the load must stay put after a shift before the next move counts "
+        "as another one (a lean and back is one shift).",
+    )
+    spread: float = Field(
+        3.0,
+        ge=0,
+        le=20,
+        description="A cue that wandered while you sat still for calibration must move this "
+        "many times its spread (robust sd) to count: your own threshold is the larger of "
+        "min_shift and this. 0 uses min_shift alone.",
+    )
+
+
 class Detect(_Section):
     sit_limit: float = Field(
         2700.0,
@@ -282,6 +330,7 @@ class Detect(_Section):
     posture: Posture = Posture()
     balance: Balance = Balance()
     wallet: Wallet = Wallet()
+    stillness: Stillness = Stillness()
 
 
 _BUZZER_COMMAND = (
@@ -386,9 +435,18 @@ class Buzzer(_Section):
             NudgeKind.ASYMMETRIC_LOAD: "VIBE 400",
             NudgeKind.WALLET: "BUZZ 1",
             NudgeKind.DAILY_BUDGET: "BUZZ 2",
+            NudgeKind.STATIC_SITTING: "VIBE 100,100,100,100,100",
         },
         description="Command per nudge kind: 'BUZZ <1-9>' or 'VIBE <ms>,<ms>,...' (on/off "
         "durations, 10-5000 ms, at most 16); a kind left out or '' sends nothing.",
+    )
+    strict: bool = Field(
+        False,
+        description="Strict mode: once the time-to-move nudge goes out, buzz again every "
+        "strict_every seconds until the seat is empty (a snooze or a pause stops it too).",
+    )
+    strict_every: float = Field(
+        60.0, ge=1, le=3600, description="Seconds between two buzzes in strict mode."
     )
 
 
@@ -488,6 +546,7 @@ class Nudges(_Section):
             NudgeKind.SLOUCH: 900.0,
             NudgeKind.ASYMMETRIC_LOAD: 1200.0,
             NudgeKind.WALLET: 3600.0,
+            NudgeKind.STATIC_SITTING: 600.0,
         },
         description="Seconds before the same kind of nudge may come again.",
     )
@@ -512,9 +571,10 @@ class Nudges(_Section):
             NudgeKind.SLOUCH: 180.0,
             NudgeKind.ASYMMETRIC_LOAD: 300.0,
             NudgeKind.WALLET: 900.0,
+            NudgeKind.STATIC_SITTING: 300.0,
         },
         description="Seconds after a nudge within which acting on it counts as a response "
-        "(standing up, sitting back, evening out, emptying the pocket).",
+        "(standing up, sitting back, evening out, emptying the pocket, shifting your weight).",
     )
     adapt: bool = Field(
         True,

@@ -58,6 +58,13 @@ class WalletState(StrEnum):
     CLEAR = "clear"
 
 
+class Stillness(StrEnum):
+    """The ``stillness`` event's states: a real shift of weight, or none for too long."""
+
+    SHIFT = "shift"  # the load picture moved and held: a lean, a lift of one side, a stand-up
+    STATIC = "static"  # no real shift for detect.stillness.after seconds while sitting
+
+
 class SensorState(StrEnum):
     ONLINE = "online"
     OFFLINE = "offline"
@@ -69,6 +76,7 @@ class NudgeKind(StrEnum):
     ASYMMETRIC_LOAD = "asymmetric_load"
     WALLET = "wallet"
     DAILY_BUDGET = "daily_budget"  # the day's sitting nears or reaches detect.daily_budget
+    STATIC_SITTING = "static_sitting"  # no real weight shift for detect.stillness.after
 
 
 #: Every nudge kind, in the order reports list them.
@@ -116,6 +124,7 @@ class EventName(StrEnum):
     NUDGE_ACK = "nudge_ack"  # kind, action: NudgeAction
     FEEDBACK = "feedback"  # state: wrong | reset; kind: FeedbackKind, steps, source, changes
     SYMPTOM = "symptom"  # a diary entry from afar: kind, red_flags, advice (lines), source
+    STILLNESS = "stillness"  # state: Stillness; shift: cue, still_for (s); static: minutes
 
 
 class SymptomKind(StrEnum):
@@ -183,6 +192,9 @@ _LABELS: dict[str, str] = {
     NudgeKind.ASYMMETRIC_LOAD: "lopsided",
     NudgeKind.WALLET: "wallet",
     NudgeKind.DAILY_BUDGET: "sitting budget",
+    NudgeKind.STATIC_SITTING: "shift your weight",
+    Stillness.SHIFT: "weight shift",
+    Stillness.STATIC: "sitting still",
     NudgeAction.SNOOZE: "snooze",
     NudgeAction.DONE: "done",
     NudgeAction.WRONG: "not right",

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sitwatch.evaluation import camera, datasets, population
+from sitwatch.evaluation import camera, datasets, population, stillness
 from sitwatch.evaluation.camera import report_lines  # numpy only: no OpenCV or MediaPipe
 from sitwatch.evaluation.ethz import EthzRow, ethz_rows
 from sitwatch.evaluation.fsr import fsr_table
@@ -411,6 +411,7 @@ def report(
         out.append(f"no datasets found under {ds}")
         out.append("")
     n = sitters if sitters is not None else population.FULL if lopo else population.QUICK
+    stillness.section(out, table, ds, h, progress, seeds=0 if n <= 0 else 2 if lopo else 1)
     if n > 0:
         _population(out, table, h, n, progress, summary)
     head, rows = summary.table(markdown)

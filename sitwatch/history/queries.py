@@ -31,6 +31,7 @@ from sitwatch.core.kinds import (
     EventName,
     Occupancy,
     Posture,
+    Stillness,
     WalletState,
 )
 from sitwatch.history.schema import BALANCE_COLUMNS, POSTURE_COLUMNS
@@ -820,3 +821,33 @@ def daily_sitting_minutes(reader: Reader, first: date, last: date,
         return {}
     sums = _minute_sums(reader, _day_edges(first, last, tz))
     return {first + timedelta(days=i): s[1] / 60 for i, s in enumerate(sums)}
+
+@dataclass(frozen=True)
+class ShiftRate:
+    """Weight shifts on one local day (issue #13): how often the sitter really moved their
+    weight while sitting, from the ``stillness`` events the history keeps."""
+
+    day: date
+    shifts: int  # real weight shifts while sitting (a lean, a lift of one side ...)
+    sitting_minutes: float
+    static: int  # stretches that ran past detect.stillness.after without a shift
+
+    @property
+    def per_hour(self) -> float | None:
+        """Shifts per sitting hour; None with less than a minute of sitting."""
+        if self.sitting_minutes < 1:
+            return None
+        return self.shifts / (self.sitting_minutes / 60)
+
+
+def shifts_per_sitting_hour(reader: Reader, day: date, tz: tzinfo) -> ShiftRate:
+    """The local day ``day`` in ``tz``: weight shifts, sitting time and static stretches."""
+    start, end = day_bounds(day, tz)
+    sitting = sum(m.seconds_occupied for m in minutes_between(reader, start, end)) / 60
+    shifts = static = 0
+    for e in events_between(reader, start, end, EventName.STILLNESS):
+        if e.state == Stillness.SHIFT:
+            shifts += 1
+        elif e.state == Stillness.STATIC:
+            static += 1
+    return ShiftRate(day, shifts, sitting, static)

@@ -13,9 +13,6 @@ from dataclasses import dataclass, replace
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.kinds import NudgeKind, Posture
 
-#: Advice with no nudge of its own (``sitwatch guidance static``).
-STATIC = "static"
-
 
 @dataclass(frozen=True)
 class Advice:
@@ -41,7 +38,7 @@ class Advice:
 
 
 #: Advice by what it is about: each kind of nudge; leaning forward, which is nudged as a slouch
-#: but has words of its own; and :data:`STATIC`.
+#: but has words of its own.
 CATALOG: dict[str, Advice] = {
     NudgeKind.PROLONGED_SITTING: Advice(
         NudgeKind.PROLONGED_SITTING,
@@ -127,14 +124,22 @@ CATALOG: dict[str, Advice] = {
         firm=("Today's sitting budget is used up",
               "From here on, stand or walk whenever the task allows, and keep any sitting short."),
     ),
-    STATIC: Advice(
-        STATIC,
-        ("Shift your weight",),
+    NudgeKind.STATIC_SITTING: Advice(
+        NudgeKind.STATIC_SITTING,
+        ("Shift your weight", "Time for a pressure break", "Give your seat a rest"),
         (
-            "Change position now and then: shift your weight, stretch your legs, roll your "
-            "shoulders.",
+            "Lean well over to one side for a few breaths, then to the other, so each buttock "
+            "gets a break from your weight.",
+            "Lift one side off the seat for a moment, then the other; or lean forward over "
+            "your knees and hold it for a few breaths.",
+            "Change how you sit: shift back, forward or to one side, stretch your legs, or "
+            "stand up for a moment if you can.",
         ),
-        "Holding one position for a long time keeps the same tissues under pressure.",
+        "Sitting in one position keeps the same spots under pressure, squeezing the nerves "
+        "and blood vessels beneath them; moving your weight lets them recover.",
+        firm=("Still no weight shift",
+              "You have not moved your weight for a long while: lean or lift off one side "
+              "now and hold it for a few breaths, then the other side."),
     ),
 }
 

@@ -37,6 +37,7 @@ STILL_APPLIES: Mapping[str, Callable[[Event, Snapshot], bool]] = {
     NudgeKind.ASYMMETRIC_LOAD: lambda ev, s: s.balance in (Balance.LEFT, Balance.RIGHT),
     NudgeKind.WALLET: lambda ev, s: s.wallet,
     NudgeKind.DAILY_BUDGET: lambda ev, s: True,
+    NudgeKind.STATIC_SITTING: lambda ev, s: s.static,
 }
 
 
@@ -109,6 +110,8 @@ class Nudger:
             balance_for=snap.balance_for,
             wallet=snap.wallet,
             wallet_since=snap.wallet_since,
+            static=snap.static,
+            still_since=snap.still_since,
         )
         evs += self._day_nudges(snap)
         out: list[Event] = []

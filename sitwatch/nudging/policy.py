@@ -1,7 +1,8 @@
 """Nudge policy: which finding deserves a nudge now, how firmly, and whether it worked.
 
 Pure and clock-free like the detectors: every call carries the time. For each kind of nudge
-(the event contract: prolonged_sitting, slouch, asymmetric_load, wallet) the policy tracks
+(the event contract: prolonged_sitting, slouch, asymmetric_load, wallet, static_sitting) the
+policy tracks
 
 - the *episode* it belongs to (one sitting spell, one slouch, one lopsided stretch, one wallet
   suspicion). An episode gets at most ``per_episode`` nudges: a gentle one, a firmer one if the
@@ -121,8 +122,11 @@ class NudgePolicy:
         balance_for: float,
         wallet: bool,
         wallet_since: float | None = None,
+        static: bool = False,
+        still_since: float | None = None,
     ) -> list[Event]:
-        out = self._outcomes(t, occupied=occupied, posture=posture, balance=balance, wallet=wallet)
+        out = self._outcomes(t, occupied=occupied, posture=posture, balance=balance, wallet=wallet,
+                             static=static)
         if not self.cfg.enabled or not occupied:
             return out
         if spell >= self.sit_limit:
@@ -161,6 +165,15 @@ class NudgePolicy:
             level = self._due(NudgeKind.WALLET, t, ep)
             if level:
                 out.append(self._nudge(NudgeKind.WALLET, t, ep, level))
+        # Static sitting (the detector applied detect.stillness.after): one still stretch is
+        # the episode, so a real shift ends it and the next stretch starts afresh.
+        if static:
+            ep = still_since if still_since is not None else 0.0
+            level = self._due(NudgeKind.STATIC_SITTING, t, ep)
+            if level:
+                minutes = round((t - ep) / 60) if still_since is not None else None
+                out.append(self._nudge(NudgeKind.STATIC_SITTING, t, ep, level,
+                                       minutes=minutes))
         return out
 
     def daily(self, t: float, stage: str, *, seated: float, budget: float) -> Event:
@@ -210,7 +223,8 @@ class NudgePolicy:
         self.pending.append(_Pending(kind, t, t + within))
 
     def _outcomes(
-        self, t: float, *, occupied: bool, posture: str | None, balance: str | None, wallet: bool
+        self, t: float, *, occupied: bool, posture: str | None, balance: str | None, wallet: bool,
+        static: bool = False,
     ) -> list[Event]:
         if not self.pending:
             return []
@@ -220,6 +234,7 @@ class NudgePolicy:
             NudgeKind.ASYMMETRIC_LOAD: not occupied or balance == Balance.BALANCED,
             NudgeKind.WALLET: not wallet,
             NudgeKind.DAILY_BUDGET: not occupied,
+            NudgeKind.STATIC_SITTING: not occupied or not static,
         }
         out, keep = [], []
         for p in self.pending:

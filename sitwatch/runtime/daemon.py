@@ -35,6 +35,7 @@ from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.pipeline import Pipeline
 from sitwatch.sensing.snapshot import Snapshot
 from sitwatch.sinks.base import Fanout
+from sitwatch.sinks.buzzer import BuzzerSink
 from sitwatch.sources.base import Diagnosis, Reading, Source, Status
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ class Daemon:
         if inbox is None and isinstance(sinks, Fanout):
             inbox = sinks.inbox  # the clicks on the buttons of the Fanout's desktop sink
         self.inbox = inbox
+        # the cushion's buzzer, for strict mode's repeats (sinks/buzzer.py)
+        self._buzzer = sinks.find(BuzzerSink) if isinstance(sinks, Fanout) else None
         self.publisher = publisher
         self.learner = learner
         if learner is not None:
@@ -218,6 +221,13 @@ class Daemon:
             return False
         return bool(self.control.get().paused(self.clock.now()))
 
+    def _holding(self) -> bool:
+        """Nudges are snoozed or paused (strict buzzing stops)."""
+        if self.control is None:
+            return False
+        ctl, now = self.control.get(), self.clock.now()
+        return bool(ctl.paused(now) or ctl.snoozed(now))
+
     def step(self, max_wait: float = 0.5) -> list[Event]:
         out: list[Event] = self._after_suspend()
         paused = self.paused()
@@ -236,6 +246,8 @@ class Daemon:
         for ev in evs:
             self._dispatch(ev)
         out += evs
+        if self._buzzer is not None and self._buzzer.insisting:
+            self._buzzer.tick(now, self._holding())
         if self.pipeline is not None and not snap.online and not paused:
             self._sample(now, snap)  # count the offline time
         if now >= self._next_publish:

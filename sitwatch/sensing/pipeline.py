@@ -37,6 +37,7 @@ from sitwatch.sensing.detectors.occupancy import (
     SittingTimer,
 )
 from sitwatch.sensing.detectors.posture import PostureDetector
+from sitwatch.sensing.detectors.stillness import StillnessDetector
 from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
 from sitwatch.sensing.features import Extractor, Features
 from sitwatch.sensing.health import ChannelHealth
@@ -122,6 +123,7 @@ class Pipeline:
         self.timer = SittingTimer(det.occupancy.min_break)
         self.posture = PostureDetector(det.posture, source)
         self.balance = BalanceDetector(det.balance)
+        self.stillness = StillnessDetector(det.stillness)
         # The upright baseline, as loads (the profile holds it as readings).
         self.upright_raw = self._loads(profile.array("upright")) if profile else None
         self.calibrated: str | None = (
@@ -168,6 +170,7 @@ class Pipeline:
     def _rebuild(self) -> None:
         """Recompute baseline features (after a tare, baseline or channel-health change)."""
         self.nominal = Baseline.nominal(self.ex)
+        self.stillness.spread = self.spread  # the sitter's own stillness, when measured
         if self.upright_raw is None:
             self.baseline = None
             self.wallet = None
@@ -271,6 +274,7 @@ class Pipeline:
             self.timer.leave(t)
             self.posture.reset(t)
             self.balance.reset(t)
+            self.stillness.reset(t)
         return out
 
     def process(self, t: float, raw: np.ndarray) -> list[Event]:
@@ -297,6 +301,10 @@ class Pipeline:
             out.append(ev)
             out += self._seat_changed(t, str(ev.state))
         occupied = self.occ.state == OCCUPIED
+        if occupied:
+            ev = self.stillness.step(f, t)
+            if ev is not None:
+                out.append(ev)
         if self._small is not None:
             self._check_units(t, raw, occupied)
         if self.learn_tare:
@@ -402,6 +410,9 @@ class Pipeline:
             shift=self.balance.shift,
             wallet=bool(wallet and wallet.suspected),
             wallet_since=wallet.since if wallet else None,
+            static=self.stillness.static,
+            still_since=self.stillness.still_since,
+            shifts=self.stillness.shifts,
             calibrated=self.calibrated,
             bad_channels=self._bad_channels,
             seat_load=f.seat_load if f else None,
@@ -423,6 +434,7 @@ class Pipeline:
         self.balance.front_weight = det.balance.threshold / det.balance.front_threshold
         if self.wallet is not None:
             self.wallet.cfg = det.wallet
+        self.stillness.cfg = det.stillness
 
     def cues(self) -> dict[str, float]:
         """The posture cues of the last frame against the upright baseline, as numbers (what a

@@ -35,6 +35,9 @@ class Snapshot:
     shift: float = 0.0  # the sideways load shift behind ``balance``
     wallet: bool = False  # a wallet (something hard) is suspected in a back pocket
     wallet_since: float | None = None
+    static: bool = False  # no real weight shift for detect.stillness.after (static sitting)
+    still_since: float | None = None  # the last real weight shift (or sitting down)
+    shifts: int = 0  # real weight shifts counted since the pipeline started
     calibrated: str | None = None  # how the baseline was made (profile method, "auto"), or None
     bad_channels: tuple[str, ...] = ()  # channels left out as stuck or saturated
     seat_load: float | None = None
@@ -56,6 +59,11 @@ class Snapshot:
     @property
     def balance_for(self) -> float:
         return self.t - self.balance_since
+
+    @property
+    def still_for(self) -> float:
+        """Seconds since the last real weight shift (0 while nobody sits)."""
+        return 0.0 if self.still_since is None else max(0.0, self.t - self.still_since)
 
 
 # Detectors keep their states as the plain strings; these turn them into members (by a dict

@@ -11,6 +11,13 @@ The command for each nudge kind is configurable (:data:`DEFAULT_PATTERNS`); a ki
 not sent. ``write`` is whatever puts bytes on the cushion's line (the serial source's port).
 A write that fails (cushion unplugged, write timeout) is logged once per distinct problem and
 never raised; the next nudge tries again.
+
+**Strict mode** (``nudges.buzzer.strict``, off by default): once a time-to-move nudge has gone
+out, the buzzer repeats its command every ``strict_every`` seconds until the seat is empty (an
+``occupancy`` event, state ``empty``). A snooze or a pause stops it as well: the daemon calls
+:meth:`BuzzerSink.tick` on every turn of its loop with the time and whether nudges are held back
+(snoozed or paused), since neither shows up as an event. The next time-to-move nudge arms it
+again.
 """
 
 from __future__ import annotations
@@ -20,8 +27,8 @@ import re
 from collections.abc import Callable, Mapping
 
 from sitwatch.config import Buzzer as BuzzerConfig
-from sitwatch.core.events import NUDGE, Event
-from sitwatch.core.kinds import NUDGE_KINDS, NudgeKind
+from sitwatch.core.events import NUDGE, NUDGE_ACK, OCCUPANCY, Event
+from sitwatch.core.kinds import NUDGE_KINDS, NudgeAction, NudgeKind, Occupancy
 from sitwatch.sinks.base import Problems
 
 #: The command per kind when none is configured: the config's own defaults.
@@ -76,8 +83,14 @@ class BuzzerSink:
         *,
         patterns: Mapping[str, bytes] | None = None,
         log: logging.Logger,
+        strict_every: float = 0.0,
     ) -> None:
+        """``strict_every`` > 0: strict mode, repeating the time-to-move command that often
+        (seconds) until the seat is empty."""
         self.write = write
+        self.strict_every = strict_every
+        self._strict_next: float | None = None  # strict mode armed: when to buzz again
+        self.repeats = 0
         self.patterns = dict(patterns) if patterns is not None else parse_patterns(
             DEFAULT_PATTERNS)
         for kind, command in self.patterns.items():
@@ -88,10 +101,41 @@ class BuzzerSink:
         self.sent = 0
         self.failed = 0
 
+    @property
+    def insisting(self) -> bool:
+        """Strict mode is buzzing until the seat is empty."""
+        return self._strict_next is not None
+
     def handle(self, event: Event) -> None:
+        if event.event == OCCUPANCY and event.state == Occupancy.EMPTY:
+            self._strict_next = None  # up: that is what the buzzing asked for
+            return
+        if event.event == NUDGE_ACK and event.get("action") in (NudgeAction.SNOOZE,
+                                                                  NudgeAction.PAUSE):
+            self._strict_next = None
+            return
         if event.event != NUDGE:
             return
-        command = self.patterns.get(str(event.get("kind")))
+        kind = str(event.get("kind"))
+        if self.strict_every > 0 and kind == NudgeKind.PROLONGED_SITTING:
+            self._strict_next = event.t + self.strict_every
+        self._send(self.patterns.get(kind))
+
+    def tick(self, now: float, holding: bool = False) -> None:
+        """Strict mode's clock: buzz again when due. ``holding``: nudges are snoozed or paused,
+        which ends the buzzing (until the next time-to-move nudge)."""
+        if self._strict_next is None:
+            return
+        if holding:
+            self._strict_next = None
+            return
+        if now < self._strict_next:
+            return
+        self._strict_next = now + self.strict_every
+        self.repeats += 1
+        self._send(self.patterns.get(NudgeKind.PROLONGED_SITTING))
+
+    def _send(self, command: bytes | None) -> None:
         if command is None:
             return
         try:

@@ -151,8 +151,10 @@ def _buzzer(cfg: Config, ctx: SinkContext) -> Sink:
         raise SinkUnavailable("it needs a cushion on a serial line (cushion.port)")
     from sitwatch.sinks.buzzer import BuzzerSink, parse_patterns
 
-    patterns = parse_patterns(cfg.nudges.buzzer.patterns)
-    return BuzzerSink(write, patterns=patterns, log=_logger("buzzer"))
+    b = cfg.nudges.buzzer
+    patterns = parse_patterns(b.patterns)
+    return BuzzerSink(write, patterns=patterns, log=_logger("buzzer"),
+                      strict_every=b.strict_every if b.strict else 0.0)
 
 
 # -- MQTT ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch.evaluation import datasets, scoring
+from sitwatch.evaluation import datasets, scoring, stillness
 from sitwatch.evaluation.robustness import ROBUSTNESS, margins
 from sitwatch.evaluation.tuning import milder
 from sitwatch.evaluation.variants import reshape
@@ -45,7 +45,7 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     assert quick_run.returncode == 0, quick_run.stderr[-2000:]
     text = quick_run.stdout
     for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "fsr-cushion-9",
-                  "webcam-landmarks", "Simulated population"):
+                  "webcam-landmarks", "Static sitting (weight shifts)", "Simulated population"):
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
@@ -73,6 +73,9 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
         "fsr-cushion-9 at 20 Hz",
         '"Not right" replays',
         "webcam-landmarks",
+        *(f"static sitting, ethz-wheelchair ({i}/{len(ethz)}): {f.stem}"
+          for i, f in enumerate(ethz, 1)),
+        *(f"static sitting, simulated sitters on {lay}" for lay in stillness.SIM_LAYOUTS),
         *(f"simulated population ({a}-{a + 4}/20)" for a in (1, 6, 11, 16)),
     ]
     assert steps[-1].startswith("done in ") and "simulated population" in steps[-1]

@@ -54,7 +54,8 @@ def test_nudge_kind_keys_are_the_vocabulary(tmp_path) -> None:
         config.load(f)
     (line,) = ei.value.problems
     assert str(f) in line and "nudges.respond_within.slouching" in line
-    assert "'prolonged_sitting', 'slouch', 'asymmetric_load', 'wallet' or 'daily_budget'" in line
+    assert "'prolonged_sitting', 'slouch', 'asymmetric_load', 'wallet', 'daily_budget' or " \
+        "'static_sitting'" in line
     assert "(got 'slouching')" in line
 
 

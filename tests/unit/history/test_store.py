@@ -581,7 +581,7 @@ def test_daily_summary_of_a_constructed_day(db: Path, clock: ManualClock) -> Non
     assert s.lopsided_left_minutes == pytest.approx(10.0)
     assert s.lopsided_right_minutes == pytest.approx(15.0)
     assert s.nudges == {"prolonged_sitting": 1, "slouch": 1, "asymmetric_load": 0,
-                        "wallet": 0, "daily_budget": 0}
+                        "wallet": 0, "daily_budget": 0, "static_sitting": 0}
     assert s.nudges_total == 2
     assert s.sensor_offline_minutes == pytest.approx(5.0)
     assert s.frames == (70 - 5) * 60 // 5

@@ -114,3 +114,42 @@ def test_a_gone_device_is_logged_and_recovery_too(caplog):
         sink.handle(nudge("wallet"))
     assert calls == [b"BUZZ 1\n"]
     assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
+
+
+def _strict(every: float = 60.0):
+    sent: list[bytes] = []
+    sink = BuzzerSink(sent.append, log=logging.getLogger("test.buzzer"), strict_every=every)
+    return sink, sent
+
+
+def test_strict_mode_repeats_the_time_to_move_command_until_the_seat_is_empty() -> None:
+    sink, sent = _strict()
+    sink.handle(Event(10.0, NUDGE, None, {"kind": "slouch"}))
+    sink.tick(200.0)
+    assert sent == [b"VIBE 200,100,200\n"] and not sink.insisting  # other kinds: once
+    sink.handle(Event(100.0, NUDGE, None, {"kind": "prolonged_sitting"}))
+    for t in (130.0, 159.0, 160.0, 200.0, 220.0):
+        sink.tick(t)
+    assert sent[1:] == [b"BUZZ 3\n"] * 3 and sink.repeats == 2  # at 100, 160 and 220
+    sink.handle(Event(230.0, "occupancy", "empty"))
+    sink.tick(400.0)
+    assert len(sent) == 4 and not sink.insisting
+
+
+@pytest.mark.parametrize("stop", ["ack_snooze", "ack_pause", "holding"])
+def test_strict_mode_stops_for_a_snooze_or_a_pause(stop: str) -> None:
+    sink, sent = _strict()
+    sink.handle(Event(0.0, NUDGE, None, {"kind": "prolonged_sitting"}))
+    if stop == "holding":
+        sink.tick(60.0, holding=True)
+    else:
+        sink.handle(Event(30.0, "nudge_ack", None, {"kind": "prolonged_sitting",
+                                                    "action": stop.split("_")[1]}))
+    sink.tick(120.0)
+    assert sent == [b"BUZZ 3\n"] and not sink.insisting
+
+
+def test_strict_mode_is_off_by_default() -> None:
+    sink = BuzzerSink(lambda b: None, log=logging.getLogger("test.buzzer"))
+    sink.handle(Event(0.0, NUDGE, None, {"kind": "prolonged_sitting"}))
+    assert not sink.insisting

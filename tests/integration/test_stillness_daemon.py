@@ -1,0 +1,116 @@
+"""Issue #13, static sitting, end to end: the daemon, fed the virtual wheelchair cushion in
+accelerated time, nudges a sitter who has not shifted their weight for the wheelchair layout's
+20 minutes, read back from a real notification server (dunst on a private D-Bus session under
+Xvfb); a sitter who shifts gets no such nudge. The shifts land in a real SQLite history, and
+``shifts_per_sitting_hour`` reads them back."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sitwatch.config import Config
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.kinds import NudgeKind
+from sitwatch.history.queries import shifts_per_sitting_hour
+from sitwatch.history.store import Store
+from sitwatch.nudging import control
+from sitwatch.nudging.gate import NudgeGate
+from sitwatch.runtime.daemon import Daemon
+from sitwatch.sensing import layout
+from sitwatch.sim.script import Script, away, sit
+from sitwatch.sim.simulator import Simulator
+from sitwatch.sinks.base import Fanout
+from sitwatch.sinks.desktop import DesktopSink
+from sitwatch.sources.sim import SimSource
+
+try:
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+
+pytestmark = pytest.mark.integration
+LOG = logging.getLogger("sitwatch.test")
+START = datetime(2026, 1, 6, 9, 0).astimezone()
+WHEELCHAIR = "ethz-wheelchair-24"
+
+STILL = Script([away(30), sit(25 * 60, fidget=0.0)], "still")
+# the same 25 minutes with a pressure relief every five minutes: a minute leaning well over to
+# one side (then the other), then back. A lean held past detect.stillness.settle and the way
+# back are two shifts: five leans and four returns (the script ends leaning)
+SHIFTING = Script([away(30), *(seg for x in (0.6, -0.6, 0.6, -0.6, 0.6)
+                               for seg in (sit(240, fidget=0.0), sit(60, lean=x, fidget=0.0)))],
+                  "shifting")
+RELIEFS = 9
+
+
+@pytest.fixture
+def server(tmp_path):
+    missing = [p for p in missing_programs() if shutil.which(p) is None]
+    if missing:
+        pytest.skip(
+            f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)"
+        )
+    with NotificationServer(tmp_path / "notify") as srv:
+        yield srv
+
+
+def run(tmp_path: Path, script: Script, sinks: list, store: Store | None = None,
+        clock: ManualClock | None = None):
+    lay = layout.load(WHEELCHAIR)
+    clock = clock or ManualClock(START)
+    src = SimSource(Simulator(lay, script, 2, 5), clock)
+    cfg = Config(nudges={"dnd": {"enabled": False}})
+    gate = NudgeGate(cfg.nudges, clock,
+                     control=control.Watcher(tmp_path / "control.json", clock.monotonic))
+    seen = []
+    d = Daemon(cfg, lay, src, clock, sinks=Fanout(sinks, LOG), gate=gate, store=store)
+    d.listeners.append(seen.append)
+    while not src.done:
+        d.step(0)
+    d.close()
+    return seen
+
+
+def test_a_still_wheelchair_user_gets_the_weight_shift_nudge_on_the_desktop(server,
+                                                                            tmp_path) -> None:
+    sink = DesktopSink(20, LOG, env=server.env)
+    seen = run(tmp_path, STILL, [sink])
+    nudges = [e for e in seen if e.event == "nudge" and e.get("delivered", True)]
+    assert [e.get("kind") for e in nudges] == [NudgeKind.STATIC_SITTING]
+    (n,) = nudges
+    assert 30 + 20 * 60 <= n.t <= 30 + 20 * 60 + 10  # the layout's 20 minutes, from sitting down
+    assert [str(e.state) for e in seen if e.event == "stillness"] == ["static"]
+    history = server.wait_history(1)
+    assert [(h["summary"], h["body"]) for h in history] == [(n.get("title"), n.get("message"))]
+    assert n.get("title") == "Shift your weight" and "one side" in n.get("message")
+
+
+def test_a_wheelchair_user_who_shifts_gets_no_weight_shift_nudge(server, tmp_path) -> None:
+    sink = DesktopSink(20, LOG, env=server.env)
+    seen = run(tmp_path, SHIFTING, [sink])
+    assert not [e for e in seen if e.event == "nudge"]
+    assert [str(e.state) for e in seen if e.event == "stillness"] == ["shift"] * RELIEFS
+    assert server.wait_history(1, timeout=3) == []
+
+
+def test_shifts_per_sitting_hour_from_a_real_history_file(tmp_path) -> None:
+    clock = ManualClock(START)
+    store = Store(tmp_path / "history.sqlite", clock)
+    seen = run(tmp_path, SHIFTING, [], store=store, clock=clock)
+    store.close()
+    store = Store(tmp_path / "history.sqlite", clock)
+    try:
+        rate = shifts_per_sitting_hour(store, START.date(), START.tzinfo)
+    finally:
+        store.close()
+    assert rate.shifts == RELIEFS == len([e for e in seen if e.event == "stillness"])
+    assert rate.static == 0
+    assert 24 <= rate.sitting_minutes <= 25.5
+    assert rate.per_hour == pytest.approx(RELIEFS / (rate.sitting_minutes / 60))
