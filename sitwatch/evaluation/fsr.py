@@ -12,10 +12,11 @@ settled upright minute, and the empty block), and measured:
 - with the naive stand-in (:mod:`~sitwatch.evaluation.naive`).
 
 The seat-only half-lying cues (:data:`~sitwatch.sensing.detectors.posture.SLIDE_OUTER`,
-``SLIDE_MID``, ``SLIDE_LOAD``) were set after looking at both sessions, so the ``defaults`` rows are dev figures for
-them. The ``loso, half-lying cues`` rows are the held-out figure: each cue is set from the
-*other* session alone, halfway between its upright and its half-lying medians
-(:func:`slide_cues`), and the session is replayed with them.
+``SLIDE_MID``, ``SLIDE_LOAD``) were set after looking at both sessions, so the ``defaults``
+rows are dev figures for them. The ``loso, half-lying cues`` rows are the held-out figure:
+each cue is set from the *other* session alone, halfway between its upright and its
+half-lying medians (:func:`slide_cues`), and the session is replayed with them (in a quick
+run too: no search is needed).
 
 Scored against the README's table (:data:`~sitwatch.evaluation.datasets.FSR9`): half lying is
 the slump, perching on the front third must not read slouched, leans (on their side) and crossed
