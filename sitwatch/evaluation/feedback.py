@@ -283,11 +283,12 @@ def table_rows(rows: Sequence[Outcome]) -> list[list[str]]:
         [
             r.person, r.setting, r.learned_on, str(r.answered), r.changed,
             f"{r.false_nudges[0]} -> {r.false_nudges[1]}",
-            _pair(r.before.slouch_false, r.after.slouch_false),
+            # strict (``slouched`` alone): this table shows "read forward" in columns of its own
+            _pair(r.before.slouch_false_strict, r.after.slouch_false_strict),
             _pair(r.before.perch_slouched, r.after.perch_slouched),
             _pair(r.before.perch_forward, r.after.perch_forward),
             _pair(r.before.lopsided_false, r.after.lopsided_false),
-            _pair(r.before.slouch_recall, r.after.slouch_recall),
+            _pair(r.before.slouch_recall_strict, r.after.slouch_recall_strict),
             _pair(*r.slump_forward),
             _pair(r.before.lopsided_recall, r.after.lopsided_recall),
             _pair(r.before.forward_recall, r.after.forward_recall),

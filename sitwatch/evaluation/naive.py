@@ -17,6 +17,10 @@ and their empty seat, :func:`~sitwatch.evaluation.scoring.first_upright_profile`
   share by at least :data:`LEFT_SHARE_BAND` (channels on the centre line count for neither side);
 - never leaning forward or reclined (the forward cells of its rows are left empty).
 
+It is scored by the same rule as ours (:func:`~sitwatch.evaluation.scoring.score`): a slump
+counts as found by a "sit back" state, which for it is ``slouched`` alone, and a perch it reads
+as slouched shows in the strict "perch read as slouched" figure.
+
 The numbers come from the issue (30% of the load, ±0.12) or, for the rear row, are the halfway
 point between upright (1) and an emptied rear row (0); they were fixed before any row was seen
 and are never tuned.
@@ -28,7 +32,7 @@ import numpy as np
 
 from sitwatch.core.kinds import Balance, Occupancy, Posture
 from sitwatch.evaluation import datasets
-from sitwatch.evaluation.scoring import Scores, Trace, first_upright_profile, score
+from sitwatch.evaluation.scoring import RELEASE_S, Scores, Trace, first_upright_profile, score
 from sitwatch.sensing import calibration
 from sitwatch.sensing.layout import Layout
 
@@ -96,7 +100,7 @@ def naive_trace(d: datasets.Labelled, profile: calibration.Profile) -> Trace:
     return Trace(d.t, occ, post, bal, dev, [])
 
 
-def naive_scores(d: datasets.Labelled, release: float = 0.0) -> Scores:
+def naive_scores(d: datasets.Labelled, release: float = RELEASE_S) -> Scores:
     """``d`` scored with the naive rule, calibrated on its first upright minute as ours is
     (that window left out of the false alarms; ``release`` as in
     :func:`~sitwatch.evaluation.scoring.score`). It has no forward rule: those figures are

@@ -52,13 +52,23 @@ def _sec(v: float | None) -> str:
     return "  - " if v is None else f"{v:4.0f}s"
 
 
+#: The slump cells of every score row (see :mod:`~sitwatch.evaluation.scoring`): a slump is
+#: found by a "sit back" state (on a seat alone, "weight forward" too), and the strict figures
+#: count ``slouched`` alone; "cleared after": how long the state outlasts a found slump.
+SLUMP_HEADER = [
+    "slump found (sit-back nudge)",
+    "latency",
+    "read as slouched (strict)",
+    "false sit-back",
+    "false slouched (strict)",
+    "cleared after",
+]
+
 SCORE_HEADER = [
     "person",
     "thresholds, calibration",
     "occupancy",
-    "slouch found",
-    "latency",
-    "false slouch",
+    *SLUMP_HEADER,
     "lopsided found",
     "latency",
     "false lopsided",
@@ -71,7 +81,8 @@ SCORE_HEADER = [
 def _seat_cells(p: str, k: str, s: Scores) -> list[str]:
     """The cells every score row starts with: who, which setting, occupancy, slouch, lopsided."""
     return [p, k, _pct(s.occupancy), _pct(s.slouch_recall), _sec(s.slouch_latency),
-            _pct(s.slouch_false), _pct(s.lopsided_recall), _sec(s.lopsided_latency),
+            _pct(s.slouch_recall_strict), _pct(s.slouch_false), _pct(s.slouch_false_strict),
+            _sec(s.slouch_release), _pct(s.lopsided_recall), _sec(s.lopsided_latency),
             _pct(s.lopsided_false)]
 
 
@@ -250,14 +261,13 @@ FSR_HEADER = [
     "session",
     "thresholds, calibration, rate",
     "occupancy",
-    "slouch (half lying) found",
-    "latency",
-    "false slouch",
+    *(h.replace("slump", "slump (half lying)") for h in SLUMP_HEADER),
     "lopsided flagged",
     "latency",
     "false lopsided",
     "perch read as slouched",
     "perch read as leaning forward",
+    "perch nudged to sit back",
 ]
 
 
@@ -274,7 +284,8 @@ def _fsr(
     table(
         FSR_HEADER,
         [
-            [*_seat_cells(p, k, s), _pct(s.perch_slouched), _pct(s.perch_forward)]
+            [*_seat_cells(p, k, s), _pct(s.perch_slouched), _pct(s.perch_forward),
+             _pct(s.perch_sit_back)]
             for p, k, s in rows
         ],
     )
@@ -420,7 +431,8 @@ def report(
            "column); a dataset meets a target when every held-out person, session or split "
            "does. Beside ours, the naive fixed-threshold stand-in on the same rows."
            + ("" if lopo else " Quick run: no lopo/loso threshold search, so the smartchair "
-              "and fsr-cushion-9 rows are missing; run `sitwatch eval` for them."), ""]
+              "rows and fsr-cushion-9's threshold rows are missing (its half-lying cue rows "
+              "are there); run `sitwatch eval` for them."), ""]
     top += render(head, rows, markdown=markdown) if rows else ["(no held-out rows)"]
     return "\n".join([*top, "", *out])
 

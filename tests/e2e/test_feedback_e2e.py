@@ -258,7 +258,7 @@ def test_a_few_not_right_end_a_recurring_false_alarm_without_hiding_real_ones(
     assert out.after.perch_forward == 0.0
     assert 1 <= out.answered <= ev.MAX_EVENTS
     assert out.false_nudges[0] >= 1 and out.false_nudges[1] == 0
-    assert out.after.slouch_recall == out.before.slouch_recall == 1.0
+    assert out.after.slouch_recall_strict == out.before.slouch_recall_strict == 1.0
     assert out.after.perch_slouched == out.before.perch_slouched == 0.0
     assert "forward_shift 0.15->" in out.changed
 

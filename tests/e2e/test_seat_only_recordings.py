@@ -77,21 +77,24 @@ def test_replay_finds_half_lying_and_never_calls_the_perch_a_slump(datasets_dir,
 
 def test_the_held_out_half_lying_figure(datasets_dir) -> None:
     """The eval's "loso, half-lying cues" rows (docs/accuracy.md): each cue set from the other
-    session alone finds session 1's slump from session 2's cues, and misses session 2's from
-    session 1's (its deeper half lying puts the rear cue at 0.89; session 2 sits at 0.90)."""
+    session alone finds the held-out session's slump. The sit bones' cue (the rear of the seat
+    off its midline) carries over where the rear row's share did not: session 1's cue from the
+    rear row was 0.89 and session 2's milder half lying keeps 0.90 of it (missed), while the sit
+    bones keep 0.80 against session 1's cue of 0.84 (found)."""
     from sitwatch import config
     from sitwatch.evaluation.fsr import fsr_files, slide_cues, sliding
     from sitwatch.sensing.detectors import posture
 
     one, two = (datasets.fsr_cushion(f) for f in fsr_files(datasets_dir / "fsr-cushion-9"))
-    shipped = posture.SLIDE_REAR, posture.SLIDE_MID, posture.SLIDE_LOAD
+    shipped = posture.SLIDE_OUTER, posture.SLIDE_MID, posture.SLIDE_LOAD
     c1, c2 = slide_cues(one), slide_cues(two)
-    assert c1 == pytest.approx((0.889, 1.138, 0.986), abs=0.005)
-    assert c2 == pytest.approx((0.95, 1.099, 0.964), abs=0.005)
+    assert c1 == pytest.approx((0.838, 1.138, 0.986), abs=0.005)
+    assert c2 == pytest.approx((0.902, 1.099, 0.964), abs=0.005)
     with sliding(c2):
         held_one = scoring.replay_scores(one, config.Config())
     with sliding(c1):
         held_two = scoring.replay_scores(two, config.Config())
-    assert shipped == (posture.SLIDE_REAR, posture.SLIDE_MID, posture.SLIDE_LOAD)  # restored
-    assert held_one.slouch_recall == 1.0 and held_one.perch_slouched == 0.0
-    assert held_two.slouch_recall == 0.0 and held_two.perch_slouched == 0.0
+    assert shipped == (posture.SLIDE_OUTER, posture.SLIDE_MID, posture.SLIDE_LOAD)  # restored
+    for held in (held_one, held_two):
+        assert held.slouch_recall_strict == 1.0 and held.slouch_latency_strict is not None
+        assert held.slouch_latency_strict <= 30 and held.perch_slouched == 0.0

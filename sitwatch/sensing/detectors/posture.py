@@ -4,7 +4,9 @@ The rules, in order (all shares relative to the sitter's upright baseline):
 
 - slouched: the rear of the seat loses most of its share of the load (the pelvis slides forward
   and the sitter rests on the lower back): ``rear_share < slouch_rear_ratio x baseline`` and
-  the seat's centre of pressure moves forward by ``slouch_shift``;
+  the seat's centre of pressure moves forward by ``slouch_shift``; unless the backrest is free
+  (below ``BACK_FREE`` of its upright load): that is a perch on the front of the seat, which
+  reads leaning forward;
 - reclined: the backrest carries much more than upright, or its load moves down the backrest,
   while the rear of the seat stays loaded;
 - leaning_forward: the backrest is (nearly) unloaded and either the seat's centre of pressure
@@ -29,11 +31,15 @@ from sitwatch.sensing.features import Features
 
 UPRIGHT, SLOUCHED, FORWARD, RECLINED = "upright", "slouched", "leaning_forward", "reclined"
 SEAT_ONLY_SLUMP = 0.55  # forward move of the centre of pressure, in seat-sensor spreads
-# Half lying on a seat alone (see seat_only): the rear keeps at most this share of its upright
-# share of the load, its midline carries at least this multiple of its upright share of the
-# rear, and the seat at most this share of the upright load (the rest went to the backrest).
-SLIDE_REAR, SLIDE_MID, SLIDE_LOAD = 0.95, 1.12, 0.98
-SLIDE_REAR_MIN = 0.5  # ... and keeps at least this much (the sacrum keeps it loaded)
+# Half lying on a seat alone (see seat_only): the rear of the seat *off* its midline (where the
+# sit bones rest) keeps at most this share of its upright share of the load, the midline carries
+# at least this multiple of its upright share of the rear, and the seat at most this share of the
+# upright load (the rest went to the backrest). The sit bones' share, not the whole rear row's:
+# the sacrum coming down on the midline hides part of their slide in the row's total (a mild
+# half lying keeps 0.9 of the rear row's share, as much as upright noise takes, but only 0.8 of
+# the sit bones').
+SLIDE_OUTER, SLIDE_MID, SLIDE_LOAD = 0.9, 1.12, 0.98
+SLIDE_REAR_MIN = 0.5  # ... and the rear row keeps at least this much (the sacrum keeps it loaded)
 # A slump that keeps at least this share of the upright seat load on the seat (the legs stretched
 # out carry little); a perch hands 30-50% of it to the feet.
 SLUMP_KEEPS = 0.8
@@ -43,6 +49,12 @@ SLUMP_KEEPS = 0.8
 # forward nudge eases (sitwatch.nudging.feedback).
 WEIGHT_FORWARD = 2.0
 BACK_TAKES = 0.08  # share of the load on backrest sensors that means "leaning on it"
+# A chair with backrest sensors: with the rear of the seat emptied and the centre far forward,
+# a backrest carrying less than this share of its upright load is free, a perch (a slump rests
+# the lower back on it: the smartchair's slumps hand it about 40% of the seat load; a perch
+# leaves it at about 1%, sensor noise). Set at 0.05 after the simulated population showed a
+# gentle slump of a sitter barely touching the backrest at 0.10 (0.1 was the first choice).
+BACK_FREE = 0.05
 MIDLINE_MIN = 0.05  # the midline must carry this share of the rear when upright to be a cue
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
@@ -53,9 +65,11 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     dy = f.cop_y - bf.cop_y
     if not b.has_back:
         return seat_only(f, b, cfg, rear_ratio, dy)
-    if rear_ratio < cfg.slouch_rear_ratio and dy >= cfg.slouch_shift:
-        return SLOUCHED
     back_ratio = f.back_load / b.back_load
+    if rear_ratio < cfg.slouch_rear_ratio and dy >= cfg.slouch_shift:
+        # A slump rests the lower back on the backrest; a perch on the front of the seat
+        # leaves it free.
+        return FORWARD if back_ratio < BACK_FREE else SLOUCHED
     if back_ratio >= cfg.recline_back_ratio:
         return RECLINED
     if back_ratio > 0.5 and bf.back_y - f.back_y >= cfg.recline_back_drop:
@@ -84,9 +98,12 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       keeps on purpose (and with it a slump no deeper than that perch: a seat cannot tell them
       apart). With the weight kept on the seat, or on a chair with backrest sensors the sitter
       did not lean on when upright and now does, it is a slump.
-    - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat while the
-      sacrum comes down on its rear midline, part of the weight goes to the backrest and the
-      centre of pressure moves forward more than sideways. Seen only where a sensor lies on the
+    - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat (its
+      load off the midline drops below ``SLIDE_OUTER`` of upright) while the sacrum comes down
+      on its rear midline, part of the weight goes to the backrest and the centre of pressure
+      moves forward more than sideways. All relative to the sitter's calibration, so the cues
+      carry over between sittings (fsr-cushion-9: each session's half lying is found with the
+      cues set from the other session alone). Seen only where a sensor lies on the
       rear midline (a 3x3 grid, a matrix); four corner cells or two columns of sensors cannot
       tell it from sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
@@ -107,10 +124,13 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
             return SLOUCHED
         return FORWARD if weight_forward else UPRIGHT
     mid0 = bf.rear_mid / bf.rear_share if bf.rear_share > 0.02 else 0.0
-    if mid0 >= MIDLINE_MIN and f.rear_share > 0:
+    outer0 = bf.rear_share - bf.rear_mid
+    if mid0 >= MIDLINE_MIN and f.rear_share > 0 and outer0 > 0.02:
         mid = f.rear_mid / f.rear_share / mid0
+        outer = (f.rear_share - f.rear_mid) / outer0
         if (
-            SLIDE_REAR_MIN <= rear_ratio <= SLIDE_REAR
+            rear_ratio >= SLIDE_REAR_MIN
+            and outer <= SLIDE_OUTER
             and mid >= SLIDE_MID
             and load <= SLIDE_LOAD
             and abs(f.cop_x - bf.cop_x) / b.x_scale < dyn

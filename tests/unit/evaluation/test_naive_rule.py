@@ -89,5 +89,10 @@ def test_naive_scores_through_the_common_scoring() -> None:
     assert s.slouch_recall == 1.0 and s.lopsided_recall == 1.0
     assert s.slouch_latency is not None and s.slouch_latency <= naive.SMOOTH_S
     assert s.forward_recall is None and s.forward_false is None  # no forward rule
-    # only the few seconds the 5 s moving mean carries the slump into the next upright stretch
-    assert s.slouch_false_s is not None and 0 < s.slouch_false_s <= naive.SMOOTH_S
+    # The few seconds the 5 s moving mean carries the slump into the next upright stretch are
+    # its release, not a false alarm: left out of the false slouch, reported as cleared-after.
+    assert s.slouch_false_s == 0.0
+    assert s.slouch_release is not None and 0 < s.slouch_release <= naive.SMOOTH_S
+    # scored with no release window, the same seconds are false slouch
+    raw = naive.naive_scores(recording(), release=0.0)
+    assert raw.slouch_false_s is not None and 0 < raw.slouch_false_s <= naive.SMOOTH_S

@@ -121,3 +121,24 @@ def test_drift_and_a_stuck_channel_leave_a_plain_simulation_alone() -> None:
     assert (fr[t >= 600, 2] == 1234).all() and (fr[t < 600, 2] != 1234).all()
     with pytest.raises(ValueError, match="stuck channel 9"):
         Simulator("load-cells-4", script, stuck=(9, 0.0, 1.0))
+
+
+def test_perchers_show_both_sides_of_the_seat_only_trade() -> None:
+    """Half the sitters perch on the front of the seat for a while. On a seat alone the naive
+    rule (an emptied rear is a slump) calls the perch slouched; ours reads it weight forward,
+    never slouched; both bring a "sit back" nudge, and both find the percher's slump by it."""
+    people = P.population(20)
+    assert 5 <= sum(s.perch for s in people) <= 15
+    assert P.PERCHERS in P.CLASS_ORDER
+    s = next(s for s in people if s.perch and s.layout == "seat-8")
+    d = P.recording(s)
+    assert (d.label == P.PERCH).sum() == int(P.PERCH_S * P.HZ)
+    r = P.replay(s)
+    assert r.naive.perch_slouched is not None and r.naive.perch_slouched > 0.8
+    assert r.ours.perch_slouched == 0.0
+    assert r.ours.perch_sit_back is not None and r.ours.perch_sit_back > 0.8
+    assert r.ours.slouch_recall == 1.0  # found by the sit-back nudge ...
+    assert r.ours.slouch_recall_strict == 0.0  # ... as weight forward, not as a slump
+    head = P.TABLE_HEAD
+    row = next(x for x in P.layout_rows([r]) if x[2] == "naive")
+    assert row[head.index("perch time read as slouched")] != "0.0%"

@@ -56,6 +56,18 @@ def test_half_lying_is_a_slump_where_the_rear_midline_is_sensed() -> None:
     assert judge(HALF_LYING) == "slouched"
 
 
+def test_a_mild_half_lying_whose_sacrum_keeps_the_rear_row_loaded_is_a_slump() -> None:
+    """Issue #10, fsr-cushion-9 session 2's milder half lying: the sit bones leave the rear
+    corners, but the sacrum on the rear midline takes over so much that the rear row as a whole
+    keeps 0.97 of its share (as much as upright noise moves it). The sit bones' own share (the
+    rear off the midline: 0.82 of upright) still shows the slide. The old cue, the whole rear
+    row's share below 0.95 of upright, missed it."""
+    mild = grid((680, 1080, 680), (760, 700, 760), (600, 500, 600))
+    assert judge(mild) == "slouched"
+    # the same rear row with the sit bones kept (the midline not gaining): not a slump
+    assert judge(grid((820, 880, 820), (760, 700, 760), (600, 500, 600))) != "slouched"
+
+
 def test_a_perch_is_never_a_slump_it_reads_weight_forward() -> None:
     """Rear empty, centre far forward, ~60% of the load: a perch and a deep slump look the same
     from below, so this is reported as leaning forward (the "sit back" advice), not slouched."""
