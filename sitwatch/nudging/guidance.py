@@ -14,6 +14,10 @@ from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.kinds import NudgeKind, Posture
 
 
+#: The catalog key of the seat-only wording for leaning forward (see CATALOG).
+WEIGHT_FORWARD = "weight_forward"
+
+
 @dataclass(frozen=True)
 class Advice:
     kind: str
@@ -83,6 +87,23 @@ CATALOG: dict[str, Advice] = {
         "back over time.",
         firm=("Still leaning in",
               "Sit back now and bring your work closer, or take a short break from the screen."),
+    ),
+    # Leaning forward as a seat alone sees it: the weight has gone to the front of the seat,
+    # which is a perch on the edge or a slump with the pelvis slid forward (it cannot tell).
+    WEIGHT_FORWARD: Advice(
+        WEIGHT_FORWARD,
+        ("Your weight is on the front of the seat", "Sit back in your chair"),
+        (
+            "Whether you slid down or perched on the edge: move your hips to the back of the "
+            "seat and let the backrest take your lower back.",
+            "Scoot back until your hips meet the backrest, feet flat, and sit tall; bring the "
+            "screen closer if it pulled you forward.",
+        ),
+        "With the weight at the front of the seat the lower back loses the backrest's support, "
+        "and a slump with the pelvis slid forward also presses on the nerves of the buttocks.",
+        firm=("Still forward on the seat",
+              "Stand up for a moment, then sit down with your hips right at the back of the "
+              "seat."),
     ),
     NudgeKind.ASYMMETRIC_LOAD: Advice(
         NudgeKind.ASYMMETRIC_LOAD,

@@ -112,6 +112,7 @@ class Nudger:
             wallet_since=snap.wallet_since,
             static=snap.static,
             still_since=snap.still_since,
+            seat_only=snap.seat_only and snap.source == "cushion",
         )
         evs += self._day_nudges(snap)
         out: list[Event] = []

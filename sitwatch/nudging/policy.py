@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
-from sitwatch.nudging.guidance import CATALOG, Advice, catalog
+from sitwatch.nudging.guidance import CATALOG, WEIGHT_FORWARD, Advice, catalog
 
 #: The postures the ``slouch`` kind is about, and the advice (:data:`CATALOG` key) for each.
 SLUMPED: dict[str, str] = {
@@ -124,7 +124,10 @@ class NudgePolicy:
         wallet_since: float | None = None,
         static: bool = False,
         still_since: float | None = None,
+        seat_only: bool = False,
     ) -> list[Event]:
+        """The outcomes and nudges due at ``t``. ``seat_only``: the posture comes from a seat
+        alone, so leaning forward gets the words for weight on the front of the seat."""
         out = self._outcomes(t, occupied=occupied, posture=posture, balance=balance, wallet=wallet,
                              static=static)
         if not self.cfg.enabled or not occupied:
@@ -144,6 +147,8 @@ class NudgePolicy:
                     out.append(self._nudge(NudgeKind.PROLONGED_SITTING, t, ep, level,
                                            minutes=round(spell / 60)))
         advice = SLUMPED.get(posture) if posture is not None else None
+        if seat_only and posture == Posture.LEANING_FORWARD:
+            advice = WEIGHT_FORWARD
         if advice is not None and posture_for >= self.cfg.slouch_after:
             ep = t - posture_for
             level = self._due(NudgeKind.SLOUCH, t, ep)

@@ -419,6 +419,7 @@ class Pipeline:
             cop_x=f.cop_x if f else None,
             cop_y=f.cop_y if f else None,
             loads=tuple((f.load * self._per_full_scale).tolist()) if f else None,
+            seat_only=self.baseline is not None and not self.baseline.has_back,
         )
 
     # -- thresholds from the sitter's feedback -------------------------------------------

@@ -46,6 +46,9 @@ class Snapshot:
     # each channel's load as a share of the layout's full scale, in layout order (the cushion's
     # last frame; None without one): the history's seat pressure maps
     loads: tuple[float, ...] | None = None
+    # the posture comes from the seat alone (no backrest channel carries load): "leaning
+    # forward" then means weight forward, a perch or a deep slump, which a seat cannot tell apart
+    seat_only: bool = False
 
     @property
     def occupied(self) -> bool:

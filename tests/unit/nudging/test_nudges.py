@@ -74,6 +74,26 @@ def test_forward_lean_uses_the_slouch_kind_with_its_own_text() -> None:
     assert "lean" in ev.get("title").lower() or "screen" in ev.get("title").lower()
 
 
+def test_on_a_seat_alone_leaning_forward_is_told_as_weight_forward() -> None:
+    """A seat cannot tell a perch from a deep slump: the words must fit both, not speak of
+    leaning towards the screen."""
+    from sitwatch.nudging.guidance import CATALOG, WEIGHT_FORWARD
+
+    p = policy()
+    ev = nudges(p.step(100, spell=100, spell_start=0.0, occupied=True,
+                       posture="leaning_forward", posture_for=61, balance="balanced",
+                       balance_for=0.0, wallet=False, seat_only=True))[0]
+    assert ev.get("kind") == "slouch" and ev.get("posture") == "leaning_forward"
+    assert ev.get("title") in CATALOG[WEIGHT_FORWARD].titles
+    assert "seat" in ev.get("message") and ev.get("why") == CATALOG[WEIGHT_FORWARD].why
+    # a slump read as slouched keeps its own words on a seat alone
+    q = policy()
+    ev = nudges(q.step(100, spell=100, spell_start=0.0, occupied=True, posture="slouched",
+                       posture_for=61, balance="balanced", balance_for=0.0, wallet=False,
+                       seat_only=True))[0]
+    assert ev.get("title") in CATALOG["slouch"].titles
+
+
 def test_a_suspected_wallet_gets_its_own_nudge_not_a_lopsided_one_too() -> None:
     p = policy()
     got = nudges(sit(p, 1000, spell=1000, balance="left", balance_for=600, wallet=True))
