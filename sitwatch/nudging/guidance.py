@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.kinds import NudgeKind, Posture
 
-
 #: The catalog key of the seat-only wording for leaning forward (see CATALOG).
 WEIGHT_FORWARD = "weight_forward"
 
