@@ -162,6 +162,29 @@ def debt_text(debt: float, over: int, sit_limit: float) -> str:
 
 # -- as data --------------------------------------------------------------------------------------
 
+def shifts_text(store: Reader, first: date, last: date, tz: tzinfo) -> str | None:
+    """How often the sitter shifted their weight from ``first`` to ``last`` (local days), in
+    words; None when the history has no weight shifts counted (a history from before they
+    were, the camera alone)."""
+    from sitwatch.history.queries import shifts_per_sitting_hour
+
+    shifts = static = 0
+    sitting = 0.0
+    day = first
+    while day <= last:
+        r = shifts_per_sitting_hour(store, day, tz)
+        shifts, static, sitting = shifts + r.shifts, static + r.static, sitting + r.sitting_minutes
+        day += timedelta(days=1)
+    if not shifts and not static:
+        return None
+    text = f"{plural(shifts, 'weight shift')}"
+    if sitting >= 1:
+        text += f", about {shifts / (sitting / 60):.0f} an hour seated"
+    if static:
+        text += f"; {static} {'stretch' if static == 1 else 'stretches'} without one for too long"
+    return text
+
+
 def _r(x: float) -> float:
     return round(x, 1)
 

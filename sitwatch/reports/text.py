@@ -184,6 +184,9 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         lines.append(_row("Break lengths", period.breaks_text(week.break_lengths)))
     lines.append(_row("Sitting debt", period.debt_text(
         week.sitting_debt(sit_limit), week.spells_over(sit_limit), sit_limit)))
+    shifts = period.shifts_text(store, first, week_ending, tz)
+    if shifts:
+        lines.append(_row("Weight shifts", shifts))
     lines.append(_row("Posture", posture_shares_text(week.posture_shares)))
     lines.append(_row("Lopsided", _lopsided_text(week.lopsided_left_minutes,
                                                  week.lopsided_right_minutes)))

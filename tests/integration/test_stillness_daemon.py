@@ -114,3 +114,23 @@ def test_shifts_per_sitting_hour_from_a_real_history_file(tmp_path) -> None:
     assert rate.static == 0
     assert 24 <= rate.sitting_minutes <= 25.5
     assert rate.per_hour == pytest.approx(RELIEFS / (rate.sitting_minutes / 60))
+
+
+def test_the_weekly_report_says_how_often_the_weight_was_shifted(tmp_path) -> None:
+    """The same history through ``sitwatch report --week`` in a subprocess (issue #11: how
+    often you shifted your weight)."""
+    import os
+    import subprocess
+
+    clock = ManualClock(START)
+    store = Store(tmp_path / "history.sqlite", clock)
+    run(tmp_path, SHIFTING, [], store=store, clock=clock)
+    store.close()
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "report", "--week", "--day", START.date().isoformat(),
+         "--history", str(tmp_path / "history.sqlite"), "--no-user-config"],
+        capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("Weight shifts"))
+    assert f"{RELIEFS} weight shifts, about" in line and "an hour seated" in line

@@ -270,3 +270,35 @@ def test_mostly_needs_more_than_half_of_the_known_time() -> None:
         "say how you mostly sat.")
     assert nice(unknown=60) \
         == "; keep it up. sitwatch could not tell your posture while you sat."
+
+
+def test_the_week_says_how_often_the_weight_was_shifted(tmp_path: Path) -> None:
+    """The stillness detector's shifts (issue #13) in the weekly text and page: counted per hour
+    seated, and the stretches that ran too long without one."""
+    from sitwatch.core.events import STILLNESS, Event
+    from sitwatch.core.kinds import Stillness
+    from sitwatch.reports.html import render_week
+
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    p.at(MON, 9)
+    p.sit(30)  # half an hour ...
+    for _ in range(6):
+        s.add_event(Event(clock.monotonic(), STILLNESS, Stillness.SHIFT))
+    p.sit(30)  # ... and another: an hour seated, six shifts
+    s.add_event(Event(clock.monotonic(), STILLNESS, Stillness.STATIC))
+    s.end_run()
+    text = weekly_text(s, SUN, TZ)
+    assert ("Weight shifts    6 weight shifts, about 6 an hour seated; 1 stretch without one "
+            "for too long") in text.splitlines()
+    page = render_week(s, SUN, TZ)
+    assert 'id="shifts">Weight shifts: 6 weight shifts, about 6 an hour seated' in page
+    s.close()
+
+
+def test_no_weight_shift_line_without_counted_shifts(store: Store) -> None:
+    from sitwatch.reports.html import render_week
+
+    assert "Weight shifts" not in weekly_text(store, SUN, TZ)  # a history from before them
+    assert 'id="shifts"' not in render_week(store, SUN, TZ)
