@@ -57,6 +57,11 @@ ROWS: tuple[Row, ...] = (
     Row("online", "sensor online", lambda s: s.online, To.HISTORY),
     Row("cushion", "sensor", _sensor_state, To.MQTT),
     Row("sensor.excluded", "channels left out", lambda s: list(s.bad_channels), To.STATUS),
+    # static sitting (issue #13): how long since the last real weight shift, and whether that
+    # is past detect.stillness.after (a pressure relief is due)
+    Row("still_seconds", "no weight shift for (s)", lambda s: round(s.still_for, 1), To.STATUS),
+    Row("static", "a weight shift is due", lambda s: s.occupied and s.static,
+        To.STATUS | To.MQTT),
 )
 
 

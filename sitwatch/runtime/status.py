@@ -66,6 +66,8 @@ _TOP = (
     "held",
     "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
+    "still_seconds",  # since the last real weight shift (static sitting, issue #13)
+    "static",  # a weight shift is due: no shift for detect.stillness.after
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
@@ -106,6 +108,8 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
         "posture": None,
         "balance": None,
         "wallet": None,
+        "still_seconds": 0.0,
+        "static": False,
         "sensor": {
             "online": False,
             "port": "",

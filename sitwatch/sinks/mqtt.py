@@ -63,7 +63,7 @@ ONLINE, OFFLINE = SensorState.ONLINE, SensorState.OFFLINE
 WRONG = NudgeAction.WRONG
 UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
 #: Live state read from the snapshot (through sitwatch.runtime.describe's table) ...
-SNAPSHOT_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion")
+SNAPSHOT_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion", "static")
 #: ... and what the daemon adds: the day so far (from the history) and what sitwatch is doing.
 DAY_KEYS = ("sitting_today", "nudges_today", "upright_today", "over_limit", "mode")
 STATE_KEYS = SNAPSHOT_KEYS + DAY_KEYS
@@ -532,6 +532,11 @@ class MqttSink:
                 "state_class": "measurement", "state_topic": f"{state}/upright_today",
                 "icon": "mdi:human-male",
             }),
+            ("binary_sensor", "static", {
+                "name": "Weight shift due", "device_class": "problem",
+                "state_topic": f"{state}/static", "payload_on": "ON", "payload_off": "OFF",
+                "icon": "mdi:seat-passenger",
+            }),
             ("binary_sensor", "over_limit", {
                 "name": "Past the sitting limit", "device_class": "problem",
                 "state_topic": f"{state}/over_limit", "payload_on": "ON", "payload_off": "OFF",
@@ -645,7 +650,7 @@ def _state_text(key: str, value: Any) -> str:
             return UNKNOWN
         digits = NUMBER_KEYS[key]
         return str(round(n, digits)) if digits else str(round(n))
-    if key == "over_limit":
+    if key in ("over_limit", "static"):
         return "ON" if value else "OFF"
     if isinstance(value, bool):
         return ONLINE if value else OFFLINE  # cushion: True/False

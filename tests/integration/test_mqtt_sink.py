@@ -56,7 +56,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
     sink.handle(nudge())
     sink.handle(Event(13.0, "posture", "slouched", {"source": "cushion"}))
     sink.publish_state({"occupancy": "occupied", "posture": "slouched", "balance": None,
-                        "sitting_seconds": 1234.6, "cushion": "online"})
+                        "sitting_seconds": 1234.6, "cushion": "online", "static": True})
 
     (ev,) = events.wait_topic("sitwatch/event/nudge")
     assert not ev.retain
@@ -80,6 +80,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
     assert retained["sitwatch/state/balance"].text == "None"
     assert retained["sitwatch/state/sitting_seconds"].text == "1235"
     assert retained["sitwatch/state/cushion"].text == "online"
+    assert retained["sitwatch/state/static"].text == "ON"  # a weight shift is due
     assert not [t for t in retained if t.startswith("sitwatch/event/")]
 
     configs = {t: m.json() for t, m in retained.items() if t.startswith("homeassistant/")}
@@ -94,6 +95,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         "homeassistant/sensor/testnode/nudges_today/config",
         "homeassistant/sensor/testnode/upright_today/config",
         "homeassistant/binary_sensor/testnode/over_limit/config",
+        "homeassistant/binary_sensor/testnode/static/config",
         "homeassistant/sensor/testnode/mode/config",
     }
     ids = [c["unique_id"] for c in configs.values()]
@@ -103,7 +105,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         assert c["device"]["identifiers"] == ["testnode"]
         assert {"name", "model", "sw_version"} <= set(c["device"])
         assert (c["state_topic"] in retained or c["state_topic"] == "sitwatch/event/nudge"
-                or c["state_topic"].endswith(("_today", "over_limit", "mode")))
+                or c["state_topic"].endswith(("_today", "over_limit", "mode", "static")))
     occ = configs["homeassistant/binary_sensor/testnode/occupancy/config"]
     assert (occ["device_class"], occ["payload_on"], occ["payload_off"]) == (
         "occupancy", "occupied", "empty")
@@ -207,7 +209,7 @@ def test_discovery_again_when_home_assistant_comes_online(sink, watch):
     w = watch("homeassistant/+/+/+/config")
     w.settle()
     first = len(w.messages)
-    assert first == len(sink.discovery_messages()) == 11 and sink.discoveries == 1
+    assert first == len(sink.discovery_messages()) == 12 and sink.discoveries == 1
     w.client.publish("homeassistant/status", b"offline", qos=1)
     w.client.publish("homeassistant/status", b"online", qos=1)
     assert w.wait_for(lambda ms: len(ms) >= 2 * first), [m.topic for m in w.messages]
