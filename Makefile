@@ -42,7 +42,7 @@ $(ESPHOME):
 
 test: $(STAMP) $(ESPHOME)
 	@sh scripts/test-deps.sh
-	SITWATCH_ESPHOME=$(ESPHOME) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SITWATCH_ESPHOME=$(abspath $(ESPHOME)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)

@@ -511,7 +511,7 @@ def test_esphome_command_lambda_turns_buzzer_lines_into_patterns(lambdas, payloa
 def _esphome() -> str | None:
     given = os.environ.get("SITWATCH_ESPHOME")  # make test points it at its own venv's
     if given and os.access(given, os.X_OK):
-        return given
+        return str(Path(given).resolve())  # the test runs it from a temporary folder
     return shutil.which("esphome")
 
 

@@ -223,7 +223,10 @@ def test_dom_has_the_charts_and_the_numbers(week: dict[str, Any]) -> None:
     out, _ = chromium(week["dir"], "--dump-dom", week["page"].as_uri())
     dom = Dom(out)
     charts = {str(s.get("class")).split()[-1]: s for s in dom.svgs}
-    assert set(charts) == {"timeline", "postures", "spells", "nudges", "breaks", "heatmap"}
+    assert set(charts) == {"timeline", "postures", "spells", "nudges", "breaks", "heatmap",
+                           "pressure-map"}  # the week came from a cushion: its pressure maps
+    maps = [str(s.get("aria-label")) for s in dom.svgs if s.get("class") == "pressure-map"]
+    assert any(label.startswith("Seat pressure, this week") for label in maps), maps
     assert all(s.get("role") == "img" and s.get("aria-label") for s in charts.values())
     assert dom.counts.get("rect", 0) > 60  # minutes, bars, breaks, lopsided marks
     assert dom.counts.get("table") == 1 and dom.counts.get("script", 0) == 0
@@ -323,7 +326,8 @@ def test_no_network_requests(week: dict[str, Any], server: tuple[str, list[str]]
                         f"{base}/week.html")
     dom = Dom(out)
     # The page rendered completely with every name lookup failing ...
-    assert len(dom.svgs) == 6 and "When to see a doctor" in dom.plain
+    charts = [s for s in dom.svgs if s.get("class") != "pressure-map"]
+    assert len(charts) == 6 and "When to see a doctor" in dom.plain
     # ... it asked its own server for nothing but itself (not even a favicon) ...
     assert seen == ["/week.html"]
     # ... nothing was blocked by its Content-Security-Policy (so nothing was attempted) ...
