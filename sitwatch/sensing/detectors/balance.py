@@ -1,6 +1,6 @@
 """Left/right balance (balanced | left | right).
 
-The shift is the largest of three sideways moves relative to the baseline, each scaled by the
+The shift is the largest of these sideways moves relative to the baseline, each scaled by the
 mean sideways position of the sensors involved, so 1.0 means the whole load on one side's
 sensors whatever the layout:
 
@@ -9,11 +9,22 @@ sensors whatever the layout:
   and not at all when it carries under 5% of the measured load (a shoulder blade brushing a
   backrest has no meaningful centre of pressure: ``baseline.back_say``), so a light, wandering
   contact cannot swing it;
+- on a seat without backrest sensors, the rear third's (the sit bones', issue #10): a lean
+  moves the sit bones across while the thighs stay put, so the whole seat's centre shows only
+  part of it (on fsr-cushion-9 and the smartchair's seat, about two thirds). It has no say when
+  the rear third carries under 5% of the seat load (perched: ``baseline.rear_say``), is
+  weighted by its share of the seat load against upright's (the pelvis slid forward), counts
+  only the way the whole seat's centre moves and at most :data:`REAR_CAP` times as far (the
+  pelvis rolling or a twist moves the sit bones' centre on its own), and only from the
+  threshold on: it starts a lean but never holds one, so a sitter whose usual sitting is a
+  little to one side is still released by the other cues;
 - the front half of the seat's, counted at ``threshold / front_threshold`` of its size: a
   crossed leg lifts one thigh off the front of the seat while the sit bones stay level, so the
   whole seat's centre barely moves. Used when the seat has front sensors on both sides.
 
-Each cue is further scaled by how reliable it was for this person: one that moved by more than
+What is constant for a baseline (each cue's reliability, the backrest references) is worked
+out once (:func:`prepare`), not on every frame. Each cue is further scaled by how reliable it
+was for this person: one that moved by more than
 the threshold's worth of noise while they sat still for calibration counts only as far as it
 stands out of that noise (:meth:`~sitwatch.sensing.detectors.baseline.Baseline.reliability`),
 which is a per-person threshold ``max(threshold, 4 sd)`` for that cue. When the person's
