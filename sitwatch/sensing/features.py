@@ -17,11 +17,13 @@ import numpy as np
 from sitwatch.sensing.layout import Layout
 
 MIDLINE = 0.25  # |x| below this is the seat's midline (rear_mid)
+REAR_ROW = -1 / 3  # y below this is the seat's rear third (rear_load, rear_x): the sit bones
 
 
 class Spec(NamedTuple):
     name: str
-    surface: str  # "seat" | "back" | "all" | "front" (the seat's front half)
+    surface: str  # "seat" | "back" | "all" | "front" (the seat's front half) | "rear" (its
+    # rear third)
     weight: Callable[[np.ndarray, np.ndarray], np.ndarray]  # f(x, y) -> per-channel weight
     share: bool  # divide by the surface's load (a share or a centre of pressure)
     lateral: bool = False  # a left/right feature: computed on mirror pairs only
@@ -48,6 +50,11 @@ SPECS: tuple[Spec, ...] = (
     # The rear of the seat's midline (as rear_share, on channels within 0.25 of the middle):
     # where the sacrum rests when the sit bones slide forward (half lying).
     Spec("rear_mid", "seat", lambda x, y: np.clip(-y, 0, 1) * (np.abs(x) < MIDLINE), True),
+    # The rear third of the seat (the sit bones): its load and its left/right centre. A
+    # sideways lean moves the sit bones' load across while the thighs stay put, so on a seat
+    # without a backrest it shows here more clearly than in the whole seat's centre.
+    Spec("rear_load", "rear", ONE, False, True),
+    Spec("rear_x", "rear", lambda x, y: x, True, True),
 )
 NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
@@ -65,8 +72,8 @@ class Features:
     contact area and the peak channel only when asked for (no detector needs them per frame)."""
 
     __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_load",
-                 "front_share", "front_x", "lateral", "left_share", "load", "rear_mid",
-                 "rear_share", "right_share", "seat_load")
+                 "front_share", "front_x", "lateral", "left_share", "load", "rear_load",
+                 "rear_mid", "rear_share", "rear_x", "right_share", "seat_load")
 
     seat_load: float
     back_load: float
@@ -82,12 +89,15 @@ class Features:
     front_load: float
     front_x: float
     rear_mid: float
+    rear_load: float
+    rear_x: float
 
     def __init__(self, values: list[float], load: np.ndarray,
                  ctx: tuple[np.ndarray, float, int]) -> None:
         (self.seat_load, self.back_load, self.cop_x, self.cop_y, self.left_share,
          self.right_share, self.front_share, self.rear_share, self.back_x, self.back_y,
-         self.lateral, self.front_load, self.front_x, self.rear_mid) = values
+         self.lateral, self.front_load, self.front_x, self.rear_mid, self.rear_load,
+         self.rear_x) = values
         self.load = load  # tare-subtracted, clipped per-channel load
         self._ctx = ctx
 
@@ -159,7 +169,8 @@ class Extractor:
         def surfaces(u: np.ndarray) -> dict[str, np.ndarray]:
             seat = lay.seat_mask & u
             back = lay.back_mask & u
-            return {"seat": seat, "back": back, "all": seat | back, "front": seat & (y > 0)}
+            return {"seat": seat, "back": back, "all": seat | back, "front": seat & (y > 0),
+                    "rear": seat & (y < REAR_ROW)}
 
         masks = {False: surfaces(self.usable), True: surfaces(self.paired)}
         cols = [s.weight(x, y) * masks[s.lateral][s.surface] for s in SPECS]

@@ -29,7 +29,7 @@ import numpy as np
 
 from sitwatch.core.kinds import Balance, Posture
 from sitwatch.sensing.calibration import robust_mean
-from sitwatch.sensing.features import NAMES, Extractor, Features
+from sitwatch.sensing.features import NAMES, REAR_ROW, Extractor, Features
 
 #: A cue counts fully only once it moves this many robust sds of the calibration minute. Three
 #: sds make a per-frame false alarm rare for steady noise (0.1%); a calibration minute is
@@ -39,6 +39,9 @@ SPREAD_K = 4.0
 #: pressure (a shoulder blade brushing it): its lateral cue is ignored below it and counts
 #: fully from twice it. ``has_back`` asks 8% of the load at calibration; this is the same order.
 BACK_MIN_SHARE = 0.05
+#: The same for the seat's rear third (the sit bones) as a share of the seat load: below it
+#: (perched on the front of the seat, pelvis slid far forward) its lateral centre means nothing.
+REAR_MIN_SHARE = 0.05
 #: Sitting *away* from the backrest: it carries less than this share of its upright load.
 AWAY_RATIO = 0.5
 #: Until an away-from-the-backrest upright is known (and only while it may still be learned),
@@ -67,6 +70,10 @@ class Baseline:
     #: an away upright may still be learned: away from the backrest, the seat's and thighs'
     #: cues get :data:`AWAY_SLACK` (see :mod:`~sitwatch.sensing.detectors.balance`)
     away_open: bool = False
+    rear_x_scale: float = 1.0  # mean |x| of the usable paired channels of the seat's rear third
+    #: the seat's rear third has sensors on both sides and carries load when upright (its
+    #: lateral centre is the balance detector's rear cue on seats without a backrest)
+    has_rear: bool = False
 
     @classmethod
     def from_raw(
@@ -93,6 +100,13 @@ class Baseline:
             and fxs > 0
             and f.front_load > 0.05 * f.seat_load
         )
+        rear = seat_lr & (lay.y < REAR_ROW)
+        rxs = float(np.abs(lay.x[rear]).mean()) if rear.any() else 0.0
+        has_rear = (
+            bool((lay.x[rear] < 0).any() and (lay.x[rear] > 0).any())
+            and rxs > 0
+            and f.rear_load > REAR_MIN_SHARE * f.seat_load
+        )
         away = None
         if away_raw is not None and has_back:
             away = ex(np.asarray(away_raw, dtype=float))
@@ -109,6 +123,8 @@ class Baseline:
             has_front,
             dict(spread) if spread else None,
             away,
+            rear_x_scale=rxs or 1.0,
+            has_rear=has_rear,
         )
 
     @classmethod
@@ -130,6 +146,7 @@ class Baseline:
             "seat": ("cop_x", self.x_scale),
             "back": ("back_x", self.back_x_scale),
             "front": ("front_x", self.front_x_scale),
+            "rear": ("rear_x", self.rear_x_scale),
         }[cue]
         return float(self.spread.get(name, 0.0)) / scale
 
@@ -152,6 +169,13 @@ class Baseline:
 def back_share(f: Features) -> float:
     t = f.seat_load + f.back_load
     return f.back_load / t if t > 0 else 0.0
+
+
+def rear_say(f: Features) -> float:
+    """How much say the seat's rear third's lateral centre has, by the share of the seat load it
+    carries: none below :data:`REAR_MIN_SHARE`, full from twice that."""
+    share = f.rear_load / f.seat_load if f.seat_load > 0 else 0.0
+    return min(1.0, max(0.0, share / REAR_MIN_SHARE - 1.0))
 
 
 def back_say(f: Features) -> float:

@@ -30,10 +30,11 @@ def cells_shifted(s: float, base: np.ndarray = CELLS_UP) -> np.ndarray:
 
 
 def cells_baseline(sd: float | None) -> tuple[Extractor, Baseline]:
-    """A baseline whose calibration minute had a seat-centre spread of ``sd`` shift units."""
+    """A baseline whose calibration minute had a seat-centre spread of ``sd`` shift units (the
+    sit bones' centre, the rear pair, wandering as much)."""
     ex = Extractor(CELLS)
     b0 = Baseline.from_raw(ex, CELLS_UP)
-    spread = None if sd is None else {"cop_x": sd * b0.x_scale}
+    spread = None if sd is None else {"cop_x": sd * b0.x_scale, "rear_x": sd * b0.rear_x_scale}
     return ex, Baseline.from_raw(ex, CELLS_UP, spread)
 
 
@@ -61,6 +62,7 @@ def test_a_very_still_minute_never_makes_a_hair_trigger() -> None:
     """The configured threshold is the floor: a spread of zero keeps 0.25."""
     ex, b = cells_baseline(0.0)
     assert b.reliability("seat", 0.25) == 1.0
+    assert b.reliability("rear", 0.25) == 1.0
     assert state_after(ex, b, cells_shifted(0.2)) == "balanced"
     assert state_after(ex, b, cells_shifted(0.26)) == "right"
 

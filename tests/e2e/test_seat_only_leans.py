@@ -1,0 +1,99 @@
+"""Sideways leans on a seat without a backrest (issue #10), through the commands a user runs:
+`sitwatch calibrate --recording` on the first settled upright minute and the empty block, then
+`sitwatch replay --json`, each in a subprocess, on fsr-cushion-9 (a real seat-only cushion).
+
+Session 1's leans are reported on their side (the right lean follows the left one directly),
+and in both sessions sitting upright, half lying, perched on the front third or cross-legged is
+never reported lopsided. Session 2's leans are milder (the sit bones' centre moves 0.23-0.25,
+the seat's 0.16-0.18, against a 0.25 threshold) and are still missed: not asserted here. The
+rear-third cue was designed after looking at these sessions (docs/accuracy.md says which
+figures are held out), so this checks the shipped behaviour on them;
+tests/unit/sensing/test_seat_leans.py checks the rule itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitwatch.evaluation import datasets, scoring
+
+pytestmark = pytest.mark.datasets
+
+RELEASE = 15.0  # seconds into a segment the previous posture's state may still be reported
+
+
+def sitwatch(*argv: str, home: Path) -> str:
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+           "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc.stdout
+
+
+def balance_at(events: list[dict], t: float) -> str | None:
+    """The balance state last reported at or before ``t`` (None once the seat is empty)."""
+    state = None
+    for e in events:
+        if e["t"] > t:
+            break
+        if e["event"] == "balance":
+            state = e["state"]
+        elif e["event"] == "occupancy" and e["state"] == "empty":
+            state = None
+    return state
+
+
+def replayed(folder: Path, session: str, tmp: Path) -> tuple[list[dict], dict]:
+    d = datasets.fsr_cushion(folder / f"{session}.csv")
+    _, win = scoring.first_upright_profile(d)
+    segs = {datasets.FSR9_LABELS[lab]: (a, b) for lab, a, b in d.segments()}
+    empty = segs["empty"]
+    rec = d.write(tmp / f"{session}.rec")
+    cal = tmp / "cal.json"
+    sitwatch("calibrate", "--recording", str(rec), "--empty", f"{empty[0] + 2}:{empty[1] - 2}",
+             "--upright", f"{win[0]}:{win[1]}", "-o", str(cal), home=tmp)
+    out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp)
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[-1]["event"] == "summary"
+    return events, segs
+
+
+def states(events: list[dict], seg: tuple[float, float]) -> list[str | None]:
+    """The balance state every half second of a segment, from RELEASE seconds in."""
+    a, b = seg
+    n = int((b - a - RELEASE) / 0.5)
+    return [balance_at(events, a + RELEASE + k * 0.5) for k in range(n)]
+
+
+@pytest.mark.parametrize("session", ["session1", "session2"])
+def test_replay_reports_seat_only_leans_on_their_side_and_calm_sitting_balanced(
+        datasets_dir, tmp_path, session) -> None:
+    events, segs = replayed(datasets_dir / "fsr-cushion-9", session, tmp_path)
+    leans = (("lean_left", "left"), ("lean_right", "right")) if session == "session1" else ()
+    for label, side in leans:
+        a, b = segs[label]
+        found = [e["t"] for e in events if e["event"] == "balance" and e["state"] == side
+                 and a <= e["t"] < b]
+        assert found and found[0] - a <= 30, (label, found)
+        got = states(events, segs[label])
+        assert got.count(side) >= 0.7 * len(got), (label, got)
+    for label in ("upright", "half_lying", "front_third", "cross_legged"):
+        got = states(events, segs[label])
+        assert got and not {"left", "right"} & set(got), (label, got)
+
+    if session == "session1":
+        # it leans left, then right with no upright between: the state goes from left to right
+        # (it stayed "left" throughout before issue #10's first fix, then "balanced" with the
+        # seat's centre alone)
+        left, right = segs["lean_left"], segs["lean_right"]
+        assert left[1] == pytest.approx(right[0], abs=0.2)  # really straight after
+        sides = [e["state"] for e in events
+                 if e["event"] == "balance" and left[0] <= e["t"] < right[1]]
+        assert sides[:2] == ["left", "right"], sides
