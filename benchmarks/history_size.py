@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sitwatch.config import Config
@@ -83,13 +84,52 @@ def run_week(db: Path, backups: Path, hz: float, seed: int, cfg: Config) -> dict
             "bytes": size(db), "backups": sum(f.stat().st_size for f in backups.glob("*"))}
 
 
+def week_rows(conn: sqlite3.Connection) -> tuple[dict[str, list[str]], dict[str, list[Any]]]:
+    """The simulated week's rows (runs, events, minutes) and their columns: what
+    :func:`append_week` copies."""
+    cols = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
+            for t in ("runs", "events", "minutes")}
+    src = {t: conn.execute(f"SELECT {', '.join(c)} FROM {t}").fetchall() for t, c in cols.items()}
+    return cols, src
+
+
+def append_week(conn: sqlite3.Connection, cols: dict[str, list[str]],
+                src: dict[str, list[Any]], w: int) -> None:
+    """Copy the week's rows ``w`` weeks later, in one transaction."""
+    shift = w * 7 * DAY
+    conn.execute("BEGIN")
+    for table, rows in src.items():
+        c = cols[table]
+        out = []
+        for r in rows:
+            d = dict(zip(c, r, strict=True))
+            d["run_id"] = f"{d['run_id']}-w{w}"
+            if table == "events":
+                d.pop("id")
+                d["epoch"] += shift
+                d["ts"] = _shift(d["ts"], shift)
+            if table == "minutes":
+                d["epoch"] += int(shift)
+                d["minute"] = _shift(d["minute"], shift)
+            if table == "runs":
+                d["started"] = _shift(d["started"], shift)
+                d["ended"] = _shift(d["ended"], shift) if d["ended"] else None
+                if d.get("last_epoch") is not None:
+                    d["last_epoch"] += shift
+            out.append(d)
+        if out:
+            names = list(out[0])
+            conn.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+                f"({', '.join('?' * len(names))})", [tuple(d.values()) for d in out])
+    conn.execute("COMMIT")
+
+
 def fill_year(week_db: Path, year_db: Path, weeks: int, cfg: Config) -> dict[str, float]:
     """``weeks`` copies of the week, tidied after each as the daemon tidies daily."""
     shutil.copy(week_db, year_db)
     conn = sqlite3.connect(year_db, isolation_level=None)
-    cols = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
-            for t in ("runs", "events", "minutes")}
-    src = {t: conn.execute(f"SELECT {', '.join(c)} FROM {t}").fetchall() for t, c in cols.items()}
+    cols, src = week_rows(conn)
     spans = "span" in cols["minutes"]
     try:
         from sitwatch.history.retention import tidy
@@ -97,35 +137,9 @@ def fill_year(week_db: Path, year_db: Path, weeks: int, cfg: Config) -> dict[str
         tidy = None  # type: ignore[assignment]
     last = conn.execute("SELECT max(epoch) FROM minutes").fetchone()[0]
     for w in range(1, weeks):
-        shift = w * 7 * DAY
-        conn.execute("BEGIN")
-        for table, rows in src.items():
-            c = cols[table]
-            out = []
-            for r in rows:
-                d = dict(zip(c, r, strict=True))
-                d["run_id"] = f"{d['run_id']}-w{w}"
-                if table == "events":
-                    d.pop("id")
-                    d["epoch"] += shift
-                    d["ts"] = _shift(d["ts"], shift)
-                if table == "minutes":
-                    d["epoch"] += int(shift)
-                    d["minute"] = _shift(d["minute"], shift)
-                if table == "runs":
-                    d["started"] = _shift(d["started"], shift)
-                    d["ended"] = _shift(d["ended"], shift) if d["ended"] else None
-                    if d.get("last_epoch") is not None:
-                        d["last_epoch"] += shift
-                out.append(d)
-            names = list(out[0]) if out else []
-            if out:
-                conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(names)}) VALUES "
-                    f"({', '.join('?' * len(names))})", [tuple(d.values()) for d in out])
-        conn.execute("COMMIT")
+        append_week(conn, cols, src, w)
         if tidy is not None and spans and cfg.history.detail_weeks > 0:
-            now = datetime.fromtimestamp(last + shift, ZoneInfo("UTC"))
+            now = datetime.fromtimestamp(last + w * 7 * DAY, ZoneInfo("UTC"))
             tidy(conn, now - timedelta(weeks=cfg.history.detail_weeks))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from history_size import DAY, run_week
+from history_size import append_week, run_week, week_rows
 
 from sitwatch.config import Config
 from sitwatch.core.clock import ManualClock
@@ -47,43 +47,11 @@ def copy_year(week_db: Path, year_db: Path, weeks: int) -> None:
     """``weeks`` copies of the simulated week, one after the other, every minute kept."""
     shutil.copy(week_db, year_db)
     conn = sqlite3.connect(year_db, isolation_level=None)
-    cols = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
-            for t in ("runs", "events", "minutes")}
-    src = {t: conn.execute(f"SELECT {', '.join(c)} FROM {t}").fetchall() for t, c in cols.items()}
+    cols, src = week_rows(conn)
     for w in range(1, weeks):
-        shift = w * 7 * DAY
-        conn.execute("BEGIN")
-        for table, rows in src.items():
-            c = cols[table]
-            out = []
-            for r in rows:
-                d = dict(zip(c, r, strict=True))
-                d["run_id"] = f"{d['run_id']}-w{w}"
-                if table == "events":
-                    d.pop("id")
-                    d["epoch"] += shift
-                    d["ts"] = _shift(d["ts"], shift)
-                elif table == "minutes":
-                    d["epoch"] += int(shift)
-                    d["minute"] = _shift(d["minute"], shift)
-                else:
-                    d["started"] = _shift(d["started"], shift)
-                    d["ended"] = _shift(d["ended"], shift) if d["ended"] else None
-                    if d.get("last_epoch") is not None:
-                        d["last_epoch"] += shift
-                out.append(d)
-            if out:
-                names = list(out[0])
-                conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES "
-                                 f"({', '.join('?' * len(names))})",
-                                 [tuple(d.values()) for d in out])
-        conn.execute("COMMIT")
+        append_week(conn, cols, src, w)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-
-
-def _shift(iso: str, seconds: float) -> str:
-    return (datetime.fromisoformat(iso) + timedelta(seconds=seconds)).isoformat()
 
 
 def size(path: Path) -> int:
