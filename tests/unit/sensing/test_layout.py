@@ -176,3 +176,34 @@ def test_run_refuses_to_start_with_a_clashing_layout(tmp_path, capsys) -> None:
     assert main(["run", "--no-user-config", "--config", str(cfgf)]) == 2
     assert "release must be smaller than threshold" in capsys.readouterr().err
     assert not (tmp_path / "h.db").exists()  # nothing was started
+
+
+def test_wheelchair_backrest_gives_no_sideways_cue() -> None:
+    """The ETHZ backrest cells' sideways positions are not documented: a guessed grid made the
+    backrest's centre say "left" while the driver leaned right on the seat (user6_s3), so the
+    layout puts them on the midline. Load moving across the backrest alone must not read as a
+    lean; the same move on the seat still must."""
+    from sitwatch import config
+    from sitwatch.sensing import calibration
+    from sitwatch.sensing.pipeline import Pipeline
+
+    lay = layout.load("ethz-wheelchair-24")
+    seat, back = lay.seat_mask, lay.back_mask
+    assert np.all(lay.x[back] == 0)
+    up = np.where(seat, 100.0, 30.0)
+    prof = calibration.from_frames(lay, tare=None, upright=np.tile(up, (50, 1)),
+                                   method="recording")
+    # the backrest's load all on the cells the old grid put on the left (x = -0.6)
+    one_side = up.copy()
+    cells = np.flatnonzero(back)
+    one_side[cells] = 0.0
+    one_side[cells[[0, 3, 6, 9]]] = 90.0
+    # the seat's load moved to its right half (the driver leans right)
+    lean = up.copy()
+    lean[seat & (lay.x > 0)] = 150.0
+    lean[seat & (lay.x < 0)] = 50.0
+    for frame, want in ((one_side, "balanced"), (lean, "right")):
+        pl = Pipeline(lay, config.load(use_user_file=False), prof)
+        for i in range(30):
+            pl.process(i * 0.1, frame)
+        assert pl.balance.state == want
