@@ -64,6 +64,8 @@ PRESENT, ABSENT = "present", "absent"
 SOURCE = "camera"
 SCALE_RANGE = (0.4, 2.5)  # shoulder width / size reference outside this is a mis-detection
 TURNED_YAW = 0.3  # |head_yaw| beyond this: the head is turned, face-based tests are skipped
+EYE_FALL = 0.25  # face widths the eyes may fall (relative to the ears), nose out of the picture
+EYE_TURNED = 0.15  # |eye_yaw| change beyond this: turned (the eyes sit nearer the ears' plane)
 PITCH_FALL = 0.2  # face widths the nose may fall (relative to the ears) before: head down
 FACE_FROM_ABOVE = 0.35  # eye_span below this with the nose at or above the ears: seen from above
 REANCHOR_GEOMETRY = 0.15  # head-drop and face ratios within this of 1: geometry at baseline
@@ -112,6 +114,15 @@ def line_drop(f: PoseFeatures, b: CameraProfile,
     return (y - f.get("nose_y")) / w / b.get("head_drop")
 
 
+def eye_fall(f: PoseFeatures, b: CameraProfile) -> float:
+    """Face widths the eyes have fallen relative to the ears since the baseline (positive: the
+    head tipped down), read without the nose; NaN when unknown or the head is turned aside
+    (the eyes off the ears' middle by more than ``EYE_TURNED`` from the baseline's)."""
+    if not abs(f.get("eye_yaw") - b.get("eye_yaw")) <= EYE_TURNED:
+        return math.nan
+    return b.get("eye_pitch") - f.get("eye_pitch")
+
+
 def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
              current: str | None = None, reference: float | None = None,
              line: tuple[float, float] | None = None) -> Posture | None:
@@ -125,6 +136,12 @@ def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
     drop, _, face = ratios(f, b, reference)
     if not math.isfinite(drop):
         fall = pitch_fall(f, b)
+        if f.head_below:
+            # The nose has left the bottom of the picture. Judged only from the eyes against
+            # the ears (a head tipped down drops its eyes towards the ear line), and only
+            # ever slouched: too little is in view to call anything else, so otherwise the
+            # sample is not judged.
+            return Posture.SLOUCHED if eye_fall(f, b) > EYE_FALL - hs else None
         if not math.isfinite(fall) or fall < -PITCH_FALL:
             # Neither the shoulders nor the head's pitch can be read. A face seen from above,
             # as the head drops to the desk, gives landmarks with the nose at or above the
