@@ -490,3 +490,37 @@ def test_a_head_that_drops_out_of_the_picture_does_not_empty_the_chair(base):
     assert ("occupancy", "empty") not in got
     assert got[-1] == ("posture", SLOUCHED)
     assert det.state == SLOUCHED and det.present
+
+
+def test_a_pose_lost_at_the_bottom_edge_is_a_head_gone_down_not_an_empty_chair(base):
+    """The real pose model finds nobody once the face leaves the picture. Lost right after the
+    nose was at the bottom edge, that is a head gone down: present, posture held, for
+    LOST_BELOW_HOLD seconds; lost from the middle of the picture, the chair empties as before."""
+    from sitwatch.camera.detector import LOST_BELOW_HOLD
+
+    def run(last_nose_y):
+        det = CameraDetector(CFG)
+        evs, t = [], 0.0
+        for lm, n in ((pose(), 20), (pose(nose=(0.5, last_nose_y), ls=(0.7, 1.3),
+                                          rs=(0.3, 1.3)), 2)):
+            for _ in range(n):
+                evs += det.step(t, F.extract(lm), base)
+                t += 1.0
+        for _ in range(30):
+            evs += det.step(t, F.extract(None), base)
+            t += 1.0
+        return det, [(e.event, e.state) for e in evs], t
+
+    det, got, t = run(0.95)
+    assert ("occupancy", "empty") not in got and det.present and det.state == UPRIGHT
+    while t <= 22 + LOST_BELOW_HOLD:  # lost at t = 22
+        assert det.step(t, F.extract(None), base) == []
+        t += 1.0
+    later = []
+    for _ in range(10):
+        later += det.step(t, F.extract(None), base)
+        t += 1.0
+    assert [(e.event, e.state) for e in later] == [("occupancy", "empty")]
+
+    det, got, _ = run(0.6)  # lost in the middle of the picture: gone
+    assert ("occupancy", "empty") in got and not det.present
