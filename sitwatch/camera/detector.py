@@ -40,7 +40,11 @@ far closer or farther than at calibration keeps the shoulder-based rules.
 A reported state is left only once its ratio is ``hysteresis`` past the threshold, and every new
 state must hold for ``dwell`` seconds (:class:`~sitwatch.sensing.detectors.dwell.Dwell`). Presence
 (somebody in view) has its own dwell; a sample that finds nobody does not change the posture, and
-once absence is confirmed the posture is unknown until the next report. Events carry
+once absence is confirmed the posture is unknown until the next report. A pose lost right after
+its nose was at the bottom edge of the picture (``BOTTOM_EDGE``) is a head gone down out of the
+frame, not an empty chair: it counts as present, posture not judged, for ``LOST_BELOW_HOLD``
+seconds. A pose whose nose lies below the picture is present too (features ``head_below``):
+only the eyes against the ears judge it (``EYE_FALL``, slouched or nothing). Events carry
 ``"source": "camera"``.
 """
 
@@ -64,8 +68,12 @@ PRESENT, ABSENT = "present", "absent"
 SOURCE = "camera"
 SCALE_RANGE = (0.4, 2.5)  # shoulder width / size reference outside this is a mis-detection
 TURNED_YAW = 0.3  # |head_yaw| beyond this: the head is turned, face-based tests are skipped
+EYE_FALL = 0.25  # face widths the eyes may fall (relative to the ears), nose out of the picture
+EYE_TURNED = 0.15  # |eye_yaw| change beyond this: turned (the eyes sit nearer the ears' plane)
 PITCH_FALL = 0.2  # face widths the nose may fall (relative to the ears) before: head down
 FACE_FROM_ABOVE = 0.35  # eye_span below this with the nose at or above the ears: seen from above
+BOTTOM_EDGE = 0.9  # a nose this far down the picture (or below it) is at its bottom edge
+LOST_BELOW_HOLD = 120.0  # s a pose lost at the bottom edge still counts as somebody there
 REANCHOR_GEOMETRY = 0.15  # head-drop and face ratios within this of 1: geometry at baseline
 REANCHOR_LIMIT = 2.0  # the size reference stays within this factor of the baseline's
 
@@ -112,6 +120,15 @@ def line_drop(f: PoseFeatures, b: CameraProfile,
     return (y - f.get("nose_y")) / w / b.get("head_drop")
 
 
+def eye_fall(f: PoseFeatures, b: CameraProfile) -> float:
+    """Face widths the eyes have fallen relative to the ears since the baseline (positive: the
+    head tipped down), read without the nose; NaN when unknown or the head is turned aside
+    (the eyes off the ears' middle by more than ``EYE_TURNED`` from the baseline's)."""
+    if not abs(f.get("eye_yaw") - b.get("eye_yaw")) <= EYE_TURNED:
+        return math.nan
+    return b.get("eye_pitch") - f.get("eye_pitch")
+
+
 def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
              current: str | None = None, reference: float | None = None,
              line: tuple[float, float] | None = None) -> Posture | None:
@@ -125,6 +142,12 @@ def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
     drop, _, face = ratios(f, b, reference)
     if not math.isfinite(drop):
         fall = pitch_fall(f, b)
+        if f.head_below:
+            # The nose has left the bottom of the picture. Judged only from the eyes against
+            # the ears (a head tipped down drops its eyes towards the ear line), and only
+            # ever slouched: too little is in view to call anything else, so otherwise the
+            # sample is not judged.
+            return Posture.SLOUCHED if eye_fall(f, b) > EYE_FALL - hs else None
         if not math.isfinite(fall) or fall < -PITCH_FALL:
             # Neither the shoulders nor the head's pitch can be read. A face seen from above,
             # as the head drops to the desk, gives landmarks with the nose at or above the
@@ -165,6 +188,8 @@ class CameraDetector:
         self._stretch: list[tuple[float, float]] = []  # (t, width) at another distance
         self._upright: list[tuple[float, float, float]] = []  # (t, shoulder y, width) upright
         self.reanchors = 0
+        self._last_low = False  # the last pose seen had its nose at the picture's bottom edge
+        self._lost_below: float | None = None  # since when that pose has not been found
 
     @property
     def line(self) -> tuple[float, float] | None:
@@ -246,9 +271,10 @@ class CameraDetector:
     def step(self, t: float, f: PoseFeatures, base: CameraProfile | None) -> list[Event]:
         out: list[Event] = []
         self.last = f
-        cand = PRESENT if f.present else ABSENT
+        below = self._below(t, f)  # always: it remembers where the last pose was
+        cand = PRESENT if f.present or below else ABSENT
         self._presence_cand = cand
-        if f.present:
+        if cand == PRESENT:
             self.absent_since = None
         elif self.absent_since is None:
             self.absent_since = t
@@ -270,9 +296,28 @@ class CameraDetector:
             out.append(Event(t, POSTURE, post, {"source": SOURCE}))
         return out
 
+    def _below(self, t: float, f: PoseFeatures) -> bool:
+        """Nobody found, right after a pose whose nose was at the bottom edge of the picture:
+        the head went down out of it (the pose model loses a face that leaves the frame), not
+        the sitter away. Counted as present, posture not judged, for ``LOST_BELOW_HOLD``
+        seconds at most; leaving by standing up or aside loses the pose elsewhere."""
+        if f.present:
+            self._last_low = f.head_below or f.get("nose_y") >= BOTTOM_EDGE
+            self._lost_below = None
+            return False
+        if not self._last_low or self.presence.state != PRESENT:
+            return False
+        if self._lost_below is None:
+            self._lost_below = t
+        if t - self._lost_below <= LOST_BELOW_HOLD:
+            return True
+        self._last_low = False
+        return False
+
     def reset(self, t: float) -> None:
         """Forget presence and posture (the camera went offline)."""
         self.presence.reset(None, t)
         self.posture.reset(None, t)
         self._presence_cand = self._posture_cand = None
         self.absent_since = None
+        self._last_low, self._lost_below = False, None

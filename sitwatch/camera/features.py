@@ -137,6 +137,22 @@ def _nose(axis: int) -> Callable[[Geometry], float]:
     return f
 
 
+def _eyes_vs_ears(axis: int) -> Callable[[Geometry], float]:
+    """The eyes' midpoint against the ears' midpoint, in face widths: up (axis 1, positive:
+    the eyes higher) or across (axis 0, positive: to the person's left). Needs no nose, so
+    it still reads a head whose nose has left the picture."""
+    def f(g: Geometry) -> float:
+        fw = g.face_width
+        if not (fw > 0) or not g.has(L.LEFT_EYE, L.RIGHT_EYE):
+            return NAN
+        eyes = (g.p[L.LEFT_EYE] + g.p[L.RIGHT_EYE]) / 2
+        ears = (g.p[L.LEFT_EAR] + g.p[L.RIGHT_EAR]) / 2
+        d = (ears[1] - eyes[1]) if axis == 1 else (eyes[0] - ears[0])
+        return float(d / fw)
+
+    return f
+
+
 Kind = Literal["posture", "frame"]
 POSTURE: Kind = "posture"  # body-relative: unchanged by distance and framing
 FRAME: Kind = "frame"  # apparent size or position: a distance estimate, never a posture cue
@@ -179,6 +195,12 @@ SPECS: tuple[Spec, ...] = (
          "distance between the eyes / height from the eyes to the mouth; falls when the face "
          "is seen edge-on (turned aside, or from above as the head drops to the desk)", POSTURE,
          _eye_span),
+    Spec("eye_pitch", "face widths",
+         "height of the eyes above the ear line; falls when the head tips down (read without "
+         "the nose)", POSTURE, _eyes_vs_ears(1)),
+    Spec("eye_yaw", "face widths",
+         "sideways offset of the eyes from the ear midpoint (head turned, read without the "
+         "nose), positive: left", POSTURE, _eyes_vs_ears(0)),
     Spec("nose_x", "frame heights", "nose position across the frame (recorded, not used)",
          FRAME, _nose(0)),
     Spec("nose_y", "frame heights",
@@ -195,11 +217,14 @@ POSTURE_NAMES = tuple(s.name for s in SPECS if s.kind == POSTURE)
 
 @dataclass(frozen=True)
 class PoseFeatures:
-    """The features of one pose sample; ``present`` is False when nobody was found."""
+    """The features of one pose sample; ``present`` is False when nobody was found.
+    ``head_below``: the nose lies below the bottom of the picture (the head dropped out of it);
+    somebody is there, and only what is still in the picture can be judged."""
 
     present: bool
     shoulders_ok: bool = False
     values: dict[str, float] = field(default_factory=dict)
+    head_below: bool = False
 
     def __getattr__(self, name: str) -> float:
         if name in NAMES:
@@ -211,6 +236,8 @@ class PoseFeatures:
 
     def as_dict(self, digits: int = 4) -> dict[str, object]:
         d: dict[str, object] = {"present": self.present, "shoulders_ok": self.shoulders_ok}
+        if self.head_below:
+            d["head_below"] = True
         for k, v in self.values.items():
             d[k] = None if math.isnan(v) else round(v, digits)
         return d
@@ -236,8 +263,14 @@ def extract(lm: np.ndarray | None, aspect: float = 1.0,
     if lm is None:
         return ABSENT
     g = geometry(lm, aspect, min_visibility)
-    # Somebody is there when the nose and either both shoulders or both eyes are seen.
+    # Somebody is there when the nose and either both shoulders or both eyes are seen, or
+    # when the pose model found a body whose nose lies below the bottom of the picture: a head
+    # dropped out of the frame (sitting close to the camera) is not an empty chair. Its
+    # visibility is not asked: the model marks points outside the picture as unseen.
+    ny = float(np.asarray(lm, dtype=float)[L.NOSE, 1])
+    below = math.isfinite(ny) and ny > 1.0
     present = g.has(L.NOSE) and (g.shoulders_ok or g.has(L.LEFT_EYE, L.RIGHT_EYE))
-    if not present:
+    if not (present or below):
         return ABSENT
-    return PoseFeatures(True, g.shoulders_ok, {s.name: s.fn(g) for s in SPECS})
+    return PoseFeatures(True, g.shoulders_ok, {s.name: s.fn(g) for s in SPECS},
+                        head_below=below and not g.has(L.NOSE))

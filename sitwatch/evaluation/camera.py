@@ -180,7 +180,14 @@ def _evaluate(path: Path, cfg: CameraConfig, period: float, cal_run: int, view: 
         "upright_called_forward": float((pred[up] == Posture.LEANING_FORWARD).mean()),
         "upright_called_slouched": float((pred[up] == SLOUCHED).mean()),
         "upright_unknown": float(np.array([p is None for p in pred[up]]).mean()),
-        "headdown_out_of_picture": float(np.array([not f.present for f in feats])[down].mean()),
+        # the nose below the picture (or nobody found at all)
+        "headdown_out_of_picture": float(np.array([not f.present or f.head_below
+                                                   for f in feats])[down].mean()),
+        # Abstentions (a sample the detector does not judge: too little in view) count as
+        # misses for head down and as "not slouched" for upright in the figures above (no
+        # nudge is what upright sitting wants). The same figure on judged samples only, and
+        # the share judged, say what the abstentions cost.
+        **_judged(pred, up, down),
         "naive_headdown_balanced_accuracy": _balanced(naive_down[down], ~naive_down[up]),
         "reanchors": reanchors,
         # the detector over time: seconds from a head-down run's start to `slouched` (median
@@ -215,6 +222,21 @@ def _evaluate(path: Path, cfg: CameraConfig, period: float, cal_run: int, view: 
     out["margin_headdown_max_drop"] = (float(np.nanmax(ratio_drop_a[down & finite]))
                                        if (down & finite).any() else float("nan"))
     return out
+
+
+def _judged(pred: np.ndarray, up: np.ndarray, down: np.ndarray) -> dict[str, float]:
+    """Upright vs head down on the samples the detector judged (a posture, not None), and the
+    share of the upright and head-down samples it judged."""
+    judged = np.array([p is not None for p in pred], dtype=bool)
+    ju, jd = up & judged, down & judged
+    acc = (_balanced(pred[jd] == SLOUCHED, pred[ju] != SLOUCHED)
+           if ju.any() and jd.any() else float("nan"))
+    n = int(up.sum() + down.sum())
+    return {
+        "headdown_judged_balanced_accuracy": acc,
+        "judged_share": float((ju.sum() + jd.sum()) / n) if n else float("nan"),
+        "headdown_judged_share": float(jd.sum() / down.sum()) if down.any() else float("nan"),
+    }
 
 
 def _latency(runs: list[tuple[Any, int, int]], test: np.ndarray, states: np.ndarray,
@@ -339,13 +361,15 @@ def held_out_table(splits: list[Split]) -> list[list[str]]:
 
 
 DISTANCE_HEAD = ["camera saw the runs (transformed dev data, not held out)",
-                 "upright vs head down", "same, detector after its dwell",
+                 "upright vs head down", "same, judged samples only",
+                 "head-down samples judged", "same, detector after its dwell",
                  "upright called leaning_forward", "upright called slouched",
                  "head down out of the picture", "naive nose-above-shoulders rule"]
 
 
 def distance_table(rows: list[dict[str, Any]]) -> list[list[str]]:
     return [[r["view"].name, _pct(r["headdown_balanced_accuracy"]),
+             _pct(r["headdown_judged_balanced_accuracy"]), _pct(r["headdown_judged_share"]),
              _pct(r["detector_headdown_balanced_accuracy"]), _pct(r["upright_called_forward"]),
              _pct(r["upright_called_slouched"]), _pct(r["headdown_out_of_picture"]),
              _pct(r["naive_headdown_balanced_accuracy"])]
@@ -414,7 +438,10 @@ def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
         "Distance and framing: the same runs as the camera would have seen them closer, "
         "farther or framed differently (transformed dev data, NOT held out), the baseline "
         f"still from the first upright run as recorded; the naive rule calls head down below "
-        f"{NAIVE_THRESHOLD:.3f} shoulder widths of nose height (fixed, not tuned).")
+        f"{NAIVE_THRESHOLD:.3f} shoulder widths of nose height (fixed, not tuned). A sample the "
+        "detector does not judge (too little of the head in the picture) counts as a miss for "
+        "head down and as not slouched for upright; 'judged samples only' leaves such samples "
+        "out, and the share judged says how many there were.")
     lines.append("")
     lines.extend(render(DISTANCE_HEAD, distance_table(distance_rows(path)), markdown=markdown))
     return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections import Counter
 
 import pytest
@@ -103,9 +104,7 @@ def test_closer_and_farther_than_at_calibration(views):
     """Issue #10: 30-40% closer read leaning_forward (measured before the fix: 100% of the
     upright samples about the face, 71-79% about the image centre). Now no distance reads
     leaning_forward or slouched in upright sitting, and head down is told from upright at
-    >= 97% whenever the head stays in the picture (about the image centre at 1.3-1.4x the
-    dropped head leaves the bottom of the frame: 17-23% of head-down samples, counted as
-    misses)."""
+    >= 97% whenever the head stays in the picture."""
     for name, r in views.items():
         if "framed" in name:
             continue
@@ -113,11 +112,32 @@ def test_closer_and_farther_than_at_calibration(views):
         assert r["upright_called_slouched"] == 0.0, name
         if r["headdown_out_of_picture"] == 0.0:
             assert r["headdown_balanced_accuracy"] >= 0.97, name
-            assert r["detector_headdown_balanced_accuracy"] >= 0.97, name
-        # the misses are the samples out of the picture, nothing else
-        assert r["headdown_balanced_accuracy"] >= 1 - r["headdown_out_of_picture"] / 2 - 0.03
         assert r["headdown_balanced_accuracy"] >= r["naive_headdown_balanced_accuracy"], name
     assert views["1.4x, about the face"]["headdown_balanced_accuracy"] >= 0.97
+
+
+def test_a_head_that_leaves_the_picture_is_judged_from_what_is_left_or_not_at_all(views):
+    """About the image centre at 1.3-1.4x the dropped head leaves the bottom of the frame
+    (17-23% of the head-down samples), and framed 0.3 lower half of them. Measured before:
+    those samples read as nobody in view, 91.7% / 88.5% / 75.8% per sample (every abstention
+    a miss) and 94.8% / 91.7% / 62.5% after the dwell (the camera said the chair was empty).
+    Now the eyes against the ears judge what is left (only ever slouched) and a head wholly
+    out of the picture is present but not judged: every judged sample is right, the share
+    judged rose (83% / 77% / 52% of the head-down samples before, all judged right too), and
+    the detector holds slouched through the gaps."""
+    for name, r in views.items():
+        assert r["detector_headdown_balanced_accuracy"] >= 0.97, name
+        assert r["headdown_judged_balanced_accuracy"] == 1.0, name
+        assert r["upright_called_slouched"] == 0.0, name
+    centre = [r for name, r in views.items() if "about the image centre" in name
+              and name.startswith(("1.3x", "1.4x"))]
+    lower = views["framed lower (shifted down 0.3: upright shoulders leave the picture)"]
+    assert len(centre) == 2
+    for r in centre:
+        assert r["headdown_out_of_picture"] >= 0.15
+        assert r["headdown_judged_share"] >= 0.89
+        assert r["headdown_balanced_accuracy"] >= 0.94  # abstentions counted as misses
+    assert lower["headdown_judged_share"] >= 0.84
 
 
 def test_another_framing(views):
@@ -167,7 +187,8 @@ def test_held_out_by_session_meets_the_target_both_ways(landmarks_csv):
 
 
 def test_only_head_down_gains_slouched_calls(landmarks_csv, monkeypatch):
-    """The face-from-above rule adds "slouched" only to head-down samples: turned heads,
+    """The face-from-above rule and the eyes' rule (the nose out of the picture) add
+    "slouched" only to head-down samples: turned heads,
     leaning back and chin on hand keep their per-sample counts in every view (each run scaled
     by the view's factor), with the baseline from either session."""
     from sitwatch.camera import detector
@@ -191,8 +212,10 @@ def test_only_head_down_gains_slouched_calls(landmarks_csv, monkeypatch):
         return out
 
     now = counts()
-    monkeypatch.setattr(detector, "FACE_FROM_ABOVE", 0.0)  # the rule off
+    monkeypatch.setattr(detector, "EYE_FALL", math.inf)  # the eyes' rule off
+    no_eyes = counts()
+    monkeypatch.setattr(detector, "FACE_FROM_ABOVE", 0.0)  # the face-from-above rule off
     before = counts()
-    assert now[1] > before[1]  # head down gains
-    assert {k: v for k, v in now.items() if k != 1} == \
-        {k: v for k, v in before.items() if k != 1}
+    assert now[1] > no_eyes[1] > before[1]  # head down gains from each rule
+    for a, b in ((now, no_eyes), (no_eyes, before)):
+        assert {k: v for k, v in a.items() if k != 1} == {k: v for k, v in b.items() if k != 1}

@@ -87,3 +87,31 @@ print("ok", type(fig).__name__)
                        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(root)})
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split() == ["ok", "Figure"]
+
+
+def test_a_head_that_drops_out_of_the_picture_is_not_an_empty_chair(estimator):
+    """Sitting close (the photo 1.3x, low in the frame), the dropped head slides down and out
+    of the bottom of the picture, then stays there. The model squeezes the face into the
+    bottom edge while it can, then finds nobody. Before, the camera said the chair was empty
+    3 s later; now it stays present (the posture held, not judged from nothing)."""
+    from sitwatch.camera import baseline as B
+    from sitwatch.camera.detector import CameraDetector
+    from sitwatch.config.camera import CameraConfig
+
+    ast = astronaut_bgr()
+    down = head_dropped(ast)
+    frames = ([on_canvas(ast, 150, 1.3)] * 20
+              + [on_canvas(down, dy, 1.3) for dy in range(150, 480, 30)]
+              + [on_canvas(down, 479, 1.3)] * 40)
+    poses = [estimator(bgr_to_rgb(img), float(t)) for t, img in enumerate(frames)]
+    feats = [F.extract(lm, 4 / 3) for lm in poses]
+    assert poses[-1] is None  # the face has left: nobody found
+    lost = next(i for i, lm in enumerate(poses) if lm is None)
+    assert poses[lost - 1][0, 1] > 0.9  # found last with the nose at the bottom edge
+    base = B.from_features(feats[:20], method="example")
+    det = CameraDetector(CameraConfig(dwell=10.0, presence_dwell=3.0))
+    evs = []
+    for t, f in enumerate(feats):
+        evs += det.step(float(t), f, base)
+    assert ("occupancy", "empty") not in [(e.event, e.state) for e in evs]
+    assert det.present

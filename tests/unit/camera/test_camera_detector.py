@@ -428,3 +428,99 @@ def test_the_shoulder_line_follows_upright_sitting_at_a_new_framing(face_base):
     assert classify(low, face_base, CFG) == SLOUCHED  # against the calibrated line
     assert classify(low, face_base, CFG, line=det.line) is None
     assert classify(F.extract(face(0.9)), face_base, CFG, line=det.line) == SLOUCHED
+
+
+# -- the head dropped out of the bottom of the picture (sitting close to the camera) --------
+
+def below(eye_drop=0.04, *, eye_x=0.0, ears_y=0.95, nose_y=1.15):
+    """Sitting close to the camera, the head has dropped out of the bottom of the picture:
+    the nose (and the shoulders) below the frame; the eyes ``eye_drop`` below the ear line
+    (0.04: 0.25 face widths, a head tipped down; negative: above it, as upright), shifted
+    ``eye_x`` sideways (a turned head)."""
+    ey = ears_y + eye_drop
+    return pose(nose=(0.5, nose_y), ls=(0.7, 1.4), rs=(0.3, 1.4),
+                ears=((0.58, ears_y), (0.42, ears_y)),
+                eyes=((0.54 + eye_x, ey), (0.46 + eye_x, ey)))
+
+
+def test_a_head_tipped_down_out_of_the_picture_is_judged_from_the_eyes(base):
+    """Before: these samples found nobody (the nose out of the picture), so the head-down
+    runs seen 1.3-1.4x closer about the image centre read as absent."""
+    f = F.extract(below())
+    assert f.present and f.head_below and not f.shoulders_ok
+    assert f.eye_pitch == pytest.approx(-0.25)
+    assert classify(f, base, CFG) == SLOUCHED
+
+
+@pytest.mark.parametrize("kw", [
+    dict(eye_drop=-0.01),  # eyes above the ear line, as upright: nothing to say
+    dict(eye_drop=0.0),  # a little tipped, less than the 0.25 face widths of the rule
+    dict(eye_x=0.04),  # turned aside: the eyes off the ears' middle
+])
+def test_out_of_the_picture_says_slouched_or_nothing(base, kw):
+    f = F.extract(below(**kw))
+    assert f.present and f.head_below
+    assert classify(f, base, CFG) is None
+
+
+def test_nothing_of_the_head_in_the_picture_is_present_but_not_judged(base):
+    f = F.extract(below(ears_y=1.2, nose_y=1.3))
+    assert f.present and f.head_below
+    assert classify(f, base, CFG) is None
+
+
+def test_a_profile_without_the_eye_features_does_not_judge_out_of_the_picture(base):
+    old = base.model_copy(update={"features": {
+        k: v for k, v in base.features.items() if k not in ("eye_pitch", "eye_yaw")}})
+    assert classify(F.extract(below()), old, CFG) is None
+
+
+def test_a_head_that_drops_out_of_the_picture_does_not_empty_the_chair(base):
+    """Upright, then the head tips down and leaves the bottom of the picture, eyes still in
+    it, then wholly. Before: after presence_dwell the camera said the chair was empty and the
+    posture unknown. Now it says slouched and holds it while nothing of the head is seen."""
+    det = CameraDetector(CFG)
+    evs = []
+    t = 0.0
+    for lm, n in ((pose(), 30), (below(), 30), (below(ears_y=1.2, nose_y=1.3), 60)):
+        for _ in range(n):
+            evs += det.step(t, F.extract(lm), base)
+            t += 1.0
+    got = [(e.event, e.state) for e in evs]
+    assert ("occupancy", "empty") not in got
+    assert got[-1] == ("posture", SLOUCHED)
+    assert det.state == SLOUCHED and det.present
+
+
+def test_a_pose_lost_at_the_bottom_edge_is_a_head_gone_down_not_an_empty_chair(base):
+    """The real pose model finds nobody once the face leaves the picture. Lost right after the
+    nose was at the bottom edge, that is a head gone down: present, posture held, for
+    LOST_BELOW_HOLD seconds; lost from the middle of the picture, the chair empties as before."""
+    from sitwatch.camera.detector import LOST_BELOW_HOLD
+
+    def run(last_nose_y):
+        det = CameraDetector(CFG)
+        evs, t = [], 0.0
+        for lm, n in ((pose(), 20), (pose(nose=(0.5, last_nose_y), ls=(0.7, 1.3),
+                                          rs=(0.3, 1.3)), 2)):
+            for _ in range(n):
+                evs += det.step(t, F.extract(lm), base)
+                t += 1.0
+        for _ in range(30):
+            evs += det.step(t, F.extract(None), base)
+            t += 1.0
+        return det, [(e.event, e.state) for e in evs], t
+
+    det, got, t = run(0.95)
+    assert ("occupancy", "empty") not in got and det.present and det.state == UPRIGHT
+    while t <= 22 + LOST_BELOW_HOLD:  # lost at t = 22
+        assert det.step(t, F.extract(None), base) == []
+        t += 1.0
+    later = []
+    for _ in range(10):
+        later += det.step(t, F.extract(None), base)
+        t += 1.0
+    assert [(e.event, e.state) for e in later] == [("occupancy", "empty")]
+
+    det, got, _ = run(0.6)  # lost in the middle of the picture: gone
+    assert ("occupancy", "empty") in got and not det.present

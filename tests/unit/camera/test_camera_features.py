@@ -146,3 +146,32 @@ def test_head_pitch_falls_when_the_head_tips_down():
     assert up.head_pitch == pytest.approx(-0.02 / 0.16)
     down = F.extract(pose(nose=(0.5, 0.38)))
     assert down.head_pitch == pytest.approx(-0.10 / 0.16)
+
+
+def test_a_nose_below_the_picture_is_somebody_whose_head_left_it():
+    """Sitting close to the camera, a dropped head leaves the bottom of the frame: the pose
+    model still places the nose, below the picture. Before, that read as nobody in view."""
+    lm = pose(nose=(0.5, 1.2), ls=(0.7, 1.5), rs=(0.3, 1.5), ears=((0.58, 0.95), (0.42, 0.95)),
+              eyes=((0.54, 0.97), (0.46, 0.97)))
+    f = F.extract(lm)
+    assert f.present and f.head_below and not f.shoulders_ok
+    assert math.isnan(f.head_drop) and math.isnan(f.head_pitch)
+    assert f.eye_pitch == pytest.approx(-0.02 / 0.16)
+    assert f.eye_yaw == pytest.approx(0.0)
+    assert f.as_dict()["head_below"] is True
+
+
+def test_a_nose_not_seen_inside_the_picture_is_still_nobody():
+    lm = pose()
+    lm[L.NOSE, 3] = 0.0
+    lm[L.LEFT_SHOULDER:L.RIGHT_SHOULDER + 1, 3] = 0.0
+    lm[L.LEFT_EYE, 3] = 0.0
+    assert not F.extract(lm).present
+    assert not F.extract(pose(nose=(0.5, -0.3))).present  # above the picture: not a head drop
+
+
+def test_eye_pitch_and_yaw_read_the_head_without_the_nose():
+    up = F.extract(pose())
+    assert up.eye_pitch == pytest.approx(0.01 / 0.16)
+    turned = F.extract(pose(eyes=((0.58, 0.27), (0.50, 0.27))))
+    assert turned.eye_yaw == pytest.approx(0.04 / 0.16)  # towards the person's left
