@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,12 @@ def parts_us(repeats: int = 5, hz: float = 20.0) -> list[tuple[str, float, float
     from sitwatch.sensing.pipeline import Pipeline
     from sitwatch.sensing.wire import LineParser
 
+    class LocalClock(ManualClock):
+        """Local times as the system clock gives them (a zone object of their own each)."""
+
+        def now(self) -> datetime:
+            return super().now().astimezone()
+
     frames = frames_12()
     lay = layout.load("smartchair-12")
     cfg = config.Config()
@@ -109,7 +116,7 @@ def parts_us(repeats: int = 5, hz: float = 20.0) -> list[tuple[str, float, float
         pl = Pipeline(lay, cfg, prof)
         parser = LineParser(lay.n, lay.full_scale)
         nudger = Nudger(pl.cfg.nudges, pl.cfg.detect.sit_limit)
-        clock = ManualClock()
+        clock = LocalClock()
         store = None
         if stages >= 5:
             store = Store(f"{folder}/history.sqlite", clock, commit_interval=1e9)

@@ -56,9 +56,9 @@ class PressureRollup:
         # the hour the sample began in (a sample is at most a couple of minutes long)
         began = now - timedelta(seconds=dt)
         m = self._minute
-        # (the same zone object: then the times compare by wall time, as the hour is worked
-        # out; ``began`` has fold 0, being a difference)
-        if m is None or began.tzinfo is not m[0].tzinfo or not m[0] <= began < m[1]:
+        # (the same zone: the system clock's times come with a new fixed-offset zone each,
+        # equal while the offset stays; ``began`` has fold 0, being a difference)
+        if m is None or began.tzinfo != m[0].tzinfo or not m[0] <= began < m[1]:
             lo = began.replace(second=0, microsecond=0)
             hour = lo.replace(minute=0)
             m = self._minute = (lo, lo + timedelta(minutes=1), hour.isoformat(),

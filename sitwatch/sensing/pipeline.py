@@ -162,6 +162,7 @@ class Pipeline:
         self._bad_channels: tuple[str, ...] = ()
         self._per_full_scale = 1.0 / max(float(layout.full_scale), 1e-9)
         self._loads_cache: tuple[Features, tuple[float, ...]] | None = None
+        self._inverted = layout.transform != "none"  # readings are not loads already
 
     # -- calibration state -------------------------------------------------------------
     def _loads(self, reading: np.ndarray | None) -> np.ndarray | None:
@@ -280,7 +281,8 @@ class Pipeline:
 
     def process(self, t: float, raw: np.ndarray) -> list[Event]:
         """One frame of readings, as the device sent them, at time ``t``."""
-        raw = self.layout.to_load(raw)  # the one place readings become loads
+        if self._inverted:
+            raw = self.layout.to_load(raw)  # the one place readings become loads
         out: list[Event] = []
         self.frames += 1
         if not self.online:

@@ -4,7 +4,7 @@ the size of a week of 8-hour days."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -125,6 +125,9 @@ def test_the_remembered_hour_is_the_one_worked_out_afresh(tmp_path) -> None:
             datetime(2026, 10, 25, 3, 0, 0, 500_000, tzinfo=berlin)]
     nows.append(nows[-1].astimezone(UTC))  # the same moment, told in UTC
     nows.append(nows[-1] + timedelta(seconds=0.1))
+    # the system clock's way: each time with a zone object of its own, same offset or not
+    nows += [datetime(2026, 10, 25, 4, 0, 0, 200_000, tzinfo=timezone(timedelta(hours=h)))
+             for h in (1, 1, 2, 1)]
     roll = PressureRollup()
     want: dict[tuple[str, int, str], float] = {}
     for now in nows:
@@ -132,7 +135,7 @@ def test_the_remembered_hour_is_the_one_worked_out_afresh(tmp_path) -> None:
         hour = (now - timedelta(seconds=1)).replace(minute=0, second=0, microsecond=0)
         key = (hour.isoformat(), int(hour.timestamp()), "upright")
         want[key] = want.get(key, 0.0) + 1.0
-    assert len(want) == 3  # 01:00 and 02:00 summer time, 01:00 UTC
+    assert len(want) == 5  # 01:00 and 02:00 summer time, 01:00 UTC, 03:00 +1 and +2
     store = Store(tmp_path / "h.sqlite", ManualClock(START))
     with store.connection:
         roll.write(store.connection, "run", "two-channels")
