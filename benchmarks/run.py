@@ -166,7 +166,7 @@ def parts_us(repeats: int = 5, hz: float = 20.0) -> list[tuple[str, float, float
 def print_parts() -> None:
     rows = parts_us()
     w = max(len(r[0]) for r in rows)
-    print(f"\nwhere a 12-channel text frame's CPU time goes (us; each part is its stage's time")
+    print("\nwhere a 12-channel text frame's CPU time goes (us; each part is its stage's time")
     print("minus the stages before it, so the small ones are within the noise)")
     print(f"{'part':<{w}}  {'min':>6}  {'median':>6}")
     for name, mn, md in rows:

@@ -196,8 +196,8 @@ class _Minute:
             return
         self.occupied += secs
         # the plain strings find the members' entries (StrEnum): no enum call a frame
-        self.posture[posture if posture is not None and posture in self.posture
-                     else Posture.UNKNOWN] += secs
+        kind = posture if posture is not None and posture in self.posture else Posture.UNKNOWN
+        self.posture[kind] += secs  # type: ignore[index]
         if balance is not None and balance in self.balance:
             self.balance[balance] += secs  # type: ignore[index]
         if online and cop_x is not None and cop_y is not None \
@@ -308,8 +308,7 @@ class Store:
         self._last_end: datetime | None = None
         # (UTC start, end, fold, zone, key, rollup) of the minute the last sample went to:
         # add_sample's quick path, checked against _current and _minutes before use
-        self._span: tuple[datetime, datetime, int, Any, tuple[str, int] | None, _Minute] | None \
-            = None
+        self._span: tuple[datetime, datetime, int, Any, tuple[str, int], _Minute] | None = None
         self._diag_seen: dict[str, tuple[str, float]] = {}
         self._dropped_minutes = 0
         self._last_commit = clock.monotonic()
@@ -692,6 +691,7 @@ class Store:
                 m_end = m_start + timedelta(minutes=1)
                 seg_end = min(end, m_end)
                 acc = self._minute(m_start.astimezone(tz))
+                assert self._current is not None  # set by _minute
                 self._span = (m_start, m_end, self._fold, tz, self._current, acc)
                 acc.add((seg_end - seg_start).total_seconds(), occupied=occupied,
                         posture=posture, balance=balance, seat_load=seat_load, cop_x=cop_x,
