@@ -46,13 +46,24 @@ class PressureRollup:
 
     def __init__(self) -> None:
         self._acc: dict[tuple[str, int, str], tuple[float, list[float]]] = {}
+        # the minute the last sample began in (never across an hour) and its hour: a sample
+        # comes every frame, and working out the hour is most of the cost
+        self._minute: tuple[datetime, datetime, str, int] | None = None
 
     def add(self, now: datetime, dt: float, posture: str, loads: Sequence[float]) -> None:
         if dt <= 0:
             return
         # the hour the sample began in (a sample is at most a couple of minutes long)
-        hour = (now - timedelta(seconds=dt)).replace(minute=0, second=0, microsecond=0)
-        key = (hour.isoformat(), int(hour.timestamp()), posture)
+        began = now - timedelta(seconds=dt)
+        m = self._minute
+        # (the same zone: the system clock's times come with a new fixed-offset zone each,
+        # equal while the offset stays; ``began`` has fold 0, being a difference)
+        if m is None or began.tzinfo != m[0].tzinfo or not m[0] <= began < m[1]:
+            lo = began.replace(second=0, microsecond=0)
+            hour = lo.replace(minute=0)
+            m = self._minute = (lo, lo + timedelta(minutes=1), hour.isoformat(),
+                                int(hour.timestamp()))
+        key = (m[2], m[3], posture)
         secs, sums = self._acc.get(key, (0.0, [0.0] * len(loads)))
         if len(sums) != len(loads):  # another layout within the hour: a fresh start
             secs, sums = 0.0, [0.0] * len(loads)

@@ -195,11 +195,11 @@ class _Minute:
         if not occupied:
             return
         self.occupied += secs
-        kind = Posture(posture) if posture is not None and posture in self.posture \
-            else Posture.UNKNOWN
-        self.posture[kind] += secs
+        # the plain strings find the members' entries (StrEnum): no enum call a frame
+        kind = posture if posture is not None and posture in self.posture else Posture.UNKNOWN
+        self.posture[kind] += secs  # type: ignore[index]
         if balance is not None and balance in self.balance:
-            self.balance[Balance(balance)] += secs
+            self.balance[balance] += secs  # type: ignore[index]
         if online and cop_x is not None and cop_y is not None \
                 and math.isfinite(cop_x) and math.isfinite(cop_y):
             self.cx_sum += cop_x * secs
@@ -306,6 +306,9 @@ class Store:
         self._deletes: list[tuple[str, int]] = []
         self._fold = 0
         self._last_end: datetime | None = None
+        # (UTC start, end, fold, zone, key, rollup) of the minute the last sample went to:
+        # add_sample's quick path, checked against _current and _minutes before use
+        self._span: tuple[datetime, datetime, int, Any, tuple[str, int], _Minute] | None = None
         self._diag_seen: dict[str, tuple[str, float]] = {}
         self._dropped_minutes = 0
         self._last_commit = clock.monotonic()
@@ -674,16 +677,28 @@ class Store:
                 seg_start = last  # goes right after the last sample, never counted twice
                 end = last + timedelta(seconds=dt)
         self._last_end = end
-        while True:
-            m_start = seg_start.replace(second=0, microsecond=0)
-            seg_end = min(end, m_start + timedelta(minutes=1))
-            acc = self._minute(m_start.astimezone(tz))
-            acc.add((seg_end - seg_start).total_seconds(), occupied=occupied, posture=posture,
+        c = self._span
+        if (c is not None and c[0] <= seg_start and end <= c[1] and c[2] == self._fold
+                and c[3] == tz and self._current == c[4] and self._minutes.get(c[4]) is c[5]):
+            # the usual sample (one frame): within the minute the last one went to
+            acc = c[5]
+            acc.add((end - seg_start).total_seconds(), occupied=occupied, posture=posture,
                     balance=balance, seat_load=seat_load, cop_x=cop_x, cop_y=cop_y,
                     online=online)
-            if seg_end >= end:
-                break
-            seg_start = seg_end
+        else:
+            while True:
+                m_start = seg_start.replace(second=0, microsecond=0)
+                m_end = m_start + timedelta(minutes=1)
+                seg_end = min(end, m_end)
+                acc = self._minute(m_start.astimezone(tz))
+                assert self._current is not None  # set by _minute
+                self._span = (m_start, m_end, self._fold, tz, self._current, acc)
+                acc.add((seg_end - seg_start).total_seconds(), occupied=occupied,
+                        posture=posture, balance=balance, seat_load=seat_load, cop_x=cop_x,
+                        cop_y=cop_y, online=online)
+                if seg_end >= end:
+                    break
+                seg_start = seg_end
         acc.frames += max(0, int(frames)) if frames is not None else int(online)
         acc.dropped += max(0, int(dropped))
         if online and (frames is None or frames > 0):

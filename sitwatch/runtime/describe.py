@@ -77,9 +77,17 @@ class SampleFields(TypedDict):
     online: bool
 
 
+# The rows for each consumer, picked once: the history takes a sample every frame, and asking
+# a Flag for membership is slow.
+_FOR: dict[To, tuple[tuple[str, Callable[[Snapshot], Value]], ...]] = {}
+
+
 def values(snap: Snapshot, to: To) -> dict[str, Value]:
     """Every row for ``to``, by key."""
-    return {r.key: r.value(snap) for r in ROWS if to in r.to}
+    rows = _FOR.get(to)
+    if rows is None:
+        rows = _FOR[to] = tuple((r.key, r.value) for r in ROWS if to in r.to)
+    return {key: value(snap) for key, value in rows}
 
 
 def status_fields(snap: Snapshot) -> dict[str, dict[str, Value] | Value]:

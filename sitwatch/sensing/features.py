@@ -190,6 +190,8 @@ class Extractor:
         self._w = np.stack(cols, axis=1)
         self._k = k
         self._den = den
+        # (feature, its denominator's column) for the shares: the per-frame division
+        self._shares = tuple((i, d) for i, d in enumerate(den) if d >= 0)
         self._is_share = np.array([d >= 0 for d in den])
         self._den_idx = np.array([d if d >= 0 else k for d in den])
         seat = masks[False]["seat"]
@@ -205,10 +207,10 @@ class Extractor:
         load = raw - self.tare
         np.maximum(load, 0.0, out=load)
         r = (load @ self._w).tolist()
-        vals = [
-            v if d < 0 else (v / r[d] if r[d] > 1e-9 else 0.0)
-            for v, d in zip(r[: self._k], self._den, strict=True)
-        ]
+        vals = r[: self._k]
+        for i, d in self._shares:  # plain floats: quicker than numpy for a few numbers
+            den = r[d]
+            vals[i] = vals[i] / den if den > 1e-9 else 0.0
         return Features(vals, load, self._ctx)
 
     def batch(self, raw: np.ndarray) -> dict[str, np.ndarray]:

@@ -161,6 +161,8 @@ class Pipeline:
         )
         self._bad_channels: tuple[str, ...] = ()
         self._per_full_scale = 1.0 / max(float(layout.full_scale), 1e-9)
+        self._loads_cache: tuple[Features, tuple[float, ...]] | None = None
+        self._inverted = layout.transform != "none"  # readings are not loads already
 
     # -- calibration state -------------------------------------------------------------
     def _loads(self, reading: np.ndarray | None) -> np.ndarray | None:
@@ -279,7 +281,8 @@ class Pipeline:
 
     def process(self, t: float, raw: np.ndarray) -> list[Event]:
         """One frame of readings, as the device sent them, at time ``t``."""
-        raw = self.layout.to_load(raw)  # the one place readings become loads
+        if self._inverted:
+            raw = self.layout.to_load(raw)  # the one place readings become loads
         out: list[Event] = []
         self.frames += 1
         if not self.online:
@@ -418,9 +421,23 @@ class Pipeline:
             seat_load=f.seat_load if f else None,
             cop_x=f.cop_x if f else None,
             cop_y=f.cop_y if f else None,
-            loads=tuple((f.load * self._per_full_scale).tolist()) if f else None,
+            loads=self._loads_of(f) if f else None,
             seat_only=self.baseline is not None and not self.baseline.has_back,
         )
+
+    def _loads_of(self, f: Features) -> tuple[float, ...]:
+        """The frame's loads as shares of full scale, for the snapshot: worked out once per
+        frame (fused runs take several snapshots of one frame), in plain floats for a chair's
+        few channels (the same products numpy gives; numpy is quicker for a matrix)."""
+        cached = self._loads_cache
+        if cached is not None and cached[0] is f:
+            return cached[1]
+        k = self._per_full_scale
+        load = f.load
+        loads = (tuple([v * k for v in load.tolist()]) if len(load) <= 64
+                 else tuple((load * k).tolist()))
+        self._loads_cache = (f, loads)
+        return loads
 
     # -- thresholds from the sitter's feedback -------------------------------------------
     def retune(self, cfg: Config) -> None:

@@ -43,13 +43,15 @@ class Dwell:
         return float(d) if isinstance(d, int | float) else float(d.get(target, self._default))
 
     def step(self, candidate: str | None, t: float) -> bool:
-        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        last = self._last_t
         self._last_t = t
-        if candidate == self.state:
+        if candidate == self.state:  # the usual frame: nothing changes
             self._cand = candidate
             self._absent_since = None
-            self._votes.clear()
+            if self._votes:
+                self._votes.clear()
             return False
+        dt = 0.0 if last is None else max(0.0, t - last)
         if self._absent_since is None:
             self._absent_since = t
         self._votes[candidate] = self._votes.get(candidate, 0.0) + dt

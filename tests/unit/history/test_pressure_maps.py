@@ -4,7 +4,7 @@ the size of a week of 8-hour days."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -106,3 +106,40 @@ def test_a_week_of_8_hour_days_stays_far_under_a_megabyte(tmp_path) -> None:
         rows = conn.execute("SELECT count(*) FROM pressure").fetchone()[0]
         assert rows == 7 * 8 * 4
         assert used < 200_000, (layout, used)  # well under 1 MB, even for 256 channels
+
+
+def test_the_remembered_hour_is_the_one_worked_out_afresh(tmp_path) -> None:
+    """The rollup remembers the minute of the last sample so as not to work out its hour on
+    every frame. Whatever comes next (the next second, the next hour, the repeated hour of a
+    clock change, the same moment in another zone), each sample must go to the hour the plain
+    computation gives: the hour of the moment it began, in the zone it came with."""
+    from zoneinfo import ZoneInfo
+
+    from sitwatch.history.pressure import PressureRollup
+
+    berlin = ZoneInfo("Europe/Berlin")  # 2026-10-25 03:00 CEST -> 02:00 CET
+    first = datetime(2026, 10, 25, 1, 59, 59, 500_000, tzinfo=berlin)
+    nows = [first, first + timedelta(seconds=0.2), first + timedelta(seconds=1),
+            datetime(2026, 10, 25, 2, 30, 10, tzinfo=berlin),
+            datetime(2026, 10, 25, 2, 30, 10, fold=1, tzinfo=berlin),
+            datetime(2026, 10, 25, 3, 0, 0, 500_000, tzinfo=berlin)]
+    nows.append(nows[-1].astimezone(UTC))  # the same moment, told in UTC
+    nows.append(nows[-1] + timedelta(seconds=0.1))
+    # the system clock's way: each time with a zone object of its own, same offset or not
+    nows += [datetime(2026, 10, 25, 4, 0, 0, 200_000, tzinfo=timezone(timedelta(hours=h)))
+             for h in (1, 1, 2, 1)]
+    roll = PressureRollup()
+    want: dict[tuple[str, int, str], float] = {}
+    for now in nows:
+        roll.add(now, 1.0, "upright", [0.5, 0.25])
+        hour = (now - timedelta(seconds=1)).replace(minute=0, second=0, microsecond=0)
+        key = (hour.isoformat(), int(hour.timestamp()), "upright")
+        want[key] = want.get(key, 0.0) + 1.0
+    assert len(want) == 5  # 01:00 and 02:00 summer time, 01:00 UTC, 03:00 +1 and +2
+    store = Store(tmp_path / "h.sqlite", ManualClock(START))
+    with store.connection:
+        roll.write(store.connection, "run", "two-channels")
+    got = {(h, e, p): s for h, e, p, s in store.connection.execute(
+        "SELECT hour, epoch, posture, seconds FROM pressure")}
+    assert got == want
+    store.close()
