@@ -9,17 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from sitwatch.config import Config
-from sitwatch.core.kinds import Posture
-from sitwatch.evaluation import datasets
-from sitwatch.evaluation.population import CLASSES
 from sitwatch.evaluation.scoring import first_upright_profile
-from sitwatch.sensing import layout
 from sitwatch.sensing.detectors.balance import strongest
 from sitwatch.sensing.health import SUSPECT_SECONDS, ChannelHealth
 from sitwatch.sensing.pipeline import Pipeline
-from sitwatch.sim.body import EMPTY, Body
-from sitwatch.sim.script import Script, Segment
-from sitwatch.sim.simulator import Simulator
+from tests.helpers.seat_sim import stuck_sitter
 
 REAR = np.array([True, True, False, False])
 
@@ -65,20 +59,6 @@ def test_a_still_seat_or_an_unloaded_channel_is_not_suspected() -> None:
     rng = np.random.default_rng(3)
     frames(h, 30, 0.0, rng)  # an unloaded cell reading zero throughout
     assert not h.suspect.any()
-
-
-def stuck_sitter() -> datasets.Labelled:
-    """A heavy sitter on four corner load cells; the rear-right cell sticks at 30% of full
-    scale from 4 min in, while the sitter sits upright."""
-    lay = layout.load("load-cells-4")
-    up = Body(posture=Posture.UPRIGHT, weight=117.0, size=1.07, backrest=0.5, fidget=0.5)
-    script = Script([Segment(30.0, EMPTY), Segment(100.0, up), Segment(330.0, up)], "stuck")
-    sim = Simulator(lay, script, hz=2.0, seed=27, noise=1.0,
-                    stuck=(1, 240.0, float(lay.to_reading(np.array(0.3 * lay.full_scale)))))
-    t = sim.times()
-    lab = np.where(t < 30, 0, 1)
-    return datasets.Labelled("stuck", "stuck", lay, t, sim.frames_at(t).astype(float), lab, {},
-                             CLASSES)
 
 
 def test_a_stuck_rear_cell_does_not_make_a_lean() -> None:
