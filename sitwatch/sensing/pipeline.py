@@ -39,7 +39,7 @@ from sitwatch.sensing.detectors.occupancy import (
 from sitwatch.sensing.detectors.posture import PostureDetector
 from sitwatch.sensing.detectors.stillness import StillnessDetector
 from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
-from sitwatch.sensing.features import Extractor, Features
+from sitwatch.sensing.features import REAR_ROW, Extractor, Features
 from sitwatch.sensing.health import ChannelHealth
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.snapshot import Snapshot
@@ -118,7 +118,10 @@ class Pipeline:
         tare = self._loads(profile.array("tare")) if profile else None
         self.learn_tare = tare is None and cfg.calibration.auto
         self.ex = Extractor(layout, tare)
-        self.health = ChannelHealth(layout.n, layout.full_scale)
+        # watching the seat's rear third: the sit bones' lean cue keeps quiet while one of its
+        # channels is suspected stuck (detectors/balance.py)
+        self.health = ChannelHealth(
+            layout.n, layout.full_scale, watch=layout.seat_mask & (layout.y < REAR_ROW))
         self.occ = OccupancyDetector(det.occupancy)
         self.timer = SittingTimer(det.occupancy.min_break)
         self.posture = PostureDetector(det.posture, source)
@@ -328,6 +331,7 @@ class Pipeline:
             ev = self.posture.step(f, base, t)
             if ev is not None:
                 out.append(ev)
+            self.balance.rear_quiet = self.health.watched_suspect
             ev = self.balance.step(f, base, t)
             if ev is not None:
                 out.append(ev)

@@ -17,7 +17,11 @@ sensors whatever the layout:
   only the way the whole seat's centre moves and at most :data:`REAR_CAP` times as far (the
   pelvis rolling or a twist moves the sit bones' centre on its own), and only from the
   threshold on: it starts a lean but never holds one, so a sitter whose usual sitting is a
-  little to one side is still released by the other cues;
+  little to one side is still released by the other cues. Two or three cells make it, so one
+  cell that sticks or saturates can fake it: it keeps quiet while one of its channels is
+  suspected (:attr:`BalanceDetector.rear_quiet`, from
+  :attr:`~sitwatch.sensing.health.ChannelHealth.watched_suspect`), well before the channel is
+  proven stuck and left out;
 - the front half of the seat's, counted at ``threshold / front_threshold`` of its size: a
   crossed leg lifts one thigh off the front of the seat while the sit bones stay level, so the
   whole seat's centre barely moves. Used when the seat has front sensors on both sides.
@@ -112,6 +116,7 @@ def prepare(
 
 def _against(
     f: Features, ref: Features, bref: float, b: Baseline, p: Prep, back_w: float, slack: float,
+    rear_quiet: bool = False,
 ) -> tuple[str, float]:
     """The strongest cue measured from one upright reference (``bref``: its backrest centre;
     ``back_w``: how much the frame's backrest centre counts)."""
@@ -121,7 +126,7 @@ def _against(
         back = (f.back_x - bref) / b.back_x_scale * back_w * p.back
         if abs(back) > abs(s):
             cue, s = "back", back
-    if p.rear > 0:
+    if p.rear > 0 and not rear_quiet:
         # weighed by the rear third's share of the seat load against upright's (the pelvis slid
         # forward or the sitter perched: little or none of the sit bones' load is left there)
         w = rear_say(f)
@@ -145,18 +150,19 @@ def _against(
 
 def strongest(
     f: Features, b: Baseline, front_weight: float = 0.0, threshold: float = 0.0,
-    k: float = SPREAD_K, p: Prep | None = None,
+    k: float = SPREAD_K, p: Prep | None = None, rear_quiet: bool = False,
 ) -> tuple[str, float]:
     """The largest sideways move (seat, back, rear third or front), on the threshold's scale,
     and its cue, from the upright this frame is nearest to. ``threshold`` (the detector's) sets
     how much of each cue counts for a person whose cues were noisy at calibration; 0 counts
     every cue whole (no spread known); ``k``: how many spreads a cue must move to count fully
     (0: spreads ignored). ``p``: :func:`prepare` of the same arguments, when the caller keeps
-    it. Straight-line code: it runs on every frame."""
+    it; ``rear_quiet``: a channel of the rear third is suspected (the rear cue has no say).
+    Straight-line code: it runs on every frame."""
     if p is None:
         p = prepare(b, front_weight, threshold, k)
     if not b.has_back:
-        return _against(f, b.f, p.bref, b, p, 0.0, 0.0)
+        return _against(f, b.f, p.bref, b, p, 0.0, 0.0, rear_quiet)
     r = f.back_load / b.back_load
     back_w = min(1.0, r) * back_say(f)
     if b.away is None:
@@ -187,6 +193,10 @@ class BalanceDetector:
         self.cue = "seat"
         self.front_weight = cfg.threshold / cfg.front_threshold
         self._prep: tuple[Baseline, float, float, float, Prep] | None = None
+        #: set by the pipeline: a channel of the seat's rear third is suspected stuck or
+        #: saturated (:class:`~sitwatch.sensing.health.ChannelHealth`), so the sit bones' cue
+        #: keeps quiet
+        self.rear_quiet = False
 
     @property
     def state(self) -> str | None:
@@ -197,7 +207,7 @@ class BalanceDetector:
         c = self._prep
         if c is None or c[0] is not b or c[1] != fw or c[2] != thr or c[3] != k:
             c = self._prep = (b, fw, thr, k, prepare(b, fw, thr, k))  # a new baseline or retune
-        self.cue, s = strongest(f, b, fw, thr, k, c[4])
+        self.cue, s = strongest(f, b, fw, thr, k, c[4], self.rear_quiet)
         self.shift = s
         cur = self.d.state
         side = RIGHT if s > 0 else LEFT
