@@ -10,26 +10,15 @@ test_seat_only_class.py is the check on devices the rule was not set on)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from sitwatch.evaluation import datasets, scoring
+from tests.helpers.cli import sitwatch_ok as sitwatch
 
 pytestmark = pytest.mark.datasets
 
 
-def sitwatch(*argv: str, home: Path) -> str:
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-           "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
-    proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
-                          capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc.stdout
 
 
 def states_at(events: list[dict], name: str, t: float) -> str | None:

@@ -10,23 +10,10 @@ as soon as the cell is suspected (tests/unit/sensing/test_rear_suspect.py checks
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from sitwatch.evaluation import scoring
+from tests.helpers.cli import sitwatch_ok as sitwatch
 from tests.helpers.seat_sim import stuck_sitter
-
-
-def sitwatch(*argv: str, home: Path) -> str:
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-           "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
-    proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
-                          capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc.stdout
 
 
 def test_replay_of_a_stuck_rear_cell_reports_no_lean_and_names_the_cell(tmp_path) -> None:
