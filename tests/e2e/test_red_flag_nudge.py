@@ -66,11 +66,14 @@ def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path,
                 d = json.loads(status_file.read_text())
             except (OSError, ValueError):
                 d = {}
-            if d.get("pid") == daemon.pid and history.exists():
+            # frames in the status file: a whole step has run, and every step looks at the
+            # diary before it publishes, so the first look (old entries: none) is behind us
+            sensor = d.get("sensor")
+            if d.get("pid") == daemon.pid and history.exists() \
+                    and isinstance(sensor, dict) and (sensor.get("frames") or 0) > 0:
                 break
             time.sleep(0.1)
         assert d.get("pid") == daemon.pid, d
-        time.sleep(1.5)  # let the daemon take its first look at the diary (old entries: none)
 
         log = subprocess.run(
             [sys.executable, "-m", "sitwatch", "log", "numbness", "--where", "saddle",
