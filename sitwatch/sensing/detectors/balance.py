@@ -124,7 +124,10 @@ def _against(
     cue, s = "seat", _soft(seat, slack)
     if back_w > 0:
         back = (f.back_x - bref) / b.back_x_scale * back_w * p.back
-        if abs(back) > abs(s):
+        # the backrest may start a lean the seat agrees with or does not see, but it never
+        # overrules a seat that is past the threshold the other way (a backrest whose sideways
+        # geometry is unknown or noisy: ETHZ user6 read the wrong side 22% of pushed time)
+        if abs(back) > abs(s) and not (back * s < 0 and abs(s) >= p.threshold > 0):
             cue, s = "back", back
     if p.rear > 0 and not rear_quiet:
         # weighed by the rear third's share of the seat load against upright's (the pelvis slid

@@ -349,3 +349,24 @@ def test_a_baseline_learned_while_sitting_keeps_its_spread_too() -> None:
     assert 0.005 < pl.baseline.cue_sd("seat") < 0.05
     prof = pl.learned_profile()
     assert prof is not None and prof.spread == pl.spread and prof.method == "auto"
+
+
+def test_a_backrest_never_overrules_a_seat_past_the_threshold_the_other_way() -> None:
+    """A wheelchair whose backrest cells' sideways positions are a guess (ETHZ user6): pushes
+    to the right moved the seat right and the backrest's centre left, and the backrest, the
+    stronger cue, said "left". The seat decides when it is past the threshold; the backrest
+    still starts a lean the seat agrees with or does not see."""
+    ex = Extractor(CHAIR)
+    b = Baseline.from_raw(ex, UPRIGHT)
+    right = np.array([0.6, 1.4] * 4)  # the seat's load moved well to the right
+    frame = UPRIGHT.copy()
+    frame[4:] = UPRIGHT[4:] * right
+    frame[:4] = [UPRIGHT[:4].sum() / 2, 0.0, UPRIGHT[:4].sum() / 2, 0.0]  # backrest: all left
+    f = ex(frame)
+    cue, s = strongest(f, b, 0.625, 0.25)
+    assert (cue, s > 0) == ("seat", True), (cue, s)
+    assert state_after(ex, b, frame) == "right"
+    # the seat unmoved: the backrest alone still reads
+    alone = UPRIGHT.copy()
+    alone[:4] = frame[:4]
+    assert state_after(ex, b, alone) == "left"
