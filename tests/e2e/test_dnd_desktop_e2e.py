@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -34,10 +33,10 @@ from sitwatch.sinks.desktop import DesktopSink
 from sitwatch.sources.sim import SimSource
 
 try:
-    from tests.helpers.notify_server import NotificationServer, missing_programs
+    from tests.helpers.notify_server import NotificationServer
 except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.helpers.notify_server import NotificationServer, missing_programs
+    from tests.helpers.notify_server import NotificationServer
 
 pytestmark = pytest.mark.integration
 LOG = logging.getLogger("sitwatch.test")
@@ -45,23 +44,12 @@ START = datetime(2026, 1, 5, 9, 0).astimezone()
 RESUME = START + timedelta(minutes=47)  # the simulated morning nudges at 09:10, 09:33, 09:45
 
 
-@pytest.fixture
-def server(tmp_path):
-    missing = [p for p in missing_programs() if shutil.which(p) is None]
-    if missing:
-        pytest.skip(
-            f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)"
-        )
-    with NotificationServer(tmp_path / "notify") as srv:
-        yield srv
-
-
 def dunstctl(srv: NotificationServer, *args: str) -> str:
     return subprocess.run(["dunstctl", *args], env=srv.env, capture_output=True, text=True,
                           timeout=5, check=True).stdout.strip()
 
 
-def test_nudges_wait_while_dunst_is_paused(server):
+def test_nudges_wait_while_dunst_is_paused(dunst):
     cfg = Config()
     lay = layout.load("smartchair-12")
     clock = ManualClock(START)
@@ -69,12 +57,12 @@ def test_nudges_wait_while_dunst_is_paused(server):
     # The real probe on the real dunst. The daemon only reads the last answer; here the probe is
     # asked at the two moments that matter (no background rounds: cache_seconds is endless), so
     # the accelerated day does not race a thread.
-    dnd = DoNotDisturb([NotificationServerProbe(CommandRunner(server.env), server.env)], clock,
+    dnd = DoNotDisturb([NotificationServerProbe(CommandRunner(dunst.env), dunst.env)], clock,
                        cache_seconds=math.inf, poll=False, log=LOG)
-    dunstctl(server, "set-paused", "true")
+    dunstctl(dunst, "set-paused", "true")
     assert dnd.refresh() == (True, "notifications: dunst is paused")
     gate = NudgeGate(cfg.nudges, clock, dnd=dnd)
-    sink = DesktopSink(cfg.nudges.timeout, LOG, env=server.env)
+    sink = DesktopSink(cfg.nudges.timeout, LOG, env=dunst.env)
     seen: list[tuple[datetime, dict[str, object]]] = []
     d = Daemon(cfg, lay, src, clock, sinks=Fanout([sink], LOG), gate=gate)
     d.listeners.append(lambda ev: seen.append((clock.now(), {**ev.data, "t": ev.t}))
@@ -82,9 +70,9 @@ def test_nudges_wait_while_dunst_is_paused(server):
     waiting_at_resume = None
     while not src.done:
         if waiting_at_resume is None and clock.now() >= RESUME:
-            waiting_at_resume = (dunstctl(server, "count", "waiting"),
-                                 dunstctl(server, "count", "history"))
-            dunstctl(server, "set-paused", "false")
+            waiting_at_resume = (dunstctl(dunst, "count", "waiting"),
+                                 dunstctl(dunst, "count", "history"))
+            dunstctl(dunst, "set-paused", "false")
             assert dnd.refresh() == (False, "")
         d.step(0)
     d.close()
@@ -102,7 +90,7 @@ def test_nudges_wait_while_dunst_is_paused(server):
     released = [e for w, e in delivered if w < RESUME + timedelta(seconds=10)]
     assert [e.get("kind") for e in released] == ["prolonged_sitting"]
     assert RESUME - timedelta(seconds=HOLD_AT_MOST) > START + timedelta(minutes=10, seconds=25)
-    history = server.wait_history(len({(e.get("title"), e.get("message"))
+    history = dunst.wait_history(len({(e.get("title"), e.get("message"))
                                        for _, e in delivered}))
     shown = [(h["summary"], h["body"]) for h in reversed(history)]
     assert set(shown) == {(e.get("title"), e.get("message")) for _, e in delivered}

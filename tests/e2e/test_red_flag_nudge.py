@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,25 +17,15 @@ import pytest
 
 from sitwatch.reports.diary import SEEK_CARE_HEAD
 from tests.e2e.test_end_to_end import calibrated_and_quick, env_for
-from tests.helpers.notify_server import NotificationServer, missing_programs
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def server(tmp_path):
-    missing = [p for p in missing_programs() if shutil.which(p) is None]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libglib2.0-bin)")
-    with NotificationServer(tmp_path / "notify") as srv:
-        yield srv
-
-
-def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path, server) -> None:
+def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path, dunst) -> None:
     cal, cfg = calibrated_and_quick(tmp_path)
-    env = env_for(tmp_path)  # our own XDG folders; the server's display and session bus
-    env.update(DISPLAY=server.env["DISPLAY"],
-               DBUS_SESSION_BUS_ADDRESS=server.env["DBUS_SESSION_BUS_ADDRESS"])
+    env = env_for(tmp_path)  # our own XDG folders; dunst's display and session bus
+    env.update(DISPLAY=dunst.env["DISPLAY"],
+               DBUS_SESSION_BUS_ADDRESS=dunst.env["DBUS_SESSION_BUS_ADDRESS"])
     link = tmp_path / "cushion"
     procs: list[subprocess.Popen[str]] = []
 
@@ -85,7 +74,7 @@ def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path,
         deadline = time.monotonic() + 20
         shown: list[dict[str, object]] = []
         while time.monotonic() < deadline and not shown:
-            shown = [n for n in server.wait_history(1, timeout=1)
+            shown = [n for n in dunst.wait_history(1, timeout=1)
                      if n.get("summary") == SEEK_CARE_HEAD]
         assert daemon.poll() is None  # the daemon carried on
     finally:
@@ -98,7 +87,7 @@ def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path,
                     os.killpg(p.pid, signal.SIGKILL)
                     p.wait(5)
     daemon_log.close()
-    assert len(shown) == 1, (server.history(), (tmp_path / "daemon.log").read_text()[-2000:])
+    assert len(shown) == 1, (dunst.history(), (tmp_path / "daemon.log").read_text()[-2000:])
     body = str(shown[0]["body"])
     assert "saddle area" in body and "doctor" in body
     assert shown[0]["appname"] == "sitwatch"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,20 @@ def http_server() -> Iterator[RecordingServer]:
     finally:
         srv.close()
 
+
+
+@pytest.fixture
+def dunst(tmp_path: Path) -> Iterator[Any]:
+    """A real notification server: dunst on a private D-Bus session under Xvfb (skips, naming
+    the Debian packages, where they are missing)."""
+    import shutil
+
+    from tests.helpers.notify_server import NotificationServer, missing_programs
+
+    missing = [p for p in missing_programs() if shutil.which(p) is None]
+    if missing:
+        pytest.skip(
+            f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)"
+        )
+    with NotificationServer(tmp_path / "notify") as srv:
+        yield srv

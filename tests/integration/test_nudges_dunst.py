@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import shutil
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,29 +21,12 @@ from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.desktop import DesktopSink
 from sitwatch.sources.sim import SimSource
 
-try:
-    from tests.helpers.notify_server import NotificationServer, missing_programs
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.helpers.notify_server import NotificationServer, missing_programs
-
 pytestmark = pytest.mark.integration
 LOG = logging.getLogger("sitwatch.test")
 START = datetime(2026, 1, 5, 9, 0).astimezone()
 
 
-@pytest.fixture
-def server(tmp_path):
-    missing = [p for p in missing_programs() if shutil.which(p) is None]
-    if missing:
-        pytest.skip(
-            f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)"
-        )
-    with NotificationServer(tmp_path / "notify") as srv:
-        yield srv
-
-
-def run_day(server, tmp_path, cfg: Config, ctl: control.Control | None = None):
+def run_day(dunst, tmp_path, cfg: Config, ctl: control.Control | None = None):
     lay = layout.load("smartchair-12")
     clock = ManualClock(START)
     src = SimSource(Simulator(lay, short_demo(3), 2, 3), clock)
@@ -54,7 +34,7 @@ def run_day(server, tmp_path, cfg: Config, ctl: control.Control | None = None):
     if ctl is not None:
         control.write(path, ctl)
     gate = NudgeGate(cfg.nudges, clock, control=control.Watcher(path, clock.monotonic))
-    sink = DesktopSink(cfg.nudges.timeout, LOG, env=server.env)
+    sink = DesktopSink(cfg.nudges.timeout, LOG, env=dunst.env)
     seen = []
     d = Daemon(cfg, lay, src, clock, sinks=Fanout([sink], LOG), gate=gate)
     d.listeners.append(lambda ev: seen.append((clock.now(), ev)) if ev.event == "nudge" else None)
@@ -69,12 +49,12 @@ def bodies(history):
     return [(h["summary"], h["body"]) for h in reversed(history)]  # oldest first
 
 
-def test_nudges_reach_the_desktop_with_their_texts_and_cooldowns(server, tmp_path) -> None:
+def test_nudges_reach_the_desktop_with_their_texts_and_cooldowns(dunst, tmp_path) -> None:
     cfg = Config()
-    delivered, _seen, sink = run_day(server, tmp_path, cfg)
+    delivered, _seen, sink = run_day(dunst, tmp_path, cfg)
     kinds = [e.get("kind") for _, e in delivered]
     assert {"prolonged_sitting", "slouch", "asymmetric_load", "wallet"} <= set(kinds)
-    history = server.wait_history(len(delivered))
+    history = dunst.wait_history(len(delivered))
     assert bodies(history) == [(e.get("title"), e.get("message")) for _, e in delivered]
     assert sink.sent == len(delivered)
     for kind in set(kinds):
@@ -83,93 +63,93 @@ def test_nudges_reach_the_desktop_with_their_texts_and_cooldowns(server, tmp_pat
         assert all(g >= cfg.nudges.cooldown[kind] for g in gaps), (kind, gaps)
 
 
-def test_snooze_holds_back_nudges_until_it_ends(server, tmp_path) -> None:
+def test_snooze_holds_back_nudges_until_it_ends(dunst, tmp_path) -> None:
     until = START + timedelta(minutes=70)
-    delivered, seen, _ = run_day(server, tmp_path, Config(), control.Control(snoozed_until=until))
+    delivered, seen, _ = run_day(dunst, tmp_path, Config(), control.Control(snoozed_until=until))
     assert delivered and all(w >= until for w, _ in delivered)
     dropped = [e for _, e in seen if e.get("dropped") == "snoozed"]
     assert dropped and all(w < until for w, e in seen if e.get("dropped") == "snoozed")
-    history = server.wait_history(len(delivered))
+    history = dunst.wait_history(len(delivered))
     assert len(history) == len(delivered)
     assert bodies(history) == [(e.get("title"), e.get("message")) for _, e in delivered]
 
 
-def test_quiet_hours_are_respected(server, tmp_path) -> None:
+def test_quiet_hours_are_respected(dunst, tmp_path) -> None:
     cfg = Config(nudges={"quiet_hours": ["09:00-10:15"]})
-    delivered, seen, _ = run_day(server, tmp_path, cfg)
+    delivered, seen, _ = run_day(dunst, tmp_path, cfg)
     quiet_end = START.replace(hour=10, minute=15)
     assert all(w >= quiet_end for w, _ in delivered)
     assert any(e.get("dropped") == "quiet hours" for _, e in seen)
-    history = server.wait_history(max(len(delivered), 1), timeout=5)
+    history = dunst.wait_history(max(len(delivered), 1), timeout=5)
     assert len(history) == len(delivered)
 
 
-def test_working_hours_by_weekday(server, tmp_path) -> None:
+def test_working_hours_by_weekday(dunst, tmp_path) -> None:
     """START is a Monday 09:00: with working hours from 10:00 only the later nudges reach the
     desktop; the rest are recorded as dropped outside working hours. On a day the schedule does
     not name (here: Monday left out), none do."""
     assert START.weekday() == 0
     cfg = Config(nudges={"schedule": {"mon-fri": ["10:00-12:00", "13:00-17:00"]}})
-    delivered, seen, _ = run_day(server, tmp_path, cfg)
+    delivered, seen, _ = run_day(dunst, tmp_path, cfg)
     ten = START.replace(hour=10)
     assert delivered and all(ten <= w < START.replace(hour=12) for w, _ in delivered)
     assert any(e.get("dropped") == "outside working hours" and w < ten for w, e in seen)
-    history = server.wait_history(len(delivered))
+    history = dunst.wait_history(len(delivered))
     assert bodies(history) == [(e.get("title"), e.get("message")) for _, e in delivered]
 
     weekend_only = Config(nudges={"schedule": {"sat-sun": ["00:00-23:59"]}})
-    delivered, seen, _ = run_day(server, tmp_path / "weekend", weekend_only)
+    delivered, seen, _ = run_day(dunst, tmp_path / "weekend", weekend_only)
     assert not delivered and seen
     assert all(e.get("dropped") == "outside working hours" for _, e in seen)
 
 
-def test_own_texts_take_their_turn_on_the_desktop(server, tmp_path) -> None:
+def test_own_texts_take_their_turn_on_the_desktop(dunst, tmp_path) -> None:
     mine = "Stand, roll your shoulders back five times, then sit tall against the backrest."
     cfg = Config(nudges={
         "texts": [{"kind": "slouch", "title": "Physio: shoulder rolls", "action": mine}],
         "only_own_texts": True,
         "stretches": ["Calf raises at the desk: 15 slow ones."],
     })
-    delivered, _seen, _ = run_day(server, tmp_path, cfg)
+    delivered, _seen, _ = run_day(dunst, tmp_path, cfg)
     slouch = [e for _, e in delivered if e.get("kind") == "slouch" and e.get("level") == "gentle"
               and e.get("posture") == "slouched"]
     assert slouch and all(e.get("message") == mine for e in slouch)
     distinct = {(e.get("title"), e.get("message")) for _, e in delivered}
     # dunst stacks a repeated notification into one history entry, so count distinct ones
-    history = server.wait_history(len(distinct))
+    history = dunst.wait_history(len(distinct))
     shown = set(bodies(history))
     assert ("Physio: shoulder rolls", mine) in shown
     assert shown == distinct
 
 
-def test_daily_budget_nudges_and_the_summary_reach_the_desktop(server, tmp_path) -> None:
+def test_daily_budget_nudges_and_the_summary_reach_the_desktop(dunst, tmp_path) -> None:
     """A one-hour budget on the simulated morning: "nearing" ten minutes before it, "used up"
     at it, and the day's summary at 11:00, read back from dunst with their words."""
     cfg = Config(nudges={"daily_budget_hours": 1.0, "budget_warn_minutes": 10,
                          "day_summary_at": "11:00"})
-    delivered, _seen, _ = run_day(server, tmp_path, cfg)
+    delivered, _seen, _ = run_day(dunst, tmp_path, cfg)
     budget = [(w, e) for w, e in delivered if e.get("kind") == "daily_budget"]
     assert [e.get("stage") for _, e in budget] == ["near", "reached", "summary"]
     near, reached, summary = (e for _, e in budget)
     assert near.get("minutes") == 50 and reached.get("minutes") == 60
     assert budget[2][0].strftime("%H:%M") == "11:00"
     assert summary.get("message").startswith(f"{summary.get('minutes') // 60} h ")
-    history = server.wait_history(len({(e.get("title"), e.get("message"))
+    history = dunst.wait_history(len({(e.get("title"), e.get("message"))
                                        for _, e in delivered}))
     shown = set(bodies(history))
     for _, e in budget:
         assert (e.get("title"), e.get("message")) in shown
 
 
-def test_time_to_move_says_how_long_a_break_must_last(server, tmp_path) -> None:
+def test_time_to_move_says_how_long_a_break_must_last(dunst, tmp_path) -> None:
     """Issue #13: a break counts only after detect.occupancy.min_break out of the chair; the
     nudge says so, in the words read back from dunst."""
     cfg = Config(detect={"occupancy": {"min_break": 180}})
-    delivered, _seen, _ = run_day(server, tmp_path, cfg)
+    delivered, _seen, _ = run_day(dunst, tmp_path, cfg)
     moves = [e for _, e in delivered if e.get("kind") == "prolonged_sitting"]
     assert moves and all(e.get("break_minutes") == 3 for e in moves)
     assert all(e.get("message").endswith("The timer starts again after 3 minutes out of the "
                                          "chair.") for e in moves)
-    history = server.wait_history(len({(e.get("title"), e.get("message"))
+    history = dunst.wait_history(len({(e.get("title"), e.get("message"))
                                        for _, e in delivered}))
     assert {(e.get("title"), e.get("message")) for e in moves} <= set(bodies(history))

@@ -7,7 +7,6 @@ Xvfb); a sitter who shifts gets no such nudge. The shifts land in a real SQLite 
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -29,12 +28,6 @@ from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.desktop import DesktopSink
 from sitwatch.sources.sim import SimSource
 
-try:
-    from tests.helpers.notify_server import NotificationServer, missing_programs
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.helpers.notify_server import NotificationServer, missing_programs
-
 pytestmark = pytest.mark.integration
 LOG = logging.getLogger("sitwatch.test")
 START = datetime(2026, 1, 6, 9, 0).astimezone()
@@ -48,17 +41,6 @@ SHIFTING = Script([away(30), *(seg for x in (0.6, -0.6, 0.6, -0.6, 0.6)
                                for seg in (sit(240, fidget=0.0), sit(60, lean=x, fidget=0.0)))],
                   "shifting")
 RELIEFS = 9
-
-
-@pytest.fixture
-def server(tmp_path):
-    missing = [p for p in missing_programs() if shutil.which(p) is None]
-    if missing:
-        pytest.skip(
-            f"needs {', '.join(missing)} (Debian: xvfb dbus dunst libnotify-bin libglib2.0-bin)"
-        )
-    with NotificationServer(tmp_path / "notify") as srv:
-        yield srv
 
 
 def run(tmp_path: Path, script: Script, sinks: list, store: Store | None = None,
@@ -78,26 +60,26 @@ def run(tmp_path: Path, script: Script, sinks: list, store: Store | None = None,
     return seen
 
 
-def test_a_still_wheelchair_user_gets_the_weight_shift_nudge_on_the_desktop(server,
+def test_a_still_wheelchair_user_gets_the_weight_shift_nudge_on_the_desktop(dunst,
                                                                             tmp_path) -> None:
-    sink = DesktopSink(20, LOG, env=server.env)
+    sink = DesktopSink(20, LOG, env=dunst.env)
     seen = run(tmp_path, STILL, [sink])
     nudges = [e for e in seen if e.event == "nudge" and e.get("delivered", True)]
     assert [e.get("kind") for e in nudges] == [NudgeKind.STATIC_SITTING]
     (n,) = nudges
     assert 30 + 20 * 60 <= n.t <= 30 + 20 * 60 + 10  # the layout's 20 minutes, from sitting down
     assert [str(e.state) for e in seen if e.event == "stillness"] == ["static"]
-    history = server.wait_history(1)
+    history = dunst.wait_history(1)
     assert [(h["summary"], h["body"]) for h in history] == [(n.get("title"), n.get("message"))]
     assert n.get("title") == "Shift your weight" and "one side" in n.get("message")
 
 
-def test_a_wheelchair_user_who_shifts_gets_no_weight_shift_nudge(server, tmp_path) -> None:
-    sink = DesktopSink(20, LOG, env=server.env)
+def test_a_wheelchair_user_who_shifts_gets_no_weight_shift_nudge(dunst, tmp_path) -> None:
+    sink = DesktopSink(20, LOG, env=dunst.env)
     seen = run(tmp_path, SHIFTING, [sink])
     assert not [e for e in seen if e.event == "nudge"]
     assert [str(e.state) for e in seen if e.event == "stillness"] == ["shift"] * RELIEFS
-    assert server.wait_history(1, timeout=3) == []
+    assert dunst.wait_history(1, timeout=3) == []
 
 
 def test_shifts_per_sitting_hour_from_a_real_history_file(tmp_path) -> None:
