@@ -265,8 +265,12 @@ def _said(base: Config, entry: Entry, before: State, after: State) -> str:
                 f"({settings.max_steps} of {settings.max_steps} steps), so nothing more changes. "
                 f"`sitwatch feedback reset {fb.typed(entry.kind)}` starts over.")
     moved = [c for c in fb.changes(base, after, settings) if c.kind == entry.kind]
-    lines = [f"{head} It will take a clearer {name} posture from now on "
-             f"(step {entry.steps} of {settings.max_steps}):"]
+    from sitwatch.core.kinds import FeedbackKind
+
+    what = ("It will count smaller moves as a shift of your weight from now on"
+            if entry.kind == FeedbackKind.STATIC_SITTING
+            else f"It will take a clearer {name} posture from now on")
+    lines = [f"{head} {what} (step {entry.steps} of {settings.max_steps}):"]
     lines += [f"  {_knob(c)}" for c in moved]
     lines.append(f"Undo with `sitwatch feedback reset {fb.typed(entry.kind)}`.")
     return "\n".join(lines)

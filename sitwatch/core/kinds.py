@@ -102,6 +102,7 @@ class FeedbackKind(StrEnum):
     LEANING_FORWARD = "leaning_forward"
     ASYMMETRIC_LOAD = "asymmetric_load"
     WALLET = "wallet"
+    STATIC_SITTING = "static_sitting"  # "shift your weight" when the sitter did shift
 
 
 #: Every feedback kind, in the order `sitwatch feedback show` and the reports list them.
@@ -226,6 +227,7 @@ FEEDBACK_LABELS: dict[str, str] = {
     FeedbackKind.LEANING_FORWARD: "leaning forward",
     FeedbackKind.ASYMMETRIC_LOAD: "lopsided",
     FeedbackKind.WALLET: "wallet",
+    FeedbackKind.STATIC_SITTING: "static sitting",
 }
 
 

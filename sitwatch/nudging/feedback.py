@@ -58,7 +58,7 @@ class FeedbackError(Exception):
 class Knob:
     """One threshold a feedback kind moves: ``detect.<section>.<key>``, toward ``limit``."""
 
-    section: Literal["posture", "balance", "wallet"]
+    section: Literal["posture", "balance", "wallet", "stillness"]
     key: str
     limit: float
 
@@ -74,7 +74,9 @@ class Knob:
 
 
 #: Thresholds that fire less often as they *fall* (a share of upright below which ...).
-DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio"})
+DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio",
+                      # static sitting: the smaller a move that counts as a shift, the rarer
+                      "min_shift", "min_load_change", "spread"})
 
 #: The thresholds each kind eases, and the hard limit of each. Lower ratios / larger shifts fire
 #: less often. The limits keep every rule alive: a slump must still empty the rear of the seat
@@ -98,6 +100,15 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.WALLET: (
         Knob("wallet", "spot_ratio", 3.5),
     ),
+    # "Shift your weight" when the sitter did shift: the move was smaller than a shift had to
+    # be. Smaller moves count (down to half the shipped sizes, still well above breathing and
+    # sensor noise, and never under 1.5 of the sitter's own calibration spread); how long a
+    # stretch without a shift may last (``after``) is the sitter's own choice, left alone.
+    FeedbackKind.STATIC_SITTING: (
+        Knob("stillness", "min_shift", 0.04),
+        Knob("stillness", "min_load_change", 0.08),
+        Knob("stillness", "spread", 1.5),
+    ),
 }
 
 #: What people may type for a kind (besides the kind itself), all lower case.
@@ -110,6 +121,11 @@ ALIASES: dict[str, FeedbackKind] = {
     "lean": FeedbackKind.LEANING_FORWARD,
     "lopsided": FeedbackKind.ASYMMETRIC_LOAD,
     "balance": FeedbackKind.ASYMMETRIC_LOAD,
+    "static": FeedbackKind.STATIC_SITTING,
+    "still": FeedbackKind.STATIC_SITTING,
+    "stillness": FeedbackKind.STATIC_SITTING,
+    "shift": FeedbackKind.STATIC_SITTING,
+    "weight_shift": FeedbackKind.STATIC_SITTING,
 }
 
 
@@ -138,6 +154,8 @@ def kind_of(nudge: Mapping[str, object]) -> FeedbackKind | None:
         return FeedbackKind.ASYMMETRIC_LOAD
     if kind == NudgeKind.WALLET:
         return FeedbackKind.WALLET
+    if kind == NudgeKind.STATIC_SITTING:
+        return FeedbackKind.STATIC_SITTING
     return None
 
 
@@ -147,7 +165,9 @@ def label(kind: str) -> str:
 
 def typed(kind: str) -> str:
     """The word to type for a kind on the command line or over MQTT."""
-    return "lopsided" if kind == FeedbackKind.ASYMMETRIC_LOAD else str(kind)
+    if kind == FeedbackKind.ASYMMETRIC_LOAD:
+        return "lopsided"
+    return "static" if kind == FeedbackKind.STATIC_SITTING else str(kind)
 
 
 #: The words to type, in order (for help texts and errors).

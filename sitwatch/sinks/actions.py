@@ -54,8 +54,10 @@ WRONG_LABEL = "Not right"
 DEFAULT_ACTIONS: tuple[tuple[str, str], ...] = (
     (SNOOZE, "Snooze 30 min"), (DONE, "Done"), (WRONG, WRONG_LABEL))
 #: The nudges that are a guess about posture, on which "Not right" makes sense ("time to move"
-#: is a timer: it is never wrong, only untimely, which Snooze is for).
-POSTURE_NUDGES = frozenset({NudgeKind.SLOUCH, NudgeKind.ASYMMETRIC_LOAD, NudgeKind.WALLET})
+#: is a timer: it is never wrong, only untimely, which Snooze is for). "Shift your weight" is a
+#: guess too: that no shift was big enough to see.
+POSTURE_NUDGES = frozenset({NudgeKind.SLOUCH, NudgeKind.ASYMMETRIC_LOAD, NudgeKind.WALLET,
+                            NudgeKind.STATIC_SITTING})
 
 NOT_SUPPORTED = "Actions are not supported"  # notify-send's stderr when the server has no buttons
 

@@ -289,7 +289,7 @@ def test_the_command_refuses_user_mistakes_clearly(tmp_path: Path) -> None:
     for args in (["wrong", "sneeze"], ["wrong", "prolonged_sitting"], ["reset", "sneeze"]):
         out = sitwatch(env, cfg, "feedback", *args)
         assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
-        assert "use one of: slouch, leaning_forward, lopsided, wallet" in out.stderr
+        assert "use one of: slouch, leaning_forward, lopsided, wallet, static" in out.stderr
     shown = sitwatch(env, cfg, "feedback", "show")
     assert shown.returncode == 0 and "No thresholds moved" in shown.stdout
     ok = sitwatch(env, cfg, "feedback", "wrong", "leaning-forward")

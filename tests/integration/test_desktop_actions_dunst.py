@@ -386,3 +386,51 @@ def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
     finally:
         d.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]
+
+
+def test_not_right_on_shift_your_weight_reaches_the_daemon_and_lets_smaller_moves_count(
+        server, tmp_path, monkeypatch):
+    """"Shift your weight" is a guess as well (that no move was big enough to be a shift): on
+    a real dunst it has "Not right", and the click eases the static-sitting thresholds in the
+    running pipeline and keeps them in the feedback file."""
+    from sitwatch.config import for_layout
+    from sitwatch.core.events import FEEDBACK
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.learning import Learner
+    from sitwatch.sim.script import Script, away, sit
+    from sitwatch.sinks.actions import WRONG
+
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, server.env[key])
+    cfg = Config(nudges={"console": False, "dnd": {"enabled": False}})
+    fan = build_sinks(cfg, headless=False, json_lines=False)
+    desktop = fan.find(DesktopSink)
+    assert desktop is not None and fan.inbox is not None
+    lay = layout.load("ethz-wheelchair-24")  # static sitting after 20 minutes (its default)
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
+    src = SimSource(Simulator(lay, Script([away(30), sit(25 * 60, fidget=0.0)], "still"), 2, 5),
+                    clock)
+    learner = Learner(for_layout(cfg, lay), tmp_path / "feedback.json", clock)
+    d = Daemon(cfg, lay, src, clock, sinks=fan, learner=learner)
+    shown: list[Event] = []
+    d.listeners.append(lambda ev: shown.append(ev) if ev.event == NUDGE
+                       and ev.get("kind") == "static_sitting" else None)
+    try:
+        while not shown and not src.done:
+            d.step(0)
+        assert shown, "20 still minutes brought no shift-your-weight nudge"
+        ident = until(lambda: desktop.waiting().get("static_sitting"))
+        assert ident is not None
+        shipped = d.pipeline.cfg.detect.stillness
+        server.click(ident, WRONG)
+        assert until(lambda: len(fan.inbox) == 1)
+        assert f"[{ident},wrong]" in server.menus()
+        got = [e for e in d.step(0) if e.event == FEEDBACK]
+        assert [(e.get("kind"), e.get("source"), e.get("steps")) for e in got] == [
+            ("static_sitting", "button", 1)]
+        eased = d.pipeline.cfg.detect.stillness
+        assert eased.min_shift == pytest.approx(shipped.min_shift / 1.15)
+        assert eased.after == shipped.after == 1200.0  # how long a stretch may be: theirs
+        assert fb.load(tmp_path / "feedback.json").steps == {"static_sitting": 1}
+    finally:
+        d.close()

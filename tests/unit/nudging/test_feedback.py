@@ -121,6 +121,8 @@ def test_the_layouts_own_defaults_are_the_starting_point_and_survive_the_pipelin
     ("slouch", FeedbackKind.SLOUCH), ("Slouched", FeedbackKind.SLOUCH),
     ("leaning-forward", FeedbackKind.LEANING_FORWARD), ("forward", FeedbackKind.LEANING_FORWARD),
     ("lopsided", LOPSIDED), ("asymmetric_load", LOPSIDED), ("wallet", FeedbackKind.WALLET),
+    ("static", FeedbackKind.STATIC_SITTING), ("static-sitting", FeedbackKind.STATIC_SITTING),
+    ("shift", FeedbackKind.STATIC_SITTING),
 ])
 def test_kinds_people_type(typed: str, kind: FeedbackKind) -> None:
     assert fb.parse_kind(typed) == kind
@@ -139,6 +141,7 @@ def test_the_kind_of_a_nudge() -> None:
         FeedbackKind.LEANING_FORWARD
     assert fb.kind_of({"kind": NudgeKind.ASYMMETRIC_LOAD}) == LOPSIDED
     assert fb.kind_of({"kind": NudgeKind.WALLET}) == FeedbackKind.WALLET
+    assert fb.kind_of({"kind": NudgeKind.STATIC_SITTING}) == FeedbackKind.STATIC_SITTING
     assert fb.kind_of({"kind": NudgeKind.PROLONGED_SITTING}) is None
 
 
@@ -167,3 +170,19 @@ def test_a_damaged_file_is_a_clear_error_naming_the_file_and_key(tmp_path) -> No
 def test_the_log_stays_bounded() -> None:
     s = steps(fb.State(), LOPSIDED, fb.LOG_KEPT + 20)
     assert len(s.log) == fb.LOG_KEPT
+
+
+def test_not_right_on_shift_your_weight_lets_smaller_moves_count_and_leaves_the_interval() -> None:
+    """The sitter did shift: the move was smaller than a shift had to be. Each step lets a move
+    15% smaller count, down to half the shipped size; how long a stretch may last is theirs."""
+    cfg = config.load(use_user_file=False, overrides={"detect.stillness.after": 1200.0})
+    still = FeedbackKind.STATIC_SITTING
+    one = fb.adapt(cfg, steps(fb.State(), still, 1)).detect.stillness
+    assert one.min_shift == pytest.approx(0.08 / 1.15)
+    assert one.min_load_change == pytest.approx(0.15 / 1.15)
+    assert one.spread == pytest.approx(3.0 / 1.15)
+    assert one.after == 1200.0 and one.hold == cfg.detect.stillness.hold
+    wide = FeedbackCfg(step=0.5, max_steps=5)
+    most = fb.adapt(Config(feedback=wide), steps(fb.State(), still, 9, wide)).detect.stillness
+    assert (most.min_shift, most.min_load_change, most.spread) == (0.04, 0.08, 1.5)
+    assert fb.typed(still) == "static" and fb.label(still) == "static sitting"

@@ -166,3 +166,24 @@ def test_pipeline_and_nudger_a_still_sitter_is_nudged_a_shifting_one_is_not() ->
     assert len(shifts) == 5 and snap.shifts == 5
     assert not [e for e in evs if e.event == "stillness" and e.state == "static"]
     assert NudgeKind.STATIC_SITTING not in [e.get("kind") for e in evs if e.event == "nudge"]
+
+
+def test_after_a_not_right_a_move_just_under_the_shipped_size_counts_as_a_shift() -> None:
+    """The detector the daemon retunes with the feedback's config: a slow sideways move of 0.07
+    (under min_shift 0.08) is not a shift as shipped, and is one after one "Not right"."""
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.nudging import feedback as fb
+
+    def lean(t: float) -> dict[str, float]:
+        return {"cop_x": 0.07} if 300 <= t < 330 else {}
+
+    shipped = Config().detect.stillness.model_copy(update={"after": 600.0})
+    told, _ = fb.wrong(fb.State(), FeedbackKind.STATIC_SITTING, Config().feedback, at="t")
+    eased = fb.adapt(Config(detect=Config().detect.model_copy(update={"stillness": shipped})),
+                     told).detect.stillness
+    before = StillnessDetector(shipped)
+    assert "shift" not in states(play(before, 700, move=lean, noise=0.003))
+    after = StillnessDetector(eased)
+    evs = play(after, 700, move=lean, noise=0.003)
+    assert "shift" in states(evs)
+    assert after.shifts == 2  # over there (held 30 s, past ``settle``) and back again
