@@ -509,6 +509,17 @@ def test_channels_come_from_the_sink_table_with_dnd_last():
     assert check_channels(load_cfg(), SystemClock()) == []
 
 
+def test_a_headless_box_with_no_desktop_to_ask_is_not_warned_about_do_not_disturb():
+    """A Pi under the chair has no desktop: no do-not-disturb probe working there is expected,
+    and `doctor --headless` says so without a warning; on a desktop it is still a warning."""
+    cfg = load_cfg(nudges__dnd__enabled=True, nudges__dnd__probes=["fullscreen"])
+    (desk,) = check_channels(cfg, SystemClock())
+    (box,) = check_channels(cfg, SystemClock(), headless=True)
+    assert desk[0] == WARN
+    assert box[0] == OK and box[2].startswith("nothing to ask on a headless box")
+    assert "fullscreen (no X display" in box[2]  # what could not be asked is still shown
+
+
 # -- history, daemon, calibration --------------------------------------------------------------
 
 def test_history_that_is_not_a_database_fails(tmp_path):
