@@ -14,8 +14,8 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   "Not right" button, ``mosquitto_pub``, an automation). The payload is ``wrong`` (or empty):
   the last posture nudge was a false alarm; ``wrong KIND`` or just ``KIND`` (``slouch``,
   ``leaning_forward``, ``lopsided``, ``wallet``, ``static``) names it. Retained messages are
-  ignored, so an old command is never taken again on reconnect. It reaches the daemon through the same inbox
-  as the desktop buttons (``on_command``).
+  ignored, so an old command is never taken again on reconnect. It reaches the daemon through
+  the same inbox as the desktop buttons (``on_command``).
 - ``<discovery_prefix>/<component>/<node_id>/<object_id>/config``: retained Home Assistant
   discovery documents, sent on every connect and again whenever ``<discovery_prefix>/status``
   says ``online`` (Home Assistant restarted).
