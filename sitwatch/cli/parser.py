@@ -210,8 +210,9 @@ def add_report(sub: Any) -> None:
     sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
     period = sp.add_mutually_exclusive_group()
     period.add_argument("--week", nargs="?", const="", metavar="YYYY-Www",
-                        help="an ISO week such as 2026-W47 (Monday to Sunday); alone: the "
-                        "seven days ending on --day")
+                        help="an ISO week such as 2026-W47 (Monday to Sunday), or last (the "
+                        "last week that is over by --day's evening: on a Sunday its own); "
+                        "alone: the seven days ending on --day")
     period.add_argument("--month", nargs="?", const="", metavar="YYYY-MM",
                         help="a calendar month such as 2026-11; alone: the month of --day")
     sp.add_argument("--format", choices=["text", "md", "html", "json", "csv"],
@@ -285,6 +286,9 @@ def add_report_send(sub: Any) -> None:
         "files. Nothing is sent, and the exit code is 0, when no service is configured.")
     sp.add_argument("file", nargs="?", metavar="FILE", help="the HTML page to attach")
     sp.add_argument("--day", help="the week's last day, YYYY-MM-DD (default: today)")
+    sp.add_argument("--week", metavar="YYYY-Www",
+                    help="an ISO week such as 2026-W47, or last (the last week that is over by "
+                    "--day's evening: on a Sunday, its own), as `sitwatch report --week` takes it")
     sp.add_argument("--history", metavar="FILE",
                     help="read this history file (default: the daemon's, or history.database)")
     sp.set_defaults(func=_report_send)

@@ -141,7 +141,7 @@ def _choose(args: argparse.Namespace, day: date) -> _Choice:
     if month is not None:
         p = parse_month(month) if month else month_period(day)
     elif week:
-        p = parse_week(week)
+        p = parse_week(week, day)
     elif week is not None or fmt == "html":
         p = week_ending(day)  # the weekly page is a week; --html has always meant one
     else:

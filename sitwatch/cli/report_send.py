@@ -42,6 +42,20 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
+    try:
+        day = date.fromisoformat(args.day) if args.day else date.today()
+    except ValueError:
+        err(f"--day {args.day!r}: write YYYY-MM-DD")
+        return EXIT_CONFIG
+    week = getattr(args, "week", None)
+    if week:
+        from sitwatch.reports.period import PeriodError, parse_week
+
+        try:
+            day = parse_week(week, day).last
+        except PeriodError as e:
+            err(f"--week: {e}")
+            return EXIT_CONFIG
     urls = list(cfg.nudges.push.report_urls)
     attach = Path(args.file).expanduser() if args.file else None
     if attach is not None and not attach.is_file():
@@ -52,11 +66,6 @@ def run(args: argparse.Namespace) -> int:
         print("nudges.push.report_urls is empty: the report is not sent"
               + (f" (it is in {attach})" if attach else ""))
         return EXIT_OK
-    try:
-        day = date.fromisoformat(args.day) if args.day else date.today()
-    except ValueError:
-        err(f"--day {args.day!r}: write YYYY-MM-DD")
-        return EXIT_CONFIG
     try:
         import apprise  # noqa: F401  (the push extra)
     except ImportError:

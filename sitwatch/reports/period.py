@@ -103,11 +103,23 @@ _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
 
-def parse_week(text: str) -> Period:
-    """``2026-W47`` (an ISO week, Monday to Sunday)."""
+def last_week_over(day: date) -> Period:
+    """The last ISO week that is over by ``day``'s evening: ``day``'s own week on a Sunday, the
+    week before on any other day (the weekly timer runs on Sunday evening, or at the next
+    start when the computer was off then: the same week either way)."""
+    sunday = day - timedelta(days=(day.isoweekday() % 7))
+    return Period("week", sunday - timedelta(days=6), sunday)
+
+
+def parse_week(text: str, day: date | None = None) -> Period:
+    """``2026-W47`` (an ISO week, Monday to Sunday), or ``last``: :func:`last_week_over`
+    ``day`` (default today)."""
+    if text.strip().lower() == "last":
+        return last_week_over(day or date.today())
     m = _WEEK.fullmatch(text.strip())
     if m is None:
-        raise PeriodError(f"{text!r} is not a week: write it as an ISO week, e.g. 2026-W47")
+        raise PeriodError(f"{text!r} is not a week: write it as an ISO week, e.g. 2026-W47, "
+                          "or last (the last week that is over)")
     year, week = int(m[1]), int(m[2])
     try:
         monday = date.fromisocalendar(year, week, 1)

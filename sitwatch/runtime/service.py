@@ -11,7 +11,8 @@ the user install writes an XDG autostart entry instead, which every freedesktop 
 at login.
 
 Beside the daemon's unit an install sets up the weekly report's timer (``sitwatch-weekly.timer``:
-``sitwatch report --week --html``, then ``sitwatch report-send``; ``--no-weekly`` leaves it out)
+``sitwatch report --week last --format html``, then ``sitwatch report-send``; ``--no-weekly``
+leaves it out)
 and, when asked for with ``--with-web``, the web app's unit (``sitwatch serve``). The web app is
 opt-in: it needs the ``web`` extra, and it opens a port (on the Pi, the LAN with a token), which
 should be somebody's decision rather than a side effect of "start at login". The timer is on by
@@ -322,7 +323,8 @@ def plan_user_install(
         )
         if weekly:
             plan.notes.append("without systemd there is no weekly timer: `sitwatch report "
-                              "--week --html` writes the week's page whenever you like")
+                              "--week last --format html -o week.html` writes last week's page "
+                              "whenever you like")
     return plan
 
 

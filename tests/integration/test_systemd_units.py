@@ -227,8 +227,10 @@ def test_weekly_units_write_then_send(unit, timer, exe) -> None:
     write, send = values(svc, "Service", "ExecStart")
     w, s = write.split(), send.split()
     assert w[0] == s[0] == exe
-    assert w[1:4] == ["report", "--week", "--html"] and s[1] == "report-send"
-    assert w[4] == s[2]  # the page written is the page sent
+    # the week that ended on Sunday, also when the timer catches up days later
+    assert w[1:6] == ["report", "--week", "last", "--format", "html"] and s[1] == "report-send"
+    assert w[6] == "-o" and w[7] == s[2]  # the page written is the page sent
+    assert s[3:] == ["--week", "last"]  # ... and its message is that same week
     assert values(svc, "Service", "UMask") == ["0077"]
     assert not values(svc, "Install", "WantedBy")  # started by the timer only
     t = parse_unit(timer)

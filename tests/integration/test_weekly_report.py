@@ -114,3 +114,33 @@ def test_bad_input_is_named_and_exits_2_or_1(tmp_path, http_server):
     assert "secret" not in failed.stdout + failed.stderr  # the URL is masked
     assert "does not understand nosuchscheme://" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_the_units_own_lines_caught_up_two_days_late_still_give_that_week(tmp_path,
+                                                                            http_server):
+    """The computer was off on Sunday evening: the timer (Persistent=) runs at Tuesday's login.
+    The shipped unit's two ExecStart lines, as written there (`--week last`), still give the
+    week that ended on Sunday, page and message alike; not the seven days to Tuesday."""
+    import shlex
+
+    from sitwatch.runtime.service import shipped
+
+    pytest.importorskip("apprise")
+    hist = _history(tmp_path)
+    cfg = _config(tmp_path, [f"json://127.0.0.1:{http_server.port}/weekly"])
+    unit = shipped("systemd", "sitwatch-weekly.service").read_text(encoding="utf-8")
+    lines = [shlex.split(ln.removeprefix("ExecStart=").replace("%S", str(tmp_path)))
+             for ln in unit.splitlines() if ln.startswith("ExecStart=")]
+    (tmp_path / "sitwatch" / "reports").mkdir(parents=True)
+    tuesday = ("--day", "2026-11-24", "--history", str(hist), "--no-user-config", "--config",
+               str(cfg))
+    for argv in lines:
+        assert argv[0].endswith("/sitwatch")
+        done = _sitwatch(tmp_path, *argv[1:], *tuesday)
+        assert done.returncode == 0, (argv, done.stderr)
+    page = (tmp_path / "sitwatch" / "reports" / "sitwatch-week.html").read_text()
+    assert "<h1>Mon 16 – Sun 22 November 2026</h1>" in page
+    (req,) = http_server.wait(1)
+    body = json.loads(req.body)
+    assert body["title"] == "sitwatch: your week to Sun 22 Nov"
+    assert "2 h" in body["message"] or "120 min" in body["message"], body["message"]

@@ -75,6 +75,17 @@ def test_week_and_month_names() -> None:
             period.parse_month(bad)
 
 
+def test_the_last_week_that_is_over() -> None:
+    """The weekly timer's week: on its Sunday evening that week; caught up on a later day
+    (the computer was off on Sunday), still the week that ended on that Sunday."""
+    sunday = date(2026, 11, 22)
+    for day in (sunday, date(2026, 11, 23), date(2026, 11, 28)):
+        w = period.parse_week("last", day)
+        assert (w.first, w.last, w.name) == (date(2026, 11, 16), sunday, "2026-W47"), day
+    assert period.parse_week("Last", date(2026, 11, 29)).name == "2026-W48"
+    assert period.parse_week("last", date(2026, 1, 1)).name == "2025-W52"
+
+
 def test_break_lengths_and_debt() -> None:
     mins = [0.0, 2, 4.99, 5, 14.99, 15, 29.99, 30, 600]
     assert break_lengths(BreakRow(NOW, m * 60) for m in mins) == (3, 2, 2, 2)
@@ -216,4 +227,7 @@ def test_cli_choice_rules() -> None:
         choose(format="md", open=True)
     with pytest.raises(period.PeriodError):
         choose(week="2026-W99")
+    c = choose(week="last", format="html", output="w.html")  # the weekly timer's line
+    assert (c.first, c.last, str(c.output)) == (  # type: ignore[attr-defined]
+        date(2026, 11, 16), date(2026, 11, 22), "w.html")
     assert sqlite3  # the stores above are real SQLite files

@@ -128,9 +128,11 @@ def test_companion_units_start_this_sitwatch_and_keep_the_specifiers() -> None:
     write, send = (shlex.split(ln.removeprefix("ExecStart=")) for ln in lines)
     assert write[:4] == ["/opt/my venv/bin/sitwatch", "report", "--config",
                          "/home/a/100%% cfg.toml"]  # '%' doubled for systemd
-    assert write[4:] == ["--week", "--html", "%S/sitwatch/reports/sitwatch-week.html"]
+    assert write[4:] == ["--week", "last", "--format", "html", "-o",
+                         "%S/sitwatch/reports/sitwatch-week.html"]
     assert send == ["/opt/my venv/bin/sitwatch", "report-send", "--config",
-                    "/home/a/100%% cfg.toml", "%S/sitwatch/reports/sitwatch-week.html"]
+                    "/home/a/100%% cfg.toml", "%S/sitwatch/reports/sitwatch-week.html",
+                    "--week", "last"]
     assert "ExecStartPre=/bin/mkdir -p %S/sitwatch/reports" in text
     serve = service.companion_unit("sitwatch-pi-serve.service", ["/usr/local/bin/sitwatch"])
     assert "ExecStart=/usr/local/bin/sitwatch serve --lan\n" in serve
