@@ -18,6 +18,7 @@ from sitwatch.sensing import layout
 from sitwatch.sensing.calibration import from_arrays, robust_mean
 from sitwatch.sim.script import short_demo
 from sitwatch.sim.simulator import Simulator
+from tests.helpers.virtual_cushion import start_cushion
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,15 +117,9 @@ def test_cushion_and_camera_fuse_by_the_documented_rules(tmp_path, clip) -> None
                 method="recording").save(cal)
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
-    simp = subprocess.Popen([sys.executable, "-m", "sitwatch", "simulate", "--script", "demo",
-                             "--layout", "smartchair-12", "--hz", "10", "--speed", "10",
-                             "--link", str(link)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    simp = start_cushion(env, link, speed=10)
     daemon = None
     try:
-        deadline = time.monotonic() + 15
-        while not link.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         daemon = subprocess.Popen(
             [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config",
              str(camera_cfg(tmp_path)), "--port", str(link), "--layout", "smartchair-12",

@@ -5,11 +5,8 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +17,7 @@ from sitwatch.core.clock import SystemClock
 from sitwatch.history.diary import entries_between
 from sitwatch.history.store import Store
 from tests.e2e.test_end_to_end import calibrated_and_quick, env_for
+from tests.helpers.virtual_cushion import Processes, wait_status
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("starlette")
@@ -30,41 +28,18 @@ def test_log_and_serve_beside_the_running_daemon(tmp_path: Path) -> None:
     cal, cfg = calibrated_and_quick(tmp_path)
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(*args: str, **kw: object) -> subprocess.Popen[str]:
-        p = subprocess.Popen([sys.executable, "-m", "sitwatch", *args], env=env, text=True,
-                             start_new_session=True, **kw)  # type: ignore[call-overload]
-        procs.append(p)
-        return p
-
     status_file = tmp_path / "run" / "sitwatch" / "status.json"
     history = tmp_path / "data" / "sitwatch" / "history.sqlite"
-    try:
-        start("simulate", "--script", "demo", "--layout", "smartchair-12", "--hz", "10",
-              "--speed", "20", "--link", str(link), stdout=subprocess.DEVNULL,
-              stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 15
-        while not link.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        daemon = start("run", "--no-user-config", "--config", str(cfg), "--port", str(link),
-                       "--layout", "smartchair-12", "--calibration", str(cal), "--headless",
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 40
-        d: dict[str, object] = {}
-        while time.monotonic() < deadline:
-            try:
-                d = json.loads(status_file.read_text())
-            except (OSError, ValueError):
-                d = {}
-            if d.get("pid") == daemon.pid and d.get("occupancy") == "occupied" \
-                    and history.exists():
-                break
-            time.sleep(0.1)
+    with Processes(env) as procs:
+        procs.cushion(link, speed=20)
+        daemon = procs.start("run", "--no-user-config", "--config", str(cfg), "--port", str(link),
+                             "--layout", "smartchair-12", "--calibration", str(cal), "--headless")
+        d = wait_status(status_file, lambda d: d.get("pid") == daemon.pid
+                        and d.get("occupancy") == "occupied" and history.exists())
         assert d.get("occupancy") == "occupied", d
 
-        web = start("serve", "--no-user-config", "--config", str(cfg), "--port", "0",
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        web = procs.start("serve", "--no-user-config", "--config", str(cfg), "--port", "0",
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert web.stdout is not None
         line = web.stdout.readline()
         assert line.startswith("sitwatch: serving on "), line
@@ -83,15 +58,6 @@ def test_log_and_serve_beside_the_running_daemon(tmp_path: Path) -> None:
 
         diary = urllib.request.urlopen(base + "/diary", timeout=10).read().decode()
         assert "Numbness, saddle area" in diary and "Please get medical care now" in diary
-    finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
-                    p.wait(5)
     now = datetime.now().astimezone()
     store = Store(history, SystemClock(), readonly=True)
     try:

@@ -19,6 +19,7 @@ from sitwatch.sensing import layout
 from sitwatch.sensing.calibration import from_arrays, robust_mean
 from sitwatch.sim.script import short_demo
 from sitwatch.sim.simulator import Simulator
+from tests.helpers.virtual_cushion import start_cushion
 
 pytestmark = pytest.mark.integration
 
@@ -222,10 +223,7 @@ def test_a_daemon_killed_and_restarted_carries_on_the_sitting_spell(tmp_path) ->
     cal, cfg = calibrated_and_quick(tmp_path)
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
-    simp = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "simulate", "--script", "demo", "--layout",
-         "smartchair-12", "--hz", "10", "--speed", "20", "--link", str(link)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    simp = start_cushion(env, link, speed=20)
     run = [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
            "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
            "--headless"]
@@ -245,9 +243,6 @@ def test_a_daemon_killed_and_restarted_carries_on_the_sitting_spell(tmp_path) ->
 
     daemon = second = None
     try:
-        deadline = time.monotonic() + 15
-        while not link.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         daemon = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         before = spell_when(daemon.pid, lambda s: s >= 6.0, time.monotonic() + 40)

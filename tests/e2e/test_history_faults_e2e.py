@@ -22,6 +22,7 @@ from sitwatch.sensing.calibration import from_arrays, robust_mean
 from sitwatch.sim.script import short_demo
 from sitwatch.sim.simulator import Simulator
 from tests.helpers.history import fill
+from tests.helpers.virtual_cushion import start_cushion
 
 pytestmark = pytest.mark.integration
 
@@ -100,14 +101,7 @@ def test_run_with_a_full_disk_nudges_on_and_writes_the_history_when_space_return
                        "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n")
         env = env_for(tmp_path)
         link = tmp_path / "cushion"
-        simp = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "simulate", "--script", "demo", "--layout",
-             "smartchair-12", "--hz", "10", "--speed", "30", "--link", str(link)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 15
-        while not link.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert link.exists(), "the simulator did not create its pty"
+        simp = start_cushion(env, link, speed=30)
         daemon = subprocess.Popen(
             [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
              "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),

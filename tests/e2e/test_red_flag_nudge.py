@@ -5,9 +5,6 @@ notifications on a real dunst (a private D-Bus session under Xvfb), `sitwatch lo
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +14,7 @@ import pytest
 
 from sitwatch.reports.diary import SEEK_CARE_HEAD
 from tests.e2e.test_end_to_end import calibrated_and_quick, env_for
+from tests.helpers.virtual_cushion import Processes, wait_status
 
 pytestmark = pytest.mark.integration
 
@@ -27,41 +25,23 @@ def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path,
     env.update(DISPLAY=dunst.env["DISPLAY"],
                DBUS_SESSION_BUS_ADDRESS=dunst.env["DBUS_SESSION_BUS_ADDRESS"])
     link = tmp_path / "cushion"
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(*args: str, **kw: object) -> subprocess.Popen[str]:
-        p = subprocess.Popen([sys.executable, "-m", "sitwatch", *args], env=env, text=True,
-                             start_new_session=True, **kw)  # type: ignore[call-overload]
-        procs.append(p)
-        return p
-
     status_file = tmp_path / "run" / "sitwatch" / "status.json"
     history = tmp_path / "data" / "sitwatch" / "history.sqlite"
     daemon_log = (tmp_path / "daemon.log").open("w")
-    try:
-        start("simulate", "--script", "demo", "--layout", "smartchair-12", "--hz", "10",
-              "--speed", "1", "--link", str(link), stdout=subprocess.DEVNULL,
-              stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 15
-        while not link.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        daemon = start("run", "--no-user-config", "--config", str(cfg), "--port", str(link),
-                       "--layout", "smartchair-12", "--calibration", str(cal),
-                       stdout=subprocess.DEVNULL, stderr=daemon_log)
-        deadline = time.monotonic() + 40
-        d: dict[str, object] = {}
-        while time.monotonic() < deadline:
-            try:
-                d = json.loads(status_file.read_text())
-            except (OSError, ValueError):
-                d = {}
-            # frames in the status file: a whole step has run, and every step looks at the
-            # diary before it publishes, so the first look (old entries: none) is behind us
+    with Processes(env) as procs:
+        procs.cushion(link, speed=1)
+        daemon = procs.start("run", "--no-user-config", "--config", str(cfg), "--port", str(link),
+                             "--layout", "smartchair-12", "--calibration", str(cal),
+                             stderr=daemon_log)
+
+        # frames in the status file: a whole step has run, and every step looks at the
+        # diary before it publishes, so the first look (old entries: none) is behind us
+        def stepped(d: dict[str, object]) -> bool:
             sensor = d.get("sensor")
-            if d.get("pid") == daemon.pid and history.exists() \
-                    and isinstance(sensor, dict) and (sensor.get("frames") or 0) > 0:
-                break
-            time.sleep(0.1)
+            return d.get("pid") == daemon.pid and history.exists() \
+                and isinstance(sensor, dict) and (sensor.get("frames") or 0) > 0
+
+        d = wait_status(status_file, stepped)
         assert d.get("pid") == daemon.pid, d
 
         log = subprocess.run(
@@ -77,15 +57,6 @@ def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path,
             shown = [n for n in dunst.wait_history(1, timeout=1)
                      if n.get("summary") == SEEK_CARE_HEAD]
         assert daemon.poll() is None  # the daemon carried on
-    finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
-                    p.wait(5)
     daemon_log.close()
     assert len(shown) == 1, (dunst.history(), (tmp_path / "daemon.log").read_text()[-2000:])
     body = str(shown[0]["body"])

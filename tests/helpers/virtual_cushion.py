@@ -1,0 +1,85 @@
+"""The virtual cushion as the e2e tests start it: ``sitwatch simulate`` in a subprocess, its
+pseudo-terminal at ``link``, ready for a daemon to open."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LINK_WAIT = 15.0  # seconds the simulator may take to create its pty
+
+
+def start_cushion(env: dict[str, str], link: Path, *, speed: float, hz: float = 10,
+                  script: str = "demo", layout: str = "smartchair-12") -> subprocess.Popen[str]:
+    """``sitwatch simulate --script SCRIPT`` at ``speed`` times real time, its output thrown
+    away; returns once ``link`` exists (and fails the test if it never does)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--script", script, "--layout", layout,
+         "--hz", f"{hz:g}", "--speed", f"{speed:g}", "--link", str(link)],
+        env=env, text=True, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + LINK_WAIT
+    while not link.exists() and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert link.exists(), f"the simulator made no pty at {link} (exit {proc.poll()})"
+    return proc
+
+
+class Processes:
+    """``sitwatch`` subprocesses of one test, each in its own session, all stopped at the end
+    (SIGTERM to the group, SIGKILL after 10 s), newest first."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def start(self, *args: str, stdout: object = subprocess.DEVNULL,
+              stderr: object = subprocess.DEVNULL) -> subprocess.Popen[str]:
+        p = subprocess.Popen([sys.executable, "-m", "sitwatch", *args], env=self.env, text=True,
+                             start_new_session=True, stdout=stdout,  # type: ignore[arg-type]
+                             stderr=stderr)  # type: ignore[arg-type]
+        self.procs.append(p)
+        return p
+
+    def cushion(self, link: Path, **kw: object) -> subprocess.Popen[str]:
+        p = start_cushion(self.env, link, **kw)  # type: ignore[arg-type]
+        self.procs.append(p)
+        return p
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import os
+        import signal
+
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait(5)
+
+
+def wait_status(path: Path, ready: object, timeout: float = 40.0) -> dict[str, object]:
+    """The daemon's status file once ``ready(status)`` holds (or the last one read, for the
+    test's own assertion to show)."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    d: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        try:
+            d = json.loads(path.read_text())
+        except (OSError, ValueError):
+            d = {}
+        if ready(d):  # type: ignore[operator]
+            return d
+        time.sleep(0.1)
+    return d
