@@ -61,18 +61,20 @@ class View:
     def apply(self, lm: np.ndarray | None, scale: float) -> np.ndarray | None:
         """The landmarks as the pose model would give them for the transformed picture:
         moved, and None (nobody found) once no point of the face (nose, eyes, ears, mouth)
-        is left in the picture. Measured with the real model on a photo moved step by step
-        out of the frame (docs/camera.md, "Out of the picture"): body points beyond an edge
-        are extrapolated (their visibility often stays high, so moving them as they are is
-        what it gives), but the pose is found from the face, and once the face has left the
-        pose is lost, whatever of the body is still in view."""
+        that the model saw (visibility 0.5 or more) is left in the picture. Measured with the
+        real model on a photo moved step by step out of the frame (docs/camera.md, "Out of
+        the picture"): body points beyond an edge are extrapolated (their visibility often
+        stays high, so moving them as they are is what it gives), but the pose is found from
+        the face, and once the face has left the picture the pose is lost, whatever of the
+        body is still in view."""
         if lm is None:
             return None
         out = np.array(lm, dtype=float)
         c = out[LM.NOSE, :2].copy() if self.centre == "face" else np.array([0.5, 0.5])
         out[:, :2] = c + scale * (out[:, :2] - c) + np.array(self.shift)
-        face = out[:FACE_POINTS, :2]
-        if not ((face >= 0.0) & (face <= 1.0)).all(axis=1).any():
+        face = out[:FACE_POINTS]
+        inside = ((face[:, :2] >= 0.0) & (face[:, :2] <= 1.0)).all(axis=1)
+        if not (inside & (face[:, 3] >= 0.5)).any():
             return None
         return out
 
