@@ -243,3 +243,38 @@ def test_only_head_down_gains_slouched_calls(landmarks_csv, monkeypatch):
     assert now[1] > no_eyes[1] > before[1]  # head down gains from each rule
     for a, b in ((now, no_eyes), (no_eyes, before)):
         assert {k: v for k, v in a.items() if k != 1} == {k: v for k, v in b.items() if k != 1}
+
+
+def test_sitwatch_replay_of_a_close_up_holds_a_head_gone_below(landmarks_csv, tmp_path):
+    """Through the commands a user runs: session 2's upright run and head-down run as a camera
+    1.9x closer would have seen them (about the image centre; the eval's view, so the pose is
+    lost once the face has left the picture), the head then staying below the picture for
+    30 s (the model finds nobody), then upright again. `sitwatch calibrate camera` on the
+    upright minute, `sitwatch replay --json`. Before: only "upright" (the head was judged
+    down for 3 s, less than the dwell, then never again). Now the head gone below counts as
+    down: upright, slouched, upright, and the chair never reads empty."""
+    from sitwatch.evaluation.camera import View
+    from tests.helpers.cli import sitwatch_ok
+
+    frames = list(LM.read_csv(landmarks_csv))
+    close = View("close-up", 1.4)
+    upright, head_down = frames[552:631], frames[631:638]  # run 11; run 12 until it is out
+    seq = ([close.apply(f.landmarks, 1.9) for f in upright + head_down] + [None] * 60
+           + [close.apply(f.landmarks, 1.9) for f in upright])
+    assert seq[86] is None and seq[85] is not None  # the face left the picture at row 86
+    path = tmp_path / "close-up.jsonl"
+    with path.open("w") as fh:
+        w = LM.Writer(fh)
+        for i, lm in enumerate(seq):
+            w.write(i * 0.5, lm)
+    home = tmp_path / "home"
+    prof = tmp_path / "camera.json"
+    sitwatch_ok("calibrate", "camera", "--recording", str(path), "--upright", "0:30",
+                "-o", str(prof), home=home)
+    out = sitwatch_ok("replay", str(path), "--camera-calibration", str(prof), "--json",
+                      home=home)
+    evs = [json.loads(x) for x in out.splitlines()]
+    postures = [(e["t"], e["state"]) for e in evs if e["event"] == "posture"]
+    assert [s for _, s in postures] == ["upright", "slouched", "upright"]
+    assert 39.5 + 10 <= postures[1][0] <= 39.5 + 12  # the head dropped at 39.5 s
+    assert ("occupancy", "empty") not in [(e["event"], e.get("state")) for e in evs]
