@@ -44,8 +44,10 @@ once absence is confirmed the posture is unknown until the next report. A pose l
 its nose was at the bottom edge of the picture (``BOTTOM_EDGE``) is a head gone down out of the
 frame, not an empty chair: it counts as present, posture not judged, for ``LOST_BELOW_HOLD``
 seconds. A pose whose nose lies below the picture is present too (features ``head_below``):
-only the eyes against the ears judge it (``EYE_FALL``, slouched or nothing). Events carry
-``"source": "camera"``.
+only the eyes against the ears judge it (``EYE_FALL``, slouched or nothing). A head **seen
+going down** out of the bottom of the picture is down until it comes back
+(:class:`HeadGone`): the looks without it count as slouched, for ``LOST_BELOW_HOLD`` seconds
+at most, and never for a head not seen down first. Events carry ``"source": "camera"``.
 """
 
 from __future__ import annotations
