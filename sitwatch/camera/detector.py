@@ -44,8 +44,10 @@ once absence is confirmed the posture is unknown until the next report. A pose l
 its nose was at the bottom edge of the picture (``BOTTOM_EDGE``) is a head gone down out of the
 frame, not an empty chair: it counts as present, posture not judged, for ``LOST_BELOW_HOLD``
 seconds. A pose whose nose lies below the picture is present too (features ``head_below``):
-only the eyes against the ears judge it (``EYE_FALL``, slouched or nothing). Events carry
-``"source": "camera"``.
+only the eyes against the ears judge it (``EYE_FALL``, slouched or nothing). A head **seen
+going down** out of the bottom of the picture is down until it comes back
+(:class:`HeadGone`): the looks without it count as slouched, for ``LOST_BELOW_HOLD`` seconds
+at most, and never for a head not seen down first. Events carry ``"source": "camera"``.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ PITCH_FALL = 0.2  # face widths the nose may fall (relative to the ears) before:
 FACE_FROM_ABOVE = 0.35  # eye_span below this with the nose at or above the ears: seen from above
 BOTTOM_EDGE = 0.9  # a nose this far down the picture (or below it) is at its bottom edge
 LOST_BELOW_HOLD = 120.0  # s a pose lost at the bottom edge still counts as somebody there
+HEAD_SEEN_DOWN = 1.0  # s the head must read slouched before a head gone below counts as down
 REANCHOR_GEOMETRY = 0.15  # head-drop and face ratios within this of 1: geometry at baseline
 REANCHOR_LIMIT = 2.0  # the size reference stays within this factor of the baseline's
 
@@ -167,6 +170,60 @@ def classify(f: PoseFeatures, b: CameraProfile, cfg: CameraConfig,
     return Posture.UPRIGHT
 
 
+def at_bottom(f: PoseFeatures) -> bool:
+    """The nose lies at the picture's bottom edge (``BOTTOM_EDGE``) or below it."""
+    return f.present and (f.head_below or f.get("nose_y") >= BOTTOM_EDGE)
+
+
+class HeadGone:
+    """Time, as a person watching would use it: a head **seen** going down out of the bottom
+    of the picture is a head down until it comes back.
+
+    ``judge`` takes each sample's own judgement (:func:`classify`) in time order and returns
+    it, except for a sample that cannot be judged because the head is gone (the pose lost,
+    or the nose below the picture): that one is ``slouched`` when the head was **seen down**
+    before it went, no more than ``hold`` seconds ago: every sample judged over at least
+    ``HEAD_SEEN_DOWN`` seconds read slouched, the last of them with its nose at the bottom
+    edge. Nothing else is ever filled in: a head last seen upright, glimpsed slouched in one
+    sample (an upright face squeezed against the edge as the picture slides can read so), or
+    slouched away from the bottom edge (it left through the top or a side: standing up,
+    walking off) leaves such samples unjudged, and so does a face seen again anywhere but at
+    the bottom edge (the head came back, even if it cannot be judged). The sitter's presence
+    is the caller's to bound: the detector holds it for ``LOST_BELOW_HOLD`` seconds, the same
+    as ``hold``. Pure: time comes in with each sample."""
+
+    def __init__(self, hold: float = LOST_BELOW_HOLD) -> None:
+        self.hold = hold
+        self.since: float | None = None  # first of the current run of slouched judgements
+        self.down_at: float | None = None  # seen down at the bottom edge, last at this time
+
+    def judge(self, t: float, f: PoseFeatures, post: Posture | None) -> Posture | None:
+        if post is not None:
+            if post != Posture.SLOUCHED:
+                self.reset()
+                return post
+            if self.since is None:
+                self.since = t
+            seen = at_bottom(f) and t - self.since >= HEAD_SEEN_DOWN
+            self.down_at = t if seen else None
+            return post
+        if self.down_at is None:
+            if f.present and not at_bottom(f):
+                self.since = None  # a face in view that cannot be judged: start again
+            return None
+        if (f.present and not at_bottom(f)) or t - self.down_at > self.hold:
+            self.reset()
+            return None
+        return Posture.SLOUCHED
+
+    @property
+    def holding(self) -> bool:
+        return self.down_at is not None
+
+    def reset(self) -> None:
+        self.since = self.down_at = None
+
+
 class CameraDetector:
     """Presence and posture from camera features.
 
@@ -190,6 +247,7 @@ class CameraDetector:
         self.reanchors = 0
         self._last_low = False  # the last pose seen had its nose at the picture's bottom edge
         self._lost_below: float | None = None  # since when that pose has not been found
+        self.head = HeadGone()  # a head seen going down out of the picture stays down
 
     @property
     def line(self) -> tuple[float, float] | None:
@@ -285,10 +343,14 @@ class CameraDetector:
             if cand == ABSENT:
                 self.posture.reset(None, t)
                 self._posture_cand = None
-        if self.presence.state != PRESENT or base is None or not f.present:
+                self.head.reset()
+        if self.presence.state != PRESENT or base is None:
             return out
-        post = classify(f, base, self.cfg, self.posture.state, self.reference, self.line)
-        self._anchor(t, f, base, post)
+        post = None
+        if f.present:
+            post = classify(f, base, self.cfg, self.posture.state, self.reference, self.line)
+            self._anchor(t, f, base, post)
+        post = self.head.judge(t, f, post)
         if post is None:
             return out
         self._posture_cand = post
@@ -321,3 +383,4 @@ class CameraDetector:
         self._presence_cand = self._posture_cand = None
         self.absent_since = None
         self._last_low, self._lost_below = False, None
+        self.head.reset()

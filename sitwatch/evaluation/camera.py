@@ -32,7 +32,7 @@ import numpy as np
 from sitwatch.camera import baseline as B
 from sitwatch.camera import features as F
 from sitwatch.camera import landmarks as LM
-from sitwatch.camera.detector import CameraDetector, classify
+from sitwatch.camera.detector import CameraDetector, HeadGone, classify
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.kinds import Posture
 from sitwatch.reports.tables import render
@@ -43,6 +43,7 @@ UPRIGHT, SLOUCHED, RECLINED = Posture.UPRIGHT, Posture.SLOUCHED, Posture.RECLINE
 EXPECTED = {0: UPRIGHT, 1: SLOUCHED, 2: RECLINED}
 DATASET_FILE = "dev_runs_01-16.csv"
 NAIVE_THRESHOLD = (0.75 + 0.28) / 2  # the README's upright and head-down head drops, halfway
+FACE_POINTS = LM.MOUTH_RIGHT + 1  # landmarks 0-10: nose, eyes, ears, mouth
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,23 @@ class View:
     shift: tuple[float, float] = (0.0, 0.0)
 
     def apply(self, lm: np.ndarray | None, scale: float) -> np.ndarray | None:
+        """The landmarks as the pose model would give them for the transformed picture:
+        moved, and None (nobody found) once no point of the face (nose, eyes, ears, mouth)
+        that the model saw (visibility 0.5 or more) is left in the picture. Measured with the
+        real model on a photo moved step by step out of the frame (docs/camera.md, "Out of
+        the picture"): body points beyond an edge are extrapolated (their visibility often
+        stays high, so moving them as they are is what it gives), but the pose is found from
+        the face, and once the face has left the picture the pose is lost, whatever of the
+        body is still in view."""
         if lm is None:
             return None
         out = np.array(lm, dtype=float)
         c = out[LM.NOSE, :2].copy() if self.centre == "face" else np.array([0.5, 0.5])
         out[:, :2] = c + scale * (out[:, :2] - c) + np.array(self.shift)
+        face = out[:FACE_POINTS]
+        inside = ((face[:, :2] >= 0.0) & (face[:, :2] <= 1.0)).all(axis=1)
+        if not (inside & (face[:, 3] >= 0.5)).any():
+            return None
         return out
 
     def run_scale(self, recorded: float) -> float:
@@ -130,7 +143,14 @@ def _evaluate(path: Path, cfg: CameraConfig, period: float, cal_run: int, view: 
             feats[a:b] = [F.extract(view.apply(f.landmarks, k), 1.0, cfg.min_visibility)
                           for f in frames[a:b]]
     warnings.simplefilter("ignore", RuntimeWarning)  # a split may hold no run of a label
-    pred = np.array([classify(f, profile, cfg) for f in feats], dtype=object)
+    # Per sample: each pose's own judgement, and a head seen going down out of the bottom of
+    # the picture held down until it comes back (HeadGone, as the detector does; reset
+    # between runs, so nothing carries over from another run).
+    pred = np.empty(len(feats), dtype=object)
+    for _, a, b in runs:
+        head = HeadGone()
+        for i in range(a, b):
+            pred[i] = head.judge((i - a) * period, feats[i], classify(feats[i], profile, cfg))
     naive_down = np.array([f.get("head_drop") < NAIVE_THRESHOLD for f in feats])
 
     # Over time: the detector, one row every `period` seconds, reset between runs.

@@ -7,6 +7,7 @@ import pytest
 
 from sitwatch.camera import features as F
 from sitwatch.camera.pose import PoseError, PoseLandmarker, bgr_to_rgb, check_model
+from sitwatch.core.kinds import Posture
 from tests.helpers.camera import astronaut_bgr, head_dropped, on_canvas
 
 
@@ -115,3 +116,35 @@ def test_a_head_that_drops_out_of_the_picture_is_not_an_empty_chair(estimator):
         evs += det.step(float(t), f, base)
     assert ("occupancy", "empty") not in [(e.event, e.state) for e in evs]
     assert det.present
+
+
+def test_a_head_seen_going_down_out_of_the_picture_is_down_until_it_comes_back(estimator):
+    """Sitting close and low in the frame, the head drops to the bottom edge (seen there for
+    about 3 s, less than the 10 s dwell), slides out of the picture and stays out for half a
+    minute, then the sitter sits up. The real model finds nobody while the face is out.
+    Before: the camera stayed on upright the whole time (nothing judged once the head was
+    gone). Now the head gone below counts as down: slouched after the dwell, present all
+    along, and upright again once the head is back (HeadGone)."""
+    from sitwatch.camera import baseline as B
+    from sitwatch.camera.detector import CameraDetector
+    from sitwatch.config.camera import CameraConfig
+
+    ast = astronaut_bgr()
+    down = head_dropped(ast)
+    frames = ([on_canvas(ast, 230)] * 20 + [on_canvas(down, 230)] * 3
+              + [on_canvas(down, dy) for dy in range(290, 480, 60)]
+              + [on_canvas(down, 479)] * 30 + [on_canvas(ast, 230)] * 15)
+    poses = [estimator(bgr_to_rgb(img), float(t)) for t, img in enumerate(frames)]
+    assert all(lm is None for lm in poses[30:56])  # the face is out: nobody found
+    feats = [F.extract(lm, 4 / 3) for lm in poses]
+    base = B.from_features(feats[:20], method="example")
+    det = CameraDetector(CameraConfig(dwell=10.0, presence_dwell=3.0))
+    evs = []
+    for t, f in enumerate(feats):
+        evs += [(e.t, e.event, e.state) for e in det.step(float(t), f, base)]
+        if 40 <= t < 57:
+            assert det.state == Posture.SLOUCHED and det.present, t
+    postures = [(t, s) for t, e, s in evs if e == "posture"]
+    assert [s for _, s in postures] == [Posture.UPRIGHT, Posture.SLOUCHED, Posture.UPRIGHT]
+    assert 30 <= postures[1][0] <= 36  # the head dropped at 20 s, left at about 26 s
+    assert ("occupancy", "empty") not in [(e, s) for _, e, s in evs]

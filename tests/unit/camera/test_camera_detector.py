@@ -498,11 +498,12 @@ def test_a_pose_lost_at_the_bottom_edge_is_a_head_gone_down_not_an_empty_chair(b
     LOST_BELOW_HOLD seconds; lost from the middle of the picture, the chair empties as before."""
     from sitwatch.camera.detector import LOST_BELOW_HOLD
 
-    def run(last_nose_y):
+    def run(last_nose_y, n_low=1):
+        # n_low = 1: the head is glimpsed low once, not seen down (HeadGone needs 1 s of it)
         det = CameraDetector(CFG)
         evs, t = [], 0.0
-        for lm, n in ((pose(), 20), (pose(nose=(0.5, last_nose_y), ls=(0.7, 1.3),
-                                          rs=(0.3, 1.3)), 2)):
+        for lm, n in ((pose(), 21), (pose(nose=(0.5, last_nose_y), ls=(0.7, 1.3),
+                                          rs=(0.3, 1.3)), n_low)):
             for _ in range(n):
                 evs += det.step(t, F.extract(lm), base)
                 t += 1.0
@@ -513,6 +514,7 @@ def test_a_pose_lost_at_the_bottom_edge_is_a_head_gone_down_not_an_empty_chair(b
 
     det, got, t = run(0.95)
     assert ("occupancy", "empty") not in got and det.present and det.state == UPRIGHT
+    assert not det.head.holding
     while t <= 22 + LOST_BELOW_HOLD:  # lost at t = 22
         assert det.step(t, F.extract(None), base) == []
         t += 1.0
@@ -524,3 +526,81 @@ def test_a_pose_lost_at_the_bottom_edge_is_a_head_gone_down_not_an_empty_chair(b
 
     det, got, _ = run(0.6)  # lost in the middle of the picture: gone
     assert ("occupancy", "empty") in got and not det.present
+
+
+# -- a head seen going down out of the bottom of the picture (HeadGone) ------------------------
+
+def low_down():
+    """Sitting close, the head dropped: the nose at the bottom edge of the picture, the
+    shoulders below it, the nose far below the ear line (the head's pitch says head down)."""
+    return pose(nose=(0.5, 0.95), ls=(0.7, 1.3), rs=(0.3, 1.3),
+                ears=((0.58, 0.8), (0.42, 0.8)), eyes=((0.54, 0.84), (0.46, 0.84)))
+
+
+def steps(det, base, seq, t=0.0, dt=1.0):
+    evs = []
+    for lm, n in seq:
+        for _ in range(n):
+            evs += det.step(t, F.extract(lm), base)
+            t += dt
+    return [(e.event, e.state) for e in evs], t
+
+
+def test_a_head_seen_going_down_out_of_the_picture_is_down_until_it_comes_back(base):
+    """Sitting close, the head drops, is seen down at the bottom edge for 3 s (less than the
+    10 s dwell), then leaves the picture and the model finds nobody for a minute. Before: the
+    camera stayed on upright (nothing judged after the head left). Now the samples with the
+    head gone count as slouched: reported after the dwell and held; upright again once the
+    head is back."""
+    assert classify(F.extract(low_down()), base, CFG) == SLOUCHED
+    det = CameraDetector(CFG)
+    got, t = steps(det, base, [(pose(), 20), (low_down(), 3), (None, 60)])
+    assert got[-1] == ("posture", SLOUCHED) and det.state == SLOUCHED and det.present
+    assert ("occupancy", "empty") not in got
+    got, _ = steps(det, base, [(pose(), 15)], t)
+    assert got == [("posture", UPRIGHT)]
+
+
+def test_head_gone_is_never_invented(base):
+    """Nothing is filled in for a head not seen down before it went: last seen upright, seen
+    slouched for a single sample (an upright face squeezed against the edge can read so),
+    slouched away from the bottom edge (it left through the top or a side), or a face that
+    came back anywhere but the bottom edge. And the hold ends after ``hold`` seconds."""
+    from sitwatch.camera.detector import HeadGone
+
+    up, down = F.extract(pose()), F.extract(low_down())
+    mid_down = F.extract(pose(nose=(0.5, 0.45)))  # head dropped, mid-picture
+    gone, top = F.extract(None), F.extract(pose(nose=(0.5, 0.05), ls=(0.7, 0.3),
+                                                rs=(0.3, 0.3)))
+
+    def run(seq, hold=120.0):
+        h, out, t = HeadGone(hold), [], 0.0
+        for f in seq:
+            out.append(h.judge(t, f, classify(f, base, CFG)))
+            t += 0.5
+        return out
+
+    assert run([down, down, down, gone, gone])[-2:] == [SLOUCHED, SLOUCHED]
+    assert run([up, up, gone, gone])[-2:] == [None, None]
+    assert run([up, down, gone, gone])[-2:] == [None, None]  # glimpsed once
+    assert classify(mid_down, base, CFG) == SLOUCHED
+    assert run([mid_down] * 4 + [gone, gone])[-2:] == [None, None]  # not at the bottom edge
+    assert run([down] * 3 + [gone, top, gone])[-3:] == [SLOUCHED, UPRIGHT, None]  # came back
+    turned = pose(nose=(0.6, 0.3))  # the head turned aside, the shoulders not seen
+    turned[11:13, 3] = 0.0
+    turned = F.extract(turned)
+    assert turned.present and classify(turned, base, CFG) is None
+    assert run([down] * 3 + [gone, turned, gone])[-3:] == [SLOUCHED, None, None]
+    assert run([down] * 3 + [gone] * 4, hold=1.0)[-4:] == [SLOUCHED, SLOUCHED, None, None]
+
+
+def test_head_gone_fills_only_what_cannot_be_judged(base):
+    """A judged sample always wins: upright in view after the head was down is upright."""
+    from sitwatch.camera.detector import HeadGone
+
+    h = HeadGone()
+    for t in range(4):
+        h.judge(t * 0.5, F.extract(low_down()), SLOUCHED)
+    assert h.holding
+    assert h.judge(2.0, F.extract(pose()), UPRIGHT) == UPRIGHT
+    assert not h.holding
