@@ -4,7 +4,8 @@ calibrate --recording` then `sitwatch replay --calibration --json`, as the held-
 
 - away_sitter: a light, wandering backrest contact in upright sitting, and the seat's centre
   0.26 off when upright away from the backrest. Before issue #10 this read lopsided 87%
-  (almir) and 76% (vanessa) of upright time; the held-out chair's person read 67-93%.
+  (almir) and 76% (vanessa) of upright time; the held-out chair's person read 67-93%. Its
+  forward leans were never reported: the light backrest left the chair little load to lose.
 - resettled: on a seat-only device, a later upright stretch sat further forward; it read
   leaning forward 52% / 49% of upright time before (the velostat matrix: 50%).
 """
@@ -87,6 +88,23 @@ def test_an_upright_away_sitter_with_a_light_wandering_backrest_is_not_lopsided(
             lab == 5 and d.person == "almir"
         ):
             assert held >= 30, f"label {lab} flagged only {held:.0f} s"
+
+
+def test_an_upright_away_sitter_with_a_light_wandering_backrest_is_seen_leaning_forward(
+    person, tmp_path, capsys
+) -> None:
+    d = variants.away_sitter(person)
+    evs = calibrate_and_replay(d, tmp_path, capsys)
+    post = states(d, evs, "posture")
+    leans = [s for s in d.segments() if s[0] in (3, 6)]
+    assert leans
+    for lab, a, b in leans:
+        m = (d.t >= a) & (d.t < b)
+        held = float((post[m] == "leaning_forward").sum()) * 0.5
+        assert held >= 30, f"forward lean (label {lab}) reported for only {held:.0f} s"
+    _, (a, b) = scoring.first_upright_profile(d)
+    upright = np.isin(d.label, (1, 2)) & ~((d.t >= a) & (d.t < b))
+    assert float((post[upright] == "leaning_forward").mean()) < 0.03
 
 
 def test_an_upright_away_step_in_the_calibration_reads_that_upright_from_its_start(

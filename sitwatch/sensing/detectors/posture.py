@@ -10,7 +10,9 @@ The rules, in order (all shares relative to the sitter's upright baseline):
 - reclined: the backrest carries much more than upright, or its load moves down the backrest,
   while the rear of the seat stays loaded;
 - leaning_forward: the backrest is (nearly) unloaded and either the seat's centre of pressure
-  moves forward or the chair carries much less than upright (weight on the desk or feet);
+  moves forward or the chair carries much less than upright (weight on the desk or feet); once
+  the sitter's upright away from the backrest is known, also when the seat carries clearly less
+  than it does there (see :func:`leans_from_away`);
 - on a seat without backrest sensors (or a backrest the sitter did not lean on when upright)
   the seat alone decides, see :func:`seat_only`: a rear emptied with the centre far forward is
   "weight forward" (a perch and a deep slump look the same from below, so it is reported as
@@ -56,6 +58,13 @@ BACK_TAKES = 0.08  # share of the load on backrest sensors that means "leaning o
 # gentle slump of a sitter barely touching the backrest at 0.10 (0.1 was the first choice).
 BACK_FREE = 0.05
 MIDLINE_MIN = 0.05  # the midline must carry this share of the rear when upright to be a cue
+# Leaning forward, judged against the sitter's upright *away* from the backrest (see
+# leans_from_away): the seat keeps less than this share of its load there. The smartchair's
+# forward leans keep a median 0.67-0.71 of it (almir; vanessa's elbows-on-thighs lean keeps all
+# of it: only its moments below this show), the simulator's 0.66; upright away keeps 0.9-1.1
+# (5th-95th percentiles). 0.8 was the first choice: a simulated sitter's 2 s reach (0.77) just
+# after a lean then held the lean's report 9 s longer.
+AWAY_KEEPS = 0.75
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
 
@@ -75,10 +84,30 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     if back_ratio > 0.5 and bf.back_y - f.back_y >= cfg.recline_back_drop:
         return RECLINED
     if back_ratio < cfg.forward_back_ratio and (
-        dy >= cfg.forward_shift or f.total / b.total < cfg.forward_load_ratio
+        dy >= cfg.forward_shift
+        or f.total / b.total < cfg.forward_load_ratio
+        or leans_from_away(f, b, cfg)
     ):
         return FORWARD
     return UPRIGHT
+
+
+def leans_from_away(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
+    """Leaning forward, judged against the sitter's upright away from the backrest (when it
+    is known): the seat carries less than :data:`AWAY_KEEPS` of its load there, or its centre of
+    pressure has moved ``forward_shift`` forward of it.
+
+    Against the upright the calibration took (against the backrest), a forward lean shows as
+    the chair losing the backrest's load: with a backrest that carried half the load, the chair
+    keeps under ``forward_load_ratio`` of it. A sitter whose backrest contact was light has
+    little load there to lose, so that cue misses their leans (issue #10's held-out chair).
+    Away from the backrest the trunk's weight sits on the seat; leaning forward hands part of
+    it to the desk, the elbows on the thighs or the feet, and only the seat can show that, as a
+    loss against the away upright, where the backrest carried nothing either."""
+    a = b.away
+    if a is None or a.seat_load <= 0:
+        return False
+    return f.seat_load / a.seat_load < AWAY_KEEPS or f.cop_y - a.cop_y >= cfg.forward_shift
 
 
 def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: float) -> str:

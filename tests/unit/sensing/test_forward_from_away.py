@@ -1,0 +1,60 @@
+"""Leaning forward, for a sitter whose backrest contact is light (issue #10's held-out chair).
+
+Against the calibrated upright (taken against the backrest) a forward lean shows as the chair
+losing the backrest's load; a light backrest has little to lose, so the chair keeps more than
+``forward_load_ratio`` of its upright load and the lean was missed whenever the seat's centre
+did not move forward (the smartchair's elbows-on-thighs leans move it back, if anything). Once
+the sitter's upright away from the backrest is known, the seat's loss against it tells."""
+
+import numpy as np
+import pytest
+
+from sitwatch.config import Posture as PostureCfg
+from sitwatch.core.kinds import Posture
+from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.detectors.posture import AWAY_KEEPS, classify
+from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.layout import load
+
+CHAIR = load("smartchair-12")  # p00-p03 backrest, p04-p11 seat (rear row first)
+SEAT = np.array([1500.0, 1500, 900, 900, 1100, 1100, 700, 700])
+
+
+def frame(seat: np.ndarray, back: float) -> np.ndarray:
+    return np.concatenate([np.full(4, back / 4), seat])
+
+
+def baselines(back_share: float) -> tuple[Extractor, Baseline, Baseline]:
+    """The calibrated upright (the backrest carrying ``back_share`` of the seat's load), with
+    and without the sitter's away upright (the backrest's load moved onto the seat)."""
+    ex = Extractor(CHAIR)
+    back = back_share * SEAT.sum()
+    up = frame(SEAT, back)
+    away = frame(SEAT * (1 + back_share), 0.0)
+    return ex, Baseline.from_raw(ex, up), Baseline.from_raw(ex, up, away_raw=away)
+
+
+@pytest.mark.parametrize("back_share", [0.15, 0.25, 0.4])
+def test_a_light_backrest_sitter_leaning_forward_is_seen_against_the_away_upright(
+    back_share: float,
+) -> None:
+    ex, plain, with_away = baselines(back_share)
+    assert plain.has_back and with_away.away is not None
+    # leaning forward from sitting away: the backrest stays free, the seat hands 30% of its
+    # load to the desk and the feet, its centre stays where it was
+    lean = ex(frame(SEAT * (1 + back_share) * 0.7, 0.0))
+    assert lean.total / plain.total > PostureCfg().forward_load_ratio  # the old cue misses it
+    assert classify(lean, with_away, PostureCfg()) == Posture.LEANING_FORWARD
+    # the away upright itself, and a little less load on the seat than there, stay upright
+    for keep in (1.0, AWAY_KEEPS + 0.05):
+        still = ex(frame(SEAT * (1 + back_share) * keep, 0.0))
+        assert classify(still, with_away, PostureCfg()) == Posture.UPRIGHT
+
+
+def test_without_a_known_away_upright_the_load_cue_is_the_calibrated_one() -> None:
+    ex, plain, _ = baselines(0.25)
+    lean = ex(frame(SEAT * 1.25 * 0.7, 0.0))
+    assert classify(lean, plain, PostureCfg()) == Posture.UPRIGHT  # nothing to judge it against
+    # a backrest that carried a good share still shows a lean as the chair's loss
+    ex, plain, _ = baselines(1.0)
+    assert classify(ex(frame(SEAT * 2 * 0.55, 0.0)), plain, PostureCfg()) == Posture.LEANING_FORWARD
