@@ -74,7 +74,7 @@ class Knob:
 
 
 #: Thresholds that fire less often as they *fall* (a share of upright below which ...).
-DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio",
+DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio", "forward_load_ratio",
                       # static sitting: the smaller a move that counts as a shift, the rarer
                       "min_shift", "min_load_change", "spread"})
 
@@ -91,6 +91,8 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.LEANING_FORWARD: (
         Knob("posture", "forward_back_ratio", 0.08),
         Knob("posture", "forward_shift", 0.25),
+        # the chair's (and, away from the backrest, the seat's) load handed to the desk
+        Knob("posture", "forward_load_ratio", 0.4),
     ),
     FeedbackKind.ASYMMETRIC_LOAD: (
         Knob("balance", "threshold", 0.6),

@@ -63,8 +63,10 @@ MIDLINE_MIN = 0.05  # the midline must carry this share of the rear when upright
 # forward leans keep a median 0.67-0.71 of it (almir; vanessa's elbows-on-thighs lean keeps all
 # of it: only its moments below this show), the simulator's 0.66; upright away keeps 0.9-1.1
 # (5th-95th percentiles). 0.8 was the first choice: a simulated sitter's 2 s reach (0.77) just
-# after a lean then held the lean's report 9 s longer.
+# after a lean then held the lean's report 9 s longer. It moves with ``forward_load_ratio`` (0.6
+# shipped: 1.25 times it), so a "Not right" on a forward lean, which eases that, eases this too.
 AWAY_KEEPS = 0.75
+AWAY_KEEPS_PER_LOAD_RATIO = AWAY_KEEPS / 0.6
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
 
@@ -107,7 +109,8 @@ def leans_from_away(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
     a = b.away
     if a is None or a.seat_load <= 0:
         return False
-    return f.seat_load / a.seat_load < AWAY_KEEPS or f.cop_y - a.cop_y >= cfg.forward_shift
+    keeps = min(0.95, AWAY_KEEPS_PER_LOAD_RATIO * cfg.forward_load_ratio)
+    return f.seat_load / a.seat_load < keeps or f.cop_y - a.cop_y >= cfg.forward_shift
 
 
 def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: float) -> str:

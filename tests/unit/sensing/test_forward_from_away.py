@@ -58,3 +58,20 @@ def test_without_a_known_away_upright_the_load_cue_is_the_calibrated_one() -> No
     # a backrest that carried a good share still shows a lean as the chair's loss
     ex, plain, _ = baselines(1.0)
     assert classify(ex(frame(SEAT * 2 * 0.55, 0.0)), plain, PostureCfg()) == Posture.LEANING_FORWARD
+
+
+def test_a_not_right_on_a_forward_lean_eases_the_away_load_cue_too() -> None:
+    """"Not right" on a forward lean eases forward_load_ratio, and the away cue moves with it:
+    a seat keeping 0.7 of its away load is a lean as shipped, and not after one step."""
+    from sitwatch.config import Config
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.nudging import feedback as fb
+
+    ex, _, with_away = baselines(0.25)
+    lean = ex(frame(SEAT * 1.25 * 0.7, 0.0))
+    shipped = Config()
+    told, _ = fb.wrong(fb.State(), FeedbackKind.LEANING_FORWARD, shipped.feedback, at="t")
+    eased = fb.adapt(shipped, told).detect.posture
+    assert eased.forward_load_ratio == pytest.approx(0.6 / 1.15)
+    assert classify(lean, with_away, shipped.detect.posture) == Posture.LEANING_FORWARD
+    assert classify(lean, with_away, eased) == Posture.UPRIGHT
