@@ -107,7 +107,8 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       rear midline (a 3x3 grid, a matrix); four corner cells or two columns of sensors cannot
       tell it from sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
-      unloaded and the weight kept on the seat: a slump; a smaller one (twice
+      unloaded (on load cells under a plate, whose rear pair follows the centre, the move
+      alone, on the body's span) and the weight kept on the seat: a slump; a smaller one (twice
       ``forward_shift``, in sensor spreads) with the seat losing weight (below ``SLUMP_KEEPS``):
       leaning forward. With the rear emptied, only weight forward's own move counts.
     """
@@ -136,7 +137,11 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
             and abs(f.cop_x - bf.cop_x) / b.x_scale < dyn
         ):
             return SLOUCHED
-    if rear_ratio < 1.5 * cfg.slouch_rear_ratio and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
+    # Load cells under a plate: the rear pair carries the lever share of the whole load, which
+    # follows the centre of pressure (the rear empties only once the centre is near the front
+    # cells), so the forward move is the slide, measured on the body's span (``y_scale``).
+    partly = b.plate or rear_ratio < 1.5 * cfg.slouch_rear_ratio
+    if partly and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
         return SLOUCHED
     if (weight_forward if emptied else dyn >= 2 * cfg.forward_shift) and load < SLUMP_KEEPS:
         # Leaning forward hands weight to the desk or the feet; a centre that moves forward
