@@ -16,7 +16,7 @@ import pytest
 from sitwatch.config import Balance as BalanceCfg
 from sitwatch.config import Posture as PostureCfg
 from sitwatch.core.kinds import Posture
-from sitwatch.evaluation import variants
+from sitwatch.evaluation import datasets, variants
 from sitwatch.sensing import layout
 from sitwatch.sensing.detectors.balance import shift
 from sitwatch.sensing.detectors.baseline import Baseline
@@ -143,15 +143,21 @@ def test_what_is_not_a_slump_on_corner_cells() -> None:
 def test_the_smartchair_cell_copy_carries_each_sensor_by_the_lever_rule() -> None:
     """A plate's cells give the load's own centre of pressure (sensors where they are), not one
     with every sensor moved to a corner as quarter sums did (twice as far sideways for the
-    sensors at x = +-0.5). Fails with the summed copy."""
+    sensors at x = +-0.5). p07, faulty in both recordings, is taken as its mirror p06. Fails
+    with the summed copy."""
     chair = layout.load("smartchair-12")
-    w = variants.lever_shares(chair, variants.CELL_SOURCES, CELLS)
-    assert np.allclose(w.sum(axis=1), 1.0)  # every sensor's load is carried, once
     rng = np.random.default_rng(4)
-    for _ in range(20):
-        p = rng.uniform(0, 4000, len(variants.CELL_SOURCES))
-        f = EX(p @ w)
-        xs = chair.x[list(variants.CELL_SOURCES)]
-        ys = chair.y[list(variants.CELL_SOURCES)]
-        assert f.cop_x == pytest.approx(p @ xs / p.sum())
-        assert f.cop_y == pytest.approx(p @ ys / p.sum())
+    v = rng.uniform(0, 4000, (20, chair.n))
+    d = datasets.Labelled("smartchair-ml/x", "x", chair, np.arange(20) * 0.5, v,
+                          np.ones(20, int), {})
+    x = variants.seat_only(d, "cells4")
+    assert x.layout.plate == CELLS.plate and x.layout.n == 4
+    seat = [4, 5, 6, 7, 8, 9, 10, 11]
+    p = v[:, seat].copy()
+    p[:, 3] = p[:, 2]  # p07 as p06
+    ex = Extractor(x.layout, np.zeros(4))
+    for row, frame in zip(p, x.values, strict=True):
+        f = ex(frame)
+        assert f.seat_load == pytest.approx(row.sum())  # every sensor's load carried, once
+        assert f.cop_x == pytest.approx(row @ chair.x[seat] / row.sum())
+        assert f.cop_y == pytest.approx(row @ chair.y[seat] / row.sum())
