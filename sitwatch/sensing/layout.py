@@ -192,7 +192,9 @@ class Layout:
         back = self.n - seat
         shape = f" ({self.rows}x{self.cols} matrix)" if self.is_grid else ""
         falls = ", reading falls as the load rises" if self.inverted else ""
-        cells = ", load cells under a plate" if self.plate is not None else ""
+        cells = "" if self.plate is None else (
+            f", load cells under a plate (body_x {self.plate.body_x:g}, body_y "
+            f"{self.plate.body_y:g})")
         return f"{self.name}: {self.n} channels, {seat} seat + {back} backrest{shape}{falls}{cells}"
 
 

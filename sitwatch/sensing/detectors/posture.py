@@ -93,11 +93,13 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       where the rest went (the feet, or the backrest) differs, and a seat cannot see that. So
       this is never called a slump: it gets the "sit back" advice of a forward lean, once the
       centre has moved ``WEIGHT_FORWARD`` x ``forward_shift`` seat half-depths forward (0.30
-      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.8-1.1 on four corner
-      cells), so a "Not right" on it, which eases ``forward_shift``, can quiet a perch someone
-      keeps on purpose (and with it a slump no deeper than that perch: a seat cannot tell them
-      apart). With the weight kept on the seat, or on a chair with backrest sensors the sitter
-      did not lean on when upright and now does, it is a slump.
+      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.4-0.7 on four
+      corner cells under a plate, whose rear pair seldom empties: the forward rule below reads
+      them there, on ``forward_shift`` too), so a "Not right" on it, which eases
+      ``forward_shift``, can quiet a perch someone keeps on purpose (and with it a slump no
+      deeper than that perch: a seat cannot tell them apart). With the weight kept on the
+      seat, or on a chair with backrest sensors the sitter did not lean on when upright and now
+      does, it is a slump.
     - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat (its
       load off the midline drops below ``SLIDE_OUTER`` of upright) while the sacrum comes down
       on its rear midline, part of the weight goes to the backrest and the centre of pressure

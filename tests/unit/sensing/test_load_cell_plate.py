@@ -30,11 +30,14 @@ MODEL = PressureModel(CELLS)
 EX = Extractor(CELLS, np.zeros(CELLS.n))
 
 
-def baseline(body: Body = Body()) -> Baseline:
+UPRIGHT = Body()
+
+
+def baseline(body: Body = UPRIGHT) -> Baseline:
     return Baseline.from_raw(EX, MODEL(body))
 
 
-def posture(body: Body, up: Body = Body()) -> str:
+def posture(body: Body, up: Body = UPRIGHT) -> str:
     return classify(EX(MODEL(body)), baseline(up), PostureCfg())
 
 
@@ -43,7 +46,7 @@ def posture(body: Body, up: Body = Body()) -> str:
 def test_the_shipped_load_cell_layout_is_a_plate_with_a_typical_sitter() -> None:
     assert CELLS.plate is not None
     assert (CELLS.plate.body_x, CELLS.plate.body_y) == (0.4, 0.5)
-    assert CELLS.summary().endswith("load cells under a plate")
+    assert CELLS.summary().endswith("load cells under a plate (body_x 0.4, body_y 0.5)")
     for name in layout.builtin_names():
         if name != "load-cells-4":
             assert layout.load(name).plate is None, name
