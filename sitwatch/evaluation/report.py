@@ -123,8 +123,8 @@ def _smartchair(
                    held_out(rows), naive_rows(rows))
     out.append(
         "Seat only, as a cushion without backrest sensors would have recorded the same "
-        "sessions (the backrest channels dropped, or the seat summed into four corner "
-        "load cells):"
+        "sessions (the backrest channels dropped, or the seat carried by four corner "
+        "load cells under a plate):"
     )
     out.append("")
     rows = seat_only_table(people, progress, lopo)

@@ -40,14 +40,40 @@ def reshape(
 SEAT_ONLY = {"seat8": "8 seat sensors", "cells4": "4 corner load cells"}
 
 
+#: The smartchair's seat sensors a corner-cell copy carries (p04-p11; see seat_only).
+CELL_SOURCES = (4, 5, 6, 7, 8, 9, 10, 11)
+
+
+def lever_shares(lay: Layout, sources: tuple[int, ...], cells: Layout) -> np.ndarray:
+    """(sources x cells): the share of each source sensor's load each cell of ``cells`` carries
+    under a rigid plate. A plate on equally stiff cells tilts as a plane, so each cell's force is
+    a + b x + c y of its position, and the three follow from statics (the forces add up to the
+    load, and so do their moments about both axes): the minimum-norm solution of those three
+    equations, the same as the simulator's load cells. For two cells it is the lever rule; on
+    four at the corners, each pair (left, right, rear, front) carries exactly the lever-rule
+    share of the centre of pressure between them."""
+    seat = np.flatnonzero(cells.seat_mask)
+    a = np.vstack([np.ones(seat.size), cells.x[seat], cells.y[seat]])
+    pts = np.vstack([np.ones(len(sources)), lay.x[list(sources)], lay.y[list(sources)]])
+    out = np.zeros((len(sources), cells.n))
+    out[:, seat] = (np.linalg.pinv(a) @ pts).T
+    return out
+
+
 def seat_only(d: datasets.Labelled, kind: str) -> datasets.Labelled:
     """The smartchair recording as a seat-only device would have recorded it.
 
     ``seat8``: the 8 seat sensors alone (backrest channels dropped). ``cells4``: four load cells
-    under the seat corners, each the sum of the sensors above it (rear: p04 | p05; front:
-    p08+p10 | p09+p11). p06/p07 are left out of the sums because p07 is faulty in vanessa's
-    recording and a load cell has no faulty sub-sensor; leaving out the pair keeps left and
-    right alike. Readings are unchanged otherwise."""
+    under the corners of a rigid seat plate (``load-cells-4``), each carrying its lever-rule
+    share of every sensor's load (:func:`lever_shares`). Until issue #10's load-cell work each
+    cell was the sum of the sensors in its quarter, as if each sensor stood on a cell: that put
+    the body's load at the corners and made every lean and slide look twice as large as four
+    corner cells can see it. p07 is faulty (near full scale much of the time, in both
+    recordings) and a plate has no faulty sub-sensor: it carries the load on that spot anyway,
+    so the copy takes p07's mirror p06 for it. That row then adds nothing sideways but keeps its
+    share of the load front to back; leaving the pair out (as the summed copy did) dropped the
+    load under the middle of the seat and made every forward move look larger (a recline read as
+    a slump). Readings are unchanged otherwise."""
     lay = d.layout
     if kind == "seat8":
         keep = [c for c in lay.channels if c.surface == "seat"]
@@ -57,9 +83,11 @@ def seat_only(d: datasets.Labelled, kind: str) -> datasets.Labelled:
     elif kind == "cells4":
         cells = load_layout("load-cells-4")
         new = Layout("smartchair-as-4-cells", cells.channels, 2 * lay.full_scale,
-                     "smartchair seat summed into four corner cells")
-        v = d.values
-        vals = np.stack([v[:, 4], v[:, 5], v[:, 8] + v[:, 10], v[:, 9] + v[:, 11]], axis=1)
+                     "smartchair seat carried by four corner cells", plate=cells.plate)
+        v = d.values.copy()
+        v[:, 7] = v[:, 6]  # p07 faulty: its mirror's reading (see above)
+        vals = np.clip(v[:, CELL_SOURCES] @ lever_shares(lay, CELL_SOURCES, cells), 0,
+                       new.full_scale)
     else:
         raise ValueError(kind)
     return replace(d, name=f"{d.name}/{kind}", layout=new, values=vals)

@@ -26,6 +26,15 @@ because that gain was measured on the one sitter it would be chosen for; because
 its own, while ``full_scale`` now serves both the wire's range check and the load-relative
 constants (occupancy before calibration, contact, health, the wallet's floor); and because it
 only fits that one wiring. ``1 / reading`` alone is the same curve, scaled and shifted.
+
+Load cells under a plate. Pads and matrix cells lie under the body: each reads the pressure where
+it sits, and "the whole load on one side's sensors" is a full sideways shift. Load cells at the
+corners of a rigid seat plate (or under a chair's legs) lie outside the body: each carries a
+share of the *whole* load by the lever rule, so together they give the body's own centre of
+pressure, and that centre can only move as far as the body's load reaches, a fraction of the way
+to the cells. A ``[plate]`` table says so (:class:`Plate`): ``body_x`` and ``body_y`` are how far
+out a sitter's load lies, as a share of the way from the middle to the cells, and the detectors
+measure sideways and fore-aft moves on that scale instead of the cells' own positions.
 """
 
 from __future__ import annotations
@@ -46,6 +55,14 @@ Transform = Literal["none", "inverted"]
 TRANSFORMS: tuple[Transform, ...] = ("none", "inverted")
 
 
+#: A typical sitter's load between corner load cells (``[plate]``'s defaults): on a seat plate
+#: about 44 cm square with a cell under each corner (22 cm from the middle), the sit bones sit
+#: 6-7 cm either side of the middle and the thighs' centres about 10 cm, the buttocks carrying
+#: more than the thighs: the load's mean distance from the middle is about 9 cm sideways (0.4)
+#: and 10-11 cm front to back (0.5). The simulator's average body gives 0.42 and 0.45.
+PLATE_BODY_X, PLATE_BODY_Y = 0.4, 0.5
+
+
 class LayoutError(ValueError):
     """A layout file or name that cannot be used; the message says what to fix."""
 
@@ -57,6 +74,16 @@ class Channel:
     x: float
     y: float
     label: str
+
+
+@dataclass(frozen=True)
+class Plate:
+    """The seat channels are load cells under a rigid plate (``[plate]`` in a layout file), and
+    where a sitter's load lies between them: ``body_x`` (sideways) and ``body_y`` (front to
+    back), each the load's mean distance from the middle as a share of the way to the cells."""
+
+    body_x: float = PLATE_BODY_X
+    body_y: float = PLATE_BODY_Y
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,8 @@ class Layout:
     detect: dict[str, Any] = field(default_factory=dict, compare=False)
     # "inverted": the reading falls as the load rises (load = full_scale - reading)
     transform: Transform = "none"
+    # The seat channels are load cells under a plate, and where a body's load lies between them
+    plate: Plate | None = None
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -87,6 +116,13 @@ class Layout:
             )
         if not any(c.surface == "seat" for c in self.channels):
             raise LayoutError(f"layout {self.name!r} has no seat channel; at least one is needed")
+        if self.plate is not None and (
+            self.is_grid or sum(c.surface == "seat" for c in self.channels) < 3
+        ):
+            raise LayoutError(
+                f"layout {self.name!r}: [plate] is for three or more load cells under a seat "
+                "plate; a matrix or fewer seat channels cannot be one (remove [plate])"
+            )
 
     @property
     def n(self) -> int:
@@ -156,7 +192,10 @@ class Layout:
         back = self.n - seat
         shape = f" ({self.rows}x{self.cols} matrix)" if self.is_grid else ""
         falls = ", reading falls as the load rises" if self.inverted else ""
-        return f"{self.name}: {self.n} channels, {seat} seat + {back} backrest{shape}{falls}"
+        cells = "" if self.plate is None else (
+            f", load cells under a plate (body_x {self.plate.body_x:g}, body_y "
+            f"{self.plate.body_y:g})")
+        return f"{self.name}: {self.n} channels, {seat} seat + {back} backrest{shape}{falls}{cells}"
 
 
 def grid(rows: int, cols: int, full_scale: float = 255.0) -> Layout:
@@ -242,7 +281,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
     except RecursionError:
         raise LayoutError(f"{origin}: not valid TOML (nested too deeply)") from None
     allowed = {"name", "description", "full_scale", "zero", "transform", "grid", "channels",
-               "detect"}
+               "detect", "plate"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
@@ -281,7 +320,11 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             f"{origin}: [detect] must hold tables shaped like the config's, "
             "e.g. [detect.balance] with threshold = 0.1"
         )
+    plate = _plate(doc, origin)
     if "grid" in doc:
+        if plate is not None:
+            raise LayoutError(f"{origin}: [plate] is for load cells under a seat plate, not a "
+                              "[grid] matrix (a matrix lies under the body): remove one of them")
         g = doc["grid"]
         if not isinstance(g, dict) or not all(
             isinstance(g.get(k), int) and not isinstance(g.get(k), bool) for k in ("rows", "cols")
@@ -339,6 +382,9 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         if not isinstance(label, (str, int)) or isinstance(label, bool):
             raise LayoutError(f"{where}.label must be a string, e.g. label = \"left thigh\"")
         chans_l.append(Channel(i, surface, x, y, str(label)))
+    if plate is not None and sum(c.surface == "seat" for c in chans_l) < 3:
+        raise LayoutError(f"{origin}: [plate] needs three or more seat channels (the load cells "
+                          "under the plate); remove [plate] for pads or sensors under the body")
     return Layout(
         name,
         tuple(chans_l),
@@ -348,4 +394,30 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         zero=zero,
         detect=detect,
         transform=kind,
+        plate=plate,
     )
+
+
+def _plate(doc: dict[str, Any], origin: str) -> Plate | None:
+    """The ``[plate]`` table (None without one), or a LayoutError naming the key."""
+    if "plate" not in doc:
+        return None
+    p = doc["plate"]
+    if not isinstance(p, dict):
+        raise LayoutError(f"{origin}: plate must be a table: [plate] with body_x = "
+                          f"{PLATE_BODY_X} and body_y = {PLATE_BODY_Y} (or neither, for those)")
+    bad = set(p) - {"body_x", "body_y"}
+    if bad:
+        raise LayoutError(f"{origin}: [plate]: unknown key(s) {sorted(bad)}; allowed: body_x, "
+                          "body_y")
+    vals = {}
+    for key, default in (("body_x", PLATE_BODY_X), ("body_y", PLATE_BODY_Y)):
+        v = p.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+            raise LayoutError(
+                f"{origin}: [plate] {key} = {v!r:.40}: must be a number above 0 and at most 1 "
+                "(how far out a sitter's load lies, as a share of the way from the seat's middle "
+                f"to the cells; {default} for a typical chair)"
+            )
+        vals[key] = float(v)
+    return Plate(vals["body_x"], vals["body_y"])

@@ -119,9 +119,11 @@ class Pipeline:
         self.learn_tare = tare is None and cfg.calibration.auto
         self.ex = Extractor(layout, tare)
         # watching the seat's rear third: the sit bones' lean cue keeps quiet while one of its
-        # channels is suspected stuck (detectors/balance.py)
+        # channels is suspected stuck (detectors/balance.py); under a plate, every load cell
+        # (one cell that sticks moves the whole seat's centre: the balance state holds)
         self.health = ChannelHealth(
-            layout.n, layout.full_scale, watch=layout.seat_mask & (layout.y < REAR_ROW))
+            layout.n, layout.full_scale,
+            watch=layout.seat_mask & ((layout.y < REAR_ROW) | (layout.plate is not None)))
         self.occ = OccupancyDetector(det.occupancy)
         self.timer = SittingTimer(det.occupancy.min_break)
         self.posture = PostureDetector(det.posture, source)
@@ -332,7 +334,8 @@ class Pipeline:
             if ev is not None:
                 out.append(ev)
             self.balance.rear_quiet = self.health.watched_suspect
-            ev = self.balance.step(f, base, t)
+            # load cells under a plate: while a cell is suspected stuck the balance holds
+            ev = None if base.plate and self.balance.rear_quiet else self.balance.step(f, base, t)
             if ev is not None:
                 out.append(ev)
             if self.upright_raw is not None and self.model.observe(

@@ -13,7 +13,11 @@ rear empty, the feet carrying much of the weight).
 
 Each channel reads the mean pressure over its footprint (a grid cell, or a pad that grows with
 the sensor spacing, as foam spreads the load); corner load cells share the seat force by the
-centre of pressure, like a rigid plate on its feet.
+centre of pressure, like a rigid plate on its feet: a plate on equally stiff cells tilts as a
+plane, so each cell's force is linear in its position and statics (force and both moments) fixes
+it; each pair of cells (left, right, rear, front) then carries exactly the lever-rule share of
+the centre of pressure between them. The backrest's load does not reach the cells (they are under
+the seat plate), and what the feet carry is off the seat.
 
 Time plays no part here: :mod:`sitwatch.sim.simulator` adds noise, breathing, fidgets and ramps.
 Only numpy is imported at module level.
@@ -318,7 +322,10 @@ def _pad_half(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def is_load_cells(layout: Layout) -> bool:
-    """Seat channels only at the seat's corners: load cells under a plate, not pressure pads."""
+    """Load cells under a plate, not pressure pads: the layout says so (``[plate]``), or its
+    seat channels sit only at the seat's corners."""
+    if layout.plate is not None:
+        return True
     if layout.is_grid:
         return False
     seat = layout.seat_mask

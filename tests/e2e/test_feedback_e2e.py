@@ -24,8 +24,9 @@ LAY = layout.load("load-cells-4")
 SEATED = [20000, 20500, 9000, 9200]
 EMPTY = [40, 35, 30, 45]
 # a sideways shift of about 0.27 against SEATED: lopsided at the default threshold (0.25), not
-# after one "Not right" (0.2875)
-LEFT = [24200, 14800, 11000, 6000]
+# after one "Not right" (0.2875). The plate's centre moves 0.11 of the way to the cells: 0.27 of
+# the body's span between them (load-cells-4's [plate] body_x = 0.4)
+LEFT = [19000, 15500, 11700, 9800]
 
 
 class Cushion:

@@ -237,8 +237,9 @@ def test_seat_only_cushion_on_the_real_sessions(datasets_dir, kind) -> None:
         if d.person == "almir":
             assert s.slouch_false == 0.0, (f.stem, s)
         assert s.lopsided_false < 0.03, (f.stem, s)
-        if d.person == "almir":
-            # ankle on knee: the seat's centre hardly moves, the front of the seat does
+        if d.person == "almir" and kind == "seat8":
+            # ankle on knee: the seat's centre hardly moves, the front of the seat does (four
+            # corner cells under a plate have no front cue: each carries the whole load's share)
             m = d.label == 8
             lop = np.isin(tr.balance[m], ["left", "right"]).mean()
             assert lop > 0.5, lop

@@ -57,8 +57,10 @@ class Baseline:
     seat_load: float
     back_load: float  # 0 when the chair has no backrest sensors or the sitter did not lean on it
     total: float
-    x_scale: float  # mean |x| of usable seat channels: a full shift to one side ~ 1.0
-    y_scale: float  # mean |y| of usable seat channels
+    # mean |x| of usable seat channels: a full shift to one side ~ 1.0 (load cells under a
+    # plate: the body's own span between them, the layout's [plate] body_x)
+    x_scale: float
+    y_scale: float  # mean |y| of usable seat channels (a plate's: body_y)
     back_x_scale: float
     has_back: bool
     front_x_scale: float = 1.0
@@ -74,6 +76,9 @@ class Baseline:
     #: the seat's rear third has sensors on both sides and carries load when upright (its
     #: lateral centre is the balance detector's rear cue on seats without a backrest)
     has_rear: bool = False
+    #: the seat channels are load cells under a plate (the layout's ``[plate]``): every cell
+    #: carries a share of the whole load, so the seat's centre of pressure is the one cue it has
+    plate: bool = False
 
     @classmethod
     def from_raw(
@@ -107,6 +112,14 @@ class Baseline:
             and rxs > 0
             and f.rear_load > REAR_MIN_SHARE * f.seat_load
         )
+        plate = getattr(lay, "plate", None)
+        if plate is not None:
+            # Load cells under a plate sit outside the body: its centre of pressure moves only
+            # as far as its load reaches, so moves are measured on the body's span between the
+            # cells. No pair of cells isolates the thighs or the sit bones (each carries a share
+            # of the whole load by the lever rule), so neither has a cue of its own.
+            xs, ys = plate.body_x, plate.body_y
+            has_front = has_rear = False
         away = None
         if away_raw is not None and has_back:
             away = ex(np.asarray(away_raw, dtype=float))
@@ -125,6 +138,7 @@ class Baseline:
             away,
             rear_x_scale=rxs or 1.0,
             has_rear=has_rear,
+            plate=plate is not None,
         )
 
     @classmethod

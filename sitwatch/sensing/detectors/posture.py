@@ -125,11 +125,13 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       where the rest went (the feet, or the backrest) differs, and a seat cannot see that. So
       this is never called a slump: it gets the "sit back" advice of a forward lean, once the
       centre has moved ``WEIGHT_FORWARD`` x ``forward_shift`` seat half-depths forward (0.30
-      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.8-1.1 on four corner
-      cells), so a "Not right" on it, which eases ``forward_shift``, can quiet a perch someone
-      keeps on purpose (and with it a slump no deeper than that perch: a seat cannot tell them
-      apart). With the weight kept on the seat, or on a chair with backrest sensors the sitter
-      did not lean on when upright and now does, it is a slump.
+      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.4-0.7 on four
+      corner cells under a plate, whose rear pair seldom empties: the forward rule below reads
+      them there, on ``forward_shift`` too), so a "Not right" on it, which eases
+      ``forward_shift``, can quiet a perch someone keeps on purpose (and with it a slump no
+      deeper than that perch: a seat cannot tell them apart). With the weight kept on the
+      seat, or on a chair with backrest sensors the sitter did not lean on when upright and now
+      does, it is a slump.
     - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat (its
       load off the midline drops below ``SLIDE_OUTER`` of upright) while the sacrum comes down
       on its rear midline, part of the weight goes to the backrest and the centre of pressure
@@ -139,7 +141,8 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       rear midline (a 3x3 grid, a matrix); four corner cells or two columns of sensors cannot
       tell it from sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
-      unloaded and the weight kept on the seat: a slump; a smaller one (twice
+      unloaded (on load cells under a plate, whose rear pair follows the centre, the move
+      alone, on the body's span) and the weight kept on the seat: a slump; a smaller one (twice
       ``forward_shift``, in sensor spreads) with the seat losing weight (below ``SLUMP_KEEPS``):
       leaning forward. With the rear emptied, only weight forward's own move counts.
     """
@@ -168,7 +171,11 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
             and abs(f.cop_x - bf.cop_x) / b.x_scale < dyn
         ):
             return SLOUCHED
-    if rear_ratio < 1.5 * cfg.slouch_rear_ratio and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
+    # Load cells under a plate: the rear pair carries the lever share of the whole load, which
+    # follows the centre of pressure (the rear empties only once the centre is near the front
+    # cells), so the forward move is the slide, measured on the body's span (``y_scale``).
+    partly = b.plate or rear_ratio < 1.5 * cfg.slouch_rear_ratio
+    if partly and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
         return SLOUCHED
     if (weight_forward if emptied else dyn >= 2 * cfg.forward_shift) and load < SLUMP_KEEPS:
         # Leaning forward hands weight to the desk or the feet; a centre that moves forward

@@ -21,8 +21,9 @@ from tests.helpers.doubles import Collect
 from tests.unit.runtime.test_daemon import EMPTY, LAY, SEATED, ScriptSource
 
 # a sideways shift of about 0.27 against SEATED: lopsided at the default 0.25, not after one
-# step (0.2875)
-LEFT = np.array([24200.0, 14800, 11000, 6000])
+# step (0.2875). The plate's centre moves 0.11 of the way to the cells: 0.27 of the body's span
+# between them (load-cells-4's [plate] body_x = 0.4)
+LEFT = np.array([19000.0, 15500, 11700, 9800])
 CFG = Config(detect={"balance": {"dwell": 2.0}},
              nudges={"imbalance_after": 5.0, "cooldown": {"asymmetric_load": 10.0}})
 

@@ -25,8 +25,11 @@ UPRIGHT = np.array([2400, 1800, 350, 1100, 1550, 1280, 300, 360, 630, 470, 290, 
 
 
 def cells_shifted(s: float, base: np.ndarray = CELLS_UP) -> np.ndarray:
-    """Four load cells with the seat centre ``s`` to the right (on the threshold's scale)."""
-    return base * np.array([1 - s, 1 + s, 1 - s, 1 + s])
+    """Four load cells with the seat centre ``s`` to the right (on the threshold's scale: the
+    body's span between the cells, the layout's [plate] body_x)."""
+    assert CELLS.plate is not None
+    k = s * CELLS.plate.body_x
+    return base * np.array([1 - k, 1 + k, 1 - k, 1 + k])
 
 
 def cells_baseline(sd: float | None) -> tuple[Extractor, Baseline]:

@@ -1,5 +1,7 @@
 """Detectors are pure state machines: plain data in, events out, time passed in."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -159,7 +161,11 @@ CELLS_UP = np.array([1000.0, 1000, 800, 800])
 
 
 def cells_shifted(s: float) -> np.ndarray:
-    return CELLS_UP * np.array([1 - s, 1 + s, 1 - s, 1 + s])
+    """The load cells' centre ``s`` to the right on the threshold's scale (the body's span
+    between the cells, the layout's [plate] body_x)."""
+    assert CELLS.plate is not None
+    k = s * CELLS.plate.body_x
+    return CELLS_UP * np.array([1 - k, 1 + k, 1 - k, 1 + k])
 
 
 def cells() -> tuple[Extractor, Baseline]:
@@ -269,13 +275,17 @@ def test_balance_without_backrest_uses_the_seat() -> None:
 
 
 def test_a_crossed_leg_reads_lopsided_from_the_front_of_the_seat() -> None:
-    """Four load cells: the left thigh comes off the front while the sit bones stay level, so
-    the whole seat's centre barely moves but the front half tips to the right."""
-    lay = layout.load("load-cells-4")
+    """Four pads at the corners of a cushion: the left thigh comes off the front while the sit
+    bones stay level, so the whole seat's centre barely moves but the front half tips to the
+    right. (Load cells under a plate have no front cue: each carries a share of the whole
+    load, so the front pair does not see the thighs alone.)"""
+    cells = layout.load("load-cells-4")
+    lay = replace(cells, name="pads-4", plate=None)
     ex = Extractor(lay)
     up = np.array([1000.0, 1000, 800, 800])
     b = Baseline.from_raw(ex, up)
     assert b.has_front
+    assert not Baseline.from_raw(Extractor(cells), up).has_front
     crossed = np.array([1150.0, 1000, 420, 1030])  # rear level-ish, front 30/70
     f = ex(crossed)
     assert abs((f.cop_x - b.f.cop_x) / b.x_scale) < 0.15  # the seat alone would miss it

@@ -15,7 +15,9 @@ from sitwatch.sensing.pipeline import Pipeline
 LAY = layout.load("load-cells-4")
 SEATED = np.array([20000.0, 20500, 9000, 9200])
 EMPTY = np.array([40.0, 35, 30, 45])
-LEFT = np.array([24200.0, 14800, 11000, 6000])  # a sideways shift of about 0.27
+# a sideways shift of about 0.27 (the plate's centre 0.11 of the way to the cells, on the body's
+# span between them: the layout's [plate] body_x = 0.4)
+LEFT = np.array([19000.0, 15500, 11700, 9800])
 
 
 def run(pl: Pipeline, frames: np.ndarray, t0: float, seconds: float) -> float:

@@ -3,6 +3,8 @@ cue, weighed by the load the rear third carries and checked against the whole se
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -52,9 +54,12 @@ def test_a_seat_only_cushion_has_a_rear_third() -> None:
     ex, b = fsr9()
     assert b.has_rear and not b.has_back
     assert b.rear_x_scale == pytest.approx(2 * 0.667 / 3)
-    # four corner load cells: the rear pair; a backrest chair's seat has one too
-    cells = Extractor(layout.load("load-cells-4"))
-    assert Baseline.from_raw(cells, np.array([1000.0, 1000, 800, 800])).has_rear
+    # four pads at a cushion's corners: the rear pair; a backrest chair's seat has one too.
+    # Load cells under a plate do not: each carries a share of the whole load.
+    lc = layout.load("load-cells-4")
+    up = np.array([1000.0, 1000, 800, 800])
+    assert Baseline.from_raw(Extractor(replace(lc, plate=None)), up).has_rear
+    assert not Baseline.from_raw(Extractor(lc), up).has_rear
 
 
 def test_a_lean_the_seats_centre_shows_only_in_part_reads_lopsided_from_the_sit_bones() -> None:
