@@ -277,7 +277,11 @@ def seat_only_limits(layout: Any) -> str:
     """What a seat without backrest sensors can and cannot tell apart (issue #10)."""
     from sitwatch.sensing.features import has_rear_midline
 
-    if has_rear_midline(layout):
+    if getattr(layout, "plate", None) is not None:
+        half = ("load cells under a plate each carry part of the whole body, so a slump shows "
+                "as the plate's centre moving forward with your weight kept, while crossing a "
+                "leg (one thigh lifted) does not show")
+    elif has_rear_midline(layout):
         half = ("half lying (hips slid forward, back leaning back) shows, from the sensor on "
                 "the middle of the seat's rear")
     else:

@@ -311,8 +311,9 @@ def test_seat_only_layouts_say_what_the_seat_cannot_tell_apart(tmp_path, capsys)
                 "slump one") in detail
     assert "half lying (hips slid forward, back leaning back) shows" in said["fsr-cushion-9"]
     assert "half lying (hips slid forward, back leaning back) shows" in said["grid:15x10"]
-    assert ("half lying (hips slid a little forward, back leaning back) does not show: no sensor "
-            "sits on the middle of the seat's rear") in said["load-cells-4"]
+    # four load cells under a plate: a slump is the plate's forward move; a crossed leg is unseen
+    assert "a slump shows as the plate's centre moving forward" in said["load-cells-4"]
+    assert "crossing a leg (one thigh lifted) does not show" in said["load-cells-4"]
     # a chair with a backrest says none of it
     _, checks, _, _ = doctor(capsys, "--config", str(cfg), "--layout", "smartchair-12")
     assert "perching" not in only(checks, "layout")[1]
@@ -383,7 +384,8 @@ def test_layout_defaults_are_checked_against_the_defaults_too(tmp_path, capsys):
     rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
     assert rc == 0
     assert only(checks, "layout")[1] == (
-        "chair: 2 channels, 2 seat + 0 backrest; " + seat_only_limits(L4) + " (the camera can "
+        "chair: 2 channels, 2 seat + 0 backrest; " + seat_only_limits(layout.load(lay))
+        + " (the camera can "
         "add them); the layout sets detect.balance.threshold = 0.12, "
         "detect.balance.release = 0.05")
 
