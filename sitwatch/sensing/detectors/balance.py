@@ -113,8 +113,10 @@ class Prep(NamedTuple):
     #: how far the away upright's seat centre sits from the calibrated one's (shift units; inf:
     #: no away upright)
     away_off: float = math.inf
-    #: the largest robust sd at calibration of the cues that count, as each counts (times its
-    #: reliability; shift units; 0: unknown)
+    #: how noisy the seat's centre (and the sit bones', where it counts) was at calibration:
+    #: the larger robust sd, as each cue counts (times its reliability; shift units; 0:
+    #: unknown). Not the backrest's or the thighs': their calibration wander is a contact that
+    #: moves, and averaging a cue that flips sides with another (a crossed leg) blurs both
     noise: float = 0.0
 
 
@@ -139,8 +141,7 @@ def prepare(
         away_bref,
         threshold,
         math.inf if b.away is None else (b.away.cop_x - b.f.cop_x) / b.x_scale,
-        max(b.cue_sd(c) * r
-            for c, r in (("seat", seat), ("back", back), ("front", fr), ("rear", rear)) if r > 0),
+        max(b.cue_sd("seat") * seat, b.cue_sd("rear") * rear),
     )
 
 
