@@ -248,9 +248,10 @@ class Balance(_Section):
         ge=0,
         le=30,
         description="Longest time constant, in seconds, of the moving average the sideways "
-        "shift is read through when your sensors were noisy at calibration (their noise spans "
-        "the gap between threshold and release), so that a few noisy frames can neither start "
-        "nor hold a lean. Quiet sensors are read frame by frame. 0 never smooths.",
+        "shift is read through when your seat's readings were noisy at calibration (their "
+        "noise spans the gap between threshold and release), so that a few noisy readings "
+        "can neither start nor hold a lean. Quiet sensors are read as they are. 0 never "
+        "smooths.",
     )
     spread: float = Field(
         4.0,

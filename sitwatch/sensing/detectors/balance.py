@@ -262,21 +262,23 @@ class BalanceDetector:
         return self.d.state
 
     def _smooth(self, s: float, t: float, noise: float) -> float:
-        """The shift through an exponential moving average, for a person whose cues were noisy
-        at calibration. None while ``spread`` sds of that noise stay inside the hysteresis band
-        (``threshold - release``); beyond, noise alone could start or hold a lean, and the time
-        constant grows with the square of the noise (averaging n frames divides it by
-        sqrt(n)), reaching ``smooth`` seconds at 1.4 times the band. A quiet sensor, or one
-        whose noise is unknown, is read as it is: smoothing would only blunt a lean near the
-        threshold."""
-        band = self.cfg.threshold - self.cfg.release
-        tau = self.cfg.smooth * min(1.0, max(0.0, (self.cfg.spread * noise / band) ** 2 - 1))
-        if self._s is None or self._t is None or tau <= 0:
-            self._s = s
-        else:
-            a = 1.0 - math.exp(-min(max(t - self._t, 0.0), 5.0) / tau)
-            self._s += a * (s - self._s)
+        """The shift through an exponential moving average just strong enough that this
+        person's frame-to-frame noise at calibration (``spread`` robust sds of it) fits inside
+        the hysteresis band (``threshold - release``): an average with weight ``a`` leaves
+        ``sqrt(a / (2 - a))`` of white noise, so ``a = 2 / (r^2 + 1)`` where ``r`` is that noise
+        over the band. A quiet sensor (``r <= 1``), or one whose noise is unknown, is read as it
+        is: smoothing would only blunt a lean near the threshold. Per frame, so a faster device
+        averages over less time; never longer than ``smooth`` seconds."""
+        r2 = (self.cfg.spread * noise / (self.cfg.threshold - self.cfg.release)) ** 2
+        last = self._t
         self._t = t
+        if self._s is None or last is None or r2 <= 1 or self.cfg.smooth <= 0:
+            self._s = s
+            return s
+        a = 2.0 / (r2 + 1.0)
+        dt = min(max(t - last, 0.0), 5.0)
+        a = max(a, 1.0 - math.exp(-dt / self.cfg.smooth))  # at most `smooth` seconds
+        self._s += a * (s - self._s)
         return self._s
 
     def _learn(self, s: float, t: float, dt: float) -> None:
