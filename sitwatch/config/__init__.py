@@ -243,6 +243,16 @@ class Balance(_Section):
         "seat. 0.4 is a 70/30 split; 2 ignores the front half.",
     )
     dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
+    smooth: float = Field(
+        3.0,
+        ge=0,
+        le=30,
+        description="Longest time constant, in seconds, of the moving average the sideways "
+        "shift is read through when your seat's readings were noisy at calibration (their "
+        "noise spans the gap between threshold and release), so that a few noisy readings "
+        "can neither start nor hold a lean. Quiet sensors are read as they are. 0 never "
+        "smooths.",
+    )
     spread: float = Field(
         4.0,
         ge=0,

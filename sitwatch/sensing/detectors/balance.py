@@ -36,7 +36,11 @@ away-from-the-backrest upright is known, which upright a frame is measured from 
 backrest's load: under half its upright load, the away one; from 80% on, the calibrated one;
 in between (a light contact that wanders), whichever of the two is nearer (the smaller shift),
 so that a wandering contact cannot flip the reference, while a clear lean away from the
-backrest is still measured from the away upright and not hidden by the other one. While that
+backrest is still measured from the away upright and not hidden by the other one. An away
+upright within ``release`` of the calibrated one is the person's usual sideways sitting (a
+habit, where a chair that moves people sideways puts them further off), so away from the
+backrest a lean past the threshold from the calibrated upright, on the side the away one also
+sees, is a lean even when the away upright alone reads it a little under. While that
 upright may still be learned, the seat's and thighs' cues get some slack away from the
 backrest, since their reference was taken in the other way of sitting (see
 :mod:`~sitwatch.sensing.detectors.baseline`).
@@ -45,10 +49,23 @@ A side is entered at ``threshold`` and kept down to ``release`` (hysteresis), bu
 shift stays on that side: past release the other way the lean is over. Sides change directly
 (left -> right after the dwell, with no balanced report between) when the new lean passes the
 threshold.
+
+Where a lean ends follows the person (issue #10). Someone whose usual upright reads 0.17 to one
+side (balanced: under the threshold) never came back under a release fixed at 0.15 around the
+calibration, so a lean to that side was held for as long as they then sat as usual. The
+detector learns where their balanced sitting usually reads (:attr:`BalanceDetector.usual`,
+from frames that all read balanced for 20 s, a one-minute time constant), bounded by
+``release``; a lean to that side is over once the shift is back within ``threshold - release``
+of it (never later than with a centred usual sitting). Entering a lean is always measured from
+the calibration, so a lopsided habit is still reported. And for a sitter whose cues were noisy
+at calibration the shift is read through a short moving average (:meth:`BalanceDetector._smooth`),
+so that a noisy frame past the threshold every few seconds no longer restarts the dwell of a
+lean that is over.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from sitwatch.config import Balance as BalanceCfg
@@ -93,6 +110,14 @@ class Prep(NamedTuple):
     bref: float  # the calibrated upright's backrest centre
     away_bref: float  # the away upright's (the calibrated one's when its own means nothing)
     threshold: float  # the rear third's cue counts from here on
+    #: how far the away upright's seat centre sits from the calibrated one's (shift units; inf:
+    #: no away upright)
+    away_off: float = math.inf
+    #: how noisy the seat's centre (and the sit bones', where it counts) was at calibration:
+    #: the larger robust sd, as each cue counts (times its reliability; shift units; 0:
+    #: unknown). Not the backrest's or the thighs': their calibration wander is a contact that
+    #: moves, and averaging a cue that flips sides with another (a crossed leg) blurs both
+    noise: float = 0.0
 
 
 def prepare(
@@ -102,15 +127,21 @@ def prepare(
     away_bref = b.f.back_x
     if b.away is not None and back_say(b.away) >= 1.0:
         away_bref = b.away.back_x
+    seat = b.reliability("seat", threshold, 1.0, k)
+    back = b.reliability("back", threshold, back_say(b.f), k) if b.has_back else 0.0
+    fr = b.reliability("front", threshold, front_weight, k) if front else 0.0
+    rear = b.reliability("rear", threshold, 1.0, k) if b.has_rear and not b.has_back else 0.0
     return Prep(
-        b.reliability("seat", threshold, 1.0, k),
-        b.reliability("back", threshold, back_say(b.f), k) if b.has_back else 0.0,
+        seat,
+        back,
         front_weight if front else 0.0,
-        b.reliability("front", threshold, front_weight, k) if front else 0.0,
-        b.reliability("rear", threshold, 1.0, k) if b.has_rear and not b.has_back else 0.0,
+        fr,
+        rear,
         b.f.back_x,
         away_bref,
         threshold,
+        math.inf if b.away is None else (b.away.cop_x - b.f.cop_x) / b.x_scale,
+        max(b.cue_sd("seat") * seat, b.cue_sd("rear") * rear),
     )
 
 
@@ -154,6 +185,7 @@ def _against(
 def strongest(
     f: Features, b: Baseline, front_weight: float = 0.0, threshold: float = 0.0,
     k: float = SPREAD_K, p: Prep | None = None, rear_quiet: bool = False,
+    release: float = 0.0,
 ) -> tuple[str, float]:
     """The largest sideways move (seat, back, rear third or front), on the threshold's scale,
     and its cue, from the upright this frame is nearest to. ``threshold`` (the detector's) sets
@@ -172,7 +204,15 @@ def strongest(
         slack = AWAY_SLACK * threshold if r < AWAY_RATIO and b.away_open else 0.0
         return _against(f, b.f, p.bref, b, p, back_w, slack)
     if r < AWAY_RATIO:  # clearly away from the backrest: its own upright
-        return _against(f, b.away, p.away_bref, b, p, back_w, 0.0)
+        away = _against(f, b.away, p.away_bref, b, p, back_w, 0.0)
+        if abs(p.away_off) <= release and abs(away[1]) < threshold:
+            # an away upright close to the calibrated one is the person's usual sideways
+            # sitting (a habit, not how the chair moves them): it must not hide a lean that is
+            # past the threshold from the calibrated (even) upright
+            cal = _against(f, b.f, p.bref, b, p, back_w, 0.0)
+            if abs(cal[1]) >= threshold and cal[1] * away[1] > 0:
+                return cal
+        return away
     against = _against(f, b.f, p.bref, b, p, back_w, 0.0)
     if r >= AWAY_LEAVE:  # clearly against it
         return against
@@ -188,6 +228,12 @@ def shift(
     return strongest(f, b, front_weight, threshold, k)[1]
 
 
+#: The person's usual sitting (:attr:`BalanceDetector.usual`) follows balanced sitting with
+#: this time constant (seconds), once every frame has read balanced for USUAL_AFTER seconds.
+USUAL_TAU = 60.0
+USUAL_AFTER = 20.0
+
+
 class BalanceDetector:
     def __init__(self, cfg: BalanceCfg) -> None:
         self.cfg = cfg
@@ -200,31 +246,82 @@ class BalanceDetector:
         #: saturated (:class:`~sitwatch.sensing.health.ChannelHealth`), so the sit bones' cue
         #: keeps quiet
         self.rear_quiet = False
+        #: where this person's balanced sitting usually reads (shift units), learned from
+        #: settled balanced sitting and bounded by ``release``: a lean is over once the shift
+        #: is back within ``threshold - release`` of it. It never starts or hides a lean:
+        #: entering is always measured from the calibrated upright.
+        self.usual = 0.0
+        self._s: float | None = None  # the smoothed shift
+        self._t: float | None = None
+        #: since when every frame read balanced (a lean hovering at the threshold is not
+        #: settled sitting, even while the state is still balanced)
+        self._calm_since = 0.0
 
     @property
     def state(self) -> str | None:
         return self.d.state
+
+    def _smooth(self, s: float, t: float, noise: float) -> float:
+        """The shift through an exponential moving average just strong enough that this
+        person's frame-to-frame noise at calibration (``spread`` robust sds of it) fits inside
+        the hysteresis band (``threshold - release``): an average with weight ``a`` leaves
+        ``sqrt(a / (2 - a))`` of white noise, so ``a = 2 / (r^2 + 1)`` where ``r`` is that noise
+        over the band. A quiet sensor (``r <= 1``), or one whose noise is unknown, is read as it
+        is: smoothing would only blunt a lean near the threshold. Per frame, so a faster device
+        averages over less time; never longer than ``smooth`` seconds."""
+        r2 = (self.cfg.spread * noise / (self.cfg.threshold - self.cfg.release)) ** 2
+        last = self._t
+        self._t = t
+        if self._s is None or last is None or r2 <= 1 or self.cfg.smooth <= 0:
+            self._s = s
+            return s
+        a = 2.0 / (r2 + 1.0)
+        dt = min(max(t - last, 0.0), 5.0)
+        a = max(a, 1.0 - math.exp(-dt / self.cfg.smooth))  # at most `smooth` seconds
+        self._s += a * (s - self._s)
+        return self._s
+
+    def _learn(self, s: float, t: float, dt: float) -> None:
+        """Follow the person's usual balanced sitting, bounded by ``release`` so that a habitual
+        lean is never learned away: it only moves where a lean ends, never where one starts.
+        Only from settled sitting: a lean hovering just under the threshold is not."""
+        if self.d.state != BALANCED or t - self._calm_since < USUAL_AFTER or dt <= 0:
+            return
+        lim = self.cfg.release
+        u = self.usual + min(5.0, dt) / USUAL_TAU * (s - self.usual)
+        self.usual = max(-lim, min(lim, u))
 
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
         fw, thr, k = self.front_weight, self.cfg.threshold, self.cfg.spread
         c = self._prep
         if c is None or c[0] is not b or c[1] != fw or c[2] != thr or c[3] != k:
             c = self._prep = (b, fw, thr, k, prepare(b, fw, thr, k))  # a new baseline or retune
-        self.cue, s = strongest(f, b, fw, thr, k, c[4], self.rear_quiet)
-        self.shift = s
+        self.cue, raw = strongest(f, b, fw, thr, k, c[4], self.rear_quiet, self.cfg.release)
+        last = self._t
+        s = self.shift = self._smooth(raw, t, c[4].noise)
         cur = self.d.state
         side = RIGHT if s > 0 else LEFT
+        sign = 1.0 if s > 0 else -1.0
         if abs(s) >= self.cfg.threshold:
             cand = side
-        elif abs(s) >= self.cfg.release and cur == side:
-            cand = cur  # hysteresis: a lean easing off is still that lean...
+        elif cur == side and sign * s >= max(
+                self.cfg.release, sign * self.usual + self.cfg.threshold - self.cfg.release):
+            # hysteresis: a lean easing off is still that lean, until the shift is back near
+            # where this person usually sits...
+            cand = cur
         else:
-            # ...but only on its own side: a shift past release the other way ends it (issue
+            # ...and only on its own side: a shift past release the other way ends it (issue
             # #10: a right lean straight after a left one kept the state "left" throughout)
             cand = BALANCED
+        if cand != BALANCED or last is None:
+            self._calm_since = t
+        else:
+            self._learn(s, t, t - last)
         if self.d.step(cand, t):
             return Event(t, BALANCE, cand, {"shift": round(s, 3), "cue": self.cue})
         return None
 
     def reset(self, t: float) -> None:
         self.d.reset(None, t)
+        self._s = self._t = None
+        self._calm_since = t

@@ -95,6 +95,12 @@ class Baseline:
         seat_lr = lay.seat_mask & ex.paired  # left/right features use mirror pairs only
         back_lr = lay.back_mask & ex.paired
         xs = float(np.abs(lay.x[seat_lr]).mean()) if seat_lr.any() else 1.0
+        if lay.is_grid and seat_lr.any():
+            # a matrix is wider than the body on it: a whole shift to one side moves the
+            # centre of pressure as far as the loaded cells reach, not the whole grid's width
+            w = ex.load(np.asarray(upright_raw, dtype=float))[seat_lr]
+            if w.sum() > 0:
+                xs = float(np.dot(np.abs(lay.x[seat_lr]), w) / w.sum())
         ys = float(np.abs(lay.y[seat]).mean()) if seat.any() else 1.0
         bxs = float(np.abs(lay.x[back_lr]).mean()) if back_lr.any() else 1.0
         has_back = bool(back.any()) and f.back_load > 0.08 * f.total

@@ -83,9 +83,10 @@ def test_spread_zero_in_the_config_uses_the_threshold_alone() -> None:
 
 def test_the_release_follows_the_persons_threshold() -> None:
     """With their threshold at 0.4 the release is 0.6 of it (0.24): a lean easing to 0.3 is
-    still that lean; a 0.2 is over."""
+    still that lean; a 0.2 is over (read frame by frame: the rule, not the smoothing a restless
+    sitter's shift is read through)."""
     ex, noisy = cells_baseline(0.1)
-    det = BalanceDetector(Balance(dwell=0))
+    det = BalanceDetector(Balance(dwell=0, smooth=0))
     det.step(ex(cells_shifted(0.5)), noisy, 0)
     assert det.state == "right"
     det.step(ex(cells_shifted(0.3)), noisy, 1)
@@ -102,7 +103,10 @@ def test_direct_changes_between_sides_still_happen_for_a_restless_sitter() -> No
         ev = det.step(ex(cells_shifted(-0.6 if t < 30 else 0.6)), noisy, float(t))
         if ev is not None:
             got.append((ev.t, ev.state))
-    assert got == [(10.0, "left"), (40.0, "right")]
+    # after the dwell, or a few seconds more: a restless sitter's shift is read smoothed, and
+    # it takes that long to swing from one side's lean past the other side's threshold
+    assert [s for _, s in got] == ["left", "right"]
+    assert 10 <= got[0][0] <= 12 and 40 <= got[1][0] <= 47
 
 
 # -- the backrest's say ------------------------------------------------------------------------
