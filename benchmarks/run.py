@@ -139,9 +139,8 @@ def parts_us(repeats: int = 5, hz: float = 20.0) -> list[tuple[str, float, float
                 continue
             clock.advance(t - clock.monotonic())
             if last is not None:  # as Daemon._sample
-                store.add_sample(max(0.0, t - last), **describe.history_fields(snap))
-                if snap.occupied and snap.loads is not None and snap.online:
-                    store.add_pressure(t - last, snap.posture, snap.loads)
+                store.add_sample(max(0.0, t - last), **describe.history_fields(snap),
+                                 loads=snap.loads if snap.occupied and snap.online else None)
             last = t
         us = (time.process_time() - t0) / len(data) * 1e6
         if store is not None:
