@@ -89,7 +89,7 @@ class ChannelHealth:
             # hysteresis: a bad channel must clearly recover
             recovered = self.bad & (self.sat < 0.05) & (self.same_for < self.stuck_seconds)
             new = (self.bad & ~recovered) | bad
-            changed = np.count_nonzero(new != self.bad) > 0
+            changed = bool(np.count_nonzero(new != self.bad))
             self.bad = new
         else:  # the usual check: no channel is bad, none is becoming so
             new, changed = self.bad, False

@@ -9,40 +9,13 @@ internals and a fused view (cushion + camera) is just another snapshot.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
-from typing import TypeVar
+from dataclasses import dataclass
 
+from sitwatch.core.frozen import quick_init
 from sitwatch.core.kinds import Balance, Occupancy, Posture
 
 
-_C = TypeVar("_C", bound=type)
-
-
-def _quick_init(cls: _C) -> _C:
-    """Give a frozen dataclass (without slots) an ``__init__`` with the same arguments and
-    defaults that fills the instance's ``__dict__`` directly. The one dataclasses writes for a
-    frozen class calls ``object.__setattr__`` for each field, which makes a snapshot (one a
-    frame, two dozen fields) about twice as dear. Assigning to a field afterwards still raises
-    ``FrozenInstanceError``."""
-    names: list[str] = []
-    defaults: dict[str, object] = {}
-    for f in fields(cls):
-        assert f.default_factory is MISSING and f.init, f.name  # not needed so far
-        if f.default is MISSING:
-            names.append(f.name)
-        else:
-            names.append(f"{f.name}=_default_{f.name}")
-            defaults[f"_default_{f.name}"] = f.default
-    body = "".join(f"    d[{f.name!r}] = {f.name}\n" for f in fields(cls))
-    src = f"def __init__(self, {', '.join(names)}):\n    d = self.__dict__\n{body}"
-    exec(src, defaults)  # noqa: S102 - code made above from the class's own field names
-    init = defaults["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
-    return cls
-
-
-@_quick_init
+@quick_init
 @dataclass(frozen=True)
 class Snapshot:
     """One sensor's (or the fused) state at time ``t`` (monotonic seconds, as in events).

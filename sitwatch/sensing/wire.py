@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sitwatch.core.frozen import quick_init
+
 # An optional non-numeric tag before the numbers: "DATA:", "P,", "frame ", "S=" ...
 _TAG = re.compile(r"^[A-Za-z_][\w.-]*\s*[:=,;\s]\s*")
 _SPLIT = re.compile(r"[,;\s]+")
@@ -59,10 +61,28 @@ class ParseStats:
         }
 
 
+@quick_init  # one a frame
 @dataclass(frozen=True)
 class Parsed:
     values: np.ndarray
     timestamp: float | None  # seconds, from an optional leading time column
+
+
+def _numbers(line: bytes, parts: list[bytes]) -> list[float] | None:
+    """Each part as a float, or None if one is not a number."""
+    if b"-" not in line:  # (int() would make "-0" 0.0, where float() gives -0.0)
+        try:  # whole numbers: int() reads them several times faster than float()
+            return [*map(float, map(int, parts))]
+        except ValueError:
+            return _floats(parts)
+    return _floats(parts)
+
+
+def _floats(parts: list[bytes]) -> list[float] | None:
+    try:
+        return [float(p) for p in parts]
+    except ValueError:
+        return None
 
 
 class LineParser:
@@ -86,20 +106,10 @@ class LineParser:
             # The usual line (numbers and commas, as bytes from a port): float() reads bytes,
             # so there is no decoding. Any line this does not take whole, in the same way as
             # the general path below would, goes that way.
-            parts = line.split(b",")
-            n = len(parts)
+            cells = line.split(b",")
+            n = len(cells)
             if (n == self.expected or n == self.expected + 1) and 1 < n <= 64:
-                nums = None
-                if b"-" not in line:  # (int() would turn "-0" into 0.0, not -0.0)
-                    try:  # whole numbers: int() reads them several times faster than float()
-                        nums = [*map(float, map(int, parts))]
-                    except ValueError:
-                        pass
-                if nums is None:
-                    try:
-                        nums = [float(p) for p in parts]
-                    except ValueError:
-                        pass
+                nums = _numbers(line, cells)
                 if nums is not None:
                     return self._short(nums, n)
         if isinstance(line, bytes):

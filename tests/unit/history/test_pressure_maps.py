@@ -174,8 +174,9 @@ def test_a_sample_with_loads_is_the_sample_and_the_pressure_call(tmp_path) -> No
         store.flush()
         minutes = store.connection.execute(
             "SELECT * FROM minutes ORDER BY minute").fetchall()
-        got.append((_rows(store), [{k: r[k] for k in r.keys() if k != "run_id"}
-                                   for r in minutes]))
+        rows = [{k: v for k, v in zip(r.keys(), r, strict=True) if k != "run_id"}
+                for r in minutes]
+        got.append((_rows(store), rows))
         store.close()
     assert len(got[0][0]) >= 4
     assert got[0] == got[1]
