@@ -106,10 +106,9 @@ class LineParser:
             # The usual line (numbers and commas, as bytes from a port): float() reads bytes,
             # so there is no decoding. Any line this does not take whole, in the same way as
             # the general path below would, goes that way.
-            cells = line.split(b",")
-            n = len(cells)
+            n = line.count(b",") + 1  # (counted before splitting: a matrix goes the other way)
             if (n == self.expected or n == self.expected + 1) and 1 < n <= 64:
-                nums = _numbers(line, cells)
+                nums = _numbers(line, line.split(b","))
                 if nums is not None:
                     return self._short(nums, n)
         if isinstance(line, bytes):
