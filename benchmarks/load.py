@@ -178,8 +178,9 @@ def main() -> int:
         real = wall1 - wall0
         print()
         print(f"frames written {sent}, read by the daemon {read} (its status file, written every "
-              f"2 simulated s: up to {int(2 * args.hz)} behind), dropped by the cushion for a "
-              f"slow reader {streamer.stats.dropped}")
+              f"2 simulated s while something shown changes, else every 10 s: up to "
+              f"{int(10 * args.hz)} behind), dropped by the cushion for a slow reader "
+              f"{streamer.stats.dropped}")
         print(f"largest backlog {max_backlog} bytes "
               f"(~{max_backlog / max(1, streamer.stats.bytes / max(1, sent)):.0f} frames)")
         print(f"CPU {100 * (cpu1 - cpu0) / real:.1f} % of a core at x{speed:g} = "

@@ -5,6 +5,9 @@
 1. microseconds per frame, bytes to events, for a 12-channel chair and a 16x16 matrix (process
    CPU time, the best of five runs: other programs on the machine hardly change it), and where
    the daemon's time per 12-channel frame goes (``--parts``: only that, no pty run)
+1b. the daemon's own loop per 12-channel frame (``Daemon.step`` with four frames a step, as the
+   0.2 s batches at 20 frames/s, frame time moving 0.2 s a step, local wall times as the system
+   clock gives them, a real history and status file), someone seated and the seat empty
 2. the daemon's CPU share at 20 frames/s over a real pty
 3. its peak resident memory in cushion mode
 4. `sitwatch --help` start-up time
@@ -139,9 +142,8 @@ def parts_us(repeats: int = 5, hz: float = 20.0) -> list[tuple[str, float, float
                 continue
             clock.advance(t - clock.monotonic())
             if last is not None:  # as Daemon._sample
-                store.add_sample(max(0.0, t - last), **describe.history_fields(snap))
-                if snap.occupied and snap.loads is not None and snap.online:
-                    store.add_pressure(t - last, snap.posture, snap.loads)
+                store.add_sample(max(0.0, t - last), **describe.history_fields(snap),
+                                 loads=snap.loads if snap.occupied and snap.online else None)
             last = t
         us = (time.process_time() - t0) / len(data) * 1e6
         if store is not None:
@@ -171,6 +173,84 @@ def print_parts() -> None:
     print(f"{'part':<{w}}  {'min':>6}  {'median':>6}")
     for name, mn, md in rows:
         print(f"{name:<{w}}  {mn:6.1f}  {md:6.1f}")
+
+
+def daemon_loop_us(empty: bool, repeats: int = 5) -> float:
+    """Process CPU time per frame of the daemon's own loop (see 1b above), the best of
+    ``repeats``; ``empty``: small noisy readings, nobody on the seat."""
+    from datetime import UTC, timedelta
+
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.store import Store
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.runtime.status import StatusWriter
+    from sitwatch.sensing import calibration, layout
+    from sitwatch.sensing.wire import LineParser
+    from sitwatch.sources.base import Reading
+
+    seated = frames_12()
+    frames = np.random.default_rng(2).integers(0, 30, (3000, 12)).astype(float) if empty \
+        else seated
+    lay = layout.load("smartchair-12")
+    prof = calibration.from_arrays(
+        lay, tare=None, upright=calibration.robust_mean(seated[:100]), method="recording"
+    )
+    data = [(",".join(str(int(v)) for v in f) + "\n").encode() for f in frames]
+
+    class StepClock(SystemClock):
+        def __init__(self) -> None:
+            super().__init__()
+            self.t = 1000.0
+            self.start = datetime.now(UTC)
+
+        def monotonic(self) -> float:
+            return self.t
+
+        def now(self) -> datetime:
+            return (self.start + timedelta(seconds=self.t)).astimezone()
+
+        def suspended(self) -> float:
+            return 0.0
+
+    class Batches:
+        name = "bench"
+
+        def __init__(self, clock: StepClock) -> None:
+            self.clock, self.i = clock, 0
+            self.parser = LineParser(lay.n, lay.full_scale)
+
+        def poll(self, max_wait: float) -> list[Reading]:
+            self.clock.t += 0.2
+            out = []
+            for d in data[self.i:self.i + 4]:
+                p = self.parser.feed(d)
+                assert p is not None
+                out.append(Reading(self.clock.t, p.values, p.timestamp))
+            self.i += 4
+            return out
+
+        def stats(self) -> dict[str, object]:
+            return {"port": "bench", "online": True, "frames": self.i, "dropped_total": 0,
+                    "last_frame_age": 0.0}
+
+        def close(self) -> None:
+            pass
+
+    best = float("inf")
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            clock = StepClock()
+            src = Batches(clock)
+            d = Daemon(config.Config(), lay, src, clock, profile=prof,
+                       store=Store(f"{tmp}/history.sqlite", clock),
+                       status=StatusWriter(f"{tmp}/run/status.json", clock))
+            t0 = time.process_time()
+            while src.i < len(data):
+                d.step(0)
+            best = min(best, (time.process_time() - t0) / len(data) * 1e6)
+            d.close()
+    return best
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -266,6 +346,9 @@ def main() -> int:
     rows.append(("bytes -> events, 16x16 text frame", f"{us256:.1f} us", "<= 50 us"))
     usbin = per_frame_us("matrix-16x16", g, binary=True)
     rows.append(("bytes -> events, 16x16 binary frame", f"{usbin:.1f} us", "<= 50 us"))
+    for empty, who in ((False, "someone seated"), (True, "seat empty")):
+        rows.append((f"daemon loop per 12-channel frame, {who}",
+                     f"{daemon_loop_us(empty):.1f} us", "-"))
     cpu, rss = daemon_over_pty(args.seconds)
     rows.append(
         (

@@ -690,7 +690,11 @@ class Status(_Section):
         description="Where the daemon publishes its live state. Empty: status.json in the "
         "runtime or state dir.",
     )
-    interval: float = Field(2.0, gt=0, description="Seconds between status updates.")
+    interval: float = Field(
+        2.0, gt=0,
+        description="Seconds between status updates while what it shows changes (a change you "
+        "would notice is written at once; with nothing new, every 10 s).",
+    )
 
 
 class Web(_Section):

@@ -64,10 +64,14 @@ class PressureRollup:
             m = self._minute = (lo, lo + timedelta(minutes=1), hour.isoformat(),
                                 int(hour.timestamp()))
         key = (m[2], m[3], posture)
-        secs, sums = self._acc.get(key, (0.0, [0.0] * len(loads)))
-        if len(sums) != len(loads):  # another layout within the hour: a fresh start
-            secs, sums = 0.0, [0.0] * len(loads)
-        self._acc[key] = (secs + dt, [s + v * dt for s, v in zip(sums, loads, strict=True)])
+        got = self._acc.get(key)
+        if got is None or len(got[1]) != len(loads):  # new, or another layout within the hour
+            self._acc[key] = (dt, [v * dt for v in loads])  # (the same sums as 0.0 + v * dt)
+            return
+        sums = got[1]
+        for i, v in enumerate(loads):  # in place: no new list a frame
+            sums[i] += v * dt
+        self._acc[key] = (got[0] + dt, sums)
 
     def pending(self) -> bool:
         return bool(self._acc)

@@ -643,11 +643,15 @@ class Store:
         online: bool,
         dropped: int = 0,
         frames: int | None = None,
+        loads: Sequence[float] | None = None,
     ) -> None:
         """Account the ``dt`` seconds that end now to the minute rollup.
 
         ``frames``: frames this sample stands for (default: 1 when online, else 0); pass 0
-        for a bookkeeping call that only reports ``dropped`` lines.
+        for a bookkeeping call that only reports ``dropped`` lines. ``loads``: the frame's
+        per-channel loads, to account to the hour's pressure map as well (as
+        :meth:`add_pressure` with ``posture``, at the same wall time: the daemon's sample of a
+        seated frame, with one look at the clock instead of two).
 
         Call it for every frame, and also on idle ticks without a frame (``online=False``) so
         that offline time is counted. ``dt`` spanning a minute boundary is split between the
@@ -704,6 +708,8 @@ class Store:
         if online and (frames is None or frames > 0):
             self._diag_seen.clear()  # frames arrive: a later diagnosis is news again
         self._maybe_commit()
+        if loads is not None and dt > 0:  # (after the commit, as a call of its own would be)
+            self._pressure.add(now, dt, posture or "unknown", loads)
 
     def add_pressure(self, dt: float, posture: str | None, loads: Sequence[float]) -> None:
         """Account ``dt`` seconds of sitting in ``posture`` (None: unknown) with these

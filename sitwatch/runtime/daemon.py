@@ -594,10 +594,9 @@ class Daemon:
         self._last_sample = t
         if last is None:
             return
-        try:
-            self.store.add_sample(max(0.0, t - last), **describe.history_fields(snap))
-            if snap.occupied and snap.loads is not None and snap.online:
-                self.store.add_pressure(t - last, snap.posture, snap.loads)  # pressure maps
+        try:  # a seated frame's loads go to the pressure maps with it
+            self.store.add_sample(max(0.0, t - last), **describe.history_fields(snap),
+                                  loads=snap.loads if snap.occupied and snap.online else None)
         except Exception as e:
             log.warning("history: cannot store a sample: %s", e)
 

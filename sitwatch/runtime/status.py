@@ -1,9 +1,14 @@
 """The live status file: the daemon publishes its state, ``sitwatch status`` reads it.
 
 The file is JSON, replaced atomically (temporary file + ``os.replace``), so a reader never sees
-half a file. The daemon writes at most every ``interval`` seconds, and at once when something a
-person would notice changes (occupancy, posture, balance, wallet, the cushion going on- or
-offline, a diagnosis, a calibration, a nudge). Layout (``version`` 1)::
+half a file. The daemon writes at once when something a person would notice changes (occupancy,
+posture, balance, wallet, the cushion going on- or offline, a diagnosis, a calibration, a
+nudge), at most every ``interval`` seconds when anything else it shows changed (the sitting
+spell, channels left out, the first frame ...), and otherwise every :data:`HEARTBEAT` seconds,
+so that readers can tell it is alive. Values that move on their own (:data:`_TICKING`: the frame
+and dropped-line counters, the frame rate, the ages) are brought up to date with every write but
+are no reason for one: an empty seat with the cushion streaming is one write in ten seconds,
+not one every two. Layout (``version`` 1)::
 
     {"version": 1, "pid": 1234, "started": ISO, "updated": ISO, "stopped": ISO | absent,
      "occupancy": "occupied" | "empty" | null, "spell_seconds": 2220.0, "sit_limit": 2700.0,
@@ -84,6 +89,13 @@ _IMPORTANT = (
     "last_break",
 )
 
+# Values that move on their own: written with everything else, but no reason for a write.
+_TICKING = {"sensor": ("frames", "dropped", "rate", "last_frame_age"), "calibration": ("age",)}
+#: Seconds between writes when nothing but the ticking values changed (at least ``interval``;
+#: well under the 15 s after which readers call the daemon stuck: runtime/files.py)
+HEARTBEAT = 10.0
+
+
 def human_duration(seconds: float) -> str:
     """``42 s``, ``37 min``, ``1 h 5 min``, ``2 h``."""
     seconds = max(0.0, float(seconds))
@@ -145,6 +157,7 @@ class StatusWriter:
             sit_limit,
         )
         self._last_write: float | None = None
+        self._written: str | None = None  # what the last write said, ticking values aside
         self._rate_ref: tuple[float, int] | None = None  # (monotonic, frames) for fr/s
         self._explicit_rate = False
         self._error: str | None = None
@@ -235,10 +248,26 @@ class StatusWriter:
     # -- writing ------------------------------------------------------------------------------
 
     def maybe_write(self, force: bool = False) -> bool:
+        """Write if ``force``, if something shown changed and ``interval`` has passed, or if the
+        heartbeat is due (see the module's notes)."""
         now = self.clock.monotonic()
-        if force or self._last_write is None or now - self._last_write >= self.interval:
+        if force or self._last_write is None:
+            return self.write()
+        since = now - self._last_write
+        if since >= max(self.interval, HEARTBEAT):
+            return self.write()
+        if since >= self.interval and self._content() != self._written:
             return self.write()
         return False
+
+    def _content(self) -> str:
+        """The state without the ticking values (and without ``updated``), to compare."""
+        st = self.state
+        out = {k: v for k, v in st.items() if k != "updated" and k not in _TICKING}
+        for section, ticking in _TICKING.items():
+            out[section] = {k: v for k, v in st[section].items() if k not in ticking}
+        out["sensor"]["frames"] = bool(st["sensor"].get("frames"))  # the first frame shows
+        return json.dumps(out, ensure_ascii=False, default=str)
 
     def _refresh_derived(self) -> None:
         mono = self.clock.monotonic()
@@ -263,6 +292,7 @@ class StatusWriter:
         self._refresh_derived()
         self.state["updated"] = self.clock.now().isoformat(timespec="milliseconds")
         self._last_write = self.clock.monotonic()
+        self._written = self._content()
         try:
             _atomic_write(self.path, json.dumps(self.state, ensure_ascii=False, default=str))
         except OSError as e:

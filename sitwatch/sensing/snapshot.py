@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sitwatch.core.frozen import quick_init
 from sitwatch.core.kinds import Balance, Occupancy, Posture
 
 
-@dataclass(frozen=True, slots=True)
+@quick_init
+@dataclass(frozen=True)
 class Snapshot:
     """One sensor's (or the fused) state at time ``t`` (monotonic seconds, as in events).
 

@@ -7,8 +7,11 @@ from typing import Protocol
 
 import numpy as np
 
+from sitwatch.core.frozen import quick_init
 
-@dataclass(frozen=True, slots=True)
+
+@quick_init  # one a frame
+@dataclass(frozen=True)
 class Reading:
     """One valid frame: raw channel values, when it arrived (the source clock's monotonic
     seconds), and the device's own timestamp if the line carried one."""

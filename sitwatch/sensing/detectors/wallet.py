@@ -63,10 +63,18 @@ class Zones:
         # Zones on the left with a mirror: one log ratio per pair.
         self.pairs = [(i, int(mirror[i])) for i in range(n) if mirror[i] >= 0 and zx[i] < 0]
         self.rear = np.array([zy[i] <= 0.1 for i, _ in self.pairs])
+        self.rear_flags = tuple(bool(q) for q in self.rear)  # plain, for the detector
 
     def log_ratios(self, load: np.ndarray) -> np.ndarray:
-        z = load @ self.pool + self.eps
+        z = (load @ self.pool + self.eps).tolist()
         return np.array([math.log(z[i] / z[j]) for i, j in self.pairs])
+
+
+def _median(v: list[float]) -> float:
+    """The median as np.median works it out (the two middle values' mean for an even count)."""
+    s = sorted(v)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
 class WalletDetector:
@@ -87,14 +95,18 @@ class WalletDetector:
     def step(self, load: np.ndarray, posture: object, t: float) -> Event | None:
         dt = 0.0 if self._last_t is None else min(t - self._last_t, 5.0)
         self._last_t = t
-        if not self.zones.pairs or not self.zones.rear.any():
+        rear = self.zones.rear_flags
+        if not rear or True not in rear:
             return None
-        r = self.zones.log_ratios(load) - self.base
+        # (plain floats for a chair's few zones: the numbers np.median, np.where and argmax
+        # give, without their overhead)
+        r = (self.zones.log_ratios(load) - self.base).tolist()
         # Excess of each rear pair over the general sideways shift of the other pairs.
-        general = float(np.median(r)) if r.size > 2 else 0.0
-        ex_all = np.where(self.zones.rear, r - general, 0.0)
-        k = int(np.abs(ex_all).argmax())
-        best, best_ex = k, float(ex_all[k])
+        general = _median(r) if len(r) > 2 else 0.0
+        ex_all = [v - general if q else 0.0 for v, q in zip(r, rear, strict=True)]
+        mags = [abs(v) for v in ex_all]
+        k = mags.index(max(mags))  # the first of the largest, as argmax
+        best, best_ex = k, ex_all[k]
         standing_out = best is not None and abs(best_ex) >= self.limit
         if standing_out:
             side = "left" if best_ex > 0 else "right"

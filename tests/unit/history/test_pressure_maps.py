@@ -143,3 +143,40 @@ def test_the_remembered_hour_is_the_one_worked_out_afresh(tmp_path) -> None:
         "SELECT hour, epoch, posture, seconds FROM pressure")}
     assert got == want
     store.close()
+
+
+def _rows(store: Store) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in store.connection.execute(
+        "SELECT hour, epoch, posture, seconds, loads FROM pressure ORDER BY hour, posture")]
+
+
+def test_a_sample_with_loads_is_the_sample_and_the_pressure_call(tmp_path) -> None:
+    """The daemon hands a seated frame's loads with its sample (one look at the clock): the
+    minutes and the pressure maps are exactly those of the two calls it made before."""
+    rng = np.random.default_rng(5)
+    frames = [(float(rng.uniform(0.03, 0.09)), ["upright", "slouched", None][i // 700 % 3],
+               rng.uniform(0, 0.7, 12).tolist(), i % 500 > 30) for i in range(5000)]
+    got = []
+    for together in (False, True):
+        clock = ManualClock(START - timedelta(minutes=2))  # across 10:00 too
+        store = Store(tmp_path / f"{together}.sqlite", clock, commit_interval=20.0)
+        store.begin_run("smartchair-12", "test")
+        for dt, posture, loads, seated in frames:
+            clock.advance(dt)
+            fields = dict(occupied=seated, posture=posture, balance="balanced", seat_load=1.0,
+                          cop_x=0.1, cop_y=-0.2, online=True)
+            if together:
+                store.add_sample(dt, **fields, loads=loads if seated else None)
+            else:
+                store.add_sample(dt, **fields)
+                if seated:
+                    store.add_pressure(dt, posture, loads)
+        store.flush()
+        minutes = store.connection.execute(
+            "SELECT * FROM minutes ORDER BY minute").fetchall()
+        rows = [{k: v for k, v in zip(r.keys(), r, strict=True) if k != "run_id"}
+                for r in minutes]
+        got.append((_rows(store), rows))
+        store.close()
+    assert len(got[0][0]) >= 4
+    assert got[0] == got[1]

@@ -284,7 +284,7 @@ def test_history_and_mqtt_take_exactly_their_keys_from_the_table() -> None:
     snap = seated_snapshot()
     sample = describe.history_fields(snap)
     params = set(inspect.signature(Store.add_sample).parameters) - {"self", "dt", "dropped",
-                                                                    "frames"}
+                                                                    "frames", "loads"}
     assert set(sample) == params
     assert sample["occupied"] is True and sample["seat_load"] == 0.9
     assert describe.history_fields(replace_online(snap, False))["occupied"] is False
@@ -376,3 +376,40 @@ def test_a_verified_break_is_written_at_once(path: Path, clock: ManualClock) -> 
     assert w.writes == before + 1
     d = read_status(path, clock)
     assert d["last_break"] == {"seconds": 300.0, "ended": "2026-01-05T09:00:01+01:00"}
+
+
+def test_values_that_only_tick_wait_for_the_heartbeat(path: Path, clock: ManualClock) -> None:
+    """Counters and ages move every second by themselves: they alone do not rewrite the file
+    every interval, only every HEARTBEAT seconds (so readers still see the daemon alive); a
+    change of anything else shown is written at the next interval."""
+    from sitwatch.runtime.status import HEARTBEAT
+
+    w = StatusWriter(path, clock, interval=2.0)
+    assert w.update(occupancy="empty", sensor=online(1))
+    frames, start = 1, w.writes
+    for _ in range(int(HEARTBEAT) - 1):  # frames arrive, the seat stays empty
+        clock.advance(1.0)
+        frames += 20
+        assert not w.update(spell_seconds=0.0,
+                            sensor={"frames": frames, "dropped": 3, "last_frame_age": 0.03})
+    assert w.writes == start  # before: one every 2 s
+    clock.advance(1.0)
+    assert w.update(sensor={"frames": frames + 20})  # the heartbeat
+    assert json.loads(path.read_text())["sensor"]["frames"] == frames + 20
+    assert not w.update(sensor={"frames": frames + 40})
+    clock.advance(2.0)
+    assert w.update(spell_seconds=4.0)  # something shown changed: at the interval
+    d = json.loads(path.read_text())
+    assert d["spell_seconds"] == 4.0 and d["sensor"]["frames"] == frames + 40
+    clock.advance(2.0)
+    assert w.update(sensor={"excluded": ["C3 (stuck)"]})
+    clock.advance(2.0)
+    assert not w.update(sensor={"excluded": ["C3 (stuck)"]})  # the same again: no write
+
+
+def test_the_first_frame_is_written_at_the_interval(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, interval=2.0)
+    w.update(sensor=online(0))
+    clock.advance(2.0)
+    assert w.update(sensor={"frames": 1})
+    assert json.loads(path.read_text())["sensor"]["frames"] == 1

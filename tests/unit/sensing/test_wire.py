@@ -148,3 +148,51 @@ def test_valid_frames_round_trip(values: list[float], sep: str, tag: str) -> Non
     p = p12().feed(line)
     assert p is not None
     assert all(math.isclose(a, b) for a, b in zip(p.values, values, strict=True))
+
+
+def _outcome(p: LineParser, line: str | bytes) -> tuple[object, ...]:
+    got = p.feed(line)
+    st = p.stats
+    vals = None if got is None else (repr(got.values.tolist()), got.timestamp)  # -0.0 too
+    return vals, st.frames, dict(st.dropped), st.last_count_seen, st.last_garbage
+
+
+_EDGE_LINES = [
+    "1,2,3,4,5,6,7,8,9,10,11,12",
+    "1,2,3,4,5,6,7,8,9,10,11,12\n",
+    "1,2,3,4,5,6,7,8,9,10,11,12\r\n",
+    "1.5, 2,3 ,4,5,6,7,8,9,10,11,12",
+    "1,2,3,4,5,6,7,8,9,10,11,12,",
+    "1,,2,3,4,5,6,7,8,9,10,11,12",
+    "1 2,3,4,5,6,7,8,9,10,11,12",
+    "1;2,3,4,5,6,7,8,9,10,11,12",
+    "123.4,1,2,3,4,5,6,7,8,9,10,11,12",
+    "-1,2,3,4,5,6,7,8,9,10,11,12",
+    "+1,2,3,4,5,6,7,8,9,10,11,nan",
+    "1,2,3,4,5,6,7,8,9,10,11,inf",
+    "inf,1,2,3,4,5,6,7,8,9,10,11,12",
+    "nan,1,2,3,4,5,6,7,8,9,10,11,12",
+    "1_0,2,3,4,5,6,7,8,9,10,11,12",
+    "-0,2,3,4,5,6,7,8,9,10,11,12",
+    "007,2,3,4,5,6,7,8,9,10,11,12\x1c",
+    "1e3,2,3,4,5,6,7,8,9,10,11,5000",
+    ".5,2,3,4,5,6,7,8,9,10,11,12",
+    "1,2,3",
+    "111111111111",
+    " 1,2,3,4,5,6,7,8,9,10,11,12",
+    "#channels=12",
+]
+
+
+@pytest.mark.parametrize("line", _EDGE_LINES)
+def test_bytes_take_the_same_way_as_text(line: str) -> None:
+    """Bytes from a port have a quick path; it must accept, refuse and count exactly as the
+    general path does for the same text."""
+    assert _outcome(p12(), line.encode()) == _outcome(p12(), line)
+
+
+@given(st.text(alphabet="0123456789.,;+-e _\t\r\x0b\x1cnaif#x", max_size=60))
+def test_bytes_and_text_agree_on_anything(line: str) -> None:
+    for n in (3, 12):
+        a, b = LineParser(n, 4095), LineParser(n, 4095)
+        assert _outcome(a, line.encode()) == _outcome(b, line)
