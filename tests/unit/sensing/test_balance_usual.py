@@ -9,6 +9,8 @@ lean for good."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from sitwatch.config import Balance, Config
@@ -18,7 +20,8 @@ from sitwatch.sensing.detectors.baseline import Baseline
 from sitwatch.sensing.features import Extractor
 from sitwatch.sensing.pipeline import Pipeline
 
-CELLS = layout.load("load-cells-4")
+# four pads at the corners (not load cells under a plate: their shifts are on the cells' span)
+CELLS = replace(layout.load("load-cells-4"), name="pads-4", plate=None)
 CELLS_UP = np.array([1000.0, 1000, 800, 800])
 
 
