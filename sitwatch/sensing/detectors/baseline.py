@@ -160,6 +160,16 @@ class Baseline:
         noise = k * self.cue_sd(cue) * weight
         return 1.0 if threshold <= 0 or noise <= threshold else threshold / noise
 
+    def upright_y(self, f: Features, cap: float) -> float:
+        """The seat's fore-aft centre of pressure a frame's forward move is measured from: while
+        away from the backrest and an away upright is known, that upright's (at most ``cap``
+        in front of or behind the calibrated one, so a learned upright can never hide a lean);
+        otherwise the calibrated upright's. Clear of the backrest the pelvis sits further
+        forward, and that is where this person sits upright when typing."""
+        if self.away is None or not self.is_away(f):
+            return self.f.cop_y
+        return self.f.cop_y + max(-cap, min(cap, self.away.cop_y - self.f.cop_y))
+
     def is_away(self, f: Features) -> bool:
         """Sitting away from the backrest (it carries under :data:`AWAY_RATIO` of its upright
         load). Always False without backrest sensors."""
@@ -237,8 +247,12 @@ class UprightModel:
         b = Baseline.from_raw(ex, upright_raw, spread, self.away_raw)
         self._applied = dict(self.drift)
         if self.drift:
-            vals = [getattr(b.f, n) + self.drift.get(n, 0.0) for n in NAMES]
-            b = replace(b, f=Features(vals, b.f.load, b.f._ctx))
+            # a creeping cushion or a resettle moves both uprights alike
+            def moved(x: Features) -> Features:
+                return Features([getattr(x, n) + self.drift.get(n, 0.0) for n in NAMES],
+                                x.load, x._ctx)
+
+            b = replace(b, f=moved(b.f), away=None if b.away is None else moved(b.away))
         open_ = self.learn and b.has_back and b.away is None and self.sat < LEARN_FOR
         return replace(b, away_open=open_) if open_ != b.away_open else b
 
@@ -276,6 +290,8 @@ class UprightModel:
         if b.is_away(f):
             if b.away_open:
                 changed = self._learn_away(t, raw, f, b, settled)
+            elif b.away is not None and calm and held >= FOLLOW_AFTER and dt > 0:
+                changed = self._follow(f, b, dt, b.away)  # from its own upright
         else:
             self._away_since = None
             if calm and held >= FOLLOW_AFTER and dt > 0:
@@ -284,10 +300,13 @@ class UprightModel:
             changed = True  # the learning time is over: close the away slack
         return changed
 
-    def _follow(self, f: Features, b: Baseline, dt: float) -> bool:
-        """Move the calibrated upright a little toward this frame (bounded)."""
+    def _follow(self, f: Features, b: Baseline, dt: float, ref: Features | None = None) -> bool:
+        """Move the uprights a little toward this frame (bounded): measured from ``ref``, the
+        upright this frame is sat in (the calibrated one by default, the away one while away
+        from the backrest); the drift applies to both."""
         a = min(1.0, dt / DRIFT_TAU)
-        cal = {n: getattr(b.f, n) - self._applied.get(n, 0.0) for n in NAMES}
+        ref = b.f if ref is None else ref
+        cal = {n: getattr(ref, n) - self._applied.get(n, 0.0) for n in NAMES}
         for n, lim in self.bounds(b).items():
             d = self.drift.get(n, 0.0)
             d += a * ((getattr(f, n) - cal[n]) - d)
