@@ -22,10 +22,11 @@ crept share (it reads higher unloading than loading, Interlink gives about +10% 
 hysteresis for the same parts), a newly loaded cell starts uncrept, and a cell that is unloaded
 reads nothing at once (an FSR's contact opens) and recovers over the lags' time constants.
 The lags are computed from the segments' noise-free loads (ramps, fidgets and breathing aside),
-exactly and in closed form, so a frame stays a pure function of its time. The noise of a frame is a pure
-function of (seed, frame number, channel), so a frame is the same whether it is generated alone
-or in a batch, streamed or written. :func:`write_recording` writes a run as a recording file
-(``sitwatch simulate -o``), with the ground truth as comments.
+exactly and in closed form, so a frame stays a pure function of its time.
+
+The noise of a frame is a pure function of (seed, frame number, channel), so a frame is the
+same whether it is generated alone or in a batch, streamed or written. :func:`write_recording`
+writes a run as a recording file (``sitwatch simulate -o``), with the ground truth as comments.
 
 Only numpy is imported at module level.
 """
@@ -283,7 +284,7 @@ class Simulator:
         if self.stuck is not None:
             ch, since, reading = self.stuck
             v[t >= since, ch] = reading
-        return np.rint(v).astype(np.int64)
+        return np.asarray(np.rint(v).astype(np.int64))
 
     def _crept(self, t: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Creep's sum of ``min(load, lag)`` over the lags (see the module docstring)."""
