@@ -17,7 +17,13 @@ Since issue #10 the baseline describes a *person*, not a single minute:
 - **Slow drift.** Cushions resettle and people sit down again a little further forward.
   :class:`UprightModel` follows settled, upright, balanced sitting slowly (a 3-minute time
   constant), by a bounded amount, along the seat's depth only, and never while a posture or a
-  lean is being reported, so a lean the tool exists to report is never learned away.
+  lean is being reported, so a lean the tool exists to report is never learned away. Settled
+  sitting away from the backrest is followed too, measured from the away upright (both
+  uprights move alike), and away from the backrest the forward rule measures from the away
+  upright (:meth:`Baseline.upright_y`): someone who sits down again a few centimetres further
+  forward after a break is not leaning forward. Pads that creep (their reading rising under
+  the same load, FSRs and velostat) raise every loaded pad alike, which moves no share and no
+  centre: nothing to follow there.
 """
 
 from __future__ import annotations
