@@ -56,7 +56,7 @@ def test_a_learned_away_upright_can_never_hide_a_lean() -> None:
     assert far.upright_y(EX(CAL), cfg.forward_shift) == far.f.cop_y
 
 
-def test_the_drift_follows_settled_sitting_away_from_the_backrest_too() -> None:
+def test_the_away_upright_follows_settled_sitting_away_from_the_backrest() -> None:
     fwd = PostureCfg().forward_shift
     model = UprightModel(0.25, fwd, AWAY)
     b = model.build(EX, CAL, None)
@@ -71,15 +71,15 @@ def test_the_drift_follows_settled_sitting_away_from_the_backrest_too() -> None:
         if model.observe(t, crept, f, b, *calm):
             b = model.build(EX, CAL, None)
     bound = B.DRIFT_SHARE * fwd
-    moved = f.cop_y - Baseline.from_raw(EX, CAL, None, AWAY).away.cop_y  # type: ignore[union-attr]
-    assert model.drift["cop_y"] == pytest.approx(min(moved, bound), rel=0.05)
-    # both uprights moved alike; nothing sideways
     base = Baseline.from_raw(EX, CAL, None, AWAY)
-    assert b.away is not None and base.away is not None
-    near = pytest.approx(model.drift["cop_y"], abs=0.05 * bound)  # rebuilt every 1/20 bound
+    assert base.away is not None and b.away is not None
+    assert model.away_drift["cop_y"] == pytest.approx(min(f.cop_y - base.away.cop_y, bound),
+                                                      rel=0.05)
+    near = pytest.approx(model.away_drift["cop_y"], abs=0.05 * bound)  # rebuilt every 1/20
     assert b.away.cop_y - base.away.cop_y == near
-    assert b.f.cop_y - base.f.cop_y == near
-    assert set(model.drift) == {"cop_y"}
+    # the upright against the backrest stays where it was; nothing sideways
+    assert b.f.cop_y == base.f.cop_y and not model.drift
+    assert set(model.away_drift) == {"cop_y"}
 
 
 def test_the_drift_never_follows_a_forward_lean_away_from_the_backrest() -> None:
@@ -89,4 +89,4 @@ def test_the_drift_never_follows_a_forward_lean_away_from_the_backrest() -> None
     f = EX(lean)
     for t in range(100, 400):
         model.observe(float(t), lean, f, b, ("leaning_forward", 0.0), ("balanced", 0.0))
-    assert model.drift.get("cop_y", 0.0) == 0.0
+    assert model.drift.get("cop_y", 0.0) == 0.0 and not model.away_drift
