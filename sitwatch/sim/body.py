@@ -61,6 +61,9 @@ class Body:
     size: float = 1.0  # body size: sit bones, buttocks and thighs spread this much wider
     backrest: float = 1.0  # backrest contact: 0 sits upright away from it, 1 leans on it
     depth: float = 1.0  # how far into the posture: 0.5 a gentle slump, 1 the full one
+    #: the pelvis sits this much further forward (+) or back (-) on the seat, in seat
+    #: half-depths (someone who sat down again a little differently after a break)
+    shift: float = 0.0
 
     def __post_init__(self) -> None:
         if self.variant is not None:
@@ -83,6 +86,8 @@ class Body:
             raise ValueError(f"backrest {self.backrest}: must be 0..1")
         if not 0.0 < self.depth <= 1.0:
             raise ValueError(f"depth {self.depth}: must be above 0, at most 1")
+        if not -0.3 <= self.shift <= 0.3:
+            raise ValueError(f"shift {self.shift}: must be -0.3..0.3 (seat half-depths)")
         # Members from here on (equal to, and hashing as, the strings they were given).
         object.__setattr__(self, "posture", Posture(self.posture))
         if self.wallet is not None:
@@ -202,6 +207,9 @@ def _pose(body: Body) -> _Pose:
         fwd = AWAY_FORWARD * (1.0 - body.backrest)
         p = replace(p, seat=p.seat + gone, back=p.back - gone, isch_y=p.isch_y + fwd,
                     thigh_y=p.thigh_y + fwd, soft_y=p.soft_y + fwd)
+    if body.shift:  # sat down a little further forward or back: the whole pelvis moves
+        p = replace(p, isch_y=p.isch_y + body.shift, thigh_y=p.thigh_y + body.shift,
+                    soft_y=p.soft_y + body.shift, sacrum_y=p.sacrum_y + body.shift)
     return p
 
 

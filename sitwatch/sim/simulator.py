@@ -2,10 +2,31 @@
 
 :class:`Simulator` turns the expected loads of :mod:`sitwatch.sim.body` into what a real
 cushion sends: per-channel gain mismatch, noise, breathing, slow sway, fidgets and 1.5 s ramps
-between the segments of a :class:`~sitwatch.sim.script.Script`. The noise of a frame is a pure
-function of (seed, frame number, channel), so a frame is the same whether it is generated alone
-or in a batch, streamed or written. :func:`write_recording` writes a run as a recording file
-(``sitwatch simulate -o``), with the ground truth as comments.
+between the segments of a :class:`~sitwatch.sim.script.Script`, and optionally the slow faults
+of cheap pressure sensors: a drifting zero, a channel stuck at one reading, and creep (below).
+
+**Creep and hysteresis** (``creep``: the rise per decade of time). A force-sensing resistor or
+a velostat film under a constant load keeps becoming more conductive for minutes to hours: the
+polymer and the foam over it relax, the contact area grows. The makers give it per decade of
+time: Interlink's FSR 400 series "< 5% per log10(time)" at 1 kg, Ohmite's FSR series < 1-2% per
+log time, and Sensitronics reports about 12% over 48 h (about 2.3% a decade) for its standard
+ink at 2 psi, more than 30% in 48 h for some FSRs. Velostat (a carbon-loaded film, usually
+hand-assembled into a matrix) has no datasheet figure; we assume it creeps about twice as much
+as an FSR (an assumption, stated as one). A log-time rise is modelled as a sum of first-order
+lags, one a decade (:data:`CREEP_TAUS`: 10 s, 100 s, 1000 s, 10000 s), each worth ``creep`` of
+the load: the reading's load-equivalent is ``v + creep x sum_k min(v, lowpass_k(v))``, so under
+a constant load the reading rises by about ``creep`` a decade of time, in proportion to the load
+on that cell (a constant share at every pressure: the datasheets give one figure). The
+``min`` is the hysteresis: a cell that was loaded for a while and is now loaded less keeps its
+crept share (it reads higher unloading than loading, Interlink gives about +10% average
+hysteresis for the same parts), a newly loaded cell starts uncrept, and a cell that is unloaded
+reads nothing at once (an FSR's contact opens) and recovers over the lags' time constants.
+The lags are computed from the segments' noise-free loads (ramps, fidgets and breathing aside),
+exactly and in closed form, so a frame stays a pure function of its time.
+
+The noise of a frame is a pure function of (seed, frame number, channel), so a frame is the
+same whether it is generated alone or in a batch, streamed or written. :func:`write_recording`
+writes a run as a recording file (``sitwatch simulate -o``), with the ground truth as comments.
 
 Only numpy is imported at module level.
 """
@@ -28,6 +49,9 @@ from sitwatch.sources.recording import Writer
 
 RAMP_S = 1.5  # seconds a transition between two segments takes
 BREATH_HZ = 0.25
+#: Creep's first-order lags (seconds), one a decade: their sum rises about one unit a decade of
+#: time under a constant load, from seconds to hours (see the module docstring).
+CREEP_TAUS = (10.0, 100.0, 1000.0, 10000.0)
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -77,7 +101,8 @@ class Simulator:
 
     def __init__(self, layout: Layout | str, script: Script, hz: float = 20.0, seed: int = 0,
                  *, noise: float = 1.0, gain_spread: float = 0.10, dynamics: bool = True,
-                 drift: float = 0.0, stuck: tuple[int, float, float] | None = None) -> None:
+                 drift: float = 0.0, stuck: tuple[int, float, float] | None = None,
+                 creep: float = 0.0) -> None:
         if isinstance(layout, str):
             from sitwatch.sensing.layout import load
             layout = load(layout)
@@ -125,6 +150,20 @@ class Simulator:
         if drift:
             drng = np.random.default_rng([self.seed, 0xD21F7])
             self.drift = drng.uniform(-drift, drift, n) * fs / 3600.0  # counts a second
+        # Creep: each lag's state at each segment's start (segments, n), from the segments'
+        # noise-free loads; the cushion has rested before the script starts.
+        if creep < 0:
+            raise ValueError("creep must be >= 0")
+        self.creep = float(creep)
+        self._lag0: list[np.ndarray] = []
+        if self.creep:
+            dur = np.array([s.duration_s for s in segs])
+            for tau in CREEP_TAUS:
+                st = np.zeros_like(self._P)
+                for i in range(1, len(segs)):
+                    k = math.exp(-dur[i - 1] / tau)
+                    st[i] = self._P[i - 1] + (st[i - 1] - self._P[i - 1]) * k
+                self._lag0.append(st)
         # A channel stuck at one reading from a time on: (channel, from_s, reading).
         self.stuck = stuck
         if stuck is not None and not 0 <= stuck[0] < n:
@@ -233,7 +272,10 @@ class Simulator:
         t = np.atleast_1d(np.asarray(t, dtype=float))
         if t.size == 0:
             return np.zeros((0, self.layout.n), dtype=np.int64)
-        v = np.maximum(self._physical(t) * self.gain - self.model.dead, 0.0) + self.model.zero
+        v = self._physical(t)
+        if self.creep:
+            v = v + self.creep * self._crept(t, v)
+        v = np.maximum(v * self.gain - self.model.dead, 0.0) + self.model.zero
         k = np.rint(np.maximum(t, 0.0) * self.hz).astype(np.int64)
         v = v + self.sigma * _gauss(self._noise_key, k, self.layout.n)
         if self.drift.any():
@@ -242,7 +284,19 @@ class Simulator:
         if self.stuck is not None:
             ch, since, reading = self.stuck
             v[t >= since, ch] = reading
-        return np.rint(v).astype(np.int64)
+        return np.asarray(np.rint(v).astype(np.int64))
+
+    def _crept(self, t: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Creep's sum of ``min(load, lag)`` over the lags (see the module docstring)."""
+        idx = np.clip(np.searchsorted(self._starts, t, side="right") - 1, 0, len(self._P) - 1)
+        el = np.maximum(t - self._starts[idx], 0.0)[:, None]
+        p = self._P[idx]
+        now = np.maximum(v, 0.0)
+        out = np.zeros_like(v)
+        for tau, st in zip(CREEP_TAUS, self._lag0, strict=True):
+            lag = p + (st[idx] - p) * np.exp(-el / tau)
+            out += np.minimum(now, lag)
+        return out
 
     def frame_at(self, t: float) -> np.ndarray:
         return np.asarray(self.frames_at(np.array([t]))[0])

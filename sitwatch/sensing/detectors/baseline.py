@@ -17,7 +17,14 @@ Since issue #10 the baseline describes a *person*, not a single minute:
 - **Slow drift.** Cushions resettle and people sit down again a little further forward.
   :class:`UprightModel` follows settled, upright, balanced sitting slowly (a 3-minute time
   constant), by a bounded amount, along the seat's depth only, and never while a posture or a
-  lean is being reported, so a lean the tool exists to report is never learned away.
+  lean is being reported, so a lean the tool exists to report is never learned away. Settled
+  sitting away from the backrest is followed too, by the away upright alone (its own bounded
+  drift: what is learned clear of the backrest never moves the upright against it), and away
+  from the backrest the forward rule measures from the away upright
+  (:meth:`Baseline.upright_y`): someone who sits down again a few centimetres further forward
+  after a break is not leaning forward. Pads that creep (their reading rising under the same
+  load, FSRs and velostat) raise every loaded pad alike, which moves no share and no centre:
+  nothing to follow there.
 """
 
 from __future__ import annotations
@@ -180,6 +187,16 @@ class Baseline:
         noise = k * self.cue_sd(cue) * weight
         return 1.0 if threshold <= 0 or noise <= threshold else threshold / noise
 
+    def upright_y(self, f: Features, cap: float) -> float:
+        """The seat's fore-aft centre of pressure a frame's forward move is measured from: while
+        away from the backrest and an away upright is known, that upright's (at most ``cap``
+        in front of or behind the calibrated one, so a learned upright can never hide a lean);
+        otherwise the calibrated upright's. Clear of the backrest the pelvis sits further
+        forward, and that is where this person sits upright when typing."""
+        if self.away is None or not self.is_away(f):
+            return self.f.cop_y
+        return self.f.cop_y + max(-cap, min(cap, self.away.cop_y - self.f.cop_y))
+
     def is_away(self, f: Features) -> bool:
         """Sitting away from the backrest (it carries under :data:`AWAY_RATIO` of its upright
         load). Always False without backrest sensors."""
@@ -242,7 +259,9 @@ class UprightModel:
         self.away_learned = False  # learned here, not calibrated
         self.learn = learn
         self.drift: dict[str, float] = {}  # feature -> offset from the calibrated upright
+        self.away_drift: dict[str, float] = {}  # ... and from the away upright
         self._applied: dict[str, float] = {}
+        self._away_applied: dict[str, float] = {}
         self.sat = 0.0  # seconds of occupied frames seen
         self._last_t: float | None = None
         self._away: list[np.ndarray] = []
@@ -256,9 +275,15 @@ class UprightModel:
     ) -> Baseline:
         b = Baseline.from_raw(ex, upright_raw, spread, self.away_raw)
         self._applied = dict(self.drift)
+        self._away_applied = dict(self.away_drift)
+
+        def moved(x: Features, by: dict[str, float]) -> Features:
+            return Features([getattr(x, n) + by.get(n, 0.0) for n in NAMES], x.load, x._ctx)
+
         if self.drift:
-            vals = [getattr(b.f, n) + self.drift.get(n, 0.0) for n in NAMES]
-            b = replace(b, f=Features(vals, b.f.load, b.f._ctx))
+            b = replace(b, f=moved(b.f, self.drift))
+        if self.away_drift and b.away is not None:
+            b = replace(b, away=moved(b.away, self.away_drift))
         open_ = self.learn and b.has_back and b.away is None and self.sat < LEARN_FOR
         return replace(b, away_open=open_) if open_ != b.away_open else b
 
@@ -296,6 +321,8 @@ class UprightModel:
         if b.is_away(f):
             if b.away_open:
                 changed = self._learn_away(t, raw, f, b, settled)
+            elif b.away is not None and calm and held >= FOLLOW_AFTER and dt > 0:
+                changed = self._follow(f, b, dt, away=True)  # from its own upright
         else:
             self._away_since = None
             if calm and held >= FOLLOW_AFTER and dt > 0:
@@ -304,18 +331,23 @@ class UprightModel:
             changed = True  # the learning time is over: close the away slack
         return changed
 
-    def _follow(self, f: Features, b: Baseline, dt: float) -> bool:
-        """Move the calibrated upright a little toward this frame (bounded)."""
+    def _follow(self, f: Features, b: Baseline, dt: float, *, away: bool = False) -> bool:
+        """Move the upright this frame is sat in a little toward it (bounded): the calibrated
+        one, or the away one (``away``: its own drift, so what sitting clear of the backrest
+        teaches never moves the upright against it, and the other way round)."""
         a = min(1.0, dt / DRIFT_TAU)
-        cal = {n: getattr(b.f, n) - self._applied.get(n, 0.0) for n in NAMES}
+        ref = b.away if away and b.away is not None else b.f
+        drift, applied = (self.away_drift, self._away_applied) if away else (
+            self.drift, self._applied)
+        cal = {n: getattr(ref, n) - applied.get(n, 0.0) for n in NAMES}
         for n, lim in self.bounds(b).items():
-            d = self.drift.get(n, 0.0)
+            d = drift.get(n, 0.0)
             d += a * ((getattr(f, n) - cal[n]) - d)
-            self.drift[n] = float(np.clip(d, -lim, lim))
+            drift[n] = float(np.clip(d, -lim, lim))
         moved = max(
-            abs(self.drift[n] - self._applied.get(n, 0.0)) / (lim or 1.0)
+            abs(drift[n] - applied.get(n, 0.0)) / (lim or 1.0)
             for n, lim in self.bounds(b).items()
-            if n in self.drift
+            if n in drift
         )
         return moved >= 0.05  # rebuild after a twentieth of the bound
 

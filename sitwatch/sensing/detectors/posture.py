@@ -85,8 +85,10 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
         return RECLINED
     if back_ratio > 0.5 and bf.back_y - f.back_y >= cfg.recline_back_drop:
         return RECLINED
+    # measured from the upright this frame is sat in (away from the backrest: its own)
+    fy = f.cop_y - b.upright_y(f, cfg.forward_shift)
     if back_ratio < cfg.forward_back_ratio and (
-        dy >= cfg.forward_shift
+        fy >= cfg.forward_shift
         or f.total / b.total < cfg.forward_load_ratio
         or leans_from_away(f, b, cfg)
     ):

@@ -142,3 +142,43 @@ def test_perchers_show_both_sides_of_the_seat_only_trade() -> None:
     head = P.TABLE_HEAD
     row = next(x for x in P.layout_rows([r]) if x[2] == "naive")
     assert row[head.index("perch time read as slouched")] != "0.0%"
+
+
+def test_pads_creep_and_some_sitters_resettle_after_the_break() -> None:
+    people = P.population(P.FULL)
+    creep = [s for s in people if s.creep]
+    assert {s.layout for s in creep} == {k for k, _ in P.LAYOUTS} - {"load-cells-4"}
+    assert 0.3 < len(creep) / sum(s.layout != "load-cells-4" for s in people) < 0.7
+    for s in creep:
+        lo, hi = (0.03, 0.10) if s.layout == "matrix-10x15" else (0.01, 0.05)
+        assert lo <= s.creep <= hi
+    moved = [s.resettle for s in people if s.resettle]
+    assert 0.2 < len(moved) / len(people) < 0.45
+    assert all(0.03 <= abs(x) <= 0.12 for x in moved) and min(moved) < 0 < max(moved)
+    # the late upright stretch (about an hour's session) only where something changes slowly
+    for s in people[:20]:
+        script, codes = P.session(s)
+        long = bool(s.creep or s.resettle)
+        assert (script.segments[-1].duration_s == P.LATE_S) == long
+        assert (script.duration > 3000) == long
+        after = script.segments[-2 if long else -1].body
+        assert after.shift == s.resettle and codes[-1] in (P.UPRIGHT_BACK, P.UPRIGHT_AWAY)
+
+
+def test_a_creeping_cushion_reads_more_late_in_the_session_for_the_same_sitting() -> None:
+    people = P.population(P.FULL)
+
+    def late_over_early(s: P.Sitter) -> float:
+        d = P.recording(s)
+        seat = d.values[:, d.layout.seat_mask].sum(axis=1)
+        early = (d.t > 140) & (d.t < 270)  # their usual upright, after the calibration minute
+        return float(seat[d.t > d.t[-1] - 100].mean() / seat[early].mean())  # the last upright
+
+    def plain(s: P.Sitter) -> bool:
+        return not (s.inverted or s.drift or s.stuck or s.resettle) and s.layout != "seat-8"
+
+    s = next(s for s in people if s.creep > 0.03 and plain(s))
+    assert late_over_early(s) > 1 + s.creep  # 1000 s and more of creep on top
+    calm = next(x for x in people if x.layout == s.layout and x.away == s.away and plain(x)
+                and not x.creep)
+    assert abs(late_over_early(calm) - 1) < 0.5 * s.creep
