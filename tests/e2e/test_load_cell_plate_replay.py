@@ -9,23 +9,14 @@ span, neither was reported; the layout's [plate] table measures them on the body
 
 from __future__ import annotations
 
-import json
-
-from sitwatch.evaluation import scoring
-from tests.helpers.cli import sitwatch_ok as sitwatch
+from tests.helpers.cli import calibrated_replay
 from tests.helpers.seat_sim import plate_sitter
 
 
 def test_replay_on_corner_load_cells_reports_the_lean_and_the_slump(tmp_path) -> None:
     d = plate_sitter()
-    _, win = scoring.first_upright_profile(d)
-    rec = d.write(tmp_path / "plate.rec")
-    cal = tmp_path / "cal.json"
-    sitwatch("calibrate", "--recording", str(rec), "--empty", "2:28",
-             "--upright", f"{win[0]}:{win[1]}", "-o", str(cal), home=tmp_path)
-    out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
-    events = [json.loads(line) for line in out.splitlines()]
-    assert events[-1]["event"] == "summary"
+    assert d.segments()[0][:2] == (0, 0.0)  # an empty seat first, for the tare
+    events = calibrated_replay(d, tmp_path)
     seg = {code: (a, b) for code, a, b in d.segments() if code in (4, 7)}
 
     def during(event: str, state: str, code: int) -> list[float]:

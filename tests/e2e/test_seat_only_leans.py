@@ -12,13 +12,12 @@ tests/unit/sensing/test_seat_leans.py checks the rule itself."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from sitwatch.evaluation import datasets, scoring
-from tests.helpers.cli import sitwatch_ok as sitwatch
+from sitwatch.evaluation import datasets
+from tests.helpers.cli import calibrated_replay, state_at
 
 pytestmark = pytest.mark.datasets
 
@@ -27,39 +26,17 @@ RELEASE = 15.0  # seconds into a segment the previous posture's state may still 
 
 
 
-def balance_at(events: list[dict], t: float) -> str | None:
-    """The balance state last reported at or before ``t`` (None once the seat is empty)."""
-    state = None
-    for e in events:
-        if e["t"] > t:
-            break
-        if e["event"] == "balance":
-            state = e["state"]
-        elif e["event"] == "occupancy" and e["state"] == "empty":
-            state = None
-    return state
-
-
 def replayed(folder: Path, session: str, tmp: Path) -> tuple[list[dict], dict]:
     d = datasets.fsr_cushion(folder / f"{session}.csv")
-    _, win = scoring.first_upright_profile(d)
     segs = {datasets.FSR9_LABELS[lab]: (a, b) for lab, a, b in d.segments()}
-    empty = segs["empty"]
-    rec = d.write(tmp / f"{session}.rec")
-    cal = tmp / "cal.json"
-    sitwatch("calibrate", "--recording", str(rec), "--empty", f"{empty[0] + 2}:{empty[1] - 2}",
-             "--upright", f"{win[0]}:{win[1]}", "-o", str(cal), home=tmp)
-    out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp)
-    events = [json.loads(line) for line in out.splitlines()]
-    assert events[-1]["event"] == "summary"
-    return events, segs
+    return calibrated_replay(d, tmp), segs
 
 
 def states(events: list[dict], seg: tuple[float, float]) -> list[str | None]:
     """The balance state every half second of a segment, from RELEASE seconds in."""
     a, b = seg
     n = int((b - a - RELEASE) / 0.5)
-    return [balance_at(events, a + RELEASE + k * 0.5) for k in range(n)]
+    return [state_at(events, "balance", a + RELEASE + k * 0.5) for k in range(n)]
 
 
 @pytest.mark.parametrize("session", ["session1", "session2"])

@@ -9,45 +9,22 @@ test_seat_only_class.py is the check on devices the rule was not set on)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from sitwatch.evaluation import datasets, scoring
-from tests.helpers.cli import sitwatch_ok as sitwatch
+from tests.helpers.cli import calibrated_replay, state_at
 
 pytestmark = pytest.mark.datasets
 
 
 
 
-def states_at(events: list[dict], name: str, t: float) -> str | None:
-    """The state of ``name`` (posture, ...) last reported at or before ``t``."""
-    state = None
-    for e in events:
-        if e["t"] > t:
-            break
-        if e["event"] == name:
-            state = e["state"]
-        elif e["event"] == "occupancy" and e["state"] == "empty" and name == "posture":
-            state = None
-    return state
-
-
 @pytest.mark.parametrize("session", ["session1", "session2"])
 def test_replay_finds_half_lying_and_never_calls_the_perch_a_slump(datasets_dir, tmp_path,
                                                                     session) -> None:
     d = datasets.fsr_cushion(datasets_dir / "fsr-cushion-9" / f"{session}.csv")
-    _, win = scoring.first_upright_profile(d)
     segs = {datasets.FSR9_LABELS[lab]: (a, b) for lab, a, b in d.segments()}
-    empty = segs["empty"]
-    rec = d.write(tmp_path / f"{session}.rec")
-    cal = tmp_path / "cal.json"
-    sitwatch("calibrate", "--recording", str(rec), "--empty", f"{empty[0] + 2}:{empty[1] - 2}",
-             "--upright", f"{win[0]}:{win[1]}", "-o", str(cal), home=tmp_path)
-    out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
-    events = [json.loads(line) for line in out.splitlines()]
-    assert events[-1]["event"] == "summary"
+    events = calibrated_replay(d, tmp_path)
 
     a, b = segs["half_lying"]
     found = [e["t"] for e in events if e["event"] == "posture" and e["state"] == "slouched"
@@ -56,7 +33,7 @@ def test_replay_finds_half_lying_and_never_calls_the_perch_a_slump(datasets_dir,
 
     a, b = segs["front_third"]
     ticks = [a + k * 0.5 for k in range(int((b - a) / 0.5))]
-    perch = [states_at(events, "posture", t) for t in ticks]
+    perch = [state_at(events, "posture", t) for t in ticks]
     assert "slouched" not in perch
     assert perch.count("leaning_forward") > 0.8 * len(perch)  # "weight forward"
     from sitwatch.nudging.guidance import CATALOG, WEIGHT_FORWARD

@@ -9,23 +9,14 @@ as soon as the cell is suspected (tests/unit/sensing/test_rear_suspect.py checks
 
 from __future__ import annotations
 
-import json
-
-from sitwatch.evaluation import scoring
-from tests.helpers.cli import sitwatch_ok as sitwatch
+from tests.helpers.cli import calibrated_replay
 from tests.helpers.seat_sim import stuck_sitter
 
 
 def test_replay_of_a_stuck_rear_cell_reports_no_lean_and_names_the_cell(tmp_path) -> None:
     d = stuck_sitter()
-    _, win = scoring.first_upright_profile(d)
-    rec = d.write(tmp_path / "stuck.rec")
-    cal = tmp_path / "cal.json"
-    sitwatch("calibrate", "--recording", str(rec), "--empty", "2:28",
-             "--upright", f"{win[0]}:{win[1]}", "-o", str(cal), home=tmp_path)
-    out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
-    events = [json.loads(line) for line in out.splitlines()]
-    assert events[-1]["event"] == "summary"
+    assert d.segments()[0][:2] == (0, 0.0)  # an empty seat first, for the tare
+    events = calibrated_replay(d, tmp_path)
     sides = [e for e in events if e["event"] == "balance" and e["state"] in ("left", "right")]
     assert not sides, sides
     excluded = [e for e in events if e["event"] == "calibration" and e.get("excluded")]

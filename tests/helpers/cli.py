@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def sitwatch_ok(*argv: str, home: Path) -> str:
@@ -18,3 +19,39 @@ def sitwatch_ok(*argv: str, home: Path) -> str:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     return proc.stdout
+
+
+def calibrated_replay(d: Any, tmp: Path, *extra: str) -> list[dict[str, Any]]:
+    """A labelled recording ``d`` (sitwatch.evaluation.datasets.Labelled) as a user replays
+    it: written to a file, `sitwatch calibrate --recording` on its first upright minute (and
+    its first empty stretch, if it has one), then `sitwatch replay --calibration --json`.
+    ``extra``: more arguments for both (``--layout FILE``). The events, the summary last."""
+    import json
+
+    from sitwatch.evaluation import scoring
+
+    _, (a, b) = scoring.first_upright_profile(d)
+    rec = d.write(tmp / "recording.rec")
+    cal = tmp / "cal.json"
+    empty = next(((s, e) for code, s, e in d.segments() if code == 0), None)
+    tare = ["--empty", f"{empty[0] + 2:g}:{empty[1] - 2:g}"] if empty else []
+    sitwatch_ok("calibrate", *extra, "--recording", str(rec), *tare, "--upright", f"{a:g}:{b:g}",
+                "-o", str(cal), home=tmp)
+    out = sitwatch_ok("replay", *extra, str(rec), "--calibration", str(cal), "--json", home=tmp)
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[-1]["event"] == "summary"
+    return events
+
+
+def state_at(events: list[dict[str, Any]], name: str, t: float) -> str | None:
+    """The state of the ``name`` events (``balance``, ``posture``) last reported at or before
+    ``t``; None before the first one and once the seat is reported empty."""
+    state = None
+    for e in events:
+        if e["t"] > t:
+            break
+        if e["event"] == name:
+            state = e["state"]
+        elif e["event"] == "occupancy" and e["state"] == "empty":
+            state = None
+    return state
