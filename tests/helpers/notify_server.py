@@ -147,7 +147,9 @@ class NotificationServer:
             return
         # An empty config file: dunst's built-in defaults, whatever /etc/xdg/dunst says.
         dunstrc = self.workdir / "dunstrc"
-        dunstrc.write_text("[global]\n    monitor = 0\n")
+        # the tests run whole days in seconds, so two nudges with the same words can both still
+        # be on screen, where dunst would stack them into one ("(2)") and keep one in history
+        dunstrc.write_text("[global]\n    monitor = 0\n    stack_duplicates = false\n")
         self._spawn(["dunst", "-config", str(dunstrc)], "dunst", env=self.env)
         self._wait(self.server_running, deadline, "dunst", "dunst")
 
