@@ -61,6 +61,16 @@ the calibration, so a lopsided habit is still reported. And for a sitter whose c
 at calibration the shift is read through a short moving average (:meth:`BalanceDetector._smooth`),
 so that a noisy frame past the threshold every few seconds no longer restarts the dwell of a
 lean that is over.
+
+The backrest's centre is measured from where it sits in this person's settled balanced sitting
+against the backrest (:attr:`BalanceDetector.back_usual`: the same 20 s of balanced frames, a
+3-minute time constant, bounded by the threshold's worth of it). A backrest carries a light
+load, so a channel's zero drifting by a little moves its centre a lot, and where the shoulders
+meet it changes each time the person sits down again (population sitter 15: its backrest
+centre moved 0.3 to one side over the hour while the seat's stayed put, and the late
+half-hour read lopsided 60% of its time). The seat's centre is never followed, so a lean or a
+lopsided habit is still found there, and a lean that shows on the backrest alone is found as
+long as it comes on faster than minutes.
 """
 
 from __future__ import annotations
