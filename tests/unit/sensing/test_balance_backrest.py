@@ -62,7 +62,7 @@ def test_a_backrest_whose_zero_drifts_does_not_make_an_upright_sitter_lopsided()
     n = 40 * 60 * 2
     drift = [frame(back_zero=1500.0 * i / n) for i in range(n)]
     far = ex(drift[-1])
-    assert (far.back_x - b.f.back_x) / b.back_x_scale < -0.3  # the raw cue is past the 0.25 threshold
+    assert (far.back_x - b.f.back_x) / b.back_x_scale < -0.3  # past the 0.25 threshold
     _, got = sit(det, ex, b, drift, 0.0)
     assert "left" not in got and det.state == "balanced"
     assert det.back_usual < 0  # followed, toward the left
