@@ -331,7 +331,11 @@ class BalanceDetector:
         fw, thr, k = self.front_weight, self.cfg.threshold, self.cfg.spread
         c = self._prep
         if c is None or c[0] is not b or c[1] != fw or c[2] != thr or c[3] != k:
+            old = c
             c = self._prep = (b, fw, thr, k, prepare(b, fw, thr, k))  # a new baseline or retune
+            if old is not None and old[4].bref != c[4].bref:
+                # a new calibration or tare: what the backrest's centre drifted by is gone
+                self.back_usual = 0.0
         self.cue, raw = strongest(
             f, b, fw, thr, k, c[4], self.rear_quiet, self.cfg.release, self.back_usual)
         last = self._t

@@ -94,3 +94,15 @@ def test_a_sudden_lean_into_the_backrest_alone_is_still_found_and_the_follow_is_
     t, got = sit(det, ex, b, [frame(back_zero=6000.0 * i / n) for i in range(n)], 0.0)
     assert abs(det.back_usual) <= 0.25 * b.back_x_scale + 1e-9
     assert got[-1] == "left"  # past the bound it counts again
+
+
+def test_a_new_calibration_forgets_what_the_backrest_drifted_by() -> None:
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    t, _ = sit(det, ex, b, [frame(back=0.1)] * 2400, 0.0)
+    assert det.back_usual != 0.0
+    t, _ = sit(det, ex, b, [frame(back=0.1)] * 10, t)  # the same baseline: kept
+    assert det.back_usual != 0.0
+    again = Baseline.from_raw(ex, frame(back=0.1))  # calibrated again, as they sit now
+    det.step(ex(frame(back=0.1)), again, t)
+    assert det.back_usual == 0.0
