@@ -64,13 +64,14 @@ lean that is over.
 
 The backrest's centre is measured from where it sits in this person's settled balanced sitting
 against the backrest (:attr:`BalanceDetector.back_usual`: the same 20 s of balanced frames, a
-3-minute time constant, bounded by the threshold's worth of it). A backrest carries a light
-load, so a channel's zero drifting by a little moves its centre a lot, and where the shoulders
-meet it changes each time the person sits down again (population sitter 15: its backrest
-centre moved 0.3 to one side over the hour while the seat's stayed put, and the late
-half-hour read lopsided 60% of its time). The seat's centre is never followed, so a lean or a
-lopsided habit is still found there, and a lean that shows on the backrest alone is found as
-long as it comes on faster than minutes.
+3-minute time constant, bounded by the threshold's worth of it; not while slumped or reclined
+against it, where the backrest is loaded lower down and its centre belongs to that posture). A
+backrest carries a light load, so a channel's zero drifting by a little moves its centre a lot,
+and where the shoulders meet it changes each time the person sits down again (population sitter
+15: its backrest centre moved 0.3 to one side over the hour while the seat's stayed put, and
+the late half-hour read lopsided 60% of its time). The seat's centre is never followed, so a
+lean or a lopsided habit is still found there, and a lean that shows on the backrest alone is
+found as long as it comes on faster than minutes.
 """
 
 from __future__ import annotations
@@ -249,6 +250,10 @@ USUAL_AFTER = 20.0
 #: The backrest's centre (:attr:`BalanceDetector.back_usual`) follows settled balanced sitting
 #: against the backrest with this time constant (seconds), by at most the threshold's worth.
 BACK_TAU = 180.0
+#: ...and only while the backrest's vertical centre is within this of the calibrated upright's
+#: (layout units): slumped (the lower back on the backrest) or reclined, it sits 0.3-0.8 lower,
+#: and so does its sideways centre belong to another posture (upright: within 0.05-0.1)
+BACK_Y_SAME = 0.15
 
 
 class BalanceDetector:
@@ -317,11 +322,13 @@ class BalanceDetector:
 
     def _learn_back(self, f: Features, b: Baseline, p: Prep, t: float, dt: float) -> None:
         """Follow the backrest's centre in settled balanced sitting clearly against it (its
-        full say and at least :data:`AWAY_LEAVE` of its upright load), bounded by the
-        threshold's worth of it: only then is it measured from the calibrated upright."""
+        full say and at least :data:`AWAY_LEAVE` of its upright load) in the upright's way (its
+        vertical centre within :data:`BACK_Y_SAME`), bounded by the threshold's worth of it:
+        only then is it measured from the calibrated upright."""
         if (self.d.state != BALANCED or t - self._calm_since < USUAL_AFTER or dt <= 0
                 or not b.has_back or p.back <= 0 or back_say(f) < 1.0
-                or f.back_load < AWAY_LEAVE * b.back_load):
+                or f.back_load < AWAY_LEAVE * b.back_load
+                or abs(f.back_y - b.f.back_y) > BACK_Y_SAME):
             return
         lim = self.cfg.threshold * b.back_x_scale / p.back
         u = self.back_usual + min(5.0, dt) / BACK_TAU * (f.back_x - p.bref - self.back_usual)
