@@ -106,3 +106,18 @@ def test_a_new_calibration_forgets_what_the_backrest_drifted_by() -> None:
     again = Baseline.from_raw(ex, frame(back=0.1))  # calibrated again, as they sit now
     det.step(ex(frame(back=0.1)), again, t)
     assert det.back_usual == 0.0
+
+
+def test_slumped_against_the_backrest_teaches_nothing_about_its_centre() -> None:
+    """Slumped (the lower back on the lower backrest, its centre a little to one side) for ten
+    minutes: balanced, and the upright's backrest reference is not moved by it (almir's slump
+    taught an offset that hid his crossed ankle at 90% strength)."""
+    ex, b = chair()
+    slump = UPRIGHT.copy()
+    slump[:4] = [300, 300, 2700, 3300]  # the upper backrest freed, the lower one carries it
+    f = ex(slump)
+    assert f.back_load >= 0.8 * b.back_load and f.back_y < b.f.back_y - 0.15
+    det = BalanceDetector(Balance())
+    sit(det, ex, b, [slump] * 1200, 0.0)
+    assert det.state == "balanced"
+    assert det.back_usual == 0.0
