@@ -51,11 +51,11 @@ def test_replay_ends_a_lean_when_the_sitter_is_back_to_their_usual_sitting(tmp_p
     assert code == P.UPRIGHT_BACK
     got = [balance_at(events, t) for t in range(int(a + RELEASE), int(b))]
     assert got.count("balanced") >= 0.95 * len(got), got
-    # and their usual sitting, anywhere before their break, is never called lopsided. After it
-    # this sitter sits down again 0.11 further forward (the population's resettle class): that
-    # late stretch reads left through the backrest's cue, an open case (docs/accuracy.md)
-    back = next(a for code, a, _ in segs[2:] if code == P.EMPTY_SEAT)
+    # and their usual sitting is never called lopsided, the late half-hour after their break
+    # too: the backrest channels' zeros drift (its centre moves 0.3 to the left over the
+    # hour, while the seat's stays put); it read left through the backrest's cue 60% of that
+    # stretch before the detector followed the backrest's centre in settled sitting
     for code, a, b in segs[2:]:
-        if code == P.UPRIGHT_BACK and (a, b) != segs[i + 1][1:] and b <= back:
+        if code == P.UPRIGHT_BACK and (a, b) != segs[i + 1][1:]:
             got = [balance_at(events, t) for t in range(int(a + RELEASE), int(b))]
             assert not {"left", "right"} & set(got), (a, got)

@@ -61,6 +61,17 @@ the calibration, so a lopsided habit is still reported. And for a sitter whose c
 at calibration the shift is read through a short moving average (:meth:`BalanceDetector._smooth`),
 so that a noisy frame past the threshold every few seconds no longer restarts the dwell of a
 lean that is over.
+
+The backrest's centre is measured from where it sits in this person's settled balanced sitting
+against the backrest (:attr:`BalanceDetector.back_usual`: the same 20 s of balanced frames, a
+3-minute time constant, bounded by the threshold's worth of it; not while slumped or reclined
+against it, where the backrest is loaded lower down and its centre belongs to that posture). A
+backrest carries a light load, so a channel's zero drifting by a little moves its centre a lot,
+and where the shoulders meet it changes each time the person sits down again (population sitter
+15: its backrest centre moved 0.3 to one side over the hour while the seat's stayed put, and
+the late half-hour read lopsided 60% of its time). The seat's centre is never followed, so a
+lean or a lopsided habit is still found there, and a lean that shows on the backrest alone is
+found as long as it comes on faster than minutes.
 """
 
 from __future__ import annotations
@@ -149,8 +160,9 @@ def _against(
     f: Features, ref: Features, bref: float, b: Baseline, p: Prep, back_w: float, slack: float,
     rear_quiet: bool = False,
 ) -> tuple[str, float]:
-    """The strongest cue measured from one upright reference (``bref``: its backrest centre;
-    ``back_w``: how much the frame's backrest centre counts)."""
+    """The strongest cue measured from one upright reference (``bref``: its backrest centre,
+    with what settled sitting taught added; ``back_w``: how much the frame's backrest centre
+    counts)."""
     seat = (f.cop_x - ref.cop_x) / b.x_scale * p.seat
     cue, s = "seat", _soft(seat, slack)
     if back_w > 0:
@@ -185,14 +197,16 @@ def _against(
 def strongest(
     f: Features, b: Baseline, front_weight: float = 0.0, threshold: float = 0.0,
     k: float = SPREAD_K, p: Prep | None = None, rear_quiet: bool = False,
-    release: float = 0.0,
+    release: float = 0.0, back_off: float = 0.0,
 ) -> tuple[str, float]:
     """The largest sideways move (seat, back, rear third or front), on the threshold's scale,
     and its cue, from the upright this frame is nearest to. ``threshold`` (the detector's) sets
     how much of each cue counts for a person whose cues were noisy at calibration; 0 counts
     every cue whole (no spread known); ``k``: how many spreads a cue must move to count fully
     (0: spreads ignored). ``p``: :func:`prepare` of the same arguments, when the caller keeps
-    it; ``rear_quiet``: a channel of the rear third is suspected (the rear cue has no say).
+    it; ``rear_quiet``: a channel of the rear third is suspected (the rear cue has no say);
+    ``back_off``: how far settled balanced sitting has moved the backrest's centre from the
+    calibration (:attr:`BalanceDetector.back_usual`, in its own units).
     Straight-line code: it runs on every frame."""
     if p is None:
         p = prepare(b, front_weight, threshold, k)
@@ -200,24 +214,25 @@ def strongest(
         return _against(f, b.f, p.bref, b, p, 0.0, 0.0, rear_quiet)
     r = f.back_load / b.back_load
     back_w = min(1.0, r) * back_say(f)
+    bref, away_bref = p.bref + back_off, p.away_bref + back_off
     if b.away is None:
         slack = AWAY_SLACK * threshold if r < AWAY_RATIO and b.away_open else 0.0
-        return _against(f, b.f, p.bref, b, p, back_w, slack)
+        return _against(f, b.f, bref, b, p, back_w, slack)
     if r < AWAY_RATIO:  # clearly away from the backrest: its own upright
-        away = _against(f, b.away, p.away_bref, b, p, back_w, 0.0)
+        away = _against(f, b.away, away_bref, b, p, back_w, 0.0)
         if abs(p.away_off) <= release and abs(away[1]) < threshold:
             # an away upright close to the calibrated one is the person's usual sideways
             # sitting (a habit, not how the chair moves them): it must not hide a lean that is
             # past the threshold from the calibrated (even) upright
-            cal = _against(f, b.f, p.bref, b, p, back_w, 0.0)
+            cal = _against(f, b.f, bref, b, p, back_w, 0.0)
             if abs(cal[1]) >= threshold and cal[1] * away[1] > 0:
                 return cal
         return away
-    against = _against(f, b.f, p.bref, b, p, back_w, 0.0)
+    against = _against(f, b.f, bref, b, p, back_w, 0.0)
     if r >= AWAY_LEAVE:  # clearly against it
         return against
     # a light contact: either upright may explain the frame; the nearer one counts
-    away = _against(f, b.away, p.away_bref, b, p, back_w, 0.0)
+    away = _against(f, b.away, away_bref, b, p, back_w, 0.0)
     return away if abs(away[1]) < abs(against[1]) else against
 
 
@@ -232,6 +247,13 @@ def shift(
 #: this time constant (seconds), once every frame has read balanced for USUAL_AFTER seconds.
 USUAL_TAU = 60.0
 USUAL_AFTER = 20.0
+#: The backrest's centre (:attr:`BalanceDetector.back_usual`) follows settled balanced sitting
+#: against the backrest with this time constant (seconds), by at most the threshold's worth.
+BACK_TAU = 180.0
+#: ...and only while the backrest's vertical centre is within this of the calibrated upright's
+#: (layout units): slumped (the lower back on the backrest) or reclined, it sits 0.3-0.8 lower,
+#: and so does its sideways centre belong to another posture (upright: within 0.05-0.1)
+BACK_Y_SAME = 0.15
 
 
 class BalanceDetector:
@@ -251,6 +273,13 @@ class BalanceDetector:
         #: is back within ``threshold - release`` of it. It never starts or hides a lean:
         #: entering is always measured from the calibrated upright.
         self.usual = 0.0
+        #: where the backrest's centre of pressure sits in settled balanced sitting against the
+        #: backrest, from the calibrated upright's (in its own units, bounded by the
+        #: threshold's worth). A backrest carries a light load, so a channel's zero that drifts
+        #: a little moves its centre a lot, and where the shoulders meet it changes each time
+        #: the person sits down again; the seat's centre is never followed, so a lean or a
+        #: lopsided habit is still found there.
+        self.back_usual = 0.0
         self._s: float | None = None  # the smoothed shift
         self._t: float | None = None
         #: since when every frame read balanced (a lean hovering at the threshold is not
@@ -291,12 +320,31 @@ class BalanceDetector:
         u = self.usual + min(5.0, dt) / USUAL_TAU * (s - self.usual)
         self.usual = max(-lim, min(lim, u))
 
+    def _learn_back(self, f: Features, b: Baseline, p: Prep, t: float, dt: float) -> None:
+        """Follow the backrest's centre in settled balanced sitting clearly against it (its
+        full say and at least :data:`AWAY_LEAVE` of its upright load) in the upright's way (its
+        vertical centre within :data:`BACK_Y_SAME`), bounded by the threshold's worth of it:
+        only then is it measured from the calibrated upright."""
+        if (self.d.state != BALANCED or t - self._calm_since < USUAL_AFTER or dt <= 0
+                or not b.has_back or p.back <= 0 or back_say(f) < 1.0
+                or f.back_load < AWAY_LEAVE * b.back_load
+                or abs(f.back_y - b.f.back_y) > BACK_Y_SAME):
+            return
+        lim = self.cfg.threshold * b.back_x_scale / p.back
+        u = self.back_usual + min(5.0, dt) / BACK_TAU * (f.back_x - p.bref - self.back_usual)
+        self.back_usual = max(-lim, min(lim, u))
+
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
         fw, thr, k = self.front_weight, self.cfg.threshold, self.cfg.spread
         c = self._prep
         if c is None or c[0] is not b or c[1] != fw or c[2] != thr or c[3] != k:
+            old = c
             c = self._prep = (b, fw, thr, k, prepare(b, fw, thr, k))  # a new baseline or retune
-        self.cue, raw = strongest(f, b, fw, thr, k, c[4], self.rear_quiet, self.cfg.release)
+            if old is not None and old[4].bref != c[4].bref:
+                # a new calibration or tare: what the backrest's centre drifted by is gone
+                self.back_usual = 0.0
+        self.cue, raw = strongest(
+            f, b, fw, thr, k, c[4], self.rear_quiet, self.cfg.release, self.back_usual)
         last = self._t
         s = self.shift = self._smooth(raw, t, c[4].noise)
         cur = self.d.state
@@ -317,6 +365,7 @@ class BalanceDetector:
             self._calm_since = t
         else:
             self._learn(s, t, t - last)
+            self._learn_back(f, b, c[4], t, t - last)
         if self.d.step(cand, t):
             return Event(t, BALANCE, cand, {"shift": round(s, 3), "cue": self.cue})
         return None

@@ -1,0 +1,123 @@
+"""The backrest's sideways cue over an hour of sitting (issue #10).
+
+A backrest carries a light load, so a channel whose zero drifts a little moves its centre of
+pressure a lot, and where the shoulders meet it changes each time the person sits down again.
+The population's sitter 15 (12-sensor chair, zero drift) read "left" through the backrest
+for most of its late half-hour of upright sitting while the seat read as usual. The detector
+now follows where the backrest's centre sits in settled balanced sitting (bounded); the seat's
+centre is never followed, so leans are still found."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sitwatch.config import Balance
+from sitwatch.sensing import layout
+from sitwatch.sensing.detectors.balance import BalanceDetector
+from sitwatch.sensing.detectors.baseline import Baseline
+from sitwatch.sensing.features import Extractor
+
+CHAIR = layout.load("smartchair-12")
+# p00..p03 backrest (p00, p02 left; p01, p03 right), p04.. seat rear to front
+UPRIGHT = np.array([2400, 1800, 350, 1100, 1550, 1280, 300, 360, 630, 470, 290, 770], float)
+LEFT = CHAIR.x < 0
+
+
+def frame(seat: float = 0.0, back: float = 0.0, back_zero: float = 0.0) -> np.ndarray:
+    """UPRIGHT with ``seat`` / ``back`` of each surface's load handed from the right-hand
+    sensors to the left ones (each left sensor gains that share of its load, each right one
+    loses it; negative: to the right), and ``back_zero`` counts added to the left-hand
+    backrest channels (their zero drifted)."""
+    f = UPRIGHT.copy()
+    for mask, k in ((CHAIR.seat_mask, seat), (CHAIR.back_mask, back)):
+        left, right = mask & LEFT, mask & ~LEFT & (CHAIR.x > 0)
+        f[left] *= 1 + k
+        f[right] *= 1 - k
+    f[CHAIR.back_mask & LEFT] += back_zero
+    return f
+
+
+def chair() -> tuple[Extractor, Baseline]:
+    ex = Extractor(CHAIR)
+    return ex, Baseline.from_raw(ex, UPRIGHT)
+
+
+def sit(det: BalanceDetector, ex: Extractor, b: Baseline, frames, t0: float,
+        dt: float = 0.5) -> tuple[float, list[str]]:
+    t, got = t0, []
+    for f in frames:
+        ev = det.step(ex(f), b, t)
+        if ev is not None:
+            got.append(str(ev.state))
+        t += dt
+    return t, got
+
+
+def test_a_backrest_whose_zero_drifts_does_not_make_an_upright_sitter_lopsided() -> None:
+    """Forty minutes of upright sitting while the left backrest channels' zeros rise by 1500
+    counts (the backrest's centre moves well past the threshold to the left, the seat stays
+    put): balanced throughout. It read "left" before."""
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    n = 40 * 60 * 2
+    drift = [frame(back_zero=1500.0 * i / n) for i in range(n)]
+    far = ex(drift[-1])
+    assert (far.back_x - b.f.back_x) / b.back_x_scale < -0.3  # past the 0.25 threshold
+    _, got = sit(det, ex, b, drift, 0.0)
+    assert "left" not in got and det.state == "balanced"
+    assert det.back_usual < 0  # followed, toward the left
+
+
+def test_after_the_backrest_drifted_leans_to_either_side_are_still_found() -> None:
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    t, _ = sit(det, ex, b, [frame(back_zero=1500.0 * i / 4800) for i in range(4800)], 0.0)
+    t, got = sit(det, ex, b, [frame(seat=0.35, back=0.35, back_zero=1500.0)] * 120, t)
+    assert got == ["left"]
+    t, got = sit(det, ex, b, [frame(back_zero=1500.0)] * 120, t)
+    assert got == ["balanced"]
+    t, got = sit(det, ex, b, [frame(seat=-0.35, back=-0.35, back_zero=1500.0)] * 120, t)
+    assert got == ["right"]
+
+
+def test_a_sudden_lean_into_the_backrest_alone_is_still_found_and_the_follow_is_bounded(
+) -> None:
+    """The follow is slow and stops while a lean is reported: a lean that shows on the backrest
+    only is found, and held, and however long someone sits with the backrest's centre just
+    under the threshold, what is learned stays within the threshold's worth of it."""
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    t, got = sit(det, ex, b, [frame(back=0.45)] * 600, 0.0)
+    assert got[-1] == "left" and det.state == "left"
+    det = BalanceDetector(Balance())
+    n = 2 * 3600 * 2  # two hours, the left backrest channels' zeros rising by 6000 counts
+    t, got = sit(det, ex, b, [frame(back_zero=6000.0 * i / n) for i in range(n)], 0.0)
+    assert abs(det.back_usual) <= 0.25 * b.back_x_scale + 1e-9
+    assert got[-1] == "left"  # past the bound it counts again
+
+
+def test_a_new_calibration_forgets_what_the_backrest_drifted_by() -> None:
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    t, _ = sit(det, ex, b, [frame(back=0.1)] * 2400, 0.0)
+    assert det.back_usual != 0.0
+    t, _ = sit(det, ex, b, [frame(back=0.1)] * 10, t)  # the same baseline: kept
+    assert det.back_usual != 0.0
+    again = Baseline.from_raw(ex, frame(back=0.1))  # calibrated again, as they sit now
+    det.step(ex(frame(back=0.1)), again, t)
+    assert det.back_usual == 0.0
+
+
+def test_slumped_against_the_backrest_teaches_nothing_about_its_centre() -> None:
+    """Slumped (the lower back on the lower backrest, its centre a little to one side) for ten
+    minutes: balanced, and the upright's backrest reference is not moved by it (almir's slump
+    taught an offset that hid his crossed ankle at 90% strength)."""
+    ex, b = chair()
+    slump = UPRIGHT.copy()
+    slump[:4] = [300, 300, 2700, 3300]  # the upper backrest freed, the lower one carries it
+    f = ex(slump)
+    assert f.back_load >= 0.8 * b.back_load and f.back_y < b.f.back_y - 0.15
+    det = BalanceDetector(Balance())
+    sit(det, ex, b, [slump] * 1200, 0.0)
+    assert det.state == "balanced"
+    assert det.back_usual == 0.0
