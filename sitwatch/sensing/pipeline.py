@@ -296,9 +296,12 @@ class Pipeline:
         self.last_t = t
         occupied = self.occ.state == OCCUPIED
         if self.health.step(raw, dt, occupied):
-            self.ex.set_usable(~self.health.bad)
+            h = self.health
+            # a saturated channel keeps counting in the load sums (features.py)
+            self.ex.set_usable(~(h.bad | h.clipped), h.clipped)
             self._rebuild()
-            excluded = self.health.describe([c.label for c in self.layout.channels])
+            labels = [c.label for c in self.layout.channels]
+            excluded = h.describe(labels) + h.describe_clipped(labels)
             self._bad_channels = tuple(excluded)
             out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
         f = self.f = self.ex(raw)

@@ -1,0 +1,93 @@
+"""A sensor at full scale reads a lower bound on its load, not garbage (issue #10).
+
+Heavy sitters and small FSRs drive a healthy sensor to full scale, for minutes or for good.
+Channel health tells such a *saturated* channel apart from a broken one (stuck below full scale,
+or at full scale with nobody seated); the features keep counting a saturated channel in the
+surfaces' load sums and leave it out only of the shares and centres of pressure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sitwatch.config import Config
+from sitwatch.evaluation import datasets
+from sitwatch.evaluation.scoring import run_pipeline
+from sitwatch.sensing import layout
+from sitwatch.sensing.calibration import from_arrays
+from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.health import ChannelHealth
+from sitwatch.sensing.pipeline import Pipeline
+
+FS = 4095.0
+LAY = layout.load("smartchair-12")  # p00-p03 backrest, p04/p05 rear row .. p10/p11 front row
+
+
+def seated(rng: np.random.Generator, n: int, level: np.ndarray) -> np.ndarray:
+    return np.clip(level * (1 + 0.03 * rng.standard_normal((n, len(level)))), 0, FS)
+
+
+def test_full_scale_while_seated_is_saturated_and_full_scale_while_empty_is_broken() -> None:
+    rng = np.random.default_rng(3)
+    h = ChannelHealth(4, FS)
+    for raw in seated(rng, 1200, np.array([1500.0, 1500, 1500, 1500])):  # 10 minutes seated
+        raw[1] = FS  # a heavy sitter: channel 1 sits at full scale
+        h.step(raw, 0.5, True)
+    assert list(h.clipped) == [False, True, False, False]
+    assert not h.bad.any()  # counted at full scale, not left out
+    assert h.describe_clipped(["a", "b", "c", "d"]) == ["b (saturated)"]
+    # the sitter leaves and channel 1 stays at full scale: no load can do that, it is shorted
+    for raw in seated(rng, 240, np.array([5.0, 5, 5, 5])):
+        raw[1] = FS
+        h.step(raw, 0.5, False)
+    assert list(h.bad) == [False, True, False, False] and not h.clipped.any()
+    assert h.describe(["a", "b", "c", "d"]) == ["b (full scale with nobody seated)"]
+
+
+def test_a_saturated_channel_counts_in_the_load_sums_but_not_in_the_centre() -> None:
+    ex = Extractor(LAY)
+    raw = np.zeros(12)
+    raw[4:12] = [1000, 1000, 2000, FS, 800, 800, 500, 500]
+    clipped = np.zeros(12, bool)
+    clipped[7] = True
+    ex.set_usable(~clipped, clipped)
+    f = ex(raw)
+    assert f.seat_load == pytest.approx(raw[4:12].sum())  # never less than it reads
+    assert f.cop_x == pytest.approx(0.0)  # p07 and its mirror p06 out of left/right
+    kept = [4, 5, 6, 8, 9, 10, 11]  # p07 out of the front-to-back centre
+    assert f.cop_y == pytest.approx((raw[kept] * LAY.y[kept]).sum() / raw[kept].sum())
+    b = ex.batch(raw[None, :])
+    assert b["seat_load"][0] == pytest.approx(f.seat_load)
+
+
+def heavy_chair(rng: np.random.Generator, n: int, away: bool) -> np.ndarray:
+    """A heavy sitter on the 12-sensor chair: the mid-seat pair (p06, p07) at full scale.
+    ``away``: sitting upright clear of the backrest; what the backrest carried goes onto the
+    mid seat, which cannot show it."""
+    level = np.array([1000.0, 1000, 1000, 1000, 1500, 1500, 4600, 4600, 800, 800, 400, 400])
+    if away:
+        level[0:4] = 25.0
+        level[6:8] += 2000
+    return np.asarray(np.minimum(seated(rng, n, level), FS))
+
+
+def test_a_heavy_sitter_whose_mid_seat_saturates_does_not_read_leaning_forward() -> None:
+    """Before: the saturated pair was set aside with its load, so when the sitter sat clear of
+    the backrest the chair seemed to carry 40% less than upright: the forward rule's load ratio
+    read leaning forward."""
+    rng = np.random.default_rng(7)
+    calm = heavy_chair(rng, 1200, away=False)  # 10 minutes upright: the pair saturates
+    prof = from_arrays(LAY, tare=np.zeros(12), upright=np.median(calm[:120], axis=0),
+                       method="recording")
+    pl = Pipeline(LAY, Config(), prof)
+    t = 0.0
+    for raw in calm:
+        pl.process(t, raw)
+        t += 0.5
+    assert not pl.ex.usable[6] and not pl.ex.usable[7]  # out of the centres by now
+    states = []
+    for raw in heavy_chair(rng, 1200, away=True):
+        pl.process(t, raw)
+        states.append(str(pl.posture.state))
+        t += 0.5
+    assert states.count("leaning_forward") / len(states) < 0.03, states[-1]
