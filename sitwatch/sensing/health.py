@@ -8,8 +8,8 @@ load sums and leave it out only of the shares and centres of pressure, which nee
 value (issue #10: setting a saturated mid-seat sensor aside took much of the seat's load with
 it, and a heavy sitter read leaning forward). A channel is *broken* (:attr:`ChannelHealth.bad`,
 left out of everything) when it repeats the exact same reading below full scale for a long run
-while other channels move (stuck), or reads full scale while the seat is empty (shorted: a
-healthy sensor with nobody on it reads near its tare).
+while other channels move (stuck), or reads full scale while no other channel carries any load
+(shorted: a healthy sensor with nobody on the seat reads near its tare).
 
 Leaving a channel out takes minutes of evidence, so that a still sitter's channels are not lost.
 Until then a channel that has read exactly the same loaded value for a few seconds while others
@@ -28,8 +28,8 @@ import numpy as np
 #: a still sitter's channels are suspected now and then too, which only quietens the cues that
 #: one channel can make alone.
 SUSPECT_SECONDS = 5.0
-#: Time constant (seconds of empty seat) of the full-scale-while-empty average: a shorted sensor
-#: is told from a saturated one within about a minute of the seat being empty.
+#: Time constant (seconds with no other channel loaded) of the full-scale-while-empty average: a
+#: shorted sensor is told from a saturated one within about a minute of the seat being empty.
 EMPTY_TAU = 30.0
 
 
@@ -41,11 +41,11 @@ class ChannelHealth:
         """``watch``: the channels :attr:`watched_suspect` is about (none: it stays False)."""
         self.full = 0.97 * full_scale
         self.low = 0.05 * full_scale
+        self.idle = 0.1 * full_scale  # under this, a channel carries nobody
         self.tau = tau
         self.stuck_seconds = stuck_seconds
         self.sat = np.zeros(n)
-        self.sat_empty = np.zeros(n)  # as sat, over the time the seat is empty
-        self.empty_seconds = 0.0
+        self.sat_empty = np.zeros(n)  # as sat, over the time no other channel is loaded
         self.same_for = np.zeros(n)
         self.suspect_seconds = suspect_seconds
         self.quiet_for = np.zeros(n)  # as same_for, but at full scale too
@@ -92,11 +92,16 @@ class ChannelHealth:
             self.occupied_seconds += dt_occ
             a = min(1.0, dt_occ / self.tau)
             self.sat += a * ((raw >= self.full) - self.sat)
-        empty_dt = dt - dt_occ
-        if empty_dt > 0:
-            self.empty_seconds += empty_dt
-            a = min(1.0, empty_dt / EMPTY_TAU)
-            self.sat_empty += a * ((raw >= self.full) - self.sat_empty)
+        if dt > 0:
+            # nobody seated by every other channel's account (not by the occupancy, which a
+            # shorted channel counted in the seat's load would hold at occupied)
+            loaded = raw > self.idle  # (a healthy sensor's tare can be a few % of its scale)
+            alone = (np.count_nonzero(loaded) - loaded) == 0
+            if np.count_nonzero(alone):
+                a = min(1.0, dt / EMPTY_TAU)
+                self.sat_empty = np.where(
+                    alone, self.sat_empty + a * ((raw >= self.full) - self.sat_empty),
+                    self.sat_empty)
         warm = self.occupied_seconds >= self.tau / 2
         stuck = self.same_for >= self.stuck_seconds
         shorted = self.sat_empty > 0.7

@@ -186,6 +186,18 @@ class Pipeline:
         zones = Zones(self.layout, self.ex.paired)  # zones are compared with their mirror
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
+    def _use_channels(self) -> None:
+        """Hand channel health's verdict to the features. A broken channel is left out; a
+        saturated one is left out of the centres and shares, and its reading (a lower bound on
+        its load) stays in the load sums where the upright baseline read it below full scale:
+        it has gained at least that much since. Where it was at full scale in the baseline too,
+        neither side of a load ratio knows its load, so the ratios are taken over the others."""
+        h = self.health
+        count = h.clipped.copy()
+        if self.upright_raw is not None:
+            count &= self.upright_raw < h.full
+        self.ex.set_usable(~(h.bad | h.clipped), count)
+
     def set_baseline(
         self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
     ) -> None:
@@ -194,6 +206,8 @@ class Pipeline:
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
         self.spread = spread
+        if self.health.clipped.any():
+            self._use_channels()
         self._rebuild()
 
     def learned_profile(self) -> Profile | None:
@@ -296,10 +310,9 @@ class Pipeline:
         self.last_t = t
         occupied = self.occ.state == OCCUPIED
         if self.health.step(raw, dt, occupied):
-            h = self.health
-            # a saturated channel keeps counting in the load sums (features.py)
-            self.ex.set_usable(~(h.bad | h.clipped), h.clipped)
+            self._use_channels()
             self._rebuild()
+            h = self.health
             labels = [c.label for c in self.layout.channels]
             excluded = h.describe(labels) + h.describe_clipped(labels)
             self._bad_channels = tuple(excluded)
