@@ -152,16 +152,19 @@ class Extractor:
     def set_tare(self, tare: np.ndarray) -> None:
         self.tare = np.asarray(tare, dtype=float)
 
-    def set_usable(self, usable: np.ndarray, clipped: np.ndarray | None = None) -> None:
+    def set_usable(self, usable: np.ndarray, clipped: np.ndarray | None = None,
+                   sideways: np.ndarray | None = None) -> None:
         """Leave out channels that cannot be trusted (and, for left/right features, their
         mirrors). ``clipped``: saturated channels among the untrusted ones, still counted in the
-        surfaces' load sums (never less than they read)."""
+        surfaces' load sums (never less than they read). ``sideways``: channels left out of the
+        left/right features only (with their mirrors)."""
         u = np.asarray(usable, dtype=bool).copy()
         clip = (np.zeros(len(u), dtype=bool) if clipped is None
                 else np.asarray(clipped, dtype=bool) & ~u)
-        paired = u.copy()
+        side = u.copy() if sideways is None else u & ~np.asarray(sideways, dtype=bool)
+        paired = side.copy()
         mirror = self.layout.mirror
-        for i in np.flatnonzero(~u):
+        for i in np.flatnonzero(~side):
             if mirror[i] >= 0:
                 paired[mirror[i]] = False
         if paired[self.layout.seat_mask].any():

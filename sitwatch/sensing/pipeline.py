@@ -191,12 +191,14 @@ class Pipeline:
         saturated one is left out of the centres and shares, and its reading (a lower bound on
         its load) stays in the load sums where the upright baseline read it below full scale:
         it has gained at least that much since. Where it was at full scale in the baseline too,
-        neither side of a load ratio knows its load, so the ratios are taken over the others."""
+        neither side of a load ratio knows its load, so the ratios are taken over the others.
+        A channel flat at full scale for seconds, not yet proven saturated, leaves the left/right
+        features with its mirror (it would pull the centre to its side)."""
         h = self.health
         count = h.clipped.copy()
         if self.upright_raw is not None:
             count &= self.upright_raw < h.full
-        self.ex.set_usable(~(h.bad | h.clipped), count)
+        self.ex.set_usable(~(h.bad | h.clipped), count, h.flat_full)
 
     def set_baseline(
         self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
@@ -206,7 +208,7 @@ class Pipeline:
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
         self.spread = spread
-        if self.health.clipped.any():
+        if self.health.clipped.any() or self.health.flat_full.any():
             self._use_channels()
         self._rebuild()
 
