@@ -111,7 +111,7 @@ class ChannelHealth:
         # pair out until it leaves full scale (front to back it still shows a loaded spot)
         flat_full = (self.quiet_for >= self.suspect_seconds) & (raw >= self.full)
         if (np.count_nonzero(self.bad) or np.count_nonzero(self.clipped)
-                or np.count_nonzero(flat_full)
+                or np.count_nonzero(flat_full) or np.count_nonzero(self.flat_full)
                 or np.count_nonzero(stuck) or np.count_nonzero(shorted)
                 or (warm and np.count_nonzero(self.sat > 0.7))):
             sat = (self.sat > 0.7) & warm
