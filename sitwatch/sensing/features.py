@@ -2,12 +2,11 @@
 
 Each feature is one row of :data:`SPECS` (a name, a channel weight and whether it is a share of
 a surface's load), so adding one is adding a row. Loads are tare-subtracted and clipped at zero.
-Channels marked broken (stuck, shorted) are left out; the left/right features also leave
+Channels marked unhealthy (stuck, shorted) are left out; the left/right features also leave
 out their mirror, so that they stay unbiased, while the others keep it (a broken rear-left
-sensor must not blind the slump rule to the whole rear of the seat). A saturated channel reads
-a lower bound on its load: the surfaces' load sums (``seat_load``, ``back_load``) keep counting
-it at what it reads, while the shares and centres of pressure, which need its exact value, leave
-it out as a broken one (issue #10).
+sensor must not blind the slump rule to the whole rear of the seat). A channel can also leave
+the left/right features alone, with its mirror (``sideways``): a saturated one, whose reading is
+a lower bound on its load, still shows front to back where the load went (issue #10).
 """
 
 from __future__ import annotations
@@ -146,22 +145,17 @@ class Extractor:
         self.contact_level = 0.02 * layout.full_scale
         self.usable = np.ones(layout.n, dtype=bool)  # healthy channels
         self.paired = np.ones(layout.n, dtype=bool)  # healthy, and so is their mirror
-        self.clipped = np.zeros(layout.n, dtype=bool)  # saturated: in the load sums only
         self._build()
 
     def set_tare(self, tare: np.ndarray) -> None:
         self.tare = np.asarray(tare, dtype=float)
 
-    def set_usable(self, usable: np.ndarray, clipped: np.ndarray | None = None,
-                   sideways: np.ndarray | None = None) -> None:
+    def set_usable(self, usable: np.ndarray, sideways: np.ndarray | None = None) -> None:
         """Leave out channels that cannot be trusted (and, for left/right features, their
-        mirrors). ``clipped``: saturated channels among the untrusted ones, still counted in the
-        surfaces' load sums (never less than they read). ``sideways``: channels left out of the
-        left/right features only (with their mirrors)."""
+        mirrors). ``sideways``: channels left out of the left/right features only (with their
+        mirrors)."""
         u = np.asarray(usable, dtype=bool).copy()
-        clip = (np.zeros(len(u), dtype=bool) if clipped is None
-                else np.asarray(clipped, dtype=bool) & ~u)
-        side = u.copy() if sideways is None else u & ~np.asarray(sideways, dtype=bool)
+        side = u if sideways is None else u & ~np.asarray(sideways, dtype=bool)
         paired = side.copy()
         mirror = self.layout.mirror
         for i in np.flatnonzero(~side):
@@ -170,7 +164,6 @@ class Extractor:
         if paired[self.layout.seat_mask].any():
             self.usable = u
             self.paired = paired
-            self.clipped = clip
             self._build()
 
     def _build(self) -> None:
@@ -184,14 +177,7 @@ class Extractor:
                     "rear": seat & (y < REAR_ROW)}
 
         masks = {False: surfaces(self.usable), True: surfaces(self.paired)}
-        sums = surfaces(self.usable | self.clipped)  # a surface's load: saturated ones too
-
-        def mask(s: Spec) -> np.ndarray:
-            if not s.share and not s.lateral:
-                return sums[s.surface]
-            return masks[s.lateral][s.surface]
-
-        cols = [s.weight(x, y) * mask(s) for s in SPECS]
+        cols = [s.weight(x, y) * masks[s.lateral][s.surface] for s in SPECS]
         k = len(SPECS)
         # A share is divided by the load on the same channels: one extra column per kind.
         extra: dict[tuple[str, bool], int] = {}

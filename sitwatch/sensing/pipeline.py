@@ -187,18 +187,20 @@ class Pipeline:
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
     def _use_channels(self) -> None:
-        """Hand channel health's verdict to the features. A broken channel is left out; a
-        saturated one is left out of the centres and shares, and its reading (a lower bound on
-        its load) stays in the load sums where the upright baseline read it below full scale:
-        it has gained at least that much since. Where it was at full scale in the baseline too,
-        neither side of a load ratio knows its load, so the ratios are taken over the others.
-        A channel flat at full scale for seconds, not yet proven saturated, leaves the left/right
-        features with its mirror (it would pull the centre to its side)."""
+        """Hand channel health's verdict to the features. A broken channel is left out. A
+        saturated one reads a lower bound on its load: where the upright baseline read it below
+        full scale, it has gained at least that much since, and it keeps counting at what it
+        reads in the load sums, centres and shares front to back (setting it aside took the load
+        that moved onto it away: a heavy sitter read leaning forward); where the baseline read it
+        at full scale too, neither side knows its load, and the features are taken over the
+        others. Left/right, where its exact value against its mirror matters, the pair is left
+        out, as it is for a channel flat at full scale for seconds, not yet proven saturated
+        (it would pull the centre to its side)."""
         h = self.health
         count = h.clipped.copy()
         if self.upright_raw is not None:
             count &= self.upright_raw < h.full
-        self.ex.set_usable(~(h.bad | h.clipped), count, h.flat_full)
+        self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.flat_full | h.clipped)
 
     def set_baseline(
         self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
@@ -317,8 +319,9 @@ class Pipeline:
             h = self.health
             labels = [c.label for c in self.layout.channels]
             excluded = h.describe(labels) + h.describe_clipped(labels)
-            self._bad_channels = tuple(excluded)
-            out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
+            if tuple(excluded) != self._bad_channels:  # (not for a pair out of left/right)
+                self._bad_channels = tuple(excluded)
+                out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
         f = self.f = self.ex(raw)
         base = self.baseline
         ratio = f.seat_load / (base.seat_load if base else self.nominal)

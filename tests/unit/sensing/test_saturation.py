@@ -2,8 +2,9 @@
 
 Heavy sitters and small FSRs drive a healthy sensor to full scale, for minutes or for good.
 Channel health tells such a *saturated* channel apart from a broken one (stuck below full scale,
-or at full scale with nobody seated); the features keep counting a saturated channel in the
-surfaces' load sums and leave it out only of the shares and centres of pressure."""
+or at full scale with nobody seated); the features keep counting a saturated channel (where the
+upright baseline read it below full scale) and leave it out only of the left/right features,
+with its mirror."""
 
 from __future__ import annotations
 
@@ -44,20 +45,20 @@ def test_full_scale_while_seated_is_saturated_and_full_scale_while_empty_is_brok
     assert h.describe(["a", "b", "c", "d"]) == ["b (full scale with nobody seated)"]
 
 
-def test_a_saturated_channel_counts_in_the_load_sums_but_not_in_the_centre() -> None:
+def test_a_channel_out_of_left_right_only_still_counts_front_to_back() -> None:
     ex = Extractor(LAY)
     raw = np.zeros(12)
     raw[4:12] = [1000, 1000, 2000, FS, 800, 800, 500, 500]
     clipped = np.zeros(12, bool)
     clipped[7] = True
-    ex.set_usable(~clipped, clipped)
+    ex.set_usable(np.ones(12, bool), clipped)
     f = ex(raw)
     assert f.seat_load == pytest.approx(raw[4:12].sum())  # never less than it reads
+    assert f.cop_y == pytest.approx((raw[4:12] * LAY.y[4:12]).sum() / raw[4:12].sum())
     assert f.cop_x == pytest.approx(0.0)  # p07 and its mirror p06 out of left/right
-    kept = [4, 5, 6, 8, 9, 10, 11]  # p07 out of the front-to-back centre
-    assert f.cop_y == pytest.approx((raw[kept] * LAY.y[kept]).sum() / raw[kept].sum())
     b = ex.batch(raw[None, :])
     assert b["seat_load"][0] == pytest.approx(f.seat_load)
+    assert b["cop_x"][0] == pytest.approx(0.0, abs=1e-9)
 
 
 def heavy_chair(rng: np.random.Generator, n: int, away: bool, mid: float = 4600) -> np.ndarray:
@@ -86,7 +87,7 @@ def test_a_heavy_sitter_whose_mid_seat_saturates_does_not_read_leaning_forward()
     for raw in calm:
         pl.process(t, raw)
         t += 0.5
-    assert not pl.ex.usable[6] and not pl.ex.usable[7]  # out of the centres by now
+    assert not pl.ex.paired[6] and not pl.ex.paired[7]  # out of left/right by now
     states = []
     for raw in heavy_chair(rng, 1200, away=True):
         pl.process(t, raw)
@@ -132,6 +133,6 @@ def test_a_channel_saturated_in_the_baseline_too_is_left_out_of_the_load_ratios(
     for raw in seated(rng, 1200, level):
         pl.process(t, np.minimum(raw, FS))
         t += 0.5
-    assert pl.health.clipped[7] and not pl.ex.usable[7] and not pl.ex.clipped[7]
+    assert pl.health.clipped[7] and not pl.ex.usable[7]
     assert pl.baseline is not None
     assert pl.baseline.seat_load == pytest.approx(up[4:12].sum() - up[7])
