@@ -21,7 +21,7 @@ def time_in(events: list[dict], kind: str, state: str, start: float, end: float)
     """Seconds of [start, end) during which ``kind``'s state (from its events) was ``state``."""
     changes = [(e["t"], e["state"]) for e in events if e["event"] == kind]
     total, cur, since = 0.0, None, start
-    for t, s in changes + [(end, None)]:
+    for t, s in [*changes, (end, None)]:
         t = min(max(t, start), end)
         if cur == state:
             total += t - since

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 from sitwatch.config import Config
-from sitwatch.evaluation import datasets
-from sitwatch.evaluation.scoring import run_pipeline
 from sitwatch.sensing import layout
 from sitwatch.sensing.calibration import from_arrays
 from sitwatch.sensing.features import Extractor
