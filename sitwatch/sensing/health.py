@@ -55,7 +55,6 @@ class ChannelHealth:
         self.prev: np.ndarray | None = None
         self.bad = np.zeros(n, dtype=bool)  # broken: left out of everything
         self.clipped = np.zeros(n, dtype=bool)  # saturated: a lower bound on its load
-        self.flat_full = np.zeros(n, dtype=bool)  # flat at full scale for seconds, not yet clipped
         self.occupied_seconds = 0.0
         self.period = 0.5  # seconds between checks
         self._acc = 0.0
@@ -106,12 +105,7 @@ class ChannelHealth:
         warm = self.occupied_seconds >= self.tau / 2
         stuck = self.same_for >= self.stuck_seconds
         shorted = self.sat_empty > 0.7
-        # flat at full scale while others move: clipped now, before minutes of evidence; how
-        # much it carries next to its mirror is unknown, so the left/right features leave the
-        # pair out until it leaves full scale (front to back it still shows a loaded spot)
-        flat_full = (self.quiet_for >= self.suspect_seconds) & (raw >= self.full)
         if (np.count_nonzero(self.bad) or np.count_nonzero(self.clipped)
-                or np.count_nonzero(flat_full) or np.count_nonzero(self.flat_full)
                 or np.count_nonzero(stuck) or np.count_nonzero(shorted)
                 or (warm and np.count_nonzero(self.sat > 0.7))):
             sat = (self.sat > 0.7) & warm
@@ -121,13 +115,10 @@ class ChannelHealth:
                 self.sat_empty < 0.05)
             new = (self.bad & ~recovered) | bad
             clipped = ((self.clipped & ~recovered) | sat) & ~new
-            flat_full &= ~new & ~clipped
             changed = bool(np.count_nonzero(new != self.bad)
-                           or np.count_nonzero(clipped != self.clipped)
-                           or np.count_nonzero(flat_full != self.flat_full))
+                           or np.count_nonzero(clipped != self.clipped))
             self.bad = new
             self.clipped = clipped
-            self.flat_full = flat_full
         else:  # the usual check: no channel is bad, none is becoming so
             new, changed = self.bad, False
         suspect = self.quiet_for >= self.suspect_seconds

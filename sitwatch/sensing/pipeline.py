@@ -194,13 +194,12 @@ class Pipeline:
         that moved onto it away: a heavy sitter read leaning forward); where the baseline read it
         at full scale too, neither side knows its load, and the features are taken over the
         others. Left/right, where its exact value against its mirror matters, the pair is left
-        out, as it is for a channel flat at full scale for seconds, not yet proven saturated
-        (it would pull the centre to its side)."""
+        out."""
         h = self.health
         count = h.clipped.copy()
         if self.upright_raw is not None:
             count &= self.upright_raw < h.full
-        self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.flat_full | h.clipped)
+        self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped)
 
     def set_baseline(
         self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
@@ -210,7 +209,7 @@ class Pipeline:
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
         self.spread = spread
-        if self.health.clipped.any() or self.health.flat_full.any():
+        if self.health.clipped.any():
             self._use_channels()
         self._rebuild()
 
@@ -319,7 +318,7 @@ class Pipeline:
             h = self.health
             labels = [c.label for c in self.layout.channels]
             excluded = h.describe(labels) + h.describe_clipped(labels)
-            if tuple(excluded) != self._bad_channels:  # (not for a pair out of left/right)
+            if tuple(excluded) != self._bad_channels:
                 self._bad_channels = tuple(excluded)
                 out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
         f = self.f = self.ex(raw)

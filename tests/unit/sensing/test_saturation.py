@@ -94,31 +94,6 @@ def test_a_heavy_sitter_whose_mid_seat_saturates_does_not_read_leaning_forward()
     assert states.count("leaning_forward") / len(states) < 0.03, states[-1]
 
 
-def test_a_channel_flat_at_full_scale_leaves_the_left_right_features_at_once() -> None:
-    """Proving saturation takes minutes; until then a channel sitting exactly at full scale
-    would pull the seat's centre to its side. After a few seconds it and its mirror leave the
-    left/right features, and come back as soon as it leaves full scale."""
-    rng = np.random.default_rng(4)
-    level = np.array([800.0, 800, 800, 800, 1500, 1500, 2000, 2000, 1200, 1200, 800, 800])
-    prof = from_arrays(LAY, tare=np.zeros(12), upright=level, method="recording")
-    pl = Pipeline(LAY, Config(), prof)
-    t = 0.0
-    for raw in seated(rng, 120, level):
-        pl.process(t, raw)
-        t += 0.5
-    for raw in seated(rng, 20, level):  # p05 (rear right) jumps to full scale for 10 s
-        raw[5] = FS
-        pl.process(t, raw)
-        t += 0.5
-    assert not pl.ex.paired[5] and not pl.ex.paired[4]  # out of left/right, with p04
-    assert pl.ex.usable[5]  # front to back it still counts
-    assert abs(pl.f.cop_x) < 0.05 if pl.f else False
-    for raw in seated(rng, 4, level):
-        pl.process(t, raw)
-        t += 0.5
-    assert pl.ex.paired[5] and pl.ex.paired[4]
-
-
 def test_a_channel_saturated_in_the_baseline_too_is_left_out_of_the_load_ratios() -> None:
     """Both sides of a load ratio would hold its unknown load: the ratio is taken over the
     others (vanessa's p07 reads near full scale whenever she sits)."""
