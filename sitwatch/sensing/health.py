@@ -7,9 +7,10 @@ reading is a lower bound on the load there, not garbage, so the features keep co
 leave it out only of the left/right features, with its mirror, where its exact value against its
 mirror matters (pipeline.py; issue #10: setting a saturated mid-seat sensor aside took much of
 the seat's load with it, and a heavy sitter read leaning forward). A channel is *broken*
-(:attr:`ChannelHealth.bad`, left out of everything) when it repeats the exact same reading below full scale for a long run
-while other channels move (stuck), or reads full scale while no other channel carries any load
-(shorted: a healthy sensor with nobody on the seat reads near its tare).
+(:attr:`ChannelHealth.bad`, left out of everything) when it repeats the exact same reading
+below full scale for a long run while other channels move (stuck), or reads full scale while no
+other channel carries any load (shorted: a healthy sensor with nobody on the seat reads near its
+tare).
 
 Leaving a channel out takes minutes of evidence, so that a still sitter's channels are not lost.
 Until then a channel that has read exactly the same loaded value for a few seconds while others
