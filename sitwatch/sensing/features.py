@@ -2,9 +2,11 @@
 
 Each feature is one row of :data:`SPECS` (a name, a channel weight and whether it is a share of
 a surface's load), so adding one is adding a row. Loads are tare-subtracted and clipped at zero.
-Channels marked unhealthy (stuck, saturated) are left out; the left/right features also leave
-out their mirror, so that they stay unbiased, while the others keep it (a saturated rear-left
-sensor must not blind the slump rule to the whole rear of the seat).
+Channels marked unhealthy (stuck, shorted) are left out; the left/right features also leave
+out their mirror, so that they stay unbiased, while the others keep it (a broken rear-left
+sensor must not blind the slump rule to the whole rear of the seat). A channel can also leave
+the left/right features alone, with its mirror (``sideways``): a saturated one, whose reading is
+a lower bound on its load, still shows front to back where the load went (issue #10).
 """
 
 from __future__ import annotations
@@ -148,13 +150,15 @@ class Extractor:
     def set_tare(self, tare: np.ndarray) -> None:
         self.tare = np.asarray(tare, dtype=float)
 
-    def set_usable(self, usable: np.ndarray) -> None:
+    def set_usable(self, usable: np.ndarray, sideways: np.ndarray | None = None) -> None:
         """Leave out channels that cannot be trusted (and, for left/right features, their
+        mirrors). ``sideways``: channels left out of the left/right features only (with their
         mirrors)."""
         u = np.asarray(usable, dtype=bool).copy()
-        paired = u.copy()
+        side = u if sideways is None else u & ~np.asarray(sideways, dtype=bool)
+        paired = side.copy()
         mirror = self.layout.mirror
-        for i in np.flatnonzero(~u):
+        for i in np.flatnonzero(~side):
             if mirror[i] >= 0:
                 paired[mirror[i]] = False
         if paired[self.layout.seat_mask].any():

@@ -1,9 +1,16 @@
-"""Channel health: spot stuck and saturated channels so features can leave them out.
+"""Channel health: spot stuck and saturated channels, and tell the two apart.
 
-Cheap enough to run on every frame: two vector comparisons and an exponential average.
-A channel is *saturated* when it sits at full scale for most of the recent occupied time
-(a broken force sensor often reads near 4095 whatever happens), and *stuck* when it repeats
-the exact same non-zero reading for a long run while other channels move.
+Cheap enough to run on every frame: two vector comparisons and exponential averages.
+A channel is *saturated* (:attr:`ChannelHealth.clipped`) when it sits at full scale for most of
+the recent occupied time: a heavy sitter or a small FSR presses harder than it can show. Its
+reading is a lower bound on the load there, not garbage, so the features keep counting it and
+leave it out only of the left/right features, with its mirror, where its exact value against its
+mirror matters (pipeline.py; issue #10: setting a saturated mid-seat sensor aside took much of
+the seat's load with it, and a heavy sitter read leaning forward). A channel is *broken*
+(:attr:`ChannelHealth.bad`, left out of everything) when it repeats the exact same reading
+below full scale for a long run while other channels move (stuck), or reads full scale while no
+other channel carries any load (shorted: a healthy sensor with nobody on the seat reads near its
+tare).
 
 Leaving a channel out takes minutes of evidence, so that a still sitter's channels are not lost.
 Until then a channel that has read exactly the same loaded value for a few seconds while others
@@ -22,6 +29,9 @@ import numpy as np
 #: a still sitter's channels are suspected now and then too, which only quietens the cues that
 #: one channel can make alone.
 SUSPECT_SECONDS = 5.0
+#: Time constant (seconds with no other channel loaded) of the full-scale-while-empty average: a
+#: shorted sensor is told from a saturated one within about a minute of the seat being empty.
+EMPTY_TAU = 30.0
 
 
 class ChannelHealth:
@@ -32,9 +42,11 @@ class ChannelHealth:
         """``watch``: the channels :attr:`watched_suspect` is about (none: it stays False)."""
         self.full = 0.97 * full_scale
         self.low = 0.05 * full_scale
+        self.idle = 0.1 * full_scale  # under this, a channel carries nobody
         self.tau = tau
         self.stuck_seconds = stuck_seconds
         self.sat = np.zeros(n)
+        self.sat_empty = np.zeros(n)  # as sat, over the time no other channel is loaded
         self.same_for = np.zeros(n)
         self.suspect_seconds = suspect_seconds
         self.quiet_for = np.zeros(n)  # as same_for, but at full scale too
@@ -42,14 +54,15 @@ class ChannelHealth:
         #: a watched channel still in use is suspected (updated with each check)
         self.watched_suspect = False
         self.prev: np.ndarray | None = None
-        self.bad = np.zeros(n, dtype=bool)
+        self.bad = np.zeros(n, dtype=bool)  # broken: left out of everything
+        self.clipped = np.zeros(n, dtype=bool)  # saturated: a lower bound on its load
         self.occupied_seconds = 0.0
         self.period = 0.5  # seconds between checks
         self._acc = 0.0
         self._acc_occ = 0.0
 
     def step(self, raw: np.ndarray, dt: float, occupied: bool) -> bool:
-        """Update with one frame; True when the set of bad channels changed.
+        """Update with one frame; True when the set of broken or saturated channels changed.
 
         The check itself runs every ``period`` seconds of frame time, to stay cheap at 50 Hz."""
         self._acc += dt
@@ -80,17 +93,33 @@ class ChannelHealth:
             self.occupied_seconds += dt_occ
             a = min(1.0, dt_occ / self.tau)
             self.sat += a * ((raw >= self.full) - self.sat)
+        if dt > 0:
+            # nobody seated by every other channel's account (not by the occupancy, which a
+            # shorted channel counted in the seat's load would hold at occupied)
+            loaded = raw > self.idle  # (a healthy sensor's tare can be a few % of its scale)
+            alone = (np.count_nonzero(loaded) - loaded) == 0
+            if np.count_nonzero(alone):
+                a = min(1.0, dt / EMPTY_TAU)
+                self.sat_empty = np.where(
+                    alone, self.sat_empty + a * ((raw >= self.full) - self.sat_empty),
+                    self.sat_empty)
         warm = self.occupied_seconds >= self.tau / 2
         stuck = self.same_for >= self.stuck_seconds
-        if np.count_nonzero(self.bad) or np.count_nonzero(stuck) or (
-                warm and np.count_nonzero(self.sat > 0.7)):
-            bad = (self.sat > 0.7) & warm
-            bad |= stuck
-            # hysteresis: a bad channel must clearly recover
-            recovered = self.bad & (self.sat < 0.05) & (self.same_for < self.stuck_seconds)
+        shorted = self.sat_empty > 0.7
+        if (np.count_nonzero(self.bad) or np.count_nonzero(self.clipped)
+                or np.count_nonzero(stuck) or np.count_nonzero(shorted)
+                or (warm and np.count_nonzero(self.sat > 0.7))):
+            sat = (self.sat > 0.7) & warm
+            bad = stuck | shorted
+            # hysteresis: a bad or saturated channel must clearly recover
+            recovered = (self.sat < 0.05) & (self.same_for < self.stuck_seconds) & (
+                self.sat_empty < 0.05)
             new = (self.bad & ~recovered) | bad
-            changed = bool(np.count_nonzero(new != self.bad))
+            clipped = ((self.clipped & ~recovered) | sat) & ~new
+            changed = bool(np.count_nonzero(new != self.bad)
+                           or np.count_nonzero(clipped != self.clipped))
             self.bad = new
+            self.clipped = clipped
         else:  # the usual check: no channel is bad, none is becoming so
             new, changed = self.bad, False
         suspect = self.quiet_for >= self.suspect_seconds
@@ -105,8 +134,13 @@ class ChannelHealth:
         return self.quiet_for >= self.suspect_seconds
 
     def describe(self, labels: list[str]) -> list[str]:
+        """The channels left out of everything, each with why."""
         out = []
         for i in np.flatnonzero(self.bad):
-            why = "saturated" if self.sat[i] > 0.05 else "stuck"
+            why = "full scale with nobody seated" if self.sat_empty[i] > 0.05 else "stuck"
             out.append(f"{labels[i]} ({why})")
         return out
+
+    def describe_clipped(self, labels: list[str]) -> list[str]:
+        """The saturated channels (counted at what they read, left out of centres and shares)."""
+        return [f"{labels[i]} (saturated)" for i in np.flatnonzero(self.clipped)]

@@ -186,6 +186,21 @@ class Pipeline:
         zones = Zones(self.layout, self.ex.paired)  # zones are compared with their mirror
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
+    def _use_channels(self) -> None:
+        """Hand channel health's verdict to the features. A broken channel is left out. A
+        saturated one reads a lower bound on its load: where the upright baseline read it below
+        full scale, it has gained at least that much since, and it keeps counting at what it
+        reads in the load sums, centres and shares front to back (setting it aside took the load
+        that moved onto it away: a heavy sitter read leaning forward); where the baseline read it
+        at full scale too, neither side knows its load, and the features are taken over the
+        others. Left/right, where its exact value against its mirror matters, the pair is left
+        out."""
+        h = self.health
+        count = h.clipped.copy()
+        if self.upright_raw is not None:
+            count &= self.upright_raw < h.full
+        self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped)
+
     def set_baseline(
         self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
     ) -> None:
@@ -194,6 +209,8 @@ class Pipeline:
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
         self.spread = spread
+        if self.health.clipped.any():
+            self._use_channels()
         self._rebuild()
 
     def learned_profile(self) -> Profile | None:
@@ -296,11 +313,14 @@ class Pipeline:
         self.last_t = t
         occupied = self.occ.state == OCCUPIED
         if self.health.step(raw, dt, occupied):
-            self.ex.set_usable(~self.health.bad)
+            self._use_channels()
             self._rebuild()
-            excluded = self.health.describe([c.label for c in self.layout.channels])
-            self._bad_channels = tuple(excluded)
-            out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
+            h = self.health
+            labels = [c.label for c in self.layout.channels]
+            excluded = h.describe(labels) + h.describe_clipped(labels)
+            if tuple(excluded) != self._bad_channels:
+                self._bad_channels = tuple(excluded)
+                out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
         f = self.f = self.ex(raw)
         base = self.baseline
         ratio = f.seat_load / (base.seat_load if base else self.nominal)
