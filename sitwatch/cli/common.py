@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from sitwatch.config import Config
     from sitwatch.sensing.layout import Layout
@@ -54,6 +54,17 @@ def config_errors(e: Exception) -> int:
     for line in getattr(e, "problems", [str(e)]):
         print(f"  {line}", file=sys.stderr)
     return EXIT_CONFIG
+
+
+def day_arg(args: argparse.Namespace) -> date | None:
+    """``--day YYYY-MM-DD`` (today without it); None after saying how to write it."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(args.day) if args.day else date.today()
+    except ValueError:
+        err(f"--day {args.day!r}: write YYYY-MM-DD")
+        return None
 
 
 def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = None) -> Layout:

@@ -16,6 +16,7 @@ from sitwatch.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     config_errors,
+    day_arg,
     err,
     follow_running_daemon,
     load_config,
@@ -30,7 +31,6 @@ FORMATS = ("text", "md", "html", "json", "csv")
 
 def run(args: argparse.Namespace) -> int:
     import sqlite3
-    from datetime import date
 
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
@@ -43,10 +43,8 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
-    try:
-        day = date.fromisoformat(args.day) if args.day else date.today()
-    except ValueError:
-        err(f"--day {args.day!r}: write YYYY-MM-DD")
+    day = day_arg(args)
+    if day is None:
         return EXIT_CONFIG
     try:
         choice = _choose(args, day)

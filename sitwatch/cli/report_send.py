@@ -20,6 +20,7 @@ from sitwatch.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     config_errors,
+    day_arg,
     err,
     follow_running_daemon,
     load_config,
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from sitwatch import config
     from sitwatch.core.extras import install_hint
 
@@ -42,10 +41,8 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
-    try:
-        day = date.fromisoformat(args.day) if args.day else date.today()
-    except ValueError:
-        err(f"--day {args.day!r}: write YYYY-MM-DD")
+    day = day_arg(args)
+    if day is None:
         return EXIT_CONFIG
     week = getattr(args, "week", None)
     if week:

@@ -144,3 +144,14 @@ def test_the_units_own_lines_caught_up_two_days_late_still_give_that_week(tmp_pa
     body = json.loads(req.body)
     assert body["title"] == "sitwatch: your week to Sun 22 Nov"
     assert "2 h" in body["message"] or "120 min" in body["message"], body["message"]
+
+
+@pytest.mark.parametrize("command", ["report", "report-send"])
+def test_a_bad_day_or_week_is_named_with_how_to_write_it(tmp_path, command):
+    cfg = _config(tmp_path, [])
+    common = ("--no-user-config", "--config", str(cfg))
+    bad_day = _sitwatch(tmp_path, command, *common, "--day", "2026-11-31")
+    assert bad_day.returncode == 2 and "--day '2026-11-31': write YYYY-MM-DD" in bad_day.stderr
+    bad_week = _sitwatch(tmp_path, command, *common, "--week", "lastweek")
+    assert bad_week.returncode == 2 and "or last (the last week that is over)" in bad_week.stderr
+    assert "Traceback" not in bad_day.stderr + bad_week.stderr
