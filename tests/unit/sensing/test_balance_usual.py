@@ -19,6 +19,7 @@ from sitwatch.sensing.detectors.balance import BalanceDetector
 from sitwatch.sensing.detectors.baseline import Baseline
 from sitwatch.sensing.features import Extractor
 from sitwatch.sensing.pipeline import Pipeline
+from tests.unit.sensing.test_baseline_modes import CHAIR, UPRIGHT, away_frame
 
 # four pads at the corners (not load cells under a plate: their shifts are on the cells' span)
 CELLS = replace(layout.load("load-cells-4"), name="pads-4", plate=None)
@@ -127,33 +128,7 @@ def test_a_quiet_sensor_or_smoothing_zero_reads_every_frame() -> None:
 
 # -- the usual sideways sitting inside a learned away-from-the-backrest upright ------------
 
-CHAIR = layout.load("smartchair-12")
-# p00..p03 backrest, p04.. seat rear to front (as in test_detectors)
-UPRIGHT = np.array([2400, 1800, 350, 1100, 1550, 1280, 300, 360, 630, 470, 290, 770], float)
-
-
-def _away(k: float) -> np.ndarray:
-    f = UPRIGHT.copy()
-    f[:4] = 0
-    seat = f[4:] * 1.3
-    seat[0::2] *= 1 - k
-    seat[1::2] *= 1 + k
-    f[4:] = seat
-    return f
-
-
-def away_frame(seat_shift: float) -> np.ndarray:
-    """Upright away from the backrest with the seat centre ``seat_shift`` (shift units) to the
-    right of UPRIGHT's (k found by bisection)."""
-    ex = Extractor(CHAIR)
-    b = Baseline.from_raw(ex, UPRIGHT)
-    lo, hi = -0.99, 0.99
-    for _ in range(60):
-        k = (lo + hi) / 2
-        s = (ex(_away(k)).cop_x - b.f.cop_x) / b.x_scale
-        lo, hi = (k, hi) if s < seat_shift else (lo, k)
-    return _away((lo + hi) / 2)
-
+# the chair, its upright and an away-from-the-backrest upright: test_baseline_modes's
 
 def run(pl: Pipeline, frame: np.ndarray, t0: float, seconds: float) -> float:
     t = t0
