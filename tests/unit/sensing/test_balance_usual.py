@@ -128,7 +128,8 @@ def test_a_quiet_sensor_or_smoothing_zero_reads_every_frame() -> None:
 
 # -- the usual sideways sitting inside a learned away-from-the-backrest upright ------------
 
-# the chair, its upright and an away-from-the-backrest upright: test_baseline_modes's
+# (the chair, its upright and away_frame come from test_baseline_modes)
+
 
 def run(pl: Pipeline, frame: np.ndarray, t0: float, seconds: float) -> float:
     t = t0
