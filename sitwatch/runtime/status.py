@@ -394,6 +394,17 @@ def _since(iso: Any, d: dict[str, Any]) -> float | None:
     return (ref - then).total_seconds() + float(d.get("age") or 0.0)
 
 
+SATURATED = " (saturated)"  # how the pipeline's channel events name a saturated channel
+
+
+def _channels(excluded: list[str]) -> tuple[list[str], list[str]]:
+    """The channels left out of everything (with why), and the saturated ones by label (left
+    out of left/right only)."""
+    out = [c for c in excluded if not c.endswith(SATURATED)]
+    sat = [c[: -len(SATURATED)] for c in excluded if c.endswith(SATURATED)]
+    return out, sat
+
+
 def _sensor_text(s: dict[str, Any]) -> str:
     port = s.get("port") or ""
     if s.get("online"):
@@ -404,8 +415,12 @@ def _sensor_text(s: dict[str, Any]) -> str:
         age = s.get("last_frame_age")
         if age is not None and float(age) >= 5:
             bits.append(f"last frame {human_duration(float(age))} ago")
-        if s.get("excluded"):
-            bits.append("left out: " + ", ".join(s["excluded"]))
+        out, sat = _channels(s.get("excluded") or [])
+        if out:
+            bits.append("left out: " + ", ".join(out))
+        if sat:
+            # a saturated channel still counts in the load and the fore-aft centre
+            bits.append("at full scale (not used for left/right): " + ", ".join(sat))
         return f"cushion online ({', '.join(bits)})"
     text = f"cushion offline{' on ' + port if port else ''}"
     if s.get("diagnosis"):

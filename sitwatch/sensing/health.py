@@ -142,5 +142,6 @@ class ChannelHealth:
         return out
 
     def describe_clipped(self, labels: list[str]) -> list[str]:
-        """The saturated channels (counted at what they read, left out of centres and shares)."""
+        """The saturated channels (counted as a lower bound of their load in the load sums and the
+        fore-aft centre, left out of left/right only)."""
         return [f"{labels[i]} (saturated)" for i in np.flatnonzero(self.clipped)]

@@ -200,11 +200,18 @@ def test_format_status_shows_the_key_facts(path: Path, clock: ManualClock) -> No
                      "cushion online (20.0 fr/s, 3 dropped)")
     assert "calibrated (auto, 2 s ago)" in second and "no nudges yet" in second
     assert f"pid {os.getpid()}" in second
-    # a channel left out (stuck or saturated) is said on the sensor's part of the line
+    # a channel left out (stuck) is said on the sensor's part of the line; a saturated one is
+    # not "left out" (it still counts in the load and the fore-aft centre), only of left/right
     clock.advance(2.0)
     w.update(sensor={**online(80), "excluded": ["p07 (saturated)"]})
     first = format_status(read_status(path, clock)).splitlines()[0]
-    assert first.endswith("3 dropped, left out: p07 (saturated))"), first
+    assert first.endswith("3 dropped, at full scale (not used for left/right): p07)"), first
+    assert "left out" not in first
+    clock.advance(2.0)
+    w.update(sensor={**online(120), "excluded": ["p03 (stuck)", "p07 (saturated)"]})
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.endswith(
+        "left out: p03 (stuck), at full scale (not used for left/right): p07)"), first
 
 
 def test_events_fold_into_the_status(path: Path, clock: ManualClock) -> None:
