@@ -17,15 +17,19 @@ nothing downstream knows the difference. What is stored stays as the device sent
 ``full_scale`` and ``zero`` and a calibration profile's arrays are readings, converted where
 they are read (the inversion is its own inverse, so :meth:`Layout.to_reading` is the same map).
 
-There is no conductance transform (yet). For an FSR at the bottom of a divider the force is
-closer to proportional to ``(full_scale - reading) / reading`` than to ``full_scale - reading``
-(which flattens under a sitter: the readings sit near 0, where more force barely moves them); on
-fsr-cushion-9 it makes sideways leans read 3-7x larger (docs/accuracy.md). It is not offered
-because that gain was measured on the one sitter it would be chosen for; because it needs a cap
-(the reading near 0 where the sensor counts as saturated), a new constant, and a load scale of
-its own, while ``full_scale`` now serves both the wire's range check and the load-relative
-constants (occupancy before calibration, contact, health, the wallet's floor); and because it
-only fits that one wiring. ``1 / reading`` alone is the same curve, scaled and shifted.
+Pads read through a divider. An FSR's or a velostat cell's conductance follows the force, and a
+voltage divider turns it into a reading that is steep under a light load and flat under a heavy
+one: a sideways lean that moves weight between two loaded pads barely moves their readings
+(fsr-cushion-9's second session: leans of 0.16-0.18 against a threshold of 0.25; simulated
+sitters on such pads: 10 of 23 had their leans flagged). A layout says ``divider = k`` (the
+load, as a share of full scale, that reads half scale) and :meth:`Layout.to_load` undoes the
+curve, ``x = k y / (1 + k - y)``, after any inversion. The result stays on the 0..full_scale
+range (an unloaded pad 0, one at full scale full scale), so the wire's range check and every
+load-relative constant (occupancy before calibration, contact, health, the wallet's floor) hold
+as they are; a pad at full scale is still a saturated one. Unlike a bare conductance
+``(full_scale - reading) / reading``, it needs no cap. The shipped fsr-cushion-9 layout does not
+declare one yet: its half-lying rules were set on its inverted readings, and with
+``divider = 0.1`` the leans are all found but the half-lying slumps are not (docs/accuracy.md).
 
 Load cells under a plate. Pads and matrix cells lie under the body: each reads the pressure where
 it sits, and "the whole load on one side's sensors" is a full sideways shift. Load cells at the
@@ -103,6 +107,9 @@ class Layout:
     transform: Transform = "none"
     # The seat channels are load cells under a plate, and where a body's load lies between them
     plate: Plate | None = None
+    # The pads are read through a voltage divider: the load (a share of full scale) that reads
+    # half scale; 0: the reading follows the load linearly (see to_load)
+    divider: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -114,6 +121,9 @@ class Layout:
                 f"layout {self.name!r}: transform = {self.transform!r}: must be one of "
                 f"{', '.join(repr(t) for t in TRANSFORMS)}"
             )
+        if not 0.0 <= self.divider <= 1.0:
+            raise LayoutError(f"layout {self.name!r}: divider = {self.divider:g}: must be "
+                              "between 0 (linear) and 1")
         if not any(c.surface == "seat" for c in self.channels):
             raise LayoutError(f"layout {self.name!r} has no seat channel; at least one is needed")
         if self.plate is not None and (
@@ -132,23 +142,47 @@ class Layout:
     def inverted(self) -> bool:
         return self.transform == "inverted"
 
+    @property
+    def converts(self) -> bool:
+        """Whether readings need :meth:`to_load` at all (inverted, or read through a divider)."""
+        return self.transform != "none" or self.divider > 0
+
     def to_load(self, reading: np.ndarray) -> np.ndarray:
         """The device's readings (one frame, or frames x channels) as loads that rise with the
-        force: unchanged (the same array) unless the layout is inverted."""
+        force: unchanged (the same array) unless the layout is inverted or says ``divider``.
+
+        ``divider = k``: the pads (FSRs, velostat) are read through a voltage divider, whose
+        reading follows their conductance as ``y = x (1 + k) / (x + k)`` (``x`` the load, ``y``
+        the reading, both as shares of full scale): steep under a light load, flat under a
+        heavy one, where a sideways lean barely moves a loaded pad. Its inverse,
+        ``x = k y / (1 + k - y)``, gives the load back on the same 0..full_scale range (an
+        empty pad 0, one at full scale full scale), so every load-relative constant still
+        holds."""
+        out = np.asarray(reading, dtype=float)
         if self.transform == "inverted":
-            out: np.ndarray = self.full_scale - np.asarray(reading, dtype=float)
-            return out
-        return reading
+            out = self.full_scale - out
+        elif not self.divider:
+            return reading
+        if self.divider:
+            fs, k = self.full_scale, self.divider
+            y = np.clip(out / fs, 0.0, 1.0)
+            out = fs * k * y / (1.0 + k - y)
+        return out
 
     def to_reading(self, load: np.ndarray) -> np.ndarray:
         """The inverse of :meth:`to_load`: loads back to what the device would send (what a
         calibration profile stores)."""
-        return self.to_load(load)  # both transforms are their own inverse
+        if not self.divider:
+            return self.to_load(load)  # inverting is its own inverse
+        fs, k = self.full_scale, self.divider
+        x = np.clip(np.asarray(load, dtype=float) / fs, 0.0, 1.0)
+        out = fs * x * (1.0 + k) / (x + k)
+        return self.full_scale - out if self.transform == "inverted" else out
 
     @property
     def zero_load(self) -> float:
         """The load an unloaded sensor reports: ``zero`` taken through :meth:`to_load`."""
-        return self.full_scale - self.zero if self.inverted else self.zero
+        return float(self.to_load(np.asarray(self.zero, dtype=float)))
 
     @property
     def is_grid(self) -> bool:
@@ -192,6 +226,8 @@ class Layout:
         back = self.n - seat
         shape = f" ({self.rows}x{self.cols} matrix)" if self.is_grid else ""
         falls = ", reading falls as the load rises" if self.inverted else ""
+        if self.divider:
+            falls += f", read through a divider (half scale at {self.divider:g} of full scale)"
         cells = "" if self.plate is None else (
             f", load cells under a plate (body_x {self.plate.body_x:g}, body_y "
             f"{self.plate.body_y:g})")
@@ -280,8 +316,8 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         raise LayoutError(f"{origin}: not valid TOML ({e})") from None
     except RecursionError:
         raise LayoutError(f"{origin}: not valid TOML (nested too deeply)") from None
-    allowed = {"name", "description", "full_scale", "zero", "transform", "grid", "channels",
-               "detect", "plate"}
+    allowed = {"name", "description", "full_scale", "zero", "transform", "divider", "grid",
+               "channels", "detect", "plate"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
@@ -314,6 +350,12 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             f"{origin}: zero = {zero:g} must be between 0 and full_scale"
             + (" (the reading of an unloaded sensor; above 0 when inverted)" if inverted else "")
         )
+    divider = _number(doc, "divider", origin, 0.0,
+                      "the load, as a share of full scale, at which pads read through a voltage "
+                      "divider read half scale, e.g. divider = 0.1; 0 for a linear reading")
+    if not 0 <= divider <= 1:
+        raise LayoutError(f"{origin}: divider = {divider:g}: must be between 0 (the reading "
+                          "follows the load linearly) and 1, e.g. divider = 0.1")
     detect = doc.get("detect", {})
     if not isinstance(detect, dict) or not all(isinstance(v, dict) for v in detect.values()):
         raise LayoutError(
@@ -355,6 +397,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             zero,
             detect,
             kind,
+            divider=divider,
         )
     raw = doc.get("channels")
     if not isinstance(raw, list) or not raw:
@@ -395,6 +438,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         detect=detect,
         transform=kind,
         plate=plate,
+        divider=divider,
     )
 
 

@@ -167,7 +167,7 @@ class Pipeline:
         self._bad_channels: tuple[str, ...] = ()
         self._per_full_scale = 1.0 / max(float(layout.full_scale), 1e-9)
         self._loads_cache: tuple[Features, tuple[float, ...]] | None = None
-        self._inverted = layout.transform != "none"  # readings are not loads already
+        self._inverted = layout.converts  # readings are not loads already
 
     # -- calibration state -------------------------------------------------------------
     def _loads(self, reading: np.ndarray | None) -> np.ndarray | None:

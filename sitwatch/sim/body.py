@@ -352,8 +352,10 @@ class PressureModel:
         self.back_idx = np.flatnonzero(layout.back_mask)
         self.load_cells = is_load_cells(layout)
         # Everything here is a load (rising with the force); the simulator turns loads into the
-        # device's readings through the layout (an inverted FSR cushion's fall as they rise).
-        self.zero = float(layout.zero_load)
+        # device's readings through the layout's wiring (an inverted FSR cushion's fall as they
+        # rise) and the pads' own response, so the unloaded offset is the wiring's alone (not
+        # through a divider the layout may declare)
+        self.zero = float(layout.full_scale - layout.zero if layout.inverted else layout.zero)
         fs = layout.full_scale - self.zero  # the range above an unloaded sensor's load
         x, y = layout.x, layout.y
         si, bi = self.seat_idx, self.back_idx

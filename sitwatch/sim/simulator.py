@@ -24,6 +24,17 @@ reads nothing at once (an FSR's contact opens) and recovers over the lags' time 
 The lags are computed from the segments' noise-free loads (ramps, fidgets and breathing aside),
 exactly and in closed form, so a frame stays a pure function of its time.
 
+**A divider's response** (``divider``: the load, as a share of full scale, that reads half
+scale; 0: linear; by default the layout's own ``divider``). A force-sensing resistor or a
+velostat cell is read through a voltage divider, and its conductance, not its reading, follows
+the force: the reading is ``fs x G / (G + G_fixed)``, which in load-equivalent counts is
+``fs x x (1 + k) / (x + k)`` with ``x`` the linear load's share of full scale and ``k`` this
+setting. It is steep for light loads and flat under a heavy one: more force barely moves a
+loaded cell (fsr-cushion-9's loaded cells read 0.78-0.97 of full scale for a 52 kg sitter,
+where the simulator's linear pads read a third to two thirds of it for heavier ones). Applied
+after gain and creep, before the electrical noise, the drift and the wiring (an inverted cushion
+is this divider wired the other way up).
+
 The noise of a frame is a pure function of (seed, frame number, channel), so a frame is the
 same whether it is generated alone or in a batch, streamed or written. :func:`write_recording`
 writes a run as a recording file (``sitwatch simulate -o``), with the ground truth as comments.
@@ -102,7 +113,7 @@ class Simulator:
     def __init__(self, layout: Layout | str, script: Script, hz: float = 20.0, seed: int = 0,
                  *, noise: float = 1.0, gain_spread: float = 0.10, dynamics: bool = True,
                  drift: float = 0.0, stuck: tuple[int, float, float] | None = None,
-                 creep: float = 0.0) -> None:
+                 creep: float = 0.0, divider: float | None = None) -> None:
         if isinstance(layout, str):
             from sitwatch.sensing.layout import load
             layout = load(layout)
@@ -164,6 +175,10 @@ class Simulator:
                     k = math.exp(-dur[i - 1] / tau)
                     st[i] = self._P[i - 1] + (st[i - 1] - self._P[i - 1]) * k
                 self._lag0.append(st)
+        # the pads' own response: by default the one the layout says they have
+        self.divider = float(layout.divider if divider is None else divider)
+        if self.divider < 0:
+            raise ValueError("divider must be >= 0")
         # A channel stuck at one reading from a time on: (channel, from_s, reading).
         self.stuck = stuck
         if stuck is not None and not 0 <= stuck[0] < n:
@@ -187,8 +202,23 @@ class Simulator:
     def _sensor(self, load: np.ndarray) -> np.ndarray:
         """Physical load -> reading, before noise: gain, dead zone, zero offset, clipping, and
         the layout's transform (an inverted cushion's reading falls as the load rises)."""
-        v = np.maximum(load * self.gain - self.model.dead, 0.0) + self.model.zero
-        return self.layout.to_reading(np.clip(v, 0.0, self.layout.full_scale))
+        v = self._response(np.maximum(load * self.gain - self.model.dead, 0.0)) + self.model.zero
+        return self._wire(np.clip(v, 0.0, self.layout.full_scale))
+
+    def _wire(self, v: np.ndarray) -> np.ndarray:
+        """What the pads read (load-equivalent counts, after their response) -> what the device
+        sends: inverted when its reading falls as the load rises. Not the layout's ``divider``:
+        that is the layout's model of this response (:meth:`_response` is the pads' own)."""
+        return self.layout.full_scale - v if self.layout.inverted else v
+
+    def _response(self, v: np.ndarray) -> np.ndarray:
+        """Linear load (counts) -> what a divider reads, in load-equivalent counts (see the
+        module docstring); unchanged when the pads are read linearly."""
+        if not self.divider:
+            return v
+        fs, k = self.layout.full_scale, self.divider
+        x = np.maximum(v, 0.0) / fs
+        return np.asarray(fs * x * (1.0 + k) / (x + k))
 
     def _delta(self, body: Body, kind: str) -> np.ndarray:
         """Pattern change for a unit fidget of ``kind`` from ``body``."""
@@ -275,12 +305,12 @@ class Simulator:
         v = self._physical(t)
         if self.creep:
             v = v + self.creep * self._crept(t, v)
-        v = np.maximum(v * self.gain - self.model.dead, 0.0) + self.model.zero
+        v = self._response(np.maximum(v * self.gain - self.model.dead, 0.0)) + self.model.zero
         k = np.rint(np.maximum(t, 0.0) * self.hz).astype(np.int64)
         v = v + self.sigma * _gauss(self._noise_key, k, self.layout.n)
         if self.drift.any():
             v = v + t[:, None] * self.drift[None, :]
-        v = self.layout.to_reading(np.clip(v, 0.0, self.layout.full_scale))
+        v = self._wire(np.clip(v, 0.0, self.layout.full_scale))
         if self.stuck is not None:
             ch, since, reading = self.stuck
             v[t >= since, ch] = reading

@@ -60,6 +60,10 @@ def test_grid_orientation_flags(tmp_path) -> None:
         ('name="x"\ntransform="inverted"\nzero=0\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
          "above 0 when inverted"),
         ("not toml [", "not valid TOML"),
+        ('name="x"\ndivider=1.5\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
+         "divider = 1.5: must be between 0"),
+        ('name="x"\ndivider="yes"\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
+         "divider = 'yes': must be a number"),
     ],
 )
 def test_bad_layout_files_say_what_to_fix(tmp_path, text: str, msg: str) -> None:
@@ -90,6 +94,30 @@ def test_an_inverted_layout_turns_readings_into_loads_and_back(tmp_path) -> None
     plain = layout.load("load-cells-4")
     assert not plain.inverted and plain.to_load(readings) is readings  # no copy, no cost
     assert layout.parse('transform = "none"\n' + SEAT).transform == "none"
+
+
+def test_a_divider_layout_undoes_the_dividers_flat_response(tmp_path) -> None:
+    """``divider = k``: a pad whose reading is ``y = x (1 + k) / (x + k)`` of full scale for a
+    load ``x`` is read back as ``x``, on the same 0..full_scale range, and back again."""
+    f = tmp_path / "pads.toml"
+    f.write_text('name = "f"\nfull_scale = 1023\ntransform = "inverted"\ndivider = 0.1\n' + SEAT)
+    lay = layout.load(f)
+    assert lay.divider == 0.1 and lay.converts
+    x = np.array([0.0, 0.05, 0.3, 0.6, 1.0])  # loads, shares of full scale
+    y = x * 1.1 / (x + 0.1)  # what the divider reads, as load-equivalent shares
+    readings = 1023 * (1 - y)  # inverted: the reading falls
+    assert np.allclose(lay.to_load(readings), 1023 * x)
+    assert np.allclose(lay.to_reading(lay.to_load(readings)), readings)
+    assert lay.zero_load == pytest.approx(0.0)  # an unloaded pad reads full scale: no load
+    # a lean moving 0.1 of full scale onto a loaded pad: its reading moves about a quarter of
+    # that (why leans hid), its load all of it
+    moved = lay.to_reading(np.array([0.5, 0.6]) * 1023)
+    assert abs(moved[1] - moved[0]) < 0.3 * 0.1 * 1023
+    assert "read through a divider (half scale at 0.1 of full scale)" in lay.summary()
+    rising = layout.parse('divider = 0.2\n' + SEAT)  # a divider wired the other way up
+    assert rising.converts and not rising.inverted
+    assert np.allclose(rising.to_load(np.array([0.0, 4095 * 0.6 * 1.2 / 0.8])),
+                       [0.0, 4095 * 0.6], atol=1e-6)
 
 
 def test_fsr_cushion_layout_follows_its_readme() -> None:

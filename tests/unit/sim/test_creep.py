@@ -87,3 +87,30 @@ def test_sitting_down_further_forward_moves_the_centre_of_pressure_forward() -> 
     assert y2 < y0 - 0.03 and y1 > y0 + 0.03
     with pytest.raises(ValueError, match="shift"):
         Body(shift=0.5)
+
+
+def test_pads_read_through_a_divider_flatten_under_load_and_the_layout_says_so() -> None:
+    """``divider``: the pads' reading follows their conductance through a voltage divider:
+    steep under a light load, flat under a heavy one. By default the layout's own figure."""
+    from dataclasses import replace
+
+    from sitwatch.sensing.layout import load
+
+    lay = load("fsr-cushion-9")
+    script = Script([Segment(30, EMPTY), Segment(120, still(Body()))])
+    plain = Simulator(lay, script, hz=1, seed=3, noise=0.0)
+    pads = Simulator(lay, script, hz=1, seed=3, noise=0.0, divider=0.1)
+    light, heavy = np.array([0.02, 0.8]) * lay.full_scale
+    lin = plain._response(np.array([light, heavy]))
+    div = pads._response(np.array([light, heavy]))
+    assert lin.tolist() == [light, heavy]
+    assert div[0] > 5 * light and div[1] < 1.5 * heavy  # a light load 5x, a heavy one < 1.5x
+    # a heavier sitter's loaded pads read higher, but by far less than the load grew
+    up_plain, up_pads = mean_load(plain, 60, 140), mean_load(pads, 60, 140)
+    loaded = (lay.full_scale - up_plain) > 0.2 * lay.full_scale
+    assert ((lay.full_scale - up_pads)[loaded] > (lay.full_scale - up_plain)[loaded]).all()
+    declared = Simulator(replace(lay, divider=0.1), script, hz=1, seed=3, noise=0.0)
+    assert declared.divider == 0.1  # the layout's figure is the pads' by default
+    assert np.array_equal(declared.frames_at(declared.times()), pads.frames_at(pads.times()))
+    with pytest.raises(ValueError, match="divider"):
+        Simulator(lay, script, divider=-1)
