@@ -167,7 +167,7 @@ class Pipeline:
         self._bad_channels: tuple[str, ...] = ()
         self._per_full_scale = 1.0 / max(float(layout.full_scale), 1e-9)
         self._loads_cache: tuple[Features, tuple[float, ...]] | None = None
-        self._inverted = layout.converts  # readings are not loads already
+        self._converts = layout.converts  # readings are not loads already (inverted or a divider)
 
     # -- calibration state -------------------------------------------------------------
     def _loads(self, reading: np.ndarray | None) -> np.ndarray | None:
@@ -303,7 +303,7 @@ class Pipeline:
 
     def process(self, t: float, raw: np.ndarray) -> list[Event]:
         """One frame of readings, as the device sent them, at time ``t``."""
-        if self._inverted:
+        if self._converts:
             raw = self.layout.to_load(raw)  # the one place readings become loads
         out: list[Event] = []
         self.frames += 1
