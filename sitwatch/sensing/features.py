@@ -57,6 +57,10 @@ SPECS: tuple[Spec, ...] = (
     # without a backrest it shows here more clearly than in the whole seat's centre.
     Spec("rear_load", "rear", ONE, False, True),
     Spec("rear_x", "rear", lambda x, y: x, True, True),
+    # The rear of the seat off its midline, each side (as rear_share): the sit bones one at a
+    # time. Half lying slides both forward; a sideways lean or a crossed leg loads one of them.
+    Spec("rear_left", "seat", lambda x, y: np.clip(-y, 0, 1) * (x <= -MIDLINE), True, True),
+    Spec("rear_right", "seat", lambda x, y: np.clip(-y, 0, 1) * (x >= MIDLINE), True, True),
 )
 NAMES = tuple(s.name for s in SPECS)
 IDX = {n: i for i, n in enumerate(NAMES)}
@@ -75,7 +79,8 @@ class Features:
 
     __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_load",
                  "front_share", "front_x", "lateral", "left_share", "load", "rear_load",
-                 "rear_mid", "rear_share", "rear_x", "right_share", "seat_load")
+                 "rear_left", "rear_mid", "rear_right", "rear_share", "rear_x", "right_share",
+                 "seat_load")
 
     seat_load: float
     back_load: float
@@ -93,13 +98,15 @@ class Features:
     rear_mid: float
     rear_load: float
     rear_x: float
+    rear_left: float
+    rear_right: float
 
     def __init__(self, values: list[float], load: np.ndarray,
                  ctx: tuple[np.ndarray, float, int]) -> None:
         (self.seat_load, self.back_load, self.cop_x, self.cop_y, self.left_share,
          self.right_share, self.front_share, self.rear_share, self.back_x, self.back_y,
          self.lateral, self.front_load, self.front_x, self.rear_mid, self.rear_load,
-         self.rear_x) = values
+         self.rear_x, self.rear_left, self.rear_right) = values
         self.load = load  # tare-subtracted, clipped per-channel load
         self._ctx = ctx
 

@@ -41,7 +41,15 @@ SEAT_ONLY_SLUMP = 0.55  # forward move of the centre of pressure, in seat-sensor
 # half lying keeps 0.9 of the rear row's share, as much as upright noise takes, but only 0.8 of
 # the sit bones').
 SLIDE_OUTER, SLIDE_MID, SLIDE_LOAD = 0.9, 1.12, 0.98
-SLIDE_REAR_MIN = 0.5  # ... and the rear row keeps at least this much (the sacrum keeps it loaded)
+# A slide deeper than this (the sit bones keep under half of their upright share) needs no word
+# from the seat load: pads read through a voltage divider make the load a noisy cue (a loaded
+# pad near full scale turns a small change of reading into a large change of load: one real
+# sitter's upright read 0.83-1.21 of its calibrated load), while the slide itself reads deeper
+# there (fsr-cushion-9 with the divider undone: 0.37-0.44 of upright, against 0.70-0.80 read
+# linearly). A shallow slide still needs the load to fall: a pad's zero that drifts for an hour
+# moves the sit bones' share by 0.1-0.2 too, with the seat load rising, not falling (the
+# simulated population). Any value from 0.45 to 0.6 gives the same figures on both.
+SLIDE_DEEP = 0.5
 # A slump that keeps at least this share of the upright seat load on the seat (the legs stretched
 # out carry little); a perch hands 30-50% of it to the feet.
 SLUMP_KEEPS = 0.8
@@ -136,8 +144,11 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       does, it is a slump.
     - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat (its
       load off the midline drops below ``SLIDE_OUTER`` of upright) while the sacrum comes down
-      on its rear midline, part of the weight goes to the backrest and the centre of pressure
-      moves forward more than sideways. All relative to the sitter's calibration, so the cues
+      on its rear midline (which carries ``SLIDE_MID`` times its upright share of the rear),
+      the rear is not emptied, neither sit bone gains load (see :func:`_both_slide`: a lean or
+      a crossed leg loads one) and part of the weight goes to the backrest (the seat keeps at
+      most ``SLIDE_LOAD`` of its upright load), unless the slide is deep (``SLIDE_DEEP``),
+      where the load is not needed. All relative to the sitter's calibration, so the cues
       carry over between sittings (fsr-cushion-9: each session's half lying is found with the
       cues set from the other session alone). Seen only where a sensor lies on the
       rear midline (a 3x3 grid, a matrix); four corner cells or two columns of sensors cannot
@@ -166,11 +177,11 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
         mid = f.rear_mid / f.rear_share / mid0
         outer = (f.rear_share - f.rear_mid) / outer0
         if (
-            rear_ratio >= SLIDE_REAR_MIN
+            not emptied  # the sacrum keeps the rear loaded (a perch empties it)
             and outer <= SLIDE_OUTER
             and mid >= SLIDE_MID
-            and load <= SLIDE_LOAD
-            and abs(f.cop_x - bf.cop_x) / b.x_scale < dyn
+            and (load <= SLIDE_LOAD or outer <= SLIDE_DEEP)
+            and _both_slide(f, b, dyn)
         ):
             return SLOUCHED
     # Load cells under a plate: the rear pair carries the lever share of the whole load, which
@@ -185,6 +196,20 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
         # backrest the seat cannot see (the smartchair's reclined, through the seat alone).
         return FORWARD
     return UPRIGHT
+
+
+def _both_slide(f: Features, b: Baseline, dyn: float) -> bool:
+    """Half lying slides both sit bones forward: neither side of the seat's rear (off its
+    midline) carries more of the load than it did upright. A sideways lean or a crossed leg
+    loads one of them (fsr-cushion-9: the loaded side keeps 1.15-2.8 of its upright share, while
+    half lying leaves both at 0.2-0.9). Where the sides cannot be told apart (no load on one of
+    them upright, or a broken sensor on one side), the centre of pressure must move forward
+    more than sideways: a weaker test, since a slide that lands the sacrum on the rear hardly
+    moves the centre (one real session: 0.06 forward and 0.06 sideways)."""
+    bf = b.f
+    if bf.rear_left > 0.01 and bf.rear_right > 0.01:
+        return max(f.rear_left / bf.rear_left, f.rear_right / bf.rear_right) <= 1.0
+    return abs(f.cop_x - bf.cop_x) / b.x_scale < dyn
 
 
 class PostureDetector:

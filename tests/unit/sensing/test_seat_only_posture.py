@@ -92,8 +92,41 @@ def test_the_half_lying_rule_needs_each_of_its_cues() -> None:
     assert judge(rear_kept) != "slouched"
     no_sacrum = grid((620, 640, 620), (830, 860, 830), (580, 480, 580))
     assert judge(no_sacrum) != "slouched"
-    emptied = grid((200, 300, 200), (900, 900, 900), (620, 520, 620))  # rear 0.3 of upright
+    # the rear emptied (0.18 of its upright share, under slouch_rear_ratio): not a half lying
+    emptied = grid((100, 150, 100), (950, 950, 950), (650, 550, 650))
     assert judge(emptied) != "slouched"
+
+
+def test_a_rear_that_keeps_a_third_of_its_share_with_the_sacrum_on_it_is_half_lying() -> None:
+    """The rear row keeps 0.44 of its upright share, the midline gains: the sacrum is on the
+    rear, so this is a slide, not a perch (a perch empties the rear: 0.0-0.02 on fsr-cushion-9).
+    With the pads' divider undone, a real half lying keeps 0.55 (median) of the rear row's share
+    and half its frames fell under the old floor of 0.5."""
+    assert judge(grid((250, 500, 250), (1000, 900, 1000), (650, 550, 650))) == "slouched"
+
+
+def test_a_deep_slide_needs_no_fall_of_the_seat_load() -> None:
+    """The sit bones keep 0.39 of their upright share (under SLIDE_DEEP) while the seat reads 2%
+    heavier than upright: pads read through a divider make the load noisy (a real upright read
+    0.83-1.21 of its calibrated load), the slide itself is plain."""
+    deep = grid((340, 1000, 340), (1080, 880, 1080), (680, 560, 680))
+    assert judge(deep) == "slouched"
+    # a shallow slide (0.87) with the seat as heavy: a zero drifting for an hour does this
+    assert judge(grid((760, 950, 760), (860, 700, 860), (640, 540, 640))) == "upright"
+
+
+def test_a_slide_that_drifts_sideways_is_still_half_lying_when_both_sit_bones_slide() -> None:
+    """The right sit bone slides further than the left: the centre moves as far sideways as
+    forward (fsr-cushion-9 session 2 with its divider undone: 0.06 and 0.06). Both sit bones
+    still lose load, which a lean never does."""
+    lopsided = grid((600, 1000, 250), (1000, 720, 720), (760, 500, 560))
+    assert judge(lopsided) == "slouched"
+
+
+def test_a_forward_lean_to_one_side_is_not_half_lying() -> None:
+    """Leaning forward and to the left: the midline gains and the centre moves forward more than
+    sideways, as in half lying, but the left sit bone carries more than upright."""
+    assert judge(grid((880, 1000, 380), (680, 620, 940), (560, 480, 840))) == "upright"
 
 
 def test_four_corner_cells_cannot_see_half_lying_but_do_not_call_a_perch_a_slump() -> None:
