@@ -207,6 +207,15 @@ class Posture(_Section):
         description="Also leaning forward when the backrest is unloaded and the "
         "chair carries less than this share of its upright load (weight on the desk or feet).",
     )
+    weight_forward: float = Field(
+        0.30,
+        gt=0,
+        le=2,
+        description="On a seat without backrest sensors: with the rear of the seat emptied, "
+        "a forward move of the centre of pressure (in seat half-depths) this large reads as "
+        "weight on the front of the seat. A seat alone cannot tell a perch from a deep slump, "
+        "so both get the sit-back nudge.",
+    )
     recline_back_ratio: float = Field(
         1.6,
         gt=1,

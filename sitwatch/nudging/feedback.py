@@ -18,8 +18,9 @@ room, and a real slump or lean a little stronger than the false alarm is still s
 A slump is read when the rear of the seat empties *and* the centre of pressure moves forward;
 slouch eases both. On a seat without backrest sensors a perch and a deep slump that hands its
 weight to the backrest look the same from below and read "weight forward" (leaning_forward):
-its forward move is measured in ``forward_shift``, so a "Not right" on it eases that reading,
-for a perch and for a slump no deeper than it alike.
+its forward move is measured against ``weight_forward``, so a "Not right" on it eases that
+reading (two steps per answer, see :data:`KNOBS`), for a perch and for a slump no deeper than
+it alike.
 
 The state is the number of steps per kind, not the moved values: the steps are applied to
 whatever the config and the layout say today, and ``sitwatch feedback reset`` (zero steps)
@@ -61,6 +62,8 @@ class Knob:
     section: Literal["posture", "balance", "wallet", "stillness"]
     key: str
     limit: float
+    #: steps this threshold takes per answer (see KNOBS: weight forward takes two)
+    per_answer: int = 1
 
     @property
     def up(self) -> bool:
@@ -81,8 +84,16 @@ DOWNWARD = frozenset({"slouch_rear_ratio", "forward_back_ratio", "forward_load_r
 #: The thresholds each kind eases, and the hard limit of each. Lower ratios / larger shifts fire
 #: less often. The limits keep every rule alive: a slump must still empty the rear of the seat
 #: to 15% of upright, a lean shift at most 0.6 of the whole load to one side, and on a seat
-#: alone an emptied rear with the centre of pressure half a seat half-depth forward (twice
-#: forward_shift, see sitwatch.sensing.detectors.posture.seat_only) is still weight forward.
+#: alone an emptied rear with the centre of pressure 0.65 seat half-depths forward (on a 3x3
+#: grid, nearly all the load on its front row; see
+#: sitwatch.sensing.detectors.posture.seat_only) is still weight forward.
+#:
+#: Weight forward takes two steps per answer. Every other threshold sits between two postures
+#: it must keep apart, with 10-20% room on each side, which one step stays within. Weight
+#: forward has no such neighbour: a perch and a deep slump are the same picture from below,
+#: and a "Not right" says "this is how I sit". A perch reads 0.35-0.5 seat half-depths forward
+#: on fsr-cushion-9 read linearly, but 0.5-0.6 with its pads' divider undone: up to twice the
+#: default of 0.30, out of reach of three single steps (1.52 times).
 KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.SLOUCH: (
         Knob("posture", "slouch_rear_ratio", 0.15),
@@ -91,6 +102,7 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
     FeedbackKind.LEANING_FORWARD: (
         Knob("posture", "forward_back_ratio", 0.08),
         Knob("posture", "forward_shift", 0.25),
+        Knob("posture", "weight_forward", 0.65, per_answer=2),
         # the chair's (and, away from the backrest, the seat's) load handed to the desk
         Knob("posture", "forward_load_ratio", 0.4),
     ),
@@ -273,7 +285,7 @@ def changes(cfg: Config, state: State, settings: FeedbackCfg) -> list[Change]:
             continue
         for knob in KNOBS[kind]:
             base = float(getattr(getattr(cfg.detect, knob.section), knob.key))
-            after = moved(base, knob.limit, n, settings.step, up=knob.up)
+            after = moved(base, knob.limit, n * knob.per_answer, settings.step, up=knob.up)
             out.append(Change(kind, knob.name, base, after, n))
     return out
 

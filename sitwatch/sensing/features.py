@@ -78,8 +78,8 @@ class Features:
     contact area and the peak channel only when asked for (no detector needs them per frame)."""
 
     __slots__ = ("_ctx", "back_load", "back_x", "back_y", "cop_x", "cop_y", "front_load",
-                 "front_share", "front_x", "lateral", "left_share", "load", "rear_load",
-                 "rear_left", "rear_mid", "rear_right", "rear_share", "rear_x", "right_share",
+                 "front_share", "front_x", "lateral", "left_share", "load", "rear_left",
+                 "rear_load", "rear_mid", "rear_right", "rear_share", "rear_x", "right_share",
                  "seat_load")
 
     seat_load: float

@@ -50,14 +50,20 @@ SLIDE_OUTER, SLIDE_MID, SLIDE_LOAD = 0.9, 1.12, 0.98
 # moves the sit bones' share by 0.1-0.2 too, with the seat load rising, not falling (the
 # simulated population). Any value from 0.45 to 0.6 gives the same figures on both.
 SLIDE_DEEP = 0.5
+# Half lying lands the sacrum on the rear midline, which keeps its load; leaning forward unloads
+# the whole rear, midline and all, and hands weight to the desk or the feet. So a half lying
+# whose seat keeps less than SLUMP_KEEPS of its upright load must keep at least this share of
+# the midline's upright load. Simulated forward leans on the 9-FSR cushion keep 0.21-0.31 of
+# it (and 0.62-0.74 of the seat load: without this test, with the rear no longer required to
+# keep half its share, they read as half lying for 10 s or all along); fsr-cushion-9's half
+# lying keeps 0.52-1.47 (5th-95th percentiles across 5-20 Hz) and its seat load drops to 0.81
+# at moments. Set after looking at both (dev): 0.4-0.5 give the same real figures (below 0.5 one
+# simulated forward lean is reported half a second later), 0.55 delays
+# session 1's half lying past 30 s at 5 Hz.
+SACRUM_KEEPS = 0.45
 # A slump that keeps at least this share of the upright seat load on the seat (the legs stretched
 # out carry little); a perch hands 30-50% of it to the feet.
 SLUMP_KEEPS = 0.8
-# An emptied rear on a seat alone is "weight forward" once the centre of pressure has moved this
-# many ``forward_shift`` forward, in seat half-depths (the unit of forward_shift): the forward
-# move is then the one measure of how far the weight went, and the cue a "Not right" on a
-# forward nudge eases (sitwatch.nudging.feedback).
-WEIGHT_FORWARD = 2.0
 BACK_TAKES = 0.08  # share of the load on backrest sensors that means "leaning on it"
 # A chair with backrest sensors: with the rear of the seat emptied and the centre far forward,
 # a backrest carrying less than this share of its upright load is free, a perch (a slump rests
@@ -134,12 +140,13 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       the centre moves far forward and the seat carries about 60% of the upright load; only
       where the rest went (the feet, or the backrest) differs, and a seat cannot see that. So
       this is never called a slump: it gets the "sit back" advice of a forward lean, once the
-      centre has moved ``WEIGHT_FORWARD`` x ``forward_shift`` seat half-depths forward (0.30
-      by default; perches and deep slumps move it 0.3-0.55 on a grid, 0.4-0.7 on four
-      corner cells under a plate, whose rear pair seldom empties: the forward rule below reads
-      them there, on ``forward_shift`` too), so a "Not right" on it, which eases
-      ``forward_shift``, can quiet a perch someone keeps on purpose (and with it a slump no
-      deeper than that perch: a seat cannot tell them apart). With the weight kept on the
+      centre has moved ``weight_forward`` seat half-depths forward (0.30 by default; perches
+      and deep slumps move it 0.3-0.55 on a grid read linearly, 0.5-0.6 on fsr-cushion-9 with
+      its pads' divider undone, 0.4-0.7 on four corner cells under a plate, whose rear pair
+      seldom empties: the forward rule below reads them there, on ``forward_shift``), so a
+      "Not right" on it, which eases ``weight_forward``, can quiet a perch someone keeps on
+      purpose (and with it a slump no deeper than that perch: a seat cannot tell them
+      apart). With the weight kept on the
       seat, or on a chair with backrest sensors the sitter did not lean on when upright and now
       does, it is a slump.
     - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat (its
@@ -148,11 +155,12 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       the rear is not emptied, neither sit bone gains load (see :func:`_both_slide`: a lean or
       a crossed leg loads one) and part of the weight goes to the backrest (the seat keeps at
       most ``SLIDE_LOAD`` of its upright load), unless the slide is deep (``SLIDE_DEEP``),
-      where the load is not needed. All relative to the sitter's calibration, so the cues
-      carry over between sittings (fsr-cushion-9: each session's half lying is found with the
-      cues set from the other session alone). Seen only where a sensor lies on the
-      rear midline (a 3x3 grid, a matrix); four corner cells or two columns of sensors cannot
-      tell it from sitting back.
+      where the load is not needed; and the seat keeps the weight (``SLUMP_KEEPS``) or the
+      midline keeps its load (``SACRUM_KEEPS``): a forward lean unloads both. All relative to
+      the sitter's calibration, so the cues carry over between sittings (fsr-cushion-9: each
+      session's half lying is found with the cues set from the other session alone). Seen only
+      where a sensor lies on the rear midline (a 3x3 grid, a matrix); four corner cells or two
+      columns of sensors cannot tell it from sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
       unloaded (on load cells under a plate, whose rear pair follows the centre, the move
       alone, on the body's span) and the weight kept on the seat: a slump; a smaller one (twice
@@ -163,7 +171,9 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
     dyn = dy / b.y_scale
     load = f.seat_load / b.seat_load
     emptied = rear_ratio < cfg.slouch_rear_ratio
-    weight_forward = dy >= WEIGHT_FORWARD * cfg.forward_shift
+    # an emptied rear: the forward move is the one measure of how far the weight went, and the
+    # cue a "Not right" on a forward nudge eases (sitwatch.nudging.feedback)
+    weight_forward = dy >= cfg.weight_forward
     if emptied and (dy >= cfg.slouch_shift or dyn >= SEAT_ONLY_SLUMP):
         # A backrest with sensors that now carries the weight (the sitter did not lean on it
         # when upright) tells the slump from the perch, and so does a seat that keeps the
@@ -181,6 +191,8 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
             and outer <= SLIDE_OUTER
             and mid >= SLIDE_MID
             and (load <= SLIDE_LOAD or outer <= SLIDE_DEEP)
+            # the sacrum holds the midline down, unless the seat keeps the weight anyway
+            and (load >= SLUMP_KEEPS or f.rear_mid * load >= SACRUM_KEEPS * bf.rear_mid)
             and _both_slide(f, b, dyn)
         ):
             return SLOUCHED

@@ -123,6 +123,18 @@ def test_a_slide_that_drifts_sideways_is_still_half_lying_when_both_sit_bones_sl
     assert judge(lopsided) == "slouched"
 
 
+def test_leaning_forward_unloads_the_midline_too_and_is_not_half_lying() -> None:
+    """Leaning forward onto the desk, as the simulated population's sitters do on the 9-FSR
+    cushion: both sit bones unload (0.34 of their upright share), the midline less (so its part
+    of the rear rises, 1.19 times upright), the rear keeps 0.38 of its share, the seat 0.75 of
+    its load. Everything half lying shows, except that the sacrum is not on the midline: it
+    keeps a third of its upright load, and the seat hands weight to the desk."""
+    lean = grid((220, 300, 220), (780, 560, 780), (720, 600, 720))
+    assert judge(lean) == "leaning_forward"
+    # the same slide with the sacrum holding the midline's load: half lying
+    assert judge(grid((220, 880, 220), (780, 560, 780), (720, 600, 720))) == "slouched"
+
+
 def test_a_forward_lean_to_one_side_is_not_half_lying() -> None:
     """Leaning forward and to the left: the midline gains and the centre moves forward more than
     sideways, as in half lying, but the left sit bone carries more than upright."""
@@ -181,9 +193,12 @@ def test_leaning_forward_from_the_seat_alone_needs_the_seat_to_lose_weight() -> 
     assert judge(leaning) == "leaning_forward"
 
 
-# Perched on the front third as fsr-cushion-9's sitter does it: the rear empty, the centre 0.40
-# seat half-depths forward, ~66% of the load on the seat.
+# Perched on the front third as fsr-cushion-9's sitter does it, read linearly: the rear empty,
+# the centre 0.40 seat half-depths forward, ~66% of the load on the seat.
 PERCH_AS_RECORDED = grid((0, 0, 0), (800, 700, 800), (700, 600, 700))
+# The same perch with the pads' divider undone (the shipped layout): the front row's loads grow
+# the most, the centre 0.60 half-depths forward (session 2: 0.60, session 1: 0.49-0.61).
+PERCH_UNDONE = grid((0, 0, 0), (300, 260, 300), (1000, 900, 1000))
 # Everything on the front row: a weight far forward (the centre 0.68 half-depths forward).
 FRONT_EDGE = grid((0, 0, 0), (150, 120, 150), (1100, 1000, 1100))
 
@@ -203,25 +218,30 @@ def eased(steps: int, *, to_limit: bool = False) -> Posture:
 
 
 def test_not_right_on_weight_forward_can_quiet_a_perch_kept_on_purpose() -> None:
-    """A "Not right" on a forward nudge eases forward_shift; on a seat alone the weight-forward
-    reading of an emptied rear must follow it, or the answer changes nothing while the nudge
-    keeps coming. Three answers (the cap) quiet a perch like the recorded one; slumps that keep
-    the weight on the seat and half lying are other rules and stay found."""
-    assert judge(PERCH_AS_RECORDED) == "leaning_forward"
-    assert judge(PERCH_AS_RECORDED, cfg=eased(2)) == "leaning_forward"
-    assert judge(PERCH_AS_RECORDED, cfg=eased(3)) == "upright"
+    """A "Not right" on a forward nudge eases weight_forward two steps (15% each) per answer; on
+    a seat alone the weight-forward reading of an emptied rear must follow it, or the answer
+    changes nothing while the nudge keeps coming. Two answers quiet the perch read linearly,
+    three (the cap) the same perch with the divider undone, which reads twice the default
+    (one step per answer, as before, reached 1.52 times the default: the perch kept coming);
+    slumps that keep the weight on the seat and half lying are other rules and stay found."""
+    for perch in (PERCH_AS_RECORDED, PERCH_UNDONE):
+        assert judge(perch) == "leaning_forward"
+    assert judge(PERCH_AS_RECORDED, cfg=eased(2)) == "upright"
+    assert judge(PERCH_UNDONE, cfg=eased(2)) == "leaning_forward"
+    assert eased(3).weight_forward == 0.65  # 0.30 x 1.15^6 = 0.69, held at the hard limit
+    assert judge(PERCH_UNDONE, cfg=eased(3)) == "upright"
     assert judge(DEEP_KEPT, cfg=eased(3)) == "slouched"
     assert judge(HALF_LYING, cfg=eased(3)) == "slouched"
 
 
 def test_at_the_hard_limit_a_weight_far_forward_still_reads_leaning_forward() -> None:
-    """The hard limit of forward_shift (0.25) keeps weight forward alive: the centre half a seat
-    half-depth forward with the rear emptied is still read, at the cap and at the limit."""
+    """The hard limit of weight_forward (0.65) keeps weight forward alive: the centre 0.68 seat
+    half-depths forward (everything on a 3x3 grid's front row) with the rear emptied is still
+    read, at the cap and at the limit."""
     limit = eased(0, to_limit=True)
-    assert limit.forward_shift == 0.25
+    assert limit.weight_forward == 0.65 and limit.forward_shift == 0.25
     assert judge(FRONT_EDGE, cfg=eased(3)) == "leaning_forward"
     assert judge(FRONT_EDGE, cfg=limit) == "leaning_forward"
-    assert judge(PERCH, cfg=eased(3)) == "leaning_forward"  # the deeper perch above (0.52)
 
 
 # Sliding into a recline as vanessa does at its start (smartchair through the seat alone): the
