@@ -146,21 +146,21 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
       seldom empties: the forward rule below reads them there, on ``forward_shift``), so a
       "Not right" on it, which eases ``weight_forward``, can quiet a perch someone keeps on
       purpose (and with it a slump no deeper than that perch: a seat cannot tell them
-      apart). With the weight kept on the
-      seat, or on a chair with backrest sensors the sitter did not lean on when upright and now
-      does, it is a slump.
+      apart). With the weight kept on the seat, or on a chair with backrest sensors the sitter
+      did not lean on when upright and now does, it is a slump.
     - **Half lying** (``slouched``): the sit bones slide forward off the rear of the seat (its
       load off the midline drops below ``SLIDE_OUTER`` of upright) while the sacrum comes down
       on its rear midline (which carries ``SLIDE_MID`` times its upright share of the rear),
-      the rear is not emptied, neither sit bone gains load (see :func:`_both_slide`: a lean or
-      a crossed leg loads one) and part of the weight goes to the backrest (the seat keeps at
-      most ``SLIDE_LOAD`` of its upright load), unless the slide is deep (``SLIDE_DEEP``),
-      where the load is not needed; and the seat keeps the weight (``SLUMP_KEEPS``) or the
-      midline keeps its load (``SACRUM_KEEPS``): a forward lean unloads both. All relative to
-      the sitter's calibration, so the cues carry over between sittings (fsr-cushion-9: each
-      session's half lying is found with the cues set from the other session alone). Seen only
-      where a sensor lies on the rear midline (a 3x3 grid, a matrix); four corner cells or two
-      columns of sensors cannot tell it from sitting back.
+      the rear is neither emptied nor gains share (the weight goes forward), neither sit bone
+      gains load (see :func:`_both_slide`: a lean or a crossed leg loads one) and part of the
+      weight goes to the backrest (the seat keeps at most ``SLIDE_LOAD`` of its upright load),
+      unless the slide is deep (``SLIDE_DEEP``), where the load is not needed; and the seat
+      keeps the weight (``SLUMP_KEEPS``) or the midline keeps its load (``SACRUM_KEEPS``): a
+      forward lean unloads both. All relative to the sitter's calibration, so the cues carry
+      over between sittings (fsr-cushion-9: each session's half lying is found with the cues
+      set from the other session alone). Seen only where a sensor lies on the rear midline (a
+      3x3 grid, a matrix); four corner cells or two columns of sensors cannot tell it from
+      sitting back.
     - A large forward move (``SEAT_ONLY_SLUMP`` sensor spreads) with the rear only partly
       unloaded (on load cells under a plate, whose rear pair follows the centre, the move
       alone, on the body's span) and the weight kept on the seat: a slump; a smaller one (twice
@@ -187,7 +187,10 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
         mid = f.rear_mid / f.rear_share / mid0
         outer = (f.rear_share - f.rear_mid) / outer0
         if (
-            not emptied  # the sacrum keeps the rear loaded (a perch empties it)
+            # the sacrum keeps the rear loaded (a perch empties it), and the slide takes load
+            # forward: the rear does not gain (a crossed leg can shift it back onto the rear)
+            not emptied
+            and rear_ratio <= 1.0
             and outer <= SLIDE_OUTER
             and mid >= SLIDE_MID
             and (load <= SLIDE_LOAD or outer <= SLIDE_DEEP)

@@ -135,6 +135,15 @@ def test_leaning_forward_unloads_the_midline_too_and_is_not_half_lying() -> None
     assert judge(grid((220, 880, 220), (780, 560, 780), (720, 600, 720))) == "slouched"
 
 
+def test_a_rear_that_gains_load_is_not_half_lying() -> None:
+    """fsr-cushion-9 session 1's crossed right leg at 5 Hz, its last two minutes: the sit bones
+    keep 0.89 of their share, the midline gains (1.47 of its part of the rear), the seat carries
+    0.85 of its load, but the rear row as a whole gains (1.18 of its share): the weight went
+    back, not forward. It read slouched 17% of the segment until the rule asked the rear not
+    to gain."""
+    assert judge(grid((630, 1300, 660), (640, 520, 640), (300, 350, 520))) == "upright"
+
+
 def test_a_forward_lean_to_one_side_is_not_half_lying() -> None:
     """Leaning forward and to the left: the midline gains and the centre moves forward more than
     sideways, as in half lying, but the left sit bone carries more than upright."""
