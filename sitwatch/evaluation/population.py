@@ -115,8 +115,11 @@ def layout_for(key: str, inverted: bool = False, divider: float = 0.0) -> Layout
     if inverted and not lay.inverted:
         lay = replace(lay, name=lay.name + " (inverted)", transform="inverted",
                       zero=lay.full_scale)
-    if divider:
-        lay = replace(lay, name=lay.name + " (divider)", divider=divider)
+    if divider != lay.divider:
+        # the shipped fsr-cushion-9 layout declares the divider its pads are read through: a
+        # sitter whose pads are linear gets the same layout without it
+        tag = f" (divider {divider:g})" if divider else " (linear pads)"
+        lay = replace(lay, name=lay.name + tag, divider=divider)
     return lay
 
 

@@ -6,8 +6,8 @@ An FSR or velostat pad read through a divider is steep under a light load and fl
 heavy one, so a lean that moves weight between two loaded pads barely moves their readings
 (fsr-cushion-9's second session: leans at 0.16-0.18 against a threshold of 0.25). The recording
 is a simulated sitter on the nine-FSR cushion whose pads have such a response (half scale at
-0.114 of full scale); the layout says ``divider = 0.1``, the device's nominal figure, not the
-pads' own."""
+0.114 of full scale); the shipped layout says ``divider = 0.1``, the device's nominal figure,
+not the pads' own."""
 
 from __future__ import annotations
 
@@ -29,16 +29,16 @@ def sitter():
     return P.recording(s)
 
 
-def layout_file(tmp_path, divider: float | None):
+def linear_layout_file(tmp_path):
+    """The shipped fsr-cushion-9 layout with its pads read linearly (``divider = 0``): the
+    layout as it was before it declared its divider."""
     from importlib import resources
 
     body = resources.files("sitwatch").joinpath("data/layouts/fsr-cushion-9.toml").read_text()
-    if divider is not None:
-        body = body.replace('transform = "inverted"',
-                            f'transform = "inverted"\ndivider = {divider}', 1)
+    assert "\ndivider = 0.1\n" in body
     tmp_path.mkdir(exist_ok=True)
     path = tmp_path / "my-cushion.toml"
-    path.write_text(body, encoding="utf-8")
+    path.write_text(body.replace("\ndivider = 0.1\n", "\ndivider = 0\n"), encoding="utf-8")
     return path
 
 
@@ -51,12 +51,13 @@ def seconds_in(events, d, code: int, side: str) -> float:
 
 def test_a_divider_layout_reports_the_leans_the_plain_one_misses(sitter, tmp_path) -> None:
     plain = calibrated_replay(sitter, tmp_path / "plain", "--layout",
-                              str(layout_file(tmp_path / "plain", None)))
+                              str(linear_layout_file(tmp_path / "plain")))
     # the flat response hides them: under the 30 s the evaluation needs to call a lean flagged
     assert seconds_in(plain, sitter, LEFT, "left") < 30
     assert seconds_in(plain, sitter, RIGHT, "right") < 30
-    events = calibrated_replay(sitter, tmp_path / "divider", "--layout",
-                               str(layout_file(tmp_path / "divider", 0.1)))
+    # the shipped layout, by name, as a user would pass it
+    (tmp_path / "divider").mkdir()
+    events = calibrated_replay(sitter, tmp_path / "divider", "--layout", "fsr-cushion-9")
     # each lean for most of its two minutes
     assert seconds_in(events, sitter, LEFT, "left") > 60
     assert seconds_in(events, sitter, RIGHT, "right") > 60

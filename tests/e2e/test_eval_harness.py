@@ -81,8 +81,8 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     assert steps[-1].startswith("done in ") and "simulated population" in steps[-1]
     assert len(ethz) == 12
     # fsr-cushion-9: both sessions at the assumed 10 Hz (the half-lying cues from the other
-    # session, which need no search, the naive rule and the opt-in divider layout), then 5 and
-    # 20 Hz
+    # session, which need no search, the naive rule and the layout read linearly, as it was
+    # shipped before it declared its divider), then 5 and 20 Hz
     fsr = [r.split("|")[1:3] for r in text.splitlines()
            if r.startswith(("| session1", "| session2"))]
     got = [(p.strip(), k.strip()) for p, k in fsr]
@@ -91,7 +91,8 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
           for what in ("defaults, profile, 10 Hz",
                        f"loso, half-lying cues from session{3 - i}",
                        "naive stand-in, profile, 10 Hz",
-                       "layout with divider = 0.1, profile, 10 Hz (not shipped)")),
+                       "layout read linearly (divider = 0, as shipped before), profile, "
+                       "10 Hz")),
         *((f"session{i}", f"defaults, profile, {hz} Hz") for hz in (5, 20) for i in (1, 2))]
 
 

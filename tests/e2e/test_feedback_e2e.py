@@ -182,6 +182,9 @@ def test_feedback_quiets_a_perch_read_as_weight_forward_in_the_next_session_repl
     after, slump_after, said = replay()
     assert "feedback-fsr-cushion-9.json: posture.forward_back_ratio 0.25 -> 0.164" in said
     assert "posture.forward_shift 0.15 -> 0.228" in said
+    # two steps an answer, held at the limit: the perch reads 0.60 half-depths forward with the
+    # pads' divider undone, twice the default, out of reach of one step an answer (1.52 times)
+    assert "posture.weight_forward 0.3 -> 0.65" in said
     assert after == 0.0
     assert slump_after == slump  # half lying is another rule: the feedback leaves it alone
     again, _, said = replay("--no-feedback")

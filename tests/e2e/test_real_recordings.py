@@ -310,10 +310,10 @@ def test_fsr_cushion_a_right_lean_straight_after_a_left_one(datasets_dir, hz) ->
     """Issue #10: in session 1 a lean to the right follows a lean to the left directly. The
     state stayed "left" for the whole 340 s of the right lean (at 10 Hz) and the nudge about
     the left lean was logged as ignored. Now the left lean ends after the dwell. The right lean
-    itself moves the seat's centre only +0.15..+0.24 on this cushion (the FSRs are near
-    saturation under a sitter), under the 0.25 threshold, and read balanced; the sit bones'
-    centre (the rear row) moves +0.25..+0.41, and since that cue it reads right, straight
-    from left (docs/accuracy.md)."""
+    itself moved the seat's centre only +0.15..+0.24 with the pads read linearly (their
+    dividers flatten the reading near full scale), under the 0.25 threshold; the sit bones'
+    centre (the rear row) moved +0.25..+0.41, and since that cue it reads right, straight from
+    left. The layout now undoes the divider too (docs/accuracy.md)."""
     d = fsr(datasets_dir, "session1", hz)
     prof, _ = scoring.first_upright_profile(d)
     tr = scoring.run_pipeline(d, config.Config(), prof)
@@ -324,16 +324,16 @@ def test_fsr_cushion_a_right_lean_straight_after_a_left_one(datasets_dir, hz) ->
     left = (d.t >= a) & (d.t < b)
     assert (tr.balance[left] == "left").mean() >= 0.9
     dwell = config.Config().detect.balance.dwell
-    # At 5 and 10 Hz the state goes straight from left to right after the dwell. At 20 Hz the
-    # right lean's first seconds sit right at the threshold, so the candidate flickers between
-    # right and balanced and the dwell settles it within two dwell times: balanced, then right.
-    by = b + (dwell if hz < 20 else 2 * dwell) + 1
+    # The state goes straight from left to right after the dwell, at every rate. (With the pads
+    # read linearly, the right lean's first seconds sat right at the threshold at 20 Hz, and
+    # the state went through balanced; with the divider undone they read clearly right.)
+    by = b + dwell + 1
     after = (d.t >= by) & (d.t < c)
     assert not (tr.balance[after] == "left").any()
     assert (tr.balance[after] == "right").mean() > 0.85  # the sit bones' cue (see above)
     ended = [(e.t, e.state) for e in tr.events if e.event == "balance" and b <= e.t < c]
     assert ended and ended[0][0] <= by and ended[-1][1] == "right"
-    assert [x[1] for x in ended] == (["right"] if hz < 20 else ["balanced", "right"])
+    assert [x[1] for x in ended] == ["right"]
     if hz == 10.0:
         outcomes = [e for e in tr.events if e.event == "nudge_outcome"
                     and e.get("kind") == "asymmetric_load" and a <= e.t < c]

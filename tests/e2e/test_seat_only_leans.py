@@ -2,10 +2,13 @@
 `sitwatch calibrate --recording` on the first settled upright minute and the empty block, then
 `sitwatch replay --json`, each in a subprocess, on fsr-cushion-9 (a real seat-only cushion).
 
-Session 1's leans are reported on their side (the right lean follows the left one directly),
-and in both sessions sitting upright, half lying, perched on the front third or cross-legged is
-never reported lopsided. Session 2's leans are milder (the sit bones' centre moves 0.23-0.25,
-the seat's 0.16-0.18, against a 0.25 threshold) and are still missed: not asserted here. The
+Both sessions' leans are reported on their side (in session 1 the right lean follows the left
+one directly), and sitting upright, half lying or perched on the front third is never reported
+lopsided. Session 2's leans are milder: with the pads read linearly they moved the sit bones'
+centre 0.23-0.25 against a 0.25 threshold and were missed; the layout now undoes the pads'
+voltage divider (``divider = 0.1``), which shows them. Sitting cross-legged on the seat (not
+scored by the dataset) loads one sit bone 2.0-2.4 times its upright share once the divider is
+undone (1.2-1.4 read linearly) and is reported lopsided: that is what the nudge is for. The
 rear-third cue was designed after looking at these sessions (docs/accuracy.md says which
 figures are held out), so this checks the shipped behaviour on them;
 tests/unit/sensing/test_seat_leans.py checks the rule itself."""
@@ -43,15 +46,14 @@ def states(events: list[dict], seg: tuple[float, float]) -> list[str | None]:
 def test_replay_reports_seat_only_leans_on_their_side_and_calm_sitting_balanced(
         datasets_dir, tmp_path, session) -> None:
     events, segs = replayed(datasets_dir / "fsr-cushion-9", session, tmp_path)
-    leans = (("lean_left", "left"), ("lean_right", "right")) if session == "session1" else ()
-    for label, side in leans:
+    for label, side in (("lean_left", "left"), ("lean_right", "right")):
         a, b = segs[label]
         found = [e["t"] for e in events if e["event"] == "balance" and e["state"] == side
                  and a <= e["t"] < b]
         assert found and found[0] - a <= 30, (label, found)
         got = states(events, segs[label])
         assert got.count(side) >= 0.7 * len(got), (label, got)
-    for label in ("upright", "half_lying", "front_third", "cross_legged"):
+    for label in ("upright", "half_lying", "front_third"):
         got = states(events, segs[label])
         assert got and not {"left", "right"} & set(got), (label, got)
 

@@ -48,10 +48,11 @@ def test_replay_finds_half_lying_and_never_calls_the_perch_a_slump(datasets_dir,
 
 def test_the_held_out_half_lying_figure(datasets_dir) -> None:
     """The eval's "loso, half-lying cues" rows (docs/accuracy.md): each cue set from the other
-    session alone finds the held-out session's slump. The sit bones' cue (the rear of the seat
-    off its midline) carries over where the rear row's share did not: session 1's cue from the
-    rear row was 0.89 and session 2's milder half lying keeps 0.90 of it (missed), while the sit
-    bones keep 0.80 against session 1's cue of 0.84 (found)."""
+    session alone finds the held-out session's slump. With the pads' divider undone (the
+    shipped layout) the sit bones keep 0.37 (session 1) and 0.44 (session 2) of their upright
+    share, well under either session's cue, and the slide is deep enough (SLIDE_DEEP) that the
+    load cue is not needed: session 2's (0.92) would miss the part of session 1's half lying
+    that reads 0.92-1.01 of its calibrated load."""
     from sitwatch import config
     from sitwatch.evaluation.fsr import fsr_files, slide_cues, sliding
     from sitwatch.sensing.detectors import posture
@@ -59,8 +60,8 @@ def test_the_held_out_half_lying_figure(datasets_dir) -> None:
     one, two = (datasets.fsr_cushion(f) for f in fsr_files(datasets_dir / "fsr-cushion-9"))
     shipped = posture.SLIDE_OUTER, posture.SLIDE_MID, posture.SLIDE_LOAD
     c1, c2 = slide_cues(one), slide_cues(two)
-    assert c1 == pytest.approx((0.838, 1.138, 0.986), abs=0.005)
-    assert c2 == pytest.approx((0.902, 1.099, 0.964), abs=0.005)
+    assert c1 == pytest.approx((0.665, 1.345, 1.009), abs=0.005)
+    assert c2 == pytest.approx((0.719, 1.302, 0.92), abs=0.005)
     with sliding(c2):
         held_one = scoring.replay_scores(one, config.Config())
     with sliding(c1):

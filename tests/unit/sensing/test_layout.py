@@ -122,10 +122,15 @@ def test_a_divider_layout_undoes_the_dividers_flat_response(tmp_path) -> None:
 
 def test_fsr_cushion_layout_follows_its_readme() -> None:
     """fsr-cushion-9 (../shared/datasets/fsr-cushion-9/README.md): fsrN in column (N-1) // 3
-    from the sitter's right and row (N-1) % 3 from the rear; readings fall with the load."""
+    from the sitter's right and row (N-1) % 3 from the rear; readings fall with the load, and
+    the pads are read through dividers (the nominal half-scale load, 0.1 of full scale)."""
     lay = layout.load("fsr-cushion-9")
     assert lay.n == 9 and lay.seat_mask.all() and not lay.is_grid
-    assert lay.inverted and lay.full_scale == 1023 and lay.zero_load == 1
+    assert lay.inverted and lay.full_scale == 1023 and lay.divider == 0.1
+    # an unloaded pad (1022) reads a tenth of a count of load once the curve is undone
+    assert lay.zero_load == pytest.approx(0.1 * (1 / 1023) / (1.1 - 1 / 1023) * 1023)
+    # a pad loaded to 0.9 of full scale (inverted) is 0.45 of full scale: the divider's curve
+    assert lay.to_load(np.array([1023 * 0.1]))[0] == pytest.approx(1023 * 0.1 * 0.9 / 0.2)
     assert [c.label for c in lay.channels] == [f"fsr{i}" for i in range(1, 10)]
     for i, c in enumerate(lay.channels):
         assert np.sign(c.x) == (1, 0, -1)[i // 3]  # right, middle, left (x = -1: the left)
