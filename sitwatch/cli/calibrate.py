@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             means[name] = mean
             taken[name] = vals[sel]
+        upright_frames = taken["upright"]
         # the means, and how still you sat in the upright range (its spread)
         prof = calibration.from_frames(
             lay,
@@ -105,6 +106,11 @@ def run(args: argparse.Namespace) -> int:
         prof.note = f"from {Path(args.recording).name}"
         prof.save(out)
         print(f"calibration saved to {out}")
+        lo, hi = ranges["upright"]
+        sel = (ts >= lo) & (ts < hi)
+        warning = _restless_warning(cfg, lay, ts[sel], upright_frames, prof.tare, args.upright)
+        if warning:
+            err(warning)
         return EXIT_OK
     from sitwatch.cli.calibrate_live import interactive
 
@@ -112,6 +118,34 @@ def run(args: argparse.Namespace) -> int:
 
 
 ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right")
+
+
+def _restless_warning(cfg: Any, lay: Any, ts: Any, frames: Any, tare: list[float] | None,
+                      span: str) -> str | None:
+    """What to say when the upright range holds a sideways move (it would make leans go
+    unreported), and where it was steady; None when it was still enough."""
+    import numpy as np
+
+    from sitwatch import config
+    from sitwatch.sensing import upright_check
+
+    threshold = config.for_layout(cfg, lay).detect.balance.threshold
+    tare_arr = None if tare is None else np.asarray(tare, dtype=float)
+    found = upright_check.restless(lay, frames, tare_arr, threshold)
+    if not found:
+        return None
+    worst = found[0]
+    text = (
+        f"warning: --upright {span}: {upright_check.CUES[worst.cue]} moved sideways during it "
+        "about as far as a lean takes it (you moved, or the readings are noisy), so a lean "
+        f"would be reported only once it is {worst.factor:.1f} times the usual size."
+    )
+    part = upright_check.steady_part(lay, ts, frames, tare_arr, threshold)
+    if part is not None:
+        a, b = part
+        return (f"{text} It was steady from {a:g} to {b:g} s: if that is how you sit upright, "
+                f"calibrate again with --upright {np.ceil(a):g}:{np.floor(b):g}.")
+    return f"{text} Calibrate again on a stretch where you sat still and evenly on both sides."
 
 
 def _check_ranges(ranges: dict[str, tuple[float, float]], ts: Any) -> str | None:

@@ -176,6 +176,8 @@ def interactive(
                 frames = capture(source, clock, seconds, out, sleep)
                 mean = calibration.robust_mean(frames)
                 problem = _steady(frames, layout) or check_step(name, mean, means, layout)
+                if problem is None and name == "upright":
+                    problem = _sideways(frames, means.get("empty"), layout, cfg)
                 if problem is None:
                     means[name] = mean
                     taken[name] = frames
@@ -218,6 +220,21 @@ def _steady(frames: np.ndarray, layout: Layout) -> str | None:
     if abs(last - first) > max(0.25 * max(first, last), floor):
         return "the readings changed a lot during the step; hold still until the bar is full"
     return None
+
+
+def _sideways(frames: np.ndarray, tare: np.ndarray | None, layout: Layout,
+              cfg: Config) -> str | None:
+    """The upright step should hold still sideways too: a move as large as a lean during it
+    would make leans go unreported (see :mod:`sitwatch.sensing.upright_check`)."""
+    from sitwatch import config
+    from sitwatch.sensing import upright_check
+
+    threshold = config.for_layout(cfg, layout).detect.balance.threshold
+    found = upright_check.restless(layout, frames, tare, threshold)
+    if not found:
+        return None
+    return (f"{upright_check.CUES[found[0].cue]} moved sideways about as far as a lean takes "
+            "it; sit evenly on both sides and keep still until the bar is full")
 
 
 def check_step(

@@ -15,12 +15,13 @@ tests/unit/sensing/test_seat_leans.py checks the rule itself."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from sitwatch.evaluation import datasets
-from tests.helpers.cli import calibrated_replay, state_at
+from tests.helpers.cli import calibrated_replay, sitwatch_ok_both, state_at
 
 pytestmark = pytest.mark.datasets
 
@@ -66,3 +67,28 @@ def test_replay_reports_seat_only_leans_on_their_side_and_calm_sitting_balanced(
         sides = [e["state"] for e in events
                  if e["event"] == "balance" and left[0] <= e["t"] < right[1]]
         assert sides[:2] == ["left", "right"], sides
+
+
+def test_calibrating_across_a_lean_is_caught_and_a_steady_range_suggested(datasets_dir,
+                                                                           tmp_path) -> None:
+    """A new user's slip: session 2's upright block ends at 187 s and its right lean starts, but
+    the range typed runs to 203 s. The profile's spread then made the lean threshold ten times
+    the usual, and the replay reported no lean at all, silently. `sitwatch calibrate` still
+    saves it, but says so and names the steady part; calibrating on that finds the leans."""
+    csv = datasets_dir / "fsr-cushion-9" / "session2.csv"
+    common = ("--layout", "fsr-cushion-9", "--hz", "10")
+    _, said = sitwatch_ok_both("calibrate", "--recording", str(csv), *common, "--upright",
+                               "143:203", "--empty", "541:600", "-o", str(tmp_path / "bad.json"),
+                               home=tmp_path)
+    assert "--upright 143:203: your sit bones' centre moved sideways during it" in said, said
+    assert "calibrate again with --upright 143:187" in said, said
+    out, said = sitwatch_ok_both("calibrate", "--recording", str(csv), *common, "--upright",
+                                 "143:187", "--empty", "541:600", "-o",
+                                 str(tmp_path / "good.json"), home=tmp_path)
+    assert "moved sideways" not in said and "calibration saved" in out
+    for prof, leans in (("bad.json", 0), ("good.json", 2)):
+        out, _ = sitwatch_ok_both("replay", str(csv), *common, "--calibration",
+                                  str(tmp_path / prof), "--json", home=tmp_path)
+        events = [json.loads(line) for line in out.splitlines()]
+        sides = {e["state"] for e in events if e["event"] == "balance"} & {"left", "right"}
+        assert len(sides) == leans, (prof, sides)

@@ -12,13 +12,18 @@ from typing import Any
 def sitwatch_ok(*argv: str, home: Path) -> str:
     """``sitwatch ARGV --no-user-config`` with HOME and the XDG folders under ``home``; it must
     succeed without a traceback. Returns what it printed."""
+    return sitwatch_ok_both(*argv, home=home)[0]
+
+
+def sitwatch_ok_both(*argv: str, home: Path) -> tuple[str, str]:
+    """As :func:`sitwatch_ok`, returning what it printed and what it said on stderr."""
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
            "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state")}
     proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    return proc.stdout
+    return proc.stdout, proc.stderr
 
 
 def calibrated_replay(d: Any, tmp: Path, *extra: str) -> list[dict[str, Any]]:

@@ -200,3 +200,42 @@ def test_a_seat_only_cushion_is_not_asked_about_the_backrest(cushion, tmp_path) 
     assert code == 0, text
     assert not any("backrest" in p for p in asked)
     assert calibration.load(tmp_path / "cal.json").upright_away is None
+
+
+LEANED = [250, 100, 215, 85]  # the same load, shifted onto the first column
+
+
+def test_a_sideways_move_during_the_upright_step_is_caught_and_the_step_retaken(
+        cushion, tmp_path) -> None:
+    """Half of the upright step sat leaning to one side (the total load unchanged, so the
+    old steadiness check passed). Saved as it was, its spread would have raised the lean
+    threshold several times over and leans would go unreported; the step says so and is taken
+    again, still this time."""
+    plan = iter(["empty", "upright-moving", "upright"])
+    timers: list[threading.Timer] = []
+
+    def answers(prompt: str) -> str:
+        if prompt.startswith("Also record"):
+            return "n"
+        if "again" in prompt:
+            return "y"
+        step = next(plan)
+        cushion.values = EMPTY if step == "empty" else SEATED
+        if step == "upright-moving":  # half way through the 1 s step, lean to one side
+
+            def lean() -> None:
+                cushion.values = LEANED
+
+            timers.append(threading.Timer(0.5, lean))
+            timers[-1].start()
+        time.sleep(0.1)
+        return ""
+
+    code, text = _run(cushion, tmp_path, answers)
+    for t in timers:
+        t.cancel()
+    assert code == 0, text
+    assert "That did not look right: the seat's centre moved sideways" in text, text
+    assert text.count("Step 2/2") == 2  # asked again
+    prof = calibration.load(tmp_path / "cal.json")
+    np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)

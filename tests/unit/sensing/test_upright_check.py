@@ -1,0 +1,49 @@
+"""Did the sitter keep still sideways while the upright baseline was taken? (upright_check)"""
+
+import numpy as np
+
+from sitwatch.sensing import upright_check
+from sitwatch.sensing.layout import grid
+
+G3 = grid(3, 3, full_scale=1023)
+# rows from the rear, columns from the sitter's left
+UP = np.array([850, 880, 850, 800, 650, 800, 600, 500, 600], float)
+LEFT = np.array([1150, 880, 550, 1000, 650, 600, 750, 500, 450], float)  # the same load, left
+
+
+def window(n_up: int, n_lean: int, seed: int = 1, lean_first: bool = False
+           ) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    parts = [np.tile(UP, (n_up, 1)), np.tile(LEFT, (n_lean, 1))]
+    frames = np.vstack(parts[::-1] if lean_first else parts)
+    frames += rng.normal(0, 4, frames.shape)  # a still sitter's few counts of noise
+    return np.arange(len(frames)) / 10.0, frames
+
+
+def test_a_still_upright_minute_is_not_restless() -> None:
+    t, frames = window(600, 0)
+    assert upright_check.restless(G3, frames, None, 0.25) == []
+    assert upright_check.steady_part(G3, t, frames, None, 0.25) is None
+
+
+def test_a_lean_in_part_of_the_window_is_found_with_the_steady_part() -> None:
+    t, frames = window(440, 160)  # 44 s upright, then 16 s leaning left
+    found = upright_check.restless(G3, frames, None, 0.25)
+    assert found and found[0].factor > 2
+    assert {r.cue for r in found} <= set(upright_check.CUES)
+    a, b = upright_check.steady_part(G3, t, frames, None, 0.25)
+    assert a == 0.0 and 43.0 <= b <= 44.5
+    # the lean first, then upright: the steady part is the later one
+    t2, frames2 = window(440, 160, lean_first=True)
+    a, b = upright_check.steady_part(G3, t2, frames2, None, 0.25)
+    assert 15.5 <= a <= 17.0 and b == t2[-1]
+
+
+def test_a_sitter_who_keeps_moving_gets_no_steady_part() -> None:
+    """Back and forth all along: no single move explains it, so nothing is suggested."""
+    rng = np.random.default_rng(3)
+    frames = np.array([UP if (k // 50) % 2 == 0 else LEFT for k in range(600)], float)
+    frames += rng.normal(0, 4, frames.shape)
+    t = np.arange(600) / 10.0
+    assert upright_check.restless(G3, frames, None, 0.25)
+    assert upright_check.steady_part(G3, t, frames, None, 0.25) is None
