@@ -119,11 +119,19 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
         prof.check_layout(layout, path)
     except calibration.CalibrationError as e:
         return FAIL, "calibration", f"{e}"
-    return (
-        OK,
-        "calibration",
-        f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})",
-    )
+    said = f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
+    from sitwatch import config
+    from sitwatch.sensing import upright_check
+
+    threshold = config.for_layout(cfg, layout).detect.balance.threshold
+    found = upright_check.restless_profile(layout, prof, threshold)
+    if found:
+        return WARN, "calibration", (
+            f"{said}: {upright_check.CUES[found[0].cue]} moved sideways during the upright "
+            f"minute about as far as a lean takes it, so a lean is reported only once it is "
+            f"{found[0].factor:.1f} times the usual size; run `sitwatch calibrate` again and "
+            "sit still and evenly for that step")
+    return OK, "calibration", said
 
 
 def check_notifications(cfg: Any, headless: bool = False) -> Check:

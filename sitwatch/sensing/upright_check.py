@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sitwatch.sensing.calibration import feature_spread, robust_mean
+from sitwatch.sensing.calibration import Profile, feature_spread, robust_mean
 from sitwatch.sensing.detectors.baseline import SPREAD_K, Baseline
 from sitwatch.sensing.features import Extractor
 from sitwatch.sensing.layout import Layout
@@ -48,7 +48,21 @@ def restless(layout: Layout, upright: np.ndarray, tare: np.ndarray | None,
     frames = np.asarray(upright, dtype=float)
     if len(frames) < 3:
         return []
-    b = _baseline(layout, frames, tare)
+    return _restless(_baseline(layout, frames, tare), threshold)
+
+
+def restless_profile(layout: Layout, profile: Profile, threshold: float) -> list[Restless]:
+    """As :func:`restless`, from a saved profile (its upright mean and spread); none for a
+    profile without a spread (taken before it was kept)."""
+    upright = profile.array("upright")
+    if upright is None or not profile.spread:
+        return []
+    b = Baseline.from_raw(_extractor(layout, profile.array("tare")), layout.to_load(upright),
+                          profile.spread)
+    return _restless(b, threshold)
+
+
+def _restless(b: Baseline, threshold: float) -> list[Restless]:
     out = []
     for cue in CUES:
         if cue == "rear" and not b.has_rear:

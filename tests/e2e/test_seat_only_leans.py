@@ -86,6 +86,12 @@ def test_calibrating_across_a_lean_is_caught_and_a_steady_range_suggested(datase
                                  "143:187", "--empty", "541:600", "-o",
                                  str(tmp_path / "good.json"), home=tmp_path)
     assert "moved sideways" not in said and "calibration saved" in out
+    # saved where `run` looks for it, `sitwatch doctor` says the same about the profile
+    sitwatch_ok_both("calibrate", "--recording", str(csv), *common, "--upright", "143:203",
+                     home=tmp_path)
+    out, _ = sitwatch_ok_both("doctor", "--layout", "fsr-cushion-9", home=tmp_path)
+    line = next(x for x in out.splitlines() if " calibration " in x)
+    assert line.startswith("warn") and "a lean is reported only once it is 10." in line, line
     for prof, leans in (("bad.json", 0), ("good.json", 2)):
         out, _ = sitwatch_ok_both("replay", str(csv), *common, "--calibration",
                                   str(tmp_path / prof), "--json", home=tmp_path)
