@@ -27,9 +27,9 @@ curve, ``x = k y / (1 + k - y)``, after any inversion. The result stays on the 0
 range (an unloaded pad 0, one at full scale full scale), so the wire's range check and every
 load-relative constant (occupancy before calibration, contact, health, the wallet's floor) hold
 as they are; a pad at full scale is still a saturated one. Unlike a bare conductance
-``(full_scale - reading) / reading``, it needs no cap. The shipped fsr-cushion-9 layout does not
-declare one yet: its half-lying rules were set on its inverted readings, and with
-``divider = 0.1`` the leans are all found but the half-lying slumps are not (docs/accuracy.md).
+``(full_scale - reading) / reading``, it needs no cap. The shipped fsr-cushion-9 layout
+declares ``divider = 0.1`` (the nominal figure, not fitted): its leans are all found that way,
+and the seat-only half-lying rule reads the undone loads (docs/accuracy.md).
 
 Load cells under a plate. Pads and matrix cells lie under the body: each reads the pressure where
 it sits, and "the whole load on one side's sensors" is a full sideways shift. Load cells at the
