@@ -58,8 +58,8 @@ SLIDE_DEEP = 0.5
 # keep half its share, they read as half lying for 10 s or all along); fsr-cushion-9's half
 # lying keeps 0.52-1.47 (5th-95th percentiles across 5-20 Hz) and its seat load drops to 0.81
 # at moments. Set after looking at both (dev): 0.4-0.5 give the same real figures (below 0.5 one
-# simulated forward lean is reported half a second later), 0.55 delays
-# session 1's half lying past 30 s at 5 Hz.
+# simulated forward lean is reported half a second later); 0.55 delays session 1's half lying
+# past 30 s at 5 Hz.
 SACRUM_KEEPS = 0.45
 # A slump that keeps at least this share of the upright seat load on the seat (the legs stretched
 # out carry little); a perch hands 30-50% of it to the feet.
