@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         warning = _restless_warning(cfg, lay, ts[sel], upright_frames, prof.tare, args.upright)
         if warning:
             err(warning)
+        _divider_note(lay, prof)
         return EXIT_OK
     from sitwatch.cli.calibrate_live import interactive
 
@@ -118,6 +119,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right")
+
+
+def _divider_note(lay: Any, prof: Any) -> None:
+    """A word when the pads look read through a divider the layout does not undo."""
+    from sitwatch.sensing import upright_check
+
+    up = prof.array("upright")
+    level = None if up is None else upright_check.divider_level(lay, up, prof.array("tare"))
+    if level is not None:
+        err(f"note: {upright_check.divider_hint(level)}")
 
 
 def _restless_warning(cfg: Any, lay: Any, ts: Any, frames: Any, tare: list[float] | None,

@@ -204,6 +204,12 @@ def interactive(
         f"\nSaved to {dest}. sitwatch will use it from the next start "
         "(systemctl --user restart sitwatch).\n"
     )
+    from sitwatch.sensing import upright_check
+
+    up = prof.array("upright")
+    level = None if up is None else upright_check.divider_level(layout, up, prof.array("tare"))
+    if level is not None:
+        out.write(f"Note: {upright_check.divider_hint(level)}\n")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Did the sitter keep still sideways while the upright baseline was taken?
+"""What the upright minute says before it becomes a baseline: did the sitter keep still
+sideways, and do the pads look like they sit in voltage dividers the layout does not undo?
 
 The upright minute's spread (:func:`~sitwatch.sensing.calibration.feature_spread`) makes each
 lean cue's threshold personal: ``max(threshold, SPREAD_K x spread)``
@@ -104,6 +105,43 @@ def steady_part(layout: Layout, times: np.ndarray, upright: np.ndarray,
     if restless(layout, frames[part], tare, threshold):
         return None
     return float(t[part][0]), float(t[part][-1])
+
+
+#: Loaded seat pads whose median reading sits this far up their range (after any inversion,
+#: above the empty seat's) look read through a voltage divider, in its flat part. Measured on
+#: the first upright minute: fsr-cushion-9 0.88-0.89 (its pads do sit in dividers); simulated
+#: linear pads 0.24-0.67, simulated divider pads 0.50-0.94; smartchair 0.26-0.34; the Technion
+#: chair's 0.66-0.71.
+DIVIDER_LEVEL = 0.75
+#: ... counting the pads that carry at least this share of full scale
+LOADED = 0.2
+
+
+def divider_level(layout: Layout, upright: np.ndarray, tare: np.ndarray | None) -> float | None:
+    """The median level (0-1 of the range above the empty reading) of the seat pads the sitter
+    loads in the upright mean reading ``upright``, when the layout reads them linearly (no
+    ``divider``, no plate) and that level is :data:`DIVIDER_LEVEL` or more; else None. At that
+    level a divider's flat response hides most of a lean: worth a word to the user."""
+    if layout.divider or layout.plate is not None:
+        return None
+    fs = float(layout.full_scale)
+    zero = (np.full(layout.n, layout.zero_load) if tare is None
+            else layout.to_load(np.asarray(tare, dtype=float)))
+    up = layout.to_load(np.asarray(upright, dtype=float))
+    y = ((up - zero) / np.maximum(fs - zero, 1e-9))[layout.seat_mask]
+    loaded = y[y >= LOADED]
+    if len(loaded) < 2:
+        return None
+    level = float(np.median(loaded))
+    return level if level >= DIVIDER_LEVEL else None
+
+
+def divider_hint(level: float) -> str:
+    """What to tell the user about pads that read :data:`DIVIDER_LEVEL` up their range."""
+    return (f"under you the loaded pads read {level:.0%} of the way to the end of their range. "
+            "If they are FSRs or velostat read through a voltage divider, their reading flattens "
+            "there and leans barely move it: add  divider = 0.1  to your layout "
+            "(docs/protocol.md, \"Pads read through a divider\") and calibrate again.")
 
 
 def _extractor(layout: Layout, tare: np.ndarray | None) -> Extractor:

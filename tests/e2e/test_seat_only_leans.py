@@ -98,3 +98,27 @@ def test_calibrating_across_a_lean_is_caught_and_a_steady_range_suggested(datase
         events = [json.loads(line) for line in out.splitlines()]
         sides = {e["state"] for e in events if e["event"] == "balance"} & {"left", "right"}
         assert len(sides) == leans, (prof, sides)
+
+
+def test_pads_read_linearly_near_the_end_of_their_range_get_a_divider_hint(datasets_dir,
+                                                                             tmp_path) -> None:
+    """The layout as it was before it declared its divider (a user's own copy with
+    divider = 0): calibrating says the loaded pads sit 89% up their range and names the fix;
+    `sitwatch doctor` says it about the saved profile. The shipped layout gets no such note."""
+    from importlib import resources
+
+    body = resources.files("sitwatch").joinpath("data/layouts/fsr-cushion-9.toml").read_text()
+    mine = tmp_path / "my-cushion.toml"
+    mine.write_text(body.replace("\ndivider = 0.1\n", "\ndivider = 0\n"), encoding="utf-8")
+    csv = datasets_dir / "fsr-cushion-9" / "session2.csv"
+    span = ("--hz", "10", "--upright", "143:187", "--empty", "541:600")
+    _, said = sitwatch_ok_both("calibrate", "--recording", str(csv), "--layout", str(mine),
+                               *span, home=tmp_path)
+    assert "note: under you the loaded pads read 89% of the way" in said, said
+    assert "add  divider = 0.1  to your layout" in said
+    out, _ = sitwatch_ok_both("doctor", "--layout", str(mine), home=tmp_path)
+    line = next(x for x in out.splitlines() if " calibration " in x)
+    assert line.startswith("warn") and "divider = 0.1" in line, line
+    _, said = sitwatch_ok_both("calibrate", "--recording", str(csv), "--layout", "fsr-cushion-9",
+                               *span, home=tmp_path)
+    assert "divider" not in said, said

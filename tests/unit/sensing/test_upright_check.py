@@ -47,3 +47,23 @@ def test_a_sitter_who_keeps_moving_gets_no_steady_part() -> None:
     t = np.arange(600) / 10.0
     assert upright_check.restless(G3, frames, None, 0.25)
     assert upright_check.steady_part(G3, t, frames, None, 0.25) is None
+
+
+def test_pads_far_up_their_range_suggest_a_divider_the_layout_does_not_undo() -> None:
+    """fsr-cushion-9's sitter: loaded pads at 0.78-0.97 of full scale (after inversion), where
+    a divider's reading is flat. A layout that reads them linearly gets the hint; one that
+    already undoes a divider, or pads in the middle of their range, do not."""
+    from dataclasses import replace
+
+    from sitwatch.sensing.layout import load
+
+    fsr = replace(load("fsr-cushion-9"), divider=0.0)
+    upright = 1023 - np.array([0.93, 0.85, 0.80, 0.97, 0.88, 0.78, 0.92, 0.86, 0.81]) * 1023
+    level = upright_check.divider_level(fsr, upright, np.full(9, 1022.0))
+    assert level is not None and 0.85 <= level <= 0.9
+    assert "divider = 0.1" in upright_check.divider_hint(level)
+    assert upright_check.divider_level(load("fsr-cushion-9"), upright, None) is None  # undone
+    middle = 1023 - np.array([0.5, 0.4, 0.3, 0.55, 0.45, 0.3, 0.5, 0.4, 0.3]) * 1023
+    assert upright_check.divider_level(fsr, middle, None) is None
+    cells = load("load-cells-4")  # load cells under a plate: no divider, whatever they read
+    assert upright_check.divider_level(cells, np.full(4, 0.95 * cells.full_scale), None) is None
