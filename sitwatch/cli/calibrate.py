@@ -137,12 +137,11 @@ def _restless_warning(cfg: Any, lay: Any, ts: Any, frames: Any, tare: list[float
     unreported), and where it was steady; None when it was still enough."""
     import numpy as np
 
-    from sitwatch import config
     from sitwatch.sensing import upright_check
 
-    threshold = config.for_layout(cfg, lay).detect.balance.threshold
+    threshold, k = upright_check.balance_limits(cfg, lay)
     tare_arr = None if tare is None else np.asarray(tare, dtype=float)
-    found = upright_check.restless(lay, frames, tare_arr, threshold)
+    found = upright_check.restless(lay, frames, tare_arr, threshold, k)
     if not found:
         return None
     worst = found[0]
@@ -151,7 +150,7 @@ def _restless_warning(cfg: Any, lay: Any, ts: Any, frames: Any, tare: list[float
         "about as far as a lean takes it (you moved, or the readings are noisy), so a lean "
         f"would be reported only once it is {worst.factor:.1f} times the usual size."
     )
-    part = upright_check.steady_part(lay, ts, frames, tare_arr, threshold)
+    part = upright_check.steady_part(lay, ts, frames, tare_arr, threshold, k)
     if part is not None:
         a, b = part
         return (f"{text} It was steady from {a:g} to {b:g} s: if that is how you sit upright, "

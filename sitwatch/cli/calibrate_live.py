@@ -232,11 +232,10 @@ def _sideways(frames: np.ndarray, tare: np.ndarray | None, layout: Layout,
               cfg: Config) -> str | None:
     """The upright step should hold still sideways too: a move as large as a lean during it
     would make leans go unreported (see :mod:`sitwatch.sensing.upright_check`)."""
-    from sitwatch import config
     from sitwatch.sensing import upright_check
 
-    threshold = config.for_layout(cfg, layout).detect.balance.threshold
-    found = upright_check.restless(layout, frames, tare, threshold)
+    found = upright_check.restless(layout, frames, tare,
+                                   *upright_check.balance_limits(cfg, layout))
     if not found:
         return None
     return (f"{upright_check.CUES[found[0].cue]} moved sideways about as far as a lean takes "

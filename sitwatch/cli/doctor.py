@@ -120,11 +120,10 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
     except calibration.CalibrationError as e:
         return FAIL, "calibration", f"{e}"
     said = f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
-    from sitwatch import config
     from sitwatch.sensing import upright_check
 
-    threshold = config.for_layout(cfg, layout).detect.balance.threshold
-    found = upright_check.restless_profile(layout, prof, threshold)
+    found = upright_check.restless_profile(layout, prof,
+                                           *upright_check.balance_limits(cfg, layout))
     if found:
         return WARN, "calibration", (
             f"{said}: {upright_check.CUES[found[0].cue]} moved sideways during the upright "

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sitwatch.config import Config, for_layout
 from sitwatch.sensing.calibration import Profile, feature_spread, robust_mean
 from sitwatch.sensing.detectors.baseline import SPREAD_K, Baseline
 from sitwatch.sensing.features import Extractor
@@ -41,18 +42,26 @@ class Restless:
     factor: float  # how many times the configured threshold a lean must now reach
 
 
+def balance_limits(cfg: Config, layout: Layout) -> tuple[float, float]:
+    """The balance threshold and its spread factor (``detect.balance.threshold`` and
+    ``.spread``) as the detectors will use them with this layout."""
+    bal = for_layout(cfg, layout).detect.balance
+    return bal.threshold, bal.spread
+
+
 def restless(layout: Layout, upright: np.ndarray, tare: np.ndarray | None,
-             threshold: float) -> list[Restless]:
+             threshold: float, k: float = SPREAD_K) -> list[Restless]:
     """The seat's lateral cues that the upright frames (readings, as the device sent them; the
     empty seat's mean reading as ``tare``) made less sensitive than ``threshold`` (the balance
-    threshold), most affected first."""
+    threshold, with its spread factor ``k``), most affected first."""
     frames = np.asarray(upright, dtype=float)
     if len(frames) < 3:
         return []
-    return _restless(_baseline(layout, frames, tare), threshold)
+    return _restless(_baseline(layout, frames, tare), threshold, k)
 
 
-def restless_profile(layout: Layout, profile: Profile, threshold: float) -> list[Restless]:
+def restless_profile(layout: Layout, profile: Profile, threshold: float,
+                     k: float = SPREAD_K) -> list[Restless]:
     """As :func:`restless`, from a saved profile (its upright mean and spread); none for a
     profile without a spread (taken before it was kept)."""
     upright = profile.array("upright")
@@ -60,22 +69,23 @@ def restless_profile(layout: Layout, profile: Profile, threshold: float) -> list
         return []
     b = Baseline.from_raw(_extractor(layout, profile.array("tare")), layout.to_load(upright),
                           profile.spread)
-    return _restless(b, threshold)
+    return _restless(b, threshold, k)
 
 
-def _restless(b: Baseline, threshold: float) -> list[Restless]:
+def _restless(b: Baseline, threshold: float, k: float) -> list[Restless]:
     out = []
     for cue in CUES:
         if cue == "rear" and not b.has_rear:
             continue
-        noise = SPREAD_K * b.cue_sd(cue)
+        noise = k * b.cue_sd(cue)
         if noise >= MIN_FACTOR * threshold:
             out.append(Restless(cue, noise / threshold))
     return sorted(out, key=lambda r: -r.factor)
 
 
 def steady_part(layout: Layout, times: np.ndarray, upright: np.ndarray,
-                tare: np.ndarray | None, threshold: float) -> tuple[float, float] | None:
+                tare: np.ndarray | None, threshold: float,
+                k: float = SPREAD_K) -> tuple[float, float] | None:
     """Where a restless window was steady: the window split at the point where the seat's
     sideways centre changes most (each side at least :data:`MIN_PART` of the frames), the
     longer side's (first, last) time, if the two sides differ by more than half the threshold
@@ -102,7 +112,7 @@ def steady_part(layout: Layout, times: np.ndarray, upright: np.ndarray,
     if abs(float(np.median(cue[:at]) - np.median(cue[at:]))) <= threshold / 2:
         return None
     part = slice(0, at) if at >= n - at else slice(at, n)
-    if restless(layout, frames[part], tare, threshold):
+    if restless(layout, frames[part], tare, threshold, k):
         return None
     return float(t[part][0]), float(t[part][-1])
 

@@ -67,3 +67,16 @@ def test_pads_far_up_their_range_suggest_a_divider_the_layout_does_not_undo() ->
     assert upright_check.divider_level(fsr, middle, None) is None
     cells = load("load-cells-4")  # load cells under a plate: no divider, whatever they read
     assert upright_check.divider_level(cells, np.full(4, 0.95 * cells.full_scale), None) is None
+
+
+def test_the_check_uses_the_configured_spread_factor() -> None:
+    """``detect.balance.spread`` is how many spreads a cue must move: 0 turns the personal
+    threshold off, and then a restless minute changes nothing, so there is nothing to say."""
+    from sitwatch.config import Config
+
+    t, frames = window(440, 160)
+    assert upright_check.balance_limits(Config(), G3) == (0.25, 4.0)
+    off = Config.model_validate({"detect": {"balance": {"spread": 0}}})
+    threshold, k = upright_check.balance_limits(off, G3)
+    assert k == 0 and upright_check.restless(G3, frames, None, threshold, k) == []
+    assert upright_check.restless(G3, frames, None, threshold, 4.0)
