@@ -241,34 +241,29 @@ def test_a_sideways_move_during_the_upright_step_is_caught_and_the_step_retaken(
     np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)
 
 
-def test_pads_near_the_end_of_their_range_get_a_divider_hint(cushion, tmp_path) -> None:
-    """Seated, the four cells read 89-92% of the way up their range: a layout that reads them
-    linearly is told that a voltage divider may be flattening them, and how to undo it."""
-    high = [230, 228, 222, 232]
+def _sit(cushion: StreamingCushion, tmp_path: Path, seated: list[int]) -> tuple[int, str]:
+    """The two required steps, sitting with ``seated`` readings for the upright one."""
     steps = iter(["empty", "upright"])
 
     def answers(prompt: str) -> str:
         if prompt.startswith("Also record"):
             return "n"
-        cushion.values = EMPTY if next(steps) == "empty" else high
+        cushion.values = EMPTY if next(steps) == "empty" else seated
         time.sleep(0.1)
         return ""
 
-    code, text = _run(cushion, tmp_path, answers)
+    return _run(cushion, tmp_path, answers)
+
+
+def test_pads_near_the_end_of_their_range_get_a_divider_hint(cushion, tmp_path) -> None:
+    """Seated, the four cells read 89-92% of the way up their range: a layout that reads them
+    linearly is told that a voltage divider may be flattening them, and how to undo it."""
+    code, text = _sit(cushion, tmp_path, [230, 228, 222, 232])
     assert code == 0, text
     assert "Note: under you the loaded pads read 89% of the way" in text, text
     assert "divider = 0.1" in text
 
 
 def test_pads_in_the_middle_of_their_range_get_no_divider_hint(cushion, tmp_path) -> None:
-    steps = iter(["empty", "upright"])
-
-    def answers(prompt: str) -> str:
-        if prompt.startswith("Also record"):
-            return "n"
-        cushion.values = EMPTY if next(steps) == "empty" else SEATED
-        time.sleep(0.1)
-        return ""
-
-    code, text = _run(cushion, tmp_path, answers)
+    code, text = _sit(cushion, tmp_path, SEATED)
     assert code == 0 and "divider" not in text, text
