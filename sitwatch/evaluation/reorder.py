@@ -1,0 +1,139 @@
+"""Free use from scripted sessions: each recording cut into pieces and played in other orders.
+
+The scripted recordings hold each posture for minutes, in one order, after a calm start. Free
+use does not: a slump comes straight after a lean, a stand-up in the middle of a lopsided
+spell, the first minutes bring anything. Issue #10's held-out chair recordings include free
+use, and there two of four slumps were missed. This stress test asks what the scripted
+recordings alone can say about it:
+
+- the person's first upright segment opens every order, with its calibration minute (as a user
+  calibrates first and then sits as they like; :func:`reordered`);
+- every labelled segment is cut into pieces of :data:`SHORTEST`-:data:`LONGEST` seconds (the
+  tail folded into the last piece), the pieces are shuffled (seeded, so the figures repeat) and
+  two pieces of one label are kept apart where possible;
+- each order is replayed and scored like the recording itself
+  (:func:`~sitwatch.evaluation.scoring.replay_scores`), and the figures are pooled over the
+  orders: pieces found out of all pieces, and the false-alarm shares' mean over the orders, with
+  the worst order beside.
+
+The readings themselves are the recorded ones, so these are dev figures in new orders, not
+held-out people: they test what the detectors carry from one posture to the next (a learned
+baseline, a held lean, a channel set aside), not how they meet a stranger.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sitwatch import config
+from sitwatch.evaluation import datasets
+from sitwatch.evaluation.naive import naive_scores
+from sitwatch.evaluation.parallel import pmap
+from sitwatch.evaluation.scoring import Scores, replay_scores
+
+SHORTEST = 40.0  # seconds: a piece long enough for a 30 s "found within" and a 10 s dwell
+LONGEST = 150.0
+OPENING = 80.0  # seconds of the first upright segment that open every order (calibration)
+ORDERS = 20  # orders per recording in the full report
+QUICK = 5  # ...and in the quick one (``sitwatch eval --quick``)
+
+
+def reordered(d: datasets.Labelled, seed: int, shortest: float = SHORTEST,
+              longest: float = LONGEST) -> datasets.Labelled:
+    """``d`` cut into pieces and put back in a seeded random order, its first upright minute
+    (:data:`OPENING` seconds of its first upright segment) first; the frames keep ``d``'s rate."""
+    rng = random.Random(seed)
+    segs = d.segments()
+    dt = float(np.median(np.diff(d.t))) if len(d.t) > 1 else 1.0
+    first = next(s for s in segs if s[0] == 1)
+    head_end = min(first[1] + OPENING, first[2])
+    pieces: list[tuple[int, float, float]] = []
+    for label, a, b in segs:
+        if (label, a) == (first[0], first[1]):
+            a = head_end
+        t = a
+        while b - t >= shortest:
+            n = rng.uniform(shortest, longest)
+            if b - (t + n) < shortest:
+                n = b - t  # the tail goes with the last piece
+            pieces.append((label, t, t + n))
+            t += n
+    rng.shuffle(pieces)
+    for _ in range(10 * len(pieces)):  # keep two pieces of one posture apart where possible
+        same = [i for i in range(1, len(pieces)) if pieces[i][0] == pieces[i - 1][0]]
+        if not same:
+            break
+        i, j = same[0], rng.randrange(len(pieces))
+        pieces[i], pieces[j] = pieces[j], pieces[i]
+    idx = [np.flatnonzero((d.t >= first[1]) & (d.t < head_end))]
+    idx += [np.flatnonzero((d.t >= a) & (d.t < b)) for _, a, b in pieces]
+    ix = np.concatenate(idx)
+    return replace(d, name=f"{d.name} (order {seed})", t=np.arange(len(ix)) * dt,
+                   values=d.values[ix], label=d.label[ix])
+
+
+@dataclass
+class Pooled:
+    """One person's (or session's) figures over all orders."""
+
+    orders: int
+    occupancy_worst: float | None
+    slumps: tuple[int, int]  # (found within 30 s, all), sit-back states (see scoring)
+    slump_latency: float | None  # median of the orders' medians
+    false_slouch: float | None  # share of calm time, the mean over the orders
+    false_slouch_worst: float | None
+    lopsided: tuple[int, int]
+    false_lopsided: float | None
+    false_lopsided_worst: float | None
+    false_forward: float | None
+
+
+def _pool(scores: list[Scores]) -> Pooled:
+    def found(recall: str, count: str) -> tuple[int, int]:
+        hit = n = 0
+        for s in scores:
+            k = s.counts.get(count, 0)
+            n += k
+            hit += round((getattr(s, recall) or 0.0) * k)
+        return hit, n
+
+    def pooled(share: str) -> tuple[float | None, float | None]:
+        got = [getattr(s, share) for s in scores if getattr(s, share) is not None]
+        return (float(np.mean(got)), float(np.max(got))) if got else (None, None)
+
+    fs, fs_worst = pooled("slouch_false")
+    fl, fl_worst = pooled("lopsided_false")
+    ff, _ = pooled("forward_false")
+    occ = [s.occupancy for s in scores if s.occupancy is not None]
+    lat = [s.slouch_latency for s in scores if s.slouch_latency is not None]
+    return Pooled(
+        len(scores), min(occ) if occ else None,
+        found("slouch_recall", "slouch_segments"), float(np.median(lat)) if lat else None,
+        fs, fs_worst, found("lopsided_recall", "lopsided_segments"), fl, fl_worst, ff,
+    )
+
+
+def _ours(x: datasets.Labelled) -> Scores:
+    return replay_scores(x, config.Config())
+
+
+def _orders(d: datasets.Labelled, n: int) -> list[datasets.Labelled]:
+    return [reordered(d, seed) for seed in range(n)]
+
+
+def free_use(
+    recordings: Iterable[datasets.Labelled], orders: int = ORDERS,
+    progress: Callable[[str], object] | None = None,
+) -> list[tuple[str, Pooled, Pooled]]:
+    """Each recording in ``orders`` orders: (name, ours with the defaults, the naive stand-in)."""
+    out = []
+    for d in recordings:
+        if progress is not None:
+            progress(f"free use, {orders} orders: {d.name}")
+        xs = _orders(d, orders)
+        out.append((d.name, _pool(pmap(_ours, xs)), _pool([naive_scores(x) for x in xs])))
+    return out
