@@ -127,6 +127,17 @@ class ChannelHealth:
                                     np.count_nonzero(suspect & self.watch & ~new))
         return changed
 
+    def saturated_from_start(self, mask: np.ndarray) -> bool:
+        """Channels known to be saturated before any frame is seen (the calibrated upright read
+        them at full scale): taken as saturated now, as minutes of sitting would show, and kept
+        so until they clearly recover. True when that changed anything."""
+        new = np.asarray(mask, dtype=bool) & ~self.bad & ~self.clipped
+        if not np.count_nonzero(new):
+            return False
+        self.clipped |= new
+        self.sat = np.where(new, 1.0, self.sat)
+        return True
+
     @property
     def suspect(self) -> np.ndarray:
         """Channels that have read the exact same loaded value for ``suspect_seconds`` while

@@ -150,6 +150,9 @@ class Pipeline:
         self.baseline: Baseline | None = None
         self.wallet: WalletDetector | None = None
         self.nominal = Baseline.nominal(self.ex)
+        self._tell_channels = False  # the channels set aside changed: say so with the next frame
+        if self.upright_raw is not None:
+            self._saturated_at_calibration()
         self._rebuild()
         self.last_t: float | None = None
         self._slow_at = -np.inf
@@ -201,6 +204,18 @@ class Pipeline:
             count &= self.upright_raw < h.full
         self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped)
 
+    def _saturated_at_calibration(self) -> None:
+        """A channel the upright baseline reads at full scale is saturated from the first frame:
+        neither the baseline nor any frame knows its load. Waiting for minutes of sitting to
+        show it (ChannelHealth) let it dominate the features meanwhile: the smartchair's p07
+        reads about 4000 of 4095 under one sitter, ten times its mirror, and with it counted her
+        slump kept half its rear share and read reclined until it was set aside, which took from
+        2 to 8 minutes depending on what she did first."""
+        assert self.upright_raw is not None
+        if self.health.saturated_from_start(self.upright_raw >= self.health.full):
+            self._use_channels()
+            self._tell_channels = True
+
     def set_baseline(
         self, upright_raw: np.ndarray, method: str, spread: dict[str, float] | None = None
     ) -> None:
@@ -209,6 +224,7 @@ class Pipeline:
         self.upright_raw = np.asarray(upright_raw, dtype=float)
         self.calibrated = method
         self.spread = spread
+        self._saturated_at_calibration()
         if self.health.clipped.any():
             self._use_channels()
         self._rebuild()
@@ -315,6 +331,9 @@ class Pipeline:
         if self.health.step(raw, dt, occupied):
             self._use_channels()
             self._rebuild()
+            self._tell_channels = True
+        if self._tell_channels:
+            self._tell_channels = False
             h = self.health
             labels = [c.label for c in self.layout.channels]
             excluded = h.describe(labels) + h.describe_clipped(labels)

@@ -1,0 +1,55 @@
+"""Free use, as a user meets it: one of the smartchair's scripted sessions cut into pieces and
+played in another order (sitwatch.evaluation.reorder), then `sitwatch calibrate --recording` on
+its first upright minute and `sitwatch replay --json`, each in a subprocess.
+
+Order 0 of vanessa's session brings a slump 4 minutes in. Her p07 reads about 4000 of 4095
+(ten times its mirror) in her calibration minute and most postures; channel health needs
+minutes of sitting to call it saturated, and until then it swamped the seat's features: her
+slump kept half of its rear share and read reclined (the scripted order, which starts with
+eight minutes of upright sitting, never showed it). The calibration already shows the channel
+at full scale, so it is set aside from the first frame."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from sitwatch.evaluation import datasets, reorder, scoring
+from tests.helpers.cli import sitwatch_ok as sitwatch
+
+ORDER = 0
+
+
+def states_at(events: list[dict], kind: str, times: np.ndarray) -> np.ndarray:
+    """``kind``'s state (from its events) at each of ``times``."""
+    changes = [(e["t"], e["state"]) for e in events if e["event"] == kind]
+    at = np.array([t for t, _ in changes])
+    idx = np.searchsorted(at, times, side="right") - 1
+    return np.array([changes[i][1] if i >= 0 else None for i in idx], dtype=object)
+
+
+def test_a_slump_in_the_first_minutes_of_free_use_is_found(datasets_dir, tmp_path) -> None:
+    d = reorder.reordered(
+        datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), ORDER)
+    slumps = [(a, b) for lab, a, b in d.segments() if lab == 7]
+    assert slumps[0][0] < 300  # the point of this order: a slump 4 minutes in
+    _, win = scoring.first_upright_profile(d)
+    empty = next((a, b) for lab, a, b in d.segments() if lab == 0)
+    rec = d.write(tmp_path / "free.rec")
+    cal = tmp_path / "cal.json"
+    sitwatch("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
+             "--empty", f"{empty[0] + 2:g}:{empty[1] - 2:g}", "-o", str(cal), home=tmp_path)
+    out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[-1]["event"] == "summary"
+    channels = [e for e in events if e["event"] == "calibration" and e.get("state") == "channels"]
+    assert channels and channels[0]["t"] < 5 and "p07 (saturated)" in channels[0]["excluded"]
+    for a, b in slumps:  # every slump piece found within 30 s, as a slump
+        t = np.arange(a, min(a + 30, b), 0.5)
+        assert (states_at(events, "posture", t) == "slouched").any(), (a, b)
+    # sitting upright (against the backrest or clear of it) reads neither slouched nor forward
+    calm = [(a, b) for lab, a, b in d.segments() if lab in (1, 2) and a > win[1]]
+    t = np.concatenate([np.arange(a + 15, b, 0.5) for a, b in calm])
+    post = states_at(events, "posture", t)
+    assert np.mean(post == "slouched") < 0.03 and np.mean(post == "leaning_forward") < 0.05
