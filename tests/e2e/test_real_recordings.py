@@ -90,10 +90,18 @@ def test_smartchair_leaning_forward_found(smartchair) -> None:
     d = smartchair
     _, post, _, _ = run(d, first_upright_profile(d))
     forward = segment_shares(d, post, {3, 6})
-    # vanessa's elbows-on-thighs lean keeps 0.59 of her upright load on the chair, right at
-    # forward_load_ratio (0.6): the segment is flagged (docs/accuracy.md) but only part of
-    # its time reads forward, and that part moves with any small change in the features.
-    assert np.mean([np.mean(s == "leaning_forward") for v in forward.values() for s in v]) >= 0.4
+    # every forward segment is flagged: 30 s of it or more read leaning forward
+    assert all(np.sum(s == "leaning_forward") * 0.5 >= 30 for v in forward.values() for s in v)
+    # vanessa's elbows-on-thighs lean keeps her seat as loaded as her upright clear of the
+    # backrest (1.31 and 1.36 of her calibrated seat load): only its lighter moments read
+    # forward, since a seat that took the backrest's share back is someone sitting up clear of
+    # it (posture.SEAT_GAIN). Almir's leans keep 0.92-0.98 of it and read forward throughout.
+    share = np.mean([np.mean(s == "leaning_forward") for v in forward.values() for s in v])
+    assert share >= (0.15 if d.person == "vanessa" else 0.8)
+    # ...and sitting upright clear of the backrest does not read forward (vanessa: 12.5% of her
+    # upright time once her saturated p07 was set aside from the start, before SEAT_GAIN)
+    calm = np.isin(d.label, [1, 2]) & (d.t > 90)
+    assert (post[calm] == "leaning_forward").mean() < 0.05
 
 
 def test_stuck_channel_is_excluded_and_detection_survives(datasets_dir) -> None:

@@ -10,7 +10,8 @@ The rules, in order (all shares relative to the sitter's upright baseline):
 - reclined: the backrest carries much more than upright, or its load moves down the backrest,
   while the rear of the seat stays loaded;
 - leaning_forward: the backrest is (nearly) unloaded and either the seat's centre of pressure
-  moves forward or the chair carries much less than upright (weight on the desk or feet); once
+  moves forward or the chair carries much less than upright (weight on the desk or feet) while
+  the seat has not taken the backrest's share back (:data:`SEAT_GAIN`: sitting up clear of it); once
   the sitter's upright away from the backrest is known, also when the seat carries clearly less
   than it does there (see :func:`leans_from_away`);
 - on a seat without backrest sensors (or a backrest the sitter did not lean on when upright)
@@ -81,6 +82,16 @@ MIDLINE_MIN = 0.05  # the midline must carry this share of the rear when upright
 # shipped: 1.25 times it), so a "Not right" on a forward lean, which eases that, eases this too.
 AWAY_KEEPS = 0.75
 AWAY_KEEPS_PER_LOAD_RATIO = AWAY_KEEPS / 0.6
+# Against a calibration taken leaning on the backrest, the chair's total load falls when the
+# sitter sits up clear of it: the backrest's push is gone, with no weight handed to a desk. Part
+# of the trunk's weight then comes back onto the seat, which carries more than it did at
+# calibration (the smartchair's uprights away from the backrest: 1.06-1.51 of it, 5th-95th
+# percentiles; its forward leans 0.68-1.04 for one person, 0.91-1.42 with elbows on the thighs
+# for the other). So a fall of the total counts as leaning forward only while the seat has not
+# gained more than this share of its upright load. Set after looking at both people's free-use
+# reorderings (docs/accuracy.md): 1.05-1.15 keep every forward lean; 1.0 loses the elbows-on-
+# thighs one.
+SEAT_GAIN = 1.1
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
 
@@ -103,7 +114,7 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     fy = f.cop_y - b.upright_y(f, cfg.forward_shift)
     if back_ratio < cfg.forward_back_ratio and (
         fy >= cfg.forward_shift
-        or f.total / b.total < cfg.forward_load_ratio
+        or (f.total / b.total < cfg.forward_load_ratio and f.seat_load < SEAT_GAIN * b.seat_load)
         or leans_from_away(f, b, cfg)
     ):
         return FORWARD
