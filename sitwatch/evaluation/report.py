@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sitwatch.evaluation import camera, datasets, population, stillness
+from sitwatch.evaluation import camera, datasets, population, reorder, stillness
 from sitwatch.evaluation.camera import report_lines  # numpy only: no OpenCV or MediaPipe
 from sitwatch.evaluation.ethz import EthzRow, ethz_rows
 from sitwatch.evaluation.fsr import fsr_table
@@ -34,7 +34,7 @@ from sitwatch.evaluation.scoring import Progress, Rows, Scores, quiet
 from sitwatch.evaluation.summary import FALSE_LOPSIDED, LOPSIDED, WEBCAM, WHEELCHAIR, Summary
 from sitwatch.evaluation.technion import technion_rows
 from sitwatch.evaluation.tuning import HELD_OUT, NAIVE, smartchair_table
-from sitwatch.evaluation.variants import SEAT_ONLY
+from sitwatch.evaluation.variants import SEAT_ONLY, seat_only
 from sitwatch.reports.tables import render
 
 Table = Callable[[list[str], Iterable[list[str]]], None]
@@ -294,6 +294,54 @@ def _fsr(
                    held_out(rows, hz), naive_rows(rows, hz))
 
 
+def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, orders: int,
+              progress: Progress) -> None:
+    recs: list[datasets.Labelled] = []
+    if sc_dir.is_dir():
+        people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
+        recs += people
+        recs += [seat_only(d, kind) for d in people for kind in SEAT_ONLY]
+    if fsr_dir.is_dir():
+        recs += [datasets.fsr_cushion(f) for f in sorted(fsr_dir.glob("session*.csv"))]
+    if not recs:
+        return
+    out.append(f"{h}Free use from the scripted sessions ({orders} orders each; dev data)")
+    out.append("")
+    out.append(
+        f"Each recording cut into pieces of {reorder.SHORTEST:g}-{reorder.LONGEST:g} s, the "
+        "pieces played in random orders after the person's first upright minute (their "
+        "calibration), with the shipped defaults and the naive stand-in (ours / naive). Pieces "
+        "found out of all pieces; false alarms: the mean over the orders and the worst order. "
+        "The readings are the recorded ones: these rows test what the detectors carry from one "
+        "posture to the next, not how they meet a new person."
+    )
+    out.append("")
+
+    def found(p: tuple[int, int]) -> str:
+        return "  -  " if p[1] == 0 else f"{p[0]}/{p[1]} ({100 * p[0] / p[1]:.0f}%)"
+
+    rows = []
+    for name, ours, naive in reorder.free_use(recs, orders, progress):
+        kind = next((t for k, t in SEAT_ONLY.items() if name.endswith("/" + k)), None)
+        base = name.rsplit("/", 1)[0] if kind else name
+        rows.append([
+            base, kind or ("12 sensors" if base.startswith("smartchair") else "9 FSRs, 10 Hz"),
+            _pct(ours.occupancy_worst),
+            f"{found(ours.slumps)} / {found(naive.slumps)}", _sec(ours.slump_latency),
+            f"{_pct(ours.false_slouch)} ({_pct(ours.false_slouch_worst).strip()})",
+            f"{found(ours.lopsided)} / {found(naive.lopsided)}",
+            f"{_pct(ours.false_lopsided)} ({_pct(ours.false_lopsided_worst).strip()}) / "
+            f"{_pct(naive.false_lopsided).strip()}",
+            _pct(ours.false_forward),
+        ])
+    table(
+        ["recording", "device", "occupancy, worst order", "slumps found in 30 s (ours / naive)",
+         "latency", "false sit-back (worst order)", "lopsided flagged (ours / naive)",
+         "false lopsided (worst order) / naive", "false forward"],
+        rows,
+    )
+
+
 def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,
             summary: Summary) -> None:
     out.append(f"{h}webcam-landmarks (MediaPipe landmarks, runs split by label)")
@@ -414,6 +462,8 @@ def report(
         _fsr(out, table, fsr_dir, h, lopo, progress, summary)
     if sc_dir.is_dir() or fsr_dir.is_dir():
         _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
+        _free_use(out, table, sc_dir, fsr_dir, h, reorder.ORDERS if lopo else reorder.QUICK,
+                  progress)
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         progress("webcam-landmarks")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitwatch.evaluation import datasets, scoring, stillness
+from sitwatch.evaluation import datasets, reorder, scoring, stillness
 from sitwatch.evaluation.robustness import ROBUSTNESS, margins
 from sitwatch.evaluation.tuning import milder
 from sitwatch.evaluation.variants import reshape
@@ -45,7 +45,8 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     assert quick_run.returncode == 0, quick_run.stderr[-2000:]
     text = quick_run.stdout
     for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "fsr-cushion-9",
-                  "webcam-landmarks", "Static sitting (weight shifts)", "Simulated population"):
+                  "webcam-landmarks", "Static sitting (weight shifts)", "Simulated population",
+                  "Free use from the scripted sessions"):
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
@@ -72,6 +73,11 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
         "fsr-cushion-9 at 5 Hz",
         "fsr-cushion-9 at 20 Hz",
         '"Not right" replays',
+        *(f"free use, {reorder.QUICK} orders: {name}" for name in (
+            "smartchair-ml/almir", "smartchair-ml/vanessa",
+            "smartchair-ml/almir/seat8", "smartchair-ml/almir/cells4",
+            "smartchair-ml/vanessa/seat8", "smartchair-ml/vanessa/cells4",
+            "fsr-cushion-9/session1", "fsr-cushion-9/session2")),
         "webcam-landmarks",
         *(f"static sitting, ethz-wheelchair ({i}/{len(ethz)}): {f.stem}"
           for i, f in enumerate(ethz, 1)),
