@@ -122,13 +122,12 @@ ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right"
 
 
 def _divider_note(lay: Any, prof: Any) -> None:
-    """A word when the pads look read through a divider the layout does not undo."""
+    """A word when the pads look read through a divider the layout does not undo, and on
+    channels the upright reading put at full scale."""
     from sitwatch.sensing import upright_check
 
-    up = prof.array("upright")
-    level = None if up is None else upright_check.divider_level(lay, up, prof.array("tare"))
-    if level is not None:
-        err(f"note: {upright_check.divider_hint(level)}")
+    for note in upright_check.notes(lay, prof):
+        err(f"note: {note}")
 
 
 def _restless_warning(cfg: Any, lay: Any, ts: Any, frames: Any, tare: list[float] | None,

@@ -206,10 +206,8 @@ def interactive(
     )
     from sitwatch.sensing import upright_check
 
-    up = prof.array("upright")
-    level = None if up is None else upright_check.divider_level(layout, up, prof.array("tare"))
-    if level is not None:
-        out.write(f"Note: {upright_check.divider_hint(level)}\n")
+    for note in upright_check.notes(layout, prof):
+        out.write(f"Note: {note}\n")
     return 0
 
 

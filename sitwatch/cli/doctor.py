@@ -130,11 +130,9 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
             f"minute about as far as a lean takes it, so a lean is reported only once it is "
             f"{found[0].factor:.1f} times the usual size; run `sitwatch calibrate` again and "
             "sit still and evenly for that step")
-    upright = prof.array("upright")
-    level = (None if upright is None
-             else upright_check.divider_level(layout, upright, prof.array("tare")))
-    if level is not None:
-        return WARN, "calibration", f"{said}: {upright_check.divider_hint(level)}"
+    notes = upright_check.notes(layout, prof)
+    if notes:
+        return WARN, "calibration", f"{said}: {' '.join(notes)}"
     return OK, "calibration", said
 
 

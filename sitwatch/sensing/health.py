@@ -29,6 +29,9 @@ import numpy as np
 #: a still sitter's channels are suspected now and then too, which only quietens the cues that
 #: one channel can make alone.
 SUSPECT_SECONDS = 5.0
+#: A reading at or above this share of full scale is at full scale (a little under it: ADCs and
+#: dividers seldom reach their last count).
+FULL_SHARE = 0.97
 #: Time constant (seconds with no other channel loaded) of the full-scale-while-empty average: a
 #: shorted sensor is told from a saturated one within about a minute of the seat being empty.
 EMPTY_TAU = 30.0
@@ -40,7 +43,7 @@ class ChannelHealth:
         suspect_seconds: float = SUSPECT_SECONDS, watch: np.ndarray | None = None,
     ) -> None:
         """``watch``: the channels :attr:`watched_suspect` is about (none: it stays False)."""
-        self.full = 0.97 * full_scale
+        self.full = FULL_SHARE * full_scale
         self.low = 0.05 * full_scale
         self.idle = 0.1 * full_scale  # under this, a channel carries nobody
         self.tau = tau

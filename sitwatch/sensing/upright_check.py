@@ -21,6 +21,7 @@ from sitwatch.config import Config, for_layout
 from sitwatch.sensing.calibration import Profile, feature_spread, robust_mean
 from sitwatch.sensing.detectors.baseline import SPREAD_K, Baseline
 from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.health import FULL_SHARE
 from sitwatch.sensing.layout import Layout
 
 #: The seat's own lateral cues, in the words a user reads.
@@ -152,6 +153,42 @@ def divider_hint(level: float) -> str:
             "If they are FSRs or velostat read through a voltage divider, their reading flattens "
             "there and leans barely move it: add  divider = 0.1  to your layout "
             "(docs/protocol.md, \"Pads read through a divider\") and calibrate again.")
+
+
+def saturated(layout: Layout, upright: np.ndarray) -> list[str]:
+    """The channels the upright mean reading ``upright`` puts at full scale. The pipeline sets
+    them aside from the first frame (it cannot tell how the load moves on them), so they are
+    worth a word: a sensor that a sitter drives to the end of its range, or a shorted one."""
+    up = layout.to_load(np.asarray(upright, dtype=float))
+    full = FULL_SHARE * float(layout.full_scale)
+    return [c.label for c, v in zip(layout.channels, up, strict=True) if v >= full]
+
+
+def saturated_hint(labels: list[str]) -> str:
+    """What to tell the user about channels :func:`saturated` found."""
+    one = len(labels) == 1
+    names = labels[0] if one else ", ".join(labels[:-1]) + " and " + labels[-1]
+    it, its = ("it", "its") if one else ("them", "their")
+    return (f"{names} {'was' if one else 'were'} at the end of {its} range while you sat "
+            f"upright, so sitwatch cannot tell how your weight moves on {it} and leaves {it} "
+            f"out. If your weight should not be enough to fill {it}, check {its} wiring (a short "
+            "reads the same); the other sensors carry on.")
+
+
+def notes(layout: Layout, profile: Profile) -> list[str]:
+    """What calibrating (and ``sitwatch doctor``) should say about a profile's upright reading:
+    channels at full scale, pads that look read through a divider."""
+    up = profile.array("upright")
+    if up is None:
+        return []
+    out = []
+    full = saturated(layout, up)
+    if full:
+        out.append(saturated_hint(full))
+    level = divider_level(layout, up, profile.array("tare"))
+    if level is not None:
+        out.append(divider_hint(level))
+    return out
 
 
 def _extractor(layout: Layout, tare: np.ndarray | None) -> Extractor:

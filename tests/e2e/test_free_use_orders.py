@@ -17,6 +17,7 @@ import numpy as np
 
 from sitwatch.evaluation import datasets, reorder, scoring
 from tests.helpers.cli import sitwatch_ok as sitwatch
+from tests.helpers.cli import sitwatch_ok_both
 
 ORDER = 0
 
@@ -38,8 +39,11 @@ def test_a_slump_in_the_first_minutes_of_free_use_is_found(datasets_dir, tmp_pat
     empty = next((a, b) for lab, a, b in d.segments() if lab == 0)
     rec = d.write(tmp_path / "free.rec")
     cal = tmp_path / "cal.json"
-    sitwatch("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
-             "--empty", f"{empty[0] + 2:g}:{empty[1] - 2:g}", "-o", str(cal), home=tmp_path)
+    _, said = sitwatch_ok_both(
+        "calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
+        "--empty", f"{empty[0] + 2:g}:{empty[1] - 2:g}", "-o", str(cal), home=tmp_path)
+    # calibrating says so (and `sitwatch doctor` says it of the saved profile)
+    assert "note: p07 was at the end of its range while you sat upright" in said, said
     out = sitwatch("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
     events = [json.loads(line) for line in out.splitlines()]
     assert events[-1]["event"] == "summary"
@@ -53,3 +57,23 @@ def test_a_slump_in_the_first_minutes_of_free_use_is_found(datasets_dir, tmp_pat
     t = np.concatenate([np.arange(a + 15, b, 0.5) for a, b in calm])
     post = states_at(events, "posture", t)
     assert np.mean(post == "slouched") < 0.03 and np.mean(post == "leaning_forward") < 0.05
+
+
+def test_doctor_names_a_sensor_the_calibration_found_at_full_scale(datasets_dir, tmp_path) -> None:
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    _, win = scoring.first_upright_profile(d)
+    rec = d.write(tmp_path / "vanessa.rec")
+    sitwatch("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
+             home=tmp_path)  # saved where the daemon and doctor look for it
+    out, _ = sitwatch_ok_both("doctor", "--layout", "smartchair-12", home=tmp_path)
+    line = next(x for x in out.splitlines() if " calibration " in x)
+    assert line.startswith("warn") and "p07 was at the end of its range" in line, line
+    # almir's calibration puts no channel at full scale: no such word
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    _, win = scoring.first_upright_profile(d)
+    rec = d.write(tmp_path / "almir.rec")
+    _, said = sitwatch_ok_both("calibrate", "--recording", str(rec), "--upright",
+                               f"{win[0]:g}:{win[1]:g}", home=tmp_path)
+    assert "end of its range" not in said
+    out, _ = sitwatch_ok_both("doctor", "--layout", "smartchair-12", home=tmp_path)
+    assert "end of its range" not in out

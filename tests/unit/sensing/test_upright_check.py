@@ -3,7 +3,7 @@
 import numpy as np
 
 from sitwatch.sensing import upright_check
-from sitwatch.sensing.layout import grid
+from sitwatch.sensing.layout import grid, load
 
 G3 = grid(3, 3, full_scale=1023)
 # rows from the rear, columns from the sitter's left
@@ -55,7 +55,6 @@ def test_pads_far_up_their_range_suggest_a_divider_the_layout_does_not_undo() ->
     already undoes a divider, or pads in the middle of their range, do not."""
     from dataclasses import replace
 
-    from sitwatch.sensing.layout import load
 
     fsr = replace(load("fsr-cushion-9"), divider=0.0)
     upright = 1023 - np.array([0.93, 0.85, 0.80, 0.97, 0.88, 0.78, 0.92, 0.86, 0.81]) * 1023
@@ -80,3 +79,23 @@ def test_the_check_uses_the_configured_spread_factor() -> None:
     threshold, k = upright_check.balance_limits(off, G3)
     assert k == 0 and upright_check.restless(G3, frames, None, threshold, k) == []
     assert upright_check.restless(G3, frames, None, threshold, 4.0)
+
+
+def test_channels_at_full_scale_in_the_upright_reading_are_named() -> None:
+    """The pipeline sets a channel the calibration read at full scale aside from the first
+    frame; calibrating and `sitwatch doctor` say which, in one sentence, singular or plural."""
+    chair = load("smartchair-12")
+    up = np.full(12, 800.0)
+    assert upright_check.saturated(chair, up) == []
+    up[7] = 0.98 * chair.full_scale
+    assert upright_check.saturated(chair, up) == ["p07"]
+    assert upright_check.saturated_hint(["p07"]).startswith("p07 was at the end of its range")
+    up[6] = chair.full_scale
+    assert upright_check.saturated(chair, up) == ["p06", "p07"]
+    assert upright_check.saturated_hint(["p06", "p07"]).startswith(
+        "p06 and p07 were at the end of their range")
+    # a cushion whose reading falls with the load: full scale is a reading near zero
+    fsr = load("fsr-cushion-9")
+    reading = np.full(9, 600.0)
+    reading[4] = 1.0
+    assert upright_check.saturated(fsr, reading) == [fsr.channels[4].label]
