@@ -135,3 +135,15 @@ def test_a_channel_the_calibration_read_at_full_scale_is_set_aside_from_the_firs
     prof2 = from_arrays(LAY, tare=np.zeros(12), upright=np.concatenate(
         [np.full(4, 800.0), seat * [1, 1, 1, 0.5, 1, 1, 1, 1]]), method="recording")
     assert not Pipeline(LAY, Config(), prof2).health.clipped.any()
+
+
+def test_rear_pads_the_sit_bones_fill_at_calibration_are_left_to_channel_health() -> None:
+    """A heavy sitter's sit bones drive the rear pads to full scale, and their emptying is what
+    a seat alone reads of a slide or a perch (a simulated 129 kg sitter on the 9-FSR cushion:
+    both rear corners at full scale upright; set aside from the start, its perch read as half
+    lying). Below full scale those pads read the load itself, so they stay in."""
+    seat = np.array([FS, FS, 900, 900, 500, 500, 300, 300])  # p04/p05: the rear row
+    up = np.concatenate([np.full(4, 800.0), seat])
+    pl = Pipeline(LAY, Config(), from_arrays(LAY, tare=np.zeros(12), upright=up,
+                                             method="recording"))
+    assert not pl.health.clipped.any() and pl.ex.usable.all()
