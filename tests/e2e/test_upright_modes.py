@@ -162,3 +162,26 @@ def test_a_seat_only_sitter_who_sat_down_further_forward_does_not_read_leaning_f
     slump = next(s for s in d.segments() if s[0] == 7)
     m = (d.t >= slump[1]) & (d.t < slump[1] + 30)
     assert np.isin(post[m], ["slouched", "leaning_forward"]).any()
+
+
+def test_calibrated_clear_of_the_backrest_forward_leans_are_still_seen(datasets_dir, tmp_path):
+    """Someone whose first upright minute is clear of the backrest (almir's label 2): the
+    profile then has no backrest load, and the chair used to be read as a seat alone, which
+    cannot see his forward leans (his seat keeps 0.72 of that load and its centre stays put):
+    none was reported. Through the real commands, each now is, and his upright is not."""
+    from tests.helpers.cli import sitwatch_ok
+
+    d = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")
+    away = next((a, b) for lab, a, b in d.segments() if lab == 2)
+    rec = d.write(tmp_path / "almir.rec")
+    cal = tmp_path / "away.json"
+    sitwatch_ok("calibrate", "--recording", str(rec), "--upright",
+                f"{away[0] + 10:g}:{away[0] + 70:g}", "-o", str(cal), home=tmp_path)
+    out = sitwatch_ok("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
+    post = states(d, [json.loads(line) for line in out.splitlines()], "posture")
+    for lab, a, b in d.segments():
+        m = (d.t >= a) & (d.t < b)
+        if lab in (3, 6):  # leaning forward: flagged for 30 s or more
+            assert np.sum(post[m] == "leaning_forward") * 0.5 >= 30, (lab, a)
+        if lab in (1, 2):
+            assert np.mean(post[m & (d.t >= a + 15)] == "leaning_forward") < 0.05, (lab, a)

@@ -86,6 +86,10 @@ class Baseline:
     #: the seat channels are load cells under a plate (the layout's ``[plate]``): every cell
     #: carries a share of the whole load, so the seat's centre of pressure is the one cue it has
     plate: bool = False
+    #: the chair has backrest sensors in use, whether or not the sitter leaned on them when
+    #: calibrating (``has_back``): calibrated clear of the backrest, it can still tell when the
+    #: backrest is free
+    back_sensors: bool = False
 
     @classmethod
     def from_raw(
@@ -152,6 +156,7 @@ class Baseline:
             rear_x_scale=rxs or 1.0,
             has_rear=has_rear,
             plate=plate is not None,
+            back_sensors=bool(back.any()),
         )
 
     @classmethod

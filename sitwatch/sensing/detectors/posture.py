@@ -20,7 +20,10 @@ The rules, in order (all shares relative to the sitter's upright baseline):
   leaning forward, never as a slump); a slide of the sit bones off the rear of the seat onto
   the sacrum (half lying) is a slump where a sensor lies on the seat's rear midline; a large
   forward move with the rear only partly unloaded and the weight kept is a slump, a smaller
-  one that takes weight off the seat a lean; reclining cannot be seen;
+  one that takes weight off the seat a lean; reclining cannot be seen. A chair whose
+  backrest sensors the sitter did not lean on when calibrating still knows when the backrest
+  is free: the calibration is then the upright clear of it, and a seat that lost a quarter of
+  that load reads leaning forward (as :func:`leans_from_away`);
 - otherwise upright.
 """
 
@@ -136,8 +139,14 @@ def leans_from_away(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
     a = b.away
     if a is None or a.seat_load <= 0:
         return False
-    keeps = min(0.95, AWAY_KEEPS_PER_LOAD_RATIO * cfg.forward_load_ratio)
-    return f.seat_load / a.seat_load < keeps or f.cop_y - a.cop_y >= cfg.forward_shift
+    return (f.seat_load / a.seat_load < _away_keeps(cfg)
+            or f.cop_y - a.cop_y >= cfg.forward_shift)
+
+
+def _away_keeps(cfg: PostureCfg) -> float:
+    """The share of the away upright's seat load under which a free backrest means leaning
+    forward (:data:`AWAY_KEEPS`, moving with ``forward_load_ratio``)."""
+    return min(0.95, AWAY_KEEPS_PER_LOAD_RATIO * cfg.forward_load_ratio)
 
 
 def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: float) -> str:
@@ -216,6 +225,11 @@ def seat_only(f: Features, b: Baseline, cfg: PostureCfg, rear_ratio: float, dy: 
     partly = b.plate or rear_ratio < 1.5 * cfg.slouch_rear_ratio
     if partly and dyn >= SEAT_ONLY_SLUMP and load >= SLUMP_KEEPS:
         return SLOUCHED
+    if b.back_sensors and f.back_load <= BACK_TAKES * f.total and load < _away_keeps(cfg):
+        # a chair whose backrest the sitter did not lean on when calibrating: the calibration
+        # is their upright clear of it, and with the backrest still free a seat that lost a
+        # quarter of that load handed it to the desk or the thighs' elbows (leans_from_away)
+        return FORWARD
     if (weight_forward if emptied else dyn >= 2 * cfg.forward_shift) and load < SLUMP_KEEPS:
         # Leaning forward hands weight to the desk or the feet; a centre that moves forward
         # while the seat keeps the weight is sitting further forward, or leaning back onto a

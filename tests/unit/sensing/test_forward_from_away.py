@@ -95,3 +95,25 @@ def test_sitting_up_clear_of_a_well_used_backrest_is_not_leaning_forward(back_sh
     assert classify(up_clear, plain, PostureCfg()) == Posture.UPRIGHT
     lean = ex(frame(SEAT * 1.0, 0.0))  # clear of the backrest, the seat no heavier than upright
     assert classify(lean, plain, PostureCfg()) == Posture.LEANING_FORWARD
+
+
+def test_a_chair_calibrated_clear_of_its_backrest_still_sees_forward_leans() -> None:
+    """Calibrated sitting up clear of the backrest, the chair has no backrest load to lose and
+    was read as a seat alone: almir's forward leans from his first away-from-the-backrest
+    minute were never reported (his seat keeps 0.72 of that load and its centre stays put).
+    The calibration is then the away upright: a free backrest and a seat that lost a quarter
+    of its load is leaning forward. Leaning back onto the backrest is not, nor is a seat alone
+    (no backrest sensors) whose load falls: that may be a slump onto a backrest it cannot see."""
+    ex = Extractor(CHAIR)
+    away = Baseline.from_raw(ex, frame(SEAT * 1.3, 0.0))
+    assert not away.has_back and away.back_sensors
+    lean = ex(frame(SEAT * 1.3 * 0.7, 0.0))
+    assert classify(lean, away, PostureCfg()) == Posture.LEANING_FORWARD
+    assert classify(ex(frame(SEAT * 1.3 * 0.9, 0.0)), away, PostureCfg()) == Posture.UPRIGHT
+    back = ex(frame(SEAT * 1.3 * 0.7, 0.4 * SEAT.sum()))  # leaning back onto it
+    assert classify(back, away, PostureCfg()) != Posture.LEANING_FORWARD
+    sx = Extractor(load("fsr-cushion-9"))  # loads straight in: no reading to undo
+    pads = np.array([900.0, 600, 300, 1000, 700, 300, 900, 600, 300])
+    alone = Baseline.from_raw(sx, pads)
+    assert not alone.back_sensors
+    assert classify(sx(pads * 0.7), alone, PostureCfg()) == Posture.UPRIGHT
