@@ -35,6 +35,7 @@ from sitwatch.evaluation.variants import (
     SEAT_ONLY,
     away_sitter,
     breaks,
+    calibrated_away,
     heavier,
     resampled,
     resettled,
@@ -137,6 +138,8 @@ ROBUSTNESS: tuple[tuple[str, Change], ...] = (
     ("p01 (backrest) saturates from minute 10", lambda d: breaks(d, 1, 4095)),
     # issue #10's held-out class: light, wandering backrest; away from it the seat centre 0.26 off
     ("upright away from the backrest 0.26 off, light wandering backrest", away_sitter),
+    # a user whose first upright minute, the one they calibrate on, is clear of the backrest
+    ("calibrated on the first upright minute clear of the backrest", calibrated_away),
 )
 
 

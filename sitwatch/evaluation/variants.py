@@ -124,6 +124,14 @@ def breaks(d: datasets.Labelled, ch: int, value: float, after: float = 600.0) ->
     return _like(d, d.t, v, d.label, f"ch{ch}={value:g}")
 
 
+def calibrated_away(d: datasets.Labelled) -> datasets.Labelled:
+    """The same session, calibrated on its first minute of upright sitting *clear of* the
+    backrest (a user whose first upright minute is that one): its labels 1 and 2 swapped, both
+    scored as upright, since the calibration takes the first segment coded 1."""
+    lab = np.where(d.label == 1, 2, np.where(d.label == 2, 1, d.label))
+    return _like(d, d.t, d.values, lab, "calibrated clear of the backrest")
+
+
 # -- a class of sitter we have no recording of (issue #10) ------------------------------------
 
 AWAY_SHIFT = 0.26  # the seat centre's move sitting upright away from the backrest (issue #10)
