@@ -123,6 +123,12 @@ def event_line(ev: Any) -> str:
         extra = (
             f" {ev.get('duration', 0) / 60:.0f} min after {ev.get('spell', 0) / 60:.0f} min seated"
         )
+    elif ev.event == EventName.NUDGE_OUTCOME:
+        # the nudge of that kind was followed (the posture it was about ended) or not, in time
+        what = str(ev.get("kind", "nudge")).replace("_", " ")
+        after = float(ev.get("after", 0) or 0)
+        extra = (f"{what}: followed after {after:.0f} s" if ev.get("responded")
+                 else f"{what}: not followed within {after:.0f} s")
     elif ev.event == EventName.CALIBRATION and ev.get("excluded") is not None:
         extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
     elif ev.get("reason"):

@@ -77,3 +77,26 @@ def test_doctor_names_a_sensor_the_calibration_found_at_full_scale(datasets_dir,
     assert "end of its range" not in said
     out, _ = sitwatch_ok_both("doctor", "--layout", "smartchair-12", home=tmp_path)
     assert "end of its range" not in out
+
+
+def test_replay_says_how_each_nudge_went(datasets_dir, tmp_path) -> None:
+    """`sitwatch replay` without --json printed a nudge's outcome as a bare "nudge_outcome"
+    line: now it says which nudge and whether it was followed, and after how long."""
+    d = reorder.reordered(
+        datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), ORDER)
+    _, win = scoring.first_upright_profile(d)
+    rec = d.write(tmp_path / "free.rec")
+    cal = tmp_path / "cal.json"
+    sitwatch("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
+             "-o", str(cal), home=tmp_path)
+    text = sitwatch("replay", str(rec), "--calibration", str(cal), home=tmp_path)
+    events = [json.loads(line) for line in sitwatch(
+        "replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path).splitlines()]
+    outcomes = [e for e in events if e["event"] == "nudge_outcome"]
+    lines = [x for x in text.splitlines() if "nudge_outcome" in x]
+    assert outcomes and len(lines) == len(outcomes)
+    for e, line in zip(outcomes, lines, strict=True):
+        what = e["kind"].replace("_", " ")
+        said = (f"{what}: followed after {e['after']:.0f} s" if e["responded"]
+                else f"{what}: not followed within {e['after']:.0f} s")
+        assert line.rstrip().endswith(said), line
