@@ -271,6 +271,7 @@ class UprightModel:
         self._last_t: float | None = None
         self._away: list[np.ndarray] = []
         self._away_cues: list[float] = []
+        self._away_seat: list[float] = []  # the seat's load in those frames
         self._away_since: float | None = None
         self._next_sample = -np.inf
 
@@ -361,7 +362,7 @@ class UprightModel:
     ) -> bool:
         """A settled minute away from the backrest becomes its upright: one whose seat centre
         stayed within twice the person's own threshold-worth of noise (``SPREAD_K`` spreads,
-        at least :data:`STILL_FLOOR`)."""
+        at least :data:`STILL_FLOOR`) and whose seat carried at least its calibrated load."""
         if not settled:
             self._away_since = None
             return False
@@ -369,23 +370,35 @@ class UprightModel:
             self._away_since = t
             self._away.clear()
             self._away_cues.clear()
+            self._away_seat.clear()
             self._next_sample = -np.inf
         if t >= self._next_sample:
             self._next_sample = t + 0.2  # sample at most 5 Hz
             self._away.append(np.array(raw, dtype=float))
             self._away_cues.append((f.cop_x - b.f.cop_x) / b.x_scale)
+            self._away_seat.append(f.seat_load)
         if t - self._away_since < AWAY_SETTLE or len(self._away) < 5:
             return False
         cues = np.asarray(self._away_cues)
         still = max(STILL_FLOOR, SPREAD_K * b.cue_sd("seat"))
-        if float(cues.max() - cues.min()) > 2 * still:
-            # not still: slide the window on
+        # sitting up clear of the backrest puts the trunk's whole weight on the seat: at least
+        # what it carried upright against the backrest. A seat that carries less has handed
+        # weight on (elbows on the thighs, hands on the knees or the desk): a forward lean the
+        # posture rules cannot judge before this upright is known, and learning it as the
+        # upright measured the real one from the wrong place (free use: almir's forward lean
+        # learned before his upright clear of the backrest, which then read lopsided 31% of
+        # his upright time, 60% in the worst order; his forward leans keep 0.68-1.04 of the
+        # calibrated seat load, his upright clear of the backrest 1.19-1.44)
+        lighter = float(np.median(self._away_seat)) < b.seat_load
+        if float(cues.max() - cues.min()) > 2 * still or lighter:
+            # not still, or not an upright: slide the window on
             half = len(self._away) // 2
-            del self._away[:half], self._away_cues[:half]
+            del self._away[:half], self._away_cues[:half], self._away_seat[:half]
             self._away_since = t - AWAY_SETTLE / 2
             return False
         self.away_raw = robust_mean(np.array(self._away))
         self.away_learned = True
         self._away.clear()
         self._away_cues.clear()
+        self._away_seat.clear()
         return True

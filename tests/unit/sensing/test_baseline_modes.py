@@ -253,6 +253,29 @@ def test_a_clearly_lopsided_minute_away_from_the_backrest_is_not_learned() -> No
     assert pl.baseline.away is None
 
 
+def test_a_forward_lean_clear_of_the_backrest_is_not_learned_as_the_upright_there() -> None:
+    """Sitting up clear of the backrest, the seat carries at least its calibrated load (the
+    trunk's whole weight); leaning forward onto the thighs or the desk hands part of it on. In
+    free use almir's forward lean (with a light backrest at calibration, so the chair's total
+    hardly fell and it read upright) came before his upright clear of the backrest and was
+    learned as that upright: the real one, measured from it, read lopsided. A still, balanced
+    minute whose seat is lighter than at calibration is not learned; the real upright is."""
+    light = UPRIGHT * np.r_[np.full(4, 0.3), np.ones(8)]  # a light backrest contact
+    pl = Pipeline(CHAIR, Config(), calibration.from_arrays(
+        CHAIR, tare=np.zeros(12), upright=light, method="recording"))
+    t = run(pl, light, 0, 90)
+    seat = light[4:]
+    lean = np.r_[np.zeros(4), seat * 0.92]  # the backrest free, the seat 0.92 of calibration
+    t = run(pl, lean, t, 200)
+    assert pl.posture.state == "upright" and pl.balance.state == "balanced"  # unseen as a lean
+    assert pl.baseline.away is None and pl.baseline.away_open
+    up = np.r_[np.zeros(4), seat * 1.1]  # clear of the backrest: the seat takes its load
+    up[4::2] *= 1.15  # and sits a little to one side of the calibrated upright
+    run(pl, up, t, 150)
+    assert pl.baseline.away is not None
+    assert pl.balance.state == "balanced" and abs(pl.balance.shift) < 0.05
+
+
 def test_without_an_away_upright_the_slack_stops_after_the_first_hours() -> None:
     pl = Pipeline(CHAIR, Config(), chair_profile())
     t = run(pl, UPRIGHT, 0, B.LEARN_FOR + 60, dt=5.0)
