@@ -75,6 +75,8 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
         '"Not right" replays',
         *(f"free use, {reorder.QUICK} orders: {name}" for name in (
             "smartchair-ml/almir", "smartchair-ml/vanessa",
+            "smartchair-ml/almir (sits upright away from the backrest)",
+            "smartchair-ml/vanessa (sits upright away from the backrest)",
             "smartchair-ml/almir/seat8", "smartchair-ml/almir/cells4",
             "smartchair-ml/vanessa/seat8", "smartchair-ml/vanessa/cells4",
             "fsr-cushion-9/session1", "fsr-cushion-9/session2")),
