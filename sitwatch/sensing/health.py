@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sitwatch.sensing.features import REAR_ROW
+from sitwatch.sensing.layout import Layout
+
 #: Seconds a loaded channel may repeat the exact same reading while others move before it is
 #: suspected. Shorter than a lean's dwell (10 s), so that a cell sticking cannot start one;
 #: a still sitter's channels are suspected now and then too, which only quietens the cues that
@@ -35,6 +38,16 @@ FULL_SHARE = 0.97
 #: Time constant (seconds with no other channel loaded) of the full-scale-while-empty average: a
 #: shorted sensor is told from a saturated one within about a minute of the seat being empty.
 EMPTY_TAU = 30.0
+
+
+def full_at_calibration(layout: Layout, upright: np.ndarray) -> np.ndarray:
+    """The channels a calibrated upright (as loads) puts at full scale, which are taken as
+    saturated from the first frame (:meth:`ChannelHealth.saturated_from_start`): all of them
+    but the seat's rear third, which is left to the running check. There a heavy sitter's sit
+    bones drive healthy pads to full scale, and their emptying (a slide, a perch) is what a
+    seat alone reads; below full scale they read the load itself."""
+    full = np.asarray(upright, dtype=float) >= FULL_SHARE * float(layout.full_scale)
+    return full & ~(layout.seat_mask & (layout.y < REAR_ROW))
 
 
 class ChannelHealth:

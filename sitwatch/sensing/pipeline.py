@@ -40,7 +40,7 @@ from sitwatch.sensing.detectors.posture import PostureDetector
 from sitwatch.sensing.detectors.stillness import StillnessDetector
 from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
 from sitwatch.sensing.features import REAR_ROW, Extractor, Features
-from sitwatch.sensing.health import ChannelHealth
+from sitwatch.sensing.health import ChannelHealth, full_at_calibration
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.snapshot import Snapshot
 
@@ -205,21 +205,15 @@ class Pipeline:
         self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped)
 
     def _saturated_at_calibration(self) -> None:
-        """A channel the upright baseline reads at full scale (outside the seat's rear third) is
-        saturated from the first frame:
+        """A channel the upright baseline reads at full scale is saturated from the first frame
+        (outside the seat's rear third: :func:`~sitwatch.sensing.health.full_at_calibration`):
         neither the baseline nor any frame knows its load. Waiting for minutes of sitting to
         show it (ChannelHealth) let it dominate the features meanwhile: the smartchair's p07
         reads about 4000 of 4095 under one sitter, ten times its mirror, and with it counted her
         slump kept half its rear share and read reclined until it was set aside, which took from
         2 to 8 minutes depending on what she did first."""
         assert self.upright_raw is not None
-        lay = self.layout
-        # the seat's rear third is left to channel health: that is where a heavy sitter's sit
-        # bones drive healthy pads to full scale, and their emptying (a slide, a perch) is what
-        # a seat alone reads; a reading below full there is the load itself (a simulated 129 kg
-        # sitter on the 9-FSR cushion: both rear corners at full scale upright, empty when
-        # perched; set aside, its perch read as half lying and its forward leans were missed)
-        full = (self.upright_raw >= self.health.full) & ~(lay.seat_mask & (lay.y < REAR_ROW))
+        full = full_at_calibration(self.layout, self.upright_raw)
         if self.health.saturated_from_start(full):
             self._use_channels()
             self._tell_channels = True

@@ -21,7 +21,7 @@ from sitwatch.config import Config, for_layout
 from sitwatch.sensing.calibration import Profile, feature_spread, robust_mean
 from sitwatch.sensing.detectors.baseline import SPREAD_K, Baseline
 from sitwatch.sensing.features import Extractor
-from sitwatch.sensing.health import FULL_SHARE
+from sitwatch.sensing.health import full_at_calibration
 from sitwatch.sensing.layout import Layout
 
 #: The seat's own lateral cues, in the words a user reads.
@@ -156,12 +156,12 @@ def divider_hint(level: float) -> str:
 
 
 def saturated(layout: Layout, upright: np.ndarray) -> list[str]:
-    """The channels the upright mean reading ``upright`` puts at full scale. The pipeline sets
-    them aside from the first frame (it cannot tell how the load moves on them), so they are
-    worth a word: a sensor that a sitter drives to the end of its range, or a shorted one."""
-    up = layout.to_load(np.asarray(upright, dtype=float))
-    full = FULL_SHARE * float(layout.full_scale)
-    return [c.label for c, v in zip(layout.channels, up, strict=True) if v >= full]
+    """The channels the upright mean reading ``upright`` puts at full scale and the pipeline
+    therefore sets aside from the first frame (:func:`~sitwatch.sensing.health.full_at_calibration`:
+    not the seat's rear third), so they are worth a word: a sensor that a sitter drives to the
+    end of its range, or a shorted one."""
+    full = full_at_calibration(layout, layout.to_load(np.asarray(upright, dtype=float)))
+    return [c.label for c, f in zip(layout.channels, full, strict=True) if f]
 
 
 def saturated_hint(labels: list[str]) -> str:

@@ -94,8 +94,15 @@ def test_channels_at_full_scale_in_the_upright_reading_are_named() -> None:
     assert upright_check.saturated(chair, up) == ["p06", "p07"]
     assert upright_check.saturated_hint(["p06", "p07"]).startswith(
         "p06 and p07 were at the end of their range")
-    # a cushion whose reading falls with the load: full scale is a reading near zero
+    # the seat's rear third is left in (the sit bones fill healthy pads there): not named,
+    # as the pipeline does not set it aside
+    up[4] = chair.full_scale
+    assert upright_check.saturated(chair, up) == ["p06", "p07"]
+    # a cushion whose reading falls with the load: full scale is a reading near zero (its
+    # middle row here; the rear row, y < -1/3, is left in)
     fsr = load("fsr-cushion-9")
     reading = np.full(9, 600.0)
     reading[4] = 1.0
+    assert upright_check.saturated(fsr, reading) == [fsr.channels[4].label]
+    reading[0] = 1.0  # fsr1, a rear corner
     assert upright_check.saturated(fsr, reading) == [fsr.channels[4].label]
