@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         warning = _restless_warning(cfg, lay, ts[sel], upright_frames, prof.tare, args.upright)
         if warning:
             err(warning)
-        _divider_note(lay, prof)
+        _calibration_notes(lay, prof)
         return EXIT_OK
     from sitwatch.cli.calibrate_live import interactive
 
@@ -121,9 +121,9 @@ def run(args: argparse.Namespace) -> int:
 ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right")
 
 
-def _divider_note(lay: Any, prof: Any) -> None:
-    """A word when the pads look read through a divider the layout does not undo, and on
-    channels the upright reading put at full scale."""
+def _calibration_notes(lay: Any, prof: Any) -> None:
+    """A word on what the saved upright reading shows: channels at full scale (set aside), pads
+    that look read through a divider the layout does not undo."""
     from sitwatch.sensing import upright_check
 
     for note in upright_check.notes(lay, prof):
