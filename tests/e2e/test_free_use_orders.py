@@ -100,3 +100,27 @@ def test_replay_says_how_each_nudge_went(datasets_dir, tmp_path) -> None:
         said = (f"{what}: followed after {e['after']:.0f} s" if e["responded"]
                 else f"{what}: not followed within {e['after']:.0f} s")
         assert line.rstrip().endswith(said), line
+
+
+def test_sitting_up_clear_of_the_backrest_after_a_lean_ends_the_lean(datasets_dir, tmp_path):
+    """Order 2 of vanessa's session: her ankle on her knee (a lean to one side against the
+    backrest), then upright clear of the backrest for 150 s. Her light contact there reads a
+    little to the same side, inside the release band, and the lean was held for the whole
+    stretch (its lopsided nudge repeating). Sitting up clear of the backrest ends the lean."""
+    d = reorder.reordered(
+        datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), 2)
+    segs = d.segments()
+    k = next(i for i, (lab, a, _) in enumerate(segs) if lab == 2 and segs[i - 1][0] == 8)
+    _, a, b = segs[k]
+    assert b - a > 120
+    _, win = scoring.first_upright_profile(d)
+    rec = d.write(tmp_path / "free.rec")
+    cal = tmp_path / "cal.json"
+    sitwatch("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
+             "-o", str(cal), home=tmp_path)
+    events = [json.loads(line) for line in sitwatch(
+        "replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path).splitlines()]
+    lean = np.arange(segs[k - 1][1] + 30, segs[k - 1][2], 0.5)
+    assert (states_at(events, "balance", lean) == "right").mean() > 0.9  # the lean is seen
+    clear = states_at(events, "balance", np.arange(a + 30, b, 0.5))
+    assert (clear == "balanced").all(), list(clear)
