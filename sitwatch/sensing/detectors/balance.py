@@ -48,7 +48,9 @@ backrest, since their reference was taken in the other way of sitting (see
 A side is entered at ``threshold`` and kept down to ``release`` (hysteresis), but only while the
 shift stays on that side: past release the other way the lean is over. Sides change directly
 (left -> right after the dwell, with no balanced report between) when the new lean passes the
-threshold.
+threshold. A lean held in its band also ends at once when the sitter sits up clear of the
+backrest (:data:`LEFT_BACK`): that is a new posture, and a light contact still reading a little
+to the old side must not keep the lean going.
 
 Where a lean ends follows the person (issue #10). Someone whose usual upright reads 0.17 to one
 side (balanced: under the threshold) never came back under a release fixed at 0.15 around the
