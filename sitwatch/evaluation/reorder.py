@@ -24,7 +24,7 @@ baseline, a held lean, a channel set aside), not how they meet a stranger.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,7 +33,7 @@ from sitwatch import config
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.parallel import pmap
-from sitwatch.evaluation.scoring import Scores, replay_scores
+from sitwatch.evaluation.scoring import Progress, Scores, quiet, replay_scores
 
 SHORTEST = 40.0  # seconds: a piece long enough for a 30 s "found within" and a 10 s dwell
 LONGEST = 150.0
@@ -121,19 +121,13 @@ def _ours(x: datasets.Labelled) -> Scores:
     return replay_scores(x, config.Config())
 
 
-def _orders(d: datasets.Labelled, n: int) -> list[datasets.Labelled]:
-    return [reordered(d, seed) for seed in range(n)]
-
-
 def free_use(
-    recordings: Iterable[datasets.Labelled], orders: int = ORDERS,
-    progress: Callable[[str], object] | None = None,
+    recordings: Iterable[datasets.Labelled], orders: int = ORDERS, progress: Progress = quiet,
 ) -> list[tuple[str, Pooled, Pooled]]:
     """Each recording in ``orders`` orders: (name, ours with the defaults, the naive stand-in)."""
     out = []
     for d in recordings:
-        if progress is not None:
-            progress(f"free use, {orders} orders: {d.name}")
-        xs = _orders(d, orders)
+        progress(f"free use, {orders} orders: {d.name}")
+        xs = [reordered(d, seed) for seed in range(orders)]
         out.append((d.name, _pool(pmap(_ours, xs)), _pool([naive_scores(x) for x in xs])))
     return out

@@ -16,8 +16,8 @@ import json
 import numpy as np
 
 from sitwatch.evaluation import datasets, reorder, scoring
+from tests.helpers.cli import calibrated_replay, sitwatch_ok_both
 from tests.helpers.cli import sitwatch_ok as sitwatch
-from tests.helpers.cli import sitwatch_ok_both
 
 ORDER = 0
 
@@ -113,13 +113,7 @@ def test_sitting_up_clear_of_the_backrest_after_a_lean_ends_the_lean(datasets_di
     k = next(i for i, (lab, a, _) in enumerate(segs) if lab == 2 and segs[i - 1][0] == 8)
     _, a, b = segs[k]
     assert b - a > 120
-    _, win = scoring.first_upright_profile(d)
-    rec = d.write(tmp_path / "free.rec")
-    cal = tmp_path / "cal.json"
-    sitwatch("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
-             "-o", str(cal), home=tmp_path)
-    events = [json.loads(line) for line in sitwatch(
-        "replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path).splitlines()]
+    events = calibrated_replay(d, tmp_path)
     lean = np.arange(segs[k - 1][1] + 30, segs[k - 1][2], 0.5)
     assert (states_at(events, "balance", lean) == "right").mean() > 0.9  # the lean is seen
     clear = states_at(events, "balance", np.arange(a + 30, b, 0.5))

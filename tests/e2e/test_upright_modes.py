@@ -196,19 +196,13 @@ def test_free_use_a_forward_lean_first_is_not_taken_for_the_upright_clear_of_the
     lopsided 71% of its time. A minute is learned as that upright only if the seat carries at
     least its calibrated load (a forward lean hands weight on), so it reads balanced."""
     from sitwatch.evaluation import reorder
-    from tests.helpers.cli import sitwatch_ok
+    from tests.helpers.cli import calibrated_replay
 
     d = reorder.reordered(variants.away_sitter(
         datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_almir.csv")), 5)
     segs = d.segments()
     first_away = next(a for lab, a, _ in segs if lab == 2)
     assert any(lab in (3, 6) and a < first_away for lab, a, _ in segs)  # a lean comes first
-    _, win = scoring.first_upright_profile(d)
-    rec = d.write(tmp_path / "free.rec")
-    cal = tmp_path / "cal.json"
-    sitwatch_ok("calibrate", "--recording", str(rec), "--upright", f"{win[0]:g}:{win[1]:g}",
-                "-o", str(cal), home=tmp_path)
-    out = sitwatch_ok("replay", str(rec), "--calibration", str(cal), "--json", home=tmp_path)
-    bal = states(d, [json.loads(line) for line in out.splitlines()], "balance")
+    bal = states(d, calibrated_replay(d, tmp_path), "balance")
     away = d.label == 2
     assert np.isin(bal[away], ["left", "right"]).mean() < 0.03
