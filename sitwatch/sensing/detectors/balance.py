@@ -43,7 +43,10 @@ backrest a lean past the threshold from the calibrated upright, on the side the 
 sees, is a lean even when the away upright alone reads it a little under. While that
 upright may still be learned, the seat's and thighs' cues get some slack away from the
 backrest, since their reference was taken in the other way of sitting (see
-:mod:`~sitwatch.sensing.detectors.baseline`).
+:mod:`~sitwatch.sensing.detectors.baseline`): under half the backrest's upright load, and up to
+``AWAY_LEAVE`` of it while the seat carries the trunk's weight (a light contact that wanders
+back onto the backrest is still sitting up clear of it; a lean that only lightens the backrest
+leaves the seat's load as it was).
 
 A side is entered at ``threshold`` and kept down to ``release`` (hysteresis), but only while the
 shift stays on that side: past release the other way the lean is over. Sides change directly
@@ -219,7 +222,11 @@ def strongest(
     back_w = min(1.0, r) * back_say(f)
     bref, away_bref = p.bref + back_off, p.away_bref + back_off
     if b.away is None:
-        slack = AWAY_SLACK * threshold if r < AWAY_RATIO and b.away_open else 0.0
+        # clear of the backrest; or a light contact that wanders up to AWAY_LEAVE while the
+        # seat has taken the trunk's weight back (SEAT_GAIN: sitting up clear of it, not a
+        # lean that merely lightens the backrest with the seat steady)
+        clear = r < AWAY_RATIO or (r < AWAY_LEAVE and f.seat_load >= SEAT_GAIN * b.seat_load)
+        slack = AWAY_SLACK * threshold if clear and b.away_open else 0.0
         return _against(f, b.f, bref, b, p, back_w, slack)
     if r < AWAY_RATIO:  # clearly away from the backrest: its own upright
         away = _against(f, b.away, away_bref, b, p, back_w, 0.0)

@@ -12,8 +12,10 @@ Since issue #10 the baseline describes a *person*, not a single minute:
   (typing, with the backrest barely touched), and the seat's centre of pressure need not be in
   the same place in both: the pelvis is no longer held by the backrest and the load moves onto
   other sensors. :attr:`Baseline.away` is that second way of sitting, from the calibration's
-  optional second step or learned from settled sitting (:class:`UprightModel`); the balance
-  detector measures a frame from whichever upright it is nearest to.
+  optional second step or learned from settled sitting (:class:`UprightModel`: two settled
+  minutes clear of the backrest that agree, since one still minute may be a forward lean that
+  keeps the seat's load); the balance detector measures a frame from whichever upright it is
+  nearest to.
 - **Slow drift.** Cushions resettle and people sit down again a little further forward.
   :class:`UprightModel` follows settled, upright, balanced sitting slowly (a 3-minute time
   constant), by a bounded amount, along the seat's depth only, and never while a posture or a
@@ -90,6 +92,11 @@ class Baseline:
     #: calibrating (``has_back``): calibrated clear of the backrest, it can still tell when the
     #: backrest is free
     back_sensors: bool = False
+    #: the seat load of the last settled minute clear of the backrest while no other minute
+    #: has agreed with it yet (0: none, or the away upright is known): the forward rule may
+    #: judge a lean from it (:func:`~sitwatch.sensing.detectors.posture.leans_from_away`), the
+    #: balance rule never does
+    away_seat: float = 0.0
 
     @classmethod
     def from_raw(
@@ -274,6 +281,9 @@ class UprightModel:
         self._away_seat: list[float] = []  # the seat's load in those frames
         self._away_since: float | None = None
         self._next_sample = -np.inf
+        #: the last settled minute clear of the backrest that no other has agreed with yet:
+        #: (its robust mean, its frames, its seat cue)
+        self._pending: tuple[np.ndarray, np.ndarray, float] | None = None
 
     # -- the baseline the detectors see --------------------------------------------------
     def build(
@@ -291,7 +301,11 @@ class UprightModel:
         if self.away_drift and b.away is not None:
             b = replace(b, away=moved(b.away, self.away_drift))
         open_ = self.learn and b.has_back and b.away is None and self.sat < LEARN_FOR
-        return replace(b, away_open=open_) if open_ != b.away_open else b
+        if open_ != b.away_open:
+            b = replace(b, away_open=open_)
+        if open_ and self._pending is not None:
+            b = replace(b, away_seat=ex(self._pending[0]).seat_load)
+        return b
 
     def bounds(self, b: Baseline) -> dict[str, float]:
         """The features drift may move and how far. Only the fore-aft centre of pressure: a
@@ -360,9 +374,13 @@ class UprightModel:
     def _learn_away(
         self, t: float, raw: np.ndarray, f: Features, b: Baseline, settled: bool
     ) -> bool:
-        """A settled minute away from the backrest becomes its upright: one whose seat centre
+        """Settled minutes away from the backrest become its upright: minutes whose seat centre
         stayed within twice the person's own threshold-worth of noise (``SPREAD_K`` spreads,
-        at least :data:`STILL_FLOOR`) and whose seat carried at least its calibrated load."""
+        at least :data:`STILL_FLOOR`) and whose seat carried at least its calibrated load; and
+        two of them, the next one or a later one, whose seat centres agree within that band.
+        Until a second minute agrees, the last one is pending: the forward rule judges a seat
+        that lost load against it (:attr:`Baseline.away_seat`), the balance rule keeps its
+        slack."""
         if not settled:
             self._away_since = None
             return False
@@ -396,9 +414,20 @@ class UprightModel:
             del self._away[:half], self._away_cues[:half], self._away_seat[:half]
             self._away_since = t - AWAY_SETTLE / 2
             return False
-        self.away_raw = robust_mean(np.array(self._away))
-        self.away_learned = True
+        frames, cue = np.array(self._away), float(np.median(cues))
         self._away.clear()
         self._away_cues.clear()
         self._away_seat.clear()
+        self._away_since = t  # the next minute starts here
+        pending, self._pending = self._pending, (robust_mean(frames), frames, cue)
+        if pending is None or abs(pending[2] - cue) > 2 * still:
+            # one minute is not yet a habit: a forward lean that keeps the seat's load (elbows
+            # on the thighs) is as still and as heavy as the upright, and learned as it the
+            # real upright then read lopsided from it (free use: vanessa's, 2 of 10 orders).
+            # Wait for a second minute that agrees, the next one in a long stretch, or a later
+            # one. Meanwhile the forward rule may judge a lean from this minute's seat load.
+            return True
+        self._pending = None
+        self.away_raw = robust_mean(np.concatenate([pending[1], frames]))
+        self.away_learned = True
         return True

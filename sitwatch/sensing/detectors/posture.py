@@ -127,7 +127,9 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
 def leans_from_away(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
     """Leaning forward, judged against the sitter's upright away from the backrest (when it
     is known): the seat carries less than :data:`AWAY_KEEPS` of its load there, or its centre of
-    pressure has moved ``forward_shift`` forward of it.
+    pressure has moved ``forward_shift`` forward of it. Until a second settled minute there
+    has confirmed that upright, the seat's load against the last such minute
+    (:attr:`~sitwatch.sensing.detectors.baseline.Baseline.away_seat`).
 
     Against the upright the calibration took (against the backrest), a forward lean shows as
     the chair losing the backrest's load: with a backrest that carried half the load, the chair
@@ -137,7 +139,10 @@ def leans_from_away(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
     it to the desk, the elbows on the thighs or the feet, and only the seat can show that, as a
     loss against the away upright, where the backrest carried nothing either."""
     a = b.away
-    if a is None or a.seat_load <= 0:
+    if a is None:
+        # not known yet: the last settled minute clear of the backrest, on the seat's load
+        return b.away_seat > 0 and f.seat_load / b.away_seat < _away_keeps(cfg)
+    if a.seat_load <= 0:
         return False
     return (f.seat_load / a.seat_load < _away_keeps(cfg)
             or f.cop_y - a.cop_y >= cfg.forward_shift)
