@@ -161,3 +161,54 @@ def test_a_lean_ends_when_the_sitter_sits_up_clear_of_the_backrest() -> None:
     t, got = sit(det, ex, b, [frame()] * 40 + [lean] * 60, 0.0)
     _, got = sit(det, ex, b, [lighter] * 120, t)
     assert got == [] and det.state == "right"
+
+
+def test_a_lean_on_a_light_contact_ends_when_the_sitter_sits_up_clear_of_the_backrest() -> None:
+    """Free use again: vanessa's lean to one side with her light contact (0.42 of the backrest's
+    upright load), then upright clear of it (0.33): the backrest hardly lost anything against
+    the lean, so the rule above (under half of the lean's load) never fired, and her contact,
+    still on the lean's side, held the lean through the release band (3.9% of her upright time
+    over 20 orders). A backrest under half its upright load is clear of it whatever the lean
+    began with, so with the seat a tenth heavier the lean ends; with the seat steady it is
+    still held."""
+    ex, b = chair()
+    cfg = Balance()
+    lean = _scaled(frame(back=-0.9), 0.42, 1.0)  # a light contact, on the right
+    clear = _scaled(frame(back=-0.9), 0.25, 1.3)  # sat up clear: still a brush on the right
+    lighter = _scaled(frame(back=-0.9), 0.25, 1.0)  # the same contact, the seat steady
+    det = BalanceDetector(cfg)
+    assert _shift_of(det, ex, b, lean) >= cfg.threshold
+    for after in (clear, lighter):  # inside the release band, and more than half the lean's
+        assert cfg.release <= _shift_of(det, ex, b, after) < cfg.threshold
+        assert after[CHAIR.back_mask].sum() > 0.5 * lean[CHAIR.back_mask].sum()
+    t, got = sit(det, ex, b, [frame()] * 40 + [lean] * 60, 0.0)
+    assert got[-1] == "right"
+    _, got = sit(det, ex, b, [clear] * 10, t)
+    assert got == ["balanced"]
+    det = BalanceDetector(cfg)
+    t, got = sit(det, ex, b, [frame()] * 40 + [lean] * 60, 0.0)
+    _, got = sit(det, ex, b, [lighter] * 120, t)
+    assert got == [] and det.state == "right"
+
+
+def test_on_a_seat_alone_a_heavier_seat_does_not_end_a_held_lean() -> None:
+    """A seat without backrest sensors has no backrest to sit up clear of: its backrest load
+    reads 0, which is "under half its upright load" too, so the rule above must not apply there
+    (a lean held in its band would end whenever the seat took on a tenth more load)."""
+    cells = layout.load("load-cells-4")
+    up = np.array([1000.0, 1000, 800, 800])
+    ex = Extractor(cells)
+    b = Baseline.from_raw(ex, up)
+    assert not b.has_back
+    cfg = Balance()
+
+    def shifted(s: float, k: float = 1.0) -> np.ndarray:
+        assert cells.plate is not None
+        d = s * cells.plate.body_x
+        return up * k * np.array([1 - d, 1 + d, 1 - d, 1 + d])
+
+    det = BalanceDetector(cfg)
+    t, got = sit(det, ex, b, [up] * 40 + [shifted(0.35)] * 60, 0.0)
+    assert got[-1] == "right"
+    _, got = sit(det, ex, b, [shifted(0.2, 1.3)] * 120, t)
+    assert got == [] and det.state == "right"
