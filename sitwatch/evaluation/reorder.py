@@ -90,6 +90,7 @@ class Pooled:
     false_lopsided: float | None
     false_lopsided_worst: float | None
     false_forward: float | None
+    forward: tuple[int, int] = (0, 0)  # forward-lean pieces flagged, of all
 
 
 def _pool(scores: list[Scores]) -> Pooled:
@@ -114,6 +115,7 @@ def _pool(scores: list[Scores]) -> Pooled:
         len(scores), min(occ) if occ else None,
         found("slouch_recall", "slouch_segments"), float(np.median(lat)) if lat else None,
         fs, fs_worst, found("lopsided_recall", "lopsided_segments"), fl, fl_worst, ff,
+        found("forward_recall", "forward_segments"),
     )
 
 

@@ -334,12 +334,12 @@ def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str,
             f"{found(ours.lopsided)} / {found(naive.lopsided)}",
             f"{_pct(ours.false_lopsided)} ({_pct(ours.false_lopsided_worst).strip()}) / "
             f"{_pct(naive.false_lopsided).strip()}",
-            _pct(ours.false_forward),
+            found(ours.forward), _pct(ours.false_forward),
         ])
     table(
         ["recording", "device", "occupancy, worst order", "slumps found in 30 s (ours / naive)",
          "latency", "false sit-back (worst order)", "lopsided flagged (ours / naive)",
-         "false lopsided (worst order) / naive", "false forward"],
+         "false lopsided (worst order) / naive", "forward leans flagged", "false forward"],
         rows,
     )
 

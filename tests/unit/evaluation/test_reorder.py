@@ -47,12 +47,14 @@ def test_the_same_frames_in_another_order_with_the_calibration_minute_first() ->
 
 def test_pooling_counts_pieces_not_orders() -> None:
     a = Scores(occupancy=1.0, slouch_recall=1.0, lopsided_recall=0.5, lopsided_false=0.1,
-               slouch_false=0.0, counts={"slouch_segments": 1, "lopsided_segments": 4})
+               slouch_false=0.0, forward_recall=0.5,
+               counts={"slouch_segments": 1, "lopsided_segments": 4, "forward_segments": 2})
     b = Scores(occupancy=0.98, slouch_recall=0.5, lopsided_recall=1.0, lopsided_false=0.0,
-               slouch_false=0.02, counts={"slouch_segments": 2, "lopsided_segments": 2})
+               slouch_false=0.02, forward_recall=1.0,
+               counts={"slouch_segments": 2, "lopsided_segments": 2, "forward_segments": 1})
     p = _pool([a, b])
     assert isinstance(p, Pooled) and p.orders == 2
-    assert p.slumps == (2, 3) and p.lopsided == (4, 6)
+    assert p.slumps == (2, 3) and p.lopsided == (4, 6) and p.forward == (2, 3)
     assert p.occupancy_worst == 0.98
     assert p.false_lopsided == 0.05 and p.false_lopsided_worst == 0.1
     assert p.false_slouch == 0.01 and p.false_slouch_worst == 0.02
