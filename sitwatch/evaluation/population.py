@@ -8,7 +8,8 @@ simulated sitters (:mod:`sitwatch.sim`) drawn across the ways people and devices
   backrest, or clear of it: the trunk's weight moves onto the seat and the pelvis forward; and
   a little to one side, where the calibration minute sits even),
   gentle or strong slumps, small or large sideways leans, a right lean directly after a left
-  one or after sitting upright in between, restlessness, and for half of them a spell perched
+  one or after sitting upright in between, a leg crossed over the other at the very end (one
+  thigh off the seat), restlessness, and for half of them a spell perched
   on the front of the seat (the feet carrying much of the weight): not a slump, but on a seat
   alone it looks like a deep one, so a rule that reads an emptied rear as slouched calls it one;
 - the device: each sitter on one of the shipped layouts in turn (:data:`LAYOUTS`: the 12-sensor
@@ -42,7 +43,7 @@ from functools import cache, partial
 import numpy as np
 
 from sitwatch import config
-from sitwatch.core.kinds import Posture
+from sitwatch.core.kinds import Balance, Posture
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.parallel import pmap
@@ -71,14 +72,17 @@ STUCK_FROM = 480.0  # seconds: a stuck channel's reading freezes from minute 8
 EMPTY_SEAT, UPRIGHT_BACK, UPRIGHT_AWAY, FORWARD, LEFT, RIGHT, SLUMP, RECLINED = (
     0, 1, 2, 3, 4, 5, 7, 12)
 PERCH = 13  # perched on the front of the seat (the smartchair has no such label)
+CROSSED = 8  # a leg crossed over the other (the smartchair's "legs crossed": either side)
+CROSSED_S = 120.0  # seconds of it, at the very end of every session
 PERCH_S = 100.0  # seconds a percher perches
 PERCHERS = "perch on the front of the seat for a while"
 CREEPS = "pressure pads creep (reading rises under load)"
 RESETTLES = "sit down a little further forward or back after a break"
 DIVIDERS = "pads read through a voltage divider (compressive)"
+LEGS = (Balance.LEFT, Balance.RIGHT)  # the crossed leg's side: by the sitter's index
 LATE_S = 1800.0  # the late upright stretch of a session with creep or a resettle
 CLASSES = datasets.Classes(
-    upright=(UPRIGHT_BACK, UPRIGHT_AWAY), slouch=(SLUMP,), lopsided=(LEFT, RIGHT),
+    upright=(UPRIGHT_BACK, UPRIGHT_AWAY), slouch=(SLUMP,), lopsided=(LEFT, RIGHT, CROSSED),
     forward=(FORWARD,), recline=(RECLINED,), left=(LEFT,), right=(RIGHT,), perch=(PERCH,),
 )
 
@@ -247,18 +251,18 @@ def population(n: int, seed: int = SEED) -> list[Sitter]:
 
 
 def session(s: Sitter) -> tuple[Script, list[int]]:
-    """The sitter's session (about 27 minutes, an hour with creep or a resettle) and each
+    """The sitter's session (about 30 minutes, an hour with creep or a resettle) and each
     segment's label code."""
     def body(posture: Posture = Posture.UPRIGHT, *, lean: float = 0.0,
              backrest: float | None = None, depth: float = 1.0,
              fidget: float | None = None, variant: str | None = None,
-             shift: float = 0.0) -> Body:
+             shift: float = 0.0, leg: Balance | None = None) -> Body:
         if backrest is None:
             backrest = 0.1 if s.away else s.calibration_backrest
         return Body(posture=posture, lean=lean, weight=s.weight, size=s.size,
                     backrest=backrest, depth=depth,
                     fidget=s.fidget if fidget is None else fidget, variant=variant,
-                    shift=shift)
+                    shift=shift, leg=leg)
 
     usual = UPRIGHT_AWAY if s.away else UPRIGHT_BACK
     calm = s.offset  # their usual sitting's own slight lean
@@ -290,6 +294,13 @@ def session(s: Sitter) -> tuple[Script, list[int]]:
     if s.creep or s.resettle:
         # a late upright stretch, where creep and a resettle have had time to show
         plan.append((LATE_S, body(lean=calm, shift=s.resettle), usual))
+    # Last, a leg crossed over the other (that thigh leaves the seat, the sit bones stay
+    # level), then a minute as usual. At the very end, so that every frame before it is the
+    # same as before it was added (the simulator's noise and fidgets run in time order).
+    plan += [
+        (CROSSED_S, body(lean=calm, shift=s.resettle, leg=LEGS[s.index % 2]), CROSSED),
+        (60, body(lean=calm, shift=s.resettle), usual),
+    ]
     script = Script([Segment(float(d), b) for d, b, _ in plan], f"sitter {s.index}")
     return script, [c for _, _, c in plan]
 

@@ -64,6 +64,11 @@ class Body:
     #: the pelvis sits this much further forward (+) or back (-) on the seat, in seat
     #: half-depths (someone who sat down again a little differently after a break)
     shift: float = 0.0
+    #: a leg crossed over the other (or lifted): that side's thigh leaves the seat, its weight
+    #: going down the other leg to the floor; the sit bones stay level. None, Balance.LEFT or
+    #: Balance.RIGHT (fsr-cushion-9's crossed legs: that side's front pad empties, the rear
+    #: keeps its balance)
+    leg: Balance | None = None
 
     def __post_init__(self) -> None:
         if self.variant is not None:
@@ -76,6 +81,8 @@ class Body:
             raise ValueError(f"lean {self.lean}: must be between -1 (left) and 1 (right)")
         if self.wallet not in (None, *SIDES):
             raise ValueError(f"wallet {self.wallet!r}: use None, 'left' or 'right'")
+        if self.leg not in (None, *SIDES):
+            raise ValueError(f"leg {self.leg!r}: use None, 'left' or 'right'")
         if not 20.0 <= self.weight <= 250.0:
             raise ValueError(f"weight {self.weight} kg: must be 20..250")
         if not 0.0 <= self.fidget <= 1.0:
@@ -92,6 +99,8 @@ class Body:
         object.__setattr__(self, "posture", Posture(self.posture))
         if self.wallet is not None:
             object.__setattr__(self, "wallet", Balance(self.wallet))
+        if self.leg is not None:
+            object.__setattr__(self, "leg", Balance(self.leg))
 
     def describe(self) -> str:
         if not self.present:
@@ -102,6 +111,8 @@ class Body:
             s += f", leaning {side} ({self.lean:+.1f})"
         if self.wallet:
             s += f", wallet {self.wallet}"
+        if self.leg:
+            s += f", {self.leg} leg crossed"
         return s
 
 
@@ -171,6 +182,7 @@ SOFT_X, SOFT_SX, SOFT_SY = 0.36, 0.26, 0.24
 WALLET_X, WALLET_Y, WALLET_S = 0.58, -0.62, 0.10
 LEAN_SHARE = 0.42  # a full lean (1.0) puts 0.5 + LEAN_SHARE of the seat load on that side
 LEAN_DX = 0.04  # ... and moves the blobs this far sideways
+LEG_KEEPS = 0.1  # a crossed leg's thigh keeps this share of its load on the seat
 
 
 AWAY_FORWARD = 0.08  # sitting upright clear of the backrest: the pelvis sits this much forward
@@ -228,10 +240,13 @@ def _blobs(body: Body) -> tuple[np.ndarray, np.ndarray]:
     seat: list[tuple[float, float, float, float, float]] = []
     thigh = 1.0 - p.isch - p.soft - p.sacrum
     wside = 0.0 if body.wallet is None else (-1.0 if body.wallet == Balance.LEFT else 1.0)
+    lside = 0.0 if body.leg is None else (-1.0 if body.leg == Balance.LEFT else 1.0)
     for side, share in ((-1.0, 1.0 - right), (1.0, right)):
         seat.append((seat_kg * p.isch * share, side * ISCH_X * k + dx, p.isch_y, ISCH_S * k,
                      ISCH_S * k))
         t_kg = seat_kg * thigh * share
+        if side == lside:
+            t_kg *= LEG_KEEPS
         if side == wside:
             w_kg = min(seat_kg * p.wallet, 0.8 * t_kg)
             t_kg -= w_kg

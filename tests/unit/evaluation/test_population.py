@@ -7,6 +7,8 @@ import pytest
 
 from sitwatch.evaluation import population as P
 from sitwatch.evaluation.scoring import first_upright_profile
+from sitwatch.sim.script import Script, Segment
+from sitwatch.sim.simulator import Simulator
 
 
 def test_the_same_seed_gives_the_same_sitters_whatever_the_population_size() -> None:
@@ -39,7 +41,7 @@ def test_the_full_population_covers_every_class_of_sitter_and_device() -> None:
 def test_a_recording_follows_the_real_recordings_protocol() -> None:
     d = P.recording(P.sitter(0))
     codes = set(d.label.tolist())
-    assert codes == {0, 1, 3, 4, 5, 7, 12}  # sitter 0 sits against the backrest (code 1)
+    assert codes == {0, 1, 3, 4, 5, 7, 8, 12}  # sitter 0 sits against the backrest (code 1)
     # the calibration: the first upright minute and the empty seat before it
     prof, (a, b) = first_upright_profile(d)
     assert d.label[d.t < 30].tolist() == [0] * int(30 * P.HZ)
@@ -159,7 +161,8 @@ def test_pads_creep_and_some_sitters_resettle_after_the_break() -> None:
     for s in people[:20]:
         script, codes = P.session(s)
         long = bool(s.creep or s.resettle)
-        assert (script.segments[-1].duration_s == P.LATE_S) == long
+        assert (script.segments[-3].duration_s == P.LATE_S) == long
+        assert codes[-2] == P.CROSSED and script.segments[-2].body.leg == P.LEGS[s.index % 2]
         assert (script.duration > 3000) == long
         after = script.segments[-2 if long else -1].body
         assert after.shift == s.resettle and codes[-1] in (P.UPRIGHT_BACK, P.UPRIGHT_AWAY)
@@ -172,7 +175,9 @@ def test_a_creeping_cushion_reads_more_late_in_the_session_for_the_same_sitting(
         d = P.recording(s)
         seat = d.values[:, d.layout.seat_mask].sum(axis=1)
         early = (d.t > 140) & (d.t < 270)  # their usual upright, after the calibration minute
-        return float(seat[d.t > d.t[-1] - 100].mean() / seat[early].mean())  # the last upright
+        end = d.t[-1] - P.CROSSED_S - 60  # the late upright stretch's end
+        late = (d.t > end - 100) & (d.t < end)
+        return float(seat[late].mean() / seat[early].mean())  # the last upright
 
     def plain(s: P.Sitter) -> bool:
         return (not (s.inverted or s.drift or s.stuck or s.resettle or s.divider)
@@ -183,3 +188,30 @@ def test_a_creeping_cushion_reads_more_late_in_the_session_for_the_same_sitting(
     calm = next(x for x in people if x.layout == s.layout and x.away == s.away and plain(x)
                 and not x.creep)
     assert abs(late_over_early(calm) - 1) < 0.5 * s.creep
+
+
+def test_every_session_ends_with_a_leg_crossed_after_everything_else() -> None:
+    """Every sitter crosses a leg at the very end (left or right by their index): that side's
+    thigh leaves the seat, so the front of the seat on that side unloads while the sit bones
+    stay level. At the end, so that every frame before it is what it was without it."""
+    s = P.sitter(4)  # the 10x15 matrix: every cell sees its part of the seat
+    d = P.recording(s)
+    lay = d.layout
+    loads = lay.to_load(d.values) if lay.converts else d.values
+    front, rear = lay.y > 0.3, lay.y < -0.3
+    side = lay.x < 0 if P.LEGS[s.index % 2] == "left" else lay.x > 0
+    leg, up = d.label == P.CROSSED, d.label == P.UPRIGHT_BACK
+
+    def share(mask: np.ndarray, rows: np.ndarray, of: np.ndarray = lay.seat_mask) -> float:
+        return float(loads[rows][:, mask].sum() / loads[rows][:, of].sum())
+
+    assert share(front & side, leg) < 0.5 * share(front & side, up)
+    # the sit bones stay level: that side's part of the rear's load is as upright
+    assert abs(share(rear & side, leg, rear) - share(rear & side, up, rear)) < 0.03
+    # the frames before it are those of the same session without it
+    script, _ = P.session(s)
+    shorter = Script([Segment(x.duration_s, x.body) for x in script.segments[:-2]], "without")
+    sim = Simulator(lay, shorter, hz=P.HZ, seed=P.SEED * 100_000 + s.index, noise=s.noise,
+                    gain_spread=s.gain_spread, drift=s.drift, creep=s.creep, divider=s.divider)
+    t = sim.times()
+    assert len(t) < len(d.t) and np.array_equal(sim.frames_at(t), d.values[: len(t)])

@@ -215,6 +215,24 @@ def test_a_wallet_raises_a_rear_zone_on_its_side_in_every_posture(
     assert abs(fw.cop_x - fp.cop_x) < 0.08
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_crossed_leg_lifts_that_thigh_off_the_seat_and_leaves_the_sit_bones_level(
+        side: str) -> None:
+    """As fsr-cushion-9's crossed legs show: the front pad on the crossed leg's side empties,
+    the rear stays balanced, and the seat's centre moves to the other side."""
+    lay = load("matrix-16x16")
+    sim = Simulator(lay, Script([sit(10)]), gain_spread=0.0)
+    ex = Extractor(lay)
+    plain, crossed = ex(sim.expected(Body())), ex(sim.expected(Body(leg=side)))
+    sign = -1.0 if side == "left" else 1.0
+    assert sign * (crossed.front_x - plain.front_x) < -0.3 * ex.layout.x.max()
+    assert abs(crossed.rear_x - plain.rear_x) < 0.02
+    assert sign * (crossed.cop_x - plain.cop_x) < 0
+    assert Body(leg=side).describe() == f"upright, {side} leg crossed"
+    with pytest.raises(ValueError, match="leg"):
+        Body(leg="both")  # type: ignore[arg-type]
+
+
 def test_the_wallet_stays_put_when_the_sitter_moves() -> None:
     lay = load("matrix-16x16")
     sim = Simulator(lay, Script([sit(10)]), gain_spread=0.0)
