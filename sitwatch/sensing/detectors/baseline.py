@@ -423,7 +423,7 @@ class UprightModel:
         if pending is None or abs(pending[2] - cue) > 2 * still:
             # one minute is not yet a habit: a forward lean that keeps the seat's load (elbows
             # on the thighs) is as still and as heavy as the upright, and learned as it the
-            # real upright then read lopsided from it (free use: vanessa's, 2 of 10 orders).
+            # real upright then read lopsided from it (free use: vanessa's, 6 of 20 orders).
             # Wait for a second minute that agrees, the next one in a long stretch, or a later
             # one. Meanwhile the forward rule may judge a lean from this minute's seat load.
             return True
