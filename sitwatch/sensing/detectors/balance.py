@@ -393,7 +393,7 @@ class BalanceDetector:
             cand = BALANCED
         back = f.back_load / b.back_load if b.has_back else 0.0
         if (cur in (LEFT, RIGHT) and abs(s) < self.cfg.threshold and b.has_back
-                and self._left_backrest(f, back)):
+                and self._left_backrest(f, b, back)):
             # the lean's posture is over: sat up clear of the backrest (LEFT_BACK)
             self.d.reset(BALANCED, t)
             self._calm_since = t
@@ -408,11 +408,11 @@ class BalanceDetector:
             return Event(t, BALANCE, cand, {"shift": round(s, 3), "cue": self.cue})
         return None
 
-    def _left_backrest(self, f: Features, back: float) -> bool:
+    def _left_backrest(self, f: Features, b: Baseline, back: float) -> bool:
         """The sitter has sat up clear of the backrest since the lean began (:data:`LEFT_BACK`;
         ``back``: the backrest's load as a share of its upright load)."""
         back0, seat0 = self._entered
-        return ((back < LEFT_BACK * back0 and back0 - back > 0.1) or back < AWAY_RATIO) and (
+        return ((back < LEFT_BACK * back0 and back0 - back > 0.1) or b.is_away(f)) and (
             f.seat_load >= SEAT_GAIN * seat0)
 
     def reset(self, t: float) -> None:
