@@ -8,7 +8,9 @@ sensors whatever the layout:
 - the backrest's, weighted by how much the backrest carries: by its share of its upright load,
   and not at all when it carries under 5% of the measured load (a shoulder blade brushing a
   backrest has no meaningful centre of pressure: ``baseline.back_say``), so a light, wandering
-  contact cannot swing it;
+  contact cannot swing it; and not at all once the backrest is loaded well below the upright's
+  height (:func:`low_say`: reclined or slumped, the lower back meets a sparse backrest on
+  whichever sensor lies under it, so the sideways centre moves with no lean at all);
 - on a seat without backrest sensors, the rear third's (the sit bones', issue #10): a lean
   moves the sit bones across while the thighs stay put, so the whole seat's centre shows only
   part of it (on fsr-cushion-9 and the smartchair's seat, about two thirds). It has no say when
@@ -105,6 +107,30 @@ AWAY_LEAVE = 0.8  # the backrest carries this share of its upright load: the cal
 #: moves the whole seat's centre too. The sit bones' centre moving on its own (the pelvis
 #: sliding forward or rolling back, a twist) is not a lean.
 REAR_CAP = 2.0
+#: The backrest's centre is followed (:attr:`BalanceDetector.back_usual`) only while its
+#: vertical centre is within this of the calibrated upright's (layout units): slumped (the
+#: lower back on the backrest) or reclined, it sits 0.3-0.8 lower, and so does its sideways
+#: centre belong to another posture (upright: within 0.05-0.1)
+BACK_Y_SAME = 0.15
+
+
+#: The backrest's sideways centre has no say once its vertical centre sits this far below the
+#: calibrated upright's (layout units), and its full say down to BACK_Y_SAME below it. Reclined
+#: or slumped, the lower back rests on the backrest, often on one sensor of a sparse row whose
+#: upright balance was set by the shoulders (almir reclined loads only the lower right one of
+#: the smartchair's four): its sideways centre belongs to that posture, not to a lean. Leans
+#: load the backrest higher up, never lower (the shoulder on one side: 0.24-0.31 above).
+BACK_LOW = 0.3
+
+
+def low_say(f: Features, b: Baseline) -> float:
+    """How much say the backrest's sideways centre keeps by how far its vertical centre has gone
+    down from the calibrated upright's: whole within :data:`BACK_Y_SAME`, none from
+    :data:`BACK_LOW` down."""
+    drop = b.f.back_y - f.back_y
+    if drop <= BACK_Y_SAME:
+        return 1.0
+    return max(0.0, (BACK_LOW - drop) / (BACK_LOW - BACK_Y_SAME))
 
 
 def _soft(s: float, slack: float) -> float:
@@ -219,7 +245,7 @@ def strongest(
     if not b.has_back:
         return _against(f, b.f, p.bref, b, p, 0.0, 0.0, rear_quiet)
     r = f.back_load / b.back_load
-    back_w = min(1.0, r) * back_say(f)
+    back_w = min(1.0, r) * back_say(f) * low_say(f, b)
     bref, away_bref = p.bref + back_off, p.away_bref + back_off
     if b.away is None:
         # clear of the backrest; or a light contact that wanders up to AWAY_LEAVE while the
@@ -260,10 +286,6 @@ USUAL_AFTER = 20.0
 #: The backrest's centre (:attr:`BalanceDetector.back_usual`) follows settled balanced sitting
 #: against the backrest with this time constant (seconds), by at most the threshold's worth.
 BACK_TAU = 180.0
-#: ...and only while the backrest's vertical centre is within this of the calibrated upright's
-#: (layout units): slumped (the lower back on the backrest) or reclined, it sits 0.3-0.8 lower,
-#: and so does its sideways centre belong to another posture (upright: within 0.05-0.1)
-BACK_Y_SAME = 0.15
 #: A lean held in its release band (under the threshold) ends at once when the sitter sits up
 #: clear of the backrest: the backrest keeps under this share of the load it carried when the
 #: lean began (and at least a tenth of its upright load less), or under half its upright load

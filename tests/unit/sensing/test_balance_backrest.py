@@ -208,3 +208,31 @@ def test_on_a_seat_alone_a_heavier_seat_does_not_end_a_held_lean() -> None:
     assert got[-1] == "right"
     _, got = sit(det, ex, b, [shifted(0.2, 1.3)] * 120, t)
     assert got == [] and det.state == "right"
+
+
+def test_a_backrest_loaded_low_down_does_not_make_a_recliner_lopsided() -> None:
+    """Reclined, almir's back rests on the lower right sensor of the four alone (his upright
+    balance on the backrest is set by the shoulders, on the upper row): its sideways centre
+    moves a whole sensor's width to the right while the seat stays centred. That is where the
+    lower back meets a sparse backrest, not a lean: balanced. It read "right" before."""
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    reclined = UPRIGHT.copy()
+    reclined[:4] = [0.0, 0.0, 0.0, 3900.0]
+    f = ex(reclined)
+    assert b.f.back_y - f.back_y > 0.5  # loaded well below the upright's height
+    assert (f.back_x - b.f.back_x) / b.back_x_scale > 0.9  # far past the threshold
+    _, got = sit(det, ex, b, [UPRIGHT] * 60 + [reclined] * 120, 0.0)
+    assert got == ["balanced"] and det.state == "balanced"
+
+
+def test_a_lean_on_one_shoulder_still_shows_on_the_backrest_alone() -> None:
+    """The other way up: a sideways lean loads the backrest higher (one shoulder), with the
+    seat centred. The backrest keeps its say there, so the lean is found through it alone."""
+    ex, b = chair()
+    det = BalanceDetector(Balance())
+    shoulder = UPRIGHT.copy()
+    shoulder[:4] = [3000.0, 0.0, 0.0, 0.0]
+    assert ex(shoulder).back_y > b.f.back_y
+    _, got = sit(det, ex, b, [UPRIGHT] * 60 + [shoulder] * 120, 0.0)
+    assert got == ["balanced", "left"]
