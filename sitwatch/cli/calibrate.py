@@ -104,8 +104,13 @@ def run(args: argparse.Namespace) -> int:
             **taken,
         )
         prof.note = f"from {Path(args.recording).name}"
+        from sitwatch.sensing import references
+
+        prof, tuning = references.tune(lay, cfg, prof)
         prof.save(out)
         print(f"calibration saved to {out}")
+        for line in references.describe(tuning, config.for_layout(cfg, lay)):
+            print(line)
         lo, hi = ranges["upright"]
         sel = (ts >= lo) & (ts < hi)
         warning = _restless_warning(cfg, lay, ts[sel], upright_frames, prof.tare, args.upright)

@@ -155,7 +155,9 @@ def interactive(
         if extra is None:
             answer = (
                 input_fn(
-                    "Also record a slouch and a lean to each side? It sharpens detection (y/N) "
+                    "Also record a slump and a lean to each side? sitwatch then checks that "
+                    "each reads as it should, and makes its thresholds more sensitive for you "
+                    "where yours are subtle (y/N) "
                 )
                 .strip()
                 .lower()
@@ -199,11 +201,17 @@ def interactive(
         layout, tare=taken.pop("empty"), upright=taken.pop("upright"), method="interactive",
         **taken,
     )
+    from sitwatch.config import for_layout
+    from sitwatch.sensing import references
+
+    prof, tuning = references.tune(layout, cfg, prof)
     prof.save(dest)
     out.write(
         f"\nSaved to {dest}. sitwatch will use it from the next start "
         "(systemctl --user restart sitwatch).\n"
     )
+    for line in references.describe(tuning, for_layout(cfg, layout)):
+        out.write(line + "\n")
     from sitwatch.sensing import upright_check
 
     for note in upright_check.notes(layout, prof):

@@ -18,7 +18,9 @@ def register_model(sub: Any) -> None:
     """``sitwatch model fetch|path`` on the main CLI's subparsers."""
     sp: argparse.ArgumentParser = sub.add_parser(
         "model", help="get or locate the camera's pose model")
-    sp.add_argument("action", choices=["fetch", "path"])
+    sp.add_argument("action", choices=["fetch", "path"],
+                    help="fetch: download the official model (checked against its SHA-256); "
+                    "path: print where sitwatch looks for it")
     sp.add_argument("--variant", choices=["lite", "full", "heavy"],
                     help="which official model (default: camera.variant)")
     sp.add_argument("-o", "--output", help="where to save (default: camera.model, or the data dir)")

@@ -120,7 +120,14 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
     except calibration.CalibrationError as e:
         return FAIL, "calibration", f"{e}"
     said = f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
-    from sitwatch.sensing import upright_check
+    from sitwatch import config
+    from sitwatch.sensing import references, upright_check
+
+    if prof.tuned:
+        said += "; made more sensitive by your reference postures: " + ", ".join(
+            f"detect.{k} {v:g}" for k, v in prof.tuned.items())
+    if references.sides_swapped(layout, config.for_layout(cfg, layout), prof):
+        return WARN, "calibration", f"{said}: {references.SWAPPED_FIX}"
 
     found = upright_check.restless_profile(layout, prof,
                                            *upright_check.balance_limits(cfg, layout))

@@ -229,14 +229,23 @@ def _history(cfg: Config, entry: Entry, before: State, after: State, now: Any) -
 
 
 def _base(cfg: Config) -> Config:
-    """The config the detectors start from: the layout's own defaults in, where it loads."""
+    """The config the detectors start from, as `sitwatch run` builds it: the layout's own
+    defaults in, and the thresholds the calibration's reference postures tuned, where each
+    loads."""
     from sitwatch.config import for_layout
-    from sitwatch.sensing import layout
+    from sitwatch.runtime.assemble import load_profile
+    from sitwatch.sensing import layout, references
 
     try:
-        return for_layout(cfg, layout.load(cfg.cushion.layout))
+        lay = layout.load(cfg.cushion.layout)
+        base = for_layout(cfg, lay)
     except Exception:  # a broken layout (or its [detect] table) is `doctor`'s business
         return cfg
+    try:
+        prof = load_profile(base, lay, None)
+    except Exception:  # so is a broken profile
+        return base
+    return references.apply(base, prof.tuned if prof else None, cfg)[0]
 
 
 def _knob(change: Change) -> str:

@@ -33,8 +33,10 @@ def add_demo(sub: Any) -> None:
         default=0,
         help="simulated seconds per second (0: as fast as the display allows)",
     )
-    sp.add_argument("--layout", default="smartchair-12")
-    sp.add_argument("--seed", type=int, default=7)
+    sp.add_argument("--layout", default="smartchair-12",
+                    help="the virtual cushion's sensor layout (`sitwatch layouts` lists them)")
+    sp.add_argument("--seed", type=int, default=7,
+                    help="the virtual sitter's day: the same seed plays the same day")
     sp.add_argument("--plain", action="store_true", help="no live display; print events")
     sp.add_argument("--script", choices=["day", "demo"], default="day",
                     help="day: an 8-hour office day; demo: a 2-hour compressed one")
@@ -48,8 +50,9 @@ def add_demo(sub: Any) -> None:
 
 def add_replay(sub: Any) -> None:
     sp = sub.add_parser("replay", help="run a recording through the pipeline")
-    sp.add_argument("file")
-    sp.add_argument("--layout")
+    sp.add_argument("file", help="a recording (`sitwatch record`), a CSV whose first row names "
+                    "the channels, or a camera recording")
+    sp.add_argument("--layout", help="the sensor layout (default: the one the recording names)")
     sp.add_argument(
         "--calibration",
         help="calibration profile (default: the saved one `sitwatch run` uses for the "
@@ -72,19 +75,23 @@ def add_replay(sub: Any) -> None:
 def add_record(sub: Any) -> None:
     sp = sub.add_parser("record", help="save what the cushion sends to a recording")
     cushion_flags(sp)
-    sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("-o", "--output", required=True, metavar="FILE",
+                    help="the recording to write (owner-only)")
     sp.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
     sp.set_defaults(func=_record)
 
 
 def add_simulate(sub: Any) -> None:
     sp = sub.add_parser("simulate", help="stream a virtual cushion on a pseudo-terminal")
-    sp.add_argument("--layout", default="smartchair-12")
-    sp.add_argument("--hz", type=float, default=20.0)
+    sp.add_argument("--layout", default="smartchair-12",
+                    help="the virtual cushion's sensor layout (`sitwatch layouts` lists them)")
+    sp.add_argument("--hz", type=float, default=20.0, help="frames per second it sends")
     sp.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     sp.add_argument("--duration", type=float, help="simulated seconds (default: the whole script)")
-    sp.add_argument("--script", choices=["day", "demo"], default="day")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--script", choices=["day", "demo"], default="day",
+                    help="day: an 8-hour office day; demo: a 2-hour compressed one")
+    sp.add_argument("--seed", type=int, default=0,
+                    help="the virtual sitter's day: the same seed plays the same day")
     sp.add_argument("--link", help="also make this symlink to the pty")
     sp.add_argument("--garbage", type=float, default=0.0, help="share of lines to corrupt")
     sp.add_argument("--unplug", action="append", default=[], metavar="AT:SECONDS",
@@ -101,14 +108,20 @@ def add_calibrate(sub: Any) -> None:
     cushion_flags(sp)
     add_calibrate_camera_flags(sp)
     sp.add_argument("--recording", help="calibrate from time ranges of a recording")
-    sp.add_argument("--hz", type=float)
+    sp.add_argument("--hz", type=float,
+                    help="--recording: frame rate for files without a time column")
     sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
     sp.add_argument("--upright", metavar="A:B", help="seconds sitting upright")
     sp.add_argument("--upright-away", dest="upright_away", metavar="A:B",
                     help="seconds sitting upright away from the backrest (optional)")
-    sp.add_argument("--slouch", metavar="A:B")
-    sp.add_argument("--lean-left", dest="lean_left", metavar="A:B")
-    sp.add_argument("--lean-right", dest="lean_right", metavar="A:B")
+    sp.add_argument("--slouch", metavar="A:B",
+                    help="seconds slumped (optional): checked, and the slump rule made more "
+                    "sensitive for you if yours is subtle")
+    sp.add_argument("--lean-left", dest="lean_left", metavar="A:B",
+                    help="seconds leaning onto your left buttock (optional; with --lean-right "
+                    "it checks the sides and may lower the lean threshold for you)")
+    sp.add_argument("--lean-right", dest="lean_right", metavar="A:B",
+                    help="seconds leaning onto your right buttock (optional)")
     sp.add_argument(
         "-o", "--output",
         help="where to save (default: calibration-LAYOUT.json in the data dir)"
@@ -147,7 +160,9 @@ def add_service(sub: Any) -> None:
     sp = sub.add_parser(
         "service", help="start sitwatch at every login (or, with --system, at every boot)"
     )
-    sp.add_argument("action", choices=["install", "uninstall", "status"])
+    sp.add_argument("action", choices=["install", "uninstall", "status"],
+                    help="install: start sitwatch at login (or boot, --system); uninstall: "
+                    "stop that; status: whether it is installed and running")
     sp.add_argument(
         "--system",
         action="store_true",
@@ -186,9 +201,10 @@ def add_feedback(sub: Any) -> None:
                    help="slouch, leaning_forward, lopsided or wallet (default: the last "
                    "posture nudge)")
     r = fsub.add_parser("reset", help="back to the configured thresholds (KIND's, or all)")
-    r.add_argument("kind", nargs="?", metavar="KIND")
+    r.add_argument("kind", nargs="?", metavar="KIND",
+                   help="slouch, leaning_forward, lopsided, wallet or static (default: all)")
     s = fsub.add_parser("show", help="what your feedback changed, and when")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="everything, as JSON")
     sp.set_defaults(func=_feedback)
 
 
@@ -261,8 +277,9 @@ def add_log(sub: Any) -> None:
         "numbness in the saddle area (--where saddle), symptoms in both legs (--side both "
         "--where leg), and anything you note with --with bladder, bowel, leg-weakness or "
         "fever. sitwatch is not a medical device and cannot diagnose.")
-    sp.add_argument("kind", choices=["numbness", "tingling", "pain", "ache"])
-    sp.add_argument("--side", choices=["left", "right", "both"])
+    sp.add_argument("kind", choices=["numbness", "tingling", "pain", "ache"],
+                    help="what you feel")
+    sp.add_argument("--side", choices=["left", "right", "both"], help="which side")
     sp.add_argument("--where", choices=["buttock", "thigh", "leg", "lower-back", "saddle"],
                     help="saddle: the inner thighs, the groin or around the anus")
     sp.add_argument("--severity", type=_severity, metavar="1-10", help="1 mild ... 10 worst")
@@ -348,13 +365,15 @@ def add_config(sub: Any) -> None:
 
 def add_layouts(sub: Any) -> None:
     sp = sub.add_parser("layouts", help="list built-in sensor layouts or show one")
-    sp.add_argument("name", nargs="?")
+    sp.add_argument("name", nargs="?",
+                    help="a built-in layout's name or a layout file (default: list them all)")
     sp.set_defaults(func=_layouts)
 
 
 def add_guidance(sub: Any) -> None:
     sp = sub.add_parser("guidance", help="the advice behind each nudge")
-    sp.add_argument("kind", nargs="?")
+    sp.add_argument("kind", nargs="?",
+                    help="one nudge kind, e.g. slouch or prolonged_sitting (default: all)")
     sp.set_defaults(func=_guidance)
 
 

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.nudging.feedback import FeedbackError
     from sitwatch.runtime.replay import replay
     from sitwatch.runtime.tally import Tally
-    from sitwatch.sensing import calibration, layout
+    from sitwatch.sensing import calibration, layout, references
     from sitwatch.sensing.wire import LineParser
     from sitwatch.sources import recording
 
@@ -62,10 +62,14 @@ def run(args: argparse.Namespace) -> int:
                                  json_lines=args.json, every=args.every, period=args.period,
                                  landmarks_out=args.landmarks_out)
     try:
-        cfg = load_config(args)
+        mine = cfg = load_config(args)
         lay = resolve_layout(args, cfg, path)
         cfg = config.for_layout(cfg, lay)
         profile, used = _profile(args, cfg, lay, path)
+        cfg, tuned = references.apply(cfg, profile.tuned if profile else None, mine)
+        if tuned:
+            used += " (with the thresholds its reference postures set: " + ", ".join(
+                f"detect.{k} {a:g} -> {b:g}" for k, (a, b) in tuned.items()) + ")"
         cfg, fb_used = _feedback(args, cfg, lay, path)
     except config.ConfigError as e:
         return config_errors(e)

@@ -29,13 +29,18 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.runtime.assemble import NothingToWatch, build_daemon, load_profile
     from sitwatch.runtime.daemon import BATCH_SECONDS
     from sitwatch.runtime.files import status_path
-    from sitwatch.sensing import calibration, layout
+    from sitwatch.sensing import calibration, layout, references
 
     try:
-        cfg = load_config(args)
+        mine = cfg = load_config(args)
         lay = layout.load(cfg.cushion.layout)
         cfg = config.for_layout(cfg, lay)  # fail here, before anything starts
         profile = load_profile(cfg, lay, getattr(args, "calibration", None), set_aside=True)
+        # what the calibration's reference postures made more sensitive (a key set in the
+        # config file wins); "Not right" eases from there
+        cfg, tuned = references.apply(cfg, profile.tuned if profile else None, mine)
+        for key, (was, now) in tuned.items():
+            log.info("calibration: detect.%s %g -> %g (your reference postures)", key, was, now)
     except config.ConfigError as e:
         return config_errors(e)
     except layout.LayoutError as e:

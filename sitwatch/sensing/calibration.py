@@ -33,6 +33,12 @@ from sitwatch.sensing.layout import Layout
 Method = Literal["interactive", "recording", "auto", "example"]
 
 
+#: The thresholds a profile's reference postures may tune (sitwatch.sensing.references), as
+#: ``section.key`` of ``[detect]``.
+TUNABLE = ("balance.threshold", "balance.release", "posture.slouch_rear_ratio",
+           "posture.slouch_shift")
+
+
 class CalibrationError(ValueError):
     pass
 
@@ -60,6 +66,12 @@ class Profile(BaseModel):
         description="Robust standard deviation of each feature over the upright minute "
         "(how still you sat); optional.",
     )
+    tuned: dict[str, float] | None = Field(
+        None,
+        description="Thresholds the reference postures (slump, leans) made more sensitive for "
+        "this person: section.key (e.g. balance.threshold) -> value. Set by `sitwatch "
+        "calibrate`; optional.",
+    )
     note: str = ""
 
     @model_validator(mode="after")
@@ -70,6 +82,12 @@ class Profile(BaseModel):
                 raise ValueError(f"spread names unknown features: {', '.join(unknown)}")
             if any(not np.isfinite(v) or v < 0 for v in self.spread.values()):
                 raise ValueError("spread values must be finite and not negative")
+        if self.tuned is not None:
+            unknown = sorted(set(self.tuned) - set(TUNABLE))
+            if unknown:
+                raise ValueError(f"tuned names unknown thresholds: {', '.join(unknown)}")
+            if any(not np.isfinite(v) or v <= 0 for v in self.tuned.values()):
+                raise ValueError("tuned values must be finite and positive")
         for name in ("tare", "upright", "slouch", "lean_left", "lean_right", "upright_away"):
             v = getattr(self, name)
             if v is not None and len(v) != self.channels:

@@ -56,6 +56,20 @@ class Cushion:
         os.close(self.slave)
 
 
+def quick_config(tmp_path: Path, cushion: Cushion, cal: Path) -> Path:
+    """A config for the daemon on ``cushion`` with the profile ``cal`` and short dwells."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{cushion.port}"\nlayout = "load-cells-4"\n'
+        f'[calibration]\nprofile = "{cal}"\n'
+        "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n"
+        "[detect.balance]\ndwell = 0.5\n"
+        "[nudges]\nimbalance_after = 1.0\n[nudges.cooldown]\nasymmetric_load = 1.0\n"
+        "[nudges.dnd]\nenabled = false\n[status]\ninterval = 0.5\n"
+    )
+    return cfg
+
+
 def sitwatch(env: dict[str, str], cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
                            str(cfg), *args], env=env, capture_output=True, text=True, timeout=60)
@@ -68,15 +82,7 @@ def test_not_right_through_the_real_command_reaches_the_running_daemon(tmp_path:
     calibration.from_arrays(LAY, tare=np.array(EMPTY, float), upright=np.array(SEATED, float),
                             method="recording").save(cal)
     cushion = Cushion()
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(
-        f'[cushion]\nport = "{cushion.port}"\nlayout = "load-cells-4"\n'
-        f'[calibration]\nprofile = "{cal}"\n'
-        "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n"
-        "[detect.balance]\ndwell = 0.5\n"
-        "[nudges]\nimbalance_after = 1.0\n[nudges.cooldown]\nasymmetric_load = 1.0\n"
-        "[nudges.dnd]\nenabled = false\n[status]\ninterval = 0.5\n"
-    )
+    cfg = quick_config(tmp_path, cushion, cal)
     daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
                                str(cfg), "run", "--headless", "--json"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -308,3 +314,59 @@ def test_the_command_refuses_user_mistakes_clearly(tmp_path: Path) -> None:
     fixed = sitwatch(env, cfg, "feedback", "reset")
     assert fixed.returncode == 0
     assert json.loads(file.read_text())["steps"] == {}
+
+
+# 80% of the way from SEATED to LEFT: a shift of about 0.22, under the shipped 0.25
+MILD = [round(s + 0.8 * (x - s)) for s, x in zip(SEATED, LEFT, strict=True)]
+
+
+@pytest.mark.integration
+def test_the_daemon_uses_the_thresholds_the_reference_postures_tuned(tmp_path: Path) -> None:
+    """A profile whose reference leans lowered the lateral threshold to 0.2 (``tuned``): the
+    real daemon on a pty says so at start and reports a mild lean that the shipped 0.25 would
+    not; "Not right" then eases from 0.2, not from 0.25."""
+    from sitwatch import config as C
+    from sitwatch.sensing import references
+    from sitwatch.sensing.pipeline import Pipeline
+
+    plain = calibration.from_arrays(LAY, tare=np.array(EMPTY, float),
+                                    upright=np.array(SEATED, float), method="recording")
+    # the mild lean reads balanced with the shipped threshold
+    pl = Pipeline(LAY, C.Config(), plain)
+    for t, frame in references._frames(np.array(MILD, float), np.array(SEATED, float)):
+        pl.process(t, frame)
+    assert pl.balance.state == "balanced" and 0.2 < abs(pl.balance.shift) < 0.25
+    cal = tmp_path / "cal.json"
+    plain.model_copy(update={"tuned": {"balance.threshold": 0.2, "balance.release": 0.12}}).save(
+        cal)
+    env = env_for(tmp_path)
+    cushion = Cushion()
+    cfg = quick_config(tmp_path, cushion, cal)
+    daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "run", "--headless", "--json", "-v"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        cushion.frame = SEATED
+        read_events(daemon, lambda g: any(e["event"] == "occupancy" for e in g),
+                    time.monotonic() + 20)
+        cushion.frame = MILD
+        evs = read_events(daemon, lambda g: any(e["event"] == "nudge" for e in g),
+                          time.monotonic() + 30)
+        assert ("balance", "left") in [(e["event"], e.get("state")) for e in evs]
+        assert [e["kind"] for e in evs if e["event"] == "nudge"][:1] == ["asymmetric_load"]
+        said = sitwatch(env, cfg, "feedback", "wrong")
+        assert said.returncode == 0, said.stderr
+        assert "balance threshold 0.2 -> 0.23" in said.stdout, said.stdout
+        daemon.terminate()
+        assert daemon.wait(15) == 0
+        log = daemon.stderr.read().decode() if daemon.stderr else ""
+        assert "calibration: detect.balance.threshold 0.25 -> 0.2 (your reference postures)" in log
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        cushion.close()
+    # doctor names them
+    out = sitwatch(env, cfg, "doctor", "--headless")
+    line = next(x for x in out.stdout.splitlines() if " calibration " in x)
+    assert "made more sensitive by your reference postures: detect.balance.threshold 0.2" in line

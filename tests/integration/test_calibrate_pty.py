@@ -70,10 +70,13 @@ def short_steps(monkeypatch) -> None:
                         {k: (text, 1.0) for k, (text, _) in calibrate_live.STEPS.items()})
 
 
-def _run(cushion: StreamingCushion, tmp_path: Path, answers) -> tuple[int, str]:
-    cfg = Config.model_validate({"cushion": {"port": cushion.path, "layout": "grid:2x2"}})
+def _run(cushion: StreamingCushion, tmp_path: Path, answers, lay=LAY,
+         name: str = "grid:2x2") -> tuple[int, str]:
+    """The guided session on ``cushion`` (layout ``lay``, called ``name`` in the config),
+    ``answers`` giving each prompt's answer: (exit code, what it printed)."""
+    cfg = Config.model_validate({"cushion": {"port": cushion.path, "layout": name}})
     clock = SystemClock()
-    source = SerialSource(cfg.cushion, LAY, clock)
+    source = SerialSource(cfg.cushion, lay, clock)
 
     def answer(prompt: str) -> str:
         return str(answers(prompt))
@@ -87,7 +90,7 @@ def _run(cushion: StreamingCushion, tmp_path: Path, answers) -> tuple[int, str]:
         def flush(self) -> None:
             pass
 
-    code = calibrate_live.interactive(cfg, LAY, tmp_path / "cal.json", source=source,
+    code = calibrate_live.interactive(cfg, lay, tmp_path / "cal.json", source=source,
                                       clock=clock, input_fn=answer, out=Out(),
                                       sleep=lambda s: None, extra=None)
     return code, Out.text
@@ -162,22 +165,9 @@ def test_a_chair_with_a_backrest_offers_the_upright_away_step(cushion, tmp_path)
         time.sleep(0.2)  # getting into position; what queued up before Enter is dropped
         return ""
 
-    class Out:
-        text = ""
-
-        def write(self, s: str) -> None:
-            Out.text += s
-
-        def flush(self) -> None:
-            pass
-
-    cfg = Config.model_validate({"cushion": {"port": cushion.path, "layout": "smartchair-12"}})
-    source = SerialSource(cfg.cushion, CHAIR, SystemClock())
-    code = calibrate_live.interactive(cfg, CHAIR, tmp_path / "cal.json", source=source,
-                                      clock=SystemClock(), input_fn=answer, out=Out(),
-                                      sleep=lambda s: None, extra=None)
-    assert code == 0, Out.text
-    assert "Step 3/3" in Out.text and "away from the backrest" in Out.text
+    code, text = _run(cushion, tmp_path, answer, CHAIR, "smartchair-12")
+    assert code == 0, text
+    assert "Step 3/3" in text and "away from the backrest" in text
     prof = calibration.load(tmp_path / "cal.json")
     np.testing.assert_allclose(prof.array("upright"), CHAIR_UP, rtol=0.02)
     np.testing.assert_allclose(prof.array("upright_away"), CHAIR_AWAY, rtol=0.02)
@@ -267,3 +257,47 @@ def test_pads_near_the_end_of_their_range_get_a_divider_hint(cushion, tmp_path) 
 def test_pads_in_the_middle_of_their_range_get_no_divider_hint(cushion, tmp_path) -> None:
     code, text = _sit(cushion, tmp_path, SEATED)
     assert code == 0 and "divider" not in text, text
+
+
+def test_the_reference_postures_are_read_and_tune_the_thresholds(cushion, tmp_path) -> None:
+    """The optional slump and leans are no longer stored and forgotten: the session reads each
+    one through the detectors, says what it read as, and saves thresholds made more sensitive
+    for leans and a slump subtler than the shipped ones expect."""
+    lay = CHAIR
+    up = np.array(CHAIR_UP, float)
+    left = lay.x < 0
+
+    def lean(k: float) -> list[int]:
+        f = up.copy()
+        for mask in (lay.seat_mask, lay.back_mask):
+            f[mask & left] *= 1 + k
+            f[mask & ~left & (lay.x > 0)] *= 1 - k
+        return [int(x) for x in f]
+
+    slump = up.copy()
+    slump[[4, 5]] *= 0.3  # the rear row
+    slump[[10, 11]] *= 2.4  # the front row
+    plan = iter([CHAIR_EMPTY, CHAIR_UP, [int(x) for x in slump], lean(0.25), lean(-0.25)])
+
+    def answer(prompt: str) -> str:
+        if prompt.startswith("Do you also sit upright away"):
+            return "n"
+        if prompt.startswith("Also record"):
+            assert "checks that each reads as it should" in prompt
+            return "y"
+        cushion.values = next(plan)
+        time.sleep(0.2)
+        return ""
+
+    cushion.values = CHAIR_EMPTY
+    code, text = _run(cushion, tmp_path, answer, lay, "smartchair-12")
+    assert code == 0, text
+    assert "Step 5/5" in text
+    assert ("slump              reads upright, not slouched; with your thresholds it reads "
+            "slouched") in text, text
+    assert "lean to the left   reads balanced" in text, text
+    assert "made more sensitive for you: detect.balance.threshold 0.25 -> " in text
+    prof = calibration.load(tmp_path / "cal.json")
+    assert prof.tuned is not None
+    assert 0.15 <= prof.tuned["balance.threshold"] < 0.25
+    assert prof.tuned["posture.slouch_rear_ratio"] > 0.3

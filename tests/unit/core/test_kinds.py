@@ -53,6 +53,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sensing/pipeline.py", "upright"): "calibration profile key",
     ("evaluation/variants.py", "upright"): "calibration profile key",
     ("sensing/upright_check.py", "upright"): "calibration profile key",
+    ("sensing/references.py", "upright"): "calibration profile key",
+    ("sensing/references.py", "slouch"): "calibration profile key",
     ("cli/camera.py", "upright"): "the --upright option of `sitwatch camera calibrate`",
     ("evaluation/camera.py", "upright"): "the webcam dataset's own label names",
     ("evaluation/datasets.py", "upright"): "fsr-cushion-9's own label names",
