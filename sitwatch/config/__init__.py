@@ -252,6 +252,14 @@ class Balance(_Section):
         "seat. 0.4 is a 70/30 split; 2 ignores the front half.",
     )
     dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
+    end_dwell: float = Field(
+        3.0,
+        ge=0,
+        description="Seconds of sitting evenly before a reported lean is over (at most "
+        "dwell; a shift on its way to the other side takes the whole dwell). Short, so that "
+        "sitting evenly again is soon no longer called lopsided; the gap between threshold "
+        "and release keeps a lean that wavers from ending.",
+    )
     smooth: float = Field(
         3.0,
         ge=0,

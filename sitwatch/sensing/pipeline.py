@@ -383,6 +383,7 @@ class Pipeline:
                 t, raw, f, base,
                 (self.posture.state, self.posture.d.changed_at),
                 (self.balance.state, self.balance.d.changed_at),
+                settled=self.balance.settled_since,
             ):
                 # what settled sitting taught changed: the baseline only (the wallet's
                 # reference and its timers stay)

@@ -51,8 +51,8 @@ HZ = 2.0  # frames per second of that replay (the dwells are in seconds, not fra
 #: A lean held on request must read at least this many thresholds to one side: everyday leans
 #: are milder. 1.5 took almir's threshold (his leans recorded as references) to 0.17 and his
 #: false lopsided time in free use (10 orders) from 0% to 0.5%, worst order 4.2%; 1.25 takes
-#: it to 0.21: 5 more of his 147 lopsided pieces found in 20 orders, false lopsided 0.6% ->
-#: 1.0% (worst order 4.0% as before). docs/accuracy.md, "Reference postures".
+#: it to 0.21: 6 more of his 147 lopsided pieces found in 20 orders, false lopsided 0.2% ->
+#: 0.3% (worst order 1.1% as before). docs/accuracy.md, "Reference postures".
 LEAN_ROOM = 1.25
 #: The lowest lateral threshold the leans may set: under it a person's ordinary shifting in the
 #: seat starts to read lopsided (the population's sitters at 0.15-0.2 on four load cells under a

@@ -308,7 +308,12 @@ LEFT_BACK = 0.5
 class BalanceDetector:
     def __init__(self, cfg: BalanceCfg) -> None:
         self.cfg = cfg
-        self.d = Dwell(None, cfg.dwell)
+        # a lean is over after end_dwell of balanced sitting (never longer than one takes to
+        # begin): its release used to take the full dwell too, and the 10 s after every lean
+        # then read lopsided while the sitter sat evenly (free use, worst orders: almir 4.0%,
+        # vanessa 4.7%, fsr-cushion-9 6.9% false lopsided time; docs/accuracy.md, "Free use")
+        self.d = Dwell(None, {None: cfg.dwell, LEFT: cfg.dwell, RIGHT: cfg.dwell,
+                              BALANCED: min(cfg.end_dwell, cfg.dwell)})
         self.shift = 0.0
         self.cue = "seat"
         self.front_weight = cfg.threshold / cfg.front_threshold
@@ -341,6 +346,16 @@ class BalanceDetector:
     @property
     def state(self) -> str | None:
         return self.d.state
+
+    @property
+    def settled_since(self) -> float:
+        """Since when the state has held and, while balanced, every frame has read balanced:
+        what settled sitting is measured from (the baseline follows only settled sitting). A
+        lean ends after ``end_dwell``, but a shift still flickering back past the threshold,
+        as a twist's does, is not yet settled."""
+        if self.d.state == BALANCED:
+            return max(self.d.changed_at, self._calm_since)
+        return self.d.changed_at
 
     def _smooth(self, s: float, t: float, noise: float) -> float:
         """The shift through an exponential moving average just strong enough that this
@@ -413,6 +428,11 @@ class BalanceDetector:
             # ...and only on its own side: a shift past release the other way ends it (issue
             # #10: a right lean straight after a left one kept the state "left" throughout)
             cand = BALANCED
+        # A lean is over after end_dwell of sitting evenly; a shift on its way to the other
+        # side (past release the other way) takes the whole dwell, so a swing from one lean to
+        # the other (read smoothed for a restless sitter) is not reported balanced in between
+        crossing = cur in (LEFT, RIGHT) and cand == BALANCED and (
+            (s > 0) != (cur == RIGHT)) and abs(s) >= self.cfg.release
         back = f.back_load / b.back_load if b.has_back else 0.0
         if (cur in (LEFT, RIGHT) and abs(s) < self.cfg.threshold and b.has_back
                 and self._left_backrest(f, b, back)):
@@ -425,7 +445,7 @@ class BalanceDetector:
         else:
             self._learn(s, t, t - last)
             self._learn_back(f, b, c[4], t, t - last)
-        if self.d.step(cand, t):
+        if self.d.step(cand, t, self.cfg.dwell if crossing else None):
             self._entered = (back, f.seat_load)
             return Event(t, BALANCE, cand, {"shift": round(s, 3), "cue": self.cue})
         return None

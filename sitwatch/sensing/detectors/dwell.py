@@ -42,7 +42,9 @@ class Dwell:
         d = self._dwell
         return float(d) if isinstance(d, int | float) else float(d.get(target, self._default))
 
-    def step(self, candidate: str | None, t: float) -> bool:
+    def step(self, candidate: str | None, t: float, need: float | None = None) -> bool:
+        """One frame's candidate at ``t``; ``need``: this frame's dwell for it, when it is not
+        the candidate's usual one."""
         last = self._last_t
         self._last_t = t
         if candidate == self.state:  # the usual frame: nothing changes
@@ -58,9 +60,10 @@ class Dwell:
         if candidate != self._cand:
             self._cand = candidate
             self._since = t
-        if t - self._since >= self.need(candidate):
+        hold = self.need(candidate) if need is None else need
+        if t - self._since >= hold:
             return self._switch(candidate, t)
-        if self.state is not None and t - self._absent_since >= 2 * self.need(candidate):
+        if self.state is not None and t - self._absent_since >= 2 * hold:
             best = max(self._votes, key=lambda k: self._votes[k])
             return self._switch(best, t)
         return False

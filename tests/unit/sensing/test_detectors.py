@@ -195,6 +195,22 @@ def test_a_lean_to_the_other_side_ends_the_first_one() -> None:
     assert states == [(10.0, "left"), (40.0, "balanced")]
 
 
+def test_sitting_evenly_ends_a_lean_after_the_end_dwell() -> None:
+    """A lean is over after ``end_dwell`` (3 s) of sitting evenly, not the 10 s one takes to
+    begin: those 10 s read lopsided while the sitter sat evenly again (free use: up to 4-7% of
+    a recording's upright time). Never longer than ``dwell`` (a wheelchair's 0)."""
+    ex, b = cells()
+    for cfg, end in ((Balance(), 23.0), (Balance(dwell=0.0, end_dwell=3.0), 20.0),
+                     (Balance(end_dwell=10.0), 30.0)):
+        det = BalanceDetector(cfg)
+        got = []
+        for t in range(40):
+            ev = det.step(ex(cells_shifted(-0.4 if t < 20 else 0.0)), b, float(t))
+            if ev is not None:
+                got.append((ev.t, ev.state))
+        assert got == [(cfg.dwell, "left"), (end, "balanced")], (cfg, got)
+
+
 def test_a_sustained_opposite_lean_is_reported_after_the_dwell_with_no_stop_between() -> None:
     ex, b = cells()
     det = BalanceDetector(Balance())

@@ -90,3 +90,25 @@ def test_the_drift_never_follows_a_forward_lean_away_from_the_backrest() -> None
     for t in range(100, 400):
         model.observe(float(t), lean, f, b, ("leaning_forward", 0.0), ("balanced", 0.0))
     assert model.drift.get("cop_y", 0.0) == 0.0 and not model.away_drift
+
+
+def test_the_drift_follows_only_settled_balance_not_a_lean_just_reported_over() -> None:
+    """A lean is over after end_dwell (3 s), but a twist's shift may still flicker past the
+    threshold: the drift waits until the balance has been settled (every frame balanced) for
+    FOLLOW_AFTER, not merely reported balanced (vanessa's seat-only reclining read weight
+    forward 7.2% of her calm time when it followed her twists)."""
+    fwd = PostureCfg().forward_shift
+    crept = frame(backrest=0.1, shift=0.05)
+    f = EX(crept)
+    moved = {}
+    for settled in (None, "flicker"):
+        model = UprightModel(0.25, fwd, AWAY)
+        b = model.build(EX, CAL, None)
+        t = 100.0
+        for _ in range(600):
+            t += 1.0
+            # reported balanced since 0; with a flicker, no frame run past 5 s was all balanced
+            since = None if settled is None else t - (t % 5.0)
+            model.observe(t, crept, f, b, ("upright", 0.0), ("balanced", 0.0), settled=since)
+        moved[settled] = model.away_drift.get("cop_y", 0.0)
+    assert moved[None] > 0.01 and moved["flicker"] == 0.0

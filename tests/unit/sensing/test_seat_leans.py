@@ -124,13 +124,13 @@ def test_the_rear_cue_starts_a_lean_but_never_holds_one() -> None:
     lean = seat((180, 400, 420), (200, 200, 200), (150, 100, 150))
     usual = seat((240, 400, 360), (200, 200, 200), (150, 100, 150))
     assert 0.15 < rear_shift(ex, b, usual) < 0.25 and seat_shift(ex, b, usual) < 0.15
-    det = BalanceDetector(Balance())  # threshold 0.25, release 0.15, dwell 10 s
+    det = BalanceDetector(Balance())  # threshold 0.25, release 0.15, dwell 10 s, end 3 s
     got = []
     for t in range(60):
         ev = det.step(ex(lean if t < 20 else usual), b, float(t))
         if ev is not None:
             got.append((ev.t, ev.state))
-    assert got == [(10.0, "right"), (30.0, "balanced")]
+    assert got == [(10.0, "right"), (23.0, "balanced")]
 
 
 def test_a_restless_sitters_rear_cue_needs_a_bigger_move() -> None:
