@@ -131,7 +131,8 @@ def _with(cfg: Config, values: Mapping[str, float]) -> Config:
     return cfg.model_copy(update={"detect": det.model_copy(update=update)})
 
 
-def _frames(reading: np.ndarray, up: np.ndarray) -> Iterator[tuple[float, np.ndarray]]:
+def held_frames(reading: np.ndarray, up: np.ndarray) -> Iterator[tuple[float, np.ndarray]]:
+    """(time, frame): :data:`SETTLE` seconds of ``up``, then :data:`HOLD` of ``reading``."""
     n_up, n_hold = int(SETTLE * HZ), int(HOLD * HZ)
     for i in range(n_up + n_hold):
         yield i / HZ, (up if i < n_up else reading)
@@ -145,7 +146,7 @@ def read(layout: Layout, cfg: Config, profile: Profile, step: str) -> Reading:
     reading, up = profile.array(step), profile.array("upright")
     assert reading is not None and up is not None
     pl = Pipeline(layout, cfg, profile)
-    for t, frame in _frames(reading, up):
+    for t, frame in held_frames(reading, up):
         pl.process(t, frame)
     b = pl.balance
     return Reading(step, pl.posture.state, b.state, b.shift)
@@ -220,7 +221,7 @@ def _outcome(found: tuple[dict[str, float], bool] | None, reads_now: bool, *, ju
 
 
 def _swapped(before: Mapping[str, Reading]) -> bool:
-    """Both leans recorded and each reading past the release on the other side."""
+    """Both leans recorded, and each reads lopsided to the other side."""
     left, right = before.get("lean_left"), before.get("lean_right")
     if left is None or right is None:
         return False

@@ -333,7 +333,7 @@ def test_the_daemon_uses_the_thresholds_the_reference_postures_tuned(tmp_path: P
                                     upright=np.array(SEATED, float), method="recording")
     # the mild lean reads balanced with the shipped threshold
     pl = Pipeline(LAY, C.Config(), plain)
-    for t, frame in references._frames(np.array(MILD, float), np.array(SEATED, float)):
+    for t, frame in references.held_frames(np.array(MILD, float), np.array(SEATED, float)):
         pl.process(t, frame)
     assert pl.balance.state == "balanced" and 0.2 < abs(pl.balance.shift) < 0.25
     cal = tmp_path / "cal.json"
