@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         prof, tuning = references.tune(lay, cfg, prof)
         prof.save(out)
         print(f"calibration saved to {out}")
-        for line in references.describe(tuning, config.for_layout(cfg, lay)):
+        for line in references.describe(tuning):
             print(line)
         lo, hi = ranges["upright"]
         sel = (ts >= lo) & (ts < hi)

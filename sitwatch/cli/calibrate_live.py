@@ -201,7 +201,6 @@ def interactive(
         layout, tare=taken.pop("empty"), upright=taken.pop("upright"), method="interactive",
         **taken,
     )
-    from sitwatch.config import for_layout
     from sitwatch.sensing import references
 
     prof, tuning = references.tune(layout, cfg, prof)
@@ -210,7 +209,7 @@ def interactive(
         f"\nSaved to {dest}. sitwatch will use it from the next start "
         "(systemctl --user restart sitwatch).\n"
     )
-    for line in references.describe(tuning, for_layout(cfg, layout)):
+    for line in references.describe(tuning):
         out.write(line + "\n")
     from sitwatch.sensing import upright_check
 

@@ -112,6 +112,7 @@ class Tuning:
     was: dict[str, float] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     swapped: bool = False
+    threshold: float = 0.0  # the lateral threshold in force when they were read
 
 
 def _value(cfg: Config, key: str) -> float:
@@ -207,7 +208,7 @@ def assess(layout: Layout, cfg: Config, profile: Profile) -> Tuning:
     tuned = _with(cfg, changes) if changes else cfg
     after = {s: read(layout, tuned, profile, s) for s in steps} if changes else dict(before)
     was = {k: _value(cfg, k) for k in changes}
-    return Tuning(before, after, changes, was, tuple(problems), swapped)
+    return Tuning(before, after, changes, was, tuple(problems), swapped, thr)
 
 
 def _outcome(found: tuple[dict[str, float], bool] | None, reads_now: bool, *, just: str,
@@ -353,12 +354,12 @@ def _says(r: Reading, threshold: float) -> str:
     return f"reads lopsided {side} ({size})" if side else f"reads balanced ({size})"
 
 
-def describe(t: Tuning, cfg: Config) -> list[str]:
+def describe(t: Tuning) -> list[str]:
     """Lines for the person who calibrated: each reference's reading, what was tuned, and what
     could not be."""
     if not t.before:
         return []
-    thr0 = _value(cfg, "balance.threshold")
+    thr0 = t.threshold
     thr1 = t.changes.get("balance.threshold", thr0)
     out = ["reference postures:"]
     for step, r in t.before.items():

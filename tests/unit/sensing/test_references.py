@@ -69,7 +69,7 @@ def test_subtle_leans_lower_the_lateral_threshold_until_both_read_with_room() ->
         assert abs(t.after[step].shift) >= R.LEAN_ROOM * thr
     # one step less sensitive would not have left that room
     assert abs(t.after["lean_left"].shift) < R.LEAN_ROOM * thr * R.STEP
-    lines = R.describe(t, CFG)
+    lines = R.describe(t)
     assert any("made more sensitive for you: detect.balance.threshold 0.25 -> " in x
                for x in lines), lines
 
