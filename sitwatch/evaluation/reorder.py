@@ -33,7 +33,16 @@ from sitwatch import config
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.parallel import pmap
-from sitwatch.evaluation.scoring import Progress, Scores, quiet, replay_scores
+from sitwatch.evaluation.scoring import (
+    LOPSIDED,
+    Progress,
+    Scores,
+    first_upright_profile,
+    quiet,
+    replay_scores,
+    run_pipeline,
+    score,
+)
 
 SHORTEST = 40.0  # seconds: a piece long enough for a 30 s "found within" and a 10 s dwell
 LONGEST = 150.0
@@ -74,6 +83,25 @@ def reordered(d: datasets.Labelled, seed: int, shortest: float = SHORTEST,
     ix = np.concatenate(idx)
     return replace(d, name=f"{d.name} (order {seed})", t=np.arange(len(ix)) * dt,
                    values=d.values[ix], label=d.label[ix])
+
+
+DAY = 6  # orders played back to back for a working day (:func:`working_day`): about 5 hours
+DAYS = 5  # working days per recording in the full report (starting at orders 0, 4, 8, ...)
+QUICK_DAYS = 2  # ...and in the quick one
+HOUR = 3600.0
+
+
+def working_day(d: datasets.Labelled, start: int, orders: int = DAY) -> datasets.Labelled:
+    """A working day of free use: ``orders`` orders of ``d`` (seeds ``start``, ``start + 1``,
+    ...) played back to back, one calibration. What one order cannot show is what the hours
+    teach the baseline: an upright clear of the backrest learned in the first hour is what
+    every later hour is measured from."""
+    parts = [reordered(d, s) for s in range(start, start + orders)]
+    dt = float(parts[0].t[1] - parts[0].t[0]) if len(parts[0].t) > 1 else 1.0
+    n = sum(len(x.t) for x in parts)
+    return replace(d, name=f"{d.name} (orders {start}-{start + orders - 1})",
+                   t=np.arange(n) * dt, values=np.concatenate([x.values for x in parts]),
+                   label=np.concatenate([x.label for x in parts]))
 
 
 @dataclass
@@ -132,4 +160,45 @@ def free_use(
         progress(f"free use, {orders} orders: {d.name}")
         xs = [reordered(d, seed) for seed in range(orders)]
         out.append((d.name, _pool(pmap(_ours, xs)), _pool([naive_scores(x) for x in xs])))
+    return out
+
+
+@dataclass
+class Day:
+    """One working day's figures: the day scored like a recording, and the share of each hour's
+    upright time read lopsided (None: an hour with no upright time scored)."""
+
+    scores: Scores
+    hours: list[float | None]
+
+    @property
+    def late(self) -> float | None:
+        """The worst hour's false lopsided share after the first two (what the day's learning
+        left the rest of it with)."""
+        got = [h for h in self.hours[2:] if h is not None]
+        return max(got) if got else None
+
+
+def _day(x: datasets.Labelled) -> Day:
+    prof, win = first_upright_profile(x)
+    tr = run_pipeline(x, config.Config(), prof)
+    up = np.isin(x.label, x.classes.upright) & ~((x.t >= win[0]) & (x.t < win[1]))
+    lop = np.isin(tr.balance, LOPSIDED)
+    hours: list[float | None] = []
+    for h in range(int(x.t[-1] // HOUR) + 1):
+        m = up & (x.t // HOUR == h)
+        hours.append(float(lop[m].mean()) if m.sum() else None)
+    return Day(score(x, tr, win), hours)
+
+
+def working_days(
+    recordings: Iterable[datasets.Labelled], days: int = DAYS, progress: Progress = quiet,
+) -> list[tuple[str, list[Day]]]:
+    """Each recording over ``days`` working days (:func:`working_day`, starting at orders 0, 4,
+    8, ...: days that share orders start them at other points of the day)."""
+    out = []
+    for d in recordings:
+        progress(f"working days, {days} of {DAY} orders: {d.name}")
+        xs = [working_day(d, 4 * k) for k in range(days)]
+        out.append((d.name, pmap(_day, xs)))
     return out

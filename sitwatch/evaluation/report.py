@@ -344,6 +344,53 @@ def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str,
     )
 
 
+def _working_days(out: list[str], table: Table, sc_dir: Path, h: str, days: int,
+                  progress: Progress) -> None:
+    people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
+    recs = [(d.name, "12 sensors", d) for d in people]
+    recs += [(d.name, "issue #10's held-out class", away_sitter(d)) for d in people]
+    if not recs:
+        return
+    out.append(f"{h}A working day of free use ({days} days of {reorder.DAY} orders each; "
+               "dev data)")
+    out.append("")
+    out.append(
+        f"{reorder.DAY} orders of free use played back to back (about 5 hours of sitting), one "
+        "calibration on the first upright minute, and the day scored like a recording; the "
+        "days start at orders 0, 4, 8 and so on. An hour of free use cannot show what the "
+        "hours teach the baseline (an upright clear of the backrest learned in the first hour "
+        "is what every later hour is measured from); these rows can. False lopsided: the "
+        "share of the day's upright time, the mean over the days (the worst day), and the "
+        "worst single hour after the first two."
+    )
+    out.append("")
+
+    def found(ds: list[reorder.Day], recall: str, count: str) -> str:
+        n = sum(d.scores.counts.get(count, 0) for d in ds)
+        hit = sum(round((getattr(d.scores, recall) or 0.0) * d.scores.counts.get(count, 0))
+                  for d in ds)
+        return "  -  " if not n else f"{hit}/{n}"
+
+    rows = []
+    for (name, device, _), (_, ds) in zip(recs, reorder.working_days(
+            [r for _, _, r in recs], days, progress), strict=True):
+        fl = [d.scores.lopsided_false for d in ds if d.scores.lopsided_false is not None]
+        late = [d.late for d in ds if d.late is not None]
+        fs = [d.scores.slouch_false for d in ds if d.scores.slouch_false is not None]
+        rows.append([
+            name, device,
+            f"{_pct(float(np.mean(fl)) if fl else None)} "
+            f"({_pct(max(fl) if fl else None).strip()})",
+            _pct(max(late) if late else None),
+            found(ds, "lopsided_recall", "lopsided_segments"),
+            found(ds, "slouch_recall", "slouch_segments"),
+            _pct(float(np.mean(fs)) if fs else None),
+        ])
+    table(["recording", "device", "false lopsided, day (worst day)",
+           "worst hour after the first two", "lopsided pieces flagged", "slumps found in 30 s",
+           "false sit-back"], rows)
+
+
 def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,
             summary: Summary) -> None:
     out.append(f"{h}webcam-landmarks (MediaPipe landmarks, runs split by label)")
@@ -466,6 +513,9 @@ def report(
         _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
         _free_use(out, table, sc_dir, fsr_dir, h, reorder.ORDERS if lopo else reorder.QUICK,
                   progress)
+    if sc_dir.is_dir():
+        _working_days(out, table, sc_dir, h, reorder.DAYS if lopo else reorder.QUICK_DAYS,
+                      progress)
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         progress("webcam-landmarks")

@@ -384,6 +384,7 @@ class Pipeline:
                 (self.posture.state, self.posture.d.changed_at),
                 (self.balance.state, self.balance.d.changed_at),
                 settled=self.balance.settled_since,
+                fits=lambda: self.balance.even_unlearned(f, base),
             ):
                 # what settled sitting taught changed: the baseline only (the wallet's
                 # reference and its timers stay)

@@ -46,7 +46,7 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     text = quick_run.stdout
     for title in ("smartchair-ml", "ethz-wheelchair", "technion-smart-chair", "fsr-cushion-9",
                   "webcam-landmarks", "Static sitting (weight shifts)", "Simulated population",
-                  "Free use from the scripted sessions"):
+                  "Free use from the scripted sessions", "A working day of free use"):
         assert f"## {title}" in text
     rows = [r for r in text.splitlines() if r.startswith("| almir | defaults, profile")]
     assert rows and rows[0].split("|")[3].strip() == "100.0%"  # occupancy
@@ -80,6 +80,10 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
             "smartchair-ml/almir/seat8", "smartchair-ml/almir/cells4",
             "smartchair-ml/vanessa/seat8", "smartchair-ml/vanessa/cells4",
             "fsr-cushion-9/session1", "fsr-cushion-9/session2")),
+        *(f"working days, {reorder.QUICK_DAYS} of {reorder.DAY} orders: {name}" for name in (
+            "smartchair-ml/almir", "smartchair-ml/vanessa",
+            "smartchair-ml/almir (sits upright away from the backrest)",
+            "smartchair-ml/vanessa (sits upright away from the backrest)")),
         "webcam-landmarks",
         *(f"static sitting, ethz-wheelchair ({i}/{len(ethz)}): {f.stem}"
           for i, f in enumerate(ethz, 1)),
@@ -144,6 +148,25 @@ def test_the_held_out_summary_comes_first_and_reflects_the_tables(quick_run) -> 
             "false slouch < 3% of upright time", ">= 95% of lopsided segments flagged",
             "false lopsided < 3% of upright time"} <= targets
     assert "Quick run: no lopo/loso threshold search" in text
+
+
+def test_the_working_day_table_shows_the_held_out_class_even_all_day(quick_run) -> None:
+    """The quick run's two working days start at orders 0 and 4; on the second, issue #10's
+    held-out class (vanessa) learned her elbows-on-thighs lean as her upright clear of the
+    backrest, and every later hour read lopsided 52-65% of her upright time (session 11)."""
+    lines = quick_run.stdout.splitlines()
+    at = lines.index(next(x for x in lines if x.startswith("## A working day of free use")))
+    head = next(i for i in range(at, len(lines)) if lines[i].startswith("| recording |"))
+    end = next(i for i in range(head, len(lines)) if not lines[i].startswith("|"))
+    rows = [[c.strip() for c in x.strip("|").split("|")] for x in lines[head + 2:end]]
+    cols = [c.strip() for c in lines[head].strip("|").split("|")]
+    late = cols.index("worst hour after the first two")
+    got = {(r[0], r[1]): r for r in rows}
+    assert len(got) == 4
+    row = got[("smartchair-ml/vanessa", "issue #10's held-out class")]
+    assert float(row[late].rstrip("%")) < 3.0, row
+    assert row[cols.index("slumps found in 30 s")].split("/")[0] == (
+        row[cols.index("slumps found in 30 s")].split("/")[1])
 
 
 def test_eval_command_reports_on_stdout_and_its_progress_on_stderr(

@@ -42,7 +42,9 @@ backrest is still measured from the away upright and not hidden by the other one
 upright within ``release`` of the calibrated one is the person's usual sideways sitting (a
 habit, where a chair that moves people sideways puts them further off), so away from the
 backrest a lean past the threshold from the calibrated upright, on the side the away one also
-sees, is a lean even when the away upright alone reads it a little under. While that
+sees, is a lean even when the away upright alone reads it a little under. Where a second way
+of sitting upright clear of the backrest has been learned, each away upright counts so and the
+nearer of the two (the smaller shift) is the one a frame is measured from. While that
 upright may still be learned, the seat's and thighs' cues get some slack away from the
 backrest, since their reference was taken in the other way of sitting (see
 :mod:`~sitwatch.sensing.detectors.baseline`): under half the backrest's upright load, and up to
@@ -84,6 +86,7 @@ found as long as it comes on faster than minutes.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import NamedTuple
 
 from sitwatch.config import Balance as BalanceCfg
@@ -161,15 +164,25 @@ class Prep(NamedTuple):
     #: unknown). Not the backrest's or the thighs': their calibration wander is a contact that
     #: moves, and averaging a cue that flips sides with another (a crossed leg) blurs both
     noise: float = 0.0
+    #: the second away upright's backrest centre and seat centre offset (as the first's)
+    away2_bref: float = 0.0
+    away2_off: float = math.inf
+
+
+def _bref(b: Baseline, away: Features | None) -> float:
+    """The backrest centre an away upright is measured from: its own where the backrest
+    carried enough of its load to mean something, else the calibrated upright's."""
+    return away.back_x if away is not None and back_say(away) >= 1.0 else b.f.back_x
+
+
+def _off(b: Baseline, away: Features | None) -> float:
+    return math.inf if away is None else (away.cop_x - b.f.cop_x) / b.x_scale
 
 
 def prepare(
     b: Baseline, front_weight: float = 0.0, threshold: float = 0.0, k: float = SPREAD_K
 ) -> Prep:
     front = front_weight > 0 and b.has_front
-    away_bref = b.f.back_x
-    if b.away is not None and back_say(b.away) >= 1.0:
-        away_bref = b.away.back_x
     seat = b.reliability("seat", threshold, 1.0, k)
     back = b.reliability("back", threshold, back_say(b.f), k) if b.has_back else 0.0
     fr = b.reliability("front", threshold, front_weight, k) if front else 0.0
@@ -181,10 +194,12 @@ def prepare(
         fr,
         rear,
         b.f.back_x,
-        away_bref,
+        _bref(b, b.away),
         threshold,
-        math.inf if b.away is None else (b.away.cop_x - b.f.cop_x) / b.x_scale,
+        _off(b, b.away),
         max(b.cue_sd("seat") * seat, b.cue_sd("rear") * rear),
+        _bref(b, b.away2),
+        _off(b, b.away2),
     )
 
 
@@ -254,22 +269,43 @@ def strongest(
         clear = r < AWAY_RATIO or (r < AWAY_LEAVE and f.seat_load >= SEAT_GAIN * b.seat_load)
         slack = AWAY_SLACK * threshold if clear and b.away_open else 0.0
         return _against(f, b.f, bref, b, p, back_w, slack)
-    if r < AWAY_RATIO:  # clearly away from the backrest: its own upright
-        away = _against(f, b.away, away_bref, b, p, back_w, 0.0)
-        if abs(p.away_off) <= release and abs(away[1]) < threshold:
-            # an away upright close to the calibrated one is the person's usual sideways
-            # sitting (a habit, not how the chair moves them): it must not hide a lean that is
-            # past the threshold from the calibrated (even) upright
-            cal = _against(f, b.f, bref, b, p, back_w, 0.0)
-            if abs(cal[1]) >= threshold and cal[1] * away[1] > 0:
-                return cal
+    if r < AWAY_RATIO:  # clearly away from the backrest: its own upright (the nearer of two)
+        away = _from_away(f, b.away, away_bref, p.away_off, b, p, back_w, bref, release)
+        if b.away2 is not None:
+            alt = _from_away(f, b.away2, p.away2_bref + back_off, p.away2_off, b, p, back_w,
+                             bref, release)
+            if abs(alt[1]) < abs(away[1]):
+                return alt
         return away
     against = _against(f, b.f, bref, b, p, back_w, 0.0)
     if r >= AWAY_LEAVE:  # clearly against it
         return against
     # a light contact: either upright may explain the frame; the nearer one counts
     away = _against(f, b.away, away_bref, b, p, back_w, 0.0)
-    return away if abs(away[1]) < abs(against[1]) else against
+    if abs(away[1]) < abs(against[1]):
+        against = away
+    if b.away2 is not None:
+        alt = _against(f, b.away2, p.away2_bref + back_off, b, p, back_w, 0.0)
+        if abs(alt[1]) < abs(against[1]):
+            return alt
+    return against
+
+
+def _from_away(
+    f: Features, away: Features, away_bref: float, off: float, b: Baseline, p: Prep,
+    back_w: float, bref: float, release: float,
+) -> tuple[str, float]:
+    """A frame clear of the backrest measured from one away upright (``off``: its seat centre
+    from the calibrated upright's, shift units)."""
+    got = _against(f, away, away_bref, b, p, back_w, 0.0)
+    if abs(off) <= release and abs(got[1]) < p.threshold:
+        # an away upright close to the calibrated one is the person's usual sideways sitting
+        # (a habit, not how the chair moves them): it must not hide a lean that is past the
+        # threshold from the calibrated (even) upright
+        cal = _against(f, b.f, bref, b, p, back_w, 0.0)
+        if abs(cal[1]) >= p.threshold and cal[1] * got[1] > 0:
+            return cal
+    return got
 
 
 def shift(
@@ -400,6 +436,16 @@ class BalanceDetector:
         lim = self.cfg.threshold * b.back_x_scale / p.back
         u = self.back_usual + min(5.0, dt) / BACK_TAU * (f.back_x - p.bref - self.back_usual)
         self.back_usual = max(-lim, min(lim, u))
+
+    def even_unlearned(self, f: Features, b: Baseline) -> bool:
+        """The frame reads under the threshold measured as it would be before any upright
+        clear of the backrest was learned: from the calibrated upright, with the slack of the
+        learning hours. Where the first one may be learned, a second one may (see
+        :class:`~sitwatch.sensing.detectors.baseline.UprightModel`)."""
+        unlearned = replace(b, away=None, away2=None, away_open=True)
+        _, s = strongest(f, unlearned, self.front_weight, self.cfg.threshold, self.cfg.spread,
+                         None, self.rear_quiet, self.cfg.release, self.back_usual)
+        return abs(s) < self.cfg.threshold
 
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
         fw, thr, k = self.front_weight, self.cfg.threshold, self.cfg.spread
