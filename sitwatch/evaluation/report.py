@@ -344,11 +344,18 @@ def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str,
     )
 
 
-def _working_days(out: list[str], table: Table, sc_dir: Path, h: str, days: int,
+def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, days: int,
                   progress: Progress) -> None:
-    people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
-    recs = [(d.name, "12 sensors", d) for d in people]
-    recs += [(d.name, "issue #10's held-out class", away_sitter(d)) for d in people]
+    recs: list[tuple[str, str, datasets.Labelled]] = []  # (recording, device, the recording)
+    if sc_dir.is_dir():
+        people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
+        recs += [(d.name, "12 sensors", d) for d in people]
+        recs += [(d.name, "issue #10's held-out class", away_sitter(d)) for d in people]
+        recs += [(d.name, title, seat_only(d, kind)) for d in people
+                 for kind, title in SEAT_ONLY.items()]
+    if fsr_dir.is_dir():
+        recs += [(d.name, f"9 FSRs, {datasets.FSR9_HZ:g} Hz", d) for d in
+                 (datasets.fsr_cushion(f) for f in sorted(fsr_dir.glob("session*.csv")))]
     if not recs:
         return
     out.append(f"{h}A working day of free use ({days} days of {reorder.DAY} orders each; "
@@ -359,7 +366,7 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, h: str, days: int,
         "calibration on the first upright minute, and the day scored like a recording; the "
         "days start at orders 0, 4, 8 and so on. An hour of free use cannot show what the "
         "hours teach the baseline (an upright clear of the backrest learned in the first hour "
-        "is what every later hour is measured from); these rows can. False lopsided: the "
+        "is what every later hour is measured from; on a seat alone, where the slow drift of the fore-aft baseline has taken it); these rows can. False lopsided: the "
         "share of the day's upright time, the mean over the days (the worst day), and the "
         "worst single hour after the first two."
     )
@@ -513,9 +520,8 @@ def report(
         _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
         _free_use(out, table, sc_dir, fsr_dir, h, reorder.ORDERS if lopo else reorder.QUICK,
                   progress)
-    if sc_dir.is_dir():
-        _working_days(out, table, sc_dir, h, reorder.DAYS if lopo else reorder.QUICK_DAYS,
-                      progress)
+        _working_days(out, table, sc_dir, fsr_dir, h,
+                      reorder.DAYS if lopo else reorder.QUICK_DAYS, progress)
     cam = ds / "webcam-landmarks"
     if cam.is_dir():
         progress("webcam-landmarks")

@@ -41,6 +41,16 @@ def table(text: str, first_header: str) -> list[list[str]]:
     return out
 
 
+#: the recordings free use and the working days replay, in order
+FREE_USE = (
+    "smartchair-ml/almir", "smartchair-ml/vanessa",
+    "smartchair-ml/almir (sits upright away from the backrest)",
+    "smartchair-ml/vanessa (sits upright away from the backrest)",
+    "smartchair-ml/almir/seat8", "smartchair-ml/almir/cells4",
+    "smartchair-ml/vanessa/seat8", "smartchair-ml/vanessa/cells4",
+    "fsr-cushion-9/session1", "fsr-cushion-9/session2")
+
+
 def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     assert quick_run.returncode == 0, quick_run.stderr[-2000:]
     text = quick_run.stdout
@@ -73,17 +83,9 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
         "fsr-cushion-9 at 5 Hz",
         "fsr-cushion-9 at 20 Hz",
         '"Not right" replays',
-        *(f"free use, {reorder.QUICK} orders: {name}" for name in (
-            "smartchair-ml/almir", "smartchair-ml/vanessa",
-            "smartchair-ml/almir (sits upright away from the backrest)",
-            "smartchair-ml/vanessa (sits upright away from the backrest)",
-            "smartchair-ml/almir/seat8", "smartchair-ml/almir/cells4",
-            "smartchair-ml/vanessa/seat8", "smartchair-ml/vanessa/cells4",
-            "fsr-cushion-9/session1", "fsr-cushion-9/session2")),
-        *(f"working days, {reorder.QUICK_DAYS} of {reorder.DAY} orders: {name}" for name in (
-            "smartchair-ml/almir", "smartchair-ml/vanessa",
-            "smartchair-ml/almir (sits upright away from the backrest)",
-            "smartchair-ml/vanessa (sits upright away from the backrest)")),
+        *(f"free use, {reorder.QUICK} orders: {name}" for name in FREE_USE),
+        *(f"working days, {reorder.QUICK_DAYS} of {reorder.DAY} orders: {name}"
+          for name in FREE_USE),
         "webcam-landmarks",
         *(f"static sitting, ethz-wheelchair ({i}/{len(ethz)}): {f.stem}"
           for i, f in enumerate(ethz, 1)),
@@ -162,7 +164,7 @@ def test_the_working_day_table_shows_the_held_out_class_even_all_day(quick_run) 
     cols = [c.strip() for c in lines[head].strip("|").split("|")]
     late = cols.index("worst hour after the first two")
     got = {(r[0], r[1]): r for r in rows}
-    assert len(got) == 4
+    assert len(got) == len(FREE_USE)
     row = got[("smartchair-ml/vanessa", "issue #10's held-out class")]
     assert float(row[late].rstrip("%")) < 3.0, row
     assert row[cols.index("slumps found in 30 s")].split("/")[0] == (
