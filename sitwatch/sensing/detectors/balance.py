@@ -354,6 +354,8 @@ class BalanceDetector:
         self.cue = "seat"
         self.front_weight = cfg.threshold / cfg.front_threshold
         self._prep: tuple[Baseline, float, float, float, Prep] | None = None
+        #: :meth:`even_unlearned`'s baseline and its :class:`Prep`, for the baseline it is for
+        self._unlearned: tuple[Baseline, tuple[float, float, float], Baseline, Prep] | None = None
         #: set by the pipeline: a channel of the seat's rear third is suspected stuck or
         #: saturated (:class:`~sitwatch.sensing.health.ChannelHealth`), so the sit bones' cue
         #: keeps quiet
@@ -442,10 +444,14 @@ class BalanceDetector:
         clear of the backrest was learned: from the calibrated upright, with the slack of the
         learning hours. Where the first one may be learned, a second one may (see
         :class:`~sitwatch.sensing.detectors.baseline.UprightModel`)."""
-        unlearned = replace(b, away=None, away2=None, away_open=True)
-        _, s = strongest(f, unlearned, self.front_weight, self.cfg.threshold, self.cfg.spread,
-                         None, self.rear_quiet, self.cfg.release, self.back_usual)
-        return abs(s) < self.cfg.threshold
+        fw, thr, k = self.front_weight, self.cfg.threshold, self.cfg.spread
+        c = self._unlearned
+        if c is None or c[0] is not b or c[1] != (fw, thr, k):  # worked out once a baseline
+            u = replace(b, away=None, away2=None, away_open=True)
+            c = self._unlearned = (b, (fw, thr, k), u, prepare(u, fw, thr, k))
+        _, s = strongest(f, c[2], fw, thr, k, c[3], self.rear_quiet, self.cfg.release,
+                         self.back_usual)
+        return abs(s) < thr
 
     def step(self, f: Features, b: Baseline, t: float) -> Event | None:
         fw, thr, k = self.front_weight, self.cfg.threshold, self.cfg.spread
