@@ -366,7 +366,8 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         "calibration on the first upright minute, and the day scored like a recording; the "
         "days start at orders 0, 4, 8 and so on. An hour of free use cannot show what the "
         "hours teach the baseline (an upright clear of the backrest learned in the first hour "
-        "is what every later hour is measured from; on a seat alone, where the slow drift of the fore-aft baseline has taken it); these rows can. False lopsided: the "
+        "is what every later hour is measured from; on a seat alone, where the slow drift of "
+        "the fore-aft baseline has taken it); these rows can. False lopsided: the "
         "share of the day's upright time, the mean over the days (the worst day), and the "
         "worst single hour after the first two."
     )
