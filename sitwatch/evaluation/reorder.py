@@ -42,6 +42,7 @@ from sitwatch.evaluation.scoring import (
     replay_scores,
     run_pipeline,
     score,
+    scored,
 )
 
 SHORTEST = 40.0  # seconds: a piece long enough for a 30 s "found within" and a 10 s dwell
@@ -182,7 +183,7 @@ class Day:
 def _day(x: datasets.Labelled) -> Day:
     prof, win = first_upright_profile(x)
     tr = run_pipeline(x, config.Config(), prof)
-    up = np.isin(x.label, x.classes.upright) & ~((x.t >= win[0]) & (x.t < win[1]))
+    up = np.isin(x.label, x.classes.upright) & scored(x, win)  # as the day's score counts
     lop = np.isin(tr.balance, LOPSIDED)
     hours: list[float | None] = []
     for h in range(int(x.t[-1] // HOUR) + 1):

@@ -30,7 +30,7 @@ from sitwatch.evaluation.camera import report_lines  # numpy only: no OpenCV or 
 from sitwatch.evaluation.ethz import EthzRow, ethz_rows
 from sitwatch.evaluation.fsr import fsr_table
 from sitwatch.evaluation.robustness import STRONGER, margins, robustness, seat_only_table
-from sitwatch.evaluation.scoring import Progress, Rows, Scores, quiet
+from sitwatch.evaluation.scoring import RELEASE_S, Progress, Rows, Scores, quiet
 from sitwatch.evaluation.summary import FALSE_LOPSIDED, LOPSIDED, WEBCAM, WHEELCHAIR, Summary
 from sitwatch.evaluation.technion import technion_rows
 from sitwatch.evaluation.tuning import HELD_OUT, NAIVE, smartchair_table
@@ -369,7 +369,8 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         "is what every later hour is measured from; on a seat alone, where the slow drift of "
         "the fore-aft baseline has taken it); these rows can. False lopsided: the "
         "share of the day's upright time, the mean over the days (the worst day), and the "
-        "worst single hour after the first two."
+        "worst single hour after the first two, on the frames the day's score counts (not "
+        f"the calibration minute or the {RELEASE_S:g} s after a slump or a lean)."
     )
     out.append("")
 

@@ -181,6 +181,21 @@ def sit_back_states(d: datasets.Labelled) -> tuple[str, ...]:
     return (Posture.SLOUCHED, Posture.LEANING_FORWARD)
 
 
+def scored(d: datasets.Labelled, skip: tuple[float, float] | None = None,
+           release: float = RELEASE_S) -> np.ndarray:
+    """The frames false alarms are scored on: all but ``skip`` (the calibration's window) and
+    the ``release`` seconds after each slump, lean, forward or perch segment."""
+    t, cls = d.t, d.classes
+    keep = np.ones(len(t), bool)
+    if skip is not None:
+        keep &= ~((t >= skip[0]) & (t < skip[1]))
+    if release > 0:
+        for label, _, b in d.segments():
+            if label in cls.slouch + cls.lopsided + cls.forward + cls.perch:
+                keep &= ~((t >= b) & (t < b + release))
+    return keep
+
+
 def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = None,
           release: float = RELEASE_S) -> Scores:
     """``tr`` measured against ``d``'s labels; ``skip``: a window left out of the false-alarm
@@ -189,13 +204,7 @@ def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = No
     its own figure, :attr:`Scores.slouch_release`)."""
     t, lab, cls = d.t, d.label, d.classes
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
-    keep = np.ones(len(t), bool)
-    if skip is not None:
-        keep &= ~((t >= skip[0]) & (t < skip[1]))
-    if release > 0:
-        for label, _, b in d.segments():
-            if label in cls.slouch + cls.lopsided + cls.forward + cls.perch:
-                keep &= ~((t >= b) & (t < b + release))
+    keep = scored(d, skip, release)
     s = Scores()
     # occupancy, outside 5 s of every transition and the first 5 s
     truth = np.where(lab == 0, Occupancy.EMPTY, Occupancy.OCCUPIED)

@@ -265,7 +265,7 @@ FOLLOW_AFTER = 20.0  # posture upright and balance balanced for this long (two d
 #: upright. Not longer: two minutes must agree anyway (a still lean is as still as an upright),
 #: and a second way of sitting there is learned beside a first that was a lean. At 60 s issue
 #: #10's held-out class, whose free use holds a way of sitting 40-150 s, learned nothing in four
-#: hours on one working day in five, and every later hour then read lopsided 34-58% of its
+#: hours on one working day in five, and every later hour then read lopsided 34-62% of its
 #: upright time (docs/accuracy.md, "A working day of free use").
 SETTLED = 20.0
 AWAY_SETTLE = 60.0  # a minute of settled sitting away from the backrest becomes its upright
@@ -473,7 +473,7 @@ class UprightModel:
         the first is known (:attr:`Baseline.away2`). People have more than one: issue #10's
         held-out class sits upright clear of the backrest 0.26 to one side of the calibrated
         upright and, as still and as heavy on the seat, with the elbows on the thighs straight
-        above it. When the lean was learned first, every later hour read lopsided 52-65% of
+        above it. When the lean was learned first, every later hour read lopsided 55-64% of
         the upright time: the slack was gone and the real upright was measured from the lean.
         A second way must lie where the first could have been learned (its seat centre within
         the threshold plus :data:`AWAY_SLACK` of the calibrated upright's), and clear of the
