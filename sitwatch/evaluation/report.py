@@ -294,19 +294,30 @@ def _fsr(
                    held_out(rows, hz), naive_rows(rows, hz))
 
 
-def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, orders: int,
-              progress: Progress) -> None:
-    recs: list[tuple[str, str, datasets.Labelled]] = []  # (recording, device, the recording)
+def _free_use_recordings(
+    sc_dir: Path, fsr_dir: Path, held_out_class: str,
+) -> list[tuple[str, str, datasets.Labelled]]:
+    """What free use and the working days replay: (recording, device, the recording). Each
+    smartchair session as recorded, as issue #10's held-out class (``held_out_class``: how the
+    table names it) and through the seat alone; each fsr-cushion-9 session."""
+    recs: list[tuple[str, str, datasets.Labelled]] = []
     if sc_dir.is_dir():
         people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
         recs += [(d.name, "12 sensors", d) for d in people]
-        recs += [(d.name, "12 sensors; issue #10's held-out class: a light, wandering backrest "
-                  "and upright clear of it 0.26 off", away_sitter(d)) for d in people]
+        recs += [(d.name, held_out_class, away_sitter(d)) for d in people]
         recs += [(d.name, title, seat_only(d, kind)) for d in people
                  for kind, title in SEAT_ONLY.items()]
     if fsr_dir.is_dir():
         recs += [(d.name, f"9 FSRs, {datasets.FSR9_HZ:g} Hz", d) for d in
                  (datasets.fsr_cushion(f) for f in sorted(fsr_dir.glob("session*.csv")))]
+    return recs
+
+
+def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, orders: int,
+              progress: Progress) -> None:
+    recs = _free_use_recordings(
+        sc_dir, fsr_dir, "12 sensors; issue #10's held-out class: a light, wandering backrest "
+        "and upright clear of it 0.26 off")
     if not recs:
         return
     out.append(f"{h}Free use from the scripted sessions ({orders} orders each; dev data)")
@@ -346,16 +357,7 @@ def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str,
 
 def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, days: int,
                   progress: Progress) -> None:
-    recs: list[tuple[str, str, datasets.Labelled]] = []  # (recording, device, the recording)
-    if sc_dir.is_dir():
-        people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
-        recs += [(d.name, "12 sensors", d) for d in people]
-        recs += [(d.name, "issue #10's held-out class", away_sitter(d)) for d in people]
-        recs += [(d.name, title, seat_only(d, kind)) for d in people
-                 for kind, title in SEAT_ONLY.items()]
-    if fsr_dir.is_dir():
-        recs += [(d.name, f"9 FSRs, {datasets.FSR9_HZ:g} Hz", d) for d in
-                 (datasets.fsr_cushion(f) for f in sorted(fsr_dir.glob("session*.csv")))]
+    recs = _free_use_recordings(sc_dir, fsr_dir, "issue #10's held-out class")
     if not recs:
         return
     out.append(f"{h}A working day of free use ({days} days of {reorder.DAY} orders each; "
