@@ -96,7 +96,7 @@ def test_the_sit_bones_moving_on_their_own_are_not_a_lean() -> None:
     assert state(ex, b, rolled)[0] == "balanced"
     _, s = strongest(ex(rolled), b, 0.0, 0.0)  # counted at any size: capped
     assert s == pytest.approx(REAR_CAP * seat_shift(ex, b, rolled))
-    twisted = seat((400, 400, 200), (100, 200, 300), (150, 100, 150))
+    twisted = seat((400, 400, 200), (100, 200, 350), (150, 100, 150))  # right +50: seat moves right
     assert rear_shift(ex, b, twisted) < -0.25 and seat_shift(ex, b, twisted) > 0
     assert state(ex, b, twisted) == ("balanced", "seat")
 
