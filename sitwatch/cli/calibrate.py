@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if spec:
         cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
     out = Path(args.output) if args.output else profile_path(cfg)
+    if getattr(args, "forget_learned", False):
+        return _forget_learned(out)
     if args.recording:
         import numpy as np
 
@@ -124,6 +126,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right")
+
+
+def _forget_learned(path: Path) -> int:
+    """``--forget-learned``: the profile at ``path`` without its ``learned`` part."""
+    from sitwatch.sensing import calibration
+
+    if not path.exists():
+        print(f"no calibration profile at {path}: nothing learned to forget")
+        return EXIT_OK
+    try:
+        prof = calibration.load(path)
+    except calibration.CalibrationError as e:
+        err(f"{e}\n  fix: run `sitwatch calibrate` to take a new profile")
+        return EXIT_CONFIG
+    if prof.learned is None:
+        print(f"{path}: nothing learned to forget (the calibration is unchanged)")
+        return EXIT_OK
+    ways = prof.learned.ways
+    prof.learned = None
+    prof.save(path)
+    print(f"{path}: forgot {ways} way{'s' if ways != 1 else ''} of sitting upright clear of "
+          "the backrest that sitting had taught; the calibration is kept. If sitwatch is "
+          f"running, restart it so that it forgets {'it' if ways == 1 else 'them'} too "
+          "(systemctl --user restart sitwatch).")
+    return EXIT_OK
 
 
 def _calibration_notes(lay: Any, prof: Any) -> None:

@@ -126,6 +126,11 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
     if prof.tuned:
         said += "; made more sensitive by your reference postures: " + ", ".join(
             f"detect.{k} {v:g}" for k, v in prof.tuned.items())
+    if prof.learned is not None and prof.learned.ways:
+        n = prof.learned.ways
+        said += (f"; learned while you sat: {n} way{'s' if n > 1 else ''} of sitting upright "
+                 f"clear of the backrest (last {prof.learned.updated:%Y-%m-%d}; `sitwatch "
+                 "calibrate --forget-learned` drops them)")
     if references.sides_swapped(layout, config.for_layout(cfg, layout), prof):
         return WARN, "calibration", f"{said}: {references.SWAPPED_FIX}"
 

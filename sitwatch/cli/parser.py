@@ -126,6 +126,11 @@ def add_calibrate(sub: Any) -> None:
         "-o", "--output",
         help="where to save (default: calibration-LAYOUT.json in the data dir)"
     )
+    sp.add_argument(
+        "--forget-learned", dest="forget_learned", action="store_true",
+        help="only drop what sitting taught from the saved profile (ways of sitting upright "
+        "clear of the backrest), keeping the calibration"
+    )
     sp.set_defaults(func=_calibrate)
 
 

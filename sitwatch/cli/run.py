@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     clock = SystemClock()
     try:
         daemon = build_daemon(
-            cfg, lay, profile, clock, headless=args.headless, json_lines=args.json
+            cfg, lay, profile, clock, headless=args.headless, json_lines=args.json,
+            keep_learned=not getattr(args, "calibration", None),
         )
     except NothingToWatch as e:
         err(str(e))

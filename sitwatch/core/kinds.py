@@ -119,7 +119,7 @@ class EventName(StrEnum):
     SENSOR = "sensor"  # state: SensorState; reason
     WALLET = "wallet"  # state: WalletState; side
     BREAK = "break"  # a finished break: duration (s), the sitting spell before it: spell (s)
-    CALIBRATION = "calibration"  # state: tare | baseline; method
+    CALIBRATION = "calibration"  # state: tare | baseline (method) | channels | learned (ways)
     DIAGNOSIS = "diagnosis"  # message: why no valid frame arrives
     NUDGE_OUTCOME = "nudge_outcome"  # kind, responded (bool), after (s)
     NUDGE_ACK = "nudge_ack"  # kind, action: NudgeAction

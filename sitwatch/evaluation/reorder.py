@@ -26,6 +26,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from sitwatch.evaluation.scoring import (
     score,
     scored,
 )
+from sitwatch.sensing import calibration
 
 SHORTEST = 40.0  # seconds: a piece long enough for a 30 s "found within" and a 10 s dwell
 LONGEST = 150.0
@@ -180,8 +182,20 @@ class Day:
         return max(got) if got else None
 
 
-def _day(x: datasets.Labelled) -> Day:
+    @property
+    def worst(self) -> float | None:
+        """The worst hour's false lopsided share, first hours included."""
+        got = [h for h in self.hours if h is not None]
+        return max(got) if got else None
+
+
+def _day(x: datasets.Labelled, learned: calibration.Learned | None = None,
+         ) -> tuple[Day, calibration.Learned | None]:
+    """One day calibrated on its first upright minute, starting from what earlier days taught
+    (``learned``), and what it taught by its end."""
     prof, win = first_upright_profile(x)
+    if learned is not None:
+        prof = prof.model_copy(update={"learned": learned})
     tr = run_pipeline(x, config.Config(), prof)
     up = np.isin(x.label, x.classes.upright) & scored(x, win)  # as the day's score counts
     lop = np.isin(tr.balance, LOPSIDED)
@@ -189,17 +203,46 @@ def _day(x: datasets.Labelled) -> Day:
     for h in range(int(x.t[-1] // HOUR) + 1):
         m = up & (x.t // HOUR == h)
         hours.append(float(lop[m].mean()) if m.sum() else None)
-    return Day(score(x, tr, win), hours)
+    return Day(score(x, tr, win), hours), tr.learned
+
+
+def _fresh(x: datasets.Labelled) -> Day:
+    return _day(x)[0]
+
+
+def _week(d: datasets.Labelled, days: int) -> list[Day]:
+    """The days of :func:`working_days` one after the other, each starting from what the days
+    before taught, as the daemon keeps it in the profile (its ``learned`` part)."""
+    out, learned = [], None
+    for k in range(days):
+        day, learned = _day(working_day(d, 4 * k), learned)
+        out.append(day)
+    return out
+
+
+@dataclass
+class Days:
+    """One recording's working days: each from the calibration alone (``fresh``), and the same
+    days as a week (``week``: each from what the days before taught)."""
+
+    name: str
+    fresh: list[Day]
+    week: list[Day]
 
 
 def working_days(
     recordings: Iterable[datasets.Labelled], days: int = DAYS, progress: Progress = quiet,
-) -> list[tuple[str, list[Day]]]:
+) -> list[Days]:
     """Each recording over ``days`` working days (:func:`working_day`, starting at orders 0, 4,
-    8, ...: days that share orders start them at other points of the day)."""
+    8, ...: days that share orders start them at other points of the day), each day on its own
+    and as one week (:func:`_week`)."""
+    recs = list(recordings)
     out = []
-    for d in recordings:
+    for d in recs:
         progress(f"working days, {days} of {DAY} orders: {d.name}")
-        xs = [working_day(d, 4 * k) for k in range(days)]
-        out.append((d.name, pmap(_day, xs)))
+        out.append(Days(d.name, pmap(_fresh, [working_day(d, 4 * k) for k in range(days)]), []))
+    progress(f"working weeks, what each day taught kept: {len(recs)} recordings")
+    weeks = pmap(partial(_week, days=days), recs)
+    for got, week in zip(out, weeks, strict=True):
+        got.week = week
     return out

@@ -360,6 +360,7 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
     recs = _free_use_recordings(sc_dir, fsr_dir, "issue #10's held-out class")
     if not recs:
         return
+    later = "day 2" if days == 2 else f"days 2-{days}"
     out.append(f"{h}A working day of free use ({days} days of {reorder.DAY} orders each; "
                "dev data)")
     out.append("")
@@ -372,34 +373,59 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         "the fore-aft baseline has taken it); these rows can. False lopsided: the "
         "share of the day's upright time, the mean over the days (the worst day), and the "
         "worst single hour after the first two, on the frames the day's score counts (not "
-        f"the calibration minute or the {RELEASE_S:g} s after a slump or a lean)."
+        f"the calibration minute or the {RELEASE_S:g} s after a slump or a lean). The last "
+        f"columns play the same days as one week: {later} each on its own (alone) "
+        "and each starting from the ways of sitting upright clear of the backrest the days "
+        "before taught (kept: what the daemon saves in the profile, so a restart or the next "
+        "morning starts from it), with the worst hour of those days, first hours included."
     )
     out.append("")
 
-    def found(ds: list[reorder.Day], recall: str, count: str) -> str:
+    def hits(ds: list[reorder.Day], recall: str, count: str) -> tuple[int, int]:
         n = sum(d.scores.counts.get(count, 0) for d in ds)
         hit = sum(round((getattr(d.scores, recall) or 0.0) * d.scores.counts.get(count, 0))
                   for d in ds)
+        return hit, n
+
+    def found(ds: list[reorder.Day], recall: str, count: str) -> str:
+        hit, n = hits(ds, recall, count)
         return "  -  " if not n else f"{hit}/{n}"
 
-    rows = []
-    for (name, device, _), (_, ds) in zip(recs, reorder.working_days(
-            [r for _, _, r in recs], days, progress), strict=True):
+    def day_share(ds: list[reorder.Day]) -> str:
         fl = [d.scores.lopsided_false for d in ds if d.scores.lopsided_false is not None]
+        return (f"{_pct(float(np.mean(fl)) if fl else None).strip()} "
+                f"({_pct(max(fl) if fl else None).strip()})")
+
+    def worst(ds: list[reorder.Day]) -> str:
+        got = [d.worst for d in ds if d.worst is not None]
+        return _pct(max(got) if got else None).strip()
+
+    rows = []
+    for (name, device, _), got in zip(recs, reorder.working_days(
+            [r for _, _, r in recs], days, progress), strict=True):
+        ds = got.fresh
         late = [d.late for d in ds if d.late is not None]
         fs = [d.scores.slouch_false for d in ds if d.scores.slouch_false is not None]
+        a, b = ds[1:], got.week[1:]  # the days after the first: each alone -> kept
         rows.append([
-            name, device,
-            f"{_pct(float(np.mean(fl)) if fl else None)} "
-            f"({_pct(max(fl) if fl else None).strip()})",
+            name, device, day_share(ds),
             _pct(max(late) if late else None),
             found(ds, "lopsided_recall", "lopsided_segments"),
             found(ds, "slouch_recall", "slouch_segments"),
             _pct(float(np.mean(fs)) if fs else None),
+            f"{day_share(a)} -> {day_share(b)}", f"{worst(a)} -> {worst(b)}",
+            f"{found(a, 'lopsided_recall', 'lopsided_segments')} -> "
+            f"{found(b, 'lopsided_recall', 'lopsided_segments')}",
+            f"{found(a, 'forward_recall', 'forward_segments')} -> "
+            f"{found(b, 'forward_recall', 'forward_segments')}",
+            f"{found(a, 'slouch_recall', 'slouch_segments')} -> "
+            f"{found(b, 'slouch_recall', 'slouch_segments')}",
         ])
     table(["recording", "device", "false lopsided, day (worst day)",
            "worst hour after the first two", "lopsided pieces flagged", "slumps found in 30 s",
-           "false sit-back"], rows)
+           "false sit-back", f"{later}, alone -> kept: false lopsided (worst day)",
+           "worst hour", "lopsided pieces flagged", "forward-lean pieces flagged",
+           "slumps found in 30 s"], rows)
 
 
 def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,

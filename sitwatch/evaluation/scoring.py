@@ -74,6 +74,8 @@ class Trace:
     balance: np.ndarray
     shift: np.ndarray
     events: list[Event]
+    #: what sitting taught by the end (the profile's ``learned``, as the daemon keeps it)
+    learned: calibration.Learned | None = None
 
 
 def run_pipeline(
@@ -95,7 +97,7 @@ def run_pipeline(
         events += nudger.observe(now)
         occ[i], post[i], bal[i] = now.occupancy, now.posture, now.balance
         shift[i] = now.shift
-    return Trace(d.t, occ, post, bal, shift, events)
+    return Trace(d.t, occ, post, bal, shift, events, pl.learned())
 
 
 def first_upright_profile(d: datasets.Labelled) -> tuple[calibration.Profile, tuple[float, float]]:

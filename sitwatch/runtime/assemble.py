@@ -97,6 +97,45 @@ def _set_aside(path: Path) -> Path | None:
     return None
 
 
+class ProfileKeeper:
+    """Saves the profile the daemon learned into (``path``), but never over one that replaced
+    it while the daemon ran: a `sitwatch calibrate` taken meanwhile wins, and the daemon says
+    to restart it to use the new profile."""
+
+    def __init__(self, path: Path, started_with: Profile | None) -> None:
+        self.path = path
+        #: the profile the file should still hold (its calibration, not what was learned)
+        self._mine = _identity(started_with)
+        self._warned = False
+
+    def __call__(self, prof: Profile) -> None:
+        from sitwatch.sensing import calibration
+
+        on_disk: tuple[object, ...] | None = None
+        if self.path.exists():
+            try:
+                on_disk = _identity(calibration.load(self.path))
+            except calibration.CalibrationError:
+                on_disk = ("unreadable",)
+        if on_disk is not None and on_disk != self._mine:
+            if not self._warned:
+                self._warned = True
+                log.warning(
+                    "calibration profile %s changed since sitwatch started (a new "
+                    "calibration?): what sitting taught is not written over it; restart "
+                    "sitwatch to use the new profile", self.path)
+            return
+        prof.save(self.path)
+        self._mine = _identity(prof)
+
+
+def _identity(prof: Profile | None) -> tuple[object, ...] | None:
+    """What makes a profile the same calibration (not what was learned on top of it)."""
+    if prof is None:
+        return None
+    return (prof.created, prof.method, prof.tare, prof.upright)
+
+
 def build_sinks(
     cfg: Config,
     *,
@@ -236,11 +275,14 @@ def build_daemon(
     *,
     headless: bool = False,
     json_lines: bool = False,
+    keep_learned: bool = True,
 ) -> Daemon:
     """The daemon ``sitwatch run`` runs, with everything the config asks for.
 
     ``cfg`` has the layout's detection defaults applied already (``config.for_layout``) and
-    ``profile`` is the loaded calibration (None: learn one and save it). Raises
+    ``profile`` is the loaded calibration (None: learn one and save it). What sitting teaches
+    on top of a profile (its ``learned`` part) is saved into the profile's file, unless
+    ``keep_learned`` is False (a profile named with ``--calibration`` is never written). Raises
     :class:`NothingToWatch` when there is no cushion and the camera cannot be used. Whatever was
     opened before a failure is closed before the exception leaves."""
     from sitwatch.nudging.control import Watcher
@@ -294,7 +336,7 @@ def build_daemon(
             sinks=sinks,
             store=store,
             status=status,
-            save_profile=(lambda p: p.save(pp)) if profile is None else None,
+            save_profile=ProfileKeeper(pp, profile) if profile is None or keep_learned else None,
             gate=gate,
             backup_dir=history_path(cfg).parent / "backups" if store is not None else None,
             camera=camera,

@@ -174,7 +174,8 @@ class Daemon:
             store.begin_run(layout.name, " + ".join(names) or "none")
         if status is not None:
             snap = self.snapshot()
-            cal: dict[str, object] = {"method": snap.calibrated}
+            cal: dict[str, object] = {"method": snap.calibrated, "learned": (
+                self.pipeline.ways_learned() if self.pipeline is not None else 0)}
             if profile is not None and self.pipeline is not None and snap.calibrated:
                 cal["at"] = profile.created
             status.update(sit_limit=sit_limit, calibration=cal)
@@ -571,13 +572,17 @@ class Daemon:
             self.status.on_event(ev)
         if self.learner is not None:
             self.learner.note(ev)
-        if ev.event == E.CALIBRATION and ev.state == "baseline" and self.save_profile:
+        if (ev.event == E.CALIBRATION and ev.state in ("baseline", "learned")
+                and self.save_profile):
             self._save_learned()
         for fn in self.listeners:
             fn(ev)
 
     def _save_learned(self) -> None:
-        prof = self.pipeline.learned_profile() if self.pipeline is not None else None
+        """The profile with what sitting taught (a baseline learned without one, a way of
+        sitting upright clear of the backrest), so a restart starts from it."""
+        prof = (self.pipeline.learned_profile(self.clock.now()) if self.pipeline is not None
+                else None)
         if prof is None or self.save_profile is None:
             return
         try:

@@ -16,7 +16,8 @@ not one every two. Layout (``version`` 1)::
      "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
      "sensor": {"online": true, "port": "/dev/ttyACM0", "frames": 7211, "dropped": 3,
                 "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
-     "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s},
+     "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
+                     "learned": ways of sitting upright clear of the backrest learned (0-2)},
      "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...},
      "last_break": {"seconds": 300.0, "ended": ISO} | absent}
 """
@@ -86,6 +87,7 @@ _IMPORTANT = (
     "sensor.online",
     "sensor.diagnosis",
     "calibration.method",
+    "calibration.learned",
     "last_break",
 )
 
@@ -131,7 +133,7 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
             "last_frame_age": None,
             "diagnosis": None,
         },
-        "calibration": {"method": None, "at": None, "age": None},
+        "calibration": {"method": None, "at": None, "age": None, "learned": 0},
         "nudges": {},
     }
 
@@ -224,6 +226,10 @@ class StatusWriter:
         if ev.event == DIAGNOSIS:
             return self.update(sensor={"diagnosis": ev.get("message")})
         if ev.event == CALIBRATION:
+            if ev.state == "learned":  # a way of sitting upright clear of the backrest
+                return self.update(calibration={"learned": ev.get("ways")})
+            if ev.state not in ("tare", "baseline"):
+                return False  # channels set aside: not a calibration of the sitter
             return self.update(
                 calibration={"method": ev.get("method") or ev.state, "at": self.clock.now()}
             )
@@ -469,6 +475,10 @@ def _detail_line(d: dict[str, Any]) -> str:
     if cal.get("method"):
         age = cal.get("age")
         when = f", {human_duration(float(age))} ago" if age is not None else ""
+        ways = cal.get("learned")
+        if isinstance(ways, int) and ways > 0:
+            when += (f"; {ways} way{'s' if ways > 1 else ''} of sitting upright clear of the "
+                     "backrest learned")
         bits.append(f"calibrated ({cal['method']}{when})")
     else:
         bits.append("not calibrated yet")

@@ -8,6 +8,12 @@ tell a restless sitter from a lopsided one. Both are optional: a profile without
 profile taken before) loads as before, and the detectors then use the configured thresholds
 alone.
 
+What settled sitting teaches (detectors/baseline.py: the ways of sitting upright clear of the
+backrest learned in the first hours) is kept in the profile too, apart from what was calibrated
+(``learned``: :class:`Learned`), so that it survives a restart and the next day starts from it.
+The daemon writes it; ``sitwatch calibrate`` starts a profile without it, so calibrating again
+forgets it, and ``sitwatch calibrate --forget-learned`` drops it alone.
+
 Profiles hold raw per-channel means, not derived numbers, so the features can be recomputed with
 whatever channels are healthy at run time. Raw means as the device sent them: for a layout whose
 reading falls as the load rises (``transform = "inverted"``) the profile holds those falling
@@ -43,6 +49,30 @@ class CalibrationError(ValueError):
     pass
 
 
+class Learned(BaseModel):
+    """What sitting taught on top of the calibration: raw readings, like the calibrated ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    upright_away: list[float] | None = Field(
+        None,
+        description="Mean reading of the way of sitting upright clear of the backrest that "
+        "settled sitting taught (when the calibration has none).",
+    )
+    upright_away2: list[float] | None = Field(
+        None,
+        description="Mean reading of a second such way, learned once the first was known.",
+    )
+    updated: datetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When it last changed."
+    )
+
+    @property
+    def ways(self) -> int:
+        """How many ways of sitting upright clear of the backrest it holds."""
+        return (self.upright_away is not None) + (self.upright_away2 is not None)
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +102,11 @@ class Profile(BaseModel):
         "this person: section.key (e.g. balance.threshold) -> value. Set by `sitwatch "
         "calibrate`; optional.",
     )
+    learned: Learned | None = Field(
+        None,
+        description="What sitting taught on top of the calibration (written by the daemon; "
+        "`sitwatch calibrate --forget-learned` drops it); optional.",
+    )
     note: str = ""
 
     @model_validator(mode="after")
@@ -94,10 +129,24 @@ class Profile(BaseModel):
                 raise ValueError(
                     f"{name} has {len(v)} values, the profile has {self.channels} channels"
                 )
+        if self.learned is not None:
+            for name in ("upright_away", "upright_away2"):
+                v = getattr(self.learned, name)
+                if v is not None and (len(v) != self.channels
+                                      or not all(np.isfinite(x) for x in v)):
+                    raise ValueError(
+                        f"learned.{name} must hold {self.channels} finite values (one per "
+                        "channel); `sitwatch calibrate --forget-learned` drops what was learned"
+                    )
         return self
 
     def array(self, name: str) -> np.ndarray | None:
         v = getattr(self, name)
+        return None if v is None else np.asarray(v, dtype=float)
+
+    def learned_array(self, name: str) -> np.ndarray | None:
+        """``learned.<name>`` as an array (None when nothing was learned)."""
+        v = None if self.learned is None else getattr(self.learned, name)
         return None if v is None else np.asarray(v, dtype=float)
 
     def check_layout(self, layout: Layout, path: Path | None = None) -> None:

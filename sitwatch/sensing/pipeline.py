@@ -20,6 +20,7 @@ deserves a nudge is not detection: that is :mod:`sitwatch.nudging`, fed with sna
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import numpy as np
 
@@ -27,7 +28,13 @@ from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
 from sitwatch.sensing import snapshot as S
-from sitwatch.sensing.calibration import Profile, feature_spread, from_arrays, robust_mean
+from sitwatch.sensing.calibration import (
+    Learned,
+    Profile,
+    feature_spread,
+    from_arrays,
+    robust_mean,
+)
 from sitwatch.sensing.detectors.balance import BalanceDetector
 from sitwatch.sensing.detectors.baseline import Baseline, UprightModel
 from sitwatch.sensing.detectors.occupancy import (
@@ -137,11 +144,17 @@ class Pipeline:
         # How still the sitter sat for calibration, and what settled sitting teaches on top of
         # it (an away-from-the-backrest upright, slow drift): detectors/baseline.py.
         self.spread = profile.spread if profile is not None else None
+        # a calibrated upright clear of the backrest wins over one learned on an earlier day
+        away = self._loads(profile.array("upright_away")) if profile else None
+        learned = self._loads(profile.learned_array("upright_away")) if profile else None
         self.model = UprightModel(
             det.balance.threshold,
             det.posture.forward_shift,
-            self._loads(profile.array("upright_away")) if profile else None,
+            away if away is not None else learned,
+            away_learned=away is None and learned is not None,
+            away2_raw=self._loads(profile.learned_array("upright_away2")) if profile else None,
         )
+        self._ways = self.ways_learned()
         self.auto = (
             AutoBaseline(cfg.calibration.auto_settle)
             if self.upright_raw is None and cfg.calibration.auto
@@ -231,21 +244,44 @@ class Pipeline:
             self._use_channels()
         self._rebuild()
 
-    def learned_profile(self) -> Profile | None:
-        """The calibration learned so far (tare and upright baseline), to save; None before a
-        baseline exists."""
+    def ways_learned(self) -> int:
+        """Ways of sitting upright clear of the backrest that sitting taught (0-2), on this
+        day or kept from earlier ones; a calibrated one is not counted."""
+        m = self.model
+        return int(m.away_learned and m.away_raw is not None) + int(m.away2_raw is not None)
+
+    def learned(self, at: datetime | None = None) -> Learned | None:
+        """What sitting taught, as the profile keeps it (readings, like the calibrated ones);
+        None: nothing. ``at``: when (the daemon's clock)."""
+        m = self.model
+        lay = self.layout
+
+        def reading(a: np.ndarray | None) -> list[float] | None:
+            return None if a is None else [round(float(x), 2) for x in lay.to_reading(a)]
+
+        first = m.away_raw if m.away_learned else None
+        if first is None and m.away2_raw is None:
+            return None
+        got = Learned(upright_away=reading(first), upright_away2=reading(m.away2_raw))
+        return got if at is None else got.model_copy(update={"updated": at})
+
+    def learned_profile(self, at: datetime | None = None) -> Profile | None:
+        """The profile to save: the one this pipeline was given with what sitting taught since
+        (``learned``), or without one, the calibration learned so far (tare and upright
+        baseline); None before a baseline exists."""
         if self.upright_raw is None:
             return None
+        if self.profile is not None and self.profile.upright is not None:
+            return self.profile.model_copy(update={"learned": self.learned(at)})
         lay = self.layout
-        away = self.model.away_raw
         prof = from_arrays(
             lay,
             tare=lay.to_reading(self.ex.tare),
             upright=lay.to_reading(self.upright_raw),
             method="auto",
             spread=self.spread,
-            upright_away=None if away is None else lay.to_reading(away),
         )
+        prof.learned = self.learned(at)
         prof.note = "learned automatically while you sat"
         return prof
 
@@ -389,6 +425,12 @@ class Pipeline:
                 # what settled sitting taught changed: the baseline only (the wallet's
                 # reference and its timers stay)
                 self.baseline = self.model.build(self.ex, self.upright_raw, self.spread)
+                ways = self.ways_learned()
+                if ways != self._ways:
+                    self._ways = ways
+                    # a way of sitting upright clear of the backrest learned (or dropped):
+                    # the daemon keeps it in the profile
+                    out.append(Event(t, E.CALIBRATION, "learned", {"ways": ways}))
         if t - self._slow_at >= SLOW_PERIOD:
             self._slow_at = t
             if occupied and self.wallet is not None:

@@ -600,6 +600,14 @@ def test_calibration_for_another_layout_fails(xdg):
     calibration.from_arrays(L4, tare=None, upright=np.ones(4), method="recording").save(path)
     level, _, detail = check_calibration(load_cfg(), L4)
     assert level == OK and detail.startswith(f"{path} (recording, ")
+    assert "learned while you sat" not in detail
+    prof = calibration.load(path)
+    prof.learned = calibration.Learned(upright_away=[2.0] * 4, upright_away2=[3.0] * 4)
+    prof.save(path)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == OK and ("learned while you sat: 2 ways of sitting upright clear of the "
+                            "backrest") in detail
+    assert "sitwatch calibrate --forget-learned" in detail
 
 
 def test_an_old_single_profile_is_used_only_for_its_own_layout(xdg):

@@ -289,13 +289,19 @@ class UprightModel:
         away_raw: np.ndarray | None = None,
         *,
         learn: bool = True,
+        away_learned: bool = False,
+        away2_raw: np.ndarray | None = None,
     ) -> None:
+        """``away_raw``: the upright clear of the backrest as loads, calibrated, or learned on
+        an earlier day (``away_learned``); ``away2_raw``: a second one learned then (kept in
+        the profile's ``learned``: a restart starts from what the days before taught)."""
         self.threshold = threshold
         self.forward_shift = forward_shift
         self.away_raw = None if away_raw is None else np.asarray(away_raw, dtype=float)
-        self.away_learned = False  # learned here, not calibrated
+        self.away_learned = away_learned and away_raw is not None  # learned, not calibrated
         #: a second way of sitting upright clear of the backrest (raw loads; None: none)
-        self.away2_raw: np.ndarray | None = None
+        self.away2_raw: np.ndarray | None = (
+            None if away_raw is None or away2_raw is None else np.asarray(away2_raw, float))
         #: sitting time (``sat``) until which a second one may be learned: the learning hours
         #: from when the first became known (None: no first yet)
         self._second_until: float | None = None if away_raw is None else LEARN_FOR

@@ -420,3 +420,23 @@ def test_the_first_frame_is_written_at_the_interval(path: Path, clock: ManualClo
     clock.advance(2.0)
     assert w.update(sensor={"frames": 1})
     assert json.loads(path.read_text())["sensor"]["frames"] == 1
+
+
+def test_channels_set_aside_are_not_a_calibration_and_learned_ways_show(
+    path: Path, clock: ManualClock
+) -> None:
+    """A channel left out is no calibration of the sitter: the status kept saying "calibrated
+    (channels, ...)" after one. A way of sitting upright clear of the backrest learned shows
+    beside the calibration."""
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    w.update(calibration={"method": "interactive", "at": clock.now()})
+    w.on_event(Event(5.0, CALIBRATION, "channels", {"excluded": ["p03 (stuck)"]}))
+    assert w.on_event(Event(6.0, CALIBRATION, "learned", {"ways": 2}))
+    clock.advance(120)
+    w.write()
+    d = read_status(path, clock)
+    assert d["calibration"]["method"] == "interactive" and d["calibration"]["age"] == 120.0
+    assert d["calibration"]["learned"] == 2
+    assert ("calibrated (interactive, 2 min ago; 2 ways of sitting upright clear of the "
+            "backrest learned)") in format_status(d)
+

@@ -242,8 +242,33 @@ def test_an_away_upright_is_learned_from_a_settled_minute_and_then_is_the_refere
     assert abs(pl.balance.shift) < 0.05
     t = run(pl, away_frame(0.62), t, 20)
     assert pl.balance.state == "right"
+    # kept in the profile as learned, apart from the calibration, with the event that has the
+    # daemon save it
     prof = pl.learned_profile()
-    assert prof is not None and prof.upright_away is not None
+    assert prof is not None and prof.upright_away is None
+    assert prof.learned is not None and prof.learned.ways == 1
+    assert prof.learned.upright_away is not None and prof.method == "recording"
+    assert pl.ways_learned() == 1
+    # the next start begins from it: no slack, measured from the learned upright at once
+    again = Pipeline(CHAIR, Config(), calibration.Profile.model_validate_json(
+        prof.model_dump_json()))
+    assert again.ways_learned() == 1 and again.model.away_learned
+    t = run(again, UPRIGHT, 0, 30)
+    assert again.baseline.away is not None and not again.baseline.away_open
+    run(again, away_frame(0.62), t, 20)
+    assert again.balance.state == "right"
+
+
+def test_learning_a_way_clear_of_the_backrest_is_an_event_with_the_count() -> None:
+    pl = Pipeline(CHAIR, Config(), chair_profile())
+    evs = []
+    t = 0.0
+    for frame, secs in ((UPRIGHT, 90), (away_frame(0.3), 150)):
+        for _ in range(int(secs * 10)):
+            evs += pl.process(t, frame)
+            t += 0.1
+    learned = [e for e in evs if e.event == "calibration" and e.state == "learned"]
+    assert [e.get("ways") for e in learned] == [1]
 
 
 def test_a_clearly_lopsided_minute_away_from_the_backrest_is_not_learned() -> None:

@@ -36,6 +36,42 @@ def test_profile_rejects_wrong_lengths_and_layouts(tmp_path) -> None:
         calibration.load(f)
 
 
+def test_what_sitting_taught_is_validated_like_the_rest(tmp_path) -> None:
+    f = tmp_path / "p.json"
+    base = {"version": 1, "layout": "x", "channels": 4, "upright": [1, 2, 3, 4]}
+    f.write_text(json.dumps({**base, "learned": {"upright_away": [1, 2, 3]}}))
+    with pytest.raises(calibration.CalibrationError) as e:
+        calibration.load(f)
+    assert "learned.upright_away must hold 4 finite values" in str(e.value)
+    assert "sitwatch calibrate --forget-learned" in str(e.value)  # the fix
+    f.write_text(json.dumps({**base, "learned": {"upright_away": [1, 2, 3, 4], "extra": 1}}))
+    with pytest.raises(calibration.CalibrationError, match=r"learned\.extra"):
+        calibration.load(f)
+    f.write_text(json.dumps({**base, "learned": {"upright_away2": [5, 6, 7, 8]}}))
+    got = calibration.load(f)
+    assert got.learned is not None and got.learned.ways == 1
+    assert got.learned_array("upright_away") is None
+    assert list(got.learned_array("upright_away2")) == [5, 6, 7, 8]
+
+
+@pytest.mark.parametrize("case", ["none", "nothing learned", "damaged"])
+def test_forget_learned_with_nothing_to_forget(tmp_path, capsys, case) -> None:
+    f = tmp_path / "p.json"
+    if case == "nothing learned":
+        calibration.from_arrays(layout.load("load-cells-4"), tare=None, upright=np.ones(4),
+                                method="recording").save(f)
+    elif case == "damaged":
+        f.write_text("{half a fi")
+    before = f.read_text() if f.exists() else None
+    code = main(["calibrate", "--no-user-config", "--forget-learned", "-o", str(f)])
+    out, errs = capsys.readouterr()
+    if case == "damaged":
+        assert code == 2 and "not valid JSON" in errs and "sitwatch calibrate" in errs
+    else:
+        assert code == 0 and "nothing learned to forget" in out
+    assert (f.read_text() if f.exists() else None) == before  # left as it was
+
+
 def test_robust_mean_ignores_spikes() -> None:
     frames = np.full((20, 3), 100.0)
     frames[3] = [5000, 5000, 5000]
