@@ -26,7 +26,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 
@@ -210,24 +209,30 @@ def _fresh(x: datasets.Labelled) -> Day:
     return _day(x)[0]
 
 
-def _week(d: datasets.Labelled, days: int) -> list[Day]:
-    """The days of :func:`working_days` one after the other, each starting from what the days
-    before taught, as the daemon keeps it in the profile (its ``learned`` part)."""
+def _week(job: tuple[datasets.Labelled, list[int]]) -> list[Day]:
+    """The days starting at the given orders one after the other, each starting from what the
+    days before taught, as the daemon keeps it in the profile (its ``learned`` part)."""
+    d, starts = job
     out, learned = [], None
-    for k in range(days):
-        day, learned = _day(working_day(d, 4 * k), learned)
+    for s in starts:
+        day, learned = _day(working_day(d, s), learned)
         out.append(day)
     return out
 
 
 @dataclass
 class Days:
-    """One recording's working days: each from the calibration alone (``fresh``), and the same
-    days as a week (``week``: each from what the days before taught)."""
+    """One recording's working days: each from the calibration alone (``fresh``, by the order it
+    starts at), and the same days as weeks (``weeks``: one per day that goes first, the others
+    following in turn, each day starting from what the days before taught; as ``(starts,
+    days)``)."""
 
     name: str
-    fresh: list[Day]
-    week: list[Day]
+    fresh: dict[int, Day]
+    weeks: list[tuple[list[int], list[Day]]]
+
+    def alone(self, starts: list[int]) -> list[Day]:
+        return [self.fresh[s] for s in starts]
 
 
 def working_days(
@@ -235,14 +240,21 @@ def working_days(
 ) -> list[Days]:
     """Each recording over ``days`` working days (:func:`working_day`, starting at orders 0, 4,
     8, ...: days that share orders start them at other points of the day), each day on its own
-    and as one week (:func:`_week`)."""
+    and as weeks (:func:`_week`): as many as there are days, each day first in one of them.
+    Which way of sitting the first day teaches is kept all week, so one week cannot say what
+    keeping it does."""
     recs = list(recordings)
+    starts = [4 * k for k in range(days)]
     out = []
     for d in recs:
         progress(f"working days, {days} of {DAY} orders: {d.name}")
-        out.append(Days(d.name, pmap(_fresh, [working_day(d, 4 * k) for k in range(days)]), []))
-    progress(f"working weeks, what each day taught kept: {len(recs)} recordings")
-    weeks = pmap(partial(_week, days=days), recs)
-    for got, week in zip(out, weeks, strict=True):
-        got.week = week
+        out.append(Days(d.name, dict(zip(starts, pmap(
+            _fresh, [working_day(d, s) for s in starts]), strict=True)), []))
+    progress(f"working weeks, what each day taught kept: {len(recs)} recordings, "
+             f"{days} weeks each")
+    turns = [starts[k:] + starts[:k] for k in range(days)]
+    jobs = [(d, t) for d in recs for t in turns]
+    got = pmap(_week, jobs)
+    for i, x in enumerate(out):
+        x.weeks = list(zip(turns, got[i * days:(i + 1) * days], strict=True))
     return out

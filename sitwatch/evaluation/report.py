@@ -374,10 +374,12 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         "share of the day's upright time, the mean over the days (the worst day), and the "
         "worst single hour after the first two, on the frames the day's score counts (not "
         f"the calibration minute or the {RELEASE_S:g} s after a slump or a lean). The last "
-        f"columns play the same days as one week: {later} each on its own (alone) "
-        "and each starting from the ways of sitting upright clear of the backrest the days "
-        "before taught (kept: what the daemon saves in the profile, so a restart or the next "
-        "morning starts from it), with the worst hour of those days, first hours included."
+        f"columns play the same days as {days} weeks, each day first in one of them and the "
+        f"others following in turn: {later} of each week on their own (alone) and each "
+        "starting from the ways of sitting upright clear of the backrest the days before "
+        "taught (kept: what the daemon saves in the profile, so a restart or the next morning "
+        "starts from it), pooled over the weeks, with the worst hour of those days (first "
+        "hours included) and, for the pieces flagged, the week where keeping cost most."
     )
     out.append("")
 
@@ -400,13 +402,26 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         got = [d.worst for d in ds if d.worst is not None]
         return _pct(max(got) if got else None).strip()
 
+    def pieces(got: reorder.Days, recall: str, count: str) -> str:
+        """Pooled over the weeks' later days, alone -> kept; and the week where keeping cost
+        most (or gained least)."""
+        pairs = [(hits(got.alone(st[1:]), recall, count), hits(wk[1:], recall, count))
+                 for st, wk in got.weeks]
+        n = sum(a[1] for a, _ in pairs)
+        if not n:
+            return "  -  "
+        a, b = sum(x[0][0] for x in pairs), sum(x[1][0] for x in pairs)
+        wa, wb = min(pairs, key=lambda p: p[1][0] - p[0][0])
+        return f"{a}/{n} -> {b}/{n}; worst week {wa[0]} -> {wb[0]}/{wa[1]}"
+
     rows = []
     for (name, device, _), got in zip(recs, reorder.working_days(
             [r for _, _, r in recs], days, progress), strict=True):
-        ds = got.fresh
+        ds = list(got.fresh.values())
         late = [d.late for d in ds if d.late is not None]
         fs = [d.scores.slouch_false for d in ds if d.scores.slouch_false is not None]
-        a, b = ds[1:], got.week[1:]  # the days after the first: each alone -> kept
+        a = [d for st, _ in got.weeks for d in got.alone(st[1:])]  # the later days: alone
+        b = [d for _, wk in got.weeks for d in wk[1:]]  # ... and kept
         rows.append([
             name, device, day_share(ds),
             _pct(max(late) if late else None),
@@ -414,16 +429,14 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
             found(ds, "slouch_recall", "slouch_segments"),
             _pct(float(np.mean(fs)) if fs else None),
             f"{day_share(a)} -> {day_share(b)}", f"{worst(a)} -> {worst(b)}",
-            f"{found(a, 'lopsided_recall', 'lopsided_segments')} -> "
-            f"{found(b, 'lopsided_recall', 'lopsided_segments')}",
-            f"{found(a, 'forward_recall', 'forward_segments')} -> "
-            f"{found(b, 'forward_recall', 'forward_segments')}",
+            pieces(got, "lopsided_recall", "lopsided_segments"),
+            pieces(got, "forward_recall", "forward_segments"),
             f"{found(a, 'slouch_recall', 'slouch_segments')} -> "
             f"{found(b, 'slouch_recall', 'slouch_segments')}",
         ])
     table(["recording", "device", "false lopsided, day (worst day)",
            "worst hour after the first two", "lopsided pieces flagged", "slumps found in 30 s",
-           "false sit-back", f"{later}, alone -> kept: false lopsided (worst day)",
+           "false sit-back", f"{later} of each week, alone -> kept: false lopsided (worst day)",
            "worst hour", "lopsided pieces flagged", "forward-lean pieces flagged",
            "slumps found in 30 s"], rows)
 
