@@ -1,0 +1,74 @@
+"""The daemon ``sitwatch run`` builds keeps what sitting taught in the profile it found, and
+never writes a profile named with ``--calibration``: vanessa's working day (the real
+SmartChair-ML recording, free-use order 0) sent as serial lines down a pseudo-terminal in
+accelerated time (a ManualClock stamps the frames), her calibration where `sitwatch calibrate`
+saves it. Her upright clear of the backrest is learned after about 35 minutes of that day."""
+
+from __future__ import annotations
+
+import os
+import pty
+from pathlib import Path
+
+import pytest
+
+from sitwatch.config import Config, for_layout
+from sitwatch.core.clock import ManualClock
+from sitwatch.evaluation import datasets, reorder, scoring
+from sitwatch.runtime.assemble import build_daemon
+from sitwatch.runtime.files import profile_path
+from sitwatch.sensing import calibration
+
+pytestmark = [pytest.mark.integration, pytest.mark.datasets]
+LEARNED_BY = 3 * 3600.0  # seconds of the day to give up after
+
+
+@pytest.fixture
+def cushion(tmp_path: Path, monkeypatch):
+    for k in ("DATA", "STATE", "CONFIG"):
+        monkeypatch.setenv(f"XDG_{k}_HOME", str(tmp_path / k.lower()))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    master, slave = pty.openpty()
+    yield master, os.ttyname(slave)
+    os.close(master)
+    os.close(slave)
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["found profile", "--calibration FILE"])
+def test_the_daemon_keeps_what_it_learned_in_the_profile_it_found(
+    cushion, datasets_dir, named
+) -> None:
+    master, port = cushion
+    day = reorder.working_day(datasets.smartchair(
+        datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), 0)
+    cfg = for_layout(Config.model_validate({
+        "cushion": {"port": port, "layout": "smartchair-12"},
+        "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False}},
+        "history": {"enabled": False},
+    }), day.layout)
+    prof, _ = scoring.first_upright_profile(day)
+    path = profile_path(cfg)
+    prof.save(path)
+    before = path.read_bytes()
+    clock = ManualClock()
+    daemon = build_daemon(cfg, day.layout, calibration.load(path), clock, headless=True,
+                          keep_learned=not named)
+    dt = float(day.t[1] - day.t[0])
+    learned = []
+    try:
+        for values in day.values[: int(LEARNED_BY / dt)]:
+            os.write(master, (",".join(f"{v:g}" for v in values) + "\n").encode())
+            clock.advance(dt)
+            evs = daemon.step(0.05)
+            learned += [e for e in evs if e.event == "calibration" and e.state == "learned"]
+            if learned:
+                break
+    finally:
+        daemon.close()
+    assert learned, "no way of sitting upright clear of the backrest was learned"
+    if named:
+        assert path.read_bytes() == before  # the user's own file is never written
+        return
+    kept = calibration.load(path)
+    assert kept.learned is not None and kept.learned.ways == learned[0].get("ways") == 1
+    assert kept.upright == prof.upright and kept.created == prof.created
