@@ -180,7 +180,6 @@ class Day:
         got = [h for h in self.hours[2:] if h is not None]
         return max(got) if got else None
 
-
     @property
     def worst(self) -> float | None:
         """The worst hour's false lopsided share, first hours included."""
