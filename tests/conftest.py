@@ -9,6 +9,8 @@ live in tests/helpers/ and are loaded here for every folder.
 from __future__ import annotations
 
 import os
+import pty
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,14 @@ def datasets_dir() -> Path:
             f"real recordings not found at {DATASETS} (clone with ../shared beside the repo)"
         )
     return DATASETS
+
+
+@pytest.fixture
+def serial_pty() -> Iterator[tuple[int, str]]:
+    """A pseudo-terminal for a cushion's serial line: (the fd to write its lines into, the path
+    the daemon opens as its port)."""
+    master, slave = pty.openpty()
+    yield master, os.ttyname(slave)
+    os.close(master)
+    os.close(slave)
+

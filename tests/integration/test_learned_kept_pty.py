@@ -7,8 +7,6 @@ saves it. Her upright clear of the backrest is learned after about 35 minutes of
 from __future__ import annotations
 
 import os
-import pty
-from pathlib import Path
 
 import pytest
 
@@ -23,22 +21,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.datasets]
 LEARNED_BY = 3 * 3600.0  # seconds of the day to give up after
 
 
-@pytest.fixture
-def cushion(tmp_path: Path, monkeypatch):
-    for k in ("DATA", "STATE", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{k}_HOME", str(tmp_path / k.lower()))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
-    master, slave = pty.openpty()
-    yield master, os.ttyname(slave)
-    os.close(master)
-    os.close(slave)
-
-
 @pytest.mark.parametrize("named", [False, True], ids=["found profile", "--calibration FILE"])
 def test_the_daemon_keeps_what_it_learned_in_the_profile_it_found(
-    cushion, datasets_dir, named
+    serial_pty, datasets_dir, named
 ) -> None:
-    master, port = cushion
+    master, port = serial_pty
     day = reorder.working_day(datasets.smartchair(
         datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), 0)
     cfg = for_layout(Config.model_validate({

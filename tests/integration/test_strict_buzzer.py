@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import pty
 import select
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,17 +23,6 @@ pytestmark = pytest.mark.integration
 SEATED = b"20000,21000,9000,9500\n"
 EMPTY = b"0,0,0,0\n"
 HZ = 2
-
-
-@pytest.fixture
-def cushion(tmp_path: Path, monkeypatch):
-    for k in ("DATA", "STATE", "CONFIG"):
-        monkeypatch.setenv(f"XDG_{k}_HOME", str(tmp_path / k.lower()))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
-    master, slave = pty.openpty()
-    yield master, os.ttyname(slave)
-    os.close(master)
-    os.close(slave)
 
 
 class Chair:
@@ -73,8 +60,8 @@ class Chair:
         self.daemon.close()
 
 
-def test_strict_mode_buzzes_until_the_seat_is_empty(cushion) -> None:
-    chair = Chair(*cushion, strict=True, strict_every=60)
+def test_strict_mode_buzzes_until_the_seat_is_empty(serial_pty) -> None:
+    chair = Chair(*serial_pty, strict=True, strict_every=60)
     try:
         chair.play(SEATED, 300)  # the nudge at 2 min, then three more minutes seated
         chair.play(EMPTY, 120)
@@ -88,8 +75,8 @@ def test_strict_mode_buzzes_until_the_seat_is_empty(cushion) -> None:
     assert times[-1] <= 303  # nothing once the seat emptied, nor after sitting down again
 
 
-def test_a_snooze_stops_strict_buzzing(cushion) -> None:
-    chair = Chair(*cushion, strict=True, strict_every=60)
+def test_a_snooze_stops_strict_buzzing(serial_pty) -> None:
+    chair = Chair(*serial_pty, strict=True, strict_every=60)
     try:
         chair.play(SEATED, 190)  # the nudge and one repeat
         path = control_path(chair.cfg)
@@ -102,8 +89,8 @@ def test_a_snooze_stops_strict_buzzing(cushion) -> None:
     assert len(times) == 2 and times[-1] < 190, chair.buzzes
 
 
-def test_without_strict_mode_the_nudge_buzzes_once(cushion) -> None:
-    chair = Chair(*cushion)
+def test_without_strict_mode_the_nudge_buzzes_once(serial_pty) -> None:
+    chair = Chair(*serial_pty)
     try:
         chair.play(SEATED, 400)
     finally:
