@@ -140,11 +140,14 @@ def _forget_learned(path: Path) -> int:
     except calibration.CalibrationError as e:
         err(f"{e}\n  fix: run `sitwatch calibrate` to take a new profile")
         return EXIT_CONFIG
-    if prof.learned is None:
+    if prof.learned is None or not prof.learned.ways:
         print(f"{path}: nothing learned to forget (the calibration is unchanged)")
         return EXIT_OK
     ways = prof.learned.ways
-    prof.learned = None
+    # the ways the sitter rejected stay rejected (`sitwatch feedback reset learned` drops them)
+    rejected = prof.learned.rejected
+    prof.learned = (calibration.Learned(rejected=rejected, updated=prof.learned.updated)
+                    if rejected else None)
     prof.save(path)
     print(f"{path}: forgot {ways} way{'s' if ways != 1 else ''} of sitting upright clear of "
           "the backrest that sitting had taught; the calibration is kept. If sitwatch is "

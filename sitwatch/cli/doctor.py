@@ -131,6 +131,11 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
         said += (f"; learned while you sat: {n} way{'s' if n > 1 else ''} of sitting upright "
                  f"clear of the backrest (last {prof.learned.updated:%Y-%m-%d}; `sitwatch "
                  "calibrate --forget-learned` drops them)")
+    if prof.learned is not None and prof.learned.rejected:
+        n = len(prof.learned.rejected)
+        said += (f"; {n} learned way{'s' if n > 1 else ''} you answered \"Not right\" to, "
+                 "never learned again (`sitwatch feedback reset learned` lets "
+                 f"{'it' if n == 1 else 'them'} be learned again)")
     if references.sides_swapped(layout, config.for_layout(cfg, layout), prof):
         return WARN, "calibration", f"{said}: {references.SWAPPED_FIX}"
 

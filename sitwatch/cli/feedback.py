@@ -27,6 +27,8 @@ from sitwatch.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sitwatch.config import Config
     from sitwatch.core.kinds import FeedbackKind
     from sitwatch.nudging.feedback import Change, Entry, State
@@ -192,18 +194,54 @@ def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
     """No daemon: change the file, and add the row to the history if there is one."""
     from datetime import datetime
 
+    from sitwatch.core.kinds import FeedbackKind
     from sitwatch.nudging import feedback as fb
 
     now = datetime.now().astimezone()
     at = now.isoformat(timespec="seconds")
+    learned = kind == FeedbackKind.LEARNED
     if action == "wrong":
         assert kind is not None
-        after, entry = fb.wrong(state, kind, cfg.feedback, at=at, source="cli")
+        change = _profile_change(cfg, "reject") if learned else None
+        after, entry = fb.wrong(state, kind, cfg.feedback, at=at, source="cli",
+                                possible=not learned or change is not None)
+        if change is not None and entry.applied:
+            change()
     else:
         after, entry = fb.reset(state, kind, at=at, source="cli")
+        change = _profile_change(cfg, "forget") if learned or kind is None else None
+        if change is not None:
+            change()
     fb.save(after, path)
     _history(cfg, entry, state, after, now)
     return entry, after
+
+
+def _profile_change(cfg: Config, what: str) -> Callable[[], None] | None:
+    """What a "Not right" about a learned way of sitting (``reject``) or a reset of it
+    (``forget`` the rejected ways) does to the saved profile while no daemon runs: a function
+    that saves the changed profile, or None when there is nothing to change (no profile, an
+    unreadable one: `sitwatch doctor` says so, no learned way)."""
+    from sitwatch.runtime.files import profile_path
+    from sitwatch.sensing import calibration
+    from sitwatch.sensing.detectors.baseline import REJECTED_KEPT
+
+    p = profile_path(cfg)
+    try:
+        prof = calibration.load(p) if p.is_file() else None
+    except calibration.CalibrationError:
+        return None
+    if prof is None or prof.learned is None:
+        return None
+    if what == "reject":
+        new = prof.learned.rejecting_last(REJECTED_KEPT)
+    else:
+        new = prof.learned.model_copy(update={"rejected": []}) if prof.learned.rejected \
+            else None
+    if new is None:
+        return None
+    changed = prof.model_copy(update={"learned": None if new.empty else new})
+    return lambda: changed.save(p)
 
 
 def _history(cfg: Config, entry: Entry, before: State, after: State, now: Any) -> None:
@@ -254,16 +292,21 @@ def _knob(change: Change) -> str:
 
 
 def _said(base: Config, entry: Entry, before: State, after: State) -> str:
+    from sitwatch.core.kinds import FeedbackKind
     from sitwatch.nudging import feedback as fb
 
     settings = base.feedback
+    if entry.kind == FeedbackKind.LEARNED:
+        return _said_learned(entry, before, settings.max_steps, settings.enabled)
     if entry.action == "reset":
         what = fb.label(entry.kind) if entry.kind else "every kind"
         had = before.steps_of(entry.kind) if entry.kind else sum(before.steps.values())
         if not had:
             return ("Nothing to undo: " + (f"the {what} thresholds are" if entry.kind
                                             else "every threshold is") + " as configured.")
-        return f"Undone for {what}: back to the configured thresholds."
+        again = (" Ways of sitting you rejected may be learned again."
+                 if entry.kind is None and before.steps_of(FeedbackKind.LEARNED) else "")
+        return f"Undone for {what}: back to the configured thresholds.{again}"
     assert entry.kind is not None
     name = fb.label(entry.kind)
     head = f"Noted: that {name} nudge was not right."
@@ -274,8 +317,6 @@ def _said(base: Config, entry: Entry, before: State, after: State) -> str:
                 f"({settings.max_steps} of {settings.max_steps} steps), so nothing more changes. "
                 f"`sitwatch feedback reset {fb.typed(entry.kind)}` starts over.")
     moved = [c for c in fb.changes(base, after, settings) if c.kind == entry.kind]
-    from sitwatch.core.kinds import FeedbackKind
-
     what = ("It will count smaller moves as a shift of your weight from now on"
             if entry.kind == FeedbackKind.STATIC_SITTING
             else f"It will take a clearer {name} posture from now on")
@@ -283,6 +324,29 @@ def _said(base: Config, entry: Entry, before: State, after: State) -> str:
     lines += [f"  {_knob(c)}" for c in moved]
     lines.append(f"Undo with `sitwatch feedback reset {fb.typed(entry.kind)}`.")
     return "\n".join(lines)
+
+
+def _said_learned(entry: Entry, before: State, cap: int, enabled: bool) -> str:
+    """The answer to a "Not right" about a learned way of sitting, or to its reset."""
+    from sitwatch.core.kinds import FeedbackKind
+
+    undo = "`sitwatch feedback reset learned` lets it be learned again."
+    if entry.action == "reset":
+        if not before.steps_of(FeedbackKind.LEARNED):
+            return "Nothing to undo: no learned way of sitting was rejected."
+        return ("Undone: the ways of sitting you rejected may be learned again (the ways "
+                "already learned stay).")
+    head = "Noted: the way of sitting sitwatch learned last is not how you sit upright."
+    if not enabled:
+        return head + " (Learning is off in [feedback]: recorded, nothing changes.)"
+    if entry.applied:
+        return (f"{head} It is forgotten and will not be learned again ({entry.steps} of "
+                f"{cap} such answers). {undo}")
+    if before.steps_of(FeedbackKind.LEARNED) >= cap:
+        return (f"{head} You have rejected {cap} learned ways already, as many as it takes "
+                f"until a reset, so nothing more changes. {undo.replace('lets it', 'lets them')}")
+    return ("Nothing to forget: sitwatch has learned no way of sitting upright clear of the "
+            "backrest (`sitwatch doctor` shows what it learned).")
 
 
 def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
@@ -319,6 +383,13 @@ def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
                   f"{since}\n")
         for c in mine:
             out.write(f"  {_knob(c)}\n")
+    from sitwatch.core.kinds import FeedbackKind
+
+    rejected = state.steps_of(FeedbackKind.LEARNED) if cfg.feedback.enabled else 0
+    if rejected:
+        out.write(f"{fb.label(FeedbackKind.LEARNED)}: {rejected} of {cfg.feedback.max_steps} "
+                  "rejected, never learned again (`sitwatch feedback reset learned` lets "
+                  f"{'it' if rejected == 1 else 'them'} be learned again)\n")
     recent = state.log[-10:]
     if recent:
         out.write("\nRecent \"Not right\" and resets:\n")

@@ -50,3 +50,13 @@ class Event:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
+
+
+def new_way_learned(ev: Event) -> bool:
+    """A ``calibration`` / ``learned`` event for a way of sitting upright clear of the backrest
+    that sitting just taught (one more than before: the daemon tells the sitter, who may answer
+    "Not right")."""
+    if ev.event != CALIBRATION or ev.state != "learned":
+        return False
+    ways, was = ev.get("ways"), ev.get("was")
+    return isinstance(ways, int) and isinstance(was, int) and ways > was

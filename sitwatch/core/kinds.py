@@ -103,6 +103,9 @@ class FeedbackKind(StrEnum):
     ASYMMETRIC_LOAD = "asymmetric_load"
     WALLET = "wallet"
     STATIC_SITTING = "static_sitting"  # "shift your weight" when the sitter did shift
+    #: a way of sitting upright clear of the backrest the daemon learned (and said so) that was
+    #: not upright: it is forgotten and never learned again (no threshold moves)
+    LEARNED = "learned"
 
 
 #: Every feedback kind, in the order `sitwatch feedback show` and the reports list them.
@@ -228,6 +231,7 @@ FEEDBACK_LABELS: dict[str, str] = {
     FeedbackKind.ASYMMETRIC_LOAD: "lopsided",
     FeedbackKind.WALLET: "wallet",
     FeedbackKind.STATIC_SITTING: "static sitting",
+    FeedbackKind.LEARNED: "learned way of sitting",
 }
 
 

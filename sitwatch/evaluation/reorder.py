@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -188,13 +188,14 @@ class Day:
 
 
 def _day(x: datasets.Labelled, learned: calibration.Learned | None = None,
-         ) -> tuple[Day, calibration.Learned | None]:
+         answers: bool = False) -> tuple[Day, calibration.Learned | None]:
     """One day calibrated on its first upright minute, starting from what earlier days taught
-    (``learned``), and what it taught by its end."""
+    (``learned``), and what it taught by its end. ``answers``: the sitter answers the notice of
+    each way learned truthfully (:func:`~sitwatch.evaluation.scoring.run_pipeline`)."""
     prof, win = first_upright_profile(x)
     if learned is not None:
         prof = prof.model_copy(update={"learned": learned})
-    tr = run_pipeline(x, config.Config(), prof)
+    tr = run_pipeline(x, config.Config(), prof, answers=answers)
     up = np.isin(x.label, x.classes.upright) & scored(x, win)  # as the day's score counts
     lop = np.isin(tr.balance, LOPSIDED)
     hours: list[float | None] = []
@@ -208,13 +209,14 @@ def _fresh(x: datasets.Labelled) -> Day:
     return _day(x)[0]
 
 
-def _week(job: tuple[datasets.Labelled, list[int]]) -> list[Day]:
+def _week(job: tuple[datasets.Labelled, list[int], bool]) -> list[Day]:
     """The days starting at the given orders one after the other, each starting from what the
-    days before taught, as the daemon keeps it in the profile (its ``learned`` part)."""
-    d, starts = job
+    days before taught, as the daemon keeps it in the profile (its ``learned`` part); with the
+    notices of the ways learned answered truthfully or not (the job's third item)."""
+    d, starts, answers = job
     out, learned = [], None
     for s in starts:
-        day, learned = _day(working_day(d, s), learned)
+        day, learned = _day(working_day(d, s), learned, answers)
         out.append(day)
     return out
 
@@ -229,6 +231,9 @@ class Days:
     name: str
     fresh: dict[int, Day]
     weeks: list[tuple[list[int], list[Day]]]
+    #: the same weeks with every notice of a way learned answered truthfully ("Not right" when
+    #: it came while the sitter was not upright: the way is forgotten, never learned again)
+    answered: list[tuple[list[int], list[Day]]] = field(default_factory=list)
 
     def alone(self, starts: list[int]) -> list[Day]:
         return [self.fresh[s] for s in starts]
@@ -252,8 +257,14 @@ def working_days(
     progress(f"working weeks, what each day taught kept: {len(recs)} recordings, "
              f"{days} weeks each")
     turns = [starts[k:] + starts[:k] for k in range(days)]
-    jobs = [(d, t) for d in recs for t in turns]
+    # a seat without backrest sensors learns no way of sitting clear of it: nothing to answer
+    asks = [bool(d.layout.back_mask.any()) for d in recs]
+    jobs = [(d, t, False) for d in recs for t in turns]
+    jobs += [(d, t, True) for d, ask in zip(recs, asks, strict=True) if ask for t in turns]
     got = pmap(_week, jobs)
+    more = iter(range(len(recs) * days, len(jobs), days))
     for i, x in enumerate(out):
         x.weeks = list(zip(turns, got[i * days:(i + 1) * days], strict=True))
+        k = next(more) if asks[i] else i * days
+        x.answered = list(zip(turns, got[k:k + days], strict=True))
     return out

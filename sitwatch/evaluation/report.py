@@ -379,7 +379,11 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         "starting from the ways of sitting upright clear of the backrest the days before "
         "taught (kept: what the daemon saves in the profile, so a restart or the next morning "
         "starts from it), pooled over the weeks, with the worst hour of those days (first "
-        "hours included) and, for the pieces flagged, the week where keeping cost most."
+        "hours included) and, for the pieces flagged, the week where keeping cost most. The "
+        "two columns after them keep the ways too, with a sitter who answers the notice of "
+        "each way learned truthfully: \"Not right\" when it comes while their label is not "
+        "upright, and the way is forgotten and never learned again (only a chair with "
+        "backrest sensors learns such ways)."
     )
     out.append("")
 
@@ -402,17 +406,25 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         got = [d.worst for d in ds if d.worst is not None]
         return _pct(max(got) if got else None).strip()
 
-    def pieces(got: reorder.Days, recall: str, count: str) -> str:
-        """Pooled over the weeks' later days, alone -> kept; and the week where keeping cost
-        most (or gained least)."""
-        pairs = [(hits(got.alone(st[1:]), recall, count), hits(wk[1:], recall, count))
-                 for st, wk in got.weeks]
+    def pieces(got: reorder.Days, recall: str, count: str, answered: bool = False) -> str:
+        """Pooled over the weeks' later days, alone -> kept (``answered``: kept -> kept with
+        the notices answered); and the week where it cost most (or gained least)."""
+        base = [(st, got.alone(st[1:])) for st, _ in got.weeks] if not answered else [
+            (st, wk[1:]) for st, wk in got.weeks]
+        new = got.answered if answered else got.weeks
+        pairs = [(hits(a, recall, count), hits(wk[1:], recall, count))
+                 for (_, a), (_, wk) in zip(base, new, strict=True)]
         n = sum(a[1] for a, _ in pairs)
         if not n:
             return "  -  "
         a, b = sum(x[0][0] for x in pairs), sum(x[1][0] for x in pairs)
         wa, wb = min(pairs, key=lambda p: p[1][0] - p[0][0])
         return f"{a}/{n} -> {b}/{n}; worst week {wa[0]} -> {wb[0]}/{wa[1]}"
+
+    def asked(got: reorder.Days) -> bool:
+        """The weeks were played with the notices answered (a chair with backrest sensors;
+        a seat alone learns no way of sitting clear of the backrest)."""
+        return any(w is not a for (_, w), (_, a) in zip(got.weeks, got.answered, strict=True))
 
     rows = []
     for (name, device, _), got in zip(recs, reorder.working_days(
@@ -422,6 +434,7 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
         fs = [d.scores.slouch_false for d in ds if d.scores.slouch_false is not None]
         a = [d for st, _ in got.weeks for d in got.alone(st[1:])]  # the later days: alone
         b = [d for _, wk in got.weeks for d in wk[1:]]  # ... and kept
+        c = [d for _, wk in got.answered for d in wk[1:]]  # ... with the notices answered
         rows.append([
             name, device, day_share(ds),
             _pct(max(late) if late else None),
@@ -433,12 +446,17 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
             pieces(got, "forward_recall", "forward_segments"),
             f"{found(a, 'slouch_recall', 'slouch_segments')} -> "
             f"{found(b, 'slouch_recall', 'slouch_segments')}",
+            f"{day_share(c)}; worst hour {worst(c)}" if asked(got) else "  -  ",
+            pieces(got, "forward_recall", "forward_segments", answered=True)
+            if asked(got) else "  -  ",
         ])
     table(["recording", "device", "false lopsided, day (worst day)",
            "worst hour after the first two", "lopsided pieces flagged", "slumps found in 30 s",
            "false sit-back", f"{later} of each week, alone -> kept: false lopsided (worst day)",
            "worst hour", "lopsided pieces flagged", "forward-lean pieces flagged",
-           "slumps found in 30 s"], rows)
+           "slumps found in 30 s",
+           "kept, every notice of a way learned answered: false lopsided (worst day)",
+           "forward-lean pieces flagged, kept -> answered"], rows)
 
 
 def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,

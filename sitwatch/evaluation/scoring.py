@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sitwatch import config
-from sitwatch.core.events import Event
+from sitwatch.core.events import Event, new_way_learned
 from sitwatch.core.kinds import Balance, Occupancy, Posture
 from sitwatch.evaluation import datasets
 from sitwatch.nudging.nudger import Nudger
@@ -79,10 +79,13 @@ class Trace:
 
 
 def run_pipeline(
-    d: datasets.Labelled, cfg: config.Config, profile: calibration.Profile | None
+    d: datasets.Labelled, cfg: config.Config, profile: calibration.Profile | None,
+    *, answers: bool = False,
 ) -> Trace:
     """The same pipeline as ``sitwatch replay`` (nudges included), recording the state after
-    every frame."""
+    every frame. ``answers``: the sitter answers every notice of a newly learned way of sitting
+    truthfully: "Not right" when the frame it came on is not labelled upright (the daemon's
+    notice comes while the minutes it was learned from are still being sat)."""
     pl = Pipeline(d.layout, cfg, profile)
     nudger = Nudger(pl.cfg.nudges, pl.cfg.detect.sit_limit)
     n = len(d.t)
@@ -91,8 +94,12 @@ def run_pipeline(
     bal = np.empty(n, object)
     shift = np.zeros(n)
     events: list[Event] = []
+    upright = set(d.classes.upright)
     for i, (t, v) in enumerate(zip(d.t, d.values, strict=True)):
-        events += pl.process(float(t), v)
+        got = pl.process(float(t), v)
+        events += got
+        if answers and int(d.label[i]) not in upright and any(new_way_learned(e) for e in got):
+            events += pl.reject_learned(float(t))
         now = pl.snapshot(float(t))
         events += nudger.observe(now)
         occ[i], post[i], bal[i] = now.occupancy, now.posture, now.balance

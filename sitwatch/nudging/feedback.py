@@ -123,6 +123,11 @@ KNOBS: dict[FeedbackKind, tuple[Knob, ...]] = {
         Knob("stillness", "min_load_change", 0.08),
         Knob("stillness", "spread", 1.5),
     ),
+    # "Not right" on the notice that a way of sitting upright clear of the backrest was learned:
+    # no threshold moves; the daemon forgets that way and never learns it again
+    # (:meth:`sitwatch.sensing.pipeline.Pipeline.reject_learned`), a step per way, so at most
+    # ``max_steps`` until a reset
+    FeedbackKind.LEARNED: (),
 }
 
 #: What people may type for a kind (besides the kind itself), all lower case.
@@ -140,6 +145,8 @@ ALIASES: dict[str, FeedbackKind] = {
     "stillness": FeedbackKind.STATIC_SITTING,
     "shift": FeedbackKind.STATIC_SITTING,
     "weight_shift": FeedbackKind.STATIC_SITTING,
+    "way": FeedbackKind.LEARNED,
+    "learned_way": FeedbackKind.LEARNED,
 }
 
 
@@ -226,12 +233,13 @@ class State(BaseModel):
 
 def wrong(
     state: State, kind: FeedbackKind, settings: FeedbackCfg, *, at: str, source: str = "cli",
-    request_id: str = "",
+    request_id: str = "", possible: bool = True,
 ) -> tuple[State, Entry]:
-    """A "Not right" for ``kind``: one more step, unless the kind is at ``max_steps`` or
-    feedback is off (then it is recorded and changes nothing). Returns the new state."""
+    """A "Not right" for ``kind``: one more step, unless the kind is at ``max_steps``, feedback
+    is off or there is nothing it could change (``possible`` False: no learned way of sitting
+    to forget); then it is recorded and changes nothing. Returns the new state."""
     n = state.steps_of(kind)
-    applied = settings.enabled and n < settings.max_steps
+    applied = settings.enabled and n < settings.max_steps and possible
     steps = dict(state.steps)
     if applied:
         steps[kind] = n + 1

@@ -220,3 +220,16 @@ def care_text() -> str:
     lines.append("Get urgent or emergency care if numbness comes with:")
     lines += [f"  - {s}" for s in RED_FLAGS]
     return "\n".join(lines)
+
+
+def learned_notice(ways: int) -> tuple[str, str]:
+    """The notice that a way of sitting upright clear of the backrest was learned (``ways``: how
+    many are known now): (title, message). The sitter is still sitting that way when it shows,
+    so the question can be answered."""
+    title = ("Learned how you sit upright" if ways <= 1
+             else "Learned a second way you sit upright")
+    message = ("You have sat still, clear of the backrest, for a few minutes. From now on "
+               "sitwatch takes this as sitting upright for you, today and on the days after. "
+               "Leaning forward or to one side just now? Press \"Not right\" (or run `sitwatch "
+               "feedback wrong learned`) and it is forgotten.")
+    return title, message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
 
-from sitwatch.core.kinds import FEEDBACK_KINDS
+from sitwatch.core.kinds import FEEDBACK_KINDS, FeedbackKind
 from sitwatch.history.feedback import FeedbackSummary, summary
 from sitwatch.history.queries import Reader, day_bounds
 from sitwatch.nudging.feedback import label
@@ -52,10 +52,15 @@ def feedback_line(s: FeedbackSummary) -> str:
         kinds = ", ".join(f"{label(k)} {s.wrong[k]}" for k in FEEDBACK_KINDS if s.wrong.get(k))
         parts.append(f"{s.total} ({kinds})")
     ch = eased(s)
+    forgot = sum(1 for r in s.rows if r.kind == FeedbackKind.LEARNED and r.action == "wrong"
+                 and r.applied)
     if ch:
         parts.append("eased: " + ", ".join(ch))
-    elif s.total:
+    elif s.total and not forgot:
         parts.append("nothing eased (at the limit, or learning is off)")
+    if forgot:
+        parts.append(("a learned way of sitting" if forgot == 1
+                      else f"{forgot} learned ways of sitting") + " forgotten")
     if s.resets:
         parts.append("reset " + ("once" if s.resets == 1 else f"{s.resets} times"))
     return "; ".join(parts)

@@ -531,23 +531,35 @@ class Daemon:
                  request_id: str = "") -> list[Event]:
         """A "Not right" (``action`` wrong; ``kind`` None: the last posture nudge) or a reset
         (``kind`` None: every kind): the thresholds move at once, the episode it was about gets
-        no more nudges, and the event and the history row are kept."""
+        no more nudges, and the event and the history row are kept. A "Not right" about a
+        learned way of sitting (:attr:`FeedbackKind.LEARNED`) forgets the way learned last and
+        never learns it again; a reset of it (or of every kind) lets such ways be learned
+        again. The profile is saved either way."""
         if self.learner is None:
             return []
         t = self.clock.monotonic()
+        pl = self.pipeline
+        learned = kind == FeedbackKind.LEARNED
         done = self.learner.apply(
             action, kind, t=t, source=source, snap=self.snapshot(t),
-            cues=self.pipeline.cues() if self.pipeline is not None else {},
+            cues=pl.cues() if pl is not None else {},
             request_id=request_id,
+            possible=not (action == "wrong" and learned) or (
+                pl is not None and pl.ways_learned() > 0),
         )
         if done is None:
             return []
         if done.retune:
             self._retune()
+        after: list[Event] = []
+        if pl is not None and done.row.applied and (learned or done.kind is None):
+            after = pl.reject_learned(t) if action == "wrong" else pl.forget_rejected(t)
         if action == "wrong" and done.kind is not None:
             from sitwatch.runtime.learning import nudge_kind
 
-            self.nudger.dismiss(nudge_kind(done.kind))
+            nk = nudge_kind(done.kind)
+            if nk is not None:
+                self.nudger.dismiss(nk)
         if self.store is not None:
             from sitwatch.history.feedback import record
 
@@ -555,12 +567,20 @@ class Daemon:
                 record(self.store, done.row)
             except Exception as e:  # a broken disk must not stop the nudges
                 log.warning("history: cannot store the feedback: %s", e)
-        self._dispatch(done.event)
-        return [done.event]
+        for ev in (done.event, *after):
+            self._dispatch(ev)
+        return [done.event, *after]
 
     def _dispatch(self, ev: Event) -> None:
         """One event to the sinks (unless it is a nudge that was not delivered), the history,
-        the status file and the listeners."""
+        the status file and the listeners. A way of sitting newly learned gets the words of a
+        notice the sitter may answer "Not right" to (unless nudges are paused or snoozed)."""
+        if E.new_way_learned(ev) and not self._holding():
+            from sitwatch.nudging.guidance import learned_notice
+
+            title, message = learned_notice(int(ev.get("ways")))
+            ev = Event(ev.t, ev.event, ev.state, {**ev.data, "title": title, "message": message,
+                                                   "feedback_kind": str(FeedbackKind.LEARNED)})
         if self.sinks is not None and ev.get("delivered", True):
             self.sinks.handle(ev)
         if self.store is not None:

@@ -34,8 +34,11 @@ log = logging.getLogger("sitwatch")
 CHECK_EVERY = 1.0  # seconds between two looks at the control and feedback files
 
 
-def nudge_kind(kind: FeedbackKind) -> NudgeKind:
-    """The nudge kind a feedback kind is about (both slouch postures share ``slouch``)."""
+def nudge_kind(kind: FeedbackKind) -> NudgeKind | None:
+    """The nudge kind a feedback kind is about (both slouch postures share ``slouch``; a learned
+    way of sitting is about no nudge)."""
+    if kind == FeedbackKind.LEARNED:
+        return None
     return NudgeKind.SLOUCH if kind == FeedbackKind.LEANING_FORWARD else NudgeKind(kind)
 
 
@@ -149,9 +152,12 @@ class Learner:
         cues: dict[str, float] | None = None,
         request_id: str = "",
         at: datetime | None = None,
+        possible: bool = True,
     ) -> Applied | None:
         """A "Not right" (``action`` wrong) for ``kind`` (None: the last posture nudge), or a
-        reset (``kind`` None: every kind). None when there is nothing it could be about."""
+        reset (``kind`` None: every kind). None when there is nothing it could be about.
+        ``possible`` False: recorded, but there is nothing it could change (no learned way of
+        sitting to forget)."""
         at = at or self.clock.now()
         when = at.isoformat(timespec="seconds")
         before = self.state
@@ -161,7 +167,7 @@ class Learner:
                 log.info("feedback: \"Not right\" received, but no posture nudge went out yet")
                 return None
             self.state, entry = fb.wrong(self.state, kind, self.settings, at=when, source=source,
-                                         request_id=request_id)
+                                         request_id=request_id, possible=possible)
         else:
             self.state, entry = fb.reset(self.state, kind, at=when, source=source,
                                          request_id=request_id)

@@ -63,6 +63,12 @@ class Learned(BaseModel):
         None,
         description="Mean reading of a second such way, learned once the first was known.",
     )
+    rejected: list[list[float]] = Field(
+        default_factory=list,
+        description="Mean readings of ways learned and then rejected by the sitter (\"Not "
+        "right\" on the notice that one was learned): never learned again. "
+        "`sitwatch feedback reset learned` empties it.",
+    )
     updated: datetime = Field(
         default_factory=lambda: datetime.now(UTC), description="When it last changed."
     )
@@ -71,6 +77,24 @@ class Learned(BaseModel):
     def ways(self) -> int:
         """How many ways of sitting upright clear of the backrest it holds."""
         return (self.upright_away is not None) + (self.upright_away2 is not None)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing learned and nothing rejected."""
+        return self.ways == 0 and not self.rejected
+
+    def rejecting_last(self, kept: int) -> Learned | None:
+        """The same without the way learned last (the second, else the first), which joins
+        :attr:`rejected` (at most ``kept`` there, the oldest forgotten); None when no way is
+        there to reject. What the daemon does (:meth:`UprightModel.reject`), for a profile
+        on disk while no daemon runs."""
+        if self.upright_away2 is not None:
+            way, update = self.upright_away2, {"upright_away2": None}
+        elif self.upright_away is not None:
+            way, update = self.upright_away, {"upright_away": None}
+        else:
+            return None
+        return self.model_copy(update={**update, "rejected": [*self.rejected, way][-kept:]})
 
 
 class Profile(BaseModel):
@@ -137,6 +161,12 @@ class Profile(BaseModel):
                     raise ValueError(
                         f"learned.{name} must hold {self.channels} finite values (one per "
                         "channel); `sitwatch calibrate --forget-learned` drops what was learned"
+                    )
+            for i, v in enumerate(self.learned.rejected):
+                if len(v) != self.channels or not all(np.isfinite(x) for x in v):
+                    raise ValueError(
+                        f"learned.rejected[{i}] must hold {self.channels} finite values (one "
+                        "per channel); `sitwatch feedback reset learned` empties it"
                     )
         return self
 

@@ -153,6 +153,8 @@ class Pipeline:
             away if away is not None else learned,
             away_learned=away is None and learned is not None,
             away2_raw=self._loads(profile.learned_array("upright_away2")) if profile else None,
+            rejected=[self.layout.to_load(np.asarray(r, float)) for r in (
+                profile.learned.rejected if profile and profile.learned else ())],
         )
         self._ways = self.ways_learned()
         self.auto = (
@@ -260,10 +262,36 @@ class Pipeline:
             return None if a is None else [round(float(x), 2) for x in lay.to_reading(a)]
 
         first = m.away_raw if m.away_learned else None
-        if first is None and m.away2_raw is None:
+        if first is None and m.away2_raw is None and not m.rejected:
             return None
-        got = Learned(upright_away=reading(first), upright_away2=reading(m.away2_raw))
+        got = Learned(upright_away=reading(first), upright_away2=reading(m.away2_raw),
+                      rejected=[reading(r) or [] for r in m.rejected])
         return got if at is None else got.model_copy(update={"updated": at})
+
+    def reject_learned(self, t: float) -> list[Event]:
+        """The sitter says the way of sitting learned last was not upright ("Not right" on the
+        notice): it is dropped and never learned again (:meth:`UprightModel.reject`). The
+        ``calibration`` / ``learned`` event says so (the daemon saves the profile); none when
+        nothing learned was there to drop."""
+        if not self.model.reject():
+            return []
+        return self._learned_changed(t, rejected=True)
+
+    def forget_rejected(self, t: float) -> list[Event]:
+        """Ways rejected before may be learned again (``sitwatch feedback reset``)."""
+        if not self.model.rejected:
+            return []
+        self.model.rejected = []
+        return self._learned_changed(t)
+
+    def _learned_changed(self, t: float, *, rejected: bool = False) -> list[Event]:
+        if self.upright_raw is not None:
+            self.baseline = self.model.build(self.ex, self.upright_raw, self.spread)
+        was, self._ways = self._ways, self.ways_learned()
+        data: dict[str, object] = {"ways": self._ways, "was": was}
+        if rejected:
+            data["rejected"] = len(self.model.rejected)
+        return [Event(t, E.CALIBRATION, "learned", data)]
 
     def learned_profile(self, at: datetime | None = None) -> Profile | None:
         """The profile to save: the one this pipeline was given with what sitting taught since
@@ -427,10 +455,11 @@ class Pipeline:
                 self.baseline = self.model.build(self.ex, self.upright_raw, self.spread)
                 ways = self.ways_learned()
                 if ways != self._ways:
-                    self._ways = ways
                     # a way of sitting upright clear of the backrest learned (or dropped):
-                    # the daemon keeps it in the profile
-                    out.append(Event(t, E.CALIBRATION, "learned", {"ways": ways}))
+                    # the daemon keeps it in the profile, and tells the sitter of a new one
+                    out.append(Event(t, E.CALIBRATION, "learned",
+                                     {"ways": ways, "was": self._ways}))
+                    self._ways = ways
         if t - self._slow_at >= SLOW_PERIOD:
             self._slow_at = t
             if occupied and self.wallet is not None:

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sitwatch.core.events import Event
+from sitwatch.core.events import Event, new_way_learned
 from sitwatch.core.kinds import NudgeAction, NudgeKind
 
 SNOOZE = NudgeAction.SNOOZE
@@ -121,8 +121,18 @@ def action_argv(
     return [*argv, "--", title, body.replace("\\", "\\\\")]
 
 
+def learned_notice(event: Event) -> bool:
+    """The notice that a way of sitting upright was learned (a ``calibration`` / ``learned``
+    event the daemon gave words, :func:`sitwatch.nudging.guidance.learned_notice`): shown like
+    a nudge, with "Not right" as its only button."""
+    return new_way_learned(event) and bool(event.get("title"))
+
+
 def actions_for(event: Event, actions: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The buttons for this nudge: "Not right" only on the nudges that are about posture."""
+    """The buttons for this nudge: "Not right" only on the nudges that are about posture, and
+    alone on the notice of a learned way of sitting (nothing to snooze or do)."""
+    if learned_notice(event):
+        return tuple((n, lab) for n, lab in actions if n == WRONG)
     posture = event.get("kind") in POSTURE_NUDGES
     return tuple((n, lab) for n, lab in actions if n != WRONG or posture)
 

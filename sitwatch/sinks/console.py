@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TextIO
 
 from sitwatch.core.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, Event
+from sitwatch.sinks.actions import learned_notice
 
 
 def _local_now() -> datetime:
@@ -46,7 +47,8 @@ class ConsoleSink:
         if self.json_lines:
             line = event.to_json()
         else:
-            text = format_event(event) if (event.event == NUDGE or self.states) else None
+            shown = event.event == NUDGE or learned_notice(event) or self.states
+            text = format_event(event) if shown else None
             if text is None:
                 return
             line = f"{self.now().strftime('%H:%M')} · {text}"
@@ -68,7 +70,7 @@ def _minutes(seconds: object) -> str:
 
 def format_event(event: Event) -> str:
     """One short human line for an event (without the time)."""
-    if event.event == NUDGE:
+    if event.event == NUDGE or learned_notice(event):
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
         return f"{title} — {message}" if message else title

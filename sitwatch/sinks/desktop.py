@@ -66,6 +66,7 @@ from sitwatch.sinks.actions import (
     action_argv,
     actions_for,
     check_actions,
+    learned_notice,
     notify_send_options,
     parse_capabilities,
     parse_output,
@@ -94,8 +95,9 @@ ACTION_MARGIN = 10.0  # a helper waits this much longer than the notification is
 
 class DesktopSink:
     """Shows nudge events as desktop notifications, and the seek-care advice of a symptom
-    diary entry with a red flag (:func:`~sitwatch.sinks.base.seek_care`); other events are
-    ignored.
+    diary entry with a red flag (:func:`~sitwatch.sinks.base.seek_care`) and the notice that a
+    way of sitting upright was learned (:func:`~sitwatch.sinks.actions.learned_notice`, with a
+    "Not right" button); other events are ignored.
 
     ``timeout``: seconds a notification stays up. ``env``: the environment to look for the bus
     in and to run helpers with. ``notify``: a plyer-style ``notify(title=, message=, app_name=,
@@ -172,11 +174,13 @@ class DesktopSink:
     # -- the Sink protocol ----------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
-        if event.event != NUDGE and not seek_care(event):
+        notice = learned_notice(event)
+        if event.event != NUDGE and not seek_care(event) and not notice:
             return
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
-        nudge = event if event.event == NUDGE else None  # seek-care advice gets no buttons
+        # seek-care advice gets no buttons; the notice of a learned way gets "Not right"
+        nudge = event if event.event == NUDGE or notice else None
         if self.worker is None:
             self.send(title, message, event=nudge)
         elif not self.worker.submit(lambda: self.send(title, message, event=nudge)):
@@ -279,7 +283,7 @@ class DesktopSink:
                            actions=actions_for(event, self.action_labels),
                            print_id="--print-id" in opts,
                            prefix=(stdbuf, "-oL") if stdbuf else ())
-        key = str(event.get("kind") or NUDGE)
+        key = str(event.get("kind") or event.event)
         self._waiters.stop(key, "replaced")  # its notification closes before the new one shows
         try:
             helper = self._spawn(argv, self.child_env(bus))

@@ -434,3 +434,64 @@ def test_not_right_on_shift_your_weight_reaches_the_daemon_and_lets_smaller_move
         assert fb.load(tmp_path / "feedback.json").steps == {"static_sitting": 1}
     finally:
         d.close()
+
+
+def test_the_notice_of_a_learned_way_has_not_right_and_a_click_forgets_the_way(
+        server, tmp_path, monkeypatch):
+    """When the daemon learns a way of sitting upright clear of the backrest it says so on a
+    real dunst, with "Not right" as the notice's only button; the click comes back through the
+    daemon's inbox, the way is forgotten and the profile on disk (written by the daemon's own
+    ProfileKeeper) keeps it rejected, so it is not learned again."""
+    from sitwatch.config import for_layout
+    from sitwatch.core.events import CALIBRATION, FEEDBACK
+    from sitwatch.runtime.assemble import ProfileKeeper
+    from sitwatch.runtime.learning import Learner
+    from sitwatch.sensing import calibration
+    from sitwatch.sinks.actions import WRONG
+    from tests.unit.runtime.test_learned_notice import LEAN, Frames
+    from tests.unit.sensing.test_baseline_modes import CHAIR, UPRIGHT, chair_profile
+
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, server.env[key])
+    cfg = Config(nudges={"console": False, "dnd": {"enabled": False}})
+    fan = build_sinks(cfg, headless=False, json_lines=False)
+    desktop = fan.find(DesktopSink)
+    assert desktop is not None and fan.inbox is not None
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
+    path = tmp_path / "calibration-smartchair-12.json"
+    chair_profile().save(path)
+    prof = calibration.load(path)
+    src = Frames(clock, [(90, UPRIGHT), (150, LEAN)])
+    learner = Learner(for_layout(cfg, CHAIR), tmp_path / "feedback.json", clock)
+    d = Daemon(cfg, CHAIR, src, clock, profile=prof, sinks=fan, learner=learner,
+               save_profile=ProfileKeeper(path, prof))
+    notices: list[Event] = []
+    d.listeners.append(lambda ev: notices.append(ev) if ev.event == CALIBRATION
+                       and ev.get("title") else None)
+    try:
+        while src.todo and not notices:
+            d.step(0)
+        assert notices, "no way of sitting was learned"
+        saved = calibration.load(path).learned
+        assert saved is not None and saved.ways == 1
+        ident = until(lambda: desktop.waiting().get(CALIBRATION))
+        assert ident is not None and until(lambda: server.displayed() >= 1)
+        server.click(ident, WRONG)
+        assert until(lambda: len(fan.inbox) == 1)
+        menu = server.menus()
+        assert f"[{ident},wrong]" in menu and "Not right" in menu
+        assert f"[{ident},snooze]" not in menu and f"[{ident},done]" not in menu
+        got = d.step(0)
+        assert [(e.get("kind"), e.get("source"), e.get("applied")) for e in got
+                if e.event == FEEDBACK] == [("learned", "button", True)]
+        kept = calibration.load(path).learned
+        assert kept is not None and kept.ways == 0 and len(kept.rejected) == 1
+        assert d.pipeline.ways_learned() == 0
+        # sat the same way again for minutes: not learned again, no new notice
+        src.add(300, LEAN)
+        while src.todo:
+            d.step(0)
+        assert len(notices) == 1 and d.pipeline.ways_learned() == 0
+    finally:
+        d.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]

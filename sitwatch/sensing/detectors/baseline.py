@@ -35,7 +35,7 @@ Since issue #10 the baseline describes a *person*, not a single minute:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -271,6 +271,8 @@ SETTLED = 20.0
 AWAY_SETTLE = 60.0  # a minute of settled sitting away from the backrest becomes its upright
 LEARN_FOR = 4 * 3600.0  # an away upright is learned only in the first hours of sitting
 STILL_FLOOR = 0.05  # shift units: a window this still counts as still whatever the spread
+#: ways of sitting the sitter rejected that are remembered (the oldest is forgotten first)
+REJECTED_KEPT = 4
 
 
 class UprightModel:
@@ -291,10 +293,13 @@ class UprightModel:
         learn: bool = True,
         away_learned: bool = False,
         away2_raw: np.ndarray | None = None,
+        rejected: Sequence[np.ndarray] = (),
     ) -> None:
         """``away_raw``: the upright clear of the backrest as loads, calibrated, or learned on
         an earlier day (``away_learned``); ``away2_raw``: a second one learned then (kept in
-        the profile's ``learned``: a restart starts from what the days before taught)."""
+        the profile's ``learned``: a restart starts from what the days before taught);
+        ``rejected``: ways the sitter said were not upright (:meth:`reject`), never learned
+        again."""
         self.threshold = threshold
         self.forward_shift = forward_shift
         self.away_raw = None if away_raw is None else np.asarray(away_raw, dtype=float)
@@ -305,6 +310,12 @@ class UprightModel:
         #: sitting time (``sat``) until which a second one may be learned: the learning hours
         #: from when the first became known (None: no first yet)
         self._second_until: float | None = None if away_raw is None else LEARN_FOR
+        #: sitting time until which the first may be learned (reopened by :meth:`reject`)
+        self._open_until = LEARN_FOR
+        #: ways the sitter said were not upright, as loads (at most :data:`REJECTED_KEPT`)
+        self.rejected: list[np.ndarray] = [np.asarray(r, dtype=float) for r in rejected][
+            -REJECTED_KEPT:]
+        self._ex: Extractor | None = None
         self.learn = learn
         self.drift: dict[str, float] = {}  # feature -> offset from the calibrated upright
         self.away_drift: dict[str, float] = {}  # ... and from the away upright
@@ -327,6 +338,7 @@ class UprightModel:
         self, ex: Extractor, upright_raw: np.ndarray, spread: Mapping[str, float] | None
     ) -> Baseline:
         b = Baseline.from_raw(ex, upright_raw, spread, self.away_raw, self.away2_raw)
+        self._ex = ex
         self._applied = dict(self.drift)
         self._away_applied = dict(self.away_drift)
 
@@ -337,7 +349,7 @@ class UprightModel:
             b = replace(b, f=moved(b.f, self.drift))
         if self.away_drift and b.away is not None:
             b = replace(b, away=moved(b.away, self.away_drift))
-        open_ = self.learn and b.has_back and b.away is None and self.sat < LEARN_FOR
+        open_ = self.learn and b.has_back and b.away is None and self.sat < self._open_until
         if open_ != b.away_open:
             b = replace(b, away_open=open_)
         if open_ and self._pending is not None:
@@ -433,7 +445,7 @@ class UprightModel:
             self._away_since = None
             if follow:
                 changed = self._follow(f, b, dt)
-        if was_open and self.sat >= LEARN_FOR:
+        if was_open and self.sat >= self._open_until:
             changed = True  # the learning time is over: close the away slack
         return changed
 
@@ -523,6 +535,8 @@ class UprightModel:
         self._away_cues.clear()
         self._away_seat.clear()
         self._away_since = t  # the next minute starts here
+        if self._was_rejected(b, frames, still):
+            return False
         if second:
             return self._learn_second(b, frames, cue, still)
         pending, self._pending = self._pending, (robust_mean(frames), frames, cue)
@@ -537,6 +551,43 @@ class UprightModel:
         self.away_raw = robust_mean(np.concatenate([pending[1], frames]))
         self.away_learned = True
         self._second_until = self.sat + LEARN_FOR
+        return True
+
+    def _was_rejected(self, b: Baseline, frames: np.ndarray, still: float) -> bool:
+        """A settled minute sat where a way the sitter rejected was: its seat centre within the
+        band two settled minutes agree in (``2 x still``, shift units) of that way's, across
+        and along the seat."""
+        if not self.rejected or self._ex is None:
+            return False
+        f = self._ex(robust_mean(frames))
+        for r in self.rejected:
+            g = self._ex(r)
+            if (abs(f.cop_x - g.cop_x) / b.x_scale <= 2 * still
+                    and abs(f.cop_y - g.cop_y) / b.y_scale <= 2 * still):
+                return True
+        return False
+
+    def reject(self) -> bool:
+        """The sitter says the way of sitting learned last was not upright (a lean held still,
+        elbows on the thighs): it is dropped, kept among the :attr:`rejected` so it is never
+        learned again, and learning opens again for the learning hours, so the real upright
+        may still be learned. False when nothing learned is there to drop (a calibrated way
+        is the sitter's own; ``sitwatch calibrate`` replaces it)."""
+        if self.away2_raw is not None:
+            dropped, self.away2_raw = self.away2_raw, None
+            self._pending2 = None
+            self._second_until = self.sat + LEARN_FOR
+        elif self.away_learned and self.away_raw is not None:
+            dropped, self.away_raw = self.away_raw, None
+            self.away_learned = False
+            self.away_drift.clear()
+            self._pending = self._pending2 = None
+            self._second_until = None
+            self._open_until = self.sat + LEARN_FOR
+        else:
+            return False
+        self.rejected = [*self.rejected, dropped][-REJECTED_KEPT:]
+        self._away_since = None
         return True
 
     def _learn_second(self, b: Baseline, frames: np.ndarray, cue: float, still: float) -> bool:

@@ -53,3 +53,19 @@ def test_the_page_says_it_too_and_a_week_without_any_says_nothing(tmp_path) -> N
     assert not any(ln.startswith('"Not') for ln in
                    weekly_text(s, SUN + timedelta(days=7), TZ).splitlines())
     s.close()
+
+
+def test_a_learned_way_answered_not_right_is_said_as_forgotten_not_as_nothing_eased(
+        tmp_path) -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    p.at(MON, 9)
+    p.sit(60)
+    record(s, FeedbackRow(datetime(2026, 1, 5, 9, 30, tzinfo=TZ), FeedbackKind.LEARNED, "wrong",
+                          1, True, "button"))
+    s.end_run()
+    line = next(ln for ln in weekly_text(s, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    assert "1 (learned way of sitting 1)" in line
+    assert "a learned way of sitting forgotten" in line and "nothing eased" not in line
+    s.close()

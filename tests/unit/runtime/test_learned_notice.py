@@ -1,0 +1,138 @@
+"""The daemon tells the sitter when it learns a way of sitting upright clear of the backrest,
+and a "Not right" on that notice (its button, `sitwatch feedback wrong learned`, MQTT) forgets
+the way, keeps it from being learned again and saves the profile; a reset undoes that."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from sitwatch.config import Config, for_layout
+from sitwatch.core.clock import ManualClock
+from sitwatch.nudging import control
+from sitwatch.nudging import feedback as fb
+from sitwatch.nudging.gate import NudgeGate
+from sitwatch.runtime.daemon import Daemon
+from sitwatch.runtime.learning import Learner
+from sitwatch.sensing import calibration
+from sitwatch.sinks.actions import DEFAULT_ACTIONS, ActionInbox, actions_for, learned_notice
+from sitwatch.sinks.console import format_event
+from sitwatch.sources.base import Reading
+from tests.helpers.doubles import Collect
+from tests.unit.sensing.test_baseline_modes import CHAIR, UPRIGHT, away_frame, chair_profile
+
+
+class Frames:
+    """5 Hz frames from a schedule of (seconds, frame); the clock advances with every poll."""
+
+    name = "frames"
+
+    def __init__(self, clock: ManualClock, schedule: list[tuple[float, np.ndarray]]) -> None:
+        self.clock = clock
+        self.todo = [(round(s / 0.2), f) for s, f in schedule]
+
+    def poll(self, max_wait: float) -> list[Reading]:
+        while self.todo and self.todo[0][0] <= 0:
+            self.todo.pop(0)
+        if not self.todo:
+            return []
+        n, frame = self.todo[0]
+        self.todo[0] = (n - 1, frame)
+        self.clock.advance(0.2)
+        return [Reading(self.clock.monotonic(), frame)]
+
+    def add(self, seconds: float, frame: np.ndarray) -> None:
+        self.todo.append((round(seconds / 0.2), frame))
+
+    def close(self) -> None:
+        pass
+
+    def stats(self) -> dict[str, object]:
+        return {"port": "frames", "online": True}
+
+
+LEAN = away_frame(0.0)  # elbows on the thighs: the seat's load and centre kept, still
+
+
+def build(tmp_path, schedule, *, snoozed=False):
+    clock = ManualClock()
+    cpath = tmp_path / "control.json"
+    if snoozed:
+        control.write(cpath, control.change(control.read(cpath), "snooze", clock.now(),
+                                            timedelta(hours=2)))
+    gate = NudgeGate(Config().nudges, clock, control=control.Watcher(cpath, clock.monotonic))
+    saved: list[calibration.Profile] = []
+    sink, inbox = Collect(), ActionInbox()
+    learner = Learner(for_layout(Config(), CHAIR), tmp_path / "feedback.json", clock,
+                      control_path=cpath)
+    src = Frames(clock, schedule)
+    d = Daemon(Config(), CHAIR, src, clock, profile=chair_profile(), sinks=sink, inbox=inbox,
+               learner=learner, gate=gate, save_profile=saved.append)
+    return d, src, sink, inbox, saved
+
+
+def drive(d: Daemon, src: Frames) -> None:
+    while src.todo:
+        d.step(0)
+    d.step(0)
+
+
+def learned_events(sink, since=0):
+    return [e for e in sink.events[since:] if e.event == "calibration" and e.state == "learned"]
+
+
+def test_a_learned_way_is_a_notice_with_one_button_and_not_right_forgets_it(tmp_path) -> None:
+    d, src, sink, inbox, saved = build(tmp_path, [(90, UPRIGHT), (150, LEAN)])
+    drive(d, src)
+    (notice,) = learned_events(sink)
+    assert learned_notice(notice) and notice.get("feedback_kind") == "learned"
+    assert "upright" in notice.get("title") and "Not right" in notice.get("message")
+    assert "sitwatch feedback wrong learned" in notice.get("message")
+    assert actions_for(notice, DEFAULT_ACTIONS) == (("wrong", "Not right"),)
+    assert notice.get("title") in format_event(notice)  # the console shows it too
+    assert saved[-1].learned is not None and saved[-1].learned.ways == 1
+    # the button: the way is forgotten, kept rejected in the saved profile, the feedback logged
+    inbox.put("wrong", notice)
+    src.add(1, LEAN)
+    drive(d, src)
+    fbk = [e for e in sink.events if e.event == "feedback"]
+    assert [(e.state, e.get("kind"), e.get("steps"), e.get("applied"), e.get("source"))
+            for e in fbk] == [("wrong", "learned", 1, True, "button")]
+    assert "changes" not in fbk[0].data  # no threshold moves
+    dropped = learned_events(sink)[-1]
+    assert (dropped.get("ways"), dropped.get("rejected")) == (0, 1)
+    assert not learned_notice(dropped)
+    assert d.pipeline.ways_learned() == 0
+    assert saved[-1].learned is not None
+    assert saved[-1].learned.ways == 0 and len(saved[-1].learned.rejected) == 1
+    assert fb.load(tmp_path / "feedback.json").steps == {"learned": 1}
+    # sat again the same way for a long while: not learned again, no notice
+    mark = len(sink.events)
+    src.add(400, LEAN)
+    drive(d, src)
+    assert learned_events(sink, mark) == []
+    # a reset of every kind lets it be learned again
+    d.feedback("reset", None, source="cli")
+    assert saved[-1].learned is None
+    mark = len(sink.events)
+    src.add(200, LEAN)
+    drive(d, src)
+    assert [learned_notice(e) for e in learned_events(sink, mark)] == [True]
+
+
+def test_a_not_right_with_nothing_learned_is_recorded_and_changes_nothing(tmp_path) -> None:
+    d, src, sink, _inbox, saved = build(tmp_path, [(30, UPRIGHT)])
+    drive(d, src)
+    evs = d.feedback("wrong", fb.parse_kind("learned"), source="cli")
+    assert [(e.event, e.get("applied")) for e in evs] == [("feedback", False)]
+    assert saved == [] and fb.load(tmp_path / "feedback.json").steps == {}
+
+
+def test_no_notice_while_nudges_are_snoozed(tmp_path) -> None:
+    """The way is learned and saved all the same; the sitter is not interrupted."""
+    d, src, sink, _inbox, saved = build(tmp_path, [(90, UPRIGHT), (150, LEAN)], snoozed=True)
+    drive(d, src)
+    (ev,) = learned_events(sink)
+    assert not learned_notice(ev) and ev.get("title") is None
+    assert saved[-1].learned is not None and saved[-1].learned.ways == 1
