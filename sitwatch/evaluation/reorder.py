@@ -254,8 +254,8 @@ def working_days(
         progress(f"working days, {days} of {DAY} orders: {d.name}")
         out.append(Days(d.name, dict(zip(starts, pmap(
             _fresh, [working_day(d, s) for s in starts]), strict=True)), []))
-    progress(f"working weeks, what each day taught kept: {len(recs)} recordings, "
-             f"{days} weeks each")
+    progress(f"working weeks, what each day taught kept, the notices of ways learned "
+             f"unanswered and answered: {len(recs)} recordings, {days} weeks each")
     turns = [starts[k:] + starts[:k] for k in range(days)]
     # a seat without backrest sensors learns no way of sitting clear of it: nothing to answer
     asks = [bool(d.layout.back_mask.any()) for d in recs]
