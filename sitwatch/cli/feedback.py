@@ -185,8 +185,22 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         return EXIT_FAIL
     entry, after = _offline(cfg, action, kind, state, path)
     print(_said(base, entry, state, after))
-    print("(sitwatch is not running: this applies when it starts)")
+    from sitwatch.core.kinds import FeedbackKind
+
+    if kind != FeedbackKind.LEARNED:
+        print("(sitwatch is not running: this applies when it starts)")
+    elif _changed_learned(entry, state):
+        print("(sitwatch is not running: the saved profile is changed, and it starts from it)")
     return EXIT_OK
+
+
+def _changed_learned(entry: Entry, before: State) -> bool:
+    """A "Not right" about a learned way, or its reset, changed the profile."""
+    from sitwatch.core.kinds import FeedbackKind
+
+    if entry.action == "wrong":
+        return entry.applied
+    return before.steps_of(FeedbackKind.LEARNED) > 0
 
 
 def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,

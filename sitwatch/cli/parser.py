@@ -201,13 +201,17 @@ def add_feedback(sub: Any) -> None:
     sp = sub.add_parser("feedback", help='"Not right": tell sitwatch a posture nudge was wrong')
     fsub = sp.add_subparsers(dest="action", metavar="ACTION", required=True)
     w = fsub.add_parser("wrong", help="the last posture nudge (or KIND's) was a false alarm: "
-                        "ease that kind's thresholds a step")
+                        "ease that kind's thresholds a step; 'learned': forget the way of "
+                        "sitting upright it said it learned")
     w.add_argument("kind", nargs="?", metavar="KIND",
-                   help="slouch, leaning_forward, lopsided or wallet (default: the last "
+                   help="slouch, leaning_forward, lopsided, wallet, static, or learned (the "
+                   "way of sitting it learned last was not upright; default: the last "
                    "posture nudge)")
-    r = fsub.add_parser("reset", help="back to the configured thresholds (KIND's, or all)")
+    r = fsub.add_parser("reset", help="back to the configured thresholds (KIND's, or all); "
+                        "'learned': rejected ways of sitting may be learned again")
     r.add_argument("kind", nargs="?", metavar="KIND",
-                   help="slouch, leaning_forward, lopsided, wallet or static (default: all)")
+                   help="slouch, leaning_forward, lopsided, wallet, static or learned "
+                   "(default: all)")
     s = fsub.add_parser("show", help="what your feedback changed, and when")
     s.add_argument("--json", action="store_true", help="everything, as JSON")
     sp.set_defaults(func=_feedback)

@@ -62,6 +62,7 @@ def test_without_a_daemon_the_command_changes_the_profile_and_reset_undoes_it(
     assert got is not None and got.ways == 0 and len(got.rejected) == 2
     nothing = sitwatch(env, cfg, "feedback", "wrong", "learned")
     assert nothing.returncode == 0 and "Nothing to forget" in nothing.stdout
+    assert "not running" not in nothing.stdout  # nothing applies at the next start either
 
     shown = sitwatch(env, cfg, "feedback", "show")
     assert "learned way of sitting: 2 of 3 rejected" in shown.stdout, shown.stdout
