@@ -109,6 +109,22 @@ class NudgeGate:
         self.delivered_today += 1
         return Decision(DELIVER)
 
+    def open_now(self) -> tuple[bool, str]:
+        """Would a nudge be shown now (no daily cap counted, nothing held)? For a notice that
+        is only worth showing at once (the way of sitting learned just now): (yes, why not)."""
+        now = self.clock.now()
+        ctl = self._control()
+        for shut, why in ((ctl.paused(now), "paused"), (ctl.snoozed(now), "snoozed"),
+                          (self.quiet(now), "quiet hours"),
+                          (not self.working(now), "outside working hours")):
+            if shut:
+                return False, why
+        if self.cfg.dnd.enabled and self.dnd is not None:
+            busy, why = self.dnd.active()
+            if busy:
+                return False, why or "do not disturb"
+        return True, ""
+
     def release(self, still_applies: Callable[[Event], bool]) -> list[Event]:
         """Held nudges that may go out now: do-not-disturb is over and they still apply."""
         if not self.held:

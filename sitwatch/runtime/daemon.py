@@ -222,6 +222,15 @@ class Daemon:
             return False
         return bool(self.control.get().paused(self.clock.now()))
 
+    def _notice_now(self) -> bool:
+        """A notice may be shown now (the gate's view; without a gate, unless held)."""
+        if self._gate is not None:
+            shown, why = self._gate.open_now()
+            if not shown:
+                log.info("a way of sitting upright was learned; no notice (%s)", why)
+            return shown
+        return not self._holding()
+
     def _holding(self) -> bool:
         """Nudges are snoozed or paused (strict buzzing stops)."""
         if self.control is None:
@@ -574,8 +583,10 @@ class Daemon:
     def _dispatch(self, ev: Event) -> None:
         """One event to the sinks (unless it is a nudge that was not delivered), the history,
         the status file and the listeners. A way of sitting newly learned gets the words of a
-        notice the sitter may answer "Not right" to (unless nudges are paused or snoozed)."""
-        if E.new_way_learned(ev) and not self._holding():
+        notice the sitter may answer "Not right" to, when a nudge could be shown now (not
+        paused, snoozed, in quiet or off hours, or while do-not-disturb holds nudges: the
+        question is about how they sit at this moment, so it is not held for later)."""
+        if E.new_way_learned(ev) and self._notice_now():
             from sitwatch.nudging.guidance import learned_notice
 
             title, message = learned_notice(int(ev.get("ways")))

@@ -4,9 +4,10 @@ the way, keeps it from being learned again and saves the profile; a reset undoes
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
+import pytest
 
 from sitwatch.config import Config, for_layout
 from sitwatch.core.clock import ManualClock
@@ -55,13 +56,22 @@ class Frames:
 LEAN = away_frame(0.0)  # elbows on the thighs: the seat's load and centre kept, still
 
 
-def build(tmp_path, schedule, *, snoozed=False):
-    clock = ManualClock()
+class Busy:
+    """Do-not-disturb that is on (a call, a shared screen)."""
+
+    def active(self) -> tuple[bool, str]:
+        return True, "screen shared"
+
+
+def build(tmp_path, schedule, *, snoozed=False, busy=False, cfg=None):
+    clock = ManualClock(datetime(2026, 1, 5, 10, 0).astimezone())
     cpath = tmp_path / "control.json"
     if snoozed:
         control.write(cpath, control.change(control.read(cpath), "snooze", clock.now(),
                                             timedelta(hours=2)))
-    gate = NudgeGate(Config().nudges, clock, control=control.Watcher(cpath, clock.monotonic))
+    gate = NudgeGate((cfg or Config()).nudges, clock,
+                     control=control.Watcher(cpath, clock.monotonic),
+                     dnd=Busy() if busy else None)
     saved: list[calibration.Profile] = []
     sink, inbox = Collect(), ActionInbox()
     learner = Learner(for_layout(Config(), CHAIR), tmp_path / "feedback.json", clock,
@@ -129,9 +139,14 @@ def test_a_not_right_with_nothing_learned_is_recorded_and_changes_nothing(tmp_pa
     assert saved == [] and fb.load(tmp_path / "feedback.json").steps == {}
 
 
-def test_no_notice_while_nudges_are_snoozed(tmp_path) -> None:
-    """The way is learned and saved all the same; the sitter is not interrupted."""
-    d, src, sink, _inbox, saved = build(tmp_path, [(90, UPRIGHT), (150, LEAN)], snoozed=True)
+@pytest.mark.parametrize("why", ["snoozed", "do not disturb", "quiet hours"])
+def test_no_notice_when_a_nudge_could_not_be_shown_now(tmp_path, why) -> None:
+    """The way is learned and saved all the same; the sitter is not interrupted, and the
+    question (about how they sit at this moment) is not held for later."""
+    quiet = Config(nudges={"quiet_hours": ["09:00-11:00"]})
+    d, src, sink, _inbox, saved = build(
+        tmp_path, [(90, UPRIGHT), (150, LEAN)], snoozed=why == "snoozed",
+        busy=why == "do not disturb", cfg=quiet if why == "quiet hours" else None)
     drive(d, src)
     (ev,) = learned_events(sink)
     assert not learned_notice(ev) and ev.get("title") is None
