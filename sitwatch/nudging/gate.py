@@ -90,15 +90,9 @@ class NudgeGate:
         now = self.clock.now()
         if now.date() != self.today:
             self.today, self.delivered_today = now.date(), 0
-        ctl = self._control()
-        if ctl.paused(now):
-            return Decision(DROP, "paused")
-        if ctl.snoozed(now):
-            return Decision(DROP, "snoozed")
-        if self.quiet(now):
-            return Decision(DROP, "quiet hours")
-        if not self.working(now):
-            return Decision(DROP, "outside working hours")
+        shut = self._shut(now)
+        if shut:
+            return Decision(DROP, shut)
         if self.cfg.daily_cap and self.delivered_today >= self.cfg.daily_cap:
             return Decision(DROP, "daily cap reached")
         if self.cfg.dnd.enabled and self.dnd is not None:
@@ -109,16 +103,25 @@ class NudgeGate:
         self.delivered_today += 1
         return Decision(DELIVER)
 
+    def _shut(self, now: datetime) -> str:
+        """Why no nudge may go out at ``now`` whatever it is ('' when one may)."""
+        ctl = self._control()
+        if ctl.paused(now):
+            return "paused"
+        if ctl.snoozed(now):
+            return "snoozed"
+        if self.quiet(now):
+            return "quiet hours"
+        if not self.working(now):
+            return "outside working hours"
+        return ""
+
     def open_now(self) -> tuple[bool, str]:
         """Would a nudge be shown now (no daily cap counted, nothing held)? For a notice that
         is only worth showing at once (the way of sitting learned just now): (yes, why not)."""
-        now = self.clock.now()
-        ctl = self._control()
-        for shut, why in ((ctl.paused(now), "paused"), (ctl.snoozed(now), "snoozed"),
-                          (self.quiet(now), "quiet hours"),
-                          (not self.working(now), "outside working hours")):
-            if shut:
-                return False, why
+        shut = self._shut(self.clock.now())
+        if shut:
+            return False, shut
         if self.cfg.dnd.enabled and self.dnd is not None:
             busy, why = self.dnd.active()
             if busy:
