@@ -51,6 +51,7 @@ from sitwatch.core.kinds import (
     NUDGE_KINDS,
     POSTURES,
     Balance,
+    FeedbackKind,
     NudgeAction,
     Occupancy,
     SensorState,
@@ -552,6 +553,14 @@ class MqttSink:
             entities.append(("button", "not_right", {
                 "name": "Not right", "command_topic": self.feedback_topic,
                 "payload_press": str(WRONG), "icon": "mdi:thumb-down-outline",
+            }))
+            # the answer to the notice that a way of sitting upright was learned (a
+            # ``calibration`` event with a title): forget it, never learn it again
+            entities.append(("button", "not_right_learned", {
+                "name": "Not right: the way of sitting just learned",
+                "command_topic": self.feedback_topic,
+                "payload_press": f"{WRONG} {FeedbackKind.LEARNED}",
+                "icon": "mdi:seat-recline-normal",
             }))
             for name, label_, icon in (("snooze", "Snooze nudges", "mdi:bell-sleep"),
                                        ("pause", "Pause watching", "mdi:pause-circle"),

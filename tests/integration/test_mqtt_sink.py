@@ -434,15 +434,22 @@ def test_not_right_commands_reach_on_command_and_discovery_has_the_button(broker
         doc = button.json()
         assert doc["command_topic"] == "sitwatch/command/feedback"
         assert doc["payload_press"] == "wrong" and doc["name"] == "Not right"
+        # the answer to the notice of a way of sitting learned has a button of its own
+        (learned,) = w.wait_topic("homeassistant/button/testnode/not_right_learned/config")
+        assert learned.json()["payload_press"] == "wrong learned"
+        assert learned.json()["command_topic"] == "sitwatch/command/feedback"
         w.client.publish("sitwatch/command/feedback", b"what is this now", qos=1)  # ignored
         w.client.publish("sitwatch/command/feedback", b"wrong", qos=1)
         w.client.publish("sitwatch/command/feedback", b"wrong lopsided", qos=1)
+        w.client.publish("sitwatch/command/feedback", learned.json()["payload_press"].encode(),
+                         qos=1)
         with cv:
-            assert cv.wait_for(lambda: len(got) >= 2, 10), got
+            assert cv.wait_for(lambda: len(got) >= 3, 10), got
         w.settle()
         assert [(a, e.get("feedback_kind"), e.get("via")) for a, e in got] == [
-            (NudgeAction.WRONG, None, "mqtt"), (NudgeAction.WRONG, "lopsided", "mqtt")]
-        assert s.commands == 2
+            (NudgeAction.WRONG, None, "mqtt"), (NudgeAction.WRONG, "lopsided", "mqtt"),
+            (NudgeAction.WRONG, "learned", "mqtt")]
+        assert s.commands == 3
     finally:
         w.client.publish("sitwatch/command/feedback", b"", qos=1, retain=True)  # clear it
         s.close()

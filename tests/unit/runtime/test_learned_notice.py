@@ -151,3 +151,20 @@ def test_no_notice_when_a_nudge_could_not_be_shown_now(tmp_path, why) -> None:
     (ev,) = learned_events(sink)
     assert not learned_notice(ev) and ev.get("title") is None
     assert saved[-1].learned is not None and saved[-1].learned.ways == 1
+
+
+def test_an_mqtt_wrong_learned_forgets_the_way_too(tmp_path) -> None:
+    """Home Assistant's "Not right: the way of sitting just learned" button publishes `wrong
+    learned`; the MQTT sink hands it to the daemon's inbox as this event."""
+    from sitwatch.core.events import NUDGE, Event
+
+    d, src, sink, inbox, saved = build(tmp_path, [(90, UPRIGHT), (150, LEAN)])
+    drive(d, src)
+    assert d.pipeline.ways_learned() == 1
+    inbox.put("wrong", Event(0.0, NUDGE, None, {"via": "mqtt", "feedback_kind": "learned"}))
+    src.add(1, LEAN)
+    drive(d, src)
+    fbk = [e for e in sink.events if e.event == "feedback"]
+    assert [(e.get("kind"), e.get("source"), e.get("applied")) for e in fbk] == [
+        ("learned", "mqtt", True)]
+    assert d.pipeline.ways_learned() == 0 and len(saved[-1].learned.rejected) == 1
