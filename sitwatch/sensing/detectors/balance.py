@@ -110,6 +110,20 @@ AWAY_LEAVE = 0.8  # the backrest carries this share of its upright load: the cal
 #: moves the whole seat's centre too. The sit bones' centre moving on its own (the pelvis
 #: sliding forward or rolling back, a twist) is not a lean.
 REAR_CAP = 2.0
+#: A backrest whose centre of pressure is off to one side while the seat's centre and the
+#: thighs' stay where they were upright (within :data:`CENTRED` of the threshold) is a contact,
+#: not yet a lean: a lean moves the body's weight, and the seat feels it. Such a backrest-alone
+#: cue must reach this many times the threshold. Vanessa's upright clear of the backrest rests a
+#: fifth of her load on one side of it, 0.22-0.27 from its calibrated centre with the seat on
+#: its learned centre (0.01-0.03), and read lopsided 18-20% of two hours in thirty of her
+#: working days (docs/accuracy.md, "A contact is not a lean"). Any factor from 1.1 to 1.5 finds
+#: the same lopsided segments and pieces of both people, scripted and in free use: their leans
+#: that show on the backrest alone go well past it.
+BACK_ALONE = 1.25
+#: "Centred": the seat's and the thighs' cues within this share of the threshold. At 0.5 a
+#: crossed leg whose thighs move a little (almir, ten orders of free use) lost 7 pieces in 74;
+#: at 0.15 vanessa's worst hour still read 12%.
+CENTRED = 0.3
 #: The backrest's centre is followed (:attr:`BalanceDetector.back_usual`) only while its
 #: vertical centre is within this of the calibrated upright's (layout units): slumped (the
 #: lower back on the backrest) or reclined, it sits 0.3-0.8 lower, and so does its sideways
@@ -214,6 +228,14 @@ def _against(
     cue, s = "seat", _soft(seat, slack)
     if back_w > 0:
         back = (f.back_x - bref) / b.back_x_scale * back_w * p.back
+        if abs(seat) < CENTRED * p.threshold:
+            # the seat and the thighs centred: a lean moves the body's weight, so the backrest
+            # alone asks for more (:data:`BACK_ALONE`)
+            fr = 0.0
+            if p.front_weight > 0 and f.front_load > 0:
+                fr = (f.front_x - ref.front_x) / b.front_x_scale * p.front_weight * p.front
+            if abs(fr) < CENTRED * p.threshold:
+                back /= BACK_ALONE
         # the backrest may start a lean the seat agrees with or does not see, but it never
         # overrules a seat that is past the threshold the other way (a backrest whose sideways
         # geometry is unknown or noisy: ETHZ user6 read the wrong side 22% of pushed time)
