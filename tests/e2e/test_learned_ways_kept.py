@@ -9,7 +9,9 @@ learns; day two is a new daemon started from the profile on disk. Each day learn
 calibration alone, the day starting at order 4 read lopsided 17.9% of the upright time of its
 fifth hour (docs/accuracy.md, "A working day of free use"): her upright clear of the backrest,
 learned again only by the hours that day. Started from what the first day taught, no hour of
-it reads over 3%."""
+it reads over 3%. (Since session 14 a backrest contact with the seat centred must go a quarter
+past the threshold, and that day reads under 1% of any hour alone too; keeping must not undo
+that.)"""
 
 from __future__ import annotations
 
@@ -165,10 +167,13 @@ def test_a_lean_learned_as_a_way_and_answered_not_right_is_gone_the_next_days(
         datasets_dir, tmp_path, answer) -> None:
     """vanessa's day from order 8 learns her forward lean (elbows on the thighs, label 3) as her
     way of sitting upright clear of the backrest, 37 minutes in, and the daemon says so while
-    she still leans. Kept, that lean-as-upright is what her later days measure from: the day
-    from order 16 then reads lopsided 19.8% of one hour. Answered "Not right" on the notice
-    (through the daemon's click inbox, as the desktop button does), the way is forgotten, kept
-    rejected in the profile, not learned again, and no hour of the next day reads over 3%."""
+    she still leans. Answered "Not right" on the notice (through the daemon's click inbox, as
+    the desktop button does), the way is forgotten, kept rejected in the profile and not
+    learned again the next day (order 16); unanswered, the lean stays her upright clear of the
+    backrest. Before a backrest contact with the seat centred had to go a quarter past the
+    threshold, the day from order 16 measured from that lean read lopsided 19.8% of one hour;
+    now neither does over 3% (what the kept lean still costs, forward leans, is in
+    docs/accuracy.md, "Told, and answered")."""
     person = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
     first, second = reorder.working_day(person, 8), reorder.working_day(person, 16)
     prof, _ = scoring.first_upright_profile(first)
@@ -186,14 +191,16 @@ def test_a_lean_learned_as_a_way_and_answered_not_right_is_gone_the_next_days(
         assert [(e.get("kind"), e.get("applied")) for e in feedback] == [("learned", True)]
         assert kept is not None and kept.ways == 0 and len(kept.rejected) == 1
     else:
-        assert feedback == [] and kept is not None and kept.ways == 1
+        assert feedback == [] and kept is not None and kept.ways == 1 and not kept.rejected
     clock.advance(15 * HOUR)
     day2 = a_day(second, path, tmp_path, clock, answer=answer)
     hours = hourly_false_lopsided(second, day2)
     print("answered" if answer else "not answered", "day two, false lopsided by hour:",
           [round(h, 3) for h in hours])
-    if answer:
-        assert max(hours) < 0.03, hours
-        assert not [e for e in day2.events if learned_notice(e)]  # the lean is not learned again
-    else:
-        assert max(hours) > 0.15, hours  # what the answer changes
+    assert max(hours) < 0.03, hours
+    after = calibration.load(path).learned
+    if answer:  # the lean is not learned again: no notice, nothing learned
+        assert not [e for e in day2.events if learned_notice(e)]
+        assert after is not None and after.ways == 0 and len(after.rejected) == 1
+    else:  # the lean is still the way the day is measured from
+        assert after is not None and after.upright_away == kept.upright_away
