@@ -177,8 +177,11 @@ def test_the_working_days_as_a_week_start_from_what_the_days_before_taught(quick
     """The same days as weeks, each day first in one, the others starting from the ways of
     sitting upright clear of the backrest the days before taught (what the daemon keeps in the
     profile). vanessa's day from order 4, learning from the calibration alone, read lopsided
-    17.9% of its fifth hour; kept from the day before, no hour reads over 3%, and no more
-    lopsided pieces go unflagged than on the days alone."""
+    17.9% of its fifth hour (a backrest contact on one side, the seat centred); kept from the
+    day before, no hour read over 3%. Since a backrest contact with the seat and thighs centred
+    must go a tenth past the threshold (session 14) the day reads under 3% alone too, and
+    keeping must not undo that; no more lopsided pieces go unflagged than on the days
+    alone."""
     lines = quick_run.stdout.splitlines()
     at = lines.index(next(x for x in lines if x.startswith("## A working day of free use")))
     head = next(i for i in range(at, len(lines)) if lines[i].startswith("| recording |"))
@@ -190,7 +193,7 @@ def test_the_working_days_as_a_week_start_from_what_the_days_before_taught(quick
     assert cols[worst - 1] == "day 2 of each week, alone -> kept: false lopsided (worst day)"
     alone, kept = (float(x.strip().rstrip("%"))
                    for x in rows[("smartchair-ml/vanessa", "12 sensors")][worst].split("->"))
-    assert alone > 10.0 and kept < 3.0, (alone, kept)
+    assert alone < 3.0 and kept < 3.0, (alone, kept)
     for row in rows.values():
         pooled = row[worst + 1].split(";")[0]  # "a/n -> b/n; worst week ..."
         if pooled.strip() != "-":
