@@ -174,6 +174,17 @@ def _sink(server: MenuServer, sinks: list[DesktopSink], on_action: Any, **kw: An
     return sink
 
 
+def daemon_sinks(server: MenuServer, monkeypatch: Any, cfg: Config) -> tuple[Any, DesktopSink]:
+    """The sinks exactly as the daemon builds them (build_sinks), on the test's dunst: the
+    Fanout and its desktop sink (which looks for the session in os.environ)."""
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, server.env[key])
+    fan = build_sinks(cfg, headless=False, json_lines=False)
+    desktop = fan.find(DesktopSink)
+    assert desktop is not None and desktop.on_action is not None and fan.inbox is not None
+    return fan, desktop
+
+
 @pytest.mark.parametrize("action", [SNOOZE, DONE])
 def test_click_reaches_the_callback_for_the_right_nudge(server, sinks, caplog, action):
     clicks = Clicks()
@@ -217,12 +228,8 @@ def test_the_daemons_own_sinks_show_buttons_and_a_click_snoozes(server, tmp_path
     """Issue #14: the sinks exactly as the daemon builds them (build_sinks, desktop delivery on
     its background thread) show Snooze/Done on a real dunst, and a click there comes back
     through the Fanout's inbox to the daemon, which acknowledges it and snoozes."""
-    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):  # the sink looks in os.environ
-        monkeypatch.setenv(key, server.env[key])
     cfg = Config(nudges={"console": False, "snooze_minutes": 20})
-    fan = build_sinks(cfg, headless=False, json_lines=False)
-    desktop = fan.find(DesktopSink)
-    assert desktop is not None and desktop.on_action is not None and fan.inbox is not None
+    fan, desktop = daemon_sinks(server, monkeypatch, cfg)
     lay = layout.load("smartchair-12")
     clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
     src = SimSource(Simulator(lay, short_demo(3), 2, 3), clock)
@@ -343,13 +350,9 @@ def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
     from sitwatch.sinks.actions import WRONG
     from tests.unit.runtime.test_daemon import EMPTY, SEATED, ScriptSource
 
-    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
-        monkeypatch.setenv(key, server.env[key])
     cfg = Config(detect={"sit_limit": 8, "balance": {"dwell": 1.0}},
                  nudges={"console": False, "imbalance_after": 6.0})
-    fan = build_sinks(cfg, headless=False, json_lines=False)
-    desktop = fan.find(DesktopSink)
-    assert desktop is not None and fan.inbox is not None
+    fan, desktop = daemon_sinks(server, monkeypatch, cfg)
     lay = layout.load("load-cells-4")
     clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
     prof = calibration.from_arrays(lay, tare=EMPTY, upright=SEATED, method="recording")
@@ -400,12 +403,8 @@ def test_not_right_on_shift_your_weight_reaches_the_daemon_and_lets_smaller_move
     from sitwatch.sim.script import Script, away, sit
     from sitwatch.sinks.actions import WRONG
 
-    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
-        monkeypatch.setenv(key, server.env[key])
     cfg = Config(nudges={"console": False, "dnd": {"enabled": False}})
-    fan = build_sinks(cfg, headless=False, json_lines=False)
-    desktop = fan.find(DesktopSink)
-    assert desktop is not None and fan.inbox is not None
+    fan, desktop = daemon_sinks(server, monkeypatch, cfg)
     lay = layout.load("ethz-wheelchair-24")  # static sitting after 20 minutes (its default)
     clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
     src = SimSource(Simulator(lay, Script([away(30), sit(25 * 60, fidget=0.0)], "still"), 2, 5),
@@ -451,12 +450,8 @@ def test_the_notice_of_a_learned_way_has_not_right_and_a_click_forgets_the_way(
     from tests.unit.runtime.test_learned_notice import LEAN, Frames
     from tests.unit.sensing.test_baseline_modes import CHAIR, UPRIGHT, chair_profile
 
-    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
-        monkeypatch.setenv(key, server.env[key])
     cfg = Config(nudges={"console": False, "dnd": {"enabled": False}})
-    fan = build_sinks(cfg, headless=False, json_lines=False)
-    desktop = fan.find(DesktopSink)
-    assert desktop is not None and fan.inbox is not None
+    fan, desktop = daemon_sinks(server, monkeypatch, cfg)
     clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
     path = tmp_path / "calibration-smartchair-12.json"
     chair_profile().save(path)

@@ -226,16 +226,14 @@ def _against(
     counts)."""
     seat = (f.cop_x - ref.cop_x) / b.x_scale * p.seat
     cue, s = "seat", _soft(seat, slack)
+    thighs = p.front_weight > 0 and f.front_load > 0
+    fr = (f.front_x - ref.front_x) / b.front_x_scale * p.front_weight * p.front if thighs else 0.0
     if back_w > 0:
         back = (f.back_x - bref) / b.back_x_scale * back_w * p.back
-        if abs(seat) < CENTRED * p.threshold:
+        if abs(seat) < CENTRED * p.threshold and abs(fr) < CENTRED * p.threshold:
             # the seat and the thighs centred: a lean moves the body's weight, so the backrest
             # alone asks for more (:data:`BACK_ALONE`)
-            fr = 0.0
-            if p.front_weight > 0 and f.front_load > 0:
-                fr = (f.front_x - ref.front_x) / b.front_x_scale * p.front_weight * p.front
-            if abs(fr) < CENTRED * p.threshold:
-                back /= BACK_ALONE
+            back /= BACK_ALONE
         # the backrest may start a lean the seat agrees with or does not see, but it never
         # overrules a seat that is past the threshold the other way (a backrest whose sideways
         # geometry is unknown or noisy: ETHZ user6 read the wrong side 22% of pushed time)
@@ -255,9 +253,8 @@ def _against(
             # sitter whose usual sitting leans a little would otherwise never be released)
             if abs(rear) >= p.threshold and abs(rear) > abs(s):
                 cue, s = "rear", rear
-    if p.front_weight > 0 and f.front_load > 0:
-        front = _soft(
-            (f.front_x - ref.front_x) / b.front_x_scale * p.front_weight * p.front, slack)
+    if thighs:
+        front = _soft(fr, slack)
         if abs(front) > abs(s):
             cue, s = "front", front
     return cue, s
