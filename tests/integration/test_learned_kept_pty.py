@@ -2,7 +2,8 @@
 never writes a profile named with ``--calibration``: vanessa's working day (the real
 SmartChair-ML recording, free-use order 0) sent as serial lines down a pseudo-terminal in
 accelerated time (a ManualClock stamps the frames), her calibration where `sitwatch calibrate`
-saves it. Her upright clear of the backrest is learned after about 35 minutes of that day."""
+saves it. Her upright clear of the backrest is learned after about 35 minutes of that day, and
+the daemon's console channel says so."""
 
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ LEARNED_BY = 3 * 3600.0  # seconds of the day to give up after
 
 @pytest.mark.parametrize("named", [False, True], ids=["found profile", "--calibration FILE"])
 def test_the_daemon_keeps_what_it_learned_in_the_profile_it_found(
-    serial_pty, datasets_dir, named
+    serial_pty, datasets_dir, named, capsys
 ) -> None:
     master, port = serial_pty
     day = reorder.working_day(datasets.smartchair(
         datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), 0)
     cfg = for_layout(Config.model_validate({
         "cushion": {"port": port, "layout": "smartchair-12"},
-        "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False}},
+        "nudges": {"desktop": False, "console": True, "dnd": {"enabled": False}},
         "history": {"enabled": False},
     }), day.layout)
     prof, _ = scoring.first_upright_profile(day)
@@ -53,6 +54,9 @@ def test_the_daemon_keeps_what_it_learned_in_the_profile_it_found(
     finally:
         daemon.close()
     assert learned, "no way of sitting upright clear of the backrest was learned"
+    # the daemon's own console channel told the sitter, with how to answer it
+    shown = [ln for ln in capsys.readouterr().out.splitlines() if "Learned how you sit" in ln]
+    assert len(shown) == 1 and "sitwatch feedback wrong learned" in shown[0], shown
     if named:
         assert path.read_bytes() == before  # the user's own file is never written
         return
