@@ -152,17 +152,30 @@ class Extractor:
         self.contact_level = 0.02 * layout.full_scale
         self.usable = np.ones(layout.n, dtype=bool)  # healthy channels
         self.paired = np.ones(layout.n, dtype=bool)  # healthy, and so is their mirror
+        #: broken channels read as a share of their mirror's load: {channel: (mirror, share)}
+        self.stand_in: dict[int, tuple[int, float]] = {}
         self._build()
 
     def set_tare(self, tare: np.ndarray) -> None:
         self.tare = np.asarray(tare, dtype=float)
 
-    def set_usable(self, usable: np.ndarray, sideways: np.ndarray | None = None) -> None:
+    def set_usable(
+        self, usable: np.ndarray, sideways: np.ndarray | None = None,
+        stand_in: dict[int, tuple[int, float]] | None = None,
+    ) -> None:
         """Leave out channels that cannot be trusted (and, for left/right features, their
         mirrors). ``sideways``: channels left out of the left/right features only (with their
-        mirrors)."""
+        mirrors). ``stand_in``: broken channels read, everywhere but left/right, as ``share``
+        times their mirror's load (``{channel: (mirror, share)}``, the share their loads had in
+        the upright baseline): a seat that loses a rear pad keeps the depth of its rear row, so
+        a slump still empties it as far as before. They count as usable and, with their
+        mirrors, are out of left/right."""
         u = np.asarray(usable, dtype=bool).copy()
-        side = u if sideways is None else u & ~np.asarray(sideways, dtype=bool)
+        stand = dict(stand_in or {})
+        side = u.copy() if sideways is None else u & ~np.asarray(sideways, dtype=bool)
+        for c in stand:
+            u[c] = True
+            side[c] = False
         paired = side.copy()
         mirror = self.layout.mirror
         for i in np.flatnonzero(~side):
@@ -171,6 +184,7 @@ class Extractor:
         if paired[self.layout.seat_mask].any():
             self.usable = u
             self.paired = paired
+            self.stand_in = stand
             self._build()
 
     def _build(self) -> None:
@@ -198,7 +212,16 @@ class Extractor:
                 extra[key] = len(cols)
                 cols.append(masks[s.lateral][s.surface] * 1.0)
             den.append(extra[key])
-        self._w = np.stack(cols, axis=1)
+        w = np.stack(cols, axis=1)
+        if self.stand_in:
+            # a stand-in's load is its mirror's times a share: linear, so it folds into the
+            # weights (loads @ m @ w) and costs nothing per frame
+            m = np.eye(lay.n)
+            for i, (j, share) in self.stand_in.items():
+                m[i, i] = 0.0
+                m[j, i] = share
+            w = m @ w
+        self._w = w
         self._k = k
         self._den = den
         # (feature, its denominator's column) for the shares: the per-frame division

@@ -12,7 +12,24 @@ below full scale for a long run while other channels move (stuck), or reads full
 other channel carries any load (shorted: a healthy sensor with nobody on the seat reads near its
 tare).
 
-Leaving a channel out takes minutes of evidence, so that a still sitter's channels are not lost.
+A channel that *fails while someone sits* usually does so in one step: a cracked lead or a loose
+connector drops it to zero, a short sends it to full scale. Load cannot do that: weight that
+leaves one pad lands on others, and a pad pressed to full scale took its load from its
+neighbours. So a seat channel that steps at least :data:`STEP_SHARE` of full scale to
+zero or to full scale between two checks while every other channel together moves less than
+:data:`ALONE` of that step, and then stays there for :data:`RAIL_HOLD` seconds, is broken at
+once (:attr:`ChannelHealth.stepped`): before a lean's or a posture's dwell can report what it
+made up (a mid-seat pad dying under a sitter read lopsided a quarter of her time until she got
+up; docs/accuracy.md, "A sensor that fails while you sit"). It is back in use once it has read
+between its rails for as long again (a connector pushed home, or a pad that was pressed after
+all). A channel already known to sit at full scale (:attr:`ChannelHealth.clipped`) is not
+judged by a step there. Only the seat's channels are: a backrest pad carries the part of the
+trunk's weight the seat gives up, which its pads show on another scale, and a single backrest
+pad goes from empty to full scale and back as a sitter reclines onto it (almir's lower
+backrest, his loads taken 1.5-3 times).
+
+Leaving a channel out otherwise takes minutes of evidence, so that a still sitter's channels
+are not lost.
 Until then a channel that has read exactly the same loaded value for a few seconds while others
 move (full scale included) is only *suspected* (:attr:`ChannelHealth.suspect`): cues that can be
 made by one channel alone (the balance detector's sit-bones cue) keep quiet while a channel they
@@ -38,6 +55,18 @@ FULL_SHARE = 0.97
 #: Time constant (seconds with no other channel loaded) of the full-scale-while-empty average: a
 #: shorted sensor is told from a saturated one within about a minute of the seat being empty.
 EMPTY_TAU = 30.0
+#: A step of at least this share of full scale, to zero or to full scale, between two checks
+#: (half a second apart), may be a channel failing ...
+STEP_SHARE = 0.2
+#: ... when all the other channels together moved less than this share of it: load moves from
+#: pad to pad, so a real change of posture moves others by about as much. On the recordings
+#: (smartchair, fsr-cushion-9, the wheelchair) and 60 simulated sitters no healthy channel
+#: steps so alone while the seat is occupied; the failures put in them move the others by
+#: 0.02-0.17 of their step, a sitter's backrest leaving the backrest by 0.36.
+ALONE = 0.25
+#: ... and it holds there this long (seconds): a single bad frame is not a failure. Well short
+#: of the 10 s a posture or a lean must hold before it is reported.
+RAIL_HOLD = 3.0
 
 
 def full_at_calibration(layout: Layout, upright: np.ndarray) -> np.ndarray:
@@ -54,9 +83,12 @@ class ChannelHealth:
     def __init__(
         self, n: int, full_scale: float, *, tau: float = 300.0, stuck_seconds: float = 120.0,
         suspect_seconds: float = SUSPECT_SECONDS, watch: np.ndarray | None = None,
+        steps: np.ndarray | None = None,
     ) -> None:
-        """``watch``: the channels :attr:`watched_suspect` is about (none: it stays False)."""
+        """``watch``: the channels :attr:`watched_suspect` is about (none: it stays False).
+        ``steps``: the channels judged by a lone step to a rail (none: all of them)."""
         self.full = FULL_SHARE * full_scale
+        self.step_size = STEP_SHARE * full_scale  # a lone step to a rail at least this large
         self.low = 0.05 * full_scale
         self.idle = 0.1 * full_scale  # under this, a channel carries nobody
         self.tau = tau
@@ -72,7 +104,21 @@ class ChannelHealth:
         self.prev: np.ndarray | None = None
         self.bad = np.zeros(n, dtype=bool)  # broken: left out of everything
         self.clipped = np.zeros(n, dtype=bool)  # saturated: a lower bound on its load
+        #: the way each channel last stepped alone to a rail (-1: to zero, +1: to full scale, 0:
+        #: none), and for how long it has stayed there
+        self.rail = np.zeros(n)
+        judged = np.ones(n, dtype=bool) if steps is None else np.asarray(steps, dtype=bool)
+        #: the size of a step each channel is judged by (inf: not judged)
+        self._step_at = np.where(judged, self.step_size, np.inf)
+        self._following = False  # a channel's rail or its failure is being followed
+        self.rail_for = np.zeros(n)
+        #: broken by such a step (and still at its rail), and for how long it has read between
+        #: its rails since (it is back in use after RAIL_HOLD of that)
+        self.stepped = np.zeros(n, dtype=bool)
+        self.off_rail_for = np.zeros(n)
         self.occupied_seconds = 0.0
+        self._step_only = np.zeros(n, dtype=bool)  # bad for a step alone (its own recovery)
+        self._step_way = np.zeros(n)  # the rail of each channel's last lone step (describe)
         self.period = 0.5  # seconds between checks
         self._acc = 0.0
         self._acc_occ = 0.0
@@ -94,6 +140,7 @@ class ChannelHealth:
         # (np.count_nonzero rather than .any()/.all(): the same answer, several times quicker
         # on a chair's few channels)
         if self.prev is not None and dt > 0:
+            self._steps(raw, dt, occupied)
             same = raw == self.prev
             moving = np.count_nonzero(same) < n
             if moving:
@@ -124,24 +171,61 @@ class ChannelHealth:
         shorted = self.sat_empty > 0.7
         if (np.count_nonzero(self.bad) or np.count_nonzero(self.clipped)
                 or np.count_nonzero(stuck) or np.count_nonzero(shorted)
+                or np.count_nonzero(self.stepped)
                 or (warm and np.count_nonzero(self.sat > 0.7))):
             sat = (self.sat > 0.7) & warm
-            bad = stuck | shorted
-            # hysteresis: a bad or saturated channel must clearly recover
-            recovered = (self.sat < 0.05) & (self.same_for < self.stuck_seconds) & (
-                self.sat_empty < 0.05)
+            bad = stuck | shorted | self.stepped
+            # hysteresis: a bad or saturated channel must clearly recover; one broken by a step
+            # alone is back once it has read between its rails for RAIL_HOLD
+            recovered = ((self.sat < 0.05) | self._step_only) & (
+                self.same_for < self.stuck_seconds) & (self.sat_empty < 0.05)
             new = (self.bad & ~recovered) | bad
             clipped = ((self.clipped & ~recovered) | sat) & ~new
             changed = bool(np.count_nonzero(new != self.bad)
                            or np.count_nonzero(clipped != self.clipped))
             self.bad = new
             self.clipped = clipped
+            self._step_only = (self._step_only | self.stepped) & new & ~(stuck | shorted)
         else:  # the usual check: no channel is bad, none is becoming so
             new, changed = self.bad, False
         suspect = self.quiet_for >= self.suspect_seconds
         self.watched_suspect = bool(np.count_nonzero(suspect) and
                                     np.count_nonzero(suspect & self.watch & ~new))
         return changed
+
+    def _steps(self, raw: np.ndarray, dt: float, occupied: bool) -> None:
+        """Follow the channels that stepped alone to a rail (see the module's notes). Cheap
+        while nothing is followed: one difference and one comparison per check."""
+        prev = self.prev
+        assert prev is not None
+        if occupied:
+            step = raw - prev
+            size = np.abs(step)
+            big = size >= self._step_at
+            if np.count_nonzero(big):
+                moved = float(size.sum())
+                for c in np.flatnonzero(big):
+                    to = -1.0 if raw[c] <= self.low and step[c] < 0 else (
+                        1.0 if raw[c] >= self.full and step[c] > 0 and not self.clipped[c]
+                        else 0.0)
+                    if to and moved - size[c] < ALONE * size[c]:
+                        self.rail[c], self.rail_for[c] = to, -dt  # counted from this check
+                        self._following = True
+        if not self._following:
+            return
+        zero = raw <= self.low
+        full = raw >= self.full
+        at = np.where(self.rail < 0, zero, np.where(self.rail > 0, full, False))
+        self.rail_for = np.where(at, self.rail_for + dt, 0.0)
+        self.rail = np.where(at, self.rail, 0.0)
+        # broken once it has held its rail; back once it has read between its rails as long
+        between = ~zero & ~full
+        self.off_rail_for = np.where(self.stepped & between, self.off_rail_for + dt, 0.0)
+        self.stepped = (self.stepped & (self.off_rail_for < RAIL_HOLD)) | (
+            (self.rail != 0) & (self.rail_for >= RAIL_HOLD))
+        self.off_rail_for = np.where(self.stepped, self.off_rail_for, 0.0)
+        self._step_way = np.where(self.rail != 0, self.rail, self._step_way)
+        self._following = bool(np.count_nonzero(self.rail) or np.count_nonzero(self.stepped))
 
     def saturated_from_start(self, mask: np.ndarray) -> bool:
         """Channels known to be saturated before any frame is seen (the calibrated upright read
@@ -164,7 +248,11 @@ class ChannelHealth:
         """The channels left out of everything, each with why."""
         out = []
         for i in np.flatnonzero(self.bad):
-            why = "full scale with nobody seated" if self.sat_empty[i] > 0.05 else "stuck"
+            if self._step_only[i]:
+                why = ("dropped to zero on its own" if self._step_way[i] < 0
+                       else "jumped to full scale on its own")
+            else:
+                why = "full scale with nobody seated" if self.sat_empty[i] > 0.05 else "stuck"
             out.append(f"{labels[i]} ({why})")
         return out
 

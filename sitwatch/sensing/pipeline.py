@@ -130,7 +130,8 @@ class Pipeline:
         # (one cell that sticks moves the whole seat's centre: the balance state holds)
         self.health = ChannelHealth(
             layout.n, layout.full_scale,
-            watch=layout.seat_mask & ((layout.y < REAR_ROW) | (layout.plate is not None)))
+            watch=layout.seat_mask & ((layout.y < REAR_ROW) | (layout.plate is not None)),
+            steps=layout.seat_mask)
         self.occ = OccupancyDetector(det.occupancy)
         self.timer = SittingTimer(det.occupancy.min_break)
         self.posture = PostureDetector(det.posture, source)
@@ -215,9 +216,18 @@ class Pipeline:
         out."""
         h = self.health
         count = h.clipped.copy()
+        stand: dict[int, tuple[int, float]] = {}
         if self.upright_raw is not None:
             count &= self.upright_raw < h.full
-        self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped)
+            # a broken channel whose mirror is sound reads as its share of the mirror's load
+            # (the upright's), everywhere but left/right: the rear row keeps its depth
+            up = self.ex.load(self.upright_raw)
+            mirror = self.layout.mirror
+            for i in np.flatnonzero(h.bad):
+                j = int(mirror[i])
+                if j >= 0 and not h.bad[j] and not h.clipped[j] and up[j] > 0:
+                    stand[int(i)] = (j, float(up[i] / up[j]))
+        self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped, stand)
 
     def _saturated_at_calibration(self) -> None:
         """A channel the upright baseline reads at full scale is saturated from the first frame

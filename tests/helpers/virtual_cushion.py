@@ -3,10 +3,12 @@ pseudo-terminal at ``link``, ready for a daemon to open."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 LINK_WAIT = 15.0  # seconds the simulator may take to create its pty
 
@@ -83,3 +85,26 @@ def wait_status(path: Path, ready: object, timeout: float = 40.0) -> dict[str, o
             return d
         time.sleep(0.1)
     return d
+
+
+def recording_daemon_config(port: str, d: Any, *, console: bool = False) -> Any:
+    """The config of a headless daemon reading a labelled recording ``d`` (a
+    :class:`~sitwatch.evaluation.datasets.Labelled`) from the pty at ``port``: no desktop,
+    do-not-disturb or history, the console channel on request; the sitter's calibration (the
+    recording's first settled upright minute) saved where `sitwatch calibrate` saves it."""
+    from sitwatch.config import Config, for_layout
+    from sitwatch.evaluation import scoring
+    from sitwatch.runtime.files import profile_path
+
+    cfg = for_layout(Config.model_validate({
+        "cushion": {"port": port, "layout": d.layout.name},
+        "nudges": {"desktop": False, "console": console, "dnd": {"enabled": False}},
+        "history": {"enabled": False},
+    }), d.layout)
+    scoring.first_upright_profile(d)[0].save(profile_path(cfg))
+    return cfg
+
+
+def send_frame(fd: int, values: Any) -> None:
+    """One frame of readings down a pty, as a cushion's text line."""
+    os.write(fd, (",".join(f"{v:g}" for v in values) + "\n").encode())

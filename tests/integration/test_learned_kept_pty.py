@@ -7,16 +7,14 @@ the daemon's console channel says so."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from sitwatch.config import Config, for_layout
 from sitwatch.core.clock import ManualClock
-from sitwatch.evaluation import datasets, reorder, scoring
+from sitwatch.evaluation import datasets, reorder
 from sitwatch.runtime.assemble import build_daemon
 from sitwatch.runtime.files import profile_path
 from sitwatch.sensing import calibration
+from tests.helpers.virtual_cushion import recording_daemon_config, send_frame
 
 pytestmark = [pytest.mark.integration, pytest.mark.datasets]
 LEARNED_BY = 3 * 3600.0  # seconds of the day to give up after
@@ -29,14 +27,9 @@ def test_the_daemon_keeps_what_it_learned_in_the_profile_it_found(
     master, port = serial_pty
     day = reorder.working_day(datasets.smartchair(
         datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"), 0)
-    cfg = for_layout(Config.model_validate({
-        "cushion": {"port": port, "layout": "smartchair-12"},
-        "nudges": {"desktop": False, "console": True, "dnd": {"enabled": False}},
-        "history": {"enabled": False},
-    }), day.layout)
-    prof, _ = scoring.first_upright_profile(day)
+    cfg = recording_daemon_config(port, day, console=True)
     path = profile_path(cfg)
-    prof.save(path)
+    prof = calibration.load(path)
     before = path.read_bytes()
     clock = ManualClock()
     daemon = build_daemon(cfg, day.layout, calibration.load(path), clock, headless=True,
@@ -45,7 +38,7 @@ def test_the_daemon_keeps_what_it_learned_in_the_profile_it_found(
     learned = []
     try:
         for values in day.values[: int(LEARNED_BY / dt)]:
-            os.write(master, (",".join(f"{v:g}" for v in values) + "\n").encode())
+            send_frame(master, values)
             clock.advance(dt)
             evs = daemon.step(0.05)
             learned += [e for e in evs if e.event == "calibration" and e.state == "learned"]

@@ -1,0 +1,143 @@
+"""A channel that fails while someone sits is left out within seconds (issue #10's robustness).
+
+A cracked lead or a loose connector drops a pad to zero in one step; a short sends it to full
+scale. Load cannot do either alone: what leaves one pad lands on others. Channel health calls
+such a lone step to a rail, held for ``RAIL_HOLD`` seconds, a failure; the features then read
+the pad as its share of its mirror's load everywhere but left/right, so the seat keeps its
+depth. Before, a dead pad was never noticed (it reads like an unloaded one), and a short took
+minutes: the sitter read lopsided all that while."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sitwatch.sensing import layout
+from sitwatch.sensing.features import Extractor
+from sitwatch.sensing.health import RAIL_HOLD, ChannelHealth
+
+FS = 4095.0
+DT = 0.5
+LEVEL = np.array([1500.0, 1400, 1600, 1300])
+
+
+def frames(rng: np.random.Generator, n: int, level: np.ndarray = LEVEL) -> np.ndarray:
+    return np.clip(level * (1 + 0.03 * rng.standard_normal((n, len(level)))), 0, FS)
+
+
+def sit(h: ChannelHealth, rows: np.ndarray, occupied: bool = True) -> None:
+    for raw in rows:
+        h.step(raw, DT, occupied)
+
+
+def settled() -> tuple[ChannelHealth, np.random.Generator]:
+    rng = np.random.default_rng(5)
+    h = ChannelHealth(4, FS)
+    sit(h, frames(rng, 120))  # a minute seated
+    return h, rng
+
+
+@pytest.mark.parametrize(("value", "why"), [(0.0, "dropped to zero on its own"),
+                                           (FS, "jumped to full scale on its own")])
+def test_a_pad_failing_under_the_sitter_is_left_out_once_it_holds(value: float, why: str) -> None:
+    h, rng = settled()
+    rows = frames(rng, 40)
+    rows[:, 2] = value
+    held = int(RAIL_HOLD / DT)
+    sit(h, rows[:held])  # the step and most of the hold: not yet
+    assert not h.bad.any()
+    sit(h, rows[held:held + 2])
+    assert list(h.bad) == [False, False, True, False]
+    assert h.describe(list("abcd")) == [f"c ({why})"]
+    assert not h.clipped.any()
+
+
+def test_it_is_back_in_use_once_it_reads_a_load_again_for_as_long() -> None:
+    h, rng = settled()
+    dead = frames(rng, 20)
+    dead[:, 2] = 0.0
+    sit(h, dead)
+    assert h.bad[2]
+    back = frames(rng, int(RAIL_HOLD / DT) + 2)  # the connector pushed home
+    sit(h, back[:2])
+    assert h.bad[2]  # one reading is not enough
+    sit(h, back[2:])
+    assert not h.bad.any()
+
+
+def test_one_bad_frame_is_not_a_failure() -> None:
+    h, rng = settled()
+    rows = frames(rng, 20)
+    rows[3, 1] = 0.0
+    rows[9, 1] = FS
+    sit(h, rows)
+    assert not h.bad.any()
+
+
+def test_load_that_moves_to_other_pads_is_posture_not_a_failure() -> None:
+    h, rng = settled()
+    # a lean: pad 0 empties and its load lands on pad 1
+    lean = LEVEL.copy()
+    lean[1] += lean[0]
+    lean[0] = 0.0
+    sit(h, frames(rng, 40, lean))
+    assert not h.bad.any()
+
+
+def test_a_pad_loaded_as_the_sitter_sits_down_is_not_judged() -> None:
+    rng = np.random.default_rng(6)
+    h = ChannelHealth(4, FS)
+    sit(h, frames(rng, 20, np.full(4, 5.0)), occupied=False)
+    rows = frames(rng, 20)
+    rows[:, 3] = FS  # a small pad under a heavy sit bone: full scale from the first frame
+    sit(h, rows[:1], occupied=False)  # the frame the seat was still empty in
+    sit(h, rows[1:])
+    assert not h.bad.any()
+
+
+def test_a_pad_known_to_sit_at_full_scale_is_not_judged_by_a_step_there() -> None:
+    h, rng = settled()
+    h.saturated_from_start(np.array([False, True, False, False]))
+    rows = frames(rng, 20)
+    rows[:5, 1] = 1200.0
+    rows[5:, 1] = FS  # back at full scale, alone
+    sit(h, rows)
+    assert not h.bad.any() and h.clipped[1]
+
+
+def test_a_stand_in_reads_its_share_of_the_mirror_everywhere_but_left_right() -> None:
+    lay = layout.load("smartchair-12")  # p04/p05 the rear pair
+    raw = np.array([300, 320, 200, 210, 900, 700, 800, 820, 600, 640, 300, 280], float)
+    share = 1.2
+    ex = Extractor(lay)
+    ex.set_usable(np.ones(12, bool), None, {4: (5, share)})
+    got = ex(raw)
+    want_raw = raw.copy()
+    want_raw[4] = share * raw[5]  # what the dead pad would read, by its mirror
+    ref = Extractor(lay)
+    ref.set_usable(np.ones(12, bool), np.eye(12, dtype=bool)[4])  # p04/p05 out of left/right
+    want = ref(want_raw)
+    for name in ("seat_load", "cop_y", "rear_share", "rear_load", "cop_x", "front_share"):
+        assert getattr(got, name) == pytest.approx(getattr(want, name)), name
+    # p04 itself reads nothing: without the stand-in the rear row would lose its load
+    raw[4] = 0.0
+    assert ex(raw).rear_share == pytest.approx(want.rear_share)
+    assert ex(raw).cop_x == pytest.approx(want.cop_x)  # the pair is out of left/right
+    assert ex.usable[4] and not ex.paired[4] and not ex.paired[5]
+
+
+def test_only_the_channels_it_is_told_to_judge_are_judged_by_a_step() -> None:
+    """The pipeline judges the seat's channels only: a backrest pad goes from empty to full
+    scale on its own as a sitter reclines onto it (a healthy lower backrest pad did, with
+    almir's loads taken 1.5-3 times)."""
+    rng = np.random.default_rng(7)
+    h = ChannelHealth(4, FS, steps=np.array([True, True, True, False]))
+    sit(h, frames(rng, 120))
+    rows = frames(rng, 20)
+    rows[:, 3] = FS
+    sit(h, rows)
+    assert not h.bad.any()
+    rows = rows.copy()  # (the health keeps the last frame it saw)
+    rows[:, 2] = 0.0
+    sit(h, rows)
+    assert list(h.bad) == [False, False, True, False]
