@@ -136,6 +136,9 @@ ROBUSTNESS: tuple[tuple[str, Change], ...] = (
     ("p09 stuck at 1500 from minute 10", lambda d: breaks(d, 9, 1500)),
     ("p05 (rear seat) saturates from minute 10", lambda d: breaks(d, 5, 4095)),
     ("p01 (backrest) saturates from minute 10", lambda d: breaks(d, 1, 4095)),
+    # a cracked lead or a loose connector: the pad reads nothing from then on
+    ("p08 (mid seat) goes dead (reads 0) from minute 10", lambda d: breaks(d, 8, 0)),
+    ("p04 (rear seat) goes dead (reads 0) from minute 10", lambda d: breaks(d, 4, 0)),
     # issue #10's held-out class: light, wandering backrest; away from it the seat centre 0.26 off
     ("upright away from the backrest 0.26 off, light wandering backrest", away_sitter),
     # a user whose first upright minute, the one they calibrate on, is clear of the backrest
