@@ -56,13 +56,22 @@ FULL_SHARE = 0.97
 #: shorted sensor is told from a saturated one within about a minute of the seat being empty.
 EMPTY_TAU = 30.0
 #: A step of at least this share of full scale, to zero or to full scale, between two checks
-#: (half a second apart), may be a channel failing ...
-STEP_SHARE = 0.2
-#: ... when all the other channels together moved less than this share of it: load moves from
-#: pad to pad, so a real change of posture moves others by about as much. On the recordings
-#: (smartchair, fsr-cushion-9, the wheelchair) and 60 simulated sitters no healthy channel
-#: steps so alone while the seat is occupied; the failures put in them move the others by
-#: 0.02-0.17 of their step, a sitter's backrest leaving the backrest by 0.36.
+#: (half a second apart), may be a channel failing (a pad that carried little still matters:
+#: a simulated light sitter's front pad at 0.07 of full scale, dead, read them lopsided 90% of
+#: the time; with 0.2, 96 of the 160 pads dying under the population's sitters off the matrix
+#: were noticed, with 0.06 109) ...
+STEP_SHARE = 0.06
+#: ... when all the other judged channels (the seat's) together moved less than this share of
+#: it: load moves from pad to pad, so a real change of posture moves others by about as much.
+#: (The backrest's pads are left out of that sum: they carry another share of the weight, on
+#: another scale, and their moves hid some of the population's failures.) On the recordings
+#: (smartchair at 1-3x its loads, as 12, 8 and 4 cells, in 20 orders of free use;
+#: fsr-cushion-9; the wheelchair) and 200 simulated sitters no healthy seat channel steps so
+#: alone while the seat is occupied; the failures put in them move the others by 0.02-0.17 of
+#: their step. Judged on the change of each check, not on levels averaged over a few seconds:
+#: those caught a few more of the population's failures (14 more of its 200 sitters met every
+#: target with a pad dead) but also a simulated thigh lifting off the front of the seat, its
+#: weight going to the foot, which to the seat is the same thing.
 ALONE = 0.25
 #: ... and it holds there this long (seconds): a single bad frame is not a failure. Well short
 #: of the 10 s a posture or a lean must hold before it is reported.
@@ -110,6 +119,7 @@ class ChannelHealth:
         judged = np.ones(n, dtype=bool) if steps is None else np.asarray(steps, dtype=bool)
         #: the size of a step each channel is judged by (inf: not judged)
         self._step_at = np.where(judged, self.step_size, np.inf)
+        self._judged = judged  # ... and the channels whose moves a step is weighed against
         self._following = False  # a channel's rail or its failure is being followed
         self.rail_for = np.zeros(n)
         #: broken by such a step (and still at its rail), and for how long it has read between
@@ -203,7 +213,7 @@ class ChannelHealth:
             size = np.abs(step)
             big = size >= self._step_at
             if np.count_nonzero(big):
-                moved = float(size.sum())
+                moved = float(size[self._judged].sum())
                 for c in np.flatnonzero(big):
                     to = -1.0 if raw[c] <= self.low and step[c] < 0 else (
                         1.0 if raw[c] >= self.full and step[c] > 0 and not self.clipped[c]
