@@ -67,6 +67,13 @@ FULL = 200  # sitters in a full ``sitwatch eval``
 QUICK = 20  # ... and with --quick (four on each layout)
 HZ = 2.0  # the rate the smartchair recordings have; rate changes nothing (robustness table)
 STUCK_FROM = 480.0  # seconds: a stuck channel's reading freezes from minute 8
+#: A seat pad that fails under the sitter from STUCK_FROM (the pad the stuck class uses; for a
+#: sitter of that class, in place of its sticking): a cracked lead or a loose connector (it reads
+#: what an unloaded pad reads) or a short (what a pad at full load reads). Replayed for the
+#: first FAILING sitters (twenty on each device), each way, beside the population's tables.
+FAILS = (("dead", "a seat pad dies at minute 8 (reads nothing)"),
+         ("short", "a seat pad shorts at minute 8 (full scale)"))
+FAILING = 100
 
 # Label codes (as the smartchair's where they mean the same)
 EMPTY_SEAT, UPRIGHT_BACK, UPRIGHT_AWAY, FORWARD, LEFT, RIGHT, SLUMP, RECLINED = (
@@ -305,15 +312,17 @@ def session(s: Sitter) -> tuple[Script, list[int]]:
     return script, [c for _, _, c in plan]
 
 
-def recording(s: Sitter, seed: int = SEED) -> datasets.Labelled:
-    """The sitter's session as a labelled recording from their device."""
+def recording(s: Sitter, seed: int = SEED, fails: str | None = None) -> datasets.Labelled:
+    """The sitter's session as a labelled recording from their device (``fails``: with a seat
+    pad failing, ``dead`` or ``short``, from :data:`STUCK_FROM`)."""
     lay = layout_for(s.layout, s.inverted, DIVIDER if s.divider else 0.0)
     script, codes = session(s)
     stuck = None
-    if s.stuck:
+    if s.stuck or fails:
         seat = np.flatnonzero(lay.seat_mask)
         ch = int(seat[s.index * 7 % len(seat)])
-        stuck = (ch, STUCK_FROM, float(lay.to_reading(np.array(0.3 * lay.full_scale))))
+        load = {None: 0.3, "dead": 0.0, "short": 1.0}[fails] * lay.full_scale
+        stuck = (ch, STUCK_FROM, float(lay.to_reading(np.array(load))))
     sim = Simulator(lay, script, hz=HZ, seed=seed * 100_000 + s.index, noise=s.noise,
                     gain_spread=s.gain_spread, drift=s.drift, stuck=stuck, creep=s.creep,
                     divider=s.divider)
@@ -332,23 +341,26 @@ class Result:
 
 
 def run(n: int, seed: int = SEED, progress: Progress = quiet,
-        cfg: config.Config | None = None) -> list[Result]:
+        cfg: config.Config | None = None, fails: str | None = None) -> list[Result]:
     """The first ``n`` sitters of population ``seed``, each replayed through the pipeline with
-    the shipped defaults (and scored with the naive rule too)."""
+    the shipped defaults (and scored with the naive rule too); ``fails``: each with a seat pad
+    failing (:func:`recording`)."""
     cfg = cfg or config.Config()
     people = population(n, seed)
     out: list[Result] = []
     step = max(1, n // 4)
+    what = f", a seat pad {'dead' if fails == 'dead' else 'shorted'}" if fails else ""
     for i in range(0, n, step):
-        progress(f"simulated population ({i + 1}-{min(i + step, n)}/{n})")
-        out += pmap(partial(replay, seed=seed, cfg=cfg), people[i:i + step])
+        progress(f"simulated population{what} ({i + 1}-{min(i + step, n)}/{n})")
+        out += pmap(partial(replay, seed=seed, cfg=cfg, fails=fails), people[i:i + step])
     return out
 
 
-def replay(s: Sitter, seed: int = SEED, cfg: config.Config | None = None) -> Result:
+def replay(s: Sitter, seed: int = SEED, cfg: config.Config | None = None,
+           fails: str | None = None) -> Result:
     """One sitter's recording replayed with ``cfg`` (the shipped defaults), and scored with the
     naive rule too."""
-    d = recording(s, seed)
+    d = recording(s, seed, fails)
     prof, win = first_upright_profile(d)
     return Result(s, score(d, run_pipeline(d, cfg or config.Config(), prof), win, RELEASE_S),
                   naive_scores(d, RELEASE_S))
@@ -446,6 +458,23 @@ def worst_rows(results: list[Result]) -> list[list[str]]:
             rows.append([title, rule, q(sc, "occupancy", False), q(sc, "slouch_recall", False),
                          q(sc, "slouch_false", True), q(sc, "lopsided_recall", False),
                          q(sc, "lopsided_false", True), q(sc, "forward_false", True)])
+    return rows
+
+
+FAIL_HEAD = ["device", "sitters", "no pad fails", *(what for _, what in FAILS)]
+
+
+def fail_rows(base: list[Result], failed: list[list[Result]]) -> list[list[str]]:
+    """Per layout (and all together): the share of sitters meeting all five targets as they
+    sit, and with each way a seat pad can fail (``failed``: in :data:`FAILS`' order, the same
+    sitters as ``base``), ours (the naive rule's)."""
+    def cell(rs: list[Result]) -> str:
+        return " / ".join(pct(_share([all(meets(pick(r)).values()) for r in rs]))
+                          for _, pick in RULES)
+
+    rows = []
+    for (title, rs), *others in zip(_groups(base), *(_groups(f) for f in failed), strict=True):
+        rows.append([title, str(len(rs)), cell(rs), *(cell(o[1]) for o in others)])
     return rows
 
 

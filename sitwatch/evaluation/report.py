@@ -517,6 +517,13 @@ def _population(out: list[str], table: Table, h: str, sitters: int, progress: Pr
     out.append("")
     table(population.CLASS_HEAD, population.class_rows(results))
     population.summarise(results, summary)
+    n = min(sitters, population.FAILING)
+    failed = [population.run(n, progress=progress, fails=kind) for kind, _ in population.FAILS]
+    out.append(f"A seat pad failing under the sitter at minute 8, the first {n} sitters (the "
+               "pad the stuck class uses; for those sitters, in its place). Each cell: the "
+               "share of sitters meeting all five targets, ours / the naive rule's:")
+    out.append("")
+    table(population.FAIL_HEAD, population.fail_rows(results[:n], failed))
 
 
 def _not_right(

@@ -93,6 +93,8 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
           for i, f in enumerate(ethz, 1)),
         *(f"static sitting, simulated sitters on {lay}" for lay in stillness.SIM_LAYOUTS),
         *(f"simulated population ({a}-{a + 4}/20)" for a in (1, 6, 11, 16)),
+        *(f"simulated population, a seat pad {way} ({a}-{a + 4}/20)"
+          for way in ("dead", "shorted") for a in (1, 6, 11, 16)),
     ]
     assert steps[-1].startswith("done in ") and "simulated population" in steps[-1]
     assert len(ethz) == 12
