@@ -16,8 +16,8 @@ A channel that *fails while someone sits* usually does so in one step: a cracked
 connector drops it to zero, a short sends it to full scale. Load cannot do that: weight that
 leaves one pad lands on others, and a pad pressed to full scale took its load from its
 neighbours. So a seat channel that steps at least :data:`STEP_SHARE` of full scale to
-zero or to full scale between two checks while every other channel together moves less than
-:data:`ALONE` of that step, and then stays there for :data:`RAIL_HOLD` seconds, is broken at
+zero or to full scale between two checks while the other seat channels together move less
+than :data:`ALONE` of that step, and then stays there for :data:`RAIL_HOLD` seconds, is broken at
 once (:attr:`ChannelHealth.stepped`): before a lean's or a posture's dwell can report what it
 made up (a mid-seat pad dying under a sitter read lopsided a quarter of her time until she got
 up; docs/accuracy.md, "A sensor that fails while you sit"). It is back in use once it has read
@@ -97,7 +97,6 @@ class ChannelHealth:
         """``watch``: the channels :attr:`watched_suspect` is about (none: it stays False).
         ``steps``: the channels judged by a lone step to a rail (none: all of them)."""
         self.full = FULL_SHARE * full_scale
-        self.step_size = STEP_SHARE * full_scale  # a lone step to a rail at least this large
         self.low = 0.05 * full_scale
         self.idle = 0.1 * full_scale  # under this, a channel carries nobody
         self.tau = tau
@@ -117,8 +116,8 @@ class ChannelHealth:
         #: none), and for how long it has stayed there
         self.rail = np.zeros(n)
         judged = np.ones(n, dtype=bool) if steps is None else np.asarray(steps, dtype=bool)
-        #: the size of a step each channel is judged by (inf: not judged)
-        self._step_at = np.where(judged, self.step_size, np.inf)
+        #: the size of a lone step to a rail each channel is judged by (inf: not judged)
+        self._step_at = np.where(judged, STEP_SHARE * full_scale, np.inf)
         self._judged = judged  # ... and the channels whose moves a step is weighed against
         self._following = False  # a channel's rail or its failure is being followed
         self.rail_for = np.zeros(n)
