@@ -261,6 +261,22 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
     )
 
 
+def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
+    """The cushion the running daemon reads (it holds the port): what its status file says of
+    the sensors it has left out."""
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status, split_channels
+
+    d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
+    out, _ = split_channels((d.get("sensor") or {}).get("excluded") or [])
+    if out:
+        return (WARN, "cushion", f"{cfg.cushion.port}: the running daemon has left out "
+                f"{', '.join(out)}: check those sensors' leads and connectors (sitwatch goes "
+                "on with the others, and takes a sensor back once it reads a load again)")
+    return (OK, "cushion", f"{cfg.cushion.port}: read by the running daemon; "
+            "`sitwatch status` shows what it receives")
+
+
 def check_camera(cfg: Any) -> list[Check]:
     if not cfg.camera.enabled:
         return [(OK, "camera", "not used (camera.device is empty); OpenCV/MediaPipe not loaded")]
@@ -368,8 +384,7 @@ def run_checks(
     daemon = check_daemon(cfg, clock)
     if daemon[0] == OK and cfg.cushion.port:
         # The running daemon holds the port exclusively; it reports what it receives.
-        checks.append((OK, "cushion", f"{cfg.cushion.port}: read by the running daemon; "
-                       "`sitwatch status` shows what it receives"))
+        checks.append(check_cushion_in_use(cfg, clock))
     else:
         checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))

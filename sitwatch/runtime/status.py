@@ -403,7 +403,7 @@ def _since(iso: Any, d: dict[str, Any]) -> float | None:
 SATURATED = " (saturated)"  # how the pipeline's channel events name a saturated channel
 
 
-def _channels(excluded: list[str]) -> tuple[list[str], list[str]]:
+def split_channels(excluded: list[str]) -> tuple[list[str], list[str]]:
     """The channels left out of everything (with why), and the saturated ones by label (left
     out of left/right only)."""
     out = [c for c in excluded if not c.endswith(SATURATED)]
@@ -421,7 +421,7 @@ def _sensor_text(s: dict[str, Any]) -> str:
         age = s.get("last_frame_age")
         if age is not None and float(age) >= 5:
             bits.append(f"last frame {human_duration(float(age))} ago")
-        out, sat = _channels(s.get("excluded") or [])
+        out, sat = split_channels(s.get("excluded") or [])
         if out:
             bits.append("left out: " + ", ".join(out))
         if sat:

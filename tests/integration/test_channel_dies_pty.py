@@ -3,12 +3,14 @@ session (SmartChair-ML, 12 sensors) sent as serial lines down a pseudo-terminal 
 time (a ManualClock stamps the frames), her calibration where `sitwatch calibrate` saves it, and
 p08 (mid seat) reading nothing from minute 10 on, as a cracked lead would. The daemon names the
 pad in its status within seconds (what `sitwatch status` prints) and her upright sitting goes on
-reading balanced; before, the dead pad was never noticed and pulled her to the other side."""
+reading balanced, and `sitwatch doctor` asks to check that pad's lead; before, the dead pad was
+never noticed and pulled her to the other side."""
 
 from __future__ import annotations
 
 import pytest
 
+from sitwatch.cli.doctor import WARN, check_cushion_in_use
 from sitwatch.core.clock import ManualClock
 from sitwatch.evaluation import datasets, variants
 from sitwatch.runtime.assemble import build_daemon
@@ -46,8 +48,12 @@ def test_the_daemon_names_a_dead_pad_at_once_and_keeps_her_balanced(
                     named_at = t
         daemon.status.write()  # type: ignore[union-attr]
         text = format_status(read_status(status_path(cfg), clock))  # as `sitwatch status`
+        doctor = check_cushion_in_use(cfg, clock)  # as `sitwatch doctor`, the daemon running
     finally:
         daemon.close()
     assert named_at is not None and named_at <= FAILS + 5, named_at
     assert "left out: p08 (dropped to zero on its own)" in text, text
+    level, what, detail = doctor
+    assert (level, what) == (WARN, "cushion"), doctor
+    assert "p08 (dropped to zero on its own)" in detail and "p07" not in detail, detail
     assert not sides, sides  # before: a lean to one side from 10 s after, 83-100% of each minute

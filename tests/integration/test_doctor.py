@@ -562,20 +562,39 @@ def test_a_status_file_that_stopped_updating_is_not_called_running(tmp_path):
     assert f"pid {os.getpid()} is alive but has not updated {status}" in detail
 
 
-def test_with_the_daemon_running_doctor_leaves_its_port_alone(cushion, tmp_path):
-    """The running daemon holds the port exclusively: doctor must not call that a failure."""
+def checks_with_the_daemon_running(cushion, tmp_path, **status_extra):
+    """Doctor's checks while a daemon (this process, by its status file with ``status_extra``)
+    holds the cushion's port exclusively, as the daemon does."""
     status = tmp_path / "status.json"
-    status.write_text(json.dumps({"pid": os.getpid(), "updated": datetime.now(UTC).isoformat()}))
-    held = serial.serial_for_url(cushion.path, exclusive=True)  # as the daemon does
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": datetime.now(UTC).isoformat(),
+                                  **status_extra}))
+    held = serial.serial_for_url(cushion.path, exclusive=True)
     try:
         cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4",
                        status__file=str(status), nudges__desktop=False)
-        checks = run_checks(cfg, L4, SystemClock(), listen=LISTEN)
+        return run_checks(cfg, L4, SystemClock(), listen=LISTEN)
     finally:
         held.close()
+
+
+def test_with_the_daemon_running_doctor_leaves_its_port_alone(cushion, tmp_path):
+    """The running daemon holds the port exclusively: doctor must not call that a failure."""
+    checks = checks_with_the_daemon_running(cushion, tmp_path)
     level, detail = only(checks, "cushion")
     assert level == OK and "read by the running daemon" in detail, detail
     assert only(checks, "daemon")[0] == OK
+
+
+def test_with_the_daemon_running_doctor_names_the_sensors_it_left_out(cushion, tmp_path):
+    """A sensor the running daemon has left out (a pad that died under the sitter) is a
+    warning on the cushion's line, with what to check; a saturated one, still counted, is not."""
+    checks = checks_with_the_daemon_running(cushion, tmp_path, sensor={
+        "online": True,
+        "excluded": ["front-left (dropped to zero on its own)", "rear-right (saturated)"]})
+    level, detail = only(checks, "cushion")
+    assert level == WARN, detail
+    assert "left out front-left (dropped to zero on its own): check" in detail, detail
+    assert "rear-right" not in detail
 
 
 def test_layout_line_says_which_layout_defaults_your_config_overrides(tmp_path, capsys):
