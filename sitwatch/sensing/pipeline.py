@@ -206,7 +206,9 @@ class Pipeline:
         self.wallet = WalletDetector(self.cfg.detect.wallet, zones, self.ex.load(self.upright_raw))
 
     def _use_channels(self) -> None:
-        """Hand channel health's verdict to the features. A broken channel is left out. A
+        """Hand channel health's verdict to the features. A broken channel is left out; where
+        its mirror is sound and the upright baseline is known, it is read as its upright share
+        of the mirror's load everywhere but left/right (with its mirror, out of left/right). A
         saturated one reads a lower bound on its load: where the upright baseline read it below
         full scale, it has gained at least that much since, and it keeps counting at what it
         reads in the load sums, centres and shares front to back (setting it aside took the load
@@ -219,8 +221,7 @@ class Pipeline:
         stand: dict[int, tuple[int, float]] = {}
         if self.upright_raw is not None:
             count &= self.upright_raw < h.full
-            # a broken channel whose mirror is sound reads as its share of the mirror's load
-            # (the upright's), everywhere but left/right: the rear row keeps its depth
+            # (the rear row keeps its depth: a dead rear pad no longer hides a slump)
             up = self.ex.load(self.upright_raw)
             mirror = self.layout.mirror
             for i in np.flatnonzero(h.bad):
