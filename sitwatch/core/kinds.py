@@ -65,6 +65,12 @@ class Stillness(StrEnum):
     STATIC = "static"  # no real shift for detect.stillness.after seconds while sitting
 
 
+class NoticeKind(StrEnum):
+    """The ``notice`` event's states: something about the device the sitter should know."""
+
+    SENSOR_FAILED = "sensor_failed"  # sensors of the cushion stopped working while in use
+
+
 class SensorState(StrEnum):
     ONLINE = "online"
     OFFLINE = "offline"
@@ -129,6 +135,7 @@ class EventName(StrEnum):
     FEEDBACK = "feedback"  # state: wrong | reset; kind: FeedbackKind, steps, source, changes
     SYMPTOM = "symptom"  # a diary entry from afar: kind, red_flags, advice (lines), source
     STILLNESS = "stillness"  # state: Stillness; shift: cue, still_for (s); static: minutes
+    NOTICE = "notice"  # state: NoticeKind; title, message (shown like a nudge); channels
 
 
 class SymptomKind(StrEnum):

@@ -8,6 +8,7 @@ wallpaper) and a "why" line. sitwatch is a wellness tool: it does not diagnose, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sitwatch.config import Nudges as NudgesCfg
@@ -232,4 +233,32 @@ def learned_notice(ways: int) -> tuple[str, str]:
                "sitwatch takes this as sitting upright for you, today and on the days after. "
                "Leaning forward or to one side just now? Press \"Not right\" (or run `sitwatch "
                "feedback wrong learned`) and it is forgotten.")
+    return title, message
+
+
+#: What a cushion sensor that stopped working did, in the sitter's words, by channel health's
+#: reason (:meth:`sitwatch.sensing.health.ChannelHealth.describe`).
+FAILED_HOW = {
+    "dropped to zero on its own": "stopped reading anything while you sat",
+    "jumped to full scale on its own": "jumped to its top reading while you sat",
+    "stuck": "has read the same value for minutes while the others moved",
+    "full scale with nobody seated": "reads its top value with nobody on the seat",
+}
+
+
+def sensor_notice(failed: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
+    """The notice that cushion sensors stopped working while in use: (title, message).
+    ``failed``: (label, where it sits, channel health's reason) for each."""
+    n = len(failed)
+    title = ("A cushion sensor stopped working" if n == 1
+             else f"{n} cushion sensors stopped working")
+    said = []
+    for label, where, why in failed:
+        name = f"{label} ({where})" if where else label
+        said.append(f"{name} {FAILED_HOW.get(why, why)}")
+    one = n == 1
+    message = (f"{'Sensor' if one else 'Sensors'} {'; '.join(said)}. sitwatch carries on with "
+               "the others, though it is less sure which way you lean. Check "
+               f"{'its lead and connector' if one else 'their leads and connectors'}; `sitwatch "
+               f"status` shows when {'it reads' if one else 'they read'} again.")
     return title, message

@@ -30,6 +30,7 @@ from sitwatch.core.kinds import FeedbackKind, NudgeAction
 from sitwatch.core.private import private_dir
 from sitwatch.nudging.nudger import Nudger
 from sitwatch.runtime import describe
+from sitwatch.runtime.notices import SensorNotices
 from sitwatch.sensing.calibration import Profile
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.pipeline import Pipeline
@@ -146,6 +147,8 @@ class Daemon:
         self._buzzer = sinks.find(BuzzerSink) if isinstance(sinks, Fanout) else None
         self.publisher = publisher
         self.learner = learner
+        # when to tell the sitter that sensors of the cushion stopped working (notices.py)
+        self.notices = SensorNotices(layout) if self.pipeline is not None else None
         if learner is not None:
             self._retune()
         sit_limit = for_layout(cfg, layout).detect.sit_limit
@@ -222,12 +225,12 @@ class Daemon:
             return False
         return bool(self.control.get().paused(self.clock.now()))
 
-    def _notice_now(self) -> bool:
+    def _notice_now(self, what: str) -> bool:
         """A notice may be shown now (the gate's view; without a gate, unless held)."""
         if self._gate is not None:
             shown, why = self._gate.open_now()
             if not shown:
-                log.info("a way of sitting upright was learned; no notice (%s)", why)
+                log.info("%s; no notice now (%s)", what, why)
             return shown
         return not self._holding()
 
@@ -253,6 +256,7 @@ class Daemon:
         now = self.clock.monotonic()
         snap, evs = self._observe(now)
         evs += self.nudger.release(snap, now)
+        evs += self._sensor_notice(now)
         for ev in evs:
             self._dispatch(ev)
         out += evs
@@ -586,7 +590,7 @@ class Daemon:
         notice the sitter may answer "Not right" to, when a nudge could be shown now (not
         paused, snoozed, in quiet or off hours, or while do-not-disturb holds nudges: the
         question is about how they sit at this moment, so it is not held for later)."""
-        if E.new_way_learned(ev) and self._notice_now():
+        if E.new_way_learned(ev) and self._notice_now("a way of sitting upright was learned"):
             from sitwatch.nudging.guidance import learned_notice
 
             title, message = learned_notice(int(ev.get("ways")))
@@ -603,11 +607,24 @@ class Daemon:
             self.status.on_event(ev)
         if self.learner is not None:
             self.learner.note(ev)
+        if self.notices is not None:
+            self.notices.note(ev)
         if (ev.event == E.CALIBRATION and ev.state in ("baseline", "learned")
                 and self.save_profile):
             self._save_learned()
         for fn in self.listeners:
             fn(ev)
+
+    def _sensor_notice(self, now: float) -> list[Event]:
+        """The notice that sensors of the cushion stopped working, when one is due and could be
+        shown now; else it waits (:class:`~sitwatch.runtime.notices.SensorNotices`)."""
+        n = self.notices
+        if n is None or not n.due(now):
+            return []
+        if not self._notice_now("a cushion sensor stopped working"):
+            n.hold(now)
+            return []
+        return [n.take(now)]
 
     def _save_learned(self) -> None:
         """The profile with what sitting taught (a baseline learned without one, a way of

@@ -188,6 +188,21 @@ class Layout:
     def is_grid(self) -> bool:
         return self.rows is not None and self.cols is not None
 
+    def where(self, label: str) -> str:
+        """Where a channel sits, in words a person can find it by: ``"seat, rear left"``,
+        ``"backrest, lower right"``, ``"seat, rear centre"``, ``"seat, centre"`` (thirds front
+        to back, the middle fifth across; the sitter's left and right). An unknown label:
+        ``""``."""
+        ch = next((c for c in self.channels if c.label == label), None)
+        if ch is None:
+            return ""
+        along = ("rear", "middle", "front") if ch.surface == "seat" else ("lower", "middle",
+                                                                           "upper")
+        row = along[0] if ch.y < -1 / 3 else along[2] if ch.y > 1 / 3 else ""
+        side = "left" if ch.x < -0.2 else "right" if ch.x > 0.2 else ""
+        spot = (f"{row or 'middle'} {side}" if side else f"{row} centre" if row else "centre")
+        return f"{'seat' if ch.surface == 'seat' else 'backrest'}, {spot}"
+
     @cached_property
     def seat_mask(self) -> np.ndarray:
         return np.array([c.surface == "seat" for c in self.channels])

@@ -43,6 +43,12 @@ def seek_care(event: Event) -> bool:
             and bool(event.get("title")))
 
 
+def device_notice(event: Event) -> bool:
+    """A ``notice`` event with its words (sensors of the cushion stopped working): the channels
+    that show nudges show it too, without buttons (docs/events.md)."""
+    return event.event == EventName.NOTICE and bool(event.get("title"))
+
+
 class Problems:
     """What a channel has already complained about: each distinct problem is a warning once
     (then debug lines, so a dead broker does not flood the journal), and the first success

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from sitwatch.core.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, Event
 from sitwatch.sinks.actions import learned_notice
+from sitwatch.sinks.base import device_notice
 
 
 def _local_now() -> datetime:
@@ -47,7 +48,8 @@ class ConsoleSink:
         if self.json_lines:
             line = event.to_json()
         else:
-            shown = event.event == NUDGE or learned_notice(event) or self.states
+            shown = (event.event == NUDGE or learned_notice(event) or device_notice(event)
+                     or self.states)
             text = format_event(event) if shown else None
             if text is None:
                 return
@@ -70,7 +72,7 @@ def _minutes(seconds: object) -> str:
 
 def format_event(event: Event) -> str:
     """One short human line for an event (without the time)."""
-    if event.event == NUDGE or learned_notice(event):
+    if event.event == NUDGE or learned_notice(event) or device_notice(event):
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
         return f"{title} — {message}" if message else title

@@ -71,7 +71,7 @@ from sitwatch.sinks.actions import (
     parse_capabilities,
     parse_output,
 )
-from sitwatch.sinks.base import Problems, seek_care
+from sitwatch.sinks.base import Problems, device_notice, seek_care
 from sitwatch.sinks.worker import BackgroundWorker
 
 APP_NAME = "sitwatch"
@@ -97,7 +97,8 @@ class DesktopSink:
     """Shows nudge events as desktop notifications, and the seek-care advice of a symptom
     diary entry with a red flag (:func:`~sitwatch.sinks.base.seek_care`) and the notice that a
     way of sitting upright was learned (:func:`~sitwatch.sinks.actions.learned_notice`, with a
-    "Not right" button); other events are ignored.
+    "Not right" button) or that sensors of the cushion stopped working
+    (:func:`~sitwatch.sinks.base.device_notice`); other events are ignored.
 
     ``timeout``: seconds a notification stays up. ``env``: the environment to look for the bus
     in and to run helpers with. ``notify``: a plyer-style ``notify(title=, message=, app_name=,
@@ -175,11 +176,13 @@ class DesktopSink:
 
     def handle(self, event: Event) -> None:
         notice = learned_notice(event)
-        if event.event != NUDGE and not seek_care(event) and not notice:
+        if (event.event != NUDGE and not seek_care(event) and not notice
+                and not device_notice(event)):
             return
         title = str(event.get("title") or "sitwatch")
         message = str(event.get("message") or "")
-        # seek-care advice gets no buttons; the notice of a learned way gets "Not right"
+        # seek-care advice and a device notice get no buttons; the notice of a learned way gets
+        # "Not right"
         nudge = event if event.event == NUDGE or notice else None
         if self.worker is None:
             self.send(title, message, event=nudge)

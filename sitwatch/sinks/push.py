@@ -7,12 +7,13 @@ extra (``pip install apprise``), imported when the sink is built; without it the
 once and does nothing.
 
 Only nudges are sent (and the seek-care advice for a symptom diary entry with a red flag,
-:func:`~sitwatch.sinks.base.seek_care`): the title as the notification's title, the message as
-its body. Delivery runs on a background thread (one nudge at a time, each service in turn), so
-a slow service never holds up the daemon; when ``max_pending`` nudges already wait, the oldest
-is dropped (counted, logged once). A URL apprise does not understand, or a service that fails,
-is logged once per distinct problem (with secrets in the URL masked) and never raised; when a
-failing service delivers again that is logged once too.
+:func:`~sitwatch.sinks.base.seek_care`, and the notice that sensors of the cushion stopped working,
+:func:`~sitwatch.sinks.base.device_notice`): the title as the notification's title, the message as
+its body. Delivery runs on a background thread (one nudge at a time, each service in turn), so a
+slow service never holds up the daemon; when ``max_pending`` nudges already wait, the oldest is
+dropped (counted, logged once). A URL apprise does not understand, or a service that fails, is
+logged once per distinct problem (with secrets in the URL masked) and never raised; when a failing
+service delivers again that is logged once too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.core.extras import install_hint
-from sitwatch.sinks.base import Problems, seek_care
+from sitwatch.sinks.base import Problems, device_notice, seek_care
 from sitwatch.sinks.worker import BackgroundWorker
 
 INSTALL_HINT = f"apprise is not installed: {install_hint('push')} (push nudges are off)"
@@ -105,7 +106,8 @@ class PushSink:
     # -- the Sink protocol ------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
-        if (event.event != NUDGE and not seek_care(event)) or not self.services:
+        shown = event.event == NUDGE or seek_care(event) or device_notice(event)
+        if not shown or not self.services:
             return
         title = str(event.get("title") or "sitwatch")
         body = str(event.get("message") or title)

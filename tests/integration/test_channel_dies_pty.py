@@ -8,6 +8,8 @@ never noticed and pulled her to the other side."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sitwatch.cli.doctor import WARN, check_cushion_in_use
@@ -17,6 +19,7 @@ from sitwatch.runtime.assemble import build_daemon
 from sitwatch.runtime.files import profile_path, status_path
 from sitwatch.runtime.status import format_status, read_status
 from sitwatch.sensing import calibration
+from sitwatch.sinks.desktop import DesktopSink
 from tests.helpers.virtual_cushion import recording_daemon_config, send_frame
 
 pytestmark = [pytest.mark.integration, pytest.mark.datasets]
@@ -57,3 +60,74 @@ def test_the_daemon_names_a_dead_pad_at_once_and_keeps_her_balanced(
     assert (level, what) == (WARN, "cushion"), doctor
     assert "p08 (dropped to zero on its own)" in detail and "p07" not in detail, detail
     assert not sides, sides  # before: a lean to one side from 10 s after, 83-100% of each minute
+
+
+def test_the_sitter_is_told_on_the_desktop_once(serial_pty, datasets_dir, dunst, monkeypatch):
+    """The daemon with its own channels (`build_daemon`, desktop on) and a real notification
+    server: the dead pad gets one notice on the desktop, naming the sensor and where it sits,
+    within seconds of failing; the minutes after add none (it stays dead). Before, nothing but
+    `sitwatch status` and the journal said so."""
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, dunst.env[key])
+    master, port = serial_pty
+    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    d = variants.breaks(session, 8, 0.0, after=FAILS)
+    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    cfg.nudges.desktop = True
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=False)
+    dt = float(d.t[1] - d.t[0])
+    notices, t = [], 0.0
+    try:
+        for values in d.values[d.t < TO]:
+            send_frame(master, values)
+            clock.advance(dt)
+            t += dt
+            notices += [(t, e) for e in daemon.step(0.05) if e.event == "notice"]
+        desktop = daemon.sinks.find(DesktopSink)  # type: ignore[union-attr]
+        assert desktop is not None and desktop.flush(10)
+    finally:
+        daemon.close()
+    assert len(notices) == 1, notices
+    at, ev = notices[0]
+    assert FAILS <= at <= FAILS + 5, at
+    assert ev.state == "sensor_failed" and ev.get("channels") == [
+        "p08 (dropped to zero on its own)"]
+    shown = [h["body"] for h in dunst.wait_history(1)
+             if h["summary"] == "A cushion sensor stopped working"]
+    assert len(shown) == 1, shown  # (she is also told of her upright clear of the backrest)
+    body = shown[0]
+    assert "p08 (seat, middle left) stopped reading anything" in body, body
+    assert "lead and connector" in body, body
+
+
+def test_a_headless_daemon_sends_the_notice_to_the_phone(serial_pty, datasets_dir, http_server):
+    """Headless under the chair (a Pi: no desktop), the push channel is where the sitter hears
+    of it: the daemon `sitwatch run` builds posts the notice to the service (apprise's json://
+    against a server on 127.0.0.1)."""
+    pytest.importorskip("apprise", reason="needs apprise (pip install apprise)")
+    from sitwatch.sinks.push import PushSink
+
+    master, port = serial_pty
+    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    d = variants.breaks(session, 8, 0.0, after=FAILS)
+    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    cfg.nudges.push.urls = [f"json://127.0.0.1:{http_server.port}/phone"]
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=True)
+    dt = float(d.t[1] - d.t[0])
+    try:
+        for values in d.values[(d.t > FAILS - 60) & (d.t < FAILS + 120)]:
+            send_frame(master, values)
+            clock.advance(dt)
+            daemon.step(0.05)
+        push = daemon.sinks.find(PushSink)  # type: ignore[union-attr]
+        assert push is not None and push.flush(15)
+    finally:
+        daemon.close()
+    sent = [json.loads(r.body) for r in http_server.requests]
+    told = [b for b in sent if b["title"] == "A cushion sensor stopped working"]
+    assert len(told) == 1, sent
+    assert "p08 (seat, middle left) stopped reading anything" in told[0]["message"]
