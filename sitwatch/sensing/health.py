@@ -248,6 +248,12 @@ class ChannelHealth:
         return True
 
     @property
+    def judging(self) -> bool:
+        """A channel stepped alone to a rail and is being watched to see if it holds there
+        (not yet called broken): the features move for a failure, not for the sitter."""
+        return self._following and bool(np.count_nonzero((self.rail != 0) & ~self.stepped))
+
+    @property
     def suspect(self) -> np.ndarray:
         """Channels that have read the exact same loaded value for ``suspect_seconds`` while
         others moved: perhaps stuck or saturated, not yet proven (see the module's notes)."""

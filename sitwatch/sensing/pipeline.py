@@ -229,6 +229,7 @@ class Pipeline:
                 if j >= 0 and not h.bad[j] and not h.clipped[j] and up[j] > 0:
                     stand[int(i)] = (j, float(up[i] / up[j]))
         self.ex.set_usable(~(h.bad | (h.clipped & ~count)), h.clipped, stand)
+        self.stillness.restart()  # the features changed, the sitter did not
 
     def _saturated_at_calibration(self) -> None:
         """A channel the upright baseline reads at full scale is saturated from the first frame
@@ -425,8 +426,8 @@ class Pipeline:
             out.append(ev)
             out += self._seat_changed(t, str(ev.state))
         occupied = self.occ.state == OCCUPIED
-        if occupied:
-            ev = self.stillness.step(f, t)
+        if occupied and not self.health.judging:  # (judging: perhaps a pad failing; if so,
+            ev = self.stillness.step(f, t)  # it starts afresh once the pad is left out)
             if ev is not None:
                 out.append(ev)
         if self._small is not None:

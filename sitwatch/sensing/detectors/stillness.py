@@ -144,6 +144,14 @@ class StillnessDetector:
             self._anchor = [v + k * (si - v) for v, si in zip(self._anchor, s, strict=True)]
         return self._check_static(t)
 
+    def restart(self) -> None:
+        """The features no longer mean what they did (a channel left out or back in use, or
+        one failing under the sitter): the next frame is a fresh anchor. The still clock and
+        a static stretch carry on; nothing here is the sitter moving."""
+        self._s = self._anchor = None
+        self._moving = False
+        self._away_since = None
+
     def _start(self, x: Sequence[float], t: float) -> None:
         self._s = list(x)
         self._anchor = list(x)
