@@ -45,13 +45,14 @@ from typing import Any, Protocol
 from sitwatch import __version__
 from sitwatch.config import Mqtt
 from sitwatch.core.clock import Clock
-from sitwatch.core.events import BALANCE, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.core.events import BALANCE, NOTICE, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
 from sitwatch.core.extras import install_hint
 from sitwatch.core.kinds import (
     NUDGE_KINDS,
     POSTURES,
     Balance,
     FeedbackKind,
+    NoticeKind,
     NudgeAction,
     Occupancy,
     SensorState,
@@ -254,6 +255,8 @@ class MqttSink:
         payload = event.as_dict()
         if event.event == NUDGE and event.get("kind"):
             payload["event_type"] = event.get("kind")
+        elif event.event == NOTICE and event.state:
+            payload["event_type"] = event.state  # Home Assistant's event entity reads it
         self._send_event(f"{self.base}/event/{event.event}",
                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
         key = {str(OCCUPANCY): "occupancy", str(POSTURE): "posture", str(BALANCE): "balance",
@@ -516,6 +519,11 @@ class MqttSink:
             ("event", "nudge", {
                 "name": "Nudge", "event_types": list(NUDGE_KINDS),
                 "state_topic": f"{self.base}/event/{NUDGE}", "icon": "mdi:bell-ring",
+            }),
+            ("event", "notice", {
+                "name": "Cushion notice", "event_types": list(NoticeKind),
+                "state_topic": f"{self.base}/event/{NOTICE}", "icon": "mdi:alert-circle-outline",
+                "entity_category": "diagnostic",
             }),
         ]
         entities += [

@@ -131,3 +131,38 @@ def test_a_headless_daemon_sends_the_notice_to_the_phone(serial_pty, datasets_di
     told = [b for b in sent if b["title"] == "A cushion sensor stopped working"]
     assert len(told) == 1, sent
     assert "p08 (seat, middle left) stopped reading anything" in told[0]["message"]
+
+
+def test_home_assistant_hears_of_it(serial_pty, datasets_dir, broker, watch):
+    """The daemon `sitwatch run` builds, with its MQTT channel on a real broker (mosquitto on
+    127.0.0.1): the notice arrives once on `<base>/event/notice` with the event_type the
+    "Cushion notice" entity of its discovery reads."""
+    pytest.importorskip("paho.mqtt", reason="needs paho-mqtt (pip install 'sitwatch[mqtt]')")
+    from sitwatch.sinks.mqtt import MqttSink
+
+    master, port = serial_pty
+    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    d = variants.breaks(session, 8, 0.0, after=FAILS)
+    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    cfg.mqtt.enabled, cfg.mqtt.host, cfg.mqtt.port = True, "127.0.0.1", broker.port
+    events = watch("sitwatch/event/notice", "homeassistant/event/+/notice/config")
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=True)
+    mqtt = daemon.sinks.find(MqttSink)  # type: ignore[union-attr]
+    assert mqtt is not None and mqtt.wait_connected(10), broker.log()
+    dt = float(d.t[1] - d.t[0])
+    try:
+        for values in d.values[(d.t > FAILS - 60) & (d.t < FAILS + 120)]:
+            send_frame(master, values)
+            clock.advance(dt)
+            daemon.step(0.05)
+        (ev,) = events.wait_topic("sitwatch/event/notice")
+        events.settle()
+    finally:
+        daemon.close()
+    (config,) = [m for m in events.messages if m.topic.endswith("/notice/config")]
+    body = ev.json()
+    assert body["event_type"] == "sensor_failed" in config.json()["event_types"]
+    assert body["channels"] == ["p08 (dropped to zero on its own)"]
+    assert body["title"] == "A cushion sensor stopped working"

@@ -91,6 +91,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         "homeassistant/sensor/testnode/balance/config",
         "homeassistant/binary_sensor/testnode/cushion/config",
         "homeassistant/event/testnode/nudge/config",
+        "homeassistant/event/testnode/notice/config",
         "homeassistant/sensor/testnode/sitting_today/config",
         "homeassistant/sensor/testnode/nudges_today/config",
         "homeassistant/sensor/testnode/upright_today/config",
@@ -104,7 +105,8 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         assert c["availability_topic"] == "sitwatch/status"
         assert c["device"]["identifiers"] == ["testnode"]
         assert {"name", "model", "sw_version"} <= set(c["device"])
-        assert (c["state_topic"] in retained or c["state_topic"] == "sitwatch/event/nudge"
+        assert (c["state_topic"] in retained
+                or c["state_topic"] in ("sitwatch/event/nudge", "sitwatch/event/notice")
                 or c["state_topic"].endswith(("_today", "over_limit", "mode", "static")))
     occ = configs["homeassistant/binary_sensor/testnode/occupancy/config"]
     assert (occ["device_class"], occ["payload_on"], occ["payload_off"]) == (
@@ -116,6 +118,22 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
     evt = configs["homeassistant/event/testnode/nudge/config"]
     assert evt["event_types"] == list(NUDGE_KINDS)
     assert evt["state_topic"] == "sitwatch/event/nudge"
+    notice = configs["homeassistant/event/testnode/notice/config"]
+    assert (notice["event_types"], notice["state_topic"]) == (
+        ["sensor_failed"], "sitwatch/event/notice")
+
+
+def test_a_sensor_failing_reaches_home_assistant_as_an_event(broker, sink, watch):
+    """The notice that a cushion sensor stopped working, on the event entity's topic with the
+    event_type Home Assistant reads (an automation can forward it anywhere)."""
+    events = watch("sitwatch/event/#")
+    sink.handle(Event(610.0, "notice", "sensor_failed", {
+        "title": "A cushion sensor stopped working", "message": "Sensor p08 ...",
+        "channels": ["p08 (dropped to zero on its own)"]}))
+    (ev,) = events.wait_topic("sitwatch/event/notice")
+    body = ev.json()
+    assert body["event_type"] == "sensor_failed" and not ev.retain
+    assert body["channels"] == ["p08 (dropped to zero on its own)"]
 
 
 def test_state_follows_events_at_once(sink, watch):
@@ -213,7 +231,7 @@ def test_discovery_again_when_home_assistant_comes_online(sink, watch):
     assert w.wait_for(lambda ms: len(ms) >= want), [m.topic for m in w.messages]
     w.settle()
     first = len(w.messages)
-    assert first == want == 12 and sink.discoveries == 1
+    assert first == want == 13 and sink.discoveries == 1
     w.client.publish("homeassistant/status", b"offline", qos=1)
     w.client.publish("homeassistant/status", b"online", qos=1)
     assert w.wait_for(lambda ms: len(ms) >= 2 * first), [m.topic for m in w.messages]
