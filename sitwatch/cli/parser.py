@@ -97,6 +97,10 @@ def add_simulate(sub: Any) -> None:
     sp.add_argument("--unplug", action="append", default=[], metavar="AT:SECONDS",
                     help="unplug the virtual cushion at simulated second AT for SECONDS of real "
                     "time (repeatable)")
+    sp.add_argument("--fail", metavar="SENSOR:AT[:dead|short]",
+                    help="one sensor (its label or number) fails at simulated second AT: dead "
+                    "reads as if unloaded (a cracked lead), short reads its top value; default "
+                    "dead")
     sp.add_argument("-o", "--output", help="write a recording file instead of streaming")
     sp.set_defaults(func=_simulate)
 

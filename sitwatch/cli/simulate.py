@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from sitwatch.cli.common import EXIT_CONFIG, err
+
+if TYPE_CHECKING:
+    from sitwatch.sensing.layout import Layout
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,6 +28,11 @@ def run(args: argparse.Namespace) -> int:
             err(f"--unplug {spec!r}: write AT:SECONDS, e.g. 120:5")
             return EXIT_CONFIG
         unplug.append((at, down))
+    fail = None
+    if args.fail:
+        fail = _fail(args.fail, lay)
+        if fail is None:
+            return EXIT_CONFIG
     return int(
         simulate_command(
             lay,
@@ -36,6 +45,36 @@ def run(args: argparse.Namespace) -> int:
             garbage_rate=args.garbage,
             out=args.output,
             unplug=unplug,
+            fail=fail,
         )
         or 0
     )
+
+
+def _fail(spec: str, lay: Layout) -> tuple[int, float, float] | None:
+    """``--fail SENSOR:AT[:dead|short]`` as (channel, from second, the reading it sends), or
+    None after saying what is wrong."""
+    parts = spec.split(":")
+    how = parts[2].strip().lower() if len(parts) == 3 else "dead"
+    labels = [c.label for c in lay.channels]
+    try:
+        if len(parts) not in (2, 3) or how not in ("dead", "short"):
+            raise ValueError
+        at = float(parts[1])
+    except ValueError:
+        err(f"--fail {spec!r}: write SENSOR:AT or SENSOR:AT:short, e.g. {labels[-1]}:600")
+        return None
+    name = parts[0].strip()
+    if name in labels:
+        ch = labels.index(name)
+    elif name.isdigit() and int(name) < lay.n:
+        ch = int(name)
+    else:
+        err(f"--fail {spec!r}: {lay.name} has no sensor {name!r}; its sensors are "
+            f"{', '.join(labels[:12])}{' ...' if lay.n > 12 else ''} (or 0-{lay.n - 1})")
+        return None
+    load = 0.0 if how == "dead" else lay.full_scale
+    import numpy as np
+
+    reading = float(np.clip(np.rint(lay.to_reading(np.array(load))), 0, lay.full_scale))
+    return ch, at, reading

@@ -319,10 +319,12 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
                      duration: float | None = None, link: str | Path | None = None,
                      script_name: str = "day", seed: int = 0, garbage_rate: float = 0.0,
                      out: str | Path | None = None, err: IO[str] | None = None,
-                     unplug: Sequence[tuple[float, float]] = ()) -> int:
+                     unplug: Sequence[tuple[float, float]] = (),
+                     fail: tuple[int, float, float] | None = None) -> int:
     """``sitwatch simulate``: stream a scripted day on a pty (path printed on stderr) until it
     ends or Ctrl-C; with ``out`` write a recording file instead, as fast as possible.
-    Returns the exit code."""
+    ``fail``: (channel, from second, reading): a sensor that fails then. Returns the exit
+    code."""
     err = err or sys.stderr
     spec = layout if isinstance(layout, str) else layout.name
     if isinstance(layout, str):
@@ -344,8 +346,12 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
         print("sitwatch simulate: --garbage is a share of lines, between 0 and 1", file=err)
         return 2
     t1 = script.duration if duration is None else min(float(duration), script.duration)
-    sim = Simulator(layout, script, hz, seed)
+    sim = Simulator(layout, script, hz, seed, stuck=fail)
     what = (f"{layout.summary()}; script {script.name}, {_hm(t1)} simulated at {hz:g} Hz")
+    if fail is not None:
+        ch, at, reading = fail
+        what += (f"; {layout.channels[ch].label} fails at {_hm(at)}, reading {reading:g} from "
+                 "then on")
     if out is not None:
         path = Path(out)
         if garbage_rate:

@@ -356,3 +356,49 @@ def test_simulate_then_replay_an_inverted_cushion_sees_sitting_and_postures(
             assert any(b.present == (e["state"] == "occupied") for b in before), e
         if e["event"] == "posture" and e["state"] == "slouched":
             assert any(b.present and b.posture == "slouched" for b in before), e
+
+
+@pytest.mark.parametrize(("layout", "spec", "named"), [
+    ("smartchair-12", "p08:900", "p08 (dropped to zero on its own)"),
+    ("fsr-cushion-9", "fsr2:900:short", "fsr2 (jumped to full scale on its own)"),
+])
+def test_simulate_a_sensor_failing_and_replay_names_it(tmp_path: Path, layout: str, spec: str,
+                                                       named: str) -> None:
+    """`sitwatch simulate --fail SENSOR:AT[:short] -o FILE` (what a user runs to see what
+    sitwatch does when a pad breaks), then `sitwatch replay FILE --auto --json`: the sensor is
+    left out within seconds of AT, named with why; on the inverted cushion a short is its
+    lowest reading, which the layout turns into full load."""
+    import json
+    import subprocess
+    import sys
+
+    rec = tmp_path / "fail.rec"
+    sim = subprocess.run([sys.executable, "-m", "sitwatch", "simulate", "--layout", layout,
+                          "--script", "demo", "--hz", "5", "--duration", "1200", "--fail", spec,
+                          "-o", str(rec)], capture_output=True, text=True, timeout=120)
+    assert sim.returncode == 0, sim.stderr
+    assert "fails at 15m" in sim.stderr
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", "replay", str(rec), "--auto",
+                           "--json", "--no-user-config"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    evs = [json.loads(x) for x in proc.stdout.splitlines()]
+    told = [e["t"] for e in evs if e.get("state") == "channels" and named in e["excluded"]]
+    assert told and 900 < told[0] <= 905, told
+
+
+def test_simulate_fail_says_what_is_wrong(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def run(spec: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sitwatch", "simulate", "--fail", spec,
+                               "-o", str(tmp_path / "x.rec")], capture_output=True, text=True,
+                              timeout=60)
+
+    bad = run("p99:10")
+    assert bad.returncode == 2 and "has no sensor 'p99'" in bad.stderr
+    assert "p00, p01" in bad.stderr and "Traceback" not in bad.stderr
+    worse = run("p08")
+    assert worse.returncode == 2 and "write SENSOR:AT or SENSOR:AT:short" in worse.stderr
+    assert not (tmp_path / "x.rec").exists()
