@@ -235,6 +235,10 @@ class ChannelHealth:
             big = size >= self._step_at
             if np.count_nonzero(big):
                 moved = float(size[self._judged].sum())
+                # levels only while no seat channel is left out: a broken one hides where load
+                # goes (a sitter with a dead mid-seat pad had a healthy front pad called when
+                # its load went onto the dead one)
+                sound = not np.count_nonzero(self.bad & self._judged)
                 for c in map(int, np.flatnonzero(big)):
                     to = -1.0 if raw[c] <= self.low and step[c] < 0 else (
                         1.0 if raw[c] >= self.full and step[c] > 0 and not self.clipped[c]
@@ -242,7 +246,7 @@ class ChannelHealth:
                     if not to:
                         continue
                     alone = moved - size[c] < ALONE * size[c]
-                    if alone or self._left_level(c, float(raw[c])):
+                    if alone or (sound and self._left_level(c, float(raw[c]))):
                         self.rail[c], self.rail_for[c] = to, -dt  # counted from this check
                         self._following = True
                         self._spans[c] = (np.array(recent), [], float(size[c]), alone)

@@ -228,3 +228,19 @@ def test_a_light_pad_hovering_by_the_low_mark_is_not_judged_by_its_levels() -> N
     low[:, 5] = 40.0
     sit(h, low)
     assert not h.bad.any()
+
+
+def test_load_moving_onto_a_dead_pad_does_not_break_its_neighbour() -> None:
+    """Once a pad is left out, it no longer shows load arriving: a neighbour emptying onto it
+    looks like a pad dying alone. The levels are not asked then (one check's change still is):
+    before, a simulated sitter with a dead mid-seat pad had a healthy front pad called."""
+    h, rng = noisy_seat(10)
+    rows = noisy_rows(rng, 12, NOISY)
+    rows[:, 2] = 0.0
+    sit(h, rows)
+    assert list(np.flatnonzero(h.bad)) == [2]
+    moved = noisy_rows(rng, 20, NOISY)
+    moved[:, 2] = 0.0  # dead: the load that lands there does not show
+    moved[:, 3] = 0.0  # its neighbour empties onto it
+    sit(h, moved)
+    assert list(np.flatnonzero(h.bad)) == [2]
