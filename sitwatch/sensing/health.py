@@ -225,7 +225,8 @@ class ChannelHealth:
 
     def _steps(self, raw: np.ndarray, dt: float, occupied: bool) -> None:
         """Follow the channels that stepped alone to a rail (see the module's notes). Cheap
-        while nothing is followed: one difference and one comparison per check."""
+        while nothing is followed: one difference, one comparison and a copy of the frame into
+        the last few checks per check."""
         prev = self.prev
         assert prev is not None
         recent = self._recent
@@ -280,12 +281,16 @@ class ChannelHealth:
 
     def _left_level(self, c: int, now: float) -> bool:
         """Channel ``c`` reads ``now`` (a rail): has it clearly left the level it read over the
-        last checks (:data:`Z_CLEAR`)? False without two checks to tell a level by."""
+        last checks? False without two checks to tell a level by."""
         if len(self._recent) < 2:
             return False
-        own = np.array([r[c] for r in self._recent])
-        return bool(abs(float(own.mean()) - now) >= max(float(self._step_at[c]),
-                                                         Z_CLEAR * float(own.std(ddof=1))))
+        return self._cleared(np.array([r[c] for r in self._recent]), now, c)
+
+    def _cleared(self, before: np.ndarray, level: float, c: int) -> bool:
+        """``level`` is clearly off channel ``c``'s readings ``before``: by a step's size and by
+        :data:`Z_CLEAR` times their spread."""
+        return bool(abs(float(before.mean()) - level) >= max(float(self._step_at[c]),
+                                                              Z_CLEAR * float(before.std(ddof=1))))
 
     def _alone(self, c: int) -> bool:
         """Channel ``c`` held its rail: did it step there alone? By its one check's change
@@ -296,9 +301,7 @@ class ChannelHealth:
         after = np.array(since)
         if len(before) < 2 or len(after) < 2:
             return False
-        own_b, own_a = before[:, c], after[:, c]
-        if abs(own_b.mean() - own_a.mean()) < max(self._step_at[c],
-                                                   Z_CLEAR * float(own_b.std(ddof=1))):
+        if not self._cleared(before[:, c], float(after[:, c].mean()), c):
             return False  # it did not clearly leave its level
         others = self._judged.copy()
         others[c] = False

@@ -9,6 +9,7 @@ never noticed and pulled her to the other side."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,28 @@ from tests.helpers.virtual_cushion import recording_daemon_config, send_frame
 pytestmark = [pytest.mark.integration, pytest.mark.datasets]
 FAILS = 600.0
 TO = 836.0  # the end of her upright sitting clear of the backrest (336-836 s)
+AROUND = (FAILS - 60, FAILS + 120)  # the minutes around the failure the channels' tests send
+
+
+def dead_p08(datasets_dir: Any, port: str) -> tuple[Any, Any]:
+    """Her session with p08 dead from FAILS, and a headless daemon's config for the pty."""
+    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+    d = variants.breaks(session, 8, 0.0, after=FAILS)
+    return d, recording_daemon_config(port, d).model_copy(deep=True)
+
+
+def feed(daemon: Any, master: int, d: Any, clock: ManualClock,
+         span: tuple[float, float]) -> list[tuple[float, Any]]:
+    """Send the frames within ``span`` (s) down the pty, one daemon step each, the clock
+    following the recording's; (time in the recording, event) of everything the daemon said."""
+    dt = float(d.t[1] - d.t[0])
+    keep = (d.t >= span[0]) & (d.t < span[1])
+    out = []
+    for t, values in zip(d.t[keep], d.values[keep], strict=True):
+        send_frame(master, values)
+        clock.advance(dt)
+        out += [(float(t), e) for e in daemon.step(0.05)]
+    return out
 
 
 def test_the_daemon_names_a_dead_pad_at_once_and_keeps_her_balanced(
@@ -70,21 +93,14 @@ def test_the_sitter_is_told_on_the_desktop_once(serial_pty, datasets_dir, dunst,
     for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
         monkeypatch.setenv(key, dunst.env[key])
     master, port = serial_pty
-    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
-    d = variants.breaks(session, 8, 0.0, after=FAILS)
-    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    d, cfg = dead_p08(datasets_dir, port)
     cfg.nudges.desktop = True
     clock = ManualClock()
     daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
                           headless=False)
-    dt = float(d.t[1] - d.t[0])
-    notices, t = [], 0.0
     try:
-        for values in d.values[d.t < TO]:
-            send_frame(master, values)
-            clock.advance(dt)
-            t += dt
-            notices += [(t, e) for e in daemon.step(0.05) if e.event == "notice"]
+        notices = [(t, e) for t, e in feed(daemon, master, d, clock, (0.0, TO))
+                   if e.event == "notice"]
         desktop = daemon.sinks.find(DesktopSink)  # type: ignore[union-attr]
         assert desktop is not None and desktop.flush(10)
     finally:
@@ -110,19 +126,13 @@ def test_a_headless_daemon_sends_the_notice_to_the_phone(serial_pty, datasets_di
     from sitwatch.sinks.push import PushSink
 
     master, port = serial_pty
-    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
-    d = variants.breaks(session, 8, 0.0, after=FAILS)
-    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    d, cfg = dead_p08(datasets_dir, port)
     cfg.nudges.push.urls = [f"json://127.0.0.1:{http_server.port}/phone"]
     clock = ManualClock()
     daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
                           headless=True)
-    dt = float(d.t[1] - d.t[0])
     try:
-        for values in d.values[(d.t > FAILS - 60) & (d.t < FAILS + 120)]:
-            send_frame(master, values)
-            clock.advance(dt)
-            daemon.step(0.05)
+        feed(daemon, master, d, clock, AROUND)
         push = daemon.sinks.find(PushSink)  # type: ignore[union-attr]
         assert push is not None and push.flush(15)
     finally:
@@ -141,9 +151,7 @@ def test_home_assistant_hears_of_it(serial_pty, datasets_dir, broker, watch):
     from sitwatch.sinks.mqtt import MqttSink
 
     master, port = serial_pty
-    session = datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
-    d = variants.breaks(session, 8, 0.0, after=FAILS)
-    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    d, cfg = dead_p08(datasets_dir, port)
     cfg.mqtt.enabled, cfg.mqtt.host, cfg.mqtt.port = True, "127.0.0.1", broker.port
     events = watch("sitwatch/event/notice", "homeassistant/event/+/notice/config")
     clock = ManualClock()
@@ -151,12 +159,8 @@ def test_home_assistant_hears_of_it(serial_pty, datasets_dir, broker, watch):
                           headless=True)
     mqtt = daemon.sinks.find(MqttSink)  # type: ignore[union-attr]
     assert mqtt is not None and mqtt.wait_connected(10), broker.log()
-    dt = float(d.t[1] - d.t[0])
     try:
-        for values in d.values[(d.t > FAILS - 60) & (d.t < FAILS + 120)]:
-            send_frame(master, values)
-            clock.advance(dt)
-            daemon.step(0.05)
+        feed(daemon, master, d, clock, AROUND)
         (ev,) = events.wait_topic("sitwatch/event/notice")
         events.settle()
     finally:
