@@ -141,7 +141,8 @@ class Calibration(_Section):
         "(calibration-LAYOUT.json).",
     )
     auto: bool = Field(
-        True, description="Without a profile, learn tare and upright baseline while you sit."
+        True, description="Learn while you sit: without a profile, the tare and upright "
+        "baseline; with one, how far each sensor's zero has moved (read on the empty seat)."
     )
     auto_settle: float = Field(
         60.0, gt=0, description="Auto: seconds of steady sitting that become the upright baseline."

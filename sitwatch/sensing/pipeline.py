@@ -56,6 +56,9 @@ SLOW_PERIOD = 1.0  # seconds between runs of the slow detector (wallet)
 # this long and every reading stayed under this share of it, say that the units may not match.
 SMALL_AFTER, SMALL_SHARE = 600.0, 0.03
 MAX_DT = 5.0  # a gap longer than this (unplug, paused replay) is not counted as sitting
+#: An empty seat's channel reading under this share of full scale (as a load) sits on its
+#: floor: its zero cannot be seen to sink, so the zeros are not followed (Pipeline._learn_tare)
+FLOOR = 0.005
 
 
 class AutoBaseline:
@@ -123,7 +126,9 @@ class Pipeline:
             profile.check_layout(layout)
         self.profile = profile
         tare = self._loads(profile.array("tare")) if profile else None
-        self.learn_tare = tare is None and cfg.calibration.auto
+        # the empty seat is watched for its tare (none known yet), and once there is one, for
+        # how far each channel's zero has drifted from it since (:meth:`_learn_tare`)
+        self.learn_tare = cfg.calibration.auto
         self.ex = Extractor(layout, tare)
         # watching the seat's rear third: the sit bones' lean cue keeps quiet while one of its
         # channels is suspected stuck (detectors/balance.py); under a plate, every load cell
@@ -177,6 +182,10 @@ class Pipeline:
         self._empty_frames: list[np.ndarray] = []
         self._empty_since: float | None = None
         self._tared = tare is not None
+        #: how far each channel's zero has moved from the tare (loads): what the empty seat
+        #: read last, less the tare; taken off every frame before the features see it
+        self.zero = np.zeros(layout.n)
+        self._drifted = False  # any of it non-zero
         self.frames = 0
         self.units_hint: str | None = None  # set once if the readings look far too small
         # (first frame time, largest reading) while nobody has sat yet; None once settled
@@ -418,6 +427,9 @@ class Pipeline:
             if tuple(excluded) != self._bad_channels:
                 self._bad_channels = tuple(excluded)
                 out.append(Event(t, E.CALIBRATION, "channels", {"excluded": excluded}))
+        read = raw  # loads as they came: the empty seat's reading is learned from these
+        if self._drifted:
+            raw = raw - self.zero  # the tare's zero, where the empty seat now reads it
         f = self.f = self.ex(raw)
         base = self.baseline
         ratio = f.seat_load / (base.seat_load if base else self.nominal)
@@ -431,9 +443,9 @@ class Pipeline:
             if ev is not None:
                 out.append(ev)
         if self._small is not None:
-            self._check_units(t, raw, occupied)
+            self._check_units(t, read, occupied)
         if self.learn_tare:
-            out += self._learn_tare(t, raw, occupied)
+            out += self._learn_tare(t, read, occupied)
         if self.auto is not None and self.upright_raw is None:
             learned = self.auto.step(t, raw, f, occupied)
             if learned is not None:
@@ -514,18 +526,36 @@ class Pipeline:
         if len(self._empty_frames) < 600:
             self._empty_frames.append(raw.copy())
         if t - self._empty_since >= 10.0 and len(self._empty_frames) >= 5:
-            tare = np.median(np.array(self._empty_frames), axis=0)
+            empty = np.median(np.array(self._empty_frames), axis=0)
             self._empty_frames.clear()
             self._empty_since = t
-            change = float(np.abs(tare - self.ex.tare).max())
             fs = self.layout.full_scale
-            if change > max(0.01 * fs, 2.0):
-                first = not self._tared
-                self._tared = True
-                self.ex.set_tare(tare)
-                self._rebuild()
-                if first or change > 0.03 * fs:  # worth telling; small drifts are silent
+            if not self._tared:
+                # the first tare: what every reference so far (a profile's upright, taken
+                # with the layout's nominal zero) stood on as well
+                if float(np.abs(empty - self.ex.tare).max()) > max(0.01 * fs, 2.0):
+                    self._tared = True
+                    self.ex.set_tare(empty)
+                    self._rebuild()
                     return [Event(t, E.CALIBRATION, "tare", {"method": "auto"})]
+                return []
+            # Later, the zero follows the empty seat: the frames are moved back onto the tare,
+            # so the calibrated upright and everything learned on top of it keep their meaning
+            # (moving the tare instead moved them by the drift: the same error, the other way).
+            # Only while every sound channel's zero can be seen: one that reads nothing with
+            # nobody seated may have sunk by any amount, and following the others alone takes
+            # the drifts that rose off the load and leaves those that sank (a sitter's load then
+            # read low and their upright leaning forward)
+            sound = ~self.health.bad
+            if float(empty[sound].min(initial=np.inf)) <= max(FLOOR * fs, 2.0):
+                return []
+            zero = empty - self.ex.tare
+            change = float(np.abs(zero - self.zero).max())
+            if change > max(0.01 * fs, 2.0):
+                self.zero = zero
+                self._drifted = bool(np.any(zero))
+                if change > 0.03 * fs:  # worth telling; small drifts are silent
+                    return [Event(t, E.CALIBRATION, "tare", {"method": "follow"})]
         return []
 
     def snapshot(self, t: float) -> Snapshot:

@@ -26,11 +26,13 @@ def sitwatch_ok_both(*argv: str, home: Path) -> tuple[str, str]:
     return proc.stdout, proc.stderr
 
 
-def calibrated_replay(d: Any, tmp: Path, *extra: str) -> list[dict[str, Any]]:
+def calibrated_replay(d: Any, tmp: Path, *extra: str, later: Any = None) -> list[dict[str, Any]]:
     """A labelled recording ``d`` (sitwatch.evaluation.datasets.Labelled) as a user replays
     it: written to a file, `sitwatch calibrate --recording` on its first upright minute (and
     its first empty stretch, if it has one), then `sitwatch replay --calibration --json`.
-    ``extra``: more arguments for both (``--layout FILE``). The events, the summary last."""
+    ``extra``: more arguments for both (``--layout FILE``); ``later``: replay this recording
+    instead, on the calibration taken from ``d`` (the same cushion some weeks on). The
+    events, the summary last."""
     import json
 
     from sitwatch.evaluation import scoring
@@ -42,6 +44,8 @@ def calibrated_replay(d: Any, tmp: Path, *extra: str) -> list[dict[str, Any]]:
     tare = ["--empty", f"{empty[0] + 2:g}:{empty[1] - 2:g}"] if empty else []
     sitwatch_ok("calibrate", *extra, "--recording", str(rec), *tare, "--upright", f"{a:g}:{b:g}",
                 "-o", str(cal), home=tmp)
+    if later is not None:
+        rec = later.write(tmp / "later.rec")
     out = sitwatch_ok("replay", *extra, str(rec), "--calibration", str(cal), "--json", home=tmp)
     events = [json.loads(line) for line in out.splitlines()]
     assert events[-1]["event"] == "summary"
