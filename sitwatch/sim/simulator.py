@@ -32,8 +32,11 @@ the force: the reading is ``fs x G / (G + G_fixed)``, which in load-equivalent c
 setting. It is steep for light loads and flat under a heavy one: more force barely moves a
 loaded cell (fsr-cushion-9's loaded cells read 0.78-0.97 of full scale for a 52 kg sitter,
 where the simulator's linear pads read a third to two thirds of it for heavier ones). Applied
-after gain and creep, before the electrical noise, the drift and the wiring (an inverted cushion
-is this divider wired the other way up).
+after gain and creep, before the electrical noise and the wiring (an inverted cushion is this
+divider wired the other way up). A pad read this way drifts in its conductance (velostat with
+warmth and damp), not in its reading (the divider's fixed resistor and a ratiometric reading
+hold), so its drift is added with the load, before the response; a linear sensor's zero
+drifts in its reading.
 
 The noise of a frame is a pure function of (seed, frame number, channel), so a frame is the
 same whether it is generated alone or in a batch, streamed or written. :func:`write_recording`
@@ -154,9 +157,11 @@ class Simulator:
         self._fid_end = np.array([f.start + f.dur for f in self._fidgets])
         self._fid_delta: dict[tuple[int, str], np.ndarray] = {}
         self._max_fid = max((f.dur for f in self._fidgets), default=0.0)
-        # Slow drift (FSR creep, a load cell's zero wandering): each channel's zero moves at its
-        # own steady rate, up to ``drift`` of full scale an hour either way. Drawn from a
-        # generator of its own, so that a run without drift is the same as before drift existed.
+        # Slow drift (a load cell's zero wandering, a pad's conductance with warmth and damp):
+        # each channel's zero moves at its own steady rate, up to ``drift`` of full scale an
+        # hour either way (a pad read through a divider: its load-equivalent, frames_at).
+        # Drawn from a generator of its own, so that a run without drift is the same as before
+        # drift existed.
         self.drift = np.zeros(n)
         if drift:
             drng = np.random.default_rng([self.seed, 0xD21F7])
@@ -305,10 +310,14 @@ class Simulator:
         v = self._physical(t)
         if self.creep:
             v = v + self.creep * self._crept(t, v)
-        v = self._response(np.maximum(v * self.gain - self.model.dead, 0.0)) + self.model.zero
+        v = v * self.gain - self.model.dead
+        drifts = self.drift.any()
+        if drifts and self.divider:
+            v = v + t[:, None] * self.drift[None, :]  # the pad's own conductance drifts
+        v = self._response(np.maximum(v, 0.0)) + self.model.zero
         k = np.rint(np.maximum(t, 0.0) * self.hz).astype(np.int64)
         v = v + self.sigma * _gauss(self._noise_key, k, self.layout.n)
-        if self.drift.any():
+        if drifts and not self.divider:
             v = v + t[:, None] * self.drift[None, :]
         v = self._wire(np.clip(v, 0.0, self.layout.full_scale))
         if self.stuck is not None:
