@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sitwatch import config
-from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.events import BALANCE, NUDGE, POSTURE, Event
 from sitwatch.core.kinds import FeedbackKind, Posture
 from sitwatch.evaluation import datasets
 from sitwatch.evaluation.scoring import Scores, first_upright_profile, run_pipeline, score
@@ -128,6 +128,48 @@ def _since(ev: Event, snap: Snapshot) -> float | None:
     if kind in (FeedbackKind.SLOUCH, FeedbackKind.LEANING_FORWARD):
         return snap.posture_since
     return snap.wallet_since
+
+
+@dataclass(frozen=True)
+class NudgeCount:
+    """A replay's nudges about how the sitter sits, as the labels judge them."""
+
+    sent: int = 0  # posture nudges (slump, forward, lopsided, wallet, static)
+    wrong: int = 0  # ... sent in a calm posture (:func:`is_false`), a perch aside
+    late: int = 0  # ... sent in a calm posture just after the posture they were for ended
+    perch: int = 0  # ... sent while perched (a sit-back nudge there counts as right)
+    hours: float = 0.0  # time seated, hours
+
+    def __add__(self, o: NudgeCount) -> NudgeCount:
+        return NudgeCount(self.sent + o.sent, self.wrong + o.wrong, self.late + o.late,
+                          self.perch + o.perch, self.hours + o.hours)
+
+
+def nudge_count(d: datasets.Labelled, events: Sequence[Event], hz: float) -> NudgeCount:
+    """The posture nudges of a replay's ``events``: how many went out, how many the labels say
+    came in a calm posture that the episode began in too (wrong), or just after the posture it
+    was for ended (late: the state outlasts it by its release), and how many during a perch
+    (the population's tables count the sit-back nudge there as right: perched on the front
+    edge, the lower back is unsupported too); ``hz``: the recording's rate, for the seated
+    hours."""
+    sent = wrong = late = perch = 0
+    began: dict[str, float] = {}  # when the last posture / balance state began
+    for ev in events:
+        if ev.event in (POSTURE, BALANCE):
+            began[ev.event] = ev.t
+        kind = fb.kind_of(ev.data) if ev.event == NUDGE else None
+        if kind is None:
+            continue
+        sent += 1
+        # a nudge for a lean that has just ended is late, not wrong: judged where it began
+        since = began.get(BALANCE if kind == FeedbackKind.ASYMMETRIC_LOAD else POSTURE)
+        if _label(d, ev.t) in d.classes.perch:
+            perch += 1
+        elif is_false(d, ev, since) is not None:
+            wrong += 1
+        elif is_false(d, ev) is not None:
+            late += 1
+    return NudgeCount(sent, wrong, late, perch, float((d.label != 0).sum()) / hz / 3600)
 
 
 def false_nudges(d: datasets.Labelled, events: Sequence[Event]) -> int:

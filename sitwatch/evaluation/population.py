@@ -37,7 +37,7 @@ sitter is the same whether the population is large or small.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 
 import numpy as np
@@ -45,6 +45,7 @@ import numpy as np
 from sitwatch import config
 from sitwatch.core.kinds import Balance, Posture
 from sitwatch.evaluation import datasets
+from sitwatch.evaluation.feedback import NudgeCount, nudge_count
 from sitwatch.evaluation.naive import naive_scores
 from sitwatch.evaluation.parallel import pmap
 from sitwatch.evaluation.scoring import (
@@ -338,6 +339,7 @@ class Result:
     sitter: Sitter
     ours: Scores
     naive: Scores
+    nudges: NudgeCount = field(default_factory=NudgeCount)  # ours: what the policy sent
 
 
 def run(n: int, seed: int = SEED, progress: Progress = quiet,
@@ -362,8 +364,9 @@ def replay(s: Sitter, seed: int = SEED, cfg: config.Config | None = None,
     naive rule too."""
     d = recording(s, seed, fails)
     prof, win = first_upright_profile(d)
-    return Result(s, score(d, run_pipeline(d, cfg or config.Config(), prof), win, RELEASE_S),
-                  naive_scores(d, RELEASE_S))
+    tr = run_pipeline(d, cfg or config.Config(), prof)
+    return Result(s, score(d, tr, win, RELEASE_S), naive_scores(d, RELEASE_S),
+                  nudge_count(d, tr.events, HZ))
 
 
 # -- the tables -------------------------------------------------------------------------------
@@ -458,6 +461,24 @@ def worst_rows(results: list[Result]) -> list[list[str]]:
             rows.append([title, rule, q(sc, "occupancy", False), q(sc, "slouch_recall", False),
                          q(sc, "slouch_false", True), q(sc, "lopsided_recall", False),
                          q(sc, "lopsided_false", True), q(sc, "forward_false", True)])
+    return rows
+
+
+NUDGE_HEAD = ["device", "sitters", "hours seated", "posture nudges sent",
+              "wrong (a calm posture)", "wrong per 8 h seated", "sitters with a wrong nudge",
+              "late (just after the posture ended)", "sent while perched (sit back: right)"]
+
+
+def nudge_rows(results: list[Result]) -> list[list[str]]:
+    """Per layout (and all together): the nudges about how the sitter sits that the daemon's
+    policy sent (shipped defaults, nobody answering), and how many the labels call wrong."""
+    rows = []
+    for title, rs in _groups(results):
+        n = sum((r.nudges for r in rs), NudgeCount())
+        per_day = 8 * n.wrong / n.hours if n.hours else float("nan")
+        rows.append([title, str(len(rs)), f"{n.hours:.0f}", str(n.sent), str(n.wrong),
+                     f"{per_day:.2f}", str(sum(r.nudges.wrong > 0 for r in rs)), str(n.late),
+                     str(n.perch)])
     return rows
 
 

@@ -516,6 +516,12 @@ def _population(out: list[str], table: Table, h: str, sitters: int, progress: Pr
     out.append("By kind of sitter or device (ours, all devices together):")
     out.append("")
     table(population.CLASS_HEAD, population.class_rows(results))
+    out.append("The nudges about how they sit that the daemon's policy sent them (shipped "
+               "defaults, nobody answering or snoozing), and the ones the labels call wrong: "
+               "sent while the sitter sat upright (or reclined, for a slump's). A sit-back "
+               "nudge on a perch is counted apart, as right:")
+    out.append("")
+    table(population.NUDGE_HEAD, population.nudge_rows(results))
     population.summarise(results, summary)
     n = min(sitters, population.FAILING)
     failed = [population.run(n, progress=progress, fails=kind) for kind, _ in population.FAILS]
