@@ -131,6 +131,11 @@ def event_line(ev: Any) -> str:
                  else f"{what}: not followed within {after:.0f} s")
     elif ev.event == EventName.CALIBRATION and ev.get("excluded") is not None:
         extra = " excluded: " + (", ".join(ev.get("excluded")) or "none")
+    elif ev.event == EventName.CALIBRATION and ev.get("method") == "follow":
+        extra = (f": a sensor's zero has moved {float(ev.get('moved') or 0):.0%} of full scale "
+                 "since calibration (seen on the empty seat); readings corrected")
+    elif ev.event == EventName.CALIBRATION and ev.state == "tare":
+        extra = ": learned on the empty seat"
     elif ev.get("reason"):
         extra = f" ({ev.get('reason')})"
     if ev.get("source") and ev.get("source") != "cushion":

@@ -555,7 +555,8 @@ class Pipeline:
                 self.zero = zero
                 self._drifted = bool(np.any(zero))
                 if change > 0.03 * fs:  # worth telling; small drifts are silent
-                    return [Event(t, E.CALIBRATION, "tare", {"method": "follow"})]
+                    moved = round(float(np.abs(zero).max()) / fs, 3)
+                    return [Event(t, E.CALIBRATION, "tare", {"method": "follow", "moved": moved})]
         return []
 
     def snapshot(self, t: float) -> Snapshot:

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from sitwatch.evaluation import population
-from tests.helpers.cli import calibrated_replay, state_at
+from tests.helpers.cli import calibrated_replay, sitwatch_ok, state_at
 
 SITTER = 105  # smartchair-12, usual upright 0.141 to the left, no drift of its own
 MOVED = 0.05  # of full scale, on the seat sensors of the side they sit towards
@@ -39,6 +39,12 @@ def test_a_moved_zero_is_followed_from_the_first_empty_seconds(tmp_path) -> None
     follows = [e for e in events if e["event"] == "calibration" and e.get("state") == "tare"]
     assert follows and follows[0]["method"] == "follow"
     assert follows[0]["t"] < 30  # the seat is empty for the first 30 s
+    assert follows[0]["moved"] == MOVED  # from the tare, which read the rest as well
+    # ... and a person replaying it reads what happened
+    out = sitwatch_ok("replay", str(tmp_path / "later.rec"), "--calibration",
+                      str(tmp_path / "cal.json"), home=tmp_path)
+    assert ("calibration tare: a sensor's zero has moved 5% of full scale since calibration "
+            "(seen on the empty seat); readings corrected") in out
     upright = [(a, b) for lab, a, b in later.segments() if lab in (1, 2)]
     times = [t for a, b in upright for t in np.arange(a + 15, b, 1.0)]
     assert len(times) > 1500

@@ -116,7 +116,7 @@ def test_a_large_move_is_told_and_a_small_one_is_not() -> None:
     assert not [e for e in ev if e.state == "tare"]
     assert pl.zero[0] > 0.01 * fs  # followed, silently
     t, ev = frames(pl, 20.0, 20.0, TARE + DRIFT)
-    assert [e.data for e in ev if e.state == "tare"] == [{"method": "follow"}]
+    assert [e.data for e in ev if e.state == "tare"] == [{"method": "follow", "moved": 0.037}]
     frames(pl, t, 20.0, TARE)
     assert np.allclose(pl.zero, 0, atol=5)
 
