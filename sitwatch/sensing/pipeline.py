@@ -2,8 +2,10 @@
 
 One :class:`Pipeline` per cushion. It owns the feature extractor, channel health, the
 calibration (a profile, or one it learns: tare from empty periods, the upright baseline from the
-first settled minute of sitting) and the detectors. It does no I/O and reads no clock: every call
-carries the time, so live runs, replays and tests behave the same.
+first settled minute of sitting; either way, how far each channel's zero has since drifted, read
+on the empty seat and taken off the frames: :meth:`Pipeline._learn_tare`) and the detectors. It
+does no I/O and reads no clock: every call carries the time, so live runs, replays and tests
+behave the same.
 
 Frames come in as the device sent them; the first thing :meth:`Pipeline.process` does is turn
 them into loads that rise with the force (:meth:`~sitwatch.sensing.layout.Layout.to_load`: a
