@@ -136,6 +136,7 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
         said += (f"; {n} learned way{'s' if n > 1 else ''} you answered \"Not right\" to, "
                  "never learned again (`sitwatch feedback reset learned` lets "
                  f"{'it' if n == 1 else 'them'} be learned again)")
+    said += _zero_followed(cfg, layout, prof)
     if references.sides_swapped(layout, config.for_layout(cfg, layout), prof):
         return WARN, "calibration", f"{said}: {references.SWAPPED_FIX}"
 
@@ -151,6 +152,25 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
     if notes:
         return WARN, "calibration", f"{said}: {' '.join(notes)}"
     return OK, "calibration", said
+
+
+def _zero_followed(cfg: Any, layout: Any, prof: Any) -> str:
+    """Load cells whose calibration read 0 with nobody seated: a zero that drifts with warmth
+    cannot be followed on the empty seat (sensing/pipeline.py), which a firmware offset fixes.
+    (Pads read nothing unloaded, and their zero does not drift: nothing to say.)"""
+    if layout.plate is None or prof.tare is None or not cfg.calibration.auto:
+        return ""
+    import numpy as np
+
+    from sitwatch.sensing.pipeline import FLOOR
+
+    fs = layout.full_scale
+    tare = layout.to_load(np.asarray(prof.tare, dtype=float))
+    if float(tare.min()) > max(FLOOR * fs, 2.0):
+        return "; a zero that drifts is followed on the empty seat"
+    return ("; a load cell read 0 with nobody seated, so a zero that drifts with warmth cannot "
+            "be followed: tare the cells in firmware to about 2% of full scale, not 0 "
+            "(docs/protocol.md, \"A zero that drifts\")")
 
 
 def check_notifications(cfg: Any, headless: bool = False) -> Check:

@@ -735,3 +735,21 @@ def test_autostart_line_follows_service_install(tmp_path, capsys):
     rc, checks, _, _ = doctor(capsys, "--config", str(cfg))
     level, detail = only(checks, "autostart")
     assert level == FAIL and "old-venv/bin/sitwatch" in detail and "not there any more" in detail
+
+
+def test_load_cells_tared_at_zero_hear_that_a_drifting_zero_cannot_be_followed(xdg):
+    """sitwatch follows a sensor's zero on the empty seat only while every sensor reads above
+    its floor there; load cells tared to 0 in firmware never do, so doctor says how to fix it
+    (and, tared to an offset, that the zero is followed)."""
+    path = xdg / "data" / "sitwatch" / "calibration-load-cells-4.json"
+    up = np.array([20000.0, 21000, 9000, 9500])
+    calibration.from_arrays(L4, tare=np.zeros(4), upright=up, method="recording").save(path)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == OK
+    assert "a zero that drifts with warmth cannot be followed" in detail
+    assert "tare the cells in firmware to about 2% of full scale" in detail
+    calibration.from_arrays(L4, tare=np.full(4, 1300.0), upright=up + 1300,
+                            method="recording").save(path)
+    level, _, detail = check_calibration(load_cfg(), L4)
+    assert level == OK and "a zero that drifts is followed on the empty seat" in detail
+    assert "cannot be followed" not in detail
