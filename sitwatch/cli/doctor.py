@@ -162,11 +162,9 @@ def _zero_followed(cfg: Any, layout: Any, prof: Any) -> str:
         return ""
     import numpy as np
 
-    from sitwatch.sensing.pipeline import FLOOR
+    from sitwatch.sensing.pipeline import zeros_seen
 
-    fs = layout.full_scale
-    tare = layout.to_load(np.asarray(prof.tare, dtype=float))
-    if float(tare.min()) > max(FLOOR * fs, 2.0):
+    if zeros_seen(layout.to_load(np.asarray(prof.tare, dtype=float)), layout.full_scale):
         return "; a zero that drifts is followed on the empty seat"
     return ("; a load cell read 0 with nobody seated, so a zero that drifts with warmth cannot "
             "be followed: tare the cells in firmware to about 2% of full scale, not 0 "

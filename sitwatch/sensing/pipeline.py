@@ -63,6 +63,12 @@ MAX_DT = 5.0  # a gap longer than this (unplug, paused replay) is not counted as
 FLOOR = 0.005
 
 
+def zeros_seen(empty: np.ndarray, full_scale: float) -> bool:
+    """Whether every channel of an empty seat's reading (loads) sits above its floor
+    (:data:`FLOOR`), so that a zero sinking could be seen as well as one rising."""
+    return float(np.min(empty, initial=np.inf)) > max(FLOOR * full_scale, 2.0)
+
+
 class AutoBaseline:
     """Learns the upright baseline from the first settled stretch of sitting."""
 
@@ -548,8 +554,7 @@ class Pipeline:
             # nobody seated may have sunk by any amount, and following the others alone takes
             # the drifts that rose off the load and leaves those that sank (a sitter's load then
             # read low and their upright leaning forward)
-            sound = ~self.health.bad
-            if float(empty[sound].min(initial=np.inf)) <= max(FLOOR * fs, 2.0):
+            if not zeros_seen(empty[~self.health.bad], fs):
                 return []
             zero = empty - self.ex.tare
             change = float(np.abs(zero - self.zero).max())
