@@ -69,6 +69,7 @@ class NoticeKind(StrEnum):
     """The ``notice`` event's states: something about the device the sitter should know."""
 
     SENSOR_FAILED = "sensor_failed"  # sensors of the cushion stopped working while in use
+    CUSHION_SILENT = "cushion_silent"  # no reading from the cushion while someone sat on it
 
 
 class SensorState(StrEnum):

@@ -262,3 +262,21 @@ def sensor_notice(failed: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
                f"{'its lead and connector' if one else 'their leads and connectors'}; `sitwatch "
                f"status` shows when {'it reads' if one else 'they read'} again.")
     return title, message
+
+
+def silence_notice(minutes: int, *, wireless: bool, camera: bool, why: str = "") -> tuple[str, str]:
+    """The notice that no reading has come from the cushion for ``minutes`` while the sitter
+    sat on it: (title, message). ``wireless``: it reaches sitwatch over the network;
+    ``camera``: a camera still watches the posture; ``why``: the connection's own account."""
+    title = "The cushion has gone quiet"
+    span = "a minute" if minutes == 1 else f"{minutes} minutes"
+    check = ("Check that it is charged or powered and within reach of the network"
+             if wireless else "Check that it has power and that its cable sits firmly at both ends")
+    meanwhile = ("Until it is back, the camera alone watches how you sit."
+                 if camera else "Until it is back, sitwatch cannot see how you sit.")
+    message = (f"Nothing has come from the cushion for {span}, and you were sitting on it when "
+               f"it stopped. {meanwhile} {check}; `sitwatch status` shows when it is back.")
+    if why:
+        why = why.strip()
+        message += f" The connection says: {why}{'' if why[-1] in '.?!' else '.'}"
+    return title, message

@@ -30,8 +30,9 @@ from sitwatch.core.kinds import FeedbackKind, NudgeAction
 from sitwatch.core.private import private_dir
 from sitwatch.nudging.nudger import Nudger
 from sitwatch.runtime import describe
-from sitwatch.runtime.notices import SensorNotices
+from sitwatch.runtime.notices import SensorNotices, SilenceNotice
 from sitwatch.sensing.calibration import Profile
+from sitwatch.sensing.detectors.occupancy import OCCUPIED
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.pipeline import Pipeline
 from sitwatch.sensing.snapshot import Snapshot
@@ -149,6 +150,10 @@ class Daemon:
         self.learner = learner
         # when to tell the sitter that sensors of the cushion stopped working (notices.py)
         self.notices = SensorNotices(layout) if self.pipeline is not None else None
+        # ... and that the whole cushion went quiet while they sat on it
+        self.silence = (
+            SilenceNotice(wireless=source.name.startswith("mqtt:"))
+            if source is not None and self.pipeline is not None else None)
         if learner is not None:
             self._retune()
         sit_limit = for_layout(cfg, layout).detect.sit_limit
@@ -257,6 +262,7 @@ class Daemon:
         snap, evs = self._observe(now)
         evs += self.nudger.release(snap, now)
         evs += self._sensor_notice(now)
+        evs += self._silence_notice(now)
         for ev in evs:
             self._dispatch(ev)
         out += evs
@@ -279,6 +285,8 @@ class Daemon:
             return []
         now = self.clock.monotonic()
         log.info("the computer slept for %.0f s", gap)
+        if self.silence is not None:
+            self.silence.slept()
         out: list[Event] = []
         if self.pipeline is not None:
             out += self.pipeline.suspended(now, gap)
@@ -292,8 +300,12 @@ class Daemon:
         assert self.pipeline is not None
         if isinstance(item, Reading):
             if paused:
+                if self.silence is not None:  # the cushion still speaks
+                    self.silence.reading(item.t, self.silence.seated)
                 return []  # paused: nothing is watched or kept
             evs = self.pipeline.process(item.t, item.values)
+            if self.silence is not None:
+                self.silence.reading(item.t, self.pipeline.occ.state == OCCUPIED)
             hint = self.pipeline.take_units_hint()
             if hint:
                 log.warning("cushion: %s", hint)
@@ -303,8 +315,12 @@ class Daemon:
             self._sample(item.t, snap)
         elif isinstance(item, Status):
             evs = self.pipeline.sensor(item.t, item.online, item.reason)
+            if self.silence is not None:
+                self.silence.status(item.online, item.reason, item.gone)
         elif isinstance(item, Diagnosis):
             evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
+            if self.silence is not None:
+                self.silence.diagnosis(item.message)
         else:  # pragma: no cover - protocol violation
             return []
         for ev in evs:
@@ -625,6 +641,19 @@ class Daemon:
             n.hold(now)
             return []
         return [n.take(now)]
+
+    def _silence_notice(self, now: float) -> list[Event]:
+        """The notice that the cushion went quiet while the sitter sat on it, when it is due
+        and could be shown now; else it waits (:class:`~sitwatch.runtime.notices.SilenceNotice`)."""
+        n = self.silence
+        if n is None or not n.due(now):
+            return []
+        if not self._notice_now("the cushion has gone quiet"):
+            n.hold(now)
+            return []
+        log.warning("no reading from the cushion for %.0f s while its seat was occupied",
+                    n.quiet_for(now))
+        return [n.take(now, camera=self.camera is not None)]
 
     def _save_learned(self) -> None:
         """The profile with what sitting taught (a baseline learned without one, a way of

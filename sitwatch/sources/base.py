@@ -23,11 +23,14 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class Status:
-    """The source went online or offline; ``reason`` says why in words a user understands."""
+    """The source went online or offline; ``reason`` says why in words a user understands.
+    ``gone``: offline because the device itself is not there (unplugged: its port vanished),
+    not merely silent or unreachable."""
 
     t: float
     online: bool
     reason: str = ""
+    gone: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,7 +286,7 @@ class SerialSource:
                 return
             self._next_open = now + self._delay
             self._delay = min(self._delay * 2, self.cfg.reconnect_max)
-            self._report_offline(now, reason, items)
+            self._report_offline(now, reason, items, gone=self._missing)
             return
         self._port = port
         self._missing = False
@@ -325,16 +325,19 @@ class SerialSource:
         detail = getattr(exc, "strerror", None) or str(exc).split(" (")[0] or type(exc).__name__
         reason = f"{self.cfg.port}: connection lost ({detail}): was the cushion unplugged?"
         self._log.debug("%s: read/write failed: %r", self.cfg.port, exc)
-        self._report_offline(now, reason, items)
+        gone = "://" not in self.cfg.port and not os.path.exists(self.cfg.port)
+        self._report_offline(now, reason, items, gone=gone)
 
-    def _report_offline(self, now: float, reason: str, items: list[Item]) -> None:
-        """One offline Status per distinct reason (not one per retry)."""
+    def _report_offline(self, now: float, reason: str, items: list[Item],
+                        gone: bool = False) -> None:
+        """One offline Status per distinct reason (not one per retry); ``gone``: the port's
+        path has vanished (the device was unplugged)."""
         if reason == self._offline_reason:
             self._log.debug("%s (retrying)", reason)
             return
         self._offline_reason = reason
         self._log.warning("%s", reason)
-        items.append(Status(now, False, reason))
+        items.append(Status(now, False, reason, gone))
 
     def _close_port(self) -> None:
         port, self._port, self._fd = self._port, None, None

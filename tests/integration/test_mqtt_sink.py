@@ -120,7 +120,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
     assert evt["state_topic"] == "sitwatch/event/nudge"
     notice = configs["homeassistant/event/testnode/notice/config"]
     assert (notice["event_types"], notice["state_topic"]) == (
-        ["sensor_failed"], "sitwatch/event/notice")
+        ["sensor_failed", "cushion_silent"], "sitwatch/event/notice")
 
 
 def test_a_sensor_failing_reaches_home_assistant_as_an_event(broker, sink, watch):

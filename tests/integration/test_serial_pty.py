@@ -150,6 +150,12 @@ def test_unplug_of_the_device_path_itself(ptys: Callable[[], Pty]) -> None:
         dev.unplug()
         items = poll_until(src, status(False))
         assert not any(isinstance(i, Reading) for i in items)
+        # said to be gone, not silent (no "the cushion has gone quiet" notice for an unplug): at
+        # once, or at the next try to open it
+        def gone(got: list[Any]) -> bool:
+            return any(isinstance(s, Status) and not s.online and s.gone for s in got)
+
+        assert gone(items) or gone(poll_until(src, gone))
         assert not src.stats()["online"]
     finally:
         src.close()

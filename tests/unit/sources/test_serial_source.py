@@ -313,7 +313,7 @@ def test_backoff_schedule_min_doubling_cap() -> None:
         statuses += src.poll(1.0)
     assert opener.calls == pytest.approx([0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5])
     assert sleeps and max(sleeps) <= 1.0  # never past max_wait
-    assert statuses == [Status(0.0, False, NOT_FOUND)]
+    assert statuses == [Status(0.0, False, NOT_FOUND, gone=True)]  # not there: not silent
     assert src.stats()["online"] is False
     assert "plugged in" in str(src.stats()["reason"])
 
@@ -378,6 +378,19 @@ def test_unplug_backoff_and_replug() -> None:
     assert isinstance(back, Status) and back.online
     assert opener.calls[-1] == pytest.approx(9.5 + 0.5)
     assert src.stats()["reconnects"] == 2
+
+
+@pytest.mark.parametrize("there", [False, True])
+def test_a_lost_connection_says_whether_the_device_went(monkeypatch: Any, there: bool) -> None:
+    """The daemon tells a cushion that went quiet under the sitter from one that was unplugged
+    (runtime/notices.py): a read that fails while the port's path is still there is not."""
+    port = FakePort()
+    src, _, _ = make(port)
+    src.poll(0)
+    monkeypatch.setattr("sitwatch.sources.serial.os.path.exists", lambda _p: there)
+    port.fail = OSError(errno.EIO, "Input/output error")
+    (lost,) = src.poll(0)
+    assert isinstance(lost, Status) and not lost.online and lost.gone is not there
 
 
 def test_initial_failure_then_success_is_not_a_reconnect() -> None:

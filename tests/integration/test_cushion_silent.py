@@ -1,0 +1,168 @@
+"""The whole cushion goes quiet while someone sits on it, through the daemon `sitwatch run`
+builds: vanessa's real session (SmartChair-ML) sent down a pseudo-terminal in accelerated time
+(a ManualClock stamps the frames), then nothing more. The desktop (dunst on a private D-Bus
+under Xvfb) shows one notice two minutes later; a cushion that is unplugged instead (its port
+vanishes) gets none. A wireless cushion on a real broker (mosquitto on 127.0.0.1) that drops
+off the network, its last will saying so, is told in its own words. Before, a flat battery or a
+hung firmware left sitwatch watching nothing, and only `sitwatch status` said so."""
+
+from __future__ import annotations
+
+import os
+import pty
+import time
+from typing import Any
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.evaluation import datasets
+from sitwatch.runtime.assemble import build_daemon
+from sitwatch.runtime.files import profile_path, status_path
+from sitwatch.runtime.notices import SILENT_AFTER
+from sitwatch.runtime.status import format_status, read_status
+from sitwatch.sensing import calibration
+from sitwatch.sinks.desktop import DesktopSink
+from tests.helpers.virtual_cushion import recording_daemon_config, send_frame
+
+pytestmark = [pytest.mark.integration, pytest.mark.datasets]
+SAT = 120.0  # seconds of her upright sitting sent before the cushion goes quiet
+QUIET = 240.0  # seconds the daemon then runs with nothing coming
+
+
+def session(datasets_dir: Any) -> Any:
+    return datasets.smartchair(datasets_dir / "smartchair-ml" / "scripted_vanessa.csv")
+
+
+def sit_then(daemon: Any, master: int, d: Any, clock: ManualClock) -> list[tuple[float, Any]]:
+    """Her first SAT seconds down the pty, one daemon step a frame, the clock following the
+    recording's: (seconds from the start, event) of everything the daemon said."""
+    dt, out = float(d.t[1] - d.t[0]), []
+    for t, values in zip(d.t[d.t < SAT], d.values[d.t < SAT], strict=True):
+        send_frame(master, values)
+        clock.advance(dt)
+        out += [(float(t), e) for e in daemon.step(0.05)]
+    return out
+
+
+def run_quiet(daemon: Any, clock: ManualClock, t0: float) -> list[tuple[float, Any]]:
+    """QUIET seconds of daemon steps with nothing sent (half a second each, the clock moved by
+    hand: a step that waited would wait in real time on a clock that does not move)."""
+    out, t = [], t0
+    while t < t0 + QUIET:
+        clock.advance(0.5)
+        t += 0.5
+        out += [(t, e) for e in daemon.step(0)]
+    return out
+
+
+def test_a_cushion_gone_quiet_under_her_is_told_on_the_desktop_once(
+        serial_pty, datasets_dir, dunst, monkeypatch) -> None:
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, dunst.env[key])
+    master, port = serial_pty
+    d = session(datasets_dir)
+    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    cfg.nudges.desktop = True
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=False)
+    try:
+        said = sit_then(daemon, master, d, clock)
+        assert any(e.event == "occupancy" and e.state == "occupied" for _, e in said)
+        said += run_quiet(daemon, clock, SAT)
+        desktop = daemon.sinks.find(DesktopSink)  # type: ignore[union-attr]
+        assert desktop is not None and desktop.flush(10)
+    finally:
+        daemon.close()
+    told = [(t, e) for t, e in said if e.event == "notice"]
+    assert len(told) == 1, told
+    at, ev = told[0]
+    assert SAT + SILENT_AFTER <= at <= SAT + SILENT_AFTER + 2, at
+    assert ev.state == "cushion_silent"
+    shown = [h["body"] for h in dunst.wait_history(1)
+             if h["summary"] == "The cushion has gone quiet"]
+    assert len(shown) == 1, shown
+    body = shown[0]
+    assert "Nothing has come from the cushion for 2 minutes" in body, body
+    assert "its cable sits firmly" in body, body
+    assert "The connection says:" in body, body  # the serial line's own diagnosis
+
+
+def test_an_unplugged_cushion_is_not_a_silence(datasets_dir) -> None:
+    """Unplugged (the port vanishes, as a USB cushion's does when a laptop leaves its dock):
+    no notice, and `sitwatch status` still says why nothing comes."""
+    master, slave = pty.openpty()
+    port = os.ttyname(slave)
+    d = session(datasets_dir)
+    cfg = recording_daemon_config(port, d)
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=True)
+    try:
+        said = sit_then(daemon, master, d, clock)
+        os.close(master)
+        os.close(slave)
+        assert not os.path.exists(port)
+        said += run_quiet(daemon, clock, SAT)
+        daemon.status.write()  # type: ignore[union-attr]
+        text = format_status(read_status(status_path(cfg), clock))  # as `sitwatch status`
+    finally:
+        daemon.close()
+    assert [e for _, e in said if e.event == "notice"] == []
+    assert any(e.event == "sensor" and e.state == "offline" for _, e in said)
+    assert "offline" in text and port in text, text
+
+
+def test_a_wireless_cushion_that_drops_off_the_network_is_told(broker, tmp_path) -> None:
+    """A cushion on MQTT whose link dies while someone sits (the broker publishes its last
+    will): the notice names power and range, and quotes what the connection said."""
+    mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+    from sitwatch.config import Config, for_layout
+    from sitwatch.sensing import layout as layouts
+    from sitwatch.sim.script import Script, away, sit
+    from sitwatch.sim.simulator import Simulator
+
+    topic = "home/chair/cushion"
+    lay = layouts.load("load-cells-4")
+    cfg = for_layout(Config.model_validate({
+        "cushion": {"port": f"mqtt://{broker.host}:{broker.port}/{topic}",
+                    "layout": "load-cells-4"},
+        "nudges": {"desktop": False, "dnd": {"enabled": False}},
+        "history": {"enabled": False}}), lay)
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
+    pub.will_set(f"{topic}/status", "offline", qos=1, retain=True)
+    pub.connect(broker.host, broker.port, keepalive=2)
+    pub.loop_start()
+    clock = ManualClock()
+    daemon = build_daemon(cfg, lay, None, clock, headless=True)
+    said: list[Any] = []
+    try:
+        sim = Simulator("load-cells-4", Script([away(3), sit(30)]), hz=10.0, seed=3)
+        for line in sim.lines():
+            pub.publish(topic, line, qos=1).wait_for_publish(5)
+            clock.advance(0.1)
+            end = time.monotonic() + 5
+            while True:  # until the broker has handed this frame over
+                said += daemon.step(0.05)
+                if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
+                    break
+        assert any(e.event == "occupancy" and e.state == "occupied" for e in said), said
+        sock = pub.socket()  # the cushion's battery dies: no goodbye, the broker sends its will
+        pub.loop_stop()
+        if sock is not None:
+            sock.close()
+        end = time.monotonic() + 20
+        while daemon.pipeline.online and time.monotonic() < end:
+            said += daemon.step(0.2)
+        assert not daemon.pipeline.online
+        for _ in range(int(SILENT_AFTER / 0.5) + 4):
+            clock.advance(0.5)
+            said += daemon.step(0)
+    finally:
+        daemon.close()
+    told = [e for e in said if e.event == "notice"]
+    assert len(told) == 1, told
+    message = told[0].get("message")
+    assert "charged or powered and within reach of the network" in message, message
+    assert "The connection says: the cushion says it is offline" in message, message
