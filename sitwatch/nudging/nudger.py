@@ -108,6 +108,7 @@ class Nudger:
             posture_for=snap.posture_for,
             balance=snap.balance,
             balance_for=snap.balance_for,
+            balance_leaving=snap.balance_leaving,
             wallet=snap.wallet,
             wallet_since=snap.wallet_since,
             static=snap.static,

@@ -582,6 +582,7 @@ class Pipeline:
             balance=S.balance(self.balance.state),
             balance_since=self.balance.d.changed_at,
             shift=self.balance.shift,
+            balance_leaving=self.balance.leaving,
             wallet=bool(wallet and wallet.suspected),
             wallet_since=wallet.since if wallet else None,
             static=self.stillness.static,

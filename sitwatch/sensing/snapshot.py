@@ -35,6 +35,9 @@ class Snapshot:
     balance: Balance | None = None
     balance_since: float = 0.0
     shift: float = 0.0  # the sideways load shift behind ``balance``
+    # a lean (``balance`` left or right) that the shift no longer reads: the state is waiting
+    # out its dwell before it ends, so its nudge is not due (the lean is over, or nearly)
+    balance_leaving: bool = False
     wallet: bool = False  # a wallet (something hard) is suspected in a back pocket
     wallet_since: float | None = None
     static: bool = False  # no real weight shift for detect.stillness.after (static sitting)

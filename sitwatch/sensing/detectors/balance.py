@@ -379,6 +379,7 @@ class BalanceDetector:
         #: saturated (:class:`~sitwatch.sensing.health.ChannelHealth`), so the sit bones' cue
         #: keeps quiet
         self.rear_quiet = False
+        self._leaving = False  # see :attr:`leaving`
         #: where this person's balanced sitting usually reads (shift units), learned from
         #: settled balanced sitting and bounded by ``release``: a lean is over once the shift
         #: is back within ``threshold - release`` of it. It never starts or hides a lean:
@@ -504,6 +505,8 @@ class BalanceDetector:
         # the other (read smoothed for a restless sitter) is not reported balanced in between
         crossing = cur in (LEFT, RIGHT) and cand == BALANCED and (
             (s > 0) != (cur == RIGHT)) and abs(s) >= self.cfg.release
+        self._leaving = (cur in (LEFT, RIGHT) and cand != cur
+                         and abs(s - self.usual) < self.cfg.threshold)
         back = f.back_load / b.back_load if b.has_back else 0.0
         if (cur in (LEFT, RIGHT) and abs(s) < self.cfg.threshold and b.has_back
                 and self._left_backrest(f, b, back)):
@@ -528,7 +531,17 @@ class BalanceDetector:
         return ((back < LEFT_BACK * back0 and back0 - back > 0.1) or b.is_away(f)) and (
             f.seat_load >= SEAT_GAIN * seat0)
 
+    @property
+    def leaving(self) -> bool:
+        """A lean on its way out: the last frame no longer read it, and its shift is within the
+        threshold of where this sitter usually sits (back to their usual sitting, or swinging
+        only as far as their usual side: not into a lean the other way), while the state waits
+        out its dwell. Its nudge is not due then (nudging/policy.py): it would come seconds
+        after the lean ended."""
+        return self._leaving and self.d.state in (LEFT, RIGHT)
+
     def reset(self, t: float) -> None:
+        self._leaving = False
         self.d.reset(None, t)
         self._s = self._t = None
         self._calm_since = t
