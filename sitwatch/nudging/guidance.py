@@ -16,6 +16,8 @@ from sitwatch.core.kinds import NudgeKind, Posture
 
 #: The catalog key of the seat-only wording for leaning forward (see CATALOG).
 WEIGHT_FORWARD = "weight_forward"
+#: ... and of a chair's perch on the front edge, which its backrest sensors tell from a slump.
+PERCHED = "perched"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,23 @@ CATALOG: dict[str, Advice] = {
         "With the weight at the front of the seat the lower back loses the backrest's support, "
         "and a slump with the pelvis slid forward also presses on the nerves of the buttocks.",
         firm=("Still forward on the seat",
+              "Stand up for a moment, then sit down with your hips right at the back of the "
+              "seat."),
+    ),
+    # Leaning forward on a chair whose backrest sensors say it is a perch: the rear of the seat
+    # emptied and the backrest free (not a lean towards the screen, not a slump).
+    PERCHED: Advice(
+        PERCHED,
+        ("You are perched on the edge of the seat", "Sit back in your chair"),
+        (
+            "Slide your hips back until they meet the backrest, and let it hold up your lower "
+            "back.",
+            "Move to the back of the seat with both feet flat; if you came forward to reach "
+            "the desk or screen, bring them closer instead.",
+        ),
+        "On the front edge nothing supports the lower back, so its muscles hold you upright "
+        "on their own, and over hours that tires and strains them.",
+        firm=("Still on the edge of the seat",
               "Stand up for a moment, then sit down with your hips right at the back of the "
               "seat."),
     ),

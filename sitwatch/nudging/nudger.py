@@ -114,6 +114,7 @@ class Nudger:
             static=snap.static,
             still_since=snap.still_since,
             seat_only=snap.seat_only and snap.source == "cushion",
+            perched=snap.perched and snap.source == "cushion",
         )
         evs += self._day_nudges(snap)
         out: list[Event] = []

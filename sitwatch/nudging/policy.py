@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
-from sitwatch.nudging.guidance import CATALOG, WEIGHT_FORWARD, Advice, catalog
+from sitwatch.nudging.guidance import CATALOG, PERCHED, WEIGHT_FORWARD, Advice, catalog
 
 #: The postures the ``slouch`` kind is about, and the advice (:data:`CATALOG` key) for each.
 SLUMPED: dict[str, str] = {
@@ -126,9 +126,11 @@ class NudgePolicy:
         still_since: float | None = None,
         seat_only: bool = False,
         balance_leaving: bool = False,
+        perched: bool = False,
     ) -> list[Event]:
         """The outcomes and nudges due at ``t``. ``seat_only``: the posture comes from a seat
-        alone, so leaning forward gets the words for weight on the front of the seat.
+        alone, so leaning forward gets the words for weight on the front of the seat;
+        ``perched``: leaning forward is a perch on a chair's front edge (its own words).
         ``balance_leaving``: the lean no longer shows and its state is waiting out its dwell
         (:attr:`~sitwatch.sensing.snapshot.Snapshot.balance_leaving`): its nudge waits too, and
         is dropped if the lean ends (population: 4 of 311 nudges came 11-12 s after the lean
@@ -154,6 +156,8 @@ class NudgePolicy:
         advice = SLUMPED.get(posture) if posture is not None else None
         if seat_only and posture == Posture.LEANING_FORWARD:
             advice = WEIGHT_FORWARD
+        elif perched and posture == Posture.LEANING_FORWARD:
+            advice = PERCHED
         if advice is not None and posture_for >= self.cfg.slouch_after:
             ep = t - posture_for
             level = self._due(NudgeKind.SLOUCH, t, ep)

@@ -45,7 +45,7 @@ from sitwatch.sensing.detectors.occupancy import (
     OccupancyDetector,
     SittingTimer,
 )
-from sitwatch.sensing.detectors.posture import PostureDetector
+from sitwatch.sensing.detectors.posture import FORWARD, PostureDetector, perched
 from sitwatch.sensing.detectors.stillness import StillnessDetector
 from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
 from sitwatch.sensing.features import REAR_ROW, Extractor, Features
@@ -595,6 +595,9 @@ class Pipeline:
             cop_y=f.cop_y if f else None,
             loads=self._loads_of(f) if f else None,
             seat_only=self.baseline is not None and not self.baseline.has_back,
+            perched=bool(f is not None and self.baseline is not None
+                         and self.posture.state == FORWARD
+                         and perched(f, self.baseline, self.cfg.detect.posture)),
         )
 
     def _loads_of(self, f: Features) -> tuple[float, ...]:

@@ -54,6 +54,9 @@ class Snapshot:
     # the posture comes from the seat alone (no backrest channel carries load): "leaning
     # forward" then means weight forward, a perch or a deep slump, which a seat cannot tell apart
     seat_only: bool = False
+    # on a chair with backrest sensors, "leaning forward" is a perch on the front edge of the
+    # seat (its rear emptied, the backrest free): the nudge gets words for that
+    perched: bool = False
 
     @property
     def occupied(self) -> bool:

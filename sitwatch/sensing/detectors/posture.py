@@ -107,7 +107,7 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     back_ratio = f.back_load / b.back_load
     if rear_ratio < cfg.slouch_rear_ratio and dy >= cfg.slouch_shift:
         # A slump rests the lower back on the backrest; a perch on the front of the seat
-        # leaves it free.
+        # leaves it free (:func:`perched`).
         return FORWARD if back_ratio < BACK_FREE else SLOUCHED
     if back_ratio >= cfg.recline_back_ratio:
         return RECLINED
@@ -122,6 +122,19 @@ def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     ):
         return FORWARD
     return UPRIGHT
+
+
+def perched(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
+    """On a chair with backrest sensors: the rear of the seat emptied, the centre far forward
+    and the backrest free, which is sitting on the front edge (a slump rests the lower back on
+    the backrest). Its nudge gets words of its own (nudging/guidance.py ``PERCHED``); a seat
+    alone cannot tell it from a slump (:func:`seat_only`)."""
+    if not b.has_back or b.back_load <= 0:
+        return False
+    bf = b.f
+    rear_ratio = f.rear_share / bf.rear_share if bf.rear_share > 0.02 else 1.0
+    return (rear_ratio < cfg.slouch_rear_ratio and f.cop_y - bf.cop_y >= cfg.slouch_shift
+            and f.back_load / b.back_load < BACK_FREE)
 
 
 def leans_from_away(f: Features, b: Baseline, cfg: PostureCfg) -> bool:

@@ -94,6 +94,23 @@ def test_on_a_seat_alone_leaning_forward_is_told_as_weight_forward() -> None:
     assert ev.get("title") in CATALOG["slouch"].titles
 
 
+def test_a_perch_on_a_chair_gets_words_for_a_perch() -> None:
+    """Leaning forward that a chair's backrest sensors say is a perch on the front edge (the
+    snapshot's ``perched``): not "You are leaning in", which is about the screen."""
+    from sitwatch.nudging.guidance import CATALOG, PERCHED, WEIGHT_FORWARD
+
+    common = {"spell": 100, "spell_start": 0.0, "occupied": True, "posture": "leaning_forward",
+              "posture_for": 61, "balance": "balanced", "balance_for": 0.0, "wallet": False}
+    ev = nudges(policy().step(100, perched=True, **common))[0]
+    assert ev.get("kind") == "slouch" and ev.get("posture") == "leaning_forward"
+    assert ev.get("title") in CATALOG[PERCHED].titles and ev.get("why") == CATALOG[PERCHED].why
+    # a lean towards the screen keeps its words; a seat alone cannot tell a perch from a slump
+    ev = nudges(policy().step(100, **common))[0]
+    assert ev.get("title") in CATALOG["leaning_forward"].titles
+    ev = nudges(policy().step(100, perched=True, seat_only=True, **common))[0]
+    assert ev.get("title") in CATALOG[WEIGHT_FORWARD].titles
+
+
 def test_a_suspected_wallet_gets_its_own_nudge_not_a_lopsided_one_too() -> None:
     p = policy()
     got = nudges(sit(p, 1000, spell=1000, balance="left", balance_for=600, wallet=True))
