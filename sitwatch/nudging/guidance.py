@@ -295,7 +295,7 @@ def silence_notice(minutes: int, *, wireless: bool, camera: bool, why: str = "")
                  if camera else "Until it is back, sitwatch cannot see how you sit.")
     message = (f"Nothing has come from the cushion for {span}, and you were sitting on it when "
                f"it stopped. {meanwhile} {check}; `sitwatch status` shows when it is back.")
+    why = why.strip()
     if why:
-        why = why.strip()
         message += f" The connection says: {why}{'' if why[-1] in '.?!' else '.'}"
     return title, message

@@ -177,6 +177,7 @@ def test_the_words(camera: bool, wireless: bool, words: str) -> None:
     assert title == "The cushion has gone quiet"
     assert "for a minute" in message and words in message
     assert "The connection says" not in message  # nothing said: nothing quoted
+    assert silence_notice(1, wireless=wireless, camera=camera, why="  ")[1] == message
 
 
 def test_the_rule() -> None:
