@@ -51,12 +51,17 @@ class View:
     """How the camera saw the runs: each run scaled about ``centre`` ("image": the frame's
     centre, "face": each pose's nose) so that the sitter looks ``size`` times as large as at
     calibration (the run's median shoulder width over the baseline's; a run whose shoulders
-    are never seen is scaled by ``size``), then shifted by ``shift`` (frame fractions)."""
+    are never seen is scaled by ``size``), then shifted by ``shift`` (frame fractions).
+    ``squash``: each pose's horizontal and vertical distances from its nose scaled by these,
+    first: a camera that looks from higher or lower than at calibration (or from one side)
+    foreshortens the picture along that axis, by about the cosine of the angle (a flat
+    approximation: the face's depth is left out)."""
 
     name: str
     size: float | None = None  # None: each run at its recorded size
     centre: Literal["image", "face"] = "image"
     shift: tuple[float, float] = (0.0, 0.0)
+    squash: tuple[float, float] = (1.0, 1.0)
 
     def apply(self, lm: np.ndarray | None, scale: float) -> np.ndarray | None:
         """The landmarks as the pose model would give them for the transformed picture:
@@ -70,6 +75,9 @@ class View:
         if lm is None:
             return None
         out = np.array(lm, dtype=float)
+        if self.squash != (1.0, 1.0):
+            nose = out[LM.NOSE, :2].copy()
+            out[:, :2] = nose + np.array(self.squash) * (out[:, :2] - nose)
         c = out[LM.NOSE, :2].copy() if self.centre == "face" else np.array([0.5, 0.5])
         out[:, :2] = c + scale * (out[:, :2] - c) + np.array(self.shift)
         face = out[:FACE_POINTS]
@@ -101,6 +109,12 @@ VIEWS: tuple[View, ...] = (
     View("framed higher (shifted up 0.15)", shift=(0.0, -0.15)),
     View("framed aside (shifted right 0.25)", shift=(0.25, 0.0)),
     View("1.35x about the face, framed lower 0.1", 1.35, "face", (0.0, 0.1)),
+    View("seen from higher or lower (vertical distances 0.9x: about 25 degrees of tilt)",
+         squash=(1.0, 0.9)),
+    View("seen from higher or lower (vertical distances 0.8x: about 37 degrees of tilt)",
+         squash=(1.0, 0.8)),
+    View("seen from one side (horizontal distances 0.8x: about 37 degrees off-axis)",
+         squash=(0.8, 1.0)),
 )
 
 

@@ -106,7 +106,7 @@ def test_closer_and_farther_than_at_calibration(views):
     leaning_forward or slouched in upright sitting, and head down is told from upright at
     >= 97% whenever the head stays in the picture."""
     for name, r in views.items():
-        if "framed" in name:
+        if "framed" in name or name.startswith("seen from"):  # (another angle: below)
             continue
         assert r["upright_called_forward"] == 0.0, name
         assert r["upright_called_slouched"] == 0.0, name
@@ -128,6 +128,8 @@ def test_a_head_that_leaves_the_picture_is_judged_from_what_is_left_or_not_at_al
     nothing is filled in (26 samples not judged). Every judged sample is right, upright is
     never called slouched, and the detector after its dwell is 100% in every view."""
     for name, r in views.items():
+        if name.startswith("seen from"):  # another camera angle: test_another_camera_angle
+            continue
         assert r["detector_headdown_balanced_accuracy"] == 1.0, name
         assert r["headdown_judged_balanced_accuracy"] == 1.0, name
         assert r["upright_called_slouched"] == 0.0, name
@@ -157,6 +159,8 @@ def test_head_gone_fills_only_head_down_samples(landmarks_csv):
         mp.undo()
     gained = 0
     for name, r in with_memory.items():
+        if name.startswith("seen from"):
+            continue  # another camera angle: see test_another_camera_angle
         w = without[name]
         assert r["upright_called_slouched"] == w["upright_called_slouched"] == 0.0, name
         assert r["headdown_recall"] >= w["headdown_recall"], name
@@ -174,6 +178,23 @@ def test_another_framing(views):
         assert r["upright_called_forward"] == 0.0, name
     assert views["framed aside (shifted right 0.25)"]["headdown_balanced_accuracy"] >= 0.97
     assert views["framed higher (shifted up 0.15)"]["headdown_balanced_accuracy"] >= 0.97
+
+
+def test_another_camera_angle(views):
+    """A camera that looks from higher or lower than at calibration (a laptop lid tilted), or
+    from one side, foreshortens the picture: measured, not tuned for. About 25 degrees keeps
+    the target per sample; about 37 degrees reads a fifth of the upright samples slouched
+    (docs/camera.md: recalibrate after changing the camera's angle), though the detector's
+    state, after its dwell, still tells upright from head down."""
+    tilt25 = views["seen from higher or lower (vertical distances 0.9x: about 25 degrees of tilt)"]
+    assert tilt25["headdown_balanced_accuracy"] >= 0.97
+    assert tilt25["upright_called_slouched"] < 0.03
+    tilt37 = views["seen from higher or lower (vertical distances 0.8x: about 37 degrees of tilt)"]
+    assert tilt37["detector_headdown_balanced_accuracy"] >= 0.97
+    assert tilt37["upright_called_forward"] == 0.0
+    side = views["seen from one side (horizontal distances 0.8x: about 37 degrees off-axis)"]
+    assert side["headdown_balanced_accuracy"] >= 0.95
+    assert side["upright_called_slouched"] == 0.0
 
 
 def test_the_naive_rule_is_fixed_not_tuned(views):
