@@ -98,9 +98,16 @@ SEAT_GAIN = 1.1
 POSTURES = (UPRIGHT, SLOUCHED, FORWARD, RECLINED)
 
 
+def _rear_ratio(f: Features, b: Baseline) -> float:
+    """The rear of the seat's share of the load against upright's (1.0 where upright had
+    none to speak of)."""
+    bf = b.f
+    return f.rear_share / bf.rear_share if bf.rear_share > 0.02 else 1.0
+
+
 def classify(f: Features, b: Baseline, cfg: PostureCfg) -> str:
     bf = b.f
-    rear_ratio = f.rear_share / bf.rear_share if bf.rear_share > 0.02 else 1.0
+    rear_ratio = _rear_ratio(f, b)
     dy = f.cop_y - bf.cop_y
     if not b.has_back:
         return seat_only(f, b, cfg, rear_ratio, dy)
@@ -131,9 +138,7 @@ def perched(f: Features, b: Baseline, cfg: PostureCfg) -> bool:
     alone cannot tell it from a slump (:func:`seat_only`)."""
     if not b.has_back or b.back_load <= 0:
         return False
-    bf = b.f
-    rear_ratio = f.rear_share / bf.rear_share if bf.rear_share > 0.02 else 1.0
-    return (rear_ratio < cfg.slouch_rear_ratio and f.cop_y - bf.cop_y >= cfg.slouch_shift
+    return (_rear_ratio(f, b) < cfg.slouch_rear_ratio and f.cop_y - b.f.cop_y >= cfg.slouch_shift
             and f.back_load / b.back_load < BACK_FREE)
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from sitwatch.config import Config
 from sitwatch.core.clock import ManualClock
-from sitwatch.core.events import Event
 from sitwatch.nudging import control
 from sitwatch.nudging.gate import NudgeGate
 from sitwatch.nudging.guidance import silence_notice
@@ -22,6 +21,7 @@ from sitwatch.sinks.base import device_notice
 from sitwatch.sinks.console import format_event
 from sitwatch.sources.base import Diagnosis, Reading, Status
 from tests.helpers.doubles import Collect
+from tests.unit.runtime.test_sensor_notice import notices  # drives a daemon through src.todo
 from tests.unit.sensing.test_baseline_modes import CHAIR, UPRIGHT, chair_profile
 
 EMPTY = np.zeros_like(UPRIGHT)
@@ -77,14 +77,6 @@ def build(tmp_path, steps, *, snooze: float = 0.0, name: str = "serial:/dev/ttyX
     sink, src = Collect(), Script(clock, steps, name)
     d = Daemon(Config(), CHAIR, src, clock, profile=chair_profile(), sinks=sink, gate=gate)
     return d, src, sink, clock
-
-
-def notices(d: Daemon, src: Script, clock: ManualClock) -> list[tuple[float, Event]]:
-    """Drive the daemon through the script: (seconds from the start, event) of each notice."""
-    t0, out = clock.monotonic(), []
-    while src.todo:
-        out += [(clock.monotonic() - t0, e) for e in d.step(0) if e.event == "notice"]
-    return out
 
 
 def test_a_cushion_gone_quiet_under_the_sitter_is_told_after_two_minutes(tmp_path) -> None:
