@@ -8,6 +8,7 @@ hung firmware left sitwatch watching nothing, and only `sitwatch status` said so
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import time
@@ -87,6 +88,34 @@ def test_a_cushion_gone_quiet_under_her_is_told_on_the_desktop_once(
     assert "Nothing has come from the cushion for 2 minutes" in body, body
     assert "its cable sits firmly" in body, body
     assert "The connection says:" in body, body  # the serial line's own diagnosis
+
+
+def test_headless_under_the_chair_the_phone_hears_of_it(serial_pty, datasets_dir,
+                                                       http_server) -> None:
+    """On a Pi under the chair (no desktop) the push channel is where the sitter hears of it:
+    the daemon `sitwatch run --headless` builds posts the notice once (apprise's json://
+    against a server on 127.0.0.1)."""
+    pytest.importorskip("apprise", reason="needs apprise (pip install apprise)")
+    from sitwatch.sinks.push import PushSink
+
+    master, port = serial_pty
+    d = session(datasets_dir)
+    cfg = recording_daemon_config(port, d).model_copy(deep=True)
+    cfg.nudges.push.urls = [f"json://127.0.0.1:{http_server.port}/phone"]
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=True)
+    try:
+        sit_then(daemon, master, d, clock)
+        run_quiet(daemon, clock, SAT)
+        push = daemon.sinks.find(PushSink)  # type: ignore[union-attr]
+        assert push is not None and push.flush(15)
+    finally:
+        daemon.close()
+    sent = [json.loads(r.body) for r in http_server.requests]
+    told = [b for b in sent if b["title"] == "The cushion has gone quiet"]
+    assert len(told) == 1, sent
+    assert "Nothing has come from the cushion for 2 minutes" in told[0]["message"]
 
 
 def test_an_unplugged_cushion_is_not_a_silence(datasets_dir) -> None:
