@@ -297,15 +297,14 @@ class Daemon:
         return out
 
     def _cushion_item(self, item: Reading | Status | Diagnosis, paused: bool) -> list[Event]:
-        assert self.pipeline is not None
+        assert self.pipeline is not None and self.silence is not None  # (both: a cushion)
+        silence = self.silence
         if isinstance(item, Reading):
             if paused:
-                if self.silence is not None:  # the cushion still speaks
-                    self.silence.reading(item.t, self.silence.seated)
+                silence.reading(item.t, silence.seated)  # the cushion still speaks
                 return []  # paused: nothing is watched or kept
             evs = self.pipeline.process(item.t, item.values)
-            if self.silence is not None:
-                self.silence.reading(item.t, self.pipeline.occ.state == OCCUPIED)
+            silence.reading(item.t, self.pipeline.occ.state == OCCUPIED)
             hint = self.pipeline.take_units_hint()
             if hint:
                 log.warning("cushion: %s", hint)
@@ -315,12 +314,10 @@ class Daemon:
             self._sample(item.t, snap)
         elif isinstance(item, Status):
             evs = self.pipeline.sensor(item.t, item.online, item.reason)
-            if self.silence is not None:
-                self.silence.status(item.online, item.reason, item.gone)
+            silence.status(item.online, item.reason, item.gone)
         elif isinstance(item, Diagnosis):
             evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
-            if self.silence is not None:
-                self.silence.diagnosis(item.message)
+            silence.diagnosis(item.message)
         else:  # pragma: no cover - protocol violation
             return []
         for ev in evs:
