@@ -190,6 +190,12 @@ def check_channels(cfg: Any, clock: Any, headless: bool = False) -> list[Check]:
     specs = [s for s in SINKS if s.name != "desktop"]
     out: list[Check] = [(c.level, c.what, c.detail)
                         for c in check_all(cfg, SinkContext(clock=clock), specs)]
+    shared = _daemon_status(cfg, clock).get("mqtt_shared")
+    for i, (level, what, detail) in enumerate(out):
+        # the running daemon saw another sitwatch under its base topic (the broker keeps
+        # only the last one to announce itself, which may be ours)
+        if what == "mqtt" and level == OK and isinstance(shared, str) and shared:
+            out[i] = (WARN, what, f"{detail}; but {shared.removeprefix('mqtt: ')}")
     if cfg.nudges.dnd.enabled:
         dnd = build_dnd(cfg, clock, start=False)  # asked once, here: no background thread
         if dnd is not None:
@@ -253,6 +259,15 @@ def check_history(cfg: Any) -> Check:
             f"{diagnose.mount_point(path)}; when it is full the history pauses (the nudges go "
             "on): free some space")
     return OK, "history", f"{path} (schema v{ver}, {size:.1f} MB)"
+
+
+def _daemon_status(cfg: Any, clock: Any) -> dict[str, Any]:
+    """The running daemon's status file (empty when none runs)."""
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
+    return d if d.get("running") and not d.get("stale") else {}
 
 
 def check_daemon(cfg: Any, clock: Any) -> Check:

@@ -389,7 +389,8 @@ class Mqtt(_Section):
         min_length=1,
         pattern=r"^[^#+]+$",
         description="Prefix of sitwatch's own topics: <base>/event/..., <base>/state/..., "
-        "<base>/status.",
+        "<base>/status. Two sitwatch on one broker each need their own (sitwatch/desk, "
+        "sitwatch/sofa): sharing one mixes their state and commands.",
     )
     discovery: bool = Field(True, description="Announce sitwatch's entities to Home Assistant.")
     discovery_prefix: str = Field(
@@ -402,7 +403,8 @@ class Mqtt(_Section):
         "",
         pattern=r"^[A-Za-z0-9_-]*$",
         description="Identifies this sitwatch in discovery topics and unique ids. Empty: "
-        "sitwatch_<hostname>.",
+        "sitwatch_<hostname> (set it when two machines share a host name, such as two "
+        "Raspberry Pis both called raspberrypi).",
     )
     device_name: str = Field(
         "", description="Device name shown in Home Assistant. Empty: sitwatch on <hostname>."

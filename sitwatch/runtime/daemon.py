@@ -750,7 +750,9 @@ class Daemon:
         now_wall = self.clock.now()
         fields = describe.status_fields(snap)
         sensor = fields.pop("sensor", None)
+        shared = getattr(self.publisher, "shared_text", None)  # the MQTT sink's
         self.status.update(
+            mqtt_shared=(shared() or None) if callable(shared) else None,
             paused=(ctl.as_dict()["paused_until"] if ctl and ctl.paused(now_wall) else None),
             snoozed=(ctl.as_dict()["snoozed_until"] if ctl and ctl.snoozed(now_wall) else None),
             held=self.nudger.held,

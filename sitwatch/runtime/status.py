@@ -74,6 +74,7 @@ _TOP = (
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
     "still_seconds",  # since the last real weight shift (static sitting, issue #13)
     "static",  # a weight shift is due: no shift for detect.stillness.after
+    "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.

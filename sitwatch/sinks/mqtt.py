@@ -10,6 +10,11 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   An unknown value is sent as ``None``, which Home Assistant shows as "unknown".
 - ``<base>/status``: ``online`` (retained) once connected; ``offline`` (retained) before a clean
   disconnect, and from the broker as our last will when the process dies or the link drops.
+- ``<base>/node``: which sitwatch publishes under ``<base>/`` (retained JSON: node id, host name,
+  a tag of the machine, a tag of this run). Two sitwatch on one broker under the same base
+  topic mix their state, events and commands, and two with the same node id (two Raspberry Pis
+  both called ``raspberrypi``) take each other's connection in turn: each says so in its log
+  and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
 - ``<base>/command/feedback`` (we subscribe): "Not right" from anywhere (Home Assistant's
   "Not right" button, ``mosquitto_pub``, an automation). The payload is ``wrong`` (or empty):
   the last posture nudge was a false alarm; ``wrong KIND`` or just ``KIND`` (``slouch``,
@@ -30,11 +35,13 @@ re-published with their latest values.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
 import os
 import re
+import secrets
 import socket
 import threading
 from collections import deque
@@ -133,6 +140,25 @@ def _mqtt() -> Any:
     return mqtt
 
 
+#: Where systemd (or D-Bus) keeps the id of this installation.
+MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+
+
+def machine_tag(files: tuple[str, ...] = MACHINE_ID_FILES) -> str:
+    """A short tag of this machine for ``<base>/node``: a hash of its machine id (the MAC
+    address where there is none), never the id itself (systemd asks to keep that private)."""
+    for name in files:
+        with contextlib.suppress(OSError):
+            text = Path(name).read_text(encoding="ascii", errors="replace").strip()
+            if text:
+                break
+    else:
+        import uuid
+
+        text = f"{uuid.getnode():012x}"
+    return hashlib.sha256(f"sitwatch:{text}".encode()).hexdigest()[:12]
+
+
 class MqttUnavailable(RuntimeError):
     """paho-mqtt (2.x) cannot be imported."""
 
@@ -166,6 +192,14 @@ class MqttSink:
         self.control_topics = {f"{self.base}/command/{name}": action
                                for name, action in CONTROLS.items()}
         self.ha_status_topic = f"{self.prefix}/status"
+        self.node_topic = f"{self.base}/node"
+        self.host = host
+        self.machine = machine_tag()
+        self.instance = secrets.token_hex(6)  # this run: its own earlier messages are not others'
+        #: another sitwatch seen publishing under the same base topic (node_id, host), or None
+        self.shared_with: dict[str, str] | None = None
+        self._prev_status: str | None = None  # <base>/status as the broker kept it before us
+        self._told: set[str] = set()  # the other runs already logged
 
         self._lock = threading.RLock()
         self._connected = threading.Event()
@@ -359,7 +393,12 @@ class MqttSink:
             return
         with self._lock:
             self.connects += 1
+            # first what the broker kept (who published here before us, and whether it is
+            # still online), then our own: it handles a client's packets in order
+            self._prev_status = None
+            client.subscribe([(self.status_topic, 1), (self.node_topic, 1)])
             client.publish(self.status_topic, ONLINE, qos=1, retain=True)
+            client.publish(self.node_topic, self.node_payload(), qos=1, retain=True)
             if self.on_command is not None:
                 client.subscribe([(self.feedback_topic, 1),
                                   *((t, 1) for t in self.control_topics)])
@@ -400,6 +439,13 @@ class MqttSink:
                                  "retrying with backoff, events wait in a queue")
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == self.status_topic:
+            if message.retain:
+                self._prev_status = bytes(message.payload).decode("utf-8", "replace").strip()
+            return
+        if message.topic == self.node_topic:
+            self._owner(message, self._prev_status, again=self.connects > 1)
+            return
         if message.topic == self.feedback_topic:
             self._command(message)
             return
@@ -413,6 +459,56 @@ class MqttSink:
                     for key, text in self._state.items():
                         client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos,
                                        retain=True)
+
+    def node_payload(self) -> str:
+        """What ``<base>/node`` says about this sitwatch."""
+        return json.dumps({"node_id": self.node_id, "host": self.host, "machine": self.machine,
+                           "instance": self.instance, "version": __version__},
+                          separators=(",", ":"))
+
+    def _owner(self, message: Any, prev_status: str | None, *, again: bool = False,
+               tell: bool = True) -> bool:
+        """A ``<base>/node`` message: is another sitwatch publishing under our base topic?
+        One this run published is not. Kept by the broker from before our first connection,
+        neither is one from this machine (its earlier run, gone without the broker noticing
+        yet) nor one whose ``<base>/status`` the broker kept as offline (it has stopped: it
+        will tell when it is back). Anything else is: a live one, and ``again`` (we announced
+        ourselves on an earlier connection of this run) one kept by the broker that is not
+        ours, since another sitwatch announced itself after us: two with the same node id
+        take each other's connection in turn, and the broker may say "offline" for both. Logged
+        once per other run (``tell``). True when it is."""
+        try:
+            other = json.loads(bytes(message.payload))
+        except (ValueError, UnicodeDecodeError):
+            return False
+        if not isinstance(other, dict):
+            return False
+        run = str(other.get("instance", ""))
+        if not run or run == self.instance:
+            return False
+        if message.retain and not again and (other.get("machine") == self.machine
+                                             or prev_status != ONLINE):
+            return False
+        node, host = (str(other.get(k, "?"))[:64] for k in ("node_id", "host"))
+        self.shared_with = {"node_id": node, "host": host}
+        if tell and run not in self._told:
+            self._told.add(run)
+            self.log.warning("%s", self.shared_text())
+        return True
+
+    def shared_text(self) -> str:
+        """What to say about :attr:`shared_with` (empty when nobody shares our topics)."""
+        if self.shared_with is None:
+            return ""
+        node, host = self.shared_with["node_id"], self.shared_with["host"]
+        if node == self.node_id:
+            return (f"mqtt: another sitwatch on {host} uses this broker with the same node id "
+                    f"({node}): each takes the other's connection in turn, and Home Assistant "
+                    "sees one device. Give each its own mqtt.node_id and mqtt.base_topic (for "
+                    f'example node_id = "{node}_desk", base_topic = "{self.base}/desk")')
+        return (f"mqtt: another sitwatch ({node} on {host}) publishes under the same base topic "
+                f"'{self.base}': the state, events and commands of the two mix. Give each its "
+                f'own mqtt.base_topic (for example base_topic = "{self.base}/{self.node_id}")')
 
     def _command(self, message: Any) -> None:
         """``wrong [KIND]`` / ``KIND`` on the feedback topic, to ``on_command``."""
@@ -602,17 +698,40 @@ class MqttSink:
 
         def on_connect(client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
             result["rc"] = rc
+            if not rc.is_failure:  # who publishes under our base topic, as the broker kept it
+                client.subscribe([(self.status_topic, 1), (self.node_topic, 1)])
+
+        def on_subscribe(client: Any, userdata: Any, mid: Any, rcs: Any, props: Any) -> None:
+            result["subscribed"] = True
+
+        def on_message(client: Any, userdata: Any, message: Any) -> None:
+            if message.topic == self.status_topic and message.retain:
+                result["status"] = bytes(message.payload).decode("utf-8", "replace").strip()
+            elif message.topic == self.node_topic and message.retain:
+                result["node"] = True
+                self._owner(message, result.get("status"), tell=False)
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
                              client_id=f"{self.client_id}-check", protocol=mqtt.MQTTv311,
                              reconnect_on_failure=False)
         client.on_connect = on_connect
+        client.on_subscribe = on_subscribe
+        client.on_message = on_message
         client.connect_timeout = timeout
         try:
             self._configure(client)
             client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
             for _ in range(max(1, math.ceil(timeout / 0.1))):
                 if "rc" in result or client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                    break
+            # the broker sends what it kept on those topics right after acknowledging the
+            # subscription, one message a round (none when it keeps nothing: half a second)
+            after = 0
+            for _ in range(20 if "rc" in result and not result["rc"].is_failure else 0):
+                if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS or "node" in result:
+                    break
+                after += "subscribed" in result
+                if after > 5:
                     break
         except (OSError, ValueError) as e:
             return False, f"mqtt: cannot connect to {where}: {e}"
@@ -624,9 +743,12 @@ class MqttSink:
             return False, f"mqtt: no answer from {where} within {timeout:g} s"
         if rc.is_failure:
             return False, f"mqtt: {where} refused the connection: {rc}" + self._password_hint()
-        return True, (f"mqtt: connected to {where}; topics under {self.base}/"
-                      + (f", Home Assistant discovery under {self.prefix}/"
-                         if self.cfg.discovery else ""))
+        line = (f"mqtt: connected to {where}; topics under {self.base}/"
+                + (f", Home Assistant discovery under {self.prefix}/"
+                   if self.cfg.discovery else ""))
+        if self.shared_with is not None:
+            line += "; but " + self.shared_text().removeprefix("mqtt: ")
+        return True, line
 
 
     def _password_hint(self) -> str:

@@ -178,10 +178,13 @@ def _check_mqtt(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
     try:
         from sitwatch.sinks.mqtt import MqttSink
 
-        ok, line = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt")).check(5)
+        sink = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"))
+        ok, line = sink.check(5)
     except ImportError:
         return ChannelCheck("fail", "mqtt", f"paho-mqtt is not installed: {MQTT_INSTALL}")
-    return ChannelCheck("ok" if ok else "fail", "mqtt", line)
+    # another sitwatch under the same base topic: it connects, but the two would mix
+    level: Level = "fail" if not ok else "warn" if sink.shared_with is not None else "ok"
+    return ChannelCheck(level, "mqtt", line)
 
 
 # -- presence on D-Bus, Workrave -----------------------------------------------------------------

@@ -11,6 +11,9 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -580,3 +583,173 @@ def test_snooze_pause_resume_commands_and_the_day_state(broker, watch):
         s.close()
     assert parse_control(b"") is None and parse_control(b"90") == 90.0
     assert parse_control(b"8d") is False and parse_control(b"\xff") is False
+
+
+# -- two sitwatch on one broker ------------------------------------------------------------------
+
+def _until(cond: Callable[[], object], timeout: float = 15.0) -> bool:
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)  # polling the sinks' network threads, bounded by the deadline
+    return True
+
+
+def another_box(port: int, node: str, host: str = "pi-desk") -> MqttSink:
+    """A sitwatch on another machine (its machine tag and host name are not ours)."""
+    s = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=port, node_id=node),
+                 ManualClock(), log=logging.getLogger("sitwatch.test.mqtt.other"))
+    s.machine, s.host = "0ther0machin", host
+    return s
+
+
+def _warnings(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == logger and r.levelno >= logging.WARNING]
+
+
+def test_two_sitwatch_under_one_base_topic_each_name_the_other(broker, watch, caplog):
+    """A desk chair's Pi and a sofa cushion's daemon left on the default base topic: their
+    state, events and commands would mix. The one that comes second finds the first's
+    announcement kept by the broker; the first hears the second's as it arrives."""
+    caplog.set_level(logging.WARNING)
+    desk = another_box(broker.port, "desk")
+    sofa = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=broker.port,
+                               node_id="sofa"), ManualClock(), log=LOG)
+    kept = watch("sitwatch/node")
+    desk.start()
+    try:
+        assert desk.wait_connected(10), broker.log()
+        kept.wait_topic("sitwatch/node")  # the broker holds the desk's announcement
+        sofa.start()
+        assert sofa.wait_connected(10)
+        assert _until(lambda: sofa.shared_with and desk.shared_with), (
+            sofa.shared_with, desk.shared_with)
+    finally:
+        sofa.close()
+        desk.close()
+    assert sofa.shared_with == {"node_id": "desk", "host": "pi-desk"}
+    assert desk.shared_with == {"node_id": "sofa", "host": sofa.host}
+    (said,) = _warnings(caplog, LOG.name)
+    assert "another sitwatch (desk on pi-desk) publishes under the same base topic " \
+           "'sitwatch'" in said and 'base_topic = "sitwatch/sofa"' in said
+    (heard,) = _warnings(caplog, "sitwatch.test.mqtt.other")
+    assert f"another sitwatch (sofa on {sofa.host})" in heard
+
+
+def test_an_earlier_owner_that_stopped_is_not_another(broker, watch, caplog):
+    """sitwatch moved to a new box: the old one said offline when it stopped, and its
+    announcement is still kept by the broker. Nothing to warn about."""
+    caplog.set_level(logging.WARNING)
+    old = another_box(broker.port, "desk")
+    kept = watch("sitwatch/status")
+    old.start()
+    assert old.wait_connected(10)
+    old.close()
+    kept.wait_topic("sitwatch/status", "offline")
+    new = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=broker.port,
+                              node_id="desk"), ManualClock(), log=LOG)
+    seen = watch("sitwatch/node")
+    new.start()
+    try:
+        assert new.wait_connected(10)
+        # our own announcement coming back means the broker has handed over what it kept
+        seen.wait_for(lambda ms: any(new.instance in m.text for m in ms))
+        ok, line = new.check(timeout=5)
+    finally:
+        new.close()
+    assert new.shared_with is None and not _warnings(caplog, LOG.name)
+    assert ok and "another" not in line, line
+
+
+def test_two_boxes_with_one_name_that_take_each_others_connection_are_told(broker, caplog):
+    """Two Raspberry Pis both called raspberrypi: the same node id, so the same client id, and
+    the broker drops one each time the other connects. Whichever reconnects finds the other's
+    announcement where its own was, and says so."""
+    caplog.set_level(logging.WARNING)
+    cfg = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port,
+                     node_id="sitwatch_raspberrypi")
+    one = MqttSink(cfg, ManualClock(), log=LOG)
+    two = another_box(broker.port, "sitwatch_raspberrypi", host="raspberrypi")
+    one.start()
+    try:
+        assert one.wait_connected(10)
+        two.start()
+        assert _until(lambda: one.shared_with or two.shared_with, 30), broker.log()
+    finally:
+        two.close()
+        one.close()
+    said = _warnings(caplog, LOG.name) + _warnings(caplog, "sitwatch.test.mqtt.other")
+    told = [s for s in said if "same node id (sitwatch_raspberrypi)" in s]
+    assert told and "each takes the other's connection in turn" in told[0], said
+
+
+def test_doctor_names_another_sitwatch_under_the_base_topic(broker, watch, tmp_path, capsys):
+    """`sitwatch doctor`: from what the broker keeps (another box announced itself last), and
+    from the running daemon's status (ours announced itself last, after it saw the other)."""
+    from sitwatch.cli.main import main
+    from sitwatch.config import Config, for_layout
+    from sitwatch.runtime.assemble import build_daemon
+    from sitwatch.sensing import layout as layouts
+
+    status = tmp_path / "status.json"
+    topic = "home/chair/cushion"
+    body = {"cushion": {"port": f"mqtt://127.0.0.1:{broker.port}/{topic}",
+                        "layout": "load-cells-4"},
+            "mqtt": {"enabled": True, "host": "127.0.0.1", "port": broker.port,
+                     "node_id": "sofa"},
+            "status": {"file": str(status)},
+            "nudges": {"desktop": False, "dnd": {"enabled": False}},
+            "history": {"enabled": False}}
+    conf = tmp_path / "sitwatch.toml"
+    conf.write_text(textwrap.dedent(f"""\
+        [cushion]
+        port = "mqtt://127.0.0.1:{broker.port}/{topic}"
+        layout = "load-cells-4"
+        [mqtt]
+        enabled = true
+        host = "127.0.0.1"
+        port = {broker.port}
+        node_id = "sofa"
+        [status]
+        file = "{status}"
+        [nudges]
+        desktop = false
+        [nudges.dnd]
+        enabled = false
+        [history]
+        enabled = false
+        """))
+
+    def doctor_mqtt_line() -> str:
+        main(["doctor", "--no-user-config", "--config", str(conf), "--listen", "0.2",
+              "--headless"])
+        out = capsys.readouterr().out
+        (line,) = [x for x in out.splitlines() if x[6:].startswith("mqtt ")]
+        return line
+
+    desk = another_box(broker.port, "desk")
+    kept = watch("sitwatch/node")
+    desk.start()
+    try:
+        assert desk.wait_connected(10)
+        kept.wait_topic("sitwatch/node")
+        line = doctor_mqtt_line()  # no daemon of ours yet: the broker keeps the desk's word
+        assert line.startswith("warn") and "another sitwatch (desk on pi-desk)" in line, line
+        lay = layouts.load("load-cells-4")
+        clock = ManualClock(datetime.now(UTC))
+        daemon = build_daemon(for_layout(Config.model_validate(body), lay), lay, None, clock,
+                              headless=True)
+        try:
+            assert _until(lambda: daemon.publisher.shared_with), broker.log()
+            for _ in range(3):  # a few seconds of the daemon: its status file says it
+                clock.advance(1.0)
+                daemon.step(0)
+            line = doctor_mqtt_line()  # the broker now keeps ours: the status file tells
+        finally:
+            daemon.close()
+    finally:
+        desk.close()
+    assert line.startswith("warn") and "another sitwatch (desk on pi-desk)" in line, line
+    assert 'base_topic = "sitwatch/sofa"' in line

@@ -1,0 +1,120 @@
+"""Who else publishes under our base topic (``<base>/node``): MqttSink._owner's rules, on
+messages as paho hands them over (no broker: tests/integration/test_mqtt_sink.py has the real
+one)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.sinks.mqtt import ONLINE, MqttConfig, MqttSink, machine_tag
+
+
+@dataclass
+class Msg:
+    topic: str
+    payload: bytes
+    retain: bool = False
+
+
+def sink(node: str = "desk") -> MqttSink:
+    return MqttSink(MqttConfig(enabled=True, node_id=node), ManualClock(),
+                    log=logging.getLogger("sitwatch.test.mqtt_owner"))
+
+
+def node_msg(s: MqttSink, *, retain: bool, **over: str) -> Msg:
+    body = {"node_id": "sofa", "host": "pi-sofa", "machine": "0123456789ab",
+            "instance": "feedfacecafe", "version": "1", **over}
+    return Msg(s.node_topic, json.dumps(body).encode(), retain)
+
+
+def test_our_own_run_is_not_another(caplog: pytest.LogCaptureFixture) -> None:
+    s = sink()
+    assert not s._owner(Msg(s.node_topic, s.node_payload().encode(), True), ONLINE)
+    assert not s._owner(Msg(s.node_topic, s.node_payload().encode(), False), ONLINE)
+    assert s.shared_with is None and not caplog.records
+
+
+def test_kept_by_the_broker_from_this_machine_or_from_one_gone_offline_is_not(caplog):
+    s = sink()
+    # this machine's earlier run (the broker has not noticed it went): not another
+    assert not s._owner(node_msg(s, retain=True, machine=s.machine), ONLINE)
+    # another machine's, but the broker kept its status as offline: it stopped
+    assert not s._owner(node_msg(s, retain=True), "offline")
+    assert not s._owner(node_msg(s, retain=True), None)  # no status kept at all
+    assert s.shared_with is None and not caplog.records
+
+
+def test_another_machine_online_under_our_base_is_named_once(caplog):
+    s = sink()
+    with caplog.at_level(logging.WARNING):
+        assert s._owner(node_msg(s, retain=True), ONLINE)
+        assert s._owner(node_msg(s, retain=True), ONLINE)  # the next reconnect: told already
+    assert s.shared_with == {"node_id": "sofa", "host": "pi-sofa"}
+    (rec,) = caplog.records
+    text = rec.getMessage()
+    assert "another sitwatch (sofa on pi-sofa)" in text
+    assert "same base topic 'sitwatch'" in text and 'base_topic = "sitwatch/desk"' in text
+
+
+def test_one_arriving_while_we_are_connected_is_another_wherever_it_runs(caplog):
+    """A live message (not kept) comes from a sitwatch that connected after us: another one,
+    even on this machine (a second daemon)."""
+    s = sink()
+    with caplog.at_level(logging.WARNING):
+        assert s._owner(node_msg(s, retain=False, machine=s.machine), None)
+    assert len(caplog.records) == 1
+
+
+def test_the_same_node_id_says_they_take_each_others_connection(caplog):
+    s = sink("sitwatch_raspberrypi")
+    with caplog.at_level(logging.WARNING):
+        assert s._owner(node_msg(s, retain=True, node_id="sitwatch_raspberrypi",
+                                 host="raspberrypi"), ONLINE)
+    text = caplog.records[0].getMessage()
+    assert "same node id (sitwatch_raspberrypi)" in text
+    assert "takes the other's connection" in text
+    assert 'node_id = "sitwatch_raspberrypi_desk"' in text
+
+
+@pytest.mark.parametrize("payload", [b"", b"not json", b"[1, 2]", b'{"node_id": "x"}',
+                                     b"\xff\xfe"])
+def test_what_cannot_be_read_is_ignored(payload, caplog):
+    s = sink()
+    assert not s._owner(Msg(s.node_topic, payload, False), ONLINE)
+    assert s.shared_with is None and not caplog.records
+
+
+def test_the_check_names_the_other_without_logging(caplog):
+    s = sink()
+    assert s._owner(node_msg(s, retain=True), ONLINE, tell=False)
+    assert not caplog.records
+    assert s.shared_text().startswith("mqtt: another sitwatch (sofa on pi-sofa)")
+
+
+def test_the_machine_tag_hides_the_machine_id(tmp_path):
+    f = tmp_path / "machine-id"
+    f.write_text("0f1e2d3c4b5a69788796a5b4c3d2e1f0\n")
+    tag = machine_tag((str(f),))
+    assert len(tag) == 12 and tag not in f.read_text()
+    assert machine_tag((str(f),)) == tag  # stable
+    assert machine_tag((str(tmp_path / "none"),)) != tag  # no file: the MAC address's
+    assert machine_tag() == machine_tag()
+
+
+def test_on_a_reconnect_a_kept_one_that_is_not_ours_came_after_us(caplog):
+    """We announced ourselves when we first connected; finding another run's announcement kept
+    on a later connection means it came after ours, even if the broker says offline for both
+    (two with one node id: each takes the other's connection and the broker sends the last
+    will of the one it drops)."""
+    s = sink("sitwatch_raspberrypi")
+    kept = node_msg(s, retain=True, node_id="sitwatch_raspberrypi", host="raspberrypi")
+    assert not s._owner(kept, "offline")  # the first connection: an owner that stopped
+    with caplog.at_level(logging.WARNING):
+        assert s._owner(kept, "offline", again=True)
+        assert s._owner(node_msg(s, retain=True, machine=s.machine), None, again=True)
+    assert len(caplog.records) == 1  # the same other run: told once
