@@ -23,7 +23,10 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   the same inbox as the desktop buttons (``on_command``).
 - ``<discovery_prefix>/<component>/<node_id>/<object_id>/config``: retained Home Assistant
   discovery documents, sent on every connect and again whenever ``<discovery_prefix>/status``
-  says ``online`` (Home Assistant restarted).
+  says ``online`` (Home Assistant restarted). Ours that the broker still keeps but this
+  sitwatch no longer offers (an entity a newer version dropped or moved, or all of them once
+  ``discovery`` is off) are cleared on connecting, so Home Assistant removes them
+  (:meth:`MqttSink._stale_entity`).
 
 Nothing here blocks the daemon: paho-mqtt (2.x, imported lazily: the ``mqtt`` extra) runs its
 own network thread (``loop_start``), connects asynchronously and reconnects with backoff. While
@@ -193,6 +196,10 @@ class MqttSink:
                                for name, action in CONTROLS.items()}
         self.ha_status_topic = f"{self.prefix}/status"
         self.node_topic = f"{self.base}/node"
+        #: every discovery document of ours the broker keeps (to clear the ones not offered)
+        self.discovery_filter = f"{self.prefix}/+/{self.node_id}/+/config"
+        self._offered: frozenset[str] = frozenset()  # the discovery topics announced now
+        self.cleared = 0  # discovery documents cleared (entities no longer offered)
         self.host = host
         self.machine = machine_tag()
         self.instance = secrets.token_hex(6)  # this run: its own earlier messages are not others'
@@ -405,6 +412,9 @@ class MqttSink:
             if self.cfg.discovery:
                 client.subscribe(self.ha_status_topic, qos=1)
                 self._publish_discovery(client)
+            else:
+                self._offered = frozenset()
+            client.subscribe(self.discovery_filter, qos=1)  # after ours: see _stale_entity
             for key, text in self._state.items():
                 client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos, retain=True)
             self._connected.set()
@@ -446,6 +456,9 @@ class MqttSink:
         if message.topic == self.node_topic:
             self._owner(message, self._prev_status, again=self.connects > 1)
             return
+        if message.topic.endswith("/config") and message.topic.startswith(f"{self.prefix}/"):
+            self._stale_entity(client, message)
+            return
         if message.topic == self.feedback_topic:
             self._command(message)
             return
@@ -459,6 +472,25 @@ class MqttSink:
                     for key, text in self._state.items():
                         client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos,
                                        retain=True)
+
+    def _stale_entity(self, client: Any, message: Any) -> bool:
+        """A discovery document of ours that the broker kept: clear it (an empty retained
+        message, which makes Home Assistant remove the entity) unless this sitwatch offers it
+        now. Only what the broker kept counts (it sends it when we subscribe, after our own
+        documents went out); the live copies of ours that follow are not looked at. True
+        when it was cleared."""
+        if not message.retain or not message.payload or message.topic in self._offered:
+            return False
+        parts = message.topic[len(self.prefix) + 1:].split("/")
+        if len(parts) != 4 or parts[1] != self.node_id:
+            return False
+        client.publish(message.topic, b"", qos=1, retain=True)
+        self.cleared += 1
+        why = ("this sitwatch no longer offers it" if self.cfg.discovery
+               else "discovery is off")
+        self.log.info("mqtt: removed the Home Assistant entity %s %s (%s)", parts[0], parts[2],
+                      why)
+        return True
 
     def node_payload(self) -> str:
         """What ``<base>/node`` says about this sitwatch."""
@@ -680,7 +712,9 @@ class MqttSink:
         return out
 
     def _publish_discovery(self, client: Any) -> None:
-        for topic, config in self.discovery_messages():
+        messages = self.discovery_messages()
+        self._offered = frozenset(topic for topic, _ in messages)
+        for topic, config in messages:
             client.publish(topic, json.dumps(config, separators=(",", ":")), qos=1, retain=True)
         self.discoveries += 1
 

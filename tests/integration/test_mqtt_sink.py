@@ -753,3 +753,41 @@ def test_doctor_names_another_sitwatch_under_the_base_topic(broker, watch, tmp_p
         desk.close()
     assert line.startswith("warn") and "another sitwatch (desk on pi-desk)" in line, line
     assert 'base_topic = "sitwatch/sofa"' in line
+
+
+def test_entities_no_longer_offered_are_cleared_from_home_assistant(broker, watch):
+    """An entity an older sitwatch announced and this one does not offer (a dropped or moved
+    one) stays in Home Assistant for as long as the broker keeps its document: on connecting,
+    the sink clears the ones of its own node that it does not offer now, and leaves every other
+    node's alone. With discovery switched off, it clears all of its own."""
+    seed = watch("homeassistant/#")
+    old = "homeassistant/sensor/testnode/posture_v0/config"  # from an older version
+    moved = "homeassistant/select/testnode/sitting_time/config"  # another component now
+    foreign = "homeassistant/sensor/othernode/posture/config"
+    for topic in (old, moved, foreign):
+        seed.client.publish(topic, b'{"name": "kept"}', qos=1, retain=True).wait_for_publish(5)
+    seed.wait_for(lambda ms: len(ms) >= 3)
+
+    def kept_now() -> set[str]:
+        late = watch("homeassistant/#")
+        late.settle()
+        return {m.topic for m in late.messages if m.retain and m.payload}
+
+    s = make_sink(broker.port)
+    s.start()
+    try:
+        assert s.wait_connected(10)
+        assert _until(lambda: s.cleared == 2), (s.cleared, broker.log())
+        offered = {t for t, _ in s.discovery_messages()}
+    finally:
+        s.close()
+    assert kept_now() == offered | {foreign}
+
+    off = make_sink(broker.port, discovery=False)
+    off.start()
+    try:
+        assert off.wait_connected(10)
+        assert _until(lambda: off.cleared == len(offered)), (off.cleared, broker.log())
+    finally:
+        off.close()
+    assert kept_now() == {foreign}

@@ -118,3 +118,44 @@ def test_on_a_reconnect_a_kept_one_that_is_not_ours_came_after_us(caplog):
         assert s._owner(kept, "offline", again=True)
         assert s._owner(node_msg(s, retain=True, machine=s.machine), None, again=True)
     assert len(caplog.records) == 1  # the same other run: told once
+
+
+# -- discovery documents of ours that this sitwatch no longer offers ----------------------------
+
+class Client:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, bool]] = []
+
+    def publish(self, topic: str, payload: bytes, qos: int = 0, retain: bool = False) -> None:
+        self.sent.append((topic, payload, retain))
+
+
+def test_a_kept_document_not_offered_now_is_cleared_and_nothing_else(caplog):
+    s = sink("desk")
+    c = Client()
+    s._publish_discovery(c)
+    offered = [t for t, _, _ in c.sent]
+    c.sent.clear()
+    old = "homeassistant/sensor/desk/posture_v0/config"
+    with caplog.at_level(logging.INFO):
+        assert s._stale_entity(c, Msg(old, b'{"name": "x"}', True))
+    assert c.sent == [(old, b"", True)] and s.cleared == 1
+    assert "removed the Home Assistant entity sensor posture_v0" in caplog.text
+    c.sent.clear()
+    for msg in (Msg(offered[0], b"{}", True),  # one we offer
+                Msg(old, b"{}", False),  # a live copy, not what the broker kept
+                Msg(old, b"", True),  # already cleared
+                Msg("homeassistant/sensor/sofa/posture/config", b"{}", True),  # not ours
+                Msg("homeassistant/sensor/desk/config", b"{}", True)):  # not an entity's
+        assert not s._stale_entity(c, msg)
+    assert c.sent == []
+
+
+def test_with_discovery_off_every_kept_document_of_ours_is_cleared(caplog):
+    s = MqttSink(MqttConfig(enabled=True, node_id="desk", discovery=False), ManualClock(),
+                 log=logging.getLogger("sitwatch.test.mqtt_owner"))
+    c = Client()
+    with caplog.at_level(logging.INFO):
+        assert s._stale_entity(c, Msg("homeassistant/sensor/desk/posture/config", b"{}", True))
+    assert c.sent == [("homeassistant/sensor/desk/posture/config", b"", True)]
+    assert "(discovery is off)" in caplog.text
