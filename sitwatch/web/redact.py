@@ -16,14 +16,29 @@ def _push_url(url: str) -> str:
     return f"{scheme}://{HIDDEN}" if scheme else HIDDEN
 
 
+def _camera(device: int | str) -> int | str:
+    """A network camera's URL (``rtsp://user:password@host/...``) without its password."""
+    if not isinstance(device, str) or "://" not in device:
+        return device
+    u = urlsplit(device)
+    if u.password is None:
+        return device
+    return u._replace(netloc=f"{u.username}:{HIDDEN}@{u.netloc.rsplit('@', 1)[1]}").geturl()
+
+
 def redacted_config(cfg: Config) -> Config:
-    """A copy of ``cfg`` without the MQTT password, push URLs' secrets, a cushion URL's
-    password and the hook's arguments (which may carry a token)."""
+    """A copy of ``cfg`` without the MQTT password, the secrets of the push URLs (the nudges'
+    and the weekly report's), a cushion or network camera URL's password and the hook's
+    arguments (which may carry a token)."""
     mqtt = cfg.mqtt.model_copy(update={"password": HIDDEN} if cfg.mqtt.password else {})
-    push = cfg.nudges.push.model_copy(update={"urls": [_push_url(u) for u in cfg.nudges.push.urls]})
+    push = cfg.nudges.push.model_copy(update={
+        "urls": [_push_url(u) for u in cfg.nudges.push.urls],
+        "report_urls": [_push_url(u) for u in cfg.nudges.push.report_urls]})
     hook_cmd = cfg.nudges.hook.command
     hook = cfg.nudges.hook.model_copy(
         update={"command": [hook_cmd[0], HIDDEN] if len(hook_cmd) > 1 else list(hook_cmd)})
     nudges = cfg.nudges.model_copy(update={"push": push, "hook": hook})
     cushion = cfg.cushion.model_copy(update={"port": redact(cfg.cushion.port)})
-    return cfg.model_copy(update={"mqtt": mqtt, "nudges": nudges, "cushion": cushion})
+    camera = cfg.camera.model_copy(update={"device": _camera(cfg.camera.device)})
+    return cfg.model_copy(update={"mqtt": mqtt, "nudges": nudges, "cushion": cushion,
+                                  "camera": camera})

@@ -39,8 +39,11 @@ def settings(tmp_path: Path) -> Settings:
     p.sit(75)
     s.close()
     clock.advance((NOW - clock.now()).total_seconds())
-    cfg = Config.model_validate({"mqtt": {"password": "hunter2-secret"},
-                                 "nudges": {"push": {"urls": ["ntfys://tok_abc123@ntfy.sh/x"]}}})
+    cfg = Config.model_validate({
+        "mqtt": {"password": "hunter2-secret"},
+        "nudges": {"push": {"urls": ["ntfys://tok_abc123@ntfy.sh/x"],
+                            "report_urls": ["mailtos://alice:SuperSecretPass@mail.example.com"]}},
+        "camera": {"device": "rtsp://cam:CamSecret9@192.168.1.20/stream"}})
     return Settings(cfg=cfg, history=db, status=tmp_path / "status.json", tz=TZ, clock=clock)
 
 
@@ -64,8 +67,10 @@ def test_pages_render(settings: Settings) -> None:
 def test_settings_hide_secrets(settings: Settings) -> None:
     text = client(settings).get("/settings").text
     assert "hunter2-secret" not in text and "tok_abc123" not in text
+    assert "SuperSecretPass" not in text and "CamSecret9" not in text
     assert 'password = &#34;(hidden)&#34;' in text or 'password = "(hidden)"' in text
-    assert "ntfys://(hidden)" in text
+    assert "ntfys://(hidden)" in text and "mailtos://(hidden)" in text
+    assert "rtsp://cam:(hidden)@192.168.1.20/stream" in text
 
 
 def test_status_endpoint_follows_the_file(settings: Settings) -> None:
