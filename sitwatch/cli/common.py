@@ -60,10 +60,17 @@ def day_arg(args: argparse.Namespace) -> date | None:
     """``--day YYYY-MM-DD`` (today without it); None after saying how to write it."""
     from datetime import date
 
+    from sitwatch.reports.period import PeriodError, check_day
+
     try:
-        return date.fromisoformat(args.day) if args.day else date.today()
+        day = date.fromisoformat(args.day) if args.day else date.today()
     except ValueError:
         err(f"--day {args.day!r}: write YYYY-MM-DD")
+        return None
+    try:
+        return check_day(day, f"--day {args.day!r}" if args.day else "")
+    except PeriodError as e:
+        err(str(e))
         return None
 
 

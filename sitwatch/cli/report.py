@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
+    from sitwatch.history.readable import is_damage
     from sitwatch.history.store import Store, StoreError
     from sitwatch.reports.period import PeriodError
     from sitwatch.runtime.files import history_path
@@ -94,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             store.close()
     except StoreError as e:
-        if not _damaged(e):
+        if not is_damage(e):
             err(str(e))
             return EXIT_FAIL
         damage = str(e)
     except sqlite3.DatabaseError as e:
-        if not _damaged(e):
+        if not is_damage(e):
             raise
         damage = str(e)
     return _report_what_can_be_read(hp, damage, render)
@@ -194,37 +195,25 @@ def _open(path: Path) -> None:
         print(f"could not open it ({e}); open {path.resolve()} in a browser")
 
 
-def _damaged(e: Exception) -> bool:
-    text = str(e).lower()
-    return "malformed" in text or "not a database" in text or "corrupt" in text
-
-
 def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int]) -> int:
     """The history file is damaged: report from a private copy of what can still be read,
     and say what was lost. The file itself is left for the daemon, which repairs it the same
     way when it next opens it."""
-    import sqlite3
-    import tempfile
-
     from sitwatch.core.clock import SystemClock
-    from sitwatch.history.salvage import salvage
-    from sitwatch.history.store import Store, StoreError
+    from sitwatch.history.readable import ReadableCopy, Unreadable
+    from sitwatch.history.store import StoreError
 
-    with tempfile.TemporaryDirectory(prefix="sitwatch-salvage-") as tmp:
-        copy = Path(tmp) / "history.sqlite"
-        conn = sqlite3.connect(copy, isolation_level=None)
-        try:
-            result = salvage(hp, conn)
-        except sqlite3.Error as e:
-            err(f"the history database {hp} is damaged and nothing could be read from it ({e})")
-            return EXIT_FAIL
-        finally:
-            conn.close()
+    try:
+        copy = ReadableCopy(hp, SystemClock())
+    except Unreadable as e:
+        err(str(e))
+        return EXIT_FAIL
+    with copy:
         err(f"note: the history database {hp} is damaged ({damage}); this report shows what "
-            f"could still be read: {result.summary()}. The daemon repairs the file the same "
-            "way when it next starts.")
+            f"could still be read: {copy.salvaged.summary()}. The daemon repairs the file the "
+            "same way when it next starts.")
         try:
-            store = Store(copy, SystemClock(), readonly=True)
+            store = copy.open()
         except StoreError as e:
             err(str(e))
             return EXIT_FAIL

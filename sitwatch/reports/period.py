@@ -45,6 +45,20 @@ class PeriodError(ValueError):
     """A period name that cannot be read; the message says what to write instead."""
 
 
+#: The years a report can be about: a history starts at the earliest with the Unix epoch (a
+#: Raspberry Pi's clock before its first sync), and a report reaches a little past its period
+#: (the week before, the month after), which the calendar must still hold.
+YEARS = (1970, 9998)
+
+
+def check_day(day: date, what: str = "") -> date:
+    """``day``, or :class:`PeriodError` when it lies outside :data:`YEARS`."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise PeriodError(f"{what or day.isoformat()}: reports cover the years {YEARS[0]} to "
+                          f"{YEARS[1]}")
+    return day
+
+
 # -- periods ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -126,6 +140,7 @@ def parse_week(text: str, day: date | None = None) -> Period:
     except ValueError:
         raise PeriodError(f"{text!r}: {year} has no week {week} (ISO weeks run from 1 to 52 "
                           "or 53)") from None
+    check_day(monday, repr(text))
     return Period("week", monday, monday + timedelta(days=6))
 
 
@@ -134,7 +149,7 @@ def parse_month(text: str) -> Period:
     m = _MONTH.fullmatch(text.strip())
     if m is None or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1:
         raise PeriodError(f"{text!r} is not a month: write YYYY-MM, e.g. 2026-11")
-    return month_period(date(int(m[1]), int(m[2]), 1))
+    return month_period(check_day(date(int(m[1]), int(m[2]), 1), repr(text)))
 
 
 # -- breaks by length and sitting debt -----------------------------------------------------------

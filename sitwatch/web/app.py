@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
@@ -44,11 +46,12 @@ from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind, label
 from sitwatch.history.diary import MAX_NOTE, DiaryError, SymptomEntry, add_entry
 from sitwatch.history.queries import daily_sitting_minutes, day_bounds, day_summary
+from sitwatch.history.readable import ReadableCopy, Unreadable, is_damage
 from sitwatch.history.store import Store, StoreError
 from sitwatch.reports import diary
 from sitwatch.reports.calendar import heatmap_legend, heatmap_svg, heatmap_weeks
 from sitwatch.reports.html import render_month, render_week, week_title
-from sitwatch.reports.period import PeriodError, parse_month
+from sitwatch.reports.period import PeriodError, check_day, parse_month
 from sitwatch.reports.words import fmt_minutes, posture_shares_text
 from sitwatch.runtime.status import bar_state, format_status, read_status
 from sitwatch.web.redact import redacted_config
@@ -115,6 +118,44 @@ def _reader(s: Settings) -> Iterator[Store | None]:
         store.close()
 
 
+T = TypeVar("T")
+
+
+class Damaged:
+    """The history file is damaged: the pages read a private copy of what can still be read
+    (made once per state of the file, :class:`~sitwatch.history.readable.ReadableCopy`), and
+    say so. The file itself is left for the daemon, which repairs it when it next opens it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the pages run on a thread pool
+        self._copy: tuple[tuple[int, int], ReadableCopy] | None = None
+
+    def read(self, s: Settings, damage: str, fn: Callable[[Store], T]) -> tuple[T, str]:
+        st = os.stat(s.history)
+        key = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if self._copy is None or self._copy[0] != key:
+                if self._copy is not None:
+                    self._copy[1].close()
+                    self._copy = None
+                self._copy = (key, ReadableCopy(s.history, s.clock))  # or Unreadable
+            copy = self._copy[1]
+        note = (f"The history file {s.history} is damaged ({damage}), so these pages show what "
+                f"could still be read from it: {copy.salvaged.summary()}. sitwatch repairs the "
+                "file the same way when the daemon next starts.")
+        store = copy.open()
+        try:
+            return fn(store), note
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._copy is not None:
+                self._copy[1].close()
+                self._copy = None
+
+
 # -- the pages --------------------------------------------------------------------------------
 
 NAV = (("/", "Live", "live"), ("/today", "Today", "today"), ("/week", "This week", "week"),
@@ -126,14 +167,41 @@ class Pages:
     def __init__(self, s: Settings) -> None:
         self.s = s
         self.env = _environment()
+        self.damaged = Damaged()
+
+    def read(self, fn: Callable[[Store | None], T]) -> tuple[T, str]:
+        """``fn`` on the history (None when there is none yet), and a note to show with the
+        page: empty, unless the file is damaged and what can still be read of it is shown
+        (raises :class:`~sitwatch.history.readable.Unreadable` when nothing can)."""
+        try:
+            with _reader(self.s) as store:
+                return fn(store), ""
+        except (StoreError, sqlite3.DatabaseError) as e:
+            if not is_damage(e):
+                raise
+            log.warning("history %s is damaged: %s; showing what can still be read",
+                        self.s.history, e)
+            return self.damaged.read(self.s, str(e), fn)
+
+    def unreadable(self, request: Request, exc: Exception) -> Response:
+        return self.page("message.html.j2", "", status_code=503,
+                         title="The history cannot be read",
+                         text=f"{str(exc)[:1].upper()}{str(exc)[1:]}. The daemon sets the "
+                              "damaged file aside and starts a fresh one when it next starts "
+                              "(`systemctl --user restart sitwatch`, or `sitwatch run`).")
+
+    def full_page(self, html: str, active: str, note: str) -> HTMLResponse:
+        """A report page (its own HTML document) with the app's pages above it."""
+        top = self.env.get_template("weeknav.html.j2").render(nav=NAV, active=active, note=note)
+        return HTMLResponse(html.replace("<body>", "<body>" + top, 1))
 
     def now(self) -> datetime:
         return self.s.clock.now().astimezone(self.s.tz)
 
-    def page(self, template: str, active: str, status_code: int = 200,
+    def page(self, template: str, active: str, status_code: int = 200, note: str = "",
              **ctx: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(
-            nav=NAV, active=active, lan=self.s.token is not None, **ctx)
+            nav=NAV, active=active, lan=self.s.token is not None, note=note, **ctx)
         return HTMLResponse(html, status_code=status_code)
 
     # -- live status --
@@ -163,12 +231,17 @@ class Pages:
 
     def today(self, request: Request) -> Response:
         now = self.now()
-        with _reader(self.s) as store:
+
+        def get(store: Store | None) -> tuple[Any, diary.DiarySection] | None:
             if store is None:
-                return self.page("nohistory.html.j2", "today", path=str(self.s.history))
-            s = day_summary(store, now.date(), self.s.tz)
+                return None
             start, end = day_bounds(now.date(), self.s.tz)
-            sec = diary.section(store, start, end)
+            return day_summary(store, now.date(), self.s.tz), diary.section(store, start, end)
+
+        got, note = self.read(get)
+        if got is None:
+            return self.page("nohistory.html.j2", "today", path=str(self.s.history))
+        s, sec = got
         rows = []
         if s.has_data:
             at = s.longest_spell_start
@@ -182,7 +255,7 @@ class Pages:
                 ("Nudges", str(s.nudges_total)),
             ]
         return self.page("today.html.j2", "today", title=f"{now:%A} {now.day} {now:%B}",
-                         rows=rows, diary=diary.view(sec))
+                         rows=rows, diary=diary.view(sec), note=note)
 
     # -- weeks --
 
@@ -191,29 +264,31 @@ class Pages:
         text = request.path_params.get("day")
         if text:
             try:
-                day = date.fromisoformat(text)
+                day = check_day(date.fromisoformat(text), repr(text))
+            except PeriodError as e:
+                return self.page("message.html.j2", "weeks", status_code=404,
+                                 title="No such week", text=f"{e}.")
             except ValueError:
                 return self.page("message.html.j2", "weeks", status_code=404,
                                  title="No such week", text=f"{text!r} is not a date.")
         else:
             day = now.date()
-        with _reader(self.s) as store:
-            if store is None:
-                return self.page("nohistory.html.j2", "week", path=str(self.s.history))
-            html = render_week(store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
-                               now=now)
-        nav = self.env.get_template("weeknav.html.j2").render(
-            nav=NAV, active="week" if not text else "weeks")
-        return HTMLResponse(html.replace("<body>", "<body>" + nav, 1))
+        html, note = self.read(lambda store: None if store is None else render_week(
+            store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit, now=now))
+        if html is None:
+            return self.page("nohistory.html.j2", "week", path=str(self.s.history))
+        return self.full_page(html, "week" if not text else "weeks", note)
 
     def weeks(self, request: Request) -> Response:
         now = self.now()
         today = now.date()
         last_sunday = today - timedelta(days=(today.weekday() + 1) % 7)
-        rows = []
-        with _reader(self.s) as store:
+        first, _ = heatmap_weeks(today)
+
+        def get(store: Store | None) -> tuple[list[dict[str, str]], dict[date, float]] | None:
             if store is None:
-                return self.page("nohistory.html.j2", "weeks", path=str(self.s.history))
+                return None
+            rows = []
             for k in range(PAST_WEEKS):
                 end_day = last_sunday - timedelta(weeks=k)
                 a, _ = day_bounds(end_day - timedelta(days=6), self.s.tz)
@@ -225,14 +300,18 @@ class Pages:
                 rows.append({"href": f"/week/{end_day.isoformat()}",
                              "title": week_title(end_day),
                              "sitting": fmt_minutes(secs / 60) if secs else ""})
-            first, _ = heatmap_weeks(today)
-            sitting = daily_sitting_minutes(store, first, today, self.s.tz)
+            return rows, daily_sitting_minutes(store, first, today, self.s.tz)
+
+        got, note = self.read(get)
+        if got is None:
+            return self.page("nohistory.html.j2", "weeks", path=str(self.s.history))
+        rows, sitting = got
         while rows and not rows[-1]["sitting"]:
             rows.pop()  # before the first week with data
         heatmap = Markup(heatmap_svg(sitting, today, today=today)) \
             if any(v > 0 for v in sitting.values()) else None
         return self.page("weeks.html.j2", "weeks", rows=rows, heatmap=heatmap,
-                         heatmap_legend=heatmap_legend())
+                         heatmap_legend=heatmap_legend(), note=note)
 
     # -- months (issue #11) --
 
@@ -246,29 +325,23 @@ class Pages:
             except PeriodError as e:
                 return self.page("message.html.j2", "month", status_code=404,
                                  title="No such month", text=str(e))
-        with _reader(self.s) as store:
-            if store is None:
-                return self.page("nohistory.html.j2", "month", path=str(self.s.history))
-            html = render_month(store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
-                                min_break=self.s.cfg.detect.occupancy.min_break, now=now,
-                                links=True)
-        nav = self.env.get_template("weeknav.html.j2").render(nav=NAV, active="month")
-        return HTMLResponse(html.replace("<body>", "<body>" + nav, 1))
+        html, note = self.read(lambda store: None if store is None else render_month(
+            store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
+            min_break=self.s.cfg.detect.occupancy.min_break, now=now, links=True))
+        if html is None:
+            return self.page("nohistory.html.j2", "month", path=str(self.s.history))
+        return self.full_page(html, "month", note)
 
     # -- the diary --
 
     def diary_page(self, request: Request, *, error: str = "", form: dict[str, Any] | None = None,
                    status_code: int = 200) -> Response:
         now = self.now()
-        saved: diary.Item | None = None
-        with _reader(self.s) as store:
-            if store is None:
-                sec = None
-            else:
-                sec = diary.section(store, now - timedelta(days=DIARY_DAYS),
-                                    now + timedelta(seconds=1))
-                wanted = request.query_params.get("saved")
-                saved = next((i for i in sec.items if str(i.entry.id) == wanted), None)
+        sec, note = self.read(lambda store: None if store is None else diary.section(
+            store, now - timedelta(days=DIARY_DAYS), now + timedelta(seconds=1)))
+        wanted = request.query_params.get("saved")
+        saved = None if sec is None else next(
+            (i for i in sec.items if str(i.entry.id) == wanted), None)
         view = diary.view(sec) if sec is not None else None
         if view is not None:
             view["items"] = list(reversed(view["items"]))  # type: ignore[call-overload]
@@ -277,7 +350,7 @@ class Pages:
             form=form or {}, form_key=self.s.form_key, kinds=list(SymptomKind),
             sides=list(BodySide), areas=list(BodyArea), also=list(AlsoNoticed),
             max_note=MAX_NOTE, saved=saved,
-            saved_care=diary.seek_care_lines(saved.flags) if saved else [],
+            saved_care=diary.seek_care_lines(saved.flags) if saved else [], note=note,
             side_words={BodySide.LEFT: "left", BodySide.RIGHT: "right",
                         BodySide.BOTH: "both sides"})
 
@@ -419,5 +492,12 @@ def create_app(s: Settings) -> ASGIApp:
         Route("/static/{name}", p.asset),
         Route("/favicon.ico", lambda r: Response(status_code=204)),
     ]
-    return Guard(Starlette(routes=routes), s.token)
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        p.damaged.close()  # the copy of a damaged history, if one was made
+
+    app = Starlette(routes=routes, exception_handlers={Unreadable: p.unreadable},
+                    lifespan=lifespan)
+    return Guard(app, s.token)
 

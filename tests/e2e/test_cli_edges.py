@@ -464,3 +464,23 @@ def test_calibrate_from_a_recording_saves_under_the_recordings_layout(tmp_path) 
     assert not (data / "calibration-load-cells-4.json").exists()
     replay = _sitwatch("replay", str(rec), "--json", "--no-user-config", env=env)
     assert f"calibration: {data / 'calibration-smartchair-12.json'}" in replay.stderr
+
+
+@pytest.mark.parametrize("args", [("--month", "9999-12"), ("--day", "0001-01-01", "--week"),
+                                  ("--week", "9999-W52"), ("--day", "9999-12-31")])
+def test_report_dates_beyond_the_calendar_are_a_usage_mistake(tmp_path, args) -> None:
+    """They printed a traceback (the week before or the month after fell off the calendar)."""
+    env = _fresh_home(tmp_path)
+    proc = _sitwatch("report", "--no-user-config", *args, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "reports cover the years 1970 to 9998" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_report_on_a_file_that_is_no_database_says_nothing_could_be_read(tmp_path) -> None:
+    env = _fresh_home(tmp_path)
+    hist = tmp_path / "history.sqlite"
+    hist.write_text("not a database\n" * 100)
+    proc = _sitwatch("report", "--no-user-config", "--history", str(hist), env=env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "nothing could be read from it" in proc.stderr

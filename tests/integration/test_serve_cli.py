@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -75,3 +76,80 @@ def test_serves_without_history_or_daemon(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+
+
+def _served(tmp: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp),
+        start_new_session=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("sitwatch: serving on http://127.0.0.1:"), proc.stderr
+    return proc, line.split("serving on ", 1)[1].strip().rstrip("/")
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_a_damaged_history_shows_what_can_still_be_read(tmp_path: Path) -> None:
+    """A few bad pages (an SD card dying a little): `sitwatch report` read what was left, but
+    the web pages answered "Internal Server Error". Now they show what can be read and say
+    so, and leave the file for the daemon to repair."""
+    sys.path.insert(0, str(ROOT))
+    from tests.e2e.test_cli_edges import _damaged_history
+
+    hist = tmp_path / "history.sqlite"
+    _damaged_history(hist)  # 3 days from 2026-03-02, three pages overwritten
+    before = hist.read_bytes()
+    proc, base = _served(tmp_path, "--history", str(hist))
+    try:
+        for page in ("/week/2026-03-05", "/month/2026-03"):  # they read the damaged pages
+            code, html = _get(base + page)
+            assert code == 200, (page, html[-600:])
+            assert "is damaged" in html and "could still be read from it: recovered" in html, page
+            assert "are lost" in html, page
+            assert "Mon 2" in html or "2 March" in html or "Monday" in html, page
+        for page in ("/weeks", "/diary", "/today"):  # the others still answer
+            code, html = _get(base + page)
+            assert code == 200, (page, html[-600:])
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    assert hist.read_bytes() == before  # the pages never change it
+
+
+def test_a_history_that_cannot_be_read_at_all_says_so(tmp_path: Path) -> None:
+    hist = tmp_path / "history.sqlite"
+    hist.write_text("these are not the minutes you are looking for\n" * 200)
+    proc, base = _served(tmp_path, "--history", str(hist))
+    try:
+        for page in ("/today", "/week", "/diary"):
+            code, html = _get(base + page)
+            assert code == 503, (page, code)
+            assert "The history cannot be read" in html and "nothing could be read" in html
+            assert "sets the damaged file aside" in html
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
+
+
+def test_dates_beyond_the_calendar_are_no_such_page(tmp_path: Path) -> None:
+    """/week/9999-12-31 and /month/0001-01 answered 500 (the week before or the month after
+    fell off the calendar)."""
+    proc, base = _served(tmp_path, "--history", str(tmp_path / "none.sqlite"))
+    try:
+        for page in ("/week/9999-12-31", "/week/0001-01-03", "/month/9999-12", "/month/0001-01"):
+            code, html = _get(base + page)
+            assert code == 404, (page, code)
+            assert "reports cover the years 1970 to 9998" in html, page
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
