@@ -123,6 +123,21 @@ def collect(store: Any, since: Any, until: Any, tz: Any) -> dict[str, Table]:
             "symptoms": (s_cols, symptoms)}
 
 
+#: A spreadsheet takes a cell that starts with one of these as a formula to run.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(v: Any) -> Any:
+    """A value as a CSV cell: text that a spreadsheet would run as a formula (a diary note
+    such as ``=HYPERLINK(...)``) gets a leading apostrophe, which makes it plain text there.
+    Numbers stay numbers, negative ones included."""
+    if v is None:
+        return ""
+    if isinstance(v, str) and v.startswith(FORMULA_STARTS):
+        return "'" + v
+    return v
+
+
 def as_csv(columns: list[str], rows: list[list[Any]]) -> str:
     import csv
     import io
@@ -130,7 +145,7 @@ def as_csv(columns: list[str], rows: list[list[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
-    w.writerows(["" if v is None else v for v in row] for row in rows)
+    w.writerows([_cell(v) for v in row] for row in rows)
     return buf.getvalue()
 
 

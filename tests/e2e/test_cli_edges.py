@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -484,3 +487,24 @@ def test_report_on_a_file_that_is_no_database_says_nothing_could_be_read(tmp_pat
     proc = _sitwatch("report", "--no-user-config", "--history", str(hist), env=env)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "nothing could be read from it" in proc.stderr
+
+
+def test_a_diary_note_exported_as_csv_is_never_a_spreadsheet_formula(tmp_path) -> None:
+    """A note like =HYPERLINK(...) went into the CSV as it was, and a spreadsheet opening the
+    file (for a physiotherapist) runs it. It now starts with an apostrophe there; the JSON
+    export keeps the note as written."""
+    env = _fresh_home(tmp_path)
+    hist = tmp_path / "history.sqlite"
+    note = '=HYPERLINK("http://example.com/x","click")'
+    proc = _sitwatch("log", "numbness", "--note", note, "--history", str(hist),
+                     "--no-user-config", env=env)
+    assert proc.returncode == 0, proc.stderr
+    today = date.today().isoformat()
+    proc = _sitwatch("export", "--since", today, "--csv", "-o", str(tmp_path / "x"),
+                     "--history", str(hist), "--no-user-config", env=env)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = list(csv.DictReader((tmp_path / "x-symptoms.csv").open(encoding="utf-8")))
+    assert row["note"] == "'" + note and row["kind"] == "numbness"
+    js = _sitwatch("export", "--since", today, "--json", "--history", str(hist),
+                   "--no-user-config", env=env)
+    assert json.loads(js.stdout)["symptoms"][0]["note"] == note
