@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,7 +168,8 @@ def _render(store: Any, c: _Choice, tz: tzinfo, lim: float, min_break: float) ->
         return html.render_week(store, c.last, tz, sit_limit=lim, min_break=min_break)
     if c.fmt == "text" and c.kind != "month":
         if c.kind == "week":
-            return weekly_text(store, c.last, tz, sit_limit=lim)
+            return weekly_text(store, c.last, tz, sit_limit=lim,
+                               today=datetime.now(tz).date())
         return daily_text(store, c.first, tz, sit_limit=lim)
     p = period.Period(c.kind, c.first, c.last)
     r = period.build(store, p, tz, sit_limit=lim, min_break=min_break)

@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
     """The week as text, or None (the error already said why)."""
+    from datetime import datetime
+
     from sitwatch.cli.report import _local_zone
     from sitwatch.core.clock import SystemClock
     from sitwatch.history.store import Store, StoreError
@@ -97,7 +99,9 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
         err(str(e))
         return None
     try:
-        return str(weekly_text(store, day, _local_zone(), sit_limit=cfg.detect.sit_limit))
+        tz = _local_zone()
+        return str(weekly_text(store, day, tz, sit_limit=cfg.detect.sit_limit,
+                               today=datetime.now(tz).date()))
     finally:
         store.close()
 

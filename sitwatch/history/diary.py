@@ -50,8 +50,8 @@ class SymptomEntry:
             raise DiaryError(f"severity must be a whole number from {SEVERITY_RANGE[0]} to "
                              f"{SEVERITY_RANGE[1]} (got {self.severity})")
         if len(self.note) > MAX_NOTE:
-            raise DiaryError(f"the note is {len(self.note)} characters long; keep it under "
-                             f"{MAX_NOTE}")
+            raise DiaryError(f"the note is {len(self.note)} characters long; keep it to "
+                             f"{MAX_NOTE} at most")
 
 
 def entry_from(fields: Mapping[str, object], at: datetime, source: str) -> SymptomEntry:

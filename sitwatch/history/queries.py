@@ -272,14 +272,32 @@ class DaySummary:
 
 @dataclass(frozen=True)
 class WeekSummary:
-    """Seven (or any number of) days added up. Durations are minutes."""
+    """Seven (or any number of) days added up. Durations are minutes.
+
+    ``under_way``: the day still going on (today) when it is one of ``days``. Its figures so
+    far count in the totals, but not in the figures per day while whole days are there to
+    average: two hours of a morning are not a day, and counted as one they pulled "sitting a
+    day" down (and "39 min less than last week") every morning."""
 
     days: tuple[DaySummary, ...]
+    under_way: date | None = None
 
     @cached_property
     def active(self) -> tuple[DaySummary, ...]:
         """The days with data."""
         return tuple(d for d in self.days if d.has_data)
+
+    @cached_property
+    def averaged(self) -> tuple[DaySummary, ...]:
+        """The days the figures per day are taken over: the days with data, but the one under
+        way, unless it is the only one."""
+        whole = tuple(d for d in self.active if d.day != self.under_way)
+        return whole or self.active
+
+    @property
+    def today_left_out(self) -> bool:
+        """The day under way has data and is left out of the figures per day."""
+        return len(self.averaged) < len(self.active)
 
     @property
     def has_data(self) -> bool:
@@ -295,8 +313,9 @@ class WeekSummary:
 
     @property
     def sitting_per_day(self) -> float:
-        """Per day with data."""
-        return self.sitting_minutes / len(self.active) if self.active else 0.0
+        """Per day with data (:attr:`averaged`)."""
+        days = self.averaged
+        return sum(d.sitting_minutes for d in days) / len(days) if days else 0.0
 
     @property
     def longest_day(self) -> DaySummary | None:
@@ -319,8 +338,9 @@ class WeekSummary:
 
     @property
     def breaks_per_day(self) -> float:
-        """Per day with data."""
-        return self.breaks / len(self.active) if self.active else 0.0
+        """Per day with data (:attr:`averaged`)."""
+        days = self.averaged
+        return sum(d.breaks for d in days) / len(days) if days else 0.0
 
     @cached_property
     def posture_minutes(self) -> dict[Posture, float]:
@@ -648,10 +668,11 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     )
 
 
-def week_summary(reader: Reader, week_ending: date, tz: tzinfo) -> WeekSummary:
-    """The seven local days ending on ``week_ending``."""
+def week_summary(reader: Reader, week_ending: date, tz: tzinfo,
+                 today: date | None = None) -> WeekSummary:
+    """The seven local days ending on ``week_ending`` (``today``: the day under way)."""
     days = week_days(week_ending)
-    return WeekSummary(tuple(days_summaries(reader, days[0], days[-1], tz)))
+    return WeekSummary(tuple(days_summaries(reader, days[0], days[-1], tz)), today)
 
 
 

@@ -150,7 +150,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
 
     now = (now or datetime.now(tz)).astimezone(tz)
     days = collect_days(store, week_ending, tz, sit_limit, today=now.date())
-    week = WeekSummary(tuple(d.summary for d in days))
+    week = WeekSummary(tuple(d.summary for d in days), under_way=now.date())
     start, _ = day_bounds(days[0].day, tz)
     _, end = day_bounds(days[-1].day, tz)
     recorded = _runs_in_week(store, start, end)
@@ -188,6 +188,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
     ctx.update({
         "sitting": fmt_minutes(week.sitting_minutes),
         "sitting_per_day": fmt_minutes(week.sitting_per_day),
+        "today_left_out": week.today_left_out,
         "active_days": week.active_days,
         "longest": fmt_minutes(week.longest_spell_minutes),
         "longest_when": (f"{longest_at:%A} from {longest_at:%H:%M}"
@@ -323,7 +324,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
     now = (now or datetime.now(tz)).astimezone(tz)
     p = period.month_period(month)
     days = days_summaries(store, p.first, p.last, tz)
-    m = WeekSummary(tuple(days))
+    m = WeekSummary(tuple(days), under_way=now.date())
     prev = p.previous()
     ctx: dict[str, object] = {
         "title": p.title, "generated": now,
@@ -362,11 +363,13 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
     before = ""
     pm = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
     if pm.has_data:
-        before = (f"In {prev.title}: about {fmt_minutes(pm.sitting_per_day)} a day, "
-                  f"{pm.breaks} breaks, {fmt_minutes(pm.sitting_debt(sit_limit))} sitting debt.")
+        before = (f"In {prev.title} ({plural(pm.active_days, 'day')} with sitting): about "
+                  f"{fmt_minutes(pm.sitting_per_day)} a day, {plural(pm.breaks, 'break')}, "
+                  f"{fmt_minutes(pm.sitting_debt(sit_limit))} sitting debt.")
     ctx.update({
         "sitting": fmt_minutes(m.sitting_minutes),
         "sitting_per_day": fmt_minutes(m.sitting_per_day),
+        "today_left_out": m.today_left_out,
         "active_days": m.active_days,
         "longest": fmt_minutes(m.longest_spell_minutes),
         "longest_when": f"{at:%A} {at.day} {at:%B}, from {at:%H:%M}" if at is not None else "",

@@ -345,9 +345,9 @@ def csv_row(rec: dict[str, Any]) -> list[object]:
 def build(store: Reader, period: Period, tz: tzinfo, *, sit_limit: float = DEFAULT_SIT_LIMIT,
           min_break: float = 120.0, now: datetime | None = None) -> PeriodReport:
     prev = period.previous()
-    cur = WeekSummary(tuple(days_summaries(store, period.first, period.last, tz)))
-    before = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
     now = (now or datetime.now(tz)).astimezone(tz)
+    cur = WeekSummary(tuple(days_summaries(store, period.first, period.last, tz)), now.date())
+    before = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
     return PeriodReport(period, str(getattr(tz, "key", None) or now.tzname() or ""), now,
                         sit_limit, min_break, cur, before)
 
@@ -358,6 +358,20 @@ def _md_cell(s: object) -> str:
     return str(s).replace("|", "\\|")
 
 
+def sitting_words(w: WeekSummary) -> str:
+    """The time seated, on how many days, and about how much a day."""
+    note = "; today counts once it is over" if w.today_left_out else ""
+    return (f"{fmt_minutes(w.sitting_minutes)} on {plural(w.active_days, 'day')} "
+            f"(about {fmt_minutes(w.sitting_per_day)} a day{note})")
+
+
+def before_words(title: str, p: WeekSummary, sit_limit: float) -> str:
+    """The period before, in one line: how many days it had, and its figures per day."""
+    return (f"{title} ({plural(p.active_days, 'day')} with sitting): "
+            f"{fmt_minutes(p.sitting_per_day)} a day, {plural(p.breaks, 'break')}, "
+            f"{fmt_minutes(p.sitting_debt(sit_limit))} sitting debt")
+
+
 def markdown(r: PeriodReport) -> str:
     w, lim = r.summary, r.sit_limit
     lines = [f"# sitwatch: {r.period.title}", ""]
@@ -365,8 +379,7 @@ def markdown(r: PeriodReport) -> str:
         lines += ["No sitting recorded in this period.", ""]
         return "\n".join(lines)
     lines += [
-        f"- **Sitting:** {fmt_minutes(w.sitting_minutes)} on {plural(w.active_days, 'day')} "
-        f"(about {fmt_minutes(w.sitting_per_day)} a day)",
+        f"- **Sitting:** {sitting_words(w)}",
         f"- **Longest spell:** {fmt_minutes(w.longest_spell_minutes)}",
         f"- **Breaks:** {w.breaks} ({breaks_text(w.break_lengths)})",
         f"- **Sitting debt:** {debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)}",
@@ -380,9 +393,7 @@ def markdown(r: PeriodReport) -> str:
                      "(missing from these numbers)")
     if r.previous.has_data:
         p = r.previous
-        lines.append(f"- **Before ({r.period.previous().title}):** "
-                     f"{fmt_minutes(p.sitting_per_day)} a day, {p.breaks} breaks, "
-                     f"{fmt_minutes(p.sitting_debt(lim))} sitting debt")
+        lines.append(f"- **Before:** {before_words(r.period.previous().title, p, lim)}")
     lines += ["", "| Day | Sitting | Longest spell | Breaks | Sitting debt | Upright |",
               "|---|---:|---:|---:|---:|---:|"]
     for d in w.days:
@@ -414,8 +425,7 @@ def period_text(r: PeriodReport) -> str:
         return "\n".join(lines) + "\n"
     row = "{:<16} {}".format
     lines += [
-        row("Sitting", f"{fmt_minutes(w.sitting_minutes)} on {plural(w.active_days, 'day')} "
-                       f"(about {fmt_minutes(w.sitting_per_day)} a day)"),
+        row("Sitting", sitting_words(w)),
         row("Longest spell", fmt_minutes(w.longest_spell_minutes)),
         row("Breaks", f"{w.breaks}: {breaks_text(w.break_lengths)}"),
         row("Sitting debt", debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)),
@@ -427,8 +437,8 @@ def period_text(r: PeriodReport) -> str:
     for d in w.days:
         if not d.has_data:
             continue
-        lines.append(f"{d.day:%a %d}  {fmt_minutes(d.sitting_minutes):>9}  "
-                     f"longest {fmt_minutes(d.longest_spell_minutes):>9}  "
-                     f"{plural(d.breaks, 'break'):>9}  "
+        lines.append(f"{d.day:%a %d}  {fmt_minutes(d.sitting_minutes):>11}  "
+                     f"longest {fmt_minutes(d.longest_spell_minutes):>11}  "
+                     f"{plural(d.breaks, 'break'):>10}  "
                      f"debt {fmt_minutes(d.sitting_debt(lim))}")
     return "\n".join(lines) + "\n"

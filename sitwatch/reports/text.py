@@ -30,7 +30,6 @@ from sitwatch.reports.words import (
     fmt_short,
     nudge,
     pct,
-    plural,
     posture_column,
     posture_shares_text,
     suggestions,
@@ -145,8 +144,10 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
 
 
 def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
-                sit_limit: float = DEFAULT_SIT_LIMIT) -> str:
-    week = week_summary(store, week_ending, tz)
+                sit_limit: float = DEFAULT_SIT_LIMIT, today: date | None = None) -> str:
+    """The week ending on ``week_ending`` as plain text (``today``: the day under way, which
+    counts in the totals but not yet in the figures per day)."""
+    week = week_summary(store, week_ending, tz, today)
     first = week_ending - timedelta(days=6)
     title = (f"Week {first:%a} {first.day} {first:%b} – "
              f"{week_ending:%a} {week_ending.day} {week_ending:%b %Y}")
@@ -170,11 +171,8 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
             fmt_short(d.lopsided_minutes), str(d.nudges_total),
         ]))
 
-    active = week.active_days
     lines.append("")
-    lines.append(_row("Sitting", f"{fmt_minutes(week.sitting_minutes)} on "
-                                 f"{plural(active, 'day')} "
-                                 f"(about {fmt_minutes(week.sitting_per_day)} a day)"))
+    lines.append(_row("Sitting", period.sitting_words(week)))
     at = week.longest_spell_start
     if at is not None:
         lines.append(_row("Longest spell", f"{fmt_minutes(week.longest_spell_minutes)} "

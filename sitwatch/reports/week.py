@@ -144,7 +144,8 @@ def _change(label: str, value: str, now: float, before: float, *, better: str,
             more: str, less: str) -> Change:
     """``diff`` formats the difference, ``shown`` last week's value."""
     d = now - before
-    if abs(d) < same_within:
+    if abs(d) < same_within or shown(now) == shown(before):
+        # the same as far as the page shows it ("79%" both weeks is not "1 point more")
         return Change(label, value, f"about the same as last week ({shown(before)})", "same",
                       "=")
     up = d > 0

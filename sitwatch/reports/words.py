@@ -185,10 +185,17 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         for s in long_spells:
             groups.setdefault((s.start.date(), part_of_day(s.start)), []).append(s.minutes)
         (day, part), spells = max(groups.items(), key=lambda kv: (sum(kv[1]), max(kv[1])))
-        where = f"on {day:%A} {part}" if weekly else f"in the {part}"
+        span = (max(d.day for d in days) - min(d.day for d in days)).days if days else 0
+        if not weekly:
+            where = f"in the {part}"
+        elif span >= 7:  # a month has four Wednesdays: name the date
+            where = f"in the {part} of {day:%A} {day.day} {day:%B}"
+        else:
+            where = f"on {day:%A} {part}"
         if len(spells) > 1:
-            text = (f"Your longest spells were {where} (up to {fmt_minutes(max(spells))} "
-                    "without a break).")
+            # the part of a day with the most time in long spells: not always the longest one
+            text = (f"Your long spells bunched up {where}: {len(spells)} of them over "
+                    f"{limit_word}, the longest {fmt_minutes(max(spells))} without a break.")
         else:
             text = f"Your longest spell was {where} ({fmt_minutes(spells[0])} without a break)."
         text += (f" Getting up for a few minutes every {limit_word} or so breaks up long "

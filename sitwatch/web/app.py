@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -210,7 +212,8 @@ class Pages:
         d = read_status(self.s.status, self.s.clock, stale_after=self.s.stale_after)
         state = bar_state(d)
         text = format_status(d)
-        lines = text.splitlines()
+        # the status file's words are for a terminal: `commands` in backticks read as quoted
+        lines = re.sub(r"`([^`]+)`", "\u201c\\1\u201d", text).splitlines()
         return {
             "running": bool(d.get("running")),
             "state": state,
@@ -364,21 +367,30 @@ class Pages:
         if not matches(fields.get("form_key"), self.s.form_key) or not _same_origin(request):
             return PlainTextResponse("403: this form was not sent from this page; reload the "
                                      "diary page and try again", status_code=403)
+        def pick(kind: type[Any], value: str, what: str) -> Any:
+            try:
+                return kind(value)
+            except ValueError:
+                raise DiaryError(f"choose {what} from the list") from None
+
         try:
+            sev = fields.get("severity", "").strip()
+            if sev and not (sev.isascii() and sev.isdigit()):
+                raise DiaryError("give the severity as a number from 1 to 10")
             entry = SymptomEntry(
                 at=self.now(),
-                kind=SymptomKind(fields.get("kind", "")),
-                side=BodySide(fields["side"]) if fields.get("side") else None,
-                area=BodyArea(fields["area"]) if fields.get("area") else None,
-                severity=int(fields["severity"]) if fields.get("severity") else None,
-                note=fields.get("note", "").strip(),
-                also=tuple(AlsoNoticed(a) for a in also_given),
+                kind=pick(SymptomKind, fields.get("kind", ""), "what you felt"),
+                side=pick(BodySide, fields["side"], "the side") if fields.get("side") else None,
+                area=pick(BodyArea, fields["area"], "where") if fields.get("area") else None,
+                severity=int(sev) if sev else None,
+                # one character as the browser counts it: an accent typed as a letter and a
+                # combining mark is one (the form's maxlength agrees)
+                note=unicodedata.normalize("NFC", fields.get("note", "").strip()),
+                also=tuple(pick(AlsoNoticed, a, "what else you noticed") for a in also_given),
                 source="web",
             )
-        except (ValueError, DiaryError) as e:
-            msg = str(e) if isinstance(e, DiaryError) else \
-                "choose what you felt from the list, and a severity from 1 to 10"
-            return self.diary_page(request, error=msg, form=fields, status_code=400)
+        except DiaryError as e:
+            return self.diary_page(request, error=str(e), form=fields, status_code=400)
         try:
             store = Store(self.s.history, self.s.clock)
             try:

@@ -206,7 +206,7 @@ def test_red_flags(entry: SymptomEntry, flags: tuple[RedFlag, ...]) -> None:
 def test_bad_entries_are_refused() -> None:
     with pytest.raises(DiaryError, match="from 1 to 10"):
         _entry(AT, severity=11)
-    with pytest.raises(DiaryError, match="under 500"):
+    with pytest.raises(DiaryError, match="keep it to 500 at most"):
         _entry(AT, note="x" * 501)
     with pytest.raises(ValueError, match="timezone-aware"):
         _entry(datetime(2026, 2, 2, 9))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,11 +175,31 @@ def test_suggestions_group_long_spells_by_day_and_part() -> None:
     ]
     tips = suggestions(days)
     assert tips == [
-        "Your longest spells were on Thursday afternoon (up to 1 h 10 min without a break). "
-        "Getting up for a few minutes every 45 min or so breaks up long sitting; a walk to "
-        "refill your water counts."
+        "Your long spells bunched up on Thursday afternoon: 2 of them over 45 min, the longest "
+        "1 h 10 min without a break. Getting up for a few minutes every 45 min or so breaks up "
+        "long sitting; a walk to refill your water counts."
     ]
     assert "every 30 min" in suggestions(days, sit_limit=1800)[0]
+
+
+def test_the_long_spells_tip_never_calls_the_longest_another_one() -> None:
+    """The tip named the part of a day with the most time in long spells "your longest spells,
+    up to 1 h 3 min", in a week whose longest spell (1 h 9 min) was on another day. And over a
+    month, "on Wednesday afternoon" did not say which of four Wednesdays."""
+    days = [
+        summary(WED, sitting_minutes=190, spells=((at(WED, 13), 63.0), (at(WED, 15), 62.0),
+                                                  (at(WED, 16), 61.0)),
+                breaks=3, posture_minutes={Posture.UPRIGHT: 190}),
+        summary(THU, sitting_minutes=80, spells=((at(THU, 13), 69.0),),
+                breaks=1, posture_minutes={Posture.UPRIGHT: 80}),
+    ]
+    (tip,) = suggestions(days, limit=1)
+    assert tip.startswith("Your long spells bunched up on Wednesday afternoon: 3 of them over "
+                          "45 min, the longest 1 h 3 min without a break.")
+    month = [*days, summary(date(2026, 1, 28), sitting_minutes=10, breaks=0,
+                            posture_minutes={Posture.UPRIGHT: 10})]
+    (tip,) = suggestions(month, limit=1)
+    assert "in the afternoon of Wednesday 7 January" in tip
 
 
 def test_suggestions_for_a_good_week_and_an_offline_cushion() -> None:
@@ -302,3 +322,31 @@ def test_no_weight_shift_line_without_counted_shifts(store: Store) -> None:
 
     assert "Weight shifts" not in weekly_text(store, SUN, TZ)  # a history from before them
     assert 'id="shifts"' not in render_week(store, SUN, TZ)
+
+
+def test_the_day_under_way_counts_in_the_totals_not_in_the_figures_per_day(store: Store) -> None:
+    """On Thursday morning the week's Thursday is not a day yet: counted as one, it pulled
+    "about ... a day" down (and the comparison with last week said "less") every morning."""
+    from sitwatch.history.queries import week_summary
+
+    whole = week_summary(store, SUN, TZ)
+    assert whole.sitting_per_day == pytest.approx(200 / 3)  # Mon 60, Tue 100, Thu 40
+    morning = week_summary(store, SUN, TZ, today=THU)
+    assert morning.today_left_out and morning.sitting_minutes == pytest.approx(200)
+    assert morning.sitting_per_day == pytest.approx(80)  # Mon and Tue, the whole days
+    assert morning.breaks_per_day == pytest.approx(1.0)  # 2 breaks on Mon and Tue
+    text = weekly_text(store, SUN, TZ, today=THU)
+    assert ("Sitting          3 h 20 min on 3 days (about 1 h 20 min a day; today counts once "
+            "it is over)") in text.splitlines()
+    only = week_summary(store, MON + timedelta(days=0), TZ, today=MON)  # Monday alone
+    assert not only.today_left_out  # nothing else to average: today's figure stands
+    assert week_summary(store, SUN, TZ, today=WED).today_left_out is False  # no data Wed
+
+
+def test_a_change_too_small_to_show_is_the_same() -> None:
+    from sitwatch.reports.week import _change, _points
+    from sitwatch.reports.words import pct
+
+    c = _change("Upright", "79%", 0.7949, 0.7851, better="up", diff=_points, shown=pct,
+                same_within=0.005, more="more upright", less="less upright")
+    assert c.tone == "same" and c.text == "about the same as last week (79%)"

@@ -121,7 +121,16 @@ def test_diary_form_guards(settings: Settings) -> None:
     r = c.post("/diary", data={**good, "severity": "12"})
     assert r.status_code == 400 and "from 1 to 10" in r.text
     r = c.post("/diary", data={**good, "kind": "itch"})
-    assert r.status_code == 400
+    assert r.status_code == 400 and "choose what you felt from the list" in r.text
+    # each field that cannot be used is named (a bad side was called a bad severity)
+    for field, value, says in (("side", "up", "choose the side from the list"),
+                               ("area", "elbow", "choose where from the list"),
+                               ("also", "hiccups", "choose what else you noticed"),
+                               ("severity", "\u0665", "as a number from 1 to 10")):
+        r = c.post("/diary", data={**good, field: value})
+        assert r.status_code == 400 and says in r.text, (field, r.text[-400:])
+    r = c.post("/diary", data={**good, "note": "x" * 501})
+    assert r.status_code == 400 and "keep it to 500 at most" in r.text
     store = Store(settings.history, settings.clock, readonly=True)
     try:
         assert entries_between(store, NOW.replace(hour=0), NOW.replace(hour=23)) == []
@@ -180,3 +189,22 @@ def test_month_needs_the_token_in_lan_mode(settings: Settings) -> None:
     assert c.get("/month/2026-02").text == "401 Unauthorized"
     ok = c.get("/month", headers={"Authorization": "Bearer t0ken-for-the-lan"})
     assert ok.status_code == 200 and "February 2026" in ok.text
+
+
+def test_a_note_counts_characters_as_the_form_does(settings: Settings) -> None:
+    """300 accented letters typed as a letter and a combining mark are 300 characters in the
+    form (maxlength) and were 600 to the server, which refused them."""
+    c = client(settings)
+    key = c.get("/diary").text.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+    note = "e\u0301" * 300
+    r = c.post("/diary", data={"form_key": key, "kind": "ache", "note": note},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text[-400:]
+
+
+def test_the_live_page_shows_commands_as_words(settings: Settings) -> None:
+    """The status file's hint for a terminal ("Start it with `sitwatch run` ...") showed its
+    backticks on the page."""
+    d = client(settings).get("/api/status").json()
+    text = " ".join([d["headline"], *d["detail"]])
+    assert "`" not in text and "\u201csitwatch run\u201d" in text
