@@ -193,7 +193,7 @@ def interactive(
                 out.write(f"  Skipping this step; the {len(means)} finished step(s) are kept.\n")
                 break
     except (Aborted, EOFError, KeyboardInterrupt) as e:
-        out.write(f"\n{e or 'cancelled'}; nothing was saved.\n")
+        out.write(f"\n{str(e) or 'Calibration cancelled'}; nothing was saved.\n")
         source.close()
         return 1
     source.close()

@@ -294,6 +294,23 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
     )
 
 
+def _daemon_reads(cfg: Any, clock: Any) -> bool:
+    """The running daemon reads the cushion this check is about (``cushion.port``, or the
+    ``--port`` given): the same device, or a link to it. A daemon on another port leaves
+    this one to be listened to."""
+    import os
+
+    from sitwatch.core.mqtt_url import redact
+
+    port = str((_daemon_status(cfg, clock).get("sensor") or {}).get("port") or "")
+    if not port:
+        return True  # a status file that does not say: as before, trust the daemon
+    want = str(cfg.cushion.port)
+    if "://" in want or "://" in port:
+        return port in (redact(want), want)
+    return os.path.realpath(os.path.expanduser(want)) == os.path.realpath(port)
+
+
 def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
     """The cushion the running daemon reads (it holds the port): what its status file says of
     the sensors it has left out."""
@@ -415,7 +432,7 @@ def run_checks(
     checks.append((OK, "layout", layout_detail(cfg, layout)))
     checks.append(check_calibration(cfg, layout))
     daemon = check_daemon(cfg, clock)
-    if daemon[0] == OK and cfg.cushion.port:
+    if daemon[0] == OK and cfg.cushion.port and _daemon_reads(cfg, clock):
         # The running daemon holds the port exclusively; it reports what it receives.
         checks.append(check_cushion_in_use(cfg, clock))
     else:

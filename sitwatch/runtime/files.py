@@ -21,15 +21,29 @@ def layout_slug(spec: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "layout"
 
 
-def profile_path(cfg: Config) -> Path:
-    """Where the cushion's calibration is saved: calibration.profile, or one file per layout in
-    the data dir (``calibration-smartchair-12.json``), so a profile taken with one device (or
-    the simulator) never blocks another."""
+def simulated(cfg: Config) -> bool:
+    """The configured cushion is sitwatch's own simulator (``sitwatch simulate``, running)."""
+    from sitwatch.core.simulated import is_simulated
+
+    return is_simulated(cfg.cushion.port)
+
+
+def data_home(cfg: Config) -> Path:
+    """Where the daemon keeps what it learns about you: the data dir, or its ``simulated``
+    folder while the cushion is the simulator, so that trying sitwatch on it leaves your
+    history and your cushion's profile alone."""
     from sitwatch.core import paths
 
+    return paths.data_dir() / "simulated" if simulated(cfg) else paths.data_dir()
+
+
+def profile_path(cfg: Config) -> Path:
+    """Where the cushion's calibration is saved: calibration.profile, or one file per layout in
+    the data dir (``calibration-smartchair-12.json``), so a profile taken with one device never
+    blocks another; the simulator's are kept apart (:func:`data_home`)."""
     if cfg.calibration.profile:
         return Path(cfg.calibration.profile).expanduser()
-    return paths.data_dir() / f"calibration-{layout_slug(cfg.cushion.layout)}.json"
+    return data_home(cfg) / f"calibration-{layout_slug(cfg.cushion.layout)}.json"
 
 
 def legacy_profile_path() -> Path:
@@ -46,6 +60,8 @@ def find_profile(cfg: Config, layout: Layout) -> Path | None:
     path = profile_path(cfg)
     if cfg.calibration.profile or path.exists():
         return path if path.exists() else None
+    if simulated(cfg):
+        return None  # never a real cushion's old profile for the simulator
     legacy = legacy_profile_path()
     if not legacy.exists():
         return None
@@ -78,12 +94,10 @@ def control_path(cfg: Config) -> Path:
 
 
 def history_path(cfg: Config) -> Path:
-    from sitwatch.core import paths
-
     return (
         Path(cfg.history.database).expanduser()
         if cfg.history.database
-        else (paths.data_dir() / "history.sqlite")
+        else (data_home(cfg) / "history.sqlite")
     )
 
 

@@ -27,6 +27,7 @@ from typing import IO, Protocol
 import numpy as np
 
 from sitwatch.core.clock import SystemClock
+from sitwatch.core.simulated import register, unregister
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.wire import COUNT, GARBAGE, format_lines
 from sitwatch.sim.script import Script, script_by_name
@@ -370,6 +371,7 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
     unpaced = not speed or speed <= 0 or math.isinf(speed)
     pace = "as fast as the reader takes it" if unpaced else f"x{speed:g} real time"
     say(f"{what}, {pace}")
+    note: Path | None = None
     st = PtyStreamer(layout, script, hz=hz, speed=speed, seed=seed, write=say, link=link,
                      garbage_rate=garbage_rate, unplug=unplug, t1=t1, simulator=sim)
     try:
@@ -379,12 +381,19 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
             say(f"cannot set up the pty: {e}")
             return 1
         port = str(link) if link else slave
-        say(f"connect with: sitwatch run --port {port} --layout {spec}  (Ctrl-C stops)")
+        # a daemon or a calibration pointed at this port keeps what it learns apart from
+        # the real history and profile (sitwatch.core.simulated)
+        note = register(slave, str(link) if link else None)
+        say(f"connect with: sitwatch run --port {port} --layout {spec}  (Ctrl-C stops; what "
+            "sitwatch learns and keeps while watching it goes to a simulated/ folder of its own, "
+            "not your history)")
         stats = st.run()
         say(f"done: {stats.frames} frames, {stats.garbage_total} garbage lines, "
             f"{stats.dropped} dropped (nobody reading)")
     except KeyboardInterrupt:
         say("stopped")
     finally:
+        if note is not None:
+            unregister(note)
         st.close()
     return 0

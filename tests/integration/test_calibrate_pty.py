@@ -301,3 +301,26 @@ def test_the_reference_postures_are_read_and_tune_the_thresholds(cushion, tmp_pa
     assert prof.tuned is not None
     assert 0.15 <= prof.tuned["balance.threshold"] < 0.25
     assert prof.tuned["posture.slouch_rear_ratio"] > 0.3
+
+
+def test_what_the_cushion_sent_before_calibration_opened_it_is_not_a_step(
+        cushion, tmp_path) -> None:
+    """Someone sat on the cushion while it streamed into a port nobody had open yet (the
+    device keeps what it was sent); then they start the calibration, get up and press Enter
+    for the empty step. The frames from before must not become the empty seat's reading."""
+    cushion.values = SEATED
+    time.sleep(1.0)  # 50 frames wait in the port before sitwatch opens it
+    steps = iter(["n", "empty", "upright"])
+
+    def answers(prompt: str) -> str:
+        if prompt.startswith("Also record"):
+            return next(steps)
+        step = next(steps)
+        cushion.values = EMPTY if step == "empty" else SEATED
+        return ""
+
+    code, text = _run(cushion, tmp_path, answers)
+    assert code == 0, text
+    prof = calibration.load(tmp_path / "cal.json")
+    np.testing.assert_allclose(prof.array("tare"), EMPTY, atol=1.5)
+    np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)

@@ -562,15 +562,16 @@ def test_a_status_file_that_stopped_updating_is_not_called_running(tmp_path):
     assert f"pid {os.getpid()} is alive but has not updated {status}" in detail
 
 
-def checks_with_the_daemon_running(cushion, tmp_path, **status_extra):
+def checks_with_the_daemon_running(cushion, tmp_path, port=None, **status_extra):
     """Doctor's checks while a daemon (this process, by its status file with ``status_extra``)
-    holds the cushion's port exclusively, as the daemon does."""
+    holds the cushion's port exclusively, as the daemon does; ``port``: the one doctor is asked
+    about (default the daemon's)."""
     status = tmp_path / "status.json"
     status.write_text(json.dumps({"pid": os.getpid(), "updated": datetime.now(UTC).isoformat(),
                                   **status_extra}))
     held = serial.serial_for_url(cushion.path, exclusive=True)
     try:
-        cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4",
+        cfg = load_cfg(cushion__port=port or cushion.path, cushion__layout="load-cells-4",
                        status__file=str(status), nudges__desktop=False)
         return run_checks(cfg, L4, SystemClock(), listen=LISTEN)
     finally:
@@ -583,6 +584,23 @@ def test_with_the_daemon_running_doctor_leaves_its_port_alone(cushion, tmp_path)
     level, detail = only(checks, "cushion")
     assert level == OK and "read by the running daemon" in detail, detail
     assert only(checks, "daemon")[0] == OK
+
+
+def test_doctor_listens_to_a_port_the_running_daemon_does_not_read(cushion, tmp_path):
+    """`sitwatch doctor --port OTHER` while the daemon reads another port said "ok ... read by
+    the running daemon" about OTHER, a port nobody had read (a wrong layout on it went
+    unnoticed). It listens to it instead."""
+    other = FakeCushion()
+    try:
+        with other.streaming(b"1,2,3\n", hz=100):  # 3 values: not load-cells-4's four
+            checks = checks_with_the_daemon_running(
+                cushion, tmp_path, port=other.path,
+                sensor={"online": True, "port": cushion.path})
+    finally:
+        other.close()
+    level, detail = only(checks, "cushion")
+    assert level == FAIL and "read by the running daemon" not in detail, detail
+    assert "got 3 values" in detail or "layout" in detail, detail
 
 
 def test_with_the_daemon_running_doctor_names_the_sensors_it_left_out(cushion, tmp_path):

@@ -1,0 +1,83 @@
+"""Trying sitwatch on its simulator, as the README's "No hardware yet?" says, leaves your own
+history and profile alone: `sitwatch simulate --link L` and `sitwatch run --port L`, real
+commands in a fresh home. Before, the simulated sitting went into the real history and a
+calibration of the simulator became the profile every later replay of a real recording with
+that layout used."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("serial")
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 30.0
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+            "XDG_STATE_HOME": str(home / "state"), "XDG_RUNTIME_DIR": str(home / "run"),
+            "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
+
+
+def _wait(cond, what: str) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + DEADLINE
+    while not cond():
+        assert time.monotonic() < end, what
+        time.sleep(0.05)  # polling real processes, bounded by the deadline
+
+
+def test_the_simulator_keeps_its_history_and_profile_apart(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "run").mkdir(parents=True)
+    env = _env(home)
+    link = tmp_path / "cushion"
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout",
+         "load-cells-4", "--link", str(link), "--script", "demo"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True)
+    run = None
+    try:
+        assert sim.stderr is not None
+        said = ""
+        while "connect with:" not in said:
+            line = sim.stderr.readline()
+            assert line, said
+            said += line
+        assert "a simulated/ folder of its own" in said
+        run = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--headless",
+             "--port", str(link), "--layout", "load-cells-4"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+            start_new_session=True)
+        apart = home / "data" / "sitwatch" / "simulated"
+        assert run.stderr is not None
+        log = ""
+        while "is sitwatch's simulator" not in log:  # said once it is running
+            line = run.stderr.readline()
+            assert line, log
+            log += line
+        _wait(lambda: (apart / "history.sqlite").exists(), "no simulated history")
+        os.killpg(run.pid, signal.SIGTERM)
+        log += run.communicate(timeout=DEADLINE)[1]
+        assert run.returncode == 0, log
+    finally:
+        if run is not None and run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        os.killpg(sim.pid, signal.SIGINT)
+        sim.communicate(timeout=DEADLINE)
+    assert "is sitwatch's simulator" in log and str(apart) in log, log
+    assert not (home / "data" / "sitwatch" / "history.sqlite").exists()
+    assert not list((home / "data" / "sitwatch").glob("calibration-*.json"))
+    # the simulator tidied up its note: the same path is an ordinary port again
+    assert not list((home / "run" / "sitwatch" / "simulators").glob("*.json"))
