@@ -275,7 +275,9 @@ class Pages:
                 return self.page("message.html.j2", "weeks", status_code=404,
                                  title="No such week", text=f"{text!r} is not a date.")
         else:
-            day = now.date()
+            # this calendar week, Monday to Sunday (the days to come are shown as such), as
+            # "Past weeks" lists them: the seven days to today overlapped two of those
+            day = now.date() + timedelta(days=6 - now.weekday())
         html, note = self.read(lambda store: None if store is None else render_week(
             store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit, now=now))
         if html is None:

@@ -25,11 +25,13 @@ pytest.importorskip("uvicorn")
 
 
 def test_log_and_serve_beside_the_running_daemon(tmp_path: Path) -> None:
-    cal, cfg = calibrated_and_quick(tmp_path)
+    history = tmp_path / "data" / "sitwatch" / "history.sqlite"
+    # the simulator stands in for a real cushion here: a history named in the config is the
+    # one used (by default what is learned on the simulator is kept apart from yours)
+    cal, cfg = calibrated_and_quick(tmp_path, f'[history]\ndatabase = "{history}"\n')
     env = env_for(tmp_path)
     link = tmp_path / "cushion"
     status_file = tmp_path / "run" / "sitwatch" / "status.json"
-    history = tmp_path / "data" / "sitwatch" / "history.sqlite"
     with Processes(env) as procs:
         procs.cushion(link, speed=20)
         daemon = procs.start("run", "--no-user-config", "--config", str(cfg), "--port", str(link),

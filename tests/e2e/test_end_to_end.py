@@ -193,8 +193,9 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
         assert st["sensor"]["online"] and st["sensor"]["frames"] > 50
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(15) == 0
-        hist = tmp_path / "data" / "sitwatch" / "history.sqlite"
-        assert hist.exists()
+        # on the simulator, what the daemon keeps goes to a folder of its own
+        hist = tmp_path / "data" / "sitwatch" / "simulated" / "history.sqlite"
+        assert hist.exists() and not (tmp_path / "data" / "sitwatch" / "history.sqlite").exists()
         # everything written about the sitter is owner-only, in owner-only folders (#14 item 16)
         written = [p for sub in ("data", "state", "run")
                    for p in (tmp_path / sub).rglob("*") if "sitwatch" in p.parts]

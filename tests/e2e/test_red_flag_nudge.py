@@ -20,13 +20,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_sitwatch_log_saddle_numbness_pops_up_through_the_daemon(tmp_path: Path, dunst) -> None:
-    cal, cfg = calibrated_and_quick(tmp_path)
+    history = tmp_path / "data" / "sitwatch" / "history.sqlite"
+    # the simulator stands in for a real cushion here: a history named in the config is the
+    # one used (by default what is learned on the simulator is kept apart from yours)
+    cal, cfg = calibrated_and_quick(tmp_path, f'[history]\ndatabase = "{history}"\n')
     env = env_for(tmp_path)  # our own XDG folders; dunst's display and session bus
     env.update(DISPLAY=dunst.env["DISPLAY"],
                DBUS_SESSION_BUS_ADDRESS=dunst.env["DBUS_SESSION_BUS_ADDRESS"])
     link = tmp_path / "cushion"
     status_file = tmp_path / "run" / "sitwatch" / "status.json"
-    history = tmp_path / "data" / "sitwatch" / "history.sqlite"
     daemon_log = (tmp_path / "daemon.log").open("w")
     with Processes(env) as procs:
         procs.cushion(link, speed=1)

@@ -208,3 +208,14 @@ def test_the_live_page_shows_commands_as_words(settings: Settings) -> None:
     d = client(settings).get("/api/status").json()
     text = " ".join([d["headline"], *d["detail"]])
     assert "`" not in text and "\u201csitwatch run\u201d" in text
+
+
+def test_this_week_is_the_calendar_week_past_weeks_lists(settings: Settings) -> None:
+    """On a Wednesday, "This week" was Thursday to Wednesday: seven days overlapping two of
+    the Monday-to-Sunday weeks that "Past weeks" lists, with the current one out of reach."""
+    c = client(settings)
+    html = c.get("/week").text  # NOW is Wednesday 4 February 2026
+    assert "Mon 2 – Sun 8 February 2026" in html, html[:2000]
+    assert c.get("/week/2026-02-08").text.count("Mon 2 – Sun 8 February 2026") >= 1
+    past = c.get("/weeks").text
+    assert "/week/2026-02-04" not in past  # it lists whole weeks, the last one over
