@@ -71,7 +71,10 @@ class Tally:
         lines = [
             f"Time watched      {hm(self.seconds)}",
             f"Time seated       {hm(self.occupied)}",
-            f"Longest spell     {hm(self.longest_spell)}",
+            f"Longest spell     {hm(self.longest_spell)}"
+            # a spell goes on through absences shorter than a break, which "seated" leaves out
+            + (" (short absences in it included)" if self.longest_spell > self.occupied + 30
+               else ""),
             f"Real breaks       {self.breaks}",
         ]
         if self.posture:

@@ -508,3 +508,15 @@ def test_a_diary_note_exported_as_csv_is_never_a_spreadsheet_formula(tmp_path) -
     js = _sitwatch("export", "--since", today, "--json", "--history", str(hist),
                    "--no-user-config", env=env)
     assert json.loads(js.stdout)["symptoms"][0]["note"] == note
+
+
+def test_the_replay_summary_says_why_a_spell_outlasts_the_time_seated(datasets_dir) -> None:
+    """vanessa's session has short gaps between postures (15-80 s, under the 2 min of a break):
+    "Time seated 53 min" beside "Longest spell 59 min" read as a contradiction."""
+    rec = datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"
+    proc = _sitwatch("replay", str(rec), "--layout", "smartchair-12", "--hz", "2",
+                     "--no-user-config")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "Time seated       53 min" in lines
+    assert "Longest spell     59 min (short absences in it included)" in lines
