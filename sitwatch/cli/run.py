@@ -60,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     clock = SystemClock()
+    other = _already_running(cfg, clock)
+    if other:
+        err(other)
+        return EXIT_FAIL
     try:
         daemon = build_daemon(
             cfg, lay, profile, clock, headless=args.headless, json_lines=args.json,
@@ -108,3 +112,21 @@ def run(args: argparse.Namespace) -> int:
         sdnotify.stopping()
         daemon.close()
     return EXIT_OK
+
+
+def _already_running(cfg: Any, clock: Any) -> str:
+    """What to say when another daemon already runs with this config's files (its status file
+    names a live process that keeps it up to date); empty when none does. Two would share the
+    status file, the history and the nudges, and fight over the cushion's port."""
+    import os
+
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    path = status_path(cfg)
+    d = read_status(path, clock, stale_after=status_stale_after(cfg))
+    if not d.get("running") or d.get("stale") or d.get("pid") == os.getpid():
+        return ""
+    return (f"sitwatch is already running (pid {d.get('pid')}, status in {path}): stop it "
+            "first (`systemctl --user stop sitwatch`, or Ctrl-C where it runs); "
+            "`sitwatch status` shows what it is doing")

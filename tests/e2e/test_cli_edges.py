@@ -520,3 +520,35 @@ def test_the_replay_summary_says_why_a_spell_outlasts_the_time_seated(datasets_d
     lines = proc.stdout.splitlines()
     assert "Time seated       53 min" in lines
     assert "Longest spell     59 min (short absences in it included)" in lines
+
+
+def test_a_second_daemon_is_refused_while_one_runs(tmp_path) -> None:
+    """A second `sitwatch run` started beside the first: they shared the status file and the
+    history, and only the cushion's port being in use said anything."""
+    from datetime import UTC, datetime
+
+    env = _fresh_home(tmp_path)
+    status = Path(env["XDG_RUNTIME_DIR"]) / "sitwatch" / "status.json"
+    status.parent.mkdir(parents=True)
+    # a daemon that is alive (this test's process) and keeps its status file up to date
+    status.write_text(json.dumps({"pid": os.getpid(),
+                                  "updated": datetime.now(UTC).isoformat()}))
+    proc = _sitwatch("run", "--no-user-config", "--port", str(tmp_path / "ttyACM0"),
+                     "--layout", "load-cells-4", "--headless", env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert f"sitwatch is already running (pid {os.getpid()}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    from sitwatch.cli.run import _already_running
+    from sitwatch.config import Config
+    from sitwatch.core.clock import SystemClock
+
+    cfg = Config.model_validate({"status": {"file": str(status)}})
+    other = os.getppid()  # in this process, a live pid that is not its own
+    status.write_text(json.dumps({"pid": other, "updated": datetime.now(UTC).isoformat()}))
+    assert _already_running(cfg, SystemClock())
+    status.write_text(json.dumps({"pid": other, "updated": datetime.now(UTC).isoformat(),
+                                  "stopped": True}))  # it stopped: the next one may start
+    assert _already_running(cfg, SystemClock()) == ""
+    status.write_text(json.dumps({"pid": other,
+                                  "updated": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}))
+    assert _already_running(cfg, SystemClock()) == ""  # stuck for years: doctor's business
