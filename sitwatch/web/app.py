@@ -366,9 +366,18 @@ class Pages:
         body = (await request.body())[:8192].decode("utf-8", "replace")
         fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
         also_given = parse_qs(body).get("also", [])
-        if not matches(fields.get("form_key"), self.s.form_key) or not _same_origin(request):
+        if not _same_origin(request):
             return PlainTextResponse("403: this form was not sent from this page; reload the "
                                      "diary page and try again", status_code=403)
+        if not matches(fields.get("form_key"), self.s.form_key):
+            # from this site, but a page served before `sitwatch serve` last started (its
+            # form key is new each start): nothing is saved, and what was typed comes back
+            # with a fresh key, to send again
+            fields.pop("form_key", None)
+            return self.diary_page(
+                request, status_code=409, form=fields,
+                error="this page was opened before sitwatch's web app last started, so the "
+                      "entry was not saved: it is below as you typed it; send it again")
         def pick(kind: type[Any], value: str, what: str) -> Any:
             try:
                 return kind(value)

@@ -256,6 +256,25 @@ def test_live_status_follows_the_status_file(served: Server) -> None:
         b.wait_for(f"{head}.indexOf('not running') >= 0", timeout=15)
 
 
+def test_the_live_page_says_when_the_web_app_stops_answering(tmp_path: Path) -> None:
+    """The Live page went on showing the last state, as if current, after `sitwatch serve`
+    stopped."""
+    srv = Server(tmp_path)
+    try:
+        _write_status(srv.status, occupancy="occupied", spell_seconds=600.0, posture="upright",
+                      balance="balanced")
+        with browser(tmp_path) as b:
+            b.open(srv.base + "/")
+            updated = "document.getElementById('status-updated').textContent"
+            b.wait_for(f"{updated}.indexOf('checked') >= 0", timeout=15)
+            srv.stop()
+            b.wait_for(f"{updated}.indexOf('not answering') >= 0", timeout=15)
+            assert "Occupied" in b.js("document.getElementById('status-headline').textContent")
+            assert b.js("document.getElementById('live').dataset.stale") == "true"
+    finally:
+        srv.stop()
+
+
 def test_symptom_entry_round_trip_through_the_form(served: Server) -> None:
     from sitwatch.core.clock import SystemClock
     from sitwatch.history.diary import entries_between

@@ -18,11 +18,24 @@
     document.getElementById("status-updated").textContent =
       " (checked " + new Date().toLocaleTimeString() + ")";
   }
+  var lastGood = null;
+  function gone() {
+    // the web app stopped answering: what is shown is no longer news, so say so (the last
+    // state stays, dimmed) and keep asking
+    box.setAttribute("data-stale", "true");
+    document.getElementById("status-updated").textContent =
+      " (sitwatch's web app is not answering" +
+      (lastGood ? " since " + lastGood.toLocaleTimeString() : "") +
+      ": this is what it last said; it shows itself again once `sitwatch serve` runs)";
+  }
   function poll() {
     fetch("/api/status", {cache: "no-store", credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (s) { if (s) { show(s); } })
-      .catch(function () { /* the server went away: try again later */ })
+      .then(function (s) {
+        if (s) { box.removeAttribute("data-stale"); lastGood = new Date(); show(s); }
+        else { gone(); }
+      })
+      .catch(gone)
       .then(function () { setTimeout(poll, every); });
   }
   setTimeout(poll, every);
