@@ -275,6 +275,48 @@ def test_the_live_page_says_when_the_web_app_stops_answering(tmp_path: Path) -> 
         srv.stop()
 
 
+def test_on_a_phone_nothing_runs_off_the_screen(tmp_path: Path) -> None:
+    """A diary note of 500 letters without a space ran out of its card and made the whole page
+    scroll sideways; the nudge chart's counts sat off-screen in a box that scrolled with no sign
+    of it."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.core.kinds import NudgeKind, SymptomKind
+    from sitwatch.history.diary import SymptomEntry, add_entry
+    from sitwatch.history.store import Store
+
+    _history(tmp_path / "history.sqlite")
+    store = Store(tmp_path / "history.sqlite", SystemClock())
+    try:
+        add_entry(store.connection, SymptomEntry(at=datetime.now(UTC) - timedelta(minutes=20),
+                                                 kind=SymptomKind("ache"), note="W" * 500,
+                                                 source="cli"))
+        from sitwatch.core.events import NUDGE, Event
+
+        store.begin_run("smartchair-12", "test")
+        for kind in (NudgeKind.PROLONGED_SITTING, NudgeKind.SLOUCH, NudgeKind.SLOUCH):
+            store.add_event(Event(SystemClock().monotonic() - 1200, NUDGE, None,
+                                  {"kind": str(kind)}))
+        store.end_run()
+    finally:
+        store.close()
+    srv = Server(tmp_path)
+    try:
+        with browser(tmp_path) as b:
+            b.size(*PHONE, mobile=True)
+            for page in ("/diary", "/week", "/today"):
+                b.open(srv.base + page)
+                assert b.js("document.documentElement.scrollWidth") <= PHONE[0], page
+            b.open(srv.base + "/week")
+            outside = b.js("Array.from(document.querySelectorAll('svg.chart'))"
+                           ".filter(function (s) { return !s.closest('.scroll'); })"
+                           ".filter(function (s) { return s.getBoundingClientRect().right > "
+                           "window.innerWidth + 1; }).length")
+            assert outside == 0
+            assert b.js("document.querySelector('svg.chart.nudges') !== null")
+    finally:
+        srv.stop()
+
+
 def test_symptom_entry_round_trip_through_the_form(served: Server) -> None:
     from sitwatch.core.clock import SystemClock
     from sitwatch.history.diary import entries_between
