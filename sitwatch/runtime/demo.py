@@ -35,9 +35,14 @@ class DemoView:
     def __init__(self) -> None:
         self.log: list[tuple[datetime, Event]] = []
         self.clock: ManualClock | None = None
+        self._known = False  # the seat's first state has been reported
 
     def handle(self, ev: Event) -> None:
         assert self.clock is not None
+        if ev.event == E.OCCUPANCY and not self._known:
+            self._known = True
+            if ev.state == Occupancy.EMPTY:
+                return  # how the seat was found at the start, not someone getting up
         self.log.append((self.clock.now(), ev))
 
     def close(self) -> None:

@@ -70,6 +70,10 @@ def test_make_demo_command_runs_plain(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "NUDGE" in proc.stdout and "Real breaks" in proc.stdout
     assert not list((tmp_path / "data").rglob("*")), "the demo must not touch the user's data dir"
+    # the day starts with someone sitting down, not "got up" before anyone sat (the seat's
+    # first state, empty, is how it was found)
+    events = [ln[7:] for ln in proc.stdout.splitlines() if ln[:2].isdigit() and ln[2] == ":"]
+    assert events[0] == "sat down", events[:3]
 
 
 def read_events(proc: subprocess.Popen, until, deadline: float) -> list[dict]:
