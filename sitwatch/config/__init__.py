@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from sitwatch.config.camera import CameraConfig
+from sitwatch.config.files import file_path
 from sitwatch.core.kinds import NudgeKind
 from sitwatch.core.kinds import Posture as PostureKind
 from sitwatch.core.spans import DAYS, clock_window, weekdays
@@ -74,6 +75,7 @@ def _window(spec: str) -> str:
 
 #: "HH:MM-HH:MM", checked entry by entry so that every bad one is reported.
 ClockWindow = Annotated[str, AfterValidator(_window)]
+
 
 
 class ConfigError(Exception):
@@ -135,7 +137,7 @@ class Cushion(_Section):
 class Calibration(_Section):
     """Where the sitter's calibration lives and whether to build one automatically."""
 
-    profile: str = Field(
+    profile: Annotated[str, file_path("calibration.json")] = Field(
         "",
         description="Calibration profile (JSON). Empty: one per layout in the data dir "
         "(calibration-LAYOUT.json).",
@@ -375,13 +377,13 @@ class Mqtt(_Section):
     port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
     username: str = Field("", description="User name. Empty: connect anonymously.")
     password: str = Field("", description="Password (with username). Keep this file private.")
-    password_file: str = Field(
+    password_file: Annotated[str, file_path("mqtt-password")] = Field(
         "", description="Read the password from this file instead (first line). With neither, "
         "the systemd credential mqtt_password is used when the unit passes one "
         "(LoadCredential=mqtt_password:/path). The password is never logged."
     )
     tls: bool = Field(False, description="Connect with TLS, verifying the broker's certificate.")
-    tls_ca: str = Field(
+    tls_ca: Annotated[str, file_path("ca.pem")] = Field(
         "", description="TLS: CA certificate file (PEM) for the broker. Empty: the system's CAs."
     )
     base_topic: str = Field(
@@ -686,7 +688,8 @@ class Feedback(_Section):
 
 class History(_Section):
     enabled: bool = Field(True, description="Keep per-minute rollups and events in SQLite.")
-    database: str = Field("", description="SQLite file. Empty: history.sqlite in the data dir.")
+    database: Annotated[str, file_path("history.sqlite")] = Field(
+        "", description="SQLite file. Empty: history.sqlite in the data dir.")
     detail_weeks: int = Field(
         8,
         ge=0,
@@ -705,7 +708,7 @@ class History(_Section):
 
 
 class Status(_Section):
-    file: str = Field(
+    file: Annotated[str, file_path("status.json")] = Field(
         "",
         description="Where the daemon publishes its live state. Empty: status.json in the "
         "runtime or state dir.",
@@ -881,6 +884,8 @@ def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> l
         msg = e["msg"].removeprefix("Value error, ")
         got = e.get("input")
         got_s = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+        if isinstance(got, str) and got and got in msg:
+            got_s = ""  # the message names it already
         lines.append(f"{origin}: {key}: {msg}{got_s}")
     return lines
 

@@ -7,9 +7,11 @@ camera section on a machine without the ``camera`` extra.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sitwatch.config.files import file_path
 
 Variant = Literal["lite", "full", "heavy"]
 
@@ -24,7 +26,7 @@ class CameraConfig(BaseModel):
         description="Camera index (0 = first webcam), device path (/dev/video0), a video file or "
         "a folder of images (for tests and demos). Empty: no camera.",
     )
-    model: str = Field(
+    model: Annotated[str, file_path("pose_landmarker_full.task")] = Field(
         default="",
         description="PoseLandmarker bundle (.task). Empty: pose_landmarker_<variant>.task in the "
         "data dir (get it with `sitwatch model fetch`).",
@@ -103,7 +105,7 @@ class CameraConfig(BaseModel):
     )
 
     # -- calibration -------------------------------------------------------------------------
-    calibration: str = Field(
+    calibration: Annotated[str, file_path("camera_calibration.json")] = Field(
         default="",
         description="Camera calibration profile (JSON). Empty: camera_calibration.json in "
         "the data dir."

@@ -94,6 +94,13 @@ def foreign_message(path: Path, detail: str) -> str:
     )
 
 
+def folder_message(path: Path) -> str:
+    return (
+        f"{path} is a folder, not a history file: give `[history] database` (or --history) "
+        f"the path of a file, e.g. {path / 'history.sqlite'}"
+    )
+
+
 def free_bytes(path: Path) -> int | None:
     """Free space for an unprivileged writer on the filesystem holding ``path``."""
     p = Path(path)
@@ -171,17 +178,27 @@ def not_writable(path: Path) -> str | None:
 NEARLY_FULL_BYTES = 1024 * 1024
 
 
-def explain(path: Path, e: BaseException) -> str:
-    """One sentence for an error opening or writing the history at ``path``."""
+def explain(path: Path, e: BaseException, *, retry: bool = True) -> str:
+    """One sentence for an error opening or writing the history at ``path``.
+
+    ``retry``: the daemon, which keeps what it measures and tries again; a one-shot command
+    (``sitwatch log``, imports) does not, so its words promise nothing of the kind."""
     path = Path(path)
     free = free_bytes(path)
     if is_full(e) or (_code(e) == _SQLITE_IOERR and free is not None
                       and free < NEARLY_FULL_BYTES):
-        return (f"cannot write {path}: the disk is full (only {human(free)} free on "
-                f"{mount_point(path)}). sitwatch goes on watching and nudging and keeps the "
-                "last day in memory; free some space and the history is written again by itself")
+        full = (f"cannot write {path}: the disk is full (only {human(free)} free on "
+                f"{mount_point(path)})")
+        if not retry:
+            return full + ": free some space and run the command again"
+        return (full + ". sitwatch goes on watching and nudging and keeps the last day in "
+                "memory; free some space and the history is written again by itself")
     why = not_writable(path)
     if why is not None:
+        if not retry:
+            return f"cannot write the history: {why}"
         return (f"cannot write the history: {why}. sitwatch goes on watching and nudging "
                 "and tries again by itself")
+    if not retry:
+        return f"cannot use the history database {path}: {e}"
     return f"cannot use the history database {path}: {e}. sitwatch tries again by itself"

@@ -364,16 +364,18 @@ class Store:
         return conn
 
     def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise StoreError(diagnose.folder_message(self.path))
         if self.readonly:
             return self._open_readonly()
         try:
             private_dir(self.path.parent)
         except OSError as e:
-            raise StoreError(diagnose.explain(self.path, e)) from e
+            raise StoreError(diagnose.explain(self.path, e, retry=self.retry)) from e
         try:
             ident = diagnose.identify(self.path)
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(diagnose.explain(self.path, e)) from e
+            raise StoreError(diagnose.explain(self.path, e, retry=self.retry)) from e
         if ident.kind == Kind.FOREIGN:
             raise ForeignFile(diagnose.foreign_message(self.path, ident.detail))
         try:
@@ -383,14 +385,14 @@ class Store:
         except _Corrupt as e:
             reason = str(e)
         except (sqlite3.Error, OSError) as e:
-            raise StoreError(diagnose.explain(self.path, e)) from e
+            raise StoreError(diagnose.explain(self.path, e, retry=self.retry)) from e
         try:
             damaged = self._set_aside(reason)
             _create_private(self.path)
             conn = self._open_checked()
         except (sqlite3.Error, _Corrupt, OSError) as e:
             raise StoreError(f"cannot create a fresh history database {self.path}: "
-                             + diagnose.explain(self.path, e)) from e
+                             + diagnose.explain(self.path, e, retry=self.retry)) from e
         self._salvage_into(conn, damaged)
         return conn
 
@@ -892,7 +894,7 @@ class Store:
             self._unavailable(e)
             return
         if msg != self.last_error:
-            text = diagnose.explain(self.path, e)
+            text = diagnose.explain(self.path, e, retry=self.retry)
             log.warning("history: %s", text if text != self.problem else msg)
             self.problem = text
         self.last_error = msg

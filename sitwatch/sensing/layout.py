@@ -288,6 +288,9 @@ def load(spec: str | Path) -> Layout:
             ) from None
     path = Path(s).expanduser()
     if path.suffix == ".toml" or path.exists():
+        if path.is_dir():
+            raise LayoutError(f"{path} is a folder, not a layout file: name a .toml file "
+                              "in it, a built-in layout (sitwatch layouts) or grid:RxC")
         if not path.is_file():
             raise LayoutError(f"layout file {path} does not exist")
         try:

@@ -552,3 +552,60 @@ def test_a_second_daemon_is_refused_while_one_runs(tmp_path) -> None:
     status.write_text(json.dumps({"pid": other,
                                   "updated": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}))
     assert _already_running(cfg, SystemClock()) == ""  # stuck for years: doctor's business
+
+
+@pytest.mark.parametrize("section, key", [
+    ("history", "database"), ("status", "file"), ("calibration", "profile"),
+    ("cushion", "layout"), ("mqtt", "password_file"), ("mqtt", "tls_ca"),
+    ("camera", "calibration"), ("camera", "model"),
+])
+def test_a_folder_where_a_file_belongs_is_a_config_mistake(tmp_path, section, key) -> None:
+    """`[history] database = "/tmp"` passed `config validate`; `run` then started, said
+    "sitwatch tries again by itself" and lost what it measured, since a folder never becomes a
+    file. Every setting that names a file now refuses a folder, naming the file and the key."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text(f'[{section}]\n{key} = "{folder}"\n')
+    env = _fresh_home(tmp_path)
+    proc = _sitwatch("config", "validate", str(cfg), "--no-user-config", env=env)
+    assert proc.returncode == 2, proc.stdout
+    assert f"{cfg}: {section}.{key}: {folder} is a folder, not " in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_run_and_doctor_refuse_a_history_that_is_a_folder(tmp_path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text(f'[history]\ndatabase = "{folder}"\n[cushion]\nport = "loop://"\n')
+    env = _fresh_home(tmp_path)
+    run = _sitwatch("run", "--config", str(cfg), "--headless", env=env)
+    assert run.returncode == 2
+    assert f"{cfg}: history.database: {folder} is a folder, not a file" in run.stderr
+    assert f"e.g. {folder / 'history.sqlite'}" in run.stderr
+    assert "tries again" not in run.stderr
+    doctor = _sitwatch("doctor", "--config", str(cfg), "--headless", env=env)
+    assert doctor.returncode == 2
+    assert "history.database" in doctor.stdout and "is a folder" in doctor.stdout
+
+
+@pytest.mark.parametrize("argv", [("log", "ache"), ("report",),
+                                  ("export", "--since", "2026-01-01", "--json")])
+def test_a_history_flag_naming_a_folder_says_so(tmp_path, argv) -> None:
+    """`sitwatch log ache --history /tmp` promised "sitwatch tries again by itself" (it is a
+    one-shot command), and report/export said "/tmp does not exist"."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    proc = _sitwatch(*argv, "--history", str(folder), "--no-user-config",
+                     env=_fresh_home(tmp_path))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{folder} is a folder, not a history file" in proc.stderr
+    assert "does not exist" not in proc.stderr and "tries again" not in proc.stderr
+
+
+def test_layouts_on_a_folder_says_it_is_a_folder(tmp_path) -> None:
+    proc = _sitwatch("layouts", str(tmp_path), "--no-user-config", env=_fresh_home(tmp_path))
+    assert proc.returncode == 2
+    assert f"{tmp_path} is a folder, not a layout file" in proc.stderr
+    assert "does not exist" not in proc.stderr

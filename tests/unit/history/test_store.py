@@ -720,3 +720,28 @@ def test_history_and_its_backups_are_owner_only(tmp_path: Path, clock: ManualClo
             assert oct(d.stat().st_mode & 0o777) == "0o700"
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_folder_at_the_history_path_is_named_as_one(tmp_path: Path, clock: ManualClock,
+                                                      readonly: bool) -> None:
+    """A folder said "does not exist" to readers and "sitwatch tries again by itself" to a
+    one-shot writer (`sitwatch log`), though neither is true."""
+    with pytest.raises(StoreError) as e:
+        Store(tmp_path, clock, readonly=readonly)
+    assert f"{tmp_path} is a folder, not a history file" in str(e.value)
+    assert f"e.g. {tmp_path / 'history.sqlite'}" in str(e.value)
+    assert "does not exist" not in str(e.value) and "tries again" not in str(e.value)
+
+
+def test_only_the_daemon_promises_to_try_again() -> None:
+    from sitwatch.history import diagnose
+
+    err = sqlite3.OperationalError("unable to open database file")
+    assert diagnose.explain(Path("/nowhere/h.sqlite"), err).endswith("tries again by itself")
+    once = diagnose.explain(Path("/nowhere/h.sqlite"), err, retry=False)
+    assert "again" not in once and "unable to open database file" in once
+    full = sqlite3.OperationalError("database or disk is full")
+    assert "by itself" in diagnose.explain(Path("/nowhere/h.sqlite"), full)
+    once = diagnose.explain(Path("/nowhere/h.sqlite"), full, retry=False)
+    assert "by itself" not in once and "free some space" in once
