@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
+    from datetime import date
 
     from sitwatch.config import Config
     from sitwatch.sensing.layout import Layout
@@ -101,13 +101,6 @@ def access_hint(path: Path, command: str) -> str:
         return (f"{path} belongs to the system service (sitwatch-pi), whose files only its own "
                 f"user can open: run `sudo sitwatch {command}`")
     return f"check the permissions of {path}"
-
-
-def when(moment: datetime, now: datetime) -> str:
-    """A time of day, with the day too when it is not today: ``14:30``, ``Mon 3 Mar 14:30``."""
-    if moment.date() == now.date():
-        return f"{moment:%H:%M}"
-    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"
 
 
 def cushion_flags(sp: argparse.ArgumentParser) -> None:

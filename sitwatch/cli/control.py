@@ -14,7 +14,6 @@ from sitwatch.cli.common import (
     err,
     follow_running_daemon,
     load_config,
-    when,
 )
 
 
@@ -23,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from sitwatch import config
+    from sitwatch.core.moments import when
     from sitwatch.core.spans import duration
     from sitwatch.nudging import control
     from sitwatch.runtime.files import control_path

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sitwatch.core import moments
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import (
     BALANCE,
@@ -384,11 +385,20 @@ def read_status(path: Path | str, clock: Clock, stale_after: float = 15.0) -> di
     return d
 
 
-def _clock_time(iso: Any) -> str:
+def _clock_time(iso: Any, d: dict[str, Any]) -> str:
+    """When ``iso`` is, for people: the time alone today, with the day (and the year when it is
+    more than a week away) otherwise. "Today" is the moment the status is read (the file's
+    ``updated`` time plus its age), so that a test or a stale file gives the same words."""
     try:
-        return datetime.fromisoformat(str(iso)).strftime("%H:%M")
+        moment = datetime.fromisoformat(str(iso))
     except ValueError:
         return "?"
+    try:
+        now = datetime.fromisoformat(str(d.get("updated"))) + timedelta(
+            seconds=float(d.get("age") or 0.0))
+    except (ValueError, TypeError):
+        now = datetime.now().astimezone()
+    return moments.when(moment, now)
 
 
 def _since(iso: Any, d: dict[str, Any]) -> float | None:
@@ -462,10 +472,10 @@ def _main_line(d: dict[str, Any]) -> str:
         side = f" ({wallet['side']})" if wallet.get("side") else ""
         parts.append(f"something in a back pocket?{side}")
     if d.get("paused"):
-        until = _clock_time(d["paused"]) if d["paused"] != "forever" else "you resume"
+        until = _clock_time(d["paused"], d) if d["paused"] != "forever" else "you resume"
         parts.insert(0, f"PAUSED until {until}")
     elif d.get("snoozed"):
-        parts.append(f"nudges snoozed until {_clock_time(d['snoozed'])}")
+        parts.append(f"nudges snoozed until {_clock_time(d['snoozed'], d)}")
     parts.append(_sensor_text(d.get("sensor") or {}))
     return " · ".join(parts)
 
@@ -513,11 +523,11 @@ def _format_status(d: dict[str, Any]) -> str:
         return f"Cannot read the status file {d.get('path')}: {d['error']}"
     if not d.get("running"):
         if d.get("stopped"):
-            head = f"sitwatch is not running (stopped at {_clock_time(d['stopped'])})."
+            head = f"sitwatch is not running (stopped at {_clock_time(d['stopped'], d)})."
         else:
             head = (
                 f"sitwatch is not running: it stopped unexpectedly (last update at "
-                f"{_clock_time(d.get('updated'))}; see `journalctl --user -u sitwatch`)."
+                f"{_clock_time(d.get('updated'), d)}; see `journalctl --user -u sitwatch`)."
             )
         return f"{head}\n{START_HINT}"
     lines = []

@@ -609,3 +609,32 @@ def test_layouts_on_a_folder_says_it_is_a_folder(tmp_path) -> None:
     assert proc.returncode == 2
     assert f"{tmp_path} is a folder, not a layout file" in proc.stderr
     assert "does not exist" not in proc.stderr
+
+
+def test_status_and_snooze_say_the_day_a_snooze_ends(tmp_path) -> None:
+    """`sitwatch snooze 20h` said "until Mon 30 Nov 18:08" but `sitwatch status` then said
+    "nudges snoozed until 18:08", as if it were today; after `snooze 99999h` neither said the
+    year. The daemon is stood in for by its status file (this process's pid, so it runs)."""
+    import re
+    from datetime import datetime, timedelta
+
+    env = _fresh_home(tmp_path)
+    run = Path(env["XDG_RUNTIME_DIR"]) / "sitwatch"
+    run.mkdir(parents=True)
+    now = datetime.now().astimezone().replace(microsecond=0)
+    until = now + timedelta(days=2)
+    (run / "status.json").write_text(json.dumps(
+        {"pid": os.getpid(), "started": now.isoformat(), "updated": now.isoformat(),
+         "occupancy": "empty", "snoozed": until.isoformat()}))
+    day = f"{until:%a} {until.day} {until:%b %H:%M}"
+    proc = _sitwatch("status", "--no-user-config", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"nudges snoozed until {day} ·" in proc.stdout
+    bar = json.loads(_sitwatch("status", "--waybar", "--no-user-config", env=env).stdout)
+    assert f"until {day}" in bar["tooltip"]
+    as_json = json.loads(_sitwatch("status", "--json", "--no-user-config", env=env).stdout)
+    assert as_json["snoozed"] == until.isoformat()
+    far = _sitwatch("snooze", "99999h", "--no-user-config", env=env)
+    assert far.returncode == 0, far.stderr
+    year = (now + timedelta(hours=99999)).year
+    assert re.search(rf"snoozed until \w{{3}} \d{{1,2}} \w{{3}} {year} \d\d:\d\d", far.stdout)

@@ -440,3 +440,34 @@ def test_channels_set_aside_are_not_a_calibration_and_learned_ways_show(
     assert ("calibrated (interactive, 2 min ago; 2 ways of sitting upright clear of the "
             "backrest learned)") in format_status(d)
 
+
+
+def test_a_snooze_or_pause_ending_on_another_day_says_the_day(path: Path,
+                                                               clock: ManualClock) -> None:
+    """After `sitwatch snooze 20h` status said "nudges snoozed until 05:00" (tomorrow's time,
+    as if today); after 99999 h, a time in 2037 with no date at all."""
+    from sitwatch.runtime.status import bar_view
+
+    w = StatusWriter(path, clock)
+    soon = clock.now() + timedelta(hours=2)
+    w.update(occupancy="empty", snoozed=soon.isoformat(timespec="seconds"))
+    assert "nudges snoozed until 11:00 ·" in format_status(read_status(path, clock))
+    tomorrow = clock.now() + timedelta(hours=20)
+    w.update(snoozed=tomorrow.isoformat(timespec="seconds"))
+    d = read_status(path, clock)
+    assert "nudges snoozed until Tue 6 Jan 05:00 ·" in format_status(d)
+    assert "until Tue 6 Jan 05:00" in bar_view(d)["tooltip"]  # waybar, and the web live page
+    assert d["snoozed"] == "2026-01-06T05:00:00+01:00"  # --json stays ISO
+    far = clock.now() + timedelta(hours=99999)
+    w.update(snoozed=None, paused=far.isoformat(timespec="seconds"))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.startswith("PAUSED until Wed 3 Jun 2037 00:00 ·"), first
+
+
+def test_a_stop_days_ago_says_the_day(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock)
+    w.update(occupancy="occupied")
+    w.close()
+    clock.advance(3 * 86400)
+    text = format_status(read_status(path, clock))
+    assert "not running (stopped at Mon 5 Jan 09:00)" in text
