@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
 
 
 def init(dest: Path, *, force: bool) -> int:
@@ -54,5 +58,27 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "validate":
         print(f"{src}: ok" if src else "defaults: ok (no config file)")
         return EXIT_OK
-    sys.stdout.write(config.render(cfg))
+    sys.stdout.write(show(cfg, src, secrets=bool(getattr(args, "secrets", False))))
     return EXIT_OK
+
+
+def show(cfg: Config, src: str | None, *, secrets: bool) -> str:
+    """The config in force as TOML, saying where its values come from; secrets hidden unless
+    ``secrets`` (the output ends up in terminals, bug reports and screen shares)."""
+    import textwrap
+
+    from sitwatch import config
+    from sitwatch.config.redact import HIDDEN, SECRETS, redacted_config
+
+    header = [
+        "# The sitwatch configuration in force, from "
+        + (f"{src}:" if src else "the defaults (no config file):"),
+        "# every key with the value sitwatch uses (the default where the file sets none, or a",
+        "# layout's own [detect] value). `sitwatch config show --defaults` prints the sample.",
+    ]
+    shown = cfg if secrets else redacted_config(cfg)
+    if shown != cfg:
+        note = (f'Secrets are shown as "{HIDDEN}": {SECRETS}. `sitwatch config show --secrets` '
+                "shows them.")
+        header += ["# " + line for line in textwrap.wrap(note, 88)]
+    return config.render(shown, header=header)

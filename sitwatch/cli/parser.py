@@ -373,6 +373,9 @@ def add_config(sub: Any) -> None:
                     help="the config file (default: ~/.config/sitwatch/sitwatch.toml)")
     sp.add_argument("--defaults", action="store_true", help="show: the documented defaults")
     sp.add_argument("--force", action="store_true", help="init: replace an existing file")
+    sp.add_argument("--secrets", action="store_true",
+                    help="show: print passwords, push URLs and the hook's arguments as written "
+                    "(hidden by default)")
     sp.set_defaults(func=_config)
 
 

@@ -975,15 +975,21 @@ def _toml_key(k: str) -> str:
     return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)
 
 
-def render(cfg: Config | None = None, *, comments: bool = True) -> str:
-    """The config as TOML, each key preceded by its description."""
+#: The head of the documented sample (config/sitwatch.toml): every value is a default.
+SAMPLE_HEADER = (
+    "# sitwatch configuration.",
+    "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
+    "# optional and shown here with its default. `sitwatch config validate` checks a file.",
+    "# This file is generated from sitwatch/config/ (`sitwatch config show --defaults`).",
+)
+
+
+def render(cfg: Config | None = None, *, comments: bool = True,
+           header: list[str] | tuple[str, ...] = SAMPLE_HEADER) -> str:
+    """The config as TOML, each key preceded by its description, under ``header`` (comment
+    lines; the sample's by default, which says every value is a default)."""
     cfg = cfg or Config()
-    out = [
-        "# sitwatch configuration.",
-        "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
-        "# optional and shown here with its default. `sitwatch config validate` checks a file.",
-        "# This file is generated from sitwatch/config/ (`sitwatch config show --defaults`).",
-    ]
+    out = list(header)
 
     def section(model: BaseModel, prefix: str) -> None:
         scalars: list[tuple[str, Any, Any]] = []

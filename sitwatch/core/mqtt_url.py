@@ -65,12 +65,12 @@ def parse_url(url: str) -> Endpoint:
                     unquote(u.username or ""), unquote(u.password or ""))
 
 
-def redact(port: str) -> str:
-    """``port`` fit to print: an mqtt:// URL's password replaced by ``***``."""
+def redact(port: str, hidden: str = "***") -> str:
+    """``port`` fit to print: an mqtt:// URL's password replaced by ``hidden``."""
     if not is_mqtt(port):
         return port
     u = urlsplit(port)
     if u.password is None:
         return port
     netloc = u.netloc.rsplit("@", 1)[1]
-    return u._replace(netloc=f"{u.username}:***@{netloc}").geturl()
+    return u._replace(netloc=f"{u.username}:{hidden}@{netloc}").geturl()

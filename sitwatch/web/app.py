@@ -44,6 +44,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sitwatch.config import Config
+from sitwatch.config.redact import redacted_config
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind, label
 from sitwatch.history.diary import MAX_NOTE, DiaryError, SymptomEntry, add_entry
@@ -56,7 +57,6 @@ from sitwatch.reports.html import render_month, render_week, week_title
 from sitwatch.reports.period import PeriodError, check_day, parse_month
 from sitwatch.reports.words import fmt_minutes, posture_shares_text
 from sitwatch.runtime.status import bar_state, format_status, read_status
-from sitwatch.web.redact import redacted_config
 from sitwatch.web.token import matches
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,11 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
 DIARY_DAYS = 28  # the diary page lists the entries of the last four weeks
 PAST_WEEKS = 26
 STATUS_POLL_MS = 2000
+#: Above the settings page's TOML: what it shows (not the sample's "with its default").
+SETTINGS_HEADER = (
+    "# The sitwatch configuration in force: every key with the value sitwatch uses.",
+    '# Secrets (passwords, push URLs, the hook\'s arguments) are shown as "(hidden)".',
+)
 
 
 @dataclass
@@ -420,7 +425,7 @@ class Pages:
         from sitwatch import config
 
         return self.page("settings.html.j2", "settings",
-                         text=config.render(redacted_config(self.s.cfg)),
+                         text=config.render(redacted_config(self.s.cfg), header=SETTINGS_HEADER),
                          history=str(self.s.history), status_file=str(self.s.status))
 
     async def asset(self, request: Request) -> Response:

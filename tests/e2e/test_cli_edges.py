@@ -638,3 +638,36 @@ def test_status_and_snooze_say_the_day_a_snooze_ends(tmp_path) -> None:
     assert far.returncode == 0, far.stderr
     year = (now + timedelta(hours=99999)).year
     assert re.search(rf"snoozed until \w{{3}} \d{{1,2}} \w{{3}} {year} \d\d:\d\d", far.stdout)
+
+
+SECRETS = {"cushion": 'port = "mqtt://seat:CushionPw1@broker.local/seat"',
+           "camera": 'device = "rtsp://cam:CamPw2@192.168.1.20/stream"',
+           "mqtt": 'password = "MqttPw3"',
+           "nudges.push": 'urls = ["ntfys://PushTok4@ntfy.sh/me"]\n'
+                          'report_urls = ["mailtos://me:MailPw5@mail.example.com"]',
+           "nudges.hook": 'command = ["/usr/bin/curl", "https://x.example/?token=HookTok6"]'}
+
+
+def test_config_show_hides_secrets_unless_asked(tmp_path) -> None:
+    """`sitwatch config show` printed the MQTT password, push tokens, URL passwords and the
+    hook's arguments in plain text (the web settings page hid them), under a header saying
+    every key was "shown here with its default" though it showed the user's values."""
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text("".join(f"[{sec}]\n{body}\n" for sec, body in SECRETS.items()))
+    env = _fresh_home(tmp_path)
+    proc = _sitwatch("config", "show", str(cfg), "--no-user-config", env=env)
+    assert proc.returncode == 0, proc.stderr
+    for word in ("CushionPw1", "CamPw2", "MqttPw3", "PushTok4", "MailPw5", "HookTok6"):
+        assert word not in proc.stdout, word
+    assert 'port = "mqtt://seat:(hidden)@broker.local/seat"' in proc.stdout
+    assert 'password = "(hidden)"' in proc.stdout
+    assert 'command = ["/usr/bin/curl", "(hidden)"]' in proc.stdout
+    head = proc.stdout.split("\n\n", 1)[0]
+    assert f"in force, from {cfg}" in head and "with its default" not in head
+    assert 'Secrets are shown as "(hidden)"' in head and "--secrets" in head
+    shown = _sitwatch("config", "show", str(cfg), "--secrets", "--no-user-config", env=env)
+    for word in ("CushionPw1", "CamPw2", "MqttPw3", "PushTok4", "MailPw5", "HookTok6"):
+        assert word in shown.stdout, word
+    assert "(hidden)" not in shown.stdout
+    plain = _sitwatch("config", "show", "--no-user-config", env=env).stdout
+    assert "the defaults (no config file)" in plain and "(hidden)" not in plain

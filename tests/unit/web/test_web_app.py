@@ -71,6 +71,8 @@ def test_settings_hide_secrets(settings: Settings) -> None:
     assert 'password = &#34;(hidden)&#34;' in text or 'password = "(hidden)"' in text
     assert "ntfys://(hidden)" in text and "mailtos://(hidden)" in text
     assert "rtsp://cam:(hidden)@192.168.1.20/stream" in text
+    # it shows the values in force, not the sample's defaults
+    assert "The sitwatch configuration in force" in text and "with its default" not in text
 
 
 def test_status_endpoint_follows_the_file(settings: Settings) -> None:

@@ -1,4 +1,6 @@
-"""The config in force, fit to show on a page: secrets replaced by a placeholder."""
+"""The config in force, fit to show: secrets replaced by a placeholder.
+
+Used by `sitwatch config show` (unless --secrets) and the web app's settings page."""
 
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ def _camera(device: int | str) -> int | str:
     return u._replace(netloc=f"{u.username}:{HIDDEN}@{u.netloc.rsplit('@', 1)[1]}").geturl()
 
 
+#: What :func:`redacted_config` hides, in words for the note that says so.
+SECRETS = ("the MQTT password, the push URLs (nudges.push.urls and report_urls), a password in "
+           "the cushion's or the camera's URL, and the hook's arguments")
+
+
 def redacted_config(cfg: Config) -> Config:
     """A copy of ``cfg`` without the MQTT password, the secrets of the push URLs (the nudges'
     and the weekly report's), a cushion or network camera URL's password and the hook's
@@ -38,7 +45,7 @@ def redacted_config(cfg: Config) -> Config:
     hook = cfg.nudges.hook.model_copy(
         update={"command": [hook_cmd[0], HIDDEN] if len(hook_cmd) > 1 else list(hook_cmd)})
     nudges = cfg.nudges.model_copy(update={"push": push, "hook": hook})
-    cushion = cfg.cushion.model_copy(update={"port": redact(cfg.cushion.port)})
+    cushion = cfg.cushion.model_copy(update={"port": redact(cfg.cushion.port, HIDDEN)})
     camera = cfg.camera.model_copy(update={"device": _camera(cfg.camera.device)})
     return cfg.model_copy(update={"mqtt": mqtt, "nudges": nudges, "cushion": cushion,
                                   "camera": camera})
