@@ -26,6 +26,7 @@ from pydantic import (
 
 from sitwatch.config.camera import CameraConfig
 from sitwatch.config.files import file_path
+from sitwatch.config.units import Hours, Minutes, Seconds, WholeMinutes, WholeSeconds
 from sitwatch.core.kinds import NudgeKind
 from sitwatch.core.kinds import Posture as PostureKind
 from sitwatch.core.spans import DAYS, clock_window, weekdays
@@ -85,7 +86,9 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # inf and nan are valid TOML floats but no setting means them (an infinite sit_limit
+    # would crash the status line's arithmetic): every number must be finite
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Cushion(_Section):
@@ -112,9 +115,9 @@ class Cushion(_Section):
     time_unit: Literal["s", "ms"] = Field(
         "ms", description="Unit of an optional leading timestamp column on the wire."
     )
-    reconnect_min: float = Field(0.5, gt=0, description="First retry delay after an unplug (s).")
-    reconnect_max: float = Field(30.0, gt=0, description="Longest retry delay (s).")
-    no_data_timeout: float = Field(
+    reconnect_min: Seconds = Field(0.5, gt=0, description="First retry delay after an unplug (s).")
+    reconnect_max: Seconds = Field(30.0, gt=0, description="Longest retry delay (s).")
+    no_data_timeout: Seconds = Field(
         10.0, gt=0, description="Seconds without a valid frame before sitwatch explains why."
     )
 
@@ -146,7 +149,7 @@ class Calibration(_Section):
         True, description="Learn while you sit: without a profile, the tare and upright "
         "baseline; with one, how far each sensor's zero has moved (read on the empty seat)."
     )
-    auto_settle: float = Field(
+    auto_settle: Seconds = Field(
         60.0, gt=0, description="Auto: seconds of steady sitting that become the upright baseline."
     )
 
@@ -158,9 +161,9 @@ class Occupancy(_Section):
     exit_fraction: float = Field(
         0.12, gt=0, lt=1, description="Seat load below which the seat counts as empty."
     )
-    enter_dwell: float = Field(2.0, ge=0, description="Seconds above enter_fraction to sit down.")
-    exit_dwell: float = Field(3.0, ge=0, description="Seconds below exit_fraction to get up.")
-    min_break: float = Field(
+    enter_dwell: Seconds = Field(2.0, ge=0, description="Seconds above enter_fraction to sit down.")
+    exit_dwell: Seconds = Field(3.0, ge=0, description="Seconds below exit_fraction to get up.")
+    min_break: Seconds = Field(
         120.0,
         ge=0,
         description="Shortest absence (s) that counts as a break and resets the sitting timer.",
@@ -174,7 +177,8 @@ class Occupancy(_Section):
 
 
 class Posture(_Section):
-    dwell: float = Field(10.0, ge=0, description="Seconds a new posture must hold to be reported.")
+    dwell: Seconds = Field(
+        10.0, ge=0, description="Seconds a new posture must hold to be reported.")
     slouch_rear_ratio: float = Field(
         0.30,
         gt=0,
@@ -254,8 +258,8 @@ class Balance(_Section):
         "that counts as lopsided, on the same scale: a crossed leg lifts one thigh off the "
         "seat. 0.4 is a 70/30 split; 2 ignores the front half.",
     )
-    dwell: float = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
-    end_dwell: float = Field(
+    dwell: Seconds = Field(10.0, ge=0, description="Seconds an imbalance must last to be reported.")
+    end_dwell: Seconds = Field(
         3.0,
         ge=0,
         description="Seconds of sitting evenly before a reported lean is over (at most "
@@ -263,7 +267,7 @@ class Balance(_Section):
         "sitting evenly again is soon no longer called lopsided; the gap between threshold "
         "and release keeps a lean that wavers from ending.",
     )
-    smooth: float = Field(
+    smooth: Seconds = Field(
         3.0,
         ge=0,
         le=30,
@@ -290,7 +294,7 @@ class Balance(_Section):
 
 
 class Wallet(_Section):
-    min_duration: float = Field(
+    min_duration: Seconds = Field(
         600.0, gt=0, description="Seconds a one-sided spot must persist before we suspect a wallet."
     )
     min_postures: int = Field(
@@ -307,7 +311,7 @@ class Stillness(_Section):
     A lean, a lift of one side or standing up count as a shift; breathing, sensor noise and
     small fidgets do not."""
 
-    after: float = Field(
+    after: Seconds = Field(
         0.0,
         ge=0,
         description="Seconds of sitting without a real weight shift before it counts as static "
@@ -329,10 +333,10 @@ class Stillness(_Section):
         description="A change of the seat's or the backrest's load by this share of it (a push "
         "up on the armrests, half standing, leaning back) also counts as a shift.",
     )
-    hold: float = Field(
+    hold: Seconds = Field(
         2.0, ge=0, le=60, description="Seconds a move must last to count (shorter is a fidget)."
     )
-    settle: float = Field(
+    settle: Seconds = Field(
         10.0,
         ge=0,
         le=300,
@@ -350,7 +354,7 @@ class Stillness(_Section):
 
 
 class Detect(_Section):
-    sit_limit: float = Field(
+    sit_limit: Seconds = Field(
         2700.0,
         gt=0,
         description="Continuous sitting (s) before the 'time to move' nudge "
@@ -413,7 +417,7 @@ class Mqtt(_Section):
     )
     client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
     qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
-    keepalive: int = Field(
+    keepalive: WholeSeconds = Field(
         60,
         ge=5,
         le=65535,
@@ -423,7 +427,7 @@ class Mqtt(_Section):
     queue_size: int = Field(
         100, ge=0, description="Events kept while the broker is unreachable (the oldest go first)."
     )
-    state_interval: float = Field(
+    state_interval: Seconds = Field(
         30.0, gt=0, description="Seconds between two publications of the live state."
     )
 
@@ -453,7 +457,7 @@ class Hook(_Section):
         description="Program and arguments, no shell; {kind} {title} {message} {why} {t} are "
         "replaced in each argument; the event's JSON arrives on stdin. Empty: no hook.",
     )
-    timeout: float = Field(10.0, gt=0, description="Seconds before the command is killed.")
+    timeout: Seconds = Field(10.0, gt=0, description="Seconds before the command is killed.")
 
 
 class Buzzer(_Section):
@@ -477,7 +481,7 @@ class Buzzer(_Section):
         description="Strict mode: once the time-to-move nudge goes out, buzz again every "
         "strict_every seconds until the seat is empty (a snooze or a pause stops it too).",
     )
-    strict_every: float = Field(
+    strict_every: Seconds = Field(
         60.0, ge=1, le=3600, description="Seconds between two buzzes in strict mode."
     )
 
@@ -494,7 +498,7 @@ class Dnd(_Section):
         description="Checks to run, in order; the first that says busy holds the nudge. "
         "Leave one out to turn it off. `sitwatch doctor` says which work on this desktop.",
     )
-    cache_seconds: float = Field(10.0, ge=0, description="Seconds an answer is reused.")
+    cache_seconds: Seconds = Field(10.0, ge=0, description="Seconds an answer is reused.")
     call_windows: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CALL_WINDOWS),
         description="call_window: visible window titles (parts, any case) that mean a call.",
@@ -563,16 +567,16 @@ class Nudges(_Section):
         "elsewhere).",
     )
     console: bool = Field(True, description="Also print nudges on standard output / the journal.")
-    timeout: float = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
+    timeout: Seconds = Field(20.0, gt=0, description="Seconds a desktop notification stays up.")
     buttons: bool = Field(
         True,
         description="'Snooze' and 'Done' buttons on desktop notifications (and 'Not right' on "
         "nudges about posture), where the notification server supports them.",
     )
-    snooze_minutes: int = Field(
+    snooze_minutes: WholeMinutes = Field(
         30, ge=1, le=480, description="How long the notification's Snooze button holds nudges."
     )
-    cooldown: dict[NudgeKind, float] = Field(
+    cooldown: dict[NudgeKind, Annotated[Seconds, Field(ge=0)]] = Field(
         default_factory=lambda: {
             NudgeKind.PROLONGED_SITTING: 900.0,
             NudgeKind.SLOUCH: 900.0,
@@ -582,12 +586,12 @@ class Nudges(_Section):
         },
         description="Seconds before the same kind of nudge may come again.",
     )
-    slouch_after: float = Field(
+    slouch_after: Seconds = Field(
         60.0,
         ge=0,
         description="Seconds of slouching (after the posture is reported) before a nudge.",
     )
-    imbalance_after: float = Field(
+    imbalance_after: Seconds = Field(
         120.0, ge=0, description="Seconds of lopsided sitting before a nudge."
     )
     per_episode: int = Field(
@@ -597,7 +601,7 @@ class Nudges(_Section):
         description="Nudges for one episode (one sitting spell, one slouch ...): a gentle one, "
         "a firmer one if it is ignored, then quiet until the episode ends.",
     )
-    respond_within: dict[NudgeKind, float] = Field(
+    respond_within: dict[NudgeKind, Annotated[Seconds, Field(ge=0)]] = Field(
         default_factory=lambda: {
             NudgeKind.PROLONGED_SITTING: 300.0,
             NudgeKind.SLOUCH: 180.0,
@@ -643,14 +647,14 @@ class Nudges(_Section):
         False,
         description="Use only your own texts for the kinds you gave some for.",
     )
-    daily_budget_hours: float = Field(
+    daily_budget_hours: Hours = Field(
         0.0,
         ge=0,
         le=24,
         description="Hours of sitting you allow yourself in a day (e.g. 6): a nudge as you near "
         "it and one when it is used up. 0: no budget.",
     )
-    budget_warn_minutes: float = Field(
+    budget_warn_minutes: Minutes = Field(
         30.0, gt=0, le=240, description="Minutes before the daily budget for the first nudge."
     )
     day_summary_at: str = Field(
@@ -713,7 +717,7 @@ class Status(_Section):
         description="Where the daemon publishes its live state. Empty: status.json in the "
         "runtime or state dir.",
     )
-    interval: float = Field(
+    interval: Seconds = Field(
         2.0, gt=0,
         description="Seconds between status updates while what it shows changes (a change you "
         "would notice is written at once; with nothing new, every 10 s).",
@@ -728,7 +732,9 @@ class Web(_Section):
         description="Address to listen on when lan is false: a loopback address, so only this "
         "computer can open the pages. For other devices, set lan = true instead.",
     )
-    port: int = Field(8765, gt=0, lt=65536, description="Port of the web app.")
+    port: int = Field(
+        8765, ge=0, lt=65536,
+        description="Port of the web app. 0: any free port (sitwatch serve prints which).")
     lan: bool = Field(
         False,
         description="Listen on every network interface so a phone or another computer can open "
@@ -773,7 +779,7 @@ class WorkraveIntegration(_Section):
         "as work; when you leave it sees you idle and counts the break (needs the dbus extra).",
     )
     who: str = Field("sitwatch", min_length=1, description="The name sitwatch reports under.")
-    every: float = Field(
+    every: Seconds = Field(
         4.0, gt=0, lt=10,
         description="Seconds between reports while you sit (Workrave forgets one after 10 s).",
     )
@@ -980,6 +986,7 @@ SAMPLE_HEADER = (
     "# sitwatch configuration.",
     "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
     "# optional and shown here with its default. `sitwatch config validate` checks a file.",
+    "# A key in seconds, minutes or hours also takes a duration with its unit: \"45m\", \"1h30m\".",
     "# This file is generated from sitwatch/config/ (`sitwatch config show --defaults`).",
 )
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sitwatch.config.files import file_path
+from sitwatch.config.units import Seconds
 
 Variant = Literal["lite", "full", "heavy"]
 
@@ -19,7 +20,7 @@ Variant = Literal["lite", "full", "heavy"]
 class CameraConfig(BaseModel):
     """The webcam: upper-body posture and presence from MediaPipe pose landmarks."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     device: int | str = Field(
         default="",
@@ -48,24 +49,24 @@ class CameraConfig(BaseModel):
     )
 
     # -- duty cycle ----------------------------------------------------------------------
-    slow_interval: float = Field(
+    slow_interval: Seconds = Field(
         default=5.0, gt=0, le=600, description="Seconds between two poses while nothing changes."
     )
-    fast_interval: float = Field(
+    fast_interval: Seconds = Field(
         default=1.0, gt=0, le=60, description="Seconds between two poses while a change is being "
         "confirmed, while you sit down or get up, and while the baseline is being learned."
     )
-    absent_interval: float = Field(
+    absent_interval: Seconds = Field(
         default=20.0, gt=0, le=3600,
         description="Seconds between two looks while nobody has been in "
         "front of the camera for `absent_after` seconds."
     )
-    absent_after: float = Field(
+    absent_after: Seconds = Field(
         default=60.0, ge=0,
         description="Seconds without anybody in view before sampling slows down to "
         "`absent_interval`."
     )
-    keep_open_below: float = Field(
+    keep_open_below: Seconds = Field(
         default=3.0, ge=0,
         description="A live camera stays open between two samples closer than this "
         "(s); otherwise it is released (its light goes off) until the next sample."
@@ -79,14 +80,14 @@ class CameraConfig(BaseModel):
         default=True,
         description="Take no pictures while the screen is locked (logind's LockedHint)."
     )
-    image_period: float = Field(
+    image_period: Seconds = Field(
         default=1.0, gt=0, description="An image folder as device: seconds each image stands for."
     )
 
     # -- trouble -----------------------------------------------------------------------------
-    reconnect_min: float = Field(default=2.0, gt=0, description="First retry delay when the camera "
-                                 "cannot be opened or stops delivering frames (s).")
-    reconnect_max: float = Field(default=60.0, gt=0, description="Longest retry delay (s).")
+    reconnect_min: Seconds = Field(default=2.0, gt=0, description="First retry delay when the "
+                                   "camera cannot be opened or stops delivering frames (s).")
+    reconnect_max: Seconds = Field(default=60.0, gt=0, description="Longest retry delay (s).")
 
     # -- pose model ----------------------------------------------------------------------
     min_detection_confidence: float = Field(
@@ -115,16 +116,16 @@ class CameraConfig(BaseModel):
         description="Without a profile, learn the upright baseline from the first settled "
         "stretch in front of the camera."
     )
-    auto_settle: float = Field(
+    auto_settle: Seconds = Field(
         default=20.0, gt=0, description="Auto calibration: seconds of steady, visible sitting that "
         "become the upright baseline."
     )
 
     # -- detection ---------------------------------------------------------------------------
-    dwell: float = Field(
+    dwell: Seconds = Field(
         default=10.0, ge=0,
         description="Seconds a new posture must hold to be reported.")
-    presence_dwell: float = Field(
+    presence_dwell: Seconds = Field(
         default=3.0, ge=0,
         description="Seconds somebody must be in view (or gone) to count as arrived "
         "(or left)."

@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "hour": 3600,
-          "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
+_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+          "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+          "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+          "d": 86400, "day": 86400, "days": 86400}
 _DUR = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$")
 
 
@@ -82,6 +84,22 @@ def duration(text: str) -> timedelta:
     if total <= 0:
         raise ValueError(f"{text!r}: the duration must be more than zero")
     return timedelta(seconds=total)
+
+
+def span_seconds(text: str) -> float:
+    """A length of time written with its units, in seconds: '90s', '30m', '1h30m', '2 hours',
+    '0s'. Every number needs its unit (unlike :func:`duration`, whose bare number is minutes),
+    so that a config key in seconds never reads '30' as half an hour. ValueError otherwise."""
+    parts = re.findall(r"\d+(?:\.\d+)?\s*[a-zA-Z]*", text)
+    if not parts or "".join(parts).replace(" ", "") != text.replace(" ", ""):
+        raise ValueError(text)
+    total = 0.0
+    for p in parts:
+        m = _DUR.match(p.strip())
+        if not m or m.group(2).lower() not in _UNITS:
+            raise ValueError(text)
+        total += float(m.group(1)) * _UNITS[m.group(2).lower()]
+    return total
 
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

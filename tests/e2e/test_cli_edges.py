@@ -671,3 +671,42 @@ def test_config_show_hides_secrets_unless_asked(tmp_path) -> None:
     assert "(hidden)" not in shown.stdout
     plain = _sitwatch("config", "show", "--no-user-config", env=env).stdout
     assert "the defaults (no config file)" in plain and "(hidden)" not in plain
+
+
+@pytest.mark.parametrize("body, line", [
+    ("[nudges]\ncooldown = { slouch = -1 }",
+     "nudges.cooldown.slouch: Input should be greater than or equal to 0"),
+    ("[nudges]\nrespond_within = { slouch = -100 }",
+     "nudges.respond_within.slouch: Input should be greater than or equal to 0"),
+    ("[detect]\nsit_limit = inf", "detect.sit_limit: Input should be a finite number"),
+    ('[detect]\nsit_limit = "half an hour"',
+     "detect.sit_limit: write a number of seconds (e.g. 90) or a duration with its unit "
+     "(e.g. 90s, 30m, 1h30m) (got 'half an hour')"),
+    ('[nudges]\nsnooze_minutes = "90s"',
+     "nudges.snooze_minutes: '90s' is 1.5 minutes: this key takes whole minutes"),
+])
+def test_config_validate_refuses_bad_lengths_of_time(tmp_path, body, line) -> None:
+    """A negative cooldown or response window was accepted; a duration the config could not
+    read got pydantic's bare "Input should be a valid number", without the unit."""
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text(body + "\n")
+    proc = _sitwatch("config", "validate", str(cfg), "--no-user-config",
+                     env=_fresh_home(tmp_path))
+    assert proc.returncode == 2, proc.stdout
+    assert f"{cfg}: {line}" in proc.stderr
+
+
+def test_config_takes_durations_with_their_units(tmp_path) -> None:
+    """`detect.sit_limit = "30m"` and `detect.balance.dwell = "10s"` were refused with "Input
+    should be a valid number"; a key in seconds, minutes or hours now takes a duration."""
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text('[detect]\nsit_limit = "30m"\n[detect.balance]\ndwell = "10s"\n'
+                   '[nudges]\ncooldown = { slouch = "1h30m" }\nsnooze_minutes = "1h"\n'
+                   'daily_budget_hours = "6h30m"\n[web]\nport = 0\n')
+    env = _fresh_home(tmp_path)
+    assert _sitwatch("config", "validate", str(cfg), "--no-user-config",
+                     env=env).returncode == 0
+    shown = _sitwatch("config", "show", str(cfg), "--no-user-config", env=env).stdout
+    for key_value in ("sit_limit = 1800.0", "dwell = 10.0", "slouch = 5400.0",
+                      "snooze_minutes = 60", "daily_budget_hours = 6.5", "port = 0"):
+        assert f"\n{key_value}" in shown or f" {key_value}" in shown, key_value

@@ -78,6 +78,27 @@ def test_serves_without_history_or_daemon(tmp_path: Path) -> None:
         proc.wait(10)
 
 
+def test_web_port_0_in_the_config_means_any_free_port(tmp_path: Path) -> None:
+    """`sitwatch serve --help` says 0 means any free port, but web.port = 0 in the config was
+    refused ("Input should be greater than 0")."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[web]\nport = 0\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--config", str(cfg)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
+        start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("sitwatch: serving on http://127.0.0.1:"), proc.stderr
+        port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
+        assert port > 0
+        assert _get(f"http://127.0.0.1:{port}/api/status")[0] == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
 def _served(tmp: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--port", "0", *args],
