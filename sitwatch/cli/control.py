@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -15,6 +16,9 @@ from sitwatch.cli.common import (
     follow_running_daemon,
     load_config,
 )
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,18 +39,32 @@ def run(args: argparse.Namespace) -> int:
     path = control_path(cfg)
     now = datetime.now().astimezone()
     cur = control.read(path)
+    text = getattr(args, "duration", None)
+    if text and text.strip().startswith("-"):
+        err(f"{args.command} {text}: a duration counts from now, so it cannot be negative: "
+            f"write it like 30m, 1h or 1h30m")
+        return EXIT_CONFIG
+    running = _daemon_running(cfg)
     try:
-        text = getattr(args, "duration", None)
         new = control.change(cur, args.command, now, duration(text) if text else None)
         if args.command == "resume":
-            msg = "resumed: watching and nudging again"
+            msg = ("resumed: watching and nudging again" if running else
+                   "resumed: any pause or snooze is over (sitwatch is not running now: "
+                   "`sitwatch run` starts it)")
         elif args.command == "snooze" and new.snoozed_until is not None:
-            msg = f"nudges snoozed until {when(new.snoozed_until, now)} (sitwatch keeps watching)"
+            until = when(new.snoozed_until, now)
+            msg = (f"nudges snoozed until {until} (sitwatch keeps watching)" if running else
+                   f"nudges snoozed until {until}; sitwatch is not running now, so the snooze "
+                   "is kept and applies if it starts before then")
         elif isinstance(new.paused_until, datetime):
-            msg = (f"paused until {when(new.paused_until, now)}: nothing is watched or kept "
-                   "meanwhile")
+            until = when(new.paused_until, now)
+            msg = (f"paused until {until}: nothing is watched or kept meanwhile" if running else
+                   f"paused until {until}; sitwatch is not running now, so the pause is kept "
+                   "and applies if it starts before then")
         else:
-            msg = "paused until `sitwatch resume`: nothing is watched or kept meanwhile"
+            msg = ("paused until `sitwatch resume`: nothing is watched or kept meanwhile"
+                   if running else "paused until `sitwatch resume`; sitwatch is not running "
+                   "now, so the pause is kept and applies when it starts")
     except ValueError as e:
         err(str(e))
         return EXIT_CONFIG
@@ -61,6 +79,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     print(msg)
     return EXIT_OK
+
+
+def _daemon_running(cfg: Config) -> bool:
+    """Whether a daemon is running now (its status file says so and its process lives)."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    return bool(d.get("running"))
 
 
 def _give_to_daemon(path: Path) -> None:

@@ -194,11 +194,23 @@ def add_control(sub: Any) -> None:
     sp = sub.add_parser("snooze", help="no nudges for a while (e.g. 30m); watching goes on")
     sp.add_argument("duration", help="30m, 1h, 1h30m ...")
     sp.set_defaults(func=_control)
+    _duration_may_look_negative(sp)
     sp = sub.add_parser("pause", help="stop watching for a while (or until resume)")
     sp.add_argument("duration", nargs="?", help="30m, 1h ... (default: until resume)")
     sp.set_defaults(func=_control)
+    _duration_may_look_negative(sp)
     sp = sub.add_parser("resume", help="end a pause or a snooze")
     sp.set_defaults(func=_control)
+
+
+def _duration_may_look_negative(sp: argparse.ArgumentParser) -> None:
+    """Let ``-5m`` reach the command as its DURATION (which then says that a duration cannot
+    be negative) instead of argparse taking it for an unknown option and answering "the
+    following arguments are required: duration". These parsers have no option that starts
+    with a digit, so nothing else is read differently."""
+    import re
+
+    sp._negative_number_matcher = re.compile(r"^-\d")
 
 
 def add_feedback(sub: Any) -> None:
