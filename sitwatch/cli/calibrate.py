@@ -13,7 +13,9 @@ from sitwatch.cli.common import (
     EXIT_OK,
     config_errors,
     err,
+    input_problem,
     load_config,
+    output_problem,
     resolve_layout,
 )
 
@@ -30,12 +32,18 @@ def run(args: argparse.Namespace) -> int:
 
         return cmd_calibrate_camera(args)
 
+    problem = (args.recording and input_problem(Path(args.recording), "--recording",
+                                                "a recording")) or \
+        (args.output and output_problem(Path(args.output), "-o", "calibration.json"))
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     try:
         cfg = load_config(args)
         lay = resolve_layout(args, cfg, Path(args.recording) if args.recording else None)
     except config.ConfigError as e:
         return config_errors(e)
-    except layout.LayoutError as e:
+    except (layout.LayoutError, recording.RecordingError) as e:
         err(str(e))
         return EXIT_CONFIG
     # The profile belongs to the layout it was taken with: --layout, else the recording's own

@@ -49,6 +49,26 @@ def camera_config(args: argparse.Namespace | None = None) -> tuple[CameraConfig,
     return cam, main
 
 
+def camera_input_problem(path: Path, flag: str = "") -> str | None:
+    """What stops ``path`` from being read as a camera recording (missing, unreadable, a folder
+    without images); None when it can be."""
+    from sitwatch.camera.capture import IMAGE_SUFFIXES
+    from sitwatch.cli.common import input_problem
+
+    p = Path(path)
+    if not p.is_dir():
+        return input_problem(p, flag, "a recording")
+    try:
+        images = any(c.suffix.lower() in IMAGE_SUFFIXES and c.is_file() for c in p.iterdir())
+    except OSError as e:
+        return f"{f'{flag} ' if flag else ''}{p}: cannot read the folder ({e.strerror or e})"
+    if images:
+        return None
+    return (f"{f'{flag} ' if flag else ''}{p}: is a folder without camera images "
+            f"({', '.join(IMAGE_SUFFIXES)}): name a recording file, or a folder of a camera's "
+            "images")
+
+
 def is_camera_input(path: Path) -> bool:
     """A video, an image folder or a landmark file (not a cushion recording)."""
     from sitwatch.camera.landmarks import is_landmark_file
@@ -102,6 +122,13 @@ def cmd_model_fetch(args: argparse.Namespace, *, opener: Callable[..., Any] | No
         err("invalid configuration: " + "; ".join(e.problems))
         return EXIT_CONFIG
     variant, dest = _model_dest(args, cam)
+    from sitwatch.cli.common import output_problem
+
+    problem = output_problem(dest, "-o" if getattr(args, "output", None) else "camera.model",
+                             f"pose_landmarker_{variant}.task")
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     info = model.MODELS.get(variant)
     url = getattr(args, "url", None) or (info.url if info else None)
     print(f"fetching the {variant} pose model from {url}\n  to {dest}", file=sys.stderr)
@@ -145,6 +172,12 @@ def cmd_calibrate_camera(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     out = (Path(args.output).expanduser() if getattr(args, "output", None)
            else cam.calibration_path())
+    from sitwatch.cli.common import output_problem
+
+    problem = output_problem(out, "-o", "camera_calibration.json")
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     try:
         if getattr(args, "recording", None):
             if not getattr(args, "upright", None):
@@ -154,6 +187,10 @@ def cmd_calibrate_camera(args: argparse.Namespace) -> int:
                 span = recording_span(args.upright)
             except ValueError:
                 err(f"--upright {args.upright!r}: write START:END in seconds (e.g. 5:25)")
+                return EXIT_CONFIG
+            problem = camera_input_problem(Path(args.recording), "--recording")
+            if problem:
+                err(problem)
                 return EXIT_CONFIG
             prof = calibrate_from_recording(Path(args.recording), cam, span,
                                             period=getattr(args, "period", None) or 0.5)

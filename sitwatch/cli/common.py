@@ -7,6 +7,7 @@ parser for ``sitwatch --help`` stays quick.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,34 @@ EXIT_INTERRUPTED = 130
 def err(msg: str) -> None:
     """One line on stderr, prefixed with the program's name."""
     print(f"sitwatch: {msg}", file=sys.stderr)
+
+
+def input_problem(path: Path, flag: str = "", what: str = "a file") -> str | None:
+    """What stops ``path`` (given with ``flag``) from being read as ``what``: missing, a folder,
+    unreadable. None when it can be read."""
+    name = f"{flag} {path}" if flag else str(path)
+    if not path.exists():
+        return f"{name}: no such file: check the path"
+    if path.is_dir():
+        return f"{name}: is a folder, not {what}: name a file inside it"
+    if not os.access(path, os.R_OK):
+        return f"{name}: cannot be read: check its permissions"
+    return None
+
+
+def output_problem(path: Path, flag: str, example: str) -> str | None:
+    """What stops ``path`` (given with ``flag``) from being written as a file: it is a folder,
+    or a file stands where a folder should be. None when it can be written (missing folders
+    are created). ``example``: a file name to suggest inside a folder."""
+    name = f"{flag} {path}" if flag else str(path)
+    if path.is_dir():
+        return f"{name}: is a folder: name the file to write, e.g. {path / example}"
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{name}: {parent} is a file, not a folder: choose another path"
+            break
+    return None
 
 
 def load_config(args: argparse.Namespace, overrides: dict[str, Any] | None = None) -> Config:

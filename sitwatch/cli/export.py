@@ -8,11 +8,21 @@ The fields are documented in docs/reports.md. The files are written owner-only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err, load_config
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    err,
+    input_problem,
+    load_config,
+    output_problem,
+)
 
 SCHEMA = "sitwatch-export/1"
 
@@ -44,10 +54,17 @@ def run(args: argparse.Namespace) -> int:
     if until < since:
         err(f"--until {until} is before --since {since}: swap them")
         return EXIT_CONFIG
+    where = _destination(args, since, until)
+    if isinstance(where, str):
+        err(where)
+        return EXIT_CONFIG
     hp = Path(args.history).expanduser() if args.history else history_path(cfg)
+    problem = args.history and input_problem(hp, "--history", "a history file")
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     if not hp.exists():
-        err(f"{hp}: no such history file" if args.history else
-            f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`)")
+        err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`)")
         return EXIT_FAIL
     tz = _local_zone()
     try:
@@ -62,17 +79,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.json:
             text = as_json(tables, since, until, tz)
-            if not args.output:
+            if where is None:
                 sys.stdout.write(text)
                 return EXIT_OK
-            out = Path(args.output).expanduser()
-            write_private(out, text)
-            print(f"wrote {out}")
+            write_private(where, text)
+            print(f"wrote {where}")
             return EXIT_OK
-        stem = Path(args.output).expanduser() if args.output else \
-            Path(f"sitwatch-export-{since}-{until}")
-        if stem.suffix.lower() == ".csv":
-            stem = stem.with_suffix("")
+        stem = where or Path(default_name(since, until))
         for name, (columns, rows) in tables.items():
             out = stem.with_name(f"{stem.name}-{name}.csv")
             write_private(out, as_csv(columns, rows))
@@ -81,6 +94,32 @@ def run(args: argparse.Namespace) -> int:
         err(f"{getattr(e, 'filename', None) or args.output}: {e.strerror or e}")
         return EXIT_FAIL
     return EXIT_OK
+
+
+def default_name(since: Any, until: Any) -> str:
+    """The files' name without -o (and inside a folder -o names): the CSV files' common stem,
+    the JSON file's name without ``.json``."""
+    return f"sitwatch-export-{since}-{until}"
+
+
+def _destination(args: argparse.Namespace, since: Any, until: Any) -> Path | str | None:
+    """Where to write: the JSON file, or the CSV files' common stem (``NAME`` for
+    ``NAME-minutes.csv`` ...); None for JSON on the terminal. ``-o`` naming a folder writes
+    the default-named file(s) inside it. A str: what is wrong with ``-o``."""
+    if not args.output:
+        return None if args.json else Path(default_name(since, until))
+    out = Path(args.output).expanduser()
+    if out.is_dir():
+        name = default_name(since, until)
+        return out / (f"{name}.json" if args.json else name)
+    if args.output.endswith(("/", os.sep)):
+        return f"-o {args.output}: no such folder: create it first, or name a file"
+    problem = output_problem(out, "-o", default_name(since, until))
+    if problem:
+        return problem
+    if not args.json and out.suffix.lower() == ".csv":
+        out = out.with_suffix("")
+    return out
 
 
 Table = tuple[list[str], list[list[Any]]]

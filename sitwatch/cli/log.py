@@ -15,6 +15,7 @@ from sitwatch.cli.common import (
     err,
     follow_running_daemon,
     load_config,
+    output_problem,
 )
 
 
@@ -62,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
         for ln in lines[1:]:
             print(wrap(ln))
         print()
+    problem = args.history and output_problem(hp, "--history", "history.sqlite")
+    if problem:
+        err(f"{problem}; nothing logged")
+        return EXIT_CONFIG
     try:
         store = Store(hp, SystemClock())  # a second connection beside the daemon's (WAL)
     except StoreError as e:

@@ -286,7 +286,9 @@ def add_export(sub: Any) -> None:
     fmt.add_argument("--json", action="store_true", help="one JSON document")
     sp.add_argument("-o", "--output", metavar="FILE",
                     help="where to write (JSON: default the terminal; CSV: the files' common "
-                    "name, default sitwatch-export-SINCE-UNTIL)")
+                    "name, default sitwatch-export-SINCE-UNTIL). A folder: the default-named "
+                    "file(s) inside it (sitwatch-export-SINCE-UNTIL.json, or "
+                    "sitwatch-export-SINCE-UNTIL-minutes.csv ...)")
     sp.add_argument("--history", metavar="FILE",
                     help="read this history file (default: the daemon's, or history.database)")
     sp.set_defaults(func=_export)

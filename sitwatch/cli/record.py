@@ -14,6 +14,7 @@ from sitwatch.cli.common import (
     config_errors,
     err,
     load_config,
+    output_problem,
 )
 
 
@@ -33,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     if not cfg.cushion.port:
         err("which port? pass --port or set cushion.port")
+        return EXIT_CONFIG
+    problem = output_problem(Path(args.output), "-o", "recording.rec")
+    if problem:
+        err(problem)
         return EXIT_CONFIG
     show = sys.stderr.isatty()
 

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
-    EXIT_FAIL,
     EXIT_OK,
     config_errors,
     err,
     event_line,
     load_config,
+    output_problem,
     resolve_layout,
 )
 
@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from sitwatch import config
+    from sitwatch.cli.camera import camera_input_problem, cmd_replay_camera, is_camera_input
     from sitwatch.nudging.feedback import FeedbackError
     from sitwatch.runtime.replay import replay
     from sitwatch.runtime.tally import Tally
@@ -41,20 +42,24 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.sources import recording
 
     path = Path(args.file)
-    if not path.exists():
-        err(f"{path}: no such recording")
-        return EXIT_FAIL
+    problem = camera_input_problem(path)  # a file, or a folder of a camera's images
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     if args.auto and (args.calibration or args.camera_calibration):
         flag = "--calibration" if args.calibration else "--camera-calibration"
         err(f"--auto learns a profile from the recording and {flag} names one: pass one of them")
         return EXIT_CONFIG
-    from sitwatch.cli.camera import cmd_replay_camera, is_camera_input
-
     if is_camera_input(path):
         try:
             cfg = load_config(args)
         except config.ConfigError as e:
             return config_errors(e)
+        problem = args.landmarks_out and output_problem(Path(args.landmarks_out),
+                                                        "--landmarks-out", "landmarks.jsonl")
+        if problem:
+            err(problem)
+            return EXIT_CONFIG
         return cmd_replay_camera(path, cam=cfg.camera, main=cfg,
                                  calibration=Path(args.camera_calibration)
                                  if args.camera_calibration else None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,9 @@ from sitwatch.cli.common import (
     day_arg,
     err,
     follow_running_daemon,
+    input_problem,
     load_config,
+    output_problem,
 )
 
 if TYPE_CHECKING:
@@ -56,14 +58,17 @@ def run(args: argparse.Namespace) -> int:
         err(str(e))
         return EXIT_CONFIG
     hp = Path(args.history).expanduser() if args.history else history_path(cfg)
+    problem = (args.history and input_problem(hp, "--history", "a history file")) or \
+        (choice.output and output_problem(
+            choice.output, "--html" if getattr(args, "html", None) and not args.output else "-o",
+            _default_name(choice)))
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     if not hp.exists():
-        if args.history:
-            err(f"{hp}: no such history file")
-        else:
-            err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`). To see "
-                "what the reports look like first: `sitwatch demo --plain --days 7 --history "
-                "/tmp/demo.sqlite`, then `sitwatch report --week --html --history "
-                "/tmp/demo.sqlite`")
+        err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`). To see "
+            "what the reports look like first: `sitwatch demo --plain --days 7 --history "
+            "/tmp/demo.sqlite`, then `sitwatch report --week --html --history /tmp/demo.sqlite`")
         return EXIT_FAIL
     tz = _local_zone()
     lim = cfg.detect.sit_limit
@@ -149,13 +154,21 @@ def _choose(args: argparse.Namespace, day: date) -> _Choice:
     first, last = (p.first, p.last) if p is not None else (day, day)
     out_text = getattr(args, "output", None) or html_file or None
     output = Path(out_text).expanduser() if out_text else None
-    if output is None and fmt == "html":
-        output = Path(f"sitwatch-month-{first:%Y-%m}.html" if kind == "month"
-                      else f"sitwatch-week-{last}.html")
     want_open = bool(getattr(args, "open", False))
     if want_open and fmt != "html":
         raise ValueError("--open opens the HTML page: add --format html")
-    return _Choice(kind, first, last, fmt, output, want_open)
+    choice = _Choice(kind, first, last, fmt, output, want_open)
+    if output is None and fmt == "html":
+        choice = replace(choice, output=Path(_default_name(choice)))
+    return choice
+
+
+def _default_name(choice: _Choice) -> str:
+    """The page's file name without -o (and the one suggested for -o naming a folder)."""
+    ext = {"text": "txt"}.get(choice.fmt, choice.fmt)
+    if choice.kind == "month":
+        return f"sitwatch-month-{choice.first:%Y-%m}.{ext}"
+    return f"sitwatch-{choice.kind}-{choice.last}.{ext}"
 
 
 def _render(store: Any, c: _Choice, tz: tzinfo, lim: float, min_break: float) -> str:

@@ -23,6 +23,7 @@ from sitwatch.cli.common import (
     day_arg,
     err,
     follow_running_daemon,
+    input_problem,
     load_config,
 )
 
@@ -55,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_CONFIG
     urls = list(cfg.nudges.push.report_urls)
     attach = Path(args.file).expanduser() if args.file else None
+    if attach is not None and attach.is_dir():
+        err(f"{attach}: is a folder, not the HTML page: name the page, e.g. "
+            f"{attach / f'sitwatch-week-{day}.html'}")
+        return EXIT_CONFIG
     if attach is not None and not attach.is_file():
         err(f"{attach}: no such file; write the page first: sitwatch report --week --html "
             f"{attach}")
@@ -90,6 +95,10 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
     from sitwatch.runtime.files import history_path
 
     hp = Path(args.history).expanduser() if args.history else history_path(cfg)
+    problem = args.history and input_problem(hp, "--history", "a history file")
+    if problem:
+        err(problem)
+        return None
     if not hp.exists():
         err(f"{hp}: no history yet, so no report to send")
         return None

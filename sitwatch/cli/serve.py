@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
+    if args.history and Path(args.history).expanduser().is_dir():
+        err(f"--history {args.history}: is a folder, not a history file: name a file inside it")
+        return EXIT_CONFIG
     try:
         import uvicorn
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitwatch.cli.common import EXIT_CONFIG, err
+from sitwatch.cli.common import EXIT_CONFIG, err, output_problem
 
 if TYPE_CHECKING:
     from sitwatch.sensing.layout import Layout
@@ -28,6 +29,18 @@ def run(args: argparse.Namespace) -> int:
             err(f"--unplug {spec!r}: write AT:SECONDS, e.g. 120:5")
             return EXIT_CONFIG
         unplug.append((at, down))
+    problem = args.output and output_problem(Path(args.output), "-o", "simulated.rec")
+    if args.link and not problem:
+        link = Path(args.link)
+        if link.exists() and not link.is_symlink():
+            what = "a folder" if link.is_dir() else "a file"
+            problem = (f"--link {link}: is {what}, not a symlink; name a new path for the "
+                       "link, e.g. /tmp/sitwatch-cushion")
+        else:
+            problem = output_problem(link, "--link", "cushion")
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
     fail = None
     if args.fail:
         fail = _fail(args.fail, lay)

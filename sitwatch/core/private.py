@@ -9,9 +9,12 @@ umask, so no other account on the machine can read whether, how long or how some
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -35,13 +38,24 @@ def private_dir(path: Path) -> Path:
 
 def write_private(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` atomically, owner-only (0600)."""
+    with _private_tmp(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextlib.contextmanager
+def _private_tmp(path: Path) -> Iterator[IO[bytes]]:
+    """An owner-only temporary file beside ``path``, renamed to ``path`` when the block ends
+    and removed when it raises. A folder at ``path`` is an IsADirectoryError that names
+    ``path`` (not the temporary file)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
     private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            os.fchmod(f.fileno(), FILE_MODE)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -51,9 +51,23 @@ class Header:
         return " ".join(parts)
 
 
+def _open(path: Path, mode: str = "r") -> IO[Any]:
+    """``path`` opened for reading; a RecordingError that says why when it cannot be."""
+    try:
+        if mode == "rb":
+            return Path(path).open("rb")
+        return Path(path).open("r", encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: no such recording") from None
+    except IsADirectoryError:
+        raise RecordingError(f"{path}: is a folder, not a recording") from None
+    except OSError as e:
+        raise RecordingError(f"{path}: cannot read it ({e.strerror or e})") from None
+
+
 def read_header(path: Path) -> Header:
     """The header of a recording (empty when the file has none)."""
-    with Path(path).open("r", encoding="utf-8", errors="replace") as f:
+    with _open(path) as f:
         for line in f:
             s = line.strip()
             if not s:
@@ -105,7 +119,7 @@ def column_map(path: Path, names: list[str], layout: Layout) -> tuple[int | None
 def _header_row(path: Path) -> list[str] | None:
     """The first data row's tokens when they are all column names (a wire line such as
     ``DATA: 1,2,3`` has numbers in it, so it is not taken for one)."""
-    with Path(path).open("r", encoding="utf-8", errors="replace") as f:
+    with _open(path) as f:
         for line in f:
             s = line.strip()
             if not s or s.startswith("#"):
@@ -127,7 +141,7 @@ def frames(
     columns = column_map(path, names, layout) if names else None
     i = 0
     last_t = -np.inf
-    with Path(path).open("rb") as f:
+    with _open(path, "rb") as f:
         if columns is not None:
             f.readline()  # the row of names
         for raw in f:
