@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sitwatch.cli.common import positive
+
 
 def _cmd_model(args: argparse.Namespace) -> int:
     from sitwatch.cli.camera import cmd_model
@@ -35,7 +37,7 @@ def add_calibrate_camera_flags(sp: argparse.ArgumentParser) -> None:
     ``-o`` are shared with the cushion's calibrate)."""
     sp.add_argument("--preview", action="store_true",
                     help="camera: show the picture with the landmarks while calibrating")
-    sp.add_argument("--seconds", type=float, default=10.0,
+    sp.add_argument("--seconds", type=positive, default=10.0,
                     help="camera: seconds of upright sitting to record (live)")
     sp.add_argument("--camera", help="camera: device (index, /dev/videoN, video file) "
                     "overriding camera.device")
@@ -46,9 +48,9 @@ def add_replay_flags(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--camera-calibration", dest="camera_calibration",
                     help="camera profile (default: the saved one, as `sitwatch run`; "
                     "--auto learns it from the recording)")
-    sp.add_argument("--every", type=float,
+    sp.add_argument("--every", type=positive,
                     help="camera: a pose every N seconds instead of the duty cycle")
-    sp.add_argument("--period", type=float, default=0.5,
+    sp.add_argument("--period", type=positive, default=0.5,
                     help="landmark CSV without a time column: seconds between rows")
     sp.add_argument("--landmarks-out", dest="landmarks_out",
                     help="also write the poses as landmark JSON lines (numbers only)")

@@ -30,6 +30,19 @@ def err(msg: str) -> None:
     print(f"sitwatch: {msg}", file=sys.stderr)
 
 
+def positive(text: str) -> float:
+    """An argparse ``type``: a number above 0 (a rate, a duration)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number above 0")
+    return value
+
+
 def input_problem(path: Path, flag: str = "", what: str = "a file") -> str | None:
     """What stops ``path`` (given with ``flag``) from being read as ``what``: missing, a folder,
     unreadable. None when it can be read."""

@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from sitwatch.cli.camera_flags import add_calibrate_camera_flags, add_replay_flags
-from sitwatch.cli.common import cushion_flags
+from sitwatch.cli.common import cushion_flags, positive
 
 
 def add_run(sub: Any) -> None:
@@ -60,7 +60,7 @@ def add_replay(sub: Any) -> None:
     )
     sp.add_argument("--auto", action="store_true",
                     help="learn the profile from the recording instead of the saved one")
-    sp.add_argument("--hz", type=float, help="frame rate for files without a time column")
+    sp.add_argument("--hz", type=positive, help="frame rate for files without a time column")
     sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
     fb = sp.add_mutually_exclusive_group()
     fb.add_argument("--feedback", metavar="FILE",
@@ -85,7 +85,7 @@ def add_simulate(sub: Any) -> None:
     sp = sub.add_parser("simulate", help="stream a virtual cushion on a pseudo-terminal")
     sp.add_argument("--layout", default="smartchair-12",
                     help="the virtual cushion's sensor layout (`sitwatch layouts` lists them)")
-    sp.add_argument("--hz", type=float, default=20.0, help="frames per second it sends")
+    sp.add_argument("--hz", type=positive, default=20.0, help="frames per second it sends")
     sp.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     sp.add_argument("--duration", type=float, help="simulated seconds (default: the whole script)")
     sp.add_argument("--script", choices=["day", "demo"], default="day",
@@ -112,7 +112,7 @@ def add_calibrate(sub: Any) -> None:
     cushion_flags(sp)
     add_calibrate_camera_flags(sp)
     sp.add_argument("--recording", help="calibrate from time ranges of a recording")
-    sp.add_argument("--hz", type=float,
+    sp.add_argument("--hz", type=positive,
                     help="--recording: frame rate for files without a time column")
     sp.add_argument("--empty", metavar="A:B", help="seconds of the recording with the seat empty")
     sp.add_argument("--upright", metavar="A:B", help="seconds sitting upright")

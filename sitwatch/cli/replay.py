@@ -106,11 +106,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     st = parser.stats
     if st.dropped_total and st.dropped_total >= 0.05 * (st.frames + st.dropped_total):
-        reasons = ", ".join(f"{n} {why}" for why, n in st.dropped.most_common())
-        if st.last_count_seen is not None:
-            reasons += f"; some lines have {st.last_count_seen} values, the layout {lay.n}"
         err(f"note: {st.dropped_total} of {st.frames + st.dropped_total} lines of {path} were "
-            f"not usable frames ({reasons})")
+            f"not usable frames ({recording.unread_reasons(st, lay.n)})")
     if args.json:
         out.write(
             json.dumps({"t": round(tally._last or 0.0, 3), "event": "summary", **tally.as_dict()})

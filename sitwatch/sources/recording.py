@@ -164,6 +164,21 @@ def frames(
             last_t = t
             i += 1
             yield t, p.values
+    if i == 0:
+        st = parser.stats
+        seen = st.frames + st.dropped_total
+        why = (f": none of its {seen} line{'s' if seen != 1 else ''} could be read "
+               f"({unread_reasons(st, layout.n)})" if st.dropped_total else "")
+        raise RecordingError(f"{path}: the recording holds no frames{why}")
+
+
+def unread_reasons(stats: Any, n: int) -> str:
+    """Why lines were dropped, for people: ``300 garbage`` or ``2 count; some lines have 3
+    values, the layout 4`` (``stats``: a LineParser's)."""
+    reasons = ", ".join(f"{k} {why}" for why, k in stats.dropped.most_common())
+    if stats.last_count_seen is not None and stats.last_count_seen != n:
+        reasons += f"; some lines have {stats.last_count_seen} values, the layout {n}"
+    return reasons
 
 
 def _select(raw: bytes, time_col: int | None, channels: list[int]) -> bytes:

@@ -604,7 +604,7 @@ def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
 
 def test_record_device_never_there(tmp_path: Any) -> None:
     from sitwatch.sources.recorder import record
-    from sitwatch.sources.recording import frames
+    from sitwatch.sources.recording import RecordingError, frames
 
     clock = ManualClock()
     out = tmp_path / "rec.csv"
@@ -615,7 +615,8 @@ def test_record_device_never_there(tmp_path: Any) -> None:
         "# sitwatch-recording v1 layout=grid:2x2 started=2026-01-05T09:00:00+00:00",
         "# 0.000 offline: /dev/ttyACM9: no such device: is the cushion plugged in?",
     ]
-    assert list(frames(out, L4, hz=1)) == []
+    with pytest.raises(RecordingError, match="the recording holds no frames"):
+        list(frames(out, L4, hz=1))  # nothing to replay or calibrate on: an error, not nothing
 
 
 def test_record_stops_on_ctrl_c_and_binary_header(tmp_path: Any) -> None:
