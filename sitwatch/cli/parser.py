@@ -77,7 +77,8 @@ def add_record(sub: Any) -> None:
     cushion_flags(sp)
     sp.add_argument("-o", "--output", required=True, metavar="FILE",
                     help="the recording to write (owner-only)")
-    sp.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
+    sp.add_argument("--duration", type=positive,
+                    help="seconds to record (default: until Ctrl-C)")
     sp.set_defaults(func=_record)
 
 
@@ -87,7 +88,8 @@ def add_simulate(sub: Any) -> None:
                     help="the virtual cushion's sensor layout (`sitwatch layouts` lists them)")
     sp.add_argument("--hz", type=positive, default=20.0, help="frames per second it sends")
     sp.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
-    sp.add_argument("--duration", type=float, help="simulated seconds (default: the whole script)")
+    sp.add_argument("--duration", type=positive,
+                    help="simulated seconds (default: the whole script)")
     sp.add_argument("--script", choices=["day", "demo"], default="day",
                     help="day: an 8-hour office day; demo: a 2-hour compressed one")
     sp.add_argument("--seed", type=int, default=0,

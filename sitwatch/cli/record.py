@@ -39,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         err(problem)
         return EXIT_CONFIG
+    port = cfg.cushion.port
+    named = f"--port {port}" if args.port else f"cushion.port {port}"
+    if "://" not in port and not Path(port).exists():
+        err(f"{named}: no such device: is the cushion plugged in? (ls /dev/serial/by-id/ "
+            "lists USB serial devices); nothing recorded")
+        return EXIT_FAIL
     show = sys.stderr.isatty()
 
     def progress(seconds: float, frames: int) -> None:
@@ -68,5 +74,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     if show:
         sys.stderr.write("\n")
+    if n == 0:  # a header and nothing else: no use to replay or calibrate, so not kept
+        Path(args.output).unlink(missing_ok=True)
+        err(f"no frames came from {port}: nothing recorded (the warnings above, or `sitwatch "
+            "doctor`, say why)")
+        return EXIT_FAIL
     print(f"recorded {n} frames to {args.output}", file=sys.stderr)
     return EXIT_OK
