@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -40,6 +41,21 @@ def write_private(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` atomically, owner-only (0600)."""
     with _private_tmp(path) as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextlib.contextmanager
+def open_private(path: Path) -> Iterator[IO[str]]:
+    """A text file (UTF-8, ``\\n`` line ends) that becomes ``path``, owner-only (0600), when the
+    block ends; when the block raises, ``path`` is left as it was. For files too big to hold
+    in memory for :func:`write_private` (a recording)."""
+    with _private_tmp(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+        try:
+            yield text
+            text.flush()
+        finally:
+            with contextlib.suppress(ValueError, OSError):
+                text.detach()  # the binary file is closed by _private_tmp
 
 
 @contextlib.contextmanager

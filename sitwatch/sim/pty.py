@@ -358,8 +358,9 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
         if garbage_rate:
             print("sitwatch simulate: --garbage applies to the pty only; the recording is clean",
                   file=err)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as f:
+        from sitwatch.core.private import open_private
+
+        with open_private(path) as f:  # about a (virtual) person, like every recording: 0600
             n = write_recording(f, sim, 0.0, t1, source="simulate", script=script_name,
                                 seed=str(seed))
         print(f"sitwatch simulate: {what}\nwrote {n} frames to {path}", file=err)
@@ -374,6 +375,7 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
     note: Path | None = None
     st = PtyStreamer(layout, script, hz=hz, speed=speed, seed=seed, write=say, link=link,
                      garbage_rate=garbage_rate, unplug=unplug, t1=t1, simulator=sim)
+    restore = _stop_on_signals()
     try:
         try:
             slave = st.open()
@@ -396,4 +398,26 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
         if note is not None:
             unregister(note)
         st.close()
+        restore()
     return 0
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """Make SIGTERM and SIGHUP (a ``kill``, a closed terminal) stop the stream as Ctrl-C does,
+    so that the pty is closed and the --link symlink removed instead of left dangling. Returns
+    what puts the previous handlers back. Outside the main thread (a test's), nothing."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+    def restore() -> None:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+    return restore
