@@ -599,8 +599,8 @@ def test_a_history_flag_naming_a_folder_says_so(tmp_path, argv) -> None:
     folder.mkdir()
     proc = _sitwatch(*argv, "--history", str(folder), "--no-user-config",
                      env=_fresh_home(tmp_path))
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"{folder} is a folder, not a history file" in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr  # a bad argument
+    assert f"--history {folder}: is a folder" in proc.stderr
     assert "does not exist" not in proc.stderr and "tries again" not in proc.stderr
 
 
