@@ -27,10 +27,9 @@ def _dir() -> Path:
 def register(pty: str, link: str | None = None) -> Path:
     """Note that this process serves ``pty`` (and ``link`` to it); returns the note's path, for
     :func:`unregister`."""
-    from sitwatch.core.private import write_private
+    from sitwatch.core.private import private_dir, write_private
 
-    d = _dir()
-    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    d = private_dir(_dir())  # and its parents owner-only, as every folder sitwatch makes
     note = d / f"{os.getpid()}.json"
     write_private(note, json.dumps({"pid": os.getpid(), "pty": pty, "link": link}))
     return note

@@ -20,6 +20,9 @@ def test_a_running_simulators_port_and_its_link_are_simulated(tmp_path: Path) ->
     note = simulated.register(str(pty), str(link))
     try:
         assert note.stat().st_mode & 0o777 == 0o600
+        # the folders it made on the way are owner-only too (the runtime dir's parent was 755)
+        for folder in (note.parent, note.parent.parent):
+            assert folder.stat().st_mode & 0o777 == 0o700, folder
         assert simulated.is_simulated(str(link)) and simulated.is_simulated(str(pty))
         assert not simulated.is_simulated(str(tmp_path / "ttyACM0"))
         assert not simulated.is_simulated("mqtt://broker/cushion")
