@@ -15,21 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_cli_edges import _fresh_home
+
 pytestmark = pytest.mark.integration
 
 
 def _sitwatch(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
                           capture_output=True, text=True, timeout=60, env={**os.environ, **env})
-
-
-def _fresh_home(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local/share"),
-            "XDG_STATE_HOME": str(home / ".local/state"),
-            "XDG_RUNTIME_DIR": str(tmp_path / "run")}
 
 
 def _recording(tmp_path: Path, env: dict[str, str]) -> Path:

@@ -55,16 +55,9 @@ def test_a_host_that_is_not_loopback_is_a_config_mistake(tmp_path: Path) -> None
 def test_serves_without_history_or_daemon(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[status]\nfile = "{tmp_path / "status.json"}"\n', encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--port", "0",
-         "--config", str(cfg), "--history", str(tmp_path / "none.sqlite")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
-        start_new_session=True)
+    proc, base = _served(tmp_path, "--config", str(cfg), "--history",
+                         str(tmp_path / "none.sqlite"))
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("sitwatch: serving on http://127.0.0.1:"), proc.stderr
-        base = line.split("serving on ", 1)[1].strip().rstrip("/")
         status = json.loads(urllib.request.urlopen(base + "/api/status", timeout=10).read())
         assert status["running"] is False and status["state"] == "off"
         for page in ("/today", "/week", "/weeks"):
