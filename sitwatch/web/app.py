@@ -195,7 +195,8 @@ class Pages:
                          title="The history cannot be read",
                          text=f"{str(exc)[:1].upper()}{str(exc)[1:]}. The daemon sets the "
                               "damaged file aside and starts a fresh one when it next starts "
-                              "(`systemctl --user restart sitwatch`, or `sitwatch run`).")
+                              "(\u201csystemctl --user restart sitwatch\u201d, or \u201csitwatch "
+                              "run\u201d).")
 
     def full_page(self, html: str, active: str, note: str) -> HTMLResponse:
         """A report page (its own HTML document) with the app's pages above it."""
