@@ -104,6 +104,11 @@ def add_simulate(sub: Any) -> None:
                     "reads as if unloaded (a cracked lead), short reads its top value; default "
                     "dead")
     sp.add_argument("-o", "--output", help="write a recording file instead of streaming")
+    sp.add_argument("--interactive", action="store_true",
+                    help="steer the virtual sitter from the keyboard instead of the script "
+                    "(e empty, u upright, a upright away from the backrest, s slumped, "
+                    "f forward, b leaning back, l/r leaning left/right, q stops): what "
+                    "`sitwatch calibrate` asks for, when you try it on the simulator")
     sp.set_defaults(func=_simulate)
 
 

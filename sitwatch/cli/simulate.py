@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
             out=args.output,
             unplug=unplug,
             fail=fail,
+            interactive=sys.stdin.buffer if args.interactive else None,
         )
         or 0
     )

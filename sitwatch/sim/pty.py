@@ -30,6 +30,7 @@ from sitwatch.core.clock import SystemClock
 from sitwatch.core.simulated import register, unregister
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.wire import COUNT, GARBAGE, format_lines
+from sitwatch.sim.interactive import Steered, help_text, one_key_at_a_time, steer
 from sitwatch.sim.script import Script, script_by_name
 from sitwatch.sim.simulator import Simulator, write_recording
 
@@ -118,11 +119,13 @@ class PtyStreamer:
                  garbage_rate: float = 0.0, unplug: Sequence[tuple[float, float]] = (),
                  t0: float = 0.0, t1: float | None = None,
                  on_open: Callable[[str], object] | None = None,
-                 simulator: Simulator | None = None) -> None:
+                 simulator: Simulator | Steered | None = None) -> None:
         self.sim = simulator or Simulator(layout, script, hz, seed)
         self.layout = self.sim.layout
         self.hz = self.sim.hz
         self.paced = bool(speed and speed > 0 and math.isfinite(speed))
+        #: frames worked out at a time (a steered sitter wants few: its keys show at once)
+        self.block = 64 if self.paced else 512
         self.speed = float(speed) if self.paced else math.inf
         self.clock: Monotonic = clock or SystemClock()
         self._stop = threading.Event()
@@ -254,7 +257,7 @@ class PtyStreamer:
         unplugs = list(self.unplug)
         anchor_wall = self.clock.monotonic()
         anchor_t = float(times[0]) if len(times) else self.t0
-        block = 64 if self.paced else 512
+        block = self.block
         lines: list[str] = []
         b0 = -1  # index of lines[0] in times
         i = 0
@@ -321,11 +324,13 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
                      script_name: str = "day", seed: int = 0, garbage_rate: float = 0.0,
                      out: str | Path | None = None, err: IO[str] | None = None,
                      unplug: Sequence[tuple[float, float]] = (),
-                     fail: tuple[int, float, float] | None = None) -> int:
+                     fail: tuple[int, float, float] | None = None,
+                     interactive: IO[bytes] | None = None) -> int:
     """``sitwatch simulate``: stream a scripted day on a pty (path printed on stderr) until it
     ends or Ctrl-C; with ``out`` write a recording file instead, as fast as possible.
-    ``fail``: (channel, from second, reading): a sensor that fails then. Returns the exit
-    code."""
+    ``fail``: (channel, from second, reading): a sensor that fails then. ``interactive``: keys
+    from this stream steer the virtual sitter instead of the script
+    (:mod:`sitwatch.sim.interactive`). Returns the exit code."""
     err = err or sys.stderr
     spec = layout if isinstance(layout, str) else layout.name
     if isinstance(layout, str):
@@ -346,9 +351,19 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
     if not 0.0 <= garbage_rate <= 1.0:
         print("sitwatch simulate: --garbage is a share of lines, between 0 and 1", file=err)
         return 2
+    steered: Steered | None = None
+    if interactive is not None:
+        if out is not None:
+            print("sitwatch simulate: --interactive streams on a pty; it cannot write a "
+                  "recording (-o)", file=err)
+            return 2
+        steered = Steered(layout, hz, seed)
+        script = steered.script
     t1 = script.duration if duration is None else min(float(duration), script.duration)
     sim = Simulator(layout, script, hz, seed, stuck=fail)
-    what = (f"{layout.summary()}; script {script.name}, {_hm(t1)} simulated at {hz:g} Hz")
+    what = (f"{layout.summary()}; script {script.name}, {_hm(t1)} simulated at {hz:g} Hz"
+            if steered is None else f"{layout.summary()}; steered from the keyboard at "
+            f"{hz:g} Hz, starting with {steered.current.words}")
     if fail is not None:
         ch, at, reading = fail
         what += (f"; {layout.channels[ch].label} fails at {_hm(at)}, reading {reading:g} from "
@@ -374,8 +389,10 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
     say(f"{what}, {pace}")
     note: Path | None = None
     st = PtyStreamer(layout, script, hz=hz, speed=speed, seed=seed, write=say, link=link,
-                     garbage_rate=garbage_rate, unplug=unplug, t1=t1, simulator=sim)
+                     garbage_rate=garbage_rate, unplug=unplug, t1=t1,
+                     simulator=steered if steered is not None else sim)
     restore = _stop_on_signals()
+    keyboard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     try:
         try:
             slave = st.open()
@@ -389,12 +406,21 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
         say(f"connect with: sitwatch run --port {port} --layout {spec}  (Ctrl-C stops; what "
             "sitwatch learns and keeps while watching it goes to a simulated/ folder of its own, "
             "not your history)")
+        if steered is not None and interactive is not None:
+            st.block = 2  # a key shows in the stream at once, not 64 frames later
+            with contextlib.suppress(OSError, ValueError):
+                if os.isatty(interactive.fileno()):
+                    keyboard = one_key_at_a_time(interactive.fileno())
+            keyboard.__enter__()
+            say(help_text())
+            steer(steered, interactive, say, st.stop)
         stats = st.run()
         say(f"done: {stats.frames} frames, {stats.garbage_total} garbage lines, "
             f"{stats.dropped} dropped (nobody reading)")
     except KeyboardInterrupt:
         say("stopped")
     finally:
+        keyboard.__exit__(None, None, None)
         if note is not None:
             unregister(note)
         st.close()

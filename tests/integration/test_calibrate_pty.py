@@ -324,3 +324,69 @@ def test_what_the_cushion_sent_before_calibration_opened_it_is_not_a_step(
     prof = calibration.load(tmp_path / "cal.json")
     np.testing.assert_allclose(prof.array("tare"), EMPTY, atol=1.5)
     np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)
+
+
+def test_a_guided_calibration_against_the_simulator_steered_by_keys(tmp_path) -> None:
+    """The scripted simulator plays its own day and did not follow the calibration's prompts
+    (its upright step landed in an away segment and failed). `sitwatch simulate --interactive`
+    takes a key per posture: e for the empty step, u for the upright one, and the calibration
+    reads what was asked. The real command on a real pty, the session in this process."""
+    import subprocess
+    import sys
+
+    link = tmp_path / "cushion"
+    root = Path(__file__).resolve().parents[2]
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--interactive",
+         "--layout", "load-cells-4", "--link", str(link)],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(root), "XDG_RUNTIME_DIR": str(tmp_path / "run")},
+        start_new_session=True)
+    try:
+        assert sim.stdin is not None and sim.stderr is not None
+        said = ""
+        while "keys:" not in said:
+            line = sim.stderr.readline().decode()
+            assert line, said
+            said += line
+        lay = load_layout("load-cells-4")
+        cfg = Config.model_validate({"cushion": {"port": str(link), "layout": "load-cells-4"}})
+        clock = SystemClock()
+        source = SerialSource(cfg.cushion, lay, clock)
+        keys = iter(["e", "u"])
+
+        def answer(prompt: str) -> str:
+            if prompt.startswith("Also record"):
+                return "n"
+            if "in position" in prompt:
+                sim.stdin.write(next(keys).encode())  # type: ignore[union-attr]
+                sim.stdin.flush()  # type: ignore[union-attr]
+            return ""
+
+        class Out:
+            text = ""
+
+            def write(self, s: str) -> None:
+                Out.text += s
+
+            def flush(self) -> None:
+                pass
+
+        code = calibrate_live.interactive(cfg, lay, tmp_path / "cal.json", source=source,
+                                          clock=clock, input_fn=answer, out=Out(),
+                                          sleep=time.sleep, extra=None)
+        assert code == 0, Out.text
+        sim.stdin.write(b"q")
+        sim.stdin.flush()
+        err = sim.communicate(timeout=20)[1].decode()
+    finally:
+        if sim.poll() is None:
+            os.killpg(sim.pid, 15)
+            sim.wait(10)
+    assert "now the seat empty" in err and "now sitting upright against the backrest" in err
+    prof = calibration.load(tmp_path / "cal.json")
+    tare, upright = prof.array("tare"), prof.array("upright")
+    assert tare is not None and upright is not None
+    # each load cell carries a good share of a sitter: far above what the empty seat reads
+    assert (upright - tare).min() > 0.05 * lay.full_scale, (tare, upright)
+    assert not link.exists()  # q stopped it the way Ctrl-C does
