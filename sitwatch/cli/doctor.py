@@ -236,7 +236,7 @@ def check_history(cfg: Any) -> Check:
     except (OSError, sqlite3.Error) as e:
         return FAIL, "history", f"{path}: {e}"
     if ident.kind == diagnose.Kind.FOREIGN:
-        return FAIL, "history", diagnose.foreign_message(path, ident.detail)
+        return FAIL, "history", diagnose.foreign_message(path, ident.detail, daemon=False)
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
         try:

@@ -86,11 +86,15 @@ def identify(path: Path) -> Identity:
     return Identity(Kind.FOREIGN, what)
 
 
-def foreign_message(path: Path, detail: str) -> str:
+def foreign_message(path: Path, detail: str, daemon: bool = True) -> str:
+    """What to say of another program's database where the history belongs; ``daemon``: the
+    daemon is the one that found it (it carries on without a history; a one-shot command
+    simply stops)."""
     return (
         f"{path} is an SQLite database that sitwatch did not create ({detail}). sitwatch leaves "
         "it exactly as it is and keeps no history until it is moved away or `[history] "
-        "database` in the config names another file; the nudges go on meanwhile."
+        "database` in the config names another file"
+        + ("; the nudges go on meanwhile." if daemon else ".")
     )
 
 

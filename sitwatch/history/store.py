@@ -377,7 +377,8 @@ class Store:
         except (OSError, sqlite3.Error) as e:
             raise StoreError(diagnose.explain(self.path, e, retry=self.retry)) from e
         if ident.kind == Kind.FOREIGN:
-            raise ForeignFile(diagnose.foreign_message(self.path, ident.detail))
+            raise ForeignFile(diagnose.foreign_message(self.path, ident.detail,
+                                                       daemon=self.retry))
         try:
             if ident.kind != Kind.DAMAGED:
                 _create_private(self.path)

@@ -276,11 +276,14 @@ def test_a_foreign_sqlite_file_is_left_untouched_and_refused(
     db = tmp_path / "history.sqlite"
     foreign_db(db)
     before = digest(db)
-    with pytest.raises(ForeignFile):
+    with pytest.raises(ForeignFile) as once:
         Store(db, ManualClock())
+    # a one-shot command stops there: it has no nudges to go on with (it said it had)
+    assert "nudges go on" not in str(once.value)
     clock = ManualClock()
     store = Store(db, clock, retry=True)
     assert "did not create" in (store.problem or "") and "contacts" in (store.problem or "")
+    assert "the nudges go on meanwhile" in (store.problem or "")  # the daemon carries on
     store.begin_run("load-cells-4", "test")
     sit(store, clock, 20)
     store.flush()
