@@ -392,7 +392,7 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
                      garbage_rate=garbage_rate, unplug=unplug, t1=t1,
                      simulator=steered if steered is not None else sim)
     restore = _stop_on_signals()
-    keyboard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    keyboard = contextlib.ExitStack()  # the terminal's mode, put back however this ends
     try:
         try:
             slave = st.open()
@@ -410,8 +410,7 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
             st.block = 2  # a key shows in the stream at once, not 64 frames later
             with contextlib.suppress(OSError, ValueError):
                 if os.isatty(interactive.fileno()):
-                    keyboard = one_key_at_a_time(interactive.fileno())
-            keyboard.__enter__()
+                    keyboard.enter_context(one_key_at_a_time(interactive.fileno()))
             say(help_text())
             steer(steered, interactive, say, st.stop)
         stats = st.run()
@@ -420,7 +419,7 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
     except KeyboardInterrupt:
         say("stopped")
     finally:
-        keyboard.__exit__(None, None, None)
+        keyboard.close()
         if note is not None:
             unregister(note)
         st.close()

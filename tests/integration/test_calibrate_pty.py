@@ -70,11 +70,13 @@ def short_steps(monkeypatch) -> None:
                         {k: (text, 1.0) for k, (text, _) in calibrate_live.STEPS.items()})
 
 
-def _run(cushion: StreamingCushion, tmp_path: Path, answers, lay=LAY,
-         name: str = "grid:2x2") -> tuple[int, str]:
-    """The guided session on ``cushion`` (layout ``lay``, called ``name`` in the config),
-    ``answers`` giving each prompt's answer: (exit code, what it printed)."""
-    cfg = Config.model_validate({"cushion": {"port": cushion.path, "layout": name}})
+def _run(cushion: StreamingCushion | Path, tmp_path: Path, answers, lay=LAY,
+         name: str = "grid:2x2", sleep=lambda s: None) -> tuple[int, str]:
+    """The guided session on ``cushion`` (a fake one, or the path of a port; layout ``lay``,
+    called ``name`` in the config), ``answers`` giving each prompt's answer, ``sleep`` the
+    countdown's: (exit code, what it printed)."""
+    port = str(cushion if isinstance(cushion, Path) else cushion.path)
+    cfg = Config.model_validate({"cushion": {"port": port, "layout": name}})
     clock = SystemClock()
     source = SerialSource(cfg.cushion, lay, clock)
 
@@ -92,7 +94,7 @@ def _run(cushion: StreamingCushion, tmp_path: Path, answers, lay=LAY,
 
     code = calibrate_live.interactive(cfg, lay, tmp_path / "cal.json", source=source,
                                       clock=clock, input_fn=answer, out=Out(),
-                                      sleep=lambda s: None, extra=None)
+                                      sleep=sleep, extra=None)
     return code, Out.text
 
 
@@ -350,9 +352,6 @@ def test_a_guided_calibration_against_the_simulator_steered_by_keys(tmp_path) ->
             assert line, said
             said += line
         lay = load_layout("load-cells-4")
-        cfg = Config.model_validate({"cushion": {"port": str(link), "layout": "load-cells-4"}})
-        clock = SystemClock()
-        source = SerialSource(cfg.cushion, lay, clock)
         keys = iter(["e", "u"])
 
         def answer(prompt: str) -> str:
@@ -363,19 +362,9 @@ def test_a_guided_calibration_against_the_simulator_steered_by_keys(tmp_path) ->
                 sim.stdin.flush()  # type: ignore[union-attr]
             return ""
 
-        class Out:
-            text = ""
-
-            def write(self, s: str) -> None:
-                Out.text += s
-
-            def flush(self) -> None:
-                pass
-
-        code = calibrate_live.interactive(cfg, lay, tmp_path / "cal.json", source=source,
-                                          clock=clock, input_fn=answer, out=Out(),
-                                          sleep=time.sleep, extra=None)
-        assert code == 0, Out.text
+        code, text = _run(link, tmp_path, answer, lay=lay, name="load-cells-4",
+                          sleep=time.sleep)
+        assert code == 0, text
         sim.stdin.write(b"q")
         sim.stdin.flush()
         err = sim.communicate(timeout=20)[1].decode()
