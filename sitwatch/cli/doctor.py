@@ -261,6 +261,10 @@ def check_history(cfg: Any) -> Check:
     return OK, "history", f"{path} (schema v{ver}, {size:.1f} MB)"
 
 
+#: the share of lines dropped past which doctor warns about the daemon's cushion
+DROPPED_SHARE = 0.05
+
+
 def _daemon_status(cfg: Any, clock: Any) -> dict[str, Any]:
     """The running daemon's status file (empty when none runs)."""
     from sitwatch.runtime.files import status_path, status_stale_after
@@ -313,17 +317,39 @@ def _daemon_reads(cfg: Any, clock: Any) -> bool:
 
 def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
     """The cushion the running daemon reads (it holds the port): what its status file says of
-    the sensors it has left out."""
+    it: no frames (and the daemon's own reason, such as lines with the wrong number of
+    values for the layout), many lines dropped, sensors left out."""
     from sitwatch.runtime.files import status_path, status_stale_after
     from sitwatch.runtime.status import read_status, split_channels
 
     d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
-    out, _ = split_channels((d.get("sensor") or {}).get("excluded") or [])
+    s = d.get("sensor") or {}
+    port = cfg.cushion.port
+    if not s:
+        return OK, "cushion", f"{port}: read by the running daemon (its status says no more)"
+    age = s.get("last_frame_age")
+    quiet = not s.get("frames") or age is None or float(age) >= cfg.cushion.no_data_timeout
+    if not s.get("online") or (quiet and s.get("diagnosis")):
+        # a diagnosis outlives the silence it explains: only while no frame comes
+        why = s.get("diagnosis") or (
+            "nothing has arrived yet" if not s.get("frames") else "it stopped sending")
+        return (WARN, "cushion", f"{port}: the running daemon holds it but gets no frames "
+                f"from it: {why}. Fix that (the layout, the wiring or the firmware) and "
+                "restart the daemon; `sitwatch status` shows what it receives")
+    problems = []
+    frames, dropped = int(s.get("frames") or 0), int(s.get("dropped") or 0)
+    if dropped and dropped >= DROPPED_SHARE * (frames + dropped):
+        problems.append(f"the running daemon has dropped {dropped} of {frames + dropped} "
+                        "lines (the journal says why: `journalctl --user -u sitwatch`); "
+                        "check the cable, the baud rate and the layout")
+    out, _ = split_channels(s.get("excluded") or [])
     if out:
-        return (WARN, "cushion", f"{cfg.cushion.port}: the running daemon has left out "
-                f"{', '.join(out)}: check those sensors' leads and connectors (sitwatch goes "
-                "on with the others, and takes a sensor back once it reads a load again)")
-    return (OK, "cushion", f"{cfg.cushion.port}: read by the running daemon; "
+        problems.append(f"the running daemon has left out {', '.join(out)}: check those "
+                        "sensors' leads and connectors (sitwatch goes on with the others, and "
+                        "takes a sensor back once it reads a load again)")
+    if problems:
+        return WARN, "cushion", f"{port}: " + "; ".join(problems)
+    return (OK, "cushion", f"{port}: read by the running daemon; "
             "`sitwatch status` shows what it receives")
 
 

@@ -170,3 +170,27 @@ def test_home_assistant_hears_of_it(serial_pty, datasets_dir, broker, watch):
     assert body["event_type"] == "sensor_failed" in config.json()["event_types"]
     assert body["channels"] == ["p08 (dropped to zero on its own)"]
     assert body["title"] == "A cushion sensor stopped working"
+
+
+def test_doctor_says_why_the_daemons_cushion_gives_no_frames(serial_pty, datasets_dir) -> None:
+    """The daemon holds the port, so `sitwatch doctor` trusts what it reports. A cushion
+    flashed for another layout (8 values a line where the layout has 12) gives the daemon no
+    frame at all: doctor said "read by the running daemon" all the same; it now warns with the
+    daemon's own diagnosis."""
+    master, port = serial_pty
+    d, cfg = dead_p08(datasets_dir, port)
+    clock = ManualClock()
+    daemon = build_daemon(cfg, d.layout, calibration.load(profile_path(cfg)), clock,
+                          headless=True)
+    try:
+        for values in d.values[:200]:  # 100 s of lines that lack four values
+            send_frame(master, values[:8])
+            clock.advance(0.5)
+            daemon.step(0.05)
+        daemon.status.write()  # type: ignore[union-attr]
+        doctor = check_cushion_in_use(cfg, clock)
+    finally:
+        daemon.close()
+    level, what, detail = doctor
+    assert (level, what) == (WARN, "cushion"), doctor
+    assert "8 values" in detail and "12" in detail, detail

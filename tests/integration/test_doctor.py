@@ -615,6 +615,32 @@ def test_with_the_daemon_running_doctor_names_the_sensors_it_left_out(cushion, t
     assert "rear-right" not in detail
 
 
+def test_with_the_daemon_running_doctor_says_it_drops_many_lines(cushion, tmp_path):
+    """A daemon that drops a good share of what its cushion sends (a loose cable, a wrong
+    baud rate) was "ok, read by the running daemon": now a warning with the count."""
+    checks = checks_with_the_daemon_running(cushion, tmp_path, sensor={
+        "online": True, "frames": 900, "dropped": 100, "last_frame_age": 0.1})
+    level, detail = only(checks, "cushion")
+    assert level == WARN, detail
+    assert "dropped 100 of 1000 lines" in detail, detail
+    checks = checks_with_the_daemon_running(cushion, tmp_path, sensor={
+        "online": True, "frames": 9990, "dropped": 10, "last_frame_age": 0.1})
+    assert only(checks, "cushion")[0] == OK  # a few in ten thousand: a cushion's usual
+
+
+def test_a_diagnosis_the_daemon_got_over_is_not_repeated(cushion, tmp_path):
+    """The status keeps the daemon's last diagnosis after frames come back; doctor names it
+    only while no frame arrives."""
+    diag = "wrong layout: got 3 values, layout has 4"
+    checks = checks_with_the_daemon_running(cushion, tmp_path, sensor={
+        "online": True, "frames": 500, "dropped": 0, "last_frame_age": 0.1, "diagnosis": diag})
+    assert only(checks, "cushion")[0] == OK
+    checks = checks_with_the_daemon_running(cushion, tmp_path, sensor={
+        "online": True, "frames": 500, "dropped": 0, "last_frame_age": 60, "diagnosis": diag})
+    level, detail = only(checks, "cushion")
+    assert level == WARN and f"gets no frames from it: {diag}" in detail, detail
+
+
 def test_layout_line_says_which_layout_defaults_your_config_overrides(tmp_path, capsys):
     cfg = write_config(tmp_path, '[cushion]\nport = ""\nlayout = "ethz-wheelchair-24"\n'
                        '[detect.balance]\nthreshold = 0.3\n')
