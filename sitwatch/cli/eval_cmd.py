@@ -48,9 +48,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"sitwatch eval: --sitters {sitters}: give 0 (no simulated sitters) or more",
               file=sys.stderr)
         return EXIT_CONFIG
+    from sitwatch.evaluation.population import HELD_OUT_SEED
+
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        print(f"sitwatch eval: --seed {seed}: give 0 or more", file=sys.stderr)
+        return EXIT_CONFIG
     shared = Path(args.shared) if args.shared else default_shared()
     timing = Timing()
     print(report(shared, markdown=args.markdown, lopo=not args.quick, progress=timing,
-                 sitters=sitters))
+                 sitters=sitters, seed=HELD_OUT_SEED if seed is None else seed))
     print(timing.done(), file=sys.stderr, flush=True)
     return EXIT_OK

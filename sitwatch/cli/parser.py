@@ -382,6 +382,9 @@ def add_eval(sub: Any) -> None:
                     help="skip the held-out threshold search; simulate 20 sitters, not 200")
     sp.add_argument("--sitters", type=int, metavar="N",
                     help="simulated sitters in the population stress test (0: none)")
+    sp.add_argument("--seed", type=int, metavar="N",
+                    help="draw the simulated population with this seed (default 2027, the "
+                         "held-out one; 10 is the one the detectors were developed on)")
     sp.set_defaults(func=_eval)
 
 

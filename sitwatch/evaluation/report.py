@@ -495,9 +495,11 @@ def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,
 
 
 def _population(out: list[str], table: Table, h: str, sitters: int, progress: Progress,
-                summary: Summary) -> None:
-    results = population.run(sitters, progress=progress)
-    out.append(f"{h}Simulated population ({sitters} sitters, seed {population.SEED}; "
+                summary: Summary, seed: int) -> None:
+    results = population.run(sitters, seed, progress=progress)
+    which = ("held out: drawn after the detectors were built" if seed == population.HELD_OUT_SEED
+             else "the one developed on" if seed == population.SEED else "your own")
+    out.append(f"{h}Simulated population ({sitters} sitters, seed {seed}, {which}; "
                "not real people)")
     out.append("")
     out.append(
@@ -522,9 +524,10 @@ def _population(out: list[str], table: Table, h: str, sitters: int, progress: Pr
                "nudge on a perch is counted apart, as right:")
     out.append("")
     table(population.NUDGE_HEAD, population.nudge_rows(results))
-    population.summarise(results, summary)
+    population.summarise(results, summary, seed)
     n = min(sitters, population.FAILING)
-    failed = [population.run(n, progress=progress, fails=kind) for kind, _ in population.FAILS]
+    failed = [population.run(n, seed, progress=progress, fails=kind)
+              for kind, _ in population.FAILS]
     out.append(f"A seat pad failing under the sitter at minute 8, the first {n} sitters (the "
                "pad the stuck class uses; for those sitters, in its place). Each cell: the "
                "share of sitters meeting all five targets, ours / the naive rule's:")
@@ -561,13 +564,13 @@ def _not_right(
 
 def report(
     shared: Path, *, markdown: bool = False, lopo: bool = True, progress: Progress = quiet,
-    sitters: int | None = None,
+    sitters: int | None = None, seed: int = population.HELD_OUT_SEED,
 ) -> str:
     """The whole report for the datasets under ``shared/datasets`` (``lopo``: with the
     leave-one-person-out search, the slow part), then the simulated population (``sitters``;
     by default :data:`~sitwatch.evaluation.population.FULL`, or
-    :data:`~sitwatch.evaluation.population.QUICK` without ``lopo``). The held-out summary
-    comes first."""
+    :data:`~sitwatch.evaluation.population.QUICK` without ``lopo``), drawn with ``seed`` (the
+    held-out population by default). The held-out summary comes first."""
     ds = shared / "datasets"
     out: list[str] = []
     h = "## " if markdown else ""
@@ -606,7 +609,7 @@ def report(
     n = sitters if sitters is not None else population.FULL if lopo else population.QUICK
     stillness.section(out, table, ds, h, progress, seeds=0 if n <= 0 else 2 if lopo else 1)
     if n > 0:
-        _population(out, table, h, n, progress, summary)
+        _population(out, table, h, n, progress, summary, seed)
     head, rows = summary.table(markdown)
     top = [f"{h}Held-out summary", "",
            "Issue #10's targets against the held-out rows only (which rows: the second "
