@@ -87,7 +87,9 @@ def add_simulate(sub: Any) -> None:
     sp.add_argument("--layout", default="smartchair-12",
                     help="the virtual cushion's sensor layout (`sitwatch layouts` lists them)")
     sp.add_argument("--hz", type=positive, default=20.0, help="frames per second it sends")
-    sp.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    sp.add_argument("--speed", type=float, default=1.0,
+                    help="simulated seconds per second (the virtual sitter's pace; a `sitwatch "
+                         "run` watching keeps wall-clock time: `sitwatch demo` speeds up both)")
     sp.add_argument("--duration", type=positive,
                     help="simulated seconds (default: the whole script)")
     sp.add_argument("--script", choices=["day", "demo"], default="day",

@@ -44,7 +44,9 @@ def _print_qr(url: str) -> None:
     try:
         import qrcode
     except ImportError:
-        print("(install the web extra for a QR code: pip install 'sitwatch[web]')")
+        from sitwatch.core.extras import install_hint
+
+        print(f"(install the web extra for a QR code: {install_hint('web')})")
         return
     qr = qrcode.QRCode(border=2)
     qr.add_data(url)

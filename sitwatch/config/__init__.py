@@ -766,7 +766,7 @@ class PresenceBus(_Section):
     dbus: bool = Field(
         False,
         description="Publish sitting, away, paused and natural breaks as io.github.sitwatch on "
-        "the session D-Bus (needs the dbus extra: pip install 'sitwatch[dbus]').",
+        "the session D-Bus (needs the dbus extra, jeepney: sitwatch doctor gives the command).",
     )
 
 

@@ -372,8 +372,10 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
         raise ServiceError(
             f"the system unit cannot start {exe}: its sandbox (ProtectHome=yes) hides /home and "
             "/root. Install sitwatch outside them, e.g. "
-            "`sudo PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install sitwatch` "
-            "or a venv in /opt/sitwatch, and run this again with that sitwatch"
+            "`sudo PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install ./sitwatch` "
+            "from the source folder (sitwatch is not on PyPI: the package of that name there "
+            "is another project) or a venv in /opt/sitwatch, and run this again with that "
+            "sitwatch"
         )
     if web:
         why = web_extra_missing()
@@ -433,7 +435,8 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
         plan.add(Step("start at every boot" if name == SYSTEM_UNIT else f"enable {name}",
                       argv=tuple(argv)))
     plan.notes.append(
-        f"logs: journalctl -u {SYSTEM_UNIT}; live state: sitwatch status (from any shell)"
+        f"logs: journalctl -u {SYSTEM_UNIT}; live state: sudo sitwatch status (its files "
+        "belong to the sitwatch user and are kept private)"
     )
     if weekly:
         plan.notes.append("every Sunday evening the week's report is written to "

@@ -29,6 +29,7 @@ from typing import Any
 
 from sitwatch.config import Cushion, Mqtt
 from sitwatch.core.clock import Clock
+from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
@@ -36,7 +37,7 @@ from sitwatch.sources.base import Diagnosis, Item, Reading, Status
 
 __all__ = ["INSTALL_HINT", "MqttSource", "is_mqtt", "with_broker"]
 
-INSTALL_HINT = "reading a cushion over MQTT needs paho-mqtt: pip install 'sitwatch[mqtt]'"
+INSTALL_HINT = f"reading a cushion over MQTT needs paho-mqtt: {install_hint('mqtt')}"
 
 
 def with_broker(ep: Endpoint, broker: Mqtt | None) -> Endpoint:

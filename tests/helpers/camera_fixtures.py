@@ -22,7 +22,7 @@ def model_path() -> Path:
     if not MODEL.is_file():
         pytest.skip(f"pose model not found at {MODEL} (clone with ../shared beside the repo)")
     pytest.importorskip("mediapipe", reason="the camera extra is not installed "
-                        "(pip install 'sitwatch[camera]')")
+                        "(pip install '.[camera]' in the source folder)")
     return MODEL
 
 

@@ -147,7 +147,7 @@ def test_home_assistant_hears_of_it(serial_pty, datasets_dir, broker, watch):
     """The daemon `sitwatch run` builds, with its MQTT channel on a real broker (mosquitto on
     127.0.0.1): the notice arrives once on `<base>/event/notice` with the event_type the
     "Cushion notice" entity of its discovery reads."""
-    pytest.importorskip("paho.mqtt", reason="needs paho-mqtt (pip install 'sitwatch[mqtt]')")
+    pytest.importorskip("paho.mqtt", reason="needs paho-mqtt (the mqtt extra)")
     from sitwatch.sinks.mqtt import MqttSink
 
     master, port = serial_pty

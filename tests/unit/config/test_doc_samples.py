@@ -32,3 +32,22 @@ def test_config_samples_in_the_docs_are_valid(where: str, block: str) -> None:
     if not set(data) <= SECTIONS:
         pytest.skip(f"{where} is not a sitwatch config sample ({', '.join(data)})")
     Config.model_validate(data)
+
+
+def test_channels_doc_names_every_nudge_kind_where_it_lists_them() -> None:
+    """docs/channels.md lists the nudge kinds three times (the hook's {kind}, Home Assistant's
+    event types, the buzzer's table): they named four of the six, leaving out the day's budget
+    and static sitting, which the code sends."""
+    from sitwatch.core.kinds import NUDGE_KINDS
+
+    text = (ROOT / "docs" / "channels.md").read_text()
+    hook = next(x for x in text.splitlines() if x.startswith("| `{kind}` |"))
+    event = next(x for x in text.splitlines() if x.startswith("| Nudge | `event` |"))
+    buzzer = next(x for x in text.splitlines() if x.startswith("patterns = {"))
+    for where, line in (("hook", hook), ("event", event), ("buzzer", buzzer)):
+        missing = [k for k in NUDGE_KINDS if k.value not in line]
+        assert not missing, (where, missing)
+    from sitwatch.config import Buzzer
+
+    assert tomllib.loads(buzzer)["patterns"] == {
+        k.value: v for k, v in Buzzer().patterns.items()}, "the buzzer's default table"

@@ -38,8 +38,17 @@ def test_system_unit_runs_headless() -> None:
 
 
 def test_system_install_refuses_a_program_under_home() -> None:
-    with pytest.raises(service.ServiceError, match="ProtectHome"):
+    with pytest.raises(service.ServiceError, match="ProtectHome") as e:
         service.plan_system_install(["/home/ann/.local/bin/sitwatch"])
+    # PyPI's `sitwatch` is another project: the advice installs from the source folder
+    assert "pipx install ./sitwatch" in str(e.value) and "not on PyPI" in str(e.value)
+
+
+def test_system_install_says_status_needs_sudo() -> None:
+    """The system service's files are the sitwatch user's, owner-only: a plain `sitwatch
+    status` from the login shell cannot read them (it said "from any shell")."""
+    plan = service.plan_system_install(["/usr/local/bin/sitwatch"], start=False)
+    assert any("sudo sitwatch status" in n for n in plan.notes), plan.notes
 
 
 def test_user_plan_with_and_without_systemd() -> None:

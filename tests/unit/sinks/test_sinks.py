@@ -647,8 +647,8 @@ def test_every_channel_has_one_row():
     assert [s.name for s in SINKS] == ["console", "desktop", "push", "hook", "buzzer", "mqtt",
                                        "presence", "workrave"]
     assert {s.name: s.install for s in SINKS if s.install} == {
-        "push": "pip install 'sitwatch[push]'", "mqtt": "pip install 'sitwatch[mqtt]'",
-        "presence": "pip install 'sitwatch[dbus]'", "workrave": "pip install 'sitwatch[dbus]'"}
+        "push": "pip install 'apprise>=1.6'", "mqtt": "pip install 'paho-mqtt>=2.0'",
+        "presence": "pip install 'jeepney>=0.8'", "workrave": "pip install 'jeepney>=0.8'"}
 
 
 def test_fanout_finds_a_sink_by_its_type():
