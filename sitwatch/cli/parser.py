@@ -311,8 +311,8 @@ def add_log(sub: Any) -> None:
         description="Note how you feel; sitwatch keeps it in the history and shows it against "
         "how you sat in the two hours before. Red flags get advice to seek care at once: "
         "numbness in the saddle area (--where saddle), symptoms in both legs (--side both "
-        "--where leg), and anything you note with --with bladder, bowel, leg-weakness or "
-        "fever. sitwatch is not a medical device and cannot diagnose.")
+        "--where leg), lower back pain of 8/10 or more, and anything you note with --with. "
+        "sitwatch is not a medical device and cannot diagnose.")
     sp.add_argument("kind", choices=["numbness", "tingling", "pain", "ache"],
                     help="what you feel")
     sp.add_argument("--side", choices=["left", "right", "both"], help="which side")
@@ -321,10 +321,13 @@ def add_log(sub: Any) -> None:
     sp.add_argument("--severity", type=_severity, metavar="1-10", help="1 mild ... 10 worst")
     sp.add_argument("--note", metavar="TEXT", help="a few words of your own")
     sp.add_argument("--with", dest="also", action="append", metavar="CHANGE",
-                    choices=["bladder", "bowel", "leg-weakness", "fever"],
+                    choices=["bladder", "bowel", "leg-weakness", "fever", "severe-back-pain",
+                             "injury", "weight-loss", "cancer"],
                     help="also noticed (repeatable): bladder (control changed, or trouble "
                     "starting to pass urine), bowel (control changed), leg-weakness (sudden or "
-                    "getting worse), fever. Each is a red flag")
+                    "getting worse), fever, severe-back-pain, injury (a recent fall, accident "
+                    "or other serious injury), weight-loss (without explanation), cancer (a "
+                    "history of it). Each is a red flag")
     sp.add_argument("--history", metavar="FILE",
                     help="write into this history file (default: the daemon's)")
     sp.set_defaults(func=_log)

@@ -172,6 +172,10 @@ class AlsoNoticed(StrEnum):
     BOWEL = "bowel"  # bowel control changed
     LEG_WEAKNESS = "leg_weakness"  # sudden or worsening weakness in a leg
     FEVER = "fever"  # a fever along with the back or buttock symptoms
+    SEVERE_BACK_PAIN = "severe_back_pain"  # severe pain in the back along with them
+    INJURY = "injury"  # a recent serious injury: a fall, an accident
+    WEIGHT_LOSS = "weight_loss"  # weight lost without explanation
+    CANCER = "cancer"  # a history of cancer
 
 
 class RedFlag(StrEnum):
@@ -182,6 +186,9 @@ class RedFlag(StrEnum):
     LEG_WEAKNESS = "leg_weakness"
     FEVER = "fever"
     BOTH_LEGS = "both_legs"
+    SEVERE_BACK_PAIN = "severe_back_pain"  # noted, or lower back pain rated 8/10 or more
+    INJURY = "injury"
+    WEIGHT_LOSS_CANCER = "weight_loss_cancer"
 
 
 _LABELS: dict[str, str] = {
@@ -227,9 +234,14 @@ _LABELS: dict[str, str] = {
     AlsoNoticed.BOWEL: "bowel changes",
     AlsoNoticed.LEG_WEAKNESS: "leg weakness",
     AlsoNoticed.FEVER: "fever",
+    AlsoNoticed.SEVERE_BACK_PAIN: "severe back pain",
+    AlsoNoticed.INJURY: "a recent serious injury",
+    AlsoNoticed.WEIGHT_LOSS: "weight loss without explanation",
+    AlsoNoticed.CANCER: "a history of cancer",
     RedFlag.SADDLE_NUMBNESS: "numbness in the saddle area",
     RedFlag.BLADDER_BOWEL: "bladder or bowel changes",
     RedFlag.BOTH_LEGS: "symptoms in both legs",
+    RedFlag.WEIGHT_LOSS_CANCER: "weight loss without explanation or a history of cancer",
 }
 
 #: The words for a feedback kind (``slouch`` alone is "posture" as a nudge kind).

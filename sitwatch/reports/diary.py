@@ -71,7 +71,13 @@ _RED_FLAG_REASON: dict[RedFlag, str] = {
     RedFlag.LEG_WEAKNESS: "You noted weakness in a leg.",
     RedFlag.FEVER: "You noted a fever along with your symptoms.",
     RedFlag.BOTH_LEGS: "You noted symptoms in both legs.",
+    RedFlag.SEVERE_BACK_PAIN: "You noted severe pain in your back.",
+    RedFlag.INJURY: "You noted a recent serious injury, such as a fall or an accident.",
+    RedFlag.WEIGHT_LOSS_CANCER: "You noted weight loss you cannot explain, or a history of "
+                                "cancer.",
 }
+#: Lower back pain (or ache) rated this high counts as severe back pain, ticked or not.
+SEVERE_PAIN = 8
 SEEK_CARE_ACTION = (
     "This is a warning sign for a doctor to check today, not something to wait out: call "
     "your doctor or an urgent care service now, or emergency services if it came on suddenly "
@@ -96,6 +102,14 @@ def red_flags(entry: SymptomEntry) -> tuple[RedFlag, ...]:
         found.add(RedFlag.FEVER)
     if entry.side == BodySide.BOTH and entry.area in (BodyArea.LEG, BodyArea.THIGH):
         found.add(RedFlag.BOTH_LEGS)
+    if AlsoNoticed.SEVERE_BACK_PAIN in entry.also or (
+            entry.area == BodyArea.LOWER_BACK and entry.kind in (SymptomKind.PAIN, SymptomKind.ACHE)
+            and (entry.severity or 0) >= SEVERE_PAIN):
+        found.add(RedFlag.SEVERE_BACK_PAIN)
+    if AlsoNoticed.INJURY in entry.also:
+        found.add(RedFlag.INJURY)
+    if AlsoNoticed.WEIGHT_LOSS in entry.also or AlsoNoticed.CANCER in entry.also:
+        found.add(RedFlag.WEIGHT_LOSS_CANCER)
     return tuple(f for f in RedFlag if f in found)
 
 

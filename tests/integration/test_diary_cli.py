@@ -73,6 +73,14 @@ def test_log_beside_a_running_writer(tmp_path: Path) -> None:
     (["tingling", "--where", "leg", "--with", "leg-weakness"], RedFlag.LEG_WEAKNESS),
     (["pain", "--where", "lower-back", "--with", "fever"], RedFlag.FEVER),
     (["numbness", "--side", "both", "--where", "leg"], RedFlag.BOTH_LEGS),
+    # the guide's other urgent signs (a review: "severe back pain, fell off a ladder" in a
+    # note got only "see a doctor if it keeps coming back")
+    (["pain", "--where", "lower-back", "--severity", "10"], RedFlag.SEVERE_BACK_PAIN),
+    (["numbness", "--where", "buttock", "--with", "severe-back-pain"],
+     RedFlag.SEVERE_BACK_PAIN),
+    (["numbness", "--with", "injury"], RedFlag.INJURY),
+    (["numbness", "--with", "weight-loss"], RedFlag.WEIGHT_LOSS_CANCER),
+    (["tingling", "--where", "buttock", "--with", "cancer"], RedFlag.WEIGHT_LOSS_CANCER),
 ])
 def test_each_red_flag_gets_the_seek_care_advice(tmp_path: Path, args: list[str],
                                                   flag: RedFlag) -> None:
@@ -115,5 +123,5 @@ def test_help_names_the_red_flags(tmp_path: Path) -> None:
     r = sitwatch(tmp_path, "log", "--help")
     text = _flat(r.stdout)
     for word in ("--with", "bladder", "bowel", "leg-weakness", "fever", "saddle",
-                 "--side both"):
+                 "--side both", "severe-back-pain", "injury", "weight-loss", "cancer", "8/10"):
         assert word in text

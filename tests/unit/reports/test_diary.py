@@ -188,8 +188,20 @@ AT = datetime(2026, 2, 2, 9, tzinfo=TZ)
     (_entry(AT, side=BodySide.BOTH, area=BodyArea.SADDLE,
             also=(AlsoNoticed.BOWEL, AlsoNoticed.FEVER)),
      (RedFlag.SADDLE_NUMBNESS, RedFlag.BLADDER_BOWEL, RedFlag.FEVER)),
-    # Not red flags: pain (not numbness) in the saddle area, both buttocks, one leg.
+    # The guide's other urgent signs (a review found them missing from the diary): severe
+    # back pain (ticked, or lower back pain rated 8/10 or more), a recent serious injury,
+    # weight loss without explanation or a history of cancer.
+    (_entry(AT, SymptomKind.PAIN, area=BodyArea.LOWER_BACK, severity=8),
+     (RedFlag.SEVERE_BACK_PAIN,)),
+    (_entry(AT, also=(AlsoNoticed.SEVERE_BACK_PAIN,)), (RedFlag.SEVERE_BACK_PAIN,)),
+    (_entry(AT, SymptomKind.PAIN, area=BodyArea.LOWER_BACK, severity=10,
+            also=(AlsoNoticed.INJURY,)), (RedFlag.SEVERE_BACK_PAIN, RedFlag.INJURY)),
+    (_entry(AT, also=(AlsoNoticed.WEIGHT_LOSS,)), (RedFlag.WEIGHT_LOSS_CANCER,)),
+    (_entry(AT, also=(AlsoNoticed.CANCER,)), (RedFlag.WEIGHT_LOSS_CANCER,)),
+    # Not red flags: pain (not numbness) in the saddle area, both buttocks, one leg, lower
+    # back pain under 8/10.
     (_entry(AT, SymptomKind.PAIN, area=BodyArea.SADDLE), ()),
+    (_entry(AT, SymptomKind.PAIN, area=BodyArea.LOWER_BACK, severity=7), ()),
     (_entry(AT, side=BodySide.BOTH, area=BodyArea.BUTTOCK), ()),
     (_entry(AT, side=BodySide.LEFT, area=BodyArea.LEG, severity=9), ()),
 ])
