@@ -21,6 +21,7 @@ import secrets
 import sqlite3
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -66,6 +67,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
 DIARY_DAYS = 28  # the diary page lists the entries of the last four weeks
+SENT_KEPT = 256  # diary forms remembered as saved (a double click sends one twice)
 PAST_WEEKS = 26
 STATUS_POLL_MS = 2000
 #: Above the settings page's TOML: what it shows (not the sample's "with its default").
@@ -175,6 +177,9 @@ class Pages:
         self.s = s
         self.env = _environment()
         self.damaged = Damaged()
+        #: the diary forms already saved (each page's form has its own id) -> the entry's id:
+        #: a double click, or the browser sending the form again, saves one entry, not two
+        self.sent: OrderedDict[str, int] = OrderedDict()
 
     def read(self, fn: Callable[[Store | None], T]) -> tuple[T, str]:
         """``fn`` on the history (None when there is none yet), and a note to show with the
@@ -358,7 +363,8 @@ class Pages:
             view["items"] = list(reversed(view["items"]))  # type: ignore[call-overload]
         return self.page(
             "diary.html.j2", "diary", status_code=status_code, diary=view, error=error,
-            form=form or {}, form_key=self.s.form_key, kinds=list(SymptomKind),
+            form=form or {}, form_key=self.s.form_key, form_id=secrets.token_urlsafe(12),
+            kinds=list(SymptomKind),
             sides=list(BodySide), areas=list(BodyArea), also=list(AlsoNoticed),
             max_note=MAX_NOTE, saved=saved,
             saved_care=diary.seek_care_lines(saved.flags) if saved else [], note=note,
@@ -408,6 +414,9 @@ class Pages:
             )
         except DiaryError as e:
             return self.diary_page(request, error=str(e), form=fields, status_code=400)
+        form_id = fields.get("form_id", "")
+        if form_id in self.sent:  # this very form was saved already: show that entry
+            return RedirectResponse(f"/diary?saved={self.sent[form_id]}#saved", status_code=303)
         try:
             store = Store(self.s.history, self.s.clock)
             try:
@@ -418,6 +427,10 @@ class Pages:
             log.warning("diary entry not saved: %s", e)
             return self.diary_page(request, error=f"could not save the entry: {e}", form=fields,
                                    status_code=500)
+        if form_id:
+            self.sent[form_id] = new_id
+            while len(self.sent) > SENT_KEPT:
+                self.sent.popitem(last=False)
         return RedirectResponse(f"/diary?saved={new_id}#saved", status_code=303)
 
     # -- settings --

@@ -111,6 +111,32 @@ def test_diary_form_round_trip_and_red_flag(settings: Settings) -> None:
         "numbness", "saddle", "both", 6, "after the drive", "web")
 
 
+def test_a_diary_form_sent_twice_saves_one_entry(settings: Settings) -> None:
+    """A double click on "Save entry" (or the browser sending the form again) saved two
+    entries 8 ms apart, which then counted twice towards the diary's pattern. The same form
+    sent again shows the entry it saved; a new page's form saves a new one."""
+    c = client(settings)
+
+    def form() -> dict[str, str]:
+        page = c.get("/diary").text
+        key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+        fid = page.split('name="form_id" value="', 1)[1].split('"', 1)[0]
+        return {"form_key": key, "form_id": fid, "kind": "ache", "area": "buttock"}
+
+    first = form()
+    r1 = c.post("/diary", data=first, follow_redirects=False)
+    r2 = c.post("/diary", data=first, follow_redirects=False)
+    assert r1.status_code == r2.status_code == 303
+    assert r1.headers["location"] == r2.headers["location"]
+    r3 = c.post("/diary", data=form(), follow_redirects=False)
+    assert r3.status_code == 303 and r3.headers["location"] != r1.headers["location"]
+    store = Store(settings.history, settings.clock, readonly=True)
+    try:
+        assert len(entries_between(store, NOW.replace(hour=0), NOW.replace(hour=23))) == 2
+    finally:
+        store.close()
+
+
 def test_diary_form_guards(settings: Settings) -> None:
     c = client(settings)
     key = c.get("/diary").text.split('name="form_key" value="', 1)[1].split('"', 1)[0]
