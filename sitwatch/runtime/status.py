@@ -577,7 +577,9 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
     spell = float(d.get("spell_seconds") or 0.0)
     limit = d.get("sit_limit")
     if state in ("sitting", "posture", "over"):
-        text = f"{int(spell // 60)} min" if spell >= 60 else "<1 min"
+        # whole minutes rounded as the tooltip's (format_status) are: "1 min" beside "sitting
+        # for 2 min" read as two clocks
+        text = f"{int(spell // 60 + (spell % 60 >= 30))} min" if spell >= 60 else "<1 min"
         if state == "posture" and d.get("posture") and d["posture"] != Posture.UPRIGHT:
             text += f" · {label(d['posture'])}"
         elif state == "posture" and d.get("balance"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -267,8 +268,13 @@ def test_the_live_page_says_when_the_web_app_stops_answering(tmp_path: Path) -> 
             b.open(srv.base + "/")
             updated = "document.getElementById('status-updated').textContent"
             b.wait_for(f"{updated}.indexOf('checked') >= 0", timeout=15)
+            # a 24-hour clock, as every other time sitwatch shows (it said "1:20:46 AM")
+            checked = b.js(updated)
+            assert re.search(r"checked \d\d:\d\d:\d\d\)", checked), checked
             srv.stop()
             b.wait_for(f"{updated}.indexOf('not answering') >= 0", timeout=15)
+            gone = b.js(updated)
+            assert "`" not in gone and "\u201csitwatch serve\u201d" in gone, gone
             assert "Occupied" in b.js("document.getElementById('status-headline').textContent")
             assert b.js("document.getElementById('live').dataset.stale") == "true"
     finally:

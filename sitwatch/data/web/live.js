@@ -16,17 +16,22 @@
       ul.appendChild(li);
     });
     document.getElementById("status-updated").textContent =
-      " (checked " + new Date().toLocaleTimeString() + ")";
+      " (checked " + clock(new Date()) + ")";
   }
   var lastGood = null;
+  function clock(d) {
+    // 24-hour, as every other time sitwatch shows
+    return d.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit",
+                                     hour12: false});
+  }
   function gone() {
     // the web app stopped answering: what is shown is no longer news, so say so (the last
     // state stays, dimmed) and keep asking
     box.setAttribute("data-stale", "true");
     document.getElementById("status-updated").textContent =
       " (sitwatch's web app is not answering" +
-      (lastGood ? " since " + lastGood.toLocaleTimeString() : "") +
-      ": this is what it last said; it shows itself again once `sitwatch serve` runs)";
+      (lastGood ? " since " + clock(lastGood) : "") +
+      ": this is what it last said; it shows itself again once \u201csitwatch serve\u201d runs)";
   }
   function poll() {
     fetch("/api/status", {cache: "no-store", credentials: "same-origin"})

@@ -329,12 +329,13 @@ def test_bar_view_for_each_state(path: Path, clock: ManualClock) -> None:
 
     sitting = bar_view(_running(path, clock, occupancy="occupied", spell_seconds=1350.0,
                                 posture="upright", balance="balanced"))
-    assert (sitting["text"], sitting["class"], sitting["percentage"]) == ("22 min", "sitting", 50)
+    assert (sitting["text"], sitting["class"], sitting["percentage"]) == ("23 min", "sitting", 50)
     assert "Occupied" in str(sitting["tooltip"])
 
     slouched = bar_view(_running(path, clock, occupancy="occupied", spell_seconds=90.0,
                                  posture="slouched", balance="balanced"))
-    assert slouched["class"] == "posture" and slouched["text"] == "1 min · slouched"
+    assert slouched["class"] == "posture" and slouched["text"] == "2 min · slouched"
+    assert "sitting for 2 min" in str(slouched["tooltip"])  # the bar said 1 min beside it
 
     over = bar_view(_running(path, clock, occupancy="occupied", spell_seconds=3000.0,
                              posture="upright"))
