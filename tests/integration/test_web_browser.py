@@ -309,7 +309,7 @@ def test_on_a_phone_nothing_runs_off_the_screen(tmp_path: Path) -> None:
     try:
         with browser(tmp_path) as b:
             b.size(*PHONE, mobile=True)
-            for page in ("/diary", "/week", "/today"):
+            for page in ("/diary", "/week", "/today", "/settings"):  # settings: a long path
                 b.open(srv.base + page)
                 assert b.js("document.documentElement.scrollWidth") <= PHONE[0], page
             b.open(srv.base + "/week")
