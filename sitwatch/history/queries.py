@@ -245,6 +245,12 @@ class DaySummary:
         return self.lopsided_left_minutes + self.lopsided_right_minutes
 
     @property
+    def balance_measured(self) -> bool:
+        """Whether left/right balance was measured while seated (a webcam alone cannot: its
+        seated time has no balance state, and "lopsided 0 min" would claim it was even)."""
+        return sum(self.balance_minutes.values()) >= 0.5 or self.sitting_minutes < 0.5
+
+    @property
     def nudges_total(self) -> int:
         return sum(self.nudges.values())
 
@@ -362,6 +368,11 @@ class WeekSummary:
     @property
     def lopsided_right_minutes(self) -> float:
         return sum(d.lopsided_right_minutes for d in self.days)
+
+    @property
+    def balance_measured(self) -> bool:
+        return any(d.balance_measured and d.sitting_minutes >= 0.5 for d in self.days) or all(
+            d.sitting_minutes < 0.5 for d in self.days)
 
     @property
     def lopsided_minutes(self) -> float:

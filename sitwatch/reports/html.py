@@ -50,6 +50,7 @@ from sitwatch.reports.week import Change, Day, collect_days, compare, headline_c
 from sitwatch.reports.words import (
     ALL_POSTURES,
     DEFAULT_SIT_LIMIT,
+    NOT_MEASURED,
     SEAT_EMPTY,
     fmt_minutes,
     pct,
@@ -124,7 +125,7 @@ def _day_rows(days: Sequence[Day]) -> list[DayRow]:
                         if s.longest_spell_start is not None else ""),
             breaks=s.breaks,
             shares={p: pct(v) for p, v in s.posture_shares.items()},
-            lopsided=fmt_minutes(s.lopsided_minutes),
+            lopsided=fmt_minutes(s.lopsided_minutes) if s.balance_measured else NOT_MEASURED,
             nudges=s.nudges_total,
             acted=f"{s.nudges_acted} of {s.nudges_measured}" if s.nudges_measured else "—",
         ))
@@ -199,7 +200,8 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "upright": pct(shares[Posture.UPRIGHT]),
         "shares": {p: pct(v) for p, v in shares.items()},
         "shares_text": posture_shares_text(shares, ", "),
-        "lopsided": fmt_minutes(week.lopsided_minutes),
+        "lopsided": (fmt_minutes(week.lopsided_minutes) if week.balance_measured
+                     else NOT_MEASURED),
         "offline": (fmt_minutes(week.sensor_offline_minutes)
                     if week.sensor_offline_minutes >= 0.5 else None),
         "nudges_total": week.nudges_total,

@@ -26,6 +26,7 @@ from sitwatch.reports import diary, period
 from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
+    NOT_MEASURED,
     fmt_minutes,
     fmt_short,
     nudge,
@@ -90,7 +91,9 @@ def _nudge_line(nudges: Mapping[str, int], outcomes: NudgeOutcomes) -> str:
     return text
 
 
-def _lopsided_text(left: float, right: float) -> str:
+def _lopsided_text(left: float, right: float, measured: bool = True) -> str:
+    if not measured:
+        return NOT_MEASURED
     total = left + right
     if total < 0.5:
         return "0 min"
@@ -114,7 +117,8 @@ def _day_block(s: DaySummary) -> list[str]:
     rows += [
         ("Breaks", str(s.breaks)),
         ("Posture", posture_shares_text(s.posture_shares)),
-        ("Lopsided", _lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes)),
+        ("Lopsided", _lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes,
+                                    s.balance_measured)),
         ("Nudges", _nudge_line(s.nudges, NudgeOutcomes(s.nudges_acted, s.nudges_measured))),
     ]
     if s.sensor_offline_minutes >= 0.5:
@@ -187,7 +191,8 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         lines.append(_row("Weight shifts", shifts))
     lines.append(_row("Posture", posture_shares_text(week.posture_shares)))
     lines.append(_row("Lopsided", _lopsided_text(week.lopsided_left_minutes,
-                                                 week.lopsided_right_minutes)))
+                                                 week.lopsided_right_minutes,
+                                                 week.balance_measured)))
     lines.append(_row("Nudges", _nudge_line(
         week.nudges, NudgeOutcomes(week.nudges_acted, week.nudges_measured))))
     not_right = feedback_line(week_feedback(store, week_ending, tz))

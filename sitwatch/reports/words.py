@@ -27,6 +27,8 @@ ALL_POSTURES: tuple[Posture, ...] = (*POSTURES, Posture.UNKNOWN)
 SEAT_EMPTY = "seat empty"
 #: A minute with the weight on one side (either), on the timeline.
 ONE_SIDE = "more weight on one side"
+#: Lopsided time when nothing measured balance (a webcam alone sees no weight).
+NOT_MEASURED = "not measured (a cushion measures it)"
 
 #: Below this share of the seated time with a known posture, the reports do not say how you
 #: "mostly" sat: too little is known.

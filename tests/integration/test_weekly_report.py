@@ -155,3 +155,28 @@ def test_a_bad_day_or_week_is_named_with_how_to_write_it(tmp_path, command):
     bad_week = _sitwatch(tmp_path, command, *common, "--week", "lastweek")
     assert bad_week.returncode == 2 and "or last (the last week that is over)" in bad_week.stderr
     assert "Traceback" not in bad_day.stderr + bad_week.stderr
+
+
+def test_a_camera_alone_does_not_claim_even_sitting(tmp_path):
+    """A webcam sees no weight: its seated time has no balance state. The reports said
+    "Lopsided 0 min" for a camera-only week, as if the sitter had sat even; they now say it
+    was not measured, and a cushion's week still gives its minutes."""
+    path = tmp_path / "camera.sqlite"
+    clock = ManualClock(datetime(2026, 11, 16, 8, 0, tzinfo=TZ))
+    store = Store(path, clock)
+    s = Sitter(store, clock)
+    s.at(date(2026, 11, 18), 9, layout="camera")
+    s.sit(40, Posture.UPRIGHT, None)  # what a camera-only daemon stores: no balance
+    store.end_run()
+    store.close()
+    page = tmp_path / "week.html"
+    for argv in (["report", "--day", "2026-11-18"], ["report", "--week", "2026-W47"],
+                 ["report", "--week", "2026-W47", "--html", str(page)]):
+        r = _sitwatch(tmp_path, *argv, "--history", str(path))
+        assert r.returncode == 0, r.stderr
+        text = r.stdout + (page.read_text() if "--html" in argv else "")
+        assert "not measured (a cushion measures it)" in text, (argv, text[-1500:])
+    cushion = _sitwatch(tmp_path, "report", "--day", "2026-11-18",
+                        "--history", str(_history(tmp_path)))
+    line = next(x for x in cushion.stdout.splitlines() if x.strip().startswith("Lopsided"))
+    assert "not measured" not in line and "0 min" in line, line
