@@ -180,3 +180,22 @@ def test_a_camera_alone_does_not_claim_even_sitting(tmp_path):
                         "--history", str(_history(tmp_path)))
     line = next(x for x in cushion.stdout.splitlines() if x.strip().startswith("Lopsided"))
     assert "not measured" not in line and "0 min" in line, line
+
+
+def test_a_spell_longer_than_the_days_sitting_says_why(tmp_path):
+    """A spell counts the short absences within it (under detect.occupancy.min_break), the
+    day's sitting does not: "Sitting 3 min" beside "Longest spell 5 min" read as a mistake."""
+    path = tmp_path / "short.sqlite"
+    clock = ManualClock(datetime(2026, 11, 16, 8, 0, tzinfo=TZ))
+    store = Store(path, clock)
+    s = Sitter(store, clock)
+    s.at(date(2026, 11, 18), 9)
+    s.sit(2, Posture.UPRIGHT)
+    s.away(1)  # under the 2-minute break: the spell goes on
+    s.sit(2, Posture.UPRIGHT)
+    store.end_run()
+    store.close()
+    r = _sitwatch(tmp_path, "report", "--day", "2026-11-18", "--history", str(path))
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("Longest spell"))
+    assert "with short absences" in line, r.stdout
