@@ -42,7 +42,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
 import secrets
 import socket
@@ -54,6 +53,7 @@ from typing import Any, Protocol
 
 from sitwatch import __version__
 from sitwatch.config import Mqtt
+from sitwatch.config.credentials import broker_password, password_hint
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import BALANCE, NOTICE, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
 from sitwatch.core.extras import install_hint
@@ -90,8 +90,6 @@ MODES = ("watching", "snoozed", "paused")
 MODE_ACTIONS = {"watching": (NudgeAction.RESUME,),
                 "snoozed": (NudgeAction.RESUME, NudgeAction.SNOOZE),
                 "paused": (NudgeAction.PAUSE,)}
-#: The systemd credential (LoadCredential=mqtt_password:...) read when no password is set.
-PASSWORD_CREDENTIAL = "mqtt_password"
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
@@ -786,16 +784,7 @@ class MqttSink:
 
 
     def _password_hint(self) -> str:
-        cfg = self.cfg
-        if not cfg.username or cfg.password:
-            return ""
-        if cfg.password_file and not broker_password(cfg):
-            return (f"; mqtt.password_file {cfg.password_file} cannot be read: fix the path "
-                    "or its permissions")
-        if not broker_password(cfg):
-            return ("; no password is set: set mqtt.password or mqtt.password_file, or pass "
-                    f"the systemd credential {PASSWORD_CREDENTIAL}")
-        return ""
+        return password_hint(self.cfg)
 
 
 def parse_feedback(payload: bytes | str) -> str | bool | None:
@@ -847,25 +836,6 @@ def parse_symptom(payload: bytes | str) -> dict[str, Any] | None:
             return None
         return obj if isinstance(obj, dict) and "kind" in obj else None
     return {"kind": text} if text.isascii() and text.replace("_", "").isalpha() else None
-
-
-def broker_password(cfg: MqttSettings) -> str:
-    """The broker password: ``password``, else the file ``password_file`` names, else the
-    systemd credential ``mqtt_password`` (``$CREDENTIALS_DIRECTORY``). Never logged."""
-    if cfg.password:
-        return cfg.password
-    candidates = []
-    if getattr(cfg, "password_file", ""):
-        candidates.append(Path(cfg.password_file).expanduser())
-    creds = os.environ.get("CREDENTIALS_DIRECTORY")
-    if creds:
-        candidates.append(Path(creds) / PASSWORD_CREDENTIAL)
-    for path in candidates:
-        try:
-            return path.read_text(encoding="utf-8").strip("\r\n")
-        except (OSError, UnicodeDecodeError):
-            continue
-    return ""
 
 
 def parse_control(payload: bytes | str) -> float | bool | None:

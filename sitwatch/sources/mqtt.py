@@ -13,7 +13,9 @@ optional, belong to the cushion:
 
 Other names can be given in the URL's query: ``?status=other/topic&command=other/topic``.
 Without a user in the URL, the credentials (and ``tls_ca``) of the ``[mqtt]`` section are used
-when it names the same broker host, so a password need not sit in the URL.
+when it names the same broker host, so a password need not sit in the URL: its ``password``,
+``password_file`` or the systemd credential ``mqtt_password``, found as the MQTT sink finds them
+(:func:`sitwatch.config.credentials.broker_password`).
 
 Like every source it never raises for trouble on the line: a missing paho-mqtt, an unreachable
 broker, a cushion that went silent or garbage in a message become Status / Diagnosis items and
@@ -28,6 +30,7 @@ from dataclasses import replace
 from typing import Any
 
 from sitwatch.config import Cushion, Mqtt
+from sitwatch.config.credentials import broker_password, password_hint
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
@@ -40,14 +43,21 @@ __all__ = ["INSTALL_HINT", "MqttSource", "is_mqtt", "with_broker"]
 INSTALL_HINT = f"reading a cushion over MQTT needs paho-mqtt: {install_hint('mqtt')}"
 
 
+def lends_login(ep: Endpoint, broker: Mqtt | None) -> bool:
+    """The ``[mqtt]`` section's user and password are the ones to log in with: the URL names
+    no user, and the section names the same broker host."""
+    return broker is not None and broker.host == ep.host and not ep.username
+
+
 def with_broker(ep: Endpoint, broker: Mqtt | None) -> Endpoint:
-    """Without a user in the URL, take the ``[mqtt]`` section's credentials (and CA file) when
-    it names the same broker host."""
+    """Without a user in the URL, take the ``[mqtt]`` section's credentials (its password,
+    password_file or systemd credential, as the MQTT sink does) and CA file when it names the
+    same broker host."""
     if broker is None or broker.host != ep.host:
         return ep
-    user, password = (ep.username, ep.password) if ep.username else (
-        broker.username, broker.password)
-    return replace(ep, username=user, password=password, tls_ca=broker.tls_ca)
+    if lends_login(ep, broker):
+        ep = replace(ep, username=broker.username, password=broker_password(broker))
+    return replace(ep, tls_ca=broker.tls_ca)
 
 
 class MqttSource:
@@ -66,7 +76,10 @@ class MqttSource:
         self.cfg = cfg
         self.layout = layout
         self.clock = clock
-        self.ep = with_broker(parse_url(cfg.port), broker)
+        url = parse_url(cfg.port)
+        self.ep = with_broker(url, broker)
+        # why a refused login sent no password (a password_file that cannot be read ...)
+        self._login = broker if lends_login(url, broker) else None
         self.name = f"mqtt:{self.ep.where}/{self.ep.topic}"
         self.parser = wire.LineParser(layout.n, layout.full_scale, cfg.time_unit)
         self._log = log or logging.getLogger("sitwatch.mqtt-source")
@@ -74,6 +87,7 @@ class MqttSource:
         self._online = False
         self._offline_reason: str | None = None
         self._broker_up = False
+        self._refused = False  # the broker's last answer was a refusal (not a lost link)
         self._device_says: str | None = None  # "online" | "offline" from the status topic
         self._closed = False
         self._client: Any = None
@@ -120,14 +134,15 @@ class MqttSource:
 
     def _on_connect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         if getattr(rc, "is_failure", False):
-            self._inbox.put(("broker", f"the broker at {self.ep.where} refused us: {rc}"))
+            hint = password_hint(self._login) if self._login is not None else ""
+            self._inbox.put(("refused", f"the broker at {self.ep.where} refused us: {rc}{hint}"))
             return
         client.subscribe([(self.ep.topic, 0), (self.ep.status_topic, 1)])
         self._inbox.put(("broker", None))
 
     def _on_disconnect(self, _c: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         if not self._closed:
-            self._inbox.put(("broker", f"lost the MQTT broker at {self.ep.where} ({rc})"))
+            self._inbox.put(("lost", f"lost the MQTT broker at {self.ep.where} ({rc})"))
 
     def _on_connect_fail(self, _c: Any, _u: Any) -> None:
         self._inbox.put(("broker", f"cannot reach the MQTT broker at {self.ep.where}"))
@@ -220,11 +235,11 @@ class MqttSource:
 
     def _take(self, kind: str, payload: Any, now: float, items: list[Item]) -> None:
         if kind == "fatal":
-            self._log.error("cushion over MQTT: %s", payload)
-            self._set_online(False, now, str(payload), items)
+            self._set_online(False, now, str(payload), items, level=logging.ERROR)
         elif kind == "broker":
             if payload is None:
                 self._broker_up = True
+                self._refused = False
                 self.connects += 1
                 self._log.info("cushion over MQTT: connected to %s, reading %s",
                                self.ep.where, self.ep.topic)
@@ -232,6 +247,13 @@ class MqttSource:
             else:
                 self._broker_up = False
                 self._set_online(False, now, str(payload), items)
+        elif kind in ("refused", "lost"):
+            if kind == "lost" and not self._broker_up and self._refused:
+                # paho drops the link after a refusal: the refusal is what to tell
+                return
+            self._refused = kind == "refused"
+            self._broker_up = False
+            self._set_online(False, now, str(payload), items)
         elif kind == "status":
             said = bytes(payload).decode("utf-8", "replace").strip().lower()
             if said in ("online", "offline"):
@@ -258,9 +280,14 @@ class MqttSource:
                 self._last_frame_t = now
                 self._quiet_since, self._quiet_told = now, False
 
-    def _set_online(self, on: bool, now: float, reason: str, items: list[Item]) -> None:
+    def _set_online(self, on: bool, now: float, reason: str, items: list[Item],
+                    level: int = logging.WARNING) -> None:
+        """One Status per change, and per new reason while offline (not one per retry); a new
+        reason is also logged, so `sitwatch record` and the journal say it too."""
         if on == self._online and (on or reason == self._offline_reason):
             return
+        if not on:
+            self._log.log(level, "cushion over MQTT: %s", reason)
         self._online = on
         self._offline_reason = None if on else reason
         items.append(Status(now, on, reason))

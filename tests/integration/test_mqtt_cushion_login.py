@@ -1,0 +1,176 @@
+"""A wireless cushion on a broker that wants a login: the ``[mqtt]`` section's user and password
+(``password``, ``password_file`` or the systemd credential ``mqtt_password``) serve the cushion
+as they serve the MQTT sink, in `sitwatch run`, `sitwatch record` and `sitwatch doctor`; and
+when the broker refuses, each of them says so."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitwatch import config
+from sitwatch.core.clock import SystemClock
+from sitwatch.sensing import layout as layouts
+from sitwatch.sources.base import Reading, Status
+from sitwatch.sources.mqtt import MqttSource
+
+try:
+    from helpers.servers import Broker, start_broker, stop
+except ImportError:  # pragma: no cover - run from the repository root
+    from tests.helpers.servers import Broker, start_broker, stop
+
+mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+
+pytestmark = pytest.mark.integration
+TOPIC = "home/office/cushion"
+USER, SECRET = "sitwatch", "s3cret-pw"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def auth_broker(tmp_path: Path) -> Iterator[Broker]:
+    """A mosquitto that lets in only sitwatch / s3cret-pw."""
+    pw = tmp_path / "passwd"
+    if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), USER, SECRET],
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
+    pw.chmod(0o600)
+    b = start_broker(tmp_path / "auth", extra=["allow_anonymous false", f"password_file {pw}"])
+    try:
+        yield b
+    finally:
+        stop(b.proc)
+
+
+class Cushion:
+    """The cushion's side: publishes frames ten times a second, logged in, until closed."""
+
+    def __init__(self, broker: Broker, line: str = "4000,4000,4000,4000") -> None:
+        self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
+        self.c.username_pw_set(USER, SECRET)
+        self.c.connect(broker.host, broker.port, keepalive=5)
+        self.c.loop_start()
+        self._stop = threading.Event()
+        self._line = line
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):  # the cushion's own pace, not a wait for our timers
+            self.c.publish(TOPIC, self._line, qos=0)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._t.join(5)
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+def write_config(tmp_path: Path, broker: Broker, password_file: Path) -> Path:
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(
+        "[cushion]\n"
+        f'port = "mqtt://{broker.host}:{broker.port}/{TOPIC}"\n'
+        'layout = "load-cells-4"\n'
+        "[mqtt]\n"
+        "enabled = true\n"
+        f'host = "{broker.host}"\nport = {broker.port}\n'
+        f'username = "{USER}"\npassword = ""\n'
+        f'password_file = "{password_file}"\n'
+        "[nudges.dnd]\nenabled = false\n"
+        "[history]\nenabled = false\n")
+    return cfg
+
+
+def env_for(tmp_path: Path, **more: str) -> dict[str, str]:
+    return {"XDG_RUNTIME_DIR": str(tmp_path / "run"), "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+            "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **more}
+
+
+def sitwatch(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sitwatch", *args], capture_output=True,
+                          text=True, env=env_for(tmp_path, **env), timeout=60, check=False)
+
+
+def secret_file(tmp_path: Path) -> Path:
+    f = tmp_path / "mqtt-password"
+    f.write_text(SECRET + "\n", encoding="utf-8")
+    f.chmod(0o600)
+    return f
+
+
+def test_sitwatch_run_reads_the_cushion_with_the_password_file(auth_broker, tmp_path):
+    """The new-user report: the MQTT sink connected, the cushion was 'refused us: Not
+    authorized', because the cushion took mqtt.password (empty) and not mqtt.password_file."""
+    cfg = write_config(tmp_path, auth_broker, secret_file(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--json",
+                             "--config", str(cfg)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path))
+    out: queue.SimpleQueue[str] = queue.SimpleQueue()
+    assert proc.stdout is not None
+    threading.Thread(target=lambda: [out.put(ln) for ln in proc.stdout],  # type: ignore[union-attr]
+                     daemon=True).start()
+    cushion = Cushion(auth_broker)
+    events: list[dict[str, Any]] = []
+    try:
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            with contextlib.suppress(queue.Empty):
+                events.append(json.loads(out.get(timeout=0.5)))
+            if any(e.get("event") == "occupancy" for e in events):
+                break
+        # frames came through: someone sits on the (constantly loaded) cushion
+        assert events and events[-1].get("state") == "occupied", events
+        assert not [e for e in events if e.get("event") == "sensor" and e["state"] != "online"]
+    finally:
+        cushion.close()
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "refused" not in err and "Traceback" not in err, err
+    assert SECRET not in err
+
+
+def test_the_systemd_credential_serves_the_cushion_too(auth_broker, tmp_path, monkeypatch):
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "mqtt_password").write_text(SECRET, encoding="utf-8")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))  # as systemd sets it
+    broker = config.Mqtt(host=auth_broker.host, port=auth_broker.port, username=USER)
+    cfg = config.Cushion(port=f"mqtt://{auth_broker.host}:{auth_broker.port}/{TOPIC}",
+                         layout="load-cells-4")
+    src = MqttSource(cfg, layouts.load("load-cells-4"), SystemClock(), broker=broker,
+                     client_id="sitwatch-cred-test")
+    cushion = Cushion(auth_broker)
+    try:
+        got: list[Any] = []
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not any(isinstance(i, Reading) for i in got):
+            got += src.poll(0.2)
+        assert any(isinstance(i, Reading) for i in got), got
+        assert not [s for s in got if isinstance(s, Status) and not s.online], got
+    finally:
+        cushion.close()
+        src.close()
+
+
+def test_doctor_names_the_refusal_not_an_unspecified_error(auth_broker, tmp_path):
+    """A password file that is not there: both the cushion and the MQTT line say the broker
+    refused (not 'lost the MQTT broker ... (Unspecified error)'), and why no password went."""
+    cfg = write_config(tmp_path, auth_broker, tmp_path / "no-such-file")
+    done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
+    line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
+    assert "refused us: Not authorized" in line, done.stdout
+    assert "Unspecified error" not in line and "lost the MQTT broker" not in line
+    assert "no-such-file cannot be read" in line
+    assert "Traceback" not in done.stderr
