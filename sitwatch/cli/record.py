@@ -21,6 +21,7 @@ from sitwatch.cli.common import (
 def run(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
+    from sitwatch.core.mqtt_url import redact
     from sitwatch.sensing import layout
     from sitwatch.sources.recorder import LayoutMismatch, record
 
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             duration=args.duration,
             clock=SystemClock(),
             cushion=cfg.cushion,
+            broker=cfg.mqtt,
             progress=progress,
         )
     except OSError as e:
@@ -76,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     if n == 0:  # a header and nothing else: no use to replay or calibrate, so not kept
         Path(args.output).unlink(missing_ok=True)
-        err(f"no frames came from {port}: nothing recorded (the warnings above, or `sitwatch "
-            "doctor`, say why)")
+        err(f"no frames came from {redact(port)}: nothing recorded (the warnings above, or "
+            "`sitwatch doctor`, say why)")
         return EXIT_FAIL
     print(f"recorded {n} frames to {args.output}", file=sys.stderr)
     return EXIT_OK

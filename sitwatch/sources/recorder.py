@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import serial
 
-from sitwatch.config import Cushion
+from sitwatch.config import Cushion, Mqtt
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import is_mqtt
@@ -77,6 +77,7 @@ def record(
     duration: float | None = None,
     clock: Clock,
     cushion: Cushion | None = None,
+    broker: Mqtt | None = None,
     hz: float | None = None,
     stop: Callable[[int], bool] | None = None,
     sleep: Callable[[float], object] = time.sleep,
@@ -95,7 +96,9 @@ def record(
     Errors creating the output file are raised (OSError); device trouble never is, except
     a cushion whose lines all have the wrong number of values for the layout: that raises
     :class:`LayoutMismatch` at once instead of recording nothing for the whole duration.
-    ``progress(seconds, frames)`` is called about once a second.
+    ``progress(seconds, frames)`` is called about once a second. ``broker`` (the ``[mqtt]``
+    section) lends an ``mqtt://`` cushion its credentials, as in ``sitwatch run``. When no frame
+    came, the reason (the source's own words) is logged at warning level before returning.
     """
     lay = layout if isinstance(layout, Layout) else layouts.load(layout)
     base = cushion or Cushion()
@@ -104,12 +107,13 @@ def record(
         hz = cfg.poll_hz
     source: SerialSource | MqttSource
     if is_mqtt(cfg.port):
-        source = MqttSource(cfg, lay, clock, log=log)
+        source = MqttSource(cfg, lay, clock, broker=broker, log=log)
     else:
         source = SerialSource(cfg, lay, clock, sleep=sleep, opener=opener, log=log)
     start = clock.monotonic()
     started = clock.now().isoformat(timespec="seconds")
     frames = 0
+    said = ""  # the source's last word on why no frame comes (offline, a diagnosis)
     fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # about a person
     with open(fd, "w", encoding="utf-8", newline="\n") as out:
         writer: Writer | None = None
@@ -146,6 +150,10 @@ def record(
                             first_t = t
                         last_t = t
                     else:
+                        if isinstance(item, Diagnosis):
+                            said = item.message
+                        elif not item.online:
+                            said = item.reason
                         line = _comment(item, item.t - start)
                         if writer is not None:
                             out.write(line)
@@ -173,6 +181,12 @@ def record(
         except KeyboardInterrupt:
             pass
         finally:
+            if frames == 0 and not said:
+                # too short a try for the source to have said why (it waits no_data_timeout
+                # before explaining a silence): ask it now, so the caller's "nothing recorded"
+                # has a reason above it
+                (log or logging.getLogger("sitwatch.record")).warning(
+                    "no frame: %s", source.diagnose())
             source.close()
             if writer is None:
                 open_writer(hz or nice_rate(_times(pending)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -174,3 +175,35 @@ def test_doctor_names_the_refusal_not_an_unspecified_error(auth_broker, tmp_path
     assert "Unspecified error" not in line and "lost the MQTT broker" not in line
     assert "no-such-file cannot be read" in line
     assert "Traceback" not in done.stderr
+
+
+def test_record_uses_the_mqtt_login(auth_broker, tmp_path):
+    cfg = write_config(tmp_path, auth_broker, secret_file(tmp_path))
+    rec = tmp_path / "out.rec"
+    cushion = Cushion(auth_broker)
+    try:
+        done = sitwatch(tmp_path, "record", "--config", str(cfg), "-o", str(rec),
+                        "--duration", "2")
+    finally:
+        cushion.close()
+    assert done.returncode == 0, done.stderr
+    assert "recorded" in done.stderr and rec.exists()
+    assert "4000,4000,4000,4000" in rec.read_text()
+
+
+@pytest.mark.parametrize("case", ["refused", "silent"])
+def test_record_says_why_nothing_was_recorded(auth_broker, tmp_path, case):
+    """'nothing recorded (the warnings above ... say why)' had no warning above it."""
+    pw = tmp_path / "no-such-file" if case == "refused" else secret_file(tmp_path)
+    cfg = write_config(tmp_path, auth_broker, pw)
+    done = sitwatch(tmp_path, "record", "--config", str(cfg), "-o", str(tmp_path / "o.rec"),
+                    "--duration", "2")
+    assert done.returncode == 1
+    said = done.stderr.split("nothing recorded")[0]
+    if case == "refused":
+        assert "refused us: Not authorized" in said, done.stderr
+        assert "no-such-file cannot be read" in said
+    else:
+        assert f"nothing arrives on {TOPIC}" in said, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not os.path.exists(tmp_path / "o.rec")
