@@ -14,7 +14,9 @@ class MqttUrlError(ValueError):
 
 
 def is_mqtt(port: str) -> bool:
-    return port.startswith(SCHEMES)
+    """``port`` is an ``mqtt://`` or ``mqtts://`` URL (a URL's scheme is case-insensitive, so
+    ``MQTT://`` too)."""
+    return port[:8].lower().startswith(SCHEMES)
 
 
 @dataclass(frozen=True)

@@ -241,11 +241,12 @@ def test_sitwatch_run_reads_a_wireless_cushion(broker, tmp_path):
     assert "s3cret" not in err
 
 
-def test_doctor_listens_on_the_topic_and_hides_the_password(broker, tmp_path):
+@pytest.mark.parametrize("scheme", ["mqtt", "MQTT"])  # a URL's scheme is case-insensitive
+def test_doctor_listens_on_the_topic_and_hides_the_password(broker, tmp_path, scheme):
     cfg = tmp_path / "sitwatch.toml"
     cfg.write_text(
         "[cushion]\n"
-        f'port = "mqtt://me:s3cret@{broker.host}:{broker.port}/{TOPIC}"\n'
+        f'port = "{scheme}://me:s3cret@{broker.host}:{broker.port}/{TOPIC}"\n'
         'layout = "load-cells-4"\n[nudges.dnd]\nenabled = false\n'
     )
     env = {"XDG_RUNTIME_DIR": str(tmp_path / "run"), "XDG_STATE_HOME": str(tmp_path / "state"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sitwatch import config
-from sitwatch.core.mqtt_url import MqttUrlError, parse_url, redact
+from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, redact
 from sitwatch.sources.mqtt import with_broker
 
 
@@ -56,3 +56,25 @@ def test_config_rejects_a_bad_mqtt_port_naming_the_key() -> None:
     with pytest.raises(config.ConfigError) as e:
         config.load(use_user_file=False, overrides={"cushion.port": "mqtt://host"})
     assert "cushion.port" in str(e.value) and "names no topic" in str(e.value)
+
+
+@pytest.mark.parametrize("port", ["MQTT://broker.lan/chair", "Mqtts://broker.lan/chair"])
+def test_the_scheme_is_case_insensitive_as_in_any_url(port: str) -> None:
+    """'MQTT://host/x' was taken for a serial device path: no URL check at load time, and a
+    serial port that could never open."""
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.sensing import layout
+    from sitwatch.sources.cushion import open_cushion
+
+    assert is_mqtt(port)
+    ep = parse_url(port)
+    assert (ep.host, ep.topic, ep.tls) == ("broker.lan", "chair", port.lower().startswith("mqtts"))
+    with pytest.raises(config.ConfigError, match="names no topic"):
+        config.load(use_user_file=False, overrides={"cushion.port": port.rsplit("/", 1)[0]})
+    cushion = config.Cushion(port=port, layout="load-cells-4")
+    src = open_cushion(cushion, layout.load("load-cells-4"), ManualClock())
+    try:
+        assert src.name == "mqtt:" + f"{ep.where}/chair"
+    finally:
+        src.close()
+    assert redact(port.replace("//", "//me:pw@")).endswith("me:***@broker.lan/chair")
