@@ -319,12 +319,14 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
     """The cushion the running daemon reads (it holds the port): what its status file says of
     it: no frames (and the daemon's own reason, such as lines with the wrong number of
     values for the layout), many lines dropped, sensors left out."""
+    from sitwatch.core.mqtt_url import is_mqtt, redact
     from sitwatch.runtime.files import status_path, status_stale_after
     from sitwatch.runtime.status import read_status, split_channels
 
     d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
     s = d.get("sensor") or {}
-    port = cfg.cushion.port
+    wireless = is_mqtt(cfg.cushion.port)
+    port = redact(cfg.cushion.port)
     if not s:
         return OK, "cushion", f"{port}: read by the running daemon (its status says no more)"
     age = s.get("last_frame_age")
@@ -333,15 +335,20 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
         # a diagnosis outlives the silence it explains: only while no frame comes
         why = s.get("diagnosis") or (
             "nothing has arrived yet" if not s.get("frames") else "it stopped sending")
+        parts = "the layout or the cushion's firmware" if wireless else (
+            "the layout, the wiring or the firmware")
         return (WARN, "cushion", f"{port}: the running daemon holds it but gets no frames "
-                f"from it: {why}. Fix that (the layout, the wiring or the firmware) and "
-                "restart the daemon; `sitwatch status` shows what it receives")
+                f"from it: {why}. Fix that ({parts}) and restart the daemon; `sitwatch "
+                "status` shows what it receives")
     problems = []
     frames, dropped = int(s.get("frames") or 0), int(s.get("dropped") or 0)
     if dropped and dropped >= DROPPED_SHARE * (frames + dropped):
+        check = ("check that the cushion's firmware sends as many values as the layout has "
+                 "channels, and the cushion's Wi-Fi" if wireless
+                 else "check the cable, the baud rate and the layout")
         problems.append(f"the running daemon has dropped {dropped} of {frames + dropped} "
                         "lines (the journal says why: `journalctl --user -u sitwatch`); "
-                        "check the cable, the baud rate and the layout")
+                        + check)
     out, _ = split_channels(s.get("excluded") or [])
     if out:
         problems.append(f"the running daemon has left out {', '.join(out)}: check those "

@@ -19,7 +19,11 @@ when it names the same broker host, so a password need not sit in the URL: its `
 
 Like every source it never raises for trouble on the line: a missing paho-mqtt, an unreachable
 broker, a cushion that went silent or garbage in a message become Status / Diagnosis items and
-counters. paho's network thread only queues what arrives; all parsing happens in :meth:`poll`.
+counters. As for a serial cushion (:class:`~sitwatch.sources.watch.FrameWatch`), while the
+broker is connected and no valid frame comes for ``no_data_timeout``, a Diagnosis says why
+(nothing published, the wrong number of values, lines that are not numbers ...) and is repeated
+every minute while it lasts; dropped lines are summed up in the log every 10 s. paho's network
+thread only queues what arrives; all parsing happens in :meth:`poll`.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
-from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+from sitwatch.sources.base import Item, Reading, Status
+from sitwatch.sources.watch import FrameWatch
 
 __all__ = ["INSTALL_HINT", "MqttSource", "is_mqtt", "with_broker"]
 
@@ -91,9 +96,8 @@ class MqttSource:
         self._device_says: str | None = None  # "online" | "offline" from the status topic
         self._closed = False
         self._client: Any = None
-        self._last_frame_t: float | None = None
-        self._quiet_since = clock.monotonic()
-        self._quiet_told = False
+        self.watch = FrameWatch(self.parser, layout, cfg.no_data_timeout, self._log,
+                                "cushion over MQTT")
         self.messages = 0
         self.bytes = 0
         self.connects = 0
@@ -175,7 +179,8 @@ class MqttSource:
         now = self.clock.monotonic()
         for kind, payload in got:
             self._take(kind, payload, now, items)
-        self._check_quiet(now, items)
+        self.watch.check(now, items, self.diagnose)  # only while the broker is connected
+        self.watch.log_drops(now)
         return items
 
     def write(self, data: bytes) -> None:
@@ -191,6 +196,7 @@ class MqttSource:
             return
         self._closed = True
         self._online = False
+        self.watch.log_drops(self.clock.monotonic(), force=True)
         client = self._client
         if client is not None:
             try:
@@ -214,10 +220,12 @@ class MqttSource:
             "reconnects": max(0, self.connects - 1),
             "bytes": self.bytes,
             "messages": self.messages,
-            "last_frame_age": None if self._last_frame_t is None else now - self._last_frame_t,
+            "last_frame_age": (None if self.watch.last_frame_t is None
+                               else now - self.watch.last_frame_t),
         }
 
     def diagnose(self) -> str:
+        """Why no valid frame arrived since the last one (or since the broker connected)."""
         if not self._broker_up:
             return self._offline_reason or f"not connected to {self.ep.where}"
         if self._device_says == "offline":
@@ -225,11 +233,18 @@ class MqttSource:
         if self.messages == 0:
             return (f"connected to {self.ep.where}, but nothing arrives on {self.ep.topic}: is "
                     "the cushion powered, on the network, and publishing to that topic?")
-        if self.parser.stats.frames == 0:
-            return (f"messages arrive on {self.ep.topic}, but none is a frame for the layout "
-                    f"{self.layout.name} ({self.layout.n} channels): "
-                    + ", ".join(f"{k} {v}" for k, v in self.parser.stats.dropped.items()))
-        return f"no frame on {self.ep.topic} for a while"
+        dropped = self.watch.dropped_since_frame()
+        if not dropped:
+            return (f"no frame on {self.ep.topic} for a while: the cushion stopped publishing "
+                    "(is it powered, and in reach of the Wi-Fi?)")
+        reason = dropped.most_common(1)[0][0]
+        if reason in (wire.GARBAGE, wire.TOO_LONG):
+            why = (f"lines that are not numbers (e.g. {self.parser.stats.garbage_example}): "
+                   "does the firmware publish frames as in docs/protocol.md?")
+        else:
+            why = self.watch.lines_diagnosis()
+        return (f"messages arrive on {self.ep.topic}, but no frame for the layout "
+                f"{self.layout.name} ({self.layout.n} channels): {why}")
 
     # -- what arrived --------------------------------------------------------------------------
 
@@ -243,9 +258,10 @@ class MqttSource:
                 self.connects += 1
                 self._log.info("cushion over MQTT: connected to %s, reading %s",
                                self.ep.where, self.ep.topic)
-                self._quiet_since, self._quiet_told = now, False
+                self.watch.start(now)
             else:
                 self._broker_up = False
+                self.watch.stop()
                 self._set_online(False, now, str(payload), items)
         elif kind in ("refused", "lost"):
             if kind == "lost" and not self._broker_up and self._refused:
@@ -253,6 +269,7 @@ class MqttSource:
                 return
             self._refused = kind == "refused"
             self._broker_up = False
+            self.watch.stop()
             self._set_online(False, now, str(payload), items)
         elif kind == "status":
             said = bytes(payload).decode("utf-8", "replace").strip().lower()
@@ -270,6 +287,7 @@ class MqttSource:
             for line in data.split(b"\n"):
                 if not line.strip():
                     continue
+                self.watch.got(len(line) + 1)
                 parsed = self.parser.feed(line)
                 if parsed is None:
                     continue
@@ -277,8 +295,7 @@ class MqttSource:
                     self._device_says = "online"
                     self._set_online(True, now, "", items)
                 items.append(Reading(now, parsed.values, parsed.timestamp))
-                self._last_frame_t = now
-                self._quiet_since, self._quiet_told = now, False
+                self.watch.frame(now)
 
     def _set_online(self, on: bool, now: float, reason: str, items: list[Item],
                     level: int = logging.WARNING) -> None:
@@ -291,12 +308,3 @@ class MqttSource:
         self._online = on
         self._offline_reason = None if on else reason
         items.append(Status(now, on, reason))
-
-    def _check_quiet(self, now: float, items: list[Item]) -> None:
-        if not self._broker_up or self._quiet_told:
-            return
-        if now - self._quiet_since >= self.cfg.no_data_timeout:
-            self._quiet_told = True
-            msg = self.diagnose()
-            self._log.warning("cushion over MQTT: %s", msg)
-            items.append(Diagnosis(now, msg))

@@ -24,7 +24,6 @@ import re
 import select
 import stat
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -34,11 +33,13 @@ from sitwatch.config import Cushion
 from sitwatch.core.clock import Clock
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
-from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+from sitwatch.sources.base import Item, Reading, Status
+from sitwatch.sources.watch import DIAGNOSIS_REPEAT, DROP_LOG_INTERVAL, FrameWatch
+
+__all__ = ["DIAGNOSIS_REPEAT", "DROP_LOG_INTERVAL", "SerialSource", "not_a_device",
+           "open_failure_reason"]
 
 CHUNK = 4096  # bytes asked for per read in text mode (more when in_waiting says so)
-DROP_LOG_INTERVAL = 10.0  # seconds of clock time between two "dropped N lines" summaries
-DIAGNOSIS_REPEAT = 60.0  # seconds between two diagnoses while the stream stays useless
 _EPS = 1e-9
 WATCH_INTERVAL = 0.25  # seconds between looks for an unplugged device's path to come back
 _ERRNO_IN_TEXT = re.compile(r"\[Errno (\d+)\]|\((\d+), '")
@@ -169,17 +170,9 @@ class SerialSource:
         # binary mode schedule
         self._next_poll = 0.0
 
-        # no-data diagnosis
-        self._last_frame_t: float | None = None
-        self._quiet_since: float | None = None
-        self._bytes_since_frame = 0
-        self._dropped_at_frame: Counter[str] = Counter()
-        self._last_diag_t: float | None = None
-
-        # rate-limited drop summary
-        self._drops_logged: Counter[str] = Counter()
-        self._drops_logged_total = 0
-        self._drop_window: float | None = None
+        # the no-data diagnosis and the rate-limited drop summary
+        self.watch = FrameWatch(self.parser, layout, cfg.no_data_timeout, self._log, cfg.port,
+                                "frame" if self.binary else "line")
 
     # -- Source protocol ---------------------------------------------------------------
     @property
@@ -199,8 +192,9 @@ class SerialSource:
         else:
             self._poll_text(max_wait, items)
         now = self.clock.monotonic()
-        self._check_quiet(now, items)
-        self._log_drops(now)
+        if self._online:
+            self.watch.check(now, items, self.diagnose)
+        self.watch.log_drops(now)
         return items
 
     def write(self, data: bytes) -> None:
@@ -212,7 +206,7 @@ class SerialSource:
     def close(self) -> None:
         if self._closed:
             return
-        self._log_drops(self.clock.monotonic(), force=True)
+        self.watch.log_drops(self.clock.monotonic(), force=True)
         self._close_port()
         self._online = False
         self._closed = True
@@ -232,7 +226,8 @@ class SerialSource:
             "reconnects": self.reconnects,
             "bytes": self.bytes,
             "no_reply": self.no_reply,
-            "last_frame_age": None if self._last_frame_t is None else now - self._last_frame_t,
+            "last_frame_age": (None if self.watch.last_frame_t is None
+                               else now - self.watch.last_frame_t),
         }
 
     # -- opening and losing the port ---------------------------------------------------
@@ -302,10 +297,7 @@ class SerialSource:
         self._discarding = False
         self._first_line = True
         self._next_poll = now
-        self._quiet_since = now
-        self._bytes_since_frame = 0
-        self._dropped_at_frame = Counter(self.parser.stats.dropped)
-        self._last_diag_t = None
+        self.watch.start(now)
         what = f"{self.cfg.mode}, {self.cfg.baud} baud"
         self._log.info("%s: open (%s)", self.cfg.port, what)
         items.append(Status(now, True, f"{self.cfg.port}: open ({what})"))
@@ -385,7 +377,7 @@ class SerialSource:
 
     def _feed_text(self, data: bytes, items: list[Item]) -> None:
         self.bytes += len(data)
-        self._bytes_since_frame += len(data)
+        self.watch.got(len(data))
         if self._discarding:
             i = data.find(b"\n")
             if i < 0:
@@ -423,7 +415,7 @@ class SerialSource:
                                       self.layout.n)
             return
         items.append(Reading(now, parsed.values, parsed.timestamp))
-        self._frame(now)
+        self.watch.frame(now)
 
     def _would_parse(self, line: bytes) -> bool:
         scratch = wire.LineParser(self.parser.expected, self.parser.full_scale)
@@ -458,76 +450,16 @@ class SerialSource:
             self.no_reply += 1
             return
         self.bytes += len(reply)
-        self._bytes_since_frame += len(reply)
+        self.watch.got(len(reply))
         parsed = self.parser.feed_bytes_frame(bytes(reply))
         if parsed is not None:
             items.append(Reading(t, parsed.values, None))
-            self._frame(t)
+            self.watch.frame(t)
 
     # -- bookkeeping -------------------------------------------------------------------
-    def _frame(self, now: float) -> None:
-        self._last_frame_t = now
-        self._quiet_since = now
-        self._bytes_since_frame = 0
-        self._last_diag_t = None
-        dropped = self.parser.stats.dropped
-        if dropped != self._dropped_at_frame:
-            self._dropped_at_frame = Counter(dropped)
-
-    def _check_quiet(self, now: float, items: list[Item]) -> None:
-        if not self._online or self._quiet_since is None:
-            return
-        if now - self._quiet_since < self.cfg.no_data_timeout - _EPS:
-            return
-        if self._last_diag_t is not None and now - self._last_diag_t < DIAGNOSIS_REPEAT - _EPS:
-            return
-        self._last_diag_t = now
-        message = self.diagnose()
-        self._log.warning("%s: no valid frame for %.0f s: %s",
-                          self.cfg.port, now - self._quiet_since, message)
-        items.append(Diagnosis(now, message))
-
     def diagnose(self) -> str:
         """Why no valid frame arrived since the last one (or since the port was opened)."""
-        p = self.parser
-        if self.binary and self._bytes_since_frame == 0:
+        if self.binary and self.watch.bytes_since_frame == 0:
             return (f"no reply to poll byte 0x{self.cfg.poll_byte:02x}: is the device powered? "
                     "right port, poll_byte and baud rate?")
-        view = wire.LineParser(p.expected, p.full_scale)
-        view.declared = p.declared
-        view.stats = wire.ParseStats(
-            dropped=p.stats.dropped - self._dropped_at_frame,
-            last_count_seen=p.stats.last_count_seen,
-            last_garbage=p.stats.last_garbage,
-        )
-        return view.diagnose(self._bytes_since_frame)
-
-    def _log_drops(self, now: float, force: bool = False) -> None:
-        dropped = self.parser.stats.dropped
-        total = sum(dropped.values())
-        if total == self._drops_logged_total:
-            return
-        if self._drop_window is None:
-            self._drop_window = now
-        span = now - self._drop_window
-        if span < DROP_LOG_INTERVAL - _EPS and not force:
-            return
-        delta = dropped - self._drops_logged
-        n = total - self._drops_logged_total
-        unit = ("frame" if self.binary else "line") + ("" if n == 1 else "s")
-        details = ", ".join(self._drop_detail(reason, k) for reason, k in delta.most_common())
-        self._log.warning("%s: dropped %d %s in the last %.0f s: %s",
-                          self.cfg.port, n, unit, span, details)
-        self._drops_logged = Counter(dropped)
-        self._drops_logged_total = total
-        self._drop_window = None
-
-    def _drop_detail(self, reason: str, k: int) -> str:
-        st = self.parser.stats
-        if reason == wire.COUNT:
-            return f"count {k} (got {st.last_count_seen} values, layout has {self.layout.n})"
-        if reason == wire.GARBAGE and st.last_garbage:
-            return f"garbage {k} (e.g. {st.garbage_example})"
-        if reason == wire.RANGE:
-            return f"range {k} (above full scale {self.layout.full_scale:g})"
-        return f"{reason} {k}"
+        return self.watch.lines_diagnosis()

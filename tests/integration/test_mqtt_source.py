@@ -139,7 +139,11 @@ def test_the_cushions_last_will_takes_it_offline_at_once(broker, make_source):
     assert src.online is False
 
 
-def test_silence_is_explained_once(broker, make_source):
+def test_silence_is_explained_and_repeated_each_minute(broker, make_source):
+    """As for a serial cushion: once after no_data_timeout, then every DIAGNOSIS_REPEAT while
+    nothing comes (not at every poll)."""
+    from sitwatch.sources.watch import DIAGNOSIS_REPEAT
+
     clock = ManualClock()
     src = make_source(clock, no_data_timeout=10.0)
     connected(src)
@@ -147,8 +151,10 @@ def test_silence_is_explained_once(broker, make_source):
     items = collect(src, lambda i: any(isinstance(d, Diagnosis) for d in i))
     [diag] = [d for d in items if isinstance(d, Diagnosis)]
     assert "nothing arrives on home/chair/cushion" in diag.message
-    clock.advance(60)
-    assert not [d for d in src.poll(0.1) if isinstance(d, Diagnosis)]  # said once
+    clock.advance(DIAGNOSIS_REPEAT - 1)
+    assert not [d for d in src.poll(0.1) if isinstance(d, Diagnosis)]
+    clock.advance(1)
+    assert [d.message for d in src.poll(0.1) if isinstance(d, Diagnosis)] == [diag.message]
 
 
 def test_broker_restart_is_survived(tmp_path, make_source):
