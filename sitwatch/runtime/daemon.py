@@ -170,6 +170,7 @@ class Daemon:
         self.watchers: list[SeatWatcher] = []  # given the snapshot in _publish
         self._last_sample: float | None = None
         self._dropped_seen = 0
+        self._state_now = False  # publish the MQTT state at the next _publish, due or not
         self._next_publish = -1e18
         self._slept = clock.suspended()
         # symptom diary entries written by `sitwatch log` or the web page: the last id seen
@@ -315,6 +316,9 @@ class Daemon:
         elif isinstance(item, Status):
             evs = self.pipeline.sensor(item.t, item.online, item.reason)
             silence.status(item.online, item.reason, item.gone)
+            # the seat's MQTT state turns unknown (or known again) with the sensor, not up
+            # to state_interval later (describe.py)
+            self._state_now = self._state_now or bool(evs)
         elif isinstance(item, Diagnosis):
             evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
             silence.diagnosis(item.message)
@@ -399,7 +403,9 @@ class Daemon:
                 else "snoozed" if ctl is not None and ctl.snoozed(now) else "watching")
         out: dict[str, object] = {
             "mode": mode,
-            "over_limit": bool(snap.occupied and snap.spell >= self.cfg.detect.sit_limit),
+            # unknown while nothing watches the seat, as the seat's own rows (describe.py)
+            "over_limit": (bool(snap.occupied and snap.spell >= self.cfg.detect.sit_limit)
+                           if describe.seat_known(snap) else None),
         }
         if self.store is None:
             return out
@@ -734,7 +740,8 @@ class Daemon:
                 except Exception as e:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
-        if self.publisher is not None and self.publisher.state_due():
+        if self.publisher is not None and (self._state_now or self.publisher.state_due()):
+            self._state_now = False
             self.publisher.publish_state({**describe.mqtt_state(snap), **self._day_state(snap)})
         if self.watchers:
             paused = self.paused()

@@ -8,6 +8,11 @@ the detectors.
 
 Status keys may be dotted (``sensor.excluded``): they land in that section of the status file.
 History rows are the keywords of ``Store.add_sample`` (:class:`SampleFields`).
+
+While the cushion is offline (and no camera watches the seat in its place) nobody knows who
+sits there: the MQTT rows about the seat are then None, which Home Assistant shows as
+"unknown", rather than the last values seen, which automations would act on as current
+(docs/channels.md). The status file keeps them, next to its ``sensor.online``.
 """
 
 from __future__ import annotations
@@ -43,14 +48,28 @@ def _sensor_state(s: Snapshot) -> str:
     return SensorState.ONLINE if s.online else SensorState.OFFLINE
 
 
+def seat_known(s: Snapshot) -> bool:
+    """Something watches the seat: the cushion is online, or a camera takes its place (a fused
+    snapshot's occupancy and posture then come from the camera)."""
+    return s.online or s.source == "fused"
+
+
+def _while_known(value: Callable[[Snapshot], Value]) -> Callable[[Snapshot], Value]:
+    """``value``, or None while nothing watches the seat (:func:`seat_known`)."""
+    return lambda s: value(s) if seat_known(s) else None
+
+
 ROWS: tuple[Row, ...] = (
-    Row("occupancy", "seat", lambda s: s.occupancy, To.STATUS | To.MQTT),
+    Row("occupancy", "seat", lambda s: s.occupancy, To.STATUS),
+    Row("occupancy", "seat", _while_known(lambda s: s.occupancy), To.MQTT),
     Row("occupied", "someone sits (while the sensor is online)",
         lambda s: s.online and s.occupied, To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
-    Row("sitting_seconds", "sitting for (s)", lambda s: round(s.spell), To.MQTT),
-    Row("posture", "posture", lambda s: s.posture, To.STATUS | To.MQTT | To.HISTORY),
-    Row("balance", "balance", lambda s: s.balance, To.STATUS | To.MQTT | To.HISTORY),
+    Row("sitting_seconds", "sitting for (s)", _while_known(lambda s: round(s.spell)), To.MQTT),
+    Row("posture", "posture", lambda s: s.posture, To.STATUS | To.HISTORY),
+    Row("posture", "posture", _while_known(lambda s: s.posture), To.MQTT),
+    Row("balance", "balance", lambda s: s.balance, To.STATUS | To.HISTORY),
+    Row("balance", "balance", _while_known(lambda s: s.balance), To.MQTT),
     Row("seat_load", "load on the seat", lambda s: s.seat_load, To.HISTORY),
     Row("cop_x", "centre of pressure, sideways", lambda s: s.cop_x, To.HISTORY),
     Row("cop_y", "centre of pressure, front to back", lambda s: s.cop_y, To.HISTORY),
@@ -60,8 +79,9 @@ ROWS: tuple[Row, ...] = (
     # static sitting (issue #13): how long since the last real weight shift, and whether that
     # is past detect.stillness.after (a pressure relief is due)
     Row("still_seconds", "no weight shift for (s)", lambda s: round(s.still_for, 1), To.STATUS),
-    Row("static", "a weight shift is due", lambda s: s.occupied and s.static,
-        To.STATUS | To.MQTT),
+    Row("static", "a weight shift is due", lambda s: s.occupied and s.static, To.STATUS),
+    Row("static", "a weight shift is due", _while_known(lambda s: s.occupied and s.static),
+        To.MQTT),
 )
 
 
