@@ -10,22 +10,28 @@ expanded again; other braces stay as they are). The command also gets
   ``SITWATCH_WHY`` and ``SITWATCH_T`` in its environment.
 
 Commands run one at a time on a background thread (:class:`~sitwatch.sinks.worker.BackgroundWorker`,
-shared with the push and desktop sinks), so a slow one never holds up the daemon; a command that
-outlives ``timeout`` is killed with its whole process group. When ``max_pending`` nudges already
-wait, the oldest of them is dropped for the new one (counted, logged once). A command that cannot
+shared with the push and desktop sinks), so a slow one never holds up the daemon. The command is
+done when its own process exits: what it started in the background (``nohup player ... &``) is
+left running, even while it keeps the command's stderr open. A command that has not exited after
+``timeout`` is killed with its whole process group (it leads its own session). When
+``max_pending`` nudges already wait, the oldest of them is dropped for the new one (counted,
+logged once). A command that cannot
 start, fails or times out is logged (once per distinct problem; recovery is logged too), never
 raised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.base import Problems
@@ -34,6 +40,8 @@ from sitwatch.sinks.worker import BackgroundWorker
 PLACEHOLDERS = ("kind", "title", "message", "why", "t")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 STDERR_KEEP = 4000  # characters of a failing command's stderr kept for the log
+STDERR_GRACE = 0.5  # s to wait, after the command exited, for the end of its stderr
+KILL_WAIT = 5.0  # s to wait for a command killed after the timeout to be gone
 
 
 def expand(argv_template: Sequence[str], fields: Mapping[str, str]) -> list[str]:
@@ -122,18 +130,26 @@ class CommandHookSink:
             self.problems.report(f"start: {e.strerror}", f"hook: cannot run {argv[0]}: "
                           f"{e.strerror or e}")
             return False
+        assert proc.stdin is not None and proc.stderr is not None
+        # The command's own exit is what counts, not the end of its output: something it
+        # starts in the background keeps the stderr pipe open after it has exited. So stdin
+        # is written and stderr read on helper threads, and this one waits for the process.
+        err = _Tail(proc.stderr)
+        _feed(proc.stdin, (event.to_json() + "\n").encode())
         try:
-            _, err = proc.communicate((event.to_json() + "\n").encode(), timeout=self.timeout)
+            proc.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            proc.communicate()
+            # (not even SIGKILL ends a process stuck on a device: give up waiting then)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=KILL_WAIT)
             self.failed += 1
             self.problems.report("timeout", f"hook: {self.program} did not finish within "
                           f"{self.timeout:g} s and was killed")
             return False
         if proc.returncode != 0:
             self.failed += 1
-            text = err.decode(errors="replace")[-STDERR_KEEP:].strip().splitlines()
+            text = err.text(STDERR_GRACE)[-STDERR_KEEP:].strip().splitlines()
             how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
                    else f"exited with {proc.returncode}")
             self.problems.report(f"exit {proc.returncode}", f"hook: {self.program} {how}"
@@ -142,6 +158,50 @@ class CommandHookSink:
         self.ran += 1
         self.problems.solved(f"hook: {self.program} works again")
         return True
+
+
+class _Tail:
+    """Reads a pipe to its end on a daemon thread, keeping the last :data:`STDERR_KEEP`
+    characters. The end may come long after the command exited (a background process it
+    started holds the pipe), so :meth:`text` never waits for it for more than a moment."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        self._pipe = pipe
+        self._data = b""
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        threading.Thread(target=self._read, name="hook-stderr", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := os.read(self._pipe.fileno(), 4096):
+                with self._lock:
+                    self._data = (self._data + chunk)[-STDERR_KEEP * 4:]
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._done.set()
+            self._pipe.close()
+
+    def text(self, grace: float) -> str:
+        """What was read so far, after waiting up to ``grace`` s for the end of the pipe
+        (what the exited command wrote is already in the pipe: a moment is enough)."""
+        self._done.wait(grace)
+        with self._lock:
+            return self._data.decode(errors="replace")
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write the event to the command's stdin and close it, on a daemon thread: a command that
+    never reads its input must not hold up the wait for its exit."""
+
+    def write() -> None:
+        with contextlib.suppress(OSError):  # it exited (or closed stdin) without reading
+            pipe.write(data)
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+    threading.Thread(target=write, name="hook-stdin", daemon=True).start()
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

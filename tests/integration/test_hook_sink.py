@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -155,3 +156,65 @@ def test_the_command_does_not_inherit_our_terminal(tmp_path):
                            timeout=10, log=LOG)
     assert sink.run(nudge()) is True
     assert int(out.read_text()) != os.getsid(0)  # its own session: killable as a group
+
+
+# -- a command that starts something in the background --------------------------------------
+
+def _started(pidfile: Path) -> int:
+    """The pid a hook wrote (it wrote it before exiting or being killed)."""
+    return int(pidfile.read_text())
+
+
+def _stop(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, 9)
+
+
+def test_a_command_that_leaves_something_running_has_succeeded(tmp_path, caplog):
+    """`player sound.wav &; exit 0`: the command exited at once with 0. What it left running
+    holds our stderr pipe, yet neither counts as a hang nor is killed."""
+    pidfile = tmp_path / "bg.pid"
+    sink = CommandHookSink(["sh", "-c", 'sleep 60 >/dev/null & echo $! > "$0"; exit 0',
+                            str(pidfile)], timeout=5, log=LOG)
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        started = time.monotonic()
+        ok = sink.run(nudge())
+        took = time.monotonic() - started
+    child = _started(pidfile)
+    try:
+        assert ok and (sink.ran, sink.failed) == (1, 0)
+        assert took < 4, f"waited {took:.1f} s for the background child"
+        assert not caplog.records
+        assert _alive(child), "the hook's background child was killed"
+    finally:
+        _stop(child)
+
+
+def test_a_failing_command_is_reported_even_while_its_child_holds_stderr(tmp_path, caplog):
+    pidfile = tmp_path / "bg.pid"
+    script = 'setsid sleep 60 & echo $! > "$0"; echo "no speaker found" >&2; exit 3'
+    sink = CommandHookSink(["sh", "-c", script, str(pidfile)], timeout=5, log=LOG)
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        started = time.monotonic()
+        assert sink.run(nudge()) is False
+        took = time.monotonic() - started
+    _stop(_started(pidfile))
+    assert took < 4
+    assert [r.getMessage() for r in caplog.records] == ["hook: sh exited with 3: no speaker found"]
+
+
+def test_nothing_blocks_after_killing_a_hung_command_whose_child_escaped(tmp_path, caplog):
+    """A command that hangs, with a child in a session of its own (out of reach of the group
+    kill) holding stderr: killed at the timeout, and the worker is free again at once (it
+    used to wait for the child's end with no timeout, and later nudges were dropped)."""
+    pidfile = tmp_path / "bg.pid"
+    script = 'setsid sleep 60 & echo $! > "$0"; sleep 60'
+    sink = CommandHookSink(["sh", "-c", script, str(pidfile)], timeout=2, log=LOG)
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        started = time.monotonic()
+        assert sink.run(nudge()) is False
+        took = time.monotonic() - started
+    _stop(_started(pidfile))
+    assert took < 6, f"blocked {took:.1f} s after the kill"
+    assert [r.getMessage() for r in caplog.records] == [
+        "hook: sh did not finish within 2 s and was killed"]
