@@ -158,3 +158,8 @@ class Watcher:
                 self._mtime = mtime
                 self.control = read(self.path) if mtime is not None else Control()
         return self.control
+
+    def refresh(self) -> None:
+        """Read the file again at the next :meth:`get` (the daemon wrote it itself)."""
+        self._next = -1e18
+        self._mtime = None

@@ -37,6 +37,10 @@ class ControlSource(Protocol):
 
     def get(self) -> Control: ...
 
+    def refresh(self) -> None:
+        """Read the file again at the next :meth:`get`."""
+        ...
+
 
 @dataclass
 class Decision:

@@ -172,6 +172,7 @@ class Daemon:
         self._dropped_seen = 0
         self._state_now = False  # publish the MQTT state at the next _publish, due or not
         self._next_publish = -1e18
+        self._mode_shown: str | None = None  # the mode last published (MQTT)
         self._slept = clock.suspended()
         # symptom diary entries written by `sitwatch log` or the web page: the last id seen
         # (None: not looked yet), and the ids this daemon stored itself (MQTT)
@@ -386,6 +387,8 @@ class Daemon:
                                                        self.clock.now(), snooze))
                 except OSError as e:
                     log.warning("cannot snooze: %s", e)
+                else:
+                    self._control_changed()
             elif action == NudgeAction.DONE:
                 evs += self.nudger.acknowledge(kind, t)
             for ev in evs:
@@ -393,14 +396,25 @@ class Daemon:
             out += evs
         return out
 
-    def _day_state(self, snap: Snapshot) -> dict[str, object]:
-        """What Home Assistant shows beside the live state: the day so far (from the history,
-        the same figures as `sitwatch report`), whether the spell is past the sitting limit, and
-        whether sitwatch is watching, snoozed or paused."""
+    def _mode(self) -> str:
+        """Whether sitwatch is watching, snoozed or paused (Home Assistant's Mode)."""
         now = self.clock.now()
         ctl = self.control.get() if self.control is not None else None
-        mode = ("paused" if ctl is not None and ctl.paused(now)
+        return ("paused" if ctl is not None and ctl.paused(now)
                 else "snoozed" if ctl is not None and ctl.snoozed(now) else "watching")
+
+    def _control_changed(self) -> None:
+        """The daemon changed the control file itself (a button, a command over MQTT): read it
+        again and publish the new mode in this very step, not a second later."""
+        if self.control is not None:
+            self.control.refresh()
+        self._next_publish = 0.0
+
+    def _day_state(self, snap: Snapshot, mode: str) -> dict[str, object]:
+        """What Home Assistant shows beside the live state: the day so far (from the history,
+        the same figures as `sitwatch report`), whether the spell is past the sitting limit, and
+        the ``mode`` (watching, snoozed or paused)."""
+        now = self.clock.now()
         out: dict[str, object] = {
             "mode": mode,
             # unknown while nothing watches the seat, as the seat's own rows (describe.py)
@@ -516,7 +530,7 @@ class Daemon:
             return
         log.info("%s, asked over MQTT", {"resume": "resumed", "snooze": "nudges snoozed",
                                           "pause": "paused"}[str(action)])
-        self._next_publish = 0.0  # show it at once
+        self._control_changed()  # Home Assistant shows the new mode at once
 
     def _wrong_clicked(self, nudge: Event) -> list[Event]:
         """"Not right" on a notification (the nudge it was on), or from MQTT (which may name a
@@ -740,9 +754,17 @@ class Daemon:
                 except Exception as e:
                     log.warning("history: cannot store a sample: %s", e)
             self._dropped_seen = total
-        if self.publisher is not None and (self._state_now or self.publisher.state_due()):
-            self._state_now = False
-            self.publisher.publish_state({**describe.mqtt_state(snap), **self._day_state(snap)})
+        if self.publisher is not None:
+            # the whole state every state_interval; at once when the seat's state becomes known
+            # or unknown (the cushion going on- or offline) and when the mode changes (a snooze
+            # from Home Assistant's select, `sitwatch pause`, a button, a snooze running out),
+            # or Home Assistant would show the old one until then
+            mode = self._mode()
+            if self._state_now or self.publisher.state_due() or mode != self._mode_shown:
+                self._state_now = False
+                self.publisher.publish_state({**describe.mqtt_state(snap),
+                                              **self._day_state(snap, mode)})
+                self._mode_shown = mode
         if self.watchers:
             paused = self.paused()
             for w in self.watchers:

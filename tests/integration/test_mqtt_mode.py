@@ -1,0 +1,113 @@
+"""Home Assistant's Mode (watching / snoozed / paused) follows a change at once: the daemon as
+`sitwatch run` builds it (a cushion on a pty), a real mosquitto, a manual clock.
+
+The whole state goes out every ``state_interval`` (30 s here); a change of mode must not wait
+for that, or Home Assistant's Mode select jumps back to the old mode after a choice.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.kinds import NudgeAction
+
+try:
+    from tests.helpers.servers import Watcher
+except ImportError:  # pytest started without the repository root on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.helpers.servers import Watcher
+
+pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (pip install paho-mqtt)")
+pytestmark = pytest.mark.integration
+
+MODE = "sitwatch/state/mode"
+
+
+def _last_mode(w: Watcher) -> str | None:
+    modes = [m.text for m in w.on(MODE)]
+    return modes[-1] if modes else None
+
+
+def _step_until(daemon, w: Watcher, mode: str, timeout: float = 10.0) -> None:
+    """Step the daemon (its clock stands still: no state_interval passes) until the broker
+    has ``mode`` as the last mode; bounded by a real deadline (the broker's round trips)."""
+    end = time.monotonic() + timeout
+    while _last_mode(w) != mode:
+        assert time.monotonic() < end, f"mode stayed {_last_mode(w)!r}, wanted {mode!r}"
+        daemon.step(0)
+        w.wait_for(lambda ms: [m.text for m in ms if m.topic == MODE][-1:] == [mode], 0.05)
+
+
+def test_the_mode_is_published_as_soon_as_it_changes(broker, tmp_path, monkeypatch):
+    from sitwatch.cli.main import main
+    from sitwatch.config import Config, for_layout, load
+    from sitwatch.runtime.assemble import build_daemon
+    from sitwatch.sensing import layout as layouts
+
+    master, slave = os.openpty()
+    conf = tmp_path / "sitwatch.toml"
+    conf.write_text(textwrap.dedent(f"""\
+        [cushion]
+        port = "{os.ttyname(slave)}"
+        layout = "load-cells-4"
+        [mqtt]
+        enabled = true
+        host = "127.0.0.1"
+        port = {broker.port}
+        node_id = "modetest"
+        [status]
+        file = "{tmp_path / 'status.json'}"
+        [nudges]
+        desktop = false
+        [nudges.dnd]
+        enabled = false
+        [history]
+        enabled = false
+        """))
+    cfg: Config = load(conf, use_user_file=False)
+    assert cfg.mqtt.state_interval == 30  # the default: what Home Assistant users have
+    lay = layouts.load("load-cells-4")
+    clock = ManualClock(datetime.now(UTC))
+    w = Watcher(broker, MODE)
+    daemon = build_daemon(for_layout(cfg, lay), lay, None, clock, headless=True)
+    try:
+        assert daemon.publisher is not None
+        assert daemon.publisher.wait_connected(10), broker.log()
+        _step_until(daemon, w, "watching")  # the first state goes out at once
+        clock.advance(1.0)
+
+        # Home Assistant: Snooze 45 min, then the Mode select
+        w.client.publish("sitwatch/command/snooze", b"45m", qos=1)
+        _step_until(daemon, w, "snoozed")
+        w.client.publish("sitwatch/command/mode", b"paused", qos=1)
+        _step_until(daemon, w, "paused")
+        w.client.publish("sitwatch/command/mode", b"watching", qos=1)
+        _step_until(daemon, w, "watching")
+
+        # `sitwatch pause` in a terminal: seen within the second the control file is read in
+        assert main(["pause", "--no-user-config", "--config", str(conf)]) == 0
+        clock.advance(1.0)
+        _step_until(daemon, w, "paused")
+        assert main(["resume", "--no-user-config", "--config", str(conf)]) == 0
+        clock.advance(1.0)
+        _step_until(daemon, w, "watching")
+
+        # Snooze on a desktop notification (the button's click arrives in the inbox)
+        assert daemon.inbox is not None
+        daemon.inbox.put(NudgeAction.SNOOZE,
+                         Event(clock.monotonic(), NUDGE, None, {"kind": "slouch"}))
+        _step_until(daemon, w, "snoozed")
+    finally:
+        daemon.close()
+        w.close()
+        os.close(master)
+        os.close(slave)
