@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -202,6 +203,39 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
             pipe.close()
 
     threading.Thread(target=write, name="hook-stdin", daemon=True).start()
+
+
+def check_command(argv_template: Sequence[str], timeout: float,
+                  path: str | None = None) -> tuple[str, str]:
+    """``sitwatch doctor``'s word on the hook: ("ok" | "fail", what was found). The program is
+    looked up as the sink runs it: a name without a slash on ``path`` (default: ``$PATH``),
+    anything else as a file, with no shell (so ``~`` is not expanded)."""
+    key = "[nudges.hook] command"
+    prog = argv_template[0] if argv_template else ""
+    if not prog:
+        return "fail", f"{key} starts with an empty program name: put the program first"
+    if prog.startswith("~"):
+        full = os.path.expanduser(prog)
+        return "fail", (f"{key}: {prog}: no shell runs the command, so ~ is not expanded: "
+                        f"write the full path ({full})")
+    if "/" not in prog:
+        found = shutil.which(prog, path=path)
+        if found is None:
+            return "fail", (f"{key}: {prog!r} is not found on PATH: install it, or write its "
+                            "full path")
+        where = Path(found)
+    else:
+        where = Path(prog)
+        if not where.is_absolute():
+            return "fail", (f"{key}: {prog} is a relative path, which depends on the folder "
+                            f"sitwatch starts in: write the full path ({where.absolute()})")
+        if not where.exists():
+            return "fail", f"{key}: {prog} does not exist: fix the path, or create the program"
+        if where.is_dir():
+            return "fail", f"{key}: {prog} is a folder, not a program: name the program in it"
+        if not os.access(where, os.X_OK):
+            return "fail", f"{key}: {prog} is not executable: chmod +x {prog}"
+    return "ok", f"runs {where} for every nudge (killed after {timeout:g} s)"
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

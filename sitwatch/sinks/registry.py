@@ -143,6 +143,16 @@ def _hook(cfg: Config, ctx: SinkContext) -> Sink:
     return CommandHookSink(h.command, timeout=h.timeout, log=_logger("hook"))
 
 
+def _check_hook(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
+    h = cfg.nudges.hook
+    if not h.command:
+        return None
+    from sitwatch.sinks.hook import check_command
+
+    level, line = check_command(h.command, h.timeout)
+    return ChannelCheck("ok" if level == "ok" else "fail", "hook", line)
+
+
 # -- buzzer --------------------------------------------------------------------------------------
 
 def _buzzer(cfg: Config, ctx: SinkContext) -> Sink:
@@ -257,7 +267,7 @@ SINKS: tuple[SinkSpec, ...] = (
              lambda cfg, ctx: bool(cfg.nudges.push.urls), _push, _check_push,
              install=PUSH_INSTALL),
     SinkSpec("hook", "command hook",
-             lambda cfg, ctx: bool(cfg.nudges.hook.command), _hook, _no_check),
+             lambda cfg, ctx: bool(cfg.nudges.hook.command), _hook, _check_hook),
     SinkSpec("buzzer", "buzzer",
              lambda cfg, ctx: cfg.nudges.buzzer.enabled, _buzzer, _no_check),
     SinkSpec("mqtt", "MQTT",

@@ -522,6 +522,39 @@ def test_a_headless_box_with_no_desktop_to_ask_is_not_warned_about_do_not_distur
     assert "fullscreen (no X display" in box[2]  # what could not be asked is still shown
 
 
+
+@pytest.mark.parametrize("program, says", [
+    ("/nonexistent/on-nudge", "/nonexistent/on-nudge does not exist: fix the path"),
+    ("no-such-program-sitwatch", "'no-such-program-sitwatch' is not found on PATH: install it, "
+                                 "or write its full path"),
+    ("~/bin/on-nudge", "no shell runs the command, so ~ is not expanded: write the full path"),
+    ("bin/on-nudge", "is a relative path"),
+    ("NOTEXEC", "is not executable: chmod +x"),
+])
+def test_doctor_fails_a_hook_program_that_cannot_run(tmp_path, capsys, program, says):
+    if program == "NOTEXEC":
+        program = str(tmp_path / "on-nudge")
+        Path(program).write_text("#!/bin/sh\n")
+    cfg = write_config(tmp_path, f'[nudges.hook]\ncommand = ["{program}", "{{kind}}"]')
+    rc, checks, _, err = doctor(capsys, "--config", str(cfg), "--headless")
+    level, detail = only(checks, "hook")
+    assert level == FAIL and detail.startswith("[nudges.hook] command: ")
+    assert says in detail, detail
+    assert rc != 0 and "Traceback" not in err
+
+
+def test_doctor_says_which_hook_program_runs(tmp_path, capsys):
+    script = tmp_path / "on-nudge"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    for program, full in ((str(script), script), ("sh", Path(shutil.which("sh") or "sh"))):
+        cfg = write_config(tmp_path, f'[nudges.hook]\ncommand = ["{program}"]\ntimeout = 3')
+        _, checks, _, _ = doctor(capsys, "--config", str(cfg), "--headless")
+        assert only(checks, "hook") == (OK, f"runs {full} for every nudge (killed after 3 s)")
+    _, checks, _, _ = doctor(capsys, "--config", str(write_config(tmp_path, "")), "--headless")
+    assert not [c for c in checks if c[1] == "hook"]  # no hook configured: nothing to say
+
+
 # -- history, daemon, calibration --------------------------------------------------------------
 
 def test_history_that_is_not_a_database_fails(tmp_path):
