@@ -118,20 +118,21 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
 def send(urls: list[str], title: str, body: str, attach: Path | None) -> tuple[int, list[str]]:
     """Send to each URL in turn; (how many accepted it, one line per problem with the secrets
     in the URL masked)."""
+    from sitwatch.config.redact import scrub
     from sitwatch.sinks.push import _apprise, _apprise_quiet, masked
 
     apprise = _apprise()
 
     sent = 0
     problems: list[str] = []
-    for url in urls:
+    for nth, url in enumerate(urls):
         with _apprise_quiet():  # apprise would log a bad URL in full, secrets and all
             service = apprise.Apprise.instantiate(url)
+        where = masked(url, nth, len(urls))
         if service is None:
-            problems.append(f"nudges.push.report_urls: apprise does not understand "
-                            f"{masked(url)} (see apprise's list of services and URL formats)")
+            problems.append(f"nudges.push.report_urls: apprise does not understand {where} "
+                            "(see apprise's list of services and URL formats)")
             continue
-        where = masked(url, service)
         ap = apprise.Apprise()
         ap.add(service)
         with _apprise_quiet(), apprise.LogCapture(level=logging.WARNING) as captured:
@@ -144,6 +145,7 @@ def send(urls: list[str], title: str, body: str, attach: Path | None) -> tuple[i
         if ok:
             sent += 1
         else:
-            reason = detail[-1].split(" - ", 2)[-1].strip() if detail else "apprise said no"
+            reason = scrub(detail[-1].split(" - ", 2)[-1].strip(), [url]) if detail else \
+                "apprise said no"
             problems.append(f"sending the report to {where} failed: {reason}")
     return sent, problems

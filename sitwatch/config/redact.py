@@ -1,9 +1,13 @@
 """The config in force, fit to show: secrets replaced by a placeholder.
 
-Used by `sitwatch config show` (unless --secrets) and the web app's settings page."""
+Used by `sitwatch config show` (unless --secrets) and the web app's settings page; the push
+channel, `sitwatch doctor` and `sitwatch report-send` show push URLs through :func:`push_url`
+and :func:`scrub` too, so a secret is hidden the same way everywhere."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from sitwatch.config import Config
@@ -12,10 +16,28 @@ from sitwatch.core.mqtt_url import redact
 HIDDEN = "(hidden)"
 
 
-def _push_url(url: str) -> str:
-    """An apprise URL keeps tokens and passwords anywhere after the scheme: show the scheme."""
-    scheme = urlsplit(url).scheme
+def push_url(url: str) -> str:
+    """An apprise URL keeps its secret anywhere after the scheme (a token, a password, the
+    topic of an ntfy URL, which is all it takes to read and send): show the scheme only."""
+    scheme = urlsplit(url).scheme if "://" in url else ""
     return f"{scheme}://{HIDDEN}" if scheme else HIDDEN
+
+
+_PARTS = re.compile(r"[:/@?&=#,]+")
+
+
+def scrub(text: str, urls: Iterable[str]) -> str:
+    """``text`` (a service's error message, say) with every part of ``urls`` after the scheme
+    (host, user, password, path, query values) replaced by the placeholder, longest first."""
+    parts: set[str] = set()
+    for url in urls:
+        rest = url.split("://", 1)[1] if "://" in url else url
+        parts.add(rest.split("?", 1)[0].rstrip("/"))
+        parts.update(p for p in _PARTS.split(rest) if len(p) >= 3)
+    for part in sorted(parts, key=len, reverse=True):
+        if part:
+            text = text.replace(part, HIDDEN)
+    return text
 
 
 def _camera(device: int | str) -> int | str:
@@ -39,8 +61,8 @@ def redacted_config(cfg: Config) -> Config:
     arguments (which may carry a token)."""
     mqtt = cfg.mqtt.model_copy(update={"password": HIDDEN} if cfg.mqtt.password else {})
     push = cfg.nudges.push.model_copy(update={
-        "urls": [_push_url(u) for u in cfg.nudges.push.urls],
-        "report_urls": [_push_url(u) for u in cfg.nudges.push.report_urls]})
+        "urls": [push_url(u) for u in cfg.nudges.push.urls],
+        "report_urls": [push_url(u) for u in cfg.nudges.push.report_urls]})
     hook_cmd = cfg.nudges.hook.command
     hook = cfg.nudges.hook.model_copy(
         update={"command": [hook_cmd[0], HIDDEN] if len(hook_cmd) > 1 else list(hook_cmd)})

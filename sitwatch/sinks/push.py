@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sitwatch.config.redact import push_url, scrub
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.core.extras import install_hint
 from sitwatch.sinks.base import Problems, device_notice, seek_care
@@ -49,15 +50,11 @@ def _apprise_quiet() -> Iterator[None]:
         logger.propagate = propagate
 
 
-def masked(url: str, service: Any = None) -> str:
-    """``url`` for the log: apprise's privacy form without options, else just the scheme."""
-    if service is not None:
-        try:
-            return str(service.url(privacy=True)).split("?", 1)[0]
-        except Exception:  # a plugin's url() is third-party code
-            pass
-    scheme = url.split("://", 1)[0] if "://" in url else "?"
-    return f"{scheme}://…"
+def masked(url: str, nth: int = 0, of: int = 1) -> str:
+    """``url`` for the log, doctor and the terminal: the scheme only, as `sitwatch config
+    show` has it (apprise's own privacy form keeps an ntfy topic, the secret of such a URL);
+    among several URLs, which one it is (``nth`` counts from 0)."""
+    return push_url(url) + (f" (URL {nth + 1} of {of})" if of > 1 else "")
 
 
 class PushSink:
@@ -74,6 +71,7 @@ class PushSink:
         close_timeout: float = 10.0,
     ) -> None:
         self.log = log
+        self.urls = list(urls)  # what a service's error message must not show of them
         self.close_timeout = close_timeout
         self.worker = BackgroundWorker("push", log, max_pending=max_pending,
                                        on_drop=self._dropped)
@@ -91,17 +89,18 @@ class PushSink:
             if urls:
                 self.log.warning("%s", INSTALL_HINT)
             return
-        for url in urls:
+        for nth, url in enumerate(urls):
             with _apprise_quiet():  # apprise would log a bad URL in full, secrets and all
                 service = apprise.Apprise.instantiate(url)
             if service is None:
-                self.invalid.append(masked(url))
+                self.invalid.append(masked(url, nth, len(urls)))
                 self.log.warning("push: apprise does not understand %s: it is left out "
-                                 "(see apprise's list of services and URL formats)", masked(url))
+                                 "(see apprise's list of services and URL formats)",
+                                 masked(url, nth, len(urls)))
                 continue
             ap = apprise.Apprise()
             ap.add(service)
-            self.services.append((masked(url, service), ap))
+            self.services.append((masked(url, nth, len(urls)), ap))
 
     # -- the Sink protocol ------------------------------------------------------------------
 
@@ -132,7 +131,7 @@ class PushSink:
         """Send to every service, synchronously; the number that accepted it."""
         apprise = _apprise()
         ok = 0
-        for where, ap in self.services:
+        for i, (where, ap) in enumerate(self.services):
             # apprise logs each failure itself, on every attempt: we capture its words for our
             # own rate-limited line and keep them out of the daemon's log.
             with _apprise_quiet(), apprise.LogCapture(level=logging.WARNING) as captured:
@@ -144,11 +143,11 @@ class PushSink:
             if delivered:
                 ok += 1
                 self.sent += 1
-                self.problems.solved(f"push: {where} delivers again", where)
+                self.problems.solved(f"push: {where} delivers again", f"{i}:")
             else:
                 self.failed += 1
-                reason = _last_message(detail) or "apprise reported a failure"
-                self.problems.report(f"{where}: {reason}", f"push to {where} failed: {reason}")
+                reason = scrub(_last_message(detail), self.urls) or "apprise reported a failure"
+                self.problems.report(f"{i}: {reason}", f"push to {where} failed: {reason}")
         return ok
 
     # -- doctor -------------------------------------------------------------------------------

@@ -555,6 +555,17 @@ def test_doctor_says_which_hook_program_runs(tmp_path, capsys):
     assert not [c for c in checks if c[1] == "hook"]  # no hook configured: nothing to say
 
 
+
+def test_doctor_hides_the_topic_of_an_ntfy_url(tmp_path, capsys):
+    pytest.importorskip("apprise", reason="needs apprise (pip install apprise)")
+    cfg = write_config(tmp_path, '[nudges.push]\n'
+                            'urls = ["ntfy://ntfy.sh/my-long-unguessable-topic"]')
+    cfg.chmod(0o600)
+    _, checks, out, err = doctor(capsys, "--config", str(cfg), "--headless")
+    assert only(checks, "push") == (OK, "push: 1 service(s); ntfy://(hidden)")
+    assert "unguessable" not in out + err
+
+
 # -- history, daemon, calibration --------------------------------------------------------------
 
 def test_history_that_is_not_a_database_fails(tmp_path):

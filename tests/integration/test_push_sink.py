@@ -65,7 +65,8 @@ def test_a_failing_service_is_logged_once_and_never_raises(http_server, caplog):
         assert sink.failed == 4 and sink.sent == 0
         # one line per service and distinct reason, however often it happens
         assert len(warnings) == 2, warnings
-        assert all("push to json://127.0.0.1" in w and "failed" in w for w in warnings)
+        assert sorted(w.split(" failed")[0] for w in warnings) == [
+            "push to json://(hidden) (URL 1 of 2)", "push to json://(hidden) (URL 2 of 2)"]
         assert any("500" in w for w in warnings), warnings
 
         http_server.status = 200
@@ -94,9 +95,27 @@ def test_urls_apprise_does_not_understand_are_reported(http_server, caplog):
                          f"json://127.0.0.1:{http_server.port}/ok"], log=LOG)
     assert len(sink.services) == 1
     (line,) = [r.getMessage() for r in caplog.records]
-    assert "nosuchscheme://…" in line and "secret-token" not in line
+    assert "nosuchscheme://(hidden) (URL 1 of 2)" in line and "secret-token" not in line
     ok, text = sink.check()
     assert not ok and "not understood" in text
+
+
+def test_an_ntfy_topic_never_shows_in_the_log_or_in_doctors_line(http_server, caplog):
+    """The topic is the secret of an ntfy URL (anyone who knows it reads and sends), and
+    apprise's own messages name it: hidden as `sitwatch config show` hides it."""
+    topic = "my-long-unguessable-topic"
+    http_server.status = 403
+    sink = PushSink([f"ntfy://127.0.0.1:{http_server.port}/{topic}"], log=LOG)
+    with caplog.at_level(logging.INFO, logger=LOG.name):
+        sink.handle(nudge())
+        assert sink.flush(20)
+    ok, line = sink.check()
+    lines = [r.getMessage() for r in caplog.records]
+    assert sink.failed == 1 and ok and line == "push: 1 service(s); ntfy://(hidden)"
+    assert lines and lines[0].startswith("push to ntfy://(hidden) failed: ")
+    assert "403" in lines[0]  # the service's reason is kept ...
+    assert not [x for x in [*lines, line] if topic in x or "127.0.0.1" in x]  # ... not the URL
+    sink.close()
 
 
 def test_secrets_are_masked_in_logs(caplog):
