@@ -164,7 +164,13 @@ class Learner:
         if action == "wrong":
             kind = kind or self.last
             if kind is None:
-                log.info("feedback: \"Not right\" received, but no posture nudge went out yet")
+                via = {"mqtt": "over MQTT (Home Assistant)", "cli": "from `sitwatch feedback`",
+                       "button": "from a notification", "web": "from the web page"}
+                log.warning("feedback: \"Not right\" %s changed nothing: no posture nudge has "
+                            "gone out yet, so there is none it could be about; to correct a "
+                            "posture sitwatch reads wrongly without a nudge, name it: \"wrong "
+                            "slouch\" (or leaning_forward, lopsided, wallet, static)",
+                            via.get(source, f"({source})"))
                 return None
             self.state, entry = fb.wrong(self.state, kind, self.settings, at=when, source=source,
                                          request_id=request_id, possible=possible)

@@ -1,12 +1,14 @@
-"""Home Assistant's Mode (watching / snoozed / paused) follows a change at once: the daemon as
-`sitwatch run` builds it (a cushion on a pty), a real mosquitto, a manual clock.
+"""Commands from Home Assistant to the daemon as `sitwatch run` builds it (a cushion on a pty),
+through a real mosquitto, with a manual clock.
 
-The whole state goes out every ``state_interval`` (30 s here); a change of mode must not wait
-for that, or Home Assistant's Mode select jumps back to the old mode after a choice.
+Its Mode (watching / snoozed / paused) follows a change at once: the whole state goes out every
+``state_interval`` (30 s here), and a change of mode must not wait for that, or Home
+Assistant's Mode select jumps back to the old mode after a choice.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import textwrap
@@ -47,17 +49,11 @@ def _step_until(daemon, w: Watcher, mode: str, timeout: float = 10.0) -> None:
         w.wait_for(lambda ms: [m.text for m in ms if m.topic == MODE][-1:] == [mode], 0.05)
 
 
-def test_the_mode_is_published_as_soon_as_it_changes(broker, tmp_path, monkeypatch):
-    from sitwatch.cli.main import main
-    from sitwatch.config import Config, for_layout, load
-    from sitwatch.runtime.assemble import build_daemon
-    from sitwatch.sensing import layout as layouts
-
-    master, slave = os.openpty()
+def _config(tmp_path: Path, broker, pty: str) -> Path:
     conf = tmp_path / "sitwatch.toml"
     conf.write_text(textwrap.dedent(f"""\
         [cushion]
-        port = "{os.ttyname(slave)}"
+        port = "{pty}"
         layout = "load-cells-4"
         [mqtt]
         enabled = true
@@ -73,12 +69,30 @@ def test_the_mode_is_published_as_soon_as_it_changes(broker, tmp_path, monkeypat
         [history]
         enabled = false
         """))
-    cfg: Config = load(conf, use_user_file=False)
-    assert cfg.mqtt.state_interval == 30  # the default: what Home Assistant users have
+    return conf
+
+
+def _daemon(conf: Path, clock: ManualClock):
+    from sitwatch.config import for_layout, load
+    from sitwatch.runtime.assemble import build_daemon
+    from sitwatch.sensing import layout as layouts
+
+    cfg = load(conf, use_user_file=False)
     lay = layouts.load("load-cells-4")
+    return build_daemon(for_layout(cfg, lay), lay, None, clock, headless=True)
+
+
+def test_the_mode_is_published_as_soon_as_it_changes(broker, tmp_path):
+    from sitwatch.cli.main import main
+    from sitwatch.config import load
+
+    master, slave = os.openpty()
+    conf = _config(tmp_path, broker, os.ttyname(slave))
+    cfg = load(conf, use_user_file=False)
+    assert cfg.mqtt.state_interval == 30  # the default: what Home Assistant users have
     clock = ManualClock(datetime.now(UTC))
     w = Watcher(broker, MODE)
-    daemon = build_daemon(for_layout(cfg, lay), lay, None, clock, headless=True)
+    daemon = _daemon(conf, clock)
     try:
         assert daemon.publisher is not None
         assert daemon.publisher.wait_connected(10), broker.log()
@@ -106,6 +120,38 @@ def test_the_mode_is_published_as_soon_as_it_changes(broker, tmp_path, monkeypat
         daemon.inbox.put(NudgeAction.SNOOZE,
                          Event(clock.monotonic(), NUDGE, None, {"kind": "slouch"}))
         _step_until(daemon, w, "snoozed")
+    finally:
+        daemon.close()
+        w.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_not_right_with_no_nudge_yet_says_why_nothing_changed(broker, tmp_path, caplog):
+    """Home Assistant's "Not right" button before any posture nudge: nothing to correct, and
+    the journal says so as a warning (it was an info line nobody saw)."""
+    master, slave = os.openpty()
+    conf = _config(tmp_path, broker, os.ttyname(slave))
+    clock = ManualClock(datetime.now(UTC))
+    w = Watcher(broker, MODE)
+    daemon = _daemon(conf, clock)
+    try:
+        assert daemon.learner is not None and daemon.publisher is not None
+        assert daemon.publisher.wait_connected(10), broker.log()
+        _step_until(daemon, w, "watching")  # connected and subscribed
+        with caplog.at_level(logging.WARNING, logger="sitwatch"):
+            w.client.publish("sitwatch/command/feedback", b"wrong", qos=1)
+            end = time.monotonic() + 10
+            while not [r for r in caplog.records if "Not right" in r.getMessage()]:
+                assert time.monotonic() < end, "no word about the \"Not right\""
+                daemon.step(0)
+                w.wait_for(lambda ms: False, 0.05)  # the broker's round trip, bounded
+        (line,) = [r for r in caplog.records if "Not right" in r.getMessage()]
+        assert line.levelno == logging.WARNING
+        assert line.getMessage().startswith(
+            "feedback: \"Not right\" over MQTT (Home Assistant) changed nothing: no posture "
+            "nudge has gone out yet")
+        assert "\"wrong slouch\"" in line.getMessage()
     finally:
         daemon.close()
         w.close()
