@@ -837,9 +837,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
+        raise ConfigError([f"{path}: {_toml_error(str(e))}"]) from None
     except RecursionError:
         raise ConfigError([f"{path}: not valid TOML: nested too deeply"]) from None
+
+
+_TOML_AT = re.compile(r"^(.*) \(at line (\d+), column \d+\)$")
+_TOML_TWICE = re.compile(r"^Cannot declare \((.*)\) twice$")
+
+
+def _toml_error(message: str) -> str:
+    """tomllib's error in words: a key or a table given twice says so, with its line."""
+    m = _TOML_AT.match(message)
+    what, line = (m.group(1), m.group(2)) if m else (message, "")
+    where = f"line {line}: " if line else ""
+    if what == "Cannot overwrite a value":
+        return (f"{where}this key was already set above (in the same table): a key may be "
+                "given once; delete one of the two")
+    twice = _TOML_TWICE.match(what)
+    if twice:
+        name = ".".join(p.strip().strip("'\"") for p in twice.group(1).split(",") if p.strip())
+        return (f"{where}the table [{name}] was already started above: a table may appear "
+                f"once; put all its keys under one [{name}]")
+    return f"not valid TOML: {message}"
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -59,9 +59,10 @@ def parse_url(url: str) -> Endpoint:
         raise MqttUrlError(f"{url!r}: unknown option {unknown[0]!r} (known: status, command)")
     status = query.get("status", [f"{topic}/status"])[-1]
     command = query.get("command", [f"{topic}/command"])[-1]
-    for name, t in (("topic", topic), ("status", status), ("command", command)):
+    for name, t in (("topic", topic), ("status topic", status), ("command topic", command)):
         if "#" in t or "+" in t:
-            raise MqttUrlError(f"{url!r}: the {name} topic {t!r} has a wildcard; name one topic")
+            raise MqttUrlError(f"{url!r}: the {name} {t!r} has a wildcard (+ or #): name one "
+                               "topic, e.g. home/chair/cushion")
     tls = u.scheme == "mqtts"
     return Endpoint(u.hostname, port or (8883 if tls else 1883), tls, topic, status, command,
                     unquote(u.username or ""), unquote(u.password or ""))

@@ -84,6 +84,27 @@ def test_a_config_nested_too_deeply_is_one_clear_line(tmp_path) -> None:
     assert "Traceback" not in proc.stderr and f"{cfg}: not valid TOML" in proc.stderr
 
 
+
+@pytest.mark.parametrize("body, says", [
+    ('[mqtt]\nhost = "a"\nport = 1883\nhost = "b"\n',
+     "line 4: this key was already set above (in the same table): a key may be given once; "
+     "delete one of the two"),
+    ('[nudges.hook]\ncommand = ["x"]\n[nudges.hook]\ntimeout = 3\n',
+     "line 3: the table [nudges.hook] was already started above: a table may appear once; "
+     "put all its keys under one [nudges.hook]"),
+    ('[cushion]\nport = "mqtt://127.0.0.1/home/+/cushion"\n',
+     "cushion.port: 'mqtt://127.0.0.1/home/+/cushion': the topic 'home/+/cushion' has a "
+     "wildcard (+ or #): name one topic, e.g. home/chair/cushion"),
+])
+def test_config_mistakes_are_one_line_in_words(tmp_path, body, says) -> None:
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text(body)
+    for argv in (("config", "validate", str(cfg)), ("run", "--config", str(cfg))):
+        proc = _sitwatch(*argv, "--no-user-config")
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert f"{cfg}: {says}" in proc.stderr, proc.stderr
+
 def test_config_validate_names_the_file_of_a_bad_layout(tmp_path) -> None:
     cfg = tmp_path / "mine.toml"
     cfg.write_text('[cushion]\nlayout = "no-such-layout"\n')
