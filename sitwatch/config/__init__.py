@@ -618,7 +618,8 @@ class Nudges(_Section):
         "and return to normal once you act on them.",
     )
     daily_cap: int = Field(
-        16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped."
+        16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped. A "
+        "restart carries on the day's count (from the history).",
     )
     quiet_hours: list[ClockWindow] = Field(
         default_factory=list,

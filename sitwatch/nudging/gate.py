@@ -107,6 +107,11 @@ class NudgeGate:
         self.delivered_today += 1
         return Decision(DELIVER)
 
+    def seed(self, day: date, delivered: int) -> None:
+        """The nudges already delivered on ``day`` (from the history: a restart carries on the
+        day's count toward the daily cap)."""
+        self.today, self.delivered_today = day, delivered
+
     def _shut(self, now: datetime) -> str:
         """Why no nudge may go out at ``now`` whatever it is ('' when one may)."""
         ctl = self._control()

@@ -349,13 +349,15 @@ def build_daemon(
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
     if before is not None:
         daemon.resume_spell(*before)
-    if store is not None and cfg.nudges.daily_budget_hours:
-        seed_budget(daemon, store, clock)
+    if store is not None and (cfg.nudges.daily_budget_hours or cfg.nudges.daily_cap):
+        seed_day(daemon, store, clock)
     return daemon
 
 
-def seed_budget(daemon: Daemon, store: Store, clock: Clock) -> None:
-    """A restart mid-day carries on the day's sitting budget from the history."""
+def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
+    """A restart mid-day carries on the day from the history: the sitting budget, and the
+    nudges delivered toward the daily cap (every nudge the gate let through today, whatever
+    its kind, as the gate counts them; held and dropped ones are not)."""
     from datetime import UTC
 
     from sitwatch.history import queries
@@ -364,9 +366,13 @@ def seed_budget(daemon: Daemon, store: Store, clock: Clock) -> None:
     try:
         day = queries.day_summary(store, now.date(), now.tzinfo or UTC)
     except Exception as e:  # a history that cannot be read is reported where it is opened
-        log.debug("daily budget: no history for today: %s", e)
+        log.debug("daily budget and cap: no history for today: %s", e)
         return
-    daemon.nudger.budget.seed(now.date(), day.sitting_minutes * 60)
+    if daemon.cfg.nudges.daily_budget_hours:
+        daemon.nudger.budget.seed(now.date(), day.sitting_minutes * 60)
+    gate = daemon.nudger.gate
+    if gate is not None and daemon.cfg.nudges.daily_cap:
+        gate.seed(now.date(), day.nudges_total)
 
 
 def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, float] | None:

@@ -1,0 +1,99 @@
+"""What the daemon `sitwatch run` builds counts about its nudges: the daily cap across a restart
+(from the history), which nudge "Not right" is about (only one that was shown), one answer per
+nudge, and the cooldown of a nudge held for do-not-disturb (from when it was shown). A
+load-cell cushion on a pseudo-terminal in accelerated time (a ManualClock stamps the frames),
+with a real history file."""
+
+from __future__ import annotations
+
+import os
+import select
+import sqlite3
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sitwatch.config import Config
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.runtime.assemble import build_daemon
+from sitwatch.runtime.files import history_path
+from sitwatch.sensing import calibration, layout
+
+pytestmark = pytest.mark.integration
+LAY = layout.load("load-cells-4")
+EMPTY = [40, 35, 30, 45]
+SEATED = [20000, 20500, 9000, 9200]
+LEFT = [19000, 15500, 11700, 9800]  # lopsided to the left at the default threshold
+HZ = 2
+
+
+def frame(values: list[int]) -> bytes:
+    return (",".join(str(v) for v in values) + "\n").encode()
+
+
+class Chair:
+    """The daemon on the pty, driven frame by frame with the clock moved by hand."""
+
+    def __init__(self, master: int, port: str, nudges: dict[str, Any],
+                 clock: ManualClock | None = None, **extra: Any) -> None:
+        self.master = master
+        self.cfg = Config.model_validate({
+            "cushion": {"port": port, "layout": "load-cells-4"},
+            "detect": {"sit_limit": 60, "occupancy": {"enter_dwell": 0.2, "exit_dwell": 0.2},
+                       "balance": {"dwell": 0.5}},
+            "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False},
+                       **nudges},
+            **extra,
+        })
+        self.clock = clock or ManualClock()
+        prof = calibration.from_arrays(LAY, tare=np.array(EMPTY, float),
+                                       upright=np.array(SEATED, float), method="recording")
+        self.daemon = build_daemon(self.cfg, LAY, prof, self.clock, headless=True)
+        self.events: list[Event] = []
+
+    def play(self, values: list[int], seconds: float) -> list[Event]:
+        out: list[Event] = []
+        for _ in range(int(seconds * HZ)):
+            os.write(self.master, frame(values))
+            self.clock.advance(1 / HZ)
+            out += self.daemon.step(0.05)
+            while select.select([self.master], [], [], 0)[0]:
+                os.read(self.master, 4096)  # the pty's echo
+        self.events += out
+        return out
+
+    def close(self) -> None:
+        self.daemon.close()
+
+
+def nudges(evs: list[Event], *, delivered: bool = True) -> list[Event]:
+    return [e for e in evs if e.event == NUDGE and bool(e.get("delivered", True)) == delivered]
+
+
+def test_the_daily_cap_counts_the_nudges_delivered_before_a_restart(serial_pty) -> None:
+    """Four nudges in a first run; restarted with daily_cap = 3 the same day, the next one is
+    dropped at once (before, the count started at 0 again: 7 delivered against a cap of 3)."""
+    master, port = serial_pty
+    often = {"cooldown": {"prolonged_sitting": 10}, "per_episode": 5}
+    first = Chair(master, port, often)
+    try:
+        first.play(SEATED, 95)  # time to move at 60 s, then every 10 s
+    finally:
+        first.close()
+    assert len(nudges(first.events)) == 4
+    con = sqlite3.connect(history_path(first.cfg))
+    stored = con.execute("SELECT count(*) FROM events WHERE event = 'nudge'").fetchone()[0]
+    con.close()
+    assert stored == 4
+
+    second = Chair(master, port, {**often, "daily_cap": 3},
+                   clock=ManualClock(start=first.clock.now()))
+    try:
+        second.play(SEATED, 60)
+    finally:
+        second.close()
+    assert nudges(second.events) == []
+    dropped = nudges(second.events, delivered=False)
+    assert dropped and {e.get("dropped") for e in dropped} == {"daily cap reached"}
