@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -559,6 +560,24 @@ def _day_spec(spec: str) -> str:
     return spec
 
 
+#: [nudges] cooldown and respond_within by default, seconds; a table in the config changes the
+#: kinds it names and keeps these for the others (:meth:`Nudges._keep_defaults`).
+COOLDOWN: dict[NudgeKind, float] = {
+    NudgeKind.PROLONGED_SITTING: 900.0,
+    NudgeKind.SLOUCH: 900.0,
+    NudgeKind.ASYMMETRIC_LOAD: 1200.0,
+    NudgeKind.WALLET: 3600.0,
+    NudgeKind.STATIC_SITTING: 600.0,
+}
+RESPOND_WITHIN: dict[NudgeKind, float] = {
+    NudgeKind.PROLONGED_SITTING: 300.0,
+    NudgeKind.SLOUCH: 180.0,
+    NudgeKind.ASYMMETRIC_LOAD: 300.0,
+    NudgeKind.WALLET: 900.0,
+    NudgeKind.STATIC_SITTING: 300.0,
+}
+
+
 class Nudges(_Section):
     enabled: bool = Field(True, description="Send nudges at all.")
     desktop: bool = Field(
@@ -577,14 +596,9 @@ class Nudges(_Section):
         30, ge=1, le=480, description="How long the notification's Snooze button holds nudges."
     )
     cooldown: dict[NudgeKind, Annotated[Seconds, Field(ge=0)]] = Field(
-        default_factory=lambda: {
-            NudgeKind.PROLONGED_SITTING: 900.0,
-            NudgeKind.SLOUCH: 900.0,
-            NudgeKind.ASYMMETRIC_LOAD: 1200.0,
-            NudgeKind.WALLET: 3600.0,
-            NudgeKind.STATIC_SITTING: 600.0,
-        },
-        description="Seconds before the same kind of nudge may come again.",
+        default_factory=lambda: dict(COOLDOWN),
+        description="Seconds before the same kind of nudge may come again. Kinds left out "
+        "keep their own defaults (cooldown = { slouch = \"15m\" } changes slouch only).",
     )
     slouch_after: Seconds = Field(
         60.0,
@@ -602,15 +616,10 @@ class Nudges(_Section):
         "a firmer one if it is ignored, then quiet until the episode ends.",
     )
     respond_within: dict[NudgeKind, Annotated[Seconds, Field(ge=0)]] = Field(
-        default_factory=lambda: {
-            NudgeKind.PROLONGED_SITTING: 300.0,
-            NudgeKind.SLOUCH: 180.0,
-            NudgeKind.ASYMMETRIC_LOAD: 300.0,
-            NudgeKind.WALLET: 900.0,
-            NudgeKind.STATIC_SITTING: 300.0,
-        },
+        default_factory=lambda: dict(RESPOND_WITHIN),
         description="Seconds after a nudge within which acting on it counts as a response "
-        "(standing up, sitting back, evening out, emptying the pocket, shifting your weight).",
+        "(standing up, sitting back, evening out, emptying the pocket, shifting your weight). "
+        "Kinds left out keep their own defaults.",
     )
     adapt: bool = Field(
         True,
@@ -669,6 +678,16 @@ class Nudges(_Section):
     push: Push = Push()
     hook: Hook = Hook()
     buzzer: Buzzer = Buzzer()
+
+    @field_validator("cooldown", "respond_within")
+    @classmethod
+    def _keep_defaults(
+        cls, v: dict[NudgeKind, float], info: ValidationInfo
+    ) -> dict[NudgeKind, float]:
+        """A table naming some kinds changes those; the others keep their defaults (not a
+        blanket 900 s or 300 s)."""
+        defaults = COOLDOWN if info.field_name == "cooldown" else RESPOND_WITHIN
+        return {**defaults, **v}
 
 
 class Feedback(_Section):

@@ -97,3 +97,19 @@ def test_the_daily_cap_counts_the_nudges_delivered_before_a_restart(serial_pty) 
     assert nudges(second.events) == []
     dropped = nudges(second.events, delivered=False)
     assert dropped and {e.get("dropped") for e in dropped} == {"daily cap reached"}
+
+
+def test_setting_one_kinds_cooldown_leaves_the_others_at_their_defaults(serial_pty) -> None:
+    """cooldown = { slouch = 60 }: lopsided nudges stay 1200 s apart, their own default (before,
+    every kind not named fell back to 900 s)."""
+    chair = Chair(*serial_pty, {"cooldown": {"slouch": 60}, "imbalance_after": 1,
+                                "per_episode": 5, "adapt": False})
+    try:
+        chair.play(SEATED, 3)
+        t0 = chair.clock.monotonic()
+        chair.play(LEFT, 1250)
+    finally:
+        chair.close()
+    times = [e.t - t0 for e in nudges(chair.events) if e.get("kind") == "asymmetric_load"]
+    assert len(times) == 2, times
+    assert 1199 <= times[1] - times[0] <= 1202

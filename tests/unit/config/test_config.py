@@ -46,7 +46,7 @@ def test_nudge_kind_keys_are_the_vocabulary(tmp_path) -> None:
     f = tmp_path / "c.toml"
     f.write_text("[nudges.cooldown]\nslouch = 10\n[nudges.buzzer.patterns]\nwallet = 'BUZZ 2'\n")
     cfg = config.load(f)
-    assert cfg.nudges.cooldown == {NudgeKind.SLOUCH: 10.0}
+    assert cfg.nudges.cooldown[NudgeKind.SLOUCH] == 10.0
     assert cfg.nudges.buzzer.patterns == {NudgeKind.WALLET: "BUZZ 2"}
     assert config.Config().nudges.respond_within[NudgeKind.WALLET] == 900.0
     f.write_text("[nudges.respond_within]\nslouching = 10\n")
@@ -85,3 +85,16 @@ def test_cli_validate_ok(tmp_path, capsys) -> None:
 def test_cli_show_defaults_round_trips(capsys) -> None:
     assert main(["config", "show", "--defaults"]) == 0
     assert capsys.readouterr().out == config.render()
+
+
+def test_a_partial_cooldown_table_keeps_the_other_kinds_defaults(tmp_path, capsys) -> None:
+    # cooldown = { slouch = "15m" } used to drop the other kinds, which then fell back to a
+    # blanket 900 s (wallet 3600 -> 900); respond_within likewise (wallet 900 -> 300)
+    f = tmp_path / "c.toml"
+    f.write_text('[nudges]\ncooldown = { slouch = "20m" }\nrespond_within = { slouch = 60 }\n')
+    assert main(["--no-user-config", "--config", str(f), "config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert ("cooldown = { prolonged_sitting = 900.0, slouch = 1200.0, asymmetric_load = 1200.0, "
+            "wallet = 3600.0, static_sitting = 600.0 }") in out
+    assert ("respond_within = { prolonged_sitting = 300.0, slouch = 60.0, "
+            "asymmetric_load = 300.0, wallet = 900.0, static_sitting = 300.0 }") in out
