@@ -137,13 +137,13 @@ class Nudger:
 
     def release(self, snap: Snapshot, now: float) -> list[Event]:
         """Held nudges that go out now (do-not-disturb is over and they still apply to
-        ``snap``); their response is measured from ``now``."""
+        ``snap``), stamped ``now``: their response and their kind's cooldown run from now."""
         if self.gate is None:
             return []
         out = self.gate.release(lambda ev: still_applies(ev, snap))
         for ev in out:
             self.policy.track(NudgeKind(ev.get("kind")), now)
-        return out
+        return [Event(now, ev.event, ev.state, ev.data) for ev in out]
 
     def dismiss(self, kind: str) -> None:
         """"Not right" on a nudge of this kind: its episode gets no further nudge."""

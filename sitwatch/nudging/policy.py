@@ -233,9 +233,12 @@ class NudgePolicy:
         self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]
 
     def track(self, kind: NudgeKind, t: float) -> None:
-        """A held nudge went out later: measure the response from now."""
+        """A held nudge went out later, at ``t``: measure the response from then, and count the
+        cooldown (and so the firmer follow-up) from then too, not from when it was held."""
         within = float(self.cfg.respond_within.get(kind, 300.0))
         self.pending.append(_Pending(kind, t, t + within))
+        k = self._k(kind)
+        k.last = t if k.last is None else max(k.last, t)
 
     def _outcomes(
         self, t: float, *, occupied: bool, posture: str | None, balance: str | None, wallet: bool,

@@ -6,9 +6,11 @@ with a real history file."""
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import sqlite3
+import subprocess
 from typing import Any
 
 import numpy as np
@@ -52,17 +54,36 @@ class Chair:
                                        upright=np.array(SEATED, float), method="recording")
         self.daemon = build_daemon(self.cfg, LAY, prof, self.clock, headless=True)
         self.events: list[Event] = []
+        self.at: list[float] = []  # the monotonic time each event came out of the daemon
 
     def play(self, values: list[int], seconds: float) -> list[Event]:
         out: list[Event] = []
         for _ in range(int(seconds * HZ)):
             os.write(self.master, frame(values))
             self.clock.advance(1 / HZ)
-            out += self.daemon.step(0.05)
+            evs = self.daemon.step(0.05)
+            out += evs
+            self.at += [self.clock.monotonic()] * len(evs)
             while select.select([self.master], [], [], 0)[0]:
                 os.read(self.master, 4096)  # the pty's echo
         self.events += out
         return out
+
+    def when(self, ev: Event) -> float:
+        return next(t for t, e in zip(self.at, self.events, strict=True) if e is ev)
+
+    def hold_with(self, srv: Any) -> Any:
+        """Do-not-disturb from the real notifications probe asking ``srv`` (dunst), asked when
+        :meth:`DoNotDisturb.refresh` is called (no background rounds racing the clock)."""
+        from sitwatch.nudging.dnd import CommandRunner, DoNotDisturb
+        from sitwatch.nudging.dnd_desktop import NotificationServerProbe
+
+        gate = self.daemon.nudger.gate
+        assert gate is not None and gate.dnd is not None
+        gate.dnd.close()  # the probes built from this test's (desktop-less) session
+        gate.dnd = DoNotDisturb([NotificationServerProbe(CommandRunner(srv.env), srv.env)],
+                                self.clock, cache_seconds=math.inf, poll=False)
+        return gate.dnd
 
     def close(self) -> None:
         self.daemon.close()
@@ -113,3 +134,36 @@ def test_setting_one_kinds_cooldown_leaves_the_others_at_their_defaults(serial_p
     times = [e.t - t0 for e in nudges(chair.events) if e.get("kind") == "asymmetric_load"]
     assert len(times) == 2, times
     assert 1199 <= times[1] - times[0] <= 1202
+
+
+def dunstctl(srv: Any, *args: str) -> None:
+    subprocess.run(["dunstctl", *args], env=srv.env, timeout=5, check=True)
+
+
+def test_after_do_not_disturb_the_cooldown_runs_from_when_the_nudge_was_shown(
+        serial_pty, dunst) -> None:
+    """A lopsided nudge held while dunst is paused goes out when it resumes; the firmer
+    follow-up comes a full cooldown (60 s) after that, not 60 s after the nudge was held (it
+    came 25 s after it was shown)."""
+    chair = Chair(*serial_pty, {"cooldown": {"asymmetric_load": 60}, "imbalance_after": 1,
+                                "adapt": False, "dnd": {"enabled": True,
+                                                         "probes": ["notifications"]}})
+    try:
+        dnd = chair.hold_with(dunst)
+        dunstctl(dunst, "set-paused", "true")
+        assert dnd.refresh()[0]
+        chair.play(SEATED, 3)
+        chair.play(LEFT, 35)
+        dunstctl(dunst, "set-paused", "false")
+        assert not dnd.refresh()[0]
+        chair.play(LEFT, 120)
+    finally:
+        chair.close()
+    held = nudges(chair.events, delivered=False)
+    shown = [e for e in nudges(chair.events) if e.get("kind") == "asymmetric_load"]
+    assert [e.get("held") for e in held] == ["notifications: dunst is paused"]
+    assert [e.get("level") for e in shown] == ["gentle", "firm"]
+    out = chair.when(shown[0])
+    assert out - chair.when(held[0]) >= 30
+    assert 60 <= chair.when(shown[1]) - out <= 62
+    assert shown[0].t == out  # stamped when it was shown
