@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 
 from sitwatch.core.kinds import FEEDBACK_KINDS, FeedbackKind
-from sitwatch.history.feedback import FeedbackSummary, summary
+from sitwatch.history.feedback import FeedbackRow, FeedbackSummary, summary
 from sitwatch.history.queries import Reader, day_bounds
 from sitwatch.nudging.feedback import label
 
@@ -26,12 +26,27 @@ def _knob(name: str) -> str:
     return f"{section} {key.replace('_', ' ')}"
 
 
+def _since_reset(s: FeedbackSummary, kind: str) -> tuple[list[FeedbackRow], bool]:
+    """(The applied "Not right" of ``kind`` that moved thresholds and are still in force at the
+    end of the period, whether earlier ones in the period were undone by a reset of the kind or
+    of every kind)."""
+    rows: list[FeedbackRow] = []
+    undone = False
+    for r in s.rows:
+        if r.action == "reset" and r.kind in (kind, None):
+            undone = undone or bool(rows)
+            rows = []
+        elif r.kind == kind and r.action == "wrong" and r.applied and r.changes:
+            rows.append(r)
+    return rows, undone
+
+
 def eased(s: FeedbackSummary) -> list[str]:
-    """One phrase per kind eased in the period: its main threshold from -> to."""
+    """One phrase per kind eased in the period and still eased at its end: its main threshold
+    from -> to (a reset later in the period undoes what came before it)."""
     out = []
     for kind in FEEDBACK_KINDS:
-        rows = [r for r in s.rows if r.kind == kind and r.action == "wrong" and r.applied
-                and r.changes]
+        rows, _ = _since_reset(s, kind)
         if not rows:
             continue
         knob = next(iter(rows[0].changes))
@@ -43,8 +58,16 @@ def eased(s: FeedbackSummary) -> list[str]:
     return out
 
 
+def undone(s: FeedbackSummary) -> list[str]:
+    """The kinds eased in the period and then reset (back to the configured thresholds) with
+    nothing eased since."""
+    return [label(k) for k in FEEDBACK_KINDS
+            if _since_reset(s, k) == ([], True)]
+
+
 def feedback_line(s: FeedbackSummary) -> str:
-    """``3 (lopsided 2, slouching 1); eased: ...; reset once`` or '' when there was none."""
+    """``3 (lopsided 2, slouching 1); eased: ...; reset once`` or '' when there was none.
+    "eased" is what is in force at the end of the period; what a reset undid is said apart."""
     if not s.rows:
         return ""
     parts = []
@@ -54,9 +77,12 @@ def feedback_line(s: FeedbackSummary) -> str:
     ch = eased(s)
     forgot = sum(1 for r in s.rows if r.kind == FeedbackKind.LEARNED and r.action == "wrong"
                  and r.applied)
+    back = undone(s)
     if ch:
         parts.append("eased: " + ", ".join(ch))
-    elif s.total and not forgot:
+    if back:
+        parts.append(f"eased, then reset to the configured thresholds: {', '.join(back)}")
+    if not ch and not back and s.total and not forgot:
         parts.append("nothing eased (at the limit, or learning is off)")
     if forgot:
         parts.append(("a learned way of sitting" if forgot == 1

@@ -69,3 +69,48 @@ def test_a_learned_way_answered_not_right_is_said_as_forgotten_not_as_nothing_ea
     assert "1 (learned way of sitting 1)" in line
     assert "a learned way of sitting forgotten" in line and "nothing eased" not in line
     s.close()
+
+
+def test_the_week_says_what_is_in_force_after_a_reset_through_the_report_command(
+        tmp_path, capsys) -> None:
+    """Both kinds eased, then `sitwatch feedback reset` (every kind): `sitwatch report --week`
+    no longer says they are eased (as if in force), but that they were reset; a kind eased again
+    after the reset is eased from then on."""
+    from sitwatch.cli.main import main
+
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
+    path = tmp_path / "history.sqlite"
+    s = Store(path, clock)
+    p = Sitter(s, clock)
+    p.at(MON, 9)
+    p.sit(60)
+    at = datetime(2026, 1, 5, 9, 30, tzinfo=TZ)
+    record(s, FeedbackRow(at, SLOUCH, "wrong", 1, True, "button",
+                          changes={"detect.posture.slouch_rear_ratio": (0.3, 0.261)}))
+    record(s, FeedbackRow(at + timedelta(minutes=5), LOP, "wrong", 1, True, "cli",
+                          changes={"detect.balance.threshold": (0.25, 0.2875)}))
+    record(s, FeedbackRow(at + timedelta(hours=1), None, "reset", 0, True, "cli",
+                          changes={"detect.balance.threshold": (0.2875, 0.25)}))
+    s.end_run()
+    s.close()
+
+    def week() -> str:
+        assert main(["--no-user-config", "report", "--week", "--day", str(SUN), "--history",
+                     str(path)]) == 0
+        return next(ln for ln in capsys.readouterr().out.splitlines()
+                    if ln.startswith('"Not'))
+
+    line = week()
+    assert "eased:" not in line and "0.261" not in line and "0.29" not in line
+    assert "eased, then reset to the configured thresholds: slouching, lopsided" in line
+    assert "reset once" in line
+
+    s = Store(path, clock)
+    s.begin_run("smartchair-12", "/dev/ttyACM0")
+    record(s, FeedbackRow(at + timedelta(days=1), LOP, "wrong", 1, True, "button",
+                          changes={"detect.balance.threshold": (0.25, 0.2875)}))
+    s.end_run()
+    s.close()
+    line = week()
+    assert "eased: lopsided balance threshold 0.25 → 0.29 (1 step)" in line
+    assert "eased, then reset to the configured thresholds: slouching;" in line
