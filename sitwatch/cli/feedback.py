@@ -65,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as e:
             err(str(e))
             return EXIT_CONFIG
-    elif args.action == "wrong":
-        kind = last_posture_nudge(cfg)
-        if kind is None:
-            err("no nudge about posture yet that could be wrong; name the kind: `sitwatch "
-                "feedback wrong KIND` (" + ", ".join(fb.TYPED) + ")")
-            return EXIT_CONFIG
+    nudge: str | None = None
+    if args.action == "wrong":
+        picked = _which_nudge(cfg, kind, state, force=getattr(args, "force", False))
+        if isinstance(picked, int):
+            return picked
+        kind, nudge = picked
     try:
-        return _apply(cfg, args.action, kind, state, path)
+        return _apply(cfg, args.action, kind, state, path, nudge)
     except PermissionError as e:
         err(f"cannot write {e.filename or path}: {e.strerror or e}; "
             f"{access_hint(Path(e.filename or path), 'feedback ' + args.action)}")
@@ -95,64 +95,148 @@ def _daemon_file(cfg: Config) -> Path | None:
 # -- which nudge -------------------------------------------------------------------------------
 
 
-def last_posture_nudge(cfg: Config) -> FeedbackKind | None:
-    """The kind of the last posture nudge: from the status file (the daemon writes each nudge
-    there at once), else from the history."""
+def shown_nudges(cfg: Config) -> dict[FeedbackKind, str]:
+    """When the last nudge of each posture kind was shown (ISO time): from the status file (the
+    daemon writes each nudge there as it is shown), else from the history. Nudges that were held
+    or dropped were not shown, and count in neither."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.files import history_path, status_path
     from sitwatch.runtime.status import read_status
 
     d = read_status(status_path(cfg), SystemClock(), stale_after=float("inf"))
-    found: list[tuple[str, FeedbackKind]] = []
+    found = _from_history(history_path(cfg))
     for kind, info in (d.get("nudges") or {}).items():
-        if not isinstance(info, dict):
+        if not isinstance(info, dict) or not info.get("at"):
             continue
         fk = fb.kind_of({"kind": kind, **({"posture": info["posture"]}
                                           if info.get("posture") else {})})
-        if fk is not None and info.get("at"):
-            found.append((str(info["at"]), fk))
-    if found:
-        return max(found)[1]
-    return _from_history(history_path(cfg))
+        if fk is not None and _later(str(info["at"]), found.get(fk)):
+            found[fk] = str(info["at"])
+    return found
 
 
-def _from_history(path: Path) -> FeedbackKind | None:
+def _later(at: str, than: str | None) -> bool:
+    from datetime import datetime
+
+    if than is None:
+        return True
+    try:
+        return datetime.fromisoformat(at) >= datetime.fromisoformat(than)
+    except (TypeError, ValueError):
+        return True
+
+
+def last_posture_nudge(cfg: Config) -> tuple[FeedbackKind, str] | None:
+    """(kind, when shown) of the last posture nudge shown, or None."""
+    shown = shown_nudges(cfg)
+    if not shown:
+        return None
+    latest = max(shown.items(), key=lambda kv: _epoch(kv[1]))
+    return latest[0], latest[1]
+
+
+def _epoch(at: str) -> float:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(at).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _from_history(path: Path) -> dict[FeedbackKind, str]:
+    """When the last nudge of each posture kind was shown, from the history's last nudges."""
     import sqlite3
 
     from sitwatch.core.events import NUDGE
     from sitwatch.nudging import feedback as fb
 
     if not path.is_file():
-        return None
+        return {}
     import json
+    from datetime import datetime
     from urllib.parse import quote
 
     try:
         con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
         try:
-            rows = con.execute("SELECT data FROM events WHERE event = ? ORDER BY epoch DESC, id "
-                               "DESC LIMIT 200", (str(NUDGE),)).fetchall()
+            rows = con.execute("SELECT ts, data FROM events WHERE event = ? ORDER BY epoch DESC, "
+                               "id DESC LIMIT 200", (str(NUDGE),)).fetchall()
         finally:
             con.close()
     except sqlite3.Error:
-        return None
-    for (text,) in rows:
+        return {}
+    out: dict[FeedbackKind, str] = {}
+    for ts, text in rows:
         try:
             data = json.loads(text)
-        except ValueError:
+            at = datetime.fromisoformat(ts).isoformat(timespec="seconds")
+        except (TypeError, ValueError):
             continue
         if isinstance(data, dict) and data.get("delivered", True):
             kind = fb.kind_of(data)
-            if kind is not None:
-                return kind
-    return None
+            if kind is not None and kind not in out:
+                out[kind] = at
+    return out
+
+
+def _clock_time(at: str) -> str:
+    """``14:05`` (today) or ``Mon 3 Feb 14:05`` for an ISO time."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(at).astimezone()
+    except (TypeError, ValueError):
+        return at
+    if when.date() == datetime.now().astimezone().date():
+        return when.strftime("%H:%M")
+    return f"{when:%a} {when.day} {when:%b %H:%M}"
+
+
+def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
+                 force: bool) -> tuple[FeedbackKind, str] | int:
+    """The nudge a "Not right" answers: (its kind, when it was shown, '' for none in particular
+    with ``force``), or the exit status after saying why there is none to answer (none shown,
+    or already answered: one nudge, one answer)."""
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.nudging import feedback as fb
+
+    if kind == FeedbackKind.LEARNED:  # a notice, not a nudge: the daemon's profile decides
+        return kind, ""
+    if kind is None:
+        last = last_posture_nudge(cfg)
+        if last is None:
+            err("no nudge about posture yet that could be wrong; name the kind: `sitwatch "
+                "feedback wrong KIND` (" + ", ".join(fb.TYPED) + ")")
+            return EXIT_CONFIG
+        kind, at = last
+    else:
+        shown = shown_nudges(cfg).get(kind)
+        if shown is None:
+            if force:
+                return kind, ""
+            err(f"sitwatch has not shown a {fb.label(kind)} nudge lately, so there is none to "
+                f"answer. To make {fb.label(kind)} less sensitive anyway, add --force: "
+                f"`sitwatch feedback wrong {fb.typed(kind)} --force`")
+            return EXIT_CONFIG
+        at = shown
+    earlier = state.answer_to(kind, at)
+    if earlier is None:
+        return kind, at
+    if force:
+        return kind, ""
+    print(f"Already noted: you said the {fb.label(kind)} nudge of {_clock_time(at)} was not "
+          f"right (at {_clock_time(earlier.at)}), so nothing more changes. One nudge counts "
+          f"once; `sitwatch feedback wrong {fb.typed(kind)} --force` eases it one more step.")
+    return EXIT_OK
 
 
 # -- doing it ----------------------------------------------------------------------------------
 
 
-def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, path: Path) -> int:
+def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, path: Path,
+           nudge: str | None = None) -> int:
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.files import control_path, status_path, status_stale_after
@@ -168,7 +252,8 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         from sitwatch.nudging import control
 
         rid = uuid.uuid4().hex[:12]
-        control.add_request(control_path(cfg), control.Request(rid, action, kind, clock.now()))
+        control.add_request(control_path(cfg),
+                            control.Request(rid, action, kind, clock.now(), nudge))
         deadline = time.monotonic() + ANSWER_WITHIN
         while time.monotonic() < deadline:
             try:
@@ -183,7 +268,7 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         err(f"the running sitwatch did not answer within {ANSWER_WITHIN:g} s; the request "
             f"stays in {control_path(cfg)} for 5 minutes (see `sitwatch status` and the log)")
         return EXIT_FAIL
-    entry, after = _offline(cfg, action, kind, state, path)
+    entry, after = _offline(cfg, action, kind, state, path, nudge or "")
     print(_said(base, entry, state, after))
     from sitwatch.core.kinds import FeedbackKind
 
@@ -204,7 +289,7 @@ def _changed_learned(entry: Entry, before: State) -> bool:
 
 
 def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
-             path: Path) -> tuple[Entry, State]:
+             path: Path, nudge: str = "") -> tuple[Entry, State]:
     """No daemon: change the file, and add the row to the history if there is one."""
     from datetime import datetime
 
@@ -218,7 +303,7 @@ def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
         assert kind is not None
         change = _profile_change(cfg, "reject") if learned else None
         after, entry = fb.wrong(state, kind, cfg.feedback, at=at, source="cli",
-                                possible=not learned or change is not None)
+                                possible=not learned or change is not None, nudge=nudge)
         if change is not None and entry.applied:
             change()
     else:

@@ -227,11 +227,20 @@ def add_feedback(sub: Any) -> None:
     fsub = sp.add_subparsers(dest="action", metavar="ACTION", required=True)
     w = fsub.add_parser("wrong", help="the last posture nudge (or KIND's) was a false alarm: "
                         "ease that kind's thresholds a step; 'learned': forget the way of "
-                        "sitting upright it said it learned")
+                        "sitting upright it said it learned",
+                        description="Answer the last posture nudge you were shown (or the last "
+                        "one of KIND) \"Not right\": that kind's thresholds are eased a step. "
+                        "Each nudge is answered once: a second answer to the same nudge (its "
+                        "button, then this command) says it was already noted and changes "
+                        "nothing. A KIND sitwatch has not shown lately is refused unless you "
+                        "add --force.")
     w.add_argument("kind", nargs="?", metavar="KIND",
                    help="slouch, leaning_forward, lopsided, wallet, static, or learned (the "
                    "way of sitting it learned last was not upright; default: the last "
                    "posture nudge)")
+    w.add_argument("--force", action="store_true",
+                   help="ease KIND a step even though no nudge of it is waiting for an answer "
+                   "(none shown lately, or the last one already answered)")
     r = fsub.add_parser("reset", help="back to the configured thresholds (KIND's, or all); "
                         "'learned': rejected ways of sitting may be learned again")
     r.add_argument("kind", nargs="?", metavar="KIND",

@@ -100,10 +100,16 @@ class Request:
     action: str  # wrong | reset
     kind: str | None
     at: datetime
+    #: when the nudge a "Not right" answers was shown (ISO time); '' for none in particular
+    #: (``--force``); None: the daemon's own last nudge of the kind
+    nudge: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "action": self.action, "kind": self.kind,
-                "at": self.at.isoformat(timespec="seconds")}
+        d = {"id": self.id, "action": self.action, "kind": self.kind,
+             "at": self.at.isoformat(timespec="seconds")}
+        if self.nudge is not None:
+            d["nudge"] = self.nudge
+        return d
 
 
 def _raw(path: Path) -> dict[str, Any]:
@@ -120,7 +126,9 @@ def requests(path: Path, now: datetime) -> list[Request]:
     for r in _raw(path).get("requests") or []:
         try:
             at = datetime.fromisoformat(r["at"])
-            req = Request(str(r["id"]), str(r["action"]), r.get("kind"), at)
+            nudge = r.get("nudge")
+            req = Request(str(r["id"]), str(r["action"]), r.get("kind"), at,
+                          None if nudge is None else str(nudge))
         except (KeyError, TypeError, ValueError):
             continue
         if at.tzinfo is not None and 0 <= (now - at).total_seconds() <= REQUEST_TTL:

@@ -210,6 +210,24 @@ class Entry(BaseModel):
     applied: bool = True  # False: recorded only (at the cap, or feedback.enabled off)
     source: str = "cli"
     id: str = ""  # a request's id (a command's request to the daemon), to answer it
+    #: when the nudge this "Not right" answers was shown (ISO time); '' for none in particular
+    nudge: str = ""
+
+
+#: Two times this close (seconds) name the same nudge: the status file, the daemon and the
+#: history each note the moment a nudge is shown, to the second, a hair apart.
+SAME_NUDGE = 2.0
+
+
+def same_nudge(a: str, b: str) -> bool:
+    """Do two ISO times name the same shown nudge?"""
+    from datetime import datetime
+
+    try:
+        return abs((datetime.fromisoformat(a) - datetime.fromisoformat(b)).total_seconds()) \
+            <= SAME_NUDGE
+    except (TypeError, ValueError):
+        return a == b
 
 
 class State(BaseModel):
@@ -230,21 +248,34 @@ class State(BaseModel):
     def answered(self, request_id: str) -> Entry | None:
         return next((e for e in reversed(self.log) if request_id and e.id == request_id), None)
 
+    def answer_to(self, kind: FeedbackKind, nudge: str) -> Entry | None:
+        """The "Not right" already given to the ``kind`` nudge shown at ``nudge`` (one nudge,
+        one answer), unless a reset of the kind (or of every kind) undid it since."""
+        if not nudge:
+            return None
+        for e in reversed(self.log):
+            if e.action == "reset" and e.kind in (kind, None):
+                return None
+            if e.action == "wrong" and e.kind == kind and e.nudge and same_nudge(e.nudge, nudge):
+                return e
+        return None
+
 
 def wrong(
     state: State, kind: FeedbackKind, settings: FeedbackCfg, *, at: str, source: str = "cli",
-    request_id: str = "", possible: bool = True,
+    request_id: str = "", possible: bool = True, nudge: str = "",
 ) -> tuple[State, Entry]:
     """A "Not right" for ``kind``: one more step, unless the kind is at ``max_steps``, feedback
     is off or there is nothing it could change (``possible`` False: no learned way of sitting
-    to forget); then it is recorded and changes nothing. Returns the new state."""
+    to forget); then it is recorded and changes nothing. ``nudge``: when the nudge it answers
+    was shown. Returns the new state."""
     n = state.steps_of(kind)
     applied = settings.enabled and n < settings.max_steps and possible
     steps = dict(state.steps)
     if applied:
         steps[kind] = n + 1
     entry = Entry(at=at, kind=kind, action="wrong", steps=steps.get(kind, 0), applied=applied,
-                  source=source, id=request_id)
+                  source=source, id=request_id, nudge=nudge)
     return State(steps=steps, log=[*state.log, entry][-LOG_KEPT:]), entry
 
 

@@ -545,7 +545,11 @@ class Daemon:
             except ValueError as e:
                 log.warning("\"Not right\" ignored: %s", e)
                 return []
-        return self.feedback("wrong", kind, source=str(nudge.get("via") or "button"))
+        # the button's own nudge (one nudge, one answer); MQTT: the last one shown of the kind
+        shown = self.learner.shown_at(nudge) if self.learner is not None and kind_of(
+            nudge.data) is not None else None
+        return self.feedback("wrong", kind, source=str(nudge.get("via") or "button"),
+                             nudge=shown)
 
     # -- "Not right" ---------------------------------------------------------------------
     def _retune(self) -> None:
@@ -570,17 +574,18 @@ class Daemon:
             except ValueError as e:
                 log.warning("feedback request %s ignored: %s", r.id, e)
                 continue
-            out += self.feedback(r.action, kind, source="cli", request_id=r.id)
+            out += self.feedback(r.action, kind, source="cli", request_id=r.id, nudge=r.nudge)
         return out
 
     def feedback(self, action: str, kind: FeedbackKind | None, *, source: str,
-                 request_id: str = "") -> list[Event]:
-        """A "Not right" (``action`` wrong; ``kind`` None: the last posture nudge) or a reset
-        (``kind`` None: every kind): the thresholds move at once, the episode it was about gets
-        no more nudges, and the event and the history row are kept. A "Not right" about a
-        learned way of sitting (:attr:`FeedbackKind.LEARNED`) forgets the way learned last and
-        never learns it again; a reset of it (or of every kind) lets such ways be learned
-        again. The profile is saved either way."""
+                 request_id: str = "", nudge: str | None = None) -> list[Event]:
+        """A "Not right" (``action`` wrong; ``kind`` None: the last posture nudge shown) or a
+        reset (``kind`` None: every kind): the thresholds move at once, the episode it was
+        about gets no more nudges, and the event and the history row are kept. ``nudge``: when
+        the nudge it answers was shown (:meth:`Learner.apply`); a nudge is answered once. A
+        "Not right" about a learned way of sitting (:attr:`FeedbackKind.LEARNED`) forgets the
+        way learned last and never learns it again; a reset of it (or of every kind) lets such
+        ways be learned again. The profile is saved either way."""
         if self.learner is None:
             return []
         t = self.clock.monotonic()
@@ -589,7 +594,7 @@ class Daemon:
         done = self.learner.apply(
             action, kind, t=t, source=source, snap=self.snapshot(t),
             cues=pl.cues() if pl is not None else {},
-            request_id=request_id,
+            request_id=request_id, nudge=nudge,
             possible=not (action == "wrong" and learned) or (
                 pl is not None and pl.ways_learned() > 0),
         )

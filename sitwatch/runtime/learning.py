@@ -32,6 +32,7 @@ from sitwatch.sensing.snapshot import Snapshot
 
 log = logging.getLogger("sitwatch")
 CHECK_EVERY = 1.0  # seconds between two looks at the control and feedback files
+SHOWN_KEPT = 50  # nudges remembered for the "Not right" on their notifications
 
 
 def nudge_kind(kind: FeedbackKind) -> NudgeKind | None:
@@ -81,6 +82,10 @@ class Learner:
         self.control_path = control_path
         self.state = state if state is not None else fb.State()
         self.last: FeedbackKind | None = None  # the kind of the last posture nudge delivered
+        #: when the last nudge of each kind was shown (ISO time): what a "Not right" answers
+        self.shown: dict[FeedbackKind, str] = {}
+        #: (kind, event time) of the nudges shown lately -> when shown, for their buttons
+        self._shown_by_event: dict[tuple[FeedbackKind, float], str] = {}
         self._seen: set[str] = set()
         self._started = clock.now()
         self._next = -1e18
@@ -91,12 +96,24 @@ class Learner:
         return fb.adapt(self.base, self.state, self.settings)
 
     def note(self, ev: Event) -> None:
-        """Remember the kind of the last posture nudge that went out (the default of a "Not
-        right" that names none)."""
+        """Remember the last posture nudge that was shown (the default of a "Not right" that
+        names none), and when each was shown (one nudge, one answer). A nudge held or dropped
+        was not shown: it is not remembered (a held one is, when it goes out)."""
         if ev.event == NUDGE and ev.get("delivered", True):
             kind = fb.kind_of(ev.data)
             if kind is not None:
+                at = self.clock.now().isoformat(timespec="seconds")
                 self.last = kind
+                self.shown[kind] = at
+                self._shown_by_event[(kind, ev.t)] = at
+                while len(self._shown_by_event) > SHOWN_KEPT:
+                    del self._shown_by_event[next(iter(self._shown_by_event))]
+
+    def shown_at(self, nudge: Event) -> str | None:
+        """When this nudge (a notification's, handed back by its button) was shown; None when
+        it is not one the daemon remembers."""
+        kind = fb.kind_of(nudge.data)
+        return None if kind is None else self._shown_by_event.get((kind, nudge.t))
 
     # -- the files ---------------------------------------------------------------------------
 
@@ -153,11 +170,14 @@ class Learner:
         request_id: str = "",
         at: datetime | None = None,
         possible: bool = True,
+        nudge: str | None = None,
     ) -> Applied | None:
         """A "Not right" (``action`` wrong) for ``kind`` (None: the last posture nudge), or a
-        reset (``kind`` None: every kind). None when there is nothing it could be about.
-        ``possible`` False: recorded, but there is nothing it could change (no learned way of
-        sitting to forget)."""
+        reset (``kind`` None: every kind). None when there is nothing it could be about, or
+        when the nudge it answers was answered already (one nudge, one answer). ``nudge``: when
+        the nudge it answers was shown ('' none in particular; None: the last nudge of the kind
+        shown by this daemon, if any). ``possible`` False: recorded, but there is nothing it
+        could change (no learned way of sitting to forget)."""
         at = at or self.clock.now()
         when = at.isoformat(timespec="seconds")
         before = self.state
@@ -172,8 +192,15 @@ class Learner:
                             "slouch\" (or leaning_forward, lopsided, wallet, static)",
                             via.get(source, f"({source})"))
                 return None
+            if nudge is None:
+                nudge = self.shown.get(kind, "")
+            earlier = self.state.answer_to(kind, nudge)
+            if earlier is not None:
+                log.info("feedback: \"Not right\" (%s) ignored: that nudge (shown at %s) was "
+                         "answered already, at %s", fb.label(kind), nudge, earlier.at)
+                return None
             self.state, entry = fb.wrong(self.state, kind, self.settings, at=when, source=source,
-                                         request_id=request_id, possible=possible)
+                                         request_id=request_id, possible=possible, nudge=nudge)
         else:
             self.state, entry = fb.reset(self.state, kind, at=when, source=source,
                                          request_id=request_id)

@@ -240,7 +240,7 @@ class StatusWriter:
                 "seconds": float(ev.get("duration") or 0.0),
                 "ended": self.clock.now().isoformat(timespec="seconds"),
             })
-        if ev.event == NUDGE:
+        if ev.event == NUDGE and ev.get("delivered", True):  # held or dropped: not shown
             return self.note_nudge(
                 str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message"),
                 posture=ev.get("posture"),

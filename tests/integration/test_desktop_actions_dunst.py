@@ -490,3 +490,49 @@ def test_the_notice_of_a_learned_way_has_not_right_and_a_click_forgets_the_way(
     finally:
         d.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]
+
+
+def test_one_nudge_is_answered_not_right_once_by_its_button_and_the_command(
+        server, tmp_path, monkeypatch, serial_pty):
+    """"Not right" on "Still slumped" in the notification, then `sitwatch feedback wrong`: the
+    command says it was already noted and the slouch thresholds move one step, not two. Naming
+    a kind never shown is refused unless --force. The daemon as `sitwatch run` builds it, its
+    desktop channel on a real dunst."""
+    from sitwatch.core.events import FEEDBACK
+    from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.files import feedback_path
+    from sitwatch.sinks.actions import WRONG
+    from tests.integration.test_nudge_accounting import SEATED, SLUMP, Chair, cli
+
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, server.env[key])
+    chair = Chair(*serial_pty, {"desktop": True, "slouch_after": 1,
+                                "cooldown": {"slouch": 5}})
+    desktop = chair.daemon.sinks.find(DesktopSink)
+    try:
+        chair.play(SEATED, 3)
+        chair.play(SLUMP, 40)
+        shown = [e for e in chair.events if e.event == NUDGE]
+        assert [e.get("level") for e in shown] == ["gentle", "firm"]  # "Still slumped"
+        assert until(lambda: desktop.sent == 2)
+        ident = until(lambda: desktop.waiting().get("slouch"))
+        assert ident is not None and until(lambda: server.displayed() == 1)
+        server.click(ident, WRONG)
+        assert until(lambda: len(chair.daemon.inbox) == 1)
+        got = [e for e in chair.play(SLUMP, 1) if e.event == FEEDBACK]
+        assert [(e.get("kind"), e.get("source"), e.get("steps")) for e in got] == [
+            ("slouch", "button", 1)]
+    finally:
+        chair.close()
+    code, out, err = cli(tmp_path, "feedback", "wrong")
+    assert code == 0, err
+    assert out.startswith("Already noted: you said the slouching nudge of"), out
+    assert "--force" in out
+    code, out, _ = cli(tmp_path, "feedback", "wrong", "slouch")
+    assert code == 0 and out.startswith("Already noted"), out
+    assert fb.load(feedback_path(chair.cfg)).steps == {"slouch": 1}
+    code, out, err = cli(tmp_path, "feedback", "wrong", "wallet")
+    assert code == 2 and out == "" and "has not shown a wallet nudge lately" in err
+    code, out, err = cli(tmp_path, "feedback", "wrong", "wallet", "--force")
+    assert code == 0 and "that wallet nudge was not right" in out, err
+    assert fb.load(feedback_path(chair.cfg)).steps == {"slouch": 1, "wallet": 1}

@@ -28,6 +28,7 @@ LAY = layout.load("load-cells-4")
 EMPTY = [40, 35, 30, 45]
 SEATED = [20000, 20500, 9000, 9200]
 LEFT = [19000, 15500, 11700, 9800]  # lopsided to the left at the default threshold
+SLUMP = [9000, 9200, 20000, 20500]  # the rear of the seat emptied: slouched
 HZ = 2
 
 
@@ -52,7 +53,8 @@ class Chair:
         self.clock = clock or ManualClock()
         prof = calibration.from_arrays(LAY, tare=np.array(EMPTY, float),
                                        upright=np.array(SEATED, float), method="recording")
-        self.daemon = build_daemon(self.cfg, LAY, prof, self.clock, headless=True)
+        self.daemon = build_daemon(self.cfg, LAY, prof, self.clock,
+                                   headless=not self.cfg.nudges.desktop)
         self.events: list[Event] = []
         self.at: list[float] = []  # the monotonic time each event came out of the daemon
 
@@ -167,3 +169,59 @@ def test_after_do_not_disturb_the_cooldown_runs_from_when_the_nudge_was_shown(
     assert out - chair.when(held[0]) >= 30
     assert 60 <= chair.when(shown[1]) - out <= 62
     assert shown[0].t == out  # stamped when it was shown
+
+
+def cli(tmp_path: Any, *args: str) -> tuple[int, str, str]:
+    """The real `sitwatch` command in this process (the test's folders), on the chair's config."""
+    import contextlib
+    import io
+
+    from sitwatch.cli.main import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[cushion]\nlayout = "load-cells-4"\n')
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--no-user-config", "--config", str(cfg), *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_nudge_nobody_saw_is_not_the_last_nudge_nor_answered_not_right(
+        serial_pty, tmp_path) -> None:
+    """A lopsided nudge is shown, then a slouch nudge is dropped (snoozed). `sitwatch status`
+    says the last nudge was the lopsided one, and "Not right" (the daemon's, as MQTT's `wrong`
+    asks it, and the command's) is about it, once; the slouch thresholds stay (before, the
+    dropped slouch nudge was "the last nudge" of the status file and the command eased it)."""
+    from datetime import timedelta
+
+    from sitwatch.core.events import FEEDBACK
+    from sitwatch.nudging import control
+    from sitwatch.runtime.files import control_path, status_path
+    from sitwatch.runtime.status import format_status, read_status
+
+    chair = Chair(*serial_pty, {"imbalance_after": 1, "slouch_after": 1})
+    try:
+        chair.play(SEATED, 3)
+        chair.play(LEFT, 10)
+        path = control_path(chair.cfg)
+        control.write(path, control.change(control.read(path), "snooze", chair.clock.now(),
+                                           timedelta(minutes=30)))
+        chair.play(SEATED, 5)
+        chair.play(SLUMP, 30)
+        text = format_status(read_status(status_path(chair.cfg), chair.clock,
+                                         stale_after=math.inf))
+        first = chair.daemon.feedback("wrong", None, source="mqtt")
+        again = chair.daemon.feedback("wrong", None, source="mqtt")
+    finally:
+        chair.close()
+    assert [e.get("kind") for e in nudges(chair.events)] == ["asymmetric_load"]
+    assert [(e.get("kind"), e.get("dropped")) for e in nudges(chair.events, delivered=False)
+            ] == [("slouch", "snoozed")]
+    assert "last nudge: lopsided" in text, text
+    assert [(e.event, e.get("kind")) for e in first] == [(FEEDBACK, "asymmetric_load")]
+    assert again == []  # one nudge, one answer
+    code, out, err = cli(tmp_path, "feedback", "wrong")
+    assert code == 0, err
+    assert out.startswith("Already noted: you said the lopsided nudge of"), out
+    code, out, _ = cli(tmp_path, "feedback", "show")
+    assert "lopsided: 1 of 3 steps" in out and "slouching" not in out
