@@ -381,6 +381,21 @@ class Mqtt(_Section):
     host: str = Field("localhost", min_length=1, description="Broker host name or address.")
     port: int = Field(1883, gt=0, lt=65536, description="Broker port (TLS usually 8883).")
     username: str = Field("", description="User name. Empty: connect anonymously.")
+
+    @field_validator("host")
+    @classmethod
+    def _host_alone(cls, v: str) -> str:
+        # "mqtt://192.168.1.20:1883" or "192.168.1.20:1883" passed, and the connection then went
+        # to "192.168.1.20:1883:1883"; an IPv6 address (two colons or more) is left as it is
+        if "://" in v:
+            raise ValueError(
+                "give the broker's host alone, without mqtt:// (for example 192.168.1.20): "
+                "its port goes in mqtt.port, and TLS (mqtts://) is mqtt.tls = true")
+        if v.count(":") == 1:
+            raise ValueError(
+                "give the broker's host alone (for example 192.168.1.20): the port goes in "
+                "mqtt.port")
+        return v
     password: str = Field("", description="Password (with username). Keep this file private.")
     password_file: Annotated[str, file_path("mqtt-password")] = Field(
         "", description="Read the password from this file instead (first line). With neither, "
@@ -911,6 +926,19 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(model.model_fields) if hasattr(model, "model_fields") else []
 
 
+#: What each pattern a setting must match allows, in words (pydantic's message shows the
+#: regular expression itself).
+PATTERN_WORDS: dict[str, str] = {
+    r"^[^#+]+$": "a topic without MQTT's wildcards # and + (for example sitwatch/desk)",
+    r"^[A-Za-z0-9_-]*$": "letters, digits, - and _ only (for example desk_pi)",
+    _BUZZER_COMMAND: "'BUZZ 1' to 'BUZZ 9', 'VIBE ' with up to 16 comma-separated on/off "
+                     "times of 10-5000 ms (for example 'VIBE 200,100,200'), or '' for none",
+    r"^/": "an absolute path (for example /dev/video*)",
+    r"^$|^([01]\d|2[0-3]):[0-5]\d$": "a time as HH:MM on a 24-hour clock (for example "
+                                       "17:30), or empty",
+}
+
+
 def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """One line per problem: where it came from, the key, and what is allowed."""
     lines = []
@@ -928,9 +956,12 @@ def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> l
             lines.append(f"{origin}: {key}: unknown key; allowed here: {allowed}")
             continue
         msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "string_pattern_mismatch":
+            pattern = str((e.get("ctx") or {}).get("pattern", ""))
+            msg = f"write {PATTERN_WORDS.get(pattern, 'it as the sample config shows')}"
         got = e.get("input")
         got_s = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
-        if isinstance(got, str) and got and got in msg:
+        if isinstance(got, str) and got and got in msg and e["type"] != "string_pattern_mismatch":
             got_s = ""  # the message names it already
         lines.append(f"{origin}: {key}: {msg}{got_s}")
     return lines

@@ -98,3 +98,42 @@ def test_a_partial_cooldown_table_keeps_the_other_kinds_defaults(tmp_path, capsy
             "wallet = 3600.0, static_sitting = 600.0 }") in out
     assert ("respond_within = { prolonged_sitting = 300.0, slouch = 60.0, "
             "asymmetric_load = 300.0, wallet = 900.0, static_sitting = 300.0 }") in out
+
+
+def _patterns(node) -> set[str]:
+    if isinstance(node, dict):
+        out = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        for v in node.values():
+            out |= _patterns(v)
+        return out
+    if isinstance(node, list):
+        return set().union(*(_patterns(v) for v in node)) if node else set()
+    return set()
+
+
+def test_every_pattern_a_setting_must_match_is_said_in_words() -> None:
+    """A buzzer command, node id or topic that did not match was answered with pydantic's
+    regular expression ("String should match pattern '^(?:|BUZZ [1-9]|VIBE ..."): each
+    pattern in the model has words."""
+    from sitwatch.config import PATTERN_WORDS, Config
+
+    assert _patterns(Config.model_json_schema()) <= set(PATTERN_WORDS)
+
+
+def test_pattern_and_host_mistakes_are_said_in_words(tmp_path, capsys) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[mqtt]\nhost = "192.168.1.20:1883"\nbase_topic = "home/#"\nnode_id = "my pi"\n'
+                   '[nudges.buzzer.patterns]\nslouch = "VIBE 2"\n')
+    assert main(["--no-user-config", "--config", str(cfg), "config", "validate"]) == 2
+    err = capsys.readouterr().err
+    assert "should match pattern" not in err and "^" not in err, err
+    assert "mqtt.host: give the broker's host alone" in err and "mqtt.port" in err
+    assert "mqtt.base_topic: write a topic without MQTT's wildcards" in err
+    assert "mqtt.node_id: write letters, digits, - and _ only" in err
+    assert "(got 'VIBE 2')" in err
+    cfg.write_text('[mqtt]\nhost = "mqtt://broker.lan"\n')
+    assert main(["--no-user-config", "--config", str(cfg), "config", "validate"]) == 2
+    assert "without mqtt://" in capsys.readouterr().err
+    for ok in ("broker.lan", "192.168.1.20", "::1", "fe80::1"):
+        cfg.write_text(f'[mqtt]\nhost = "{ok}"\n')
+        assert main(["--no-user-config", "--config", str(cfg), "config", "validate"]) == 0, ok
