@@ -67,6 +67,7 @@ def _plan(args: argparse.Namespace) -> Plan:
             force=args.force,
             web=args.with_web,
             weekly=not args.no_weekly,
+            desktop=service.desktop_session(),
         )
     if args.system:
         return service.plan_system_uninstall(force=args.force)

@@ -32,7 +32,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,9 +151,28 @@ def _unit_text(name: str, exec_line: str) -> str:
     return f"{MARK}; `sitwatch service uninstall` removes it.\n{body}"
 
 
-def user_unit(cmd: Sequence[str], config: Path | None = None) -> str:
+def user_unit(cmd: Sequence[str], config: Path | None = None, desktop: bool = True) -> str:
+    """The user unit; ``desktop`` False (no desktop session where it is installed, a login
+    over SSH): tied to the user's service manager (default.target) instead of a graphical
+    session that never starts there."""
     extra = ["run", *(["--config", str(config)] if config else [])]
-    return _unit_text(USER_UNIT, _exec_line(cmd, extra))
+    text = _unit_text(USER_UNIT, _exec_line(cmd, extra))
+    if not desktop:
+        text = re.sub(r"^(PartOf|After)=graphical-session\.target\n", "", text, flags=re.M)
+        text = text.replace("# Run with the graphical session: started after it, stopped with "
+                            "it.\n", "# No desktop session where this was installed: start "
+                            "with the user's service manager.\n")
+        text = re.sub(r"^WantedBy=graphical-session\.target$", "WantedBy=default.target", text,
+                      flags=re.M)
+    return text
+
+
+def desktop_session(env: Mapping[str, str] | None = None) -> bool:
+    """A desktop session is there (X11 or Wayland), not a login over SSH or a console."""
+    env = os.environ if env is None else env
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+                or env.get("XDG_CURRENT_DESKTOP")
+                or env.get("XDG_SESSION_TYPE") in ("x11", "wayland"))
 
 
 def system_unit(cmd: Sequence[str]) -> str:
@@ -264,16 +283,26 @@ def plan_user_install(
     force: bool = False,
     web: bool = False,
     weekly: bool = True,
+    desktop: bool = True,
 ) -> Plan:
     if web:
         why = web_extra_missing()
         if why:
             raise ServiceError(why)
+    if not systemd and not desktop:
+        # an autostart entry is started by a desktop session: on a box without one (a
+        # Raspberry Pi reached over SSH) it would never run, while doctor called it fine
+        raise ServiceError(
+            "no systemd user session and no desktop session here, so nothing would ever start "
+            "sitwatch at login. On a headless machine (a Raspberry Pi under the chair) install "
+            "the system service instead: sudo sitwatch service install --system (see "
+            "docs/raspberry-pi.md). On a desktop you log into later, run this again from a "
+            "terminal in that desktop")
     plan = Plan()
     if systemd:
         unit = user_unit_path()
         _may_replace(unit, force)
-        files = [(unit, "the user unit", user_unit(cmd, config))]
+        files = [(unit, "the user unit", user_unit(cmd, config, desktop))]
         enable = [USER_UNIT]
         if weekly:
             for name, what in ((WEEKLY_UNIT, "the weekly report"),
@@ -294,10 +323,17 @@ def plan_user_install(
             plan.add(Step("start at every login" if name == USER_UNIT else f"enable {name}",
                           argv=tuple(argv)))
         plan.notes.append(
-            "sitwatch starts with your desktop session from now on"
+            ("sitwatch starts with your desktop session from now on" if desktop else
+             "sitwatch starts with your user's service manager from now on (no desktop "
+             "session here)")
             + (" and is running now" if start else "")
             + ". Logs: journalctl --user -u sitwatch"
         )
+        if not desktop:
+            plan.notes.append(
+                "without a desktop, your user's services stop when you log out: `sudo loginctl "
+                "enable-linger $USER` keeps them running, or on a headless box use the system "
+                "service (sudo sitwatch service install --system, docs/raspberry-pi.md)")
         if weekly:
             plan.notes.append(
                 "every Sunday evening the week's report is written to "

@@ -45,9 +45,13 @@ def _tools(tmp: Path, names: tuple[str, ...]) -> tuple[Path, Path]:
     return bin_, log
 
 
-def _env(tmp: Path, path: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SITWATCH_"))}
+def _env(tmp: Path, path: str, *, desktop: bool = True, **extra: str) -> dict[str, str]:
+    """``desktop``: as from a terminal in a desktop session (else: a login over SSH)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("XDG_", "SITWATCH_")) and k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(HOME=str(tmp / "home"), XDG_CONFIG_HOME=str(tmp / "home/.config"), PATH=path)
+    if desktop:
+        env["XDG_CURRENT_DESKTOP"] = "sitwatch-test"
     env.update(extra)
     (tmp / "home").mkdir(exist_ok=True)
     return env
@@ -105,6 +109,39 @@ def test_without_systemd_an_autostart_entry_that_validates_and_goes_again(tmp_pa
     assert gone.returncode == 0, gone.stderr
     assert not entry.exists()
     assert _sitwatch(env, "service", "status").returncode == 3
+
+
+def test_without_systemd_or_a_desktop_it_points_to_the_system_service(tmp_path):
+    """On a headless box reached over SSH (no user manager, no desktop session) the
+    autostart entry it wrote would never run, and doctor then called it fine: it says what
+    to do instead and writes nothing."""
+    env = _env(tmp_path, _no_systemctl_path(tmp_path), desktop=False)
+    proc = _sitwatch(env, "service", "install")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "sudo sitwatch service install --system" in proc.stderr
+    assert not (tmp_path / "home/.config/autostart/sitwatch.desktop").exists()
+
+
+def test_without_a_desktop_the_user_unit_starts_with_the_service_manager(tmp_path):
+    """Over SSH a user unit tied to graphical-session.target never starts: it is tied to
+    default.target there, and the note says how to keep it running after logout."""
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}", desktop=False)
+    proc = _sitwatch(env, "service", "install", "--no-weekly")
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "home/.config/systemd/user/sitwatch.service").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    assert "WantedBy=default.target" in lines, text
+    assert not [ln for ln in lines if "graphical-session" in ln], text
+    assert "loginctl enable-linger" in proc.stdout and "--system" in proc.stdout
+    unit = tmp_path / "home/.config/systemd/user/sitwatch.service"
+    check = subprocess.run([analyze, "verify", "--user", str(unit)], capture_output=True,
+                           text=True, env={**os.environ, "HOME": str(tmp_path / "home")})
+    noise = [ln for ln in (check.stdout + check.stderr).splitlines()
+             if "sitwatch.service" in ln]
+    assert check.returncode == 0 and not noise, check.stdout + check.stderr
+    assert "systemctl --user enable --now sitwatch.service" in log.read_text().splitlines()
 
 
 def test_user_unit_installed_enabled_and_verified(tmp_path):

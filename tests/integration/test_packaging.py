@@ -97,7 +97,8 @@ def test_a_clean_install_core_then_each_extra(built, tmp_path) -> None:
     home = tmp_path / "home"
     env = {"HOME": str(home), "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(tmp_path / "run"),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "DBUS_SESSION_BUS_ADDRESS": "disabled:"}
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "DBUS_SESSION_BUS_ADDRESS": "disabled:",
+           "XDG_CURRENT_DESKTOP": "sitwatch-test"}  # as from a desktop's terminal
     pip = _run(venv, "python", "-m", "pip", "install", "--quiet", str(wheel), env=env)
     assert pip.returncode == 0, pip.stderr[-2000:]
     names = {ln.split("==")[0].lower() for ln in _run(
