@@ -304,12 +304,20 @@ def _daemon_reads(cfg: Any, clock: Any) -> bool:
     this one to be listened to."""
     import os
 
-    from sitwatch.core.mqtt_url import redact
+    from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, redact
 
     port = str((_daemon_status(cfg, clock).get("sensor") or {}).get("port") or "")
     if not port:
         return True  # a status file that does not say: as before, trust the daemon
     want = str(cfg.cushion.port)
+    if is_mqtt(want) and is_mqtt(port):
+        # the same broker and topic, however each is written (the daemon says
+        # mqtt://host:1883/topic for mqtt://user@HOST/topic)
+        try:
+            a, b = parse_url(want), parse_url(port)
+        except MqttUrlError:
+            return port in (redact(want), want)
+        return (a.host.lower(), a.port, a.topic) == (b.host.lower(), b.port, b.topic)
     if "://" in want or "://" in port:
         return port in (redact(want), want)
     return os.path.realpath(os.path.expanduser(want)) == os.path.realpath(port)

@@ -841,3 +841,24 @@ def test_load_cells_tared_at_zero_hear_that_a_drifting_zero_cannot_be_followed(x
     level, _, detail = check_calibration(load_cfg(), L4)
     assert level == OK and "a zero that drifts is followed on the empty seat" in detail
     assert "cannot be followed" not in detail
+
+
+@pytest.mark.parametrize(("configured", "daemon", "same"), [
+    ("mqtt://sitwatch@Broker.lan/home/cushion", "mqtt://broker.lan:1883/home/cushion", True),
+    ("MQTT://broker.lan:1883/home/cushion?status=x", "mqtt://broker.lan:1883/home/cushion",
+     True),
+    ("mqtt://broker.lan/home/cushion", "mqtt://broker.lan:1883/home/sofa", False),
+    ("mqtt://broker.lan:1884/home/cushion", "mqtt://broker.lan:1883/home/cushion", False),
+])
+def test_doctor_knows_the_daemons_wireless_cushion_however_it_is_written(
+        tmp_path, configured, daemon, same) -> None:
+    """The daemon writes its cushion as mqtt://host:1883/topic; a config with a user name, no
+    port, a query or capitals never matched as text, so doctor listened to the broker itself
+    instead of reporting what the daemon receives."""
+    from sitwatch.cli.doctor import _daemon_reads
+
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": datetime.now(UTC).isoformat(),
+                                  "sensor": {"online": True, "port": daemon}}))
+    cfg = load_cfg(cushion__port=configured, status__file=str(status))
+    assert _daemon_reads(cfg, SystemClock()) is same
