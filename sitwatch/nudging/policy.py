@@ -20,6 +20,7 @@ by :class:`sitwatch.nudging.gate.NudgeGate` in the daemon.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sitwatch.config import Nudges as NudgesCfg
@@ -67,6 +68,14 @@ class NudgePolicy:
 
     def _k(self, kind: NudgeKind) -> _Kind:
         return self.kinds.setdefault(kind, _Kind())
+
+    def seed_texts(self, sent: Mapping[str, int]) -> None:
+        """Carry on each kind's turn through its texts from ``sent`` (today's delivered nudges
+        by kind, from the history): after a restart the first nudge repeated the text of the
+        one before it ("Sit back in your chair" twice in a row)."""
+        for kind, n in sent.items():
+            if kind in NudgeKind.__members__.values() and n > 0:
+                self._k(NudgeKind(kind)).sent = max(self._k(NudgeKind(kind)).sent, int(n))
 
     def cooldown(self, kind: NudgeKind) -> float:
         base = float(self.cfg.cooldown.get(kind, 900.0))

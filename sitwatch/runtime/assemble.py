@@ -349,15 +349,16 @@ def build_daemon(
         opened.pop_all()  # the daemon owns them now: Daemon.close closes them
     if before is not None:
         daemon.resume_spell(*before)
-    if store is not None and (cfg.nudges.daily_budget_hours or cfg.nudges.daily_cap):
+    if store is not None:
         seed_day(daemon, store, clock)
     return daemon
 
 
 def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
-    """A restart mid-day carries on the day from the history: the sitting budget, and the
-    nudges delivered toward the daily cap (every nudge the gate let through today, whatever
-    its kind, as the gate counts them; held and dropped ones are not)."""
+    """A restart mid-day carries on the day from the history: the sitting budget, the nudges
+    delivered toward the daily cap (every nudge the gate let through today, whatever its kind,
+    as the gate counts them; held and dropped ones are not), and where each kind's texts had
+    got to, so the first nudge after a restart does not repeat the one before it."""
     from datetime import UTC
 
     from sitwatch.history import queries
@@ -373,6 +374,7 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     gate = daemon.nudger.gate
     if gate is not None and daemon.cfg.nudges.daily_cap:
         gate.seed(now.date(), day.nudges_total)
+    daemon.nudger.policy.seed_texts(day.nudges)
 
 
 def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, float] | None:

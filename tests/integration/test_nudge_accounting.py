@@ -225,3 +225,25 @@ def test_a_nudge_nobody_saw_is_not_the_last_nudge_nor_answered_not_right(
     assert out.startswith("Already noted: you said the lopsided nudge of"), out
     code, out, _ = cli(tmp_path, "feedback", "show")
     assert "lopsided: 1 of 3 steps" in out and "slouching" not in out
+
+
+def test_after_a_restart_the_next_nudge_does_not_repeat_the_last_ones_words(serial_pty) -> None:
+    """Each kind's texts take turns; a restart started them again from the first, so the
+    first nudge after it said what the one before the restart had said. The turn now goes on
+    from today's nudges in the history."""
+    master, port = serial_pty
+    often = {"cooldown": {"prolonged_sitting": 10}, "per_episode": 5}
+    first = Chair(master, port, often)
+    try:
+        first.play(SEATED, 65)  # one "time to move" nudge at 60 s
+    finally:
+        first.close()
+    (before,) = nudges(first.events)
+    second = Chair(master, port, often, clock=ManualClock(start=first.clock.now()))
+    try:
+        second.play(SEATED, 65)
+    finally:
+        second.close()
+    after = nudges(second.events)[0]
+    assert (after.get("title"), after.get("message")) != (before.get("title"),
+                                                           before.get("message"))
