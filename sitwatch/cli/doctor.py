@@ -190,8 +190,17 @@ def check_channels(cfg: Any, clock: Any, headless: bool = False) -> list[Check]:
     specs = [s for s in SINKS if s.name != "desktop"]
     out: list[Check] = [(c.level, c.what, c.detail)
                         for c in check_all(cfg, SinkContext(clock=clock), specs)]
-    shared = _daemon_status(cfg, clock).get("mqtt_shared")
+    status = _daemon_status(cfg, clock)
+    shared = status.get("mqtt_shared")
+    failing = status.get("channels")
+    failing = failing if isinstance(failing, dict) else {}
     for i, (level, what, detail) in enumerate(out):
+        # the settings can be right while the service refuses (a wrong token, a full
+        # mailbox): the running daemon says what its last delivery met
+        problem = failing.get(what)
+        if level == OK and isinstance(problem, str) and problem:
+            out[i] = (WARN, what, f"{detail}; but the running daemon's last try: {problem}")
+            continue
         # the running daemon saw another sitwatch under its base topic (the broker keeps
         # only the last one to announce itself, which may be ours)
         if what == "mqtt" and level == OK and isinstance(shared, str) and shared:

@@ -787,6 +787,7 @@ class Daemon:
         shared = getattr(self.publisher, "shared_text", None)  # the MQTT sink's
         self.status.update(
             mqtt_shared=(shared() or None) if callable(shared) else None,
+            channels=self._channel_problems() or None,
             paused=(ctl.as_dict()["paused_until"] if ctl and ctl.paused(now_wall) else None),
             snoozed=(ctl.as_dict()["snoozed_until"] if ctl and ctl.snoozed(now_wall) else None),
             held=self.nudger.held,
@@ -800,6 +801,18 @@ class Daemon:
                 "last_frame_age": stats.get("last_frame_age"),
             },
         )
+
+    def _channel_problems(self) -> dict[str, str]:
+        """Each channel's latest problem while it still has one (a push service refusing, a
+        hook that fails): `sitwatch doctor` shows them beside its own checks, which only see
+        the settings."""
+        out: dict[str, str] = {}
+        for s in getattr(self.sinks, "sinks", ()):  # a Fanout's channels
+            problems = getattr(s, "problems", None)
+            text = getattr(problems, "current", None)
+            if isinstance(text, str) and text:
+                out[str(getattr(s, "name", type(s).__name__))] = text
+        return out
 
     def close(self) -> None:
         try:

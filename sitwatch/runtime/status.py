@@ -19,6 +19,7 @@ not one every two. Layout (``version`` 1)::
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
                      "learned": ways of sitting upright clear of the backrest learned (0-2)},
      "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...},
+     "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent}
 """
 
@@ -76,6 +77,7 @@ _TOP = (
     "still_seconds",  # since the last real weight shift (static sitting, issue #13)
     "static",  # a weight shift is due: no shift for detect.stillness.after
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
+    "channels",  # {channel: its latest problem} while a channel (push, hook ...) fails
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.

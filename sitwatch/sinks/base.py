@@ -60,12 +60,21 @@ class Problems:
         self.log = log
         self.keys: set[str] = set()
         self._lock = threading.Lock()  # helper threads report too (desktop buttons)
+        self._last: str | None = None  # the latest warning, until the channel works again
+
+    @property
+    def current(self) -> str | None:
+        """The latest problem warned about while one is still remembered (for the daemon's
+        status, which `sitwatch doctor` reads), else None."""
+        return self._last if self.keys else None
 
     def report(self, key: str, text: str, level: int = logging.WARNING) -> None:
         with self._lock:
             first = key not in self.keys and len(self.keys) < self.LIMIT
             if first:
                 self.keys.add(key)
+            if level >= logging.WARNING:
+                self._last = text
         self.log.log(level if first else logging.DEBUG, "%s", text)
 
     def solved(self, text: str, prefix: str = "") -> bool:

@@ -247,3 +247,27 @@ def test_after_a_restart_the_next_nudge_does_not_repeat_the_last_ones_words(seri
     after = nudges(second.events)[0]
     assert (after.get("title"), after.get("message")) != (before.get("title"),
                                                            before.get("message"))
+
+
+def test_doctor_says_when_the_daemons_pushes_fail(serial_pty, http_server) -> None:
+    """Doctor checks a push URL's form; a service that refuses every delivery (a wrong token,
+    403) was still "ok push" while the daemon's journal said each one failed. The daemon puts
+    a channel's latest problem in its status, and doctor shows it on that channel's line."""
+    pytest.importorskip("apprise")
+    from sitwatch.cli.doctor import WARN, check_channels
+
+    http_server.status = 403
+    master, port = serial_pty
+    chair = Chair(master, port, {"cooldown": {"prolonged_sitting": 10},
+                                 "push": {"urls": [f"json://127.0.0.1:{http_server.port}/p"]}})
+    try:
+        chair.play(SEATED, 62)  # a time-to-move nudge at 60 s, pushed and refused
+        push = next(s for s in chair.daemon.sinks.sinks if s.name == "push")
+        assert push.flush(15)
+        chair.play(SEATED, 12)  # the daemon's next status write (a heartbeat at most)
+        line = next(c for c in check_channels(chair.cfg, chair.clock) if c[1] == "push")
+    finally:
+        chair.close()
+    level, _, detail = line
+    assert level == WARN and "the running daemon's last try" in detail, line
+    assert "403" in detail and f"127.0.0.1:{http_server.port}/p" not in detail, detail
