@@ -264,17 +264,23 @@ def live_calibrate(cam: CameraConfig, *, seconds: float = 10.0, preview: bool = 
     clock = clock or SystemClock()
     if preview and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise B.CameraCalibrationError("--preview needs a desktop session (no DISPLAY)")
-    cap = capture or make_capture(cam)
-    est = estimator or default_estimator(cam)
-    say("Sit upright, facing the screen, both shoulders in the picture.")
-    for i in range(countdown, 0, -1):
-        say(f"  {i} ...")
-        sleep(1.0)
+    # The camera and the model first: nobody is asked to sit still for a camera that is not
+    # there (a live camera keeps running through the countdown, as it would anyway).
+    try:
+        cap = capture or make_capture(cam)
+        cap.open(clock.monotonic())
+    except CaptureError as e:
+        raise B.CameraCalibrationError(e.reason) from None
     picked: list[F.PoseFeatures] = []
     aspect = 1.0
+    est: Any = None
     try:
+        est = estimator or default_estimator(cam)
+        say("Sit upright, facing the screen, both shoulders in the picture.")
+        for i in range(countdown, 0, -1):
+            say(f"  {i} ...")
+            sleep(1.0)
         t0 = clock.monotonic()
-        cap.open(t0)
         say(f"Hold still for {seconds:g} seconds.")
         while clock.monotonic() - t0 < seconds:
             now = clock.monotonic()
@@ -295,7 +301,7 @@ def live_calibrate(cam: CameraConfig, *, seconds: float = 10.0, preview: bool = 
         cap.release()
         if preview:
             _close_preview()
-        if estimator is None:
+        if estimator is None and est is not None:
             est.close()
     prof = B.from_features(picked, method="interactive", aspect=aspect,
                            note=f"live, {len(picked)} poses")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,24 @@ def test_parsers_hook_into_a_main_cli():
     assert a.target == "camera" and a.preview and a.seconds == 5
     a = p.parse_args(["replay", "--every", "2"])
     assert a.every == 2.0
+
+
+def test_calibrate_with_no_such_camera_says_so_before_the_countdown(tmp_path, model_path,
+                                                                    capsys):
+    """The user's command: one line (the one `run` and `doctor` give), exit 1, and no countdown
+    asking them to sit still for a camera that is not there."""
+    from sitwatch.camera.capture import open_failure_reason
+    from sitwatch.cli.main import main
+
+    missing = Path("/dev/video99")  # a webcam's device node
+    if missing.exists():
+        pytest.skip(f"{missing} exists here")
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[cushion]\nport = ""\n[camera]\nmodel = "{model_path}"\n')
+    rc = main(["--config", str(cfg), "calibrate", "camera", "--camera", str(missing)])
+    cap = capsys.readouterr()
+    assert rc == 1
+    assert "Traceback" not in cap.err and "..." not in cap.err and "Sit upright" not in cap.err
+    assert [ln for ln in cap.err.splitlines() if ln.startswith("sitwatch:")] == \
+        [f"sitwatch: {open_failure_reason(str(missing))}"]
+    assert not (tmp_path / "camera_calibration.json").exists()
