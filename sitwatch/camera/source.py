@@ -194,6 +194,9 @@ class CameraSource:
             "held": self.held,
             "model_loaded": self._estimator is not None,
             "activity": self.activity.value,
+            "every": {Activity.FAST: self.cfg.fast_interval, Activity.STABLE:
+                      self.cfg.slow_interval, Activity.ABSENT: self.cfg.absent_interval
+                      }[self.activity],  # seconds between poses now
             "infer_ms": round(ms[len(ms) // 2], 1) if ms else None,
             "camera_open": bool(self._capture is not None and self._capture.is_open),
             "finished": self.finished,

@@ -800,6 +800,7 @@ class Daemon:
                 "dropped": stats.get("dropped_total"),
                 "last_frame_age": stats.get("last_frame_age"),
             },
+            camera=self._camera_status(),
         )
 
     def _channel_problems(self) -> dict[str, str]:
@@ -813,6 +814,14 @@ class Daemon:
             if isinstance(text, str) and text:
                 out[str(getattr(s, "name", type(s).__name__))] = text
         return out
+    def _camera_status(self) -> dict[str, object] | None:
+        """The camera's part of the status file (None without a camera)."""
+        if self.camera is None:
+            return None
+        st = self.camera.source.stats()
+        return {"online": bool(st.get("online")), "device": self.camera.source.name,
+                "reason": st.get("reason"), "every": st.get("every"),
+                "paused": bool(st.get("paused"))}
 
     def close(self) -> None:
         try:

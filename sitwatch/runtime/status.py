@@ -16,11 +16,17 @@ not one every two. Layout (``version`` 1)::
      "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
      "sensor": {"online": true, "port": "/dev/ttyACM0", "frames": 7211, "dropped": 3,
                 "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
+     "camera": {"online": true, "device": "camera:0", "reason": null, "every": 5.0,
+                "paused": false} | absent (no camera),
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
                      "learned": ways of sitting upright clear of the backrest learned (0-2)},
      "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...},
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent}
+
+``sensor`` is the cushion's; in a camera-only setup it is the camera's, and its ``port`` is
+``camera:`` and the device (:data:`CAMERA_PORT`). ``camera.every`` is the seconds between two
+looks at the moment, ``camera.paused`` true while the screen is locked (no picture taken).
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ from sitwatch.core.private import write_private
 log = logging.getLogger(__name__)
 
 STATUS_VERSION = 1
+CAMERA_PORT = "camera:"  # how a camera-only setup's sensor.port starts
 START_HINT = "Start it with `sitwatch run`, or `systemctl --user start sitwatch` for the service."
 
 _TOP = (
@@ -78,6 +85,7 @@ _TOP = (
     "static",  # a weight shift is due: no shift for detect.stillness.after
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
     "channels",  # {channel: its latest problem} while a channel (push, hook ...) fails
+    "camera",  # the camera's own state, beside the cushion's "sensor" (see the layout)
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.
@@ -90,6 +98,8 @@ _IMPORTANT = (
     "wallet",
     "sensor.online",
     "sensor.diagnosis",
+    "camera.online",
+    "camera.paused",
     "calibration.method",
     "calibration.learned",
     "last_break",
@@ -424,6 +434,38 @@ def split_channels(excluded: list[str]) -> tuple[list[str], list[str]]:
     return out, sat
 
 
+def camera_only(d: dict[str, Any]) -> bool:
+    """The status is a camera-only setup's (no cushion)."""
+    sensor = d.get("sensor")
+    return isinstance(sensor, dict) and str(sensor.get("port") or "").startswith(CAMERA_PORT)
+
+
+def _camera_text(c: dict[str, Any]) -> str:
+    """``camera online (a pose every 5 s)``, ``camera offline: REASON``; ``camera starting``
+    before its first look."""
+    if c.get("paused"):
+        return "camera paused while the screen is locked"
+    if c.get("online"):
+        every = c.get("every")
+        return (f"camera online (a pose every {float(every):g} s)" if every is not None
+                else "camera online")
+    reason = c.get("reason") or c.get("diagnosis")
+    return f"camera offline: {reason}" if reason else "camera starting"
+
+
+def _sensors_text(d: dict[str, Any]) -> str:
+    """The cushion's part of the main line and the camera's (one of them in a setup with one)."""
+    sensor = d.get("sensor") or {}
+    cam = d.get("camera")
+    if camera_only(d):
+        # the camera's own section when the daemon wrote one; the sensor's otherwise
+        return _camera_text(cam if isinstance(cam, dict) else sensor)
+    text = _sensor_text(sensor)
+    if isinstance(cam, dict):
+        text += " · " + _camera_text(cam)
+    return text
+
+
 def _sensor_text(s: dict[str, Any]) -> str:
     port = s.get("port") or ""
     if s.get("online"):
@@ -461,9 +503,9 @@ def _main_line(d: dict[str, Any]) -> str:
             text += f" (limit {round(float(limit) / 60)} min)"
         parts.append(text)
     elif occ == Occupancy.EMPTY:
-        parts.append("Seat empty")
+        parts.append("Nobody in view" if camera_only(d) else "Seat empty")
     else:
-        parts.append("Waiting for the cushion")
+        parts.append("Waiting for the camera" if camera_only(d) else "Waiting for the cushion")
     if occ == Occupancy.OCCUPIED:
         if d.get("posture"):
             parts.append(f"posture {label(d['posture'])}")
@@ -478,7 +520,7 @@ def _main_line(d: dict[str, Any]) -> str:
         parts.insert(0, f"PAUSED until {until}")
     elif d.get("snoozed"):
         parts.append(f"nudges snoozed until {_clock_time(d['snoozed'], d)}")
-    parts.append(_sensor_text(d.get("sensor") or {}))
+    parts.append(_sensors_text(d))
     return " · ".join(parts)
 
 

@@ -95,8 +95,18 @@ def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
     try:
         evs = events_until(proc, lambda g: any(e["event"] == "posture" and e["state"] == "slouched"
                                                for e in g), 40)
+        # what the user reads meanwhile: a camera, never a cushion they do not have
+        shown = {}
+        for flag in ([], ["--waybar"]):
+            out = subprocess.run([sys.executable, "-m", "sitwatch", "status", *flag], env=env,
+                                 capture_output=True, text=True, timeout=30)
+            shown[bool(flag)] = out.stdout
     finally:
         stop(proc)
+    main_line = shown[False].splitlines()[0]
+    assert "camera online (a pose every" in main_line, shown[False]
+    assert "cushion" not in shown[False]
+    assert "camera online" in json.loads(shown[True])["tooltip"]
     kinds = [(e["event"], e.get("state"), e.get("source")) for e in evs]
     assert ("occupancy", "occupied", "camera") in kinds
     assert ("posture", "upright", "camera") in kinds
@@ -128,8 +138,12 @@ def test_cushion_and_camera_fuse_by_the_documented_rules(tmp_path, clip) -> None
         evs = events_until(daemon, lambda g: any(e["event"] == "posture" and
                                                  e.get("source") == "fused" and
                                                  e["state"] == "slouched" for e in g), 45)
+        status = subprocess.run([sys.executable, "-m", "sitwatch", "status"], env=env,
+                                capture_output=True, text=True, timeout=30).stdout
     finally:
         stop(daemon, simp)
+    # the cushion's line and the camera's, both
+    assert " · cushion online (" in status and " · camera online (a pose every " in status, status
     fused = [e for e in evs if e["event"] == "posture" and e.get("source") == "fused"]
     assert any(e["state"] == "upright" for e in fused)
     slump = next(e for e in fused if e["state"] == "slouched")

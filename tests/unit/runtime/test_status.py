@@ -472,3 +472,56 @@ def test_a_stop_days_ago_says_the_day(path: Path, clock: ManualClock) -> None:
     clock.advance(3 * 86400)
     text = format_status(read_status(path, clock))
     assert "not running (stopped at Mon 5 Jan 09:00)" in text
+
+
+def camera(online: bool = True, **kw: object) -> dict[str, object]:
+    return {"online": online, "device": "camera:0", "reason": None, "every": 5.0,
+            "paused": False, **kw}
+
+
+def test_a_camera_only_setup_is_described_as_a_camera(path: Path, clock: ManualClock) -> None:
+    """Camera-only: the sensor is the camera (port camera:DEVICE): no cushion anywhere."""
+    cam_sensor = {"online": True, "port": "camera:/tmp/x.avi", "frames": None, "dropped": None,
+                  "last_frame_age": None}
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    w.update(sensor={**cam_sensor, "online": False}, camera=camera(False))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first == "Waiting for the camera · camera starting"
+    clock.advance(3.0)
+    w.update(occupancy="occupied", posture="slouched", sensor=cam_sensor,
+             camera=camera(every=2.0))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first == ("Occupied — sitting for under a minute (limit 45 min) · posture slouched · "
+                     "camera online (a pose every 2 s)")
+    clock.advance(3.0)
+    w.update(occupancy="empty", camera=camera(every=10.0))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first == "Nobody in view · camera online (a pose every 10 s)"
+    clock.advance(3.0)
+    w.on_event(Event(9.0, SENSOR, "offline", {"reason": "/tmp/x.avi: end of the video"}))
+    w.update(occupancy=None, camera=camera(False, reason="/tmp/x.avi: end of the video"))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first == "Waiting for the camera · camera offline: /tmp/x.avi: end of the video"
+    # a status file written before the camera had its own section says the same from "sensor"
+    d = read_status(path, clock)
+    del d["camera"]
+    assert format_status(d).splitlines()[0] == first
+    assert "cushion" not in format_status(d)
+    # the screen locked: the camera takes no picture
+    w.update(occupancy="empty", sensor=cam_sensor, camera=camera(paused=True))
+    assert format_status(read_status(path, clock)).splitlines()[0] == \
+        "Nobody in view · camera paused while the screen is locked"
+
+
+def test_with_a_cushion_and_a_camera_both_are_said(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    w.update(occupancy="empty", sensor=online(0), camera=camera())
+    clock.advance(2.0)
+    w.update(sensor=online(40))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first == ("Seat empty · cushion online (20.0 fr/s, 3 dropped) · "
+                     "camera online (a pose every 5 s)")
+    reason = "camera 0: there is no /dev/video0: is a webcam plugged in?"
+    w.update(camera=camera(False, reason=reason))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.endswith(f"cushion online (20.0 fr/s, 3 dropped) · camera offline: {reason}")
