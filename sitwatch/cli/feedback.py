@@ -240,11 +240,15 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.files import control_path, status_path, status_stale_after
-    from sitwatch.runtime.status import read_status
+    from sitwatch.runtime.status import camera_only, read_status
 
     clock = SystemClock()
     running = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
     base = _base(cfg)
+    # a camera and no cushion (the running daemon's setup, else the config's; with neither
+    # configured the cushion may come from `run --port`): nothing to ease, recorded only
+    cushion = (not camera_only(running) if running.get("running")
+               else bool(cfg.cushion.port) or cfg.camera.device == "")
     if running.get("running"):
         import time
         import uuid
@@ -262,17 +266,19 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
                 after = None
             entry = after.answered(rid) if after is not None else None
             if after is not None and entry is not None:
-                print(_said(base, entry, state, after))
+                print(_said(base, entry, state, after, cushion=cushion))
                 return EXIT_OK
             time.sleep(0.1)  # the daemon looks at the control file once a second
         err(f"the running sitwatch did not answer within {ANSWER_WITHIN:g} s; the request "
             f"stays in {control_path(cfg)} for 5 minutes (see `sitwatch status` and the log)")
         return EXIT_FAIL
-    entry, after = _offline(cfg, action, kind, state, path, nudge or "")
-    print(_said(base, entry, state, after))
+    entry, after = _offline(cfg, action, kind, state, path, nudge or "", cushion=cushion)
+    print(_said(base, entry, state, after, cushion=cushion))
     from sitwatch.core.kinds import FeedbackKind
 
-    if kind != FeedbackKind.LEARNED:
+    if not cushion and action == "wrong":
+        pass  # nothing to apply at the next start
+    elif kind != FeedbackKind.LEARNED:
         print("(sitwatch is not running: this applies when it starts)")
     elif _changed_learned(entry, state):
         print("(sitwatch is not running: the saved profile is changed, and it starts from it)")
@@ -289,8 +295,9 @@ def _changed_learned(entry: Entry, before: State) -> bool:
 
 
 def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
-             path: Path, nudge: str = "") -> tuple[Entry, State]:
-    """No daemon: change the file, and add the row to the history if there is one."""
+             path: Path, nudge: str = "", *, cushion: bool = True) -> tuple[Entry, State]:
+    """No daemon: change the file, and add the row to the history if there is one. Without a
+    ``cushion`` a "Not right" is recorded and changes nothing (as the daemon does)."""
     from datetime import datetime
 
     from sitwatch.core.kinds import FeedbackKind
@@ -301,9 +308,10 @@ def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
     learned = kind == FeedbackKind.LEARNED
     if action == "wrong":
         assert kind is not None
-        change = _profile_change(cfg, "reject") if learned else None
+        change = _profile_change(cfg, "reject") if learned and cushion else None
         after, entry = fb.wrong(state, kind, cfg.feedback, at=at, source="cli",
-                                possible=not learned or change is not None, nudge=nudge)
+                                possible=cushion and (not learned or change is not None),
+                                nudge=nudge)
         if change is not None and entry.applied:
             change()
     else:
@@ -390,11 +398,19 @@ def _knob(change: Change) -> str:
     return f"{section} {key.replace('_', ' ')} {change.before:g} -> {change.after:.3g}"
 
 
-def _said(base: Config, entry: Entry, before: State, after: State) -> str:
+def _said(base: Config, entry: Entry, before: State, after: State, *,
+          cushion: bool = True) -> str:
     from sitwatch.core.kinds import FeedbackKind
     from sitwatch.nudging import feedback as fb
 
     settings = base.feedback
+    if not cushion and entry.action == "wrong" and entry.kind is not None:
+        what = (f"that {fb.label(entry.kind)} nudge" if entry.kind != FeedbackKind.LEARNED
+                else "the way of sitting it learned")
+        return (f"Noted: {what} was not right. It is recorded (`sitwatch feedback show` lists "
+                "it, and so does the weekly report). With the camera alone nothing is "
+                "adapted: the camera's thresholds stay as configured (only a cushion's are "
+                "eased by \"Not right\").")
     if entry.kind == FeedbackKind.LEARNED:
         return _said_learned(entry, before, settings.max_steps, settings.enabled)
     if entry.action == "reset":

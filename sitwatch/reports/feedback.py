@@ -83,7 +83,7 @@ def feedback_line(s: FeedbackSummary) -> str:
     if back:
         parts.append(f"eased, then reset to the configured thresholds: {', '.join(back)}")
     if not ch and not back and s.total and not forgot:
-        parts.append("nothing eased (at the limit, or learning is off)")
+        parts.append("nothing eased (at the limit, learning is off, or no cushion to ease)")
     if forgot:
         parts.append(("a learned way of sitting" if forgot == 1
                       else f"{forgot} learned ways of sitting") + " forgotten")

@@ -595,8 +595,9 @@ class Daemon:
             action, kind, t=t, source=source, snap=self.snapshot(t),
             cues=pl.cues() if pl is not None else {},
             request_id=request_id, nudge=nudge,
-            possible=not (action == "wrong" and learned) or (
-                pl is not None and pl.ways_learned() > 0),
+            # a camera-only setup has no cushion whose thresholds could move: recorded only
+            possible=pl is not None and (not (action == "wrong" and learned)
+                                         or pl.ways_learned() > 0),
         )
         if done is None:
             return []

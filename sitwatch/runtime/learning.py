@@ -177,7 +177,8 @@ class Learner:
         when the nudge it answers was answered already (one nudge, one answer). ``nudge``: when
         the nudge it answers was shown ('' none in particular; None: the last nudge of the kind
         shown by this daemon, if any). ``possible`` False: recorded, but there is nothing it
-        could change (no learned way of sitting to forget)."""
+        could change (no learned way of sitting to forget, or no cushion: a camera-only setup's
+        thresholds stay as configured)."""
         at = at or self.clock.now()
         when = at.isoformat(timespec="seconds")
         before = self.state

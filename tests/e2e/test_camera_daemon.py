@@ -101,8 +101,14 @@ def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
             out = subprocess.run([sys.executable, "-m", "sitwatch", "status", *flag], env=env,
                                  capture_output=True, text=True, timeout=30)
             shown[bool(flag)] = out.stdout
+        # "Not right" through the running daemon: recorded, nothing of a cushion claimed
+        said = subprocess.run([sys.executable, "-m", "sitwatch", "feedback", "wrong", "slouch"],
+                              env=env, capture_output=True, text=True, timeout=30)
     finally:
         stop(proc)
+    assert said.returncode == 0, said.stderr
+    assert "the camera's thresholds stay as configured" in said.stdout
+    assert "->" not in said.stdout and "step" not in said.stdout
     main_line = shown[False].splitlines()[0]
     assert "camera online (a pose every" in main_line, shown[False]
     assert "cushion" not in shown[False]
@@ -197,3 +203,4 @@ def test_pause_closes_the_camera_and_releases_the_model(tmp_path, clip) -> None:
         assert wait_log(b"camera back on"), log.decode()[-2000:]
     finally:
         stop(proc)
+

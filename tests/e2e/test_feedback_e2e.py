@@ -377,3 +377,30 @@ def test_the_daemon_uses_the_thresholds_the_reference_postures_tuned(tmp_path: P
     out = sitwatch(env, cfg, "doctor", "--headless")
     line = next(x for x in out.stdout.splitlines() if " calibration " in x)
     assert "made more sensitive by your reference postures: detect.balance.threshold 0.2" in line
+
+
+def test_camera_only_not_right_claims_no_cushion_threshold(tmp_path: Path) -> None:
+    """A webcam user with no cushion: `sitwatch feedback wrong slouch` records the false alarm
+    and says the camera's thresholds are not adapted; it claims (and moves) nothing."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.store import Store
+
+    env = env_for(tmp_path)
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\ndevice = "{tmp_path / "clip.avi"}"\n')
+    data = tmp_path / "data" / "sitwatch"
+    data.mkdir(parents=True, exist_ok=True)
+    Store(data / "history.sqlite", SystemClock()).close()
+    out = sitwatch(env, cfg, "feedback", "wrong", "slouch")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Noted: that slouching nudge was not right. It is recorded")
+    assert "the camera's thresholds stay as configured" in out.stdout
+    for claim in ("->", "step", "from now on", "applies when it starts", "Undo"):
+        assert claim not in out.stdout, out.stdout
+    (file,) = data.glob("feedback-*.json")
+    assert json.loads(file.read_text())["steps"] == {}
+    con = sqlite3.connect(data / "history.sqlite")
+    assert con.execute("SELECT kind, action, applied FROM feedback").fetchall() == [
+        ("slouch", "wrong", 0)]
+    shown = sitwatch(env, cfg, "feedback", "show")
+    assert "No thresholds moved" in shown.stdout and "(recorded only)" in shown.stdout

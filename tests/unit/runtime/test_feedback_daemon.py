@@ -143,3 +143,32 @@ def test_the_saved_feedback_applies_at_the_next_start(tmp_path) -> None:
                learner=learner)
     assert d.pipeline.cfg.detect.balance.threshold == 0.2875
     d.close()
+
+
+def test_camera_only_not_right_is_recorded_and_moves_nothing(tmp_path) -> None:
+    """A webcam and no cushion: the button (and MQTT, and the command's request) records the
+    false alarm, claims no threshold change and leaves the steps alone (docs/channels.md)."""
+    from sitwatch.camera.pipeline import CameraPipeline
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.runtime.daemon import Camera
+    from tests.helpers.doubles import ScriptedCamera, camera_profile
+
+    clock = ManualClock()
+    store = Store(tmp_path / "h.sqlite", clock)
+    sink = Collect()
+    learner = Learner(for_layout(CFG, LAY), tmp_path / "feedback.json", clock,
+                      control_path=tmp_path / "control.json")
+    cam = ScriptedCamera(clock, [(60, True)], advance=True)
+    d = Daemon(CFG, LAY, None, clock, sinks=sink, store=store, learner=learner,
+               camera=Camera(cam, CameraPipeline(CFG.camera, camera_profile(),
+                                                 owns_occupancy=True, main=CFG)))
+    run_for(d, 10)
+    (ev,) = d.feedback("wrong", FeedbackKind.SLOUCH, source="button")
+    assert ev.state == "wrong" and ev.get("applied") is False and "changes" not in ev.data
+    assert ev.get("steps") == 0
+    assert fb.load(tmp_path / "feedback.json").steps == {}
+    store.flush()
+    con = sqlite3.connect(tmp_path / "h.sqlite")
+    assert con.execute("SELECT kind, action, applied, source FROM feedback").fetchall() == [
+        ("slouch", "wrong", 0, "button")]
+    d.close()
