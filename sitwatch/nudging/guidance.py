@@ -18,6 +18,9 @@ from sitwatch.core.kinds import NudgeKind, Posture
 WEIGHT_FORWARD = "weight_forward"
 #: ... and of a chair's perch on the front edge, which its backrest sensors tell from a slump.
 PERCHED = "perched"
+#: ... and of a slouch the camera alone saw: the head dropped towards the desk (the camera does
+#: not see the hips, so the cushion's words about them do not fit).
+HEAD_DOWN = "head_down"
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,24 @@ CATALOG: dict[str, Advice] = {
         firm=("Still on the edge of the seat",
               "Stand up for a moment, then sit down with your hips right at the back of the "
               "seat."),
+    ),
+    # A slouch as a camera alone sees it: the head has sunk towards the desk or keyboard.
+    HEAD_DOWN: Advice(
+        HEAD_DOWN,
+        ("Lift your head", "Your head has dropped", "Check your posture"),
+        (
+            "Bring your head up over your shoulders and sit tall, with your eyes level with "
+            "the screen.",
+            "If you keep looking down, raise the screen (or the laptop on a stand) so you can "
+            "see it with your head up.",
+            "Roll your shoulders back and down and let your head settle level on top of "
+            "them, not hanging in front.",
+        ),
+        "A head hanging towards the desk pulls the upper body into a slump; a screen and desk "
+        "at the right height make sitting tall the easy way.",
+        firm=("Still looking down",
+              "Stand up for a moment, then sit down tall with your head up and the screen "
+              "raised to your eye level."),
     ),
     NudgeKind.ASYMMETRIC_LOAD: Advice(
         NudgeKind.ASYMMETRIC_LOAD,

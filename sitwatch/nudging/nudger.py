@@ -115,6 +115,7 @@ class Nudger:
             still_since=snap.still_since,
             seat_only=snap.seat_only and snap.source == "cushion",
             perched=snap.perched and snap.source == "cushion",
+            head_down=snap.source == "camera",  # a camera-only setup's slouch: the head
         )
         evs += self._day_nudges(snap)
         out: list[Event] = []

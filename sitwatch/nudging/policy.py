@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
-from sitwatch.nudging.guidance import CATALOG, PERCHED, WEIGHT_FORWARD, Advice, catalog
+from sitwatch.nudging.guidance import (
+    CATALOG,
+    HEAD_DOWN,
+    PERCHED,
+    WEIGHT_FORWARD,
+    Advice,
+    catalog,
+)
 
 #: The postures the ``slouch`` kind is about, and the advice (:data:`CATALOG` key) for each.
 SLUMPED: dict[str, str] = {
@@ -136,10 +143,13 @@ class NudgePolicy:
         seat_only: bool = False,
         balance_leaving: bool = False,
         perched: bool = False,
+        head_down: bool = False,
     ) -> list[Event]:
         """The outcomes and nudges due at ``t``. ``seat_only``: the posture comes from a seat
         alone, so leaning forward gets the words for weight on the front of the seat;
-        ``perched``: leaning forward is a perch on a chair's front edge (its own words).
+        ``perched``: leaning forward is a perch on a chair's front edge (its own words);
+        ``head_down``: the posture is a camera's alone, so slouched is a dropped head (its own
+        words).
         ``balance_leaving``: the lean no longer shows and its state is waiting out its dwell
         (:attr:`~sitwatch.sensing.snapshot.Snapshot.balance_leaving`): its nudge waits too, and
         is dropped if the lean ends (population: 4 of 311 nudges came 11-12 s after the lean
@@ -167,6 +177,8 @@ class NudgePolicy:
             advice = WEIGHT_FORWARD
         elif perched and posture == Posture.LEANING_FORWARD:
             advice = PERCHED
+        elif head_down and posture == Posture.SLOUCHED:
+            advice = HEAD_DOWN
         if advice is not None and posture_for >= self.cfg.slouch_after:
             ep = t - posture_for
             level = self._due(NudgeKind.SLOUCH, t, ep)

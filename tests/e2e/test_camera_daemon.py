@@ -204,3 +204,25 @@ def test_pause_closes_the_camera_and_releases_the_model(tmp_path, clip) -> None:
     finally:
         stop(proc)
 
+
+def test_camera_only_slouch_nudge_is_about_the_head(tmp_path, clip) -> None:
+    """The camera's slouch is a head dropped towards the desk: the nudge `sitwatch run` sends
+    speaks of the head, not of the hips the camera cannot see."""
+    from sitwatch.nudging.guidance import CATALOG, HEAD_DOWN
+
+    env = env_for(tmp_path)
+    cfg = camera_cfg(tmp_path)
+    cfg.write_text(cfg.read_text() + "[nudges]\nslouch_after = 2.0\n"
+                   "[nudges.dnd]\nenabled = false\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+         "--camera", str(clip), "--headless", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        evs = events_until(proc, lambda g: any(e["event"] == "nudge" and e.get("kind") == "slouch"
+                                               for e in g), 45)
+    finally:
+        stop(proc)
+    nudge = next(e for e in evs if e["event"] == "nudge" and e.get("kind") == "slouch")
+    assert nudge["title"] in CATALOG[HEAD_DOWN].titles, nudge
+    assert "hips" not in nudge["message"] and nudge["why"] == CATALOG[HEAD_DOWN].why

@@ -215,3 +215,19 @@ def test_control_commands(tmp_path, capsys) -> None:
     assert main(["resume"]) == 0
     assert control.read(control_path(Config())) == control.Control()
     assert main(["snooze", "soon"]) == 2
+
+
+def test_a_camera_alone_slouch_speaks_of_the_head_not_the_hips() -> None:
+    """The camera's slouched is a dropped head (it does not see the hips): its own words."""
+    from sitwatch.core.kinds import Posture
+    from sitwatch.nudging.guidance import CATALOG, HEAD_DOWN
+
+    common = {"spell": 100, "spell_start": 0.0, "occupied": True, "posture": Posture.SLOUCHED,
+              "posture_for": 61, "balance": None, "balance_for": 0.0, "wallet": False}
+    ev = nudges(policy().step(100, head_down=True, **common))[0]
+    assert ev.get("kind") == "slouch" and ev.get("posture") == Posture.SLOUCHED
+    assert ev.get("title") in CATALOG[HEAD_DOWN].titles and ev.get("why") == CATALOG[HEAD_DOWN].why
+    assert "hips" not in ev.get("message") and "head" in ev.get("message")
+    # the cushion's slump keeps its words about the hips
+    ev = nudges(policy().step(100, **common))[0]
+    assert ev.get("title") in CATALOG["slouch"].titles
