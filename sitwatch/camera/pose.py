@@ -11,8 +11,11 @@ import contextlib
 import ctypes
 import importlib
 import os
+import re
 import sys
+import tempfile
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -106,6 +109,50 @@ def _quiet() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+#: What MediaPipe's native code (LiteRT, TFLite, absl) writes to stderr while the model loads,
+#: runs the first time and is released, none of it for the user: "INFO: ...", "WARNING: ..."
+#: (38 "Sparsity tensors may not yet be fully supported" for the full model, an unaligned
+#: buffer, "Logging before InitGoogle()") and absl's "I0000 ..."/"W0000 ..." lines. The
+#: environment variables above do not reach these loggers (checked with MediaPipe 0.10 and the
+#: full model). Errors ("ERROR: ...", "E0000 ...", "F0000 ...") and anything else stay.
+NATIVE_NOISE = re.compile(rb"^(?:INFO: |WARNING: |[IW]\d{4} \d\d:\d\d:\d\d)")
+
+
+@contextlib.contextmanager
+def native_stderr_filtered() -> Iterator[None]:
+    """Run the block with the process's stderr (fd 2) going to a temporary file, then pass on
+    what it got except :data:`NATIVE_NOISE`: anything else written meanwhile (an error, another
+    thread's log line) still arrives, a moment late."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to keep quiet
+        yield
+        return
+    try:
+        tmp = tempfile.TemporaryFile()  # noqa: SIM115 (the "with tmp" below closes it)
+    except OSError:
+        os.close(saved)
+        yield
+        return
+    with tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            kept = [ln for ln in tmp.read().splitlines(keepends=True)
+                    if not NATIVE_NOISE.match(ln)]
+            if kept:
+                with contextlib.suppress(OSError):
+                    os.write(2, b"".join(kept))
+
+
 class PoseLandmarker:
     """One MediaPipe PoseLandmarker in VIDEO mode. ``__call__`` takes an RGB uint8 image."""
 
@@ -132,7 +179,8 @@ class PoseLandmarker:
             output_segmentation_masks=False,
         )
         try:
-            self._lm: Any = vision.PoseLandmarker.create_from_options(opts)
+            with native_stderr_filtered():
+                self._lm: Any = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as e:
             raise PoseError(f"{model_path}: MediaPipe cannot load this model ({e})") from None
         self._last_ms = -1
@@ -149,7 +197,11 @@ class PoseLandmarker:
         import mediapipe as mp
 
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        res = self._lm.detect_for_video(img, self._ts(t))
+        if self.calls == 0:  # the first run logs its setup too
+            with native_stderr_filtered():
+                res = self._lm.detect_for_video(img, self._ts(t))
+        else:
+            res = self._lm.detect_for_video(img, self._ts(t))
         self.calls += 1
         if not res.pose_landmarks:
             return None
@@ -160,7 +212,8 @@ class PoseLandmarker:
     def close(self) -> None:
         lm, self._lm = self._lm, None
         if lm is not None:
-            lm.close()
+            with native_stderr_filtered():
+                lm.close()
             trim_heap()
 
 

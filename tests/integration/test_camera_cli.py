@@ -132,3 +132,38 @@ def test_calibrate_with_no_such_camera_says_so_before_the_countdown(tmp_path, mo
     assert [ln for ln in cap.err.splitlines() if ln.startswith("sitwatch:")] == \
         [f"sitwatch: {open_failure_reason(str(missing))}"]
     assert not (tmp_path / "camera_calibration.json").exists()
+
+
+def _sitwatch(tmp_path, *args):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (tmp_path / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp_path / sub)
+    return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_camera_commands_are_not_drowned_in_mediapipes_log(slouch_clip, model_path, tmp_path):
+    """MediaPipe's native code printed ~45 lines at every model load ("Sparsity tensors may not
+    yet be fully supported" x38, LiteRT INFO lines, "Logging before InitGoogle()"): the user
+    sees sitwatch's own lines only; a broken model still gets sitwatch's clear message."""
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\nmodel = "{model_path}"\n')
+    out = _sitwatch(tmp_path, "--config", str(cfg), "calibrate", "camera", "--recording",
+                    str(slouch_clip), "--upright", "0:10", "-o", str(tmp_path / "c.json"))
+    assert out.returncode == 0, out.stderr
+    assert "camera calibration saved" in out.stdout
+    assert out.stderr == "", out.stderr
+    rep = _sitwatch(tmp_path, "--config", str(cfg), "replay", str(slouch_clip))
+    assert rep.returncode == 0, rep.stderr
+    assert rep.stderr.splitlines() == ["sitwatch: camera profile: learned from the recording"]
+    bad = tmp_path / "bad.task"
+    bad.write_bytes(b"PK\x03\x04 not really a zip archive")
+    cfg.write_text(f'[camera]\nmodel = "{bad}"\n')
+    broken = _sitwatch(tmp_path, "--config", str(cfg), "replay", str(slouch_clip))
+    assert f"{bad}: MediaPipe cannot load this model" in broken.stdout + broken.stderr

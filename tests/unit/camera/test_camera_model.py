@@ -112,3 +112,28 @@ def test_model_path_reports_a_missing_model(capsys):
     assert cmd_model_path(argparse.Namespace(no_user_config=True)) == 1
     err = capsys.readouterr().err
     assert "sitwatch model fetch" in err
+
+
+def test_native_log_noise_is_dropped_and_everything_else_passes(capfd) -> None:
+    """What MediaPipe's native loggers write while the model loads goes; errors and anything
+    else written to stderr meanwhile (another thread's log line) still arrive."""
+    import os
+
+    from sitwatch.camera.pose import native_stderr_filtered
+
+    with native_stderr_filtered():
+        os.write(2, b"INFO: [environment.cc:36] Creating LiteRT environment with options\n"
+                    b"WARNING: [model_load.cc:402] Sparsity tensors may not yet be fully "
+                    b"supported.\n"
+                    b"WARNING: Logging before InitGoogle() is written to STDERR\n"
+                    b"W0000 00:00:1796002611.255935   20222 inference_runner_litert.cc:1433] "
+                    b"Input tensor memory is not aligned\n"
+                    b"ERROR: [model_load.cc:99] the model is damaged\n"
+                    b"E0000 00:00:1796002611.255935   20222 calculator.cc:1] failed\n"
+                    b"WARNING sitwatch.camera: camera offline: no camera\n")
+    err = capfd.readouterr().err
+    assert err.splitlines() == ["ERROR: [model_load.cc:99] the model is damaged",
+                                "E0000 00:00:1796002611.255935   20222 calculator.cc:1] failed",
+                                "WARNING sitwatch.camera: camera offline: no camera"]
+    os.write(2, b"INFO: after the block nothing is filtered\n")
+    assert capfd.readouterr().err == "INFO: after the block nothing is filtered\n"
