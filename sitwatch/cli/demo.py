@@ -7,10 +7,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, err
+from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, config_errors, err, load_config
 
 
 def run(args: argparse.Namespace) -> int:
+    """The demo runs with the user's settings (--config, else their config file; the sitting
+    limit, detection and nudge settings), on the virtual cushion of --layout."""
+    from sitwatch import config
     from sitwatch.runtime.demo import run_demo
     from sitwatch.sensing import layout as layouts
 
@@ -19,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
     except layouts.LayoutError as e:
         err(str(e))
         return EXIT_CONFIG
+    try:
+        cfg = load_config(args)
+    except config.ConfigError as e:
+        return config_errors(e)
     speed = args.speed
     if speed == 0 and sys.stdout.isatty() and not args.plain:
         speed = 900.0  # a day in about half a minute: fast, but the live view stays readable
@@ -29,9 +36,12 @@ def run(args: argparse.Namespace) -> int:
         err("--days needs --history FILE (where to keep the simulated days)")
         return EXIT_CONFIG
     history = Path(args.history).expanduser() if args.history else None
-    if history is not None and history.resolve() == _real_history().resolve():
+    from sitwatch.runtime.files import history_path
+
+    if history is not None and history.resolve() == history_path(cfg).resolve():
         err(f"{history} is your real history: pick another file for simulated days")
         return EXIT_CONFIG
+    src, flags = _settings_source(args)
     run_demo(
         layout=lay,
         seed=args.seed,
@@ -40,18 +50,29 @@ def run(args: argparse.Namespace) -> int:
         live=False if args.plain else None,
         history=history,
         days=args.days,
+        cfg=cfg,
+        settings=f"{src} (sitting limit {round(cfg.detect.sit_limit / 60)} min)",
     )
     if history is not None:
+        # the report takes its sitting limit from the config too: name the same one
         print(f"\nThe simulated history is in {history}; see it with "
-              f"`sitwatch report --week --html --history {history}`.")
+              f"`sitwatch report --week --html --history {history}{flags}`.")
     return EXIT_OK
 
 
-def _real_history() -> Path:
-    from sitwatch import config
-    from sitwatch.runtime.files import history_path
+def _settings_source(args: argparse.Namespace) -> tuple[str, str]:
+    """Where the demo's settings come from, in words, and the flags that give a later command
+    the same ones ('' for the user's config file, as every command reads it by default)."""
+    import shlex
 
-    try:
-        return history_path(config.load())
-    except config.ConfigError:
-        return Path("/nonexistent")
+    from sitwatch import config
+
+    if getattr(args, "config", None):
+        path = Path(args.config).expanduser()
+        return f"the settings of {path}", f" --config {shlex.quote(str(path))}"
+    if getattr(args, "no_user_config", False):
+        return "the default settings", " --no-user-config"
+    user = config.user_config_path()
+    if user.is_file():
+        return f"your settings from {user}", ""
+    return "the default settings (no config file)", ""

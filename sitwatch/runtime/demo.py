@@ -88,12 +88,14 @@ def run_demo(
     cfg: Config | None = None,
     history: Path | None = None,
     days: int = 1,
+    settings: str | None = None,
 ) -> dict[str, Any]:
     """A simulated office day through the real daemon, printed as it goes, then its report.
 
     ``history``: keep the history in this SQLite file (created owner-only if new) instead of a
     temporary folder, so that ``sitwatch report --history FILE`` can show it; ``days`` > 1 first
-    fills it with that many earlier simulated days (quietly), for the weekly report."""
+    fills it with that many earlier simulated days (quietly), for the weekly report.
+    ``settings``: where ``cfg`` came from, said under the title ("Using ...")."""
     from sitwatch.history.store import Store
     from sitwatch.reports.text import daily_text
     from sitwatch.sim.script import script_by_name
@@ -128,10 +130,14 @@ def run_demo(
                 out.write(f"{when:%H:%M}  {text}\n")
         printed = len(view.log)
 
+    using = f"Using {settings}.\n" if settings else ""
     if use_live:
+        if using:
+            out.write(using)
         _run_live(daemon, src, view, tally, scr, clock, cfg, out, speed)
     else:
-        out.write(f"sitwatch demo: a simulated office day on a virtual {layout.name} cushion\n\n")
+        out.write(f"sitwatch demo: a simulated office day on a virtual {layout.name} cushion\n"
+                  f"{using}\n")
         while not src.done:
             for ev in daemon.step(0):
                 tally.event(ev)

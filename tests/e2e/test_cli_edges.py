@@ -731,3 +731,40 @@ def test_config_takes_durations_with_their_units(tmp_path) -> None:
     for key_value in ("sit_limit = 1800.0", "dwell = 10.0", "slouch = 5400.0",
                       "snooze_minutes = 60", "daily_budget_hours = 6.5", "port = 0"):
         assert f"\n{key_value}" in shown or f" {key_value}" in shown, key_value
+
+
+def test_the_demo_uses_the_users_settings_and_its_report_the_same(tmp_path) -> None:
+    """With sit_limit = "3m" in the user's config the demo said "past your 45 min limit" (it
+    ran on the defaults while offering --config), and the report of its history then said "past
+    your 3 min limit". Now both use the same settings, and the demo says which."""
+    import shlex
+
+    env = {**_fresh_home(tmp_path), "TZ": "UTC"}
+    user = Path(env["XDG_CONFIG_HOME"]) / "sitwatch" / "sitwatch.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text('[detect]\nsit_limit = "3m"\n')
+    db = tmp_path / "demo.sqlite"
+    demo = _sitwatch("demo", "--plain", "--script", "demo", "--history", str(db), env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert f"Using your settings from {user} (sitting limit 3 min)." in demo.stdout
+    assert "past your 3 min limit" in demo.stdout and "45 min limit" not in demo.stdout
+    report = _sitwatch("report", "--history", str(db), env=env)
+    assert "past your 3 min limit" in report.stdout, report.stdout
+    # --config: the demo runs on that file, and the report command it suggests names it too
+    other = tmp_path / "other.toml"
+    other.write_text('[detect]\nsit_limit = "20m"\n')
+    db2 = tmp_path / "demo2.sqlite"
+    demo = _sitwatch("demo", "--plain", "--script", "demo", "--history", str(db2), "--config",
+                     str(other), env=env)
+    assert f"Using the settings of {other} (sitting limit 20 min)." in demo.stdout
+    assert "past your 20 min limit" in demo.stdout
+    hint = demo.stdout.rsplit("`", 2)[1]
+    assert hint.endswith(f"--config {other}"), hint
+    report = _sitwatch(*shlex.split(hint)[1:], env=env, cwd=str(tmp_path))
+    assert report.returncode == 0, report.stderr
+    week = _sitwatch("report", "--history", str(db2), "--config", str(other), env=env)
+    assert "past your 20 min limit" in week.stdout, week.stdout
+    # a broken config is the user's mistake, said as for every other command
+    user.write_text("[detect]\nsit_limit = \"soon\"\n")
+    bad = _sitwatch("demo", "--plain", "--script", "demo", env=env)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "sit_limit" in bad.stderr
