@@ -197,10 +197,7 @@ class PoseLandmarker:
         import mediapipe as mp
 
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.calls == 0:  # the first run logs its setup too
-            with native_stderr_filtered():
-                res = self._lm.detect_for_video(img, self._ts(t))
-        else:
+        with native_stderr_filtered():  # the first run logs its setup, later ones may warn
             res = self._lm.detect_for_video(img, self._ts(t))
         self.calls += 1
         if not res.pose_landmarks:
