@@ -391,7 +391,7 @@ def test_camera_only_not_right_claims_no_cushion_threshold(tmp_path: Path) -> No
     data = tmp_path / "data" / "sitwatch"
     data.mkdir(parents=True, exist_ok=True)
     Store(data / "history.sqlite", SystemClock()).close()
-    out = sitwatch(env, cfg, "feedback", "wrong", "slouch")
+    out = sitwatch(env, cfg, "feedback", "wrong", "slouch", "--force")  # none shown yet
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Noted: that slouching nudge was not right. It is recorded")
     assert "the camera's thresholds stay as configured" in out.stdout
