@@ -108,3 +108,31 @@ def recording_daemon_config(port: str, d: Any, *, console: bool = False) -> Any:
 def send_frame(fd: int, values: Any) -> None:
     """One frame of readings down a pty, as a cushion's text line."""
     os.write(fd, (",".join(f"{v:g}" for v in values) + "\n").encode())
+
+
+def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float) -> list[Any]:
+    """A simulated sitter (3 s away, then ``sit_s`` seated) sent by a wireless cushion's MQTT
+    client ``pub`` on ``topic``, one frame at a time, each handed over by the broker before the
+    next (the daemon steps until it has it); what the daemon said."""
+    from sitwatch.sim.script import Script, away, sit
+    from sitwatch.sim.simulator import Simulator
+
+    said: list[Any] = []
+    sim = Simulator("load-cells-4", Script([away(3), sit(sit_s)]), hz=10.0, seed=3)
+    for line in sim.lines():
+        pub.publish(topic, line, qos=1).wait_for_publish(5)
+        clock.advance(0.1)
+        end = time.monotonic() + 5
+        while True:  # until the broker has handed this frame over
+            said += daemon.step(0.05)
+            if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
+                break
+    return said
+
+
+def battery_dies(pub: Any) -> None:
+    """The wireless cushion stops with no goodbye: the broker sends its last will."""
+    sock = pub.socket()
+    pub.loop_stop()
+    if sock is not None:
+        sock.close()

@@ -24,7 +24,12 @@ from sitwatch.runtime.notices import SILENT_AFTER
 from sitwatch.runtime.status import format_status, read_status
 from sitwatch.sensing import calibration
 from sitwatch.sinks.desktop import DesktopSink
-from tests.helpers.virtual_cushion import recording_daemon_config, send_frame
+from tests.helpers.virtual_cushion import (
+    battery_dies,
+    recording_daemon_config,
+    send_frame,
+    sit_on_wireless,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.datasets]
 SAT = 120.0  # seconds of her upright sitting sent before the cushion goes quiet
@@ -149,8 +154,6 @@ def test_a_wireless_cushion_that_drops_off_the_network_is_told(broker, tmp_path)
     mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
     from sitwatch.config import Config, for_layout
     from sitwatch.sensing import layout as layouts
-    from sitwatch.sim.script import Script, away, sit
-    from sitwatch.sim.simulator import Simulator
 
     topic = "home/chair/cushion"
     lay = layouts.load("load-cells-4")
@@ -167,20 +170,9 @@ def test_a_wireless_cushion_that_drops_off_the_network_is_told(broker, tmp_path)
     daemon = build_daemon(cfg, lay, None, clock, headless=True)
     said: list[Any] = []
     try:
-        sim = Simulator("load-cells-4", Script([away(3), sit(30)]), hz=10.0, seed=3)
-        for line in sim.lines():
-            pub.publish(topic, line, qos=1).wait_for_publish(5)
-            clock.advance(0.1)
-            end = time.monotonic() + 5
-            while True:  # until the broker has handed this frame over
-                said += daemon.step(0.05)
-                if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
-                    break
+        said += sit_on_wireless(pub, topic, daemon, clock, 30)
         assert any(e.event == "occupancy" and e.state == "occupied" for e in said), said
-        sock = pub.socket()  # the cushion's battery dies: no goodbye, the broker sends its will
-        pub.loop_stop()
-        if sock is not None:
-            sock.close()
+        battery_dies(pub)
         end = time.monotonic() + 20
         while daemon.pipeline.online and time.monotonic() < end:
             said += daemon.step(0.2)

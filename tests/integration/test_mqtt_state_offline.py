@@ -14,6 +14,7 @@ import pytest
 from sitwatch.core.clock import ManualClock
 from sitwatch.runtime.assemble import build_daemon
 from sitwatch.sensing import layout as layouts
+from tests.helpers.virtual_cushion import battery_dies, sit_on_wireless
 
 try:
     from helpers.servers import Message, Watcher
@@ -34,8 +35,6 @@ def latest(w: Watcher, key: str) -> str | None:
 
 def test_the_seat_state_is_unknown_while_the_cushion_is_offline(broker, tmp_path) -> None:
     from sitwatch.config import Config, for_layout
-    from sitwatch.sim.script import Script, away, sit
-    from sitwatch.sim.simulator import Simulator
 
     lay = layouts.load("load-cells-4")
     cfg = for_layout(Config.model_validate({
@@ -63,22 +62,11 @@ def test_the_seat_state_is_unknown_while_the_cushion_is_offline(broker, tmp_path
 
     said: list[Any] = []
     try:
-        sim = Simulator("load-cells-4", Script([away(3), sit(40)]), hz=10.0, seed=3)
-        for line in sim.lines():
-            pub.publish(TOPIC, line, qos=1).wait_for_publish(5)
-            clock.advance(0.1)
-            end = time.monotonic() + 5
-            while True:  # until the broker has handed this frame over
-                said += daemon.step(0.05)
-                if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
-                    break
+        said += sit_on_wireless(pub, TOPIC, daemon, clock, 40)
         assert any(e.event == "occupancy" and e.state == "occupied" for e in said), said
         step_until(lambda: latest(watcher, "occupancy") == "occupied", "never occupied")
 
-        sock = pub.socket()  # the cushion's battery dies: the broker sends its last will
-        pub.loop_stop()
-        if sock is not None:
-            sock.close()
+        battery_dies(pub)
         step_until(lambda: not daemon.pipeline.online, "the will never came")  # type: ignore[union-attr]
         # at once, not state_interval (30 s) later
         step_until(lambda: latest(watcher, "cushion") == "offline"
