@@ -492,6 +492,15 @@ class Guard:
                 message = {**message, "headers": headers}
             await send(message)
 
+        if self.token is None and not _loopback_host(scope):
+            # No token: only this computer may ask, by a loopback name. A page on another
+            # site whose name was made to point at 127.0.0.1 (DNS rebinding) sends its own
+            # name as Host, and its Origin agrees with it, so it would pass every other check.
+            refused = PlainTextResponse(
+                "421: this is sitwatch's web app on this computer only: open it as "
+                "http://127.0.0.1 (or http://localhost) with its port", status_code=421)
+            await refused(scope, receive, send_with_headers)
+            return
         if self.token is not None:
             request = Request(scope)
             from_query = request.query_params.get("token")
@@ -515,6 +524,21 @@ class Guard:
                 await response(scope, receive, send_with_headers)
                 return
         await self.app(scope, receive, send_with_headers)
+
+
+#: The names a browser on this computer uses for it (without a token, the only ones answered).
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "localhost.localdomain"})
+
+
+def _loopback_host(scope: Scope) -> bool:
+    """The request's Host header names this computer's loopback (any port); a request with no
+    Host (HTTP/1.0, not a browser) is let through to the other checks."""
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), None)
+    if host is None:
+        return True
+    name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.split(":")[0]
+    name = name.lower().rstrip(".")
+    return name in LOOPBACK_NAMES or name.startswith("127.")
 
 
 def create_app(s: Settings) -> ASGIApp:

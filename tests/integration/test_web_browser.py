@@ -402,3 +402,44 @@ def test_the_request_check_sees_a_page_that_calls_out(served: Server) -> None:
                "<img src='http://cdn.example/x.png'>")
         assert "https://fonts.example/a.css" in b.requests
         assert "http://cdn.example/x.png" in b.requests
+
+
+def test_a_rebinding_site_is_not_answered(tmp_path: Path) -> None:
+    """Without a token the pages answer anyone who reaches 127.0.0.1. A site whose name was
+    made to point there (DNS rebinding) sends its own name as Host, and its Origin agrees:
+    `sitwatch serve` answered it, history and diary, and stored its diary entry. Only
+    loopback names are answered now; this computer's browser is unaffected."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    srv = Server(tmp_path)
+    port = urlsplit(srv.base).port
+    try:
+        def ask(method: str, path: str, host: str, body: str = "") -> tuple[int, str]:
+            con = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            con.request(method, path, body=body or None, headers={
+                "Host": host, "Origin": f"http://{host}",
+                "Content-Type": "application/x-www-form-urlencoded"})
+            r = con.getresponse()
+            text = r.read().decode()
+            con.close()
+            return r.status, text
+
+        status, page = ask("GET", "/diary", f"127.0.0.1:{port}")
+        assert status == 200
+        key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+        for path in ("/today", "/api/status", "/diary"):
+            assert ask("GET", path, f"evil.example:{port}")[0] == 421, path
+        status, _ = ask("POST", "/diary", f"evil.example:{port}",
+                        f"form_key={key}&kind=ache&note=rebinding")
+        assert status == 421
+        assert ask("GET", "/today", f"localhost:{port}")[0] == 200
+        assert ask("GET", "/today", f"[::1]:{port}")[0] == 200
+    finally:
+        srv.stop()
+    if srv.db.exists():
+        import sqlite3
+
+        con = sqlite3.connect(srv.db)
+        assert con.execute("SELECT count(*) FROM symptoms").fetchone()[0] == 0
+        con.close()
