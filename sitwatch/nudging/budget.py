@@ -27,10 +27,15 @@ class DailyBudget:
     summarised: bool = False
     _last: float | None = None
 
-    def seed(self, day: date, seated: float) -> None:
-        """Start from what the history already holds for today (a restart mid-day)."""
+    def seed(self, day: date, seated: float, *, longest: float = 0.0,
+             summarised: bool = False) -> None:
+        """Start from what the history already holds for today (a restart mid-day): the time
+        seated, the longest spell, and whether the day's summary has gone out (it is once a
+        day: a restart after its time sent it again)."""
         self._new_day(day)
         self.seated = max(0.0, seated)
+        self.longest = max(0.0, longest)
+        self.summarised = summarised
         self.warned = self.budget > 0 and self.seated >= self.budget - self.warn_before
         self.reached = self.budget > 0 and self.seated >= self.budget
 

@@ -76,6 +76,14 @@ class NudgePolicy:
     def _k(self, kind: NudgeKind) -> _Kind:
         return self.kinds.setdefault(kind, _Kind())
 
+    def seed_last(self, last: Mapping[str, float]) -> None:
+        """When each kind was last shown (on this clock), from the history: a restart sent the
+        time-to-move nudge again at once, whatever its cooldown."""
+        for kind, t in last.items():
+            if kind in NudgeKind.__members__.values():
+                k = self._k(NudgeKind(kind))
+                k.last = t if k.last is None else max(k.last, t)
+
     def seed_texts(self, sent: Mapping[str, int]) -> None:
         """Carry on each kind's turn through its texts from ``sent`` (today's delivered nudges
         by kind, from the history): after a restart the first nudge repeated the text of the

@@ -359,7 +359,7 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     delivered toward the daily cap (every nudge the gate let through today, whatever its kind,
     as the gate counts them; held and dropped ones are not), and where each kind's texts had
     got to, so the first nudge after a restart does not repeat the one before it."""
-    from datetime import UTC
+    from datetime import UTC, timedelta
 
     from sitwatch.history import queries
 
@@ -369,12 +369,31 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     except Exception as e:  # a history that cannot be read is reported where it is opened
         log.debug("daily budget and cap: no history for today: %s", e)
         return
-    if daemon.cfg.nudges.daily_budget_hours:
-        daemon.nudger.budget.seed(now.date(), day.sitting_minutes * 60)
+    # when each kind was last shown today, and whether the day's summary went out (delivered
+    # or dropped, as the running daemon counts it): a restart sent them again at once
+    from sitwatch.core.events import NUDGE
+
+    start, _ = queries.day_bounds(now.date(), now.tzinfo or UTC)
+    try:
+        today = queries.events_between(store, start, now + timedelta(seconds=1), NUDGE)
+    except Exception as err:
+        log.debug("nudges today: cannot read the history: %s", err)
+        today = []
+    mono = clock.monotonic()
+    last: dict[str, float] = {}
+    summarised = False
+    for ev in today:
+        summarised = summarised or ev.data.get("stage") == "summary"
+        kind = ev.data.get("kind")
+        if ev.data.get("delivered", True) and isinstance(kind, str):
+            last[kind] = mono - (now - ev.ts).total_seconds()
+    daemon.nudger.budget.seed(now.date(), day.sitting_minutes * 60,
+                              longest=day.longest_spell_minutes * 60, summarised=summarised)
     gate = daemon.nudger.gate
     if gate is not None and daemon.cfg.nudges.daily_cap:
         gate.seed(now.date(), day.nudges_total)
     daemon.nudger.policy.seed_texts(day.nudges)
+    daemon.nudger.policy.seed_last(last)
 
 
 def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, float] | None:

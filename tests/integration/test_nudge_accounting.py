@@ -11,6 +11,7 @@ import os
 import select
 import sqlite3
 import subprocess
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -271,3 +272,30 @@ def test_doctor_says_when_the_daemons_pushes_fail(serial_pty, http_server) -> No
     level, _, detail = line
     assert level == WARN and "the running daemon's last try" in detail, line
     assert "403" in detail and f"127.0.0.1:{http_server.port}/p" not in detail, detail
+
+
+def test_a_restart_sends_neither_time_to_move_nor_the_days_summary_again(serial_pty) -> None:
+    """Restarted on a sitter who never left, each start sent "time to move" at once, whatever
+    its cooldown, and the day's summary again after its time (seen 5 times in 17 minutes).
+    Both now go on from what the history says was shown today."""
+    master, port = serial_pty
+    clock = ManualClock()
+    at = (clock.now() + timedelta(seconds=30)).strftime("%H:%M")
+    if at < clock.now().strftime("%H:%M"):  # (midnight between: not this test's subject)
+        pytest.skip("the summary time would fall on the next day")
+    settings = {"day_summary_at": at}
+    first = Chair(master, port, settings, clock=clock)
+    try:
+        first.play(SEATED, 95)  # time to move at 60 s; the summary once its minute came
+    finally:
+        first.close()
+    kinds = [(e.get("kind"), e.get("stage")) for e in nudges(first.events)]
+    assert any(k == "prolonged_sitting" for k, _ in kinds), kinds
+    assert any(s == "summary" for _, s in kinds), kinds
+    second = Chair(master, port, settings, clock=ManualClock(start=first.clock.now()))
+    try:
+        second.play(SEATED, 120)  # well inside time to move's 15-minute cooldown
+    finally:
+        second.close()
+    assert nudges(second.events) == [], [(e.get("kind"), e.get("stage"))
+                                         for e in nudges(second.events)]
