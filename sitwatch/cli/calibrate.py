@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     )
     if spec:
         cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
+    if args.recording:  # a recording: the real profile, whatever cushion.port names
+        from sitwatch.runtime.files import not_live
+
+        cfg = not_live(cfg)
     out = Path(args.output) if args.output else profile_path(cfg)
     if getattr(args, "forget_learned", False):
         return _forget_learned(out)

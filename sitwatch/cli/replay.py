@@ -124,11 +124,12 @@ def _profile(
     """(the profile to replay with or None to learn one, what to say about it): --calibration,
     else (without --auto) the one ``sitwatch run`` would load for the recording's layout."""
     from sitwatch.runtime.assemble import load_profile
-    from sitwatch.runtime.files import find_profile
+    from sitwatch.runtime.files import find_profile, not_live
 
     learned = f"learned from the recording ({path.name})"
     if args.auto:
         return None, learned
+    cfg = not_live(cfg)  # a recording: the real calibration, whatever cushion.port names
     if not args.calibration:
         cfg = _configured_for(cfg, lay, args, path)
     found = Path(args.calibration) if args.calibration else find_profile(cfg, lay)

@@ -28,6 +28,13 @@ def simulated(cfg: Config) -> bool:
     return is_simulated(cfg.cushion.port)
 
 
+def not_live(cfg: Config) -> Config:
+    """``cfg`` for work on a recording (replay, calibrate --recording): no cushion port, so the
+    profile and history are the real ones whatever port the config names (a config pointing at
+    the simulator made `replay` of a real recording use the simulator's calibration)."""
+    return cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"port": ""})})
+
+
 def data_home(cfg: Config) -> Path:
     """Where the daemon keeps what it learns about you: the data dir, or its ``simulated``
     folder while the cushion is the simulator, so that trying sitwatch on it leaves your

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sitwatch.sim.script import Script, away, sit
+from sitwatch.sim.simulator import Simulator
+
 pytest.importorskip("serial")
 pytestmark = pytest.mark.integration
 
@@ -71,6 +74,28 @@ def test_the_simulator_keeps_its_history_and_profile_apart(tmp_path: Path) -> No
         os.killpg(run.pid, signal.SIGTERM)
         log += run.communicate(timeout=DEADLINE)[1]
         assert run.returncode == 0, log
+        # A config that names the simulator as its cushion, working on a recording (not the
+        # simulator): calibrate --recording saved into simulated/ and replay used the
+        # simulator's profile for real data. The recording's profile is the real one.
+        cfg = tmp_path / "cfg.toml"
+        cfg.write_text(f'[cushion]\nport = "{link}"\nlayout = "load-cells-4"\n')
+        rec = tmp_path / "real.csv"
+        sitter = Simulator("load-cells-4", Script([away(10), sit(60)]), hz=5.0, seed=4)
+        rec.write_text("p1,p2,p3,p4\n" + "\n".join(sitter.lines()) + "\n")
+        mine = ["--no-user-config", "--config", str(cfg)]
+        env2 = {**env, "XDG_DATA_HOME": str(tmp_path / "data2")}  # the same simulator running
+        cal = subprocess.run(
+            [sys.executable, "-m", "sitwatch", *mine, "calibrate", "--recording", str(rec),
+             "--layout", "load-cells-4", "--hz", "5", "--upright", "20:60"],
+            capture_output=True, text=True, env=env2, timeout=DEADLINE)
+        real = tmp_path / "data2" / "sitwatch" / "calibration-load-cells-4.json"
+        assert cal.returncode == 0 and real.exists(), cal.stdout + cal.stderr
+        assert not (real.parent / "simulated").exists()
+        rep = subprocess.run(
+            [sys.executable, "-m", "sitwatch", *mine, "replay", str(rec), "--layout",
+             "load-cells-4", "--hz", "5"], capture_output=True, text=True, env=env2,
+            timeout=DEADLINE)
+        assert rep.returncode == 0 and str(real) in rep.stdout + rep.stderr, rep.stdout
     finally:
         if run is not None and run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
