@@ -685,9 +685,10 @@ class Nudges(_Section):
     day_summary_at: str = Field(
         "",
         pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$",
-        description="Local time (HH:MM) for a short summary of the day's sitting. Empty: at the "
-        "end of the day's last working hours when nudges.schedule is set and a daily budget is "
-        "set, else none.",
+        description="Local time (HH:MM) for a short summary of the day's sitting. Empty: five "
+        "minutes before the day's last working hours end when nudges.schedule is set and a "
+        "daily budget is set, else none. Like every nudge it keeps to nudges.schedule and "
+        "quiet_hours: a time outside them means no summary that day.",
     )
     dnd: Dnd = Dnd()
     push: Push = Push()

@@ -237,7 +237,7 @@ class Daemon:
         if self._gate is not None:
             shown, why = self._gate.open_now()
             if not shown:
-                log.info("%s; no notice now (%s)", what, why)
+                log.warning("%s; no notice now (%s)", what, why)  # the journal must say
             return shown
         return not self._holding()
 

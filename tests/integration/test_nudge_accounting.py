@@ -299,3 +299,21 @@ def test_a_restart_sends_neither_time_to_move_nor_the_days_summary_again(serial_
         second.close()
     assert nudges(second.events) == [], [(e.get("kind"), e.get("stage"))
                                          for e in nudges(second.events)]
+
+
+def test_a_notice_kept_back_says_why_in_the_journal(serial_pty, caplog) -> None:
+    """docs/channels.md promises that when a notice (a way of sitting learned, a sensor that
+    stopped working) cannot be shown, "the journal says why": it was an info line, which the
+    journal never gets at the daemon's default level."""
+    import logging
+
+    master, port = serial_pty
+    chair = Chair(master, port, {"quiet_hours": ["08:00-10:00"]})  # the clock says 09:00
+    try:
+        with caplog.at_level(logging.WARNING, logger="sitwatch"):
+            assert chair.daemon._notice_now("a way of sitting upright was learned") is False
+    finally:
+        chair.close()
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("a way of sitting upright was learned; no notice now" in m and "quiet" in m
+               for m in said), said
