@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             err(problem)
             return EXIT_CONFIG
-        from sitwatch.cli.calibrate_live import check_step
+        from sitwatch.cli.calibrate_live import EMPTY_NOT_EMPTY, check_step
 
         means: dict[str, Any] = {}
         taken: dict[str, Any] = {}
@@ -103,6 +103,12 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             mean = calibration.robust_mean(vals[sel])
             problem = check_step(name, mean, means, lay)
+            if problem == EMPTY_NOT_EMPTY:
+                elo, ehi = ranges["empty"]
+                err(f"--empty {elo:g}:{ehi:g}: the seat was not empty then: it carried about "
+                    f"as much load as in --upright {lo:g}:{hi:g}. Give --empty a stretch of the "
+                    "recording where nobody sat on the cushion.")
+                return EXIT_CONFIG
             if problem:
                 err(f"--{name.replace('_', '-')} {lo:g}:{hi:g}: {problem}")
                 return EXIT_CONFIG

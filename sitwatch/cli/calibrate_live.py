@@ -165,7 +165,10 @@ def interactive(
             extra = answer.startswith("y")
         if extra:
             steps += ["slouch", "lean_left", "lean_right"]
-        for i, name in enumerate(steps, 1):
+        i = 0
+        while i < len(steps):
+            name = steps[i]
+            i += 1
             prompt, seconds = STEPS[name]
             while True:
                 out.write(f"\nStep {i}/{len(steps)}: {prompt}\n")
@@ -185,6 +188,15 @@ def interactive(
                     taken[name] = frames
                     break
                 out.write(f"  That did not look right: {problem}\n")
+                if problem == EMPTY_NOT_EMPTY:
+                    out.write("  Step 1 was probably not taken on an empty seat.\n")
+                    again = input_fn("  Start again from step 1? (Y/n) ").strip().lower()
+                    if again.startswith("n"):
+                        raise Aborted("calibration cancelled")
+                    means.clear()
+                    taken.clear()
+                    i = 0
+                    break
                 again = input_fn("  Try this step again? (Y/n) ").strip().lower()
                 if not again.startswith("n"):
                     continue
@@ -256,9 +268,13 @@ def check_step(
     if name == "empty":
         return None
     mean, done = layout.to_load(mean), {k: layout.to_load(v) for k, v in done.items()}
+    if name == "upright" and "empty" in done:
+        raw = float(np.maximum(mean, 0)[seat].sum())
+        if raw >= _almost_empty(layout) and _not_empty(done["empty"], mean, layout):
+            return EMPTY_NOT_EMPTY
     tare = done.get("empty", np.zeros(layout.n))
     load = np.maximum(mean - tare, 0)[seat].sum()
-    if load < 0.03 * layout.full_scale * max(1, int(seat.sum())) ** 0.5:
+    if load < _almost_empty(layout):
         return "the seat reads as almost empty; are you sitting on the cushion?"
     if name in ("upright", "upright_away"):
         return None  # the away upright may look much like the other one: that is fine
@@ -268,3 +284,31 @@ def check_step(
     if change < 0.05:
         return "this looks the same as sitting upright; exaggerate it a little"
     return None
+
+
+EMPTY_NOT_EMPTY = (
+    "the seat carried about as much load in the empty-seat step as it does now, so somebody "
+    "(or something heavy) was on it then"
+)
+
+# An empty seat carries only the cushion's own weight and the sensors' offsets: a few percent
+# of a sitter's load (about 2% in the SmartChair-ML recordings: ~180 against ~9000 counts).
+# Any way of sitting puts much more on the seat than that: even perched on its front edge the
+# thighs carry about half of what sitting upright does (the rest goes to the feet). A quarter of
+# the upright load lies well between the two, so an "empty" reading carrying that much had
+# somebody on it.
+NOT_EMPTY_SHARE = 0.25
+
+
+def _almost_empty(layout: Layout) -> float:
+    """A seat load (in load units) below which nobody is sitting on the cushion."""
+    return float(0.03 * layout.full_scale * max(1, int(layout.seat_mask.sum())) ** 0.5)
+
+
+def _not_empty(empty: np.ndarray, upright: np.ndarray, layout: Layout) -> bool:
+    """Was the empty-seat reading ``empty`` (load units) taken with somebody on the seat, going
+    by the upright reading ``upright`` (load units)?"""
+    seat = layout.seat_mask
+    upright_load = float(np.maximum(upright, 0)[seat].sum())
+    empty_load = float(np.maximum(empty, 0)[seat].sum())
+    return upright_load > 0 and empty_load >= NOT_EMPTY_SHARE * upright_load

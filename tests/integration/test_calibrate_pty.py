@@ -247,6 +247,36 @@ def _sit(cushion: StreamingCushion, tmp_path: Path, seated: list[int]) -> tuple[
     return _run(cushion, tmp_path, answers)
 
 
+def test_staying_seated_for_the_empty_step_is_caught_and_calibration_restarts_from_it(
+    cushion, tmp_path
+) -> None:
+    """Sitting through step 1 ("leave the seat empty") makes step 2 read as empty against that
+    tare, and retrying step 2 can never help: sitwatch says step 1 was probably not empty and
+    starts again from it."""
+    steps = iter(["seated", "upright", "empty", "upright"])
+    asked: list[str] = []
+
+    def answers(prompt: str) -> str:
+        asked.append(prompt)
+        if prompt.startswith("Also record"):
+            return "n"
+        if "again" in prompt:
+            return ""
+        cushion.values = EMPTY if next(steps) == "empty" else SEATED
+        time.sleep(0.1)
+        return ""
+
+    code, text = _run(cushion, tmp_path, answers)
+    assert code == 0, text
+    assert "Step 1 was probably not taken on an empty seat" in text
+    assert "  Start again from step 1? (Y/n) " in asked
+    assert "Try this step again? (Y/n)" not in "".join(asked)
+    assert text.count("Step 1/2") == 2
+    prof = calibration.load(tmp_path / "cal.json")
+    np.testing.assert_allclose(prof.array("tare"), EMPTY, atol=1.5)
+    np.testing.assert_allclose(prof.array("upright"), SEATED, rtol=0.02)
+
+
 def test_pads_near_the_end_of_their_range_get_a_divider_hint(cushion, tmp_path) -> None:
     """Seated, the four cells read 89-92% of the way up their range: a layout that reads them
     linearly is told that a voltage divider may be flattening them, and how to undo it."""

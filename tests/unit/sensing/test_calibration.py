@@ -136,6 +136,37 @@ def test_calibrate_from_recording_errors(tmp_path, capsys, argv, msg) -> None:
     assert not (tmp_path / "c.json").exists()
 
 
+def test_calibrate_from_recording_refuses_an_empty_range_with_a_sitter(tmp_path, capsys) -> None:
+    """An --empty range where somebody sat would become a tare as large as the upright reading:
+    every posture would then read as an empty seat. The command names --empty and saves
+    nothing."""
+    lay = layout.load("load-cells-4")
+    rec = write_rec(tmp_path / "r.rec", lay, [(20, [8000, 8200, 4500, 4600]),
+                                              (60, [9000, 9100, 5000, 5100])])
+    out = tmp_path / "cal.json"
+    code = main(["calibrate", "--recording", str(rec), "--empty", "2:18", "--upright", "25:75",
+                 "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--empty 2:18: the seat was not empty" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.datasets
+def test_calibrate_refuses_a_sitter_in_the_empty_range_of_a_real_recording(
+    tmp_path, capsys, datasets_dir
+) -> None:
+    rec = datasets_dir / "smartchair-ml" / "scripted_vanessa.csv"
+    out = tmp_path / "cal.json"
+    argv = ["calibrate", "--recording", str(rec), "--hz", "2", "--layout", "smartchair-12",
+            "--upright", "100:200", "-o", str(out)]
+    assert main([*argv, "--empty", "10:30"]) == 2
+    assert "--empty 10:30: the seat was not empty" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*argv, "--empty", "320:335"]) == 0  # the sitter stood up there: a real tare
+    assert out.exists()
+
+
 class ScriptedCushion:
     """Hands out frames that depend on what the user was asked to do."""
 
