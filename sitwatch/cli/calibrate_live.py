@@ -46,7 +46,52 @@ REQUIRED = ("empty", "upright")  # the rest sharpen detection but can be skipped
 
 
 class Aborted(Exception):
-    pass
+    code = 1
+
+
+class CannotRead(Aborted):
+    """The cushion cannot be calibrated as set up (wrong layout, port held by another
+    program): said before any step, since waiting will not help."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+PROBE_SECONDS = 3.0  # at most this long for the cushion's first frame before the first question
+
+
+def probe(source: Any, clock: Clock, layout: Layout, cfg: Config) -> None:
+    """Listen briefly before asking anything: raise :class:`CannotRead` when the lines do not
+    fit ``layout`` or the port is held by another program (the running daemon, say); return at
+    the first frame, or after ``PROBE_SECONDS`` of silence (the steps then say so)."""
+    from sitwatch.sources.recorder import layout_mismatch
+
+    start = clock.monotonic()
+    while clock.monotonic() - start < PROBE_SECONDS:
+        for item in source.poll(0.1):
+            if isinstance(item, Reading):
+                return
+            if isinstance(item, Status) and not item.online and "in use by" in item.reason:
+                raise CannotRead(_busy(item.reason, cfg, clock), 1)
+        mismatch = layout_mismatch(source, layout, 0)
+        if mismatch:
+            raise CannotRead(f"cannot calibrate: {mismatch}", 2)
+
+
+def _busy(reason: str, cfg: Config, clock: Clock) -> str:
+    """What to say when the cushion's port is held by another program."""
+    from sitwatch.runtime.files import status_path
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), clock)
+    port = cfg.cushion.port
+    if d.get("running"):
+        return (f"cannot calibrate: {port} is held by `sitwatch run` (pid {d.get('pid')}), "
+                "which reads the cushion. Stop it first (systemctl --user stop sitwatch, or "
+                "Ctrl-C where it runs), calibrate, then start it again")
+    return (f"cannot calibrate: {reason}. If `sitwatch run` is running, stop it first "
+            "(systemctl --user stop sitwatch), then calibrate")
 
 
 def _bar(done: float, width: int = 30) -> str:
@@ -76,9 +121,13 @@ def capture(
     out: TextIO,
     sleep: Callable[[float], object] = time.sleep,
     timeout: float = 15.0,
+    layout: Layout | None = None,
 ) -> np.ndarray:
     """Collect frames for ``seconds`` of clock time, showing progress. Frames that arrived
-    before the step began are dropped first."""
+    before the step began are dropped first. With ``layout``, lines that do not fit it stop
+    the step at once."""
+    from sitwatch.sources.recorder import layout_mismatch
+
     drain(source, clock)
     frames: list[np.ndarray] = []
     start = clock.monotonic()
@@ -95,6 +144,9 @@ def capture(
                 out.write(f"\n  cushion offline: {item.reason}\n")
             elif isinstance(item, Diagnosis):
                 out.write(f"\n  no valid data: {item.message}\n")
+        mismatch = layout_mismatch(source, layout, len(frames)) if layout else None
+        if mismatch:
+            raise CannotRead(f"cannot calibrate: {mismatch}", 2)
         if clock.monotonic() - last_frame > timeout:
             raise Aborted("no frames from the cushion: check `sitwatch doctor`")
         done = min(1.0, (clock.monotonic() - start) / seconds)
@@ -141,6 +193,7 @@ def interactive(
     taken: dict[str, np.ndarray] = {}
     steps = ["empty", "upright"]
     try:
+        probe(source, clock, layout, cfg)
         if layout.back_mask.any():
             answer = (
                 input_fn(
@@ -178,7 +231,7 @@ def interactive(
                     out.flush()
                     sleep(1.0)
                 out.write("\r  hold still      \n")
-                frames = capture(source, clock, seconds, out, sleep)
+                frames = capture(source, clock, seconds, out, sleep, layout=layout)
                 mean = calibration.robust_mean(frames)
                 problem = _steady(frames, layout) or check_step(name, mean, means, layout)
                 if problem is None and name == "upright":
@@ -207,7 +260,7 @@ def interactive(
     except (Aborted, EOFError, KeyboardInterrupt) as e:
         out.write(f"\n{str(e) or 'Calibration cancelled'}; nothing was saved.\n")
         source.close()
-        return 1
+        return e.code if isinstance(e, Aborted) else 1
     source.close()
     prof = calibration.from_frames(
         layout, tare=taken.pop("empty"), upright=taken.pop("upright"), method="interactive",

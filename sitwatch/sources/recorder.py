@@ -53,6 +53,20 @@ def mismatch_message(lay: Layout, seen: int | None) -> str:
             f"pass --layout ({hint})")
 
 
+def layout_mismatch(source: object, lay: Layout, frames: int) -> str | None:
+    """What to say when ``source`` (a cushion source) has sent only lines with the wrong number
+    of values for ``lay`` (``MISMATCH_LINES`` of them, and ``frames`` == 0 frames): the layout
+    is wrong, and waiting longer will not help. None otherwise (also for a source that parses
+    no lines). Shared by ``sitwatch record`` and ``sitwatch calibrate``."""
+    parser = getattr(source, "parser", None)
+    if frames or parser is None:
+        return None
+    stats = parser.stats
+    if stats.dropped.get(wire.COUNT, 0) < MISMATCH_LINES:
+        return None
+    return mismatch_message(lay, stats.last_count_seen)
+
+
 def nice_rate(times: list[float]) -> float | None:
     """The frame rate for the header from arrival times, to two significant digits.
 
@@ -164,9 +178,9 @@ def record(
                         writer = open_writer(hz)
                     elif last_t - first_t >= RATE_WINDOW:
                         writer = open_writer(nice_rate(_times(pending)))
-                stats = source.parser.stats
-                if frames == 0 and stats.dropped.get(wire.COUNT, 0) >= MISMATCH_LINES:
-                    raise LayoutMismatch(mismatch_message(lay, stats.last_count_seen))
+                mismatch = layout_mismatch(source, lay, frames)
+                if mismatch:
+                    raise LayoutMismatch(mismatch)
                 now = clock.monotonic()
                 if progress is not None and now - last_progress >= 1.0:
                     progress(now - start, frames)

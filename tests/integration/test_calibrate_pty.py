@@ -13,6 +13,7 @@ import time
 import tty
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -409,3 +410,93 @@ def test_a_guided_calibration_against_the_simulator_steered_by_keys(tmp_path) ->
     # each load cell carries a good share of a sitter: far above what the empty seat reads
     assert (upright - tare).min() > 0.05 * lay.full_scale, (tare, upright)
     assert not link.exists()  # q stopped it the way Ctrl-C does
+
+
+def _simulator(tmp_path: Path, layout: str) -> tuple[Any, Path]:
+    """`sitwatch simulate --layout LAYOUT` on a real pty, its path linked at tmp/cushion."""
+    import subprocess
+    import sys
+
+    link = tmp_path / "cushion"
+    root = Path(__file__).resolve().parents[2]
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout", layout,
+         "--hz", "10", "--link", str(link)],
+        stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(root), "XDG_RUNTIME_DIR": str(tmp_path / "simrun")},
+        start_new_session=True)
+    for _ in range(200):  # it makes the link once its pty is open
+        if link.exists():
+            break
+        time.sleep(0.05)
+    assert link.exists()
+    return sim, link
+
+
+def test_a_guided_calibration_on_the_wrong_layout_stops_at_once(tmp_path) -> None:
+    """The simulator sends 12 values a line; --layout fsr-cushion-9 wants 9. Before any question
+    sitwatch names the count and the layouts that fit it, as `sitwatch record` does."""
+    sim, link = _simulator(tmp_path, "smartchair-12")
+    asked: list[str] = []
+    try:
+        began = time.monotonic()
+        code, text = _run(link, tmp_path, lambda p: asked.append(p) or "",
+                          lay=load_layout("fsr-cushion-9"), name="fsr-cushion-9")
+        took = time.monotonic() - began
+    finally:
+        os.killpg(sim.pid, 15)
+        sim.wait(10)
+    assert code == 2, text
+    assert asked == []
+    assert "sends 12 values per line but layout fsr-cushion-9 has 9" in text
+    assert "smartchair-12" in text and "frames" not in text and "no frames" not in text
+    assert took < 5, took
+    assert not (tmp_path / "cal.json").exists()
+
+
+def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
+    tmp_path, monkeypatch
+) -> None:
+    """`sitwatch run` reads the simulator's pty (exclusively); a calibration on the same port
+    says to stop it, with its pid, instead of waiting out 'no frames from the cushion'."""
+    import json
+    import subprocess
+    import sys
+
+    sim, link = _simulator(tmp_path, "load-cells-4")
+    root = Path(__file__).resolve().parents[2]
+    xdg = {var: str(tmp_path / sub) for var, sub in (
+        ("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "cfg"))}
+    for var, value in xdg.items():
+        monkeypatch.setenv(var, value)
+    conf = tmp_path / "sitwatch.toml"
+    conf.write_text(f'[cushion]\nport = "{link}"\nlayout = "load-cells-4"\n'
+                    "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--headless", "--config", str(conf)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **xdg, "PYTHONPATH": str(root)}, start_new_session=True)
+    status = tmp_path / "run" / "sitwatch" / "status.json"
+    try:
+        for _ in range(400):  # until it reports the cushion online: it holds the port then
+            try:
+                if json.loads(status.read_text())["sensor"]["online"] is True:
+                    break
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the daemon never read the cushion")
+        asked: list[str] = []
+        code, text = _run(link, tmp_path, lambda p: asked.append(p) or "",
+                          lay=load_layout("load-cells-4"), name="load-cells-4")
+    finally:
+        daemon.terminate()
+        daemon.wait(20)
+        os.killpg(sim.pid, 15)
+        sim.wait(10)
+    assert code == 1, text
+    assert asked == []
+    assert f"held by `sitwatch run` (pid {daemon.pid})" in text and "Stop it first" in text
+    assert "no frames" not in text
