@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from sitwatch.web.app import Settings, create_app
-        from sitwatch.web.token import load_or_create
+        from sitwatch.web.token import TokenFile, load_or_create
     except ImportError as e:
         err(f"the web app needs the web extra ({e.name or e}): {install_hint('web')}")
         return EXIT_FAIL
@@ -108,13 +108,19 @@ def run(args: argparse.Namespace) -> int:
         sock.close()
         err(f"cannot listen on {host}:{port}: {e.strerror or e} (another program uses the "
             "port? choose another with --port or web.port)")
+        if args.new_token and token is not None:
+            err(f"the new token is saved in {token_path}. If the program on port {port} is "
+                "`sitwatch serve --lan` (the sitwatch service), it uses the new token from its "
+                "next request on: old links and phones stop working there, and this one opens "
+                f"it:\n  http://{_lan_address()}:{port}/?token={token}")
         return EXIT_FAIL
     sock.listen(64)
     port = sock.getsockname()[1]
 
     hp = Path(args.history).expanduser() if args.history else history_path(cfg)
     settings = Settings(cfg=cfg, history=hp, status=status_path(cfg), tz=_local_zone(),
-                        clock=SystemClock(), stale_after=status_stale_after(cfg), token=token)
+                        clock=SystemClock(), stale_after=status_stale_after(cfg),
+                        token=None if token is None else TokenFile(token_path, token))
     app = create_app(settings)
     shown = "[::1]" if host == "::1" else ("127.0.0.1" if lan else host)
     print(f"sitwatch: serving on http://{shown}:{port}/", flush=True)

@@ -58,7 +58,7 @@ from sitwatch.reports.html import render_month, render_week, week_title
 from sitwatch.reports.period import PeriodError, check_day, parse_month
 from sitwatch.reports.words import fmt_minutes, posture_shares_text
 from sitwatch.runtime.status import bar_state, format_status, read_status
-from sitwatch.web.token import matches
+from sitwatch.web.token import TokenFile, current, matches
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Settings:
     tz: tzinfo
     clock: Clock
     stale_after: float = 15.0
-    token: str | None = None  # None: no token needed (loopback only)
+    token: str | TokenFile | None = None  # None: no token needed (loopback only)
     form_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
 
@@ -468,7 +468,7 @@ def _same_origin(request: Request) -> bool:
 class Guard:
     """Security headers on every response; the token, when one is set, on every request."""
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | TokenFile | None) -> None:
         self.app = app
         self.token = token
 
@@ -502,12 +502,13 @@ class Guard:
             await refused(scope, receive, send_with_headers)
             return
         if self.token is not None:
+            token = current(self.token)  # a changed token file counts from the next request
             request = Request(scope)
             from_query = request.query_params.get("token")
             auth = request.headers.get("authorization", "")
             bearer = auth[7:] if auth.lower().startswith("bearer ") else None
             given = from_query or request.cookies.get(COOKIE) or bearer
-            if not matches(given, self.token):
+            if not matches(given, token):
                 response: Response = PlainTextResponse(
                     "401 Unauthorized", status_code=401,
                     headers={"WWW-Authenticate": 'Bearer realm="sitwatch"'})
@@ -519,7 +520,7 @@ class Guard:
                 query = urlencode(rest)
                 target = request.url.path + (f"?{query}" if query else "")
                 response = RedirectResponse(target, status_code=303)
-                response.set_cookie(COOKIE, self.token, max_age=400 * 86400, httponly=True,
+                response.set_cookie(COOKIE, token, max_age=400 * 86400, httponly=True,
                                     samesite="strict", path="/")
                 await response(scope, receive, send_with_headers)
                 return

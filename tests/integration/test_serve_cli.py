@@ -167,3 +167,34 @@ def test_dates_beyond_the_calendar_are_no_such_page(tmp_path: Path) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert "Traceback" not in err
+
+
+def _get_with(url: str, token: str) -> int:
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as e:
+        return int(e.code)
+
+
+def test_new_token_locks_old_links_out_of_the_server_already_running(tmp_path: Path) -> None:
+    """`serve --lan --new-token` while the service serves on the port: it cannot listen, but it
+    says the running server takes the new token, and that server does from its next request:
+    the old token stops working there, as the help promises."""
+    proc, url = _served(tmp_path, "--lan")
+    try:
+        token_file = next((tmp_path / "data").rglob("web-token"))
+        old = token_file.read_text().strip()
+        assert _get_with(url + "/api/status", old) == 200
+        port = url.rsplit(":", 1)[1]
+        r = serve(tmp_path, "--lan", "--new-token", "--port", port)
+        new = token_file.read_text().strip()
+        assert new != old
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert "old links and phones stop working there" in r.stderr and new in r.stderr
+        assert _get_with(url + "/api/status", old) == 401
+        assert _get_with(url + "/api/status", new) == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=20)
