@@ -102,7 +102,19 @@ def score_table(
 def held_out(rows: Rows, contains: str = "") -> list[tuple[str, Scores]]:
     """The held-out rows (lopo/loso) of a table, as (fold, scores); ``contains``: only rows
     whose setting names it (a device)."""
-    return [(p, s) for p, k, s in rows if k.startswith(HELD_OUT) and contains in k]
+    return [(p, s) for p, k, s in held_out_rows(rows, contains)]
+
+
+def held_out_rows(rows: Rows, contains: str = "") -> Rows:
+    """The held-out rows (lopo/loso) of a table with their settings; ``contains`` as
+    :func:`held_out`."""
+    return [(p, k, s) for p, k, s in rows if k.startswith(HELD_OUT) and contains in k]
+
+
+def _fsr_folds(rows: Rows) -> list[tuple[str, Scores]]:
+    """fsr-cushion-9's held-out rows, two per session (the thresholds and the half-lying cues
+    each taken from the other session), named so that the summary tells them apart."""
+    return [(f"{p} ({'cues' if 'half-lying' in k else 'thresholds'})", s) for p, k, s in rows]
 
 
 def naive_rows(rows: Rows, contains: str = "") -> list[tuple[str, Scores]]:
@@ -290,8 +302,9 @@ def _fsr(
         ],
     )
     hz = f"{datasets.FSR9_HZ:g} Hz"
-    summary.scores(f"fsr-cushion-9 (loso: each session on thresholds from the other; {hz})",
-                   held_out(rows, hz), naive_rows(rows, hz))
+    summary.scores(
+        f"fsr-cushion-9 (loso: each session on thresholds, and on half-lying cues, from the "
+        f"other; {hz})", _fsr_folds(held_out_rows(rows, hz)), naive_rows(rows, hz))
 
 
 def _free_use_recordings(

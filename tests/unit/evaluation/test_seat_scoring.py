@@ -74,3 +74,21 @@ def test_the_summary_shows_the_strict_figure_where_it_differs() -> None:
     _, rows = summary.table()
     assert rows[0][2] == "someone 100.0% (10 s; read as slouched: 0.0%)" and rows[0][3] == "yes"
     assert rows[1][2] == "someone 6.7% (10 s; read as slouched: 0.0%)" and rows[1][3] == "no"
+
+
+def test_the_summary_tells_fsr9s_two_held_out_rows_per_session_apart() -> None:
+    """fsr-cushion-9 has two held-out rows per session (the thresholds, and the half-lying
+    cues, from the other session): the summary named both "session1" alike."""
+    from sitwatch.evaluation.report import _fsr_folds, held_out_rows
+
+    d, tr = recording(layout.grid(3, 3))
+    s = scoring.score(d, tr)
+    rows = [("session1", "defaults, profile, 10 Hz", s),
+            ("session1", "loso, profile, 10 Hz (threshold=0.3)", s),
+            ("session1", "loso, half-lying cues from session2 (sit bones 0.7), 10 Hz", s),
+            ("session1", "loso, profile, 5 Hz (threshold=0.3)", s)]
+    summary = Summary()
+    summary.scores("fsr", _fsr_folds(held_out_rows(rows, "10 Hz")), targets=(SLUMP,))
+    _, table = summary.table()
+    assert table[0][2].startswith("session1 (thresholds) 100.0%")
+    assert "; session1 (cues) 100.0%" in table[0][2]
