@@ -137,6 +137,9 @@ class EventName(StrEnum):
     SYMPTOM = "symptom"  # a diary entry from afar: kind, red_flags, advice (lines), source
     STILLNESS = "stillness"  # state: Stillness; shift: cue, still_for (s); static: minutes
     NOTICE = "notice"  # state: NoticeKind; title, message (shown like a nudge); channels
+    # a restart carried on the spell: spell (s) when the seat was last seen, away (s) since;
+    # continues: the history run that spell was recorded in
+    SPELL_RESUMED = "spell_resumed"
 
 
 class SymptomKind(StrEnum):

@@ -515,6 +515,14 @@ def last_data(conn: sqlite3.Connection, run_id: str) -> datetime | None:
     return datetime.fromtimestamp(max(candidates), UTC) if candidates else None
 
 
+def run_before(reader: Reader, run_id: str) -> str | None:
+    """The run that started last, ``run_id`` left out (None: there is none)."""
+    r = reader.connection.execute(
+        "SELECT run_id FROM runs WHERE run_id IS NOT ? ORDER BY started DESC LIMIT 1",
+        (run_id,)).fetchone()
+    return str(r[0]) if r is not None else None
+
+
 def run_end(reader: Reader, run_id: str) -> datetime | None:
     """When a run ended: its ``ended``, now for the live run, else its last data."""
     if run_id == reader.run_id:
@@ -562,21 +570,50 @@ def _run_stop(reader: Reader, run_id: str) -> _Mark | None:
     return _Mark(end, None) if end is not None else None
 
 
+def _carried(e: StoredEvent) -> tuple[_Mark, _Mark] | None:
+    """Where a ``spell_resumed`` event puts the spell it carries on, on both clocks of the run
+    that wrote it: (the spell's start, when the last daemon last saw the seat occupied). This is
+    the daemon's own timer (``Pipeline.resume_spell``), so the time no daemon ran counts in the
+    spell when the sitter is back within ``min_break``, as the timer counted it."""
+    spell = float(e.get("spell") or 0.0)
+    away = float(e.get("away") or 0.0)
+    if spell <= 0 or away < 0:
+        return None
+    left = _Mark(e.ts - timedelta(seconds=away), e.t - away if e.t is not None else None)
+    began = _Mark(left.ts - timedelta(seconds=spell), left.t - spell if left.t is not None
+                  else None)
+    return began, left
+
+
+def _not_before(mark: _Mark, start: datetime) -> _Mark:
+    """``mark``, or ``start`` on the same clocks if it is earlier (the range is cut there)."""
+    if mark.ts >= start:
+        return mark
+    ahead = (start - mark.ts).total_seconds()
+    return _Mark(start, mark.t + ahead if mark.t is not None else None)
+
+
 def spells_between(reader: Reader, start: datetime, end: datetime) -> list[SpellRow]:
     """Sitting spells that ended in [start, end), oldest first.
 
     A spell ends with a ``break`` event (whose ``spell`` is authoritative), when its run
-    ends, or at ``end``; the spell still open at ``end`` is cut there. Spells are rebuilt
-    from ``occupancy`` and ``break`` events, per run, in the order they were written, and
-    measured on the run's monotonic clock (the events' ``t``): a wall-clock step in the middle
-    of a spell neither stretches nor hides it.
+    ends, or at ``end``; the spell still open at ``end`` is cut there, as is the part of an open
+    spell before ``start``. Spells are rebuilt from ``occupancy`` and ``break`` events, per run,
+    in the order they were written, and measured on the run's monotonic clock (the events'
+    ``t``): a wall-clock step in the middle of a spell neither stretches nor hides it.
+
+    A restart is not a break: a run that carried on the spell of the run before it (its
+    ``spell_resumed`` event names that run) starts with that spell, and the spell the run before
+    left open is not counted on its own, so a spell across restarts is one spell with its
+    length, counted once.
     """
     tz = aware(start, "start").tzinfo
     aware(end, "end")
+    names = (EventName.OCCUPANCY, EventName.BREAK, EventName.SPELL_RESUMED)
     rows = reader.connection.execute(
         "SELECT ts, t, run_id, event, state, data FROM events "
-        "WHERE epoch >= ? AND epoch < ? AND event IN (?, ?) ORDER BY id",
-        (start.timestamp(), end.timestamp(), EventName.OCCUPANCY, EventName.BREAK))
+        f"WHERE epoch >= ? AND epoch < ? AND event IN ({', '.join('?' * len(names))}) "
+        "ORDER BY id", (start.timestamp(), end.timestamp(), *names))
     evs = [_stored(r) for r in rows]
     # A run that was occupied when the range began starts its spell at ``start``.
     before = reader.connection.execute(
@@ -594,6 +631,8 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         by_run.setdefault(e.run_id, []).append(e)
 
     spells: list[SpellRow] = []
+    left_open: dict[str, SpellRow] = {}  # per run, the spell still going when it stopped
+    carried_on: set[str] = set()  # the runs whose open spell a later run carried on
     for run_id, items in by_run.items():
         spell_start: _Mark | None = None
         seated_since: _Mark | None = None
@@ -619,20 +658,30 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                         is not None else e.ts - timedelta(seconds=away + spell)
                     spells.append(SpellRow(began.astimezone(tz), spell))
                 spell_start, left_at = mark, None
+            elif e.event == EventName.SPELL_RESUMED:
+                carried = _carried(e)
+                if carried is not None:  # the seat counts as empty until it is seen again
+                    spell_start, left_at = carried
+                    seated_since = None
+                    if e.get("continues"):
+                        carried_on.add(str(e.get("continues")))
         if spell_start is None:
             continue
         if seated_since is not None:  # still seated when the run (or the range) ended
             stop = _run_stop(reader, run_id)
+            first = _not_before(spell_start, start)
             if stop is not None and stop.ts < end:
-                secs = _secs(spell_start, stop)
+                secs = _secs(first, stop)
             else:  # cut at the end of the range
-                secs = (end - spell_start.ts).total_seconds()
-                if stop is not None and spell_start.t is not None and stop.t is not None:
-                    secs = min(secs, _secs(spell_start, stop))
+                secs = (end - first.ts).total_seconds()
+                if stop is not None and first.t is not None and stop.t is not None:
+                    secs = min(secs, _secs(first, stop))
         else:
-            secs = _secs(spell_start, left_at if left_at is not None else spell_start)
+            first = _not_before(spell_start, start)
+            secs = _secs(first, _not_before(left_at, start) if left_at is not None else first)
         if secs > 0:
-            spells.append(SpellRow(spell_start.ts.astimezone(tz), secs))
+            left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs)
+    spells += [s for run_id, s in left_open.items() if run_id not in carried_on]
     spells.sort(key=lambda s: s.start)
     return spells
 

@@ -8,8 +8,8 @@
   the day and week summaries stay exactly what they were; the weekly timeline of those weeks
   shows hours instead of minutes;
 * the events no report reads (posture and balance changes, sensor and diagnosis messages,
-  calibrations) are deleted; the ones the reports are made of (sitting, breaks, nudges and
-  what came of them, wallets) are kept.
+  calibrations) are deleted; the ones the reports are made of (sitting, breaks, spells carried
+  on over a restart, nudges and what came of them, wallets) are kept.
 
 Each chunk of a week is one transaction: a power cut leaves either the minutes or their hour.
 """
@@ -29,7 +29,7 @@ CHUNK = 7 * 86400  # seconds of history folded per transaction
 #: Events the reports and the spells are made of; the others go after the cutoff.
 KEPT_EVENTS: frozenset[str] = frozenset({
     EventName.OCCUPANCY, EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME,
-    EventName.NUDGE_ACK, EventName.WALLET,
+    EventName.NUDGE_ACK, EventName.WALLET, EventName.SPELL_RESUMED,
 })
 
 _SUMS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANCE_COLUMNS,

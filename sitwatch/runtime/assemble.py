@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
@@ -396,10 +396,18 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     daemon.nudger.policy.seed_last(last)
 
 
-def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, float] | None:
-    """(spell seconds, seconds since) of the sitting spell the last daemon left in its status
-    file, when it stopped (cleanly or not) less than ``min_break`` ago with the seat occupied:
-    a crash or a restart is not a break, so the spell and its timer go on."""
+class CarriedSpell(NamedTuple):
+    """The sitting spell a restart carries on (see :func:`previous_spell`)."""
+
+    spell: float  # seconds, when the last daemon last saw the seat occupied
+    away: float  # seconds since then
+    run: str | None  # the history run the last daemon recorded (None: not said)
+
+
+def previous_spell(path: Path, clock: Clock, min_break: float) -> CarriedSpell | None:
+    """The sitting spell the last daemon left in its status file, when it stopped (cleanly or
+    not) less than ``min_break`` ago with the seat occupied: a crash or a restart is not a
+    break, so the spell and its timer go on (and the history counts it as one spell)."""
     from datetime import datetime
 
     from sitwatch.core.kinds import Occupancy
@@ -420,4 +428,5 @@ def previous_spell(path: Path, clock: Clock, min_break: float) -> tuple[float, f
         return None
     log.info("continuing the sitting spell of %.0f min from before the restart (%.0f s ago)",
              spell / 60, away)
-    return spell, away
+    run = d.get("history_run")
+    return CarriedSpell(spell, away, run if isinstance(run, str) and run else None)

@@ -188,16 +188,39 @@ class Daemon:
                 self.pipeline.ways_learned() if self.pipeline is not None else 0)}
             if profile is not None and self.pipeline is not None and snap.calibrated:
                 cal["at"] = profile.created
-            status.update(sit_limit=sit_limit, calibration=cal)
+            # the run the history records: a restart that carries on the spell names it
+            status.update(sit_limit=sit_limit, calibration=cal,
+                          history_run=store.run_id if store is not None else None)
             if learner is not None and learner.path is not None:
                 status.update(feedback_file=str(learner.path))
 
     # -- the state everyone reads --------------------------------------------------------
-    def resume_spell(self, spell: float, away: float) -> None:
+    def resume_spell(self, spell: float, away: float, run: str | None = None) -> None:
         """A restart is not a break: carry on the spell the last daemon left (see
-        :func:`sitwatch.runtime.assemble.previous_spell`)."""
-        if self.pipeline is not None:
-            self.pipeline.resume_spell(self.clock.monotonic(), spell, away)
+        :func:`sitwatch.runtime.assemble.previous_spell`), and say so to the history and the
+        channels (a ``spell_resumed`` event naming ``run``, the history run the spell was in),
+        so the history counts one spell, not one per run.
+
+        Without ``run`` (the last daemon's status file predates it) it is the run the history
+        holds before this one."""
+        if self.pipeline is None:
+            return
+        for ev in self.pipeline.resume_spell(self.clock.monotonic(), spell, away):
+            before = run if run is not None else self._run_before()
+            self._dispatch(Event(ev.t, ev.event, ev.state,
+                                 {**ev.data, **({"continues": before} if before else {})}))
+
+    def _run_before(self) -> str | None:
+        """The history's latest run but this one's (None: no history, or no such run)."""
+        if self.store is None or self.store.run_id is None:
+            return None
+        from sitwatch.history import queries
+
+        try:
+            return queries.run_before(self.store, self.store.run_id)
+        except Exception as e:  # a history that cannot be read is reported where it is opened
+            log.debug("history: cannot tell which run the spell was in: %s", e)
+            return None
 
     def snapshot(self, t: float | None = None) -> Snapshot:
         """The seat as the daemon sees it at ``t`` (default: now): the cushion's, the camera's

@@ -22,7 +22,8 @@ not one every two. Layout (``version`` 1)::
                      "learned": ways of sitting upright clear of the backrest learned (0-2)},
      "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...},
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
-     "last_break": {"seconds": 300.0, "ended": ISO} | absent}
+     "last_break": {"seconds": 300.0, "ended": ISO} | absent,
+     "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons)}
 
 ``sensor`` is the cushion's; in a camera-only setup it is the camera's, and its ``port`` is
 ``camera:`` and the device (:data:`CAMERA_PORT`). ``camera.every`` is the seconds between two
@@ -86,6 +87,7 @@ _TOP = (
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
     "channels",  # {channel: its latest problem} while a channel (push, hook ...) fails
     "camera",  # the camera's own state, beside the cushion's "sensor" (see the layout)
+    "history_run",  # the run the history records (the next daemon's spell_resumed names it)
 )
 _NESTED = ("sensor", "calibration")
 # Changes a person would notice: written at once, not on the next interval.

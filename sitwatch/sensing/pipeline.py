@@ -342,14 +342,20 @@ class Pipeline:
         prof.note = "learned automatically while you sat"
         return prof
 
-    def resume_spell(self, t: float, spell: float, away: float) -> None:
+    def resume_spell(self, t: float, spell: float, away: float) -> list[Event]:
         """Carry on a sitting spell from before a restart: ``spell`` seconds long when the seat
         was last seen occupied, ``away`` seconds before ``t``. Sitting again within ``min_break``
-        of that continues it, as if the daemon had never stopped; a longer absence is a break."""
+        of that continues it, as if the daemon had never stopped (the time it was stopped counts
+        in the spell); a longer absence is a break.
+
+        The ``spell_resumed`` event says so, so that the history rebuilds one spell, not one
+        per run of the daemon (:func:`sitwatch.history.queries.spells_between`)."""
         if spell <= 0 or away < 0:
-            return
+            return []
         self.timer.left_at = t - away
         self.timer.spell_start = t - away - spell
+        return [Event(t, E.SPELL_RESUMED, None, {"spell": round(spell, 1),
+                                                  "away": round(away, 1)})]
 
     def suspended(self, t: float, seconds: float) -> list[Event]:
         """The machine slept ``seconds`` before ``t`` (the daemon saw the gap between the

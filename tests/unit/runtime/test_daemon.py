@@ -334,7 +334,7 @@ def test_previous_spell_only_within_min_break_and_only_from_a_gone_daemon(tmp_pa
 
     at = (clock.now() - timedelta(seconds=30)).isoformat()
     left(updated=at)  # killed 30 s ago while sitting
-    assert previous_spell(path, clock, 120.0) == (1500.0, 30.0)
+    assert previous_spell(path, clock, 120.0) == (1500.0, 30.0, None)  # no run named
     left(updated=(clock.now() - timedelta(seconds=300)).isoformat())
     assert previous_spell(path, clock, 120.0) is None  # down longer than min_break: a break
     left(updated=at, occupancy="empty")

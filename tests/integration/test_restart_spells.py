@@ -1,0 +1,65 @@
+"""A sitting spell the daemon carried over restarts is one spell in `sitwatch report`.
+
+The daemon `sitwatch run` builds (``build_daemon``: the spell the last daemon left in its status
+file is carried on) on a load-cell cushion on a pseudo-terminal, in accelerated time (a
+ManualClock per run), with a real history file; stopped and started again while the sitter
+stays seated. Then `sitwatch report` in a subprocess, as the sitter runs it. It said "Longest
+spell 9 min" for 17 minutes sat in one go with restarts in between."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.runtime.files import history_path
+from tests.integration.test_nudge_accounting import EMPTY, SEATED, Chair
+
+pytestmark = pytest.mark.integration
+
+
+def report(history: Path, day: str) -> str:
+    env = {**os.environ, "TZ": "UTC"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "report", "--no-user-config", "--day", day,
+         "--history", str(history)],
+        capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc.stdout
+
+
+def row(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(name))
+
+
+def test_a_spell_carried_over_four_restarts_is_one_spell_in_the_report(serial_pty) -> None:
+    master, port = serial_pty
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    chair = Chair(master, port, {}, clock=clock)
+    try:
+        chair.play(EMPTY, 10)
+        chair.play(SEATED, 290)  # seated from 09:00:10 to 09:05
+    finally:
+        chair.close()
+    history = history_path(chair.cfg)
+    for _ in range(4):  # stopped for 20 s (under min_break), then 3 more minutes seated
+        clock = ManualClock(start=clock.now() + timedelta(seconds=20), monotonic=0.0)
+        chair = Chair(master, port, {}, clock=clock)
+        try:
+            chair.play(SEATED, 180)
+        finally:
+            chair.close()
+    assert clock.now().strftime("%H:%M:%S") == "09:18:20"
+
+    text = report(history, "2026-01-05")
+    # 09:00:10 to 09:18:20, the 4 x 20 s stopped counted in it as the daemon's timer counts
+    # them; the seated time itself (the runs' minutes) is 16.8 min
+    assert "Longest spell    18 min (from 09:00, " in text, text
+    assert row(text, "Sitting").split()[-2:] == ["17", "min"], text
+    assert row(text, "Breaks").split()[-1] == "0", text
