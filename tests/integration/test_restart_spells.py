@@ -8,6 +8,7 @@ spell 9 min" for 17 minutes sat in one go with restarts in between."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,11 +24,11 @@ from tests.integration.test_nudge_accounting import EMPTY, SEATED, Chair
 pytestmark = pytest.mark.integration
 
 
-def report(history: Path, day: str) -> str:
+def report(history: Path, day: str, *more: str) -> str:
     env = {**os.environ, "TZ": "UTC"}
     proc = subprocess.run(
         [sys.executable, "-m", "sitwatch", "report", "--no-user-config", "--day", day,
-         "--history", str(history)],
+         "--history", str(history), *more],
         capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -63,3 +64,8 @@ def test_a_spell_carried_over_four_restarts_is_one_spell_in_the_report(serial_pt
     assert "Longest spell    18 min (from 09:00, " in text, text
     assert row(text, "Sitting").split()[-2:] == ["17", "min"], text
     assert row(text, "Breaks").split()[-1] == "0", text
+    # the week and the month read the days in one pass: the same one spell
+    week = json.loads(report(history, "2026-01-05", "--week", "--format", "json"))
+    monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
+    assert 18.0 <= monday["longest_spell_minutes"] <= 18.2, monday
+    assert monday["breaks"] == 0, monday
