@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from sitwatch.core.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, Event
+from sitwatch.core.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, SPELL_RESUMED, Event
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.base import device_notice
 
@@ -81,6 +81,9 @@ def format_event(event: Event) -> str:
                 f"{_minutes(event.get('spell'))} of sitting")
     if event.event == DIAGNOSIS:
         return f"cushion: {event.get('message', '')}"
+    if event.event == SPELL_RESUMED:
+        return (f"a restart is not a break: the sitting spell of "
+                f"{_minutes(event.get('spell'))} goes on")
     text = f"{event.event}: {event.state}" if event.state is not None else event.event
     detail = event.get("reason") if event.event == SENSOR else None
     detail = detail or event.get("side") or event.get("source") or event.get("method")

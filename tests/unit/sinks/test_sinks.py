@@ -181,6 +181,14 @@ def test_console_states_when_asked():
     ]
 
 
+def test_console_says_in_words_that_a_restart_carried_the_spell_on():
+    out = io.StringIO()
+    sink = ConsoleSink(out, states=True, now=lambda: NOON)
+    sink.handle(Event(0.0, "spell_resumed", None, {"spell": 1500.0, "away": 20.0}))
+    assert out.getvalue() == "14:05 · a restart is not a break: the sitting spell of 25 min " \
+                             "goes on\n"
+
+
 def test_console_json_lines_prints_every_event():
     out = io.StringIO()
     sink = ConsoleSink(out, json_lines=True)
