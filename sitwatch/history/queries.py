@@ -128,6 +128,7 @@ class SpellRow:
 
     start: datetime
     seconds: float
+    restarts: int = 0  # daemon restarts it went on through (the time stopped counts in it)
 
     @property
     def minutes(self) -> float:
@@ -637,6 +638,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         spell_start: _Mark | None = None
         seated_since: _Mark | None = None
         left_at: _Mark | None = None
+        restarts = 0
         for e in items:
             mark = _Mark(e.ts, e.t)
             if e.event == EventName.OCCUPANCY and e.state == Occupancy.OCCUPIED:
@@ -656,15 +658,17 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                 if spell > 0:
                     began = spell_start.ts if spell_start is not None and spell_start.t \
                         is not None else e.ts - timedelta(seconds=away + spell)
-                    spells.append(SpellRow(began.astimezone(tz), spell))
-                spell_start, left_at = mark, None
+                    spells.append(SpellRow(began.astimezone(tz), spell, restarts))
+                spell_start, left_at, restarts = mark, None, 0
             elif e.event == EventName.SPELL_RESUMED:
                 carried = _carried(e)
                 if carried is not None:  # the seat counts as empty until it is seen again
                     spell_start, left_at = carried
                     seated_since = None
-                    if e.get("continues"):
-                        carried_on.add(str(e.get("continues")))
+                    before_run = str(e.get("continues") or "")
+                    carried_on.add(before_run)
+                    was = left_open.get(before_run)
+                    restarts = 1 + (was.restarts if was is not None else 0)
         if spell_start is None:
             continue
         if seated_since is not None:  # still seated when the run (or the range) ended
@@ -680,7 +684,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
             first = _not_before(spell_start, start)
             secs = _secs(first, _not_before(left_at, start) if left_at is not None else first)
         if secs > 0:
-            left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs)
+            left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs, restarts)
     spells += [s for run_id, s in left_open.items() if run_id not in carried_on]
     spells.sort(key=lambda s: s.start)
     return spells

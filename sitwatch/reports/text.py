@@ -110,9 +110,13 @@ def _lopsided_text(left: float, right: float, measured: bool = True) -> str:
 def _day_block(s: DaySummary) -> list[str]:
     rows = [("Sitting", fmt_minutes(s.sitting_minutes))]
     # a spell ends with a break (an absence of min_break or more): the shorter absences within
-    # it count in the spell but not as sitting, so a spell can be longer than the day's sitting
-    within = (", with short absences" if s.longest_spell_minutes >= s.sitting_minutes + 0.5
-              else "")
+    # it count in the spell but not as sitting, so a spell can be longer than the day's sitting;
+    # so does the time sitwatch was stopped in a spell it carried on over a restart
+    longest = s.longest_spell
+    within = ""
+    if s.longest_spell_minutes >= s.sitting_minutes + 0.5:
+        within = (", with short absences or sitwatch restarts"
+                  if longest is not None and longest.restarts else ", with short absences")
     if s.longest_spell_start is not None:
         rows.append(("Longest spell", f"{fmt_minutes(s.longest_spell_minutes)} "
                                       f"(from {s.longest_spell_start:%H:%M}{within})"))

@@ -137,6 +137,7 @@ def test_a_spell_carried_over_restarts_is_one_spell_of_its_whole_length(tmp_path
     assert s.breaks == 0
     assert s.longest_spell_start == pytest.approx(START + timedelta(minutes=1),
                                                   abs=timedelta(seconds=5))
+    assert s.spells[0].restarts == 4
     resumed = [e for e in desk.events if e.event == SPELL_RESUMED]  # type: ignore[attr-defined]
     assert len(resumed) == 4
 
@@ -160,6 +161,7 @@ def test_the_break_that_ends_a_carried_spell_counts_it_once(tmp_path) -> None:
     s = desk.day(DAY)
     assert s.breaks == 1
     assert minutes(s) == [pytest.approx(15.5, abs=0.1), pytest.approx(2, abs=0.1)]
+    assert [sp.restarts for sp in s.spells] == [1, 0]
     assert s.spells[0].start == pytest.approx(START + timedelta(minutes=1),
                                               abs=timedelta(seconds=5))
 
@@ -235,3 +237,24 @@ def test_without_the_run_in_the_status_file_the_run_before_is_taken(tmp_path) ->
     desk.stopped(20)
     desk.run([(120, SEATED)])
     assert minutes(desk.day(DAY)) == [pytest.approx(7 + 20 / 60, abs=0.1)]
+
+
+def test_the_day_report_says_the_spell_went_on_through_restarts(tmp_path) -> None:
+    """The spell is longer than the sitting (the time stopped is in it, not in the minutes
+    watched): the report said "with short absences" of a sitter who never left."""
+    from sitwatch.reports.text import daily_text
+
+    desk = Desk(tmp_path, START)
+    desk.run([(60, EMPTY), (300, SEATED)])
+    for _ in range(2):
+        desk.stopped(30)
+        desk.run([(120, SEATED)])
+    with Store(desk.db, ManualClock(desk.wall), readonly=True) as reader:
+        text = daily_text(reader, DAY, UTC)
+    assert "(from 09:01, with short absences or sitwatch restarts)" in text, text
+
+    plain = Desk(tmp_path / "plain", START)
+    plain.run([(60, EMPTY), (300, SEATED), (60, EMPTY), (300, SEATED)])
+    with Store(plain.db, ManualClock(plain.wall), readonly=True) as reader:
+        text = daily_text(reader, DAY, UTC)
+    assert "(from 09:01, with short absences)" in text, text
