@@ -61,13 +61,13 @@ from sitwatch.camera.baseline import CameraProfile
 from sitwatch.camera.features import PoseFeatures
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.events import OCCUPANCY, POSTURE, Event
-from sitwatch.core.kinds import Occupancy, Posture
+from sitwatch.core.kinds import Occupancy, Posture, Sensor
 from sitwatch.sensing.detectors.dwell import Dwell
 
 log = logging.getLogger(__name__)
 
 PRESENT, ABSENT = "present", "absent"
-SOURCE = "camera"
+SOURCE = Sensor.CAMERA
 SCALE_RANGE = (0.4, 2.5)  # shoulder width / size reference outside this is a mis-detection
 TURNED_YAW = 0.3  # |head_yaw| beyond this: the head is turned, face-based tests are skipped
 EYE_FALL = 0.25  # face widths the eyes may fall (relative to the ears), nose out of the picture

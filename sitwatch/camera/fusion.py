@@ -19,6 +19,11 @@ None = unknown: not occupied / not in view / offline / not calibrated)
 - **P4** otherwise the more serious of the two, in the order slouched > leaning_forward >
   reclined > upright: a problem either sensor sees is real, since the other cannot see it.
 
+Which sensor saw the fused posture (``seen_by`` in the fused snapshot) follows the rule: the
+known one (P1), the cushion (P2), both (P3: the slump is the two readings together), under P4
+the one reporting it, or both when they agree. The nudge's words depend on it: a slouch only the
+camera saw is a head dropped towards the desk, one the cushion saw is about the hips.
+
 :class:`Fusion` applies them to the two pipelines' snapshots: the fused snapshot is what the
 nudger, the status file and the history see. Under O2 the camera's presence is handed to the
 cushion pipeline (:meth:`sitwatch.sensing.pipeline.Pipeline.follow`), so one sitting timer
@@ -30,9 +35,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from sitwatch.core.events import POSTURE, Event
-from sitwatch.core.kinds import Posture
+from sitwatch.core.kinds import Posture, Sensor
 from sitwatch.sensing import snapshot as S
-from sitwatch.sensing.snapshot import Snapshot
+from sitwatch.sensing.snapshot import BOTH_SAW, CAMERA_SAW, CUSHION_SAW, Snapshot
 
 SEVERITY: dict[str, int] = {
     Posture.SLOUCHED: 3, Posture.LEANING_FORWARD: 2, Posture.RECLINED: 1, Posture.UPRIGHT: 0,
@@ -66,6 +71,18 @@ def fuse_posture(cushion: str | None, camera: str | None) -> tuple[str | None, s
     return cushion, "P4"
 
 
+def seen_by(cushion: str | None, camera: str | None) -> tuple[Sensor, ...]:
+    """The sensors whose reading gave the fused posture of these inputs (see the rules)."""
+    state, rule = fuse_posture(cushion, camera)
+    if state is None:
+        return ()
+    if cushion == camera or rule == "P3":
+        return BOTH_SAW
+    if state == camera and rule != "P2":
+        return CAMERA_SAW
+    return CUSHION_SAW
+
+
 @dataclass
 class PostureFusion:
     """Feeds on both sensors' current states; reports the fused posture when it changes, as a
@@ -75,11 +92,13 @@ class PostureFusion:
     rule: str = "P0"
     cushion: str | None = None
     camera: str | None = None
+    seen_by: tuple[Sensor, ...] = ()
 
     def update(self, t: float, *, cushion: str | None, camera: str | None) -> Event | None:
         self.cushion, self.camera = cushion, camera
         state, rule = fuse_posture(cushion, camera)
         self.rule = rule
+        self.seen_by = seen_by(cushion, camera)
         if state == self.state:
             return None
         self.state = state
@@ -121,14 +140,16 @@ class Fusion:
         return ev
 
     def view(self, cushion: Snapshot) -> Snapshot:
-        """The fused snapshot: the cushion's, with the fused posture (and, while the cushion is
-        offline, its balance unknown)."""
+        """The fused snapshot: the cushion's, with the fused posture and the sensors that saw
+        it (and, while the cushion is offline, its balance unknown)."""
         online = cushion.online
+        p = self.posture
         return replace(
             cushion,
             source="fused",
-            posture=S.posture(self.posture.state),
+            posture=S.posture(p.state),
             posture_since=self.since,
+            seen_by=p.seen_by,
             balance=cushion.balance if online else None,
             balance_since=cushion.balance_since if online else cushion.t,
         )

@@ -139,5 +139,6 @@ class CameraPipeline:
             spell_start=timer.spell_start if timer is not None else None,
             posture=S.posture(self.detector.state),
             posture_since=self.detector.posture.changed_at,
+            seen_by=S.CAMERA_SAW if self.detector.state is not None else (),
             calibrated=self.calibrated,
         )

@@ -77,6 +77,14 @@ class SensorState(StrEnum):
     OFFLINE = "offline"
 
 
+class Sensor(StrEnum):
+    """A seat sensor: the ``source`` of its events and snapshots (a fused snapshot's is
+    ``fused``), and what saw a posture (:attr:`sitwatch.sensing.snapshot.Snapshot.seen_by`)."""
+
+    CUSHION = "cushion"  # the pelvis and the load on seat and backrest
+    CAMERA = "camera"  # the head, neck and shoulders
+
+
 class NudgeKind(StrEnum):
     PROLONGED_SITTING = "prolonged_sitting"
     SLOUCH = "slouch"

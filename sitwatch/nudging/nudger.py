@@ -21,12 +21,12 @@ from collections.abc import Callable, Mapping
 
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.events import NUDGE, Event
-from sitwatch.core.kinds import Balance, NudgeKind, Posture
+from sitwatch.core.kinds import Balance, NudgeKind, Posture, Sensor
 from sitwatch.core.spans import clock_window
 from sitwatch.nudging.budget import DailyBudget
 from sitwatch.nudging.gate import DELIVER, HOLD, NudgeGate
 from sitwatch.nudging.policy import NudgePolicy
-from sitwatch.sensing.snapshot import Snapshot
+from sitwatch.sensing.snapshot import CAMERA_SAW, Snapshot
 
 SLOW_PERIOD = 1.0  # seconds between two looks of the policy at the snapshot
 
@@ -99,6 +99,7 @@ class Nudger:
         if t - self._looked_at < SLOW_PERIOD:
             return []
         self._looked_at = t
+        cushion_saw = Sensor.CUSHION in snap.seen_by
         evs = self.policy.step(
             t,
             spell=snap.spell,
@@ -113,9 +114,12 @@ class Nudger:
             wallet_since=snap.wallet_since,
             static=snap.static,
             still_since=snap.still_since,
-            seat_only=snap.seat_only and snap.source == "cushion",
-            perched=snap.perched and snap.source == "cushion",
-            head_down=snap.source == "camera",  # a camera-only setup's slouch: the head
+            # the words fit the sensor that saw the posture: the cushion's whenever it did
+            # (alone or with the camera), the head's when only a camera did (alone or fused)
+            seat_only=snap.seat_only and cushion_saw,
+            perched=snap.perched and cushion_saw,
+            head_down=snap.seen_by == CAMERA_SAW,
+            seen_by=snap.seen_by,
         )
         evs += self._day_nudges(snap)
         out: list[Event] = []

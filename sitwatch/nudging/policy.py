@@ -152,12 +152,13 @@ class NudgePolicy:
         balance_leaving: bool = False,
         perched: bool = False,
         head_down: bool = False,
+        seen_by: tuple[str, ...] = (),
     ) -> list[Event]:
         """The outcomes and nudges due at ``t``. ``seat_only``: the posture comes from a seat
         alone, so leaning forward gets the words for weight on the front of the seat;
         ``perched``: leaning forward is a perch on a chair's front edge (its own words);
         ``head_down``: the posture is a camera's alone, so slouched is a dropped head (its own
-        words).
+        words); ``seen_by``: the sensors that saw the posture, which a slouch nudge names.
         ``balance_leaving``: the lean no longer shows and its state is waiting out its dwell
         (:attr:`~sitwatch.sensing.snapshot.Snapshot.balance_leaving`): its nudge waits too, and
         is dropped if the lean ends (population: 4 of 311 nudges came 11-12 s after the lean
@@ -191,7 +192,8 @@ class NudgePolicy:
             ep = t - posture_for
             level = self._due(NudgeKind.SLOUCH, t, ep)
             if level:
-                out.append(self._nudge(NudgeKind.SLOUCH, t, ep, level, advice, posture=posture))
+                out.append(self._nudge(NudgeKind.SLOUCH, t, ep, level, advice, posture=posture,
+                                       seen_by=list(seen_by)))
         # A suspected wallet is the cause of the lopsided loading it makes (it tilts the
         # pelvis): its own nudge names the fix, so the generic one waits.
         if (

@@ -585,6 +585,7 @@ class Pipeline:
             spell_start=self.timer.spell_start,
             posture=S.posture(self.posture.state),
             posture_since=self.posture.d.changed_at,
+            seen_by=S.CUSHION_SAW if self.posture.state is not None else (),
             balance=S.balance(self.balance.state),
             balance_since=self.balance.d.changed_at,
             shift=self.balance.shift,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitwatch.core.frozen import quick_init
-from sitwatch.core.kinds import Balance, Occupancy, Posture
+from sitwatch.core.kinds import Balance, Occupancy, Posture, Sensor
 
 
 @quick_init
@@ -32,6 +32,10 @@ class Snapshot:
     spell_start: float | None = None
     posture: Posture | None = None
     posture_since: float = 0.0
+    # the sensors whose reading gave ``posture`` (empty while it is unknown): a single sensor's
+    # own, or, fused, the one or both behind the rule that decided it (camera/fusion.py). The
+    # nudge's words follow it: a slouch only the camera saw is about the head, not the hips.
+    seen_by: tuple[Sensor, ...] = ()
     balance: Balance | None = None
     balance_since: float = 0.0
     shift: float = 0.0  # the sideways load shift behind ``balance``
@@ -75,6 +79,12 @@ class Snapshot:
     def still_for(self) -> float:
         """Seconds since the last real weight shift (0 while nobody sits)."""
         return 0.0 if self.still_since is None else max(0.0, self.t - self.still_since)
+
+
+#: ``seen_by`` of a single sensor's known posture (one tuple each, not one a frame).
+CUSHION_SAW: tuple[Sensor, ...] = (Sensor.CUSHION,)
+CAMERA_SAW: tuple[Sensor, ...] = (Sensor.CAMERA,)
+BOTH_SAW: tuple[Sensor, ...] = (Sensor.CUSHION, Sensor.CAMERA)
 
 
 # Detectors keep their states as the plain strings; these turn them into members (by a dict

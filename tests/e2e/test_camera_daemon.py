@@ -227,3 +227,52 @@ def test_camera_only_slouch_nudge_is_about_the_head(tmp_path, clip) -> None:
     nudge = next(e for e in evs if e["event"] == "nudge" and e.get("kind") == "slouch")
     assert nudge["title"] in CATALOG[HEAD_DOWN].titles, nudge
     assert "hips" not in nudge["message"] and nudge["why"] == CATALOG[HEAD_DOWN].why
+
+
+def test_a_slouch_only_the_camera_saw_gets_the_heads_words_with_a_cushion_too(tmp_path,
+                                                                             clip) -> None:
+    """Regression: with a cushion and a camera, a slouch only the camera saw (the head dropped,
+    the virtual sitter's pelvis where it was: the cushion reads upright) got the cushion's words
+    about sliding the hips back. `sitwatch run` now sends the head's words and says the camera
+    saw it, in its output and in the history."""
+    import sqlite3
+
+    from sitwatch.nudging.guidance import CATALOG, HEAD_DOWN
+
+    lay = layout.load("smartchair-12")
+    sim = Simulator(lay, short_demo(0), 10, 0)
+    cal = tmp_path / "cal.json"
+    from_arrays(lay, tare=robust_mean(sim.frames_at(np.arange(2, 28, 0.5))),
+                upright=robust_mean(sim.frames_at(np.arange(60, 150, 0.5))),
+                method="recording").save(cal)
+    env = env_for(tmp_path)
+    cfg = camera_cfg(tmp_path)
+    db = tmp_path / "history.sqlite"
+    cfg.write_text(cfg.read_text() + "[nudges]\nslouch_after = 2.0\n[nudges.dnd]\nenabled = false\n"
+                   f'[history]\ndatabase = "{db}"\n')
+    link = tmp_path / "cushion"
+    simp = start_cushion(env, link, speed=10)
+    daemon = None
+    try:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
+             "--camera", str(clip), "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        evs = events_until(daemon, lambda g: any(e["event"] == "nudge" and
+                                                 e.get("kind") == "slouch" for e in g), 60)
+    finally:
+        stop(daemon, simp)
+    nudge = next((e for e in evs if e["event"] == "nudge" and e.get("kind") == "slouch"), None)
+    assert nudge is not None, [e for e in evs if e["event"] in ("posture", "nudge")]
+    fused = [e for e in evs if e["event"] == "posture" and e.get("source") == "fused"
+             and e["t"] <= nudge["t"]]
+    assert fused[-1]["state"] == "slouched" and fused[-1]["cushion"] == "upright", fused
+    assert nudge["title"] in CATALOG[HEAD_DOWN].titles, nudge
+    assert "hips" not in nudge["message"] and nudge["why"] == CATALOG[HEAD_DOWN].why
+    assert nudge["seen_by"] == ["camera"]
+    with sqlite3.connect(db) as conn:
+        stored = [json.loads(d) for (d,) in conn.execute(
+            "SELECT data FROM events WHERE event = 'nudge'")]
+    assert [(s.get("kind"), s.get("title"), s.get("seen_by")) for s in stored][:1] == [
+        ("slouch", nudge["title"], ["camera"])]

@@ -11,7 +11,13 @@ from sitwatch import config
 from sitwatch.camera import baseline as B
 from sitwatch.camera import features as F
 from sitwatch.camera.detector import REANCHOR_LIMIT, Activity, CameraDetector, classify
-from sitwatch.camera.fusion import Fusion, PostureFusion, fuse_posture, occupancy_owner
+from sitwatch.camera.fusion import (
+    Fusion,
+    PostureFusion,
+    fuse_posture,
+    occupancy_owner,
+    seen_by,
+)
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.source import PoseReading
 from sitwatch.config.camera import CameraConfig
@@ -279,6 +285,22 @@ def test_fusion_reports_changes_only():
     assert fu.update(2.0, cushion="upright", camera="slouched").state == "slouched"
 
 
+@pytest.mark.parametrize(("cushion", "camera", "want"), [
+    (None, None, ()),
+    ("upright", None, ("cushion",)),
+    (None, "slouched", ("camera",)),
+    ("upright", "reclined", ("cushion",)),  # P2: the camera's reclined yields
+    ("reclined", "slouched", ("cushion", "camera")),  # P3: the slump is both readings
+    ("upright", "slouched", ("camera",)),  # P4: the head rolled forward, the pelvis put
+    ("slouched", "upright", ("cushion",)),
+    ("leaning_forward", "slouched", ("camera",)),
+    ("slouched", "slouched", ("cushion", "camera")),
+    ("upright", "upright", ("cushion", "camera")),
+])
+def test_the_fused_posture_names_the_sensors_that_saw_it(cushion, camera, want):
+    assert seen_by(cushion, camera) == want
+
+
 def test_occupancy_owner():
     assert occupancy_owner(True, True) == ("cushion", "O1")
     assert occupancy_owner(False, True) == ("camera", "O2")
@@ -302,6 +324,7 @@ def test_fused_snapshot_carries_the_fused_posture_and_o2_presence():
     view = fu.view(cushion)
     assert (view.source, view.posture, view.posture_since, view.balance) == (
         "fused", "slouched", 10.0, "left")
+    assert view.seen_by == ("camera",)  # the cushion reads upright: only the camera saw it
     # the cushion goes offline: the camera's presence is the occupancy (O2), its posture the
     # posture (P1), and the cushion's balance is no longer known
     offline = _snap("cushion", False, "occupied", "upright", "left")

@@ -11,8 +11,9 @@ from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.config import Config, Nudges
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import Balance, NudgeKind, Occupancy, Posture
+from sitwatch.core.kinds import Balance, NudgeKind, Occupancy, Posture, Sensor
 from sitwatch.nudging.gate import NudgeGate
+from sitwatch.nudging.guidance import CATALOG, HEAD_DOWN, WEIGHT_FORWARD
 from sitwatch.nudging.nudger import STILL_APPLIES, Nudger, still_applies
 from sitwatch.runtime.daemon import Camera, Daemon
 from sitwatch.sensing import layout
@@ -189,3 +190,34 @@ def test_camera_only_one_spell_gets_at_most_per_episode_nudges() -> None:
     levels = [e.get("level") for e in sink.events if e.event == "nudge"]
     assert levels == ["gentle", "firm"]
     d.close()
+
+
+# -- cushion + camera: the words follow the sensor that saw the posture --------------------------
+
+@pytest.mark.parametrize(("seen_by", "advice"), [
+    ((Sensor.CAMERA,), HEAD_DOWN),  # the head rolled forward over a pelvis that stayed put
+    ((Sensor.CUSHION,), NudgeKind.SLOUCH),
+    ((Sensor.CUSHION, Sensor.CAMERA), NudgeKind.SLOUCH),
+])
+def test_a_fused_slouch_gets_the_words_of_the_sensor_that_saw_it(seen_by, advice) -> None:
+    """Regression: a fused setup's slouch that only the camera saw got the cushion's words
+    about the hips and pelvis, which the cushion (reading upright) had no part in."""
+    n = Nudger(Nudges(), sit_limit=3600)
+    (ev,) = n.observe(snap(source="fused", posture=Posture.SLOUCHED, posture_since=0.0,
+                           seen_by=seen_by))
+    assert ev.get("kind") == NudgeKind.SLOUCH and ev.get("posture") == Posture.SLOUCHED
+    assert ev.get("title") in CATALOG[advice].titles and ev.get("why") == CATALOG[advice].why
+    assert ev.get("seen_by") == list(seen_by)
+
+
+@pytest.mark.parametrize(("seen_by", "advice"), [
+    ((Sensor.CUSHION,), WEIGHT_FORWARD),
+    ((Sensor.CUSHION, Sensor.CAMERA), WEIGHT_FORWARD),
+    ((Sensor.CAMERA,), Posture.LEANING_FORWARD),  # the seat had no part in it
+])
+def test_a_fused_lean_on_a_seat_only_cushion_gets_the_seats_words_when_it_saw_it(
+        seen_by, advice) -> None:
+    n = Nudger(Nudges(), sit_limit=3600)
+    (ev,) = n.observe(snap(source="fused", posture=Posture.LEANING_FORWARD, posture_since=0.0,
+                           seat_only=True, seen_by=seen_by))
+    assert ev.get("title") in CATALOG[advice].titles and ev.get("why") == CATALOG[advice].why
