@@ -43,6 +43,7 @@ SEVERITY: dict[str, int] = {
     Posture.SLOUCHED: 3, Posture.LEANING_FORWARD: 2, Posture.RECLINED: 1, Posture.UPRIGHT: 0,
 }
 HEAD_PROBLEMS = (Posture.SLOUCHED, Posture.LEANING_FORWARD)
+FUSED = "fused"  # the source of the fused posture events and snapshot
 
 
 def occupancy_owner(cushion_online: bool, camera_online: bool) -> tuple[str | None, str]:
@@ -104,8 +105,17 @@ class PostureFusion:
         self.state = state
         if state is None:
             return None  # unknown is not reported (as for a single sensor)
-        return Event(t, POSTURE, state, {"source": "fused", "cushion": cushion,
+        return Event(t, POSTURE, state, {"source": FUSED, "cushion": cushion,
                                          "camera": camera, "rule": rule})
+
+
+def fused_in(evs: list[Event]) -> list[Event]:
+    """``evs`` with each sensor's own ``posture`` events marked ``"fused_in": true``: they are
+    inputs of the fused posture, which is the seat's. The live state (MQTT, the status file)
+    follows only the fused one, so it never shows a sensor's view the fused posture overrules
+    (the camera's upright while the cushion still reads a slump)."""
+    return [Event(e.t, e.event, e.state, {**e.data, "fused_in": True})
+            if e.event == POSTURE and e.get("source") != FUSED else e for e in evs]
 
 
 @dataclass
@@ -130,6 +140,8 @@ class Fusion:
         return (cushion.posture if occupied and cushion.online else None,
                 camera.posture if occupied and camera.online else None)
 
+    fused_in = staticmethod(fused_in)
+
     def update(self, cushion: Snapshot, camera: Snapshot) -> Event | None:
         """Feed both sensors' current states; the fused ``posture`` event when it changes."""
         c, k = self._inputs(cushion, camera)
@@ -146,7 +158,7 @@ class Fusion:
         p = self.posture
         return replace(
             cushion,
-            source="fused",
+            source=FUSED,
             posture=S.posture(p.state),
             posture_since=self.since,
             seen_by=p.seen_by,

@@ -329,6 +329,8 @@ class Daemon:
                 silence.reading(item.t, silence.seated)  # the cushion still speaks
                 return []  # paused: nothing is watched or kept
             evs = self.pipeline.process(item.t, item.values)
+            if self.fusion is not None:
+                evs = self.fusion.fused_in(evs)
             silence.reading(item.t, self.pipeline.occ.state == OCCUPIED)
             hint = self.pipeline.take_units_hint()
             if hint:
@@ -363,6 +365,8 @@ class Daemon:
                 if paused:
                     continue
                 evs = cam.process(item)
+                if self.fusion is not None:
+                    evs = self.fusion.fused_in(evs)
                 snap, fused = self._observe(item.t)
                 evs += fused
                 evs += self.nudger.observe(snap)

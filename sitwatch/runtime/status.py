@@ -227,6 +227,8 @@ class StatusWriter:
         if ev.event == OCCUPANCY:
             return self.update(occupancy=ev.state)
         if ev.event == POSTURE:
+            if ev.get("fused_in"):  # a sensor's own, with both fused: the fused one is the seat's
+                return False
             return self.update(posture=ev.state)
         if ev.event == BALANCE:
             return self.update(balance=ev.state)

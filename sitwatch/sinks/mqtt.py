@@ -300,8 +300,8 @@ class MqttSink:
                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
         key = {str(OCCUPANCY): "occupancy", str(POSTURE): "posture", str(BALANCE): "balance",
                str(SENSOR): "cushion"}.get(event.event)
-        if key is None:
-            return
+        if key is None or event.get("fused_in"):
+            return  # a sensor's own posture with both fused: the fused one is the seat's
         values: dict[str, Any] = {key: event.state}
         if event.event == OCCUPANCY and event.state == Occupancy.EMPTY:
             # docs/events.md: posture and balance are unknown until the next report

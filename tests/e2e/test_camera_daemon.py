@@ -271,6 +271,11 @@ def test_a_slouch_only_the_camera_saw_gets_the_heads_words_with_a_cushion_too(tm
     assert nudge["title"] in CATALOG[HEAD_DOWN].titles, nudge
     assert "hips" not in nudge["message"] and nudge["why"] == CATALOG[HEAD_DOWN].why
     assert nudge["seen_by"] == ["camera"]
+    # each sensor's own posture is an input of the fused one, and says so (the live state, MQTT
+    # and `sitwatch status`, follows the fused posture alone)
+    own = [e for e in evs if e["event"] == "posture" and e.get("source") != "fused"]
+    assert {e["source"] for e in own} == {"cushion", "camera"}
+    assert all(e.get("fused_in") is True for e in own) and not any("fused_in" in e for e in fused)
     with sqlite3.connect(db) as conn:
         stored = [json.loads(d) for (d,) in conn.execute(
             "SELECT data FROM events WHERE event = 'nudge'")]

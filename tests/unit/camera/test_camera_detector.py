@@ -301,6 +301,16 @@ def test_the_fused_posture_names_the_sensors_that_saw_it(cushion, camera, want):
     assert seen_by(cushion, camera) == want
 
 
+def test_each_sensors_own_posture_is_marked_as_fused_in():
+    from sitwatch.core.events import Event
+
+    evs = [Event(1.0, "posture", "upright", {"source": "cushion"}),
+           Event(1.0, "occupancy", "occupied", {"source": "camera"}),
+           Event(1.0, "posture", "slouched", {"source": "camera"}),
+           Event(1.0, "posture", "slouched", {"source": "fused"})]
+    assert [e.get("fused_in") for e in Fusion.fused_in(evs)] == [True, None, True, None]
+
+
 def test_occupancy_owner():
     assert occupancy_owner(True, True) == ("cushion", "O1")
     assert occupancy_owner(False, True) == ("camera", "O2")

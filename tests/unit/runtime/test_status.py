@@ -525,3 +525,14 @@ def test_with_a_cushion_and_a_camera_both_are_said(path: Path, clock: ManualCloc
     w.update(camera=camera(False, reason=reason))
     first = format_status(read_status(path, clock)).splitlines()[0]
     assert first.endswith(f"cushion online (20.0 fr/s, 3 dropped) · camera offline: {reason}")
+
+
+def test_a_sensors_own_posture_with_both_fused_leaves_the_status_alone(path: Path,
+                                                                       clock: ManualClock):
+    """`sitwatch status` shows the seat's posture, the fused one, not a sensor's own view of it
+    (``fused_in``), which the fused posture may overrule."""
+    w = StatusWriter(path, clock, interval=0.0)
+    w.on_event(Event(1.0, POSTURE, "slouched", {"source": "fused"}))
+    assert w.on_event(Event(2.0, POSTURE, "upright", {"source": "camera", "fused_in": True})) \
+        is False
+    assert read_status(path, clock)["posture"] == "slouched"

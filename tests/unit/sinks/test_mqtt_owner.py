@@ -159,3 +159,19 @@ def test_with_discovery_off_every_kept_document_of_ours_is_cleared(caplog):
         assert s._stale_entity(c, Msg("homeassistant/sensor/desk/posture/config", b"{}", True))
     assert c.sent == [("homeassistant/sensor/desk/posture/config", b"", True)]
     assert "(discovery is off)" in caplog.text
+
+
+def test_a_sensors_own_posture_with_both_fused_does_not_set_the_state() -> None:
+    """Home Assistant's posture is the seat's, the fused one: a sensor's own posture event
+    (``fused_in``) goes out on the event topic but leaves the state alone. It used to set it, so
+    the camera's "upright" showed for up to state_interval while the cushion still read a slump
+    and the fused posture (status, history, nudges) stayed slouched."""
+    from sitwatch.core.events import Event
+
+    s = sink()
+    s.handle(Event(1.0, "posture", "slouched", {"source": "fused", "cushion": "slouched",
+                                                 "camera": "slouched", "rule": "P4"}))
+    s.handle(Event(2.0, "posture", "upright", {"source": "camera", "fused_in": True}))
+    assert s._state["posture"] == "slouched"
+    s.handle(Event(3.0, "posture", "upright", {"source": "camera"}))  # a camera alone
+    assert s._state["posture"] == "upright"
