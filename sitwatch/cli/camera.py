@@ -216,10 +216,14 @@ def cmd_calibrate_camera(args: argparse.Namespace) -> int:
 
 def calibrate_from_recording(path: Path, cam: CameraConfig, span: tuple[float, float], *,
                              period: float = 0.5, estimator: Any = None) -> Any:
-    """A profile from the poses of ``path`` between ``span`` seconds."""
+    """A profile from the poses of ``path`` between ``span`` seconds.
+
+    The pose model a video or image folder needs is loaded first: a missing or broken one
+    raises :class:`~sitwatch.camera.pose.PoseError` saying so, and nothing else (it used to
+    be followed by "the recording covers no poses", which sent the user to the recording)."""
     from sitwatch.camera import baseline as B
     from sitwatch.camera.replay import kind_of, samples
-    from sitwatch.camera.source import PoseReading
+    from sitwatch.camera.source import PoseReading, default_estimator
 
     lo, hi = span
     kind = kind_of(path)
@@ -227,14 +231,24 @@ def calibrate_from_recording(path: Path, cam: CameraConfig, span: tuple[float, f
     aspect = 1.0
     seen = (float("inf"), float("-inf"))
     every = None if kind == "landmarks" else min(cam.fast_interval, 0.5)
-    for item in samples(path, cam, estimator=estimator, every=every, period=period):
-        if not isinstance(item, PoseReading):
-            continue
-        seen = (min(seen[0], item.t), max(seen[1], item.t))
-        if item.t >= hi:
-            break
-        if item.t >= lo:
-            picked.append(item.features)
+    est = estimator if estimator is not None or kind == "landmarks" else default_estimator(cam)
+    why_none = ""  # the source's reason when it went offline before the first pose
+    try:
+        for item in samples(path, cam, estimator=est, every=every, period=period):
+            if not isinstance(item, PoseReading):
+                if not item.online and seen[0] > seen[1]:
+                    why_none = item.reason
+                continue
+            seen = (min(seen[0], item.t), max(seen[1], item.t))
+            if item.t >= hi:
+                break
+            if item.t >= lo:
+                picked.append(item.features)
+    finally:
+        if estimator is None and est is not None:
+            est.close()
+    if not picked and why_none:
+        raise B.CameraCalibrationError(why_none)
     if not picked:
         where = f"{seen[0]:g}-{seen[1]:g} s" if seen[0] <= seen[1] else "no poses"
         raise B.CameraCalibrationError(f"{path}: nothing between {lo:g} and {hi:g} s "

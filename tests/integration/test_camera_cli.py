@@ -175,3 +175,23 @@ def test_camera_commands_are_not_drowned_in_mediapipes_log(slouch_clip, model_pa
     cfg.write_text(f'[camera]\nmodel = "{bad}"\n')
     broken = _sitwatch(tmp_path, "--config", str(cfg), "replay", str(slouch_clip))
     assert f"{bad}: MediaPipe cannot load this model" in broken.stdout + broken.stderr
+
+
+def test_calibrating_from_a_video_with_a_broken_model_reports_the_model_alone(slouch_clip,
+                                                                             model_path,
+                                                                             tmp_path):
+    """Regression: with a truncated copy of the real model, `sitwatch calibrate camera
+    --recording` warned that MediaPipe cannot load it, then said "the recording covers no
+    poses". Now one line about the model, exit 1, no calibration written."""
+    broken = tmp_path / "pose_landmarker_full.task"
+    broken.write_bytes(model_path.read_bytes()[:100_000])  # a zip cut short: "PK" and all
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\nmodel = "{broken}"\n')
+    out = _sitwatch(tmp_path, "--config", str(cfg), "calibrate", "camera", "--recording",
+                    str(slouch_clip), "--upright", "0:10", "-o", str(tmp_path / "c.json"))
+    assert out.returncode == 1, out.stderr
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"sitwatch: {broken}: MediaPipe cannot "
+                                                   "load this model"), out.stderr
+    assert "Traceback" not in out.stderr and not out.stdout
+    assert not (tmp_path / "c.json").exists()

@@ -137,3 +137,24 @@ def test_native_log_noise_is_dropped_and_everything_else_passes(capfd) -> None:
                                 "WARNING sitwatch.camera: camera offline: no camera"]
     os.write(2, b"INFO: after the block nothing is filtered\n")
     assert capfd.readouterr().err == "INFO: after the block nothing is filtered\n"
+
+
+def test_calibrating_from_a_video_without_the_model_says_only_that(tmp_path, capsys) -> None:
+    """Regression: `sitwatch calibrate camera --recording clip.avi` with no pose model warned
+    about the model, then added "nothing between 0 and 3 s (the recording covers no poses)",
+    which sends the user to a recording that is fine. Now: the model's problem alone, exit 1
+    (as the live calibration and `sitwatch replay` give it)."""
+    from sitwatch.camera.pose import missing_model_message
+    from sitwatch.cli.main import main
+
+    clip = tmp_path / "clip.avi"
+    clip.write_bytes(b"RIFF....AVI ")  # never opened: the model is looked at first
+    missing = tmp_path / "models" / "pose_landmarker_full.task"
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[cushion]\nport = ""\n[camera]\nmodel = "{missing}"\n')
+    rc = main(["--no-user-config", "--config", str(cfg), "calibrate", "camera", "--recording",
+               str(clip), "--upright", "0:3", "-o", str(tmp_path / "cal.json")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.splitlines() == [f"sitwatch: {missing_model_message(missing)}"], err
+    assert not (tmp_path / "cal.json").exists()
