@@ -8,6 +8,7 @@ doctor is where the user finds out which ones are missing.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -23,6 +24,35 @@ Check = tuple[str, str, str]
 SMALL_SHARE = 0.03  # readings all below this share of full_scale: units or full_scale mismatch
 
 
+class _HeldLog(logging.Handler):
+    """The log of a source doctor listens to, held back until its check line is written: a
+    record that line already says (a wireless cushion's "cannot reach the MQTT broker") is
+    dropped, so the reason is told once, on the line; any other goes out as it would have."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+        self.logger = logging.getLogger(name)
+        self.logger.propagate = False  # its level still comes from sitwatch's (-v)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def pass_on(self, line: str) -> None:
+        """Let out what ``line`` does not say (a record's text, or its part after the source's
+        own prefix such as "cushion over MQTT: ")."""
+        self.logger.removeHandler(self)
+        self.logger.propagate = True
+        for rec in self.records:
+            text = rec.getMessage()
+            said = text.partition(": ")[2]
+            if text in line or (said and said in line):
+                continue
+            self.logger.handle(rec)
+        self.records.clear()
+
+
 def check_cushion(
     cfg: Any,
     layout: Any,
@@ -33,7 +63,6 @@ def check_cushion(
     import time
 
     from sitwatch.core.mqtt_url import redact
-    from sitwatch.sources.base import Diagnosis, Reading, Status
     from sitwatch.sources.cushion import open_cushion
     from sitwatch.sources.serial import not_a_device
 
@@ -61,8 +90,22 @@ def check_cushion(
     hopeless = not_a_device(port)
     if hopeless:
         return FAIL, "cushion", hopeless
-    src = open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt, sleep=sleep or time.sleep)
-    port = redact(port)  # from here on it is printed
+    held = _HeldLog("sitwatch.doctor.cushion")
+    try:
+        src = open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt,
+                           sleep=sleep or time.sleep, log=held.logger)
+        check = _listen(src, redact(port), layout, clock, listen)
+    except BaseException:
+        held.pass_on("")
+        raise
+    held.pass_on(check[2])
+    return check
+
+
+def _listen(src: Any, port: str, layout: Any, clock: Any, listen: float) -> Check:
+    """The cushion check from ``listen`` seconds of ``src`` (``port``: as it may be printed)."""
+    from sitwatch.sources.base import Diagnosis, Reading, Status
+
     frames, offline, diag = 0, "", ""
     peak = 0.0
     start = clock.monotonic()

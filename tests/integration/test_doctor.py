@@ -862,3 +862,39 @@ def test_doctor_knows_the_daemons_wireless_cushion_however_it_is_written(
                                   "sensor": {"online": True, "port": daemon}}))
     cfg = load_cfg(cushion__port=configured, status__file=str(status))
     assert _daemon_reads(cfg, SystemClock()) is same
+
+
+def test_a_wireless_cushion_whose_broker_is_down_is_told_once_on_its_line(tmp_path, xdg):
+    """Regression: `sitwatch doctor` with a cushion at mqtt://127.0.0.1:<closed port>/... printed
+    its reason twice, as a WARNING on stderr and on the cushion's check line. Now once, on the
+    line (the real command: its logging goes to the terminal's stderr)."""
+    import socket
+    import subprocess
+
+    with socket.socket() as s:  # a port nobody listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"mqtt://127.0.0.1:{port}/home/office/cushion"
+    cfg = write_config(tmp_path, f'[cushion]\nport = "{url}"\nlayout = "load-cells-4"\n')
+
+    done = subprocess.run([sys.executable, "-m", "sitwatch", "doctor", "--no-user-config",
+                           "--config", str(cfg)], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 1, done.stderr
+    reason = f"cannot reach the MQTT broker at 127.0.0.1:{port}"
+    assert f"FAIL  cushion        {url}: no valid frame in 3 s: {reason}" in done.stdout
+    assert reason not in done.stderr, done.stderr
+    assert (done.stdout + done.stderr).count(reason) == 1
+
+
+def test_doctor_passes_on_the_cushion_log_its_line_does_not_say(caplog):
+    from sitwatch.cli.doctor import _HeldLog
+
+    held = _HeldLog("sitwatch.doctor.cushion")
+    held.logger.warning("cushion over MQTT: %s", "cannot reach the MQTT broker at h:1")
+    held.logger.warning("the device declares 13 channels, the layout has 12")
+    assert not caplog.records  # held while the cushion is listened to
+    held.pass_on("mqtt://h:1/t: no valid frame in 3 s: cannot reach the MQTT broker at h:1")
+    assert [r.getMessage() for r in caplog.records] == [
+        "the device declares 13 channels, the layout has 12"]
+    assert held.logger.propagate and held not in held.logger.handlers
