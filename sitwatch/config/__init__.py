@@ -160,7 +160,9 @@ class Occupancy(_Section):
         0.30, gt=0, lt=1, description="Seat load (share of your baseline) that means 'occupied'."
     )
     exit_fraction: float = Field(
-        0.12, gt=0, lt=1, description="Seat load below which the seat counts as empty."
+        0.12, gt=0, lt=1,
+        description="Seat load below which the seat counts as empty (so does a seat keeping "
+        "under a quarter of what it carried while sat on: pads whose zero drifted up)."
     )
     enter_dwell: Seconds = Field(2.0, ge=0, description="Seconds above enter_fraction to sit down.")
     exit_dwell: Seconds = Field(3.0, ge=0, description="Seconds below exit_fraction to get up.")

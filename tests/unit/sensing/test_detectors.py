@@ -12,7 +12,7 @@ from sitwatch.sensing import layout
 from sitwatch.sensing.detectors.balance import BalanceDetector
 from sitwatch.sensing.detectors.baseline import Baseline
 from sitwatch.sensing.detectors.dwell import Dwell
-from sitwatch.sensing.detectors.occupancy import OccupancyDetector, SittingTimer
+from sitwatch.sensing.detectors.occupancy import LEFT_KEEPS, OccupancyDetector, SittingTimer
 from sitwatch.sensing.detectors.posture import PostureDetector, classify
 from sitwatch.sensing.detectors.wallet import WalletDetector, Zones
 from sitwatch.sensing.features import Extractor
@@ -81,9 +81,14 @@ def test_dwell_leaves_a_state_that_is_plainly_over() -> None:
 def test_occupancy_hysteresis_property(ratios) -> None:
     cfg = Occupancy(enter_dwell=0, exit_dwell=0)
     det = OccupancyDetector(cfg)
+    most = 0.0  # the most the seat carried since it was sat on: its average is no more
     for i, r in enumerate(ratios):
         before = det.state
+        if before == "occupied":
+            most = max(most, r)
         ev = det.step(r, float(i))
+        # leaving: under exit_fraction, or under LEFT_KEEPS of the seated average
+        floor = max(cfg.exit_fraction, LEFT_KEEPS * most)
         if ev is not None:
             assert ev.state != before
             if ev.state == "occupied":
@@ -91,9 +96,30 @@ def test_occupancy_hysteresis_property(ratios) -> None:
             elif before is None:
                 assert r < cfg.enter_fraction  # the first report: not occupied
             else:
-                assert r < cfg.exit_fraction
-        if cfg.exit_fraction <= r < cfg.enter_fraction and before is not None:
+                assert r < floor
+                most = 0.0
+        if floor <= r < cfg.enter_fraction and before is not None:
             assert det.state == before  # the band between thresholds never flips the state
+
+
+def test_getting_up_from_a_seat_whose_zeros_drifted_is_seen() -> None:
+    """Pads whose zeros rose during a long sitting leave the empty seat reading above
+    exit_fraction (0.15 of the upright load here): the fall from what the seat carried while
+    sat on says the sitter left. A forward lean keeping half of it does not."""
+    det = OccupancyDetector(Occupancy())
+    t = 0.0
+    for _ in range(1800):  # half an hour at 1.13 (the drift adds to the sitter's load)
+        det.step(1.13, t)
+        t += 1
+    assert det.state == "occupied"
+    for _ in range(60):  # a long forward lean: not leaving
+        det.step(0.5, t)
+        t += 1
+    assert det.state == "occupied"
+    evs = [det.step(0.15, t + k) for k in range(10)]
+    assert [e.state for e in evs if e is not None] == ["empty"]
+    assert det.step(0.15, t + 20) is None and det.state == "empty"  # stays empty
+    assert det.step(1.1, t + 30) is None and det.step(1.1, t + 32).state == "occupied"
 
 
 def test_occupancy_with_dwell() -> None:
