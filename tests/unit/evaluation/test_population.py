@@ -215,3 +215,13 @@ def test_every_session_ends_with_a_leg_crossed_after_everything_else() -> None:
                     gain_spread=s.gain_spread, drift=s.drift, creep=s.creep, divider=s.divider)
     t = sim.times()
     assert len(t) < len(d.t) and np.array_equal(sim.frames_at(t), d.values[: len(t)])
+
+
+def test_a_light_sitter_on_a_drifting_matrix_is_seen_to_get_up() -> None:
+    """Seed 2028's sitter 184 (a development draw): 46 kg on a velostat matrix whose zeros
+    drift up 7% of full scale an hour. After 28 minutes the empty seat read 0.14-0.19 of their
+    upright load, above exit_fraction, and the minute-long break was sat through; it is seen
+    now, from the fall of the load."""
+    s = P.sitter(184, 2028)
+    assert s.layout == "matrix-10x15" and s.weight < 50 and s.drift > 0.05
+    assert P.replay(s, 2028).ours.occupancy == 1.0
