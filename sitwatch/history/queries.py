@@ -553,6 +553,24 @@ def _secs(a: _Mark, b: _Mark) -> float:
     return (b.ts - a.ts).total_seconds()
 
 
+def _unseen(e: StoredEvent) -> float:
+    """Seconds nothing saw the seat before ``e``, as the live timer took them
+    (:meth:`sitwatch.sensing.pipeline.Pipeline._seen_again`): on a ``sensor`` ``online`` event,
+    left out of the spell under way; on an ``occupancy`` ``empty`` one, the spell ended when
+    the seat went out of sight."""
+    try:
+        return max(0.0, float(e.get("unseen") or 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _out_of_sight(m: _Mark, unseen: float) -> _Mark:
+    """``m`` moved back to when the seat went out of sight ``unseen`` seconds before it."""
+    if not unseen:
+        return m
+    return _Mark(m.ts - timedelta(seconds=unseen), None if m.t is None else m.t - unseen)
+
+
 def _run_stop(reader: Reader, run_id: str) -> _Mark | None:
     """Where a run stops: now for the run this process records, else its last write."""
     if run_id == reader.run_id:
@@ -607,10 +625,12 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
     ``spell_resumed`` event names that run) starts with that spell, and the spell the run before
     left open is not counted on its own, so a spell across restarts is one spell with its
     length, counted once.
+    Time nothing saw the seat is left out as the live timer left it out (the ``unseen``
+    seconds of ``sensor`` and ``occupancy`` events).
     """
     tz = aware(start, "start").tzinfo
     aware(end, "end")
-    names = (EventName.OCCUPANCY, EventName.BREAK, EventName.SPELL_RESUMED)
+    names = (EventName.OCCUPANCY, EventName.BREAK, EventName.SPELL_RESUMED, EventName.SENSOR)
     rows = reader.connection.execute(
         "SELECT ts, t, run_id, event, state, data FROM events "
         f"WHERE epoch >= ? AND epoch < ? AND event IN ({', '.join('?' * len(names))}) "
@@ -639,9 +659,13 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         seated_since: _Mark | None = None
         left_at: _Mark | None = None
         restarts = 0
+        unseen = 0.0  # seconds of the spell nothing saw the seat (not counted in it)
         for e in items:
             mark = _Mark(e.ts, e.t)
-            if e.event == EventName.OCCUPANCY and e.state == Occupancy.OCCUPIED:
+            if e.event == EventName.SENSOR:
+                if seated_since is not None:
+                    unseen += _unseen(e)
+            elif e.event == EventName.OCCUPANCY and e.state == Occupancy.OCCUPIED:
                 seated_since = mark
                 if spell_start is None:
                     spell_start = mark
@@ -651,6 +675,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     # monotonic clock stood still meanwhile, so only the wall time moves back)
                     slept = float(e.get("suspended") or 0.0)
                     left_at = _Mark(e.ts - timedelta(seconds=slept), e.t) if slept else mark
+                    left_at = _out_of_sight(left_at, _unseen(e))
                 seated_since = None
             elif e.event == EventName.BREAK:
                 spell = float(e.get("spell") or 0.0)
@@ -659,11 +684,12 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     began = spell_start.ts if spell_start is not None and spell_start.t \
                         is not None else e.ts - timedelta(seconds=away + spell)
                     spells.append(SpellRow(began.astimezone(tz), spell, restarts))
-                spell_start, left_at, restarts = mark, None, 0
+                spell_start, left_at, restarts, unseen = mark, None, 0, 0.0
             elif e.event == EventName.SPELL_RESUMED:
                 carried = _carried(e)
                 if carried is not None:  # the seat counts as empty until it is seen again
                     spell_start, left_at = carried
+                    unseen = 0.0
                     seated_since = None
                     before_run = str(e.get("continues") or "")
                     carried_on.add(before_run)
@@ -683,6 +709,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         else:
             first = _not_before(spell_start, start)
             secs = _secs(first, _not_before(left_at, start) if left_at is not None else first)
+        secs -= unseen
         if secs > 0:
             left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs, restarts)
     spells += [s for run_id, s in left_open.items() if run_id not in carried_on]

@@ -93,10 +93,12 @@ class Nudger:
 
     def observe(self, snap: Snapshot) -> list[Event]:
         """Call after every reading: at most once per :data:`SLOW_PERIOD` the policy looks at
-        the snapshot. Returns outcomes and the nudges due, each already through the gate (a nudge
-        not delivered carries ``delivered: false`` and why it was ``held`` or ``dropped``)."""
+        the snapshot, unless no sensor sees the seat (:attr:`Snapshot.unseen_since`). Returns
+        outcomes and the nudges due, each already through the gate (a nudge not delivered
+        carries ``delivered: false`` and why it was ``held`` or ``dropped``)."""
         t = snap.t
-        if t - self._looked_at < SLOW_PERIOD:
+        if t - self._looked_at < SLOW_PERIOD or not snap.seen:
+            # nothing sees the seat: no nudge, no outcome and no seated time can be told
             return []
         self._looked_at = t
         cushion_saw = Sensor.CUSHION in snap.seen_by
@@ -143,7 +145,7 @@ class Nudger:
     def release(self, snap: Snapshot, now: float) -> list[Event]:
         """Held nudges that go out now (do-not-disturb is over and they still apply to
         ``snap``), stamped ``now``: their response and their kind's cooldown run from now."""
-        if self.gate is None:
+        if self.gate is None or not snap.seen:  # held until the seat is seen again
             return []
         out = self.gate.release(lambda ev: still_applies(ev, snap))
         for ev in out:

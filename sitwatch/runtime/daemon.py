@@ -240,8 +240,8 @@ class Daemon:
             return self.snapshot(t), []
         cam = self.camera.pipeline.snapshot(t)
         cushion = self.pipeline.snapshot(t)
-        present = self.fusion.presence(cushion, cam)
-        out = self.pipeline.follow(t, present, O2_TAGS) if present is not None else []
+        # None: the camera does not know either, and the cushion's timer stands still
+        out = self.pipeline.follow(t, self.fusion.presence(cushion, cam), O2_TAGS)
         if out:
             cushion = self.pipeline.snapshot(t)
         ev = self.fusion.update(cushion, cam)

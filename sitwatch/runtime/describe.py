@@ -12,7 +12,8 @@ History rows are the keywords of ``Store.add_sample`` (:class:`SampleFields`).
 While the cushion is offline (and no camera watches the seat in its place) nobody knows who
 sits there: the MQTT rows about the seat are then None, which Home Assistant shows as
 "unknown", rather than the last values seen, which automations would act on as current
-(docs/channels.md). The status file keeps them, next to its ``sensor.online``.
+(docs/channels.md). The status file keeps them, next to its ``sensor.online``, and says that
+the sitting timer stands still meanwhile (``timer_paused``, ``unseen_seconds``).
 """
 
 from __future__ import annotations
@@ -50,8 +51,12 @@ def _sensor_state(s: Snapshot) -> str:
 
 def seat_known(s: Snapshot) -> bool:
     """Something watches the seat: the cushion is online, or a camera takes its place (a fused
-    snapshot's occupancy and posture then come from the camera)."""
-    return s.online or s.source == "fused"
+    snapshot's occupancy and posture then come from the camera) and sees it."""
+    return s.seen and (s.online or s.source == "fused")
+
+
+def _unseen_seconds(s: Snapshot) -> float | None:
+    return None if s.unseen_since is None else round(max(0.0, s.t - s.unseen_since), 1)
 
 
 def _while_known(value: Callable[[Snapshot], Value]) -> Callable[[Snapshot], Value]:
@@ -65,6 +70,10 @@ ROWS: tuple[Row, ...] = (
     Row("occupied", "someone sits (while the sensor is online)",
         lambda s: s.online and s.occupied, To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
+    # the sitting timer stands still while no sensor sees the seat (docs/presence.md)
+    Row("timer_paused", "sitting timer paused: nothing sees the seat",
+        lambda s: not s.seen, To.STATUS),
+    Row("unseen_seconds", "nothing has seen the seat for (s)", _unseen_seconds, To.STATUS),
     Row("sitting_seconds", "sitting for (s)", _while_known(lambda s: round(s.spell)), To.MQTT),
     Row("posture", "posture", lambda s: s.posture, To.STATUS | To.HISTORY),
     Row("posture", "posture", _while_known(lambda s: s.posture), To.MQTT),

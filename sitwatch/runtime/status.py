@@ -12,6 +12,7 @@ not one every two. Layout (``version`` 1)::
 
     {"version": 1, "pid": 1234, "started": ISO, "updated": ISO, "stopped": ISO | absent,
      "occupancy": "occupied" | "empty" | null, "spell_seconds": 2220.0, "sit_limit": 2700.0,
+     "timer_paused": false, "unseen_seconds": null,
      "posture": "upright" | ... | null, "balance": "balanced" | "left" | "right" | null,
      "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
      "sensor": {"online": true, "port": "/dev/ttyACM0", "frames": 7211, "dropped": 3,
@@ -25,9 +26,12 @@ not one every two. Layout (``version`` 1)::
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons)}
 
-``sensor`` is the cushion's; in a camera-only setup it is the camera's, and its ``port`` is
-``camera:`` and the device (:data:`CAMERA_PORT`). ``camera.every`` is the seconds between two
-looks at the moment, ``camera.paused`` true while the screen is locked (no picture taken).
+``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
+in for it), for ``unseen_seconds``: the spell stands still at ``spell_seconds``, and
+``occupancy`` is the seat as last seen. ``sensor`` is the cushion's; in a camera-only setup it
+is the camera's, and its ``port`` is ``camera:`` and the device (:data:`CAMERA_PORT`).
+``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
+the screen is locked (no picture taken).
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ _TOP = (
     "held",
     "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
+    "timer_paused",  # no sensor sees the seat: the sitting timer stands still
+    "unseen_seconds",  # ... since this many seconds (null while a sensor sees it)
     "still_seconds",  # since the last real weight shift (static sitting, issue #13)
     "static",  # a weight shift is due: no shift for detect.stillness.after
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
@@ -98,6 +104,7 @@ _IMPORTANT = (
     "posture",
     "balance",
     "wallet",
+    "timer_paused",
     "sensor.online",
     "sensor.diagnosis",
     "camera.online",
@@ -134,6 +141,8 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
         "updated": None,
         "occupancy": None,
         "spell_seconds": 0.0,
+        "timer_paused": False,
+        "unseen_seconds": None,
         "sit_limit": sit_limit,
         "posture": None,
         "balance": None,
@@ -493,16 +502,40 @@ def _sensor_text(s: dict[str, Any]) -> str:
     return text
 
 
+def _spell_words(spell: float) -> str:
+    return human_duration(spell) if spell >= 60 else "under a minute"
+
+
+def _unseen_line(d: dict[str, Any]) -> str:
+    """The seat's part of the main line while no sensor sees it: as it was last seen, and the
+    sitting timer standing still until a sensor sees it again."""
+    occ = d.get("occupancy")
+    unseen = d.get("unseen_seconds")
+    ago = f" {human_duration(float(unseen))} ago" if unseen is not None else ""
+    back = ("the cushion or the camera sees the seat again" if isinstance(d.get("camera"), dict)
+            else "the cushion is back")
+    if occ == Occupancy.OCCUPIED:
+        limit = d.get("sit_limit")
+        text = (f"Occupied when last seen{ago} — sitting timer paused at "
+                f"{_spell_words(float(d.get('spell_seconds') or 0.0))}")
+        if limit:
+            text += f" (limit {round(float(limit) / 60)} min)"
+        return f"{text} until {back}"
+    if occ == Occupancy.EMPTY:
+        return f"Seat empty when last seen{ago}"
+    return "Waiting for the cushion"
+
+
 def _main_line(d: dict[str, Any]) -> str:
     parts = []
     occ = d.get("occupancy")
     spell = float(d.get("spell_seconds") or 0.0)
     limit = d.get("sit_limit")
-    if occ == Occupancy.OCCUPIED:
-        text = "Occupied — "
-        text += (
-            f"sitting for {human_duration(spell)}" if spell >= 60 else "sitting for under a minute"
-        )
+    if d.get("timer_paused"):
+        parts.append(_unseen_line(d))
+        occ = None  # what the seat was last seen doing is not news: no posture or balance
+    elif occ == Occupancy.OCCUPIED:
+        text = f"Occupied — sitting for {_spell_words(spell)}"
         if limit:
             text += f" (limit {round(float(limit) / 60)} min)"
         parts.append(text)
@@ -595,14 +628,17 @@ def _format_status(d: dict[str, Any]) -> str:
 
 
 def bar_state(d: dict[str, Any]) -> str:
-    """One word for the bar's CSS class and icon: off | stale | paused | waiting | empty |
-    sitting | posture | over."""
+    """One word for the bar's CSS class and icon: off | stale | paused | offline (no sensor
+    sees the seat: the sitting timer stands still) | waiting | empty | sitting | posture |
+    over."""
     if not d.get("exists") or d.get("error") or not d.get("running"):
         return "off"
     if d.get("stale"):
         return "stale"
     if d.get("paused"):
         return "paused"
+    if d.get("timer_paused"):
+        return "offline"
     occ = d.get("occupancy")
     if occ == Occupancy.EMPTY:
         return "empty"
@@ -624,17 +660,20 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
     state = bar_state(d)
     spell = float(d.get("spell_seconds") or 0.0)
     limit = d.get("sit_limit")
+    # whole minutes rounded as the tooltip's (format_status) are: "1 min" beside "sitting
+    # for 2 min" read as two clocks
+    minutes = f"{int(spell // 60 + (spell % 60 >= 30))} min" if spell >= 60 else "<1 min"
     if state in ("sitting", "posture", "over"):
-        # whole minutes rounded as the tooltip's (format_status) are: "1 min" beside "sitting
-        # for 2 min" read as two clocks
-        text = f"{int(spell // 60 + (spell % 60 >= 30))} min" if spell >= 60 else "<1 min"
+        text = minutes
         if state == "posture" and d.get("posture") and d["posture"] != Posture.UPRIGHT:
             text += f" · {label(d['posture'])}"
         elif state == "posture" and d.get("balance"):
             text += f" · {label(d['balance'])}"
+    elif state == "offline" and d.get("occupancy") == Occupancy.OCCUPIED:
+        text = f"{minutes} · offline"  # the spell as last seen, standing still
     else:
         text = {"off": "off", "stale": "stuck?", "paused": "paused", "empty": "away",
-                "waiting": "waiting"}[state]
+                "waiting": "waiting", "offline": "offline"}[state]
     if state != "off" and d.get("snoozed") and not d.get("paused"):
         text += " (snoozed)"
     pct = min(100, round(100 * spell / float(limit))) if limit and state != "off" else 0

@@ -22,6 +22,7 @@ deserves a nudge is not detection: that is :mod:`sitwatch.nudging`, fed with sna
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -116,6 +117,15 @@ class AutoBaseline:
         half = len(self.frames) // 2  # not settled yet: slide the window
         del self.frames[:half], self.cops[:half], self.times[:half]
         return None
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What seeing the seat again brings (:meth:`Pipeline._seen_again`): data for the event
+    that says so, and events of its own."""
+
+    data: dict[str, object] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
 
 
 class Pipeline:
@@ -380,25 +390,56 @@ class Pipeline:
 
     # -- inputs ------------------------------------------------------------------------
     def sensor(self, t: float, online: bool, reason: str = "") -> list[Event]:
+        """The cushion went offline or came back. Offline, nothing sees the seat (until another
+        sensor stands in: :meth:`follow`), so the sitting timer stands still; back, the time out
+        of sight counts as :meth:`_seen_again` says, and the ``online`` event carries it."""
         if online == self.online:
             return []
         self.online = online
         self.last_t = None  # do not count the gap as sitting
-        data = {"reason": reason} if reason else {}
-        return [Event(t, E.SENSOR, "online" if online else "offline", data)]
+        data: dict[str, object] = {"reason": reason} if reason else {}
+        if not online:
+            self.timer.hide(t)
+            return [Event(t, E.SENSOR, "offline", data)]
+        seen = self._seen_again(t)
+        return [Event(t, E.SENSOR, "online", {**data, **seen.data}), *seen.events]
 
-    def follow(self, t: float, present: bool, tags: Mapping[str, str]) -> list[Event]:
+    def follow(self, t: float, present: bool | None, tags: Mapping[str, str]) -> list[Event]:
         """Fusion rule O2: while this cushion is offline, another sensor's view of the seat is
-        the occupancy, and drives the sitting timer (breaks included). ``tags`` go into the
-        occupancy event (which sensor, which rule). Nothing happens while the cushion is online:
-        then its own readings own the occupancy."""
+        the occupancy, and drives the sitting timer (breaks included); ``present`` None: no
+        other sensor sees the seat either, and the timer stands still (as with no camera).
+        ``tags`` go into the occupancy event (which sensor, which rule). Nothing happens while
+        the cushion is online: then its own readings own the occupancy."""
         if self.online:
             return []
+        if present is None:
+            self.timer.hide(t)
+            return []
+        out = self._seen_again(t).events
         state = OCCUPIED if present else EMPTY
         if self.occ.state == state:
-            return []
+            return out
         self.occ.force(state, t)
-        return [Event(t, E.OCCUPANCY, state, dict(tags)), *self._seat_changed(t, state)]
+        return [*out, Event(t, E.OCCUPANCY, state, dict(tags)), *self._seat_changed(t, state)]
+
+    def _seen_again(self, t: float) -> _Seen:
+        """The seat is seen again at ``t`` (the cushion back, or another sensor standing in):
+        how the time out of sight counts (:meth:`SittingTimer.show`). Seated and out of sight
+        for ``min_break`` or more, the seat counts as empty from when it went out of sight, as
+        after a suspend that long: an ``occupancy`` ``empty`` event says so (``reason``
+        ``offline``, ``unseen``: seconds), and sitting on ends the spell with a ``break``.
+        Shorter, the spell carries on without that time: ``data`` says how much was left out
+        (``unseen``), for the ``online`` event and the history."""
+        since = self.timer.unseen_since
+        if since is None:
+            return _Seen()
+        gap = round(max(0.0, t - since), 1)
+        seated = self.timer.seated and self.occ.state == OCCUPIED
+        if not self.timer.show(t):
+            return _Seen({"unseen": gap} if seated and gap > 0 else {})
+        self.occ.force(EMPTY, t)
+        ev = Event(t, E.OCCUPANCY, EMPTY, {"reason": "offline", "unseen": gap})
+        return _Seen(events=[ev, *self._seat_changed(t, EMPTY)])
 
     def _seat_changed(self, t: float, state: str) -> list[Event]:
         """The occupancy became ``state``: the sitting timer, and what a new sitter resets."""
@@ -583,6 +624,7 @@ class Pipeline:
             occupancy=S.occupancy(self.occ.state),
             spell=self.timer.spell(t),
             spell_start=self.timer.spell_start,
+            unseen_since=self.timer.unseen_since,
             posture=S.posture(self.posture.state),
             posture_since=self.posture.d.changed_at,
             seen_by=S.CUSHION_SAW if self.posture.state is not None else (),

@@ -30,6 +30,10 @@ class Snapshot:
     occupancy: Occupancy | None = None
     spell: float = 0.0  # seconds of the current sitting spell (0 during a real break)
     spell_start: float | None = None
+    # since when no sensor sees the seat (the cushion offline, no camera standing in for it);
+    # None while one does. The spell stands still meanwhile, and what is known of the seat is
+    # as it was last seen
+    unseen_since: float | None = None
     posture: Posture | None = None
     posture_since: float = 0.0
     # the sensors whose reading gave ``posture`` (empty while it is unknown): a single sensor's
@@ -65,6 +69,11 @@ class Snapshot:
     @property
     def occupied(self) -> bool:
         return self.occupancy == Occupancy.OCCUPIED
+
+    @property
+    def seen(self) -> bool:
+        """A sensor sees the seat now (see ``unseen_since``)."""
+        return self.unseen_since is None
 
     @property
     def posture_for(self) -> float:

@@ -160,6 +160,7 @@ class Seat:
         self.occupancy = snap.occupancy
         if snap.spell_start is not None:
             self.timer.spell_start = snap.spell_start
+        self.timer.unseen_since = snap.unseen_since  # the spell stands still out of sight
         return Change(self._moved())
 
     def _moved(self) -> Presence | None:

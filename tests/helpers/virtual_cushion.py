@@ -110,15 +110,17 @@ def send_frame(fd: int, values: Any) -> None:
     os.write(fd, (",".join(f"{v:g}" for v in values) + "\n").encode())
 
 
-def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float) -> list[Any]:
-    """A simulated sitter (3 s away, then ``sit_s`` seated) sent by a wireless cushion's MQTT
-    client ``pub`` on ``topic``, one frame at a time, each handed over by the broker before the
-    next (the daemon steps until it has it); what the daemon said."""
+def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float, *,
+                    away_s: float = 3) -> list[Any]:
+    """A simulated sitter (``away_s`` away, then ``sit_s`` seated) sent by a wireless cushion's
+    MQTT client ``pub`` on ``topic``, one frame at a time, each handed over by the broker before
+    the next (the daemon steps until it has it); what the daemon said."""
     from sitwatch.sim.script import Script, away, sit
     from sitwatch.sim.simulator import Simulator
 
     said: list[Any] = []
-    sim = Simulator("load-cells-4", Script([away(3), sit(sit_s)]), hz=10.0, seed=3)
+    script = Script([away(away_s), sit(sit_s)] if away_s > 0 else [sit(sit_s)])
+    sim = Simulator("load-cells-4", script, hz=10.0, seed=3)
     for line in sim.lines():
         pub.publish(topic, line, qos=1).wait_for_publish(5)
         clock.advance(0.1)

@@ -187,3 +187,88 @@ def test_a_wireless_cushion_that_drops_off_the_network_is_told(broker, tmp_path)
     message = told[0].get("message")
     assert "charged or powered and within reach of the network" in message, message
     assert "The connection says: the cushion says it is offline" in message, message
+
+
+
+def test_a_wireless_cushion_offline_mid_spell_pauses_the_sitting_timer(broker) -> None:
+    """A wireless cushion's battery dies under a sitter (the broker sends its last will) and it
+    comes back a minute later, through the daemon `sitwatch run` builds with a real history:
+    meanwhile `sitwatch status` says the sitting timer is paused and why, and no "time to
+    move" goes out; back, the spell carries on without the minute nobody saw, so the nudge
+    comes after a minute of seen sitting. Before, the timer counted the dark minute, and the
+    nudge went out with the first frame back."""
+    mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+    from datetime import timedelta
+
+    from sitwatch.config import Config, for_layout
+    from sitwatch.history import queries
+    from sitwatch.runtime.status import bar_view
+    from sitwatch.sensing import layout as layouts
+
+    topic = "home/chair/cushion"
+    lay = layouts.load("load-cells-4")
+    cfg = for_layout(Config.model_validate({
+        "cushion": {"port": f"mqtt://{broker.host}:{broker.port}/{topic}",
+                    "layout": "load-cells-4"},
+        "detect": {"sit_limit": "60 s", "occupancy": {"min_break": "120 s"}},
+        "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False}}}), lay)
+
+    def cushion() -> Any:
+        pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
+        pub.will_set(f"{topic}/status", "offline", qos=1, retain=True)
+        pub.connect(broker.host, broker.port, keepalive=2)
+        pub.loop_start()
+        return pub
+
+    clock = ManualClock()
+    daemon = build_daemon(cfg, lay, None, clock, headless=True)
+    assert daemon.pipeline is not None and daemon.status is not None
+
+    def status() -> tuple[str, dict[str, Any]]:
+        daemon.status.write()  # type: ignore[union-attr]
+        d = read_status(status_path(cfg), clock)
+        return format_status(d), d
+
+    said: list[Any] = []
+    try:
+        pub = cushion()
+        said += sit_on_wireless(pub, topic, daemon, clock, 40)
+        assert any(e.event == "occupancy" and e.state == "occupied" for e in said), said
+        sat = daemon.snapshot().spell
+        assert 30 < sat < 45, sat
+        battery_dies(pub)
+        end = time.monotonic() + 20
+        while daemon.pipeline.online and time.monotonic() < end:
+            said += daemon.step(0.2)
+        assert not daemon.pipeline.online
+        dark_from = clock.monotonic()
+        for _ in range(124):  # a minute in the dark, the clock moved by hand
+            clock.advance(0.5)
+            said += daemon.step(0)
+        text, st = status()
+        assert st["timer_paused"] is True and st["unseen_seconds"] == pytest.approx(61, abs=1.5)
+        assert st["spell_seconds"] == pytest.approx(sat, abs=1)
+        assert text.startswith("Occupied when last seen 1 min ago — sitting timer paused at "
+                               "under a minute (limit 1 min) until the cushion is back · "
+                               "cushion offline"), text
+        assert bar_view(st)["class"] == "offline"
+        assert [e for e in said if e.event == "nudge"] == []
+
+        back_at = clock.monotonic()
+        said += sit_on_wireless(cushion(), topic, daemon, clock, 30, away_s=0)
+        text, st = status()
+        assert st["timer_paused"] is False and text.startswith("Occupied — sitting for"), text
+        (nudge,) = [e for e in said if e.event == "nudge"]
+        assert nudge.get("kind") == "prolonged_sitting"
+        # a minute of seen sitting: what was left before the dark minute, after it
+        assert nudge.t - back_at == pytest.approx(60 - sat, abs=3)
+        assert daemon.snapshot().spell == pytest.approx(sat + 30, abs=2)
+        (online,) = [e for e in said if e.event == "sensor" and e.state == "online"]
+        assert online.get("unseen") == pytest.approx(back_at - dark_from, abs=1)
+        # the history's spell, as the live timer counts it
+        assert daemon.store is not None
+        spells = queries.spells_between(daemon.store, clock.now() - timedelta(hours=1),
+                                        clock.now() + timedelta(seconds=1))
+        assert [round(s.seconds) for s in spells] == [pytest.approx(sat + 30, abs=3)]
+    finally:
+        daemon.close()

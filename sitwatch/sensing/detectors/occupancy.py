@@ -70,12 +70,18 @@ class OccupancyDetector:
 
 
 class SittingTimer:
-    """Continuous sitting, where absences shorter than ``min_break`` do not count as a break."""
+    """Continuous sitting, where absences shorter than ``min_break`` do not count as a break.
+
+    While no sensor sees the seat (the cushion offline, nothing standing in for it: :meth:`hide`)
+    a spell stands still: sitwatch cannot tell whether anyone still sits, and a sitting-limit
+    nudge for time it did not see is one the sitter learns to ignore. :meth:`show` says how the
+    time out of sight counts once the seat is seen again."""
 
     def __init__(self, min_break: float) -> None:
         self.min_break = min_break
         self.spell_start: float | None = None  # start of the current sitting spell
         self.left_at: float | None = None  # when the seat emptied, during an absence
+        self.unseen_since: float | None = None  # when the seat went out of sight, while it is
         self.breaks = 0
 
     def sit(self, t: float) -> Event | None:
@@ -101,7 +107,35 @@ class SittingTimer:
 
     def leave(self, t: float) -> None:
         if self.left_at is None:  # an absence already under way (a suspend) keeps its start
-            self.left_at = t
+            # out of sight, the seat was last seen occupied when it went out of sight
+            self.left_at = t if self.unseen_since is None else min(t, self.unseen_since)
+
+    @property
+    def seated(self) -> bool:
+        """A spell is under way and the seat was occupied when last seen."""
+        return self.spell_start is not None and self.left_at is None
+
+    def hide(self, t: float) -> None:
+        """No sensor sees the seat from ``t`` on: a spell under way stands still."""
+        if self.unseen_since is None:
+            self.unseen_since = t
+
+    def show(self, t: float) -> bool:
+        """The seat is seen again at ``t``. Out of sight while seated for less than
+        ``min_break``: the spell carries on, without the time out of sight. For ``min_break`` or
+        more: as after a suspend that long, the seat counts as empty from when it went out of
+        sight (returns True: the caller empties it), so sitting down again ends the spell with
+        a break. Out of sight during an absence: the absence goes on through it."""
+        since, self.unseen_since = self.unseen_since, None
+        if since is None or not self.seated:
+            return False
+        assert self.spell_start is not None
+        gap = max(0.0, t - since)
+        if gap >= self.min_break:
+            self.left_at = since
+            return True
+        self.spell_start += gap
+        return False
 
     def suspended(self, t: float, seconds: float) -> None:
         """The machine slept ``seconds`` just before ``t`` (monotonic time, which stood still).
@@ -115,14 +149,19 @@ class SittingTimer:
             return
         self.left_at -= seconds
         self.spell_start -= seconds
+        if self.unseen_since is not None:  # still out of sight: the sleep was part of it
+            self.unseen_since -= seconds
 
     def spell(self, t: float) -> float:
-        """Seconds of the current spell (0 during a real break)."""
+        """Seconds of the current spell (0 during a real break); it stands still while the
+        seat is out of sight."""
         if self.spell_start is None:
             return 0.0
         if self.left_at is not None and t - self.left_at >= self.min_break:
             return 0.0
         end = self.left_at if self.left_at is not None else t
+        if self.unseen_since is not None:
+            end = min(end, self.unseen_since)
         return max(0.0, end - self.spell_start)
 
     def on_break(self, t: float) -> bool:
