@@ -407,7 +407,8 @@ class CarriedSpell(NamedTuple):
 def previous_spell(path: Path, clock: Clock, min_break: float) -> CarriedSpell | None:
     """The sitting spell the last daemon left in its status file, when it stopped (cleanly or
     not) less than ``min_break`` ago with the seat occupied: a crash or a restart is not a
-    break, so the spell and its timer go on (and the history counts it as one spell)."""
+    break, so the spell and its timer go on (and the history counts it as one spell). Stopped
+    while no sensor saw the seat, "ago" counts from when the seat was last seen."""
     from datetime import datetime
 
     from sitwatch.core.kinds import Occupancy
@@ -424,6 +425,11 @@ def previous_spell(path: Path, clock: Clock, min_break: float) -> CarriedSpell |
     if last.tzinfo is None:
         return None
     away = (clock.now() - last).total_seconds()
+    if d.get("timer_paused"):  # the cushion was offline: the seat was last seen before that
+        try:
+            away += float(d.get("unseen_seconds") or 0.0)
+        except (TypeError, ValueError):
+            return None
     if not 0 <= away < min_break or spell <= 0:
         return None
     log.info("continuing the sitting spell of %.0f min from before the restart (%.0f s ago)",

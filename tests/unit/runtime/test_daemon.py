@@ -343,6 +343,11 @@ def test_previous_spell_only_within_min_break_and_only_from_a_gone_daemon(tmp_pa
     assert previous_spell(path, clock, 120.0) is None
     path.write_text("not json")
     assert previous_spell(path, clock, 120.0) is None
+    # stopped while the cushion was offline: the seat was last seen before that
+    left(updated=at, timer_paused=True, unseen_seconds=60.0)
+    assert previous_spell(path, clock, 120.0) == (1500.0, 90.0, None)
+    left(updated=at, timer_paused=True, unseen_seconds=100.0)
+    assert previous_spell(path, clock, 120.0) is None  # out of sight min_break or more
 
 
 def test_a_resumed_spell_goes_on_or_ends_in_a_break() -> None:
