@@ -97,8 +97,10 @@ class Nudger:
         outcomes and the nudges due, each already through the gate (a nudge not delivered
         carries ``delivered: false`` and why it was ``held`` or ``dropped``)."""
         t = snap.t
-        if t - self._looked_at < SLOW_PERIOD or not snap.seen:
-            # nothing sees the seat: no nudge, no outcome and no seated time can be told
+        if not snap.seen:  # nothing sees the seat: no nudge, outcome or seated time is known
+            self.policy.unseen()
+            return []
+        if t - self._looked_at < SLOW_PERIOD:
             return []
         self._looked_at = t
         cushion_saw = Sensor.CUSHION in snap.seen_by
@@ -144,8 +146,13 @@ class Nudger:
 
     def release(self, snap: Snapshot, now: float) -> list[Event]:
         """Held nudges that go out now (do-not-disturb is over and they still apply to
-        ``snap``), stamped ``now``: their response and their kind's cooldown run from now."""
-        if self.gate is None or not snap.seen:  # held until the seat is seen again
+        ``snap``), stamped ``now``: their response and their kind's cooldown run from now. Call
+        every turn of the loop: it also notices the seat going out of sight (no outcome can be
+        told for the nudges before it)."""
+        if not snap.seen:
+            self.policy.unseen()
+            return []  # held until the seat is seen again
+        if self.gate is None:
             return []
         out = self.gate.release(lambda ev: still_applies(ev, snap))
         for ev in out:

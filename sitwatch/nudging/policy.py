@@ -263,6 +263,12 @@ class NudgePolicy:
         """The nudge was not delivered (held or dropped): no outcome to measure for it."""
         self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]
 
+    def unseen(self) -> None:
+        """No sensor sees the seat: whether the nudges waiting for their outcome were acted on
+        cannot be told (an absence nobody saw, or the seat taken as empty after it, is not a
+        response), so they get none."""
+        self.pending.clear()
+
     def track(self, kind: NudgeKind, t: float) -> None:
         """A held nudge went out later, at ``t``: measure the response from then, and count the
         cooldown (and so the firmer follow-up) from then too, not from when it was held."""

@@ -336,3 +336,16 @@ def test_the_pipeline_holds_the_timer_when_the_camera_does_not_know_either() -> 
     assert not pl.snapshot(450.0).seen
     assert pl.follow(460.0, True, {"source": "camera", "rule": "O2"}) == []
     assert pl.snapshot(500.0).spell == pytest.approx(500 - start_ - 60)
+
+
+def test_a_nudge_before_the_cushion_went_offline_gets_no_outcome(tmp_path) -> None:
+    """"Time to move", then the cushion is offline for 10 min: whether the sitter got up cannot
+    be told, so the nudge is not counted as acted on (before, the seat taken as empty when the
+    cushion came back read as the sitter standing up) nor as ignored."""
+    d, clock, sink, _store = start(tmp_path, [(60, EMPTY), (1830, SEATED), (600, OFFLINE),
+                                              (300, SEATED)])
+    run_until(d, clock, 60 + 1830 + 600 + 300)
+    assert [n.get("kind") for n in _named(sink, "nudge")] == ["prolonged_sitting"]
+    assert _named(sink, "nudge_outcome") == []
+    assert len(_named(sink, "break")) == 1
+    d.close()
