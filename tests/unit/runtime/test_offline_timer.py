@@ -349,3 +349,27 @@ def test_a_nudge_before_the_cushion_went_offline_gets_no_outcome(tmp_path) -> No
     assert _named(sink, "nudge_outcome") == []
     assert len(_named(sink, "break")) == 1
     d.close()
+
+
+def test_a_replay_leaves_a_gap_in_the_recording_out_of_the_spell(tmp_path) -> None:
+    """`sitwatch replay` takes a gap of frames as the cushion offline, so the timer stands
+    still through it as it does live: 10 min seated, 90 s without frames, 5 min seated is a
+    spell of 15 min, and "time to move" (limit 14 min) comes after 14 min of frames, not at
+    the first frame after the gap."""
+    from sitwatch.runtime.replay import replay
+
+    rng = np.random.default_rng(1)
+    lines = ["# sitwatch-recording v1 layout=load-cells-4 hz=5"]
+    for t in np.arange(0.0, 1050.0, 0.2):
+        if 660 <= t < 750:
+            continue  # unplugged
+        v = (EMPTY if t < 60 else SEATED) + rng.normal(0, 20, 4)
+        lines.append(f"{t:.3f}," + ",".join(f"{x:.0f}" for x in v))
+    rec = tmp_path / "gap.rec"
+    rec.write_text("\n".join(lines) + "\n")
+    cfg = Config(detect={"sit_limit": 840, "occupancy": {"min_break": 120}})
+    evs = list(replay(rec, LAY, cfg))
+    (nudge,) = [e for e in evs if e.event == "nudge"]
+    seated_at = next(e.t for e in evs if e.event == "occupancy" and e.state == "occupied")
+    assert nudge.t - seated_at - 90 == pytest.approx(840, abs=3)
+    assert [e for e in evs if e.event == "break"] == []
