@@ -203,6 +203,11 @@ def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
     from sitwatch.nudging import feedback as fb
 
     if kind == FeedbackKind.LEARNED:  # a notice, not a nudge: the daemon's profile decides
+        if _nothing_learned(cfg, state):
+            err("nothing to forget: sitwatch has learned no way of sitting upright clear of the "
+                "backrest, so there is no \"Not right\" to answer (`sitwatch doctor` shows what "
+                "it learned)")
+            return EXIT_CONFIG
         return kind, ""
     if kind is None:
         last = last_posture_nudge(cfg)
@@ -230,6 +235,27 @@ def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
           f"right (at {_clock_time(earlier.at)}), so nothing more changes. One nudge counts "
           f"once; `sitwatch feedback wrong {fb.typed(kind)} --force` eases it one more step.")
     return EXIT_OK
+
+
+def _nothing_learned(cfg: Config, state: State) -> bool:
+    """Would a "Not right" about a learned way of sitting find nothing to forget? Asked before
+    anything is recorded, because an answer about nothing is not one to keep (exit 2, like a
+    "Not right" with no nudge shown). Only when it could otherwise change something: learning
+    on, the cap not reached, a cushion. The ways learned are the running daemon's (its status
+    file), else the saved profile's."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import camera_only, read_status
+
+    if not cfg.feedback.enabled or state.steps_of(FeedbackKind.LEARNED) >= cfg.feedback.max_steps:
+        return False
+    running = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    if running.get("running"):
+        ways = (running.get("calibration") or {}).get("learned")
+        return not camera_only(running) and isinstance(ways, int) and ways == 0
+    cushion = bool(cfg.cushion.port) or cfg.camera.device == ""
+    return cushion and _profile_change(cfg, "reject") is None
 
 
 # -- doing it ----------------------------------------------------------------------------------

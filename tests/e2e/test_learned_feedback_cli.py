@@ -60,9 +60,12 @@ def test_without_a_daemon_the_command_changes_the_profile_and_reset_undoes_it(
     assert sitwatch(env, cfg, "feedback", "wrong", "way").returncode == 0  # an alias
     got = calibration.load(path).learned
     assert got is not None and got.ways == 0 and len(got.rejected) == 2
+    feedback = path.parent / "feedback-smartchair-12.json"
+    answers = json.loads(feedback.read_text())["log"]
     nothing = sitwatch(env, cfg, "feedback", "wrong", "learned")
-    assert nothing.returncode == 0 and "Nothing to forget" in nothing.stdout
-    assert "not running" not in nothing.stdout  # nothing applies at the next start either
+    assert nothing.returncode == 2, nothing  # nothing to answer, as with no nudge shown
+    assert "nothing to forget" in nothing.stderr and nothing.stdout == ""
+    assert json.loads(feedback.read_text())["log"] == answers  # an answer about nothing: not kept
 
     shown = sitwatch(env, cfg, "feedback", "show")
     assert "learned way of sitting: 2 of 3 rejected" in shown.stdout, shown.stdout
@@ -73,6 +76,31 @@ def test_without_a_daemon_the_command_changes_the_profile_and_reset_undoes_it(
     assert undo.returncode == 0 and "may be learned again" in undo.stdout
     assert calibration.load(path).learned is None  # nothing learned, nothing rejected
     assert json.loads((path.parent / "feedback-smartchair-12.json").read_text())["steps"] == {}
+
+
+def test_with_nothing_learned_the_answer_is_refused_and_not_recorded(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[cushion]\nlayout = "smartchair-12"\n')
+    data = tmp_path / "data" / "sitwatch"
+    data.mkdir(parents=True)
+    calibration.from_arrays(CHAIR, tare=np.zeros(12), upright=UPRIGHT,
+                            method="recording").save(data / PROFILE)  # calibrated, none learned
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.store import Store
+
+    Store(data / "history.sqlite", SystemClock()).close()
+
+    out = sitwatch(env, cfg, "feedback", "wrong", "learned")
+    assert out.returncode == 2, out
+    assert out.stderr.startswith("sitwatch: nothing to forget: sitwatch has learned no way")
+    assert not (data / "feedback-smartchair-12.json").exists()
+    import sqlite3
+
+    con = sqlite3.connect(data / "history.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM feedback").fetchone() == (0,)
+    shown = sitwatch(env, cfg, "feedback", "show")
+    assert "Recent" not in shown.stdout, shown.stdout
 
 
 class Chair:
@@ -130,6 +158,14 @@ def test_the_running_daemon_forgets_the_way_and_keeps_it_rejected(tmp_path: Path
         assert (dropped["state"], dropped["ways"], dropped["rejected"]) == ("learned", 0, 1)
         kept = calibration.load(path).learned
         assert kept is not None and kept.ways == 0 and len(kept.rejected) == 1
+        # a second answer finds nothing left to forget: refused, and not recorded below
+        status = Path(env["XDG_RUNTIME_DIR"]) / "sitwatch" / "status.json"
+        deadline = time.monotonic() + 10
+        while json.loads(status.read_text())["calibration"]["learned"] != 0:
+            assert time.monotonic() < deadline, status.read_text()
+            time.sleep(0.05)  # the daemon writes the status right after the event
+        again = sitwatch(env, cfg, "feedback", "wrong", "learned")
+        assert again.returncode == 2 and "nothing to forget" in again.stderr, again
         # the answer is in the history too
         daemon.terminate()
         assert daemon.wait(15) == 0
