@@ -14,6 +14,7 @@ def run(args: argparse.Namespace) -> int:
     """The demo runs with the user's settings (--config, else their config file; the sitting
     limit, detection and nudge settings), on the virtual cushion of --layout."""
     from sitwatch import config
+    from sitwatch.core import durations
     from sitwatch.runtime.demo import run_demo
     from sitwatch.sensing import layout as layouts
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         history=history,
         days=args.days,
         cfg=cfg,
-        settings=f"{src} (sitting limit {round(cfg.detect.sit_limit / 60)} min)",
+        settings=f"{src} (sitting limit {durations.setting(cfg.detect.sit_limit)})",
     )
     if history is not None:
         # the report takes its sitting limit from the config too: name the same one

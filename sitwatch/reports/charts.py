@@ -21,6 +21,7 @@ from sitwatch.reports.words import (
     ALL_POSTURES,
     ONE_SIDE,
     SEAT_EMPTY,
+    fmt_limit,
     fmt_minutes,
     fmt_short,
     nudge_title,
@@ -154,7 +155,7 @@ def spell_chart(days: Sequence[Day], sit_limit: float) -> str:
     col = (w - left - 8) / len(days)
     bar_w = min(26.0, col * 0.5)
     over = [d for d in days if d.summary.longest_spell_minutes > limit]
-    label = (f"Longest sitting spell per day against the {fmt_minutes(limit)} limit. "
+    label = (f"Longest sitting spell per day against the {fmt_limit(sit_limit)} limit. "
              + "; ".join(f"{d.label}: {fmt_minutes(d.summary.longest_spell_minutes)}"
                          if d.has_data else f"{d.label}: {d.missing}" for d in days)
              + f". {len(over)} day{'s' if len(over) != 1 else ''} over the limit.")
@@ -182,7 +183,7 @@ def spell_chart(days: Sequence[Day], sit_limit: float) -> str:
                  f'y2="{_n(ly)}"/>')
     # Label at the left, over the axis gap, so a tall bar on the last day cannot hide it.
     parts.append(f'<text class="limit-label" x="{_n(left + 4)}" y="{_n(ly - 5)}" '
-                 f'text-anchor="start">limit {_esc(fmt_minutes(limit))}</text>')
+                 f'text-anchor="start">limit {_esc(fmt_limit(sit_limit))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -243,7 +244,7 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
     seated = ", ".join(posture(p) for p in POSTURES[:-1]) + f" or {posture(POSTURES[-1])}"
     label = (f"Each day from {_hhmm(lo)} to {_hhmm(hi)}, minute by minute: seated {seated}, "
              f"the {SEAT_EMPTY}, breaks, minutes with {ONE_SIDE}, and sitting spells longer "
-             f"than {fmt_minutes(limit)}. The table below has the same numbers.")
+             f"than {fmt_limit(sit_limit)}. The table below has the same numbers.")
     parts = [_svg_open("timeline", w, h, label, "Your days, minute by minute")]
     step = 60 if hi - lo <= 14 * 60 else 120
     for m in range(lo, hi + 1, step):
@@ -284,7 +285,7 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
             ya = y0 - 3.5
             cut = a + limit
             tip = (f"sitting spell {_hhmm(a)}–{_hhmm(b)}: {fmt_minutes(b - a)}, "
-                   f"{fmt_minutes(b - cut)} past the {fmt_minutes(limit)} limit")
+                   f"{fmt_minutes(b - cut)} past the {fmt_limit(sit_limit)} limit")
             parts.append(f'<g class="long"><title>{_esc(tip)}</title>'
                          f'<line class="spell" x1="{_n(x(a))}" x2="{_n(x(cut))}" '
                          f'y1="{_n(ya)}" y2="{_n(ya)}"/>'

@@ -52,6 +52,7 @@ from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
     NOT_MEASURED,
     SEAT_EMPTY,
+    fmt_limit,
     fmt_minutes,
     pct,
     per_day,
@@ -161,7 +162,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "week_ending": week_ending,
         "generated": now,
         "timezone": str(getattr(tz, "key", None) or now.tzname() or ""),
-        "sit_limit": fmt_minutes(sit_limit / 60),
+        "sit_limit": fmt_limit(sit_limit),
         "has_data": week.has_data,
         "layouts": _uniq(r.layout for r in recorded),
         "sources": _uniq(r.source for r in recorded),
@@ -314,7 +315,7 @@ def _breaks_and_debt(w: WeekSummary, sit_limit: float) -> dict[str, object]:
         "debt_over": over > 0,
         "debt_note": (f"over {plural(over, 'spell')}, the longest "
                       f"{fmt_minutes(w.longest_spell_minutes)}" if over
-                      else f"no spell ran past {fmt_minutes(sit_limit / 60)}"),
+                      else f"no spell ran past {fmt_limit(sit_limit)}"),
     }
 
 
@@ -331,7 +332,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
     ctx: dict[str, object] = {
         "title": p.title, "generated": now,
         "timezone": str(getattr(tz, "key", None) or now.tzname() or ""),
-        "has_data": m.has_data, "sit_limit": fmt_minutes(sit_limit / 60),
+        "has_data": m.has_data, "sit_limit": fmt_limit(sit_limit),
         "min_break": fmt_minutes(min_break / 60),
         "heatmap_svg": _heatmap(store, p.last, tz, now.date()),
         "heatmap_legend": calendar.heatmap_legend(),

@@ -31,6 +31,7 @@ from sitwatch.history.queries import (
 from sitwatch.history.schema import POSTURE_COLUMNS
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
+    fmt_limit,
     fmt_minutes,
     pct,
     plural,
@@ -182,8 +183,8 @@ def breaks_text(counts: Sequence[int]) -> str:
 
 def debt_text(debt: float, over: int, sit_limit: float) -> str:
     if over == 0:
-        return f"none: no spell ran past {fmt_minutes(sit_limit / 60)}"
-    return (f"{fmt_minutes(debt)} past your {fmt_minutes(sit_limit / 60)} limit, "
+        return f"none: no spell ran past {fmt_limit(sit_limit)}"
+    return (f"{fmt_minutes(debt)} past your {fmt_limit(sit_limit)} limit, "
             f"over {plural(over, 'spell')}")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
+from sitwatch.core import durations
 from sitwatch.core.kinds import POSTURES, Balance, Posture, label
 from sitwatch.history.queries import DaySummary
 
@@ -93,6 +94,12 @@ def fmt_minutes(minutes: float) -> str:
         return f"{m} min"
     h, m = divmod(m, 60)
     return f"{h} h {m} min" if m else f"{h} h"
+
+
+def fmt_limit(sit_limit: float) -> str:
+    """The sitting limit (seconds) as the user set it: ``45 min``, ``1 min 30 s`` (a short
+    limit rounded to whole minutes would read as another setting)."""
+    return durations.setting(sit_limit)
 
 
 def fmt_short(minutes: float) -> str:
@@ -178,7 +185,7 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
     if sitting <= 0:
         return []
     limit_min = sit_limit / 60
-    limit_word = fmt_minutes(limit_min)
+    limit_word = fmt_limit(sit_limit)
 
     # Long spells: where and when they cluster.
     long_spells = [s for d in days for s in d.spells if s.minutes > limit_min]

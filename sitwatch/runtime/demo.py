@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sitwatch.config import Config
+from sitwatch.core import durations
 from sitwatch.core import events as E
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import Event
@@ -278,7 +279,7 @@ def _run_live(
             complete_style="red" if snap.spell >= limit else "green",
         )
         spell = Table.grid()
-        spell.add_row(bar, Text(f" {snap.spell / 60:.0f} / {limit / 60:.0f} min"))
+        spell.add_row(bar, Text(f" {durations.words(snap.spell)} / {durations.setting(limit)}"))
         state.add_row("sitting", spell, "")
         state.add_row(
             "posture",

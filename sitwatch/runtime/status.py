@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sitwatch.core import moments
+from sitwatch.core import durations, moments
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import (
     BALANCE,
@@ -122,15 +122,8 @@ HEARTBEAT = 10.0
 
 
 def human_duration(seconds: float) -> str:
-    """``42 s``, ``37 min``, ``1 h 5 min``, ``2 h``."""
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    minutes = int(seconds // 60 + (1 if seconds % 60 >= 30 else 0))
-    if minutes < 60:
-        return f"{minutes} min"
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m} min" if m else f"{h} h"
+    """``42 s``, ``37 min``, ``1 h 5 min``, ``2 h`` (:func:`sitwatch.core.durations.words`)."""
+    return durations.words(seconds)
 
 
 def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str, Any]:
@@ -537,7 +530,7 @@ def _main_line(d: dict[str, Any]) -> str:
     elif occ == Occupancy.OCCUPIED:
         text = f"Occupied — sitting for {_spell_words(spell)}"
         if limit:
-            text += f" (limit {round(float(limit) / 60)} min)"
+            text += f" (limit {durations.setting(float(limit))})"
         parts.append(text)
     elif occ == Occupancy.EMPTY:
         parts.append("Nobody in view" if camera_only(d) else "Seat empty")

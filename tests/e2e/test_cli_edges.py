@@ -768,3 +768,30 @@ def test_the_demo_uses_the_users_settings_and_its_report_the_same(tmp_path) -> N
     user.write_text("[detect]\nsit_limit = \"soon\"\n")
     bad = _sitwatch("demo", "--plain", "--script", "demo", env=env)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "sit_limit" in bad.stderr
+
+
+def test_a_short_sitting_limit_is_said_as_set(tmp_path) -> None:
+    """With `sit_limit = 90` (seconds) `sitwatch status` said "(limit 2 min)" and the demo
+    "sitting limit 2 min": rounded to another limit than the one set. The daemon is stood in
+    for by its status file (this process's pid, so it runs)."""
+    from datetime import datetime
+
+    env = _fresh_home(tmp_path)
+    run = Path(env["XDG_RUNTIME_DIR"]) / "sitwatch"
+    run.mkdir(parents=True)
+    now = datetime.now().astimezone().replace(microsecond=0).isoformat()
+    (run / "status.json").write_text(json.dumps(
+        {"pid": os.getpid(), "started": now, "updated": now, "occupancy": "occupied",
+         "spell_seconds": 40.0, "sit_limit": 90.0}))
+    proc = _sitwatch("status", "--no-user-config", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sitting for under a minute (limit 1 min 30 s) ·" in proc.stdout, proc.stdout
+    bar = json.loads(_sitwatch("status", "--waybar", "--no-user-config", env=env).stdout)
+    assert "(limit 1 min 30 s)" in bar["tooltip"] and bar["percentage"] == 44
+    short = tmp_path / "short.toml"
+    short.write_text('[detect]\nsit_limit = "90s"\n')
+    demo = _sitwatch("demo", "--plain", "--script", "demo", "--history",
+                     str(tmp_path / "demo.sqlite"), "--config", str(short), env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert "(sitting limit 1 min 30 s)." in demo.stdout
+    assert "past your 1 min 30 s limit" in demo.stdout and "2 min limit" not in demo.stdout

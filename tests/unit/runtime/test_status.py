@@ -250,6 +250,14 @@ def test_an_empty_seat_and_a_missing_cushion(path: Path, clock: ManualClock) -> 
     assert "slouched" not in first  # posture means nothing on an empty seat
 
 
+def test_a_short_sitting_limit_is_said_as_set(path: Path, clock: ManualClock) -> None:
+    """A 90 s limit read "limit 2 min": another limit than the one set."""
+    w = StatusWriter(path, clock, interval=2.0, sit_limit=90.0)
+    w.update(occupancy="occupied", spell_seconds=70.0, sensor=online(0))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.startswith("Occupied — sitting for 1 min (limit 1 min 30 s) · "), first
+
+
 def test_human_duration() -> None:
     assert human_duration(42) == "42 s"
     assert human_duration(37 * 60 + 10) == "37 min"
