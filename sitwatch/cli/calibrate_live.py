@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from sitwatch.cli.common import EXIT_INTERRUPTED
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock, SystemClock
 from sitwatch.sensing import calibration
@@ -260,6 +261,8 @@ def interactive(
     except (Aborted, EOFError, KeyboardInterrupt) as e:
         out.write(f"\n{str(e) or 'Calibration cancelled'}; nothing was saved.\n")
         source.close()
+        if isinstance(e, KeyboardInterrupt):  # Ctrl-C: 130, as `calibrate camera` and `serve`
+            return EXIT_INTERRUPTED
         return e.code if isinstance(e, Aborted) else 1
     source.close()
     prof = calibration.from_frames(

@@ -500,3 +500,57 @@ def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
     assert asked == []
     assert f"held by `sitwatch run` (pid {daemon.pid})" in text and "Stop it first" in text
     assert "no frames" not in text
+
+
+def test_ctrl_c_at_a_question_of_the_real_command_exits_130(tmp_path) -> None:
+    """`sitwatch calibrate` on a terminal, the simulator as its cushion: Ctrl-C at its first
+    question said "Calibration cancelled; nothing was saved." and exited 1, the code of a
+    failure; an interrupted command exits 130, as `sitwatch calibrate camera` and `serve` do."""
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    sim, link = _simulator(tmp_path, "load-cells-4")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"),
+                     ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "cfg")):
+        env[var] = str(tmp_path / sub)
+    master, slave = pty.openpty()
+    cal = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config", "--port", str(link),
+         "--layout", "load-cells-4"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    said = b""
+    try:
+        while b"(y/N)" not in said:
+            assert select.select([master], [], [], 30)[0], said
+            said += os.read(master, 4096)
+        # press Ctrl-C once it waits for the answer, as a person would (a signal that lands
+        # before the read starts would leave the read waiting for a line)
+        wchan = Path(f"/proc/{cal.pid}/wchan")
+        for _ in range(400):
+            if wchan.read_text() == "wait_woken":
+                break
+            time.sleep(0.01)
+        cal.send_signal(signal.SIGINT)
+        code = cal.wait(20)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                said += os.read(master, 4096)
+            except OSError:  # the command has gone and its end of the terminal with it
+                break
+    finally:
+        if cal.poll() is None:
+            cal.kill()
+            cal.wait(5)
+        os.close(master)
+        os.killpg(sim.pid, signal.SIGTERM)
+        sim.wait(10)
+    text = said.decode(errors="replace")
+    assert code == 130, text
+    assert "Calibration cancelled; nothing was saved." in text and "Traceback" not in text
+    assert not list((tmp_path / "data").rglob("calibration-*.json"))

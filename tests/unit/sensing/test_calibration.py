@@ -252,6 +252,30 @@ def test_interactive_calibration_rejects_an_empty_upright_step(tmp_path) -> None
     assert not (tmp_path / "c.json").exists()
 
 
+def test_ctrl_c_during_the_guided_calibration_exits_130_and_saves_nothing(tmp_path) -> None:
+    """Ctrl-C is an interrupt: 130, as `calibrate camera` and `serve` exit (it was 1, the code
+    of a failure); a "no" to a required step stays 1."""
+    clock = ManualClock()
+    cushion = ScriptedCushion(clock)
+    said: list[str] = []
+
+    class Out:
+        def write(self, s):
+            said.append(s)
+
+        def flush(self):
+            pass
+
+    def ctrl_c(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    rc = interactive(Config(), layout.load("load-cells-4"), tmp_path / "c.json", source=cushion,
+                     clock=clock, input_fn=ctrl_c, out=Out(), sleep=lambda s: None, extra=False)
+    assert rc == 130 and cushion.closed
+    assert "Calibration cancelled; nothing was saved." in "".join(said)
+    assert not (tmp_path / "c.json").exists()
+
+
 def test_the_calibration_checks_read_an_inverted_cushion_as_loads() -> None:
     """fsr-cushion-9 reads ~1022 empty and falls under a sitter: the step checks compare loads,
     so a real sitter is accepted and an empty seat is still caught."""
