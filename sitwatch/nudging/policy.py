@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sitwatch.config import Nudges as NudgesCfg
+from sitwatch.core import durations
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
 from sitwatch.nudging.guidance import (
@@ -114,6 +115,7 @@ class NudgePolicy:
         level: str,
         advice_key: str | None = None,
         suffix: str = "",
+        prefix: str = "",
         **extra: object,
     ) -> Event:
         k = self._k(kind)
@@ -127,7 +129,7 @@ class NudgePolicy:
         within = float(self.cfg.respond_within.get(kind, 300.0))
         self.pending.append(_Pending(kind, t, t + within))
         data: dict[str, object] = {
-            "kind": kind, "title": title, "message": action + suffix, "why": adv.why,
+            "kind": kind, "title": title, "message": prefix + action + suffix, "why": adv.why,
             "level": level,
         }
         data.update(extra)
@@ -224,21 +226,25 @@ class NudgePolicy:
 
     def daily(self, t: float, stage: str, *, seated: float, budget: float) -> Event:
         """The daily budget's nudge: ``near`` (gentle) or ``reached`` (firm). One episode a
-        day: the day is the episode, so no cooldown applies."""
+        day: the day is the episode, so no cooldown applies. Its words start with the day's
+        figures (a nudge about having sat too much says how much), before the advice, whose
+        wording rotates or is the sitter's own."""
         from sitwatch.nudging.budget import NEAR
 
         level = "gentle" if stage == NEAR else "firm"
-        return self._nudge(NudgeKind.DAILY_BUDGET, t, t, level, stage=stage,
+        figures = (f"{durations.words(seated)} in the chair today; your budget is "
+                   f"{durations.setting(budget)}. ")
+        return self._nudge(NudgeKind.DAILY_BUDGET, t, t, level, prefix=figures, stage=stage,
                            minutes=round(seated / 60), budget_minutes=round(budget / 60))
 
     def summary(self, t: float, *, seated: float, budget: float, longest: float) -> Event:
         """The day in one line; nothing to respond to, so no outcome is measured."""
         adv = self.advice[NudgeKind.DAILY_BUDGET]
-        text = f"{_hours(seated)} in the chair today"
+        text = f"{durations.words(seated)} in the chair today"
         if budget > 0:
-            text += f" (your budget: {_hours(budget)})"
+            text += f" (your budget: {durations.setting(budget)})"
         if longest >= 60:
-            text += f"; the longest stretch was {_hours(longest)}"
+            text += f"; the longest stretch was {durations.words(longest)}"
         return Event(t, NUDGE, None, {
             "kind": NudgeKind.DAILY_BUDGET, "title": "Your day in the chair",
             "message": text + ".", "why": adv.why, "level": "summary", "stage": "summary",
@@ -318,9 +324,3 @@ class NudgePolicy:
         if self.cfg.adapt and k.backoff > 1:
             data["cooldown"] = round(self.cooldown(p.kind))
         return Event(t, NUDGE_OUTCOME, None, data)
-
-
-def _hours(seconds: float) -> str:
-    """``6 h 05 min``, ``48 min``."""
-    m = round(seconds / 60)
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"

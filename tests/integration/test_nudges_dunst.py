@@ -132,6 +132,9 @@ def test_daily_budget_nudges_and_the_summary_reach_the_desktop(dunst, tmp_path) 
     assert [e.get("stage") for _, e in budget] == ["near", "reached", "summary"]
     near, reached, summary = (e for _, e in budget)
     assert near.get("minutes") == 50 and reached.get("minutes") == 60
+    # a nudge about having sat too much says how much (it had the advice alone)
+    assert near.get("message").startswith("50 min in the chair today; your budget is 1 h. ")
+    assert reached.get("message").startswith("1 h in the chair today; your budget is 1 h. ")
     assert budget[2][0].strftime("%H:%M") == "11:00"
     assert summary.get("message").startswith(f"{summary.get('minutes') // 60} h ")
     history = dunst.wait_history(len({(e.get("title"), e.get("message"))

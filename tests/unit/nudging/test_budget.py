@@ -81,8 +81,26 @@ def test_nudger_sends_budget_nudges_and_the_summary_through_the_gate() -> None:
                    ("10:30", "daily_budget", "summary", "summary")]
     summary = nudges[-1][1]
     assert summary.get("title") == "Your day in the chair"
-    assert summary.get("message") == ("1 h 20 min in the chair today (your budget: 1 h 00 min);"
-                                      " the longest stretch was 10 min.")
+    assert summary.get("message") == ("1 h 20 min in the chair today (your budget: 1 h); the "
+                                      "longest stretch was 10 min.")
+    # a nudge about having sat too much says how much, before its advice
+    near, reached = nudges[0][1].get("message"), nudges[1][1].get("message")
+    assert near.startswith("50 min in the chair today; your budget is 1 h. "), near
+    assert reached.startswith("1 h in the chair today; your budget is 1 h. From here on"), reached
+
+
+def test_the_budget_nudge_gives_the_figures_in_the_sitters_own_words_too() -> None:
+    """The figures come first, whatever advice follows (a built-in one or the sitter's own),
+    and a budget set in hours and minutes is said as set."""
+    from sitwatch.nudging.budget import NEAR
+    from sitwatch.nudging.policy import NudgePolicy
+
+    cfg = config.Nudges(daily_budget_hours=5.5, texts=[{"kind": "daily_budget", "title": "Walk",
+                                                      "action": "Go for a walk."}],
+                        only_own_texts=True)
+    ev = NudgePolicy(cfg, 2700.0).daily(0.0, NEAR, seated=5 * 3600 + 10 * 60, budget=5.5 * 3600)
+    assert ev.get("message") == ("5 h 10 min in the chair today; your budget is 5 h 30 min. "
+                                 "Go for a walk.")
 
 
 def test_summary_at_the_end_of_the_working_day() -> None:
