@@ -644,7 +644,8 @@ class Nudges(_Section):
         "and return to normal once you act on them.",
     )
     daily_cap: int = Field(
-        16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped. A "
+        16, ge=0, description="Most nudges in one day (0: no limit); the rest are dropped. The "
+        "day's summary (day_summary_at) is no nudge: not counted, never dropped by the cap. A "
         "restart carries on the day's count (from the history).",
     )
     quiet_hours: list[ClockWindow] = Field(

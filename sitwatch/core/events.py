@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sitwatch.core.kinds import NUDGE_KINDS, EventName
+from sitwatch.core.kinds import NUDGE_KINDS, BudgetStage, EventName
 
 # Event names (the contract; extend, never rename): the members of EventName, by their old names.
 OCCUPANCY = EventName.OCCUPANCY
@@ -52,6 +53,13 @@ class Event:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
+
+
+def is_day_summary(data: Mapping[str, Any]) -> bool:
+    """Is this nudge event's ``data`` the day's summary (:attr:`BudgetStage.SUMMARY`)? It goes
+    out as a nudge does, but tells the day's figures and asks nothing of the sitter, so the
+    reports, the daily cap and its count after a restart leave it out of the nudges."""
+    return data.get("stage") == BudgetStage.SUMMARY
 
 
 def new_way_learned(ev: Event) -> bool:

@@ -98,6 +98,16 @@ class NudgeKind(StrEnum):
 NUDGE_KINDS: tuple[NudgeKind, ...] = tuple(NudgeKind)
 
 
+class BudgetStage(StrEnum):
+    """The ``stage`` of a ``daily_budget`` nudge event."""
+
+    NEAR = "near"  # the day's sitting is budget_warn_minutes short of the budget
+    REACHED = "reached"  # the budget is used up
+    #: the end-of-day summary: a notice shaped as a nudge event (its kind, title, message), but
+    #: no nudge: not counted among the nudges nor toward the daily cap
+    SUMMARY = "summary"
+
+
 class NudgeAction(StrEnum):
     """A button on a desktop notification, or a command from elsewhere (MQTT)."""
 

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Protocol
 
-from sitwatch.core.events import Event
+from sitwatch.core.events import Event, is_day_summary
 from sitwatch.core.kinds import (
     NUDGE_KINDS,
     Balance,
@@ -190,7 +190,8 @@ class DaySummary:
     break_rows: tuple[BreakRow, ...] = ()
     posture_minutes: Mapping[Posture, float] = field(default_factory=_zero_postures)
     balance_minutes: Mapping[Balance, float] = field(default_factory=_zero_balances)
-    nudges: Mapping[str, int] = field(default_factory=_zero_nudges)  # delivered, by kind
+    # delivered, by kind; the day's summary (a notice, see is_day_summary) is not one
+    nudges: Mapping[str, int] = field(default_factory=_zero_nudges)
     outcomes: Mapping[str, NudgeOutcomes] = field(default_factory=dict)  # by kind
     wallet_suspected: int = 0
     sensor_offline_minutes: float = 0.0
@@ -732,7 +733,8 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     for e in events_between(reader, start, end):
         if e.event == EventName.BREAK:
             breaks.append(BreakRow(e.ts, float(e.get("duration") or 0.0)))
-        elif e.event == EventName.NUDGE and e.get("delivered", True):
+        elif (e.event == EventName.NUDGE and e.get("delivered", True)
+              and not is_day_summary(e.data)):
             kind = str(e.get("kind") or OTHER_KIND)
             nudges[kind] = nudges.get(kind, 0) + 1
         elif e.event == EventName.NUDGE_OUTCOME:
@@ -880,11 +882,12 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
         "CASE WHEN json_valid(data) THEN json_extract(data, '$.duration') END, "
         "CASE WHEN json_valid(data) THEN json_extract(data, '$.kind') END, "
         "CASE WHEN json_valid(data) THEN json_extract(data, '$.delivered') END, "
-        "CASE WHEN json_valid(data) THEN json_extract(data, '$.responded') END "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.responded') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.stage') END "
         "FROM events WHERE epoch >= ? AND epoch < ? "
         f"AND event IN ({', '.join('?' * len(wanted))}) ORDER BY epoch, id",
         (edges[0], edges[-1], *wanted))
-    for epoch, ts, event, state, duration, kind_, delivered, responded in cur:
+    for epoch, ts, event, state, duration, kind_, delivered, responded, stage in cur:
         acc = per[bisect_right(edges, epoch) - 1]
         if event == EventName.BREAK:
             try:
@@ -892,7 +895,8 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             except (TypeError, ValueError):
                 secs = 0.0
             acc["breaks"].append(BreakRow(datetime.fromisoformat(ts), secs))
-        elif event == EventName.NUDGE and (delivered is None or delivered):
+        elif (event == EventName.NUDGE and (delivered is None or delivered)
+              and not is_day_summary({"stage": stage})):
             kind = str(kind_ or OTHER_KIND)
             acc["nudges"][kind] = acc["nudges"].get(kind, 0) + 1
         elif event == EventName.NUDGE_OUTCOME:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sitwatch.core.kinds import BudgetStage
+
 MAX_DT = 5.0
-NEAR, REACHED, SUMMARY = "near", "reached", "summary"
+NEAR, REACHED, SUMMARY = BudgetStage.NEAR, BudgetStage.REACHED, BudgetStage.SUMMARY
 
 
 @dataclass

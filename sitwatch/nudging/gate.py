@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core.clock import Clock
-from sitwatch.core.events import Event
+from sitwatch.core.events import Event, is_day_summary
 from sitwatch.core.spans import clock_window, weekdays
 from sitwatch.nudging.control import Control
 
@@ -97,19 +97,22 @@ class NudgeGate:
         shut = self._shut(now)
         if shut:
             return Decision(DROP, shut)
-        if self.cfg.daily_cap and self.delivered_today >= self.cfg.daily_cap:
+        # the day's summary is no nudge: the cap neither drops it nor counts it
+        counted = not is_day_summary(ev.data)
+        if counted and self.cfg.daily_cap and self.delivered_today >= self.cfg.daily_cap:
             return Decision(DROP, "daily cap reached")
         if self.cfg.dnd.enabled and self.dnd is not None:
             busy, why = self.dnd.active()
             if busy:
                 self.held = [h for h in self.held if h.get("kind") != ev.get("kind")] + [ev]
                 return Decision(HOLD, why or "do not disturb")
-        self.delivered_today += 1
+        if counted:
+            self.delivered_today += 1
         return Decision(DELIVER)
 
     def seed(self, day: date, delivered: int) -> None:
         """The nudges already delivered on ``day`` (from the history: a restart carries on the
-        day's count toward the daily cap)."""
+        day's count toward the daily cap; the day's summary is not among them)."""
         self.today, self.delivered_today = day, delivered
 
     def _shut(self, now: datetime) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from sitwatch.config import Nudges as NudgesCfg
 from sitwatch.core import durations
 from sitwatch.core.events import NUDGE, NUDGE_OUTCOME, Event
-from sitwatch.core.kinds import Balance, NudgeKind, Posture
+from sitwatch.core.kinds import Balance, BudgetStage, NudgeKind, Posture
 from sitwatch.nudging.guidance import (
     CATALOG,
     HEAD_DOWN,
@@ -247,7 +247,8 @@ class NudgePolicy:
             text += f"; the longest stretch was {durations.words(longest)}"
         return Event(t, NUDGE, None, {
             "kind": NudgeKind.DAILY_BUDGET, "title": "Your day in the chair",
-            "message": text + ".", "why": adv.why, "level": "summary", "stage": "summary",
+            "message": text + ".", "why": adv.why, "level": "summary",
+            "stage": BudgetStage.SUMMARY,
             "minutes": round(seated / 60),
         })
 

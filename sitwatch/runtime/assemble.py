@@ -357,8 +357,9 @@ def build_daemon(
 def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     """A restart mid-day carries on the day from the history: the sitting budget, the nudges
     delivered toward the daily cap (every nudge the gate let through today, whatever its kind,
-    as the gate counts them; held and dropped ones are not), and where each kind's texts had
-    got to, so the first nudge after a restart does not repeat the one before it."""
+    as the gate counts them; held and dropped ones are not, nor is the day's summary, which is
+    no nudge), and where each kind's texts had got to, so the first nudge after a restart does
+    not repeat the one before it."""
     from datetime import UTC, timedelta
 
     from sitwatch.history import queries
@@ -371,7 +372,7 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
         return
     # when each kind was last shown today, and whether the day's summary went out (delivered
     # or dropped, as the running daemon counts it): a restart sent them again at once
-    from sitwatch.core.events import NUDGE
+    from sitwatch.core.events import NUDGE, is_day_summary
 
     start, _ = queries.day_bounds(now.date(), now.tzinfo or UTC)
     try:
@@ -383,7 +384,7 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     last: dict[str, float] = {}
     summarised = False
     for ev in today:
-        summarised = summarised or ev.data.get("stage") == "summary"
+        summarised = summarised or is_day_summary(ev.data)
         kind = ev.data.get("kind")
         if ev.data.get("delivered", True) and isinstance(kind, str):
             last[kind] = mono - (now - ev.ts).total_seconds()

@@ -795,3 +795,44 @@ def test_a_short_sitting_limit_is_said_as_set(tmp_path) -> None:
     assert demo.returncode == 0, demo.stderr
     assert "(sitting limit 1 min 30 s)." in demo.stdout
     assert "past your 1 min 30 s limit" in demo.stdout and "2 min limit" not in demo.stdout
+
+
+def test_the_reports_do_not_count_the_days_summary_as_a_nudge(tmp_path) -> None:
+    """The day's summary ("Your day in the chair") is stored as a `daily_budget` nudge event,
+    and `sitwatch report` counted it as a sitting budget nudge: 3 (posture 1 · sitting budget
+    2) for one slouch nudge and one budget nudge. It is a notice, not a nudge."""
+    from datetime import datetime
+
+    from sitwatch.config import Config
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.core.kinds import NudgeKind
+    from sitwatch.history.store import Store
+    from sitwatch.nudging.budget import NEAR
+    from sitwatch.nudging.policy import NudgePolicy
+    from tests.helpers.history import TZ, Sitter
+
+    day = date(2026, 1, 7)
+    db = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 1, 7, 8, 0, tzinfo=TZ))
+    policy = NudgePolicy(Config().nudges, 2700.0)
+    with Store(db, clock) as store:
+        sitter = Sitter(store, clock)
+        sitter.at(day, 9)
+        sitter.sit(30)
+        sitter.nudge(NudgeKind.SLOUCH)
+        sitter.sit(30)
+        store.add_event(policy.daily(clock.monotonic(), NEAR, seated=3000.0, budget=3600.0))
+        sitter.sit(10)
+        store.add_event(policy.summary(clock.monotonic(), seated=4200.0, budget=3600.0,
+                                       longest=4200.0))
+        sitter.away(5)
+    env = {**_fresh_home(tmp_path), "TZ": "Europe/Berlin"}
+    text = _sitwatch("report", "--no-user-config", "--history", str(db), "--day", str(day),
+                     env=env)
+    assert text.returncode == 0, text.stderr
+    assert "Nudges           2 (posture 1 · sitting budget 1)" in text.stdout, text.stdout
+    week = _sitwatch("report", "--no-user-config", "--history", str(db), "--week", "--day",
+                     str(day), "--format", "json", env=env)
+    assert week.returncode == 0, week.stderr
+    (mine,) = [d for d in json.loads(week.stdout)["days"] if d["date"] == str(day)]
+    assert mine["nudges"] == 2, mine

@@ -124,3 +124,47 @@ def test_no_budget_no_budget_nudges() -> None:
     for _ in range(3 * 3600):
         clock.advance(1.0)
         assert not [e for e in n.observe(_snap(clock.monotonic())) if e.event == NUDGE]
+
+
+def test_the_days_summary_is_no_nudge_for_the_reports_the_cap_or_a_restart(tmp_path) -> None:
+    """The day's summary went out as a `daily_budget` nudge event, so the reports counted it as
+    a sitting budget nudge, the daily cap counted it (and could drop it), and a restart counted
+    it toward the cap again. It is a notice: none of them count it, and the cap never drops it."""
+    from sitwatch.core.events import Event
+    from sitwatch.history.queries import day_summary, days_summaries
+    from sitwatch.history.store import Store
+    from sitwatch.runtime.assemble import seed_day
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.sensing import layout
+    from tests.helpers.history import TZ as BERLIN
+    from tests.helpers.history import Sitter
+
+    day = date(2026, 1, 7)
+    clock = ManualClock(datetime(2026, 1, 7, 8, 0, tzinfo=BERLIN))
+    store = Store(tmp_path / "h.sqlite", clock)
+    sitter = Sitter(store, clock)
+    sitter.at(day, 9)
+    sitter.sit(30)
+    sitter.nudge(NudgeKind.SLOUCH)
+    sitter.sit(30)
+    cfg = config.Config(nudges={"daily_budget_hours": 1.0, "day_summary_at": "10:00",
+                                "daily_cap": 2, "dnd": {"enabled": False}})
+    policy = Nudger(cfg.nudges, sit_limit=1e9).policy
+    store.add_event(policy.daily(clock.monotonic(), NEAR, seated=3000.0, budget=3600.0))
+    store.add_event(policy.summary(clock.monotonic(), seated=3600.0, budget=3600.0,
+                                   longest=1800.0))
+    store.flush()
+    s = day_summary(store, day, BERLIN)
+    assert s.nudges[NudgeKind.DAILY_BUDGET] == 1 and s.nudges_total == 2, s.nudges
+    assert days_summaries(store, day, day, BERLIN)[0].nudges == s.nudges
+
+    # a restart: the cap's count is the two nudges, and the summary is known to have gone out
+    gate = NudgeGate(cfg.nudges, clock)
+    daemon = Daemon(cfg, layout.load("load-cells-4"), None, clock, gate=gate)
+    seed_day(daemon, store, clock)
+    assert gate.delivered_today == 2 and daemon.nudger.budget.summarised
+    slouch = Event(clock.monotonic(), NUDGE, None, {"kind": NudgeKind.SLOUCH})
+    assert gate.decide(slouch).reason == "daily cap reached"
+    summary = policy.summary(clock.monotonic(), seated=3600.0, budget=3600.0, longest=0.0)
+    assert gate.decide(summary).action == "deliver" and gate.delivered_today == 2
+    store.close()
