@@ -554,7 +554,7 @@ def _main_line(d: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _detail_line(d: dict[str, Any]) -> str:
+def _detail_line(d: dict[str, Any], pid: bool) -> str:
     bits = []
     cal = d.get("calibration") or {}
     if cal.get("method"):
@@ -576,21 +576,27 @@ def _detail_line(d: dict[str, Any]) -> str:
     else:
         bits.append("no nudges yet")
     up = _since(d.get("started"), d)
-    bits.append(f"pid {d.get('pid')}" + (f", up {human_duration(up)}" if up is not None else ""))
+    running = [f"pid {d.get('pid')}"] if pid else []
+    if up is not None:
+        running.append(f"up {human_duration(up)}")
+    if running:
+        bits.append(", ".join(running))
     return " · ".join(bits)
 
 
-def format_status(d: dict[str, Any]) -> str:
+def format_status(d: dict[str, Any], *, pid: bool = True) -> str:
     """A short human view of :func:`read_status`'s result (plain text); a file whose values
-    are not what the daemon writes (damaged on disk) is reported, never a traceback."""
+    are not what the daemon writes (damaged on disk) is reported, never a traceback. ``pid``
+    False: leave out the daemon's process id, which is for this computer's terminal (`kill`,
+    `journalctl`) and of no use on a web page, where it tells other machines about this one."""
     try:
-        return _format_status(d)
+        return _format_status(d, pid)
     except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
         return (f"Cannot read the status file {d.get('path')}: a value is not what sitwatch "
                 f"writes ({type(e).__name__}: {e}); restart sitwatch to write a new one")
 
 
-def _format_status(d: dict[str, Any]) -> str:
+def _format_status(d: dict[str, Any], pid: bool) -> str:
     if not d.get("exists"):
         return f"sitwatch is not running (no status file at {d.get('path')}).\n{START_HINT}"
     if d.get("error"):
@@ -607,13 +613,14 @@ def _format_status(d: dict[str, Any]) -> str:
     lines = []
     if d.get("stale"):
         age = d.get("age")
+        who = f"sitwatch (pid {d.get('pid')})" if pid else "sitwatch"
         lines.append(
-            f"sitwatch (pid {d.get('pid')}) has not updated its status for "
+            f"{who} has not updated its status for "
             f"{human_duration(float(age)) if age is not None else 'a while'}; it may "
             "be stuck (see `journalctl --user -u sitwatch`). Last known state:"
         )
     lines.append(_main_line(d))
-    lines.append(_detail_line(d))
+    lines.append(_detail_line(d, pid))
     return "\n".join(lines)
 
 

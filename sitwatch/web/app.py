@@ -222,7 +222,9 @@ class Pages:
     def status_view(self) -> dict[str, Any]:
         d = read_status(self.s.status, self.s.clock, stale_after=self.s.stale_after)
         state = bar_state(d)
-        text = format_status(d)
+        # no process id: of no use in a browser, and on the LAN it tells others about this
+        # computer (`sitwatch status` in a terminal keeps it)
+        text = format_status(d, pid=False)
         # the status file's words are for a terminal: `commands` in backticks read as quoted
         lines = re.sub(r"`([^`]+)`", "\u201c\\1\u201d", text).splitlines()
         return {

@@ -198,3 +198,38 @@ def test_new_token_locks_old_links_out_of_the_server_already_running(tmp_path: P
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+def test_the_live_page_on_the_lan_does_not_show_the_process_id(tmp_path: Path) -> None:
+    """`sitwatch serve --lan`: the Live page (and the status it polls) showed "pid 1234" to any
+    phone holding the token, which tells another machine about this one and is of no use in a
+    browser. The daemon is stood in for by its status file (this process's pid, so it runs)."""
+    from datetime import datetime
+
+    run = tmp_path / "run" / "sitwatch"
+    run.mkdir(parents=True)
+    now = datetime.now().astimezone().isoformat()
+    (run / "status.json").write_text(json.dumps(
+        {"version": 1, "pid": os.getpid(), "started": now, "updated": now,
+         "occupancy": "occupied", "spell_seconds": 400.0, "sit_limit": 2700.0}))
+    proc, url = _served(tmp_path, "--lan")
+    try:
+        assert proc.stdout is not None
+        said = proc.stdout.readline() + proc.stdout.readline()
+        lan = said.split("\n")[1].strip()  # the address other devices open, token and all
+        assert "?token=" in lan, said
+        token = lan.split("?token=", 1)[1]
+        got = []
+        for path in ("/api/status", "/"):
+            req = urllib.request.Request(lan.split("/?", 1)[0] + path,
+                                         headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                got.append(r.read().decode())
+        status, page = json.loads(got[0]), got[1]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert status["running"] and "sitting for 7 min" in status["headline"], status
+    assert "Occupied" in page and "sitting for 7 min" in page
+    for shown in (json.dumps(status), page):
+        assert "pid" not in shown and str(os.getpid()) not in shown

@@ -258,6 +258,20 @@ def test_a_short_sitting_limit_is_said_as_set(path: Path, clock: ManualClock) ->
     assert first.startswith("Occupied — sitting for 1 min (limit 1 min 30 s) · "), first
 
 
+def test_the_process_id_can_be_left_out_for_a_web_page(path: Path, clock: ManualClock) -> None:
+    w = StatusWriter(path, clock, interval=2.0, sit_limit=2700.0)
+    w.update(occupancy="empty", sensor=online(0))
+    clock.advance(60.0)
+    d = read_status(path, clock)
+    assert f"pid {os.getpid()}, up 1 min" in format_status(d)  # the terminal's view keeps it
+    assert format_status(d, pid=False).endswith("no nudges yet · up 1 min")
+    clock.advance(600.0)  # stale: the warning names the process only for the terminal
+    d = read_status(path, clock)
+    assert format_status(d).startswith(f"sitwatch (pid {os.getpid()}) has not updated")
+    assert format_status(d, pid=False).startswith("sitwatch has not updated its status for")
+    assert "pid" not in format_status(d, pid=False)
+
+
 def test_human_duration() -> None:
     assert human_duration(42) == "42 s"
     assert human_duration(37 * 60 + 10) == "37 min"
