@@ -512,7 +512,7 @@ def _unseen_line(d: dict[str, Any]) -> str:
         text = (f"Occupied when last seen{ago} — sitting timer paused at "
                 f"{_spell_words(float(d.get('spell_seconds') or 0.0))}")
         if limit:
-            text += f" (limit {round(float(limit) / 60)} min)"
+            text += f" (limit {durations.setting(float(limit))})"
         return f"{text} until {back}"
     if occ == Occupancy.EMPTY:
         return f"Seat empty when last seen{ago}"

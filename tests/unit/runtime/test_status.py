@@ -256,6 +256,10 @@ def test_a_short_sitting_limit_is_said_as_set(path: Path, clock: ManualClock) ->
     w.update(occupancy="occupied", spell_seconds=70.0, sensor=online(0))
     first = format_status(read_status(path, clock)).splitlines()[0]
     assert first.startswith("Occupied — sitting for 1 min (limit 1 min 30 s) · "), first
+    # the same limit while the cushion is offline and the timer stands still
+    w.update(timer_paused=True, unseen_seconds=20.0)
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert "sitting timer paused at 1 min (limit 1 min 30 s) until" in first, first
 
 
 def test_the_process_id_can_be_left_out_for_a_web_page(path: Path, clock: ManualClock) -> None:
