@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -27,7 +27,7 @@ from sitwatch.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from sitwatch.config import Config
     from sitwatch.core.kinds import FeedbackKind
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as e:
             err(str(e))
             return EXIT_CONFIG
-    nudge: str | None = None
+    nudge: Shown | None = None
     if args.action == "wrong":
         picked = _which_nudge(cfg, kind, state, force=getattr(args, "force", False))
         if isinstance(picked, int):
@@ -95,10 +95,24 @@ def _daemon_file(cfg: Config) -> Path | None:
 # -- which nudge -------------------------------------------------------------------------------
 
 
-def shown_nudges(cfg: Config) -> dict[FeedbackKind, str]:
-    """When the last nudge of each posture kind was shown (ISO time): from the status file (the
-    daemon writes each nudge there as it is shown), else from the history. Nudges that were held
-    or dropped were not shown, and count in neither."""
+class Shown(NamedTuple):
+    """A posture nudge that was shown: when (ISO time), and the sensors that saw its posture
+    as the nudge named them (() for none named: the cushion's; None: not known)."""
+
+    at: str
+    seen_by: tuple[str, ...] | None = None
+
+
+def _sensors(info: Mapping[str, Any]) -> tuple[str, ...]:
+    """The sensors a nudge (its event data, or its entry in the status file) names."""
+    seen = info.get("seen_by")
+    return tuple(str(x) for x in seen) if isinstance(seen, list) else ()
+
+
+def shown_nudges(cfg: Config) -> dict[FeedbackKind, Shown]:
+    """When the last nudge of each posture kind was shown, and what saw it: from the status file
+    (the daemon writes each nudge there as it is shown), else from the history. Nudges that were
+    held or dropped were not shown, and count in neither."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.files import history_path, status_path
@@ -112,28 +126,32 @@ def shown_nudges(cfg: Config) -> dict[FeedbackKind, str]:
         fk = fb.kind_of({"kind": kind, **({"posture": info["posture"]}
                                           if info.get("posture") else {})})
         if fk is not None and _later(str(info["at"]), found.get(fk)):
-            found[fk] = str(info["at"])
+            at, earlier = str(info["at"]), found.get(fk)
+            # an older daemon's status file names no sensors: the history's, for the same nudge
+            seen = _sensors(info) if "seen_by" in info else None
+            if seen is None and earlier is not None and fb.same_nudge(earlier.at, at):
+                seen = earlier.seen_by
+            found[fk] = Shown(at, seen)
     return found
 
 
-def _later(at: str, than: str | None) -> bool:
+def _later(at: str, than: Shown | None) -> bool:
     from datetime import datetime
 
     if than is None:
         return True
     try:
-        return datetime.fromisoformat(at) >= datetime.fromisoformat(than)
+        return datetime.fromisoformat(at) >= datetime.fromisoformat(than.at)
     except (TypeError, ValueError):
         return True
 
 
-def last_posture_nudge(cfg: Config) -> tuple[FeedbackKind, str] | None:
-    """(kind, when shown) of the last posture nudge shown, or None."""
+def last_posture_nudge(cfg: Config) -> tuple[FeedbackKind, Shown] | None:
+    """(kind, when shown and what saw it) of the last posture nudge shown, or None."""
     shown = shown_nudges(cfg)
     if not shown:
         return None
-    latest = max(shown.items(), key=lambda kv: _epoch(kv[1]))
-    return latest[0], latest[1]
+    return max(shown.items(), key=lambda kv: _epoch(kv[1].at))
 
 
 def _epoch(at: str) -> float:
@@ -145,8 +163,9 @@ def _epoch(at: str) -> float:
         return 0.0
 
 
-def _from_history(path: Path) -> dict[FeedbackKind, str]:
-    """When the last nudge of each posture kind was shown, from the history's last nudges."""
+def _from_history(path: Path) -> dict[FeedbackKind, Shown]:
+    """When the last nudge of each posture kind was shown (and what saw it), from the history's
+    last nudges."""
     import sqlite3
 
     from sitwatch.core.events import NUDGE
@@ -167,7 +186,7 @@ def _from_history(path: Path) -> dict[FeedbackKind, str]:
             con.close()
     except sqlite3.Error:
         return {}
-    out: dict[FeedbackKind, str] = {}
+    out: dict[FeedbackKind, Shown] = {}
     for ts, text in rows:
         try:
             data = json.loads(text)
@@ -177,7 +196,7 @@ def _from_history(path: Path) -> dict[FeedbackKind, str]:
         if isinstance(data, dict) and data.get("delivered", True):
             kind = fb.kind_of(data)
             if kind is not None and kind not in out:
-                out[kind] = at
+                out[kind] = Shown(at, _sensors(data))
     return out
 
 
@@ -195,10 +214,10 @@ def _clock_time(at: str) -> str:
 
 
 def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
-                 force: bool) -> tuple[FeedbackKind, str] | int:
+                 force: bool) -> tuple[FeedbackKind, Shown] | int:
     """The nudge a "Not right" answers: (its kind, when it was shown, '' for none in particular
-    with ``force``), or the exit status after saying why there is none to answer (none shown,
-    or already answered: one nudge, one answer)."""
+    with ``force``, and what saw it), or the exit status after saying why there is none to
+    answer (none shown, or already answered: one nudge, one answer)."""
     from sitwatch.core.kinds import FeedbackKind
     from sitwatch.nudging import feedback as fb
 
@@ -208,29 +227,30 @@ def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
                 "backrest, so there is no \"Not right\" to answer (`sitwatch doctor` shows what "
                 "it learned)")
             return EXIT_CONFIG
-        return kind, ""
+        return kind, Shown("")
     if kind is None:
         last = last_posture_nudge(cfg)
         if last is None:
             err("no nudge about posture yet that could be wrong; name the kind: `sitwatch "
                 "feedback wrong KIND` (" + ", ".join(fb.TYPED) + ")")
             return EXIT_CONFIG
-        kind, at = last
+        kind, shown = last
     else:
-        shown = shown_nudges(cfg).get(kind)
-        if shown is None:
+        found = shown_nudges(cfg).get(kind)
+        if found is None:
             if force:
-                return kind, ""
+                return kind, Shown("")
             err(f"sitwatch has not shown a {fb.label(kind)} nudge lately, so there is none to "
                 f"answer. To make {fb.label(kind)} less sensitive anyway, add --force: "
                 f"`sitwatch feedback wrong {fb.typed(kind)} --force`")
             return EXIT_CONFIG
-        at = shown
+        shown = found
+    at = shown.at
     earlier = state.answer_to(kind, at)
     if earlier is None:
-        return kind, at
+        return kind, shown
     if force:
-        return kind, ""
+        return kind, Shown("")
     print(f"Already noted: you said the {fb.label(kind)} nudge of {_clock_time(at)} was not "
           f"right (at {_clock_time(earlier.at)}), so nothing more changes. One nudge counts "
           f"once; `sitwatch feedback wrong {fb.typed(kind)} --force` eases it one more step.")
@@ -262,7 +282,7 @@ def _nothing_learned(cfg: Config, state: State) -> bool:
 
 
 def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, path: Path,
-           nudge: str | None = None) -> int:
+           nudge: Shown | None = None) -> int:
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.files import control_path, status_path, status_stale_after
@@ -282,8 +302,9 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         from sitwatch.nudging import control
 
         rid = uuid.uuid4().hex[:12]
-        control.add_request(control_path(cfg),
-                            control.Request(rid, action, kind, clock.now(), nudge))
+        control.add_request(control_path(cfg), control.Request(
+            rid, action, kind, clock.now(), None if nudge is None else nudge.at,
+            None if nudge is None else nudge.seen_by))
         deadline = time.monotonic() + ANSWER_WITHIN
         while time.monotonic() < deadline:
             try:
@@ -298,11 +319,11 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         err(f"the running sitwatch did not answer within {ANSWER_WITHIN:g} s; the request "
             f"stays in {control_path(cfg)} for 5 minutes (see `sitwatch status` and the log)")
         return EXIT_FAIL
-    entry, after = _offline(cfg, action, kind, state, path, nudge or "", cushion=cushion)
+    entry, after = _offline(cfg, action, kind, state, path, nudge or Shown(""), cushion=cushion)
     print(_said(base, entry, state, after, cushion=cushion))
     from sitwatch.core.kinds import FeedbackKind
 
-    if not cushion and action == "wrong":
+    if action == "wrong" and (not cushion or entry.camera_alone):
         pass  # nothing to apply at the next start
     elif kind != FeedbackKind.LEARNED:
         print("(sitwatch is not running: this applies when it starts)")
@@ -321,9 +342,10 @@ def _changed_learned(entry: Entry, before: State) -> bool:
 
 
 def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
-             path: Path, nudge: str = "", *, cushion: bool = True) -> tuple[Entry, State]:
+             path: Path, nudge: Shown, *, cushion: bool = True) -> tuple[Entry, State]:
     """No daemon: change the file, and add the row to the history if there is one. Without a
-    ``cushion`` a "Not right" is recorded and changes nothing (as the daemon does)."""
+    ``cushion``, or on a ``nudge`` only the camera saw, a "Not right" is recorded and changes
+    nothing (as the daemon does)."""
     from datetime import datetime
 
     from sitwatch.core.kinds import FeedbackKind
@@ -337,7 +359,7 @@ def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
         change = _profile_change(cfg, "reject") if learned and cushion else None
         after, entry = fb.wrong(state, kind, cfg.feedback, at=at, source="cli",
                                 possible=cushion and (not learned or change is not None),
-                                nudge=nudge)
+                                nudge=nudge.at, seen_by=nudge.seen_by or ())
         if change is not None and entry.applied:
             change()
     else:
@@ -437,6 +459,12 @@ def _said(base: Config, entry: Entry, before: State, after: State, *,
                 "it, and so does the weekly report). With the camera alone nothing is "
                 "adapted: the camera's thresholds stay as configured (only a cushion's are "
                 "eased by \"Not right\").")
+    if entry.action == "wrong" and entry.kind is not None and entry.camera_alone:
+        return (f"Noted: that {fb.label(entry.kind)} nudge was not right. It is recorded "
+                "(`sitwatch feedback show` lists it, and so does the weekly report). Only the "
+                "camera saw that posture, so nothing is adapted: the camera's thresholds stay "
+                "as configured, and the cushion's are eased only by \"Not right\" on a nudge "
+                "the cushion saw.")
     if entry.kind == FeedbackKind.LEARNED:
         return _said_learned(entry, before, settings.max_steps, settings.enabled)
     if entry.action == "reset":
@@ -537,7 +565,9 @@ def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
         for e in recent:
             what = fb.label(e.kind) if e.kind else "every kind"
             verb = "not right" if e.action == "wrong" else "reset"
-            note = "" if e.applied else " (recorded only)"
+            note = "" if e.applied else (" (recorded only: the camera alone saw it)"
+                                         if e.action == "wrong" and e.camera_alone
+                                         else " (recorded only)")
             out.write(f"  {e.at[:16].replace('T', ' ')}  {verb:<9} {what} [{e.source}]{note}\n")
     out.write(f"\n({path})\n")
     return EXIT_OK

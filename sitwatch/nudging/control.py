@@ -103,12 +103,17 @@ class Request:
     #: when the nudge a "Not right" answers was shown (ISO time); '' for none in particular
     #: (``--force``); None: the daemon's own last nudge of the kind
     nudge: str | None = None
+    #: the sensors that saw that nudge, as the status file or the history has them (a daemon
+    #: started since does not know them); None: not known, the daemon's own memory decides
+    seen_by: tuple[str, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        d = {"id": self.id, "action": self.action, "kind": self.kind,
-             "at": self.at.isoformat(timespec="seconds")}
+        d: dict[str, Any] = {"id": self.id, "action": self.action, "kind": self.kind,
+                             "at": self.at.isoformat(timespec="seconds")}
         if self.nudge is not None:
             d["nudge"] = self.nudge
+        if self.seen_by is not None:
+            d["seen_by"] = list(self.seen_by)
         return d
 
 
@@ -127,8 +132,10 @@ def requests(path: Path, now: datetime) -> list[Request]:
         try:
             at = datetime.fromisoformat(r["at"])
             nudge = r.get("nudge")
+            seen = r.get("seen_by")
             req = Request(str(r["id"]), str(r["action"]), r.get("kind"), at,
-                          None if nudge is None else str(nudge))
+                          None if nudge is None else str(nudge),
+                          tuple(str(x) for x in seen) if isinstance(seen, list) else None)
         except (KeyError, TypeError, ValueError):
             continue
         if at.tzinfo is not None and 0 <= (now - at).total_seconds() <= REQUEST_TTL:

@@ -30,7 +30,7 @@ gives the thresholds back exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -45,9 +45,11 @@ from sitwatch.core.kinds import (
     FeedbackKind,
     NudgeKind,
     Posture,
+    Sensor,
 )
 
 LOG_KEPT = 200  # entries kept in the file's log (the history keeps every one)
+SENSORS = frozenset(Sensor)
 SOURCES = ("button", "cli", "mqtt", "replay")
 
 
@@ -212,6 +214,14 @@ class Entry(BaseModel):
     id: str = ""  # a request's id (a command's request to the daemon), to answer it
     #: when the nudge this "Not right" answers was shown (ISO time); '' for none in particular
     nudge: str = ""
+    #: the sensors that saw the posture of the nudge it answers, when the nudge named them (a
+    #: slouch's ``seen_by``); empty: not known, or a kind only the cushion reads
+    seen_by: list[Sensor] = Field(default_factory=list)
+
+    @property
+    def camera_alone(self) -> bool:
+        """It answered a nudge only the camera saw: recorded, nothing of the cushion eased."""
+        return not cushion_saw(self.seen_by)
 
 
 #: Two times this close (seconds) name the same nudge: the status file, the daemon and the
@@ -261,21 +271,32 @@ class State(BaseModel):
         return None
 
 
+def cushion_saw(seen_by: Sequence[str]) -> bool:
+    """Did the cushion see the posture of a nudge that names the sensors that saw it? A nudge
+    that names none (older ones, every kind but slouch) is the cushion's. Only what the cushion
+    saw eases its thresholds: a slouch only the camera saw (the head rolled forward, the pelvis
+    put) says nothing about how the cushion reads the seat."""
+    return not seen_by or Sensor.CUSHION in seen_by
+
+
 def wrong(
     state: State, kind: FeedbackKind, settings: FeedbackCfg, *, at: str, source: str = "cli",
     request_id: str = "", possible: bool = True, nudge: str = "",
+    seen_by: Sequence[str] = (),
 ) -> tuple[State, Entry]:
     """A "Not right" for ``kind``: one more step, unless the kind is at ``max_steps``, feedback
-    is off or there is nothing it could change (``possible`` False: no learned way of sitting
-    to forget); then it is recorded and changes nothing. ``nudge``: when the nudge it answers
-    was shown. Returns the new state."""
+    is off or there is nothing it could change (``possible`` False: no cushion, or no learned
+    way of sitting to forget; or the nudge it answers was seen by the camera alone, ``seen_by``
+    without the cushion); then it is recorded and changes nothing. ``nudge``: when the nudge it
+    answers was shown. Returns the new state."""
     n = state.steps_of(kind)
-    applied = settings.enabled and n < settings.max_steps and possible
+    applied = settings.enabled and n < settings.max_steps and possible and cushion_saw(seen_by)
     steps = dict(state.steps)
     if applied:
         steps[kind] = n + 1
     entry = Entry(at=at, kind=kind, action="wrong", steps=steps.get(kind, 0), applied=applied,
-                  source=source, id=request_id, nudge=nudge)
+                  source=source, id=request_id, nudge=nudge,
+                  seen_by=[Sensor(x) for x in seen_by if x in SENSORS])
     return State(steps=steps, log=[*state.log, entry][-LOG_KEPT:]), entry
 
 

@@ -66,8 +66,9 @@ def undone(s: FeedbackSummary) -> list[str]:
 
 
 def feedback_line(s: FeedbackSummary) -> str:
-    """``3 (lopsided 2, slouching 1); eased: ...; reset once`` or '' when there was none.
-    "eased" is what is in force at the end of the period; what a reset undid is said apart."""
+    """``3 (lopsided 2, slouching 1); eased: ...; 1 recorded only (...); reset once`` or '' when
+    there was none. "eased" is what is in force at the end of the period; what a reset undid is
+    said apart, and so are the answers that eased nothing."""
     if not s.rows:
         return ""
     parts = []
@@ -78,12 +79,20 @@ def feedback_line(s: FeedbackSummary) -> str:
     forgot = sum(1 for r in s.rows if r.kind == FeedbackKind.LEARNED and r.action == "wrong"
                  and r.applied)
     back = undone(s)
+    # why an answer eases nothing: the feedback table does not say which, each is possible;
+    # "the camera alone saw it" is a camera-only setup's every answer, and, with a cushion too,
+    # an answer to a slouch the cushion did not see
+    why = "at the limit, learning is off, or the camera alone saw it"
+    recorded = sum(1 for r in s.rows if r.action == "wrong" and not r.applied
+                   and r.kind != FeedbackKind.LEARNED)
     if ch:
         parts.append("eased: " + ", ".join(ch))
     if back:
         parts.append(f"eased, then reset to the configured thresholds: {', '.join(back)}")
     if not ch and not back and s.total and not forgot:
-        parts.append("nothing eased (at the limit, learning is off, or no cushion to ease)")
+        parts.append(f"nothing eased ({why})")
+    elif recorded:
+        parts.append(f"{recorded} recorded only ({why})")
     if forgot:
         parts.append(("a learned way of sitting" if forgot == 1
                       else f"{forgot} learned ways of sitting") + " forgotten")

@@ -572,11 +572,13 @@ class Daemon:
             except ValueError as e:
                 log.warning("\"Not right\" ignored: %s", e)
                 return []
-        # the button's own nudge (one nudge, one answer); MQTT: the last one shown of the kind
-        shown = self.learner.shown_at(nudge) if self.learner is not None and kind_of(
-            nudge.data) is not None else None
+        # the button's own nudge (one nudge, one answer, and the sensors it names); MQTT: the
+        # last one shown of the kind
+        own = self.learner is not None and kind_of(nudge.data) is not None
+        shown = self.learner.shown_at(nudge) if own and self.learner is not None else None
+        seen = tuple(str(x) for x in nudge.get("seen_by") or ()) if own else None
         return self.feedback("wrong", kind, source=str(nudge.get("via") or "button"),
-                             nudge=shown)
+                             nudge=shown, seen_by=seen)
 
     # -- "Not right" ---------------------------------------------------------------------
     def _retune(self) -> None:
@@ -601,15 +603,19 @@ class Daemon:
             except ValueError as e:
                 log.warning("feedback request %s ignored: %s", r.id, e)
                 continue
-            out += self.feedback(r.action, kind, source="cli", request_id=r.id, nudge=r.nudge)
+            out += self.feedback(r.action, kind, source="cli", request_id=r.id, nudge=r.nudge,
+                                 seen_by=r.seen_by)
         return out
 
     def feedback(self, action: str, kind: FeedbackKind | None, *, source: str,
-                 request_id: str = "", nudge: str | None = None) -> list[Event]:
+                 request_id: str = "", nudge: str | None = None,
+                 seen_by: tuple[str, ...] | None = None) -> list[Event]:
         """A "Not right" (``action`` wrong; ``kind`` None: the last posture nudge shown) or a
         reset (``kind`` None: every kind): the thresholds move at once, the episode it was
         about gets no more nudges, and the event and the history row are kept. ``nudge``: when
-        the nudge it answers was shown (:meth:`Learner.apply`); a nudge is answered once. A
+        the nudge it answers was shown (:meth:`Learner.apply`); a nudge is answered once, and
+        one only the camera saw eases nothing (``seen_by``: its sensors, when the command
+        found them; else the learner remembers them from when it was shown). A
         "Not right" about a learned way of sitting (:attr:`FeedbackKind.LEARNED`) forgets the
         way learned last and never learns it again; a reset of it (or of every kind) lets such
         ways be learned again. The profile is saved either way."""
@@ -621,7 +627,7 @@ class Daemon:
         done = self.learner.apply(
             action, kind, t=t, source=source, snap=self.snapshot(t),
             cues=pl.cues() if pl is not None else {},
-            request_id=request_id, nudge=nudge,
+            request_id=request_id, nudge=nudge, seen_by=seen_by,
             # a camera-only setup has no cushion whose thresholds could move: recorded only
             possible=pl is not None and (not (action == "wrong" and learned)
                                          or pl.ways_learned() > 0),

@@ -17,9 +17,11 @@ somebody else (``sitwatch feedback reset`` while the daemon ran) is noticed and 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
@@ -54,6 +56,12 @@ class Applied:
     kind: FeedbackKind | None
 
 
+def _trim(kept: dict[Any, Any]) -> None:
+    """Keep the last :data:`SHOWN_KEPT` nudges a memory of shown nudges holds."""
+    while len(kept) > SHOWN_KEPT:
+        del kept[next(iter(kept))]
+
+
 def _mtime(path: Path | None) -> int | None:
     if path is None:
         return None
@@ -86,6 +94,9 @@ class Learner:
         self.shown: dict[FeedbackKind, str] = {}
         #: (kind, event time) of the nudges shown lately -> when shown, for their buttons
         self._shown_by_event: dict[tuple[FeedbackKind, float], str] = {}
+        #: (kind, when shown) of the nudges shown lately -> the sensors that saw their posture
+        #: (a slouch's ``seen_by``): a "Not right" on one only the camera saw eases nothing
+        self._seen_by: dict[tuple[FeedbackKind, str], tuple[str, ...]] = {}
         self._seen: set[str] = set()
         self._started = clock.now()
         self._next = -1e18
@@ -97,8 +108,9 @@ class Learner:
 
     def note(self, ev: Event) -> None:
         """Remember the last posture nudge that was shown (the default of a "Not right" that
-        names none), and when each was shown (one nudge, one answer). A nudge held or dropped
-        was not shown: it is not remembered (a held one is, when it goes out)."""
+        names none), when each was shown (one nudge, one answer) and which sensors saw it. A
+        nudge held or dropped was not shown: it is not remembered (a held one is, when it goes
+        out)."""
         if ev.event == NUDGE and ev.get("delivered", True):
             kind = fb.kind_of(ev.data)
             if kind is not None:
@@ -106,14 +118,23 @@ class Learner:
                 self.last = kind
                 self.shown[kind] = at
                 self._shown_by_event[(kind, ev.t)] = at
-                while len(self._shown_by_event) > SHOWN_KEPT:
-                    del self._shown_by_event[next(iter(self._shown_by_event))]
+                self._seen_by[(kind, at)] = tuple(str(s) for s in ev.get("seen_by") or ())
+                _trim(self._shown_by_event)
+                _trim(self._seen_by)
 
     def shown_at(self, nudge: Event) -> str | None:
         """When this nudge (a notification's, handed back by its button) was shown; None when
         it is not one the daemon remembers."""
         kind = fb.kind_of(nudge.data)
         return None if kind is None else self._shown_by_event.get((kind, nudge.t))
+
+    def seen_by(self, kind: FeedbackKind, nudge: str) -> tuple[str, ...]:
+        """The sensors that saw the ``kind`` nudge this daemon showed at ``nudge`` (ISO time, a
+        hair off as the status file or the history has it); () when unknown."""
+        if not nudge:
+            return ()
+        return next((seen for (k, at), seen in reversed(self._seen_by.items())
+                     if k == kind and fb.same_nudge(at, nudge)), ())
 
     # -- the files ---------------------------------------------------------------------------
 
@@ -171,6 +192,7 @@ class Learner:
         at: datetime | None = None,
         possible: bool = True,
         nudge: str | None = None,
+        seen_by: Sequence[str] | None = None,
     ) -> Applied | None:
         """A "Not right" (``action`` wrong) for ``kind`` (None: the last posture nudge), or a
         reset (``kind`` None: every kind). None when there is nothing it could be about, or
@@ -178,7 +200,9 @@ class Learner:
         the nudge it answers was shown ('' none in particular; None: the last nudge of the kind
         shown by this daemon, if any). ``possible`` False: recorded, but there is nothing it
         could change (no learned way of sitting to forget, or no cushion: a camera-only setup's
-        thresholds stay as configured)."""
+        thresholds stay as configured). ``seen_by``: the sensors that saw the nudge it answers
+        (None: as this daemon noted them when it showed it); one the cushion did not see is
+        recorded and eases nothing either."""
         at = at or self.clock.now()
         when = at.isoformat(timespec="seconds")
         before = self.state
@@ -200,8 +224,11 @@ class Learner:
                 log.info("feedback: \"Not right\" (%s) ignored: that nudge (shown at %s) was "
                          "answered already, at %s", fb.label(kind), nudge, earlier.at)
                 return None
+            if seen_by is None:
+                seen_by = self.seen_by(kind, nudge)
             self.state, entry = fb.wrong(self.state, kind, self.settings, at=when, source=source,
-                                         request_id=request_id, possible=possible, nudge=nudge)
+                                         request_id=request_id, possible=possible, nudge=nudge,
+                                         seen_by=seen_by)
         else:
             self.state, entry = fb.reset(self.state, kind, at=when, source=source,
                                          request_id=request_id)
@@ -213,6 +240,8 @@ class Learner:
                     "seat_load": snap.seat_load, "cop_x": snap.cop_x, "cop_y": snap.cop_y}
         data: dict[str, object] = {"kind": kind, "steps": entry.steps, "applied": entry.applied,
                                    "source": source}
+        if entry.seen_by:
+            data["seen_by"] = [str(x) for x in entry.seen_by]
         if moved:
             data["changes"] = {k: [round(a, 4), round(b, 4)] for k, (a, b) in moved.items()}
         if request_id:
@@ -223,5 +252,6 @@ class Learner:
         verb = "not right" if action == "wrong" else "reset"
         log.info("feedback: %s (%s)%s", verb, fb.label(kind) if kind else "every kind",
                  "; " + ", ".join(f"{k} {a:g} -> {b:g}" for k, (a, b) in moved.items())
-                 if moved else "")
+                 if moved else "; only the camera saw it: the cushion's thresholds stay as "
+                 "they are" if entry.action == "wrong" and entry.camera_alone else "")
         return Applied(ev, row, bool(moved), kind)

@@ -21,7 +21,8 @@ not one every two. Layout (``version`` 1)::
                 "paused": false} | absent (no camera),
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
                      "learned": ways of sitting upright clear of the backrest learned (0-2)},
-     "nudges": {"slouch": {"at": ISO, "title": "...", "message": "..."}, ...},
+     "nudges": {"slouch": {"at": ISO, "title": "...", "message": "...", "posture": "slouched",
+                           "seen_by": ["camera"]}, ...},
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons)}
@@ -212,15 +213,17 @@ class StatusWriter:
 
     def note_nudge(
         self, kind: str, *, title: str | None = None, message: str | None = None,
-        posture: str | None = None,
+        posture: str | None = None, seen_by: list[str] | None = None,
     ) -> bool:
         """Remember the last nudge of this kind and write at once (``posture``: the one a
-        slouch nudge was about, which ``sitwatch feedback wrong`` needs)."""
+        slouch nudge was about, and ``seen_by``: the sensors that saw it, which ``sitwatch
+        feedback wrong`` needs: one only the camera saw eases no cushion threshold)."""
         self.state["nudges"][kind] = {
             "at": self.clock.now().isoformat(timespec="seconds"),
             "title": title,
             "message": message,
             **({"posture": posture} if posture else {}),
+            **({"seen_by": list(seen_by)} if seen_by is not None else {}),
         }
         return self.write()
 
@@ -261,7 +264,7 @@ class StatusWriter:
         if ev.event == NUDGE and ev.get("delivered", True):  # held or dropped: not shown
             return self.note_nudge(
                 str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message"),
-                posture=ev.get("posture"),
+                posture=ev.get("posture"), seen_by=ev.get("seen_by"),
             )
         return False
 

@@ -85,6 +85,31 @@ def camera_cfg(tmp_path: Path) -> Path:
     return cfg
 
 
+def fused_setup(tmp_path: Path) -> tuple[dict[str, str], Path, Path, subprocess.Popen]:
+    """A cushion (the virtual one, upright all along) calibrated on smartchair-12, a config
+    with quick slouch nudges and a history file: (env, config, history, the cushion)."""
+    lay = layout.load("smartchair-12")
+    sim = Simulator(lay, short_demo(0), 10, 0)
+    from_arrays(lay, tare=robust_mean(sim.frames_at(np.arange(2, 28, 0.5))),
+                upright=robust_mean(sim.frames_at(np.arange(60, 150, 0.5))),
+                method="recording").save(tmp_path / "cal.json")
+    env = env_for(tmp_path)
+    cfg = camera_cfg(tmp_path)
+    db = tmp_path / "history.sqlite"
+    cfg.write_text(cfg.read_text() + "[nudges]\nslouch_after = 2.0\n[nudges.dnd]\nenabled = false\n"
+                   f'[history]\ndatabase = "{db}"\n')
+    return env, cfg, db, start_cushion(env, tmp_path / "cushion", speed=10)
+
+
+def start_fused(env: dict[str, str], cfg: Path, tmp_path: Path, clip: Path) -> subprocess.Popen:
+    """`sitwatch run` on the virtual cushion of :func:`fused_setup` and the camera clip."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+         "--port", str(tmp_path / "cushion"), "--layout", "smartchair-12", "--calibration",
+         str(tmp_path / "cal.json"), "--camera", str(clip), "--headless", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
 def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
     env = env_for(tmp_path)
     before = {p for p in tmp_path.rglob("*")}
@@ -239,26 +264,10 @@ def test_a_slouch_only_the_camera_saw_gets_the_heads_words_with_a_cushion_too(tm
 
     from sitwatch.nudging.guidance import CATALOG, HEAD_DOWN
 
-    lay = layout.load("smartchair-12")
-    sim = Simulator(lay, short_demo(0), 10, 0)
-    cal = tmp_path / "cal.json"
-    from_arrays(lay, tare=robust_mean(sim.frames_at(np.arange(2, 28, 0.5))),
-                upright=robust_mean(sim.frames_at(np.arange(60, 150, 0.5))),
-                method="recording").save(cal)
-    env = env_for(tmp_path)
-    cfg = camera_cfg(tmp_path)
-    db = tmp_path / "history.sqlite"
-    cfg.write_text(cfg.read_text() + "[nudges]\nslouch_after = 2.0\n[nudges.dnd]\nenabled = false\n"
-                   f'[history]\ndatabase = "{db}"\n')
-    link = tmp_path / "cushion"
-    simp = start_cushion(env, link, speed=10)
+    env, cfg, db, simp = fused_setup(tmp_path)
     daemon = None
     try:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
-             "--camera", str(clip), "--headless", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        daemon = start_fused(env, cfg, tmp_path, clip)
         evs = events_until(daemon, lambda g: any(e["event"] == "nudge" and
                                                  e.get("kind") == "slouch" for e in g), 60)
     finally:
@@ -281,3 +290,39 @@ def test_a_slouch_only_the_camera_saw_gets_the_heads_words_with_a_cushion_too(tm
             "SELECT data FROM events WHERE event = 'nudge'")]
     assert [(s.get("kind"), s.get("title"), s.get("seen_by")) for s in stored][:1] == [
         ("slouch", nudge["title"], ["camera"])]
+
+
+def test_with_a_cushion_too_not_right_on_a_slouch_only_the_camera_saw_eases_nothing(
+        tmp_path, clip) -> None:
+    """Regression: the running daemon sends a slouch only the camera saw (the head dropped, the
+    virtual sitter's pelvis put: the cushion reads upright), and `sitwatch feedback wrong`
+    answers it. It eased the cushion's slouch thresholds (slouch rear ratio 0.3 -> 0.261); the
+    answer is now recorded, the command says plainly that nothing is adapted, and the
+    thresholds and the feedback file's steps stay as they were."""
+    import sqlite3
+
+    env, cfg, db, simp = fused_setup(tmp_path)
+    daemon = None
+    try:
+        daemon = start_fused(env, cfg, tmp_path, clip)
+        evs = events_until(daemon, lambda g: any(e["event"] == "nudge" and
+                                                 e.get("kind") == "slouch" for e in g), 60)
+        said = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "feedback", "wrong"], env=env, capture_output=True,
+                              text=True, timeout=30)
+        evs += events_until(daemon, lambda g: any(e["event"] == "feedback" for e in g), 10)
+    finally:
+        stop(daemon, simp)
+    nudge = next((e for e in evs if e["event"] == "nudge" and e.get("kind") == "slouch"), None)
+    assert nudge is not None and nudge["seen_by"] == ["camera"], nudge
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.startswith("Noted: that slouching nudge was not right. It is recorded")
+    assert "Only the camera saw that posture, so nothing is adapted" in said.stdout
+    assert "->" not in said.stdout and "step" not in said.stdout, said.stdout
+    fb = next(e for e in evs if e["event"] == "feedback")
+    assert fb["applied"] is False and "changes" not in fb and fb["seen_by"] == ["camera"], fb
+    (file,) = tmp_path.rglob("feedback-*.json")  # beside the calibration profile
+    assert json.loads(file.read_text())["steps"] == {}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT kind, action, applied FROM feedback").fetchall() == [
+            ("slouch", "wrong", 0)]

@@ -404,3 +404,61 @@ def test_camera_only_not_right_claims_no_cushion_threshold(tmp_path: Path) -> No
         ("slouch", "wrong", 0)]
     shown = sitwatch(env, cfg, "feedback", "show")
     assert "No thresholds moved" in shown.stdout and "(recorded only)" in shown.stdout
+
+
+@pytest.mark.integration
+def test_with_a_cushion_too_not_right_on_a_slouch_only_the_camera_saw_eases_nothing(
+        tmp_path: Path) -> None:
+    """Regression, with sitwatch stopped: the last nudge in the history is a slouch only the
+    camera saw (the cushion read the seat upright). `sitwatch feedback wrong` eased the
+    cushion's slouch thresholds for it; it now records the answer and says plainly that nothing
+    is adapted, and `feedback show` and the weekly report say so too. A later slouch the cushion
+    saw eases as ever."""
+    from datetime import datetime, timedelta
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.core.events import NUDGE, Event
+    from sitwatch.history.store import Store
+
+    env = env_for(tmp_path)
+    cfg = tmp_path / "both.toml"
+    cfg.write_text(f'[cushion]\nport = "{tmp_path / "ttyACM9"}"\nlayout = "load-cells-4"\n'
+                   f'[camera]\ndevice = "{tmp_path / "clip.avi"}"\n')
+    data = tmp_path / "data" / "sitwatch"
+    data.mkdir(parents=True, exist_ok=True)
+
+    def shown(seen_by: list[str], minutes_ago: float) -> None:
+        when = datetime.now().astimezone() - timedelta(minutes=minutes_ago)
+        clock = ManualClock(when - timedelta(minutes=1))
+        store = Store(data / "history.sqlite", clock)
+        store.begin_run("load-cells-4", "cushion")
+        for _ in range(6):  # a minute of sitting, so the week has something to report
+            clock.advance(10)
+            store.add_sample(10.0, occupied=True, posture="slouched", balance="balanced",
+                             seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
+        store.add_event(Event(1.0, NUDGE, None, {"kind": "slouch", "posture": "slouched",
+                                                 "title": "t", "message": "m",
+                                                 "seen_by": seen_by}))
+        store.close()
+
+    shown(["camera"], 10)
+    out = sitwatch(env, cfg, "feedback", "wrong")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Noted: that slouching nudge was not right. It is recorded")
+    assert "Only the camera saw that posture, so nothing is adapted" in out.stdout
+    for claim in ("->", "step", "from now on", "applies when it starts", "Undo"):
+        assert claim not in out.stdout, out.stdout
+    (file,) = data.glob("feedback-*.json")
+    assert json.loads(file.read_text())["steps"] == {}
+    listed = sitwatch(env, cfg, "feedback", "show").stdout
+    assert "No thresholds moved" in listed
+    assert "(recorded only: the camera alone saw it)" in listed, listed
+    week = sitwatch(env, cfg, "report", "--week").stdout
+    line = next(ln for ln in week.splitlines() if ln.startswith('"Not right"'))
+    assert "nothing eased (" in line and "the camera alone saw it" in line, line
+    assert "no cushion" not in line
+    shown(["cushion", "camera"], 5)
+    out = sitwatch(env, cfg, "feedback", "wrong")
+    assert out.returncode == 0, out.stderr
+    assert "It will take a clearer slouching posture from now on (step 1 of 3)" in out.stdout
+    assert json.loads(file.read_text())["steps"] == {"slouch": 1}

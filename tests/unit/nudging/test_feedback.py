@@ -187,3 +187,24 @@ def test_not_right_on_shift_your_weight_lets_smaller_moves_count_and_leaves_the_
     most = fb.adapt(Config(feedback=wide), steps(fb.State(), still, 9, wide)).detect.stillness
     assert (most.min_shift, most.min_load_change, most.spread) == (0.04, 0.08, 1.5)
     assert fb.typed(still) == "static" and fb.label(still) == "static sitting"
+
+
+def test_not_right_on_a_nudge_only_the_camera_saw_is_recorded_and_eases_nothing() -> None:
+    """With a cushion and a camera, a slouch only the camera saw (the head rolled forward, the
+    pelvis put) says nothing about how the cushion reads the seat: its answer is kept, with the
+    sensors it names, and no step is taken. One the cushion saw, alone or with the camera, eases
+    as ever; so does one that names no sensor (older nudges, the cushion's other kinds)."""
+    s, SLOUCH = FeedbackCfg(), FeedbackKind.SLOUCH
+    state, e = fb.wrong(fb.State(), SLOUCH, s, at="x", nudge="t", seen_by=("camera",))
+    assert not e.applied and e.camera_alone and e.seen_by == ["camera"] and state.steps == {}
+    for seen in (("cushion",), ("cushion", "camera"), ()):
+        state, e = fb.wrong(fb.State(), SLOUCH, s, at="x", seen_by=seen)
+        assert e.applied and not e.camera_alone and state.steps == {SLOUCH: 1}, seen
+
+
+def test_the_sensors_a_not_right_answered_survive_the_file(tmp_path) -> None:
+    state, _ = fb.wrong(fb.State(), FeedbackKind.SLOUCH, FeedbackCfg(), at="x",
+                        seen_by=("camera",))
+    fb.save(state, tmp_path / "f.json")
+    (entry,) = fb.load(tmp_path / "f.json").log
+    assert entry.seen_by == ["camera"] and entry.camera_alone

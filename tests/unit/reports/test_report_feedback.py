@@ -114,3 +114,27 @@ def test_the_week_says_what_is_in_force_after_a_reset_through_the_report_command
     line = week()
     assert "eased: lopsided balance threshold 0.25 → 0.29 (1 step)" in line
     assert "eased, then reset to the configured thresholds: slouching;" in line
+
+
+def test_an_answer_that_eased_nothing_is_said_without_claiming_no_cushion(tmp_path) -> None:
+    """Regression: "Not right" on a slouch only the camera saw, with a cushion too, is recorded
+    and eases nothing; the week said "no cushion to ease" of a sitter who has one. Why nothing
+    was eased is not kept, so each possible reason is named; beside kinds that were eased, the
+    answers that eased nothing are counted apart."""
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    p.at(MON, 9)
+    p.sit(60)
+    record(s, FeedbackRow(datetime(2026, 1, 5, 9, 30, tzinfo=TZ), SLOUCH, "wrong", 0, False,
+                          "cli"))
+    s.end_run()
+    line = next(ln for ln in weekly_text(s, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    assert line.endswith("1 (slouching 1); nothing eased (at the limit, learning is off, or "
+                         "the camera alone saw it)"), line
+    s.close()
+    mixed = week(tmp_path / "mixed")
+    line = next(ln for ln in weekly_text(mixed, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    assert "(2 steps); 1 recorded only (at the limit, learning is off, or the camera alone " \
+           "saw it)" in line, line
+    mixed.close()

@@ -4,12 +4,16 @@ silences the episode, is kept in the history and the feedback file, and reset un
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from sitwatch.config import Config, for_layout
 from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.core.kinds import FeedbackKind
 from sitwatch.history.store import Store
 from sitwatch.nudging import control
 from sitwatch.nudging import feedback as fb
@@ -171,4 +175,68 @@ def test_camera_only_not_right_is_recorded_and_moves_nothing(tmp_path) -> None:
     con = sqlite3.connect(tmp_path / "h.sqlite")
     assert con.execute("SELECT kind, action, applied, source FROM feedback").fetchall() == [
         ("slouch", "wrong", 0, "button")]
+    d.close()
+
+
+def camera_slouch(t: float, seen_by: list[str]) -> Event:
+    """A slouch nudge a fused daemon showed, naming the sensors that saw its posture."""
+    return Event(t, NUDGE, None, {"kind": "slouch", "posture": "slouched", "level": "gentle",
+                                  "title": "Lift your head", "message": "...",
+                                  "seen_by": seen_by})
+
+
+@pytest.mark.parametrize("via", ["button", "mqtt", "cli", "cli after a restart"])
+def test_not_right_on_a_slouch_only_the_camera_saw_leaves_the_cushion_alone(tmp_path,
+                                                                           via) -> None:
+    """Regression: with a cushion and a camera, "Not right" on a slouch only the camera saw (the
+    cushion read the seat upright) eased the cushion's slouch thresholds. Whichever way it
+    comes (the notification's button, MQTT, `sitwatch feedback wrong` through the control file,
+    also when the daemon that showed the nudge has restarted since and only the command knows
+    what saw it), it is now recorded and moves nothing; the event says which sensor saw it."""
+    d, clock, sink, store, inbox = build(tmp_path, [(5, EMPTY), (60, SEATED)])
+    run_for(d, 10)
+    nudge = camera_slouch(clock.monotonic(), ["camera"])
+    d.learner.note(nudge)  # as the daemon's own dispatch does when it shows it
+    shown = d.learner.shown[FeedbackKind.SLOUCH]
+    before = d.pipeline.cfg.detect.posture
+    if via == "button":
+        inbox.put("wrong", nudge)
+        d.step(0)
+    elif via == "mqtt":
+        inbox.put("wrong", Event(clock.monotonic(), NUDGE, None, {"via": "mqtt"}))
+        d.step(0)
+    else:
+        if via != "cli":  # a new daemon: it never showed that nudge
+            d.close()
+            d, clock, sink, store, inbox = build(tmp_path, [(5, EMPTY), (60, SEATED)])
+        req = control.Request("r1", "wrong", "slouch", clock.now(), shown)
+        if via != "cli":  # the command found what saw it in the status file or the history
+            req = replace(req, seen_by=("camera",))
+        control.add_request(tmp_path / "control.json", req)
+        clock.advance(1.0)
+        run_for(d, 2)
+    (ev,) = [e for e in sink.events if e.event == "feedback"]
+    assert ev.get("applied") is False and "changes" not in ev.data and ev.get("steps") == 0
+    assert ev.get("seen_by") == ["camera"]
+    assert d.pipeline.cfg.detect.posture == before
+    saved = fb.load(tmp_path / "feedback.json")
+    assert saved.steps == {} and saved.log[-1].camera_alone
+    store.flush()
+    con = sqlite3.connect(tmp_path / "h.sqlite")
+    assert con.execute("SELECT kind, action, applied FROM feedback").fetchall() == [
+        ("slouch", "wrong", 0)]
+    d.close()
+
+
+def test_not_right_on_a_slouch_the_cushion_saw_too_eases_as_before(tmp_path) -> None:
+    d, clock, sink, store, inbox = build(tmp_path, [(5, EMPTY), (60, SEATED)])
+    run_for(d, 10)
+    nudge = camera_slouch(clock.monotonic(), ["cushion", "camera"])
+    d.learner.note(nudge)
+    inbox.put("wrong", nudge)
+    d.step(0)
+    (ev,) = [e for e in sink.events if e.event == "feedback"]
+    assert ev.get("applied") is True and ev.get("steps") == 1
+    assert "detect.posture.slouch_shift" in ev.get("changes")
+    assert d.pipeline.cfg.detect.posture.slouch_shift > CFG.detect.posture.slouch_shift
     d.close()
