@@ -26,7 +26,7 @@ from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import FeedbackKind, NudgeAction
+from sitwatch.core.kinds import FeedbackKind, NudgeAction, SensorState
 from sitwatch.core.private import private_dir
 from sitwatch.nudging.nudger import Nudger
 from sitwatch.runtime import describe
@@ -374,6 +374,8 @@ class Daemon:
                     self._sample(item.t, snap)
             elif isinstance(item, Status):
                 evs = cam.sensor(item.t, item.online, item.reason)
+                # the camera's MQTT state at once (and, camera-only, the seat's: describe.py)
+                self._state_now = self._state_now or bool(evs)
             elif isinstance(item, Diagnosis):
                 evs = [
                     Event(item.t, E.DIAGNOSIS, None, {"message": item.message, "source": "camera"})
@@ -802,7 +804,8 @@ class Daemon:
             if self._state_now or self.publisher.state_due() or mode != self._mode_shown:
                 self._state_now = False
                 self.publisher.publish_state({**describe.mqtt_state(snap),
-                                              **self._day_state(snap, mode)})
+                                              **self._day_state(snap, mode),
+                                              **self._camera_state()})
                 self._mode_shown = mode
         if self.watchers:
             paused = self.paused()
@@ -848,6 +851,14 @@ class Daemon:
             if isinstance(text, str) and text:
                 out[str(getattr(s, "name", type(s).__name__))] = text
         return out
+    def _camera_state(self) -> dict[str, str]:
+        """The camera's connection for MQTT, beside the seat's (whose ``cushion`` is the fused
+        snapshot's: the cushion's); nothing without a camera."""
+        if self.camera is None:
+            return {}
+        on = self.camera.pipeline.online
+        return {"camera": SensorState.ONLINE if on else SensorState.OFFLINE}
+
     def _camera_status(self) -> dict[str, object] | None:
         """The camera's part of the status file (None without a camera)."""
         if self.camera is None:

@@ -30,9 +30,10 @@ not one every two. Layout (``version`` 1)::
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
 in for it), for ``unseen_seconds``: the spell stands still at ``spell_seconds``, and
 ``occupancy`` is the seat as last seen. ``sensor`` is the cushion's; in a camera-only setup it
-is the camera's, and its ``port`` is ``camera:`` and the device (:data:`CAMERA_PORT`).
-``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
-the screen is locked (no picture taken).
+is the camera's, and its ``port`` is ``camera:`` and the device (:data:`CAMERA_PORT`). With
+both, each sensor's events change its own section only: the camera going offline is
+``camera.online``, never ``sensor.online``. ``camera.every`` is the seconds between two looks at
+the moment, ``camera.paused`` true while the screen is locked (no picture taken).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from sitwatch.core.kinds import (
     Occupancy,
     Posture,
     Presence,
+    Sensor,
     SensorState,
     WalletState,
     label,
@@ -240,12 +242,7 @@ class StatusWriter:
         if ev.event == WALLET:
             return self.update(wallet={"state": ev.state, "side": ev.get("side")})
         if ev.event == SENSOR:
-            sensor: dict[str, Any] = {"online": ev.state == SensorState.ONLINE}
-            if ev.state == SensorState.ONLINE:
-                sensor["diagnosis"] = None
-            elif ev.get("reason"):
-                sensor["diagnosis"] = ev.get("reason")
-            return self.update(sensor=sensor)
+            return self._sensor_event(ev)
         if ev.event == DIAGNOSIS:
             return self.update(sensor={"diagnosis": ev.get("message")})
         if ev.event == CALIBRATION:
@@ -267,6 +264,24 @@ class StatusWriter:
                 posture=ev.get("posture"), seen_by=ev.get("seen_by"),
             )
         return False
+
+    def _sensor_event(self, ev: Event) -> bool:
+        """A sensor came or went: its own section. The camera's (its events say ``source``) is
+        ``camera``; ``sensor`` is the cushion's, or in a camera-only setup the camera's too."""
+        online = ev.state == SensorState.ONLINE
+        sensor: dict[str, Any] = {"online": online}
+        if online:
+            sensor["diagnosis"] = None
+        elif ev.get("reason"):
+            sensor["diagnosis"] = ev.get("reason")
+        if ev.get("source") != Sensor.CAMERA:
+            return self.update(sensor=sensor)
+        cam = self.state.get("camera")
+        camera = {**(cam if isinstance(cam, dict) else {}), "online": online,
+                  "reason": None if online else ev.get("reason")}
+        if camera_only(self.state):
+            return self.update(camera=camera, sensor=sensor)
+        return self.update(camera=camera)
 
     def _get(self, dotted: str) -> Any:
         cur: Any = self.state

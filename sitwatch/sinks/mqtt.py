@@ -8,6 +8,9 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   updated by :meth:`MqttSink.publish_state` (the daemon calls it about every 30 s) and at once by
   occupancy, posture, balance and sensor events (getting up makes posture and balance unknown).
   An unknown value is sent as ``None``, which Home Assistant shows as "unknown".
+- ``<base>/state/camera``: with a camera, its own ``online``/``offline``, retained, beside the
+  cushion's: a sensor event changes the state of the sensor it comes from (its ``source``), so
+  a webcam going away never shows as the cushion going away.
 - ``<base>/status``: ``online`` (retained) once connected; ``offline`` (retained) before a clean
   disconnect, and from the broker as our last will when the process dies or the link drops.
 - ``<base>/node``: which sitwatch publishes under ``<base>/`` (retained JSON: node id, host name,
@@ -65,6 +68,7 @@ from sitwatch.core.kinds import (
     NoticeKind,
     NudgeAction,
     Occupancy,
+    Sensor,
     SensorState,
 )
 from sitwatch.sinks.base import Problems
@@ -78,7 +82,9 @@ UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
 SNAPSHOT_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion", "static")
 #: ... and what the daemon adds: the day so far (from the history) and what sitwatch is doing.
 DAY_KEYS = ("sitting_today", "nudges_today", "upright_today", "over_limit", "mode")
-STATE_KEYS = SNAPSHOT_KEYS + DAY_KEYS
+#: ... and the camera's connection, with a camera (the seat's snapshot is the cushion's).
+CAMERA_KEYS = ("camera",)
+STATE_KEYS = SNAPSHOT_KEYS + DAY_KEYS + CAMERA_KEYS
 NUMBER_KEYS = {"sitting_seconds": 0, "sitting_today": 1, "nudges_today": 0, "upright_today": 1}
 #: Remote controls under <base>/command/: the topic's last word -> the daemon's action.
 CONTROLS = {"snooze": NudgeAction.SNOOZE, "pause": NudgeAction.PAUSE,
@@ -175,11 +181,14 @@ class MqttSink:
     name = "mqtt"
 
     def __init__(self, cfg: MqttSettings, clock: Clock, *, log: logging.Logger,
-                 on_command: Callable[[str, Event], None] | None = None) -> None:
+                 on_command: Callable[[str, Event], None] | None = None,
+                 camera: bool = False) -> None:
         """``on_command(action, event)``: a command from ``<base>/command/...`` (on paho's
-        thread; the daemon passes its click inbox's ``put``)."""
+        thread; the daemon passes its click inbox's ``put``). ``camera``: a camera is
+        configured, so Home Assistant is offered its connection as an entity of its own."""
         self.cfg = cfg
         self.on_command = on_command
+        self.camera = camera
         self.clock = clock
         self.log = log
         host = _hostname()
@@ -299,7 +308,7 @@ class MqttSink:
         self._send_event(f"{self.base}/event/{event.event}",
                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
         key = {str(OCCUPANCY): "occupancy", str(POSTURE): "posture", str(BALANCE): "balance",
-               str(SENSOR): "cushion"}.get(event.event)
+               str(SENSOR): _sensor_key(event)}.get(event.event)
         if key is None or event.get("fused_in"):
             return  # a sensor's own posture with both fused: the fused one is the seat's
         values: dict[str, Any] = {key: event.state}
@@ -310,8 +319,8 @@ class MqttSink:
 
     def publish_state(self, snapshot: Mapping[str, Any]) -> None:
         """Publish the live state (retained). Keys: occupancy, posture, balance (strings or
-        None), sitting_seconds (a number), cushion ("online"/"offline"); missing keys keep
-        their last value."""
+        None), sitting_seconds (a number), cushion and camera ("online"/"offline"); missing keys
+        keep their last value."""
         self._state_at = self.clock.monotonic()
         self._set_state({k: snapshot[k] for k in STATE_KEYS if k in snapshot})
 
@@ -642,6 +651,11 @@ class MqttSink:
                 "state_topic": f"{state}/cushion", "payload_on": ONLINE,
                 "payload_off": OFFLINE, "entity_category": "diagnostic",
             }),
+            *([("binary_sensor", "camera", {
+                "name": "Camera", "device_class": "connectivity",
+                "state_topic": f"{state}/camera", "payload_on": ONLINE,
+                "payload_off": OFFLINE, "entity_category": "diagnostic",
+            })] if self.camera else []),
             ("event", "nudge", {
                 "name": "Nudge", "event_types": list(NUDGE_KINDS),
                 "state_topic": f"{self.base}/event/{NUDGE}", "icon": "mdi:bell-ring",
@@ -802,6 +816,12 @@ def parse_feedback(payload: bytes | str) -> str | bool | None:
     return words[0] if words else None
 
 
+def _sensor_key(event: Event) -> str:
+    """The state topic a sensor event changes: the camera's for the camera's events, the
+    cushion's otherwise (its events name no source)."""
+    return "camera" if event.get("source") == Sensor.CAMERA else "cushion"
+
+
 def _state_text(key: str, value: Any) -> str:
     if value is None:
         return UNKNOWN
@@ -815,7 +835,7 @@ def _state_text(key: str, value: Any) -> str:
     if key in ("over_limit", "static"):
         return "ON" if value else "OFF"
     if isinstance(value, bool):
-        return ONLINE if value else OFFLINE  # cushion: True/False
+        return ONLINE if value else OFFLINE  # cushion, camera: True/False
     return str(value)
 
 

@@ -177,7 +177,8 @@ def _mqtt(cfg: Config, ctx: SinkContext) -> Sink:
 
     assert ctx.clock is not None  # enabled() asks for one
     mqtt = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"),
-                    on_command=ctx.inbox.put if ctx.inbox is not None else None)
+                    on_command=ctx.inbox.put if ctx.inbox is not None else None,
+                    camera=cfg.camera.enabled)
     mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
     return mqtt
 

@@ -326,3 +326,37 @@ def test_with_a_cushion_too_not_right_on_a_slouch_only_the_camera_saw_eases_noth
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT kind, action, applied FROM feedback").fetchall() == [
             ("slouch", "wrong", 0)]
+
+
+def test_with_a_cushion_too_the_webcam_going_is_the_cameras_state_on_mqtt(tmp_path, clip,
+                                                                          broker) -> None:
+    """Regression: `sitwatch run` with the virtual cushion and a webcam (the clip, which ends:
+    the camera goes offline) publishing to a real mosquitto. The camera's going reached Home
+    Assistant as the Cushion going offline; it is now the Camera entity's state, the cushion's
+    stays online, and `sitwatch status` says the same."""
+    pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+    from tests.helpers.servers import Watcher
+
+    w = Watcher(broker, "sitwatch/state/cushion", "sitwatch/state/camera",
+                "homeassistant/binary_sensor/#")
+    env, cfg, _db, simp = fused_setup(tmp_path)
+    cfg.write_text(cfg.read_text() + f'[mqtt]\nenabled = true\nhost = "{broker.host}"\n'
+                   f'port = {broker.port}\nnode_id = "desk"\n')
+    daemon = None
+    try:
+        daemon = start_fused(env, cfg, tmp_path, clip)
+        # the clip's end, told either way (as the cushion's going, before the fix)
+        assert w.wait_for(lambda ms: any(m.topic.startswith("sitwatch/state/") and
+                                         m.text == "offline" for m in ms), 60), w.messages
+        w.settle()
+        status = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                 "--config", str(cfg), "status"], env=env, capture_output=True,
+                                text=True, timeout=30).stdout
+    finally:
+        stop(daemon, simp)
+        w.close()
+    cushion = [m.text for m in w.messages if m.topic == "sitwatch/state/cushion"]
+    assert cushion and set(cushion) == {"online"}, cushion
+    assert [m.text for m in w.messages if m.topic == "sitwatch/state/camera"][-1] == "offline"
+    assert "homeassistant/binary_sensor/desk/camera/config" in {m.topic for m in w.messages}
+    assert " · cushion online (" in status and " · camera offline: " in status, status

@@ -74,6 +74,28 @@ class ScriptedCamera:
         pass
 
 
+class UnpluggedCamera(ScriptedCamera):
+    """A webcam pulled out between ``gone`` and ``back`` (seconds): offline, then online."""
+
+    def __init__(self, clock: Any, gone: float, back: float) -> None:
+        super().__init__(clock, [(1e6, True)], advance=False)
+        self.gone, self.back = gone, back
+        self.online = True
+
+    def poll(self, max_wait: float) -> list[Any]:
+        t = self.clock.monotonic()
+        online = not (self.gone <= t < self.back)
+        if online != self.online:
+            self.online = online
+            from sitwatch.sources.base import Status
+
+            return [Status(t, online, "" if online else "camera unplugged")]
+        return super().poll(max_wait) if online else []
+
+    def stats(self) -> dict[str, object]:
+        return {**super().stats(), "online": self.online}
+
+
 def upright_pose() -> Any:
     """The features of a front-facing upright sitter (see tests/camera/camsupport.py)."""
     from sitwatch.camera import features as F
