@@ -119,7 +119,8 @@ class Cushion(_Section):
     reconnect_min: Seconds = Field(0.5, gt=0, description="First retry delay after an unplug (s).")
     reconnect_max: Seconds = Field(30.0, gt=0, description="Longest retry delay (s).")
     no_data_timeout: Seconds = Field(
-        10.0, gt=0, description="Seconds without a valid frame before sitwatch explains why."
+        10.0, gt=0, description="Seconds without a valid frame before sitwatch explains why and "
+        "stops the sitting timer."
     )
 
     @field_validator("port")

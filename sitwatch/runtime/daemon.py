@@ -348,6 +348,10 @@ class Daemon:
         elif isinstance(item, Diagnosis):
             evs = [Event(item.t, E.DIAGNOSIS, None, {"message": item.message})]
             silence.diagnosis(item.message)
+            if item.since is not None:  # connected, yet silent: nothing sees the seat
+                went = self.pipeline.silent(item.t, item.since, item.message)
+                self._state_now = self._state_now or bool(went)
+                evs += went
         else:  # pragma: no cover - protocol violation
             return []
         for ev in evs:

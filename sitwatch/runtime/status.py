@@ -15,8 +15,8 @@ not one every two. Layout (``version`` 1)::
      "timer_paused": false, "unseen_seconds": null,
      "posture": "upright" | ... | null, "balance": "balanced" | "left" | "right" | null,
      "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
-     "sensor": {"online": true, "port": "/dev/ttyACM0", "frames": 7211, "dropped": 3,
-                "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
+     "sensor": {"online": true, "silent": false, "port": "/dev/ttyACM0", "frames": 7211,
+                "dropped": 3, "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
      "camera": {"online": true, "device": "camera:0", "reason": null, "every": 5.0,
                 "paused": false} | absent (no camera),
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
@@ -32,7 +32,9 @@ in for it), for ``unseen_seconds``: the spell stands still at ``spell_seconds``,
 ``occupancy`` is the seat as last seen. ``sensor`` is the cushion's; in a camera-only setup it
 is the camera's, and its ``port`` is ``camera:`` and the device (:data:`CAMERA_PORT`). With
 both, each sensor's events change its own section only: the camera going offline is
-``camera.online``, never ``sensor.online``. ``camera.every`` is the seconds between two looks at
+``camera.online``, never ``sensor.online``. ``sensor.silent`` is true while the cushion
+is offline because it sends nothing though its link is up (a firmware that hung):
+``sensor.online`` is false then too, as for any cushion whose frames do not come. ``camera.every`` is the seconds between two looks at
 the moment, ``camera.paused`` true while the screen is locked (no picture taken).
 """
 
@@ -109,6 +111,7 @@ _IMPORTANT = (
     "wallet",
     "timer_paused",
     "sensor.online",
+    "sensor.silent",
     "sensor.diagnosis",
     "camera.online",
     "camera.paused",
@@ -147,6 +150,7 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
         "static": False,
         "sensor": {
             "online": False,
+            "silent": False,
             "port": "",
             "frames": 0,
             "dropped": 0,
@@ -269,7 +273,7 @@ class StatusWriter:
         """A sensor came or went: its own section. The camera's (its events say ``source``) is
         ``camera``; ``sensor`` is the cushion's, or in a camera-only setup the camera's too."""
         online = ev.state == SensorState.ONLINE
-        sensor: dict[str, Any] = {"online": online}
+        sensor: dict[str, Any] = {"online": online, "silent": bool(ev.get("silent"))}
         if online:
             sensor["diagnosis"] = None
         elif ev.get("reason"):
@@ -507,7 +511,14 @@ def _sensor_text(s: dict[str, Any]) -> str:
             # a saturated channel still counts in the load and the fore-aft centre
             bits.append("at full scale (not used for left/right): " + ", ".join(sat))
         return f"cushion online ({', '.join(bits)})"
-    text = f"cushion offline{' on ' + port if port else ''}"
+    where = f" on {port}" if port else ""
+    if s.get("silent"):  # its link is up, but nothing comes over it
+        age = s.get("last_frame_age")
+        quiet = (f"no frame for {human_duration(float(age))}" if age is not None
+                 else "no frame yet")
+        text = f"cushion silent{where} (connected, {quiet})"
+    else:
+        text = f"cushion offline{where}"
     if s.get("diagnosis"):
         text += f": {s['diagnosis']}"
     return text
@@ -671,6 +682,13 @@ def bar_state(d: dict[str, Any]) -> str:
     return "sitting"
 
 
+def _unseen_word(d: dict[str, Any]) -> str:
+    """Why nothing sees the seat, in the bar's one word: the cushion is silent (connected, no
+    frame) or offline."""
+    sensor = d.get("sensor")
+    return "silent" if isinstance(sensor, dict) and sensor.get("silent") else "offline"
+
+
 def bar_view(d: dict[str, Any]) -> dict[str, Any]:
     """What waybar's ``return-type: json`` reads (``text``, ``alt``, ``tooltip``, ``class``,
     ``percentage``); i3blocks and polybar take the ``text``. ``percentage`` is the share of the
@@ -688,10 +706,10 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
         elif state == "posture" and d.get("balance"):
             text += f" · {label(d['balance'])}"
     elif state == "offline" and d.get("occupancy") == Occupancy.OCCUPIED:
-        text = f"{minutes} · offline"  # the spell as last seen, standing still
+        text = f"{minutes} · {_unseen_word(d)}"  # the spell as last seen, standing still
     else:
         text = {"off": "off", "stale": "stuck?", "paused": "paused", "empty": "away",
-                "waiting": "waiting", "offline": "offline"}[state]
+                "waiting": "waiting", "offline": _unseen_word(d)}[state]
     if state != "off" and d.get("snoozed") and not d.get("paused"):
         text += " (snoozed)"
     pct = min(100, round(100 * spell / float(limit))) if limit and state != "off" else 0

@@ -196,6 +196,9 @@ class Pipeline:
         self.last_t: float | None = None
         self._slow_at = -np.inf
         self.online = True
+        # offline because the cushion is connected but sends nothing (:meth:`silent`), not
+        # because its link is down
+        self.silent_since: float | None = None
         self.f: Features | None = None
         self._empty_frames: list[np.ndarray] = []
         self._empty_since: float | None = None
@@ -393,16 +396,38 @@ class Pipeline:
         """The cushion went offline or came back. Offline, nothing sees the seat (until another
         sensor stands in: :meth:`follow`), so the sitting timer stands still; back, the time out
         of sight counts as :meth:`_seen_again` says, and the ``online`` event carries it."""
-        if online == self.online:
-            return []
-        self.online = online
-        self.last_t = None  # do not count the gap as sitting
         data: dict[str, object] = {"reason": reason} if reason else {}
+        if online == self.online:
+            if online or self.silent_since is None:
+                return []
+            self.silent_since = None  # silent, and now its link is down too: say that
+            return [Event(t, E.SENSOR, "offline", data)]
+        self.online = online
+        self.silent_since = None
+        self.last_t = None  # do not count the gap as sitting
         if not online:
             self.timer.hide(t)
             return [Event(t, E.SENSOR, "offline", data)]
         seen = self._seen_again(t)
         return [Event(t, E.SENSOR, "online", {**data, **seen.data}), *seen.events]
+
+    def silent(self, t: float, since: float, reason: str = "") -> list[Event]:
+        """The cushion is connected but no frame has come since ``since`` (told at ``t``, once
+        its source's ``no_data_timeout`` passed): nothing sees the seat, exactly as when it is
+        offline, and the sitting timer stands still from its last frame, not from ``t``. The
+        ``offline`` event says ``silent`` (its link is up: a firmware that hung, a wireless
+        cushion that stopped publishing); its next frame brings it back (:meth:`process`)."""
+        if not self.online:
+            return []
+        since = min(since, t)
+        self.online = False
+        self.silent_since = since
+        self.last_t = None
+        self.timer.hide(since)
+        data: dict[str, object] = {"silent": True, "quiet": round(t - since, 1)}
+        if reason:
+            data["reason"] = reason
+        return [Event(t, E.SENSOR, "offline", data)]
 
     def follow(self, t: float, present: bool | None, tags: Mapping[str, str]) -> list[Event]:
         """Fusion rule O2: while this cushion is offline, another sensor's view of the seat is

@@ -85,6 +85,8 @@ def format_event(event: Event) -> str:
         return (f"a restart is not a break: the sitting spell of "
                 f"{_minutes(event.get('spell'))} goes on")
     text = f"{event.event}: {event.state}" if event.state is not None else event.event
+    if event.event == SENSOR and event.get("silent"):
+        text += ", connected but silent"  # its link is up: not unplugged
     detail = event.get("reason") if event.event == SENSOR else None
     detail = detail or event.get("side") or event.get("source") or event.get("method")
     return f"{text} ({detail})" if detail else text

@@ -35,10 +35,14 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
-    """No valid frame for a while: the best guess at why ("wrong baud rate?")."""
+    """No valid frame for a while: the best guess at why ("wrong baud rate?"). ``since``: no
+    valid frame has come since then (the last one, or when the stream started), while the
+    link is up; the daemon takes the cushion as silent from then (None: a diagnosis about
+    no such stream, e.g. the camera's)."""
 
     t: float
     message: str
+    since: float | None = None
 
 
 Item = Reading | Status | Diagnosis

@@ -7,7 +7,9 @@ Two things are told, both on the injected clock:
   ``no_data_timeout`` seconds (since the last frame, or since the stream started), saying why
   from what did arrive since (wrong layout, garbage ...); repeated every
   :data:`DIAGNOSIS_REPEAT` seconds while it lasts, so a cushion that went bad after good frames
-  is not taken for a fine one;
+  is not taken for a fine one. It carries when the wait began (``since``): the daemon takes
+  a cushion that is connected but silent that long as one that went offline then, so its
+  sitting timer stands still (``docs/presence.md``);
 - a log line summing up the lines dropped, at most once every :data:`DROP_LOG_INTERVAL`
   seconds ("dropped 12 lines in the last 10 s: count 12 (got 7 values, layout has 9)").
 """
@@ -96,7 +98,7 @@ class FrameWatch:
         message = explain()
         self.log.warning("%s: no valid frame for %.0f s: %s",
                          self.label, now - self.quiet_since, message)
-        items.append(Diagnosis(now, message))
+        items.append(Diagnosis(now, message, self.quiet_since))
 
     def lines_diagnosis(self) -> str:
         """Why the lines since the last frame (or start) were not frames."""

@@ -132,6 +132,28 @@ def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float,
     return said
 
 
+def sit_on_pty(master: int, daemon: Any, clock: Any, sit_s: float, *,
+               away_s: float = 3) -> list[Any]:
+    """A simulated sitter (``away_s`` away, then ``sit_s`` seated) sent down the pty whose
+    master end is ``master`` at 10 frames/s, each frame read by the daemon before the next (it
+    steps until it has it); what the daemon said."""
+    from sitwatch.sim.script import Script, away, sit
+    from sitwatch.sim.simulator import Simulator
+
+    said: list[Any] = []
+    script = Script([away(away_s), sit(sit_s)] if away_s > 0 else [sit(sit_s)])
+    sim = Simulator("load-cells-4", script, hz=10.0, seed=3)
+    for line in sim.lines():
+        os.write(master, (line if line.endswith("\n") else line + "\n").encode())
+        clock.advance(0.1)
+        end = time.monotonic() + 5
+        while True:  # until the daemon has read this frame
+            said += daemon.step(0.05)
+            if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
+                break
+    return said
+
+
 def battery_dies(pub: Any) -> None:
     """The wireless cushion stops with no goodbye: the broker sends its last will."""
     sock = pub.socket()

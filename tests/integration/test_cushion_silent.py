@@ -272,3 +272,78 @@ def test_a_wireless_cushion_offline_mid_spell_pauses_the_sitting_timer(broker) -
         assert [round(s.seconds) for s in spells] == [pytest.approx(sat + 30, abs=3)]
     finally:
         daemon.close()
+
+
+def test_a_cushion_that_hangs_with_its_port_open_pauses_the_sitting_timer(serial_pty) -> None:
+    """The cushion's firmware hangs under a sitter: its port stays open, and nothing comes down
+    the pty for a minute; then it sends again. Through the daemon `sitwatch run` builds, with a
+    real history: once no frame came for `cushion.no_data_timeout` (10 s), `sitwatch status`
+    says the sitting timer is paused and that the cushion is connected but silent (not offline:
+    nobody unplugged it), and no "time to move" goes out; back, the spell carries on without
+    the minute nobody saw. Before, only a diagnosis said so: the timer counted the dark minute,
+    and the nudge went out with the first frame back."""
+    from datetime import timedelta
+
+    from sitwatch.config import Config, for_layout
+    from sitwatch.history import queries
+    from sitwatch.runtime.status import bar_view
+    from sitwatch.sensing import layout as layouts
+    from tests.helpers.virtual_cushion import sit_on_pty
+
+    master, port = serial_pty
+    lay = layouts.load("load-cells-4")
+    cfg = for_layout(Config.model_validate({
+        "cushion": {"port": port, "layout": "load-cells-4"},
+        "detect": {"sit_limit": "60 s", "occupancy": {"min_break": "120 s"}},
+        "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False}}}), lay)
+    clock = ManualClock()
+    daemon = build_daemon(cfg, lay, None, clock, headless=True)
+    assert daemon.pipeline is not None and daemon.status is not None
+
+    def status() -> tuple[str, dict[str, Any]]:
+        daemon.status.write()  # type: ignore[union-attr]
+        d = read_status(status_path(cfg), clock)
+        return format_status(d), d
+
+    try:
+        said = list(daemon.step(0))  # opens the port
+        said += sit_on_pty(master, daemon, clock, 40)
+        assert any(e.event == "occupancy" and e.state == "occupied" for e in said), said
+        sat = daemon.snapshot().spell
+        assert 30 < sat < 45, sat
+        last_frame = clock.monotonic()
+        for _ in range(124):  # a minute with nothing on the line, the clock moved by hand
+            clock.advance(0.5)
+            said += daemon.step(0)
+        text, st = status()
+        assert st["timer_paused"] is True and st["unseen_seconds"] == pytest.approx(62, abs=1)
+        assert st["spell_seconds"] == pytest.approx(sat, abs=1)
+        assert text.startswith("Occupied when last seen 1 min ago — sitting timer paused at "
+                               "under a minute (limit 1 min) until the cushion is back · "
+                               f"cushion silent on {port} (connected, no frame for 1 min): no "
+                               "data at all from the device"), text
+        assert "offline" not in text, text
+        assert (bar_view(st)["class"], bar_view(st)["text"]) == ("offline", "<1 min · silent")
+        assert [e for e in said if e.event == "nudge"] == []
+        (went,) = [e for e in said if e.event == "sensor"]
+        assert went.state == "offline" and went.get("silent") is True
+        assert went.t - last_frame == pytest.approx(cfg.cushion.no_data_timeout, abs=0.6)
+        assert daemon.source is not None and daemon.source.stats()["online"] is True  # open
+
+        back_at = clock.monotonic()
+        said += sit_on_pty(master, daemon, clock, 30, away_s=0)
+        text, st = status()
+        assert st["timer_paused"] is False and text.startswith("Occupied — sitting for"), text
+        assert "cushion online" in text, text
+        (nudge,) = [e for e in said if e.event == "nudge"]
+        assert nudge.get("kind") == "prolonged_sitting"
+        assert nudge.t - back_at == pytest.approx(60 - sat, abs=3)  # a minute of seen sitting
+        assert daemon.snapshot().spell == pytest.approx(sat + 30, abs=2)
+        (online,) = [e for e in said if e.event == "sensor" and e.state == "online"]
+        assert online.get("unseen") == pytest.approx(back_at - last_frame, abs=1)
+        assert daemon.store is not None
+        spells = queries.spells_between(daemon.store, clock.now() - timedelta(hours=1),
+                                        clock.now() + timedelta(seconds=1))
+        assert [round(s.seconds) for s in spells] == [pytest.approx(sat + 30, abs=3)]
+    finally:
+        daemon.close()
