@@ -578,13 +578,35 @@ class Daemon:
             except ValueError as e:
                 log.warning("\"Not right\" ignored: %s", e)
                 return []
+        source = str(nudge.get("via") or "button")
+        if kind == FeedbackKind.LEARNED and self._nothing_learned(source):
+            return []
         # the button's own nudge (one nudge, one answer, and the sensors it names); MQTT: the
         # last one shown of the kind
         own = self.learner is not None and kind_of(nudge.data) is not None
         shown = self.learner.shown_at(nudge) if own and self.learner is not None else None
         seen = tuple(str(x) for x in nudge.get("seen_by") or ()) if own else None
-        return self.feedback("wrong", kind, source=str(nudge.get("via") or "button"),
-                             nudge=shown, seen_by=seen)
+        return self.feedback("wrong", kind, source=source, nudge=shown, seen_by=seen)
+
+    def _nothing_learned(self, source: str) -> bool:
+        """A "Not right" about a learned way of sitting while none is learned: nothing to
+        forget, so it is not recorded (no feedback row or event, no step), and the journal says
+        why, as `sitwatch feedback wrong learned` refuses it (exit 2): MQTT cannot answer back.
+        Only when it could otherwise change something (feedback on, the cap not reached, a
+        cushion), as there; otherwise it is recorded as changing nothing."""
+        lr, pl = self.learner, self.pipeline
+        if lr is None or pl is None or pl.ways_learned() > 0:
+            return False
+        if (not lr.settings.enabled
+                or lr.state.steps_of(FeedbackKind.LEARNED) >= lr.settings.max_steps):
+            return False
+        from sitwatch.runtime.learning import said_via
+
+        log.warning("feedback: \"Not right\" %s about the way of sitting learned was not "
+                    "recorded: sitwatch has learned no way of sitting upright clear of the "
+                    "backrest, so there is nothing to forget (`sitwatch doctor` shows what it "
+                    "learned)", said_via(source))
+        return True
 
     # -- "Not right" ---------------------------------------------------------------------
     def _retune(self) -> None:

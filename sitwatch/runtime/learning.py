@@ -71,6 +71,13 @@ def _mtime(path: Path | None) -> int | None:
         return None
 
 
+def said_via(source: str) -> str:
+    """Where a "Not right" came from, in the words of the journal's lines about it."""
+    return {"mqtt": "over MQTT (Home Assistant)", "cli": "from `sitwatch feedback`",
+            "button": "from a notification", "web": "from the web page"}.get(
+                source, f"({source})")
+
+
 class Learner:
     def __init__(
         self,
@@ -209,13 +216,11 @@ class Learner:
         if action == "wrong":
             kind = kind or self.last
             if kind is None:
-                via = {"mqtt": "over MQTT (Home Assistant)", "cli": "from `sitwatch feedback`",
-                       "button": "from a notification", "web": "from the web page"}
                 log.warning("feedback: \"Not right\" %s changed nothing: no posture nudge has "
                             "gone out yet, so there is none it could be about; to correct a "
                             "posture sitwatch reads wrongly without a nudge, name it: \"wrong "
                             "slouch\" (or leaning_forward, lopsided, wallet, static)",
-                            via.get(source, f"({source})"))
+                            said_via(source))
                 return None
             if nudge is None:
                 nudge = self.shown.get(kind, "")

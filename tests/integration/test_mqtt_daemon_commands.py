@@ -49,7 +49,7 @@ def _step_until(daemon, w: Watcher, mode: str, timeout: float = 10.0) -> None:
         w.wait_for(lambda ms: [m.text for m in ms if m.topic == MODE][-1:] == [mode], 0.05)
 
 
-def _config(tmp_path: Path, broker, pty: str) -> Path:
+def _config(tmp_path: Path, broker, pty: str, *, history: bool = False) -> Path:
     conf = tmp_path / "sitwatch.toml"
     conf.write_text(textwrap.dedent(f"""\
         [cushion]
@@ -67,7 +67,8 @@ def _config(tmp_path: Path, broker, pty: str) -> Path:
         [nudges.dnd]
         enabled = false
         [history]
-        enabled = false
+        enabled = {str(history).lower()}
+        database = "{tmp_path / 'history.sqlite'}"
         """))
     return conf
 
@@ -157,3 +158,55 @@ def test_not_right_with_no_nudge_yet_says_why_nothing_changed(broker, tmp_path, 
         w.close()
         os.close(master)
         os.close(slave)
+
+
+def test_not_right_on_a_learned_way_with_none_learned_is_not_recorded(broker, tmp_path,
+                                                                      caplog):
+    """Home Assistant's "Not right: the way of sitting just learned" (``wrong learned``) while
+    sitwatch has learned none: nothing to forget, so nothing is recorded (no feedback event on
+    the broker, no line in the feedback file or the history), as `sitwatch feedback wrong
+    learned` refuses it with exit 2; MQTT cannot answer back, so the journal says why. A
+    "wrong slouch" sent after it is recorded as usual (and shows the first was handled)."""
+    import json
+    import sqlite3
+
+    master, slave = os.openpty()
+    conf = _config(tmp_path, broker, os.ttyname(slave), history=True)
+    clock = ManualClock(datetime.now(UTC))
+    w = Watcher(broker, MODE, "sitwatch/event/feedback")
+    daemon = _daemon(conf, clock)
+    try:
+        assert daemon.learner is not None and daemon.publisher is not None
+        assert daemon.pipeline is not None and daemon.pipeline.ways_learned() == 0
+        assert daemon.publisher.wait_connected(10), broker.log()
+        _step_until(daemon, w, "watching")  # connected and subscribed
+        with caplog.at_level(logging.WARNING, logger="sitwatch"):
+            w.client.publish("sitwatch/command/feedback", b"wrong learned", qos=1)
+            w.client.publish("sitwatch/command/feedback", b"wrong slouch", qos=1)
+            end = time.monotonic() + 10
+            while not w.on("sitwatch/event/feedback"):
+                assert time.monotonic() < end, "no answer to \"wrong slouch\""
+                daemon.step(0)
+                w.wait_for(lambda ms: False, 0.05)  # the broker's round trip, bounded
+        said = [json.loads(m.text) for m in w.on("sitwatch/event/feedback")]
+        assert [e["kind"] for e in said] == ["slouch"], said
+        (line,) = [r for r in caplog.records if "learned" in r.getMessage()]
+        assert line.levelno == logging.WARNING
+        assert line.getMessage() == (
+            "feedback: \"Not right\" over MQTT (Home Assistant) about the way of sitting "
+            "learned was not recorded: sitwatch has learned no way of sitting upright clear of "
+            "the backrest, so there is nothing to forget (`sitwatch doctor` shows what it "
+            "learned)")
+        assert daemon.learner.path is not None
+        kept = json.loads(daemon.learner.path.read_text())
+        assert [e["kind"] for e in kept["log"]] == ["slouch"], kept
+        assert "learned" not in kept["steps"]
+    finally:
+        daemon.close()
+        w.close()
+        os.close(master)
+        os.close(slave)
+    con = sqlite3.connect(tmp_path / "history.sqlite")
+    rows = con.execute("SELECT kind FROM feedback").fetchall()
+    con.close()
+    assert rows == [("slouch",)]

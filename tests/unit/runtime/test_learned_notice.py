@@ -63,7 +63,7 @@ class Busy:
         return True, "screen shared"
 
 
-def build(tmp_path, schedule, *, snoozed=False, busy=False, cfg=None):
+def build(tmp_path, schedule, *, snoozed=False, busy=False, cfg=None, learn=None):
     clock = ManualClock(datetime(2026, 1, 5, 10, 0).astimezone())
     cpath = tmp_path / "control.json"
     if snoozed:
@@ -74,7 +74,7 @@ def build(tmp_path, schedule, *, snoozed=False, busy=False, cfg=None):
                      dnd=Busy() if busy else None)
     saved: list[calibration.Profile] = []
     sink, inbox = Collect(), ActionInbox()
-    learner = Learner(for_layout(Config(), CHAIR), tmp_path / "feedback.json", clock,
+    learner = Learner(for_layout(learn or Config(), CHAIR), tmp_path / "feedback.json", clock,
                       control_path=cpath)
     src = Frames(clock, schedule)
     d = Daemon(Config(), CHAIR, src, clock, profile=chair_profile(), sinks=sink, inbox=inbox,
@@ -168,3 +168,53 @@ def test_an_mqtt_wrong_learned_forgets_the_way_too(tmp_path) -> None:
     assert [(e.get("kind"), e.get("source"), e.get("applied")) for e in fbk] == [
         ("learned", "mqtt", True)]
     assert d.pipeline.ways_learned() == 0 and len(saved[-1].learned.rejected) == 1
+
+
+def mqtt_wrong_learned():
+    from sitwatch.core.events import NUDGE, Event
+
+    return Event(0.0, NUDGE, None, {"via": "mqtt", "feedback_kind": "learned"})
+
+
+def test_an_mqtt_wrong_learned_with_nothing_learned_is_not_recorded(tmp_path, caplog) -> None:
+    """As `sitwatch feedback wrong learned` refuses it (exit 2): nothing to forget, so no
+    feedback event, no step in the feedback file, no profile saved; the journal says why.
+    After a first answer forgot the only way learned, a second finds nothing either."""
+    import logging
+
+    d, src, sink, inbox, saved = build(tmp_path, [(30, UPRIGHT)])
+    drive(d, src)
+    assert d.pipeline.ways_learned() == 0
+    with caplog.at_level(logging.WARNING, logger="sitwatch"):
+        inbox.put("wrong", mqtt_wrong_learned())
+        src.add(1, UPRIGHT)
+        drive(d, src)
+    assert [e for e in sink.events if e.event == "feedback"] == []
+    assert not (tmp_path / "feedback.json").exists() and saved == []
+    (line,) = [r.getMessage() for r in caplog.records if "learned" in r.getMessage()]
+    assert line.startswith("feedback: \"Not right\" over MQTT (Home Assistant) about the way "
+                           "of sitting learned was not recorded: sitwatch has learned no way")
+
+    d, src, sink, inbox, saved = build(tmp_path / "again", [(90, UPRIGHT), (150, LEAN)])
+    drive(d, src)
+    for _ in range(2):
+        inbox.put("wrong", mqtt_wrong_learned())
+        src.add(1, LEAN)
+        drive(d, src)
+    fbk = [e for e in sink.events if e.event == "feedback"]
+    assert [(e.get("kind"), e.get("applied")) for e in fbk] == [("learned", True)]
+    assert fb.load(tmp_path / "again" / "feedback.json").steps == {"learned": 1}
+
+
+def test_an_mqtt_wrong_learned_that_could_change_nothing_anyway_is_recorded(tmp_path) -> None:
+    """With feedback off, an answer is recorded as changing nothing whatever it is about, as
+    the command line does: the refusal is only for an answer that would otherwise count."""
+    (tmp_path / "off").mkdir()
+    d, src, sink, inbox, _saved = build(tmp_path / "off", [(30, UPRIGHT)],
+                                        learn=Config(feedback={"enabled": False}))
+    drive(d, src)
+    inbox.put("wrong", mqtt_wrong_learned())
+    src.add(1, UPRIGHT)
+    drive(d, src)
+    fbk = [e for e in sink.events if e.event == "feedback"]
+    assert [(e.get("kind"), e.get("applied")) for e in fbk] == [("learned", False)]
