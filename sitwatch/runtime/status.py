@@ -22,7 +22,8 @@ not one every two. Layout (``version`` 1)::
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
                      "learned": ways of sitting upright clear of the backrest learned (0-2)},
      "nudges": {"slouch": {"at": ISO, "title": "...", "message": "...", "posture": "slouched",
-                           "seen_by": ["camera"]}, ...},
+                           "seen_by": ["camera"]}, ...} (the last shown of each kind; the day's
+                summary is a notice, not one of them),
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons)}
@@ -60,6 +61,7 @@ from sitwatch.core.events import (
     SENSOR,
     WALLET,
     Event,
+    is_day_summary,
 )
 from sitwatch.core.kinds import (
     Balance,
@@ -263,6 +265,8 @@ class StatusWriter:
                 "ended": self.clock.now().isoformat(timespec="seconds"),
             })
         if ev.event == NUDGE and ev.get("delivered", True):  # held or dropped: not shown
+            if is_day_summary(ev.data):
+                return False  # a notice of the day's figures: not the last nudge
             return self.note_nudge(
                 str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message"),
                 posture=ev.get("posture"), seen_by=ev.get("seen_by"),

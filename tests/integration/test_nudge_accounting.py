@@ -317,3 +317,31 @@ def test_a_notice_kept_back_says_why_in_the_journal(serial_pty, caplog) -> None:
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert any("a way of sitting upright was learned; no notice now" in m and "quiet" in m
                for m in said), said
+
+
+def test_the_days_summary_is_not_the_last_nudge_in_status(serial_pty, tmp_path) -> None:
+    """"Time to move" is shown, then the day's summary goes out at `day_summary_at`: `sitwatch
+    status` (and the status bar's tooltip, and the web app's live page, which show the same
+    text) still says the last nudge was "time to move". Before, the summary, a notice of the
+    day's figures, read "last nudge: sitting budget"."""
+    import json
+    from datetime import datetime
+
+    from sitwatch.core.events import is_day_summary
+
+    master, port = serial_pty
+    clock = ManualClock(datetime(2026, 1, 7, 9, 58, 45).astimezone())
+    chair = Chair(master, port, {"day_summary_at": "10:00"}, clock=clock)
+    try:
+        chair.play(SEATED, 80)  # time to move at 60 s (09:59:45), the summary at 10:00
+        code, text, _ = cli(tmp_path, "status")
+        _, bar, _ = cli(tmp_path, "status", "--waybar")
+    finally:
+        chair.close()
+    shown = nudges(chair.events)
+    assert [e.get("kind") for e in shown] == ["prolonged_sitting", "daily_budget"], shown
+    assert not is_day_summary(shown[0].data) and is_day_summary(shown[1].data)
+    assert code == 0, text
+    assert "last nudge: time to move" in text, text
+    assert "sitting budget" not in text, text
+    assert "last nudge: time to move" in json.loads(bar)["tooltip"]

@@ -562,3 +562,29 @@ def test_a_sensors_own_posture_with_both_fused_leaves_the_status_alone(path: Pat
     assert w.on_event(Event(2.0, POSTURE, "upright", {"source": "camera", "fused_in": True})) \
         is False
     assert read_status(path, clock)["posture"] == "slouched"
+
+
+def test_the_days_summary_is_not_the_last_nudge(path: Path, clock: ManualClock) -> None:
+    """The day's summary goes out as a `daily_budget` event with stage `summary`, but it is a
+    notice of the day's figures: status (and the bar's tooltip and the web page, which show
+    the same text) keeps the last real nudge, or says there has been none."""
+    from sitwatch.config import Config
+    from sitwatch.nudging.policy import NudgePolicy
+    from sitwatch.runtime.status import bar_view
+
+    policy = NudgePolicy(Config().nudges, 2700.0)
+    summary = policy.summary(10.0, seated=4200.0, budget=3600.0, longest=2400.0)
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    assert not w.on_event(summary)
+    w.write()
+    assert "no nudges yet" in format_status(read_status(path, clock))
+    assert w.on_event(Event(3.0, NUDGE, None, {"kind": "prolonged_sitting", "title": "Move"}))
+    clock.advance(10 * 60)
+    assert not w.on_event(summary)
+    w.write()
+    d = read_status(path, clock)
+    assert list(d["nudges"]) == ["prolonged_sitting"]
+    text = format_status(d)
+    assert "last nudge: time to move 10 min ago" in text, text
+    assert "last nudge: time to move 10 min ago" in bar_view(d)["tooltip"]
+    assert "sitting budget" not in text
