@@ -35,8 +35,9 @@ is the camera's, and its ``port`` is ``camera:`` and the device (:data:`CAMERA_P
 both, each sensor's events change its own section only: the camera going offline is
 ``camera.online``, never ``sensor.online``. ``sensor.silent`` is true while the cushion
 is offline because it sends nothing though its link is up (a firmware that hung):
-``sensor.online`` is false then too, as for any cushion whose frames do not come. ``camera.every`` is the seconds between two looks at
-the moment, ``camera.paused`` true while the screen is locked (no picture taken).
+``sensor.online`` is false then too, as for any cushion whose frames do not come.
+``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
+the screen is locked (no picture taken).
 """
 
 from __future__ import annotations
