@@ -137,6 +137,7 @@ class CameraPipeline:
             else Occupancy.OCCUPIED if present else Occupancy.EMPTY,
             spell=timer.spell(t) if timer is not None and present else 0.0,
             spell_start=timer.spell_start if timer is not None else None,
+            left_at=timer.away_since if timer is not None else None,
             posture=S.posture(self.detector.state),
             posture_since=self.detector.posture.changed_at,
             seen_by=S.CAMERA_SAW if self.detector.state is not None else (),

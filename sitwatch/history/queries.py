@@ -613,12 +613,23 @@ def _not_before(mark: _Mark, start: datetime) -> _Mark:
     return _Mark(start, mark.t + ahead if mark.t is not None else None)
 
 
+def _restarts_in(restarts: int, resumed: tuple[datetime, int] | None, left: datetime) -> int:
+    """The restarts a spell that ended at ``left`` went through: the run's restart
+    (``resumed``: when, and the restarts before it) only if the sitter sat again after it; one
+    who had got up before it and came back after a break ended the spell before it."""
+    if resumed is None or left >= resumed[0]:
+        return restarts
+    return resumed[1]
+
+
 def spells_between(reader: Reader, start: datetime, end: datetime) -> list[SpellRow]:
     """Sitting spells that ended in [start, end), oldest first.
 
     A spell ends with a ``break`` event (whose ``spell`` is authoritative), when its run
     ends, or at ``end``; the spell still open at ``end`` is cut there, as is the part of an open
-    spell before ``start``. Spells are rebuilt from ``occupancy`` and ``break`` events, per run,
+    spell before ``start``. A spell that ended before ``start`` is not counted again when the
+    ``break`` after it comes in the range (away over midnight, or over a restart the night
+    before). Spells are rebuilt from ``occupancy`` and ``break`` events, per run,
     in the order they were written, and measured on the run's monotonic clock (the events'
     ``t``): a wall-clock step in the middle of a spell neither stretches nor hides it.
 
@@ -660,6 +671,9 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         seated_since: _Mark | None = None
         left_at: _Mark | None = None
         restarts = 0
+        # the restart this run carried the spell over: when, and the spell's restarts before
+        # it (the spell went through it only if the sitter came back before the break)
+        resumed: tuple[datetime, int] | None = None
         unseen = 0.0  # seconds of the spell nothing saw the seat (not counted in it)
         for e in items:
             mark = _Mark(e.ts, e.t)
@@ -681,11 +695,15 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
             elif e.event == EventName.BREAK:
                 spell = float(e.get("spell") or 0.0)
                 away = float(e.get("duration") or 0.0)
-                if spell > 0:
+                # a spell that ended before the range (the seat emptied before midnight, or
+                # before a restart the night before) is the range before's: it counted it
+                left = e.ts - timedelta(seconds=away)
+                if spell > 0 and left >= start:
                     began = spell_start.ts if spell_start is not None and spell_start.t \
                         is not None else e.ts - timedelta(seconds=away + spell)
-                    spells.append(SpellRow(began.astimezone(tz), spell, restarts))
-                spell_start, left_at, restarts, unseen = mark, None, 0, 0.0
+                    spells.append(SpellRow(began.astimezone(tz), spell,
+                                           _restarts_in(restarts, resumed, left)))
+                spell_start, left_at, restarts, unseen, resumed = mark, None, 0, 0.0, None
             elif e.event == EventName.SPELL_RESUMED:
                 carried = _carried(e)
                 if carried is not None:  # the seat counts as empty until it is seen again
@@ -696,6 +714,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     carried_on.add(before_run)
                     was = left_open.get(before_run)
                     restarts = 1 + (was.restarts if was is not None else 0)
+                    resumed = (e.ts, restarts - 1)
         if spell_start is None:
             continue
         if seated_since is not None:  # still seated when the run (or the range) ended
@@ -710,6 +729,8 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         else:
             first = _not_before(spell_start, start)
             secs = _secs(first, _not_before(left_at, start) if left_at is not None else first)
+            if left_at is not None:
+                restarts = _restarts_in(restarts, resumed, left_at.ts)
         secs -= unseen
         if secs > 0:
             left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs, restarts)

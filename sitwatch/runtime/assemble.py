@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
+from sitwatch.core.kinds import Occupancy
 from sitwatch.runtime.daemon import Camera, Daemon, SeatWatcher, StatePublisher
 from sitwatch.runtime.files import (
     control_path,
@@ -403,37 +404,51 @@ class CarriedSpell(NamedTuple):
     spell: float  # seconds, when the last daemon last saw the seat occupied
     away: float  # seconds since then
     run: str | None  # the history run the last daemon recorded (None: not said)
+    seat: Occupancy = Occupancy.OCCUPIED  # the seat when the last daemon stopped
 
 
 def previous_spell(path: Path, clock: Clock, min_break: float) -> CarriedSpell | None:
     """The sitting spell the last daemon left in its status file, when it stopped (cleanly or
     not) less than ``min_break`` ago with the seat occupied: a crash or a restart is not a
     break, so the spell and its timer go on (and the history counts it as one spell). Stopped
-    while no sensor saw the seat, "ago" counts from when the seat was last seen."""
+    while no sensor saw the seat, "ago" counts from when the seat was last seen.
+
+    Stopped while the sitter was away from a spell, the absence goes on from when the seat
+    emptied, however long no daemon ran: back within ``min_break`` of getting up, the spell
+    goes on; later, sitting down ends a break of the whole absence, the time stopped included,
+    as a daemon that ran all along counts it (nothing said ``break`` across a restart, and the
+    reports missed it). Stopped while seated for ``min_break`` or more is no break: nobody
+    knows whether the sitter left."""
     from datetime import datetime
 
-    from sitwatch.core.kinds import Occupancy
     from sitwatch.runtime.status import read_status
 
     d = read_status(path, clock, stale_after=float("inf"))
-    if d.get("running") or d.get("occupancy") != Occupancy.OCCUPIED:
+    seat = d.get("occupancy")
+    if d.get("running") or seat not in (Occupancy.OCCUPIED, Occupancy.EMPTY):
         return None
     try:
         last = datetime.fromisoformat(str(d.get("stopped") or d.get("updated")))
-        spell = float(d.get("spell_seconds") or 0.0)
+        if seat == Occupancy.OCCUPIED:
+            spell = float(d.get("spell_seconds") or 0.0)
+            before = float(d.get("unseen_seconds") or 0.0) if d.get("timer_paused") else 0.0
+        else:  # absent in older status files: nothing to carry on
+            spell = float(d.get("left_spell_seconds") or 0.0)
+            before = float(d.get("away_seconds") or 0.0)
     except (TypeError, ValueError):
         return None
     if last.tzinfo is None:
         return None
-    away = (clock.now() - last).total_seconds()
-    if d.get("timer_paused"):  # the cushion was offline: the seat was last seen before that
-        try:
-            away += float(d.get("unseen_seconds") or 0.0)
-        except (TypeError, ValueError):
-            return None
-    if not 0 <= away < min_break or spell <= 0:
+    # the cushion offline: the seat was last seen before that; away: it emptied before that
+    away = (clock.now() - last).total_seconds() + before
+    if away < 0 or spell <= 0 or (seat == Occupancy.OCCUPIED and away >= min_break):
         return None
-    log.info("continuing the sitting spell of %.0f min from before the restart (%.0f s ago)",
-             spell / 60, away)
     run = d.get("history_run")
-    return CarriedSpell(spell, away, run if isinstance(run, str) and run else None)
+    run = run if isinstance(run, str) and run else None
+    if seat == Occupancy.OCCUPIED:
+        log.info("continuing the sitting spell of %.0f min from before the restart (%.0f s ago)",
+                 spell / 60, away)
+        return CarriedSpell(spell, away, run)
+    log.info("continuing the absence from before the restart: away %.0f min, after a sitting "
+             "spell of %.0f min", away / 60, spell / 60)
+    return CarriedSpell(spell, away, run, Occupancy.EMPTY)

@@ -26,7 +26,7 @@ from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import FeedbackKind, NudgeAction, SensorState
+from sitwatch.core.kinds import FeedbackKind, NudgeAction, Occupancy, SensorState
 from sitwatch.core.private import private_dir
 from sitwatch.nudging.nudger import Nudger
 from sitwatch.runtime import describe
@@ -195,17 +195,20 @@ class Daemon:
                 status.update(feedback_file=str(learner.path))
 
     # -- the state everyone reads --------------------------------------------------------
-    def resume_spell(self, spell: float, away: float, run: str | None = None) -> None:
+    def resume_spell(self, spell: float, away: float, run: str | None = None,
+                     seat: Occupancy = Occupancy.OCCUPIED) -> None:
         """A restart is not a break: carry on the spell the last daemon left (see
         :func:`sitwatch.runtime.assemble.previous_spell`), and say so to the history and the
         channels (a ``spell_resumed`` event naming ``run``, the history run the spell was in),
-        so the history counts one spell, not one per run.
+        so the history counts one spell, not one per run. ``seat``: as the last daemon left it
+        (empty: the sitter's absence goes on, and sitting down ends it, with a break when it
+        was long enough).
 
         Without ``run`` (the last daemon's status file predates it) it is the run the history
         holds before this one."""
         if self.pipeline is None:
             return
-        for ev in self.pipeline.resume_spell(self.clock.monotonic(), spell, away):
+        for ev in self.pipeline.resume_spell(self.clock.monotonic(), spell, away, seat):
             before = run if run is not None else self._run_before()
             self._dispatch(Event(ev.t, ev.event, ev.state,
                                  {**ev.data, **({"continues": before} if before else {})}))

@@ -59,6 +59,17 @@ def _unseen_seconds(s: Snapshot) -> float | None:
     return None if s.unseen_since is None else round(max(0.0, s.t - s.unseen_since), 1)
 
 
+def _away_seconds(s: Snapshot) -> float | None:
+    return None if s.left_at is None else round(max(0.0, s.t - s.left_at), 1)
+
+
+def _left_spell_seconds(s: Snapshot) -> float | None:
+    """The spell the sitter got up from, while away (:attr:`Snapshot.left_at`)."""
+    if s.left_at is None or s.spell_start is None:
+        return None
+    return round(max(0.0, s.left_at - s.spell_start), 1)
+
+
 def _while_known(value: Callable[[Snapshot], Value]) -> Callable[[Snapshot], Value]:
     """``value``, or None while nothing watches the seat (:func:`seat_known`)."""
     return lambda s: value(s) if seat_known(s) else None
@@ -74,6 +85,9 @@ ROWS: tuple[Row, ...] = (
     Row("timer_paused", "sitting timer paused: nothing sees the seat",
         lambda s: not s.seen, To.STATUS),
     Row("unseen_seconds", "nothing has seen the seat for (s)", _unseen_seconds, To.STATUS),
+    # the absence under way, so that the next daemon carries it on (a break across a restart)
+    Row("away_seconds", "away from the seat for (s)", _away_seconds, To.STATUS),
+    Row("left_spell_seconds", "after sitting for (s)", _left_spell_seconds, To.STATUS),
     Row("sitting_seconds", "sitting for (s)", _while_known(lambda s: round(s.spell)), To.MQTT),
     Row("posture", "posture", lambda s: s.posture, To.STATUS | To.HISTORY),
     Row("posture", "posture", _while_known(lambda s: s.posture), To.MQTT),

@@ -6,13 +6,14 @@ posture, balance, wallet, the cushion going on- or offline, a diagnosis, a calib
 nudge), at most every ``interval`` seconds when anything else it shows changed (the sitting
 spell, channels left out, the first frame ...), and otherwise every :data:`HEARTBEAT` seconds,
 so that readers can tell it is alive. Values that move on their own (:data:`_TICKING`: the frame
-and dropped-line counters, the frame rate, the ages) are brought up to date with every write but
-are no reason for one: an empty seat with the cushion streaming is one write in ten seconds,
-not one every two. Layout (``version`` 1)::
+and dropped-line counters, the frame rate, the ages, the time away) are brought up to date with
+every write but are no reason for one: an empty seat with the cushion streaming is one write in
+ten seconds, not one every two. Layout (``version`` 1)::
 
     {"version": 1, "pid": 1234, "started": ISO, "updated": ISO, "stopped": ISO | absent,
      "occupancy": "occupied" | "empty" | null, "spell_seconds": 2220.0, "sit_limit": 2700.0,
-     "timer_paused": false, "unseen_seconds": null,
+     "timer_paused": false, "unseen_seconds": null, "away_seconds": null,
+     "left_spell_seconds": null,
      "posture": "upright" | ... | null, "balance": "balanced" | "left" | "right" | null,
      "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
      "sensor": {"online": true, "silent": false, "port": "/dev/ttyACM0", "frames": 7211,
@@ -36,6 +37,11 @@ both, each sensor's events change its own section only: the camera going offline
 ``camera.online``, never ``sensor.online``. ``sensor.silent`` is true while the cushion
 is offline because it sends nothing though its link is up (a firmware that hung):
 ``sensor.online`` is false then too, as for any cushion whose frames do not come.
+``away_seconds`` is how long ago the seat emptied at the end of a sitting spell of
+``left_spell_seconds``, while the sitter is away (a short absence, or a break not yet ended by
+sitting down again); both are null while seated and before the first spell. The next daemon
+carries that absence on, so a break across a restart is counted
+(:func:`sitwatch.runtime.assemble.previous_spell`).
 ``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
 the screen is locked (no picture taken).
 """
@@ -96,6 +102,8 @@ _TOP = (
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
     "timer_paused",  # no sensor sees the seat: the sitting timer stands still
     "unseen_seconds",  # ... since this many seconds (null while a sensor sees it)
+    "away_seconds",  # the seat emptied this long ago, ending a spell (null while seated)
+    "left_spell_seconds",  # ... after a spell this long (the next daemon carries both on)
     "still_seconds",  # since the last real weight shift (static sitting, issue #13)
     "static",  # a weight shift is due: no shift for detect.stillness.after
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
@@ -125,6 +133,8 @@ _IMPORTANT = (
 
 # Values that move on their own: written with everything else, but no reason for a write.
 _TICKING = {"sensor": ("frames", "dropped", "rate", "last_frame_age"), "calibration": ("age",)}
+#: ... and at the top level: the time away grows with every frame of an empty seat
+_TICKING_TOP = ("away_seconds",)
 #: Seconds between writes when nothing but the ticking values changed (at least ``interval``;
 #: well under the 15 s after which readers call the daemon stuck: runtime/files.py)
 HEARTBEAT = 10.0
@@ -145,6 +155,8 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
         "spell_seconds": 0.0,
         "timer_paused": False,
         "unseen_seconds": None,
+        "away_seconds": None,
+        "left_spell_seconds": None,
         "sit_limit": sit_limit,
         "posture": None,
         "balance": None,
@@ -316,7 +328,8 @@ class StatusWriter:
     def _content(self) -> str:
         """The state without the ticking values (and without ``updated``), to compare."""
         st = self.state
-        out = {k: v for k, v in st.items() if k != "updated" and k not in _TICKING}
+        out = {k: v for k, v in st.items()
+               if k != "updated" and k not in _TICKING and k not in _TICKING_TOP}
         for section, ticking in _TICKING.items():
             out[section] = {k: v for k, v in st[section].items() if k not in ticking}
         out["sensor"]["frames"] = bool(st["sensor"].get("frames"))  # the first frame shows

@@ -30,6 +30,7 @@ import numpy as np
 from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
+from sitwatch.core.kinds import Occupancy
 from sitwatch.sensing import snapshot as S
 from sitwatch.sensing.calibration import (
     Learned,
@@ -355,11 +356,14 @@ class Pipeline:
         prof.note = "learned automatically while you sat"
         return prof
 
-    def resume_spell(self, t: float, spell: float, away: float) -> list[Event]:
+    def resume_spell(self, t: float, spell: float, away: float,
+                     seat: Occupancy = Occupancy.OCCUPIED) -> list[Event]:
         """Carry on a sitting spell from before a restart: ``spell`` seconds long when the seat
         was last seen occupied, ``away`` seconds before ``t``. Sitting again within ``min_break``
         of that continues it, as if the daemon had never stopped (the time it was stopped counts
-        in the spell); a longer absence is a break.
+        in the spell); a longer absence is a break, from when the seat was last seen occupied.
+        ``seat`` is the seat as the last daemon left it (empty: it saw the sitter get up, so
+        the absence may be a break already).
 
         The ``spell_resumed`` event says so, so that the history rebuilds one spell, not one
         per run of the daemon (:func:`sitwatch.history.queries.spells_between`)."""
@@ -367,7 +371,7 @@ class Pipeline:
             return []
         self.timer.left_at = t - away
         self.timer.spell_start = t - away - spell
-        return [Event(t, E.SPELL_RESUMED, None, {"spell": round(spell, 1),
+        return [Event(t, E.SPELL_RESUMED, seat, {"spell": round(spell, 1),
                                                   "away": round(away, 1)})]
 
     def suspended(self, t: float, seconds: float) -> list[Event]:
@@ -649,6 +653,7 @@ class Pipeline:
             occupancy=S.occupancy(self.occ.state),
             spell=self.timer.spell(t),
             spell_start=self.timer.spell_start,
+            left_at=self.timer.away_since,
             unseen_since=self.timer.unseen_since,
             posture=S.posture(self.posture.state),
             posture_since=self.posture.d.changed_at,

@@ -30,6 +30,10 @@ class Snapshot:
     occupancy: Occupancy | None = None
     spell: float = 0.0  # seconds of the current sitting spell (0 during a real break)
     spell_start: float | None = None
+    # when the seat emptied at the end of the current spell, while the sitter is away (a short
+    # absence or a break not yet ended by sitting down); None while seated or before a spell.
+    # The next daemon carries the absence on from it (runtime/assemble.py:previous_spell)
+    left_at: float | None = None
     # since when no sensor sees the seat (the cushion offline, no camera standing in for it);
     # None while one does. The spell stands still meanwhile, and what is known of the seat is
     # as it was last seen

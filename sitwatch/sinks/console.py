@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
+from sitwatch.core import durations
 from sitwatch.core.events import BREAK, DIAGNOSIS, NUDGE, SENSOR, SPELL_RESUMED, Event
+from sitwatch.core.kinds import Occupancy
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.base import device_notice
 
@@ -70,6 +72,13 @@ def _minutes(seconds: object) -> str:
         return "?"
 
 
+def _words(seconds: object) -> str:
+    try:
+        return durations.words(float(seconds))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "?"
+
+
 def format_event(event: Event) -> str:
     """One short human line for an event (without the time)."""
     if event.event == NUDGE or learned_notice(event) or device_notice(event):
@@ -82,6 +91,9 @@ def format_event(event: Event) -> str:
     if event.event == DIAGNOSIS:
         return f"cushion: {event.get('message', '')}"
     if event.event == SPELL_RESUMED:
+        if event.state == Occupancy.EMPTY:  # the last daemon saw the sitter get up
+            return (f"restarted while you were away: away {_words(event.get('away'))} so far, "
+                    f"after {_minutes(event.get('spell'))} of sitting")
         return (f"a restart is not a break: the sitting spell of "
                 f"{_minutes(event.get('spell'))} goes on")
     text = f"{event.event}: {event.state}" if event.state is not None else event.event

@@ -70,3 +70,33 @@ def test_a_spell_carried_over_four_restarts_is_one_spell_in_the_report(serial_pt
     monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
     assert 18.0 <= monday["longest_spell_minutes"] <= 18.2, monday
     assert monday["breaks"] == 0, monday
+
+
+def test_a_break_over_a_restart_with_the_seat_empty_is_in_the_report(serial_pty) -> None:
+    """Got up at 09:05, the daemon stopped 30 s later and started 10 min after that, seated
+    again: one break of 10.5 min, the time no daemon ran included (it said "Breaks 0")."""
+    master, port = serial_pty
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    chair = Chair(master, port, {}, clock=clock)
+    try:
+        chair.play(EMPTY, 10)
+        chair.play(SEATED, 290)  # seated from 09:00:10 to 09:05
+        chair.play(EMPTY, 30)
+    finally:
+        chair.close()
+    history = history_path(chair.cfg)
+    clock = ManualClock(start=clock.now() + timedelta(minutes=10), monotonic=0.0)
+    chair = Chair(master, port, {}, clock=clock)
+    try:
+        chair.play(SEATED, 120)
+    finally:
+        chair.close()
+
+    text = report(history, "2026-01-05")
+    assert row(text, "Breaks").split()[-1] == "1", text
+    assert "Longest spell    5 min (from 09:00)" in text, text
+    week = json.loads(report(history, "2026-01-05", "--week", "--format", "json"))
+    monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
+    assert monday["breaks"] == 1, monday
+    assert 10.4 <= monday["break_minutes"] <= 10.6, monday
+    assert monday["breaks_by_length"]["5_15"] == 1, monday

@@ -164,5 +164,11 @@ class SittingTimer:
             end = min(end, self.unseen_since)
         return max(0.0, end - self.spell_start)
 
+    @property
+    def away_since(self) -> float | None:
+        """When the seat emptied at the end of a spell, while the sitter is away (a short
+        absence, or a break that sitting down will end); None while seated or before a spell."""
+        return self.left_at if self.spell_start is not None else None
+
     def on_break(self, t: float) -> bool:
         return self.left_at is not None and t - self.left_at >= self.min_break

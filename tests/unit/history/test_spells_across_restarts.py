@@ -18,6 +18,7 @@ import pytest
 from sitwatch.config import Config
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import SPELL_RESUMED
+from sitwatch.core.kinds import EventName
 from sitwatch.history import queries
 from sitwatch.history.retention import KEPT_EVENTS
 from sitwatch.history.store import Store
@@ -258,3 +259,80 @@ def test_the_day_report_says_the_spell_went_on_through_restarts(tmp_path) -> Non
     with Store(plain.db, ManualClock(plain.wall), readonly=True) as reader:
         text = daily_text(reader, DAY, UTC)
     assert "(from 09:01, with short absences)" in text, text
+
+
+# -- a break across a restart: the seat was empty when the daemon stopped -----------------------
+
+def breaks(day: queries.DaySummary) -> list[float]:
+    return [round(b.seconds / 60, 1) for b in day.break_rows]
+
+
+def test_a_break_that_spans_a_restart_is_counted_with_the_time_no_daemon_ran(tmp_path) -> None:
+    """Got up, the daemon stopped 30 s later, started again 10 min later, sat down: one break of
+    10.5 min (from when the seat emptied), as a daemon that had run all along counts it. The new
+    run had no spell to break, so nothing said ``break`` and the reports missed it."""
+    desk = Desk(tmp_path, START)
+    desk.run([(60, EMPTY), (600, SEATED), (30, EMPTY)])
+    desk.stopped(600)
+    desk.run([(120, SEATED)])
+    s = desk.day(DAY)
+    assert s.breaks == 1
+    assert breaks(s) == [pytest.approx(10.5, abs=0.1)]
+    assert minutes(s) == [pytest.approx(10, abs=0.1), pytest.approx(2, abs=0.1)]
+    assert [sp.restarts for sp in s.spells] == [0, 0]  # the spell ended before the restart
+    said = [e for e in desk.events if e.event == EventName.BREAK]  # type: ignore[attr-defined]
+    assert len(said) == 1 and said[0].get("spell") == pytest.approx(600, abs=2)
+
+
+def test_a_break_already_under_way_at_the_stop_goes_on_through_it(tmp_path) -> None:
+    """Away 5 min (a break already) when stopped, 10 min stopped, then a run that sees the seat
+    empty another minute and is stopped again, and one more: one break of all of it."""
+    desk = Desk(tmp_path, START)
+    desk.run([(60, EMPTY), (600, SEATED), (300, EMPTY)])
+    desk.stopped(600)
+    desk.run([(60, EMPTY)])
+    desk.stopped(60)
+    desk.run([(60, SEATED)])
+    s = desk.day(DAY)
+    assert breaks(s) == [pytest.approx(5 + 10 + 1 + 1, abs=0.1)]
+    assert minutes(s) == [pytest.approx(10, abs=0.1), pytest.approx(1, abs=0.1)]
+    assert [sp.restarts for sp in s.spells] == [0, 0]
+
+
+def test_back_within_min_break_across_a_restart_the_spell_goes_on(tmp_path) -> None:
+    """Up for 30 s, stopped, started 30 s later, seated again: under ``min_break`` away, so no
+    break; the spell goes on with the absence in it, as a daemon running all along counts it."""
+    desk = Desk(tmp_path, START)
+    desk.run([(60, EMPTY), (600, SEATED), (30, EMPTY)])
+    desk.stopped(30)
+    desk.run([(120, SEATED)])
+    s = desk.day(DAY)
+    assert s.breaks == 0
+    assert minutes(s) == [pytest.approx(13, abs=0.1)]
+    assert s.spells[0].restarts == 1
+
+
+def test_a_break_over_night_across_a_restart_is_counted_once_and_the_spell_before_once(
+        tmp_path) -> None:
+    """Left the chair at 18:00, the daemon stopped at 18:05 and started at 08:00: the break
+    ends on Tuesday, and the spell that ended on Monday is Monday's only."""
+    desk = Desk(tmp_path, datetime(2026, 1, 5, 17, 49, tzinfo=UTC))
+    desk.run([(60, EMPTY), (600, SEATED), (300, EMPTY)])  # seated 17:50 -> 18:00
+    desk.stopped(14 * 3600 - 300)  # 08:00
+    desk.run([(60, EMPTY), (300, SEATED)])
+    mon, tue = desk.day(date(2026, 1, 5)), desk.day(date(2026, 1, 6))
+    assert minutes(mon) == [pytest.approx(10, abs=0.1)] and mon.breaks == 0
+    assert minutes(tue) == [pytest.approx(5, abs=0.1)]
+    assert breaks(tue) == [pytest.approx(14 * 60 + 1, abs=0.1)]
+
+
+def test_a_spell_that_ended_before_midnight_is_not_counted_again_the_day_its_break_ends(
+        tmp_path) -> None:
+    """One daemon all along: sat 23:49 to 23:59, back at 00:19. The ``break`` at 00:19 carries
+    the spell, which ended on Monday: Tuesday counted it a second time."""
+    desk = Desk(tmp_path, datetime(2026, 1, 5, 23, 48, tzinfo=UTC))
+    desk.run([(60, EMPTY), (600, SEATED), (1200, EMPTY), (300, SEATED)])
+    mon, tue = desk.day(date(2026, 1, 5)), desk.day(date(2026, 1, 6))
+    assert minutes(mon) == [pytest.approx(10, abs=0.1)]
+    assert minutes(tue) == [pytest.approx(5, abs=0.1)]
+    assert breaks(tue) == [pytest.approx(20, abs=0.1)]

@@ -334,10 +334,10 @@ def test_previous_spell_only_within_min_break_and_only_from_a_gone_daemon(tmp_pa
 
     at = (clock.now() - timedelta(seconds=30)).isoformat()
     left(updated=at)  # killed 30 s ago while sitting
-    assert previous_spell(path, clock, 120.0) == (1500.0, 30.0, None)  # no run named
+    assert previous_spell(path, clock, 120.0) == (1500.0, 30.0, None, "occupied")  # no run
     left(updated=(clock.now() - timedelta(seconds=300)).isoformat())
     assert previous_spell(path, clock, 120.0) is None  # down longer than min_break: a break
-    left(updated=at, occupancy="empty")
+    left(updated=at, occupancy="empty")  # a status file from before away_seconds
     assert previous_spell(path, clock, 120.0) is None
     left(updated=at, pid=os.getpid())  # still running: not ours to continue
     assert previous_spell(path, clock, 120.0) is None
@@ -345,9 +345,35 @@ def test_previous_spell_only_within_min_break_and_only_from_a_gone_daemon(tmp_pa
     assert previous_spell(path, clock, 120.0) is None
     # stopped while the cushion was offline: the seat was last seen before that
     left(updated=at, timer_paused=True, unseen_seconds=60.0)
-    assert previous_spell(path, clock, 120.0) == (1500.0, 90.0, None)
+    assert previous_spell(path, clock, 120.0) == (1500.0, 90.0, None, "occupied")
     left(updated=at, timer_paused=True, unseen_seconds=100.0)
     assert previous_spell(path, clock, 120.0) is None  # out of sight min_break or more
+
+
+def test_previous_spell_carries_on_an_absence_however_long_it_was_stopped(tmp_path) -> None:
+    """Stopped with the sitter away: the absence goes on from when the seat emptied, so sitting
+    down again ends a break of all of it (or, back within min_break, the spell goes on)."""
+    from sitwatch.runtime.assemble import previous_spell
+
+    clock = ManualClock()
+    path = tmp_path / "status.json"
+
+    def left(ago: float, **d) -> None:
+        path.write_text(json.dumps({
+            "pid": 999999, "occupancy": "empty", "spell_seconds": 0.0,
+            "away_seconds": 300.0, "left_spell_seconds": 1500.0, "history_run": "r1",
+            "stopped": (clock.now() - timedelta(seconds=ago)).isoformat(), **d}))
+
+    left(30)
+    assert previous_spell(path, clock, 120.0) == (1500.0, 330.0, "r1", "empty")
+    left(14 * 3600)  # over night: a break as long, as a daemon running all night counts it
+    assert previous_spell(path, clock, 120.0) == (1500.0, 14 * 3600 + 300.0, "r1", "empty")
+    left(30, away_seconds=20.0)  # back within min_break of getting up: the spell goes on
+    assert previous_spell(path, clock, 120.0) == (1500.0, 50.0, "r1", "empty")
+    left(30, left_spell_seconds=None, away_seconds=None)  # empty before any sitting
+    assert previous_spell(path, clock, 120.0) is None
+    left(30, away_seconds="soon")
+    assert previous_spell(path, clock, 120.0) is None
 
 
 def test_a_resumed_spell_goes_on_or_ends_in_a_break() -> None:

@@ -189,6 +189,15 @@ def test_console_says_in_words_that_a_restart_carried_the_spell_on():
                              "goes on\n"
 
 
+def test_console_says_a_restart_came_while_the_sitter_was_away():
+    """The last daemon saw the seat empty: the absence goes on, no spell goes on."""
+    out = io.StringIO()
+    sink = ConsoleSink(out, states=True, now=lambda: NOON)
+    sink.handle(Event(0.0, "spell_resumed", "empty", {"spell": 1500.0, "away": 630.0}))
+    assert out.getvalue() == "14:05 · restarted while you were away: away 11 min so far, " \
+                             "after 25 min of sitting\n"
+
+
 def test_console_json_lines_prints_every_event():
     out = io.StringIO()
     sink = ConsoleSink(out, json_lines=True)
