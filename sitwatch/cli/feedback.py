@@ -45,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
-    from sitwatch.runtime.files import feedback_path
-
-    path = _daemon_file(cfg) or feedback_path(cfg)
+    path = _feedback_file(cfg)
     try:
         state = fb.load(path)
     except fb.FeedbackError as e:
@@ -82,14 +80,30 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
 
 
-def _daemon_file(cfg: Config) -> Path | None:
-    """The feedback file of the running daemon (it may run with other flags than ours)."""
+def _feedback_file(cfg: Config) -> Path:
+    """The feedback file the daemon uses: the running one's, else the last one's, as its status
+    file names it, else the config's. The daemon may run with other flags than this command
+    (`run --layout`, `--port`, the simulator's folder): the config alone then names a file it
+    never reads. A note says so when the two differ (on stderr: `show --json` stays JSON)."""
     from sitwatch.core.clock import SystemClock
-    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.files import feedback_path, status_path
     from sitwatch.runtime.status import read_status
 
-    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
-    return Path(str(d["feedback_file"])) if d.get("running") and d.get("feedback_file") else None
+    mine = feedback_path(cfg)
+    d = read_status(status_path(cfg), SystemClock(), stale_after=float("inf"))
+    named = d.get("feedback_file")
+    if not isinstance(named, str) or not named or Path(named) == mine:
+        return mine
+    theirs = Path(named)
+    if d.get("running"):
+        err(f"note: the running sitwatch keeps its feedback in {theirs}; this config alone "
+            f"would use {mine} (sitwatch was started with another layout, cushion or "
+            "calibration file). Using the running sitwatch's.")
+    else:
+        err(f"note: the last sitwatch that ran kept its feedback in {theirs}; this config "
+            f"alone would use {mine} (that run had another layout, cushion or calibration "
+            "file). Using the last run's, which `sitwatch run` started the same way uses.")
+    return theirs
 
 
 # -- which nudge -------------------------------------------------------------------------------

@@ -462,3 +462,53 @@ def test_with_a_cushion_too_not_right_on_a_slouch_only_the_camera_saw_eases_noth
     assert out.returncode == 0, out.stderr
     assert "It will take a clearer slouching posture from now on (step 1 of 3)" in out.stdout
     assert json.loads(file.read_text())["steps"] == {"slouch": 1}
+
+
+@pytest.mark.integration
+def test_the_commands_use_the_feedback_file_of_the_daemon_started_with_other_flags(
+        tmp_path: Path) -> None:
+    """`sitwatch run --layout load-cells-4 --calibration X` with a config naming smartchair-12:
+    the daemon keeps "Not right" in feedback-load-cells-4.json, but once it stopped `feedback
+    show` read feedback-smartchair-12.json ("No thresholds moved") and `reset` undid nothing
+    the daemon would use. They take the file the status file names, and say so."""
+    env = env_for(tmp_path)
+    cal = tmp_path / "cal.json"
+    calibration.from_arrays(LAY, tare=np.array(EMPTY, float), upright=np.array(SEATED, float),
+                            method="recording").save(cal)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[cushion]\nlayout = "smartchair-12"\n[nudges.dnd]\nenabled = false\n'
+                   "[status]\ninterval = 0.5\n")
+    data = tmp_path / "data" / "sitwatch"
+    theirs, mine = data / "feedback-load-cells-4.json", data / "feedback-smartchair-12.json"
+    cushion = Cushion()
+    daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "run", "--headless", "--json", "--port", cushion.port,
+                               "--layout", "load-cells-4", "--calibration", str(cal)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        read_events(daemon, lambda g: any(e["event"] == "occupancy" for e in g),
+                    time.monotonic() + 30)
+        said = sitwatch(env, cfg, "feedback", "wrong", "lopsided", "--force")
+        assert said.returncode == 0 and "not right" in said.stdout, said.stderr
+        assert "not running" not in said.stdout  # the running daemon took it
+        daemon.terminate()
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        cushion.close()
+    assert json.loads(theirs.read_text())["steps"] == {"asymmetric_load": 1}
+
+    shown = sitwatch(env, cfg, "feedback", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert "lopsided: 1 of 3 steps" in shown.stdout and f"({theirs})" in shown.stdout, shown
+    note = " ".join(shown.stderr.split())
+    assert f"the last sitwatch that ran kept its feedback in {theirs}" in note, note
+    assert f"this config alone would use {mine}" in note, note
+    as_json = sitwatch(env, cfg, "feedback", "show", "--json")
+    assert json.loads(as_json.stdout)["file"] == str(theirs)  # the note stays on stderr
+    reset = sitwatch(env, cfg, "feedback", "reset", "lopsided")
+    assert reset.returncode == 0 and "Undone for lopsided" in reset.stdout, reset
+    assert json.loads(theirs.read_text())["steps"] == {}
+    assert not mine.exists()

@@ -1,0 +1,71 @@
+"""Which feedback file `sitwatch feedback` reads and writes: the one the daemon uses, as its
+status file names it (it may run with `--layout`, `--port` or `--calibration` the config does
+not name), else the config's; a note says so when the two differ. The real command, in-process;
+the end-to-end case with a real daemon is in tests/e2e/test_feedback_e2e.py."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+
+import pytest
+
+from sitwatch.cli.main import main
+from sitwatch.config import Config
+from sitwatch.nudging import feedback as fb
+from sitwatch.runtime.files import feedback_path, status_path
+
+CFG = Config()  # what `--no-user-config` loads: the default layout
+STEPS = {"asymmetric_load": 1}
+
+
+def status(**d: object) -> None:
+    now = datetime.now().astimezone()
+    path = status_path(CFG)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "pid": os.getpid(), "updated": now.isoformat(),
+                                **d}))
+
+
+def saved(path, steps) -> None:
+    fb.save(fb.State(steps=steps), path)
+
+
+def show(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    assert main(["--no-user-config", "feedback", "show", "--json"]) == 0
+    out, note = capsys.readouterr()
+    return json.loads(out)["file"], " ".join(note.split())
+
+
+def test_without_a_status_file_the_configs_file(capsys) -> None:
+    assert show(capsys) == (str(feedback_path(CFG)), "")
+
+
+def test_the_daemon_using_the_configs_file_needs_no_note(capsys) -> None:
+    status(feedback_file=str(feedback_path(CFG)), stopped=datetime.now().astimezone().isoformat())
+    assert show(capsys) == (str(feedback_path(CFG)), "")
+
+
+def test_the_running_daemons_file_and_a_note(tmp_path, capsys) -> None:
+    theirs = tmp_path / "feedback-load-cells-4.json"
+    saved(theirs, STEPS)
+    status(feedback_file=str(theirs))  # this process: alive
+    file, note = show(capsys)
+    assert file == str(theirs)
+    assert f"note: the running sitwatch keeps its feedback in {theirs}; this config alone " \
+           f"would use {feedback_path(CFG)}" in note
+
+
+def test_the_last_daemons_file_once_it_stopped(tmp_path, capsys) -> None:
+    theirs = tmp_path / "feedback-load-cells-4.json"
+    saved(theirs, STEPS)
+    saved(feedback_path(CFG), {})
+    stopped = (datetime.now().astimezone() - timedelta(days=2)).isoformat()
+    status(feedback_file=str(theirs), stopped=stopped)
+    assert main(["--no-user-config", "feedback", "show"]) == 0
+    out, note = capsys.readouterr()
+    assert "lopsided: 1 of 3 steps" in out and f"({theirs})" in out
+    assert "the last sitwatch that ran kept its feedback in" in " ".join(note.split())
+    assert main(["--no-user-config", "feedback", "reset"]) == 0
+    assert fb.load(theirs).steps == {}
