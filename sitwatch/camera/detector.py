@@ -376,6 +376,24 @@ class CameraDetector:
         self._last_low = False
         return False
 
+    def blind(self, t: float) -> None:
+        """The camera stopped looking (offline, or the screen locked) while it owns the seat:
+        the posture is forgotten, the presence kept as last seen. What it means once the camera
+        looks again is the sitting timer's to say (:meth:`CameraPipeline._seen_again
+        <sitwatch.camera.pipeline.CameraPipeline._seen_again>`)."""
+        presence = self.presence.state
+        self.reset(t)
+        self.presence.reset(presence, t)
+        self._presence_cand = presence
+
+    def vacate(self, t: float) -> None:
+        """Take the seat as empty from ``t`` on (out of sight too long to carry the spell on):
+        somebody in view next is somebody sitting down."""
+        self.reset(t)
+        self.presence.reset(ABSENT, t)
+        self._presence_cand = ABSENT
+        self.absent_since = t
+
     def reset(self, t: float) -> None:
         """Forget presence and posture (the camera went offline)."""
         self.presence.reset(None, t)

@@ -6,12 +6,17 @@ carries its time. It owns the camera baseline (a profile, or one it learns from 
 settled stretch in view), the :class:`~sitwatch.camera.detector.CameraDetector` and, when the
 camera is the only seat sensor (``owns_occupancy``), the sitting timer. Its state is read as the
 same :class:`~sitwatch.sensing.snapshot.Snapshot` a cushion gives, so a camera-only setup gets
-its breaks, sitting-time and slouch nudges from the same nudger (:mod:`sitwatch.nudging`).
+its breaks, sitting-time and slouch nudges from the same nudger (:mod:`sitwatch.nudging`), and
+the same rule for the time it does not see the seat (offline, or the screen locked: the timer
+stands still, :meth:`SittingTimer.seen_again
+<sitwatch.sensing.detectors.occupancy.SittingTimer.seen_again>`); an empty chair in view is the
+sitter gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sitwatch.camera.baseline import AutoCalibrator, CameraProfile
 from sitwatch.camera.detector import SOURCE, Activity, CameraDetector
@@ -20,7 +25,7 @@ from sitwatch.config import Config
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import Occupancy, SensorState
+from sitwatch.core.kinds import Occupancy, ScreenState, SensorState
 from sitwatch.sensing import snapshot as S
 from sitwatch.sensing.detectors.occupancy import SittingTimer
 from sitwatch.sensing.snapshot import Snapshot
@@ -47,6 +52,7 @@ class CameraPipeline:
         self.detector = CameraDetector(cfg, owns_occupancy=owns_occupancy)
         self.on_profile = on_profile
         self.online = True
+        self.locked = False  # the screen is locked: no picture is taken (camera.pause_when_locked)
         self.readings = 0
         self.timer: SittingTimer | None = None
         if owns_occupancy and main is not None:
@@ -68,20 +74,65 @@ class CameraPipeline:
         self.auto = None
 
     def sensor(self, t: float, online: bool, reason: str = "") -> list[Event]:
+        """The camera went offline (unplugged, the device lost, a clip at its end) or came
+        back. Not working is not the sitter leaving: when the camera owns the sitting timer,
+        the timer stands still until the camera looks again, as for an offline cushion
+        (docs/presence.md), and the ``online`` event carries what :meth:`_seen_again` says."""
         if online == self.online:
             return []
         self.online = online
-        out: list[Event] = []
         data: dict[str, object] = {"source": SOURCE}
         if reason:
             data["reason"] = reason
-        out.append(Event(t, E.SENSOR, SensorState.ONLINE if online else SensorState.OFFLINE, data))
         if not online:
-            was_present = self.detector.present
+            self._look_away(t)
+            return [Event(t, E.SENSOR, SensorState.OFFLINE, data)]
+        if self.locked:  # (no picture is taken while locked: nothing to see again yet)
+            return [Event(t, E.SENSOR, SensorState.ONLINE, data)]
+        data_seen, events = self._seen_again(t, "offline")
+        return [Event(t, E.SENSOR, SensorState.ONLINE, {**data, **data_seen}), *events]
+
+    def screen(self, t: float, locked: bool) -> list[Event]:
+        """The screen locked or unlocked at ``t``: the camera takes no picture meanwhile. A
+        locked screen is the seat out of sight, not the sitter away (docs/camera.md): a locker
+        also locks on its own at a desk where someone reads or phones, so the timer stands still
+        as for a camera offline; unlocked after ``min_break`` or more, the seat counts as empty
+        from the lock, as after a suspend that long."""
+        if locked == self.locked:
+            return []
+        self.locked = locked
+        data: dict[str, object] = {"source": SOURCE}
+        state = ScreenState.LOCKED if locked else ScreenState.UNLOCKED
+        if locked:
+            if self.online:  # (offline, the seat is out of sight already)
+                self._look_away(t)
+            return [Event(t, E.SCREEN, state, data)]
+        if not self.online:  # the camera is still to be seen again
+            return [Event(t, E.SCREEN, state, data)]
+        data_seen, events = self._seen_again(t, "locked")
+        return [Event(t, E.SCREEN, state, {**data, **data_seen}), *events]
+
+    def _look_away(self, t: float) -> None:
+        """The camera stops seeing the seat at ``t``. Owning the sitting timer, it stands still
+        on the seat as last seen (:meth:`SittingTimer.hide`); otherwise what the camera saw is
+        forgotten, so it stands in for no offline cushion (fusion rule O2)."""
+        if self.timer is None:
             self.detector.reset(t)
-            if self.timer is not None and was_present:
-                self.timer.leave(t)
-        return out
+            return
+        self.detector.blind(t)
+        self.timer.hide(t)
+
+    def _seen_again(self, t: float, reason: str) -> tuple[dict[str, object], list[Event]]:
+        """The camera sees the seat again at ``t``: the time out of sight counts as for the
+        cushion (:meth:`SittingTimer.seen_again`). Returns data for the event that says so and
+        the events of a seat taken as empty from when it went out of sight (``reason``)."""
+        if self.timer is None:
+            return {}, []
+        seen = self.timer.seen_again(t, bool(self.detector.present), reason)
+        if seen.emptied is None:
+            return seen.data, []
+        self.detector.vacate(t)
+        return {}, [replace(seen.emptied, data={**seen.emptied.data, "source": SOURCE})]
 
     def suspended(self, t: float, seconds: float) -> list[Event]:
         """The machine slept ``seconds`` before ``t``: as :meth:`Pipeline.suspended
@@ -103,6 +154,8 @@ class CameraPipeline:
         t, f = r.t, r.features
         out: list[Event] = []
         self.readings += 1
+        if self.locked:  # a picture: the screen is unlocked (its item came first, live)
+            out += self.screen(t, False)
         if not self.online:
             out += self.sensor(t, True)
         if self.profile is None and self.auto is not None:
@@ -126,7 +179,9 @@ class CameraPipeline:
 
     def snapshot(self, t: float) -> Snapshot:
         """What the camera sees now: presence as the occupancy, the posture, and (when it owns
-        occupancy) the sitting spell. Balance, wallet and load are a cushion's: unknown here."""
+        occupancy) the sitting spell. While it does not look (offline, the screen locked) and
+        owns the timer: the seat as last seen, the spell standing still (``unseen_since``).
+        Balance, wallet and load are a cushion's: unknown here."""
         present = self.detector.present
         timer = self.timer
         return Snapshot(
@@ -138,6 +193,7 @@ class CameraPipeline:
             spell=timer.spell(t) if timer is not None and present else 0.0,
             spell_start=timer.spell_start if timer is not None else None,
             left_at=timer.away_since if timer is not None else None,
+            unseen_since=timer.unseen_since if timer is not None else None,
             posture=S.posture(self.detector.state),
             posture_since=self.detector.posture.changed_at,
             seen_by=S.CAMERA_SAW if self.detector.state is not None else (),

@@ -1,7 +1,8 @@
 """The camera as a :class:`~sitwatch.sources.base.Source`: duty-cycled pose samples.
 
 ``poll(max_wait)`` returns :class:`PoseReading` items (features of one pose sample, never the
-picture) plus :class:`~sitwatch.sources.base.Status` when the camera goes offline or comes back.
+picture) plus :class:`~sitwatch.sources.base.Status` when the camera goes offline or comes back
+and :class:`ScreenLock` when the screen locks or unlocks.
 It never raises for camera trouble.
 
 Duty cycle. One pose every ``slow_interval`` seconds while nothing changes, every
@@ -54,7 +55,16 @@ class PoseReading:
     infer_ms: float = 0.0
 
 
-CameraItem = PoseReading | Item
+@dataclass(frozen=True, slots=True)
+class ScreenLock:
+    """The screen locked (``locked``) or was unlocked at ``t`` (the source clock's monotonic
+    seconds): no picture is taken while it is locked, so the seat is out of sight."""
+
+    t: float
+    locked: bool
+
+
+CameraItem = PoseReading | ScreenLock | Item
 Advisor = Callable[[float], Activity]
 
 
@@ -228,31 +238,33 @@ class CameraSource:
                 self.paused = True
                 self._log.info("screen locked: camera paused, pose model released")
                 self._release_all()
+                out.append(ScreenLock(now, True))
             self._retry_at = now + min(self.cfg.slow_interval, 5.0)
             return out
         if self.paused:
             self.paused = False
             self._log.info("screen unlocked: camera resumed")
+            out.append(ScreenLock(now, False))
         self._retry_at = None
         if self._estimator is None:
             try:
                 self._estimator = self._make_estimator()
             except PoseError as e:
                 self._delay = self.cfg.reconnect_max
-                return self._offline(now, str(e), retry=True)
+                return out + self._offline(now, str(e), retry=True)
         if self._capture is None:
             try:
                 self._capture = make_capture(self.cfg)
             except CaptureError as e:
-                return self._offline(now, e.reason, retry=False)
+                return out + self._offline(now, e.reason, retry=False)
         cap = self._capture
         try:
             cap.open(now)
             frame = cap.read(now)
         except EndOfStream as e:
-            return self._offline(now, e.reason, retry=False)
+            return out + self._offline(now, e.reason, retry=False)
         except CaptureError as e:
-            return self._offline(now, e.reason, retry=True)
+            return out + self._offline(now, e.reason, retry=True)
         if self._online is not True:
             out.append(Status(now, True, ""))
             if self._online is False:

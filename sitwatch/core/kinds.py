@@ -77,6 +77,14 @@ class SensorState(StrEnum):
     OFFLINE = "offline"
 
 
+class ScreenState(StrEnum):
+    """The screen, as the camera's lock probe reads it (``screen`` events): no picture is taken
+    while it is locked (``camera.pause_when_locked``)."""
+
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+
+
 class Sensor(StrEnum):
     """A seat sensor: the ``source`` of its events and snapshots (a fused snapshot's is
     ``fused``), and what saw a posture (:attr:`sitwatch.sensing.snapshot.Snapshot.seen_by`)."""
@@ -158,6 +166,9 @@ class EventName(StrEnum):
     # a restart carried on the spell: spell (s) when the seat was last seen, away (s) since;
     # continues: the history run that spell was recorded in
     SPELL_RESUMED = "spell_resumed"
+    # the screen locked or unlocked (the camera takes no picture meanwhile): state ScreenState;
+    # source; on unlocked, unseen (s) when the spell under way left that time out
+    SCREEN = "screen"
 
 
 class SymptomKind(StrEnum):

@@ -556,9 +556,9 @@ def _secs(a: _Mark, b: _Mark) -> float:
 
 def _unseen(e: StoredEvent) -> float:
     """Seconds nothing saw the seat before ``e``, as the live timer took them
-    (:meth:`sitwatch.sensing.pipeline.Pipeline._seen_again`): on a ``sensor`` ``online`` event,
-    left out of the spell under way; on an ``occupancy`` ``empty`` one, the spell ended when
-    the seat went out of sight."""
+    (:meth:`sitwatch.sensing.detectors.occupancy.SittingTimer.seen_again`): on a ``sensor``
+    ``online`` or ``screen`` ``unlocked`` event, left out of the spell under way; on an
+    ``occupancy`` ``empty`` one, the spell ended when the seat went out of sight."""
     try:
         return max(0.0, float(e.get("unseen") or 0.0))
     except (TypeError, ValueError):
@@ -638,11 +638,12 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
     left open is not counted on its own, so a spell across restarts is one spell with its
     length, counted once.
     Time nothing saw the seat is left out as the live timer left it out (the ``unseen``
-    seconds of ``sensor`` and ``occupancy`` events).
+    seconds of ``sensor``, ``screen`` and ``occupancy`` events).
     """
     tz = aware(start, "start").tzinfo
     aware(end, "end")
-    names = (EventName.OCCUPANCY, EventName.BREAK, EventName.SPELL_RESUMED, EventName.SENSOR)
+    names = (EventName.OCCUPANCY, EventName.BREAK, EventName.SPELL_RESUMED, EventName.SENSOR,
+             EventName.SCREEN)
     rows = reader.connection.execute(
         "SELECT ts, t, run_id, event, state, data FROM events "
         f"WHERE epoch >= ? AND epoch < ? AND event IN ({', '.join('?' * len(names))}) "
@@ -677,8 +678,8 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         unseen = 0.0  # seconds of the spell nothing saw the seat (not counted in it)
         for e in items:
             mark = _Mark(e.ts, e.t)
-            if e.event == EventName.SENSOR:
-                if seated_since is not None:
+            if e.event in (EventName.SENSOR, EventName.SCREEN):  # a sensor back, a screen
+                if seated_since is not None:  # unlocked: the time nothing saw the seat
                     unseen += _unseen(e)
             elif e.event == EventName.OCCUPANCY and e.state == Occupancy.OCCUPIED:
                 seated_since = mark

@@ -296,8 +296,8 @@ class Daemon:
         out += evs
         if self._buzzer is not None and self._buzzer.insisting:
             self._buzzer.tick(now, self._holding())
-        if self.pipeline is not None and not snap.online and not paused:
-            self._sample(now, snap)  # count the offline time
+        if (not snap.online or not snap.seen) and not paused:
+            self._sample(now, snap)  # count the time out of sight (as not sitting)
         if now >= self._next_publish:
             self._next_publish = now + min(1.0, self.cfg.status.interval)
             self._publish(now, snap)
@@ -362,7 +362,7 @@ class Daemon:
         return evs
 
     def _camera_step(self, paused: bool) -> list[Event]:
-        from sitwatch.camera.source import PoseReading
+        from sitwatch.camera.source import PoseReading, ScreenLock
 
         assert self.camera is not None
         cam = self.camera.pipeline
@@ -382,6 +382,9 @@ class Daemon:
             elif isinstance(item, Status):
                 evs = cam.sensor(item.t, item.online, item.reason)
                 # the camera's MQTT state at once (and, camera-only, the seat's: describe.py)
+                self._state_now = self._state_now or bool(evs)
+            elif isinstance(item, ScreenLock):  # the seat out of sight, or seen again
+                evs = cam.screen(item.t, item.locked)
                 self._state_now = self._state_now or bool(evs)
             elif isinstance(item, Diagnosis):
                 evs = [

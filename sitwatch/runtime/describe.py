@@ -78,8 +78,8 @@ def _while_known(value: Callable[[Snapshot], Value]) -> Callable[[Snapshot], Val
 ROWS: tuple[Row, ...] = (
     Row("occupancy", "seat", lambda s: s.occupancy, To.STATUS),
     Row("occupancy", "seat", _while_known(lambda s: s.occupancy), To.MQTT),
-    Row("occupied", "someone sits (while the sensor is online)",
-        lambda s: s.online and s.occupied, To.HISTORY),
+    Row("occupied", "someone sits (while the sensor is online and sees the seat)",
+        lambda s: s.online and s.seen and s.occupied, To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
     # the sitting timer stands still while no sensor sees the seat (docs/presence.md)
     Row("timer_paused", "sitting timer paused: nothing sees the seat",

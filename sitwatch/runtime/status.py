@@ -30,13 +30,13 @@ ten seconds, not one every two. Layout (``version`` 1)::
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons)}
 
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
-in for it), for ``unseen_seconds``: the spell stands still at ``spell_seconds``, and
-``occupancy`` is the seat as last seen. ``sensor`` is the cushion's; in a camera-only setup it
-is the camera's, and its ``port`` is ``camera:`` and the device (:data:`CAMERA_PORT`). With
-both, each sensor's events change its own section only: the camera going offline is
-``camera.online``, never ``sensor.online``. ``sensor.silent`` is true while the cushion
-is offline because it sends nothing though its link is up (a firmware that hung):
-``sensor.online`` is false then too, as for any cushion whose frames do not come.
+in for it; camera-only, the camera offline or the screen locked), for ``unseen_seconds``: the
+spell stands still at ``spell_seconds``, and ``occupancy`` is the seat as last seen. ``sensor``
+is the cushion's; in a camera-only setup it is the camera's, and its ``port`` is ``camera:``
+and the device (:data:`CAMERA_PORT`). With both, each sensor's events change its own section
+only: the camera going offline is ``camera.online``, never ``sensor.online``. ``sensor.silent``
+is true while the cushion is offline because it sends nothing though its link is up (a firmware
+that hung): ``sensor.online`` is false then too, as for any cushion whose frames do not come.
 ``away_seconds`` is how long ago the seat emptied at the end of a sitting spell of
 ``left_spell_seconds``, while the sitter is away (a short absence, or a break not yet ended by
 sitting down again); both are null while seated and before the first spell. The next daemon
@@ -552,8 +552,7 @@ def _unseen_line(d: dict[str, Any]) -> str:
     occ = d.get("occupancy")
     unseen = d.get("unseen_seconds")
     ago = f" {human_duration(float(unseen))} ago" if unseen is not None else ""
-    back = ("the cushion or the camera sees the seat again" if isinstance(d.get("camera"), dict)
-            else "the cushion is back")
+    back = _seen_again_when(d)
     if occ == Occupancy.OCCUPIED:
         limit = d.get("sit_limit")
         text = (f"Occupied when last seen{ago} — sitting timer paused at "
@@ -562,8 +561,23 @@ def _unseen_line(d: dict[str, Any]) -> str:
             text += f" (limit {durations.setting(float(limit))})"
         return f"{text} until {back}"
     if occ == Occupancy.EMPTY:
-        return f"Seat empty when last seen{ago}"
-    return "Waiting for the cushion"
+        return f"{'Nobody in view' if camera_only(d) else 'Seat empty'} when last seen{ago}"
+    return "Waiting for the camera" if camera_only(d) else "Waiting for the cushion"
+
+
+def _screen_locked(d: dict[str, Any]) -> bool:
+    cam = d.get("camera")
+    return isinstance(cam, dict) and bool(cam.get("paused"))
+
+
+def _seen_again_when(d: dict[str, Any]) -> str:
+    """What brings the seat back in sight: the cushion, the camera, or the screen unlocked
+    (a camera-only setup takes no picture while it is locked)."""
+    if camera_only(d):
+        return "the screen is unlocked" if _screen_locked(d) else "the camera is back"
+    if isinstance(d.get("camera"), dict):
+        return "the cushion or the camera sees the seat again"
+    return "the cushion is back"
 
 
 def _main_line(d: dict[str, Any]) -> str:
@@ -702,7 +716,9 @@ def bar_state(d: dict[str, Any]) -> str:
 
 def _unseen_word(d: dict[str, Any]) -> str:
     """Why nothing sees the seat, in the bar's one word: the cushion is silent (connected, no
-    frame) or offline."""
+    frame) or offline, or (camera-only) the screen is locked or the camera offline."""
+    if camera_only(d) and _screen_locked(d):
+        return "locked"
     sensor = d.get("sensor")
     return "silent" if isinstance(sensor, dict) and sensor.get("silent") else "offline"
 

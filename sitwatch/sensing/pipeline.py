@@ -459,16 +459,11 @@ class Pipeline:
         ``offline``, ``unseen``: seconds), and sitting on ends the spell with a ``break``.
         Shorter, the spell carries on without that time: ``data`` says how much was left out
         (``unseen``), for the ``online`` event and the history."""
-        since = self.timer.unseen_since
-        if since is None:
-            return _Seen()
-        gap = round(max(0.0, t - since), 1)
-        seated = self.timer.seated and self.occ.state == OCCUPIED
-        if not self.timer.show(t):
-            return _Seen({"unseen": gap} if seated and gap > 0 else {})
+        seen = self.timer.seen_again(t, self.occ.state == OCCUPIED, "offline")
+        if seen.emptied is None:
+            return _Seen(seen.data)
         self.occ.force(EMPTY, t)
-        ev = Event(t, E.OCCUPANCY, EMPTY, {"reason": "offline", "unseen": gap})
-        return _Seen(events=[ev, *self._seat_changed(t, EMPTY)])
+        return _Seen(events=[seen.emptied, *self._seat_changed(t, EMPTY)])
 
     def _seat_changed(self, t: float, state: str) -> list[Event]:
         """The occupancy became ``state``: the sitting timer, and what a new sitter resets."""

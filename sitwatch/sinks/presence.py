@@ -151,7 +151,7 @@ class Seat:
 
     def on_snapshot(self, snap: Snapshot, paused: bool) -> Change:
         self.paused = paused
-        self.online = snap.online
+        self.online = snap.online and snap.seen  # (a locked screen: the camera looks away)
         if snap.occupancy is not None and snap.occupancy != self.occupancy:
             if snap.occupancy == Occupancy.OCCUPIED:
                 self.timer.sit(snap.t)

@@ -150,6 +150,51 @@ def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
     assert not pictures
 
 
+def test_camera_only_the_webcam_going_stands_the_sitting_timer_still(tmp_path, clip) -> None:
+    """Regression: `sitwatch run` with only a webcam (the clip, which ends: the camera goes
+    offline, as an unplugged one does). The seat was emptied, as if the sitter had left; now
+    the timer stands still on the seat as last seen, `sitwatch status` says so and why, and the
+    history records no occupancy change the camera did not see."""
+    import sqlite3
+
+    env = env_for(tmp_path)
+    cfg = camera_cfg(tmp_path)
+    db = tmp_path / "history.sqlite"
+    cfg.write_text(cfg.read_text() + f'[history]\ndatabase = "{db}"\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+         "--camera", str(clip), "--headless", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        evs = events_until(proc, lambda g: any(e["event"] == "sensor" and
+                                               e["state"] == "offline" for e in g), 60)
+
+        def status(*flag: str) -> str:
+            return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                   "--config", str(cfg), "status", *flag], env=env,
+                                  capture_output=True, text=True, timeout=30).stdout
+
+        deadline = time.monotonic() + 15  # the status file follows within a second
+        st = json.loads(status("--json"))
+        while not st.get("timer_paused") and time.monotonic() < deadline:
+            st = json.loads(status("--json"))
+        shown = status()
+    finally:
+        stop(proc)
+    kinds = [(e["event"], e.get("state")) for e in evs]
+    assert ("occupancy", "occupied") in kinds and ("sensor", "offline") in kinds, kinds
+    main_line = shown.splitlines()[0]
+    assert main_line.startswith("Occupied when last seen"), shown
+    assert "sitting timer paused at under a minute" in main_line, shown
+    assert "until the camera is back" in main_line and "camera offline" in main_line, shown
+    assert "cushion" not in shown
+    assert st["timer_paused"] is True and st["occupancy"] == "occupied", st
+    assert st["spell_seconds"] > 20, st
+    with sqlite3.connect(db) as conn:
+        seat = conn.execute("SELECT state FROM events WHERE event = 'occupancy'").fetchall()
+    assert seat == [("occupied",)]
+
+
 def test_cushion_and_camera_fuse_by_the_documented_rules(tmp_path, clip) -> None:
     lay = layout.load("smartchair-12")
     sim = Simulator(lay, short_demo(0), 10, 0)

@@ -96,6 +96,31 @@ class UnpluggedCamera(ScriptedCamera):
         return {**super().stats(), "online": self.online}
 
 
+class LockedScreenCamera(ScriptedCamera):
+    """A webcam whose screen is locked between ``lock`` and ``unlock`` (seconds): no picture is
+    taken meanwhile, and the lock and the unlock are told as CameraSource tells them."""
+
+    def __init__(self, clock: Any, lock: float, unlock: float,
+                 schedule: list[tuple[float, bool]] | None = None) -> None:
+        super().__init__(clock, schedule or [(1e6, True)], advance=False)
+        self.lock, self.unlock = lock, unlock
+        self.locked = False
+
+    def poll(self, max_wait: float) -> list[Any]:
+        from sitwatch.camera.source import ScreenLock
+
+        t = self.clock.monotonic()
+        locked = self.lock <= t < self.unlock
+        told: list[Any] = []
+        if locked != self.locked:
+            self.locked = locked
+            told.append(ScreenLock(t, locked))
+        return told + ([] if locked else super().poll(max_wait))
+
+    def stats(self) -> dict[str, object]:
+        return {**super().stats(), "paused": self.locked}
+
+
 def upright_pose() -> Any:
     """The features of a front-facing upright sitter (see tests/camera/camsupport.py)."""
     from sitwatch.camera import features as F

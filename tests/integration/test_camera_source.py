@@ -9,7 +9,7 @@ from sitwatch.camera.capture import CaptureError, LiveCapture
 from sitwatch.camera.detector import Activity
 from sitwatch.camera.pipeline import CameraPipeline
 from sitwatch.camera.pose import PoseError
-from sitwatch.camera.source import CameraSource, PoseReading
+from sitwatch.camera.source import CameraSource, PoseReading, ScreenLock
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.clock import ManualClock
 from sitwatch.sources.base import Status
@@ -160,12 +160,17 @@ def test_no_pictures_while_the_screen_is_locked():
     run(src, clock, 20.0)
     n = len(est.times)
     locked["now"] = True
-    run(src, clock, 120.0)
+    told = run(src, clock, 120.0)
     assert len(est.times) == n and src.paused and not cam.is_open
     assert src.stats()["paused"] is True
     locked["now"] = False
-    run(src, clock, 130.0)
+    told += run(src, clock, 130.0)
     assert len(est.times) > n and not src.paused
+    # the lock and the unlock are told (the seat is out of sight meanwhile), the unlock before
+    # the first picture after it
+    locks = [(i, it.locked) for i, it in enumerate(told) if isinstance(it, ScreenLock)]
+    assert [lk for _, lk in locks] == [True, False]
+    assert isinstance(told[locks[1][0] + 1], PoseReading)
 
 
 def test_poll_zero_never_waits():

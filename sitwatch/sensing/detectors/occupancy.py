@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sitwatch.config import Occupancy as OccupancyCfg
 from sitwatch.core.events import BREAK, OCCUPANCY, Event
 from sitwatch.sensing.detectors.dwell import Dwell
@@ -67,6 +69,17 @@ class OccupancyDetector:
         """Take ``state`` as decided now (another sensor decided it: fusion rule O2)."""
         self.d.reset(state, t)
         self.seated = self._t = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What seeing the seat again brings (:meth:`SittingTimer.seen_again`): ``data`` for the
+    event that says the seat is seen again (``unseen``: the seconds left out of the spell), or
+    ``emptied``: the ``occupancy`` ``empty`` event to emit once the caller has emptied the
+    seat (it was out of sight too long to carry the spell on)."""
+
+    data: dict[str, object] = field(default_factory=dict)
+    emptied: Event | None = None
 
 
 class SittingTimer:
@@ -136,6 +149,23 @@ class SittingTimer:
             return True
         self.spell_start += gap
         return False
+
+    def seen_again(self, t: float, occupied: bool, reason: str) -> Seen:
+        """The seat is seen again at ``t`` (the sensor back, another sensor standing in, the
+        screen unlocked), last seen ``occupied`` or not: how the time out of sight counts
+        (:meth:`show`), for every sensor alike. Seated and out of sight for ``min_break`` or
+        more: the seat counts as empty from when it went out of sight, and ``emptied`` says so
+        (``reason``, ``unseen``: seconds), so sitting on ends the spell with a ``break``.
+        Shorter: the spell carries on without that time, and ``data`` says how much was left
+        out (``unseen``), for the event that says the seat is seen again and the history."""
+        since = self.unseen_since
+        if since is None:
+            return Seen()
+        gap = round(max(0.0, t - since), 1)
+        seated = self.seated and occupied
+        if not self.show(t):
+            return Seen({"unseen": gap} if seated and gap > 0 else {})
+        return Seen(emptied=Event(t, OCCUPANCY, EMPTY, {"reason": reason, "unseen": gap}))
 
     def suspended(self, t: float, seconds: float) -> None:
         """The machine slept ``seconds`` just before ``t`` (monotonic time, which stood still).
