@@ -67,7 +67,8 @@ def media_samples(path: Path, cfg: CameraConfig, *, estimator: Estimator | None 
                   advisor: Advisor | None = None, every: float | None = None,
                   start: float = 0.0) -> Iterator[PoseReading | Status]:
     """Duty-cycled (or every ``every`` seconds) pose readings of a video or image folder, times
-    starting at ``start``; a Status when something goes wrong (not for the normal end)."""
+    starting at ``start``; a Status when something goes wrong (not for the normal end, but for
+    an end before the first pose: a file that cannot be read)."""
     if every is not None:
         cfg = cfg.model_copy(update={"fast_interval": every, "slow_interval": every,
                                      "absent_interval": every})
@@ -80,7 +81,9 @@ def media_samples(path: Path, cfg: CameraConfig, *, estimator: Estimator | None 
             for item in src.poll(3600.0):
                 if isinstance(item, PoseReading):
                     yield item
-                elif isinstance(item, Status) and not src.finished:
+                elif isinstance(item, Status) and (not src.finished or src.samples == 0):
+                    # (the normal end is no news; a file that ends before its first pose,
+                    # one OpenCV cannot read, is: its reason says why)
                     yield item
                     if not item.online and src.samples == 0 and src.failures >= 1:
                         return  # the file cannot even be opened: no point retrying

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, err
 from sitwatch.config.camera import CameraConfig
+from sitwatch.core.kinds import EventName, SensorState
 from sitwatch.core.spans import recording_span
 
 
@@ -361,8 +362,9 @@ def cmd_replay_camera(path: Path, *, cam: CameraConfig | None = None, main: Any 
     recording; stderr says which."""
     from sitwatch.camera import baseline as B
     from sitwatch.camera.landmarks import Writer
-    from sitwatch.camera.pose import check_model
+    from sitwatch.camera.pose import PoseError, check_model
     from sitwatch.camera.replay import ReplayError, kind_of
+    from sitwatch.camera.source import default_estimator
 
     out = out or sys.stdout
     cam = cam or CameraConfig()
@@ -378,13 +380,21 @@ def cmd_replay_camera(path: Path, *, cam: CameraConfig | None = None, main: Any 
             profile, used = B.load(saved), str(saved)
         except B.CameraCalibrationError as e:
             err(f"camera profile ignored ({e}); learning one from the recording")
-    if kind != "landmarks" and estimator is None:
-        problem = check_model(cam.model_path())
-        if problem:
-            err(problem)
-            return EXIT_FAIL
-    err(f"camera profile: {used}")
     with contextlib.ExitStack() as stack:
+        if kind != "landmarks" and estimator is None:
+            # the model is loaded before anything is read, as calibration does: a broken one
+            # is the one line and exit 1, not a replay of "sensor offline" that exits 0
+            problem = check_model(cam.model_path())
+            if not problem:
+                try:
+                    estimator = default_estimator(cam)
+                except PoseError as e:
+                    problem = str(e)
+            if problem:
+                err(problem)
+                return EXIT_FAIL
+            stack.callback(estimator.close)
+        err(f"camera profile: {used}")
         on_reading: Callable[[Any], None] | None = None
         if landmarks_out:
             fd = os.open(landmarks_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -407,9 +417,20 @@ def _replay_out(path: Path, cam: CameraConfig, profile: Any, main: Any, estimato
 
     counts: dict[str, int] = {}
     last_t = 0.0
+    readings = 0
+
+    def reading(r: Any) -> None:
+        nonlocal readings
+        readings += 1
+        if on_reading is not None:
+            on_reading(r)
+
     try:
         for ev in replay(Path(path), cam, profile, main=main, estimator=estimator, every=every,
-                         period=period, on_reading=on_reading):
+                         period=period, on_reading=reading):
+            if not readings and ev.event == EventName.SENSOR and ev.state == SensorState.OFFLINE:
+                err(str(ev.get("reason") or f"{path}: cannot be read"))  # not one pose
+                return EXIT_FAIL  # a file that failed, as a device does (cli/common.py)
             last_t = ev.t
             key = f"{ev.event}:{ev.state}" if ev.state else ev.event
             counts[key] = counts.get(key, 0) + 1

@@ -195,3 +195,35 @@ def test_calibrating_from_a_video_with_a_broken_model_reports_the_model_alone(sl
                                                    "load this model"), out.stderr
     assert "Traceback" not in out.stderr and not out.stdout
     assert not (tmp_path / "c.json").exists()
+
+
+def test_replaying_a_video_with_a_broken_model_reports_the_model_alone(slouch_clip, model_path,
+                                                                       tmp_path):
+    """Regression: `sitwatch replay clip.avi` with a truncated copy of the real model printed
+    "sensor offline (... cannot load this model)" as if it were the recording's event, logged a
+    warning, and exited 0. Now, as `calibrate camera --recording` does: the model is loaded
+    before the video is read, one line about it, exit 1, no events."""
+    broken = tmp_path / "pose_landmarker_full.task"
+    broken.write_bytes(model_path.read_bytes()[:100_000])  # a zip cut short: "PK" and all
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\nmodel = "{broken}"\n')
+    for flags in ([], ["--json"]):
+        out = _sitwatch(tmp_path, "--config", str(cfg), "replay", *flags, str(slouch_clip))
+        assert out.returncode == 1, out.stderr
+        assert out.stderr.splitlines() == [
+            f"sitwatch: {broken}: MediaPipe cannot load this model (Unable to open zip archive.)"
+        ], out.stderr
+        assert not out.stdout
+
+
+def test_replaying_a_file_opencv_cannot_read_says_so(model_path, tmp_path):
+    """A `.avi` that is no video printed nothing at all and exited 0: the reason the camera
+    source gave (and swallowed as the normal end of a file) is now the error, exit 1."""
+    junk = tmp_path / "clip.avi"
+    junk.write_bytes(bytes(range(256)) * 20)
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\nmodel = "{model_path}"\n')
+    out = _sitwatch(tmp_path, "--config", str(cfg), "replay", str(junk))
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.splitlines()[-1] == f"sitwatch: {junk}: not a video OpenCV can read"
+    assert not out.stdout
