@@ -3,7 +3,10 @@
 Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
 
 - ``<base>/event/<event>``: every event as its docs/events.md JSON, not retained. Nudges also
-  carry ``"event_type": <kind>``, which Home Assistant's ``event`` entity needs.
+  carry ``"event_type": <kind>``, which Home Assistant's ``event`` entity needs. The day's
+  summary (a ``nudge`` event of kind ``daily_budget``, stage ``summary``) is no nudge: it goes
+  to ``<base>/event/day_summary`` with ``"event_type": "day_summary"``, its own entity's, so the
+  Nudge entity never fires for it.
 - ``<base>/state/occupancy|posture|balance|sitting_seconds|cushion``: the live state, retained,
   updated by :meth:`MqttSink.publish_state` (the daemon calls it about every 30 s) and at once by
   occupancy, posture, balance and sensor events (getting up makes posture and balance unknown).
@@ -58,7 +61,16 @@ from sitwatch import __version__
 from sitwatch.config import Mqtt
 from sitwatch.config.credentials import broker_password, password_hint
 from sitwatch.core.clock import Clock
-from sitwatch.core.events import BALANCE, NOTICE, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
+from sitwatch.core.events import (
+    BALANCE,
+    NOTICE,
+    NUDGE,
+    OCCUPANCY,
+    POSTURE,
+    SENSOR,
+    Event,
+    is_day_summary,
+)
 from sitwatch.core.extras import install_hint
 from sitwatch.core.kinds import (
     NUDGE_KINDS,
@@ -78,6 +90,9 @@ from sitwatch.sinks.base import Problems
 ONLINE, OFFLINE = SensorState.ONLINE, SensorState.OFFLINE
 WRONG = NudgeAction.WRONG
 UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
+#: the day's summary: its event topic (``<base>/event/day_summary``), its Home Assistant event
+#: entity and that entity's one event type. Not a nudge, so not the Nudge entity's
+DAY_SUMMARY = "day_summary"
 #: Live state read from the snapshot (through sitwatch.runtime.describe's table) ...
 SNAPSHOT_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion", "static")
 #: ... and what the daemon adds: the day so far (from the history) and what sitwatch is doing.
@@ -301,12 +316,17 @@ class MqttSink:
 
     def handle(self, event: Event) -> None:
         payload = event.as_dict()
-        if event.event == NUDGE and event.get("kind"):
+        topic = f"{self.base}/event/{event.event}"
+        if event.event == NUDGE and is_day_summary(event.data):
+            # the day's figures, asking nothing: an automation on "a nudge came" (the Nudge
+            # entity, or its daily_budget type) must not fire for it (docs/channels.md)
+            topic = f"{self.base}/event/{DAY_SUMMARY}"
+            payload["event_type"] = DAY_SUMMARY
+        elif event.event == NUDGE and event.get("kind"):
             payload["event_type"] = event.get("kind")
         elif event.event == NOTICE and event.state:
             payload["event_type"] = event.state  # Home Assistant's event entity reads it
-        self._send_event(f"{self.base}/event/{event.event}",
-                         json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        self._send_event(topic, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
         key = {str(OCCUPANCY): "occupancy", str(POSTURE): "posture", str(BALANCE): "balance",
                str(SENSOR): _sensor_key(event)}.get(event.event)
         if key is None or event.get("fused_in"):
@@ -659,6 +679,10 @@ class MqttSink:
             ("event", "nudge", {
                 "name": "Nudge", "event_types": list(NUDGE_KINDS),
                 "state_topic": f"{self.base}/event/{NUDGE}", "icon": "mdi:bell-ring",
+            }),
+            ("event", DAY_SUMMARY, {
+                "name": "Day summary", "event_types": [DAY_SUMMARY],
+                "state_topic": f"{self.base}/event/{DAY_SUMMARY}", "icon": "mdi:calendar-check",
             }),
             ("event", "notice", {
                 "name": "Cushion notice", "event_types": list(NoticeKind),

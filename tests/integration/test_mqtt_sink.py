@@ -94,6 +94,7 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         "homeassistant/sensor/testnode/balance/config",
         "homeassistant/binary_sensor/testnode/cushion/config",
         "homeassistant/event/testnode/nudge/config",
+        "homeassistant/event/testnode/day_summary/config",
         "homeassistant/event/testnode/notice/config",
         "homeassistant/sensor/testnode/sitting_today/config",
         "homeassistant/sensor/testnode/nudges_today/config",
@@ -109,7 +110,8 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
         assert c["device"]["identifiers"] == ["testnode"]
         assert {"name", "model", "sw_version"} <= set(c["device"])
         assert (c["state_topic"] in retained
-                or c["state_topic"] in ("sitwatch/event/nudge", "sitwatch/event/notice")
+                or c["state_topic"] in ("sitwatch/event/nudge", "sitwatch/event/notice",
+                                        "sitwatch/event/day_summary")
                 or c["state_topic"].endswith(("_today", "over_limit", "mode", "static")))
     occ = configs["homeassistant/binary_sensor/testnode/occupancy/config"]
     assert (occ["device_class"], occ["payload_on"], occ["payload_off"]) == (
@@ -124,6 +126,34 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
     notice = configs["homeassistant/event/testnode/notice/config"]
     assert (notice["event_types"], notice["state_topic"]) == (
         ["sensor_failed", "cushion_silent"], "sitwatch/event/notice")
+
+
+def test_the_days_summary_is_its_own_event_not_a_nudge(broker, sink, watch):
+    """Regression: the day's summary went out on sitwatch/event/nudge with event_type
+    daily_budget, so Home Assistant's Nudge entity fired for it and an automation on "a nudge
+    came" (or on daily_budget, the budget nudges) ran for a notice that asks nothing. It now
+    has its own topic, entity and event type; the budget nudges stay on the Nudge entity."""
+    events = watch("sitwatch/event/#")
+    summary = {"kind": "daily_budget", "stage": "summary", "level": "summary",
+               "title": "Today at the desk", "message": "3 h 10 min in the chair today.",
+               "budget_minutes": 240}
+    sink.handle(Event(100.0, NUDGE, None, summary))
+    sink.handle(Event(101.0, NUDGE, None, {**summary, "stage": "reached", "level": "firm",
+                                           "title": "Budget reached"}))
+    (day,) = events.wait_topic("sitwatch/event/day_summary")
+    (budget,) = events.wait_topic("sitwatch/event/nudge")
+    assert day.json() == {"t": 100.0, "event": "nudge", **summary, "event_type": "day_summary"}
+    assert not day.retain
+    assert budget.json()["event_type"] == "daily_budget"  # a budget nudge is still a nudge
+    assert budget.json()["stage"] == "reached"
+    late = watch("homeassistant/#")
+    late.settle()
+    configs = {m.topic: m.json() for m in late.messages if m.retain}
+    entity = configs["homeassistant/event/testnode/day_summary/config"]
+    assert (entity["name"], entity["event_types"], entity["state_topic"]) == (
+        "Day summary", ["day_summary"], "sitwatch/event/day_summary")
+    assert configs["homeassistant/event/testnode/nudge/config"]["event_types"] == list(
+        NUDGE_KINDS)
 
 
 def test_a_sensor_failing_reaches_home_assistant_as_an_event(broker, sink, watch):
@@ -234,7 +264,7 @@ def test_discovery_again_when_home_assistant_comes_online(sink, watch):
     assert w.wait_for(lambda ms: len(ms) >= want), [m.topic for m in w.messages]
     w.settle()
     first = len(w.messages)
-    assert first == want == 13 and sink.discoveries == 1
+    assert first == want == 14 and sink.discoveries == 1
     w.client.publish("homeassistant/status", b"offline", qos=1)
     w.client.publish("homeassistant/status", b"online", qos=1)
     assert w.wait_for(lambda ms: len(ms) >= 2 * first), [m.topic for m in w.messages]

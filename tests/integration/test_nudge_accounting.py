@@ -345,3 +345,36 @@ def test_the_days_summary_is_not_the_last_nudge_in_status(serial_pty, tmp_path) 
     assert "last nudge: time to move" in text, text
     assert "sitting budget" not in text, text
     assert "last nudge: time to move" in json.loads(bar)["tooltip"]
+
+
+def test_home_assistants_nudge_entity_does_not_fire_for_the_days_summary(serial_pty,
+                                                                          broker) -> None:
+    """`sitwatch run` publishing to a real mosquitto: "time to move" fires the Nudge entity's
+    topic, the day's summary at `day_summary_at` its own (Day summary, event type
+    `day_summary`). Before, the summary came on the Nudge entity's topic as a `daily_budget`
+    nudge, so an automation on "a nudge came" ran for it."""
+    from datetime import datetime
+
+    from sitwatch.sinks.mqtt import MqttSink
+    from tests.helpers.servers import Watcher
+
+    w = Watcher(broker, "sitwatch/event/#")
+    master, port = serial_pty
+    clock = ManualClock(datetime(2026, 1, 7, 9, 58, 45).astimezone())
+    chair = Chair(master, port, {"day_summary_at": "10:00"}, clock=clock,
+                  mqtt={"enabled": True, "host": broker.host, "port": broker.port,
+                        "node_id": "desk"})
+    try:
+        (sink,) = [s for s in chair.daemon.sinks.sinks if isinstance(s, MqttSink)]
+        assert sink.wait_connected(10), broker.log()
+        chair.play(SEATED, 80)  # time to move at 60 s (09:59:45), the summary at 10:00
+        assert w.wait_for(lambda ms: any(m.topic.endswith("/day_summary") for m in ms), 10), \
+            [m.topic for m in w.messages]
+        w.settle()
+    finally:
+        chair.close()
+        w.close()
+    kinds = [m.json()["event_type"] for m in w.on("sitwatch/event/nudge")]
+    assert kinds == ["prolonged_sitting"], kinds
+    (day,) = [m.json() for m in w.on("sitwatch/event/day_summary")]
+    assert day["event_type"] == "day_summary" and day["stage"] == "summary", day
