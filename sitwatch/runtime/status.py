@@ -761,13 +761,15 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
 
 def presence_state(d: dict[str, Any]) -> Presence:
     """The one word other programs get (the D-Bus ``State`` too): sitting | away | paused |
-    unknown (not decided, cushion offline, or the daemon stuck) | off (not running)."""
+    unknown (not decided, nothing sees the seat: the cushion offline, camera-only the screen
+    locked; or the daemon stuck) | off (not running)."""
     if not d.get("exists") or d.get("error") or not d.get("running"):
         return Presence.OFF
     if d.get("paused"):
         return Presence.PAUSED
     sensor = d.get("sensor")
-    if d.get("stale") or (isinstance(sensor, dict) and sensor.get("online") is False):
+    if d.get("stale") or d.get("timer_paused") or (isinstance(sensor, dict)
+                                                   and sensor.get("online") is False):
         return Presence.UNKNOWN
     occ = d.get("occupancy")
     if occ == Occupancy.OCCUPIED:

@@ -23,7 +23,13 @@ from sitwatch.core.clock import ManualClock
 from sitwatch.history import queries
 from sitwatch.history.store import Store
 from sitwatch.runtime.daemon import Camera, Daemon
-from sitwatch.runtime.status import StatusWriter, bar_view, format_status, read_status
+from sitwatch.runtime.status import (
+    StatusWriter,
+    bar_view,
+    format_status,
+    presence_state,
+    read_status,
+)
 from sitwatch.sensing import layout
 from tests.helpers.doubles import (
     Collect,
@@ -155,6 +161,7 @@ def test_a_short_screen_lock_stands_the_timer_still(tmp_path) -> None:
     assert "sitting timer paused at 10 min (limit 30 min) until the screen is unlocked" in text
     assert "camera paused while the screen is locked" in text, text
     assert bar_view(st)["text"] == "10 min · locked"
+    assert presence_state(st) == "unknown"  # `sitwatch status --watch`, as D-Bus's State
     run_until(d, clock, 990)
     assert d.snapshot().spell == pytest.approx(900, abs=6)
     assert not named(sink, "break")
