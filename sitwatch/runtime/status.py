@@ -538,7 +538,10 @@ def _sensor_text(s: dict[str, Any]) -> str:
     else:
         text = f"cushion offline{where}"
     if s.get("diagnosis"):
-        text += f": {s['diagnosis']}"
+        said = str(s["diagnosis"])
+        if port and said.startswith(f"{port}: "):  # the source names its port: once is enough
+            said = said[len(port) + 2:]
+        text += f": {said}"
     return text
 
 

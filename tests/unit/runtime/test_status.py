@@ -588,3 +588,14 @@ def test_the_days_summary_is_not_the_last_nudge(path: Path, clock: ManualClock) 
     assert "last nudge: time to move 10 min ago" in text, text
     assert "last nudge: time to move 10 min ago" in bar_view(d)["tooltip"]
     assert "sitting budget" not in text
+
+
+def test_an_offline_cushion_names_its_port_once(path: Path, clock: ManualClock) -> None:
+    """The serial source's reason starts with the port, which the line already names: it read
+    "cushion offline on /dev/ttyACM0: /dev/ttyACM0: connection lost ..."."""
+    w = StatusWriter(path, clock)
+    w.update(sensor={"online": False, "port": "/dev/ttyACM0",
+                     "diagnosis": "/dev/ttyACM0: connection lost (Input/output error)"})
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert "cushion offline on /dev/ttyACM0: connection lost (Input/output error)" in first
+    assert first.count("/dev/ttyACM0") == 1, first
