@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.core.clock import SystemClock
     from sitwatch.core.private import write_private
     from sitwatch.history.store import Store, StoreError
-    from sitwatch.runtime.files import history_path
+    from sitwatch.runtime.files import history_path, simulated_history
 
     try:
         cfg = load_config(args)
@@ -64,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_CONFIG
     if not hp.exists():
-        err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`)")
+        kept = None if args.history else simulated_history(cfg)
+        err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`)" if kept
+            is None else f"no history yet ({hp}); what sitwatch recorded while it watched the "
+            f"simulator is kept apart: add `--history {kept}`")
         return EXIT_FAIL
     tz = _local_zone()
     try:

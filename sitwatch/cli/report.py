@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.history.readable import is_damage
     from sitwatch.history.store import Store, StoreError
     from sitwatch.reports.period import PeriodError
-    from sitwatch.runtime.files import history_path
+    from sitwatch.runtime.files import history_path, simulated_history
 
     follow_running_daemon()
     try:
@@ -66,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_CONFIG
     if not hp.exists():
+        kept = None if args.history else simulated_history(cfg)
+        if kept is not None:
+            err(f"no history yet ({hp}); what sitwatch recorded while it watched the simulator "
+                f"is kept apart: `sitwatch report --history {kept}`")
+            return EXIT_FAIL
         err(f"no history yet ({hp}): it fills while the daemon runs (`sitwatch run`). To see "
             "what the reports look like first: `sitwatch demo --plain --days 7 --history "
             "/tmp/demo.sqlite`, then `sitwatch report --week --html --history /tmp/demo.sqlite`")

@@ -44,6 +44,19 @@ def data_home(cfg: Config) -> Path:
     return paths.data_dir() / "simulated" if simulated(cfg) else paths.data_dir()
 
 
+def simulated_history(cfg: Config) -> Path | None:
+    """The history kept while the daemon watched the simulator (:func:`data_home`), when the
+    config's own history is another file and that one exists: once ``sitwatch simulate`` has
+    stopped, the commands look for the real history, and someone trying sitwatch out finds
+    none there."""
+    if cfg.history.database:
+        return None
+    from sitwatch.core import paths
+
+    kept = paths.data_dir() / "simulated" / "history.sqlite"
+    return kept if kept.exists() and kept != history_path(cfg) else None
+
+
 def profile_path(cfg: Config) -> Path:
     """Where the cushion's calibration is saved: calibration.profile, or one file per layout in
     the data dir (``calibration-smartchair-12.json``), so a profile taken with one device never

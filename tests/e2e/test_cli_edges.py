@@ -836,3 +836,23 @@ def test_the_reports_do_not_count_the_days_summary_as_a_nudge(tmp_path) -> None:
     assert week.returncode == 0, week.stderr
     (mine,) = [d for d in json.loads(week.stdout)["days"] if d["date"] == str(day)]
     assert mine["nudges"] == 2, mine
+
+
+def test_after_trying_the_simulator_report_and_export_point_to_its_history(tmp_path) -> None:
+    """`sitwatch run` on the simulator keeps its history in the data dir's `simulated/` folder;
+    with the simulator stopped, `sitwatch report` looked for the real history and said "no
+    history yet" with no word of where the hour just watched went."""
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+
+    kept = Path(os.environ["XDG_DATA_HOME"]) / "sitwatch" / "simulated" / "history.sqlite"
+    kept.parent.mkdir(parents=True)
+    Store(kept, ManualClock()).close()
+    proc = _sitwatch("report")
+    assert proc.returncode == 1, proc.stderr
+    assert f"`sitwatch report --history {kept}`" in proc.stderr, proc.stderr
+    proc = _sitwatch("export", "--since", "2026-11-01", "--csv")
+    assert proc.returncode == 1, proc.stderr
+    assert f"add `--history {kept}`" in proc.stderr, proc.stderr
+    proc = _sitwatch("report", "--history", str(kept))
+    assert proc.returncode == 0, proc.stderr
