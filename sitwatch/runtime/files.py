@@ -41,7 +41,14 @@ def data_home(cfg: Config) -> Path:
     history and your cushion's profile alone."""
     from sitwatch.core import paths
 
-    return paths.data_dir() / "simulated" if simulated(cfg) else paths.data_dir()
+    return _simulated_home() if simulated(cfg) else paths.data_dir()
+
+
+def _simulated_home() -> Path:
+    """The data dir's folder for what is learned while watching the simulator."""
+    from sitwatch.core import paths
+
+    return paths.data_dir() / "simulated"
 
 
 def simulated_history(cfg: Config) -> Path | None:
@@ -51,9 +58,7 @@ def simulated_history(cfg: Config) -> Path | None:
     none there."""
     if cfg.history.database:
         return None
-    from sitwatch.core import paths
-
-    kept = paths.data_dir() / "simulated" / "history.sqlite"
+    kept = _simulated_home() / "history.sqlite"
     return kept if kept.exists() and kept != history_path(cfg) else None
 
 
