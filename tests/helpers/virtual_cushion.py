@@ -110,11 +110,22 @@ def send_frame(fd: int, values: Any) -> None:
     os.write(fd, (",".join(f"{v:g}" for v in values) + "\n").encode())
 
 
-def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float, *,
-                    away_s: float = 3) -> list[Any]:
-    """A simulated sitter (``away_s`` away, then ``sit_s`` seated) sent by a wireless cushion's
-    MQTT client ``pub`` on ``topic``, one frame at a time, each handed over by the broker before
-    the next (the daemon steps until it has it); what the daemon said."""
+def wireless_cushion(host: str, port: int, topic: str) -> Any:
+    """A wireless cushion's MQTT client, connected and looping, with the last will an ESP32's
+    firmware sets (``<topic>/status`` ``offline``, retained), so a lost link is told."""
+    import paho.mqtt.client as mqtt
+
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
+    pub.will_set(f"{topic}/status", "offline", qos=1, retain=True)
+    pub.connect(host, port, keepalive=2)
+    pub.loop_start()
+    return pub
+
+
+def _sit(send: Any, daemon: Any, clock: Any, sit_s: float, away_s: float) -> list[Any]:
+    """A simulated sitter (``away_s`` away, then ``sit_s`` seated) on four load cells at 10
+    frames/s, each line handed to ``send`` and taken in by the daemon before the next (it steps
+    until it has it); what the daemon said."""
     from sitwatch.sim.script import Script, away, sit
     from sitwatch.sim.simulator import Simulator
 
@@ -122,36 +133,30 @@ def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float,
     script = Script([away(away_s), sit(sit_s)] if away_s > 0 else [sit(sit_s)])
     sim = Simulator("load-cells-4", script, hz=10.0, seed=3)
     for line in sim.lines():
-        pub.publish(topic, line, qos=1).wait_for_publish(5)
+        send(line)
         clock.advance(0.1)
         end = time.monotonic() + 5
-        while True:  # until the broker has handed this frame over
+        while True:  # until the daemon has this frame
             said += daemon.step(0.05)
             if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
                 break
     return said
+
+
+def sit_on_wireless(pub: Any, topic: str, daemon: Any, clock: Any, sit_s: float, *,
+                    away_s: float = 3) -> list[Any]:
+    """A simulated sitter sent by a wireless cushion's MQTT client ``pub`` on ``topic``, each
+    frame handed over by the broker before the next (:func:`_sit`)."""
+    return _sit(lambda line: pub.publish(topic, line, qos=1).wait_for_publish(5), daemon,
+                clock, sit_s, away_s)
 
 
 def sit_on_pty(master: int, daemon: Any, clock: Any, sit_s: float, *,
                away_s: float = 3) -> list[Any]:
-    """A simulated sitter (``away_s`` away, then ``sit_s`` seated) sent down the pty whose
-    master end is ``master`` at 10 frames/s, each frame read by the daemon before the next (it
-    steps until it has it); what the daemon said."""
-    from sitwatch.sim.script import Script, away, sit
-    from sitwatch.sim.simulator import Simulator
-
-    said: list[Any] = []
-    script = Script([away(away_s), sit(sit_s)] if away_s > 0 else [sit(sit_s)])
-    sim = Simulator("load-cells-4", script, hz=10.0, seed=3)
-    for line in sim.lines():
-        os.write(master, (line if line.endswith("\n") else line + "\n").encode())
-        clock.advance(0.1)
-        end = time.monotonic() + 5
-        while True:  # until the daemon has read this frame
-            said += daemon.step(0.05)
-            if daemon.silence.last == clock.monotonic() or time.monotonic() > end:
-                break
-    return said
+    """A simulated sitter sent down the pty whose master end is ``master``, each frame read by
+    the daemon before the next (:func:`_sit`)."""
+    return _sit(lambda line: os.write(master, (line if line.endswith("\n") else line + "\n")
+                                      .encode()), daemon, clock, sit_s, away_s)
 
 
 def battery_dies(pub: Any) -> None:

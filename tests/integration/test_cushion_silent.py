@@ -29,6 +29,7 @@ from tests.helpers.virtual_cushion import (
     recording_daemon_config,
     send_frame,
     sit_on_wireless,
+    wireless_cushion,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.datasets]
@@ -151,7 +152,7 @@ def test_an_unplugged_cushion_is_not_a_silence(datasets_dir) -> None:
 def test_a_wireless_cushion_that_drops_off_the_network_is_told(broker, tmp_path) -> None:
     """A cushion on MQTT whose link dies while someone sits (the broker publishes its last
     will): the notice names power and range, and quotes what the connection said."""
-    mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+    pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
     from sitwatch.config import Config, for_layout
     from sitwatch.sensing import layout as layouts
 
@@ -162,10 +163,7 @@ def test_a_wireless_cushion_that_drops_off_the_network_is_told(broker, tmp_path)
                     "layout": "load-cells-4"},
         "nudges": {"desktop": False, "dnd": {"enabled": False}},
         "history": {"enabled": False}}), lay)
-    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
-    pub.will_set(f"{topic}/status", "offline", qos=1, retain=True)
-    pub.connect(broker.host, broker.port, keepalive=2)
-    pub.loop_start()
+    pub = wireless_cushion(broker.host, broker.port, topic)
     clock = ManualClock()
     daemon = build_daemon(cfg, lay, None, clock, headless=True)
     said: list[Any] = []
@@ -197,7 +195,7 @@ def test_a_wireless_cushion_offline_mid_spell_pauses_the_sitting_timer(broker) -
     move" goes out; back, the spell carries on without the minute nobody saw, so the nudge
     comes after a minute of seen sitting. Before, the timer counted the dark minute, and the
     nudge went out with the first frame back."""
-    mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+    pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
     from datetime import timedelta
 
     from sitwatch.config import Config, for_layout
@@ -214,10 +212,7 @@ def test_a_wireless_cushion_offline_mid_spell_pauses_the_sitting_timer(broker) -
         "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False}}}), lay)
 
     def cushion() -> Any:
-        pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
-        pub.will_set(f"{topic}/status", "offline", qos=1, retain=True)
-        pub.connect(broker.host, broker.port, keepalive=2)
-        pub.loop_start()
+        pub = wireless_cushion(broker.host, broker.port, topic)
         return pub
 
     clock = ManualClock()

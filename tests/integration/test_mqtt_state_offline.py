@@ -14,14 +14,14 @@ import pytest
 from sitwatch.core.clock import ManualClock
 from sitwatch.runtime.assemble import build_daemon
 from sitwatch.sensing import layout as layouts
-from tests.helpers.virtual_cushion import battery_dies, sit_on_wireless
+from tests.helpers.virtual_cushion import battery_dies, sit_on_wireless, wireless_cushion
 
 try:
     from helpers.servers import Message, Watcher
 except ImportError:  # pragma: no cover - run from the repository root
     from tests.helpers.servers import Message, Watcher
 
-mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
 
 pytestmark = pytest.mark.integration
 TOPIC = "home/office/cushion"
@@ -45,10 +45,7 @@ def test_the_seat_state_is_unknown_while_the_cushion_is_offline(broker, tmp_path
         "nudges": {"desktop": False, "dnd": {"enabled": False}},
         "history": {"enabled": False}}), lay)
     watcher = Watcher(broker, "sitwatch/state/#")
-    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
-    pub.will_set(f"{TOPIC}/status", "offline", qos=1, retain=True)
-    pub.connect(broker.host, broker.port, keepalive=2)
-    pub.loop_start()
+    pub = wireless_cushion(broker.host, broker.port, TOPIC)
     clock = ManualClock()
     daemon = build_daemon(cfg, lay, None, clock, headless=True)
     assert daemon.pipeline is not None and daemon.silence is not None
