@@ -134,6 +134,18 @@ class CameraPipeline:
         self.detector.vacate(t)
         return {}, [replace(seen.emptied, data={**seen.emptied.data, "source": SOURCE})]
 
+    def resume_spell(self, t: float, spell: float, away: float,
+                     seat: Occupancy = Occupancy.OCCUPIED) -> list[Event]:
+        """Carry on a sitting spell from before a restart, as :meth:`Pipeline.resume_spell
+        <sitwatch.sensing.pipeline.Pipeline.resume_spell>` does for a cushion, when the camera
+        owns the sitting timer (camera-only): the same rules, and the same ``spell_resumed``
+        event (``source`` camera) so the history counts one spell. With a cushion the cushion's
+        pipeline carries it (nothing here)."""
+        if self.timer is None or not self.timer.resume(t, spell, away):
+            return []
+        return [Event(t, E.SPELL_RESUMED, seat, {"spell": round(spell, 1),
+                                                  "away": round(away, 1), "source": SOURCE})]
+
     def suspended(self, t: float, seconds: float) -> list[Event]:
         """The machine slept ``seconds`` before ``t``: as :meth:`Pipeline.suspended
         <sitwatch.sensing.pipeline.Pipeline.suspended>` when the camera owns the sitting timer

@@ -205,10 +205,14 @@ class Daemon:
         was long enough).
 
         Without ``run`` (the last daemon's status file predates it) it is the run the history
-        holds before this one."""
-        if self.pipeline is None:
+        holds before this one. The pipeline that owns the sitting timer carries it: the
+        cushion's, or camera-only, the camera's."""
+        owner: Pipeline | CameraPipeline | None = self.pipeline
+        if owner is None and self.camera is not None:
+            owner = self.camera.pipeline
+        if owner is None:
             return
-        for ev in self.pipeline.resume_spell(self.clock.monotonic(), spell, away, seat):
+        for ev in owner.resume_spell(self.clock.monotonic(), spell, away, seat):
             before = run if run is not None else self._run_before()
             self._dispatch(Event(ev.t, ev.event, ev.state,
                                  {**ev.data, **({"continues": before} if before else {})}))

@@ -367,10 +367,8 @@ class Pipeline:
 
         The ``spell_resumed`` event says so, so that the history rebuilds one spell, not one
         per run of the daemon (:func:`sitwatch.history.queries.spells_between`)."""
-        if spell <= 0 or away < 0:
+        if not self.timer.resume(t, spell, away):
             return []
-        self.timer.left_at = t - away
-        self.timer.spell_start = t - away - spell
         return [Event(t, E.SPELL_RESUMED, seat, {"spell": round(spell, 1),
                                                   "away": round(away, 1)})]
 

@@ -118,6 +118,18 @@ class SittingTimer:
         self.left_at = None
         return ev
 
+    def resume(self, t: float, spell: float, away: float) -> bool:
+        """Carry on a spell from before a restart of the daemon: ``spell`` seconds long when
+        the seat was last seen occupied, ``away`` seconds before ``t``. The seat counts as left
+        then, so sitting again within ``min_break`` of it continues the spell (the time no
+        daemon ran counts in it) and later ends it with a break of the whole absence. Returns
+        False (nothing carried) for a spell or an absence that cannot be."""
+        if spell <= 0 or away < 0:
+            return False
+        self.left_at = t - away
+        self.spell_start = t - away - spell
+        return True
+
     def leave(self, t: float) -> None:
         if self.left_at is None:  # an absence already under way (a suspend) keeps its start
             # out of sight, the seat was last seen occupied when it went out of sight

@@ -1,0 +1,90 @@
+"""A camera-only daemon carries the sitting spell and the sitter's absence over a restart, as a
+cushion's does (``Daemon.resume_spell``; through ``build_daemon`` and `sitwatch report` in
+tests/integration/test_restart_spells_camera.py). Before, it returned at once without a cushion:
+the spell started again from zero and a break across the restart was lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitwatch.camera.pipeline import CameraPipeline
+from sitwatch.camera.source import PoseReading
+from sitwatch.config import Config
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.kinds import Occupancy
+from sitwatch.history.store import Store
+from sitwatch.runtime.daemon import Camera, Daemon
+from sitwatch.sensing import layout
+from tests.helpers.doubles import Collect, ScriptedCamera, camera_profile, upright_pose
+
+CFG = Config(detect={"sit_limit": 1800, "occupancy": {"min_break": 120}})
+LAY = layout.load("load-cells-4")
+
+
+def seated(pl: CameraPipeline, start: float, end: float) -> list:
+    return [ev for t in range(int(start), int(end))
+            for ev in pl.process(PoseReading(float(t), upright_pose(), True))]
+
+
+def test_the_camera_pipeline_carries_a_spell_on_as_the_cushion_s_does() -> None:
+    pl = CameraPipeline(CFG.camera, camera_profile(), main=CFG)
+    (ev,) = pl.resume_spell(1000.0, spell=1500.0, away=30.0)
+    assert (ev.event, ev.state) == ("spell_resumed", Occupancy.OCCUPIED)
+    assert ev.data == {"spell": 1500.0, "away": 30.0, "source": "camera"}
+    evs = seated(pl, 1000, 1100)  # back in view: no break, the spell goes on
+    assert not [e for e in evs if e.event == "break"]
+    assert pl.snapshot(1100.0).spell == pytest.approx(1500.0 + 30.0 + 100.0)
+
+
+def test_the_camera_pipeline_ends_a_carried_absence_in_a_break() -> None:
+    pl = CameraPipeline(CFG.camera, camera_profile(), main=CFG)
+    (ev,) = pl.resume_spell(1000.0, spell=1500.0, away=300.0, seat=Occupancy.EMPTY)
+    assert ev.state == Occupancy.EMPTY
+    (brk,) = [e for e in seated(pl, 1000, 1010) if e.event == "break"]
+    assert brk.get("spell") == 1500.0
+    assert brk.get("duration") == pytest.approx(300.0 + 3.0, abs=1.0)  # the presence dwell
+    assert pl.snapshot(1010.0).spell < 10
+
+
+def test_with_a_cushion_the_camera_carries_nothing() -> None:
+    """Fused, the cushion's pipeline owns the timer and carries the spell."""
+    pl = CameraPipeline(CFG.camera, camera_profile(), owns_occupancy=False)
+    assert pl.resume_spell(1000.0, spell=1500.0, away=30.0) == []
+    owner = CameraPipeline(CFG.camera, camera_profile(), main=CFG)
+    assert owner.resume_spell(1000.0, spell=0.0, away=30.0) == []
+    assert owner.resume_spell(1000.0, spell=10.0, away=-1.0) == []
+
+
+def test_a_camera_only_daemon_resumes_the_spell_and_tells_the_history(tmp_path) -> None:
+    clock = ManualClock(monotonic=50.0)
+    sink = Collect()
+    store = Store(tmp_path / "h.sqlite", clock)
+    cam = ScriptedCamera(clock, [(100, True)], advance=False)
+    d = Daemon(CFG, LAY, None, clock, sinks=sink, store=store,
+               camera=Camera(cam, CameraPipeline(CFG.camera, camera_profile(), main=CFG)))
+    d.resume_spell(1500.0, 30.0, "r0")
+    (ev,) = [e for e in sink.events if e.event == "spell_resumed"]
+    assert ev.get("continues") == "r0" and ev.get("source") == "camera"
+    while clock.monotonic() < 150:
+        clock.advance(1.0)
+        d.step(0)
+    assert d.snapshot().spell == pytest.approx(1500.0 + 30.0 + 100.0, abs=1.5)
+    assert not [e for e in sink.events if e.event == "break"]
+    d.close()
+
+
+def test_a_fused_daemon_still_resumes_on_the_cushion_s_timer() -> None:
+    from tests.unit.runtime.test_daemon import SEATED, ScriptSource
+
+    clock = ManualClock()
+    cfg = Config()
+    cam_pl = CameraPipeline(cfg.camera, camera_profile(), owns_occupancy=False)
+    sink = Collect()
+    d = Daemon(cfg, LAY, ScriptSource(clock, [(60, SEATED)]), clock, sinks=sink,
+               camera=Camera(ScriptedCamera(clock, [(60, True)], advance=False), cam_pl))
+    d.resume_spell(1500.0, 30.0, "r0")
+    (ev,) = [e for e in sink.events if e.event == "spell_resumed"]
+    assert ev.get("source") is None  # the cushion's, as before
+    assert d.pipeline is not None and d.pipeline.timer.spell(clock.monotonic()) == 1500.0
+    assert cam_pl.timer is None
+    d.close()
