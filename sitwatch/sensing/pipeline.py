@@ -30,7 +30,7 @@ import numpy as np
 from sitwatch.config import Config, for_layout
 from sitwatch.core import events as E
 from sitwatch.core.events import Event
-from sitwatch.core.kinds import Occupancy
+from sitwatch.core.kinds import Occupancy, SensorState
 from sitwatch.sensing import snapshot as S
 from sitwatch.sensing.calibration import (
     Learned,
@@ -436,13 +436,21 @@ class Pipeline:
         the occupancy, and drives the sitting timer (breaks included); ``present`` None: no
         other sensor sees the seat either, and the timer stands still (as with no camera).
         ``tags`` go into the occupancy event (which sensor, which rule). Nothing happens while
-        the cushion is online: then its own readings own the occupancy."""
+        the cushion is online: then its own readings own the occupancy.
+
+        Standing in again after a blind gap shorter than ``min_break`` (the camera unplugged,
+        the screen locked), the spell carries on without that gap: a ``sensor`` ``online``
+        event in ``tags``'s name says so (``unseen``), as the cushion's own return does, so the
+        history leaves it out of the spell too."""
         if self.online:
             return []
         if present is None:
             self.timer.hide(t)
             return []
-        out = self._seen_again(t).events
+        seen = self._seen_again(t)
+        out = [Event(t, E.SENSOR, SensorState.ONLINE, {**tags, **seen.data})] if seen.data \
+            else []
+        out += seen.events
         state = OCCUPIED if present else EMPTY
         if self.occ.state == state:
             return out

@@ -240,3 +240,59 @@ def test_presence_is_unknown_while_the_screen_is_locked() -> None:
     pl.screen(31.0, True)
     seat.on_snapshot(pl.snapshot(32.0), False)
     assert seat.state() == Presence.UNKNOWN
+
+
+# -- the camera standing in for an offline cushion (fusion rule O2) ----------------------------
+
+def fused_stand_in(tmp_path, cam: ScriptedCamera) -> tuple[Daemon, Collect, Store]:
+    """A cushion seated for 60 s, then offline for good; the camera stands in for it."""
+    from sitwatch.sensing import calibration
+    from tests.unit.runtime.test_daemon import EMPTY, SEATED, ScriptSource
+
+    clock = cam.clock
+    sink = Collect()
+    store = Store(tmp_path / "h.sqlite", clock)
+    prof = calibration.from_arrays(LAY, tare=EMPTY, upright=SEATED, method="recording")
+    cushion = ScriptSource(clock, [(60, SEATED), (1e6, "offline")])
+    d = Daemon(CFG, LAY, cushion, clock, profile=prof, sinks=sink, store=store,
+               camera=Camera(cam, CameraPipeline(CFG.camera, camera_profile(),
+                                                 owns_occupancy=False)))
+    return d, sink, store
+
+
+@pytest.mark.parametrize("cam", [
+    lambda clock: UnpluggedCamera(clock, 300, 360),
+    lambda clock: LockedScreenCamera(clock, 300, 360),
+], ids=["camera unplugged", "screen locked"])
+def test_a_short_blind_gap_of_the_stand_in_is_left_out_of_the_history_too(tmp_path, cam) -> None:
+    """The cushion offline, the camera standing in for it goes blind for a minute (unplugged,
+    or the screen locked) while the sitter stays: the live timer leaves that minute out of the
+    spell, and now so does the history. No event said how long it was, so `sitwatch report`
+    counted a spell a minute longer than `sitwatch status` had shown."""
+    clock = ManualClock()
+    d, sink, store = fused_stand_in(tmp_path, cam(clock))
+    while clock.monotonic() < 600:
+        d.step(0)
+    live = d.snapshot().spell
+    assert live == pytest.approx(600 - 60 - 3, abs=4)  # (3 s: the camera's presence dwell)
+    back = [e for e in named(sink, "sensor") if e.get("rule") == "O2"]
+    assert [(e.state, e.get("source")) for e in back] == [("online", "camera")]
+    assert back[0].get("unseen") == pytest.approx(63, abs=2)
+    assert spells(store, clock) == [pytest.approx(live, abs=1)]
+    d.close()
+
+
+def test_the_stand_in_seeing_the_seat_empty_after_a_blind_gap_ends_the_spell_alike(
+        tmp_path) -> None:
+    """Blind for a minute, then nobody in view: the spell the history counts is the live one."""
+    clock = ManualClock()
+    cam = UnpluggedCamera(clock, 300, 360)
+    cam.ends = [(360.0, True), (1e6, False)]
+    d, sink, store = fused_stand_in(tmp_path, cam)
+    while clock.monotonic() < 400:
+        d.step(0)
+    left = [e for e in named(sink, "occupancy") if e.state == "empty"]
+    assert left and left[-1].get("rule") == "O2"
+    live = d.pipeline.timer.left_at - d.pipeline.timer.spell_start  # type: ignore[union-attr]
+    assert spells(store, clock) == [pytest.approx(live, abs=1)]
+    d.close()

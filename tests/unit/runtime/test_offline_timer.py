@@ -334,7 +334,10 @@ def test_the_pipeline_holds_the_timer_when_the_camera_does_not_know_either() -> 
     pl.follow(400.0, None, {})
     assert pl.snapshot(450.0).spell == pytest.approx(400 - start_)
     assert not pl.snapshot(450.0).seen
-    assert pl.follow(460.0, True, {"source": "camera", "rule": "O2"}) == []
+    # seen again: the event says how long the spell left out, for the history
+    (back,) = pl.follow(460.0, True, {"source": "camera", "rule": "O2"})
+    assert (back.event, back.state) == ("sensor", "online")
+    assert back.data == {"source": "camera", "rule": "O2", "unseen": 60.0}
     assert pl.snapshot(500.0).spell == pytest.approx(500 - start_ - 60)
 
 

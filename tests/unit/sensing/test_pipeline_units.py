@@ -63,7 +63,9 @@ def test_the_snapshot_and_presence_from_another_sensor_while_offline() -> None:
     assert pl.follow(31.0, False, {"source": "camera"}) == []  # online: its own readings rule
     pl.sensor(31.0, False, "unplugged")
     evs = pl.follow(40.0, False, {"source": "camera", "rule": "O2"})
-    assert [e.as_dict() for e in evs] == [
+    assert [e.as_dict() for e in evs] == [  # the 9 s nobody saw are not in the spell
+        {"t": 40.0, "event": "sensor", "state": "online", "source": "camera", "rule": "O2",
+         "unseen": 9.0},
         {"t": 40.0, "event": "occupancy", "state": "empty", "source": "camera", "rule": "O2"}]
     assert pl.follow(41.0, False, {}) == []  # no change, no event
     evs = pl.follow(400.0, True, {"source": "camera"})
