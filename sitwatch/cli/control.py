@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,16 +20,15 @@ from sitwatch.cli.common import (
 
 if TYPE_CHECKING:
     from sitwatch.config import Config
+    from sitwatch.nudging.control import Control
 
 
 def run(args: argparse.Namespace) -> int:
     """sitwatch snooze DURATION | pause [DURATION] | resume"""
-    from datetime import datetime
-
     from sitwatch import config
-    from sitwatch.core.moments import when
     from sitwatch.core.spans import duration
     from sitwatch.nudging import control
+    from sitwatch.nudging.answers import control_said
     from sitwatch.runtime.files import control_path
 
     follow_running_daemon()
@@ -47,24 +47,7 @@ def run(args: argparse.Namespace) -> int:
     running = _daemon_running(cfg)
     try:
         new = control.change(cur, args.command, now, duration(text) if text else None)
-        if args.command == "resume":
-            msg = ("resumed: watching and nudging again" if running else
-                   "resumed: any pause or snooze is over (sitwatch is not running now: "
-                   "`sitwatch run` starts it)")
-        elif args.command == "snooze" and new.snoozed_until is not None:
-            until = when(new.snoozed_until, now)
-            msg = (f"nudges snoozed until {until} (sitwatch keeps watching)" if running else
-                   f"nudges snoozed until {until}; sitwatch is not running now, so the snooze "
-                   "is kept and applies if it starts before then")
-        elif isinstance(new.paused_until, datetime):
-            until = when(new.paused_until, now)
-            msg = (f"paused until {until}: nothing is watched or kept meanwhile" if running else
-                   f"paused until {until}; sitwatch is not running now, so the pause is kept "
-                   "and applies if it starts before then")
-        else:
-            msg = ("paused until `sitwatch resume`: nothing is watched or kept meanwhile"
-                   if running else "paused until `sitwatch resume`; sitwatch is not running "
-                   "now, so the pause is kept and applies when it starts")
+        msg = control_said(args.command, new, now) if running else _kept(args.command, new, now)
     except ValueError as e:
         err(str(e))
         return EXIT_CONFIG
@@ -79,6 +62,24 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     print(msg)
     return EXIT_OK
+
+
+def _kept(what: str, new: Control, now: datetime) -> str:
+    """What a ``resume``, ``snooze`` or ``pause`` did while no sitwatch runs: it is kept in the
+    control file for when one starts (a running one's words: :func:`control_said`)."""
+    from sitwatch.core.moments import when
+
+    if what == "resume":
+        return ("resumed: any pause or snooze is over (sitwatch is not running now: "
+                "`sitwatch run` starts it)")
+    if what == "snooze" and new.snoozed_until is not None:
+        return (f"nudges snoozed until {when(new.snoozed_until, now)}; sitwatch is not running "
+                "now, so the snooze is kept and applies if it starts before then")
+    if isinstance(new.paused_until, datetime):
+        return (f"paused until {when(new.paused_until, now)}; sitwatch is not running now, so "
+                "the pause is kept and applies if it starts before then")
+    return ("paused until `sitwatch resume`; sitwatch is not running now, so the pause is kept "
+            "and applies when it starts")
 
 
 def _daemon_running(cfg: Config) -> bool:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from sitwatch.config import Config
     from sitwatch.core.kinds import FeedbackKind
-    from sitwatch.nudging.feedback import Change, Entry, State
+    from sitwatch.nudging.feedback import Entry, State
 
 ANSWER_WITHIN = 6.0  # seconds the command waits for the running daemon's answer
 
@@ -214,19 +214,6 @@ def _from_history(path: Path) -> dict[FeedbackKind, Shown]:
     return out
 
 
-def _clock_time(at: str) -> str:
-    """``14:05`` (today) or ``Mon 3 Feb 14:05`` for an ISO time."""
-    from datetime import datetime
-
-    try:
-        when = datetime.fromisoformat(at).astimezone()
-    except (TypeError, ValueError):
-        return at
-    if when.date() == datetime.now().astimezone().date():
-        return when.strftime("%H:%M")
-    return f"{when:%a} {when.day} {when:%b %H:%M}"
-
-
 def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
                  force: bool) -> tuple[FeedbackKind, Shown] | int:
     """The nudge a "Not right" answers: (its kind, when it was shown, '' for none in particular
@@ -237,9 +224,9 @@ def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
 
     if kind == FeedbackKind.LEARNED:  # a notice, not a nudge: the daemon's profile decides
         if _nothing_learned(cfg, state):
-            err("nothing to forget: sitwatch has learned no way of sitting upright clear of the "
-                "backrest, so there is no \"Not right\" to answer (`sitwatch doctor` shows what "
-                "it learned)")
+            from sitwatch.nudging.answers import NOTHING_LEARNED
+
+            err(NOTHING_LEARNED)
             return EXIT_CONFIG
         return kind, Shown("")
     if kind is None:
@@ -265,9 +252,13 @@ def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
         return kind, shown
     if force:
         return kind, Shown("")
-    print(f"Already noted: you said the {fb.label(kind)} nudge of {_clock_time(at)} was not "
-          f"right (at {_clock_time(earlier.at)}), so nothing more changes. One nudge counts "
-          f"once; `sitwatch feedback wrong {fb.typed(kind)} --force` eases it one more step.")
+    from datetime import datetime
+
+    from sitwatch.nudging.answers import already_noted
+
+    said = already_noted(kind, at, earlier.at, datetime.now().astimezone())
+    print(f"{said.removesuffix('.')}; `sitwatch feedback wrong {fb.typed(kind)} --force` eases "
+          "it one more step.")
     return EXIT_OK
 
 
@@ -299,6 +290,7 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
            nudge: Shown | None = None) -> int:
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
+    from sitwatch.nudging.answers import feedback_said
     from sitwatch.runtime.files import control_path, status_path, status_stale_after
     from sitwatch.runtime.status import camera_only, read_status
 
@@ -327,14 +319,14 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
                 after = None
             entry = after.answered(rid) if after is not None else None
             if after is not None and entry is not None:
-                print(_said(base, entry, state, after, cushion=cushion))
+                print(feedback_said(base, entry, state, after, cushion=cushion))
                 return EXIT_OK
             time.sleep(0.1)  # the daemon looks at the control file once a second
         err(f"the running sitwatch did not answer within {ANSWER_WITHIN:g} s; the request "
             f"stays in {control_path(cfg)} for 5 minutes (see `sitwatch status` and the log)")
         return EXIT_FAIL
     entry, after = _offline(cfg, action, kind, state, path, nudge or Shown(""), cushion=cushion)
-    print(_said(base, entry, state, after, cushion=cushion))
+    print(feedback_said(base, entry, state, after, cushion=cushion))
     from sitwatch.core.kinds import FeedbackKind
 
     if action == "wrong" and (not cushion or entry.camera_alone):
@@ -455,88 +447,12 @@ def _base(cfg: Config) -> Config:
     return references.apply(base, prof.tuned if prof else None, cfg)[0]
 
 
-def _knob(change: Change) -> str:
-    section, key = change.knob.split(".")[1:]
-    return f"{section} {key.replace('_', ' ')} {change.before:g} -> {change.after:.3g}"
-
-
-def _said(base: Config, entry: Entry, before: State, after: State, *,
-          cushion: bool = True) -> str:
-    from sitwatch.core.kinds import FeedbackKind
-    from sitwatch.nudging import feedback as fb
-
-    settings = base.feedback
-    if not cushion and entry.action == "wrong" and entry.kind is not None:
-        what = (f"that {fb.label(entry.kind)} nudge" if entry.kind != FeedbackKind.LEARNED
-                else "the way of sitting it learned")
-        return (f"Noted: {what} was not right. It is recorded (`sitwatch feedback show` lists "
-                "it, and so does the weekly report). With the camera alone nothing is "
-                "adapted: the camera's thresholds stay as configured (only a cushion's are "
-                "eased by \"Not right\").")
-    if entry.action == "wrong" and entry.kind is not None and entry.camera_alone:
-        return (f"Noted: that {fb.label(entry.kind)} nudge was not right. It is recorded "
-                "(`sitwatch feedback show` lists it, and so does the weekly report). Only the "
-                "camera saw that posture, so nothing is adapted: the camera's thresholds stay "
-                "as configured, and the cushion's are eased only by \"Not right\" on a nudge "
-                "the cushion saw.")
-    if entry.kind == FeedbackKind.LEARNED:
-        return _said_learned(entry, before, settings.max_steps, settings.enabled)
-    if entry.action == "reset":
-        what = fb.label(entry.kind) if entry.kind else "every kind"
-        had = before.steps_of(entry.kind) if entry.kind else sum(before.steps.values())
-        if not had:
-            return ("Nothing to undo: " + (f"the {what} thresholds are" if entry.kind
-                                            else "every threshold is") + " as configured.")
-        again = (" Ways of sitting you rejected may be learned again."
-                 if entry.kind is None and before.steps_of(FeedbackKind.LEARNED) else "")
-        return f"Undone for {what}: back to the configured thresholds.{again}"
-    assert entry.kind is not None
-    name = fb.label(entry.kind)
-    head = f"Noted: that {name} nudge was not right."
-    if not settings.enabled:
-        return head + " (Learning is off in [feedback]: recorded, nothing changes.)"
-    if not entry.applied:
-        return (f"{head} {name.capitalize()} is already eased as far as it goes "
-                f"({settings.max_steps} of {settings.max_steps} steps), so nothing more changes. "
-                f"`sitwatch feedback reset {fb.typed(entry.kind)}` starts over.")
-    moved = [c for c in fb.changes(base, after, settings) if c.kind == entry.kind]
-    what = ("It will count smaller moves as a shift of your weight from now on"
-            if entry.kind == FeedbackKind.STATIC_SITTING
-            else f"It will take a clearer {name} posture from now on")
-    lines = [f"{head} {what} (step {entry.steps} of {settings.max_steps}):"]
-    lines += [f"  {_knob(c)}" for c in moved]
-    lines.append(f"Undo with `sitwatch feedback reset {fb.typed(entry.kind)}`.")
-    return "\n".join(lines)
-
-
-def _said_learned(entry: Entry, before: State, cap: int, enabled: bool) -> str:
-    """The answer to a "Not right" about a learned way of sitting, or to its reset."""
-    from sitwatch.core.kinds import FeedbackKind
-
-    undo = "`sitwatch feedback reset learned` lets it be learned again."
-    if entry.action == "reset":
-        if not before.steps_of(FeedbackKind.LEARNED):
-            return "Nothing to undo: no learned way of sitting was rejected."
-        return ("Undone: the ways of sitting you rejected may be learned again (the ways "
-                "already learned stay).")
-    head = "Noted: the way of sitting sitwatch learned last is not how you sit upright."
-    if not enabled:
-        return head + " (Learning is off in [feedback]: recorded, nothing changes.)"
-    if entry.applied:
-        return (f"{head} It is forgotten and will not be learned again ({entry.steps} of "
-                f"{cap} such answers). {undo}")
-    if before.steps_of(FeedbackKind.LEARNED) >= cap:
-        return (f"{head} You have rejected {cap} learned ways already, as many as it takes "
-                f"until a reset, so nothing more changes. {undo.replace('lets it', 'lets them')}")
-    return ("Nothing to forget: sitwatch has learned no way of sitting upright clear of the "
-            "backrest (`sitwatch doctor` shows what it learned).")
-
-
 def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
     import json
 
     from sitwatch.core.kinds import FEEDBACK_KINDS
     from sitwatch.nudging import feedback as fb
+    from sitwatch.nudging.answers import knob
 
     base = _base(cfg)
     changes = fb.changes(base, state, cfg.feedback)
@@ -565,7 +481,7 @@ def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
         out.write(f"{fb.label(kind)}: {mine[0].steps} of {cfg.feedback.max_steps} steps"
                   f"{since}\n")
         for c in mine:
-            out.write(f"  {_knob(c)}\n")
+            out.write(f"  {knob(c)}\n")
     from sitwatch.core.kinds import FeedbackKind
 
     rejected = state.steps_of(FeedbackKind.LEARNED) if cfg.feedback.enabled else 0
