@@ -127,6 +127,13 @@ class NudgeAction(StrEnum):
     LOG = "log"  # remote only: a symptom diary entry (``symptom``: its fields)
 
 
+class CommandOutcome(StrEnum):
+    """What became of a command sent over MQTT (``<base>/command/result``'s ``event_type``)."""
+
+    DONE = "done"  # taken (or already done: nothing more to do)
+    REFUSED = "refused"  # malformed, unknown, or nothing it could do (``message`` says why)
+
+
 class FeedbackKind(StrEnum):
     """What a "Not right" is about: a posture-type nudge, with the slouch kind split by the
     posture it named (a slump and a forward lean have thresholds of their own)."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import Occupancy
-from sitwatch.runtime.daemon import Camera, Daemon, SeatWatcher, StatePublisher
+from sitwatch.runtime.daemon import Camera, CommandAnswers, Daemon, SeatWatcher, StatePublisher
 from sitwatch.runtime.files import (
     control_path,
     feedback_path,
@@ -327,6 +327,7 @@ def build_daemon(
         opened.callback(sinks.close)
         inbox = sinks.inbox
         publisher = next((s for s in sinks.sinks if isinstance(s, StatePublisher)), None)
+        answers = next((s for s in sinks.sinks if isinstance(s, CommandAnswers)), None)
         pp = profile_path(cfg)
         daemon = Daemon(
             cfg,
@@ -343,6 +344,7 @@ def build_daemon(
             camera=camera,
             inbox=inbox,
             publisher=publisher,
+            answers=answers,
             learner=build_learner(cfg, layout, clock),
         )
         daemon.watchers = [cast(SeatWatcher, s) for s in sinks.sinks

@@ -36,6 +36,7 @@ from sitwatch.sensing.detectors.occupancy import OCCUPIED
 from sitwatch.sensing.layout import Layout
 from sitwatch.sensing.pipeline import Pipeline
 from sitwatch.sensing.snapshot import Snapshot
+from sitwatch.sinks.actions import Answer
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.buzzer import BuzzerSink
 from sitwatch.sources.base import Diagnosis, Reading, Source, Status
@@ -95,6 +96,15 @@ class StatePublisher(Protocol):
     def publish_state(self, snapshot: Mapping[str, object]) -> None: ...
 
 
+@runtime_checkable
+class CommandAnswers(Protocol):
+    """A channel that tells whoever sent a command what became of it (the MQTT sink): the
+    command's event carries the ``reply`` the channel gave it, and the daemon hands it back
+    with the :class:`Answer` once the command is done or refused."""
+
+    def answer(self, reply: str, answer: Answer) -> None: ...
+
+
 class SeatWatcher(Protocol):
     """A channel that follows the seat's snapshot as well as the events (presence on D-Bus,
     Workrave): given it about once a second, with whether sitwatch is paused."""
@@ -121,10 +131,12 @@ class Daemon:
         inbox: ActionInbox | None = None,
         publisher: StatePublisher | None = None,
         learner: Learner | None = None,
+        answers: CommandAnswers | None = None,
     ) -> None:
         """``source`` is the cushion (None for a camera-only setup). ``inbox`` holds clicks on
-        notification buttons; ``publisher`` gets the live state (MQTT); ``learner`` keeps the
-        sitter's "Not right" feedback (:mod:`sitwatch.runtime.learning`)."""
+        notification buttons and commands over MQTT; ``publisher`` gets the live state (MQTT);
+        ``answers`` is told what became of each command that asks for an answer (MQTT);
+        ``learner`` keeps the sitter's "Not right" feedback (:mod:`sitwatch.runtime.learning`)."""
         self.cfg = cfg
         self.layout = layout
         self.source = source
@@ -147,6 +159,7 @@ class Daemon:
         # the cushion's buzzer, for strict mode's repeats (sinks/buzzer.py)
         self._buzzer = sinks.find(BuzzerSink) if isinstance(sinks, Fanout) else None
         self.publisher = publisher
+        self.answers = answers
         self.learner = learner
         # when to tell the sitter that sensors of the cushion stopped working (notices.py)
         self.notices = SensorNotices(layout) if self.pipeline is not None else None
@@ -402,42 +415,51 @@ class Daemon:
         return out
 
     def _clicks(self) -> list[Event]:
-        """Buttons pressed on desktop notifications (handed over from the sink's threads)."""
+        """Buttons pressed on desktop notifications and commands sent over MQTT (handed over
+        from the sinks' threads). A command that carries a ``reply`` is answered: done, or
+        why not (:class:`CommandAnswers`)."""
         inbox = self.inbox
         if inbox is None or not len(inbox):
             return []
-        from sitwatch.nudging import control
-
         out: list[Event] = []
         t = self.clock.monotonic()
         for action, nudge in inbox.drain():
             if action == NudgeAction.WRONG:
-                out += self._wrong_clicked(nudge)
+                evs, answer = self._wrong_clicked(nudge)
+            elif action == NudgeAction.LOG:  # a diary entry from afar (MQTT)
+                evs, answer = self._log_symptom(nudge.get("symptom") or {}, t)
+            elif nudge.get("via") == "mqtt":  # snooze / pause / resume from afar
+                evs, answer = [], self._remote_control(action, nudge.get("minutes"))
+            else:
+                out += self._button(action, nudge, t)
                 continue
-            if action == NudgeAction.LOG:  # a diary entry from afar (MQTT)
-                out += self._log_symptom(nudge.get("symptom") or {}, t)
-                continue
-            if nudge.get("via") == "mqtt":  # snooze / pause / resume from afar
-                self._remote_control(action, nudge.get("minutes"))
-                continue
-            kind = str(nudge.get("kind"))
-            evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
-            if action == NudgeAction.SNOOZE and self.control is not None:
-                path = self.control.path
-                snooze = timedelta(minutes=self.cfg.nudges.snooze_minutes)
-                try:
-                    control.write(path, control.change(control.read(path), "snooze",
-                                                       self.clock.now(), snooze))
-                except OSError as e:
-                    log.warning("cannot snooze: %s", e)
-                else:
-                    self._control_changed()
-            elif action == NudgeAction.DONE:
-                evs += self.nudger.acknowledge(kind, t)
-            for ev in evs:
-                self._dispatch(ev)
             out += evs
+            reply = nudge.get("reply")
+            if reply and self.answers is not None:
+                self.answers.answer(str(reply), answer)
         return out
+
+    def _button(self, action: str, nudge: Event, t: float) -> list[Event]:
+        """Snooze or Done on a desktop notification (``nudge``: the one it was on)."""
+        from sitwatch.nudging import control
+
+        kind = str(nudge.get("kind"))
+        evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
+        if action == NudgeAction.SNOOZE and self.control is not None:
+            path = self.control.path
+            snooze = timedelta(minutes=self.cfg.nudges.snooze_minutes)
+            try:
+                control.write(path, control.change(control.read(path), "snooze",
+                                                   self.clock.now(), snooze))
+            except OSError as e:
+                log.warning("cannot snooze: %s", e)
+            else:
+                self._control_changed()
+        elif action == NudgeAction.DONE:
+            evs += self.nudger.acknowledge(kind, t)
+        for ev in evs:
+            self._dispatch(ev)
+        return evs
 
     def _mode(self) -> str:
         """Whether sitwatch is watching, snoozed or paused (Home Assistant's Mode)."""
@@ -480,27 +502,39 @@ class Daemon:
                                 if day.known_posture_minutes > 0 else None)
         return out
 
-    def _log_symptom(self, fields: Mapping[str, object], t: float) -> list[Event]:
+    def _log_symptom(self, fields: Mapping[str, object],
+                     t: float) -> tuple[list[Event], Answer]:
         """A symptom diary entry sent over MQTT: stored like `sitwatch log` stores one, and a
-        ``symptom`` event (with the seek-care advice for a red flag) for every channel."""
+        ``symptom`` event (with the seek-care advice for a red flag) for every channel. The
+        answer says what `sitwatch log` says: the advice first, then what was logged."""
         import sqlite3
 
         from sitwatch.history.diary import DiaryError, add_entry, entry_from
         from sitwatch.history.store import StoreError
+        from sitwatch.reports import diary
 
         try:
             entry = entry_from(fields, self.clock.now(), "mqtt")
         except DiaryError as e:
             log.warning("a symptom sent over MQTT was not logged: %s", e)
-            return []
-        if self.store is not None:
+            return [], Answer(False, str(e))
+        said = f"Logged at {entry.at:%H:%M}: {diary.describe(entry)}."
+        ok = True
+        if self.store is None:
+            ok, said = False, "Not logged: the history is off ([history] enabled), so there " \
+                              "is no diary to keep it in."
+        else:
             try:
                 self._diary_mine.add(add_entry(self.store.connection, entry))
             except (sqlite3.Error, StoreError) as e:
                 log.warning("a symptom sent over MQTT could not be stored: %s", e)
+                ok, said = False, f"cannot write the diary into the history: {e}"
         ev = self._symptom_event(entry, t)
         self._dispatch(ev)
-        return [ev]
+        advice = [str(x) for x in ev.get("advice") or ()]
+        # the advice's first line is a heading (no full stop): one paragraph of sentences here
+        return [ev], Answer(ok, " ".join([*(a if a.endswith((".", "!", "?")) else f"{a}."
+                                            for a in advice), said]))
 
     def _symptom_event(self, entry: SymptomEntry, t: float) -> Event:
         """The ``symptom`` event for a diary entry. A red flag brings the seek-care advice, also
@@ -549,15 +583,16 @@ class Daemon:
             out.append(ev)
         return out
 
-    def _remote_control(self, action: str, minutes: object) -> None:
+    def _remote_control(self, action: str, minutes: object) -> Answer:
         """Snooze, pause or resume asked for over MQTT: the control file, as the commands of
-        the same names write it (so `sitwatch status` and every channel agree)."""
+        the same names write it (so `sitwatch status` and every channel agree), and their
+        words."""
         from sitwatch.nudging import control
+        from sitwatch.nudging.answers import control_said
 
-        if self.control is None:
-            return
-        if action not in (NudgeAction.RESUME, NudgeAction.SNOOZE, NudgeAction.PAUSE):
-            return
+        if self.control is None or action not in (NudgeAction.RESUME, NudgeAction.SNOOZE,
+                                                  NudgeAction.PAUSE):
+            return Answer(False, f"this sitwatch cannot {action}: it has no control file")
         path = self.control.path
         if isinstance(minutes, int | float):
             length: timedelta | None = timedelta(minutes=float(minutes))
@@ -565,17 +600,19 @@ class Daemon:
             length = timedelta(minutes=self.cfg.nudges.snooze_minutes)
         else:
             length = None  # a pause until resumed
-        new = control.change(control.read(path), str(action), self.clock.now(), length)
+        now = self.clock.now()
+        new = control.change(control.read(path), str(action), now, length)
         try:
             control.write(path, new)
         except OSError as e:
             log.warning("cannot %s (asked over MQTT): %s", action, e)
-            return
+            return Answer(False, f"cannot write {path}: {e.strerror or e}")
         log.info("%s, asked over MQTT", {"resume": "resumed", "snooze": "nudges snoozed",
                                           "pause": "paused"}[str(action)])
         self._control_changed()  # Home Assistant shows the new mode at once
+        return Answer(True, control_said(str(action), new, now))
 
-    def _wrong_clicked(self, nudge: Event) -> list[Event]:
+    def _wrong_clicked(self, nudge: Event) -> tuple[list[Event], Answer]:
         """"Not right" on a notification (the nudge it was on), or from MQTT (which may name a
         kind in ``feedback_kind``, or none: the last posture nudge)."""
         from sitwatch.nudging.feedback import kind_of, parse_kind
@@ -587,21 +624,24 @@ class Daemon:
                 kind = parse_kind(str(named))
             except ValueError as e:
                 log.warning("\"Not right\" ignored: %s", e)
-                return []
+                return [], Answer(False, str(e))
         source = str(nudge.get("via") or "button")
         if kind == FeedbackKind.LEARNED and self._nothing_learned(source):
-            return []
+            from sitwatch.nudging.answers import NOTHING_LEARNED
+
+            return [], Answer(False, NOTHING_LEARNED)
         # the button's own nudge (one nudge, one answer, and the sensors it names); MQTT: the
         # last one shown of the kind
         own = self.learner is not None and kind_of(nudge.data) is not None
         shown = self.learner.shown_at(nudge) if own and self.learner is not None else None
         seen = tuple(str(x) for x in nudge.get("seen_by") or ()) if own else None
-        return self.feedback("wrong", kind, source=source, nudge=shown, seen_by=seen)
+        return self._feedback("wrong", kind, source=source, nudge=shown, seen_by=seen)
 
     def _nothing_learned(self, source: str) -> bool:
         """A "Not right" about a learned way of sitting while none is learned: nothing to
         forget, so it is not recorded (no feedback row or event, no step), and the journal says
-        why, as `sitwatch feedback wrong learned` refuses it (exit 2): MQTT cannot answer back.
+        why, as `sitwatch feedback wrong learned` refuses it (exit 2); a sender over MQTT is
+        answered in that command's words.
         Only when it could otherwise change something (feedback on, the cap not reached, a
         cushion), as there; otherwise it is recorded as changing nothing."""
         lr, pl = self.learner, self.pipeline
@@ -657,21 +697,28 @@ class Daemon:
         "Not right" about a learned way of sitting (:attr:`FeedbackKind.LEARNED`) forgets the
         way learned last and never learns it again; a reset of it (or of every kind) lets such
         ways be learned again. The profile is saved either way."""
+        return self._feedback(action, kind, source=source, request_id=request_id, nudge=nudge,
+                              seen_by=seen_by)[0]
+
+    def _feedback(self, action: str, kind: FeedbackKind | None, *, source: str,
+                  request_id: str = "", nudge: str | None = None,
+                  seen_by: tuple[str, ...] | None = None) -> tuple[list[Event], Answer]:
+        """:meth:`feedback`, and what it did in `sitwatch feedback`'s words."""
         if self.learner is None:
-            return []
+            return [], Answer(False, "this sitwatch keeps no \"Not right\" feedback")
         t = self.clock.monotonic()
         pl = self.pipeline
         learned = kind == FeedbackKind.LEARNED
         done = self.learner.apply(
             action, kind, t=t, source=source, snap=self.snapshot(t),
             cues=pl.cues() if pl is not None else {},
-            request_id=request_id, nudge=nudge, seen_by=seen_by,
+            request_id=request_id, nudge=nudge, seen_by=seen_by, cushion=pl is not None,
             # a camera-only setup has no cushion whose thresholds could move: recorded only
             possible=pl is not None and (not (action == "wrong" and learned)
                                          or pl.ways_learned() > 0),
         )
-        if done is None:
-            return []
+        if isinstance(done, Answer):
+            return [], done
         if done.retune:
             self._retune()
         after: list[Event] = []
@@ -692,7 +739,7 @@ class Daemon:
                 log.warning("history: cannot store the feedback: %s", e)
         for ev in (done.event, *after):
             self._dispatch(ev)
-        return [done.event, *after]
+        return [done.event, *after], Answer(True, done.said)
 
     def _dispatch(self, ev: Event) -> None:
         """One event to the sinks (unless it is a nudge that was not delivered), the history,

@@ -30,9 +30,15 @@ from sitwatch.core.kinds import FeedbackKind, NudgeKind
 from sitwatch.history.feedback import FeedbackRow
 from sitwatch.nudging import control
 from sitwatch.nudging import feedback as fb
+from sitwatch.nudging.answers import already_noted, feedback_said
 from sitwatch.sensing.snapshot import Snapshot
+from sitwatch.sinks.actions import Answer
 
 log = logging.getLogger("sitwatch")
+#: A "Not right" over MQTT that names no kind before any posture nudge went out (the command
+#: line's words, with what to send instead of what to type).
+NO_NUDGE_YET = ("no nudge about posture yet that could be wrong; name the kind: \"wrong KIND\" ("
+                + ", ".join(fb.TYPED) + ")")
 CHECK_EVERY = 1.0  # seconds between two looks at the control and feedback files
 SHOWN_KEPT = 50  # nudges remembered for the "Not right" on their notifications
 
@@ -48,12 +54,13 @@ def nudge_kind(kind: FeedbackKind) -> NudgeKind | None:
 @dataclass(frozen=True)
 class Applied:
     """What one "Not right" (or reset) did: the event, the history row, whether the thresholds
-    moved."""
+    moved, and what it did in words (`sitwatch feedback`'s, for the answer over MQTT)."""
 
     event: Event
     row: FeedbackRow
     retune: bool
     kind: FeedbackKind | None
+    said: str = ""
 
 
 def _trim(kept: dict[Any, Any]) -> None:
@@ -200,7 +207,8 @@ class Learner:
         possible: bool = True,
         nudge: str | None = None,
         seen_by: Sequence[str] | None = None,
-    ) -> Applied | None:
+        cushion: bool = True,
+    ) -> Applied | Answer:
         """A "Not right" (``action`` wrong) for ``kind`` (None: the last posture nudge), or a
         reset (``kind`` None: every kind). None when there is nothing it could be about, or
         when the nudge it answers was answered already (one nudge, one answer). ``nudge``: when
@@ -209,7 +217,9 @@ class Learner:
         could change (no learned way of sitting to forget, or no cushion: a camera-only setup's
         thresholds stay as configured). ``seen_by``: the sensors that saw the nudge it answers
         (None: as this daemon noted them when it showed it); one the cushion did not see is
-        recorded and eases nothing either."""
+        recorded and eases nothing either. ``cushion`` False: a camera-only setup (for the
+        words only). When nothing is recorded, the :class:`Answer` says why: none to answer
+        (refused) or answered already (nothing more to do)."""
         at = at or self.clock.now()
         when = at.isoformat(timespec="seconds")
         before = self.state
@@ -221,14 +231,14 @@ class Learner:
                             "posture sitwatch reads wrongly without a nudge, name it: \"wrong "
                             "slouch\" (or leaning_forward, lopsided, wallet, static)",
                             said_via(source))
-                return None
+                return Answer(False, NO_NUDGE_YET)
             if nudge is None:
                 nudge = self.shown.get(kind, "")
             earlier = self.state.answer_to(kind, nudge)
             if earlier is not None:
                 log.info("feedback: \"Not right\" (%s) ignored: that nudge (shown at %s) was "
                          "answered already, at %s", fb.label(kind), nudge, earlier.at)
-                return None
+                return Answer(True, already_noted(kind, nudge, earlier.at, at))
             if seen_by is None:
                 seen_by = self.seen_by(kind, nudge)
             self.state, entry = fb.wrong(self.state, kind, self.settings, at=when, source=source,
@@ -259,4 +269,5 @@ class Learner:
                  "; " + ", ".join(f"{k} {a:g} -> {b:g}" for k, (a, b) in moved.items())
                  if moved else "; only the camera saw it: the cushion's thresholds stay as "
                  "they are" if entry.action == "wrong" and entry.camera_alone else "")
-        return Applied(ev, row, bool(moved), kind)
+        return Applied(ev, row, bool(moved), kind,
+                       feedback_said(self.base, entry, before, self.state, cushion=cushion))

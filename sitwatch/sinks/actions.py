@@ -177,6 +177,17 @@ class ActionInbox:
             return len(self._items)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What became of a command sent from afar (MQTT), the other way round from the inbox:
+    whether sitwatch did what was asked, and in words what it did or why not (the command
+    line's own words where there is a command for it). The channel that handed the command over
+    sends it back to whoever asked (:meth:`sitwatch.sinks.mqtt.MqttSink.answer`)."""
+
+    ok: bool
+    message: str
+
+
 # -- helper processes ----------------------------------------------------------------------------
 
 

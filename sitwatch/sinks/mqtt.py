@@ -21,12 +21,22 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   topic mix their state, events and commands, and two with the same node id (two Raspberry Pis
   both called ``raspberrypi``) take each other's connection in turn: each says so in its log
   and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
-- ``<base>/command/feedback`` (we subscribe): "Not right" from anywhere (Home Assistant's
-  "Not right" button, ``mosquitto_pub``, an automation). The payload is ``wrong`` (or empty):
-  the last posture nudge was a false alarm; ``wrong KIND`` or just ``KIND`` (``slouch``,
-  ``leaning_forward``, ``lopsided``, ``wallet``, ``static``) names it. Retained messages are
-  ignored, so an old command is never taken again on reconnect. It reaches the daemon through
-  the same inbox as the desktop buttons (``on_command``).
+- ``<base>/command/<name>`` (we subscribe to ``<base>/command/+``): commands from anywhere
+  (Home Assistant's buttons and Mode select, an automation, ``mosquitto_pub``): ``feedback``
+  ("Not right": ``wrong`` or empty, the last posture nudge; ``wrong KIND`` or just ``KIND``
+  names it), ``snooze`` and ``pause`` (empty, or a duration such as ``30m``), ``resume``,
+  ``mode`` (``watching``, ``snoozed``, ``paused``) and ``log`` (a symptom diary entry). A
+  payload may also be a JSON object with the plain payload in ``value`` and the sender's
+  correlation ``id`` (:func:`unwrap`). Retained messages are ignored, so an old command is
+  never taken again on reconnect. A command reaches the daemon through the same inbox as the
+  desktop buttons (``on_command``), with a ``reply`` token.
+- ``<base>/command/result``: the answer to every command, not retained, QoS 1
+  (:func:`answer_payload`): the command as understood, ``ok``, the ``message`` (the command
+  line's words where there is a command for it), the sender's ``id``. A malformed or unknown
+  command is answered here at once (and counted in ``refused``); one that was taken when the
+  daemon has done it or refused it (:meth:`MqttSink.answer`). We connect with MQTT 5, so a
+  command published with a response topic and correlation data gets the same answer on that
+  topic as well, with the correlation data, as MQTT 5 request/response has it.
 - ``<discovery_prefix>/<component>/<node_id>/<object_id>/config``: retained Home Assistant
   discovery documents, sent on every connect and again whenever ``<discovery_prefix>/status``
   says ``online`` (Home Assistant restarted). Ours that the broker still keeps but this
@@ -52,8 +62,9 @@ import re
 import secrets
 import socket
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -76,6 +87,7 @@ from sitwatch.core.kinds import (
     NUDGE_KINDS,
     POSTURES,
     Balance,
+    CommandOutcome,
     FeedbackKind,
     NoticeKind,
     NudgeAction,
@@ -83,6 +95,7 @@ from sitwatch.core.kinds import (
     Sensor,
     SensorState,
 )
+from sitwatch.sinks.actions import Answer
 from sitwatch.sinks.base import Problems
 
 # The cushion's state topic carries the sensor's own words; <base>/status (Home Assistant's
@@ -111,6 +124,14 @@ MODES = ("watching", "snoozed", "paused")
 MODE_ACTIONS = {"watching": (NudgeAction.RESUME,),
                 "snoozed": (NudgeAction.RESUME, NudgeAction.SNOOZE),
                 "paused": (NudgeAction.PAUSE,)}
+#: "Not right" under <base>/command/, and the other commands: what an unknown one is told.
+FEEDBACK_CMD = "feedback"
+MODE_CMD = "mode"
+COMMANDS = (FEEDBACK_CMD, *CONTROLS)
+#: <base>/command/result: the answer to every command (not a command: never taken as one)
+RESULT = "result"
+ASKED_KEPT = 100  # commands remembered while they wait for the daemon's answer (its inbox's)
+ID_MAX = 200  # characters of a caller's id echoed back
 DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
@@ -216,6 +237,9 @@ class MqttSink:
         self.feedback_topic = f"{self.base}/command/feedback"
         self.control_topics = {f"{self.base}/command/{name}": action
                                for name, action in CONTROLS.items()}
+        self.command_prefix = f"{self.base}/command/"
+        self.command_filter = f"{self.base}/command/+"
+        self.result_topic = f"{self.base}/command/{RESULT}"
         self.ha_status_topic = f"{self.prefix}/status"
         self.node_topic = f"{self.base}/node"
         #: every discovery document of ours the broker keeps (to clear the ones not offered)
@@ -246,6 +270,11 @@ class MqttSink:
         self.connects = 0
         self.discoveries = 0  # times the discovery documents were (re)published
         self.commands = 0  # commands handed to on_command
+        self.refused = 0  # commands answered "refused" here: malformed, unknown
+        self.answered = 0  # answers published (done or refused)
+        #: the commands handed to on_command that wait for the daemon's answer, by reply token
+        self._asked: OrderedDict[str, Asked] = OrderedDict()
+        self._asked_n = 0
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -257,7 +286,7 @@ class MqttSink:
         try:
             mqtt = _mqtt()
             client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                                 protocol=mqtt.MQTTv311, clean_session=True)
+                                 protocol=mqtt.MQTTv5)
             self._configure(client)
         except (MqttUnavailable, OSError, ValueError) as e:
             self.log.error("mqtt: cannot start, MQTT publishing is off: %s", e)
@@ -274,7 +303,8 @@ class MqttSink:
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         self._client = client
-        client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+        client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
+                             clean_start=True)
         client.loop_start()
         return True
 
@@ -433,9 +463,9 @@ class MqttSink:
             client.subscribe([(self.status_topic, 1), (self.node_topic, 1)])
             client.publish(self.status_topic, ONLINE, qos=1, retain=True)
             client.publish(self.node_topic, self.node_payload(), qos=1, retain=True)
-            if self.on_command is not None:
-                client.subscribe([(self.feedback_topic, 1),
-                                  *((t, 1) for t in self.control_topics)])
+            if self.on_command is not None:  # every command, to answer unknown ones too; not
+                # our own answers (no_local), which share the command/ prefix
+                client.subscribe(self.command_filter, options=_subscribe_options(no_local=True))
             if self.cfg.discovery:
                 client.subscribe(self.ha_status_topic, qos=1)
                 self._publish_discovery(client)
@@ -486,11 +516,8 @@ class MqttSink:
         if message.topic.endswith("/config") and message.topic.startswith(f"{self.prefix}/"):
             self._stale_entity(client, message)
             return
-        if message.topic == self.feedback_topic:
+        if message.topic.startswith(self.command_prefix):
             self._command(message)
-            return
-        if message.topic in self.control_topics:
-            self._control(message)
             return
         if message.topic == self.ha_status_topic and message.payload.strip() == b"online":
             with self._lock:
@@ -570,62 +597,123 @@ class MqttSink:
                 f'own mqtt.base_topic (for example base_topic = "{self.base}/{self.node_id}")')
 
     def _command(self, message: Any) -> None:
-        """``wrong [KIND]`` / ``KIND`` on the feedback topic, to ``on_command``."""
-        if message.retain or self.on_command is None:
-            return  # an old command, kept by the broker: not a new "Not right"
-        kind = parse_feedback(message.payload)
-        if kind is False:
-            self.problems.report("bad-command", f"mqtt: {self.feedback_topic}: ignored "
-                                 f"{bytes(message.payload)[:40]!r}: send 'wrong' or 'wrong KIND'")
+        """A command under ``<base>/command/`` (Home Assistant's buttons and Mode select, an
+        automation, ``mosquitto_pub``): handed to ``on_command`` with a ``reply`` token, so the
+        daemon's :meth:`answer` finds who asked; one that is malformed or unknown is answered
+        here, refused, and counted. Retained ones are old commands the broker kept: never
+        taken again, nor answered."""
+        if message.retain or self.on_command is None or message.topic == self.result_topic:
             return
-        data: dict[str, Any] = {"via": "mqtt"}
-        if kind:
-            data["feedback_kind"] = kind
-        self.commands += 1
-        self.on_command(WRONG, Event(self.clock.monotonic(), NUDGE, None, data))
-
-    def _control(self, message: Any) -> None:
-        """Snooze, pause or resume from ``<base>/command/...`` (Home Assistant's buttons, an
-        automation, ``mosquitto_pub``), to ``on_command``. The payload of snooze and pause may
-        be a duration (``30m``); empty means the default (snooze: ``snooze_minutes``; pause:
-        until resumed)."""
-        if message.retain or self.on_command is None:
-            return  # kept by the broker from an earlier session: not a new command
-        action = self.control_topics[message.topic]
-        if message.topic.endswith("/command/mode"):
-            word = bytes(message.payload).decode("utf-8", "replace").strip().lower()
-            if word not in MODE_ACTIONS:
-                self.problems.report("bad-mode", f"mqtt: {message.topic}: ignored "
-                                     f"{bytes(message.payload)[:40]!r}: send one of "
-                                     f"{', '.join(MODES)}")
+        name = message.topic[len(self.command_prefix):]
+        asked = Asked(name, _printable(message.payload), *_v5_reply(message))
+        try:
+            payload, caller_id = unwrap(message.payload)
+        except ValueError as e:
+            self._refuse(asked, "bad-json", str(e))
+            return
+        asked = replace(asked, id=caller_id)  # its value: as sent, until understood
+        if name == FEEDBACK_CMD:
+            kind = parse_feedback(payload)
+            if kind is False:
+                self._refuse(asked, "bad-command", "send 'wrong' or 'wrong KIND'")
                 return
-            self.commands += 1
-            for act in MODE_ACTIONS[word]:
-                self.on_command(act, Event(self.clock.monotonic(), NUDGE, None, {"via": "mqtt"}))
+            data: dict[str, Any] = {"via": "mqtt"}
+            if kind:
+                data["feedback_kind"] = kind
+            self._hand_on(replace(asked, value=f"{WRONG} {kind}" if kind else str(WRONG)),
+                          [(WRONG, data)])
+        elif name in CONTROLS:
+            self._control(asked, payload)
+        else:
+            self._refuse(asked, "unknown-command",
+                         f"unknown command {name[:40]!r}: sitwatch takes "
+                         f"{', '.join(COMMANDS[:-1])} and {COMMANDS[-1]} under "
+                         f"{self.command_prefix}")
+
+    def _control(self, asked: Asked, payload: bytes) -> None:
+        """Snooze, pause, resume, mode or log, to ``on_command``. The payload of snooze and
+        pause may be a duration (``30m``); empty means the default (snooze:
+        ``snooze_minutes``; pause: until resumed)."""
+        action = CONTROLS[asked.command]
+        if asked.command == MODE_CMD:
+            word = payload.decode("utf-8", "replace").strip().lower()
+            if word not in MODE_ACTIONS:
+                self._refuse(asked, "bad-mode", f"send one of {', '.join(MODES)}")
+                return
+            self._hand_on(replace(asked, value=word),
+                          [(act, {"via": "mqtt"}) for act in MODE_ACTIONS[word]])
             return
         if action == NudgeAction.LOG:
-            fields = parse_symptom(message.payload)
+            fields = parse_symptom(payload)
             if fields is None:
-                self.problems.report("bad-log", f"mqtt: {message.topic}: ignored "
-                                     f"{bytes(message.payload)[:40]!r}: send a symptom word "
-                                     "(numbness) or JSON such as {\"kind\": \"numbness\", "
-                                     "\"side\": \"left\"}")
+                self._refuse(asked, "bad-log", "send a symptom word (numbness) or JSON such as "
+                             "{\"kind\": \"numbness\", \"side\": \"left\"}")
                 return
-            self.commands += 1
-            self.on_command(action, Event(self.clock.monotonic(), NUDGE, None,
-                                          {"via": "mqtt", "symptom": fields}))
+            self._hand_on(replace(asked, value=str(fields.get("kind", ""))[:40]),
+                          [(action, {"via": "mqtt", "symptom": fields})])
             return
-        minutes = parse_control(message.payload) if action != NudgeAction.RESUME else None
+        minutes = parse_control(payload) if action != NudgeAction.RESUME else None
         if minutes is False:
-            self.problems.report("bad-control", f"mqtt: {message.topic}: ignored "
-                                 f"{bytes(message.payload)[:40]!r}: send nothing or a duration "
-                                 "such as 30m")
+            self._refuse(asked, "bad-control", "send nothing or a duration such as 30m")
             return
         data: dict[str, Any] = {"via": "mqtt"}
         if minutes is not None:
             data["minutes"] = minutes
+        self._hand_on(replace(asked, value=f"{minutes:g}m" if minutes is not None else ""),
+                      [(action, data)])
+
+    def _hand_on(self, asked: Asked, actions: list[tuple[str, dict[str, Any]]]) -> None:
+        """The daemon's actions for one command; the last carries the ``reply`` token the
+        daemon's :meth:`answer` hands back (a Mode choice may take two: resume, then snooze)."""
+        assert self.on_command is not None
+        with self._lock:
+            self._asked_n += 1
+            token = str(self._asked_n)
+            self._asked[token] = asked
+            while len(self._asked) > ASKED_KEPT:
+                self._asked.popitem(last=False)
         self.commands += 1
-        self.on_command(action, Event(self.clock.monotonic(), NUDGE, None, data))
+        for i, (action, data) in enumerate(actions):
+            if i == len(actions) - 1:
+                data = {**data, "reply": token}
+            self.on_command(action, Event(self.clock.monotonic(), NUDGE, None, data))
+
+    def _refuse(self, asked: Asked, key: str, why: str) -> None:
+        """A command not taken (malformed, unknown): a warning in the journal once per kind of
+        mistake (:class:`Problems`), and always the answer to whoever sent it."""
+        self.refused += 1
+        topic = f"{self.command_prefix}{asked.command}"
+        self.problems.report(key, f"mqtt: {topic}: ignored {asked.value!r}: {why}")
+        self._publish_answer(asked, Answer(False, why))
+
+    def answer(self, reply: str, answer: Answer) -> None:
+        """What became of the command handed on with ``reply`` (the daemon's thread): sent to
+        ``<base>/command/result``, and to the MQTT 5 response topic it named. A reply token
+        no longer kept (more than :data:`ASKED_KEPT` commands waited) is dropped."""
+        with self._lock:
+            asked = self._asked.pop(reply, None)
+        if asked is not None:
+            self._publish_answer(asked, answer)
+
+    def _publish_answer(self, asked: Asked, answer: Answer) -> None:
+        """QoS 1, not retained (an answer is news, not state); paho keeps it over a reconnect.
+        Never raises: a response topic that cannot be published to is only logged."""
+        text = json.dumps(answer_payload(asked, answer), ensure_ascii=False,
+                          separators=(",", ":"))
+        with self._lock:
+            client = self._client
+            if client is None or self._closed:
+                return
+            props = _v5_properties(asked.correlation)
+            client.publish(self.result_topic, text, qos=1, retain=False, properties=props)
+            self.answered += 1
+            if asked.response_topic and asked.response_topic != self.result_topic:
+                try:
+                    client.publish(asked.response_topic, text, qos=1, retain=False,
+                                   properties=props)
+                except ValueError as e:  # a wildcard or an over-long topic
+                    self.problems.report("bad-response-topic", f"mqtt: cannot answer on the "
+                                         f"response topic {asked.response_topic[:80]!r}: {e}")
 
     # -- Home Assistant discovery -------------------------------------------------------------
 
@@ -734,6 +822,12 @@ class MqttSink:
                 "payload_press": f"{WRONG} {FeedbackKind.LEARNED}",
                 "icon": "mdi:seat-recline-normal",
             }))
+            # what became of the last command (any sender's): done or refused, and why
+            entities.append(("event", "command_result", {
+                "name": "Command result", "event_types": list(CommandOutcome),
+                "state_topic": self.result_topic, "icon": "mdi:message-reply-text-outline",
+                "entity_category": "diagnostic",
+            }))
             for name, label_, icon in (("snooze", "Snooze nudges", "mdi:bell-sleep"),
                                        ("pause", "Pause watching", "mdi:pause-circle"),
                                        ("resume", "Resume", "mdi:play-circle")):
@@ -782,7 +876,7 @@ class MqttSink:
                 self._owner(message, result.get("status"), tell=False)
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                             client_id=f"{self.client_id}-check", protocol=mqtt.MQTTv311,
+                             client_id=f"{self.client_id}-check", protocol=mqtt.MQTTv5,
                              reconnect_on_failure=False)
         client.on_connect = on_connect
         client.on_subscribe = on_subscribe
@@ -823,6 +917,100 @@ class MqttSink:
 
     def _password_hint(self) -> str:
         return password_hint(self.cfg)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A command received (``command``: the topic's last word; ``value``: its payload as sent,
+    or once understood, normalised: ``wrong slouch``, ``45m``, ``paused``), and what the
+    answer must carry back: the MQTT 5 ``correlation`` data and ``response_topic``, and the
+    caller's ``id`` from a JSON payload."""
+
+    command: str
+    value: str
+    correlation: bytes | None = None
+    response_topic: str | None = None
+    id: str | int | float | None = None
+
+
+def unwrap(payload: bytes | str) -> tuple[bytes, str | int | float | None]:
+    """(the command's own payload, the caller's id) from a command's payload. A JSON object
+    carries the id in ``id`` (a text or a number) and the plain payload in ``value``
+    (``{"value": "wrong learned", "id": "hass-42"}``); without ``value``, the rest of the
+    object is the payload (the JSON form of ``<base>/command/log``) or, with nothing left,
+    the command's default. Anything else is the plain payload itself, with no id. ValueError,
+    in words, for a payload that opens a JSON object and is not one, or a bad id or value."""
+    raw = payload.encode() if isinstance(payload, str) else bytes(payload)
+    if not raw.lstrip().startswith(b"{"):
+        return raw, None
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"the payload opens a JSON object but is not valid JSON ({e})") from None
+    if not isinstance(obj, dict):
+        raise ValueError("the payload opens a JSON object but is not one")
+    caller = obj.pop("id", None)
+    if caller is not None and (isinstance(caller, bool)
+                               or not isinstance(caller, str | int | float)):
+        raise ValueError("\"id\" must be a text or a number")
+    if isinstance(caller, str):
+        caller = caller[:ID_MAX]
+    if "value" in obj:
+        value = obj.pop("value")
+        if not isinstance(value, str):
+            raise ValueError("\"value\" must be a text: the command's plain payload")
+        return value.encode(), caller
+    return (json.dumps(obj).encode() if obj else b""), caller
+
+
+def answer_payload(asked: Asked, answer: Answer) -> dict[str, Any]:
+    """The JSON of ``<base>/command/result``: the command as understood, ``ok``, the
+    ``message`` in words, the caller's ``id`` when it sent one (else its MQTT 5 correlation
+    data, when that is text), and ``event_type`` (done or refused), which Home Assistant's
+    Command result event entity reads."""
+    out: dict[str, Any] = {"command": asked.command, "value": asked.value, "ok": answer.ok,
+                           "message": answer.message,
+                           "event_type": CommandOutcome.DONE if answer.ok
+                           else CommandOutcome.REFUSED}
+    caller = asked.id
+    if caller is None and asked.correlation is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            caller = asked.correlation.decode("utf-8")[:ID_MAX]
+    if caller is not None:
+        out["id"] = caller
+    return out
+
+
+def _printable(payload: bytes | str) -> str:
+    """A payload as the answer and the journal quote it: text, at most 40 characters."""
+    raw = payload.encode() if isinstance(payload, str) else bytes(payload)
+    return raw.decode("utf-8", "replace").strip()[:40]
+
+
+def _v5_reply(message: Any) -> tuple[bytes | None, str | None]:
+    """(correlation data, response topic) an MQTT 5 command carried, each None if not."""
+    props = getattr(message, "properties", None)
+    data = getattr(props, "CorrelationData", None)
+    topic = getattr(props, "ResponseTopic", None)
+    return (bytes(data) if data else None), (str(topic) if topic else None)
+
+
+def _v5_properties(correlation: bytes | None) -> Any:
+    """The PUBLISH properties of an answer: the caller's correlation data back, or None."""
+    if correlation is None:
+        return None
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.CorrelationData = correlation
+    return props
+
+
+def _subscribe_options(*, no_local: bool) -> Any:
+    from paho.mqtt.subscribeoptions import SubscribeOptions
+
+    return SubscribeOptions(qos=1, noLocal=no_local)
 
 
 def parse_feedback(payload: bytes | str) -> str | bool | None:

@@ -115,6 +115,7 @@ class Message:
     topic: str
     payload: bytes
     retain: bool
+    correlation: bytes | None = None  # MQTT 5 correlation data (a ``v5`` watcher's)
 
     @property
     def text(self) -> str:
@@ -128,9 +129,11 @@ MARKER = "watcher-marker/"
 
 
 class Watcher:
-    """A paho client that records every message on ``topics``; waits are bounded."""
+    """A paho client that records every message on ``topics``; waits are bounded. ``v5``:
+    speak MQTT 5 (to send a command with a response topic and correlation data)."""
 
-    def __init__(self, broker: Broker, *topics: str, client_id: str = "") -> None:
+    def __init__(self, broker: Broker, *topics: str, client_id: str = "",
+                 v5: bool = False) -> None:
         import paho.mqtt.client as mqtt
 
         self.messages: list[Message] = []
@@ -138,7 +141,8 @@ class Watcher:
         self._cv = threading.Condition()
         self._subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                  client_id=client_id or f"watcher-{id(self)}")
+                                  client_id=client_id or f"watcher-{id(self)}",
+                                  protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311)
         self.topics = topics
 
         def on_connect(client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
@@ -149,7 +153,9 @@ class Watcher:
 
         def on_message(client: Any, userdata: Any, msg: Any) -> None:
             with self._cv:
-                m = Message(msg.topic, bytes(msg.payload), bool(msg.retain))
+                corr = getattr(msg.properties, "CorrelationData", None)
+                m = Message(msg.topic, bytes(msg.payload), bool(msg.retain),
+                            bytes(corr) if corr else None)
                 (self._markers if m.topic.startswith(MARKER) else self.messages).append(m)
                 self._cv.notify_all()
 

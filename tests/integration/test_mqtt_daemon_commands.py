@@ -3,13 +3,15 @@ through a real mosquitto, with a manual clock.
 
 Its Mode (watching / snoozed / paused) follows a change at once: the whole state goes out every
 ``state_interval`` (30 s here), and a change of mode must not wait for that, or Home
-Assistant's Mode select jumps back to the old mode after a choice.
+Assistant's Mode select jumps back to the old mode after a choice. Every command is answered
+on ``<base>/command/result``: done, or why not.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import textwrap
 import time
@@ -32,6 +34,7 @@ pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (pip install 
 pytestmark = pytest.mark.integration
 
 MODE = "sitwatch/state/mode"
+RESULT = "sitwatch/command/result"
 
 
 def _last_mode(w: Watcher) -> str | None:
@@ -165,8 +168,9 @@ def test_not_right_on_a_learned_way_with_none_learned_is_not_recorded(broker, tm
     """Home Assistant's "Not right: the way of sitting just learned" (``wrong learned``) while
     sitwatch has learned none: nothing to forget, so nothing is recorded (no feedback event on
     the broker, no line in the feedback file or the history), as `sitwatch feedback wrong
-    learned` refuses it with exit 2; MQTT cannot answer back, so the journal says why. A
-    "wrong slouch" sent after it is recorded as usual (and shows the first was handled)."""
+    learned` refuses it with exit 2; the journal says why (and so does the answer on
+    <base>/command/result, see below). A "wrong slouch" sent after it is recorded as usual (and
+    shows the first was handled)."""
     import json
     import sqlite3
 
@@ -210,3 +214,84 @@ def test_not_right_on_a_learned_way_with_none_learned_is_not_recorded(broker, tm
     rows = con.execute("SELECT kind FROM feedback").fetchall()
     con.close()
     assert rows == [("slouch",)]
+
+
+def _answers(w: Watcher) -> list[dict]:
+    import json
+
+    return [json.loads(m.text) for m in w.on(RESULT)]
+
+
+def _step_until_answered(daemon, w: Watcher, count: int, timeout: float = 10.0) -> list[dict]:
+    """Step the daemon until ``count`` answers are on the broker; bounded by a real deadline
+    (the broker's round trips), never a sleep."""
+    end = time.monotonic() + timeout
+    while len(w.on(RESULT)) < count:
+        assert time.monotonic() < end, f"answers so far: {_answers(w)}"
+        daemon.step(0)
+        w.wait_for(lambda ms: len([m for m in ms if m.topic == RESULT]) >= count, 0.05)
+    return _answers(w)
+
+
+def test_every_command_is_answered_done_or_refused_with_the_senders_id(broker, tmp_path):
+    """What a Home Assistant automation or a script with mosquitto_pub sees: a snooze that was
+    done, a "Not right" about a learned way of sitting refused in `sitwatch feedback`'s words
+    (none is learned), a Mode nobody has, each answered with the id the sender put in its
+    JSON; and an MQTT 5 request with a response topic gets its answer there, with its
+    correlation data. The daemon took the snooze (the Mode follows)."""
+    from sitwatch.nudging.answers import NOTHING_LEARNED
+
+    master, slave = os.openpty()
+    conf = _config(tmp_path, broker, os.ttyname(slave))
+    clock = ManualClock(datetime.now(UTC))
+    w = Watcher(broker, MODE, RESULT)
+    asker = Watcher(broker, "my/replies", v5=True)
+    daemon = _daemon(conf, clock)
+    try:
+        assert daemon.publisher is not None and daemon.answers is daemon.publisher
+        assert daemon.publisher.wait_connected(10), broker.log()
+        _step_until(daemon, w, "watching")  # connected and subscribed
+
+        w.client.publish("sitwatch/command/snooze", b'{"value": "45m", "id": "hass-1"}', qos=1)
+        done, = _step_until_answered(daemon, w, 1)
+        assert done["command"] == "snooze" and done["value"] == "45m" and done["ok"] is True
+        assert re.fullmatch(r"nudges snoozed until \d\d:\d\d \(sitwatch keeps watching\)",
+                            done["message"]), done
+        assert done["id"] == "hass-1" and done["event_type"] == "done"
+        _step_until(daemon, w, "snoozed")
+
+        w.client.publish("sitwatch/command/feedback",
+                         b'{"value": "wrong learned", "id": "hass-2"}', qos=1)
+        w.client.publish("sitwatch/command/mode", b"asleep", qos=1)
+        # the malformed one is answered at once, the other once the daemon has looked at it
+        by_command = {a["command"]: a for a in _step_until_answered(daemon, w, 3)[1:]}
+        refused, bad = by_command["feedback"], by_command["mode"]
+        assert refused == {"command": "feedback", "value": "wrong learned", "ok": False,
+                           "message": NOTHING_LEARNED, "event_type": "refused", "id": "hass-2"}
+        assert bad == {"command": "mode", "value": "asleep", "ok": False,
+                       "message": "send one of watching, snoozed, paused",
+                       "event_type": "refused"}
+
+        # MQTT 5 request/response: the answer goes to the response topic too
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = "my/replies"
+        props.CorrelationData = b"req-7"
+        asker.client.publish("sitwatch/command/resume", b"", qos=1, properties=props)
+        *_, resumed = _step_until_answered(daemon, w, 4)
+        (reply,) = asker.wait_topic("my/replies")
+        assert reply.correlation == b"req-7"
+        assert reply.json() == resumed == {
+            "command": "resume", "value": "", "ok": True,
+            "message": "resumed: watching and nudging again", "event_type": "done",
+            "id": "req-7"}
+        _step_until(daemon, w, "watching")
+        assert not [m for m in w.messages if m.topic == RESULT and m.retain]
+    finally:
+        daemon.close()
+        w.close()
+        asker.close()
+        os.close(master)
+        os.close(slave)
