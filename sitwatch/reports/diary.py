@@ -121,6 +121,12 @@ def seek_care_lines(flags: Sequence[RedFlag]) -> list[str]:
     return [SEEK_CARE_HEAD, *(_RED_FLAG_REASON[f] for f in flags), SEEK_CARE_ACTION]
 
 
+def seek_care_paragraph(lines: Sequence[str]) -> str:
+    """:func:`seek_care_lines` as one paragraph of sentences, for a line in the journal or an
+    answer over MQTT: the heading, which has no full stop on its own, gets one."""
+    return " ".join(x if x.endswith((".", "!", "?")) else f"{x}." for x in lines)
+
+
 # -- describing an entry ----------------------------------------------------------------------
 
 _SIDE = {BodySide.LEFT: "left", BodySide.RIGHT: "right", BodySide.BOTH: "both sides"}

@@ -531,10 +531,8 @@ class Daemon:
                 ok, said = False, f"cannot write the diary into the history: {e}"
         ev = self._symptom_event(entry, t)
         self._dispatch(ev)
-        advice = [str(x) for x in ev.get("advice") or ()]
-        # the advice's first line is a heading (no full stop): one paragraph of sentences here
-        return [ev], Answer(ok, " ".join([*(a if a.endswith((".", "!", "?")) else f"{a}."
-                                            for a in advice), said]))
+        advice = diary.seek_care_paragraph([str(x) for x in ev.get("advice") or ()])
+        return [ev], Answer(ok, f"{advice} {said}" if advice else said)
 
     def _symptom_event(self, entry: SymptomEntry, t: float) -> Event:
         """The ``symptom`` event for a diary entry. A red flag brings the seek-care advice, also
@@ -547,7 +545,7 @@ class Daemon:
         via = {"mqtt": "over MQTT", "web": "on the web page"}.get(entry.source, "")
         if advice:
             log.warning("symptom logged %s with a warning sign: %s", via or "in the diary",
-                        " ".join(advice))
+                        diary.seek_care_paragraph(advice))
         data: dict[str, object] = {"kind": str(entry.kind), "said": diary.describe(entry),
                                    "red_flags": [str(f) for f in flags], "advice": advice,
                                    "source": entry.source}

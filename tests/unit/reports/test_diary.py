@@ -276,3 +276,13 @@ def test_entry_from_plain_fields_as_mqtt_sends_them() -> None:
     assert parse_symptom(b'{"kind": "ache", "side": "left"}') == {"kind": "ache", "side": "left"}
     for junk in (b"", b"\xff", b"[1, 2]", b'{"side": "left"}', b"rm -rf /", b"{nope"):
         assert parse_symptom(junk) is None
+
+
+def test_seek_care_paragraph_is_sentences() -> None:
+    """The journal's line and the MQTT answer read as sentences: the heading, bare in the
+    lists and on the pages, gets its full stop (it ran into the next sentence before)."""
+    lines = diary.seek_care_lines((RedFlag.SADDLE_NUMBNESS,))
+    text = diary.seek_care_paragraph(lines)
+    assert text.startswith(f"{diary.SEEK_CARE_HEAD}. You noted")
+    assert ".." not in text
+    assert diary.seek_care_paragraph([]) == ""

@@ -4,6 +4,7 @@ notification's button asks for no answer and gets none."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sitwatch.config import Config, for_layout
@@ -82,7 +83,7 @@ def test_snooze_pause_resume_are_answered_in_the_words_of_the_commands(tmp_path)
         True, "resumed: watching and nudging again")
 
 
-def test_a_symptom_is_answered_with_what_was_logged_or_why_not(tmp_path) -> None:
+def test_a_symptom_is_answered_with_what_was_logged_or_why_not(tmp_path, caplog) -> None:
     d, inbox, answers = build(tmp_path)
     bad = ask(d, inbox, answers, NudgeAction.LOG, symptom={"kind": "itch"})
     assert not bad.ok and "itch" in bad.message
@@ -91,9 +92,14 @@ def test_a_symptom_is_answered_with_what_was_logged_or_why_not(tmp_path) -> None
         False, "Not logged: the history is off ([history] enabled), so there is no diary to "
                "keep it in.")
     # a warning sign: the advice to seek care comes first, as sentences, whatever else
-    flag = ask(d, inbox, answers, NudgeAction.LOG, symptom={"kind": "numbness", "where": "saddle"})
+    with caplog.at_level(logging.WARNING, logger="sitwatch"):
+        flag = ask(d, inbox, answers, NudgeAction.LOG,
+                   symptom={"kind": "numbness", "where": "saddle"})
     assert flag.message.startswith("Please get medical care now. You noted numbness in the "
                                    "saddle area")
+    # the journal says it in sentences too (the heading ran into the next one)
+    warned = [r.getMessage() for r in caplog.records if "warning sign" in r.getMessage()]
+    assert warned and "Please get medical care now. You noted" in warned[0]
 
 
 def test_a_click_on_a_notification_asks_for_no_answer(tmp_path) -> None:
