@@ -45,7 +45,14 @@ def run(args: argparse.Namespace) -> int:
         cfg = load_config(args)
     except config.ConfigError as e:
         return config_errors(e)
-    path = _feedback_file(cfg)
+    path, ran = _feedback_file(cfg)
+    try:
+        if ran is not None and ran != cfg.cushion.layout:
+            # the config as `sitwatch run --layout` built it: the thresholds the daemon
+            # started from are that layout's (its own defaults, its profile's)
+            cfg = load_config(args, {"cushion.layout": ran})
+    except config.ConfigError as e:
+        return config_errors(e)
     try:
         state = fb.load(path)
     except fb.FeedbackError as e:
@@ -80,11 +87,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
 
 
-def _feedback_file(cfg: Config) -> Path:
+def _feedback_file(cfg: Config) -> tuple[Path, str | None]:
     """The feedback file the daemon uses: the running one's, else the last one's, as its status
-    file names it, else the config's. The daemon may run with other flags than this command
+    file names it, else the config's; and the layout that daemon ran (None: the config's, or
+    not named by an older daemon). The daemon may run with other flags than this command
     (`run --layout`, `--port`, the simulator's folder): the config alone then names a file it
-    never reads. A note says so when the two differ (on stderr: `show --json` stays JSON)."""
+    never reads, and a layout whose own defaults are not the config layout's. A note says so
+    when the files differ (on stderr: `show --json` stays JSON)."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.runtime.files import feedback_path, status_path
     from sitwatch.runtime.status import read_status
@@ -92,8 +101,12 @@ def _feedback_file(cfg: Config) -> Path:
     mine = feedback_path(cfg)
     d = read_status(status_path(cfg), SystemClock(), stale_after=float("inf"))
     named = d.get("feedback_file")
-    if not isinstance(named, str) or not named or Path(named) == mine:
-        return mine
+    if not isinstance(named, str) or not named:
+        return mine, None
+    ran = d.get("layout")
+    layout = ran if isinstance(ran, str) and ran else None
+    if Path(named) == mine:
+        return mine, layout
     theirs = Path(named)
     if d.get("running"):
         err(f"note: the running sitwatch keeps its feedback in {theirs}; this config alone "
@@ -103,7 +116,7 @@ def _feedback_file(cfg: Config) -> Path:
         err(f"note: the last sitwatch that ran kept its feedback in {theirs}; this config "
             f"alone would use {mine} (that run had another layout, cushion or calibration "
             "file). Using the last run's, which `sitwatch run` started the same way uses.")
-    return theirs
+    return theirs, layout
 
 
 # -- which nudge -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from sitwatch.runtime import describe
 from sitwatch.runtime.notices import SensorNotices, SilenceNotice
 from sitwatch.sensing.calibration import Profile
 from sitwatch.sensing.detectors.occupancy import OCCUPIED
-from sitwatch.sensing.layout import Layout
+from sitwatch.sensing.layout import Layout, absolute_spec
 from sitwatch.sensing.pipeline import Pipeline
 from sitwatch.sensing.snapshot import Snapshot
 from sitwatch.sinks.actions import Answer
@@ -203,7 +203,8 @@ class Daemon:
                 cal["at"] = profile.created
             # the run the history records: a restart that carries on the spell names it
             status.update(sit_limit=sit_limit, calibration=cal,
-                          history_run=store.run_id if store is not None else None)
+                          history_run=store.run_id if store is not None else None,
+                          layout=absolute_spec(cfg.cushion.layout))
             if learner is not None and learner.path is not None:
                 status.update(feedback_file=str(learner.path))
 

@@ -27,7 +27,9 @@ ten seconds, not one every two. Layout (``version`` 1)::
                 summary is a notice, not one of them),
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
-     "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons)}
+     "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons),
+     "layout": "smartchair-12" | "/home/me/chair.toml" | absent (older daemons),
+     "feedback_file": "/home/me/.local/share/sitwatch/feedback-smartchair-12.json" | absent}
 
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
 in for it; camera-only, the camera offline or the screen locked), for ``unseen_seconds``: the
@@ -42,6 +44,10 @@ that hung): ``sensor.online`` is false then too, as for any cushion whose frames
 sitting down again); both are null while seated and before the first spell. The next daemon
 carries that absence on, so a break across a restart is counted
 (:func:`sitwatch.runtime.assemble.previous_spell`).
+``layout`` is the sensor layout the daemon runs (``sitwatch run --layout`` may name another
+than the config's: a built-in name, ``grid:RxC`` or a layout file's absolute path), and
+``feedback_file`` the file it keeps "Not right" in: ``sitwatch feedback`` reads both, so that
+the thresholds it calls configured are the ones that layout starts from.
 ``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
 the screen is locked (no picture taken).
 """
@@ -99,6 +105,7 @@ _TOP = (
     "snoozed",
     "held",
     "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
+    "layout",  # the layout it runs (`run --layout` may differ from the config's): name or file
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
     "timer_paused",  # no sensor sees the seat: the sitting timer stands still
     "unseen_seconds",  # ... since this many seconds (null while a sensor sees it)

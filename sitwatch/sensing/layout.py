@@ -313,6 +313,19 @@ def load(spec: str | Path) -> Layout:
     raise LayoutError(f"unknown layout {s!r}: use a file path, grid:RxC, or one of: {known}")
 
 
+def absolute_spec(spec: str) -> str:
+    """``spec`` as :func:`load` finds it from any working directory: a layout file by its
+    absolute path, a built-in name or ``grid:RxC`` as it is. The daemon's status file names its
+    layout this way, for commands run elsewhere (``sitwatch feedback``)."""
+    s = str(spec).strip()
+    if s.startswith("grid:"):
+        return s
+    path = Path(s).expanduser()
+    if path.suffix == ".toml" or path.exists():
+        return str(path.absolute())
+    return s
+
+
 def _is_number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 

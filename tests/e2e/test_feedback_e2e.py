@@ -30,12 +30,13 @@ LEFT = [19000, 15500, 11700, 9800]
 
 
 class Cushion:
-    """A virtual load-cell cushion on a pty: sends the current frame 20 times a second."""
+    """A virtual load-cell cushion on a pty: sends the current frame 20 times a second
+    (``frame``: the first, load-cells-4's empty seat by default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, frame: list[int] | None = None) -> None:
         self.master, self.slave = pty.openpty()
         self.port = os.ttyname(self.slave)
-        self.frame = EMPTY
+        self.frame = frame or EMPTY
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -512,3 +513,40 @@ def test_the_commands_use_the_feedback_file_of_the_daemon_started_with_other_fla
     assert reset.returncode == 0 and "Undone for lopsided" in reset.stdout, reset
     assert json.loads(theirs.read_text())["steps"] == {}
     assert not mine.exists()
+
+
+@pytest.mark.integration
+def test_the_configured_thresholds_are_those_of_the_layout_the_daemon_ran(
+        tmp_path: Path) -> None:
+    """`sitwatch run --layout ethz-wheelchair-24` with a config naming no layout: the daemon
+    eased the wheelchair's own lopsided threshold (0.1 -> 0.115), while `feedback wrong` and
+    `show` said "0.25 -> 0.287", worked out from the config's layout. They take the layout
+    the daemon ran from its status file."""
+    env = env_for(tmp_path)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[nudges.dnd]\nenabled = false\n[status]\ninterval = 0.5\n")
+    cushion = Cushion([2] * 24)  # an empty wheelchair cushion (full scale 255)
+    daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "run", "--headless", "--json", "--port", cushion.port,
+                               "--layout", "ethz-wheelchair-24"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        read_events(daemon, lambda g: any(e["event"] == "occupancy" for e in g),
+                    time.monotonic() + 30)
+        said = sitwatch(env, cfg, "feedback", "wrong", "lopsided", "--force")
+        assert said.returncode == 0 and "not running" not in said.stdout, said
+        assert "balance threshold 0.1 -> 0.115" in said.stdout, said.stdout
+        daemon.terminate()
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        cushion.close()
+    shown = sitwatch(env, cfg, "feedback", "show", "--json")
+    assert shown.returncode == 0, shown.stderr
+    moved = {c["threshold"]: (c["configured"], c["now"])
+             for c in json.loads(shown.stdout)["changes"]}
+    assert moved["detect.balance.threshold"] == (0.1, 0.115), moved
+    reset = sitwatch(env, cfg, "feedback", "reset", "lopsided")
+    assert reset.returncode == 0 and "Undone for lopsided" in reset.stdout, reset

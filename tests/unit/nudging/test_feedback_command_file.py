@@ -69,3 +69,34 @@ def test_the_last_daemons_file_once_it_stopped(tmp_path, capsys) -> None:
     assert "the last sitwatch that ran kept its feedback in" in " ".join(note.split())
     assert main(["--no-user-config", "feedback", "reset"]) == 0
     assert fb.load(theirs).steps == {}
+
+
+def test_the_configured_thresholds_are_those_of_the_layout_the_daemon_ran(tmp_path,
+                                                                            capsys) -> None:
+    """`sitwatch run --layout ethz-wheelchair-24` (its own lopsided threshold 0.1) with the
+    config naming the default layout (0.25): "configured" and the steps from it are the
+    wheelchair's, as the daemon eased them, not the config layout's."""
+    theirs = tmp_path / "feedback-ethz-wheelchair-24.json"
+    saved(theirs, STEPS)
+    status(feedback_file=str(theirs), layout="ethz-wheelchair-24",
+           stopped=datetime.now().astimezone().isoformat())
+    assert main(["--no-user-config", "feedback", "show", "--json"]) == 0
+    moved = {c["threshold"]: (c["configured"], c["now"])
+             for c in json.loads(capsys.readouterr().out)["changes"]}
+    assert moved["detect.balance.threshold"] == (0.1, 0.115)
+    assert moved["detect.balance.release"] == (0.06, 0.069)
+    assert main(["--no-user-config", "feedback", "show"]) == 0
+    assert "balance threshold 0.1 -> 0.115" in capsys.readouterr().out
+    assert main(["--no-user-config", "feedback", "wrong", "lopsided", "--force"]) == 0
+    assert "balance threshold 0.1 -> 0.132" in capsys.readouterr().out
+
+
+def test_a_status_file_without_a_layout_keeps_the_configs(tmp_path, capsys) -> None:
+    """An older daemon's status file names no layout: the config's, as before."""
+    theirs = tmp_path / "feedback-load-cells-4.json"
+    saved(theirs, STEPS)
+    status(feedback_file=str(theirs), stopped=datetime.now().astimezone().isoformat())
+    assert main(["--no-user-config", "feedback", "show", "--json"]) == 0
+    moved = {c["threshold"]: c["configured"]
+             for c in json.loads(capsys.readouterr().out)["changes"]}
+    assert moved["detect.balance.threshold"] == 0.25

@@ -388,3 +388,26 @@ def test_a_resumed_spell_goes_on_or_ends_in_a_break() -> None:
     other.resume_spell(1000.0, spell=1500.0, away=30.0)
     brk = other.timer.sit(1000.0 + 200.0)  # back after 230 s away: that was a break
     assert brk is not None and brk.get("spell") == 1500.0
+
+
+def test_the_status_file_names_the_layout_it_runs_loadable_from_anywhere(tmp_path,
+                                                                          monkeypatch) -> None:
+    """`sitwatch feedback` works the configured thresholds out from the layout the daemon ran
+    (`run --layout` may name another than the config): the status file says which, a layout
+    file by its absolute path, as the command may run in another folder."""
+    d, *_ = make(tmp_path, [(1, EMPTY)], Config(cushion={"layout": "load-cells-4"}))
+    d.close()
+    assert json.loads((tmp_path / "status.json").read_text())["layout"] == "load-cells-4"
+    from importlib import resources
+
+    builtin = resources.files("sitwatch.data").joinpath("layouts", "load-cells-4.toml")
+    (tmp_path / "chairs").mkdir()
+    (tmp_path / "chairs" / "mine.toml").write_text(
+        builtin.read_text().replace('name = "load-cells-4"', 'name = "mine"'))
+    monkeypatch.chdir(tmp_path)
+    d, *_ = make(tmp_path, [(1, EMPTY)], Config(cushion={"layout": "chairs/mine.toml"}))
+    d.close()
+    named = json.loads((tmp_path / "status.json").read_text())["layout"]
+    assert named == str(tmp_path / "chairs" / "mine.toml")
+    monkeypatch.chdir("/")
+    assert layout.load(named).name == "mine"
