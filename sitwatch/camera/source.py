@@ -93,9 +93,10 @@ class CameraSource:
         self._sleep = sleep
         self._capture = capture
         self._estimator: Estimator | None = estimator
-        if estimator_factory is None and estimator is not None:
-            # one estimator handed in (tests, benchmarks): it is reused after a release
-            estimator_factory = lambda: estimator  # noqa: E731
+        # A model handed in is the caller's (calibration, a replay, a test may use it again):
+        # kept through a pause or a locked screen and never closed here. The source closes
+        # only the models it made (``estimator_factory``, else the configured model).
+        self._owns_estimator = estimator is None
         self._make_estimator: Callable[[], Estimator] = (
             estimator_factory or (lambda: default_estimator(cfg)))
         self.advisor = advisor
@@ -151,7 +152,8 @@ class CameraSource:
 
     def hold(self, on: bool) -> None:
         """While sitwatch is paused the camera is not opened and no frame is taken, and the
-        pose model is let go (its memory is most of camera mode's); both come back on resume."""
+        pose model the source loaded is let go (its memory is most of camera mode's); both
+        come back on resume."""
         if on == self.held:
             return
         self.held = on
@@ -163,9 +165,11 @@ class CameraSource:
             self._log.info("resumed: camera back on")
 
     def _release_all(self) -> None:
+        """Let the camera go, and the pose model when the source made it (a model handed in
+        stays open, the caller's to close)."""
         if self._capture is not None:
             self._capture.release()
-        if self._estimator is not None:
+        if self._estimator is not None and self._owns_estimator:
             self._estimator.close()
             self._estimator = None
 

@@ -146,3 +146,17 @@ def test_frames_are_never_written_anywhere(slouch_clip, model_path, tmp_path, mo
         "cwd/camera_calibration.json"}
     profile = B.load(work / "camera_calibration.json")
     assert set(profile.model_dump()) >= {"features", "samples"}
+
+
+def test_the_callers_model_outlives_a_calibration_and_a_replay(slouch_clip, estimator,
+                                                               model_path):
+    """A pose model handed to the calibration from a recording is the caller's: the camera
+    source the calibration read the clip with closed it, so the replay that followed with the
+    same model failed ('NoneType' object has no attribute 'detect_for_video')."""
+    cfg = cam_cfg(model_path)
+    prof = calibrate_from_recording(slouch_clip, cfg, (2.0, 15.0), estimator=estimator)
+    readings: list[PoseReading] = []
+    evs = [e.as_dict() for e in replay(slouch_clip, cfg, prof, estimator=estimator,
+                                       on_reading=readings.append)]
+    assert readings and ("posture", "slouched") in [(e["event"], e.get("state")) for e in evs]
+    assert estimator(np.zeros((48, 64, 3), np.uint8), 1000.0) is None  # still open

@@ -278,3 +278,53 @@ def test_paused_takes_no_frame_and_lets_the_model_go():
     src.hold(False)
     run(src, clock, clock.monotonic() + 3.0)
     assert len(made) == 2 and cam.reads > reads
+
+
+class CountedPose(FakePose):
+    """A FakePose that counts its closes and, once closed, fails as the real model does."""
+
+    def __init__(self, script) -> None:
+        super().__init__(script)
+        self.closes = 0
+
+    def __call__(self, rgb, t):
+        assert not self.closes, "the pose model was used after it was closed"
+        return super().__call__(rgb, t)
+
+    def close(self) -> None:
+        self.closes += 1
+
+
+def test_a_model_handed_in_is_never_closed_by_the_source():
+    """A pose model handed in belongs to the caller (calibration, a replay, a test may use it
+    again): the source keeps it through a locked screen, a pause and its own close, and closes
+    only the ones it made."""
+    cfg, clock, cam, _ = make(lambda t: "up")
+    est = CountedPose(lambda t: "up")
+    locked = {"now": False}
+    src = CameraSource(cfg, clock, sleep=clock.advance, capture=cam, estimator=est,
+                       locked=lambda: locked["now"])
+    run(src, clock, 20.0)
+    locked["now"] = True
+    run(src, clock, 40.0)
+    locked["now"] = False
+    src.hold(True)
+    src.hold(False)
+    n = len(est.times)
+    run(src, clock, 80.0)
+    assert len(est.times) > n  # the same model, still open, after the lock and the pause
+    src.close()
+    assert est.closes == 0
+    made: list[CountedPose] = []
+
+    def factory() -> CountedPose:
+        made.append(CountedPose(lambda t: "up"))
+        return made[-1]
+
+    src = CameraSource(cfg, clock, sleep=clock.advance, capture=cam, estimator_factory=factory)
+    run(src, clock, 100.0)
+    src.hold(True)
+    src.hold(False)
+    run(src, clock, 120.0)
+    src.close()
+    assert len(made) == 2 and [m.closes for m in made] == [1, 1]
