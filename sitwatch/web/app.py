@@ -198,23 +198,32 @@ class Pages:
     def unreadable(self, request: Request, exc: Exception) -> Response:
         return self.page("message.html.j2", "", status_code=503,
                          title="The history cannot be read",
-                         text=f"{str(exc)[:1].upper()}{str(exc)[1:]}. The daemon sets the "
-                              "damaged file aside and starts a fresh one when it next starts "
-                              "(\u201csystemctl --user restart sitwatch\u201d, or \u201csitwatch "
-                              "run\u201d).")
+                         text=self.shown(
+                             f"{str(exc)[:1].upper()}{str(exc)[1:]}. The daemon sets the "
+                             "damaged file aside and starts a fresh one when it next starts "
+                             "(\u201csystemctl --user restart sitwatch\u201d, or \u201csitwatch "
+                             "run\u201d)."))
 
     def full_page(self, html: str, active: str, note: str) -> HTMLResponse:
         """A report page (its own HTML document) with the app's pages above it."""
-        top = self.env.get_template("weeknav.html.j2").render(nav=NAV, active=active, note=note)
+        top = self.env.get_template("weeknav.html.j2").render(nav=NAV, active=active,
+                                                              note=self.shown(note))
         return HTMLResponse(html.replace("<body>", "<body>" + top, 1))
 
     def now(self) -> datetime:
         return self.s.clock.now().astimezone(self.s.tz)
 
+    def shown(self, text: str) -> str:
+        """``text`` (a path, or words naming one) as the pages show it: on the LAN (with a
+        token) the home directory is written ``~``, because its name is most often the
+        user's, and the other devices need no more than where under it the file is. This
+        computer's own view (loopback, no token) keeps the whole path."""
+        return text if self.s.token is None else home_as_tilde(text)
+
     def page(self, template: str, active: str, status_code: int = 200, note: str = "",
              **ctx: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(
-            nav=NAV, active=active, lan=self.s.token is not None, note=note, **ctx)
+            nav=NAV, active=active, lan=self.s.token is not None, note=self.shown(note), **ctx)
         return HTMLResponse(html, status_code=status_code)
 
     # -- live status --
@@ -256,7 +265,7 @@ class Pages:
 
         got, note = self.read(get)
         if got is None:
-            return self.page("nohistory.html.j2", "today", path=str(self.s.history))
+            return self.page("nohistory.html.j2", "today", path=self.shown(str(self.s.history)))
         s, sec = got
         rows = []
         if s.has_data:
@@ -294,7 +303,7 @@ class Pages:
         html, note = self.read(lambda store: None if store is None else render_week(
             store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit, now=now))
         if html is None:
-            return self.page("nohistory.html.j2", "week", path=str(self.s.history))
+            return self.page("nohistory.html.j2", "week", path=self.shown(str(self.s.history)))
         return self.full_page(html, "week" if not text else "weeks", note)
 
     def weeks(self, request: Request) -> Response:
@@ -322,7 +331,7 @@ class Pages:
 
         got, note = self.read(get)
         if got is None:
-            return self.page("nohistory.html.j2", "weeks", path=str(self.s.history))
+            return self.page("nohistory.html.j2", "weeks", path=self.shown(str(self.s.history)))
         rows, sitting = got
         while rows and not rows[-1]["sitting"]:
             rows.pop()  # before the first week with data
@@ -347,7 +356,7 @@ class Pages:
             store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
             min_break=self.s.cfg.detect.occupancy.min_break, now=now, links=True))
         if html is None:
-            return self.page("nohistory.html.j2", "month", path=str(self.s.history))
+            return self.page("nohistory.html.j2", "month", path=self.shown(str(self.s.history)))
         return self.full_page(html, "month", note)
 
     # -- the diary --
@@ -441,8 +450,10 @@ class Pages:
         from sitwatch import config
 
         return self.page("settings.html.j2", "settings",
-                         text=config.render(redacted_config(self.s.cfg), header=SETTINGS_HEADER),
-                         history=str(self.s.history), status_file=str(self.s.status))
+                         text=self.shown(config.render(redacted_config(self.s.cfg),
+                                                       header=SETTINGS_HEADER)),
+                         history=self.shown(str(self.s.history)),
+                         status_file=self.shown(str(self.s.status)))
 
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -451,6 +462,17 @@ class Pages:
             return PlainTextResponse("404", status_code=404)
         return Response(_asset(name), media_type=media,
                         headers={"Cache-Control": "no-cache"})
+
+
+def home_as_tilde(text: str, home: str | None = None) -> str:
+    """``text`` with the home directory (``home``, default the user's) written ``~`` wherever
+    a path starts with it: ``/home/alice/.local/share/sitwatch/history.sqlite`` becomes
+    ``~/.local/share/sitwatch/history.sqlite``; ``/home/alicia`` is another folder and stays.
+    A home of ``/`` (or none known) changes nothing."""
+    home = (home if home is not None else os.path.expanduser("~")).rstrip("/")
+    if not home or home == "~":
+        return text
+    return re.sub(r"(?<![\w./~-])" + re.escape(home) + r"(?=/|$|[\s\"'<>,;:)])", "~", text)
 
 
 def _same_origin(request: Request) -> bool:

@@ -92,10 +92,11 @@ def test_web_port_0_in_the_config_means_any_free_port(tmp_path: Path) -> None:
         proc.wait(10)
 
 
-def _served(tmp: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def _served(tmp: Path, *args: str,
+            env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or _env(tmp),
         start_new_session=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -233,3 +234,32 @@ def test_the_live_page_on_the_lan_does_not_show_the_process_id(tmp_path: Path) -
     assert "Occupied" in page and "sitting for 7 min" in page
     for shown in (json.dumps(status), page):
         assert "pid" not in shown and str(os.getpid()) not in shown
+
+
+def test_the_lan_pages_write_the_home_directory_as_a_tilde(tmp_path: Path) -> None:
+    """`sitwatch serve --lan`: the Settings page (and "No history yet") showed the history's
+    path, /home/alice/.local/share/sitwatch/history.sqlite, the user's name to every device
+    holding the token. On the LAN the home is "~"."""
+    home = tmp_path / "home" / "alice"
+    home.mkdir(parents=True)
+    env = {**_env(tmp_path), "HOME": str(home)}
+    env.pop("XDG_DATA_HOME")  # the usual place, under the home
+    proc, _ = _served(tmp_path, "--lan", env=env)
+    try:
+        assert proc.stdout is not None
+        lan = (proc.stdout.readline() + proc.stdout.readline()).split("\n")[1].strip()
+        token = lan.split("?token=", 1)[1]
+        pages = {}
+        for path in ("/settings", "/today"):
+            req = urllib.request.Request(lan.split("/?", 1)[0] + path,
+                                         headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                pages[path] = r.read().decode()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert "History: <code>~/.local/share/sitwatch/history.sqlite</code>" in pages["/settings"]
+    assert "There is no history at <code>~/.local/share/sitwatch/history.sqlite</code>" \
+        in pages["/today"]
+    for page in pages.values():
+        assert "alice" not in page and str(home) not in page

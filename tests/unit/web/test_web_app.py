@@ -253,3 +253,45 @@ def test_this_week_is_the_calendar_week_past_weeks_lists(settings: Settings) -> 
     assert c.get("/week/2026-02-08").text.count("Mon 2 – Sun 8 February 2026") >= 1
     past = c.get("/weeks").text
     assert "/week/2026-02-04" not in past  # it lists whole weeks, the last one over
+
+
+def test_on_the_lan_the_settings_write_the_home_directory_as_a_tilde(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LAN pages showed /home/alice/.local/share/sitwatch/history.sqlite: the user's name
+    to any device with the token. There the home is "~"; this computer's own view (loopback, no
+    token) keeps the whole path, to copy into a terminal."""
+    home = tmp_path / "home" / "alice"
+    monkeypatch.setenv("HOME", str(home))
+    settings.history = home / ".local" / "share" / "sitwatch" / "history.sqlite"
+    settings.status = home / ".sitwatch-status.json"
+    settings.cfg = settings.cfg.model_copy(update={"calibration": settings.cfg.calibration
+                                                   .model_copy(update={"profile": str(
+                                                       home / "cal" / "mine.json")})})
+    mine = client(settings).get("/settings").text
+    assert f"<code>{settings.history}</code>" in mine and str(settings.status) in mine
+    settings.token = "t0ken-for-the-lan"
+    c = client(settings)
+    auth = {"Authorization": "Bearer t0ken-for-the-lan"}
+    lan = c.get("/settings", headers=auth).text
+    assert "<code>~/.local/share/sitwatch/history.sqlite</code>" in lan
+    assert "<code>~/.sitwatch-status.json</code>" in lan
+    assert "~/cal/mine.json" in lan  # a path in the config in force too
+    assert "alice" not in lan and str(home) not in lan
+    empty = c.get("/today", headers=auth).text  # no history yet: it says where it will be
+    assert "~/.local/share/sitwatch/history.sqlite" in empty and "alice" not in empty
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("/home/alice/.local/share/sitwatch/history.sqlite",
+     "~/.local/share/sitwatch/history.sqlite"),
+    ("/home/alice", "~"),
+    ('profile = "/home/alice/cal.json"', 'profile = "~/cal.json"'),
+    ("/home/alicia/x", "/home/alicia/x"),  # another folder
+    ("/mnt/home/alice/x", "/mnt/home/alice/x"),  # not the home, though it ends the same
+    ("/var/lib/sitwatch/history.sqlite", "/var/lib/sitwatch/history.sqlite"),
+])
+def test_home_as_tilde(text: str, shown: str) -> None:
+    from sitwatch.web.app import home_as_tilde
+
+    assert home_as_tilde(text, "/home/alice") == shown
+    assert home_as_tilde(text, "/") == text  # a home of / names nobody
