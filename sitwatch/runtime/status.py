@@ -33,7 +33,9 @@ ten seconds, not one every two. Layout (``version`` 1)::
 
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
 in for it; camera-only, the camera offline or the screen locked), for ``unseen_seconds``: the
-spell stands still at ``spell_seconds``, and ``occupancy`` is the seat as last seen. ``sensor``
+spell stands still at ``spell_seconds``, and ``occupancy`` is the seat as last seen. While the
+cushion is online ``spell_seconds`` counts up to its last frame, so it does not step back when
+a cushion that stopped sending is declared silent ``cushion.no_data_timeout`` later. ``sensor``
 is the cushion's; in a camera-only setup it is the camera's, and its ``port`` is ``camera:``
 and the device (:data:`CAMERA_PORT`). With both, each sensor's events change its own section
 only: the camera going offline is ``camera.online``, never ``sensor.online``. ``sensor.silent``

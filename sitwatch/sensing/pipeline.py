@@ -200,6 +200,9 @@ class Pipeline:
         # offline because the cushion is connected but sends nothing (:meth:`silent`), not
         # because its link is down
         self.silent_since: float | None = None
+        #: the cushion's latest word on the seat while online (its last frame, the link back,
+        #: a resumed spell): the spell shown counts no further (:meth:`_spell`)
+        self._seen_at: float | None = None
         self.f: Features | None = None
         self._empty_frames: list[np.ndarray] = []
         self._empty_since: float | None = None
@@ -369,6 +372,7 @@ class Pipeline:
         per run of the daemon (:func:`sitwatch.history.queries.spells_between`)."""
         if not self.timer.resume(t, spell, away):
             return []
+        self._seen_at = t
         return [Event(t, E.SPELL_RESUMED, seat, {"spell": round(spell, 1),
                                                   "away": round(away, 1)})]
 
@@ -411,6 +415,7 @@ class Pipeline:
             self.timer.hide(t)
             return [Event(t, E.SENSOR, "offline", data)]
         seen = self._seen_again(t)
+        self._seen_at = t  # the timer goes on from here
         return [Event(t, E.SENSOR, "online", {**data, **seen.data}), *seen.events]
 
     def silent(self, t: float, since: float, reason: str = "") -> list[Event]:
@@ -497,6 +502,7 @@ class Pipeline:
         self.frames += 1
         if not self.online:
             out += self.sensor(t, True)
+        self._seen_at = t
         dt = 0.0 if self.last_t is None else min(max(t - self.last_t, 0.0), MAX_DT)
         self.last_t = t
         occupied = self.occ.state == OCCUPIED
@@ -652,7 +658,7 @@ class Pipeline:
             source="cushion",
             online=self.online,
             occupancy=S.occupancy(self.occ.state),
-            spell=self.timer.spell(t),
+            spell=self._spell(t),
             spell_start=self.timer.spell_start,
             left_at=self.timer.away_since,
             unseen_since=self.timer.unseen_since,
@@ -679,6 +685,18 @@ class Pipeline:
                          and self.posture.state == FORWARD
                          and perched(f, self.baseline, self.cfg.detect.posture)),
         )
+
+    def _spell(self, t: float) -> float:
+        """The spell at ``t``, counted no further than the cushion's last frame while it is
+        online. A cushion that hangs is declared silent ``no_data_timeout`` after that frame,
+        and the timer then stands still from it (:meth:`silent`): counted on meanwhile, the
+        spell shown (status, the web page, MQTT) would step back by those seconds. A spell
+        that ended (a break) reads 0 at once, as before; the history is not made from this."""
+        spell = self.timer.spell(t)
+        seen = self._seen_at
+        if self.online and seen is not None and seen < t:
+            spell = min(spell, self.timer.spell(seen))
+        return spell
 
     def _loads_of(self, f: Features) -> tuple[float, ...]:
         """The frame's loads as shares of full scale, for the snapshot: worked out once per

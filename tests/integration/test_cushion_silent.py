@@ -342,3 +342,44 @@ def test_a_cushion_that_hangs_with_its_port_open_pauses_the_sitting_timer(serial
         assert [round(s.seconds) for s in spells] == [pytest.approx(sat + 30, abs=3)]
     finally:
         daemon.close()
+
+
+def test_the_minutes_shown_never_go_back_when_the_cushion_hangs(serial_pty) -> None:
+    """Through the daemon `sitwatch run` builds, on a pty: the sitter sits 55 s, then the
+    cushion's firmware hangs (port open, nothing on it). For the 10 s until the silence was
+    declared `sitwatch status` counted on ("sitting for 1 min"), then stepped back to the last
+    frame ("paused at under a minute", 62 s -> 53 s, found by hand). The spell shown stops at
+    the last frame now, and never goes back."""
+    from sitwatch.config import Config, for_layout
+    from sitwatch.sensing import layout as layouts
+    from tests.helpers.virtual_cushion import sit_on_pty
+
+    master, port = serial_pty
+    lay = layouts.load("load-cells-4")
+    cfg = for_layout(Config.model_validate({
+        "cushion": {"port": port, "layout": "load-cells-4"},
+        "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False}}}), lay)
+    clock = ManualClock()
+    daemon = build_daemon(cfg, lay, None, clock, headless=True)
+    assert daemon.status is not None
+    try:
+        daemon.step(0)  # opens the port
+        sit_on_pty(master, daemon, clock, 55)
+        sat = daemon.snapshot().spell
+        assert 50 < sat < 60, sat
+        shown: list[tuple[float, str]] = []
+        for _ in range(40):  # 20 s with nothing on the line, the clock moved by hand
+            clock.advance(0.5)
+            daemon.step(0)
+            daemon.status.write()
+            d = read_status(status_path(cfg), clock)
+            shown.append((d["spell_seconds"], format_status(d).split(" · ")[0]))
+        last = shown[-1][1]
+        assert last.startswith("Occupied when last seen ") and \
+            "sitting timer paused at under a minute" in last, last
+        seconds = [s for s, _ in shown]
+        assert seconds == sorted(seconds), seconds  # never back
+        assert max(seconds) == pytest.approx(sat, abs=0.3)
+        assert not any("1 min" in text for _, text in shown), shown
+    finally:
+        daemon.close()

@@ -190,3 +190,33 @@ def test_a_silence_while_offline_changes_nothing() -> None:
     pl = Pipeline(LAY, CFG)
     pl.sensor(1.0, False, "no such device")
     assert pl.silent(20.0, 1.0, "no data at all") == []
+
+
+def test_the_spell_shown_never_goes_back_while_the_cushion_hangs(tmp_path) -> None:
+    """A cushion that hangs is declared silent `no_data_timeout` (10 s) after its last frame,
+    and the timer then stands still from that frame. Meanwhile the spell shown (`sitwatch
+    status`, the Live page, MQTT) counted on, and stepped back when the silence was declared:
+    "sitting for 10 min" went back to "9 min". It counts no further than the last frame now,
+    and the history is as before."""
+    r = Rig(tmp_path)
+    r.send(60, EMPTY)
+    r.send(565, SEATED)
+    sat = r.d.snapshot().spell
+    assert 560 < sat < 568  # "9 min"; ten seconds more read "10 min"
+    spells, heads = [], []
+    for _ in range(round((QUIET_AFTER + 5) / 0.2)):
+        r.send(0.2, None)
+        text, st = r.status()
+        spells.append(st["spell_seconds"])
+        heads.append(text.split(" · ")[0])
+    assert r.named("sensor")[0].get("silent") is True  # declared within those 15 s
+    assert spells == sorted(spells), spells  # never back
+    assert max(spells) == pytest.approx(sat, abs=0.3)
+    assert all("sitting for 9 min" in h or "paused at 9 min" in h for h in heads), set(heads)
+    r.send(60, SEATED)
+    assert r.d.snapshot().spell == pytest.approx(sat + 60, abs=1)  # on from where it stood
+    r.send(200, EMPTY)
+    history = queries.spells_between(r.store, r.clock.now() - timedelta(hours=1),
+                                     r.clock.now() + timedelta(seconds=1))
+    assert [round(s.seconds) for s in history] == [pytest.approx(sat + 60, abs=5)]
+    r.d.close()
