@@ -206,6 +206,49 @@ class MqttUnavailable(RuntimeError):
     """paho-mqtt (2.x) cannot be imported."""
 
 
+class Credentials(Protocol):
+    """What connecting to the broker reads from the config: who we are and how we talk."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    password_file: str
+    tls: bool
+    tls_ca: str
+
+
+def configure(client: Any, cfg: Credentials) -> None:
+    """Give a paho client the config's credentials and TLS: the one place that does it, for
+    the sink, doctor's check and ``sitwatch companion``. Raises OSError or ValueError (an
+    unreadable CA or password file)."""
+    if cfg.username:
+        client.username_pw_set(cfg.username, broker_password(cfg) or None)
+    if cfg.tls:
+        client.tls_set(ca_certs=cfg.tls_ca or None)
+
+
+def new_client(cfg: Credentials, client_id: str, *, v5: bool = False, **kw: Any) -> Any:
+    """A paho client (callback API 2; MQTT 5 with ``v5``, else 3.1.1) set up with the config's
+    credentials and TLS; ``kw`` goes to paho (``reconnect_on_failure``; ``clean_session``,
+    3.1.1 only). Raises :class:`MqttUnavailable`, OSError or ValueError."""
+    mqtt = _mqtt()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311, **kw)
+    configure(client, cfg)
+    return client
+
+
+#: CONNACK reason codes (as paho 2 names them for MQTT 3.1.1 too) that another try will not
+#: change: the broker does not take our user name and password, or not our client at all.
+REFUSED_FOR_GOOD = (134, 135)  # Bad user name or password, Not authorized
+
+
+def refused_for_good(reason_code: Any) -> bool:
+    """Did the broker refuse us for who we are (credentials), not for a passing reason?"""
+    return getattr(reason_code, "value", None) in REFUSED_FOR_GOOD
+
+
 class MqttSink:
     """Publishes events and state to MQTT, announces itself to Home Assistant.
 
@@ -284,10 +327,7 @@ class MqttSink:
         (paho-mqtt missing, an unreadable CA file) is logged as an error and False returned,
         and the sink then only drops events."""
         try:
-            mqtt = _mqtt()
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                                 protocol=mqtt.MQTTv5)
-            self._configure(client)
+            client = new_client(self.cfg, self.client_id, v5=True)
         except (MqttUnavailable, OSError, ValueError) as e:
             self.log.error("mqtt: cannot start, MQTT publishing is off: %s", e)
             with self._lock:
@@ -309,10 +349,7 @@ class MqttSink:
         return True
 
     def _configure(self, client: Any) -> None:
-        if self.cfg.username:
-            client.username_pw_set(self.cfg.username, broker_password(self.cfg) or None)
-        if self.cfg.tls:
-            client.tls_set(ca_certs=self.cfg.tls_ca or None)
+        configure(client, self.cfg)
 
     @property
     def connected(self) -> bool:

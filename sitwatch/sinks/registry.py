@@ -14,13 +14,16 @@ import logging
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
-from sitwatch.sinks.actions import ActionInbox
+from sitwatch.sinks.actions import ActionInbox, OnAction
 from sitwatch.sinks.base import Sink
+
+if TYPE_CHECKING:
+    from sitwatch.sinks.desktop import DesktopSink
 
 Level = Literal["ok", "warn", "fail"]
 
@@ -85,6 +88,14 @@ def _console(cfg: Config, ctx: SinkContext) -> Sink:
 # -- desktop -------------------------------------------------------------------------------------
 
 def _desktop(cfg: Config, ctx: SinkContext) -> Sink:
+    # "is not None", not truth: an inbox has a length, so the new, empty one is falsy
+    return desktop_sink(cfg, ctx.inbox.put if ctx.inbox is not None else None)
+
+
+def desktop_sink(cfg: Config, on_action: OnAction | None) -> DesktopSink:
+    """The desktop notifications as the config asks for them (timeout, buttons and their
+    labels): the daemon's, and ``sitwatch companion``'s for another sitwatch's nudges, so the
+    two look and answer alike. ``on_action`` gets the clicks (none without buttons)."""
     from sitwatch.sinks.actions import DEFAULT_ACTIONS, DONE, SNOOZE, WRONG, WRONG_LABEL
     from sitwatch.sinks.desktop import DesktopSink
 
@@ -94,8 +105,7 @@ def _desktop(cfg: Config, ctx: SinkContext) -> Sink:
         n.timeout,
         _logger("desktop"),
         actions=n.buttons,
-        # "is not None", not truth: an inbox has a length, so the new, empty one is falsy
-        on_action=ctx.inbox.put if n.buttons and ctx.inbox is not None else None,
+        on_action=on_action if n.buttons else None,
         action_labels=labels if n.buttons else DEFAULT_ACTIONS,
         background=True,
     )
