@@ -52,7 +52,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sitwatch.config import DEFAULT_CALL_WINDOWS, DEFAULT_DND_PROBES, DEFAULT_IGNORED_RECORDERS
+from sitwatch.config import (
+    DEFAULT_CALL_WINDOWS,
+    DEFAULT_DND_PROBES,
+    DEFAULT_IGNORED_RECORDERS,
+    Dnd,
+)
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.nudging.dnd_base import (
@@ -543,6 +548,29 @@ class DoNotDisturb:
         if cannot:
             text += "; cannot tell here: " + "; ".join(cannot)
         return bool(works), text
+
+
+def from_config(d: Dnd, clock: Clock, *, start: bool = True) -> DoNotDisturb | None:
+    """The probes ``[nudges.dnd]`` asks for, when it is enabled (the daemon's, and
+    ``sitwatch companion``'s for another machine's nudges). They run on a background thread,
+    started here unless ``start`` is False (doctor asks them directly)."""
+    if not d.enabled:
+        return None
+    try:
+        probes = default_probes(
+            d.probes, call_windows=d.call_windows, ignored_recorders=d.ignored_recorders,
+            camera_devices=d.camera_devices, screen_share_streams=d.screen_share_streams,
+        )
+        dnd = DoNotDisturb(
+            probes, clock, cache_seconds=d.cache_seconds,
+            log=logging.getLogger("sitwatch.nudging.dnd"),
+        )
+    except Exception as e:  # probes are a nicety; never a reason not to start
+        logging.getLogger("sitwatch").info("do-not-disturb detection unavailable: %s", e)
+        return None
+    if start:
+        dnd.start()
+    return dnd
 
 
 class Sink(Protocol):

@@ -208,26 +208,9 @@ def build_camera(cfg: Config, clock: Clock, *, with_cushion: bool) -> Camera | N
 def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb | None:
     """Do-not-disturb probes (screen lock, fullscreen, calls), when enabled. They run on a
     background thread, started here unless ``start`` is False (doctor asks them directly)."""
-    d = cfg.nudges.dnd
-    if not d.enabled:
-        return None
-    from sitwatch.nudging.dnd import DoNotDisturb, default_probes
+    from sitwatch.nudging import dnd
 
-    try:
-        probes = default_probes(
-            d.probes, call_windows=d.call_windows, ignored_recorders=d.ignored_recorders,
-            camera_devices=d.camera_devices, screen_share_streams=d.screen_share_streams,
-        )
-        dnd = DoNotDisturb(
-            probes, clock, cache_seconds=d.cache_seconds,
-            log=logging.getLogger("sitwatch.nudging.dnd"),
-        )
-    except Exception as e:  # probes are a nicety; never a reason not to start
-        log.info("do-not-disturb detection unavailable: %s", e)
-        return None
-    if start:
-        dnd.start()
-    return dnd
+    return dnd.from_config(cfg.nudges.dnd, clock, start=start)
 
 
 def build_learner(cfg: Config, layout: Layout, clock: Clock) -> Learner:
