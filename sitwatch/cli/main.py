@@ -32,6 +32,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_feedback,  # feedback wrong | reset | show
     parser.add_doctor,
     parser.add_service,
+    parser.add_companion,  # another machine's nudges on this desktop, over MQTT
     parser.add_report,
     parser.add_export,  # per-minute rollups, events and the diary as CSV/JSON (issue #11)
     parser.add_log,  # the symptom diary (issue #11)

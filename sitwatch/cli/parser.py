@@ -190,6 +190,10 @@ def add_service(sub: Any) -> None:
     sp.add_argument("--with-web", action="store_true",
                     help="also run the web app (`sitwatch serve`, the web extra) beside it; "
                     "with --system it listens on the LAN, with a token")
+    sp.add_argument("--companion", action="store_true",
+                    help="install `sitwatch companion` instead of the daemon: this desktop "
+                    "shows the nudges of a sitwatch on another machine (a Raspberry Pi), "
+                    "through MQTT")
     sp.add_argument("--no-weekly", action="store_true",
                     help="leave out the weekly report's timer (Sundays 20:00: the week's page, "
                     "sent to nudges.push.report_urls if set)")
@@ -197,6 +201,18 @@ def add_service(sub: Any) -> None:
                     help="replace or remove unit files that sitwatch did not write")
     sp.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
     sp.set_defaults(func=_service)
+
+
+def add_companion(sub: Any) -> None:
+    sp = sub.add_parser(
+        "companion",
+        help="show the nudges of a sitwatch on another machine (a Raspberry Pi under the "
+        "chair) as desktop notifications, through the MQTT broker",
+    )
+    sp.add_argument("--base-topic", metavar="TOPIC",
+                    help="the other sitwatch's mqtt.base_topic (default: this config's "
+                    "mqtt.base_topic)")
+    sp.set_defaults(func=_companion)
 
 
 def add_control(sub: Any) -> None:
@@ -480,6 +496,12 @@ def _service(args: argparse.Namespace) -> int:
     from sitwatch.cli import service
 
     return service.run(args)
+
+
+def _companion(args: argparse.Namespace) -> int:
+    from sitwatch.cli import companion
+
+    return companion.run(args)
 
 
 def _control(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """``sitwatch service install | uninstall | status``: start sitwatch at login (a systemd user
 unit, or an XDG autostart entry where there is no user manager), or at boot on a headless box
 (``--system``: the hardened unit, its own user, the cushion's udev rule); with it the weekly
-report's timer (unless ``--no-weekly``) and, with ``--with-web``, the web app's unit."""
+report's timer (unless ``--no-weekly``) and, with ``--with-web``, the web app's unit. With
+``--companion``: ``sitwatch companion`` alone, on a desktop that shows another machine's
+nudges."""
 
 from __future__ import annotations
 
@@ -22,6 +24,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "status":
             return _status(args)
+        if args.companion and (args.system or args.with_web or args.no_weekly):
+            err("--companion is the companion alone, a user's service on a desktop (it shows "
+                "the nudges of a sitwatch elsewhere): leave out --system, --with-web and "
+                "--no-weekly")
+            return EXIT_CONFIG
         if args.system and os.geteuid() != 0:
             err(f"--system changes /etc and adds a user: run it as root "
                 f"(sudo sitwatch service {args.action} --system)")
@@ -68,10 +75,12 @@ def _plan(args: argparse.Namespace) -> Plan:
             web=args.with_web,
             weekly=not args.no_weekly,
             desktop=service.desktop_session(),
+            companion=args.companion,
         )
     if args.system:
         return service.plan_system_uninstall(force=args.force)
-    return service.plan_user_uninstall(systemd=service.user_manager_running(), force=args.force)
+    return service.plan_user_uninstall(systemd=service.user_manager_running(), force=args.force,
+                                       companion=args.companion)
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -49,6 +49,10 @@ SERVE_UNIT = "sitwatch-serve.service"
 WEEKLY_UNIT = "sitwatch-weekly.service"
 WEEKLY_TIMER = "sitwatch-weekly.timer"
 SERVE_AUTOSTART = "sitwatch-serve.desktop"
+#: ``sitwatch companion`` (another machine's nudges on this desktop), installed instead of the
+#: daemon with ``--companion``
+COMPANION_UNIT = "sitwatch-companion.service"
+COMPANION_AUTOSTART = "sitwatch-companion.desktop"
 SYSTEM_SERVE_UNIT = "sitwatch-pi-serve.service"
 SYSTEM_WEEKLY_UNIT = "sitwatch-pi-weekly.service"
 SYSTEM_WEEKLY_TIMER = "sitwatch-pi-weekly.timer"
@@ -284,7 +288,11 @@ def plan_user_install(
     web: bool = False,
     weekly: bool = True,
     desktop: bool = True,
+    companion: bool = False,
 ) -> Plan:
+    if companion:
+        return plan_companion_install(cmd, systemd=systemd, config=config, start=start,
+                                      force=force, desktop=desktop)
     if web:
         why = web_extra_missing()
         if why:
@@ -364,19 +372,58 @@ def plan_user_install(
     return plan
 
 
+def plan_companion_install(cmd: Sequence[str], *, systemd: bool, config: Path | None = None,
+                           start: bool = True, force: bool = False, desktop: bool = True
+                           ) -> Plan:
+    """``sitwatch companion`` at every login, alone: this desktop shows the nudges of a
+    sitwatch elsewhere (it has no cushion of its own, so no daemon and no weekly report)."""
+    if not desktop:
+        raise ServiceError(
+            "the companion shows desktop notifications, and there is no desktop session here: "
+            "run this from a terminal in the desktop where the nudges should show")
+    plan = Plan()
+    if systemd:
+        unit = user_unit_path(COMPANION_UNIT)
+        _may_replace(unit, force)
+        plan.add(Step("the companion's unit", unit, companion_unit(COMPANION_UNIT, cmd, config)))
+        plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
+        plan.add(Step("start at every login", argv=(
+            "systemctl", "--user", "enable", *(["--now"] if start else []), COMPANION_UNIT)))
+        plan.notes.append(
+            "the companion starts with your desktop session from now on"
+            + (" and is running now" if start else "")
+            + ". Logs: journalctl --user -u sitwatch-companion")
+    else:
+        entry = autostart_path(COMPANION_AUTOSTART)
+        _may_replace(entry, force)
+        plan.add(Step("an autostart entry", entry, autostart_entry(
+            cmd, config, "companion", "sitwatch companion",
+            "Nudges of a sitwatch on another machine, as desktop notifications")))
+        plan.notes.append(
+            "no systemd user session answered, so the companion will start from your "
+            "desktop's autostart at the next login. To start it now: sitwatch companion &")
+    return plan
+
+
 def _user_files() -> list[tuple[Path, str | None]]:
     """Every file a user install may have written, with the unit systemctl stops for it."""
     return [(user_unit_path(), USER_UNIT),
             (user_unit_path(SERVE_UNIT), SERVE_UNIT),
             (user_unit_path(WEEKLY_TIMER), WEEKLY_TIMER),
             (user_unit_path(WEEKLY_UNIT), None),
+            (user_unit_path(COMPANION_UNIT), COMPANION_UNIT),
             (autostart_path(), None),
-            (autostart_path(SERVE_AUTOSTART), None)]
+            (autostart_path(SERVE_AUTOSTART), None),
+            (autostart_path(COMPANION_AUTOSTART), None)]
 
 
-def plan_user_uninstall(*, systemd: bool, force: bool = False) -> Plan:
+def plan_user_uninstall(*, systemd: bool, force: bool = False, companion: bool = False
+                        ) -> Plan:
+    """Remove what a user install wrote (``companion``: only the companion's files)."""
     plan = Plan()
-    present = [(p, unit) for p, unit in _user_files() if p.exists()]
+    mine = {user_unit_path(COMPANION_UNIT), autostart_path(COMPANION_AUTOSTART)}
+    present = [(p, unit) for p, unit in _user_files()
+               if p.exists() and (not companion or p in mine)]
     for path, _unit in present:
         if not ours(path) and not force:
             raise ServiceError(
@@ -595,7 +642,11 @@ def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list
          ["--user"]),
         ("weekly report timer", user_unit_path(WEEKLY_TIMER), user_unit_path(WEEKLY_UNIT),
          "ExecStart", ["--user"]),
+        ("companion unit", user_unit_path(COMPANION_UNIT), user_unit_path(COMPANION_UNIT),
+         "ExecStart", ["--user"]),
         ("autostart entry", autostart_path(), autostart_path(), "Exec", None),
+        ("companion autostart entry", autostart_path(COMPANION_AUTOSTART),
+         autostart_path(COMPANION_AUTOSTART), "Exec", None),
         ("web app autostart entry", autostart_path(SERVE_AUTOSTART),
          autostart_path(SERVE_AUTOSTART), "Exec", None),
         ("system unit", system_unit_path(), system_unit_path(), "ExecStart", []),

@@ -17,10 +17,11 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
 - ``<base>/status``: ``online`` (retained) once connected; ``offline`` (retained) before a clean
   disconnect, and from the broker as our last will when the process dies or the link drops.
 - ``<base>/node``: which sitwatch publishes under ``<base>/`` (retained JSON: node id, host name,
-  a tag of the machine, a tag of this run). Two sitwatch on one broker under the same base
-  topic mix their state, events and commands, and two with the same node id (two Raspberry Pis
-  both called ``raspberrypi``) take each other's connection in turn: each says so in its log
-  and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
+  a tag of the machine, a tag of this run, whether it shows desktop notifications itself: a
+  ``sitwatch companion`` on the same machine then leaves them to it). Two sitwatch on one broker
+  under the same base topic mix their state, events and commands, and two with the same node id
+  (two Raspberry Pis both called ``raspberrypi``) take each other's connection in turn: each
+  says so in its log and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
 - ``<base>/command/<name>`` (we subscribe to ``<base>/command/+``): commands from anywhere
   (Home Assistant's buttons and Mode select, an automation, ``mosquitto_pub``): ``feedback``
   ("Not right": ``wrong`` or empty, the last posture nudge; ``wrong KIND`` or just ``KIND``
@@ -261,13 +262,17 @@ class MqttSink:
 
     def __init__(self, cfg: MqttSettings, clock: Clock, *, log: logging.Logger,
                  on_command: Callable[[str, Event], None] | None = None,
-                 camera: bool = False) -> None:
+                 camera: bool = False, desktop: bool = False) -> None:
         """``on_command(action, event)``: a command from ``<base>/command/...`` (on paho's
         thread; the daemon passes its click inbox's ``put``). ``camera``: a camera is
-        configured, so Home Assistant is offered its connection as an entity of its own."""
+        configured, so Home Assistant is offered its connection as an entity of its own.
+        ``desktop``: this sitwatch shows its nudges as desktop notifications itself (said on
+        ``<base>/node``, so that a ``sitwatch companion`` on the same machine does not show
+        them twice)."""
         self.cfg = cfg
         self.on_command = on_command
         self.camera = camera
+        self.desktop = desktop
         self.clock = clock
         self.log = log
         host = _hostname()
@@ -586,8 +591,8 @@ class MqttSink:
     def node_payload(self) -> str:
         """What ``<base>/node`` says about this sitwatch."""
         return json.dumps({"node_id": self.node_id, "host": self.host, "machine": self.machine,
-                           "instance": self.instance, "version": __version__},
-                          separators=(",", ":"))
+                           "instance": self.instance, "version": __version__,
+                           "desktop": self.desktop}, separators=(",", ":"))
 
     def _owner(self, message: Any, prev_status: str | None, *, again: bool = False,
                tell: bool = True) -> bool:

@@ -188,7 +188,7 @@ def _mqtt(cfg: Config, ctx: SinkContext) -> Sink:
     assert ctx.clock is not None  # enabled() asks for one
     mqtt = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"),
                     on_command=ctx.inbox.put if ctx.inbox is not None else None,
-                    camera=cfg.camera.enabled)
+                    camera=cfg.camera.enabled, desktop=spec("desktop").enabled(cfg, ctx))
     mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
     return mqtt
 

@@ -220,6 +220,35 @@ def test_with_web_the_web_app_unit_too(tmp_path):
     assert "systemctl --user disable --now sitwatch-serve.service" in log.read_text()
 
 
+def test_companion_installs_its_unit_alone_and_uninstalls_only_it(tmp_path):
+    """`sitwatch service install --companion` on the desktop that shows a Pi's nudges: the
+    companion's unit, verified by systemd, and no daemon or weekly timer beside it."""
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")
+    mistaken = _sitwatch(env, "service", "install", "--companion", "--with-web")
+    assert mistaken.returncode == 2 and "--companion is the companion alone" in mistaken.stderr
+    proc = _sitwatch(env, "service", "install", "--companion")
+    assert proc.returncode == 0, proc.stderr
+    units = tmp_path / "home/.config/systemd/user"
+    unit = units / "sitwatch-companion.service"
+    assert sorted(p.name for p in units.iterdir()) == ["sitwatch-companion.service"]
+    exec_line = next(ln for ln in unit.read_text().splitlines() if ln.startswith("ExecStart="))
+    assert exec_line.endswith(" companion") and os.access(
+        exec_line.split("=", 1)[1].split()[0], os.X_OK)
+    assert "systemctl --user enable --now sitwatch-companion.service" in log.read_text()
+    assert "journalctl --user -u sitwatch-companion" in proc.stdout
+    check = subprocess.run([analyze, "verify", "--user", str(unit)], capture_output=True,
+                           text=True, env={**os.environ, "HOME": str(tmp_path / "home")})
+    noise = [ln for ln in (check.stdout + check.stderr).splitlines() if "sitwatch" in ln]
+    assert check.returncode == 0 and not noise, check.stdout + check.stderr
+    status = _sitwatch(env, "service", "status")
+    assert "companion unit" in status.stdout and status.returncode == 0, status.stdout
+    assert _sitwatch(env, "service", "uninstall", "--companion").returncode == 0
+    assert not unit.exists()
+    assert "systemctl --user disable --now sitwatch-companion.service" in log.read_text()
+
+
 def test_a_hand_written_unit_is_never_replaced_or_removed_without_force(tmp_path):
     bin_, _log = _tools(tmp_path, ("systemctl",))
     env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")

@@ -16,9 +16,11 @@ import contextlib
 import json
 import os
 import select
+import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -225,3 +227,74 @@ class NotificationServer:
         if self._sockdir:
             shutil.rmtree(self._sockdir, ignore_errors=True)
             self._sockdir = None
+
+
+MENU_SCRIPT = """\
+import os, sys
+here = os.path.dirname(os.path.abspath(sys.argv[0]))
+menu = sys.stdin.read()
+with open(os.path.join(here, "menus.log"), "a", encoding="utf-8") as f:
+    f.write(menu + "\\n--\\n")
+try:
+    with open(os.path.join(here, "choice"), encoding="utf-8") as f:
+        choice = f.read().strip()
+except FileNotFoundError:
+    choice = ""
+for line in menu.splitlines():
+    if choice and line.rstrip().endswith(choice):
+        print(line)
+        break
+"""
+
+
+class MenuServer(NotificationServer):
+    """The test notification server, with dunst's ``dmenu`` set to our menu script, so that
+    buttons can be clicked.
+
+    How the click is made: dunst 1.9 shows actions in its context menu, which it asks ``dmenu``
+    to draw. Here its ``dmenu`` setting points at a script that picks the menu line of one
+    notification and action (lines look like ``#Snooze 30 min (Don't slouch) [3,snooze]``),
+    then ``dunstctl context`` opens the menu, just as a user's shortcut or middle click would.
+    dunst then sends ``ActionInvoked`` to the notification's client (our notify-send), as for
+    a real click. (``dunstctl action N`` invokes the *default* action, or opens the same menu
+    when there are several; ``gdbus emit`` cannot fake the signal: it would not come from the
+    server's name.)"""
+
+    def __init__(self, workdir: Path, **kw: Any) -> None:
+        super().__init__(workdir, **kw)
+        self.menu_dir = Path(workdir) / "menu"
+
+    def _spawn(self, args: list[str], name: str, **kw: Any) -> subprocess.Popen[bytes]:
+        if name == "dunst":
+            self.menu_dir.mkdir(parents=True, exist_ok=True)
+            script = self.menu_dir / "dmenu"
+            script.write_text(f"#!{sys.executable}\n{MENU_SCRIPT}", encoding="utf-8")
+            script.chmod(0o755)
+            rc = Path(args[args.index("-config") + 1])
+            rc.write_text(rc.read_text() + f'    dmenu = "{shlex.quote(str(script))} -p dunst"\n')
+        return super()._spawn(args, name, **kw)
+
+    def dunstctl(self, *args: str) -> str:
+        p = self._run(["dunstctl", *args])
+        p.check_returncode()
+        return p.stdout.strip()
+
+    def displayed(self) -> int:
+        return int(self.dunstctl("count", "displayed"))
+
+    def click(self, ident: int, action: str) -> None:
+        """Choose ``action`` of notification ``ident`` in dunst's context menu."""
+        (self.menu_dir / "choice").write_text(f"[{ident},{action}]", encoding="utf-8")
+        self.dunstctl("context")
+
+    def click_any(self, action: str) -> None:
+        """Choose ``action`` of the first notification that has it (one shown by another
+        process, whose notification id the test does not know)."""
+        (self.menu_dir / "choice").write_text(f",{action}]", encoding="utf-8")
+        self.dunstctl("context")
+
+    def menus(self) -> str:
+        try:
+            return (self.menu_dir / "menus.log").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""

@@ -21,6 +21,7 @@ SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 USER_UNIT = SYSTEMD / "sitwatch.service"
 PI_UNIT = SYSTEMD / "sitwatch-pi.service"
 SERVE_UNIT = SYSTEMD / "sitwatch-serve.service"
+COMPANION_UNIT = SYSTEMD / "sitwatch-companion.service"
 PI_SERVE_UNIT = SYSTEMD / "sitwatch-pi-serve.service"
 UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
 WEEKLY_UNIT = SYSTEMD / "sitwatch-weekly.service"
@@ -87,10 +88,11 @@ def _verify(unit: Path, tmp_path: Path, *, user: bool) -> subprocess.CompletedPr
 @pytest.mark.parametrize(("unit", "user"),
                          [(USER_UNIT, True), (PI_UNIT, False), (SERVE_UNIT, True),
                           (PI_SERVE_UNIT, False), (WEEKLY_UNIT, True), (WEEKLY_TIMER, True),
-                          (PI_WEEKLY_UNIT, False), (PI_WEEKLY_TIMER, False)],
+                          (PI_WEEKLY_UNIT, False), (PI_WEEKLY_TIMER, False),
+                          (COMPANION_UNIT, True)],
                          ids=["user-unit", "pi-unit", "serve-unit", "pi-serve-unit",
                               "weekly-unit", "weekly-timer", "pi-weekly-unit",
-                              "pi-weekly-timer"])
+                              "pi-weekly-timer", "companion-unit"])
 def test_systemd_analyze_verify_is_silent(unit, user, tmp_path):
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
     if unit.suffix == ".timer":  # verify loads the service a timer starts: put it beside
@@ -202,6 +204,17 @@ def test_serve_unit_settings() -> None:
     assert values(unit, "Service", "ExecStart") == ["%h/.local/bin/sitwatch serve"]
     assert values(unit, "Service", "UMask") == ["0077"]
     assert values(unit, "Install", "WantedBy") == ["default.target"]
+
+
+def test_companion_unit_settings() -> None:
+    """With the desktop session (notifications need it), and trying again for good: a host
+    not found before the network is up at login ends it with exit code 2."""
+    unit = parse_unit(COMPANION_UNIT)
+    assert values(unit, "Service", "ExecStart") == ["%h/.local/bin/sitwatch companion"]
+    assert values(unit, "Service", "Restart") == ["on-failure"]
+    assert values(unit, "Unit", "StartLimitIntervalSec") == ["0"]
+    assert values(unit, "Unit", "PartOf") == ["graphical-session.target"]
+    assert values(unit, "Install", "WantedBy") == ["graphical-session.target"]
 
 
 def test_pi_serve_unit_settings() -> None:

@@ -1,0 +1,294 @@
+"""``sitwatch companion``: the nudges of a sitwatch on another machine, on this desktop.
+
+The usual set-up (docs/raspberry-pi.md): the cushion is wired to a Raspberry Pi under the chair
+that runs ``sitwatch run`` headless with MQTT on, while the person works at a desktop. The Pi
+publishes every nudge on ``<base>/event/nudge`` with its words (``title``, ``message``:
+docs/events.md), so the companion needs no detector and no guidance of its own: it subscribes
+and hands each event to the same :class:`~sitwatch.sinks.desktop.DesktopSink` the daemon uses,
+which shows what the local daemon would show (nudges, the day's summary, the notices of a
+broken sensor or a silent cushion, the question about a way of sitting just learned, a symptom's
+seek-care advice) and ignores the rest. The command puts this desktop's do-not-disturb in front
+of it (:class:`~sitwatch.nudging.dnd.DndGate`): the other machine cannot see a call here.
+
+A click becomes the command the Pi already takes (:func:`command_for`): Snooze goes to
+``<base>/command/snooze`` with the minutes its label promised, "Not right" to
+``<base>/command/feedback`` naming the nudge's kind. Done has no command (the Pi's Done only
+ends the nudge's wait for an answer): the notification just closes.
+
+Never twice: when the sitwatch publishing under ``<base>/`` runs on this very computer and shows
+desktop notifications itself (its ``<base>/node`` names this machine and says ``desktop``), the
+companion shows none and says so once. Only one companion runs per user (the command takes a lock).
+
+The broker may come and go: paho reconnects with backoff, and each loss and each return is said
+once. What another try cannot fix (an unknown host, credentials the broker refuses, a TLS
+certificate it cannot verify) ends the companion with one line (:attr:`Companion.fatal`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event
+from sitwatch.core.kinds import FeedbackKind, NudgeAction
+from sitwatch.nudging.feedback import kind_of, typed
+from sitwatch.sinks.actions import learned_notice
+from sitwatch.sinks.mqtt import DAY_SUMMARY, machine_tag, new_client, refused_for_good
+
+#: What the companion listens to under ``<base>/event/``: what a desktop sink may show. The
+#: rest (posture, occupancy, balance ...) would only cost traffic.
+EVENT_TOPICS: tuple[str, ...] = (str(NUDGE), DAY_SUMMARY, str(NOTICE), str(CALIBRATION),
+                                 str(SYMPTOM))
+#: Fields the MQTT sink adds to an event's JSON, not part of its data.
+ENVELOPE = ("t", "event", "state", "event_type")
+#: Host names that cannot be found now but may be soon (no network yet at login): retried.
+LATER = {getattr(socket, "EAI_AGAIN", -3)}
+
+
+class Shows(Protocol):
+    """Where events are shown (a DesktopSink; a list in tests)."""
+
+    def handle(self, event: Event) -> None: ...
+
+
+class Broker(Protocol):
+    """What the companion reads from ``[mqtt]``: where the broker is and how to log in."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    password_file: str
+    tls: bool
+    tls_ca: str
+    keepalive: int
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command for the other sitwatch: ``<base>/command/<name>`` with ``payload``."""
+
+    name: str
+    payload: str
+
+
+def event_from(payload: bytes) -> Event | None:
+    """The event a sitwatch published on ``<base>/event/...`` (docs/events.md JSON), or None
+    when the payload is not one."""
+    try:
+        obj = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("event"), str):
+        return None
+    t = obj.get("t")
+    state = obj.get("state")
+    data = {k: v for k, v in obj.items() if k not in ENVELOPE}
+    return Event(float(t) if isinstance(t, int | float) else 0.0, obj["event"],
+                 None if state is None else str(state), data)
+
+
+def command_for(action: str, event: Event, snooze_minutes: float) -> Command | None:
+    """The command a click on ``event``'s notification sends, or None (Done: nothing to tell).
+    Snooze names its minutes, so it lasts as long as the button said, whatever the other
+    sitwatch's own ``snooze_minutes``; "Not right" names the kind, so it answers this nudge's
+    kind even when another kind came since."""
+    if action == NudgeAction.SNOOZE:
+        return Command("snooze", f"{snooze_minutes:g}m")
+    if action == NudgeAction.WRONG:
+        kind = FeedbackKind.LEARNED if learned_notice(event) else kind_of(event.data)
+        return Command("feedback", f"{NudgeAction.WRONG} {typed(kind)}" if kind
+                       else str(NudgeAction.WRONG))
+    return None
+
+
+class Companion:
+    """Shows the events of the sitwatch publishing under ``base`` on ``show``, and sends the
+    clicks back as commands.
+
+    :meth:`start`, then wait on :attr:`done`; :meth:`close` disconnects. ``say`` gets the
+    lines worth telling the person (connected, lost, back, whose nudges these are); paho's
+    callbacks run on its network thread, :meth:`on_action` on the desktop sink's helpers.
+    """
+
+    def __init__(self, cfg: Broker, show: Shows, *, base: str, snooze_minutes: float,
+                 say: Callable[[str], None], log: logging.Logger,
+                 machine: str | None = None, client_factory: Callable[..., Any] = new_client
+                 ) -> None:
+        self.cfg = cfg
+        self.show = show
+        self.base = base.rstrip("/")
+        self.snooze_minutes = snooze_minutes
+        self.say = say
+        self.log = log
+        self.machine = machine_tag() if machine is None else machine
+        self.where = f"{cfg.host}:{cfg.port}" + (" (TLS)" if cfg.tls else "")
+        host = socket.gethostname().split(".")[0] or "localhost"
+        # its own id: never the daemon's (the broker would drop one for the other)
+        self.client_id = f"sitwatch-companion-{host}-{secrets.token_hex(3)}"
+        self.node_topic = f"{self.base}/node"
+        self.event_topics = [f"{self.base}/event/{name}" for name in EVENT_TOPICS]
+        self._factory = client_factory
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self.done = threading.Event()  # set when the companion should end (fatal, closed)
+        self.fatal: str | None = None  # why it cannot go on, when that is why it ended
+        self.connects = 0
+        self._down = False  # the loss (or the unreachable broker) was said
+        self._closed = False
+        self.local: dict[str, Any] | None = None  # the publisher when it runs on this machine
+        self._told: set[str] = set()  # publishers (runs) already named
+        self.shown = 0  # events handed to ``show``
+        self.skipped = 0  # events left to the sitwatch on this machine
+        self.sent = 0  # commands published
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect (the first try at once, to tell a wrong host or TLS set-up from a broker
+        that is not up yet) and start paho's thread, which reconnects from then on. Raises
+        MqttUnavailable (no paho-mqtt), OSError or ValueError (a CA or password file that
+        cannot be read); a fatal answer sets :attr:`fatal` and :attr:`done`."""
+        client = self._factory(self.cfg, self.client_id, clean_session=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=60)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        try:
+            client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+        except socket.gaierror as e:
+            if e.errno not in LATER:
+                self._end(f"cannot find the broker's host {self.cfg.host!r} ({e.strerror}): "
+                          "check mqtt.host")
+                return
+            self._unreachable(e.strerror or str(e))
+            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+        except ssl.SSLError as e:
+            self._end(f"TLS with {self.where} failed: {e.reason or e}: check mqtt.tls_ca "
+                      "(the CA that signed the broker's certificate) and mqtt.host (the name "
+                      "the certificate is for)")
+            return
+        except OSError as e:
+            self._unreachable(e.strerror or str(e))
+            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+        client.loop_start()
+
+    def close(self) -> None:
+        """Disconnect and stop paho's thread (the commands already sent are on their way)."""
+        with self._lock:
+            self._closed = True
+            client = self._client
+        self.done.set()
+        if client is not None:
+            client.disconnect()
+            client.loop_stop()
+
+    def _end(self, why: str) -> None:
+        self.fatal = why
+        self.done.set()
+
+    def _unreachable(self, why: str) -> None:
+        if not self._down:
+            self._down = True
+            self.say(f"cannot reach the MQTT broker {self.where} ({why}); trying again until "
+                     "it answers")
+
+    # -- paho's callbacks (its network thread) ----------------------------------------------
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
+                    properties: Any) -> None:
+        if reason_code.is_failure:
+            if refused_for_good(reason_code) and not self.connects:
+                from sitwatch.config.credentials import password_hint
+
+                self._end(f"the MQTT broker {self.where} refused the connection: {reason_code}"
+                          f" (check mqtt.username and the password){password_hint(self.cfg)}")
+                client.disconnect()
+                return
+            self._unreachable(f"refused: {reason_code}")
+            return
+        client.subscribe([(self.node_topic, 1), *((t, 1) for t in self.event_topics)])
+        self.connects += 1
+        if self.connects == 1:
+            self.say(f"connected to {self.where}: showing the nudges published under "
+                     f"{self.base}/ (Ctrl-C stops)")
+        elif self._down:
+            self.say(f"connected to {self.where} again")
+        self._down = False
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        if not self._closed:
+            self._unreachable("no answer")
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
+                       properties: Any) -> None:
+        if self._closed or self.done.is_set() or self._down:
+            return
+        self._down = True
+        self.say(f"lost the MQTT broker {self.where} ({reason_code}); reconnecting, nudges "
+                 "published meanwhile are not shown")
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == self.node_topic:
+            self._publisher(message.payload)
+            return
+        if message.retain:
+            return  # events are never retained: this is somebody's leftover, not news
+        event = event_from(message.payload)
+        if event is None:
+            self.log.debug("companion: %s: not an event: %r", message.topic,
+                           bytes(message.payload)[:60])
+            return
+        if self.local is not None:
+            self.skipped += 1
+            return
+        self.shown += 1
+        self.show.handle(event)
+
+    def _publisher(self, payload: bytes) -> None:
+        """``<base>/node``: which sitwatch publishes there. One on this machine that shows
+        desktop notifications shows its own nudges, so ours would come twice: show none while
+        it is the one (a headless one, as a system service, shows none: we do)."""
+        try:
+            node = json.loads(payload)
+        except (ValueError, UnicodeDecodeError):
+            return
+        if not isinstance(node, dict):
+            return
+        host = str(node.get("host", "?"))[:64]
+        run = str(node.get("instance", ""))
+        # one that does not say (an older sitwatch) is taken to show them
+        shows = node.get("desktop", True) is not False
+        self.local = node if node.get("machine") == self.machine and shows else None
+        if run in self._told:
+            return
+        self._told.add(run)
+        if self.local is not None:
+            self.say(f"the sitwatch publishing under {self.base}/ runs on this computer "
+                     f"({host}) and shows its nudges on this desktop itself: the companion "
+                     "shows none of them. "
+                     "It is for the nudges of a sitwatch on another machine: give it that "
+                     "one's topic (--base-topic)")
+        else:
+            self.say(f"nudges come from sitwatch on {host}")
+
+    # -- clicks (the desktop sink's helper threads) -------------------------------------------
+
+    def on_action(self, action: str, event: Event) -> None:
+        """A button was clicked on one of the shown notifications: tell the other sitwatch."""
+        cmd = command_for(action, event, self.snooze_minutes)
+        if cmd is None or self._client is None:
+            return
+        topic = f"{self.base}/command/{cmd.name}"
+        self._client.publish(topic, cmd.payload, qos=1, retain=False)
+        self.sent += 1
+        self.log.info("companion: %s clicked: sent %r to %s", action, cmd.payload, topic)

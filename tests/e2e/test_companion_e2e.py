@@ -1,0 +1,273 @@
+"""`sitwatch companion` through the real command: a real daemon (`sitwatch run --headless` on a
+virtual cushion, as on a Raspberry Pi) publishes its nudges to a real mosquitto; the companion,
+another process, shows them on a real notification server (dunst on a private D-Bus under
+Xvfb); a click on its buttons goes back over the broker, and the daemon acts on it.
+
+Debian packages: mosquitto, xvfb dbus dunst libnotify-bin libglib2.0-bin (skipped, naming them,
+where they are missing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pytest
+
+from sitwatch.core.events import NUDGE, Event
+from sitwatch.sensing import calibration
+from tests.e2e.test_end_to_end import env_for
+from tests.e2e.test_feedback_e2e import EMPTY, LAY, LEFT, SEATED, Cushion
+from tests.helpers.notify_server import MenuServer, missing_programs
+from tests.helpers.servers import Broker, Watcher, start_broker, stop
+
+pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
+pytestmark = pytest.mark.integration
+
+WAIT = 30.0  # seconds any one expectation may take (a nudge needs a few seconds of sitting)
+PACKAGES = "xvfb dbus dunst libnotify-bin libglib2.0-bin"
+
+
+@pytest.fixture
+def dunst(tmp_path: Path) -> Iterator[MenuServer]:
+    missing = [p for p in (*missing_programs(), "notify-send", "stdbuf")
+               if shutil.which(p) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(sorted(set(missing)))} (Debian: apt-get install "
+                    f"{PACKAGES})")
+    with MenuServer(tmp_path / "notify") as srv:
+        yield srv
+
+
+class Lines:
+    """A process's stderr, read on a thread so the test can wait for a line."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.lines: list[str] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            with self._cond:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self._cond.notify_all()
+
+    def wait(self, text: str, count: int = 1, timeout: float = WAIT) -> bool:
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: sum(text in ln for ln in self.lines) >= count, timeout)
+
+    @property
+    def text(self) -> str:
+        with self._cond:
+            return "\n".join(self.lines)
+
+
+def until(check: Callable[[], Any], timeout: float = WAIT) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)  # polling a real server (dunst), bounded by the deadline
+
+
+def companion(config: Path, env: dict[str, str], *extra: str
+              ) -> tuple[subprocess.Popen[bytes], Lines]:
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                             str(config), "companion", *extra], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    return proc, Lines(proc.stderr)
+
+
+def ended(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(5)
+
+
+def desktop_env(tmp_path: Path, server: MenuServer) -> dict[str, str]:
+    env = env_for(tmp_path)
+    env.update(DISPLAY=server.env["DISPLAY"],
+               DBUS_SESSION_BUS_ADDRESS=server.env["DBUS_SESSION_BUS_ADDRESS"])
+    return env
+
+
+def test_the_pis_nudge_shows_here_and_its_buttons_snooze_and_correct_the_pi(
+        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+    env = desktop_env(tmp_path, dunst)
+    cal = tmp_path / "cal.json"
+    calibration.from_arrays(LAY, tare=np.array(EMPTY, float), upright=np.array(SEATED, float),
+                            method="recording").save(cal)
+    cushion = Cushion()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{cushion.port}"\nlayout = "load-cells-4"\n'
+        f'[calibration]\nprofile = "{cal}"\n'
+        "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n[detect.balance]\ndwell = 0.5\n"
+        "[nudges]\nimbalance_after = 1.0\nsnooze_minutes = 45\n"
+        "[nudges.cooldown]\nasymmetric_load = 1.0\n[nudges.dnd]\nenabled = false\n"
+        f'[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {broker.port}\n'
+        'node_id = "chair"\n'
+    )
+    w = Watcher(broker, "sitwatch/#")
+    # the Pi: headless, so it shows nothing itself (its <base>/node says so)
+    pi = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                           str(cfg), "run", "--headless"], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    desk, said = companion(cfg, env)
+    try:
+        assert w.wait_topic("sitwatch/node", timeout=20), "the daemon never announced itself"
+        # subscribed (the broker hands over <base>/node right after the subscription)
+        assert said.wait("nudges come from sitwatch on"), said.text
+
+        cushion.frame = LEFT
+        assert w.wait_for(lambda ms: any(m.topic == "sitwatch/event/nudge" for m in ms), WAIT)
+        nudge = next(m.json() for m in w.messages if m.topic == "sitwatch/event/nudge")
+        assert nudge["kind"] == "asymmetric_load"
+        assert until(lambda: dunst.displayed() == 1), said.text
+        dunst.click_any("snooze")
+        (snooze,) = w.wait_topic("sitwatch/command/snooze", timeout=10)
+        assert snooze.text == "45m"  # what the button said: "Snooze 45 min"
+        assert w.wait_topic("sitwatch/state/mode", "snoozed", timeout=10), "the Pi did not snooze"
+        # the notification was the daemon's words, with the buttons the daemon's own has
+        menu = dunst.menus()
+        assert f"Snooze 45 min ({nudge['title']})" in menu and f"Not right ({nudge['title']})" \
+            in menu and f"Done ({nudge['title']})" in menu, menu
+
+        # Home Assistant resumes; the sitter gets up and sits down lopsided again
+        w.client.publish("sitwatch/command/resume", b"", qos=1)
+        assert w.wait_topic("sitwatch/state/mode", "watching", count=2, timeout=10)
+        cushion.frame = EMPTY
+        assert w.wait_topic("sitwatch/state/occupancy", "empty", timeout=WAIT)
+        cushion.frame = LEFT
+        assert w.wait_for(lambda ms: sum(m.topic == "sitwatch/event/nudge" for m in ms) >= 2,
+                          WAIT), "no second nudge"
+        assert until(lambda: dunst.displayed() == 1), said.text
+        dunst.click_any("wrong")
+        (wrong,) = w.wait_topic("sitwatch/command/feedback", timeout=10)
+        assert wrong.text == "wrong lopsided"
+        (fb,) = w.wait_topic("sitwatch/event/feedback", timeout=10)
+        got = fb.json()
+        assert (got["state"], got["kind"], got["source"], got["steps"]) == (
+            "wrong", "asymmetric_load", "mqtt", 1)
+
+        desk.send_signal(signal.SIGINT)  # Ctrl-C
+        assert desk.wait(10) == 130
+        assert "Traceback" not in said.text
+        pi.terminate()
+        assert pi.wait(15) == 0
+    finally:
+        ended(desk)
+        ended(pi)
+        w.close()
+        cushion.close()
+
+
+def nudge_payload(kind: str, title: str) -> bytes:
+    """A nudge as the daemon's MQTT sink publishes it (docs/events.md, plus event_type)."""
+    ev = Event(12.0, NUDGE, None, {"kind": kind, "title": title, "message": "m",
+                                   "level": "gentle"})
+    return json.dumps({**ev.as_dict(), "event_type": kind}).encode()
+
+
+def test_the_broker_goes_away_and_comes_back(tmp_path: Path, dunst: MenuServer) -> None:
+    broker = start_broker(tmp_path / "broker")
+    env = desktop_env(tmp_path, dunst)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nbase_topic = "pi"\n')
+    desk, said = companion(cfg, env)
+    w: Watcher | None = None
+    try:
+        assert said.wait("connected to 127.0.0.1"), said.text
+        w = Watcher(broker, "pi/#")
+        # the Pi announces itself (retained); the companion names it once subscribed
+        w.client.publish("pi/node", json.dumps({"host": "raspberrypi", "machine": "elsewhere",
+                                                "instance": "run1"}), qos=1, retain=True)
+        assert said.wait("nudges come from sitwatch on raspberrypi"), said.text
+        w.client.publish("pi/event/nudge", nudge_payload("slouch", "First"), qos=1)
+        assert until(lambda: dunst.displayed() == 1), said.text
+        w.close()
+        w = None
+        stop(broker.proc)
+        assert said.wait("lost the MQTT broker"), said.text
+        broker = start_broker(tmp_path / "broker", port=broker.port)
+        assert said.wait("again", timeout=90), said.text  # paho's backoff: 1, 2, 4 ... s
+        w = Watcher(broker, "pi/#")
+        w.client.publish("pi/event/nudge", nudge_payload("prolonged_sitting", "Second"), qos=1)
+        assert until(lambda: "(Second)" in menu_after_open(dunst)), said.text
+        text = said.text
+        assert text.count("lost the MQTT broker") == 1 and text.count("again") == 1, text
+        assert desk.poll() is None
+    finally:
+        if w is not None:
+            w.close()
+        ended(desk)
+        stop(broker.proc)
+
+
+def menu_after_open(server: MenuServer) -> str:
+    """What dunst's context menu lists now (it names each notification's title)."""
+    (server.menu_dir / "choice").write_text("nothing-matches", encoding="utf-8")
+    server.dunstctl("context")
+    return server.menus()
+
+
+def test_wrong_credentials_host_or_ca_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    pw = tmp_path / "passwd"
+    if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "me", "s3cret"],
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
+    pw.chmod(0o600)
+    secured = start_broker(tmp_path / "broker", extra=["allow_anonymous false",
+                                                       f"password_file {pw}"])
+    env = env_for(tmp_path)
+    try:
+        cfg = tmp_path / "c.toml"
+        for conf, want in (
+            (f'host = "127.0.0.1"\nport = {secured.port}\nusername = "me"\npassword = "nope"\n',
+             "refused the connection: "),
+            ('host = "no-such-host.invalid"\n', "cannot find the broker's host "
+             "'no-such-host.invalid'"),
+            (f'port = {secured.port}\ntls = true\ntls_ca = "{tmp_path / "none.pem"}"\n',
+             f"mqtt.tls_ca {tmp_path / 'none.pem'}: no such file"),
+            (f'port = {secured.port}\ntls = true\ntls_ca = "{pw}"\n',
+             f"mqtt.tls_ca {pw}: not a CA certificate in PEM form"),
+        ):
+            cfg.write_text("[mqtt]\n" + conf)
+            proc = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                   "--config", str(cfg), "companion"], env=env,
+                                  capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 2, proc.stderr
+            errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("sitwatch:")]
+            assert len(errors) == 1 and want in errors[0], proc.stderr
+            assert "Traceback" not in proc.stderr
+    finally:
+        stop(secured.proc)
+
+
+def test_without_the_mqtt_extra_it_says_how_to_get_it(tmp_path: Path) -> None:
+    fake = tmp_path / "nopaho" / "paho"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named paho')\n")
+    env = {**env_for(tmp_path), "PYTHONPATH": f"{fake.parent}{os.pathsep}"
+           f"{Path(__file__).resolve().parents[2]}"}
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", "companion"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "sitwatch: sitwatch companion needs the mqtt extra: paho-mqtt is not installed: "
+        "pip install 'paho-mqtt>=2.0'"]

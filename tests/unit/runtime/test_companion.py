@@ -1,0 +1,325 @@
+"""`sitwatch companion`'s mapping: another sitwatch's events as published on MQTT -> what the
+desktop sink shows; clicks -> the commands that sitwatch takes. No broker and no paho here (a
+client stand-in records what would go out); tests/e2e/test_companion_e2e.py has the real ones."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, POSTURE, Event
+from sitwatch.core.kinds import FeedbackKind, NudgeAction
+from sitwatch.nudging.feedback import kind_of, parse_kind
+from sitwatch.runtime.companion import Companion, command_for, event_from
+from sitwatch.runtime.service import (
+    COMPANION_UNIT,
+    autostart_path,
+    plan_user_install,
+    plan_user_uninstall,
+    user_unit_path,
+)
+from sitwatch.sinks.mqtt import (
+    MqttConfig,
+    MqttSink,
+    machine_tag,
+    parse_control,
+    parse_feedback,
+)
+
+LOG = logging.getLogger("sitwatch.test.companion")
+SLOUCH = Event(1019.0, NUDGE, None, {
+    "kind": "slouch", "title": "Sit back in your chair", "message": "Let the backrest \"take\" "
+    "your weight: it's easier on the back", "why": "...", "posture": "leaning_forward",
+    "seen_by": ["cushion"], "level": "gentle"})
+LOPSIDED = Event(5.0, NUDGE, None, {"kind": "asymmetric_load", "title": "Even out",
+                                     "message": "More weight on the left", "side": "left"})
+MOVE = Event(6.0, NUDGE, None, {"kind": "prolonged_sitting", "title": "Time to move",
+                                 "message": "50 min seated", "minutes": 50})
+LEARNED = Event(7.0, CALIBRATION, "learned", {"ways": 1, "was": 0, "title": "Learned",
+                                               "message": "a new way", "feedback_kind": "learned"})
+
+
+def published(event: Event, base: str = "sitwatch") -> tuple[str, bytes]:
+    """(topic, payload) exactly as the daemon's MQTT sink publishes ``event``."""
+    sink = MqttSink(MqttConfig(enabled=True, base_topic=base), ManualClock(), log=LOG)
+    sink.handle(event)  # not connected: it waits in the sink's queue, as it would go out
+    topic, payload = sink._queue[0]
+    return topic, payload.encode()
+
+
+@dataclass
+class Msg:
+    topic: str
+    payload: bytes
+    retain: bool = False
+
+
+class Code:
+    """paho's ReasonCode, as far as the companion reads it."""
+
+    def __init__(self, value: int, text: str = "") -> None:
+        self.value = value
+        self.is_failure = value >= 128
+        self.text = text or str(value)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class FakeClient:
+    """What Companion asks of a paho client; ``connect`` raises ``fail`` when given one."""
+
+    def __init__(self, fail: BaseException | None = None) -> None:
+        self.fail = fail
+        self.published: list[tuple[str, str]] = []
+        self.subscribed: list[str] = []
+        self.calls: list[str] = []
+
+    def reconnect_delay_set(self, **kw: Any) -> None: ...
+
+    def connect(self, host: str, port: int, keepalive: int) -> None:
+        self.calls.append("connect")
+        if self.fail is not None:
+            raise self.fail
+
+    def connect_async(self, host: str, port: int, keepalive: int) -> None:
+        self.calls.append("connect_async")
+
+    def loop_start(self) -> None:
+        self.calls.append("loop_start")
+
+    def loop_stop(self) -> None: ...
+
+    def disconnect(self) -> None:
+        self.calls.append("disconnect")
+
+    def subscribe(self, topics: list[tuple[str, int]]) -> None:
+        self.subscribed += [t for t, _ in topics]
+
+    def publish(self, topic: str, payload: str, qos: int = 0, retain: bool = False) -> None:
+        self.published.append((topic, payload))
+
+
+class Shown(list[Event]):
+    def handle(self, event: Event) -> None:
+        self.append(event)
+
+
+def companion(client: FakeClient | None = None, *, base: str = "sitwatch",
+              machine: str = "thisdesktop1", **cfg: Any
+              ) -> tuple[Companion, Shown, list[str], FakeClient]:
+    shown, said = Shown(), []
+    fake = client or FakeClient()
+    c = Companion(MqttConfig(**cfg), shown, base=base, snooze_minutes=30, say=said.append,
+                  log=LOG, machine=machine, client_factory=lambda *a, **k: fake)
+    c.start()
+    return c, shown, said, fake
+
+
+def connected(c: Companion, client: FakeClient) -> None:
+    c._on_connect(client, None, None, Code(0), None)
+
+
+# -- events in -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("event", [SLOUCH, LOPSIDED, MOVE, LEARNED,
+                                   Event(9.0, NOTICE, "sensor_failed", {"title": "A sensor",
+                                                                        "message": "p08"})])
+def test_an_event_comes_back_as_the_daemon_had_it(event: Event) -> None:
+    _topic, payload = published(event)
+    assert event_from(payload) == event
+
+
+def test_the_day_summary_comes_back_as_the_nudge_it_was() -> None:
+    summary = Event(3.0, NUDGE, None, {"kind": "daily_budget", "stage": "summary",
+                                       "level": "summary", "title": "Your day",
+                                       "message": "5 h seated", "budget_minutes": 300})
+    topic, payload = published(summary)
+    assert topic == "sitwatch/event/day_summary"
+    assert event_from(payload) == summary  # its event_type is the MQTT sink's, not the event's
+
+
+@pytest.mark.parametrize("payload", [b"", b"not json", b"[1, 2]", b'{"t": 1}', b"\xff\xfe"])
+def test_what_is_not_an_event_is_none(payload: bytes) -> None:
+    assert event_from(payload) is None
+
+
+def test_each_published_nudge_is_shown_once_and_nothing_else_is_subscribed() -> None:
+    c, shown, said, client = companion()
+    connected(c, client)
+    assert set(client.subscribed) == {"sitwatch/node", "sitwatch/event/nudge",
+                                      "sitwatch/event/day_summary", "sitwatch/event/notice",
+                                      "sitwatch/event/calibration", "sitwatch/event/symptom"}
+    topic, payload = published(SLOUCH)
+    c._on_message(client, None, Msg(topic, payload))
+    c._on_message(client, None, Msg(topic, payload, retain=True))  # a leftover: not news
+    c._on_message(client, None, Msg(topic, b"garbage"))
+    assert list(shown) == [SLOUCH]
+    assert said == ["connected to localhost:1883: showing the nudges published under "
+                    "sitwatch/ (Ctrl-C stops)"]
+
+
+def node_of(desktop: bool) -> bytes:
+    """``<base>/node`` as a sitwatch on this machine announces itself (``desktop``: it shows
+    desktop notifications itself)."""
+    sink = MqttSink(MqttConfig(enabled=True), ManualClock(), log=LOG, desktop=desktop)
+    return sink.node_payload().encode()
+
+
+def test_a_sitwatch_here_that_shows_notifications_is_left_to_show_its_own() -> None:
+    c, shown, said, client = companion(machine=machine_tag())
+    connected(c, client)
+    c._on_message(client, None, Msg("sitwatch/node", node_of(desktop=True), retain=True))
+    c._on_message(client, None, Msg(*published(SLOUCH)))
+    assert list(shown) == [] and "runs on this computer" in said[-1]
+
+
+def test_a_headless_sitwatch_here_has_its_nudges_shown() -> None:
+    """`sitwatch run --headless` (a system service) on this machine shows none itself."""
+    c, shown, said, client = companion(machine=machine_tag())
+    connected(c, client)
+    c._on_message(client, None, Msg("sitwatch/node", node_of(desktop=False), retain=True))
+    c._on_message(client, None, Msg(*published(SLOUCH)))
+    assert list(shown) == [SLOUCH] and said[-1].startswith("nudges come from sitwatch on ")
+
+
+def test_a_sitwatch_on_this_very_machine_shows_its_own_so_the_companion_shows_none() -> None:
+    c, shown, said, client = companion()
+    connected(c, client)
+    node = {"node_id": "sitwatch_desk", "host": "desk", "machine": "thisdesktop1",
+            "instance": "run1"}  # an older sitwatch: no word on "desktop", taken as shown
+    c._on_message(client, None, Msg("sitwatch/node", json.dumps(node).encode(), retain=True))
+    c._on_message(client, None, Msg(*published(SLOUCH)))
+    c._on_message(client, None, Msg("sitwatch/node", json.dumps(node).encode()))  # again
+    assert list(shown) == [] and c.skipped == 1
+    told = [s for s in said if "runs on this computer" in s]
+    assert len(told) == 1 and "--base-topic" in told[0]
+    # the Pi takes over the topic (its node is announced): its nudges show
+    pi = {**node, "host": "raspberrypi", "machine": "0123456789ab", "instance": "run2"}
+    c._on_message(client, None, Msg("sitwatch/node", json.dumps(pi).encode()))
+    c._on_message(client, None, Msg(*published(SLOUCH)))
+    assert list(shown) == [SLOUCH] and said[-1] == "nudges come from sitwatch on raspberrypi"
+
+
+# -- clicks out ----------------------------------------------------------------------------------
+
+def test_snooze_names_the_minutes_its_button_promised() -> None:
+    cmd = command_for(NudgeAction.SNOOZE, MOVE, 30)
+    assert cmd is not None and (cmd.name, cmd.payload) == ("snooze", "30m")
+    assert parse_control(cmd.payload) == 30  # what the other sitwatch reads from it
+    assert command_for(NudgeAction.SNOOZE, MOVE, 7.5).payload == "7.5m"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("event", [SLOUCH, LOPSIDED, LEARNED])
+def test_not_right_names_the_kind_the_daemon_would_take_from_the_button(event: Event) -> None:
+    cmd = command_for(NudgeAction.WRONG, event, 30)
+    assert cmd is not None and cmd.name == "feedback"
+    named = parse_feedback(cmd.payload)  # the other sitwatch's side
+    assert isinstance(named, str)
+    want = FeedbackKind.LEARNED if event is LEARNED else kind_of(event.data)
+    assert parse_kind(named) == want
+
+
+def test_done_sends_nothing() -> None:
+    assert command_for(NudgeAction.DONE, SLOUCH, 30) is None
+
+
+def test_a_click_goes_to_the_followed_sitwatchs_command_topic() -> None:
+    c, _shown, _said, client = companion(base="sitwatch/pi/")
+    c.on_action(NudgeAction.WRONG, SLOUCH)
+    c.on_action(NudgeAction.SNOOZE, MOVE)
+    c.on_action(NudgeAction.DONE, MOVE)
+    assert client.published == [("sitwatch/pi/command/feedback", "wrong leaning_forward"),
+                                ("sitwatch/pi/command/snooze", "30m")]
+
+
+# -- the broker ----------------------------------------------------------------------------------
+
+def test_an_unknown_host_ends_it_with_one_line() -> None:
+    fail = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    c, _shown, said, client = companion(FakeClient(fail), host="pi.lann")
+    assert c.done.is_set() and said == []
+    assert c.fatal == ("cannot find the broker's host 'pi.lann' (Name or service not known): "
+                       "check mqtt.host")
+    assert "loop_start" not in client.calls
+
+
+def test_a_broker_not_up_yet_is_tried_again_and_said_once() -> None:
+    c, _shown, said, client = companion(FakeClient(ConnectionRefusedError(111, "Connection "
+                                                                                "refused")))
+    assert client.calls == ["connect", "connect_async", "loop_start"] and not c.done.is_set()
+    c._on_connect_fail(client, None)
+    c._on_connect_fail(client, None)
+    assert said == ["cannot reach the MQTT broker localhost:1883 (Connection refused); trying "
+                    "again until it answers"]
+    connected(c, client)
+    assert said[-1].startswith("connected to localhost:1883: showing")
+
+
+def test_losing_the_broker_and_getting_it_back_is_said_once_each() -> None:
+    c, _shown, said, client = companion()
+    connected(c, client)
+    for _ in range(3):
+        c._on_disconnect(client, None, None, Code(7, "Unspecified error"), None)
+        c._on_connect_fail(client, None)
+    connected(c, client)
+    connected(c, client)  # a second reconnect with no loss between: nothing to say
+    assert said[1:] == ["lost the MQTT broker localhost:1883 (Unspecified error); reconnecting, "
+                        "nudges published meanwhile are not shown",
+                        "connected to localhost:1883 again"]
+    assert not c.done.is_set()
+
+
+def test_credentials_the_broker_refuses_end_it_with_the_reason() -> None:
+    c, _shown, _said, client = companion(username="me", password="wrong")
+    c._on_connect(client, None, None, Code(134, "Bad user name or password"), None)
+    assert c.done.is_set() and c.fatal is not None
+    assert "refused the connection: Bad user name or password" in c.fatal
+    assert "disconnect" in client.calls
+
+
+def test_a_refusal_after_it_worked_once_is_retried() -> None:
+    c, _shown, said, client = companion(username="me", password="pw")
+    connected(c, client)
+    c._on_connect(client, None, None, Code(135, "Not authorized"), None)
+    assert not c.done.is_set() and "refused: Not authorized" in said[-1]
+
+
+def test_posture_and_other_events_are_not_asked_for() -> None:
+    c, shown, _said, client = companion()
+    connected(c, client)
+    assert not any(t.endswith(f"/{POSTURE}") for t in client.subscribed)
+
+
+# -- the service ---------------------------------------------------------------------------------
+
+def test_service_install_companion_installs_it_alone(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    plan = plan_user_install(["/x/sitwatch"], systemd=True, companion=True)
+    written = [s.path for s in plan.steps if s.text is not None]
+    assert written == [user_unit_path(COMPANION_UNIT)]
+    text = plan.steps[0].text or ""
+    assert "ExecStart=/x/sitwatch companion\n" in text
+    assert ("systemctl", "--user", "enable", "--now", COMPANION_UNIT) in [s.argv for s in
+                                                                         plan.steps]
+    auto = plan_user_install(["/x/sitwatch"], systemd=False, companion=True)
+    assert [s.path for s in auto.steps] == [autostart_path("sitwatch-companion.desktop")]
+    assert "Exec=/x/sitwatch companion" in (auto.steps[0].text or "")
+
+
+def test_service_uninstall_companion_leaves_the_daemons_unit(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    for p in (user_unit_path(), user_unit_path(COMPANION_UNIT)):
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("# Installed by `sitwatch service install`\n")
+    only = plan_user_uninstall(systemd=True, companion=True)
+    assert {s.path for s in only.steps if s.path} == {user_unit_path(COMPANION_UNIT)}
+    every = plan_user_uninstall(systemd=True)
+    assert {s.path for s in every.steps if s.path} == {user_unit_path(),
+                                                       user_unit_path(COMPANION_UNIT)}
