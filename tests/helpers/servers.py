@@ -1,5 +1,6 @@
 """Helpers for the headless-channel tests: a real mosquitto broker, an MQTT watcher, a TCP relay
-that can cut the line between a client and the broker, and a recording HTTP server.
+that can cut the line between a client and the broker, a tiny broker that speaks only MQTT 3.1.1
+(mosquitto cannot be told to refuse MQTT 5), and a recording HTTP server.
 
 Debian packages: mosquitto (the broker), openssl (TLS test certificates). Tests that need them
 skip with the package name when they are missing; CI installs them.
@@ -272,6 +273,195 @@ class Relay:
             self._listener.close()
             self._listener = None
         self.cut()
+
+
+# -- a broker that speaks only MQTT 3.1.1 ----------------------------------------------------------
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        n, digit = divmod(n, 128)
+        out.append(digit | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _packet(header: int, body: bytes) -> bytes:
+    return bytes([header]) + _varint(len(body)) + body
+
+
+def _utf8(text: str) -> bytes:
+    raw = text.encode()
+    return len(raw).to_bytes(2, "big") + raw
+
+
+def topic_matches(pattern: str, topic: str) -> bool:
+    """MQTT topic filter matching (``+`` one level, ``#`` the rest)."""
+    want, have = pattern.split("/"), topic.split("/")
+    for i, word in enumerate(want):
+        if word == "#":
+            return True
+        if i >= len(have) or (word != "+" and word != have[i]):
+            return False
+    return len(want) == len(have)
+
+
+class Mqtt311Broker:
+    """A tiny broker on 127.0.0.1 that speaks only MQTT 3.1.1, as Mosquitto before 1.6 or an
+    embedded broker: a CONNECT of another protocol level (MQTT 5's is 5) gets a 3.1.1 CONNACK
+    with return code 1, "unacceptable protocol version", and the connection is closed
+    (MQTT-3.1.2-2); ``on_v5="close"``: closed without a word, as some brokers do. A 3.1.1
+    client is accepted; its SUBSCRIBEs are acknowledged (one with MQTT 5 subscription options,
+    which 3.1.1 reserves, is a malformed packet: noted in ``errors``, and the connection
+    closed), its PUBLISHes acknowledged, recorded in ``published`` and passed on (QoS 0, not
+    retained, to every subscription that matches, the sender's too: 3.1.1 has no no_local).
+    Nothing is kept for later subscribers. ``levels``: the protocol level of every CONNECT;
+    ``subscribed``: every topic filter subscribed to."""
+
+    def __init__(self, *, on_v5: str = "connack") -> None:
+        self.host = "127.0.0.1"
+        self.on_v5 = on_v5
+        self.levels: list[int] = []
+        self.published: list[Message] = []
+        self.errors: list[str] = []
+        self.subscribed: list[str] = []  # every topic filter subscribed to, in order
+        self._subs: dict[socket.socket, list[str]] = {}
+        self._cv = threading.Condition()
+        self._sending = threading.Lock()  # one packet at a time on any connection
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((self.host, 0))
+        self._listener.listen(8)
+        self.port = int(self._listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _write(self, conn: socket.socket, data: bytes) -> None:
+        with self._sending:
+            conn.sendall(data)
+
+    @staticmethod
+    def _read(conn: socket.socket, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = conn.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed")
+            data += chunk
+        return data
+
+    def _next(self, conn: socket.socket) -> tuple[int, bytes]:
+        header = self._read(conn, 1)[0]
+        length, shift = 0, 0
+        while True:
+            digit = self._read(conn, 1)[0]
+            length += (digit & 0x7F) << shift
+            shift += 7
+            if not digit & 0x80:
+                break
+        return header, self._read(conn, length)
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            header, body = self._next(conn)
+            if header != 0x10:
+                return
+            level = body[2 + int.from_bytes(body[:2], "big")]
+            with self._cv:
+                self.levels.append(level)
+                self._cv.notify_all()
+            if level != 4:
+                if self.on_v5 == "connack":
+                    self._write(conn, bytes([0x20, 0x02, 0x00, 0x01]))
+                return
+            self._write(conn, bytes([0x20, 0x02, 0x00, 0x00]))
+            with self._cv:
+                self._subs[conn] = []
+            while self._handle(conn, *self._next(conn)):
+                pass
+        except (OSError, ConnectionError, IndexError):
+            return
+        finally:
+            with self._cv:
+                self._subs.pop(conn, None)
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def _handle(self, conn: socket.socket, header: int, body: bytes) -> bool:
+        kind = header & 0xF0
+        if kind == 0x80:  # SUBSCRIBE
+            pid, rest, granted = body[:2], body[2:], bytearray()
+            while rest:
+                n = int.from_bytes(rest[:2], "big")
+                topic, options, rest = rest[2:2 + n].decode(), rest[2 + n], rest[3 + n:]
+                if options & ~0x03:
+                    with self._cv:
+                        self.errors.append(f"SUBSCRIBE {topic}: options {options:#04x}")
+                        self._cv.notify_all()
+                    return False
+                with self._cv:
+                    self._subs[conn].append(topic)
+                    self.subscribed.append(topic)
+                    self._cv.notify_all()
+                granted.append(options)
+            self._write(conn, _packet(0x90, pid + bytes(granted)))
+        elif kind == 0x30:  # PUBLISH
+            qos, n = (header >> 1) & 0x03, int.from_bytes(body[:2], "big")
+            topic, at = body[2:2 + n].decode(), 2 + n
+            pid = body[at:at + 2] if qos else b""
+            message = Message(topic, body[at + len(pid):], bool(header & 0x01))
+            with self._cv:  # recorded and passed on before it is acknowledged, in one go:
+                # once a test sees it here, its subscribers have it before anything later
+                self.published.append(message)
+                self._cv.notify_all()
+                self.send(message.topic, message.payload)
+            if qos == 1:
+                self._write(conn, _packet(0x40, pid))
+            elif qos == 2:
+                self._write(conn, _packet(0x50, pid))
+        elif kind == 0x60:  # PUBREL
+            self._write(conn, _packet(0x70, body[:2]))
+        elif kind == 0xA0:  # UNSUBSCRIBE
+            self._write(conn, _packet(0xB0, body[:2]))
+        elif kind == 0xC0:  # PINGREQ
+            self._write(conn, bytes([0xD0, 0x00]))
+        elif kind == 0xE0:  # DISCONNECT
+            return False
+        return True
+
+    def send(self, topic: str, payload: bytes) -> None:
+        """Publish ``payload`` (QoS 0, not retained) to the subscribers of ``topic``."""
+        with self._cv:
+            for c, subs in self._subs.items():
+                if any(topic_matches(s, topic) for s in subs):
+                    with contextlib.suppress(OSError):
+                        self._write(c, _packet(0x30, _utf8(topic) + payload))
+
+    def wait_for(self, pred: Callable[[], bool], timeout: float = 10.0) -> bool:
+        with self._cv:
+            return self._cv.wait_for(pred, timeout)
+
+    def on(self, topic: str) -> list[Message]:
+        with self._cv:
+            return [m for m in self.published if m.topic == topic]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._cv:
+            conns = list(self._subs)
+        for c in conns:
+            with contextlib.suppress(OSError):
+                c.shutdown(socket.SHUT_RDWR)
 
 
 # -- a recording HTTP server -----------------------------------------------------------------------
