@@ -28,7 +28,7 @@ from pydantic import (
 from sitwatch.config.camera import CameraConfig
 from sitwatch.config.files import file_path
 from sitwatch.config.units import Hours, Minutes, Seconds, WholeMinutes, WholeSeconds
-from sitwatch.core.kinds import NudgeKind
+from sitwatch.core.kinds import MqttProtocol, NudgeKind
 from sitwatch.core.kinds import Posture as PostureKind
 from sitwatch.core.spans import DAYS, clock_window, weekdays
 
@@ -436,6 +436,20 @@ class Mqtt(_Section):
     )
     client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
     qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
+    protocol: MqttProtocol = Field(
+        MqttProtocol.AUTO,
+        description="MQTT version to speak: \"auto\" tries MQTT 5 and, if the broker refuses "
+        "it (Mosquitto before 1.6), uses 3.1.1 until sitwatch restarts; \"5\" or \"3.1.1\": "
+        "that one only. Without MQTT 5, commands are answered on <base>/command/result only, "
+        "not on MQTT 5 response topics.",
+    )
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol_number(cls, v: Any) -> Any:
+        # protocol = 5 (a TOML number) means "5"
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
     keepalive: WholeSeconds = Field(
         60,
         ge=5,

@@ -134,6 +134,16 @@ class CommandOutcome(StrEnum):
     REFUSED = "refused"  # malformed, unknown, or nothing it could do (``message`` says why)
 
 
+class MqttProtocol(StrEnum):
+    """The MQTT version the sink speaks to its broker (``mqtt.protocol``): MQTT 5 carries
+    response topics and subscription options; a broker that speaks only 3.1.1 (Mosquitto
+    before 1.6, some embedded brokers) refuses it."""
+
+    AUTO = "auto"  # MQTT 5, and 3.1.1 for the rest of the run if the broker refuses MQTT 5
+    V5 = "5"
+    V311 = "3.1.1"
+
+
 class FeedbackKind(StrEnum):
     """What a "Not right" is about: a posture-type nudge, with the slouch kind split by the
     posture it named (a slump and a forward lean have thresholds of their own)."""

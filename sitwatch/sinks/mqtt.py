@@ -37,7 +37,11 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   command is answered here at once (and counted in ``refused``); one that was taken when the
   daemon has done it or refused it (:meth:`MqttSink.answer`). We connect with MQTT 5, so a
   command published with a response topic and correlation data gets the same answer on that
-  topic as well, with the correlation data, as MQTT 5 request/response has it.
+  topic as well, with the correlation data, as MQTT 5 request/response has it. A broker that
+  speaks only MQTT 3.1.1 refuses MQTT 5 (Mosquitto before 1.6): we then connect with 3.1.1 for
+  the rest of the run (``mqtt.protocol = "auto"``, :meth:`MqttSink._fall_back`), and answers go
+  to ``<base>/command/result`` only. Our own answers come back to us there (3.1.1 has no
+  ``no_local``): :meth:`MqttSink._command` skips that topic.
 - ``<discovery_prefix>/<component>/<node_id>/<object_id>/config``: retained Home Assistant
   discovery documents, sent on every connect and again whenever ``<discovery_prefix>/status``
   says ``online`` (Home Assistant restarted). Ours that the broker still keeps but this
@@ -90,6 +94,7 @@ from sitwatch.core.kinds import (
     Balance,
     CommandOutcome,
     FeedbackKind,
+    MqttProtocol,
     NoticeKind,
     NudgeAction,
     Occupancy,
@@ -137,6 +142,15 @@ DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
 
+#: How paho-mqtt 2 reports a broker that speaks only MQTT 3.1.1 answering our MQTT 5 CONNECT:
+#: such a broker answers with a 3.1.1 CONNACK of return code 1, "unacceptable protocol version"
+#: (MQTT-3.1.2-2), which paho hands to on_connect as the MQTT 5 reason "Unsupported protocol
+#: version", 0x84. One that closes the connection without a CONNACK is told apart in
+#: :meth:`MqttSink._on_disconnect`.
+UNSUPPORTED_VERSION = 0x84
+#: The MQTT version named in the log and in ``sitwatch doctor``.
+VERSION_NAMES = {MqttProtocol.V5: "MQTT 5", MqttProtocol.V311: "MQTT 3.1.1"}
+
 
 # The settings live in the one config model; tests and scripts can build them directly.
 MqttConfig = Mqtt
@@ -160,6 +174,7 @@ class MqttSettings(Protocol):
     client_id: str
     qos: int
     keepalive: int
+    protocol: MqttProtocol
     queue_size: int
     state_interval: float
 
@@ -229,13 +244,13 @@ def configure(client: Any, cfg: Credentials) -> None:
         client.tls_set(ca_certs=cfg.tls_ca or None)
 
 
-def new_client(cfg: Credentials, client_id: str, *, v5: bool = False, **kw: Any) -> Any:
-    """A paho client (callback API 2; MQTT 5 with ``v5``, else 3.1.1) set up with the config's
-    credentials and TLS; ``kw`` goes to paho (``reconnect_on_failure``; ``clean_session``,
-    3.1.1 only). Raises :class:`MqttUnavailable`, OSError or ValueError."""
+def new_client(cfg: Credentials, client_id: str, **kw: Any) -> Any:
+    """A paho client (MQTT 3.1.1, callback API 2) set up with the config's credentials and TLS;
+    ``kw`` goes to paho (``reconnect_on_failure``, ``clean_session``). Raises
+    :class:`MqttUnavailable`, OSError or ValueError."""
     mqtt = _mqtt()
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311, **kw)
+                         protocol=mqtt.MQTTv311, **kw)
     configure(client, cfg)
     return client
 
@@ -323,6 +338,13 @@ class MqttSink:
         #: the commands handed to on_command that wait for the daemon's answer, by reply token
         self._asked: OrderedDict[str, Asked] = OrderedDict()
         self._asked_n = 0
+        #: the MQTT version we speak now: MQTT 5 unless configured otherwise, 3.1.1 for the
+        #: rest of the run once the broker refused MQTT 5 (:meth:`_fall_back`)
+        self.version = (MqttProtocol.V311 if cfg.protocol == MqttProtocol.V311
+                        else MqttProtocol.V5)
+        #: why we fell back to 3.1.1 (said once in the log when 3.1.1 is accepted), or ""
+        self.fell_back = ""
+        self._acked = False  # the broker answered the current connection attempt (CONNACK)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -332,12 +354,23 @@ class MqttSink:
         (paho-mqtt missing, an unreadable CA file) is logged as an error and False returned,
         and the sink then only drops events."""
         try:
-            client = new_client(self.cfg, self.client_id, v5=True)
+            client = self._new_client(_mqtt(), self.version)
         except (MqttUnavailable, OSError, ValueError) as e:
             self.log.error("mqtt: cannot start, MQTT publishing is off: %s", e)
             with self._lock:
                 self._closed = True
             return False
+        with self._lock:
+            self._client = client
+            self._connect(client)
+        return True
+
+    def _new_client(self, mqtt: Any, version: MqttProtocol) -> Any:
+        """A paho client speaking ``version``, with our last will and callbacks (not yet
+        connecting). OSError or ValueError for what cannot work (an unreadable CA file)."""
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                             protocol=_paho_protocol(mqtt, version))
+        self._configure(client)
         client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
         # paho's own queue holds QoS 1/2 messages until acknowledged: room for our queue, the
         # discovery documents and the state, so that a reconnect never overflows it.
@@ -347,10 +380,39 @@ class MqttSink:
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
-        self._client = client
-        client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
-                             clean_start=True)
+        return client
+
+    def _connect(self, client: Any) -> None:
+        """Start connecting ``client`` in the background (paho's thread retries with backoff)."""
+        if self.version == MqttProtocol.V5:
+            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
+                                 clean_start=True)
+        else:  # 3.1.1: a clean session is the client's own default
+            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
         client.loop_start()
+
+    def _fall_back(self, client: Any, why: str) -> bool:
+        """The broker did not take our MQTT 5 connection (``why``): with ``mqtt.protocol =
+        "auto"``, give up this client and connect with MQTT 3.1.1 for the rest of the run
+        (paho cannot change the version of a client). Runs on the old client's thread, which
+        ends after this callback. True when we fell back."""
+        if self.cfg.protocol != MqttProtocol.AUTO or self.version != MqttProtocol.V5:
+            return False
+        with self._lock:
+            if self._closed or client is not self._client:
+                return False
+            try:
+                new = self._new_client(_mqtt(), MqttProtocol.V311)
+            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
+                self.log.error("mqtt: cannot connect with MQTT 3.1.1: %s", e)
+                return False
+            client.loop_stop()  # on its own thread: only tells it to stop
+            self.version = MqttProtocol.V311
+            self.fell_back = why
+            self._acked = False
+            self._client = new
+            self._connect(new)
+        self.log.debug("mqtt: %s:%s %s; trying MQTT 3.1.1", self.cfg.host, self.cfg.port, why)
         return True
 
     def _configure(self, client: Any) -> None:
@@ -492,11 +554,22 @@ class MqttSink:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                     properties: Any) -> None:
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1 (_fall_back)
+        self._acked = True
         if reason_code.is_failure:
+            if self.version == MqttProtocol.V5 and reason_code == UNSUPPORTED_VERSION:
+                if self._fall_back(client, "refused MQTT 5"):
+                    return
+                hint = (' (it speaks only MQTT 3.1.1: set mqtt.protocol = "auto" or "3.1.1")'
+                        if self.cfg.protocol == MqttProtocol.V5 else "")
+            else:
+                hint = ""
             self.problems.report(f"refused: {reason_code}",
                           f"mqtt: {self.cfg.host}:{self.cfg.port} refused the connection: "
-                          f"{reason_code}; retrying")
+                          f"{reason_code}{hint}; retrying")
             return
+        v5 = self.version == MqttProtocol.V5
         with self._lock:
             self.connects += 1
             # first what the broker kept (who published here before us, and whether it is
@@ -505,9 +578,11 @@ class MqttSink:
             client.subscribe([(self.status_topic, 1), (self.node_topic, 1)])
             client.publish(self.status_topic, ONLINE, qos=1, retain=True)
             client.publish(self.node_topic, self.node_payload(), qos=1, retain=True)
-            if self.on_command is not None:  # every command, to answer unknown ones too; not
-                # our own answers (no_local), which share the command/ prefix
+            if self.on_command is not None and v5:  # every command, to answer unknown ones
+                # too; not our own answers (no_local), which share the command/ prefix
                 client.subscribe(self.command_filter, options=_subscribe_options(no_local=True))
+            elif self.on_command is not None:  # 3.1.1: our own answers come back (_command)
+                client.subscribe(self.command_filter, qos=1)
             if self.cfg.discovery:
                 client.subscribe(self.ha_status_topic, qos=1)
                 self._publish_discovery(client)
@@ -525,12 +600,29 @@ class MqttSink:
         if not self.problems.solved(f"mqtt: connected to {self.cfg.host}:{self.cfg.port} again"):
             self.log.info("mqtt: connected to %s:%s as %s", self.cfg.host, self.cfg.port,
                           self.client_id)
+        if self.fell_back and self.connects == 1:
+            self.log.info("mqtt: %s", self.v311_text(self.fell_back))
+
+    def v311_text(self, why: str) -> str:
+        """What speaking MQTT 3.1.1 means, said once when the broker did not take MQTT 5."""
+        return (f"the broker {self.cfg.host}:{self.cfg.port} speaks only MQTT 3.1.1 (it {why}): "
+                f"sitwatch connects with 3.1.1, so commands are answered on {self.result_topic} "
+                "only, never on an MQTT 5 response topic")
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
         was = self.connected
         self._connected.clear()
+        acked, self._acked = self._acked, False
         if self._closed:
+            return
+        # closed with no answer to our first MQTT 5 CONNECT: a 3.1.1 broker that does not send
+        # the CONNACK the standard asks for (the others: _on_connect). Once connected in this
+        # run, a broker that closes has gone away or restarted: not a matter of version.
+        if not acked and not was and self.connects == 0 and self._fall_back(
+                client, "closed our MQTT 5 connection without an answer"):
             return
         where = f"{self.cfg.host}:{self.cfg.port}"
         if was:
@@ -645,9 +737,10 @@ class MqttSink:
         here, refused, and counted. Retained ones are old commands the broker kept: never
         taken again, nor answered."""
         if message.retain or self.on_command is None or message.topic == self.result_topic:
-            return
+            return  # without MQTT 5's no_local, our own answers come back: never a command
         name = message.topic[len(self.command_prefix):]
-        asked = Asked(name, _printable(message.payload), *_v5_reply(message))
+        reply = _v5_reply(message) if self.version == MqttProtocol.V5 else (None, None)
+        asked = Asked(name, _printable(message.payload), *reply)
         try:
             payload, caller_id = unwrap(message.payload)
         except ValueError as e:
@@ -746,7 +839,8 @@ class MqttSink:
             client = self._client
             if client is None or self._closed:
                 return
-            props = _v5_properties(asked.correlation)
+            props = (_v5_properties(asked.correlation) if self.version == MqttProtocol.V5
+                     else None)
             client.publish(self.result_topic, text, qos=1, retain=False, properties=props)
             self.answered += 1
             if asked.response_topic and asked.response_topic != self.result_topic:
@@ -893,13 +987,50 @@ class MqttSink:
     # -- doctor -----------------------------------------------------------------------------
 
     def check(self, timeout: float = 5.0) -> tuple[bool, str]:
-        """Can we connect to the broker within ``timeout`` seconds? (ok, one line). Uses its own
-        client id, so a running daemon is not kicked off the broker."""
+        """Can we connect to the broker within ``timeout`` seconds, and with which MQTT
+        version? (ok, one line). With ``mqtt.protocol = "auto"``, MQTT 5 first and 3.1.1 when
+        the broker does not take it, as the daemon does. Uses its own client id, so a running
+        daemon is not kicked off the broker."""
         try:
             mqtt = _mqtt()
         except MqttUnavailable as e:
             return False, str(e)
         where = f"{self.cfg.host}:{self.cfg.port}" + (" (TLS)" if self.cfg.tls else "")
+        version = MqttProtocol.V311 if self.cfg.protocol == MqttProtocol.V311 else MqttProtocol.V5
+        try:
+            result = self._check_with(mqtt, version, timeout)
+            rc = result.get("rc")
+            if (self.cfg.protocol == MqttProtocol.AUTO
+                    and (rc == UNSUPPORTED_VERSION or (rc is None and result.get("closed")))):
+                # refused MQTT 5, or closed it without an answer: as the daemon, try 3.1.1
+                version = MqttProtocol.V311
+                result = self._check_with(mqtt, version, timeout)
+        except (OSError, ValueError) as e:
+            return False, f"mqtt: cannot connect to {where}: {e}"
+        rc = result.get("rc")
+        if rc is None:
+            return False, f"mqtt: no answer from {where} within {timeout:g} s"
+        if rc.is_failure:
+            hint = (' (it speaks only MQTT 3.1.1: set mqtt.protocol = "auto" or "3.1.1")'
+                    if version == MqttProtocol.V5 and rc == UNSUPPORTED_VERSION else "")
+            return False, (f"mqtt: {where} refused the connection: {rc}{hint}"
+                           + self._password_hint())
+        spoken = VERSION_NAMES[version]
+        if version == MqttProtocol.V311 and self.cfg.protocol == MqttProtocol.AUTO:
+            spoken += (" (the broker does not speak MQTT 5: commands are answered on "
+                       f"{self.result_topic} only, not on response topics)")
+        line = (f"mqtt: connected to {where} with {spoken}; topics under {self.base}/"
+                + (f", Home Assistant discovery under {self.prefix}/"
+                   if self.cfg.discovery else ""))
+        if self.shared_with is not None:
+            line += "; but " + self.shared_text().removeprefix("mqtt: ")
+        return True, line
+
+    def _check_with(self, mqtt: Any, version: MqttProtocol, timeout: float) -> dict[str, Any]:
+        """One connection for :meth:`check` with ``version``: what came of it (``rc``: the
+        broker's answer, missing when none came; ``closed``: the broker closed the connection
+        before answering). OSError or ValueError when it cannot even start (no route, a TLS
+        error)."""
         result: dict[str, Any] = {}
 
         def on_connect(client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
@@ -918,8 +1049,8 @@ class MqttSink:
                 self._owner(message, result.get("status"), tell=False)
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                             client_id=f"{self.client_id}-check", protocol=mqtt.MQTTv5,
-                             reconnect_on_failure=False)
+                             client_id=f"{self.client_id}-check",
+                             protocol=_paho_protocol(mqtt, version), reconnect_on_failure=False)
         client.on_connect = on_connect
         client.on_subscribe = on_subscribe
         client.on_message = on_message
@@ -928,7 +1059,10 @@ class MqttSink:
             self._configure(client)
             client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
             for _ in range(max(1, math.ceil(timeout / 0.1))):
-                if "rc" in result or client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                if "rc" in result:
+                    break
+                if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                    result["closed"] = "rc" not in result
                     break
             # the broker sends what it kept on those topics right after acknowledging the
             # subscription, one message a round (none when it keeps nothing: half a second)
@@ -939,23 +1073,10 @@ class MqttSink:
                 after += "subscribed" in result
                 if after > 5:
                     break
-        except (OSError, ValueError) as e:
-            return False, f"mqtt: cannot connect to {where}: {e}"
         finally:
             with contextlib.suppress(Exception):
                 client.disconnect()
-        rc = result.get("rc")
-        if rc is None:
-            return False, f"mqtt: no answer from {where} within {timeout:g} s"
-        if rc.is_failure:
-            return False, f"mqtt: {where} refused the connection: {rc}" + self._password_hint()
-        line = (f"mqtt: connected to {where}; topics under {self.base}/"
-                + (f", Home Assistant discovery under {self.prefix}/"
-                   if self.cfg.discovery else ""))
-        if self.shared_with is not None:
-            line += "; but " + self.shared_text().removeprefix("mqtt: ")
-        return True, line
-
+        return result
 
     def _password_hint(self) -> str:
         return password_hint(self.cfg)
@@ -1047,6 +1168,11 @@ def _v5_properties(correlation: bytes | None) -> Any:
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     props.CorrelationData = correlation
     return props
+
+
+def _paho_protocol(mqtt: Any, version: MqttProtocol) -> Any:
+    """paho's constant for ``version``."""
+    return mqtt.MQTTv5 if version == MqttProtocol.V5 else mqtt.MQTTv311
 
 
 def _subscribe_options(*, no_local: bool) -> Any:
