@@ -122,6 +122,12 @@ def run(args: argparse.Namespace) -> int:
             err(f"cannot connect to the MQTT broker {cfg.mqtt.host}:{cfg.mqtt.port}: "
                 f"{getattr(e, 'strerror', None) or e}")
             return EXIT_CONFIG
+        # showing notifications is all a companion is for: a desktop it cannot reach (run
+        # over ssh, no notification server) is said at once, not at the first nudge
+        ok, why = desktop.check()
+        if not ok:
+            say(f"cannot show notifications on this desktop yet ({why}); nudges that come "
+                "meanwhile are lost, and it tries again with each")
         try:
             while not companion.done.wait(1.0):
                 pass

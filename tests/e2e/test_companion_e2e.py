@@ -271,3 +271,21 @@ def test_without_the_mqtt_extra_it_says_how_to_get_it(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "sitwatch: sitwatch companion needs the mqtt extra: paho-mqtt is not installed: "
         "pip install 'paho-mqtt>=2.0'"]
+
+
+def test_without_a_desktop_to_show_them_on_it_says_so_at_once(tmp_path: Path) -> None:
+    """Started over ssh or before the desktop: no session bus. Nudges cannot be shown, and the
+    person is told when the companion starts, not left waiting for a nudge that never shows."""
+    broker = start_broker(tmp_path / "broker")
+    env = env_for(tmp_path)  # no DBUS_SESSION_BUS_ADDRESS, an empty XDG_RUNTIME_DIR
+    env.pop("DISPLAY", None)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n')
+    desk, said = companion(cfg, env)
+    try:
+        assert said.wait("cannot show notifications on this desktop yet"), said.text
+        assert "no desktop session bus" in said.text, said.text
+        assert desk.poll() is None  # it keeps running: the desktop may come
+    finally:
+        ended(desk)
+        stop(broker.proc)
