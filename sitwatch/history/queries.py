@@ -129,6 +129,9 @@ class SpellRow:
     start: datetime
     seconds: float
     restarts: int = 0  # daemon restarts it went on through (the time stopped counts in it)
+    # absences shorter than min_break it went on through (the time away counts in it, not in
+    # the day's sitting time: why a spell can be longer than the sitting of its day)
+    absences: int = 0
 
     @property
     def minutes(self) -> float:
@@ -676,6 +679,9 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
         # it (the spell went through it only if the sitter came back before the break)
         resumed: tuple[datetime, int] | None = None
         unseen = 0.0  # seconds of the spell nothing saw the seat (not counted in it)
+        # short absences: the returns to the seat within the spell; the last one is the
+        # spell's end instead when a break follows it (``back``: the seat was just sat on again)
+        absences, gone, back = 0, False, False
         for e in items:
             mark = _Mark(e.ts, e.t)
             if e.event in (EventName.SENSOR, EventName.SCREEN):  # a sensor back, a screen
@@ -685,6 +691,8 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                 seated_since = mark
                 if spell_start is None:
                     spell_start = mark
+                back, gone = gone, False
+                absences += int(back)
             elif e.event == EventName.OCCUPANCY and e.state == Occupancy.EMPTY:
                 if seated_since is not None:
                     # after a suspend the seat emptied when the computer went to sleep (the
@@ -692,6 +700,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     slept = float(e.get("suspended") or 0.0)
                     left_at = _Mark(e.ts - timedelta(seconds=slept), e.t) if slept else mark
                     left_at = _out_of_sight(left_at, _unseen(e))
+                    gone = True
                 seated_since = None
             elif e.event == EventName.BREAK:
                 spell = float(e.get("spell") or 0.0)
@@ -703,8 +712,10 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     began = spell_start.ts if spell_start is not None and spell_start.t \
                         is not None else e.ts - timedelta(seconds=away + spell)
                     spells.append(SpellRow(began.astimezone(tz), spell,
-                                           _restarts_in(restarts, resumed, left)))
+                                           _restarts_in(restarts, resumed, left),
+                                           absences - int(back)))
                 spell_start, left_at, restarts, unseen, resumed = mark, None, 0, 0.0, None
+                absences, gone, back = 0, False, False
             elif e.event == EventName.SPELL_RESUMED:
                 carried = _carried(e)
                 if carried is not None:  # the seat counts as empty until it is seen again
@@ -716,6 +727,9 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                     was = left_open.get(before_run)
                     restarts = 1 + (was.restarts if was is not None else 0)
                     resumed = (e.ts, restarts - 1)
+                    absences = was.absences if was is not None else 0
+                    # away when the last daemon stopped: sitting again is a return (or a break)
+                    gone = e.state == Occupancy.EMPTY
         if spell_start is None:
             continue
         if seated_since is not None:  # still seated when the run (or the range) ended
@@ -734,7 +748,7 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
                 restarts = _restarts_in(restarts, resumed, left_at.ts)
         secs -= unseen
         if secs > 0:
-            left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs, restarts)
+            left_open[run_id] = SpellRow(first.ts.astimezone(tz), secs, restarts, absences)
     spells += [s for run_id, s in left_open.items() if run_id not in carried_on]
     spells.sort(key=lambda s: s.start)
     return spells

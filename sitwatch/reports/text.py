@@ -18,6 +18,7 @@ from sitwatch.history.queries import (
     DaySummary,
     NudgeOutcomes,
     Reader,
+    SpellRow,
     day_bounds,
     day_summary,
     week_summary,
@@ -105,18 +106,27 @@ def _lopsided_text(left: float, right: float, measured: bool = True) -> str:
     return f"{fmt_minutes(total)}{side}"
 
 
+def _spell_longer_why(spell: SpellRow) -> str:
+    """Why a spell is longer than its day's sitting time, as the spell's note (", with ...").
+
+    A spell ends with a break (an absence of min_break or more): the shorter absences within
+    it count in the spell but not as sitting, and so does the time sitwatch was stopped in a
+    spell it carried on over a restart. Only what the spell had is said: the note once said
+    "with short absences" of a spell a camera standing in for the cushion saw whole, whose
+    time the sitting total left out."""
+    why = [w for w, had in (("short absences", spell.absences),
+                            ("sitwatch restarts", spell.restarts)) if had]
+    return f", with {' and '.join(why)}" if why else ""
+
+
 # -- reports --------------------------------------------------------------------------------
 
 def _day_block(s: DaySummary) -> list[str]:
     rows = [("Sitting", fmt_minutes(s.sitting_minutes))]
-    # a spell ends with a break (an absence of min_break or more): the shorter absences within
-    # it count in the spell but not as sitting, so a spell can be longer than the day's sitting;
-    # so does the time sitwatch was stopped in a spell it carried on over a restart
     longest = s.longest_spell
     within = ""
-    if s.longest_spell_minutes >= s.sitting_minutes + 0.5:
-        within = (", with short absences or sitwatch restarts"
-                  if longest is not None and longest.restarts else ", with short absences")
+    if longest is not None and s.longest_spell_minutes >= s.sitting_minutes + 0.5:
+        within = _spell_longer_why(longest)
     if s.longest_spell_start is not None:
         rows.append(("Longest spell", f"{fmt_minutes(s.longest_spell_minutes)} "
                                       f"(from {s.longest_spell_start:%H:%M}{within})"))

@@ -61,7 +61,7 @@ def test_a_spell_carried_over_four_restarts_is_one_spell_in_the_report(serial_pt
     text = report(history, "2026-01-05")
     # 09:00:10 to 09:18:20, the 4 x 20 s stopped counted in it as the daemon's timer counts
     # them; the seated time itself (the runs' minutes) is 16.8 min
-    assert "Longest spell    18 min (from 09:00, with short absences or sitwatch restarts)" \
+    assert "Longest spell    18 min (from 09:00, with sitwatch restarts)" \
         in text, text
     assert row(text, "Sitting").split()[-2:] == ["17", "min"], text
     assert row(text, "Breaks").split()[-1] == "0", text

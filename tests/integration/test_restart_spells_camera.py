@@ -98,7 +98,7 @@ def test_camera_only_a_spell_goes_on_through_a_short_restart(monkeypatch) -> Non
     assert not [e for e in second.events if e.event == "break"]
 
     text = report(history_path(CFG), "2026-01-05")
-    assert "Longest spell    16 min (from 09:00, with short absences or sitwatch restarts)" \
+    assert "Longest spell    16 min (from 09:00, with sitwatch restarts)" \
         in text, text
     assert row(text, "Breaks").split()[-1] == "0", text
     week = json.loads(report(history_path(CFG), "2026-01-05", "--week", "--format", "json"))
