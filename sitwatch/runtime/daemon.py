@@ -372,6 +372,11 @@ class Daemon:
             if item.since is not None:  # connected, yet silent: nothing sees the seat
                 went = self.pipeline.silent(item.t, item.since, item.message)
                 self._state_now = self._state_now or bool(went)
+                if went and not paused:
+                    # nothing saw the seat since the cushion's last frame: into the history
+                    # as such now, before a camera standing in makes the seat seen again (the
+                    # next sample would count that silence as sitting, the spell leaves it out)
+                    self._sample(item.t, self.pipeline.snapshot(item.t))
                 evs += went
         else:  # pragma: no cover - protocol violation
             return []

@@ -78,8 +78,10 @@ def _while_known(value: Callable[[Snapshot], Value]) -> Callable[[Snapshot], Val
 ROWS: tuple[Row, ...] = (
     Row("occupancy", "seat", lambda s: s.occupancy, To.STATUS),
     Row("occupancy", "seat", _while_known(lambda s: s.occupancy), To.MQTT),
-    Row("occupied", "someone sits (while the sensor is online and sees the seat)",
-        lambda s: s.online and s.seen and s.occupied, To.HISTORY),
+    # sitting time is the time a sensor saw the seat occupied: the cushion, or a camera (alone
+    # or standing in for an offline cushion, whose posture the fused snapshot then carries)
+    Row("occupied", "someone sits (while a sensor sees the seat)",
+        lambda s: seat_known(s) and s.occupied, To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
     # the sitting timer stands still while no sensor sees the seat (docs/presence.md)
     Row("timer_paused", "sitting timer paused: nothing sees the seat",

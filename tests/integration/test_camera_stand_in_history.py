@@ -1,5 +1,6 @@
-"""`sitwatch report` counts the spell `sitwatch status` showed when the camera standing in for
-an offline cushion (fusion rule O2) was blind for a short while.
+"""`sitwatch report` counts the spell `sitwatch status` showed when the camera stood in for an
+offline cushion (fusion rule O2), and the time it saw the seat occupied as sitting, even when it
+was blind for a short while.
 
 The daemon `sitwatch run` builds (``build_daemon``) on a load-cell cushion on a pseudo-terminal
 that goes silent, and a webcam (a scripted pose source: ``build_camera`` is the seam, the pose
@@ -7,10 +8,13 @@ model the only part left out) unplugged for 100 s meanwhile, in accelerated time
 ManualClock), with a real history file and status file; then `sitwatch report` in a
 subprocess. The live timer left the 100 s out of the spell; nothing recorded them, so the report
 counted a spell of 6 min where the status had said 4 (the silence before the cushion
-counted as offline was left in too)."""
+counted as offline was left in too). And the history counted a seat as occupied only while the
+cushion was online: the report said "Sitting 2 min" beside "Longest spell 4 min (from 09:00,
+with short absences)", absences the sitter never took."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -29,11 +33,12 @@ from tests.integration.test_restart_spells import report, row
 pytestmark = pytest.mark.integration
 
 
-def test_a_short_blind_gap_of_the_stand_in_camera_is_left_out_of_the_report(
-        serial_pty, monkeypatch) -> None:
+def stand_in(serial_pty: tuple[int, str], monkeypatch: pytest.MonkeyPatch,
+             webcam: UnpluggedCamera) -> tuple[Chair, dict[str, Any]]:
+    """Seated 2 min on the cushion in view of ``webcam``, then the cushion silent for 4 min and
+    the camera standing in; the daemon's status at the end, and the chair (stopped)."""
     master, port = serial_pty
-    clock = ManualClock()  # 2026-01-05 09:00 UTC
-    webcam = UnpluggedCamera(clock, 200, 300)  # unplugged 100 s, under min_break (120 s)
+    clock = webcam.clock
 
     def build_camera(cfg: Config, clk: Any, *, with_cushion: bool) -> Camera:
         assert with_cushion and clk is clock
@@ -51,10 +56,42 @@ def test_a_short_blind_gap_of_the_stand_in_camera_is_left_out_of_the_report(
         st = read_status(status_path(chair.cfg), clock)
     finally:
         chair.close()
+    return chair, st
+
+
+def test_a_short_blind_gap_of_the_stand_in_camera_is_left_out_of_the_report(
+        serial_pty, monkeypatch) -> None:
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    webcam = UnpluggedCamera(clock, 200, 300)  # unplugged 100 s, under min_break (120 s)
+    chair, st = stand_in(serial_pty, monkeypatch, webcam)
     # seated 360 s, of which nothing saw 10 s (the cushion's silence before it counts as
     # offline, from its last frame) and 103 s (the camera unplugged, then its presence dwell)
     assert st["spell_seconds"] == pytest.approx(245, abs=4), st
 
     text = report(history_path(chair.cfg), "2026-01-05")
-    assert "Longest spell    4 min (from 09:00" in text, text  # it said 6 min
+    assert "Longest spell    4 min (from 09:00)" in text, text  # it said 6 min
+    # the seated time seen (the cushion's 2 min, the camera's 2 min); it said 2 min
+    assert row(text, "Sitting").split()[-2:] == ["4", "min"], text
     assert row(text, "Breaks").split()[-1] == "0", text
+
+
+def test_the_time_the_camera_stands_in_is_sitting_time_in_the_report(
+        serial_pty, monkeypatch) -> None:
+    """Seated 6 min, the last 4 seen by the camera alone: `sitwatch report` says 6 min of
+    sitting and a spell of 6 min with no note, as `sitwatch status` counted it, and the posture
+    the camera saw. It said "Sitting 2 min" and "Longest spell 6 min (from 09:00, with short
+    absences)", and the posture shares were the cushion's 2 min only."""
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    chair, st = stand_in(serial_pty, monkeypatch, UnpluggedCamera(clock, 1e6, 1e6))
+    assert st["spell_seconds"] == pytest.approx(348, abs=4), st  # 10 s of silence unseen
+
+    history = history_path(chair.cfg)
+    text = report(history, "2026-01-05")
+    assert row(text, "Sitting").split()[-2:] == ["6", "min"], text
+    assert "Longest spell    6 min (from 09:00)\n" in text, text
+    assert row(text, "Cushion offline").split()[-2:] == ["4", "min"], text
+    week = json.loads(report(history, "2026-01-05", "--week", "--format", "json"))
+    monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
+    assert monday["sitting_minutes"] == pytest.approx(st["spell_seconds"] / 60, abs=0.15)
+    assert monday["longest_spell_minutes"] == pytest.approx(monday["sitting_minutes"], abs=0.1)
+    assert monday["posture_share"]["upright"] >= 0.95, monday  # the camera's upright counts
