@@ -191,9 +191,11 @@ class CameraPipeline:
 
     def snapshot(self, t: float) -> Snapshot:
         """What the camera sees now: presence as the occupancy, the posture, and (when it owns
-        occupancy) the sitting spell. While it does not look (offline, the screen locked) and
-        owns the timer: the seat as last seen, the spell standing still (``unseen_since``).
-        Balance, wallet and load are a cushion's: unknown here."""
+        occupancy) the sitting spell, as a cushion's timer gives it: during a short absence and
+        before the camera has decided (just started, a spell carried over a restart), the spell
+        so far, standing still; 0 during a break. While it does not look (offline, the screen
+        locked) and owns the timer: the seat as last seen, the spell standing still
+        (``unseen_since``). Balance, wallet and load are a cushion's: unknown here."""
         present = self.detector.present
         timer = self.timer
         return Snapshot(
@@ -202,7 +204,7 @@ class CameraPipeline:
             online=self.online,
             occupancy=None if present is None
             else Occupancy.OCCUPIED if present else Occupancy.EMPTY,
-            spell=timer.spell(t) if timer is not None and present else 0.0,
+            spell=timer.spell(t) if timer is not None else 0.0,
             spell_start=timer.spell_start if timer is not None else None,
             left_at=timer.away_since if timer is not None else None,
             unseen_since=timer.unseen_since if timer is not None else None,

@@ -88,3 +88,37 @@ def test_a_fused_daemon_still_resumes_on_the_cushion_s_timer() -> None:
     assert d.pipeline is not None and d.pipeline.timer.spell(clock.monotonic()) == 1500.0
     assert cam_pl.timer is None
     d.close()
+
+
+# -- the spell the status shows while the sitter is briefly away ---------------------------------
+
+def away(pl: CameraPipeline, start: float, end: float) -> list:
+    """Nobody in view, a look a second."""
+    from sitwatch.camera import features as F
+
+    return [ev for t in range(int(start), int(end))
+            for ev in pl.process(PoseReading(float(t), F.ABSENT, False))]
+
+
+def test_camera_only_a_short_absence_shows_the_spell_so_far_as_a_cushion_does() -> None:
+    """Up for a minute (under min_break): the spell stands still at what was sat, as a
+    cushion's timer shows it (docs/presence.md); it read 0, so `sitwatch status`, the status bar
+    and Home Assistant said the sitter had not been sitting at all. After a break it is 0."""
+    pl = CameraPipeline(CFG.camera, camera_profile(), main=CFG)
+    seated(pl, 0, 600)
+    left = [e for e in away(pl, 600, 660) if e.event == "occupancy"]
+    assert [e.state for e in left] == [Occupancy.EMPTY]
+    snap = pl.snapshot(660.0)
+    assert snap.occupancy == Occupancy.EMPTY
+    assert snap.spell == pytest.approx(left[0].t - snap.spell_start)  # type: ignore[operator]
+    assert snap.spell == pytest.approx(600, abs=5)
+    assert pl.snapshot(600.0 + 200).spell == 0.0  # away past min_break: a break
+
+
+def test_camera_only_the_spell_carried_over_a_restart_shows_before_the_camera_decides() -> None:
+    """Just started, the camera not sure yet whether anyone sits: the carried spell, as the
+    cushion shows it before its first frames (it read 0 until the camera's presence dwell)."""
+    pl = CameraPipeline(CFG.camera, camera_profile(), main=CFG)
+    pl.resume_spell(1000.0, spell=1500.0, away=30.0)
+    assert pl.snapshot(1000.0).occupancy is None
+    assert pl.snapshot(1000.0).spell == pytest.approx(1500.0)
