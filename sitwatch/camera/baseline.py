@@ -64,7 +64,31 @@ class CameraProfile(BaseModel):
 
 
 def load(path: Path) -> CameraProfile:
-    return jsonfile.load(CameraProfile, path, CameraCalibrationError, "camera calibration")
+    try:
+        return jsonfile.load(CameraProfile, path, CameraCalibrationError, "camera calibration")
+    except CameraCalibrationError:
+        layout = _cushion_layout(path)
+        if layout is None:
+            raise
+        # one line instead of a key-by-key list: a cushion's profile is the likely mix-up
+        # (`sitwatch replay VIDEO --calibration` names the camera's profile)
+        raise CameraCalibrationError(
+            f"{path}: a cushion's calibration (layout {layout}), not the camera's: name the "
+            "profile `sitwatch calibrate camera` saved (camera_calibration.json in the data "
+            "dir, or its -o FILE)") from None
+
+
+def _cushion_layout(path: Path) -> str | None:
+    """The layout a cushion's calibration file names, or None when ``path`` is not one."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or "kind" in data or not isinstance(data.get("layout"), str):
+        return None
+    return str(data["layout"])
 
 
 def from_features(samples: Iterable[PoseFeatures], *, method: Method, aspect: float = 1.0,

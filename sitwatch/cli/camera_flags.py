@@ -46,8 +46,9 @@ def add_calibrate_camera_flags(sp: argparse.ArgumentParser) -> None:
 def add_replay_flags(sp: argparse.ArgumentParser) -> None:
     """Extra flags for ``sitwatch replay`` when FILE is a camera input."""
     sp.add_argument("--camera-calibration", dest="camera_calibration",
-                    help="camera profile (default: the saved one, as `sitwatch run`; "
-                    "--auto learns it from the recording)")
+                    help="camera profile, as --calibration names it for a camera recording "
+                    "(default: the saved one, as `sitwatch run`; --auto learns it from the "
+                    "recording)")
     sp.add_argument("--every", type=positive,
                     help="camera: a pose every N seconds instead of the duty cycle")
     sp.add_argument("--period", type=positive, default=0.5,

@@ -56,7 +56,7 @@ def add_replay(sub: Any) -> None:
     sp.add_argument(
         "--calibration",
         help="calibration profile (default: the saved one `sitwatch run` uses for the "
-        "recording's layout, if any)",
+        "recording's layout, if any); for a camera recording, the camera profile",
     )
     sp.add_argument("--auto", action="store_true",
                     help="learn the profile from the recording instead of the saved one")

@@ -2,7 +2,9 @@
 
 It uses the profile ``sitwatch run`` would use (the saved calibration for the recording's
 layout, the saved camera profile for a video), so a replay shows what the daemon would have
-said; ``--auto`` learns one from the recording instead. Which profile it used goes to stderr.
+said; ``--auto`` learns one from the recording instead, and ``--calibration`` names one (for a
+camera recording, the camera's; ``--camera-calibration`` too). Which profile it used goes to
+stderr.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ def run(args: argparse.Namespace) -> int:
         err(f"--auto learns a profile from the recording and {flag} names one: pass one of them")
         return EXIT_CONFIG
     if is_camera_input(path):
+        # a camera recording has only the camera's profile to name: --calibration names it
+        # too (it used to be ignored, the saved profile replayed instead of the one named)
+        if args.calibration and args.camera_calibration:
+            err("--calibration and --camera-calibration both name the camera profile of a "
+                "camera recording: pass one of them")
+            return EXIT_CONFIG
+        named = args.camera_calibration or args.calibration
         try:
             cfg = load_config(args)
         except config.ConfigError as e:
@@ -61,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
             err(problem)
             return EXIT_CONFIG
         return cmd_replay_camera(path, cam=cfg.camera, main=cfg,
-                                 calibration=Path(args.camera_calibration)
-                                 if args.camera_calibration else None,
+                                 calibration=Path(named) if named else None,
                                  saved=None if args.auto else cfg.camera.calibration_path(),
                                  json_lines=args.json, every=args.every, period=args.period,
                                  landmarks_out=args.landmarks_out)

@@ -227,3 +227,39 @@ def test_replaying_a_file_opencv_cannot_read_says_so(model_path, tmp_path):
     assert out.returncode == 1, out.stderr
     assert out.stderr.splitlines()[-1] == f"sitwatch: {junk}: not a video OpenCV can read"
     assert not out.stdout
+
+
+def test_replaying_a_camera_recording_uses_the_profile_named_by_calibration(landmarks_csv,
+                                                                            tmp_path):
+    """The README's `sitwatch replay FILE --calibration C` on a camera recording silently used
+    the saved camera profile instead of C (even a C that did not exist): a new user checking
+    the profile `calibrate camera -o C` wrote saw the saved one's events. For a camera
+    recording, --calibration names the camera profile, as --camera-calibration does."""
+    saved = _sitwatch(tmp_path, "calibrate", "camera", "--recording", str(landmarks_csv),
+                      "--upright", "0:25")
+    assert saved.returncode == 0, saved.stderr
+    mine = tmp_path / "mine.json"
+    made = _sitwatch(tmp_path, "calibrate", "camera", "--recording", str(landmarks_csv),
+                     "--upright", "30:45", "-o", str(mine))  # head down
+    assert made.returncode == 0, made.stderr
+    out = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--calibration", str(mine))
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines() == [f"sitwatch: camera profile: {mine}"]
+    same = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--camera-calibration", str(mine))
+    assert (same.returncode, same.stdout) == (0, out.stdout)
+    missing = tmp_path / "none.json"
+    gone = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--calibration", str(missing))
+    assert gone.returncode == 2
+    assert gone.stderr.splitlines() == [f"sitwatch: {missing}: camera calibration not found"]
+    assert not gone.stdout
+    cushion = Path(__file__).resolve().parents[2] / "calibration" / "example-load-cells-4.json"
+    mixed = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--calibration", str(cushion))
+    assert mixed.returncode == 2 and not mixed.stdout
+    assert mixed.stderr.splitlines() == [
+        f"sitwatch: {cushion}: a cushion's calibration (layout load-cells-4), not the camera's: "
+        "name the profile `sitwatch calibrate camera` saved (camera_calibration.json in the "
+        "data dir, or its -o FILE)"]
+    both = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--calibration", str(mine),
+                     "--camera-calibration", str(mine))
+    assert both.returncode == 2 and not both.stdout
+    assert "Traceback" not in both.stderr and "pass one of them" in both.stderr

@@ -357,6 +357,21 @@ def test_profile_round_trip(tmp_path, base):
         B.load(p)
 
 
+def test_a_cushion_profile_given_as_the_camera_profile_is_named_as_such(tmp_path):
+    """The likely mix-up (a cushion's calibration where the camera's belongs) is one line saying
+    so, not a list of every key the camera profile lacks or does not know."""
+    p = tmp_path / "calibration-load-cells-4.json"
+    p.write_text('{"version": 1, "layout": "load-cells-4", "tare": [0, 0, 0, 0]}')
+    with pytest.raises(B.CameraCalibrationError) as e:
+        B.load(p)
+    assert str(e.value) == (f"{p}: a cushion's calibration (layout load-cells-4), not the "
+                            "camera's: name the profile `sitwatch calibrate camera` saved "
+                            "(camera_calibration.json in the data dir, or its -o FILE)")
+    p.write_text('{"kind": "camera", "layout": "x"}')  # a damaged camera profile: its keys
+    with pytest.raises(B.CameraCalibrationError, match="features: Field required"):
+        B.load(p)
+
+
 def test_calibration_needs_usable_poses():
     with pytest.raises(B.CameraCalibrationError, match="usable poses"):
         B.from_features([F.ABSENT] * 10, method="recording")
