@@ -522,14 +522,20 @@ def run_checks(
     config_file: Path | None = None,
 ) -> list[Check]:
     checks: list[Check] = [check_config_file(cfg, config_file)]
-    checks.append((OK, "layout", layout_detail(cfg, layout)))
-    checks.append(check_calibration(cfg, layout))
     daemon = check_daemon(cfg, clock)
-    if daemon[0] == OK and cfg.cushion.port and _daemon_reads(cfg, clock):
-        # The running daemon holds the port exclusively; it reports what it receives.
-        checks.append(check_cushion_in_use(cfg, clock))
+    if cfg.camera.enabled and not cfg.cushion.port:
+        # camera-only: the default layout and its calibration are a cushion's the user does
+        # not have (they were two warnings and a "try `sitwatch demo`" for no hardware)
+        checks.append((OK, "cushion", "not used (cushion.port is empty): the camera watches "
+                       "alone"))
     else:
-        checks.append(check_cushion(cfg, layout, clock, listen))
+        checks.append((OK, "layout", layout_detail(cfg, layout)))
+        checks.append(check_calibration(cfg, layout))
+        if daemon[0] == OK and cfg.cushion.port and _daemon_reads(cfg, clock):
+            # The running daemon holds the port exclusively; it reports what it receives.
+            checks.append(check_cushion_in_use(cfg, clock))
+        else:
+            checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))
     checks += check_channels(cfg, clock, headless)
     checks.append(check_history(cfg))

@@ -440,8 +440,34 @@ def test_doctor_camera_flag_names_the_default_model_path(tmp_path, xdg, capsys):
     cams = [(lvl, d) for lvl, name, d in checks if name == "camera"]
     assert (FAIL, missing_model_message(default)) in cams
     assert (OK, f"{clip} (video)") in cams
-    # with a camera configured the layout line stops suggesting one
-    assert "camera can add" not in only(checks, "layout")[1]
+    # camera-only: no layout line (it was the default cushion's, suggesting a camera)
+    assert "layout" not in {name for _, name, _ in checks}
+
+
+def test_camera_only_doctor_leaves_the_cushion_it_does_not_use_alone(tmp_path, xdg, capsys):
+    """A new user with a webcam and no cushion (`[camera] device = 0`, no cushion.port) was
+    warned about the cushion's calibration ("no profile at .../calibration-load-cells-4.json;
+    sitwatch will learn one during your first minutes of sitting"), told "no port configured
+    (cushion.port); try `sitwatch demo` without hardware" and shown the default cushion
+    layout's limits: three lines about hardware they do not have. Now one line says the
+    cushion is not used; the camera's own lines say what the camera needs."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 64)
+    cfg = write_config(tmp_path, f'[camera]\ndevice = "{clip}"\n')
+    rc, checks, out, _ = doctor(capsys, "--config", str(cfg))
+    assert only(checks, "cushion") == (OK, "not used (cushion.port is empty): the camera "
+                                           "watches alone")
+    names = [name for _, name, _ in checks]
+    assert "layout" not in names and "calibration" not in names
+    assert "load-cells-4" not in out and "sitwatch demo" not in out
+    assert (OK, "camera", f"{clip} (video)") in checks
+    assert any(name == "camera" and "calibration" in d for _, name, d in checks)
+    # a cushion beside the camera is still checked as before
+    both = write_config(tmp_path, f'[camera]\ndevice = "{clip}"\n[cushion]\n'
+                        f'port = "{tmp_path / "no-such-tty"}"\n')
+    _, checks, _, _ = doctor(capsys, "--config", str(both))
+    assert only(checks, "cushion")[0] == FAIL
+    assert {"layout", "calibration"} <= {name for _, name, _ in checks}
 
 
 # -- 7. notifications --------------------------------------------------------------------------
