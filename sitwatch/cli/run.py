@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
             "(try `sitwatch demo` to see sitwatch without hardware)"
         )
         return EXIT_CONFIG
+    missing = _missing_model(args, cfg)
+    if missing:
+        return config_errors(config.ConfigError([missing]))
     clock = SystemClock()
     other = _already_running(cfg, clock)
     if other:
@@ -112,6 +115,25 @@ def run(args: argparse.Namespace) -> int:
         sdnotify.stopping()
         daemon.close()
     return EXIT_OK
+
+
+def _missing_model(args: argparse.Namespace, cfg: Any) -> str:
+    """The config mistake, file and key, when the camera alone is to watch and the pose model
+    ``camera.model`` names is not there (a typo, a file moved); empty otherwise.
+
+    Without it the daemon said only "camera disabled" and "nothing to watch" (exit 1). An empty
+    ``camera.model`` (the data dir's model, not fetched yet) is no mistake in the file: the
+    camera's own message says how to get it. With a cushion too the daemon starts and the
+    camera's warning says the same, as for any camera that cannot be used."""
+    from sitwatch import config
+
+    cam = cfg.camera
+    if not cam.enabled or cfg.cushion.port or not cam.model or cam.model_path().exists():
+        return ""
+    given = getattr(args, "config", None)
+    where = str(given) if given else str(config.user_config_path())
+    return (f"{where}: camera.model: {cam.model_path()} does not exist: correct the path, or "
+            "`sitwatch model fetch` saves the official model there")
 
 
 def _already_running(cfg: Any, clock: Any) -> str:

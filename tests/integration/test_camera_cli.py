@@ -263,3 +263,22 @@ def test_replaying_a_camera_recording_uses_the_profile_named_by_calibration(land
                      "--camera-calibration", str(mine))
     assert both.returncode == 2 and not both.stdout
     assert "Traceback" not in both.stderr and "pass one of them" in both.stderr
+
+
+def test_run_with_a_camera_model_that_is_not_there_is_a_config_error(tmp_path):
+    """`camera.model = "/path/typo.task"` in a camera-only setup: `sitwatch run` logged "camera
+    disabled: no pose model at ..." and exited 1 with "nothing to watch: the camera cannot be
+    used (see the warning above ...)", naming neither the file nor the key. A path the user
+    wrote that is not there is a mistake in the config: the file, the key, the fix, exit 2,
+    before anything starts (an empty camera.model, the default path not fetched yet, is not)."""
+    missing = tmp_path / "models" / "pose_landmarker_ful.task"
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\ndevice = 0\nmodel = "{missing}"\n')
+    out = _sitwatch(tmp_path, "--config", str(cfg), "run", "--headless")
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.splitlines() == [
+        "sitwatch: invalid configuration:",
+        f"  {cfg}: camera.model: {missing} does not exist: correct the path, or `sitwatch "
+        "model fetch` saves the official model there"]
+    assert not out.stdout
+    assert not (tmp_path / "data" / "sitwatch" / "history.sqlite").exists()
