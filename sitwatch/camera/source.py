@@ -38,6 +38,7 @@ from sitwatch.camera.landmarks import unmirror
 from sitwatch.camera.pose import Estimator, PoseError, PoseLandmarker, bgr_to_rgb
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.clock import Clock
+from sitwatch.core.kinds import CAMERA_SOURCE_PREFIX
 from sitwatch.sources.base import Item, Status
 
 _EPS = 1e-9
@@ -106,7 +107,7 @@ class CameraSource:
             locked = LockProbe(clock)
         self._locked = locked
         self._log = log or logging.getLogger("sitwatch.camera")
-        self.name = f"camera:{cfg.device}"
+        self.name = f"{CAMERA_SOURCE_PREFIX}{cfg.device}"
 
         self._closed = False
         self.finished = False  # a file or folder played to the end

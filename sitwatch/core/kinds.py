@@ -93,6 +93,11 @@ class Sensor(StrEnum):
     CAMERA = "camera"  # the head, neck and shoulders
 
 
+#: How a camera source names itself (``camera:0``, ``camera:/dev/video2``): the status file's
+#: sensor port and the history's runs tell a camera-only setup by it.
+CAMERA_SOURCE_PREFIX = f"{Sensor.CAMERA}:"
+
+
 class NudgeKind(StrEnum):
     PROLONGED_SITTING = "prolonged_sitting"
     SLOUCH = "slouch"

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from sitwatch.core.events import Event, is_day_summary
 from sitwatch.core.kinds import (
+    CAMERA_SOURCE_PREFIX,
     NUDGE_KINDS,
     Balance,
     EventName,
@@ -197,13 +198,18 @@ class DaySummary:
     nudges: Mapping[str, int] = field(default_factory=_zero_nudges)
     outcomes: Mapping[str, NudgeOutcomes] = field(default_factory=dict)  # by kind
     wallet_suspected: int = 0
-    sensor_offline_minutes: float = 0.0
+    sensor_offline_minutes: float = 0.0  # sitwatch watching, the seat's sensor not working
+    camera_offline_minutes: float = 0.0  # the part of it when the camera watched alone
     frames: int = 0
     dropped: int = 0
 
     @property
     def has_data(self) -> bool:
         return self.present_minutes > 0 or self.sitting_minutes > 0
+
+    @property
+    def cushion_offline_minutes(self) -> float:
+        return max(0.0, self.sensor_offline_minutes - self.camera_offline_minutes)
 
     @property
     def longest_spell(self) -> SpellRow | None:
@@ -417,6 +423,14 @@ class WeekSummary:
         return sum(d.sensor_offline_minutes for d in self.days)
 
     @property
+    def camera_offline_minutes(self) -> float:
+        return sum(d.camera_offline_minutes for d in self.days)
+
+    @property
+    def cushion_offline_minutes(self) -> float:
+        return sum(d.cushion_offline_minutes for d in self.days)
+
+    @property
     def break_lengths(self) -> tuple[int, ...]:
         """Breaks per length class (:data:`BREAK_EDGES`), all days added up."""
         return tuple(sum(x) for x in zip(*(d.break_lengths for d in self.days), strict=True)) \
@@ -509,6 +523,17 @@ def runs(reader: Reader) -> list[RunRow]:
             continue
         out.append(RunRow(r["run_id"], started, ended, r["layout"], r["source"], r["version"]))
     return out
+
+
+def camera_only_runs(reader: Reader) -> frozenset[str]:
+    """The runs in which the camera watched alone (no cushion): their sensor is the camera.
+
+    The daemon names a run by its sources, the cushion first (``camera:0``; with a cushion
+    too ``/dev/ttyACM0 + camera:0``), so a report can say which sensor was offline."""
+    n = len(CAMERA_SOURCE_PREFIX)
+    rows = reader.connection.execute(
+        f"SELECT run_id FROM runs WHERE substr(source, 1, {n}) = ?", (CAMERA_SOURCE_PREFIX,))
+    return frozenset(r[0] for r in rows)
 
 
 def last_data(conn: sqlite3.Connection, run_id: str) -> datetime | None:
@@ -761,6 +786,9 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     posture = {p: sum(m.posture[p] for m in mins) / 60 for p in POSTURE_COLUMNS}
     balance = {b: sum(m.balance[b] for m in mins) / 60 for b in BALANCE_COLUMNS}
     offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins)
+    alone = camera_only_runs(reader)
+    camera_offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins
+                         if m.run_id in alone)
 
     breaks: list[BreakRow] = []
     nudges = _zero_nudges()
@@ -792,6 +820,7 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
         outcomes=outcomes,
         wallet_suspected=wallets,
         sensor_offline_minutes=offline / 60,
+        camera_offline_minutes=camera_offline / 60,
         frames=sum(m.frames for m in mins),
         dropped=sum(m.dropped for m in mins),
     )
@@ -830,7 +859,11 @@ def sitting_debt_minutes(spells: Iterable[SpellRow], sit_limit: float) -> float:
 # -- many days at once --------------------------------------------------------------------------
 
 _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANCE_COLUMNS,
-                "max(0, seconds_present - sensor_online_seconds)", "frames", "dropped")
+                "max(0, seconds_present - sensor_online_seconds)", "frames", "dropped",
+                # the offline time of camera-only runs (camera_only_runs)
+                "CASE WHEN run_id IN (SELECT run_id FROM runs WHERE substr(source, 1, "
+                f"{len(CAMERA_SOURCE_PREFIX)}) = '{CAMERA_SOURCE_PREFIX}') "
+                "THEN max(0, seconds_present - sensor_online_seconds) ELSE 0 END")
 
 
 def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
@@ -960,6 +993,7 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             outcomes=acc["outcomes"],
             wallet_suspected=acc["wallets"],
             sensor_offline_minutes=s[o0] / 60,
+            camera_offline_minutes=s[o0 + 3] / 60,
             frames=round(s[o0 + 1]),
             dropped=round(s[o0 + 2]),
         ))

@@ -54,6 +54,7 @@ from sitwatch.reports.words import (
     SEAT_EMPTY,
     fmt_limit,
     fmt_minutes,
+    offline_rows,
     pct,
     per_day,
     plural,
@@ -203,8 +204,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "shares_text": posture_shares_text(shares, ", "),
         "lopsided": (fmt_minutes(week.lopsided_minutes) if week.balance_measured
                      else NOT_MEASURED),
-        "offline": (fmt_minutes(week.sensor_offline_minutes)
-                    if week.sensor_offline_minutes >= 0.5 else None),
+        "offline": [(o.sensor, fmt_minutes(o.minutes)) for o in offline_rows(week)],
         "nudges_total": week.nudges_total,
         "nudges_acted": week.nudges_acted,
         "nudges_measured": measured,

@@ -33,6 +33,7 @@ from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
     fmt_limit,
     fmt_minutes,
+    offline_rows,
     pct,
     plural,
     posture_shares_text,
@@ -244,6 +245,7 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
         "nudges_followed_up": d.nudges_measured,
         "wallet_suspected": d.wallet_suspected,
         "sensor_offline_minutes": _r(d.sensor_offline_minutes),
+        "camera_offline_minutes": _r(d.camera_offline_minutes),
     }
 
 
@@ -269,6 +271,7 @@ def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
         "nudges_followed_up": w.nudges_measured,
         "wallet_suspected": sum(d.wallet_suspected for d in w.days),
         "sensor_offline_minutes": _r(w.sensor_offline_minutes),
+        "camera_offline_minutes": _r(w.camera_offline_minutes),
     }
 
 
@@ -323,7 +326,8 @@ def _flat_columns() -> list[str]:
             *(f"breaks_{k}" for k in _class_keys()), "spells_over_limit",
             "sitting_debt_minutes", *(f"{p}_share" for p in POSTURE_COLUMNS),
             "lopsided_left_minutes", "lopsided_right_minutes", "nudges", "nudges_acted",
-            "nudges_followed_up", "wallet_suspected", "sensor_offline_minutes"]
+            "nudges_followed_up", "wallet_suspected", "sensor_offline_minutes",
+            "camera_offline_minutes"]
 
 
 CSV_COLUMNS: list[str] = _flat_columns()
@@ -389,9 +393,8 @@ def markdown(r: PeriodReport) -> str:
         f"- **Nudges:** {w.nudges_total}"
         + (f", acted on {w.nudges_acted} of {w.nudges_measured}" if w.nudges_measured else ""),
     ]
-    if w.sensor_offline_minutes >= 0.5:
-        lines.append(f"- **Cushion offline:** {fmt_minutes(w.sensor_offline_minutes)} "
-                     "(missing from these numbers)")
+    lines += [f"- **{o.label}:** {fmt_minutes(o.minutes)} (missing from these numbers)"
+              for o in offline_rows(w)]
     if r.previous.has_data:
         p = r.previous
         lines.append(f"- **Before:** {before_words(r.period.previous().title, p, lim)}")
@@ -432,8 +435,7 @@ def period_text(r: PeriodReport) -> str:
         row("Sitting debt", debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)),
         row("Posture", posture_shares_text(w.posture_shares)),
     ]
-    if w.sensor_offline_minutes >= 0.5:
-        lines.append(row("Cushion offline", fmt_minutes(w.sensor_offline_minutes)))
+    lines += [row(o.label, fmt_minutes(o.minutes)) for o in offline_rows(w)]
     lines.append("")
     for d in w.days:
         if not d.has_data:

@@ -31,6 +31,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     fmt_short,
     nudge,
+    offline_rows,
     pct,
     posture_column,
     posture_shares_text,
@@ -140,8 +141,7 @@ def _day_block(s: DaySummary) -> list[str]:
                                     s.balance_measured)),
         ("Nudges", _nudge_line(s.nudges, NudgeOutcomes(s.nudges_acted, s.nudges_measured))),
     ]
-    if s.sensor_offline_minutes >= 0.5:
-        rows.append(("Cushion offline", fmt_minutes(s.sensor_offline_minutes)))
+    rows += [(o.label, fmt_minutes(o.minutes)) for o in offline_rows(s)]
     if s.wallet_suspected:
         rows.append(("Back pocket", f"something under one side {s.wallet_suspected}x"))
     return [_row(k, v) for k, v in rows]
@@ -217,8 +217,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     not_right = feedback_line(week_feedback(store, week_ending, tz))
     if not_right:
         lines.append(_row('"Not right"', not_right))
-    if week.sensor_offline_minutes >= 0.5:
-        lines.append(_row("Cushion offline", fmt_minutes(week.sensor_offline_minutes)))
+    lines += [_row(o.label, fmt_minutes(o.minutes)) for o in offline_rows(week)]
 
     tips = suggestions(week.days, sit_limit, weekly=True, limit=2)
     if tips:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from operator import attrgetter
+from typing import NamedTuple
 
 from sitwatch.core import durations
 from sitwatch.core.kinds import POSTURES, Balance, Posture, label
-from sitwatch.history.queries import DaySummary
+from sitwatch.history.queries import DaySummary, WeekSummary
 
 DEFAULT_SIT_LIMIT = 2700.0  # seconds; config detect.sit_limit
 
@@ -94,6 +96,31 @@ def fmt_minutes(minutes: float) -> str:
         return f"{m} min"
     h, m = divmod(m, 60)
     return f"{h} h {m} min" if m else f"{h} h"
+
+
+#: Each sensor's offline time (a DaySummary's or WeekSummary's), its name and what to check:
+#: a camera-only setup's offline time is the camera's, never a cushion it does not have.
+OFFLINE_SENSORS = (
+    ("cushion", "cushion_offline_minutes", "Check its cable"),
+    ("camera", "camera_offline_minutes",
+     "Check that it is plugged in and that no other program holds it"),
+)
+
+
+class Offline(NamedTuple):
+    sensor: str  # "cushion" or "camera"
+    minutes: float
+
+    @property
+    def label(self) -> str:
+        """The report's row: "Cushion offline", "Camera offline"."""
+        return f"{self.sensor.capitalize()} offline"
+
+
+def offline_rows(s: DaySummary | WeekSummary) -> list[Offline]:
+    """Each sensor offline for half a minute or more of ``s`` (a day's or a week's summary)."""
+    rows = [Offline(name, float(getattr(s, attr))) for name, attr, _ in OFFLINE_SENSORS]
+    return [r for r in rows if r.minutes >= 0.5]
 
 
 def fmt_limit(sit_limit: float) -> str:
@@ -244,14 +271,16 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
                 "Short, regular breaks are easier to keep than long rare ones.")
         out.append((min(3.0, 0.5 + per_break / limit_min / 2), text))
 
-    # The cushion itself.
-    offline = sum(d.sensor_offline_minutes for d in days)
-    if offline >= 30:
-        worst = max(days, key=lambda d: d.sensor_offline_minutes)
-        when = f" (most on {worst.day:%A})" if weekly else ""
-        text = (f"The cushion was offline for {fmt_minutes(offline)}{when}, so these numbers "
-                "miss that time. Check its cable, or run `sitwatch doctor`.")
-        out.append((min(3.0, 1.2 + offline / 600), text))
+    # The sensors themselves.
+    for name, attr, check in OFFLINE_SENSORS:
+        minutes_of = attrgetter(attr)
+        offline = sum(minutes_of(d) for d in days)
+        if offline >= 30:
+            worst = max(days, key=minutes_of)
+            when = f" (most on {worst.day:%A})" if weekly else ""
+            text = (f"The {name} was offline for {fmt_minutes(offline)}{when}, so these "
+                    f"numbers miss that time. {check}, or run `sitwatch doctor`.")
+            out.append((min(3.0, 1.2 + offline / 600), text))
 
     if not out:
         minutes: dict[Posture, float] = {}

@@ -79,6 +79,7 @@ from sitwatch.core.events import (
     is_day_summary,
 )
 from sitwatch.core.kinds import (
+    CAMERA_SOURCE_PREFIX,
     Balance,
     Occupancy,
     Posture,
@@ -93,7 +94,7 @@ from sitwatch.core.private import write_private
 log = logging.getLogger(__name__)
 
 STATUS_VERSION = 1
-CAMERA_PORT = "camera:"  # how a camera-only setup's sensor.port starts
+CAMERA_PORT = CAMERA_SOURCE_PREFIX  # how a camera-only setup's sensor.port starts
 START_HINT = "Start it with `sitwatch run`, or `systemctl --user start sitwatch` for the service."
 
 _TOP = (

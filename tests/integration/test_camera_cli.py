@@ -282,3 +282,65 @@ def test_run_with_a_camera_model_that_is_not_there_is_a_config_error(tmp_path):
         "model fetch` saves the official model there"]
     assert not out.stdout
     assert not (tmp_path / "data" / "sitwatch" / "history.sqlite").exists()
+
+
+def test_reports_of_a_camera_only_history_say_the_camera_was_offline(tmp_path):
+    """With a webcam and no cushion, the time the camera did not work (unplugged, a video
+    that ended) was reported as "Cushion offline", and a long one as "The cushion was offline
+    ... Check its cable". The history's runs say which sensor watched: now the camera's time
+    is the camera's, in every format."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+
+    tz = ZoneInfo("Europe/Berlin")
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=tz), monotonic=0.0)
+    db = tmp_path / "history.sqlite"
+    store = Store(db, clock)
+    store.begin_run("load-cells-4", "camera:0")  # as `sitwatch run` names a camera-only run
+    for minutes, online in ((20, True), (40, False)):
+        for _ in range(minutes * 6):
+            clock.advance(10.0)
+            store.add_sample(10.0, occupied=online, posture="upright" if online else None,
+                             balance=None, seat_load=None, cop_x=None, cop_y=None,
+                             online=online)
+    store.end_run()
+    store.close()
+    env_tz = {"TZ": "Europe/Berlin"}
+    day = _sitwatch_env(tmp_path, env_tz, "report", "--day", "2026-01-05", "--history", str(db))
+    assert day.returncode == 0, day.stderr
+    assert "Camera offline   40 min" in day.stdout
+    assert "Cushion offline" not in day.stdout and "cushion was offline" not in day.stdout
+    week = _sitwatch_env(tmp_path, env_tz, "report", "--week", "2026-W02", "--history", str(db))
+    assert week.returncode == 0, week.stderr
+    assert "Camera offline   40 min" in week.stdout
+    assert "Cushion offline" not in week.stdout and "cushion was offline" not in week.stdout
+    assert "The camera was offline for 40 min" in week.stdout
+    for fmt in ("md", "html"):
+        page = tmp_path / f"week.{fmt}"
+        out = _sitwatch_env(tmp_path, env_tz, "report", "--week", "2026-W02", "--format", fmt,
+                            "--history", str(db), "-o", str(page))
+        assert out.returncode == 0, out.stderr
+        said = page.read_text(encoding="utf-8").lower()
+        assert "camera was offline for 40 min" in said, fmt
+        assert "cushion offline" not in said and "cushion was offline" not in said, fmt
+    js = _sitwatch_env(tmp_path, env_tz, "report", "--week", "2026-W02", "--format", "json",
+                       "--history", str(db))
+    totals = json.loads(js.stdout)["totals"]
+    assert totals["sensor_offline_minutes"] == 40 and totals["camera_offline_minutes"] == 40
+
+
+def _sitwatch_env(tmp_path, extra, *args):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, **extra)
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (tmp_path / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp_path / sub)
+    return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", *args],
+                          env=env, capture_output=True, text=True, timeout=120)

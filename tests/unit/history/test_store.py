@@ -14,7 +14,7 @@ import pytest
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import BREAK, NUDGE, OCCUPANCY, POSTURE, SENSOR, Event
 from sitwatch.core.kinds import Balance, Posture
-from sitwatch.history.queries import day_summary, runs
+from sitwatch.history.queries import day_summary, days_summaries, runs
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
     MIGRATIONS,
@@ -589,6 +589,27 @@ def test_daily_summary_of_a_constructed_day(db: Path, clock: ManualClock) -> Non
     other = day_summary(store, date(2026, 1, 6), BERLIN)
     assert other.sitting_minutes == 0 and other.breaks == 0 and other.spells == ()
     assert other.longest_spell_start is None
+    store.close()
+
+
+def test_offline_time_of_a_camera_only_run_is_the_cameras(db: Path, clock: ManualClock) -> None:
+    """A camera-only run (its source ``camera:0``) offline for 5 minutes: the camera was, not a
+    cushion the user does not have; a run with a cushion keeps its offline time the cushion's
+    (with a camera too, the seat's sensor is the cushion)."""
+    store = Store(db, clock)
+    for source, offline in (("camera:0", 5), ("/dev/ttyACM0 + camera:0", 3)):
+        store.begin_run("load-cells-4", source)
+        day = Day(store, clock)
+        day.sit(10, "upright")
+        day.away(offline, online=False)
+        store.end_run()
+    s = day_summary(store, date(2026, 1, 5), BERLIN)
+    assert s.sensor_offline_minutes == pytest.approx(8.0)
+    assert s.camera_offline_minutes == pytest.approx(5.0)
+    assert s.cushion_offline_minutes == pytest.approx(3.0)
+    (same,) = days_summaries(store, date(2026, 1, 5), date(2026, 1, 5), BERLIN)
+    assert same.camera_offline_minutes == pytest.approx(5.0)
+    assert same.cushion_offline_minutes == pytest.approx(3.0)
     store.close()
 
 

@@ -121,7 +121,8 @@ def test_one_pass_equals_day_by_day(store: Store) -> None:
     """days_summaries reads the whole range at once; day_summary one day at a time. The same
     numbers, also after old minutes were folded into hours (rows longer than a minute)."""
     def same(a: object, b: object) -> None:
-        for f in ("sitting_minutes", "present_minutes", "sensor_offline_minutes", "breaks",
+        for f in ("sitting_minutes", "present_minutes", "sensor_offline_minutes",
+                  "camera_offline_minutes", "breaks",
                   "longest_spell_minutes", "wallet_suspected", "frames", "dropped"):
             assert math.isclose(getattr(a, f), getattr(b, f), abs_tol=1e-6), f
         for attr in ("posture_minutes", "balance_minutes"):

@@ -212,6 +212,12 @@ def test_suggestions_for_a_good_week_and_an_offline_cushion() -> None:
                        posture_minutes={Posture.UPRIGHT: 60})]
     (tip,) = suggestions(offline)
     assert tip.startswith("The cushion was offline for 1 h 30 min (most on Monday)")
+    # camera-only: the camera was offline, and its cable is not the first thing to check
+    camera = [replace(offline[0], camera_offline_minutes=90)]
+    (tip,) = suggestions(camera)
+    assert tip == ("The camera was offline for 1 h 30 min (most on Monday), so these numbers "
+                   "miss that time. Check that it is plugged in and that no other program "
+                   "holds it, or run `sitwatch doctor`.")
     assert suggestions([summary(MON)]) == []
 
 
