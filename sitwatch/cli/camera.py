@@ -157,6 +157,17 @@ def cmd_model_fetch(args: argparse.Namespace, *, opener: Callable[..., Any] | No
     return EXIT_OK
 
 
+def csv_period(args: argparse.Namespace) -> float | None:
+    """Seconds between the rows of a landmark CSV (it has no time column): ``--period``, or one
+    over ``--hz`` (both flags say it; each used to be ignored by one of the commands), 0.5 by
+    default; None after saying that both were given."""
+    period, hz = getattr(args, "period", None), getattr(args, "hz", None)
+    if period and hz:
+        err("--hz and --period both say how far apart a landmark CSV's rows are: pass one")
+        return None
+    return period or (1.0 / hz if hz else 0.5)
+
+
 # -- calibrate -------------------------------------------------------------------------------
 
 def cmd_calibrate_camera(args: argparse.Namespace) -> int:
@@ -193,8 +204,10 @@ def cmd_calibrate_camera(args: argparse.Namespace) -> int:
             if problem:
                 err(problem)
                 return EXIT_CONFIG
-            prof = calibrate_from_recording(Path(args.recording), cam, span,
-                                            period=getattr(args, "period", None) or 0.5)
+            period = csv_period(args)
+            if period is None:
+                return EXIT_CONFIG
+            prof = calibrate_from_recording(Path(args.recording), cam, span, period=period)
         else:
             if cam.device == "":
                 err("which camera? set camera.device (0 for the first webcam) or pass --camera")

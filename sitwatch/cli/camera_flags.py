@@ -41,6 +41,9 @@ def add_calibrate_camera_flags(sp: argparse.ArgumentParser) -> None:
                     help="camera: seconds of upright sitting to record (live)")
     sp.add_argument("--camera", help="camera: device (index, /dev/videoN, video file) "
                     "overriding camera.device")
+    sp.add_argument("--period", type=positive,
+                    help="camera --recording: seconds between the rows of a landmark CSV "
+                    "(default 0.5; or --hz)")
 
 
 def add_replay_flags(sp: argparse.ArgumentParser) -> None:
@@ -51,7 +54,8 @@ def add_replay_flags(sp: argparse.ArgumentParser) -> None:
                     "recording)")
     sp.add_argument("--every", type=positive,
                     help="camera: a pose every N seconds instead of the duty cycle")
-    sp.add_argument("--period", type=positive, default=0.5,
-                    help="landmark CSV without a time column: seconds between rows")
+    sp.add_argument("--period", type=positive,
+                    help="landmark CSV without a time column: seconds between rows (default "
+                    "0.5; or --hz)")
     sp.add_argument("--landmarks-out", dest="landmarks_out",
                     help="also write the poses as landmark JSON lines (numbers only)")

@@ -35,7 +35,12 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from sitwatch import config
-    from sitwatch.cli.camera import camera_input_problem, cmd_replay_camera, is_camera_input
+    from sitwatch.cli.camera import (
+        camera_input_problem,
+        cmd_replay_camera,
+        csv_period,
+        is_camera_input,
+    )
     from sitwatch.nudging.feedback import FeedbackError
     from sitwatch.runtime.replay import replay
     from sitwatch.runtime.tally import Tally
@@ -60,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                 "camera recording: pass one of them")
             return EXIT_CONFIG
         named = args.camera_calibration or args.calibration
+        period = csv_period(args)
+        if period is None:
+            return EXIT_CONFIG
         try:
             cfg = load_config(args)
         except config.ConfigError as e:
@@ -72,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         return cmd_replay_camera(path, cam=cfg.camera, main=cfg,
                                  calibration=Path(named) if named else None,
                                  saved=None if args.auto else cfg.camera.calibration_path(),
-                                 json_lines=args.json, every=args.every, period=args.period,
+                                 json_lines=args.json, every=args.every, period=period,
                                  landmarks_out=args.landmarks_out)
     try:
         mine = cfg = load_config(args)

@@ -344,3 +344,28 @@ def _sitwatch_env(tmp_path, extra, *args):
         env[var] = str(tmp_path / sub)
     return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", *args],
                           env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_landmark_csvs_row_rate_is_heard_by_calibrate_and_replay(landmarks_csv, tmp_path):
+    """`sitwatch calibrate camera --recording FILE.csv --hz 1` (its help: "frame rate for files
+    without a time column", which a landmark CSV is) silently read the rows 0.5 s apart anyway,
+    so --upright 0:25 took 50 rows instead of 25; and calibrate had no --period, which
+    docs/camera.md names for these files. Both now set the rows' spacing, in replay too."""
+    made = {}
+    for flags in ([], ["--hz", "1"], ["--period", "1"]):
+        out = tmp_path / f"cam{len(made)}.json"
+        run = _sitwatch(tmp_path, "calibrate", "camera", "--recording", str(landmarks_csv),
+                        "--upright", "0:25", "-o", str(out), *flags)
+        assert run.returncode == 0, run.stderr
+        made[" ".join(flags)] = B.load(out).samples
+    assert made == {"": 50, "--hz 1": 25, "--period 1": 25}
+    played = {}
+    for flags in (["--hz", "1"], ["--period", "1"], []):
+        rep = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--json", "--auto", *flags)
+        assert rep.returncode == 0, rep.stderr
+        played[" ".join(flags)] = [json.loads(x) for x in rep.stdout.splitlines()]
+    assert played["--hz 1"] == played["--period 1"] != played[""]
+    both = _sitwatch(tmp_path, "replay", str(landmarks_csv), "--hz", "1", "--period", "2")
+    assert both.returncode == 2 and not both.stdout
+    assert both.stderr.splitlines() == ["sitwatch: --hz and --period both say how far apart a "
+                                        "landmark CSV's rows are: pass one"]
