@@ -59,6 +59,13 @@ def run(args: argparse.Namespace) -> int:
             "(try `sitwatch demo` to see sitwatch without hardware)"
         )
         return EXIT_CONFIG
+    unplayable = _unplayable_recording(args, cfg)
+    if unplayable:
+        if getattr(args, "camera", None) is not None:
+            err(f"--camera {unplayable}")
+            return EXIT_CONFIG
+        return config_errors(config.ConfigError([f"{_config_file(args)}: camera.device: "
+                                                 f"{unplayable}"]))
     missing = _missing_model(args, cfg)
     if missing:
         return config_errors(config.ConfigError([missing]))
@@ -125,15 +132,43 @@ def _missing_model(args: argparse.Namespace, cfg: Any) -> str:
     ``camera.model`` (the data dir's model, not fetched yet) is no mistake in the file: the
     camera's own message says how to get it. With a cushion too the daemon starts and the
     camera's warning says the same, as for any camera that cannot be used."""
-    from sitwatch import config
 
     cam = cfg.camera
     if not cam.enabled or cfg.cushion.port or not cam.model or cam.model_path().exists():
         return ""
+    return (f"{_config_file(args)}: camera.model: {cam.model_path()} does not exist: correct "
+            "the path, or `sitwatch model fetch` saves the official model there")
+
+
+def _unplayable_recording(args: argparse.Namespace, cfg: Any) -> str:
+    """What is wrong with a recording given as the camera (a path that is not there, a landmark
+    file), beginning with the path; empty when the device is a webcam, a video or a folder.
+
+    The daemon retries a camera that does not open, as a webcam may be plugged in later; a file
+    that is not there or is no video never starts to work, so it is said once, before the
+    daemon starts (it used to wait for ever, "sensor: offline")."""
+    from pathlib import Path
+
+    from sitwatch.camera.landmarks import is_landmark_file
+
+    if cfg.camera.device_kind() != "video":
+        return ""
+    path = Path(str(cfg.camera.device)).expanduser()
+    if not path.exists():
+        return (f"{path}: no such video file or image folder (a webcam is 0, 1, ... or "
+                "/dev/videoN)")
+    if is_landmark_file(path):
+        return (f"{path}: a landmark file, not a video: `sitwatch replay {path}` runs it "
+                "through the detectors")
+    return ""
+
+
+def _config_file(args: argparse.Namespace) -> str:
+    """The config file the settings came from (--config, else the user's file)."""
+    from sitwatch import config
+
     given = getattr(args, "config", None)
-    where = str(given) if given else str(config.user_config_path())
-    return (f"{where}: camera.model: {cam.model_path()} does not exist: correct the path, or "
-            "`sitwatch model fetch` saves the official model there")
+    return str(given) if given else str(config.user_config_path())
 
 
 def _already_running(cfg: Any, clock: Any) -> str:

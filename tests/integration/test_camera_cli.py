@@ -369,3 +369,26 @@ def test_a_landmark_csvs_row_rate_is_heard_by_calibrate_and_replay(landmarks_csv
     assert both.returncode == 2 and not both.stdout
     assert both.stderr.splitlines() == ["sitwatch: --hz and --period both say how far apart a "
                                         "landmark CSV's rows are: pass one"]
+
+
+def test_run_on_a_recording_it_cannot_play_says_so_and_stops(landmarks_csv, tmp_path):
+    """`sitwatch run --camera FILE` takes a video or an image folder (its help). Given the
+    landmark CSV (a camera recording `sitwatch replay` plays), or a video path with a typo,
+    the daemon started, printed "sensor: offline (... not a video OpenCV can read)" and waited
+    for ever, retrying a file that can never work. Now: what is wrong and what to do, exit 2,
+    before anything starts (a live camera that is not there yet is still waited for)."""
+    out = _sitwatch(tmp_path, "run", "--headless", "--camera", str(landmarks_csv))
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.splitlines() == [
+        f"sitwatch: --camera {landmarks_csv}: a landmark file, not a video: `sitwatch replay "
+        f"{landmarks_csv}` runs it through the detectors"]
+    missing = tmp_path / "clip.mp4"
+    cfg = tmp_path / "cam.toml"
+    cfg.write_text(f'[camera]\ndevice = "{missing}"\n')
+    out = _sitwatch(tmp_path, "--config", str(cfg), "run", "--headless")
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.splitlines() == [
+        "sitwatch: invalid configuration:",
+        f"  {cfg}: camera.device: {missing}: no such video file or image folder (a webcam is "
+        "0, 1, ... or /dev/videoN)"]
+    assert not (tmp_path / "data" / "sitwatch" / "history.sqlite").exists()
