@@ -132,7 +132,6 @@ def _missing_model(args: argparse.Namespace, cfg: Any) -> str:
     ``camera.model`` (the data dir's model, not fetched yet) is no mistake in the file: the
     camera's own message says how to get it. With a cushion too the daemon starts and the
     camera's warning says the same, as for any camera that cannot be used."""
-
     cam = cfg.camera
     if not cam.enabled or cfg.cushion.port or not cam.model or cam.model_path().exists():
         return ""

@@ -525,15 +525,16 @@ def runs(reader: Reader) -> list[RunRow]:
     return out
 
 
-def camera_only_runs(reader: Reader) -> frozenset[str]:
-    """The runs in which the camera watched alone (no cushion): their sensor is the camera.
+#: The runs in which the camera watched alone (no cushion), whose sensor is the camera: the
+#: daemon names a run by its sources, the cushion first (``camera:0``; with a cushion too
+#: ``/dev/ttyACM0 + camera:0``), so a report can say which sensor was offline.
+_CAMERA_ONLY_RUNS = (f"SELECT run_id FROM runs WHERE substr(source, 1, "
+                     f"{len(CAMERA_SOURCE_PREFIX)}) = '{CAMERA_SOURCE_PREFIX}'")
 
-    The daemon names a run by its sources, the cushion first (``camera:0``; with a cushion
-    too ``/dev/ttyACM0 + camera:0``), so a report can say which sensor was offline."""
-    n = len(CAMERA_SOURCE_PREFIX)
-    rows = reader.connection.execute(
-        f"SELECT run_id FROM runs WHERE substr(source, 1, {n}) = ?", (CAMERA_SOURCE_PREFIX,))
-    return frozenset(r[0] for r in rows)
+
+def camera_only_runs(reader: Reader) -> frozenset[str]:
+    """The ids of the runs in which the camera watched alone (:data:`_CAMERA_ONLY_RUNS`)."""
+    return frozenset(r[0] for r in reader.connection.execute(_CAMERA_ONLY_RUNS))
 
 
 def last_data(conn: sqlite3.Connection, run_id: str) -> datetime | None:
@@ -860,9 +861,8 @@ def sitting_debt_minutes(spells: Iterable[SpellRow], sit_limit: float) -> float:
 
 _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANCE_COLUMNS,
                 "max(0, seconds_present - sensor_online_seconds)", "frames", "dropped",
-                # the offline time of camera-only runs (camera_only_runs)
-                "CASE WHEN run_id IN (SELECT run_id FROM runs WHERE substr(source, 1, "
-                f"{len(CAMERA_SOURCE_PREFIX)}) = '{CAMERA_SOURCE_PREFIX}') "
+                # the offline time of camera-only runs
+                f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
                 "THEN max(0, seconds_present - sensor_online_seconds) ELSE 0 END")
 
 

@@ -134,12 +134,12 @@ def test_calibrate_with_no_such_camera_says_so_before_the_countdown(tmp_path, mo
     assert not (tmp_path / "camera_calibration.json").exists()
 
 
-def _sitwatch(tmp_path, *args):
+def _sitwatch(tmp_path, *args, env_extra=None):
     import os
     import subprocess
     import sys
 
-    env = dict(os.environ)
+    env = dict(os.environ, **(env_extra or {}))
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
                      ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
         (tmp_path / sub).mkdir(exist_ok=True)
@@ -308,42 +308,30 @@ def test_reports_of_a_camera_only_history_say_the_camera_was_offline(tmp_path):
                              online=online)
     store.end_run()
     store.close()
-    env_tz = {"TZ": "Europe/Berlin"}
-    day = _sitwatch_env(tmp_path, env_tz, "report", "--day", "2026-01-05", "--history", str(db))
+    berlin = {"TZ": "Europe/Berlin"}
+    day = _sitwatch(tmp_path, "report", "--day", "2026-01-05", "--history", str(db),
+                    env_extra=berlin)
     assert day.returncode == 0, day.stderr
     assert "Camera offline   40 min" in day.stdout
     assert "Cushion offline" not in day.stdout and "cushion was offline" not in day.stdout
-    week = _sitwatch_env(tmp_path, env_tz, "report", "--week", "2026-W02", "--history", str(db))
+    week = _sitwatch(tmp_path, "report", "--week", "2026-W02", "--history", str(db),
+                     env_extra=berlin)
     assert week.returncode == 0, week.stderr
     assert "Camera offline   40 min" in week.stdout
     assert "Cushion offline" not in week.stdout and "cushion was offline" not in week.stdout
     assert "The camera was offline for 40 min" in week.stdout
     for fmt in ("md", "html"):
         page = tmp_path / f"week.{fmt}"
-        out = _sitwatch_env(tmp_path, env_tz, "report", "--week", "2026-W02", "--format", fmt,
-                            "--history", str(db), "-o", str(page))
+        out = _sitwatch(tmp_path, "report", "--week", "2026-W02", "--format", fmt,
+                        "--history", str(db), "-o", str(page), env_extra=berlin)
         assert out.returncode == 0, out.stderr
         said = page.read_text(encoding="utf-8").lower()
         assert "camera was offline for 40 min" in said, fmt
         assert "cushion offline" not in said and "cushion was offline" not in said, fmt
-    js = _sitwatch_env(tmp_path, env_tz, "report", "--week", "2026-W02", "--format", "json",
-                       "--history", str(db))
+    js = _sitwatch(tmp_path, "report", "--week", "2026-W02", "--format", "json",
+                   "--history", str(db), env_extra=berlin)
     totals = json.loads(js.stdout)["totals"]
     assert totals["sensor_offline_minutes"] == 40 and totals["camera_offline_minutes"] == 40
-
-
-def _sitwatch_env(tmp_path, extra, *args):
-    import os
-    import subprocess
-    import sys
-
-    env = dict(os.environ, **extra)
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
-        (tmp_path / sub).mkdir(exist_ok=True)
-        env[var] = str(tmp_path / sub)
-    return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config", *args],
-                          env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_landmark_csvs_row_rate_is_heard_by_calibrate_and_replay(landmarks_csv, tmp_path):
