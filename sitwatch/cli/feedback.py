@@ -47,10 +47,11 @@ def run(args: argparse.Namespace) -> int:
         return config_errors(e)
     path, ran = _feedback_file(cfg)
     try:
-        if ran is not None and ran != cfg.cushion.layout:
-            # the config as `sitwatch run --layout` built it: the thresholds the daemon
-            # started from are that layout's (its own defaults, its profile's)
-            cfg = load_config(args, {"cushion.layout": ran})
+        # the config as the daemon ran it (`run --layout`, `--calibration`, the simulator): the
+        # thresholds it started from are that layout's, as its profile's references tuned them
+        over = ran.overrides(cfg)
+        if over:
+            cfg = load_config(args, over)
     except config.ConfigError as e:
         return config_errors(e)
     try:
@@ -87,26 +88,50 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
 
 
-def _feedback_file(cfg: Config) -> tuple[Path, str | None]:
+class Ran(NamedTuple):
+    """How the daemon whose feedback file is used ran, where its status file says so (None:
+    as the config says, or not named by an older daemon)."""
+
+    layout: str | None = None  # the layout spec (`run --layout`)
+    profile: Path | None = None  # its calibration profile (`run --calibration`, the simulator's)
+
+    def overrides(self, cfg: Config) -> dict[str, str]:
+        """The config keys to load the config with, so that it is the one the daemon ran."""
+        from sitwatch.runtime.files import profile_path
+
+        over: dict[str, str] = {}
+        if self.layout is not None and self.layout != cfg.cushion.layout:
+            over["cushion.layout"] = self.layout
+        if self.profile is not None and self.profile != profile_path(cfg).absolute():
+            over["calibration.profile"] = str(self.profile)
+        return over
+
+
+def _named(d: Mapping[str, Any], key: str) -> str | None:
+    value = d.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _feedback_file(cfg: Config) -> tuple[Path, Ran]:
     """The feedback file the daemon uses: the running one's, else the last one's, as its status
-    file names it, else the config's; and the layout that daemon ran (None: the config's, or
-    not named by an older daemon). The daemon may run with other flags than this command
-    (`run --layout`, `--port`, the simulator's folder): the config alone then names a file it
-    never reads, and a layout whose own defaults are not the config layout's. A note says so
-    when the files differ (on stderr: `show --json` stays JSON)."""
+    file names it, else the config's; and how that daemon ran (:class:`Ran`). The daemon may run
+    with other flags than this command (`run --layout`, `--port`, `--calibration`, the
+    simulator's folder): the config alone then names a file it never reads, a layout whose own
+    defaults are not the config layout's, and a profile whose reference postures tuned other
+    thresholds. A note says so when the files differ (on stderr: `show --json` stays JSON)."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.runtime.files import feedback_path, status_path
     from sitwatch.runtime.status import read_status
 
     mine = feedback_path(cfg)
     d = read_status(status_path(cfg), SystemClock(), stale_after=float("inf"))
-    named = d.get("feedback_file")
-    if not isinstance(named, str) or not named:
-        return mine, None
-    ran = d.get("layout")
-    layout = ran if isinstance(ran, str) and ran else None
+    named = _named(d, "feedback_file")
+    if named is None:
+        return mine, Ran()
+    profile = _named(d, "profile_file")
+    ran = Ran(_named(d, "layout"), Path(profile) if profile else None)
     if Path(named) == mine:
-        return mine, layout
+        return mine, ran
     theirs = Path(named)
     if d.get("running"):
         err(f"note: the running sitwatch keeps its feedback in {theirs}; this config alone "
@@ -116,7 +141,7 @@ def _feedback_file(cfg: Config) -> tuple[Path, str | None]:
         err(f"note: the last sitwatch that ran kept its feedback in {theirs}; this config "
             f"alone would use {mine} (that run had another layout, cushion or calibration "
             "file). Using the last run's, which `sitwatch run` started the same way uses.")
-    return theirs, layout
+    return theirs, ran
 
 
 # -- which nudge -------------------------------------------------------------------------------

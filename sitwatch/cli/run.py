@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sitwatch.cli.common import (
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         daemon = build_daemon(
             cfg, lay, profile, clock, headless=args.headless, json_lines=args.json,
             keep_learned=not getattr(args, "calibration", None),
+            profile_file=Path(args.calibration) if getattr(args, "calibration", None) else None,
         )
     except NothingToWatch as e:
         err(str(e))

@@ -260,13 +260,16 @@ def build_daemon(
     headless: bool = False,
     json_lines: bool = False,
     keep_learned: bool = True,
+    profile_file: Path | None = None,
 ) -> Daemon:
     """The daemon ``sitwatch run`` runs, with everything the config asks for.
 
     ``cfg`` has the layout's detection defaults applied already (``config.for_layout``) and
     ``profile`` is the loaded calibration (None: learn one and save it). What sitting teaches
     on top of a profile (its ``learned`` part) is saved into the profile's file, unless
-    ``keep_learned`` is False (a profile named with ``--calibration`` is never written). Raises
+    ``keep_learned`` is False (a profile named with ``--calibration`` is never written).
+    ``profile_file``: the file ``profile`` was read from when not the config's (``--calibration``);
+    the status file names it, else the config's, for ``sitwatch feedback``. Raises
     :class:`NothingToWatch` when there is no cushion and the camera cannot be used. Whatever was
     opened before a failure is closed before the exception leaves."""
     from sitwatch.nudging.control import Watcher
@@ -329,6 +332,7 @@ def build_daemon(
             publisher=publisher,
             answers=answers,
             learner=build_learner(cfg, layout, clock),
+            profile_file=profile_file or find_profile(cfg, layout) or pp,
         )
         daemon.watchers = [cast(SeatWatcher, s) for s in sinks.sinks
                            if callable(getattr(s, "live", None))]

@@ -132,11 +132,14 @@ class Daemon:
         publisher: StatePublisher | None = None,
         learner: Learner | None = None,
         answers: CommandAnswers | None = None,
+        profile_file: Path | None = None,
     ) -> None:
         """``source`` is the cushion (None for a camera-only setup). ``inbox`` holds clicks on
         notification buttons and commands over MQTT; ``publisher`` gets the live state (MQTT);
         ``answers`` is told what became of each command that asks for an answer (MQTT);
-        ``learner`` keeps the sitter's "Not right" feedback (:mod:`sitwatch.runtime.learning`)."""
+        ``learner`` keeps the sitter's "Not right" feedback (:mod:`sitwatch.runtime.learning`).
+        ``profile_file``: the file ``profile`` is read from (or a learned one saved to), named
+        in the status file for ``sitwatch feedback``."""
         self.cfg = cfg
         self.layout = layout
         self.source = source
@@ -207,6 +210,8 @@ class Daemon:
                           layout=absolute_spec(cfg.cushion.layout))
             if learner is not None and learner.path is not None:
                 status.update(feedback_file=str(learner.path))
+            if profile_file is not None:  # its reference postures tuned the thresholds
+                status.update(profile_file=str(profile_file.absolute()))
 
     # -- the state everyone reads --------------------------------------------------------
     def resume_spell(self, spell: float, away: float, run: str | None = None,

@@ -29,7 +29,8 @@ ten seconds, not one every two. Layout (``version`` 1)::
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons),
      "layout": "smartchair-12" | "/home/me/chair.toml" | absent (older daemons),
-     "feedback_file": "/home/me/.local/share/sitwatch/feedback-smartchair-12.json" | absent}
+     "feedback_file": "/home/me/.local/share/sitwatch/feedback-smartchair-12.json" | absent,
+     "profile_file": "/home/me/.local/share/sitwatch/calibration-smartchair-12.json" | absent}
 
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
 in for it; camera-only, the camera offline or the screen locked), for ``unseen_seconds``: the
@@ -48,8 +49,12 @@ carries that absence on, so a break across a restart is counted
 (:func:`sitwatch.runtime.assemble.previous_spell`).
 ``layout`` is the sensor layout the daemon runs (``sitwatch run --layout`` may name another
 than the config's: a built-in name, ``grid:RxC`` or a layout file's absolute path), and
-``feedback_file`` the file it keeps "Not right" in: ``sitwatch feedback`` reads both, so that
-the thresholds it calls configured are the ones that layout starts from.
+``feedback_file`` the file it keeps "Not right" in, and ``profile_file`` (absolute) the
+calibration profile it runs from: ``run --calibration``'s, the simulator's in the data dir's
+``simulated/`` folder, else the config's (a daemon with no profile yet names the file it saves
+the one it learns to, which may not exist yet). ``sitwatch feedback`` reads all three, so that
+the thresholds it calls configured are the ones that daemon starts from: that layout's, with
+what the profile's reference postures tuned.
 ``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
 the screen is locked (no picture taken).
 """
@@ -109,6 +114,7 @@ _TOP = (
     "held",
     "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
     "layout",  # the layout it runs (`run --layout` may differ from the config's): name or file
+    "profile_file",  # the calibration profile it runs from (`run --calibration`, the simulator's)
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
     "timer_paused",  # no sensor sees the seat: the sitting timer stands still
     "unseen_seconds",  # ... since this many seconds (null while a sensor sees it)

@@ -550,3 +550,101 @@ def test_the_configured_thresholds_are_those_of_the_layout_the_daemon_ran(
     assert moved["detect.balance.threshold"] == (0.1, 0.115), moved
     reset = sitwatch(env, cfg, "feedback", "reset", "lopsided")
     assert reset.returncode == 0 and "Undone for lopsided" in reset.stdout, reset
+
+
+def tuned(path: Path, threshold: float = 0.2) -> Path:
+    """A profile whose reference leans lowered the lateral threshold (``tuned``)."""
+    plain = calibration.from_arrays(LAY, tare=np.array(EMPTY, float),
+                                    upright=np.array(SEATED, float), method="recording")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plain.model_copy(update={"tuned": {"balance.threshold": threshold,
+                                       "balance.release": round(threshold * 0.6, 3)}}).save(path)
+    return path
+
+
+def configured_balance(env: dict[str, str], cfg_args: list[str]) -> tuple[float, float]:
+    shown = subprocess.run([sys.executable, "-m", "sitwatch", *cfg_args, "feedback", "show",
+                            "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    moved = {c["threshold"]: (c["configured"], c["now"])
+             for c in json.loads(shown.stdout)["changes"]}
+    return moved["detect.balance.threshold"]
+
+
+@pytest.mark.integration
+def test_the_thresholds_are_those_of_the_profile_run_was_given(tmp_path: Path) -> None:
+    """`sitwatch run --calibration mine.json`, whose reference leans lowered the lopsided
+    threshold to 0.2, with a config naming no profile: the daemon eased 0.2 -> 0.23, while
+    `feedback wrong` said "0.25 -> 0.287" and `show` called 0.25 configured (the config's
+    profile location, with no profile). The status file names the profile the daemon ran."""
+    env = env_for(tmp_path)
+    cal = tuned(tmp_path / "mine.json")
+    cushion = Cushion()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[cushion]\nport = "{cushion.port}"\nlayout = "load-cells-4"\n'
+                   "[nudges.dnd]\nenabled = false\n[status]\ninterval = 0.5\n")
+    daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "run", "--headless", "--json", "--calibration",
+                               str(cal)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        read_events(daemon, lambda g: any(e["event"] == "occupancy" for e in g),
+                    time.monotonic() + 30)
+        said = sitwatch(env, cfg, "feedback", "wrong", "lopsided", "--force")
+        assert said.returncode == 0 and "not running" not in said.stdout, said
+        assert "balance threshold 0.2 -> 0.23" in said.stdout, said.stdout
+        daemon.terminate()
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        cushion.close()
+    assert configured_balance(env, ["--no-user-config", "--config", str(cfg)]) == (0.2, 0.23)
+    assert json.loads(cal.read_text())["tuned"]["balance.threshold"] == 0.2  # never written
+
+
+@pytest.mark.integration
+def test_the_thresholds_are_those_of_the_simulators_profile(tmp_path: Path) -> None:
+    """Trying sitwatch on its simulator (`simulate --link L`, `run --port L`): the profile is
+    the one in the data dir's simulated/ folder, whose reference leans tuned 0.2; `feedback`
+    (no --port) took the real profile's location and called 0.25 configured."""
+    import signal
+
+    pytest.importorskip("serial")
+    env = {**env_for(tmp_path), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
+    tuned(tmp_path / "data" / "sitwatch" / "simulated" / "calibration-load-cells-4.json")
+    link = tmp_path / "cushion"
+    sim = subprocess.Popen([sys.executable, "-m", "sitwatch", "simulate", "--no-user-config",
+                            "--layout", "load-cells-4", "--link", str(link), "--script", "demo"],
+                           stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+                           start_new_session=True)
+    run = None
+    mine = ["--no-user-config"]
+    try:
+        assert sim.stderr is not None
+        said = ""
+        while "connect with:" not in said:
+            line = sim.stderr.readline()
+            assert line, said
+            said += line
+        run = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "run",
+                                "--headless", "--json", "--port", str(link), "--layout",
+                                "load-cells-4"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+        read_events(run, lambda g: any(e["event"] == "sensor" for e in g),
+                    time.monotonic() + 30)
+        answer = subprocess.run([sys.executable, "-m", "sitwatch", *mine, "feedback", "wrong",
+                                 "lopsided", "--force"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert answer.returncode == 0 and "not running" not in answer.stdout, answer
+        assert "balance threshold 0.2 -> 0.23" in answer.stdout, answer.stdout
+        os.killpg(run.pid, signal.SIGTERM)
+        assert run.wait(15) == 0
+    finally:
+        if run is not None and run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(5)
+        os.killpg(sim.pid, signal.SIGINT)
+        sim.communicate(timeout=30)
+    assert configured_balance(env, mine) == (0.2, 0.23)  # the simulator stopped: the same

@@ -100,3 +100,53 @@ def test_a_status_file_without_a_layout_keeps_the_configs(tmp_path, capsys) -> N
     moved = {c["threshold"]: c["configured"]
              for c in json.loads(capsys.readouterr().out)["changes"]}
     assert moved["detect.balance.threshold"] == 0.25
+
+
+def tuned_profile(path, threshold: float) -> None:
+    """A load-cells-4 profile whose reference leans lowered the lateral threshold."""
+    import numpy as np
+
+    from sitwatch.sensing import calibration, layout
+
+    lay = layout.load("load-cells-4")
+    plain = calibration.from_arrays(lay, tare=np.full(lay.n, 40.0),
+                                    upright=np.array([20000.0, 20500.0, 9000.0, 9200.0]),
+                                    method="recording")
+    plain.model_copy(update={"tuned": {"balance.threshold": threshold,
+                                       "balance.release": round(threshold * 0.6, 3)}}).save(path)
+
+
+def test_the_configured_thresholds_are_those_the_daemons_profile_tuned(tmp_path,
+                                                                        capsys) -> None:
+    """`sitwatch run --calibration mine.json` (or the simulator's profile in the data dir's
+    simulated/ folder), whose reference leans lowered the lopsided threshold to 0.2: the
+    daemon eased 0.2 -> 0.23, while `feedback` worked "configured" out from the config's
+    profile location (none there: 0.25 -> 0.287). The status file names the profile."""
+    theirs = tmp_path / "mine.json"
+    tuned_profile(theirs, 0.2)
+    saved(feedback_path(CFG), STEPS)
+    status(feedback_file=str(feedback_path(CFG)), layout="load-cells-4",
+           profile_file=str(theirs), stopped=datetime.now().astimezone().isoformat())
+    assert main(["--no-user-config", "feedback", "show", "--json"]) == 0
+    out, note = capsys.readouterr()
+    moved = {c["threshold"]: (c["configured"], c["now"]) for c in json.loads(out)["changes"]}
+    assert moved["detect.balance.threshold"] == (0.2, 0.23)
+    assert note == ""  # the same feedback file: nothing to say
+    assert main(["--no-user-config", "feedback", "wrong", "lopsided", "--force"]) == 0
+    assert "balance threshold 0.2 -> 0.264" in capsys.readouterr().out
+
+
+def test_a_profile_the_daemon_named_but_had_not_saved_yet_tunes_nothing(tmp_path,
+                                                                         capsys) -> None:
+    """The daemon was learning its profile (none saved yet where it keeps it): nothing was
+    tuned, whatever the config's own location holds (the simulator's run, a real profile)."""
+    from sitwatch.runtime.files import profile_path
+
+    tuned_profile(profile_path(CFG), 0.2)  # the config's: not the one the daemon ran
+    saved(feedback_path(CFG), STEPS)
+    status(feedback_file=str(feedback_path(CFG)), profile_file=str(tmp_path / "learning.json"),
+           stopped=datetime.now().astimezone().isoformat())
+    assert main(["--no-user-config", "feedback", "show", "--json"]) == 0
+    moved = {c["threshold"]: c["configured"]
+             for c in json.loads(capsys.readouterr().out)["changes"]}
+    assert moved["detect.balance.threshold"] == 0.25
