@@ -624,6 +624,10 @@ class MqttSink:
         if not acked and not was and self.connects == 0 and self._fall_back(
                 client, "closed our MQTT 5 connection without an answer"):
             return
+        if acked and not was:
+            # paho closes the connection the broker refused (a wrong password, MQTT 5): the
+            # refusal said why (_on_connect); "cannot reach (Unspecified error)" adds nothing
+            return
         where = f"{self.cfg.host}:{self.cfg.port}"
         if was:
             self.problems.report("lost", f"mqtt: lost the broker {where} ({reason_code}); "

@@ -118,6 +118,38 @@ def test_another_refusal_is_no_reason_to_change_the_version(caplog) -> None:
     assert "3.1.1" not in caplog.text
 
 
+def disconnected(s: MqttSink, client: RecordingClient) -> None:
+    """What paho calls when the connection closes (after a refused CONNACK, paho closes it
+    itself and says "Unspecified error")."""
+    s._on_disconnect(client, None, None, ReasonCode(PacketTypes.DISCONNECT, "Unspecified error"),
+                     None)
+
+
+@pytest.mark.parametrize("refusal", ["Bad user name or password", "Not authorized"])
+def test_a_refusal_is_said_once_not_again_as_a_host_that_cannot_be_reached(refusal,
+                                                                           caplog) -> None:
+    """paho disconnects after a refused CONNACK: the refusal, with its reason, is the one
+    warning, and the problem the status file and doctor show."""
+    s, client, _ = sink("5")
+    with caplog.at_level(logging.DEBUG, logger=LOG):
+        s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, refusal), None)
+        disconnected(s, client)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"mqtt: localhost:1883 refused the connection: {refusal}; retrying"], said
+    assert s.problems.current == said[0]
+
+
+def test_a_host_that_cannot_be_reached_and_a_lost_broker_are_still_said(caplog) -> None:
+    s, client, _ = sink()
+    with caplog.at_level(logging.WARNING, logger=LOG):
+        s._acked = True  # an answer came: the connection was about to be accepted
+        s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, "Success"), None)
+        disconnected(s, client)  # a broker that was connected went away
+        disconnected(s, client)  # ... and no answer to the next try
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2 and "lost the broker" in said[0] and "cannot reach" in said[1], said
+
+
 def test_a_client_given_up_is_not_listened_to() -> None:
     s, client, _ = sink()
     s._on_connect(RecordingClient(), None, None, ReasonCode(PacketTypes.CONNACK, "Success"),
