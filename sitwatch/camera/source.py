@@ -159,20 +159,24 @@ class CameraSource:
             return
         self.held = on
         if on:
-            self._release_all()
-            self._log.info("paused: camera closed and pose model released")
+            self._log.info("paused: camera closed%s", self._release_all())
         else:
             self._last_sample = None  # look again at once
             self._log.info("resumed: camera back on")
 
-    def _release_all(self) -> None:
+    def _release_all(self) -> str:
         """Let the camera go, and the pose model when the source made it (a model handed in
-        stays open, the caller's to close)."""
+        stays open, the caller's to close). What became of the model, for the log line: " and
+        pose model released", ", pose model kept (...)", or "" when none was loaded."""
         if self._capture is not None:
             self._capture.release()
-        if self._estimator is not None and self._owns_estimator:
-            self._estimator.close()
-            self._estimator = None
+        if self._estimator is None:
+            return ""
+        if not self._owns_estimator:
+            return ", pose model kept (handed in: its caller closes it)"
+        self._estimator.close()
+        self._estimator = None
+        return " and pose model released"
 
     # -- Source protocol -------------------------------------------------------------------
     def poll(self, max_wait: float) -> list[CameraItem]:
@@ -241,8 +245,7 @@ class CameraSource:
         if self._locked is not None and self._locked():
             if not self.paused:
                 self.paused = True
-                self._log.info("screen locked: camera paused, pose model released")
-                self._release_all()
+                self._log.info("screen locked: camera paused%s", self._release_all())
                 out.append(ScreenLock(now, True))
             self._retry_at = now + min(self.cfg.slow_interval, 5.0)
             return out

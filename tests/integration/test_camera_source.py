@@ -328,3 +328,53 @@ def test_a_model_handed_in_is_never_closed_by_the_source():
     run(src, clock, 120.0)
     src.close()
     assert len(made) == 2 and [m.closes for m in made] == [1, 1]
+
+
+def test_the_log_says_what_became_of_the_pose_model(caplog):
+    """A pause and a locked screen let the source's own pose model go, and the log says so; a
+    model handed in stays loaded, and the log said "released" for it too."""
+    import logging
+
+    def lines() -> list[str]:
+        said = [r.getMessage() for r in caplog.records
+                if r.getMessage().startswith(("paused", "screen locked"))]
+        caplog.clear()
+        return said
+
+    cfg, clock, cam, _ = make(lambda t: "up")
+    locked = {"now": False}
+    handed = CountedPose(lambda t: "up")
+    src = CameraSource(cfg, clock, sleep=clock.advance, capture=cam, estimator=handed,
+                       locked=lambda: locked["now"])
+    with caplog.at_level(logging.INFO, logger="sitwatch.camera"):
+        run(src, clock, 20.0)
+        locked["now"] = True
+        run(src, clock, 40.0)
+        locked["now"] = False
+        run(src, clock, 60.0)
+        src.hold(True)
+        assert lines() == [
+            "screen locked: camera paused, pose model kept (handed in: its caller closes it)",
+            "paused: camera closed, pose model kept (handed in: its caller closes it)"]
+        src.close()
+        made: list[CountedPose] = []
+
+        def factory() -> CountedPose:
+            made.append(CountedPose(lambda t: "up"))
+            return made[-1]
+
+        src = CameraSource(cfg, clock, sleep=clock.advance, capture=cam,
+                           estimator_factory=factory, locked=lambda: locked["now"])
+        src.hold(True)  # before any look: no model loaded yet
+        src.hold(False)
+        run(src, clock, 80.0)
+        locked["now"] = True
+        run(src, clock, 100.0)
+        locked["now"] = False
+        run(src, clock, 120.0)
+        src.hold(True)
+        assert lines() == ["paused: camera closed",
+                           "screen locked: camera paused and pose model released",
+                           "paused: camera closed and pose model released"]
+        src.close()
+    assert handed.closes == 0 and [m.closes for m in made] == [1, 1]
