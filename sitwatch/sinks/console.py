@@ -79,6 +79,13 @@ def _words(seconds: object) -> str:
         return "?"
 
 
+def _seconds(seconds: object) -> str:
+    try:
+        return f"{float(seconds):.0f} s"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "?"
+
+
 def format_event(event: Event) -> str:
     """One short human line for an event (without the time)."""
     if event.event == NUDGE or learned_notice(event) or device_notice(event):
@@ -96,6 +103,12 @@ def format_event(event: Event) -> str:
                     f"after {_minutes(event.get('spell'))} of sitting")
         return (f"a restart is not a break: the sitting spell of "
                 f"{_minutes(event.get('spell'))} goes on")
+    if event.event == SENSOR and event.get("rule") and event.get("unseen") is not None:
+        # not the camera's own return ("sensor: online (camera)", maybe just before): the
+        # camera standing in for the offline cushion (fusion rule O2) sees the seat again
+        # after a short gap in which nothing did
+        return (f"camera stands in for the offline cushion: {_seconds(event.get('unseen'))} "
+                "unseen, left out of the sitting spell")
     text = f"{event.event}: {event.state}" if event.state is not None else event.event
     if event.event == SENSOR and event.get("silent"):
         text += ", connected but silent"  # its link is up: not unplugged

@@ -95,3 +95,37 @@ def test_the_time_the_camera_stands_in_is_sitting_time_in_the_report(
     assert monday["sitting_minutes"] == pytest.approx(st["spell_seconds"] / 60, abs=0.15)
     assert monday["longest_spell_minutes"] == pytest.approx(monday["sitting_minutes"], abs=0.1)
     assert monday["posture_share"]["upright"] >= 0.95, monday  # the camera's upright counts
+
+
+def test_the_console_tells_the_stand_ins_return_from_the_cameras_own(serial_pty, monkeypatch,
+                                                                     capsys) -> None:
+    """`sitwatch run` without --json (the console's lines), same scene: the camera coming back
+    is "sensor: online (camera)"; a few seconds later, standing in, it sees the seat again (the
+    ``sensor`` ``online`` event with ``rule`` O2 and ``unseen``), and the console said "sensor:
+    online (camera)" a second time. It says what that one means: the time nothing saw the seat
+    is left out of the spell. The event itself (JSON, history) is as it was."""
+    master, port = serial_pty
+    clock = ManualClock()
+    webcam = UnpluggedCamera(clock, 200, 300)
+
+    def build_camera(cfg: Config, clk: Any, *, with_cushion: bool) -> Camera:
+        return Camera(webcam, CameraPipeline(cfg.camera, camera_profile(), owns_occupancy=False))
+
+    monkeypatch.setattr(assemble, "build_camera", build_camera)
+    chair = Chair(master, port, {"console": True}, clock=clock)
+    try:
+        chair.play(SEATED, 120)
+        while clock.monotonic() < 360:
+            clock.advance(0.5)
+            chair.events += chair.daemon.step(0)
+    finally:
+        chair.close()
+    lines = [ln.split(" · ", 1)[1] for ln in capsys.readouterr().out.splitlines() if " · " in ln]
+    assert lines.count("sensor: online (camera)") == 1, lines  # the camera's own return
+    stand_in = [e for e in chair.events if e.event == "sensor" and e.get("rule") == "O2"]
+    # when the silent cushion counted as offline (its 10 s of silence), and after the gap
+    assert [e.get("unseen") for e in stand_in] == pytest.approx([10, 103], abs=2)
+    said = [f"camera stands in for the offline cushion: {e.get('unseen'):.0f} s unseen, left "
+            "out of the sitting spell" for e in stand_in]
+    assert [ln for ln in lines if ln.startswith("camera stands in")] == said, lines
+    assert lines.index(said[1]) == lines.index("sensor: online (camera)") + 1, lines

@@ -220,6 +220,19 @@ def test_format_event_without_message():
     assert format_event(Event(1.0, NUDGE, None, {"title": "Hi"})) == "Hi"
 
 
+def test_the_stand_in_camera_seeing_the_seat_again_is_not_the_cameras_own_return():
+    """Both are ``sensor`` ``online`` events from the camera; the stand-in's (fusion rule O2)
+    says how long nothing saw the seat, which the spell leaves out; JSON keeps the event."""
+    own = Event(1.0, SENSOR, "online", {"source": "camera"})
+    stand_in = Event(4.0, SENSOR, "online", {"source": "camera", "rule": "O2", "unseen": 93.4})
+    assert format_event(own) == "sensor: online (camera)"
+    assert format_event(stand_in) == ("camera stands in for the offline cushion: 93 s unseen, "
+                                      "left out of the sitting spell")
+    out = io.StringIO()
+    ConsoleSink(out, json_lines=True).handle(stand_in)
+    assert json.loads(out.getvalue())["rule"] == "O2"
+
+
 # -- DesktopSink: decisions without a real bus ---------------------------------------------------
 
 
