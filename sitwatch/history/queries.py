@@ -35,7 +35,7 @@ from sitwatch.core.kinds import (
     Stillness,
     WalletState,
 )
-from sitwatch.history.schema import BALANCE_COLUMNS, POSTURE_COLUMNS
+from sitwatch.history.schema import BALANCE_COLUMNS, CUSHION_COLUMN, POSTURE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,9 @@ class MinuteRow:
     frames: int
     dropped: int
     sensor_online_seconds: float
+    # of ``seconds_occupied``, the time the cushion itself saw (the rest a camera saw, alone or
+    # standing in for it): balance, load and centre of pressure are measured over this
+    seconds_occupied_cushion: float
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,9 @@ class DaySummary:
     camera_offline_minutes: float = 0.0  # the part of it when the camera watched alone
     frames: int = 0
     dropped: int = 0
+    # of the sitting, the time the cushion saw: what its figures (balance, weight shifts) are
+    # measured over; a camera saw the rest (alone, or standing in for an offline cushion)
+    cushion_minutes: float = 0.0
 
     @property
     def has_data(self) -> bool:
@@ -258,8 +264,14 @@ class DaySummary:
     @property
     def balance_measured(self) -> bool:
         """Whether left/right balance was measured while seated (a webcam alone cannot: its
-        seated time has no balance state, and "lopsided 0 min" would claim it was even)."""
+        seated time has no balance state, and "lopsided 0 min" would claim it was even). It
+        is measured over :attr:`cushion_minutes` only."""
         return sum(self.balance_minutes.values()) >= 0.5 or self.sitting_minutes < 0.5
+
+    @property
+    def lopsided_share(self) -> float | None:
+        """Lopsided time as a share of the seated time the cushion saw (None: it saw none)."""
+        return self.lopsided_minutes / self.cushion_minutes if self.cushion_minutes > 0 else None
 
     @property
     def nudges_total(self) -> int:
@@ -389,6 +401,11 @@ class WeekSummary:
     def lopsided_minutes(self) -> float:
         return sum(d.lopsided_minutes for d in self.days)
 
+    @property
+    def cushion_minutes(self) -> float:
+        """Of the sitting, the time the cushion saw (:attr:`DaySummary.cushion_minutes`)."""
+        return sum(d.cushion_minutes for d in self.days)
+
     @cached_property
     def nudges(self) -> dict[str, int]:
         """Delivered nudges by kind: every known kind, then the others as they came."""
@@ -492,6 +509,7 @@ def _spread(r: sqlite3.Row) -> list[MinuteRow]:
             frames=frames // n + (1 if i < frames % n else 0),
             dropped=dropped // n + (1 if i < dropped % n else 0),
             sensor_online_seconds=r["sensor_online_seconds"] / n,
+            seconds_occupied_cushion=r[CUSHION_COLUMN] / n,
         ))
     return out
 
@@ -824,6 +842,7 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
         camera_offline_minutes=camera_offline / 60,
         frames=sum(m.frames for m in mins),
         dropped=sum(m.dropped for m in mins),
+        cushion_minutes=sum(m.seconds_occupied_cushion for m in mins) / 60,
     )
 
 
@@ -863,7 +882,8 @@ _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANC
                 "max(0, seconds_present - sensor_online_seconds)", "frames", "dropped",
                 # the offline time of camera-only runs
                 f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
-                "THEN max(0, seconds_present - sensor_online_seconds) ELSE 0 END")
+                "THEN max(0, seconds_present - sensor_online_seconds) ELSE 0 END",
+                CUSHION_COLUMN)
 
 
 def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
@@ -996,6 +1016,7 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             camera_offline_minutes=s[o0 + 3] / 60,
             frames=round(s[o0 + 1]),
             dropped=round(s[o0 + 2]),
+            cushion_minutes=s[o0 + 4] / 60,
         ))
     return out
 
@@ -1011,29 +1032,37 @@ def daily_sitting_minutes(reader: Reader, first: date, last: date,
 @dataclass(frozen=True)
 class ShiftRate:
     """Weight shifts on one local day (issue #13): how often the sitter really moved their
-    weight while sitting, from the ``stillness`` events the history keeps."""
+    weight while sitting, from the ``stillness`` events the history keeps.
+
+    Only the cushion feels a weight shift: the rate is taken over the seated time it saw
+    (``cushion_minutes``), not over the time a camera saw the seat, alone or standing in for
+    an offline cushion, in which no shift can be seen (the rate read low)."""
 
     day: date
     shifts: int  # real weight shifts while sitting (a lean, a lift of one side ...)
     sitting_minutes: float
     static: int  # stretches that ran past detect.stillness.after without a shift
+    cushion_minutes: float = 0.0  # of the sitting, the time the cushion saw
 
     @property
     def per_hour(self) -> float | None:
-        """Shifts per sitting hour; None with less than a minute of sitting."""
-        if self.sitting_minutes < 1:
+        """Shifts per hour of the sitting the cushion saw; None with less than a minute of it."""
+        if self.cushion_minutes < 1:
             return None
-        return self.shifts / (self.sitting_minutes / 60)
+        return self.shifts / (self.cushion_minutes / 60)
 
 
 def shifts_per_sitting_hour(reader: Reader, day: date, tz: tzinfo) -> ShiftRate:
-    """The local day ``day`` in ``tz``: weight shifts, sitting time and static stretches."""
+    """The local day ``day`` in ``tz``: weight shifts, sitting time (all of it, and the
+    cushion's) and static stretches."""
     start, end = day_bounds(day, tz)
-    sitting = sum(m.seconds_occupied for m in minutes_between(reader, start, end)) / 60
+    mins = minutes_between(reader, start, end)
+    sitting = sum(m.seconds_occupied for m in mins) / 60
+    cushion = sum(m.seconds_occupied_cushion for m in mins) / 60
     shifts = static = 0
     for e in events_between(reader, start, end, EventName.STILLNESS):
         if e.state == Stillness.SHIFT:
             shifts += 1
         elif e.state == Stillness.STATIC:
             static += 1
-    return ShiftRate(day, shifts, sitting, static)
+    return ShiftRate(day, shifts, sitting, static, cushion)

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sitwatch.core.kinds import EventName
-from sitwatch.history.schema import BALANCE_COLUMNS, POSTURE_COLUMNS, WRITE_COLUMNS, rollback
+from sitwatch.history.schema import (
+    BALANCE_COLUMNS,
+    CUSHION_COLUMN,
+    POSTURE_COLUMNS,
+    WRITE_COLUMNS,
+    rollback,
+)
 
 HOUR = 3600
 CHUNK = 7 * 86400  # seconds of history folded per transaction
@@ -33,7 +39,7 @@ KEPT_EVENTS: frozenset[str] = frozenset({
 })
 
 _SUMS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANCE_COLUMNS,
-         "frames", "dropped", "sensor_online_seconds")
+         "frames", "dropped", "sensor_online_seconds", CUSHION_COLUMN)
 
 
 @dataclass
@@ -102,10 +108,11 @@ def _fold(conn: sqlite3.Connection, lo: int, hi: int, out: Tidied) -> None:
                     for r in items if r["seat_load_mean"] is not None) / load_w
                 if load_w > 0 else None)
         cop = [r for r in items if r["cop_x_mean"] is not None and r["cop_y_mean"] is not None]
-        cop_w = sum(float(r["seconds_occupied"]) for r in cop)
-        cx = (sum(float(r["cop_x_mean"]) * float(r["seconds_occupied"]) for r in cop) / cop_w
+        # the centre of pressure is the cushion's: weighed by the seated time it saw
+        cop_w = sum(float(r[CUSHION_COLUMN]) for r in cop)
+        cx = (sum(float(r["cop_x_mean"]) * float(r[CUSHION_COLUMN]) for r in cop) / cop_w
               if cop_w > 0 else None)
-        cy = (sum(float(r["cop_y_mean"]) * float(r["seconds_occupied"]) for r in cop) / cop_w
+        cy = (sum(float(r["cop_y_mean"]) * float(r[CUSHION_COLUMN]) for r in cop) / cop_w
               if cop_w > 0 else None)
         values = {
             "minute": datetime.fromtimestamp(hour, tz).isoformat(), "epoch": hour,

@@ -38,8 +38,14 @@ MINUTE_COLUMNS: tuple[str, ...] = (
     "seat_load_mean", "cop_x_mean", "cop_y_mean", "frames", "dropped", "sensor_online_seconds",
 )
 
-#: The columns the writer fills: those of version 1, then ``span`` and ``fold``.
-WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold")
+#: The seated seconds of a minute the cushion itself saw (schema version 6): the time its
+#: figures (balance, weight shifts, load and pressure) are measured over. A camera sees the rest
+#: of ``seconds_occupied``, alone or standing in for an offline cushion.
+CUSHION_COLUMN = "seconds_occupied_cushion"
+
+#: The columns the writer fills: those of version 1, then ``span`` and ``fold``, then
+#: :data:`CUSHION_COLUMN`.
+WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold", CUSHION_COLUMN)
 
 _V1 = (
     """CREATE TABLE runs (
@@ -204,6 +210,21 @@ def _migrate_pressure(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+def _migrate_cushion_seen(conn: sqlite3.Connection) -> None:
+    """The seated seconds the cushion saw, apart from those a camera saw (:data:`CUSHION_COLUMN`).
+
+    Since a camera standing in for an offline cushion counts as sitting, ``seconds_occupied``
+    no longer says how long the cushion saw the seat: its weight shifts per hour and lopsided
+    minutes were taken over time it could not see. Rows written before counted a seat as
+    occupied only while the sensor was online, and a camera-only run's sensor is the camera
+    (its source names the camera alone): those rows are filled in from that."""
+    conn.execute("ALTER TABLE minutes ADD COLUMN seconds_occupied_cushion REAL NOT NULL DEFAULT 0")
+    conn.execute(
+        "UPDATE minutes SET seconds_occupied_cushion = "
+        "min(seconds_occupied, sensor_online_seconds) WHERE run_id NOT IN "
+        "(SELECT run_id FROM runs WHERE source LIKE 'camera:%' AND source NOT LIKE '% + %')")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
@@ -213,6 +234,7 @@ MIGRATIONS: list[Migration] = [
     _migrate_symptoms,  # the symptom diary (issue #11)
     _migrate_storage,  # clock-step-proof durations, compact rows, application_id (issue #15)
     _migrate_pressure,  # seat pressure maps per hour and posture (issue #11)
+    _migrate_cushion_seen,  # the seated time the cushion saw, apart from a camera's
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

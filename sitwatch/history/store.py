@@ -63,6 +63,7 @@ from sitwatch.history.retention import Tidied, tidy
 from sitwatch.history.salvage import Salvage, salvage
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
+    CUSHION_COLUMN,
     POSTURE_COLUMNS,
     SCHEMA_VERSION,
     WRITE_COLUMNS,
@@ -108,7 +109,7 @@ _UPSERT_MINUTE = (
     f"INSERT INTO minutes ({', '.join(WRITE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in WRITE_COLUMNS)}) "
     "ON CONFLICT(minute, run_id, fold) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in WRITE_COLUMNS[3:-1])
+    + ", ".join(f"{c} = excluded.{c}" for c in WRITE_COLUMNS[3:] if c != "fold")
 )
 
 
@@ -119,6 +120,7 @@ class _Minute:
     start: datetime
     present: float = 0.0
     occupied: float = 0.0
+    cushion: float = 0.0  # of ``occupied``, what the cushion saw (not a camera)
     posture: dict[Posture, float] = field(
         default_factory=lambda: dict.fromkeys(POSTURE_COLUMNS, 0.0))
     balance: dict[Balance, float] = field(
@@ -158,6 +160,7 @@ class _Minute:
         """Add the next minute of empty seat to this stretch."""
         self.present += m.present
         self.online += m.online
+        self.cushion += m.cushion
         self.load_sum += m.load_sum
         self.load_w += m.load_w
         self.frames += m.frames
@@ -171,20 +174,21 @@ class _Minute:
         m = cls(start, span=int(r["span"]), fold=int(r["fold"]))
         m.present, m.occupied, m.online = r["seconds_present"], r["seconds_occupied"], \
             r["sensor_online_seconds"]
+        m.cushion = r[CUSHION_COLUMN]
         m.posture = {p: r[p] for p in POSTURE_COLUMNS}
         m.balance = {b: r[b] for b in BALANCE_COLUMNS}
         if r["seat_load_mean"] is not None:
             m.load_w = m.online
             m.load_sum = r["seat_load_mean"] * m.load_w
         if r["cop_x_mean"] is not None and r["cop_y_mean"] is not None:
-            m.cop_w = m.occupied
+            m.cop_w = m.cushion
             m.cx_sum, m.cy_sum = r["cop_x_mean"] * m.cop_w, r["cop_y_mean"] * m.cop_w
         m.frames, m.dropped = r["frames"], r["dropped"]
         return m
 
     def add(self, secs: float, *, occupied: bool, posture: str | None, balance: str | None,
             seat_load: float | None, cop_x: float | None, cop_y: float | None,
-            online: bool) -> None:
+            online: bool, cushion: bool) -> None:
         self.dirty = True
         self.present += secs
         if online:
@@ -195,6 +199,8 @@ class _Minute:
         if not occupied:
             return
         self.occupied += secs
+        if cushion:
+            self.cushion += secs
         # the plain strings find the members' entries (StrEnum): no enum call a frame
         kind = posture if posture is not None and posture in self.posture else Posture.UNKNOWN
         self.posture[kind] += secs  # type: ignore[index]
@@ -216,7 +222,7 @@ class _Minute:
             *(self.balance[b] for b in BALANCE_COLUMNS),
             mean(self.load_sum, self.load_w), mean(self.cx_sum, self.cop_w),
             mean(self.cy_sum, self.cop_w), self.frames, self.dropped, self.online,
-            self.span, self.fold,
+            self.span, self.fold, self.cushion,
         )
 
 
@@ -644,6 +650,7 @@ class Store:
         cop_x: float | None,
         cop_y: float | None,
         online: bool,
+        cushion: bool | None = None,
         dropped: int = 0,
         frames: int | None = None,
         loads: Sequence[float] | None = None,
@@ -660,6 +667,8 @@ class Store:
         that offline time is counted. ``dt`` spanning a minute boundary is split between the
         minutes; a gap longer than ``max_sample_gap`` is cut to it (a stall is not sitting).
         ``posture`` and ``balance`` count only while occupied (``None`` posture is ``unknown``).
+        ``cushion``: the cushion itself sees the seat occupied, not a camera (alone, or standing
+        in for it while it is offline); default: ``occupied and online``, a cushion's sample.
 
         ``dt`` is monotonic time; the wall clock only says which minutes it goes to. When the
         wall clock steps back (by more than STEP_TOLERANCE) into minutes this run already
@@ -667,6 +676,8 @@ class Store:
         minute, and the day keeps every second that was sat.
         """
         self._need_run()
+        if cushion is None:
+            cushion = occupied and online
         if not math.isfinite(dt) or dt < 0:
             raise ValueError(f"dt must be a finite number >= 0 (got {dt!r})")
         dt = min(dt, self.max_sample_gap)
@@ -691,7 +702,7 @@ class Store:
             acc = c[5]
             acc.add((end - seg_start).total_seconds(), occupied=occupied, posture=posture,
                     balance=balance, seat_load=seat_load, cop_x=cop_x, cop_y=cop_y,
-                    online=online)
+                    online=online, cushion=cushion)
         else:
             while True:
                 m_start = seg_start.replace(second=0, microsecond=0)
@@ -702,7 +713,7 @@ class Store:
                 self._span = (m_start, m_end, self._fold, tz, self._current, acc)
                 acc.add((seg_end - seg_start).total_seconds(), occupied=occupied,
                         posture=posture, balance=balance, seat_load=seat_load, cop_x=cop_x,
-                        cop_y=cop_y, online=online)
+                        cop_y=cop_y, online=online, cushion=cushion)
                 if seg_end >= end:
                     break
                 seg_start = seg_end

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Flag, auto
 from typing import TypedDict, cast
 
-from sitwatch.core.kinds import SensorState
+from sitwatch.core.kinds import Sensor, SensorState
 from sitwatch.sensing.snapshot import Snapshot
 
 Value = str | float | bool | list[str] | None
@@ -55,6 +55,12 @@ def seat_known(s: Snapshot) -> bool:
     return s.seen and (s.online or s.source == "fused")
 
 
+def cushion_sees_seated(s: Snapshot) -> bool:
+    """Someone sits and the cushion itself sees it (online, not a camera alone or standing in
+    for it): the seated time its figures are measured over (balance, weight shifts, load)."""
+    return seat_known(s) and s.occupied and s.online and s.source != Sensor.CAMERA
+
+
 def _unseen_seconds(s: Snapshot) -> float | None:
     return None if s.unseen_since is None else round(max(0.0, s.t - s.unseen_since), 1)
 
@@ -82,6 +88,8 @@ ROWS: tuple[Row, ...] = (
     # or standing in for an offline cushion, whose posture the fused snapshot then carries)
     Row("occupied", "someone sits (while a sensor sees the seat)",
         lambda s: seat_known(s) and s.occupied, To.HISTORY),
+    # of that, the cushion's own: its figures are measured over this time, not a camera's
+    Row("cushion", "someone sits and the cushion sees it", cushion_sees_seated, To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
     # the sitting timer stands still while no sensor sees the seat (docs/presence.md)
     Row("timer_paused", "sitting timer paused: nothing sees the seat",
@@ -120,6 +128,7 @@ class SampleFields(TypedDict):
     cop_x: float | None
     cop_y: float | None
     online: bool
+    cushion: bool
 
 
 # The rows for each consumer, picked once: the history takes a sample every frame, and asking

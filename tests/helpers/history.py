@@ -16,6 +16,10 @@ from sitwatch.sensing.detectors.occupancy import SittingTimer
 
 TZ = ZoneInfo("Europe/Berlin")
 
+#: Who sees the seat instead of the cushion (:meth:`Sitter.sit`).
+STANDING_IN = "standing in"  # the camera, for an offline cushion (online False)
+ALONE = "alone"  # a camera-only setup (its own sensor online)
+
 
 class Sitter:
     """Feeds the store like the daemon: occupancy, break and nudge events, 10 s samples."""
@@ -32,13 +36,15 @@ class Sitter:
         self.store.begin_run(layout, "/dev/ttyACM0")
 
     def sit(self, minutes: int, posture: str | None = Posture.UPRIGHT,
-            balance: str = Balance.BALANCED) -> None:
-        """Sit for ``minutes`` (posture None: the detector could not tell)."""
+            balance: str = Balance.BALANCED, camera: str | None = None) -> None:
+        """Sit for ``minutes`` (posture None: the detector could not tell). ``camera``: a
+        camera sees it, not the cushion: :data:`STANDING_IN` for an offline cushion (fusion
+        rule O2), or :data:`ALONE` (a camera-only setup); no balance, load or pressure then."""
         ev = self.timer.sit(self.clock.monotonic())
         if ev is not None:
             self.store.add_event(ev)
         self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, Occupancy.OCCUPIED))
-        self._tick(minutes, True, posture, balance)
+        self._tick(minutes, True, posture, balance, camera)
         self.timer.leave(self.clock.monotonic())
         self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, Occupancy.EMPTY))
 
@@ -53,11 +59,17 @@ class Sitter:
                                        {"kind": kind, "responded": responded, "after": 60.0}))
 
     def _tick(self, minutes: int, occupied: bool, posture: str | None,
-              balance: str | None) -> None:
+              balance: str | None, camera: str | None = None) -> None:
+        cushion = camera is None
         for _ in range(minutes * 6):
             self.clock.advance(10)
-            self.store.add_sample(10.0, occupied=occupied, posture=posture, balance=balance,
-                                  seat_load=40.0, cop_x=0.0, cop_y=0.0, online=True)
+            # as describe.history_fields has it: the cushion's figures only while it sees
+            self.store.add_sample(10.0, occupied=occupied, posture=posture,
+                                  balance=balance if cushion else None,
+                                  seat_load=40.0 if cushion else None,
+                                  cop_x=0.0 if cushion else None,
+                                  cop_y=0.0 if cushion else None,
+                                  online=camera != STANDING_IN, cushion=occupied and cushion)
 
 
 class SteppedClock(ManualClock):

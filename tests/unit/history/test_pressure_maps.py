@@ -28,7 +28,7 @@ def test_pack_round_trips_to_a_ten_thousandth_and_clips() -> None:
 
 def test_the_migration_is_appended_and_a_new_file_has_the_table(tmp_path) -> None:
     store = Store(tmp_path / "h.sqlite", ManualClock(START))
-    assert user_version(store.connection) == SCHEMA_VERSION == len(MIGRATIONS) == 5
+    assert user_version(store.connection) == SCHEMA_VERSION == len(MIGRATIONS) >= 5
     cols = [r[1] for r in store.connection.execute("PRAGMA table_info(pressure)")]
     assert cols == ["hour", "epoch", "run_id", "layout", "posture", "seconds", "loads"]
     store.close()

@@ -17,10 +17,12 @@ from sitwatch.core.kinds import Balance, Posture
 from sitwatch.history.queries import day_summary, days_summaries, runs
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
+    CUSHION_COLUMN,
     MIGRATIONS,
     MINUTE_COLUMNS,
     POSTURE_COLUMNS,
     SCHEMA_VERSION,
+    WRITE_COLUMNS,
     migrate,
     user_version,
 )
@@ -81,7 +83,8 @@ def test_the_minute_columns_are_the_vocabulary(db: Path, clock: ManualClock) -> 
     """The writer's column list (from the kinds) matches the frozen DDL of the migrations."""
     Store(db, clock).close()
     cols = [r["name"] for r in raw(db).execute("PRAGMA table_info(minutes)")]
-    assert tuple(cols) == (*MINUTE_COLUMNS, "span", "fold")
+    assert tuple(cols) == (*MINUTE_COLUMNS, "span", "fold", CUSHION_COLUMN)
+    assert set(cols) == set(WRITE_COLUMNS)
     assert tuple(Posture) == POSTURE_COLUMNS  # every posture, UNKNOWN included, has a column
     assert tuple(Balance) == BALANCE_COLUMNS
 
