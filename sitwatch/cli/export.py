@@ -145,11 +145,13 @@ def collect(store: Any, since: Any, until: Any, tz: Any) -> dict[str, Table]:
     m_cols = ["minute", "run", "seconds_watched", "seconds_seated",
               *(f"seconds_{p}" for p in POSTURE_COLUMNS),
               *(f"seconds_weight_{b}" for b in BALANCE_COLUMNS),
-              "seat_load_mean", "cop_x_mean", "cop_y_mean", "seconds_sensor_online"]
+              "seat_load_mean", "cop_x_mean", "cop_y_mean", "seconds_sensor_online",
+              "seconds_seated_cushion"]
     minutes = [[m.minute.astimezone(tz).isoformat(), m.run_id, r(m.seconds_present),
                 r(m.seconds_occupied), *(r(m.posture[p]) for p in POSTURE_COLUMNS),
                 *(r(m.balance[b]) for b in BALANCE_COLUMNS), r(m.seat_load_mean, 2),
-                r(m.cop_x_mean, 3), r(m.cop_y_mean, 3), r(m.sensor_online_seconds)]
+                r(m.cop_x_mean, 3), r(m.cop_y_mean, 3), r(m.sensor_online_seconds),
+                r(m.seconds_occupied_cushion)]
                for m in minutes_between(store, start, end)]
     e_cols = ["time", "event", "state", "data"]
     events = [[e.ts.astimezone(tz).isoformat(timespec="seconds"), e.event, e.state or "",

@@ -31,8 +31,10 @@ from sitwatch.history.queries import (
 from sitwatch.history.schema import POSTURE_COLUMNS
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
+    cushion_part,
     fmt_limit,
     fmt_minutes,
+    lopsided_text,
     offline_rows,
     pct,
     plural,
@@ -194,21 +196,26 @@ def debt_text(debt: float, over: int, sit_limit: float) -> str:
 def shifts_text(store: Reader, first: date, last: date, tz: tzinfo) -> str | None:
     """How often the sitter shifted their weight from ``first`` to ``last`` (local days), in
     words; None when the history has no weight shifts counted (a history from before they
-    were, the camera alone)."""
+    were, the camera alone). The rate is per hour of the sitting the cushion saw, and says so
+    when a camera saw part of it: no shift can be seen then."""
     from sitwatch.history.queries import shifts_per_sitting_hour
 
     shifts = static = 0
-    sitting = 0.0
+    sitting = cushion = 0.0
     day = first
     while day <= last:
         r = shifts_per_sitting_hour(store, day, tz)
-        shifts, static, sitting = shifts + r.shifts, static + r.static, sitting + r.sitting_minutes
+        shifts, static = shifts + r.shifts, static + r.static
+        sitting, cushion = sitting + r.sitting_minutes, cushion + r.cushion_minutes
         day += timedelta(days=1)
     if not shifts and not static:
         return None
     text = f"{plural(shifts, 'weight shift')}"
-    if sitting >= 1:
-        text += f", about {shifts / (sitting / 60):.0f} an hour seated"
+    if cushion >= 1:
+        text += f", about {shifts / (cushion / 60):.0f} an hour seated"
+        over = cushion_part(cushion, sitting)
+        if over:
+            text += f" (over {over})"
     if static:
         text += f"; {static} {'stretch' if static == 1 else 'stretches'} without one for too long"
     return text
@@ -220,6 +227,11 @@ def _r(x: float) -> float:
 
 def _share_key(p: Posture) -> str:
     return str(p)
+
+
+def _lopsided(minutes: float, measured: bool) -> float | None:
+    """Lopsided minutes, or None (not known) when no balance was measured (a camera alone)."""
+    return _r(minutes) if measured else None
 
 
 def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
@@ -238,8 +250,9 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
         "spells_over_limit": d.spells_over(sit_limit),
         "sitting_debt_minutes": _r(d.sitting_debt(sit_limit)),
         "posture_share": {_share_key(p): round(v, 4) for p, v in d.posture_shares.items()},
-        "lopsided_left_minutes": _r(d.lopsided_left_minutes),
-        "lopsided_right_minutes": _r(d.lopsided_right_minutes),
+        "cushion_minutes": _r(d.cushion_minutes),
+        "lopsided_left_minutes": _lopsided(d.lopsided_left_minutes, d.balance_measured),
+        "lopsided_right_minutes": _lopsided(d.lopsided_right_minutes, d.balance_measured),
         "nudges": d.nudges_total,
         "nudges_acted": d.nudges_acted,
         "nudges_followed_up": d.nudges_measured,
@@ -264,8 +277,9 @@ def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
         "spells_over_limit": w.spells_over(sit_limit),
         "sitting_debt_minutes": _r(w.sitting_debt(sit_limit)),
         "posture_share": {_share_key(p): round(v, 4) for p, v in w.posture_shares.items()},
-        "lopsided_left_minutes": _r(w.lopsided_left_minutes),
-        "lopsided_right_minutes": _r(w.lopsided_right_minutes),
+        "cushion_minutes": _r(w.cushion_minutes),
+        "lopsided_left_minutes": _lopsided(w.lopsided_left_minutes, w.balance_measured),
+        "lopsided_right_minutes": _lopsided(w.lopsided_right_minutes, w.balance_measured),
         "nudges": w.nudges_total,
         "nudges_acted": w.nudges_acted,
         "nudges_followed_up": w.nudges_measured,
@@ -327,7 +341,7 @@ def _flat_columns() -> list[str]:
             "sitting_debt_minutes", *(f"{p}_share" for p in POSTURE_COLUMNS),
             "lopsided_left_minutes", "lopsided_right_minutes", "nudges", "nudges_acted",
             "nudges_followed_up", "wallet_suspected", "sensor_offline_minutes",
-            "camera_offline_minutes"]
+            "camera_offline_minutes", "cushion_minutes"]
 
 
 CSV_COLUMNS: list[str] = _flat_columns()
@@ -389,7 +403,9 @@ def markdown(r: PeriodReport) -> str:
         f"- **Breaks:** {w.breaks} ({breaks_text(w.break_lengths)})",
         f"- **Sitting debt:** {debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)}",
         f"- **Posture:** {posture_shares_text(w.posture_shares, ', ')}",
-        f"- **Weight on one side:** {fmt_minutes(w.lopsided_minutes)}",
+        "- **Weight on one side:** " + lopsided_text(
+            w.lopsided_left_minutes, w.lopsided_right_minutes, measured=w.balance_measured,
+            sides=False, over=cushion_part(w.cushion_minutes, w.sitting_minutes)),
         f"- **Nudges:** {w.nudges_total}"
         + (f", acted on {w.nudges_acted} of {w.nudges_measured}" if w.nudges_measured else ""),
     ]

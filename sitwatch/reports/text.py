@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Mapping
 from datetime import date, timedelta, tzinfo
 
-from sitwatch.core.kinds import POSTURES, Balance
+from sitwatch.core.kinds import POSTURES
 from sitwatch.history.queries import (
     DaySummary,
     NudgeOutcomes,
@@ -27,16 +27,16 @@ from sitwatch.reports import diary, period
 from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
-    NOT_MEASURED,
+    cushion_part,
     fmt_minutes,
     fmt_short,
+    lopsided_text,
     nudge,
     offline_rows,
     pct,
     posture_column,
     posture_shares_text,
     suggestions,
-    weight_on,
 )
 
 _BLOCKS = "▏▎▍▌▋▊▉█"
@@ -93,20 +93,6 @@ def _nudge_line(nudges: Mapping[str, int], outcomes: NudgeOutcomes) -> str:
     return text
 
 
-def _lopsided_text(left: float, right: float, measured: bool = True) -> str:
-    if not measured:
-        return NOT_MEASURED
-    total = left + right
-    if total < 0.5:
-        return "0 min"
-    side = ""
-    if left >= 2 * right:
-        side = f" ({weight_on(Balance.LEFT)})"
-    elif right >= 2 * left:
-        side = f" ({weight_on(Balance.RIGHT)})"
-    return f"{fmt_minutes(total)}{side}"
-
-
 def _spell_longer_why(spell: SpellRow) -> str:
     """Why a spell is longer than its day's sitting time, as the spell's note (", with ...").
 
@@ -137,8 +123,9 @@ def _day_block(s: DaySummary) -> list[str]:
     rows += [
         ("Breaks", str(s.breaks)),
         ("Posture", posture_shares_text(s.posture_shares)),
-        ("Lopsided", _lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes,
-                                    s.balance_measured)),
+        ("Lopsided", lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes,
+                                   measured=s.balance_measured,
+                                   over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
         ("Nudges", _nudge_line(s.nudges, NudgeOutcomes(s.nudges_acted, s.nudges_measured))),
     ]
     rows += [(o.label, fmt_minutes(o.minutes)) for o in offline_rows(s)]
@@ -209,9 +196,10 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     if shifts:
         lines.append(_row("Weight shifts", shifts))
     lines.append(_row("Posture", posture_shares_text(week.posture_shares)))
-    lines.append(_row("Lopsided", _lopsided_text(week.lopsided_left_minutes,
-                                                 week.lopsided_right_minutes,
-                                                 week.balance_measured)))
+    lines.append(_row("Lopsided", lopsided_text(
+        week.lopsided_left_minutes, week.lopsided_right_minutes,
+        measured=week.balance_measured,
+        over=cushion_part(week.cushion_minutes, week.sitting_minutes))))
     lines.append(_row("Nudges", _nudge_line(
         week.nudges, NudgeOutcomes(week.nudges_acted, week.nudges_measured))))
     not_right = feedback_line(week_feedback(store, week_ending, tz))

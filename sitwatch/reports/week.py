@@ -45,12 +45,14 @@ class MinuteCell:
 
     present: float = 0.0
     occupied: float = 0.0
+    cushion: float = 0.0  # of ``occupied``, what the cushion saw (balance is its alone)
     posture: dict[Posture, float] = field(default_factory=lambda: dict.fromkeys(ALL_POSTURES, 0.0))
     lopsided: float = 0.0
 
     def add(self, r: MinuteRow) -> None:
         self.present += r.seconds_present
         self.occupied += r.seconds_occupied
+        self.cushion += r.seconds_occupied_cushion
         for p in ALL_POSTURES:
             self.posture[p] += r.posture.get(p, 0.0)
         self.lopsided += r.balance.get(Balance.LEFT, 0.0) + r.balance.get(Balance.RIGHT, 0.0)
@@ -64,7 +66,9 @@ class MinuteCell:
 
     @property
     def is_lopsided(self) -> bool:
-        return self.occupied > 0 and self.lopsided >= _LOPSIDED_SHARE * self.occupied
+        """Weight on one side for at least half of the seated time the cushion saw (a camera
+        cannot tell, alone or standing in for it)."""
+        return self.cushion > 0 and self.lopsided >= _LOPSIDED_SHARE * self.cushion
 
 
 @dataclass

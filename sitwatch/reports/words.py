@@ -149,6 +149,32 @@ def per_day(x: float) -> str:
     return f"{r:.0f}" if abs(r - round(r)) < 0.05 else f"{r:.1f}"
 
 
+def cushion_part(cushion: float, sitting: float) -> str:
+    """The seated time a figure only the cushion measures (balance, weight shifts) is taken
+    over, when a camera saw part of the sitting (alone, or standing in for an offline
+    cushion): ``the 2 h 10 min the cushion saw``; '' when the cushion saw all of it."""
+    if sitting - cushion < 0.5:
+        return ""
+    return f"the {fmt_minutes(cushion)} the cushion saw"
+
+
+def lopsided_text(left: float, right: float, *, measured: bool = True, over: str = "",
+                  sides: bool = True) -> str:
+    """The minutes with more weight on one side: ``12 min of the 2 h 10 min the cushion saw
+    (more weight on the left)``; :data:`NOT_MEASURED` when no balance was measured. ``over``:
+    :func:`cushion_part`; ``sides``: say which side held most of it."""
+    if not measured:
+        return NOT_MEASURED
+    total = left + right
+    text = fmt_minutes(total) + (f" of {over}" if over else "")
+    if sides and total >= 0.5:
+        if left >= 2 * right:
+            text += f" ({weight_on(Balance.LEFT)})"
+        elif right >= 2 * left:
+            text += f" ({weight_on(Balance.RIGHT)})"
+    return text
+
+
 def plural(n: int, word: str) -> str:
     """``1 break``, ``3 breaks``."""
     return f"{n} {word}{'s' if n != 1 else ''}"
@@ -254,14 +280,18 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         out.append((min(3.0, share / 0.2), text))
 
     # Lopsided sitting.
+    # (a share of the time the cushion saw: a camera cannot tell, alone or standing in)
     left = sum(d.lopsided_left_minutes for d in days)
     right = sum(d.lopsided_right_minutes for d in days)
     lop = left + right
-    if lop >= 10 and lop / sitting >= 0.10:
+    cushion = sum(d.cushion_minutes for d in days)
+    if lop >= 10 and cushion > 0 and lop / cushion >= 0.10:
         side = Balance.LEFT if left >= right else Balance.RIGHT
-        text = (f"You sat with {weight_on(side)} for {fmt_minutes(lop)}. Emptying "
-                "your back pockets and keeping both feet flat helps even it out.")
-        out.append((min(3.0, lop / sitting / 0.2), text))
+        over = cushion_part(cushion, sitting)
+        text = (f"You sat with {weight_on(side)} for {fmt_minutes(lop)}"
+                f"{f' of {over}' if over else ''}. Emptying your back pockets and keeping "
+                "both feet flat helps even it out.")
+        out.append((min(3.0, lop / cushion / 0.2), text))
 
     # Few breaks for the time sat.
     breaks = sum(d.breaks for d in days)

@@ -56,7 +56,12 @@ from sitwatch.reports import diary
 from sitwatch.reports.calendar import heatmap_legend, heatmap_svg, heatmap_weeks
 from sitwatch.reports.html import render_month, render_week, week_title
 from sitwatch.reports.period import PeriodError, check_day, parse_month
-from sitwatch.reports.words import fmt_minutes, posture_shares_text
+from sitwatch.reports.words import (
+    cushion_part,
+    fmt_minutes,
+    lopsided_text,
+    posture_shares_text,
+)
 from sitwatch.runtime.status import bar_state, format_status, read_status
 from sitwatch.web.token import TokenFile, current, matches
 
@@ -276,7 +281,10 @@ class Pages:
                  + (f" (from {at:%H:%M})" if at is not None else "")),
                 ("Breaks", str(s.breaks)),
                 ("Posture", posture_shares_text(s.posture_shares, ", ")),
-                ("Weight on one side", fmt_minutes(s.lopsided_minutes)),
+                ("Weight on one side", lopsided_text(
+                    s.lopsided_left_minutes, s.lopsided_right_minutes,
+                    measured=s.balance_measured, sides=False,
+                    over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
                 ("Nudges", str(s.nudges_total)),
             ]
         return self.page("today.html.j2", "today", title=f"{now:%A} {now.day} {now:%B}",

@@ -15,6 +15,7 @@ with short absences)", absences the sitter never took."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,9 +35,12 @@ pytestmark = pytest.mark.integration
 
 
 def stand_in(serial_pty: tuple[int, str], monkeypatch: pytest.MonkeyPatch,
-             webcam: UnpluggedCamera) -> tuple[Chair, dict[str, Any]]:
-    """Seated 2 min on the cushion in view of ``webcam``, then the cushion silent for 4 min and
-    the camera standing in; the daemon's status at the end, and the chair (stopped)."""
+             webcam: UnpluggedCamera,
+             on_cushion: Callable[[Chair], object] = lambda chair: chair.play(SEATED, 120),
+             ) -> tuple[Chair, dict[str, Any]]:
+    """Seated 2 min on the cushion in view of ``webcam`` (as ``on_cushion`` plays it), then the
+    cushion silent until 6 min and the camera standing in; the daemon's status at the end, and
+    the chair (stopped)."""
     master, port = serial_pty
     clock = webcam.clock
 
@@ -47,7 +51,7 @@ def stand_in(serial_pty: tuple[int, str], monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(assemble, "build_camera", build_camera)
     chair = Chair(master, port, {}, clock=clock)
     try:
-        chair.play(SEATED, 120)  # seated on the cushion, in view of the camera
+        on_cushion(chair)  # seated on the cushion, in view of the camera
         while clock.monotonic() < 360:  # the cushion silent: the camera stands in
             clock.advance(0.5)
             chair.daemon.step(0)
@@ -129,3 +133,42 @@ def test_the_console_tells_the_stand_ins_return_from_the_cameras_own(serial_pty,
             "out of the sitting spell" for e in stand_in]
     assert [ln for ln in lines if ln.startswith("camera stands in")] == said, lines
     assert lines.index(said[1]) == lines.index("sensor: online (camera)") + 1, lines
+
+
+def test_what_only_the_cushion_measures_is_over_the_time_it_saw(serial_pty, monkeypatch) -> None:
+    """Seated 6 min, the first 2 on the cushion (the weight on the left for one of them, and
+    shifted back and forth), the last 4 seen by the camera standing in: `sitwatch report` takes
+    the lopsided minutes and the weight shifts per hour over the cushion's 2 min, and says so.
+    It read them over the 6 min of sitting: the shifts per hour a third of what they were, and
+    the camera's minutes counted as sat evenly (and JSON had nothing to tell them apart)."""
+    from tests.integration.test_nudge_accounting import LEFT
+
+    def lopsided_then_even(chair: Chair) -> None:
+        for _ in range(3):  # three leans to the left and back: six shifts
+            chair.play(LEFT, 10)
+            chair.play(SEATED, 10)
+        chair.play(LEFT, 60)
+
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    chair, _st = stand_in(serial_pty, monkeypatch, UnpluggedCamera(clock, 1e6, 1e6),
+                          lopsided_then_even)
+    shifts = [e for e in chair.events if e.event == "stillness" and e.state == "shift"]
+    assert len(shifts) >= 2, chair.events
+
+    history = history_path(chair.cfg)
+    day = report(history, "2026-01-05")
+    assert row(day, "Sitting").split()[-2:] == ["6", "min"], day
+    lopsided = row(day, "Lopsided")
+    assert lopsided.endswith("of the 2 min the cushion saw (more weight on the left)"), day
+
+    week = report(history, "2026-01-05", "--week")
+    words = row(week, "Weight shifts")
+    assert words.endswith(" an hour seated (over the 2 min the cushion saw)"), week
+    rate = int(words.split("about ")[1].split()[0])  # it said a third: over 6 min
+    assert rate == pytest.approx(len(shifts) / (2 / 60), rel=0.05), week
+
+    doc = json.loads(report(history, "2026-01-05", "--format", "json"))
+    (monday,) = doc["days"]
+    assert monday["sitting_minutes"] == pytest.approx(6, abs=0.3)
+    assert monday["cushion_minutes"] == pytest.approx(2, abs=0.1)
+    assert 0.5 <= monday["lopsided_left_minutes"] <= monday["cushion_minutes"]

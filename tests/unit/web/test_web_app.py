@@ -295,3 +295,20 @@ def test_home_as_tilde(text: str, shown: str) -> None:
 
     assert home_as_tilde(text, "/home/alice") == shown
     assert home_as_tilde(text, "/") == text  # a home of / names nobody
+
+
+def test_today_says_lopsided_of_the_time_the_cushion_saw(settings: Settings) -> None:
+    """The day's "Weight on one side" is measured over the seated time the cushion saw: the
+    time a camera stood in for it says nothing of the balance (it read "0 min")."""
+    from sitwatch.core.kinds import Balance
+    from tests.helpers.history import STANDING_IN
+
+    clock = ManualClock(datetime(2026, 2, 4, 10, 30, tzinfo=TZ), monotonic=10_000.0)
+    with Store(settings.history, clock) as s:
+        p = Sitter(s, clock)
+        p.at(NOW.date(), 10, 30)
+        p.sit(10, balance=Balance.LEFT)
+        p.sit(30, camera=STANDING_IN)
+    text = client(settings).get("/today").text
+    assert "1 h 55 min" in text  # 75 min on the cushion, then 40 more
+    assert "10 min of the 1 h 25 min the cushion saw" in text, text
