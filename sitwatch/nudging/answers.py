@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sitwatch.config import Config
-from sitwatch.core.kinds import FeedbackKind
+from sitwatch.core.kinds import FeedbackKind, label
 from sitwatch.core.moments import when
 from sitwatch.nudging import feedback as fb
 from sitwatch.nudging.control import Control
@@ -114,6 +114,17 @@ def already_noted(kind: FeedbackKind, at: str, earlier: str, now: datetime) -> s
     return (f"Already noted: you said the {fb.label(kind)} nudge of {clock_time(at, now)} was "
             f"not right (at {clock_time(earlier, now)}), so nothing more changes. One nudge "
             "counts once.")
+
+
+def done_said(kind: str, *, settled: bool) -> str:
+    """What Done on a ``kind`` nudge's notification did: it counted the nudges of that kind
+    waiting for an answer as acted on (``settled``), or found none waiting (the response window
+    had passed, or the sitter had already acted on it)."""
+    name = f"\"{label(kind)}\" nudge"
+    if settled:
+        return f"Done: the {name} counts as acted on."
+    return (f"Noted: Done on the {name}. None was waiting for an answer (it was already acted "
+            "on, or its response window had passed), so nothing else changes.")
 
 
 def control_said(what: str, new: Control, now: datetime) -> str:

@@ -10,10 +10,11 @@ broken sensor or a silent cushion, the question about a way of sitting just lear
 seek-care advice) and ignores the rest. The command puts this desktop's do-not-disturb in front
 of it (:class:`~sitwatch.nudging.dnd.DndGate`): the other machine cannot see a call here.
 
-A click becomes the command the Pi already takes (:func:`command_for`): Snooze goes to
-``<base>/command/snooze`` with the minutes its label promised, "Not right" to
-``<base>/command/feedback`` naming the nudge's kind. Done has no command (the Pi's Done only
-ends the nudge's wait for an answer): the notification just closes.
+A click becomes the command the Pi takes (:func:`command_for`), so that it counts as the same
+click on the Pi's own notification would: Done goes to ``<base>/command/done`` naming the
+nudge's kind (the nudge counts as acted on in the reports), Snooze to ``<base>/command/snooze``
+with the minutes its label promised and the nudge's kind (the click is recorded, a
+``nudge_ack``), "Not right" to ``<base>/command/feedback`` naming the nudge's kind.
 
 Never twice: when the sitwatch publishing under ``<base>/`` runs on this very computer and shows
 desktop notifications itself (its ``<base>/node`` names this machine and says ``desktop``), the
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event
-from sitwatch.core.kinds import FeedbackKind, NudgeAction
+from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, NudgeAction
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.mqtt import DAY_SUMMARY, machine_tag, new_client, refused_for_good
@@ -96,12 +97,18 @@ def event_from(payload: bytes) -> Event | None:
 
 
 def command_for(action: str, event: Event, snooze_minutes: float) -> Command | None:
-    """The command a click on ``event``'s notification sends, or None (Done: nothing to tell).
-    Snooze names its minutes, so it lasts as long as the button said, whatever the other
-    sitwatch's own ``snooze_minutes``; "Not right" names the kind, so it answers this nudge's
-    kind even when another kind came since."""
+    """The command a click on ``event``'s notification sends, or None (nothing to tell).
+    Each names the nudge's kind, so it is recorded as a click on that nudge even when another
+    came since, as a click on the other sitwatch's own notification is: Done counts the nudge
+    as acted on; Snooze also names its minutes, so it lasts as long as the button said,
+    whatever the other sitwatch's own ``snooze_minutes``; "Not right" answers this nudge's
+    kind."""
+    kind = event.get("kind") if event.event == NUDGE else None
+    nudge = str(kind) if kind in NUDGE_KINDS else ""
     if action == NudgeAction.SNOOZE:
-        return Command("snooze", f"{snooze_minutes:g}m")
+        return Command("snooze", f"{snooze_minutes:g}m {nudge}".strip())
+    if action == NudgeAction.DONE:
+        return Command("done", nudge) if nudge else None
     if action == NudgeAction.WRONG:
         kind = FeedbackKind.LEARNED if learned_notice(event) else kind_of(event.data)
         return Command("feedback", f"{NudgeAction.WRONG} {typed(kind)}" if kind

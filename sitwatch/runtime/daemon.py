@@ -439,8 +439,13 @@ class Daemon:
                 evs, answer = self._wrong_clicked(nudge)
             elif action == NudgeAction.LOG:  # a diary entry from afar (MQTT)
                 evs, answer = self._log_symptom(nudge.get("symptom") or {}, t)
+            elif nudge.get("via") == "mqtt" and action == NudgeAction.DONE:  # a Done afar
+                evs, answer = self._remote_done(str(nudge.get("kind")), t)
             elif nudge.get("via") == "mqtt":  # snooze / pause / resume from afar
-                evs, answer = [], self._remote_control(action, nudge.get("minutes"))
+                # a snooze that names its nudge is that nudge's Snooze button, elsewhere
+                evs = (self._ack(action, str(nudge.get("kind")), t, source="mqtt")
+                       if action == NudgeAction.SNOOZE and nudge.get("kind") else [])
+                answer = self._remote_control(action, nudge.get("minutes"))
             else:
                 out += self._button(action, nudge, t)
                 continue
@@ -454,8 +459,7 @@ class Daemon:
         """Snooze or Done on a desktop notification (``nudge``: the one it was on)."""
         from sitwatch.nudging import control
 
-        kind = str(nudge.get("kind"))
-        evs = [Event(t, E.NUDGE_ACK, None, {"kind": kind, "action": action})]
+        evs = self._ack(action, str(nudge.get("kind")), t)
         if action == NudgeAction.SNOOZE and self.control is not None:
             path = self.control.path
             snooze = timedelta(minutes=self.cfg.nudges.snooze_minutes)
@@ -466,11 +470,33 @@ class Daemon:
                 log.warning("cannot snooze: %s", e)
             else:
                 self._control_changed()
-        elif action == NudgeAction.DONE:
+        return evs
+
+    def _ack(self, action: str, kind: str, t: float, *, source: str = "") -> list[Event]:
+        """The click on a nudge's Snooze or Done, wherever the notification was (here, or a
+        ``sitwatch companion`` over MQTT: ``source`` mqtt): a ``nudge_ack`` event, and for Done
+        the nudges of that kind waiting for an answer settled as acted on (their
+        ``nudge_outcome``, which the reports count)."""
+        data: dict[str, object] = {"kind": kind, "action": action}
+        if source:
+            data["source"] = source
+        evs = [Event(t, E.NUDGE_ACK, None, data)]
+        if action == NudgeAction.DONE:
             evs += self.nudger.acknowledge(kind, t)
         for ev in evs:
             self._dispatch(ev)
         return evs
+
+    def _remote_done(self, kind: str, t: float) -> tuple[list[Event], Answer]:
+        """Done on a nudge's notification elsewhere (``<base>/command/done``, ``sitwatch
+        companion``'s button): recorded as the local button records it, and said."""
+        from sitwatch.nudging.answers import done_said
+
+        evs = self._ack(NudgeAction.DONE, kind, t, source="mqtt")
+        settled = any(ev.event == E.NUDGE_OUTCOME for ev in evs)
+        log.info("Done on a %s nudge, over MQTT%s", kind,
+                 "" if settled else " (none was waiting for an answer)")
+        return evs, Answer(True, done_said(kind, settled=settled))
 
     def _mode(self) -> str:
         """Whether sitwatch is watching, snoozed or paused (Home Assistant's Mode)."""

@@ -26,7 +26,11 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   (Home Assistant's buttons and Mode select, an automation, ``mosquitto_pub``): ``feedback``
   ("Not right": ``wrong`` or empty, the last posture nudge; ``wrong KIND`` or just ``KIND``
   names it), ``snooze`` and ``pause`` (empty, or a duration such as ``30m``), ``resume``,
-  ``mode`` (``watching``, ``snoozed``, ``paused``) and ``log`` (a symptom diary entry). A
+  ``mode`` (``watching``, ``snoozed``, ``paused``) and ``log`` (a symptom diary entry).
+  ``done`` (the kind of a nudge: its notification's "Done" elsewhere, ``sitwatch companion``'s)
+  counts that nudge as acted on, as the button on a local notification does, and a snooze may
+  name the kind of the nudge whose "Snooze" sent it (``45m slouch``), which records the click
+  as the local button does (a ``nudge_ack`` event). A
   payload may also be a JSON object with the plain payload in ``value`` and the sender's
   correlation ``id`` (:func:`unwrap`). Retained messages are ignored, so an old command is
   never taken again on reconnect. A command reaches the daemon through the same inbox as the
@@ -97,6 +101,7 @@ from sitwatch.core.kinds import (
     MqttProtocol,
     NoticeKind,
     NudgeAction,
+    NudgeKind,
     Occupancy,
     Sensor,
     SensorState,
@@ -130,10 +135,12 @@ MODES = ("watching", "snoozed", "paused")
 MODE_ACTIONS = {"watching": (NudgeAction.RESUME,),
                 "snoozed": (NudgeAction.RESUME, NudgeAction.SNOOZE),
                 "paused": (NudgeAction.PAUSE,)}
-#: "Not right" under <base>/command/, and the other commands: what an unknown one is told.
+#: "Not right" and "Done" under <base>/command/, and the other commands: what an unknown one is
+#: told.
 FEEDBACK_CMD = "feedback"
+DONE_CMD = "done"
 MODE_CMD = "mode"
-COMMANDS = (FEEDBACK_CMD, *CONTROLS)
+COMMANDS = (FEEDBACK_CMD, DONE_CMD, *CONTROLS)
 #: <base>/command/result: the answer to every command (not a command: never taken as one)
 RESULT = "result"
 ASKED_KEPT = 100  # commands remembered while they wait for the daemon's answer (its inbox's)
@@ -761,6 +768,14 @@ class MqttSink:
                 data["feedback_kind"] = kind
             self._hand_on(replace(asked, value=f"{WRONG} {kind}" if kind else str(WRONG)),
                           [(WRONG, data)])
+        elif name == DONE_CMD:
+            done = parse_done(payload)
+            if done is None:
+                self._refuse(asked, "bad-done", "send the kind of the nudge that was done: "
+                             f"{', '.join(NUDGE_KINDS)}")
+                return
+            self._hand_on(replace(asked, value=str(done)),
+                          [(NudgeAction.DONE, {"via": "mqtt", "kind": str(done)})])
         elif name in CONTROLS:
             self._control(asked, payload)
         else:
@@ -791,15 +806,24 @@ class MqttSink:
             self._hand_on(replace(asked, value=str(fields.get("kind", ""))[:40]),
                           [(action, {"via": "mqtt", "symptom": fields})])
             return
-        minutes = parse_control(payload) if action != NudgeAction.RESUME else None
+        kind: NudgeKind | None = None
+        if action == NudgeAction.SNOOZE:
+            minutes, kind = parse_snooze(payload)
+        else:
+            minutes = parse_control(payload) if action != NudgeAction.RESUME else None
         if minutes is False:
-            self._refuse(asked, "bad-control", "send nothing or a duration such as 30m")
+            self._refuse(asked, "bad-control", "send nothing or a duration such as 30m"
+                         + (", and after it the kind of the nudge it answers, if one (30m "
+                            "slouch)" if action == NudgeAction.SNOOZE else ""))
             return
         data: dict[str, Any] = {"via": "mqtt"}
         if minutes is not None:
             data["minutes"] = minutes
-        self._hand_on(replace(asked, value=f"{minutes:g}m" if minutes is not None else ""),
-                      [(action, data)])
+        if kind is not None:
+            data["kind"] = str(kind)  # the nudge whose Snooze button sent it (nudge_ack)
+        value = " ".join(([f"{minutes:g}m"] if minutes is not None else [])
+                         + ([str(kind)] if kind is not None else []))
+        self._hand_on(replace(asked, value=value), [(action, data)])
 
     def _hand_on(self, asked: Asked, actions: list[tuple[str, dict[str, Any]]]) -> None:
         """The daemon's actions for one command; the last carries the ``reply`` token the
@@ -1240,6 +1264,31 @@ def parse_symptom(payload: bytes | str) -> dict[str, Any] | None:
             return None
         return obj if isinstance(obj, dict) and "kind" in obj else None
     return {"kind": text} if text.isascii() and text.replace("_", "").isalpha() else None
+
+
+def parse_done(payload: bytes | str) -> NudgeKind | None:
+    """The kind of nudge a ``done`` command names (``slouch``: a nudge's ``kind``, as its event
+    has it), or None when it names none."""
+    try:
+        word = (payload.decode("utf-8") if isinstance(payload, bytes) else payload)
+    except UnicodeDecodeError:
+        return None
+    word = word.strip().lower()
+    return NudgeKind(word) if word in NUDGE_KINDS else None
+
+
+def parse_snooze(payload: bytes | str) -> tuple[float | bool | None, NudgeKind | None]:
+    """A snooze payload: a duration as :func:`parse_control` reads it, optionally followed by
+    the kind of the nudge whose "Snooze" sent it (``45m slouch``; ``slouch`` alone: the default
+    length) -> (the minutes as :func:`parse_control` gives them, that kind or None)."""
+    try:
+        text = (payload.decode("utf-8") if isinstance(payload, bytes) else payload).strip()
+    except UnicodeDecodeError:
+        return False, None
+    head, _, last = text.rpartition(" ")
+    if last.lower() in NUDGE_KINDS:
+        return parse_control(head), NudgeKind(last.lower())
+    return parse_control(text), None
 
 
 def parse_control(payload: bytes | str) -> float | bool | None:

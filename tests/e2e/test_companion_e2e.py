@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -106,28 +107,42 @@ def desktop_env(tmp_path: Path, server: MenuServer) -> dict[str, str]:
     return env
 
 
-def test_the_pis_nudge_shows_here_and_its_buttons_snooze_and_correct_the_pi(
-        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
-    env = desktop_env(tmp_path, dunst)
+def pi_config(tmp_path: Path, broker: Broker, cushion: Cushion) -> Path:
+    """The config of the Pi (a headless daemon on ``cushion``, publishing to ``broker``, its
+    history in ``tmp_path``/history.sqlite) and of the companion: a lopsided seat is nudged
+    about within seconds."""
     cal = tmp_path / "cal.json"
     calibration.from_arrays(LAY, tare=np.array(EMPTY, float), upright=np.array(SEATED, float),
                             method="recording").save(cal)
-    cushion = Cushion()
     cfg = tmp_path / "c.toml"
     cfg.write_text(
         f'[cushion]\nport = "{cushion.port}"\nlayout = "load-cells-4"\n'
         f'[calibration]\nprofile = "{cal}"\n'
         "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n[detect.balance]\ndwell = 0.5\n"
-        "[nudges]\nimbalance_after = 1.0\nsnooze_minutes = 45\n"
+        # one nudge per lopsided spell (no firmer one a second later): a click is on that one
+        "[nudges]\nimbalance_after = 1.0\nsnooze_minutes = 45\nper_episode = 1\n"
         "[nudges.cooldown]\nasymmetric_load = 1.0\n[nudges.dnd]\nenabled = false\n"
+        f'[history]\ndatabase = "{tmp_path / "history.sqlite"}"\n'
         f'[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {broker.port}\n'
         'node_id = "chair"\n'
     )
+    return cfg
+
+
+def the_pi(cfg: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The Pi: headless, so it shows nothing itself (its <base>/node says so)."""
+    return subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                             str(cfg), "run", "--headless"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_the_pis_nudge_shows_here_and_its_buttons_snooze_and_correct_the_pi(
+        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+    env = desktop_env(tmp_path, dunst)
+    cushion = Cushion()
+    cfg = pi_config(tmp_path, broker, cushion)
     w = Watcher(broker, "sitwatch/#")
-    # the Pi: headless, so it shows nothing itself (its <base>/node says so)
-    pi = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
-                           str(cfg), "run", "--headless"], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pi = the_pi(cfg, env)
     desk, said = companion(cfg, env)
     try:
         assert w.wait_topic("sitwatch/node", timeout=20), "the daemon never announced itself"
@@ -141,8 +156,12 @@ def test_the_pis_nudge_shows_here_and_its_buttons_snooze_and_correct_the_pi(
         assert until(lambda: dunst.displayed() == 1), said.text
         dunst.click_any("snooze")
         (snooze,) = w.wait_topic("sitwatch/command/snooze", timeout=10)
-        assert snooze.text == "45m"  # what the button said: "Snooze 45 min"
+        # what the button said ("Snooze 45 min"), and the nudge it was on
+        assert snooze.text == "45m asymmetric_load"
         assert w.wait_topic("sitwatch/state/mode", "snoozed", timeout=10), "the Pi did not snooze"
+        # the click counts as the same click on the Pi's own notification
+        (ack,) = w.wait_topic("sitwatch/event/nudge_ack", timeout=10)
+        assert (ack.json()["kind"], ack.json()["action"]) == ("asymmetric_load", "snooze")
         # the notification was the daemon's words, with the buttons the daemon's own has
         menu = dunst.menus()
         assert f"Snooze 45 min ({nudge['title']})" in menu and f"Not right ({nudge['title']})" \
@@ -170,6 +189,49 @@ def test_the_pis_nudge_shows_here_and_its_buttons_snooze_and_correct_the_pi(
         assert "Traceback" not in said.text
         pi.terminate()
         assert pi.wait(15) == 0
+    finally:
+        ended(desk)
+        ended(pi)
+        w.close()
+        cushion.close()
+
+
+def test_done_on_the_companion_counts_the_pis_nudge_as_acted_on(
+        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+    """Done here is Done on the Pi: its history keeps the click (``nudge_ack``), and its
+    `sitwatch report` counts the nudge as acted on, as for a click on its own notification."""
+    env = desktop_env(tmp_path, dunst)
+    cushion = Cushion()
+    cfg = pi_config(tmp_path, broker, cushion)
+    w = Watcher(broker, "sitwatch/#")
+    pi = the_pi(cfg, env)
+    desk, said = companion(cfg, env)
+    try:
+        assert said.wait("nudges come from sitwatch on"), said.text
+        cushion.frame = LEFT  # and the sitter stays lopsided: only Done can settle the nudge
+        assert w.wait_topic("sitwatch/event/nudge", timeout=WAIT), "no nudge"
+        assert until(lambda: dunst.displayed() == 1), said.text
+        dunst.click_any("done")
+        (done,) = w.wait_topic("sitwatch/command/done", timeout=10)
+        assert done.text == "asymmetric_load"
+        (result,) = w.wait_topic("sitwatch/command/result", timeout=10)
+        assert result.json() == {"command": "done", "value": "asymmetric_load", "ok": True,
+                                 "message": "Done: the \"lopsided\" nudge counts as acted on.",
+                                 "event_type": "done"}
+        (outcome,) = w.wait_topic("sitwatch/event/nudge_outcome", timeout=10)
+        assert (outcome.json()["kind"], outcome.json()["responded"]) == ("asymmetric_load", True)
+        pi.terminate()
+        assert pi.wait(15) == 0
+        with sqlite3.connect(tmp_path / "history.sqlite") as db:
+            acks = db.execute("SELECT data FROM events WHERE event = 'nudge_ack'").fetchall()
+        assert [json.loads(d) for (d,) in acks] == [
+            {"kind": "asymmetric_load", "action": "done", "source": "mqtt"}]
+        report = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                 "--config", str(cfg), "report"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert report.returncode == 0, report.stderr
+        assert "acted on 1 of 1" in report.stdout, report.stdout
+        assert "Traceback" not in said.text
     finally:
         ended(desk)
         ended(pi)

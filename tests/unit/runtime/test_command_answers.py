@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sitwatch.config import Config, for_layout
 from sitwatch.core.clock import ManualClock
-from sitwatch.core.events import NUDGE, Event
-from sitwatch.core.kinds import NudgeAction
+from sitwatch.core.events import NUDGE, NUDGE_ACK, NUDGE_OUTCOME, Event
+from sitwatch.core.kinds import NudgeAction, NudgeKind
 from sitwatch.nudging import control
 from sitwatch.nudging.answers import NOTHING_LEARNED
 from sitwatch.nudging.gate import NudgeGate
@@ -33,6 +33,7 @@ class Answers:
 
 
 def build(tmp_path):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(datetime(2026, 1, 5, 10, 0).astimezone())
     cpath = tmp_path / "control.json"
     gate = NudgeGate(Config().nudges, clock, control=control.Watcher(cpath, clock.monotonic))
@@ -108,3 +109,51 @@ def test_a_click_on_a_notification_asks_for_no_answer(tmp_path) -> None:
     inbox.put(NudgeAction.RESUME, Event(0.0, NUDGE, None, {"via": "mqtt"}))  # no reply asked
     d.step(0)
     assert answers.got == []
+
+
+def nudged(d: Daemon, kind: NudgeKind) -> None:
+    """A ``kind`` nudge went out a minute ago and waits for the sitter's answer (after the
+    cushion's last frame: no reading settles it meanwhile)."""
+    while d.source.todo:  # type: ignore[union-attr]
+        d.step(0)
+    d.nudger.policy.track(kind, d.clock.monotonic())
+    d.clock.advance(60)  # type: ignore[attr-defined]
+
+
+def test_done_from_afar_is_recorded_as_the_local_button_records_it(tmp_path) -> None:
+    """`sitwatch companion`'s Done (``<base>/command/done``) on the desktop, and Done on the
+    daemon's own notification: the same ``nudge_ack``, the same nudge acted on."""
+    here, here_inbox, _ = build(tmp_path / "here")
+    afar, afar_inbox, answers = build(tmp_path / "afar")
+    for d in (here, afar):  # still seated: time to move waits for the sitter to get up
+        nudged(d, NudgeKind.PROLONGED_SITTING)
+    here_inbox.put(NudgeAction.DONE, Event(1.0, NUDGE, None, {"kind": "prolonged_sitting",
+                                                              "title": "Time to move"}))
+    here.step(0)
+    answer = ask(afar, afar_inbox, answers, NudgeAction.DONE, kind="prolonged_sitting")
+    clicked, sent = ([e for e in d.sinks.events  # type: ignore[union-attr]
+                      if e.event in (NUDGE_ACK, NUDGE_OUTCOME)] for d in (here, afar))
+    assert [(e.event, e.get("kind"), e.get("action"), e.get("responded")) for e in clicked] == [
+        (NUDGE_ACK, "prolonged_sitting", "done", None),
+        (NUDGE_OUTCOME, "prolonged_sitting", None, True)]
+    assert [(e.t, e.event, {k: v for k, v in e.data.items() if k != "source"})
+            for e in sent] == [(e.t, e.event, e.data) for e in clicked]
+    assert sent[0].get("source") == "mqtt"
+    assert answer == Answer(True, "Done: the \"time to move\" nudge counts as acted on.")
+    # a second Done: nothing waits for an answer any more; recorded, and said so
+    again = ask(afar, afar_inbox, answers, NudgeAction.DONE, kind="prolonged_sitting")
+    assert again.ok and again.message.startswith("Noted: Done on the \"time to move\" nudge. "
+                                                 "None was waiting for an answer")
+
+
+def test_a_snooze_from_afar_that_names_its_nudge_is_recorded_as_its_button(tmp_path) -> None:
+    d, inbox, answers = build(tmp_path)
+    nudged(d, NudgeKind.ASYMMETRIC_LOAD)
+    answer = ask(d, inbox, answers, NudgeAction.SNOOZE, minutes=45.0, kind="asymmetric_load")
+    assert answer == Answer(True, "nudges snoozed until 10:46 (sitwatch keeps watching)")
+    acks = [e for e in d.sinks.events if e.event == NUDGE_ACK]  # type: ignore[union-attr]
+    assert [e.data for e in acks] == [{"kind": "asymmetric_load", "action": "snooze",
+                                       "source": "mqtt"}]
+    # one that names none (Home Assistant's button, `mosquitto_pub`) is no click on a nudge
+    ask(d, inbox, answers, NudgeAction.SNOOZE, minutes=10.0)
+    assert len([e for e in d.sinks.events if e.event == NUDGE_ACK]) == 1  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ import pytest
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, POSTURE, Event
-from sitwatch.core.kinds import FeedbackKind, NudgeAction
+from sitwatch.core.kinds import FeedbackKind, NudgeAction, NudgeKind
 from sitwatch.nudging.feedback import kind_of, parse_kind
 from sitwatch.runtime.companion import Companion, command_for, event_from
 from sitwatch.runtime.service import (
@@ -29,7 +29,9 @@ from sitwatch.sinks.mqtt import (
     MqttSink,
     machine_tag,
     parse_control,
+    parse_done,
     parse_feedback,
+    parse_snooze,
 )
 
 LOG = logging.getLogger("sitwatch.test.companion")
@@ -209,11 +211,24 @@ def test_a_sitwatch_on_this_very_machine_shows_its_own_so_the_companion_shows_no
 
 # -- clicks out ----------------------------------------------------------------------------------
 
-def test_snooze_names_the_minutes_its_button_promised() -> None:
+def test_snooze_names_the_minutes_its_button_promised_and_its_nudge() -> None:
     cmd = command_for(NudgeAction.SNOOZE, MOVE, 30)
-    assert cmd is not None and (cmd.name, cmd.payload) == ("snooze", "30m")
-    assert parse_control(cmd.payload) == 30  # what the other sitwatch reads from it
-    assert command_for(NudgeAction.SNOOZE, MOVE, 7.5).payload == "7.5m"  # type: ignore[union-attr]
+    assert cmd is not None and (cmd.name, cmd.payload) == ("snooze", "30m prolonged_sitting")
+    # what the other sitwatch reads from it: the minutes, and the nudge the click was on
+    assert parse_snooze(cmd.payload) == (30, NudgeKind.PROLONGED_SITTING)
+    cmd = command_for(NudgeAction.SNOOZE, LOPSIDED, 7.5)
+    assert cmd is not None and parse_snooze(cmd.payload) == (7.5, NudgeKind.ASYMMETRIC_LOAD)
+
+
+@pytest.mark.parametrize(("payload", "read"), [
+    ("", (None, None)), ("PRESS", (None, None)), ("45m", (45, None)),
+    ("slouch", (None, NudgeKind.SLOUCH)), ("1h wallet", (60, NudgeKind.WALLET)),
+    ("45m sideways", (False, None)), ("forever slouch", (False, NudgeKind.SLOUCH)),
+])
+def test_a_snooze_reads_its_minutes_and_the_nudge_it_may_name(payload, read) -> None:
+    assert parse_snooze(payload) == read
+    if not payload.endswith(("slouch", "wallet")):
+        assert read[0] == parse_control(payload)  # as before: a duration, or nothing
 
 
 @pytest.mark.parametrize("event", [SLOUCH, LOPSIDED, LEARNED])
@@ -226,8 +241,16 @@ def test_not_right_names_the_kind_the_daemon_would_take_from_the_button(event: E
     assert parse_kind(named) == want
 
 
-def test_done_sends_nothing() -> None:
-    assert command_for(NudgeAction.DONE, SLOUCH, 30) is None
+@pytest.mark.parametrize("event", [SLOUCH, LOPSIDED, MOVE])
+def test_done_names_the_nudge_so_the_other_sitwatch_counts_it_as_acted_on(event: Event) -> None:
+    cmd = command_for(NudgeAction.DONE, event, 30)
+    assert cmd is not None and cmd.name == "done"
+    assert parse_done(cmd.payload) == event.get("kind")  # the other sitwatch's side
+
+
+def test_done_on_what_is_no_nudge_sends_nothing() -> None:
+    assert command_for(NudgeAction.DONE, LEARNED, 30) is None
+    assert parse_done("") is None and parse_done("lopsided") is None  # the event's kind only
 
 
 def test_a_click_goes_to_the_followed_sitwatchs_command_topic() -> None:
@@ -236,7 +259,8 @@ def test_a_click_goes_to_the_followed_sitwatchs_command_topic() -> None:
     c.on_action(NudgeAction.SNOOZE, MOVE)
     c.on_action(NudgeAction.DONE, MOVE)
     assert client.published == [("sitwatch/pi/command/feedback", "wrong leaning_forward"),
-                                ("sitwatch/pi/command/snooze", "30m")]
+                                ("sitwatch/pi/command/snooze", "30m prolonged_sitting"),
+                                ("sitwatch/pi/command/done", "prolonged_sitting")]
 
 
 # -- the broker ----------------------------------------------------------------------------------

@@ -152,7 +152,12 @@ def test_a_mode_choice_is_answered_once_for_its_two_steps() -> None:
     ("mode", b"asleep", "send one of watching, snoozed, paused"),
     ("log", b"{}", "send a symptom word"),
     ("pause", b'{"value": 5}', "\"value\" must be a text"),
-    ("reboot", b"now", "unknown command 'reboot': sitwatch takes feedback, snooze, pause, "
+    ("snooze", b"45m sideways", "send nothing or a duration such as 30m, and after it the "
+                                "kind of the nudge it answers, if one (30m slouch)"),
+    ("done", b"", "send the kind of the nudge that was done: prolonged_sitting, slouch, "
+                  "asymmetric_load, wallet, daily_budget, static_sitting"),
+    ("done", b"lopsided", "send the kind of the nudge that was done"),
+    ("reboot", b"now", "unknown command 'reboot': sitwatch takes feedback, done, snooze, pause, "
                        "resume, log and mode under sitwatch/command/"),
 ])
 def test_a_malformed_or_unknown_command_is_refused_at_once_and_counted(
@@ -167,6 +172,20 @@ def test_a_malformed_or_unknown_command_is_refused_at_once_and_counted(
     assert ans["value"] == payload.decode()[:40]
     assert [r.getMessage() for r in caplog.records] == [
         f"mqtt: sitwatch/command/{name}: ignored {payload.decode()!r}: {ans['message']}"]
+
+
+def test_done_and_a_snooze_that_names_its_nudge_reach_the_daemon_with_the_kind() -> None:
+    s, client, got = sink()
+    send(s, "done", b"slouch")
+    send(s, "snooze", b'{"value": "45m asymmetric_load", "id": "desk"}')
+    ((done, ev1), (snooze, ev2)) = got
+    assert (done, ev1.get("kind"), ev1.get("via")) == (NudgeAction.DONE, "slouch", "mqtt")
+    assert (snooze, ev2.get("kind"), ev2.get("minutes")) == (NudgeAction.SNOOZE,
+                                                              "asymmetric_load", 45)
+    for ev in (ev1, ev2):
+        s.answer(str(ev.get("reply")), Answer(True, "ok"))
+    assert [(a["command"], a["value"]) for a in client.answers()] == [
+        ("done", "slouch"), ("snooze", "45m asymmetric_load")]
 
 
 def test_retained_commands_and_our_own_answers_are_not_taken_nor_answered() -> None:
@@ -203,7 +222,8 @@ def test_answers_wait_for_the_daemon_only_for_the_last_hundred_commands() -> Non
 
 
 @settings(max_examples=200, deadline=None)
-@given(name=st.sampled_from(["feedback", "snooze", "pause", "resume", "mode", "log", "x"]),
+@given(name=st.sampled_from(["feedback", "done", "snooze", "pause", "resume", "mode", "log",
+                             "x"]),
        payload=st.one_of(st.binary(max_size=80),
                          st.dictionaries(st.sampled_from(["id", "value", "kind", "side"]),
                                          st.one_of(st.none(), st.booleans(), st.integers(),
