@@ -4,7 +4,8 @@ under the chair) as this desktop's notifications, with their buttons
 
 It reads the broker from ``[mqtt]`` (host, port, credentials, TLS, base_topic; ``enabled`` is
 the daemon's switch for publishing and does not matter here) and the look of the notifications
-from ``[nudges]`` (timeout, buttons, snooze_minutes), as the daemon would.
+from ``[nudges]`` (timeout, buttons, snooze_minutes), as the daemon would; ``respond_within``
+is how old a nudge may be and still be shown.
 """
 
 from __future__ import annotations
@@ -99,10 +100,14 @@ def run(args: argparse.Namespace) -> int:
     desktop = desktop_sink(cfg, lambda action, event: companion.on_action(action, event))
     # this desktop's do-not-disturb (a call, a fullscreen film, the screen locked): the other
     # machine cannot see it, so its nudges are held back here, as a local daemon holds its own
-    busy = dnd.from_config(cfg.nudges.dnd, SystemClock())
+    clock = SystemClock()
+    busy = dnd.from_config(cfg.nudges.dnd, clock)
     shown: Any = desktop if busy is None else dnd.DndGate(desktop, busy, log=log)
+    # a nudge older than its response window is not shown (the Pi's windows, unless this
+    # desktop's config says otherwise: the defaults are the same)
     companion = Companion(cfg.mqtt, shown, base=base,
-                          snooze_minutes=cfg.nudges.snooze_minutes, say=say, log=log)
+                          snooze_minutes=cfg.nudges.snooze_minutes, say=say, log=log,
+                          respond_within=cfg.nudges.respond_within, clock=clock)
 
     def _stop(signum: int, _frame: Any) -> None:  # systemd stops us with SIGTERM
         companion.done.set()
@@ -130,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 "meanwhile are lost, and it tries again with each")
         try:
             while not companion.done.wait(1.0):
-                pass
+                companion.tick()  # how many nudges came too late, once their burst is over
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
         if companion.fatal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sitwatch.core.kinds import NUDGE_KINDS, BudgetStage, EventName
@@ -42,18 +43,30 @@ class Event:
     state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, at: datetime | None = None) -> dict[str, Any]:
+        """The event's docs/events.md JSON object. ``at``: the wall-clock time it happened,
+        which a live channel adds (``t`` is the daemon's monotonic clock, which no other
+        process or machine can read as a time of day): see :func:`wall_time`."""
         d: dict[str, Any] = {"t": round(self.t, 3), "event": self.event}
         if self.state is not None:
             d["state"] = self.state
         d.update(self.data)
+        if at is not None:
+            d["at"] = wall_time(at)
         return d
 
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), ensure_ascii=False, separators=(", ", ": "))
+    def to_json(self, at: datetime | None = None) -> str:
+        return json.dumps(self.as_dict(at), ensure_ascii=False, separators=(", ", ": "))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
+
+
+def wall_time(at: datetime) -> str:
+    """An event's ``at``: ISO 8601 to the second with the UTC offset
+    (``2026-02-03T14:05:09+01:00``), so a reader elsewhere (``sitwatch companion``, a script
+    fed by MQTT) can tell how old an event is, whatever its own time zone."""
+    return at.isoformat(timespec="seconds")
 
 
 def is_day_summary(data: Mapping[str, Any]) -> bool:

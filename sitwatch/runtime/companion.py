@@ -16,6 +16,14 @@ nudge's kind (the nudge counts as acted on in the reports), Snooze to ``<base>/c
 with the minutes its label promised and the nudge's kind (the click is recorded, a
 ``nudge_ack``), "Not right" to ``<base>/command/feedback`` naming the nudge's kind.
 
+Old news is not shown: every event the Pi publishes carries ``at``, when it happened (its wall
+clock). While the broker is away the Pi keeps its events and sends them when it is back, an
+hour later perhaps; a nudge older than its response window (``nudges.respond_within``: the time
+in which acting on it counts, after which the Pi no longer waits for an answer) is advice about
+a moment long gone, so it is left out (:func:`too_old`) and the companion says once how many it
+left out, and why (:meth:`Companion.tick`). Notices about the cushion, the day's summary and a
+symptom's advice stay true: they are shown however late.
+
 Never twice: when the sitwatch publishing under ``<base>/`` runs on this very computer and shows
 desktop notifications itself (its ``<base>/node`` names this machine and says ``desktop``), the
 companion shows none and says so once. Only one companion runs per user (the command takes a lock).
@@ -33,12 +41,15 @@ import secrets
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event
-from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, NudgeAction
+from sitwatch.core import durations
+from sitwatch.core.clock import Clock, SystemClock
+from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_day_summary
+from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, NudgeAction, NudgeKind
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.mqtt import DAY_SUMMARY, machine_tag, new_client, refused_for_good
@@ -47,8 +58,14 @@ from sitwatch.sinks.mqtt import DAY_SUMMARY, machine_tag, new_client, refused_fo
 #: rest (posture, occupancy, balance ...) would only cost traffic.
 EVENT_TOPICS: tuple[str, ...] = (str(NUDGE), DAY_SUMMARY, str(NOTICE), str(CALIBRATION),
                                  str(SYMPTOM))
-#: Fields the MQTT sink adds to an event's JSON, not part of its data.
-ENVELOPE = ("t", "event", "state", "event_type")
+#: Fields the MQTT sink adds to an event's JSON, not part of its data (``at``: when it happened).
+ENVELOPE = ("t", "event", "state", "event_type", "at")
+#: How old a nudge without a response window of its own (the question about a way of sitting
+#: just learned; a kind this desktop's config does not know) may be and still be shown, seconds.
+MAX_AGE = 300.0
+#: Seconds without another late nudge before the companion says how many it left out: they come
+#: in a burst when the broker is back, and the line sums up the burst.
+LATE_QUIET = 2.0
 #: Host names that cannot be found now but may be soon (no network yet at login): retried.
 LATER = {getattr(socket, "EAI_AGAIN", -3)}
 
@@ -83,6 +100,13 @@ class Command:
 def event_from(payload: bytes) -> Event | None:
     """The event a sitwatch published on ``<base>/event/...`` (docs/events.md JSON), or None
     when the payload is not one."""
+    got = published(payload)
+    return None if got is None else got[0]
+
+
+def published(payload: bytes) -> tuple[Event, datetime | None] | None:
+    """(the event, when it happened: its ``at``, None when it has none or an unreadable one)
+    from a payload on ``<base>/event/...``; None when the payload is not an event."""
     try:
         obj = json.loads(payload)
     except (ValueError, UnicodeDecodeError):
@@ -92,8 +116,40 @@ def event_from(payload: bytes) -> Event | None:
     t = obj.get("t")
     state = obj.get("state")
     data = {k: v for k, v in obj.items() if k not in ENVELOPE}
-    return Event(float(t) if isinstance(t, int | float) else 0.0, obj["event"],
-                 None if state is None else str(state), data)
+    at: datetime | None = None
+    if isinstance(obj.get("at"), str):
+        try:
+            at = datetime.fromisoformat(obj["at"])
+        except ValueError:
+            at = None
+        if at is not None and at.tzinfo is None:
+            at = None  # no offset: no telling which time it was
+    return (Event(float(t) if isinstance(t, int | float) else 0.0, obj["event"],
+                  None if state is None else str(state), data), at)
+
+
+def max_age(event: Event, windows: Mapping[str, float]) -> float | None:
+    """How old ``event`` may be and still be shown, seconds, or None: shown however late. A
+    nudge: its kind's response window (``windows``, ``nudges.respond_within``; the Pi stops
+    waiting for an answer then, so a click could not count either); the question about a way
+    of sitting just learned (it is about how one sits now): :data:`MAX_AGE`. Notices about the
+    cushion, the day's summary and a symptom's advice stay true."""
+    if learned_notice(event):
+        return MAX_AGE
+    if event.event != NUDGE or is_day_summary(event.data):
+        return None
+    return float(windows.get(str(event.get("kind")), MAX_AGE))
+
+
+def too_old(event: Event, at: datetime | None, now: datetime,
+            windows: Mapping[str, float]) -> float | None:
+    """How old ``event`` is (seconds) when that is too old to be shown (:func:`max_age`), else
+    None. An event without ``at`` (a sitwatch older than that field) is taken as new."""
+    limit = max_age(event, windows)
+    if limit is None or at is None:
+        return None
+    age = (now - at).total_seconds()
+    return age if age > limit else None
 
 
 def command_for(action: str, event: Event, snooze_minutes: float) -> Command | None:
@@ -120,21 +176,28 @@ class Companion:
     """Shows the events of the sitwatch publishing under ``base`` on ``show``, and sends the
     clicks back as commands.
 
-    :meth:`start`, then wait on :attr:`done`; :meth:`close` disconnects. ``say`` gets the
-    lines worth telling the person (connected, lost, back, whose nudges these are); paho's
+    :meth:`start`, then wait on :attr:`done`, calling :meth:`tick` now and then (about once a
+    second); :meth:`close` disconnects. ``say`` gets the lines worth telling the person
+    (connected, lost, back, whose nudges these are, how many came too late to show); paho's
     callbacks run on its network thread, :meth:`on_action` on the desktop sink's helpers.
+    ``respond_within``: each nudge kind's response window, seconds (``nudges.respond_within``):
+    a nudge older than that is not shown. ``clock``: the wall time an event's age is measured
+    against (it should be the network's, as the other machine's should).
     """
 
     def __init__(self, cfg: Broker, show: Shows, *, base: str, snooze_minutes: float,
                  say: Callable[[str], None], log: logging.Logger,
-                 machine: str | None = None, client_factory: Callable[..., Any] = new_client
-                 ) -> None:
+                 machine: str | None = None, client_factory: Callable[..., Any] = new_client,
+                 respond_within: Mapping[NudgeKind, float] | None = None,
+                 clock: Clock | None = None) -> None:
         self.cfg = cfg
         self.show = show
         self.base = base.rstrip("/")
         self.snooze_minutes = snooze_minutes
         self.say = say
         self.log = log
+        self.windows = {str(k): float(v) for k, v in (respond_within or {}).items()}
+        self.clock: Clock = clock or SystemClock()
         self.machine = machine_tag() if machine is None else machine
         self.where = f"{cfg.host}:{cfg.port}" + (" (TLS)" if cfg.tls else "")
         host = socket.gethostname().split(".")[0] or "localhost"
@@ -154,7 +217,12 @@ class Companion:
         self._told: set[str] = set()  # publishers (runs) already named
         self.shown = 0  # events handed to ``show``
         self.skipped = 0  # events left to the sitwatch on this machine
+        self.late = 0  # nudges not shown: too old
         self.sent = 0  # commands published
+        self._host = "the other machine"  # the publisher's host name, once it said it
+        #: the ages (s) of the late nudges not said yet, and when (monotonic) the last came
+        self._late: list[float] = []
+        self._late_at = 0.0
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -195,6 +263,7 @@ class Companion:
             self._closed = True
             client = self._client
         self.done.set()
+        self._say_late()
         if client is not None:
             client.disconnect()
             client.loop_stop()
@@ -240,6 +309,7 @@ class Companion:
                        properties: Any) -> None:
         if self._closed or self.done.is_set() or self._down:
             return
+        self._say_late()
         self._down = True
         self.say(f"lost the MQTT broker {self.where} ({reason_code}); reconnecting, nudges "
                  "published meanwhile are not shown")
@@ -250,16 +320,52 @@ class Companion:
             return
         if message.retain:
             return  # events are never retained: this is somebody's leftover, not news
-        event = event_from(message.payload)
-        if event is None:
+        got = published(message.payload)
+        if got is None:
             self.log.debug("companion: %s: not an event: %r", message.topic,
                            bytes(message.payload)[:60])
             return
+        event, at = got
         if self.local is not None:
             self.skipped += 1
             return
+        age = too_old(event, at, self.clock.now(), self.windows)
+        if age is not None:
+            self._left_out(age)
+            return
+        self._say_late()  # the late ones came before this one: said first
         self.shown += 1
         self.show.handle(event)
+
+    # -- late nudges ----------------------------------------------------------------------
+
+    def _left_out(self, age: float) -> None:
+        """A nudge too old to show: counted, and said with the others of its burst."""
+        with self._lock:
+            self.late += 1
+            self._late.append(age)
+            self._late_at = self.clock.monotonic()
+        self.log.debug("companion: a nudge %.0f s old was not shown", age)
+
+    def tick(self) -> None:
+        """Say how many nudges came too late to show, once their burst is over (none for
+        :data:`LATE_QUIET` seconds)."""
+        if self._late and self.clock.monotonic() - self._late_at >= LATE_QUIET:
+            self._say_late()
+
+    def _say_late(self) -> None:
+        with self._lock:
+            ages, self._late = self._late, []
+        if not ages:
+            return
+        n = len(ages)
+        young, old = durations.words(min(ages)), durations.words(max(ages))
+        when = f"{old} ago" if young == old else f"{young} to {old} ago"
+        what, it = (f"{n} nudges", "they were") if n > 1 else ("1 nudge", "it was")
+        self.say(f"did not show {what} from sitwatch on {self._host}, published {when}: too "
+                 "late to act on (past nudges.respond_within), most likely kept while the "
+                 f"broker could not be reached. If {it} sent just now, the clocks of the two "
+                 "computers disagree: set both to network time")
 
     def _publisher(self, payload: bytes) -> None:
         """``<base>/node``: which sitwatch publishes there. One on this machine that shows
@@ -272,6 +378,7 @@ class Companion:
         if not isinstance(node, dict):
             return
         host = str(node.get("host", "?"))[:64]
+        self._host = host
         run = str(node.get("instance", ""))
         # one that does not say (an older sitwatch) is taken to show them
         shows = node.get("desktop", True) is not False

@@ -2,7 +2,7 @@
 
 Human mode prints ``14:05 · Time to get up — Stand up and walk ...`` with the local wall time;
 ``json_lines=True`` prints each event's JSON (the docs/events.md contract), one per line, for
-pipes and the journal.
+pipes and the journal, with ``at``: the wall time it happened, as the MQTT channel adds it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class ConsoleSink:
 
     ``states``: in human mode, also print non-nudge events (occupancy, posture, sensor ...);
     in JSON mode every event is printed regardless. ``now`` gives the local wall time
-    (event times are monotonic, so they cannot be shown as a time of day).
+    (event times are monotonic, so they cannot be shown as a time of day): the time of day in
+    human mode, each event's ``at`` in JSON mode.
     """
 
     name = "console"
@@ -48,7 +49,7 @@ class ConsoleSink:
 
     def handle(self, event: Event) -> None:
         if self.json_lines:
-            line = event.to_json()
+            line = event.to_json(at=self.now())
         else:
             shown = (event.event == NUDGE or learned_notice(event) or device_notice(event)
                      or self.states)

@@ -2,8 +2,10 @@
 
 Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
 
-- ``<base>/event/<event>``: every event as its docs/events.md JSON, not retained. Nudges also
-  carry ``"event_type": <kind>``, which Home Assistant's ``event`` entity needs. The day's
+- ``<base>/event/<event>``: every event as its docs/events.md JSON, with ``at`` (when it
+  happened, by the wall clock: one that waited in the queue below keeps its own), not
+  retained. Nudges also carry ``"event_type": <kind>``, which Home Assistant's ``event``
+  entity needs. The day's
   summary (a ``nudge`` event of kind ``daily_budget``, stage ``summary``) is no nudge: it goes
   to ``<base>/event/day_summary`` with ``"event_type": "day_summary"``, its own entity's, so the
   Nudge entity never fires for it.
@@ -277,7 +279,9 @@ class MqttSink:
 
     Construct it, then :meth:`start` (connects in the background). :meth:`handle` and
     :meth:`publish_state` may be called from any thread at any time, connected or not.
-    :meth:`close` says "offline" and disconnects. ``clock`` is only read for rate-limiting logs.
+    :meth:`close` says "offline" and disconnects. ``clock``: its wall time dates each event
+    (``at``, as it happens, so one published late after an outage shows its age); its
+    monotonic time paces the state and rate-limits logs.
     """
 
     name = "mqtt"
@@ -456,7 +460,9 @@ class MqttSink:
     # -- the Sink protocol ------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
-        payload = event.as_dict()
+        # ``at`` now, when it happened: an event kept in the queue while the broker was away
+        # goes out later with its own time, so a reader can tell it is old news
+        payload = event.as_dict(at=self.clock.now())
         topic = f"{self.base}/event/{event.event}"
         if event.event == NUDGE and is_day_summary(event.data):
             # the day's figures, asking nothing: an automation on "a nudge came" (the Nudge

@@ -82,7 +82,10 @@ def _no_check(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
 def _console(cfg: Config, ctx: SinkContext) -> Sink:
     from sitwatch.sinks.console import ConsoleSink
 
-    return ConsoleSink(sys.stdout, json_lines=ctx.json_lines, states=True)
+    if ctx.clock is None:
+        return ConsoleSink(sys.stdout, json_lines=ctx.json_lines, states=True)
+    # the daemon's clock: an event's ``at`` the same as on MQTT
+    return ConsoleSink(sys.stdout, json_lines=ctx.json_lines, states=True, now=ctx.clock.now)
 
 
 # -- desktop -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ where they are missing).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -19,14 +20,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pytest
 
+from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.sensing import calibration
+from sitwatch.sinks.mqtt import MqttConfig, MqttSink
 from tests.e2e.test_end_to_end import env_for
 from tests.e2e.test_feedback_e2e import EMPTY, LAY, LEFT, SEATED, Cushion
 from tests.helpers.notify_server import MenuServer, missing_programs
@@ -237,6 +241,44 @@ def test_done_on_the_companion_counts_the_pis_nudge_as_acted_on(
         ended(pi)
         w.close()
         cushion.close()
+
+
+def as_queued(event: Event, ago: float) -> bytes:
+    """``event`` as the Pi's MQTT sink publishes it when it happened ``ago`` seconds before now
+    and waited in its queue for the broker meanwhile (its ``at`` is when it happened)."""
+    clock = ManualClock(datetime.now().astimezone() - timedelta(seconds=ago))
+    sink = MqttSink(MqttConfig(enabled=True, base_topic="pi"), clock,
+                    log=logging.getLogger("sitwatch.test.companion"))
+    sink.handle(event)  # not connected: kept in the queue, as it was
+    return sink._queue[0][1].encode()
+
+
+def test_a_nudge_kept_while_the_broker_was_away_is_not_shown_an_hour_late(
+        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+    env = desktop_env(tmp_path, dunst)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nbase_topic = "pi"\n')
+    desk, said = companion(cfg, env)
+    w = Watcher(broker, "pi/#")
+    try:
+        w.client.publish("pi/node", json.dumps({"host": "raspberrypi", "machine": "elsewhere",
+                                                "instance": "run1"}), qos=1, retain=True)
+        assert said.wait("nudges come from sitwatch on raspberrypi"), said.text
+        # the broker is back: the Pi sends what it kept, an hour old, then a nudge of now
+        for ago, title in ((3600, "Old"), (3000, "Older news"), (5, "Now")):
+            event = Event(12.0, NUDGE, None, {"kind": "prolonged_sitting", "title": title,
+                                               "message": "m", "level": "gentle"})
+            w.client.publish("pi/event/nudge", as_queued(event, ago), qos=1)
+        assert until(lambda: dunst.displayed() == 1), said.text
+        assert said.wait("did not show 2 nudges from sitwatch on raspberrypi, published 50 min "
+                         "to 1 h ago: too late to act on"), said.text
+        assert until(lambda: "(Now)" in menu_after_open(dunst)), said.text
+        menu = dunst.menus()
+        assert "(Old)" not in menu and "(Older news)" not in menu, menu
+        assert said.text.count("did not show") == 1
+    finally:
+        w.close()
+        ended(desk)
 
 
 def nudge_payload(kind: str, title: str) -> bytes:

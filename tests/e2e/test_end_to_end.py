@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,10 @@ def test_daemon_on_a_simulated_cushion_over_a_pty(tmp_path) -> None:
         offline = kinds.index(("sensor", "offline"))
         assert ("sensor", "online") in kinds[offline:]
         assert kinds.index(("posture", "slouched")) > offline
+        # each line says when it happened, by the wall clock with its offset, as on MQTT
+        ats = [datetime.fromisoformat(e["at"]) for e in evs]
+        assert all(a.tzinfo is not None for a in ats) and ats == sorted(ats)
+        assert abs((datetime.now(UTC) - ats[-1]).total_seconds()) < 60
         status = subprocess.run(
             [sys.executable, "-m", "sitwatch", "status", "--json", "--no-user-config"],
             env=env,

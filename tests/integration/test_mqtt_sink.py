@@ -40,9 +40,13 @@ def nudge(kind: str = "slouch", t: float = 12.5) -> Event:
                                   "message": "Slide your hips back", "why": "because"})
 
 
-def make_sink(port: int, **kw: object) -> MqttSink:
+#: an event's ``at`` by the sinks' clock (a ManualClock's start)
+AT = "2026-01-05T09:00:00+00:00"
+
+
+def make_sink(port: int, clock: ManualClock | None = None, **kw: object) -> MqttSink:
     cfg = MqttConfig(enabled=True, host="127.0.0.1", port=port, node_id="testnode", **kw)
-    return MqttSink(cfg, ManualClock(), log=LOG)
+    return MqttSink(cfg, clock or ManualClock(), log=LOG)
 
 
 @pytest.fixture
@@ -65,10 +69,11 @@ def test_discovery_availability_state_and_events(broker, sink, watch):
     assert not ev.retain
     body = ev.json()
     assert body == {"t": 12.5, "event": "nudge", "kind": "slouch", "title": "Sit back — café",
-                    "message": "Slide your hips back", "why": "because", "event_type": "slouch"}
+                    "message": "Slide your hips back", "why": "because", "event_type": "slouch",
+                    "at": AT}
     (posture,) = events.wait_topic("sitwatch/event/posture")
     assert posture.json() == {"t": 13.0, "event": "posture", "state": "slouched",
-                              "source": "cushion"}
+                              "source": "cushion", "at": AT}
 
     # The broker handles a client's messages in order: once the last state value has come
     # through, it holds all of them. A newcomer (Home Assistant starting later) gets everything
@@ -142,7 +147,8 @@ def test_the_days_summary_is_its_own_event_not_a_nudge(broker, sink, watch):
                                            "title": "Budget reached"}))
     (day,) = events.wait_topic("sitwatch/event/day_summary")
     (budget,) = events.wait_topic("sitwatch/event/nudge")
-    assert day.json() == {"t": 100.0, "event": "nudge", **summary, "event_type": "day_summary"}
+    assert day.json() == {"t": 100.0, "event": "nudge", **summary, "event_type": "day_summary",
+                          "at": AT}
     assert not day.retain
     assert budget.json()["event_type"] == "daily_budget"  # a budget nudge is still a nudge
     assert budget.json()["stage"] == "reached"
@@ -290,14 +296,17 @@ def test_no_discovery_when_disabled(broker, watch):
 
 def test_events_wait_while_the_broker_is_unreachable(broker, watch, caplog):
     relay = Relay(broker.port)  # not open yet: connections are refused
-    s = make_sink(relay.port, queue_size=2, qos=1)
+    clock = ManualClock()
+    s = make_sink(relay.port, clock, queue_size=2, qos=1)
     w = watch("sitwatch/event/#", "sitwatch/status")
     try:
         with caplog.at_level(logging.WARNING, logger=LOG.name):
             s.start()
             for i in range(3):
                 s.handle(nudge(t=float(i)))
+            clock.advance(30)  # (drops are summed up once a minute: not yet)
             s.handle(nudge(t=3.0))
+        clock.advance(3600)  # an hour without the broker
         assert not s.connected
         assert s.dropped == 2
         drops = [r for r in caplog.records if "dropped" in r.getMessage()]
@@ -307,6 +316,8 @@ def test_events_wait_while_the_broker_is_unreachable(broker, watch, caplog):
         assert s.wait_connected(20), "the sink did not reconnect"
         got = w.wait_topic("sitwatch/event/nudge", count=2)
         assert [m.json()["t"] for m in got] == [2.0, 3.0]  # the oldest went first
+        # each says when it happened, not when it could be sent at last
+        assert [m.json()["at"] for m in got] == [AT, "2026-01-05T09:00:30+00:00"]
 
         # The line drops: the broker sends our will; paho reconnects and says online again.
         online_before = len(w.on("sitwatch/status"))

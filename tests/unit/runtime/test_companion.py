@@ -8,15 +8,17 @@ import json
 import logging
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from sitwatch.config import RESPOND_WITHIN
 from sitwatch.core.clock import ManualClock
-from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, POSTURE, Event
+from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, POSTURE, SYMPTOM, Event
 from sitwatch.core.kinds import FeedbackKind, NudgeAction, NudgeKind
 from sitwatch.nudging.feedback import kind_of, parse_kind
-from sitwatch.runtime.companion import Companion, command_for, event_from
+from sitwatch.runtime.companion import LATE_QUIET, Companion, command_for, event_from
 from sitwatch.runtime.service import (
     COMPANION_UNIT,
     autostart_path,
@@ -47,9 +49,11 @@ LEARNED = Event(7.0, CALIBRATION, "learned", {"ways": 1, "was": 0, "title": "Lea
                                                "message": "a new way", "feedback_kind": "learned"})
 
 
-def published(event: Event, base: str = "sitwatch") -> tuple[str, bytes]:
-    """(topic, payload) exactly as the daemon's MQTT sink publishes ``event``."""
-    sink = MqttSink(MqttConfig(enabled=True, base_topic=base), ManualClock(), log=LOG)
+def published(event: Event, base: str = "sitwatch",
+              clock: ManualClock | None = None) -> tuple[str, bytes]:
+    """(topic, payload) exactly as the daemon's MQTT sink publishes ``event`` (at the time of
+    ``clock``: by default, the time the companion's clock starts at)."""
+    sink = MqttSink(MqttConfig(enabled=True, base_topic=base), clock or ManualClock(), log=LOG)
     sink.handle(event)  # not connected: it waits in the sink's queue, as it would go out
     topic, payload = sink._queue[0]
     return topic, payload.encode()
@@ -114,12 +118,13 @@ class Shown(list[Event]):
 
 
 def companion(client: FakeClient | None = None, *, base: str = "sitwatch",
-              machine: str = "thisdesktop1", **cfg: Any
+              machine: str = "thisdesktop1", clock: ManualClock | None = None, **cfg: Any
               ) -> tuple[Companion, Shown, list[str], FakeClient]:
     shown, said = Shown(), []
     fake = client or FakeClient()
     c = Companion(MqttConfig(**cfg), shown, base=base, snooze_minutes=30, say=said.append,
-                  log=LOG, machine=machine, client_factory=lambda *a, **k: fake)
+                  log=LOG, machine=machine, client_factory=lambda *a, **k: fake,
+                  respond_within=RESPOND_WITHIN, clock=clock or ManualClock())
     c.start()
     return c, shown, said, fake
 
@@ -261,6 +266,91 @@ def test_a_click_goes_to_the_followed_sitwatchs_command_topic() -> None:
     assert client.published == [("sitwatch/pi/command/feedback", "wrong leaning_forward"),
                                 ("sitwatch/pi/command/snooze", "30m prolonged_sitting"),
                                 ("sitwatch/pi/command/done", "prolonged_sitting")]
+
+
+# -- late events ---------------------------------------------------------------------------------
+
+def pi_clock(ago: float) -> ManualClock:
+    """The Pi's clock ``ago`` seconds before the companion's starts: when it published."""
+    return ManualClock(ManualClock().now() - timedelta(seconds=ago))
+
+
+def test_an_event_carries_when_it_happened_and_keeps_it_while_it_waits() -> None:
+    clock = ManualClock()
+    sink = MqttSink(MqttConfig(enabled=True), clock, log=LOG)
+    sink.handle(SLOUCH)
+    clock.advance(3600)  # an hour without the broker: the event waited in the queue
+    obj = json.loads(sink._queue[0][1])
+    assert obj["at"] == "2026-01-05T09:00:00+00:00"  # ISO 8601 with the UTC offset
+    assert event_from(sink._queue[0][1].encode()) == SLOUCH  # ``at`` is no data of the event
+
+
+def test_a_nudge_older_than_its_response_window_is_not_shown_and_said_once() -> None:
+    clock = ManualClock()
+    c, shown, said, client = companion(clock=clock)
+    connected(c, client)
+    c._on_message(client, None, Msg("sitwatch/node", json.dumps(
+        {"host": "raspberrypi", "machine": "0123456789ab", "instance": "run1"}).encode()))
+    del said[:]
+    # the broker is back: what the Pi kept for an hour comes at once
+    for ago, event in ((3600, MOVE), (2400, SLOUCH), (1200, LOPSIDED)):
+        c._on_message(client, None, Msg(*published(event, clock=pi_clock(ago))))
+    assert list(shown) == [] and c.late == 3
+    c.tick()
+    assert said == []  # the burst may not be over
+    clock.advance(LATE_QUIET)
+    c.tick()
+    c.tick()
+    assert said == ["did not show 3 nudges from sitwatch on raspberrypi, published 20 min to "
+                    "1 h ago: too late to act on (past nudges.respond_within), most likely kept "
+                    "while the broker could not be reached. If they were sent just now, the "
+                    "clocks of the two computers disagree: set both to network time"]
+
+
+def test_a_nudge_within_its_window_is_shown_and_the_late_ones_are_said_first() -> None:
+    clock = ManualClock()
+    c, shown, said, client = companion(clock=clock)
+    connected(c, client)
+    slouch_window = RESPOND_WITHIN[NudgeKind.SLOUCH]
+    c._on_message(client, None, Msg(*published(SLOUCH, clock=pi_clock(slouch_window + 60))))
+    c._on_message(client, None, Msg(*published(SLOUCH, clock=pi_clock(slouch_window - 10))))
+    assert list(shown) == [SLOUCH] and c.late == 1
+    assert said[-1].startswith("did not show 1 nudge from sitwatch on the other machine, "
+                               "published 4 min ago: ")
+    assert "If it was sent just now" in said[-1]
+    # a wallet has longer to be acted on: 10 minutes is not too late for it
+    wallet = Event(8.0, NUDGE, None, {"kind": "wallet", "title": "Wallet", "message": "m"})
+    c._on_message(client, None, Msg(*published(wallet, clock=pi_clock(600))))
+    assert list(shown) == [SLOUCH, wallet]
+
+
+def test_what_stays_true_is_shown_however_late_and_no_at_is_news() -> None:
+    c, shown, said, client = companion()
+    connected(c, client)
+    notice = Event(9.0, NOTICE, "sensor_failed", {"title": "A sensor", "message": "p08"})
+    summary = Event(3.0, NUDGE, None, {"kind": "daily_budget", "stage": "summary",
+                                       "level": "summary", "title": "Your day", "message": "5 h"})
+    advice = Event(4.0, SYMPTOM, None, {"kind": "numbness", "title": "Get care now",
+                                        "message": "..."})
+    for event in (notice, summary, advice):
+        c._on_message(client, None, Msg(*published(event, clock=pi_clock(7200))))
+    # the question about a way of sitting just learned is about now: not after an hour
+    c._on_message(client, None, Msg(*published(LEARNED, clock=pi_clock(3600))))
+    # a sitwatch older than ``at``: taken as news
+    old_style = json.dumps(SLOUCH.as_dict()).encode()
+    c._on_message(client, None, Msg("sitwatch/event/nudge", old_style))
+    assert list(shown) == [notice, summary, advice, SLOUCH] and c.late == 1
+
+
+def test_late_ones_not_said_yet_are_said_when_the_broker_goes_or_on_close() -> None:
+    c, _shown, said, client = companion()
+    connected(c, client)
+    c._on_message(client, None, Msg(*published(MOVE, clock=pi_clock(3600))))
+    c._on_disconnect(client, None, None, Code(7, "Unspecified error"), None)
+    assert said[-2].startswith("did not show 1 nudge") and said[-1].startswith("lost the")
+    c._on_message(client, None, Msg(*published(MOVE, clock=pi_clock(3600))))
+    c.close()
+    assert said[-1].startswith("did not show 1 nudge") and c.late == 2
 
 
 # -- the broker ----------------------------------------------------------------------------------

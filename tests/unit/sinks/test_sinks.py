@@ -198,14 +198,15 @@ def test_console_says_a_restart_came_while_the_sitter_was_away():
                              "after 25 min of sitting\n"
 
 
-def test_console_json_lines_prints_every_event():
+def test_console_json_lines_prints_every_event_with_when_it_happened():
     out = io.StringIO()
-    sink = ConsoleSink(out, json_lines=True)
+    sink = ConsoleSink(out, json_lines=True, now=lambda: NOON)
     sink.handle(nudge("Don't slouch — café"))
     sink.handle(OCC)
     lines = out.getvalue().splitlines()
-    assert [json.loads(line) for line in lines] == [nudge("Don't slouch — café").as_dict(),
-                                                   OCC.as_dict()]
+    at = NOON.isoformat(timespec="seconds")  # as the MQTT channel dates them
+    assert [json.loads(line) for line in lines] == [
+        {**nudge("Don't slouch — café").as_dict(), "at": at}, {**OCC.as_dict(), "at": at}]
     assert "café" in lines[0]  # not \u00e9
 
 
