@@ -778,7 +778,7 @@ class MqttSink:
             done = parse_done(payload)
             if done is None:
                 self._refuse(asked, "bad-done", "send the kind of the nudge that was done: "
-                             f"{', '.join(NUDGE_KINDS)}")
+                             f"{', '.join(NUDGE_KINDS)} (or lopsided, static, move, budget)")
                 return
             self._hand_on(replace(asked, value=str(done)),
                           [(NudgeAction.DONE, {"via": "mqtt", "kind": str(done)})])
@@ -1272,15 +1272,32 @@ def parse_symptom(payload: bytes | str) -> dict[str, Any] | None:
     return {"kind": text} if text.isascii() and text.replace("_", "").isalpha() else None
 
 
+#: The words people type for a nudge's kind, besides the kind itself: the ones ``feedback``
+#: takes (``lopsided``, ``static``), and the timers' (``move``, ``budget``).
+NUDGE_WORDS: dict[str, NudgeKind] = {
+    "lopsided": NudgeKind.ASYMMETRIC_LOAD,
+    "static": NudgeKind.STATIC_SITTING,
+    "move": NudgeKind.PROLONGED_SITTING,
+    "time_to_move": NudgeKind.PROLONGED_SITTING,
+    "budget": NudgeKind.DAILY_BUDGET,
+}
+
+
+def nudge_kind(word: str) -> NudgeKind | None:
+    """A nudge's kind from a word: as its event has it (``asymmetric_load``) or as people type
+    it (:data:`NUDGE_WORDS`; ``-`` and spaces as ``_``); None for neither."""
+    word = re.sub(r"[\s-]+", "_", word.strip().lower())
+    return NudgeKind(word) if word in NUDGE_KINDS else NUDGE_WORDS.get(word)
+
+
 def parse_done(payload: bytes | str) -> NudgeKind | None:
-    """The kind of nudge a ``done`` command names (``slouch``: a nudge's ``kind``, as its event
-    has it), or None when it names none."""
+    """The kind of nudge a ``done`` command names (``slouch``, ``asymmetric_load`` or
+    ``lopsided``: :func:`nudge_kind`), or None when it names none."""
     try:
         word = (payload.decode("utf-8") if isinstance(payload, bytes) else payload)
     except UnicodeDecodeError:
         return None
-    word = word.strip().lower()
-    return NudgeKind(word) if word in NUDGE_KINDS else None
+    return nudge_kind(word)
 
 
 def parse_snooze(payload: bytes | str) -> tuple[float | bool | None, NudgeKind | None]:
@@ -1292,8 +1309,9 @@ def parse_snooze(payload: bytes | str) -> tuple[float | bool | None, NudgeKind |
     except UnicodeDecodeError:
         return False, None
     head, _, last = text.rpartition(" ")
-    if last.lower() in NUDGE_KINDS:
-        return parse_control(head), NudgeKind(last.lower())
+    kind = nudge_kind(last)
+    if kind is not None:
+        return parse_control(head), kind
     return parse_control(text), None
 
 

@@ -156,7 +156,7 @@ def test_a_mode_choice_is_answered_once_for_its_two_steps() -> None:
                                 "kind of the nudge it answers, if one (30m slouch)"),
     ("done", b"", "send the kind of the nudge that was done: prolonged_sitting, slouch, "
                   "asymmetric_load, wallet, daily_budget, static_sitting"),
-    ("done", b"lopsided", "send the kind of the nudge that was done"),
+    ("done", b"sideways", "send the kind of the nudge that was done"),
     ("reboot", b"now", "unknown command 'reboot': sitwatch takes feedback, done, snooze, pause, "
                        "resume, log and mode under sitwatch/command/"),
 ])
@@ -237,3 +237,19 @@ def test_any_payload_on_any_command_is_survived_and_answered_or_handed_on(name, 
             s.answer(str(ev.get("reply")), Answer(True, "done"))
     (ans,) = client.answers()  # exactly one answer, whatever came
     assert ans["command"] == name and isinstance(ans["ok"], bool) and ans["message"]
+
+
+@pytest.mark.parametrize(("payload", "kind"), [
+    (b"asymmetric_load", "asymmetric_load"), (b"lopsided", "asymmetric_load"),
+    (b"Static", "static_sitting"), (b"time-to-move", "prolonged_sitting"), (b"slouch", "slouch"),
+])
+def test_done_takes_a_nudge_by_the_words_feedback_takes(payload, kind) -> None:
+    """`feedback wrong lopsided` works, so `done lopsided` must too (it was refused: only the
+    event's own ``asymmetric_load`` was taken); snooze names its nudge the same way."""
+    s, _client, got = sink()
+    send(s, "done", payload)
+    assert [(a, e.get("kind")) for a, e in got] == [(NudgeAction.DONE, kind)]
+    s2, _client2, got2 = sink()
+    send(s2, "snooze", b"20m " + payload)
+    assert [(a, e.get("kind"), e.get("minutes")) for a, e in got2] == [
+        (NudgeAction.SNOOZE, kind, 20)]
