@@ -33,6 +33,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_doctor,
     parser.add_service,
     parser.add_companion,  # another machine's nudges on this desktop, over MQTT
+    parser.add_bridge,  # this machine's serial cushion, for another machine's sitwatch
     parser.add_report,
     parser.add_export,  # per-minute rollups, events and the diary as CSV/JSON (issue #11)
     parser.add_log,  # the symptom diary (issue #11)

@@ -215,6 +215,19 @@ def add_companion(sub: Any) -> None:
     sp.set_defaults(func=_companion)
 
 
+def add_bridge(sub: Any) -> None:
+    sp = sub.add_parser(
+        "bridge",
+        help="publish the cushion wired to this machine (a Raspberry Pi under the chair) to an "
+        "MQTT broker, for the sitwatch on another machine to read as a wireless cushion",
+    )
+    sp.add_argument("--to", required=True, metavar="URL",
+                    help="mqtt://HOST[:PORT]/TOPIC (mqtts:// for TLS): what the other "
+                    "sitwatch's cushion.port says (docs/protocol.md)")
+    sp.add_argument("--port", help="the cushion's serial device (default: cushion.port)")
+    sp.set_defaults(func=_bridge)
+
+
 def add_control(sub: Any) -> None:
     sp = sub.add_parser("snooze", help="no nudges for a while (e.g. 30m); watching goes on")
     sp.add_argument("duration", help="30m, 1h, 1h30m ...")
@@ -502,6 +515,12 @@ def _companion(args: argparse.Namespace) -> int:
     from sitwatch.cli import companion
 
     return companion.run(args)
+
+
+def _bridge(args: argparse.Namespace) -> int:
+    from sitwatch.cli import bridge
+
+    return bridge.run(args)
 
 
 def _control(args: argparse.Namespace) -> int:

@@ -12,6 +12,10 @@ that carries no valid frame for ``no_data_timeout`` seconds gets a
 
 The first line after each open may be the tail of a line the device was already sending; if it
 does not parse it is discarded without being counted.
+
+With ``lines`` (``sitwatch bridge``), text lines are handed to it as read instead of being
+parsed (the sitwatch at the other end parses and counts them), and any line then counts as data
+for the no-data diagnosis. Binary mode is unchanged.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ class SerialSource:
     for longer than ``max_wait``; tests pass a function that advances a
     :class:`~sitwatch.core.clock.ManualClock`. In text mode, waiting for bytes uses ``select`` on
     the port (bounded by ``max_wait``). In binary mode a poll additionally waits up to
-    ``reply_timeout`` for the device's answer.
+    ``reply_timeout`` for the device's answer. ``lines``: see the module's doc.
     """
 
     def __init__(
@@ -130,8 +134,10 @@ class SerialSource:
         sleep: Callable[[float], object] = time.sleep,
         opener: Opener = serial.serial_for_url,
         log: logging.Logger | None = None,
+        lines: Callable[[bytes], object] | None = None,
     ) -> None:
         self.cfg = cfg
+        self._lines = lines
         self.layout = layout
         self.clock = clock
         self.name = f"serial:{cfg.port}"
@@ -405,6 +411,11 @@ class SerialSource:
             if not self._would_parse(line):
                 self._log.debug("%s: discarded a partial first line %r", self.cfg.port, line[:40])
                 return
+        if self._lines is not None:
+            if line.strip():
+                self._lines(line[:-1] if line.endswith(b"\r") else line)
+                self.watch.frame(now)
+            return
         parsed = self.parser.feed(line)
         if parsed is None:
             if self.parser.declared != self._declared_seen:

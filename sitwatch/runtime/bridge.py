@@ -1,0 +1,333 @@
+"""``sitwatch bridge``: a cushion wired to this machine (a Raspberry Pi under the chair), read
+by the sitwatch on another one (the desktop with the webcam) as a wireless cushion.
+
+The cushion is opened exactly as ``sitwatch run`` opens it (:class:`~sitwatch.sources.serial.
+SerialSource`: the same port, baud rate, reconnects, and the same watch for a device path that
+comes back), but with ``lines``: each text line is passed on as the device sent it, not
+parsed, so a Pi Zero spends no numpy on it and the reader at the other end sees the wire format
+itself (declarations, a timestamp column, garbage to count and explain). A binary-mode cushion
+(polled bytes, no lines) is parsed here and each frame re-sent as a text line, the only form
+the MQTT cushion reads.
+
+It publishes what a wireless cushion publishes (docs/protocol.md, "Over the network: MQTT"):
+
+- the lines on ``TOPIC``, those read together in one message (they arrived together, and the
+  reader times a message's frames alike, as a serial reader times one read's lines);
+- ``online`` / ``offline`` on ``TOPIC/status``, retained, with ``offline`` as the last will: the
+  reader reports the cushion offline as soon as the cushion is unplugged here, or this bridge
+  (or the Pi) is gone;
+- and it writes what arrives on ``TOPIC/command`` (the buzzer's lines) to the cushion.
+
+Trouble is said once, not per line or per retry: a broker that goes away (paho reconnects with
+backoff; lines read meanwhile are dropped and counted, and the count is said on its return), a
+cushion unplugged (it is waited for). What no retry can mend (a host name that does not exist,
+credentials the broker refuses, TLS that fails) ends the bridge with one line
+(:attr:`Bridge.fatal`).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sitwatch.config import Mqtt
+from sitwatch.config.credentials import password_hint
+from sitwatch.core.kinds import SensorState
+from sitwatch.core.mqtt_url import Endpoint
+from sitwatch.sinks.mqtt import new_client, refused_for_good
+from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+
+#: Host names that cannot be found now but may be soon (no network yet at boot): retried.
+LATER = {getattr(socket, "EAI_AGAIN", -3)}
+
+
+class Cushion(Protocol):
+    """The serial cushion as the bridge uses it (a :class:`SerialSource` whose ``lines`` is
+    :meth:`Bridge.line`)."""
+
+    @property
+    def online(self) -> bool: ...
+
+    def poll(self, max_wait: float) -> list[Item]: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Login:
+    """How to log in to the broker of an ``mqtt://`` URL (what
+    :func:`~sitwatch.sinks.mqtt.new_client` reads): the URL's user, or the ``[mqtt]`` section's
+    when it names the same host (:func:`~sitwatch.sources.mqtt.with_broker` lent them)."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    tls: bool
+    tls_ca: str
+    password_file: str = ""  # the password is already found: with_broker read it
+
+    @classmethod
+    def of(cls, ep: Endpoint) -> Login:
+        return cls(ep.host, ep.port, ep.username, ep.password, ep.tls, ep.tls_ca)
+
+
+def frame_line(values: Iterable[float]) -> bytes:
+    """A binary-mode frame (one byte per channel) as a text line the reader parses."""
+    return ",".join(str(int(v)) for v in values).encode("ascii")
+
+
+class Bridge:
+    """Forwards ``cushion``'s lines to ``ep.topic`` and ``ep.command_topic``'s messages back.
+
+    ``cushion`` opens the cushion given where its text lines go (:meth:`line`). :meth:`start`,
+    then :meth:`step` in a
+    loop until :attr:`done`; :meth:`close` says
+    ``offline`` and disconnects. ``say`` gets the lines worth telling (the terminal, or the
+    journal as a service); ``login`` is the ``[mqtt]`` section whose user was lent, to say why
+    a refused login sent no password.
+    """
+
+    def __init__(self, cushion: Callable[[Callable[[bytes], object]], Cushion], ep: Endpoint,
+                 *, say: Callable[[str], None],
+                 log: logging.Logger, keepalive: int = 30, login: Mqtt | None = None,
+                 client_factory: Callable[..., Any] = new_client) -> None:
+        self._lines: list[bytes] = []
+        self.cushion = cushion(self.line)  # it hands its text lines to :meth:`line`
+        self.ep = ep
+        self.say = say
+        self.log = log
+        self.keepalive = keepalive
+        self._login = login
+        self._factory = client_factory
+        self.where = ep.where + (" (TLS)" if ep.tls else "")
+        host = socket.gethostname().split(".")[0] or "localhost"
+        self.client_id = f"sitwatch-bridge-{host}-{secrets.token_hex(3)}"
+        self._client: Any = None
+        self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # the status topic: our last word, and its publishing
+        self._status: SensorState = SensorState.OFFLINE
+        self.done = threading.Event()  # set when the bridge should end (fatal, closed)
+        self.fatal: str | None = None
+        self.connects = 0
+        self._up = False  # the broker took us and has not been lost since (main thread's view)
+        self._down_said = False  # the loss (or the unreachable broker) was said
+        self._cushion_said: bool | None = None  # the cushion's last state that was said
+        self._closed = False
+        self.forwarded = 0  # lines published
+        self.dropped = 0  # lines read while the broker was away
+        self._dropped_at_loss = 0
+        self.commands = 0  # command messages written to the cushion
+        self.commands_lost = 0  # ... that could not be (the cushion was not there)
+        self._command_lost_said = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect (the first try at once, so that a wrong host or TLS set-up is told apart from
+        a broker that is not up yet) and start paho's thread, which reconnects from then on.
+        Raises MqttUnavailable (no paho-mqtt), OSError or ValueError (an unreadable CA file);
+        what cannot work sets :attr:`fatal` and :attr:`done`."""
+        client = self._factory(Login.of(self.ep), self.client_id, clean_session=True)
+        client.will_set(self.ep.status_topic, str(SensorState.OFFLINE), qos=1, retain=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        try:
+            client.connect(self.ep.host, self.ep.port, keepalive=self.keepalive)
+        except socket.gaierror as e:
+            if e.errno not in LATER:
+                self._end(f"cannot find the broker's host {self.ep.host!r} ({e.strerror}): "
+                          "check the host in --to")
+                return
+            self._unreachable(e.strerror or str(e))
+            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive)
+        except ssl.SSLError as e:
+            why = getattr(e, "reason", None) or e
+            self._end(f"TLS with {self.where} failed: {why}: check mqtt.tls_ca (the "
+                      "CA that signed the broker's certificate) and the host in --to (the name "
+                      "the certificate is for)")
+            return
+        except OSError as e:
+            self._unreachable(e.strerror or str(e))
+            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive)
+        client.loop_start()
+
+    def close(self) -> None:
+        """Close the cushion, say ``offline`` on the status topic (it can no longer be read),
+        give that a moment to leave, disconnect."""
+        with self._lock:
+            self._closed = True
+            self._status = SensorState.OFFLINE
+            client = self._client
+        self.done.set()
+        self.cushion.close()
+        if client is None:
+            return
+        if self._up:
+            try:
+                info = client.publish(self.ep.status_topic, str(SensorState.OFFLINE), qos=1,
+                                      retain=True)
+                info.wait_for_publish(2.0)
+            except (RuntimeError, ValueError):  # not queued, or the link went on the way
+                pass
+        client.disconnect()
+        client.loop_stop()
+
+    def _end(self, why: str) -> None:
+        self.fatal = why
+        self.done.set()
+
+    def _unreachable(self, why: str) -> None:
+        if not self._down_said:
+            self._down_said = True
+            self.say(f"cannot reach the MQTT broker {self.where} ({why}); trying again until it "
+                     "answers, the cushion's lines are dropped meanwhile")
+
+    # -- the loop (the main thread) -------------------------------------------------------
+
+    def step(self, max_wait: float) -> None:
+        """Read what the cushion sent (waiting at most ``max_wait`` s) and pass it on; take in
+        what paho's thread queued (the broker came or went, commands for the cushion)."""
+        self._take_inbox()
+        for item in self.cushion.poll(max_wait):
+            if isinstance(item, Reading):  # binary mode: a polled frame
+                self._lines.append(frame_line(item.values))
+            elif isinstance(item, Status):
+                self._cushion_status(item)
+            elif isinstance(item, Diagnosis):
+                self.say(f"the cushion: {item.message}")
+        lines, self._lines = self._lines, []
+        if lines:
+            self._forward(lines)
+        self._take_inbox()
+
+    def line(self, data: bytes) -> None:
+        """A text line the cushion sent (the serial source's ``lines``), passed on at the end of
+        this step with the others read with it."""
+        self._lines.append(data)
+
+    def _forward(self, lines: list[bytes]) -> None:
+        if self._up and self._client is not None:
+            info = self._client.publish(self.ep.topic, b"\n".join(lines), qos=0)
+            if getattr(info, "rc", 0) == 0:
+                self.forwarded += len(lines)
+                return
+        self.dropped += len(lines)
+
+    def _cushion_status(self, st: Status) -> None:
+        """Publish the cushion's state; say it when it changes (not each reason a retry gives:
+        an unplugged device is "connection lost", then "no such device" at each retry)."""
+        state = SensorState.ONLINE if st.online else SensorState.OFFLINE
+        with self._lock:
+            self._status = state
+            if self._up and self._client is not None:
+                self._client.publish(self.ep.status_topic, str(state), qos=1, retain=True)
+        if self._cushion_said == st.online:
+            self.log.info("bridge: %s", st.reason)
+            return
+        self._cushion_said = st.online
+        if st.online:
+            self._command_lost_said = False
+            self.say(f"{st.reason}: forwarding its lines to {self.ep.topic} on {self.where}")
+        else:
+            self.say(f"{st.reason} (said on {self.ep.status_topic}); waiting for it")
+
+    def _take_inbox(self) -> None:
+        while True:
+            try:
+                kind, payload = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "up":
+                self._broker_up()
+            elif kind == "down":
+                self._broker_down(str(payload))
+            elif kind == "fatal":
+                self._end(str(payload))
+            elif kind == "command":
+                self._command(bytes(payload))
+
+    def _broker_up(self) -> None:
+        self._up = True
+        self.connects += 1
+        lost = self.dropped - self._dropped_at_loss
+        if self.connects == 1:
+            self.say(f"connected to {self.where}: the cushion's lines go to {self.ep.topic}, its "
+                     f"state to {self.ep.status_topic}, and {self.ep.command_topic} is written "
+                     "to it (Ctrl-C stops)")
+        elif self._down_said:
+            self.say(f"connected to {self.where} again"
+                     + (f"; {lost} line{'s' if lost != 1 else ''} read while it was away "
+                        "were dropped" if lost else ""))
+        self._down_said = False
+
+    def _broker_down(self, why: str) -> None:
+        was, self._up = self._up, False
+        if was:
+            self._dropped_at_loss = self.dropped
+        if self._down_said:
+            return
+        self._down_said = True
+        self.say(f"lost the MQTT broker {self.where} ({why}); reconnecting, the cushion's lines "
+                 "are dropped until it is back" if was else
+                 f"cannot reach the MQTT broker {self.where} ({why}); trying again until it "
+                 "answers, the cushion's lines are dropped meanwhile")
+
+    def _command(self, data: bytes) -> None:
+        try:
+            self.cushion.write(data)
+        except OSError as e:
+            self.commands_lost += 1
+            if not self._command_lost_said:
+                self._command_lost_said = True
+                self.say(f"a command for the cushion came on {self.ep.command_topic} while it "
+                         f"cannot be written to ({e}): dropped")
+            return
+        self.commands += 1
+
+    # -- paho's callbacks (its network thread: they only queue, or publish our state) ---------
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
+                    properties: Any) -> None:
+        if reason_code.is_failure:
+            if refused_for_good(reason_code) and not self.connects:
+                hint = password_hint(self._login) if self._login is not None else ""
+                self._inbox.put(("fatal", f"the MQTT broker {self.where} refused the connection: "
+                                 f"{reason_code} (check the user and password: in --to, or "
+                                 f"mqtt.username and its password){hint}"))
+                client.disconnect()
+                return
+            self._inbox.put(("down", f"refused: {reason_code}"))
+            return
+        client.subscribe(self.ep.command_topic, qos=1)
+        with self._lock:
+            if not self._closed:
+                client.publish(self.ep.status_topic, str(self._status), qos=1, retain=True)
+        self._inbox.put(("up", None))
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        if not self._closed:
+            self._inbox.put(("down", "no answer"))
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
+                       properties: Any) -> None:
+        if not self._closed:
+            self._inbox.put(("down", str(reason_code)))
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        if message.topic != self.ep.command_topic or message.retain:
+            return  # a retained command is somebody's leftover: never buzz for it on connect
+        self._inbox.put(("command", bytes(message.payload)))

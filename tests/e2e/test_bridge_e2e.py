@@ -1,0 +1,276 @@
+"""`sitwatch bridge` through the real commands: a cushion on a pty (the USB cushion wired to a
+Raspberry Pi), the real `sitwatch bridge` process publishing it to a real mosquitto, and a real
+`sitwatch run --headless` (the desktop, with its SQLite history) reading it as a wireless
+cushion (`mqtt://127.0.0.1:PORT/TOPIC`): the desktop sees the sitter, the buzzer's line of its
+nudge comes out on the pty, unplugging the cushion shows as offline on the desktop at once (the
+status topic, not the no-data timeout), and plugging it back in as online.
+
+Debian packages: mosquitto (skipped, naming it, where it is missing).
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sitwatch.sensing import calibration
+from tests.e2e.test_companion_e2e import Lines
+from tests.e2e.test_end_to_end import env_for
+from tests.e2e.test_feedback_e2e import EMPTY, LAY, LEFT, SEATED
+from tests.helpers.servers import Broker, Relay, Watcher
+from tests.helpers.virtual_cushion import wait_status
+
+pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
+pytestmark = pytest.mark.integration
+
+TOPIC = "home/office/cushion"
+WAIT = 30.0  # seconds any one expectation may take (starting a daemon takes a few)
+
+
+class PlugCushion:
+    """A load-cell cushion on a pty behind a fixed path (``link``, as /dev/serial/by-id/...),
+    sending ``frame`` 20 times a second; it can be unplugged (the pty and the path vanish) and
+    plugged back in (a new pty behind the same path)."""
+
+    def __init__(self, link: Path) -> None:
+        self.link = link
+        self.frame = EMPTY
+        self.heard = b""  # what came back down the line (the buzzer's commands)
+        self.sent = 0  # lines sent
+        self.plug()
+
+    def plug(self) -> None:
+        self.master, self.slave = pty.openpty()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        os.symlink(os.ttyname(self.slave), self.link)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                os.write(self.master, (",".join(str(v) for v in self.frame) + "\n").encode())
+            except OSError:
+                return
+            self.sent += 1
+            self._stop.wait(0.05)  # the device's own rate
+
+    def unplug(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.link.unlink()
+        os.close(self.master)
+        os.close(self.slave)
+
+    def wait_heard(self, text: bytes, timeout: float = WAIT) -> bool:
+        """Read what the bridge wrote to the cushion until ``text`` is among it."""
+        deadline = time.monotonic() + timeout
+        while text not in self.heard and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                self.heard += os.read(self.master, 4096)
+        return text in self.heard
+
+
+def sitwatch(env: dict[str, str], cfg: Path, *args: str) -> tuple[subprocess.Popen[bytes], Lines]:
+    """A sitwatch command whose stderr the test reads; SIGINT as at a terminal (Ctrl-C), even
+    when the tests run in the background (which ignores it)."""
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                             str(cfg), *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stderr is not None
+    return proc, Lines(proc.stderr)
+
+
+def ended(*procs: subprocess.Popen[bytes]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def pi_config(tmp_path: Path, port: Path) -> Path:
+    cfg = tmp_path / "pi.toml"
+    cfg.write_text(f'[cushion]\nport = "{port}"\nlayout = "load-cells-4"\n')
+    return cfg
+
+
+def desk_config(tmp_path: Path, broker_port: int) -> Path:
+    """The desktop: the bridged cushion over MQTT, a calibration, short dwells, the buzzer on,
+    and a no-data timeout far longer than any wait here (offline must come from the status
+    topic)."""
+    cal = tmp_path / "cal.json"
+    calibration.from_arrays(LAY, tare=np.array(EMPTY, float), upright=np.array(SEATED, float),
+                            method="recording").save(cal)
+    cfg = tmp_path / "desk.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "mqtt://127.0.0.1:{broker_port}/{TOPIC}"\nlayout = "load-cells-4"\n'
+        "no_data_timeout = 120\n"
+        f'[calibration]\nprofile = "{cal}"\n'
+        "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n[detect.balance]\ndwell = 0.5\n"
+        "[nudges]\nimbalance_after = 1.0\n[nudges.cooldown]\nasymmetric_load = 1.0\n"
+        "[nudges.buzzer]\nenabled = true\n[nudges.dnd]\nenabled = false\n"
+        "[status]\ninterval = 0.5\n")
+    return cfg
+
+
+def sensor(d: dict[str, Any]) -> dict[str, Any]:
+    s = d.get("sensor")
+    return s if isinstance(s, dict) else {}
+
+
+def test_the_desktop_reads_the_pis_usb_cushion_through_the_bridge(
+        tmp_path: Path, broker: Broker) -> None:
+    env = env_for(tmp_path)
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    status = tmp_path / "run" / "sitwatch" / "status.json"
+    w = Watcher(broker, f"{TOPIC}/#")
+    bridge, said = sitwatch(env, pi_config(tmp_path, cushion.link), "bridge", "--to",
+                            f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
+    desk, desk_said = sitwatch(env, desk_config(tmp_path, broker.port), "run", "--headless")
+    try:
+        assert said.wait("forwarding its lines to"), said.text
+        w.wait_topic(f"{TOPIC}/status", "online", timeout=WAIT)
+        # the lines as the cushion sent them (no parsing on the Pi)
+        w.wait_topic(TOPIC, ",".join(str(v) for v in EMPTY), timeout=WAIT)
+
+        cushion.frame = SEATED
+        d = wait_status(status, lambda d: d.get("occupancy") == "occupied", WAIT)
+        assert d.get("occupancy") == "occupied", (d, desk_said.text)
+        assert sensor(d).get("online") is True, d
+
+        # the desktop's nudge buzzes the cushion on the Pi: TOPIC/command, then the pty
+        cushion.frame = LEFT
+        assert cushion.wait_heard(b"VIBE 400\n"), (cushion.heard[-200:], said.text)
+
+        # unplugged: offline on the desktop within seconds (its no-data timeout is 120 s)
+        cushion.unplug()
+        t0 = time.monotonic()
+        d = wait_status(status, lambda d: sensor(d).get("online") is False, 10)
+        assert sensor(d).get("online") is False, (d, said.text)
+        assert time.monotonic() - t0 < 10
+        assert said.wait("waiting for it"), said.text
+
+        cushion.plug()
+        d = wait_status(status, lambda d: sensor(d).get("online") is True, WAIT)
+        assert sensor(d).get("online") is True, (d, said.text)
+        assert said.wait("forwarding its lines to", count=2), said.text
+        # the unplug was said once, not once per retry while it was away
+        assert sum("waiting for it" in ln for ln in said.lines) == 1, said.text
+
+        bridge.send_signal(signal.SIGINT)  # Ctrl-C
+        assert bridge.wait(10) == 130, said.text
+        assert "Traceback" not in said.text, said.text
+        # a bridge that stops says so: the desktop reports the cushion offline at once
+        w.wait_topic(f"{TOPIC}/status", "offline", timeout=10)
+        d = wait_status(status, lambda d: sensor(d).get("online") is False, 10)
+        assert sensor(d).get("online") is False, d
+    finally:
+        ended(bridge, desk)
+        w.close()
+        if cushion.link.exists():
+            cushion.unplug()
+
+
+def test_a_broker_that_goes_away_is_said_once_and_the_lines_meanwhile_counted(
+        tmp_path: Path, broker: Broker) -> None:
+    env = env_for(tmp_path)
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    relay = Relay(broker.port)
+    relay.open()
+    w = Watcher(broker, f"{TOPIC}/#")
+    bridge, said = sitwatch(env, pi_config(tmp_path, cushion.link), "bridge", "--to",
+                            f"mqtt://127.0.0.1:{relay.port}/{TOPIC}")
+    try:
+        assert said.wait("forwarding its lines to"), said.text
+        w.wait_topic(TOPIC, timeout=WAIT)
+        relay.close()  # the broker's machine went away: the link is cut, reconnects fail
+        assert said.wait("lost the MQTT broker"), said.text
+        cut = len(w.on(TOPIC))
+        sent = cushion.sent
+        deadline = time.monotonic() + WAIT
+        while cushion.sent < sent + 40 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the cushion sends 40 more lines (and paho retries meanwhile)
+        relay.open()
+        assert said.wait("again;"), said.text
+        back = next(ln for ln in said.lines if "again;" in ln)
+        assert "were dropped" in back and int(back.split("again; ")[1].split()[0]) >= 20, back
+        assert sum("MQTT broker" in ln for ln in said.lines) == 1, said.text
+        w.wait_topic(TOPIC, count=cut + 5, timeout=WAIT)
+        assert bridge.poll() is None
+    finally:
+        ended(bridge)
+        relay.close()
+        w.close()
+        cushion.unplug()
+
+
+def test_a_wrong_to_url_or_login_is_one_line_and_exit_2(tmp_path: Path, broker: Broker) -> None:
+    import paho.mqtt.client  # noqa: F401  (the login case needs it; the URL cases do not)
+
+    env = env_for(tmp_path)
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    cfg = pi_config(tmp_path, cushion.link)
+    try:
+        for to, words in (("http://127.0.0.1/x", "mqtt://HOST[:PORT]/TOPIC"),
+                          (f"mqtt://127.0.0.1:{broker.port}", "names no topic"),
+                          (f"mqtt://127.0.0.1:{broker.port}/a/+/b", "wildcard")):
+            out = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                  "--config", str(cfg), "bridge", "--to", to], env=env,
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == 2, out
+            assert len(out.stderr.strip().splitlines()) == 1 and words in out.stderr, out.stderr
+
+        pw = tmp_path / "passwd"
+        if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "pi", "right"],
+                          capture_output=True, check=False).returncode != 0:
+            pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
+        from tests.helpers.servers import start_broker, stop
+
+        auth = start_broker(tmp_path / "auth", extra=["allow_anonymous false",
+                                                      f"password_file {pw}"])
+        try:
+            out = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                  "--config", str(cfg), "bridge", "--to",
+                                  f"mqtt://pi:n0t-th1s@127.0.0.1:{auth.port}/{TOPIC}"], env=env,
+                                 capture_output=True, text=True, timeout=60)
+        finally:
+            stop(auth.proc)
+        lines = [ln for ln in out.stderr.splitlines() if ln.startswith("sitwatch:")]
+        assert out.returncode == 2, out
+        assert len(lines) == 1 and "refused" in lines[0] and "password" in lines[0], out.stderr
+        assert "n0t-th1s" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+    finally:
+        cushion.unplug()
+
+
+def test_status_is_retained_so_a_desktop_started_later_knows_at_once(
+        tmp_path: Path, broker: Broker) -> None:
+    """The retained ``online`` is what a desktop that starts after the bridge reads first."""
+    env = env_for(tmp_path)
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    bridge, said = sitwatch(env, pi_config(tmp_path, cushion.link), "bridge", "--to",
+                            f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
+    try:
+        assert said.wait("forwarding its lines to"), said.text
+        late = Watcher(broker, f"{TOPIC}/status")
+        try:
+            got = late.wait_topic(f"{TOPIC}/status", "online", timeout=10)
+            assert got[0].retain
+        finally:
+            late.close()
+    finally:
+        ended(bridge)
+        cushion.unplug()
