@@ -194,6 +194,13 @@ def add_service(sub: Any) -> None:
                     help="install `sitwatch companion` instead of the daemon: this desktop "
                     "shows the nudges of a sitwatch on another machine (a Raspberry Pi), "
                     "through MQTT")
+    sp.add_argument("--bridge", action="store_true",
+                    help="install `sitwatch bridge --to URL` instead of the daemon: this "
+                    "machine's cushion (a Raspberry Pi's), read by the sitwatch on another "
+                    "machine through MQTT; with --system at every boot")
+    sp.add_argument("--to", metavar="URL",
+                    help="with --bridge: mqtt://HOST[:PORT]/TOPIC, the other sitwatch's "
+                    "cushion.port (no password in it: the config's [mqtt] has it)")
     sp.add_argument("--no-weekly", action="store_true",
                     help="leave out the weekly report's timer (Sundays 20:00: the week's page, "
                     "sent to nudges.push.report_urls if set)")

@@ -3,7 +3,8 @@ unit, or an XDG autostart entry where there is no user manager), or at boot on a
 (``--system``: the hardened unit, its own user, the cushion's udev rule); with it the weekly
 report's timer (unless ``--no-weekly``) and, with ``--with-web``, the web app's unit. With
 ``--companion``: ``sitwatch companion`` alone, on a desktop that shows another machine's
-nudges."""
+nudges. With ``--bridge --to URL``: ``sitwatch bridge`` alone, on the Pi whose cushion the
+desktop's sitwatch reads (``--system`` too)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ def run(args: argparse.Namespace) -> int:
             err("--companion is the companion alone, a user's service on a desktop (it shows "
                 "the nudges of a sitwatch elsewhere): leave out --system, --with-web and "
                 "--no-weekly")
+            return EXIT_CONFIG
+        bridge = getattr(args, "bridge", False)
+        if bridge and (args.companion or args.with_web or args.no_weekly):
+            err("--bridge is the bridge alone (the sitwatch that reads the cushion keeps the "
+                "history and the reports): leave out --companion, --with-web and --no-weekly")
+            return EXIT_CONFIG
+        if args.to is not None and not (bridge and args.action == "install"):
+            err("--to goes with install --bridge: the broker and topic the bridge publishes to")
+            return EXIT_CONFIG
+        if bridge and args.action == "install" and not args.to:
+            err("install --bridge needs --to mqtt://HOST[:PORT]/TOPIC: the broker and topic "
+                "the other sitwatch reads (its cushion.port)")
             return EXIT_CONFIG
         if args.system and os.geteuid() != 0:
             err(f"--system changes /etc and adds a user: run it as root "
@@ -62,10 +75,17 @@ def _plan(args: argparse.Namespace) -> Plan:
 
     if args.action == "install":
         cmd = service.sitwatch_command()
+        config = getattr(args, "config", None)
+        if args.bridge:
+            return service.plan_bridge_install(
+                cmd, args.to, system=args.system,
+                systemd=args.system or service.user_manager_running(),
+                config=Path(config).expanduser().resolve() if config and not args.system
+                else None,
+                start=not args.no_start, force=args.force, desktop=service.desktop_session())
         if args.system:
             return service.plan_system_install(cmd, start=not args.no_start, force=args.force,
                                                web=args.with_web, weekly=not args.no_weekly)
-        config = getattr(args, "config", None)
         return service.plan_user_install(
             cmd,
             systemd=service.user_manager_running(),
@@ -78,9 +98,9 @@ def _plan(args: argparse.Namespace) -> Plan:
             companion=args.companion,
         )
     if args.system:
-        return service.plan_system_uninstall(force=args.force)
+        return service.plan_system_uninstall(force=args.force, bridge=args.bridge)
     return service.plan_user_uninstall(systemd=service.user_manager_running(), force=args.force,
-                                       companion=args.companion)
+                                       companion=args.companion, bridge=args.bridge)
 
 
 def _status(args: argparse.Namespace) -> int:

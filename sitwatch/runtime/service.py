@@ -19,6 +19,11 @@ should be somebody's decision rather than a side effect of "start at login". The
 default: it only writes a page beside the history, and sends it only where
 ``nudges.push.report_urls`` says so.
 
+Instead of the daemon, ``--companion`` installs ``sitwatch companion`` (a desktop showing the
+nudges of a sitwatch elsewhere), and ``--bridge --to URL`` installs ``sitwatch bridge`` (a Pi
+publishing its cushion for the sitwatch on the desktop), as a user unit or, with ``--system``,
+the hardened system unit.
+
 Files this module writes carry :data:`MARK` on their first line; it replaces or removes only
 those, unless told to with ``force``, so a unit somebody wrote by hand is never lost.
 """
@@ -53,6 +58,10 @@ SERVE_AUTOSTART = "sitwatch-serve.desktop"
 #: daemon with ``--companion``
 COMPANION_UNIT = "sitwatch-companion.service"
 COMPANION_AUTOSTART = "sitwatch-companion.desktop"
+#: ``sitwatch bridge`` (this machine's cushion published to MQTT for a sitwatch elsewhere),
+#: installed instead of the daemon with ``--bridge``: a user unit, or with ``--system`` a system one
+BRIDGE_UNIT = "sitwatch-bridge.service"
+SYSTEM_BRIDGE_UNIT = "sitwatch-pi-bridge.service"
 SYSTEM_SERVE_UNIT = "sitwatch-pi-serve.service"
 SYSTEM_WEEKLY_UNIT = "sitwatch-pi-weekly.service"
 SYSTEM_WEEKLY_TIMER = "sitwatch-pi-weekly.timer"
@@ -181,6 +190,33 @@ def desktop_session(env: Mapping[str, str] | None = None) -> bool:
 
 def system_unit(cmd: Sequence[str]) -> str:
     return _unit_text(SYSTEM_UNIT, _exec_line(cmd, ["run", "--headless"]))
+
+
+def bridge_unit(name: str, cmd: Sequence[str], to: str, config: Path | None = None) -> str:
+    """The bridge's unit (``name``: the user's or the system's), starting this sitwatch's
+    ``bridge --to TO``."""
+    extra = ["bridge", "--to", to, *(["--config", str(config)] if config else [])]
+    return _unit_text(name, _exec_line(cmd, extra))
+
+
+def check_bridge_url(to: str) -> None:
+    """A ServiceError unless ``to`` is an ``mqtt://`` URL the bridge can publish to, with no
+    password in it: the unit file that carries it can be read by every account."""
+    from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, redact
+
+    if not is_mqtt(to):
+        raise ServiceError(f"--to {redact(to)!r}: give the broker and topic the other sitwatch "
+                           "reads, mqtt://HOST[:PORT]/TOPIC (mqtts:// for TLS)")
+    try:
+        ep = parse_url(to)
+    except MqttUrlError as e:
+        raise ServiceError(f"--to: {str(e).replace(to, redact(to))}") from None
+    if ep.password:
+        raise ServiceError(
+            f"--to {redact(to)}: the unit file would show the password to every account on this "
+            "machine; leave the user and password out of the URL and put them in the config's "
+            f"[mqtt] section (host = \"{ep.host}\", username, password_file), which the bridge "
+            "uses for the same broker")
 
 
 _EXEC = re.compile(r"^ExecStart=(\S+)[ \t]+(\S+)(.*)$", flags=re.M)
@@ -405,6 +441,55 @@ def plan_companion_install(cmd: Sequence[str], *, systemd: bool, config: Path | 
     return plan
 
 
+def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: bool = True,
+                        config: Path | None = None, start: bool = True, force: bool = False,
+                        desktop: bool = False) -> Plan:
+    """``sitwatch bridge --to TO`` at every boot (``system``: the hardened system unit, as on a
+    headless Pi) or with the user's service manager, alone: the cushion's port is the
+    bridge's, so no daemon and no weekly report (the sitwatch that reads it keeps the history)."""
+    check_bridge_url(to)
+    if system:
+        plan = Plan()
+        _check_system_exe(cmd)
+        _add_system_user(plan)
+        unit = system_unit_path(SYSTEM_BRIDGE_UNIT)
+        _may_replace(unit, force)
+        plan.add(Step("the bridge's system unit", unit, bridge_unit(SYSTEM_BRIDGE_UNIT, cmd, to)))
+        _add_udev_rule(plan, force)
+        _add_system_config(plan, "(cushion.port, cushion.baud, cushion.mode; a broker login in "
+                           "[mqtt])", SYSTEM_BRIDGE_UNIT)
+        plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
+        plan.add(Step("start at every boot", argv=(
+            "systemctl", "enable", *(["--now"] if start else []), SYSTEM_BRIDGE_UNIT)))
+        plan.notes.append(f"logs: journalctl -u {SYSTEM_BRIDGE_UNIT}")
+        if system_unit_path().exists():
+            plan.notes.append(
+                f"{SYSTEM_UNIT} is installed too: both want the cushion's port; stop the daemon "
+                f"here (sudo systemctl disable --now {SYSTEM_UNIT}) when the desktop reads it")
+        return plan
+    if not systemd:
+        raise ServiceError(
+            "no systemd user session answered, and the bridge needs a service manager to start "
+            "it at boot: on a headless machine (a Raspberry Pi under the chair) install the "
+            "system service instead: sudo sitwatch service install --system --bridge --to URL")
+    plan = Plan()
+    unit = user_unit_path(BRIDGE_UNIT)
+    _may_replace(unit, force)
+    plan.add(Step("the bridge's unit", unit, bridge_unit(BRIDGE_UNIT, cmd, to, config)))
+    plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
+    plan.add(Step("start with your service manager", argv=(
+        "systemctl", "--user", "enable", *(["--now"] if start else []), BRIDGE_UNIT)))
+    plan.notes.append("the bridge starts with your user's service manager from now on"
+                      + (" and is running now" if start else "")
+                      + ". Logs: journalctl --user -u sitwatch-bridge")
+    if not desktop:
+        plan.notes.append(
+            "your user's services stop when you log out: `sudo loginctl enable-linger $USER` "
+            "keeps the bridge running, or install the system service (sudo sitwatch service "
+            "install --system --bridge --to URL)")
+    return plan
+
+
 def _user_files() -> list[tuple[Path, str | None]]:
     """Every file a user install may have written, with the unit systemctl stops for it."""
     return [(user_unit_path(), USER_UNIT),
@@ -412,18 +497,20 @@ def _user_files() -> list[tuple[Path, str | None]]:
             (user_unit_path(WEEKLY_TIMER), WEEKLY_TIMER),
             (user_unit_path(WEEKLY_UNIT), None),
             (user_unit_path(COMPANION_UNIT), COMPANION_UNIT),
+            (user_unit_path(BRIDGE_UNIT), BRIDGE_UNIT),
             (autostart_path(), None),
             (autostart_path(SERVE_AUTOSTART), None),
             (autostart_path(COMPANION_AUTOSTART), None)]
 
 
-def plan_user_uninstall(*, systemd: bool, force: bool = False, companion: bool = False
-                        ) -> Plan:
-    """Remove what a user install wrote (``companion``: only the companion's files)."""
+def plan_user_uninstall(*, systemd: bool, force: bool = False, companion: bool = False,
+                        bridge: bool = False) -> Plan:
+    """Remove what a user install wrote (``companion``, ``bridge``: only that one's files)."""
     plan = Plan()
-    mine = {user_unit_path(COMPANION_UNIT), autostart_path(COMPANION_AUTOSTART)}
+    mine = ({user_unit_path(COMPANION_UNIT), autostart_path(COMPANION_AUTOSTART)} if companion
+            else {user_unit_path(BRIDGE_UNIT)} if bridge else None)
     present = [(p, unit) for p, unit in _user_files()
-               if p.exists() and (not companion or p in mine)]
+               if p.exists() and (mine is None or p in mine)]
     for path, _unit in present:
         if not ours(path) and not force:
             raise ServiceError(
@@ -450,38 +537,13 @@ def plan_user_uninstall(*, systemd: bool, force: bool = False, companion: bool =
 
 def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool = False,
                         web: bool = False, weekly: bool = True) -> Plan:
-    exe = Path(cmd[0])
-    if exe.is_relative_to("/home") or exe.is_relative_to("/root"):
-        raise ServiceError(
-            f"the system unit cannot start {exe}: its sandbox (ProtectHome=yes) hides /home and "
-            "/root. Install sitwatch outside them, e.g. "
-            "`sudo PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install ./sitwatch` "
-            "from the source folder (sitwatch is not on PyPI: the package of that name there "
-            "is another project) or a venv in /opt/sitwatch, and run this again with that "
-            "sitwatch"
-        )
+    _check_system_exe(cmd)
     if web:
         why = web_extra_missing()
         if why:
             raise ServiceError(why)
     plan = Plan()
-    try:
-        pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        groups = ",".join(g for g in ("dialout", "video") if _group_exists(g))
-        plan.add(
-            Step(
-                "a system user for the service",
-                argv=(
-                    "useradd", "--system", "--no-create-home",
-                    "--home-dir", "/var/lib/sitwatch",
-                    "--shell", "/usr/sbin/nologin",
-                    *(["--groups", groups] if groups else []),
-                    "--comment", "sitwatch daemon",
-                    SYSTEM_USER,
-                ),
-            )
-        )
+    _add_system_user(plan)
     unit = system_unit_path()
     companions: list[tuple[str, str]] = []
     if weekly:
@@ -494,22 +556,8 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
     plan.add(Step("the system unit", unit, system_unit(cmd)))
     for name, what in companions:
         plan.add(Step(what, system_unit_path(name), companion_unit(name, cmd)))
-    rule = udev_rule_path()
-    if not rule.exists() or ours(rule) or force:
-        text = shipped("systemd", UDEV_RULE).read_text(encoding="utf-8")
-        plan.add(Step("a fixed name for the cushion", rule, f"{MARK}.\n{text}"))
-        plan.add(Step("reload udev", argv=("udevadm", "control", "--reload"), may_fail=True))
-    conf = system_config_path()
-    if not conf.exists():
-        from sitwatch import config
-
-        # The service reads it as its own user (ConfigurationDirectory= is read-only to it);
-        # 0640 root:sitwatch keeps a broker password from other accounts on the box.
-        plan.add(Step("a config to edit", conf, config.render(), mode=0o640))
-        plan.add(Step("let the service read it",
-                      argv=("chown", f"root:{SYSTEM_USER}", str(conf))))
-        plan.notes.append(f"edit {conf} (cushion.port, cushion.layout), then "
-                          f"`sudo systemctl restart {SYSTEM_UNIT}`")
+    _add_udev_rule(plan, force)
+    _add_system_config(plan, "(cushion.port, cushion.layout)", SYSTEM_UNIT)
     plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
     enable = [SYSTEM_UNIT, *([SYSTEM_WEEKLY_TIMER] if weekly else []),
               *([SYSTEM_SERVE_UNIT] if web else [])]
@@ -528,16 +576,80 @@ def plan_system_install(cmd: Sequence[str], *, start: bool = True, force: bool =
     if web:
         plan.notes.append(f"the web app's address with its token: journalctl -u "
                           f"{SYSTEM_SERVE_UNIT}")
+    if system_unit_path(SYSTEM_BRIDGE_UNIT).exists():
+        plan.notes.append(
+            f"{SYSTEM_BRIDGE_UNIT} is installed too: both want the cushion's port; remove the "
+            "bridge (sudo sitwatch service uninstall --system) and install this again when "
+            "the daemon should read it here")
     return plan
 
 
-def plan_system_uninstall(*, force: bool = False) -> Plan:
+def _check_system_exe(cmd: Sequence[str]) -> None:
+    exe = Path(cmd[0])
+    if exe.is_relative_to("/home") or exe.is_relative_to("/root"):
+        raise ServiceError(
+            f"the system unit cannot start {exe}: its sandbox (ProtectHome=yes) hides /home and "
+            "/root. Install sitwatch outside them, e.g. "
+            "`sudo PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin pipx install ./sitwatch` "
+            "from the source folder (sitwatch is not on PyPI: the package of that name there "
+            "is another project) or a venv in /opt/sitwatch, and run this again with that "
+            "sitwatch"
+        )
+
+
+def _add_system_user(plan: Plan) -> None:
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        groups = ",".join(g for g in ("dialout", "video") if _group_exists(g))
+        plan.add(
+            Step(
+                "a system user for the service",
+                argv=(
+                    "useradd", "--system", "--no-create-home",
+                    "--home-dir", "/var/lib/sitwatch",
+                    "--shell", "/usr/sbin/nologin",
+                    *(["--groups", groups] if groups else []),
+                    "--comment", "sitwatch daemon",
+                    SYSTEM_USER,
+                ),
+            )
+        )
+
+
+def _add_udev_rule(plan: Plan, force: bool) -> None:
+    rule = udev_rule_path()
+    if not rule.exists() or ours(rule) or force:
+        text = shipped("systemd", UDEV_RULE).read_text(encoding="utf-8")
+        plan.add(Step("a fixed name for the cushion", rule, f"{MARK}.\n{text}"))
+        plan.add(Step("reload udev", argv=("udevadm", "control", "--reload"), may_fail=True))
+
+
+def _add_system_config(plan: Plan, what: str, unit: str) -> None:
+    """A config in /etc/sitwatch to edit (``what``: the keys that matter), unless one is there."""
+    conf = system_config_path()
+    if conf.exists():
+        return
+    from sitwatch import config
+
+    # The service reads it as its own user (ConfigurationDirectory= is read-only to it);
+    # 0640 root:sitwatch keeps a broker password from other accounts on the box.
+    plan.add(Step("a config to edit", conf, config.render(), mode=0o640))
+    plan.add(Step("let the service read it", argv=("chown", f"root:{SYSTEM_USER}", str(conf))))
+    plan.notes.append(f"edit {conf} {what}, then `sudo systemctl restart {unit}`")
+
+
+def plan_system_uninstall(*, force: bool = False, bridge: bool = False) -> Plan:
+    """Remove what a system install wrote (``bridge``: only the bridge's unit)."""
     plan = Plan()
     rule = udev_rule_path()
     units = [(system_unit_path(), SYSTEM_UNIT),
              (system_unit_path(SYSTEM_SERVE_UNIT), SYSTEM_SERVE_UNIT),
              (system_unit_path(SYSTEM_WEEKLY_TIMER), SYSTEM_WEEKLY_TIMER),
-             (system_unit_path(SYSTEM_WEEKLY_UNIT), None)]
+             (system_unit_path(SYSTEM_WEEKLY_UNIT), None),
+             (system_unit_path(SYSTEM_BRIDGE_UNIT), SYSTEM_BRIDGE_UNIT)]
+    if bridge:
+        units = units[-1:]
     present = [(p, u) for p, u in units if p.exists()]
     for path, _u in present:
         if not ours(path) and not force:
@@ -550,7 +662,7 @@ def plan_system_uninstall(*, force: bool = False) -> Plan:
         plan.add(Step("remove", path))
     if present:
         plan.add(Step("reload", argv=("systemctl", "daemon-reload")))
-    if rule.exists() and ours(rule):
+    if rule.exists() and ours(rule) and not bridge:
         plan.add(Step("remove", rule))
     if not plan.steps:
         plan.notes.append("nothing to remove: the system service is not installed")
@@ -644,6 +756,8 @@ def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list
          "ExecStart", ["--user"]),
         ("companion unit", user_unit_path(COMPANION_UNIT), user_unit_path(COMPANION_UNIT),
          "ExecStart", ["--user"]),
+        ("bridge unit", user_unit_path(BRIDGE_UNIT), user_unit_path(BRIDGE_UNIT), "ExecStart",
+         ["--user"]),
         ("autostart entry", autostart_path(), autostart_path(), "Exec", None),
         ("companion autostart entry", autostart_path(COMPANION_AUTOSTART),
          autostart_path(COMPANION_AUTOSTART), "Exec", None),
@@ -654,6 +768,8 @@ def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list
          system_unit_path(SYSTEM_SERVE_UNIT), "ExecStart", []),
         ("system weekly report timer", system_unit_path(SYSTEM_WEEKLY_TIMER),
          system_unit_path(SYSTEM_WEEKLY_UNIT), "ExecStart", []),
+        ("system bridge unit", system_unit_path(SYSTEM_BRIDGE_UNIT),
+         system_unit_path(SYSTEM_BRIDGE_UNIT), "ExecStart", []),
     ]
     for kind, path, program_file, key, scope in table:
         if not path.exists():

@@ -249,6 +249,80 @@ def test_companion_installs_its_unit_alone_and_uninstalls_only_it(tmp_path):
     assert "systemctl --user disable --now sitwatch-companion.service" in log.read_text()
 
 
+def test_bridge_installs_its_unit_alone_with_the_url_and_uninstalls_only_it(tmp_path):
+    """`sitwatch service install --bridge --to URL` on a Pi reached over SSH: the bridge's unit,
+    starting `bridge --to URL` with the user's service manager, verified by systemd."""
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}", desktop=False)
+    url = "mqtt://192.168.1.20/home/office/cushion"
+    for argv, words in ((("--bridge",), "needs --to mqtt://"),
+                        (("--bridge", "--to", "http://desk"), "mqtt://HOST[:PORT]/TOPIC"),
+                        (("--bridge", "--to", "mqtt://pi:s3cret@desk/c"), "[mqtt] section"),
+                        (("--bridge", "--to", url, "--with-web"), "--bridge is the bridge alone"),
+                        (("--to", url), "--to goes with install --bridge")):
+        mistaken = _sitwatch(env, "service", "install", *argv)
+        assert mistaken.returncode == 2 and words in mistaken.stderr, mistaken.stderr
+        assert "s3cret" not in mistaken.stderr
+    proc = _sitwatch(env, "service", "install", "--bridge", "--to", url)
+    assert proc.returncode == 0, proc.stderr
+    units = tmp_path / "home/.config/systemd/user"
+    unit = units / "sitwatch-bridge.service"
+    assert sorted(p.name for p in units.iterdir()) == ["sitwatch-bridge.service"]
+    exec_line = next(ln for ln in unit.read_text().splitlines() if ln.startswith("ExecStart="))
+    assert exec_line.endswith(f" bridge --to {url}") and os.access(
+        exec_line.split("=", 1)[1].split()[0], os.X_OK)
+    assert "systemctl --user enable --now sitwatch-bridge.service" in log.read_text()
+    assert "journalctl --user -u sitwatch-bridge" in proc.stdout
+    assert "enable-linger" in proc.stdout  # over SSH: the user's services stop at logout
+    check = subprocess.run([analyze, "verify", "--user", str(unit)], capture_output=True,
+                           text=True, env={**os.environ, "HOME": str(tmp_path / "home")})
+    noise = [ln for ln in (check.stdout + check.stderr).splitlines() if "sitwatch" in ln]
+    assert check.returncode == 0 and not noise, check.stdout + check.stderr
+    status = _sitwatch(env, "service", "status")
+    assert "bridge unit" in status.stdout and status.returncode == 0, status.stdout
+    assert _sitwatch(env, "service", "uninstall", "--bridge").returncode == 0
+    assert not unit.exists()
+    assert "systemctl --user disable --now sitwatch-bridge.service" in log.read_text()
+
+
+def test_bridge_system_install_on_a_pi_tree(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("--system is for root")
+    analyze = _analyze()
+    bin_, log = _tools(tmp_path, ("systemctl", "useradd", "udevadm", "chown"))
+    root = tmp_path / "root"
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}", desktop=False,
+               SITWATCH_SYSTEM_ROOT=str(root))
+    url = "mqtts://192.168.1.20/home/office/cushion"
+    proc = _sitwatch(env, "service", "install", "--system", "--bridge", "--to", url)
+    if str(Path(sys.executable).parent).startswith(("/home/", "/root/")):
+        assert proc.returncode == 2 and "ProtectHome" in proc.stderr
+        return
+    assert proc.returncode == 0, proc.stderr
+    systemd = root / "etc/systemd/system"
+    unit = systemd / "sitwatch-pi-bridge.service"
+    conf = root / "etc/sitwatch/sitwatch.toml"
+    assert sorted(p.name for p in systemd.iterdir()) == ["sitwatch-pi-bridge.service"]
+    assert conf.is_file() and (root / "etc/udev/rules.d/99-sitwatch-cushion.rules").is_file()
+    assert f"bridge --to {url}" in unit.read_text()
+    calls = log.read_text()
+    assert "systemctl enable --now sitwatch-pi-bridge.service" in calls
+    assert f"chown root:sitwatch {conf}" in calls
+    sec = subprocess.run([analyze, "security", "--offline=true", "--threshold=20", str(unit)],
+                         capture_output=True, text=True)
+    assert sec.returncode == 0, sec.stdout[-800:] + sec.stderr
+    verify = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    status = _sitwatch(env, "service", "status", "--system")
+    assert "system bridge unit" in status.stdout, status.stdout
+
+    gone = _sitwatch(env, "service", "uninstall", "--system", "--bridge")
+    assert gone.returncode == 0, gone.stderr
+    assert not unit.exists() and conf.exists()
+    assert "systemctl disable --now sitwatch-pi-bridge.service" in log.read_text()
+
+
 def test_a_hand_written_unit_is_never_replaced_or_removed_without_force(tmp_path):
     bin_, _log = _tools(tmp_path, ("systemctl",))
     env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")

@@ -22,6 +22,8 @@ USER_UNIT = SYSTEMD / "sitwatch.service"
 PI_UNIT = SYSTEMD / "sitwatch-pi.service"
 SERVE_UNIT = SYSTEMD / "sitwatch-serve.service"
 COMPANION_UNIT = SYSTEMD / "sitwatch-companion.service"
+BRIDGE_UNIT = SYSTEMD / "sitwatch-bridge.service"
+PI_BRIDGE_UNIT = SYSTEMD / "sitwatch-pi-bridge.service"
 PI_SERVE_UNIT = SYSTEMD / "sitwatch-pi-serve.service"
 UDEV_RULE = SYSTEMD / "99-sitwatch-cushion.rules"
 WEEKLY_UNIT = SYSTEMD / "sitwatch-weekly.service"
@@ -89,10 +91,11 @@ def _verify(unit: Path, tmp_path: Path, *, user: bool) -> subprocess.CompletedPr
                          [(USER_UNIT, True), (PI_UNIT, False), (SERVE_UNIT, True),
                           (PI_SERVE_UNIT, False), (WEEKLY_UNIT, True), (WEEKLY_TIMER, True),
                           (PI_WEEKLY_UNIT, False), (PI_WEEKLY_TIMER, False),
-                          (COMPANION_UNIT, True)],
+                          (COMPANION_UNIT, True), (BRIDGE_UNIT, True), (PI_BRIDGE_UNIT, False)],
                          ids=["user-unit", "pi-unit", "serve-unit", "pi-serve-unit",
                               "weekly-unit", "weekly-timer", "pi-weekly-unit",
-                              "pi-weekly-timer", "companion-unit"])
+                              "pi-weekly-timer", "companion-unit", "bridge-unit",
+                              "pi-bridge-unit"])
 def test_systemd_analyze_verify_is_silent(unit, user, tmp_path):
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
     if unit.suffix == ".timer":  # verify loads the service a timer starts: put it beside
@@ -111,8 +114,8 @@ def test_verify_catches_a_typo(tmp_path):
     assert "ProtectHomee" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("unit", [PI_UNIT, PI_SERVE_UNIT, PI_WEEKLY_UNIT],
-                         ids=["pi-unit", "pi-serve-unit", "pi-weekly-unit"])
+@pytest.mark.parametrize("unit", [PI_UNIT, PI_SERVE_UNIT, PI_WEEKLY_UNIT, PI_BRIDGE_UNIT],
+                         ids=["pi-unit", "pi-serve-unit", "pi-weekly-unit", "pi-bridge-unit"])
 def test_pi_unit_security_exposure(unit, tmp_path):
     exe = _analyze()
     copy = _copy_with_existing_exec(unit, tmp_path / "units")
@@ -215,6 +218,27 @@ def test_companion_unit_settings() -> None:
     assert values(unit, "Unit", "StartLimitIntervalSec") == ["0"]
     assert values(unit, "Unit", "PartOf") == ["graphical-session.target"]
     assert values(unit, "Install", "WantedBy") == ["graphical-session.target"]
+
+
+def test_bridge_units_settings() -> None:
+    """Not tied to a desktop (the Pi has none), trying again for good (a host not found before
+    the network is up ends it with exit code 2); the system one sandboxed like the daemon's,
+    with the serial ports and nothing more."""
+    user = parse_unit(BRIDGE_UNIT)
+    assert values(user, "Service", "ExecStart")[0].startswith("%h/.local/bin/sitwatch bridge --to ")
+    assert values(user, "Install", "WantedBy") == ["default.target"]
+    assert values(user, "Unit", "PartOf") == []
+    pi = parse_unit(PI_BRIDGE_UNIT)
+    for unit in (user, pi):
+        assert values(unit, "Service", "Restart") == ["on-failure"]
+        assert values(unit, "Unit", "StartLimitIntervalSec") == ["0"]
+    svc = dict(pi["Service"])
+    assert svc["ExecStart"].startswith("/usr/local/bin/sitwatch bridge --to ")
+    assert svc["User"] == "sitwatch" and svc["SupplementaryGroups"] == "dialout"
+    assert svc["Type"] == "simple" and "WatchdogSec" not in svc  # no sd_notify in the bridge
+    assert sorted(values(pi, "Service", "DeviceAllow")) == [
+        "char-ttyACM rw", "char-ttyAMA rw", "char-ttyS rw", "char-ttyUSB rw"]
+    assert values(pi, "Install", "WantedBy") == ["multi-user.target"]
 
 
 def test_pi_serve_unit_settings() -> None:

@@ -183,3 +183,56 @@ def test_system_install_adds_the_weekly_timer_and_the_web_app_on_request(
                        "sitwatch-pi-serve.service"]
     none = service.plan_system_install(["/usr/local/bin/sitwatch"], weekly=False)
     assert not any("weekly" in str(s.path) or "weekly" in " ".join(s.argv) for s in none.steps)
+
+
+# -- the bridge (`--bridge --to URL`) -------------------------------------------------------------
+
+URL = "mqtt://192.168.1.20/home/office/cushion"
+
+
+def test_the_bridge_unit_starts_this_sitwatchs_bridge_with_the_url() -> None:
+    text = service.bridge_unit(service.BRIDGE_UNIT, ["/opt/sw/bin/sitwatch"], URL,
+                               Path("/home/a/sw.toml"))
+    assert text.startswith(service.MARK) and text.count("ExecStart=") == 1
+    assert _exec(text) == ["/opt/sw/bin/sitwatch", "bridge", "--to", URL, "--config",
+                           "/home/a/sw.toml"]
+    pi = service.bridge_unit(service.SYSTEM_BRIDGE_UNIT, ["/usr/local/bin/sitwatch"], URL)
+    assert _exec(pi) == ["/usr/local/bin/sitwatch", "bridge", "--to", URL]
+    assert "ProtectHome=yes" in pi and "User=sitwatch" in pi
+
+
+@pytest.mark.parametrize(("to", "words"), [
+    ("desk:1883", "mqtt://HOST[:PORT]/TOPIC"),
+    ("mqtt://desk", "names no topic"),
+    ("mqtt://pi:s3cret@desk/home/cushion", "every account"),
+])
+def test_a_bridge_url_that_cannot_go_in_a_unit_is_refused(to: str, words: str) -> None:
+    with pytest.raises(service.ServiceError, match=words.replace("[", r"\[")) as e:
+        service.plan_bridge_install(["/usr/local/bin/sitwatch"], to, system=True)
+    assert "s3cret" not in str(e.value)
+
+
+def test_the_bridge_plans_install_it_alone() -> None:
+    user = service.plan_bridge_install(["/x/sitwatch"], URL, system=False, systemd=True,
+                                       start=False)
+    assert [s.path for s in user.steps if s.path] == [
+        service.user_unit_path(service.BRIDGE_UNIT)]
+    assert ("systemctl", "--user", "enable", service.BRIDGE_UNIT) in [s.argv for s in user.steps]
+    with pytest.raises(service.ServiceError, match="--system --bridge"):
+        service.plan_bridge_install(["/x/sitwatch"], URL, system=False, systemd=False)
+    pi = service.plan_bridge_install(["/usr/local/bin/sitwatch"], URL, system=True)
+    written = [s.path.name for s in pi.steps if s.path]
+    assert written == [service.SYSTEM_BRIDGE_UNIT, service.UDEV_RULE, "sitwatch.toml"]
+    assert ("systemctl", "enable", "--now", service.SYSTEM_BRIDGE_UNIT) in [
+        s.argv for s in pi.steps]
+
+
+def test_the_daemon_and_the_bridge_on_one_pi_are_told_apart(tmp_path: Path) -> None:
+    """Both want the cushion's port: installing one beside the other says so."""
+    unit = service.system_unit_path(service.SYSTEM_BRIDGE_UNIT)
+    unit.parent.mkdir(parents=True)
+    unit.write_text(service.bridge_unit(service.SYSTEM_BRIDGE_UNIT, ["/usr/bin/sitwatch"], URL))
+    daemon = service.plan_system_install(["/usr/local/bin/sitwatch"], weekly=False)
+    assert any("both want the cushion's port" in n for n in daemon.notes), daemon.notes
+    only_bridge = service.plan_system_uninstall(bridge=True)
+    assert [s.path for s in only_bridge.steps if s.path] == [unit]
