@@ -116,6 +116,7 @@ class Bridge:
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._lock = threading.Lock()  # the status topic: our last word, and its publishing
         self._status: SensorState = SensorState.OFFLINE
+        self._linked = False  # paho's view of the link (under the lock, unlike _up)
         self.done = threading.Event()  # set when the bridge should end (fatal, closed)
         self.fatal: str | None = None
         self.connects = 0
@@ -231,9 +232,9 @@ class Bridge:
         """Publish the cushion's state; say it when it changes (not each reason a retry gives:
         an unplugged device is "connection lost", then "no such device" at each retry)."""
         state = SensorState.ONLINE if st.online else SensorState.OFFLINE
-        with self._lock:
+        with self._lock:  # either paho's on_connect or this publishes the newest state
             self._status = state
-            if self._up and self._client is not None:
+            if self._linked and self._client is not None:
                 self._client.publish(self.ep.status_topic, str(state), qos=1, retain=True)
         if self._cushion_said == st.online:
             self.log.info("bridge: %s", st.reason)
@@ -314,6 +315,7 @@ class Bridge:
             return
         client.subscribe(self.ep.command_topic, qos=1)
         with self._lock:
+            self._linked = True
             if not self._closed:
                 client.publish(self.ep.status_topic, str(self._status), qos=1, retain=True)
         self._inbox.put(("up", None))
@@ -324,6 +326,8 @@ class Bridge:
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
+        with self._lock:
+            self._linked = False
         if not self._closed:
             self._inbox.put(("down", str(reason_code)))
 

@@ -150,6 +150,10 @@ def test_the_desktop_reads_the_pis_usb_cushion_through_the_bridge(
         d = wait_status(status, lambda d: d.get("occupancy") == "occupied", WAIT)
         assert d.get("occupancy") == "occupied", (d, desk_said.text)
         assert sensor(d).get("online") is True, d
+        # garbage on the line goes across as it is: the desktop counts it, as for a USB cushion
+        os.write(cushion.master, b"\xfe\xff\x00 noise\n")
+        d = wait_status(status, lambda d: (sensor(d).get("dropped") or 0) >= 1, WAIT)
+        assert sensor(d).get("dropped") == 1 and d.get("occupancy") == "occupied", d
 
         # the desktop's nudge buzzes the cushion on the Pi: TOPIC/command, then the pty
         cushion.frame = LEFT
@@ -182,6 +186,39 @@ def test_the_desktop_reads_the_pis_usb_cushion_through_the_bridge(
         w.close()
         if cushion.link.exists():
             cushion.unplug()
+
+
+def test_a_binary_cushion_goes_across_as_text_lines(tmp_path: Path, broker: Broker) -> None:
+    """A polled matrix reader (binary mode) sends no lines: the bridge polls it as `sitwatch
+    run` would and publishes each frame as a text line, the only form a wireless cushion has."""
+    env = env_for(tmp_path)
+    master, slave = pty.openpty()
+    link = tmp_path / "matrix"
+    os.symlink(os.ttyname(slave), link)
+    stop = threading.Event()
+
+    def device() -> None:  # answers each poll byte with one byte per channel
+        while not stop.is_set():
+            if select.select([master], [], [], 0.1)[0] and b"A" in os.read(master, 64):
+                os.write(master, bytes([0, 17, 200, 255]))
+
+    thread = threading.Thread(target=device, daemon=True)
+    thread.start()
+    cfg = tmp_path / "pi.toml"
+    cfg.write_text(f'[cushion]\nport = "{link}"\nlayout = "grid:2x2"\nmode = "binary"\n'
+                   "poll_hz = 20\n")
+    w = Watcher(broker, TOPIC)
+    bridge, said = sitwatch(env, cfg, "bridge", "--to", f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
+    try:
+        w.wait_topic(TOPIC, "0,17,200,255", count=3, timeout=WAIT)
+        assert "binary" in said.text, said.text  # "open (binary, 115200 baud)"
+    finally:
+        ended(bridge)
+        stop.set()
+        thread.join(2)
+        w.close()
+        os.close(master)
+        os.close(slave)
 
 
 def test_a_broker_that_goes_away_is_said_once_and_the_lines_meanwhile_counted(
@@ -265,6 +302,11 @@ def test_status_is_retained_so_a_desktop_started_later_knows_at_once(
                             f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
     try:
         assert said.wait("forwarding its lines to"), said.text
+        first = Watcher(broker, f"{TOPIC}/status")
+        try:
+            first.wait_topic(f"{TOPIC}/status", "online", timeout=10)
+        finally:
+            first.close()
         late = Watcher(broker, f"{TOPIC}/status")
         try:
             got = late.wait_topic(f"{TOPIC}/status", "online", timeout=10)

@@ -87,9 +87,12 @@ class FakeCushion:
         self.written: list[bytes] = []
         self.online = False
         self.closed = False
+        self.during_poll: Any = lambda: None
 
     def poll(self, max_wait: float) -> list[Item]:
         out, self.next = self.next, []
+        self.during_poll()
+        self.during_poll = lambda: None
         return out
 
     def write(self, data: bytes) -> None:
@@ -155,6 +158,22 @@ def test_a_binary_frame_goes_out_as_a_text_line() -> None:
     cushion.next = [Reading(1.0, np.array([1.0, 2.0, 3.0, 4.0]))]
     b.step(0)
     assert client.on(TOPIC) == [b"1,2,3,4"]
+
+
+def test_the_newest_state_is_published_whichever_comes_first() -> None:
+    """The cushion opened while paho's thread was connecting: its on_connect published the
+    old state; the new one must still go out (it did not: the broker kept `offline`)."""
+    b, cushion, client, _ = bridge()
+    cushion.send(b, Status(0.0, True, "open"))
+    # paho's thread connects while the cushion is being read
+    cushion.during_poll = lambda: b._on_connect(client, None, None, Code(0), None)
+    b.step(0)
+    assert client.on(STATUS) == ["offline", "online"]
+    b2, cushion2, client2, _ = bridge()
+    cushion2.send(b2, Status(0.0, True, "open"))
+    b2.step(0)
+    b2._on_connect(client2, None, None, Code(0), None)
+    assert client2.on(STATUS) == ["online"]
 
 
 def test_an_unplugged_cushion_is_said_once_and_offline_published_at_each_change() -> None:
