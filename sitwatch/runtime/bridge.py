@@ -242,7 +242,9 @@ class Bridge:
         self._cushion_said = st.online
         if st.online:
             self._command_lost_said = False
-            self.say(f"{st.reason}: forwarding its lines to {self.ep.topic} on {self.where}")
+            self.say(f"{st.reason}: forwarding its lines to {self.ep.topic} on {self.where}"
+                     if self._up else f"{st.reason}: its lines go to {self.ep.topic} once the "
+                     f"broker {self.where} answers")
         else:
             self.say(f"{st.reason} (said on {self.ep.status_topic}); waiting for it")
 

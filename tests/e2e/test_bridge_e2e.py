@@ -141,7 +141,7 @@ def test_the_desktop_reads_the_pis_usb_cushion_through_the_bridge(
                             f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
     desk, desk_said = sitwatch(env, desk_config(tmp_path, broker.port), "run", "--headless")
     try:
-        assert said.wait("forwarding its lines to"), said.text
+        assert said.wait("open (text"), said.text
         w.wait_topic(f"{TOPIC}/status", "online", timeout=WAIT)
         # the lines as the cushion sent them (no parsing on the Pi)
         w.wait_topic(TOPIC, ",".join(str(v) for v in EMPTY), timeout=WAIT)
@@ -170,7 +170,7 @@ def test_the_desktop_reads_the_pis_usb_cushion_through_the_bridge(
         cushion.plug()
         d = wait_status(status, lambda d: sensor(d).get("online") is True, WAIT)
         assert sensor(d).get("online") is True, (d, said.text)
-        assert said.wait("forwarding its lines to", count=2), said.text
+        assert said.wait("open (text", count=2), said.text
         # the unplug was said once, not once per retry while it was away
         assert sum("waiting for it" in ln for ln in said.lines) == 1, said.text
 
@@ -231,7 +231,7 @@ def test_a_broker_that_goes_away_is_said_once_and_the_lines_meanwhile_counted(
     bridge, said = sitwatch(env, pi_config(tmp_path, cushion.link), "bridge", "--to",
                             f"mqtt://127.0.0.1:{relay.port}/{TOPIC}")
     try:
-        assert said.wait("forwarding its lines to"), said.text
+        assert said.wait("open (text"), said.text
         w.wait_topic(TOPIC, timeout=WAIT)
         relay.close()  # the broker's machine went away: the link is cut, reconnects fail
         assert said.wait("lost the MQTT broker"), said.text
@@ -301,7 +301,7 @@ def test_status_is_retained_so_a_desktop_started_later_knows_at_once(
     bridge, said = sitwatch(env, pi_config(tmp_path, cushion.link), "bridge", "--to",
                             f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
     try:
-        assert said.wait("forwarding its lines to"), said.text
+        assert said.wait("open (text"), said.text
         first = Watcher(broker, f"{TOPIC}/status")
         try:
             first.wait_topic(f"{TOPIC}/status", "online", timeout=10)

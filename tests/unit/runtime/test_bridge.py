@@ -273,10 +273,15 @@ def test_what_no_retry_mends_ends_it(fail: BaseException, fatal: str) -> None:
 
 
 def test_a_broker_not_up_yet_is_waited_for() -> None:
-    b, _, client, said = bridge(FakeClient(ConnectionRefusedError(111, "Connection refused")))
+    b, cushion, client, said = bridge(
+        FakeClient(ConnectionRefusedError(111, "Connection refused")))
     assert client.calls == ["connect", "connect_async"] and not b.done.is_set()
     assert said == ["cannot reach the MQTT broker 192.168.1.20:1883 (Connection refused); "
                     "trying again until it answers, the cushion's lines are dropped meanwhile"]
+    cushion.send(b, Status(0.0, True, "/dev/ttyACM0: open (text, 115200 baud)"))
+    b.step(0)
+    assert said[-1] == ("/dev/ttyACM0: open (text, 115200 baud): its lines go to "
+                        f"{TOPIC} once the broker 192.168.1.20:1883 answers")
     up(b, client)
     assert said[-1].startswith("connected to 192.168.1.20:1883: the cushion's lines go to")
 
