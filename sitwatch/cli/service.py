@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
                 "the nudges of a sitwatch elsewhere): leave out --system, --with-web and "
                 "--no-weekly")
             return EXIT_CONFIG
-        bridge = getattr(args, "bridge", False)
+        bridge = args.bridge
         if bridge and (args.companion or args.with_web or args.no_weekly):
             err("--bridge is the bridge alone (the sitwatch that reads the cushion keeps the "
                 "history and the reports): leave out --companion, --with-web and --no-weekly")
