@@ -255,7 +255,7 @@ def test_done_names_the_nudge_so_the_other_sitwatch_counts_it_as_acted_on(event:
 
 def test_done_on_what_is_no_nudge_sends_nothing() -> None:
     assert command_for(NudgeAction.DONE, LEARNED, 30) is None
-    assert parse_done("") is None and parse_done("lopsided") is None  # the event's kind only
+    assert parse_done("") is None and parse_done("sideways") is None  # no kind of nudge
 
 
 def test_a_click_goes_to_the_followed_sitwatchs_command_topic() -> None:
