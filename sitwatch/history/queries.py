@@ -208,6 +208,9 @@ class DaySummary:
     # of the sitting, the time the cushion saw: what its figures (balance, weight shifts) are
     # measured over; a camera saw the rest (alone, or standing in for an offline cushion)
     cushion_minutes: float = 0.0
+    # of the sitting, the time a camera saw while standing in for the offline cushion (fusion
+    # rule O2): part of the cushion's offline time, and counted as sitting all the same
+    stand_in_minutes: float = 0.0
 
     @property
     def has_data(self) -> bool:
@@ -405,6 +408,12 @@ class WeekSummary:
     def cushion_minutes(self) -> float:
         """Of the sitting, the time the cushion saw (:attr:`DaySummary.cushion_minutes`)."""
         return sum(d.cushion_minutes for d in self.days)
+
+    @property
+    def stand_in_minutes(self) -> float:
+        """Of the sitting, the time a camera saw in the offline cushion's stead
+        (:attr:`DaySummary.stand_in_minutes`)."""
+        return sum(d.stand_in_minutes for d in self.days)
 
     @cached_property
     def nudges(self) -> dict[str, int]:
@@ -798,6 +807,13 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
     return spells
 
 
+def _stand_in(occupied: float, cushion: float) -> float:
+    """Of a minute's seated seconds in a run with a cushion, those a camera saw standing in
+    for it: while the cushion is online, it sees all of the seated time itself
+    (describe.cushion_sees_seated), so the rest fell while it was offline."""
+    return max(0.0, occupied - cushion)
+
+
 def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     """The numbers of the local day ``day`` in ``tz``."""
     start, end = day_bounds(day, tz)
@@ -808,6 +824,8 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     alone = camera_only_runs(reader)
     camera_offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins
                          if m.run_id in alone)
+    stand_in = sum(_stand_in(m.seconds_occupied, m.seconds_occupied_cushion) for m in mins
+                   if m.run_id not in alone)
 
     breaks: list[BreakRow] = []
     nudges = _zero_nudges()
@@ -843,6 +861,7 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
         frames=sum(m.frames for m in mins),
         dropped=sum(m.dropped for m in mins),
         cushion_minutes=sum(m.seconds_occupied_cushion for m in mins) / 60,
+        stand_in_minutes=stand_in / 60,
     )
 
 
@@ -883,7 +902,10 @@ _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANC
                 # the offline time of camera-only runs
                 f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
                 "THEN max(0, seconds_present - sensor_online_seconds) ELSE 0 END",
-                CUSHION_COLUMN)
+                CUSHION_COLUMN,
+                # the seated time a camera saw in an offline cushion's stead (_stand_in)
+                f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
+                f"THEN 0 ELSE max(0, seconds_occupied - {CUSHION_COLUMN}) END")
 
 
 def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
@@ -1017,6 +1039,7 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             frames=round(s[o0 + 1]),
             dropped=round(s[o0 + 2]),
             cushion_minutes=s[o0 + 4] / 60,
+            stand_in_minutes=s[o0 + 5] / 60,
         ))
     return out
 

@@ -409,7 +409,7 @@ def markdown(r: PeriodReport) -> str:
         f"- **Nudges:** {w.nudges_total}"
         + (f", acted on {w.nudges_acted} of {w.nudges_measured}" if w.nudges_measured else ""),
     ]
-    lines += [f"- **{o.label}:** {fmt_minutes(o.minutes)} (missing from these numbers)"
+    lines += [f"- **{o.label}:** {fmt_minutes(o.minutes)} ({o.counted})"
               for o in offline_rows(w)]
     if r.previous.has_data:
         p = r.previous

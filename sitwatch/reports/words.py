@@ -98,28 +98,48 @@ def fmt_minutes(minutes: float) -> str:
     return f"{h} h {m} min" if m else f"{h} h"
 
 
-#: Each sensor's offline time (a DaySummary's or WeekSummary's), its name and what to check:
-#: a camera-only setup's offline time is the camera's, never a cushion it does not have.
-OFFLINE_SENSORS = (
-    ("cushion", "cushion_offline_minutes", "Check its cable"),
+#: Each sensor's offline time (a DaySummary's or WeekSummary's), its name, what to check, and
+#: the part of it a camera saw you seated in its stead (None: nothing stands in for it): a
+#: camera-only setup's offline time is the camera's, never a cushion it does not have.
+OFFLINE_SENSORS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("cushion", "cushion_offline_minutes", "Check its cable", "stand_in_minutes"),
     ("camera", "camera_offline_minutes",
-     "Check that it is plugged in and that no other program holds it"),
+     "Check that it is plugged in and that no other program holds it", None),
 )
 
 
 class Offline(NamedTuple):
     sensor: str  # "cushion" or "camera"
     minutes: float
+    # of them, the minutes a camera saw you seated in the sensor's stead (fusion rule O2):
+    # sitting time in the figures all the same
+    seen_seated: float = 0.0
 
     @property
     def label(self) -> str:
         """The report's row: "Cushion offline", "Camera offline"."""
         return f"{self.sensor.capitalize()} offline"
 
+    @property
+    def counted(self) -> str:
+        """What became of the offline time in the figures, as a clause after "offline for 40
+        min". The history keeps the seated time a camera saw meanwhile (counted), not the time
+        it saw the seat empty, so the rest is said as what it surely is: any sitting then went
+        unseen."""
+        if self.seen_seated < 0.5:
+            return "that time is missing from these numbers"
+        if self.minutes - self.seen_seated < 0.5:
+            return "a camera saw you seated all that time, and it counts as sitting here"
+        return (f"a camera saw you seated for {fmt_minutes(self.seen_seated)} of it, which "
+                "counts as sitting here; any other sitting in that time is missing from these "
+                "numbers")
+
 
 def offline_rows(s: DaySummary | WeekSummary) -> list[Offline]:
     """Each sensor offline for half a minute or more of ``s`` (a day's or a week's summary)."""
-    rows = [Offline(name, float(getattr(s, attr))) for name, attr, _ in OFFLINE_SENSORS]
+    rows = [Offline(name, float(getattr(s, attr)),
+                    float(getattr(s, seen)) if seen is not None else 0.0)
+            for name, attr, _, seen in OFFLINE_SENSORS]
     return [r for r in rows if r.minutes >= 0.5]
 
 
@@ -302,14 +322,17 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         out.append((min(3.0, 0.5 + per_break / limit_min / 2), text))
 
     # The sensors themselves.
-    for name, attr, check in OFFLINE_SENSORS:
+    for name, attr, check, seen_attr in OFFLINE_SENSORS:
         minutes_of = attrgetter(attr)
         offline = sum(minutes_of(d) for d in days)
         if offline >= 30:
             worst = max(days, key=minutes_of)
             when = f" (most on {worst.day:%A})" if weekly else ""
-            text = (f"The {name} was offline for {fmt_minutes(offline)}{when}, so these "
-                    f"numbers miss that time. {check}, or run `sitwatch doctor`.")
+            seen = sum(getattr(d, seen_attr) for d in days) if seen_attr is not None else 0.0
+            counted = (", so these numbers miss that time" if seen < 0.5  # nothing stood in
+                       else f"; {Offline(name, offline, seen).counted}")
+            text = (f"The {name} was offline for {fmt_minutes(offline)}{when}{counted}. "
+                    f"{check}, or run `sitwatch doctor`.")
             out.append((min(3.0, 1.2 + offline / 600), text))
 
     if not out:

@@ -29,11 +29,13 @@ class Sitter:
         self.timer = SittingTimer(min_break=120.0)
 
     def at(self, day: date, hour: int, minute: int = 0, layout: str = "smartchair-12",
-           tz: Any = TZ) -> None:
+           tz: Any = TZ, source: str = "/dev/ttyACM0") -> None:
+        """A new run from ``day`` at ``hour``:``minute``; ``source`` as the daemon names it
+        (a camera-only setup's is ``camera:0``)."""
         when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
         self.clock.advance((when - self.clock.now()).total_seconds())
         self.timer = SittingTimer(min_break=120.0)
-        self.store.begin_run(layout, "/dev/ttyACM0")
+        self.store.begin_run(layout, source)
 
     def sit(self, minutes: int, posture: str | None = Posture.UPRIGHT,
             balance: str = Balance.BALANCED, camera: str | None = None) -> None:

@@ -172,3 +172,24 @@ def test_what_only_the_cushion_measures_is_over_the_time_it_saw(serial_pty, monk
     assert monday["sitting_minutes"] == pytest.approx(6, abs=0.3)
     assert monday["cushion_minutes"] == pytest.approx(2, abs=0.1)
     assert 0.5 <= monday["lopsided_left_minutes"] <= monday["cushion_minutes"]
+
+
+
+def test_the_report_says_what_became_of_the_time_the_camera_stood_in(
+        serial_pty, monkeypatch, tmp_path) -> None:
+    """Seated 6 min, the last 4 seen by the camera standing in for the silent cushion:
+    `sitwatch report` said the cushion's offline time was "missing from these numbers"
+    (Markdown, the weekly page), of minutes it counted as sitting. Now it says a camera saw you
+    seated all that time, and that it counts."""
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    chair, _st = stand_in(serial_pty, monkeypatch, UnpluggedCamera(clock, 1e6, 1e6))
+    history = history_path(chair.cfg)
+
+    md = report(history, "2026-01-05", "--format", "md")
+    offline = row(md, "- **Cushion offline:**")
+    assert offline == ("- **Cushion offline:** 4 min (a camera saw you seated all that time, "
+                       "and it counts as sitting here)"), md  # "(missing from these numbers)"
+    page = tmp_path / "week.html"
+    report(history, "2026-01-05", "--week", "--format", "html", "-o", str(page))
+    assert ("The cushion was offline for 4 min this week; a camera saw you seated all that "
+            "time, and it counts as sitting here.") in page.read_text()
