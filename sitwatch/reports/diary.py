@@ -6,7 +6,9 @@ the longest unbroken sitting spell in them, the minutes with the weight on one s
 minutes a wallet (something in a back pocket) was suspected. Once there are :data:`MIN_ENTRIES`
 entries of one kind with sitting data before them, it counts how many followed each of these
 (:func:`patterns`), for example "6 of your 8 numbness entries came after more than an hour of
-unbroken sitting".
+unbroken sitting". Only the cushion measures the weight on one side: sitting only a camera saw
+(alone, or standing in for an offline cushion) is neither lopsided nor even, and an entry whose
+window it could tip either way is not counted as one or the other (:attr:`Before.lopsided_known`).
 
 Five is the minimum because with fewer, one entry more or less moves a share by 25 points or
 more: "3 of 4" says little. Five entries is also about what someone with frequent symptoms logs
@@ -40,7 +42,7 @@ from sitwatch.history.diary import SymptomEntry, entries_between
 from sitwatch.history.queries import Reader, events_between, minutes_between, run_end
 from sitwatch.history.queries import spells_between as _spells
 from sitwatch.nudging import guidance
-from sitwatch.reports.words import fmt_minutes
+from sitwatch.reports.words import cushion_part, fmt_minutes, lopsided_text
 
 #: How far back before an entry the history is read.
 WINDOW = timedelta(hours=2)
@@ -162,6 +164,9 @@ class Before:
     longest_spell_minutes: float = 0.0  # the longest unbroken sitting, within the two hours
     lopsided_minutes: float = 0.0  # weight on one side, while seated
     pocket_minutes: float = 0.0  # a wallet (something in a back pocket) suspected
+    # of the sitting, what only a camera saw (alone, or standing in for an offline cushion):
+    # no balance was measured in it, so none of it counts as lopsided, nor as sat evenly
+    camera_minutes: float = 0.0
 
     @property
     def has_data(self) -> bool:
@@ -177,6 +182,21 @@ class Before:
         return self.lopsided_minutes >= LOPSIDED_MINUTES
 
     @property
+    def lopsided_known(self) -> bool:
+        """Whether the window can be said lopsided or not: it is, or it would not have been
+        even had all the sitting only a camera saw been on one side. Else the cushion saw too
+        little of the sitting to tell, and "0 min" would read as sat evenly."""
+        return self.lopsided or self.lopsided_minutes + self.camera_minutes < LOPSIDED_MINUTES
+
+    def _lopsided_text(self) -> str:
+        """``20 min``; ``5 min of the 40 min the cushion saw``; not measured when the cushion
+        saw none of the sitting (the words of the day and week reports)."""
+        cushion = max(0.0, self.sitting_minutes - self.camera_minutes)
+        return lopsided_text(self.lopsided_minutes, 0.0, sides=False,
+                             measured=cushion >= 0.5 or self.sitting_minutes < 0.5,
+                             over=cushion_part(cushion, self.sitting_minutes))
+
+    @property
     def pocket(self) -> bool:
         return self.pocket_minutes >= POCKET_MINUTES
 
@@ -185,7 +205,7 @@ class Before:
         if not self.has_data:
             return "no sitting data in the two hours before (sitwatch was not running)"
         parts = [f"longest unbroken sitting {fmt_minutes(self.longest_spell_minutes)}",
-                 f"weight on one side {fmt_minutes(self.lopsided_minutes)}",
+                 f"weight on one side {self._lopsided_text()}",
                  f"something in a back pocket {fmt_minutes(self.pocket_minutes)}"]
         return "in the two hours before: " + ", ".join(parts)
 
@@ -226,6 +246,8 @@ def before(reader: Reader, at: datetime) -> Before:
         lopsided_minutes=sum(m.balance.get(Balance.LEFT, 0.0) + m.balance.get(Balance.RIGHT, 0.0)
                              for m in mins) / 60,
         pocket_minutes=_pocket_seconds(reader, start, at) / 60,
+        camera_minutes=sum(max(0.0, m.seconds_occupied - m.seconds_occupied_cushion)
+                           for m in mins) / 60,
     )
 
 
@@ -297,8 +319,12 @@ def patterns(items: Sequence[Item]) -> Pattern:
                          "sitting.")
         lop_n = sum(i.before.lopsided for i in mine)
         if lop_n:
+            unknown = sum(not i.before.lopsided_known for i in mine)
+            tell = (f"; for {unknown} {'other' if unknown == 1 else 'others'} the cushion saw "
+                    f"too little of the sitting before {'it' if unknown == 1 else 'them'} to "
+                    "tell" if unknown else "")
             sentences.append(f"{_of(lop_n, m, kind)} came after {LOPSIDED_MINUTES:.0f} minutes "
-                             "or more with your weight on one side.")
+                             f"or more with your weight on one side{tell}.")
         pocket_n = sum(i.before.pocket for i in mine)
         if pocket_n:
             sentences.append(f"{_of(pocket_n, m, kind)} came after sitting on something in a "

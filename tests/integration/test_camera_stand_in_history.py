@@ -193,3 +193,24 @@ def test_the_report_says_what_became_of_the_time_the_camera_stood_in(
     report(history, "2026-01-05", "--week", "--format", "html", "-o", str(page))
     assert ("The cushion was offline for 4 min this week; a camera saw you seated all that "
             "time, and it counts as sitting here.") in page.read_text()
+
+
+def test_the_diary_reads_the_balance_over_the_time_the_cushion_saw(serial_pty,
+                                                                   monkeypatch) -> None:
+    """Same scene, then a numbness entry in the diary: the week's report said "weight on one
+    side 0 min" for the two hours before it, over the 4 min only the camera saw as well (an
+    even balance nobody measured); now it is over the 2 min the cushion saw."""
+    import sqlite3
+
+    from sitwatch.core.kinds import SymptomKind
+    from sitwatch.history.diary import SymptomEntry, add_entry
+
+    clock = ManualClock()  # 2026-01-05 09:00 UTC
+    chair, _st = stand_in(serial_pty, monkeypatch, UnpluggedCamera(clock, 1e6, 1e6))
+    history = history_path(chair.cfg)
+    with sqlite3.connect(history) as conn:  # as `sitwatch log` keeps it, when the 6 min end
+        add_entry(conn, SymptomEntry(at=clock.now(), kind=SymptomKind.NUMBNESS))
+
+    week = " ".join(report(history, "2026-01-05", "--week").split())  # the lines unwrapped
+    assert ("Mon 09:06 Numbness in the two hours before: longest unbroken sitting 6 min, weight "
+            "on one side 0 min of the 2 min the cushion saw, something") in week, week
