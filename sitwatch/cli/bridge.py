@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
-    from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, redact
+    from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, publish_url, redact
     from sitwatch.runtime.bridge import Bridge
     from sitwatch.sensing import layout
     from sitwatch.sinks.mqtt import MqttUnavailable
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             "mqtt://192.168.1.20/home/office/cushion")
         return EXIT_CONFIG
     try:
-        url = parse_url(to)
+        url = publish_url(to)
     except MqttUrlError as e:
         err(f"--to: {str(e).replace(to, redact(to))}")
         return EXIT_CONFIG

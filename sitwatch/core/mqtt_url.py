@@ -13,6 +13,12 @@ class MqttUrlError(ValueError):
     """``cushion.port`` is an mqtt:// URL that cannot work; the message says how to write it."""
 
 
+class NoTopic(MqttUrlError):
+    """The URL names a broker but no topic (the message is a reader's: frames to read).
+
+    A publisher (``sitwatch bridge --to``) says what it needs instead: :func:`publish_url`."""
+
+
 def is_mqtt(port: str) -> bool:
     """``port`` is an ``mqtt://`` or ``mqtts://`` URL (a URL's scheme is case-insensitive, so
     ``MQTT://`` too)."""
@@ -52,7 +58,7 @@ def parse_url(url: str) -> Endpoint:
         raise MqttUrlError(f"{url!r} names no broker host; write {example}")
     topic = unquote(u.path.lstrip("/"))
     if not topic:
-        raise MqttUrlError(f"{url!r} names no topic to read frames from; write {example}")
+        raise NoTopic(f"{url!r} names no topic to read frames from; write {example}")
     query = parse_qs(u.query)
     unknown = sorted(set(query) - {"status", "command"})
     if unknown:
@@ -66,6 +72,23 @@ def parse_url(url: str) -> Endpoint:
     tls = u.scheme == "mqtts"
     return Endpoint(u.hostname, port or (8883 if tls else 1883), tls, topic, status, command,
                     unquote(u.username or ""), unquote(u.password or ""))
+
+
+def publish_url(url: str) -> Endpoint:
+    """:func:`parse_url` for a URL the cushion is published to (``sitwatch bridge --to``): one
+    with no topic is told that it needs the topic the other machine's ``cushion.port`` reads,
+    not one "to read frames from" (a bridge reads none)."""
+    try:
+        return parse_url(url)
+    except NoTopic:
+        u = urlsplit(url)
+        where = u.hostname or "HOST"
+        if u.port:
+            where += f":{u.port}"
+        raise NoTopic(
+            f"{url!r} names no topic to publish the cushion's lines on; add the topic the "
+            "desktop's cushion.port reads (the same URL there), e.g. "
+            f"{u.scheme}://{where}/home/office/cushion") from None
 
 
 def redact(port: str, hidden: str = "***") -> str:

@@ -202,13 +202,13 @@ def bridge_unit(name: str, cmd: Sequence[str], to: str, config: Path | None = No
 def check_bridge_url(to: str) -> None:
     """A ServiceError unless ``to`` is an ``mqtt://`` URL the bridge can publish to, with no
     password in it: the unit file that carries it can be read by every account."""
-    from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, redact
+    from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, publish_url, redact
 
     if not is_mqtt(to):
         raise ServiceError(f"--to {redact(to)!r}: give the broker and topic the other sitwatch "
                            "reads, mqtt://HOST[:PORT]/TOPIC (mqtts:// for TLS)")
     try:
-        ep = parse_url(to)
+        ep = publish_url(to)
     except MqttUrlError as e:
         raise ServiceError(f"--to: {str(e).replace(to, redact(to))}") from None
     if ep.password:

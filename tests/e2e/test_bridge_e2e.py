@@ -262,7 +262,7 @@ def test_a_wrong_to_url_or_login_is_one_line_and_exit_2(tmp_path: Path, broker: 
     cfg = pi_config(tmp_path, cushion.link)
     try:
         for to, words in (("http://127.0.0.1/x", "mqtt://HOST[:PORT]/TOPIC"),
-                          (f"mqtt://127.0.0.1:{broker.port}", "names no topic"),
+                          (f"mqtt://127.0.0.1:{broker.port}", "the desktop's cushion.port reads"),
                           (f"mqtt://127.0.0.1:{broker.port}/a/+/b", "wildcard")):
             out = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
                                   "--config", str(cfg), "bridge", "--to", to], env=env,

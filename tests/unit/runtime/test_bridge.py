@@ -328,3 +328,18 @@ def test_the_serial_source_hands_raw_lines_on_unparsed() -> None:
     clock.advance(1)  # nothing for 10 s (no_data_timeout): said, as `sitwatch run` says it
     assert src.poll(0) == [Diagnosis(19.0, "no data at all from the device: is it powered and "
                                      "sending? right port?", 9.0)]
+
+
+@pytest.mark.parametrize("to", ["mqtt://192.168.1.20/", "mqtt://192.168.1.20:1884"])
+def test_a_to_url_without_a_topic_asks_for_the_one_the_desktop_reads(
+        to: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The shared parser's words ("no topic to read frames from") were a reader's: the bridge
+    reads no frames from the broker, it publishes the cushion for the desktop's cushion.port."""
+    from sitwatch.cli.main import main
+
+    assert main(["--no-user-config", "bridge", "--to", to]) == 2
+    said = capsys.readouterr().err.strip()
+    assert len(said.splitlines()) == 1, said
+    assert "names no topic to publish the cushion's lines on" in said
+    assert "the desktop's cushion.port reads" in said and "read frames" not in said
+    assert f"e.g. {to.rstrip('/')}/home/office/cushion" in said

@@ -203,7 +203,7 @@ def test_the_bridge_unit_starts_this_sitwatchs_bridge_with_the_url() -> None:
 
 @pytest.mark.parametrize(("to", "words"), [
     ("desk:1883", "mqtt://HOST[:PORT]/TOPIC"),
-    ("mqtt://desk", "names no topic"),
+    ("mqtt://desk", "names no topic to publish the cushion's lines on"),
     ("mqtt://pi:s3cret@desk/home/cushion", "every account"),
 ])
 def test_a_bridge_url_that_cannot_go_in_a_unit_is_refused(to: str, words: str) -> None:

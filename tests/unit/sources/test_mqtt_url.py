@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sitwatch import config
-from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, redact
+from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, parse_url, publish_url, redact
 from sitwatch.sources.mqtt import with_broker
 
 
@@ -34,6 +34,19 @@ def test_defaults_and_topics() -> None:
 def test_bad_urls_say_how_to_write_them(url: str, says: str) -> None:
     with pytest.raises(MqttUrlError, match=says):
         parse_url(url)
+
+
+def test_a_url_published_to_asks_for_the_topic_the_reader_reads() -> None:
+    """A bridge publishes: the reader's words ("no topic to read frames from") do not fit it.
+    The example keeps the host and port, never the password."""
+    with pytest.raises(MqttUrlError) as e:
+        publish_url("mqtt://pi:s3cret@desk:1884/")
+    said = str(e.value)
+    assert "names no topic to publish the cushion's lines on" in said
+    assert "e.g. mqtt://desk:1884/home/office/cushion" in said and "read frames" not in said
+    assert publish_url("mqtt://desk/a/b").topic == "a/b"
+    with pytest.raises(MqttUrlError, match="wildcard"):
+        publish_url("mqtt://desk/a/+")
 
 
 def test_broker_section_lends_credentials_for_the_same_host_only() -> None:
