@@ -71,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as e:
             err(str(e))
             return EXIT_CONFIG
+    refused = _read_only_refusal(cfg, ran, args.action, kind)
+    if refused:
+        err(refused)
+        return EXIT_CONFIG
     nudge: Shown | None = None
     if args.action == "wrong":
         picked = _which_nudge(cfg, kind, state, force=getattr(args, "force", False))
@@ -78,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
             return picked
         kind, nudge = picked
     try:
-        return _apply(cfg, args.action, kind, state, path, nudge)
+        return _apply(cfg, args.action, kind, state, path, nudge,
+                      profile_writable=not ran.read_only)
     except PermissionError as e:
         err(f"cannot write {e.filename or path}: {e.strerror or e}; "
             f"{access_hint(Path(e.filename or path), 'feedback ' + args.action)}")
@@ -94,6 +99,7 @@ class Ran(NamedTuple):
 
     layout: str | None = None  # the layout spec (`run --layout`)
     profile: Path | None = None  # its calibration profile (`run --calibration`, the simulator's)
+    read_only: bool = False  # ... which it never writes (`run --calibration`): nor may we
 
     def overrides(self, cfg: Config) -> dict[str, str]:
         """The config keys to load the config with, so that it is the one the daemon ran."""
@@ -105,6 +111,31 @@ class Ran(NamedTuple):
         if self.profile is not None and self.profile != profile_path(cfg).absolute():
             over["calibration.profile"] = str(self.profile)
         return over
+
+
+def _read_only_refusal(cfg: Config, ran: Ran, action: str,
+                       kind: FeedbackKind | None) -> str | None:
+    """Why a "Not right" about a learned way of sitting, or its reset, is refused while no
+    daemon runs: the last daemon ran from a profile named with ``run --calibration``, which it
+    only reads (``keep_learned``), so this command must not write it either (the next
+    ``run --calibration`` would start from ways the sitter never saw it forget, or the sitter's
+    own file would change behind their back). None: nothing against it. A running daemon
+    takes the request itself and keeps the change in memory."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.core.kinds import FeedbackKind
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    if kind != FeedbackKind.LEARNED or not ran.read_only or ran.profile is None:
+        return None
+    if read_status(status_path(cfg), SystemClock(),
+                   stale_after=status_stale_after(cfg)).get("running"):
+        return None
+    return (f"`sitwatch feedback {action} learned` would change {ran.profile}, which the last "
+            "`sitwatch run --calibration` only read (sitwatch never writes a profile named "
+            "there); say it while that sitwatch runs (the change then lasts until it stops), "
+            f"or set calibration.profile = \"{ran.profile}\" in the config and run sitwatch "
+            "without --calibration to let it keep what it learns in that file")
 
 
 def _named(d: Mapping[str, Any], key: str) -> str | None:
@@ -129,7 +160,8 @@ def _feedback_file(cfg: Config) -> tuple[Path, Ran]:
     if named is None:
         return mine, Ran()
     profile = _named(d, "profile_file")
-    ran = Ran(_named(d, "layout"), Path(profile) if profile else None)
+    ran = Ran(_named(d, "layout"), Path(profile) if profile else None,
+              read_only=d.get("profile_read_only") is True)
     if Path(named) == mine:
         return mine, ran
     theirs = Path(named)
@@ -325,7 +357,7 @@ def _nothing_learned(cfg: Config, state: State) -> bool:
 
 
 def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, path: Path,
-           nudge: Shown | None = None) -> int:
+           nudge: Shown | None = None, *, profile_writable: bool = True) -> int:
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import feedback as fb
     from sitwatch.nudging.answers import feedback_said
@@ -363,7 +395,8 @@ def _apply(cfg: Config, action: str, kind: FeedbackKind | None, state: State, pa
         err(f"the running sitwatch did not answer within {ANSWER_WITHIN:g} s; the request "
             f"stays in {control_path(cfg)} for 5 minutes (see `sitwatch status` and the log)")
         return EXIT_FAIL
-    entry, after = _offline(cfg, action, kind, state, path, nudge or Shown(""), cushion=cushion)
+    entry, after = _offline(cfg, action, kind, state, path, nudge or Shown(""), cushion=cushion,
+                            profile_writable=profile_writable)
     print(feedback_said(base, entry, state, after, cushion=cushion))
     from sitwatch.core.kinds import FeedbackKind
 
@@ -386,14 +419,17 @@ def _changed_learned(entry: Entry, before: State) -> bool:
 
 
 def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
-             path: Path, nudge: Shown, *, cushion: bool = True) -> tuple[Entry, State]:
+             path: Path, nudge: Shown, *, cushion: bool = True,
+             profile_writable: bool = True) -> tuple[Entry, State]:
     """No daemon: change the file, and add the row to the history if there is one. Without a
     ``cushion``, or on a ``nudge`` only the camera saw, a "Not right" is recorded and changes
-    nothing (as the daemon does)."""
+    nothing (as the daemon does). Without ``profile_writable`` (a profile the daemon only
+    reads) a reset of every kind leaves the profile's rejected ways as they are."""
     from datetime import datetime
 
     from sitwatch.core.kinds import FeedbackKind
     from sitwatch.nudging import feedback as fb
+    from sitwatch.runtime.files import profile_path
 
     now = datetime.now().astimezone()
     at = now.isoformat(timespec="seconds")
@@ -409,7 +445,11 @@ def _offline(cfg: Config, action: str, kind: FeedbackKind | None, state: State,
     else:
         after, entry = fb.reset(state, kind, at=at, source="cli")
         change = _profile_change(cfg, "forget") if learned or kind is None else None
-        if change is not None:
+        if change is not None and not profile_writable:
+            err(f"note: {profile_path(cfg)} is left as it is (the last sitwatch ran with it "
+                "named by --calibration, and only read it): the ways of sitting rejected in "
+                "it stay rejected")
+        elif change is not None:
             change()
     fb.save(after, path)
     _history(cfg, entry, state, after, now)

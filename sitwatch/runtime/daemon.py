@@ -139,7 +139,8 @@ class Daemon:
         ``answers`` is told what became of each command that asks for an answer (MQTT);
         ``learner`` keeps the sitter's "Not right" feedback (:mod:`sitwatch.runtime.learning`).
         ``profile_file``: the file ``profile`` is read from (or a learned one saved to), named
-        in the status file for ``sitwatch feedback``."""
+        in the status file for ``sitwatch feedback``, with whether this daemon leaves it as it
+        is (a profile and no ``save_profile``: one named with ``run --calibration``)."""
         self.cfg = cfg
         self.layout = layout
         self.source = source
@@ -211,7 +212,9 @@ class Daemon:
             if learner is not None and learner.path is not None:
                 status.update(feedback_file=str(learner.path))
             if profile_file is not None:  # its reference postures tuned the thresholds
-                status.update(profile_file=str(profile_file.absolute()))
+                # read only (`run --calibration`): `sitwatch feedback` must not change it either
+                status.update(profile_file=str(profile_file.absolute()),
+                              profile_read_only=profile is not None and save_profile is None)
 
     # -- the state everyone reads --------------------------------------------------------
     def resume_spell(self, spell: float, away: float, run: str | None = None,

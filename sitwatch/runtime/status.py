@@ -30,7 +30,8 @@ ten seconds, not one every two. Layout (``version`` 1)::
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons),
      "layout": "smartchair-12" | "/home/me/chair.toml" | absent (older daemons),
      "feedback_file": "/home/me/.local/share/sitwatch/feedback-smartchair-12.json" | absent,
-     "profile_file": "/home/me/.local/share/sitwatch/calibration-smartchair-12.json" | absent}
+     "profile_file": "/home/me/.local/share/sitwatch/calibration-smartchair-12.json" | absent,
+     "profile_read_only": false | absent (older daemons)}
 
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
 in for it; camera-only, the camera offline or the screen locked), for ``unseen_seconds``: the
@@ -54,7 +55,9 @@ calibration profile it runs from: ``run --calibration``'s, the simulator's in th
 ``simulated/`` folder, else the config's (a daemon with no profile yet names the file it saves
 the one it learns to, which may not exist yet). ``sitwatch feedback`` reads all three, so that
 the thresholds it calls configured are the ones that daemon starts from: that layout's, with
-what the profile's reference postures tuned.
+what the profile's reference postures tuned. ``profile_read_only`` is true when the daemon
+never writes that profile (one named with ``run --calibration``): ``sitwatch feedback`` then
+refuses to change the ways of sitting learned in it while no daemon runs.
 ``camera.every`` is the seconds between two looks at the moment, ``camera.paused`` true while
 the screen is locked (no picture taken).
 """
@@ -115,6 +118,7 @@ _TOP = (
     "feedback_file",  # where the daemon keeps "Not right" (sitwatch feedback reads it there)
     "layout",  # the layout it runs (`run --layout` may differ from the config's): name or file
     "profile_file",  # the calibration profile it runs from (`run --calibration`, the simulator's)
+    "profile_read_only",  # ... never written by it (`run --calibration`): nor by `feedback`
     "last_break",  # the last verified break: {"seconds": 300.0, "ended": ISO}
     "timer_paused",  # no sensor sees the seat: the sitting timer stands still
     "unseen_seconds",  # ... since this many seconds (null while a sensor sees it)

@@ -179,3 +179,45 @@ def test_the_running_daemon_forgets_the_way_and_keeps_it_rejected(tmp_path: Path
             daemon.kill()
             daemon.wait(5)
         chair.close()
+
+
+@pytest.mark.integration
+def test_a_profile_named_with_run_calibration_is_not_changed_once_the_daemon_stopped(
+        tmp_path: Path) -> None:
+    """`sitwatch run --calibration mine.json` never writes mine.json; the status file named it,
+    and `feedback wrong learned` with no daemon running then changed it on disk. Now it is
+    refused (exit 2, one line saying why and what to do) and the file stays as it was; a reset
+    of every kind resets the thresholds and leaves the file alone too."""
+    env = env_for(tmp_path)
+    mine = tmp_path / "mine.json"
+    profile_with_ways(1).save(mine)
+    before = mine.read_bytes()
+    chair = Chair(UPRIGHT)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[cushion]\nport = "{chair.port}"\nlayout = "smartchair-12"\n'
+                   "[nudges.dnd]\nenabled = false\n[status]\ninterval = 0.5\n")
+    daemon = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "--config",
+                               str(cfg), "run", "--headless", "--json", "--calibration",
+                               str(mine)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        evs = read_events(daemon, lambda g: any(e["event"] == "occupancy" for e in g),
+                          time.monotonic() + 30)
+        assert evs, daemon.stderr.read1().decode() if daemon.poll() is not None else "no events"
+        daemon.terminate()
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        chair.close()
+    for action in ("wrong", "reset"):
+        out = sitwatch(env, cfg, "feedback", action, "learned")
+        assert out.returncode == 2, out
+        assert len(out.stderr.splitlines()) == 1 and "Traceback" not in out.stderr, out.stderr
+        assert f"would change {mine}, which the last `sitwatch run --calibration` only read" \
+            in out.stderr and f'calibration.profile = "{mine}"' in out.stderr, out.stderr
+        assert mine.read_bytes() == before
+    out = sitwatch(env, cfg, "feedback", "reset")
+    assert out.returncode == 0, out
+    assert mine.read_bytes() == before

@@ -150,3 +150,28 @@ def test_a_profile_the_daemon_named_but_had_not_saved_yet_tunes_nothing(tmp_path
     moved = {c["threshold"]: c["configured"]
              for c in json.loads(capsys.readouterr().out)["changes"]}
     assert moved["detect.balance.threshold"] == 0.25
+
+
+def test_a_profile_the_daemon_only_read_is_not_changed_while_none_runs(tmp_path,
+                                                                       capsys) -> None:
+    """`run --calibration mine.json` never writes mine.json (keep_learned): neither may a
+    "Not right" about a learned way, or its reset, given while no daemon runs."""
+    from tests.e2e.test_learned_feedback_cli import profile_with_ways
+
+    mine = tmp_path / "mine.json"
+    profile_with_ways(1).save(mine)
+    before = mine.read_bytes()
+    stopped = (datetime.now().astimezone() - timedelta(hours=1)).isoformat()
+    status(feedback_file=str(tmp_path / "feedback-smartchair-12.json"), layout="smartchair-12",
+           profile_file=str(mine), profile_read_only=True, stopped=stopped)
+    for action in ("wrong", "reset"):
+        assert main(["--no-user-config", "feedback", action, "learned"]) == 2
+        said = capsys.readouterr().err
+        assert f"would change {mine}, which the last `sitwatch run --calibration` only read" \
+            in " ".join(said.split())
+        assert mine.read_bytes() == before
+    # a daemon that saves into its profile (the config's, or none named): as before
+    status(feedback_file=str(tmp_path / "feedback-smartchair-12.json"), layout="smartchair-12",
+           profile_file=str(mine), profile_read_only=False, stopped=stopped)
+    assert main(["--no-user-config", "feedback", "wrong", "learned"]) == 0
+    assert mine.read_bytes() != before
