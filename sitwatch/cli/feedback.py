@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         state = fb.State()
     if args.action == "show":
-        return _show(cfg, state, path, as_json=args.json)
+        return _show(cfg, state, path, as_json=args.json, camera_only=ran.camera_only(cfg))
     kind: FeedbackKind | None = None
     if args.kind:
         try:
@@ -100,6 +100,14 @@ class Ran(NamedTuple):
     layout: str | None = None  # the layout spec (`run --layout`)
     profile: Path | None = None  # its calibration profile (`run --calibration`, the simulator's)
     read_only: bool = False  # ... which it never writes (`run --calibration`): nor may we
+    camera: bool | None = None  # it ran with a camera and no cushion (None: not known)
+
+    def camera_only(self, cfg: Config) -> bool:
+        """That daemon had no cushion (else, not known: the config has none), so no threshold
+        "Not right" moves: its answers are recorded only."""
+        from sitwatch.runtime.files import camera_alone
+
+        return self.camera if self.camera is not None else camera_alone(cfg)
 
     def overrides(self, cfg: Config) -> dict[str, str]:
         """The config keys to load the config with, so that it is the one the daemon ran."""
@@ -151,28 +159,30 @@ def _feedback_file(cfg: Config) -> tuple[Path, Ran]:
     defaults are not the config layout's, and a profile whose reference postures tuned other
     thresholds. A note says so when the files differ (on stderr: `show --json` stays JSON)."""
     from sitwatch.core.clock import SystemClock
-    from sitwatch.runtime.files import feedback_path, status_path
-    from sitwatch.runtime.status import read_status
+    from sitwatch.runtime.files import camera_alone, feedback_path, status_path
+    from sitwatch.runtime.status import camera_only, read_status
 
-    mine = feedback_path(cfg)
+    mine = feedback_path(cfg, camera_only=camera_alone(cfg))
     d = read_status(status_path(cfg), SystemClock(), stale_after=float("inf"))
     named = _named(d, "feedback_file")
     if named is None:
         return mine, Ran()
     profile = _named(d, "profile_file")
     ran = Ran(_named(d, "layout"), Path(profile) if profile else None,
-              read_only=d.get("profile_read_only") is True)
+              read_only=d.get("profile_read_only") is True,
+              camera=camera_only(d) if isinstance(d.get("sensor"), dict) else None)
     if Path(named) == mine:
         return mine, ran
     theirs = Path(named)
     if d.get("running"):
         err(f"note: the running sitwatch keeps its feedback in {theirs}; this config alone "
-            f"would use {mine} (sitwatch was started with another layout, cushion or "
-            "calibration file). Using the running sitwatch's.")
+            f"would use {mine} (sitwatch was started with another layout, cushion, camera "
+            "or calibration file). Using the running sitwatch's.")
     else:
         err(f"note: the last sitwatch that ran kept its feedback in {theirs}; this config "
-            f"alone would use {mine} (that run had another layout, cushion or calibration "
-            "file). Using the last run's, which `sitwatch run` started the same way uses.")
+            f"alone would use {mine} (that run had another layout, cushion, camera or "
+            "calibration file). Using the last run's, which `sitwatch run` started the same way "
+            "uses.")
     return theirs, ran
 
 
@@ -525,7 +535,10 @@ def _base(cfg: Config) -> Config:
     return references.apply(base, prof.tuned if prof else None, cfg)[0]
 
 
-def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
+def _show(cfg: Config, state: State, path: Path, *, as_json: bool, camera_only: bool) -> int:
+    """The thresholds "Not right" moved and the last answers. ``camera_only``: the setup has
+    no cushion, whose thresholds are the only ones feedback moves: it says so instead of
+    calling thresholds it has none of "as configured"."""
     import json
 
     from sitwatch.core.kinds import FEEDBACK_KINDS
@@ -538,6 +551,7 @@ def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
         print(json.dumps({
             "file": str(path),
             "enabled": cfg.feedback.enabled,
+            "camera_only": camera_only,
             "steps": dict(state.steps),
             "changes": [{"kind": c.kind, "threshold": c.knob, "configured": c.before,
                          "now": round(c.after, 4), "steps": c.steps} for c in changes],
@@ -545,7 +559,10 @@ def _show(cfg: Config, state: State, path: Path, *, as_json: bool) -> int:
         }, indent=2))
         return EXIT_OK
     out = sys.stdout
-    if not changes:
+    if camera_only and not changes:
+        out.write("A camera-only setup has no thresholds that \"Not right\" moves (those are "
+                  "a cushion's): each answer is recorded only.\n")
+    elif not changes:
         out.write("No thresholds moved: they are as configured"
                   + ("" if cfg.feedback.enabled else " (learning from \"Not right\" is off)")
                   + ".\n")

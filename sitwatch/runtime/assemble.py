@@ -213,14 +213,16 @@ def build_dnd(cfg: Config, clock: Clock, *, start: bool = True) -> DoNotDisturb 
     return dnd.from_config(cfg.nudges.dnd, clock, start=start)
 
 
-def build_learner(cfg: Config, layout: Layout, clock: Clock) -> Learner:
+def build_learner(cfg: Config, layout: Layout, clock: Clock, *,
+                  camera_only: bool = False) -> Learner:
     """The sitter's "Not right" feedback, from its file next to the calibration profile (a
-    damaged one is reported and set aside in memory: the configured thresholds apply)."""
+    damaged one is reported and set aside in memory: the configured thresholds apply).
+    ``camera_only``: no cushion, so no threshold it moves; its own file records the answers."""
     from sitwatch.config import for_layout
     from sitwatch.nudging import feedback as fb
     from sitwatch.runtime.learning import Learner
 
-    path = feedback_path(cfg)
+    path = feedback_path(cfg, camera_only=camera_only)
     try:
         state = fb.load(path)
     except fb.FeedbackError as e:
@@ -331,7 +333,7 @@ def build_daemon(
             inbox=inbox,
             publisher=publisher,
             answers=answers,
-            learner=build_learner(cfg, layout, clock),
+            learner=build_learner(cfg, layout, clock, camera_only=source is None),
             profile_file=profile_file or find_profile(cfg, layout) or pp,
         )
         daemon.watchers = [cast(SeatWatcher, s) for s in sinks.sinks

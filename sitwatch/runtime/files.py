@@ -126,7 +126,19 @@ def history_path(cfg: Config) -> Path:
     )
 
 
-def feedback_path(cfg: Config) -> Path:
+#: The feedback file of a camera-only setup: its answers are recorded only (no cushion threshold
+#: to move), and named after no cushion layout it does not have.
+CAMERA_FEEDBACK = "feedback-camera.json"
+
+
+def feedback_path(cfg: Config, *, camera_only: bool = False) -> Path:
     """Where the sitter's "Not right" adaptations are kept: next to the calibration profile,
-    one file per layout (``feedback-smartchair-12.json``)."""
-    return profile_path(cfg).with_name(f"feedback-{layout_slug(cfg.cushion.layout)}.json")
+    one file per layout (``feedback-smartchair-12.json``); ``camera_only`` (no cushion, a
+    camera), :data:`CAMERA_FEEDBACK`, so that nothing names a cushion layout there."""
+    name = CAMERA_FEEDBACK if camera_only else f"feedback-{layout_slug(cfg.cushion.layout)}.json"
+    return profile_path(cfg).with_name(name)
+
+
+def camera_alone(cfg: Config) -> bool:
+    """The config watches with a camera and no cushion (``sitwatch run --port`` may add one)."""
+    return not cfg.cushion.port and cfg.camera.enabled

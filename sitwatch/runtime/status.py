@@ -50,7 +50,8 @@ carries that absence on, so a break across a restart is counted
 (:func:`sitwatch.runtime.assemble.previous_spell`).
 ``layout`` is the sensor layout the daemon runs (``sitwatch run --layout`` may name another
 than the config's: a built-in name, ``grid:RxC`` or a layout file's absolute path), and
-``feedback_file`` the file it keeps "Not right" in, and ``profile_file`` (absolute) the
+``feedback_file`` the file it keeps "Not right" in (camera-only, ``feedback-camera.json``: its
+answers are recorded only), and ``profile_file`` (absolute) the
 calibration profile it runs from: ``run --calibration``'s, the simulator's in the data dir's
 ``simulated/`` folder, else the config's (a daemon with no profile yet names the file it saves
 the one it learns to, which may not exist yet). ``sitwatch feedback`` reads all three, so that

@@ -130,11 +130,23 @@ def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
         # (no nudge came in these seconds: --force, as for a kind not shown lately)
         said = subprocess.run([sys.executable, "-m", "sitwatch", "feedback", "wrong", "slouch",
                                "--force"], env=env, capture_output=True, text=True, timeout=30)
+        # the file it keeps them in is a camera's, not the default cushion layout's
+        st = json.loads(subprocess.run([sys.executable, "-m", "sitwatch", "status", "--json"],
+                                       env=env, capture_output=True, text=True,
+                                       timeout=30).stdout)
+        listed = subprocess.run([sys.executable, "-m", "sitwatch", "feedback", "show"], env=env,
+                                capture_output=True, text=True, timeout=30)
     finally:
         stop(proc)
     assert said.returncode == 0, said.stderr
     assert "the camera's thresholds stay as configured" in said.stdout
     assert "->" not in said.stdout and "step" not in said.stdout
+    assert Path(st["feedback_file"]).name == "feedback-camera.json", st
+    assert Path(st["feedback_file"]).is_file()  # the answer above is recorded there
+    assert not list(tmp_path.rglob("feedback-load-cells-4.json"))
+    assert listed.stdout.startswith("A camera-only setup has no thresholds that \"Not right\" "
+                                    "moves"), listed.stdout
+    assert f"({st['feedback_file']})" in listed.stdout
     main_line = shown[False].splitlines()[0]
     assert "camera online (a pose every" in main_line, shown[False]
     assert "cushion" not in shown[False]

@@ -399,12 +399,17 @@ def test_camera_only_not_right_claims_no_cushion_threshold(tmp_path: Path) -> No
     for claim in ("->", "step", "from now on", "applies when it starts", "Undo"):
         assert claim not in out.stdout, out.stdout
     (file,) = data.glob("feedback-*.json")
+    assert file.name == "feedback-camera.json"  # not the default cushion layout's
     assert json.loads(file.read_text())["steps"] == {}
     con = sqlite3.connect(data / "history.sqlite")
     assert con.execute("SELECT kind, action, applied FROM feedback").fetchall() == [
         ("slouch", "wrong", 0)]
     shown = sitwatch(env, cfg, "feedback", "show")
-    assert "No thresholds moved" in shown.stdout and "(recorded only)" in shown.stdout
+    assert shown.stdout.startswith("A camera-only setup has no thresholds that \"Not right\" "
+                                   "moves"), shown.stdout
+    assert "No thresholds moved" not in shown.stdout and "(recorded only)" in shown.stdout
+    assert f"({file})" in shown.stdout
+    assert json.loads(sitwatch(env, cfg, "feedback", "show", "--json").stdout)["camera_only"]
 
 
 @pytest.mark.integration

@@ -175,3 +175,22 @@ def test_a_profile_the_daemon_only_read_is_not_changed_while_none_runs(tmp_path,
            profile_file=str(mine), profile_read_only=False, stopped=stopped)
     assert main(["--no-user-config", "feedback", "wrong", "learned"]) == 0
     assert mine.read_bytes() != before
+
+
+def test_a_camera_only_setup_has_its_own_file_and_no_thresholds_to_show(tmp_path,
+                                                                        capsys) -> None:
+    """A camera and no cushion: "Not right" moves no threshold (it is recorded only), so its
+    file is named after no cushion layout (it was feedback-load-cells-4.json, the default
+    layout's), and `show` says why nothing moves instead of "as configured"."""
+    from sitwatch.runtime.files import CAMERA_FEEDBACK
+
+    mine = feedback_path(CFG, camera_only=True)
+    assert mine.name == CAMERA_FEEDBACK
+    status(feedback_file=str(mine), sensor={"port": "camera:/dev/video0", "online": True})
+    assert show(capsys)[0] == str(mine)  # a note: this config alone names no camera
+    assert json.loads((main(["--no-user-config", "feedback", "show", "--json"]),
+                       capsys.readouterr().out)[1])["camera_only"] is True
+    assert main(["--no-user-config", "feedback", "show"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("A camera-only setup has no thresholds that \"Not right\" moves")
+    assert "No thresholds moved" not in out and f"({mine})" in out
