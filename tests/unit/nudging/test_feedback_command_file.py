@@ -170,7 +170,20 @@ def test_a_profile_the_daemon_only_read_is_not_changed_while_none_runs(tmp_path,
         assert f"would change {mine}, which the last `sitwatch run --calibration` only read" \
             in " ".join(said.split())
         assert mine.read_bytes() == before
+    # a reset of every kind resets the thresholds, and leaves the profile's rejected ways
+    from sitwatch.sensing import calibration
+    from sitwatch.sensing.detectors.baseline import REJECTED_KEPT
+
+    prof = calibration.load(mine)
+    assert prof.learned is not None
+    prof.model_copy(update={"learned": prof.learned.rejecting_last(REJECTED_KEPT)}).save(mine)
+    rejected = mine.read_bytes()
+    assert main(["--no-user-config", "feedback", "reset"]) == 0
+    assert "the ways of sitting rejected in it stay rejected" in " ".join(
+        capsys.readouterr().err.split())
+    assert mine.read_bytes() == rejected
     # a daemon that saves into its profile (the config's, or none named): as before
+    mine.write_bytes(before)
     status(feedback_file=str(tmp_path / "feedback-smartchair-12.json"), layout="smartchair-12",
            profile_file=str(mine), profile_read_only=False, stopped=stopped)
     assert main(["--no-user-config", "feedback", "wrong", "learned"]) == 0
