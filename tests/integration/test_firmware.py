@@ -559,7 +559,8 @@ def guide_commands() -> list[tuple[str, str]]:
                   if lang in ("", "sh", "bash")]
         spans = re.findall(r"(?<!`)`([^`]+)`(?!`)", re.sub(r"```.*?```", "", text, flags=re.S))
         for code in [*blocks, *(s.replace("\n", " ") for s in spans)]:
-            for line in code.splitlines():
+            # a command continued on the next line (`\` at the end) is one command
+            for line in re.sub(r"\\\n\s*", " ", code).splitlines():
                 for m in _COMMAND.finditer(line):
                     cmd = re.split(r"&&|\||;", m.group(1))[0].strip()
                     out.append((doc.name, cmd))
