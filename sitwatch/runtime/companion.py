@@ -52,7 +52,13 @@ from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_
 from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, NudgeAction, NudgeKind
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
-from sitwatch.sinks.mqtt import DAY_SUMMARY, machine_tag, new_client, refused_for_good
+from sitwatch.sinks.mqtt import (
+    DAY_SUMMARY,
+    Credentials,
+    machine_tag,
+    new_client,
+    refused_for_good,
+)
 
 #: What the companion listens to under ``<base>/event/``: what a desktop sink may show. The
 #: rest (posture, occupancy, balance ...) would only cost traffic.
@@ -76,16 +82,10 @@ class Shows(Protocol):
     def handle(self, event: Event) -> None: ...
 
 
-class Broker(Protocol):
-    """What the companion reads from ``[mqtt]``: where the broker is and how to log in."""
+class Broker(Credentials, Protocol):
+    """What the companion reads from ``[mqtt]``: where the broker is, how to log in
+    (:class:`~sitwatch.sinks.mqtt.Credentials`), and how often to say it is alive."""
 
-    host: str
-    port: int
-    username: str
-    password: str
-    password_file: str
-    tls: bool
-    tls_ca: str
     keepalive: int
 
 
