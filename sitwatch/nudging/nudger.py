@@ -52,7 +52,7 @@ def still_applies(ev: Event, snap: Snapshot) -> bool:
 class Nudger:
     def __init__(self, cfg: NudgesCfg, sit_limit: float, gate: NudgeGate | None = None,
                  min_break: float | None = None) -> None:
-        """``gate`` None: every due nudge is delivered (replays, the demo). ``min_break``: the
+        """``gate`` None: every due nudge is delivered (replays). ``min_break``: the
         time-to-move nudge says how long a break must last to count."""
         self.cfg = cfg
         self.policy = NudgePolicy(cfg, sit_limit, min_break=min_break)

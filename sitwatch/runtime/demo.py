@@ -2,8 +2,10 @@
 
 The virtual sitter (sitwatch.sim) follows a scripted day; its frames go through the wire
 format and the same Daemon that ``sitwatch run`` uses (pipeline, nudges, SQLite history), with a
-clock that jumps ahead instead of waiting. A live view shows what sitwatch sees next to what
-the sitter is really doing; at the end come the day's summary and the report from the history.
+clock that jumps ahead instead of waiting. The nudge rules that do not depend on the desktop hold
+as they do there (the daily cap, quiet hours, the schedule); a nudge they keep back is said. A
+live view shows what sitwatch sees next to what the sitter is really doing; at the end come the
+day's summary and the report from the history.
 Nothing is written outside a temporary folder, and no desktop notification is sent unless asked.
 """
 
@@ -22,6 +24,7 @@ from sitwatch.core import events as E
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import Event
 from sitwatch.core.kinds import Occupancy, Posture, WalletState, label
+from sitwatch.nudging.gate import NudgeGate
 from sitwatch.runtime.daemon import Daemon
 from sitwatch.runtime.tally import Tally
 from sitwatch.sensing.layout import Layout
@@ -46,6 +49,13 @@ class DemoView:
                 return  # how the seat was found at the start, not someone getting up
         self.log.append((self.clock.now(), ev))
 
+    def kept_back(self, ev: Event) -> None:
+        """A nudge the gate did not send (the daily cap, quiet hours): the sinks never see
+        one, the demo says so in its place."""
+        assert self.clock is not None
+        if ev.event == E.NUDGE and not ev.get("delivered", True):
+            self.log.append((self.clock.now(), ev))
+
     def close(self) -> None:
         pass
 
@@ -56,6 +66,9 @@ def _hm(s: float) -> str:
 
 
 def describe(ev: Event) -> str | None:
+    if ev.event == E.NUDGE and not ev.get("delivered", True):
+        why = ev.get("dropped") or ev.get("held") or "kept back"
+        return f"(not sent, {why}) {ev.get('title')}"
     if ev.event == E.NUDGE:
         return f"NUDGE  {ev.get('title')}: {ev.get('message')}"
     if ev.event == E.OCCUPANCY:
@@ -118,7 +131,7 @@ def run_demo(
         fill_history(db, layout, start, days - 1, seed, cfg, script=script)
     store = Store(db, clock)
     tally = Tally()
-    daemon = Daemon(cfg, layout, src, clock, sinks=view, store=store)
+    daemon = Daemon(cfg, layout, src, clock, sinks=view, store=store, gate=_gate(cfg, clock))
     use_live = (out.isatty() if live is None else live) and _has_rich()
     printed = 0
     wall0 = time.monotonic()
@@ -142,6 +155,7 @@ def run_demo(
         while not src.done:
             for ev in daemon.step(0):
                 tally.event(ev)
+                view.kept_back(ev)
             tally.frame(daemon.snapshot())
             flush_plain()
             if speed > 0:
@@ -181,12 +195,20 @@ def fill_history(db: Path, layout: Layout, today: datetime, days: int, seed: int
         day_seed = seed + back
         clock = ManualClock(today - timedelta(days=back))
         src = SimSource(Simulator(layout, script_by_name(script, day_seed), 5.0, day_seed), clock)
-        daemon = Daemon(cfg, layout, src, clock, store=Store(db, clock))
+        daemon = Daemon(cfg, layout, src, clock, store=Store(db, clock), gate=_gate(cfg, clock))
         try:
             while not src.done:
                 daemon.step(0)
         finally:
             daemon.close()
+
+
+def _gate(cfg: Config, clock: ManualClock) -> NudgeGate:
+    """The nudge rules that hold whatever the desktop does, as ``sitwatch run`` applies them:
+    the daily cap, quiet hours, the working schedule. No do-not-disturb (the demo's desktop is
+    not the sitter's) and no control file (a real snooze or pause must not silence the demo,
+    nor the demo touch them)."""
+    return NudgeGate(cfg.nudges, clock)
 
 
 def _indent(text: str) -> str:
@@ -303,6 +325,7 @@ def _run_live(
         while not src.done:
             for ev in daemon.step(0):
                 tally.event(ev)
+                view.kept_back(ev)
             tally.frame(daemon.snapshot())
             now = time.monotonic()
             if now - last_draw > 1 / 15:

@@ -18,6 +18,8 @@ class Tally:
     posture: dict[str, float] = field(default_factory=dict)
     balance: dict[str, float] = field(default_factory=dict)
     nudges: Counter[str] = field(default_factory=Counter)
+    #: nudges the gate kept back (the daily cap, quiet hours ...), by why
+    not_sent: Counter[str] = field(default_factory=Counter)
     breaks: int = 0
     longest_spell: float = 0.0
     offline: float = 0.0
@@ -44,7 +46,9 @@ class Tally:
         self.offline += seconds
 
     def event(self, ev: Event) -> None:
-        if ev.event == EventName.NUDGE:
+        if ev.event == EventName.NUDGE and not ev.get("delivered", True):
+            self.not_sent[str(ev.get("dropped") or ev.get("held") or "not sent")] += 1
+        elif ev.event == EventName.NUDGE:
             self.nudges[str(ev.get("kind"))] += 1
         elif ev.event == EventName.BREAK:
             self.breaks += 1
@@ -57,6 +61,7 @@ class Tally:
             "posture_seconds": {k: round(v, 1) for k, v in sorted(self.posture.items())},
             "balance_seconds": {k: round(v, 1) for k, v in sorted(self.balance.items())},
             "nudges": dict(sorted(self.nudges.items())),
+            "nudges_not_sent": dict(sorted(self.not_sent.items())),
             "breaks": self.breaks,
             "longest_spell_seconds": round(self.longest_spell, 1),
             "frames": self.frames,
@@ -94,4 +99,7 @@ class Tally:
             )
         else:
             lines.append("Nudges            none")
+        if self.not_sent:
+            lines.append("Not sent          " + ", ".join(
+                f"{v} ({k})" for k, v in sorted(self.not_sent.items())))
         return "\n".join(lines)

@@ -770,6 +770,27 @@ def test_the_demo_uses_the_users_settings_and_its_report_the_same(tmp_path) -> N
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "sit_limit" in bad.stderr
 
 
+def test_the_demo_keeps_the_daily_cap_as_the_daemon_does(tmp_path) -> None:
+    """The demo ran its daemon without the nudge gate: a default day showed 19 nudges where
+    `sitwatch run` stops at the daily cap of 16, whatever the user's config said. Now the cap,
+    quiet hours and schedule hold in the demo too, and what they kept back is said."""
+    import re
+
+    env = {**_fresh_home(tmp_path), "TZ": "UTC"}
+    user = Path(env["XDG_CONFIG_HOME"]) / "sitwatch" / "sitwatch.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("[nudges]\ndaily_cap = 2\n")
+    db = tmp_path / "demo.sqlite"
+    demo = _sitwatch("demo", "--plain", "--script", "demo", "--history", str(db), env=env)
+    assert demo.returncode == 0, demo.stderr
+    sent = [ln for ln in demo.stdout.splitlines() if "  NUDGE  " in ln]
+    kept = [ln for ln in demo.stdout.splitlines() if "(not sent, daily cap reached)" in ln]
+    assert len(sent) == 2 and kept, demo.stdout
+    assert re.search(rf"Not sent\s+{len(kept)} \(daily cap reached\)", demo.stdout), demo.stdout
+    report = _sitwatch("report", "--history", str(db), env=env)
+    assert re.search(r"Nudges\s+2 \(", report.stdout), report.stdout
+
+
 def test_a_short_sitting_limit_is_said_as_set(tmp_path) -> None:
     """With `sit_limit = 90` (seconds) `sitwatch status` said "(limit 2 min)" and the demo
     "sitting limit 2 min": rounded to another limit than the one set. The daemon is stood in
