@@ -640,6 +640,14 @@ class Nudges(_Section):
     imbalance_after: Seconds = Field(
         120.0, ge=0, description="Seconds of lopsided sitting before a nudge."
     )
+    spacing: Seconds = Field(
+        120.0,
+        ge=0,
+        description="Least time between two nudges of any kind: one that comes due sooner "
+        "waits its turn and goes out then if it still applies (time to move first, then "
+        "posture, balance, the pocket, weight shifts). 0: nudges of different kinds may come "
+        "together. The day's summary never waits.",
+    )
     per_episode: int = Field(
         2,
         ge=1,

@@ -140,19 +140,27 @@ class NudgeGate:
                 return False, why or "do not disturb"
         return True, ""
 
-    def release(self, still_applies: Callable[[Event], bool]) -> list[Event]:
-        """Held nudges that may go out now: do-not-disturb is over and they still apply."""
+    def release(self, still_applies: Callable[[Event], bool],
+                at_most: int | None = None) -> list[Event]:
+        """Held nudges that may go out now: do-not-disturb is over and they still apply.
+        ``at_most``: only so many (the first held first); the others that still apply stay
+        held for a later turn (nudges keep their spacing after do-not-disturb too)."""
         if not self.held:
             return []
         t = self.clock.monotonic()
         self.held = [h for h in self.held if t - h.t <= HOLD_AT_MOST]
         if self.dnd is not None and self.dnd.active()[0]:
             return []
-        out = []
+        out: list[Event] = []
+        later: list[Event] = []
         for h in self.held:
-            if still_applies(h) and self.decide_again(h):
+            if not still_applies(h):
+                continue
+            if at_most is not None and len(out) >= at_most:
+                later.append(h)
+            elif self.decide_again(h):
                 out.append(h)
-        self.held = []
+        self.held = later
         return out
 
     def decide_again(self, ev: Event) -> bool:

@@ -152,9 +152,10 @@ class Nudger:
         if not snap.seen:
             self.policy.unseen()
             return []  # held until the seat is seen again
-        if self.gate is None:
+        if self.gate is None or not self.gate.held or not self.policy.spaced(now):
             return []
-        out = self.gate.release(lambda ev: still_applies(ev, snap))
+        # one at a time: the others still held wait out the spacing (and HOLD_AT_MOST)
+        out = self.gate.release(lambda ev: still_applies(ev, snap), at_most=1)
         for ev in out:
             self.policy.track(NudgeKind(ev.get("kind")), now)
         return [Event(now, ev.event, ev.state, ev.data) for ev in out]

@@ -14,6 +14,8 @@ policy tracks
   adaptation and the reports.
 
 A long forward lean uses the ``slouch`` kind with ``"posture": "leaning_forward"``.
+Nudges of different kinds keep ``spacing`` apart: one due sooner after another waits its turn, in
+the order of the checks in :meth:`NudgePolicy.step` (time to move first).
 Wall-clock rules (snooze, pause, quiet hours, the daily cap, do-not-disturb) are applied later,
 by :class:`sitwatch.nudging.gate.NudgeGate` in the daemon.
 """
@@ -70,6 +72,10 @@ class NudgePolicy:
     pending: list[_Pending] = field(default_factory=list)
     advice: dict[str, Advice] = field(default_factory=lambda: CATALOG)
     min_break: float | None = None  # seconds up that count as a break: said in the nudge
+    #: the last nudge of any kind (``spacing``), and the one before it (a nudge the gate did
+    #: not deliver is forgotten: the spacing runs from the one before)
+    last_any: float | None = None
+    _any_before: float | None = None
 
     def __post_init__(self) -> None:
         self.advice = catalog(self.cfg)  # the built-in texts and the sitter's own
@@ -84,6 +90,14 @@ class NudgePolicy:
             if kind in NudgeKind.__members__.values():
                 k = self._k(NudgeKind(kind))
                 k.last = t if k.last is None else max(k.last, t)
+                self.last_any = t if self.last_any is None else max(self.last_any, t)
+
+    def spaced(self, t: float) -> bool:
+        """A nudge may go out at ``t``: ``spacing`` has passed since the last one of any kind
+        (two at once, "time to move" beside "sit back", is noise; the second waits its turn
+        and goes out then if it still applies)."""
+        gap = float(self.cfg.spacing)
+        return gap <= 0 or self.last_any is None or t - self.last_any >= gap
 
     def seed_texts(self, sent: Mapping[str, int]) -> None:
         """Carry on each kind's turn through its texts from ``sent`` (today's delivered nudges
@@ -123,6 +137,7 @@ class NudgePolicy:
             k.episode, k.in_episode = episode, 0
         k.in_episode += 1
         k.last = t
+        self._any_before, self.last_any = self.last_any, t
         adv = self.advice[advice_key or kind]
         title, action = adv.pick(k.sent, level)
         k.sent += 1
@@ -169,7 +184,7 @@ class NudgePolicy:
                              static=static)
         if not self.cfg.enabled or not occupied:
             return out
-        if spell >= self.sit_limit:
+        if spell >= self.sit_limit and self.spaced(t):
             ep = spell_start if spell_start is not None else t - spell
             level = self._due(NudgeKind.PROLONGED_SITTING, t, ep)
             if level:
@@ -190,7 +205,7 @@ class NudgePolicy:
             advice = PERCHED
         elif head_down and posture == Posture.SLOUCHED:
             advice = HEAD_DOWN
-        if advice is not None and posture_for >= self.cfg.slouch_after:
+        if advice is not None and posture_for >= self.cfg.slouch_after and self.spaced(t):
             ep = t - posture_for
             level = self._due(NudgeKind.SLOUCH, t, ep)
             if level:
@@ -203,19 +218,20 @@ class NudgePolicy:
             and balance_for >= self.cfg.imbalance_after
             and not wallet
             and not balance_leaving
+            and self.spaced(t)
         ):
             ep = t - balance_for
             level = self._due(NudgeKind.ASYMMETRIC_LOAD, t, ep)
             if level:
                 out.append(self._nudge(NudgeKind.ASYMMETRIC_LOAD, t, ep, level, side=balance))
-        if wallet:
+        if wallet and self.spaced(t):
             ep = wallet_since if wallet_since is not None else 0.0
             level = self._due(NudgeKind.WALLET, t, ep)
             if level:
                 out.append(self._nudge(NudgeKind.WALLET, t, ep, level))
         # Static sitting (the detector applied detect.stillness.after): one still stretch is
         # the episode, so a real shift ends it and the next stretch starts afresh.
-        if static:
+        if static and self.spaced(t):
             ep = still_since if still_since is not None else 0.0
             level = self._due(NudgeKind.STATIC_SITTING, t, ep)
             if level:
@@ -269,6 +285,8 @@ class NudgePolicy:
     def forget(self, kind: str, t: float) -> None:
         """The nudge was not delivered (held or dropped): no outcome to measure for it."""
         self.pending = [p for p in self.pending if not (p.kind == kind and p.t == t)]
+        if self.last_any == t:  # the spacing runs from the nudge before, which was shown
+            self.last_any = self._any_before
 
     def unseen(self) -> None:
         """No sensor sees the seat: whether the nudges waiting for their outcome were acted on
@@ -283,6 +301,7 @@ class NudgePolicy:
         self.pending.append(_Pending(kind, t, t + within))
         k = self._k(kind)
         k.last = t if k.last is None else max(k.last, t)
+        self.last_any = t if self.last_any is None else max(self.last_any, t)
 
     def _outcomes(
         self, t: float, *, occupied: bool, posture: str | None, balance: str | None, wallet: bool,

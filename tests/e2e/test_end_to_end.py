@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import signal
@@ -75,6 +76,11 @@ def test_make_demo_command_runs_plain(tmp_path) -> None:
     # first state, empty, is how it was found)
     events = [ln[7:] for ln in proc.stdout.splitlines() if ln[:2].isdigit() and ln[2] == ":"]
     assert events[0] == "sat down", events[:3]
+    # one nudge at a time: two kinds due together ("Still sitting" and "Bring the screen to
+    # you" at 09:31) come at least nudges.spacing (2 min) apart
+    sent = [int(ln[:2]) * 60 + int(ln[3:5]) for ln in proc.stdout.splitlines()
+            if ln[:2].isdigit() and ln[2] == ":" and ln[7:].startswith("NUDGE")]
+    assert len(sent) > 5 and min(b - a for a, b in itertools.pairwise(sent)) >= 2, sent
 
 
 def read_events(proc: subprocess.Popen, until, deadline: float) -> list[dict]:

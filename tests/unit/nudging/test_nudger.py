@@ -221,3 +221,23 @@ def test_a_fused_lean_on_a_seat_only_cushion_gets_the_seats_words_when_it_saw_it
     (ev,) = n.observe(snap(source="fused", posture=Posture.LEANING_FORWARD, posture_since=0.0,
                            seat_only=True, seen_by=seen_by))
     assert ev.get("title") in CATALOG[advice].titles and ev.get("why") == CATALOG[advice].why
+
+
+def test_nudges_held_by_do_not_disturb_go_out_one_spacing_apart() -> None:
+    """Two nudges held while the screen was locked came out together when it unlocked."""
+    clock = ManualClock()
+    dnd = FakeDnd(on=True)
+    gate = NudgeGate(Nudges(), clock, dnd=dnd)
+    n = Nudger(Nudges(), sit_limit=60, gate=gate)
+    held = n.observe(snap(spell=100.0, posture=Posture.SLOUCHED, posture_since=10.0))
+    held += n.observe(snap(t=102.0, spell=102.0, posture=Posture.SLOUCHED, posture_since=10.0))
+    assert [e.get("held") for e in held] == ["screen locked", "screen locked"]
+    dnd.on = False
+    still = snap(t=160.0, spell=160.0, posture=Posture.SLOUCHED, posture_since=10.0)
+    (first,) = n.release(still, 160.0)
+    assert first.get("kind") == "prolonged_sitting" and n.held == 1
+    assert n.release(snap(t=279.0, spell=279.0, posture=Posture.SLOUCHED,
+                          posture_since=10.0), 279.0) == []
+    (second,) = n.release(snap(t=280.0, spell=280.0, posture=Posture.SLOUCHED,
+                               posture_since=10.0), 280.0)
+    assert second.get("kind") == "slouch" and n.held == 0

@@ -231,3 +231,54 @@ def test_a_camera_alone_slouch_speaks_of_the_head_not_the_hips() -> None:
     # the cushion's slump keeps its words about the hips
     ev = nudges(policy().step(100, **common))[0]
     assert ev.get("title") in CATALOG["slouch"].titles
+
+
+# -- spacing: one nudge at a time -----------------------------------------------------------------
+
+def test_two_kinds_due_together_come_one_spacing_apart() -> None:
+    """The demo's 09:31: "Still sitting: please stand up now" and "Bring the screen to you"
+    came in the same second. Time to move goes first; the posture nudge waits its turn and
+    goes out then, since the sitter still leans in."""
+    p = policy()
+    now = nudges(sit(p, 3000, spell=3000, posture="leaning_forward", posture_for=90))
+    assert [e.get("kind") for e in now] == ["prolonged_sitting"]
+    assert not nudges(sit(p, 3119, spell=3119, posture="leaning_forward", posture_for=209))
+    later = nudges(sit(p, 3120, spell=3120, posture="leaning_forward", posture_for=210))
+    assert [e.get("kind") for e in later] == ["slouch"]
+
+
+def test_a_nudge_that_waited_its_turn_is_not_sent_once_it_no_longer_applies() -> None:
+    p = policy()
+    assert len(nudges(sit(p, 3000, spell=3000, posture="slouched", posture_for=90))) == 1
+    # sat up while it waited: nothing to say any more
+    for t in range(3001, 3400, 10):
+        assert not [e for e in nudges(sit(p, t, spell=t)) if e.get("kind") == "slouch"]
+
+
+def test_spacing_zero_lets_kinds_come_together() -> None:
+    p = policy(spacing=0)
+    got = nudges(sit(p, 3000, spell=3000, posture="slouched", posture_for=90,
+                     balance="left", balance_for=200))
+    assert [e.get("kind") for e in got] == ["prolonged_sitting", "slouch", "asymmetric_load"]
+
+
+def test_a_nudge_the_gate_did_not_deliver_does_not_hold_the_next_one_back() -> None:
+    p = policy()
+    (ev,) = nudges(sit(p, 3000, spell=3000))
+    p.forget(str(ev.get("kind")), ev.t)  # quiet hours: nobody saw it
+    got = nudges(sit(p, 3001, spell=3001, posture="slouched", posture_for=90))
+    assert [e.get("kind") for e in got] == ["slouch"]
+
+
+def test_the_spacing_holds_across_a_restart() -> None:
+    p = policy()
+    p.seed_last({"prolonged_sitting": 1000.0})  # the history: time to move shown at 1000
+    assert not nudges(sit(p, 1060, spell=100, posture="slouched", posture_for=90))
+    assert nudges(sit(p, 1120, spell=160, posture="slouched", posture_for=150))
+
+
+def test_spacing_is_a_documented_setting_with_a_sane_default() -> None:
+    assert Nudges().spacing == 120
+    assert Config.model_validate({"nudges": {"spacing": "5m"}}).nudges.spacing == 300
+    with pytest.raises(ValueError):
+        Nudges(spacing=-1)
