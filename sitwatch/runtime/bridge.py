@@ -4,10 +4,10 @@ by the sitwatch on another one (the desktop with the webcam) as a wireless cushi
 The cushion is opened exactly as ``sitwatch run`` opens it (:class:`~sitwatch.sources.serial.
 SerialSource`: the same port, baud rate, reconnects, and the same watch for a device path that
 comes back), but with ``lines``: each text line is passed on as the device sent it, not
-parsed, so a Pi Zero spends no numpy on it and the reader at the other end sees the wire format
-itself (declarations, a timestamp column, garbage to count and explain). A binary-mode cushion
-(polled bytes, no lines) is parsed here and each frame re-sent as a text line, the only form
-the MQTT cushion reads.
+parsed, so the reader at the other end sees the wire format itself (declarations, a timestamp
+column, garbage to count and explain). A binary-mode cushion (polled bytes, no lines) is checked
+there and each frame handed on as a text line, the only form the MQTT cushion reads. No frame
+is made, so the bridge never imports numpy (about a third of its memory; docs/raspberry-pi.md).
 
 It publishes what a wireless cushion publishes (docs/protocol.md, "Over the network: MQTT"):
 
@@ -33,7 +33,7 @@ import secrets
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,7 +42,7 @@ from sitwatch.config.credentials import password_hint
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
 from sitwatch.sinks.mqtt import new_client, refused_for_good
-from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+from sitwatch.sources.base import Diagnosis, Item, Status
 
 #: Host names that cannot be found now but may be soon (no network yet at boot): retried.
 LATER = {getattr(socket, "EAI_AGAIN", -3)}
@@ -79,11 +79,6 @@ class Login:
     @classmethod
     def of(cls, ep: Endpoint) -> Login:
         return cls(ep.host, ep.port, ep.username, ep.password, ep.tls, ep.tls_ca)
-
-
-def frame_line(values: Iterable[float]) -> bytes:
-    """A binary-mode frame (one byte per channel) as a text line the reader parses."""
-    return ",".join(str(int(v)) for v in values).encode("ascii")
 
 
 class Bridge:
@@ -203,10 +198,8 @@ class Bridge:
         """Read what the cushion sent (waiting at most ``max_wait`` s) and pass it on; take in
         what paho's thread queued (the broker came or went, commands for the cushion)."""
         self._take_inbox()
-        for item in self.cushion.poll(max_wait):
-            if isinstance(item, Reading):  # binary mode: a polled frame
-                self._lines.append(frame_line(item.values))
-            elif isinstance(item, Status):
+        for item in self.cushion.poll(max_wait):  # its lines come to :meth:`line`
+            if isinstance(item, Status):
                 self._cushion_status(item)
             elif isinstance(item, Diagnosis):
                 self.say(f"the cushion: {item.message}")

@@ -49,9 +49,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
-import numpy as np
+if TYPE_CHECKING:  # imported where the arrays are made: `sitwatch bridge` only loads a layout
+    import numpy as np
 
 Surface = Literal["seat", "back"]
 SURFACES: tuple[Surface, ...] = ("seat", "back")
@@ -158,6 +159,8 @@ class Layout:
         ``x = k y / (1 + k - y)``, gives the load back on the same 0..full_scale range (an
         empty pad 0, one at full scale full scale), so every load-relative constant still
         holds."""
+        import numpy as np
+
         out = np.asarray(reading, dtype=float)
         if self.transform == "inverted":
             out = self.full_scale - out
@@ -174,6 +177,8 @@ class Layout:
         calibration profile stores)."""
         if not self.divider:
             return self.to_load(load)  # inverting is its own inverse
+        import numpy as np
+
         fs, k = self.full_scale, self.divider
         x = np.clip(np.asarray(load, dtype=float) / fs, 0.0, 1.0)
         out = fs * x * (1.0 + k) / (x + k)
@@ -182,6 +187,8 @@ class Layout:
     @property
     def zero_load(self) -> float:
         """The load an unloaded sensor reports: ``zero`` taken through :meth:`to_load`."""
+        import numpy as np
+
         return float(self.to_load(np.asarray(self.zero, dtype=float)))
 
     @property
@@ -205,6 +212,8 @@ class Layout:
 
     @cached_property
     def seat_mask(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([c.surface == "seat" for c in self.channels])
 
     @cached_property
@@ -213,15 +222,21 @@ class Layout:
 
     @cached_property
     def x(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([c.x for c in self.channels], dtype=float)
 
     @cached_property
     def y(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([c.y for c in self.channels], dtype=float)
 
     @cached_property
     def mirror(self) -> np.ndarray:
         """Index of each channel's left/right mirror on the same surface (-1 when none)."""
+        import numpy as np
+
         out = np.full(self.n, -1, dtype=int)
         for c in self.channels:
             if abs(c.x) < 1e-6:

@@ -2,6 +2,9 @@
 
 See docs/protocol.md for the format. The parser never raises on bad input: every line either
 yields a frame, updates the declared shape, is a comment, or is dropped and counted by reason.
+
+numpy is imported where a frame is made, not with the module: ``sitwatch bridge`` judges lines
+here (``frames=False``) and passes them on without ever loading it (a Pi Zero's memory).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sitwatch.core.frozen import quick_init
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # An optional non-numeric tag before the numbers: "DATA:", "P,", "frame ", "S=" ...
 _TAG = re.compile(r"^[A-Za-z_][\w.-]*\s*[:=,;\s]\s*")
@@ -90,10 +95,16 @@ class LineParser:
 
     ``expected`` is the layout's channel count. A line with one value more than that carries a
     leading timestamp (seconds, or milliseconds after ``# time=ms``).
+
+    ``frames=False``: lines are judged and counted as ever (``stats.frames`` counts those that
+    would be frames) but no frame is made, so :meth:`feed` and :meth:`feed_bytes_frame` always
+    return None and numpy is never imported (``sitwatch bridge`` passes the lines on as read).
     """
 
-    def __init__(self, expected: int, full_scale: float, time_unit: str = "s") -> None:
+    def __init__(self, expected: int, full_scale: float, time_unit: str = "s", *,
+                 frames: bool = True) -> None:
         self.expected = expected
+        self.frames = frames
         self.full_scale = float(full_scale)
         self.time_scale = 1e-3 if time_unit == "ms" else 1.0
         self.stats = ParseStats()
@@ -145,9 +156,13 @@ class LineParser:
         n = len(parts)
         if n == 1 and self.expected >= 4 and len(parts[0]) == self.expected and parts[0].isdigit():
             # One packed digit per channel (e.g. a 10x15 matrix as a 150-digit line).
+            if not self.frames:
+                return self._short([float(d) for d in parts[0]], self.expected)
+            import numpy as np
+
             vals = np.frombuffer(parts[0].encode(), dtype=np.uint8).astype(float) - 48.0
             return self._accept(vals, None)
-        if n > 64:
+        if n > 64 and self.frames:
             return self._long(parts, s)
         try:
             nums = [float(p) for p in parts]
@@ -173,10 +188,16 @@ class LineParser:
         if max(nums) > self.full_scale:
             return self._drop(RANGE)
         self.stats.frames += 1
+        if not self.frames:
+            return None
+        import numpy as np  # (once loaded, about 0.1 us a frame)
+
         return Parsed(np.array(nums), ts)
 
     def _long(self, parts: list[str], s: str) -> Parsed | None:
         """Matrix frames: numpy converts integer text about twice as fast as float()."""
+        import numpy as np
+
         try:
             vals = np.array(parts, dtype=np.int64).astype(float)
         except (ValueError, OverflowError):
@@ -200,10 +221,16 @@ class LineParser:
         if len(data) != self.expected:
             self.stats.last_count_seen = len(data)
             return self._drop(COUNT)
+        if not self.frames:
+            return self._short([float(b) for b in data], self.expected)
+        import numpy as np
+
         return self._accept(np.frombuffer(data, dtype=np.uint8).astype(float), None)
 
     # -- internals -------------------------------------------------------------
     def _accept(self, vals: np.ndarray, ts: float | None) -> Parsed | None:
+        import numpy as np
+
         if ts is not None and not np.isfinite(ts):
             return self._drop(NAN)
         if not np.isfinite(vals).all():
@@ -263,6 +290,13 @@ class LineParser:
         return "values are NaN or infinite: check the sensor firmware"
 
 
+def byte_line(frame: bytes) -> bytes:
+    """A binary frame (one byte per channel) as the text line a cushion would send for it."""
+    return ",".join(map(str, frame)).encode("ascii")
+
+
 def format_lines(frames: np.ndarray) -> list[str]:
     """Frames as wire-format v1 lines (whole numbers, comma-separated): what a cushion sends."""
+    import numpy as np
+
     return [",".join(row) for row in np.asarray(frames, dtype=np.int64).astype(str).tolist()]

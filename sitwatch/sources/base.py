@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from sitwatch.core.frozen import quick_init
+
+if TYPE_CHECKING:  # a reading's values; `sitwatch bridge` never makes one, nor loads numpy
+    import numpy as np
 
 
 @quick_init  # one a frame

@@ -15,7 +15,9 @@ does not parse it is discarded without being counted.
 
 With ``lines`` (``sitwatch bridge``), text lines are handed to it as read instead of being
 parsed (the sitwatch at the other end parses and counts them), and any line then counts as data
-for the no-data diagnosis. Binary mode is unchanged.
+for the no-data diagnosis. A binary frame is checked as ever and handed to it as the text line
+a cushion would send (:func:`~sitwatch.sensing.wire.byte_line`). No frame is made then, so
+numpy is never imported: the bridge runs on a Pi Zero's 512 MB.
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ class SerialSource:
         self.clock = clock
         self.name = f"serial:{cfg.port}"
         self.binary = cfg.mode == "binary"
-        self.parser = wire.LineParser(layout.n, layout.full_scale, cfg.time_unit)
+        self.parser = wire.LineParser(layout.n, layout.full_scale, cfg.time_unit,
+                                      frames=lines is None)
         self.reply_timeout = min(1.0, max(0.1, 2.0 * layout.n * 10 / cfg.baud + 0.02))
         self._sleep = sleep
         self._opener = opener
@@ -429,7 +432,7 @@ class SerialSource:
         self.watch.frame(now)
 
     def _would_parse(self, line: bytes) -> bool:
-        scratch = wire.LineParser(self.parser.expected, self.parser.full_scale)
+        scratch = wire.LineParser(self.parser.expected, self.parser.full_scale, frames=False)
         scratch.feed(line)
         return scratch.stats.dropped_total == 0
 
@@ -462,6 +465,13 @@ class SerialSource:
             return
         self.bytes += len(reply)
         self.watch.got(len(reply))
+        if self._lines is not None:
+            frames = self.parser.stats.frames
+            self.parser.feed_bytes_frame(bytes(reply))  # counted (and dropped) as ever
+            if self.parser.stats.frames > frames:
+                self._lines(wire.byte_line(reply))
+                self.watch.frame(t)
+            return
         parsed = self.parser.feed_bytes_frame(bytes(reply))
         if parsed is not None:
             items.append(Reading(t, parsed.values, None))

@@ -101,6 +101,14 @@ def ended(*procs: subprocess.Popen[bytes]) -> None:
             proc.wait(5)
 
 
+def numpy_loaded(pid: int) -> list[str]:
+    """numpy's compiled parts mapped into a running process (what importing it costs: about a
+    quarter of the bridge's memory)."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return sorted({ln.split()[-1] for ln in maps.splitlines()
+                   if "/numpy" in ln and ".so" in ln.rsplit("/", 1)[-1]})
+
+
 def pi_config(tmp_path: Path, port: Path) -> Path:
     cfg = tmp_path / "pi.toml"
     cfg.write_text(f'[cushion]\nport = "{port}"\nlayout = "load-cells-4"\n')
@@ -212,6 +220,7 @@ def test_a_binary_cushion_goes_across_as_text_lines(tmp_path: Path, broker: Brok
     try:
         w.wait_topic(TOPIC, "0,17,200,255", count=3, timeout=WAIT)
         assert "binary" in said.text, said.text  # "open (binary, 115200 baud)"
+        assert numpy_loaded(bridge.pid) == [], said.text  # checked and sent, not parsed
     finally:
         ended(bridge)
         stop.set()
@@ -219,6 +228,32 @@ def test_a_binary_cushion_goes_across_as_text_lines(tmp_path: Path, broker: Brok
         w.close()
         os.close(master)
         os.close(slave)
+
+
+def test_the_bridge_never_loads_numpy(tmp_path: Path, broker: Broker) -> None:
+    """A Pi Zero 2 W has 512 MB: the bridge passes lines on and makes no frame, so numpy (a
+    quarter of its memory) must never be loaded, not at start, not with the first line judged,
+    not after a replug. Its memory is read from the running process itself."""
+    env = env_for(tmp_path)
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    w = Watcher(broker, TOPIC)
+    bridge, said = sitwatch(env, pi_config(tmp_path, cushion.link), "bridge", "--to",
+                            f"mqtt://127.0.0.1:{broker.port}/{TOPIC}")
+    try:
+        w.wait_topic(TOPIC, ",".join(str(v) for v in EMPTY), count=5, timeout=WAIT)
+        cushion.unplug()
+        assert said.wait("waiting for it"), said.text
+        cushion.plug()
+        assert said.wait("open (text", count=2), said.text
+        w.wait_topic(TOPIC, count=len(w.on(TOPIC)) + 5, timeout=WAIT)
+        assert bridge.poll() is None, said.text
+        assert numpy_loaded(bridge.pid) == [], said.text
+        assert numpy_loaded(os.getpid()), "the check sees numpy where it is (this test has it)"
+    finally:
+        ended(bridge)
+        w.close()
+        if cushion.link.exists():
+            cushion.unplug()
 
 
 def test_a_broker_that_goes_away_is_said_once_and_the_lines_meanwhile_counted(

@@ -8,16 +8,15 @@ import socket
 import ssl
 from typing import Any
 
-import numpy as np
 import pytest
 
 from sitwatch.config import Cushion as CushionCfg
 from sitwatch.config import Mqtt
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.mqtt_url import parse_url
-from sitwatch.runtime.bridge import Bridge, Login, frame_line
+from sitwatch.runtime.bridge import Bridge, Login
 from sitwatch.sensing.layout import grid
-from sitwatch.sources.base import Diagnosis, Item, Reading, Status
+from sitwatch.sources.base import Diagnosis, Item, Status
 from sitwatch.sources.mqtt import with_broker
 from sitwatch.sources.serial import SerialSource
 from tests.unit.runtime.test_companion import Code
@@ -149,15 +148,6 @@ def test_lines_go_out_as_read_with_the_state_retained_and_the_will_offline() -> 
     assert b.forwarded == 3 and b.dropped == 0
     assert said[-1] == ("/dev/ttyACM0: open (text, 115200 baud): forwarding its lines to "
                         f"{TOPIC} on 192.168.1.20:1883")
-
-
-def test_a_binary_frame_goes_out_as_a_text_line() -> None:
-    assert frame_line(np.array([0.0, 17.0, 255.0, 3.0])) == b"0,17,255,3"
-    b, cushion, client, _ = bridge()
-    up(b, client)
-    cushion.next = [Reading(1.0, np.array([1.0, 2.0, 3.0, 4.0]))]
-    b.step(0)
-    assert client.on(TOPIC) == [b"1,2,3,4"]
 
 
 def test_the_newest_state_is_published_whichever_comes_first() -> None:

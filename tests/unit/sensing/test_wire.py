@@ -196,3 +196,47 @@ def test_bytes_and_text_agree_on_anything(line: str) -> None:
     for n in (3, 12):
         a, b = LineParser(n, 4095), LineParser(n, 4095)
         assert _outcome(a, line.encode()) == _outcome(b, line)
+
+
+def _judged(p: LineParser, line: str | bytes) -> tuple[object, ...]:
+    """What a parser made of a line, but the frame itself (``frames=False`` makes none)."""
+    p.feed(line)
+    st = p.stats
+    return (st.frames, st.comments, dict(st.dropped), st.last_count_seen, st.last_garbage,
+            p.declared, p.time_scale)
+
+
+_JUDGE_LINES = [
+    *_EDGE_LINES,
+    ",".join(["7"] * 100), ",".join(["1"] * 99 + ["nan"]), ",".join(["1"] * 99 + ["-3"]),
+    ",".join(["1"] * 99 + ["256"]), ",".join(["1"] * 99 + ["x"]), ",".join(["9"] * 101),
+    ",".join(["1"] * 99 + ["1e400"]), "0123456789" * 10, "# rows=10 cols=10 time=ms",
+]
+
+
+@pytest.mark.parametrize("line", _JUDGE_LINES)
+def test_judging_without_frames_agrees_with_parsing(line: str) -> None:
+    """``frames=False`` (`sitwatch bridge`: no numpy) takes, drops and counts each line exactly
+    as the parser that makes frames, matrix lines (numpy's own checks) included."""
+    for n, fs in ((12, 4095), (100, 255), (100, 9)):
+        assert LineParser(n, fs, frames=False).feed(line) is None
+        assert _judged(LineParser(n, fs, frames=False), line) == _judged(LineParser(n, fs), line)
+        assert (_judged(LineParser(n, fs, frames=False), line.encode())
+                == _judged(LineParser(n, fs), line.encode()))
+
+
+@given(st.text(alphabet="0123456789.,;+-e _\t\r#xnaif", max_size=400))
+def test_judging_without_frames_agrees_on_anything(line: str) -> None:
+    for n in (3, 12, 70):
+        assert _judged(LineParser(n, 255, frames=False), line) == _judged(LineParser(n, 255), line)
+
+
+@given(st.binary(min_size=3, max_size=5))
+def test_binary_frames_are_judged_alike_and_written_as_lines(data: bytes) -> None:
+    judge, parse = LineParser(4, 200, frames=False), LineParser(4, 200)
+    assert judge.feed_bytes_frame(data) is None
+    made = parse.feed_bytes_frame(data)
+    assert judge.stats.frames == parse.stats.frames
+    assert dict(judge.stats.dropped) == dict(parse.stats.dropped)
+    if made is not None:  # the line a cushion would send reads back as the same frame
+        assert LineParser(4, 200).feed(wire.byte_line(data)).values.tolist() == list(data)

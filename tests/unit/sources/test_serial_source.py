@@ -285,6 +285,39 @@ def test_binary_short_reply_counted_and_late_bytes_flushed() -> None:
     assert s["no_reply"] == 1
 
 
+def test_binary_frames_for_the_bridge_are_text_lines_and_bad_ones_counted() -> None:
+    """With ``lines`` (`sitwatch bridge`) a polled frame is handed on as the line a cushion
+    would send, not made into a reading; a short reply is dropped and counted here as ever."""
+    replies = [bytes(10), bytes([0, 17, 200, 255] * 4), b""]
+    port = FakePort(lambda p, d: p.feed(replies.pop(0)))
+    clock = ManualClock()
+    sent: list[bytes] = []
+    src = SerialSource(Cushion(port="/dev/ttyACM0", mode="binary", poll_hz=50), L16, clock,
+                       sleep=clock.advance, opener=Opener(clock, port), lines=sent.append)
+    src.poll(0)
+    items = [i for _ in range(3) for i in src.poll(1.0)]
+    assert readings(items) == []
+    assert sent == [b"0,17,200,255," * 3 + b"0,17,200,255"]
+    assert src.stats()["dropped"] == {"count": 1} and src.stats()["frames"] == 1
+    assert src.parser.frames is False  # nothing on this path makes a frame (nor loads numpy)
+
+
+def test_the_bridge_judges_a_first_matrix_line_as_the_daemon_would() -> None:
+    """The first line after opening is dropped unseen when it is the tail of a line; a whole
+    one, a 16-value line here as a 16x16 matrix's 256, is passed on."""
+    for layout, whole in ((L16, b",".join([b"9"] * 16)), (grid(16, 16), b",".join([b"9"] * 256))):
+        port = FakePort()
+        clock = ManualClock()
+        sent: list[bytes] = []
+        src = SerialSource(Cushion(port="/dev/ttyACM0"), layout, clock, sleep=clock.advance,
+                           opener=Opener(clock, port), lines=sent.append)
+        src.poll(0)
+        port.feed(b"9,9,9\n" + whole + b"\r\n" + b"# noise\n")
+        src.poll(0)
+        assert sent == [whole, b"# noise"]
+        assert src.stats()["dropped_total"] == 0
+
+
 def test_binary_no_reply_diagnosis() -> None:
     port = FakePort()
     src, _, _ = make(port, layout=L16, mode="binary", poll_hz=10, poll_byte=0x50,
