@@ -10,6 +10,8 @@
    clock gives them, a real history and status file), someone seated and the seat empty
 2. the daemon's CPU share at 20 frames/s over a real pty
 3. its peak resident memory in cushion mode
+3b. `sitwatch bridge` forwarding the same pty's lines to a local mosquitto: its CPU share and
+   resident memory (now and at peak), the figures a Pi Zero 2 W's 512 MB are about
 4. `sitwatch --help` start-up time
 """
 
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -259,15 +263,68 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / tick
 
 
-def proc_peak_rss_mb(pid: int) -> float:
+def proc_peak_rss_mb(pid: int, key: str = "VmHWM") -> float:
+    """Peak resident memory (``VmRSS``: as it is now) of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{key}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def daemon_over_pty(seconds: float, hz: float = 20.0) -> tuple[float, float]:
+def feed_pty(master: int, seconds: float, hz: float = 20.0) -> None:
+    """Write the 12-channel chair's lines to a pty at ``hz`` for ``seconds``."""
     frames = frames_12()
+    t0 = next_t = time.monotonic()
+    i = 0
+    while time.monotonic() - t0 < seconds:
+        line = ",".join(str(int(v)) for v in frames[i % len(frames)]) + "\n"
+        os.write(master, line.encode())
+        i += 1
+        next_t += 1 / hz
+        time.sleep(max(0.0, next_t - time.monotonic()))
+
+
+def bridge_over_pty(seconds: float) -> tuple[float, float, float] | None:
+    """`sitwatch bridge` passing a 20 frames/s pty cushion on to a mosquitto on 127.0.0.1:
+    (CPU %, resident MB at the end, peak resident MB); None without mosquitto."""
+    exe = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/sbin")
+    if exe is None:
+        return None
+    master, slave = os.openpty()
+    with tempfile.TemporaryDirectory() as tmp, socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        Path(f"{tmp}/mosquitto.conf").write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        Path(f"{tmp}/pi.toml").write_text(
+            f'[cushion]\nport = "{os.ttyname(slave)}"\nlayout = "smartchair-12"\n')
+        broker = subprocess.Popen([exe, "-c", f"{tmp}/mosquitto.conf"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = dict(os.environ, XDG_CONFIG_HOME=f"{tmp}/config", XDG_RUNTIME_DIR=tmp,
+                   PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "--no-user-config", "--config", f"{tmp}/pi.toml",
+             "bridge", "--to", f"mqtt://127.0.0.1:{port}/bench/cushion"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            feed_pty(master, 1.5)  # start-up (and the broker's) is not part of the figure
+            cpu0, t0 = proc_cpu_seconds(proc.pid), time.monotonic()
+            feed_pty(master, seconds)
+            cpu1, t1 = proc_cpu_seconds(proc.pid), time.monotonic()
+            rss = proc_peak_rss_mb(proc.pid, "VmRSS")
+            peak = proc_peak_rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            broker.terminate()
+            broker.wait(10)
+            os.close(master)
+            os.close(slave)
+    return 100 * (cpu1 - cpu0) / (t1 - t0), rss, peak
+
+
+def daemon_over_pty(seconds: float, hz: float = 20.0) -> tuple[float, float]:
     master, slave = os.openpty()
     port = os.ttyname(slave)
     with tempfile.TemporaryDirectory() as tmp:
@@ -300,14 +357,7 @@ def daemon_over_pty(seconds: float, hz: float = 20.0) -> tuple[float, float]:
         try:
             time.sleep(1.5)  # start-up is not part of the steady-state figure
             cpu0, t0 = proc_cpu_seconds(proc.pid), time.monotonic()
-            i = 0
-            next_t = t0
-            while time.monotonic() - t0 < seconds:
-                line = ",".join(str(int(v)) for v in frames[i % len(frames)]) + "\n"
-                os.write(master, line.encode())
-                i += 1
-                next_t += 1 / hz
-                time.sleep(max(0.0, next_t - time.monotonic()))
+            feed_pty(master, seconds, hz)
             cpu1, t1 = proc_cpu_seconds(proc.pid), time.monotonic()
             rss = proc_peak_rss_mb(proc.pid)
         finally:
@@ -358,6 +408,15 @@ def main() -> int:
         )
     )
     rows.append(("daemon peak RSS, cushion mode", f"{rss:.1f} MB", "< 60 MB"))
+    bridged = bridge_over_pty(args.seconds)
+    if bridged is None:
+        rows.append(("`sitwatch bridge`", "n/a", "needs mosquitto (Debian: mosquitto)"))
+    else:
+        bcpu, brss, bpeak = bridged
+        rows.append((f"`sitwatch bridge` CPU at 20 lines/s to mosquitto ({args.seconds:.0f} s)",
+                     f"{bcpu:.2f} %", "-"))
+        rows.append((f"`sitwatch bridge` RSS (peak {bpeak:.1f} MB)", f"{brss:.1f} MB",
+                     "no numpy: < 45 MB"))
     rows.append(("`sitwatch --help` start-up (median of 15)", f"{startup_ms():.0f} ms", "< 150 ms"))
     w = max(len(r[0]) for r in rows)
     print(f"{'measure':<{w}}  {'figure':>10}  target")
