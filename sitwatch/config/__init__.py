@@ -488,7 +488,8 @@ class Hook(_Section):
     command: list[str] = Field(
         default_factory=list,
         description="Program and arguments, no shell; {kind} {title} {message} {why} {t} are "
-        "replaced in each argument; the event's JSON arrives on stdin. Empty: no hook.",
+        "replaced in each argument; the event's JSON, with its time (at), arrives on stdin. "
+        "Empty: no hook.",
     )
     timeout: Seconds = Field(10.0, gt=0, description="Seconds before the command is killed.")
 

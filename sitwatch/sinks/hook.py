@@ -5,7 +5,9 @@ In each argument the placeholders ``{kind}``, ``{title}``, ``{message}``, ``{why
 are replaced by the nudge's fields (one pass: text that arrives through a placeholder is not
 expanded again; other braces stay as they are). The command also gets
 
-- the event's JSON (the docs/events.md contract) on standard input, and
+- the event's JSON (the docs/events.md contract) on standard input, with ``at``: when the
+  nudge happened, by the daemon's wall clock, as ``sitwatch run --json`` and MQTT have it (a
+  nudge that waited behind a slow command keeps its own), and
 - ``SITWATCH_EVENT``, ``SITWATCH_KIND``, ``SITWATCH_TITLE``, ``SITWATCH_MESSAGE``,
   ``SITWATCH_WHY`` and ``SITWATCH_T`` in its environment.
 
@@ -30,10 +32,12 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from sitwatch.core.clock import SystemClock
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.base import Problems
 from sitwatch.sinks.worker import BackgroundWorker
@@ -61,7 +65,10 @@ def nudge_fields(event: Event) -> dict[str, str]:
 
 
 class CommandHookSink:
-    """Runs ``argv_template`` (expanded) for every nudge; other events are ignored."""
+    """Runs ``argv_template`` (expanded) for every nudge; other events are ignored.
+
+    ``now`` gives the wall time that dates each nudge on the command's stdin (``at``): the
+    daemon passes its clock's, so the hook, MQTT and ``run --json`` agree."""
 
     name = "hook"
 
@@ -73,6 +80,7 @@ class CommandHookSink:
         log: logging.Logger,
         env: Mapping[str, str] | None = None,
         max_pending: int = 10,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         if not argv_template or not argv_template[0]:
             raise ValueError("the hook command is empty")
@@ -80,6 +88,7 @@ class CommandHookSink:
         self.timeout = timeout
         self.log = log
         self.env = env
+        self.now = now or SystemClock().now
         self.worker = BackgroundWorker("hook", log, max_pending=max_pending,
                                        on_drop=self._dropped)
         self.problems = Problems(self.log)
@@ -92,7 +101,8 @@ class CommandHookSink:
     def handle(self, event: Event) -> None:
         if event.event != NUDGE:
             return
-        if not self.worker.submit(lambda: self.run(event)):
+        at = self.now()  # now, when it happened: not when the worker gets to it
+        if not self.worker.submit(lambda: self.run(event, at)):
             self.dropped += 1  # closed: shutting down
 
     def _dropped(self) -> None:
@@ -113,8 +123,9 @@ class CommandHookSink:
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, event: Event) -> bool:
-        """Run the command for one nudge, synchronously; True if it exited with status 0."""
+    def run(self, event: Event, at: datetime | None = None) -> bool:
+        """Run the command for one nudge, synchronously; True if it exited with status 0.
+        ``at``: when the nudge happened (default: now)."""
         fields = nudge_fields(event)
         argv = expand(self.argv_template, fields)
         env = dict(os.environ if self.env is None else self.env)
@@ -136,7 +147,7 @@ class CommandHookSink:
         # starts in the background keeps the stderr pipe open after it has exited. So stdin
         # is written and stderr read on helper threads, and this one waits for the process.
         err = _Tail(proc.stderr)
-        _feed(proc.stdin, (event.to_json() + "\n").encode())
+        _feed(proc.stdin, (event.to_json(at=at or self.now()) + "\n").encode())
         try:
             proc.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:

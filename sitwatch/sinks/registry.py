@@ -45,7 +45,8 @@ class SinkContext:
     """What building (or checking) a sink may need besides the config.
 
     ``source``: the cushion's source (the buzzer writes to it when it has ``write``);
-    ``inbox``: where clicks on notification buttons go; ``clock``: needed by MQTT.
+    ``inbox``: where clicks on notification buttons go; ``clock``: needed by MQTT, and dates the
+    events of the console and the hook.
     """
 
     headless: bool = False
@@ -153,7 +154,8 @@ def _hook(cfg: Config, ctx: SinkContext) -> Sink:
     from sitwatch.sinks.hook import CommandHookSink
 
     h = cfg.nudges.hook
-    return CommandHookSink(h.command, timeout=h.timeout, log=_logger("hook"))
+    return CommandHookSink(h.command, timeout=h.timeout, log=_logger("hook"),
+                           now=ctx.clock.now if ctx.clock is not None else None)
 
 
 def _check_hook(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:

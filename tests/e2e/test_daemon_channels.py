@@ -111,3 +111,50 @@ def test_daemon_publishes_to_mqtt_runs_the_hook_and_buzzes(tmp_path: Path, broke
         w.close()
         os.close(master)
         os.close(slave)
+
+
+def test_the_hook_gets_the_nudge_with_its_wall_time_as_run_json_prints_it(tmp_path: Path) -> None:
+    """The hook's stdin is the same event as ``run --json`` prints and MQTT publishes: with
+    ``at``, ISO 8601 with the UTC offset (docs/events.md)."""
+    from datetime import datetime
+
+    master, slave = pty.openpty()
+    stdin_copy = tmp_path / "stdin.json"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{os.ttyname(slave)}"\nlayout = "load-cells-4"\n'
+        '[detect]\nsit_limit = 3\n[detect.occupancy]\nenter_dwell = 0.2\n'
+        '[calibration]\nauto = true\n[nudges.dnd]\nenabled = false\n'
+        f'[nudges.hook]\ncommand = ["sh", "-c", "cat > \\"$0\\"", "{stdin_copy}"]\n'
+    )
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "d"), XDG_RUNTIME_DIR=str(tmp_path / "r"),
+               XDG_STATE_HOME=str(tmp_path / "s"), XDG_CONFIG_HOME=str(tmp_path / "c"))
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--no-user-config",
+                             "--config", str(cfg), "--headless", "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    out = b""
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (stdin_copy.exists()
+                                                   and stdin_copy.read_bytes().endswith(b"\n")):
+            os.write(master, b"20000,21000,9000,9500\n")
+            r, _, _ = select.select([master, proc.stdout], [], [], 0.05)
+            if master in r:
+                os.read(master, 4096)
+            if proc.stdout in r:
+                out += os.read(proc.stdout.fileno(), 65536)
+        hooked = json.loads(stdin_copy.read_text(encoding="utf-8"))
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        os.close(master)
+        os.close(slave)
+    assert hooked["event"] == "nudge" and hooked["kind"] == "prolonged_sitting"
+    at = datetime.fromisoformat(hooked["at"])
+    assert at.utcoffset() is not None
+    assert abs((datetime.now().astimezone() - at).total_seconds()) < 60
+    printed = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    same = [e for e in printed if e["event"] == "nudge" and e["t"] == hooked["t"]]
+    assert same and abs((datetime.fromisoformat(same[0]["at"]) - at).total_seconds()) <= 1

@@ -8,10 +8,12 @@ import logging
 import os
 import sys
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import NUDGE, Event
 from sitwatch.sinks.hook import CommandHookSink, expand
 from sitwatch.sinks.worker import BackgroundWorker
@@ -38,8 +40,9 @@ def test_the_command_gets_arguments_stdin_and_environment(tmp_path):
     out = tmp_path / "out.txt"
     script = ('printf "%s\\n" "$1" "$2" "$SITWATCH_KIND" "$SITWATCH_TITLE" "$SITWATCH_WHY" '
               '"$SITWATCH_EVENT" > "$OUT"; cat >> "$OUT"')
+    clock = ManualClock(datetime(2026, 2, 3, 14, 5, 9, tzinfo=timezone(timedelta(hours=1))))
     sink = CommandHookSink(["sh", "-c", script, "hook", "{kind}:{t}", "{title}"], timeout=10,
-                           log=LOG, env={**os.environ, "OUT": str(out)})
+                           log=LOG, env={**os.environ, "OUT": str(out)}, now=clock.now)
     sink.handle(Event(1.0, "posture", "slouched"))  # not a nudge: nothing runs
     sink.handle(nudge())
     assert sink.flush(10)
@@ -49,8 +52,26 @@ def test_the_command_gets_arguments_stdin_and_environment(tmp_path):
     event = json.loads(lines[6])
     assert event == {"t": 42.5, "event": "nudge", "kind": "slouch", "title": TITLE,
                      "message": "Slide your hips back; {why} stays literal",
-                     "why": "{kind} is not expanded twice"}
+                     "why": "{kind} is not expanded twice", "at": "2026-02-03T14:05:09+01:00"}
     assert (sink.ran, sink.failed) == (1, 0)
+    sink.close()
+
+
+def test_a_nudge_that_waited_behind_a_slow_command_keeps_its_own_time(tmp_path):
+    out, gate = tmp_path / "out.txt", tmp_path / "gate"
+    clock = ManualClock(datetime(2026, 2, 3, 14, 5, 9, tzinfo=UTC))
+    # each command waits for the gate, so the second nudge runs after the clock moved on
+    script = 'while [ ! -e "$1" ]; do sleep 0.01; done; cat >> "$0"'
+    sink = CommandHookSink(["sh", "-c", script, str(out), str(gate)], timeout=10, log=LOG,
+                           now=clock.now)
+    sink.handle(nudge("slouch"))
+    sink.handle(nudge("wallet"))
+    clock.advance(3600)
+    gate.touch()
+    assert sink.flush(10)
+    sent = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(e["kind"], e["at"]) for e in sent] == [("slouch", "2026-02-03T14:05:09+00:00"),
+                                                    ("wallet", "2026-02-03T14:05:09+00:00")]
     sink.close()
 
 

@@ -687,3 +687,18 @@ def test_fanout_finds_a_sink_by_its_type():
     fan = Fanout([rec, console], LOG)
     assert fan.find(ConsoleSink) is console and fan.find(Recorder) is rec
     assert fan.find(DesktopSink) is None and fan.inbox is None
+
+
+def test_the_daemons_clock_dates_the_hooks_events():
+    from sitwatch.config import Config
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.sinks.hook import CommandHookSink
+    from sitwatch.sinks.registry import SinkContext, spec
+
+    clock = ManualClock()
+    cfg = Config(nudges={"hook": {"command": ["true"]}})
+    sink = spec("hook").build(cfg, SinkContext(clock=clock))
+    assert isinstance(sink, CommandHookSink)
+    clock.advance(90)
+    assert sink.now() == clock.now()
+    sink.close()
