@@ -443,11 +443,11 @@ class Daemon:
             elif action == NudgeAction.LOG:  # a diary entry from afar (MQTT)
                 evs, answer = self._log_symptom(nudge.get("symptom") or {}, t)
             elif nudge.get("via") == "mqtt" and action == NudgeAction.DONE:  # a Done afar
-                evs, answer = self._remote_done(str(nudge.get("kind")), t)
+                evs, answer = self._remote_done(_kind_of(nudge), t)
             elif nudge.get("via") == "mqtt":  # snooze / pause / resume from afar
                 # a snooze that names its nudge is that nudge's Snooze button, elsewhere
-                evs = (self._ack(action, str(nudge.get("kind")), t, source="mqtt")
-                       if action == NudgeAction.SNOOZE and nudge.get("kind") else [])
+                evs = (self._ack(action, _kind_of(nudge), t, source="mqtt")
+                       if action == NudgeAction.SNOOZE and _kind_of(nudge) else [])
                 answer = self._remote_control(action, nudge.get("minutes"))
             else:
                 out += self._button(action, nudge, t)
@@ -462,7 +462,7 @@ class Daemon:
         """Snooze or Done on a desktop notification (``nudge``: the one it was on)."""
         from sitwatch.nudging import control
 
-        evs = self._ack(action, str(nudge.get("kind")), t)
+        evs = self._ack(action, _kind_of(nudge), t)
         if action == NudgeAction.SNOOZE and self.control is not None:
             path = self.control.path
             snooze = timedelta(minutes=self.cfg.nudges.snooze_minutes)
@@ -479,12 +479,14 @@ class Daemon:
         """The click on a nudge's Snooze or Done, wherever the notification was (here, or a
         ``sitwatch companion`` over MQTT: ``source`` mqtt): a ``nudge_ack`` event, and for Done
         the nudges of that kind waiting for an answer settled as acted on (their
-        ``nudge_outcome``, which the reports count)."""
-        data: dict[str, object] = {"kind": kind, "action": action}
+        ``nudge_outcome``, which the reports count). ``kind`` empty: a notification of no
+        nudge (the notice of a learned way): the ack leaves ``kind`` out and settles nothing."""
+        data: dict[str, object] = {"kind": kind} if kind else {}
+        data["action"] = action
         if source:
             data["source"] = source
         evs = [Event(t, E.NUDGE_ACK, None, data)]
-        if action == NudgeAction.DONE:
+        if action == NudgeAction.DONE and kind:
             evs += self.nudger.acknowledge(kind, t)
         for ev in evs:
             self._dispatch(ev)
@@ -1005,6 +1007,13 @@ class Daemon:
             dnd = self._gate.dnd if self._gate is not None else None
             if dnd is not None and hasattr(dnd, "close"):
                 dnd.close()  # the do-not-disturb probes' thread
+
+
+def _kind_of(nudge: Event) -> str:
+    """The kind of the nudge a click was on; "" for a notification of no nudge (the notice of
+    a learned way), never the word "None"."""
+    kind = nudge.get("kind")
+    return str(kind) if kind else ""
 
 
 def prune_backups(folder: Path, keep: int, max_bytes: int) -> list[Path]:

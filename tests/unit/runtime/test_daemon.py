@@ -211,6 +211,40 @@ def test_notification_buttons_snooze_and_done(tmp_path) -> None:
     d.close()
 
 
+def test_a_click_on_a_notification_of_no_nudge_records_no_kind(tmp_path) -> None:
+    """Done or Snooze on a notification without a kind (the notice of a learned way) is
+    recorded without one, in the events and in the history: never the word "None"."""
+    import sqlite3
+
+    from sitwatch.core.events import CALIBRATION, Event
+    from sitwatch.nudging import control
+    from sitwatch.nudging.gate import NudgeGate
+    from sitwatch.sinks.actions import ActionInbox
+
+    cfg = Config(detect={"sit_limit": 120})
+    clock = ManualClock()
+    gate = NudgeGate(cfg.nudges, clock,
+                     control=control.Watcher(tmp_path / "control.json", clock.monotonic))
+    sink, inbox = Collect(), ActionInbox()
+    store = Store(tmp_path / "h.sqlite", clock)
+    d = Daemon(cfg, LAY, ScriptSource(clock, [(400, SEATED)]), clock, sinks=sink, gate=gate,
+               inbox=inbox, store=store)
+    drive(d, 200)
+    notice = Event(clock.monotonic(), CALIBRATION, "learned",
+                   {"ways": 1, "was": 0, "title": "Learned a way of sitting upright"})
+    inbox.put("done", notice)
+    inbox.put("snooze", notice)
+    d.step(0)
+    acks = [e.data for e in sink.events if e.event == "nudge_ack"]
+    assert acks == [{"action": "done"}, {"action": "snooze"}]
+    assert not [e for e in sink.events if e.event == "nudge_outcome" and e.get("responded")]
+    d.close()
+    with sqlite3.connect(tmp_path / "h.sqlite") as db:
+        stored = [json.loads(r[0]) for r in
+                  db.execute("SELECT data FROM events WHERE event = 'nudge_ack' ORDER BY id")]
+    assert stored == [{"action": "done"}, {"action": "snooze"}]
+
+
 def test_readings_far_below_full_scale_are_logged_once(tmp_path, caplog) -> None:
     """A sitter in kilograms x 10 against load-cells-4's 65535 looks like an empty seat: the
     daemon says once, in its log, that the units may not match."""
