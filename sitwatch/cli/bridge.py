@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.core.mqtt_url import MqttUrlError, is_mqtt, publish_url, redact
     from sitwatch.runtime.bridge import Bridge
     from sitwatch.sensing import layout
-    from sitwatch.sinks.mqtt import MqttUnavailable
+    from sitwatch.sinks.mqtt import MqttUnavailable, tls_why
     from sitwatch.sources.mqtt import lends_login, with_broker
     from sitwatch.sources.serial import SerialSource, not_a_device
 
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             err(f"sitwatch bridge needs the mqtt extra: {e}")
             return EXIT_FAIL
         except ssl.SSLError as e:  # set up before any connection: the CA file is no CA
-            err(f"mqtt.tls_ca {ep.tls_ca}: not a CA certificate in PEM form ({e.reason or e})")
+            err(f"mqtt.tls_ca {ep.tls_ca}: not a CA certificate in PEM form ({tls_why(e)})")
             return EXIT_CONFIG
         except (OSError, ValueError) as e:
             err(f"cannot connect to the MQTT broker {ep.where}: "

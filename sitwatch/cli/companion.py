@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import dnd
     from sitwatch.runtime.companion import Companion
-    from sitwatch.sinks.mqtt import MqttUnavailable
+    from sitwatch.sinks.mqtt import MqttUnavailable, tls_why
     from sitwatch.sinks.registry import desktop_sink
 
     try:
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_FAIL
         except ssl.SSLError as e:  # set up before any connection: the CA file is no CA
             err(f"mqtt.tls_ca {cfg.mqtt.tls_ca}: not a CA certificate in PEM form "
-                f"({e.reason or e})")
+                f"({tls_why(e)})")
             return EXIT_CONFIG
         except (OSError, ValueError) as e:
             err(f"cannot connect to the MQTT broker {cfg.mqtt.host}:{cfg.mqtt.port}: "

@@ -41,7 +41,7 @@ from sitwatch.config import Mqtt
 from sitwatch.config.credentials import password_hint
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
-from sitwatch.sinks.mqtt import new_client, refused_for_good
+from sitwatch.sinks.mqtt import new_client, refused_for_good, tls_why
 from sitwatch.sources.base import Diagnosis, Item, Status
 
 #: Host names that cannot be found now but may be soon (no network yet at boot): retried.
@@ -151,8 +151,7 @@ class Bridge:
             self._unreachable(e.strerror or str(e))
             client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive)
         except ssl.SSLError as e:
-            why = getattr(e, "reason", None) or e
-            self._end(f"TLS with {self.where} failed: {why}: check mqtt.tls_ca (the "
+            self._end(f"TLS with {self.where} failed: {tls_why(e)}: check mqtt.tls_ca (the "
                       "CA that signed the broker's certificate) and the host in --to (the name "
                       "the certificate is for)")
             return

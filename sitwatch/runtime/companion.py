@@ -58,6 +58,7 @@ from sitwatch.sinks.mqtt import (
     machine_tag,
     new_client,
     refused_for_good,
+    tls_why,
 )
 
 #: What the companion listens to under ``<base>/event/``: what a desktop sink may show. The
@@ -248,7 +249,7 @@ class Companion:
             self._unreachable(e.strerror or str(e))
             client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
         except ssl.SSLError as e:
-            self._end(f"TLS with {self.where} failed: {e.reason or e}: check mqtt.tls_ca "
+            self._end(f"TLS with {self.where} failed: {tls_why(e)}: check mqtt.tls_ca "
                       "(the CA that signed the broker's certificate) and mqtt.host (the name "
                       "the certificate is for)")
             return

@@ -264,6 +264,18 @@ def new_client(cfg: Credentials, client_id: str, **kw: Any) -> Any:
     return client
 
 
+def tls_why(e: BaseException) -> str:
+    """What a TLS failure says, for the sitter: an ``ssl.SSLError``'s ``reason`` (such as
+    ``CERTIFICATE_VERIFY_FAILED``) when it has one, else its text. One made without OpenSSL (a
+    subclass, a library's own), or an OSError raised on the way, has no ``reason``; and
+    ``str()`` of an SSLError made with one argument is a tuple's repr, so the text is taken
+    from ``strerror`` or the arguments."""
+    why = getattr(e, "reason", None) or getattr(e, "strerror", None)
+    if why:
+        return str(why)
+    return "; ".join(str(a) for a in e.args) or type(e).__name__
+
+
 #: CONNACK reason codes (as paho 2 names them for MQTT 3.1.1 too) that another try will not
 #: change: the broker does not take our user name and password, or not our client at all.
 REFUSED_FOR_GOOD = (134, 135)  # Bad user name or password, Not authorized

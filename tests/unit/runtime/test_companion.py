@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -361,6 +362,29 @@ def test_an_unknown_host_ends_it_with_one_line() -> None:
     assert c.done.is_set() and said == []
     assert c.fatal == ("cannot find the broker's host 'pi.lann' (Name or service not known): "
                        "check mqtt.host")
+    assert "loop_start" not in client.calls
+
+
+def _reasoned(e: ssl.SSLError) -> ssl.SSLError:
+    e.reason = "CERTIFICATE_VERIFY_FAILED"  # as OpenSSL's own errors have it
+    return e
+
+
+@pytest.mark.parametrize(("fail", "why"), [
+    (_reasoned(ssl.SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] ...")),
+     "CERTIFICATE_VERIFY_FAILED"),
+    # made without OpenSSL (a subclass, a library's own): no ``reason`` at all
+    (ssl.SSLCertVerificationError("certificate verify failed: self-signed certificate"),
+     "certificate verify failed: self-signed certificate"),
+    (ssl.SSLEOFError(8, "EOF occurred in violation of protocol"),
+     "EOF occurred in violation of protocol"),
+])
+def test_a_tls_failure_ends_it_with_what_went_wrong(fail: ssl.SSLError, why: str) -> None:
+    c, _shown, said, client = companion(FakeClient(fail), host="pi.lan", tls=True)
+    assert c.done.is_set() and said == []
+    assert c.fatal == (f"TLS with pi.lan:1883 (TLS) failed: {why}: check mqtt.tls_ca (the CA that "
+                       "signed the broker's certificate) and mqtt.host (the name the "
+                       "certificate is for)")
     assert "loop_start" not in client.calls
 
 

@@ -198,3 +198,20 @@ def test_our_own_answers_coming_back_are_not_commands() -> None:
     s, client, got = sink("3.1.1")
     s._on_message(client, None, Msg(RESULT, b'{"command":"snooze","ok":false}'))
     assert got == [] and client.sent == [] and s.refused == 0
+
+
+def test_a_tls_failure_is_told_by_its_reason_or_its_own_words() -> None:
+    import ssl
+
+    from sitwatch.sinks.mqtt import tls_why
+
+    verify = ssl.SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    verify.reason = "CERTIFICATE_VERIFY_FAILED"
+    assert tls_why(verify) == "CERTIFICATE_VERIFY_FAILED"
+    # no ``reason`` (made without OpenSSL), and str() would be a tuple's repr
+    assert tls_why(ssl.SSLCertVerificationError("self-signed certificate")) == (
+        "self-signed certificate")
+    assert tls_why(ssl.SSLError(1, "no start line")) == "no start line"
+    assert tls_why(ConnectionResetError(104, "Connection reset by peer")) == (
+        "Connection reset by peer")
+    assert tls_why(ssl.SSLZeroReturnError()) == "SSLZeroReturnError"
