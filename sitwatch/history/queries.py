@@ -211,6 +211,8 @@ class DaySummary:
     # of the sitting, the time a camera saw while standing in for the offline cushion (fusion
     # rule O2): part of the cushion's offline time, and counted as sitting all the same
     stand_in_minutes: float = 0.0
+    weight_shifts: int = 0  # ``stillness`` shifts: the cushion felt the weight move
+    static_stretches: int = 0  # ``stillness`` static: sat past detect.stillness.after unmoved
 
     @property
     def has_data(self) -> bool:
@@ -270,6 +272,16 @@ class DaySummary:
         seated time has no balance state, and "lopsided 0 min" would claim it was even). It
         is measured over :attr:`cushion_minutes` only."""
         return sum(self.balance_minutes.values()) >= 0.5 or self.sitting_minutes < 0.5
+
+    @property
+    def shifts_measured(self) -> bool:
+        """Whether weight shifts could be felt: only the cushion feels them, so not when a
+        camera alone saw the sitting ("0 shifts" would claim the sitter sat still)."""
+        return self.cushion_minutes >= 0.5 or self.sitting_minutes < 0.5
+
+    @property
+    def shifts_per_hour(self) -> float | None:
+        return per_sitting_hour(self.weight_shifts, self.cushion_minutes)
 
     @property
     def lopsided_share(self) -> float | None:
@@ -399,6 +411,23 @@ class WeekSummary:
     def balance_measured(self) -> bool:
         return any(d.balance_measured and d.sitting_minutes >= 0.5 for d in self.days) or all(
             d.sitting_minutes < 0.5 for d in self.days)
+
+    @property
+    def weight_shifts(self) -> int:
+        return sum(d.weight_shifts for d in self.days)
+
+    @property
+    def static_stretches(self) -> int:
+        return sum(d.static_stretches for d in self.days)
+
+    @property
+    def shifts_measured(self) -> bool:
+        return any(d.shifts_measured and d.sitting_minutes >= 0.5 for d in self.days) or all(
+            d.sitting_minutes < 0.5 for d in self.days)
+
+    @property
+    def shifts_per_hour(self) -> float | None:
+        return per_sitting_hour(self.weight_shifts, self.cushion_minutes)
 
     @property
     def lopsided_minutes(self) -> float:
@@ -830,7 +859,7 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     breaks: list[BreakRow] = []
     nudges = _zero_nudges()
     outcomes: dict[str, NudgeOutcomes] = {}
-    wallets = 0
+    wallets = shifts = static = 0
     for e in events_between(reader, start, end):
         if e.event == EventName.BREAK:
             breaks.append(BreakRow(e.ts, float(e.get("duration") or 0.0)))
@@ -844,6 +873,9 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
                 + NudgeOutcomes(int(bool(e.get("responded"))), 1)
         elif e.event == EventName.WALLET and e.state == WalletState.SUSPECTED:
             wallets += 1
+        elif e.event == EventName.STILLNESS:
+            shifts += e.state == Stillness.SHIFT
+            static += e.state == Stillness.STATIC
 
     return DaySummary(
         day=day,
@@ -862,6 +894,8 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
         dropped=sum(m.dropped for m in mins),
         cushion_minutes=sum(m.seconds_occupied_cushion for m in mins) / 60,
         stand_in_minutes=stand_in / 60,
+        weight_shifts=shifts,
+        static_stretches=static,
     )
 
 
@@ -982,9 +1016,11 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
     p0, b0 = 2, 2 + len(POSTURE_COLUMNS)
     o0 = b0 + len(BALANCE_COLUMNS)
     per: list[dict[str, Any]] = [
-        {"breaks": [], "nudges": _zero_nudges(), "outcomes": {}, "wallets": 0}
+        {"breaks": [], "nudges": _zero_nudges(), "outcomes": {}, "wallets": 0, "shifts": 0,
+         "static": 0}
         for _ in range(len(edges) - 1)]
-    wanted = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName.WALLET)
+    wanted = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName.WALLET,
+              EventName.STILLNESS)
     cur = reader.connection.cursor()
     cur.row_factory = None
     # SQLite picks the few fields out of each event's JSON (a malformed one reads as NULLs)
@@ -1016,6 +1052,9 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
                 + NudgeOutcomes(int(bool(responded)), 1)
         elif event == EventName.WALLET and state == WalletState.SUSPECTED:
             acc["wallets"] += 1
+        elif event == EventName.STILLNESS:
+            acc["shifts"] += state == Stillness.SHIFT
+            acc["static"] += state == Stillness.STATIC
     out = []
     for i, s in enumerate(sums):
         day = first + timedelta(days=i)
@@ -1040,6 +1079,8 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             dropped=round(s[o0 + 2]),
             cushion_minutes=s[o0 + 4] / 60,
             stand_in_minutes=s[o0 + 5] / 60,
+            weight_shifts=acc["shifts"],
+            static_stretches=acc["static"],
         ))
     return out
 
@@ -1070,9 +1111,15 @@ class ShiftRate:
     @property
     def per_hour(self) -> float | None:
         """Shifts per hour of the sitting the cushion saw; None with less than a minute of it."""
-        if self.cushion_minutes < 1:
-            return None
-        return self.shifts / (self.cushion_minutes / 60)
+        return per_sitting_hour(self.shifts, self.cushion_minutes)
+
+
+def per_sitting_hour(shifts: int, cushion_minutes: float) -> float | None:
+    """Weight shifts per hour of the sitting the cushion saw (the only time a shift can be
+    felt); None with less than a minute of it."""
+    if cushion_minutes < 1:
+        return None
+    return shifts / (cushion_minutes / 60)
 
 
 def shifts_per_sitting_hour(reader: Reader, day: date, tz: tzinfo) -> ShiftRate:

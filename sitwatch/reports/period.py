@@ -198,7 +198,7 @@ def shifts_text(store: Reader, first: date, last: date, tz: tzinfo) -> str | Non
     words; None when the history has no weight shifts counted (a history from before they
     were, the camera alone). The rate is per hour of the sitting the cushion saw, and says so
     when a camera saw part of it: no shift can be seen then."""
-    from sitwatch.history.queries import shifts_per_sitting_hour
+    from sitwatch.history.queries import per_sitting_hour, shifts_per_sitting_hour
 
     shifts = static = 0
     sitting = cushion = 0.0
@@ -211,8 +211,9 @@ def shifts_text(store: Reader, first: date, last: date, tz: tzinfo) -> str | Non
     if not shifts and not static:
         return None
     text = f"{plural(shifts, 'weight shift')}"
-    if cushion >= 1:
-        text += f", about {shifts / (cushion / 60):.0f} an hour seated"
+    rate = per_sitting_hour(shifts, cushion)
+    if rate is not None:
+        text += f", about {rate:.0f} an hour seated"
         over = cushion_part(cushion, sitting)
         if over:
             text += f" (over {over})"
@@ -234,6 +235,18 @@ def _lopsided(minutes: float, measured: bool) -> float | None:
     return _r(minutes) if measured else None
 
 
+def _shifts(s: DaySummary | WeekSummary) -> dict[str, Any]:
+    """The weight shifts (cushion only, as the balance): their count, the stretches without
+    one for too long, and the shifts per hour of the sitting the cushion saw; null where not
+    measured (only a camera saw the sitting; for the rate, less than a minute of cushion)."""
+    rate = s.shifts_per_hour
+    return {
+        "weight_shifts": s.weight_shifts if s.shifts_measured else None,
+        "static_stretches": s.static_stretches if s.shifts_measured else None,
+        "weight_shifts_per_hour": _r(rate) if rate is not None else None,
+    }
+
+
 def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
     """One day's documented fields (docs/reports.md)."""
     at = d.longest_spell_start
@@ -253,6 +266,7 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
         "cushion_minutes": _r(d.cushion_minutes),
         "lopsided_left_minutes": _lopsided(d.lopsided_left_minutes, d.balance_measured),
         "lopsided_right_minutes": _lopsided(d.lopsided_right_minutes, d.balance_measured),
+        **_shifts(d),
         "nudges": d.nudges_total,
         "nudges_acted": d.nudges_acted,
         "nudges_followed_up": d.nudges_measured,
@@ -280,6 +294,7 @@ def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
         "cushion_minutes": _r(w.cushion_minutes),
         "lopsided_left_minutes": _lopsided(w.lopsided_left_minutes, w.balance_measured),
         "lopsided_right_minutes": _lopsided(w.lopsided_right_minutes, w.balance_measured),
+        **_shifts(w),
         "nudges": w.nudges_total,
         "nudges_acted": w.nudges_acted,
         "nudges_followed_up": w.nudges_measured,

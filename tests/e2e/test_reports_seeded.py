@@ -205,6 +205,45 @@ def test_week_as_json_matches_the_raw_rows(seeded: Path) -> None:
         a + b for a, b in zip(exp[FRI]["lengths"], exp[SUN]["lengths"], strict=True)]
 
 
+def test_week_as_json_has_the_weight_shifts_the_text_tells(seeded: Path) -> None:
+    """The cushion-only figures of the text report's "Weight shifts" line are in the JSON too,
+    as numbers: counted from the raw ``stillness`` rows, the rate over the cushion's minutes."""
+    conn = sqlite3.connect(seeded)
+    shifts: dict[date, int] = defaultdict(int)
+    static: dict[date, int] = defaultdict(int)
+    for epoch, state in conn.execute("SELECT epoch, state FROM events WHERE event = 'stillness'"):
+        (shifts if state == "shift" else static if state == "static" else {})[
+            _local_day(epoch)] += 1
+    cushion: dict[date, float] = defaultdict(float)
+    for epoch, span, seen in conn.execute(
+            "SELECT epoch, span, seconds_occupied_cushion FROM minutes"):
+        n = max(1, int(span or 60) // 60)
+        for i in range(n):
+            cushion[_local_day(epoch + 60 * i)] += seen / n / 60
+    conn.close()
+    assert shifts[FRI] > 0 and shifts[SUN] > 0  # the simulated sitter moves
+    proc = _sitwatch("report", "--week", "2026-W43", "--format", "json", "--history",
+                     str(seeded))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    days = {d["date"]: d for d in doc["days"]}
+    for day in (FRI, SUN):
+        got = days[str(day)]
+        assert (got["weight_shifts"], got["static_stretches"]) == (shifts[day], static[day])
+        assert got["weight_shifts_per_hour"] == round(shifts[day] / (cushion[day] / 60), 1)
+    # a day nobody sat: nothing to feel, so none (not unknown), and no rate
+    assert (days["2026-10-24"]["weight_shifts"], days["2026-10-24"]["weight_shifts_per_hour"]) \
+        == (0, None)
+    tot = doc["totals"]
+    total, seen = shifts[FRI] + shifts[SUN], cushion[FRI] + cushion[SUN]
+    assert tot["weight_shifts"] == total
+    assert tot["static_stretches"] == static[FRI] + static[SUN]
+    assert tot["weight_shifts_per_hour"] == round(total / (seen / 60), 1)
+    text = _sitwatch("report", "--week", "2026-W43", "--history", str(seeded))
+    assert f"{total} weight shifts, about {total / (seen / 60):.0f} an hour seated" \
+        in text.stdout, text.stdout
+
+
 def test_month_as_csv_and_text(seeded: Path, tmp_path: Path) -> None:
     out = tmp_path / "october.csv"
     proc = _sitwatch("report", "--month", "2026-10", "--format", "csv", "-o", str(out),

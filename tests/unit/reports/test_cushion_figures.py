@@ -110,6 +110,23 @@ def test_json_and_csv_give_the_cushion_time_and_no_lopsided_figure_without_it(
     assert list(rows["2026-01-05"]) == period.CSV_COLUMNS
 
 
+def test_json_gives_the_weight_shifts_over_the_cushion_time_and_none_without_it(
+        store: Store) -> None:
+    r = period.build(store, period.Period("week", SUN - timedelta(days=6), SUN), TZ, now=NOW)
+    doc = json.loads(r.json())
+    mon, tue = (next(d for d in doc["days"] if d["date"] == x.isoformat()) for x in (MON, TUE))
+    # 6 shifts over the hour the cushion saw, not over the 2 h 10 min seated
+    assert (mon["weight_shifts"], mon["static_stretches"], mon["weight_shifts_per_hour"]) == (
+        6, 0, 6.0)
+    # a camera alone cannot feel a shift: not measured, never "0 shifts"
+    assert (tue["weight_shifts"], tue["static_stretches"], tue["weight_shifts_per_hour"]) == (
+        None, None, None)
+    tot = doc["totals"]
+    assert (tot["weight_shifts"], tot["static_stretches"], tot["weight_shifts_per_hour"]) == (
+        6, 0, 6.0)
+    assert "weight_shifts" not in period.CSV_COLUMNS  # the CSV keeps its columns
+
+
 def test_markdown_says_lopsided_of_the_cushion_time_and_not_measured_without(
         store: Store) -> None:
     week = period.build(store, period.Period("week", SUN - timedelta(days=6), SUN), TZ,
