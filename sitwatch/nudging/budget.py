@@ -45,9 +45,11 @@ class DailyBudget:
         self.day, self.seated, self.longest = day, 0.0, 0.0
         self.warned = self.reached = self.summarised = False
 
-    def step(self, t: float, day: date, *, occupied: bool, spell: float) -> str | None:
+    def step(self, t: float, day: date, *, occupied: bool, spell: float,
+             may_nudge: bool = True) -> str | None:
         """Count the time since the last look; NEAR or REACHED when a threshold is crossed
-        while seated, else None."""
+        while seated, else None. ``may_nudge`` False (another nudge went out moments ago: the
+        spacing): the time is counted and a threshold crossed waits for a later look."""
         if day != self.day:
             self._new_day(day)
         if self._last is not None and occupied:
@@ -55,7 +57,7 @@ class DailyBudget:
         self._last = t
         if occupied:
             self.longest = max(self.longest, spell)
-        if self.budget <= 0 or not occupied:
+        if self.budget <= 0 or not occupied or not may_nudge:
             return None
         if not self.reached and self.seated >= self.budget:
             self.reached = self.warned = True

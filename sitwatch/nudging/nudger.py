@@ -70,7 +70,8 @@ class Nudger:
         if self.gate is None or (not self.budget.budget and self._summary_at is None):
             return []
         now = self.gate.clock.now()
-        stage = self.budget.step(snap.t, now.date(), occupied=snap.occupied, spell=snap.spell)
+        stage = self.budget.step(snap.t, now.date(), occupied=snap.occupied, spell=snap.spell,
+                                 may_nudge=self.policy.spaced(snap.t))
         out: list[Event] = []
         if stage is not None:
             out.append(self.policy.daily(snap.t, stage, seated=self.budget.seated,

@@ -168,3 +168,19 @@ def test_the_days_summary_is_no_nudge_for_the_reports_the_cap_or_a_restart(tmp_p
     summary = policy.summary(clock.monotonic(), seated=3600.0, budget=3600.0, longest=0.0)
     assert gate.decide(summary).action == "deliver" and gate.delivered_today == 2
     store.close()
+
+
+def test_the_budget_nudge_waits_out_the_spacing_after_time_to_move() -> None:
+    """The budget reached in the same minute as "time to move" came as a second notification
+    at once; it now waits nudges.spacing and then goes out, its figures counted meanwhile."""
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=TZ))
+    cfg = config.Nudges(daily_budget_hours=1.0, budget_warn_minutes=10, dnd={"enabled": False})
+    n = Nudger(cfg, sit_limit=3000.0, gate=NudgeGate(cfg, clock))  # limit and "near" together
+    got = []
+    for s in range(1, 3200):
+        clock.advance(1.0)
+        for ev in n.observe(_snap(clock.monotonic(), occupied=True, spell=float(s))):
+            if ev.event == NUDGE:
+                got.append((s, ev.get("kind"), ev.get("stage")))
+    assert got[:2] == [(3000, "prolonged_sitting", None), (3120, "daily_budget", "near")]
+    assert n.budget.seated >= 3190
