@@ -24,6 +24,11 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   under the same base topic mix their state, events and commands, and two with the same node id
   (two Raspberry Pis both called ``raspberrypi``) take each other's connection in turn: each
   says so in its log and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
+- ``<base>/clock``: this machine's wall time as it is sent (ISO 8601 with the UTC offset), with
+  every state update and on every connect; neither retained nor queued, so it is always the
+  time of now: ``sitwatch companion`` on another machine learns from it how far this clock is
+  from its own (a Raspberry Pi booted without network time can be hours behind), and judges
+  the age of our events by our clock. Not a Home Assistant entity.
 - ``<base>/command/<name>`` (we subscribe to ``<base>/command/+``): commands from anywhere
   (Home Assistant's buttons and Mode select, an automation, ``mosquitto_pub``): ``feedback``
   ("Not right": ``wrong`` or empty, the last posture nudge; ``wrong KIND`` or just ``KIND``
@@ -119,6 +124,8 @@ UNKNOWN = "None"  # Home Assistant's MQTT sensors read this payload as "unknown"
 #: the day's summary: its event topic (``<base>/event/day_summary``), its Home Assistant event
 #: entity and that entity's one event type. Not a nudge, so not the Nudge entity's
 DAY_SUMMARY = "day_summary"
+#: ``<base>/clock``: our wall time, sent live (never retained, never queued)
+CLOCK = "clock"
 #: Live state read from the snapshot (through sitwatch.runtime.describe's table) ...
 SNAPSHOT_KEYS = ("occupancy", "posture", "balance", "sitting_seconds", "cushion", "static")
 #: ... and what the daemon adds: the day so far (from the history) and what sitwatch is doing.
@@ -328,6 +335,7 @@ class MqttSink:
         self.result_topic = f"{self.base}/command/{RESULT}"
         self.ha_status_topic = f"{self.prefix}/status"
         self.node_topic = f"{self.base}/node"
+        self.clock_topic = f"{self.base}/{CLOCK}"
         #: every discovery document of ours the broker keeps (to clear the ones not offered)
         self.discovery_filter = f"{self.prefix}/+/{self.node_id}/+/config"
         self._offered: frozenset[str] = frozenset()  # the discovery topics announced now
@@ -499,9 +507,19 @@ class MqttSink:
     def publish_state(self, snapshot: Mapping[str, Any]) -> None:
         """Publish the live state (retained). Keys: occupancy, posture, balance (strings or
         None), sitting_seconds (a number), cushion and camera ("online"/"offline"); missing keys
-        keep their last value."""
+        keep their last value. Our wall time goes out with it (``<base>/clock``)."""
         self._state_at = self.clock.monotonic()
         self._set_state({k: snapshot[k] for k in STATE_KEYS if k in snapshot})
+        with self._lock:
+            if self.connected and self._client is not None and not self._closed:
+                self._send_clock(self._client)
+
+    def _send_clock(self, client: Any) -> None:
+        """Our wall time now on ``<base>/clock``: QoS 0 and not retained, so that paho never
+        keeps one for later nor the broker hands an old one to a newcomer (either would say
+        a time long past as if it were now)."""
+        client.publish(self.clock_topic, self.clock.now().isoformat(timespec="milliseconds"),
+                       qos=0, retain=False)
 
     def state_due(self) -> bool:
         """True when ``state_interval`` seconds have passed since the last
@@ -616,6 +634,7 @@ class MqttSink:
             client.subscribe(self.discovery_filter, qos=1)  # after ours: see _stale_entity
             for key, text in self._state.items():
                 client.publish(f"{self.base}/state/{key}", text, qos=self.cfg.qos, retain=True)
+            self._send_clock(client)  # before what waited in the queue: a reader can date it
             self._connected.set()
             pending = list(self._queue)
             self._queue.clear()

@@ -189,6 +189,36 @@ def test_state_follows_events_at_once(sink, watch):
     w.wait_topic("sitwatch/state/posture", "upright")
 
 
+def test_the_clock_goes_out_on_connect_and_with_the_state_never_kept(broker, watch):
+    """``<base>/clock`` is our wall time as it is sent (a companion elsewhere learns from it
+    how far our clock is from its own): on connecting, before the events that waited, and with
+    every state update; never retained, so a newcomer never gets an old time as if it were
+    now."""
+    clock = ManualClock()  # the Pi's clock: 2026-01-05 09:00 UTC, whatever the real one says
+    s = make_sink(broker.port, clock)
+    s.handle(nudge())  # not connected yet: it waits in the queue
+    clock.advance(90)
+    w = watch("sitwatch/clock", "sitwatch/event/#")
+    s.start()
+    try:
+        assert s.wait_connected(10), broker.log()
+        w.wait_topic("sitwatch/event/nudge")
+        topics = [m.topic for m in w.messages]
+        assert topics.index("sitwatch/clock") < topics.index("sitwatch/event/nudge"), topics
+        (first,) = w.on("sitwatch/clock")
+        assert first.text == "2026-01-05T09:01:30.000+00:00" and not first.retain
+        assert w.on("sitwatch/event/nudge")[0].json()["at"] == AT  # when it happened
+        clock.advance(30)
+        s.publish_state({"occupancy": "occupied"})
+        (_, later) = w.wait_topic("sitwatch/clock", count=2)
+        assert datetime.fromisoformat(later.text) == datetime(2026, 1, 5, 9, 2, tzinfo=UTC)
+        newcomer = watch("sitwatch/#")
+        newcomer.settle()
+        assert not newcomer.on("sitwatch/clock")  # nothing kept by the broker
+    finally:
+        s.close()
+
+
 def test_state_is_due_every_state_interval_and_kept_until_connected(broker, watch):
     clock = ManualClock()
     cfg = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, state_interval=30)
