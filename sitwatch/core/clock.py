@@ -7,11 +7,15 @@ time used for history and reports. Tests and replays use :class:`ManualClock`.
 made. The monotonic clock stands still meanwhile, so without it an hour's sleep would vanish:
 the daemon compares it between steps, and a suspend longer than ``min_break`` is a break (nobody
 sits at a sleeping computer). On Linux it is ``CLOCK_BOOTTIME - CLOCK_MONOTONIC``; elsewhere 0.
+
+:class:`PeerClock` is another machine's wall clock as seen from this one: how far it is from
+ours, learned from the times it sends as it sends them (``sitwatch companion`` and a Pi).
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -86,3 +90,45 @@ class ManualClock:
         if monotonic < self._t:
             raise ValueError(f"time does not run backwards ({monotonic} < {self._t})")
         self._t = monotonic
+
+
+class PeerClock:
+    """How far another machine's wall clock is from ours, from the times it sends as it sends
+    them (``sitwatch companion``: the Pi's ``<base>/clock``).
+
+    Each sample is their time less ours when it arrives: the true offset less the time the
+    message took on the way, never more. So the estimate is the largest sample of the last
+    ``window`` seconds (monotonic): a message that lingered cannot pull it down. Their clock
+    set forward (network time came at last) moves it at once; set back by more than ``jump``
+    seconds (more than any live message lingers), it starts over from the new sample. The
+    newest sample is always kept, however old.
+    """
+
+    def __init__(self, window: float = 600.0, jump: float = 120.0) -> None:
+        self.window = window
+        self.jump = jump
+        self._samples: deque[tuple[float, float]] = deque()  # (our monotonic, offset)
+
+    def heard(self, theirs: datetime, ours: datetime, monotonic: float) -> float:
+        """Their clock said ``theirs`` as it sent, and it came at ``ours`` (our wall clock),
+        ``monotonic`` (ours): the offset now (:attr:`offset`)."""
+        sample = (theirs - ours).total_seconds()
+        known = self.offset
+        if known is not None and sample < known - self.jump:
+            self._samples.clear()  # set back: what it said before is no longer its clock
+        self._samples.append((monotonic, sample))
+        while len(self._samples) > 1 and monotonic - self._samples[0][0] > self.window:
+            self._samples.popleft()
+        return max(o for _, o in self._samples)
+
+    @property
+    def offset(self) -> float | None:
+        """Seconds their clock is ahead of ours (negative: behind), or None before it was
+        heard."""
+        return max((o for _, o in self._samples), default=None)
+
+    def their_now(self, ours: datetime) -> datetime:
+        """The time their clock says now, when ours says ``ours`` (``ours`` itself before
+        their clock was heard: the two are then taken to agree)."""
+        offset = self.offset
+        return ours if offset is None else ours + timedelta(seconds=offset)
