@@ -459,6 +459,22 @@ def check_systemd() -> Check:
     return OK, "autostart", "; ".join(parts)
 
 
+def check_clock(probe: Callable[[], Any] | None = None) -> Check:
+    """Whether the system clock follows network time (a Raspberry Pi has no clock that runs
+    while it is off): a warning when it does not, never a failure."""
+    from sitwatch.core import timesync
+
+    got = (probe or timesync.probe)()
+    if got.synced:
+        return OK, "clock", f"synchronised with network time ({got.by})"
+    if got.synced is None:
+        return (OK, "clock", "cannot tell whether it follows network time (timedatectl did not "
+                "answer, no systemd-timesyncd)")
+    return (WARN, "clock", f"not synchronised with network time ({got.by}): the times in the "
+            "history, the reports and the nudges sent over MQTT may be off, on a Raspberry Pi "
+            f"by hours or days. Turn it on: {timesync.FIX}")
+
+
 def seat_only_limits(layout: Any) -> str:
     """What a seat without backrest sensors can and cannot tell apart (issue #10)."""
     from sitwatch.sensing.features import has_rear_midline
@@ -541,6 +557,7 @@ def run_checks(
     checks.append(check_history(cfg))
     checks.append(daemon)
     checks.append(check_systemd())
+    checks.append(check_clock())
     checks += check_camera(cfg)
     return checks
 

@@ -66,7 +66,7 @@ LISTEN = 0.4  # real seconds doctor listens to a pty
 SEATED = b"20000,21000,9000,9500\n"  # one valid load-cells-4 frame (docs/protocol.md)
 NO_BUS = "unix:path=/nonexistent"
 ORDER = ["config", "layout", "calibration", "cushion", "notifications", "history", "daemon",
-         "autostart", "camera"]
+         "autostart", "clock", "camera"]
 LEVEL = {mark: level for level, mark in MARK.items()}
 LINE = re.compile(r"^(ok  |warn|FAIL)  (\S+)\s+(.*)$")
 PACKAGES = "xvfb dbus dunst libnotify-bin libglib2.0-bin"
@@ -924,3 +924,44 @@ def test_doctor_passes_on_the_cushion_log_its_line_does_not_say(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "the device declares 13 channels, the layout has 12"]
     assert held.logger.propagate and held not in held.logger.handlers
+
+
+@pytest.mark.parametrize(("timedatectl", "flag", "line"), [
+    ("echo no", False, "warn  clock          not synchronised with network time (timedatectl): "
+     "the times in the history, the reports and the nudges sent over MQTT may be off, on a "
+     "Raspberry Pi by hours or days. Turn it on: `sudo timedatectl set-ntp true`; "
+     '`timedatectl` then says "System clock synchronized: yes"'),
+    ("echo yes", False, "ok    clock          synchronised with network time (timedatectl)"),
+    # no systemd as init (a container): timedatectl cannot answer; timesyncd's flag can
+    ("echo 'System has not been booted with systemd' >&2; exit 1", True,
+     "ok    clock          synchronised with network time (systemd-timesyncd)"),
+    ("exit 1", False, "ok    clock          cannot tell whether it follows network time "
+     "(timedatectl did not answer, no systemd-timesyncd)"),
+])
+def test_doctor_says_in_one_line_whether_the_clock_keeps_network_time(
+        tmp_path, xdg, timedatectl, flag, line):
+    """The real command, with a stand-in timedatectl first on PATH and systemd-timesyncd's
+    flag file under the system root: a clock off network time is a warning, not a failure."""
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "timedatectl").write_text(f"#!/bin/sh\n{timedatectl}\n")
+    (bin_dir / "timedatectl").chmod(0o755)
+    if flag:
+        (xdg / "system/run/systemd/timesync").mkdir(parents=True)
+        (xdg / "system/run/systemd/timesync/synchronized").touch()
+    cfg = write_config(tmp_path, f'[cushion]\nport = "{tmp_path / "none"}"\n')
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+    done = subprocess.run([sys.executable, "-m", "sitwatch", "doctor", "--no-user-config",
+                           "--config", str(cfg), "--listen", "0.2"], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+    clock_lines = [ln for ln in done.stdout.splitlines() if LINE.match(ln)
+                   and LINE.match(ln).group(2) == "clock"]  # type: ignore[union-attr]
+    assert clock_lines == [line], done.stdout
+    assert "Traceback" not in done.stderr
+    # the missing cushion is the only failure: the clock never is one
+    assert [ln for ln in done.stdout.splitlines() if ln.startswith("FAIL")] == [
+        ln for ln in done.stdout.splitlines() if ln.startswith("FAIL  cushion")]
