@@ -5,7 +5,7 @@ under the chair) as this desktop's notifications, with their buttons
 It reads the broker from ``[mqtt]`` (host, port, credentials, TLS, base_topic; ``enabled`` is
 the daemon's switch for publishing and does not matter here) and the look of the notifications
 from ``[nudges]`` (timeout, buttons, snooze_minutes), as the daemon would; ``respond_within``
-is how old a nudge may be and still be shown.
+is how old a nudge may be and still be shown, by the other machine's clock.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     import ssl
 
     from sitwatch import config
+    from sitwatch.core import timesync
     from sitwatch.core.clock import SystemClock
     from sitwatch.nudging import dnd
     from sitwatch.runtime.companion import Companion
@@ -104,10 +105,12 @@ def run(args: argparse.Namespace) -> int:
     busy = dnd.from_config(cfg.nudges.dnd, clock)
     shown: Any = desktop if busy is None else dnd.DndGate(desktop, busy, log=log)
     # a nudge older than its response window is not shown (the Pi's windows, unless this
-    # desktop's config says otherwise: the defaults are the same)
+    # desktop's config says otherwise: the defaults are the same), its age measured on the
+    # Pi's clock; whether this one keeps network time says which of the two is off
     companion = Companion(cfg.mqtt, shown, base=base,
                           snooze_minutes=cfg.nudges.snooze_minutes, say=say, log=log,
-                          respond_within=cfg.nudges.respond_within, clock=clock)
+                          respond_within=cfg.nudges.respond_within, clock=clock,
+                          here_synced=timesync.probe().synced)
 
     def _stop(signum: int, _frame: Any) -> None:  # systemd stops us with SIGTERM
         companion.done.set()

@@ -24,6 +24,16 @@ a moment long gone, so it is left out (:func:`too_old`) and the companion says o
 left out, and why (:meth:`Companion.tick`). Notices about the cushion, the day's summary and a
 symptom's advice stay true: they are shown however late.
 
+An age is measured on the Pi's own clock, not by comparing two clocks: a Pi has no clock that
+runs while it is off, and one booted without network time can be hours or days behind, which
+made every nudge look old. The Pi sends its wall time as it sends it (``<base>/clock``, on
+connecting and with every state update, never kept for later); the companion learns from it
+how far that clock is from its own (:class:`~sitwatch.core.clock.PeerClock`) and dates a nudge
+against the Pi's "now". An offset over :data:`SKEW` is said once (:func:`skew_line`), naming the
+machine whose clock is off when this one keeps network time (``here_synced``), and said again
+when it moves by as much or is gone. A sitwatch too old to send its time is judged by this
+desktop's clock, as before.
+
 Never twice: when the sitwatch publishing under ``<base>/`` runs on this very computer and shows
 desktop notifications itself (its ``<base>/node`` names this machine and says ``desktop``), the
 companion shows none and says so once. Only one companion runs per user (the command takes a lock).
@@ -47,12 +57,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sitwatch.core import durations
-from sitwatch.core.clock import Clock, SystemClock
+from sitwatch.core.clock import Clock, PeerClock, SystemClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_day_summary
 from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, NudgeAction, NudgeKind
+from sitwatch.core.timesync import FIX
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.mqtt import (
+    CLOCK,
     DAY_SUMMARY,
     Credentials,
     machine_tag,
@@ -73,6 +85,9 @@ MAX_AGE = 300.0
 #: Seconds without another late nudge before the companion says how many it left out: they come
 #: in a burst when the broker is back, and the line sums up the burst.
 LATE_QUIET = 2.0
+#: Seconds between the Pi's clock and this one's worth saying (and a change of it worth saying
+#: again): less is the network's doing, or too little to matter to a nudge.
+SKEW = 120.0
 #: Host names that cannot be found now but may be soon (no network yet at login): retried.
 LATER = {getattr(socket, "EAI_AGAIN", -3)}
 
@@ -153,6 +168,30 @@ def too_old(event: Event, at: datetime | None, now: datetime,
     return age if age > limit else None
 
 
+def skew_line(offset: float, said: float, host: str, here_synced: bool | None) -> str | None:
+    """What to say about the other machine's clock being ``offset`` seconds ahead of this one's
+    (negative: behind), when ``said`` was the offset last said (0: none): a gap over
+    :data:`SKEW`, once, and again when it moves by as much; that the clocks agree again, once.
+    None: nothing new to say."""
+    if abs(offset) <= SKEW:
+        if abs(said) <= SKEW:
+            return None
+        return f"the clocks of {host} and this computer agree again"
+    if abs(offset - said) <= SKEW:
+        return None
+    gap = durations.words(abs(offset))
+    side = "behind" if offset < 0 else "ahead of"
+    shown = "Its nudges are shown all the same (their age is judged by its own clock); to"
+    if here_synced:
+        return (f"the clock of {host} is {gap} {side} this computer's, which keeps network "
+                f"time. {shown} keep the times in its history right, turn on network time on "
+                f"{host}: {FIX}")
+    return (f"the clocks of {host} and this computer disagree: {host}'s is {gap} {side} this "
+            f"one's. {shown} keep the times in the history right, turn on network time where "
+            f"it is off, most likely on {host} (a Raspberry Pi has no clock that runs while it "
+            f"is off): {FIX}")
+
+
 def command_for(action: str, event: Event, snooze_minutes: float) -> Command | None:
     """The command a click on ``event``'s notification sends, or None (nothing to tell).
     Each names the nudge's kind, so it is recorded as a click on that nudge even when another
@@ -182,15 +221,17 @@ class Companion:
     (connected, lost, back, whose nudges these are, how many came too late to show); paho's
     callbacks run on its network thread, :meth:`on_action` on the desktop sink's helpers.
     ``respond_within``: each nudge kind's response window, seconds (``nudges.respond_within``):
-    a nudge older than that is not shown. ``clock``: the wall time an event's age is measured
-    against (it should be the network's, as the other machine's should).
+    a nudge older than that is not shown. ``clock``: this machine's time; an event's age is measured
+    on the other machine's clock, worked out from this one and what the other sends on
+    ``<base>/clock`` (:attr:`peer`). ``here_synced``: whether this machine keeps network time
+    (None: cannot tell), to name the machine whose clock is off.
     """
 
     def __init__(self, cfg: Broker, show: Shows, *, base: str, snooze_minutes: float,
                  say: Callable[[str], None], log: logging.Logger,
                  machine: str | None = None, client_factory: Callable[..., Any] = new_client,
                  respond_within: Mapping[NudgeKind, float] | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, here_synced: bool | None = None) -> None:
         self.cfg = cfg
         self.show = show
         self.base = base.rstrip("/")
@@ -206,6 +247,10 @@ class Companion:
         self.client_id = f"sitwatch-companion-{host}-{secrets.token_hex(3)}"
         self.node_topic = f"{self.base}/node"
         self.event_topics = [f"{self.base}/event/{name}" for name in EVENT_TOPICS]
+        self.clock_topic = f"{self.base}/{CLOCK}"
+        self.peer = PeerClock()  # the other machine's clock against this one's
+        self.here_synced = here_synced
+        self._skew_said = 0.0  # the offset last said (0: nothing said, taken to agree)
         self._factory = client_factory
         self._client: Any = None
         self._lock = threading.Lock()
@@ -293,7 +338,8 @@ class Companion:
                 return
             self._unreachable(f"refused: {reason_code}")
             return
-        client.subscribe([(self.node_topic, 1), *((t, 1) for t in self.event_topics)])
+        client.subscribe([(self.node_topic, 1), (self.clock_topic, 0),
+                          *((t, 1) for t in self.event_topics)])
         self.connects += 1
         if self.connects == 1:
             self.say(f"connected to {self.where}: showing the nudges published under "
@@ -321,6 +367,9 @@ class Companion:
             return
         if message.retain:
             return  # events are never retained: this is somebody's leftover, not news
+        if message.topic == self.clock_topic:
+            self._peer_time(message.payload)
+            return
         got = published(message.payload)
         if got is None:
             self.log.debug("companion: %s: not an event: %r", message.topic,
@@ -330,7 +379,7 @@ class Companion:
         if self.local is not None:
             self.skipped += 1
             return
-        age = too_old(event, at, self.clock.now(), self.windows)
+        age = too_old(event, at, self.peer.their_now(self.clock.now()), self.windows)
         if age is not None:
             self._left_out(age)
             return
@@ -363,10 +412,31 @@ class Companion:
         young, old = durations.words(min(ages)), durations.words(max(ages))
         when = f"{old} ago" if young == old else f"{young} to {old} ago"
         what, it = (f"{n} nudges", "they were") if n > 1 else ("1 nudge", "it was")
+        if self.peer.offset is not None:  # aged on its own clock: truly late
+            self.say(f"did not show {what} from sitwatch on {self._host}, published {when} by "
+                     "its own clock: too late to act on (past nudges.respond_within), kept "
+                     "while the broker could not be reached")
+            return
         self.say(f"did not show {what} from sitwatch on {self._host}, published {when}: too "
                  "late to act on (past nudges.respond_within), most likely kept while the "
                  f"broker could not be reached. If {it} sent just now, the clocks of the two "
                  "computers disagree: set both to network time")
+
+    # -- the other machine's clock ----------------------------------------------------------
+
+    def _peer_time(self, payload: bytes) -> None:
+        """``<base>/clock``: the other machine's wall time as it sent it."""
+        try:
+            theirs = datetime.fromisoformat(bytes(payload).decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
+            return
+        if theirs.tzinfo is None:
+            return  # no offset: no telling which time it was
+        offset = self.peer.heard(theirs, self.clock.now(), self.clock.monotonic())
+        line = skew_line(offset, self._skew_said, self._host, self.here_synced)
+        if line:
+            self._skew_said = offset
+            self.say(line)
 
     def _publisher(self, payload: bytes) -> None:
         """``<base>/node``: which sitwatch publishes there. One on this machine that shows

@@ -281,6 +281,46 @@ def test_a_nudge_kept_while_the_broker_was_away_is_not_shown_an_hour_late(
         ended(desk)
 
 
+def test_a_pi_whose_clock_is_3_hours_behind_has_its_live_nudge_shown(
+        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+    """A Pi booted without network time: its clock is 3 hours behind. The companion learns
+    that from ``<base>/clock`` (the Pi's MQTT sink sends it on connecting), says so once, shows
+    the nudge sent now, and still leaves out the one the Pi kept for an hour."""
+    env = desktop_env(tmp_path, dunst)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nbase_topic = "pi"\n')
+    desk, said = companion(cfg, env)
+    # the Pi's clock: 4 hours behind the real one when it kept a nudge, 3 when it connects
+    pi_clock = ManualClock(datetime.now().astimezone() - timedelta(hours=4))
+    pi = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=broker.port,
+                             base_topic="pi", node_id="raspberrypi"), pi_clock,
+                  log=logging.getLogger("sitwatch.test.companion.pi"))
+    try:
+        assert said.wait("connected to 127.0.0.1"), said.text
+        pi.handle(Event(12.0, NUDGE, None, {"kind": "prolonged_sitting", "title": "Kept",
+                                             "message": "m", "level": "gentle"}))
+        pi_clock.advance(3600)  # an hour without the broker
+        assert pi.start() and pi.wait_connected(10), broker.log()
+        host = pi.host
+        assert said.wait("3 h behind"), said.text
+        # "<host>'s is 3 h behind this one's", or with this desktop on network time:
+        # "the clock of <host> is 3 h behind this computer's"
+        assert f"{host}'s is 3 h behind" in said.text or f"of {host} is 3 h behind" in said.text
+        assert said.wait(f"did not show 1 nudge from sitwatch on {host}, published 1 h ago "
+                         "by its own clock"), said.text
+        pi.handle(Event(13.0, NUDGE, None, {"kind": "slouch", "title": "Now", "message": "m",
+                                             "level": "gentle"}))
+        assert until(lambda: dunst.displayed() == 1), said.text
+        assert until(lambda: "(Now)" in menu_after_open(dunst)), said.text
+        assert "(Kept)" not in dunst.menus()
+        text = said.text
+        assert text.count("3 h behind") == 1 and "Traceback" not in text, text
+        assert "sudo timedatectl set-ntp true" in text, text
+    finally:
+        pi.close()
+        ended(desk)
+
+
 def nudge_payload(kind: str, title: str) -> bytes:
     """A nudge as the daemon's MQTT sink publishes it (docs/events.md, plus event_type)."""
     ev = Event(12.0, NUDGE, None, {"kind": kind, "title": title, "message": "m",

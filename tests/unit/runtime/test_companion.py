@@ -19,7 +19,14 @@ from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, POSTURE, SYMPTOM, Event
 from sitwatch.core.kinds import FeedbackKind, NudgeAction, NudgeKind
 from sitwatch.nudging.feedback import kind_of, parse_kind
-from sitwatch.runtime.companion import LATE_QUIET, Companion, command_for, event_from
+from sitwatch.runtime.companion import (
+    LATE_QUIET,
+    SKEW,
+    Companion,
+    command_for,
+    event_from,
+    skew_line,
+)
 from sitwatch.runtime.service import (
     COMPANION_UNIT,
     autostart_path,
@@ -119,13 +126,15 @@ class Shown(list[Event]):
 
 
 def companion(client: FakeClient | None = None, *, base: str = "sitwatch",
-              machine: str = "thisdesktop1", clock: ManualClock | None = None, **cfg: Any
+              machine: str = "thisdesktop1", clock: ManualClock | None = None,
+              here_synced: bool | None = None, **cfg: Any
               ) -> tuple[Companion, Shown, list[str], FakeClient]:
     shown, said = Shown(), []
     fake = client or FakeClient()
     c = Companion(MqttConfig(**cfg), shown, base=base, snooze_minutes=30, say=said.append,
                   log=LOG, machine=machine, client_factory=lambda *a, **k: fake,
-                  respond_within=RESPOND_WITHIN, clock=clock or ManualClock())
+                  respond_within=RESPOND_WITHIN, clock=clock or ManualClock(),
+                  here_synced=here_synced)
     c.start()
     return c, shown, said, fake
 
@@ -161,7 +170,7 @@ def test_what_is_not_an_event_is_none(payload: bytes) -> None:
 def test_each_published_nudge_is_shown_once_and_nothing_else_is_subscribed() -> None:
     c, shown, said, client = companion()
     connected(c, client)
-    assert set(client.subscribed) == {"sitwatch/node", "sitwatch/event/nudge",
+    assert set(client.subscribed) == {"sitwatch/node", "sitwatch/clock", "sitwatch/event/nudge",
                                       "sitwatch/event/day_summary", "sitwatch/event/notice",
                                       "sitwatch/event/calibration", "sitwatch/event/symptom"}
     topic, payload = published(SLOUCH)
@@ -352,6 +361,84 @@ def test_late_ones_not_said_yet_are_said_when_the_broker_goes_or_on_close() -> N
     c._on_message(client, None, Msg(*published(MOVE, clock=pi_clock(3600))))
     c.close()
     assert said[-1].startswith("did not show 1 nudge") and c.late == 2
+
+
+# -- the Pi's clock -------------------------------------------------------------------------------
+
+def pi_time(clock: ManualClock) -> Msg:
+    """``<base>/clock`` as the Pi's MQTT sink sends it, by ``clock`` (the Pi's)."""
+    sink = MqttSink(MqttConfig(enabled=True), clock, log=LOG)
+    client = FakeClient()
+    sink._send_clock(client)
+    (topic, payload), = client.published
+    return Msg(topic, payload.encode())
+
+
+def test_a_pi_three_hours_behind_has_its_live_nudge_shown_and_its_clock_said_once() -> None:
+    clock = ManualClock()  # this desktop's, on network time
+    c, shown, said, client = companion(clock=clock, here_synced=True)
+    connected(c, client)
+    c._on_message(client, None, Msg("sitwatch/node", json.dumps(
+        {"host": "raspberrypi", "machine": "0123456789ab", "instance": "run1"}).encode()))
+    pi = pi_clock(3 * 3600)  # booted without network time: 3 hours behind
+    c._on_message(client, None, pi_time(pi))
+    assert c.peer.offset == -3 * 3600
+    assert said[-1] == (
+        "the clock of raspberrypi is 3 h behind this computer's, which keeps network time. Its "
+        "nudges are shown all the same (their age is judged by its own clock); to keep the "
+        "times in its history right, turn on network time on raspberrypi: `sudo timedatectl "
+        'set-ntp true`; `timedatectl` then says "System clock synchronized: yes"')
+    del said[:]
+    clock.advance(30)
+    pi.advance(30)
+    c._on_message(client, None, pi_time(pi))  # the next state update: nothing new to say
+    c._on_message(client, None, Msg(*published(SLOUCH, clock=pi)))  # sent just now
+    assert list(shown) == [SLOUCH] and c.late == 0
+    # one kept an hour while the broker was away is still left out, an hour late by its clock
+    c._on_message(client, None, Msg(*published(MOVE, clock=pi_clock(4 * 3600 - 30))))
+    assert list(shown) == [SLOUCH] and c.late == 1
+    clock.advance(LATE_QUIET)
+    c.tick()
+    assert said == ["did not show 1 nudge from sitwatch on raspberrypi, published 1 h ago by "
+                    "its own clock: too late to act on (past nudges.respond_within), kept "
+                    "while the broker could not be reached"]
+    # network time comes to the Pi: its clock jumps forward, said once
+    clock.advance(30)
+    c._on_message(client, None, pi_time(ManualClock(clock.now() + timedelta(seconds=0.2))))
+    c._on_message(client, None, pi_time(ManualClock(clock.now())))
+    assert said[1:] == ["the clocks of raspberrypi and this computer agree again"]
+    assert c.peer.offset == pytest.approx(0.2)
+
+
+def test_a_clock_kept_by_the_broker_or_unreadable_is_not_taken() -> None:
+    c, shown, said, client = companion()
+    connected(c, client)
+    old = pi_time(pi_clock(3 * 3600))
+    c._on_message(client, None, Msg(old.topic, old.payload, retain=True))  # not ours to keep
+    for bad in (b"garbage", b"2026-01-05T06:00:00", b"\xff"):  # no UTC offset: which time?
+        c._on_message(client, None, Msg("sitwatch/clock", bad))
+    assert c.peer.offset is None and len(said) == 1  # only "connected"
+    # so a nudge is judged by this desktop's clock, as from a sitwatch that sends no time
+    c._on_message(client, None, Msg(*published(SLOUCH, clock=pi_clock(3 * 3600))))
+    assert list(shown) == [] and c.late == 1
+
+
+@pytest.mark.parametrize(("offset", "said", "says"), [
+    (-30.0, 0.0, None),  # the network's doing
+    (-3 * 3600.0, 0.0, "raspberrypi's is 3 h behind this one's"),
+    (2 * 86400.0, 0.0, "raspberrypi's is 48 h ahead of this one's"),
+    (-3 * 3600.0 - SKEW + 1, -3 * 3600.0, None),  # moved, not by much: said already
+    (-3 * 3600.0 - SKEW - 60, -3 * 3600.0, "raspberrypi's is 3 h 3 min behind"),
+    (10.0, -3 * 3600.0, "agree again"),
+])
+def test_a_clock_off_is_said_once_and_again_when_it_moves_a_lot(offset, said, says) -> None:
+    line = skew_line(offset, said, "raspberrypi", None)
+    if says is None:
+        assert line is None
+        return
+    assert line is not None and says in line, line
+    if "agree" not in says:  # this desktop's own sync unknown: no blame, the likely one named
+        assert "most likely on raspberrypi" in line and "sudo timedatectl set-ntp true" in line
 
 
 # -- the broker ----------------------------------------------------------------------------------
