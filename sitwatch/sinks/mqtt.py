@@ -113,6 +113,13 @@ from sitwatch.core.kinds import (
     Sensor,
     SensorState,
 )
+
+# which MQTT version to speak and what the broker's answers mean: shared with the wireless
+# cushion; the names below stay importable from here
+from sitwatch.core.mqtt_version import UNSUPPORTED_VERSION as UNSUPPORTED_VERSION
+from sitwatch.core.mqtt_version import VERSION_NAMES, Negotiation, Outcome, paho
+from sitwatch.core.mqtt_version import MqttUnavailable as MqttUnavailable
+from sitwatch.core.mqtt_version import refused_for_good as refused_for_good
 from sitwatch.sinks.actions import Answer
 from sitwatch.sinks.base import Problems
 
@@ -158,15 +165,6 @@ DROP_LOG_EVERY = 60.0  # seconds between two "dropped N messages" lines
 
 INSTALL_HINT = f"paho-mqtt is not installed: {install_hint('mqtt')}"
 
-#: How paho-mqtt 2 reports a broker that speaks only MQTT 3.1.1 answering our MQTT 5 CONNECT:
-#: such a broker answers with a 3.1.1 CONNACK of return code 1, "unacceptable protocol version"
-#: (MQTT-3.1.2-2), which paho hands to on_connect as the MQTT 5 reason "Unsupported protocol
-#: version", 0x84. One that closes the connection without a CONNACK is told apart in
-#: :meth:`MqttSink._on_disconnect`.
-UNSUPPORTED_VERSION = 0x84
-#: The MQTT version named in the log and in ``sitwatch doctor``.
-VERSION_NAMES = {MqttProtocol.V5: "MQTT 5", MqttProtocol.V311: "MQTT 3.1.1"}
-
 
 # The settings live in the one config model; tests and scripts can build them directly.
 MqttConfig = Mqtt
@@ -206,13 +204,7 @@ def default_node_id(hostname: str | None = None) -> str:
 
 def _mqtt() -> Any:
     """The paho-mqtt client module, or :class:`MqttUnavailable`."""
-    try:
-        import paho.mqtt.client as mqtt
-    except ImportError:
-        raise MqttUnavailable(INSTALL_HINT) from None
-    if not hasattr(mqtt, "CallbackAPIVersion"):
-        raise MqttUnavailable("paho-mqtt is older than 2.0: pip install 'paho-mqtt>=2'")
-    return mqtt
+    return paho(INSTALL_HINT)
 
 
 #: Where systemd (or D-Bus) keeps the id of this installation.
@@ -232,10 +224,6 @@ def machine_tag(files: tuple[str, ...] = MACHINE_ID_FILES) -> str:
 
         text = f"{uuid.getnode():012x}"
     return hashlib.sha256(f"sitwatch:{text}".encode()).hexdigest()[:12]
-
-
-class MqttUnavailable(RuntimeError):
-    """paho-mqtt (2.x) cannot be imported."""
 
 
 class Credentials(Protocol):
@@ -281,16 +269,6 @@ def tls_why(e: BaseException) -> str:
     if why:
         return str(why)
     return "; ".join(str(a) for a in e.args) or type(e).__name__
-
-
-#: CONNACK reason codes (as paho 2 names them for MQTT 3.1.1 too) that another try will not
-#: change: the broker does not take our user name and password, or not our client at all.
-REFUSED_FOR_GOOD = (134, 135)  # Bad user name or password, Not authorized
-
-
-def refused_for_good(reason_code: Any) -> bool:
-    """Did the broker refuse us for who we are (credentials), not for a passing reason?"""
-    return getattr(reason_code, "value", None) in REFUSED_FOR_GOOD
 
 
 class MqttSink:
@@ -369,13 +347,10 @@ class MqttSink:
         #: the commands handed to on_command that wait for the daemon's answer, by reply token
         self._asked: OrderedDict[str, Asked] = OrderedDict()
         self._asked_n = 0
-        #: the MQTT version we speak now: MQTT 5 unless configured otherwise, 3.1.1 for the
-        #: rest of the run once the broker refused MQTT 5 (:meth:`_fall_back`)
-        self.version = (MqttProtocol.V311 if cfg.protocol == MqttProtocol.V311
-                        else MqttProtocol.V5)
-        #: why we fell back to 3.1.1 (said once in the log when 3.1.1 is accepted), or ""
-        self.fell_back = ""
-        self._acked = False  # the broker answered the current connection attempt (CONNACK)
+        #: the MQTT version we speak now and what the broker's answers mean: MQTT 5 unless
+        #: configured otherwise, 3.1.1 for the rest of the run once the broker refused MQTT 5
+        #: (:meth:`_fall_back`)
+        self.link = Negotiation(cfg.protocol)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -385,7 +360,7 @@ class MqttSink:
         (paho-mqtt missing, an unreadable CA file) is logged as an error and False returned,
         and the sink then only drops events."""
         try:
-            client = self._new_client(_mqtt(), self.version)
+            client = self._new_client(_mqtt())
         except (MqttUnavailable, OSError, ValueError) as e:
             self.log.error("mqtt: cannot start, MQTT publishing is off: %s", e)
             with self._lock:
@@ -396,11 +371,21 @@ class MqttSink:
             self._connect(client)
         return True
 
-    def _new_client(self, mqtt: Any, version: MqttProtocol) -> Any:
-        """A paho client speaking ``version``, with our last will and callbacks (not yet
-        connecting). OSError or ValueError for what cannot work (an unreadable CA file)."""
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                             protocol=_paho_protocol(mqtt, version))
+    @property
+    def version(self) -> MqttProtocol:
+        """The MQTT version we speak now."""
+        return self.link.version
+
+    @property
+    def fell_back(self) -> str:
+        """Why we fell back to MQTT 3.1.1 (said once in the log when 3.1.1 is accepted), or
+        ""."""
+        return self.link.fell_back
+
+    def _new_client(self, mqtt: Any) -> Any:
+        """A paho client speaking the version of now, with our last will and callbacks (not
+        yet connecting). OSError or ValueError for what cannot work (an unreadable CA file)."""
+        client = self.link.new_client(mqtt, self.client_id)
         self._configure(client)
         client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
         # paho's own queue holds QoS 1/2 messages until acknowledged: room for our queue, the
@@ -415,32 +400,25 @@ class MqttSink:
 
     def _connect(self, client: Any) -> None:
         """Start connecting ``client`` in the background (paho's thread retries with backoff)."""
-        if self.version == MqttProtocol.V5:
-            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
-                                 clean_start=True)
-        else:  # 3.1.1: a clean session is the client's own default
-            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
-        client.loop_start()
+        self.link.connect_async(client, self.cfg.host, self.cfg.port, self.cfg.keepalive)
 
     def _fall_back(self, client: Any, why: str) -> bool:
         """The broker did not take our MQTT 5 connection (``why``): with ``mqtt.protocol =
         "auto"``, give up this client and connect with MQTT 3.1.1 for the rest of the run
         (paho cannot change the version of a client). Runs on the old client's thread, which
         ends after this callback. True when we fell back."""
-        if self.cfg.protocol != MqttProtocol.AUTO or self.version != MqttProtocol.V5:
+        if not self.link.can_fall_back():
             return False
         with self._lock:
             if self._closed or client is not self._client:
                 return False
+            self.link.fall_back(why)
             try:
-                new = self._new_client(_mqtt(), MqttProtocol.V311)
+                new = self._new_client(_mqtt())
             except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
                 self.log.error("mqtt: cannot connect with MQTT 3.1.1: %s", e)
                 return False
             client.loop_stop()  # on its own thread: only tells it to stop
-            self.version = MqttProtocol.V311
-            self.fell_back = why
-            self._acked = False
             self._client = new
             self._connect(new)
         self.log.debug("mqtt: %s:%s %s; trying MQTT 3.1.1", self.cfg.host, self.cfg.port, why)
@@ -599,18 +577,13 @@ class MqttSink:
                     properties: Any) -> None:
         if client is not self._client:
             return  # a client given up for MQTT 3.1.1 (_fall_back)
-        self._acked = True
-        if reason_code.is_failure:
-            if self.version == MqttProtocol.V5 and reason_code == UNSUPPORTED_VERSION:
-                if self._fall_back(client, "refused MQTT 5"):
-                    return
-                hint = (' (it speaks only MQTT 3.1.1: set mqtt.protocol = "auto" or "3.1.1")'
-                        if self.cfg.protocol == MqttProtocol.V5 else "")
-            else:
-                hint = ""
+        outcome = self.link.answered(reason_code)
+        if outcome == Outcome.FALL_BACK and self._fall_back(client, "refused MQTT 5"):
+            return
+        if outcome != Outcome.CONNECTED:
             self.problems.report(f"refused: {reason_code}",
                           f"mqtt: {self.cfg.host}:{self.cfg.port} refused the connection: "
-                          f"{reason_code}{hint}; retrying")
+                          f"{reason_code}{self.link.refusal_hint(reason_code)}; retrying")
             return
         v5 = self.version == MqttProtocol.V5
         with self._lock:
@@ -659,21 +632,20 @@ class MqttSink:
             return  # a client given up for MQTT 3.1.1
         was = self.connected
         self._connected.clear()
-        acked, self._acked = self._acked, False
+        outcome = self.link.closed(was)
         if self._closed:
             return
         # closed with no answer to our first MQTT 5 CONNECT: a 3.1.1 broker that does not send
-        # the CONNACK the standard asks for (the others: _on_connect). Once connected in this
-        # run, a broker that closes has gone away or restarted: not a matter of version.
-        if not acked and not was and self.connects == 0 and self._fall_back(
+        # the CONNACK the standard asks for (the others: _on_connect)
+        if outcome == Outcome.FALL_BACK and self._fall_back(
                 client, "closed our MQTT 5 connection without an answer"):
             return
-        if acked and not was:
+        if outcome == Outcome.SAID:
             # paho closes the connection the broker refused (a wrong password, MQTT 5): the
             # refusal said why (_on_connect); "cannot reach (Unspecified error)" adds nothing
             return
         where = f"{self.cfg.host}:{self.cfg.port}"
-        if was:
+        if outcome == Outcome.LOST:
             self.problems.report("lost", f"mqtt: lost the broker {where} ({reason_code}); "
                                  "reconnecting, events wait in a queue")
         else:
@@ -1061,25 +1033,21 @@ class MqttSink:
         except MqttUnavailable as e:
             return False, str(e)
         where = f"{self.cfg.host}:{self.cfg.port}" + (" (TLS)" if self.cfg.tls else "")
-        version = MqttProtocol.V311 if self.cfg.protocol == MqttProtocol.V311 else MqttProtocol.V5
+        link = Negotiation(self.cfg.protocol)  # as the daemon: MQTT 5 first with "auto"
         try:
-            result = self._check_with(mqtt, version, timeout)
-            rc = result.get("rc")
-            if (self.cfg.protocol == MqttProtocol.AUTO
-                    and (rc == UNSUPPORTED_VERSION or (rc is None and result.get("closed")))):
+            result = self._check_with(mqtt, link, timeout)
+            if link.check_again(result.get("rc"), bool(result.get("closed"))):
                 # refused MQTT 5, or closed it without an answer: as the daemon, try 3.1.1
-                version = MqttProtocol.V311
-                result = self._check_with(mqtt, version, timeout)
+                result = self._check_with(mqtt, link, timeout)
         except (OSError, ValueError) as e:
             return False, f"mqtt: cannot connect to {where}: {e}"
         rc = result.get("rc")
         if rc is None:
             return False, f"mqtt: no answer from {where} within {timeout:g} s"
         if rc.is_failure:
-            hint = (' (it speaks only MQTT 3.1.1: set mqtt.protocol = "auto" or "3.1.1")'
-                    if version == MqttProtocol.V5 and rc == UNSUPPORTED_VERSION else "")
-            return False, (f"mqtt: {where} refused the connection: {rc}{hint}"
-                           + self._password_hint())
+            return False, (f"mqtt: {where} refused the connection: {rc}"
+                           f"{link.refusal_hint(rc)}" + self._password_hint())
+        version = link.version
         spoken = VERSION_NAMES[version]
         if version == MqttProtocol.V311 and self.cfg.protocol == MqttProtocol.AUTO:
             spoken += (" (the broker does not speak MQTT 5: commands are answered on "
@@ -1091,8 +1059,8 @@ class MqttSink:
             line += "; but " + self.shared_text().removeprefix("mqtt: ")
         return True, line
 
-    def _check_with(self, mqtt: Any, version: MqttProtocol, timeout: float) -> dict[str, Any]:
-        """One connection for :meth:`check` with ``version``: what came of it (``rc``: the
+    def _check_with(self, mqtt: Any, link: Negotiation, timeout: float) -> dict[str, Any]:
+        """One connection for :meth:`check` with ``link``'s version: what came of it (``rc``: the
         broker's answer, missing when none came; ``closed``: the broker closed the connection
         before answering). OSError or ValueError when it cannot even start (no route, a TLS
         error)."""
@@ -1113,9 +1081,7 @@ class MqttSink:
                 result["node"] = True
                 self._owner(message, result.get("status"), tell=False)
 
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                             client_id=f"{self.client_id}-check",
-                             protocol=_paho_protocol(mqtt, version), reconnect_on_failure=False)
+        client = link.new_client(mqtt, f"{self.client_id}-check", reconnect_on_failure=False)
         client.on_connect = on_connect
         client.on_subscribe = on_subscribe
         client.on_message = on_message
@@ -1233,11 +1199,6 @@ def _v5_properties(correlation: bytes | None) -> Any:
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     props.CorrelationData = correlation
     return props
-
-
-def _paho_protocol(mqtt: Any, version: MqttProtocol) -> Any:
-    """paho's constant for ``version``."""
-    return mqtt.MQTTv5 if version == MqttProtocol.V5 else mqtt.MQTTv311
 
 
 def _subscribe_options(*, no_local: bool) -> Any:

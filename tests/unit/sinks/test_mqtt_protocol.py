@@ -142,7 +142,7 @@ def test_a_refusal_is_said_once_not_again_as_a_host_that_cannot_be_reached(refus
 def test_a_host_that_cannot_be_reached_and_a_lost_broker_are_still_said(caplog) -> None:
     s, client, _ = sink()
     with caplog.at_level(logging.WARNING, logger=LOG):
-        s._acked = True  # an answer came: the connection was about to be accepted
+        s.link.acked = True  # an answer came: the connection was about to be accepted
         s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, "Success"), None)
         disconnected(s, client)  # a broker that was connected went away
         disconnected(s, client)  # ... and no answer to the next try

@@ -1,0 +1,162 @@
+"""Which MQTT version sitwatch speaks to a broker, and what a broker's answer (or silence)
+means: one place for the MQTT sink (:mod:`sitwatch.sinks.mqtt`) and the wireless cushion
+(:mod:`sitwatch.sources.mqtt`), so both connect alike.
+
+``mqtt.protocol`` (:class:`~sitwatch.core.kinds.MqttProtocol`) chooses: ``"auto"`` connects with
+MQTT 5 and, when the broker does not take it on the first connection of the run, with MQTT 3.1.1
+until sitwatch restarts; ``"5"`` or ``"3.1.1"`` that one only. A broker that speaks only 3.1.1
+(Mosquitto before 1.6, some embedded brokers) answers an MQTT 5 CONNECT with the 3.1.1 CONNACK
+"unacceptable protocol version" (MQTT-3.1.2-2), which paho-mqtt 2 hands to ``on_connect`` as
+the MQTT 5 reason "Unsupported protocol version" (0x84); some close the connection without a
+CONNACK instead. paho cannot change the version of a client: whoever falls back makes a new one
+(:meth:`Negotiation.fall_back` only keeps the account).
+
+After a refused CONNACK paho closes the connection itself; :meth:`Negotiation.closed` says that
+close is :attr:`Outcome.SAID` (the refusal said why), so a refusal is told once, never again as
+"cannot reach" or "lost the broker".
+
+paho-mqtt is imported lazily (:func:`paho`): the ``mqtt`` extra.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sitwatch.core.kinds import MqttProtocol
+
+__all__ = [
+    "UNSUPPORTED_VERSION", "VERSION_NAMES", "MqttUnavailable", "Negotiation", "Outcome", "paho",
+    "refused_for_good",
+]
+
+#: paho-mqtt 2's reason for a 3.1.1 broker's "unacceptable protocol version" to MQTT 5.
+UNSUPPORTED_VERSION = 0x84
+#: The MQTT version named in the log and in ``sitwatch doctor``.
+VERSION_NAMES = {MqttProtocol.V5: "MQTT 5", MqttProtocol.V311: "MQTT 3.1.1"}
+#: What a refusal of MQTT 5 adds when ``mqtt.protocol = "5"`` keeps us from falling back.
+V5_ONLY_HINT = ' (it speaks only MQTT 3.1.1: set mqtt.protocol = "auto" or "3.1.1")'
+
+#: CONNACK reason codes (as paho 2 names them for MQTT 3.1.1 too) that another try will not
+#: change: the broker does not take our user name and password, or not our client at all.
+REFUSED_FOR_GOOD = (134, 135)  # Bad user name or password, Not authorized
+
+
+def refused_for_good(reason_code: Any) -> bool:
+    """Did the broker refuse us for who we are (credentials), not for a passing reason?"""
+    return getattr(reason_code, "value", None) in REFUSED_FOR_GOOD
+
+
+class MqttUnavailable(RuntimeError):
+    """paho-mqtt (2.x) cannot be imported; the message says how to add it."""
+
+
+def paho(missing: str) -> Any:
+    """The paho-mqtt client module, or :class:`MqttUnavailable` with ``missing`` (what to
+    install, in the caller's words) or the upgrade an old paho needs."""
+    try:
+        import paho.mqtt.client as mqtt
+    except ImportError:
+        raise MqttUnavailable(missing) from None
+    if not hasattr(mqtt, "CallbackAPIVersion"):
+        raise MqttUnavailable("paho-mqtt is older than 2.0: pip install 'paho-mqtt>=2'")
+    return mqtt
+
+
+class Outcome(StrEnum):
+    """What a broker's answer to a connection, or its end, means to the one connecting."""
+
+    CONNECTED = "connected"
+    REFUSED = "refused"  # say it, with the broker's reason (paho retries)
+    FALL_BACK = "fall back"  # connect again at once with MQTT 3.1.1 (a new client)
+    SAID = "said"  # paho closing a connection the broker refused: the refusal said why
+    LOST = "lost"  # a connection that was up went away
+    UNREACHABLE = "unreachable"  # no connection came of this try
+
+
+class Negotiation:
+    """The MQTT version to speak now, for one client's run against one broker, and what each
+    answer means. Called from paho's network thread; one at a time (one client's callbacks)."""
+
+    def __init__(self, setting: MqttProtocol | str) -> None:
+        self.setting = MqttProtocol(setting)
+        self.version = MqttProtocol.V311 if self.setting == MqttProtocol.V311 else MqttProtocol.V5
+        #: why we fell back to 3.1.1 (said once when 3.1.1 is accepted), or ""
+        self.fell_back = ""
+        self.acked = False  # the broker answered the current connection attempt (CONNACK)
+        self.connected_once = False  # a connection was accepted in this run
+
+    @property
+    def name(self) -> str:
+        """The version spoken now, as the log and doctor say it (``MQTT 5``)."""
+        return VERSION_NAMES[self.version]
+
+    @property
+    def spoken(self) -> str:
+        """The version spoken now, and why when it is not the one asked for first."""
+        return f"{self.name} (the broker {self.fell_back})" if self.fell_back else self.name
+
+    def new_client(self, mqtt: Any, client_id: str, **kw: Any) -> Any:
+        """A paho client (callback API 2) speaking the version of now; ``kw`` goes to paho."""
+        protocol = mqtt.MQTTv5 if self.version == MqttProtocol.V5 else mqtt.MQTTv311
+        return mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                           protocol=protocol, **kw)
+
+    def connect_async(self, client: Any, host: str, port: int, keepalive: int) -> None:
+        """Start connecting ``client`` in the background with a clean session (paho's thread
+        retries with backoff)."""
+        if self.version == MqttProtocol.V5:
+            client.connect_async(host, port, keepalive=keepalive, clean_start=True)
+        else:  # 3.1.1: a clean session is the client's own default
+            client.connect_async(host, port, keepalive=keepalive)
+        client.loop_start()
+
+    def can_fall_back(self) -> bool:
+        return self.setting == MqttProtocol.AUTO and self.version == MqttProtocol.V5
+
+    def answered(self, reason_code: Any) -> Outcome:
+        """The broker's CONNACK (paho's reason code): connected, refused, or refused MQTT 5
+        where we may fall back."""
+        self.acked = True
+        if not reason_code.is_failure:
+            self.connected_once = True
+            return Outcome.CONNECTED
+        if reason_code == UNSUPPORTED_VERSION and self.can_fall_back():
+            return Outcome.FALL_BACK
+        return Outcome.REFUSED
+
+    def closed(self, was_connected: bool) -> Outcome:
+        """The connection closed (``was_connected``: it had been accepted)."""
+        acked, self.acked = self.acked, False
+        if was_connected:
+            return Outcome.LOST
+        if acked:
+            return Outcome.SAID
+        # closed with no answer to our first MQTT 5 CONNECT: a 3.1.1 broker that does not send
+        # the CONNACK the standard asks for. Once connected in this run, a broker that closes
+        # has gone away or restarted: not a matter of version.
+        if not self.connected_once and self.can_fall_back():
+            return Outcome.FALL_BACK
+        return Outcome.UNREACHABLE
+
+    def fall_back(self, why: str) -> None:
+        """From now on MQTT 3.1.1 (``why``: what the broker did with MQTT 5)."""
+        self.version = MqttProtocol.V311
+        self.fell_back = why
+        self.acked = False
+
+    def refusal_hint(self, reason_code: Any) -> str:
+        """What a refusal adds: with MQTT 5 required, that the broker speaks only 3.1.1."""
+        if self.setting == MqttProtocol.V5 and reason_code == UNSUPPORTED_VERSION:
+            return V5_ONLY_HINT
+        return ""
+
+    def check_again(self, reason_code: Any, closed: bool) -> bool:
+        """For a one-off check (``sitwatch doctor``): should a try whose answer was
+        ``reason_code`` (None: none came; ``closed``: the broker closed the connection) be
+        made again with 3.1.1, as the daemon would? If so, the version is 3.1.1 now."""
+        if self.can_fall_back() and (reason_code == UNSUPPORTED_VERSION
+                                     or (reason_code is None and closed)):
+            self.fall_back("refused MQTT 5")
+            return True
+        return False

@@ -1,0 +1,50 @@
+"""What a broker's answers mean to whoever connects (the MQTT sink, the wireless cushion): the
+shared account of which MQTT version to speak, on reason codes as paho hands them over."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitwatch.core.kinds import MqttProtocol
+from sitwatch.core.mqtt_version import Negotiation, Outcome
+
+pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
+
+OK = ReasonCode(PacketTypes.CONNACK, "Success")
+NOT_AUTHORIZED = ReasonCode(PacketTypes.CONNACK, "Not authorized")
+NO_V5 = ReasonCode(PacketTypes.CONNACK, "Unsupported protocol version")
+
+
+def test_auto_starts_with_mqtt_5_and_falls_back_on_a_refusal_of_it() -> None:
+    n = Negotiation("auto")
+    assert n.version == MqttProtocol.V5 and n.name == "MQTT 5"
+    assert n.answered(NO_V5) == Outcome.FALL_BACK
+    n.fall_back("refused MQTT 5")
+    assert n.name == "MQTT 3.1.1" and n.spoken == "MQTT 3.1.1 (the broker refused MQTT 5)"
+    assert n.answered(NO_V5) == Outcome.REFUSED  # no further to fall
+
+
+@pytest.mark.parametrize("setting", ["5", "3.1.1"])
+def test_a_version_set_is_kept(setting: str) -> None:
+    n = Negotiation(setting)
+    assert n.version == setting and n.answered(NO_V5) == Outcome.REFUSED
+    assert n.closed(False) == Outcome.SAID  # paho closing the refused connection
+    assert n.closed(False) == Outcome.UNREACHABLE  # the next try: no answer at all
+    hint = n.refusal_hint(NO_V5)
+    assert ('set mqtt.protocol = "auto" or "3.1.1"' in hint) == (setting == "5")
+
+
+def test_a_refused_login_is_refused_then_said_not_lost() -> None:
+    n = Negotiation("auto")
+    assert n.answered(NOT_AUTHORIZED) == Outcome.REFUSED and n.refusal_hint(NOT_AUTHORIZED) == ""
+    assert n.closed(False) == Outcome.SAID
+
+
+def test_a_close_without_an_answer_falls_back_only_before_the_first_connection() -> None:
+    n = Negotiation("auto")
+    assert n.closed(False) == Outcome.FALL_BACK
+    assert n.answered(OK) == Outcome.CONNECTED
+    assert n.closed(True) == Outcome.LOST
+    assert n.closed(False) == Outcome.UNREACHABLE  # a broker restarting: not a matter of version
