@@ -133,6 +133,8 @@ def _listen(src: Any, port: str, layout: Any, clock: Any, listen: float) -> Chec
         f"{port}: {frames} frames in {listen:g} s (~{rate:.0f}/s), {dropped} dropped, "
         f"layout {layout.name}"
     )
+    if stats.get("protocol"):  # a wireless cushion: the MQTT version it was read with
+        detail += f", over {stats['protocol']}"
     if peak < SMALL_SHARE * layout.full_scale:
         # Until it is calibrated, sitwatch judges "someone sits here" against full_scale: a
         # device sending small units would look empty forever (and be tared as empty).
@@ -395,8 +397,8 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
         # a diagnosis outlives the silence it explains: only while no frame comes
         why = s.get("diagnosis") or (
             "nothing has arrived yet" if not s.get("frames") else "it stopped sending")
-        parts = "the layout or the cushion's firmware" if wireless else (
-            "the layout, the wiring or the firmware")
+        parts = ("the broker's address or login, the layout or the cushion's firmware"
+                 if wireless else "the layout, the wiring or the firmware")
         return (WARN, "cushion", f"{port}: the running daemon holds it but gets no frames "
                 f"from it: {why}. Fix that ({parts}) and restart the daemon; `sitwatch "
                 "status` shows what it receives")

@@ -441,7 +441,8 @@ class Mqtt(_Section):
         description="MQTT version to speak: \"auto\" tries MQTT 5 and, if the broker refuses "
         "it (Mosquitto before 1.6), uses 3.1.1 until sitwatch restarts; \"5\" or \"3.1.1\": "
         "that one only. Without MQTT 5, commands are answered on <base>/command/result only, "
-        "not on MQTT 5 response topics.",
+        "not on MQTT 5 response topics. A wireless cushion (cushion.port = \"mqtt://...\") on "
+        "this same host speaks the version set here too; on another broker, \"auto\".",
     )
 
     @field_validator("protocol", mode="before")

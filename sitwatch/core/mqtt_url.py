@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sitwatch.core.kinds import MqttProtocol
+
 SCHEMES = ("mqtt://", "mqtts://")
 
 
@@ -36,6 +38,8 @@ class Endpoint:
     username: str = ""
     password: str = ""
     tls_ca: str = ""
+    #: the MQTT version to speak: the ``[mqtt]`` section's for the same host, else "auto"
+    protocol: MqttProtocol = MqttProtocol.AUTO
 
     @property
     def where(self) -> str:

@@ -17,6 +17,14 @@ when it names the same broker host, so a password need not sit in the URL: its `
 ``password_file`` or the systemd credential ``mqtt_password``, found as the MQTT sink finds them
 (:func:`sitwatch.config.credentials.broker_password`).
 
+It speaks MQTT as the MQTT sink does (:mod:`sitwatch.core.mqtt_version`): MQTT 5, and 3.1.1 for
+the rest of the run when the broker refuses MQTT 5 (or closes the first connection without an
+answer). ``mqtt.protocol`` (``"auto"``, ``"5"``, ``"3.1.1"``) governs it when the ``[mqtt]``
+section names the same broker host, as for the login; another broker is spoken to with
+``"auto"``. A refusal (a wrong password, not authorised, MQTT 5 required of a 3.1.1 broker) is
+told once, with the broker's reason and what to change; paho closing that connection adds
+nothing, and it keeps retrying (1 to 30 s apart).
+
 Like every source it never raises for trouble on the line: a missing paho-mqtt, an unreachable
 broker, a cushion that went silent or garbage in a message become Status / Diagnosis items and
 counters. As for a serial cushion (:class:`~sitwatch.sources.watch.FrameWatch`), while the
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -38,6 +47,7 @@ from sitwatch.config.credentials import broker_password, password_hint
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
+from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, paho, refused_for_good
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
 from sitwatch.sources.base import Item, Reading, Status
@@ -46,6 +56,7 @@ from sitwatch.sources.watch import FrameWatch
 __all__ = ["INSTALL_HINT", "MqttSource", "is_mqtt", "with_broker"]
 
 INSTALL_HINT = f"reading a cushion over MQTT needs paho-mqtt: {install_hint('mqtt')}"
+KEEPALIVE = 30  # seconds: the broker notices a sitwatch gone within 45 s
 
 
 def lends_login(ep: Endpoint, broker: Mqtt | None) -> bool:
@@ -56,13 +67,13 @@ def lends_login(ep: Endpoint, broker: Mqtt | None) -> bool:
 
 def with_broker(ep: Endpoint, broker: Mqtt | None) -> Endpoint:
     """Without a user in the URL, take the ``[mqtt]`` section's credentials (its password,
-    password_file or systemd credential, as the MQTT sink does) and CA file when it names the
-    same broker host."""
+    password_file or systemd credential, as the MQTT sink does); and its CA file and MQTT
+    version (``protocol``) when it names the same broker host."""
     if broker is None or broker.host != ep.host:
         return ep
     if lends_login(ep, broker):
         ep = replace(ep, username=broker.username, password=broker_password(broker))
-    return replace(ep, tls_ca=broker.tls_ca)
+    return replace(ep, tls_ca=broker.tls_ca, protocol=broker.protocol)
 
 
 class MqttSource:
@@ -91,31 +102,38 @@ class MqttSource:
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._online = False
         self._offline_reason: str | None = None
-        self._broker_up = False
-        self._refused = False  # the broker's last answer was a refusal (not a lost link)
+        self._broker_up = False  # as poll() has heard it
         self._device_says: str | None = None  # "online" | "offline" from the status topic
         self._closed = False
+        #: the MQTT version spoken now, and what the broker's answers mean (as for the sink)
+        self.link = Negotiation(self.ep.protocol)
+        self._lock = threading.Lock()  # the client (replaced on falling back) and _closed
         self._client: Any = None
+        self._up = False  # the broker accepted the current connection (paho's thread)
+        self._client_id = client_id
         self.watch = FrameWatch(self.parser, layout, cfg.no_data_timeout, self._log,
                                 "cushion over MQTT")
         self.messages = 0
         self.bytes = 0
         self.connects = 0
-        self._start(client_id)
+        self._start()
 
     # -- connecting (paho's thread only queues) ----------------------------------------------
 
-    def _start(self, client_id: str) -> None:
+    def _start(self) -> None:
+        with self._lock:
+            client = self._new_client()
+            if client is not None:
+                self._connect(client)
+
+    def _new_client(self) -> Any:
+        """A paho client speaking the version of now, with the login, TLS and our callbacks,
+        made the current one; None when it cannot work (said as a "fatal" item)."""
         try:
-            import paho.mqtt.client as mqtt
-        except ImportError:
-            self._inbox.put(("fatal", INSTALL_HINT))
-            return
-        if not hasattr(mqtt, "CallbackAPIVersion"):
-            self._inbox.put(("fatal", "paho-mqtt is older than 2.0: pip install 'paho-mqtt>=2'"))
-            return
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                             protocol=mqtt.MQTTv311, clean_session=True)
+            client = self.link.new_client(paho(INSTALL_HINT), self._client_id)
+        except MqttUnavailable as e:
+            self._inbox.put(("fatal", str(e)))
+            return None
         if self.ep.username:
             client.username_pw_set(self.ep.username, self.ep.password or None)
         if self.ep.tls:
@@ -123,33 +141,83 @@ class MqttSource:
                 client.tls_set(ca_certs=self.ep.tls_ca or None)
             except (OSError, ValueError) as e:
                 self._inbox.put(("fatal", f"cannot set up TLS for {self.ep.where}: {e}"))
-                return
+                return None
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         self._client = client
+        return client
+
+    def _connect(self, client: Any) -> None:
         try:
-            client.connect_async(self.ep.host, self.ep.port, keepalive=30)
-            client.loop_start()
+            self.link.connect_async(client, self.ep.host, self.ep.port, KEEPALIVE)
         except (OSError, ValueError) as e:
             self._inbox.put(("fatal", f"cannot connect to {self.ep.where}: {e}"))
 
+    def _fall_back(self, client: Any, why: str) -> bool:
+        """The broker did not take MQTT 5 (``why``) and ``protocol`` is "auto": give up this
+        client and connect with MQTT 3.1.1 for the rest of the run (paho cannot change the
+        version of a client). On the old client's thread, which ends after this callback."""
+        if not self.link.can_fall_back():
+            return False
+        with self._lock:
+            if self._closed or client is not self._client:
+                return False
+            self.link.fall_back(why)
+            client.loop_stop()  # on its own thread: only tells it to stop
+            new = self._new_client()
+            if new is not None:
+                self._connect(new)
+        self._log.debug("cushion over MQTT: %s %s; trying MQTT 3.1.1", self.ep.where, why)
+        return True
+
     def _on_connect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
-        if getattr(rc, "is_failure", False):
-            hint = password_hint(self._login) if self._login is not None else ""
-            self._inbox.put(("refused", f"the broker at {self.ep.where} refused us: {rc}{hint}"))
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
+        outcome = self.link.answered(rc)
+        if outcome == Outcome.FALL_BACK and self._fall_back(client, "refused MQTT 5"):
             return
+        if outcome != Outcome.CONNECTED:
+            self._inbox.put(("refused", self._refusal(rc)))
+            return
+        self._up = True
         client.subscribe([(self.ep.topic, 0), (self.ep.status_topic, 1)])
         self._inbox.put(("broker", None))
 
-    def _on_disconnect(self, _c: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
-        if not self._closed:
-            self._inbox.put(("lost", f"lost the MQTT broker at {self.ep.where} ({rc})"))
+    def _refusal(self, rc: Any) -> str:
+        """What a refused connection is told: the broker's reason, and what to change."""
+        text = f"the broker at {self.ep.where} refused us: {rc}{self.link.refusal_hint(rc)}"
+        if not refused_for_good(rc):
+            return text
+        if self._login is not None:  # the [mqtt] section's login
+            return text + (password_hint(self._login) or (
+                "; check mqtt.username and its password (mqtt.password or "
+                "mqtt.password_file), which the cushion logs in with too"))
+        if self.ep.username:
+            return text + "; check the user name and password in cushion.port"
+        return text + (
+            "; the broker wants a login: write it in cushion.port (mqtt://USER:PASSWORD@"
+            f"{self.ep.host}/...), or set mqtt.username and mqtt.password with "
+            f'mqtt.host = "{self.ep.host}"')
 
-    def _on_connect_fail(self, _c: Any, _u: Any) -> None:
-        self._inbox.put(("broker", f"cannot reach the MQTT broker at {self.ep.where}"))
+    def _on_disconnect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
+        was, self._up = self._up, False
+        outcome = self.link.closed(was)
+        if self._closed or outcome == Outcome.SAID:
+            return  # paho closing the connection the broker refused: the refusal said why
+        if outcome == Outcome.FALL_BACK and self._fall_back(
+                client, "closed our MQTT 5 connection without an answer"):
+            return
+        what = "lost" if outcome == Outcome.LOST else "cannot reach"
+        self._inbox.put(("lost", f"{what} the MQTT broker at {self.ep.where} ({rc})"))
+
+    def _on_connect_fail(self, client: Any, _u: Any) -> None:
+        if client is self._client:
+            self._inbox.put(("broker", f"cannot reach the MQTT broker at {self.ep.where}"))
 
     def _on_message(self, _c: Any, _u: Any, msg: Any) -> None:
         kind = "status" if msg.topic == self.ep.status_topic else "frames"
@@ -192,12 +260,13 @@ class MqttSource:
             raise OSError(f"the MQTT client refused the message (rc {info.rc})")
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            client = self._client
         self._online = False
         self.watch.log_drops(self.clock.monotonic(), force=True)
-        client = self._client
         if client is not None:
             try:
                 client.disconnect()
@@ -211,6 +280,7 @@ class MqttSource:
         return {
             "port": f"mqtt://{self.ep.where}/{self.ep.topic}",  # never the password
             "mode": "mqtt",
+            "protocol": self.link.spoken,  # the MQTT version spoken now (and why)
             "online": self._online,
             "reason": "" if self._online else (self._offline_reason or ""),
             "frames": st.frames,
@@ -254,20 +324,15 @@ class MqttSource:
         elif kind == "broker":
             if payload is None:
                 self._broker_up = True
-                self._refused = False
                 self.connects += 1
-                self._log.info("cushion over MQTT: connected to %s, reading %s",
-                               self.ep.where, self.ep.topic)
+                self._log.info("cushion over MQTT: connected to %s with %s, reading %s",
+                               self.ep.where, self.link.spoken, self.ep.topic)
                 self.watch.start(now)
             else:
                 self._broker_up = False
                 self.watch.stop()
                 self._set_online(False, now, str(payload), items)
         elif kind in ("refused", "lost"):
-            if kind == "lost" and not self._broker_up and self._refused:
-                # paho drops the link after a refusal: the refusal is what to tell
-                return
-            self._refused = kind == "refused"
             self._broker_up = False
             self.watch.stop()
             self._set_online(False, now, str(payload), items)

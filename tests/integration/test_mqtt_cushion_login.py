@@ -207,3 +207,62 @@ def test_record_says_why_nothing_was_recorded(auth_broker, tmp_path, case):
         assert f"nothing arrives on {TOPIC}" in said, done.stderr
     assert "Traceback" not in done.stderr
     assert not os.path.exists(tmp_path / "o.rec")
+
+
+def refusals(broker: Broker) -> int:
+    """How many logins the broker has refused so far (its own log says each)."""
+    return broker.log().count("not authorised")
+
+
+def test_a_refused_login_is_said_once_with_the_fix_and_the_daemon_retries(auth_broker,
+                                                                        tmp_path):
+    """A wrong password in cushion.port, as a user meets it: one warning in the log with the
+    broker's reason and what to change (not again as "cannot reach" or "lost the broker"
+    when paho closes the refused connection, nor at each retry); `sitwatch status` and
+    `sitwatch doctor` (reading the running daemon) say the same; the daemon keeps retrying."""
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(
+        "[cushion]\n"
+        f'port = "mqtt://{USER}:not-the-pw@{auth_broker.host}:{auth_broker.port}/{TOPIC}"\n'
+        'layout = "load-cells-4"\n[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n')
+    fix = (f"the broker at {auth_broker.host}:{auth_broker.port} refused us: Not authorized; "
+           "check the user name and password in cushion.port")
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless",
+                             "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path))
+    try:
+        end = time.monotonic() + 30
+        while refusals(auth_broker) < 3:  # the first try and two retries (1 s, then 2 s on)
+            assert time.monotonic() < end and proc.poll() is None, auth_broker.log()
+            time.sleep(0.2)  # polling the broker's log, not waiting out a timer of ours
+        status = sitwatch(tmp_path, "status", "--config", str(cfg))
+        doctor = sitwatch(tmp_path, "doctor", "--headless", "--config", str(cfg))
+        assert proc.poll() is None  # still running, still retrying
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=5)
+    assert proc.returncode == 0, err
+    warned = [ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    assert warned == [f"WARNING sitwatch.mqtt-source: cushion over MQTT: {fix}"], err
+    assert "Traceback" not in err and "not-the-pw" not in err
+    assert fix in status.stdout, status.stdout + status.stderr
+    line = next(ln for ln in doctor.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
+    assert fix in line, doctor.stdout
+    assert "not-the-pw" not in status.stdout + doctor.stdout
+
+
+def test_doctor_says_to_check_the_login_the_mqtt_section_lends(auth_broker, tmp_path):
+    """The [mqtt] section's user with a wrong password serves the cushion: the fix names
+    those settings, not the URL."""
+    pw = tmp_path / "mqtt-password"
+    pw.write_text("not-the-pw\n", encoding="utf-8")
+    pw.chmod(0o600)
+    cfg = write_config(tmp_path, auth_broker, pw)
+    done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
+    line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
+    assert ("refused us: Not authorized; check mqtt.username and its password (mqtt.password "
+            "or mqtt.password_file), which the cushion logs in with too") in line, done.stdout
+    assert "Traceback" not in done.stderr and "not-the-pw" not in done.stdout + done.stderr
