@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
+    from sitwatch.core.mqtt_url import redact
     from sitwatch.runtime import sdnotify
 
     log = logging.getLogger("sitwatch")
@@ -93,15 +94,15 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         log.info(
-            "sitwatch running: %s on %s, status in %s", lay.summary(), cfg.cushion.port,
-            status_path(cfg),
+            "sitwatch running: %s on %s, status in %s", lay.summary(),
+            redact(cfg.cushion.port), status_path(cfg),  # an mqtt:// password never
         )
         if simulated(cfg):
             err(f"note: {cfg.cushion.port} is sitwatch's simulator: the calibration and history "
                 f"learned while watching it are kept apart in {data_home(cfg)} (see them with "
                 f"`sitwatch report --history {history_path(cfg)}`), and your own are left alone")
         sdnotify.ready()
-        watching = [f"{cfg.cushion.port} ({lay.name})"] if daemon.source is not None else []
+        watching = [f"{redact(cfg.cushion.port)} ({lay.name})"] if daemon.source is not None else []
         if daemon.camera is not None:
             watching.append(f"camera {cfg.camera.device}")
         sdnotify.status("watching " + (" and ".join(watching) or "nothing (camera unusable)"))

@@ -4,8 +4,10 @@ the cushion's last will, the broker going away and coming back, buzzer lines bac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -208,8 +210,14 @@ def test_sitwatch_run_reads_a_wireless_cushion(broker, tmp_path):
     env = {"XDG_RUNTIME_DIR": str(tmp_path / "run"), "XDG_STATE_HOME": str(tmp_path / "state"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
            "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    # systemd's notify socket: `systemctl status` shows the STATUS= the daemon sends there
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(0)
+    env["NOTIFY_SOCKET"] = str(tmp_path / "notify")
+    # -v: the info lines (the cushion named as the daemon starts) must hide the password too
     proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--json",
-                             "--config", str(cfg)], stdout=subprocess.PIPE,
+                             "-v", "--config", str(cfg)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     lines_out: queue.SimpleQueue[str] = queue.SimpleQueue()
     assert proc.stdout is not None
@@ -245,6 +253,14 @@ def test_sitwatch_run_reads_a_wireless_cushion(broker, tmp_path):
         _, err = proc.communicate(timeout=20)
     assert "Traceback" not in err
     assert "s3cret" not in err
+    told = []
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            told.append(notify.recv(4096).decode())
+    notify.close()
+    watching = [m for m in told if m.startswith("STATUS=watching")]
+    assert watching and f"mqtt://me:***@{broker.host}:{broker.port}/{TOPIC}" in watching[0], told
+    assert not [m for m in told if "s3cret" in m], told
 
 
 @pytest.mark.parametrize("scheme", ["mqtt", "MQTT"])  # a URL's scheme is case-insensitive
