@@ -124,7 +124,7 @@ def pi_config(tmp_path: Path, broker: Broker, cushion: Cushion) -> Path:
         f'[calibration]\nprofile = "{cal}"\n'
         "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n[detect.balance]\ndwell = 0.5\n"
         # one nudge per lopsided spell (no firmer one a second later): a click is on that one
-        "[nudges]\nimbalance_after = 1.0\nsnooze_minutes = 45\nper_episode = 1\n"
+        "[nudges]\nimbalance_after = 1.0\nsnooze_minutes = 45\nper_episode = 1\nspacing = 0\n"
         "[nudges.cooldown]\nasymmetric_load = 1.0\n[nudges.dnd]\nenabled = false\n"
         f'[history]\ndatabase = "{tmp_path / "history.sqlite"}"\n'
         f'[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {broker.port}\n'

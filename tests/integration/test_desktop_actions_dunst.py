@@ -289,7 +289,7 @@ def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
     from tests.unit.runtime.test_daemon import EMPTY, SEATED, ScriptSource
 
     cfg = Config(detect={"sit_limit": 8, "balance": {"dwell": 1.0}},
-                 nudges={"console": False, "imbalance_after": 6.0})
+                 nudges={"console": False, "imbalance_after": 6.0, "spacing": 0})
     fan, desktop = daemon_sinks(server, monkeypatch, cfg)
     lay = layout.load("load-cells-4")
     clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())

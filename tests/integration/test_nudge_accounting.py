@@ -6,6 +6,7 @@ with a real history file."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import select
@@ -47,8 +48,10 @@ class Chair:
             "cushion": {"port": port, "layout": "load-cells-4"},
             "detect": {"sit_limit": 60, "occupancy": {"enter_dwell": 0.2, "exit_dwell": 0.2},
                        "balance": {"dwell": 0.5}},
+            # spacing 0: these tests run nudges seconds apart on short cooldowns (the spacing
+            # between two nudges has its own tests, a test below included)
             "nudges": {"desktop": False, "console": False, "dnd": {"enabled": False},
-                       **nudges},
+                       "spacing": 0, **nudges},
             **extra,
         })
         self.clock = clock or ManualClock()
@@ -378,3 +381,32 @@ def test_home_assistants_nudge_entity_does_not_fire_for_the_days_summary(serial_
     assert kinds == ["prolonged_sitting"], kinds
     (day,) = [m.json() for m in w.on("sitwatch/event/day_summary")]
     assert day["event_type"] == "day_summary" and day["stage"] == "summary", day
+
+
+def test_two_kinds_due_together_come_spacing_apart_across_a_restart(serial_pty) -> None:
+    """Time to move and a slump's nudge due in the same seconds came as two notifications at
+    once. With spacing = 30 the daemon on the pty sends one, then the other 30 s on if the slump
+    still holds; a restart in between does not send the second at once (the history's last
+    nudge counts). Read back from the real SQLite history, by wall time."""
+    master, port = serial_pty
+    opts = {"spacing": 30, "slouch_after": 1}
+    first = Chair(master, port, opts)
+    try:
+        first.play(SEATED, 55)
+        first.play(SLUMP, 10)  # the sitting limit (60 s) comes while slumped
+    finally:
+        first.close()
+    assert len(nudges(first.events)) == 1, [e.get("kind") for e in nudges(first.events)]
+    second = Chair(master, port, opts, clock=ManualClock(start=first.clock.now()))
+    try:
+        second.play(SLUMP, 40)
+    finally:
+        second.close()
+    con = sqlite3.connect(history_path(first.cfg))
+    rows = con.execute("SELECT epoch, data FROM events WHERE event = 'nudge' ORDER BY epoch"
+                       ).fetchall()
+    con.close()
+    kinds = [json.loads(d)["kind"] for _, d in rows]
+    assert sorted(kinds) == ["prolonged_sitting", "slouch"], kinds
+    gap = rows[1][0] - rows[0][0]
+    assert 30 <= gap < 36, gap

@@ -125,7 +125,7 @@ def test_own_texts_take_their_turn_on_the_desktop(dunst, tmp_path) -> None:
 def test_daily_budget_nudges_and_the_summary_reach_the_desktop(dunst, tmp_path) -> None:
     """A one-hour budget on the simulated morning: "nearing" ten minutes before it, "used up"
     at it, and the day's summary at 11:00, read back from dunst with their words."""
-    cfg = Config(nudges={"daily_budget_hours": 1.0, "budget_warn_minutes": 10,
+    cfg = Config(nudges={"daily_budget_hours": 1.0, "budget_warn_minutes": 10, "spacing": 0,
                          "day_summary_at": "11:00"})
     delivered, _seen, _ = run_day(dunst, tmp_path, cfg)
     budget = [(w, e) for w, e in delivered if e.get("kind") == "daily_budget"]
