@@ -397,6 +397,8 @@ class Pages:
         body = (await request.body())[:8192].decode("utf-8", "replace")
         fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
         also_given = parse_qs(body).get("also", [])
+        # what comes back with an error, as typed: the boxes ticked too (warning signs)
+        typed: dict[str, Any] = {**fields, "also": also_given}
         if not _same_origin(request):
             return PlainTextResponse("403: this form was not sent from this page; reload the "
                                      "diary page and try again", status_code=403)
@@ -404,9 +406,9 @@ class Pages:
             # from this site, but a page served before `sitwatch serve` last started (its
             # form key is new each start): nothing is saved, and what was typed comes back
             # with a fresh key, to send again
-            fields.pop("form_key", None)
+            typed.pop("form_key", None)
             return self.diary_page(
-                request, status_code=409, form=fields,
+                request, status_code=409, form=typed,
                 error="this page was opened before sitwatch's web app last started, so the "
                       "entry was not saved: it is below as you typed it; send it again")
         def pick(kind: type[Any], value: str, what: str) -> Any:
@@ -432,7 +434,7 @@ class Pages:
                 source="web",
             )
         except DiaryError as e:
-            return self.diary_page(request, error=str(e), form=fields, status_code=400)
+            return self.diary_page(request, error=str(e), form=typed, status_code=400)
         form_id = fields.get("form_id", "")
         if form_id in self.sent:  # this very form was saved already: show that entry
             return RedirectResponse(f"/diary?saved={self.sent[form_id]}#saved", status_code=303)
@@ -444,7 +446,7 @@ class Pages:
                 store.close()
         except (StoreError, sqlite3.Error) as e:
             log.warning("diary entry not saved: %s", e)
-            return self.diary_page(request, error=f"could not save the entry: {e}", form=fields,
+            return self.diary_page(request, error=f"could not save the entry: {e}", form=typed,
                                    status_code=500)
         if form_id:
             self.sent[form_id] = new_id

@@ -443,3 +443,37 @@ def test_a_rebinding_site_is_not_answered(tmp_path: Path) -> None:
         con = sqlite3.connect(srv.db)
         assert con.execute("SELECT count(*) FROM symptoms").fetchone()[0] == 0
         con.close()
+
+def test_a_form_sent_back_keeps_the_warning_signs_ticked(tmp_path: Path) -> None:
+    """A diary form sent back (a page opened before `sitwatch serve` last restarted, or a
+    mistake) said "it is below as you typed it" but came back with every "also noticed" box
+    unticked: sent again, the entry was saved without its warning signs and without the advice
+    to get care."""
+    _history(tmp_path / "history.sqlite")
+    srv = Server(tmp_path)
+    try:
+        with browser(tmp_path) as b:
+            b.size(*PHONE, mobile=True)
+            b.open(srv.base + "/diary")
+            b.js("""(function () {
+                var f = document.querySelector('form.entry-form');
+                f.form_key.value = 'from-before-the-restart';
+                f.kind.value = 'ache'; f.note.value = 'since lunch';
+                f.querySelector('input[value="bladder"]').checked = true;
+                f.querySelector('input[value="fever"]').checked = true;
+                f.querySelector('button').click(); return true; })()""")
+            b.wait_for("document.getElementById('form-error') !== null "
+                       "&& document.readyState == 'complete'")
+            assert "send it again" in b.js("document.getElementById('form-error').textContent")
+            ticked = b.js("Array.from(document.querySelectorAll('input[name=also]:checked'))"
+                          ".map(function (i) { return i.value; })")
+            assert ticked == ["bladder", "fever"]
+            assert b.js("document.querySelector('form.entry-form').note.value") == "since lunch"
+            b.js("document.querySelector('form.entry-form button').click()")
+            b.wait_for("location.search.indexOf('saved=') >= 0 && document.readyState == "
+                       "'complete'")
+            care = b.js("document.getElementById('seek-care').innerText")
+            assert "Please get medical care now" in care and "fever" in care, care
+    finally:
+        srv.stop()
+
