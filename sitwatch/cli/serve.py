@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     hp = Path(args.history).expanduser() if args.history else history_path(cfg)
     settings = Settings(cfg=cfg, history=hp, status=status_path(cfg), tz=_local_zone(),
                         clock=SystemClock(), stale_after=status_stale_after(cfg),
-                        token=None if token is None else TokenFile(token_path, token))
+                        token=None if token is None else TokenFile(token_path, token),
+                        history_named=bool(args.history))
     app = create_app(settings)
     shown = "[::1]" if host == "::1" else ("127.0.0.1" if lan else host)
     print(f"sitwatch: serving on http://{shown}:{port}/", flush=True)

@@ -62,6 +62,7 @@ from sitwatch.reports.words import (
     lopsided_text,
     posture_shares_text,
 )
+from sitwatch.runtime.files import simulated_history
 from sitwatch.runtime.status import bar_state, format_status, read_status
 from sitwatch.web.token import TokenFile, current, matches
 
@@ -93,6 +94,8 @@ class Settings:
     clock: Clock
     stale_after: float = 15.0
     token: str | TokenFile | None = None  # None: no token needed (loopback only)
+    #: the history was named (``--history``): no other file is suggested when it has none
+    history_named: bool = False
     form_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
 
@@ -215,6 +218,14 @@ class Pages:
                                                               note=self.shown(note))
         return HTMLResponse(html.replace("<body>", "<body>" + top, 1))
 
+    def no_history(self, active: str) -> HTMLResponse:
+        """The page for a history that does not exist yet; it names the simulator's history
+        when that one has data (the daemon keeps it apart while it watches the simulator),
+        as ``sitwatch report`` does."""
+        kept = None if self.s.history_named else simulated_history(self.s.cfg)
+        return self.page("nohistory.html.j2", active, path=self.shown(str(self.s.history)),
+                         kept=self.shown(str(kept)) if kept is not None else "")
+
     def now(self) -> datetime:
         return self.s.clock.now().astimezone(self.s.tz)
 
@@ -270,7 +281,7 @@ class Pages:
 
         got, note = self.read(get)
         if got is None:
-            return self.page("nohistory.html.j2", "today", path=self.shown(str(self.s.history)))
+            return self.no_history("today")
         s, sec = got
         rows = []
         if s.has_data:
@@ -311,7 +322,7 @@ class Pages:
         html, note = self.read(lambda store: None if store is None else render_week(
             store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit, now=now))
         if html is None:
-            return self.page("nohistory.html.j2", "week", path=self.shown(str(self.s.history)))
+            return self.no_history("week")
         return self.full_page(html, "week" if not text else "weeks", note)
 
     def weeks(self, request: Request) -> Response:
@@ -339,7 +350,7 @@ class Pages:
 
         got, note = self.read(get)
         if got is None:
-            return self.page("nohistory.html.j2", "weeks", path=self.shown(str(self.s.history)))
+            return self.no_history("weeks")
         rows, sitting = got
         while rows and not rows[-1]["sitting"]:
             rows.pop()  # before the first week with data
@@ -364,7 +375,7 @@ class Pages:
             store, day, self.s.tz, sit_limit=self.s.cfg.detect.sit_limit,
             min_break=self.s.cfg.detect.occupancy.min_break, now=now, links=True))
         if html is None:
-            return self.page("nohistory.html.j2", "month", path=self.shown(str(self.s.history)))
+            return self.no_history("month")
         return self.full_page(html, "month", note)
 
     # -- the diary --

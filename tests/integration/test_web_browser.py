@@ -74,7 +74,8 @@ class Server:
     started: datetime
     day: date
 
-    def __init__(self, tmp: Path, *extra: str) -> None:
+    def __init__(self, tmp: Path, *extra: str, history: bool = True) -> None:
+        """``history=False``: no ``--history``, the config's (the data dir's) is read."""
         self.tmp = tmp
         self.db = tmp / "history.sqlite"
         self.status = tmp / "status.json"
@@ -86,8 +87,9 @@ class Server:
                     "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "cfg"),
                     "XDG_RUNTIME_DIR": str(tmp / "run")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "serve", "--port", "0", "--history",
-             str(self.db), "--config", str(cfg), "--no-user-config", *extra],
+            [sys.executable, "-m", "sitwatch", "serve", "--port", "0",
+             *(["--history", str(self.db)] if history else []),
+             "--config", str(cfg), "--no-user-config", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
             start_new_session=True)
         # A thread reads the output: select() on the pipe cannot see lines already buffered.
@@ -474,6 +476,36 @@ def test_a_form_sent_back_keeps_the_warning_signs_ticked(tmp_path: Path) -> None
                        "'complete'")
             care = b.js("document.getElementById('seek-care').innerText")
             assert "Please get medical care now" in care and "fever" in care, care
+    finally:
+        srv.stop()
+
+def test_no_history_yet_names_the_simulators(tmp_path: Path) -> None:
+    """Someone trying sitwatch on the simulator (README, First run) opened the web app while
+    the daemon ran and read "No history yet ... It fills while `sitwatch run` is running":
+    it was running, and its history went to the simulator's folder, which the pages never
+    named (`sitwatch report` does)."""
+    kept = tmp_path / "data" / "sitwatch" / "simulated" / "history.sqlite"
+    kept.parent.mkdir(parents=True)
+    _history(kept)
+    srv = Server(tmp_path, history=False)
+    try:
+        with browser(tmp_path) as b:
+            for width, height in (DESKTOP, PHONE):
+                b.size(width, height, mobile=width < 600)
+                for page in ("/today", "/week", "/weeks", "/month"):
+                    b.open(srv.base + page)
+                    text = b.text()
+                    assert "No history yet" in text, page
+                    assert f"sitwatch serve --history {kept}" in text, (page, text)
+                    assert b.js("document.documentElement.scrollWidth") <= width, page
+        srv.stop()
+        named = Server(tmp_path)  # --history names a file that has none: nothing else offered
+        try:
+            with browser(tmp_path) as b:
+                b.open(named.base + "/today")
+                assert "No history yet" in b.text() and str(kept) not in b.text()
+        finally:
+            named.stop()
     finally:
         srv.stop()
 
