@@ -90,6 +90,18 @@ def load_config(args: argparse.Namespace, overrides: dict[str, Any] | None = Non
     )
 
 
+def config_source(args: argparse.Namespace) -> str | None:
+    """The file :func:`load_config` reads (``--config``, else the user's file when there is
+    one and it is not ignored); None: the defaults alone."""
+    from sitwatch import config
+
+    src = getattr(args, "config", None)
+    if src is None and not getattr(args, "no_user_config", False):
+        user = config.user_config_path()
+        src = str(user) if user.is_file() else None
+    return str(src) if src is not None else None
+
+
 def config_errors(e: Exception) -> int:
     """Report a ConfigError, one problem a line; the exit code for the user's mistake."""
     err("invalid configuration:")

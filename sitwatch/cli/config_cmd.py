@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_OK, config_errors, err
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    config_source,
+    err,
+)
 
 if TYPE_CHECKING:
     from sitwatch.config import Config
@@ -43,10 +50,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from sitwatch.sensing import layout
 
-    src = args.file or getattr(args, "config", None)
-    if src is None and not getattr(args, "no_user_config", False):
-        user = config.user_config_path()
-        src = str(user) if user.is_file() else None
+    src = args.file or config_source(args)
     try:
         cfg = config.load(src, use_user_file=False) if src else config.load(use_user_file=False)
         lay = layout.load(cfg.cushion.layout)

@@ -18,6 +18,7 @@ from sitwatch.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     config_errors,
+    config_source,
     err,
     follow_running_daemon,
     load_config,
@@ -121,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(cfg=cfg, history=hp, status=status_path(cfg), tz=_local_zone(),
                         clock=SystemClock(), stale_after=status_stale_after(cfg),
                         token=None if token is None else TokenFile(token_path, token),
-                        history_named=bool(args.history))
+                        history_named=bool(args.history), config_file=config_source(args),
+                        user_config=str(config.user_config_path()))
     app = create_app(settings)
     shown = "[::1]" if host == "::1" else ("127.0.0.1" if lan else host)
     print(f"sitwatch: serving on http://{shown}:{port}/", flush=True)

@@ -96,6 +96,10 @@ class Settings:
     token: str | TokenFile | None = None  # None: no token needed (loopback only)
     #: the history was named (``--history``): no other file is suggested when it has none
     history_named: bool = False
+    #: the file the configuration was read from (None: the defaults alone), and where
+    #: ``sitwatch config init`` writes one: the settings page says which to edit
+    config_file: str | None = None
+    user_config: str = "~/.config/sitwatch/sitwatch.toml"
     form_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
 
@@ -473,6 +477,8 @@ class Pages:
         return self.page("settings.html.j2", "settings",
                          text=self.shown(config.render(redacted_config(self.s.cfg),
                                                        header=SETTINGS_HEADER)),
+                         config_file=self.shown(self.s.config_file or ""),
+                         user_config=self.shown(self.s.user_config),
                          history=self.shown(str(self.s.history)),
                          status_file=self.shown(str(self.s.status)))
 

@@ -186,6 +186,9 @@ def test_every_page_renders_from_this_server_only(served: Server) -> None:
         b.open(served.base + "/settings")
         settings = b.text()
         assert "[web]" in settings and "hunter2-x" not in settings and "(hidden)" in settings
+        # which file to change: the one `sitwatch serve` read (it said "your config file")
+        source = b.js("document.getElementById('config-source').textContent")
+        assert f"They come from {served.tmp / 'sitwatch.toml'}: change them there" in source
         b.open(served.base + "/today")
         today = b.js("Array.from(document.querySelectorAll('.numbers div')).map(function (d) "
                      "{ return d.firstChild.textContent + '=' + d.lastChild.textContent; })")

@@ -75,6 +75,20 @@ def test_settings_hide_secrets(settings: Settings) -> None:
     assert "The sitwatch configuration in force" in text and "with its default" not in text
 
 
+def test_settings_say_where_they_come_from(settings: Settings) -> None:
+    """"Change them in your config file" named no file; without one, say so and where
+    `sitwatch config init` writes it."""
+    import dataclasses
+
+    text = client(settings).get("/settings").text
+    assert "There is no config file, so these are the defaults" in text
+    assert "~/.config/sitwatch/sitwatch.toml" in text
+    mine = dataclasses.replace(settings, config_file="/etc/sitwatch/mine.toml")
+    text = client(mine).get("/settings").text
+    assert "They come from <code>/etc/sitwatch/mine.toml</code>" in text
+    assert "no config file" not in text
+
+
 def test_status_endpoint_follows_the_file(settings: Settings) -> None:
     import os
 
