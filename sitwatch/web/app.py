@@ -216,6 +216,13 @@ class Pages:
                              "(\u201csystemctl --user restart sitwatch\u201d, or \u201csitwatch "
                              "run\u201d)."))
 
+    def not_found(self, request: Request, exc: Exception) -> Response:
+        """An address that is no page (a typo, an old bookmark): the app's page saying so,
+        with its pages above it, instead of a bare "Not Found"."""
+        return self.page("message.html.j2", "", status_code=404, title="No such page",
+                         text=f"There is no page at {request.url.path}: the pages are listed "
+                              "at the top.")
+
     def full_page(self, html: str, active: str, note: str) -> HTMLResponse:
         """A report page (its own HTML document) with the app's pages above it."""
         top = self.env.get_template("weeknav.html.j2").render(nav=NAV, active=active,
@@ -615,7 +622,7 @@ def create_app(s: Settings) -> ASGIApp:
         yield
         p.damaged.close()  # the copy of a damaged history, if one was made
 
-    app = Starlette(routes=routes, exception_handlers={Unreadable: p.unreadable},
+    app = Starlette(routes=routes, exception_handlers={Unreadable: p.unreadable, 404: p.not_found},
                     lifespan=lifespan)
     return Guard(app, s.token)
 

@@ -449,6 +449,7 @@ def test_a_rebinding_site_is_not_answered(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM symptoms").fetchone()[0] == 0
         con.close()
 
+
 def test_a_form_sent_back_keeps_the_warning_signs_ticked(tmp_path: Path) -> None:
     """A diary form sent back (a page opened before `sitwatch serve` last restarted, or a
     mistake) said "it is below as you typed it" but came back with every "also noticed" box
@@ -482,6 +483,7 @@ def test_a_form_sent_back_keeps_the_warning_signs_ticked(tmp_path: Path) -> None
     finally:
         srv.stop()
 
+
 def test_no_history_yet_names_the_simulators(tmp_path: Path) -> None:
     """Someone trying sitwatch on the simulator (README, First run) opened the web app while
     the daemon ran and read "No history yet ... It fills while `sitwatch run` is running":
@@ -512,3 +514,67 @@ def test_no_history_yet_names_the_simulators(tmp_path: Path) -> None:
     finally:
         srv.stop()
 
+
+#: Every piece of text on the page whose colour stands out from its background by less than
+#: WCAG's 4.5:1 (3:1 for large text), the opacity of its boxes counted: "TAG "words" ratio".
+LOW_CONTRAST = r"""(function () {
+  function rgb(s) {
+    var m = s.match(/[\d.]+/g).map(Number);
+    return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1};
+  }
+  function lum(c) {
+    function f(v) {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  }
+  function bg(el) {
+    for (var e = el; e; e = e.parentElement) {
+      var c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.a > 0.5) { return c; }
+    }
+    return rgb(getComputedStyle(document.documentElement).backgroundColor);
+  }
+  function opacity(el) {
+    var o = 1;
+    for (var e = el; e; e = e.parentElement) { o *= parseFloat(getComputedStyle(e).opacity); }
+    return o;
+  }
+  var out = [];
+  document.querySelectorAll('body *').forEach(function (el) {
+    var own = Array.from(el.childNodes).some(function (n) {
+      return n.nodeType === 3 && n.textContent.trim(); });
+    if (!own || !el.getClientRects().length) { return; }
+    var st = getComputedStyle(el), fg = rgb(st.color), b = bg(el), o = opacity(el) * fg.a;
+    fg = {r: fg.r * o + b.r * (1 - o), g: fg.g * o + b.g * (1 - o), b: fg.b * o + b.b * (1 - o)};
+    var l1 = lum(fg), l2 = lum(b), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    var size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+    if (ratio < (size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5)) {
+      out.push(el.tagName + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+    }
+  });
+  return out;
+})()"""
+
+
+def test_words_stand_out_in_light_and_dark(served: Server) -> None:
+    """The diary's "Save entry" button had white words on light green (3.4:1; 2.2:1 in dark
+    mode) and the "sitwatch" name in the corner 3.1:1: hard to read in sunlight on a phone.
+    An address that is no page was a bare "Not Found", black on black in dark mode. The
+    report pages (the same HTML as `sitwatch report --html`) are left out here."""
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        for scheme in ("light", "dark"):
+            b.call("Emulation.setEmulatedMedia", session=True,
+                   features=[{"name": "prefers-color-scheme", "value": scheme}])
+            for page in ("/", "/today", "/weeks", "/diary", "/settings", "/nowhere"):
+                b.open(served.base + page)
+                assert b.js(LOW_CONTRAST) == [], (scheme, page)
+            assert "There is no page at /nowhere" in b.text()
+            assert b.js("document.querySelectorAll('nav a').length") == len(PAGES)
+            b.open(served.base + "/diary")
+            b.js("document.querySelector('form.entry-form').severity.value = '11'; "
+                 "document.querySelector('form.entry-form').noValidate = true; "
+                 "document.querySelector('form.entry-form button').click()")
+            b.wait_for("document.getElementById('form-error') !== null "
+                       "&& document.readyState == 'complete'")
+            assert b.js(LOW_CONTRAST) == [], (scheme, "the diary's error")
