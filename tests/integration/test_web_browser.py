@@ -578,3 +578,24 @@ def test_words_stand_out_in_light_and_dark(served: Server) -> None:
             b.wait_for("document.getElementById('form-error') !== null "
                        "&& document.readyState == 'complete'")
             assert b.js(LOW_CONTRAST) == [], (scheme, "the diary's error")
+
+
+def test_the_diary_asks_what_was_felt(served: Server) -> None:
+    """The form opened with "numbness" chosen: a note typed and saved without a look at the
+    list became a numbness entry, and counted in the numbness pattern. Now nothing is chosen,
+    the browser asks for it, and a form sent without it says what is missing and keeps the
+    note."""
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        b.open(served.base + "/diary")
+        assert b.js("document.querySelector('form.entry-form').kind.value") == ""
+        assert b.js("document.querySelector('form.entry-form').checkValidity()") is False
+        b.js("var f = document.querySelector('form.entry-form'); f.noValidate = true; "
+             "f.note.value = 'stiff after the train'; f.querySelector('button').click()")
+        b.wait_for("document.getElementById('form-error') !== null "
+                   "&& document.readyState == 'complete'")
+        assert "choose what you felt" in b.js("document.getElementById('form-error')"
+                                              ".textContent")
+        f = "document.querySelector('form.entry-form')"
+        assert b.js(f + ".note.value") == "stiff after the train"
+        assert b.js(f + ".kind.value") == ""
