@@ -599,3 +599,39 @@ def test_the_diary_asks_what_was_felt(served: Server) -> None:
         f = "document.querySelector('form.entry-form')"
         assert b.js(f + ".note.value") == "stiff after the train"
         assert b.js(f + ".kind.value") == ""
+
+
+def test_a_screen_reader_hears_the_live_page_only_when_it_changes(tmp_path: Path) -> None:
+    """The whole Live card was a live region, and every poll rewrote it ("checked 10:41:07",
+    the list of details rebuilt): a screen reader read it out every two seconds. Now only
+    the headline is one, and it is written only when it changes."""
+    srv = Server(tmp_path)
+    try:
+        _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
+                      posture="upright", balance="balanced")
+        with browser(tmp_path) as b:
+            b.open(srv.base + "/")
+            updated = "document.getElementById('status-updated').textContent"
+            b.wait_for(f"{updated}.indexOf('checked') >= 0", timeout=15)
+            regions = b.js("Array.from(document.querySelectorAll('[aria-live]'))"
+                           ".map(function (e) { return e.id; })")
+            assert regions == ["status-headline"]
+            b.js("""(function () {
+                window.heard = 0;
+                var seen = new MutationObserver(function (m) { window.heard += m.length; });
+                document.querySelectorAll('[aria-live], [role=status], [role=alert]')
+                    .forEach(function (e) { seen.observe(e, {subtree: true, childList: true,
+                                                               characterData: true}); });
+                window.polls = 0;
+                new MutationObserver(function () { window.polls += 1; }).observe(
+                    document.getElementById('status-updated'), {childList: true});
+                return true; })()""")
+            b.wait_for("window.polls >= 2", timeout=15)  # two more answers, nothing new
+            assert b.js("window.heard") == 0
+            _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
+                          posture="slouched", balance="balanced")
+            b.wait_for("window.heard > 0", timeout=15)  # news is still read out
+            assert "posture slouched" in b.js(
+                "document.getElementById('status-headline').textContent")
+    finally:
+        srv.stop()

@@ -4,17 +4,27 @@
   var box = document.getElementById("live");
   if (!box) { return; }
   var every = parseInt(box.getAttribute("data-poll"), 10) || 2000;
+  function put(id, text) {
+    // only a change is written: the headline is a live region, and a screen reader reads
+    // out each change to it (every poll, when it was rewritten each time)
+    var el = document.getElementById(id);
+    if (el.textContent !== text) { el.textContent = text; }
+  }
   function show(s) {
     box.setAttribute("data-state", s.state);
-    document.getElementById("status-state").textContent = s.state;
-    document.getElementById("status-headline").textContent = s.headline;
+    put("status-state", s.state);
+    put("status-headline", s.headline);
     var ul = document.getElementById("status-detail");
-    while (ul.firstChild) { ul.removeChild(ul.firstChild); }
-    (s.detail || []).forEach(function (line) {
-      var li = document.createElement("li");
-      li.textContent = line;
-      ul.appendChild(li);
-    });
+    var lines = s.detail || [];
+    var now = Array.prototype.map.call(ul.children, function (li) { return li.textContent; });
+    if (now.join("\n") !== lines.join("\n")) {
+      while (ul.firstChild) { ul.removeChild(ul.firstChild); }
+      lines.forEach(function (line) {
+        var li = document.createElement("li");
+        li.textContent = line;
+        ul.appendChild(li);
+      });
+    }
     document.getElementById("status-updated").textContent =
       " (checked " + clock(new Date()) + ")";
   }
