@@ -635,3 +635,21 @@ def test_a_screen_reader_hears_the_live_page_only_when_it_changes(tmp_path: Path
                 "document.getElementById('status-headline').textContent")
     finally:
         srv.stop()
+
+
+def test_on_a_phone_the_links_are_big_enough_to_tap(served: Server) -> None:
+    """The pages' links above the report pages were 22 px high, the month's weeks and its
+    link to the month before 16-18 px, and the list of past weeks 19 px: under the 24 px a
+    finger needs (WCAG 2.5.8). Links inside a sentence are exempt and left alone."""
+    small = ("Array.from(document.querySelectorAll('nav a, ul.weeks a, table.weeks a, a[rel]'))"
+             ".map(function (a) { var r = a.getBoundingClientRect(); return [a.textContent, "
+             "Math.round(r.height)]; }).filter(function (x) { return x[1] < 24; })")
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        for page in PAGES:
+            b.open(served.base + page)
+            assert b.js("document.querySelectorAll('nav a').length") == len(PAGES), page
+            assert b.js(small) == [], page
+        b.open(f"{served.base}/month/{served.day:%Y-%m}")
+        assert b.js("document.querySelectorAll('table.weeks a, a[rel]').length") > 1
+        assert b.js(small) == []
