@@ -605,6 +605,12 @@ def _seen_again_when(d: dict[str, Any]) -> str:
 
 
 def _main_line(d: dict[str, Any]) -> str:
+    if d.get("paused"):
+        # nothing is watched meanwhile: the seat, the timer and the posture as they were when
+        # it paused are not news (they stood there as if current, for as long as the pause)
+        until = _clock_time(d["paused"], d) if d["paused"] != "forever" else "you resume"
+        return (f"PAUSED until {until}: nothing is watched meanwhile (`sitwatch resume` "
+                f"carries on) · {_sensors_text(d)}")
     parts = []
     occ = d.get("occupancy")
     spell = float(d.get("spell_seconds") or 0.0)
@@ -630,10 +636,7 @@ def _main_line(d: dict[str, Any]) -> str:
     if isinstance(wallet, dict) and wallet.get("state") == WalletState.SUSPECTED:
         side = f" ({wallet['side']})" if wallet.get("side") else ""
         parts.append(f"something in a back pocket?{side}")
-    if d.get("paused"):
-        until = _clock_time(d["paused"], d) if d["paused"] != "forever" else "you resume"
-        parts.insert(0, f"PAUSED until {until}")
-    elif d.get("snoozed"):
+    if d.get("snoozed"):
         parts.append(f"nudges snoozed until {_clock_time(d['snoozed'], d)}")
     parts.append(_sensors_text(d))
     return " · ".join(parts)

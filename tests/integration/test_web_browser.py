@@ -653,3 +653,25 @@ def test_on_a_phone_the_links_are_big_enough_to_tap(served: Server) -> None:
         b.open(f"{served.base}/month/{served.day:%Y-%m}")
         assert b.js("document.querySelectorAll('table.weeks a, a[rel]').length") > 1
         assert b.js(small) == []
+
+
+def test_the_live_page_while_paused(tmp_path: Path) -> None:
+    """Paused, the Live page showed "Occupied — sitting for 20 min · posture slouched" as it
+    was when the pause began, for as long as the pause: nothing is watched meanwhile."""
+    srv = Server(tmp_path)
+    try:
+        until = datetime.now(UTC) + timedelta(hours=1)
+        _write_status(srv.status, occupancy="occupied", spell_seconds=1200.0,
+                      posture="slouched", balance="left",
+                      paused=until.isoformat(timespec="seconds"))
+        with browser(tmp_path) as b:
+            b.size(*PHONE, mobile=True)
+            b.open(srv.base + "/")
+            head = b.js("document.getElementById('status-headline').textContent")
+            assert "nothing is watched meanwhile" in head, head
+            assert "\u201csitwatch resume\u201d carries on" in head, head
+            assert "Occupied" not in head and "slouched" not in head, head
+            assert b.js("document.getElementById('live').dataset.state") == "paused"
+            assert b.js("document.documentElement.scrollWidth") <= PHONE[0]
+    finally:
+        srv.stop()

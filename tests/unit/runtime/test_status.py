@@ -488,7 +488,20 @@ def test_a_snooze_or_pause_ending_on_another_day_says_the_day(path: Path,
     far = clock.now() + timedelta(hours=99999)
     w.update(snoozed=None, paused=far.isoformat(timespec="seconds"))
     first = format_status(read_status(path, clock)).splitlines()[0]
-    assert first.startswith("PAUSED until Wed 3 Jun 2037 00:00 ·"), first
+    assert first.startswith("PAUSED until Wed 3 Jun 2037 00:00:"), first
+
+
+def test_while_paused_the_seat_is_not_shown_as_news(path: Path, clock: ManualClock) -> None:
+    """Paused, nothing is watched, yet status went on saying "Occupied — sitting for 20 min ·
+    posture slouched" as it was when the pause began, for as long as the pause."""
+    w = StatusWriter(path, clock)
+    until = clock.now() + timedelta(hours=1)
+    w.update(occupancy="occupied", spell_seconds=1200.0, posture="slouched",
+             balance="left", paused=until.isoformat(timespec="seconds"))
+    first = format_status(read_status(path, clock)).splitlines()[0]
+    assert first.startswith("PAUSED until 10:00: nothing is watched meanwhile "
+                            "(`sitwatch resume` carries on) · "), first
+    assert "Occupied" not in first and "slouched" not in first and "left" not in first
 
 
 def test_a_stop_days_ago_says_the_day(path: Path, clock: ManualClock) -> None:
