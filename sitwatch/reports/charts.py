@@ -300,10 +300,11 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
 
 
 def nudge_chart(week: WeekSummary) -> str:
-    """One bar per kind of nudge; the darker part of the bar is the share acted on."""
+    """One bar per kind of nudge; the darker part of the bar is the share acted on. As narrow
+    as the breaks chart beside it: 940 wide, a phone drew its words 4 px high."""
     nudges, outcomes = week.nudges, week.outcomes
     kinds = [k for k, n in nudges.items() if n]
-    w, left, right, row_h = 940.0, 110.0, 150.0, 28.0
+    w, left, right, row_h = 400.0, 110.0, 150.0, 28.0
     h = row_h * max(1, len(kinds)) + 8
     top_n = max((nudges[k] for k in kinds), default=1)
     plot_w = w - left - right

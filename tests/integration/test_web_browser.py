@@ -289,7 +289,7 @@ def test_the_live_page_says_when_the_web_app_stops_answering(tmp_path: Path) -> 
 def test_on_a_phone_nothing_runs_off_the_screen(tmp_path: Path) -> None:
     """A diary note of 500 letters without a space ran out of its card and made the whole page
     scroll sideways; the nudge chart's counts sat off-screen in a box that scrolled with no sign
-    of it."""
+    of it, then, fitted to the screen, were 4 px high."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.core.kinds import NudgeKind, SymptomKind
     from sitwatch.history.diary import SymptomEntry, add_entry
@@ -324,6 +324,13 @@ def test_on_a_phone_nothing_runs_off_the_screen(tmp_path: Path) -> None:
                            "window.innerWidth + 1; }).length")
             assert outside == 0
             assert b.js("document.querySelector('svg.chart.nudges') !== null")
+            # and their words stay readable: the nudge chart, 940 wide, drew them 4 px high
+            tiny = b.js("Array.from(document.querySelectorAll('svg.chart text'))"
+                        ".filter(function (t) { return !t.closest('.scroll'); })"
+                        ".filter(function (t) { return t.getBoundingClientRect().height < 9; })"
+                        ".map(function (t) { return t.closest('svg').getAttribute('class') + "
+                        "': ' + t.textContent; })")
+            assert tiny == []
     finally:
         srv.stop()
 
