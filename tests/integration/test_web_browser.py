@@ -317,6 +317,9 @@ def test_on_a_phone_nothing_runs_off_the_screen(tmp_path: Path) -> None:
             for page in ("/diary", "/week", "/today", "/settings"):  # settings: a long path
                 b.open(srv.base + page)
                 assert b.js("document.documentElement.scrollWidth") <= PHONE[0], page
+            b.open(srv.base + "/settings")  # the configuration, every line of it in view
+            assert b.js("document.querySelector('pre.config').scrollWidth") <= b.js(
+                "document.querySelector('pre.config').clientWidth")
             b.open(srv.base + "/week")
             outside = b.js("Array.from(document.querySelectorAll('svg.chart'))"
                            ".filter(function (s) { return !s.closest('.scroll'); })"
