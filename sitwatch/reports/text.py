@@ -27,6 +27,7 @@ from sitwatch.reports import diary, period
 from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
+    back_pocket_text,
     cushion_part,
     fmt_minutes,
     fmt_short,
@@ -130,7 +131,7 @@ def _day_block(s: DaySummary) -> list[str]:
     ]
     rows += [(o.label, fmt_minutes(o.minutes)) for o in offline_rows(s)]
     if s.wallet_suspected:
-        rows.append(("Back pocket", f"something under one side {s.wallet_suspected}x"))
+        rows.append(("Back pocket", back_pocket_text(s.wallet_suspected)))
     return [_row(k, v) for k, v in rows]
 
 

@@ -178,6 +178,12 @@ def cushion_part(cushion: float, sitting: float) -> str:
     return f"the {fmt_minutes(cushion)} the cushion saw"
 
 
+def back_pocket_text(times: int) -> str:
+    """How often a day's sitting showed something in a back pocket: ``something under one
+    side 2x``."""
+    return f"something under one side {times}x"
+
+
 def lopsided_text(left: float, right: float, *, measured: bool = True, over: str = "",
                   sides: bool = True) -> str:
     """The minutes with more weight on one side: ``12 min of the 2 h 10 min the cushion saw

@@ -55,8 +55,9 @@ from sitwatch.history.store import Store, StoreError
 from sitwatch.reports import diary
 from sitwatch.reports.calendar import heatmap_legend, heatmap_svg, heatmap_weeks
 from sitwatch.reports.html import render_month, render_week, week_title
-from sitwatch.reports.period import PeriodError, check_day, parse_month
+from sitwatch.reports.period import PeriodError, check_day, debt_text, parse_month
 from sitwatch.reports.words import (
+    back_pocket_text,
     cushion_part,
     fmt_minutes,
     lopsided_text,
@@ -309,6 +310,13 @@ class Pages:
                     over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
                 ("Nudges", str(s.nudges_total)),
             ]
+            # as `sitwatch report` has them for the day (the page left them out)
+            lim = self.s.cfg.detect.sit_limit
+            if s.spells_over(lim):
+                rows.append(("Sitting debt", debt_text(s.sitting_debt(lim), s.spells_over(lim),
+                                                       lim)))
+            if s.wallet_suspected:
+                rows.append(("Back pocket", back_pocket_text(s.wallet_suspected)))
         return self.page("today.html.j2", "today", title=f"{now:%A} {now.day} {now:%B}",
                          rows=rows, diary=diary.view(sec), note=note)
 

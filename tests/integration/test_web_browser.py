@@ -685,3 +685,32 @@ def test_the_live_page_while_paused(tmp_path: Path) -> None:
             assert b.js("document.documentElement.scrollWidth") <= PHONE[0]
     finally:
         srv.stop()
+
+
+def test_today_agrees_with_sitting_report(served: Server) -> None:
+    """The Today page and `sitwatch report` for the same day, from the same history: each
+    number the page shows is the report's, and it shows the sitting debt the report has (it
+    left it out: 75 minutes in one spell read as fine on the page)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "report", "--history", str(served.db), "--config",
+         str(served.tmp / "sitwatch.toml"), "--no-user-config"],
+        capture_output=True, text=True, env=served.env, timeout=60, check=True).stdout
+    report = {}
+    for line in out.splitlines()[2:]:
+        if not line.strip():
+            break
+        key, _, value = line.partition("  ")
+        report[key.strip()] = value.strip()
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        b.open(served.base + "/today")
+        page = dict(b.js("Array.from(document.querySelectorAll('.numbers div')).map("
+                         "function (d) { return [d.firstChild.textContent, "
+                         "d.lastChild.textContent]; })"))
+    assert page["Sitting debt"] == "30 min past your 45 min limit, over 1 spell"
+    for key in ("Sitting", "Longest spell", "Breaks", "Sitting debt"):
+        assert page[key] == report[key], (key, page[key], report[key])
+    assert page["Posture"] == report["Posture"].replace(" · ", ", ")
+    assert report["Lopsided"].startswith(page["Weight on one side"])
+    assert report["Nudges"] == "none" if page["Nudges"] == "0" else \
+        report["Nudges"].startswith(page["Nudges"])
