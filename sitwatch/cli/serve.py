@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     sock.listen(64)
     port = sock.getsockname()[1]
 
-    hp = Path(args.history).expanduser() if args.history else history_path(cfg)
+    # absolute: the pages name it, and "history.sqlite" says nothing about where it is
+    hp = Path(args.history).expanduser().resolve() if args.history else history_path(cfg)
     settings = Settings(cfg=cfg, history=hp, status=status_path(cfg), tz=_local_zone(),
                         clock=SystemClock(), stale_after=status_stale_after(cfg),
                         token=None if token is None else TokenFile(token_path, token),

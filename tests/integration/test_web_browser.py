@@ -714,3 +714,22 @@ def test_today_agrees_with_sitting_report(served: Server) -> None:
     assert report["Lopsided"].startswith(page["Weight on one side"])
     assert report["Nudges"] == "none" if page["Nudges"] == "0" else \
         report["Nudges"].startswith(page["Nudges"])
+
+
+def test_a_relative_history_is_named_in_full(tmp_path: Path) -> None:
+    """`sitwatch serve --history demo.sqlite` showed "History: demo.sqlite" on the settings
+    page and "no history at demo.sqlite" elsewhere: where is that?"""
+    _history(tmp_path / "history.sqlite")
+    relative = os.path.relpath(tmp_path / "history.sqlite")  # from the server's folder
+    assert not relative.startswith("/")
+    srv = Server(tmp_path, "--history", relative, history=False)
+    try:
+        with browser(tmp_path) as b:
+            b.open(srv.base + "/settings")
+            named = b.js("Array.from(document.querySelectorAll('p.sub code'))"
+                         ".map(function (c) { return c.textContent; })")
+            assert str(tmp_path / "history.sqlite") in named, named
+            b.open(srv.base + "/today")
+            assert "No history yet" not in b.text()
+    finally:
+        srv.stop()
