@@ -569,14 +569,16 @@ LOW_CONTRAST = r"""(function () {
 def test_words_stand_out_in_light_and_dark(served: Server) -> None:
     """The diary's "Save entry" button had white words on light green (3.4:1; 2.2:1 in dark
     mode) and the "sitwatch" name in the corner 3.1:1: hard to read in sunlight on a phone.
-    An address that is no page was a bare "Not Found", black on black in dark mode. The
-    report pages (the same HTML as `sitwatch report --html`) are left out here."""
+    An address that is no page was a bare "Not Found", black on black in dark mode. The report
+    pages (the same HTML as `sitwatch report --html`) had grey words at 3.1:1 ("not yet", the
+    line saying when the page was made)."""
     with browser(served.tmp) as b:
         b.size(*PHONE, mobile=True)
         for scheme in ("light", "dark"):
             b.call("Emulation.setEmulatedMedia", session=True,
                    features=[{"name": "prefers-color-scheme", "value": scheme}])
-            for page in ("/", "/today", "/weeks", "/diary", "/settings", "/nowhere"):
+            for page in ("/", "/today", "/week", "/weeks", "/month", "/diary", "/settings",
+                         "/nowhere"):
                 b.open(served.base + page)
                 assert b.js(LOW_CONTRAST) == [], (scheme, page)
             assert "There is no page at /nowhere" in b.text()
