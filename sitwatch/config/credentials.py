@@ -60,3 +60,19 @@ def password_hint(cfg: BrokerLogin) -> str:
         return ("; no password is set: set mqtt.password or mqtt.password_file, or pass "
                 f"the systemd credential {PASSWORD_CREDENTIAL}")
     return ""
+
+
+#: What to check when the broker refused the ``[mqtt]`` section's user and password.
+CHECK_LOGIN = "check mqtt.username and its password (mqtt.password or mqtt.password_file)"
+
+
+def login_fix(cfg: BrokerLogin, *, also: str = "") -> str:
+    """What to change when the broker refused a login made with the ``[mqtt]`` section
+    ``cfg`` for who we are (a wrong user name or password, not authorised), as "; ..." to add
+    to the refusal: why no password was sent; else, with a user, to check it and its password
+    (``also``: who else logs in with them); else that the broker wants a login. One wording
+    for the MQTT sink (its log, ``sitwatch status``, doctor) and the wireless cushion."""
+    if not cfg.username:
+        return ("; the broker wants a login: set mqtt.username and mqtt.password (or "
+                "mqtt.password_file)")
+    return password_hint(cfg) or f"; {CHECK_LOGIN}{also}"

@@ -330,10 +330,10 @@ class Companion:
                     properties: Any) -> None:
         if reason_code.is_failure:
             if refused_for_good(reason_code) and not self.connects:
-                from sitwatch.config.credentials import password_hint
+                from sitwatch.config.credentials import login_fix
 
                 self._end(f"the MQTT broker {self.where} refused the connection: {reason_code}"
-                          f" (check mqtt.username and the password){password_hint(self.cfg)}")
+                          f"{login_fix(self.cfg)}")
                 client.disconnect()
                 return
             self._unreachable(f"refused: {reason_code}")

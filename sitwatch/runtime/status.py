@@ -709,7 +709,17 @@ def _format_status(d: dict[str, Any], pid: bool) -> str:
         )
     lines.append(_main_line(d))
     lines.append(_detail_line(d, pid))
+    lines += _channel_lines(d)
     return "\n".join(lines)
+
+
+def _channel_lines(d: dict[str, Any]) -> list[str]:
+    """Each channel's latest problem while it lasts (the MQTT broker refusing the login, a
+    push service failing), in the channel's own words, which name it and the fix."""
+    failing = d.get("channels")
+    if not isinstance(failing, dict):
+        return []
+    return [str(text) for text in failing.values() if text]
 
 
 # -- a status bar's view ----------------------------------------------------------------------

@@ -86,7 +86,7 @@ from typing import Any, Protocol
 
 from sitwatch import __version__
 from sitwatch.config import Mqtt
-from sitwatch.config.credentials import broker_password, password_hint
+from sitwatch.config.credentials import broker_password, login_fix
 from sitwatch.core.clock import Clock
 from sitwatch.core.events import (
     BALANCE,
@@ -582,8 +582,8 @@ class MqttSink:
             return
         if outcome != Outcome.CONNECTED:
             self.problems.report(f"refused: {reason_code}",
-                          f"mqtt: {self.cfg.host}:{self.cfg.port} refused the connection: "
-                          f"{reason_code}{self.link.refusal_hint(reason_code)}; retrying")
+                                 f"mqtt: {self.cfg.host}:{self.cfg.port} "
+                                 f"{self.refusal(reason_code, self.link)}; retrying")
             return
         v5 = self.version == MqttProtocol.V5
         with self._lock:
@@ -1045,8 +1045,7 @@ class MqttSink:
         if rc is None:
             return False, f"mqtt: no answer from {where} within {timeout:g} s"
         if rc.is_failure:
-            return False, (f"mqtt: {where} refused the connection: {rc}"
-                           f"{link.refusal_hint(rc)}" + self._password_hint())
+            return False, f"mqtt: {where} {self.refusal(rc, link)}"
         version = link.version
         spoken = VERSION_NAMES[version]
         if version == MqttProtocol.V311 and self.cfg.protocol == MqttProtocol.AUTO:
@@ -1109,8 +1108,12 @@ class MqttSink:
                 client.disconnect()
         return result
 
-    def _password_hint(self) -> str:
-        return password_hint(self.cfg)
+    def refusal(self, reason_code: Any, link: Negotiation) -> str:
+        """What a refused connection is told (the daemon's log and status, doctor): the
+        broker's reason, and what to change: MQTT 5 required of a 3.1.1 broker, or the login
+        (:func:`~sitwatch.config.credentials.login_fix`) when it refused who we are."""
+        fix = login_fix(self.cfg) if refused_for_good(reason_code) else ""
+        return f"refused the connection: {reason_code}{link.refusal_hint(reason_code)}{fix}"
 
 
 @dataclass(frozen=True)

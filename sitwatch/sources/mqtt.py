@@ -43,7 +43,7 @@ from dataclasses import replace
 from typing import Any
 
 from sitwatch.config import Cushion, Mqtt
-from sitwatch.config.credentials import broker_password, password_hint
+from sitwatch.config.credentials import broker_password, login_fix
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
@@ -191,10 +191,8 @@ class MqttSource:
         text = f"the broker at {self.ep.where} refused us: {rc}{self.link.refusal_hint(rc)}"
         if not refused_for_good(rc):
             return text
-        if self._login is not None:  # the [mqtt] section's login
-            return text + (password_hint(self._login) or (
-                "; check mqtt.username and its password (mqtt.password or "
-                "mqtt.password_file), which the cushion logs in with too"))
+        if self._login is not None and self._login.username:  # the [mqtt] section's login
+            return text + login_fix(self._login, also=", which the cushion logs in with too")
         if self.ep.username:
             return text + "; check the user name and password in cushion.port"
         return text + (

@@ -81,7 +81,8 @@ def test_a_wrong_password_is_said_once(tmp_path: Path) -> None:
     assert "Traceback" not in log
     assert "cannot reach" not in log, log
     (said,) = warnings(log)
-    assert f"127.0.0.1:{b.port} {REFUSED}Not authorized; retrying" in said, log
+    assert (f"127.0.0.1:{b.port} {REFUSED}Not authorized; check mqtt.username and its "
+            "password (mqtt.password or mqtt.password_file); retrying") in said, log
 
 
 def test_mqtt_5_refused_by_a_3_1_1_broker_is_said_once(tmp_path: Path) -> None:

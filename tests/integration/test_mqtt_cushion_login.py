@@ -266,3 +266,50 @@ def test_doctor_says_to_check_the_login_the_mqtt_section_lends(auth_broker, tmp_
     assert ("refused us: Not authorized; check mqtt.username and its password (mqtt.password "
             "or mqtt.password_file), which the cushion logs in with too") in line, done.stdout
     assert "Traceback" not in done.stderr and "not-the-pw" not in done.stdout + done.stderr
+
+
+def test_the_sinks_refused_login_is_said_once_with_the_fix(auth_broker, tmp_path):
+    """The MQTT sink's login refused while `sitwatch run --headless` runs (the cushion, with
+    its own login in the URL, reads fine): one warning naming the settings to check, not one
+    per retry; `sitwatch status` and `sitwatch doctor` say the same fix."""
+    pw = tmp_path / "mqtt-password"
+    pw.write_text("not-the-pw\n", encoding="utf-8")
+    pw.chmod(0o600)
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(
+        "[cushion]\n"
+        f'port = "mqtt://{USER}:{SECRET}@{auth_broker.host}:{auth_broker.port}/{TOPIC}"\n'
+        'layout = "load-cells-4"\n'
+        f'[mqtt]\nenabled = true\nhost = "{auth_broker.host}"\nport = {auth_broker.port}\n'
+        f'username = "{USER}"\npassword_file = "{pw}"\n'
+        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    fix = (f"mqtt: {auth_broker.host}:{auth_broker.port} refused the connection: Not "
+           "authorized; check mqtt.username and its password (mqtt.password or "
+           "mqtt.password_file)")
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless",
+                             "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path))
+    try:
+        end = time.monotonic() + 30
+        # the cushion's login is the broker's first "not authorised"-free one; the sink's
+        # first try and two retries (1 s, then 2 s on) are refused
+        while refusals(auth_broker) < 3:
+            assert time.monotonic() < end and proc.poll() is None, auth_broker.log()
+            time.sleep(0.2)  # polling the broker's log, not waiting out a timer of ours
+        status = sitwatch(tmp_path, "status", "--config", str(cfg))
+        doctor = sitwatch(tmp_path, "doctor", "--headless", "--config", str(cfg))
+        assert proc.poll() is None  # still running, still retrying
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=5)
+    assert proc.returncode == 0, err
+    warned = [ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    assert warned == [f"WARNING sitwatch.mqtt: {fix}; retrying"], err
+    assert "Traceback" not in err and "not-the-pw" not in err
+    assert f"{fix}; retrying" in status.stdout.splitlines(), status.stdout + status.stderr
+    line = next(ln for ln in doctor.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
+    assert fix.removeprefix("mqtt: ") in line, doctor.stdout
+    assert "not-the-pw" not in status.stdout + doctor.stdout

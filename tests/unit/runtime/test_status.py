@@ -612,3 +612,14 @@ def test_an_offline_cushion_names_its_port_once(path: Path, clock: ManualClock) 
     first = format_status(read_status(path, clock)).splitlines()[0]
     assert "cushion offline on /dev/ttyACM0: connection lost (Input/output error)" in first
     assert first.count("/dev/ttyACM0") == 1, first
+
+
+def test_a_failing_channel_is_told_in_its_own_words_until_it_works(path: Path,
+                                                                  clock: ManualClock) -> None:
+    from sitwatch.runtime.status import format_status
+
+    said = "mqtt: 127.0.0.1:1883 refused the connection: Not authorized; check mqtt.username"
+    lines = format_status(_running(path, clock, occupancy="empty",
+                                   channels={"mqtt": said})).splitlines()
+    assert lines[-1] == said
+    assert "mqtt" not in format_status(_running(path, clock, occupancy="empty", channels=None))

@@ -114,7 +114,8 @@ def test_another_refusal_is_no_reason_to_change_the_version(caplog) -> None:
         s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, "Not authorized"),
                       None)
     assert s.version == MqttProtocol.V5 and not s.fell_back
-    assert "refused the connection: Not authorized; retrying" in caplog.text
+    assert ("refused the connection: Not authorized; the broker wants a login: set "
+            "mqtt.username and mqtt.password (or mqtt.password_file); retrying") in caplog.text
     assert "3.1.1" not in caplog.text
 
 
@@ -135,7 +136,9 @@ def test_a_refusal_is_said_once_not_again_as_a_host_that_cannot_be_reached(refus
         s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, refusal), None)
         disconnected(s, client)
     said = [r.getMessage() for r in caplog.records]
-    assert said == [f"mqtt: localhost:1883 refused the connection: {refusal}; retrying"], said
+    assert said == [f"mqtt: localhost:1883 refused the connection: {refusal}; the broker "
+                    "wants a login: set mqtt.username and mqtt.password (or "
+                    "mqtt.password_file); retrying"], said
     assert s.problems.current == said[0]
 
 
