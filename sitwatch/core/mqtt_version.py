@@ -20,6 +20,7 @@ paho-mqtt is imported lazily (:func:`paho`): the ``mqtt`` extra.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -102,13 +103,15 @@ class Negotiation:
         return mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                            protocol=protocol, **kw)
 
+    def session(self) -> dict[str, Any]:
+        """What ``connect`` or ``connect_async`` is given for a clean session: MQTT 5's
+        ``clean_start``; with 3.1.1 a clean session is the client's own default."""
+        return {"clean_start": True} if self.version == MqttProtocol.V5 else {}
+
     def connect_async(self, client: Any, host: str, port: int, keepalive: int) -> None:
         """Start connecting ``client`` in the background with a clean session (paho's thread
         retries with backoff)."""
-        if self.version == MqttProtocol.V5:
-            client.connect_async(host, port, keepalive=keepalive, clean_start=True)
-        else:  # 3.1.1: a clean session is the client's own default
-            client.connect_async(host, port, keepalive=keepalive)
+        client.connect_async(host, port, keepalive=keepalive, **self.session())
         client.loop_start()
 
     def can_fall_back(self) -> bool:
@@ -144,6 +147,18 @@ class Negotiation:
         self.version = MqttProtocol.V311
         self.fell_back = why
         self.acked = False
+
+    def switch(self, old: Any, why: str, make: Callable[[], Any], host: str, port: int,
+               keepalive: int) -> Any:
+        """Fall back to MQTT 3.1.1 (``why``: what the broker did with MQTT 5): ``old`` stops
+        (called on its thread, which ends after the callback) and the client ``make()`` gives
+        (speaking the version of now) starts connecting in the background; it is returned.
+        Raises what ``make`` raises. For ``sitwatch bridge`` and ``sitwatch companion``."""
+        self.fall_back(why)
+        old.loop_stop()
+        new = make()
+        self.connect_async(new, host, port, keepalive)
+        return new
 
     def refusal_hint(self, reason_code: Any) -> str:
         """What a refusal adds: with MQTT 5 required, that the broker speaks only 3.1.1."""

@@ -21,8 +21,13 @@ It publishes what a wireless cushion publishes (docs/protocol.md, "Over the netw
 Trouble is said once, not per line or per retry: a broker that goes away (paho reconnects with
 backoff; lines read meanwhile are dropped and counted, and the count is said on its return), a
 cushion unplugged (it is waited for). What no retry can mend (a host name that does not exist,
-credentials the broker refuses, TLS that fails) ends the bridge with one line
-(:attr:`Bridge.fatal`).
+credentials the broker refuses, TLS that fails, MQTT 5 required of a broker that speaks only
+3.1.1) ends the bridge with one line (:attr:`Bridge.fatal`).
+
+It speaks MQTT as the sink and the wireless cushion do (:mod:`sitwatch.core.mqtt_version`):
+MQTT 5, and 3.1.1 for the rest of the run when the broker refuses MQTT 5 or closes the first
+connection without an answer; ``mqtt.protocol`` governs it when ``[mqtt]`` names the same broker
+host (:func:`~sitwatch.sources.mqtt.with_broker`). The "connected" line names the version.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ from sitwatch.config import Mqtt
 from sitwatch.config.credentials import password_hint
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
-from sitwatch.sinks.mqtt import new_client, refused_for_good, tls_why
+from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, refused_for_good
+from sitwatch.sinks.mqtt import new_client, tls_why
 from sitwatch.sources.base import Diagnosis, Item, Status
 
 #: Host names that cannot be found now but may be soon (no network yet at boot): retried.
@@ -108,8 +114,12 @@ class Bridge:
         host = socket.gethostname().split(".")[0] or "localhost"
         self.client_id = f"sitwatch-bridge-{host}-{secrets.token_hex(3)}"
         self._client: Any = None
+        #: the MQTT version spoken now, and what the broker's answers mean (as for the sink)
+        self.link = Negotiation(ep.protocol)
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._lock = threading.Lock()  # the status topic: our last word, and its publishing
+        # the status topic (our last word, and its publishing) and the client (replaced when
+        # falling back to MQTT 3.1.1)
+        self._lock = threading.Lock()
         self._status: SensorState = SensorState.OFFLINE
         self._linked = False  # paho's view of the link (under the lock, unlike _up)
         self.done = threading.Event()  # set when the bridge should end (fatal, closed)
@@ -133,23 +143,18 @@ class Bridge:
         a broker that is not up yet) and start paho's thread, which reconnects from then on.
         Raises MqttUnavailable (no paho-mqtt), OSError or ValueError (an unreadable CA file);
         what cannot work sets :attr:`fatal` and :attr:`done`."""
-        client = self._factory(Login.of(self.ep), self.client_id, clean_session=True)
-        client.will_set(self.ep.status_topic, str(SensorState.OFFLINE), qos=1, retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.on_connect = self._on_connect
-        client.on_connect_fail = self._on_connect_fail
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        self._client = client
+        client = self._new_client()
+        session = self.link.session()
         try:
-            client.connect(self.ep.host, self.ep.port, keepalive=self.keepalive)
+            client.connect(self.ep.host, self.ep.port, keepalive=self.keepalive, **session)
         except socket.gaierror as e:
             if e.errno not in LATER:
                 self._end(f"cannot find the broker's host {self.ep.host!r} ({e.strerror}): "
                           "check the host in --to")
                 return
             self._unreachable(e.strerror or str(e))
-            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive)
+            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive,
+                                 **session)
         except ssl.SSLError as e:
             self._end(f"TLS with {self.where} failed: {tls_why(e)}: check mqtt.tls_ca (the "
                       "CA that signed the broker's certificate) and the host in --to (the name "
@@ -157,8 +162,38 @@ class Bridge:
             return
         except OSError as e:
             self._unreachable(e.strerror or str(e))
-            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive)
+            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive,
+                                 **session)
         client.loop_start()
+
+    def _new_client(self) -> Any:
+        """A paho client speaking the version of now, with our last will and callbacks, made
+        the current one."""
+        client = self._factory(Login.of(self.ep), self.client_id, self.link)
+        client.will_set(self.ep.status_topic, str(SensorState.OFFLINE), qos=1, retain=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        return client
+
+    def _fall_back(self, client: Any, why: str) -> bool:
+        """The broker did not take MQTT 5 (``why``) and mqtt.protocol is "auto": MQTT 3.1.1
+        with a new client for the rest of the run. On the old client's thread."""
+        if not self.link.can_fall_back():
+            return False
+        with self._lock:
+            if self._closed or client is not self._client:
+                return False
+            try:
+                self.link.switch(client, why, self._new_client, self.ep.host, self.ep.port,
+                                 self.keepalive)
+            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
+                self._inbox.put(("fatal", f"cannot connect with MQTT 3.1.1: {e}"))
+        self.log.debug("bridge: %s %s; trying MQTT 3.1.1", self.where, why)
+        return True
 
     def close(self) -> None:
         """Close the cushion, say ``offline`` on the status topic (it can no longer be read),
@@ -260,7 +295,8 @@ class Bridge:
         self.connects += 1
         lost = self.dropped - self._dropped_at_loss
         if self.connects == 1:
-            self.say(f"connected to {self.where}: the cushion's lines go to {self.ep.topic}, its "
+            self.say(f"connected to {self.where} with {self.link.spoken}: the cushion's lines go "
+                     f"to {self.ep.topic}, its "
                      f"state to {self.ep.status_topic}, and {self.ep.command_topic} is written "
                      "to it (Ctrl-C stops)")
         elif self._down_said:
@@ -297,12 +333,20 @@ class Bridge:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                     properties: Any) -> None:
-        if reason_code.is_failure:
-            if refused_for_good(reason_code) and not self.connects:
-                hint = password_hint(self._login) if self._login is not None else ""
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
+        outcome = self.link.answered(reason_code)
+        if outcome == Outcome.FALL_BACK and self._fall_back(client, "refused MQTT 5"):
+            return
+        if outcome != Outcome.CONNECTED:
+            v5_only = self.link.refusal_hint(reason_code)
+            if (refused_for_good(reason_code) or v5_only) and not self.connects:
+                hint = v5_only or (password_hint(self._login) if self._login is not None
+                                   else "")
+                login = "" if v5_only else (" (check the user and password: in --to, or "
+                                            "mqtt.username and its password)")
                 self._inbox.put(("fatal", f"the MQTT broker {self.where} refused the connection: "
-                                 f"{reason_code} (check the user and password: in --to, or "
-                                 f"mqtt.username and its password){hint}"))
+                                 f"{reason_code}{login}{hint}"))
                 client.disconnect()
                 return
             self._inbox.put(("down", f"refused: {reason_code}"))
@@ -315,14 +359,20 @@ class Bridge:
         self._inbox.put(("up", None))
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
-        if not self._closed:
+        if not self._closed and client is self._client:
             self._inbox.put(("down", "no answer"))
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
         with self._lock:
-            self._linked = False
-        if not self._closed:
+            was, self._linked = self._linked, False
+        outcome = self.link.closed(was)
+        if outcome == Outcome.FALL_BACK and self._fall_back(
+                client, "closed our MQTT 5 connection without an answer"):
+            return
+        if not self._closed and outcome != Outcome.SAID:  # a refusal said why itself
             self._inbox.put(("down", str(reason_code)))
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:

@@ -40,7 +40,11 @@ companion shows none and says so once. Only one companion runs per user (the com
 
 The broker may come and go: paho reconnects with backoff, and each loss and each return is said
 once. What another try cannot fix (an unknown host, credentials the broker refuses, a TLS
-certificate it cannot verify) ends the companion with one line (:attr:`Companion.fatal`).
+certificate it cannot verify, MQTT 5 required of a broker that speaks only 3.1.1) ends the
+companion with one line (:attr:`Companion.fatal`). It speaks MQTT as the daemon does
+(:mod:`sitwatch.core.mqtt_version`, ``mqtt.protocol``): MQTT 5, and 3.1.1 for the rest of the run
+when the broker refuses MQTT 5 or closes the first connection without an answer; the "connected"
+line names the version.
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ from typing import Any, Protocol
 from sitwatch.core import durations
 from sitwatch.core.clock import Clock, PeerClock, SystemClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_day_summary
-from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, NudgeAction, NudgeKind
+from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, MqttProtocol, NudgeAction, NudgeKind
+from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, refused_for_good
 from sitwatch.core.timesync import FIX
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
@@ -69,7 +74,6 @@ from sitwatch.sinks.mqtt import (
     Credentials,
     machine_tag,
     new_client,
-    refused_for_good,
     tls_why,
 )
 
@@ -100,9 +104,11 @@ class Shows(Protocol):
 
 class Broker(Credentials, Protocol):
     """What the companion reads from ``[mqtt]``: where the broker is, how to log in
-    (:class:`~sitwatch.sinks.mqtt.Credentials`), and how often to say it is alive."""
+    (:class:`~sitwatch.sinks.mqtt.Credentials`), how often to say it is alive, and which MQTT
+    version to speak."""
 
     keepalive: int
+    protocol: MqttProtocol
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,9 @@ class Companion:
         self._skew_said = 0.0  # the offset last said (0: nothing said, taken to agree)
         self._factory = client_factory
         self._client: Any = None
+        #: the MQTT version spoken now, and what the broker's answers mean (as for the daemon)
+        self.link = Negotiation(cfg.protocol)
+        self._linked = False  # the broker accepted the current connection (paho's thread)
         self._lock = threading.Lock()
         self.done = threading.Event()  # set when the companion should end (fatal, closed)
         self.fatal: str | None = None  # why it cannot go on, when that is why it ended
@@ -277,22 +286,18 @@ class Companion:
         that is not up yet) and start paho's thread, which reconnects from then on. Raises
         MqttUnavailable (no paho-mqtt), OSError or ValueError (a CA or password file that
         cannot be read); a fatal answer sets :attr:`fatal` and :attr:`done`."""
-        client = self._factory(self.cfg, self.client_id, clean_session=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)
-        client.on_connect = self._on_connect
-        client.on_connect_fail = self._on_connect_fail
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        self._client = client
+        client = self._new_client()
+        session = self.link.session()
         try:
-            client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+            client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive, **session)
         except socket.gaierror as e:
             if e.errno not in LATER:
                 self._end(f"cannot find the broker's host {self.cfg.host!r} ({e.strerror}): "
                           "check mqtt.host")
                 return
             self._unreachable(e.strerror or str(e))
-            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
+                                 **session)
         except ssl.SSLError as e:
             self._end(f"TLS with {self.where} failed: {tls_why(e)}: check mqtt.tls_ca "
                       "(the CA that signed the broker's certificate) and mqtt.host (the name "
@@ -300,8 +305,37 @@ class Companion:
             return
         except OSError as e:
             self._unreachable(e.strerror or str(e))
-            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
+                                 **session)
         client.loop_start()
+
+    def _new_client(self) -> Any:
+        """A paho client speaking the version of now, with our callbacks, made the current
+        one."""
+        client = self._factory(self.cfg, self.client_id, self.link)
+        client.reconnect_delay_set(min_delay=1, max_delay=60)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        return client
+
+    def _fall_back(self, client: Any, why: str) -> bool:
+        """The broker did not take MQTT 5 (``why``) and mqtt.protocol is "auto": MQTT 3.1.1
+        with a new client for the rest of the run. On the old client's thread."""
+        if not self.link.can_fall_back():
+            return False
+        with self._lock:
+            if self._closed or client is not self._client:
+                return False
+            try:
+                self.link.switch(client, why, self._new_client, self.cfg.host, self.cfg.port,
+                                 self.cfg.keepalive)
+            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
+                self._end(f"cannot connect with MQTT 3.1.1: {e}")
+        self.log.debug("companion: %s %s; trying MQTT 3.1.1", self.where, why)
+        return True
 
     def close(self) -> None:
         """Disconnect and stop paho's thread (the commands already sent are on their way)."""
@@ -328,33 +362,50 @@ class Companion:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                     properties: Any) -> None:
-        if reason_code.is_failure:
-            if refused_for_good(reason_code) and not self.connects:
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
+        outcome = self.link.answered(reason_code)
+        if outcome == Outcome.FALL_BACK and self._fall_back(client, "refused MQTT 5"):
+            return
+        if outcome != Outcome.CONNECTED:
+            v5_only = self.link.refusal_hint(reason_code)
+            if (refused_for_good(reason_code) or v5_only) and not self.connects:
                 from sitwatch.config.credentials import login_fix
 
                 self._end(f"the MQTT broker {self.where} refused the connection: {reason_code}"
-                          f"{login_fix(self.cfg)}")
+                          f"{v5_only or login_fix(self.cfg)}")
                 client.disconnect()
                 return
             self._unreachable(f"refused: {reason_code}")
             return
+        self._linked = True
         client.subscribe([(self.node_topic, 1), (self.clock_topic, 0),
                           *((t, 1) for t in self.event_topics)])
         self.connects += 1
         if self.connects == 1:
-            self.say(f"connected to {self.where}: showing the nudges published under "
-                     f"{self.base}/ (Ctrl-C stops)")
+            self.say(f"connected to {self.where} with {self.link.spoken}: showing the nudges "
+                     f"published under {self.base}/ (Ctrl-C stops)")
         elif self._down:
             self.say(f"connected to {self.where} again")
         self._down = False
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
-        if not self._closed:
+        if not self._closed and client is self._client:
             self._unreachable("no answer")
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
-        if self._closed or self.done.is_set() or self._down:
+        if client is not self._client:
+            return  # a client given up for MQTT 3.1.1
+        was, self._linked = self._linked, False
+        outcome = self.link.closed(was)
+        if outcome == Outcome.FALL_BACK and self._fall_back(
+                client, "closed our MQTT 5 connection without an answer"):
+            return
+        if outcome == Outcome.SAID or self._closed or self.done.is_set() or self._down:
+            return  # a refusal said why itself
+        if outcome == Outcome.UNREACHABLE:  # closed before any answer: never connected
+            self._unreachable(str(reason_code))
             return
         self._say_late()
         self._down = True

@@ -248,13 +248,13 @@ def configure(client: Any, cfg: Credentials) -> None:
         client.tls_set(ca_certs=cfg.tls_ca or None)
 
 
-def new_client(cfg: Credentials, client_id: str, **kw: Any) -> Any:
-    """A paho client (MQTT 3.1.1, callback API 2) set up with the config's credentials and TLS;
-    ``kw`` goes to paho (``reconnect_on_failure``, ``clean_session``). Raises
-    :class:`MqttUnavailable`, OSError or ValueError."""
-    mqtt = _mqtt()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=mqtt.MQTTv311, **kw)
+def new_client(cfg: Credentials, client_id: str, link: Negotiation, **kw: Any) -> Any:
+    """A paho client (callback API 2) speaking ``link``'s MQTT version of now, set up with the
+    config's credentials and TLS (for ``sitwatch bridge`` and ``sitwatch companion``, which
+    connect with ``link.session()`` and make a new one when ``link`` falls back to 3.1.1);
+    ``kw`` goes to paho (``reconnect_on_failure``). Raises :class:`MqttUnavailable`, OSError
+    or ValueError."""
+    client = link.new_client(_mqtt(), client_id, **kw)
     configure(client, cfg)
     return client
 

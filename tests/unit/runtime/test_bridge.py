@@ -51,12 +51,12 @@ class FakeClient:
 
     def reconnect_delay_set(self, **kw: Any) -> None: ...
 
-    def connect(self, host: str, port: int, keepalive: int) -> None:
+    def connect(self, host: str, port: int, keepalive: int, **kw: Any) -> None:
         self.calls.append("connect")
         if self.fail is not None:
             raise self.fail
 
-    def connect_async(self, host: str, port: int, keepalive: int) -> None:
+    def connect_async(self, host: str, port: int, keepalive: int, **kw: Any) -> None:
         self.calls.append("connect_async")
 
     def loop_start(self) -> None: ...
@@ -273,7 +273,8 @@ def test_a_broker_not_up_yet_is_waited_for() -> None:
     assert said[-1] == ("/dev/ttyACM0: open (text, 115200 baud): its lines go to "
                         f"{TOPIC} once the broker 192.168.1.20:1883 answers")
     up(b, client)
-    assert said[-1].startswith("connected to 192.168.1.20:1883: the cushion's lines go to")
+    assert said[-1].startswith("connected to 192.168.1.20:1883 with MQTT 5: the cushion's lines "
+                               "go to")
 
 
 def test_closing_says_offline() -> None:

@@ -97,12 +97,12 @@ class FakeClient:
 
     def reconnect_delay_set(self, **kw: Any) -> None: ...
 
-    def connect(self, host: str, port: int, keepalive: int) -> None:
+    def connect(self, host: str, port: int, keepalive: int, **kw: Any) -> None:
         self.calls.append("connect")
         if self.fail is not None:
             raise self.fail
 
-    def connect_async(self, host: str, port: int, keepalive: int) -> None:
+    def connect_async(self, host: str, port: int, keepalive: int, **kw: Any) -> None:
         self.calls.append("connect_async")
 
     def loop_start(self) -> None:
@@ -178,7 +178,7 @@ def test_each_published_nudge_is_shown_once_and_nothing_else_is_subscribed() -> 
     c._on_message(client, None, Msg(topic, payload, retain=True))  # a leftover: not news
     c._on_message(client, None, Msg(topic, b"garbage"))
     assert list(shown) == [SLOUCH]
-    assert said == ["connected to localhost:1883: showing the nudges published under "
+    assert said == ["connected to localhost:1883 with MQTT 5: showing the nudges published under "
                     "sitwatch/ (Ctrl-C stops)"]
 
 
@@ -484,7 +484,7 @@ def test_a_broker_not_up_yet_is_tried_again_and_said_once() -> None:
     assert said == ["cannot reach the MQTT broker localhost:1883 (Connection refused); trying "
                     "again until it answers"]
     connected(c, client)
-    assert said[-1].startswith("connected to localhost:1883: showing")
+    assert said[-1].startswith("connected to localhost:1883 with MQTT 5: showing")
 
 
 def test_losing_the_broker_and_getting_it_back_is_said_once_each() -> None:
