@@ -843,6 +843,73 @@ def _stand_in(occupied: float, cushion: float) -> float:
     return max(0.0, occupied - cushion)
 
 
+@dataclass
+class _EventCounts:
+    """What a day's summary counts from its events: its breaks, the nudges delivered and
+    followed up (by kind), suspected wallets, weight shifts and static stretches."""
+
+    breaks: list[BreakRow] = field(default_factory=list)
+    nudges: dict[str, int] = field(default_factory=_zero_nudges)
+    outcomes: dict[str, NudgeOutcomes] = field(default_factory=dict)
+    wallets: int = 0
+    shifts: int = 0
+    static: int = 0
+
+    @property
+    def has_any(self) -> bool:
+        """Breaks, nudges or outcomes: a day with them has spells to look for."""
+        return bool(self.breaks or any(self.nudges.values()) or self.outcomes)
+
+
+#: The events :class:`_EventCounts` counts.
+_COUNTED = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName.WALLET,
+            EventName.STILLNESS)
+
+
+def _event_counts(reader: Reader, edges: list[float]) -> list[_EventCounts]:
+    """Per local day (between consecutive epochs of ``edges``), the events it counts: the one
+    path :func:`day_summary` and :func:`days_summaries` both read them by, so a day's report
+    and a week's never count a day's events differently."""
+    per = [_EventCounts() for _ in range(len(edges) - 1)]
+    if not per:
+        return per
+    cur = reader.connection.cursor()
+    cur.row_factory = None
+    # SQLite picks the few fields out of each event's JSON (a malformed one reads as NULLs)
+    cur.execute(
+        "SELECT epoch, ts, event, state, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.duration') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.kind') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.delivered') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.responded') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.stage') END "
+        "FROM events WHERE epoch >= ? AND epoch < ? "
+        f"AND event IN ({', '.join('?' * len(_COUNTED))}) ORDER BY epoch, id",
+        (edges[0], edges[-1], *_COUNTED))
+    for epoch, ts, event, state, duration, kind_, delivered, responded, stage in cur:
+        acc = per[bisect_right(edges, epoch) - 1]
+        if event == EventName.BREAK:
+            try:
+                secs = float(duration or 0.0)
+            except (TypeError, ValueError):
+                secs = 0.0
+            acc.breaks.append(BreakRow(datetime.fromisoformat(ts), secs))
+        elif (event == EventName.NUDGE and (delivered is None or delivered)
+              and not is_day_summary({"stage": stage})):
+            kind = str(kind_ or OTHER_KIND)
+            acc.nudges[kind] = acc.nudges.get(kind, 0) + 1
+        elif event == EventName.NUDGE_OUTCOME:
+            kind = str(kind_ or OTHER_KIND)
+            acc.outcomes[kind] = acc.outcomes.get(kind, NudgeOutcomes()) \
+                + NudgeOutcomes(int(bool(responded)), 1)
+        elif event == EventName.WALLET and state == WalletState.SUSPECTED:
+            acc.wallets += 1
+        elif event == EventName.STILLNESS:
+            acc.shifts += state == Stillness.SHIFT
+            acc.static += state == Stillness.STATIC
+    return per
+
+
 def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     """The numbers of the local day ``day`` in ``tz``."""
     start, end = day_bounds(day, tz)
@@ -856,46 +923,27 @@ def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
     stand_in = sum(_stand_in(m.seconds_occupied, m.seconds_occupied_cushion) for m in mins
                    if m.run_id not in alone)
 
-    breaks: list[BreakRow] = []
-    nudges = _zero_nudges()
-    outcomes: dict[str, NudgeOutcomes] = {}
-    wallets = shifts = static = 0
-    for e in events_between(reader, start, end):
-        if e.event == EventName.BREAK:
-            breaks.append(BreakRow(e.ts, float(e.get("duration") or 0.0)))
-        elif (e.event == EventName.NUDGE and e.get("delivered", True)
-              and not is_day_summary(e.data)):
-            kind = str(e.get("kind") or OTHER_KIND)
-            nudges[kind] = nudges.get(kind, 0) + 1
-        elif e.event == EventName.NUDGE_OUTCOME:
-            kind = str(e.get("kind") or OTHER_KIND)
-            outcomes[kind] = outcomes.get(kind, NudgeOutcomes()) \
-                + NudgeOutcomes(int(bool(e.get("responded"))), 1)
-        elif e.event == EventName.WALLET and e.state == WalletState.SUSPECTED:
-            wallets += 1
-        elif e.event == EventName.STILLNESS:
-            shifts += e.state == Stillness.SHIFT
-            static += e.state == Stillness.STATIC
+    (ev,) = _event_counts(reader, [start.timestamp(), end.timestamp()])
 
     return DaySummary(
         day=day,
         sitting_minutes=sum(m.seconds_occupied for m in mins) / 60,
         present_minutes=sum(m.seconds_present for m in mins) / 60,
         spells=tuple(spells_between(reader, start, end)),
-        break_rows=tuple(breaks),
+        break_rows=tuple(ev.breaks),
         posture_minutes=posture,
         balance_minutes=balance,
-        nudges=nudges,
-        outcomes=outcomes,
-        wallet_suspected=wallets,
+        nudges=ev.nudges,
+        outcomes=ev.outcomes,
+        wallet_suspected=ev.wallets,
         sensor_offline_minutes=offline / 60,
         camera_offline_minutes=camera_offline / 60,
         frames=sum(m.frames for m in mins),
         dropped=sum(m.dropped for m in mins),
         cushion_minutes=sum(m.seconds_occupied_cushion for m in mins) / 60,
         stand_in_minutes=stand_in / 60,
-        weight_shifts=shifts,
-        static_stretches=static,
+        weight_shifts=ev.shifts,
+        static_stretches=ev.static,
     )
 
 
@@ -1015,72 +1063,32 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
     sums = _minute_sums(reader, edges)
     p0, b0 = 2, 2 + len(POSTURE_COLUMNS)
     o0 = b0 + len(BALANCE_COLUMNS)
-    per: list[dict[str, Any]] = [
-        {"breaks": [], "nudges": _zero_nudges(), "outcomes": {}, "wallets": 0, "shifts": 0,
-         "static": 0}
-        for _ in range(len(edges) - 1)]
-    wanted = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName.WALLET,
-              EventName.STILLNESS)
-    cur = reader.connection.cursor()
-    cur.row_factory = None
-    # SQLite picks the few fields out of each event's JSON (a malformed one reads as NULLs)
-    cur.execute(
-        "SELECT epoch, ts, event, state, "
-        "CASE WHEN json_valid(data) THEN json_extract(data, '$.duration') END, "
-        "CASE WHEN json_valid(data) THEN json_extract(data, '$.kind') END, "
-        "CASE WHEN json_valid(data) THEN json_extract(data, '$.delivered') END, "
-        "CASE WHEN json_valid(data) THEN json_extract(data, '$.responded') END, "
-        "CASE WHEN json_valid(data) THEN json_extract(data, '$.stage') END "
-        "FROM events WHERE epoch >= ? AND epoch < ? "
-        f"AND event IN ({', '.join('?' * len(wanted))}) ORDER BY epoch, id",
-        (edges[0], edges[-1], *wanted))
-    for epoch, ts, event, state, duration, kind_, delivered, responded, stage in cur:
-        acc = per[bisect_right(edges, epoch) - 1]
-        if event == EventName.BREAK:
-            try:
-                secs = float(duration or 0.0)
-            except (TypeError, ValueError):
-                secs = 0.0
-            acc["breaks"].append(BreakRow(datetime.fromisoformat(ts), secs))
-        elif (event == EventName.NUDGE and (delivered is None or delivered)
-              and not is_day_summary({"stage": stage})):
-            kind = str(kind_ or OTHER_KIND)
-            acc["nudges"][kind] = acc["nudges"].get(kind, 0) + 1
-        elif event == EventName.NUDGE_OUTCOME:
-            kind = str(kind_ or OTHER_KIND)
-            acc["outcomes"][kind] = acc["outcomes"].get(kind, NudgeOutcomes()) \
-                + NudgeOutcomes(int(bool(responded)), 1)
-        elif event == EventName.WALLET and state == WalletState.SUSPECTED:
-            acc["wallets"] += 1
-        elif event == EventName.STILLNESS:
-            acc["shifts"] += state == Stillness.SHIFT
-            acc["static"] += state == Stillness.STATIC
+    per = _event_counts(reader, edges)
     out = []
     for i, s in enumerate(sums):
         day = first + timedelta(days=i)
         a, b = day_bounds(day, tz)
-        acc = per[i]
-        has_events = acc["breaks"] or any(acc["nudges"].values()) or acc["outcomes"]
-        spells = tuple(spells_between(reader, a, b)) if (s[0] or s[1] or has_events) else ()
+        ev = per[i]
+        spells = tuple(spells_between(reader, a, b)) if (s[0] or s[1] or ev.has_any) else ()
         out.append(DaySummary(
             day=day,
             sitting_minutes=s[1] / 60,
             present_minutes=s[0] / 60,
             spells=spells,
-            break_rows=tuple(acc["breaks"]),
+            break_rows=tuple(ev.breaks),
             posture_minutes={p: s[p0 + j] / 60 for j, p in enumerate(POSTURE_COLUMNS)},
             balance_minutes={x: s[b0 + j] / 60 for j, x in enumerate(BALANCE_COLUMNS)},
-            nudges=acc["nudges"],
-            outcomes=acc["outcomes"],
-            wallet_suspected=acc["wallets"],
+            nudges=ev.nudges,
+            outcomes=ev.outcomes,
+            wallet_suspected=ev.wallets,
             sensor_offline_minutes=s[o0] / 60,
             camera_offline_minutes=s[o0 + 3] / 60,
             frames=round(s[o0 + 1]),
             dropped=round(s[o0 + 2]),
             cushion_minutes=s[o0 + 4] / 60,
             stand_in_minutes=s[o0 + 5] / 60,
-            weight_shifts=acc["shifts"],
-            static_stretches=acc["static"],
+            weight_shifts=ev.shifts,
+            static_stretches=ev.static,
         ))
     return out
 
@@ -1124,15 +1132,7 @@ def per_sitting_hour(shifts: int, cushion_minutes: float) -> float | None:
 
 def shifts_per_sitting_hour(reader: Reader, day: date, tz: tzinfo) -> ShiftRate:
     """The local day ``day`` in ``tz``: weight shifts, sitting time (all of it, and the
-    cushion's) and static stretches."""
-    start, end = day_bounds(day, tz)
-    mins = minutes_between(reader, start, end)
-    sitting = sum(m.seconds_occupied for m in mins) / 60
-    cushion = sum(m.seconds_occupied_cushion for m in mins) / 60
-    shifts = static = 0
-    for e in events_between(reader, start, end, EventName.STILLNESS):
-        if e.state == Stillness.SHIFT:
-            shifts += 1
-        elif e.state == Stillness.STATIC:
-            static += 1
-    return ShiftRate(day, shifts, sitting, static, cushion)
+    cushion's) and static stretches, as :func:`day_summary` counts them."""
+    s = day_summary(reader, day, tz)
+    return ShiftRate(day, s.weight_shifts, s.sitting_minutes, s.static_stretches,
+                     s.cushion_minutes)

@@ -62,6 +62,7 @@ from sitwatch.reports.words import (
     posture,
     posture_heading,
     posture_shares_text,
+    shifts_text,
     suggestions,
 )
 
@@ -225,8 +226,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "nudge_svg": Markup(nudge_chart(week)) if week.nudges_total else None,
         "not_right": feedback_line(week_feedback(store, week_ending, tz)),
         **_breaks_and_debt(week, sit_limit),
-        "shifts_words": period.shifts_text(store, week_ending - timedelta(days=6), week_ending,
-                                           tz),
+        "shifts_words": shifts_text(week),
     })
     return ctx
 

@@ -193,35 +193,6 @@ def debt_text(debt: float, over: int, sit_limit: float) -> str:
 
 # -- as data --------------------------------------------------------------------------------------
 
-def shifts_text(store: Reader, first: date, last: date, tz: tzinfo) -> str | None:
-    """How often the sitter shifted their weight from ``first`` to ``last`` (local days), in
-    words; None when the history has no weight shifts counted (a history from before they
-    were, the camera alone). The rate is per hour of the sitting the cushion saw, and says so
-    when a camera saw part of it: no shift can be seen then."""
-    from sitwatch.history.queries import per_sitting_hour, shifts_per_sitting_hour
-
-    shifts = static = 0
-    sitting = cushion = 0.0
-    day = first
-    while day <= last:
-        r = shifts_per_sitting_hour(store, day, tz)
-        shifts, static = shifts + r.shifts, static + r.static
-        sitting, cushion = sitting + r.sitting_minutes, cushion + r.cushion_minutes
-        day += timedelta(days=1)
-    if not shifts and not static:
-        return None
-    text = f"{plural(shifts, 'weight shift')}"
-    rate = per_sitting_hour(shifts, cushion)
-    if rate is not None:
-        text += f", about {rate:.0f} an hour seated"
-        over = cushion_part(cushion, sitting)
-        if over:
-            text += f" (over {over})"
-    if static:
-        text += f"; {static} {'stretch' if static == 1 else 'stretches'} without one for too long"
-    return text
-
-
 def _r(x: float) -> float:
     return round(x, 1)
 

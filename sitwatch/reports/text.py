@@ -37,6 +37,7 @@ from sitwatch.reports.words import (
     pct,
     posture_column,
     posture_shares_text,
+    shifts_text,
     suggestions,
 )
 
@@ -193,7 +194,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         lines.append(_row("Break lengths", period.breaks_text(week.break_lengths)))
     lines.append(_row("Sitting debt", period.debt_text(
         week.sitting_debt(sit_limit), week.spells_over(sit_limit), sit_limit)))
-    shifts = period.shifts_text(store, first, week_ending, tz)
+    shifts = shifts_text(week)
     if shifts:
         lines.append(_row("Weight shifts", shifts))
     lines.append(_row("Posture", posture_shares_text(week.posture_shares)))

@@ -201,6 +201,27 @@ def lopsided_text(left: float, right: float, *, measured: bool = True, over: str
     return text
 
 
+def shifts_text(s: DaySummary | WeekSummary) -> str | None:
+    """How often the sitter shifted their weight in ``s`` (a day's or a week's summary), in
+    words: ``42 weight shifts, about 9 an hour seated (over the 4 h 40 min the cushion saw);
+    1 stretch without one for too long``. None when it has no weight shifts counted (a camera
+    alone, a history from before they were). The rate is per hour of the sitting the cushion
+    saw, and says so when a camera saw part of it: no shift can be felt then."""
+    shifts, static = s.weight_shifts, s.static_stretches
+    if not shifts and not static:
+        return None
+    text = plural(shifts, "weight shift")
+    rate = s.shifts_per_hour
+    if rate is not None:
+        text += f", about {rate:.0f} an hour seated"
+        over = cushion_part(s.cushion_minutes, s.sitting_minutes)
+        if over:
+            text += f" (over {over})"
+    if static:
+        text += f"; {static} {'stretch' if static == 1 else 'stretches'} without one for too long"
+    return text
+
+
 def plural(n: int, word: str) -> str:
     """``1 break``, ``3 breaks``."""
     return f"{n} {word}{'s' if n != 1 else ''}"

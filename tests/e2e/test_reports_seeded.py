@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from sitwatch.config import Config
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.kinds import BodyArea, BodySide, SymptomKind
 from sitwatch.history.diary import SymptomEntry, add_entry
+from sitwatch.history.queries import DaySummary, day_summary, days_summaries
 from sitwatch.history.store import Store
 from sitwatch.runtime.daemon import Daemon
 from sitwatch.sensing.layout import load
@@ -242,6 +245,32 @@ def test_week_as_json_has_the_weight_shifts_the_text_tells(seeded: Path) -> None
     text = _sitwatch("report", "--week", "2026-W43", "--history", str(seeded))
     assert f"{total} weight shifts, about {total / (seen / 60):.0f} an hour seated" \
         in text.stdout, text.stdout
+
+
+def test_the_two_day_builders_agree_on_a_real_history(seeded: Path) -> None:
+    """``day_summary`` (the day report, the web app's day, the daemon's day summary) and
+    ``days_summaries`` (weeks, months, the exports) give the same figures for every day of a
+    history the daemon filled, the 25-hour day and the one with the cushion unplugged too."""
+    store = Store(seeded, ManualClock(SYMPTOM_AT), readonly=True)
+    try:
+        first = date(2026, 10, 19)
+        many = days_summaries(store, first, first + timedelta(days=7), BERLIN)
+        for got in many:
+            one = day_summary(store, got.day, BERLIN)
+            for f in fields(DaySummary):
+                a, b = getattr(one, f.name), getattr(got, f.name)
+                if isinstance(a, float):
+                    assert a == pytest.approx(b, abs=1e-6), (got.day, f.name)
+                elif isinstance(a, Mapping):
+                    assert a.keys() == b.keys(), (got.day, f.name)
+                    assert all(a[k] == pytest.approx(b[k], abs=1e-6) for k in a), (
+                        got.day, f.name)
+                else:
+                    assert a == b, (got.day, f.name)
+        fri, sun = (many[(d - first).days] for d in (FRI, SUN))
+        assert fri.weight_shifts and sun.weight_shifts and fri.breaks and sun.spells
+    finally:
+        store.close()
 
 
 def test_month_as_csv_and_text(seeded: Path, tmp_path: Path) -> None:
