@@ -39,6 +39,7 @@ from sitwatch.reports.words import (
     pct,
     plural,
     posture_shares_text,
+    shifts_text,
     suggestions,
 )
 
@@ -388,6 +389,11 @@ def markdown(r: PeriodReport) -> str:
         f"- **Longest spell:** {fmt_minutes(w.longest_spell_minutes)}",
         f"- **Breaks:** {w.breaks} ({breaks_text(w.break_lengths)})",
         f"- **Sitting debt:** {debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)}",
+    ]
+    shifts = shifts_text(w)
+    if shifts:
+        lines.append(f"- **Weight shifts:** {shifts}")
+    lines += [
         f"- **Posture:** {posture_shares_text(w.posture_shares, ', ')}",
         "- **Weight on one side:** " + lopsided_text(
             w.lopsided_left_minutes, w.lopsided_right_minutes, measured=w.balance_measured,
@@ -435,8 +441,11 @@ def period_text(r: PeriodReport) -> str:
         row("Longest spell", fmt_minutes(w.longest_spell_minutes)),
         row("Breaks", f"{w.breaks}: {breaks_text(w.break_lengths)}"),
         row("Sitting debt", debt_text(w.sitting_debt(lim), w.spells_over(lim), lim)),
-        row("Posture", posture_shares_text(w.posture_shares)),
     ]
+    shifts = shifts_text(w)
+    if shifts:
+        lines.append(row("Weight shifts", shifts))
+    lines.append(row("Posture", posture_shares_text(w.posture_shares)))
     lines += [row(o.label, fmt_minutes(o.minutes)) for o in offline_rows(w)]
     lines.append("")
     for d in w.days:

@@ -148,6 +148,9 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
     if s.spells_over(sit_limit):
         lines.append(_row("Sitting debt", period.debt_text(
             s.sitting_debt(sit_limit), s.spells_over(sit_limit), sit_limit)))
+    shifts = shifts_text(s)
+    if shifts:
+        lines.append(_row("Weight shifts", shifts))
     tips = suggestions([s], sit_limit, weekly=False, limit=2)
     if tips:
         lines.append("")

@@ -247,6 +247,46 @@ def test_week_as_json_has_the_weight_shifts_the_text_tells(seeded: Path) -> None
         in text.stdout, text.stdout
 
 
+def _raw_shifts(db: Path, day: date) -> tuple[int, int, float]:
+    """``day``'s weight shifts, static stretches and minutes the cushion saw, from the raw
+    rows (a row of more than a minute counted evenly over its minutes)."""
+    conn = sqlite3.connect(db)
+    states = [state for epoch, state in conn.execute(
+        "SELECT epoch, state FROM events WHERE event = 'stillness'") if _local_day(epoch) == day]
+    cushion = 0.0
+    for epoch, span, seen in conn.execute(
+            "SELECT epoch, span, seconds_occupied_cushion FROM minutes"):
+        n = max(1, int(span or 60) // 60)
+        cushion += sum(seen / n / 60 for i in range(n) if _local_day(epoch + 60 * i) == day)
+    conn.close()
+    return states.count("shift"), states.count("static"), cushion
+
+
+def _line(text: str, key: str) -> str:
+    return next(ln for ln in text.splitlines() if ln.startswith(key))[16:].strip()
+
+
+def test_the_day_report_has_the_weight_shifts_the_week_has(seeded: Path) -> None:
+    """``sitwatch report`` (a day) says "Weight shifts" in the week's words: the seven days
+    ending on Friday hold only Friday's sitting, so the week's line and the day's are the
+    same, and both are the raw rows' count over the cushion's minutes. Before, only the week
+    had the line: the day, the default report, never showed it."""
+    shifts, static, cushion = _raw_shifts(seeded, FRI)
+    assert shifts > 0 and cushion > 60  # the simulated sitter moves
+    want = f"{shifts} weight shifts, about {shifts / (cushion / 60):.0f} an hour seated"
+    if static:
+        want += f"; {static} {'stretch' if static == 1 else 'stretches'} without one for too long"
+    day = _sitwatch("report", "--day", str(FRI), "--history", str(seeded))
+    week = _sitwatch("report", "--week", "--day", str(FRI), "--history", str(seeded))
+    assert day.returncode == 0 and week.returncode == 0, day.stderr + week.stderr
+    # no camera here: the cushion saw all the sitting it saw, so no "(over ...)"
+    assert _line(day.stdout, "Weight shifts") == want, day.stdout
+    assert _line(week.stdout, "Weight shifts") == want, week.stdout
+    md = _sitwatch("report", "--day", str(FRI), "--format", "md", "--history", str(seeded))
+    assert md.returncode == 0, md.stderr
+    assert f"- **Weight shifts:** {want}\n" in md.stdout, md.stdout
+
+
 def test_the_two_day_builders_agree_on_a_real_history(seeded: Path) -> None:
     """``day_summary`` (the day report, the web app's day, the daemon's day summary) and
     ``days_summaries`` (weeks, months, the exports) give the same figures for every day of a

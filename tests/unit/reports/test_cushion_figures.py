@@ -78,6 +78,22 @@ def test_the_week_takes_weight_shifts_and_lopsided_over_the_cushion_time(store: 
     assert f"<td>{NOT_MEASURED}</td>" in page  # Tuesday
 
 
+def test_the_day_tells_the_weight_shifts_as_the_week_does(store: Store) -> None:
+    """The day's text and Markdown have the week's "Weight shifts" words, over the time the
+    cushion saw; a day a camera alone saw has no line (it cannot feel a shift), as a week
+    with none counted."""
+    want = "6 weight shifts, about 6 an hour seated (over the 1 h the cushion saw)"
+    assert row(daily_text(store, MON, TZ), "Weight shifts") == want
+    tue = daily_text(store, TUE, TZ)
+    assert "Sitting" in tue and "Weight shifts" not in tue, tue
+    md = period.build(store, period.Period("day", MON, MON), TZ, now=NOW).markdown()
+    assert f"- **Weight shifts:** {want}\n" in md, md
+    md = period.build(store, period.Period("day", TUE, TUE), TZ, now=NOW).markdown()
+    assert "Weight shifts" not in md, md
+    month = period.build(store, period.month_period(MON), TZ, now=NOW).text()
+    assert row(month, "Weight shifts") == want, month
+
+
 def test_a_cushion_that_saw_all_the_sitting_is_not_explained(tmp_path: Path) -> None:
     clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
     s = Store(tmp_path / "history.sqlite", clock)
