@@ -328,7 +328,9 @@ def _flat_columns() -> list[str]:
             "sitting_debt_minutes", *(f"{p}_share" for p in POSTURE_COLUMNS),
             "lopsided_left_minutes", "lopsided_right_minutes", "nudges", "nudges_acted",
             "nudges_followed_up", "wallet_suspected", "sensor_offline_minutes",
-            "camera_offline_minutes", "cushion_minutes"]
+            "camera_offline_minutes", "cushion_minutes",
+            # added later, so at the end: a spreadsheet reading the columns by place keeps them
+            "weight_shifts", "static_stretches", "weight_shifts_per_hour"]
 
 
 CSV_COLUMNS: list[str] = _flat_columns()

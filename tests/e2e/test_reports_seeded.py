@@ -287,6 +287,24 @@ def test_the_day_report_has_the_weight_shifts_the_week_has(seeded: Path) -> None
     assert f"- **Weight shifts:** {want}\n" in md.stdout, md.stdout
 
 
+def test_the_csv_has_the_weight_shifts_at_the_end(seeded: Path, tmp_path: Path) -> None:
+    """``--format csv`` ends each row with the day's weight shifts, static stretches and rate
+    (the raw rows' counts over the cushion's minutes), after every column it had before."""
+    out = tmp_path / "w43.csv"
+    proc = _sitwatch("report", "--week", "2026-W43", "--format", "csv", "-o", str(out),
+                     "--history", str(seeded))
+    assert proc.returncode == 0, proc.stderr
+    header, *lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert header[-4:] == ["cushion_minutes", "weight_shifts", "static_stretches",
+                           "weight_shifts_per_hour"]
+    rows = {ln[0]: ln for ln in lines}
+    for day in (FRI, SUN):
+        shifts, static, cushion = _raw_shifts(seeded, day)
+        assert rows[str(day)][-3:] == [str(shifts), str(static),
+                                       str(round(shifts / (cushion / 60), 1))], day
+    assert rows["2026-10-24"][-3:] == ["0", "0", ""]  # nobody sat: none felt, no rate
+
+
 def test_the_two_day_builders_agree_on_a_real_history(seeded: Path) -> None:
     """``day_summary`` (the day report, the web app's day, the daemon's day summary) and
     ``days_summaries`` (weeks, months, the exports) give the same figures for every day of a

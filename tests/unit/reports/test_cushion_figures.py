@@ -140,7 +140,25 @@ def test_json_gives_the_weight_shifts_over_the_cushion_time_and_none_without_it(
     tot = doc["totals"]
     assert (tot["weight_shifts"], tot["static_stretches"], tot["weight_shifts_per_hour"]) == (
         6, 0, 6.0)
-    assert "weight_shifts" not in period.CSV_COLUMNS  # the CSV keeps its columns
+
+
+def test_csv_has_the_weight_shifts_after_every_older_column(store: Store) -> None:
+    """The CSV carries the JSON's weight shifts, as three columns after ``cushion_minutes``:
+    the columns before keep their places (spreadsheets read them by place); a day only a
+    camera saw has empty cells, never 0."""
+    older = ["date", "has_data", "sitting_minutes", "watched_minutes", "longest_spell_minutes",
+             "longest_spell_start", "breaks", "break_minutes", "breaks_under_5", "breaks_5_15",
+             "breaks_15_30", "breaks_30_plus", "spells_over_limit", "sitting_debt_minutes",
+             "upright_share", "slouched_share", "leaning_forward_share", "reclined_share",
+             "unknown_share", "lopsided_left_minutes", "lopsided_right_minutes", "nudges",
+             "nudges_acted", "nudges_followed_up", "wallet_suspected",
+             "sensor_offline_minutes", "camera_offline_minutes", "cushion_minutes"]
+    shifts = ["weight_shifts", "static_stretches", "weight_shifts_per_hour"]
+    assert older + shifts == period.CSV_COLUMNS
+    r = period.build(store, period.Period("week", SUN - timedelta(days=6), SUN), TZ, now=NOW)
+    rows = {r_["date"]: r_ for r_ in csv.DictReader(io.StringIO(r.csv()))}
+    assert [rows[MON.isoformat()][c] for c in shifts] == ["6", "0", "6.0"]
+    assert [rows[TUE.isoformat()][c] for c in shifts] == ["", "", ""]
 
 
 def test_markdown_says_lopsided_of_the_cushion_time_and_not_measured_without(
