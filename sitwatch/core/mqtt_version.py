@@ -20,6 +20,8 @@ paho-mqtt is imported lazily (:func:`paho`): the ``mqtt`` extra.
 
 from __future__ import annotations
 
+import secrets
+import socket
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -46,6 +48,13 @@ REFUSED_FOR_GOOD = (134, 135)  # Bad user name or password, Not authorized
 def refused_for_good(reason_code: Any) -> bool:
     """Did the broker refuse us for who we are (credentials), not for a passing reason?"""
     return getattr(reason_code, "value", None) in REFUSED_FOR_GOOD
+
+
+def helper_client_id(role: str) -> str:
+    """A client id of its own for ``role`` (``bridge``, ``companion``, ``doctor``) beside the
+    daemon, never the daemon's: a broker drops the older of two connections with one id."""
+    host = socket.gethostname().split(".")[0] or "localhost"
+    return f"sitwatch-{role}-{host}-{secrets.token_hex(3)}"
 
 
 class MqttUnavailable(RuntimeError):

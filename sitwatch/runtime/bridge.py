@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import secrets
 import socket
 import ssl
 import threading
@@ -46,7 +45,13 @@ from sitwatch.config import Mqtt
 from sitwatch.config.credentials import password_hint
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
-from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, refused_for_good
+from sitwatch.core.mqtt_version import (
+    MqttUnavailable,
+    Negotiation,
+    Outcome,
+    helper_client_id,
+    refused_for_good,
+)
 from sitwatch.sinks.mqtt import new_client, tls_why
 from sitwatch.sources.base import Diagnosis, Item, Status
 
@@ -111,8 +116,7 @@ class Bridge:
         self._login = login
         self._factory = client_factory
         self.where = ep.where + (" (TLS)" if ep.tls else "")
-        host = socket.gethostname().split(".")[0] or "localhost"
-        self.client_id = f"sitwatch-bridge-{host}-{secrets.token_hex(3)}"
+        self.client_id = helper_client_id("bridge")
         self._client: Any = None
         #: the MQTT version spoken now, and what the broker's answers mean (as for the sink)
         self.link = Negotiation(ep.protocol)

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import socket
 import ssl
 import threading
@@ -64,7 +63,13 @@ from sitwatch.core import durations
 from sitwatch.core.clock import Clock, PeerClock, SystemClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_day_summary
 from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, MqttProtocol, NudgeAction, NudgeKind
-from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, refused_for_good
+from sitwatch.core.mqtt_version import (
+    MqttUnavailable,
+    Negotiation,
+    Outcome,
+    helper_client_id,
+    refused_for_good,
+)
 from sitwatch.core.timesync import FIX
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
@@ -248,9 +253,8 @@ class Companion:
         self.clock: Clock = clock or SystemClock()
         self.machine = machine_tag() if machine is None else machine
         self.where = f"{cfg.host}:{cfg.port}" + (" (TLS)" if cfg.tls else "")
-        host = socket.gethostname().split(".")[0] or "localhost"
         # its own id: never the daemon's (the broker would drop one for the other)
-        self.client_id = f"sitwatch-companion-{host}-{secrets.token_hex(3)}"
+        self.client_id = helper_client_id("companion")
         self.node_topic = f"{self.base}/node"
         self.event_topics = [f"{self.base}/event/{name}" for name in EVENT_TOPICS]
         self.clock_topic = f"{self.base}/{CLOCK}"

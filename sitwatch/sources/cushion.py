@@ -13,14 +13,17 @@ from sitwatch.sources.base import Source
 
 
 def open_cushion(
-    cfg: Cushion, layout: Layout, clock: Clock, *, broker: Mqtt | None = None, **serial: Any
+    cfg: Cushion, layout: Layout, clock: Clock, *, broker: Mqtt | None = None,
+    client_id: str = "", **serial: Any
 ) -> Source:
     """A source for ``cfg.port``. ``serial`` goes to :class:`SerialSource` (``sleep``,
-    ``opener``, ``log``); ``broker`` lends an MQTT cushion the ``[mqtt]`` credentials."""
+    ``opener``, ``log``); ``broker`` lends an MQTT cushion the ``[mqtt]`` credentials, and
+    ``client_id`` names its MQTT client (empty: the broker picks one)."""
     if is_mqtt(cfg.port):
         from sitwatch.sources.mqtt import MqttSource
 
-        return MqttSource(cfg, layout, clock, broker=broker, log=serial.get("log"))
+        return MqttSource(cfg, layout, clock, broker=broker, log=serial.get("log"),
+                          client_id=client_id)
     from sitwatch.sources.serial import SerialSource
 
     return SerialSource(cfg, layout, clock, **serial)
