@@ -63,6 +63,7 @@ def check_cushion(
     import time
 
     from sitwatch.core.mqtt_url import redact
+    from sitwatch.core.mqtt_version import helper_client_id
     from sitwatch.sources.cushion import open_cushion
     from sitwatch.sources.serial import not_a_device
 
@@ -93,6 +94,7 @@ def check_cushion(
     held = _HeldLog("sitwatch.doctor.cushion")
     try:
         src = open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt,
+                           client_id=helper_client_id("doctor"),
                            sleep=sleep or time.sleep, log=held.logger)
         check = _listen(src, redact(port), layout, clock, listen)
     except BaseException:
@@ -378,16 +380,12 @@ def _daemon_reads(cfg: Any, clock: Any) -> bool:
 
 
 def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
-    """The cushion the running daemon reads (it holds the port): what its status file says of
-    it: no frames (and the daemon's own reason, such as lines with the wrong number of
+    """The serial cushion the running daemon reads (it holds the port): what its status file
+    says of it: no frames (and the daemon's own reason, such as lines with the wrong number of
     values for the layout), many lines dropped, sensors left out."""
-    from sitwatch.core.mqtt_url import is_mqtt, redact
-    from sitwatch.runtime.files import status_path, status_stale_after
-    from sitwatch.runtime.status import read_status, split_channels
+    from sitwatch.core.mqtt_url import redact
 
-    d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
-    s = d.get("sensor") or {}
-    wireless = is_mqtt(cfg.cushion.port)
+    s = _daemon_status(cfg, clock).get("sensor") or {}
     port = redact(cfg.cushion.port)
     if not s:
         return OK, "cushion", f"{port}: read by the running daemon (its status says no more)"
@@ -397,11 +395,40 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
         # a diagnosis outlives the silence it explains: only while no frame comes
         why = s.get("diagnosis") or (
             "nothing has arrived yet" if not s.get("frames") else "it stopped sending")
-        parts = ("the broker's address or login, the layout or the cushion's firmware"
-                 if wireless else "the layout, the wiring or the firmware")
         return (WARN, "cushion", f"{port}: the running daemon holds it but gets no frames "
-                f"from it: {why}. Fix that ({parts}) and restart the daemon; `sitwatch "
-                "status` shows what it receives")
+                f"from it: {why}. Fix that (the layout, the wiring or the firmware) and restart "
+                "the daemon; `sitwatch status` shows what it receives")
+    problems = _daemon_problems(cfg, s)
+    if problems:
+        return WARN, "cushion", f"{port}: " + "; ".join(problems)
+    return (OK, "cushion", f"{port}: read by the running daemon; "
+            "`sitwatch status` shows what it receives")
+
+
+def check_cushion_beside_daemon(
+    cfg: Any,
+    layout: Any,
+    clock: Any,
+    listen: float = 3.0,
+    sleep: Callable[[float], object] | None = None,
+) -> Check:
+    """A wireless cushion the running daemon reads too. A topic has room for more readers, so
+    doctor listens itself (with a client id of its own) and adds what only the daemon's status
+    knows: the lines it has dropped, the sensors it has left out."""
+    level, what, detail = check_cushion(cfg, layout, clock, listen, sleep)
+    problems = _daemon_problems(cfg, _daemon_status(cfg, clock).get("sensor") or {})
+    if not problems:
+        return level, what, detail
+    return (FAIL if level == FAIL else WARN), what, f"{detail}; " + "; ".join(problems)
+
+
+def _daemon_problems(cfg: Any, s: dict[str, Any]) -> list[str]:
+    """What the running daemon's status (``s``: its "sensor") says is wrong with a cushion
+    that sends frames: many lines dropped, sensors left out."""
+    from sitwatch.core.mqtt_url import is_mqtt
+    from sitwatch.runtime.status import split_channels
+
+    wireless = is_mqtt(cfg.cushion.port)
     problems = []
     frames, dropped = int(s.get("frames") or 0), int(s.get("dropped") or 0)
     if dropped and dropped >= DROPPED_SHARE * (frames + dropped):
@@ -416,10 +443,7 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
         problems.append(f"the running daemon has left out {', '.join(out)}: check those "
                         "sensors' leads and connectors (sitwatch goes on with the others, and "
                         "takes a sensor back once it reads a load again)")
-    if problems:
-        return WARN, "cushion", f"{port}: " + "; ".join(problems)
-    return (OK, "cushion", f"{port}: read by the running daemon; "
-            "`sitwatch status` shows what it receives")
+    return problems
 
 
 def check_camera(cfg: Any) -> list[Check]:
@@ -539,6 +563,8 @@ def run_checks(
     cfg: Any, layout: Any, clock: Any, *, listen: float = 3.0, headless: bool = False,
     config_file: Path | None = None,
 ) -> list[Check]:
+    from sitwatch.core.mqtt_url import is_mqtt
+
     checks: list[Check] = [check_config_file(cfg, config_file)]
     daemon = check_daemon(cfg, clock)
     if cfg.camera.enabled and not cfg.cushion.port:
@@ -550,8 +576,12 @@ def run_checks(
         checks.append((OK, "layout", layout_detail(cfg, layout)))
         checks.append(check_calibration(cfg, layout))
         if daemon[0] == OK and cfg.cushion.port and _daemon_reads(cfg, clock):
-            # The running daemon holds the port exclusively; it reports what it receives.
-            checks.append(check_cushion_in_use(cfg, clock))
+            if is_mqtt(cfg.cushion.port):
+                # a topic, not a port: doctor can listen beside the daemon
+                checks.append(check_cushion_beside_daemon(cfg, layout, clock, listen))
+            else:
+                # The running daemon holds the port exclusively; it reports what it receives.
+                checks.append(check_cushion_in_use(cfg, clock))
         else:
             checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))

@@ -1,0 +1,138 @@
+"""`sitwatch doctor` while `sitwatch run` reads a wireless cushion: a topic has room for more
+readers, so doctor listens itself (frames, rate, the MQTT version, or why nothing comes) beside
+the daemon, with a client id of its own, instead of repeating the daemon's status in the words
+meant for a serial port it holds ("holds it but gets no frames ... restart the daemon"). The
+real commands in subprocesses, on a real mosquitto; the cushion is a paho client publishing at
+its own pace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+try:
+    from helpers.servers import Broker
+except ImportError:  # pragma: no cover - run from the repository root
+    from tests.helpers.servers import Broker
+
+mqtt = pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2")
+
+pytestmark = pytest.mark.integration
+TOPIC = "home/office/cushion"
+LISTEN = "2"
+
+
+class Cushion:
+    """The cushion's side: publishes ``line`` 20 times a second until stopped."""
+
+    def __init__(self, broker: Broker, lines: list[str]) -> None:
+        self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cushion-esp32")
+        self.c.connect(broker.host, broker.port, keepalive=5)
+        self.c.loop_start()
+        self.lines = lines
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        i = 0
+        while not self._stop.wait(0.05):  # the cushion's own pace, not a wait for our timers
+            self.c.publish(TOPIC, self.lines[i % len(self.lines)], qos=0)
+            i += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._t.join(5)
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
+def sitwatch(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it (the XDG folders are this test's own)."""
+    return subprocess.run([sys.executable, "-m", "sitwatch", *args], capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def cushion_line(out: str) -> str:
+    return next(ln for ln in out.splitlines() if ln.split()[1:2] == ["cushion"])
+
+
+@pytest.fixture
+def daemon(broker: Broker, tmp_path: Path) -> Iterator[Path]:
+    """`sitwatch run --headless` reading the cushion's topic; yields its config file."""
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(
+        "[cushion]\n"
+        f'port = "mqtt://{broker.host}:{broker.port}/{TOPIC}"\n'
+        'layout = "load-cells-4"\n[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n')
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
+                             str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        yield cfg
+        assert proc.poll() is None, proc.communicate()[1]
+        assert "already connected" not in broker.log()  # nobody took the daemon's client id
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate(timeout=5)
+
+
+def wait_status(cfg: Path, text: str) -> str:
+    """`sitwatch status` once it says ``text`` (polling the real daemon, with a deadline)."""
+    end = time.monotonic() + 30
+    while True:
+        out = sitwatch("status", "--config", str(cfg)).stdout
+        if text in out:
+            return out
+        assert time.monotonic() < end, out
+        time.sleep(0.3)
+
+
+def test_doctor_listens_beside_the_running_daemon(broker: Broker, daemon: Path) -> None:
+    """Frames flowing: an ok line with what doctor itself received; the publisher stopped: why
+    nothing comes, in a wireless cushion's words; the daemon keeps its connection throughout."""
+    cushion = Cushion(broker, ["4000,4000,4000,4000"])
+    try:
+        wait_status(daemon, "cushion online")
+        flowing = sitwatch("doctor", "--headless", "--listen", LISTEN, "--config", str(daemon))
+    finally:
+        cushion.stop()
+    line = cushion_line(flowing.stdout)
+    assert line.startswith("ok"), flowing.stdout
+    assert " frames in 2 s (~" in line and "/s), 0 dropped, layout load-cells-4, over MQTT 5" \
+        in line, line
+    assert "as sitwatch-doctor-" in broker.log()  # its own client id, not the daemon's
+
+    stopped = sitwatch("doctor", "--headless", "--listen", LISTEN, "--config", str(daemon))
+    line = cushion_line(stopped.stdout)
+    assert line.startswith("FAIL"), stopped.stdout
+    assert (f"no valid frame in 2 s: connected to {broker.host}:{broker.port}, but nothing "
+            f"arrives on {TOPIC}: is the cushion powered") in line, line
+    assert "holds it" not in line and "restart the daemon" not in line
+    assert "Traceback" not in flowing.stderr + stopped.stderr
+
+
+def test_doctor_adds_the_daemons_dropped_lines(broker: Broker, daemon: Path) -> None:
+    """What only the daemon's status knows (lines dropped since it started) is added to what
+    doctor heard itself, in a wireless cushion's words."""
+    cushion = Cushion(broker, ["4000,4000,4000,4000"] * 3 + ["4000,4000,4000"])
+    try:
+        wait_status(daemon, "cushion online")
+        done = sitwatch("doctor", "--headless", "--listen", LISTEN, "--config", str(daemon))
+    finally:
+        cushion.stop()
+    line = cushion_line(done.stdout)
+    assert line.startswith("warn"), done.stdout
+    assert " frames in 2 s (~" in line and ", over MQTT 5; the running daemon has dropped " \
+        in line, line
+    assert "the cushion's Wi-Fi" in line and "cable" not in line, line
