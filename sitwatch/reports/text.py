@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping
 from datetime import date, timedelta, tzinfo
 
 from sitwatch.core.kinds import POSTURES
 from sitwatch.history.queries import (
     DaySummary,
-    NudgeOutcomes,
     Reader,
     SpellRow,
     day_bounds,
@@ -32,7 +30,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     fmt_short,
     lopsided_text,
-    nudge,
+    nudges_text,
     offline_rows,
     pct,
     posture_column,
@@ -84,17 +82,6 @@ def _day_title(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _nudge_line(nudges: Mapping[str, int], outcomes: NudgeOutcomes) -> str:
-    total = sum(nudges.values())
-    if not total:
-        return "none"
-    kinds = [f"{nudge(k)} {n}" for k, n in nudges.items() if n]
-    text = f"{total} ({' · '.join(kinds)})"
-    if outcomes.measured:
-        text += f", acted on {outcomes.acted} of {outcomes.measured}"
-    return text
-
-
 def _spell_longer_why(spell: SpellRow) -> str:
     """Why a spell is longer than its day's sitting time, as the spell's note (", with ...").
 
@@ -128,7 +115,7 @@ def _day_block(s: DaySummary) -> list[str]:
         ("Lopsided", lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes,
                                    measured=s.balance_measured,
                                    over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
-        ("Nudges", _nudge_line(s.nudges, NudgeOutcomes(s.nudges_acted, s.nudges_measured))),
+        ("Nudges", nudges_text(s)),
     ]
     rows += [(o.label, fmt_minutes(o.minutes)) for o in offline_rows(s)]
     if s.wallet_suspected:
@@ -205,8 +192,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         week.lopsided_left_minutes, week.lopsided_right_minutes,
         measured=week.balance_measured,
         over=cushion_part(week.cushion_minutes, week.sitting_minutes))))
-    lines.append(_row("Nudges", _nudge_line(
-        week.nudges, NudgeOutcomes(week.nudges_acted, week.nudges_measured))))
+    lines.append(_row("Nudges", nudges_text(week)))
     not_right = feedback_line(week_feedback(store, week_ending, tz))
     if not_right:
         lines.append(_row('"Not right"', not_right))

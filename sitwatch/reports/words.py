@@ -184,6 +184,20 @@ def back_pocket_text(times: int) -> str:
     return f"something under one side {times}x"
 
 
+def nudges_text(s: DaySummary | WeekSummary) -> str:
+    """The nudges of a day or a week, by kind, and how many of those followed up were acted
+    on: ``3 (time to move 2 · posture 1), acted on 1 of 2``; ``none``. The report and the web
+    app's Today page both say it so."""
+    total = sum(s.nudges.values())
+    if not total:
+        return "none"
+    kinds = [f"{nudge(k)} {n}" for k, n in s.nudges.items() if n]
+    text = f"{total} ({' · '.join(kinds)})"
+    if s.nudges_measured:
+        text += f", acted on {s.nudges_acted} of {s.nudges_measured}"
+    return text
+
+
 def lopsided_text(left: float, right: float, *, measured: bool = True, over: str = "",
                   sides: bool = True) -> str:
     """The minutes with more weight on one side: ``12 min of the 2 h 10 min the cushion saw

@@ -61,6 +61,7 @@ from sitwatch.reports.words import (
     cushion_part,
     fmt_minutes,
     lopsided_text,
+    nudges_text,
     posture_shares_text,
 )
 from sitwatch.runtime.files import simulated_history
@@ -308,7 +309,7 @@ class Pages:
                     s.lopsided_left_minutes, s.lopsided_right_minutes,
                     measured=s.balance_measured, sides=False,
                     over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
-                ("Nudges", str(s.nudges_total)),
+                ("Nudges", nudges_text(s)),
             ]
             # as `sitwatch report` has them for the day (the page left them out)
             lim = self.s.cfg.detect.sit_limit
