@@ -350,8 +350,9 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     """A restart mid-day carries on the day from the history: the sitting budget, the nudges
     delivered toward the daily cap (every nudge the gate let through today, whatever its kind,
     as the gate counts them; held and dropped ones are not, nor is the day's summary, which is
-    no nudge), and where each kind's texts had got to, so the first nudge after a restart does
-    not repeat the one before it."""
+    no nudge), where each kind's texts had got to, so the first nudge after a restart does
+    not repeat the one before it, and the last nudge of each kind shown today, which the
+    status file (`sitwatch status`, the web app's Live page) names as the Today page does."""
     from datetime import UTC, timedelta
 
     from sitwatch.history import queries
@@ -387,6 +388,8 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
         gate.seed(now.date(), day.nudges_total)
     daemon.nudger.policy.seed_texts(day.nudges)
     daemon.nudger.policy.seed_last(last)
+    if daemon.status is not None:  # what `sitwatch status` and the Live page call the last
+        daemon.status.seed_nudges((ev.ts, ev.data) for ev in today)
 
 
 class CarriedSpell(NamedTuple):

@@ -23,7 +23,8 @@ ten seconds, not one every two. Layout (``version`` 1)::
      "calibration": {"method": "auto" | "profile" | ... | null, "at": ISO | null, "age": s,
                      "learned": ways of sitting upright clear of the backrest learned (0-2)},
      "nudges": {"slouch": {"at": ISO, "title": "...", "message": "...", "posture": "slouched",
-                           "seen_by": ["camera"]}, ...} (the last shown of each kind; the day's
+                           "seen_by": ["camera"]}, ...} (the last shown of each kind, those
+                shown today before a restart too, at their time, from the history; the day's
                 summary is a notice, not one of them),
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
@@ -68,6 +69,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,24 @@ def _default_state(pid: int, started: str, sit_limit: float | None) -> dict[str,
     }
 
 
+def _shown_nudge(data: Mapping[str, Any]) -> bool:
+    """A nudge event the sitter was shown: not held or dropped (``delivered`` false), and not
+    the day's summary (a notice of the day's figures, not the last nudge)."""
+    return bool(data.get("delivered", True)) and not is_day_summary(data)
+
+
+def _nudge_entry(at: datetime, title: str | None, message: str | None, posture: str | None,
+                 seen_by: list[str] | None) -> dict[str, Any]:
+    """One kind's entry in ``nudges`` (the layout above)."""
+    return {
+        "at": at.isoformat(timespec="seconds"),
+        "title": title,
+        "message": message,
+        **({"posture": posture} if posture else {}),
+        **({"seen_by": list(seen_by)} if seen_by is not None else {}),
+    }
+
+
 class StatusWriter:
     """Publishes the daemon's live state. Never raises on I/O errors (they are logged)."""
 
@@ -260,14 +280,24 @@ class StatusWriter:
         """Remember the last nudge of this kind and write at once (``posture``: the one a
         slouch nudge was about, and ``seen_by``: the sensors that saw it, which ``sitwatch
         feedback wrong`` needs: one only the camera saw eases no cushion threshold)."""
-        self.state["nudges"][kind] = {
-            "at": self.clock.now().isoformat(timespec="seconds"),
-            "title": title,
-            "message": message,
-            **({"posture": posture} if posture else {}),
-            **({"seen_by": list(seen_by)} if seen_by is not None else {}),
-        }
+        self.state["nudges"][kind] = _nudge_entry(self.clock.now(), title, message, posture,
+                                                  seen_by)
         return self.write()
+
+    def seed_nudges(self, shown: Iterable[tuple[datetime, Mapping[str, Any]]]) -> None:
+        """The last nudge of each kind shown earlier today, from the history (``(when,
+        event data)``, oldest first), at the time it was shown: after a restart ``sitwatch
+        status`` and the Live page said "no nudges yet" while Today listed the day's nudges.
+        Held or dropped ones and the day's summary are left out, as :meth:`on_event` leaves
+        them. Not written here: the daemon's first write carries them."""
+        now = self.clock.now()
+        for at, data in shown:
+            if not _shown_nudge(data):
+                continue
+            seen_by = data.get("seen_by")
+            self.state["nudges"][str(data.get("kind") or "other")] = _nudge_entry(
+                at.astimezone(now.tzinfo), data.get("title"), data.get("message"),
+                data.get("posture"), seen_by if isinstance(seen_by, list) else None)
 
     def on_event(self, ev: Event) -> bool:
         """Fold a detector event into the state (writes at once when it matters)."""
@@ -298,9 +328,9 @@ class StatusWriter:
                 "seconds": float(ev.get("duration") or 0.0),
                 "ended": self.clock.now().isoformat(timespec="seconds"),
             })
-        if ev.event == NUDGE and ev.get("delivered", True):  # held or dropped: not shown
-            if is_day_summary(ev.data):
-                return False  # a notice of the day's figures: not the last nudge
+        if ev.event == NUDGE:
+            if not _shown_nudge(ev.data):
+                return False
             return self.note_nudge(
                 str(ev.get("kind") or "other"), title=ev.get("title"), message=ev.get("message"),
                 posture=ev.get("posture"), seen_by=ev.get("seen_by"),

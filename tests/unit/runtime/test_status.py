@@ -623,3 +623,33 @@ def test_a_failing_channel_is_told_in_its_own_words_until_it_works(path: Path,
                                    channels={"mqtt": said})).splitlines()
     assert lines[-1] == said
     assert "mqtt" not in format_status(_running(path, clock, occupancy="empty", channels=None))
+
+
+def test_a_restart_names_the_last_nudges_shown_today_at_their_time(path: Path,
+                                                                   clock: ManualClock) -> None:
+    """Seeded from the history at start: the last shown of each kind, at the time it was shown
+    (in the status file's offset), leaving out held and dropped ones and the day's summary,
+    as the running daemon leaves them out; nothing is written until the daemon writes."""
+    from datetime import UTC
+
+    now = clock.now()
+    ago = [now - timedelta(minutes=m) for m in (50, 40, 30, 20, 10)]
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    w.seed_nudges([
+        (ago[0].astimezone(UTC), {"kind": "slouch", "title": "Sit back", "posture": "slouched",
+                                  "seen_by": ["cushion"]}),
+        (ago[1], {"kind": "prolonged_sitting", "title": "Time to move", "message": "Stand up"}),
+        (ago[2], {"kind": "slouch", "title": "Held", "delivered": False, "held": "dnd"}),
+        (ago[3], {"kind": "daily_budget", "stage": "summary", "title": "Your day"}),
+        (ago[4], {"kind": "asymmetric_load", "delivered": False, "dropped": "daily cap"}),
+    ])
+    assert not path.exists()
+    w.write()
+    d = read_status(path, clock)
+    assert d["nudges"] == {
+        "slouch": {"at": ago[0].isoformat(timespec="seconds"), "title": "Sit back",
+                   "message": None, "posture": "slouched", "seen_by": ["cushion"]},
+        "prolonged_sitting": {"at": ago[1].isoformat(timespec="seconds"),
+                              "title": "Time to move", "message": "Stand up"},
+    }
+    assert "last nudge: time to move 40 min ago" in format_status(d)
