@@ -379,7 +379,9 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     for ev in today:
         summarised = summarised or is_day_summary(ev.data)
         kind = ev.data.get("kind")
-        if ev.data.get("delivered", True) and isinstance(kind, str):
+        # the day's summary is no nudge: it has its own flag, and holds no other nudge back
+        if (ev.data.get("delivered", True) and isinstance(kind, str)
+                and not is_day_summary(ev.data)):
             last[kind] = mono - (now - ev.ts).total_seconds()
     daemon.nudger.budget.seed(now.date(), day.sitting_minutes * 60,
                               longest=day.longest_spell_minutes * 60, summarised=summarised)

@@ -184,3 +184,35 @@ def test_the_budget_nudge_waits_out_the_spacing_after_time_to_move() -> None:
                 got.append((s, ev.get("kind"), ev.get("stage")))
     assert got[:2] == [(3000, "prolonged_sitting", None), (3120, "daily_budget", "near")]
     assert n.budget.seated >= 3190
+
+
+def test_a_restart_just_after_the_days_summary_holds_no_nudge_back(tmp_path) -> None:
+    """The day's summary never waits and holds nothing back; after a restart, its time in the
+    history made the next nudge wait out the spacing (and counted as the last budget nudge)."""
+    from sitwatch.history.store import Store
+    from sitwatch.runtime.assemble import seed_day
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.sensing import layout
+    from tests.helpers.history import TZ as BERLIN
+    from tests.helpers.history import Sitter
+
+    clock = ManualClock(datetime(2026, 1, 7, 8, 0, tzinfo=BERLIN))
+    store = Store(tmp_path / "h.sqlite", clock)
+    sitter = Sitter(store, clock)
+    sitter.at(date(2026, 1, 7), 9)
+    sitter.sit(30)
+    cfg = config.Config(nudges={"daily_budget_hours": 1.0, "day_summary_at": "09:30",
+                                "dnd": {"enabled": False}})
+    policy = Nudger(cfg.nudges, sit_limit=1e9).policy
+    store.add_event(policy.summary(clock.monotonic(), seated=1800.0, budget=3600.0,
+                                   longest=1800.0))
+    store.flush()
+    clock.advance(10.0)
+    daemon = Daemon(cfg, layout.load("load-cells-4"), None, clock,
+                    gate=NudgeGate(cfg.nudges, clock))
+    seed_day(daemon, store, clock)
+    assert daemon.nudger.budget.summarised
+    p = daemon.nudger.policy
+    assert p.spaced(clock.monotonic()) and p.last_any is None
+    assert p._k(NudgeKind.DAILY_BUDGET).last is None
+    store.close()
