@@ -745,11 +745,13 @@ def _format_status(d: dict[str, Any], pid: bool) -> str:
 
 def _channel_lines(d: dict[str, Any]) -> list[str]:
     """Each channel's latest problem while it lasts (the MQTT broker refusing the login, a
-    push service failing), in the channel's own words, which name it and the fix."""
+    push service failing), in the channel's own words with the fix; led by the channel's name
+    where those words do not start with it (a hook's "exited 1: ...")."""
     failing = d.get("channels")
     if not isinstance(failing, dict):
         return []
-    return [str(text) for text in failing.values() if text]
+    return [str(text) if str(text).lower().startswith(str(name).lower()) else f"{name}: {text}"
+            for name, text in failing.items() if text]
 
 
 # -- a status bar's view ----------------------------------------------------------------------

@@ -623,6 +623,10 @@ def test_a_failing_channel_is_told_in_its_own_words_until_it_works(path: Path,
                                    channels={"mqtt": said})).splitlines()
     assert lines[-1] == said
     assert "mqtt" not in format_status(_running(path, clock, occupancy="empty", channels=None))
+    # words that do not name their channel are led by its name
+    lines = format_status(_running(path, clock, occupancy="empty",
+                                   channels={"hook": "`notify.sh` exited 1"})).splitlines()
+    assert lines[-1] == "hook: `notify.sh` exited 1"
 
 
 def test_a_restart_names_the_last_nudges_shown_today_at_their_time(path: Path,
