@@ -1,6 +1,7 @@
 """The MQTT broker's password, found one way for everyone who logs in with the ``[mqtt]``
 section: the MQTT sink and a wireless cushion on the same broker (``sitwatch run``,
-``sitwatch record``, ``sitwatch doctor``).
+``sitwatch record``, ``sitwatch doctor``), the bridge and the companion; and what to change
+when the broker refuses the login (:func:`login_fix`).
 
 The order is ``mqtt.password``, else the first line of the file ``mqtt.password_file`` names,
 else the systemd credential ``mqtt_password`` (``LoadCredential=mqtt_password:/path`` puts it in
@@ -9,6 +10,7 @@ else the systemd credential ``mqtt_password`` (``LoadCredential=mqtt_password:/p
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -66,13 +68,35 @@ def password_hint(cfg: BrokerLogin) -> str:
 CHECK_LOGIN = "check mqtt.username and its password (mqtt.password or mqtt.password_file)"
 
 
-def login_fix(cfg: BrokerLogin, *, also: str = "") -> str:
-    """What to change when the broker refused a login made with the ``[mqtt]`` section
-    ``cfg`` for who we are (a wrong user name or password, not authorised), as "; ..." to add
-    to the refusal: why no password was sent; else, with a user, to check it and its password
-    (``also``: who else logs in with them); else that the broker wants a login. One wording
-    for the MQTT sink (its log, ``sitwatch status``, doctor) and the wireless cushion."""
-    if not cfg.username:
+@dataclass(frozen=True)
+class UrlLogin:
+    """A broker given as an ``mqtt://`` URL, which can carry the login itself
+    (``mqtt://USER:PASSWORD@HOST/...``): the setting or option it is given in
+    (``cushion.port``, ``--to``), its host, and whether it named a user."""
+
+    key: str
+    host: str
+    user: bool
+
+
+def login_fix(cfg: BrokerLogin | None, *, also: str = "", url: UrlLogin | None = None) -> str:
+    """What to change when the broker refused a login for who we are (a wrong user name or
+    password, not authorised), as "; ..." to add to the refusal. ``cfg``: the ``[mqtt]``
+    section the login came from (None: it lent none); ``url``: the broker's URL, for the
+    clients given one (the wireless cushion, the bridge).
+
+    A user in the URL: check it and its password there. Else, with the section's user: why no
+    password was sent, or to check the user and its password (``also``: who else logs in with
+    them). Else the broker wants a login: where to write it. One wording for the MQTT sink
+    (its log, ``sitwatch status``, doctor), the wireless cushion, the bridge and the
+    companion."""
+    if url is not None and url.user:
+        return f"; check the user name and password in {url.key}"
+    if cfg is None or not cfg.username:
+        if url is not None:
+            return (f"; the broker wants a login: write it in {url.key} (mqtt://USER:PASSWORD@"
+                    f"{url.host}/...), or set mqtt.username and mqtt.password with "
+                    f'mqtt.host = "{url.host}"')
         return ("; the broker wants a login: set mqtt.username and mqtt.password (or "
                 "mqtt.password_file)")
     return password_hint(cfg) or f"; {CHECK_LOGIN}{also}"

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sitwatch.config import Mqtt
-from sitwatch.config.credentials import password_hint
+from sitwatch.config.credentials import UrlLogin, login_fix
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
 from sitwatch.core.mqtt_version import (
@@ -99,8 +99,9 @@ class Bridge:
     then :meth:`step` in a
     loop until :attr:`done`; :meth:`close` says
     ``offline`` and disconnects. ``say`` gets the lines worth telling (the terminal, or the
-    journal as a service); ``login`` is the ``[mqtt]`` section whose user was lent, to say why
-    a refused login sent no password.
+    journal as a service); ``login`` is the ``[mqtt]`` section whose user was lent, to say
+    what to change when the broker refuses the login
+    (:func:`~sitwatch.config.credentials.login_fix`, as the sink and the wireless cushion do).
     """
 
     def __init__(self, cushion: Callable[[Callable[[bytes], object]], Cushion], ep: Endpoint,
@@ -345,12 +346,12 @@ class Bridge:
         if outcome != Outcome.CONNECTED:
             v5_only = self.link.refusal_hint(reason_code)
             if (refused_for_good(reason_code) or v5_only) and not self.connects:
-                hint = v5_only or (password_hint(self._login) if self._login is not None
-                                   else "")
-                login = "" if v5_only else (" (check the user and password: in --to, or "
-                                            "mqtt.username and its password)")
+                fix = v5_only or login_fix(
+                    self._login, also=", which the bridge logs in with (--to names no user)",
+                    url=UrlLogin("--to", self.ep.host,
+                                 self._login is None and bool(self.ep.username)))
                 self._inbox.put(("fatal", f"the MQTT broker {self.where} refused the connection: "
-                                 f"{reason_code}{login}{hint}"))
+                                 f"{reason_code}{fix}"))
                 client.disconnect()
                 return
             self._inbox.put(("down", f"refused: {reason_code}"))

@@ -43,7 +43,7 @@ from dataclasses import replace
 from typing import Any
 
 from sitwatch.config import Cushion, Mqtt
-from sitwatch.config.credentials import broker_password, login_fix
+from sitwatch.config.credentials import UrlLogin, broker_password, login_fix
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
@@ -191,14 +191,9 @@ class MqttSource:
         text = f"the broker at {self.ep.where} refused us: {rc}{self.link.refusal_hint(rc)}"
         if not refused_for_good(rc):
             return text
-        if self._login is not None and self._login.username:  # the [mqtt] section's login
-            return text + login_fix(self._login, also=", which the cushion logs in with too")
-        if self.ep.username:
-            return text + "; check the user name and password in cushion.port"
-        return text + (
-            "; the broker wants a login: write it in cushion.port (mqtt://USER:PASSWORD@"
-            f"{self.ep.host}/...), or set mqtt.username and mqtt.password with "
-            f'mqtt.host = "{self.ep.host}"')
+        return text + login_fix(self._login, also=", which the cushion logs in with too",
+                                url=UrlLogin("cushion.port", self.ep.host, bool(self.ep.username)
+                                             and self._login is None))
 
     def _on_disconnect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         if client is not self._client:

@@ -289,9 +289,7 @@ def test_a_broker_that_goes_away_is_said_once_and_the_lines_meanwhile_counted(
         cushion.unplug()
 
 
-def test_a_wrong_to_url_or_login_is_one_line_and_exit_2(tmp_path: Path, broker: Broker) -> None:
-    import paho.mqtt.client  # noqa: F401  (the login case needs it; the URL cases do not)
-
+def test_a_wrong_to_url_is_one_line_and_exit_2(tmp_path: Path, broker: Broker) -> None:
     env = env_for(tmp_path)
     cushion = PlugCushion(tmp_path / "sitwatch-cushion")
     cfg = pi_config(tmp_path, cushion.link)
@@ -304,27 +302,54 @@ def test_a_wrong_to_url_or_login_is_one_line_and_exit_2(tmp_path: Path, broker: 
                                  capture_output=True, text=True, timeout=60)
             assert out.returncode == 2, out
             assert len(out.stderr.strip().splitlines()) == 1 and words in out.stderr, out.stderr
+    finally:
+        cushion.unplug()
 
-        pw = tmp_path / "passwd"
-        if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "pi", "right"],
-                          capture_output=True, check=False).returncode != 0:
-            pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
-        from tests.helpers.servers import start_broker, stop
 
-        auth = start_broker(tmp_path / "auth", extra=["allow_anonymous false",
-                                                      f"password_file {pw}"])
-        try:
+def test_a_refused_login_names_the_fix_in_the_cushions_words(tmp_path: Path) -> None:
+    """`sitwatch bridge` at a mosquitto with a password file, as a user meets it: a wrong
+    password in --to, the [mqtt] section's user lent to --to with a wrong password, and with a
+    password file that is not there. Each ends with one line and exit 2, naming what to change
+    in login_fix's words, the very words the wireless cushion and the sink use."""
+    import paho.mqtt.client  # noqa: F401  (the bridge needs it)
+
+    from sitwatch.config.credentials import CHECK_LOGIN
+    from tests.helpers.servers import start_broker, stop
+
+    pw = tmp_path / "passwd"
+    if subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "pi", "right"],
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("mosquitto_passwd failed (Debian: mosquitto)")
+    env = env_for(tmp_path)
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    wrong = tmp_path / "mqtt-password"
+    wrong.write_text("n0t-th1s\n", encoding="utf-8")
+    gone = tmp_path / "no-such-file"
+    auth = start_broker(tmp_path / "auth", extra=["allow_anonymous false",
+                                                  f"password_file {pw}"])
+    refused = f"the MQTT broker 127.0.0.1:{auth.port} refused the connection: Not authorized"
+    try:
+        for user, password_file, fix in (
+                ("pi:n0t-th1s@", None, "; check the user name and password in --to"),
+                ("", wrong, f"; {CHECK_LOGIN}, which the bridge logs in with (--to names no "
+                            "user)"),
+                ("", gone, f"; mqtt.password_file {gone} cannot be read: fix the path or its "
+                           "permissions")):
+            cfg = pi_config(tmp_path, cushion.link)
+            if password_file is not None:
+                with cfg.open("a", encoding="utf-8") as f:
+                    f.write(f'[mqtt]\nhost = "127.0.0.1"\nusername = "pi"\n'
+                            f'password_file = "{password_file}"\n')
             out = subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
                                   "--config", str(cfg), "bridge", "--to",
-                                  f"mqtt://pi:n0t-th1s@127.0.0.1:{auth.port}/{TOPIC}"], env=env,
+                                  f"mqtt://{user}127.0.0.1:{auth.port}/{TOPIC}"], env=env,
                                  capture_output=True, text=True, timeout=60)
-        finally:
-            stop(auth.proc)
-        lines = [ln for ln in out.stderr.splitlines() if ln.startswith("sitwatch:")]
-        assert out.returncode == 2, out
-        assert len(lines) == 1 and "refused" in lines[0] and "password" in lines[0], out.stderr
-        assert "n0t-th1s" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+            lines = [ln for ln in out.stderr.splitlines() if ln.startswith("sitwatch:")]
+            assert out.returncode == 2, out
+            assert lines == [f"sitwatch: {refused}{fix}"], out.stderr
+            assert "n0t-th1s" not in out.stderr and "Traceback" not in out.stderr, out.stderr
     finally:
+        stop(auth.proc)
         cushion.unplug()
 
 

@@ -1,12 +1,12 @@
 """What a refused login is told to change (:func:`login_fix`): one wording for the MQTT sink,
-the wireless cushion and the companion."""
+the wireless cushion, the bridge and the companion."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sitwatch.config import Mqtt
-from sitwatch.config.credentials import CHECK_LOGIN, login_fix
+from sitwatch.config.credentials import CHECK_LOGIN, UrlLogin, login_fix
 
 
 def test_without_a_user_the_broker_wants_a_login() -> None:
@@ -26,3 +26,16 @@ def test_no_password_sent_says_why(tmp_path: Path, monkeypatch) -> None:
     assert login_fix(Mqtt(username="me", password_file=str(gone))) == (
         f"; mqtt.password_file {gone} cannot be read: fix the path or its permissions")
     assert login_fix(Mqtt(username="me")).startswith("; no password is set: set mqtt.password")
+
+
+def test_a_login_in_the_url_is_checked_there_whatever_the_section_says() -> None:
+    """A broker given as a URL (the wireless cushion's cushion.port, the bridge's --to): a user
+    in it is the one refused; without one, either place can hold a login."""
+    url = UrlLogin("--to", "pi.local", user=True)
+    assert login_fix(None, url=url) == "; check the user name and password in --to"
+    assert login_fix(Mqtt(), url=UrlLogin("cushion.port", "pi.local", user=False)) == (
+        "; the broker wants a login: write it in cushion.port (mqtt://USER:PASSWORD@pi.local/"
+        '...), or set mqtt.username and mqtt.password with mqtt.host = "pi.local"')
+    # the section's user, lent because the URL names none: the section's words, as the sink's
+    lent = Mqtt(username="me", password="wrong")
+    assert login_fix(lent, url=UrlLogin("--to", "pi.local", user=False)) == login_fix(lent)

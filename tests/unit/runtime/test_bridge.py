@@ -12,6 +12,7 @@ import pytest
 
 from sitwatch.config import Cushion as CushionCfg
 from sitwatch.config import Mqtt
+from sitwatch.config.credentials import CHECK_LOGIN
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.mqtt_url import parse_url
 from sitwatch.runtime.bridge import Bridge, Login
@@ -233,14 +234,25 @@ def test_commands_are_written_to_the_cushion_and_a_retained_one_never() -> None:
         "(cushion not connected): dropped"]
 
 
-def test_credentials_the_broker_refuses_end_it_with_the_reason() -> None:
-    b, _, client, _ = bridge()
+@pytest.mark.parametrize(("url", "login", "fix"), [
+    ("mqtt://pi:pw@192.168.1.20/home/office/cushion", None,
+     "; check the user name and password in --to"),
+    (URL, Mqtt(host="192.168.1.20", username="pi", password="pw"),
+     f"; {CHECK_LOGIN}, which the bridge logs in with (--to names no user)"),
+    (URL, None,
+     "; the broker wants a login: write it in --to (mqtt://USER:PASSWORD@192.168.1.20/...), "
+     'or set mqtt.username and mqtt.password with mqtt.host = "192.168.1.20"'),
+])
+def test_credentials_the_broker_refuses_end_it_with_the_reason_and_the_fix(
+        url: str, login: Mqtt | None, fix: str) -> None:
+    """The fix in login_fix's words, as the sink and the wireless cushion say it: the user in
+    --to, the [mqtt] section's lent to it, or none at all."""
+    b, _, client, _ = bridge(url=url, login=login)
     b._on_connect(client, None, None, Code(134, "Bad user name or password"), None)
     b.step(0)
     assert b.done.is_set()
     assert b.fatal == ("the MQTT broker 192.168.1.20:1883 refused the connection: Bad user name "
-                       "or password (check the user and password: in --to, or mqtt.username "
-                       "and its password)")
+                       f"or password{fix}")
 
 
 def test_a_refusal_after_it_worked_once_is_retried() -> None:
