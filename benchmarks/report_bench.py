@@ -6,6 +6,7 @@ copied 52 times one week after the other into a year of minute-by-minute history
 into hours: the worst case for the reports). Then the time to make each report from a fresh
 read-only open of the file, best of ``--repeat``:
 
+* the day: the text of ``sitwatch report`` (one day, the day's own builder);
 * the week: the HTML page (with the 12-week heatmap), and the JSON export;
 * the month: the HTML page, and the JSON export;
 * the year: the JSON and CSV exports of 365 days (``sitwatch report`` has no year page; the
@@ -36,7 +37,7 @@ from history_size import append_week, run_week, week_rows
 from sitwatch.config import Config
 from sitwatch.core.clock import ManualClock
 from sitwatch.history.store import Store
-from sitwatch.reports import html, period
+from sitwatch.reports import html, period, text
 
 MB = 1024 * 1024
 TZ = ZoneInfo("Europe/Berlin")
@@ -110,6 +111,8 @@ def main() -> None:
         year = period.Period("year", sunday - timedelta(days=364), sunday)
         lim = cfg.detect.sit_limit
         cases: list[tuple[str, Callable[[Store], object]]] = [
+            ("day, text", lambda s: text.daily_text(s, sunday - timedelta(days=2), TZ,
+                                                    sit_limit=lim)),
             ("week, HTML page", lambda s: html.render_week(s, sunday, TZ, sit_limit=lim,
                                                            now=now)),
             ("week, JSON", lambda s: period.build(

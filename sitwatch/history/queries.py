@@ -588,11 +588,6 @@ _CAMERA_ONLY_RUNS = (f"SELECT run_id FROM runs WHERE substr(source, 1, "
                      f"{len(CAMERA_SOURCE_PREFIX)}) = '{CAMERA_SOURCE_PREFIX}'")
 
 
-def camera_only_runs(reader: Reader) -> frozenset[str]:
-    """The ids of the runs in which the camera watched alone (:data:`_CAMERA_ONLY_RUNS`)."""
-    return frozenset(r[0] for r in reader.connection.execute(_CAMERA_ONLY_RUNS))
-
-
 def last_data(conn: sqlite3.Connection, run_id: str) -> datetime | None:
     """The end of the last event or minute of a run."""
     ev = conn.execute("SELECT max(epoch) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
@@ -836,13 +831,6 @@ def spells_between(reader: Reader, start: datetime, end: datetime) -> list[Spell
     return spells
 
 
-def _stand_in(occupied: float, cushion: float) -> float:
-    """Of a minute's seated seconds in a run with a cushion, those a camera saw standing in
-    for it: while the cushion is online, it sees all of the seated time itself
-    (describe.cushion_sees_seated), so the rest fell while it was offline."""
-    return max(0.0, occupied - cushion)
-
-
 @dataclass
 class _EventCounts:
     """What a day's summary counts from its events: its breaks, the nudges delivered and
@@ -867,9 +855,8 @@ _COUNTED = (EventName.BREAK, EventName.NUDGE, EventName.NUDGE_OUTCOME, EventName
 
 
 def _event_counts(reader: Reader, edges: list[float]) -> list[_EventCounts]:
-    """Per local day (between consecutive epochs of ``edges``), the events it counts: the one
-    path :func:`day_summary` and :func:`days_summaries` both read them by, so a day's report
-    and a week's never count a day's events differently."""
+    """Per local day (between consecutive epochs of ``edges``), the events it counts (for
+    :func:`days_summaries`, which :func:`day_summary` is for one day)."""
     per = [_EventCounts() for _ in range(len(edges) - 1)]
     if not per:
         return per
@@ -911,40 +898,9 @@ def _event_counts(reader: Reader, edges: list[float]) -> list[_EventCounts]:
 
 
 def day_summary(reader: Reader, day: date, tz: tzinfo) -> DaySummary:
-    """The numbers of the local day ``day`` in ``tz``."""
-    start, end = day_bounds(day, tz)
-    mins = minutes_between(reader, start, end)
-    posture = {p: sum(m.posture[p] for m in mins) / 60 for p in POSTURE_COLUMNS}
-    balance = {b: sum(m.balance[b] for m in mins) / 60 for b in BALANCE_COLUMNS}
-    offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins)
-    alone = camera_only_runs(reader)
-    camera_offline = sum(max(0.0, m.seconds_present - m.sensor_online_seconds) for m in mins
-                         if m.run_id in alone)
-    stand_in = sum(_stand_in(m.seconds_occupied, m.seconds_occupied_cushion) for m in mins
-                   if m.run_id not in alone)
-
-    (ev,) = _event_counts(reader, [start.timestamp(), end.timestamp()])
-
-    return DaySummary(
-        day=day,
-        sitting_minutes=sum(m.seconds_occupied for m in mins) / 60,
-        present_minutes=sum(m.seconds_present for m in mins) / 60,
-        spells=tuple(spells_between(reader, start, end)),
-        break_rows=tuple(ev.breaks),
-        posture_minutes=posture,
-        balance_minutes=balance,
-        nudges=ev.nudges,
-        outcomes=ev.outcomes,
-        wallet_suspected=ev.wallets,
-        sensor_offline_minutes=offline / 60,
-        camera_offline_minutes=camera_offline / 60,
-        frames=sum(m.frames for m in mins),
-        dropped=sum(m.dropped for m in mins),
-        cushion_minutes=sum(m.seconds_occupied_cushion for m in mins) / 60,
-        stand_in_minutes=stand_in / 60,
-        weight_shifts=ev.shifts,
-        static_stretches=ev.static,
-    )
+    """The numbers of the local day ``day`` in ``tz``: :func:`days_summaries` for that day
+    alone (one builder, so a day's report and the week's row of that day cannot differ)."""
+    return days_summaries(reader, day, day, tz)[0]
 
 
 def week_summary(reader: Reader, week_ending: date, tz: tzinfo,
@@ -985,7 +941,9 @@ _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANC
                 f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
                 "THEN max(0, seconds_present - sensor_online_seconds) ELSE 0 END",
                 CUSHION_COLUMN,
-                # the seated time a camera saw in an offline cushion's stead (_stand_in)
+                # the seated time a camera saw in an offline cushion's stead: while the
+                # cushion is online it sees all of the seated time itself
+                # (describe.cushion_sees_seated), so the rest fell while it was offline
                 f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
                 f"THEN 0 ELSE max(0, seconds_occupied - {CUSHION_COLUMN}) END")
 
@@ -1055,8 +1013,9 @@ def _minute_sums(reader: Reader, edges: list[float]) -> list[list[float]]:
 
 
 def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[DaySummary]:
-    """:func:`day_summary` for every local day from ``first`` to ``last`` (both included), with
-    the minutes and events read once for the whole range (a month or a year stays quick)."""
+    """The :class:`DaySummary` of every local day from ``first`` to ``last`` (both included),
+    with the minutes and events read once for the whole range (a month or a year stays quick).
+    The one builder of a day's figures: :func:`day_summary` is this for one day."""
     if last < first:
         return []
     edges = _day_edges(first, last, tz)
