@@ -387,6 +387,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
         "before": before,
         "tips": suggestions(m.days, sit_limit, weekly=True, limit=3),
         **_breaks_and_debt(m, sit_limit),
+        "shifts_words": shifts_text(m),
     })
     return ctx
 

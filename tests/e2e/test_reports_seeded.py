@@ -287,6 +287,26 @@ def test_the_day_report_has_the_weight_shifts_the_week_has(seeded: Path) -> None
     assert f"- **Weight shifts:** {want}\n" in md.stdout, md.stdout
 
 
+def test_the_month_page_has_the_weight_shifts_the_text_has(seeded: Path, tmp_path: Path) -> None:
+    """``sitwatch report --month --format html`` says "Weight shifts" as the week's page, the
+    month's text and its Markdown do: the raw rows' count over the cushion's minutes of the
+    month's two days with sitting. Before, the month's page had no such line."""
+    counts = [_raw_shifts(seeded, d) for d in (FRI, SUN)]
+    shifts, static = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    cushion = sum(c[2] for c in counts)
+    want = f"{shifts} weight shifts, about {shifts / (cushion / 60):.0f} an hour seated"
+    if static:
+        want += f"; {static} {'stretch' if static == 1 else 'stretches'} without one for too long"
+    out = tmp_path / "october.html"
+    page = _sitwatch("report", "--month", "2026-10", "--format", "html", "-o", str(out),
+                     "--history", str(seeded))
+    text = _sitwatch("report", "--month", "2026-10", "--history", str(seeded))
+    assert page.returncode == 0 and text.returncode == 0, page.stderr + text.stderr
+    assert _line(text.stdout, "Weight shifts") == want, text.stdout
+    html = out.read_text(encoding="utf-8")
+    assert f'<p class="sub" id="shifts">Weight shifts: {want}.</p>' in html, html
+
+
 def test_the_csv_has_the_weight_shifts_at_the_end(seeded: Path, tmp_path: Path) -> None:
     """``--format csv`` ends each row with the day's weight shifts, static stretches and rate
     (the raw rows' counts over the cushion's minutes), after every column it had before."""
