@@ -36,6 +36,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     lopsided_text,
     offline_rows,
+    offline_texts,
     pct,
     plural,
     posture_shares_text,
@@ -448,7 +449,7 @@ def period_text(r: PeriodReport) -> str:
     if shifts:
         lines.append(row("Weight shifts", shifts))
     lines.append(row("Posture", posture_shares_text(w.posture_shares)))
-    lines += [row(o.label, fmt_minutes(o.minutes)) for o in offline_rows(w)]
+    lines += [row(k, v) for k, v in offline_texts(w)]
     lines.append("")
     for d in w.days:
         if not d.has_data:

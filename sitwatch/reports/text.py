@@ -31,7 +31,7 @@ from sitwatch.reports.words import (
     fmt_short,
     lopsided_text,
     nudges_text,
-    offline_rows,
+    offline_texts,
     pct,
     posture_column,
     posture_shares_text,
@@ -117,7 +117,7 @@ def _day_block(s: DaySummary) -> list[str]:
                                    over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
         ("Nudges", nudges_text(s)),
     ]
-    rows += [(o.label, fmt_minutes(o.minutes)) for o in offline_rows(s)]
+    rows += offline_texts(s)
     if s.wallet_suspected:
         rows.append(("Back pocket", back_pocket_text(s.wallet_suspected)))
     return [_row(k, v) for k, v in rows]
@@ -196,7 +196,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     not_right = feedback_line(week_feedback(store, week_ending, tz))
     if not_right:
         lines.append(_row('"Not right"', not_right))
-    lines += [_row(o.label, fmt_minutes(o.minutes)) for o in offline_rows(week)]
+    lines += [_row(k, v) for k, v in offline_texts(week)]
 
     tips = suggestions(week.days, sit_limit, weekly=True, limit=2)
     if tips:

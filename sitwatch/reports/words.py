@@ -143,6 +143,12 @@ def offline_rows(s: DaySummary | WeekSummary) -> list[Offline]:
     return [r for r in rows if r.minutes >= 0.5]
 
 
+def offline_texts(s: DaySummary | WeekSummary) -> list[tuple[str, str]]:
+    """The report's offline rows as (label, value): ``("Cushion offline", "40 min")``; the
+    plain-text reports and the web app's Today page show the same."""
+    return [(o.label, fmt_minutes(o.minutes)) for o in offline_rows(s)]
+
+
 def fmt_limit(sit_limit: float) -> str:
     """The sitting limit (seconds) as the user set it: ``45 min``, ``1 min 30 s`` (a short
     limit rounded to whole minutes would read as another setting)."""

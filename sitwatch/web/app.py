@@ -62,6 +62,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     lopsided_text,
     nudges_text,
+    offline_texts,
     posture_shares_text,
 )
 from sitwatch.runtime.files import simulated_history
@@ -310,6 +311,7 @@ class Pages:
                     measured=s.balance_measured, sides=False,
                     over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
                 ("Nudges", nudges_text(s)),
+                *offline_texts(s),  # "Cushion offline", as `sitwatch report` has them
             ]
             # as `sitwatch report` has them for the day (the page left them out)
             lim = self.s.cfg.detect.sit_limit

@@ -758,6 +758,48 @@ def test_today_says_the_nudges_as_the_report_does(tmp_path: Path) -> None:
     assert page["Nudges"] == report["Nudges"], (page, report)
 
 
+def test_today_says_when_a_sensor_was_offline_as_the_report_does(tmp_path: Path) -> None:
+    """`sitwatch report` for the day had "Cushion offline" and "Camera offline" rows; the
+    Today page left them out, so a day with a gap in the figures read as complete."""
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from tests.helpers.history import STANDING_IN, Sitter
+
+    db = tmp_path / "history.sqlite"
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=105)
+    clock = ManualClock(start, monotonic=0.0)
+    store = Store(db, clock)
+    try:
+        p = Sitter(store, clock)
+        p.at(start.date(), start.hour, start.minute, tz=UTC)
+        p.sit(55)
+        p.sit(10, camera=STANDING_IN)  # the cushion offline, a camera seeing the sitter
+        store.end_run()
+        now = clock.now()
+        p.at(now.date(), now.hour, now.minute, tz=UTC, source="camera:0")  # camera alone
+        for _ in range(12 * 6):  # 12 min of a camera that does not work
+            clock.advance(10)
+            store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                             cop_x=None, cop_y=None, online=False)
+        store.end_run()
+    finally:
+        store.close()
+    srv = Server(tmp_path)
+    try:
+        report = _report_rows(srv)
+        page = _today_rows(srv)
+    finally:
+        srv.stop()
+    assert report["Cushion offline"] == "10 min", report
+    assert report["Camera offline"] == "12 min", report
+    for key in ("Cushion offline", "Camera offline", "Sitting", "Longest spell", "Breaks",
+                "Nudges"):
+        assert page.get(key) == report[key], (key, page, report)
+    # in the report's order, after the Nudges row
+    keys = list(page)
+    assert keys.index("Nudges") < keys.index("Cushion offline") < keys.index("Camera offline")
+
+
 def test_a_relative_history_is_named_in_full(tmp_path: Path) -> None:
     """`sitwatch serve --history demo.sqlite` showed "History: demo.sqlite" on the settings
     page and "no history at demo.sqlite" elsewhere: where is that?"""
