@@ -667,6 +667,54 @@ def test_on_a_phone_the_links_are_big_enough_to_tap(served: Server) -> None:
         assert b.js(small) == []
 
 
+def _edge_shades(b: Any, box: str, tmp: Path) -> tuple[int, int]:
+    """How far the left and the right edge of ``box`` (a JS expression for the element) stand
+    out from the card behind it, in a screenshot: its own painting only (what it holds is
+    hidden), along its middle row (the sum of the three channels' differences)."""
+    b.js(f"(function (w) {{ w.firstElementChild.style.visibility = 'hidden'; "
+         f"w.scrollIntoView({{block: 'center'}}); return true; }})({box})")
+    r = b.js(f"(function (r) {{ return [r.left, r.top, r.width, r.height]; }})"
+             f"({box}.getBoundingClientRect())")
+    x, y, w, h = (round(v) for v in r)
+    width, _, rows = read_png(b.screenshot(tmp / "edges.png"))
+    row = rows[y + h // 2]
+
+    def px(at: int) -> tuple[int, ...]:
+        return tuple(row[at * 3:at * 3 + 3])
+
+    card = px(x + w // 2)
+
+    def shade(at: int) -> int:
+        return sum(abs(a - c) for a, c in zip(px(at), card, strict=True))
+    return shade(x + 1), shade(x + w - 2)
+
+
+def test_on_a_phone_a_table_cut_off_shows_that_it_scrolls(served: Server) -> None:
+    """At 390 px "The numbers" (868 px wide) and "Week by week" (589 px) scrolled sideways
+    inside their cards with nothing to say that more columns were there. Now an edge behind
+    which more is hidden is shaded, and the shade goes once that end is reached."""
+    measured = []
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        for page in ("/week", f"/month/{served.day:%Y-%m}"):
+            b.open(served.base + page)
+            n = b.js("document.querySelectorAll('.table-wrap').length")
+            assert n >= 1, page
+            for i in range(n):
+                box = f"document.querySelectorAll('.table-wrap')[{i}]"
+                hidden = b.js(f"{box}.scrollWidth - {box}.clientWidth")
+                if hidden <= 1:
+                    continue  # it fits: nothing to show
+                measured.append((page, hidden))
+                left, right = _edge_shades(b, box, served.tmp)
+                assert right >= 30 and left <= 6, (page, i, left, right)
+                b.js(f"{box}.scrollLeft = {box}.scrollWidth; true")  # to the last column
+                left, right = _edge_shades(b, box, served.tmp)
+                assert left >= 30 and right <= 6, (page, i, left, right)
+    # the tables measured: both are wider than a phone (else this test checks nothing)
+    assert [p for p, _ in measured] == ["/week", f"/month/{served.day:%Y-%m}"], measured
+
+
 def test_the_live_page_while_paused(tmp_path: Path) -> None:
     """Paused, the Live page showed "Occupied — sitting for 20 min · posture slouched" as it
     was when the pause began, for as long as the pause: nothing is watched meanwhile."""
