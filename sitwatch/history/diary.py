@@ -26,7 +26,13 @@ SEVERITY_RANGE = (1, 10)
 
 
 class DiaryError(ValueError):
-    """An entry that cannot be stored as given (the message says which field and why)."""
+    """An entry that cannot be stored as given (the message says which field and why);
+    ``field`` names it as the entry does (``severity``, ``note``...) when one field is at
+    fault, so a form can mark that field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,10 @@ class SymptomEntry:
         if self.severity is not None and not (
                 SEVERITY_RANGE[0] <= self.severity <= SEVERITY_RANGE[1]):
             raise DiaryError(f"severity must be a whole number from {SEVERITY_RANGE[0]} to "
-                             f"{SEVERITY_RANGE[1]} (got {self.severity})")
+                             f"{SEVERITY_RANGE[1]} (got {self.severity})", "severity")
         if len(self.note) > MAX_NOTE:
             raise DiaryError(f"the note is {len(self.note)} characters long; keep it to "
-                             f"{MAX_NOTE} at most")
+                             f"{MAX_NOTE} at most", "note")
 
 
 def entry_from(fields: Mapping[str, object], at: datetime, source: str) -> SymptomEntry:

@@ -403,7 +403,9 @@ class Pages:
     # -- the diary --
 
     def diary_page(self, request: Request, *, error: str = "", form: dict[str, Any] | None = None,
-                   status_code: int = 200) -> Response:
+                   status_code: int = 200, invalid: str | None = None) -> Response:
+        """The diary and its form; ``error`` above the form, and ``invalid`` (a field's name)
+        the field it is about, marked for screen readers."""
         now = self.now()
         sec, note = self.read(lambda store: None if store is None else diary.section(
             store, now - timedelta(days=DIARY_DAYS), now + timedelta(seconds=1)))
@@ -415,6 +417,7 @@ class Pages:
             view["items"] = list(reversed(view["items"]))  # type: ignore[call-overload]
         return self.page(
             "diary.html.j2", "diary", status_code=status_code, diary=view, error=error,
+            invalid=invalid or "",
             form=form or {}, form_key=self.s.form_key, form_id=secrets.token_urlsafe(12),
             kinds=list(SymptomKind),
             sides=list(BodySide), areas=list(BodyArea), also=list(AlsoNoticed),
@@ -444,30 +447,34 @@ class Pages:
                 request, status_code=409, form=typed,
                 error="this page was opened before sitwatch's web app last started, so the "
                       "entry was not saved: it is below as you typed it; send it again")
-        def pick(kind: type[Any], value: str, what: str) -> Any:
+        def pick(kind: type[Any], value: str, what: str, name: str) -> Any:
             try:
                 return kind(value)
             except ValueError:
-                raise DiaryError(f"choose {what} from the list") from None
+                raise DiaryError(f"choose {what} from the list", name) from None
 
         try:
             sev = fields.get("severity", "").strip()
             if sev and not (sev.isascii() and sev.isdigit()):
-                raise DiaryError("give the severity as a number from 1 to 10")
+                raise DiaryError("give the severity as a number from 1 to 10", "severity")
             entry = SymptomEntry(
                 at=self.now(),
-                kind=pick(SymptomKind, fields.get("kind", ""), "what you felt"),
-                side=pick(BodySide, fields["side"], "the side") if fields.get("side") else None,
-                area=pick(BodyArea, fields["area"], "where") if fields.get("area") else None,
+                kind=pick(SymptomKind, fields.get("kind", ""), "what you felt", "kind"),
+                side=pick(BodySide, fields["side"], "the side", "side")
+                if fields.get("side") else None,
+                area=pick(BodyArea, fields["area"], "where", "area")
+                if fields.get("area") else None,
                 severity=int(sev) if sev else None,
                 # one character as the browser counts it: an accent typed as a letter and a
                 # combining mark is one (the form's maxlength agrees)
                 note=unicodedata.normalize("NFC", fields.get("note", "").strip()),
-                also=tuple(pick(AlsoNoticed, a, "what else you noticed") for a in also_given),
+                also=tuple(pick(AlsoNoticed, a, "what else you noticed", "also")
+                           for a in also_given),
                 source="web",
             )
         except DiaryError as e:
-            return self.diary_page(request, error=str(e), form=typed, status_code=400)
+            return self.diary_page(request, error=str(e), form=typed, status_code=400,
+                                   invalid=e.field)
         form_id = fields.get("form_id", "")
         if form_id in self.sent:  # this very form was saved already: show that entry
             return RedirectResponse(f"/diary?saved={self.sent[form_id]}#saved", status_code=303)

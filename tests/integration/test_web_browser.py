@@ -613,6 +613,34 @@ def test_the_diary_asks_what_was_felt(served: Server) -> None:
         assert b.js(f + ".kind.value") == ""
 
 
+def test_a_diary_error_marks_the_field_it_is_about(served: Server) -> None:
+    """A form sent back with an error said what was wrong above the form, but a screen reader
+    did not hear it (a role="alert" already in a page as it loads is not read out) and no
+    field was marked: now the error has the focus, and the field it is about is invalid and
+    described by it, the others not."""
+    f = "document.querySelector('form.entry-form')"
+    marked = ("Array.from(document.querySelectorAll('form.entry-form [aria-invalid]'))"
+              ".map(function (e) { return [e.name, e.getAttribute('aria-invalid'), "
+              "document.getElementById(e.getAttribute('aria-describedby')).textContent]; })")
+    loaded = "document.getElementById('form-error') !== null && document.readyState == 'complete'"
+    with browser(served.tmp) as b:
+        b.size(*PHONE, mobile=True)
+        b.open(served.base + "/diary")
+        assert b.js(marked) == []
+        b.js(f"var f = {f}; f.noValidate = true; f.note.value = 'stiff'; "
+             "f.querySelector('button').click()")  # nothing chosen under "What"
+        b.wait_for(loaded)
+        assert b.js(marked) == [["kind", "true", "choose what you felt from the list"]]
+        assert b.js("document.activeElement.id") == "form-error"
+        # the browser's own check let through (an old browser): 11 of 10
+        b.js(f"window.before = true; var f = {f}; f.noValidate = true; f.kind.value = 'ache'; "
+             "f.severity.value = '11'; f.querySelector('button').click()")
+        b.wait_for(f"!window.before && {loaded}")  # the page sent back
+        assert b.js(marked) == [["severity", "true",
+                                 "severity must be a whole number from 1 to 10 (got 11)"]]
+        assert b.js("document.activeElement.id") == "form-error"
+
+
 def test_a_screen_reader_hears_the_live_page_only_when_it_changes(tmp_path: Path) -> None:
     """The whole Live card was a live region, and every poll rewrote it ("checked 10:41:07",
     the list of details rebuilt): a screen reader read it out every two seconds. Now only
