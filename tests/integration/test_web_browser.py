@@ -264,7 +264,8 @@ def test_live_status_follows_the_status_file(served: Server) -> None:
 
 def test_the_live_page_says_when_the_web_app_stops_answering(tmp_path: Path) -> None:
     """The Live page went on showing the last state, as if current, after `sitwatch serve`
-    stopped."""
+    stopped. It said so where a screen reader did not hear it: now the words are in a live
+    region, written once however many polls fail."""
     srv = Server(tmp_path)
     try:
         _write_status(srv.status, occupancy="occupied", spell_seconds=600.0, posture="upright",
@@ -276,10 +277,26 @@ def test_the_live_page_says_when_the_web_app_stops_answering(tmp_path: Path) -> 
             # a 24-hour clock, as every other time sitwatch shows (it said "1:20:46 AM")
             checked = b.js(updated)
             assert re.search(r"checked \d\d:\d\d:\d\d\)", checked), checked
+            b.js("""(function () {
+                window.written = 0;
+                new MutationObserver(function (m) { window.written += m.length; }).observe(
+                    document.getElementById('status-gone'), {subtree: true, childList: true,
+                                                             characterData: true});
+                return true; })()""")
             srv.stop()
-            b.wait_for(f"{updated}.indexOf('not answering') >= 0", timeout=15)
-            gone = b.js(updated)
+            said = "document.getElementById('status-gone')"
+            b.wait_for(f"{said}.textContent.indexOf('not answering') >= 0", timeout=15)
+            gone = b.js(f"{said}.textContent")
             assert "`" not in gone and "\u201csitwatch serve\u201d" in gone, gone
+            assert b.js(f"{said}.closest('[aria-live], [role=status], [role=alert]') "
+                        "!== null")  # a screen reader hears it
+            assert b.js("document.querySelector('#live p.sub').textContent") == (
+                f"Updates by itself every few seconds{gone}.")  # in place of "checked"
+            written = b.js("window.written")
+            polls = "window.performance.getEntriesByName(location.origin + '/api/status')"
+            asked = b.js(f"{polls}.length")
+            b.wait_for(f"{polls}.length >= {asked} + 2", timeout=15)  # two more that fail
+            assert b.js("window.written") == written  # heard once, not at every poll
             assert "Occupied" in b.js("document.getElementById('status-headline').textContent")
             assert b.js("document.getElementById('live').dataset.stale") == "true"
     finally:
@@ -653,9 +670,9 @@ def test_a_screen_reader_hears_the_live_page_only_when_it_changes(tmp_path: Path
             b.open(srv.base + "/")
             updated = "document.getElementById('status-updated').textContent"
             b.wait_for(f"{updated}.indexOf('checked') >= 0", timeout=15)
-            regions = b.js("Array.from(document.querySelectorAll('[aria-live]'))"
+            regions = b.js("Array.from(document.querySelectorAll('[aria-live], [role=status]'))"
                            ".map(function (e) { return e.id; })")
-            assert regions == ["status-headline"]
+            assert regions == ["status-headline", "status-gone"]  # that one says it stopped
             b.js("""(function () {
                 window.heard = 0;
                 var seen = new MutationObserver(function (m) { window.heard += m.length; });

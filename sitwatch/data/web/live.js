@@ -25,6 +25,7 @@
         ul.appendChild(li);
       });
     }
+    put("status-gone", "");
     document.getElementById("status-updated").textContent =
       " (checked " + clock(new Date()) + ")";
   }
@@ -36,12 +37,13 @@
   }
   function gone() {
     // the web app stopped answering: what is shown is no longer news, so say so (the last
-    // state stays, dimmed) and keep asking
+    // state stays, dimmed) and keep asking. The words go to a live region of their own, once
+    // (each failed poll writes the same), so a screen reader hears it stopped
     box.setAttribute("data-stale", "true");
-    document.getElementById("status-updated").textContent =
-      " (sitwatch's web app is not answering" +
+    document.getElementById("status-updated").textContent = "";
+    put("status-gone", " (sitwatch's web app is not answering" +
       (lastGood ? " since " + clock(lastGood) : "") +
-      ": this is what it last said; it shows itself again once \u201csitwatch serve\u201d runs)";
+      ": this is what it last said; it shows itself again once \u201csitwatch serve\u201d runs)");
   }
   function poll() {
     fetch("/api/status", {cache: "no-store", credentials: "same-origin"})
