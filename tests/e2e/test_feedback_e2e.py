@@ -65,7 +65,8 @@ def quick_config(tmp_path: Path, cushion: Cushion, cal: Path) -> Path:
         f'[calibration]\nprofile = "{cal}"\n'
         "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n"
         "[detect.balance]\ndwell = 0.5\n"
-        "[nudges]\nimbalance_after = 1.0\n[nudges.cooldown]\nasymmetric_load = 1.0\n"
+        # spacing 0: a lean's nudge again within seconds of the last one (after a reset)
+        "[nudges]\nimbalance_after = 1.0\nspacing = 0\n[nudges.cooldown]\nasymmetric_load = 1.0\n"
         "[nudges.dnd]\nenabled = false\n[status]\ninterval = 0.5\n"
     )
     return cfg
