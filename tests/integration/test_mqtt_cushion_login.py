@@ -214,6 +214,33 @@ def refusals(broker: Broker) -> int:
     return broker.log().count("not authorised")
 
 
+def run_until_refused(tmp_path: Path, cfg: Path, broker: Broker, times: int = 3
+                      ) -> tuple[str, subprocess.CompletedProcess[str],
+                                 subprocess.CompletedProcess[str]]:
+    """`sitwatch run --headless` on ``cfg`` until ``broker`` has refused ``times`` logins, then
+    `sitwatch status` and `sitwatch doctor` beside it (it must still run, retrying), then
+    stopped (exit 0): its stderr, and what the two said."""
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless",
+                             "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path))
+    try:
+        end = time.monotonic() + 30
+        while refusals(broker) < times:
+            assert time.monotonic() < end and proc.poll() is None, broker.log()
+            time.sleep(0.2)  # polling the broker's log, not waiting out a timer of ours
+        status = sitwatch(tmp_path, "status", "--config", str(cfg))
+        doctor = sitwatch(tmp_path, "doctor", "--headless", "--config", str(cfg))
+        assert proc.poll() is None  # still running, still retrying
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=5)
+    assert proc.returncode == 0, err
+    return err, status, doctor
+
+
 def test_a_refused_login_is_said_once_with_the_fix_and_the_daemon_retries(auth_broker,
                                                                         tmp_path):
     """A wrong password in cushion.port, as a user meets it: one warning in the log with the
@@ -227,24 +254,8 @@ def test_a_refused_login_is_said_once_with_the_fix_and_the_daemon_retries(auth_b
         'layout = "load-cells-4"\n[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n')
     fix = (f"the broker at {auth_broker.host}:{auth_broker.port} refused us: Not authorized; "
            "check the user name and password in cushion.port")
-    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless",
-                             "--config", str(cfg)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path))
-    try:
-        end = time.monotonic() + 30
-        while refusals(auth_broker) < 3:  # the first try and two retries (1 s, then 2 s on)
-            assert time.monotonic() < end and proc.poll() is None, auth_broker.log()
-            time.sleep(0.2)  # polling the broker's log, not waiting out a timer of ours
-        status = sitwatch(tmp_path, "status", "--config", str(cfg))
-        doctor = sitwatch(tmp_path, "doctor", "--headless", "--config", str(cfg))
-        assert proc.poll() is None  # still running, still retrying
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=5)
-    assert proc.returncode == 0, err
+    # the first try and two retries (1 s, then 2 s on)
+    err, status, doctor = run_until_refused(tmp_path, cfg, auth_broker)
     warned = [ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln]
     assert warned == [f"WARNING sitwatch.mqtt-source: cushion over MQTT: {fix}"], err
     assert "Traceback" not in err and "not-the-pw" not in err
@@ -286,26 +297,9 @@ def test_the_sinks_refused_login_is_said_once_with_the_fix(auth_broker, tmp_path
     fix = (f"mqtt: {auth_broker.host}:{auth_broker.port} refused the connection: Not "
            "authorized; check mqtt.username and its password (mqtt.password or "
            "mqtt.password_file)")
-    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless",
-                             "--config", str(cfg)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path))
-    try:
-        end = time.monotonic() + 30
-        # the cushion's login is the broker's first "not authorised"-free one; the sink's
-        # first try and two retries (1 s, then 2 s on) are refused
-        while refusals(auth_broker) < 3:
-            assert time.monotonic() < end and proc.poll() is None, auth_broker.log()
-            time.sleep(0.2)  # polling the broker's log, not waiting out a timer of ours
-        status = sitwatch(tmp_path, "status", "--config", str(cfg))
-        doctor = sitwatch(tmp_path, "doctor", "--headless", "--config", str(cfg))
-        assert proc.poll() is None  # still running, still retrying
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=5)
-    assert proc.returncode == 0, err
+    # the cushion's login is the broker's first "not authorised"-free one; the sink's first
+    # try and two retries (1 s, then 2 s on) are refused
+    err, status, doctor = run_until_refused(tmp_path, cfg, auth_broker)
     warned = [ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln]
     assert warned == [f"WARNING sitwatch.mqtt: {fix}; retrying"], err
     assert "Traceback" not in err and "not-the-pw" not in err
