@@ -11,7 +11,6 @@ bounded by a deadline; nothing sleeps to wait out a timer.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from sitwatch.sensing import layout as layouts
 from sitwatch.sources.base import Item, Reading, Status
 from sitwatch.sources.mqtt import MqttSource
 from tests.helpers.servers import Broker, Mqtt311Broker
+from tests.integration.test_mqtt_source import collect
 
 pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
 pytestmark = pytest.mark.integration
@@ -58,13 +58,7 @@ def make_source() -> Iterator[Callable[..., MqttSource]]:
 
 def poll_until(src: MqttSource, until: Callable[[list[Item]], bool],
                timeout: float = 15.0) -> list[Item]:
-    got: list[Item] = []
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got += src.poll(0.2)
-        if until(got):
-            return got
-    raise AssertionError(f"timed out; got {got!r}")
+    return collect(src, until, timeout)
 
 
 def offline(items: list[Item]) -> list[Status]:
