@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from sitwatch.sensing.layout import Layout
+from sitwatch.sensing.layout import Layout, LayoutError, builtin_names, load
 from sitwatch.sensing.wire import LineParser
 
 MAGIC = "# sitwatch-recording v1"
@@ -109,11 +109,28 @@ def column_map(path: Path, names: list[str], layout: Layout) -> tuple[int | None
         return time_col, rest
     shown = ", ".join(names[:16]) + (", ..." if len(names) > 16 else "")
     want = ", ".join(labels[:16]) + (", ..." if len(labels) > 16 else "")
+    fits = _builtin_fitting(low)
+    hint = (f"--layout {fits[0]}: its channels have these names" if len(fits) == 1 else
+            f"--layout with the device that made it ({' or '.join(fits)} name these columns)"
+            if fits else "--layout for the device that made it")
     raise RecordingError(
         f"{path}: its first row names {len(names)} columns ({shown}) and layout {layout.name} "
         f"has {layout.n} channels named {want}: name the channel columns like the layout's "
-        "(other columns are then left out), or pass --layout for the device that made it"
+        f"(other columns are then left out), or pass {hint}"
     )
+
+
+def _builtin_fitting(columns: list[str]) -> list[str]:
+    """The built-in layouts whose every channel is named among ``columns`` (lower case)."""
+    out = []
+    for name in builtin_names():
+        try:
+            labels = [c.label.lower() for c in load(name).channels]
+        except LayoutError:  # a built-in that cannot load is doctor's to report
+            continue
+        if labels and all(lab in columns for lab in labels):
+            out.append(name)
+    return out
 
 
 def _header_row(path: Path) -> list[str] | None:

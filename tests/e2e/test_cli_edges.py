@@ -201,6 +201,20 @@ def test_replay_refuses_a_csv_whose_columns_are_not_the_layouts(tmp_path) -> Non
     assert "Traceback" not in proc.stderr
     assert f"{csv}: its first row names 6 columns (a, b, c, d, e, label)" in proc.stderr
     assert "layout load-cells-4 has 4 channels" in proc.stderr
+    assert "pass --layout for the device that made it" in proc.stderr  # no built-in fits
+
+
+@pytest.mark.datasets
+def test_replay_names_the_built_in_layout_whose_channels_a_csv_names(datasets_dir,
+                                                                     tmp_path) -> None:
+    """`sitwatch replay fsr-cushion-9/session1.csv` without --layout said only "pass --layout
+    for the device that made it", though the built-in fsr-cushion-9 names the same columns."""
+    csv = datasets_dir / "fsr-cushion-9" / "session1.csv"
+    proc = _sitwatch("replay", str(csv), "--hz", "10", "--no-user-config",
+                     env=_fresh_home(tmp_path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "pass --layout fsr-cushion-9: its channels have these names" in proc.stderr
 
 
 def test_replay_says_when_many_lines_were_not_frames(tmp_path) -> None:
