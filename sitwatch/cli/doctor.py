@@ -381,8 +381,8 @@ def _daemon_reads(cfg: Any, clock: Any) -> bool:
 
 def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
     """The serial cushion the running daemon reads (it holds the port): what its status file
-    says of it: no frames (and the daemon's own reason, such as lines with the wrong number of
-    values for the layout), many lines dropped, sensors left out."""
+    says of it: no frames (a failure, with the daemon's own reason, such as lines with the
+    wrong number of values for the layout), many lines dropped, sensors left out (warnings)."""
     from sitwatch.core.mqtt_url import redact
 
     s = _daemon_status(cfg, clock).get("sensor") or {}
@@ -395,8 +395,11 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
         # a diagnosis outlives the silence it explains: only while no frame comes
         why = s.get("diagnosis") or (
             "nothing has arrived yet" if not s.get("frames") else "it stopped sending")
-        return (WARN, "cushion", f"{port}: the running daemon holds it but gets no frames "
-                f"from it: {why}. Fix that (the layout, the wiring or the firmware) and restart "
+        # FAIL as for a cushion doctor listens to itself (serial, or over MQTT beside the
+        # daemon): no frames means sitwatch cannot watch, and scripts read the exit status
+        return (FAIL, "cushion", f"{port}: the running daemon holds it but gets no frames "
+                f"from it: {why}{'' if why.endswith(('.', '?', '!')) else '.'} Fix that (the "
+                "layout, the wiring or the firmware) and restart "
                 "the daemon; `sitwatch status` shows what it receives")
     problems = _daemon_problems(cfg, s)
     if problems:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sitwatch.cli.doctor import WARN, check_cushion_in_use
+from sitwatch.cli.doctor import FAIL, WARN, check_cushion_in_use
 from sitwatch.core.clock import ManualClock
 from sitwatch.evaluation import datasets, variants
 from sitwatch.runtime.assemble import build_daemon
@@ -192,5 +192,5 @@ def test_doctor_says_why_the_daemons_cushion_gives_no_frames(serial_pty, dataset
     finally:
         daemon.close()
     level, what, detail = doctor
-    assert (level, what) == (WARN, "cushion"), doctor
+    assert (level, what) == (FAIL, "cushion"), doctor
     assert "8 values" in detail and "12" in detail, detail

@@ -708,7 +708,7 @@ def test_a_diagnosis_the_daemon_got_over_is_not_repeated(cushion, tmp_path):
     checks = checks_with_the_daemon_running(cushion, tmp_path, sensor={
         "online": True, "frames": 500, "dropped": 0, "last_frame_age": 60, "diagnosis": diag})
     level, detail = only(checks, "cushion")
-    assert level == WARN and f"gets no frames from it: {diag}" in detail, detail
+    assert level == FAIL and f"gets no frames from it: {diag}" in detail, detail
 
 
 def test_layout_line_says_which_layout_defaults_your_config_overrides(tmp_path, capsys):

@@ -136,3 +136,36 @@ def test_doctor_adds_the_daemons_dropped_lines(broker: Broker, daemon: Path) -> 
     assert " frames in 2 s (~" in line and ", over MQTT 5; the running daemon has dropped " \
         in line, line
     assert "the cushion's Wi-Fi" in line and "cable" not in line, line
+
+
+def test_a_silent_cushion_fails_doctor_whether_serial_or_wireless(
+        broker: Broker, daemon: Path, serial_pty: tuple[int, str], tmp_path: Path) -> None:
+    """A cushion that sends nothing while the daemon runs is a FAIL and exit status 1 either
+    way: scripts read doctor's exit status. The wireless one doctor listens to itself; the
+    serial one (a pty the daemon holds, nothing written to it) it judges by the daemon's
+    status. Before, the serial one was only a warning (exit 0)."""
+    wireless = sitwatch("doctor", "--headless", "--listen", LISTEN, "--config", str(daemon))
+    assert cushion_line(wireless.stdout).startswith("FAIL"), wireless.stdout
+    assert wireless.returncode == 1 and "1 problem(s)" in wireless.stderr, wireless.stderr
+
+    _, port = serial_pty
+    cfg = tmp_path / "serial" / "sitwatch.toml"
+    cfg.parent.mkdir()
+    cfg.write_text(
+        f'[cushion]\nport = "{port}"\nlayout = "load-cells-4"\nno_data_timeout = 1\n'
+        f'[status]\nfile = "{cfg.parent / "status.json"}"\n'
+        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
+                             str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        wait_status(cfg, "cushion silent")
+        serial = sitwatch("doctor", "--headless", "--listen", LISTEN, "--config", str(cfg))
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+    line = cushion_line(serial.stdout)
+    assert line.startswith("FAIL"), serial.stdout
+    assert f"{port}: the running daemon holds it but gets no frames from it" in line, line
+    assert serial.returncode == 1 and "1 problem(s)" in serial.stderr, serial.stdout + serial.stderr
+    assert "Traceback" not in wireless.stderr + serial.stderr
