@@ -94,7 +94,7 @@ def check_cushion(
     held = _HeldLog("sitwatch.doctor.cushion")
     try:
         src = open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt,
-                           client_id=helper_client_id("doctor"),
+                           client_id=helper_client_id("doctor"), sink_runs=cfg.mqtt.enabled,
                            sleep=sleep or time.sleep, log=held.logger)
         check = _listen(src, redact(port), layout, clock, listen)
     except BaseException:

@@ -288,7 +288,8 @@ def build_daemon(
             status_path(cfg), clock, interval=cfg.status.interval, sit_limit=cfg.detect.sit_limit
         )
         source = (
-            open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt) if cfg.cushion.port else None
+            open_cushion(cfg.cushion, layout, clock, broker=cfg.mqtt, sink_runs=cfg.mqtt.enabled)
+            if cfg.cushion.port else None
         )
         if source is not None:
             opened.callback(source.close)

@@ -285,14 +285,17 @@ class MqttSink:
 
     def __init__(self, cfg: MqttSettings, clock: Clock, *, log: logging.Logger,
                  on_command: Callable[[str, Event], None] | None = None,
-                 camera: bool = False, desktop: bool = False) -> None:
+                 camera: bool = False, desktop: bool = False,
+                 cushion_shares: bool = False) -> None:
         """``on_command(action, event)``: a command from ``<base>/command/...`` (on paho's
         thread; the daemon passes its click inbox's ``put``). ``camera``: a camera is
         configured, so Home Assistant is offered its connection as an entity of its own.
         ``desktop``: this sitwatch shows its nudges as desktop notifications itself (said on
         ``<base>/node``, so that a ``sitwatch companion`` on the same machine does not show
-        them twice)."""
+        them twice). ``cushion_shares``: the wireless cushion logs in to this broker with the
+        same login, so a refused login names both (the cushion's refusal points here)."""
         self.cfg = cfg
+        self.cushion_shares = cushion_shares
         self.on_command = on_command
         self.camera = camera
         self.desktop = desktop
@@ -1112,7 +1115,9 @@ class MqttSink:
         """What a refused connection is told (the daemon's log and status, doctor): the
         broker's reason, and what to change: MQTT 5 required of a 3.1.1 broker, or the login
         (:func:`~sitwatch.config.credentials.login_fix`) when it refused who we are."""
-        fix = login_fix(self.cfg) if refused_for_good(reason_code) else ""
+        also = (", which the MQTT sink and the wireless cushion both log in with"
+                if self.cushion_shares else "")
+        fix = login_fix(self.cfg, also=also) if refused_for_good(reason_code) else ""
         return f"refused the connection: {reason_code}{link.refusal_hint(reason_code)}{fix}"
 
 

@@ -189,11 +189,13 @@ MQTT_INSTALL = install_hint("mqtt")
 
 def _mqtt(cfg: Config, ctx: SinkContext) -> Sink:
     from sitwatch.sinks.mqtt import MqttSink
+    from sitwatch.sources.mqtt import shares_login
 
     assert ctx.clock is not None  # enabled() asks for one
     mqtt = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"),
                     on_command=ctx.inbox.put if ctx.inbox is not None else None,
-                    camera=cfg.camera.enabled, desktop=spec("desktop").enabled(cfg, ctx))
+                    camera=cfg.camera.enabled, desktop=spec("desktop").enabled(cfg, ctx),
+                    cushion_shares=shares_login(cfg.cushion.port, cfg.mqtt))
     mqtt.start()  # never blocks or raises; a failure is logged and retried by paho
     return mqtt
 
@@ -203,8 +205,10 @@ def _check_mqtt(cfg: Config, ctx: SinkContext) -> ChannelCheck | None:
         return None
     try:
         from sitwatch.sinks.mqtt import MqttSink
+        from sitwatch.sources.mqtt import shares_login
 
-        sink = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"))
+        sink = MqttSink(cfg.mqtt, ctx.clock, log=_logger("mqtt"),
+                        cushion_shares=shares_login(cfg.cushion.port, cfg.mqtt))
         ok, line = sink.check(5)
     except ImportError:
         return ChannelCheck("fail", "mqtt", f"paho-mqtt is not installed: {MQTT_INSTALL}")

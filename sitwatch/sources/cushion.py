@@ -14,16 +14,17 @@ from sitwatch.sources.base import Source
 
 def open_cushion(
     cfg: Cushion, layout: Layout, clock: Clock, *, broker: Mqtt | None = None,
-    client_id: str = "", **serial: Any
+    client_id: str = "", sink_runs: bool = False, **serial: Any
 ) -> Source:
     """A source for ``cfg.port``. ``serial`` goes to :class:`SerialSource` (``sleep``,
     ``opener``, ``log``); ``broker`` lends an MQTT cushion the ``[mqtt]`` credentials, and
-    ``client_id`` names its MQTT client (empty: the broker picks one)."""
+    ``client_id`` names its MQTT client (empty: the broker picks one); ``sink_runs``: the MQTT
+    sink runs beside it (:class:`~sitwatch.sources.mqtt.MqttSource`)."""
     if is_mqtt(cfg.port):
         from sitwatch.sources.mqtt import MqttSource
 
         return MqttSource(cfg, layout, clock, broker=broker, log=serial.get("log"),
-                          client_id=client_id)
+                          client_id=client_id, sink_runs=sink_runs)
     from sitwatch.sources.serial import SerialSource
 
     return SerialSource(cfg, layout, clock, **serial)

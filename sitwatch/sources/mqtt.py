@@ -46,14 +46,14 @@ from sitwatch.config import Cushion, Mqtt
 from sitwatch.config.credentials import UrlLogin, broker_password, login_fix
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
-from sitwatch.core.mqtt_url import Endpoint, is_mqtt, parse_url
+from sitwatch.core.mqtt_url import Endpoint, MqttUrlError, is_mqtt, parse_url
 from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, paho, refused_for_good
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
 from sitwatch.sources.base import Item, Reading, Status
 from sitwatch.sources.watch import FrameWatch
 
-__all__ = ["INSTALL_HINT", "MqttSource", "is_mqtt", "with_broker"]
+__all__ = ["INSTALL_HINT", "SAME_LOGIN", "MqttSource", "is_mqtt", "shares_login", "with_broker"]
 
 INSTALL_HINT = f"reading a cushion over MQTT needs paho-mqtt: {install_hint('mqtt')}"
 KEEPALIVE = 30  # seconds: the broker notices a sitwatch gone within 45 s
@@ -63,6 +63,23 @@ def lends_login(ep: Endpoint, broker: Mqtt | None) -> bool:
     """The ``[mqtt]`` section's user and password are the ones to log in with: the URL names
     no user, and the section names the same broker host."""
     return broker is not None and broker.host == ep.host and not ep.username
+
+
+#: What the cushion's refusal says when the MQTT sink logs in to the same broker with the same
+#: login: the sink's refusal names the settings to check, for both (said once, not twice).
+SAME_LOGIN = "; the same login as the MQTT sink (its mqtt: message says what to check)"
+
+
+def shares_login(port: str, broker: Mqtt | None) -> bool:
+    """The wireless cushion on ``port`` and the MQTT sink (``broker``, enabled) log in to the
+    same broker with the ``[mqtt]`` section's login: one refusal, one fix for both."""
+    if broker is None or not broker.enabled or not is_mqtt(port):
+        return False
+    try:
+        url = parse_url(port)
+    except MqttUrlError:
+        return False
+    return lends_login(url, broker) and url.port == broker.port
 
 
 def with_broker(ep: Endpoint, broker: Mqtt | None) -> Endpoint:
@@ -88,7 +105,11 @@ class MqttSource:
         broker: Mqtt | None = None,
         log: logging.Logger | None = None,
         client_id: str = "",
+        sink_runs: bool = False,
     ) -> None:
+        """``sink_runs``: the MQTT sink runs beside this cushion (``sitwatch run``), so when
+        both log in with the ``[mqtt]`` login a refusal points to the sink's (:data:`SAME_LOGIN`)
+        instead of saying the same fix twice."""
         self.cfg = cfg
         self.layout = layout
         self.clock = clock
@@ -96,6 +117,7 @@ class MqttSource:
         self.ep = with_broker(url, broker)
         # why a refused login sent no password (a password_file that cannot be read ...)
         self._login = broker if lends_login(url, broker) else None
+        self._sink_says = sink_runs and shares_login(cfg.port, broker)
         self.name = f"mqtt:{self.ep.where}/{self.ep.topic}"
         self.parser = wire.LineParser(layout.n, layout.full_scale, cfg.time_unit)
         self._log = log or logging.getLogger("sitwatch.mqtt-source")
@@ -191,6 +213,8 @@ class MqttSource:
         text = f"the broker at {self.ep.where} refused us: {rc}{self.link.refusal_hint(rc)}"
         if not refused_for_good(rc):
             return text
+        if self._sink_says:
+            return text + SAME_LOGIN
         return text + login_fix(self._login, also=", which the cushion logs in with too",
                                 url=UrlLogin("cushion.port", self.ep.host, bool(self.ep.username)
                                              and self._login is None))

@@ -167,12 +167,16 @@ def test_the_systemd_credential_serves_the_cushion_too(auth_broker, tmp_path, mo
 
 def test_doctor_names_the_refusal_not_an_unspecified_error(auth_broker, tmp_path):
     """A password file that is not there: both the cushion and the MQTT line say the broker
-    refused (not 'lost the MQTT broker ... (Unspecified error)'), and why no password went."""
+    refused (not 'lost the MQTT broker ... (Unspecified error)'), and why no password went
+    (once, on the mqtt line: the MQTT sink logs in with the same login)."""
     cfg = write_config(tmp_path, auth_broker, tmp_path / "no-such-file")
     done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
     line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
-    assert "refused us: Not authorized" in line, done.stdout
+    assert "refused us: Not authorized; the same login as the MQTT sink" in line, done.stdout
     assert "Unspecified error" not in line and "lost the MQTT broker" not in line
+    line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
+    assert "refused the connection: Not authorized" in line, done.stdout
+    assert done.stdout.count("no-such-file cannot be read") == 1, done.stdout
     assert "no-such-file cannot be read" in line
     assert "Traceback" not in done.stderr
 
@@ -267,15 +271,21 @@ def test_a_refused_login_is_said_once_with_the_fix_and_the_daemon_retries(auth_b
 
 def test_doctor_says_to_check_the_login_the_mqtt_section_lends(auth_broker, tmp_path):
     """The [mqtt] section's user with a wrong password serves the cushion: the fix names
-    those settings, not the URL."""
+    those settings, not the URL; said once, on the mqtt line (the MQTT sink logs in with them
+    too), the cushion's line pointing to it."""
     pw = tmp_path / "mqtt-password"
     pw.write_text("not-the-pw\n", encoding="utf-8")
     pw.chmod(0o600)
     cfg = write_config(tmp_path, auth_broker, pw)
     done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
     line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
-    assert ("refused us: Not authorized; check mqtt.username and its password (mqtt.password "
-            "or mqtt.password_file), which the cushion logs in with too") in line, done.stdout
+    assert ("refused us: Not authorized; the same login as the MQTT sink (its mqtt: message "
+            "says what to check)") in line, done.stdout
+    line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
+    assert ("refused the connection: Not authorized; check mqtt.username and its password "
+            "(mqtt.password or mqtt.password_file), which the MQTT sink and the wireless "
+            "cushion both log in with") in line, done.stdout
+    assert done.stdout.count("check mqtt.username") == 1, done.stdout
     assert "Traceback" not in done.stderr and "not-the-pw" not in done.stdout + done.stderr
 
 
@@ -307,3 +317,30 @@ def test_the_sinks_refused_login_is_said_once_with_the_fix(auth_broker, tmp_path
     line = next(ln for ln in doctor.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
     assert fix.removeprefix("mqtt: ") in line, doctor.stdout
     assert "not-the-pw" not in status.stdout + doctor.stdout
+
+
+def test_one_refused_login_for_the_sink_and_the_cushion_is_said_once(auth_broker, tmp_path):
+    """The MQTT sink and the wireless cushion on one broker with the [mqtt] section's user and
+    a wrong password: the fix is said once, naming both (the sink's warning), and the
+    cushion's warning points to it instead of repeating it; `sitwatch status` says the same.
+    Before, each connection said the whole fix, as if two things were wrong."""
+    pw = tmp_path / "mqtt-password"
+    pw.write_text("not-the-pw\n", encoding="utf-8")
+    pw.chmod(0o600)
+    cfg = write_config(tmp_path, auth_broker, pw)
+    where = f"{auth_broker.host}:{auth_broker.port}"
+    fix = ("check mqtt.username and its password (mqtt.password or mqtt.password_file), which "
+           "the MQTT sink and the wireless cushion both log in with")
+    sink = f"mqtt: {where} refused the connection: Not authorized; {fix}; retrying"
+    cushion = (f"cushion over MQTT: the broker at {where} refused us: Not authorized; the same "
+               "login as the MQTT sink (its mqtt: message says what to check)")
+    err, status, doctor = run_until_refused(tmp_path, cfg, auth_broker, times=4)
+    warned = sorted(ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln)
+    assert warned == [f"WARNING sitwatch.mqtt-source: {cushion}",
+                      f"WARNING sitwatch.mqtt: {sink}"], err
+    assert err.count("check mqtt.username") == 1, err
+    assert status.stdout.count("check mqtt.username") == 1, status.stdout
+    assert sink in status.stdout.splitlines(), status.stdout
+    assert cushion.removeprefix("cushion over MQTT: ") in status.stdout, status.stdout
+    assert doctor.stdout.count("check mqtt.username") == 1, doctor.stdout  # beside the daemon
+    assert "Traceback" not in err and "not-the-pw" not in err + status.stdout + doctor.stdout
