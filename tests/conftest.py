@@ -14,6 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Speed is measured in benchmarks, not asserted by tests: Hypothesis's own timing checks (a
+# 200 ms deadline per example, "input generation is slow") fail property tests on a loaded
+# machine for reasons that say nothing about sitwatch.
+settings.register_profile("sitwatch", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sitwatch")
 
 pytest_plugins = ["tests.helpers.camera_fixtures", "tests.helpers.server_fixtures"]
 

@@ -310,7 +310,10 @@ def test_the_sinks_refused_login_is_said_once_with_the_fix(auth_broker, tmp_path
     # the cushion's login is the broker's first "not authorised"-free one; the sink's first
     # try and two retries (1 s, then 2 s on) are refused
     err, status, doctor = run_until_refused(tmp_path, cfg, auth_broker)
-    warned = [ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    # nobody publishes on the cushion's topic: on a slow machine its silence warning (after
+    # 10 s) comes before the daemon stops, and is not this test's subject
+    warned = [ln for ln in err.splitlines() if ("WARNING" in ln or "ERROR" in ln)
+              and "no valid frame for" not in ln]
     assert warned == [f"WARNING sitwatch.mqtt: {fix}; retrying"], err
     assert "Traceback" not in err and "not-the-pw" not in err
     assert f"{fix}; retrying" in status.stdout.splitlines(), status.stdout + status.stderr
