@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print("`sitwatch serve --lan --new-token` makes a new token (and locks out old links).",
               flush=True)
     server: Any = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                                lifespan="off"))
+                                                lifespan="on"))
     try:
         server.run(sockets=[sock])
     finally:

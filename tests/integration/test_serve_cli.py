@@ -139,6 +139,29 @@ def test_a_damaged_history_shows_what_can_still_be_read(tmp_path: Path) -> None:
     assert hist.read_bytes() == before  # the pages never change it
 
 
+def test_the_copy_of_a_damaged_history_is_removed_when_serve_stops(tmp_path: Path) -> None:
+    """The app's lifespan removes the private copy, but uvicorn ran with the lifespan off: each
+    `sitwatch serve` left a sitwatch-salvage-* folder (a copy of the history) in /tmp."""
+    sys.path.insert(0, str(ROOT))
+    from tests.e2e.test_cli_edges import _damaged_history
+
+    hist = tmp_path / "history.sqlite"
+    _damaged_history(hist)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc, base = _served(tmp_path, "--history", str(hist),
+                         env={**_env(tmp_path), "TMPDIR": str(tmp)})
+    try:
+        code, html = _get(base + "/week/2026-03-05")
+        assert code == 200 and "is damaged" in html
+        assert [p.name[:17] for p in tmp.iterdir()] == ["sitwatch-salvage-"]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
+    assert not list(tmp.iterdir())
+
+
 def test_a_history_that_cannot_be_read_at_all_says_so(tmp_path: Path) -> None:
     hist = tmp_path / "history.sqlite"
     hist.write_text("these are not the minutes you are looking for\n" * 200)
@@ -263,3 +286,4 @@ def test_the_lan_pages_write_the_home_directory_as_a_tilde(tmp_path: Path) -> No
         in pages["/today"]
     for page in pages.values():
         assert "alice" not in page and str(home) not in page
+
