@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.cli.report import _local_zone
     from sitwatch.core.clock import SystemClock
     from sitwatch.core.private import write_private
-    from sitwatch.history.store import Store, StoreError
+    from sitwatch.history.readable import reading
+    from sitwatch.history.store import StoreError
     from sitwatch.runtime.files import history_path, simulated_history
 
     try:
@@ -71,14 +72,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     tz = _local_zone()
     try:
-        store = Store(hp, SystemClock(), readonly=True)
+        with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
+            tables = collect(store, since, until, tz)
     except StoreError as e:
         err(str(e))
         return EXIT_FAIL
-    try:
-        tables = collect(store, since, until, tz)
-    finally:
-        store.close()
     try:
         if args.json:
             text = as_json(tables, since, until, tz)

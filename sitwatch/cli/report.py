@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
-    from sitwatch.history.readable import is_damage
+    from sitwatch.history.readable import is_damage, reading
     from sitwatch.history.store import Store, StoreError
     from sitwatch.reports.period import PeriodError
     from sitwatch.runtime.files import history_path, simulated_history
@@ -99,11 +99,8 @@ def run(args: argparse.Namespace) -> int:
 
     damage = ""
     try:
-        store = Store(hp, SystemClock(), readonly=True)
-        try:
+        with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
             return render(store)
-        finally:
-            store.close()
     except StoreError as e:
         if not is_damage(e):
             err(str(e))

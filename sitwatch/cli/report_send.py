@@ -90,7 +90,8 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
 
     from sitwatch.cli.report import _local_zone
     from sitwatch.core.clock import SystemClock
-    from sitwatch.history.store import Store, StoreError
+    from sitwatch.history.readable import reading
+    from sitwatch.history.store import StoreError
     from sitwatch.reports.text import weekly_text
     from sitwatch.runtime.files import history_path
 
@@ -102,17 +103,14 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
     if not hp.exists():
         err(f"{hp}: no history yet, so no report to send")
         return None
+    tz = _local_zone()
     try:
-        store = Store(hp, SystemClock(), readonly=True)
+        with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
+            return str(weekly_text(store, day, tz, sit_limit=cfg.detect.sit_limit,
+                                   today=datetime.now(tz).date()))
     except StoreError as e:
         err(str(e))
         return None
-    try:
-        tz = _local_zone()
-        return str(weekly_text(store, day, tz, sit_limit=cfg.detect.sit_limit,
-                               today=datetime.now(tz).date()))
-    finally:
-        store.close()
 
 
 def send(urls: list[str], title: str, body: str, attach: Path | None) -> tuple[int, list[str]]:

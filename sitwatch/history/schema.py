@@ -25,6 +25,16 @@ class StoreError(Exception):
     """The history database cannot be used (permissions, newer schema, missing file)."""
 
 
+class OlderSchema(StoreError):
+    """A reader met a history of an older schema (:attr:`version`): the file is the daemon's
+    to migrate; a reader reads a migrated private copy of it
+    (:class:`~sitwatch.history.readable.UpgradedCopy`)."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 #: Seconds per posture (while occupied) have one column each in ``minutes``, UNKNOWN included.
 POSTURE_COLUMNS: tuple[Posture, ...] = (*POSTURES, Posture.UNKNOWN)
 #: Seconds per balance state (while occupied) have one column each in ``minutes``.

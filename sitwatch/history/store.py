@@ -67,6 +67,7 @@ from sitwatch.history.schema import (
     POSTURE_COLUMNS,
     SCHEMA_VERSION,
     WRITE_COLUMNS,
+    OlderSchema,
     StoreError,
     migrate,
     rollback,
@@ -74,7 +75,7 @@ from sitwatch.history.schema import (
 )
 
 # Re-exported: the store is where callers open the history, and where they catch its errors.
-__all__ = ["SCHEMA_VERSION", "MinuteRow", "Store", "StoreError", "StoredEvent"]
+__all__ = ["SCHEMA_VERSION", "MinuteRow", "OlderSchema", "Store", "StoreError", "StoredEvent"]
 
 log = logging.getLogger(__name__)
 
@@ -425,12 +426,18 @@ class Store:
             raise StoreError(f"cannot read the history database {self.path}: {e}") from e
         if version != SCHEMA_VERSION:
             conn.close()
-            newer = version > SCHEMA_VERSION
-            raise StoreError(
-                f"the history database {self.path} has schema version {version}, this sitwatch "
-                f"reads version {SCHEMA_VERSION}; "
-                + ("upgrade sitwatch" if newer else "start the daemon once to upgrade it")
-            )
+            text = (f"the history database {self.path} has schema version {version}, this "
+                    f"sitwatch reads version {SCHEMA_VERSION}; ")
+            if version > SCHEMA_VERSION:
+                raise StoreError(text + "upgrade sitwatch")
+            try:
+                ident = diagnose.identify(self.path)
+            except (OSError, sqlite3.Error) as e:
+                raise StoreError(f"cannot read the history database {self.path}: {e}") from e
+            if ident.kind == Kind.FOREIGN:
+                raise ForeignFile(diagnose.foreign_message(self.path, ident.detail,
+                                                           daemon=False))
+            raise OlderSchema(text + "the daemon upgrades it when it next starts", version)
         return conn
 
     def _set_aside(self, reason: str) -> Path:

@@ -50,8 +50,14 @@ from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind, label
 from sitwatch.history.diary import MAX_NOTE, DiaryError, SymptomEntry, add_entry
 from sitwatch.history.queries import daily_sitting_minutes, day_bounds, day_summary
-from sitwatch.history.readable import ReadableCopy, Unreadable, is_damage
-from sitwatch.history.store import Store, StoreError
+from sitwatch.history.readable import (
+    PrivateCopy,
+    ReadableCopy,
+    Unreadable,
+    UpgradedCopy,
+    is_damage,
+)
+from sitwatch.history.store import OlderSchema, Store, StoreError
 from sitwatch.reports import diary
 from sitwatch.reports.calendar import heatmap_legend, heatmap_svg, heatmap_weeks
 from sitwatch.reports.html import render_month, render_week, week_title
@@ -124,52 +130,57 @@ def _environment() -> jinja2.Environment:
 
 @contextlib.contextmanager
 def _reader(s: Settings) -> Iterator[Store | None]:
-    """The history read-only, or None when there is none yet. A file of an older schema is
-    brought up to date once (the daemon would do the same when it starts)."""
+    """The history read-only, or None when there is none yet. Raises what :class:`Store`
+    raises (:class:`OlderSchema` for a file the daemon has not upgraded yet)."""
     if not s.history.is_file():
         yield None
         return
-    try:
-        store = Store(s.history, s.clock, readonly=True)
-    except StoreError as e:
-        if "start the daemon once" not in str(e):
-            raise
-        Store(s.history, s.clock).close()  # migrates
-        store = Store(s.history, s.clock, readonly=True)
-    try:
+    with Store(s.history, s.clock, readonly=True) as store:
         yield store
-    finally:
-        store.close()
 
 
 T = TypeVar("T")
+C = TypeVar("C", bound=PrivateCopy)
 
 
-class Damaged:
-    """The history file is damaged: the pages read a private copy of what can still be read
-    (made once per state of the file, :class:`~sitwatch.history.readable.ReadableCopy`), and
-    say so. The file itself is left for the daemon, which repairs it when it next opens it."""
+def _file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
+    """(modified, size) of the history and its write-ahead log (where a daemon still running
+    commits): a copy made before either changed is out of date."""
+    out: list[tuple[int, int] | None] = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = os.stat(p)
+            out.append((st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
+
+
+class Copied:
+    """The pages read a private copy when the history file cannot be read as it is: what can
+    still be read of a damaged one (:class:`~sitwatch.history.readable.ReadableCopy`), or one
+    of an older schema brought up to date (:class:`~sitwatch.history.readable.UpgradedCopy`).
+    Made once per state of the file, and removed when the file changes or the app stops. The
+    file itself is left for the daemon, which repairs or upgrades it when it next opens it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # the pages run on a thread pool
-        self._copy: tuple[tuple[int, int], ReadableCopy] | None = None
+        self._copy: tuple[tuple[object, ...], PrivateCopy] | None = None
 
-    def read(self, s: Settings, damage: str, fn: Callable[[Store], T]) -> tuple[T, str]:
-        st = os.stat(s.history)
-        key = (st.st_mtime_ns, st.st_size)
+    def read(self, s: Settings, kind: type[C], fn: Callable[[Store], T]) -> tuple[T, C]:
+        """``fn`` on a copy of ``kind`` (raises what making one raises) and the copy."""
+        key = (kind, _file_state(s.history))
         with self._lock:
             if self._copy is None or self._copy[0] != key:
                 if self._copy is not None:
                     self._copy[1].close()
                     self._copy = None
-                self._copy = (key, ReadableCopy(s.history, s.clock))  # or Unreadable
+                self._copy = (key, kind(s.history, s.clock))
             copy = self._copy[1]
-        note = (f"The history file {s.history} is damaged ({damage}), so these pages show what "
-                f"could still be read from it: {copy.salvaged.summary()}. sitwatch repairs the "
-                "file the same way when the daemon next starts.")
+        assert isinstance(copy, kind)
         store = copy.open()
         try:
-            return fn(store), note
+            return fn(store), copy
         finally:
             store.close()
 
@@ -178,6 +189,11 @@ class Damaged:
             if self._copy is not None:
                 self._copy[1].close()
                 self._copy = None
+
+
+def _quoted(text: str) -> str:
+    """Words for a terminal in a page: `commands` in backticks read as quoted."""
+    return re.sub(r"`([^`]+)`", "\u201c\\1\u201d", text)
 
 
 # -- the pages --------------------------------------------------------------------------------
@@ -191,24 +207,34 @@ class Pages:
     def __init__(self, s: Settings) -> None:
         self.s = s
         self.env = _environment()
-        self.damaged = Damaged()
+        self.copied = Copied()
         #: the diary forms already saved (each page's form has its own id) -> the entry's id:
         #: a double click, or the browser sending the form again, saves one entry, not two
         self.sent: OrderedDict[str, int] = OrderedDict()
 
     def read(self, fn: Callable[[Store | None], T]) -> tuple[T, str]:
         """``fn`` on the history (None when there is none yet), and a note to show with the
-        page: empty, unless the file is damaged and what can still be read of it is shown
-        (raises :class:`~sitwatch.history.readable.Unreadable` when nothing can)."""
+        page: empty, unless the file is of an older schema (an upgraded copy is shown) or
+        damaged (what can still be read of it is shown; raises
+        :class:`~sitwatch.history.readable.Unreadable` when nothing can)."""
         try:
-            with _reader(self.s) as store:
-                return fn(store), ""
+            try:
+                with _reader(self.s) as store:
+                    return fn(store), ""
+            except OlderSchema:
+                got, upgraded = self.copied.read(self.s, UpgradedCopy, fn)
+                note = _quoted(upgraded.note)
+                return got, f"{note[:1].upper()}{note[1:]}."
         except (StoreError, sqlite3.DatabaseError) as e:
             if not is_damage(e):
                 raise
             log.warning("history %s is damaged: %s; showing what can still be read",
                         self.s.history, e)
-            return self.damaged.read(self.s, str(e), fn)
+            got, salvaged = self.copied.read(self.s, ReadableCopy, fn)
+            return got, (
+                f"The history file {self.s.history} is damaged ({e}), so these pages show "
+                f"what could still be read from it: {salvaged.salvaged.summary()}. sitwatch "
+                "repairs the file the same way when the daemon next starts.")
 
     def unreadable(self, request: Request, exc: Exception) -> Response:
         return self.page("message.html.j2", "", status_code=503,
@@ -264,8 +290,7 @@ class Pages:
         # no process id: of no use in a browser, and on the LAN it tells others about this
         # computer (`sitwatch status` in a terminal keeps it)
         text = format_status(d, pid=False)
-        # the status file's words are for a terminal: `commands` in backticks read as quoted
-        lines = re.sub(r"`([^`]+)`", "\u201c\\1\u201d", text).splitlines()
+        lines = _quoted(text).splitlines()  # the status file's words are for a terminal
         return {
             "running": bool(d.get("running")),
             "state": state,
@@ -638,7 +663,7 @@ def create_app(s: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        p.damaged.close()  # the copy of a damaged history, if one was made
+        p.copied.close()  # the copy of a damaged or older history, if one was made
 
     app = Starlette(routes=routes, exception_handlers={Unreadable: p.unreadable, 404: p.not_found},
                     lifespan=lifespan)

@@ -108,3 +108,42 @@ def fill(folder: Path, leave: int = 0) -> Path:
     finally:
         os.close(fd)
     return filler
+
+
+def older_history(path: Path, day: date, version: int | None = None) -> int:
+    """A history of an older schema (``version``, by default the one before this sitwatch's)
+    at ``path``, as an older sitwatch left it: its tables made by the first ``version``
+    migrations, then filled with what the writer of today records for ``day`` (an hour and a
+    half upright from 9:00, a break, 45 minutes slouched), in the columns that schema has.
+    Returns the minutes sat."""
+    import sqlite3
+    import tempfile
+
+    from sitwatch.history.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+
+    version = SCHEMA_VERSION - 1 if version is None else version
+    with tempfile.TemporaryDirectory() as tmp:
+        current = Path(tmp) / "current.sqlite"
+        clock = ManualClock(datetime(day.year, day.month, day.day, 8, tzinfo=TZ))
+        with Store(current, clock) as store:
+            sitter = Sitter(store, clock)
+            sitter.at(day, 9)
+            sitter.sit(90)
+            sitter.away(15)
+            sitter.sit(45, Posture.SLOUCHED)
+            sitter.away(5)
+            store.end_run()
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(conn, MIGRATIONS[:version])
+            conn.execute("ATTACH ? AS cur", (str(current),))
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                cols = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+                conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM cur.{table}")
+            conn.execute("DETACH cur")
+        finally:
+            conn.close()
+    return 90 + 45

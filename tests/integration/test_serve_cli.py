@@ -287,3 +287,39 @@ def test_the_lan_pages_write_the_home_directory_as_a_tilde(tmp_path: Path) -> No
     for page in pages.values():
         assert "alice" not in page and str(home) not in page
 
+
+def test_an_older_history_is_shown_from_an_upgraded_copy(tmp_path: Path) -> None:
+    """After an upgrade, before the daemon has run: the pages upgraded the user's file in place
+    (while an older daemon may still be writing it). Now they read a private upgraded copy,
+    say so, and leave the file as it was."""
+    sys.path.insert(0, str(ROOT))
+    import sqlite3
+    from datetime import date
+
+    from sitwatch.history.schema import SCHEMA_VERSION, user_version
+    from tests.helpers.history import older_history
+
+    hist = tmp_path / "history.sqlite"
+    older_history(hist, date(2026, 3, 4))
+    before = hist.read_bytes()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc, base = _served(tmp_path, "--history", str(hist),
+                         env={**_env(tmp_path), "TMPDIR": str(tmp), "TZ": "Europe/Berlin"})
+    try:
+        for page in ("/week/2026-03-04", "/month/2026-03", "/weeks", "/today", "/diary"):
+            code, html = _get(base + page)
+            assert code == 200, (page, html[-600:])
+            assert html.count("is from an older sitwatch") == 1, page
+            assert "upgraded when the daemon next starts" in html, page
+        for page in ("/week/2026-03-04", "/month/2026-03"):
+            assert "2 h 15 min" in _get(base + page)[1], page
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
+    assert hist.read_bytes() == before
+    conn = sqlite3.connect(f"file:{hist}?mode=ro", uri=True)
+    assert user_version(conn) == SCHEMA_VERSION - 1
+    conn.close()
+    assert not list(tmp.iterdir())
