@@ -199,3 +199,27 @@ def test_a_spell_longer_than_the_days_sitting_says_why(tmp_path):
     assert r.returncode == 0, r.stderr
     line = next(x for x in r.stdout.splitlines() if x.strip().startswith("Longest spell"))
     assert "with short absences" in line, r.stdout
+
+
+def test_the_week_of_an_older_history_is_sent_before_the_daemon_upgrades_it(tmp_path,
+                                                                            http_server):
+    """The weekly timer runs `report-send` on its own: after an upgrade, before the service
+    restarted, it sent nothing ("start the daemon once to upgrade it")."""
+    pytest.importorskip("apprise")
+    import sqlite3
+
+    from sitwatch.history.schema import SCHEMA_VERSION, user_version
+    from tests.helpers.history import older_history
+
+    hist = tmp_path / "history.sqlite"
+    older_history(hist, date(2026, 11, 18))  # 1 h 30 min upright, then 45 min slouched
+    before = hist.read_bytes()
+    cfg = _config(tmp_path, [f"json://127.0.0.1:{http_server.port}/weekly"])
+    sent = _sitwatch(tmp_path, "report-send", "--no-user-config", "--config", str(cfg),
+                     "--day", str(DAY), "--history", str(hist))
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stderr.count("is from an older sitwatch") == 1, sent.stderr
+    (req,) = http_server.wait(1)
+    assert "2 h 15 min" in json.loads(req.body)["message"]
+    assert hist.read_bytes() == before
+    assert user_version(sqlite3.connect(f"file:{hist}?mode=ro", uri=True)) == SCHEMA_VERSION - 1
