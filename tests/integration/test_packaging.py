@@ -80,53 +80,111 @@ def test_the_service_installer_finds_its_unit_files() -> None:
 
 
 def _run(venv: Path, *argv: str, **kw) -> subprocess.CompletedProcess[str]:
+    kw.setdefault("cwd", venv.parent)  # never the repository: nothing may come from its tree
     return subprocess.run([str(venv / "bin" / argv[0]), *argv[1:]], capture_output=True,
                           text=True, timeout=900, **kw)
 
 
-def test_a_clean_install_core_then_each_extra(built, tmp_path) -> None:
+def _user_env(venv: Path, home: Path, run: Path) -> dict[str, str]:
+    """A new user's environment: an empty home, the venv's bin first on PATH, no session bus."""
+    return {"HOME": str(home), "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(run),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "DBUS_SESSION_BUS_ADDRESS": "disabled:"}
+
+
+@pytest.fixture(scope="module")
+def user(built, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
+    """The wheel installed, core only with its real dependencies, into a fresh venv outside
+    the repository, as a user installs it: (the venv, a new user's environment, a working
+    folder outside the repository to run commands from)."""
+    base = tmp_path_factory.mktemp("user")
+    venv, home, cwd = base / "venv", base / "home", base / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    env = _user_env(venv, home, base / "run")
+    pip = _run(venv, "python", "-m", "pip", "install", "--quiet", str(built[2]), env=env)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    return venv, env, cwd
+
+
+def test_a_clean_install_core_then_each_extra(built, user, tmp_path) -> None:
     """The wheel in a fresh venv, as pipx would install it: the core pulls neither OpenCV nor
-    MediaPipe nor paho, and works (version, doctor, a replay, the service plan); then each
-    extra is added and its part imports."""
+    MediaPipe nor paho, and works from outside the repository (version, doctor, a replay, the
+    service plan, the demo's history and its report); then each extra the README names is
+    added and its part imports, and the web app serves its pages and static files from the
+    installed package. Last in the file: it adds the extras to the shared venv."""
     from sitwatch.sim.script import Script, away, sit
     from sitwatch.sim.simulator import Simulator
 
     _, _, wheel = built
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    home = tmp_path / "home"
-    env = {"HOME": str(home), "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
-           "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(tmp_path / "run"),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "DBUS_SESSION_BUS_ADDRESS": "disabled:",
-           "XDG_CURRENT_DESKTOP": "sitwatch-test"}  # as from a desktop's terminal
-    pip = _run(venv, "python", "-m", "pip", "install", "--quiet", str(wheel), env=env)
-    assert pip.returncode == 0, pip.stderr[-2000:]
+    venv, env, cwd = user
+    env = {**env, "XDG_CURRENT_DESKTOP": "sitwatch-test"}  # as from a desktop's terminal
     names = {ln.split("==")[0].lower() for ln in _run(
         venv, "python", "-m", "pip", "freeze", env=env).stdout.splitlines()}
     assert not names & {"mediapipe", "opencv-python", "opencv-contrib-python", "paho-mqtt",
-                        "apprise", "rich"}, names
+                        "apprise", "rich", "starlette", "uvicorn", "jeepney"}, names
 
-    version = _run(venv, "sitwatch", "--version", env=env)
+    def sitwatch(*argv: str) -> subprocess.CompletedProcess[str]:
+        return _run(venv, "sitwatch", *argv, env=env, cwd=cwd)
+
+    version = sitwatch("--version")
     assert version.returncode == 0 and version.stdout.startswith("sitwatch "), version.stderr
-    doctor = _run(venv, "sitwatch", "doctor", "--headless", "--no-user-config", env=env)
+    doctor = sitwatch("doctor", "--headless", "--no-user-config")
     assert "Traceback" not in doctor.stderr and "camera" in doctor.stdout, doctor.stderr
     rec = tmp_path / "short.csv"
     sim = Simulator("load-cells-4", Script([away(10), sit(120)]), hz=5.0, seed=2)
     rec.write_text("p1,p2,p3,p4\n" + "\n".join(sim.lines()) + "\n")
-    replay = _run(venv, "sitwatch", "replay", str(rec), "--layout", "load-cells-4", "--hz", "5",
-                  "--auto", "--json", env=env)
+    replay = sitwatch("replay", str(rec), "--layout", "load-cells-4", "--hz", "5", "--auto",
+                      "--json")
     assert replay.returncode == 0, replay.stderr
     assert '"event": "summary"' in replay.stdout.splitlines()[-1]
-    plan = _run(venv, "sitwatch", "service", "install", "--dry-run", env=env)
+    plan = sitwatch("service", "install", "--dry-run")
     assert plan.returncode == 0 and "would do" in plan.stdout, plan.stderr
+    layouts = sitwatch("layouts")
+    assert layouts.returncode == 0 and "fsr-cushion-9: 9 channels" in layouts.stdout
+    history = tmp_path / "demo.sqlite"
+    demo = sitwatch("demo", "--plain", "--script", "demo", "--history", str(history))
+    assert demo.returncode == 0 and "NUDGE" in demo.stdout, demo.stderr[-2000:]
+    report = sitwatch("report", "--history", str(history))
+    assert report.returncode == 0 and "Sitting" in report.stdout, report.stderr
 
     for extra, probe in (("mqtt", "import paho.mqtt.client"), ("push", "import apprise"),
-                         ("demo", "import rich"),
-                         ("camera", "import mediapipe, cv2")):
+                         ("demo", "import rich"), ("web", "import starlette, uvicorn, qrcode"),
+                         ("dbus", "import jeepney"), ("camera", "import mediapipe, cv2")):
         add = _run(venv, "python", "-m", "pip", "install", "--quiet", f"{wheel}[{extra}]",
                    env=env)
         assert add.returncode == 0, (extra, add.stderr[-2000:])
         check = _run(venv, "python", "-c", probe, env=env)
         assert check.returncode == 0, (extra, check.stderr[-2000:])
-    model = _run(venv, "sitwatch", "model", "path", env=env)
+    model = sitwatch("model", "path")
     assert "Traceback" not in model.stderr, model.stderr
+    _serves_its_pages(venv, env, cwd, history)
+
+
+def _serves_its_pages(venv: Path, env: dict[str, str], cwd: Path, history: Path) -> None:
+    """`sitwatch serve` from the installed wheel: its templates and static files load."""
+    import time
+    import urllib.request
+
+    proc = subprocess.Popen([str(venv / "bin" / "sitwatch"), "serve", "--port", "0",
+                             "--history", str(history)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        url = ""
+        while not url and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, "sitwatch serve ended before it served"
+            if "serving on " in line:
+                url = line.split("serving on ", 1)[1].strip()
+        assert url.startswith("http://127.0.0.1:"), url
+        for path, words in (("", "sitwatch"), ("today", "Sitting"),
+                            ("static/style.css", "{"), ("static/live.js", "function")):
+            with urllib.request.urlopen(url + path, timeout=30) as r:
+                body = r.read().decode()
+            assert r.status == 200 and words in body, (path, body[:300])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
