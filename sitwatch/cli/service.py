@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
         err(str(e))
         return EXIT_CONFIG
     if args.dry_run:
-        print("would do:")
+        # name the sitwatch the units and entries will start: this one (a venv's, pipx's),
+        # which is the one to check when several are installed
+        starts = (f", to start {shlex.join(service.sitwatch_command())}"
+                  if args.action == "install" else "")
+        print(f"would do{starts}:")
         for step in plan.steps:
             print(f"  {step.what}: {step.describe()}")
         for note in plan.notes:

@@ -108,6 +108,18 @@ def user(built, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     return venv, env, cwd
 
 
+def test_the_service_dry_run_names_the_installed_sitwatch(user) -> None:
+    """`service install --dry-run` says which sitwatch the entry would start: the venv's
+    console script, not a source tree's (it said only "would do:")."""
+    venv, env, cwd = user
+    plan = _run(venv, "sitwatch", "service", "install", "--dry-run", cwd=cwd,
+                env={**env, "XDG_CURRENT_DESKTOP": "sitwatch-test"})
+    assert plan.returncode == 0, plan.stderr
+    first = plan.stdout.splitlines()[0]
+    assert first == f"would do, to start {venv / 'bin' / 'sitwatch'}:", plan.stdout
+    assert str(ROOT) not in plan.stdout
+
+
 def test_a_clean_install_core_then_each_extra(built, user, tmp_path) -> None:
     """The wheel in a fresh venv, as pipx would install it: the core pulls neither OpenCV nor
     MediaPipe nor paho, and works from outside the repository (version, doctor, a replay, the
