@@ -120,6 +120,21 @@ def test_the_service_dry_run_names_the_installed_sitwatch(user) -> None:
     assert str(ROOT) not in plan.stdout
 
 
+def test_a_headless_user_install_names_the_installed_pi_guide(user) -> None:
+    """With neither a user manager nor a desktop, the refusal points to the Raspberry Pi guide
+    by a path that exists in the install (it said docs/raspberry-pi.md, a folder of the
+    repository a pipx user does not have)."""
+    import re
+
+    venv, env, cwd = user
+    refused = _run(venv, "sitwatch", "service", "install", "--dry-run", cwd=cwd, env=env)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    named = re.search(r"(/\S+/raspberry-pi\.md)", refused.stderr)
+    assert named, refused.stderr
+    guide = Path(named.group(1))
+    assert guide.is_file() and guide.is_relative_to(venv), guide
+
+
 def test_a_clean_install_core_then_each_extra(built, user, tmp_path) -> None:
     """The wheel in a fresh venv, as pipx would install it: the core pulls neither OpenCV nor
     MediaPipe nor paho, and works from outside the repository (version, doctor, a replay, the
