@@ -426,7 +426,9 @@ def add_eval(sub: Any) -> None:
     sp = sub.add_parser(
         "eval", help="measure the detectors on the labelled recordings in shared/datasets"
     )
-    sp.add_argument("--shared", help="the shared folder (default: ../shared beside the project)")
+    sp.add_argument("--shared", help="the folder that holds datasets/ (default: "
+                    "$SITWATCH_SHARED, else a shared/ folder here or above, else ../shared "
+                    "beside a source checkout)")
     sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
     sp.add_argument("--quick", action="store_true",
                     help="skip the held-out threshold search; simulate 20 sitters, not 200")

@@ -617,7 +617,8 @@ def report(
         progress("webcam-landmarks")
         _webcam(out, table, cam, h, markdown, summary)
     if not out:
-        out.append(f"no datasets found under {ds}")
+        out.append(f"no datasets found under {ds}: give --shared FOLDER, the folder that holds "
+                   "datasets/ (or set SITWATCH_SHARED)")
         out.append("")
     n = sitters if sitters is not None else population.FULL if lopo else population.QUICK
     stillness.section(out, table, ds, h, progress, seeds=0 if n <= 0 else 2 if lopo else 1)
@@ -636,8 +637,11 @@ def report(
 
 
 def default_shared() -> Path:
-    """$SITWATCH_SHARED, else a ``shared`` folder with datasets beside the project or above the
-    working directory."""
+    """$SITWATCH_SHARED, else a ``shared`` folder with datasets in or above the working
+    directory, else the one beside a source checkout this sitwatch runs from. An installed
+    sitwatch (a wheel) has no checkout around it: then ``shared`` in the working directory,
+    a folder the user can make sense of in "no datasets found under ...", where the one
+    beside the package would name a folder inside their venv."""
     env = os.environ.get("SITWATCH_SHARED")
     if env:
         return Path(env)
@@ -647,4 +651,7 @@ def default_shared() -> Path:
             return p / "shared"
         if (p.parent / "shared" / "datasets").is_dir() and (p / "sitwatch").is_dir():
             return p.parent / "shared"
-    return Path(__file__).resolve().parents[3] / "shared"
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout.parent / "shared"
+    return here / "shared"

@@ -135,6 +135,18 @@ def test_a_headless_user_install_names_the_installed_pi_guide(user) -> None:
     assert guide.is_file() and guide.is_relative_to(venv), guide
 
 
+def test_eval_without_datasets_names_a_folder_the_user_knows(user) -> None:
+    """`sitwatch eval` from an installed sitwatch with no datasets around: the folder it names
+    is in the working directory, not inside the venv (lib/python3.X/shared), and it says how
+    to point it at the datasets."""
+    venv, env, cwd = user
+    proc = _run(venv, "sitwatch", "eval", "--quick", "--sitters", "0", cwd=cwd, env=env)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("no datasets found"))
+    assert f"under {cwd / 'shared' / 'datasets'}:" in line, line
+    assert "--shared" in line and str(venv) not in proc.stdout, line
+
+
 def test_a_clean_install_core_then_each_extra(built, user, tmp_path) -> None:
     """The wheel in a fresh venv, as pipx would install it: the core pulls neither OpenCV nor
     MediaPipe nor paho, and works from outside the repository (version, doctor, a replay, the
