@@ -9,6 +9,8 @@ sitwatch is not installed.
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -30,10 +32,23 @@ def installed_with_pipx(prefix: str | None = None) -> bool:
     return "venvs" in parts and any("pipx" in p for p in parts)
 
 
-def install_hint(extra: str, *, prefix: str | None = None) -> str:
+def _pip(python: str | None = None) -> str:
+    """``pip`` when the one on PATH is this Python's (an activated venv, the system's own),
+    else this Python's by its path (``/home/u/sw/bin/python -m pip``): a venv's sitwatch run
+    by its path, without activating the venv, would otherwise be told to install into
+    whichever Python owns the ``pip`` on PATH, where it never sees the package."""
+    python = python or sys.executable
+    found = shutil.which("pip")
+    if found and Path(found).parent == Path(python).parent:
+        return "pip"
+    return f"{shlex.quote(python)} -m pip"
+
+
+def install_hint(extra: str, *, prefix: str | None = None, python: str | None = None) -> str:
     """The command that adds ``extra``: ``pipx inject sitwatch 'apprise>=1.6'`` under pipx,
-    ``pip install 'apprise>=1.6'`` otherwise (into the environment sitwatch runs from)."""
+    ``pip install 'apprise>=1.6'`` otherwise, into the environment sitwatch runs from
+    (``python``, by default this one; see :func:`_pip`)."""
     packages = " ".join(f"'{p}'" if ">" in p else p for p in EXTRAS.get(extra, (extra,)))
     if installed_with_pipx(prefix):
         return f"pipx inject sitwatch {packages}"
-    return f"pip install {packages}"
+    return f"{_pip(python)} install {packages}"

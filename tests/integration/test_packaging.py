@@ -147,6 +147,16 @@ def test_eval_without_datasets_names_a_folder_the_user_knows(user) -> None:
     assert "--shared" in line and str(venv) not in proc.stdout, line
 
 
+def test_a_venv_run_by_its_path_is_told_to_use_its_own_pip(user) -> None:
+    """The venv's sitwatch run by its path, the venv not activated: the missing extra's
+    command installs into that venv (it said `pip install ...`, the system's pip on PATH)."""
+    venv, env, cwd = user
+    proc = _run(venv, "sitwatch", "serve", cwd=cwd, env={**env, "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{venv / 'bin' / 'python'} -m pip install 'starlette>=0.37'" in proc.stderr, \
+        proc.stderr
+
+
 def test_a_clean_install_core_then_each_extra(built, user, tmp_path) -> None:
     """The wheel in a fresh venv, as pipx would install it: the core pulls neither OpenCV nor
     MediaPipe nor paho, and works from outside the repository (version, doctor, a replay, the

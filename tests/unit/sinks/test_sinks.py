@@ -677,9 +677,12 @@ def test_every_channel_has_one_row():
 
     assert [s.name for s in SINKS] == ["console", "desktop", "push", "hook", "buzzer", "mqtt",
                                        "presence", "workrave"]
+    from sitwatch.core.extras import install_hint
+
     assert {s.name: s.install for s in SINKS if s.install} == {
-        "push": "pip install 'apprise>=1.6'", "mqtt": "pip install 'paho-mqtt>=2.0'",
-        "presence": "pip install 'jeepney>=0.8'", "workrave": "pip install 'jeepney>=0.8'"}
+        "push": install_hint("push"), "mqtt": install_hint("mqtt"),
+        "presence": install_hint("dbus"), "workrave": install_hint("dbus")}
+    assert install_hint("push").endswith("pip install 'apprise>=1.6'")
 
 
 def test_fanout_finds_a_sink_by_its_type():
