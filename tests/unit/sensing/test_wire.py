@@ -181,6 +181,12 @@ _EDGE_LINES = [
     "111111111111",
     " 1,2,3,4,5,6,7,8,9,10,11,12",
     "#channels=12",
+    # whole numbers skip the NaN and sign checks on the quick path: a timestamp column, one
+    # over full scale, a huge one and zeros must still come out as the general path has them
+    "17,1,2,3,4,5,6,7,8,9,10,11,12",
+    "1,2,3,4,5,6,7,8,9,10,11,4096",
+    "99999999999999999999,1,2,3,4,5,6,7,8,9,10,11",
+    "0,0,0,0,0,0,0,0,0,0,0,0",
 ]
 
 
