@@ -235,22 +235,29 @@ class ChannelHealth:
             size = np.abs(step)
             big = size >= self._step_at
             if np.count_nonzero(big):
-                moved = float(size[self._judged].sum())
-                # levels only while no seat channel is left out: a broken one hides where load
-                # goes (a sitter with a dead mid-seat pad had a healthy front pad called when
-                # its load went onto the dead one)
-                sound = not np.count_nonzero(self.bad & self._judged)
-                for c in map(int, np.flatnonzero(big)):
-                    to = -1.0 if raw[c] <= self.low and step[c] < 0 else (
-                        1.0 if raw[c] >= self.full and step[c] > 0 and not self.clipped[c]
-                        else 0.0)
+                # a sitter's moves step many channels at once: plain floats for the loop, and
+                # the other channels' moves weighed only for a step that reaches a rail
+                now, steps, clipped = raw.tolist(), step.tolist(), self.clipped.tolist()
+                moved: float | None = None
+                sound = False
+                for c in np.flatnonzero(big).tolist():
+                    r, s = now[c], steps[c]
+                    to = -1.0 if r <= self.low and s < 0 else (
+                        1.0 if r >= self.full and s > 0 and not clipped[c] else 0.0)
                     if not to:
                         continue
-                    alone = moved - size[c] < ALONE * size[c]
-                    if alone or (sound and self._left_level(c, float(raw[c]))):
+                    if moved is None:
+                        moved = float(size[self._judged].sum())
+                        # levels only while no seat channel is left out: a broken one hides
+                        # where load goes (a sitter with a dead mid-seat pad had a healthy front
+                        # pad called when its load went onto the dead one)
+                        sound = not np.count_nonzero(self.bad & self._judged)
+                    size_c = abs(s)
+                    alone = moved - size_c < ALONE * size_c
+                    if alone or (sound and self._left_level(c, r)):
                         self.rail[c], self.rail_for[c] = to, -dt  # counted from this check
                         self._following = True
-                        self._spans[c] = (np.array(recent), [], float(size[c]), alone)
+                        self._spans[c] = (np.array(recent), [], size_c, alone)
         kept = raw.copy()
         recent.append(kept)
         if len(recent) > self._keep:
