@@ -18,8 +18,8 @@ class Dwell:
     __slots__ = (
         "_absent_since",
         "_cand",
-        "_default",
         "_dwell",
+        "_fixed",
         "_last_t",
         "_since",
         "_votes",
@@ -29,8 +29,13 @@ class Dwell:
 
     def __init__(self, state: str | None, dwell: float | Mapping[str | None, float]) -> None:
         self.state = state
-        self._dwell = dwell
-        self._default = dwell if isinstance(dwell, int | float) else 0.0
+        # one number for every state, or one per state (told apart once, not on each frame)
+        self._fixed: float | None = None
+        self._dwell: Mapping[str | None, float] = {}
+        if isinstance(dwell, int | float):
+            self._fixed = float(dwell)
+        else:
+            self._dwell = dwell
         self._cand: str | None = state
         self._since = 0.0
         self._absent_since: float | None = None
@@ -39,8 +44,9 @@ class Dwell:
         self.changed_at = 0.0
 
     def need(self, target: str | None) -> float:
-        d = self._dwell
-        return float(d) if isinstance(d, int | float) else float(d.get(target, self._default))
+        if self._fixed is not None:
+            return self._fixed
+        return float(self._dwell.get(target, 0.0))
 
     def step(self, candidate: str | None, t: float, need: float | None = None) -> bool:
         """One frame's candidate at ``t``; ``need``: this frame's dwell for it, when it is not

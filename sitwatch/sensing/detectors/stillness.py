@@ -120,9 +120,8 @@ class StillnessDetector:
         last = self._last_t
         if last is not None and 0 <= t - last < STEP:
             return None
-        x = [float(f.cop_x), float(f.cop_y), float(f.left_share), float(f.front_share),
-             float(f.rear_share), float(f.seat_load),
-             float(f.back_load)]  # numpy scalars are slow to add
+        x = [f.cop_x, f.cop_y, f.left_share, f.front_share, f.rear_share, f.seat_load,
+             f.back_load]  # (plain floats: features are made of them)
         dt = 0.0 if last is None else t - last
         self._last_t = t
         if self._s is None or self._anchor is None or not 0 <= dt <= MAX_DT:
