@@ -76,12 +76,13 @@ class Parsed:
 def _whole(line: bytes, parts: list[bytes]) -> list[float] | None:
     """Each part as a float if every one is a whole number without a sign: read by int(),
     several times faster than float(), and so known finite and not negative. None otherwise
-    (the line goes the general way)."""
+    (the line goes the general way, which also reads a number too large for a float as
+    infinite, where float(int()) raises)."""
     if b"-" in line:  # (int() would make "-0" 0.0, where float() gives -0.0)
         return None
     try:
         return [*map(float, map(int, parts))]
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

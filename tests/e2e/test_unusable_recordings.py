@@ -64,3 +64,19 @@ def test_hz_must_be_above_zero(tmp_path, command: str, hz: str) -> None:
     assert proc.returncode == 2
     assert f"argument --hz: '{hz}': give a number above 0" in proc.stderr
     assert not (tmp_path / "cal.json").exists() and not (tmp_path / "sim.rec").exists()
+
+
+def test_a_number_too_large_for_a_float_is_a_dropped_line_not_a_traceback(tmp_path) -> None:
+    """A line of whole numbers with one past a float's range (309+ digits: noise on the line)
+    took the parser's quick path, where float(int()) raised OverflowError: `sitwatch replay`
+    ended in a traceback, and the daemon reading it from a port would have too. It is dropped
+    and counted as the same text is on the general path (read as infinite), and the rest
+    replays."""
+    rec = tmp_path / "noisy.rec"
+    good = ",".join(["1000"] * 12) + "\n"
+    rec.write_text("# sitwatch-recording v1 layout=smartchair-12 hz=10\n" + good * 50
+                   + ",".join(["1000"] * 11 + ["9" * 400]) + "\n" + good * 50)
+    replay = _sitwatch("replay", str(rec), "--auto", "--json", tmp_path=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert "Traceback" not in replay.stderr
+    assert '"frames": 100' in replay.stdout.splitlines()[-1]

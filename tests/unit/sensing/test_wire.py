@@ -187,6 +187,8 @@ _EDGE_LINES = [
     "1,2,3,4,5,6,7,8,9,10,11,4096",
     "99999999999999999999,1,2,3,4,5,6,7,8,9,10,11",
     "0,0,0,0,0,0,0,0,0,0,0,0",
+    # too large for a float: the quick path's int() raised OverflowError out of the parser
+    "1,2,3,4,5,6,7,8,9,10,11," + "9" * 400,
 ]
 
 
