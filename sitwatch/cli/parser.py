@@ -462,6 +462,15 @@ def add_layouts(sub: Any) -> None:
     sp.set_defaults(func=_layouts)
 
 
+def add_docs(sub: Any) -> None:
+    sp = sub.add_parser("docs", help="where the documentation is, or one document "
+                        "(the docs/NAME.md that messages name)")
+    sp.add_argument("name", nargs="?",
+                    help="a document, e.g. protocol or docs/protocol.md (default: list them)")
+    sp.add_argument("--path", action="store_true", help="print the document's file, not its text")
+    sp.set_defaults(func=_docs)
+
+
 def add_guidance(sub: Any) -> None:
     sp = sub.add_parser("guidance", help="the advice behind each nudge")
     sp.add_argument("kind", nargs="?",
@@ -590,6 +599,12 @@ def _layouts(args: argparse.Namespace) -> int:
     from sitwatch.cli import layouts
 
     return layouts.run(args)
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from sitwatch.cli import docs
+
+    return docs.run(args)
 
 
 def _guidance(args: argparse.Namespace) -> int:

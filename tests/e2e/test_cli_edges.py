@@ -28,7 +28,8 @@ def _closed_reader(*argv: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("argv", [("layouts", "smartchair-12"), ("status", "--json"),
-                                  ("guidance",), ("config", "show", "--defaults")])
+                                  ("guidance",), ("config", "show", "--defaults"),
+                                  ("docs", "accuracy")])
 def test_a_closed_pipe_is_not_a_traceback(argv) -> None:
     proc = _closed_reader(*argv)
     assert "Traceback" not in proc.stderr
@@ -891,3 +892,23 @@ def test_after_trying_the_simulator_report_and_export_point_to_its_history(tmp_p
     assert f"add `--history {kept}`" in proc.stderr, proc.stderr
     proc = _sitwatch("report", "--history", str(kept))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_docs_finds_the_documents_that_messages_name(tmp_path) -> None:
+    """Messages name documents as docs/NAME.md; `sitwatch docs` says where they are and prints
+    one by any of the names a message gives it."""
+    env = _fresh_home(tmp_path)
+    listed = _sitwatch("docs", "--no-user-config", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "  protocol      Wire format v1: what a cushion sends" in listed.stdout.splitlines()
+    folder = Path(listed.stdout.splitlines()[0].removeprefix("sitwatch's documentation, in ")
+                  .removesuffix(":"))
+    for name in ("protocol", "docs/protocol.md", "protocol.md"):
+        shown = _sitwatch("docs", name, "--no-user-config", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout == (folder / "protocol.md").read_text(encoding="utf-8")
+    path = _sitwatch("docs", "--path", "raspberry-pi", "--no-user-config", env=env)
+    assert Path(path.stdout.strip()) == folder / "raspberry-pi.md"
+    wrong = _sitwatch("docs", "protocl", "--no-user-config", env=env)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "no document named 'protocl': one of accuracy," in wrong.stderr

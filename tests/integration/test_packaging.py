@@ -135,6 +135,18 @@ def test_a_headless_user_install_names_the_installed_pi_guide(user) -> None:
     assert guide.is_file() and guide.is_relative_to(venv), guide
 
 
+def test_the_installed_docs_are_found_by_the_names_messages_give(user) -> None:
+    """Messages say docs/protocol.md; a wheel user has no docs/ folder, but the wheel carries
+    a copy, which `sitwatch docs` finds."""
+    venv, env, cwd = user
+    proc = _run(venv, "sitwatch", "docs", "--path", "docs/protocol.md", cwd=cwd, env=env)
+    assert proc.returncode == 0, proc.stderr
+    doc = Path(proc.stdout.strip())
+    assert doc.is_file() and doc.is_relative_to(venv), doc
+    assert doc.read_text(encoding="utf-8") == (ROOT / "docs" / "protocol.md").read_text(
+        encoding="utf-8")
+
+
 def test_eval_without_datasets_names_a_folder_the_user_knows(user) -> None:
     """`sitwatch eval` from an installed sitwatch with no datasets around: the folder it names
     is in the working directory, not inside the venv (lib/python3.X/shared), and it says how
