@@ -16,7 +16,6 @@ from sitwatch.core.kinds import POSTURES
 from sitwatch.history.queries import (
     DaySummary,
     Reader,
-    SpellRow,
     day_bounds,
     day_summary,
     week_summary,
@@ -29,6 +28,7 @@ from sitwatch.reports.words import (
     cushion_part,
     fmt_minutes,
     fmt_short,
+    longest_spell_text,
     lopsided_text,
     nudges_text,
     offline_texts,
@@ -82,34 +82,12 @@ def _day_title(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _spell_longer_why(spell: SpellRow) -> str:
-    """Why a spell is longer than its day's sitting time, as the spell's note (", with ...").
-
-    A spell ends with a break (an absence of min_break or more): the shorter absences within
-    it count in the spell but not as sitting, and so does the time sitwatch was stopped in a
-    spell it carried on over a restart. Only what the spell had is said: the note once said
-    "with short absences" of a spell a camera standing in for the cushion saw whole, whose
-    time the sitting total left out."""
-    why = [w for w, had in (("short absences", spell.absences),
-                            ("sitwatch restarts", spell.restarts)) if had]
-    return f", with {' and '.join(why)}" if why else ""
-
-
 # -- reports --------------------------------------------------------------------------------
 
 def _day_block(s: DaySummary) -> list[str]:
-    rows = [("Sitting", fmt_minutes(s.sitting_minutes))]
-    longest = s.longest_spell
-    within = ""
-    if longest is not None and s.longest_spell_minutes >= s.sitting_minutes + 0.5:
-        within = _spell_longer_why(longest)
-    if s.longest_spell_start is not None:
-        rows.append(("Longest spell", f"{fmt_minutes(s.longest_spell_minutes)} "
-                                      f"(from {s.longest_spell_start:%H:%M}{within})"))
-    else:
-        rows.append(("Longest spell", fmt_minutes(s.longest_spell_minutes)
-                     + (f" ({within[2:]})" if within else "")))
-    rows += [
+    rows = [
+        ("Sitting", fmt_minutes(s.sitting_minutes)),
+        ("Longest spell", longest_spell_text(s)),
         ("Breaks", str(s.breaks)),
         ("Posture", posture_shares_text(s.posture_shares)),
         ("Lopsided", lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes,

@@ -242,6 +242,28 @@ def shifts_text(s: DaySummary | WeekSummary) -> str | None:
     return text
 
 
+def longest_spell_text(s: DaySummary) -> str:
+    """A day's longest sitting spell, when it began and, when it is longer than the day's
+    sitting time, why: ``1 h 15 min (from 09:30, with short absences)``. The day's report and
+    the web app's Today page both say it so.
+
+    A spell ends with a break (an absence of min_break or more): the shorter absences within
+    it count in the spell but not as sitting, and so does the time sitwatch was stopped in a
+    spell it carried on over a restart. Only what the spell had is said: the note once said
+    "with short absences" of a spell a camera standing in for the cushion saw whole, whose
+    time the sitting total left out."""
+    longest = s.longest_spell
+    text = fmt_minutes(s.longest_spell_minutes)
+    why = ""
+    if longest is not None and s.longest_spell_minutes >= s.sitting_minutes + 0.5:
+        why = " and ".join(w for w, had in (("short absences", longest.absences),
+                                            ("sitwatch restarts", longest.restarts)) if had)
+    at = s.longest_spell_start
+    if at is not None:
+        return f"{text} (from {at:%H:%M}{f', with {why}' if why else ''})"
+    return f"{text} (with {why})" if why else text
+
+
 def plural(n: int, word: str) -> str:
     """``1 break``, ``3 breaks``."""
     return f"{n} {word}{'s' if n != 1 else ''}"

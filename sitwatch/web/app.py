@@ -66,10 +66,12 @@ from sitwatch.reports.words import (
     back_pocket_text,
     cushion_part,
     fmt_minutes,
+    longest_spell_text,
     lopsided_text,
     nudges_text,
     offline_texts,
     posture_shares_text,
+    shifts_text,
 )
 from sitwatch.runtime.files import simulated_history
 from sitwatch.runtime.status import bar_state, format_status, read_status
@@ -324,11 +326,9 @@ class Pages:
         s, sec = got
         rows = []
         if s.has_data:
-            at = s.longest_spell_start
             rows = [
                 ("Sitting", fmt_minutes(s.sitting_minutes)),
-                ("Longest spell", fmt_minutes(s.longest_spell_minutes)
-                 + (f" (from {at:%H:%M})" if at is not None else "")),
+                ("Longest spell", longest_spell_text(s)),
                 ("Breaks", str(s.breaks)),
                 ("Posture", posture_shares_text(s.posture_shares, ", ")),
                 ("Weight on one side", lopsided_text(
@@ -343,6 +343,9 @@ class Pages:
             if s.spells_over(lim):
                 rows.append(("Sitting debt", debt_text(s.sitting_debt(lim), s.spells_over(lim),
                                                        lim)))
+            shifts = shifts_text(s)
+            if shifts:
+                rows.append(("Weight shifts", shifts))
             if s.wallet_suspected:
                 rows.append(("Back pocket", back_pocket_text(s.wallet_suspected)))
         return self.page("today.html.j2", "today", title=f"{now:%A} {now.day} {now:%B}",

@@ -910,3 +910,42 @@ def test_a_relative_history_is_named_in_full(tmp_path: Path) -> None:
             assert "No history yet" not in b.text()
     finally:
         srv.stop()
+
+
+def test_today_has_the_reports_weight_shifts_and_longest_spell_note(tmp_path: Path) -> None:
+    """`sitwatch report` for the day had a "Weight shifts" row and said why the longest spell
+    was longer than the day's sitting ("with short absences"); the Today page had neither. The
+    same words now, from the report's own functions."""
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.core.events import STILLNESS, Event
+    from sitwatch.core.kinds import Stillness
+    from sitwatch.history.store import Store
+    from tests.helpers.history import Sitter
+
+    db = tmp_path / "history.sqlite"
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=105)
+    clock = ManualClock(start, monotonic=0.0)
+    store = Store(db, clock)
+    try:
+        p = Sitter(store, clock)
+        p.at(start.date(), start.hour, start.minute, tz=UTC)
+        p.sit(30)
+        for _ in range(4):
+            store.add_event(Event(clock.monotonic(), STILLNESS, Stillness.SHIFT))
+        store.add_event(Event(clock.monotonic(), STILLNESS, Stillness.STATIC))
+        p.away(1)  # shorter than a break: the spell goes on, the minute is not sitting
+        p.sit(30)
+        store.end_run()
+    finally:
+        store.close()
+    srv = Server(tmp_path)
+    try:
+        report = _report_rows(srv)
+        page = _today_rows(srv)
+    finally:
+        srv.stop()
+    assert report["Weight shifts"].startswith("4 weight shifts, about 4 an hour seated; 1 "
+                                              "stretch without one"), report
+    assert report["Longest spell"].endswith(", with short absences)"), report
+    for key in ("Weight shifts", "Longest spell"):
+        assert page.get(key) == report[key], (key, page, report)
