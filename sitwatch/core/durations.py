@@ -12,6 +12,8 @@ from __future__ import annotations
 
 #: Settings shorter than this (seconds) are written to the second: ``1 min 30 s``.
 EXACT_UNDER = 600.0
+#: Something younger than this (seconds) happened ``just now``: "0 s ago" reads as a glitch.
+JUST_NOW = 5.0
 
 
 def words(seconds: float) -> str:
@@ -25,6 +27,14 @@ def words(seconds: float) -> str:
         return f"{minutes} min"
     h, m = divmod(minutes, 60)
     return f"{h} h {m} min" if m else f"{h} h"
+
+
+def ago(seconds: float) -> str:
+    """How long ago something happened: ``just now`` under :data:`JUST_NOW`, else ``42 s
+    ago``, ``37 min ago`` (:func:`words`)."""
+    if float(seconds) < JUST_NOW:
+        return "just now"
+    return f"{words(seconds)} ago"
 
 
 def setting(seconds: float) -> str:

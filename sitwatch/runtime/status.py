@@ -572,7 +572,7 @@ def _sensor_text(s: dict[str, Any]) -> str:
         bits.append(f"{int(s.get('dropped') or 0)} dropped")
         age = s.get("last_frame_age")
         if age is not None and float(age) >= 5:
-            bits.append(f"last frame {human_duration(float(age))} ago")
+            bits.append(f"last frame {durations.ago(float(age))}")
         out, sat = split_channels(s.get("excluded") or [])
         if out:
             bits.append("left out: " + ", ".join(out))
@@ -605,7 +605,7 @@ def _unseen_line(d: dict[str, Any]) -> str:
     sitting timer standing still until a sensor sees it again."""
     occ = d.get("occupancy")
     unseen = d.get("unseen_seconds")
-    ago = f" {human_duration(float(unseen))} ago" if unseen is not None else ""
+    ago = f" {durations.ago(float(unseen))}" if unseen is not None else ""
     back = _seen_again_when(d)
     if occ == Occupancy.OCCUPIED:
         limit = d.get("sit_limit")
@@ -677,7 +677,7 @@ def _detail_line(d: dict[str, Any], pid: bool) -> str:
     cal = d.get("calibration") or {}
     if cal.get("method"):
         age = cal.get("age")
-        when = f", {human_duration(float(age))} ago" if age is not None else ""
+        when = f", {durations.ago(float(age))}" if age is not None else ""
         ways = cal.get("learned")
         if isinstance(ways, int) and ways > 0:
             when += (f"; {ways} way{'s' if ways > 1 else ''} of sitting upright clear of the "
@@ -689,7 +689,7 @@ def _detail_line(d: dict[str, Any], pid: bool) -> str:
     if nudges:
         kind, info = max(nudges.items(), key=lambda kv: str((kv[1] or {}).get("at")))
         ago = _since((info or {}).get("at"), d)
-        when = f" {human_duration(ago)} ago" if ago is not None else ""
+        when = f" {durations.ago(ago)}" if ago is not None else ""
         bits.append(f"last nudge: {label(kind)}{when}")
     else:
         bits.append("no nudges yet")

@@ -949,3 +949,31 @@ def test_today_has_the_reports_weight_shifts_and_longest_spell_note(tmp_path: Pa
     assert report["Longest spell"].endswith(", with short absences)"), report
     for key in ("Weight shifts", "Longest spell"):
         assert page.get(key) == report[key], (key, page, report)
+
+
+def test_the_live_page_says_just_now_right_after_a_nudge(tmp_path: Path) -> None:
+    """Right after a nudge (or a calibration) the Live page said "last nudge: posture 0 s
+    ago"; now "just now", both as served and as its script updates it, and the seconds once
+    there are a few."""
+    srv = Server(tmp_path)
+    detail = "document.getElementById('status-detail').textContent"
+    try:
+        with browser(tmp_path) as b:
+            now = datetime.now(UTC)  # the browser is up: the page is a moment away
+            _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
+                          nudges={"slouch": {"at": now.isoformat()}})
+            b.open(srv.base + "/")
+            served = b.js(detail)
+            assert "last nudge: posture just now" in served, served
+            assert "calibrated (auto, just now)" in served and "0 s ago" not in served
+            earlier = (now - timedelta(seconds=30)).isoformat(timespec="seconds")
+            _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
+                          nudges={"slouch": {"at": earlier}},
+                          calibration={"method": "auto", "at": earlier})
+            b.wait_for(f"{detail}.indexOf('last nudge: posture 3') >= 0", timeout=15)
+            assert "just now" not in b.js(detail)
+            _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
+                          nudges={"slouch": {"at": datetime.now(UTC).isoformat()}})
+            b.wait_for(f"{detail}.indexOf('last nudge: posture just now') >= 0", timeout=15)
+    finally:
+        srv.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitwatch.core.durations import setting, words
+from sitwatch.core.durations import ago, setting, words
 
 
 def test_measured_durations_are_rounded_to_the_minute() -> None:
@@ -26,3 +26,12 @@ def test_measured_durations_are_rounded_to_the_minute() -> None:
 ])
 def test_a_setting_is_written_as_set(seconds: float, said: str) -> None:
     assert setting(seconds) == said
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (0.0, "just now"), (4.9, "just now"), (5.0, "5 s ago"), (42.0, "42 s ago"),
+    (37 * 60.0, "37 min ago"),
+])
+def test_an_age_of_a_few_seconds_is_just_now(seconds: float, said: str) -> None:
+    """The live page said "last nudge: posture 0 s ago" right after a nudge."""
+    assert ago(seconds) == said

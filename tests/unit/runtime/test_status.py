@@ -198,7 +198,7 @@ def test_format_status_shows_the_key_facts(path: Path, clock: ManualClock) -> No
     first, second = text.splitlines()
     assert first == ("Occupied — sitting for 37 min (limit 45 min) · posture upright · balanced · "
                      "cushion online (20.0 fr/s, 3 dropped)")
-    assert "calibrated (auto, 2 s ago)" in second and "no nudges yet" in second
+    assert "calibrated (auto, just now)" in second and "no nudges yet" in second
     assert f"pid {os.getpid()}" in second
     # a channel left out (stuck) is said on the sensor's part of the line; a saturated one is
     # not "left out" (it still counts in the load and the fore-aft centre), only of left/right
@@ -657,3 +657,19 @@ def test_a_restart_names_the_last_nudges_shown_today_at_their_time(path: Path,
                               "title": "Time to move", "message": "Stand up"},
     }
     assert "last nudge: time to move 40 min ago" in format_status(d)
+
+
+def test_a_nudge_a_moment_ago_is_just_now(path: Path, clock: ManualClock) -> None:
+    """Right after a nudge `sitwatch status` and the web's live page said "last nudge: posture
+    0 s ago"; a few seconds later it counts the seconds."""
+    w = StatusWriter(path, clock, interval=2.0, sit_limit=2700.0)
+    w.update(occupancy="occupied", spell_seconds=600.0, sensor=online(0),
+             calibration={"method": "auto", "at": clock.now()})
+    w.on_event(Event(clock.monotonic(), NUDGE, None, {"kind": "slouch", "title": "Sit back"}))
+    w.write()
+    text = format_status(read_status(path, clock))
+    assert "last nudge: posture just now" in text and "calibrated (auto, just now)" in text
+    assert "0 s ago" not in text
+    clock.advance(12.0)
+    w.write()
+    assert "last nudge: posture 12 s ago" in format_status(read_status(path, clock))
