@@ -219,6 +219,12 @@ class DaySummary:
         return self.present_minutes > 0 or self.sitting_minutes > 0
 
     @property
+    def sat(self) -> bool:
+        """Someone sat this day (half a minute or more). A day sitwatch watched an empty seat
+        has data but no sitting: it is not a day sat, and the figures a day leave it out."""
+        return self.sitting_minutes >= 0.5
+
+    @property
     def cushion_offline_minutes(self) -> float:
         return max(0.0, self.sensor_offline_minutes - self.camera_offline_minutes)
 
@@ -332,16 +338,31 @@ class WeekSummary:
         return tuple(d for d in self.days if d.has_data)
 
     @cached_property
+    def sat_days(self) -> tuple[DaySummary, ...]:
+        """The days someone sat (:attr:`DaySummary.sat`): not the days sitwatch only watched
+        an empty seat, which once counted as days "with sitting" and pulled "a day" down."""
+        return tuple(d for d in self.days if d.sat)
+
+    @property
+    def days_sat(self) -> int:
+        return len(self.sat_days)
+
+    @property
+    def days_watched_empty(self) -> int:
+        """The days with data but nobody sitting."""
+        return self.active_days - self.days_sat
+
+    @cached_property
     def averaged(self) -> tuple[DaySummary, ...]:
-        """The days the figures per day are taken over: the days with data, but the one under
-        way, unless it is the only one."""
-        whole = tuple(d for d in self.active if d.day != self.under_way)
-        return whole or self.active
+        """The days the figures per day are taken over: the days sat, but the one under way,
+        unless it is the only one."""
+        whole = tuple(d for d in self.sat_days if d.day != self.under_way)
+        return whole or self.sat_days
 
     @property
     def today_left_out(self) -> bool:
-        """The day under way has data and is left out of the figures per day."""
-        return len(self.averaged) < len(self.active)
+        """The day under way was sat in and is left out of the figures per day."""
+        return len(self.averaged) < len(self.sat_days)
 
     @property
     def has_data(self) -> bool:
@@ -357,7 +378,7 @@ class WeekSummary:
 
     @property
     def sitting_per_day(self) -> float:
-        """Per day with data (:attr:`averaged`)."""
+        """Per day sat (:attr:`averaged`)."""
         days = self.averaged
         return sum(d.sitting_minutes for d in days) / len(days) if days else 0.0
 
@@ -382,7 +403,7 @@ class WeekSummary:
 
     @property
     def breaks_per_day(self) -> float:
-        """Per day with data (:attr:`averaged`)."""
+        """Per day sat (:attr:`averaged`)."""
         days = self.averaged
         return sum(d.breaks for d in days) / len(days) if days else 0.0
 

@@ -64,6 +64,7 @@ from sitwatch.reports.words import (
     posture_shares_text,
     shifts_text,
     suggestions,
+    watched_empty_text,
 )
 
 if TYPE_CHECKING:
@@ -196,7 +197,8 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "sitting": fmt_minutes(week.sitting_minutes),
         "sitting_per_day": fmt_minutes(week.sitting_per_day),
         "today_left_out": week.today_left_out,
-        "active_days": week.active_days,
+        "days_sat": week.days_sat,
+        "watched_empty": watched_empty_text(week),
         "longest": fmt_minutes(week.longest_spell_minutes),
         "longest_when": (f"{longest_at:%A} from {longest_at:%H:%M}"
                          if longest_at is not None else ""),
@@ -371,14 +373,15 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
     before = ""
     pm = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
     if pm.has_data:
-        before = (f"In {prev.title} ({plural(pm.active_days, 'day')} with sitting): about "
+        before = (f"In {prev.title} ({plural(pm.days_sat, 'day')} with sitting): about "
                   f"{fmt_minutes(pm.sitting_per_day)} a day, {plural(pm.breaks, 'break')}, "
                   f"{fmt_minutes(pm.sitting_debt(sit_limit))} sitting debt.")
     ctx.update({
         "sitting": fmt_minutes(m.sitting_minutes),
         "sitting_per_day": fmt_minutes(m.sitting_per_day),
         "today_left_out": m.today_left_out,
-        "active_days": m.active_days,
+        "days_sat": m.days_sat,
+        "watched_empty": watched_empty_text(m),
         "longest": fmt_minutes(m.longest_spell_minutes),
         "longest_when": f"{at:%A} {at.day} {at:%B}, from {at:%H:%M}" if at is not None else "",
         "breaks": m.breaks,

@@ -42,6 +42,7 @@ from sitwatch.reports.words import (
     posture_shares_text,
     shifts_text,
     suggestions,
+    watched_empty_text,
 )
 
 SCHEMA = "sitwatch-report/1"
@@ -252,6 +253,7 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
 def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
     return {
         "days_with_data": w.active_days,
+        "days_sat": w.days_sat,
         "sitting_minutes": _r(w.sitting_minutes),
         "sitting_minutes_per_day": _r(w.sitting_per_day),
         "watched_minutes": _r(sum(d.present_minutes for d in w.days)),
@@ -370,13 +372,15 @@ def _md_cell(s: object) -> str:
 def sitting_words(w: WeekSummary) -> str:
     """The time seated, on how many days, and about how much a day."""
     note = "; today counts once it is over" if w.today_left_out else ""
-    return (f"{fmt_minutes(w.sitting_minutes)} on {plural(w.active_days, 'day')} "
-            f"(about {fmt_minutes(w.sitting_per_day)} a day{note})")
+    empty = watched_empty_text(w)
+    return (f"{fmt_minutes(w.sitting_minutes)} on {plural(w.days_sat, 'day')} "
+            f"(about {fmt_minutes(w.sitting_per_day)} a day{note})"
+            + (f"; {empty}" if empty else ""))
 
 
 def before_words(title: str, p: WeekSummary, sit_limit: float) -> str:
     """The period before, in one line: how many days it had, and its figures per day."""
-    return (f"{title} ({plural(p.active_days, 'day')} with sitting): "
+    return (f"{title} ({plural(p.days_sat, 'day')} with sitting): "
             f"{fmt_minutes(p.sitting_per_day)} a day, {plural(p.breaks, 'break')}, "
             f"{fmt_minutes(p.sitting_debt(sit_limit))} sitting debt")
 

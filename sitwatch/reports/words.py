@@ -264,6 +264,14 @@ def longest_spell_text(s: DaySummary) -> str:
     return f"{text} (with {why})" if why else text
 
 
+def watched_empty_text(w: WeekSummary) -> str:
+    """The days of a week or a month sitwatch watched with nobody sitting, which are not days
+    sat and which the figures a day leave out: ``3 more days watched with no sitting``; ''
+    when there were none. The text reports and the pages add it after the days sat."""
+    n = w.days_watched_empty
+    return f"{plural(n, 'more day')} watched with no sitting" if n else ""
+
+
 def plural(n: int, word: str) -> str:
     """``1 break``, ``3 breaks``."""
     return f"{n} {word}{'s' if n != 1 else ''}"

@@ -977,3 +977,39 @@ def test_the_live_page_says_just_now_right_after_a_nudge(tmp_path: Path) -> None
             b.wait_for(f"{detail}.indexOf('last nudge: posture just now') >= 0", timeout=15)
     finally:
         srv.stop()
+
+
+def test_the_month_counts_days_sat_not_days_watched(tmp_path: Path) -> None:
+    """The month page said "about 24 min a day on 5 days" for two hours sat on two of them:
+    days sitwatch watched an empty seat counted as days with sitting. The page and
+    `sitwatch report --month` now say the days sat and, apart, the days only watched."""
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from tests.helpers.history import Sitter
+
+    srv = Server(tmp_path)
+    try:
+        tz = ZoneInfo(srv.tz)
+        clock = ManualClock(datetime(2025, 10, 5, tzinfo=tz), monotonic=0.0)
+        store = Store(srv.db, clock)
+        try:
+            p = Sitter(store, clock)
+            for day in range(6, 11):
+                p.at(date(2025, 10, day), 9, tz=tz)
+                p.sit(60) if day <= 7 else p.away(30)
+                store.end_run()
+        finally:
+            store.close()
+        report = subprocess.run(
+            [sys.executable, "-m", "sitwatch", "report", "--month", "2025-10", "--history",
+             str(srv.db), "--config", str(tmp_path / "sitwatch.toml"), "--no-user-config"],
+            capture_output=True, text=True, env=srv.env, timeout=60, check=True).stdout
+        with browser(tmp_path) as b:
+            b.open(f"{srv.base}/month/2025-10")
+            stat = b.js("document.getElementById('stat-sitting').parentNode.textContent")
+    finally:
+        srv.stop()
+    sitting = next(ln for ln in report.splitlines() if ln.startswith("Sitting"))
+    assert sitting.endswith("2 h on 2 days (about 1 h a day); 3 more days watched with no "
+                            "sitting"), report
+    assert "about 1 h a day on 2 days; 3 more days watched with no sitting" in stat, stat

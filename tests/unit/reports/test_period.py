@@ -232,3 +232,39 @@ def test_cli_choice_rules() -> None:
     assert (c.first, c.last, str(c.output)) == (  # type: ignore[attr-defined]
         date(2026, 11, 16), date(2026, 11, 22), "w.html")
     assert sqlite3  # the stores above are real SQLite files
+
+
+def _watched_and_sat(tmp_path: Path) -> Store:
+    """October 2025: an hour of sitting on the 6th and the 7th; on the 8th to the 10th
+    sitwatch watched an empty seat for half an hour."""
+    clock = ManualClock(datetime(2025, 10, 6, 5, 0, tzinfo=UTC), monotonic=0.0)
+    s = Store(tmp_path / "history.sqlite", clock)
+    p = Sitter(s, clock)
+    for day in range(6, 11):
+        p.at(date(2025, 10, day), 9)
+        if day <= 7:
+            p.sit(60)
+        else:
+            p.away(30)
+        s.end_run()
+    return s
+
+
+def test_days_watched_with_nobody_sitting_are_not_days_sat(tmp_path: Path) -> None:
+    """The month said "about 24 min a day on 5 days" for two hours sat on two days: the three
+    days sitwatch watched an empty seat counted as days with sitting."""
+    s = _watched_and_sat(tmp_path)
+    r = period.build(s, period.parse_month("2025-10"), TZ, sit_limit=2700.0)
+    w = r.summary
+    assert (w.active_days, w.days_sat, w.days_watched_empty) == (5, 2, 3)
+    assert w.sitting_per_day == pytest.approx(60.0)
+    sitting = next(ln for ln in r.text().splitlines() if ln.startswith("Sitting"))
+    assert sitting[17:] == "2 h on 2 days (about 1 h a day); 3 more days watched with no sitting"
+    totals = json.loads(r.json())["totals"]
+    assert (totals["days_with_data"], totals["days_sat"]) == (5, 2)
+    assert totals["sitting_minutes_per_day"] == 60.0
+    page = html.render_month(s, date(2025, 10, 1), TZ, now=datetime(2025, 11, 3, tzinfo=TZ))
+    assert ("about 1 h a day on 2 days; 3 more days watched with no sitting" in
+            " ".join(page.split()))
+    assert period.before_words("October 2025", w, 2700.0).startswith(
+        "October 2025 (2 days with sitting): 1 h a day")
