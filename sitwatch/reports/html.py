@@ -65,6 +65,7 @@ from sitwatch.reports.words import (
     shifts_text,
     suggestions,
     watched_empty_text,
+    week_heading,
 )
 
 if TYPE_CHECKING:
@@ -164,6 +165,8 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
     recorded = _runs_in_week(store, start, end)
     ctx: dict[str, object] = {
         "title": week_title(week_ending),
+        # the calendar week under way, or the last seven days, says so (`report --week`)
+        "heading": week_heading(week_title(week_ending), week_ending, now.date()),
         "week_start": days[0].day,
         "week_ending": week_ending,
         "generated": now,

@@ -37,6 +37,7 @@ from sitwatch.reports.words import (
     posture_shares_text,
     shifts_text,
     suggestions,
+    week_heading,
 )
 
 _BLOCKS = "▏▎▍▌▋▊▉█"
@@ -129,8 +130,11 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     counts in the totals but not yet in the figures per day)."""
     week = week_summary(store, week_ending, tz, today)
     first = week_ending - timedelta(days=6)
-    title = (f"Week {first:%a} {first.day} {first:%b} – "
+    dates = (f"{first:%a} {first.day} {first:%b} – "
              f"{week_ending:%a} {week_ending.day} {week_ending:%b %Y}")
+    title = week_heading(dates, week_ending, today)
+    if title == dates:  # a calendar week gone by
+        title = f"Week {dates}"
     lines = [title, "─" * len(title)]
     if not week.has_data:
         lines.append(f"No sitting recorded this week. {_NO_HISTORY}")

@@ -12,7 +12,7 @@ sitwatch is a wellness tool: the words describe how you sat, they never diagnose
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -270,6 +270,20 @@ def watched_empty_text(w: WeekSummary) -> str:
     when there were none. The text reports and the pages add it after the days sat."""
     n = w.days_watched_empty
     return f"{plural(n, 'more day')} watched with no sitting" if n else ""
+
+
+def week_heading(dates: str, last: date, today: date | None) -> str:
+    """The heading of a report of the seven days ending on ``last`` (``dates``: them as the
+    report writes them). The web app's "This week" is the calendar week under way and
+    ``sitwatch report --week`` the seven days to today, so the heading says which:
+    ``This week, Mon 23 – Sun 29 November 2026`` (the calendar week ``today`` is in),
+    ``Last 7 days, ...`` (seven days to today that are not a calendar week), ``7 days, ...``
+    (seven other days); another calendar week is its dates alone."""
+    first = last - timedelta(days=6)
+    if first.weekday() == 0:
+        inside = today is not None and first <= today <= last
+        return f"This week, {dates}" if inside else dates
+    return f"{'Last 7 days' if last == today else '7 days'}, {dates}"
 
 
 def plural(n: int, word: str) -> str:

@@ -1013,3 +1013,30 @@ def test_the_month_counts_days_sat_not_days_watched(tmp_path: Path) -> None:
     assert sitting.endswith("2 h on 2 days (about 1 h a day); 3 more days watched with no "
                             "sitting"), report
     assert "about 1 h a day on 2 days; 3 more days watched with no sitting" in stat, stat
+
+
+
+def test_this_week_and_the_weekly_report_name_their_days(served: Server) -> None:
+    """"This week" on the web is the calendar week, `sitwatch report --week` the seven days to
+    today: both headings showed bare dates, so the two seemed to disagree. The page now says
+    "This week, Mon 23 – Sun 29 November 2026" and the report "Last 7 days, ..." (on a
+    Sunday the two are the same week, and both say "This week")."""
+    from sitwatch.reports.html import week_title
+
+    today = datetime.now(ZoneInfo(served.tz)).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    first = today - timedelta(days=6)
+    report = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "report", "--week", "--history", str(served.db),
+         "--config", str(served.tmp / "sitwatch.toml"), "--no-user-config"],
+        capture_output=True, text=True, env=served.env, timeout=60, check=True).stdout
+    with browser(served.tmp) as b:
+        b.open(served.base + "/week")
+        page = b.js("document.querySelector('h1').textContent")
+        b.open(f"{served.base}/week/{sunday - timedelta(days=7)}")
+        past = b.js("document.querySelector('h1').textContent")
+    assert page == f"This week, {week_title(sunday)}", page
+    assert past == week_title(sunday - timedelta(days=7)), past  # a past week: its dates
+    dates = f"{first:%a} {first.day} {first:%b} – {today:%a} {today.day} {today:%b %Y}"
+    said = "This week" if today == sunday else "Last 7 days"
+    assert report.splitlines()[0] == f"{said}, {dates}", report

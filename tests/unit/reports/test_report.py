@@ -356,3 +356,26 @@ def test_a_change_too_small_to_show_is_the_same() -> None:
     c = _change("Upright", "79%", 0.7949, 0.7851, better="up", diff=_points, shown=pct,
                 same_within=0.005, more="more upright", less="less upright")
     assert c.tone == "same" and c.text == "about the same as last week (79%)"
+
+
+@pytest.mark.parametrize(("ending", "today", "heading", "h1"), [
+    (SUN, date(2026, 1, 14), "Week Mon 5 Jan – Sun 11 Jan 2026",  # a week gone by
+     "Mon 5 – Sun 11 January 2026"),
+    (SUN, date(2026, 1, 8), "This week, Mon 5 Jan – Sun 11 Jan 2026",
+     "This week, Mon 5 – Sun 11 January 2026"),
+    (date(2026, 1, 8), date(2026, 1, 8), "Last 7 days, Fri 2 Jan – Thu 8 Jan 2026",
+     "Last 7 days, Fri 2 – Thu 8 January 2026"),
+    (date(2026, 1, 8), date(2026, 1, 20), "7 days, Fri 2 Jan – Thu 8 Jan 2026",
+     "7 days, Fri 2 – Thu 8 January 2026"),
+])
+def test_the_weekly_heading_says_which_seven_days(store: Store, ending: date, today: date,
+                                                  heading: str, h1: str) -> None:
+    """`sitwatch report --week` (the seven days to today) headed its text "Week Fri 2 Jan –
+    Thu 8 Jan", and the web's "This week" (the calendar week) showed bare dates too: which
+    seven days each covers is said now, in the text and on the page."""
+    from sitwatch.reports.html import render_week
+
+    assert weekly_text(store, ending, TZ, today=today).splitlines()[0] == heading
+    page = render_week(store, ending, TZ, now=datetime(today.year, today.month, today.day, 9,
+                                                       tzinfo=TZ))
+    assert f"<h1>{h1}</h1>" in page
