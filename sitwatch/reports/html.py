@@ -376,9 +376,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
     before = ""
     pm = WeekSummary(tuple(days_summaries(store, prev.first, prev.last, tz)))
     if pm.has_data:
-        before = (f"In {prev.title} ({plural(pm.days_sat, 'day')} with sitting): about "
-                  f"{fmt_minutes(pm.sitting_per_day)} a day, {plural(pm.breaks, 'break')}, "
-                  f"{fmt_minutes(pm.sitting_debt(sit_limit))} sitting debt.")
+        before = f"In {period.before_words(prev.title, pm, sit_limit)}."  # the text's words
     ctx.update({
         "sitting": fmt_minutes(m.sitting_minutes),
         "sitting_per_day": fmt_minutes(m.sitting_per_day),

@@ -268,3 +268,12 @@ def test_days_watched_with_nobody_sitting_are_not_days_sat(tmp_path: Path) -> No
             " ".join(page.split()))
     assert period.before_words("October 2025", w, 2700.0).startswith(
         "October 2025 (2 days with sitting): 1 h a day")
+    # the next month's page says the month before in the text report's words (it had its
+    # own copy of them, with an "about" the text has not)
+    p = Sitter(s, s.clock)
+    p.at(date(2025, 11, 3), 9)
+    p.sit(30)
+    s.end_run()
+    november = html.render_month(s, date(2025, 11, 1), TZ, sit_limit=2700.0,
+                                 now=datetime(2025, 12, 3, tzinfo=TZ))
+    assert f"In {period.before_words('October 2025', w, 2700.0)}." in " ".join(november.split())
