@@ -807,6 +807,16 @@ def _today_rows(srv: Server) -> dict[str, str]:
                          "d.lastChild.textContent]; })"))
 
 
+def _report_and_today(tmp_path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The real `sitwatch report` rows and a served Today page's, from the history in
+    ``tmp_path`` (the server stopped afterwards)."""
+    srv = Server(tmp_path)
+    try:
+        return _report_rows(srv), _today_rows(srv)
+    finally:
+        srv.stop()
+
+
 def test_today_agrees_with_sitting_report(served: Server) -> None:
     """The Today page and `sitwatch report` for the same day, from the same history: each
     number the page shows is the report's, and it shows the sitting debt the report has (it
@@ -841,12 +851,7 @@ def test_today_says_the_nudges_as_the_report_does(tmp_path: Path) -> None:
         p.nudge(NudgeKind.SLOUCH)  # not followed up: counted, not measured
     finally:
         store.close()
-    srv = Server(tmp_path)
-    try:
-        report = _report_rows(srv)
-        page = _today_rows(srv)
-    finally:
-        srv.stop()
+    report, page = _report_and_today(tmp_path)
     assert report["Nudges"] == "3 (time to move 1 · posture 2), acted on 1 of 2", report
     assert page["Nudges"] == report["Nudges"], (page, report)
 
@@ -877,12 +882,7 @@ def test_today_says_when_a_sensor_was_offline_as_the_report_does(tmp_path: Path)
         store.end_run()
     finally:
         store.close()
-    srv = Server(tmp_path)
-    try:
-        report = _report_rows(srv)
-        page = _today_rows(srv)
-    finally:
-        srv.stop()
+    report, page = _report_and_today(tmp_path)
     assert report["Cushion offline"] == "10 min", report
     assert report["Camera offline"] == "12 min", report
     for key in ("Cushion offline", "Camera offline", "Sitting", "Longest spell", "Breaks",
@@ -938,12 +938,7 @@ def test_today_has_the_reports_weight_shifts_and_longest_spell_note(tmp_path: Pa
         store.end_run()
     finally:
         store.close()
-    srv = Server(tmp_path)
-    try:
-        report = _report_rows(srv)
-        page = _today_rows(srv)
-    finally:
-        srv.stop()
+    report, page = _report_and_today(tmp_path)
     assert report["Weight shifts"].startswith("4 weight shifts, about 4 an hour seated; 1 "
                                               "stretch without one"), report
     assert report["Longest spell"].endswith(", with short absences)"), report
