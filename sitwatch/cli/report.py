@@ -211,10 +211,11 @@ def _open(path: Path) -> None:
         print(f"could not open it ({e}); open {path.resolve()} in a browser")
 
 
-def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int]) -> int:
-    """The history file is damaged: report from a private copy of what can still be read,
-    and say what was lost. The file itself is left for the daemon, which repairs it the same
-    way when it next opens it."""
+def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int],
+                             what: str = "this report") -> int:
+    """The history file is damaged: ``render`` (a report, an export: ``what``) from a private
+    copy of what can still be read, and say what was lost. The file itself is left for the
+    daemon, which repairs it the same way when it next opens it."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.history.readable import ReadableCopy, Unreadable
     from sitwatch.history.store import StoreError
@@ -225,7 +226,7 @@ def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int]
         err(str(e))
         return EXIT_FAIL
     with copy:
-        err(f"note: the history database {hp} is damaged ({damage}); this report shows what "
+        err(f"note: the history database {hp} is damaged ({damage}); {what} shows what "
             f"could still be read: {copy.salvaged.summary()}. The daemon repairs the file the "
             "same way when it next starts.")
         try:

@@ -439,6 +439,24 @@ def test_report_on_a_damaged_history_reports_what_can_be_read(tmp_path) -> None:
     assert (data / "history.sqlite").read_bytes() == before  # a report never changes it
 
 
+def test_export_of_a_damaged_history_exports_what_can_be_read(tmp_path) -> None:
+    """`sitwatch export` ended in a "database disk image is malformed" traceback where
+    `sitwatch report` read what was left of the same file."""
+    env = _fresh_home(tmp_path)
+    hist = tmp_path / "history.sqlite"
+    written = _damaged_history(hist)
+    before = hist.read_bytes()
+    proc = _sitwatch("export", "--since", "2026-03-01", "--until", "2026-03-06", "--json",
+                     "--history", str(hist), "--no-user-config", env={**env, "TZ": "UTC"})
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"note: the history database {hist} is damaged" in proc.stderr
+    assert "this export shows what could still be read" in proc.stderr and "lost" in proc.stderr
+    minutes = json.loads(proc.stdout)["minutes"]
+    assert 0.95 * written <= len(minutes) < written  # most of it; the damaged pages lost
+    assert hist.read_bytes() == before  # an export never changes it
+
+
 def test_the_daemon_keeps_what_can_be_read_of_a_damaged_history(tmp_path, caplog) -> None:
     import logging
     from datetime import UTC, datetime
