@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from datetime import date
 
     from sitwatch import config
-    from sitwatch.cli.report import _local_zone, _report_what_can_be_read
-    from sitwatch.core.clock import SystemClock
+    from sitwatch.cli.report import _local_zone, render_history
     from sitwatch.core.private import write_private
-    from sitwatch.history.readable import is_damage, reading
-    from sitwatch.history.store import StoreError
     from sitwatch.runtime.files import history_path, simulated_history
 
     try:
@@ -78,23 +74,9 @@ def run(args: argparse.Namespace) -> int:
         got.append(collect(store, since, until, tz))
         return EXIT_OK
 
-    damage = ""
-    try:
-        with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
-            gather(store)
-    except StoreError as e:
-        if not is_damage(e):
-            err(str(e))
-            return EXIT_FAIL
-        damage = str(e)
-    except sqlite3.DatabaseError as e:
-        if not is_damage(e):
-            raise
-        damage = str(e)
-    if damage:  # a few bad pages: export what can still be read, and say what was lost
-        code = _report_what_can_be_read(hp, damage, gather, "this export")
-        if code != EXIT_OK:
-            return code
+    code = render_history(hp, gather, "this export")
+    if code != EXIT_OK:
+        return code
     tables = got[-1]
     try:
         if args.json:

@@ -32,12 +32,9 @@ FORMATS = ("text", "md", "html", "json", "csv")
 
 
 def run(args: argparse.Namespace) -> int:
-    import sqlite3
 
     from sitwatch import config
-    from sitwatch.core.clock import SystemClock
-    from sitwatch.history.readable import is_damage, reading
-    from sitwatch.history.store import Store, StoreError
+    from sitwatch.history.store import Store
     from sitwatch.reports.period import PeriodError
     from sitwatch.runtime.files import history_path, simulated_history
 
@@ -97,7 +94,20 @@ def run(args: argparse.Namespace) -> int:
             _open(out)
         return EXIT_OK
 
-    damage = ""
+    return render_history(hp, render)
+
+
+def render_history(hp: Path, render: Callable[[Any], int], what: str = "this report") -> int:
+    """``render`` (a report, an export: ``what``) on the history ``hp`` read-only: one of an
+    older schema through an upgraded private copy, a damaged one through a copy of what can
+    still be read (:func:`_report_what_can_be_read`), each said on stderr; ``render``'s exit
+    code, or EXIT_FAIL once the error is said."""
+    import sqlite3
+
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.history.readable import is_damage, reading
+    from sitwatch.history.store import StoreError
+
     try:
         with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
             return render(store)
@@ -110,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         if not is_damage(e):
             raise
         damage = str(e)
-    return _report_what_can_be_read(hp, damage, render)
+    return _report_what_can_be_read(hp, damage, render, what)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -88,10 +88,7 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
     """The week as text, or None (the error already said why)."""
     from datetime import datetime
 
-    from sitwatch.cli.report import _local_zone
-    from sitwatch.core.clock import SystemClock
-    from sitwatch.history.readable import reading
-    from sitwatch.history.store import StoreError
+    from sitwatch.cli.report import _local_zone, render_history
     from sitwatch.reports.text import weekly_text
     from sitwatch.runtime.files import history_path
 
@@ -104,13 +101,15 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
         err(f"{hp}: no history yet, so no report to send")
         return None
     tz = _local_zone()
-    try:
-        with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
-            return str(weekly_text(store, day, tz, sit_limit=cfg.detect.sit_limit,
-                                   today=datetime.now(tz).date()))
-    except StoreError as e:
-        err(str(e))
-        return None
+    got: list[str] = []
+
+    def week(store: Any) -> int:
+        got.append(str(weekly_text(store, day, tz, sit_limit=cfg.detect.sit_limit,
+                                   today=datetime.now(tz).date())))
+        return EXIT_OK
+
+    # an older history through an upgraded copy, a damaged one as far as it can be read
+    return got[-1] if render_history(hp, week, "this week's report") == EXIT_OK else None
 
 
 def send(urls: list[str], title: str, body: str, attach: Path | None) -> tuple[int, list[str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date, datetime
@@ -223,3 +224,27 @@ def test_the_week_of_an_older_history_is_sent_before_the_daemon_upgrades_it(tmp_
     assert "2 h 15 min" in json.loads(req.body)["message"]
     assert hist.read_bytes() == before
     assert user_version(sqlite3.connect(f"file:{hist}?mode=ro", uri=True)) == SCHEMA_VERSION - 1
+
+
+def test_the_week_of_a_damaged_history_is_sent_as_far_as_it_can_be_read(tmp_path,
+                                                                         http_server):
+    """A few bad pages in the history (an SD card failing): the weekly timer's `report-send`
+    ended in a "database disk image is malformed" traceback and sent nothing; now it sends
+    what can still be read and says what was lost, as `sitwatch report` does."""
+    pytest.importorskip("apprise")
+    from tests.e2e.test_cli_edges import _damaged_history
+
+    hist = tmp_path / "history.sqlite"
+    _damaged_history(hist)  # three days of upright sitting from Mon 2 March 2026
+    before = hist.read_bytes()
+    cfg = _config(tmp_path, [f"json://127.0.0.1:{http_server.port}/weekly"])
+    sent = _sitwatch(tmp_path, "report-send", "--no-user-config", "--config", str(cfg),
+                     "--day", "2026-03-08", "--history", str(hist))
+    assert sent.returncode == 0, sent.stderr
+    assert "Traceback" not in sent.stderr
+    assert f"note: the history database {hist} is damaged" in sent.stderr
+    assert "this week's report shows what could still be read" in sent.stderr
+    (req,) = http_server.wait(1)
+    message = json.loads(req.body)["message"]
+    assert re.search(r"^Sitting +\d+ h \d+ min on 4 days", message, re.M), message
+    assert hist.read_bytes() == before  # sending never changes it
