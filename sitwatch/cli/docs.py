@@ -1,9 +1,10 @@
 """``sitwatch docs [NAME]``: where sitwatch's documentation is, or one document.
 
-Messages, ``--help`` and the config's comments name documents as ``docs/NAME.md``: a folder of
-the repository. A wheel or pipx install carries a copy inside the package
-(:func:`sitwatch.data.shipped`), which this command finds, so the names mean something to a
-user who never saw the repository."""
+Messages, ``--help`` and the config's comments name documents as `sitwatch docs NAME`, which
+works wherever sitwatch is installed: a wheel or pipx install carries a copy of the repository's
+``docs/`` inside the package (:func:`sitwatch.data.shipped`), which this command finds, and a
+user who never saw the repository has no ``docs/`` folder. The README's ``docs/NAME.md`` is
+taken too (tests/unit/test_doc_names.py keeps ``docs/NAME.md`` out of the messages)."""
 
 from __future__ import annotations
 

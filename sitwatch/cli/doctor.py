@@ -215,7 +215,7 @@ def _zero_followed(cfg: Any, layout: Any, prof: Any) -> str:
         return "; a zero that drifts is followed on the empty seat"
     return ("; a load cell read 0 with nobody seated, so a zero that drifts with warmth cannot "
             "be followed: tare the cells in firmware to about 2% of full scale, not 0 "
-            "(docs/protocol.md, \"A zero that drifts\")")
+            "(`sitwatch docs protocol`, \"A zero that drifts\")")
 
 
 def check_notifications(cfg: Any, headless: bool = False) -> Check:

@@ -44,7 +44,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     parser.add_config,
     parser.add_layouts,
     parser.add_guidance,
-    parser.add_docs,  # the docs/NAME.md that messages name, wherever sitwatch is installed
+    parser.add_docs,  # `sitwatch docs NAME`, as messages name documents, wherever installed
 )
 
 

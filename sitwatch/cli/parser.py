@@ -61,7 +61,8 @@ def add_replay(sub: Any) -> None:
     sp.add_argument("--auto", action="store_true",
                     help="learn the profile from the recording instead of the saved one")
     sp.add_argument("--hz", type=positive, help="frame rate for files without a time column")
-    sp.add_argument("--json", action="store_true", help="one JSON object per line (docs/events.md)")
+    sp.add_argument("--json", action="store_true",
+                    help="one JSON object per line (`sitwatch docs events`)")
     fb = sp.add_mutually_exclusive_group()
     fb.add_argument("--feedback", metavar="FILE",
                     help='thresholds eased by "Not right" from FILE (default: your saved ones '
@@ -161,7 +162,7 @@ def add_status(sub: Any) -> None:
         "--watch",
         action="store_true",
         help="for scripts: a JSON line now and another whenever sitting, away, paused, the "
-        "posture or a natural break changes (docs/presence.md); runs until Ctrl-C",
+        "posture or a natural break changes (`sitwatch docs presence`); runs until Ctrl-C",
     )
     sp.add_argument(
         "--follow",
@@ -230,7 +231,7 @@ def add_bridge(sub: Any) -> None:
     )
     sp.add_argument("--to", required=True, metavar="URL",
                     help="mqtt://HOST[:PORT]/TOPIC (mqtts:// for TLS): what the other "
-                    "sitwatch's cushion.port says (docs/protocol.md)")
+                    "sitwatch's cushion.port says (`sitwatch docs protocol`)")
     sp.add_argument("--port", help="the cushion's serial device (default: cushion.port)")
     sp.set_defaults(func=_bridge)
 
@@ -300,8 +301,8 @@ def add_doctor(sub: Any) -> None:
 
 def add_report(sub: Any) -> None:
     sp = sub.add_parser("report", help="a summary of a day, a week or a month from the history",
-                        description="A report read back from the history (docs/reports.md). "
-                        "A day by default; --week or --month for longer.")
+                        description="A report read back from the history (`sitwatch docs "
+                        "reports`). A day by default; --week or --month for longer.")
     sp.add_argument("--day", help="YYYY-MM-DD (default: today)")
     period = sp.add_mutually_exclusive_group()
     period.add_argument("--week", nargs="?", const="", metavar="YYYY-Www",
@@ -330,7 +331,7 @@ def add_export(sub: Any) -> None:
         "export", help="your history as CSV or JSON, to keep or to show a physiotherapist",
         description="Per-minute sitting, the events (breaks, postures, nudges ...) and your "
         "symptom diary between two dates, as CSV files or one JSON document "
-        "(docs/reports.md). The files are readable by you only.")
+        "(`sitwatch docs reports`). The files are readable by you only.")
     sp.add_argument("--since", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
     sp.add_argument("--until", metavar="DATE", help="last day, YYYY-MM-DD (default: today)")
     fmt = sp.add_mutually_exclusive_group(required=True)
@@ -429,7 +430,8 @@ def add_eval(sub: Any) -> None:
     sp.add_argument("--shared", help="the folder that holds datasets/ (default: "
                     "$SITWATCH_SHARED, else a shared/ folder here or above, else ../shared "
                     "beside a source checkout)")
-    sp.add_argument("--markdown", action="store_true", help="markdown tables (docs/accuracy.md)")
+    sp.add_argument("--markdown", action="store_true",
+                    help="markdown tables, as in `sitwatch docs accuracy`")
     sp.add_argument("--quick", action="store_true",
                     help="skip the held-out threshold search; simulate 20 sitters, not 200")
     sp.add_argument("--sitters", type=int, metavar="N",
@@ -464,9 +466,10 @@ def add_layouts(sub: Any) -> None:
 
 def add_docs(sub: Any) -> None:
     sp = sub.add_parser("docs", help="where the documentation is, or one document "
-                        "(the docs/NAME.md that messages name)")
+                        "(`sitwatch docs NAME`, as messages name them)")
     sp.add_argument("name", nargs="?",
-                    help="a document, e.g. protocol or docs/protocol.md (default: list them)")
+                    help="a document, e.g. protocol; the README's docs/protocol.md works too "
+                    "(default: list them)")
     sp.add_argument("--path", action="store_true", help="print the document's file, not its text")
     sp.set_defaults(func=_docs)
 

@@ -99,7 +99,7 @@ class Cushion(_Section):
         "",
         description="Serial device or pyserial URL: /dev/ttyACM0, /dev/serial/by-id/..., "
         "socket://host:port, loop://; or a cushion on the network: mqtt://host[:port]/topic "
-        "(mqtts:// for TLS; docs/protocol.md). Empty: no cushion.",
+        "(mqtts:// for TLS; `sitwatch docs protocol`). Empty: no cushion.",
     )
     baud: int = Field(115200, gt=0, description="Baud rate (ignored by ptys and socket://).")
     layout: str = Field(
@@ -107,7 +107,8 @@ class Cushion(_Section):
         description="Sensor layout: a built-in name (sitwatch layouts), grid:RxC, or a TOML file.",
     )
     mode: Literal["text", "binary"] = Field(
-        "text", description="text: one frame per line (docs/protocol.md); binary: polled bytes."
+        "text",
+        description="text: one frame per line (`sitwatch docs protocol`); binary: polled bytes.",
     )
     poll_byte: int = Field(
         0x41, ge=0, le=255, description="binary mode: the byte sent to ask for a frame."
@@ -484,7 +485,7 @@ class Push(_Section):
 
 
 class Hook(_Section):
-    """Run a command of yours for every nudge (docs/channels.md)."""
+    """Run a command of yours for every nudge (`sitwatch docs channels`)."""
 
     command: list[str] = Field(
         default_factory=list,
@@ -737,7 +738,8 @@ class Nudges(_Section):
 class Feedback(_Section):
     """Learning from "Not right": each false alarm you report eases that kind's thresholds.
 
-    A bounded step each time, reversible with `sitwatch feedback reset` (docs/channels.md)."""
+    A bounded step each time, reversible with `sitwatch feedback reset`
+    (`sitwatch docs channels`)."""
 
     enabled: bool = Field(
         True, description="Let a \"Not right\" move your thresholds (it is recorded either way)."
@@ -825,7 +827,7 @@ class Web(_Section):
 
 
 class PresenceBus(_Section):
-    """The presence signal on the session D-Bus for other programs (docs/presence.md)."""
+    """The presence signal on the session D-Bus for other programs (`sitwatch docs presence`)."""
 
     dbus: bool = Field(
         False,
@@ -835,7 +837,7 @@ class PresenceBus(_Section):
 
 
 class WorkraveIntegration(_Section):
-    """Drive Workrave's break timers from the seat (docs/presence.md)."""
+    """Drive Workrave's break timers from the seat (`sitwatch docs presence`)."""
 
     enabled: bool = Field(
         False,

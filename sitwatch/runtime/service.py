@@ -65,9 +65,9 @@ SYSTEM_BRIDGE_UNIT = "sitwatch-pi-bridge.service"
 SYSTEM_SERVE_UNIT = "sitwatch-pi-serve.service"
 SYSTEM_WEEKLY_UNIT = "sitwatch-pi-weekly.service"
 SYSTEM_WEEKLY_TIMER = "sitwatch-pi-weekly.timer"
-#: the guide to a headless box, which the messages name by its installed path (a pipx user has
-#: no ``docs/`` folder of the repository at hand)
-PI_DOC = "raspberry-pi.md"
+#: the guide to a headless box, as the messages name it (a pipx user has no ``docs/`` folder of
+#: the repository at hand; this command prints the installed copy)
+PI_DOC = "`sitwatch docs raspberry-pi`"
 
 
 class ServiceError(Exception):
@@ -343,7 +343,7 @@ def plan_user_install(
             "no systemd user session and no desktop session here, so nothing would ever start "
             "sitwatch at login. On a headless machine (a Raspberry Pi under the chair) install "
             "the system service instead: sudo sitwatch service install --system (see "
-            f"{shipped('docs', PI_DOC)}). On a desktop you log into later, run this again "
+            f"{PI_DOC}). On a desktop you log into later, run this again "
             "from a terminal in that desktop")
     plan = Plan()
     if systemd:
@@ -380,7 +380,7 @@ def plan_user_install(
             plan.notes.append(
                 "without a desktop, your user's services stop when you log out: `sudo loginctl "
                 "enable-linger $USER` keeps them running, or on a headless box use the system "
-                f"service (sudo sitwatch service install --system, {shipped('docs', PI_DOC)})")
+                f"service (sudo sitwatch service install --system, {PI_DOC})")
         if weekly:
             plan.notes.append(
                 "every Sunday evening the week's report is written to "

@@ -152,7 +152,7 @@ def divider_hint(level: float) -> str:
     return (f"under you the loaded pads read {level:.0%} of the way to the end of their range. "
             "If they are FSRs or velostat read through a voltage divider, their reading flattens "
             "there and leans barely move it: add  divider = 0.1  to your layout "
-            "(docs/protocol.md, \"Pads read through a divider\") and calibrate again.")
+            "(`sitwatch docs protocol`, \"Pads read through a divider\") and calibrate again.")
 
 
 def saturated(layout: Layout, upright: np.ndarray) -> list[str]:

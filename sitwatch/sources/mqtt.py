@@ -327,7 +327,7 @@ class MqttSource:
         reason = dropped.most_common(1)[0][0]
         if reason in (wire.GARBAGE, wire.TOO_LONG):
             why = (f"lines that are not numbers (e.g. {self.parser.stats.garbage_example}): "
-                   "does the firmware publish frames as in docs/protocol.md?")
+                   "does the firmware publish frames as `sitwatch docs protocol` says?")
         else:
             why = self.watch.lines_diagnosis()
         return (f"messages arrive on {self.ep.topic}, but no frame for the layout "

@@ -930,3 +930,30 @@ def test_docs_finds_the_documents_that_messages_name(tmp_path) -> None:
     wrong = _sitwatch("docs", "protocl", "--no-user-config", env=env)
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
     assert "no document named 'protocl': one of accuracy," in wrong.stderr
+
+
+def test_a_message_names_a_document_by_a_command_that_prints_it(tmp_path) -> None:
+    """doctor's advice on load cells tared at 0 named "docs/protocol.md", a folder a wheel or
+    pipx install does not have; it names `sitwatch docs protocol` now, which prints the
+    document, and the section the advice names is in it."""
+    import re
+
+    import numpy as np
+
+    from sitwatch.sensing import calibration, layout
+
+    env = _fresh_home(tmp_path)
+    profile = Path(env["XDG_DATA_HOME"]) / "sitwatch" / "calibration-load-cells-4.json"
+    calibration.from_arrays(layout.load("load-cells-4"), tare=np.zeros(4),
+                            upright=np.array([20000.0, 21000, 9000, 9500]),
+                            method="recording").save(profile)
+    doctor = _sitwatch("doctor", "--headless", "--listen", "0.1", "--no-user-config", env=env)
+    assert "Traceback" not in doctor.stderr, doctor.stderr
+    line = next(ln for ln in doctor.stdout.splitlines() if ln.split()[1:2] == ["calibration"])
+    assert "docs/" not in line, line
+    named = re.search(r'\(`sitwatch (docs \w+)`, "([^"]+)"\)', line)
+    assert named and named.group(1) == "docs protocol", line
+    shown = _sitwatch(*named.group(1).split(), "--no-user-config", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("# Wire format v1"), shown.stdout[:80]
+    assert f"\n### {named.group(2)}\n" in shown.stdout

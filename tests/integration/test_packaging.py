@@ -122,17 +122,20 @@ def test_the_service_dry_run_names_the_installed_sitwatch(user) -> None:
 
 def test_a_headless_user_install_names_the_installed_pi_guide(user) -> None:
     """With neither a user manager nor a desktop, the refusal points to the Raspberry Pi guide
-    by a path that exists in the install (it said docs/raspberry-pi.md, a folder of the
-    repository a pipx user does not have)."""
+    by a command that prints the installed copy (it said docs/raspberry-pi.md, a folder of
+    the repository a pipx user does not have)."""
     import re
 
     venv, env, cwd = user
     refused = _run(venv, "sitwatch", "service", "install", "--dry-run", cwd=cwd, env=env)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
-    named = re.search(r"(/\S+/raspberry-pi\.md)", refused.stderr)
-    assert named, refused.stderr
-    guide = Path(named.group(1))
-    assert guide.is_file() and guide.is_relative_to(venv), guide
+    named = re.search(r"`sitwatch (docs [\w-]+)`", refused.stderr)
+    assert named and "docs/" not in refused.stderr, refused.stderr
+    guide = _run(venv, "sitwatch", *named.group(1).split(), cwd=cwd, env=env)
+    assert guide.returncode == 0, guide.stderr
+    assert guide.stdout == (ROOT / "docs" / "raspberry-pi.md").read_text(encoding="utf-8")
+    where = _run(venv, "sitwatch", *named.group(1).split(), "--path", cwd=cwd, env=env)
+    assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout
 
 
 def test_the_installed_docs_are_found_by_the_names_messages_give(user) -> None:
