@@ -1089,7 +1089,8 @@ SAMPLE_HEADER = (
     "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
     "# optional and shown here with its default. `sitwatch config validate` checks a file.",
     "# A key in seconds, minutes or hours also takes a duration with its unit: \"45m\", \"1h30m\".",
-    "# This file is generated from sitwatch/config/ (`sitwatch config show --defaults`).",
+    "# `sitwatch config show --defaults` prints this sample; `sitwatch config show`, the config",
+    "# in force.",
 )
 
 

@@ -67,6 +67,22 @@ def test_config_init_on_a_fresh_account(tmp_path) -> None:
     assert _sitwatch("config", "init", "--force", env=env).returncode == 0
 
 
+def test_the_sample_names_commands_not_source_folders(tmp_path) -> None:
+    """The header of the sample that `config init` writes said "generated from sitwatch/config/",
+    a folder of the source an installed user never sees; it names the command that prints the
+    sample, and that command prints this very file."""
+    import re
+
+    env = _fresh_home(tmp_path)
+    assert _sitwatch("config", "init", env=env).returncode == 0
+    text = (tmp_path / "home/.config/sitwatch/sitwatch.toml").read_text()
+    header = text.split("\n\n")[0]
+    assert re.findall(r"(?<![\w.~/-])(?:sitwatch|docs|config)/", header) == [], header
+    assert "`sitwatch config show --defaults` prints this sample" in header.replace("\n# ", " ")
+    shown = _sitwatch("config", "show", "--defaults", env=env)
+    assert shown.returncode == 0 and shown.stdout == text
+
+
 def test_a_config_that_is_not_utf8_is_one_clear_line(tmp_path) -> None:
     cfg = tmp_path / "latin1.toml"
     cfg.write_bytes("# Réglages\n[cushion]\nport = \"/dev/ttyUSB0\"\n".encode("latin-1"))
