@@ -398,13 +398,26 @@ def check_cushion_in_use(cfg: Any, clock: Any) -> Check:
         # FAIL as for a cushion doctor listens to itself (serial, or over MQTT beside the
         # daemon): no frames means sitwatch cannot watch, and scripts read the exit status
         return (FAIL, "cushion", f"{port}: the running daemon holds it but gets no frames "
-                f"from it: {why}{'' if why.endswith(('.', '?', '!')) else '.'} Fix that (the "
-                "layout, the wiring or the firmware) and restart "
-                "the daemon; `sitwatch status` shows what it receives")
+                f"from it: {why}{'' if why.endswith(('.', '?', '!')) else '.'} "
+                f"{_silent_serial_advice(cfg.cushion)}")
     problems = _daemon_problems(cfg, s)
     if problems:
         return WARN, "cushion", f"{port}: " + "; ".join(problems)
     return (OK, "cushion", f"{port}: read by the running daemon; "
+            "`sitwatch status` shows what it receives")
+
+
+def _silent_serial_advice(cushion: Any) -> str:
+    """What brings back a serial cushion the daemon holds but hears nothing from. The daemon
+    keeps the port open and reads whatever comes (sources/serial.py): a fix on the device side
+    needs no restart, and a cushion unplugged and plugged back in (which resets its board) is
+    reopened by itself. Only a change to the config or the layout, read at start, needs one."""
+    sends = ("prints one line per frame" if cushion.mode == "text"
+             else f"answers poll byte 0x{cushion.poll_byte:02x}")
+    return (f"Check the cable, and that the device {sends} at {cushion.baud} baud "
+            "(cushion.baud). The daemon reads frames as soon as they come, and reopens the "
+            "port if you unplug the cushion and plug it back in (which resets its board): no "
+            "restart needed, except after changing the config or the layout. "
             "`sitwatch status` shows what it receives")
 
 

@@ -1,12 +1,13 @@
 """`sitwatch doctor` while `sitwatch run` reads a wireless cushion: a topic has room for more
 readers, so doctor listens itself (frames, rate, the MQTT version, or why nothing comes) beside
 the daemon, with a client id of its own, instead of repeating the daemon's status in the words
-meant for a serial port it holds ("holds it but gets no frames ... restart the daemon"). The
+meant for a serial port it holds ("holds it but gets no frames ... check the cable"). The
 real commands in subprocesses, on a real mosquitto; the cushion is a paho client publishing at
 its own pace."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -118,7 +119,7 @@ def test_doctor_listens_beside_the_running_daemon(broker: Broker, daemon: Path) 
     assert line.startswith("FAIL"), stopped.stdout
     assert (f"no valid frame in 2 s: connected to {broker.host}:{broker.port}, but nothing "
             f"arrives on {TOPIC}: is the cushion powered") in line, line
-    assert "holds it" not in line and "restart the daemon" not in line
+    assert "holds it" not in line and "check the cable" not in line.lower()
     assert "Traceback" not in flowing.stderr + stopped.stderr
 
 
@@ -169,3 +170,49 @@ def test_a_silent_cushion_fails_doctor_whether_serial_or_wireless(
     assert f"{port}: the running daemon holds it but gets no frames from it" in line, line
     assert serial.returncode == 1 and "1 problem(s)" in serial.stderr, serial.stdout + serial.stderr
     assert "Traceback" not in wireless.stderr + serial.stderr
+
+
+def test_a_silent_serial_cushion_comes_back_without_a_restart(serial_pty: tuple[int, str],
+                                                             tmp_path: Path) -> None:
+    """doctor, beside a daemon that holds a serial cushion and hears nothing, said "restart the
+    daemon"; but the daemon keeps the port open and reads what comes. It says what to check
+    (the cable, the baud rate) and that no restart is needed; then the device starts sending
+    and the same daemon reads it: the advice holds."""
+    master, port = serial_pty
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{port}"\nbaud = 57600\nlayout = "load-cells-4"\n'
+        f'no_data_timeout = 1\n[status]\nfile = "{tmp_path / "status.json"}"\n'
+        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    stop = threading.Event()
+
+    def send() -> None:  # the device's own pace, not a wait for our timers
+        while not stop.wait(0.05):
+            os.write(master, b"20000,21000,9000,9500\n")
+
+    device = threading.Thread(target=send, daemon=True)
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
+                             str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        wait_status(cfg, "cushion silent")
+        silent = sitwatch("doctor", "--headless", "--config", str(cfg))
+        line = cushion_line(silent.stdout)
+        assert line.startswith("FAIL") and silent.returncode == 1, silent.stdout
+        assert ("Check the cable, and that the device prints one line per frame at 57600 baud "
+                "(cushion.baud)") in line, line
+        assert "no restart needed, except after changing the config or the layout" in line
+        assert "and restart the daemon" not in line, line
+        # the device starts sending, at its own pace: the daemon that was told nothing reads it
+        device.start()
+        wait_status(cfg, "cushion online")
+        back = sitwatch("doctor", "--headless", "--config", str(cfg))
+        assert cushion_line(back.stdout).startswith("ok"), back.stdout
+        assert proc.poll() is None  # the same daemon, never restarted
+    finally:
+        stop.set()
+        if device.is_alive():
+            device.join(5)
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err + silent.stderr + back.stderr, err
