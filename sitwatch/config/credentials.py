@@ -87,9 +87,9 @@ def login_fix(cfg: BrokerLogin | None, *, also: str = "", url: UrlLogin | None =
 
     A user in the URL: check it and its password there. Else, with the section's user: why no
     password was sent, or to check the user and its password (``also``: who else logs in with
-    them). Else the broker wants a login: where to write it. One wording for the MQTT sink
-    (its log, ``sitwatch status``, doctor), the wireless cushion, the bridge and the
-    companion."""
+    them). Else the broker wants a login: where to write it (and ``also``, as above). One
+    wording for the MQTT sink (its log, ``sitwatch status``, doctor), the wireless cushion, the
+    bridge and the companion."""
     if url is not None and url.user:
         return f"; check the user name and password in {url.key}"
     if cfg is None or not cfg.username:
@@ -98,5 +98,5 @@ def login_fix(cfg: BrokerLogin | None, *, also: str = "", url: UrlLogin | None =
                     f"{url.host}/...), or set mqtt.username and mqtt.password with "
                     f'mqtt.host = "{url.host}"')
         return ("; the broker wants a login: set mqtt.username and mqtt.password (or "
-                "mqtt.password_file)")
+                f"mqtt.password_file){also}")
     return password_hint(cfg) or f"; {CHECK_LOGIN}{also}"

@@ -65,9 +65,11 @@ def lends_login(ep: Endpoint, broker: Mqtt | None) -> bool:
     return broker is not None and broker.host == ep.host and not ep.username
 
 
-#: What the cushion's refusal says when the MQTT sink logs in to the same broker with the same
-#: login: the sink's refusal names the settings to check, for both (said once, not twice).
-SAME_LOGIN = "; the same login as the MQTT sink (its mqtt: message says what to check)"
+#: What the cushion's refusal says when the MQTT sink logs in to the same broker the same way
+#: (the ``[mqtt]`` section's user, or none when it names none): the sink's refusal names the
+#: settings to check or to set, for both (said once, not twice).
+SAME_LOGIN = ("; the MQTT sink logs in the same way (its mqtt: message says what to change, "
+              "for both)")
 
 
 def shares_login(port: str, broker: Mqtt | None) -> bool:

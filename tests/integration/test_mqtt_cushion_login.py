@@ -172,7 +172,7 @@ def test_doctor_names_the_refusal_not_an_unspecified_error(auth_broker, tmp_path
     cfg = write_config(tmp_path, auth_broker, tmp_path / "no-such-file")
     done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
     line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
-    assert "refused us: Not authorized; the same login as the MQTT sink" in line, done.stdout
+    assert "refused us: Not authorized; the MQTT sink logs in the same way" in line, done.stdout
     assert "Unspecified error" not in line and "lost the MQTT broker" not in line
     line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
     assert "refused the connection: Not authorized" in line, done.stdout
@@ -279,14 +279,38 @@ def test_doctor_says_to_check_the_login_the_mqtt_section_lends(auth_broker, tmp_
     cfg = write_config(tmp_path, auth_broker, pw)
     done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
     line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
-    assert ("refused us: Not authorized; the same login as the MQTT sink (its mqtt: message "
-            "says what to check)") in line, done.stdout
+    assert ("refused us: Not authorized; the MQTT sink logs in the same way (its mqtt: "
+            "message says what to change, for both)") in line, done.stdout
     line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
     assert ("refused the connection: Not authorized; check mqtt.username and its password "
             "(mqtt.password or mqtt.password_file), which the MQTT sink and the wireless "
             "cushion both log in with") in line, done.stdout
     assert done.stdout.count("check mqtt.username") == 1, done.stdout
     assert "Traceback" not in done.stderr and "not-the-pw" not in done.stdout + done.stderr
+
+
+def test_no_login_for_the_sink_and_the_cushion_names_both(auth_broker, tmp_path):
+    """The MQTT sink and the wireless cushion on a broker that wants a login, with no user in
+    [mqtt]: the sink's line said only "set mqtt.username and mqtt.password", and the cushion's
+    "the same login as the MQTT sink (... what to check)", a login there is none of. The fix
+    names both users of it, once, and the cushion's line says it is the sink's way in."""
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(
+        "[cushion]\n"
+        f'port = "mqtt://{auth_broker.host}:{auth_broker.port}/{TOPIC}"\n'
+        'layout = "load-cells-4"\n'
+        f'[mqtt]\nenabled = true\nhost = "{auth_broker.host}"\nport = {auth_broker.port}\n'
+        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    done = sitwatch(tmp_path, "doctor", "--headless", "--listen", "2", "--config", str(cfg))
+    line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["cushion"])
+    assert ("refused us: Not authorized; the MQTT sink logs in the same way (its mqtt: "
+            "message says what to change, for both)") in line, done.stdout
+    line = next(ln for ln in done.stdout.splitlines() if ln.split()[1:2] == ["mqtt"])
+    assert ("refused the connection: Not authorized; the broker wants a login: set "
+            "mqtt.username and mqtt.password (or mqtt.password_file), which the MQTT sink "
+            "and the wireless cushion both log in with") in line, done.stdout
+    assert done.stdout.count("set mqtt.username") == 1, done.stdout
+    assert "Traceback" not in done.stderr
 
 
 def test_the_sinks_refused_login_is_said_once_with_the_fix(auth_broker, tmp_path):
@@ -335,8 +359,8 @@ def test_one_refused_login_for_the_sink_and_the_cushion_is_said_once(auth_broker
     fix = ("check mqtt.username and its password (mqtt.password or mqtt.password_file), which "
            "the MQTT sink and the wireless cushion both log in with")
     sink = f"mqtt: {where} refused the connection: Not authorized; {fix}; retrying"
-    cushion = (f"cushion over MQTT: the broker at {where} refused us: Not authorized; the same "
-               "login as the MQTT sink (its mqtt: message says what to check)")
+    cushion = (f"cushion over MQTT: the broker at {where} refused us: Not authorized; the MQTT "
+               "sink logs in the same way (its mqtt: message says what to change, for both)")
     err, status, doctor = run_until_refused(tmp_path, cfg, auth_broker, times=4)
     warned = sorted(ln for ln in err.splitlines() if "WARNING" in ln or "ERROR" in ln)
     assert warned == [f"WARNING sitwatch.mqtt-source: {cushion}",

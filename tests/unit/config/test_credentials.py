@@ -14,6 +14,14 @@ def test_without_a_user_the_broker_wants_a_login() -> None:
                                  "mqtt.password (or mqtt.password_file)")
 
 
+def test_without_a_user_the_login_to_set_names_who_else_uses_it() -> None:
+    """The MQTT sink and the wireless cushion share the [mqtt] section's (missing) login: the
+    settings to write serve both, and the fix says so (it named the sink's settings only)."""
+    assert login_fix(Mqtt(), also=", which X and Y both log in with") == (
+        "; the broker wants a login: set mqtt.username and mqtt.password (or "
+        "mqtt.password_file), which X and Y both log in with")
+
+
 def test_a_password_sent_and_refused_names_the_settings_to_check() -> None:
     assert login_fix(Mqtt(username="me", password="wrong")) == f"; {CHECK_LOGIN}"
     assert login_fix(Mqtt(username="me", password="wrong"), also=", which X uses too") == \
