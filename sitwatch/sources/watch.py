@@ -7,7 +7,10 @@ Two things are told, both on the injected clock:
   ``no_data_timeout`` seconds (since the last frame, or since the stream started), saying why
   from what did arrive since (wrong layout, garbage ...); repeated every
   :data:`DIAGNOSIS_REPEAT` seconds while it lasts, so a cushion that went bad after good frames
-  is not taken for a fine one. It carries when the wait began (``since``): the daemon takes
+  is not taken for a fine one. One that said nothing arrived is said again, in its new words, once
+  bytes have arrived for :data:`RETHINK` seconds (a cable plugged in, a board that starts talking at
+  the wrong baud rate): ``sitwatch doctor`` should not say "no data at all" for a minute after
+  data came. It carries when the wait began (``since``): the daemon takes
   a cushion that is connected but silent that long as one that went offline then, so its
   sitting timer stands still (``docs/presence.md``);
 - a log line summing up the lines dropped, at most once every :data:`DROP_LOG_INTERVAL`
@@ -26,6 +29,7 @@ from sitwatch.sources.base import Diagnosis, Item
 
 DROP_LOG_INTERVAL = 10.0  # seconds of clock time between two "dropped N lines" summaries
 DIAGNOSIS_REPEAT = 60.0  # seconds between two diagnoses while the stream stays useless
+RETHINK = 5.0  # seconds of bytes after a "nothing arrives" diagnosis before saying what they are
 _EPS = 1e-9
 
 
@@ -48,6 +52,8 @@ class FrameWatch:
         self.bytes_since_frame = 0
         self._dropped_at_frame: Counter[str] = Counter()
         self._last_diag_t: float | None = None
+        self._told_nothing = False  # the last diagnosis was given while no byte had come
+        self._bytes_seen_t: float | None = None  # when check() first saw bytes after that
         self._drops_logged: Counter[str] = Counter()
         self._drops_logged_total = 0
         self._drop_window: float | None = None
@@ -93,8 +99,15 @@ class FrameWatch:
         if now - self.quiet_since < self.no_data_timeout - _EPS:
             return
         if self._last_diag_t is not None and now - self._last_diag_t < DIAGNOSIS_REPEAT - _EPS:
-            return
+            if not self._told_nothing or self.bytes_since_frame == 0:
+                return
+            if self._bytes_seen_t is None:
+                self._bytes_seen_t = now
+            if now - self._bytes_seen_t < RETHINK - _EPS:
+                return
         self._last_diag_t = now
+        self._told_nothing = self.bytes_since_frame == 0
+        self._bytes_seen_t = None
         message = explain()
         self.log.warning("%s: no valid frame for %.0f s: %s",
                          self.label, now - self.quiet_since, message)

@@ -99,6 +99,20 @@ def wait_status(cfg: Path, text: str) -> str:
         time.sleep(0.3)
 
 
+def serial_daemon(port: str, where: Path, baud: str = "") -> tuple[Path, subprocess.Popen[str]]:
+    """`sitwatch run --headless` on a serial ``port`` (a pty) that says nothing after 1 s of
+    silence; returns its config file and the process."""
+    cfg = where / "sitwatch.toml"
+    cfg.write_text(
+        f'[cushion]\nport = "{port}"\n{baud}layout = "load-cells-4"\nno_data_timeout = 1\n'
+        f'[status]\nfile = "{where / "status.json"}"\n'
+        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
+                             str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    return cfg, proc
+
+
 def test_doctor_listens_beside_the_running_daemon(broker: Broker, daemon: Path) -> None:
     """Frames flowing: an ok line with what doctor itself received; the publisher stopped: why
     nothing comes, in a wireless cushion's words; the daemon keeps its connection throughout."""
@@ -150,15 +164,8 @@ def test_a_silent_cushion_fails_doctor_whether_serial_or_wireless(
     assert wireless.returncode == 1 and "1 problem(s)" in wireless.stderr, wireless.stderr
 
     _, port = serial_pty
-    cfg = tmp_path / "serial" / "sitwatch.toml"
-    cfg.parent.mkdir()
-    cfg.write_text(
-        f'[cushion]\nport = "{port}"\nlayout = "load-cells-4"\nno_data_timeout = 1\n'
-        f'[status]\nfile = "{cfg.parent / "status.json"}"\n'
-        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
-    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
-                             str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    (tmp_path / "serial").mkdir()
+    cfg, proc = serial_daemon(port, tmp_path / "serial")
     try:
         wait_status(cfg, "cushion silent")
         serial = sitwatch("doctor", "--headless", "--listen", LISTEN, "--config", str(cfg))
@@ -179,11 +186,6 @@ def test_a_silent_serial_cushion_comes_back_without_a_restart(serial_pty: tuple[
     (the cable, the baud rate) and that no restart is needed; then the device starts sending
     and the same daemon reads it: the advice holds."""
     master, port = serial_pty
-    cfg = tmp_path / "sitwatch.toml"
-    cfg.write_text(
-        f'[cushion]\nport = "{port}"\nbaud = 57600\nlayout = "load-cells-4"\n'
-        f'no_data_timeout = 1\n[status]\nfile = "{tmp_path / "status.json"}"\n'
-        "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
     stop = threading.Event()
 
     def send() -> None:  # the device's own pace, not a wait for our timers
@@ -191,9 +193,7 @@ def test_a_silent_serial_cushion_comes_back_without_a_restart(serial_pty: tuple[
             os.write(master, b"20000,21000,9000,9500\n")
 
     device = threading.Thread(target=send, daemon=True)
-    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
-                             str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    cfg, proc = serial_daemon(port, tmp_path, baud="baud = 57600\n")
     try:
         wait_status(cfg, "cushion silent")
         silent = sitwatch("doctor", "--headless", "--config", str(cfg))
@@ -216,3 +216,35 @@ def test_a_silent_serial_cushion_comes_back_without_a_restart(serial_pty: tuple[
         proc.terminate()
         _, err = proc.communicate(timeout=20)
     assert "Traceback" not in err + silent.stderr + back.stderr, err
+
+
+def test_a_silent_cushion_that_starts_sending_garbage_is_diagnosed_again(
+        serial_pty: tuple[int, str], tmp_path: Path) -> None:
+    """A cable plugged in at the wrong baud rate: the daemon had said "no data at all", and
+    kept saying it (status, doctor) for a minute after the garbage began. Now what the lines
+    are is said within seconds."""
+    master, port = serial_pty
+    stop = threading.Event()
+
+    def send() -> None:  # the device's own pace, at the wrong baud rate
+        while not stop.wait(0.05):
+            os.write(master, b"\xf0\x0f\x99\x87\n")
+
+    device = threading.Thread(target=send, daemon=True)
+    cfg, proc = serial_daemon(port, tmp_path)
+    try:
+        silent = wait_status(cfg, "no data at all")
+        device.start()
+        talking = wait_status(cfg, "wrong baud rate?")  # 30 s at most; it took 60 s
+        doctor = sitwatch("doctor", "--headless", "--config", str(cfg))
+    finally:
+        stop.set()
+        if device.is_alive():
+            device.join(5)
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "lines are not numbers" in talking and "no data at all" not in talking, (silent, talking)
+    line = cushion_line(doctor.stdout)
+    assert line.startswith("FAIL") and "wrong baud rate?" in line, doctor.stdout
+    assert "no data at all" not in line, line
+    assert "Traceback" not in err + doctor.stderr, err

@@ -544,6 +544,38 @@ def test_diagnosis_no_data(text: Any) -> None:
     assert isinstance(d, Diagnosis) and d.message.startswith("no data at all")
 
 
+def test_a_silent_device_that_starts_talking_is_diagnosed_again_within_seconds(text: Any) -> None:
+    """"No data at all" was repeated for a minute after bytes came (a cable plugged in at the
+    wrong baud rate): doctor kept telling the user to check the power. Once bytes have come for
+    RETHINK seconds, what they are is said, once; then every minute as before."""
+    from sitwatch.sources.watch import DIAGNOSIS_REPEAT, RETHINK
+
+    src, clock, port = text
+
+    def diags() -> list[str]:
+        return [i.message for i in src.poll(0) if isinstance(i, Diagnosis)]
+
+    clock.advance(10)
+    [first] = diags()
+    assert first.startswith("no data at all")
+    clock.advance(5)
+    assert diags() == []  # still nothing: no new words before the minute
+    port.feed(b"\xf0\x0f\x99\n" * 3)
+    assert diags() == []
+    clock.advance(RETHINK - 0.5)
+    port.feed(b"\xf0\x0f\x99\n" * 3)
+    assert diags() == []  # give the lines a few seconds to say what they are
+    clock.advance(0.5)
+    [second] = diags()
+    assert second.endswith("wrong baud rate?"), second
+    for _ in range(int(DIAGNOSIS_REPEAT) - 1):  # then the usual minute, not every few seconds
+        clock.advance(1)
+        port.feed(b"\xf0\x0f\x99\n")
+        assert diags() == []
+    clock.advance(1)
+    assert diags() == [second]
+
+
 def test_no_diagnosis_while_offline() -> None:
     src, _, _ = make(enoent(), no_data_timeout=1)
     for _ in range(20):
