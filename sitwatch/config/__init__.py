@@ -1085,9 +1085,10 @@ def _toml_key(k: str) -> str:
 
 #: The head of the documented sample (config/sitwatch.toml): every value is a default.
 SAMPLE_HEADER = (
-    "# sitwatch configuration.",
-    "# Copy to ~/.config/sitwatch/sitwatch.toml and change what you need; every key is",
-    "# optional and shown here with its default. `sitwatch config validate` checks a file.",
+    "# sitwatch configuration: yours is ~/.config/sitwatch/sitwatch.toml (`sitwatch config init`",
+    "# writes this sample there), a system service's /etc/sitwatch/sitwatch.toml. Change what you",
+    "# need: every key is optional and shown with its default; `sitwatch config validate`",
+    "# checks a file.",
     "# A key in seconds, minutes or hours also takes a duration with its unit: \"45m\", \"1h30m\".",
     "# `sitwatch config show --defaults` prints this sample; `sitwatch config show`, the config",
     "# in force.",

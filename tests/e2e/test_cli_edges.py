@@ -58,7 +58,7 @@ def test_config_init_on_a_fresh_account(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     dest = tmp_path / "home/.config/sitwatch/sitwatch.toml"
     assert str(dest) in proc.stdout
-    assert dest.read_text().startswith("# sitwatch configuration.")
+    assert dest.read_text().startswith("# sitwatch configuration: yours is")
     assert dest.stat().st_mode & 0o777 == 0o600  # it may come to hold an MQTT password
     assert dest.parent.stat().st_mode & 0o777 == 0o700
     assert _sitwatch("config", "validate", env=env).returncode == 0
@@ -78,7 +78,11 @@ def test_the_sample_names_commands_not_source_folders(tmp_path) -> None:
     text = (tmp_path / "home/.config/sitwatch/sitwatch.toml").read_text()
     header = text.split("\n\n")[0]
     assert re.findall(r"(?<![\w.~/-])(?:sitwatch|docs|config)/", header) == [], header
-    assert "`sitwatch config show --defaults` prints this sample" in header.replace("\n# ", " ")
+    flat = header.replace("\n# ", " ")
+    assert "`sitwatch config show --defaults` prints this sample" in flat
+    # it told the user to copy it to where `config init` had just written it
+    assert "Copy to" not in flat, flat
+    assert "yours is ~/.config/sitwatch/sitwatch.toml (`sitwatch config init` writes" in flat
     shown = _sitwatch("config", "show", "--defaults", env=env)
     assert shown.returncode == 0 and shown.stdout == text
 
