@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from sitwatch.core.private import private_dir, write_private
+
 BASE = "https://storage.googleapis.com/mediapipe-models/pose_landmarker"
 
 
@@ -94,7 +96,7 @@ def fetch(variant: str, dest: Path, *, url: str | None = None, sha256: str | Non
     dest = Path(dest).expanduser()
     if dest.exists() and not force and (want is None or sha256_of(dest) == want):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)  # sitwatch's data dir, owner-only like every folder it makes
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
@@ -123,10 +125,8 @@ def fetch(variant: str, dest: Path, *, url: str | None = None, sha256: str | Non
         if want is not None and digest != want:
             raise FetchError(f"{url}: checksum mismatch: expected sha256 {want}, got {digest}; "
                              "the file was not installed")
-        os.chmod(tmp, 0o644)
-        tmp.replace(dest)
-        dest.with_name(dest.name + ".sha256").write_text(f"{digest}  {dest.name}\n",
-                                                         encoding="utf-8")
+        tmp.replace(dest)  # owner-only (mkstemp's 0600), as everything in the data dir
+        write_private(dest.with_name(dest.name + ".sha256"), f"{digest}  {dest.name}\n")
         return dest
     finally:
         if fd >= 0:

@@ -40,11 +40,13 @@ def _lock() -> tuple[IO[str] | None, str]:
     import os
 
     from sitwatch.core.paths import runtime_dir
+    from sitwatch.core.private import FILE_MODE, make_private, private_dir
 
     path = runtime_dir() / LOCK_FILE
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fh = path.open("a+", encoding="utf-8")
+        private_dir(path.parent)
+        fh = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE), "a+", encoding="utf-8")
+        make_private(path)  # one an older sitwatch made 0644
     except OSError as e:  # no lock is no reason not to show nudges
         say(f"cannot make sure it runs only once ({path}: {e.strerror or e})")
         return None, ""

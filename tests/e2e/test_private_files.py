@@ -1,0 +1,216 @@
+"""Everything sitwatch writes about a person is owner-only (0600 files, 0700 folders), even
+under the usual umask 022: the history and the -wal/-shm files SQLite puts beside it (whether a
+reader such as `sitwatch report` makes them first or the daemon does), the status file, the
+learned profile, the diary, exports, reports, recordings, the web app's token, and any folder
+sitwatch makes on the way. Every command runs as a user runs it, in a scratch home."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_history_faults_e2e import Lines
+from tests.helpers.virtual_cushion import start_cushion
+
+pytestmark = pytest.mark.integration
+
+XDG = {"XDG_CONFIG_HOME": "config", "XDG_DATA_HOME": "data", "XDG_STATE_HOME": "state",
+       "XDG_CACHE_HOME": "cache", "XDG_RUNTIME_DIR": "run"}
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The umask most desktops start with (files 0644, folders 0755 unless asked otherwise);
+    the commands below inherit it."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env.update({"HOME": str(home), "PYTHONUNBUFFERED": "1", "SITWATCH_INSTANCE": "user"})
+    for var, sub in XDG.items():
+        d = home / sub
+        d.mkdir(exist_ok=True)  # the user's own folders, 0755 as usual (0700 for the runtime)
+        d.chmod(0o700 if var == "XDG_RUNTIME_DIR" else 0o755)
+        env[var] = str(d)
+    return env
+
+
+def _sitwatch(env: dict[str, str], *argv: str, ok: tuple[int, ...] = (0,)) -> str:
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode in ok, (argv, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def _readable_by_others(*roots: Path) -> list[str]:
+    """Every file or folder under ``roots`` (not the roots themselves) that group or others
+    may read, write or enter, with its mode."""
+    found = []
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            for name in dirnames + filenames:
+                p = Path(dirpath, name)
+                mode = p.lstat().st_mode
+                if not stat.S_ISLNK(mode) and mode & 0o077:
+                    found.append(f"{oct(mode & 0o777)} {p.relative_to(root.parent)}")
+    return sorted(found)
+
+
+class Daemon:
+    """`sitwatch run` on the virtual cushion at ``link``, its history in the data dir."""
+
+    def __init__(self, env: dict[str, str], cfg: Path, link: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        self.events = Lines(self.proc)
+
+    def until(self, event: str, seconds: float = 60) -> None:
+        assert self.events.until(lambda g: any(e["event"] == event for e in g), seconds), \
+            self.events.got[-5:]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.events.until(lambda g: False, 1)
+        assert self.proc.wait(20) == 0
+        err = self.proc.stderr.read().decode()  # type: ignore[union-attr]
+        assert "Traceback" not in err, err
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def _serve_pages(env: dict[str, str], db: Path, *pages: str) -> None:
+    """`sitwatch serve --lan` (so it keeps its token), each page fetched once."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--port", "0", "--lan",
+         "--history", str(db)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        line = ""
+        for line in proc.stdout:  # the address line comes first, then the LAN one
+            if "serving on http://" in line:
+                break
+        port = int(line.split("serving on http://", 1)[1].split(":", 1)[1].split("/")[0])
+        token = (Path(env["XDG_DATA_HOME"]) / "sitwatch" / "web-token").read_text().strip()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        for page in pages:  # the token is swapped for a cookie
+            url = f"http://127.0.0.1:{port}{page}?token={token}"
+            with browser.open(url, timeout=30) as r:
+                assert r.status == 200, page
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
+def _companion(env: dict[str, str], cfg: Path) -> None:
+    """`sitwatch companion` until it has taken its lock and looks for its broker (none)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "--no-user-config", "--config", str(cfg),
+         "companion"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "cannot reach the MQTT broker" in line:
+                break
+        else:
+            pytest.fail(f"the companion ended (exit {proc.wait()})")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
+def _readers(env: dict[str, str], db: Path, out: Path) -> None:
+    """What a person does with the history: reports, exports, status, the web app."""
+    h = ("--history", str(db))
+    _sitwatch(env, "report", *h)
+    _sitwatch(env, "report", "--week", "--html", str(out / "pages" / "week.html"), *h)
+    _sitwatch(env, "report", "--month", "--format", "html", "-o", str(out / "pages" / "m.html"),
+              *h)
+    _sitwatch(env, "export", "--since", "2020-01-01", "--csv", "-o", str(out / "csv" / "mine"),
+              *h)
+    _sitwatch(env, "export", "--since", "2020-01-01", "--json", "-o", str(out / "all.json"), *h)
+    json.loads(_sitwatch(env, "status", "--json", ok=(0, 3)))  # 3: the daemon is not running
+    _serve_pages(env, db, "/today", "/week", "/diary", "/api/status")
+
+
+def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
+        tmp_path: Path, umask_022: None) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    out = tmp_path / "out"  # where the person asks for exports and pages
+    cfg = tmp_path / "fast.toml"
+    cfg.write_text("[detect]\nsit_limit = 20\n"
+                   "[detect.occupancy]\nenter_dwell = 0.3\nexit_dwell = 0.3\n")
+    # what the daemon learns from the simulator is kept apart (sitwatch run says so)
+    db = home / "data" / "sitwatch" / "simulated" / "history.sqlite"
+    wal, shm = (db.with_name(db.name + s) for s in ("-wal", "-shm"))
+    link = tmp_path / "cushion"
+    sim = start_cushion(env, link, speed=30)
+    daemon: Daemon | None = None
+    try:
+        # a camera user's first step: the pose model into the data dir (a stand-in .task:
+        # a zip signature and the checksum it is fetched against)
+        model = tmp_path / "pose.task"
+        model.write_bytes(b"PK\x03\x04 a stand-in pose model")
+        _sitwatch(env, "model", "fetch", "--url", model.as_uri(),
+                  "--sha256", hashlib.sha256(model.read_bytes()).hexdigest())
+        assert _readable_by_others(home / "data") == []  # its folder too, before any other
+        _sitwatch(env, "config", "init")
+        # the daemon first: it makes the history, -wal and -shm
+        daemon = Daemon(env, cfg, link)
+        daemon.until("nudge")
+        _readers(env, db, out)  # while it writes
+        daemon.stop()
+        # a reader first: with the daemon stopped and its -wal/-shm gone, report makes them
+        for side in (wal, shm):
+            side.unlink(missing_ok=True)
+        _sitwatch(env, "report", "--history", str(db))
+        assert wal.exists() or shm.exists(), "report made no -wal/-shm to check"
+        _sitwatch(env, "log", "numbness", "--where", "thigh", "--side", "left", "--severity", "3",
+                  "--history", str(db))
+        _readers(env, db, out)
+        # then the daemon again, writing into what the readers made
+        daemon = Daemon(env, cfg, link)
+        daemon.until("occupancy")
+        _sitwatch(env, "report", "--history", str(db))
+        daemon.stop()
+        _sitwatch(env, "record", "--port", str(link), "--layout", "smartchair-12",
+                  "--duration", "1", "-o", str(out / "cushion.rec"))
+        nobroker = tmp_path / "nobroker.toml"
+        nobroker.write_text('[mqtt]\nhost = "127.0.0.1"\nport = 1\n')  # refused at once
+        _companion(env, nobroker)
+    finally:
+        if daemon is not None:
+            daemon.kill()
+        os.killpg(sim.pid, signal.SIGTERM)
+        sim.wait(10)
+    assert db.is_file()
+    written = [home / sub for sub in XDG.values()] + [out]
+    assert _readable_by_others(*written) == []
+    assert {p.name for p in out.rglob("*") if p.is_file()} >= {
+        "week.html", "m.html", "all.json", "mine-minutes.csv", "cushion.rec"}
