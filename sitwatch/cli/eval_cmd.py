@@ -7,6 +7,7 @@ as it starts, since a full run takes minutes, and the time each part took is sai
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,44 @@ class Timing:
         return f"sitwatch eval: done in {end - self.start:.0f} s" + (f" ({parts})" if parts else "")
 
 
+_GIVE = "give the folder that holds datasets/ (--shared FOLDER, or SITWATCH_SHARED)"
+
+
+def _check_shared(shared: Path, flag: str | None) -> str | None:
+    """What is wrong with a shared folder the user named (--shared, else SITWATCH_SHARED), in
+    words; None when there is nothing to say. The default needs no check: when none is found
+    the report says so and measures the simulated sitters."""
+    from sitwatch.evaluation import datasets
+
+    named = f"--shared {flag}" if flag else (
+        f"SITWATCH_SHARED={os.environ['SITWATCH_SHARED']}"
+        if os.environ.get("SITWATCH_SHARED") else None)
+    if named is None:
+        return None
+    if not shared.is_dir():
+        return f"{named}: no such folder; {_GIVE}"
+    if not (shared / "datasets").is_dir() and any(datasets.present(shared).values()):
+        return (f"{named}: that is the datasets folder itself; give the folder above it: "
+                f"--shared {shared.resolve().parent}")
+    return None
+
+
+def _datasets_line(shared: Path, sitters: int | None) -> str:
+    """Which datasets this run reads and which it does not find, where it looked."""
+    from sitwatch.evaluation import datasets
+
+    ds = shared / "datasets"
+    have = datasets.present(ds)
+    found = [n for n, ok in have.items() if ok]
+    missing = [n for n, ok in have.items() if not ok]
+    if not found:
+        where = f"no datasets in {ds}" if ds.is_dir() else f"no datasets/ folder in {shared}"
+        rest = "nothing is measured" if sitters == 0 else "only simulated sitters are measured"
+        return f"{where} (it looks for {', '.join(missing)}), so {rest}; {_GIVE}"
+    return (f"datasets in {ds}: {', '.join(found)}"
+            + (f"; not there: {', '.join(missing)}" if missing else ""))
+
+
 def run(args: argparse.Namespace) -> int:
     from sitwatch.evaluation.report import default_shared, report
 
@@ -54,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
     if seed is not None and seed < 0:
         print(f"sitwatch eval: --seed {seed}: give 0 or more", file=sys.stderr)
         return EXIT_CONFIG
-    shared = Path(args.shared) if args.shared else default_shared()
+    shared = Path(args.shared).expanduser() if args.shared else default_shared()
+    problem = _check_shared(shared, args.shared)
+    if problem:
+        print(f"sitwatch eval: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"sitwatch eval: {_datasets_line(shared, sitters)}", file=sys.stderr, flush=True)
     timing = Timing()
     print(report(shared, markdown=args.markdown, lopo=not args.quick, progress=timing,
                  sitters=sitters, seed=HELD_OUT_SEED if seed is None else seed))

@@ -17,6 +17,21 @@ import numpy as np
 from sitwatch.sensing.layout import Layout, load
 from sitwatch.sources.recording import Writer
 
+#: The datasets ``sitwatch eval`` reads, by folder name under ``shared/datasets``, each with
+#: the file or folder that must be there for it to be read.
+NAMES = {
+    "smartchair-ml": "smartchair-ml",
+    "ethz-wheelchair": "ethz-wheelchair",
+    "technion-smart-chair": "technion-smart-chair/sensor_samples.csv",
+    "fsr-cushion-9": "fsr-cushion-9",
+    "webcam-landmarks": "webcam-landmarks",
+}
+
+
+def present(folder: Path) -> dict[str, bool]:
+    """Which of :data:`NAMES` are in ``folder`` (a ``datasets`` folder)."""
+    return {name: (folder / where).exists() for name, where in NAMES.items()}
+
 
 @dataclass(frozen=True)
 class Classes:

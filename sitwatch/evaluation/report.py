@@ -593,29 +593,27 @@ def report(
         out.extend(render(header, rows, markdown=markdown))
         out.append("")
 
-    sc_dir = ds / "smartchair-ml"
-    if sc_dir.is_dir():
+    have = datasets.present(ds)
+    sc_dir = ds / datasets.NAMES["smartchair-ml"]
+    if have["smartchair-ml"]:
         _smartchair(out, table, sc_dir, h, lopo, progress, summary)
-    ethz_dir = ds / "ethz-wheelchair"
-    if ethz_dir.is_dir():
-        _ethz(out, table, ethz_dir, h, progress, summary)
-    tf = ds / "technion-smart-chair" / "sensor_samples.csv"
-    if tf.is_file():
+    if have["ethz-wheelchair"]:
+        _ethz(out, table, ds / datasets.NAMES["ethz-wheelchair"], h, progress, summary)
+    if have["technion-smart-chair"]:
         progress("technion-smart-chair")
-        _technion(out, table, tf, h, summary)
-    fsr_dir = ds / "fsr-cushion-9"
-    if fsr_dir.is_dir():
+        _technion(out, table, ds / datasets.NAMES["technion-smart-chair"], h, summary)
+    fsr_dir = ds / datasets.NAMES["fsr-cushion-9"]
+    if have["fsr-cushion-9"]:
         _fsr(out, table, fsr_dir, h, lopo, progress, summary)
-    if sc_dir.is_dir() or fsr_dir.is_dir():
+    if have["smartchair-ml"] or have["fsr-cushion-9"]:
         _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
         _free_use(out, table, sc_dir, fsr_dir, h, reorder.ORDERS if lopo else reorder.QUICK,
                   progress)
         _working_days(out, table, sc_dir, fsr_dir, h,
                       reorder.DAYS if lopo else reorder.QUICK_DAYS, progress)
-    cam = ds / "webcam-landmarks"
-    if cam.is_dir():
+    if have["webcam-landmarks"]:
         progress("webcam-landmarks")
-        _webcam(out, table, cam, h, markdown, summary)
+        _webcam(out, table, ds / datasets.NAMES["webcam-landmarks"], h, markdown, summary)
     if not out:
         out.append(f"no datasets found under {ds}: give --shared FOLDER, the folder that holds "
                    "datasets/ (or set SITWATCH_SHARED)")

@@ -227,9 +227,11 @@ def test_eval_command_reports_on_stdout_and_its_progress_on_stderr(
     assert main(["eval", "--quick", "--sitters", "0", "--shared", str(tmp_path)]) == 0
     got = capsys.readouterr()
     err = got.err.splitlines()
-    assert err[0] == "sitwatch eval: technion-smart-chair..."
-    assert err[1].startswith("sitwatch eval: done in ") and "(technion-smart-chair " in err[1]
-    assert len(err) == 2
+    assert err[0].startswith(f"sitwatch eval: datasets in {tmp_path / 'datasets'}: "
+                             "technion-smart-chair; not there: ")  # which it reads, first
+    assert err[1] == "sitwatch eval: technion-smart-chair..."
+    assert err[2].startswith("sitwatch eval: done in ") and "(technion-smart-chair " in err[2]
+    assert len(err) == 3
     assert got.out.startswith("Held-out summary\n")
     assert "\ntechnion-smart-chair (5 sensors, 1 person," in got.out
     assert "sitwatch eval:" not in got.out
