@@ -14,6 +14,8 @@ from __future__ import annotations
 EXACT_UNDER = 600.0
 #: Something younger than this (seconds) happened ``just now``: "0 s ago" reads as a glitch.
 JUST_NOW = 5.0
+#: A program running for less than this (seconds) has ``just started``.
+JUST_STARTED = 60.0
 
 
 def words(seconds: float) -> str:
@@ -35,6 +37,15 @@ def ago(seconds: float) -> str:
     if float(seconds) < JUST_NOW:
         return "just now"
     return f"{words(seconds)} ago"
+
+
+def uptime(seconds: float) -> str:
+    """How long a program has been running: ``just started`` in its first minute (a count of
+    seconds reads as a glitch, and on a page that updates itself it ticks for no reason), else
+    ``up 37 min`` (:func:`words`)."""
+    if float(seconds) < JUST_STARTED:
+        return "just started"
+    return f"up {words(seconds)}"
 
 
 def setting(seconds: float) -> str:

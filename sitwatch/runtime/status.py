@@ -696,7 +696,7 @@ def _detail_line(d: dict[str, Any], pid: bool) -> str:
     up = _since(d.get("started"), d)
     running = [f"pid {d.get('pid')}"] if pid else []
     if up is not None:
-        running.append(f"up {human_duration(up)}")
+        running.append(durations.uptime(up))
     if running:
         bits.append(", ".join(running))
     return " · ".join(bits)

@@ -323,3 +323,35 @@ def test_an_older_history_is_shown_from_an_upgraded_copy(tmp_path: Path) -> None
     assert user_version(conn) == SCHEMA_VERSION - 1
     conn.close()
     assert not list(tmp.iterdir())
+
+
+def test_the_live_page_says_a_daemon_just_started(tmp_path: Path) -> None:
+    """Right after `sitwatch run` started, the live page said "up 0 s" (then "up 5 s", "up 10 s"
+    as it updated itself). A real daemon (its cushion not plugged in: it waits and says so) and
+    the real server, the page read as soon as the daemon's status is there."""
+    import time
+
+    env = _env(tmp_path)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--headless",
+         "--port", str(tmp_path / "no-cushion"), "--layout", "smartchair-12"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    proc, base = _served(tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        status: dict[str, object] = {}
+        while time.monotonic() < deadline and not status.get("running"):
+            status = json.loads(_get(base + "/api/status")[1])
+            if daemon.poll() is not None:
+                pytest.fail(f"the daemon ended (exit {daemon.returncode})")
+        assert status.get("running"), status
+        code, html = _get(base + "/")
+        assert code == 200
+        assert "no nudges yet · just started</li>" in html, html
+        assert "up 0 s" not in html and " s</li>" not in html
+        assert status["detail"] == ["not calibrated yet · no nudges yet · just started"]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(daemon.pid, signal.SIGTERM)
+        proc.wait(10)
+        daemon.wait(10)

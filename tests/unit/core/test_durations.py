@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitwatch.core.durations import ago, setting, words
+from sitwatch.core.durations import ago, setting, uptime, words
 
 
 def test_measured_durations_are_rounded_to_the_minute() -> None:
@@ -35,3 +35,12 @@ def test_a_setting_is_written_as_set(seconds: float, said: str) -> None:
 def test_an_age_of_a_few_seconds_is_just_now(seconds: float, said: str) -> None:
     """The live page said "last nudge: posture 0 s ago" right after a nudge."""
     assert ago(seconds) == said
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (0.0, "just started"), (42.0, "just started"), (59.9, "just started"),
+    (60.0, "up 1 min"), (3600 + 5 * 60, "up 1 h 5 min"),
+])
+def test_a_daemon_in_its_first_minute_has_just_started(seconds: float, said: str) -> None:
+    """The live page said "up 0 s" right after the daemon started, then ticked by seconds."""
+    assert uptime(seconds) == said

@@ -103,7 +103,7 @@ def test_status_endpoint_follows_the_file(settings: Settings) -> None:
     assert d["headline"].startswith("Occupied — sitting for 25 min")
     # the daemon's process id is for a terminal: not on the page, nor in what it polls
     assert f"pid {os.getpid()}" not in json.dumps(d) and "pid" not in c.get("/").text
-    assert d["detail"][-1].endswith("no nudges yet · up 0 s"), d["detail"]
+    assert d["detail"][-1].endswith("no nudges yet · just started"), d["detail"]
 
 
 def test_diary_form_round_trip_and_red_flag(settings: Settings) -> None:
