@@ -1,8 +1,10 @@
 """Everything sitwatch writes about a person is owner-only (0600 files, 0700 folders), even
 under the usual umask 022: the history and the -wal/-shm files SQLite puts beside it (whether a
-reader such as `sitwatch report` makes them first or the daemon does), the status file, the
-learned profile, the diary, exports, reports, recordings, the web app's token, and any folder
-sitwatch makes on the way. Every command runs as a user runs it, in a scratch home."""
+reader such as `sitwatch report` makes them first or the daemon does), the status file, a
+calibration profile, the diary, exports, reports, recordings, the web app's token, the pose
+model, the companion's lock, and any folder sitwatch makes on the way. Every command runs as a
+user runs it, in a scratch home; `model fetch` left the data dir 0755 with a 0644 model in it,
+and `companion` its lock 0644."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_history_faults_e2e import Lines
+from tests.helpers.servers import RecordingServer
 from tests.helpers.virtual_cushion import start_cushion
 
 pytestmark = pytest.mark.integration
@@ -158,7 +161,7 @@ def _readers(env: dict[str, str], db: Path, out: Path) -> None:
 
 
 def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
-        tmp_path: Path, umask_022: None) -> None:
+        tmp_path: Path, umask_022: None, http_server: RecordingServer) -> None:
     home = tmp_path / "home"
     home.mkdir()
     env = _env(home)
@@ -191,6 +194,7 @@ def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
             side.unlink(missing_ok=True)
         _sitwatch(env, "report", "--history", str(db))
         assert wal.exists() or shm.exists(), "report made no -wal/-shm to check"
+        assert _readable_by_others(db.parent) == []
         _sitwatch(env, "log", "numbness", "--where", "thigh", "--side", "left", "--severity", "3",
                   "--history", str(db))
         _readers(env, db, out)
@@ -201,6 +205,19 @@ def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
         daemon.stop()
         _sitwatch(env, "record", "--port", str(link), "--layout", "smartchair-12",
                   "--duration", "1", "-o", str(out / "cushion.rec"))
+        # a profile from a recording of the virtual sitter (empty, then upright)
+        _sitwatch(env, "simulate", "--script", "demo", "--duration", "160", "--speed", "0",
+                  "-o", str(out / "sim.rec"))
+        _sitwatch(env, "calibrate", "--layout", "smartchair-12", "--recording",
+                  str(out / "sim.rec"), "--empty", "2:28", "--upright", "60:150")
+        assert (home / "data" / "sitwatch" / "calibration-smartchair-12.json").is_file()
+        # the weekly timer's second step: the page and the week's text to a service
+        weekly = tmp_path / "weekly.toml"
+        weekly.write_text("[nudges.push]\nreport_urls = "
+                          f'["json://127.0.0.1:{http_server.port}/weekly"]\n')
+        _sitwatch(env, "report-send", "--config", str(weekly), "--history", str(db),
+                  str(out / "pages" / "week.html"))
+        http_server.wait(1)
         nobroker = tmp_path / "nobroker.toml"
         nobroker.write_text('[mqtt]\nhost = "127.0.0.1"\nport = 1\n')  # refused at once
         _companion(env, nobroker)
@@ -213,4 +230,4 @@ def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
     written = [home / sub for sub in XDG.values()] + [out]
     assert _readable_by_others(*written) == []
     assert {p.name for p in out.rglob("*") if p.is_file()} >= {
-        "week.html", "m.html", "all.json", "mine-minutes.csv", "cushion.rec"}
+        "week.html", "m.html", "all.json", "mine-minutes.csv", "cushion.rec", "sim.rec"}
