@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from sitwatch.core.private import private_dir, write_private
 
+PUBLIC_MODE = 0o644  # the model and its checksum: public files
 BASE = "https://storage.googleapis.com/mediapipe-models/pose_landmarker"
 
 
@@ -125,8 +126,14 @@ def fetch(variant: str, dest: Path, *, url: str | None = None, sha256: str | Non
         if want is not None and digest != want:
             raise FetchError(f"{url}: checksum mismatch: expected sha256 {want}, got {digest}; "
                              "the file was not installed")
-        tmp.replace(dest)  # owner-only (mkstemp's 0600), as everything in the data dir
-        write_private(dest.with_name(dest.name + ".sha256"), f"{digest}  {dest.name}\n")
+        # The model is public and says nothing about anyone: readable by all (0644), so a
+        # service account can use one an administrator fetched; the data dir around it stays
+        # owner-only.
+        os.chmod(tmp, PUBLIC_MODE)
+        tmp.replace(dest)
+        sums = dest.with_name(dest.name + ".sha256")
+        write_private(sums, f"{digest}  {dest.name}\n")
+        os.chmod(sums, PUBLIC_MODE)
         return dest
     finally:
         if fd >= 0:

@@ -71,6 +71,8 @@ def _readable_by_others(*roots: Path) -> list[str]:
             for name in dirnames + filenames:
                 p = Path(dirpath, name)
                 mode = p.lstat().st_mode
+                if name.endswith((".task", ".task.sha256")):  # the public pose model
+                    continue
                 if not stat.S_ISLNK(mode) and mode & 0o077:
                     found.append(f"{oct(mode & 0o777)} {p.relative_to(root.parent)}")
     return sorted(found)
@@ -183,6 +185,11 @@ def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
         _sitwatch(env, "model", "fetch", "--url", model.as_uri(),
                   "--sha256", hashlib.sha256(model.read_bytes()).hexdigest())
         assert _readable_by_others(home / "data") == []  # its folder too, before any other
+        # the model itself is public (nothing about anyone): a service account may read one
+        # an administrator fetched
+        fetched = home / "data" / "sitwatch" / "pose_landmarker_full.task"
+        assert fetched.stat().st_mode & 0o777 == 0o644
+        assert fetched.parent.stat().st_mode & 0o777 == 0o700
         _sitwatch(env, "config", "init")
         # the daemon first: it makes the history, -wal and -shm
         daemon = Daemon(env, cfg, link)
