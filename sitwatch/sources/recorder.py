@@ -22,6 +22,7 @@ from sitwatch.config import Cushion, Mqtt
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import is_mqtt
+from sitwatch.core.private import make_private, private_dir
 from sitwatch.data import shipped
 from sitwatch.sensing import layout as layouts
 from sitwatch.sensing import wire
@@ -128,7 +129,9 @@ def record(
     started = clock.now().isoformat(timespec="seconds")
     frames = 0
     said = ""  # the source's last word on why no frame comes (offline, a diagnosis)
+    private_dir(Path(out_path).parent)  # a folder not made yet, owner-only like the file
     fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # about a person
+    make_private(Path(out_path))  # a file that was there keeps its mode through O_TRUNC
     with open(fd, "w", encoding="utf-8", newline="\n") as out:
         writer: Writer | None = None
         pending: list[_Pending] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,31 @@ def test_a_device_that_sends_nothing_leaves_no_empty_recording(tmp_path, serial_
     assert proc.returncode == 1, proc.stderr
     assert f"no frames came from {port}: nothing recorded" in proc.stderr
     assert not (tmp_path / "quiet.rec").exists()
+
+
+def test_a_recording_into_a_folder_not_yet_made_makes_it_owner_only(tmp_path, serial_pty) -> None:
+    """`-o sessions/monday.rec` ended in "No such file or directory" when sessions/ did not
+    exist, though `report` and `export` make their folders (and `record --help` says nothing
+    of it). The folder is made, owner-only, as the recording is."""
+    master, port = serial_pty
+    stop = threading.Event()
+
+    def send() -> None:  # the cushion's own pace
+        while not stop.wait(0.05):
+            os.write(master, b",".join([b"900"] * 12) + b"\n")
+
+    device = threading.Thread(target=send, daemon=True)
+    device.start()
+    old = os.umask(0o022)
+    try:
+        proc = _record("--port", port, "-o", "sessions/monday.rec", "--duration", "1",
+                       cwd=tmp_path)
+    finally:
+        os.umask(old)
+        stop.set()
+        device.join(5)
+    assert proc.returncode == 0, proc.stderr
+    rec = tmp_path / "sessions" / "monday.rec"
+    assert "recorded" in proc.stderr and rec.stat().st_size > 0, proc.stderr
+    assert rec.parent.stat().st_mode & 0o777 == 0o700
+    assert rec.stat().st_mode & 0o777 == 0o600
