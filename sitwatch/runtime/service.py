@@ -713,8 +713,11 @@ def carry_out(plan: Plan, run: Runner = run_command, say: Callable[[str], None] 
         elif step.path is not None and step.text is not None:
             step.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = step.path.with_name(step.path.name + ".tmp")
-            tmp.write_text(step.text, encoding="utf-8")
-            os.chmod(tmp, step.mode)
+            tmp.unlink(missing_ok=True)  # born owner-only below, whatever a stale one was
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(step.text)
+            os.chmod(tmp, step.mode)  # never looser than its mode, even for a moment
             os.replace(tmp, step.path)
         say(f"  {step.what}: {step.describe()}")
 

@@ -236,3 +236,29 @@ def test_the_daemon_and_the_bridge_on_one_pi_are_told_apart(tmp_path: Path) -> N
     assert any("both want the cushion's port" in n for n in daemon.notes), daemon.notes
     only_bridge = service.plan_system_uninstall(bridge=True)
     assert [s.path for s in only_bridge.steps if s.path] == [unit]
+
+
+def test_a_file_is_never_looser_than_its_mode_while_it_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system config (0640, group sitwatch) was first written with the umask's 0644 and
+    only then narrowed: for a moment anyone could read it. The temporary file is born
+    owner-only and gets its mode before it takes the file's name."""
+    import os
+
+    seen: list[int] = []
+    real_chmod = os.chmod
+
+    def chmod(path, mode, *a, **kw):  # type: ignore[no-untyped-def]
+        seen.append(os.stat(path).st_mode & 0o777)  # the bits before the narrowing
+        return real_chmod(path, mode, *a, **kw)
+
+    monkeypatch.setattr(os, "chmod", chmod)
+    old = os.umask(0o022)
+    try:
+        conf = tmp_path / "etc" / "sitwatch.toml"
+        plan = service.Plan([service.Step("a config to edit", conf, "[cushion]\n", mode=0o640)])
+        service.carry_out(plan, say=lambda _s: None)
+    finally:
+        os.umask(old)
+    assert seen and all(m & 0o077 == 0 for m in seen), [oct(m) for m in seen]
+    assert conf.stat().st_mode & 0o777 == 0o640 and conf.read_text() == "[cushion]\n"
