@@ -14,9 +14,7 @@ when to see a doctor instead.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -272,29 +270,16 @@ def render_week(store: Reader, week_ending: date, tz: tzinfo, *,
 def write_week(store: Reader, week_ending: date, tz: tzinfo, path: Path | str, *,
                sit_limit: float = DEFAULT_SIT_LIMIT, now: datetime | None = None,
                min_break: float = DEFAULT_MIN_BREAK) -> Path:
-    """Render the week and write it to ``path`` atomically (a reader never sees half a page).
+    """Render the week and write it to ``path`` as ``sitwatch report --html`` does: whole or
+    not at all, owner-only (a record of how you sat). Returns the path."""
+    from sitwatch.core.private import write_private
 
-    The file is created readable by its owner only: it is a record of how you sat.
-    """
-    return write_html(path, render_week(store, week_ending, tz, sit_limit=sit_limit, now=now,
-                                        min_break=min_break))
-
-
-def write_html(path: Path | str, html: str) -> Path:
-    """Write a page to ``path`` atomically (a reader never sees half a page), owner-only."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, render_week(store, week_ending, tz, sit_limit=sit_limit, now=now,
+                                    min_break=min_break))
     return path
+
+
 
 
 
@@ -406,5 +391,4 @@ def render_month(store: Reader, month: date, tz: tzinfo, *,
         store, month, tz, sit_limit=sit_limit, min_break=min_break, now=now, links=links))
 
 
-__all__ = ["render_month", "render_week", "week_context", "week_title", "write_html",
-           "write_week"]
+__all__ = ["render_month", "render_week", "week_context", "week_title", "write_week"]

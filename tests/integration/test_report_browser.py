@@ -105,9 +105,10 @@ def simulate_days(db: Path, days: tuple[date, ...], seed0: int) -> None:
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from sitwatch.core.clock import ManualClock
+    from sitwatch.core.private import write_private
     from sitwatch.history.queries import day_summary
     from sitwatch.history.store import Store
-    from sitwatch.reports.html import write_week
+    from sitwatch.reports.html import render_week
 
     tmp = tmp_path_factory.mktemp("week")
     db = tmp / "history.sqlite"
@@ -115,8 +116,8 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     simulate_days(db, DAYS, 7)
     store = Store(db, ManualClock(datetime(2026, 3, 16, 9, 0, tzinfo=TZ)), readonly=True)
     try:
-        page = write_week(store, SUN, TZ, tmp / "week.html",
-                          now=datetime(2026, 3, 16, 9, 0, tzinfo=TZ))
+        page = tmp / "week.html"
+        write_private(page, render_week(store, SUN, TZ, now=datetime(2026, 3, 16, 9, 0, tzinfo=TZ)))
         summaries = [day_summary(store, SUN - timedelta(days=k), TZ) for k in range(6, -1, -1)]
     finally:
         store.close()

