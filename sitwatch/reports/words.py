@@ -38,6 +38,10 @@ NOT_MEASURED = "not measured (a cushion measures it)"
 MIN_KNOWN_SHARE = 0.5
 #: A posture is what you "mostly" did when it holds more than this share of the known time.
 MOSTLY_SHARE = 0.5
+#: The postures a report never praises, and what it says helps with them.
+SLUMPED = (Posture.SLOUCHED, Posture.LEANING_FORWARD)
+SIT_BACK = ("Sliding your hips back until the backrest carries your lower back makes sitting "
+            "tall easier.")
 
 # Column headings for the postures, where a table has little room.
 _HEADING = {Posture.LEANING_FORWARD: "forward"}
@@ -324,9 +328,13 @@ def _posture_verdict(minutes: Mapping[Posture, float]) -> tuple[str, str]:
     top = mostly(minutes)
     if top is not None:
         if minutes.get(top, 0.0) > MOSTLY_SHARE * total:
-            return f" and your posture was mostly {posture(top)}", ""
-        return (f", and in the {pct(known_total / total)} of your sitting time where sitwatch "
-                f"could tell your posture, it was mostly {posture(top)}"), ""
+            said = f"your posture was mostly {posture(top)}"
+        else:
+            said = (f"in the {pct(known_total / total)} of your sitting time where sitwatch "
+                    f"could tell your posture, it was mostly {posture(top)}")
+        if top in SLUMPED:  # never praised: a sentence of its own, with what helps
+            return "", f"{said[0].upper()}{said[1:]}. {SIT_BACK}"
+        return (f" and {said}" if said.startswith("your") else f", and {said}"), ""
     if known_total <= 0:
         return "", "sitwatch could not tell your posture while you sat."
     if known_total < MIN_KNOWN_SHARE * total:
@@ -377,8 +385,7 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
 
     # Slouching and leaning in.
     def slumped_of(d: DaySummary) -> float:
-        return d.posture_minutes.get(Posture.SLOUCHED, 0.0) \
-            + d.posture_minutes.get(Posture.LEANING_FORWARD, 0.0)
+        return sum(d.posture_minutes.get(p, 0.0) for p in SLUMPED)
 
     slumped = sum(slumped_of(d) for d in days)
     share = slumped / sitting
@@ -386,8 +393,7 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         worst = max(days, key=slumped_of)
         when = f", most of it on {worst.day:%A}" if weekly else ""
         text = (f"You slouched or leaned forward for {pct(share)} of your sitting time{when}. "
-                "Sliding your hips back until the backrest carries your lower back makes "
-                "sitting tall easier.")
+                f"{SIT_BACK}")
         out.append((min(3.0, share / 0.2), text))
 
     # Lopsided sitting.

@@ -298,6 +298,20 @@ def test_mostly_needs_more_than_half_of_the_known_time() -> None:
         == "; keep it up. sitwatch could not tell your posture while you sat."
 
 
+def test_mostly_slumped_is_never_praised() -> None:
+    """A day too short for the slouching suggestion still must not call a slump good."""
+    sit_back = ("Sliding your hips back until the backrest carries your lower back makes "
+                "sitting tall easier.")
+    assert nice(slouched=6, upright=3) \
+        == f"; keep it up. Your posture was mostly slouched. {sit_back}"
+    assert nice(leaning_forward=6, upright=3) \
+        == f"; keep it up. Your posture was mostly leaning forward. {sit_back}"
+    assert nice(slouched=5, upright=2, unknown=5) \
+        == ("; keep it up. In the 58% of your sitting time where sitwatch could tell your "
+            f"posture, it was mostly slouched. {sit_back}")
+    assert nice(reclined=6, upright=3) == " and your posture was mostly reclined. Keep it up."
+
+
 def test_the_week_says_how_often_the_weight_was_shifted(tmp_path: Path) -> None:
     """The stillness detector's shifts (issue #13) in the weekly text and page: counted per hour
     seated, and the stretches that ran too long without one."""
