@@ -10,11 +10,13 @@ from typing import Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
+    EXIT_FAIL,
     EXIT_OK,
     config_errors,
     err,
     input_problem,
     load_config,
+    missing_port,
     output_problem,
     resolve_layout,
 )
@@ -138,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
             err(warning)
         _calibration_notes(lay, prof)
         return EXIT_OK
+    missing = missing_port(cfg.cushion.port, bool(args.port))
+    if missing:  # said before the first question: no step could read anything
+        err(f"{missing}; nothing was calibrated")
+        return EXIT_FAIL
     from sitwatch.cli.calibrate_live import interactive
 
     return interactive(cfg, lay, out)

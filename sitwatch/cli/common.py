@@ -56,6 +56,17 @@ def input_problem(path: Path, flag: str = "", what: str = "a file") -> str | Non
     return None
 
 
+def missing_port(port: str, flag: bool) -> str | None:
+    """What to say when the cushion's device ``port`` does not exist (unplugged, or a typo), for
+    a command that is no use without it (``record``, ``calibrate``); None for a URL or a path
+    that exists. ``flag``: it came from ``--port``, not from ``cushion.port``."""
+    if not port or "://" in port or Path(port).exists():
+        return None
+    named = f"--port {port}" if flag else f"cushion.port {port}"
+    return (f"{named}: no such device: is the cushion plugged in? (ls /dev/serial/by-id/ "
+            "lists USB serial devices)")
+
+
 def output_problem(path: Path, flag: str, example: str) -> str | None:
     """What stops ``path`` (given with ``flag``) from being written as a file: it is a folder,
     or a file stands where a folder should be. None when it can be written (missing folders

@@ -14,6 +14,7 @@ from sitwatch.cli.common import (
     config_errors,
     err,
     load_config,
+    missing_port,
     output_problem,
 )
 
@@ -41,10 +42,9 @@ def run(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_CONFIG
     port = cfg.cushion.port
-    named = f"--port {port}" if args.port else f"cushion.port {port}"
-    if "://" not in port and not Path(port).exists():
-        err(f"{named}: no such device: is the cushion plugged in? (ls /dev/serial/by-id/ "
-            "lists USB serial devices); nothing recorded")
+    missing = missing_port(port, bool(args.port))
+    if missing:
+        err(f"{missing}; nothing recorded")
         return EXIT_FAIL
     show = sys.stderr.isatty()
 

@@ -554,3 +554,51 @@ def test_ctrl_c_at_a_question_of_the_real_command_exits_130(tmp_path) -> None:
     assert code == 130, text
     assert "Calibration cancelled; nothing was saved." in text and "Traceback" not in text
     assert not list((tmp_path / "data").rglob("calibration-*.json"))
+
+
+def test_the_real_command_on_a_port_that_does_not_exist_stops_before_any_question(
+    tmp_path,
+) -> None:
+    """`sitwatch calibrate` on a terminal with a cushion that is not plugged in (or a typo in
+    --port): it logged a warning, asked its questions, had the user leave the seat, and only
+    after some 20 s said "no frames from the cushion" (exit 1). It says so at once now, in the
+    words `sitwatch record` uses, and asks nothing."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"),
+                     ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "cfg")):
+        env[var] = str(tmp_path / sub)
+    port = tmp_path / "ttyACM9"
+    master, slave = pty.openpty()
+    began = time.monotonic()
+    cal = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config", "--port", str(port),
+         "--layout", "fsr-cushion-9"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    said = b""
+    try:
+        code = cal.wait(30)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                said += os.read(master, 4096)
+            except OSError:  # the command has gone and its end of the terminal with it
+                break
+    finally:
+        if cal.poll() is None:
+            cal.kill()
+            cal.wait(5)
+        os.close(master)
+    took = time.monotonic() - began
+    text = said.decode(errors="replace")
+    assert code == 1, text
+    assert (f"--port {port}: no such device: is the cushion plugged in? (ls /dev/serial/by-id/ "
+            "lists USB serial devices); nothing was calibrated") in text
+    assert "(y/N)" not in text and "Step 1" not in text and "Traceback" not in text
+    assert took < 15, took
+    assert not list((tmp_path / "data").rglob("calibration-*.json"))
