@@ -223,7 +223,10 @@ class NudgePolicy:
             ep = t - balance_for
             level = self._due(NudgeKind.ASYMMETRIC_LOAD, t, ep)
             if level:
-                out.append(self._nudge(NudgeKind.ASYMMETRIC_LOAD, t, ep, level, side=balance))
+                # which side is the heavy one: the advice alone left the sitter to guess
+                heavy = f"More of your weight is on your {balance} side. "
+                out.append(self._nudge(NudgeKind.ASYMMETRIC_LOAD, t, ep, level,
+                                       prefix=heavy, side=balance))
         if wallet and self.spaced(t):
             ep = wallet_since if wallet_since is not None else 0.0
             level = self._due(NudgeKind.WALLET, t, ep)

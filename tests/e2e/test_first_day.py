@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.kinds import Posture
+from sitwatch.evaluation import datasets
 from sitwatch.history.store import Store
+from tests.helpers.cli import calibrated_replay, state_at
 from tests.helpers.history import TZ, Sitter
 
 DAY = date(2026, 11, 30)
@@ -57,4 +59,19 @@ def test_a_short_slouched_day_is_not_praised_for_its_posture(tmp_path) -> None:
     proc = _sitwatch(tmp_path, "report", "--day", DAY.isoformat(), "--history", str(db))
     assert ("Nice: your sitting spells stayed under 45 min and your posture was mostly "
             "upright. Keep it up.") in " ".join(proc.stdout.split())
+
+
+def test_the_lopsided_nudge_says_which_side_carries_the_weight(datasets_dir, tmp_path) -> None:
+    """A lean earned "You are sitting lopsided: put both feet on the floor ... share your
+    weight evenly", which leaves the sitter to find out which side is the heavy one. The nudge
+    names the side the cushion saw (the fsr-cushion-9 recording, with a crossed leg and leans
+    both ways, through `sitwatch calibrate --recording` and `sitwatch replay --json`)."""
+    d = datasets.fsr_cushion(datasets_dir / "fsr-cushion-9" / "session1.csv")
+    events = calibrated_replay(d, tmp_path, "--layout", "fsr-cushion-9")
+    nudges = [e for e in events
+              if e["event"] == "nudge" and e.get("kind") == "asymmetric_load"]
+    assert {e["side"] for e in nudges} == {"left", "right"}, nudges
+    for e in nudges:
+        assert state_at(events, "balance", e["t"]) == e["side"]
+        assert e["message"].startswith(f"More of your weight is on your {e['side']} side. "), e
 
