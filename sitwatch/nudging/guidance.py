@@ -231,7 +231,7 @@ RED_FLAGS: tuple[str, ...] = (
 
 DISCLAIMER = (
     "sitwatch is a wellness tool, not a medical device: it cannot tell why you feel numb or "
-    "sore. See a doctor or physiotherapist if: "
+    "sore. See a doctor or physiotherapist if you notice: "
 )
 
 

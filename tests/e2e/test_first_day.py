@@ -75,3 +75,14 @@ def test_the_lopsided_nudge_says_which_side_carries_the_weight(datasets_dir, tmp
         assert state_at(events, "balance", e["t"]) == e["side"]
         assert e["message"].startswith(f"More of your weight is on your {e['side']} side. "), e
 
+
+def test_guidance_says_when_to_see_a_doctor_in_a_sentence_that_reads(tmp_path) -> None:
+    """`sitwatch guidance KIND` ended with "See a doctor or physiotherapist if:" followed by
+    "- numbness that lasts more than a week ...", which does not read as a sentence; the web
+    pages and the reports say "if you notice:"."""
+    proc = _sitwatch(tmp_path, "guidance", "asymmetric_load")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if "physiotherapist" in line)
+    assert lines[head].endswith("See a doctor or physiotherapist if you notice:")
+    assert lines[head + 1] == "  - numbness that lasts more than a week with no clear reason"
