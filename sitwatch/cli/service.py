@@ -14,7 +14,14 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_FAIL, EXIT_NOT_RUNNING, EXIT_OK, err
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_NOT_RUNNING,
+    EXIT_OK,
+    err,
+    load_config,
+)
 
 if TYPE_CHECKING:
     from sitwatch.runtime.service import Plan
@@ -75,6 +82,26 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _running(args: argparse.Namespace) -> int | None:
+    """The pid of a sitwatch daemon already running with this config's files (the one the
+    README's first run starts by hand, say), else None (also when the config cannot be read:
+    the install does not need it)."""
+    from sitwatch import config
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    try:
+        cfg = load_config(args)
+    except config.ConfigError:
+        return None
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    pid = d.get("pid")
+    if not d.get("running") or d.get("stale") or not isinstance(pid, int):
+        return None
+    return pid
+
+
 def _plan(args: argparse.Namespace) -> Plan:
     from sitwatch.runtime import service
 
@@ -101,6 +128,7 @@ def _plan(args: argparse.Namespace) -> Plan:
             weekly=not args.no_weekly,
             desktop=service.desktop_session(),
             companion=args.companion,
+            running=None if args.companion else _running(args),
         )
     if args.system:
         return service.plan_system_uninstall(force=args.force, bridge=args.bridge)

@@ -328,7 +328,12 @@ def plan_user_install(
     weekly: bool = True,
     desktop: bool = True,
     companion: bool = False,
+    running: int | None = None,
 ) -> Plan:
+    """The daemon at every login (``companion``: the companion instead). ``running``: the pid
+    of a sitwatch that already runs with this config's files (started by hand, as the README's
+    first run does): the daemon is then set to start at login but not started now, since a
+    second one would only stop at once, "already running" (under systemd, again and again)."""
     if companion:
         return plan_companion_install(cmd, systemd=systemd, config=config, start=start,
                                       force=force, desktop=desktop)
@@ -366,16 +371,22 @@ def plan_user_install(
             plan.add(Step(what, path, text))
         plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
         for name in enable:
-            argv = ["systemctl", "--user", "enable", *(["--now"] if start else []), name]
+            now = start and not (name == USER_UNIT and running)
+            argv = ["systemctl", "--user", "enable", *(["--now"] if now else []), name]
             plan.add(Step("start at every login" if name == USER_UNIT else f"enable {name}",
                           argv=tuple(argv)))
         plan.notes.append(
             ("sitwatch starts with your desktop session from now on" if desktop else
              "sitwatch starts with your user's service manager from now on (no desktop "
              "session here)")
-            + (" and is running now" if start else "")
+            + (" and is running now" if start and not running else "")
             + ". Logs: journalctl --user -u sitwatch"
         )
+        if running:
+            plan.notes.append(
+                f"sitwatch is running already (pid {running}), so the service was not started "
+                "now: a second one would stop at once. To hand over to the service now, stop "
+                "that one (Ctrl-C where it runs), then: systemctl --user start sitwatch")
         if not desktop:
             plan.notes.append(
                 "without a desktop, your user's services stop when you log out: `sudo loginctl "
@@ -402,7 +413,9 @@ def plan_user_install(
                 "sitwatch's pages: live status, reports, the symptom diary")))
         plan.notes.append(
             "no systemd user session answered, so sitwatch will start from your desktop's "
-            "autostart at the next login. To start it now: sitwatch run &"
+            "autostart at the next login. "
+            + (f"It is running now already (pid {running})." if running else
+               "To start it now: sitwatch run &")
         )
         if weekly:
             plan.notes.append("without systemd there is no weekly timer: `sitwatch report "

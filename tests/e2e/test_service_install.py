@@ -437,3 +437,77 @@ def test_waybar_line_follows_the_running_daemons_status(tmp_path):
                            "--no-user-config"], capture_output=True, text=True, env=env,
                           timeout=60)
     assert gone.returncode == 0 and json.loads(gone.stdout)["class"] == "off"
+
+
+def _daemon_running(tmp: Path, env: dict[str, str], conf: Path) -> subprocess.Popen[str]:
+    """`sitwatch run` started by hand, as the README's first run does, on a pseudo-terminal
+    (kept open by the caller); returns once its status file says it runs."""
+    import json
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "sitwatch", "run", "--headless", "--config",
+                             str(conf)], env=env, text=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    status = Path(env["XDG_RUNTIME_DIR"]) / "sitwatch" / "status.json"
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(status.read_text()).get("pid") == proc.pid:
+                return proc
+        except (OSError, ValueError):
+            pass
+        assert proc.poll() is None, "the daemon stopped"
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the daemon never wrote its status")
+
+
+@pytest.mark.parametrize("systemd", [True, False], ids=["systemd", "autostart"])
+def test_install_while_sitwatch_runs_by_hand_does_not_start_a_second_one(tmp_path, systemd):
+    """The README's first run leaves `sitwatch run` going in a terminal; "Running at login"
+    then says `sitwatch service install` "starts now". Under systemd that started a second
+    daemon, which stopped at once ("already running") and was restarted every 5 s, while
+    the install said "and is running now"; without systemd it said "To start it now: sitwatch
+    run &". The service is now set up for the next login, not started, and the install says
+    which sitwatch runs and how to hand over."""
+    import pty
+    import signal
+
+    if systemd:
+        bin_, log = _tools(tmp_path, ("systemctl",))
+        path = f"{bin_}:{os.environ['PATH']}"
+    else:
+        path, log = _no_systemctl_path(tmp_path), None
+    run_dir = tmp_path / "run"
+    run_dir.mkdir(mode=0o700)
+    env = _env(tmp_path, path, XDG_RUNTIME_DIR=str(run_dir))
+    master, slave = pty.openpty()
+    conf = tmp_path / "sitwatch.toml"
+    conf.write_text(f'[cushion]\nport = "{os.ttyname(slave)}"\nlayout = "load-cells-4"\n'
+                    "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
+    daemon = _daemon_running(tmp_path, env, conf)
+    try:
+        proc = _sitwatch(env, "service", "install", "--config", str(conf))
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(20)
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stdout.split())
+    if systemd:
+        assert log is not None
+        calls = log.read_text().splitlines()
+        assert "systemctl --user enable sitwatch.service" in calls, calls
+        assert "systemctl --user enable --now sitwatch.service" not in calls
+        # the weekly timer is nobody's but the service's: it starts as before
+        assert "systemctl --user enable --now sitwatch-weekly.timer" in calls
+        assert "and is running now" not in said
+        assert (f"sitwatch is running already (pid {daemon.pid}), so the service was not "
+                "started now: a second one would stop at once. To hand over to the service "
+                "now, stop that one (Ctrl-C where it runs), then: systemctl --user start "
+                "sitwatch") in said
+    else:
+        assert (tmp_path / "home/.config/autostart/sitwatch.desktop").is_file()
+        assert "sitwatch run &" not in said
+        assert f"It is running now already (pid {daemon.pid})." in said
