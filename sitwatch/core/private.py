@@ -37,9 +37,13 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` atomically, owner-only (0600)."""
-    with _private_tmp(path) as f:
+def write_private(path: Path, data: str | bytes, *, folder_ready: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically, owner-only (0600).
+
+    ``folder_ready``: the caller wrote to ``path`` before, so its folder was made owner-only
+    then; the folder checks (a stat of every parent, a mkdir) are skipped. For a file rewritten
+    every few seconds (the status file); a folder removed since is a FileNotFoundError."""
+    with _private_tmp(path, folder_ready) as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
@@ -59,14 +63,15 @@ def open_private(path: Path) -> Iterator[IO[str]]:
 
 
 @contextlib.contextmanager
-def _private_tmp(path: Path) -> Iterator[IO[bytes]]:
+def _private_tmp(path: Path, folder_ready: bool = False) -> Iterator[IO[bytes]]:
     """An owner-only temporary file beside ``path``, renamed to ``path`` when the block ends
     and removed when it raises. A folder at ``path`` is an IsADirectoryError that names
-    ``path`` (not the temporary file)."""
+    ``path`` (not the temporary file). ``folder_ready``: see :func:`write_private`."""
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
-    private_dir(path.parent)
+    if not folder_ready:
+        private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

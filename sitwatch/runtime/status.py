@@ -244,6 +244,7 @@ class StatusWriter:
         self._rate_ref: tuple[float, int] | None = None  # (monotonic, frames) for fr/s
         self._explicit_rate = False
         self._error: str | None = None
+        self._folder_ready = False  # written once: the folder is made and owner-only
         self.writes = 0
 
     # -- changing the state -------------------------------------------------------------------
@@ -411,7 +412,7 @@ class StatusWriter:
         self._last_write = self.clock.monotonic()
         self._written = self._content()
         try:
-            _atomic_write(self.path, json.dumps(self.state, ensure_ascii=False, default=str))
+            self._atomic_write(json.dumps(self.state, ensure_ascii=False, default=str))
         except OSError as e:
             msg = f"cannot write the status file {self.path}: {e.strerror or e}"
             if msg != self._error:
@@ -422,16 +423,25 @@ class StatusWriter:
         self.writes += 1
         return True
 
+    def _atomic_write(self, text: str) -> None:
+        """Atomically and owner-only: whether someone is sitting is nobody else's business (the
+        system service's status is read with `sudo sitwatch status`). The folder is made
+        owner-only at the first write only (a stat of each parent and a mkdir at every write
+        were 1% of the daemon loop's instructions), and again if it was removed since (a
+        cleaned runtime folder)."""
+        try:
+            write_private(self.path, text, folder_ready=self._folder_ready)
+        except FileNotFoundError:
+            if not self._folder_ready:
+                raise
+            self._folder_ready = False
+            write_private(self.path, text)
+        self._folder_ready = True
+
     def close(self) -> None:
         """Mark the daemon stopped (so `sitwatch status` can say so) and write."""
         self.state["stopped"] = self.clock.now().isoformat(timespec="seconds")
         self.write()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Atomically and owner-only: whether someone is sitting is nobody else's business (the
-    system service's status is read with `sudo sitwatch status`)."""
-    write_private(path, text)
 
 
 # -- reading --------------------------------------------------------------------------------

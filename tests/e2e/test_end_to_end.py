@@ -273,3 +273,52 @@ def test_a_daemon_killed_and_restarted_carries_on_the_sitting_spell(tmp_path) ->
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(5)
+
+
+def test_the_status_folder_removed_under_a_running_daemon_is_made_again_owner_only(
+        tmp_path) -> None:
+    """The daemon makes its status file's folder owner-only at its first write only (it did a
+    stat of each parent and a mkdir at every write); a runtime folder cleaned under it is made
+    again, 0700, with the file 0600, and `sitwatch status` goes on reading it."""
+    import shutil
+
+    cal, cfg = calibrated_and_quick(tmp_path)
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    simp = start_cushion(env, link, speed=20)
+    folder = tmp_path / "run" / "sitwatch"
+    status_file = folder / "status.json"
+
+    def written_by(pid: int, deadline: float) -> dict:
+        while time.monotonic() < deadline:
+            try:
+                d = json.loads(status_file.read_text())
+            except (OSError, ValueError):
+                d = {}
+            if d.get("pid") == pid and (d.get("sensor") or {}).get("frames"):
+                return d
+            time.sleep(0.1)
+        raise AssertionError(f"no status file from the daemon in {folder}")
+
+    daemon = None
+    try:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
+             "--headless"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        written_by(daemon.pid, time.monotonic() + 40)
+        shutil.rmtree(folder)
+        d = written_by(daemon.pid, time.monotonic() + 30)  # (at the latest, the heartbeat)
+        assert oct(folder.stat().st_mode & 0o777) == "0o700"
+        assert oct(status_file.stat().st_mode & 0o777) == "0o600"
+        assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+        st = subprocess.run([sys.executable, "-m", "sitwatch", "status", "--json"], env=env,
+                            capture_output=True, text=True, timeout=30)
+        assert st.returncode == 0, st.stderr
+        assert json.loads(st.stdout)["running"] and d["pid"] == daemon.pid
+    finally:
+        for p in (daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)

@@ -81,3 +81,38 @@ def test_written_when_the_seat_changes_not_every_tick_while_nothing_does(tmp_pat
     assert spells[-1] >= d.snapshot().spell - 2.0 - 1e-6
     assert status.writes - before >= 20 / 2.0 - 2  # about one an interval, as before
     d.close()
+
+
+def test_the_folder_is_made_owner_only_once_and_again_when_it_was_removed(
+        tmp_path, monkeypatch) -> None:
+    """Every write checked and stat'ed the status file's folder and each of its parents (1%
+    of the daemon loop's instructions). Now the first write does, and a write after the
+    folder was removed (a cleaned runtime folder) makes it again, owner-only."""
+    import shutil
+
+    from sitwatch.core import private
+
+    made = []
+    real = private.private_dir
+    monkeypatch.setattr(private, "private_dir", lambda p: made.append(p) or real(p))
+    clock = ManualClock()
+    folder = tmp_path / "run" / "sitwatch"
+    path = folder / "status.json"
+    status = StatusWriter(path, clock)
+    for _ in range(5):
+        clock.advance(HEARTBEAT)
+        assert status.maybe_write()
+    assert made == [folder]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not [p.name for p in folder.iterdir() if p.name != "status.json"]  # no temp files
+
+    shutil.rmtree(folder)
+    clock.advance(HEARTBEAT)
+    assert status.maybe_write()
+    assert made == [folder, folder]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert read_status(path, clock)["exists"]
+    clock.advance(HEARTBEAT)
+    assert status.maybe_write() and made == [folder, folder]
