@@ -100,6 +100,26 @@ def test_long_frames_use_the_numpy_checks() -> None:
     assert parser.feed(",".join(["7"] * 100)).values.sum() == 700
 
 
+def test_long_frames_read_as_integers_still_check_range_and_sign() -> None:
+    """A matrix line of whole numbers skips the NaN check (integers are finite), a binary
+    frame the sign check too (bytes are not negative): what they still drop, and what a
+    timestamp that is not a whole number still gets."""
+    parser = LineParser(100, 255)
+    assert parser.feed(",".join(["-1"] + ["1"] * 99)) is None
+    assert parser.feed(",".join(["1"] * 99 + ["300"])) is None
+    assert parser.feed(",".join(["1e400"] + ["1"] * 100)) is None  # a timestamp, not finite
+    assert parser.feed(",".join(["-nan"] + ["1"] * 100)) is None
+    assert dict(parser.stats.dropped) == {wire.NEGATIVE: 1, wire.RANGE: 1, wire.NAN: 2}
+    p = parser.feed(",".join(["1500"] + ["2"] * 100))
+    assert p is not None and p.timestamp == 1500.0 and p.values.tolist() == [2.0] * 100
+    p = parser.feed(",".join(["1.5"] + ["2"] * 100))
+    assert p is not None and p.timestamp == 1.5 and p.values.tolist() == [2.0] * 100
+    binary = LineParser(4, 200)
+    assert binary.feed_bytes_frame(bytes([0, 1, 201, 3])) is None
+    assert dict(binary.stats.dropped) == {wire.RANGE: 1}
+    assert binary.feed_bytes_frame(bytes([0, 1, 200, 3])).values.tolist() == [0, 1, 200, 3]
+
+
 @pytest.mark.parametrize(
     ("lines", "seen", "expect"),
     [
