@@ -105,6 +105,15 @@ class CommandAnswers(Protocol):
     def answer(self, reply: str, answer: Answer) -> None: ...
 
 
+@runtime_checkable
+class ClickAnswers(Protocol):
+    """A channel whose notifications have buttons (the desktop sink): told in words what
+    became of a "Not right" clicked on one of them, the words `sitwatch feedback wrong` prints,
+    so the click is not met with silence."""
+
+    def answer_click(self, nudge: Event, text: str) -> None: ...
+
+
 class SeatWatcher(Protocol):
     """A channel that follows the seat's snapshot as well as the events (presence on D-Bus,
     Workrave): given it about once a second, with whether sitwatch is paused."""
@@ -162,6 +171,9 @@ class Daemon:
         self.inbox = inbox
         # the cushion's buzzer, for strict mode's repeats (sinks/buzzer.py)
         self._buzzer = sinks.find(BuzzerSink) if isinstance(sinks, Fanout) else None
+        # the channels a "Not right" button is clicked on, told what the click did
+        self._click_answers = ([s for s in sinks.sinks if isinstance(s, ClickAnswers)]
+                               if isinstance(sinks, Fanout) else [])
         self.publisher = publisher
         self.answers = answers
         self.learner = learner
@@ -456,6 +468,9 @@ class Daemon:
             reply = nudge.get("reply")
             if reply and self.answers is not None:
                 self.answers.answer(str(reply), answer)
+            elif action == NudgeAction.WRONG and not nudge.get("via"):  # a button here
+                for channel in self._click_answers:
+                    channel.answer_click(nudge, answer.message)
         return out
 
     def _button(self, action: str, nudge: Event, t: float) -> list[Event]:

@@ -78,7 +78,8 @@ def parse_capabilities(text: str) -> frozenset[str]:
 
 def notify_send_options(help_text: str) -> frozenset[str]:
     """Which of the options we use a notify-send's ``--help`` lists."""
-    return frozenset(o for o in ("--action", "--print-id") if re.search(rf"{o}\b", help_text))
+    return frozenset(o for o in ("--action", "--print-id", "--replace-id")
+                     if re.search(rf"{o}\b", help_text))
 
 
 def check_actions(actions: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

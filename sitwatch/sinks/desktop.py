@@ -48,6 +48,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ NO_BACKEND_MESSAGE = (
 Notify = Callable[..., Any]
 
 ACTION_MARGIN = 10.0  # a helper waits this much longer than the notification is meant to show
+SAID_SECONDS = 8.0  # how long the answer to a click stays up (it needs no answer itself)
+SAID_TITLE = "sitwatch: noted"
 
 
 class DesktopSink:
@@ -166,6 +169,8 @@ class DesktopSink:
         self._closed = False
         self.with_buttons = 0  # nudges shown with buttons
         self.clicks = 0  # actions handed to on_action
+        # (nudge, notification id) of the latest clicks, for the answer to take its place
+        self._clicked: deque[tuple[Event, int | None]] = deque(maxlen=8)
         # delivery off the caller's thread
         self.close_timeout = close_timeout
         self.dropped = 0  # nudges not shown because too many waited (or after close)
@@ -357,10 +362,23 @@ class DesktopSink:
             self.log.debug("desktop: %r clicked while closing: ignored", action)
             return
         self.clicks += 1
+        self._clicked.append((w.event, w.ident))
         try:
             self.on_action(action, w.event)
         except Exception as e:
             self._action_problem(f"desktop action {action!r} failed: {type(e).__name__}: {e}")
+
+    def answer_click(self, nudge: Event, text: str) -> None:
+        """Say what became of a click on ``nudge``'s notification (the daemon's answer to a
+        "Not right", the words `sitwatch feedback wrong` prints): a short notice without
+        buttons that takes the clicked notification's place (its id as ``replaces_id``, where
+        the backend can pass it), so a click is never met with silence."""
+        ident = next((i for ev, i in reversed(self._clicked) if ev is nudge), None)
+        if self.worker is None:
+            self.send(SAID_TITLE, text, replaces=ident, seconds=SAID_SECONDS)
+        elif not self.worker.submit(lambda: self.send(SAID_TITLE, text, replaces=ident,
+                                                      seconds=SAID_SECONDS)):
+            self.dropped += 1  # closed: shutting down
 
     def _no_buttons(self, bus: str | None) -> None:
         """notify-send found the server without the actions capability: stop asking for a
@@ -380,9 +398,12 @@ class DesktopSink:
 
     # -- delivery --------------------------------------------------------------------------------
 
-    def send(self, title: str, message: str, *, event: Event | None = None) -> bool:
+    def send(self, title: str, message: str, *, event: Event | None = None,
+             replaces: int | None = None, seconds: float | None = None) -> bool:
         """Show one notification; False if it was skipped or failed (already logged). With the
-        nudge ``event`` (and ``on_action``), the notification gets buttons where possible."""
+        nudge ``event`` (and ``on_action``), the notification gets buttons where possible.
+        ``replaces``: the id of a notification this one takes the place of (notify-send and
+        gdbus); ``seconds``: how long it stays up (default ``timeout``)."""
         now = self.clock()
         if now < self._retry_at:
             self.skipped += 1
@@ -405,7 +426,8 @@ class DesktopSink:
             self.problems.report("no-backend", NO_BACKEND_MESSAGE)
             return False
         try:
-            self._deliver(backend, exe, bus, title, message, event)
+            self._deliver(backend, exe, bus, title, message, event, replaces=replaces,
+                          seconds=seconds)
         except DeliveryError as e:
             self.failed += 1
             self._caps = None  # the server may have changed: ask again
@@ -416,8 +438,9 @@ class DesktopSink:
         return True
 
     def _deliver(self, backend: str, exe: str, bus: str | None, title: str, body: str,
-                 event: Event | None = None) -> None:
-        ms = max(1, round(self.timeout * 1000))
+                 event: Event | None = None, *, replaces: int | None = None,
+                 seconds: float | None = None) -> None:
+        ms = max(1, round((self.timeout if seconds is None else seconds) * 1000))
         if backend == "custom":
             assert self._notify is not None
             self._wrap(lambda: self._notify(  # type: ignore[misc]
@@ -441,14 +464,16 @@ class DesktopSink:
                 return
             # notify-send runs the body (not the summary) through g_strcompress(), which eats
             # backslashes: double them so the text arrives as written.
-            self._run([exe, "-a", APP_NAME, "-i", ICON, "-t", str(ms), "--", title,
+            again = (["-r", str(replaces)] if replaces is not None
+                     and "--replace-id" in self.notify_send_options(exe) else [])
+            self._run([exe, "-a", APP_NAME, "-i", ICON, "-t", str(ms), *again, "--", title,
                        body.replace("\\", "\\\\")], bus)
         elif backend == "gdbus":
             self._run([
                 exe, "call", "--session", "--timeout", str(max(1, math.ceil(self.run_timeout))),
                 "--dest", NOTIFICATIONS, "--object-path", NOTIFICATIONS_PATH,
                 "--method", f"{NOTIFICATIONS}.Notify",
-                gvariant_string(APP_NAME), "0", gvariant_string(ICON),
+                gvariant_string(APP_NAME), str(replaces or 0), gvariant_string(ICON),
                 gvariant_string(title), gvariant_string(body), "@as []", "@a{sv} {}", str(ms),
             ], bus)
         else:  # pragma: no cover - backend() returns only the names above

@@ -277,7 +277,8 @@ def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
         server, tmp_path, monkeypatch):
     """Issue #10: on a real dunst, "Not right" is offered on a lopsided nudge and not on "time
     to move"; clicking it comes back through the daemon's inbox, which eases the lopsided
-    threshold at once and keeps the event and the feedback file."""
+    threshold at once and keeps the event and the feedback file, and says so on the desktop
+    (a click met with silence left the sitter wondering whether it worked)."""
     import numpy as np
 
     from sitwatch.config import for_layout
@@ -324,6 +325,14 @@ def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
             ("asymmetric_load", "button", 1)]
         assert d.pipeline.cfg.detect.balance.threshold == 0.2875
         assert fb.load(tmp_path / "feedback.json").steps == {"asymmetric_load": 1}
+        # the click is answered on the desktop, in the words `sitwatch feedback wrong` prints,
+        # in the clicked notification's place (its id), without buttons
+        assert desktop.flush(WAIT)
+        said = [n for n in server.wait_history(2) if n["summary"] == "sitwatch: noted"]
+        assert len(said) == 1, server.history()
+        assert said[0]["body"].startswith("Noted: that lopsided nudge was not right.")
+        assert "Undo with `sitwatch feedback reset lopsided`." in said[0]["body"]
+        assert said[0]["id"] == lop_id
     finally:
         d.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]
