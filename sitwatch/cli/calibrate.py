@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = not_live(cfg)
     out = Path(args.output) if args.output else profile_path(cfg)
     if getattr(args, "forget_learned", False):
-        return _forget_learned(out)
+        return _forget_learned(out, cfg)
     if args.recording:
         import numpy as np
 
@@ -130,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
         prof, tuning = references.tune(lay, cfg, prof)
         prof.save(out)
-        print(f"calibration saved to {out}")
+        from sitwatch.cli.service import restart_hint
+
+        print(f"calibration saved to {out}. {restart_hint(cfg, 'use the new calibration')}")
         for line in references.describe(tuning):
             print(line)
         lo, hi = ranges["upright"]
@@ -152,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
 ORDER = ("empty", "upright", "upright_away", "slouch", "lean_left", "lean_right")
 
 
-def _forget_learned(path: Path) -> int:
+def _forget_learned(path: Path, cfg: Any) -> int:
     """``--forget-learned``: the profile at ``path`` without its ``learned`` part."""
     from sitwatch.sensing import calibration
 
@@ -173,10 +175,11 @@ def _forget_learned(path: Path) -> int:
     prof.learned = (calibration.Learned(rejected=rejected, updated=prof.learned.updated)
                     if rejected else None)
     prof.save(path)
+    from sitwatch.cli.service import restart_hint
+
     print(f"{path}: forgot {ways} way{'s' if ways != 1 else ''} of sitting upright clear of "
-          "the backrest that sitting had taught; the calibration is kept. If sitwatch is "
-          f"running, restart it so that it forgets {'it' if ways == 1 else 'them'} too "
-          "(systemctl --user restart sitwatch).")
+          "the backrest that sitting had taught; the calibration is kept. "
+          + restart_hint(cfg, f"forget {'it' if ways == 1 else 'them'} too"))
     return EXIT_OK
 
 

@@ -273,10 +273,9 @@ def interactive(
 
     prof, tuning = references.tune(layout, cfg, prof)
     prof.save(dest)
-    out.write(
-        f"\nSaved to {dest}. sitwatch will use it from the next start "
-        "(systemctl --user restart sitwatch).\n"
-    )
+    from sitwatch.cli.service import restart_hint
+
+    out.write(f"\nSaved to {dest}. {restart_hint(cfg, 'use the new calibration')}\n")
     for line in references.describe(tuning):
         out.write(line + "\n")
     from sitwatch.sensing import upright_check
