@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                   if args.action == "install" else "")
         print(f"would do{starts}:")
         for step in plan.steps:
-            print(f"  {step.what}: {step.describe()}")
+            print(f"  {step.line()}")
         for note in plan.notes:
             print(note)
         return EXIT_OK
@@ -143,7 +143,8 @@ def _plan(args: argparse.Namespace) -> Plan:
                 systemd=args.system or service.user_manager_running(),
                 config=Path(config).expanduser().resolve() if config and not args.system
                 else None,
-                start=not args.no_start, force=args.force, desktop=service.desktop_session())
+                start=not args.no_start, force=args.force, desktop=service.desktop_session(),
+                dry_run=args.dry_run)
         if args.system:
             return service.plan_system_install(cmd, start=not args.no_start, force=args.force,
                                                web=args.with_web, weekly=not args.no_weekly)
@@ -158,6 +159,7 @@ def _plan(args: argparse.Namespace) -> Plan:
             desktop=service.desktop_session(),
             companion=args.companion,
             running=None if args.companion else _running(args),
+            dry_run=args.dry_run,
         )
     if args.system:
         return service.plan_system_uninstall(force=args.force, bridge=args.bridge)

@@ -87,6 +87,12 @@ class Step:
     argv: tuple[str, ...] = ()
     may_fail: bool = False  # e.g. `udevadm control --reload` where udev does not run
 
+    def line(self) -> str:
+        """The step as the command lists it: ``what: describe`` (``remove PATH`` alone: the
+        word once)."""
+        said = self.describe()
+        return said if said.startswith(f"{self.what} ") else f"{self.what}: {said}"
+
     def describe(self) -> str:
         if self.argv:
             return f"run: {shlex.join(self.argv)}"
@@ -329,14 +335,16 @@ def plan_user_install(
     desktop: bool = True,
     companion: bool = False,
     running: int | None = None,
+    dry_run: bool = False,
 ) -> Plan:
     """The daemon at every login (``companion``: the companion instead). ``running``: the pid
     of a sitwatch that already runs with this config's files (started by hand, as the README's
     first run does): the daemon is then set to start at login but not started now, since a
-    second one would only stop at once, "already running" (under systemd, again and again)."""
+    second one would only stop at once, "already running" (under systemd, again and again).
+    ``dry_run``: the notes say what would happen (``--dry-run``), not what did."""
     if companion:
         return plan_companion_install(cmd, systemd=systemd, config=config, start=start,
-                                      force=force, desktop=desktop)
+                                      force=force, desktop=desktop, dry_run=dry_run)
     if web:
         why = web_extra_missing()
         if why:
@@ -376,16 +384,17 @@ def plan_user_install(
             plan.add(Step("start at every login" if name == USER_UNIT else f"enable {name}",
                           argv=tuple(argv)))
         plan.notes.append(
-            ("sitwatch starts with your desktop session from now on" if desktop else
-             "sitwatch starts with your user's service manager from now on (no desktop "
+            (f"sitwatch {_starts(dry_run, 'with your desktop session')}" if desktop else
+             f"sitwatch {_starts(dry_run, _MANAGER)} (no desktop "
              "session here)")
-            + (" and is running now" if start and not running else "")
+            + (_running_now(dry_run) if start and not running else "")
             + ". Logs: journalctl --user -u sitwatch"
         )
         if running:
             plan.notes.append(
-                f"sitwatch is running already (pid {running}), so the service was not started "
-                "now: a second one would stop at once. To hand over to the service now, stop "
+                f"sitwatch is running already (pid {running}), so the service "
+                + ("would not be started" if dry_run else "was not started")
+                + " now: a second one would stop at once. To hand over to the service now, stop "
                 "that one (Ctrl-C where it runs), then: systemctl --user start sitwatch")
         if not desktop:
             plan.notes.append(
@@ -412,8 +421,8 @@ def plan_user_install(
                 cmd, config, "serve", "sitwatch web app",
                 "sitwatch's pages: live status, reports, the symptom diary")))
         plan.notes.append(
-            "no systemd user session answered, so sitwatch will start from your desktop's "
-            "autostart at the next login. "
+            f"no systemd user session answered, so sitwatch {_will(dry_run)} start from your "
+            "desktop's autostart at the next login. "
             + (f"It is running now already (pid {running})." if running else
                "To start it now: sitwatch run &")
         )
@@ -425,8 +434,8 @@ def plan_user_install(
 
 
 def plan_companion_install(cmd: Sequence[str], *, systemd: bool, config: Path | None = None,
-                           start: bool = True, force: bool = False, desktop: bool = True
-                           ) -> Plan:
+                           start: bool = True, force: bool = False, desktop: bool = True,
+                           dry_run: bool = False) -> Plan:
     """``sitwatch companion`` at every login, alone: this desktop shows the nudges of a
     sitwatch elsewhere (it has no cushion of its own, so no daemon and no weekly report)."""
     if not desktop:
@@ -442,8 +451,8 @@ def plan_companion_install(cmd: Sequence[str], *, systemd: bool, config: Path | 
         plan.add(Step("start at every login", argv=(
             "systemctl", "--user", "enable", *(["--now"] if start else []), COMPANION_UNIT)))
         plan.notes.append(
-            "the companion starts with your desktop session from now on"
-            + (" and is running now" if start else "")
+            f"the companion {_starts(dry_run, 'with your desktop session')}"
+            + (_running_now(dry_run) if start else "")
             + ". Logs: journalctl --user -u sitwatch-companion")
     else:
         entry = autostart_path(COMPANION_AUTOSTART)
@@ -452,14 +461,14 @@ def plan_companion_install(cmd: Sequence[str], *, systemd: bool, config: Path | 
             cmd, config, "companion", "sitwatch companion",
             "Nudges of a sitwatch on another machine, as desktop notifications")))
         plan.notes.append(
-            "no systemd user session answered, so the companion will start from your "
-            "desktop's autostart at the next login. To start it now: sitwatch companion &")
+            f"no systemd user session answered, so the companion {_will(dry_run)} start from "
+            "your desktop's autostart at the next login. To start it now: sitwatch companion &")
     return plan
 
 
 def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: bool = True,
                         config: Path | None = None, start: bool = True, force: bool = False,
-                        desktop: bool = False) -> Plan:
+                        desktop: bool = False, dry_run: bool = False) -> Plan:
     """``sitwatch bridge --to TO`` at every boot (``system``: the hardened system unit, as on a
     headless Pi) or with the user's service manager, alone: the cushion's port is the
     bridge's, so no daemon and no weekly report (the sitwatch that reads it keeps the history)."""
@@ -495,8 +504,8 @@ def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: b
     plan.add(Step("reload", argv=("systemctl", "--user", "daemon-reload")))
     plan.add(Step("start with your service manager", argv=(
         "systemctl", "--user", "enable", *(["--now"] if start else []), BRIDGE_UNIT)))
-    plan.notes.append("the bridge starts with your user's service manager from now on"
-                      + (" and is running now" if start else "")
+    plan.notes.append(f"the bridge {_starts(dry_run, _MANAGER)}"
+                      + (_running_now(dry_run) if start else "")
                       + ". Logs: journalctl --user -u sitwatch-bridge")
     if not desktop:
         plan.notes.append(
@@ -504,6 +513,24 @@ def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: b
             "keeps the bridge running, or install the system service (sudo sitwatch service "
             "install --system --bridge --to URL)")
     return plan
+
+
+_MANAGER = "with your user's service manager"
+
+
+def _starts(dry_run: bool, with_what: str) -> str:
+    """What an install does to the next logins, in the tense of a ``--dry-run`` or not."""
+    if dry_run:
+        return f"would start {with_what} from then on"
+    return f"starts {with_what} from now on"
+
+
+def _running_now(dry_run: bool) -> str:
+    return " and would be running at once" if dry_run else " and is running now"
+
+
+def _will(dry_run: bool) -> str:
+    return "would" if dry_run else "will"
 
 
 def _user_files() -> list[tuple[Path, str | None]]:
@@ -732,7 +759,7 @@ def carry_out(plan: Plan, run: Runner = run_command, say: Callable[[str], None] 
                 f.write(step.text)
             os.chmod(tmp, step.mode)  # never looser than its mode, even for a moment
             os.replace(tmp, step.path)
-        say(f"  {step.what}: {step.describe()}")
+        say(f"  {step.line()}")
 
 
 # --- status ----------------------------------------------------------------------------------

@@ -194,6 +194,33 @@ def test_user_unit_installed_enabled_and_verified(tmp_path):
     assert "systemctl --user disable --now sitwatch-weekly.timer" in log.read_text()
 
 
+def test_a_dry_run_says_would_and_the_uninstall_names_each_file_once(tmp_path):
+    """`install --dry-run` changes nothing, so its notes say what would happen (they said
+    "starts with your desktop session from now on and is running now"), for the systemd user
+    unit and for the autostart entry; `uninstall` lists "remove FILE" (it said "remove: remove
+    FILE")."""
+    bin_, log = _tools(tmp_path, ("systemctl",))
+    env = _env(tmp_path, f"{bin_}:{os.environ['PATH']}")
+    dry = _sitwatch(env, "service", "install", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "sitwatch would start with your desktop session from then on and would be running " \
+           "at once." in dry.stdout
+    assert "is running now" not in dry.stdout and "from now on" not in dry.stdout
+    assert not (tmp_path / "home/.config/systemd").exists()
+    plain = _env(tmp_path, _no_systemctl_path(tmp_path))
+    dry = _sitwatch(plain, "service", "install", "--dry-run")
+    assert "so sitwatch would start from your desktop's autostart at the next login" in dry.stdout
+
+    assert _sitwatch(env, "service", "install").returncode == 0
+    unit = tmp_path / "home/.config/systemd/user/sitwatch.service"
+    gone = _sitwatch(env, "service", "uninstall")
+    assert gone.returncode == 0, gone.stderr
+    assert f"  remove {unit}\n" in gone.stdout
+    assert "remove: remove" not in gone.stdout
+    assert "  stop and disable: run: systemctl --user disable --now sitwatch.service" \
+        in gone.stdout
+
+
 def test_with_web_the_web_app_unit_too(tmp_path):
     pytest.importorskip("starlette")
     pytest.importorskip("uvicorn")
