@@ -91,7 +91,10 @@ from sitwatch.core.events import (
 )
 from sitwatch.core.kinds import (
     CAMERA_SOURCE_PREFIX,
+    FEEDBACK_LABELS,
     Balance,
+    FeedbackKind,
+    NudgeKind,
     Occupancy,
     Posture,
     Presence,
@@ -682,6 +685,16 @@ def _main_line(d: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def nudge_name(kind: str, entry: Mapping[str, Any]) -> str:
+    """A nudge in plain words, by its status entry: a slouch nudge by the posture it was
+    about (``slouching``, ``leaning forward``: its kind alone read "posture"), the others by
+    their kind (``lopsided``, ``time to move`` ...)."""
+    if kind == NudgeKind.SLOUCH:
+        leaning = entry.get("posture") == Posture.LEANING_FORWARD
+        return FEEDBACK_LABELS[FeedbackKind.LEANING_FORWARD if leaning else FeedbackKind.SLOUCH]
+    return label(kind)
+
+
 def _detail_line(d: dict[str, Any], pid: bool) -> str:
     bits = []
     cal = d.get("calibration") or {}
@@ -700,7 +713,7 @@ def _detail_line(d: dict[str, Any], pid: bool) -> str:
         kind, info = max(nudges.items(), key=lambda kv: str((kv[1] or {}).get("at")))
         ago = _since((info or {}).get("at"), d)
         when = f" {durations.ago(ago)}" if ago is not None else ""
-        bits.append(f"last nudge: {label(kind)}{when}")
+        bits.append(f"last nudge: {nudge_name(kind, info or {})}{when}")
     else:
         bits.append("no nudges yet")
     up = _since(d.get("started"), d)

@@ -350,6 +350,31 @@ def test_the_days_summary_is_not_the_last_nudge_in_status(serial_pty, tmp_path) 
     assert "last nudge: time to move" in json.loads(bar)["tooltip"]
 
 
+def test_status_names_a_slouch_nudge_by_its_posture(serial_pty, tmp_path) -> None:
+    """A slouch nudge is shown: `sitwatch status` (and the web app's Live page and the status
+    bar's tooltip, which show the same text) says "last nudge: slouching", the posture it was
+    about. Before it said "last nudge: posture", which named no nudge the sitter had seen."""
+    import json
+    from datetime import datetime
+
+    master, port = serial_pty
+    chair = Chair(master, port, {"slouch_after": 1},
+                  clock=ManualClock(datetime.now().astimezone()))
+    try:
+        chair.play(SEATED, 3)
+        chair.play(SLUMP, 30)
+        code, text, _ = cli(tmp_path, "status")
+        _, bar, _ = cli(tmp_path, "status", "--waybar")
+    finally:
+        chair.close()
+    assert [(e.get("kind"), e.get("posture")) for e in nudges(chair.events)] == [
+        ("slouch", "slouched")]
+    assert code == 0, text
+    assert "last nudge: slouching" in text, text
+    assert "posture" not in text.split("last nudge:")[1].split("·")[0], text
+    assert "last nudge: slouching" in json.loads(bar)["tooltip"]
+
+
 def test_home_assistants_nudge_entity_does_not_fire_for_the_days_summary(serial_pty,
                                                                           broker) -> None:
     """`sitwatch run` publishing to a real mosquitto: "time to move" fires the Nudge entity's

@@ -959,17 +959,17 @@ def test_the_live_page_says_just_now_right_after_a_nudge(tmp_path: Path) -> None
                           nudges={"slouch": {"at": now.isoformat()}})
             b.open(srv.base + "/")
             served = b.js(detail)
-            assert "last nudge: posture just now" in served, served
+            assert "last nudge: slouching just now" in served, served
             assert "calibrated (auto, just now)" in served and "0 s ago" not in served
             earlier = (now - timedelta(seconds=30)).isoformat(timespec="seconds")
             _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
                           nudges={"slouch": {"at": earlier}},
                           calibration={"method": "auto", "at": earlier})
-            b.wait_for(f"{detail}.indexOf('last nudge: posture 3') >= 0", timeout=15)
+            b.wait_for(f"{detail}.indexOf('last nudge: slouching 3') >= 0", timeout=15)
             assert "just now" not in b.js(detail)
             _write_status(srv.status, occupancy="occupied", spell_seconds=600.0,
                           nudges={"slouch": {"at": datetime.now(UTC).isoformat()}})
-            b.wait_for(f"{detail}.indexOf('last nudge: posture just now') >= 0", timeout=15)
+            b.wait_for(f"{detail}.indexOf('last nudge: slouching just now') >= 0", timeout=15)
     finally:
         srv.stop()
 

@@ -233,7 +233,7 @@ def test_events_fold_into_the_status(path: Path, clock: ManualClock) -> None:
     assert "posture leaning forward" in text
     assert "something in a back pocket? (left)" in text
     assert "cushion offline on /dev/ttyACM0: permission denied" in text
-    assert "last nudge: posture 5 min ago" in text
+    assert "last nudge: slouching 5 min ago" in text
     assert "calibrated (auto, 5 min ago)" in text
     w.on_event(Event(7.0, SENSOR, "online"))
     assert read_status(path, clock)["sensor"]["diagnosis"] is None
@@ -668,8 +668,19 @@ def test_a_nudge_a_moment_ago_is_just_now(path: Path, clock: ManualClock) -> Non
     w.on_event(Event(clock.monotonic(), NUDGE, None, {"kind": "slouch", "title": "Sit back"}))
     w.write()
     text = format_status(read_status(path, clock))
-    assert "last nudge: posture just now" in text and "calibrated (auto, just now)" in text
+    assert "last nudge: slouching just now" in text and "calibrated (auto, just now)" in text
     assert "0 s ago" not in text
     clock.advance(12.0)
     w.write()
-    assert "last nudge: posture 12 s ago" in format_status(read_status(path, clock))
+    assert "last nudge: slouching 12 s ago" in format_status(read_status(path, clock))
+
+
+def test_the_last_nudge_is_named_by_the_posture_it_was_about():
+    """A slouch nudge's kind alone read "posture"; the entry's posture names it."""
+    from sitwatch.runtime.status import nudge_name
+
+    assert nudge_name("slouch", {"posture": "slouched"}) == "slouching"
+    assert nudge_name("slouch", {"posture": "leaning_forward"}) == "leaning forward"
+    assert nudge_name("slouch", {}) == "slouching"
+    assert nudge_name("asymmetric_load", {}) == "lopsided"
+    assert nudge_name("static_sitting", {}) == "shift your weight"
