@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
         if daemon.camera is not None:
             watching.append(f"camera {cfg.camera.device}")
         sdnotify.status("watching " + (" and ".join(watching) or "nothing (camera unusable)"))
+        if sys.stderr.isatty():  # a terminal; a service's stderr is its journal: no Ctrl-C there
+            err(f"running, watching {' and '.join(watching) or 'nothing'}; `sitwatch status` "
+                "shows what it sees. Ctrl-C stops it.")
         wd = sdnotify.watchdog_interval()
         next_wd = clock.monotonic()
         seen = 0

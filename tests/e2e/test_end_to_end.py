@@ -322,3 +322,52 @@ def test_the_status_folder_removed_under_a_running_daemon_is_made_again_owner_on
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(5)
+
+
+def test_run_in_a_terminal_says_it_is_running_on_what_and_how_to_stop(tmp_path) -> None:
+    """`sitwatch run` in a terminal said nothing until the first change of state, so a new
+    user could not tell it was watching. Now one line on stderr (a pty here, as in a terminal)
+    names the port and layout and says Ctrl-C stops it; with --json, stdout stays JSON lines
+    only, and Ctrl-C ends it cleanly."""
+    import pty
+    import select
+
+    cal, cfg = calibrated_and_quick(tmp_path, "")
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    sim = start_cushion(env, link, speed=60)
+    master, slave = pty.openpty()
+    daemon = None
+    try:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--calibration", str(cal),
+             "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, text=True)
+        os.close(slave)
+        said = ""
+        deadline = time.monotonic() + 30
+        while "Ctrl-C" not in said and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    said += os.read(master, 4096).decode()
+                except OSError:
+                    break
+        assert (f"sitwatch: running, watching {link} (smartchair-12); `sitwatch status` shows "
+                "what it sees. Ctrl-C stops it.") in said, said
+        assert daemon.stdout is not None
+        assert select.select([daemon.stdout], [], [], 30)[0], "no event on stdout"
+        first = daemon.stdout.readline()
+        daemon.send_signal(signal.SIGINT)
+        out, _ = daemon.communicate(timeout=20)
+        assert daemon.returncode == 0
+        lines = [ln for ln in (first + out).splitlines() if ln.strip()]
+        assert lines and all(isinstance(json.loads(ln), dict) for ln in lines), out
+        assert "Traceback" not in said
+    finally:
+        os.close(master)
+        if daemon is not None and daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(5)
+        os.killpg(sim.pid, signal.SIGTERM)
+        sim.wait(10)
