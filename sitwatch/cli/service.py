@@ -116,7 +116,8 @@ def restart_hint(cfg: Config, what: str) -> str:
     service installed but stopped (start it), or nothing running (the next start does)."""
     from sitwatch.runtime import service
 
-    unit = next((i for i in service.installed() if i.kind == "user unit"), None)
+    found = service.installed()
+    unit = next((i for i in found if i.kind == "user unit"), None)
     pid = running_pid(cfg)
     name = service.USER_UNIT.removesuffix(".service")
     if unit is not None and unit.active == "active":
@@ -127,6 +128,9 @@ def restart_hint(cfg: Config, what: str) -> str:
     if unit is not None and unit.active is not None:
         return (f"The sitwatch service is installed but not running: `systemctl --user start "
                 f"{name}` starts it, and it will {what}.")
+    if any(i.kind == "autostart entry" for i in found):
+        return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
+                "at your next login).")
     return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
             "`sitwatch service install` to start it at every login).")
 

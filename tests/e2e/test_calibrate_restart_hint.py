@@ -76,6 +76,17 @@ def test_with_nothing_running_it_says_the_next_start_uses_it(tmp_path: Path) -> 
     assert "systemctl" not in out
 
 
+def test_with_an_autostart_entry_and_nothing_running_it_says_the_next_login_does(
+        tmp_path: Path) -> None:
+    """Without systemd, `service install` writes an autostart entry: the hint does not offer to
+    install it again."""
+    env = {**_env(tmp_path), "XDG_CURRENT_DESKTOP": "sitwatch-test"}  # a desktop session
+    assert _sitwatch(env, "service", "install", "--no-user-config").returncode == 0
+    out = _calibrate(tmp_path, env, "--no-user-config")
+    assert ("sitwatch is not running; it will use the new calibration when it starts "
+            "(`sitwatch run`, or at your next login).") in out
+
+
 @pytest.mark.parametrize(("active", "said"), [
     ("active", "sitwatch runs as a service: `systemctl --user restart sitwatch` makes it use "
                "the new calibration."),
