@@ -99,6 +99,27 @@ def wait_status(cfg: Path, text: str) -> str:
         time.sleep(0.3)
 
 
+class Device:
+    """A serial cushion's side of a pty: once started, writes ``line`` every 50 ms, at its own
+    pace (not a wait for our timers), until closed."""
+
+    def __init__(self, master: int, line: bytes) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._send, args=(master, line), daemon=True)
+
+    def _send(self, master: int, line: bytes) -> None:
+        while not self._stop.wait(0.05):
+            os.write(master, line)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+
 def serial_daemon(port: str, where: Path, baud: str = "") -> tuple[Path, subprocess.Popen[str]]:
     """`sitwatch run --headless` on a serial ``port`` (a pty) that says nothing after 1 s of
     silence; returns its config file and the process."""
@@ -186,13 +207,7 @@ def test_a_silent_serial_cushion_comes_back_without_a_restart(serial_pty: tuple[
     (the cable, the baud rate) and that no restart is needed; then the device starts sending
     and the same daemon reads it: the advice holds."""
     master, port = serial_pty
-    stop = threading.Event()
-
-    def send() -> None:  # the device's own pace, not a wait for our timers
-        while not stop.wait(0.05):
-            os.write(master, b"20000,21000,9000,9500\n")
-
-    device = threading.Thread(target=send, daemon=True)
+    device = Device(master, b"20000,21000,9000,9500\n")
     cfg, proc = serial_daemon(port, tmp_path, baud="baud = 57600\n")
     try:
         wait_status(cfg, "cushion silent")
@@ -210,9 +225,7 @@ def test_a_silent_serial_cushion_comes_back_without_a_restart(serial_pty: tuple[
         assert cushion_line(back.stdout).startswith("ok"), back.stdout
         assert proc.poll() is None  # the same daemon, never restarted
     finally:
-        stop.set()
-        if device.is_alive():
-            device.join(5)
+        device.close()
         proc.terminate()
         _, err = proc.communicate(timeout=20)
     assert "Traceback" not in err + silent.stderr + back.stderr, err
@@ -224,13 +237,7 @@ def test_a_silent_cushion_that_starts_sending_garbage_is_diagnosed_again(
     kept saying it (status, doctor) for a minute after the garbage began. Now what the lines
     are is said within seconds."""
     master, port = serial_pty
-    stop = threading.Event()
-
-    def send() -> None:  # the device's own pace, at the wrong baud rate
-        while not stop.wait(0.05):
-            os.write(master, b"\xf0\x0f\x99\x87\n")
-
-    device = threading.Thread(target=send, daemon=True)
+    device = Device(master, b"\xf0\x0f\x99\x87\n")  # at the wrong baud rate
     cfg, proc = serial_daemon(port, tmp_path)
     try:
         silent = wait_status(cfg, "no data at all")
@@ -238,9 +245,7 @@ def test_a_silent_cushion_that_starts_sending_garbage_is_diagnosed_again(
         talking = wait_status(cfg, "wrong baud rate?")  # 30 s at most; it took 60 s
         doctor = sitwatch("doctor", "--headless", "--config", str(cfg))
     finally:
-        stop.set()
-        if device.is_alive():
-            device.join(5)
+        device.close()
         proc.terminate()
         _, err = proc.communicate(timeout=20)
     assert "lines are not numbers" in talking and "no data at all" not in talking, (silent, talking)
