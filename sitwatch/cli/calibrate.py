@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
         prof, tuning = references.tune(lay, cfg, prof)
         prof.save(out)
-        from sitwatch.cli.service import restart_hint
+        from sitwatch.runtime.service import restart_hint
 
         print(f"calibration saved to {out}. {restart_hint(cfg, 'use the new calibration')}")
         for line in references.describe(tuning):
@@ -175,7 +175,7 @@ def _forget_learned(path: Path, cfg: Any) -> int:
     prof.learned = (calibration.Learned(rejected=rejected, updated=prof.learned.updated)
                     if rejected else None)
     prof.save(path)
-    from sitwatch.cli.service import restart_hint
+    from sitwatch.runtime.service import restart_hint
 
     print(f"{path}: forgot {ways} way{'s' if ways != 1 else ''} of sitting upright clear of "
           "the backrest that sitting had taught; the calibration is kept. "

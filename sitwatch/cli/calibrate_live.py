@@ -273,7 +273,7 @@ def interactive(
 
     prof, tuning = references.tune(layout, cfg, prof)
     prof.save(dest)
-    from sitwatch.cli.service import restart_hint
+    from sitwatch.runtime.service import restart_hint
 
     out.write(f"\nSaved to {dest}. {restart_hint(cfg, 'use the new calibration')}\n")
     for line in references.describe(tuning):

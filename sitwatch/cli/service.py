@@ -24,7 +24,6 @@ from sitwatch.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from sitwatch.config import Config
     from sitwatch.runtime.service import Plan
 
 
@@ -93,46 +92,9 @@ def _running(args: argparse.Namespace) -> int | None:
         cfg = load_config(args)
     except config.ConfigError:
         return None
+    from sitwatch.runtime.service import running_pid
+
     return running_pid(cfg)
-
-
-def running_pid(cfg: Config) -> int | None:
-    """The pid of a sitwatch daemon running with ``cfg``'s files (its status file says it is
-    alive and fresh), else None."""
-    from sitwatch.core.clock import SystemClock
-    from sitwatch.runtime.files import status_path, status_stale_after
-    from sitwatch.runtime.status import read_status
-
-    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
-    pid = d.get("pid")
-    if not d.get("running") or d.get("stale") or not isinstance(pid, int):
-        return None
-    return pid
-
-
-def restart_hint(cfg: Config, what: str) -> str:
-    """How to get sitwatch to ``what`` (e.g. "use the new profile") for the situation at hand:
-    the user service running (restart it), a daemon started by hand (stop and start it), the
-    service installed but stopped (start it), or nothing running (the next start does)."""
-    from sitwatch.runtime import service
-
-    found = service.installed()
-    unit = next((i for i in found if i.kind == "user unit"), None)
-    pid = running_pid(cfg)
-    name = service.USER_UNIT.removesuffix(".service")
-    if unit is not None and unit.active == "active":
-        return f"sitwatch runs as a service: `systemctl --user restart {name}` makes it {what}."
-    if pid is not None:
-        return (f"sitwatch is running (pid {pid}): stop it (Ctrl-C in its terminal, or "
-                f"`kill {pid}`) and start it again with `sitwatch run` to {what}.")
-    if unit is not None and unit.active is not None:
-        return (f"The sitwatch service is installed but not running: `systemctl --user start "
-                f"{name}` starts it, and it will {what}.")
-    if any(i.kind == "autostart entry" for i in found):
-        return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
-                "at your next login).")
-    return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
-            "`sitwatch service install` to start it at every login).")
 
 
 def _plan(args: argparse.Namespace) -> Plan:

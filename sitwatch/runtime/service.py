@@ -40,9 +40,13 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitwatch.core.paths import system_root
 from sitwatch.data import shipped
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
 
 MARK = "# Installed by `sitwatch service install`"
 USER_UNIT = "sitwatch.service"
@@ -836,3 +840,49 @@ def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list
                 setattr(item, attr, out or "unknown")
         found.append(item)
     return found
+
+
+def running_pid(cfg: Config) -> int | None:
+    """The pid of a sitwatch daemon running with ``cfg``'s files (its status file says it is
+    alive and fresh), else None."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+    pid = d.get("pid")
+    if not d.get("running") or d.get("stale") or not isinstance(pid, int):
+        return None
+    return pid
+
+
+def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
+                 show_pid: bool = True) -> str:
+    """How to get sitwatch to ``what`` (e.g. "use the new profile") for the situation at hand:
+    the user service running (restart it), a daemon started by hand (stop and start it), the
+    service installed but stopped (start it), or nothing running (the next start does).
+
+    ``stuck``: the pid of a daemon the caller found alive but not updating its status file
+    (``sitwatch doctor``), taken as running. ``show_pid`` False leaves the pid out (a web page,
+    where it tells other machines about this one; a stuck pid that may be another program's
+    now, not to be killed on our word)."""
+    found = installed()
+    unit = next((i for i in found if i.kind == "user unit"), None)
+    pid = stuck if stuck is not None else running_pid(cfg)
+    name = USER_UNIT.removesuffix(".service")
+    if unit is not None and unit.active == "active":
+        return f"sitwatch runs as a service: `systemctl --user restart {name}` makes it {what}."
+    if pid is not None and show_pid:
+        return (f"sitwatch is running (pid {pid}): stop it (Ctrl-C in its terminal, or "
+                f"`kill {pid}`) and start it again with `sitwatch run` to {what}.")
+    if pid is not None:
+        return (f"sitwatch is running: stop it (Ctrl-C in its terminal) and start it again "
+                f"with `sitwatch run` to {what}.")
+    if unit is not None and unit.active is not None:
+        return (f"The sitwatch service is installed but not running: `systemctl --user start "
+                f"{name}` starts it, and it will {what}.")
+    if any(i.kind == "autostart entry" for i in found):
+        return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
+                "at your next login).")
+    return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
+            "`sitwatch service install` to start it at every login).")
