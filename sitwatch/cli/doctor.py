@@ -336,14 +336,19 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
 
     d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
     if d.get("running") and d.get("stale"):
+        from sitwatch.runtime.service import restart_hint
+
         age = d.get("age")
         since = f"for {age:.0f} s" if age is not None else "(no time in the status file)"
+        pid = d.get("pid")
+        # the pid may be another program's now: the hint names no pid to kill
+        hint = restart_hint(cfg, "start afresh", stuck=pid if isinstance(pid, int) else 0,
+                            show_pid=False)
         return (
             WARN,
             "daemon",
-            f"pid {d.get('pid')} is alive but has not updated {d['path']} {since}: stuck, or "
-            "the pid now belongs to another program; restart it "
-            "(`systemctl --user restart sitwatch`)",
+            f"pid {pid} is alive but has not updated {d['path']} {since}: stuck, or "
+            f"the pid now belongs to another program. {hint}",
         )
     if d.get("running"):
         return OK, "daemon", f"running (pid {d.get('pid')})"

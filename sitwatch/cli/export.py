@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         got.append(collect(store, since, until, tz))
         return EXIT_OK
 
-    code = render_history(hp, gather, "this export")
+    code = render_history(cfg, hp, gather, "this export")
     if code != EXIT_OK:
         return code
     tables = got[-1]

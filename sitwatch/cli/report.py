@@ -27,6 +27,8 @@ from sitwatch.cli.common import (
 if TYPE_CHECKING:
     from datetime import tzinfo
 
+    from sitwatch.config import Config
+
 
 FORMATS = ("text", "md", "html", "json", "csv")
 
@@ -94,10 +96,11 @@ def run(args: argparse.Namespace) -> int:
             _open(out)
         return EXIT_OK
 
-    return render_history(hp, render)
+    return render_history(cfg, hp, render)
 
 
-def render_history(hp: Path, render: Callable[[Any], int], what: str = "this report") -> int:
+def render_history(cfg: Config, hp: Path, render: Callable[[Any], int],
+                   what: str = "this report") -> int:
     """``render`` (a report, an export: ``what``) on the history ``hp`` read-only: one of an
     older schema through an upgraded private copy, a damaged one through a copy of what can
     still be read (:func:`_report_what_can_be_read`), each said on stderr; ``render``'s exit
@@ -105,11 +108,15 @@ def render_history(hp: Path, render: Callable[[Any], int], what: str = "this rep
     import sqlite3
 
     from sitwatch.core.clock import SystemClock
-    from sitwatch.history.readable import is_damage, reading
+    from sitwatch.history.readable import UpgradedCopy, is_damage, reading
     from sitwatch.history.store import StoreError
+    from sitwatch.runtime.service import restart_hint
+
+    def upgraded(note: str) -> None:
+        err(f"note: {note}. {restart_hint(cfg, UpgradedCopy.upgrade)}")
 
     try:
-        with reading(hp, SystemClock(), lambda note: err(f"note: {note}")) as store:
+        with reading(hp, SystemClock(), upgraded) as store:
             return render(store)
     except StoreError as e:
         if not is_damage(e):

@@ -109,7 +109,7 @@ def _week_text(args: argparse.Namespace, cfg: Config, day: date) -> str | None:
         return EXIT_OK
 
     # an older history through an upgraded copy, a damaged one as far as it can be read
-    return got[-1] if render_history(hp, week, "this week's report") == EXIT_OK else None
+    return got[-1] if render_history(cfg, hp, week, "this week's report") == EXIT_OK else None
 
 
 def send(urls: list[str], title: str, body: str, attach: Path | None) -> tuple[int, list[str]]:

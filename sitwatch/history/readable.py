@@ -120,8 +120,11 @@ class UpgradedCopy(PrivateCopy):
     @property
     def note(self) -> str:
         return (f"the history {self.path} is from an older sitwatch, so it is read through an "
-                "up-to-date copy; the file itself is upgraded when the daemon next "
-                "starts (`systemctl --user restart sitwatch`, or `sitwatch run`)")
+                "up-to-date copy")
+
+    #: what the daemon does to the file when it next starts, for the caller's restart hint
+    #: (this layer cannot tell whether a service or a `sitwatch run` is the one to restart)
+    upgrade = "upgrade the file itself"
 
 
 @contextlib.contextmanager

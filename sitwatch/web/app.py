@@ -74,6 +74,7 @@ from sitwatch.reports.words import (
     shifts_text,
 )
 from sitwatch.runtime.files import simulated_history
+from sitwatch.runtime.service import restart_hint
 from sitwatch.runtime.status import bar_state, format_status, read_status
 from sitwatch.web.token import TokenFile, current, matches
 
@@ -225,8 +226,9 @@ class Pages:
                     return fn(store), ""
             except OlderSchema:
                 got, upgraded = self.copied.read(self.s, UpgradedCopy, fn)
-                note = _quoted(upgraded.note)
-                return got, f"{note[:1].upper()}{note[1:]}."
+                note, hint = upgraded.note, restart_hint(self.s.cfg, UpgradedCopy.upgrade,
+                                                         show_pid=False)
+                return got, _quoted(f"{note[:1].upper()}{note[1:]}. {hint}")
         except (StoreError, sqlite3.DatabaseError) as e:
             if not is_damage(e):
                 raise
@@ -242,10 +244,9 @@ class Pages:
         return self.page("message.html.j2", "", status_code=503,
                          title="The history cannot be read",
                          text=self.shown(
-                             f"{str(exc)[:1].upper()}{str(exc)[1:]}. The daemon sets the "
-                             "damaged file aside and starts a fresh one when it next starts "
-                             "(\u201csystemctl --user restart sitwatch\u201d, or \u201csitwatch "
-                             "run\u201d)."))
+                             f"{str(exc)[:1].upper()}{str(exc)[1:]}. " + _quoted(restart_hint(
+                                 self.s.cfg, "set the damaged file aside and start a fresh one",
+                                 show_pid=False))))
 
     def not_found(self, request: Request, exc: Exception) -> Response:
         """An address that is no page (a typo, an old bookmark): the app's page saying so,

@@ -171,7 +171,7 @@ def test_a_history_that_cannot_be_read_at_all_says_so(tmp_path: Path) -> None:
             code, html = _get(base + page)
             assert code == 503, (page, code)
             assert "The history cannot be read" in html and "nothing could be read" in html
-            assert "sets the damaged file aside" in html
+            assert "set the damaged file aside and start a fresh one" in html
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
@@ -311,7 +311,7 @@ def test_an_older_history_is_shown_from_an_upgraded_copy(tmp_path: Path) -> None
             code, html = _get(base + page)
             assert code == 200, (page, html[-600:])
             assert html.count("is from an older sitwatch") == 1, page
-            assert "upgraded when the daemon next starts" in html, page
+            assert "upgrade the file itself" in html, page
         for page in ("/week/2026-03-04", "/month/2026-03"):
             assert "2 h 15 min" in _get(base + page)[1], page
     finally:

@@ -1,0 +1,123 @@
+"""The same restart advice everywhere: `sitwatch report` and the web pages on a history from an
+older sitwatch, the web page for a history that cannot be read, and `sitwatch doctor` on a
+daemon that stopped updating its status file say how sitwatch takes up the change in the words
+`sitwatch calibrate` uses for the situation at hand (restart the service, stop and start a
+`sitwatch run`, start the stopped service, nothing running). They said "systemctl --user
+restart sitwatch" in every case, also to a user who had installed no service.
+
+Through the real commands in a subprocess, with the stand-in ``systemctl`` of
+test_calibrate_restart_hint.py where a service is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_calibrate_restart_hint import _env, _sitwatch
+from tests.helpers.history import older_history
+from tests.integration.test_serve_cli import _get
+
+pytestmark = pytest.mark.integration
+
+NOTHING_RUNNING = ("sitwatch is not running; it will upgrade the file itself when it starts "
+                   "(`sitwatch run`, or `sitwatch service install` to start it at every login).")
+
+
+def _installed(tmp: Path, active: str) -> dict[str, str]:
+    env = _env(tmp, systemctl=active)
+    done = _sitwatch(env, "service", "install", "--no-start", "--no-weekly", "--no-user-config")
+    assert done.returncode == 0, done.stderr
+    return env
+
+
+def test_a_report_on_an_older_history_with_nothing_running_says_the_next_start_upgrades_it(
+        tmp_path: Path) -> None:
+    hist = tmp_path / "history.sqlite"
+    older_history(hist, date(2026, 3, 4))
+    done = _sitwatch(_env(tmp_path), "report", "--no-user-config", "--history", str(hist),
+                     "--week", "2026-W10")
+    assert done.returncode == 0, done.stderr
+    assert (f"note: the history {hist} is from an older sitwatch, so it is read through an "
+            f"up-to-date copy. {NOTHING_RUNNING}") in done.stderr
+    assert "systemctl" not in done.stderr
+
+
+def test_a_report_on_an_older_history_names_the_running_service(tmp_path: Path) -> None:
+    hist = tmp_path / "history.sqlite"
+    older_history(hist, date(2026, 3, 4))
+    env = _installed(tmp_path, "active")
+    done = _sitwatch(env, "report", "--no-user-config", "--history", str(hist),
+                     "--week", "2026-W10")
+    assert done.returncode == 0, done.stderr
+    assert ("sitwatch runs as a service: `systemctl --user restart sitwatch` makes it upgrade "
+            "the file itself.") in done.stderr
+
+
+def _served(env: dict[str, str], hist: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--port", "0",
+         "--history", str(hist)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("sitwatch: serving on http://127.0.0.1:"), proc.stderr
+    return proc, line.split("serving on ", 1)[1].strip().rstrip("/")
+
+
+def test_the_pages_name_the_stopped_service_for_an_older_or_unreadable_history(
+        tmp_path: Path) -> None:
+    env = _installed(tmp_path, "inactive")
+    older = tmp_path / "older.sqlite"
+    older_history(older, date(2026, 3, 4))
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not a database, just some bytes " * 200)
+    pages = {}
+    for hist in (older, garbage):
+        proc, base = _served(env, hist)
+        try:
+            pages[hist] = _get(base + "/week/2026-03-04")
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            _, err = proc.communicate(timeout=20)
+        assert "Traceback" not in err
+    code, html = pages[older]
+    assert code == 200
+    assert ("up-to-date copy. The sitwatch service is installed but not running: "
+            "\u201csystemctl --user start sitwatch\u201d starts it, and it will upgrade the file "
+            "itself.") in html
+    code, html = pages[garbage]
+    assert code == 503
+    assert ("The sitwatch service is installed but not running: \u201csystemctl --user start "
+            "sitwatch\u201d starts it, and it will set the damaged file aside and start a fresh "
+            "one.") in html
+    assert "restart sitwatch" not in html
+
+
+def test_doctor_on_a_stuck_daemon_started_by_hand_says_to_stop_and_start_it(
+        tmp_path: Path) -> None:
+    """No service installed: the daemon is one started by hand. The pid may be another
+    program's by now, so the advice names no pid to kill."""
+    env = _env(tmp_path)
+    status = tmp_path / "status.json"
+    # a live pid (this test's) whose status file stopped updating long ago
+    status.write_text(json.dumps({"pid": os.getpid(),
+                                  "updated": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}))
+    conf = tmp_path / "sitwatch.toml"
+    conf.write_text(f'[status]\nfile = "{status}"\n[history]\nenabled = false\n')
+    done = _sitwatch(env, "doctor", "--config", str(conf))
+    assert "Traceback" not in done.stderr
+    out = done.stdout + done.stderr
+    assert f"pid {os.getpid()} is alive but has not updated {status}" in out
+    assert ("the pid now belongs to another program. sitwatch is running: stop it (Ctrl-C in its "
+            "terminal) and start it again with `sitwatch run` to start afresh.") in out
+    assert "systemctl" not in out.split("daemon", 1)[1].split("\n", 1)[0]
+    assert "kill" not in out
