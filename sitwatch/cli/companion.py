@@ -112,7 +112,10 @@ def run(args: argparse.Namespace) -> int:
     companion = Companion(cfg.mqtt, shown, base=base,
                           snooze_minutes=cfg.nudges.snooze_minutes, say=say, log=log,
                           respond_within=cfg.nudges.respond_within, clock=clock,
-                          here_synced=timesync.probe().synced)
+                          here_synced=timesync.probe().synced,
+                          # the other sitwatch's answer to a "Not right", as its own desktop
+                          # shows it
+                          answer_click=desktop.answer_click)
 
     def _stop(signum: int, _frame: Any) -> None:  # systemd stops us with SIGTERM
         companion.done.set()

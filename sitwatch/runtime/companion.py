@@ -14,7 +14,12 @@ A click becomes the command the Pi takes (:func:`command_for`), so that it count
 click on the Pi's own notification would: Done goes to ``<base>/command/done`` naming the
 nudge's kind (the nudge counts as acted on in the reports), Snooze to ``<base>/command/snooze``
 with the minutes its label promised and the nudge's kind (the click is recorded, a
-``nudge_ack``), "Not right" to ``<base>/command/feedback`` naming the nudge's kind.
+``nudge_ack``), "Not right" to ``<base>/command/feedback`` naming the nudge's kind. The other
+sitwatch's answer to a "Not right" (``<base>/command/result``, found by the MQTT 5 correlation
+data the command carried) is shown as a click on its own desktop is answered: a short
+"sitwatch: noted" notice in the clicked notification's place, in the words `sitwatch feedback
+wrong` prints (:meth:`~sitwatch.sinks.desktop.DesktopSink.answer_click`). MQTT 3.1.1 carries no
+correlation data: there the click goes unanswered here.
 
 Old news is not shown: every event the Pi publishes carries ``at``, when it happened (its wall
 clock). While the broker is away the Pi keeps its events and sends them when it is back, an
@@ -49,11 +54,13 @@ line names the version.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import socket
 import ssl
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,12 +81,15 @@ from sitwatch.core.timesync import FIX
 from sitwatch.nudging.feedback import kind_of, typed
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.mqtt import (
+    ASKED_KEPT,
     CLOCK,
     DAY_SUMMARY,
+    RESULT,
     Credentials,
     machine_tag,
     new_client,
     tls_why,
+    v5_properties,
 )
 
 #: What the companion listens to under ``<base>/event/``: what a desktop sink may show. The
@@ -235,14 +245,17 @@ class Companion:
     a nudge older than that is not shown. ``clock``: this machine's time; an event's age is measured
     on the other machine's clock, worked out from this one and what the other sends on
     ``<base>/clock`` (:attr:`peer`). ``here_synced``: whether this machine keeps network time
-    (None: cannot tell), to name the machine whose clock is off.
+    (None: cannot tell), to name the machine whose clock is off. ``answer_click``: told the
+    other sitwatch's answer to a "Not right" clicked here, with the clicked event (the desktop
+    sink's :meth:`~sitwatch.sinks.desktop.DesktopSink.answer_click`); None: not asked for.
     """
 
     def __init__(self, cfg: Broker, show: Shows, *, base: str, snooze_minutes: float,
                  say: Callable[[str], None], log: logging.Logger,
                  machine: str | None = None, client_factory: Callable[..., Any] = new_client,
                  respond_within: Mapping[NudgeKind, float] | None = None,
-                 clock: Clock | None = None, here_synced: bool | None = None) -> None:
+                 clock: Clock | None = None, here_synced: bool | None = None,
+                 answer_click: Callable[[Event, str], None] | None = None) -> None:
         self.cfg = cfg
         self.show = show
         self.base = base.rstrip("/")
@@ -258,6 +271,11 @@ class Companion:
         self.node_topic = f"{self.base}/node"
         self.event_topics = [f"{self.base}/event/{name}" for name in EVENT_TOPICS]
         self.clock_topic = f"{self.base}/{CLOCK}"
+        self.result_topic = f"{self.base}/command/{RESULT}"
+        self.answer_click = answer_click
+        #: the "Not right" clicks waiting for the other sitwatch's answer, by correlation data
+        self._asked: OrderedDict[str, Event] = OrderedDict()
+        self._tokens = itertools.count(1)
         self.peer = PeerClock()  # the other machine's clock against this one's
         self.here_synced = here_synced
         self._skew_said = 0.0  # the offset last said (0: nothing said, taken to agree)
@@ -383,8 +401,11 @@ class Companion:
             self._unreachable(f"refused: {reason_code}")
             return
         self._linked = True
+        # the answers to our "Not right" clicks: found by their correlation data (MQTT 5 only)
+        answers = ([(self.result_topic, 1)] if self.answer_click is not None
+                   and self.link.version == MqttProtocol.V5 else [])
         client.subscribe([(self.node_topic, 1), (self.clock_topic, 0),
-                          *((t, 1) for t in self.event_topics)])
+                          *((t, 1) for t in self.event_topics), *answers])
         self.connects += 1
         if self.connects == 1:
             self.say(f"connected to {self.where} with {self.link.spoken}: showing the nudges "
@@ -422,6 +443,9 @@ class Companion:
             return
         if message.retain:
             return  # events are never retained: this is somebody's leftover, not news
+        if message.topic == self.result_topic:
+            self._answered(message.payload)
+            return
         if message.topic == self.clock_topic:
             self._peer_time(message.payload)
             return
@@ -529,6 +553,30 @@ class Companion:
         if cmd is None or self._client is None:
             return
         topic = f"{self.base}/command/{cmd.name}"
-        self._client.publish(topic, cmd.payload, qos=1, retain=False)
+        props = None
+        if (action == NudgeAction.WRONG and self.answer_click is not None
+                and self.link.version == MqttProtocol.V5):
+            with self._lock:
+                token = f"{self.client_id}-{next(self._tokens)}"
+                self._asked[token] = event
+                while len(self._asked) > ASKED_KEPT:
+                    self._asked.popitem(last=False)
+            props = v5_properties(token.encode())
+        self._client.publish(topic, cmd.payload, qos=1, retain=False, properties=props)
         self.sent += 1
         self.log.info("companion: %s clicked: sent %r to %s", action, cmd.payload, topic)
+
+    def _answered(self, payload: bytes) -> None:
+        """``<base>/command/result``: the other sitwatch's answer to a command; one to a "Not
+        right" clicked here (its ``id``, our correlation data) is shown in the click's place.
+        The answers to anybody else's commands are not ours."""
+        try:
+            got = json.loads(payload)
+        except (ValueError, UnicodeDecodeError):
+            return
+        if not isinstance(got, dict) or not isinstance(got.get("message"), str):
+            return
+        with self._lock:
+            event = self._asked.pop(str(got.get("id")), None)
+        if event is not None and self.answer_click is not None:
+            self.answer_click(event, got["message"])

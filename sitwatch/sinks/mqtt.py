@@ -879,7 +879,7 @@ class MqttSink:
             client = self._client
             if client is None or self._closed:
                 return
-            props = (_v5_properties(asked.correlation) if self.version == MqttProtocol.V5
+            props = (v5_properties(asked.correlation) if self.version == MqttProtocol.V5
                      else None)
             client.publish(self.result_topic, text, qos=1, retain=False, properties=props)
             self.answered += 1
@@ -1197,7 +1197,7 @@ def _v5_reply(message: Any) -> tuple[bytes | None, str | None]:
     return (bytes(data) if data else None), (str(topic) if topic else None)
 
 
-def _v5_properties(correlation: bytes | None) -> Any:
+def v5_properties(correlation: bytes | None) -> Any:
     """The PUBLISH properties of an answer: the caller's correlation data back, or None."""
     if correlation is None:
         return None

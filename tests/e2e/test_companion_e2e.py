@@ -187,6 +187,27 @@ def test_the_pis_nudge_shows_here_and_its_buttons_snooze_and_correct_the_pi(
         got = fb.json()
         assert (got["state"], got["kind"], got["source"], got["steps"]) == (
             "wrong", "asymmetric_load", "mqtt", 1)
+        # the Pi's answer is shown here as on the Pi's own desktop: the words `sitwatch
+        # feedback wrong` prints, under "sitwatch: noted", in the clicked notification's place
+        assert w.wait_for(lambda ms: any(m.topic == "sitwatch/command/result"
+                                         and m.json()["command"] == "feedback" for m in ms), 10)
+        (result,) = [m for m in w.on("sitwatch/command/result")
+                     if m.json()["command"] == "feedback"]
+        assert result.json()["id"].startswith("sitwatch-companion"), result.text
+
+        def noted() -> list[dict[str, Any]] | None:
+            shown = dunst.wait_history(0, timeout=0)  # closes what is up, then its history
+            return shown if any(n["summary"] == "sitwatch: noted" for n in shown) else None
+
+        history = until(noted)
+        assert history, dunst.history()
+        noted = [n for n in history if n["summary"] == "sitwatch: noted"]
+        assert len(noted) == 1, history
+        assert noted[0]["body"] == result.json()["message"]
+        assert noted[0]["body"].startswith("Noted: that lopsided nudge was not right.")
+        second = [m.json() for m in w.on("sitwatch/event/nudge")][1]  # the one clicked
+        clicked = next(n for n in history if n["summary"] == second["title"])
+        assert noted[0]["id"] == clicked["id"], [(n["id"], n["summary"]) for n in history]
 
         desk.send_signal(signal.SIGINT)  # Ctrl-C
         assert desk.wait(10) == 130

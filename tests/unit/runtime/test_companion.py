@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -92,6 +93,7 @@ class FakeClient:
     def __init__(self, fail: BaseException | None = None) -> None:
         self.fail = fail
         self.published: list[tuple[str, str]] = []
+        self.properties: list[Any] = []  # each publish's MQTT 5 properties (None: none)
         self.subscribed: list[str] = []
         self.calls: list[str] = []
 
@@ -116,8 +118,10 @@ class FakeClient:
     def subscribe(self, topics: list[tuple[str, int]]) -> None:
         self.subscribed += [t for t, _ in topics]
 
-    def publish(self, topic: str, payload: str, qos: int = 0, retain: bool = False) -> None:
+    def publish(self, topic: str, payload: str, qos: int = 0, retain: bool = False,
+                properties: Any = None) -> None:
         self.published.append((topic, payload))
+        self.properties.append(properties)
 
 
 class Shown(list[Event]):
@@ -127,14 +131,15 @@ class Shown(list[Event]):
 
 def companion(client: FakeClient | None = None, *, base: str = "sitwatch",
               machine: str = "thisdesktop1", clock: ManualClock | None = None,
-              here_synced: bool | None = None, **cfg: Any
+              here_synced: bool | None = None,
+              answer_click: Callable[[Event, str], None] | None = None, **cfg: Any
               ) -> tuple[Companion, Shown, list[str], FakeClient]:
     shown, said = Shown(), []
     fake = client or FakeClient()
     c = Companion(MqttConfig(**cfg), shown, base=base, snooze_minutes=30, say=said.append,
                   log=LOG, machine=machine, client_factory=lambda *a, **k: fake,
                   respond_within=RESPOND_WITHIN, clock=clock or ManualClock(),
-                  here_synced=here_synced)
+                  here_synced=here_synced, answer_click=answer_click)
     c.start()
     return c, shown, said, fake
 
@@ -276,6 +281,45 @@ def test_a_click_goes_to_the_followed_sitwatchs_command_topic() -> None:
     assert client.published == [("sitwatch/pi/command/feedback", "wrong leaning_forward"),
                                 ("sitwatch/pi/command/snooze", "30m prolonged_sitting"),
                                 ("sitwatch/pi/command/done", "prolonged_sitting")]
+
+
+def answer(payload: dict[str, Any], base: str = "sitwatch") -> Msg:
+    return Msg(f"{base}/command/result", json.dumps(payload).encode())
+
+
+def test_the_answer_to_not_right_is_shown_in_the_clicked_notifications_place() -> None:
+    """The daemon answers on <base>/command/result with the command's correlation data as
+    ``id``: the answer to this companion's click goes to the desktop with the clicked event
+    (whose notification it replaces), once; anybody else's answers are not ours."""
+    told: list[tuple[Event, str]] = []
+    c, _shown, _said, client = companion(answer_click=lambda e, t: told.append((e, t)))
+    connected(c, client)
+    assert "sitwatch/command/result" in client.subscribed
+    c.on_action(NudgeAction.SNOOZE, SLOUCH)
+    c.on_action(NudgeAction.WRONG, LOPSIDED)
+    assert client.properties[0] is None  # a snooze asks for no answer
+    token = client.properties[1].CorrelationData.decode()
+    said = "Noted: that lopsided nudge was not right."
+    c._on_message(client, None, answer({"command": "feedback", "ok": True, "message": "x",
+                                        "id": "hass-42"}))  # Home Assistant's
+    c._on_message(client, None, Msg("sitwatch/command/result", b"not json"))
+    assert told == []
+    c._on_message(client, None, answer({"command": "feedback", "value": "wrong lopsided",
+                                        "ok": True, "message": said, "id": token}))
+    assert told == [(LOPSIDED, said)] and told[0][0] is LOPSIDED
+    c._on_message(client, None, answer({"ok": True, "message": said, "id": token}))
+    assert len(told) == 1  # answered once
+
+
+def test_over_mqtt_3_the_click_asks_no_answer_it_could_not_tell_apart() -> None:
+    told: list[tuple[Event, str]] = []
+    c, _shown, _said, client = companion(answer_click=lambda e, t: told.append((e, t)),
+                                         protocol="3.1.1")
+    connected(c, client)
+    assert "sitwatch/command/result" not in client.subscribed
+    c.on_action(NudgeAction.WRONG, LOPSIDED)
+    assert client.published == [("sitwatch/command/feedback", "wrong lopsided")]
+    assert client.properties == [None]
 
 
 # -- late events ---------------------------------------------------------------------------------
