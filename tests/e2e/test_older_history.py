@@ -48,7 +48,8 @@ def test_report_reads_a_history_the_daemon_has_not_upgraded_yet(tmp_path: Path) 
     assert "Sitting          2 h 15 min" in proc.stdout
     assert "Longest spell    1 h 30 min (from 09:00)" in proc.stdout
     assert proc.stderr.count("older sitwatch") == 1, proc.stderr
-    assert str(hist) in proc.stderr and "when the daemon next starts" in proc.stderr
+    assert str(hist) in proc.stderr
+    assert "it will upgrade the file itself when it starts" in proc.stderr, proc.stderr
     assert hist.read_bytes() == before
     assert _version(hist) == SCHEMA_VERSION - 1
     assert not list((tmp_path / "tmp").iterdir())  # the copy is gone
