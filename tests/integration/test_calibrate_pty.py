@@ -502,6 +502,27 @@ def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
     assert "no frames" not in text
 
 
+def _the_rest(master: int) -> bytes:
+    """What a command still has to say on its terminal (``master``), once it has ended."""
+    import select
+
+    said = b""
+    while select.select([master], [], [], 0.2)[0]:
+        try:
+            said += os.read(master, 4096)
+        except OSError:  # the command has gone and its end of the terminal with it
+            break
+    return said
+
+
+def _end(cal: Any, master: int) -> None:
+    """Stop the command if it is still running, and close its terminal."""
+    if cal.poll() is None:
+        cal.kill()
+        cal.wait(5)
+    os.close(master)
+
+
 def test_ctrl_c_at_a_question_of_the_real_command_exits_130(tmp_path) -> None:
     """`sitwatch calibrate` on a terminal, the simulator as its cushion: Ctrl-C at its first
     question said "Calibration cancelled; nothing was saved." and exited 1, the code of a
@@ -538,16 +559,9 @@ def test_ctrl_c_at_a_question_of_the_real_command_exits_130(tmp_path) -> None:
             time.sleep(0.01)
         cal.send_signal(signal.SIGINT)
         code = cal.wait(20)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                said += os.read(master, 4096)
-            except OSError:  # the command has gone and its end of the terminal with it
-                break
+        said += _the_rest(master)
     finally:
-        if cal.poll() is None:
-            cal.kill()
-            cal.wait(5)
-        os.close(master)
+        _end(cal, master)
         os.killpg(sim.pid, signal.SIGTERM)
         sim.wait(10)
     text = said.decode(errors="replace")
@@ -564,7 +578,6 @@ def test_the_real_command_on_a_port_that_does_not_exist_stops_before_any_questio
     after some 20 s said "no frames from the cushion" (exit 1). It says so at once now, in the
     words `sitwatch record` uses, and asks nothing."""
     import pty
-    import select
     import subprocess
     import sys
 
@@ -584,16 +597,9 @@ def test_the_real_command_on_a_port_that_does_not_exist_stops_before_any_questio
     said = b""
     try:
         code = cal.wait(30)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                said += os.read(master, 4096)
-            except OSError:  # the command has gone and its end of the terminal with it
-                break
+        said += _the_rest(master)
     finally:
-        if cal.poll() is None:
-            cal.kill()
-            cal.wait(5)
-        os.close(master)
+        _end(cal, master)
     took = time.monotonic() - began
     text = said.decode(errors="replace")
     assert code == 1, text
