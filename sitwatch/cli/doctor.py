@@ -352,11 +352,10 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
         )
     if d.get("running"):
         return OK, "daemon", f"running (pid {d.get('pid')})"
-    return (
-        WARN,
-        "daemon",
-        "not running: start it with `sitwatch run` or `systemctl --user start sitwatch`",
-    )
+    from sitwatch.runtime.service import start_hint
+
+    hint = start_hint()
+    return WARN, "daemon", f"not running: {hint[:1].lower()}{hint[1:].rstrip('.')}"
 
 
 def _daemon_reads(cfg: Any, clock: Any) -> bool:

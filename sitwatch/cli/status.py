@@ -61,8 +61,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     if args.json:
         print(json.dumps(d, indent=2, default=str))
-    else:
+    elif d.get("running"):
         print(format_status(d))
+    else:  # how to start it, for what is installed here
+        from sitwatch.runtime.service import start_hint
+
+        print(format_status(d, start=start_hint()))
     return EXIT_OK if d.get("running") else EXIT_NOT_RUNNING
 
 

@@ -856,6 +856,21 @@ def running_pid(cfg: Config) -> int | None:
     return pid
 
 
+def start_hint(found: Sequence[Installed] | None = None) -> str:
+    """How to start a sitwatch that is not running, for what is installed here (``found``:
+    :func:`installed`'s answer, asked when not given): the user service when there is one, else
+    `sitwatch run` (with how to have it start at every login, unless an autostart entry does)."""
+    found = installed() if found is None else found
+    name = USER_UNIT.removesuffix(".service")
+    if any(i.kind == "user unit" for i in found):
+        return (f"Start it with `systemctl --user start {name}` (the service installed here), "
+                "or `sitwatch run` in a terminal.")
+    if any(i.kind == "autostart entry" for i in found):
+        return "Start it with `sitwatch run`; it also starts by itself at your next login."
+    return ("Start it with `sitwatch run` (`sitwatch service install` starts it at every "
+            "login).")
+
+
 def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
                  show_pid: bool = True) -> str:
     """How to get sitwatch to ``what`` (e.g. "use the new profile") for the situation at hand:

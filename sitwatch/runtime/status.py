@@ -725,21 +725,23 @@ def _detail_line(d: dict[str, Any], pid: bool) -> str:
     return " · ".join(bits)
 
 
-def format_status(d: dict[str, Any], *, pid: bool = True) -> str:
+def format_status(d: dict[str, Any], *, pid: bool = True, start: str = START_HINT) -> str:
     """A short human view of :func:`read_status`'s result (plain text); a file whose values
     are not what the daemon writes (damaged on disk) is reported, never a traceback. ``pid``
     False: leave out the daemon's process id, which is for this computer's terminal (`kill`,
-    `journalctl`) and of no use on a web page, where it tells other machines about this one."""
+    `journalctl`) and of no use on a web page, where it tells other machines about this one.
+    ``start``: how to start a sitwatch that is not running (the command line says it for what
+    is installed here, :func:`sitwatch.runtime.service.start_hint`)."""
     try:
-        return _format_status(d, pid)
+        return _format_status(d, pid, start)
     except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
         return (f"Cannot read the status file {d.get('path')}: a value is not what sitwatch "
                 f"writes ({type(e).__name__}: {e}); restart sitwatch to write a new one")
 
 
-def _format_status(d: dict[str, Any], pid: bool) -> str:
+def _format_status(d: dict[str, Any], pid: bool, start: str) -> str:
     if not d.get("exists"):
-        return f"sitwatch is not running (no status file at {d.get('path')}).\n{START_HINT}"
+        return f"sitwatch is not running (no status file at {d.get('path')}).\n{start}"
     if d.get("error"):
         return f"Cannot read the status file {d.get('path')}: {d['error']}"
     if not d.get("running"):
@@ -750,7 +752,7 @@ def _format_status(d: dict[str, Any], pid: bool) -> str:
                 f"sitwatch is not running: it stopped unexpectedly (last update at "
                 f"{_clock_time(d.get('updated'), d)}; see `journalctl --user -u sitwatch`)."
             )
-        return f"{head}\n{START_HINT}"
+        return f"{head}\n{start}"
     lines = []
     if d.get("stale"):
         age = d.get("age")

@@ -146,3 +146,32 @@ def test_with_a_daemon_started_by_hand_it_says_to_stop_and_start_it(tmp_path: Pa
             f"`kill {daemon.pid}`) and start it again with `sitwatch run` to use the new "
             "calibration.") in out
     assert "systemctl" not in out
+
+
+@pytest.mark.parametrize("installed", ["nothing", "service", "autostart"])
+def test_status_and_doctor_say_how_to_start_it_for_what_is_installed(
+        tmp_path: Path, installed: str) -> None:
+    """`sitwatch status` and `doctor` with nothing running told everyone to `systemctl --user
+    start sitwatch`, also a new user who had installed no service; they name the service only
+    where there is one, and offer to install one only where there is none."""
+    env = _env(tmp_path, systemctl="inactive" if installed == "service" else None)
+    if installed == "autostart":
+        env["XDG_CURRENT_DESKTOP"] = "sitwatch-test"  # a desktop session without systemd
+    if installed != "nothing":
+        done = _sitwatch(env, "service", "install", "--no-start", "--no-weekly",
+                         "--no-user-config")
+        assert done.returncode == 0, done.stderr
+    status = _sitwatch(env, "status", "--no-user-config")
+    doctor = _sitwatch(env, "doctor", "--headless", "--no-user-config")
+    assert status.returncode == 3, status.stdout + status.stderr  # not running
+    line = next(ln for ln in doctor.stdout.splitlines() if ln.split()[1:2] == ["daemon"])
+    for said in (status.stdout, line):
+        if installed == "service":
+            assert "`systemctl --user start sitwatch` (the service installed here)" in said, said
+        else:
+            assert "systemctl" not in said, said
+        if installed == "nothing":
+            assert "`sitwatch service install` starts it at every login" in said, said
+        if installed == "autostart":
+            assert "starts by itself at your next login" in said, said
+    assert "Traceback" not in status.stderr + doctor.stderr
