@@ -43,18 +43,26 @@ PHONE = (390, 844)
 PAGES = ("/", "/today", "/week", "/weeks", "/month", "/diary", "/settings")
 
 
-def _history(db: Path) -> datetime:
-    """75 minutes of sitting that ended 30 minutes ago, the last 20 lopsided."""
+def _sitter(db: Path) -> tuple[Any, Any, Any, datetime]:
+    """A history at ``db`` and a sitter who sits down 105 minutes ago (UTC): (the store, its
+    clock, the sitter, when)."""
     from sitwatch.core.clock import ManualClock
-    from sitwatch.core.kinds import Balance, Posture
     from sitwatch.history.store import Store
     from tests.helpers.history import Sitter
 
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=105)
     clock = ManualClock(start, monotonic=0.0)
-    s = Store(db, clock)
-    p = Sitter(s, clock)
+    store = Store(db, clock)
+    p = Sitter(store, clock)
     p.at(start.date(), start.hour, start.minute, tz=UTC)
+    return store, clock, p, start
+
+
+def _history(db: Path) -> datetime:
+    """75 minutes of sitting that ended 30 minutes ago, the last 20 lopsided."""
+    from sitwatch.core.kinds import Balance, Posture
+
+    s, _, p, start = _sitter(db)
     p.sit(55)
     p.sit(20, Posture.SLOUCHED, Balance.LEFT)
     s.close()
@@ -859,17 +867,10 @@ def test_today_says_the_nudges_as_the_report_does(tmp_path: Path) -> None:
 def test_today_says_when_a_sensor_was_offline_as_the_report_does(tmp_path: Path) -> None:
     """`sitwatch report` for the day had "Cushion offline" and "Camera offline" rows; the
     Today page left them out, so a day with a gap in the figures read as complete."""
-    from sitwatch.core.clock import ManualClock
-    from sitwatch.history.store import Store
-    from tests.helpers.history import STANDING_IN, Sitter
+    from tests.helpers.history import STANDING_IN
 
-    db = tmp_path / "history.sqlite"
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=105)
-    clock = ManualClock(start, monotonic=0.0)
-    store = Store(db, clock)
+    store, clock, p, _ = _sitter(tmp_path / "history.sqlite")
     try:
-        p = Sitter(store, clock)
-        p.at(start.date(), start.hour, start.minute, tz=UTC)
         p.sit(55)
         p.sit(10, camera=STANDING_IN)  # the cushion offline, a camera seeing the sitter
         store.end_run()
@@ -916,19 +917,11 @@ def test_today_has_the_reports_weight_shifts_and_longest_spell_note(tmp_path: Pa
     """`sitwatch report` for the day had a "Weight shifts" row and said why the longest spell
     was longer than the day's sitting ("with short absences"); the Today page had neither. The
     same words now, from the report's own functions."""
-    from sitwatch.core.clock import ManualClock
     from sitwatch.core.events import STILLNESS, Event
     from sitwatch.core.kinds import Stillness
-    from sitwatch.history.store import Store
-    from tests.helpers.history import Sitter
 
-    db = tmp_path / "history.sqlite"
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=105)
-    clock = ManualClock(start, monotonic=0.0)
-    store = Store(db, clock)
+    store, clock, p, _ = _sitter(tmp_path / "history.sqlite")
     try:
-        p = Sitter(store, clock)
-        p.at(start.date(), start.hour, start.minute, tz=UTC)
         p.sit(30)
         for _ in range(4):
             store.add_event(Event(clock.monotonic(), STILLNESS, Stillness.SHIFT))
