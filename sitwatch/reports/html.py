@@ -280,10 +280,6 @@ def write_week(store: Reader, week_ending: date, tz: tzinfo, path: Path | str, *
     return path
 
 
-
-
-
-
 def _heatmap(store: Reader, ending: date, tz: tzinfo, today: date) -> Markup | None:
     """The 12-week heatmap ending with the week of ``ending``; None when none of it has data."""
     from markupsafe import Markup
