@@ -65,8 +65,12 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     assert "upright vs head down, balanced accuracy (per sample) | 99.6%" in text
     # Issue #14: every step is announced before it runs, one per person, variant or file.
     ethz = sorted((datasets_dir / "ethz-wheelchair").glob("user*_s*.csv"))
-    steps = [x.removeprefix("sitwatch eval: ").removesuffix("...")
-             for x in quick_run.stderr.splitlines()]
+    said = [x.removeprefix("sitwatch eval: ").removesuffix("...")
+            for x in quick_run.stderr.splitlines()]
+    # first which datasets it reads, then the steps
+    assert said[0] == (f"datasets in {datasets_dir}: smartchair-ml, ethz-wheelchair, "
+                       "technion-smart-chair, fsr-cushion-9, webcam-landmarks"), said[0]
+    steps = said[1:]
     assert steps[:-1] == [
         "smartchair-ml (1/2): almir",
         "smartchair-ml (2/2): vanessa",
