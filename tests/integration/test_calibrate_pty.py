@@ -502,6 +502,27 @@ def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
     assert "no frames" not in text
 
 
+def _calibrate_on_a_terminal(tmp_path: Path, port: Path, layout: str) -> tuple[Any, int]:
+    """The real `sitwatch calibrate` on a pseudo-terminal, its XDG folders under ``tmp_path``:
+    (the process, the terminal's other end to read it and answer it on)."""
+    import pty
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"),
+                     ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "cfg")):
+        env[var] = str(tmp_path / sub)
+    master, slave = pty.openpty()
+    cal = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config", "--port", str(port),
+         "--layout", layout],
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    return cal, master
+
+
 def _the_rest(master: int) -> bytes:
     """What a command still has to say on its terminal (``master``), once it has ended."""
     import select
@@ -527,24 +548,11 @@ def test_ctrl_c_at_a_question_of_the_real_command_exits_130(tmp_path) -> None:
     """`sitwatch calibrate` on a terminal, the simulator as its cushion: Ctrl-C at its first
     question said "Calibration cancelled; nothing was saved." and exited 1, the code of a
     failure; an interrupted command exits 130, as `sitwatch calibrate camera` and `serve` do."""
-    import pty
     import select
     import signal
-    import subprocess
-    import sys
 
     sim, link = _simulator(tmp_path, "load-cells-4")
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"),
-                     ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "cfg")):
-        env[var] = str(tmp_path / sub)
-    master, slave = pty.openpty()
-    cal = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config", "--port", str(link),
-         "--layout", "load-cells-4"],
-        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
-    os.close(slave)
+    cal, master = _calibrate_on_a_terminal(tmp_path, link, "load-cells-4")
     said = b""
     try:
         while b"(y/N)" not in said:
@@ -577,23 +585,10 @@ def test_the_real_command_on_a_port_that_does_not_exist_stops_before_any_questio
     --port): it logged a warning, asked its questions, had the user leave the seat, and only
     after some 20 s said "no frames from the cushion" (exit 1). It says so at once now, in the
     words `sitwatch record` uses, and asks nothing."""
-    import pty
-    import subprocess
-    import sys
 
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"),
-                     ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "cfg")):
-        env[var] = str(tmp_path / sub)
     port = tmp_path / "ttyACM9"
-    master, slave = pty.openpty()
     began = time.monotonic()
-    cal = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config", "--port", str(port),
-         "--layout", "fsr-cushion-9"],
-        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
-    os.close(slave)
+    cal, master = _calibrate_on_a_terminal(tmp_path, port, "fsr-cushion-9")
     said = b""
     try:
         code = cal.wait(30)
