@@ -189,9 +189,14 @@ class DesktopSink:
         # seek-care advice and a device notice get no buttons; the notice of a learned way gets
         # "Not right"
         nudge = event if event.event == NUDGE or notice else None
+        self._show(lambda: self.send(title, message, event=nudge))
+
+    def _show(self, send: Callable[[], object]) -> None:
+        """Run ``send`` off the caller's thread when there is a worker (inline without one);
+        one that comes after close is counted as dropped."""
         if self.worker is None:
-            self.send(title, message, event=nudge)
-        elif not self.worker.submit(lambda: self.send(title, message, event=nudge)):
+            send()
+        elif not self.worker.submit(send):
             self.dropped += 1  # closed: shutting down
 
     def flush(self, timeout: float) -> bool:
@@ -374,11 +379,7 @@ class DesktopSink:
         buttons that takes the clicked notification's place (its id as ``replaces_id``, where
         the backend can pass it), so a click is never met with silence."""
         ident = next((i for ev, i in reversed(self._clicked) if ev is nudge), None)
-        if self.worker is None:
-            self.send(SAID_TITLE, text, replaces=ident, seconds=SAID_SECONDS)
-        elif not self.worker.submit(lambda: self.send(SAID_TITLE, text, replaces=ident,
-                                                      seconds=SAID_SECONDS)):
-            self.dropped += 1  # closed: shutting down
+        self._show(lambda: self.send(SAID_TITLE, text, replaces=ident, seconds=SAID_SECONDS))
 
     def _no_buttons(self, bus: str | None) -> None:
         """notify-send found the server without the actions capability: stop asking for a
