@@ -37,6 +37,8 @@ REASONS = (GARBAGE, COUNT, NAN, NEGATIVE, RANGE, TOO_LONG)
 MAX_LINE = 8192
 # The first bytes of a line that starts with a number (no tag, no comment, no blank)
 _PLAIN_START = frozenset(bytes([c]) for c in b"0123456789+-.")
+# A byte as an int: `bytes in bytes` first tries the needle as an int and swallows a TypeError
+_MINUS = ord("-")
 
 
 @dataclass
@@ -78,7 +80,7 @@ def _whole(line: bytes, parts: list[bytes]) -> list[float] | None:
     several times faster than float(), and so known finite and not negative. None otherwise
     (the line goes the general way, which also reads a number too large for a float as
     infinite, where float(int()) raises)."""
-    if b"-" in line:  # (int() would make "-0" 0.0, where float() gives -0.0)
+    if _MINUS in line:  # (int() would make "-0" 0.0, where float() gives -0.0)
         return None
     try:
         return [*map(float, map(int, parts))]
