@@ -271,6 +271,7 @@ def check_history(cfg: Any) -> Check:
     import sqlite3
 
     from sitwatch.history import diagnose
+    from sitwatch.history.store import keep_private
     from sitwatch.runtime.files import history_path
 
     if not cfg.history.enabled:
@@ -302,6 +303,8 @@ def check_history(cfg: Any) -> Check:
             con.close()
     except sqlite3.Error as e:
         return FAIL, "history", f"{path}: {e}"
+    if ident.kind == diagnose.Kind.OURS:
+        keep_private(path)  # and the -wal/-shm the check made beside one an older sitwatch left
     if res != "ok":
         return FAIL, "history", f"{path}: integrity problem ({res}); the daemon will set it aside"
     why = diagnose.not_writable(path)

@@ -62,6 +62,7 @@ from sitwatch.history.queries import MinuteRow, StoredEvent, aware, last_data
 from sitwatch.history.retention import Tidied, tidy
 from sitwatch.history.salvage import Salvage, salvage
 from sitwatch.history.schema import (
+    APPLICATION_ID,
     BALANCE_COLUMNS,
     CUSHION_COLUMN,
     POSTURE_COLUMNS,
@@ -75,7 +76,8 @@ from sitwatch.history.schema import (
 )
 
 # Re-exported: the store is where callers open the history, and where they catch its errors.
-__all__ = ["SCHEMA_VERSION", "MinuteRow", "OlderSchema", "Store", "StoreError", "StoredEvent"]
+__all__ = ["SCHEMA_VERSION", "MinuteRow", "OlderSchema", "Store", "StoreError", "StoredEvent",
+           "keep_private"]
 
 log = logging.getLogger(__name__)
 
@@ -252,8 +254,23 @@ def _create_private(path: Path) -> None:
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
-        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            make_private(p)
+        keep_private(path)
+
+
+def keep_private(path: Path) -> None:
+    """Tighten the history ``path`` and the -wal/-shm beside it to owner-only, if an older
+    sitwatch left them readable (it created the file with the umask's 0644, and SQLite gives
+    the -wal/-shm it makes the file's mode). The daemon does it at open, and so does every
+    reader (reports, exports, the web app): a reader is often the one that makes the -wal and
+    -shm. Only for a file known to be ours (:func:`sitwatch.history.diagnose.identify`), and
+    only when it belongs to whoever runs sitwatch: another account's file keeps its mode."""
+    try:
+        if path.stat().st_uid != os.geteuid():
+            return
+    except OSError:
+        return
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        make_private(p)
 
 
 class _Corrupt(Exception):
@@ -422,8 +439,11 @@ class Store:
         try:
             conn = self._connect()
             version = user_version(conn)
+            ours = int(conn.execute("PRAGMA application_id").fetchone()[0]) == APPLICATION_ID
         except sqlite3.Error as e:
             raise StoreError(f"cannot read the history database {self.path}: {e}") from e
+        if ours:
+            keep_private(self.path)  # the -wal/-shm this connection made, too
         if version != SCHEMA_VERSION:
             conn.close()
             text = (f"the history database {self.path} has schema version {version}, this "
@@ -437,6 +457,7 @@ class Store:
             if ident.kind == Kind.FOREIGN:
                 raise ForeignFile(diagnose.foreign_message(self.path, ident.detail,
                                                            daemon=False))
+            keep_private(self.path)  # one from before the mark, too
             raise OlderSchema(text + "the daemon upgrades it when it next starts", version)
         return conn
 

@@ -238,3 +238,101 @@ def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
     assert _readable_by_others(*written) == []
     assert {p.name for p in out.rglob("*") if p.is_file()} >= {
         "week.html", "m.html", "all.json", "mine-minutes.csv", "cushion.rec", "sim.rec"}
+
+
+def _modes(db: Path) -> dict[str, str]:
+    """The mode of the history and of each -wal/-shm beside it."""
+    return {p.name: oct(p.stat().st_mode & 0o777)
+            for p in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm"))) if p.exists()}
+
+
+def _left_by_an_older_sitwatch(db: Path, version: int, sidecars: bool) -> None:
+    """A history an older sitwatch made under umask 022 (0644: it created it with SQLite's
+    defaults), of schema ``version``; ``sidecars``: a reader of that sitwatch has left its -wal
+    and -shm beside it, 0644 too."""
+    import sqlite3
+    from datetime import date
+
+    from tests.helpers.history import older_history
+
+    db.parent.mkdir(parents=True)
+    older_history(db, date(2026, 3, 4), version)
+    if sidecars:
+        sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+            "SELECT count(*) FROM minutes").fetchone()  # a reader leaves -wal and -shm
+    assert set(_modes(db).values()) == {"0o644"}, _modes(db)
+    assert len(_modes(db)) == (3 if sidecars else 1)
+
+
+@pytest.mark.parametrize("older_schema", [False, True], ids=["this-schema", "older-schema"])
+@pytest.mark.parametrize("sidecars", [False, True], ids=["alone", "with-wal-shm"])
+def test_a_reader_tightens_a_history_an_older_sitwatch_left_0644(
+        tmp_path: Path, umask_022: None, older_schema: bool, sidecars: bool) -> None:
+    """`sitwatch report` opened it as it was and made -wal/-shm 0644 beside it (SQLite gives
+    them the file's mode); only the daemon tightened them, when it next started."""
+    from sitwatch.history.schema import SCHEMA_VERSION
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    db = home / "data" / "sitwatch" / "history.sqlite"
+    _left_by_an_older_sitwatch(db, SCHEMA_VERSION - older_schema, sidecars)
+    assert "Sitting" in _sitwatch(env, "report", "--day", "2026-03-04", "--history", str(db))
+    modes = _modes(db)
+    assert len(modes) == 3, modes  # the reader made its -wal and -shm, or kept them
+    assert set(modes.values()) == {"0o600"}, modes
+
+
+@pytest.mark.parametrize("argv", [
+    ("export", "--since", "2026-03-04", "--json", "-o", "{out}"),
+    ("doctor", "--headless", "--config", "{cfg}"),
+], ids=["export", "doctor"])
+def test_other_readers_tighten_it_too(tmp_path: Path, umask_022: None, argv: tuple[str, ...]
+                                      ) -> None:
+    from sitwatch.history.schema import SCHEMA_VERSION
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    db = home / "data" / "sitwatch" / "history.sqlite"
+    _left_by_an_older_sitwatch(db, SCHEMA_VERSION, sidecars=False)
+    cfg = tmp_path / "sitwatch.toml"
+    cfg.write_text(f'[history]\ndatabase = "{db}"\n')
+    args = [a.format(out=tmp_path / "all.json", cfg=cfg) for a in argv]
+    _sitwatch(env, *args, *(("--history", str(db)) if argv[0] == "export" else ()),
+              ok=(0, 1))  # doctor: 1, no cushion on this machine
+    modes = _modes(db)
+    assert len(modes) == 3 and set(modes.values()) == {"0o600"}, modes
+
+
+@pytest.mark.parametrize("older_schema", [False, True], ids=["this-schema", "older-schema"])
+def test_the_web_app_tightens_a_history_an_older_sitwatch_left_0644(
+        tmp_path: Path, umask_022: None, older_schema: bool) -> None:
+    from sitwatch.history.schema import SCHEMA_VERSION
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    db = home / "data" / "sitwatch" / "history.sqlite"
+    _left_by_an_older_sitwatch(db, SCHEMA_VERSION - older_schema, sidecars=False)
+    _serve_pages(env, db, "/today", "/week")
+    modes = _modes(db)
+    assert len(modes) == 3 and set(modes.values()) == {"0o600"}, modes
+
+
+def test_a_history_of_another_account_is_left_as_it_is(tmp_path: Path, umask_022: None) -> None:
+    """Readable by the reader, owned by someone else (the demo's as root, say): its mode is
+    theirs to keep."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to give the file to another account")
+    from sitwatch.history.schema import SCHEMA_VERSION
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    db = home / "data" / "sitwatch" / "history.sqlite"
+    _left_by_an_older_sitwatch(db, SCHEMA_VERSION, sidecars=True)
+    for p in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm"))):
+        os.chown(p, 65534, 65534)  # nobody's
+    _sitwatch(env, "report", "--day", "2026-03-04", "--history", str(db))
+    assert set(_modes(db).values()) == {"0o644"}, _modes(db)

@@ -3,6 +3,7 @@ met, and :class:`UpgradedCopy` / :func:`reading` read a private migrated copy, r
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import stat
 import tempfile
@@ -68,6 +69,24 @@ def test_another_programs_database_is_not_read_as_an_old_history(tmp_path: Path)
     sqlite3.connect(path, isolation_level=None).execute("CREATE TABLE people (name TEXT)")
     with pytest.raises(ForeignFile, match="did not create"):
         Store(path, clock(), readonly=True)
+
+
+@pytest.mark.parametrize("version", [0, SCHEMA_VERSION])
+def test_another_programs_database_keeps_its_mode(tmp_path: Path, version: int) -> None:
+    """Readers tighten a history an older sitwatch left 0644, never someone else's file (one
+    whose user_version happens to be this schema's is read, all the same)."""
+    path = tmp_path / "contacts.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE people (name TEXT)")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    path.chmod(0o644)
+    with contextlib.suppress(StoreError):
+        Store(path, clock(), readonly=True).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    for side in (path.with_name(path.name + s) for s in ("-wal", "-shm")):
+        assert not side.exists() or stat.S_IMODE(side.stat().st_mode) == 0o644
 
 
 def test_the_copy_is_migrated_private_and_removed(old: Path, private_tmp: Path) -> None:
