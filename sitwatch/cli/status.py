@@ -46,8 +46,15 @@ def run(args: argparse.Namespace) -> int:
     path = status_path(cfg)
     stale_after = status_stale_after(cfg)
     clock = SystemClock()
+
+    def restart(what: str) -> str:  # for a damaged status file: asked only then
+        from sitwatch.runtime.service import restart_hint
+
+        return restart_hint(cfg, what)
+
     if waybar:
-        return _follow(lambda: bar_view(read_status(path, clock, stale_after=stale_after)),
+        return _follow(lambda: bar_view(read_status(path, clock, stale_after=stale_after),
+                                        restart=restart),
                        follow=bool(args.follow), interval=args.interval or 5.0)
     if watch:
         def line() -> dict[str, Any]:
@@ -62,11 +69,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(d, indent=2, default=str))
     elif d.get("running"):
-        print(format_status(d))
+        print(format_status(d, restart=restart))
     else:  # how to start it, for what is installed here
         from sitwatch.runtime.service import start_hint
 
-        print(format_status(d, start=start_hint()))
+        print(format_status(d, start=start_hint(), restart=restart))
     return EXIT_OK if d.get("running") else EXIT_NOT_RUNNING
 
 

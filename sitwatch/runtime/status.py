@@ -69,7 +69,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -725,18 +725,34 @@ def _detail_line(d: dict[str, Any], pid: bool) -> str:
     return " · ".join(bits)
 
 
-def format_status(d: dict[str, Any], *, pid: bool = True, start: str = START_HINT) -> str:
+#: What reading a value of a status file damaged on disk raises (a string for a number ...).
+DAMAGED = (TypeError, ValueError, AttributeError, KeyError, OverflowError)
+
+
+def format_status(d: dict[str, Any], *, pid: bool = True, start: str = START_HINT,
+                  restart: Callable[[str], str] | None = None) -> str:
     """A short human view of :func:`read_status`'s result (plain text); a file whose values
     are not what the daemon writes (damaged on disk) is reported, never a traceback. ``pid``
     False: leave out the daemon's process id, which is for this computer's terminal (`kill`,
     `journalctl`) and of no use on a web page, where it tells other machines about this one.
     ``start``: how to start a sitwatch that is not running (the command line says it for what
-    is installed here, :func:`sitwatch.runtime.service.start_hint`)."""
+    is installed here, :func:`sitwatch.runtime.service.start_hint`). ``restart``: how to have
+    sitwatch do something (:func:`sitwatch.runtime.service.restart_hint` for the situation at
+    hand, given the words after "to"), for a damaged file."""
     try:
         return _format_status(d, pid, start)
-    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
-        return (f"Cannot read the status file {d.get('path')}: a value is not what sitwatch "
-                f"writes ({type(e).__name__}: {e}); restart sitwatch to write a new one")
+    except DAMAGED as e:
+        return damaged_text(d, e, restart)
+
+
+def damaged_text(d: dict[str, Any], e: Exception,
+                 restart: Callable[[str], str] | None = None) -> str:
+    """What to say of a status file with a value sitwatch does not write (``e``: what reading
+    it raised), and how to get a new one (``restart``: see :func:`format_status`)."""
+    what = "write a new status file"
+    hint = restart(what) if restart is not None else f"Start sitwatch again to {what}."
+    return (f"Cannot read the status file {d.get('path')}: a value is not what sitwatch writes "
+            f"({type(e).__name__}: {e}). {hint}")
 
 
 def _format_status(d: dict[str, Any], pid: bool, start: str) -> str:
@@ -817,10 +833,20 @@ def _unseen_word(d: dict[str, Any]) -> str:
     return "silent" if isinstance(sensor, dict) and sensor.get("silent") else "offline"
 
 
-def bar_view(d: dict[str, Any]) -> dict[str, Any]:
+def bar_view(d: dict[str, Any], *, restart: Callable[[str], str] | None = None
+             ) -> dict[str, Any]:
     """What waybar's ``return-type: json`` reads (``text``, ``alt``, ``tooltip``, ``class``,
     ``percentage``); i3blocks and polybar take the ``text``. ``percentage`` is the share of the
-    sitting limit used, for format-icons."""
+    sitting limit used, for format-icons. A damaged status file is ``status?`` (class
+    ``error``), its tooltip says what is wrong (``restart``: see :func:`format_status`)."""
+    try:
+        return _bar_view(d, restart)
+    except DAMAGED as e:
+        return {"text": "status?", "alt": "error", "tooltip": damaged_text(d, e, restart),
+                "class": "error", "percentage": 0}
+
+
+def _bar_view(d: dict[str, Any], restart: Callable[[str], str] | None) -> dict[str, Any]:
     state = bar_state(d)
     spell = float(d.get("spell_seconds") or 0.0)
     limit = d.get("sit_limit")
@@ -844,7 +870,7 @@ def bar_view(d: dict[str, Any]) -> dict[str, Any]:
     return {
         "text": text,
         "alt": state,
-        "tooltip": format_status(d),
+        "tooltip": format_status(d, restart=restart),
         "class": state,
         "percentage": pct,
     }

@@ -75,7 +75,7 @@ from sitwatch.reports.words import (
 )
 from sitwatch.runtime.files import simulated_history
 from sitwatch.runtime.service import restart_hint
-from sitwatch.runtime.status import bar_state, format_status, read_status
+from sitwatch.runtime.status import DAMAGED, bar_state, format_status, read_status
 from sitwatch.web.token import TokenFile, current, matches
 
 log = logging.getLogger(__name__)
@@ -226,9 +226,8 @@ class Pages:
                     return fn(store), ""
             except OlderSchema:
                 got, upgraded = self.copied.read(self.s, UpgradedCopy, fn)
-                note, hint = upgraded.note, restart_hint(self.s.cfg, UpgradedCopy.upgrade,
-                                                         show_pid=False)
-                return got, _quoted(f"{note[:1].upper()}{note[1:]}. {hint}")
+                note = upgraded.note
+                return got, f"{note[:1].upper()}{note[1:]}. {self.restart(UpgradedCopy.upgrade)}"
         except (StoreError, sqlite3.DatabaseError) as e:
             if not is_damage(e):
                 raise
@@ -244,9 +243,14 @@ class Pages:
         return self.page("message.html.j2", "", status_code=503,
                          title="The history cannot be read",
                          text=self.shown(
-                             f"{str(exc)[:1].upper()}{str(exc)[1:]}. " + _quoted(restart_hint(
-                                 self.s.cfg, "set the damaged file aside and start a fresh one",
-                                 show_pid=False))))
+                             f"{str(exc)[:1].upper()}{str(exc)[1:]}. " + self.restart(
+                                 "set the damaged file aside and start a fresh one")))
+
+    def restart(self, what: str) -> str:
+        """How to have sitwatch do ``what``, for the situation at hand (restart_hint), in a
+        page's words: no pid (of no use in a browser, and on the LAN it tells others about this
+        computer), no backticks."""
+        return _quoted(restart_hint(self.s.cfg, what, show_pid=False))
 
     def not_found(self, request: Request, exc: Exception) -> Response:
         """An address that is no page (a typo, an old bookmark): the app's page saying so,
@@ -289,17 +293,21 @@ class Pages:
 
     def status_view(self) -> dict[str, Any]:
         d = read_status(self.s.status, self.s.clock, stale_after=self.s.stale_after)
-        state = bar_state(d)
         # no process id: of no use in a browser, and on the LAN it tells others about this
         # computer (`sitwatch status` in a terminal keeps it)
-        text = format_status(d, pid=False)
+        text = format_status(d, pid=False, restart=self.restart)
         lines = _quoted(text).splitlines()  # the status file's words are for a terminal
+        try:
+            state = bar_state(d)
+            spell = float(d.get("spell_seconds") or 0.0) if d.get("running") else 0.0
+        except DAMAGED:  # the file's values are not what sitwatch writes: the text says so
+            state, spell = "error", 0.0
         return {
             "running": bool(d.get("running")),
             "state": state,
             "headline": lines[0] if lines else "",
             "detail": lines[1:] if len(lines) > 1 else [],
-            "spell_seconds": float(d.get("spell_seconds") or 0.0) if d.get("running") else 0.0,
+            "spell_seconds": spell,
             "updated": d.get("updated"),
         }
 
@@ -534,7 +542,8 @@ class Pages:
                          config_file=self.shown(self.s.config_file or ""),
                          user_config=self.shown(self.s.user_config),
                          history=self.shown(str(self.s.history)),
-                         status_file=self.shown(str(self.s.status)))
+                         status_file=self.shown(str(self.s.status)),
+                         restart=self.restart("use the changed settings"))
 
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]

@@ -121,3 +121,77 @@ def test_doctor_on_a_stuck_daemon_started_by_hand_says_to_stop_and_start_it(
             "terminal) and start it again with `sitwatch run` to start afresh.") in out
     assert "systemctl" not in out.split("daemon", 1)[1].split("\n", 1)[0]
     assert "kill" not in out
+
+
+def _damaged_status(tmp: Path) -> Path:
+    """A config whose status file a live daemon (this test's pid, updating it just now) wrote
+    with a value that is not what sitwatch writes."""
+    status = tmp / "status.json"
+    now = datetime.now(UTC).isoformat()
+    status.write_text(json.dumps({"pid": os.getpid(), "updated": now, "started": now,
+                                  "occupancy": "occupied", "spell_seconds": "lots"}))
+    conf = tmp / "sitwatch.toml"
+    conf.write_text(f'[status]\nfile = "{status}"\n[history]\nenabled = false\n')
+    return conf
+
+
+def test_status_on_a_damaged_status_file_names_the_running_service(tmp_path: Path) -> None:
+    """It said "restart sitwatch to write a new one", whatever runs it."""
+    env = _installed(tmp_path, "active")
+    done = _sitwatch(env, "status", "--no-user-config", "--config", str(_damaged_status(tmp_path)))
+    assert "Traceback" not in done.stderr
+    assert "a value is not what sitwatch writes" in done.stdout, done.stdout
+    assert ("sitwatch runs as a service: `systemctl --user restart sitwatch` makes it write a "
+            "new status file.") in done.stdout, done.stdout
+    assert "restart sitwatch to" not in done.stdout
+
+
+def test_status_on_a_damaged_status_file_of_a_daemon_started_by_hand(tmp_path: Path) -> None:
+    """And the bar (`status --waybar`), which ended in a traceback, says it in its tooltip."""
+    env = _env(tmp_path)
+    conf = _damaged_status(tmp_path)
+    done = _sitwatch(env, "status", "--no-user-config", "--config", str(conf))
+    hint = (f"sitwatch is running (pid {os.getpid()}): stop it (Ctrl-C in its terminal, or "
+            f"`kill {os.getpid()}`) and start it again with `sitwatch run` to write a new status "
+            "file.")
+    assert hint in done.stdout, done.stdout
+    assert "systemctl" not in done.stdout
+    done = _sitwatch(env, "status", "--waybar", "--no-user-config", "--config", str(conf))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    bar = json.loads(done.stdout)
+    assert (bar["text"], bar["class"]) == ("status?", "error")
+    assert bar["tooltip"].endswith(hint), bar
+
+
+def test_the_pages_name_the_running_service_for_settings_and_a_damaged_status_file(
+        tmp_path: Path) -> None:
+    """The settings page said "change them there ... and restart sitwatch" and the live page
+    "restart sitwatch to write a new one", to a user with no service as to one with it."""
+    env = _installed(tmp_path, "active")
+    conf = _damaged_status(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "serve", "--no-user-config", "--config", str(conf),
+         "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "serving on http://127.0.0.1:" in line, proc.stderr
+        base = line.split("serving on ", 1)[1].strip().rstrip("/")
+        settings, live = _get(base + "/settings"), _get(base + "/")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err
+    assert settings[0] == 200 and live[0] == 200
+    assert (f"They come from <code>{conf}</code>: change them there and check the file with "
+            "<code>sitwatch config validate</code>. sitwatch runs as a service: \u201csystemctl "
+            "--user restart sitwatch\u201d makes it use the changed settings.") in settings[1], \
+        settings[1]
+    assert ("sitwatch runs as a service: \u201csystemctl --user restart sitwatch\u201d makes "
+            "it write a new status file.") in live[1], live[1]
+    for _, html in (settings, live):
+        assert "restart sitwatch." not in html and "restart sitwatch to" not in html
+        assert str(os.getpid()) not in html  # the pages name no pid
+

@@ -16,6 +16,7 @@ from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import CALIBRATION, NUDGE, OCCUPANCY, POSTURE, SENSOR, WALLET, Event
 from sitwatch.runtime.status import (
     StatusWriter,
+    bar_view,
     format_status,
     human_duration,
     pid_alive,
@@ -186,6 +187,34 @@ def test_missing_and_unreadable_files(tmp_path: Path, clock: ManualClock) -> Non
     d = read_status(bad, clock)
     assert d["exists"] and not d["running"] and "error" in d
     assert format_status(d).startswith("Cannot read the status file")
+
+
+def test_a_damaged_value_says_how_to_get_a_new_file_for_the_situation(
+        path: Path, clock: ManualClock) -> None:
+    """It said "restart sitwatch to write a new one" whatever ran sitwatch; the caller knows
+    (restart_hint) and is asked only for a damaged file. The bar ended in a traceback."""
+    StatusWriter(path, clock, sit_limit=2700.0).update(occupancy="occupied")
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "spell_seconds": "lots"}))
+    d = read_status(path, clock)
+    asked: list[str] = []
+
+    def restart(what: str) -> str:
+        asked.append(what)
+        return f"Do this to {what}."
+
+    text = format_status(d, restart=restart)
+    assert text == (f"Cannot read the status file {path}: a value is not what sitwatch writes "
+                    "(ValueError: could not convert string to float: 'lots'). Do this to write a "
+                    "new status file.")
+    bar = bar_view(d, restart=restart)
+    assert bar == {"text": "status?", "alt": "error", "class": "error", "percentage": 0,
+                   "tooltip": text}
+    assert asked == ["write a new status file"] * 2
+    path.write_text(json.dumps(data))  # a sound file: nobody asks
+    format_status(read_status(path, clock), restart=restart)
+    bar_view(read_status(path, clock), restart=restart)
+    assert len(asked) == 2
 
 
 def test_format_status_shows_the_key_facts(path: Path, clock: ManualClock) -> None:
