@@ -872,7 +872,7 @@ def start_hint(found: Sequence[Installed] | None = None) -> str:
 
 
 def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
-                 show_pid: bool = True) -> str:
+                 show_pid: bool = True, found: Sequence[Installed] | None = None) -> str:
     """How to get sitwatch to ``what`` (e.g. "use the new profile") for the situation at hand:
     the user service running (restart it), a daemon started by hand (stop and start it), the
     service installed but stopped (start it), or nothing running (the next start does).
@@ -880,8 +880,9 @@ def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
     ``stuck``: the pid of a daemon the caller found alive but not updating its status file
     (``sitwatch doctor``), taken as running. ``show_pid`` False leaves the pid out (a web page,
     where it tells other machines about this one; a stuck pid that may be another program's
-    now, not to be killed on our word)."""
-    found = installed()
+    now, not to be killed on our word). ``found``: :func:`installed`'s answer, asked when not
+    given (the web app keeps one a while: asking spawns systemctl)."""
+    found = installed() if found is None else found
     unit = next((i for i in found if i.kind == "user unit"), None)
     pid = stuck if stuck is not None else running_pid(cfg)
     name = USER_UNIT.removesuffix(".service")

@@ -74,7 +74,7 @@ from sitwatch.reports.words import (
     shifts_text,
 )
 from sitwatch.runtime.files import simulated_history
-from sitwatch.runtime.service import restart_hint
+from sitwatch.runtime.service import Installed, installed, restart_hint
 from sitwatch.runtime.status import DAMAGED, bar_state, format_status, read_status
 from sitwatch.web.token import TokenFile, current, matches
 
@@ -88,6 +88,9 @@ DIARY_DAYS = 28  # the diary page lists the entries of the last four weeks
 SENT_KEPT = 256  # diary forms remembered as saved (a double click sends one twice)
 PAST_WEEKS = 26
 STATUS_POLL_MS = 2000
+#: How long the pages keep systemd's answer to how sitwatch runs here (for the words of their
+#: restart advice): asking spawns systemctl, ~9 ms, which no page view should wait for.
+INSTALLED_TTL = 30.0
 #: Above the settings page's TOML: what it shows (not the sample's "with its default").
 SETTINGS_HEADER = (
     "# The sitwatch configuration in force: every key with the value sitwatch uses.",
@@ -159,6 +162,25 @@ def _file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
     return tuple(out)
 
 
+class Installs:
+    """What :func:`~sitwatch.runtime.service.installed` says (the service, autostart entries,
+    systemd's state of each), asked at most once per ``ttl`` seconds of the app's clock: the
+    pages word their restart advice with it. Whether a daemon runs is read afresh each time
+    (the status file, no process)."""
+
+    def __init__(self, clock: Clock, ttl: float = INSTALLED_TTL) -> None:
+        self.clock, self.ttl = clock, ttl
+        self._lock = threading.Lock()  # the pages run on a thread pool: one asks, the rest wait
+        self._asked: tuple[float, list[Installed]] | None = None
+
+    def __call__(self) -> list[Installed]:
+        with self._lock:
+            now = self.clock.monotonic()
+            if self._asked is None or not 0 <= now - self._asked[0] < self.ttl:
+                self._asked = (now, installed())
+            return self._asked[1]
+
+
 class Copied:
     """The pages read a private copy when the history file cannot be read as it is: what can
     still be read of a damaged one (:class:`~sitwatch.history.readable.ReadableCopy`), or one
@@ -211,6 +233,7 @@ class Pages:
         self.s = s
         self.env = _environment()
         self.copied = Copied()
+        self.installs = Installs(s.clock)
         #: the diary forms already saved (each page's form has its own id) -> the entry's id:
         #: a double click, or the browser sending the form again, saves one entry, not two
         self.sent: OrderedDict[str, int] = OrderedDict()
@@ -250,7 +273,7 @@ class Pages:
         """How to have sitwatch do ``what``, for the situation at hand (restart_hint), in a
         page's words: no pid (of no use in a browser, and on the LAN it tells others about this
         computer), no backticks."""
-        return _quoted(restart_hint(self.s.cfg, what, show_pid=False))
+        return _quoted(restart_hint(self.s.cfg, what, show_pid=False, found=self.installs()))
 
     def not_found(self, request: Request, exc: Exception) -> Response:
         """An address that is no page (a typo, an old bookmark): the app's page saying so,

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 SYSTEMCTL = """#!/bin/sh
+echo "$*" >> "${{0%/*}}/systemctl.log"  # no dirname: PATH holds only bin/
 case "$*" in
   *is-enabled*) echo enabled ;;
   *is-active*) echo {active} ;;
@@ -38,7 +39,8 @@ exit 0
 
 def _env(tmp: Path, *, systemctl: str | None = None) -> dict[str, str]:
     """A private home; ``systemctl``: a stand-in that says the units are ``active`` or
-    ``inactive`` (None: no systemctl at all, a session without systemd)."""
+    ``inactive`` (None: no systemctl at all, a session without systemd), and logs each call
+    (its arguments, a line in ``bin/systemctl.log``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SITWATCH_"))}
     env.update(HOME=str(tmp / "home"), XDG_CONFIG_HOME=str(tmp / "home/.config"),
                XDG_DATA_HOME=str(tmp / "home/data"), XDG_STATE_HOME=str(tmp / "home/state"),

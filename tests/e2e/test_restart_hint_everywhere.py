@@ -195,3 +195,26 @@ def test_the_pages_name_the_running_service_for_settings_and_a_damaged_status_fi
         assert "restart sitwatch." not in html and "restart sitwatch to" not in html
         assert str(os.getpid()) not in html  # the pages name no pid
 
+
+def test_the_pages_on_an_older_history_ask_systemd_once_not_at_every_view(
+        tmp_path: Path) -> None:
+    """Each page view of a history from an older sitwatch asked systemctl how sitwatch runs
+    (a process or more each, ~9 ms), for the words of its restart advice."""
+    env = _installed(tmp_path, "active")
+    log = tmp_path / "bin" / "systemctl.log"
+    log.unlink(missing_ok=True)  # what `service install` asked
+    hist = tmp_path / "older.sqlite"
+    older_history(hist, date(2026, 3, 4))
+    proc, base = _served(env, hist)
+    try:
+        pages = [_get(base + p) for p in ("/today", "/week/2026-03-04", "/today", "/settings",
+                                          "/week/2026-03-04")]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err
+    assert all(code == 200 for code, _ in pages)
+    assert all("upgrade the file itself" in html for _, html in pages[:3])
+    asked = log.read_text().splitlines()
+    # one look at systemd: is there a user manager, then the state of each unit installed
+    assert sum("show-environment" in a for a in asked) == 1, asked
