@@ -377,9 +377,11 @@ class DesktopSink:
         """Say what became of a click on ``nudge``'s notification (the daemon's answer to a
         "Not right", the words `sitwatch feedback wrong` prints): a short notice without
         buttons that takes the clicked notification's place (its id as ``replaces_id``, where
-        the backend can pass it), so a click is never met with silence."""
+        the backend can pass it), so a click is never met with silence. It is marked
+        transient: a passing notice, for the server not to keep in its history."""
         ident = next((i for ev, i in reversed(self._clicked) if ev is nudge), None)
-        self._show(lambda: self.send(SAID_TITLE, text, replaces=ident, seconds=SAID_SECONDS))
+        self._show(lambda: self.send(SAID_TITLE, text, replaces=ident, seconds=SAID_SECONDS,
+                                     transient=True))
 
     def _no_buttons(self, bus: str | None) -> None:
         """notify-send found the server without the actions capability: stop asking for a
@@ -400,11 +402,14 @@ class DesktopSink:
     # -- delivery --------------------------------------------------------------------------------
 
     def send(self, title: str, message: str, *, event: Event | None = None,
-             replaces: int | None = None, seconds: float | None = None) -> bool:
+             replaces: int | None = None, seconds: float | None = None,
+             transient: bool = False) -> bool:
         """Show one notification; False if it was skipped or failed (already logged). With the
         nudge ``event`` (and ``on_action``), the notification gets buttons where possible.
-        ``replaces``: the id of a notification this one takes the place of (notify-send and
-        gdbus); ``seconds``: how long it stays up (default ``timeout``)."""
+        ``replaces``: the id of a notification this one takes the place of; ``transient``: the
+        ``transient`` hint (a passing notice the server need not keep); both on the freedesktop
+        backends (notify-send, gdbus, dbus-python), not through plyer (macOS, Windows) or a
+        ``notify`` of the caller's. ``seconds``: how long it stays up (default ``timeout``)."""
         now = self.clock()
         if now < self._retry_at:
             self.skipped += 1
@@ -428,7 +433,7 @@ class DesktopSink:
             return False
         try:
             self._deliver(backend, exe, bus, title, message, event, replaces=replaces,
-                          seconds=seconds)
+                          seconds=seconds, transient=transient)
         except DeliveryError as e:
             self.failed += 1
             self._caps = None  # the server may have changed: ask again
@@ -440,8 +445,9 @@ class DesktopSink:
 
     def _deliver(self, backend: str, exe: str, bus: str | None, title: str, body: str,
                  event: Event | None = None, *, replaces: int | None = None,
-                 seconds: float | None = None) -> None:
+                 seconds: float | None = None, transient: bool = False) -> None:
         ms = max(1, round((self.timeout if seconds is None else seconds) * 1000))
+        secs = max(1, math.ceil(ms / 1000))  # plyer's timeouts are whole seconds
         if backend == "custom":
             assert self._notify is not None
             self._wrap(lambda: self._notify(  # type: ignore[misc]
@@ -449,17 +455,18 @@ class DesktopSink:
         elif backend == "plyer":
             from plyer import notification
 
-            secs = max(1, math.ceil(self.timeout))
             self._wrap(lambda: notification.notify(
                 title=title, message=body, app_name=APP_NAME, app_icon=ICON, timeout=secs))
         elif backend == "dbus-python":
             # plyer's dbus class directly: its own chooser would take the Flatpak path if /app
             # exists. dbus-python finds the bus itself (same variables as ours).
+            # Its _notify, where plyer's classes implement notify: the public notify() passes
+            # no replaces_id on.
             from plyer.platforms.linux.notification import NotifyDbus
 
-            secs = max(1, math.ceil(self.timeout))
-            self._wrap(lambda: NotifyDbus().notify(
-                title=title, message=body, app_name=APP_NAME, app_icon=ICON, timeout=secs))
+            self._wrap(lambda: NotifyDbus()._notify(
+                title=title, message=body, app_name=APP_NAME, app_icon=ICON, timeout=secs,
+                replaces_id=replaces or 0, hints={"transient": True} if transient else {}))
         elif backend == "notify-send":
             if event is not None and self._try_buttons(exe, bus, title, body, ms, event):
                 return
@@ -467,15 +474,17 @@ class DesktopSink:
             # backslashes: double them so the text arrives as written.
             again = (["-r", str(replaces)] if replaces is not None
                      and "--replace-id" in self.notify_send_options(exe) else [])
-            self._run([exe, "-a", APP_NAME, "-i", ICON, "-t", str(ms), *again, "--", title,
-                       body.replace("\\", "\\\\")], bus)
+            hints = ["-h", "boolean:transient:true"] if transient else []
+            self._run([exe, "-a", APP_NAME, "-i", ICON, "-t", str(ms), *again, *hints, "--",
+                       title, body.replace("\\", "\\\\")], bus)
         elif backend == "gdbus":
             self._run([
                 exe, "call", "--session", "--timeout", str(max(1, math.ceil(self.run_timeout))),
                 "--dest", NOTIFICATIONS, "--object-path", NOTIFICATIONS_PATH,
                 "--method", f"{NOTIFICATIONS}.Notify",
                 gvariant_string(APP_NAME), str(replaces or 0), gvariant_string(ICON),
-                gvariant_string(title), gvariant_string(body), "@as []", "@a{sv} {}", str(ms),
+                gvariant_string(title), gvariant_string(body), "@as []",
+                "@a{sv} {'transient': <true>}" if transient else "@a{sv} {}", str(ms),
             ], bus)
         else:  # pragma: no cover - backend() returns only the names above
             raise DeliveryError(f"unknown backend {backend}")

@@ -151,7 +151,12 @@ class NotificationServer:
         dunstrc = self.workdir / "dunstrc"
         # the tests run whole days in seconds, so two nudges with the same words can both still
         # be on screen, where dunst would stack them into one ("(2)") and keep one in history
-        dunstrc.write_text("[global]\n    monitor = 0\n    stack_duplicates = false\n")
+        # and a notification sent with the transient hint is marked in the history (category
+        # "transient"), which keeps no other trace of the hint ([global] last: MenuServer adds
+        # to it)
+        dunstrc.write_text("[transient]\n    match_transient = yes\n"
+                           '    set_category = "transient"\n'
+                           "[global]\n    monitor = 0\n    stack_duplicates = false\n")
         self._spawn(["dunst", "-config", str(dunstrc)], "dunst", env=self.env)
         self._wait(self.server_running, deadline, "dunst", "dunst")
 

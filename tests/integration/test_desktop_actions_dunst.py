@@ -333,6 +333,10 @@ def test_not_right_is_on_posture_nudges_only_and_a_click_reaches_the_daemon(
         assert said[0]["body"].startswith("Noted: that lopsided nudge was not right.")
         assert "Undo with `sitwatch feedback reset lopsided`." in said[0]["body"]
         assert said[0]["id"] == lop_id
+        # a passing notice, not one to keep (the nudges are not)
+        assert said[0]["category"] == "transient"
+        assert {n["category"] for n in server.history() if n["summary"] != "sitwatch: noted"
+                } == {""}
     finally:
         d.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("sitwatch-action-")]

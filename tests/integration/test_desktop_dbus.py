@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sitwatch.core.events import NUDGE, Event
-from sitwatch.sinks.desktop import NO_BUS_MESSAGE, DesktopSink
+from sitwatch.sinks.desktop import NO_BUS_MESSAGE, SAID_TITLE, DesktopSink
 
 try:
     from tests.helpers.notify_server import NotificationServer, missing_programs
@@ -82,6 +82,30 @@ def test_nudge_reaches_dunst_intact(server, backend, tmp_path, caplog):
     assert shown["timeout"] == 7_500_000  # dunst reports microseconds: our timeout was honoured
     # our own icon, not dunst's "No icon found" (issue #14 item 18)
     assert shown["icon_path"].endswith("sitwatch.png") and Path(shown["icon_path"]).is_file()
+
+
+@pytest.mark.parametrize("backend", ["notify-send", "gdbus"])
+def test_the_answer_to_a_click_takes_its_place_and_is_transient(server, backend, tmp_path):
+    """The "sitwatch: noted" notice after "Not right" replaced the clicked notification (with
+    notify-send and gdbus) but was not marked transient, a passing notice that a server need
+    not keep in its history (dunst lets it time out while the sitter is idle too); nudges are
+    not transient."""
+    _need(backend)
+    sink = DesktopSink(20, LOG, env=_only(server.env, backend, tmp_path / "bin"))
+    assert sink.send(TITLE, "the nudge clicked")
+    clicked = server._run(["gdbus", "call", "--session", "--dest", "org.freedesktop.Notifications",
+                           "--object-path", "/org/freedesktop/Notifications", "--method",
+                           "org.freedesktop.Notifications.Notify", "'sitwatch'", "0", "''",
+                           "'Lopsided'", "'the nudge clicked'", "@as []", "@a{sv} {}", "20000"])
+    ident = int(clicked.stdout.split()[1].rstrip(",)"))  # "(uint32 7,)"
+    assert sink.send(SAID_TITLE, "Noted: that lopsided nudge was not right.", replaces=ident,
+                     seconds=8, transient=True)
+    shown = {n["summary"]: n for n in server.wait_history(2)}
+    assert set(shown) == {TITLE, SAID_TITLE}, shown  # "Lopsided" was replaced
+    assert shown[SAID_TITLE]["id"] == ident
+    assert shown[SAID_TITLE]["category"] == "transient"
+    assert shown[SAID_TITLE]["timeout"] == 8_000_000
+    assert shown[TITLE]["category"] == ""
 
 
 def test_several_nudges_in_order(server):

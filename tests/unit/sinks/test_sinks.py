@@ -444,6 +444,10 @@ def test_desktop_dbus_python_path_uses_plyer_dbus_class_not_the_portal(bus_env, 
     assert sink.send("Don't", "café") is True
     (args,) = calls
     assert args[0] == "sitwatch" and args[3:5] == ("Don't", "café") and args[-1] == 3000
+    assert args[1] == 0 and args[6] == {}  # a new notification, no hints
+    # the answer to a click: in the clicked one's place, transient, for its own few seconds
+    assert sink.send("sitwatch: noted", "Noted.", replaces=7, seconds=8, transient=True)
+    assert calls[1][:2] == ("sitwatch", 7) and calls[1][6:] == ({"transient": True}, 8000)
 
 
 def test_desktop_other_platforms_use_plyer(monkeypatch):
@@ -459,6 +463,10 @@ def test_desktop_other_platforms_use_plyer(monkeypatch):
                            "app_name": "sitwatch", "app_icon": ICON, "timeout": 3}]
     ok, detail = sink.check()
     assert ok and "plyer" in detail
+    # plyer has no place there for replacing a notification or marking it transient
+    assert sink.send("sitwatch: noted", "Noted.", replaces=7, seconds=8, transient=True)
+    assert fake.calls[-1] == {"title": "sitwatch: noted", "message": "Noted.",
+                              "app_name": "sitwatch", "app_icon": ICON, "timeout": 8}
 
 
 def test_desktop_check_without_gdbus(bus_env, tmp_path):
