@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
     from sitwatch.config import Config
+    from sitwatch.history.store import Store
 
 
 FORMATS = ("text", "md", "html", "json", "csv")
@@ -36,7 +37,6 @@ FORMATS = ("text", "md", "html", "json", "csv")
 def run(args: argparse.Namespace) -> int:
 
     from sitwatch import config
-    from sitwatch.history.store import Store
     from sitwatch.reports.period import PeriodError
     from sitwatch.runtime.files import history_path, simulated_history
 
@@ -79,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     min_break = cfg.detect.occupancy.min_break
 
     def render(store: Store) -> int:
+        kept = None if args.history else _simulator_only(cfg, store)
+        if kept is not None:
+            err(f"note: sitwatch has not watched a seat of its own yet; what it recorded while "
+                f"it watched the simulator is kept apart: `sitwatch report --history {kept}`")
         text = _render(store, choice, tz, lim, min_break)
         out = choice.output
         if out is None:
@@ -97,6 +101,17 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return render_history(cfg, hp, render)
+
+
+def _simulator_only(cfg: Config, store: Store) -> Path | None:
+    """The history kept while the daemon watched the simulator, when the history ``store``
+    has never had a daemon run of its own (a diary entry alone makes one): the sitting, if
+    any, is all in the other file."""
+    from sitwatch.history import queries
+    from sitwatch.runtime.files import simulated_history
+
+    kept = simulated_history(cfg)
+    return kept if kept is not None and not queries.runs(store) else None
 
 
 def render_history(cfg: Config, hp: Path, render: Callable[[Any], int],

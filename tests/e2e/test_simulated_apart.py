@@ -106,3 +106,43 @@ def test_the_simulator_keeps_its_history_and_profile_apart(tmp_path: Path) -> No
     assert not list((home / "data" / "sitwatch").glob("calibration-*.json"))
     # the simulator tidied up its note: the same path is an ordinary port again
     assert not list((home / "run" / "sitwatch" / "simulators").glob("*.json"))
+
+
+def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watched(
+        tmp_path: Path) -> None:
+    """The README: with the simulator stopped, `sitwatch report` points to the history kept
+    while it watched the simulator. It did so only while no history of your own existed: a
+    diary entry (`sitwatch log`, which the README suggests trying) made one, and the report
+    then said "No sitting recorded" with no word of where the sitting was."""
+    from datetime import date, datetime
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from tests.helpers.cli import sitwatch_ok, sitwatch_ok_both
+    from tests.helpers.history import TZ, Sitter
+
+    day = date(2026, 11, 23)
+    kept = tmp_path / "data" / "sitwatch" / "simulated" / "history.sqlite"
+    kept.parent.mkdir(parents=True)
+    clock = ManualClock(datetime(2026, 11, 23, 8, tzinfo=TZ))
+    with Store(kept, clock) as store:  # what `sitwatch run` kept while watching the simulator
+        sitter = Sitter(store, clock)
+        sitter.at(day, 9)
+        sitter.sit(50)
+        store.end_run()
+    sitwatch_ok("log", "numbness", "--side", "left", "--where", "buttock", home=tmp_path)
+    real = tmp_path / "data" / "sitwatch" / "history.sqlite"
+    assert real.exists()  # the diary entry made a history of your own
+
+    out, said = sitwatch_ok_both("report", home=tmp_path)
+    assert "No sitting recorded" in out  # the report itself is still shown
+    assert f"`sitwatch report --history {kept}`" in said, said
+    shown = sitwatch_ok("report", "--history", str(kept), "--day", day.isoformat(),
+                        home=tmp_path)
+    assert "50 min" in shown, shown  # where it points is where the sitting is
+
+    with Store(real, ManualClock(datetime(2026, 11, 24, 9, tzinfo=TZ))) as store:
+        store.begin_run("smartchair-12", "/dev/ttyACM0")  # a cushion of your own, watched
+        store.end_run()
+    _, said = sitwatch_ok_both("report", home=tmp_path)
+    assert "simulator" not in said, said
