@@ -20,9 +20,10 @@ SECTIONS = set(Config.model_fields)
 
 def samples() -> list[tuple[str, str]]:
     out = []
-    for doc in sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md"]):
+    others = [ROOT / d / "README.md" for d in ("calibration", "systemd", "firmware")]
+    for doc in sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md", *others]):
         for i, block in enumerate(re.findall(r"```toml\n(.*?)```", doc.read_text(), re.S)):
-            out.append((f"{doc.name}#{i + 1}", block))
+            out.append((f"{doc.relative_to(ROOT)}#{i + 1}", block))
     return out
 
 
