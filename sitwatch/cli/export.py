@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from datetime import date
 
     from sitwatch import config
-    from sitwatch.cli.report import _local_zone, render_history
+    from sitwatch.cli.report import _local_zone, render_history, simulator_note
     from sitwatch.core.private import write_private
     from sitwatch.runtime.files import history_path, simulated_history
 
@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     got: list[dict[str, Table]] = []
 
     def gather(store: Any) -> int:
+        note = None if args.history else simulator_note(cfg, store)
+        if note is not None:
+            err(note)
         got.append(collect(store, since, until, tz))
         return EXIT_OK
 

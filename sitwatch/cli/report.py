@@ -79,10 +79,9 @@ def run(args: argparse.Namespace) -> int:
     min_break = cfg.detect.occupancy.min_break
 
     def render(store: Store) -> int:
-        kept = None if args.history else _simulator_only(cfg, store)
-        if kept is not None:
-            err(f"note: sitwatch has not watched a seat of its own yet; what it recorded while "
-                f"it watched the simulator is kept apart: `sitwatch report --history {kept}`")
+        note = None if args.history else simulator_note(cfg, store)
+        if note is not None:
+            err(note)
         text = _render(store, choice, tz, lim, min_break)
         out = choice.output
         if out is None:
@@ -103,15 +102,18 @@ def run(args: argparse.Namespace) -> int:
     return render_history(cfg, hp, render)
 
 
-def _simulator_only(cfg: Config, store: Store) -> Path | None:
-    """The history kept while the daemon watched the simulator, when the history ``store``
-    has never had a daemon run of its own (a diary entry alone makes one): the sitting, if
-    any, is all in the other file."""
+def simulator_note(cfg: Config, store: Store) -> str | None:
+    """What to say when the history ``store`` has never had a daemon run of its own (a diary
+    entry alone makes one) and the daemon kept a history while it watched the simulator: the
+    sitting, if any, is all in that other file. None: nothing to say."""
     from sitwatch.history import queries
     from sitwatch.runtime.files import simulated_history
 
     kept = simulated_history(cfg)
-    return kept if kept is not None and not queries.runs(store) else None
+    if kept is None or queries.runs(store):
+        return None
+    return ("note: sitwatch has not watched a seat of its own yet; what it recorded while it "
+            f"watched the simulator is kept apart: add `--history {kept}`")
 
 
 def render_history(cfg: Config, hp: Path, render: Callable[[Any], int],

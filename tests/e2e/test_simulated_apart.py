@@ -114,6 +114,7 @@ def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watc
     while it watched the simulator. It did so only while no history of your own existed: a
     diary entry (`sitwatch log`, which the README suggests trying) made one, and the report
     then said "No sitting recorded" with no word of where the sitting was."""
+    import json
     from datetime import date, datetime
 
     from sitwatch.core.clock import ManualClock
@@ -136,13 +137,18 @@ def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watc
 
     out, said = sitwatch_ok_both("report", home=tmp_path)
     assert "No sitting recorded" in out  # the report itself is still shown
-    assert f"`sitwatch report --history {kept}`" in said, said
+    assert f"`--history {kept}`" in said, said
     shown = sitwatch_ok("report", "--history", str(kept), "--day", day.isoformat(),
                         home=tmp_path)
     assert "50 min" in shown, shown  # where it points is where the sitting is
+    # an export for a physiotherapist says so too, rather than write empty minutes unsaid
+    out, said = sitwatch_ok_both("export", "--since", day.isoformat(), "--json", home=tmp_path)
+    assert json.loads(out)["minutes"] == []
+    assert f"--history {kept}" in said, said
 
     with Store(real, ManualClock(datetime(2026, 11, 24, 9, tzinfo=TZ))) as store:
         store.begin_run("smartchair-12", "/dev/ttyACM0")  # a cushion of your own, watched
         store.end_run()
-    _, said = sitwatch_ok_both("report", home=tmp_path)
-    assert "simulator" not in said, said
+    for argv in (["report"], ["export", "--since", day.isoformat(), "--json"]):
+        _, said = sitwatch_ok_both(*argv, home=tmp_path)
+        assert "simulator" not in said, (argv, said)
