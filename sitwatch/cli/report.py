@@ -103,14 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def simulator_note(cfg: Config, store: Store) -> str | None:
-    """What to say when the history ``store`` has never had a daemon run of its own (a diary
-    entry alone makes one) and the daemon kept a history while it watched the simulator: the
-    sitting, if any, is all in that other file. None: nothing to say."""
-    from sitwatch.history import queries
-    from sitwatch.runtime.files import simulated_history
+    """Where the sitting is when ``store`` has none of its own but the daemon kept a history
+    while it watched the simulator (:func:`~sitwatch.runtime.files.simulated_history_instead`);
+    None: nothing to say."""
+    from sitwatch.runtime.files import simulated_history_instead
 
-    kept = simulated_history(cfg)
-    if kept is None or queries.runs(store):
+    kept = simulated_history_instead(cfg, store)
+    if kept is None:
         return None
     return ("note: sitwatch has not watched a seat of its own yet; what it recorded while it "
             f"watched the simulator is kept apart: add `--history {kept}`")

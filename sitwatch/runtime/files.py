@@ -7,9 +7,13 @@ through these functions.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitwatch.config import Config
 from sitwatch.sensing.layout import Layout
+
+if TYPE_CHECKING:
+    from sitwatch.history.queries import Reader
 
 
 def layout_slug(spec: str) -> str:
@@ -60,6 +64,16 @@ def simulated_history(cfg: Config) -> Path | None:
         return None
     kept = _simulated_home() / "history.sqlite"
     return kept if kept.exists() and kept != history_path(cfg) else None
+
+
+def simulated_history_instead(cfg: Config, reader: Reader) -> Path | None:
+    """:func:`simulated_history`, when the history ``reader`` reads has never had a daemon
+    run of its own (a diary entry alone makes one): whatever was sat is all in that other
+    file, and the reports and pages say where."""
+    from sitwatch.history import queries
+
+    kept = simulated_history(cfg)
+    return kept if kept is not None and not queries.runs(reader) else None
 
 
 def profile_path(cfg: Config) -> Path:

@@ -73,7 +73,7 @@ from sitwatch.reports.words import (
     posture_shares_text,
     shifts_text,
 )
-from sitwatch.runtime.files import simulated_history
+from sitwatch.runtime.files import simulated_history, simulated_history_instead
 from sitwatch.runtime.service import Installed, installed, restart_hint
 from sitwatch.runtime.status import DAMAGED, bar_state, format_status, read_status
 from sitwatch.web.token import TokenFile, current, matches
@@ -246,7 +246,7 @@ class Pages:
         try:
             try:
                 with _reader(self.s) as store:
-                    return fn(store), ""
+                    return fn(store), self.kept_apart(store)
             except OlderSchema:
                 got, upgraded = self.copied.read(self.s, UpgradedCopy, fn)
                 note = upgraded.note
@@ -261,6 +261,18 @@ class Pages:
                 f"The history file {self.s.history} is damaged ({e}), so these pages show "
                 f"what could still be read from it: {salvaged.salvaged.summary()}. sitwatch "
                 "repairs the file the same way when the daemon next starts.")
+
+    def kept_apart(self, store: Store | None) -> str:
+        """The note for a history with no sitting of its own yet (a diary entry made it) while
+        the daemon kept one apart when it watched the simulator, as ``sitwatch report`` says;
+        empty otherwise."""
+        if store is None or self.s.history_named:
+            return ""
+        kept = simulated_history_instead(self.s.cfg, store)
+        return "" if kept is None else (
+            "sitwatch has not watched a seat of its own yet. What it recorded while it watched "
+            f"the simulator is kept apart, in {kept}: to see it here, start the web app with "
+            f"sitwatch serve --history {kept}")
 
     def unreadable(self, request: Request, exc: Exception) -> Response:
         return self.page("message.html.j2", "", status_code=503,

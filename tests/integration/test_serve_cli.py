@@ -355,3 +355,44 @@ def test_the_live_page_says_a_daemon_just_started(tmp_path: Path) -> None:
         os.killpg(daemon.pid, signal.SIGTERM)
         proc.wait(10)
         daemon.wait(10)
+
+
+def test_the_pages_say_where_the_simulators_history_is_after_a_diary_entry(
+        tmp_path: Path) -> None:
+    """The README: while the daemon watches the simulator its history is kept apart, and "the
+    pages then say where". They did only while no history of your own existed: one diary
+    entry (the Diary page's form, or `sitwatch log`) made one, and Today said "No sitting
+    recorded" with no word of where the sitting was."""
+    sys.path.insert(0, str(ROOT))
+    from datetime import datetime
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from tests.helpers.history import TZ, Sitter
+
+    kept = tmp_path / "data" / "sitwatch" / "simulated" / "history.sqlite"
+    kept.parent.mkdir(parents=True)
+    clock = ManualClock(datetime(2026, 11, 23, 8, tzinfo=TZ))
+    with Store(kept, clock) as store:  # what `sitwatch run` kept while watching the simulator
+        sitter = Sitter(store, clock)
+        sitter.at(clock.now().date(), 9)
+        sitter.sit(50)
+        store.end_run()
+    logged = subprocess.run([sys.executable, "-m", "sitwatch", "log", "ache", "--no-user-config"],
+                            capture_output=True, text=True, env=_env(tmp_path), timeout=60)
+    assert logged.returncode == 0, logged.stderr
+    real = tmp_path / "data" / "sitwatch" / "history.sqlite"
+    proc, base = _served(tmp_path)
+    try:
+        for page in ("/today", "/week", "/month"):
+            code, html = _get(base + page)
+            assert code == 200, (page, html[-600:])
+            assert f"sitwatch serve --history {kept}" in html, (page, html[-1500:])
+        with Store(real, ManualClock(datetime(2026, 11, 24, 9, tzinfo=TZ))) as store:
+            store.begin_run("smartchair-12", "/dev/ttyACM0")  # a seat of your own, watched
+            store.end_run()
+        code, html = _get(base + "/today")
+        assert code == 200 and "simulator" not in html, html[-1500:]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
