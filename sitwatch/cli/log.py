@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch.history.diary import DiaryError, SymptomEntry, add_entry
     from sitwatch.history.store import Store, StoreError
     from sitwatch.reports import diary
-    from sitwatch.runtime.files import history_path
+    from sitwatch.runtime.files import history_path, simulated_history_instead
 
     follow_running_daemon()
     try:
@@ -80,7 +80,14 @@ def run(args: argparse.Namespace) -> int:
             err(f"cannot write the diary into {hp}: {e} ({hint})")
             return EXIT_FAIL
         print(f"Logged at {entry.at:%H:%M}: {diary.describe(entry)}.")
-        print(wrap(diary.before(store, entry.at).text().capitalize() + "."))
+        before = diary.before(store, entry.at)
+        kept = None if before.has_data or args.history else simulated_history_instead(cfg, store)
+        if kept is None:
+            print(wrap(before.text().capitalize() + "."))
+        else:
+            print(wrap("No sitting data in the two hours before: sitwatch has watched only its "
+                       "simulator so far, and keeps what it saw there apart:"))
+            print(f"  sitwatch report --history {kept}")
     finally:
         store.close()
     if not flags:

@@ -131,7 +131,10 @@ def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watc
         sitter.at(day, 9)
         sitter.sit(50)
         store.end_run()
-    sitwatch_ok("log", "numbness", "--side", "left", "--where", "buttock", home=tmp_path)
+    logged = sitwatch_ok("log", "numbness", "--side", "left", "--where", "buttock",
+                         home=tmp_path)
+    # sitwatch did run, on the simulator: not "sitwatch was not running"
+    assert "not running" not in logged and f"--history {kept}" in logged, logged
     real = tmp_path / "data" / "sitwatch" / "history.sqlite"
     assert real.exists()  # the diary entry made a history of your own
 
