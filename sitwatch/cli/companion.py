@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         ok, why = desktop.check()
         if not ok:
             say(f"cannot show notifications on this desktop yet ({why}); nudges that come "
-                "meanwhile are lost, and it tries again with each")
+                "meanwhile are lost (it tries again with each one)")
         try:
             while not companion.done.wait(1.0):
                 companion.tick()  # how many nudges came too late, once their burst is over

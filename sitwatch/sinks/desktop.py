@@ -80,14 +80,17 @@ ICON = str(icon())  # our own PNG: dunst and others warned "No icon found" witho
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 
+# What is missing and the fix; what happens to the nudges meanwhile is each caller's to say
+# (the daemon logs them, a companion loses them, doctor adds its own words).
 NO_BUS_MESSAGE = (
-    "no desktop session bus: nudges go to the console/log only; run sitwatch inside your "
-    "desktop session or as a systemd --user service"
+    "no desktop session bus: run sitwatch inside your desktop session or as a systemd --user "
+    "service"
 )
 NO_BACKEND_MESSAGE = (
     "no way to show desktop notifications: install notify-send (Debian/Ubuntu: "
-    "libnotify-bin; Fedora: libnotify); nudges go to the console/log only"
+    "libnotify-bin; Fedora: libnotify)"
 )
+CONSOLE_ONLY = "nudges go to the console/log only"
 
 Notify = Callable[..., Any]
 
@@ -420,7 +423,7 @@ class DesktopSink:
             if bus is None:
                 self._retry_at = now + self.retry_after
                 self.skipped += 1
-                self.problems.report("no-bus", f"{NO_BUS_MESSAGE} ({where})")
+                self.problems.report("no-bus", f"{NO_BUS_MESSAGE} ({where}); {CONSOLE_ONLY}")
                 return False
             self.problems.solved(
                 f"desktop session bus found ({where}): desktop nudges are back on", "no-bus"
@@ -429,7 +432,7 @@ class DesktopSink:
         if backend == "none":
             self._retry_at = now + self.retry_after
             self.skipped += 1
-            self.problems.report("no-backend", NO_BACKEND_MESSAGE)
+            self.problems.report("no-backend", f"{NO_BACKEND_MESSAGE}; {CONSOLE_ONLY}")
             return False
         try:
             self._deliver(backend, exe, bus, title, message, event, replaces=replaces,

@@ -452,6 +452,11 @@ def test_without_a_desktop_to_show_them_on_it_says_so_at_once(tmp_path: Path) ->
     try:
         assert said.wait("cannot show notifications on this desktop yet"), said.text
         assert "no desktop session bus" in said.text, said.text
+        # what happens to the nudges, once and in the companion's own words: not the daemon's
+        # "console/log only", which a companion does not do, and a sentence that ends
+        (line,) = [t for t in said.text.splitlines() if "cannot show notifications" in t]
+        assert "console" not in line, line
+        assert line.endswith("(it tries again with each one)"), line
         assert desk.poll() is None  # it keeps running: the desktop may come
     finally:
         ended(desk)

@@ -477,6 +477,7 @@ def test_notifications_without_a_session_bus_warn():
     assert (level, what) == (WARN, "notifications")
     assert detail == (f"{NO_BUS_MESSAGE} (DBUS_SESSION_BUS_ADDRESS names /nonexistent, which does "
                       "not exist) (nudges still go to the console/journal)")
+    assert detail.count("console") == 1, detail  # said once, not twice in other words
 
 
 def test_notifications_switched_off_in_the_config_are_ok():

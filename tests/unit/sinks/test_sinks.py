@@ -19,6 +19,7 @@ from sitwatch.core.events import NUDGE, OCCUPANCY, SENSOR, Event
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.console import ConsoleSink, format_event
 from sitwatch.sinks.desktop import (
+    CONSOLE_ONLY,
     ICON,
     NO_BACKEND_MESSAGE,
     NO_BUS_MESSAGE,
@@ -281,6 +282,7 @@ def test_desktop_reports_a_missing_bus_once_and_backs_off(tmp_path, caplog):
     assert len(warnings) == 1
     assert warnings[0].startswith(NO_BUS_MESSAGE)
     assert str(tmp_path / "bus") in warnings[0]
+    assert warnings[0].endswith(f"; {CONSOLE_ONLY}")  # the daemon says where nudges go
     assert fake.calls == [] and sink.skipped == 3
 
     # The bus appears (the session started): not looked for again until retry_after has passed.
@@ -414,7 +416,7 @@ def test_desktop_without_any_backend(bus_env, tmp_path, caplog, monkeypatch):
         assert sink.send("a", "b") is False
         clock.t += 1000
         assert sink.send("a", "b") is False
-    assert records(caplog, logging.WARNING) == [NO_BACKEND_MESSAGE]
+    assert records(caplog, logging.WARNING) == [f"{NO_BACKEND_MESSAGE}; {CONSOLE_ONLY}"]
     ok, detail = sink.check()
     assert not ok and NO_BACKEND_MESSAGE in detail
     # notify-send gets installed: the next retry finds it.
