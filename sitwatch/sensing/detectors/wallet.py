@@ -8,7 +8,8 @@ zones, and suspect a wallet when the same zone stands out for ``min_duration`` s
 sitting across at least ``min_postures`` different postures (or twice as long when the sitter
 hardly moves).
 
-Seat matrices are pooled into 4x4 zones first; other layouts use their seat channels as zones.
+Seat matrices are pooled into 4x4 zones first (by where each cell lies, whichever corner the
+matrix is numbered from); other layouts use their seat channels as zones.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ class Zones:
             assert layout.rows and layout.cols
             zr, zc = min(4, layout.rows), min(4, layout.cols)
             idx = np.arange(layout.n)
-            r, c = idx // layout.cols, idx % layout.cols
+            # each cell's row from the rear and column from the left, from where the layout
+            # puts it: a matrix wired front first or right first has its cells numbered so
+            r = np.rint(((layout.y + 1) * layout.rows - 1) / 2).astype(int)
+            c = np.rint(((layout.x + 1) * layout.cols - 1) / 2).astype(int)
             zone = (r * zr // layout.rows) * zc + (c * zc // layout.cols)
             nz = zr * zc
             pool = np.zeros((layout.n, nz))

@@ -1,0 +1,78 @@
+"""A maker's own velostat matrix, wired the other way round: row 0 at the front edge, column 0
+on the sitter's right, the reading falling as the load rises (a pull-up divider, 0..1023). Its
+layout file says so (``[grid] first_row = "front"``, ``first_col = "right"``, ``transform =
+"inverted"``), and sitwatch must then read it exactly as it reads the same sitter on a matrix
+wired the usual way (row 0 at the rear, column 0 on the left), through the commands a user runs
+(`sitwatch calibrate --recording`, `sitwatch replay --json`, each in a subprocess).
+
+The wallet detector pools a matrix into 4x4 zones and compares each rear zone with its mirror:
+it must find the rear and the left where the layout puts them, not by row and column number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitwatch.core.kinds import Balance, Posture
+from sitwatch.evaluation import datasets
+from sitwatch.evaluation.population import CLASSES, EMPTY_SEAT, FORWARD, SLUMP, UPRIGHT_BACK
+from sitwatch.sensing.layout import load
+from sitwatch.sim.body import EMPTY, Body
+from sitwatch.sim.script import Script, Segment
+from sitwatch.sim.simulator import Simulator
+from tests.helpers.cli import calibrated_replay
+
+MAKER = """name = "velostat-10x15"
+full_scale = 1023
+transform = "inverted"
+
+[grid]
+rows = 10
+cols = 15
+first_row = "front"
+first_col = "right"
+"""
+USUAL = MAKER.replace('first_row = "front"', 'first_row = "rear"').replace(
+    'first_col = "right"', 'first_col = "left"')
+
+
+def _wallet_session(layout_file: Path) -> datasets.Labelled:
+    """An empty seat, two minutes upright with empty pockets, then 22 minutes with a wallet in
+    the left back pocket across three postures, on the matrix ``layout_file`` describes."""
+    lay = load(layout_file)
+    w = Balance.LEFT
+
+    def b(**kw: object) -> Body:
+        return Body(backrest=0.6, fidget=0.2, **kw)  # type: ignore[arg-type]
+
+    plan = [(30.0, EMPTY_SEAT, EMPTY), (120.0, UPRIGHT_BACK, b()),
+            (300.0, UPRIGHT_BACK, b(wallet=w)),
+            (240.0, SLUMP, b(posture=Posture.SLOUCHED, wallet=w)),
+            (300.0, UPRIGHT_BACK, b(wallet=w)),
+            (180.0, FORWARD, b(posture=Posture.LEANING_FORWARD, wallet=w)),
+            (300.0, UPRIGHT_BACK, b(wallet=w))]
+    script = Script([Segment(d, body) for d, _, body in plan], "wallet")
+    sim = Simulator(lay, script, hz=2.0, seed=5)
+    t = sim.times()
+    ends = np.cumsum([d for d, _, _ in plan])
+    label = np.array([plan[int(np.searchsorted(ends, x, side="right"))][1] for x in t])
+    return datasets.Labelled("wallet", "wallet", lay, t, sim.frames_at(t).astype(float), label,
+                             {}, CLASSES)
+
+
+def _wallets(events: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    return [(e["state"], e.get("side")) for e in events if e["event"] == "wallet"]
+
+
+@pytest.mark.parametrize("text", [USUAL, MAKER], ids=["usual", "front-right"])
+def test_a_wallet_is_found_on_its_own_side_however_the_matrix_is_wired(text, tmp_path) -> None:
+    layout_file = tmp_path / "my-matrix.toml"
+    layout_file.write_text(text, encoding="utf-8")
+    events = calibrated_replay(_wallet_session(layout_file), tmp_path, "--layout",
+                               str(layout_file))
+    assert ("suspected", "left") in _wallets(events)
+    assert not any(side == "right" for _, side in _wallets(events))
+    assert any(e["event"] == "nudge" and e["kind"] == "wallet" for e in events)
+
