@@ -254,7 +254,15 @@ class Layout:
     def summary(self) -> str:
         seat = int(self.seat_mask.sum())
         back = self.n - seat
-        shape = f" ({self.rows}x{self.cols} matrix)" if self.is_grid else ""
+        shape = ""
+        if self.is_grid:
+            first = self.channels[0]  # a [grid] file may number it from the front or the right
+            where = [f"{self.rows}x{self.cols} matrix"]
+            if self.rows != 1:
+                where.append(f"row 0 at the {'front' if first.y > 0 else 'rear'}")
+            if self.cols != 1:
+                where.append(f"column 0 on the sitter's {'right' if first.x > 0 else 'left'}")
+            shape = f" ({', '.join(where)})"
         falls = ", reading falls as the load rises" if self.inverted else ""
         if self.divider:
             falls += f", read through a divider (half scale at {self.divider:g} of full scale)"

@@ -3,7 +3,8 @@ on the sitter's right, the reading falling as the load rises (a pull-up divider,
 layout file says so (``[grid] first_row = "front"``, ``first_col = "right"``, ``transform =
 "inverted"``), and sitwatch must then read it exactly as it reads the same sitter on a matrix
 wired the usual way (row 0 at the rear, column 0 on the left), through the commands a user runs
-(`sitwatch calibrate --recording`, `sitwatch replay --json`, each in a subprocess).
+(`sitwatch calibrate --recording`, `sitwatch replay --json`, `sitwatch layouts FILE`, each in
+a subprocess).
 
 The wallet detector pools a matrix into 4x4 zones and compares each rear zone with its mirror:
 it must find the rear and the left where the layout puts them, not by row and column number."""
@@ -22,7 +23,7 @@ from sitwatch.sensing.layout import load
 from sitwatch.sim.body import EMPTY, Body
 from sitwatch.sim.script import Script, Segment
 from sitwatch.sim.simulator import Simulator
-from tests.helpers.cli import calibrated_replay
+from tests.helpers.cli import calibrated_replay, sitwatch_ok
 
 MAKER = """name = "velostat-10x15"
 full_scale = 1023
@@ -75,4 +76,17 @@ def test_a_wallet_is_found_on_its_own_side_however_the_matrix_is_wired(text, tmp
     assert ("suspected", "left") in _wallets(events)
     assert not any(side == "right" for _, side in _wallets(events))
     assert any(e["event"] == "nudge" and e["kind"] == "wallet" for e in events)
+
+
+def test_sitwatch_layouts_says_where_row_0_and_column_0_lie(tmp_path) -> None:
+    layout_file = tmp_path / "my-matrix.toml"
+    layout_file.write_text(MAKER, encoding="utf-8")
+    out = sitwatch_ok("layouts", str(layout_file), home=tmp_path)
+    assert out.splitlines()[0] == (
+        "velostat-10x15: 150 channels, 150 seat + 0 backrest (10x15 matrix, row 0 at the front, "
+        "column 0 on the sitter's right), reading falls as the load rises")
+    usual = tmp_path / "usual.toml"
+    usual.write_text(USUAL, encoding="utf-8")
+    assert "(10x15 matrix, row 0 at the rear, column 0 on the sitter's left)" in sitwatch_ok(
+        "layouts", str(usual), home=tmp_path)
 
