@@ -143,8 +143,9 @@ def _listen(src: Any, port: str, layout: Any, clock: Any, listen: float) -> Chec
         level = WARN
         detail += (
             f"; the largest reading was {peak:g}, under {SMALL_SHARE:.0%} of full_scale "
-            f"({layout.full_scale:g}): if someone was sitting, set full_scale in the layout "
-            "near the largest reading you expect, or run `sitwatch calibrate`"
+            f"({layout.full_scale:g}): if someone was sitting, give a layout file a full_scale "
+            "near the largest reading you expect (`sitwatch docs protocol`), or run "
+            "`sitwatch calibrate`"
         )
     return level, "cushion", detail
 

@@ -28,5 +28,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     for name in layout.builtin_names():
         print(layout.load(name).summary())
-    print("grid:RxC: any seat matrix, e.g. grid:16x16 (row 0 at the rear, column 0 on the left)")
+    print("grid:RxC: any seat matrix, e.g. grid:16x16 (values 0-255, row 0 at the rear, column 0 "
+          "on the left; another scale or corner needs a layout file: `sitwatch docs protocol`, "
+          "\"A matrix of your own\")")
     return EXIT_OK

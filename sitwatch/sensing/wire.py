@@ -303,7 +303,8 @@ class LineParser:
         if reason == RANGE:
             return (
                 f"values above the layout's full scale ({self.full_scale:g}): "
-                "set full_scale in the layout"
+                "set full_scale in a layout file (`sitwatch docs protocol`, \"A matrix of your "
+                "own: a layout file\")"
             )
         if reason == NEGATIVE:
             return "negative values: the device sends signed readings; tare it in firmware"

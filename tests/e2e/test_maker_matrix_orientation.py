@@ -90,3 +90,19 @@ def test_sitwatch_layouts_says_where_row_0_and_column_0_lie(tmp_path) -> None:
     assert "(10x15 matrix, row 0 at the rear, column 0 on the sitter's left)" in sitwatch_ok(
         "layouts", str(usual), home=tmp_path)
 
+
+def test_the_list_of_layouts_says_where_a_matrix_of_another_kind_is_described(tmp_path) -> None:
+    last = sitwatch_ok("layouts", home=tmp_path).splitlines()[-1]
+    assert last.startswith("grid:RxC: any seat matrix, e.g. grid:16x16 (values 0-255, row 0 at "
+                           "the rear, column 0 on the left; ")
+    assert "`sitwatch docs protocol`, \"A matrix of your own\"" in last
+    # the page it names has the maker's file, and that file reads back as the page says
+    doc = sitwatch_ok("docs", "protocol", home=tmp_path)
+    section = doc.split("### A matrix of your own: a layout file", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "my-velostat.toml").write_text(example, encoding="utf-8")
+    said = sitwatch_ok("layouts", str(tmp_path / "my-velostat.toml"), home=tmp_path)
+    assert said.startswith("my-velostat: 150 channels, 150 seat + 0 backrest (10x15 matrix, row 0 "
+                           "at the front, column 0 on the sitter's right), reading falls as the "
+                           "load rises")
+    assert "(\"10x15 matrix, row 0 at the front, column 0 on the sitter's right\")" in section

@@ -230,6 +230,21 @@ def test_pty_without_a_valid_frame_fails_and_says_what_it_saw(cushion, lines, wh
     assert why in detail
 
 
+def test_a_ten_bit_matrix_on_grid_rxc_is_told_where_full_scale_goes(cushion, capsys):
+    """A maker's 10x15 matrix sends analogRead values (0..1023) while the config says
+    ``grid:10x15``, which allows 255 and is not a file: doctor's advice must name a layout file
+    and the page that shows one, not "the layout" the user cannot edit."""
+    line = (",".join(["1023"] * 140 + ["400"] * 10) + "\r\n").encode()
+    with cushion.streaming(line, hz=20):
+        rc, checks, _, _ = doctor(capsys, "--port", cushion.path, "--layout", "grid:10x15",
+                                  "--listen", "1", "--headless")
+    level, detail = only(checks, "cushion")
+    assert rc == 1 and level == FAIL, detail
+    assert detail.endswith("no valid frame in 1 s: values above the layout's full scale (255): "
+                           "set full_scale in a layout file (`sitwatch docs protocol`, \"A matrix "
+                           "of your own: a layout file\")"), detail
+
+
 def test_non_ascii_garbage_is_shown_once_quoted(cushion):
     cfg = load_cfg(cushion__port=cushion.path, cushion__layout="load-cells-4")
     with cushion.streaming(b"\xff\xfe\x80\x81\n", hz=100):
@@ -765,7 +780,7 @@ def test_readings_far_below_full_scale_get_a_hint_about_units(cushion):
         level, _, detail = check_cushion(cfg, L4, SystemClock(), listen=LISTEN)
     assert level == WARN, detail
     assert "the largest reading was 190, under 3% of full_scale (65535)" in detail
-    assert "set full_scale in the layout" in detail
+    assert "give a layout file a full_scale near the largest reading" in detail
 
 
 def test_listen_and_headless_flags(cushion, tmp_path, capsys):
