@@ -186,7 +186,7 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
                  f"{'it' if n == 1 else 'them'} be learned again)")
     said += _zero_followed(cfg, layout, prof)
     if references.sides_swapped(layout, config.for_layout(cfg, layout), prof):
-        return WARN, "calibration", f"{said}: {references.SWAPPED_FIX}"
+        return WARN, "calibration", f"{said}: {references.swapped_fix(layout)}"
 
     found = upright_check.restless_profile(layout, prof,
                                            *upright_check.balance_limits(cfg, layout))

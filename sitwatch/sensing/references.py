@@ -73,13 +73,29 @@ STEPS = 6  # the slump's: 0.3 -> 0.5 and 0.35 -> 0.2 take 5.4 and 5.9 steps
 LEANS = {"lean_left": Balance.LEFT, "lean_right": Balance.RIGHT}
 NAMES = {"slouch": "slump", "lean_left": "lean to the left", "lean_right": "lean to the right"}
 
-#: What to do about swapped sides, for the calibration and ``sitwatch doctor``.
+#: What to do about swapped sides, for the calibration and ``sitwatch doctor``
+#: (:func:`swapped_fix` says it for a matrix).
 SWAPPED_FIX = (
     "the calibration's lean to the left reads as a lean to the right, and the other way "
     "round: the cushion lies turned around or its channels are wired the other way round, "
     "so every lean is reported on the wrong side. Turn it so that its left side is under "
     "your left side (or swap the channels' positions in your layout file), then run "
     "`sitwatch calibrate` again")
+
+
+def swapped_fix(layout: Layout) -> str:
+    """:data:`SWAPPED_FIX` in the words of the layout: a matrix has no channel positions to
+    swap, its ``[grid]`` table says which side column 0 is on."""
+    if not layout.is_grid:
+        return SWAPPED_FIX
+    said = "right" if layout.channels[0].x > 0 else "left"
+    other = "left" if said == "right" else "right"
+    return (
+        "the calibration's lean to the left reads as a lean to the right, and the other way "
+        f"round: the matrix's column 0 is on your {other} side, not your {said}, so every "
+        f"lean is reported on the wrong side. Set first_col = \"{other}\" in the [grid] table "
+        "of your layout file (`sitwatch docs protocol`, \"A matrix of your own: a layout "
+        "file\"), then run `sitwatch calibrate` again")
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,7 @@ def assess(layout: Layout, cfg: Config, profile: Profile) -> Tuning:
     problems: list[str] = []
     swapped = _swapped(before)
     if swapped:
-        problems.append(SWAPPED_FIX)
+        problems.append(swapped_fix(layout))
     leans = [s for s in LEANS if s in before]
     thr = _value(cfg, "balance.threshold")
     wrong = [s for s in leans if before[s].balance not in (Balance.BALANCED, LEANS[s], None)]

@@ -106,3 +106,43 @@ def test_the_list_of_layouts_says_where_a_matrix_of_another_kind_is_described(tm
                            "at the front, column 0 on the sitter's right), reading falls as the "
                            "load rises")
     assert "(\"10x15 matrix, row 0 at the front, column 0 on the sitter's right\")" in section
+
+
+def _leans_session(layout_file: Path) -> tuple[datasets.Labelled, dict[str, str]]:
+    """An empty seat, upright, a lean to each side on the matrix ``layout_file`` describes, and
+    the `sitwatch calibrate --recording` ranges of each step."""
+    lay = load(layout_file)
+    plan = [("empty", EMPTY), ("upright", Body(backrest=0.6, fidget=0.0)),
+            ("lean-left", Body(lean=-0.6, backrest=0.6, fidget=0.0)),
+            ("lean-right", Body(lean=0.6, backrest=0.6, fidget=0.0))]
+    script = Script([Segment(40.0, body) for _, body in plan], "leans")
+    sim = Simulator(lay, script, hz=2.0, seed=7)
+    t = sim.times()
+    label = np.where(t < 40, EMPTY_SEAT, UPRIGHT_BACK)
+    ranges = {f"--{name}": f"{40 * i + 10}:{40 * i + 35}" for i, (name, _) in enumerate(plan)}
+    return datasets.Labelled("leans", "leans", lay, t, sim.frames_at(t).astype(float), label,
+                             {}, CLASSES), ranges
+
+
+def test_a_matrix_whose_columns_run_the_other_way_is_told_to_set_first_col(tmp_path) -> None:
+    real = tmp_path / "as-wired.toml"
+    real.write_text(MAKER, encoding="utf-8")
+    d, ranges = _leans_session(real)
+    rec = d.write(tmp_path / "leans.rec")
+    # the maker's file, with column 0 put on the left by mistake
+    wrong = tmp_path / "my-matrix.toml"
+    wrong.write_text(MAKER.replace('first_col = "right"', 'first_col = "left"'), encoding="utf-8")
+    out = sitwatch_ok("calibrate", "--recording", str(rec), "--layout", str(wrong),
+                      *[x for kv in ranges.items() for x in kv], "-o", str(tmp_path / "cal.json"),
+                      home=tmp_path)
+    assert "lean to the left   reads lopsided to the right" in out
+    assert ("the matrix's column 0 is on your right side, not your left, so every lean is "
+            "reported on the wrong side. Set first_col = \"right\" in the [grid] table of your "
+            "layout file") in out
+    assert "swap the channels' positions" not in out  # a [grid] file lists no channels
+    config = tmp_path / "sitwatch.toml"
+    config.write_text(f'[cushion]\nlayout = "{wrong}"\n[calibration]\nprofile = '
+                      f'"{tmp_path / "cal.json"}"\n', encoding="utf-8")
+    doctor = sitwatch_ok("--config", str(config), "doctor", "--headless", home=tmp_path)
+    line = next(x for x in doctor.splitlines() if x.split()[1:2] == ["calibration"])
+    assert line.startswith("warn") and 'Set first_col = "right"' in line, line
