@@ -187,6 +187,8 @@ def check_calibration(cfg: Any, layout: Any) -> Check:
     said += _zero_followed(cfg, layout, prof)
     if references.sides_swapped(layout, config.for_layout(cfg, layout), prof):
         return WARN, "calibration", f"{said}: {references.swapped_fix(layout)}"
+    if references.front_rear_swapped(layout, prof):
+        return WARN, "calibration", f"{said}: {references.reversed_fix(layout)}"
 
     found = upright_check.restless_profile(layout, prof,
                                            *upright_check.balance_limits(cfg, layout))

@@ -98,6 +98,47 @@ def swapped_fix(layout: Layout) -> str:
         "file\"), then run `sitwatch calibrate` again")
 
 
+#: A recorded slump that moves the seat's centre of pressure this far toward the rear (in seat
+#: half-depths) moved it the wrong way round: a slump slides the pelvis forward. Every slump
+#: recorded on the real chairs and cushions moved it forward (by 0.03-0.55), and every
+#: simulated sitter's (by 0.38-0.83, on each device); at the most sensitive the slump rule asks
+#: for 0.2 forward (:data:`SLOUCH_LIMITS`).
+REVERSED_SHIFT = 0.2
+
+
+def front_rear_swapped(layout: Layout, profile: Profile) -> bool:
+    """Does the profile's recorded slump move the seat's centre of pressure back by
+    :data:`REVERSED_SHIFT` or more? (Then the layout has the seat's front and rear the wrong
+    way round.) False without a recorded slump."""
+    from sitwatch.sensing.features import Extractor
+
+    up, slump, tare = (profile.array(s) for s in ("upright", "slouch", "tare"))
+    if up is None or slump is None:
+        return False
+    ex = Extractor(layout, None if tare is None else layout.to_load(np.asarray(tare, float)))
+    moved = (ex(layout.to_load(np.asarray(slump, float))).cop_y
+             - ex(layout.to_load(np.asarray(up, float))).cop_y)
+    return bool(moved <= -REVERSED_SHIFT)
+
+
+def reversed_fix(layout: Layout) -> str:
+    """What to do when :func:`front_rear_swapped`, in the words of the layout (a matrix's
+    ``[grid]`` table says where row 0 is)."""
+    said = "your slump moved your weight toward the rear of the seat, where a slump moves it "
+    said += "forward: "
+    if layout.is_grid:
+        was = "front" if layout.channels[0].y > 0 else "rear"
+        other = "rear" if was == "front" else "front"
+        return (said + f"the matrix's row 0 is at the {other} of the seat, not the {was}, so "
+                f"slumps go unreported. Set first_row = \"{other}\" in the [grid] table of your "
+                "layout file (`sitwatch docs protocol`, \"A matrix of your own: a layout "
+                "file\"), then run `sitwatch calibrate` again")
+    return (said + "the cushion lies turned around or its front and rear channels are wired the "
+            "other way round, so slumps go unreported. Turn it so that its front edge is under "
+            "your thighs (or swap the channels' front and rear positions, y, in your layout "
+            "file), then run `sitwatch calibrate` again")
+
+
 @dataclass(frozen=True)
 class Reading:
     """What one reference posture reads as."""
@@ -208,7 +249,10 @@ def assess(layout: Layout, cfg: Config, profile: Profile) -> Tuning:
             "than the ones you recorded may go unreported")
         changes.update(got)
         problems += [problem] if problem else []
-    if "slouch" in before and not milder_slump_reads(layout, cfg, profile, seat_only):
+    reversed_rows = "slouch" in before and front_rear_swapped(layout, profile)
+    if reversed_rows:  # no tuning: a slump read back to front never reads as one
+        problems.append(reversed_fix(layout))
+    elif "slouch" in before and not milder_slump_reads(layout, cfg, profile, seat_only):
         got, problem = _outcome(
             _tune_slouch(layout, cfg, profile, seat_only),
             before["slouch"].shows(thr, seat_only=seat_only),

@@ -108,41 +108,74 @@ def test_the_list_of_layouts_says_where_a_matrix_of_another_kind_is_described(tm
     assert "(\"10x15 matrix, row 0 at the front, column 0 on the sitter's right\")" in section
 
 
-def _leans_session(layout_file: Path) -> tuple[datasets.Labelled, dict[str, str]]:
-    """An empty seat, upright, a lean to each side on the matrix ``layout_file`` describes, and
-    the `sitwatch calibrate --recording` ranges of each step."""
+STEPS = {"empty": EMPTY, "upright": Body(backrest=0.6, fidget=0.0),
+         "slouch": Body(posture=Posture.SLOUCHED, backrest=0.6, fidget=0.0),
+         "lean-left": Body(lean=-0.6, backrest=0.6, fidget=0.0),
+         "lean-right": Body(lean=0.6, backrest=0.6, fidget=0.0)}
+
+
+def _calibration_session(layout_file: Path) -> tuple[datasets.Labelled, list[str]]:
+    """The guided calibration's steps, 40 s each, on the matrix ``layout_file`` describes, and
+    the `sitwatch calibrate --recording` arguments naming each."""
     lay = load(layout_file)
-    plan = [("empty", EMPTY), ("upright", Body(backrest=0.6, fidget=0.0)),
-            ("lean-left", Body(lean=-0.6, backrest=0.6, fidget=0.0)),
-            ("lean-right", Body(lean=0.6, backrest=0.6, fidget=0.0))]
+    plan = list(STEPS.items())
     script = Script([Segment(40.0, body) for _, body in plan], "leans")
     sim = Simulator(lay, script, hz=2.0, seed=7)
     t = sim.times()
     label = np.where(t < 40, EMPTY_SEAT, UPRIGHT_BACK)
-    ranges = {f"--{name}": f"{40 * i + 10}:{40 * i + 35}" for i, (name, _) in enumerate(plan)}
-    return datasets.Labelled("leans", "leans", lay, t, sim.frames_at(t).astype(float), label,
+    ranges = [x for i, (name, _) in enumerate(plan)
+              for x in (f"--{name}", f"{40 * i + 10}:{40 * i + 35}")]
+    return datasets.Labelled("steps", "steps", lay, t, sim.frames_at(t).astype(float), label,
                              {}, CLASSES), ranges
 
 
-def test_a_matrix_whose_columns_run_the_other_way_is_told_to_set_first_col(tmp_path) -> None:
+def _calibrated_on(wrong_text: str, tmp_path: Path) -> tuple[str, str]:
+    """The maker's guided steps recorded on the matrix as wired, calibrated (`sitwatch
+    calibrate --recording`) with a layout file reading ``wrong_text``; what it printed, and the
+    calibration line of `sitwatch doctor` with that file and profile."""
     real = tmp_path / "as-wired.toml"
     real.write_text(MAKER, encoding="utf-8")
-    d, ranges = _leans_session(real)
-    rec = d.write(tmp_path / "leans.rec")
-    # the maker's file, with column 0 put on the left by mistake
+    d, ranges = _calibration_session(real)
+    rec = d.write(tmp_path / "steps.rec")
     wrong = tmp_path / "my-matrix.toml"
-    wrong.write_text(MAKER.replace('first_col = "right"', 'first_col = "left"'), encoding="utf-8")
-    out = sitwatch_ok("calibrate", "--recording", str(rec), "--layout", str(wrong),
-                      *[x for kv in ranges.items() for x in kv], "-o", str(tmp_path / "cal.json"),
-                      home=tmp_path)
+    wrong.write_text(wrong_text, encoding="utf-8")
+    out = sitwatch_ok("calibrate", "--recording", str(rec), "--layout", str(wrong), *ranges,
+                      "-o", str(tmp_path / "cal.json"), home=tmp_path)
+    config = tmp_path / "sitwatch.toml"
+    config.write_text(f'[cushion]\nlayout = "{wrong}"\n[calibration]\nprofile = '
+                      f'"{tmp_path / "cal.json"}"\n', encoding="utf-8")
+    doctor = sitwatch_ok("--config", str(config), "doctor", "--headless", home=tmp_path)
+    return out, next(x for x in doctor.splitlines() if x.split()[1:2] == ["calibration"])
+
+
+def test_a_matrix_whose_columns_run_the_other_way_is_told_to_set_first_col(tmp_path) -> None:
+    # the maker's file, with column 0 put on the left by mistake
+    out, doctor = _calibrated_on(MAKER.replace('first_col = "right"', 'first_col = "left"'),
+                                 tmp_path)
     assert "lean to the left   reads lopsided to the right" in out
     assert ("the matrix's column 0 is on your right side, not your left, so every lean is "
             "reported on the wrong side. Set first_col = \"right\" in the [grid] table of your "
             "layout file") in out
     assert "swap the channels' positions" not in out  # a [grid] file lists no channels
-    config = tmp_path / "sitwatch.toml"
-    config.write_text(f'[cushion]\nlayout = "{wrong}"\n[calibration]\nprofile = '
-                      f'"{tmp_path / "cal.json"}"\n', encoding="utf-8")
-    doctor = sitwatch_ok("--config", str(config), "doctor", "--headless", home=tmp_path)
-    line = next(x for x in doctor.splitlines() if x.split()[1:2] == ["calibration"])
-    assert line.startswith("warn") and 'Set first_col = "right"' in line, line
+    assert doctor.startswith("warn") and 'Set first_col = "right"' in doctor, doctor
+
+
+def test_a_matrix_whose_rows_run_the_other_way_is_told_to_set_first_row(tmp_path) -> None:
+    # the maker's file, with row 0 put at the rear by mistake: the slump reads back to front
+    out, doctor = _calibrated_on(MAKER.replace('first_row = "front"', 'first_row = "rear"'),
+                                 tmp_path)
+    assert ("your slump moved your weight toward the rear of the seat, where a slump moves it "
+            "forward: the matrix's row 0 is at the front of the seat, not the rear, so slumps go "
+            "unreported. Set first_row = \"front\" in the [grid] table of your layout file") in out
+    assert "slide your hips further forward" not in out  # not the sitter's doing
+    assert "made more sensitive" not in out
+    assert doctor.startswith("warn") and 'Set first_row = "front"' in doctor, doctor
+
+
+def test_the_matrix_as_wired_reads_every_step_as_it_was_taken(tmp_path) -> None:
+    out, doctor = _calibrated_on(MAKER, tmp_path)
+    assert "slump              reads slouched" in out
+    assert "lean to the left   reads lopsided to the left" in out
+    assert "lean to the right  reads lopsided to the right" in out
+    assert "warning" not in out
+    assert doctor.startswith("ok"), doctor

@@ -168,3 +168,24 @@ def test_tune_stores_the_changes_in_the_profile() -> None:
     assert p.tuned == t.changes and p.tuned
     p, t = R.tune(CHAIR, CFG, profile())
     assert p.tuned is None and t.before == {}
+
+
+def backward(k: float) -> np.ndarray:
+    """A slump on a seat whose front and rear rows are swapped: the front row unloaded by
+    ``k``, the rear row loaded by ``2k``."""
+    f = UPRIGHT.copy()
+    f[FRONT] *= 1 - k
+    f[REAR] *= 1 + 2 * k
+    return f
+
+
+def test_a_slump_that_moves_the_weight_back_says_front_and_rear_are_swapped() -> None:
+    p = profile(slouch=backward(0.9))
+    assert R.front_rear_swapped(CHAIR, p)
+    t = R.assess(CHAIR, CFG, p)
+    assert t.changes == {} and t.problems == (R.reversed_fix(CHAIR),)
+    assert "Turn it so that its front edge is under your thighs" in t.problems[0]
+    # a slump that moves it forward, however little, is the sitter's own
+    assert not R.front_rear_swapped(CHAIR, profile(slouch=slump(0.9)))
+    assert not R.front_rear_swapped(CHAIR, profile(slouch=slump(0.05)))
+    assert not R.front_rear_swapped(CHAIR, profile(lean_left=lean(0.5)))  # no slump recorded
