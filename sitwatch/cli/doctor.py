@@ -536,8 +536,9 @@ def seat_only_limits(layout: Any) -> str:
                 "as the plate's centre moving forward with your weight kept, while crossing a "
                 "leg (one thigh lifted) does not show")
     elif has_rear_midline(layout):
-        half = ("half lying (hips slid forward, back leaning back) shows, from the sensor on "
-                "the middle of the seat's rear")
+        where = ("the cells along the middle of the seat's rear" if layout.is_grid
+                 else "the sensor on the middle of the seat's rear")
+        half = f"half lying (hips slid forward, back leaning back) shows, from {where}"
     else:
         half = ("half lying (hips slid a little forward, back leaning back) does not show: no "
                 "sensor sits on the middle of the seat's rear")

@@ -179,3 +179,15 @@ def test_the_matrix_as_wired_reads_every_step_as_it_was_taken(tmp_path) -> None:
     assert "lean to the right  reads lopsided to the right" in out
     assert "warning" not in out
     assert doctor.startswith("ok"), doctor
+
+
+def test_doctor_speaks_of_the_matrix_s_cells_not_of_one_sensor(tmp_path) -> None:
+    layout_file = tmp_path / "my-matrix.toml"
+    layout_file.write_text(MAKER, encoding="utf-8")
+    config = tmp_path / "sitwatch.toml"
+    config.write_text(f'[cushion]\nlayout = "{layout_file}"\n', encoding="utf-8")
+    out = sitwatch_ok("--config", str(config), "doctor", "--headless", home=tmp_path)
+    line = next(x for x in out.splitlines() if x.split()[1:2] == ["layout"])
+    assert ("half lying (hips slid forward, back leaning back) shows, from the cells along the "
+            "middle of the seat's rear;") in line, line
+    assert "the sensor on" not in line
