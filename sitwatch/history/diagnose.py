@@ -27,6 +27,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 LOW_SPACE_BYTES = 50 * 1024 * 1024
 
 _SQLITE_READONLY = 8
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
 _SQLITE_IOERR = 10
 _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
@@ -153,6 +155,11 @@ def is_full(e: BaseException) -> bool:
         or "disk is full" in str(e).lower()
 
 
+def is_busy(e: BaseException) -> bool:
+    """Another connection holds the file's write lock (longer than the busy timeout)."""
+    return _code(e) in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in str(e).lower()
+
+
 def needs_reopen(e: BaseException) -> bool:
     """An error after which the connection is not to be trusted: open the file again."""
     return _code(e) in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN, _SQLITE_PERM) \
@@ -197,6 +204,13 @@ def explain(path: Path, e: BaseException, *, retry: bool = True) -> str:
             return full + ": free some space and run the command again"
         return (full + ". sitwatch goes on watching and nudging and keeps the last day in "
                 "memory; free some space and the history is written again by itself")
+    if is_busy(e):
+        held = (f"cannot write {path}: another program holds it locked (an open `sqlite3` "
+                "session or a sync or backup tool writing to it?)")
+        if not retry:
+            return held + ": close it and run the command again"
+        return (held + ". sitwatch goes on watching and nudging, keeps what it measures in "
+                "memory and writes it once the lock is released")
     why = not_writable(path)
     if why is not None:
         if not retry:

@@ -16,7 +16,9 @@ Robustness on a Raspberry Pi with an SD card:
   corruption while the daemon writes.
 * Writes are batched: samples accumulate in memory per wall minute and events queue up; at most
   one commit per ``commit_interval`` seconds of clock time writes them together. A failed commit
-  (disk full, locked for longer than ``busy_timeout``) is logged once and retried later.
+  (disk full, locked for longer than ``busy_timeout``) is logged once and retried later; in
+  the daemon a lock held by another program is retried with a growing pause (each try blocks
+  the loop for ``busy_timeout``).
 * A file that is not ours (:func:`sitwatch.history.diagnose.identify`: another program's
   database) is never changed; ours carry ``PRAGMA application_id``.
 * With ``retry=True`` (the daemon) a history that cannot be opened or written (a full disk, a
@@ -82,11 +84,16 @@ __all__ = ["SCHEMA_VERSION", "MinuteRow", "OlderSchema", "Store", "StoreError", 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+#: The daemon's wait for a write lock another program holds: its loop reads the cushion and
+#: writes the status file, so it waits briefly and keeps the batch in memory instead.
+DAEMON_BUSY_TIMEOUT_MS = 1000
 MAX_PENDING_EVENTS = 10_000
 MAX_EVENT_DATA = 4096  # bytes of JSON per event; anything bigger is not an event but a frame
 
 #: While the file cannot be written: the first retry after this many seconds, doubling to
-#: RETRY_MAX. Failed writes on an open file are retried at every commit.
+#: RETRY_MAX. Failed writes on an open file are retried at every commit, except in the daemon
+#: (``retry=True``) while another program holds the file locked: each try waits out the busy
+#: timeout, so they are spaced the same way.
 RETRY_FIRST = 5.0
 RETRY_MAX = 60.0
 #: Minutes kept in memory while the file cannot be written (a day); older ones are dropped.
@@ -338,6 +345,7 @@ class Store:
         self._last_commit = clock.monotonic()
         self._retry_at = clock.monotonic()
         self._retry_wait = RETRY_FIRST
+        self._busy_until = clock.monotonic()  # no periodic commit before, while locked
         self._closed = False
         self._pressure = PressureRollup()  # seat pressure maps (history.pressure)
         self._conn: sqlite3.Connection | None = None
@@ -820,7 +828,8 @@ class Store:
     # -- committing ---------------------------------------------------------------------------
 
     def _maybe_commit(self) -> None:
-        if self.clock.monotonic() - self._last_commit >= self.commit_interval:
+        now = self.clock.monotonic()
+        if now - self._last_commit >= self.commit_interval and now >= self._busy_until:
             self._commit()
 
     def flush(self) -> None:
@@ -873,6 +882,7 @@ class Store:
                         self.path)
         self.last_error = None
         self.problem = None
+        self._retry_wait = RETRY_FIRST
         return True
 
     def _tight(self) -> bool:
@@ -933,6 +943,9 @@ class Store:
         if diagnose.needs_reopen(e) and self.retry:
             self._unavailable(e)
             return
+        if diagnose.is_busy(e) and self.retry:  # each try blocks the loop: space them out
+            self._busy_until = self.clock.monotonic() + self._retry_wait
+            self._retry_wait = min(self._retry_wait * 2, RETRY_MAX)
         if msg != self.last_error:
             text = diagnose.explain(self.path, e, retry=self.retry)
             log.warning("history: %s", text if text != self.problem else msg)

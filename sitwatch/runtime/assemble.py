@@ -243,11 +243,11 @@ def _open_store(cfg: Config, clock: Clock) -> Store | None:
     essential, and the nudges never wait for it."""
     if not cfg.history.enabled:
         return None
-    from sitwatch.history.store import Store
+    from sitwatch.history.store import DAEMON_BUSY_TIMEOUT_MS, Store
 
     hp = history_path(cfg)
     try:
-        return Store(hp, clock, retry=True)
+        return Store(hp, clock, retry=True, busy_timeout_ms=DAEMON_BUSY_TIMEOUT_MS)
     except Exception as e:
         log.warning("history disabled: cannot open %s: %s", hp, e)
         return None

@@ -1,6 +1,7 @@
 """Issue #15 as a user meets it: `sitwatch run` with its history on a disk that is full when it
-starts. It watches and nudges anyway, says once what is wrong and what to do, and writes the
-history (with what it measured meanwhile) as soon as there is room again."""
+starts, or held locked by another program while it runs. It watches and nudges anyway, says
+once what is wrong and what to do, and writes the history (with what it measured meanwhile) as
+soon as it can again."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +138,67 @@ def test_run_with_a_full_disk_nudges_on_and_writes_the_history_when_space_return
                 p.kill()
                 p.wait(5)
         subprocess.run(["umount", "-l", str(fs)], check=False)
+
+
+def test_a_history_locked_by_another_program_keeps_the_daemon_going_and_loses_nothing(
+        tmp_path: Path) -> None:
+    """An `sqlite3` session holding a write transaction open on the history for 25 s. Before,
+    every commit waited out SQLite's 5 s busy timeout and the next was due at once, so the loop
+    stood still: no status update for minutes (`sitwatch status`: "may be stuck"), frames read in
+    bursts, then "no reading from the cushion" blamed on the cushion. Now the status stays fresh
+    throughout, the lock is said once in plain words, and the seconds measured meanwhile are
+    written once it is released."""
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.status import read_status
+
+    db = tmp_path / "history.sqlite"
+    status = tmp_path / "status.json"
+    cfg = tmp_path / "lock.toml"
+    cfg.write_text(f'[history]\ndatabase = "{db}"\n[status]\nfile = "{status}"\n')
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    simp = daemon = None
+    try:
+        simp = start_cushion(env, link, speed=1)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ev = Lines(daemon)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not rows(db, "SELECT 1 FROM minutes"):
+            ev.until(lambda g: False, 0.2)
+        assert rows(db, "SELECT 1 FROM minutes"), "the daemon wrote no history"
+
+        holder = sqlite3.connect(db, isolation_level=None, timeout=5)
+        holder.execute("BEGIN EXCLUSIVE")
+        held_until = time.monotonic() + 25
+        while time.monotonic() < held_until:
+            d = read_status(status, SystemClock())
+            assert not d.get("stale"), f"the daemon stood still while the history was locked: {d}"
+            ev.until(lambda g: False, 0.2)
+        holder.execute("COMMIT")
+        holder.close()
+        released = time.time()
+
+        deadline = time.monotonic() + 60  # the next try comes within RETRY_MAX
+        while time.monotonic() < deadline and not rows(
+                db, f"SELECT 1 FROM runs WHERE last_epoch > {released}"):
+            ev.until(lambda g: False, 0.2)
+        daemon.send_signal(signal.SIGTERM)
+        ev.until(lambda g: False, 1)
+        assert daemon.wait(15) == 0
+        err = daemon.stderr.read().decode()  # type: ignore[union-attr]
+        assert err.count("another program holds it locked") == 1, err
+        assert "writes it once the lock is released" in err and "can be written again" in err, err
+        assert "no reading from the cushion" not in err and "Traceback" not in err, err
+        # every second of the run is in the file, those measured under the lock too
+        [(began, ended)] = rows(db, "SELECT started, ended FROM runs")
+        ran = (datetime.fromisoformat(ended) - datetime.fromisoformat(began)).total_seconds()
+        [(seen,)] = rows(db, "SELECT sum(seconds_present) FROM minutes")
+        assert ran > 40 and seen >= ran - 5, (seen, ran)
+    finally:
+        for p in (daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)

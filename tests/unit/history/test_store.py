@@ -769,3 +769,46 @@ def test_only_the_daemon_promises_to_try_again() -> None:
     assert "by itself" in diagnose.explain(Path("/nowhere/h.sqlite"), full)
     once = diagnose.explain(Path("/nowhere/h.sqlite"), full, retry=False)
     assert "by itself" not in once and "free some space" in once
+    locked = sqlite3.OperationalError("database is locked")
+    daemon = diagnose.explain(Path("/nowhere/h.sqlite"), locked)
+    assert "another program holds it locked" in daemon and "once the lock is released" in daemon
+    once = diagnose.explain(Path("/nowhere/h.sqlite"), locked, retry=False)
+    assert once.endswith("close it and run the command again"), once
+
+
+def test_a_lock_held_by_another_program_spaces_the_daemons_tries_and_keeps_the_data(
+        db: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Each try at a locked file waits out the busy timeout, so the daemon (retry=True) does
+    not try at every commit, only after RETRY_FIRST, then twice that ...; what it measured
+    meanwhile is written once the lock is gone."""
+    from sitwatch.history import store as store_mod
+
+    store = Store(db, clock, commit_interval=5.0, busy_timeout_ms=20, retry=True)
+    store.begin_run("load-cells-4", "loop://")
+    tries: list[float] = []
+    real_write = store._write
+
+    def counted(dirty: object) -> None:
+        tries.append(clock.monotonic())
+        real_write(dirty)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_write", counted)
+    holder = raw(db)
+    holder.execute("BEGIN EXCLUSIVE")
+    start = clock.monotonic()
+    for _ in range(int(60 / 0.5)):  # a minute of samples, two a second
+        clock.advance(0.5)
+        sample(store, 0.5)
+    gaps = [b - a for a, b in zip([start, *tries], tries, strict=False)]
+    first = store_mod.RETRY_FIRST
+    assert gaps == [5.0, first, 2 * first, 4 * first], gaps  # not one try per commit (12)
+    assert "another program holds it locked" in caplog.text
+    assert caplog.text.count("holds it locked") == 1
+    holder.execute("COMMIT")
+    for _ in range(int(60 / 0.5)):
+        clock.advance(0.5)
+        sample(store, 0.5)
+    assert store.problem is None and "can be written again" in caplog.text
+    store.close()
+    assert raw(db).execute("SELECT sum(seconds_present) FROM minutes").fetchone()[0] == 120.0
