@@ -346,6 +346,7 @@ class Store:
         self._retry_at = clock.monotonic()
         self._retry_wait = RETRY_FIRST
         self._busy_until = clock.monotonic()  # no periodic commit before, while locked
+        self._file: tuple[int, int] | None = None  # the file the connection writes to
         self._closed = False
         self._pressure = PressureRollup()  # seat pressure maps (history.pressure)
         self._conn: sqlite3.Connection | None = None
@@ -393,7 +394,33 @@ class Store:
         except BaseException:
             conn.close()
             raise
+        self._file = self._file_id()
         return conn
+
+    def _file_id(self) -> tuple[int, int] | None:
+        """Which file is at the path now (device and inode), None when there is none."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _swapped(self) -> None:
+        """The file the connection writes to is no longer the one at the path (deleted, or
+        another moved over it while the daemon ran): say so, drop the connection and open what
+        is at the path now at once. Writing on would fill a file nobody can see, lost at the
+        stop."""
+        if self._conn is None or self._file_id() == self._file:
+            return
+        if self.path.exists():
+            how, then = "replaced by another file", "sitwatch writes to that one from now on"
+        else:
+            how, then = "deleted", "sitwatch starts a new one there and writes to it from now on"
+        log.warning("history: %s was %s while sitwatch was running; %s", self.path, how, then)
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+        self._conn = None
+        self._retry_at = self.clock.monotonic()
 
     def _open(self) -> sqlite3.Connection:
         if self.path.is_dir():
@@ -847,6 +874,7 @@ class Store:
         if not self._events and not dirty and not self._deletes \
                 and not self._pressure.pending():
             return True
+        self._swapped()
         if self._conn is None and not self._reconnect():
             return False
         dirty = self._dirty()

@@ -202,3 +202,49 @@ def test_a_history_locked_by_another_program_keeps_the_daemon_going_and_loses_no
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(5)
+
+
+def test_a_history_deleted_under_the_running_daemon_starts_again_by_itself(
+        tmp_path: Path) -> None:
+    """`rm history.sqlite` (to start afresh, or a cleaner) while `sitwatch run` runs. Before,
+    the daemon wrote on into the deleted file until it stopped: no history from then on, and
+    not a word. Now it says so once and the file is back within a commit, with this run in it."""
+    db = tmp_path / "history.sqlite"
+    cfg = tmp_path / "rm.toml"
+    cfg.write_text(f'[history]\ndatabase = "{db}"\n')
+    env = env_for(tmp_path)
+    link = tmp_path / "cushion"
+    simp = daemon = None
+    try:
+        simp = start_cushion(env, link, speed=1)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ev = Lines(daemon)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not rows(db, "SELECT 1 FROM minutes"):
+            ev.until(lambda g: False, 0.2)
+        [(run,)] = rows(db, "SELECT run_id FROM runs")
+        for suffix in ("", "-wal", "-shm"):
+            db.with_name(db.name + suffix).unlink(missing_ok=True)
+        deleted = time.time()
+        deadline = time.monotonic() + 30  # a commit every 5 s
+        while time.monotonic() < deadline and not rows(
+                db, f"SELECT 1 FROM minutes WHERE run_id = '{run}'"):
+            ev.until(lambda g: False, 0.2)
+        daemon.send_signal(signal.SIGTERM)
+        ev.until(lambda g: False, 1)
+        assert daemon.wait(15) == 0
+        err = daemon.stderr.read().decode()  # type: ignore[union-attr]
+        assert err.count("was deleted while sitwatch was running") == 1, err
+        assert "starts a new one there" in err and "Traceback" not in err, err
+        assert rows(db, "SELECT run_id FROM runs") == [(run,)]
+        [(last,)] = rows(db, "SELECT max(epoch) FROM minutes")
+        assert last >= int(deleted) // 60 * 60  # the minutes since are in the new file
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    finally:
+        for p in (daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)

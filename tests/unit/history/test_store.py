@@ -812,3 +812,38 @@ def test_a_lock_held_by_another_program_spaces_the_daemons_tries_and_keeps_the_d
     assert store.problem is None and "can be written again" in caplog.text
     store.close()
     assert raw(db).execute("SELECT sum(seconds_present) FROM minutes").fetchone()[0] == 120.0
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_history_deleted_or_replaced_under_the_daemon_is_followed(
+        db: Path, clock: ManualClock, tmp_path: Path, how: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The daemon's connection keeps the file it opened: after `rm history.sqlite` (or a
+    backup moved over it) it wrote on into a file nobody could see, lost at the stop. Now
+    the next commit opens what is at the path and writes the run and the minute under way
+    there."""
+    store = Store(db, clock, commit_interval=5.0, retry=True)
+    run = store.begin_run("load-cells-4", "loop://")
+    for _ in range(4):
+        clock.advance(5)
+        sample(store, 5.0)
+    for suffix in ("", "-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    if how == "replaced":
+        other = tmp_path / "backup.sqlite"
+        with Store(other, clock) as old:
+            old.begin_run("load-cells-4", "loop://")
+            sample(old, 30.0)
+        other.rename(db)
+    for _ in range(4):
+        clock.advance(5)
+        sample(store, 5.0)
+    assert f"{db} was {how}" in caplog.text and caplog.text.count(" while sitwatch") == 1
+    conn = raw(db)
+    assert conn.execute("SELECT count(*) FROM runs WHERE run_id = ?", (run,)).fetchone()[0] == 1
+    store.close()
+    # the minute under way goes in whole: 20 s written to the old file, 20 s since
+    assert conn.execute("SELECT sum(seconds_present) FROM minutes WHERE run_id = ?",
+                        (run,)).fetchone()[0] == 40.0
+    assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == (2 if how == "replaced"
+                                                                       else 1)
