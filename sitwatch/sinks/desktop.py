@@ -86,6 +86,11 @@ NO_BUS_MESSAGE = (
     "no desktop session bus: run sitwatch inside your desktop session or as a systemd --user "
     "service"
 )
+NO_SERVER_MESSAGE = (
+    "no notification server is running (nothing owns org.freedesktop.Notifications on the "
+    "session bus): start your desktop's notification daemon (e.g. dunst or mako); nudges go "
+    "to the console/log meanwhile"
+)
 NO_BACKEND_MESSAGE = (
     "no way to show desktop notifications: install notify-send (Debian/Ubuntu: "
     "libnotify-bin; Fedora: libnotify)"
@@ -314,15 +319,15 @@ class DesktopSink:
                 self._reap(helper)
                 raise DeliveryError(
                     f"notify-send did not finish within {self.run_timeout:g} s") from None
-            if line is None:  # it exited without showing anything
-                out, err = self._reap(helper)
+            if line is None or line.strip() == "0":
+                # it exited without an id, or printed id 0 (libnotify's when no server took
+                # the notification: none on the bus); it ends by itself, and said why
+                out, err = self._ended(helper)
                 rc = helper.returncode
+                if rc:  # notify-send fails only when nothing was shown
+                    raise DeliveryError(failure("notify-send", rc, err or out))
                 if NOT_SUPPORTED in err:
                     self._no_buttons(bus)
-                elif rc:
-                    lines = (err or out).strip().splitlines()
-                    raise DeliveryError(f"notify-send exited with {rc}"
-                                        + (f": {lines[-1]}" if lines else ""))
                 return True
             ident = int(line) if line.strip().isdigit() else None
         try:
@@ -334,6 +339,13 @@ class DesktopSink:
             self._waiters.stop(key, "closed")
         self.with_buttons += 1
         return True
+
+    def _ended(self, helper: Helper) -> tuple[str, str]:
+        """What a helper that ends by itself said (bounded; stopped if it lingers)."""
+        try:
+            return helper.output(min(self.run_timeout, 2.0))
+        except subprocess.TimeoutExpired:
+            return self._reap(helper)
 
     def _reap(self, helper: Helper) -> tuple[str, str]:
         """Stop a helper we gave up on and collect what it said (bounded)."""
@@ -512,10 +524,8 @@ class DesktopSink:
             self._backend = None  # the program went away: choose again next time
             raise DeliveryError(f"cannot run {args[0]}: {e.strerror}") from None
         if proc.returncode != 0:
-            err = (proc.stderr or proc.stdout).strip().splitlines()
-            raise DeliveryError(
-                f"{Path(args[0]).name} exited with {proc.returncode}"
-                + (f": {err[-1]}" if err else ""))
+            raise DeliveryError(failure(Path(args[0]).name, proc.returncode,
+                                        proc.stderr or proc.stdout))
         return proc
 
     # -- environment -----------------------------------------------------------------------------
@@ -654,6 +664,15 @@ class DesktopSink:
 
 class DeliveryError(Exception):
     """A backend could not show a notification (the message says why, for the log)."""
+
+
+def failure(program: str, rc: int, said: str) -> str:
+    """Why a notification program failed: no server, in words with the fix; else its exit
+    status and last line."""
+    if "org.freedesktop.DBus.Error.ServiceUnknown" in said:
+        return NO_SERVER_MESSAGE
+    lines = said.strip().splitlines()
+    return f"{program} exited with {rc}" + (f": {lines[-1]}" if lines else "")
 
 
 def gvariant_string(s: str) -> str:

@@ -61,6 +61,7 @@ class NotificationServer:
         self.env: dict[str, str] = {}
         self.display = ""
         self._sockdir: str | None = None
+        self._dunst: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> NotificationServer:
         try:
@@ -145,8 +146,13 @@ class NotificationServer:
         }
         self._wait(lambda: bus_path.exists() and self._gdbus_ok(), deadline, "dbus-daemon", "dbus")
 
-        if not self.start_dunst:
-            return
+        if self.start_dunst:
+            self.start_notifications(deadline)
+
+    def start_notifications(self, deadline: float | None = None) -> None:
+        """dunst on the bus (again, after stop_notifications), once it owns the name."""
+        if deadline is None:
+            deadline = time.monotonic() + self.start_timeout
         # An empty config file: dunst's built-in defaults, whatever /etc/xdg/dunst says.
         dunstrc = self.workdir / "dunstrc"
         # the tests run whole days in seconds, so two nudges with the same words can both still
@@ -157,8 +163,21 @@ class NotificationServer:
         dunstrc.write_text("[transient]\n    match_transient = yes\n"
                            '    set_category = "transient"\n'
                            "[global]\n    monitor = 0\n    stack_duplicates = false\n")
-        self._spawn(["dunst", "-config", str(dunstrc)], "dunst", env=self.env)
+        self._dunst = self._spawn(["dunst", "-config", str(dunstrc)], "dunst", env=self.env)
         self._wait(self.server_running, deadline, "dunst", "dunst")
+
+    def stop_notifications(self) -> None:
+        """dunst ends (killed, or crashed) and the bus has no notification server, until
+        start_notifications."""
+        assert self._dunst is not None, "dunst was not started"
+        self._dunst.terminate()
+        self._dunst.wait(5)
+        self.procs.remove(self._dunst)
+        self._dunst = None
+        deadline = time.monotonic() + self.start_timeout
+        while self.server_running():
+            assert time.monotonic() < deadline, "dunst's name stayed on the bus"
+            time.sleep(0.05)
 
     def _wait(self, ready: Any, deadline: float, what: str, log: str) -> None:
         while not ready():

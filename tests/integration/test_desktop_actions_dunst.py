@@ -487,3 +487,49 @@ def test_one_nudge_is_answered_not_right_once_by_its_button_and_the_command(
     code, out, err = cli(tmp_path, "feedback", "wrong", "wallet", "--force")
     assert code == 0 and "that wallet nudge was not right" in out, err
     assert fb.load(feedback_path(chair.cfg)).steps == {"slouch": 1, "wallet": 1}
+
+
+def test_dunst_gone_and_back_under_the_daemon(server, tmp_path, monkeypatch, caplog):
+    """The notification server dies (killed, crashed, a desktop restart) while the daemon
+    runs, then comes back. With buttons, notify-send printed id 0 and exited 1, which was taken
+    for a notification shown: the nudge went nowhere without a word (at most an INFO that the
+    server "shows no buttons"). Now the lost nudge is said once, in words that name the fix,
+    and once dunst is back nudges show again, with their buttons, and that is said too."""
+    cfg = Config(nudges={"console": False, "spacing": 0})
+    fan, desktop = daemon_sinks(server, monkeypatch, cfg)
+    lay = layout.load("smartchair-12")
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0).astimezone())
+    src = SimSource(Simulator(lay, short_demo(3), 2, 3), clock)
+    d = Daemon(cfg, lay, src, clock, sinks=fan, gate=NudgeGate(cfg.nudges, clock))
+    shown: list[Event] = []
+    d.listeners.append(lambda ev: shown.append(ev) if ev.event == NUDGE else None)
+
+    def next_nudge() -> Event:
+        had = len(shown)
+        while len(shown) == had and not src.done:
+            d.step(0)
+        assert len(shown) > had, "the simulated day brought no more nudges"
+        desktop.flush(WAIT)  # the desktop delivers on its own thread
+        return shown[-1]
+
+    try:
+        with caplog.at_level(logging.INFO):
+            next_nudge()
+            assert until(lambda: server.displayed() == 1) and desktop.with_buttons == 1
+            server.stop_notifications()
+            next_nudge()
+            assert until(lambda: desktop.failed == 1), (desktop.sent, desktop.failed)
+            next_nudge()
+            assert desktop.failed == 2
+            server.start_notifications()
+            next_nudge()
+            assert until(lambda: server.displayed() == 1), "nothing shown after dunst came back"
+    finally:
+        d.close()
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    lost = [m for m in said if "no notification server is running" in m]
+    assert len(lost) == 1, said
+    assert "start your desktop's notification daemon (e.g. dunst or mako)" in lost[0]
+    assert not [m for m in said if "shows no buttons" in m], said
+    assert [m for m in said if "work again" in m], said
+    assert desktop.with_buttons == 2 and desktop.sent == 2
