@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
@@ -187,6 +188,16 @@ def not_writable(path: Path) -> str | None:
 #: An I/O error with less than this free is the disk filling up (SQLite says "disk I/O error"
 #: when its shared-memory file cannot grow).
 NEARLY_FULL_BYTES = 1024 * 1024
+
+
+#: What the daemon's words add after the cause: what it does meanwhile, that it tries again.
+_PROMISE = re.compile(r"\. sitwatch (goes on|tries again)\b.*$", re.S)
+
+
+def cause(text: str) -> str:
+    """:func:`explain`'s words without the daemon's promise to keep and retry: what to say
+    when the run ends with the fault still there."""
+    return _PROMISE.sub("", text)
 
 
 def explain(path: Path, e: BaseException, *, retry: bool = True) -> str:

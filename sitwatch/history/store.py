@@ -638,9 +638,9 @@ class Store:
         unwritten = sum(m.present for m in self._dirty())
         if unwritten or self._events:
             n = len(self._events)
+            why = diagnose.cause(self.problem or self.last_error or "the file is not open")
             log.warning("history: %s could not be written before the run ended (%s); %.0f s "
-                        "of measurements and %d event%s are lost", self.path,
-                        self.problem or self.last_error or "the file is not open", unwritten,
+                        "of measurements and %d event%s are lost", self.path, why, unwritten,
                         n, "" if n == 1 else "s")
         if self._conn is not None:
             try:

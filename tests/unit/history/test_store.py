@@ -847,3 +847,21 @@ def test_a_history_deleted_or_replaced_under_the_daemon_is_followed(
                         (run,)).fetchone()[0] == 40.0
     assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == (2 if how == "replaced"
                                                                        else 1)
+
+
+def test_a_stop_while_locked_says_what_is_lost_without_promising_to_write_it(
+        db: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
+    """The run ends with the lock still held: the last words say what is lost and why, not
+    (as the daemon's words while it runs do) that it will be written later."""
+    store = Store(db, clock, commit_interval=5.0, busy_timeout_ms=20, retry=True)
+    store.begin_run("load-cells-4", "loop://")
+    holder = raw(db)
+    holder.execute("BEGIN EXCLUSIVE")
+    for _ in range(2):
+        clock.advance(5)
+        sample(store, 5.0)
+    store.close()
+    holder.execute("COMMIT")
+    [end] = [r.getMessage() for r in caplog.records if "before the run ended" in r.getMessage()]
+    assert "another program holds it locked" in end and "10 s of measurements" in end, end
+    assert "once the lock is released" not in end and "goes on watching" not in end, end
