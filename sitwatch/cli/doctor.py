@@ -341,6 +341,12 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
     from sitwatch.runtime.status import read_status
 
     d = read_status(status_path(cfg), clock, stale_after=status_stale_after(cfg))
+    if d.get("running") and d.get("stale") and d.get("unwritable"):
+        return (WARN, "daemon",
+                f"pid {d.get('pid')} is running but cannot update {d['path']}: "
+                f"{d['unwritable']}. It writes it again by itself once the folder is writable "
+                "(or set `[status] file` to a writable place and restart sitwatch); until "
+                "then `sitwatch status` shows an old state")
     if d.get("running") and d.get("stale"):
         from sitwatch.runtime.service import restart_hint
 

@@ -422,6 +422,8 @@ class StatusWriter:
                 log.warning("%s", msg)
             self._error = msg
             return False
+        if self._error is not None:
+            log.warning("status file %s is written again", self.path)
         self._error = None
         self.writes += 1
         return True
@@ -504,7 +506,22 @@ def read_status(path: Path | str, clock: Clock, stale_after: float = 15.0) -> di
     d["age"] = age
     d["running"] = not stopped and pid_alive(d.get("pid"))
     d["stale"] = stopped or age is None or age > stale_after
+    if d["running"] and d["stale"]:
+        d["unwritable"] = unwritable(path.parent)
     return d
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why nobody can write a status file in ``folder`` now (a read-only mount, a folder not
+    writable for this user), None when it could be: a running daemon whose status is old is
+    then not stuck, it cannot say."""
+    from sitwatch.history.diagnose import read_only_fs
+
+    if read_only_fs(folder):
+        return f"{folder} is on a read-only filesystem"
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"{folder} is not writable"
+    return None
 
 
 def _clock_time(iso: Any, d: dict[str, Any]) -> str:
@@ -770,7 +787,16 @@ def _format_status(d: dict[str, Any], pid: bool, start: str) -> str:
             )
         return f"{head}\n{start}"
     lines = []
-    if d.get("stale"):
+    if d.get("stale") and d.get("unwritable"):
+        age = d.get("age")
+        who = f"sitwatch (pid {d.get('pid')})" if pid else "sitwatch"
+        lines.append(
+            f"{who} is running but cannot update its status file: {d['unwritable']}. It "
+            "writes it again by itself once the folder is writable (or set `[status] file` "
+            "to a writable place and restart sitwatch). Last known state, "
+            f"{human_duration(float(age)) if age is not None else 'a while'} old:"
+        )
+    elif d.get("stale"):
         age = d.get("age")
         who = f"sitwatch (pid {d.get('pid')})" if pid else "sitwatch"
         lines.append(
