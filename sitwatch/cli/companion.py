@@ -36,33 +36,19 @@ def say(line: str) -> None:
 
 def _lock() -> tuple[IO[str] | None, str]:
     """Hold this user's companion lock: (its file, "") or (None, why another runs)."""
-    import fcntl
-    import os
-
     from sitwatch.core.paths import runtime_dir
-    from sitwatch.core.private import FILE_MODE, make_private, private_dir
+    from sitwatch.runtime.single import hold
 
     path = runtime_dir() / LOCK_FILE
     try:
-        private_dir(path.parent)
-        fh = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE), "a+", encoding="utf-8")
-        make_private(path)  # one an older sitwatch made 0644
+        fh, pid = hold(path)
     except OSError as e:  # no lock is no reason not to show nudges
         say(f"cannot make sure it runs only once ({path}: {e.strerror or e})")
         return None, ""
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        fh.seek(0)
-        pid = fh.read().strip() or "?"
-        fh.close()
+    if fh is None:
         return None, (f"sitwatch companion is already running (pid {pid}): one shows each nudge "
                       "once; stop it first (`systemctl --user stop sitwatch-companion`, or "
                       "Ctrl-C where it runs)")
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"{os.getpid()}\n")
-    fh.flush()
     return fh, ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
     if other:
         err(other)
         return EXIT_FAIL
+    held, other = _only_one(cfg)
+    if other:
+        err(other)
+        return EXIT_FAIL
     try:
         daemon = build_daemon(
             cfg, lay, profile, clock, headless=args.headless, json_lines=args.json,
@@ -128,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sdnotify.stopping()
         daemon.close()
+        if held is not None:
+            held.close()
     return EXIT_OK
 
 
@@ -190,6 +196,31 @@ def _already_running(cfg: Any, clock: Any) -> str:
     d = read_status(path, clock, stale_after=status_stale_after(cfg))
     if not d.get("running") or d.get("stale") or d.get("pid") == os.getpid():
         return ""
-    return (f"sitwatch is already running (pid {d.get('pid')}, status in {path}): stop it "
+    return _running_words(d.get("pid"), path)
+
+
+def _running_words(pid: object, status: Path) -> str:
+    return (f"sitwatch is already running (pid {pid}, status in {status}): stop it "
             "first (`systemctl --user stop sitwatch`, or Ctrl-C where it runs); "
             "`sitwatch status` shows what it is doing")
+
+
+def _only_one(cfg: Any) -> tuple[IO[str] | None, str]:
+    """Hold the lock beside the status file for as long as this daemon runs: (its file, "")
+    or (None, what to say) when another daemon with the same status file holds it (one started
+    at the same moment, before either wrote a status). A lock that cannot be made (a read-only
+    folder) is said and not waited for: watching matters more."""
+    import logging
+
+    from sitwatch.runtime.files import status_path
+    from sitwatch.runtime.single import hold
+
+    status = status_path(cfg)
+    path = status.with_name(status.name + ".lock")
+    try:
+        fh, pid = hold(path)
+    except OSError as e:
+        logging.getLogger("sitwatch").warning(
+            "cannot make sure sitwatch runs only once (%s: %s)", path, e.strerror or e)
+        return None, ""
+    return fh, "" if fh is not None else _running_words(pid, status)
