@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 from typing import IO
 
@@ -32,8 +33,7 @@ def hold(path: Path) -> tuple[IO[str] | None, str]:
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        fh.seek(0)
-        pid = fh.read().strip() or "?"
+        pid = _holder(fh)
         fh.close()
         return None, pid
     fh.seek(0)
@@ -41,3 +41,19 @@ def hold(path: Path) -> tuple[IO[str] | None, str]:
     fh.write(f"{os.getpid()}\n")
     fh.flush()
     return fh, ""
+
+
+#: How long a process that found the lock taken waits for its holder to write its pid: one
+#: started at the same moment may hold the lock and not have written it yet.
+PID_WAIT = 1.0
+
+
+def _holder(fh: IO[str]) -> str:
+    """The pid the lock's holder wrote, "?" when it writes none within :data:`PID_WAIT`."""
+    deadline = time.monotonic() + PID_WAIT
+    while True:
+        fh.seek(0)
+        pid = fh.read().strip()
+        if pid or time.monotonic() >= deadline:
+            return pid or "?"
+        time.sleep(0.01)
