@@ -130,9 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
         prof, tuning = references.tune(lay, cfg, prof)
         prof.save(out)
-        from sitwatch.runtime.service import restart_hint
+        from sitwatch.runtime.service import calibration_hint
 
-        print(f"calibration saved to {out}. {restart_hint(cfg, 'use the new calibration')}")
+        print(f"calibration saved to {out}. {calibration_hint(cfg, out)}")
         for line in references.describe(tuning):
             print(line)
         lo, hi = ranges["upright"]

@@ -273,9 +273,9 @@ def interactive(
 
     prof, tuning = references.tune(layout, cfg, prof)
     prof.save(dest)
-    from sitwatch.runtime.service import restart_hint
+    from sitwatch.runtime.service import calibration_hint
 
-    out.write(f"\nSaved to {dest}. {restart_hint(cfg, 'use the new calibration')}\n")
+    out.write(f"\nSaved to {dest}. {calibration_hint(cfg, dest)}\n")
     for line in references.describe(tuning):
         out.write(line + "\n")
     from sitwatch.sensing import upright_check

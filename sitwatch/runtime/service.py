@@ -902,3 +902,18 @@ def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
                 "at your next login).")
     return (f"sitwatch is not running; it will {what} when it starts (`sitwatch run`, or "
             "`sitwatch service install` to start it at every login).")
+
+
+def calibration_hint(cfg: Config, saved: Path) -> str:
+    """What to say after a cushion profile was saved to ``saved``: how to have sitwatch use it
+    (:func:`restart_hint`) when it is the file sitwatch reads; else that sitwatch reads
+    another, and how to point it at this one (``calibrate -o`` elsewhere: a restart alone
+    would not use it)."""
+    from sitwatch.runtime.files import profile_path
+
+    used = profile_path(cfg)
+    if saved.expanduser().resolve() == used.resolve():
+        return restart_hint(cfg, "use the new calibration")
+    return (f"sitwatch reads its calibration from {used}, not this file: to use this one, "
+            f"set `profile = \"{saved}\"` in your config's [calibration] table, or give it "
+            f"once with `sitwatch run --calibration {shlex.quote(str(saved))}`.")

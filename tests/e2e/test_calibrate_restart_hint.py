@@ -62,13 +62,31 @@ def _sitwatch(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[st
 
 
 def _calibrate(tmp: Path, env: dict[str, str], *extra: str) -> str:
+    """Saved where sitwatch reads it (no ``-o`` in ``extra``: the default for the layout)."""
     d = P.recording(P.sitter(15))
     _, (a, b) = scoring.first_upright_profile(d)
     rec = d.write(tmp / "sitter.rec")
     done = _sitwatch(env, "calibrate", *extra, "--recording", str(rec), "--upright",
-                     f"{a:g}:{b:g}", "-o", str(tmp / "cal.json"))
+                     f"{a:g}:{b:g}")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     return done.stdout
+
+
+def test_saved_elsewhere_it_says_how_to_use_that_file_not_to_restart(tmp_path: Path) -> None:
+    """`calibrate -o other.json` told the user to restart sitwatch "to use the new
+    calibration", which a restart would not do: sitwatch reads its own file."""
+    env = _env(tmp_path, systemctl="active")
+    installed = _sitwatch(env, "service", "install", "--no-start", "--no-weekly",
+                          "--no-user-config")
+    assert installed.returncode == 0, installed.stderr
+    other = tmp_path / "other cal.json"
+    out = _calibrate(tmp_path, env, "--no-user-config", "-o", str(other))
+    assert other.exists()
+    assert "restart" not in out, out
+    assert ", not this file: to use this one, set `profile = " + f'"{other}"`' in out, out
+    assert f"`sitwatch run --calibration '{other}'`" in out, out
+    used = tmp_path / "home/data/sitwatch"
+    assert f"sitwatch reads its calibration from {used}/calibration-" in out, out
 
 
 def test_with_nothing_running_it_says_the_next_start_uses_it(tmp_path: Path) -> None:
