@@ -44,12 +44,22 @@ class LayoutMismatch(Exception):
     """The cushion sends a different number of values than the layout has channels."""
 
 
-def mismatch_message(lay: Layout, seen: int | None) -> str:
-    """What to say when every line has ``seen`` values and the layout wants ``lay.n``."""
+def mismatch_message(lay: Layout, seen: int | None,
+                     grid: tuple[int, int] | None = None) -> str:
+    """What to say when every line has ``seen`` values and the layout wants ``lay.n``;
+    ``grid``: the rows and columns the device declared (``# rows=10 cols=15``), if any."""
     fits = [name for name in layouts.builtin_names() if layouts.load(name).n == seen]
-    hint = (f"built-in layouts with {seen} channels: {', '.join(fits)}" if fits
-            else f"no built-in layout has {seen}; use grid:RxC or a layout file "
-            f"(examples in {shipped('calibration', 'layouts')})")
+    if grid is not None and grid[0] * grid[1] == seen:
+        spec = f"grid:{grid[0]}x{grid[1]}"
+        hint = (f"the device says it is a {grid[0]}x{grid[1]} matrix: --layout {spec} reads "
+                "values 0-255 with row 0 at the rear and column 0 on your left; for another "
+                "scale or corner write a layout file (`sitwatch docs protocol`, \"A matrix of "
+                "your own\")")
+    elif fits:
+        hint = f"built-in layouts with {seen} channels: {', '.join(fits)}"
+    else:
+        hint = (f"no built-in layout has {seen}; use grid:RxC or a layout file "
+                f"(examples in {shipped('calibration', 'layouts')})")
     return (f"the cushion sends {seen} values per line but layout {lay.name} has {lay.n}: "
             f"pass --layout ({hint})")
 
@@ -65,7 +75,17 @@ def layout_mismatch(source: object, lay: Layout, frames: int) -> str | None:
     stats = parser.stats
     if stats.dropped.get(wire.COUNT, 0) < MISMATCH_LINES:
         return None
-    return mismatch_message(lay, stats.last_count_seen)
+    return mismatch_message(lay, stats.last_count_seen, declared_grid(parser))
+
+
+def declared_grid(parser: object) -> tuple[int, int] | None:
+    """The rows and columns a device declared in its stream (``# rows=R cols=C``), if any."""
+    header = getattr(parser, "header", None) or {}
+    try:
+        rows, cols = int(header["rows"]), int(header["cols"])
+    except (KeyError, ValueError):
+        return None
+    return (rows, cols) if rows > 0 and cols > 0 else None
 
 
 def nice_rate(times: list[float]) -> float | None:

@@ -165,9 +165,10 @@ def test_run_names_the_calibration_file_that_does_not_fit_and_ignores_other_layo
     assert f"{data / 'calibration-load-cells-4.json'}: calibration has 12 channels" in proc.stderr
 
 
-def test_record_with_the_wrong_layout_stops_at_once_and_says_which_fits(tmp_path) -> None:
-    """The README's record command with the default load-cells-4 layout and a 12-channel
-    cushion ran its full duration and ended with "recorded 0 frames" (issue #14 item 8)."""
+def _record_from(tmp_path: Path, first: bytes, line: bytes) -> subprocess.CompletedProcess[str]:
+    """The README's record command (the default layout) on a pty that sends ``line`` again and
+    again, as a cushion would, and ``first`` before it and every 20 lines (declarations are
+    repeated: a board that does not reset when the port opens, docs/protocol.md)."""
     import threading
     import tty
 
@@ -176,11 +177,13 @@ def test_record_with_the_wrong_layout_stops_at_once_and_says_which_fits(tmp_path
     stop = threading.Event()
 
     def stream() -> None:
+        n = 0
         while not stop.wait(0.02):
             try:
-                os.write(master, b"1,2,3,4,5,6,7,8,9,10,11,12\n")
+                os.write(master, (first if n % 20 == 0 else b"") + line)
             except OSError:
                 return
+            n += 1
 
     threading.Thread(target=stream, daemon=True).start()
     out = tmp_path / "me.rec"
@@ -191,10 +194,27 @@ def test_record_with_the_wrong_layout_stops_at_once_and_says_which_fits(tmp_path
         stop.set()
         os.close(master)
         os.close(slave)
+    assert not out.exists()
+    return proc
+
+
+def test_record_with_the_wrong_layout_stops_at_once_and_says_which_fits(tmp_path) -> None:
+    """The README's record command with the default load-cells-4 layout and a 12-channel
+    cushion ran its full duration and ended with "recorded 0 frames" (issue #14 item 8)."""
+    proc = _record_from(tmp_path, b"", b"1,2,3,4,5,6,7,8,9,10,11,12\n")
     assert proc.returncode == 2, proc.stderr
     assert "12 values per line but layout load-cells-4 has 4" in proc.stderr
     assert "smartchair-12" in proc.stderr
-    assert not out.exists()
+
+
+def test_record_from_a_matrix_that_declares_its_shape_names_its_grid(tmp_path) -> None:
+    """A maker's 10x15 matrix says `# rows=10 cols=15`: the advice was "use grid:RxC", leaving
+    the user to work out which; it names grid:10x15, and where to go for another scale."""
+    proc = _record_from(tmp_path, b"# rows=10 cols=15\n", b",".join([b"500"] * 150) + b"\n")
+    assert proc.returncode == 2, proc.stderr
+    assert "150 values per line but layout load-cells-4 has 4" in proc.stderr
+    assert "the device says it is a 10x15 matrix: --layout grid:10x15" in proc.stderr
+    assert "A matrix of your own" in proc.stderr
 
 
 @pytest.mark.datasets
