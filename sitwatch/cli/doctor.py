@@ -270,7 +270,18 @@ def check_channels(cfg: Any, clock: Any, headless: bool = False) -> list[Check]:
     return out
 
 
-def check_history(cfg: Any) -> Check:
+def check_history(cfg: Any, now: object = None) -> Check:
+    """The history file as doctor finds it; ``now``: why the running daemon cannot write it at
+    the moment (its status file's ``history_problem``), which outranks a file that looks fine
+    from here (another program holding it locked, a disk that filled and may have some room
+    again)."""
+    checks = _check_history(cfg)
+    if isinstance(now, str) and now and checks[0] != FAIL:
+        return WARN, "history", f"the running daemon cannot write it now: {now}"
+    return checks
+
+
+def _check_history(cfg: Any) -> Check:
     import sqlite3
 
     from sitwatch.history import diagnose
@@ -619,7 +630,7 @@ def run_checks(
             checks.append(check_cushion(cfg, layout, clock, listen))
     checks.append(check_notifications(cfg, headless))
     checks += check_channels(cfg, clock, headless)
-    checks.append(check_history(cfg))
+    checks.append(check_history(cfg, _daemon_status(cfg, clock).get("history_problem")))
     checks.append(daemon)
     checks.append(check_systemd())
     checks.append(check_clock())

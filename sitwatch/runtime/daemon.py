@@ -963,6 +963,7 @@ class Daemon:
         self.status.update(
             mqtt_shared=(shared() or None) if callable(shared) else None,
             channels=self._channel_problems() or None,
+            history_problem=self.store.problem if self.store is not None else None,
             paused=(ctl.as_dict()["paused_until"] if ctl and ctl.paused(now_wall) else None),
             snoozed=(ctl.as_dict()["snoozed_until"] if ctl and ctl.snoozed(now_wall) else None),
             held=self.nudger.held,

@@ -27,6 +27,7 @@ ten seconds, not one every two. Layout (``version`` 1)::
                 shown today before a restart too, at their time, from the history; the day's
                 summary is a notice, not one of them),
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
+     "history_problem": "cannot write ...: the disk is full. ..." | null (written fine),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons),
      "layout": "smartchair-12" | "/home/me/chair.toml" | absent (older daemons),
@@ -134,6 +135,7 @@ _TOP = (
     "static",  # a weight shift is due: no shift for detect.stillness.after
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
     "channels",  # {channel: its latest problem} while a channel (push, hook ...) fails
+    "history_problem",  # why the history cannot be written now (a full disk, a lock ...)
     "camera",  # the camera's own state, beside the cushion's "sensor" (see the layout)
     "history_run",  # the run the history records (the next daemon's spell_resumed names it)
 )
@@ -155,6 +157,7 @@ _IMPORTANT = (
     "calibration.method",
     "calibration.learned",
     "last_break",
+    "history_problem",
 )
 
 # Values that move on their own: written with everything else, but no reason for a write.
@@ -807,6 +810,9 @@ def _format_status(d: dict[str, Any], pid: bool, start: str) -> str:
     lines.append(_main_line(d))
     lines.append(_detail_line(d, pid))
     lines += _channel_lines(d)
+    problem = d.get("history_problem")
+    if isinstance(problem, str) and problem:
+        lines.append(f"history: {problem}")
     return "\n".join(lines)
 
 

@@ -173,10 +173,19 @@ def test_a_history_locked_by_another_program_keeps_the_daemon_going_and_loses_no
         holder = sqlite3.connect(db, isolation_level=None, timeout=5)
         holder.execute("BEGIN EXCLUSIVE")
         held_until = time.monotonic() + 25
+        told = None  # `sitwatch status` while the lock is held, once the daemon has met it
         while time.monotonic() < held_until:
             d = read_status(status, SystemClock())
             assert not d.get("stale"), f"the daemon stood still while the history was locked: {d}"
+            if told is None and d.get("history_problem"):
+                told = subprocess.run(
+                    [sys.executable, "-m", "sitwatch", "status", "--no-user-config", "--config",
+                     str(cfg)], env=env, capture_output=True, text=True, timeout=60)
             ev.until(lambda g: False, 0.2)
+        # status said why nothing is being written (it showed a daemon doing fine)
+        assert told is not None, "the status file never said the history could not be written"
+        assert "\nhistory: cannot write " in told.stdout, told.stdout
+        assert "another program holds it locked" in told.stdout, told.stdout
         holder.execute("COMMIT")
         holder.close()
         released = time.time()
@@ -185,6 +194,7 @@ def test_a_history_locked_by_another_program_keeps_the_daemon_going_and_loses_no
         while time.monotonic() < deadline and not rows(
                 db, f"SELECT 1 FROM runs WHERE last_epoch > {released}"):
             ev.until(lambda g: False, 0.2)
+        assert not read_status(status, SystemClock()).get("history_problem")  # written again
         daemon.send_signal(signal.SIGTERM)
         ev.until(lambda g: False, 1)
         assert daemon.wait(15) == 0

@@ -821,6 +821,22 @@ def test_history_that_is_another_programs_database_fails_and_is_left_alone(tmp_p
     assert db.read_bytes() == before
 
 
+def test_history_the_running_daemon_cannot_write_now_is_said_over_a_file_that_looks_fine(
+        tmp_path):
+    """A lock another program holds, or a disk that filled: the file itself checks out, and
+    doctor said "ok" while nothing was being saved. The daemon's status says why; a file
+    doctor finds broken keeps its own words."""
+    db = tmp_path / "history.sqlite"
+    Store(db, SystemClock()).close()
+    cfg = load_cfg(history__database=str(db))
+    why = f"cannot write {db}: another program holds it locked"
+    assert check_history(cfg)[0] == OK
+    assert check_history(cfg, why) == (
+        WARN, "history", f"the running daemon cannot write it now: {why}")
+    db.write_bytes(b"not a database at all, long enough to be read as one" * 20)
+    assert check_history(cfg, why)[0] == FAIL
+
+
 def test_history_on_a_read_only_or_nearly_full_filesystem(tmp_path):
     import subprocess
 
