@@ -52,13 +52,15 @@ def device_notice(event: Event) -> bool:
 class Problems:
     """What a channel has already complained about: each distinct problem is a warning once
     (then debug lines, so a dead broker does not flood the journal), and the first success
-    afterwards is worth one line saying it works again."""
+    afterwards is worth one line saying it works again, as loud as the complaint was (a journal
+    read at the default level showed "failed" and never "works again")."""
 
     LIMIT = 20  # distinct problems remembered; beyond that they go to the debug log
 
     def __init__(self, log: logging.Logger) -> None:
         self.log = log
         self.keys: set[str] = set()
+        self._levels: dict[str, int] = {}  # each remembered problem's level when first said
         self._lock = threading.Lock()  # helper threads report too (desktop buttons)
         self._last: str | None = None  # the latest warning, until the channel works again
 
@@ -73,6 +75,7 @@ class Problems:
             first = key not in self.keys and len(self.keys) < self.LIMIT
             if first:
                 self.keys.add(key)
+                self._levels[key] = level
             if level >= logging.WARNING:
                 self._last = text
         self.log.log(level if first else logging.DEBUG, "%s", text)
@@ -83,8 +86,10 @@ class Problems:
         with self._lock:
             gone = {k for k in self.keys if k.startswith(prefix)}
             self.keys -= gone
+            level = max((self._levels.pop(k, logging.INFO) for k in gone),
+                        default=logging.INFO)
         if gone:
-            self.log.info("%s", text)
+            self.log.log(max(level, logging.INFO), "%s", text)
         return bool(gone)
 
     def __contains__(self, key: str) -> bool:

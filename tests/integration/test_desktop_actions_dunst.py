@@ -532,4 +532,8 @@ def test_dunst_gone_and_back_under_the_daemon(server, tmp_path, monkeypatch, cap
     assert "start your desktop's notification daemon (e.g. dunst or mako)" in lost[0]
     assert not [m for m in said if "shows no buttons" in m], said
     assert [m for m in said if "work again" in m], said
+    # ... and at the level of the loss: the daemon's journal shows WARNING and up by default,
+    # where an INFO "work again" left the last word to the failure
+    journal = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [m for m in journal if "work again" in m], journal
     assert desktop.with_buttons == 2 and desktop.sent == 2
