@@ -5,6 +5,7 @@ soon as it can again."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +78,42 @@ def rows(db: Path, sql: str) -> list[tuple]:
             conn.close()
     except sqlite3.Error:
         return []
+
+
+@contextlib.contextmanager
+def writing_daemon(tmp: Path, cfg: Path, db: Path
+                   ) -> Iterator[tuple[subprocess.Popen[bytes], Lines, dict[str, str]]]:
+    """`sitwatch run` with ``cfg`` on a virtual cushion in real time, once it has written its
+    first minute into ``db``: (the daemon, its events, its environment). Whatever still runs at
+    the end is killed."""
+    env = env_for(tmp)
+    link = tmp / "cushion"
+    simp = daemon = None
+    try:
+        simp = start_cushion(env, link, speed=1)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+             "--port", str(link), "--layout", "smartchair-12", "--headless", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ev = Lines(daemon)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not rows(db, "SELECT 1 FROM minutes"):
+            ev.until(lambda g: False, 0.2)
+        assert rows(db, "SELECT 1 FROM minutes"), "the daemon wrote no history"
+        yield daemon, ev, env
+    finally:
+        for p in (daemon, simp):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)
+
+
+def stopped(daemon: subprocess.Popen[bytes], ev: Lines) -> str:
+    """Stop the daemon as systemd would; what it said on stderr."""
+    daemon.send_signal(signal.SIGTERM)
+    ev.until(lambda g: False, 1)
+    assert daemon.wait(15) == 0
+    return daemon.stderr.read().decode()  # type: ignore[union-attr]
 
 
 def test_run_with_a_full_disk_nudges_on_and_writes_the_history_when_space_returns(
@@ -155,21 +193,7 @@ def test_a_history_locked_by_another_program_keeps_the_daemon_going_and_loses_no
     status = tmp_path / "status.json"
     cfg = tmp_path / "lock.toml"
     cfg.write_text(f'[history]\ndatabase = "{db}"\n[status]\nfile = "{status}"\n')
-    env = env_for(tmp_path)
-    link = tmp_path / "cushion"
-    simp = daemon = None
-    try:
-        simp = start_cushion(env, link, speed=1)
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-             "--port", str(link), "--layout", "smartchair-12", "--headless", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        ev = Lines(daemon)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not rows(db, "SELECT 1 FROM minutes"):
-            ev.until(lambda g: False, 0.2)
-        assert rows(db, "SELECT 1 FROM minutes"), "the daemon wrote no history"
-
+    with writing_daemon(tmp_path, cfg, db) as (daemon, ev, env):
         holder = sqlite3.connect(db, isolation_level=None, timeout=5)
         holder.execute("BEGIN EXCLUSIVE")
         held_until = time.monotonic() + 25
@@ -195,23 +219,15 @@ def test_a_history_locked_by_another_program_keeps_the_daemon_going_and_loses_no
                 db, f"SELECT 1 FROM runs WHERE last_epoch > {released}"):
             ev.until(lambda g: False, 0.2)
         assert not read_status(status, SystemClock()).get("history_problem")  # written again
-        daemon.send_signal(signal.SIGTERM)
-        ev.until(lambda g: False, 1)
-        assert daemon.wait(15) == 0
-        err = daemon.stderr.read().decode()  # type: ignore[union-attr]
-        assert err.count("another program holds it locked") == 1, err
-        assert "writes it once the lock is released" in err and "can be written again" in err, err
-        assert "no reading from the cushion" not in err and "Traceback" not in err, err
-        # every second of the run is in the file, those measured under the lock too
-        [(began, ended)] = rows(db, "SELECT started, ended FROM runs")
-        ran = (datetime.fromisoformat(ended) - datetime.fromisoformat(began)).total_seconds()
-        [(seen,)] = rows(db, "SELECT sum(seconds_present) FROM minutes")
-        assert ran > 40 and seen >= ran - 5, (seen, ran)
-    finally:
-        for p in (daemon, simp):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(5)
+        err = stopped(daemon, ev)
+    assert err.count("another program holds it locked") == 1, err
+    assert "writes it once the lock is released" in err and "can be written again" in err, err
+    assert "no reading from the cushion" not in err and "Traceback" not in err, err
+    # every second of the run is in the file, those measured under the lock too
+    [(began, ended)] = rows(db, "SELECT started, ended FROM runs")
+    ran = (datetime.fromisoformat(ended) - datetime.fromisoformat(began)).total_seconds()
+    [(seen,)] = rows(db, "SELECT sum(seconds_present) FROM minutes")
+    assert ran > 40 and seen >= ran - 5, (seen, ran)
 
 
 def test_a_history_deleted_under_the_running_daemon_starts_again_by_itself(
@@ -222,19 +238,7 @@ def test_a_history_deleted_under_the_running_daemon_starts_again_by_itself(
     db = tmp_path / "history.sqlite"
     cfg = tmp_path / "rm.toml"
     cfg.write_text(f'[history]\ndatabase = "{db}"\n')
-    env = env_for(tmp_path)
-    link = tmp_path / "cushion"
-    simp = daemon = None
-    try:
-        simp = start_cushion(env, link, speed=1)
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-             "--port", str(link), "--layout", "smartchair-12", "--headless", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        ev = Lines(daemon)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not rows(db, "SELECT 1 FROM minutes"):
-            ev.until(lambda g: False, 0.2)
+    with writing_daemon(tmp_path, cfg, db) as (daemon, ev, _):
         [(run,)] = rows(db, "SELECT run_id FROM runs")
         for suffix in ("", "-wal", "-shm"):
             db.with_name(db.name + suffix).unlink(missing_ok=True)
@@ -243,18 +247,10 @@ def test_a_history_deleted_under_the_running_daemon_starts_again_by_itself(
         while time.monotonic() < deadline and not rows(
                 db, f"SELECT 1 FROM minutes WHERE run_id = '{run}'"):
             ev.until(lambda g: False, 0.2)
-        daemon.send_signal(signal.SIGTERM)
-        ev.until(lambda g: False, 1)
-        assert daemon.wait(15) == 0
-        err = daemon.stderr.read().decode()  # type: ignore[union-attr]
-        assert err.count("was deleted while sitwatch was running") == 1, err
-        assert "starts a new one there" in err and "Traceback" not in err, err
-        assert rows(db, "SELECT run_id FROM runs") == [(run,)]
-        [(last,)] = rows(db, "SELECT max(epoch) FROM minutes")
-        assert last >= int(deleted) // 60 * 60  # the minutes since are in the new file
-        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
-    finally:
-        for p in (daemon, simp):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(5)
+        err = stopped(daemon, ev)
+    assert err.count("was deleted while sitwatch was running") == 1, err
+    assert "starts a new one there" in err and "Traceback" not in err, err
+    assert rows(db, "SELECT run_id FROM runs") == [(run,)]
+    [(last,)] = rows(db, "SELECT max(epoch) FROM minutes")
+    assert last >= int(deleted) // 60 * 60  # the minutes since are in the new file
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import scratch_env
 from tests.helpers.virtual_cushion import Processes, wait_status
 
 pytestmark = pytest.mark.integration
@@ -26,12 +27,7 @@ def sitwatch(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str
 def test_a_read_only_status_folder_is_named_not_called_stuck(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root for a read-only bind mount")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
-        (tmp_path / sub).mkdir()
-        env[var] = str(tmp_path / sub)
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env = scratch_env(tmp_path)
     folder = tmp_path / "st"
     folder.mkdir()
     status = folder / "status.json"

@@ -5,7 +5,6 @@ second. The lock beside the status file lets one run; the other says who runs an
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import time
@@ -15,18 +14,14 @@ import pytest
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.history.store import Store
+from tests.helpers.cli import scratch_env
 from tests.helpers.virtual_cushion import Processes, wait_status
 
 pytestmark = pytest.mark.integration
 
 
 def test_two_daemons_started_together_one_runs_the_other_says_who(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
-        (tmp_path / sub).mkdir()
-        env[var] = str(tmp_path / sub)
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env = scratch_env(tmp_path)
     status = tmp_path / "status.json"
     cfg = tmp_path / "sitwatch.toml"
     link = tmp_path / "cushion"

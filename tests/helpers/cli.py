@@ -9,6 +9,18 @@ from pathlib import Path
 from typing import Any
 
 
+def scratch_env(tmp: Path) -> dict[str, str]:
+    """This environment with a home and XDG folders of its own under ``tmp`` (made here), no
+    session bus, and unbuffered output (a daemon's lines as they come)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (tmp / sub).mkdir()
+        env[var] = str(tmp / sub)
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    return env
+
+
 def sitwatch_ok(*argv: str, home: Path) -> str:
     """``sitwatch ARGV --no-user-config`` with HOME and the XDG folders under ``home``; it must
     succeed without a traceback. Returns what it printed."""
