@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sitwatch.sensing import layout
-from sitwatch.sensing.features import NAMES, Extractor, hotspots
+from sitwatch.sensing.features import NAMES, Extractor
 
 
 def test_centre_of_pressure_and_shares_on_load_cells() -> None:
@@ -77,16 +77,3 @@ def test_backrest_features() -> None:
     assert f.back_load == 2000
     assert f.back_y == pytest.approx(-0.5)
     assert f.back_share == pytest.approx(2000 / 6000)
-
-
-def test_hotspot_finds_a_compact_hard_spot() -> None:
-    g = np.full((16, 16), 30.0)
-    g[3:6, 4:6] = 200  # a wallet-sized hard patch, rear left
-    spots = hotspots(g.ravel(), 16, 16, 255)
-    assert len(spots) == 1
-    x, y, cells, ratio = spots[0]
-    assert x < 0 and y < 0 and cells == 6 and ratio > 5
-
-
-def test_no_hotspot_on_even_pressure() -> None:
-    assert hotspots(np.full(256, 60.0), 16, 16, 255) == []
