@@ -134,8 +134,14 @@ def collect(store: Any, since: Any, until: Any, tz: Any) -> dict[str, Table]:
     """The three tables, each as (columns, rows): minutes, events, symptoms."""
     import json
 
+    from sitwatch.core.kinds import Posture
     from sitwatch.history.diary import entries_between
-    from sitwatch.history.queries import day_bounds, events_between, minutes_between
+    from sitwatch.history.queries import (
+        NEEDS_BACKREST,
+        day_bounds,
+        events_between,
+        minutes_between,
+    )
     from sitwatch.history.schema import BALANCE_COLUMNS, POSTURE_COLUMNS
 
     start, _ = day_bounds(since, tz)
@@ -148,12 +154,21 @@ def collect(store: Any, since: Any, until: Any, tz: Any) -> dict[str, Table]:
               *(f"seconds_{p}" for p in POSTURE_COLUMNS),
               *(f"seconds_weight_{b}" for b in BALANCE_COLUMNS),
               "seat_load_mean", "cop_x_mean", "cop_y_mean", "seconds_sensor_online",
-              "seconds_seated_cushion"]
+              "seconds_seated_cushion", "seconds_seated_recline_unseen"]
+
+    def posture_seconds(m: Any, p: Posture) -> float | None:
+        """The minute's seconds in ``p``; none (not 0) for reclining when nothing that
+        watched could see it (no backrest sensor) in any of the minute's sitting."""
+        if (p in NEEDS_BACKREST and m.seconds_occupied > 0
+                and m.seconds_recline_unseen >= m.seconds_occupied - 0.05):
+            return None
+        return r(m.posture[p])
+
     minutes = [[m.minute.astimezone(tz).isoformat(), m.run_id, r(m.seconds_present),
-                r(m.seconds_occupied), *(r(m.posture[p]) for p in POSTURE_COLUMNS),
+                r(m.seconds_occupied), *(posture_seconds(m, p) for p in POSTURE_COLUMNS),
                 *(r(m.balance[b]) for b in BALANCE_COLUMNS), r(m.seat_load_mean, 2),
                 r(m.cop_x_mean, 3), r(m.cop_y_mean, 3), r(m.sensor_online_seconds),
-                r(m.seconds_occupied_cushion)]
+                r(m.seconds_occupied_cushion), r(m.seconds_recline_unseen)]
                for m in minutes_between(store, start, end)]
     e_cols = ["time", "event", "state", "data"]
     events = [[e.ts.astimezone(tz).isoformat(timespec="seconds"), e.event, e.state or "",

@@ -35,7 +35,12 @@ from sitwatch.core.kinds import (
     Stillness,
     WalletState,
 )
-from sitwatch.history.schema import BALANCE_COLUMNS, CUSHION_COLUMN, POSTURE_COLUMNS
+from sitwatch.history.schema import (
+    BALANCE_COLUMNS,
+    CUSHION_COLUMN,
+    POSTURE_COLUMNS,
+    RECLINE_UNSEEN_COLUMN,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +117,9 @@ class MinuteRow:
     # of ``seconds_occupied``, the time the cushion itself saw (the rest a camera saw, alone or
     # standing in for it): balance, load and centre of pressure are measured over this
     seconds_occupied_cushion: float
+    # of ``seconds_occupied``, the time nothing could see reclining (no backrest sensor saw the
+    # seat); 0 in rows from before it was recorded
+    seconds_recline_unseen: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -173,9 +181,25 @@ def _zero_nudges() -> dict[str, int]:
     return dict.fromkeys(NUDGE_KINDS, 0)
 
 
-def _shares(minutes: Mapping[Posture, float]) -> dict[Posture, float]:
+#: The postures a sensor must see the backrest for: a seat alone (and a camera) reads reclining
+#: as sitting upright, so their share is taken over the seated time a backrest sensor saw.
+NEEDS_BACKREST: tuple[Posture, ...] = (Posture.RECLINED,)
+
+
+def _shares(minutes: Mapping[Posture, float],
+            recline_unseen: float = 0.0) -> dict[Posture, float | None]:
+    """Each posture's share of the seated time it could be seen in: all of it, but for
+    :data:`NEEDS_BACKREST`, over the time a backrest sensor saw (None when none did, for half
+    a minute or more of sitting: not measured, not 0%)."""
     total = sum(minutes.values())
-    return {p: (v / total if total > 0 else 0.0) for p, v in minutes.items()}
+    out: dict[Posture, float | None] = {}
+    for p, v in minutes.items():
+        seen = total - recline_unseen if p in NEEDS_BACKREST else total
+        if seen < 0.5 and total - seen >= 0.5:
+            out[p] = None
+        else:
+            out[p] = v / seen if seen > 0 else 0.0
+    return out
 
 
 def _known(minutes: Mapping[Posture, float]) -> float:
@@ -211,6 +235,9 @@ class DaySummary:
     # of the sitting, the time a camera saw while standing in for the offline cushion (fusion
     # rule O2): part of the cushion's offline time, and counted as sitting all the same
     stand_in_minutes: float = 0.0
+    # of the sitting, the time nothing could see reclining (no backrest sensor watched: a seat
+    # alone, or a camera); the reclined share is over the rest
+    recline_unseen_minutes: float = 0.0
     weight_shifts: int = 0  # ``stillness`` shifts: the cushion felt the weight move
     static_stretches: int = 0  # ``stillness`` static: sat past detect.stillness.after unmoved
 
@@ -251,9 +278,21 @@ class DaySummary:
         return sum(b.seconds for b in self.break_rows) / 60
 
     @property
-    def posture_shares(self) -> dict[Posture, float]:
-        """Shares of the seated time, per posture (UNKNOWN included); they add up to 1."""
-        return _shares(self.posture_minutes)
+    def posture_shares(self) -> dict[Posture, float | None]:
+        """Shares of the seated time, per posture (UNKNOWN included); they add up to 1 when
+        a backrest sensor saw all of it. Reclined is over :attr:`recline_seen_minutes` only,
+        None when that is none (a seat alone, a camera: they cannot see it)."""
+        return _shares(self.posture_minutes, self.recline_unseen_minutes)
+
+    @property
+    def upright_share(self) -> float:
+        """The share of the seated time sat upright (every sensor sees that)."""
+        return _shares(self.posture_minutes)[Posture.UPRIGHT] or 0.0
+
+    @property
+    def recline_seen_minutes(self) -> float:
+        """Of the sitting, the time a backrest sensor saw: what reclining is measured over."""
+        return max(0.0, self.sitting_minutes - self.recline_unseen_minutes)
 
     @property
     def known_posture_minutes(self) -> float:
@@ -413,8 +452,22 @@ class WeekSummary:
                 for p in POSTURE_COLUMNS}
 
     @property
-    def posture_shares(self) -> dict[Posture, float]:
-        return _shares(self.posture_minutes)
+    def recline_unseen_minutes(self) -> float:
+        return sum(d.recline_unseen_minutes for d in self.days)
+
+    @property
+    def recline_seen_minutes(self) -> float:
+        """Of the sitting, the time a backrest sensor saw (see :class:`DaySummary`)."""
+        return max(0.0, self.sitting_minutes - self.recline_unseen_minutes)
+
+    @property
+    def posture_shares(self) -> dict[Posture, float | None]:
+        """As :attr:`DaySummary.posture_shares`, over the week's sitting."""
+        return _shares(self.posture_minutes, self.recline_unseen_minutes)
+
+    @property
+    def upright_share(self) -> float:
+        return _shares(self.posture_minutes)[Posture.UPRIGHT] or 0.0
 
     @property
     def known_posture_minutes(self) -> float:
@@ -569,6 +622,7 @@ def _spread(r: sqlite3.Row) -> list[MinuteRow]:
             dropped=dropped // n + (1 if i < dropped % n else 0),
             sensor_online_seconds=r["sensor_online_seconds"] / n,
             seconds_occupied_cushion=r[CUSHION_COLUMN] / n,
+            seconds_recline_unseen=r[RECLINE_UNSEEN_COLUMN] / n,
         ))
     return out
 
@@ -966,7 +1020,8 @@ _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANC
                 # cushion is online it sees all of the seated time itself
                 # (describe.cushion_sees_seated), so the rest fell while it was offline
                 f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
-                f"THEN 0 ELSE max(0, seconds_occupied - {CUSHION_COLUMN}) END")
+                f"THEN 0 ELSE max(0, seconds_occupied - {CUSHION_COLUMN}) END",
+                RECLINE_UNSEEN_COLUMN)
 
 
 def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
@@ -1067,6 +1122,7 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             dropped=round(s[o0 + 2]),
             cushion_minutes=s[o0 + 4] / 60,
             stand_in_minutes=s[o0 + 5] / 60,
+            recline_unseen_minutes=s[o0 + 6] / 60,
             weight_shifts=ev.shifts,
             static_stretches=ev.static,
         ))

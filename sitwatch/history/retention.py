@@ -25,6 +25,7 @@ from sitwatch.history.schema import (
     BALANCE_COLUMNS,
     CUSHION_COLUMN,
     POSTURE_COLUMNS,
+    RECLINE_UNSEEN_COLUMN,
     WRITE_COLUMNS,
     rollback,
 )
@@ -39,7 +40,8 @@ KEPT_EVENTS: frozenset[str] = frozenset({
 })
 
 _SUMS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANCE_COLUMNS,
-         "frames", "dropped", "sensor_online_seconds", CUSHION_COLUMN)
+         "frames", "dropped", "sensor_online_seconds", CUSHION_COLUMN,
+         RECLINE_UNSEEN_COLUMN)
 
 
 @dataclass

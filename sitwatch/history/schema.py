@@ -53,9 +53,16 @@ MINUTE_COLUMNS: tuple[str, ...] = (
 #: of ``seconds_occupied``, alone or standing in for an offline cushion.
 CUSHION_COLUMN = "seconds_occupied_cushion"
 
+#: Of the seated seconds of a minute, those in which nothing could see reclining (schema version
+#: 7): no backrest sensor watched the seat (a cushion or load cells under the seat alone, or a
+#: camera, which does not report it). The reports take the reclined share over the rest only.
+#: Rows written before it hold 0: an old history reads as it always did.
+RECLINE_UNSEEN_COLUMN = "seconds_recline_unseen"
+
 #: The columns the writer fills: those of version 1, then ``span`` and ``fold``, then
-#: :data:`CUSHION_COLUMN`.
-WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold", CUSHION_COLUMN)
+#: :data:`CUSHION_COLUMN` and :data:`RECLINE_UNSEEN_COLUMN`.
+WRITE_COLUMNS: tuple[str, ...] = (*MINUTE_COLUMNS, "span", "fold", CUSHION_COLUMN,
+                                  RECLINE_UNSEEN_COLUMN)
 
 _V1 = (
     """CREATE TABLE runs (
@@ -235,6 +242,15 @@ def _migrate_cushion_seen(conn: sqlite3.Connection) -> None:
         "(SELECT run_id FROM runs WHERE source LIKE 'camera:%' AND source NOT LIKE '% + %')")
 
 
+def _migrate_recline_unseen(conn: sqlite3.Connection) -> None:
+    """The seated seconds in which nothing could see reclining (:data:`RECLINE_UNSEEN_COLUMN`).
+
+    A seat without backrest sensors (and a camera) cannot tell reclining from sitting upright,
+    yet the reports showed "reclined 0%" as if measured. Rows written before are left at 0 and
+    read as they did: which device wrote them is not known well enough to guess."""
+    conn.execute("ALTER TABLE minutes ADD COLUMN seconds_recline_unseen REAL NOT NULL DEFAULT 0")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Append-only. ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
@@ -245,6 +261,7 @@ MIGRATIONS: list[Migration] = [
     _migrate_storage,  # clock-step-proof durations, compact rows, application_id (issue #15)
     _migrate_pressure,  # seat pressure maps per hour and posture (issue #11)
     _migrate_cushion_seen,  # the seated time the cushion saw, apart from a camera's
+    _migrate_recline_unseen,  # the seated time nothing could see reclining in
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

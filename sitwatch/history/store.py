@@ -68,6 +68,7 @@ from sitwatch.history.schema import (
     BALANCE_COLUMNS,
     CUSHION_COLUMN,
     POSTURE_COLUMNS,
+    RECLINE_UNSEEN_COLUMN,
     SCHEMA_VERSION,
     WRITE_COLUMNS,
     OlderSchema,
@@ -131,6 +132,7 @@ class _Minute:
     present: float = 0.0
     occupied: float = 0.0
     cushion: float = 0.0  # of ``occupied``, what the cushion saw (not a camera)
+    recline_unseen: float = 0.0  # of ``occupied``, when nothing could see reclining
     posture: dict[Posture, float] = field(
         default_factory=lambda: dict.fromkeys(POSTURE_COLUMNS, 0.0))
     balance: dict[Balance, float] = field(
@@ -185,6 +187,7 @@ class _Minute:
         m.present, m.occupied, m.online = r["seconds_present"], r["seconds_occupied"], \
             r["sensor_online_seconds"]
         m.cushion = r[CUSHION_COLUMN]
+        m.recline_unseen = r[RECLINE_UNSEEN_COLUMN]
         m.posture = {p: r[p] for p in POSTURE_COLUMNS}
         m.balance = {b: r[b] for b in BALANCE_COLUMNS}
         if r["seat_load_mean"] is not None:
@@ -198,7 +201,7 @@ class _Minute:
 
     def add(self, secs: float, *, occupied: bool, posture: str | None, balance: str | None,
             seat_load: float | None, cop_x: float | None, cop_y: float | None,
-            online: bool, cushion: bool) -> None:
+            online: bool, cushion: bool, recline_unseen: bool = False) -> None:
         self.dirty = True
         self.present += secs
         if online:
@@ -211,6 +214,8 @@ class _Minute:
         self.occupied += secs
         if cushion:
             self.cushion += secs
+        if recline_unseen:
+            self.recline_unseen += secs
         # the plain strings find the members' entries (StrEnum): no enum call a frame
         kind = posture if posture is not None and posture in self.posture else Posture.UNKNOWN
         self.posture[kind] += secs  # type: ignore[index]
@@ -232,7 +237,7 @@ class _Minute:
             *(self.balance[b] for b in BALANCE_COLUMNS),
             mean(self.load_sum, self.load_w), mean(self.cx_sum, self.cop_w),
             mean(self.cy_sum, self.cop_w), self.frames, self.dropped, self.online,
-            self.span, self.fold, self.cushion,
+            self.span, self.fold, self.cushion, self.recline_unseen,
         )
 
 
@@ -714,6 +719,7 @@ class Store:
         cop_y: float | None,
         online: bool,
         cushion: bool | None = None,
+        recline_unseen: bool = False,
         dropped: int = 0,
         frames: int | None = None,
         loads: Sequence[float] | None = None,
@@ -732,6 +738,8 @@ class Store:
         ``posture`` and ``balance`` count only while occupied (``None`` posture is ``unknown``).
         ``cushion``: the cushion itself sees the seat occupied, not a camera (alone, or standing
         in for it while it is offline); default: ``occupied and online``, a cushion's sample.
+        ``recline_unseen``: nothing that sees the seat could see reclining (no backrest sensor:
+        a seat-only cushion, a camera); counted only while occupied.
 
         ``dt`` is monotonic time; the wall clock only says which minutes it goes to. When the
         wall clock steps back (by more than STEP_TOLERANCE) into minutes this run already
@@ -765,7 +773,7 @@ class Store:
             acc = c[5]
             acc.add((end - seg_start).total_seconds(), occupied=occupied, posture=posture,
                     balance=balance, seat_load=seat_load, cop_x=cop_x, cop_y=cop_y,
-                    online=online, cushion=cushion)
+                    online=online, cushion=cushion, recline_unseen=recline_unseen)
         else:
             while True:
                 m_start = seg_start.replace(second=0, microsecond=0)
@@ -776,7 +784,8 @@ class Store:
                 self._span = (m_start, m_end, self._fold, tz, self._current, acc)
                 acc.add((seg_end - seg_start).total_seconds(), occupied=occupied,
                         posture=posture, balance=balance, seat_load=seat_load, cop_x=cop_x,
-                        cop_y=cop_y, online=online, cushion=cushion)
+                        cop_y=cop_y, online=online, cushion=cushion,
+                        recline_unseen=recline_unseen)
                 if seg_end >= end:
                     break
                 seg_start = seg_end

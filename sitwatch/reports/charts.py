@@ -28,6 +28,7 @@ from sitwatch.reports.words import (
     pct,
     plural,
     posture,
+    share_cell,
 )
 
 #: CSS class of each posture and of the empty seat (short: they repeat on every SVG shape).
@@ -119,7 +120,7 @@ def posture_chart(days: Sequence[Day]) -> str:
                 f'<rect class="{CSS_CLASS[p]}" x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" '
                 f'height="{_n(max(bh, 0.4))}"><title>{_esc(d.label)}: '
                 f'{_esc(posture(p))} {_esc(fmt_minutes(m))} '
-                f'({pct(shares[p])})</title></rect>')
+                f'({share_cell(shares[p])})</title></rect>')
         if d.has_data:
             parts.append(f'<text class="val" x="{_n(cx)}" y="{_n(y - 5)}" '
                          f'text-anchor="middle">{_esc(fmt_short(s.sitting_minutes))}</text>')
@@ -140,7 +141,7 @@ def _posture_chart_label(days: Sequence[Day]) -> str:
             continue
         s = d.summary
         bits.append(f"{d.label}: {fmt_minutes(s.sitting_minutes)} seated, "
-                    f"{pct(s.posture_shares[Posture.UPRIGHT])} {posture(Posture.UPRIGHT)}")
+                    f"{pct(s.upright_share)} {posture(Posture.UPRIGHT)}")
     return "Seated time per day by posture. " + "; ".join(bits) + "."
 
 

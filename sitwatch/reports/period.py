@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import pairwise
@@ -236,7 +236,8 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
         "breaks_by_length": dict(zip(_class_keys(), d.break_lengths, strict=True)),
         "spells_over_limit": d.spells_over(sit_limit),
         "sitting_debt_minutes": _r(d.sitting_debt(sit_limit)),
-        "posture_share": {_share_key(p): round(v, 4) for p, v in d.posture_shares.items()},
+        "posture_share": _posture_share(d.posture_shares),
+        "recline_unseen_minutes": _r(d.recline_unseen_minutes),
         "cushion_minutes": _r(d.cushion_minutes),
         "lopsided_left_minutes": _lopsided(d.lopsided_left_minutes, d.balance_measured),
         "lopsided_right_minutes": _lopsided(d.lopsided_right_minutes, d.balance_measured),
@@ -248,6 +249,12 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
         "sensor_offline_minutes": _r(d.sensor_offline_minutes),
         "camera_offline_minutes": _r(d.camera_offline_minutes),
     }
+
+
+def _posture_share(shares: Mapping[Posture, float | None]) -> dict[str, float | None]:
+    """Per posture its share, null for one no sensor could see (reclining without backrest
+    sensors: not 0)."""
+    return {_share_key(p): None if v is None else round(v, 4) for p, v in shares.items()}
 
 
 def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
@@ -265,7 +272,8 @@ def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
         "breaks_by_length": dict(zip(_class_keys(), w.break_lengths, strict=True)),
         "spells_over_limit": w.spells_over(sit_limit),
         "sitting_debt_minutes": _r(w.sitting_debt(sit_limit)),
-        "posture_share": {_share_key(p): round(v, 4) for p, v in w.posture_shares.items()},
+        "posture_share": _posture_share(w.posture_shares),
+        "recline_unseen_minutes": _r(w.recline_unseen_minutes),
         "cushion_minutes": _r(w.cushion_minutes),
         "lopsided_left_minutes": _lopsided(w.lopsided_left_minutes, w.balance_measured),
         "lopsided_right_minutes": _lopsided(w.lopsided_right_minutes, w.balance_measured),
@@ -333,7 +341,8 @@ def _flat_columns() -> list[str]:
             "nudges_followed_up", "wallet_suspected", "sensor_offline_minutes",
             "camera_offline_minutes", "cushion_minutes",
             # added later, so at the end: a spreadsheet reading the columns by place keeps them
-            "weight_shifts", "static_stretches", "weight_shifts_per_hour"]
+            "weight_shifts", "static_stretches", "weight_shifts_per_hour",
+            "recline_unseen_minutes"]
 
 
 CSV_COLUMNS: list[str] = _flat_columns()
@@ -345,7 +354,7 @@ def csv_row(rec: dict[str, Any]) -> list[object]:
         if k == "breaks_by_length":
             flat.update({f"breaks_{c}": n for c, n in v.items()})
         elif k == "posture_share":
-            flat.update({f"{p}_share": s for p, s in v.items()})
+            flat.update({f"{p}_share": "" if s is None else s for p, s in v.items()})
         elif isinstance(v, bool):
             flat[k] = int(v)
         else:
@@ -401,7 +410,7 @@ def markdown(r: PeriodReport) -> str:
     if shifts:
         lines.append(f"- **Weight shifts:** {shifts}")
     lines += [
-        f"- **Posture:** {posture_shares_text(w.posture_shares, ', ')}",
+        f"- **Posture:** {posture_shares_text(w, ', ')}",
         "- **Weight on one side:** " + lopsided_text(
             w.lopsided_left_minutes, w.lopsided_right_minutes, measured=w.balance_measured,
             sides=False, over=cushion_part(w.cushion_minutes, w.sitting_minutes)),
@@ -423,7 +432,7 @@ def markdown(r: PeriodReport) -> str:
         lines.append(
             f"| {label} | {fmt_minutes(d.sitting_minutes)} | "
             f"{fmt_minutes(d.longest_spell_minutes)} | {d.breaks} | "
-            f"{fmt_minutes(d.sitting_debt(lim))} | {pct(d.posture_shares[Posture.UPRIGHT])} |")
+            f"{fmt_minutes(d.sitting_debt(lim))} | {pct(d.upright_share)} |")
     tips = suggestions(w.days, lim, weekly=True, limit=3)
     if tips:
         lines += ["", "## For next time", ""]
@@ -452,7 +461,7 @@ def period_text(r: PeriodReport) -> str:
     shifts = shifts_text(w)
     if shifts:
         lines.append(row("Weight shifts", shifts))
-    lines.append(row("Posture", posture_shares_text(w.posture_shares)))
+    lines.append(row("Posture", posture_shares_text(w)))
     lines += [row(k, v) for k, v in offline_texts(w)]
     lines.append("")
     for d in w.days:

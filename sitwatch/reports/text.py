@@ -90,7 +90,7 @@ def _day_block(s: DaySummary) -> list[str]:
         ("Sitting", fmt_minutes(s.sitting_minutes)),
         ("Longest spell", longest_spell_text(s)),
         ("Breaks", str(s.breaks)),
-        ("Posture", posture_shares_text(s.posture_shares)),
+        ("Posture", posture_shares_text(s)),
         ("Lopsided", lopsided_text(s.lopsided_left_minutes, s.lopsided_right_minutes,
                                    measured=s.balance_measured,
                                    over=cushion_part(s.cushion_minutes, s.sitting_minutes))),
@@ -151,7 +151,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         sh = d.posture_shares
         lines.append(_table_row(label, bar(d.sitting_minutes, top), [
             fmt_short(d.sitting_minutes), fmt_short(d.longest_spell_minutes),
-            str(d.breaks), *(pct(sh[p]) for p in POSTURES),
+            str(d.breaks), *("—" if sh[p] is None else pct(sh[p] or 0.0) for p in POSTURES),
             fmt_short(d.lopsided_minutes), str(d.nudges_total),
         ]))
 
@@ -169,7 +169,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     shifts = shifts_text(week)
     if shifts:
         lines.append(_row("Weight shifts", shifts))
-    lines.append(_row("Posture", posture_shares_text(week.posture_shares)))
+    lines.append(_row("Posture", posture_shares_text(week)))
     lines.append(_row("Lopsided", lopsided_text(
         week.lopsided_left_minutes, week.lopsided_right_minutes,
         measured=week.balance_measured,

@@ -166,8 +166,8 @@ def _points(x: float) -> str:
 def compare(cur: WeekSummary, prev: WeekSummary) -> list[Change]:
     """This week against the previous one: upright share, sitting and breaks per day with
     data, the longest spell and the share of nudges acted on."""
-    up_now = cur.posture_shares[Posture.UPRIGHT]
-    up_before = prev.posture_shares[Posture.UPRIGHT]
+    up_now = cur.upright_share
+    up_before = prev.upright_share
     out = [
         _change(posture_heading(Posture.UPRIGHT), pct(up_now) + " of sitting time", up_now,
                 up_before, better="up", diff=_points, shown=pct, same_within=0.005,

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from sitwatch.core import durations
 from sitwatch.core.kinds import POSTURES, Balance, Posture, label
-from sitwatch.history.queries import DaySummary, WeekSummary
+from sitwatch.history.queries import NEEDS_BACKREST, DaySummary, WeekSummary
 
 DEFAULT_SIT_LIMIT = 2700.0  # seconds; config detect.sit_limit
 
@@ -32,6 +32,8 @@ SEAT_EMPTY = "seat empty"
 ONE_SIDE = "more weight on one side"
 #: Lopsided time when nothing measured balance (a webcam alone sees no weight).
 NOT_MEASURED = "not measured (a cushion measures it)"
+#: A posture the sensors could not see (reclining without backrest sensors): not 0%.
+NOT_SEEN = "not seen (needs backrest sensors)"
 
 #: Below this share of the seated time with a known posture, the reports do not say how you
 #: "mostly" sat: too little is known.
@@ -81,14 +83,39 @@ def weight_on(side: Balance) -> str:
     return label(side)
 
 
-def posture_shares_text(shares: Mapping[Posture, float], sep: str = " · ") -> str:
+def posture_shares_text(s: DaySummary | WeekSummary, sep: str = " · ") -> str:
     """``upright 75% · slouched 15% · leaning forward 0% · reclined 10%``, and the unknown
-    share when it shows as at least 1%."""
-    parts = [f"{posture(p)} {pct(shares.get(p, 0.0))}" for p in POSTURES]
-    unknown = pct(shares.get(Posture.UNKNOWN, 0.0))
+    share when it shows as at least 1%. Reclining only a backrest sensor sees: without one
+    (a seat alone, a camera) ``reclined not seen (needs backrest sensors)``, and over the time
+    one saw when it saw part of the sitting (:func:`recline_part`)."""
+    shares = s.posture_shares
+    parts = []
+    for p in POSTURES:
+        v = shares.get(p, 0.0)
+        if v is None:
+            parts.append(f"{posture(p)} {NOT_SEEN}")
+            continue
+        over = recline_part(s.recline_seen_minutes, s.sitting_minutes) \
+            if p in NEEDS_BACKREST else ""
+        parts.append(f"{posture(p)} {pct(v)}" + (f" (of {over})" if over else ""))
+    unknown = pct(shares.get(Posture.UNKNOWN) or 0.0)
     if unknown != "0%":
         parts.append(f"{posture(Posture.UNKNOWN)} {unknown}")
     return sep.join(parts)
+
+
+def share_cell(share: float | None) -> str:
+    """A posture's share in a table cell: ``75%``, or ``not seen`` (:data:`NOT_SEEN`)."""
+    return "not seen" if share is None else pct(share)
+
+
+def recline_part(seen: float, sitting: float) -> str:
+    """The seated time the reclined share is taken over, when backrest sensors saw only part
+    of the sitting: ``the 2 h 10 min backrest sensors saw``; '' when they saw all of it (or
+    none: then there is no share)."""
+    if sitting - seen < 0.5 or seen < 0.5:
+        return ""
+    return f"the {fmt_minutes(seen)} backrest sensors saw"
 
 
 # -- numbers ----------------------------------------------------------------------------------

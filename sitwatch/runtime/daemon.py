@@ -545,7 +545,6 @@ class Daemon:
         }
         if self.store is None:
             return out
-        from sitwatch.core.kinds import Posture
         from sitwatch.history import queries
 
         try:
@@ -555,7 +554,7 @@ class Daemon:
             return out
         out["sitting_today"] = day.sitting_minutes
         out["nudges_today"] = day.nudges_total
-        out["upright_today"] = (100 * day.posture_shares[Posture.UPRIGHT]
+        out["upright_today"] = (100 * day.upright_share
                                 if day.known_posture_minutes > 0 else None)
         return out
 

@@ -90,6 +90,10 @@ ROWS: tuple[Row, ...] = (
         lambda s: seat_known(s) and s.occupied, To.HISTORY),
     # of that, the cushion's own: its figures are measured over this time, not a camera's
     Row("cushion", "someone sits and the cushion sees it", cushion_sees_seated, To.HISTORY),
+    # of that, the time nothing could see reclining: the reclined share is over the rest
+    Row("recline_unseen", "someone sits and nothing can see reclining",
+        lambda s: seat_known(s) and s.occupied
+        and not (cushion_sees_seated(s) and s.sees_recline), To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
     # the sitting timer stands still while no sensor sees the seat (docs/presence.md)
     Row("timer_paused", "sitting timer paused: nothing sees the seat",
@@ -129,6 +133,7 @@ class SampleFields(TypedDict):
     cop_y: float | None
     online: bool
     cushion: bool
+    recline_unseen: bool
 
 
 # The rows for each consumer, picked once: the history takes a sample every frame, and asking

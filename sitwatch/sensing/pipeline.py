@@ -139,6 +139,8 @@ class Pipeline:
         source: str = "cushion",
     ) -> None:
         self.layout = layout
+        # a backrest to see reclining with (a seat alone cannot: snapshot ``sees_recline``)
+        self._sees_back = bool(layout.back_mask.any())
         self.cfg = cfg = for_layout(cfg, layout)  # the device's own detection defaults
         det = cfg.detect
         if profile is not None:
@@ -681,6 +683,7 @@ class Pipeline:
             cop_y=f.cop_y if f else None,
             loads=self._loads_of(f) if f else None,
             seat_only=self.baseline is not None and not self.baseline.has_back,
+            sees_recline=self._sees_back and (self.baseline is None or self.baseline.has_back),
             perched=bool(f is not None and self.baseline is not None
                          and self.posture.state == FORWARD
                          and perched(f, self.baseline, self.cfg.detect.posture)),

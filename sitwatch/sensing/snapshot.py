@@ -66,6 +66,10 @@ class Snapshot:
     # the posture comes from the seat alone (no backrest channel carries load): "leaning
     # forward" then means weight forward, a perch or a deep slump, which a seat cannot tell apart
     seat_only: bool = False
+    # a backrest sensor watches the seat, so reclining can be seen (a seat alone reads it as
+    # upright, and a camera does not report it): the history counts the seated time without
+    # one apart, and the reports take the reclined share over the rest
+    sees_recline: bool = False
     # on a chair with backrest sensors, "leaning forward" is a perch on the front edge of the
     # seat (its rear emptied, the backrest free): the nudge gets words for that
     perched: bool = False

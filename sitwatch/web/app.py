@@ -374,7 +374,7 @@ class Pages:
                 ("Sitting", fmt_minutes(s.sitting_minutes)),
                 ("Longest spell", longest_spell_text(s)),
                 ("Breaks", str(s.breaks)),
-                ("Posture", posture_shares_text(s.posture_shares, ", ")),
+                ("Posture", posture_shares_text(s, ", ")),
                 ("Weight on one side", lopsided_text(
                     s.lopsided_left_minutes, s.lopsided_right_minutes,
                     measured=s.balance_measured, sides=False,

@@ -38,15 +38,18 @@ class Sitter:
         self.store.begin_run(layout, source)
 
     def sit(self, minutes: int, posture: str | None = Posture.UPRIGHT,
-            balance: str = Balance.BALANCED, camera: str | None = None) -> None:
+            balance: str = Balance.BALANCED, camera: str | None = None,
+            back: bool = True) -> None:
         """Sit for ``minutes`` (posture None: the detector could not tell). ``camera``: a
         camera sees it, not the cushion: :data:`STANDING_IN` for an offline cushion (fusion
-        rule O2), or :data:`ALONE` (a camera-only setup); no balance, load or pressure then."""
+        rule O2), or :data:`ALONE` (a camera-only setup); no balance, load or pressure then.
+        ``back=False``: a seat without backrest sensors (it cannot see reclining, nor can a
+        camera)."""
         ev = self.timer.sit(self.clock.monotonic())
         if ev is not None:
             self.store.add_event(ev)
         self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, Occupancy.OCCUPIED))
-        self._tick(minutes, True, posture, balance, camera)
+        self._tick(minutes, True, posture, balance, camera, back)
         self.timer.leave(self.clock.monotonic())
         self.store.add_event(Event(self.clock.monotonic(), OCCUPANCY, Occupancy.EMPTY))
 
@@ -61,7 +64,7 @@ class Sitter:
                                        {"kind": kind, "responded": responded, "after": 60.0}))
 
     def _tick(self, minutes: int, occupied: bool, posture: str | None,
-              balance: str | None, camera: str | None = None) -> None:
+              balance: str | None, camera: str | None = None, back: bool = True) -> None:
         cushion = camera is None
         for _ in range(minutes * 6):
             self.clock.advance(10)
@@ -71,7 +74,8 @@ class Sitter:
                                   seat_load=40.0 if cushion else None,
                                   cop_x=0.0 if cushion else None,
                                   cop_y=0.0 if cushion else None,
-                                  online=camera != STANDING_IN, cushion=occupied and cushion)
+                                  online=camera != STANDING_IN, cushion=occupied and cushion,
+                                  recline_unseen=occupied and not (cushion and back))
 
 
 class SteppedClock(ManualClock):

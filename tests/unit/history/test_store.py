@@ -21,6 +21,7 @@ from sitwatch.history.schema import (
     MIGRATIONS,
     MINUTE_COLUMNS,
     POSTURE_COLUMNS,
+    RECLINE_UNSEEN_COLUMN,
     SCHEMA_VERSION,
     WRITE_COLUMNS,
     migrate,
@@ -83,7 +84,8 @@ def test_the_minute_columns_are_the_vocabulary(db: Path, clock: ManualClock) -> 
     """The writer's column list (from the kinds) matches the frozen DDL of the migrations."""
     Store(db, clock).close()
     cols = [r["name"] for r in raw(db).execute("PRAGMA table_info(minutes)")]
-    assert tuple(cols) == (*MINUTE_COLUMNS, "span", "fold", CUSHION_COLUMN)
+    assert tuple(cols) == (*MINUTE_COLUMNS, "span", "fold", CUSHION_COLUMN,
+                           RECLINE_UNSEEN_COLUMN)
     assert set(cols) == set(WRITE_COLUMNS)
     assert tuple(Posture) == POSTURE_COLUMNS  # every posture, UNKNOWN included, has a column
     assert tuple(Balance) == BALANCE_COLUMNS

@@ -1,0 +1,138 @@
+"""A seat without backrest sensors cannot see reclining (docs/accuracy.md, "Reclining, seen from
+below"; `sitwatch doctor` says so). Before, every report of its history said "reclined 0%" as if
+measured. Here the real daemon (`sitwatch demo`, the Daemon of `sitwatch run` on the virtual
+cushion in accelerated time) writes a real SQLite history on the fsr-cushion-9 layout; then
+`sitwatch report` in each format, `sitwatch export` and the web app's pages (`sitwatch serve` in
+headless Chromium) say reclining was not seen, and a chair with a backrest still gets its share."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_SEEN = "reclined not seen (needs backrest sensors)"
+
+
+def _env(tmp: Path, tz: str = "Europe/Berlin") -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TZ": tz, "HOME": str(tmp / "home"),
+           "XDG_CONFIG_HOME": str(tmp / "cfg"), "XDG_DATA_HOME": str(tmp / "data"),
+           "XDG_STATE_HOME": str(tmp / "state"), "XDG_RUNTIME_DIR": str(tmp / "run")}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    return env
+
+
+def sitwatch(env: dict[str, str], *argv: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def demo_history(tmp: Path, layout: str, env: dict[str, str]) -> Path:
+    db = tmp / f"{layout}.sqlite"
+    sitwatch(env, "demo", "--layout", layout, "--speed", "0", "--plain", "--script", "demo",
+             "--history", str(db))
+    return db
+
+
+@pytest.fixture(scope="module")
+def seat_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("seat")
+    env = _env(tmp)
+    return demo_history(tmp, "fsr-cushion-9", env), env
+
+
+def test_the_daemon_records_that_the_seat_could_not_see_reclining(
+        seat_only: tuple[Path, dict[str, str]]) -> None:
+    db, _ = seat_only
+    conn = sqlite3.connect(db)
+    sat, unseen, reclined = conn.execute(
+        "SELECT sum(seconds_occupied), sum(seconds_recline_unseen), sum(reclined) "
+        "FROM minutes").fetchone()
+    conn.close()
+    assert sat > 3600 and unseen == pytest.approx(sat, abs=1.0) and reclined == 0
+
+
+def test_every_report_says_reclining_was_not_seen(seat_only: tuple[Path, dict[str, str]],
+                                                  tmp_path: Path) -> None:
+    db, env = seat_only
+    h = ["--history", str(db)]
+    day = sitwatch(env, "report", *h)
+    assert NOT_SEEN in day and "reclined 0%" not in day
+    week = sitwatch(env, "report", "--week", *h)
+    assert NOT_SEEN in week and "reclined 0%" not in week
+    md = sitwatch(env, "report", "--week", "--format", "md", *h)
+    assert NOT_SEEN in md and "reclined 0%" not in md
+    sitwatch(env, "report", "--week", "--format", "html", "-o", str(tmp_path / "w.html"), *h)
+    page = (tmp_path / "w.html").read_text()
+    assert "not seen" in page and "reclined 0%" not in page
+    doc = json.loads(sitwatch(env, "report", "--week", "--format", "json", *h))
+    sat = doc["totals"]["sitting_minutes"]
+    assert doc["totals"]["posture_share"]["reclined"] is None
+    assert doc["totals"]["recline_unseen_minutes"] == pytest.approx(sat, abs=0.2)
+    assert doc["totals"]["posture_share"]["upright"] > 0.5  # the rest is still measured
+    days = [d for d in doc["days"] if d["sitting_minutes"]]
+    assert days and all(d["posture_share"]["reclined"] is None for d in days)
+    rows = sitwatch(env, "report", "--week", "--format", "csv", *h).splitlines()
+    head = rows[0].split(",")
+    sat_row = next(r.split(",") for r in rows[1:] if r.split(",")[head.index("sitting_minutes")]
+                   not in ("", "0", "0.0"))
+    assert sat_row[head.index("reclined_share")] == ""
+
+
+def test_the_export_leaves_reclining_empty_where_it_was_not_seen(
+        seat_only: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    db, env = seat_only
+    out = tmp_path / "export.json"
+    sitwatch(env, "export", "--since", "2000-01-01", "--json", "-o", str(out),
+             "--history", str(db))
+    minutes = [m for m in json.loads(out.read_text())["minutes"] if m["seconds_seated"]]
+    assert minutes
+    assert all(m["seconds_reclined"] is None for m in minutes)
+    assert all(m["seconds_seated_recline_unseen"] == pytest.approx(m["seconds_seated"], abs=0.2)
+               for m in minutes)
+
+
+def test_a_chair_with_a_backrest_still_gets_its_share(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    db = demo_history(tmp_path, "smartchair-12", env)
+    day = sitwatch(env, "report", "--history", str(db))
+    assert "not seen" not in day and "reclined " in day
+    doc = json.loads(sitwatch(env, "report", "--format", "json", "--history", str(db)))
+    assert doc["totals"]["posture_share"]["reclined"] > 0
+    assert doc["totals"]["recline_unseen_minutes"] == 0
+
+
+def test_the_web_pages_say_reclining_was_not_seen(tmp_path: Path) -> None:
+    """`sitwatch serve` on the daemon's seat-only history, in Chromium: Today and the week,
+    at a desktop's and a phone's width."""
+    from tests.helpers.cdp import browser
+    from tests.integration.test_web_browser import DESKTOP, PHONE, Server, near_noon
+
+    tz = near_noon()  # the demo's day (from 08:30) is over by then, and today where served
+    sitwatch(_env(tmp_path, tz), "demo", "--layout", "fsr-cushion-9", "--speed", "0",
+             "--plain", "--script", "demo", "--history", str(tmp_path / "history.sqlite"))
+    srv = Server(tmp_path)
+    try:
+        with browser(tmp_path) as b:
+            for width, height in (DESKTOP, PHONE):
+                b.size(width, height, mobile=width < 600)
+                b.open(srv.base + "/today")
+                today = b.text()
+                assert "not seen (needs backrest sensors)" in today, today
+                assert "reclined 0%" not in today
+                b.open(srv.base + "/week")
+                week = b.text()
+                assert NOT_SEEN in week and "reclined 0%" not in week
+                cells = b.js("Array.from(document.querySelectorAll('td')).map("
+                             "function (c) { return c.textContent; }).join('|')")
+                assert "not seen" in cells
+    finally:
+        srv.stop()
