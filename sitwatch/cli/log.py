@@ -82,11 +82,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"Logged at {entry.at:%H:%M}: {diary.describe(entry)}.")
         before = diary.before(store, entry.at)
         kept = None if before.has_data or args.history else simulated_history_instead(cfg, store)
-        if kept is None:
-            print(wrap(before.text().capitalize() + "."))
-        else:
-            print(wrap("No sitting data in the two hours before: sitwatch has watched only its "
-                       "simulator so far, and keeps what it saw there apart:"))
+        print(wrap(before.text().capitalize() + "."))
+        if kept is not None:
+            print(wrap("sitwatch has watched only its simulator so far, and keeps what it saw "
+                       "there apart:"))
             print(f"  sitwatch report --history {kept}")
     finally:
         store.close()

@@ -159,7 +159,12 @@ def describe(entry: SymptomEntry) -> str:
 class Before:
     """The two hours before an entry, from the history. Minutes."""
 
-    watched_minutes: float = 0.0  # minutes sitwatch was running
+    watched_minutes: float = 0.0  # minutes sitwatch was running (its minute rows)
+    # minutes a sensor saw the seat: the cushion (or a camera-only setup's camera) online, or
+    # a camera standing in for it while someone sat; the rest of ``watched_minutes`` it was
+    # offline. Histories from the daemon record both, so the entry need not guess why nothing
+    # was sat (sitwatch stopped, the cushion unplugged, an empty seat)
+    seen_minutes: float = 0.0
     sitting_minutes: float = 0.0
     longest_spell_minutes: float = 0.0  # the longest unbroken sitting, within the two hours
     lopsided_minutes: float = 0.0  # weight on one side, while seated
@@ -170,8 +175,14 @@ class Before:
 
     @property
     def has_data(self) -> bool:
-        """sitwatch was watching for at least a minute of the two hours."""
-        return self.watched_minutes >= 1.0
+        """A sensor saw the seat for at least a minute of the two hours (sitwatch running with
+        the cushion unplugged knows nothing of the sitting)."""
+        return self.seen_minutes >= 1.0
+
+    @property
+    def offline_minutes(self) -> float:
+        """Minutes sitwatch was running while nothing saw the seat."""
+        return max(0.0, self.watched_minutes - self.seen_minutes)
 
     @property
     def long_spell(self) -> bool:
@@ -201,12 +212,20 @@ class Before:
         return self.pocket_minutes >= POCKET_MINUTES
 
     def text(self) -> str:
-        """One line: what the two hours held."""
+        """One line: what the two hours held, as far as the history knows: the one wording of
+        ``sitwatch log``, the reports and the web app's diary. With nothing recorded it gives
+        no reason it cannot know (sitwatch may have watched the simulator, into a history of
+        its own); the seat's sensor offline while sitwatch ran, the minute rows do record."""
         if not self.has_data:
-            return "no sitting data in the two hours before (sitwatch was not running)"
+            if self.watched_minutes >= 1.0:
+                return ("no sitting recorded in the two hours before: sitwatch was running, "
+                        "but its sensor was offline, so it could not see the seat")
+            return "no sitting recorded in the two hours before"
         parts = [f"longest unbroken sitting {fmt_minutes(self.longest_spell_minutes)}",
                  f"weight on one side {self._lopsided_text()}",
                  f"something in a back pocket {fmt_minutes(self.pocket_minutes)}"]
+        if self.offline_minutes >= 1.0:
+            parts.append(f"sensor offline {fmt_minutes(self.offline_minutes)} of it")
         return "in the two hours before: " + ", ".join(parts)
 
 
@@ -241,6 +260,8 @@ def before(reader: Reader, at: datetime) -> Before:
                                         start, at))
     return Before(
         watched_minutes=sum(m.seconds_present for m in mins) / 60,
+        seen_minutes=sum(min(m.seconds_present, max(m.sensor_online_seconds, m.seconds_occupied))
+                         for m in mins) / 60,
         sitting_minutes=sum(m.seconds_occupied for m in mins) / 60,
         longest_spell_minutes=longest / 60,
         lopsided_minutes=sum(m.balance.get(Balance.LEFT, 0.0) + m.balance.get(Balance.RIGHT, 0.0)
@@ -310,8 +331,9 @@ def patterns(items: Sequence[Item]) -> Pattern:
         m = len(mine)
         if m < MIN_ENTRIES:
             more = MIN_ENTRIES - m
-            waiting.append(f"{_entries(more, f'more {label(kind)}')} with sitwatch running "
-                           f"before {'it' if more == 1 else 'them'}, and sitwatch looks for a "
+            waiting.append(f"{_entries(more, f'more {label(kind)}')} with sitwatch watching "
+                           f"the seat before {'it' if more == 1 else 'them'}, and sitwatch "
+                           "looks for a "
                            f"pattern in your {label(kind)} entries.")
             continue
         long_n = sum(i.before.long_spell for i in mine)
@@ -338,8 +360,8 @@ def pattern_lines(p: Pattern) -> list[str]:
     lines += list(p.waiting)
     if p.left_out:
         verb, them = ("is", "it") if p.left_out == 1 else ("are", "them")
-        lines.append(f"({_entries(p.left_out)} {verb} left out of these counts: sitwatch was "
-                     f"not running in the two hours before {them}.)")
+        lines.append(f"({_entries(p.left_out)} {verb} left out of these counts: no sitting was "
+                     f"recorded in the two hours before {them}.)")
     return lines
 
 

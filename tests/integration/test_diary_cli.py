@@ -92,7 +92,8 @@ def test_each_red_flag_gets_the_seek_care_advice(tmp_path: Path, args: list[str]
     out = _flat(r.stdout)
     for line in diary.seek_care_lines((flag,))[1:]:
         assert line in out
-    assert "not running" in out  # no sitting data before it
+    # nothing in the history before it: said without a guessed reason
+    assert "No sitting recorded in the two hours before." in out and "not running" not in out
     assert db.is_file()
 
 
@@ -125,3 +126,44 @@ def test_help_names_the_red_flags(tmp_path: Path) -> None:
     for word in ("--with", "bladder", "bowel", "leg-weakness", "fever", "saddle",
                  "--side both", "severe-back-pain", "injury", "weight-loss", "cancer", "8/10"):
         assert word in text
+
+
+def test_log_and_the_web_diary_say_the_cushion_was_offline(tmp_path: Path) -> None:
+    """The daemon ran with its cushion unplugged for the two hours before an entry: `sitwatch
+    log` and the web app's diary page say so in the same words (they said sitwatch was not
+    running, or showed 0 min of sitting as if measured)."""
+    pytest.importorskip("starlette")
+    pytest.importorskip("uvicorn")
+    import urllib.request
+
+    db = tmp_path / "history.sqlite"
+    now = datetime.now().astimezone()
+    clock = ManualClock(now - timedelta(minutes=100), monotonic=0.0)
+    with Store(db, clock) as store:  # what the daemon writes with its cushion unplugged
+        store.begin_run("smartchair-12", "/dev/ttyACM0")
+        for _ in range(95 * 6):
+            clock.advance(10)
+            store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                             cop_x=None, cop_y=None, online=False)
+        store.end_run()
+    said = ("no sitting recorded in the two hours before: sitwatch was running, but its sensor "
+            "was offline, so it could not see the seat")
+    r = sitwatch(tmp_path, "log", "numbness", "--side", "left", "--where", "buttock",
+                 "--history", str(db))
+    assert r.returncode == 0, r.stderr
+    assert said.capitalize() + "." in _flat(r.stdout), r.stdout
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    web = subprocess.Popen([sys.executable, "-m", "sitwatch", "serve", "--port", "0",
+                            "--history", str(db), "--no-user-config"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert web.stdout is not None
+        line = web.stdout.readline()
+        assert line.startswith("sitwatch: serving on "), line
+        base = line.split("serving on ", 1)[1].strip().rstrip("/")
+        page = urllib.request.urlopen(base + "/diary", timeout=10).read().decode()
+    finally:
+        web.terminate()
+        web.communicate(timeout=10)
+    assert _flat(said) in _flat(page) and "not running" not in page

@@ -96,7 +96,7 @@ def test_the_two_hours_before_each_entry(built: tuple[Store, list[datetime]]) ->
         (pytest.approx(70), 0, 0)
     assert diary.before(s, times[6]).longest_spell_minutes == pytest.approx(30)
     b8 = diary.before(s, times[8])
-    assert not b8.has_data and "sitwatch was not running" in b8.text()
+    assert not b8.has_data and b8.text() == "no sitting recorded in the two hours before"
     assert b0.text() == ("in the two hours before: longest unbroken sitting 1 h 10 min, weight "
                          "on one side 20 min, something in a back pocket 20 min")
 
@@ -111,11 +111,11 @@ def test_pattern_sentences_with_exact_figures(built: tuple[Store, list[datetime]
         "side.",
         "1 of your 8 numbness entries came after sitting on something in a back pocket.",
     )
-    assert p.waiting == ("3 more tingling entries with sitwatch running before them, and "
-                         "sitwatch looks for a pattern in your tingling entries.",)
+    assert p.waiting == ("3 more tingling entries with sitwatch watching the seat before them, "
+                         "and sitwatch looks for a pattern in your tingling entries.",)
     assert p.left_out == 1
     lines = diary.pattern_lines(p)
-    assert lines[-1] == ("(1 entry is left out of these counts: sitwatch was not running in "
+    assert lines[-1] == ("(1 entry is left out of these counts: no sitting was recorded in "
                          "the two hours before it.)")
 
 
@@ -125,14 +125,16 @@ def test_no_pattern_below_the_minimum(built: tuple[Store, list[datetime]]) -> No
     assert len(items) == diary.MIN_ENTRIES - 1
     p = diary.patterns(items)
     assert not p.found
-    assert p.waiting == ("1 more numbness entry with sitwatch running before it, and sitwatch "
-                         "looks for a pattern in your numbness entries.",)
+    assert p.waiting == ("1 more numbness entry with sitwatch watching the seat before it, and "
+                         "sitwatch looks for a pattern in your numbness entries.",)
 
 
 def test_none_and_all_read_as_words() -> None:
     at = datetime(2026, 2, 2, 9, tzinfo=TZ)
-    short = diary.Before(watched_minutes=60, sitting_minutes=30, longest_spell_minutes=30)
-    long = diary.Before(watched_minutes=90, sitting_minutes=80, longest_spell_minutes=80)
+    short = diary.Before(watched_minutes=60, seen_minutes=60, sitting_minutes=30,
+                         longest_spell_minutes=30)
+    long = diary.Before(watched_minutes=90, seen_minutes=90, sitting_minutes=80,
+                        longest_spell_minutes=80)
     few = [diary.Item(_entry(at), short, ()) for _ in range(5)]
     assert diary.patterns(few).sentences[0] == (
         "None of your 5 numbness entries came after more than an hour of unbroken sitting.")
@@ -286,3 +288,55 @@ def test_seek_care_paragraph_is_sentences() -> None:
     assert text.startswith(f"{diary.SEEK_CARE_HEAD}. You noted")
     assert ".." not in text
     assert diary.seek_care_paragraph([]) == ""
+
+
+# -- what the history knows of the two hours before ----------------------------------------------
+
+def _watched(tmp_path: Path, *, online: bool, minutes: int = 90) -> tuple[Store, datetime]:
+    """The daemon ran for ``minutes`` from 9:00 with nobody seen seated, its cushion
+    ``online`` or unplugged (minute rows of present time, the sensor offline)."""
+    clock = ManualClock(datetime(2026, 2, 2, 9, tzinfo=TZ), monotonic=0.0)
+    store = Store(tmp_path / "h.sqlite", clock)
+    store.begin_run("smartchair-12", "/dev/ttyACM0")
+    for _ in range(minutes * 6):
+        clock.advance(10)
+        store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                         cop_x=None, cop_y=None, online=online)
+    store.flush()
+    return store, clock.now()
+
+
+def test_an_unplugged_cushion_is_not_read_as_sitting_nowhere(tmp_path: Path) -> None:
+    """The daemon ran, its cushion unplugged: the history says so (it said "longest unbroken
+    sitting 0 min", and the entry counted in the pattern as sat evenly and briefly)."""
+    store, at = _watched(tmp_path, online=False)
+    b = diary.before(store, at)
+    assert not b.has_data
+    assert b.text() == ("no sitting recorded in the two hours before: sitwatch was running, but "
+                        "its sensor was offline, so it could not see the seat")
+    store.close()
+
+
+def test_an_empty_seat_watched_is_data(tmp_path: Path) -> None:
+    store, at = _watched(tmp_path, online=True)
+    b = diary.before(store, at)
+    assert b.has_data and b.text().startswith("in the two hours before: longest unbroken "
+                                              "sitting 0 min")
+    assert "offline" not in b.text()
+    store.close()
+
+
+def test_a_cushion_offline_for_part_of_it_says_how_long(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 2, 2, 9, tzinfo=TZ), monotonic=0.0)
+    store = Store(tmp_path / "h.sqlite", clock)
+    p = Sitter(store, clock)
+    p.at(date(2026, 2, 2), 9)
+    p.sit(60)
+    for _ in range(30 * 6):  # then unplugged for half an hour
+        clock.advance(10)
+        store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                         cop_x=None, cop_y=None, online=False)
+    store.flush()
+    b = diary.before(store, clock.now())
+    assert b.has_data and b.text().endswith(", sensor offline 30 min of it")
+    store.close()
