@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args)
         lay = resolve_layout(args, cfg, Path(args.recording) if args.recording else None)
+        header = recording.read_header(Path(args.recording)) if args.recording else None
     except config.ConfigError as e:
         return config_errors(e)
     except (layout.LayoutError, recording.RecordingError) as e:
@@ -50,15 +51,22 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     # The profile belongs to the layout it was taken with: --layout, else the recording's own
     # (its header), else cushion.layout; `run` and `replay` look for it under that name.
-    spec = args.layout or (
-        recording.read_header(Path(args.recording)).layout if args.recording else None
-    )
+    simulated = ""
+    spec = args.layout or (header.layout if header else None)
     if spec:
         cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
     if args.recording:  # a recording: the real profile, whatever cushion.port names
-        from sitwatch.runtime.files import not_live
+        from sitwatch.runtime.files import for_simulator, not_live
 
         cfg = not_live(cfg)
+        if header is not None and header.simulated and not args.output:
+            # never your cushion's profile from a simulated sitter; -o names a file at will
+            real = profile_path(cfg)
+            cfg = for_simulator(cfg)
+            simulated = (f"{Path(args.recording).name} is a recording of sitwatch's simulator "
+                         "(its header says source=simulate), so the calibration goes to the "
+                         f"simulator's profile and your cushion's, {real}, is left alone "
+                         "(`-o FILE` saves it where you say).\n")
     out = Path(args.output) if args.output else profile_path(cfg)
     if getattr(args, "forget_learned", False):
         return _forget_learned(out, cfg)
@@ -132,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         prof.save(out)
         from sitwatch.runtime.service import calibration_hint
 
-        print(f"calibration saved to {out}. {calibration_hint(cfg, out)}")
+        print(f"{simulated}calibration saved to {out}. {calibration_hint(cfg, out)}")
         for line in references.describe(tuning):
             print(line)
         lo, hi = ranges["upright"]

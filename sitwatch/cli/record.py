@@ -23,8 +23,10 @@ def run(args: argparse.Namespace) -> int:
     from sitwatch import config
     from sitwatch.core.clock import SystemClock
     from sitwatch.core.mqtt_url import redact
+    from sitwatch.core.simulated import is_simulated
     from sitwatch.sensing import layout
     from sitwatch.sources.recorder import LayoutMismatch, record
+    from sitwatch.sources.recording import SIMULATOR
 
     try:
         cfg = load_config(args)
@@ -66,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
             cushion=cfg.cushion,
             broker=cfg.mqtt,
             progress=progress,
+            # a recording of the simulator says so: calibrate keeps it off your cushion's profile
+            header={"source": SIMULATOR} if is_simulated(port) else None,
         )
     except OSError as e:
         err(f"{args.output}: {e.strerror or e}")

@@ -182,16 +182,21 @@ def _feedback(
 
 def _configured_for(cfg: Config, lay: Layout, args: argparse.Namespace, path: Path) -> Config:
     """The config as ``sitwatch run`` would have it for the recording's layout: the profile
-    files are per layout (runtime.files.profile_path), named after cushion.layout."""
+    files are per layout (runtime.files.profile_path), named after cushion.layout; for a
+    recording of the simulator, the simulator's (where `calibrate --recording` saved it)."""
+    from sitwatch.runtime.files import for_simulator
     from sitwatch.sensing import layout
     from sitwatch.sources import recording
 
-    spec = args.layout or recording.read_header(path).layout
-    if not spec or spec == cfg.cushion.layout:
-        return cfg
-    try:
-        if layout.load(cfg.cushion.layout).name == lay.name:
-            return cfg  # the configured layout (a TOML file's path, say) by another name
-    except layout.LayoutError:
-        pass
-    return cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
+    header = recording.read_header(path)
+    spec = args.layout or header.layout
+    same = not spec or spec == cfg.cushion.layout
+    if not same:
+        import contextlib
+
+        with contextlib.suppress(layout.LayoutError):
+            # the configured layout (a TOML file's path, say) by another name
+            same = layout.load(cfg.cushion.layout).name == lay.name
+    if not same:
+        cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
+    return for_simulator(cfg) if header.simulated else cfg

@@ -39,6 +39,22 @@ def not_live(cfg: Config) -> Config:
     return cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"port": ""})})
 
 
+def for_simulator(cfg: Config) -> Config:
+    """``cfg`` for a recording the simulator made (its header says so): the simulator's
+    calibration profile (and feedback beside it) in :func:`data_home`'s ``simulated`` folder,
+    whatever ``calibration.profile`` names, so a simulated sitter never becomes your cushion's
+    calibration."""
+    name = f"calibration-{layout_slug(cfg.cushion.layout)}.json"
+    profile = str(_simulated_home() / name)
+    return cfg.model_copy(
+        update={"calibration": cfg.calibration.model_copy(update={"profile": profile})})
+
+
+def simulator_file(path: Path) -> bool:
+    """``path`` lies in the folder of what is kept while watching the simulator."""
+    return path.expanduser().resolve().parent == _simulated_home().resolve()
+
+
 def data_home(cfg: Config) -> Path:
     """Where the daemon keeps what it learns about you: the data dir, or its ``simulated``
     folder while the cushion is the simulator, so that trying sitwatch on it leaves your

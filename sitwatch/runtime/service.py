@@ -40,7 +40,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sitwatch.core.paths import system_root
 from sitwatch.data import shipped
@@ -845,15 +845,21 @@ def installed(run: Runner = run_command, *, systemd: bool | None = None) -> list
 def running_pid(cfg: Config) -> int | None:
     """The pid of a sitwatch daemon running with ``cfg``'s files (its status file says it is
     alive and fresh), else None."""
+    pid = _running(cfg).get("pid")
+    return pid if isinstance(pid, int) else None
+
+
+def _running(cfg: Config) -> dict[str, Any]:
+    """The status file of a sitwatch daemon running with ``cfg``'s files (alive and fresh),
+    else {}."""
     from sitwatch.core.clock import SystemClock
     from sitwatch.runtime.files import status_path, status_stale_after
     from sitwatch.runtime.status import read_status
 
     d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
-    pid = d.get("pid")
-    if not d.get("running") or d.get("stale") or not isinstance(pid, int):
-        return None
-    return pid
+    if not d.get("running") or d.get("stale") or not isinstance(d.get("pid"), int):
+        return {}
+    return d
 
 
 def start_hint(found: Sequence[Installed] | None = None) -> str:
@@ -908,9 +914,30 @@ def calibration_hint(cfg: Config, saved: Path) -> str:
     """What to say after a cushion profile was saved to ``saved``: how to have sitwatch use it
     (:func:`restart_hint`) when it is the file sitwatch reads; else that sitwatch reads
     another, and how to point it at this one (``calibrate -o`` elsewhere: a restart alone
-    would not use it)."""
-    from sitwatch.runtime.files import profile_path
+    would not use it). The simulator's profile (``runtime.files.for_simulator``) and a daemon
+    that watches the simulator, which reads that one, are told apart: restarting a daemon on
+    the simulator never makes it use your cushion's profile, nor the other way round."""
+    from sitwatch.runtime.files import profile_path, simulator_file
 
+    running = _running(cfg)
+    theirs = running.get("profile_file")
+    theirs_path = Path(theirs) if isinstance(theirs, str) and theirs else None
+    ours = theirs_path is not None and theirs_path.resolve() == saved.expanduser().resolve()
+    pid = running.get("pid")
+    if simulator_file(saved):
+        if ours:
+            return restart_hint(cfg, "use the new calibration")
+        layout = shlex.quote(cfg.cushion.layout)
+        also = (f" (the sitwatch running now, pid {pid}, reads {theirs_path})"
+                if theirs_path is not None else "")
+        return (f"sitwatch uses it while it watches the simulator{also}: `sitwatch simulate "
+                f"--link /tmp/cushion --layout {layout}`, then `sitwatch run --port /tmp/cushion "
+                f"--layout {layout}`.")
+    if theirs_path is not None and not ours and simulator_file(theirs_path):
+        return (f"The sitwatch running now (pid {pid}) watches the simulator, which keeps a "
+                f"calibration of its own ({theirs_path}), so restarting it would not use this "
+                "one: sitwatch uses it when it watches your cushion (`sitwatch run` with "
+                "cushion.port, or --port, naming the cushion).")
     used = profile_path(cfg)
     if saved.expanduser().resolve() == used.resolve():
         return restart_hint(cfg, "use the new calibration")

@@ -374,9 +374,10 @@ def simulate_command(layout: Layout | str, *, hz: float = 20.0, speed: float = 1
             print("sitwatch simulate: --garbage applies to the pty only; the recording is clean",
                   file=err)
         from sitwatch.core.private import open_private
+        from sitwatch.sources.recording import SIMULATOR
 
         with open_private(path) as f:  # about a (virtual) person, like every recording: 0600
-            n = write_recording(f, sim, 0.0, t1, source="simulate", script=script_name,
+            n = write_recording(f, sim, 0.0, t1, source=SIMULATOR, script=script_name,
                                 seed=str(seed))
         print(f"sitwatch simulate: {what}\nwrote {n} frames to {path}", file=err)
         return 0

@@ -120,6 +120,7 @@ def record(
     poll_wait: float = 0.1,
     log: logging.Logger | None = None,
     progress: Callable[[float, int], object] | None = None,
+    header: dict[str, str] | None = None,
 ) -> int:
     """Record frames from ``port_url`` into ``out_path``; return the number of frames.
 
@@ -134,6 +135,8 @@ def record(
     ``progress(seconds, frames)`` is called about once a second. ``broker`` (the ``[mqtt]``
     section) lends an ``mqtt://`` cushion its credentials, as in ``sitwatch run``. When no frame
     came, the reason (the source's own words) is logged at warning level before returning.
+    ``header``: more ``key=value`` pairs for the header (``source=simulate`` on the
+    simulator's pty).
     """
     lay = layout if isinstance(layout, Layout) else layouts.load(layout)
     base = cushion or Cushion()
@@ -161,7 +164,7 @@ def record(
         last_progress = start
 
         def open_writer(rate: float | None) -> Writer:
-            w = Writer(out, lay, rate, started=started)
+            w = Writer(out, lay, rate, 3, **{"started": started, **(header or {})})
             for p in pending:
                 if isinstance(p, str):
                     out.write(p)

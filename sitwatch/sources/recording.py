@@ -5,6 +5,10 @@
     0.500,2234,2082,...
 
 Files without a time column are read at a fixed rate (``hz=`` in the header or ``--hz``).
+A recording of sitwatch's own simulator says so in its header (``source=simulate``:
+``sitwatch simulate -o``, or ``sitwatch record`` on the simulator's pty), so a calibration
+taken from it goes to the simulator's profile, not your cushion's; files without it are read
+as a real cushion's, as before.
 Any other ``#`` line is a comment; bad lines are dropped and counted like on the wire.
 
 Plain CSV files whose first row names the columns (``p00,p01,...,p11,pose``) are read too: the
@@ -28,6 +32,8 @@ from sitwatch.sensing.layout import Layout, LayoutError, builtin_names, load
 from sitwatch.sensing.wire import LineParser
 
 MAGIC = "# sitwatch-recording v1"
+#: ``source=`` in the header of a recording of sitwatch's simulator
+SIMULATOR = "simulate"
 _KV = re.compile(r"(\w+)=(\S+)")
 
 
@@ -49,6 +55,11 @@ class Header:
             parts.append(f"hz={self.hz:g}")
         parts += [f"{k}={v}" for k, v in self.extra.items()]
         return " ".join(parts)
+
+    @property
+    def simulated(self) -> bool:
+        """The recording came from sitwatch's simulator, not a cushion."""
+        return self.extra.get("source") == SIMULATOR
 
 
 def _open(path: Path, mode: str = "r") -> IO[Any]:

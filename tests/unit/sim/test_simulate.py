@@ -436,6 +436,7 @@ def test_recording_round_trip_with_ground_truth(tmp_path: Path) -> None:
     h = recording.read_header(out)
     assert h.layout == "smartchair-12" and h.hz == 2
     assert h.extra["script"] == "demo" and h.extra["seed"] == "1"
+    assert h.simulated  # calibrate keeps a simulated sitter off your cushion's profile
     parser = LineParser(lay.n, lay.full_scale)
     got = list(recording.frames(out, lay, parser=parser))
     assert len(got) == math.ceil(demo.duration * 2)

@@ -641,6 +641,26 @@ def test_record_survives_an_unplug(tmp_path: Any) -> None:
     assert read_header(out).hz == 5
 
 
+def test_a_recording_says_whether_it_came_from_the_simulator(tmp_path: Any) -> None:
+    """`sitwatch record` on the simulator's pty marks the file (``source=simulate``), so that
+    `calibrate --recording` keeps it off the cushion's profile; a file without it, as every
+    older recording, is a real cushion's."""
+    from sitwatch.sources.recorder import record
+    from sitwatch.sources.recording import read_header
+
+    for name, header, simulated in (("sim.rec", {"source": "simulate"}, True),
+                                    ("real.rec", None, False)):
+        clock = ManualClock()
+        port = FakePort()
+        port.feed(lines(0, 5))
+        out = tmp_path / name
+        record("/dev/pts/7", out, L4, baud=57600, clock=clock,
+               opener=Opener(clock, port), sleep=clock.advance, hz=5,
+               stop=lambda frames: frames >= 5, header=header)
+        assert read_header(out).simulated is simulated
+        assert ("source=simulate" in out.read_text().splitlines()[0]) is simulated
+
+
 def test_record_duration_and_rate_estimate(tmp_path: Any) -> None:
     from sitwatch.sources.recorder import record
 
