@@ -60,8 +60,39 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         err(f"cannot write {path}: {e.strerror or e}")
         return EXIT_FAIL
+    taken = not running or _taken_up(cfg, new, now)
     print(msg)
+    if not taken:
+        err(f"note: the running sitwatch has not taken it up within {TAKEN_UP_WITHIN:g} s; "
+            "`sitwatch status` shows it once it has (if it never does, `sitwatch doctor` says "
+            "why)")
     return EXIT_OK
+
+
+TAKEN_UP_WITHIN = 5.0  # seconds the command waits for the running daemon to show the change
+
+
+def _taken_up(cfg: Config, new: Control, now: datetime) -> bool:
+    """Wait until the running daemon's status file shows ``new`` (it looks at the control file
+    once a second), so that this command's answer and the next `sitwatch status`, the status
+    bar and the web app agree; False when it has not within :data:`TAKEN_UP_WITHIN`."""
+    import time
+
+    from sitwatch.core.clock import SystemClock
+    from sitwatch.runtime.files import status_path, status_stale_after
+    from sitwatch.runtime.status import read_status
+
+    shown = new.as_dict()
+    want = (shown["paused_until"] if new.paused(now) else None,
+            shown["snoozed_until"] if new.snoozed(now) else None)
+    deadline = time.monotonic() + TAKEN_UP_WITHIN
+    while True:
+        d = read_status(status_path(cfg), SystemClock(), stale_after=status_stale_after(cfg))
+        if (d.get("paused"), d.get("snoozed")) == want:
+            return True
+        if not d.get("running") or time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)  # the daemon writes its status file at once when it sees the change
 
 
 def _kept(what: str, new: Control, now: datetime) -> str:

@@ -1,6 +1,8 @@
 """`sitwatch snooze|pause|resume` as a user types them: with no daemon running, `snooze 10m`
 said "(sitwatch keeps watching)" although nothing was watching; `snooze -5m` got argparse's
-"the following arguments are required: duration"."""
+"the following arguments are required: duration"; with one running, `sitwatch status` right
+after `pause` could still say it was watching (the daemon takes the change up on its next look
+at the control file, up to a second later)."""
 
 from __future__ import annotations
 
@@ -55,3 +57,45 @@ def test_a_negative_duration_is_a_clear_error(tmp_path, argv: tuple[str, str]) -
         in proc.stderr
     assert "required" not in proc.stderr
     assert not (tmp_path / "run/sitwatch/control.json").exists()
+
+
+def test_status_right_after_pause_snooze_resume_agrees_with_the_command(tmp_path) -> None:
+    """The real daemon on the simulator and real commands, no waiting in the test: each
+    command returns once the daemon shows what it said, so the status file `sitwatch status`
+    reads agrees the moment the command is back (it lagged up to a second behind)."""
+    from tests.helpers.cli import scratch_env
+    from tests.helpers.virtual_cushion import Processes, wait_status
+
+    env = scratch_env(tmp_path)
+    link = tmp_path / "cushion"
+    status_file = tmp_path / "run/sitwatch/status.json"
+
+    def sitwatch(*argv: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
+                              capture_output=True, text=True, timeout=60, env=env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert "not taken it up" not in done.stderr
+        return done
+
+    def shown() -> tuple[object, object]:  # read the moment the command returned
+        d = json.loads(status_file.read_text())
+        return d.get("paused"), d.get("snoozed")
+
+    with Processes(env) as procs:
+        procs.cushion(link, speed=1)
+        daemon = procs.start("run", "--no-user-config", "--headless", "--port", str(link),
+                             "--layout", "smartchair-12")
+        d = wait_status(status_file, lambda d: d.get("pid") == daemon.pid)
+        assert d.get("pid") == daemon.pid, d
+        for _ in range(2):
+            assert sitwatch("pause").stdout.startswith("paused until `sitwatch resume`")
+            assert shown() == ("forever", None)
+            assert sitwatch("status").stdout.startswith("PAUSED until you resume")
+            sitwatch("resume")
+            assert shown() == (None, None)
+            assert sitwatch("snooze", "10m").stdout.startswith("nudges snoozed until")
+            paused, snoozed = shown()
+            assert paused is None and snoozed, (paused, snoozed)
+            assert "nudges snoozed until" in sitwatch("status").stdout
+            sitwatch("resume")
+            assert shown() == (None, None)
