@@ -318,3 +318,116 @@ def test_the_settings_check_catches_a_key_the_config_rejects(span: str) -> None:
 ])
 def test_the_settings_check_takes_a_key_the_config_takes(span: str) -> None:
     assert setting_problem("docs/x.md:3", span) is None
+
+
+# -- the other way round: what the command line has, the docs name ---------------------------
+
+README = ROOT / "README.md"
+USER_DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+#: the commands of a new user's first hour and every day after: each of their options is named
+#: in the README or docs/, in a command of theirs or beside one (the same paragraph, table row)
+EVERYDAY = ("run", "status", "report", "calibrate", "doctor", "feedback", "demo", "eval")
+
+
+def _public(p: argparse.ArgumentParser) -> list[str]:
+    """The commands ``p``'s help lists (not the hidden ones)."""
+    for a in p._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            return [c.dest for c in a._choices_actions]
+    return []
+
+
+def _shared(top: argparse.ArgumentParser) -> set[str]:
+    """The options every command takes (--config, --no-user-config, -v, --help)."""
+    sets = [{o for a in p._actions for o in a.option_strings}
+            for p in _subparsers(top).values()]
+    return set.intersection(*sets)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs, list items and table rows: what stands beside a command."""
+    out: list[str] = []
+    cur: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith(("|", "#", "- ", "```")):
+            if cur:
+                out.append("\n".join(cur))
+            cur = [line] if line.startswith("- ") else []
+            if line.startswith("|"):
+                out.append(line)
+        else:
+            cur.append(line)
+    if cur:
+        out.append("\n".join(cur))
+    return out
+
+
+def documented(words: tuple[str, ...], docs: dict[Path, str] | None = None) -> set[str]:
+    """The options named for the command ``words`` (``("feedback", "show")``) in ``docs``
+    (path -> text; the README and docs/ unless given): in a command line of it, or in a span
+    that opens with an option beside one (`` `--upright-away 100:160` ``)."""
+    have: set[str] = set()
+    texts = docs if docs is not None else {d: d.read_text(encoding="utf-8") for d in USER_DOCS}
+    for path, text in texts.items():
+        for para in _paragraphs(text):
+            ms = [m for m in _spans(path, para) if m.words[:len(words)] == words]
+            if not ms:
+                continue
+            spans = [m.group(1).split() for m in SPAN.finditer(para)]
+            for w in [w for m in ms for w in m.words] + [w for s in spans if s for w in s]:
+                have.update(alt.split("=")[0] for alt in _alternatives(w)
+                            if alt.startswith("-"))
+    return have
+
+
+def undocumented(top: argparse.ArgumentParser, name: str,
+                 docs: dict[Path, str] | None = None) -> list[str]:
+    """``sitwatch NAME``'s options (and its subcommands') that ``docs`` never name."""
+    shared = _shared(top)
+    cmd = _subparsers(top)[name]
+    out = []
+    for words, parser in [((name,), cmd), *(((name, sub), p) for sub, p in
+                                             _subparsers(cmd).items())]:
+        have = documented(words, docs)
+        for a in parser._actions:
+            opts = set(a.option_strings)
+            if opts and not opts & shared and a.help != argparse.SUPPRESS and not opts & have:
+                out.append(f"`sitwatch {' '.join(words)}` {'/'.join(a.option_strings)} "
+                           f"({a.help})")
+    return out
+
+
+def test_every_public_command_is_in_the_readme_table() -> None:
+    lines = README.read_text(encoding="utf-8").splitlines()
+    rows = {f"README.md:{n}" for n, line in enumerate(lines, 1)
+            if line.startswith("| `sitwatch ")}
+    listed = {m.words[0] for m in _spans(README) if m.where in rows and m.words}
+    missing = [c for c in _public(build_parser()) if c not in listed]
+    assert missing == [], f"not in the README's table of commands: {missing}"
+
+
+@pytest.mark.parametrize("name", EVERYDAY)
+def test_every_option_of_the_everyday_commands_is_in_the_docs(name: str) -> None:
+    missing = undocumented(build_parser(), name)
+    assert missing == [], "named nowhere in README.md or docs/:\n" + "\n".join(missing)
+
+
+def test_the_options_every_command_takes_are_named_in_the_readme() -> None:
+    spans = {w for m in SPAN.finditer(README.read_text(encoding="utf-8"))
+             for w in m.group(1).split()}
+    top = build_parser()
+    shared = [a for a in _subparsers(top)["run"]._actions
+              if set(a.option_strings) & _shared(top) and a.dest != "help"]
+    missing = [a.option_strings for a in shared if not set(a.option_strings) & spans]
+    assert missing == [], missing
+
+
+def test_the_reverse_check_catches_an_option_nobody_documented() -> None:
+    probe = ROOT / "docs" / "_probe.md"
+    top = build_parser()
+    said = undocumented(top, "demo", {probe: "| `sitwatch demo [--plain]` | see `--history F` |"})
+    assert any(s.startswith("`sitwatch demo` --seed") for s in said), said
+    assert not any(" --plain " in s or " --history " in s for s in said), said
+    # a span beside another command does not count for this one
+    said = undocumented(top, "demo", {probe: "`sitwatch report --seed 3`"})
+    assert any(" --seed " in s for s in said), said
