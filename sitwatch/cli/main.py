@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser = add_parser  # type: ignore[method-assign]
     for register in COMMANDS:
         register(sub)
+    # a command's own subcommands (`feedback wrong`) take them too: `sitwatch feedback show
+    # --config F` was a usage error while `sitwatch report --config F` worked
+    for cmd in sub.choices.values():
+        for action in cmd._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for nested in action.choices.values():
+                    for a in common._actions:
+                        nested._add_action(a)
     return p
 
 

@@ -422,6 +422,17 @@ def test_the_options_every_command_takes_are_named_in_the_readme() -> None:
     assert missing == [], missing
 
 
+def test_every_subcommand_takes_the_options_every_command_takes() -> None:
+    """As the README says: `sitwatch feedback show --config F` was a usage error."""
+    top = build_parser()
+    shared = _shared(top)
+    assert {"--config", "--no-user-config", "-v"} <= shared
+    lacking = [f"{name} {sub}" for name, cmd in _subparsers(top).items()
+               for sub, p in _subparsers(cmd).items()
+               if not shared <= {o for a in p._actions for o in a.option_strings}]
+    assert lacking == [], lacking
+
+
 def test_the_reverse_check_catches_an_option_nobody_documented() -> None:
     probe = ROOT / "docs" / "_probe.md"
     top = build_parser()
