@@ -312,8 +312,12 @@ def _which_nudge(cfg: Config, kind: FeedbackKind | None, state: State, *,
     if kind is None:
         last = last_posture_nudge(cfg)
         if last is None:
-            err("no nudge about posture yet that could be wrong; name the kind: `sitwatch "
-                "feedback wrong KIND` (" + ", ".join(fb.TYPED) + ")")
+            # a kind named without a nudge of it shown needs --force: say so, or the advice
+            # given here was refused on the next try
+            kinds = ", ".join(k for k in fb.TYPED if k != FeedbackKind.LEARNED)
+            err("no nudge about posture yet that could be wrong; to make one kind less "
+                f"sensitive anyway: `sitwatch feedback wrong KIND --force` ({kinds}); for a way "
+                "of sitting upright it said it learned: `sitwatch feedback wrong learned`")
             return EXIT_CONFIG
         kind, shown = last
     else:
