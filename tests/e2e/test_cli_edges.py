@@ -269,12 +269,15 @@ def test_replay_says_when_many_lines_were_not_frames(tmp_path) -> None:
 
 
 def _simulated_day(tmp_path, env: dict[str, str]) -> Path:
-    """A simulated smartchair-12 recording (the demo script: upright, slouched at 545-800 s)."""
+    """A simulated smartchair-12 recording (the demo script: upright, slouched at 545-800 s),
+    read as a cushion's (the profile `run` on a cushion uses)."""
+    from tests.helpers.cli import as_cushions
+
     rec = tmp_path / "day.rec"
     proc = _sitwatch("simulate", "--layout", "smartchair-12", "--script", "demo", "--hz", "2",
                      "-o", str(rec), env=env)
     assert proc.returncode == 0, proc.stderr
-    return rec
+    return as_cushions(rec)
 
 
 def _postures(proc: subprocess.CompletedProcess[str]) -> list[tuple[float, str]]:
@@ -556,9 +559,10 @@ def test_calibrate_from_a_recording_saves_under_the_recordings_layout(tmp_path) 
     proc = _sitwatch("calibrate", "--no-user-config", "--recording", str(rec), "--empty", "2:28",
                      "--upright", "60:150", env=env)
     assert proc.returncode == 0, proc.stderr
-    data = tmp_path / "home/.local/share/sitwatch"
+    # a recording of the simulator: the simulator's profile, which `run` on it reads
+    data = tmp_path / "home/.local/share/sitwatch/simulated"
     assert (data / "calibration-smartchair-12.json").exists()
-    assert not (data / "calibration-load-cells-4.json").exists()
+    assert not list(data.parent.rglob("calibration-load-cells-4.json"))
     replay = _sitwatch("replay", str(rec), "--json", "--no-user-config", env=env)
     assert f"calibration: {data / 'calibration-smartchair-12.json'}" in replay.stderr
 

@@ -217,7 +217,8 @@ def test_every_file_about_the_sitter_is_owner_only_under_umask_022(
                   "-o", str(out / "sim.rec"))
         _sitwatch(env, "calibrate", "--layout", "smartchair-12", "--recording",
                   str(out / "sim.rec"), "--empty", "2:28", "--upright", "60:150")
-        assert (home / "data" / "sitwatch" / "calibration-smartchair-12.json").is_file()
+        # (the simulator's profile: the recording says it came from the simulator)
+        assert (home / "data/sitwatch/simulated/calibration-smartchair-12.json").is_file()
         # the weekly timer's second step: the page and the week's text to a service
         weekly = tmp_path / "weekly.toml"
         weekly.write_text("[nudges.push]\nreport_urls = "

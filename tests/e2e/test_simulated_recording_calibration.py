@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import scratch_env
+from tests.helpers.cli import as_cushions, scratch_env
 from tests.helpers.virtual_cushion import Processes, wait_status
 
 pytestmark = pytest.mark.integration
@@ -65,10 +65,7 @@ def test_a_simulated_recording_calibrates_the_simulator_not_your_cushion(
 
 def test_an_older_recording_without_the_mark_is_a_real_cushions(tmp_path: Path) -> None:
     env = scratch_env(tmp_path)
-    rec = _simulated(env, tmp_path / "rec.csv")
-    lines = rec.read_text().splitlines(keepends=True)
-    lines[0] = lines[0].replace(" source=simulate", "")  # as sitwatch wrote it before
-    rec.write_text("".join(lines))
+    rec = as_cushions(_simulated(env, tmp_path / "rec.csv"))  # as sitwatch wrote it before
     done = _sitwatch(env, "calibrate", "--recording", str(rec), *RANGES)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "data/sitwatch/calibration-smartchair-12.json").exists()
@@ -81,10 +78,7 @@ def test_with_a_daemon_on_the_simulator_the_advice_fits_what_runs(tmp_path: Path
     cushion from a real recording, restarting it would not use that; after calibrating from a
     simulated one, it would."""
     env = scratch_env(tmp_path)
-    real_rec = _simulated(env, tmp_path / "real.csv")
-    lines = real_rec.read_text().splitlines(keepends=True)
-    lines[0] = lines[0].replace(" source=simulate", "")  # a cushion's recording, as far as
-    real_rec.write_text("".join(lines))                   # sitwatch can tell
+    real_rec = as_cushions(_simulated(env, tmp_path / "real.csv"))  # as far as it can tell
     sim_rec = _simulated(env, tmp_path / "sim.csv")
     link = tmp_path / "cushion"
     status = tmp_path / "run" / "sitwatch" / "status.json"

@@ -38,6 +38,16 @@ def sitwatch_ok_both(*argv: str, home: Path) -> tuple[str, str]:
     return proc.stdout, proc.stderr
 
 
+def as_cushions(rec: Path) -> Path:
+    """``rec``, a recording of ``sitwatch simulate -o``, without the header's ``source=simulate``
+    mark: read as a cushion's, as every recording made before the mark was (calibrate and
+    replay then use the real profile, not the simulator's)."""
+    lines = rec.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace(" source=simulate", "")
+    rec.write_text("".join(lines), encoding="utf-8")
+    return rec
+
+
 def calibrated_replay(d: Any, tmp: Path, *extra: str, later: Any = None) -> list[dict[str, Any]]:
     """A labelled recording ``d`` (sitwatch.evaluation.datasets.Labelled) as a user replays
     it: written to a file, `sitwatch calibrate --recording` on its first upright minute (and
