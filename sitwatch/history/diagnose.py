@@ -130,13 +130,45 @@ def read_only_fs(path: Path) -> bool:
         return False
 
 
-def mount_point(path: Path) -> Path:
+#: The mounts this process sees, one a line (Linux): ``man 5 proc``, "/proc/pid/mountinfo".
+MOUNTINFO = Path("/proc/self/mountinfo")
+_OCTAL = re.compile(rb"\\([0-7]{3})")
+
+
+def mount_point(path: Path, mountinfo: Path = MOUNTINFO) -> Path:
+    """The mount point holding ``path`` (or the nearest folder of it that exists), the one to
+    name in ``mount -o remount,rw``. From :data:`MOUNTINFO` where there is one: a bind mount
+    within one filesystem has the device number of its source, so walking up until it changes
+    named "/" for it. Elsewhere that walk."""
     p = Path(path).resolve()
     while not p.exists() and p != p.parent:
         p = p.parent
+    try:
+        found = mount_point_in(mountinfo.read_bytes(), str(p))
+    except OSError:
+        found = None
+    if found is not None:
+        return Path(found)
     while not os.path.ismount(p) and p != p.parent:
         p = p.parent
     return p
+
+
+def mount_point_in(mountinfo: bytes, path: str) -> str | None:
+    """The longest mount point in ``mountinfo`` (the text of :data:`MOUNTINFO`) holding the
+    real, absolute ``path``; of two mounted on one point the later, which hides the earlier.
+    None when the text names none (unreadable or empty)."""
+    best: str | None = None
+    for line in mountinfo.splitlines():
+        fields = line.split(b" ")
+        if len(fields) < 5:
+            continue
+        # the kernel writes a space, tab, newline or backslash in a path as \040 and so on
+        point = os.fsdecode(_OCTAL.sub(lambda m: bytes([int(m.group(1), 8)]), fields[4]))
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and (best is None or len(point) >= len(best)):
+            best = point
+    return best
 
 
 def human(n: int | None) -> str:

@@ -254,3 +254,59 @@ def test_a_history_deleted_under_the_running_daemon_starts_again_by_itself(
     [(last,)] = rows(db, "SELECT max(epoch) FROM minutes")
     assert last >= int(deleted) // 60 * 60  # the minutes since are in the new file
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+@contextlib.contextmanager
+def read_only_bind(tmp: Path) -> Iterator[Path]:
+    """A folder of ``tmp`` bound read-only onto another of the same filesystem (as a container
+    or a backup setup binds one); unmounted afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to bind-mount a folder")
+    src, mnt = tmp / "kept", tmp / "bound"
+    src.mkdir()
+    mnt.mkdir()
+    r = subprocess.run(["mount", "--bind", str(src), str(mnt)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {r.stderr.strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mnt)], check=True)
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_history_on_a_read_only_bind_mount_names_that_mount(tmp_path: Path) -> None:
+    """A bind mount shares its device number with the filesystem it comes from, so the advice
+    named "/" (`sudo mount -o remount,rw /`), a mount that was fine, and never the one to fix.
+    Both the running daemon and doctor now name the bind mount."""
+    with read_only_bind(tmp_path) as mnt:
+        db = mnt / "history.sqlite"
+        cfg = tmp_path / "ro.toml"
+        cfg.write_text(f'[history]\ndatabase = "{db}"\n')
+        env = env_for(tmp_path)
+        link = tmp_path / "cushion"
+        fix = f"`sudo mount -o remount,rw {mnt}`"
+        simp = daemon = None
+        try:
+            simp = start_cushion(env, link, speed=1)
+            daemon = subprocess.Popen(
+                [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config",
+                 str(cfg), "--port", str(link), "--layout", "smartchair-12", "--headless",
+                 "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            ev = Lines(daemon)
+            assert ev.until(lambda g: any(e["event"] == "occupancy" for e in g), 30), ev.got
+            doctor = subprocess.run(
+                [sys.executable, "-m", "sitwatch", "doctor", "--no-user-config", "--config",
+                 str(cfg), "--headless"],
+                env=env, capture_output=True, text=True, timeout=120)
+            err = stopped(daemon, ev)
+        finally:
+            for p in (daemon, simp):
+                if p is not None and p.poll() is None:
+                    p.kill()
+                    p.wait(5)
+    assert f"on a read-only filesystem ({mnt})" in err and fix in err, err
+    assert "remount,rw /`" not in err and "Traceback" not in err, err
+    said = doctor.stdout + doctor.stderr
+    assert f"on a read-only filesystem ({mnt})" in said and fix in said, said
+    assert "Traceback" not in said, said
