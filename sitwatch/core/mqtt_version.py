@@ -29,8 +29,8 @@ from typing import Any
 from sitwatch.core.kinds import MqttProtocol
 
 __all__ = [
-    "UNSUPPORTED_VERSION", "VERSION_NAMES", "MqttUnavailable", "Negotiation", "Outcome", "paho",
-    "refused_for_good",
+    "DROPPED", "UNSUPPORTED_VERSION", "VERSION_NAMES", "MqttUnavailable", "Negotiation", "Outcome",
+    "closed_why", "paho", "refused_for_good",
 ]
 
 #: paho-mqtt 2's reason for a 3.1.1 broker's "unacceptable protocol version" to MQTT 5.
@@ -48,6 +48,26 @@ REFUSED_FOR_GOOD = (134, 135)  # Bad user name or password, Not authorized
 def refused_for_good(reason_code: Any) -> bool:
     """Did the broker refuse us for who we are (credentials), not for a passing reason?"""
     return getattr(reason_code, "value", None) in REFUSED_FOR_GOOD
+
+
+#: What paho says of a connection that ended without a word from the broker (the socket closed
+#: or broke), in plain words: "Unspecified error" sent people looking for a fault.
+DROPPED = "the connection dropped: the broker stopped, or the network to it failed"
+#: paho's names of the reasons it makes up itself (no DISCONNECT came), said in plain words.
+_PAHO_REASONS = {
+    "Unspecified error": DROPPED,
+    "Keep alive timeout": "the broker stopped answering (keepalive timeout)",
+}
+
+
+def closed_why(flags: Any, reason_code: Any) -> str:
+    """Why a connection ended, for the log: the broker's own reason when it sent one (an MQTT 5
+    DISCONNECT: "Session taken over", "Server shutting down" ...), else paho's reason for what
+    it saw, in plain words (paho calls a dropped connection "Unspecified error")."""
+    text = str(reason_code)
+    if getattr(flags, "is_disconnect_packet_from_server", False):
+        return f"the broker closed it: {text}"
+    return _PAHO_REASONS.get(text, text)
 
 
 def helper_client_id(role: str) -> str:

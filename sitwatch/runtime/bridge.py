@@ -49,6 +49,7 @@ from sitwatch.core.mqtt_version import (
     MqttUnavailable,
     Negotiation,
     Outcome,
+    closed_why,
     helper_client_id,
     refused_for_good,
 )
@@ -378,7 +379,7 @@ class Bridge:
                 client, "closed our MQTT 5 connection without an answer"):
             return
         if not self._closed and outcome != Outcome.SAID:  # a refusal said why itself
-            self._inbox.put(("down", str(reason_code)))
+            self._inbox.put(("down", closed_why(flags, reason_code)))
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         if message.topic != self.ep.command_topic or message.retain:

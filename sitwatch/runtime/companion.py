@@ -74,6 +74,7 @@ from sitwatch.core.mqtt_version import (
     MqttUnavailable,
     Negotiation,
     Outcome,
+    closed_why,
     helper_client_id,
     refused_for_good,
 )
@@ -430,12 +431,12 @@ class Companion:
         if outcome == Outcome.SAID or self._closed or self.done.is_set() or self._down:
             return  # a refusal said why itself
         if outcome == Outcome.UNREACHABLE:  # closed before any answer: never connected
-            self._unreachable(str(reason_code))
+            self._unreachable(closed_why(flags, reason_code))
             return
         self._say_late()
         self._down = True
-        self.say(f"lost the MQTT broker {self.where} ({reason_code}); reconnecting, nudges "
-                 "published meanwhile are not shown")
+        self.say(f"lost the MQTT broker {self.where} ({closed_why(flags, reason_code)}); "
+                 "reconnecting, nudges published meanwhile are not shown")
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         if message.topic == self.node_topic:

@@ -117,7 +117,7 @@ from sitwatch.core.kinds import (
 # which MQTT version to speak and what the broker's answers mean: shared with the wireless
 # cushion; the names below stay importable from here
 from sitwatch.core.mqtt_version import UNSUPPORTED_VERSION as UNSUPPORTED_VERSION
-from sitwatch.core.mqtt_version import VERSION_NAMES, Negotiation, Outcome, paho
+from sitwatch.core.mqtt_version import VERSION_NAMES, Negotiation, Outcome, closed_why, paho
 from sitwatch.core.mqtt_version import MqttUnavailable as MqttUnavailable
 from sitwatch.core.mqtt_version import refused_for_good as refused_for_good
 from sitwatch.sinks.actions import Answer
@@ -648,12 +648,12 @@ class MqttSink:
             # refusal said why (_on_connect); "cannot reach (Unspecified error)" adds nothing
             return
         where = f"{self.cfg.host}:{self.cfg.port}"
+        why = closed_why(flags, reason_code)
         if outcome == Outcome.LOST:
-            self.problems.report("lost", f"mqtt: lost the broker {where} ({reason_code}); "
+            self.problems.report("lost", f"mqtt: lost the broker {where} ({why}); "
                                  "reconnecting, events wait in a queue")
         else:
-            self.problems.report("unreachable",
-                                 f"mqtt: cannot reach {where} ({reason_code}); retrying")
+            self.problems.report("unreachable", f"mqtt: cannot reach {where} ({why}); retrying")
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         self._connected.clear()

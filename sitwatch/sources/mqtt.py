@@ -47,7 +47,14 @@ from sitwatch.config.credentials import UrlLogin, broker_password, login_fix
 from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, MqttUrlError, is_mqtt, parse_url
-from sitwatch.core.mqtt_version import MqttUnavailable, Negotiation, Outcome, paho, refused_for_good
+from sitwatch.core.mqtt_version import (
+    MqttUnavailable,
+    Negotiation,
+    Outcome,
+    closed_why,
+    paho,
+    refused_for_good,
+)
 from sitwatch.sensing import wire
 from sitwatch.sensing.layout import Layout
 from sitwatch.sources.base import Item, Reading, Status
@@ -221,7 +228,7 @@ class MqttSource:
                                 url=UrlLogin("cushion.port", self.ep.host, bool(self.ep.username)
                                              and self._login is None))
 
-    def _on_disconnect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
+    def _on_disconnect(self, client: Any, _u: Any, flags: Any, rc: Any, _p: Any) -> None:
         if client is not self._client:
             return  # a client given up for MQTT 3.1.1
         was, self._up = self._up, False
@@ -232,7 +239,8 @@ class MqttSource:
                 client, "closed our MQTT 5 connection without an answer"):
             return
         what = "lost" if outcome == Outcome.LOST else "cannot reach"
-        self._inbox.put(("lost", f"{what} the MQTT broker at {self.ep.where} ({rc})"))
+        self._inbox.put(("lost", f"{what} the MQTT broker at {self.ep.where} "
+                                 f"({closed_why(flags, rc)})"))
 
     def _on_connect_fail(self, client: Any, _u: Any) -> None:
         if client is self._client:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sitwatch.core.kinds import MqttProtocol
-from sitwatch.core.mqtt_version import Negotiation, Outcome
+from sitwatch.core.mqtt_version import DROPPED, Negotiation, Outcome, closed_why
 
 pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
 from paho.mqtt.packettypes import PacketTypes
@@ -48,3 +48,24 @@ def test_a_close_without_an_answer_falls_back_only_before_the_first_connection()
     assert n.answered(OK) == Outcome.CONNECTED
     assert n.closed(True) == Outcome.LOST
     assert n.closed(False) == Outcome.UNREACHABLE  # a broker restarting: not a matter of version
+
+
+def test_why_a_connection_ended_is_said_in_plain_words_or_in_the_brokers() -> None:
+    """paho calls a connection that simply broke "Unspecified error" (a broker that stopped,
+    a network that went away); a DISCONNECT the broker sent carries a reason worth keeping."""
+    from paho.mqtt.client import DisconnectFlags, convert_disconnect_error_code_to_reason_code
+    from paho.mqtt.enums import MQTTErrorCode
+
+    paho_only, from_broker = DisconnectFlags(False), DisconnectFlags(True)
+    lost = convert_disconnect_error_code_to_reason_code(MQTTErrorCode.MQTT_ERR_CONN_LOST)
+    assert closed_why(paho_only, lost) == DROPPED
+    assert "Unspecified" not in DROPPED and "dropped" in DROPPED
+    quiet = convert_disconnect_error_code_to_reason_code(MQTTErrorCode.MQTT_ERR_KEEPALIVE)
+    assert closed_why(paho_only, quiet) == "the broker stopped answering (keepalive timeout)"
+    bad = convert_disconnect_error_code_to_reason_code(MQTTErrorCode.MQTT_ERR_PROTOCOL)
+    assert closed_why(paho_only, bad) == "Protocol error"  # paho's own words, when specific
+    for reason in ("Session taken over", "Server shutting down", "Packet too large",
+                   "Unspecified error"):
+        sent = ReasonCode(PacketTypes.DISCONNECT, reason)
+        assert closed_why(from_broker, sent) == f"the broker closed it: {reason}"
+    assert closed_why(None, lost) == DROPPED  # a caller without flags (paho's API 1)

@@ -197,8 +197,9 @@ def test_the_broker_going_away_is_said_once_and_the_lines_meanwhile_counted() ->
         b.step(0)
     assert b.dropped == 6 and client.on(TOPIC) == []
     assert [s for s in said if "broker" in s] == [
-        "lost the MQTT broker 192.168.1.20:1883 (Unspecified error); reconnecting, the "
-        "cushion's lines are dropped until it is back"]
+        "lost the MQTT broker 192.168.1.20:1883 (the connection dropped: the broker stopped, or "
+        "the network to it failed); reconnecting, the cushion's lines are dropped until it is "
+        "back"]
     up(b, client)
     assert said[-1] == ("connected to 192.168.1.20:1883 again; 6 lines read while it was away "
                         "were dropped")

@@ -539,8 +539,9 @@ def test_losing_the_broker_and_getting_it_back_is_said_once_each() -> None:
         c._on_connect_fail(client, None)
     connected(c, client)
     connected(c, client)  # a second reconnect with no loss between: nothing to say
-    assert said[1:] == ["lost the MQTT broker localhost:1883 (Unspecified error); reconnecting, "
-                        "nudges published meanwhile are not shown",
+    assert said[1:] == ["lost the MQTT broker localhost:1883 (the connection dropped: the broker "
+                        "stopped, or the network to it failed); reconnecting, nudges published "
+                        "meanwhile are not shown",
                         "connected to localhost:1883 again"]
     assert not c.done.is_set()
 
