@@ -9,7 +9,9 @@ until sitwatch restarts; ``"5"`` or ``"3.1.1"`` that one only. A broker that spe
 "unacceptable protocol version" (MQTT-3.1.2-2), which paho-mqtt 2 hands to ``on_connect`` as
 the MQTT 5 reason "Unsupported protocol version" (0x84); some close the connection without a
 CONNACK instead. paho cannot change the version of a client: whoever falls back makes a new one
-(:meth:`Negotiation.fall_back` only keeps the account).
+(:meth:`Negotiation.fall_back` only keeps the account; :class:`FallsBack` is the fallback the
+sink, the wireless cushion, ``sitwatch bridge`` and ``sitwatch companion`` share, each saying
+only how it makes its new client).
 
 After a refused CONNACK paho closes the connection itself; :meth:`Negotiation.closed` says that
 close is :attr:`Outcome.SAID` (the refusal said why), so a refusal is told once, never again as
@@ -20,17 +22,19 @@ paho-mqtt is imported lazily (:func:`paho`): the ``mqtt`` extra.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import socket
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from typing import Any
 
 from sitwatch.core.kinds import MqttProtocol
 
 __all__ = [
-    "DROPPED", "UNSUPPORTED_VERSION", "VERSION_NAMES", "MqttUnavailable", "Negotiation", "Outcome",
-    "closed_why", "paho", "refused_for_good",
+    "DROPPED", "UNSUPPORTED_VERSION", "VERSION_NAMES", "FallsBack", "MqttUnavailable",
+    "Negotiation", "Outcome", "closed_why", "paho", "refused_for_good",
 ]
 
 #: paho-mqtt 2's reason for a 3.1.1 broker's "unacceptable protocol version" to MQTT 5.
@@ -204,3 +208,50 @@ class Negotiation:
             self.fall_back("refused MQTT 5")
             return True
         return False
+
+
+class FallsBack:
+    """The MQTT 5 -> 3.1.1 fallback of one who keeps one paho client at a time (the MQTT sink,
+    the wireless cushion, ``sitwatch bridge`` and ``sitwatch companion``): when the broker did
+    not take MQTT 5 and ``mqtt.protocol`` is "auto", give up the client the broker answered and
+    connect with a new one speaking 3.1.1 for the rest of the run (paho cannot change the
+    version of a client). Each says how it makes and starts the new client
+    (:meth:`_to_v311`) and what a failure to make one means (:meth:`_v311_failed`); this is
+    the rest, said once."""
+
+    link: Negotiation
+    _lock: AbstractContextManager[Any]  # guards _client and _closed
+    _client: Any
+    _closed: bool
+
+    def _fall_back(self, client: Any, why: str) -> bool:
+        """The broker did not take our MQTT 5 connection (``why``): fall back unless the
+        setting forbids it, we are closing, or ``client`` was given up already. Runs on the old
+        client's thread, which ends after this callback. True when we fell back."""
+        if not self.link.can_fall_back():
+            return False
+        with self._lock:
+            if self._closed or client is not self._client:
+                return False
+            try:
+                self._to_v311(client, why)
+            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
+                if not self._v311_failed(f"cannot connect with MQTT 3.1.1: {e}"):
+                    return False
+        log, where = self._v311_log()
+        log.debug("%s %s; trying MQTT 3.1.1", where, why)
+        return True
+
+    def _to_v311(self, old: Any, why: str) -> None:
+        """Speak 3.1.1 from now on (``self.link.fall_back``), stop ``old`` and start a new
+        client; under the lock. May raise what making a client raises."""
+        raise NotImplementedError
+
+    def _v311_failed(self, text: str) -> bool:
+        """No 3.1.1 client could be made (``text`` says why): say so; True when that counts
+        as having fallen back (the caller ends), False to treat the answer as a refusal."""
+        raise NotImplementedError
+
+    def _v311_log(self) -> tuple[logging.Logger, str]:
+        """The log for the fallback's debug line, and who and where, as its start."""
+        raise NotImplementedError

@@ -46,7 +46,7 @@ from sitwatch.config.credentials import UrlLogin, login_fix
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
 from sitwatch.core.mqtt_version import (
-    MqttUnavailable,
+    FallsBack,
     Negotiation,
     Outcome,
     closed_why,
@@ -93,7 +93,7 @@ class Login:
         return cls(ep.host, ep.port, ep.username, ep.password, ep.tls, ep.tls_ca)
 
 
-class Bridge:
+class Bridge(FallsBack):
     """Forwards ``cushion``'s lines to ``ep.topic`` and ``ep.command_topic``'s messages back.
 
     ``cushion`` opens the cushion given where its text lines go (:meth:`line`). :meth:`start`,
@@ -185,21 +185,15 @@ class Bridge:
         self._client = client
         return client
 
-    def _fall_back(self, client: Any, why: str) -> bool:
-        """The broker did not take MQTT 5 (``why``) and mqtt.protocol is "auto": MQTT 3.1.1
-        with a new client for the rest of the run. On the old client's thread."""
-        if not self.link.can_fall_back():
-            return False
-        with self._lock:
-            if self._closed or client is not self._client:
-                return False
-            try:
-                self.link.switch(client, why, self._new_client, self.ep.host, self.ep.port,
-                                 self.keepalive)
-            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
-                self._inbox.put(("fatal", f"cannot connect with MQTT 3.1.1: {e}"))
-        self.log.debug("bridge: %s %s; trying MQTT 3.1.1", self.where, why)
+    def _to_v311(self, old: Any, why: str) -> None:
+        self.link.switch(old, why, self._new_client, self.ep.host, self.ep.port, self.keepalive)
+
+    def _v311_failed(self, text: str) -> bool:
+        self._inbox.put(("fatal", text))
         return True
+
+    def _v311_log(self) -> tuple[logging.Logger, str]:
+        return self.log, f"bridge: {self.where}"
 
     def close(self) -> None:
         """Close the cushion, say ``offline`` on the status topic (it can no longer be read),

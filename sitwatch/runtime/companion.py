@@ -71,7 +71,7 @@ from sitwatch.core.clock import Clock, PeerClock, SystemClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_day_summary
 from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, MqttProtocol, NudgeAction, NudgeKind
 from sitwatch.core.mqtt_version import (
-    MqttUnavailable,
+    FallsBack,
     Negotiation,
     Outcome,
     closed_why,
@@ -234,7 +234,7 @@ def command_for(action: str, event: Event, snooze_minutes: float) -> Command | N
     return None
 
 
-class Companion:
+class Companion(FallsBack):
     """Shows the events of the sitwatch publishing under ``base`` on ``show``, and sends the
     clicks back as commands.
 
@@ -344,21 +344,16 @@ class Companion:
         self._client = client
         return client
 
-    def _fall_back(self, client: Any, why: str) -> bool:
-        """The broker did not take MQTT 5 (``why``) and mqtt.protocol is "auto": MQTT 3.1.1
-        with a new client for the rest of the run. On the old client's thread."""
-        if not self.link.can_fall_back():
-            return False
-        with self._lock:
-            if self._closed or client is not self._client:
-                return False
-            try:
-                self.link.switch(client, why, self._new_client, self.cfg.host, self.cfg.port,
-                                 self.cfg.keepalive)
-            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
-                self._end(f"cannot connect with MQTT 3.1.1: {e}")
-        self.log.debug("companion: %s %s; trying MQTT 3.1.1", self.where, why)
+    def _to_v311(self, old: Any, why: str) -> None:
+        self.link.switch(old, why, self._new_client, self.cfg.host, self.cfg.port,
+                         self.cfg.keepalive)
+
+    def _v311_failed(self, text: str) -> bool:
+        self._end(text)
         return True
+
+    def _v311_log(self) -> tuple[logging.Logger, str]:
+        return self.log, f"companion: {self.where}"
 
     def close(self) -> None:
         """Disconnect and stop paho's thread (the commands already sent are on their way)."""

@@ -117,7 +117,14 @@ from sitwatch.core.kinds import (
 # which MQTT version to speak and what the broker's answers mean: shared with the wireless
 # cushion; the names below stay importable from here
 from sitwatch.core.mqtt_version import UNSUPPORTED_VERSION as UNSUPPORTED_VERSION
-from sitwatch.core.mqtt_version import VERSION_NAMES, Negotiation, Outcome, closed_why, paho
+from sitwatch.core.mqtt_version import (
+    VERSION_NAMES,
+    FallsBack,
+    Negotiation,
+    Outcome,
+    closed_why,
+    paho,
+)
 from sitwatch.core.mqtt_version import MqttUnavailable as MqttUnavailable
 from sitwatch.core.mqtt_version import refused_for_good as refused_for_good
 from sitwatch.sinks.actions import Answer
@@ -271,7 +278,7 @@ def tls_why(e: BaseException) -> str:
     return "; ".join(str(a) for a in e.args) or type(e).__name__
 
 
-class MqttSink:
+class MqttSink(FallsBack):
     """Publishes events and state to MQTT, announces itself to Home Assistant.
 
     Construct it, then :meth:`start` (connects in the background). :meth:`handle` and
@@ -405,27 +412,19 @@ class MqttSink:
         """Start connecting ``client`` in the background (paho's thread retries with backoff)."""
         self.link.connect_async(client, self.cfg.host, self.cfg.port, self.cfg.keepalive)
 
-    def _fall_back(self, client: Any, why: str) -> bool:
-        """The broker did not take our MQTT 5 connection (``why``): with ``mqtt.protocol =
-        "auto"``, give up this client and connect with MQTT 3.1.1 for the rest of the run
-        (paho cannot change the version of a client). Runs on the old client's thread, which
-        ends after this callback. True when we fell back."""
-        if not self.link.can_fall_back():
-            return False
-        with self._lock:
-            if self._closed or client is not self._client:
-                return False
-            self.link.fall_back(why)
-            try:
-                new = self._new_client(_mqtt())
-            except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
-                self.log.error("mqtt: cannot connect with MQTT 3.1.1: %s", e)
-                return False
-            client.loop_stop()  # on its own thread: only tells it to stop
-            self._client = new
-            self._connect(new)
-        self.log.debug("mqtt: %s:%s %s; trying MQTT 3.1.1", self.cfg.host, self.cfg.port, why)
-        return True
+    def _to_v311(self, old: Any, why: str) -> None:
+        self.link.fall_back(why)
+        new = self._new_client(_mqtt())
+        old.loop_stop()  # on its own thread: only tells it to stop
+        self._client = new
+        self._connect(new)
+
+    def _v311_failed(self, text: str) -> bool:
+        self.log.error("mqtt: %s", text)
+        return False  # the refusal is said, and paho tries again with the old client
+
+    def _v311_log(self) -> tuple[logging.Logger, str]:
+        return self.log, f"mqtt: {self.cfg.host}:{self.cfg.port}"
 
     def _configure(self, client: Any) -> None:
         configure(client, self.cfg)

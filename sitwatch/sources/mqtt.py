@@ -48,6 +48,7 @@ from sitwatch.core.clock import Clock
 from sitwatch.core.extras import install_hint
 from sitwatch.core.mqtt_url import Endpoint, MqttUrlError, is_mqtt, parse_url
 from sitwatch.core.mqtt_version import (
+    FallsBack,
     MqttUnavailable,
     Negotiation,
     Outcome,
@@ -102,7 +103,7 @@ def with_broker(ep: Endpoint, broker: Mqtt | None) -> Endpoint:
     return replace(ep, tls_ca=broker.tls_ca, protocol=broker.protocol)
 
 
-class MqttSource:
+class MqttSource(FallsBack):
     """A :class:`~sitwatch.sources.base.Source` for a cushion that publishes to a broker."""
 
     def __init__(
@@ -187,22 +188,19 @@ class MqttSource:
         except (OSError, ValueError) as e:
             self._inbox.put(("fatal", f"cannot connect to {self.ep.where}: {e}"))
 
-    def _fall_back(self, client: Any, why: str) -> bool:
-        """The broker did not take MQTT 5 (``why``) and ``protocol`` is "auto": give up this
-        client and connect with MQTT 3.1.1 for the rest of the run (paho cannot change the
-        version of a client). On the old client's thread, which ends after this callback."""
-        if not self.link.can_fall_back():
-            return False
-        with self._lock:
-            if self._closed or client is not self._client:
-                return False
-            self.link.fall_back(why)
-            client.loop_stop()  # on its own thread: only tells it to stop
-            new = self._new_client()
-            if new is not None:
-                self._connect(new)
-        self._log.debug("cushion over MQTT: %s %s; trying MQTT 3.1.1", self.ep.where, why)
+    def _to_v311(self, old: Any, why: str) -> None:
+        self.link.fall_back(why)
+        old.loop_stop()  # on its own thread: only tells it to stop
+        new = self._new_client()  # says itself what keeps it from making one
+        if new is not None:
+            self._connect(new)
+
+    def _v311_failed(self, text: str) -> bool:
+        self._inbox.put(("fatal", text))
         return True
+
+    def _v311_log(self) -> tuple[logging.Logger, str]:
+        return self._log, f"cushion over MQTT: {self.ep.where}"
 
     def _on_connect(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         if client is not self._client:
