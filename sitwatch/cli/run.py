@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -15,6 +15,9 @@ from sitwatch.cli.common import (
     err,
     load_config,
 )
+
+if TYPE_CHECKING:
+    from sitwatch.runtime.single import Kept
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,7 +80,14 @@ def run(args: argparse.Namespace) -> int:
     if other:
         err(other)
         return EXIT_FAIL
-    held, other = _only_one(cfg)
+    kept, other = _only_one(cfg)
+    if not other and kept is not None:
+        # once more now that the lock is ours: a daemon whose lock file went with its folder
+        # may have written its status again meanwhile; it takes its lock back at its next
+        # write (single.Kept), and this one would stop then: stop now
+        other = _already_running(cfg, clock)
+        if other:
+            kept.close()
     if other:
         err(other)
         return EXIT_FAIL
@@ -91,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         err(str(e))
         return EXIT_FAIL
     stop = {"now": False}
+    code = EXIT_OK
 
     def _stop(signum: int, _frame: Any) -> None:
         stop["now"] = True
@@ -117,8 +128,14 @@ def run(args: argparse.Namespace) -> int:
         wd = sdnotify.watchdog_interval()
         next_wd = clock.monotonic()
         seen = 0
+        if kept is not None and daemon.status is not None:
+            daemon.status.may_write = kept.keeps  # the lock is looked after at each write
         while not stop["now"]:
             daemon.step(0.5)
+            if kept is not None and kept.winner:
+                err(_taken_over_words(kept.winner, kept.path, status_path(cfg)))
+                code = EXIT_FAIL
+                break
             # Let a few frames gather before the next read: 5 wake-ups a second instead of one
             # per frame keeps the daemon near idle on a Pi, and 0.2 s is nothing for posture.
             # A fast matrix would overflow the 4 KiB tty buffer meanwhile, so not for those.
@@ -132,9 +149,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sdnotify.stopping()
         daemon.close()
-        if held is not None:
-            held.close()
-    return EXIT_OK
+        if kept is not None:
+            kept.close()
+    return code
 
 
 def _missing_model(args: argparse.Namespace, cfg: Any) -> str:
@@ -205,22 +222,31 @@ def _running_words(pid: object, status: Path) -> str:
             "`sitwatch status` shows what it is doing")
 
 
-def _only_one(cfg: Any) -> tuple[IO[str] | None, str]:
-    """Hold the lock beside the status file for as long as this daemon runs: (its file, "")
+def _taken_over_words(pid: str, lock: Path, status: Path) -> str:
+    return (f"sitwatch is already running (pid {pid}, status in {status}): this one started "
+            f"while {lock.parent} was removed, so it did not see it at first, and stops now")
+
+
+def _only_one(cfg: Any) -> tuple[Kept | None, str]:
+    """Hold the lock beside the status file for as long as this daemon runs: (it, "")
     or (None, what to say) when another daemon with the same status file holds it (one started
     at the same moment, before either wrote a status). A lock that cannot be made (a read-only
     folder) is said and not waited for: watching matters more."""
     import logging
+    import time
 
     from sitwatch.runtime.files import status_path
-    from sitwatch.runtime.single import hold
+    from sitwatch.runtime.single import Kept, hold
 
     status = status_path(cfg)
     path = status.with_name(status.name + ".lock")
+    since = time.time()
     try:
-        fh, pid = hold(path)
+        fh, pid = hold(path, since)
     except OSError as e:
         logging.getLogger("sitwatch").warning(
             "cannot make sure sitwatch runs only once (%s: %s)", path, e.strerror or e)
         return None, ""
-    return fh, "" if fh is not None else _running_words(pid, status)
+    if fh is None:
+        return None, _running_words(pid, status)
+    return Kept(path, fh, since), ""

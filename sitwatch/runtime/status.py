@@ -251,6 +251,12 @@ class StatusWriter:
         self._explicit_rate = False
         self._error: str | None = None
         self._folder_ready = False  # written once: the folder is made and owner-only
+        #: asked before each write: may this daemon still write the file? (False: another
+        #: daemon runs with it now, and it is never written again, not even "stopped" at the
+        #: end, which would say of the daemon that runs that it stopped; cli/run.py asks the
+        #: run lock, single.Kept)
+        self.may_write: Callable[[], bool] | None = None
+        self.handed_over = False
         self.writes = 0
 
     # -- changing the state -------------------------------------------------------------------
@@ -413,6 +419,9 @@ class StatusWriter:
 
     def write(self) -> bool:
         """Write the file now (atomically). Returns False (and logs once) on an I/O error."""
+        if self.handed_over or (self.may_write is not None and not self.may_write()):
+            self.handed_over = True
+            return False
         self._refresh_derived()
         self.state["updated"] = self.clock.now().isoformat(timespec="milliseconds")
         self._last_write = self.clock.monotonic()

@@ -116,3 +116,23 @@ def test_the_folder_is_made_owner_only_once_and_again_when_it_was_removed(
     assert read_status(path, clock)["exists"]
     clock.advance(HEARTBEAT)
     assert status.maybe_write() and made == [folder, folder]
+
+
+def test_a_writer_told_another_daemon_runs_with_the_file_never_writes_it_again(
+        tmp_path) -> None:
+    """A second daemon that started while the runtime folder was gone, found to be the one to
+    stop: its last words in the file would have been "running" (pid dead: "stopped
+    unexpectedly" in `sitwatch status`) or "stopped", both of the daemon that runs on."""
+    clock = ManualClock()
+    path = tmp_path / "status.json"
+    w = StatusWriter(path, clock, pid=4242)
+    asked = []
+    w.may_write = lambda: asked.append(1) is None and len(asked) < 3
+    assert w.write() and w.write()
+    path.write_text('{"pid": 1, "running": true}')  # the daemon that runs on, writing it
+    assert not w.write() and w.handed_over
+    clock.advance(HEARTBEAT)
+    assert not w.maybe_write()
+    w.close()
+    assert json.loads(path.read_text()) == {"pid": 1, "running": True}
+    assert len(asked) == 3  # not asked again once it said no
