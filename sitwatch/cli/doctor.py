@@ -660,7 +660,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     listen = float(getattr(args, "listen", 3.0))
     if not 0 < listen <= 600:
-        print("FAIL  doctor         --listen must be between 0 and 600 seconds")
+        print("FAIL  doctor         --listen must be more than 0 and at most 600 seconds "
+              "(0 would hear nothing; try --listen 5)")
         return 2
     given = getattr(args, "config", None)
     if given:

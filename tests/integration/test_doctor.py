@@ -791,7 +791,9 @@ def test_listen_and_headless_flags(cushion, tmp_path, capsys):
     assert level == OK and " in 0.4 s " in detail, detail
     assert only(checks, "notifications") == (OK, "desktop notifications off (console/log only)")
     rc, _, out, _ = doctor(capsys, "--config", str(cfg), "--listen", "0")
-    assert rc == 2 and "--listen must be between 0 and 600 seconds" in out
+    # it said "between 0 and 600" while refusing 0
+    assert rc == 2 and "--listen must be more than 0 and at most 600 seconds" in out
+    assert "--listen 5" in out
 
 
 def test_a_config_holding_secrets_that_others_can_read_is_a_warning(tmp_path, capsys):
