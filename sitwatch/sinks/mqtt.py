@@ -652,14 +652,21 @@ class MqttSink(FallsBack):
             self.problems.report("lost", f"mqtt: lost the broker {where} ({why}); "
                                  "reconnecting, events wait in a queue")
         else:
-            self.problems.report("unreachable", f"mqtt: cannot reach {where} ({why}); retrying")
+            self.problems.report("unreachable", f"mqtt: cannot reach {where} ({why}); retrying",
+                                 self._unreachable_level())
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         self._connected.clear()
         if not self._closed:
             self.problems.report("unreachable",
                                  f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port}; "
-                                 "retrying with backoff, events wait in a queue")
+                                 "retrying with backoff, events wait in a queue",
+                                 self._unreachable_level())
+
+    def _unreachable_level(self) -> int:
+        """A reconnect try that fails after "lost the broker" was said is part of the same
+        outage: a debug line, not a second warning (the recovery is said once either way)."""
+        return logging.DEBUG if "lost" in self.problems else logging.WARNING
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         if message.topic == self.status_topic:

@@ -30,7 +30,7 @@ def test_the_daemon_says_in_plain_words_why_it_lost_the_broker(tmp_path: Path) -
     simp = start_cushion(env, tmp_path / "cushion", speed=1)
     daemon = subprocess.Popen(
         [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-         "--port", str(tmp_path / "cushion"), "--layout", "smartchair-12", "--headless", "-v"],
+         "--port", str(tmp_path / "cushion"), "--layout", "smartchair-12", "--headless", "-vv"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert daemon.stderr is not None
     said = Lines(daemon.stderr)
@@ -38,6 +38,9 @@ def test_the_daemon_says_in_plain_words_why_it_lost_the_broker(tmp_path: Path) -
         assert said.wait("mqtt: connected to 127.0.0.1", timeout=WAIT), said.text
         stop(broker.proc)  # the broker goes away without a word (a restart, a crash)
         assert said.wait("lost the broker", timeout=WAIT), said.text
+        # away long enough for a reconnect try to fail (paho's first comes after 1 s; -vv
+        # shows it when it is no warning)
+        assert said.wait("cannot reach", timeout=WAIT), said.text
         broker = start_broker(tmp_path / "broker", port=broker.port)
         assert said.wait(f"connected to 127.0.0.1:{broker.port} again", timeout=WAIT), said.text
     finally:
@@ -48,3 +51,8 @@ def test_the_daemon_says_in_plain_words_why_it_lost_the_broker(tmp_path: Path) -
     assert f"lost the broker 127.0.0.1:{broker.port} (the connection dropped: the broker " \
         "stopped, or the network to it failed); reconnecting" in lost, lost
     assert "Unspecified error" not in said.text and "Traceback" not in said.text, said.text
+    # one outage, one warning: the reconnect tries that fail while the broker is away are
+    # debug lines ("cannot reach ... retrying with backoff" was a second warning)
+    warned = [ln for ln in said.lines if ln.startswith("WARNING") and "mqtt:" in ln
+              and " again" not in ln]
+    assert len(warned) == 1, warned

@@ -144,13 +144,28 @@ def test_a_refusal_is_said_once_not_again_as_a_host_that_cannot_be_reached(refus
 
 def test_a_host_that_cannot_be_reached_and_a_lost_broker_are_still_said(caplog) -> None:
     s, client, _ = sink()
-    with caplog.at_level(logging.WARNING, logger=LOG):
+    with caplog.at_level(logging.DEBUG, logger=LOG):
         s.link.acked = True  # an answer came: the connection was about to be accepted
         s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, "Success"), None)
         disconnected(s, client)  # a broker that was connected went away
         disconnected(s, client)  # ... and no answer to the next try
+        s._on_connect_fail(client, None)  # ... nor to the one after
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if "mqtt: " in r.getMessage()
+            and "connected to" not in r.getMessage()]
+    assert [lv for lv, _ in said] == [logging.WARNING, logging.DEBUG, logging.DEBUG], said
+    assert "lost the broker" in said[0][1] and "cannot reach" in said[1][1], said
+
+
+def test_a_broker_never_reached_is_a_warning_and_its_return_is_said(caplog) -> None:
+    """After "lost the broker" the failed reconnect tries are part of the same outage (debug
+    lines); without it, "cannot reach" is the warning."""
+    s, client, _ = sink()
+    with caplog.at_level(logging.WARNING, logger=LOG):
+        s._on_connect_fail(client, None)
+        s._on_connect_fail(client, None)
+        s._on_connect(client, None, None, ReasonCode(PacketTypes.CONNACK, "Success"), None)
     said = [r.getMessage() for r in caplog.records]
-    assert len(said) == 2 and "lost the broker" in said[0] and "cannot reach" in said[1], said
+    assert len(said) == 2 and "cannot reach" in said[0] and "again" in said[1], said
 
 
 def test_a_client_given_up_is_not_listened_to() -> None:
