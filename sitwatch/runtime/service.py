@@ -878,7 +878,8 @@ def start_hint(found: Sequence[Installed] | None = None) -> str:
 
 
 def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
-                 show_pid: bool = True, found: Sequence[Installed] | None = None) -> str:
+                 show_pid: bool = True, found: Sequence[Installed] | None = None,
+                 start: str = "sitwatch run") -> str:
     """How to get sitwatch to ``what`` (e.g. "use the new profile") for the situation at hand:
     the user service running (restart it), a daemon started by hand (stop and start it), the
     service installed but stopped (start it), or nothing running (the next start does).
@@ -887,7 +888,9 @@ def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
     (``sitwatch doctor``), taken as running. ``show_pid`` False leaves the pid out (a web page,
     where it tells other machines about this one; a stuck pid that may be another program's
     now, not to be killed on our word). ``found``: :func:`installed`'s answer, asked when not
-    given (the web app keeps one a while: asking spawns systemctl)."""
+    given (the web app keeps one a while: asking spawns systemctl). ``start``: the command
+    that starts the daemon started by hand again (one watching the simulator needs its
+    ``--port``)."""
     found = installed() if found is None else found
     unit = next((i for i in found if i.kind == "user unit"), None)
     pid = stuck if stuck is not None else running_pid(cfg)
@@ -896,10 +899,10 @@ def restart_hint(cfg: Config, what: str, *, stuck: int | None = None,
         return f"sitwatch runs as a service: `systemctl --user restart {name}` makes it {what}."
     if pid is not None and show_pid:
         return (f"sitwatch is running (pid {pid}): stop it (Ctrl-C in its terminal, or "
-                f"`kill {pid}`) and start it again with `sitwatch run` to {what}.")
+                f"`kill {pid}`) and start it again with `{start}` to {what}.")
     if pid is not None:
         return (f"sitwatch is running: stop it (Ctrl-C in its terminal) and start it again "
-                f"with `sitwatch run` to {what}.")
+                f"with `{start}` to {what}.")
     if unit is not None and unit.active is not None:
         return (f"The sitwatch service is installed but not running: `systemctl --user start "
                 f"{name}` starts it, and it will {what}.")
@@ -925,9 +928,14 @@ def calibration_hint(cfg: Config, saved: Path) -> str:
     ours = theirs_path is not None and theirs_path.resolve() == saved.expanduser().resolve()
     pid = running.get("pid")
     if simulator_file(saved):
-        if ours:
-            return restart_hint(cfg, "use the new calibration")
         layout = shlex.quote(cfg.cushion.layout)
+        if ours:
+            # a plain `sitwatch run` would watch the cushion in the config, not the simulator
+            sensor = running.get("sensor")
+            port = sensor.get("port") if isinstance(sensor, dict) else None
+            start = (f"sitwatch run --port {shlex.quote(port)} --layout {layout}"
+                     if isinstance(port, str) and port else "sitwatch run")
+            return restart_hint(cfg, "use the new calibration", start=start)
         also = (f" (the sitwatch running now, pid {pid}, reads {theirs_path})"
                 if theirs_path is not None else "")
         return (f"sitwatch uses it while it watches the simulator{also}: `sitwatch simulate "

@@ -101,5 +101,8 @@ def test_with_a_daemon_on_the_simulator_the_advice_fits_what_runs(tmp_path: Path
         theirs = _sitwatch(env, "calibrate", "--recording", str(sim_rec), *RANGES)
         assert theirs.returncode == 0, theirs.stderr
         assert f"calibration saved to {ran}." in theirs.stdout
+        # ... with the command that watches the simulator again (a plain `sitwatch run`
+        # watches the cushion in the config)
         assert (f"sitwatch is running (pid {daemon.pid}): stop it (Ctrl-C in its terminal, or "
-                f"`kill {daemon.pid}`) and start it again") in theirs.stdout
+                f"`kill {daemon.pid}`) and start it again with `sitwatch run --port {link} "
+                "--layout smartchair-12` to use the new calibration") in theirs.stdout
