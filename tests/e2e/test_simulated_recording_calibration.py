@@ -86,7 +86,8 @@ def test_with_a_daemon_on_the_simulator_the_advice_fits_what_runs(tmp_path: Path
         procs.cushion(link, speed=1)
         daemon = procs.start("run", "--no-user-config", "--headless", "--port", str(link),
                              "--layout", "smartchair-12")
-        d = wait_status(status, lambda d: d.get("pid") == daemon.pid)
+        # the first status may come before the daemon knows its profile file
+        d = wait_status(status, lambda d: d.get("pid") == daemon.pid and d.get("profile_file"))
         assert d.get("pid") == daemon.pid, d
         ran = tmp_path / "data/sitwatch/simulated/calibration-smartchair-12.json"
         assert d.get("profile_file") == str(ran)
