@@ -121,6 +121,12 @@ class MinuteRow:
     # seat); 0 in rows from before it was recorded
     seconds_recline_unseen: float = 0.0
 
+    @property
+    def seconds_seat_alone(self) -> float:
+        """Of ``seconds_occupied``, the time a seat alone saw (:data:`SEAT_ALONE_SQL`)."""
+        return max(0.0, self.seconds_recline_unseen
+                   - (self.seconds_occupied - self.seconds_occupied_cushion))
+
 
 @dataclass(frozen=True)
 class RunRow:
@@ -185,6 +191,17 @@ def _zero_nudges() -> dict[str, int]:
 #: as sitting upright, so their share is taken over the seated time a backrest sensor saw.
 NEEDS_BACKREST: tuple[Posture, ...] = (Posture.RECLINED,)
 
+#: Of a minute's seated seconds, those a seat alone saw: a cushion (or load cells) without
+#: backrest sensors, alone or with a camera beside it. Of the seconds nothing could see reclining
+#: in, the cushion's own (a camera's, alone or standing in, are never the cushion's). There
+#: ``leaning_forward`` means the weight went to the front of the seat, a perch or a slump (the
+#: daemon's "weight forward" nudge): leaning forward onto the thighs is not seen at all.
+SEAT_ALONE_SQL = (f"max(0, {RECLINE_UNSEEN_COLUMN} - (seconds_occupied - {CUSHION_COLUMN}))")
+#: Of a minute's ``leaning_forward`` seconds, those a seat alone saw: all of them when it saw
+#: all of the minute's sitting, in proportion when it saw part (a minute the device changed in).
+WEIGHT_FORWARD_SQL = (f"CASE WHEN seconds_occupied > 0 THEN {Posture.LEANING_FORWARD.value} * "
+                      f"min(1.0, {SEAT_ALONE_SQL} / seconds_occupied) ELSE 0 END")
+
 
 def _shares(minutes: Mapping[Posture, float],
             recline_unseen: float = 0.0) -> dict[Posture, float | None]:
@@ -238,6 +255,10 @@ class DaySummary:
     # of the sitting, the time nothing could see reclining (no backrest sensor watched: a seat
     # alone, or a camera); the reclined share is over the rest
     recline_unseen_minutes: float = 0.0
+    # of the sitting, the time a seat alone saw (:data:`SEAT_ALONE_SQL`), and of the leaning
+    # forward time, the part it saw: weight on the front of the seat ("weight forward")
+    seat_alone_minutes: float = 0.0
+    weight_forward_minutes: float = 0.0
     weight_shifts: int = 0  # ``stillness`` shifts: the cushion felt the weight move
     static_stretches: int = 0  # ``stillness`` static: sat past detect.stillness.after unmoved
 
@@ -454,6 +475,14 @@ class WeekSummary:
     @property
     def recline_unseen_minutes(self) -> float:
         return sum(d.recline_unseen_minutes for d in self.days)
+
+    @property
+    def seat_alone_minutes(self) -> float:
+        return sum(d.seat_alone_minutes for d in self.days)
+
+    @property
+    def weight_forward_minutes(self) -> float:
+        return sum(d.weight_forward_minutes for d in self.days)
 
     @property
     def recline_seen_minutes(self) -> float:
@@ -1021,7 +1050,7 @@ _SUM_COLUMNS = ("seconds_present", "seconds_occupied", *POSTURE_COLUMNS, *BALANC
                 # (describe.cushion_sees_seated), so the rest fell while it was offline
                 f"CASE WHEN run_id IN ({_CAMERA_ONLY_RUNS}) "
                 f"THEN 0 ELSE max(0, seconds_occupied - {CUSHION_COLUMN}) END",
-                RECLINE_UNSEEN_COLUMN)
+                RECLINE_UNSEEN_COLUMN, SEAT_ALONE_SQL, WEIGHT_FORWARD_SQL)
 
 
 def _day_edges(first: date, last: date, tz: tzinfo) -> list[float]:
@@ -1123,6 +1152,8 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             cushion_minutes=s[o0 + 4] / 60,
             stand_in_minutes=s[o0 + 5] / 60,
             recline_unseen_minutes=s[o0 + 6] / 60,
+            seat_alone_minutes=s[o0 + 7] / 60,
+            weight_forward_minutes=s[o0 + 8] / 60,
             weight_shifts=ev.shifts,
             static_stretches=ev.static,
         ))

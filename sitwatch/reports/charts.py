@@ -21,13 +21,17 @@ from sitwatch.reports.words import (
     ALL_POSTURES,
     ONE_SIDE,
     SEAT_EMPTY,
+    WEIGHT_FORWARD,
     fmt_limit,
     fmt_minutes,
     fmt_short,
+    forward_split,
+    forward_word,
     nudge_title,
     pct,
     plural,
     posture,
+    posture_legend,
     share_cell,
 )
 
@@ -116,11 +120,18 @@ def posture_chart(days: Sequence[Day]) -> str:
                 continue
             bh = m / ymax * plot_h
             y -= bh
+            named = [(posture(p), m)]
+            if p == Posture.LEANING_FORWARD:  # "weight forward" where a seat alone saw it
+                named = ([(words, part) for words, part in forward_split(s) if part >= 0.5]
+                         or [(forward_word(s), m)])
+            sh = shares[p]
+            what = ", ".join(f"{words} {fmt_minutes(part)} "
+                             f"({share_cell(None if sh is None else sh * part / m)})"
+                             for words, part in named)
             parts.append(
                 f'<rect class="{CSS_CLASS[p]}" x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" '
                 f'height="{_n(max(bh, 0.4))}"><title>{_esc(d.label)}: '
-                f'{_esc(posture(p))} {_esc(fmt_minutes(m))} '
-                f'({share_cell(shares[p])})</title></rect>')
+                f'{_esc(what)}</title></rect>')
         if d.has_data:
             parts.append(f'<text class="val" x="{_n(cx)}" y="{_n(y - 5)}" '
                          f'text-anchor="middle">{_esc(fmt_short(s.sitting_minutes))}</text>')
@@ -225,8 +236,10 @@ def _runs(cells: dict[int, MinuteCell],
     return out
 
 
-def _watched_state(c: MinuteCell) -> Posture | Occupancy | None:
-    return c.state if c.present > 0 else None
+def _watched_state(c: MinuteCell) -> tuple[Posture | Occupancy, bool] | None:
+    """What the minute is coloured by, and whether a seat alone saw it (its leaning forward
+    is then weight forward); None when nothing watched."""
+    return (c.state, c.seat_alone_saw) if c.present > 0 else None
 
 
 def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
@@ -242,7 +255,10 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
         return left + (min(max(minute, lo), hi) - lo) / (hi - lo) * plot_w
 
     limit = sit_limit / 60
-    seated = ", ".join(posture(p) for p in POSTURES[:-1]) + f" or {posture(POSTURES[-1])}"
+    # the postures in the words of what saw them (reclined only when something could see it)
+    names = [words for p, words in posture_legend(WeekSummary(tuple(d.summary for d in days)))
+             if p in POSTURES]
+    seated = ", ".join(names[:-1]) + f" or {names[-1]}"
     label = (f"Each day from {_hhmm(lo)} to {_hhmm(hi)}, minute by minute: seated {seated}, "
              f"the {SEAT_EMPTY}, breaks, minutes with {ONE_SIDE}, and sitting spells longer "
              f"than {fmt_limit(sit_limit)}. The table below has the same numbers.")
@@ -267,9 +283,11 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
                          f'y="{_n(y0 + strip_h - 4)}" text-anchor="middle">{d.missing}</text>')
             parts.append("</g>")
             continue
-        for m0, m1, state in _runs(d.minutes, _watched_state):
+        for m0, m1, (state, alone) in _runs(d.minutes, _watched_state):
             cls = CSS_CLASS[state]
-            what = SEAT_EMPTY if state == Occupancy.EMPTY else posture(state)
+            what = (SEAT_EMPTY if state == Occupancy.EMPTY
+                    else WEIGHT_FORWARD if alone and state == Posture.LEANING_FORWARD
+                    else posture(state))
             parts.append(f'<rect class="{cls}" x="{_n(x(m0))}" y="{_n(y0)}" '
                          f'width="{_n(max(x(m1) - x(m0), 0.6))}" height="{_n(strip_h)}">'
                          f'<title>{_hhmm(m0)}–{_hhmm(m1)} {_esc(what)}</title></rect>')

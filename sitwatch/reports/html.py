@@ -46,7 +46,6 @@ from sitwatch.reports.feedback import feedback_line, week_feedback
 from sitwatch.reports.pressure import section as pressure_card  # the seat pressure card
 from sitwatch.reports.week import Change, Day, collect_days, compare, headline_change
 from sitwatch.reports.words import (
-    ALL_POSTURES,
     DEFAULT_SIT_LIMIT,
     SEAT_EMPTY,
     cushion_part,
@@ -57,8 +56,8 @@ from sitwatch.reports.words import (
     pct,
     per_day,
     plural,
-    posture,
     posture_heading,
+    posture_legend,
     posture_shares_text,
     share_cell,
     shifts_text,
@@ -176,7 +175,8 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "sources": _uniq(r.source for r in recorded),
         "see_a_doctor": guidance.SEE_A_DOCTOR,
         "red_flags": guidance.RED_FLAGS,
-        "posture_legend": [(posture(p), CSS_CLASS[p]) for p in ALL_POSTURES],
+        # leaning forward in the words of what saw it; reclined left out when nothing could
+        "posture_legend": [(words, CSS_CLASS[p]) for p, words in posture_legend(week)],
         "posture_columns": [(p, posture_heading(p)) for p in POSTURES],
         "seat_empty": SEAT_EMPTY,
         "diary": diary.view(diary.section(store, start, end)),  # issue #11

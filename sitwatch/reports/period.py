@@ -238,6 +238,7 @@ def day_record(d: DaySummary, sit_limit: float) -> dict[str, Any]:
         "sitting_debt_minutes": _r(d.sitting_debt(sit_limit)),
         "posture_share": _posture_share(d.posture_shares),
         "recline_unseen_minutes": _r(d.recline_unseen_minutes),
+        "weight_forward_minutes": _r(d.weight_forward_minutes),
         "cushion_minutes": _r(d.cushion_minutes),
         "lopsided_left_minutes": _lopsided(d.lopsided_left_minutes, d.balance_measured),
         "lopsided_right_minutes": _lopsided(d.lopsided_right_minutes, d.balance_measured),
@@ -274,6 +275,7 @@ def totals_record(w: WeekSummary, sit_limit: float) -> dict[str, Any]:
         "sitting_debt_minutes": _r(w.sitting_debt(sit_limit)),
         "posture_share": _posture_share(w.posture_shares),
         "recline_unseen_minutes": _r(w.recline_unseen_minutes),
+        "weight_forward_minutes": _r(w.weight_forward_minutes),
         "cushion_minutes": _r(w.cushion_minutes),
         "lopsided_left_minutes": _lopsided(w.lopsided_left_minutes, w.balance_measured),
         "lopsided_right_minutes": _lopsided(w.lopsided_right_minutes, w.balance_measured),
@@ -342,7 +344,7 @@ def _flat_columns() -> list[str]:
             "camera_offline_minutes", "cushion_minutes",
             # added later, so at the end: a spreadsheet reading the columns by place keeps them
             "weight_shifts", "static_stretches", "weight_shifts_per_hour",
-            "recline_unseen_minutes"]
+            "recline_unseen_minutes", "weight_forward_minutes"]
 
 
 CSV_COLUMNS: list[str] = _flat_columns()

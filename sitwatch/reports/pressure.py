@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sitwatch.core.kinds import POSTURES, Posture, label
 from sitwatch.history.pressure import PressureMap, maps_between
 from sitwatch.history.queries import Reader
+from sitwatch.reports.words import WEIGHT_FORWARD
 
 if TYPE_CHECKING:
     from sitwatch.sensing.layout import Layout
@@ -146,7 +147,11 @@ def section(store: Reader, week_ending: date, tz: tzinfo) -> str:
     pics = [svg(lay, week["all"], vmax, f"this week · {_minutes(week['all'].seconds)}")]
     if last is not None:
         pics.append(svg(lay, last, vmax, f"last week · {_minutes(last.seconds)}"))
-    per = [svg(lay, m, vmax, f"{label(p)} · {_minutes(m.seconds)}") for p, m in postures]
+    # a seat alone's leaning forward is weight on the front of the seat (the reports' word)
+    seat_alone = not lay.back_mask.any()
+    per = [svg(lay, m, vmax, f"{name} · {_minutes(m.seconds)}") for p, m in postures
+           for name in [WEIGHT_FORWARD if seat_alone and p == Posture.LEANING_FORWARD
+                        else label(p)]]
     compare = ("This week beside last week" if last is not None
                else "This week (last week has no pressure readings to compare with)")
     out = [

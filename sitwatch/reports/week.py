@@ -46,6 +46,7 @@ class MinuteCell:
     present: float = 0.0
     occupied: float = 0.0
     cushion: float = 0.0  # of ``occupied``, what the cushion saw (balance is its alone)
+    seat_alone: float = 0.0  # of ``occupied``, what a seat alone saw (MinuteRow.seconds_seat_alone)
     posture: dict[Posture, float] = field(default_factory=lambda: dict.fromkeys(ALL_POSTURES, 0.0))
     lopsided: float = 0.0
 
@@ -53,6 +54,7 @@ class MinuteCell:
         self.present += r.seconds_present
         self.occupied += r.seconds_occupied
         self.cushion += r.seconds_occupied_cushion
+        self.seat_alone += r.seconds_seat_alone
         for p in ALL_POSTURES:
             self.posture[p] += r.posture.get(p, 0.0)
         self.lopsided += r.balance.get(Balance.LEFT, 0.0) + r.balance.get(Balance.RIGHT, 0.0)
@@ -63,6 +65,12 @@ class MinuteCell:
         if self.occupied <= 0 or self.occupied < _SEATED_SHARE * self.present:
             return Occupancy.EMPTY
         return max(ALL_POSTURES, key=lambda p: (self.posture[p], p == Posture.UPRIGHT))
+
+    @property
+    def seat_alone_saw(self) -> bool:
+        """A seat alone saw most of the minute's sitting: its leaning forward is weight on the
+        front of the seat (:data:`sitwatch.reports.words.WEIGHT_FORWARD`)."""
+        return self.occupied > 0 and self.seat_alone >= 0.5 * self.occupied
 
     @property
     def is_lopsided(self) -> bool:

@@ -34,6 +34,10 @@ ONE_SIDE = "more weight on one side"
 NOT_MEASURED = "not measured (a cushion measures it)"
 #: A posture the sensors could not see (reclining without backrest sensors): not 0%.
 NOT_SEEN = "not seen (needs backrest sensors)"
+#: Leaning forward as a seat alone sees it (no backrest sensors): the weight moved to the front
+#: of the seat, a perch on the edge or a slump, which it cannot tell apart (leaning forward onto
+#: the thighs it does not see at all). The daemon's nudge for it says the same.
+WEIGHT_FORWARD = "weight forward"
 
 #: Below this share of the seated time with a known posture, the reports do not say how you
 #: "mostly" sat: too little is known.
@@ -83,17 +87,52 @@ def weight_on(side: Balance) -> str:
     return label(side)
 
 
+def forward_split(s: DaySummary | WeekSummary) -> list[tuple[str, float]]:
+    """The leaning forward minutes of ``s`` by what saw them, as (words, minutes): ``leaning
+    forward`` where backrest sensors or a camera saw the sitting, :data:`WEIGHT_FORWARD` where
+    a seat alone did; only the words for what watched (both in a period with both)."""
+    total = s.posture_minutes.get(Posture.LEANING_FORWARD, 0.0)
+    seat = min(total, s.weight_forward_minutes)
+    alone = s.seat_alone_minutes >= 0.5
+    out = []
+    if not alone or s.sitting_minutes - s.seat_alone_minutes >= 0.5:
+        out.append((posture(Posture.LEANING_FORWARD), total - seat))
+    if alone:
+        out.append((WEIGHT_FORWARD, seat))
+    return out
+
+
+def forward_word(s: DaySummary | WeekSummary, sep: str = " or ") -> str:
+    """``leaning forward``, ``weight forward`` (a seat alone saw the sitting), or both joined
+    by ``sep`` (:func:`forward_split`): a chart's legend and its pointer titles."""
+    return sep.join(words for words, _ in forward_split(s))
+
+
+def posture_legend(s: DaySummary | WeekSummary) -> list[tuple[Posture, str]]:
+    """The postures a chart of ``s`` can show, with their words: leaning forward as
+    :func:`forward_word` has it, and reclined left out when nothing could see it."""
+    shares = s.posture_shares
+    return [(p, forward_word(s, " / ") if p == Posture.LEANING_FORWARD else posture(p))
+            for p in ALL_POSTURES if not (p in NEEDS_BACKREST and shares.get(p, 0.0) is None)]
+
+
 def posture_shares_text(s: DaySummary | WeekSummary, sep: str = " · ") -> str:
     """``upright 75% · slouched 15% · leaning forward 0% · reclined 10%``, and the unknown
     share when it shows as at least 1%. Reclining only a backrest sensor sees: without one
     (a seat alone, a camera) ``reclined not seen (needs backrest sensors)``, and over the time
-    one saw when it saw part of the sitting (:func:`recline_part`)."""
+    one saw when it saw part of the sitting (:func:`recline_part`). Leaning forward where a
+    seat alone saw it is ``weight forward`` (:func:`forward_split`)."""
     shares = s.posture_shares
     parts = []
     for p in POSTURES:
         v = shares.get(p, 0.0)
         if v is None:
             parts.append(f"{posture(p)} {NOT_SEEN}")
+            continue
+        if p == Posture.LEANING_FORWARD:
+            total = s.posture_minutes.get(p, 0.0)
+            parts += [f"{words} {pct(v * m / total if total > 0 else 0.0)}"
+                      for words, m in forward_split(s)]
             continue
         over = recline_part(s.recline_seen_minutes, s.sitting_minutes) \
             if p in NEEDS_BACKREST else ""
@@ -347,9 +386,15 @@ def mostly(minutes: Mapping[Posture, float]) -> Posture | None:
     return top if known[top] > MOSTLY_SHARE * known_total else None
 
 
-def _posture_verdict(minutes: Mapping[Posture, float]) -> tuple[str, str]:
+def _posture_verdict(minutes: Mapping[Posture, float],
+                     forward: str = label(Posture.LEANING_FORWARD)) -> tuple[str, str]:
     """How the posture went, as (a clause that continues "your sitting spells stayed under
-    ...", or "" when it needs a sentence of its own; that sentence, or "")."""
+    ...", or "" when it needs a sentence of its own; that sentence, or ""). ``forward``: the
+    words for leaning forward (:data:`WEIGHT_FORWARD` where a seat alone saw most of it)."""
+
+    def posture(p: Posture) -> str:
+        return forward if p == Posture.LEANING_FORWARD else label(p)
+
     total = sum(minutes.values())
     known_total = sum(minutes.get(p, 0.0) for p in POSTURES)
     top = mostly(minutes)
@@ -410,7 +455,10 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
                  "sitting; a walk to refill your water counts.")
         out.append((min(3.5, 1.5 + max(s.minutes for s in long_spells) / limit_min), text))
 
-    # Slouching and leaning in.
+    # Slouching and leaning in (on a seat alone: the weight forward, most of the time it saw).
+    leaning = sum(d.posture_minutes.get(Posture.LEANING_FORWARD, 0.0) for d in days)
+    seat_saw = sum(d.weight_forward_minutes for d in days) > leaning / 2
+
     def slumped_of(d: DaySummary) -> float:
         return sum(d.posture_minutes.get(p, 0.0) for p in SLUMPED)
 
@@ -419,8 +467,8 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
     if share >= 0.25 and slumped >= 10:
         worst = max(days, key=slumped_of)
         when = f", most of it on {worst.day:%A}" if weekly else ""
-        text = (f"You slouched or leaned forward for {pct(share)} of your sitting time{when}. "
-                f"{SIT_BACK}")
+        did = "sat with your weight forward" if seat_saw else "leaned forward"
+        text = f"You slouched or {did} for {pct(share)} of your sitting time{when}. {SIT_BACK}"
         out.append((min(3.0, share / 0.2), text))
 
     # Lopsided sitting.
@@ -464,7 +512,8 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         for d in days:
             for p, v in d.posture_minutes.items():
                 minutes[Posture(p)] = minutes.get(Posture(p), 0.0) + v
-        clause, sentence = _posture_verdict(minutes)
+        clause, sentence = _posture_verdict(
+            minutes, WEIGHT_FORWARD if seat_saw else posture(Posture.LEANING_FORWARD))
         text = f"Nice: your sitting spells stayed under {limit_word}{clause}"
         text += ". Keep it up." if not sentence else f"; keep it up. {sentence}"
         out.append((0.0, text))

@@ -315,15 +315,17 @@ def test_the_csv_has_the_weight_shifts_at_the_end(seeded: Path, tmp_path: Path) 
                      "--history", str(seeded))
     assert proc.returncode == 0, proc.stderr
     header, *lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
-    # (then what no backrest sensor saw, added after them: none on this chair)
-    assert header[-5:] == ["cushion_minutes", "weight_shifts", "static_stretches",
-                           "weight_shifts_per_hour", "recline_unseen_minutes"]
+    # (then what no backrest sensor saw and a seat alone's leaning forward, added after them:
+    # none on this chair)
+    assert header[-6:] == ["cushion_minutes", "weight_shifts", "static_stretches",
+                           "weight_shifts_per_hour", "recline_unseen_minutes",
+                           "weight_forward_minutes"]
     rows = {ln[0]: ln for ln in lines}
     for day in (FRI, SUN):
         shifts, static, cushion = _raw_shifts(seeded, day)
-        assert rows[str(day)][-4:] == [str(shifts), str(static),
-                                       str(round(shifts / (cushion / 60), 1)), "0.0"], day
-    assert rows["2026-10-24"][-4:] == ["0", "0", "", "0.0"]  # nobody sat: none felt, no rate
+        assert rows[str(day)][-5:] == [str(shifts), str(static),
+                                       str(round(shifts / (cushion / 60), 1)), "0.0", "0.0"], day
+    assert rows["2026-10-24"][-5:] == ["0", "0", "", "0.0", "0.0"]  # nobody sat: no rate
 
 
 def test_the_two_day_builders_agree_on_a_real_history(seeded: Path) -> None:

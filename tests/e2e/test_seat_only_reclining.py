@@ -3,7 +3,10 @@ below"; `sitwatch doctor` says so). Before, every report of its history said "re
 measured. Here the real daemon (`sitwatch demo`, the Daemon of `sitwatch run` on the virtual
 cushion in accelerated time) writes a real SQLite history on the fsr-cushion-9 layout; then
 `sitwatch report` in each format, `sitwatch export` and the web app's pages (`sitwatch serve` in
-headless Chromium) say reclining was not seen, and a chair with a backrest still gets its share."""
+headless Chromium) say reclining was not seen, and a chair with a backrest still gets its share.
+Its leaning forward is weight on the front of the seat, as the daemon's nudge says: the reports
+call it "weight forward" there (a chair's stays "leaning forward"), and the charts' legends leave
+out the reclining nothing could see."""
 
 from __future__ import annotations
 
@@ -87,6 +90,24 @@ def test_every_report_says_reclining_was_not_seen(seat_only: tuple[Path, dict[st
     assert sat_row[head.index("reclined_share")] == ""
 
 
+def test_every_report_says_weight_forward(seat_only: tuple[Path, dict[str, str]],
+                                          tmp_path: Path) -> None:
+    db, env = seat_only
+    h = ["--history", str(db)]
+    for argv in ([], ["--week"], ["--week", "--format", "md"]):
+        text = sitwatch(env, "report", *argv, *h)
+        assert "weight forward " in text and "leaning forward" not in text, text
+    sitwatch(env, "report", "--week", "--format", "html", "-o", str(tmp_path / "w.html"), *h)
+    page = (tmp_path / "w.html").read_text()
+    assert '<span class="sw fw"></span>weight forward' in page
+    assert "leaning forward" not in page and '<span class="sw rc">' not in page
+    doc = json.loads(sitwatch(env, "report", "--week", "--format", "json", *h))
+    lf = doc["totals"]["posture_share"]["leaning_forward"]  # the field keeps its name
+    assert lf > 0
+    assert doc["totals"]["weight_forward_minutes"] == pytest.approx(
+        lf * doc["totals"]["sitting_minutes"], abs=0.5)
+
+
 def test_the_export_leaves_reclining_empty_where_it_was_not_seen(
         seat_only: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     db, env = seat_only
@@ -105,6 +126,7 @@ def test_a_chair_with_a_backrest_still_gets_its_share(tmp_path: Path) -> None:
     db = demo_history(tmp_path, "smartchair-12", env)
     day = sitwatch(env, "report", "--history", str(db))
     assert "not seen" not in day and "reclined " in day
+    assert "leaning forward " in day and "weight forward" not in day
     doc = json.loads(sitwatch(env, "report", "--format", "json", "--history", str(db)))
     assert doc["totals"]["posture_share"]["reclined"] > 0
     assert doc["totals"]["recline_unseen_minutes"] == 0
@@ -134,5 +156,9 @@ def test_the_web_pages_say_reclining_was_not_seen(tmp_path: Path) -> None:
                 cells = b.js("Array.from(document.querySelectorAll('td')).map("
                              "function (c) { return c.textContent; }).join('|')")
                 assert "not seen" in cells
+                assert "weight forward" in week and "leaning forward" not in week
+                legends = b.js("Array.from(document.querySelectorAll('ul.legend li')).map("
+                               "function (li) { return li.textContent; }).join('|')")
+                assert "weight forward" in legends and "reclined" not in legends, legends
     finally:
         srv.stop()

@@ -154,7 +154,8 @@ def test_csv_has_the_weight_shifts_after_every_older_column(store: Store) -> Non
              "nudges_acted", "nudges_followed_up", "wallet_suspected",
              "sensor_offline_minutes", "camera_offline_minutes", "cushion_minutes"]
     shifts = ["weight_shifts", "static_stretches", "weight_shifts_per_hour"]
-    assert older + shifts + ["recline_unseen_minutes"] == period.CSV_COLUMNS
+    assert older + shifts + ["recline_unseen_minutes", "weight_forward_minutes"] \
+        == period.CSV_COLUMNS
     r = period.build(store, period.Period("week", SUN - timedelta(days=6), SUN), TZ, now=NOW)
     rows = {r_["date"]: r_ for r_ in csv.DictReader(io.StringIO(r.csv()))}
     assert [rows[MON.isoformat()][c] for c in shifts] == ["6", "0", "6.0"]
