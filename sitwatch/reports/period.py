@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -444,6 +445,38 @@ def markdown(r: PeriodReport) -> str:
     return "\n".join(lines)
 
 
+#: The plain-text reports' width (they also go out by e-mail, `sitwatch report-send`), and
+#: the width of a row's name: its value starts one column after it.
+TEXT_WIDTH = 80
+KEY_WIDTH = 16
+#: Between the items of a row's value: a row wraps between items where it can.
+ITEM_SEP = " · "
+
+
+def text_row(key: str, value: str, width: int = TEXT_WIDTH) -> str:
+    """``Posture          upright 84% · slouched 10% ...``: the name, then the value, wrapped
+    at ``width`` columns under its own start, between `` · `` items where it can (the dot
+    ends the line), inside an item too long for a line between its words."""
+    indent = " " * (KEY_WIDTH + 1)
+    room = max(20, width - len(indent))
+    lines: list[str] = []
+    cur = ""
+    for item in value.split(ITEM_SEP):
+        joined = f"{cur}{ITEM_SEP}{item}" if cur else item
+        if len(joined) <= room or not cur:
+            cur = joined
+        else:
+            lines.append(cur + ITEM_SEP.rstrip())
+            cur = item
+        if len(cur) > room:  # one item longer than a line: between its words
+            *done, cur = textwrap.wrap(cur, room, break_long_words=False,
+                                       break_on_hyphens=False) or [""]
+            lines += done
+    lines.append(cur)
+    return "\n".join(f"{key:<{KEY_WIDTH}} {ln}" if i == 0 else indent + ln
+                     for i, ln in enumerate(lines))
+
+
 def period_text(r: PeriodReport) -> str:
     """The month (or any period) as plain text: totals, breaks by length, debt, and one line a
     day."""
@@ -453,7 +486,7 @@ def period_text(r: PeriodReport) -> str:
     if not w.has_data:
         lines.append("No sitting recorded in this period.")
         return "\n".join(lines) + "\n"
-    row = "{:<16} {}".format
+    row = text_row
     lines += [
         row("Sitting", sitting_words(w)),
         row("Longest spell", fmt_minutes(w.longest_spell_minutes)),

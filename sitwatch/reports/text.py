@@ -76,7 +76,7 @@ def _bullets(tips: list[str], width: int = 80) -> list[str]:
 
 
 def _row(key: str, value: str) -> str:
-    return f"{key:<16} {value}"
+    return period.text_row(key, value)
 
 
 def _day_title(day: date) -> str:

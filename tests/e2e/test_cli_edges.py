@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.report_text import rows_joined
+
 pytestmark = pytest.mark.integration
 
 
@@ -928,7 +930,8 @@ def test_the_reports_do_not_count_the_days_summary_as_a_nudge(tmp_path) -> None:
     text = _sitwatch("report", "--no-user-config", "--history", str(db), "--day", str(day),
                      env=env)
     assert text.returncode == 0, text.stderr
-    assert "Nudges           2 (posture 1 · sitting budget 1)" in text.stdout, text.stdout
+    assert "Nudges           2 (posture 1 · sitting budget 1)" in rows_joined(text.stdout), \
+        text.stdout
     week = _sitwatch("report", "--no-user-config", "--history", str(db), "--week", "--day",
                      str(day), "--format", "json", env=env)
     assert week.returncode == 0, week.stderr

@@ -19,6 +19,7 @@ import pytest
 from sitwatch.config import Config
 from sitwatch.sensing import calibration, layout
 from tests.e2e.test_end_to_end import env_for, read_events
+from tests.helpers.report_text import rows_joined
 
 LAY = layout.load("load-cells-4")
 SEATED = [20000, 20500, 9000, 9200]
@@ -461,7 +462,7 @@ def test_with_a_cushion_too_not_right_on_a_slouch_only_the_camera_saw_eases_noth
     assert "No thresholds moved" in listed
     assert "(recorded only: the camera alone saw it)" in listed, listed
     week = sitwatch(env, cfg, "report", "--week").stdout
-    line = next(ln for ln in week.splitlines() if ln.startswith('"Not right"'))
+    line = next(ln for ln in rows_joined(week).splitlines() if ln.startswith('"Not right"'))
     assert "nothing eased (" in line and "the camera alone saw it" in line, line
     assert "no cushion" not in line
     shown(["cushion", "camera"], 5)

@@ -14,6 +14,7 @@ import pytest
 from sitwatch.history.schema import SCHEMA_VERSION, user_version
 from tests.e2e.test_cli_edges import _fresh_home, _sitwatch
 from tests.helpers.history import older_history
+from tests.helpers.report_text import rows_joined
 
 pytestmark = pytest.mark.integration
 
@@ -45,8 +46,8 @@ def test_report_reads_a_history_the_daemon_has_not_upgraded_yet(tmp_path: Path) 
     proc = _sitwatch("report", "--day", str(DAY), "--no-user-config", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "Sitting          2 h 15 min" in proc.stdout
-    assert "Longest spell    1 h 30 min (from 09:00)" in proc.stdout
+    assert "Sitting          2 h 15 min" in rows_joined(proc.stdout)
+    assert "Longest spell    1 h 30 min (from 09:00)" in rows_joined(proc.stdout)
     assert proc.stderr.count("older sitwatch") == 1, proc.stderr
     assert str(hist) in proc.stderr
     assert "it will upgrade the file itself when it starts" in proc.stderr, proc.stderr

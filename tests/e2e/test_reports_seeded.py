@@ -35,6 +35,7 @@ from sitwatch.sim.script import default_day
 from sitwatch.sim.simulator import Simulator
 from sitwatch.sources.base import Status
 from sitwatch.sources.sim import SimSource
+from tests.helpers.report_text import row_value, rows_joined
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -263,7 +264,7 @@ def _raw_shifts(db: Path, day: date) -> tuple[int, int, float]:
 
 
 def _line(text: str, key: str) -> str:
-    return next(ln for ln in text.splitlines() if ln.startswith(key))[16:].strip()
+    return next(ln for ln in rows_joined(text).splitlines() if ln.startswith(key))[16:].strip()
 
 
 def test_the_day_report_has_the_weight_shifts_the_week_has(seeded: Path) -> None:
@@ -374,7 +375,7 @@ def test_month_as_csv_and_text(seeded: Path, tmp_path: Path) -> None:
     text = _sitwatch("report", "--month", "2026-10", "--history", str(seeded))
     assert text.returncode == 0, text.stderr
     total_debt = exp[FRI]["debt"] + exp[SUN]["debt"]
-    debt_line = next(ln for ln in text.stdout.splitlines() if ln.startswith("Sitting debt"))
+    debt_line = row_value(text.stdout, "Sitting debt")
     h, m = divmod(round(total_debt), 60)
     assert (f"{h} h {m} min" if h else f"{m} min") in debt_line
     assert "October 2026" in text.stdout

@@ -19,8 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.report_text import row_value
+
 ROOT = Path(__file__).resolve().parents[2]
 NOT_SEEN = "reclined not seen (needs backrest sensors)"
+# the weekly table's lines: as wide as its columns
+TABLE = (*(f"{d} " for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
+         " " * 16 + "sitting ")
 
 
 def _env(tmp: Path, tz: str = "Europe/Berlin") -> dict[str, str]:
@@ -106,6 +111,20 @@ def test_every_report_says_weight_forward(seat_only: tuple[Path, dict[str, str]]
     assert lf > 0
     assert doc["totals"]["weight_forward_minutes"] == pytest.approx(
         lf * doc["totals"]["sitting_minutes"], abs=0.5)
+
+
+def test_the_text_reports_keep_within_80_columns(seat_only: tuple[Path, dict[str, str]]) -> None:
+    """Its Posture row ran to 126 columns, the Nudges row to 93 (the text also goes out by
+    e-mail): each row wraps under its value, between items; the weekly table is left as is."""
+    db, env = seat_only
+    for argv in ([], ["--week"], ["--month"]):
+        text = sitwatch(env, "report", *argv, "--history", str(db))
+        lines = [ln for ln in text.splitlines() if not ln.startswith(TABLE)]
+        assert max(len(ln) for ln in lines) <= 80, text
+        posture = next(i for i, ln in enumerate(lines) if ln.startswith("Posture"))
+        assert lines[posture + 1].startswith(" " * 17 + "reclined not seen"), text
+        assert lines[posture].endswith(" ·"), text
+        assert NOT_SEEN in row_value(text, "Posture")
 
 
 def test_the_export_leaves_reclining_empty_where_it_was_not_seen(

@@ -19,6 +19,7 @@ import pytest
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.runtime.files import history_path
+from tests.helpers.report_text import rows_joined
 from tests.integration.test_nudge_accounting import EMPTY, SEATED, Chair
 
 pytestmark = pytest.mark.integration
@@ -36,7 +37,7 @@ def report(history: Path, day: str, *more: str) -> str:
 
 
 def row(text: str, name: str) -> str:
-    return next(line for line in text.splitlines() if line.startswith(name))
+    return next(line for line in rows_joined(text).splitlines() if line.startswith(name))
 
 
 def test_a_spell_carried_over_four_restarts_is_one_spell_in_the_report(serial_pty) -> None:
@@ -62,7 +63,7 @@ def test_a_spell_carried_over_four_restarts_is_one_spell_in_the_report(serial_pt
     # 09:00:10 to 09:18:20, the 4 x 20 s stopped counted in it as the daemon's timer counts
     # them; the seated time itself (the runs' minutes) is 16.8 min
     assert "Longest spell    18 min (from 09:00, with sitwatch restarts)" \
-        in text, text
+        in rows_joined(text), text
     assert row(text, "Sitting").split()[-2:] == ["17", "min"], text
     assert row(text, "Breaks").split()[-1] == "0", text
     # the week and the month read the days in one pass: the same one spell
@@ -94,7 +95,7 @@ def test_a_break_over_a_restart_with_the_seat_empty_is_in_the_report(serial_pty)
 
     text = report(history, "2026-01-05")
     assert row(text, "Breaks").split()[-1] == "1", text
-    assert "Longest spell    5 min (from 09:00)" in text, text
+    assert "Longest spell    5 min (from 09:00)" in rows_joined(text), text
     week = json.loads(report(history, "2026-01-05", "--week", "--format", "json"))
     monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
     assert monday["breaks"] == 1, monday

@@ -31,6 +31,7 @@ from sitwatch.runtime.files import history_path, status_path
 from sitwatch.runtime.status import read_status
 from sitwatch.sensing import layout
 from tests.helpers.doubles import ScriptedCamera, camera_profile
+from tests.helpers.report_text import rows_joined
 from tests.integration.test_restart_spells import report, row
 
 pytestmark = pytest.mark.integration
@@ -99,7 +100,7 @@ def test_camera_only_a_spell_goes_on_through_a_short_restart(monkeypatch) -> Non
 
     text = report(history_path(CFG), "2026-01-05")
     assert "Longest spell    16 min (from 09:00, with sitwatch restarts)" \
-        in text, text
+        in rows_joined(text), text
     assert row(text, "Breaks").split()[-1] == "0", text
     week = json.loads(report(history_path(CFG), "2026-01-05", "--week", "--format", "json"))
     monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
@@ -130,7 +131,7 @@ def test_camera_only_a_break_over_a_restart_with_nobody_in_view_is_counted(monke
 
     text = report(history_path(CFG), "2026-01-05")
     assert row(text, "Breaks").split()[-1] == "1", text
-    assert "Longest spell    5 min (from 09:00)" in text, text
+    assert "Longest spell    5 min (from 09:00)" in rows_joined(text), text
     week = json.loads(report(history_path(CFG), "2026-01-05", "--week", "--format", "json"))
     monday = next(d for d in week["days"] if d["date"] == "2026-01-05")
     assert monday["breaks"] == 1, monday

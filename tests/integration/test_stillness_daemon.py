@@ -27,6 +27,7 @@ from sitwatch.sim.simulator import Simulator
 from sitwatch.sinks.base import Fanout
 from sitwatch.sinks.desktop import DesktopSink
 from sitwatch.sources.sim import SimSource
+from tests.helpers.report_text import row_value
 
 pytestmark = pytest.mark.integration
 LOG = logging.getLogger("sitwatch.test")
@@ -114,5 +115,5 @@ def test_the_weekly_report_says_how_often_the_weight_was_shifted(tmp_path) -> No
          "--history", str(tmp_path / "history.sqlite"), "--no-user-config"],
         capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
-    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("Weight shifts"))
+    line = row_value(proc.stdout, "Weight shifts")
     assert f"{RELIEFS} weight shifts, about" in line and "an hour seated" in line

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.helpers.cdp import CHROMIUM, browser
+from tests.helpers.report_text import rows_joined
 
 pytestmark = pytest.mark.integration
 
@@ -797,7 +798,7 @@ def _report_rows(srv: Server) -> dict[str, str]:
          str(srv.tmp / "sitwatch.toml"), "--no-user-config"],
         capture_output=True, text=True, env=srv.env, timeout=60, check=True).stdout
     report = {}
-    for line in out.splitlines()[2:]:
+    for line in rows_joined(out).splitlines()[2:]:
         if not line.strip():
             break
         key, _, value = line.partition("  ")
@@ -997,7 +998,7 @@ def test_the_month_counts_days_sat_not_days_watched(tmp_path: Path) -> None:
             stat = b.js("document.getElementById('stat-sitting').parentNode.textContent")
     finally:
         srv.stop()
-    sitting = next(ln for ln in report.splitlines() if ln.startswith("Sitting"))
+    sitting = next(ln for ln in rows_joined(report).splitlines() if ln.startswith("Sitting"))
     assert sitting.endswith("2 h on 2 days (about 1 h a day); 3 more days watched with no "
                             "sitting"), report
     assert "about 1 h a day on 2 days; 3 more days watched with no sitting" in stat, stat

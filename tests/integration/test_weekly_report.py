@@ -19,6 +19,7 @@ from sitwatch.core.clock import ManualClock
 from sitwatch.core.kinds import Posture
 from sitwatch.history.store import Store
 from tests.helpers.history import TZ, Sitter
+from tests.helpers.report_text import row_value
 
 pytestmark = pytest.mark.integration
 
@@ -179,7 +180,7 @@ def test_a_camera_alone_does_not_claim_even_sitting(tmp_path):
         assert "not measured (a cushion measures it)" in text, (argv, text[-1500:])
     cushion = _sitwatch(tmp_path, "report", "--day", "2026-11-18",
                         "--history", str(_history(tmp_path)))
-    line = next(x for x in cushion.stdout.splitlines() if x.strip().startswith("Lopsided"))
+    line = row_value(cushion.stdout, "Lopsided")
     assert "not measured" not in line and "0 min" in line, line
 
 
@@ -198,7 +199,7 @@ def test_a_spell_longer_than_the_days_sitting_says_why(tmp_path):
     store.close()
     r = _sitwatch(tmp_path, "report", "--day", "2026-11-18", "--history", str(path))
     assert r.returncode == 0, r.stderr
-    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("Longest spell"))
+    line = row_value(r.stdout, "Longest spell")
     assert "with short absences" in line, r.stdout
 
 

@@ -15,6 +15,7 @@ from sitwatch.core.clock import ManualClock
 from sitwatch.history.queries import DaySummary, SpellRow
 from sitwatch.history.store import Store
 from sitwatch.reports.text import daily_text
+from tests.helpers.report_text import rows_joined
 from tests.unit.history.test_spells_across_restarts import DAY, EMPTY, SEATED, START, Desk
 
 
@@ -62,7 +63,7 @@ def test_the_report_names_what_the_longest_spell_went_on_through(tmp_path) -> No
     desk.run([(120, SEATED)])
     with Store(desk.db, ManualClock(desk.wall), readonly=True) as reader:
         text = daily_text(reader, DAY, UTC)
-    assert "(from 09:01, with short absences and sitwatch restarts)" in text, text
+    assert "(from 09:01, with short absences and sitwatch restarts)" in rows_joined(text), text
 
 
 def _day_with(spell: SpellRow, sitting: float) -> str:
@@ -74,7 +75,8 @@ def _day_with(spell: SpellRow, sitting: float) -> str:
 
 def test_a_spell_longer_than_the_sitting_gets_no_note_it_did_not_earn() -> None:
     at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    assert "Longest spell    6 min (from 09:00)\n" in _day_with(SpellRow(at, 360), 2) + "\n"
+    assert "Longest spell    6 min (from 09:00)\n" \
+        in rows_joined(_day_with(SpellRow(at, 360), 2)) + "\n"
     assert "(from 09:00, with short absences)" in _day_with(SpellRow(at, 360, absences=1), 2)
     assert "(from 09:00, with sitwatch restarts)" in _day_with(SpellRow(at, 360, restarts=1), 2)
     # no note while the spell is no longer than the sitting, whatever it went through

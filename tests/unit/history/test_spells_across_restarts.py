@@ -28,6 +28,7 @@ from sitwatch.runtime.status import StatusWriter
 from sitwatch.sensing import layout
 from sitwatch.sources.base import Reading
 from tests.helpers.doubles import Collect
+from tests.helpers.report_text import rows_joined
 
 LAY = layout.load("load-cells-4")
 SEATED = np.array([20000.0, 20500, 9000, 9200])
@@ -252,13 +253,14 @@ def test_the_day_report_says_the_spell_went_on_through_restarts(tmp_path) -> Non
         desk.run([(120, SEATED)])
     with Store(desk.db, ManualClock(desk.wall), readonly=True) as reader:
         text = daily_text(reader, DAY, UTC)
-    assert "(from 09:01, with sitwatch restarts)" in text, text  # no absence: none said
+    # no absence: none said
+    assert "(from 09:01, with sitwatch restarts)" in rows_joined(text), text
 
     plain = Desk(tmp_path / "plain", START)
     plain.run([(60, EMPTY), (300, SEATED), (60, EMPTY), (300, SEATED)])
     with Store(plain.db, ManualClock(plain.wall), readonly=True) as reader:
         text = daily_text(reader, DAY, UTC)
-    assert "(from 09:01, with short absences)" in text, text
+    assert "(from 09:01, with short absences)" in rows_joined(text), text
 
 
 # -- a break across a restart: the seat was empty when the daemon stopped -----------------------

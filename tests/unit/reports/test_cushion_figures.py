@@ -28,6 +28,7 @@ from sitwatch.reports.text import daily_text, weekly_text
 from sitwatch.reports.week import MinuteCell
 from sitwatch.reports.words import NOT_MEASURED, suggestions
 from tests.helpers.history import ALONE, STANDING_IN, TZ, Sitter
+from tests.helpers.report_text import rows_joined
 
 MON, TUE, SUN = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 11)
 NOW = datetime(2026, 1, 12, 12, 0, tzinfo=TZ)
@@ -54,7 +55,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def row(text: str, key: str) -> str:
-    return next(ln for ln in text.splitlines() if ln.startswith(key))[16:].strip()
+    return next(ln for ln in rows_joined(text).splitlines() if ln.startswith(key))[16:].strip()
 
 
 def test_the_day_says_lopsided_of_the_time_the_cushion_saw(store: Store) -> None:

@@ -27,6 +27,7 @@ from sitwatch.history.retention import tidy
 from sitwatch.history.store import Store
 from sitwatch.reports import calendar, html, period
 from tests.helpers.history import TZ, Sitter
+from tests.helpers.report_text import rows_joined
 
 # 2026-03-29: summer time starts in Berlin (a 23-hour day)
 FRI, SAT, SUN, MON = (date(2026, 3, d) for d in (27, 28, 29, 30))
@@ -258,7 +259,7 @@ def test_days_watched_with_nobody_sitting_are_not_days_sat(tmp_path: Path) -> No
     w = r.summary
     assert (w.active_days, w.days_sat, w.days_watched_empty) == (5, 2, 3)
     assert w.sitting_per_day == pytest.approx(60.0)
-    sitting = next(ln for ln in r.text().splitlines() if ln.startswith("Sitting"))
+    sitting = next(ln for ln in rows_joined(r.text()).splitlines() if ln.startswith("Sitting"))
     assert sitting[17:] == "2 h on 2 days (about 1 h a day); 3 more days watched with no sitting"
     totals = json.loads(r.json())["totals"]
     assert (totals["days_with_data"], totals["days_sat"]) == (5, 2)

@@ -16,6 +16,7 @@ from sitwatch.history.store import Store
 from sitwatch.reports.text import bar, daily_text, weekly_text
 from sitwatch.reports.words import fmt_minutes, fmt_short, part_of_day, suggestions
 from tests.helpers.history import TZ, Sitter
+from tests.helpers.report_text import rows_joined
 
 MON, TUE, WED, THU, SUN = (date(2026, 1, d) for d in (5, 6, 7, 8, 11))
 
@@ -54,7 +55,7 @@ def test_summaries_of_the_constructed_week(store: Store) -> None:
 
 def test_daily_text(store: Store) -> None:
     text = daily_text(store, TUE, TZ)
-    lines = text.splitlines()
+    lines = rows_joined(text).splitlines()
     assert lines[0] == "Tuesday 6 January 2026"
     assert "Sitting          1 h 40 min" in lines
     assert "Longest spell    1 h 20 min (from 14:00)" in lines
@@ -84,7 +85,7 @@ def test_daily_text_without_data(store: Store) -> None:
 
 def test_weekly_text(store: Store) -> None:
     text = weekly_text(store, SUN, TZ)
-    lines = text.splitlines()
+    lines = rows_joined(text).splitlines()
     assert lines[0] == "Week Mon 5 Jan – Sun 11 Jan 2026"
     header = lines[2].split()
     assert header == ["sitting", "longest", "breaks", "upright", "slouch", "forward", "recline",
@@ -331,7 +332,7 @@ def test_the_week_says_how_often_the_weight_was_shifted(tmp_path: Path) -> None:
     s.end_run()
     text = weekly_text(s, SUN, TZ)
     assert ("Weight shifts    6 weight shifts, about 6 an hour seated; 1 stretch without one "
-            "for too long") in text.splitlines()
+            "for too long") in rows_joined(text).splitlines()
     page = render_week(s, SUN, TZ)
     assert 'id="shifts">Weight shifts: 6 weight shifts, about 6 an hour seated' in page
     s.close()
@@ -357,7 +358,7 @@ def test_the_day_under_way_counts_in_the_totals_not_in_the_figures_per_day(store
     assert morning.breaks_per_day == pytest.approx(1.0)  # 2 breaks on Mon and Tue
     text = weekly_text(store, SUN, TZ, today=THU)
     assert ("Sitting          3 h 20 min on 3 days (about 1 h 20 min a day; today counts once "
-            "it is over)") in text.splitlines()
+            "it is over)") in rows_joined(text).splitlines()
     only = week_summary(store, MON + timedelta(days=0), TZ, today=MON)  # Monday alone
     assert not only.today_left_out  # nothing else to average: today's figure stands
     assert week_summary(store, SUN, TZ, today=WED).today_left_out is False  # no data Wed

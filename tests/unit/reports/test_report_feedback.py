@@ -13,6 +13,7 @@ from sitwatch.history.store import Store
 from sitwatch.reports.html import render_week
 from sitwatch.reports.text import weekly_text
 from tests.helpers.history import TZ, Sitter
+from tests.helpers.report_text import row_value
 from tests.unit.reports.test_report import MON, SUN, TUE
 
 LOP, SLOUCH = FeedbackKind.ASYMMETRIC_LOAD, FeedbackKind.SLOUCH
@@ -38,7 +39,7 @@ def week(tmp_path: Path) -> Store:
 
 def test_the_weekly_text_counts_not_right_per_kind_and_says_what_was_eased(tmp_path) -> None:
     s = week(tmp_path)
-    line = next(ln for ln in weekly_text(s, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    line = row_value(weekly_text(s, SUN, TZ), '"Not right"')
     assert "3 (slouching 1, lopsided 2)" in line
     assert "eased: lopsided balance threshold 0.25 → 0.43 (2 steps)" in line
     s.close()
@@ -65,7 +66,7 @@ def test_a_learned_way_answered_not_right_is_said_as_forgotten_not_as_nothing_ea
     record(s, FeedbackRow(datetime(2026, 1, 5, 9, 30, tzinfo=TZ), FeedbackKind.LEARNED, "wrong",
                           1, True, "button"))
     s.end_run()
-    line = next(ln for ln in weekly_text(s, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    line = row_value(weekly_text(s, SUN, TZ), '"Not right"')
     assert "1 (learned way of sitting 1)" in line
     assert "a learned way of sitting forgotten" in line and "nothing eased" not in line
     s.close()
@@ -97,8 +98,7 @@ def test_the_week_says_what_is_in_force_after_a_reset_through_the_report_command
     def week() -> str:
         assert main(["--no-user-config", "report", "--week", "--day", str(SUN), "--history",
                      str(path)]) == 0
-        return next(ln for ln in capsys.readouterr().out.splitlines()
-                    if ln.startswith('"Not'))
+        return row_value(capsys.readouterr().out, '"Not right"')
 
     line = week()
     assert "eased:" not in line and "0.261" not in line and "0.29" not in line
@@ -129,12 +129,12 @@ def test_an_answer_that_eased_nothing_is_said_without_claiming_no_cushion(tmp_pa
     record(s, FeedbackRow(datetime(2026, 1, 5, 9, 30, tzinfo=TZ), SLOUCH, "wrong", 0, False,
                           "cli"))
     s.end_run()
-    line = next(ln for ln in weekly_text(s, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    line = row_value(weekly_text(s, SUN, TZ), '"Not right"')
     assert line.endswith("1 (slouching 1); nothing eased (at the limit, learning is off, or "
                          "the camera alone saw it)"), line
     s.close()
     mixed = week(tmp_path / "mixed")
-    line = next(ln for ln in weekly_text(mixed, SUN, TZ).splitlines() if ln.startswith('"Not'))
+    line = row_value(weekly_text(mixed, SUN, TZ), '"Not right"')
     assert "(2 steps); 1 recorded only (at the limit, learning is off, or the camera alone " \
            "saw it)" in line, line
     mixed.close()

@@ -27,6 +27,7 @@ from sitwatch.reports.html import render_week
 from sitwatch.reports.text import daily_text, weekly_text
 from sitwatch.reports.words import suggestions
 from tests.helpers.history import ALONE, STANDING_IN, TZ, Sitter
+from tests.helpers.report_text import row_value
 
 MON = date(2026, 1, 5)
 TUE = date(2026, 1, 6)
@@ -52,7 +53,7 @@ def chair_tuesday(p: Sitter) -> None:
 
 
 def posture_row(text: str) -> str:
-    return next(ln for ln in text.splitlines() if ln.startswith("Posture"))[17:]
+    return row_value(text, "Posture")
 
 
 def test_a_seat_alone_says_weight_forward(tmp_path: Path) -> None:
