@@ -309,6 +309,20 @@ FEEDBACK_LABELS: dict[str, str] = {
 }
 
 
+#: Leaning forward as a seat alone sees it (no backrest sensors): the weight moved to the front
+#: of the seat, a perch on the edge or a slump, which it cannot tell apart (leaning forward onto
+#: the thighs it does not see at all). The reports, ``sitwatch status`` and the nudge say so.
+WEIGHT_FORWARD = "weight forward"
+
+
+def posture_label(posture: str | None, seat_only: bool = False) -> str:
+    """The word for a posture state: :data:`WEIGHT_FORWARD` for ``leaning_forward`` seen by a
+    seat alone (``seat_only``), else :func:`label`'s."""
+    if seat_only and posture == Posture.LEANING_FORWARD:
+        return WEIGHT_FORWARD
+    return label(posture)
+
+
 def label(value: StrEnum | str | None) -> str:
     """The user-facing word for a member (or for its string, as read back from a file).
 

@@ -14,14 +14,13 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sitwatch.core.kinds import POSTURES, Occupancy, Posture
+from sitwatch.core.kinds import POSTURES, WEIGHT_FORWARD, Occupancy, Posture
 from sitwatch.history.queries import NudgeOutcomes, WeekSummary
 from sitwatch.reports.week import Day, MinuteCell
 from sitwatch.reports.words import (
     ALL_POSTURES,
     ONE_SIDE,
     SEAT_EMPTY,
-    WEIGHT_FORWARD,
     fmt_limit,
     fmt_minutes,
     fmt_short,

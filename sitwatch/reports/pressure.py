@@ -16,10 +16,9 @@ from html import escape
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from sitwatch.core.kinds import POSTURES, Posture, label
+from sitwatch.core.kinds import POSTURES, WEIGHT_FORWARD, Posture, label
 from sitwatch.history.pressure import PressureMap, maps_between
 from sitwatch.history.queries import Reader
-from sitwatch.reports.words import WEIGHT_FORWARD
 
 if TYPE_CHECKING:
     from sitwatch.sensing.layout import Layout

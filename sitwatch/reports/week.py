@@ -69,7 +69,7 @@ class MinuteCell:
     @property
     def seat_alone_saw(self) -> bool:
         """A seat alone saw most of the minute's sitting: its leaning forward is weight on the
-        front of the seat (:data:`sitwatch.reports.words.WEIGHT_FORWARD`)."""
+        front of the seat (:data:`sitwatch.core.kinds.WEIGHT_FORWARD`)."""
         return self.occupied > 0 and self.seat_alone >= 0.5 * self.occupied
 
     @property

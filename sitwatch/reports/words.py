@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from sitwatch.core import durations
-from sitwatch.core.kinds import POSTURES, Balance, Posture, label
+from sitwatch.core.kinds import POSTURES, WEIGHT_FORWARD, Balance, Posture, label
 from sitwatch.history.queries import NEEDS_BACKREST, DaySummary, WeekSummary
 
 DEFAULT_SIT_LIMIT = 2700.0  # seconds; config detect.sit_limit
@@ -34,10 +34,6 @@ ONE_SIDE = "more weight on one side"
 NOT_MEASURED = "not measured (a cushion measures it)"
 #: A posture the sensors could not see (reclining without backrest sensors): not 0%.
 NOT_SEEN = "not seen (needs backrest sensors)"
-#: Leaning forward as a seat alone sees it (no backrest sensors): the weight moved to the front
-#: of the seat, a perch on the edge or a slump, which it cannot tell apart (leaning forward onto
-#: the thighs it does not see at all). The daemon's nudge for it says the same.
-WEIGHT_FORWARD = "weight forward"
 
 #: Below this share of the seated time with a known posture, the reports do not say how you
 #: "mostly" sat: too little is known.

@@ -105,6 +105,8 @@ ROWS: tuple[Row, ...] = (
     Row("sitting_seconds", "sitting for (s)", _while_known(lambda s: round(s.spell)), To.MQTT),
     Row("posture", "posture", lambda s: s.posture, To.STATUS | To.HISTORY),
     Row("posture", "posture", _while_known(lambda s: s.posture), To.MQTT),
+    # the posture comes from the seat alone: its leaning forward is "weight forward"
+    Row("seat_only", "posture from the seat alone", lambda s: s.seat_only, To.STATUS),
     Row("balance", "balance", lambda s: s.balance, To.STATUS | To.HISTORY),
     Row("balance", "balance", _while_known(lambda s: s.balance), To.MQTT),
     Row("seat_load", "load on the seat", lambda s: s.seat_load, To.HISTORY),

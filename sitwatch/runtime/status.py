@@ -15,6 +15,8 @@ ten seconds, not one every two. Layout (``version`` 1)::
      "timer_paused": false, "unseen_seconds": null, "away_seconds": null,
      "left_spell_seconds": null,
      "posture": "upright" | ... | null, "balance": "balanced" | "left" | "right" | null,
+     "seat_only": false (true: the posture comes from the seat alone; its "leaning_forward"
+                  is the weight on the front of the seat, said "weight forward"),
      "wallet": {"state": "suspected" | "clear", "side": "left"} | null,
      "sensor": {"online": true, "silent": false, "port": "/dev/ttyACM0", "frames": 7211,
                 "dropped": 3, "rate": 20.0, "last_frame_age": 0.05, "diagnosis": null},
@@ -103,6 +105,7 @@ from sitwatch.core.kinds import (
     SensorState,
     WalletState,
     label,
+    posture_label,
 )
 from sitwatch.core.private import write_private
 
@@ -117,6 +120,7 @@ _TOP = (
     "spell_seconds",
     "sit_limit",
     "posture",
+    "seat_only",  # the posture comes from the seat alone (leaning forward: "weight forward")
     "balance",
     "wallet",
     "paused",
@@ -701,7 +705,7 @@ def _main_line(d: dict[str, Any]) -> str:
         parts.append("Waiting for the camera" if camera_only(d) else "Waiting for the cushion")
     if occ == Occupancy.OCCUPIED:
         if d.get("posture"):
-            parts.append(f"posture {label(d['posture'])}")
+            parts.append(f"posture {posture_label(d['posture'], bool(d.get('seat_only')))}")
         if d.get("balance"):
             parts.append(label(d["balance"]))
     wallet = d.get("wallet")

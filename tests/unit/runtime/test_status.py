@@ -713,3 +713,20 @@ def test_the_last_nudge_is_named_by_the_posture_it_was_about():
     assert nudge_name("slouch", {}) == "slouching"
     assert nudge_name("asymmetric_load", {}) == "lopsided"
     assert nudge_name("static_sitting", {}) == "shift your weight"
+
+
+def test_a_seat_alones_leaning_forward_reads_weight_forward(path: Path,
+                                                             clock: ManualClock) -> None:
+    """A seat without backrest sensors cannot see leaning forward onto the thighs: its
+    leaning_forward is the weight on the front of the seat, as the nudge and the reports say;
+    `sitwatch status` said "posture leaning forward"."""
+    w = StatusWriter(path, clock, sit_limit=2700.0)
+    w.on_event(Event(1.0, OCCUPANCY, "occupied"))
+    w.on_event(Event(2.0, POSTURE, "leaning_forward", {"source": "cushion"}))
+    w.update(spell_seconds=60.0, seat_only=True, sensor={"port": "/dev/ttyACM0"})
+    w.write()
+    text = format_status(read_status(path, clock))
+    assert "posture weight forward" in text and "leaning forward" not in text
+    w.update(seat_only=False)  # the backrest carries load again: a chair's leaning forward
+    w.write()
+    assert "posture leaning forward" in format_status(read_status(path, clock))
