@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import scratch_env
-from tests.helpers.virtual_cushion import Processes, wait_status
+from tests.helpers.virtual_cushion import Processes, press, start_steered, wait_status
 
 pytestmark = pytest.mark.integration
 
@@ -35,34 +35,19 @@ def test_a_seat_alones_forward_lean_is_weight_forward_in_status(tmp_path: Path) 
     cfg.write_text("[calibration]\nauto_settle = 10.0\n")
     link = tmp_path / "cushion"
     status = tmp_path / "run" / "sitwatch" / "status.json"
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--interactive",
-         "--layout", LAYOUT, "--link", str(link)],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env,
-        start_new_session=True)
+    sim = start_steered(env, link, LAYOUT)
     try:
-        assert sim.stdin is not None and sim.stderr is not None
-        said = ""
-        while "keys:" not in said:
-            line = sim.stderr.readline().decode()
-            assert line, said
-            said += line
-
-        def key(k: str) -> None:
-            sim.stdin.write(k.encode())  # type: ignore[union-attr]
-            sim.stdin.flush()  # type: ignore[union-attr]
-
         with Processes(env) as procs:
             daemon = procs.start("run", "--no-user-config", "--config", str(cfg), "--headless",
                                  "--port", str(link), "--layout", LAYOUT)
             d = wait_status(status, lambda d: d.get("pid") == daemon.pid
                             and d.get("occupancy") == "empty")  # the empty seat: its tare
             assert d.get("occupancy") == "empty", d
-            key("u")
+            press(sim, "u")
             d = wait_status(status, lambda d: (d.get("calibration") or {}).get("method")
                             == "auto")
             assert (d.get("calibration") or {}).get("method") == "auto", d
-            key("f")  # the weight onto the front of the seat
+            press(sim, "f")  # the weight onto the front of the seat
             d = wait_status(status, lambda d: d.get("posture") == "leaning_forward")
             assert d.get("posture") == "leaning_forward" and d.get("seat_only") is True, \
                 {k: d.get(k) for k in ("posture", "seat_only", "calibration", "profile_file")}

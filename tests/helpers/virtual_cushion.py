@@ -31,6 +31,30 @@ def start_cushion(env: dict[str, str], link: Path, *, speed: float, hz: float = 
     return proc
 
 
+def start_steered(env: dict[str, str], link: Path, layout: str) -> subprocess.Popen[bytes]:
+    """``sitwatch simulate --interactive --layout LAYOUT`` on a pty at ``link``, steered by
+    :func:`press`; returns once it has printed its keys (stderr stays open for the caller)."""
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--interactive",
+         "--layout", layout, "--link", str(link)],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env,
+        start_new_session=True)
+    assert sim.stdin is not None and sim.stderr is not None
+    said = ""
+    while "keys:" not in said:
+        line = sim.stderr.readline().decode()
+        assert line, said
+        said += line
+    return sim
+
+
+def press(sim: subprocess.Popen[bytes], key: str) -> None:
+    """One key to a :func:`start_steered` simulator: the sitter takes that posture."""
+    assert sim.stdin is not None
+    sim.stdin.write(key.encode())
+    sim.stdin.flush()
+
+
 class Processes:
     """``sitwatch`` subprocesses of one test, each in its own session, all stopped at the end
     (SIGTERM to the group, SIGKILL after 10 s), newest first."""

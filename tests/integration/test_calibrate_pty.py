@@ -25,6 +25,7 @@ from sitwatch.sensing import calibration
 from sitwatch.sensing.layout import grid
 from sitwatch.sensing.layout import load as load_layout
 from sitwatch.sources.serial import SerialSource
+from tests.helpers.virtual_cushion import press, start_steered
 
 pytestmark = pytest.mark.integration
 
@@ -364,24 +365,13 @@ def test_a_guided_calibration_against_the_simulator_steered_by_keys(tmp_path) ->
     (its upright step landed in an away segment and failed). `sitwatch simulate --interactive`
     takes a key per posture: e for the empty step, u for the upright one, and the calibration
     reads what was asked. The real command on a real pty, the session in this process."""
-    import subprocess
-    import sys
-
     link = tmp_path / "cushion"
     root = Path(__file__).resolve().parents[2]
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--interactive",
-         "--layout", "load-cells-4", "--link", str(link)],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(root), "XDG_RUNTIME_DIR": str(tmp_path / "run")},
-        start_new_session=True)
+    sim = start_steered(
+        {**os.environ, "PYTHONPATH": str(root), "XDG_RUNTIME_DIR": str(tmp_path / "run")},
+        link, "load-cells-4")
     try:
         assert sim.stdin is not None and sim.stderr is not None
-        said = ""
-        while "keys:" not in said:
-            line = sim.stderr.readline().decode()
-            assert line, said
-            said += line
         lay = load_layout("load-cells-4")
         keys = iter(["e", "u"])
 
@@ -389,15 +379,13 @@ def test_a_guided_calibration_against_the_simulator_steered_by_keys(tmp_path) ->
             if prompt.startswith("Also record"):
                 return "n"
             if "in position" in prompt:
-                sim.stdin.write(next(keys).encode())  # type: ignore[union-attr]
-                sim.stdin.flush()  # type: ignore[union-attr]
+                press(sim, next(keys))
             return ""
 
         code, text = _run(link, tmp_path, answer, lay=lay, name="load-cells-4",
                           sleep=time.sleep)
         assert code == 0, text
-        sim.stdin.write(b"q")
-        sim.stdin.flush()
+        press(sim, "q")
         err = sim.communicate(timeout=20)[1].decode()
     finally:
         if sim.poll() is None:
