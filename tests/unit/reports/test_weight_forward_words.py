@@ -175,3 +175,22 @@ def test_the_verdict_says_it(tmp_path: Path) -> None:
     assert "Your posture was mostly weight forward." in tips, tips
     store.close()
 
+
+
+def test_the_minutes_and_the_days_sums_agree_on_what_a_seat_alone_saw(tmp_path: Path) -> None:
+    """The seat-alone seconds are worked out twice: per minute row in Python
+    (``MinuteRow.seconds_seat_alone``, what the charts colour) and summed in SQL for the day
+    (``SEAT_ALONE_SQL``). A seat-only day and a chair day must come out the same both ways."""
+    from sitwatch.history.queries import minutes_between
+
+    store, p = history(tmp_path)
+    seat_only_monday(p)
+    chair_tuesday(p)
+    store.flush()
+    for day, want in ((MON, 60.0), (TUE, 0.0)):
+        start = datetime(day.year, day.month, day.day, tzinfo=TZ)
+        rows = minutes_between(store, start, start + timedelta(days=1))
+        by_minute = sum(r.seconds_seat_alone for r in rows) / 60
+        assert by_minute == pytest.approx(day_summary(store, day, TZ).seat_alone_minutes)
+        assert by_minute == pytest.approx(want)
+    store.close()
