@@ -64,6 +64,11 @@ def seat_only_table(
             rows.append((d.person, f"{title}, {NAIVE}", naive_scores(x)))
         # issue #10: a later upright stretch sat further forward (a velostat matrix read it as
         # leaning forward half of the time)
+        for kind, title in SEAT_ONLY.items():
+            for k in (OTHER_SITTER[0], OTHER_SITTER[-1]):
+                x = seat_only(heavier(d, k), kind)
+                rows.append((d.person, f"{title}, {_other_sitter(k)}, profile",
+                             replay_scores(x, cfg, calibrated_on=seat_only(d, kind))))
         x = resettled(seat_only(d, "seat8"))
         rows.append((d.person, f"{SEAT_ONLY['seat8']}, sat down again {RESETTLE:g} further "
                      "forward, profile", replay_scores(x, cfg)))
@@ -146,12 +151,27 @@ ROBUSTNESS: tuple[tuple[str, Change], ...] = (
 )
 
 
+#: Someone lighter or heavier than the person who calibrated (a shared chair): every load
+#: times this, on the calibration taken from the person's own session.
+OTHER_SITTER = (0.75, 0.85, 1.15, 1.3)
+
+
+def _other_sitter(k: float) -> str:
+    return f"sat on by someone {abs(k - 1):.0%} {'lighter' if k < 1 else 'heavier'}"
+
+
 def robustness(people: list[datasets.Labelled], progress: Progress = quiet) -> Rows:
-    """The shipped defaults on each person's session, recorded differently."""
+    """The shipped defaults on each person's session, recorded differently, then sat on by
+    someone lighter or heavier than the person the calibration was taken from."""
     rows = []
     cfg = config.Config()
     for i, (what, change) in enumerate(ROBUSTNESS, 1):
         progress(f"smartchair-ml robustness ({i}/{len(ROBUSTNESS)}): {what}")
         for d in people:
             rows.append((d.person, what, replay_scores(change(d), cfg)))
+    progress("smartchair-ml robustness: sat on by someone else")
+    for k in OTHER_SITTER:
+        for d in people:
+            rows.append((d.person, f"{_other_sitter(k)}, calibrated by {d.person}",
+                         replay_scores(heavier(d, k), cfg, calibrated_on=d)))
     return rows

@@ -303,11 +303,14 @@ def score(d: datasets.Labelled, tr: Trace, skip: tuple[float, float] | None = No
 
 
 def replay_scores(
-    d: datasets.Labelled, cfg: config.Config, *, calibrated: bool = True
+    d: datasets.Labelled, cfg: config.Config, *, calibrated: bool = True,
+    calibrated_on: datasets.Labelled | None = None,
 ) -> Scores:
     """``d`` replayed with ``cfg`` and scored: calibrated on the recording's first upright
-    minute (that window left out of the false alarms), or with no calibration at all."""
+    minute (that window left out of the false alarms), or with no calibration at all.
+    ``calibrated_on``: calibrated on that recording's first upright minute instead (another
+    sitter's, on the same chair and the same time line)."""
     if not calibrated:
         return score(d, run_pipeline(d, cfg, None))
-    prof, win = first_upright_profile(d)
+    prof, win = first_upright_profile(d if calibrated_on is None else calibrated_on)
     return score(d, run_pipeline(d, cfg, prof), win)

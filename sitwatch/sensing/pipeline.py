@@ -482,6 +482,7 @@ class Pipeline:
         """The occupancy became ``state``: the sitting timer, and what a new sitter resets."""
         out: list[Event] = []
         if state == OCCUPIED:
+            self.model.sat_down(t)
             brk = self.timer.sit(t)
             if brk is not None:
                 out.append(brk)
@@ -525,7 +526,9 @@ class Pipeline:
             raw = raw - self.zero  # the tare's zero, where the empty seat now reads it
         f = self.f = self.ex(raw)
         base = self.baseline
-        ratio = f.seat_load / (base.seat_load if base else self.nominal)
+        # against the calibrated seat load, not the one scaled to the sitter's weight: the
+        # occupancy rule follows the seated load on its own
+        ratio = f.seat_load / (base.seat_load / self.model.load_scale if base else self.nominal)
         ev = self.occ.step(ratio, t)
         if ev is not None:
             out.append(ev)
