@@ -52,6 +52,7 @@ from sitwatch.reports.words import (
     fmt_limit,
     fmt_minutes,
     lopsided_text,
+    no_sitting_text,
     offline_rows,
     pct,
     per_day,
@@ -118,8 +119,9 @@ def _day_rows(days: Sequence[Day]) -> list[DayRow]:
     for d in days:
         s = d.summary
         label = f"{d.day:%a} {d.day.day} {d.day:%b}"
-        if not d.has_data:
-            rows.append(DayRow(label, False, missing=d.missing))
+        if not d.has_data or not s.sat:  # a day watched with nobody sitting: no 0% cells
+            rows.append(DayRow(label, False, missing=d.missing if not d.has_data
+                               else "no sitting"))
             continue
         rows.append(DayRow(
             label, True,
@@ -171,6 +173,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "timezone": str(getattr(tz, "key", None) or now.tzname() or ""),
         "sit_limit": fmt_limit(sit_limit),
         "has_data": week.has_data,
+        "no_sitting": "",
         "layouts": _uniq(r.layout for r in recorded),
         "sources": _uniq(r.source for r in recorded),
         "see_a_doctor": guidance.SEE_A_DOCTOR,
@@ -187,6 +190,11 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "extra_sections": [],
     }
     if not week.has_data:
+        return ctx
+    if not week.days_sat:  # watched, nobody sat: no charts and tables of 0%
+        ctx["no_sitting"] = no_sitting_text(week, "this week")
+        ctx["offline"] = [(o.sensor, fmt_minutes(o.minutes), o.counted)
+                          for o in offline_rows(week)]
         return ctx
 
     prev = week_summary(store, week_ending - timedelta(days=7), tz)

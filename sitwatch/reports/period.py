@@ -36,6 +36,7 @@ from sitwatch.reports.words import (
     fmt_limit,
     fmt_minutes,
     lopsided_text,
+    no_sitting_text,
     offline_rows,
     offline_texts,
     pct,
@@ -397,12 +398,21 @@ def before_words(title: str, p: WeekSummary, sit_limit: float) -> str:
             f"{fmt_minutes(p.sitting_debt(sit_limit))} sitting debt")
 
 
+#: A period's name after "No sitting recorded" (:func:`no_sitting_text`).
+_THIS = {"day": "", "week": "this week", "month": "this month"}
+
+
 def markdown(r: PeriodReport) -> str:
     w, lim = r.summary, r.sit_limit
     lines = [f"# sitwatch: {r.period.title}", ""]
     if not w.has_data:
         lines += ["No sitting recorded in this period.", ""]
         return "\n".join(lines)
+    if not w.days_sat:  # watched, nobody sat: no list of 0%
+        lines += [no_sitting_text(w, _THIS[r.period.kind]), ""]
+        lines += [f"- **{o.label}:** {fmt_minutes(o.minutes)} ({o.counted})"
+                  for o in offline_rows(w)]
+        return "\n".join(lines).rstrip("\n") + "\n"
     lines += [
         f"- **Sitting:** {sitting_words(w)}",
         f"- **Longest spell:** {fmt_minutes(w.longest_spell_minutes)}",
@@ -487,6 +497,10 @@ def period_text(r: PeriodReport) -> str:
         lines.append("No sitting recorded in this period.")
         return "\n".join(lines) + "\n"
     row = text_row
+    if not w.days_sat:  # watched, nobody sat: no rows of 0%
+        lines += textwrap.wrap(no_sitting_text(w, _THIS[r.period.kind]), TEXT_WIDTH)
+        lines += [row(k, v) for k, v in offline_texts(w)]
+        return "\n".join(lines) + "\n"
     lines += [
         row("Sitting", sitting_words(w)),
         row("Longest spell", fmt_minutes(w.longest_spell_minutes)),

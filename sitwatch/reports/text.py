@@ -30,6 +30,7 @@ from sitwatch.reports.words import (
     fmt_short,
     longest_spell_text,
     lopsided_text,
+    no_sitting_text,
     nudges_text,
     offline_texts,
     pct,
@@ -110,6 +111,10 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
     if not s.has_data:
         lines.append(f"No sitting recorded. {_NO_HISTORY}")
         return "\n".join(lines) + "\n"
+    if not s.sat:  # watched, nobody sat: no row of 0%
+        lines += textwrap.wrap(no_sitting_text(s), period.TEXT_WIDTH)
+        lines += [_row(k, v) for k, v in offline_texts(s)]
+        return "\n".join(lines) + "\n"
     lines += _day_block(s)
     if s.spells_over(sit_limit):
         lines.append(_row("Sitting debt", period.debt_text(
@@ -140,6 +145,11 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         lines.append(f"No sitting recorded this week. {_NO_HISTORY}")
         lines += _diary_block(store, first, week_ending, tz)
         return "\n".join(lines) + "\n"
+    if not week.days_sat:  # watched, nobody sat: no table of 0%
+        lines += textwrap.wrap(no_sitting_text(week, "this week"), period.TEXT_WIDTH)
+        lines += [_row(k, v) for k, v in offline_texts(week)]
+        lines += _diary_block(store, first, week_ending, tz)
+        return "\n".join(lines) + "\n"
 
     top = max(d.sitting_minutes for d in week.days)
     lines.append(_table_row("", "", [h for h, _ in _COLUMNS]))
@@ -147,6 +157,9 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         label = f"{d.day:%a} {d.day.day:>2}"
         if not d.has_data:
             lines.append(_table_row(label, "", ["—"]))
+            continue
+        if not d.sat:  # watched an empty seat: no shares to give
+            lines.append(_table_row(label, "", [fmt_short(d.sitting_minutes)]))
             continue
         sh = d.posture_shares
         lines.append(_table_row(label, bar(d.sitting_minutes, top), [

@@ -338,6 +338,22 @@ def watched_empty_text(w: WeekSummary) -> str:
     return f"{plural(n, 'more day')} watched with no sitting" if n else ""
 
 
+def no_sitting_text(s: DaySummary | WeekSummary, when: str = "") -> str:
+    """What a report of a day or a period that sitwatch watched but nobody sat in says instead
+    of its figures (a row of 0% says nothing): ``No sitting recorded this week: sitwatch
+    watched an empty seat for 2 h.``; ``when`` (``this week``, ``today``) after "recorded".
+    The time a sensor was offline is not said to be empty; the offline rows say it."""
+    days = s.days if isinstance(s, WeekSummary) else (s,)
+    watched = sum(d.present_minutes for d in days)
+    seen = watched - s.sensor_offline_minutes
+    head = f"No sitting recorded{f' {when}' if when else ''}"
+    if seen >= 0.5:
+        n = sum(1 for d in days if d.has_data)
+        on = f" over {n} days" if n > 1 else ""
+        return f"{head}: sitwatch watched an empty seat for {fmt_minutes(seen)}{on}."
+    return f"{head}: sitwatch ran for {fmt_minutes(watched)}, but nothing could see the seat."
+
+
 def week_heading(dates: str, last: date, today: date | None) -> str:
     """The heading of a report of the seven days ending on ``last`` (``dates``: them as the
     report writes them). The web app's "This week" is the calendar week under way and

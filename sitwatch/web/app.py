@@ -68,6 +68,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     longest_spell_text,
     lopsided_text,
+    no_sitting_text,
     nudges_text,
     offline_texts,
     posture_shares_text,
@@ -369,7 +370,11 @@ class Pages:
             return self.no_history("today")
         s, sec = got
         rows = []
-        if s.has_data:
+        empty = ""
+        if s.has_data and not s.sat:  # watched, nobody sat yet: no row of 0%
+            empty = no_sitting_text(s, "today")
+            rows = offline_texts(s)
+        elif s.has_data:
             rows = [
                 ("Sitting", fmt_minutes(s.sitting_minutes)),
                 ("Longest spell", longest_spell_text(s)),
@@ -393,7 +398,7 @@ class Pages:
             if s.wallet_suspected:
                 rows.append(("Back pocket", back_pocket_text(s.wallet_suspected)))
         return self.page("today.html.j2", "today", title=f"{now:%A} {now.day} {now:%B}",
-                         rows=rows, diary=diary.view(sec), note=note)
+                         rows=rows, empty=empty, diary=diary.view(sec), note=note)
 
     # -- weeks --
 

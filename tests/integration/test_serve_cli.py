@@ -396,3 +396,34 @@ def test_the_pages_say_where_the_simulators_history_is_after_a_diary_entry(
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+
+
+def test_today_watched_with_nobody_sitting_says_so(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Today page of a day sitwatch watched an empty seat: it said "Posture upright 0%,
+    slouched 0% ..."; now it says that nobody sat and for how long the seat was watched."""
+    from datetime import datetime
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from tests.helpers.history import TZ, Sitter
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")  # the server's today is the history's
+    midnight = datetime.now(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    db = tmp_path / "history.sqlite"
+    clock = ManualClock(midnight)
+    with Store(db, clock) as store:
+        sitter = Sitter(store, clock)
+        sitter.at(midnight.date(), 0, 5)
+        sitter.away(45)
+        store.end_run()
+    proc, base = _served(tmp_path, "--history", str(db))
+    try:
+        code, html = _get(base + "/today")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    assert code == 200, html[-1500:]
+    assert "No sitting recorded today: sitwatch watched an empty seat for 45 min." in html, \
+        html[-2000:]
+    assert "0%" not in html and "Posture" not in html

@@ -1,0 +1,99 @@
+"""A day or a week sitwatch watched with nobody sitting, read back with `sitwatch report`.
+
+The reports used to give such a period its rows of figures anyway: "Posture upright 0% ·
+slouched 0% · ...", a weekly table of 0% cells, a page of empty charts. Nothing was sat, so
+there is nothing to share out: they now say so, and how long sitwatch watched the empty seat
+(not the time its sensor was offline: that it could not see).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from sitwatch.core.clock import ManualClock
+from sitwatch.history.store import Store
+from tests.helpers.history import TZ, Sitter
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+WED, THU = date(2026, 11, 18), date(2026, 11, 19)
+ZERO_SHARES = re.compile(r"\b0%")
+
+
+def _sitwatch(*argv: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TZ": "Europe/Berlin"}
+    proc = subprocess.run([sys.executable, "-m", "sitwatch", *argv, "--no-user-config"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def _history(path: Path, *, sat_thursday: bool = False, offline: int = 0) -> Path:
+    """Wednesday: sitwatch watched an empty seat from 9:00 for two hours, then (``offline``)
+    minutes with the cushion offline; Thursday (``sat_thursday``) 40 minutes upright."""
+    clock = ManualClock(datetime(2026, 11, 16, 8, tzinfo=TZ))
+    with Store(path, clock) as store:
+        s = Sitter(store, clock)
+        s.at(WED, 9)
+        s.away(120)
+        for _ in range(offline * 6):
+            clock.advance(10)
+            store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                             cop_x=None, cop_y=None, online=False)
+        if sat_thursday:
+            s.at(THU, 9)
+            s.sit(40)
+            s.away(10)
+        store.end_run()
+    return path
+
+
+def test_a_day_and_a_week_nobody_sat_say_so(tmp_path: Path) -> None:
+    db = str(_history(tmp_path / "h.sqlite"))
+    said = "sitwatch watched an empty seat for 2 h."
+    day = _sitwatch("report", "--day", str(WED), "--history", db)
+    assert "No sitting recorded: " + said in day, day
+    week = _sitwatch("report", "--week", "2026-W47", "--history", db)
+    assert "No sitting recorded this week: " + said in week.replace("\n", " "), week
+    md = _sitwatch("report", "--day", str(WED), "--format", "md", "--history", db)
+    assert "No sitting recorded: " + said in md, md
+    month = _sitwatch("report", "--month", "2026-11", "--history", db)
+    assert "No sitting recorded this month: " + said in month.replace("\n", " "), month
+    for text in (day, week, md, month):
+        assert not ZERO_SHARES.search(text) and "Posture" not in text, text
+    page = tmp_path / "week.html"
+    _sitwatch("report", "--week", "2026-W47", "--format", "html", "-o", str(page),
+              "--history", db)
+    html = page.read_text(encoding="utf-8")
+    assert 'id="no-sitting"' in html and said in html
+    assert not ZERO_SHARES.search(html) and "How you sat each day" not in html
+
+
+def test_offline_time_is_not_called_an_empty_seat(tmp_path: Path) -> None:
+    db = str(_history(tmp_path / "h.sqlite", offline=30))
+    day = _sitwatch("report", "--day", str(WED), "--history", db)
+    assert "watched an empty seat for 2 h." in day, day  # not 2 h 30 min
+    assert re.search(r"^Cushion offline +30 min$", day, re.MULTILINE), day
+
+
+def test_a_day_watched_empty_in_a_week_sat_has_no_shares(tmp_path: Path) -> None:
+    db = str(_history(tmp_path / "h.sqlite", sat_thursday=True))
+    week = _sitwatch("report", "--week", "2026-W47", "--history", db)
+    wed = next(ln for ln in week.splitlines() if ln.startswith("Wed 18"))
+    assert wed.split() == ["Wed", "18", "0m"], week
+    thu = next(ln for ln in week.splitlines() if ln.startswith("Thu 19"))
+    assert "100%" in thu, week
+    page = tmp_path / "week.html"
+    _sitwatch("report", "--week", "2026-W47", "--format", "html", "-o", str(page),
+              "--history", db)
+    row = re.search(r"<tr[^>]*>\s*<t[hd][^>]*>Wed 18 Nov</t[hd]>(.*?)</tr>",
+                    page.read_text(encoding="utf-8"), re.S)
+    assert row is not None and "no sitting" in row[1] and "0%" not in row[1]
