@@ -63,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
         # which is the one to check when several are installed
         starts = (f", to start {shlex.join(service.sitwatch_command())}"
                   if args.action == "install" else "")
-        print(f"would do{starts}:")
+        if plan.refused:  # nothing here would start it: say why, then what it writes elsewhere
+            print(f"would stop here and write nothing: {plan.refused}.")
+            print(f"In a desktop session without systemd it would do{starts}:")
+        else:
+            print(f"would do{starts}:")
         for step in plan.steps:
             print(f"  {step.line()}")
         for note in plan.notes:

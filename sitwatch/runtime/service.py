@@ -109,6 +109,9 @@ class Step:
 class Plan:
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # a dry run's plan of an install that would stop here: why (the steps are what it would do
+    # where it can, for the user to see)
+    refused: str = ""
 
     def add(self, step: Step) -> None:
         self.steps.append(step)
@@ -356,12 +359,19 @@ def plan_user_install(
     if not systemd and not desktop:
         # an autostart entry is started by a desktop session: on a box without one (a
         # Raspberry Pi reached over SSH) it would never run, while doctor called it fine
-        raise ServiceError(
-            "no systemd user session and no desktop session here, so nothing would ever start "
-            "sitwatch at login. On a headless machine (a Raspberry Pi under the chair) install "
-            "the system service instead: sudo sitwatch service install --system (see "
-            f"{PI_DOC}). On a desktop you log into later, run this again "
-            "from a terminal in that desktop")
+        why = ("no systemd user session and no desktop session here, so nothing would ever "
+               "start sitwatch at login. On a headless machine (a Raspberry Pi under the chair) "
+               "install the system service instead: sudo sitwatch service install --system "
+               f"(see {PI_DOC}). On a desktop you log into later, run this again from a "
+               "terminal in that desktop")
+        if not dry_run:
+            raise ServiceError(why)
+        # a dry run still shows what the install writes on a desktop without systemd
+        plan = plan_user_install(cmd, systemd=False, config=config, start=start, force=force,
+                                 web=web, weekly=weekly, desktop=True, running=running,
+                                 dry_run=True)
+        plan.refused = why
+        return plan
     plan = Plan()
     if systemd:
         unit = user_unit_path()

@@ -122,6 +122,22 @@ def test_without_systemd_or_a_desktop_it_points_to_the_system_service(tmp_path):
     assert not (tmp_path / "home/.config/autostart/sitwatch.desktop").exists()
 
 
+def test_a_dry_run_without_systemd_or_a_desktop_shows_the_entry_and_says_why(tmp_path):
+    """`install --dry-run` there exited 2 with the refusal alone: a dry run shows what an
+    install writes (the autostart entry of a desktop without systemd), says why nothing here
+    would start it, and succeeds; it writes nothing."""
+    env = _env(tmp_path, _no_systemctl_path(tmp_path), desktop=False)
+    proc = _sitwatch(env, "service", "install", "--dry-run")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("would stop here and write nothing: no systemd user session "
+                               "and no desktop session here"), proc.stdout
+    assert "sudo sitwatch service install --system" in lines[0]
+    entry = tmp_path / "home/.config/autostart/sitwatch.desktop"
+    assert f"  an autostart entry: write {entry} (mode 644)" in lines
+    assert not entry.exists()
+
+
 def test_without_a_desktop_the_user_unit_starts_with_the_service_manager(tmp_path):
     """Over SSH a user unit tied to graphical-session.target never starts: it is tied to
     default.target there, and the note says how to keep it running after logout."""
