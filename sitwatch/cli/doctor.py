@@ -151,23 +151,27 @@ def _listen(src: Any, port: str, layout: Any, clock: Any, listen: float) -> Chec
 
 
 def check_calibration(cfg: Any, layout: Any) -> Check:
-    from sitwatch.runtime.files import find_profile, profile_path
+    from sitwatch.runtime.files import find_profile, profile_path, simulated
     from sitwatch.sensing import calibration
 
     path = find_profile(cfg, layout) or profile_path(cfg)
+    # the simulator's own profile, whatever calibration.profile names (runtime.files): say so
+    apart = (f" (the simulator's own: your cushion's, calibration.profile = "
+             f"{cfg.calibration.profile}, is left alone)"
+             if cfg.calibration.profile and simulated(cfg) else "")
     if not path.exists():
         auto = (
             "sitwatch will learn one during your first minutes of sitting"
             if cfg.calibration.auto
             else "and calibration.auto is off: run `sitwatch calibrate`"
         )
-        return WARN, "calibration", f"no profile at {path}; {auto}"
+        return WARN, "calibration", f"no profile at {path}{apart}; {auto}"
     try:
         prof = calibration.load(path)
         prof.check_layout(layout, path)
     except calibration.CalibrationError as e:
         return FAIL, "calibration", f"{e}"
-    said = f"{path} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
+    said = f"{path}{apart} ({prof.method}, {prof.created:%Y-%m-%d}, layout {prof.layout})"
     from sitwatch import config
     from sitwatch.sensing import references, upright_check
 

@@ -34,7 +34,13 @@ def run(args: argparse.Namespace) -> int:
 
     from sitwatch.runtime.assemble import NothingToWatch, build_daemon, load_profile
     from sitwatch.runtime.daemon import BATCH_SECONDS
-    from sitwatch.runtime.files import data_home, history_path, simulated, status_path
+    from sitwatch.runtime.files import (
+        data_home,
+        history_path,
+        left_alone,
+        simulated,
+        status_path,
+    )
     from sitwatch.sensing import calibration, layout, references
 
     try:
@@ -116,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         if simulated(cfg):
             err(f"note: {cfg.cushion.port} is sitwatch's simulator: the calibration and history "
                 f"learned while watching it are kept apart in {data_home(cfg)} (see them with "
-                f"`sitwatch report --history {history_path(cfg)}`), and your own are left alone")
+                f"`sitwatch report --history {history_path(cfg)}`), and your own"
+                + (f", {named}," if (named := left_alone(cfg)) else "") + " are left alone")
         sdnotify.ready()
         watching = [f"{redact(cfg.cushion.port)} ({lay.name})"] if daemon.source is not None else []
         if daemon.camera is not None:

@@ -146,7 +146,7 @@ class Calibration(_Section):
     profile: Annotated[str, file_path("calibration.json")] = Field(
         "",
         description="Calibration profile (JSON). Empty: one per layout in the data dir "
-        "(calibration-LAYOUT.json).",
+        "(calibration-LAYOUT.json). Watching the simulator uses its own in simulated/.",
     )
     auto: bool = Field(
         True, description="Learn while you sit: without a profile, the tare and upright "
@@ -759,7 +759,8 @@ class Feedback(_Section):
 class History(_Section):
     enabled: bool = Field(True, description="Keep per-minute rollups and events in SQLite.")
     database: Annotated[str, file_path("history.sqlite")] = Field(
-        "", description="SQLite file. Empty: history.sqlite in the data dir.")
+        "", description="SQLite file. Empty: history.sqlite in the data dir. Watching the "
+        "simulator uses its own in simulated/.")
     detail_weeks: int = Field(
         8,
         ge=0,

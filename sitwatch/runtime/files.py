@@ -76,8 +76,6 @@ def simulated_history(cfg: Config) -> Path | None:
     config's own history is another file and that one exists: once ``sitwatch simulate`` has
     stopped, the commands look for the real history, and someone trying sitwatch out finds
     none there."""
-    if cfg.history.database:
-        return None
     kept = _simulated_home() / "history.sqlite"
     return kept if kept.exists() and kept != history_path(cfg) else None
 
@@ -92,11 +90,22 @@ def simulated_history_instead(cfg: Config, reader: Reader) -> Path | None:
     return kept if kept is not None and not queries.runs(reader) else None
 
 
+def left_alone(cfg: Config) -> str:
+    """The files the config names for your own calibration and history, which a daemon
+    watching the simulator leaves alone (:func:`profile_path`, :func:`history_path`), as
+    ``calibration.profile (/path) and history.database (/path)``; '' when it names none."""
+    named = [f"{key} ({Path(value).expanduser()})" for key, value in (
+        ("calibration.profile", cfg.calibration.profile),
+        ("history.database", cfg.history.database)) if value]
+    return " and ".join(named)
+
+
 def profile_path(cfg: Config) -> Path:
     """Where the cushion's calibration is saved: calibration.profile, or one file per layout in
     the data dir (``calibration-smartchair-12.json``), so a profile taken with one device never
-    blocks another; the simulator's are kept apart (:func:`data_home`)."""
-    if cfg.calibration.profile:
+    blocks another; the simulator's are kept apart (:func:`data_home`), whatever
+    calibration.profile names: that is your cushion's, never a simulated sitter's."""
+    if cfg.calibration.profile and not simulated(cfg):
         return Path(cfg.calibration.profile).expanduser()
     return data_home(cfg) / f"calibration-{layout_slug(cfg.cushion.layout)}.json"
 
@@ -149,11 +158,11 @@ def control_path(cfg: Config) -> Path:
 
 
 def history_path(cfg: Config) -> Path:
-    return (
-        Path(cfg.history.database).expanduser()
-        if cfg.history.database
-        else (data_home(cfg) / "history.sqlite")
-    )
+    """history.database, or ``history.sqlite`` in :func:`data_home`; while the cushion is the
+    simulator always the latter: simulated sitting never goes into your history."""
+    if cfg.history.database and not simulated(cfg):
+        return Path(cfg.history.database).expanduser()
+    return data_home(cfg) / "history.sqlite"
 
 
 #: The feedback file of a camera-only setup: its answers are recorded only (no cushion threshold

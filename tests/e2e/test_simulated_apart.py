@@ -108,6 +108,79 @@ def test_the_simulator_keeps_its_history_and_profile_apart(tmp_path: Path) -> No
     assert not list((home / "run" / "sitwatch" / "simulators").glob("*.json"))
 
 
+def test_a_config_naming_your_profile_and_history_keeps_them_from_the_simulator(
+        tmp_path: Path) -> None:
+    """A config that names its files (calibration.profile, history.database), run on the
+    simulator: the daemon said both were kept apart, yet it read (and would have learned into)
+    your cushion's profile and wrote the simulated sitting into your history. Now it runs from
+    the simulator's own and says which of yours it leaves alone; so does doctor."""
+    import json
+
+    home = tmp_path / "home"
+    (home / "run").mkdir(parents=True)
+    env = _env(home)
+    rec = tmp_path / "real.csv"
+    sitter = Simulator("load-cells-4", Script([away(10), sit(60)]), hz=5.0, seed=4)
+    rec.write_text("p1,p2,p3,p4\n" + "\n".join(sitter.lines()) + "\n")
+    mine, mine_db = tmp_path / "mine.json", tmp_path / "mine.sqlite"
+    cal = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config", "--recording",
+         str(rec), "--layout", "load-cells-4", "--hz", "5", "--upright", "20:60", "-o",
+         str(mine)], capture_output=True, text=True, env=env, timeout=DEADLINE)
+    assert cal.returncode == 0 and mine.exists(), cal.stdout + cal.stderr
+    before = mine.read_bytes()
+    link = tmp_path / "cushion"
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'[cushion]\nport = "{link}"\nlayout = "load-cells-4"\n'
+                   f'[calibration]\nprofile = "{mine}"\n[history]\ndatabase = "{mine_db}"\n')
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout",
+         "load-cells-4", "--link", str(link), "--script", "demo"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True)
+    run = None
+    apart = home / "data" / "sitwatch" / "simulated"
+    try:
+        assert sim.stderr is not None
+        said = ""
+        while "connect with:" not in said:
+            line = sim.stderr.readline()
+            assert line, said
+            said += line
+        doctor = subprocess.run(
+            [sys.executable, "-m", "sitwatch", "doctor", "--config", str(cfg)],
+            capture_output=True, text=True, env=env, timeout=DEADLINE)
+        calib = next(ln for ln in doctor.stdout.splitlines() if "calibration" in ln)
+        assert str(apart / "calibration-load-cells-4.json") in calib, doctor.stdout
+        assert f"calibration.profile = {mine}, is left alone" in calib
+        run = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--config", str(cfg), "--headless"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+            start_new_session=True)
+        assert run.stderr is not None
+        log = ""
+        while "is sitwatch's simulator" not in log:
+            line = run.stderr.readline()
+            assert line, log
+            log += line
+        status = home / "run" / "sitwatch" / "status.json"
+        _wait(lambda: status.exists() and "profile_file" in status.read_text(), "no status")
+        assert json.loads(status.read_text())["profile_file"] == str(
+            apart / "calibration-load-cells-4.json")
+        _wait(lambda: (apart / "history.sqlite").exists(), "no simulated history")
+        os.killpg(run.pid, signal.SIGTERM)
+        log += run.communicate(timeout=DEADLINE)[1]
+        assert run.returncode == 0, log
+    finally:
+        if run is not None and run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        os.killpg(sim.pid, signal.SIGINT)
+        sim.communicate(timeout=DEADLINE)
+    assert (f"your own, calibration.profile ({mine}) and history.database ({mine_db}), are "
+            "left alone") in log, log
+    assert mine.read_bytes() == before and not mine_db.exists()
+
+
 def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watched(
         tmp_path: Path) -> None:
     """The README: with the simulator stopped, `sitwatch report` points to the history kept
