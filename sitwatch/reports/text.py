@@ -59,7 +59,7 @@ def bar(value: float, top: float, width: int = 8) -> str:
 _COLUMNS = (("sitting", 7), ("longest", 7), ("breaks", 6),
             *zip((posture_column(p) for p in POSTURES), (7, 6, 7, 7), strict=True),
             ("lopsided", 8), ("nudges", 6))
-_BAR_WIDTH = 8
+_BAR_WIDTH = 3  # 24 steps in eighths; the table then keeps within period.TEXT_WIDTH
 
 
 def _table_row(label: str, bar_text: str, cells: list[str]) -> str:
@@ -162,7 +162,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
             lines.append(_table_row(label, "", [fmt_short(d.sitting_minutes)]))
             continue
         sh = d.posture_shares
-        lines.append(_table_row(label, bar(d.sitting_minutes, top), [
+        lines.append(_table_row(label, bar(d.sitting_minutes, top, _BAR_WIDTH), [
             fmt_short(d.sitting_minutes), fmt_short(d.longest_spell_minutes),
             str(d.breaks), *("—" if sh[p] is None else pct(sh[p] or 0.0) for p in POSTURES),
             fmt_short(d.lopsided_minutes), str(d.nudges_total),
@@ -212,5 +212,6 @@ def _diary_block(store: Reader, first: date, last: date, tz: tzinfo) -> list[str
         indent = len(ln) - len(ln.lstrip(" "))
         glued = re.sub(r"(\d) (h|min)\b", "\\1\u00a0\\2", ln.lstrip(" "))  # "20 min" stays whole
         out += [w.replace("\u00a0", " ") for w in textwrap.wrap(
-            glued, 88, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))] or [""]
+            glued, period.TEXT_WIDTH, initial_indent=" " * indent,
+            subsequent_indent=" " * (indent + 2))] or [""]
     return out

@@ -258,16 +258,16 @@ def back_pocket_text(times: int) -> str:
 
 def nudges_text(s: DaySummary | WeekSummary) -> str:
     """The nudges of a day or a week, by kind, and how many of those followed up were acted
-    on: ``3 (time to move 2 · posture 1), acted on 1 of 2``; ``none``. The report and the web
-    app's Today page both say it so."""
+    on: ``3, acted on 1 of 2: time to move 2 · posture 1``; ``none``. The report and the web
+    app's Today page both say it so. No brackets round the kinds: a text row wraps between
+    `` · `` items (:func:`sitwatch.reports.period.text_row`), and wrapped inside brackets the
+    row read as two half lists."""
     total = sum(s.nudges.values())
     if not total:
         return "none"
     kinds = [f"{nudge(k)} {n}" for k, n in s.nudges.items() if n]
-    text = f"{total} ({' · '.join(kinds)})"
-    if s.nudges_measured:
-        text += f", acted on {s.nudges_acted} of {s.nudges_measured}"
-    return text
+    acted = f", acted on {s.nudges_acted} of {s.nudges_measured}" if s.nudges_measured else ""
+    return f"{total}{acted}: {' · '.join(kinds)}"
 
 
 def lopsided_text(left: float, right: float, *, measured: bool = True, over: str = "",

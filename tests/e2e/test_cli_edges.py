@@ -867,7 +867,7 @@ def test_the_demo_keeps_the_daily_cap_as_the_daemon_does(tmp_path) -> None:
     assert len(sent) == 2 and kept, demo.stdout
     assert re.search(rf"Not sent\s+{len(kept)} \(daily cap reached\)", demo.stdout), demo.stdout
     report = _sitwatch("report", "--history", str(db), env=env)
-    assert re.search(r"Nudges\s+2 \(", report.stdout), report.stdout
+    assert re.search(r"Nudges\s+2[,:] ", report.stdout), report.stdout
 
 
 def test_a_short_sitting_limit_is_said_as_set(tmp_path) -> None:
@@ -930,7 +930,7 @@ def test_the_reports_do_not_count_the_days_summary_as_a_nudge(tmp_path) -> None:
     text = _sitwatch("report", "--no-user-config", "--history", str(db), "--day", str(day),
                      env=env)
     assert text.returncode == 0, text.stderr
-    assert "Nudges           2 (posture 1 · sitting budget 1)" in rows_joined(text.stdout), \
+    assert "Nudges           2: posture 1 · sitting budget 1" in rows_joined(text.stdout), \
         text.stdout
     week = _sitwatch("report", "--no-user-config", "--history", str(db), "--week", "--day",
                      str(day), "--format", "json", env=env)

@@ -861,7 +861,7 @@ def test_today_says_the_nudges_as_the_report_does(tmp_path: Path) -> None:
     finally:
         store.close()
     report, page = _report_and_today(tmp_path)
-    assert report["Nudges"] == "3 (time to move 1 · posture 2), acted on 1 of 2", report
+    assert report["Nudges"] == "3, acted on 1 of 2: time to move 1 · posture 2", report
     assert page["Nudges"] == report["Nudges"], (page, report)
 
 
