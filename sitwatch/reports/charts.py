@@ -19,6 +19,7 @@ from sitwatch.history.queries import NudgeOutcomes, WeekSummary
 from sitwatch.reports.week import Day, MinuteCell
 from sitwatch.reports.words import (
     ALL_POSTURES,
+    NOT_SEEN,
     ONE_SIDE,
     SEAT_EMPTY,
     fmt_limit,
@@ -235,10 +236,11 @@ def _runs(cells: dict[int, MinuteCell],
     return out
 
 
-def _watched_state(c: MinuteCell) -> tuple[Posture | Occupancy, bool] | None:
-    """What the minute is coloured by, and whether a seat alone saw it (its leaning forward
-    is then weight forward); None when nothing watched."""
-    return (c.state, c.seat_alone_saw) if c.present > 0 else None
+def _watched_state(c: MinuteCell) -> tuple[Posture | Occupancy, bool, bool] | None:
+    """What the minute is coloured by, whether a seat alone saw it (its leaning forward is
+    then weight forward), and whether nothing that sees reclining saw it; None when nothing
+    watched."""
+    return (c.state, c.seat_alone_saw, c.recline_unseen_most) if c.present > 0 else None
 
 
 def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
@@ -255,8 +257,10 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
 
     limit = sit_limit / 60
     # the postures in the words of what saw them (reclined only when something could see it)
-    names = [words for p, words in posture_legend(WeekSummary(tuple(d.summary for d in days)))
-             if p in POSTURES]
+    legend = posture_legend(WeekSummary(tuple(d.summary for d in days)))
+    names = [words for p, words in legend if p in POSTURES]
+    # reclined in the legend, yet some minutes nothing could see it: their words say so
+    recline_shown = any(p == Posture.RECLINED for p, _ in legend)
     seated = ", ".join(names[:-1]) + f" or {names[-1]}"
     label = (f"Each day from {_hhmm(lo)} to {_hhmm(hi)}, minute by minute: seated {seated}, "
              f"the {SEAT_EMPTY}, breaks, minutes with {ONE_SIDE}, and sitting spells longer "
@@ -282,11 +286,13 @@ def timeline_chart(days: Sequence[Day], sit_limit: float) -> str:
                          f'y="{_n(y0 + strip_h - 4)}" text-anchor="middle">{d.missing}</text>')
             parts.append("</g>")
             continue
-        for m0, m1, (state, alone) in _runs(d.minutes, _watched_state):
+        for m0, m1, (state, alone, unseen) in _runs(d.minutes, _watched_state):
             cls = CSS_CLASS[state]
             what = (SEAT_EMPTY if state == Occupancy.EMPTY
                     else WEIGHT_FORWARD if alone and state == Posture.LEANING_FORWARD
                     else posture(state))
+            if unseen and recline_shown and state != Occupancy.EMPTY:
+                what += f" · reclining {NOT_SEEN}"
             parts.append(f'<rect class="{cls}" x="{_n(x(m0))}" y="{_n(y0)}" '
                          f'width="{_n(max(x(m1) - x(m0), 0.6))}" height="{_n(strip_h)}">'
                          f'<title>{_hhmm(m0)}–{_hhmm(m1)} {_esc(what)}</title></rect>')

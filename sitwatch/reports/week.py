@@ -47,6 +47,7 @@ class MinuteCell:
     occupied: float = 0.0
     cushion: float = 0.0  # of ``occupied``, what the cushion saw (balance is its alone)
     seat_alone: float = 0.0  # of ``occupied``, what a seat alone saw (MinuteRow.seconds_seat_alone)
+    recline_unseen: float = 0.0  # of ``occupied``, what no backrest sensor saw (nor reclining)
     posture: dict[Posture, float] = field(default_factory=lambda: dict.fromkeys(ALL_POSTURES, 0.0))
     lopsided: float = 0.0
 
@@ -55,6 +56,7 @@ class MinuteCell:
         self.occupied += r.seconds_occupied
         self.cushion += r.seconds_occupied_cushion
         self.seat_alone += r.seconds_seat_alone
+        self.recline_unseen += r.seconds_recline_unseen
         for p in ALL_POSTURES:
             self.posture[p] += r.posture.get(p, 0.0)
         self.lopsided += r.balance.get(Balance.LEFT, 0.0) + r.balance.get(Balance.RIGHT, 0.0)
@@ -71,6 +73,12 @@ class MinuteCell:
         """A seat alone saw most of the minute's sitting: its leaning forward is weight on the
         front of the seat (:data:`sitwatch.core.kinds.WEIGHT_FORWARD`)."""
         return self.occupied > 0 and self.seat_alone >= 0.5 * self.occupied
+
+    @property
+    def recline_unseen_most(self) -> bool:
+        """Nothing that sees reclining (a backrest sensor) saw most of the minute's sitting:
+        its posture is what a seat or a camera saw, which may have been reclining."""
+        return self.occupied > 0 and self.recline_unseen >= 0.5 * self.occupied
 
     @property
     def is_lopsided(self) -> bool:

@@ -144,6 +144,17 @@ def share_cell(share: float | None) -> str:
     return "not seen" if share is None else pct(share)
 
 
+def recline_unseen_days(w: WeekSummary) -> str:
+    """The days of ``w`` nothing could see reclining for part or all of the sitting, when the
+    week's charts show reclining at all (something saw it some of the week): ``1 h on Tue 17
+    · 20 min on Thu 19``; '' otherwise. A minute strip there shows the posture the seat or
+    camera saw, which may have been reclining."""
+    if w.posture_shares.get(Posture.RECLINED) is None:
+        return ""
+    return " · ".join(f"{fmt_minutes(d.recline_unseen_minutes)} on {d.day:%a} {d.day.day}"
+                      for d in w.days if d.sat and d.recline_unseen_minutes >= 0.5)
+
+
 def recline_part(seen: float, sitting: float) -> str:
     """The seated time the reclined share is taken over, when backrest sensors saw only part
     of the sitting: ``the 2 h 10 min backrest sensors saw``; '' when they saw all of it (or
