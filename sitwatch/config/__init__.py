@@ -435,7 +435,12 @@ class Mqtt(_Section):
     device_name: str = Field(
         "", description="Device name shown in Home Assistant. Empty: sitwatch on <hostname>."
     )
-    client_id: str = Field("", description="MQTT client id. Empty: sitwatch-<node_id>.")
+    client_id: str = Field(
+        "", description="MQTT client id. Empty: sitwatch-<node_id>-<a tag of this machine and "
+        "user>, which no other machine or user shares. A broker keeps only the newest of two "
+        "clients with one id: set on two machines, the one that notices moves to an id of its "
+        "own (this one with a tag added) and says so."
+    )
     qos: int = Field(1, ge=0, le=2, description="QoS of published messages (0, 1 or 2).")
     protocol: MqttProtocol = Field(
         MqttProtocol.AUTO,

@@ -22,6 +22,7 @@ paho-mqtt is imported lazily (:func:`paho`): the ``mqtt`` extra.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import socket
@@ -34,7 +35,7 @@ from sitwatch.core.kinds import MqttProtocol
 
 __all__ = [
     "DROPPED", "UNSUPPORTED_VERSION", "VERSION_NAMES", "FallsBack", "MqttUnavailable",
-    "Negotiation", "Outcome", "closed_why", "paho", "refused_for_good",
+    "Negotiation", "Outcome", "Takeover", "closed_why", "paho", "refused_for_good",
 ]
 
 #: paho-mqtt 2's reason for a 3.1.1 broker's "unacceptable protocol version" to MQTT 5.
@@ -72,6 +73,83 @@ def closed_why(flags: Any, reason_code: Any) -> str:
     if getattr(flags, "is_disconnect_packet_from_server", False):
         return f"the broker closed it: {text}"
     return _PAHO_REASONS.get(text, text)
+
+
+#: MQTT 5's reason for a DISCONNECT that ends a connection because another client connected
+#: with its client id ("Session taken over"). mosquitto 2.0 sends none: the socket just closes.
+SESSION_TAKEN_OVER = 0x8E
+#: Connections in a row that the broker dropped soon after accepting them, without a word: a
+#: broker that keeps only the newest of two clients with one id, and the other one reconnecting
+#: (paho waits 1 s) each time it loses the connection to us.
+TAKEOVER_DROPS = 3
+#: Seconds within which a dropped connection counts as dropped "at once".
+TAKEOVER_WITHIN = 10.0
+#: Seconds to wait before reconnecting after a further takeover: longer each time, so that two
+#: clients with one id stop taking the connection from each other every second.
+TAKEOVER_WAITS = (30, 60, 120, 300)
+
+
+class Takeover:
+    """Is another client taking our connection? The classic pattern of two clients with one
+    client id: the broker accepts us, then drops us again within a second or two, over and
+    over, each time the other reconnects (a session takeover). mosquitto 2.0 sends no
+    DISCONNECT then (MQTT 5's "Session taken over" comes from other brokers), so the drop reads
+    like a network fault: this counts the drops that came soon after a connection was accepted.
+    Fed from paho's thread; times are the caller's clock's monotonic seconds."""
+
+    def __init__(self) -> None:
+        self.streak = 0  # connections in a row dropped within TAKEOVER_WITHIN of being taken
+        self.since: float | None = None  # when the current connection was accepted
+        self.waits = 0  # longer waits asked for since the pattern began (backing off)
+        self.said = False  # the last drop came with the broker's "Session taken over"
+
+    def up(self, now: float) -> None:
+        """The broker accepted a connection."""
+        self.since = now
+
+    def down(self, now: float, flags: Any, reason_code: Any) -> bool:
+        """A connection that was up ended (paho's ``on_disconnect`` arguments): True when it
+        looks taken over (the broker said so, or the :data:`TAKEOVER_DROPS`-th drop in a row
+        soon after connecting). A DISCONNECT with another reason (the broker's own: not
+        authorised, shutting down) is not the pattern."""
+        since, self.since = self.since, None
+        if getattr(flags, "is_disconnect_packet_from_server", False):
+            self.said = getattr(reason_code, "value", None) == SESSION_TAKEN_OVER
+            self.streak = TAKEOVER_DROPS if self.said else 0
+            return self.said
+        self.said = False
+        soon = since is not None and now - since < TAKEOVER_WITHIN
+        self.streak = self.streak + 1 if soon else 0
+        if not soon:
+            self.waits = 0
+        return self.streak >= TAKEOVER_DROPS
+
+    def unreachable(self) -> None:
+        """A try to connect failed: the broker is away, which no other client does."""
+        self.streak = 0
+
+    def wait(self) -> int:
+        """Seconds to wait before the next try, longer at each takeover in a row."""
+        self.waits += 1
+        return TAKEOVER_WAITS[min(self.waits, len(TAKEOVER_WAITS)) - 1]
+
+    @property
+    def backing_off(self) -> bool:
+        return self.waits > 0
+
+    def held(self, now: float) -> bool:
+        """Has the current connection lasted long enough that nobody is taking it? Ends the
+        backing off (True, once) when it is."""
+        if self.waits and self.since is not None and now - self.since >= TAKEOVER_WITHIN:
+            self.waits = self.streak = 0
+            return True
+        return False
+
+
+def id_tag(*parts: object) -> str:
+    """Six hex digits naming ``parts`` (a machine's tag, a user id ...): stable across runs,
+    and telling apart what they tell apart."""
+    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:6]
 
 
 def helper_client_id(role: str) -> str:

@@ -22,8 +22,8 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   a tag of the machine, a tag of this run, whether it shows desktop notifications itself: a
   ``sitwatch companion`` on the same machine then leaves them to it). Two sitwatch on one broker
   under the same base topic mix their state, events and commands, and two with the same node id
-  (two Raspberry Pis both called ``raspberrypi``) take each other's connection in turn: each
-  says so in its log and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
+  (two Raspberry Pis both called ``raspberrypi``) are one device to Home Assistant: each says
+  so in its log and in ``sitwatch doctor`` (:meth:`MqttSink._owner`), naming the other.
 - ``<base>/clock``: this machine's wall time as it is sent (ISO 8601 with the UTC offset), with
   every state update and on every connect; neither retained nor queued, so it is always the
   time of now: ``sitwatch companion`` on another machine learns from it how far this clock is
@@ -60,6 +60,13 @@ Topics (``<base>`` is ``base_topic``, "sitwatch" by default):
   ``discovery`` is off) are cleared on connecting, so Home Assistant removes them
   (:meth:`MqttSink._stale_entity`).
 
+Two clients with one client id (a broker keeps only the newest): the default id is this
+machine's and user's own (:func:`default_client_id`); with one id configured on two machines,
+whichever notices first that the broker drops it right after each connection (mosquitto 2.0
+says nothing then) says so once and moves to an id of its own, or with none to move to waits
+longer and longer between tries, rather than take the connection back every second
+(:meth:`MqttSink._taken_over`).
+
 Nothing here blocks the daemon: paho-mqtt (2.x, imported lazily: the ``mqtt`` extra) runs its
 own network thread (``loop_start``), connects asynchronously and reconnects with backoff. While
 the broker is unreachable, events wait in a bounded queue (the oldest are dropped when it is full,
@@ -74,6 +81,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import secrets
 import socket
@@ -122,7 +130,9 @@ from sitwatch.core.mqtt_version import (
     FallsBack,
     Negotiation,
     Outcome,
+    Takeover,
     closed_why,
+    id_tag,
     paho,
 )
 from sitwatch.core.mqtt_version import MqttUnavailable as MqttUnavailable
@@ -207,6 +217,15 @@ def _hostname() -> str:
 def default_node_id(hostname: str | None = None) -> str:
     host = re.sub(r"[^A-Za-z0-9_-]", "_", hostname or _hostname())
     return f"sitwatch_{host}"
+
+
+def default_client_id(node_id: str, machine: str, uid: int | None = None) -> str:
+    """The client id when ``mqtt.client_id`` is empty: the node id and a tag of this machine
+    (:func:`machine_tag`) and user, so that two machines with one host name (two Raspberry Pis
+    called raspberrypi) or two users of one machine never share one (a broker keeps only the
+    newest of two clients with one id). The same on every run: a restart takes over the
+    connection the last run left, whose last will then comes before our "online", not after."""
+    return f"sitwatch-{node_id}-{id_tag(machine, os.getuid() if uid is None else uid)}"
 
 
 def _mqtt() -> Any:
@@ -311,7 +330,8 @@ class MqttSink(FallsBack):
         host = _hostname()
         self.node_id = cfg.node_id or default_node_id(host)
         self.device_name = cfg.device_name or f"sitwatch on {host}"
-        self.client_id = cfg.client_id or f"sitwatch-{self.node_id}"
+        self.machine = machine_tag()
+        self.client_id = cfg.client_id or default_client_id(self.node_id, self.machine)
         self.base = cfg.base_topic.rstrip("/")
         self.prefix = cfg.discovery_prefix.rstrip("/")
         self.status_topic = f"{self.base}/status"
@@ -329,7 +349,6 @@ class MqttSink(FallsBack):
         self._offered: frozenset[str] = frozenset()  # the discovery topics announced now
         self.cleared = 0  # discovery documents cleared (entities no longer offered)
         self.host = host
-        self.machine = machine_tag()
         self.instance = secrets.token_hex(6)  # this run: its own earlier messages are not others'
         #: another sitwatch seen publishing under the same base topic (node_id, host), or None
         self.shared_with: dict[str, str] | None = None
@@ -361,6 +380,11 @@ class MqttSink(FallsBack):
         #: configured otherwise, 3.1.1 for the rest of the run once the broker refused MQTT 5
         #: (:meth:`_fall_back`)
         self.link = Negotiation(cfg.protocol)
+        #: another client taking our connection (the same client id): told once, then we move
+        #: to an id of our own or wait longer between tries (:meth:`_taken_over`)
+        self.takeover = Takeover()
+        self._takeover_told = False
+        self._slowed = False  # paho waits longer than usual before reconnecting
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -392,16 +416,17 @@ class MqttSink(FallsBack):
         ""."""
         return self.link.fell_back
 
-    def _new_client(self, mqtt: Any) -> Any:
+    def _new_client(self, mqtt: Any, client_id: str | None = None) -> Any:
         """A paho client speaking the version of now, with our last will and callbacks (not
-        yet connecting). OSError or ValueError for what cannot work (an unreadable CA file)."""
-        client = self.link.new_client(mqtt, self.client_id)
+        yet connecting), as ``client_id`` (ours by default). OSError or ValueError for what
+        cannot work (an unreadable CA file)."""
+        client = self.link.new_client(mqtt, client_id or self.client_id)
         self._configure(client)
         client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
         # paho's own queue holds QoS 1/2 messages until acknowledged: room for our queue, the
         # discovery documents and the state, so that a reconnect never overflows it.
         client.max_queued_messages_set(self.cfg.queue_size + 64)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)
+        client.reconnect_delay_set(min_delay=1, max_delay=60)  # as _usual_pace
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
@@ -493,6 +518,10 @@ class MqttSink(FallsBack):
         with self._lock:
             if self.connected and self._client is not None and not self._closed:
                 self._send_clock(self._client)
+                if self.takeover.held(self._state_at):  # nobody took it: usual pace again
+                    self._usual_pace(self._client)
+                    self.problems.solved(f"mqtt: connected to {self.cfg.host}:"
+                                         f"{self.cfg.port} again, and nobody takes it now")
 
     def _send_clock(self, client: Any) -> None:
         """Our wall time now on ``<base>/clock``: QoS 0 and not retained, so that paho never
@@ -588,6 +617,7 @@ class MqttSink(FallsBack):
                                  f"{self.refusal(reason_code, self.link)}; retrying")
             return
         v5 = self.version == MqttProtocol.V5
+        self.takeover.up(self.clock.monotonic())
         with self._lock:
             self.connects += 1
             # first what the broker kept (who published here before us, and whether it is
@@ -616,7 +646,11 @@ class MqttSink(FallsBack):
             for topic, payload in pending:
                 self._publish_event(topic, payload)
             self._flush_drop_log(force=True)
-        if not self.problems.solved(f"mqtt: connected to {self.cfg.host}:{self.cfg.port} again"):
+        if self.takeover.backing_off:  # taken again at once, most likely: told already
+            self.log.debug("mqtt: connected to %s:%s again, as %s", self.cfg.host,
+                           self.cfg.port, self.client_id)
+        elif not self.problems.solved(
+                f"mqtt: connected to {self.cfg.host}:{self.cfg.port} again"):
             self.log.info("mqtt: connected to %s:%s as %s", self.cfg.host, self.cfg.port,
                           self.client_id)
         if self.fell_back and self.connects == 1:
@@ -648,6 +682,13 @@ class MqttSink(FallsBack):
             return
         where = f"{self.cfg.host}:{self.cfg.port}"
         why = closed_why(flags, reason_code)
+        if outcome == Outcome.LOST and self.takeover.down(self.clock.monotonic(), flags,
+                                                          reason_code):
+            self._taken_over(client)
+            return
+        self._usual_pace(client)
+        if outcome != Outcome.LOST:
+            self.takeover.unreachable()
         if outcome == Outcome.LOST:
             self.problems.report("lost", f"mqtt: lost the broker {where} ({why}); "
                                  "reconnecting, events wait in a queue")
@@ -657,11 +698,83 @@ class MqttSink(FallsBack):
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         self._connected.clear()
+        self.takeover.unreachable()
         if not self._closed:
             self.problems.report("unreachable",
                                  f"mqtt: cannot reach {self.cfg.host}:{self.cfg.port}; "
                                  "retrying with backoff, events wait in a queue",
                                  self._unreachable_level())
+
+    def own_client_id(self) -> str | None:
+        """The client id to move to when another client takes ours: a configured
+        ``mqtt.client_id`` with a tag of this machine and user added (a broker's prefix rule
+        still holds), or None with the default, which has one already."""
+        if not self.cfg.client_id:
+            return None
+        return f"{self.cfg.client_id}-{id_tag(self.machine, os.getuid())}"
+
+    def _taken_over(self, client: Any) -> None:
+        """Another client with our client id takes the connection (:class:`Takeover`): rather
+        than take it back every second, which drops the other and leaves one of us "offline"
+        in turn, move to an id of our own (a configured one only; once) or, with none left to
+        move to, wait longer before each try. Said once, naming the id and its setting. On the
+        old client's thread (its callback)."""
+        where = f"{self.cfg.host}:{self.cfg.port}"
+        taken = self.client_id
+        with self._lock:
+            if self._closed or client is not self._client:
+                return
+            own = self.own_client_id()
+            moved = own is not None and own != self.client_id
+            if moved:
+                try:
+                    new = self._new_client(_mqtt(), own)
+                except (MqttUnavailable, OSError, ValueError) as e:  # worked a moment ago
+                    self.log.debug("mqtt: cannot make a client as %s: %s", own, e)
+                    moved = False
+            if moved:
+                client.loop_stop()  # on its own thread: only tells it to stop
+                self.client_id, self._client = str(own), new
+                self._connect(new)
+            else:
+                wait = self.takeover.wait()
+                client.reconnect_delay_set(min_delay=wait, max_delay=wait)
+                self._slowed = True
+        if self._takeover_told:
+            self.log.debug("mqtt: another client took our connection at %s again (as %s); %s",
+                           where, taken,
+                           f"now {self.client_id}" if moved else f"next try in {wait} s")
+            return
+        self._takeover_told = True
+        self.problems.report("taken", self.takeover_text(taken, self.client_id if moved
+                                                         else None, None if moved else wait))
+
+    def takeover_text(self, taken: str, moved_to: str | None, wait: int | None) -> str:
+        """What is said once when another client takes our connection: ``taken``, the client
+        id the two share; ``moved_to``, the id we connect with from now on, or ``wait``, the
+        seconds before the next try."""
+        where = f"{self.cfg.host}:{self.cfg.port}"
+        key = ("mqtt.client_id" if self.cfg.client_id
+               else f'made from mqtt.node_id "{self.node_id}"')
+        seen = (f"the broker {where} said another client took our session"
+                if self.takeover.said else f"the broker {where} dropped us right after each of "
+                f"our last {self.takeover.streak} connections")
+        head = (f'mqtt: another MQTT client uses our client id "{taken}" ({key}): {seen}, as '
+                "it keeps only the newest client of one id.")
+        fix = ("To fix it, give each client its own mqtt.client_id, or leave it empty here "
+               "(sitwatch then uses one of this machine's own)." if self.cfg.client_id
+               else "To fix it, give each sitwatch its own mqtt.node_id.")
+        if moved_to is not None:
+            return (f'{head} sitwatch connects as "{moved_to}" for now, so neither keeps '
+                    f"dropping the other. {fix}")
+        return (f"{head} {fix} Until then sitwatch waits {wait} s, and longer each time, "
+                "before it connects again, rather than take the connection back at once.")
+
+    def _usual_pace(self, client: Any) -> None:
+        """Back to paho's usual reconnect delays once nobody takes our connection."""
+        if self._slowed and not self.takeover.backing_off:
+            client.reconnect_delay_set(min_delay=1, max_delay=60)
+            self._slowed = False
 
     def _unreachable_level(self) -> int:
         """A reconnect try that fails after "lost the broker" was said is part of the same
@@ -723,8 +836,8 @@ class MqttSink(FallsBack):
         yet) nor one whose ``<base>/status`` the broker kept as offline (it has stopped: it
         will tell when it is back). Anything else is: a live one, and ``again`` (we announced
         ourselves on an earlier connection of this run) one kept by the broker that is not
-        ours, since another sitwatch announced itself after us: two with the same node id
-        take each other's connection in turn, and the broker may say "offline" for both. Logged
+        ours, since another sitwatch announced itself after us (two that share a client id
+        take each other's connection in turn, and the broker may say "offline" for both). Logged
         once per other run (``tell``). True when it is."""
         try:
             other = json.loads(bytes(message.payload))
@@ -752,9 +865,10 @@ class MqttSink(FallsBack):
         node, host = self.shared_with["node_id"], self.shared_with["host"]
         if node == self.node_id:
             return (f"mqtt: another sitwatch on {host} uses this broker with the same node id "
-                    f"({node}): each takes the other's connection in turn, and Home Assistant "
-                    "sees one device. Give each its own mqtt.node_id and mqtt.base_topic (for "
-                    f'example node_id = "{node}_desk", base_topic = "{self.base}/desk")')
+                    f"({node}): Home Assistant sees one device, and the state, events and "
+                    "commands of the two mix. Give each its own mqtt.node_id and "
+                    f'mqtt.base_topic (for example node_id = "{node}_desk", '
+                    f'base_topic = "{self.base}/desk")')
         return (f"mqtt: another sitwatch ({node} on {host}) publishes under the same base topic "
                 f"'{self.base}': the state, events and commands of the two mix. Give each its "
                 f'own mqtt.base_topic (for example base_topic = "{self.base}/{self.node_id}")')

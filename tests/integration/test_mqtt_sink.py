@@ -20,7 +20,7 @@ import pytest
 
 from sitwatch.core.clock import ManualClock
 from sitwatch.core.events import NUDGE, NUDGE_KINDS, Event
-from sitwatch.sinks.mqtt import MqttConfig, MqttSink
+from sitwatch.sinks.mqtt import MqttConfig, MqttSink, default_client_id
 
 try:
     from tests.helpers.servers import Broker, Relay, Watcher, free_port, start_broker, stop
@@ -263,7 +263,7 @@ def test_last_will_when_the_process_dies(broker, watch, tmp_path):
     script = textwrap.dedent(f"""
         import logging, sys, threading
         from sitwatch.core.clock import SystemClock
-        from sitwatch.sinks.mqtt import MqttConfig, MqttSink
+        from sitwatch.sinks.mqtt import MqttConfig, MqttSink, default_client_id
         cfg = MqttConfig(enabled=True, host="127.0.0.1", port={broker.port}, node_id="dying",
                          base_topic="dying", keepalive=60)
         sink = MqttSink(cfg, SystemClock(), log=logging.getLogger("child"))
@@ -667,11 +667,14 @@ def _until(cond: Callable[[], object], timeout: float = 15.0) -> bool:
     return True
 
 
-def another_box(port: int, node: str, host: str = "pi-desk") -> MqttSink:
-    """A sitwatch on another machine (its machine tag and host name are not ours)."""
-    s = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=port, node_id=node),
+def another_box(port: int, node: str, host: str = "pi-desk", **kw: object) -> MqttSink:
+    """A sitwatch on another machine (its machine tag and host name are not ours, and so
+    neither is its default client id)."""
+    s = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=port, node_id=node, **kw),
                  ManualClock(), log=logging.getLogger("sitwatch.test.mqtt.other"))
     s.machine, s.host = "0ther0machin", host
+    if not s.cfg.client_id:
+        s.client_id = default_client_id(node, s.machine)
     return s
 
 
@@ -734,26 +737,123 @@ def test_an_earlier_owner_that_stopped_is_not_another(broker, watch, caplog):
     assert ok and "another" not in line, line
 
 
-def test_two_boxes_with_one_name_that_take_each_others_connection_are_told(broker, caplog):
-    """Two Raspberry Pis both called raspberrypi: the same node id, so the same client id, and
-    the broker drops one each time the other connects. Whichever reconnects finds the other's
-    announcement where its own was, and says so."""
+def test_two_boxes_with_one_name_keep_their_connections_and_are_told(broker, caplog):
+    """Two Raspberry Pis both called raspberrypi: the same node id, but each its own client id
+    (it carries a tag of the machine), so the broker drops neither; their state would still
+    mix under one base topic and be one device to Home Assistant, and each says so."""
     caplog.set_level(logging.WARNING)
     cfg = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port,
                      node_id="sitwatch_raspberrypi")
     one = MqttSink(cfg, ManualClock(), log=LOG)
     two = another_box(broker.port, "sitwatch_raspberrypi", host="raspberrypi")
+    assert one.client_id != two.client_id
     one.start()
     try:
         assert one.wait_connected(10)
         two.start()
-        assert _until(lambda: one.shared_with or two.shared_with, 30), broker.log()
+        assert _until(lambda: one.shared_with and two.shared_with, 30), broker.log()
+        assert one.connected and two.connected and (one.connects, two.connects) == (1, 1)
     finally:
         two.close()
         one.close()
     said = _warnings(caplog, LOG.name) + _warnings(caplog, "sitwatch.test.mqtt.other")
     told = [s for s in said if "same node id (sitwatch_raspberrypi)" in s]
-    assert told and "each takes the other's connection in turn" in told[0], said
+    assert len(told) == 2 and "Home Assistant sees one device" in told[0], said
+    assert "already connected" not in broker.log()  # no session was taken over
+
+
+def _takeovers(broker: Broker) -> int:
+    """Connections mosquitto closed because another client connected with the same id."""
+    return broker.log().count("already connected, closing old connection")
+
+
+def _stays(cond: Callable[[], bool], seconds: float) -> bool:
+    """``cond`` holds throughout ``seconds`` (polling real processes: paho reconnects a second
+    after a drop, so a fight shows within that)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if not cond():
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _retained(broker: Broker, *topics: str) -> dict[str, str]:
+    """What the broker keeps on ``topics`` now, as a newcomer (Home Assistant) reads it."""
+    w = Watcher(broker, *topics)
+    try:
+        w.settle()
+        return {m.topic: m.text for m in w.messages if m.retain}
+    finally:
+        w.close()
+
+
+def test_one_client_id_set_on_two_machines_one_moves_to_its_own(broker, caplog):
+    """mqtt.client_id = "chair" on two machines: mosquitto 2.0 drops the older connection each
+    time the other connects, without a word, and each took it back a second later, each status
+    "offline" in turn. Now whichever sees the pattern says so once, naming the id and its
+    setting, and connects with an id of its own: both stay connected, both "online"."""
+    caplog.set_level(logging.WARNING)
+    desk = MqttSink(MqttConfig(enabled=True, host="127.0.0.1", port=broker.port,
+                               node_id="desk", base_topic="desk", client_id="chair"),
+                    ManualClock(), log=LOG)
+    sofa = another_box(broker.port, "sofa", base_topic="sofa", client_id="chair")
+    desk.start()
+    try:
+        assert desk.wait_connected(10), broker.log()
+        sofa.start()
+        assert _until(lambda: desk.client_id != "chair" or sofa.client_id != "chair", 30), \
+            broker.log()
+        assert _until(lambda: desk.connected and sofa.connected)
+        fights = _takeovers(broker)
+        assert fights >= 3  # the pattern, as mosquitto saw it
+        assert _stays(lambda: desk.connected and sofa.connected, 3.0), broker.log()
+        assert _takeovers(broker) == fights
+        assert _retained(broker, "desk/status", "sofa/status") == {
+            "desk/status": "online", "sofa/status": "online"}
+    finally:
+        sofa.close()
+        desk.close()
+    said = [s for s in _warnings(caplog, LOG.name) + _warnings(caplog, "sitwatch.test.mqtt.other")
+            if "another MQTT client" in s]
+    assert len(said) == 1, said
+    moved = desk if desk.client_id != "chair" else sofa
+    assert said[0].startswith('mqtt: another MQTT client uses our client id "chair" '
+                              "(mqtt.client_id): the broker 127.0.0.1:"), said
+    assert f'connects as "{moved.client_id}" for now' in said[0], said
+    assert "give each client its own mqtt.client_id" in said[0], said
+
+
+def test_one_default_client_id_twice_backs_off_and_the_status_ends_online(broker, caplog):
+    """Two sitwatch of one user on one machine with one node id (two configs): one default
+    client id. Nothing of their own to move to, so the one that sees the pattern says so once,
+    naming mqtt.node_id, and waits 30 s before its next try instead of 1 s; the other keeps
+    the connection, and the status they share ends "online", not the loser's last will."""
+    caplog.set_level(logging.WARNING)
+    cfg = MqttConfig(enabled=True, host="127.0.0.1", port=broker.port, node_id="pi")
+    one = MqttSink(cfg, ManualClock(), log=LOG)
+    two = MqttSink(cfg, ManualClock(), log=logging.getLogger("sitwatch.test.mqtt.other"))
+    one.start()
+    try:
+        assert one.wait_connected(10), broker.log()
+        two.start()
+        assert _until(lambda: one.takeover.backing_off or two.takeover.backing_off, 30), \
+            broker.log()
+        waiting, keeping = (one, two) if one.takeover.backing_off else (two, one)
+        assert _until(lambda: keeping.connected)
+        fights = _takeovers(broker)
+        assert _stays(lambda: keeping.connected and not waiting.connected, 3.0), broker.log()
+        assert _takeovers(broker) == fights and waiting.takeover.waits == 1
+        assert _retained(broker, "sitwatch/status") == {"sitwatch/status": "online"}
+    finally:
+        two.close()
+        one.close()
+    said = [s for s in _warnings(caplog, LOG.name) + _warnings(caplog, "sitwatch.test.mqtt.other")
+            if "another MQTT client" in s]
+    assert len(said) == 1, said
+    assert f'client id "{one.client_id}" (made from mqtt.node_id "pi")' in said[0], said
+    assert "give each sitwatch its own mqtt.node_id" in said[0]
+    assert "waits 30 s, and longer each time" in said[0], said
 
 
 def test_doctor_names_another_sitwatch_under_the_base_topic(broker, watch, tmp_path, capsys):

@@ -69,3 +69,63 @@ def test_why_a_connection_ended_is_said_in_plain_words_or_in_the_brokers() -> No
         sent = ReasonCode(PacketTypes.DISCONNECT, reason)
         assert closed_why(from_broker, sent) == f"the broker closed it: {reason}"
     assert closed_why(None, lost) == DROPPED  # a caller without flags (paho's API 1)
+
+
+def test_drops_right_after_connecting_three_times_in_a_row_are_a_takeover() -> None:
+    """Two clients with one client id: mosquitto 2.0 drops the older without a DISCONNECT,
+    each time the other reconnects (a second later). A connection that lasted, or a broker
+    that could not be reached in between, is an ordinary loss and starts the count again."""
+    from paho.mqtt.client import DisconnectFlags, convert_disconnect_error_code_to_reason_code
+    from paho.mqtt.enums import MQTTErrorCode
+
+    from sitwatch.core.mqtt_version import TAKEOVER_DROPS, TAKEOVER_WITHIN, Takeover
+
+    quiet = DisconnectFlags(False)
+    lost = convert_disconnect_error_code_to_reason_code(MQTTErrorCode.MQTT_ERR_CONN_LOST)
+    t = Takeover()
+    now = 100.0
+    seen = []
+    for _ in range(TAKEOVER_DROPS):
+        t.up(now)
+        now += 1.0
+        seen.append(t.down(now, quiet, lost))
+    assert seen == [False] * (TAKEOVER_DROPS - 1) + [True] and not t.said
+
+    t = Takeover()
+    for lasted in (1.0, 1.0, TAKEOVER_WITHIN, 1.0, 1.0):  # the third lasted: count again
+        t.up(now)
+        now += lasted
+        assert not t.down(now, quiet, lost)
+    t.unreachable()  # the broker was away in between: not the pattern either
+    t.up(now)
+    assert not t.down(now + 1, quiet, lost)
+
+
+def test_the_brokers_own_reason_decides_when_it_sends_one() -> None:
+    from paho.mqtt.client import DisconnectFlags
+
+    from sitwatch.core.mqtt_version import Takeover
+
+    said = DisconnectFlags(True)
+    t = Takeover()
+    t.up(0.0)
+    assert t.down(500.0, said, ReasonCode(PacketTypes.DISCONNECT, "Session taken over"))
+    assert t.said  # at once, however long the connection lasted
+    for _ in range(5):  # "Not authorized", "Server shutting down": the broker's own reasons
+        t.up(0.0)
+        assert not t.down(0.5, said, ReasonCode(PacketTypes.DISCONNECT, "Not authorized"))
+
+
+def test_backing_off_waits_longer_each_time_until_a_connection_holds() -> None:
+    from sitwatch.core.mqtt_version import TAKEOVER_WAITS, TAKEOVER_WITHIN, Takeover
+
+    t = Takeover()
+    assert not t.backing_off
+    assert [t.wait() for _ in range(len(TAKEOVER_WAITS) + 2)] == [
+        *TAKEOVER_WAITS, TAKEOVER_WAITS[-1], TAKEOVER_WAITS[-1]]
+    assert t.backing_off
+    t.up(10.0)
+    assert not t.held(10.0 + TAKEOVER_WITHIN - 0.1)  # taken again within seconds, most likely
+    assert t.held(10.0 + TAKEOVER_WITHIN) and not t.backing_off
+    assert not t.held(10.0 + 2 * TAKEOVER_WITHIN)  # once
+    assert t.wait() == TAKEOVER_WAITS[0]

@@ -70,14 +70,17 @@ def test_one_arriving_while_we_are_connected_is_another_wherever_it_runs(caplog)
     assert len(caplog.records) == 1
 
 
-def test_the_same_node_id_says_they_take_each_others_connection(caplog):
+def test_the_same_node_id_says_they_are_one_device_to_home_assistant(caplog):
+    """Two Pis called raspberrypi: one node id, but each its own client id (the default one
+    carries a tag of the machine), so they no longer take each other's connection: what is
+    left to say is that Home Assistant sees one device and their state mixes."""
     s = sink("sitwatch_raspberrypi")
     with caplog.at_level(logging.WARNING):
         assert s._owner(node_msg(s, retain=True, node_id="sitwatch_raspberrypi",
                                  host="raspberrypi"), ONLINE)
     text = caplog.records[0].getMessage()
     assert "same node id (sitwatch_raspberrypi)" in text
-    assert "takes the other's connection" in text
+    assert "Home Assistant sees one device" in text and "connection" not in text
     assert 'node_id = "sitwatch_raspberrypi_desk"' in text
 
 
@@ -175,3 +178,23 @@ def test_a_sensors_own_posture_with_both_fused_does_not_set_the_state() -> None:
     assert s._state["posture"] == "slouched"
     s.handle(Event(3.0, "posture", "upright", {"source": "camera"}))  # a camera alone
     assert s._state["posture"] == "upright"
+
+
+def test_the_default_client_id_is_this_machines_and_users_own() -> None:
+    """Two Raspberry Pis both called raspberrypi, or two users of one machine: the same node
+    id, but never the same client id (the broker would drop one each time the other connects).
+    The same on every run, so a restart takes over what the last run left."""
+    from sitwatch.sinks.mqtt import default_client_id
+
+    pi = default_client_id("sitwatch_raspberrypi", "0123456789ab", 1000)
+    assert pi.startswith("sitwatch-sitwatch_raspberrypi-")
+    assert pi == default_client_id("sitwatch_raspberrypi", "0123456789ab", 1000)
+    assert pi != default_client_id("sitwatch_raspberrypi", "ba9876543210", 1000)  # another Pi
+    assert pi != default_client_id("sitwatch_raspberrypi", "0123456789ab", 1001)  # another user
+    s = sink("desk")
+    assert s.client_id == default_client_id("desk", machine_tag())
+    configured = MqttSink(MqttConfig(enabled=True, node_id="desk", client_id="chair"),
+                          ManualClock(), log=logging.getLogger("sitwatch.test.mqtt_owner"))
+    assert configured.client_id == "chair"
+    assert configured.own_client_id() is not None and s.own_client_id() is None
+    assert str(configured.own_client_id()).startswith("chair-")  # a broker's prefix rule holds
