@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import socket
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,19 +43,10 @@ from sitwatch.config import Mqtt
 from sitwatch.config.credentials import UrlLogin, login_fix
 from sitwatch.core.kinds import SensorState
 from sitwatch.core.mqtt_url import Endpoint
-from sitwatch.core.mqtt_version import (
-    FallsBack,
-    Negotiation,
-    Outcome,
-    closed_why,
-    helper_client_id,
-    refused_for_good,
-)
-from sitwatch.sinks.mqtt import new_client, tls_why
+from sitwatch.core.mqtt_version import Negotiation, Outcome, closed_why, helper_client_id
+from sitwatch.runtime.broker_client import BrokerClient
+from sitwatch.sinks.mqtt import new_client
 from sitwatch.sources.base import Diagnosis, Item, Status
-
-#: Host names that cannot be found now but may be soon (no network yet at boot): retried.
-LATER = {getattr(socket, "EAI_AGAIN", -3)}
 
 
 class Cushion(Protocol):
@@ -93,7 +82,7 @@ class Login:
         return cls(ep.host, ep.port, ep.username, ep.password, ep.tls, ep.tls_ca)
 
 
-class Bridge(FallsBack):
+class Bridge(BrokerClient):
     """Forwards ``cushion``'s lines to ``ep.topic`` and ``ep.command_topic``'s messages back.
 
     ``cushion`` opens the cushion given where its text lines go (:meth:`line`). :meth:`start`,
@@ -104,6 +93,9 @@ class Bridge(FallsBack):
     what to change when the broker refuses the login
     (:func:`~sitwatch.config.credentials.login_fix`, as the sink and the wireless cushion do).
     """
+
+    host_key = "the host in --to"
+    while_away = ", the cushion's lines are dropped meanwhile"
 
     def __init__(self, cushion: Callable[[Callable[[bytes], object]], Cushion], ep: Endpoint,
                  *, say: Callable[[str], None],
@@ -144,33 +136,8 @@ class Bridge(FallsBack):
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Connect (the first try at once, so that a wrong host or TLS set-up is told apart from
-        a broker that is not up yet) and start paho's thread, which reconnects from then on.
-        Raises MqttUnavailable (no paho-mqtt), OSError or ValueError (an unreadable CA file);
-        what cannot work sets :attr:`fatal` and :attr:`done`."""
-        client = self._new_client()
-        session = self.link.session()
-        try:
-            client.connect(self.ep.host, self.ep.port, keepalive=self.keepalive, **session)
-        except socket.gaierror as e:
-            if e.errno not in LATER:
-                self._end(f"cannot find the broker's host {self.ep.host!r} ({e.strerror}): "
-                          "check the host in --to")
-                return
-            self._unreachable(e.strerror or str(e))
-            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive,
-                                 **session)
-        except ssl.SSLError as e:
-            self._end(f"TLS with {self.where} failed: {tls_why(e)}: check mqtt.tls_ca (the "
-                      "CA that signed the broker's certificate) and the host in --to (the name "
-                      "the certificate is for)")
-            return
-        except OSError as e:
-            self._unreachable(e.strerror or str(e))
-            client.connect_async(self.ep.host, self.ep.port, keepalive=self.keepalive,
-                                 **session)
-        client.loop_start()
+    def _broker(self) -> tuple[str, int, int]:
+        return self.ep.host, self.ep.port, self.keepalive
 
     def _new_client(self) -> Any:
         """A paho client speaking the version of now, with our last will and callbacks, made
@@ -199,10 +166,8 @@ class Bridge(FallsBack):
         """Close the cushion, say ``offline`` on the status topic (it can no longer be read),
         give that a moment to leave, disconnect."""
         with self._lock:
-            self._closed = True
             self._status = SensorState.OFFLINE
-            client = self._client
-        self.done.set()
+        client = self._stop()
         self.cushion.close()
         if client is None:
             return
@@ -215,16 +180,6 @@ class Bridge(FallsBack):
                 pass
         client.disconnect()
         client.loop_stop()
-
-    def _end(self, why: str) -> None:
-        self.fatal = why
-        self.done.set()
-
-    def _unreachable(self, why: str) -> None:
-        if not self._down_said:
-            self._down_said = True
-            self.say(f"cannot reach the MQTT broker {self.where} ({why}); trying again until it "
-                     "answers, the cushion's lines are dropped meanwhile")
 
     # -- the loop (the main thread) -------------------------------------------------------
 
@@ -339,14 +294,9 @@ class Bridge(FallsBack):
         if outcome == Outcome.FALL_BACK and self._fall_back(client, "refused MQTT 5"):
             return
         if outcome != Outcome.CONNECTED:
-            v5_only = self.link.refusal_hint(reason_code)
-            if (refused_for_good(reason_code) or v5_only) and not self.connects:
-                fix = v5_only or login_fix(
-                    self._login, also=", which the bridge logs in with (--to names no user)",
-                    url=UrlLogin("--to", self.ep.host,
-                                 self._login is None and bool(self.ep.username)))
-                self._inbox.put(("fatal", f"the MQTT broker {self.where} refused the connection: "
-                                 f"{reason_code}{fix}"))
+            fatal = self._for_good(reason_code, self.connects)
+            if fatal is not None:
+                self._inbox.put(("fatal", fatal))
                 client.disconnect()
                 return
             self._inbox.put(("down", f"refused: {reason_code}"))
@@ -357,6 +307,11 @@ class Bridge(FallsBack):
             if not self._closed:
                 client.publish(self.ep.status_topic, str(self._status), qos=1, retain=True)
         self._inbox.put(("up", None))
+
+    def _login_fix(self) -> str:
+        return login_fix(self._login, also=", which the bridge logs in with (--to names no user)",
+                         url=UrlLogin("--to", self.ep.host,
+                                      self._login is None and bool(self.ep.username)))
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         if not self._closed and client is self._client:

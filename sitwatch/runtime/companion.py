@@ -57,8 +57,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import socket
-import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -70,16 +68,10 @@ from sitwatch.core import durations
 from sitwatch.core.clock import Clock, PeerClock, SystemClock
 from sitwatch.core.events import CALIBRATION, NOTICE, NUDGE, SYMPTOM, Event, is_day_summary
 from sitwatch.core.kinds import NUDGE_KINDS, FeedbackKind, MqttProtocol, NudgeAction, NudgeKind
-from sitwatch.core.mqtt_version import (
-    FallsBack,
-    Negotiation,
-    Outcome,
-    closed_why,
-    helper_client_id,
-    refused_for_good,
-)
+from sitwatch.core.mqtt_version import Negotiation, Outcome, closed_why, helper_client_id
 from sitwatch.core.timesync import FIX
 from sitwatch.nudging.feedback import kind_of, typed
+from sitwatch.runtime.broker_client import BrokerClient
 from sitwatch.sinks.actions import learned_notice
 from sitwatch.sinks.mqtt import (
     ASKED_KEPT,
@@ -89,7 +81,6 @@ from sitwatch.sinks.mqtt import (
     Credentials,
     machine_tag,
     new_client,
-    tls_why,
     v5_properties,
 )
 
@@ -108,8 +99,6 @@ LATE_QUIET = 2.0
 #: Seconds between the Pi's clock and this one's worth saying (and a change of it worth saying
 #: again): less is the network's doing, or too little to matter to a nudge.
 SKEW = 120.0
-#: Host names that cannot be found now but may be soon (no network yet at login): retried.
-LATER = {getattr(socket, "EAI_AGAIN", -3)}
 
 
 class Shows(Protocol):
@@ -234,7 +223,7 @@ def command_for(action: str, event: Event, snooze_minutes: float) -> Command | N
     return None
 
 
-class Companion(FallsBack):
+class Companion(BrokerClient):
     """Shows the events of the sitwatch publishing under ``base`` on ``show``, and sends the
     clicks back as commands.
 
@@ -250,6 +239,9 @@ class Companion(FallsBack):
     other sitwatch's answer to a "Not right" clicked here, with the clicked event (the desktop
     sink's :meth:`~sitwatch.sinks.desktop.DesktopSink.answer_click`); None: not asked for.
     """
+
+    host_key = "mqtt.host"
+    while_away = ""
 
     def __init__(self, cfg: Broker, show: Shows, *, base: str, snooze_minutes: float,
                  say: Callable[[str], None], log: logging.Logger,
@@ -289,7 +281,7 @@ class Companion(FallsBack):
         self.done = threading.Event()  # set when the companion should end (fatal, closed)
         self.fatal: str | None = None  # why it cannot go on, when that is why it ended
         self.connects = 0
-        self._down = False  # the loss (or the unreachable broker) was said
+        self._down_said = False  # the loss (or the unreachable broker) was said
         self._closed = False
         self.local: dict[str, Any] | None = None  # the publisher when it runs on this machine
         self._told: set[str] = set()  # publishers (runs) already named
@@ -304,33 +296,8 @@ class Companion(FallsBack):
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Connect (the first try at once, to tell a wrong host or TLS set-up from a broker
-        that is not up yet) and start paho's thread, which reconnects from then on. Raises
-        MqttUnavailable (no paho-mqtt), OSError or ValueError (a CA or password file that
-        cannot be read); a fatal answer sets :attr:`fatal` and :attr:`done`."""
-        client = self._new_client()
-        session = self.link.session()
-        try:
-            client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive, **session)
-        except socket.gaierror as e:
-            if e.errno not in LATER:
-                self._end(f"cannot find the broker's host {self.cfg.host!r} ({e.strerror}): "
-                          "check mqtt.host")
-                return
-            self._unreachable(e.strerror or str(e))
-            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
-                                 **session)
-        except ssl.SSLError as e:
-            self._end(f"TLS with {self.where} failed: {tls_why(e)}: check mqtt.tls_ca "
-                      "(the CA that signed the broker's certificate) and mqtt.host (the name "
-                      "the certificate is for)")
-            return
-        except OSError as e:
-            self._unreachable(e.strerror or str(e))
-            client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive,
-                                 **session)
-        client.loop_start()
+    def _broker(self) -> tuple[str, int, int]:
+        return self.cfg.host, self.cfg.port, self.cfg.keepalive
 
     def _new_client(self) -> Any:
         """A paho client speaking the version of now, with our callbacks, made the current
@@ -357,24 +324,11 @@ class Companion(FallsBack):
 
     def close(self) -> None:
         """Disconnect and stop paho's thread (the commands already sent are on their way)."""
-        with self._lock:
-            self._closed = True
-            client = self._client
-        self.done.set()
+        client = self._stop()
         self._say_late()
         if client is not None:
             client.disconnect()
             client.loop_stop()
-
-    def _end(self, why: str) -> None:
-        self.fatal = why
-        self.done.set()
-
-    def _unreachable(self, why: str) -> None:
-        if not self._down:
-            self._down = True
-            self.say(f"cannot reach the MQTT broker {self.where} ({why}); trying again until "
-                     "it answers")
 
     # -- paho's callbacks (its network thread) ----------------------------------------------
 
@@ -386,12 +340,9 @@ class Companion(FallsBack):
         if outcome == Outcome.FALL_BACK and self._fall_back(client, "refused MQTT 5"):
             return
         if outcome != Outcome.CONNECTED:
-            v5_only = self.link.refusal_hint(reason_code)
-            if (refused_for_good(reason_code) or v5_only) and not self.connects:
-                from sitwatch.config.credentials import login_fix
-
-                self._end(f"the MQTT broker {self.where} refused the connection: {reason_code}"
-                          f"{v5_only or login_fix(self.cfg)}")
+            fatal = self._for_good(reason_code, self.connects)
+            if fatal is not None:
+                self._end(fatal)
                 client.disconnect()
                 return
             self._unreachable(f"refused: {reason_code}")
@@ -406,9 +357,14 @@ class Companion(FallsBack):
         if self.connects == 1:
             self.say(f"connected to {self.where} with {self.link.spoken}: showing the nudges "
                      f"published under {self.base}/ (Ctrl-C stops)")
-        elif self._down:
+        elif self._down_said:
             self.say(f"connected to {self.where} again")
-        self._down = False
+        self._down_said = False
+
+    def _login_fix(self) -> str:
+        from sitwatch.config.credentials import login_fix
+
+        return login_fix(self.cfg)
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         if not self._closed and client is self._client:
@@ -423,13 +379,13 @@ class Companion(FallsBack):
         if outcome == Outcome.FALL_BACK and self._fall_back(
                 client, "closed our MQTT 5 connection without an answer"):
             return
-        if outcome == Outcome.SAID or self._closed or self.done.is_set() or self._down:
+        if outcome == Outcome.SAID or self._closed or self.done.is_set() or self._down_said:
             return  # a refusal said why itself
         if outcome == Outcome.UNREACHABLE:  # closed before any answer: never connected
             self._unreachable(closed_why(flags, reason_code))
             return
         self._say_late()
-        self._down = True
+        self._down_said = True
         self.say(f"lost the MQTT broker {self.where} ({closed_why(flags, reason_code)}); "
                  "reconnecting, nudges published meanwhile are not shown")
 
