@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -87,6 +88,19 @@ def until(check: Callable[[], Any], timeout: float = WAIT) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.05)  # polling a real server (dunst), bounded by the deadline
+
+
+#: a broker whose log names each subscription it takes (``<client id> <qos> <topic>``)
+SUBSCRIBE_LOG = ["allow_anonymous true", "log_type subscribe"]
+
+
+def subscribed(broker: Broker, topic: str, count: int = 1) -> bool:
+    """Has ``broker`` taken the companion's subscription to ``topic`` (``count`` times: once a
+    connection)? It says "connected" as it asks for its topics, before the broker has them, so
+    a message that is not retained, published by another process meanwhile, never reaches it
+    (paho sends the request once that line is said). The broker's log is the proof."""
+    line = re.compile(rf": sitwatch-companion-\S+ \d {re.escape(topic)}$", re.M)
+    return bool(until(lambda: len(line.findall(broker.log())) >= count))
 
 
 def companion(config: Path, env: dict[str, str], *extra: str
@@ -303,10 +317,11 @@ def test_a_nudge_kept_while_the_broker_was_away_is_not_shown_an_hour_late(
 
 
 def test_a_pi_whose_clock_is_3_hours_behind_has_its_live_nudge_shown(
-        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+        tmp_path: Path, dunst: MenuServer) -> None:
     """A Pi booted without network time: its clock is 3 hours behind. The companion learns
     that from ``<base>/clock`` (the Pi's MQTT sink sends it on connecting), says so once, shows
     the nudge sent now, and still leaves out the one the Pi kept for an hour."""
+    broker = start_broker(tmp_path / "broker", extra=SUBSCRIBE_LOG)
     env = desktop_env(tmp_path, dunst)
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nbase_topic = "pi"\n')
@@ -318,6 +333,10 @@ def test_a_pi_whose_clock_is_3_hours_behind_has_its_live_nudge_shown(
                   log=logging.getLogger("sitwatch.test.companion.pi"))
     try:
         assert said.wait("connected to 127.0.0.1"), said.text
+        # the clock the Pi sends on connecting is not retained: it reached the companion only
+        # when the broker had its subscription by then (once in a while it had not)
+        assert subscribed(broker, "pi/clock") and subscribed(broker, "pi/event/nudge"), \
+            broker.log()
         pi.handle(Event(12.0, NUDGE, None, {"kind": "prolonged_sitting", "title": "Kept",
                                              "message": "m", "level": "gentle"}))
         pi_clock.advance(3600)  # an hour without the broker
@@ -340,6 +359,7 @@ def test_a_pi_whose_clock_is_3_hours_behind_has_its_live_nudge_shown(
     finally:
         pi.close()
         ended(desk)
+        stop(broker.proc)
 
 
 def nudge_payload(kind: str, title: str) -> bytes:
@@ -350,7 +370,7 @@ def nudge_payload(kind: str, title: str) -> bytes:
 
 
 def test_the_broker_goes_away_and_comes_back(tmp_path: Path, dunst: MenuServer) -> None:
-    broker = start_broker(tmp_path / "broker")
+    broker = start_broker(tmp_path / "broker", extra=SUBSCRIBE_LOG)
     env = desktop_env(tmp_path, dunst)
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nbase_topic = "pi"\n')
@@ -369,8 +389,11 @@ def test_the_broker_goes_away_and_comes_back(tmp_path: Path, dunst: MenuServer) 
         w = None
         stop(broker.proc)
         assert said.wait("lost the MQTT broker"), said.text
-        broker = start_broker(tmp_path / "broker", port=broker.port)
+        broker = start_broker(tmp_path / "broker", port=broker.port, extra=SUBSCRIBE_LOG)
         assert said.wait("again", timeout=90), said.text  # paho's backoff: 1, 2, 4 ... s
+        # subscribed anew (the restarted broker knows nothing of before): the nudge below is
+        # not retained, so it reaches the companion only once the broker has that
+        assert subscribed(broker, "pi/event/nudge", count=2), broker.log()
         w = Watcher(broker, "pi/#")
         w.client.publish("pi/event/nudge", nudge_payload("prolonged_sitting", "Second"), qos=1)
         assert until(lambda: "(Second)" in menu_after_open(dunst)), said.text
