@@ -78,6 +78,9 @@ def closed_why(flags: Any, reason_code: Any) -> str:
 #: MQTT 5's reason for a DISCONNECT that ends a connection because another client connected
 #: with its client id ("Session taken over"). mosquitto 2.0 sends none: the socket just closes.
 SESSION_TAKEN_OVER = 0x8E
+#: paho's reason for a connection whose socket the other end closed ("Unspecified error"): what
+#: a takeover looks like from here. A keepalive timeout (a network gone quiet) is not one.
+CLOSED = 0x80
 #: Connections in a row that the broker dropped soon after accepting them, without a word: a
 #: broker that keeps only the newest of two clients with one id, and the other one reconnecting
 #: (paho waits 1 s) each time it loses the connection to us.
@@ -118,7 +121,8 @@ class Takeover:
             self.streak = TAKEOVER_DROPS if self.said else 0
             return self.said
         self.said = False
-        soon = since is not None and now - since < TAKEOVER_WITHIN
+        soon = (since is not None and now - since < TAKEOVER_WITHIN
+                and getattr(reason_code, "value", None) == CLOSED)
         self.streak = self.streak + 1 if soon else 0
         if not soon:
             self.waits = 0

@@ -99,6 +99,10 @@ def test_drops_right_after_connecting_three_times_in_a_row_are_a_takeover() -> N
     t.unreachable()  # the broker was away in between: not the pattern either
     t.up(now)
     assert not t.down(now + 1, quiet, lost)
+    silent = convert_disconnect_error_code_to_reason_code(MQTTErrorCode.MQTT_ERR_KEEPALIVE)
+    for _ in range(TAKEOVER_DROPS + 1):  # a network gone quiet, however soon: not a takeover
+        t.up(now)
+        assert not t.down(now + 1, quiet, silent)
 
 
 def test_the_brokers_own_reason_decides_when_it_sends_one() -> None:
