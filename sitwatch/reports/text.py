@@ -114,6 +114,8 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
     if not s.sat:  # watched, nobody sat: no row of 0%
         lines += textwrap.wrap(no_sitting_text(s), period.TEXT_WIDTH)
         lines += [_row(k, v) for k, v in offline_texts(s)]
+        if sum(s.nudges.values()):  # a nudge from a spell recorded elsewhere (a companion's)
+            lines.append(_row("Nudges", nudges_text(s)))
         return "\n".join(lines) + "\n"
     lines += _day_block(s)
     if s.spells_over(sit_limit):
@@ -148,6 +150,8 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
     if not week.days_sat:  # watched, nobody sat: no table of 0%
         lines += textwrap.wrap(no_sitting_text(week, "this week"), period.TEXT_WIDTH)
         lines += [_row(k, v) for k, v in offline_texts(week)]
+        if sum(week.nudges.values()):
+            lines.append(_row("Nudges", nudges_text(week)))
         lines += _diary_block(store, first, week_ending, tz)
         return "\n".join(lines) + "\n"
 

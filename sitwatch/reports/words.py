@@ -362,6 +362,8 @@ def no_sitting_text(s: DaySummary | WeekSummary, when: str = "") -> str:
         n = sum(1 for d in days if d.has_data)
         on = f" over {n} days" if n > 1 else ""
         return f"{head}: sitwatch watched an empty seat for {fmt_minutes(seen)}{on}."
+    if watched < 0.5:
+        return f"{head}."
     return f"{head}: sitwatch ran for {fmt_minutes(watched)}, but nothing could see the seat."
 
 
