@@ -119,7 +119,14 @@ def run(args: argparse.Namespace) -> int:
             "sitwatch running: %s on %s, status in %s", lay.summary(),
             redact(cfg.cushion.port), status_path(cfg),  # an mqtt:// password never
         )
-        if simulated(cfg):
+        if simulated(cfg) and cfg.history.database:
+            # the config names a history: it is written there, simulator or not (runtime.files)
+            err(f"note: {cfg.cushion.port} is sitwatch's simulator: the calibration learned "
+                f"while watching it is kept apart in {data_home(cfg)}, and your own"
+                + (f", {named}," if (named := left_alone(cfg)) else "") + " is left alone; "
+                f"the simulated sitting goes into history.database ({history_path(cfg)}), as "
+                "your config names it")
+        elif simulated(cfg):
             err(f"note: {cfg.cushion.port} is sitwatch's simulator: the calibration and history "
                 f"learned while watching it are kept apart in {data_home(cfg)} (see them with "
                 f"`sitwatch report --history {history_path(cfg)}`), and your own"

@@ -764,8 +764,8 @@ class Feedback(_Section):
 class History(_Section):
     enabled: bool = Field(True, description="Keep per-minute rollups and events in SQLite.")
     database: Annotated[str, file_path("history.sqlite")] = Field(
-        "", description="SQLite file. Empty: history.sqlite in the data dir. Watching the "
-        "simulator uses its own in simulated/.")
+        "", description="SQLite file. Empty: history.sqlite in the data dir (watching the "
+        "simulator: its own in simulated/).")
     detail_weeks: int = Field(
         8,
         ge=0,

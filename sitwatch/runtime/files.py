@@ -91,13 +91,12 @@ def simulated_history_instead(cfg: Config, reader: Reader) -> Path | None:
 
 
 def left_alone(cfg: Config) -> str:
-    """The files the config names for your own calibration and history, which a daemon
-    watching the simulator leaves alone (:func:`profile_path`, :func:`history_path`), as
-    ``calibration.profile (/path) and history.database (/path)``; '' when it names none."""
-    named = [f"{key} ({Path(value).expanduser()})" for key, value in (
-        ("calibration.profile", cfg.calibration.profile),
-        ("history.database", cfg.history.database)) if value]
-    return " and ".join(named)
+    """Your own calibration, when the config names it, which a daemon watching the simulator
+    leaves alone (:func:`profile_path`), as ``calibration.profile (/path)``; '' when it names
+    none."""
+    if not cfg.calibration.profile:
+        return ""
+    return f"calibration.profile ({Path(cfg.calibration.profile).expanduser()})"
 
 
 def profile_path(cfg: Config) -> Path:
@@ -158,9 +157,11 @@ def control_path(cfg: Config) -> Path:
 
 
 def history_path(cfg: Config) -> Path:
-    """history.database, or ``history.sqlite`` in :func:`data_home`; while the cushion is the
-    simulator always the latter: simulated sitting never goes into your history."""
-    if cfg.history.database and not simulated(cfg):
+    """history.database, or ``history.sqlite`` in :func:`data_home` (the simulator's own while
+    the cushion is the simulator). A history the config names is used whatever the cushion:
+    the tests, and someone who points the simulator at a scratch history on purpose, write
+    there; the daemon's note says so (cli.run)."""
+    if cfg.history.database:
         return Path(cfg.history.database).expanduser()
     return data_home(cfg) / "history.sqlite"
 
