@@ -80,6 +80,7 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
         "smartchair-ml margins (2/2): vanessa",
         *(f"smartchair-ml robustness ({i}/{len(ROBUSTNESS)}): {what}"
           for i, (what, _) in enumerate(ROBUSTNESS, 1)),
+        "smartchair-ml robustness: sat on by someone else",
         *(f"ethz-wheelchair ({i}/{len(ethz)}): {f.stem}" for i, f in enumerate(ethz, 1)),
         "technion-smart-chair",
         "fsr-cushion-9 (1/2): session1",
