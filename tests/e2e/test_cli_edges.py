@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.history import first_day
 from tests.helpers.report_text import rows_joined
 
 pytestmark = pytest.mark.integration
@@ -827,7 +828,8 @@ def test_the_demo_uses_the_users_settings_and_its_report_the_same(tmp_path) -> N
     assert demo.returncode == 0, demo.stderr
     assert f"Using your settings from {user} (sitting limit 3 min)." in demo.stdout
     assert "past your 3 min limit" in demo.stdout and "45 min limit" not in demo.stdout
-    report = _sitwatch("report", "--history", str(db), env=env)
+    # the demo's day, named: past midnight the report of "today" is the next day's, empty
+    report = _sitwatch("report", "--history", str(db), "--day", str(first_day(db)), env=env)
     assert "past your 3 min limit" in report.stdout, report.stdout
     # --config: the demo runs on that file, and the report command it suggests names it too
     other = tmp_path / "other.toml"
@@ -841,7 +843,8 @@ def test_the_demo_uses_the_users_settings_and_its_report_the_same(tmp_path) -> N
     assert hint.endswith(f"--config {other}"), hint
     report = _sitwatch(*shlex.split(hint)[1:], env=env, cwd=str(tmp_path))
     assert report.returncode == 0, report.stderr
-    week = _sitwatch("report", "--history", str(db2), "--config", str(other), env=env)
+    week = _sitwatch("report", "--history", str(db2), "--config", str(other), "--day",
+                     str(first_day(db2)), env=env)
     assert "past your 20 min limit" in week.stdout, week.stdout
     # a broken config is the user's mistake, said as for every other command
     user.write_text("[detect]\nsit_limit = \"soon\"\n")
@@ -866,7 +869,7 @@ def test_the_demo_keeps_the_daily_cap_as_the_daemon_does(tmp_path) -> None:
     kept = [ln for ln in demo.stdout.splitlines() if "(not sent, daily cap reached)" in ln]
     assert len(sent) == 2 and kept, demo.stdout
     assert re.search(rf"Not sent\s+{len(kept)} \(daily cap reached\)", demo.stdout), demo.stdout
-    report = _sitwatch("report", "--history", str(db), env=env)
+    report = _sitwatch("report", "--history", str(db), "--day", str(first_day(db)), env=env)
     assert re.search(r"Nudges\s+2[,:] ", report.stdout), report.stdout
 
 

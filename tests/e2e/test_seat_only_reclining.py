@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.history import first_day
 from tests.helpers.report_text import row_value
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,8 @@ def sitwatch(env: dict[str, str], *argv: str) -> str:
 
 
 def demo_history(tmp: Path, layout: str, env: dict[str, str]) -> Path:
+    """The demo's day (today, from 08:30) in a history file; the reports below name that day
+    with ``--day``: the tests run on for minutes, and past midnight "today" is the next day."""
     db = tmp / f"{layout}.sqlite"
     sitwatch(env, "demo", "--layout", layout, "--speed", "0", "--plain", "--script", "demo",
              "--history", str(db))
@@ -71,7 +74,7 @@ def test_the_daemon_records_that_the_seat_could_not_see_reclining(
 def test_every_report_says_reclining_was_not_seen(seat_only: tuple[Path, dict[str, str]],
                                                   tmp_path: Path) -> None:
     db, env = seat_only
-    h = ["--history", str(db)]
+    h = ["--history", str(db), "--day", str(first_day(db))]
     day = sitwatch(env, "report", *h)
     assert NOT_SEEN in day and "reclined 0%" not in day
     week = sitwatch(env, "report", "--week", *h)
@@ -98,7 +101,7 @@ def test_every_report_says_reclining_was_not_seen(seat_only: tuple[Path, dict[st
 def test_every_report_says_weight_forward(seat_only: tuple[Path, dict[str, str]],
                                           tmp_path: Path) -> None:
     db, env = seat_only
-    h = ["--history", str(db)]
+    h = ["--history", str(db), "--day", str(first_day(db))]
     for argv in ([], ["--week"], ["--week", "--format", "md"]):
         text = sitwatch(env, "report", *argv, *h)
         assert "weight forward " in text and "leaning forward" not in text, text
@@ -118,7 +121,7 @@ def test_the_text_reports_keep_within_80_columns(seat_only: tuple[Path, dict[str
     e-mail): each row wraps under its value, between items; the weekly table is left as is."""
     db, env = seat_only
     for argv in ([], ["--week"], ["--month"]):
-        text = sitwatch(env, "report", *argv, "--history", str(db))
+        text = sitwatch(env, "report", *argv, "--history", str(db), "--day", str(first_day(db)))
         lines = [ln for ln in text.splitlines() if not ln.startswith(TABLE)]
         assert max(len(ln) for ln in lines) <= 80, text
         posture = next(i for i, ln in enumerate(lines) if ln.startswith("Posture"))
@@ -143,10 +146,11 @@ def test_the_export_leaves_reclining_empty_where_it_was_not_seen(
 def test_a_chair_with_a_backrest_still_gets_its_share(tmp_path: Path) -> None:
     env = _env(tmp_path)
     db = demo_history(tmp_path, "smartchair-12", env)
-    day = sitwatch(env, "report", "--history", str(db))
+    h = ["--history", str(db), "--day", str(first_day(db))]
+    day = sitwatch(env, "report", *h)
     assert "not seen" not in day and "reclined " in day
     assert "leaning forward " in day and "weight forward" not in day
-    doc = json.loads(sitwatch(env, "report", "--format", "json", "--history", str(db)))
+    doc = json.loads(sitwatch(env, "report", "--format", "json", *h))
     assert doc["totals"]["posture_share"]["reclined"] > 0
     assert doc["totals"]["recline_unseen_minutes"] == 0
 

@@ -151,3 +151,18 @@ def older_history(path: Path, day: date, version: int | None = None) -> int:
         finally:
             conn.close()
     return 90 + 45
+
+
+def first_day(path: Path) -> date:
+    """The day the first run in the history at ``path`` began, in the writer's local time
+    (``sitwatch demo`` plays today from 08:30). A report of "today" run after local midnight
+    reads the next day and finds none of it: tests name this day with ``--day`` instead."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        (started,) = conn.execute("SELECT min(started) FROM runs").fetchone()
+    finally:
+        conn.close()
+    assert started, f"no run in {path}"
+    return datetime.fromisoformat(started).date()
