@@ -597,16 +597,18 @@ def test_a_diary_note_exported_as_csv_is_never_a_spreadsheet_formula(tmp_path) -
     env = _fresh_home(tmp_path)
     hist = tmp_path / "history.sqlite"
     note = '=HYPERLINK("http://example.com/x","click")'
+    # the days the note can be on (two if midnight passes while it is logged)
+    days = ["--since", date.today().isoformat()]
     proc = _sitwatch("log", "numbness", "--note", note, "--history", str(hist),
                      "--no-user-config", env=env)
     assert proc.returncode == 0, proc.stderr
-    today = date.today().isoformat()
-    proc = _sitwatch("export", "--since", today, "--csv", "-o", str(tmp_path / "x"),
+    days += ["--until", date.today().isoformat()]
+    proc = _sitwatch("export", *days, "--csv", "-o", str(tmp_path / "x"),
                      "--history", str(hist), "--no-user-config", env=env)
     assert proc.returncode == 0, proc.stderr
     (row,) = list(csv.DictReader((tmp_path / "x-symptoms.csv").open(encoding="utf-8")))
     assert row["note"] == "'" + note and row["kind"] == "numbness"
-    js = _sitwatch("export", "--since", today, "--json", "--history", str(hist),
+    js = _sitwatch("export", *days, "--json", "--history", str(hist),
                    "--no-user-config", env=env)
     assert json.loads(js.stdout)["symptoms"][0]["note"] == note
 

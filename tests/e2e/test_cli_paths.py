@@ -97,15 +97,17 @@ def test_export_into_a_folder_writes_the_default_names_there(tmp_path: Path) -> 
     /tmp` failed naming a hidden temporary file."""
     env = _fresh_home(tmp_path)
     hist = tmp_path / "history.sqlite"
+    since = date.today().isoformat()
     assert _sitwatch("log", "ache", "--history", str(hist), env=env).returncode == 0
     folder = tmp_path / "exports"
     folder.mkdir()
-    today = date.today().isoformat()
-    name = f"sitwatch-export-{today}-{today}"
-    csv = _sitwatch("export", "--since", today, "--csv", "-o", f"{folder}/", "--history",
+    today = date.today().isoformat()  # since's next day if midnight passed meanwhile
+    name = f"sitwatch-export-{since}-{today}"
+    days = ["--since", since, "--until", today]  # (both written: the name says both)
+    csv = _sitwatch("export", *days, "--csv", "-o", f"{folder}/", "--history",
                     str(hist), env=env)
     assert csv.returncode == 0, csv.stderr
-    js = _sitwatch("export", "--since", today, "--json", "-o", str(folder), "--history",
+    js = _sitwatch("export", *days, "--json", "-o", str(folder), "--history",
                    str(hist), env=env)
     assert js.returncode == 0, js.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted(
