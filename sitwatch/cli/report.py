@@ -275,18 +275,6 @@ def _report_what_can_be_read(hp: Path, damage: str, render: Callable[[Any], int]
 
 def _local_zone() -> tzinfo:
     """The local time zone with its DST rules when we can name it, else the current offset."""
-    import os
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from sitwatch.core.clock import local_zone
 
-    name = os.environ.get("TZ", "")
-    if not name:
-        try:
-            name = str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
-        except (OSError, IndexError):
-            name = ""
-    offset = datetime.now().astimezone().tzinfo or UTC  # astimezone() always sets one
-    try:
-        return ZoneInfo(name) if name else offset
-    except (ZoneInfoNotFoundError, ValueError):
-        return offset
+    return local_zone()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -34,6 +34,37 @@ def _sleep_gap() -> float:
     if boottime is None:
         return 0.0
     return time.clock_gettime(boottime) - time.monotonic()
+
+
+def local_zone() -> tzinfo:
+    """The local time zone with its DST rules when we can name it (``TZ``, /etc/localtime),
+    else the current offset."""
+    import os
+    from pathlib import Path
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "")
+    if not name:
+        try:
+            name = str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
+        except (OSError, IndexError):
+            name = ""
+    offset = datetime.now().astimezone().tzinfo or UTC  # astimezone() always sets one
+    try:
+        return ZoneInfo(name) if name else offset
+    except (ZoneInfoNotFoundError, ValueError):
+        return offset
+
+
+def day_zone(now: datetime) -> tzinfo:
+    """The zone whose days ``now`` is counted in. :class:`SystemClock` gives local time with the
+    offset of the moment only (+01:00 by 10:00 on the day the clocks go back, a day that began
+    at 00:00 +02:00): then the local zone, whose days start at local midnight whatever the
+    offset was then. A clock in another zone (a replay's, a test's) keeps its own."""
+    zone = local_zone()
+    if now.astimezone(zone).utcoffset() == now.utcoffset():
+        return zone
+    return now.tzinfo or UTC
 
 
 class SystemClock:

@@ -354,13 +354,15 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     no nudge), where each kind's texts had got to, so the first nudge after a restart does
     not repeat the one before it, and the last nudge of each kind shown today, which the
     status file (`sitwatch status`, the web app's Live page) names as the Today page does."""
-    from datetime import UTC, timedelta
+    from datetime import timedelta
 
+    from sitwatch.core.clock import day_zone
     from sitwatch.history import queries
 
     now = clock.now()
+    zone = day_zone(now)  # local midnight, also on the days the clocks change
     try:
-        day = queries.day_summary(store, now.date(), now.tzinfo or UTC)
+        day = queries.day_summary(store, now.date(), zone)
     except Exception as e:  # a history that cannot be read is reported where it is opened
         log.debug("daily budget and cap: no history for today: %s", e)
         return
@@ -368,7 +370,7 @@ def seed_day(daemon: Daemon, store: Store, clock: Clock) -> None:
     # or dropped, as the running daemon counts it): a restart sent them again at once
     from sitwatch.core.events import NUDGE, is_day_summary
 
-    start, _ = queries.day_bounds(now.date(), now.tzinfo or UTC)
+    start, _ = queries.day_bounds(now.date(), zone)
     try:
         today = queries.events_between(store, start, now + timedelta(seconds=1), NUDGE)
     except Exception as err:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -545,10 +545,11 @@ class Daemon:
         }
         if self.store is None:
             return out
+        from sitwatch.core.clock import day_zone
         from sitwatch.history import queries
 
-        try:
-            day = queries.day_summary(self.store, now.date(), now.tzinfo or UTC)
+        try:  # local midnight, also on the days the clocks change
+            day = queries.day_summary(self.store, now.date(), day_zone(now))
         except Exception as e:  # the history's own trouble is reported where it happens
             log.debug("history: no day figures for MQTT: %s", e)
             return out

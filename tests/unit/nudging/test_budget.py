@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
+
+import pytest
 
 from sitwatch import config
 from sitwatch.core.clock import ManualClock
@@ -216,3 +219,51 @@ def test_a_restart_just_after_the_days_summary_holds_no_nudge_back(tmp_path) -> 
     assert p.spaced(clock.monotonic()) and p.last_any is None
     assert p._k(NudgeKind.DAILY_BUDGET).last is None
     store.close()
+
+
+@pytest.fixture
+def in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time is Berlin's (TZ, read again by time.tzset)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_restart_on_the_day_the_clocks_go_back_carries_on_its_first_hours(
+        tmp_path, in_berlin) -> None:
+    """25 October 2026 in Berlin begins at 00:00 +02:00 and goes on at +01:00 from 03:00. The
+    real clock gives local time at the offset of the moment (+01:00 by 10:00), and a restart
+    took the day as beginning at 00:00 +01:00, an hour late: the sitting and the nudge of its
+    first half hour fell out of the budget and the daily cap (and out of Home Assistant's
+    "sitting today", read the same way). On the day the clocks go forward it took in the last
+    hour of the evening before."""
+    from sitwatch.history.store import Store
+    from sitwatch.runtime.assemble import seed_day
+    from sitwatch.runtime.daemon import Daemon
+    from sitwatch.sensing import layout
+    from tests.helpers.history import TZ as BERLIN
+    from tests.helpers.history import Sitter
+
+    day = date(2026, 10, 25)
+    clock = ManualClock(datetime(2026, 10, 24, 23, 50, tzinfo=BERLIN))
+    with Store(tmp_path / "h.sqlite", clock) as store:
+        sitter = Sitter(store, clock)
+        sitter.at(day, 0, 10)  # 00:10 +02:00
+        sitter.sit(20)
+        sitter.nudge(NudgeKind.PROLONGED_SITTING)
+        sitter.sit(10)
+        store.end_run()
+    # restarted at 10:00, as SystemClock has it (datetime.now(UTC).astimezone())
+    later = ManualClock(datetime(2026, 10, 25, 10, 0, tzinfo=timezone(timedelta(hours=1))))
+    cfg = config.Config(nudges={"daily_budget_hours": 1.0, "daily_cap": 3,
+                                "dnd": {"enabled": False}})
+    gate = NudgeGate(cfg.nudges, later)
+    daemon = Daemon(cfg, layout.load("load-cells-4"), None, later, gate=gate)
+    with Store(tmp_path / "h.sqlite", later) as store:
+        seed_day(daemon, store, later)
+    assert gate.delivered_today == 1
+    assert daemon.nudger.budget.seated == pytest.approx(30 * 60, abs=60)
