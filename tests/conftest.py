@@ -30,6 +30,19 @@ SHARED = Path(os.environ.get("SITWATCH_SHARED", ROOT.parent / "shared"))
 DATASETS = SHARED / "datasets"
 
 
+@pytest.fixture
+def in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time is Berlin's (TZ, read again by time.tzset), whatever the
+    machine's: for what reads the local zone in-process (the report command, the real clock)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -3,8 +3,6 @@ today"): local midnight, also on the days the clocks change."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -12,15 +10,6 @@ import pytest
 
 from sitwatch.core.clock import SystemClock, day_zone
 from sitwatch.history.queries import day_bounds
-
-
-@pytest.fixture
-def in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize(("now", "first"), [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -219,18 +218,6 @@ def test_a_restart_just_after_the_days_summary_holds_no_nudge_back(tmp_path) -> 
     assert p.spaced(clock.monotonic()) and p.last_any is None
     assert p._k(NudgeKind.DAILY_BUDGET).last is None
     store.close()
-
-
-@pytest.fixture
-def in_berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process's local time is Berlin's (TZ, read again by time.tzset)."""
-    import time
-
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_a_restart_on_the_day_the_clocks_go_back_carries_on_its_first_hours(

@@ -73,10 +73,11 @@ def test_a_learned_way_answered_not_right_is_said_as_forgotten_not_as_nothing_ea
 
 
 def test_the_week_says_what_is_in_force_after_a_reset_through_the_report_command(
-        tmp_path, capsys) -> None:
+        tmp_path, capsys, in_berlin) -> None:
     """Both kinds eased, then `sitwatch feedback reset` (every kind): `sitwatch report --week`
     no longer says they are eased (as if in force), but that they were reset; a kind eased again
-    after the reset is eased from then on."""
+    after the reset is eased from then on. (The report reads the history's Berlin times in the
+    local zone: west of UTC-9 Monday's 09:00 was Sunday, outside the week.)"""
     from sitwatch.cli.main import main
 
     clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=TZ), monotonic=0.0)
