@@ -76,6 +76,8 @@ def simulated_history(cfg: Config) -> Path | None:
     config's own history is another file and that one exists: once ``sitwatch simulate`` has
     stopped, the commands look for the real history, and someone trying sitwatch out finds
     none there."""
+    if cfg.history.database:
+        return None  # the history the config names is the one written, simulator or not
     kept = _simulated_home() / "history.sqlite"
     return kept if kept.exists() and kept != history_path(cfg) else None
 

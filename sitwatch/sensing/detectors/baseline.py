@@ -273,25 +273,24 @@ LEARN_FOR = 4 * 3600.0  # an away upright is learned only in the first hours of 
 STILL_FLOOR = 0.05  # shift units: a window this still counts as still whatever the spread
 #: ways of sitting the sitter rejected that are remembered (the oldest is forgotten first)
 REJECTED_KEPT = 4
-#: Someone heavier or lighter than the calibrated sitter (a shared chair, a coat, a partner
-#: trying it): every load the rules compare with the calibrated upright's is off by their
-#: ratio. The smartchair sessions with every load 15% off their own calibration read 16-41% of
-#: forward-lean time falsely (lighter) or lopsided 22-26% of upright time and missed every
-#: forward lean (heavier). So on a chair whose backrest the sitter leaned on when calibrating,
-#: the upright's loads follow the sitter's: from frames sat the way the calibration was (every
-#: share and both centres of pressure within the bands below of the calibrated upright's, the
-#: backrest carrying its share of the load), the median ratio of the chair's total load to the
-#: calibrated one over the first :data:`SCALE_MIN` such seconds after each sitting down (from
-#: :data:`SCALE_SETTLE` on, as the calibration minute is taken: the smartchair's first seconds
-#: read 0.92 of it, and its later hours up to 1.1, which following would move with a pad's
-#: creep; a chair whose own sitter reads within :data:`SCALE_OWN` keeps its calibration).
-#: Only the chair's total: leaning forward, sitting up clear of the backrest, reclining, a
-#: slump and a sideways lean all move a share or a centre out of the bands (the smartchair's
-#: upright against the backrest passes 82-91% of its frames, every other posture under 3%, a
-#: crossed leg 12%). A seat alone cannot do this: its upright load itself changes with how
-#: much the backrest takes (the smartchair's seat carries 1.0 of it upright against the
-#: backrest and 1.35 clear of it, with the same shares), and a hunch onto the desk keeps the
-#: shares with 0.6-0.8 of the load (fsr-cushion-9).
+#: Someone heavier or lighter than the calibrated sitter (a shared chair, a coat, a partner trying
+#: it): every load the rules compare with the calibrated upright's is off by their ratio. The
+#: smartchair sessions with every load 15-25% under their own calibration read upright as leaning
+#: forward 6-61% of the time; vanessa's with every load 15-30% over read lopsided 22-26% of it and
+#: missed every forward lean. So on a chair whose backrest the sitter leaned on when calibrating,
+#: the upright's loads follow the sitter's: from frames sat the way the calibration was (every share
+#: and both centres of pressure within the bands below of the calibrated upright's, the backrest
+#: carrying its share of the load), the median ratio of the chair's total load to the calibrated one
+#: over the first :data:`SCALE_MIN` such seconds after each sitting down (from :data:`SCALE_SETTLE`
+#: on, as the calibration minute is taken: the smartchair's first seconds read 0.92 of it, and its
+#: later minutes up to 1.2, which following would move with a pad's creep; a chair whose own sitter
+#: reads within :data:`SCALE_OWN` keeps its calibration). Only the chair's total: leaning forward,
+#: sitting up clear of the backrest, reclining, a slump and a sideways lean all move a share or a
+#: centre out of the bands (the smartchair's upright against the backrest passes 82-91% of its
+#: frames, every other posture under 3%, a crossed leg 12%). A seat alone cannot do this: its
+#: upright load itself changes with how much the backrest takes (the smartchair's seat carries 1.0
+#: of it upright against the backrest and 1.35 clear of it, with the same shares), and a hunch onto
+#: the desk keeps the shares with 0.6-0.8 of the load (fsr-cushion-9).
 SCALE_SHARE = 0.04  # the seat's front and rear shares of the load, as shares
 SCALE_COP = 0.1  # both centres of pressure, in shift units (``x_scale``, ``y_scale``)
 SCALE_BACK = 0.25  # the backrest's share of the load, relative (at least 0.03 as a share)
