@@ -402,6 +402,12 @@ def before_words(title: str, p: WeekSummary, sit_limit: float) -> str:
 _THIS = {"day": "", "week": "this week", "month": "this month"}
 
 
+def _nudges_md(w: WeekSummary) -> str:
+    return (f"- **Nudges:** {w.nudges_total}"
+            + (f", acted on {w.nudges_acted} of {w.nudges_measured}" if w.nudges_measured
+               else ""))
+
+
 def markdown(r: PeriodReport) -> str:
     w, lim = r.summary, r.sit_limit
     lines = [f"# sitwatch: {r.period.title}", ""]
@@ -412,6 +418,8 @@ def markdown(r: PeriodReport) -> str:
         lines += [no_sitting_text(w, _THIS[r.period.kind]), ""]
         lines += [f"- **{o.label}:** {fmt_minutes(o.minutes)} ({o.counted})"
                   for o in offline_rows(w)]
+        if w.nudges_total:  # a nudge acted on from a companion, with no sitting of its own
+            lines.append(_nudges_md(w))
         return "\n".join(lines).rstrip("\n") + "\n"
     lines += [
         f"- **Sitting:** {sitting_words(w)}",
@@ -427,8 +435,7 @@ def markdown(r: PeriodReport) -> str:
         "- **Weight on one side:** " + lopsided_text(
             w.lopsided_left_minutes, w.lopsided_right_minutes, measured=w.balance_measured,
             sides=False, over=cushion_part(w.cushion_minutes, w.sitting_minutes)),
-        f"- **Nudges:** {w.nudges_total}"
-        + (f", acted on {w.nudges_acted} of {w.nudges_measured}" if w.nudges_measured else ""),
+        _nudges_md(w),
     ]
     lines += [f"- **{o.label}:** {fmt_minutes(o.minutes)} ({o.counted})"
               for o in offline_rows(w)]

@@ -97,3 +97,24 @@ def test_a_day_watched_empty_in_a_week_sat_has_no_shares(tmp_path: Path) -> None
     row = re.search(r"<tr[^>]*>\s*<t[hd][^>]*>Wed 18 Nov</t[hd]>(.*?)</tr>",
                     page.read_text(encoding="utf-8"), re.S)
     assert row is not None and "no sitting" in row[1] and "0%" not in row[1]
+
+
+def test_a_nudge_on_a_day_nobody_sat_is_still_listed(tmp_path: Path) -> None:
+    """A Pi's nudge acted on from a companion lands in a history with no sitting of its own
+    that day: under "No sitting recorded" the day's text, the week's and the Markdown report
+    still list it (they dropped it with the rows of 0%)."""
+    path = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 11, 16, 8, tzinfo=TZ))
+    with Store(path, clock) as store:
+        s = Sitter(store, clock)
+        s.at(WED, 9)
+        s.away(30)
+        s.nudge("time_to_move", responded=True)
+        s.away(30)
+        store.end_run()
+    db = str(path)
+    for argv in (("--day", str(WED)), ("--week", "2026-W47"),
+                 ("--day", str(WED), "--format", "md")):
+        out = _sitwatch("report", *argv, "--history", db)
+        assert "No sitting recorded" in out, out
+        assert re.search(r"Nudges(:\*\*|\s+)\s*1, acted on 1 of 1", out), out
