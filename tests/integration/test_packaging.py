@@ -129,10 +129,13 @@ def test_a_headless_user_install_names_the_installed_pi_guide(user) -> None:
     import re
 
     venv, env, cwd = user
-    refused = _run(venv, "sitwatch", "service", "install", "--dry-run", cwd=cwd, env=env)
+    refused = _run(venv, "sitwatch", "service", "install", cwd=cwd, env=env)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
     named = re.search(r"`sitwatch (docs [\w-]+)`", refused.stderr)
     assert named and "docs/" not in refused.stderr, refused.stderr
+    # a dry run says the same, and shows what a desktop would get (exit 0: no mistake made)
+    dry = _run(venv, "sitwatch", "service", "install", "--dry-run", cwd=cwd, env=env)
+    assert dry.returncode == 0 and f"`sitwatch {named.group(1)}`" in dry.stdout, dry.stdout
     guide = _run(venv, "sitwatch", *named.group(1).split(), cwd=cwd, env=env)
     assert guide.returncode == 0, guide.stderr
     assert guide.stdout == (ROOT / "docs" / "raspberry-pi.md").read_text(encoding="utf-8")
