@@ -20,6 +20,7 @@ from sitwatch.config import Config
 from sitwatch.sensing import calibration, layout
 from tests.e2e.test_end_to_end import env_for, read_events
 from tests.helpers.report_text import rows_joined
+from tests.helpers.virtual_cushion import read_until
 
 LAY = layout.load("load-cells-4")
 SEATED = [20000, 20500, 9000, 9200]
@@ -630,11 +631,7 @@ def test_the_thresholds_are_those_of_the_simulators_profile(tmp_path: Path) -> N
     mine = ["--no-user-config"]
     try:
         assert sim.stderr is not None
-        said = ""
-        while "connect with:" not in said:
-            line = sim.stderr.readline()
-            assert line, said
-            said += line
+        read_until(sim.stderr, "connect with:")
         run = subprocess.Popen([sys.executable, "-m", "sitwatch", "--no-user-config", "run",
                                 "--headless", "--json", "--port", str(link), "--layout",
                                 "load-cells-4"], env=env, stdout=subprocess.PIPE,

@@ -17,6 +17,7 @@ import pytest
 
 from sitwatch.sim.script import Script, away, sit
 from sitwatch.sim.simulator import Simulator
+from tests.helpers.virtual_cushion import read_until
 
 pytest.importorskip("serial")
 pytestmark = pytest.mark.integration
@@ -52,11 +53,7 @@ def test_the_simulator_keeps_its_history_and_profile_apart(tmp_path: Path) -> No
     run = None
     try:
         assert sim.stderr is not None
-        said = ""
-        while "connect with:" not in said:
-            line = sim.stderr.readline()
-            assert line, said
-            said += line
+        said = read_until(sim.stderr, "connect with:")
         assert "a simulated/ folder of its own" in said
         run = subprocess.Popen(
             [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--headless",
@@ -142,11 +139,7 @@ def test_a_config_naming_your_profile_keeps_it_from_the_simulator(tmp_path: Path
     apart = home / "data" / "sitwatch" / "simulated"
     try:
         assert sim.stderr is not None
-        said = ""
-        while "connect with:" not in said:
-            line = sim.stderr.readline()
-            assert line, said
-            said += line
+        read_until(sim.stderr, "connect with:")
         doctor = subprocess.run(
             [sys.executable, "-m", "sitwatch", "doctor", "--config", str(cfg)],
             capture_output=True, text=True, env=env, timeout=DEADLINE)

@@ -189,3 +189,14 @@ def battery_dies(pub: Any) -> None:
     pub.loop_stop()
     if sock is not None:
         sock.close()
+
+
+def read_until(stream: Any, marker: str) -> str:
+    """Lines of ``stream`` (a process's text stderr) up to and including the one that holds
+    ``marker``; fails with what was said if the stream ends first (the process died)."""
+    said = ""
+    while marker not in said:
+        line = stream.readline()
+        assert line, said
+        said += line
+    return said
