@@ -75,7 +75,7 @@ def probe(source: Any, clock: Clock, layout: Layout, cfg: Config) -> None:
                 return
             if isinstance(item, Status) and not item.online and "in use by" in item.reason:
                 raise CannotRead(_busy(item.reason, cfg, clock), 1)
-        mismatch = layout_mismatch(source, layout, 0)
+        mismatch = layout_mismatch(source, layout, 0, clock.monotonic() - start)
         if mismatch:
             raise CannotRead(f"cannot calibrate: {mismatch}", 2)
 
@@ -145,7 +145,8 @@ def capture(
                 out.write(f"\n  cushion offline: {item.reason}\n")
             elif isinstance(item, Diagnosis):
                 out.write(f"\n  no valid data: {item.message}\n")
-        mismatch = layout_mismatch(source, layout, len(frames)) if layout else None
+        mismatch = (layout_mismatch(source, layout, len(frames), clock.monotonic() - start)
+                    if layout else None)
         if mismatch:
             raise CannotRead(f"cannot calibrate: {mismatch}", 2)
         if clock.monotonic() - last_frame > timeout:

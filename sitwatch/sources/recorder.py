@@ -10,6 +10,7 @@ never takes them for shape declarations).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -34,6 +35,10 @@ from sitwatch.sources.serial import Opener, SerialSource
 
 RATE_WINDOW = 2.0  # seconds of frames used to estimate hz= for the header (text mode)
 MISMATCH_LINES = 10  # lines with the wrong number of values, before any frame: wrong layout
+#: ...and this many seconds of them when the device has not declared its shape yet: a board that
+#: does not reset when the port opens repeats ``# rows=R cols=C`` every few seconds
+#: (docs/protocol.md), and the advice is better for waiting for it
+DECLARE_WAIT = 2.0
 FLUSH_EVERY = 1.0  # seconds between flushes of the output file
 
 _Pending = tuple[float, np.ndarray] | str
@@ -64,18 +69,24 @@ def mismatch_message(lay: Layout, seen: int | None,
             f"pass --layout ({hint})")
 
 
-def layout_mismatch(source: object, lay: Layout, frames: int) -> str | None:
+def layout_mismatch(source: object, lay: Layout, frames: int,
+                    waited: float = math.inf) -> str | None:
     """What to say when ``source`` (a cushion source) has sent only lines with the wrong number
     of values for ``lay`` (``MISMATCH_LINES`` of them, and ``frames`` == 0 frames): the layout
-    is wrong, and waiting longer will not help. None otherwise (also for a source that parses
-    no lines). Shared by ``sitwatch record`` and ``sitwatch calibrate``."""
+    is wrong, and waiting longer will not help. ``waited``: seconds since the source opened; a
+    device that has declared no shape yet gets :data:`DECLARE_WAIT` of them to do so. None
+    otherwise (also for a source that parses no lines). Shared by ``sitwatch record`` and
+    ``sitwatch calibrate``."""
     parser = getattr(source, "parser", None)
     if frames or parser is None:
         return None
     stats = parser.stats
     if stats.dropped.get(wire.COUNT, 0) < MISMATCH_LINES:
         return None
-    return mismatch_message(lay, stats.last_count_seen, declared_grid(parser))
+    grid = declared_grid(parser)
+    if grid is None and waited < DECLARE_WAIT:
+        return None
+    return mismatch_message(lay, stats.last_count_seen, grid)
 
 
 def declared_grid(parser: object) -> tuple[int, int] | None:
@@ -204,7 +215,7 @@ def record(
                         writer = open_writer(hz)
                     elif last_t - first_t >= RATE_WINDOW:
                         writer = open_writer(nice_rate(_times(pending)))
-                mismatch = layout_mismatch(source, lay, frames)
+                mismatch = layout_mismatch(source, lay, frames, clock.monotonic() - start)
                 if mismatch:
                     raise LayoutMismatch(mismatch)
                 now = clock.monotonic()
