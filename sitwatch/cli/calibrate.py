@@ -15,6 +15,7 @@ from sitwatch.cli.common import (
     config_errors,
     err,
     input_problem,
+    layout_spec,
     load_config,
     missing_port,
     output_problem,
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     # The profile belongs to the layout it was taken with: --layout, else the recording's own
     # (its header), else cushion.layout; `run` and `replay` look for it under that name.
     simulated = ""
-    spec = args.layout or (header.layout if header else None)
+    spec = layout_spec(args, cfg, Path(args.recording) if args.recording else None)
     if spec:
         cfg = cfg.model_copy(update={"cushion": cfg.cushion.model_copy(update={"layout": spec})})
     if args.recording:  # a recording: the real profile, whatever cushion.port names
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             err("--upright START:END is required with --recording")
             return EXIT_CONFIG
         try:
-            frames = list(recording.frames(Path(args.recording), lay, args.hz))
+            frames = list(recording.frames(Path(args.recording), lay, args.hz, said=err))
         except recording.RecordingError as e:
             err(str(e))
             return EXIT_CONFIG

@@ -139,14 +139,43 @@ def day_arg(args: argparse.Namespace) -> date | None:
         return None
 
 
-def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = None) -> Layout:
-    """--layout, else the recording's header, else cushion.layout."""
+def layout_spec(args: argparse.Namespace, cfg: Config, path: Path | None = None) -> str | None:
+    """The layout a command reads ``path`` with when it is not cushion.layout: --layout, else
+    the recording's header, else the one built-in layout its columns name when cushion.layout
+    cannot read them (a recording from another device than your own cushion)."""
+    return _layout_spec(args, cfg, path)[0]
+
+
+def _layout_spec(
+    args: argparse.Namespace, cfg: Config, path: Path | None
+) -> tuple[str | None, bool]:
+    """(:func:`layout_spec`, whether the recording's columns named it)."""
     from sitwatch.sensing import layout
     from sitwatch.sources import recording
 
-    spec = getattr(args, "layout", None)
-    if spec is None and path is not None:
-        spec = recording.read_header(path).layout
+    spec: str | None = getattr(args, "layout", None)
+    if spec is not None or path is None:
+        return spec, False
+    spec = recording.read_header(path).layout
+    if spec is not None:
+        return spec, False
+    try:
+        mine = layout.load(cfg.cushion.layout)
+        named = recording.columns_layout(path, mine)
+    except (layout.LayoutError, recording.RecordingError):
+        return None, False  # reported where the layout or the file is read
+    return named, named is not None
+
+
+def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = None) -> Layout:
+    """--layout, else the recording's header, else the built-in layout the recording's columns
+    name (said on stderr), else cushion.layout."""
+    from sitwatch.sensing import layout
+
+    spec, named = _layout_spec(args, cfg, path)
+    if named and path is not None:
+        err(f"{path.name}: its columns are layout {spec}'s channels, not {cfg.cushion.layout}'s "
+            f"(cushion.layout): read with {spec} (--layout picks another)")
     return layout.load(spec or cfg.cushion.layout)
 
 

@@ -20,6 +20,7 @@ from sitwatch.cli.common import (
     config_errors,
     err,
     event_line,
+    layout_spec,
     load_config,
     output_problem,
     resolve_layout,
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     parser = LineParser(lay.n, lay.full_scale, time_unit="s")
     try:
-        for ev in replay(path, lay, cfg, profile, args.hz, tally, parser):
+        for ev in replay(path, lay, cfg, profile, args.hz, tally, parser, said=err):
             if args.json:
                 out.write(ev.to_json() + "\n")
             else:
@@ -189,7 +190,7 @@ def _configured_for(cfg: Config, lay: Layout, args: argparse.Namespace, path: Pa
     from sitwatch.sources import recording
 
     header = recording.read_header(path)
-    spec = args.layout or header.layout
+    spec = layout_spec(args, cfg, path)
     same = not spec or spec == cfg.cushion.layout
     if not same:
         import contextlib

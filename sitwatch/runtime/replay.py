@@ -39,12 +39,13 @@ def replay(
     hz: float | None = None,
     tally: Tally | None = None,
     parser: LineParser | None = None,
+    said: Callable[[str], None] | None = None,
 ) -> Iterator[Event]:
     pl = Pipeline(layout, cfg, profile)
     nudger = Nudger(pl.cfg.nudges, pl.cfg.detect.sit_limit)
     parser = parser or LineParser(layout.n, layout.full_scale, time_unit="s")
     last: float | None = None
-    for t, values in recording.frames(path, layout, hz, parser):
+    for t, values in recording.frames(path, layout, hz, parser, said):
         if last is not None and t - last > GAP:
             yield from pl.sensor(last, False, "no frames in the recording")
             if tally:

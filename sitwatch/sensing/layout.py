@@ -111,6 +111,9 @@ class Layout:
     # The pads are read through a voltage divider: the load (a share of full scale) that reads
     # half scale; 0: the reading follows the load linearly (see to_load)
     divider: float = 0.0
+    # Rows a second this device sends: the rate of one of its recordings that has no time
+    # column and no ``hz=`` (0: unknown; then --hz must say it)
+    hz: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -371,7 +374,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
     except RecursionError:
         raise LayoutError(f"{origin}: not valid TOML (nested too deeply)") from None
     allowed = {"name", "description", "full_scale", "zero", "transform", "divider", "grid",
-               "channels", "detect", "plate"}
+               "channels", "detect", "plate", "hz"}
     extra = set(doc) - allowed
     if extra:
         raise LayoutError(f"{origin}: unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
@@ -410,6 +413,12 @@ def parse(text: str, origin: str = "<string>") -> Layout:
     if not 0 <= divider <= 1:
         raise LayoutError(f"{origin}: divider = {divider:g}: must be between 0 (the reading "
                           "follows the load linearly) and 1, e.g. divider = 0.1")
+    hz = _number(doc, "hz", origin, 0.0,
+                 "the rows a second the device sends, for its recordings with no time column, "
+                 "e.g. hz = 10; 0 for unknown")
+    if not 0 <= hz <= 10000:
+        raise LayoutError(f"{origin}: hz = {hz:g}: must be between 0 (unknown) and 10000 rows "
+                          "a second, e.g. hz = 10")
     detect = doc.get("detect", {})
     if not isinstance(detect, dict) or not all(isinstance(v, dict) for v in detect.values()):
         raise LayoutError(
@@ -452,6 +461,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             detect,
             kind,
             divider=divider,
+            hz=hz,
         )
     raw = doc.get("channels")
     if not isinstance(raw, list) or not raw:
@@ -493,6 +503,7 @@ def parse(text: str, origin: str = "<string>") -> Layout:
         transform=kind,
         plate=plate,
         divider=divider,
+        hz=hz,
     )
 
 

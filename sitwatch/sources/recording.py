@@ -21,7 +21,7 @@ so, rather than read as something it is not.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -158,12 +158,34 @@ def _header_row(path: Path) -> list[str] | None:
     return None
 
 
+def columns_layout(path: Path, configured: Layout) -> str | None:
+    """The built-in layout a recording's first row names, when ``configured`` cannot read it:
+    a file whose columns are ``p00 ... p11`` is the smartchair's, whatever layout the config
+    names for your own cushion. None when the file says its layout in its header, has no row
+    of names, fits ``configured``, or names no built-in layout (or more than one)."""
+    if read_header(path).layout:
+        return None
+    names = _header_row(path)
+    if not names:
+        return None
+    try:
+        column_map(path, names, configured)
+    except RecordingError:
+        fits = _builtin_fitting([n.strip().strip('"').lower() for n in names])
+        return fits[0] if len(fits) == 1 else None
+    return None
+
+
 def frames(
-    path: Path, layout: Layout, hz: float | None = None, parser: LineParser | None = None
+    path: Path, layout: Layout, hz: float | None = None, parser: LineParser | None = None,
+    said: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (t seconds, values) for every valid frame of a recording."""
+    """Yield (t seconds, values) for every valid frame of a recording. Frames with no time are
+    spaced by ``hz``, else the header's ``hz=``, else the layout's own rate (then ``said`` is
+    told so, once)."""
     header = read_header(path)
-    rate = hz or header.hz
+    rate = hz or header.hz or layout.hz or None
+    by_layout = not (hz or header.hz) and rate is not None
     parser = parser or LineParser(layout.n, layout.full_scale, time_unit="s")
     names = None if header.layout else _header_row(path)
     columns = column_map(path, names, layout) if names else None
@@ -184,6 +206,9 @@ def frames(
                     parser.stats.dropped["time"] += 1
                     continue
             elif rate:
+                if by_layout and said is not None and i == 0:
+                    said(f"{path.name} has no time column: read at {rate:g} rows a second, "
+                         f"layout {layout.name}'s rate (--hz sets another)")
                 t = i / rate
             else:
                 raise RecordingError(

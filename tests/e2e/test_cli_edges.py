@@ -251,11 +251,13 @@ def test_replay_refuses_a_csv_whose_columns_are_not_the_layouts(tmp_path) -> Non
 @pytest.mark.datasets
 def test_replay_names_the_built_in_layout_whose_channels_a_csv_names(datasets_dir,
                                                                      tmp_path) -> None:
-    """`sitwatch replay fsr-cushion-9/session1.csv` without --layout said only "pass --layout
-    for the device that made it", though the built-in fsr-cushion-9 names the same columns."""
+    """`sitwatch replay fsr-cushion-9/session1.csv --layout load-cells-4` said only "pass
+    --layout for the device that made it", though the built-in fsr-cushion-9 names the same
+    columns. (Without --layout the file is now read with fsr-cushion-9:
+    test_recording_columns_layout.py.)"""
     csv = datasets_dir / "fsr-cushion-9" / "session1.csv"
-    proc = _sitwatch("replay", str(csv), "--hz", "10", "--no-user-config",
-                     env=_fresh_home(tmp_path))
+    proc = _sitwatch("replay", str(csv), "--layout", "load-cells-4", "--hz", "10",
+                     "--no-user-config", env=_fresh_home(tmp_path))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "pass --layout fsr-cushion-9: its channels have these names" in proc.stderr

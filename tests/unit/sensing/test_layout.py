@@ -64,6 +64,10 @@ def test_grid_orientation_flags(tmp_path) -> None:
          "divider = 1.5: must be between 0"),
         ('name="x"\ndivider="yes"\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
          "divider = 'yes': must be a number"),
+        ('name="x"\nhz=-2\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
+         "hz = -2: must be between 0"),
+        ('name="x"\nhz="fast"\n[[channels]]\nsurface="seat"\nx=0\ny=0\n',
+         "hz = 'fast': must be a number (the rows a second"),
     ],
 )
 def test_bad_layout_files_say_what_to_fix(tmp_path, text: str, msg: str) -> None:
@@ -240,3 +244,15 @@ def test_wheelchair_backrest_gives_no_sideways_cue() -> None:
         for i in range(30):
             pl.process(i * 0.1, frame)
         assert pl.balance.state == want
+
+
+def test_a_layout_may_say_its_devices_rate(tmp_path) -> None:
+    """``hz``: the rows a second the device sends, for its recordings with no time column; the
+    smartchair's rows are 500 ms apart, fsr-cushion-9's rate is unknown (10 taken)."""
+    assert layout.load("smartchair-12").hz == 2
+    assert layout.load("fsr-cushion-9").hz == 10
+    assert layout.load("load-cells-4").hz == 0  # a live cushion's: measured, not assumed
+    assert layout.grid(4, 4).hz == 0
+    f = tmp_path / "mine.toml"
+    f.write_text('name = "mine"\nhz = 25\n' + SEAT)
+    assert layout.load(f).hz == 25

@@ -1,0 +1,100 @@
+"""A recording from another device than your own cushion, replayed as the issue's readers did:
+``sitwatch calibrate --recording FILE --upright A:B -o profile.json`` then ``sitwatch replay
+FILE --calibration profile.json --json``, with no --layout and no --hz.
+
+The smartchair's and fsr-cushion-9's files name their channels in their first row (p00 ... p11,
+fsr1 ... fsr9) and carry no time column. Before, both commands stopped with exit 2 ("pass
+--layout smartchair-12", then "no time column and no rate") on a fresh account whose
+cushion.layout is the default load-cells-4. Now the one built-in layout the columns name is
+used, and its rate (hz in the layout), each said once on stderr; the events are the same as
+with ``--layout ... --hz ...`` spelled out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import scratch_env
+
+pytestmark = pytest.mark.datasets
+
+
+def _run(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sitwatch", *argv], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def _calibrate_and_replay(csv: Path, upright: str, tmp: Path, *extra: str) -> tuple[str, str]:
+    env = scratch_env(tmp)
+    prof = tmp / "profile.json"
+    cal = _run("calibrate", "--recording", str(csv), "--upright", upright, "-o", str(prof),
+               *extra, env=env)
+    assert cal.returncode == 0, cal.stderr
+    assert "Traceback" not in cal.stderr
+    rep = _run("replay", str(csv), "--calibration", str(prof), "--json", *extra, env=env)
+    assert rep.returncode == 0, rep.stderr
+    assert "Traceback" not in rep.stderr
+    return rep.stdout, cal.stderr + rep.stderr
+
+
+@pytest.mark.parametrize(("folder", "name", "upright", "layout", "hz"), [
+    ("smartchair-ml", "scripted_almir.csv", "10:70", "smartchair-12", "2"),
+    ("fsr-cushion-9", "session2.csv", "144:184", "fsr-cushion-9", "10"),
+])
+def test_a_recording_whose_columns_name_a_built_in_layout_is_read_with_it(
+        datasets_dir: Path, tmp_path: Path, folder: str, name: str, upright: str, layout: str,
+        hz: str) -> None:
+    csv = datasets_dir / folder / name
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "spelled").mkdir()
+    bare, said = _calibrate_and_replay(csv, upright, tmp_path / "bare")
+    spelled, _ = _calibrate_and_replay(csv, upright, tmp_path / "spelled", "--layout", layout,
+                                       "--hz", hz)
+    assert (f"{name}: its columns are layout {layout}'s channels, not load-cells-4's "
+            f"(cushion.layout): read with {layout} (--layout picks another)") in said
+    assert (f"{name} has no time column: read at {hz} rows a second, layout {layout}'s rate "
+            "(--hz sets another)") in said
+    assert bare == spelled
+    summary = json.loads(bare.splitlines()[-1])
+    assert summary["event"] == "summary"
+    assert summary["occupied_seconds"] > 0.8 * summary["seconds"]  # session2 ends empty
+    assert summary["posture_seconds"].get("slouched", 0) > 0  # each has its slump found
+
+
+def test_a_layout_named_on_the_command_line_still_wins(datasets_dir: Path,
+                                                        tmp_path: Path) -> None:
+    """--layout load-cells-4 on a smartchair file: the user's choice is not overruled; the
+    refusal names the built-in layout whose channels the file names."""
+    env = scratch_env(tmp_path)
+    csv = datasets_dir / "smartchair-ml" / "scripted_almir.csv"
+    proc = _run("replay", str(csv), "--layout", "load-cells-4", "--auto", env=env)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "pass --layout smartchair-12: its channels have these names" in proc.stderr
+    assert "read with smartchair-12" not in proc.stderr
+
+
+def test_a_configured_layout_that_reads_the_file_is_kept(datasets_dir: Path,
+                                                         tmp_path: Path) -> None:
+    """A config naming a layout of one's own whose channels the file names too (a copy of
+    fsr-cushion-9 with the pads placed otherwise): that layout is kept, and the built-in one is
+    not put in its place."""
+    env = scratch_env(tmp_path)
+    mine = tmp_path / "mine.toml"
+    chans = "".join(
+        f'[[channels]]\nlabel = "fsr{i + 1}"\nsurface = "seat"\nx = {x}\ny = {y}\n\n'
+        for i, (y, x) in enumerate((y, x) for y in (-0.5, 0.0, 0.5) for x in (-0.5, 0.0, 0.5)))
+    mine.write_text(f'name = "mine"\nfull_scale = 1023\ntransform = "inverted"\n\n{chans}',
+                    encoding="utf-8")
+    conf = Path(env["XDG_CONFIG_HOME"]) / "sitwatch"
+    conf.mkdir(parents=True)
+    (conf / "sitwatch.toml").write_text(f'[cushion]\nlayout = "{mine}"\n', encoding="utf-8")
+    csv = datasets_dir / "fsr-cushion-9" / "session2.csv"
+    proc = _run("replay", str(csv), "--auto", "--hz", "10", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "its columns are layout" not in proc.stderr
+    assert "calibration: learned from the recording (session2.csv)" in proc.stderr

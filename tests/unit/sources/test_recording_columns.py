@@ -1,0 +1,60 @@
+"""Which layout a recording's first row of names points to, and the rate of one with no time
+column (sitwatch.sources.recording)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitwatch.sensing import layout
+from sitwatch.sources import recording
+
+SMART = ",".join(f"p{i:02d}" for i in range(12))
+
+
+def _csv(tmp_path, head: str, rows: int = 3, n: int = 12, extra: str = ""):
+    f = tmp_path / "rec.csv"
+    f.write_text(head + "\n" + "".join(",".join(["100"] * n) + extra + "\n"
+                                       for _ in range(rows)))
+    return f
+
+
+def test_columns_naming_one_built_in_layout_point_to_it(tmp_path) -> None:
+    f = _csv(tmp_path, SMART + ",pose", extra=",1")
+    assert recording.columns_layout(f, layout.load("load-cells-4")) == "smartchair-12"
+
+
+def test_a_configured_layout_that_reads_the_columns_is_kept(tmp_path) -> None:
+    f = _csv(tmp_path, SMART + ",pose", extra=",1")
+    assert recording.columns_layout(f, layout.load("smartchair-12")) is None
+    # as many unnamed columns as the configured layout has channels: read by position
+    g = _csv(tmp_path, "a,b,c,d", n=4)
+    assert recording.columns_layout(g, layout.load("load-cells-4")) is None
+
+
+def test_no_names_a_header_or_unknown_names_point_nowhere(tmp_path) -> None:
+    cells = layout.load("load-cells-4")
+    assert recording.columns_layout(_csv(tmp_path, "1,2,3,4,5,6,7,8,9,10,11,12"), cells) is None
+    assert recording.columns_layout(_csv(tmp_path, "a,b,c,d,e,f,g,h,i,j,k,l"), cells) is None
+    f = tmp_path / "h.csv"
+    f.write_text("# sitwatch-recording v1 layout=grid:3x4 hz=5\n" + SMART + "\n"
+                 + ",".join(["1"] * 12) + "\n")
+    assert recording.columns_layout(f, cells) is None  # its header says its layout
+
+
+def test_frames_with_no_time_take_the_layouts_rate_and_say_so_once(tmp_path) -> None:
+    f = _csv(tmp_path, SMART, rows=5)
+    smart = layout.load("smartchair-12")
+    said: list[str] = []
+    ts = [t for t, _ in recording.frames(f, smart, said=said.append)]
+    assert ts == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert said == ["rec.csv has no time column: read at 2 rows a second, layout "
+                    "smartchair-12's rate (--hz sets another)"]
+    said.clear()
+    assert [t for t, _ in recording.frames(f, smart, 4, said=said.append)][1] == 0.25
+    assert said == []  # --hz said it
+
+
+def test_no_rate_anywhere_is_still_an_error_that_says_the_fix(tmp_path) -> None:
+    f = _csv(tmp_path, "a,b,c,d", n=4)
+    with pytest.raises(recording.RecordingError, match="no time column and no rate"):
+        list(recording.frames(f, layout.load("load-cells-4")))
