@@ -176,7 +176,17 @@ def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = No
     if named and path is not None:
         err(f"{path.name}: its columns are layout {spec}'s channels, not {cfg.cushion.layout}'s "
             f"(cushion.layout): read with {spec} (--layout picks another)")
-    return layout.load(spec or cfg.cushion.layout)
+    try:
+        return layout.load(spec or cfg.cushion.layout)
+    except layout.LayoutError as e:
+        if path is None or spec is None or named or getattr(args, "layout", None) is not None:
+            raise
+        # the recording's header names a layout this machine does not have (a layout file on
+        # the machine that recorded it)
+        raise layout.LayoutError(
+            f"{path}: its header names layout {spec!r}, which cannot be loaded here ({e}): "
+            "pass --layout with the layout file it was recorded with (or grid:RxC for a plain "
+            "matrix)") from None
 
 
 def follow_running_daemon() -> None:

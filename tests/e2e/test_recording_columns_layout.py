@@ -98,3 +98,25 @@ def test_a_configured_layout_that_reads_the_file_is_kept(datasets_dir: Path,
     assert proc.returncode == 0, proc.stderr
     assert "its columns are layout" not in proc.stderr
     assert "calibration: learned from the recording (session2.csv)" in proc.stderr
+
+
+def test_a_header_naming_a_layout_this_machine_lacks_says_to_pass_the_file(
+        tmp_path: Path) -> None:
+    """A recording made elsewhere with a layout file of its own (``layout=my-velostat`` in its
+    header) said only "unknown layout 'my-velostat'": that the name came from the file's
+    header, and what to pass, were left to the user."""
+    env = scratch_env(tmp_path)
+    rec = tmp_path / "velostat.rec"
+    rec.write_text("# sitwatch-recording v1 layout=my-velostat hz=10\n"
+                   + ("200," * 149 + "200\n") * 30, encoding="utf-8")
+    for argv in (("replay", str(rec), "--auto"),
+                 ("calibrate", "--recording", str(rec), "--upright", "0:2", "-o",
+                  str(tmp_path / "p.json"))):
+        proc = _run(*argv, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert (f"{rec}: its header names layout 'my-velostat', which cannot be loaded here"
+                in proc.stderr)
+        assert "pass --layout with the layout file it was recorded with" in proc.stderr
+    ok = _run("replay", str(rec), "--auto", "--layout", "grid:10x15", "--json", env=env)
+    assert ok.returncode == 0, ok.stderr
