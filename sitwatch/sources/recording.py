@@ -96,7 +96,81 @@ def read_header(path: Path) -> Header:
     return Header()
 
 
-TIME_NAMES = ("t", "time", "timestamp", "seconds", "time_s")
+#: a CSV's time column, by its name: in milliseconds ...
+MS_NAMES = ("time_ms", "timestamp_ms", "t_ms", "ms", "millis", "milliseconds")
+#: ... or in seconds, unless its values say otherwise (:func:`time_column`)
+TIME_NAMES = ("t", "time", "timestamp", "seconds", "time_s", "datetime", "date_time", *MS_NAMES)
+EPOCH_S = 1e8  # a time this large is a clock's (seconds since 1970, 1973 on), not from the start
+EPOCH_MS = 1e11  # ... and this large, milliseconds since 1970
+MS_STEP = 5.0  # rows this many "seconds" apart (a cushion sending every 5 s) are milliseconds
+TIME_SCAN = 200  # rows read ahead to tell a time column's unit
+
+
+@dataclass(frozen=True)
+class TimeColumn:
+    """How a CSV's time column turns into seconds from the start: ``scale`` seconds a unit,
+    ``origin`` (seconds) taken off, ``iso``: date-times (``2026-01-05T09:00:00.5``) rather than
+    numbers; ``why``: what to tell the user when it is read any other way than seconds."""
+
+    scale: float = 1.0
+    origin: float = 0.0
+    iso: bool = False
+    why: str = ""
+
+    def seconds(self, token: str) -> str:
+        """``token`` as seconds from the start, for the wire parser (as it was when unreadable:
+        the parser then counts the line)."""
+        v = _iso_seconds(token) if self.iso else _number(token)
+        return token if v is None else f"{v * self.scale - self.origin:.6f}"
+
+
+def _number(token: str) -> float | None:
+    try:
+        v = float(token)
+    except ValueError:
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _iso_seconds(token: str) -> float | None:
+    from datetime import UTC, datetime
+
+    try:
+        d = datetime.fromisoformat(token.strip().strip('"'))
+    except ValueError:
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=UTC)  # only differences count
+    return d.timestamp()
+
+
+def time_column(name: str, tokens: list[str]) -> TimeColumn:
+    """How to read a time column called ``name`` whose first rows hold ``tokens``. Seconds, as
+    written, unless: the name says milliseconds (``time_ms``); the values are date-times, or
+    seconds or milliseconds since 1970 (counted from the first row, so that ``--upright 10:70``
+    means seconds into the recording); or the rows are :data:`MS_STEP` or more apart, which no
+    cushion sends in seconds."""
+    low = name.strip().strip('"').lower()
+    nums = [v for v in map(_number, tokens) if v is not None]
+    if not nums:
+        isos = [v for v in map(_iso_seconds, tokens) if v is not None]
+        if isos:
+            return TimeColumn(1.0, isos[0], True, f"column {name!r} holds date-times: read as "
+                              "seconds from the first row")
+        return TimeColumn()
+    first = nums[0]
+    if low in MS_NAMES or first >= EPOCH_MS:
+        origin = first / 1000 if first / 1000 >= EPOCH_S else 0.0
+        since = ", counted from the first row" if origin else ""
+        return TimeColumn(0.001, origin, False, f"column {name!r} read as milliseconds{since}")
+    if first >= EPOCH_S:
+        return TimeColumn(1.0, first, False, f"column {name!r} holds clock times (seconds since "
+                          "1970): read as seconds from the first row")
+    steps = np.diff(nums)
+    if len(steps) and float(np.median(steps)) >= MS_STEP:
+        return TimeColumn(0.001, 0.0, False, f"column {name!r} read as milliseconds (its rows "
+                          f"are {float(np.median(steps)):g} apart, far too slow for seconds)")
+    return TimeColumn()
 _CSV_SPLIT = re.compile(r"\s*[,;\t]\s*|\s+")
 
 
@@ -189,6 +263,9 @@ def frames(
     parser = parser or LineParser(layout.n, layout.full_scale, time_unit="s")
     names = None if header.layout else _header_row(path)
     columns = column_map(path, names, layout) if names else None
+    clock = _time_of(path, names, columns[0]) if names and columns else None
+    if clock is not None and clock.why and said is not None:
+        said(f"{path.name}: {clock.why}")
     i = 0
     last_t = -np.inf
     with _open(path, "rb") as f:
@@ -196,7 +273,7 @@ def frames(
             f.readline()  # the row of names
         for raw in f:
             if columns is not None:
-                raw = _select(raw, *columns)
+                raw = _select(raw, *columns, clock)
             p = parser.feed(raw)
             if p is None:
                 continue
@@ -234,16 +311,43 @@ def unread_reasons(stats: Any, n: int) -> str:
     return reasons
 
 
-def _select(raw: bytes, time_col: int | None, channels: list[int]) -> bytes:
-    """A CSV row cut down to [time,] channels, as a wire line."""
-    tokens = [x for x in _CSV_SPLIT.split(raw.decode("utf-8", "replace").strip()) if x != ""]
+def _tokens(raw: bytes) -> list[str]:
+    return [x for x in _CSV_SPLIT.split(raw.decode("utf-8", "replace").strip()) if x != ""]
+
+
+def _time_of(path: Path, names: list[str], time_col: int | None) -> TimeColumn | None:
+    """How to read the time column ``time_col`` of a CSV (:func:`time_column`, from its first
+    :data:`TIME_SCAN` rows); None without one."""
+    if time_col is None:
+        return None
+    tokens: list[str] = []
+    with _open(path, "rb") as f:
+        f.readline()  # the row of names
+        for raw in f:
+            row = _tokens(raw)
+            if len(row) > time_col and not row[0].startswith("#"):
+                tokens.append(row[time_col])
+            if len(tokens) >= TIME_SCAN:
+                break
+    return time_column(names[time_col], tokens)
+
+
+def _select(raw: bytes, time_col: int | None, channels: list[int],
+            clock: TimeColumn | None = None) -> bytes:
+    """A CSV row cut down to [time,] channels, as a wire line (its time in seconds from the
+    start, by ``clock``)."""
+    tokens = _tokens(raw)
     if not tokens:
         return b""
+    if tokens[0].startswith("#"):
+        return raw  # a comment: the parser counts it
     try:
         picked = [tokens[time_col]] if time_col is not None else []
         picked += [tokens[c] for c in channels]
     except IndexError:
         return b"short row\n"  # counted as a bad line by the parser
+    if clock is not None and picked:
+        picked[0] = clock.seconds(picked[0])
     return (",".join(picked) + "\n").encode()
 
 

@@ -120,3 +120,30 @@ def test_a_header_naming_a_layout_this_machine_lacks_says_to_pass_the_file(
         assert "pass --layout with the layout file it was recorded with" in proc.stderr
     ok = _run("replay", str(rec), "--auto", "--layout", "grid:10x15", "--json", env=env)
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize("clock", ["epoch-ms", "date-time", "ms-from-0"])
+def test_a_csv_timed_by_a_clock_reads_as_seconds_from_its_start(
+        datasets_dir: Path, tmp_path: Path, clock: str) -> None:
+    """almir's session with a time column another logger would write: milliseconds since 1970
+    (read as seconds, the session took 19 days and read 1896 breaks, every posture unknown),
+    ISO date-times (every line dropped: "none of its 3819 lines could be read"), or
+    milliseconds from 0 (read as seconds). `--upright 10:70` means seconds into the recording
+    either way, and the events are those of the file without a time column."""
+    from datetime import datetime, timedelta
+
+    src = (datasets_dir / "smartchair-ml" / "scripted_almir.csv").read_text().splitlines()
+    t0 = datetime(2026, 1, 5, 9, 0, 0)
+    stamp = {"epoch-ms": lambda i: str(1767603600000 + 500 * i),
+             "date-time": lambda i: (t0 + timedelta(seconds=0.5 * i)).isoformat(),
+             "ms-from-0": lambda i: str(500 * i)}[clock]
+    timed = tmp_path / "timed.csv"
+    timed.write_text("timestamp," + src[0] + "\n"
+                     + "".join(f"{stamp(i)},{row}\n" for i, row in enumerate(src[1:])))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    got, said = _calibrate_and_replay(timed, "10:70", tmp_path / "a")
+    want, _ = _calibrate_and_replay(datasets_dir / "smartchair-ml" / "scripted_almir.csv",
+                                    "10:70", tmp_path / "b")
+    assert "timed.csv: column 'timestamp'" in said
+    assert got == want

@@ -58,3 +58,39 @@ def test_no_rate_anywhere_is_still_an_error_that_says_the_fix(tmp_path) -> None:
     f = _csv(tmp_path, "a,b,c,d", n=4)
     with pytest.raises(recording.RecordingError, match="no time column and no rate"):
         list(recording.frames(f, layout.load("load-cells-4")))
+
+
+@pytest.mark.parametrize(("name", "tokens", "scale", "origin", "why"), [
+    ("t", ["0", "0.5", "1.0"], 1.0, 0.0, ""),
+    ("time", ["12.0", "12.05", "12.1"], 1.0, 0.0, ""),  # seconds that do not start at 0: kept
+    ("time_ms", ["0", "50", "100"], 0.001, 0.0, "column 'time_ms' read as milliseconds"),
+    ("timestamp", ["1700000000000", "1700000000500"], 0.001, 1700000000.0,
+     "column 'timestamp' read as milliseconds, counted from the first row"),
+    ("timestamp", ["1700000000.0", "1700000000.5"], 1.0, 1700000000.0,
+     "column 'timestamp' holds clock times (seconds since 1970): read as seconds from the "
+     "first row"),
+    ("time", ["0", "500", "1000", "1500"], 0.001, 0.0,
+     "column 'time' read as milliseconds (its rows are 500 apart, far too slow for seconds)"),
+])
+def test_a_time_columns_unit_and_origin(name, tokens, scale, origin, why) -> None:
+    tc = recording.time_column(name, tokens)
+    assert (tc.scale, tc.origin, tc.iso, tc.why) == (scale, origin, False, why)
+
+
+def test_date_times_are_seconds_from_the_first_row() -> None:
+    tc = recording.time_column("timestamp", ["2026-01-05T09:00:00", "2026-01-05T09:00:00.500",
+                                             "2026-01-05T09:00:01Z"])
+    assert tc.iso and "holds date-times" in tc.why
+    assert [tc.seconds(x) for x in ("2026-01-05T09:00:00", "2026-01-05T09:00:00.500")] == [
+        "0.000000", "0.500000"]
+    assert tc.seconds("not a time") == "not a time"  # left for the parser to count
+
+
+def test_a_csv_in_epoch_milliseconds_reads_as_seconds_from_its_start(tmp_path) -> None:
+    f = tmp_path / "ms.csv"
+    f.write_text("timestamp," + SMART + "\n" + "".join(
+        f"{1700000000000 + 500 * i}," + ",".join(["100"] * 12) + "\n" for i in range(4)))
+    said: list[str] = []
+    ts = [t for t, _ in recording.frames(f, layout.load("smartchair-12"), said=said.append)]
+    assert ts == [0.0, 0.5, 1.0, 1.5]
+    assert said == ["ms.csv: column 'timestamp' read as milliseconds, counted from the first row"]
