@@ -53,6 +53,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     lopsided_text,
     no_sitting_text,
+    nudges_text,
     offline_rows,
     pct,
     per_day,
@@ -175,6 +176,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "sit_limit": fmt_limit(sit_limit),
         "has_data": week.has_data,
         "no_sitting": "",
+        "no_sitting_nudges": "",
         "recline_unseen_days": "",
         "layouts": _uniq(r.layout for r in recorded),
         "sources": _uniq(r.source for r in recorded),
@@ -194,9 +196,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
     if not week.has_data:
         return ctx
     if not week.days_sat:  # watched, nobody sat: no charts and tables of 0%
-        ctx["no_sitting"] = no_sitting_text(week, "this week")
-        ctx["offline"] = [(o.sensor, fmt_minutes(o.minutes), o.counted)
-                          for o in offline_rows(week)]
+        ctx.update(_no_sitting(week, "this week"))
         return ctx
 
     prev = week_summary(store, week_ending - timedelta(days=7), tz)
@@ -244,6 +244,17 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "shifts_words": shifts_text(week),
     })
     return ctx
+
+
+def _no_sitting(w: WeekSummary, when: str) -> dict[str, object]:
+    """What the week's or the month's page says when sitwatch watched but nobody sat: the text
+    report's words (:func:`no_sitting_text`), the offline time and the nudges, if any (a nudge
+    acted on from a companion, whose sitting was recorded elsewhere)."""
+    return {
+        "no_sitting": no_sitting_text(w, when),
+        "offline": [(o.sensor, fmt_minutes(o.minutes), o.counted) for o in offline_rows(w)],
+        "no_sitting_nudges": nudges_text(w) if w.nudges_total else "",
+    }
 
 
 def _environment() -> jinja2.Environment:
@@ -340,6 +351,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
         "heatmap_svg": _heatmap(store, p.last, tz, now.date()),
         "heatmap_legend": calendar.heatmap_legend(),
         "nav_links": None,
+        "no_sitting": "",
     }
     if links:
         nxt = period.month_period(p.last + timedelta(days=1))
@@ -348,6 +360,9 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
             "next": f"/month/{nxt.name}" if nxt.first <= now.date() else None,
             "next_title": nxt.title}
     if not m.has_data:
+        return ctx
+    if not m.days_sat:  # watched, nobody sat: no figures of 0 min
+        ctx.update(_no_sitting(m, "this month"))
         return ctx
     at = m.longest_spell_start
     week_rows = []

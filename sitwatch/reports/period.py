@@ -36,6 +36,7 @@ from sitwatch.reports.words import (
     fmt_limit,
     fmt_minutes,
     lopsided_text,
+    no_sitting_rows,
     no_sitting_text,
     offline_rows,
     offline_texts,
@@ -506,7 +507,7 @@ def period_text(r: PeriodReport) -> str:
     row = text_row
     if not w.days_sat:  # watched, nobody sat: no rows of 0%
         lines += textwrap.wrap(no_sitting_text(w, _THIS[r.period.kind]), TEXT_WIDTH)
-        lines += [row(k, v) for k, v in offline_texts(w)]
+        lines += [row(k, v) for k, v in no_sitting_rows(w)]
         return "\n".join(lines) + "\n"
     lines += [
         row("Sitting", sitting_words(w)),

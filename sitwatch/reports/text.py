@@ -30,6 +30,7 @@ from sitwatch.reports.words import (
     fmt_short,
     longest_spell_text,
     lopsided_text,
+    no_sitting_rows,
     no_sitting_text,
     nudges_text,
     offline_texts,
@@ -113,9 +114,7 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
         return "\n".join(lines) + "\n"
     if not s.sat:  # watched, nobody sat: no row of 0%
         lines += textwrap.wrap(no_sitting_text(s), period.TEXT_WIDTH)
-        lines += [_row(k, v) for k, v in offline_texts(s)]
-        if sum(s.nudges.values()):  # a nudge from a spell recorded elsewhere (a companion's)
-            lines.append(_row("Nudges", nudges_text(s)))
+        lines += [_row(k, v) for k, v in no_sitting_rows(s)]
         return "\n".join(lines) + "\n"
     lines += _day_block(s)
     if s.spells_over(sit_limit):
@@ -149,9 +148,7 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         return "\n".join(lines) + "\n"
     if not week.days_sat:  # watched, nobody sat: no table of 0%
         lines += textwrap.wrap(no_sitting_text(week, "this week"), period.TEXT_WIDTH)
-        lines += [_row(k, v) for k, v in offline_texts(week)]
-        if sum(week.nudges.values()):
-            lines.append(_row("Nudges", nudges_text(week)))
+        lines += [_row(k, v) for k, v in no_sitting_rows(week)]
         lines += _diary_block(store, first, week_ending, tz)
         return "\n".join(lines) + "\n"
 

@@ -367,6 +367,16 @@ def no_sitting_text(s: DaySummary | WeekSummary, when: str = "") -> str:
     return f"{head}: sitwatch ran for {fmt_minutes(watched)}, but nothing could see the seat."
 
 
+def no_sitting_rows(s: DaySummary | WeekSummary) -> list[tuple[str, str]]:
+    """The rows a report of a period nobody sat in keeps under :func:`no_sitting_text`: the
+    offline rows, and the nudges when there were any (a nudge acted on from a companion, whose
+    sitting was recorded elsewhere). The text reports and the pages show the same."""
+    rows = offline_texts(s)
+    if sum(s.nudges.values()):
+        rows.append(("Nudges", nudges_text(s)))
+    return rows
+
+
 def week_heading(dates: str, last: date, today: date | None) -> str:
     """The heading of a report of the seven days ending on ``last`` (``dates``: them as the
     report writes them). The web app's "This week" is the calendar week under way and

@@ -68,6 +68,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     longest_spell_text,
     lopsided_text,
+    no_sitting_rows,
     no_sitting_text,
     nudges_text,
     offline_texts,
@@ -373,7 +374,7 @@ class Pages:
         empty = ""
         if s.has_data and not s.sat:  # watched, nobody sat yet: no row of 0%
             empty = no_sitting_text(s, "today")
-            rows = offline_texts(s)
+            rows = no_sitting_rows(s)
         elif s.has_data:
             rows = [
                 ("Sitting", fmt_minutes(s.sitting_minutes)),

@@ -75,6 +75,13 @@ def test_a_day_and_a_week_nobody_sat_say_so(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert 'id="no-sitting"' in html and said in html
     assert not ZERO_SHARES.search(html) and "How you sat each day" not in html
+    # the month's page said "Sitting 0 min, about 0 min a day on 0 days", a longest spell,
+    # breaks and debt of 0 min, and a calendar of "0.0 h"
+    _sitwatch("report", "--month", "2026-11", "--format", "html", "-o", str(page),
+              "--history", db)
+    html = page.read_text(encoding="utf-8")
+    assert 'id="no-sitting"' in html and "No sitting recorded this month: " + said in html
+    assert "0 min" not in html and "0.0 h" not in html and 'id="stat-sitting"' not in html
 
 
 def test_offline_time_is_not_called_an_empty_seat(tmp_path: Path) -> None:
@@ -114,7 +121,15 @@ def test_a_nudge_on_a_day_nobody_sat_is_still_listed(tmp_path: Path) -> None:
         store.end_run()
     db = str(path)
     for argv in (("--day", str(WED)), ("--week", "2026-W47"),
-                 ("--day", str(WED), "--format", "md")):
+                 ("--day", str(WED), "--format", "md"), ("--month", "2026-11")):
         out = _sitwatch("report", *argv, "--history", db)
         assert "No sitting recorded" in out, out
         assert re.search(r"Nudges(:\*\*|\s+)\s*1, acted on 1 of 1", out), out
+    # the week's and the month's pages said only "No sitting recorded" (the month's page,
+    # rows of 0 min): now the nudge too, in the text report's words
+    page = tmp_path / "page.html"
+    for argv in (("--week", "2026-W47"), ("--month", "2026-11")):
+        _sitwatch("report", *argv, "--format", "html", "-o", str(page), "--history", db)
+        html = page.read_text(encoding="utf-8")
+        assert "No sitting recorded" in html, html
+        assert "Nudges: 1, acted on 1 of 1: time to move 1." in html, html

@@ -1008,6 +1008,52 @@ def test_the_month_counts_days_sat_not_days_watched(tmp_path: Path) -> None:
 
 
 
+def test_the_pages_of_a_time_nobody_sat_say_what_the_report_says(tmp_path: Path) -> None:
+    """A nudge acted on from a companion, on days nobody sat here: `sitwatch report` said "No
+    sitting recorded" and listed the nudge; This week said only the first, and the month's
+    page showed "Sitting 0 min, about 0 min a day on 0 days" and no nudge. The pages now say
+    both, in the report's words, and Today lists the nudge under its "No sitting" line."""
+    from sitwatch.core.kinds import NudgeKind
+
+    store, clock, p, _ = _sitter(tmp_path / "history.sqlite")
+    try:
+        p.away(30)
+        p.nudge(NudgeKind.PROLONGED_SITTING, responded=True)
+        p.away(30)
+        store.end_run()
+    finally:
+        store.close()
+    srv = Server(tmp_path)
+    try:
+        day = datetime.now(ZoneInfo(srv.tz)).date()
+        sunday = day + timedelta(days=6 - day.weekday())
+        texts = {}
+        for argv in (("--week", f"{day:%G-W%V}"), ("--month", f"{day:%Y-%m}")):
+            texts[argv[0]] = rows_joined(subprocess.run(
+                [sys.executable, "-m", "sitwatch", "report", *argv, "--history", str(srv.db),
+                 "--config", str(tmp_path / "sitwatch.toml"), "--no-user-config"],
+                capture_output=True, text=True, env=srv.env, timeout=60, check=True).stdout)
+        pages = {}
+        with browser(tmp_path) as b:
+            for key, path in (("--week", f"/week/{sunday.isoformat()}"),
+                              ("--month", f"/month/{day:%Y-%m}")):
+                b.open(srv.base + path)
+                pages[key] = b.js("document.getElementById('no-sitting') ? document"
+                                  ".getElementById('no-sitting').textContent : ''")
+                assert b.js("document.getElementById('stat-sitting') === null"), path
+        today = _today_rows(srv)
+    finally:
+        srv.stop()
+    nudges = "1, acted on 1 of 1: time to move 1"
+    for key, text in texts.items():
+        said = next(ln for ln in text.splitlines() if ln.startswith("No sitting recorded"))
+        assert re.search(rf"^Nudges +{re.escape(nudges)}$", text, re.MULTILINE), text
+        page = " ".join(pages[key].split())
+        assert said in page and f"Nudges: {nudges}." in page, (key, page, text)
+        assert "0 min" not in page, page
+    assert today.get("Nudges") == nudges, today
+
+
 def test_this_week_and_the_weekly_report_name_their_days(served: Server) -> None:
     """"This week" on the web is the calendar week, `sitwatch report --week` the seven days to
     today: both headings showed bare dates, so the two seemed to disagree. The page now says
