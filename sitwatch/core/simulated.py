@@ -18,6 +18,9 @@ from pathlib import Path
 from sitwatch.core import paths
 
 SUBDIR = "simulators"
+#: The source the demo's virtual cushion records its runs under (``sitwatch demo``, whose
+#: history holds only simulated days).
+DEMO_SOURCE = "virtual cushion"
 
 
 def _dir() -> Path:

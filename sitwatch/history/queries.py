@@ -35,6 +35,7 @@ from sitwatch.core.kinds import (
     Stillness,
     WalletState,
 )
+from sitwatch.core.simulated import DEMO_SOURCE
 from sitwatch.history.schema import (
     BALANCE_COLUMNS,
     CUSHION_COLUMN,
@@ -683,6 +684,16 @@ def runs(reader: Reader) -> list[RunRow]:
             continue
         out.append(RunRow(r["run_id"], started, ended, r["layout"], r["source"], r["version"]))
     return out
+
+
+def demo_days(reader: Reader, tz: tzinfo) -> tuple[date, date] | None:
+    """The first and the last day of a history ``sitwatch demo`` wrote (every run its virtual
+    cushion's), in ``tz``; None for any other history, or one with no run. The demo plays
+    today from 08:30: read after local midnight, "today" is not its day."""
+    rs = runs(reader)
+    if not rs or any(r.source != DEMO_SOURCE for r in rs):
+        return None
+    return rs[0].started.astimezone(tz).date(), rs[-1].started.astimezone(tz).date()
 
 
 #: The runs in which the camera watched alone (no cushion), whose sensor is the camera: the

@@ -30,6 +30,7 @@ from sitwatch.history.queries import (
     daily_sitting_minutes,
     day_bounds,
     days_summaries,
+    demo_days,
     runs,
     week_summary,
 )
@@ -49,6 +50,7 @@ from sitwatch.reports.words import (
     DEFAULT_SIT_LIMIT,
     SEAT_EMPTY,
     cushion_part,
+    demo_days_text,
     fmt_limit,
     fmt_minutes,
     lopsided_text,
@@ -177,6 +179,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "has_data": week.has_data,
         "no_sitting": "",
         "no_sitting_nudges": "",
+        "demo_days": "",
         "recline_unseen_days": "",
         "layouts": _uniq(r.layout for r in recorded),
         "sources": _uniq(r.source for r in recorded),
@@ -194,6 +197,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "extra_sections": [],
     }
     if not week.has_data:
+        ctx["demo_days"] = _demo_days(store, tz)
         return ctx
     if not week.days_sat:  # watched, nobody sat: no charts and tables of 0%
         ctx.update(_no_sitting(week, "this week"))
@@ -244,6 +248,13 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "shifts_words": shifts_text(week),
     })
     return ctx
+
+
+def _demo_days(store: Reader, tz: tzinfo) -> Markup | str:
+    """The days of a history ``sitwatch demo`` wrote, for a page of a time it has none of
+    (``sitwatch run`` has nothing to do with it); '' for any other history."""
+    demo = demo_days(store, tz)
+    return _tip_html(f"{demo_days_text(*demo)}.") if demo is not None else ""
 
 
 def _no_sitting(w: WeekSummary, when: str) -> dict[str, object]:
@@ -352,6 +363,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
         "heatmap_legend": calendar.heatmap_legend(),
         "nav_links": None,
         "no_sitting": "",
+        "demo_days": "",
     }
     if links:
         nxt = period.month_period(p.last + timedelta(days=1))
@@ -360,6 +372,7 @@ def month_context(store: Reader, month: date, tz: tzinfo, *,
             "next": f"/month/{nxt.name}" if nxt.first <= now.date() else None,
             "next_title": nxt.title}
     if not m.has_data:
+        ctx["demo_days"] = _demo_days(store, tz)
         return ctx
     if not m.days_sat:  # watched, nobody sat: no figures of 0 min
         ctx.update(_no_sitting(m, "this month"))

@@ -18,6 +18,7 @@ from sitwatch.history.queries import (
     Reader,
     day_bounds,
     day_summary,
+    demo_days,
     week_summary,
 )
 from sitwatch.reports import diary, period
@@ -30,6 +31,7 @@ from sitwatch.reports.words import (
     fmt_short,
     longest_spell_text,
     lopsided_text,
+    no_history_text,
     no_sitting_rows,
     no_sitting_text,
     nudges_text,
@@ -43,7 +45,6 @@ from sitwatch.reports.words import (
 )
 
 _BLOCKS = "▏▎▍▌▋▊▉█"
-_NO_HISTORY = "(sitwatch keeps history while `sitwatch run` is running.)"
 
 
 def bar(value: float, top: float, width: int = 8) -> str:
@@ -110,7 +111,8 @@ def daily_text(store: Reader, day: date, tz: tzinfo, *,
     title = _day_title(day)
     lines = [title, "─" * len(title)]
     if not s.has_data:
-        lines.append(f"No sitting recorded. {_NO_HISTORY}")
+        lines += textwrap.wrap("No sitting recorded. " + no_history_text(demo_days(store, tz)),
+                               period.TEXT_WIDTH)
         return "\n".join(lines) + "\n"
     if not s.sat:  # watched, nobody sat: no row of 0%
         lines += textwrap.wrap(no_sitting_text(s), period.TEXT_WIDTH)
@@ -143,7 +145,8 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         title = f"Week {dates}"
     lines = [title, "─" * len(title)]
     if not week.has_data:
-        lines.append(f"No sitting recorded this week. {_NO_HISTORY}")
+        lines += textwrap.wrap("No sitting recorded this week. "
+                               + no_history_text(demo_days(store, tz)), period.TEXT_WIDTH)
         lines += _diary_block(store, first, week_ending, tz)
         return "\n".join(lines) + "\n"
     if not week.days_sat:  # watched, nobody sat: no table of 0%

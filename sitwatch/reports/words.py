@@ -377,6 +377,28 @@ def no_sitting_rows(s: DaySummary | WeekSummary) -> list[tuple[str, str]]:
     return rows
 
 
+def demo_days_text(first: date, last: date) -> str:
+    """The days a history ``sitwatch demo`` wrote holds (:func:`~sitwatch.history.queries.
+    demo_days`): ``This history holds a simulated day from `sitwatch demo`, Monday 30
+    November``."""
+    if first == last:
+        held = f"a simulated day from `sitwatch demo`, {last:%A} {last.day} {last:%B}"
+    else:
+        held = (f"simulated days from `sitwatch demo`, {first:%a} {first.day} {first:%b} to "
+                f"{last:%a} {last.day} {last:%b}")
+    return f"This history holds {held}"
+
+
+def no_history_text(demo: tuple[date, date] | None) -> str:
+    """Where a text report of a time with no history at all points: to the daemon, which keeps
+    it while it runs; in a history ``sitwatch demo`` wrote (``demo``: its first and last day),
+    to its simulated days, which a report of "today" misses once local midnight has passed
+    since the demo began (the daemon has nothing to do with that history)."""
+    if demo is None:
+        return "(sitwatch keeps history while `sitwatch run` is running.)"
+    return f"{demo_days_text(*demo)}: add `--day {demo[1].isoformat()}` to see it."
+
+
 def week_heading(dates: str, last: date, today: date | None) -> str:
     """The heading of a report of the seven days ending on ``last`` (``dates``: them as the
     report writes them). The web app's "This week" is the calendar week under way and

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sitwatch.core.clock import ManualClock
+from sitwatch.core.simulated import DEMO_SOURCE
 from sitwatch.sensing.wire import LineParser, format_lines
 from sitwatch.sources.base import Item, Reading
 
@@ -18,7 +19,7 @@ CHUNK = 2.0  # simulated seconds handed over per poll
 class SimSource:
     """A Source over the simulator: frames go through the wire format like real ones."""
 
-    name = "virtual cushion"
+    name = DEMO_SOURCE
 
     def __init__(self, sim: Any, clock: ManualClock, t1: float | None = None) -> None:
         self.sim = sim

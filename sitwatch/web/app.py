@@ -49,7 +49,7 @@ from sitwatch.config.redact import redacted_config
 from sitwatch.core.clock import Clock
 from sitwatch.core.kinds import AlsoNoticed, BodyArea, BodySide, SymptomKind, label
 from sitwatch.history.diary import MAX_NOTE, DiaryError, SymptomEntry, add_entry
-from sitwatch.history.queries import daily_sitting_minutes, day_bounds, day_summary
+from sitwatch.history.queries import daily_sitting_minutes, day_bounds, day_summary, demo_days
 from sitwatch.history.readable import (
     PrivateCopy,
     ReadableCopy,
@@ -65,6 +65,7 @@ from sitwatch.reports.period import PeriodError, check_day, debt_text, parse_mon
 from sitwatch.reports.words import (
     back_pocket_text,
     cushion_part,
+    demo_days_text,
     fmt_minutes,
     longest_spell_text,
     lopsided_text,
@@ -360,18 +361,23 @@ class Pages:
     def today(self, request: Request) -> Response:
         now = self.now()
 
-        def get(store: Store | None) -> tuple[Any, diary.DiarySection] | None:
+        def get(store: Store | None) -> tuple[Any, diary.DiarySection, Any] | None:
             if store is None:
                 return None
             start, end = day_bounds(now.date(), self.s.tz)
-            return day_summary(store, now.date(), self.s.tz), diary.section(store, start, end)
+            s = day_summary(store, now.date(), self.s.tz)
+            # a demo's history read after midnight: its day is not today (nor is `sitwatch run`
+            # what fills it)
+            demo = None if s.has_data else demo_days(store, self.s.tz)
+            return s, diary.section(store, start, end), demo
 
         got, note = self.read(get)
         if got is None:
             return self.no_history("today")
-        s, sec = got
+        s, sec, demo = got
         rows = []
-        empty = ""
+        empty = (f"No sitting recorded today. {demo_days_text(*demo)}.".replace("`", "")
+                 if demo else "")  # the page's words have no code spans
         if s.has_data and not s.sat:  # watched, nobody sat yet: no row of 0%
             empty = no_sitting_text(s, "today")
             rows = no_sitting_rows(s)
