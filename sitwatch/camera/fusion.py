@@ -12,15 +12,16 @@ Posture (each input is that sensor's *reported* state, already debounced by its 
 None = unknown: not occupied / not in view / offline / not calibrated)
 - **P0** both unknown: unknown.
 - **P1** one unknown: the other one.
-- **P2** the camera's ``reclined`` yields to any cushion state: the cushion measures the
-  backrest directly, the camera only sees that you moved away from the screen.
+- (**P2**, the camera's ``reclined`` yielding to the cushion, went with the camera's
+  ``reclined``: the camera cannot see reclining and reports no such state. The id is not
+  reused, so a fused event's rule means what it meant.)
 - **P3** cushion ``reclined`` + camera ``slouched`` or ``leaning_forward``: ``slouched`` (a
   reclined trunk with the head dropped or pushed forward is the C-shaped slump).
 - **P4** otherwise the more serious of the two, in the order slouched > leaning_forward >
   reclined > upright: a problem either sensor sees is real, since the other cannot see it.
 
 Which sensor saw the fused posture (``seen_by`` in the fused snapshot) follows the rule: the
-known one (P1), the cushion (P2), both (P3: the slump is the two readings together), under P4
+known one (P1), both (P3: the slump is the two readings together), under P4
 the one reporting it, or both when they agree. The nudge's words depend on it: a slouch only the
 camera saw is a head dropped towards the desk, one the cushion saw is about the hips.
 
@@ -63,8 +64,6 @@ def fuse_posture(cushion: str | None, camera: str | None) -> tuple[str | None, s
         return camera, "P1"
     if camera is None:
         return cushion, "P1"
-    if camera == Posture.RECLINED:
-        return cushion, "P2"
     if cushion == Posture.RECLINED and camera in HEAD_PROBLEMS:
         return Posture.SLOUCHED, "P3"
     if SEVERITY.get(camera, 0) > SEVERITY.get(cushion, 0):
@@ -79,7 +78,7 @@ def seen_by(cushion: str | None, camera: str | None) -> tuple[Sensor, ...]:
         return ()
     if cushion == camera or rule == "P3":
         return BOTH_SAW
-    if state == camera and rule != "P2":
+    if state == camera:
         return CAMERA_SAW
     return CUSHION_SAW
 
