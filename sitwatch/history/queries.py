@@ -140,6 +140,12 @@ class RunRow:
     source: str | None
     version: str | None
 
+    @property
+    def camera_only(self) -> bool:
+        """The camera watched alone: the run's layout is the config's, of no cushion there
+        (the daemon names a run by its sources, a cushion's first: :data:`_CAMERA_ONLY_RUNS`)."""
+        return (self.source or "").startswith(CAMERA_SOURCE_PREFIX)
+
 
 @dataclass(frozen=True)
 class SpellRow:

@@ -101,6 +101,17 @@ def _uniq(xs: Iterable[object]) -> list[str]:
     return list(seen)
 
 
+def _made_from(recorded: Sequence[RunRow]) -> str:
+    """What watched the week, for the footer: ``the smartchair-12 cushion``, ``the camera``
+    (a camera-only run's layout is only the config's, of a cushion it did not have)."""
+    cushions = _uniq(r.layout for r in recorded if not r.camera_only)
+    parts = [f"the {', '.join(cushions)} cushion{'s' if len(cushions) > 1 else ''}"] \
+        if cushions else []
+    if any(r.camera_only for r in recorded):
+        parts.append("the camera")
+    return " and ".join(parts)
+
+
 @dataclass(frozen=True)
 class DayRow:
     """One day in the table of numbers, as the words the cells show."""
@@ -181,7 +192,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "no_sitting_nudges": "",
         "demo_days": "",
         "recline_unseen_days": "",
-        "layouts": _uniq(r.layout for r in recorded),
+        "made_from": _made_from(recorded),
         "sources": _uniq(r.source for r in recorded),
         "see_a_doctor": guidance.SEE_A_DOCTOR,
         "red_flags": guidance.RED_FLAGS,
