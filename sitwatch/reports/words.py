@@ -19,6 +19,7 @@ from typing import NamedTuple
 from sitwatch.core import durations
 from sitwatch.core.kinds import POSTURES, WEIGHT_FORWARD, Balance, Posture, label
 from sitwatch.history.queries import NEEDS_BACKREST, DaySummary, WeekSummary
+from sitwatch.nudging.guidance import CATALOG, HEAD_DOWN
 
 DEFAULT_SIT_LIMIT = 2700.0  # seconds; config detect.sit_limit
 
@@ -44,6 +45,9 @@ MOSTLY_SHARE = 0.5
 SLUMPED = (Posture.SLOUCHED, Posture.LEANING_FORWARD)
 SIT_BACK = ("Sliding your hips back until the backrest carries your lower back makes sitting "
             "tall easier.")
+#: What helps with a slump only a camera saw: a head dropped towards the desk, not the hips it
+#: cannot see (the camera's slouch nudge says the same: ``sitwatch guidance head_down``).
+HEAD_UP = CATALOG[HEAD_DOWN].actions[1]
 
 # Column headings for the postures, where a table has little room.
 _HEADING = {Posture.LEANING_FORWARD: "forward"}
@@ -444,10 +448,12 @@ def mostly(minutes: Mapping[Posture, float]) -> Posture | None:
 
 
 def _posture_verdict(minutes: Mapping[Posture, float],
-                     forward: str = label(Posture.LEANING_FORWARD)) -> tuple[str, str]:
+                     forward: str = label(Posture.LEANING_FORWARD),
+                     helps: str = SIT_BACK) -> tuple[str, str]:
     """How the posture went, as (a clause that continues "your sitting spells stayed under
     ...", or "" when it needs a sentence of its own; that sentence, or ""). ``forward``: the
-    words for leaning forward (:data:`WEIGHT_FORWARD` where a seat alone saw most of it)."""
+    words for leaning forward (:data:`WEIGHT_FORWARD` where a seat alone saw most of it);
+    ``helps``: what helps with a slump (:data:`HEAD_UP` where only a camera saw the sitting)."""
 
     def posture(p: Posture) -> str:
         return forward if p == Posture.LEANING_FORWARD else label(p)
@@ -462,7 +468,7 @@ def _posture_verdict(minutes: Mapping[Posture, float],
             said = (f"in the {pct(known_total / total)} of your sitting time where sitwatch "
                     f"could tell your posture, it was mostly {posture(top)}")
         if top in SLUMPED:  # never praised: a sentence of its own, with what helps
-            return "", f"{said[0].upper()}{said[1:]}. {SIT_BACK}"
+            return "", f"{said[0].upper()}{said[1:]}. {helps}"
         return (f" and {said}" if said.startswith("your") else f", and {said}"), ""
     if known_total <= 0:
         return "", "sitwatch could not tell your posture while you sat."
@@ -515,6 +521,9 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
     # Slouching and leaning in (on a seat alone: the weight forward, most of the time it saw).
     leaning = sum(d.posture_minutes.get(Posture.LEANING_FORWARD, 0.0) for d in days)
     seat_saw = sum(d.weight_forward_minutes for d in days) > leaning / 2
+    # no cushion saw any of the sitting: the slumps are a camera's, a head dropped towards the
+    # desk (docs/camera.md), and sliding the hips back is not what it saw
+    helps = HEAD_UP if sum(d.cushion_minutes for d in days) < 0.5 else SIT_BACK
 
     def slumped_of(d: DaySummary) -> float:
         return sum(d.posture_minutes.get(p, 0.0) for p in SLUMPED)
@@ -525,7 +534,7 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
         worst = max(days, key=slumped_of)
         when = f", most of it on {worst.day:%A}" if weekly else ""
         did = "sat with your weight forward" if seat_saw else "leaned forward"
-        text = f"You slouched or {did} for {pct(share)} of your sitting time{when}. {SIT_BACK}"
+        text = f"You slouched or {did} for {pct(share)} of your sitting time{when}. {helps}"
         out.append((min(3.0, share / 0.2), text))
 
     # Lopsided sitting.
@@ -570,7 +579,7 @@ def suggestions(days: Sequence[DaySummary], sit_limit: float = DEFAULT_SIT_LIMIT
             for p, v in d.posture_minutes.items():
                 minutes[Posture(p)] = minutes.get(Posture(p), 0.0) + v
         clause, sentence = _posture_verdict(
-            minutes, WEIGHT_FORWARD if seat_saw else posture(Posture.LEANING_FORWARD))
+            minutes, WEIGHT_FORWARD if seat_saw else posture(Posture.LEANING_FORWARD), helps)
         text = f"Nice: your sitting spells stayed under {limit_word}{clause}"
         text += ". Keep it up." if not sentence else f"; keep it up. {sentence}"
         out.append((0.0, text))

@@ -266,11 +266,13 @@ def test_posture_is_not_mostly_upright_when_most_of_it_is_unknown(tmp_path: Path
         "posture for only 41% of your sitting time, too little to say how you mostly sat."]
 
 
-def nice(**minutes: float) -> str:
-    """The suggestion for an hour of short spells with these minutes per posture."""
-    day = summary(MON, sitting_minutes=sum(minutes.values()), breaks=4,
-                  spells=((at(MON, 9), 20.0),),
-                  posture_minutes={Posture(k): v for k, v in minutes.items()})
+def nice(camera: bool = False, **minutes: float) -> str:
+    """The suggestion for an hour of short spells with these minutes per posture, which the
+    cushion saw (``camera``: a camera alone)."""
+    day = replace(summary(MON, sitting_minutes=sum(minutes.values()), breaks=4,
+                          spells=((at(MON, 9), 20.0),),
+                          posture_minutes={Posture(k): v for k, v in minutes.items()}),
+                  cushion_minutes=0.0 if camera else sum(minutes.values()))
     (tip,) = suggestions([day])
     assert tip.startswith("Nice: your sitting spells stayed under 45 min")
     return tip[len("Nice: your sitting spells stayed under 45 min"):]
@@ -311,6 +313,21 @@ def test_mostly_slumped_is_never_praised() -> None:
         == ("; keep it up. In the 58% of your sitting time where sitwatch could tell your "
             f"posture, it was mostly slouched. {sit_back}")
     assert nice(reclined=6, upright=3) == " and your posture was mostly reclined. Keep it up."
+
+
+def test_a_slump_only_a_camera_saw_is_not_about_the_hips() -> None:
+    """A camera alone sees a slump as the head dropped towards the desk (docs/camera.md; its
+    nudge says so): the report said to slide the hips back, which it cannot see."""
+    head_up = ("If you keep looking down, raise the screen (or the laptop on a stand) so you "
+               "can see it with your head up.")
+    assert nice(camera=True, slouched=6, upright=3) \
+        == f"; keep it up. Your posture was mostly slouched. {head_up}"
+    day = replace(summary(MON, sitting_minutes=60, breaks=4, spells=((at(MON, 9), 20.0),),
+                          posture_minutes={Posture.SLOUCHED: 30.0, Posture.UPRIGHT: 30.0}),
+                  cushion_minutes=0.0)
+    (tip,) = suggestions([day])
+    assert tip == (f"You slouched or leaned forward for 50% of your sitting time, most of it "
+                   f"on Monday. {head_up}")
 
 
 def test_the_week_says_how_often_the_weight_was_shifted(tmp_path: Path) -> None:
