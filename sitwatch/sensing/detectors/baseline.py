@@ -227,6 +227,14 @@ class Baseline:
         return self.has_back and f.back_load < AWAY_RATIO * self.back_load
 
 
+def clip(v: float, lo: float, hi: float) -> float:
+    """``float(np.clip(v, lo, hi))`` for one float, at a fraction of its cost (a tenth): ``v``
+    unless it is past a bound, as numpy does it (NaN stays NaN; a signed zero equal to a bound
+    is kept as it is)."""
+    v = lo if v < lo else v
+    return hi if v > hi else v
+
+
 def _still(b: Baseline) -> float:
     """How far a settled minute's seat centre may wander (shift units): the person's own
     threshold-worth of calibration noise (:data:`SPREAD_K` spreads), at least
@@ -553,16 +561,14 @@ class UprightModel:
         ref = b.away if away and b.away is not None else b.f
         drift, applied = (self.away_drift, self._away_applied) if away else (
             self.drift, self._applied)
-        cal = {n: getattr(ref, n) - applied.get(n, 0.0) for n in NAMES}
+        # (it runs on most frames of settled sitting: only the bounded features, in plain
+        # floats; a dict of every feature and numpy's clip on one number took ~6 us a frame)
+        moved = 0.0  # the largest move since the last rebuild, as a share of its bound
         for n, lim in self.bounds(b).items():
             d = drift.get(n, 0.0)
-            d += a * ((getattr(f, n) - cal[n]) - d)
-            drift[n] = float(np.clip(d, -lim, lim))
-        moved = max(
-            abs(drift[n] - applied.get(n, 0.0)) / (lim or 1.0)
-            for n, lim in self.bounds(b).items()
-            if n in drift
-        )
+            d += a * ((getattr(f, n) - (getattr(ref, n) - applied.get(n, 0.0))) - d)
+            drift[n] = d = clip(d, -lim, lim)
+            moved = max(moved, abs(d - applied.get(n, 0.0)) / (lim or 1.0))
         return moved >= 0.05  # rebuild after a twentieth of the bound
 
     def _learn_away(

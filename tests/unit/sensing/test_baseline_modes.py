@@ -509,6 +509,56 @@ def test_drift_follows_the_fore_aft_centre_slowly_and_only_so_far() -> None:
     assert b.f.cop_x == pytest.approx(Baseline.from_raw(ex, CELLS_UP).f.cop_x)
 
 
+def test_clip_gives_numpys_clip_for_one_float() -> None:
+    """The drift's bound is kept in plain floats (it runs on most frames of settled sitting):
+    the very numbers ``np.clip`` gives, signed zeros, infinities and NaN included."""
+    inf, nan = float("inf"), float("nan")
+    rng = np.random.default_rng(3)
+    vals = [0.0, -0.0, 0.06, -0.06, 0.0600001, -0.0599999, inf, -inf, nan, 1e-300, -1e-300,
+            *rng.normal(0, 0.1, 500).tolist()]
+    bounds = [(-lim, lim) for lim in (0.06, 1e-9, inf)]
+    bounds += [(lo, hi) for lo in (0.0, -0.0) for hi in (0.0, -0.0)]
+    for lo, hi in bounds:
+        for v in vals:
+            want = float(np.clip(v, lo, hi))
+            got = B.clip(v, lo, hi)
+            assert type(got) is float
+            if np.isnan(want):
+                assert np.isnan(got)
+            else:
+                assert (got, np.signbit(got)) == (want, np.signbit(want)), (v, lo, hi)
+
+
+def test_the_drift_is_the_one_numpy_worked_out() -> None:
+    """Settled sitting, frame after frame, moves the drift by exactly the numbers of the
+    original formula (a dict of every feature, ``np.clip``), and asks for a rebuild on the
+    same frames."""
+    ex = Extractor(CELLS)
+    model = UprightModel(0.25, 0.15)
+    b = model.build(ex, CELLS_UP, None)
+    rng = np.random.default_rng(4)
+    want: dict[str, float] = {}
+    rebuilds = 0
+    for i in range(600):
+        f = ex(forward_cells(float(rng.normal(150, 150))))
+        dt = float(rng.uniform(0.0, 6.0))
+        applied = dict(model._applied)
+        got = model._follow(f, b, dt)
+        a = min(1.0, dt / B.DRIFT_TAU)
+        cal = {n: getattr(b.f, n) - applied.get(n, 0.0) for n in B.NAMES}
+        for n, lim in model.bounds(b).items():
+            d = want.get(n, 0.0)
+            d += a * ((getattr(f, n) - cal[n]) - d)
+            want[n] = float(np.clip(d, -lim, lim))
+        moved = max(abs(want[n] - applied.get(n, 0.0)) / (lim or 1.0)
+                    for n, lim in model.bounds(b).items() if n in want)
+        assert (model.drift, got) == (want, moved >= 0.05), i
+        if got:
+            rebuilds += 1
+            b = model.build(ex, CELLS_UP, None)
+    assert rebuilds >= 3  # the rebuilds (and the drift they apply) were gone through
+
+
 @pytest.mark.parametrize(
     ("posture", "balance"),
     [(("leaning_forward", 0.0), ("balanced", 0.0)), (("upright", 0.0), ("left", 0.0)),
