@@ -77,3 +77,36 @@ def test_backrest_features() -> None:
     assert f.back_load == 2000
     assert f.back_y == pytest.approx(-0.5)
     assert f.back_share == pytest.approx(2000 / 6000)
+
+
+@pytest.mark.parametrize("name", ["smartchair-12", "fsr-cushion-9", "load-cells-4",
+                                  "ethz-wheelchair-24", "matrix-16x16"])
+def test_a_frame_gives_the_numbers_of_the_plain_formula(name: str) -> None:
+    """Each frame's loads and features are bit for bit those of ``np.maximum(raw - tare, 0.0)
+    @ w`` and a division per share (what the quicker path stands for), readings under, at
+    and over the tare (signed zeros too), with a channel left out and one read from its
+    mirror."""
+    lay = layout.load(name)
+    rng = np.random.default_rng(5)
+    tare = np.round(rng.uniform(0, 0.05, lay.n) * lay.full_scale, 1)
+    tare[0], tare[-1] = -0.0, 0.0
+    ex = Extractor(lay, tare)
+    frames = rng.uniform(0, 1, (300, lay.n)) * lay.full_scale * rng.uniform(0, 1, (300, 1))
+    frames[rng.uniform(0, 1, frames.shape) < 0.2] = 0.0
+    frames[:, 1] = tare[1]  # at the tare exactly
+    frames[::7, 0] = frames[::5, -1] = -0.0
+    frames = np.round(frames, 1)
+    usable = np.ones(lay.n, bool)
+    usable[2] = False
+    j = int(lay.mirror[3])
+    for stand in ({}, {3: (j, 0.7)} if j >= 0 else {}):
+        ex.set_usable(usable, None, stand)
+        for raw in frames:
+            f = ex(raw)
+            load = np.maximum(raw - tare, 0.0)
+            r = (load @ ex._w).tolist()
+            want = [r[i] / r[d] if d >= 0 and r[d] > 1e-9 else (0.0 if d >= 0 else r[i])
+                    for i, d in enumerate(ex._den)]
+            assert np.array_equal(f.load, load)
+            assert np.array_equal(np.signbit(f.load), np.signbit(load))
+            assert [getattr(f, n) for n in NAMES] == want
