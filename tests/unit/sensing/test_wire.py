@@ -209,6 +209,10 @@ _EDGE_LINES = [
     "0,0,0,0,0,0,0,0,0,0,0,0",
     # too large for a float: the quick path's int() raised OverflowError out of the parser
     "1,2,3,4,5,6,7,8,9,10,11," + "9" * 400,
+    # a decimal point (a recording's time column, a device that sends decimals) goes straight
+    # to float(), not through int() first
+    "12.250,1,2,3,4,5,6,7,8,9,10,11,12",
+    "1.5,2,3,4,5,6,7,8,9,10,11,12.",
 ]
 
 
