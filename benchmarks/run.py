@@ -42,6 +42,8 @@ def frames_12() -> np.ndarray:
     f = SHARED / "datasets" / "smartchair-ml" / "scripted_almir.csv"
     if f.exists():
         return np.loadtxt(f, delimiter=",", skiprows=1)[:, :12]
+    print(f"note: {f} not found (set SITWATCH_SHARED to the folder holding datasets/): the "
+          "12-channel figures below are over random frames, not a sitter's", file=sys.stderr)
     rng = np.random.default_rng(0)
     return rng.integers(0, 3000, (3000, 12)).astype(float)
 
