@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                   if args.action == "install" else "")
         if plan.refused:  # nothing here would start it: say why, then what it writes elsewhere
             print(f"would stop here and write nothing: {plan.refused}.")
-            print(f"In a desktop session without systemd it would do{starts}:")
+            print(f"In {plan.shown_for} it would do{starts}:")
         else:
             print(f"would do{starts}:")
         for step in plan.steps:

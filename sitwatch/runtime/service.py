@@ -109,9 +109,16 @@ class Step:
 class Plan:
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # a dry run's plan of an install that would stop here: why (the steps are what it would do
-    # where it can, for the user to see)
+    # a dry run's plan of an install that would stop here: why, and where the steps shown
+    # would be done instead (for the user to see what it writes)
     refused: str = ""
+    shown_for: str = ""
+
+    def refuse(self, why: str, shown_for: str) -> Plan:
+        """This dry run's install would stop here, ``why``; its steps are those of an install
+        in ``shown_for`` ("a desktop session")."""
+        self.refused, self.shown_for = why, shown_for
+        return self
 
     def add(self, step: Step) -> None:
         self.steps.append(step)
@@ -370,8 +377,7 @@ def plan_user_install(
         plan = plan_user_install(cmd, systemd=False, config=config, start=start, force=force,
                                  web=web, weekly=weekly, desktop=True, running=running,
                                  dry_run=True)
-        plan.refused = why
-        return plan
+        return plan.refuse(why, "a desktop session without systemd")
     plan = Plan()
     if systemd:
         unit = user_unit_path()
@@ -453,9 +459,15 @@ def plan_companion_install(cmd: Sequence[str], *, systemd: bool, config: Path | 
     """``sitwatch companion`` at every login, alone: this desktop shows the nudges of a
     sitwatch elsewhere (it has no cushion of its own, so no daemon and no weekly report)."""
     if not desktop:
-        raise ServiceError(
-            "the companion shows desktop notifications, and there is no desktop session here: "
-            "run this from a terminal in the desktop where the nudges should show")
+        why = ("the companion shows desktop notifications, and there is no desktop session "
+               "here: run this from a terminal in the desktop where the nudges should show")
+        if not dry_run:
+            raise ServiceError(why)
+        # a dry run still shows what the install writes in a desktop session, as the daemon's
+        plan = plan_companion_install(cmd, systemd=systemd, config=config, start=start,
+                                      force=force, desktop=True, dry_run=True)
+        return plan.refuse(why, "a desktop session" if systemd
+                           else "a desktop session without systemd")
     plan = Plan()
     if systemd:
         unit = user_unit_path(COMPANION_UNIT)

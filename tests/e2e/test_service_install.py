@@ -138,6 +138,41 @@ def test_a_dry_run_without_systemd_or_a_desktop_shows_the_entry_and_says_why(tmp
     assert not entry.exists()
 
 
+@pytest.mark.parametrize("systemd", [False, True], ids=["autostart", "user-unit"])
+def test_a_companion_dry_run_without_a_desktop_shows_what_it_writes_and_why(tmp_path, systemd):
+    """`install --companion --dry-run` over SSH (no desktop session) exited 2 with the refusal
+    alone, while the daemon's dry run there shows its entry: it shows what the install writes on
+    a desktop (the autostart entry, or the companion's unit with a user manager), says why it
+    would stop here, exits 0 and writes nothing. The install itself still refuses."""
+    if systemd:
+        bin_, log = _tools(tmp_path, ("systemctl",))
+        path = f"{bin_}:{os.environ['PATH']}"
+    else:
+        path, log = _no_systemctl_path(tmp_path), None
+    env = _env(tmp_path, path, desktop=False)
+    proc = _sitwatch(env, "service", "install", "--companion", "--dry-run")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ("would stop here and write nothing: the companion shows desktop "
+                        "notifications, and there is no desktop session here: run this from a "
+                        "terminal in the desktop where the nudges should show."), proc.stdout
+    home = tmp_path / "home/.config"
+    if systemd:
+        assert lines[1].startswith("In a desktop session it would do, to start "), proc.stdout
+        written = home / "systemd/user/sitwatch-companion.service"
+        assert f"  the companion's unit: write {written} (mode 644)" in lines, proc.stdout
+        assert log is not None and "enable" not in log.read_text()  # nothing enabled
+    else:
+        assert lines[1].startswith("In a desktop session without systemd it would do, to "
+                                   "start "), proc.stdout
+        written = home / "autostart/sitwatch-companion.desktop"
+        assert f"  an autostart entry: write {written} (mode 644)" in lines, proc.stdout
+    assert not written.exists() and not (tmp_path / "home/.config").exists()
+    refused = _sitwatch(env, "service", "install", "--companion")
+    assert refused.returncode == 2 and "no desktop session here" in refused.stderr
+    assert "Traceback" not in refused.stderr and not written.exists()
+
+
 def test_without_a_desktop_the_user_unit_starts_with_the_service_manager(tmp_path):
     """Over SSH a user unit tied to graphical-session.target never starts: it is tied to
     default.target there, and the note says how to keep it running after logout."""
