@@ -27,7 +27,9 @@ credentials the broker refuses, TLS that fails, MQTT 5 required of a broker that
 It speaks MQTT as the sink and the wireless cushion do (:mod:`sitwatch.core.mqtt_version`):
 MQTT 5, and 3.1.1 for the rest of the run when the broker refuses MQTT 5 or closes the first
 connection without an answer; ``mqtt.protocol`` governs it when ``[mqtt]`` names the same broker
-host (:func:`~sitwatch.sources.mqtt.with_broker`). The "connected" line names the version.
+host (:func:`~sitwatch.sources.mqtt.with_broker`). The "connected" line names the version, and
+comes once the broker has the bridge's subscription to the command topic (its SUBACK): a command
+sent after it reaches the cushion.
 """
 
 from __future__ import annotations
@@ -237,7 +239,7 @@ class Bridge(BrokerClient):
             except queue.Empty:
                 return
             if kind == "up":
-                self._broker_up()
+                self._broker_up(str(payload or ""))
             elif kind == "down":
                 self._broker_down(str(payload))
             elif kind == "fatal":
@@ -245,7 +247,7 @@ class Bridge(BrokerClient):
             elif kind == "command":
                 self._command(bytes(payload))
 
-    def _broker_up(self) -> None:
+    def _broker_up(self, refused: str = "") -> None:
         self._up = True
         self.connects += 1
         lost = self.dropped - self._dropped_at_loss
@@ -259,6 +261,8 @@ class Bridge(BrokerClient):
                      + (f"; {lost} line{'s' if lost != 1 else ''} read while it was away "
                         "were dropped" if lost else ""))
         self._down_said = False
+        if refused:
+            self.say(refused)
 
     def _broker_down(self, why: str) -> None:
         was, self._up = self._up, False
@@ -301,12 +305,14 @@ class Bridge(BrokerClient):
                 return
             self._inbox.put(("down", f"refused: {reason_code}"))
             return
-        client.subscribe(self.ep.command_topic, qos=1)
+        self._subscribe(client, [(self.ep.command_topic, 1)])
         with self._lock:
             self._linked = True
             if not self._closed:
                 client.publish(self.ep.status_topic, str(self._status), qos=1, retain=True)
-        self._inbox.put(("up", None))
+
+    def _ready(self, client: Any, refused: str) -> None:
+        self._inbox.put(("up", refused))  # the broker has our subscription: commands reach us
 
     def _login_fix(self) -> str:
         return login_fix(self._login, also=", which the bridge logs in with (--to names no user)",

@@ -2,9 +2,11 @@
 reach over the network: the first connection tried at once, so that what no retry mends (a host
 name that does not exist, TLS that fails) ends the command with one line naming the setting
 to check, and a broker that is not up yet is said once and waited for; the end of the command
-(:meth:`BrokerClient._end`) and the stop of its client. Each says where its broker is set
-(``host_key``) and what waiting costs it (``while_away``); how each takes a broker's answers
-stays its own.
+(:meth:`BrokerClient._end`) and the stop of its client; and the subscriptions of each connection,
+asked for with :meth:`BrokerClient._subscribe`: each is ready (:meth:`BrokerClient._ready`, where
+it says "connected") only once the broker has them (its SUBACK), since a command or an event
+published before that never reaches it. Each says where its broker is set (``host_key``) and
+what waiting costs it (``while_away``); how each takes a broker's answers stays its own.
 """
 
 from __future__ import annotations
@@ -35,8 +37,34 @@ class BrokerClient(FallsBack):
     done: threading.Event
     fatal: str | None
     _down_said: bool  # the loss (or the unreachable broker) was said
+    _client: Any  # paho's client of now
+    #: the topics this connection asked for whose SUBACK has not come yet (paho's thread)
+    _subscribing: tuple[str, ...] = ()
 
     def _new_client(self) -> Any:
+        raise NotImplementedError
+
+    def _subscribe(self, client: Any, topics: list[tuple[str, int]]) -> None:
+        """Ask for this connection's subscriptions (``topics``: topic and QoS); the broker's
+        answer (its SUBACK) makes this ready (:meth:`_ready`). Called from ``on_connect``."""
+        self._subscribing = tuple(t for t, _qos in topics)
+        client.on_subscribe = self._on_subscribe
+        client.subscribe(topics)
+
+    def _on_subscribe(self, client: Any, userdata: Any, mid: Any, reason_codes: Any,
+                      properties: Any) -> None:
+        if client is not self._client or not self._subscribing:
+            return  # a client given up for MQTT 3.1.1, or no subscription of ours
+        asked, self._subscribing = self._subscribing, ()
+        refused = [f"{topic} ({rc})" for topic, rc in zip(asked, reason_codes, strict=False)
+                   if getattr(rc, "is_failure", False)]
+        self._ready(client, (f"the MQTT broker {self.where} would not let us subscribe to "
+                             f"{', '.join(refused)}: check what its access rules allow this "
+                             "login") if refused else "")
+
+    def _ready(self, client: Any, refused: str) -> None:
+        """The broker answered this connection's subscriptions (paho's thread): say
+        "connected"; ``refused``: the line saying which it refused, if any."""
         raise NotImplementedError
 
     def _broker(self) -> tuple[str, int, int]:

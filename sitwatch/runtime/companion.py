@@ -49,7 +49,8 @@ certificate it cannot verify, MQTT 5 required of a broker that speaks only 3.1.1
 companion with one line (:attr:`Companion.fatal`). It speaks MQTT as the daemon does
 (:mod:`sitwatch.core.mqtt_version`, ``mqtt.protocol``): MQTT 5, and 3.1.1 for the rest of the run
 when the broker refuses MQTT 5 or closes the first connection without an answer; the "connected"
-line names the version.
+line names the version, and comes once the broker has the companion's subscriptions (its SUBACK):
+a nudge published after it is shown.
 """
 
 from __future__ import annotations
@@ -351,8 +352,10 @@ class Companion(BrokerClient):
         # the answers to our "Not right" clicks: found by their correlation data (MQTT 5 only)
         answers = ([(self.result_topic, 1)] if self.answer_click is not None
                    and self.link.version == MqttProtocol.V5 else [])
-        client.subscribe([(self.node_topic, 1), (self.clock_topic, 0),
-                          *((t, 1) for t in self.event_topics), *answers])
+        self._subscribe(client, [(self.node_topic, 1), (self.clock_topic, 0),
+                                 *((t, 1) for t in self.event_topics), *answers])
+
+    def _ready(self, client: Any, refused: str) -> None:
         self.connects += 1
         if self.connects == 1:
             self.say(f"connected to {self.where} with {self.link.spoken}: showing the nudges "
@@ -360,6 +363,8 @@ class Companion(BrokerClient):
         elif self._down_said:
             self.say(f"connected to {self.where} again")
         self._down_said = False
+        if refused:
+            self.say(refused)
 
     def _login_fix(self) -> str:
         from sitwatch.config.credentials import login_fix

@@ -28,7 +28,7 @@ from sitwatch.sensing import calibration
 from tests.e2e.test_companion_e2e import Lines
 from tests.e2e.test_end_to_end import env_for
 from tests.e2e.test_feedback_e2e import EMPTY, LAY, LEFT, SEATED
-from tests.helpers.servers import Broker, Relay, Watcher
+from tests.helpers.servers import Broker, Relay, SlowSubscribeRelay, Watcher
 from tests.helpers.virtual_cushion import wait_status
 
 pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
@@ -194,6 +194,30 @@ def test_the_desktop_reads_the_pis_usb_cushion_through_the_bridge(
         w.close()
         if cushion.link.exists():
             cushion.unplug()
+
+
+def test_a_command_sent_at_the_connected_line_reaches_the_cushion(
+        tmp_path: Path, broker: Broker) -> None:
+    """"connected to ..." is the bridge's ready line: a command for the cushion published the
+    moment it is said reaches the cushion. Regression: the line came with the broker's CONNACK,
+    before the broker had the bridge's subscription to TOPIC/command, so on a line slow for
+    subscriptions the first command sent meanwhile (the buzzer's) was lost."""
+    relay = SlowSubscribeRelay(broker.port, delay=1.5)
+    relay.open()
+    cushion = PlugCushion(tmp_path / "sitwatch-cushion")
+    w = Watcher(broker, f"{TOPIC}/#")
+    bridge, said = sitwatch(env_for(tmp_path), pi_config(tmp_path, cushion.link), "bridge",
+                            "--to", f"mqtt://127.0.0.1:{relay.port}/{TOPIC}")
+    try:
+        assert said.wait("connected to 127.0.0.1"), said.text
+        w.client.publish(f"{TOPIC}/command", b"VIBE 250\n", qos=1).wait_for_publish(10)
+        assert cushion.wait_heard(b"VIBE 250\n"), (cushion.heard[-200:], said.text)
+        assert relay.subscribes == 1 and "Traceback" not in said.text, said.text
+    finally:
+        ended(bridge)
+        w.close()
+        relay.close()
+        cushion.unplug()
 
 
 def test_a_binary_cushion_goes_across_as_text_lines(tmp_path: Path, broker: Broker) -> None:

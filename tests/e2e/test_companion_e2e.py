@@ -35,7 +35,7 @@ from sitwatch.sinks.mqtt import MqttConfig, MqttSink
 from tests.e2e.test_end_to_end import env_for
 from tests.e2e.test_feedback_e2e import EMPTY, LAY, LEFT, SEATED, Cushion
 from tests.helpers.notify_server import MenuServer, missing_programs
-from tests.helpers.servers import Broker, Watcher, start_broker, stop
+from tests.helpers.servers import Broker, SlowSubscribeRelay, Watcher, start_broker, stop
 
 pytest.importorskip("paho.mqtt.client", reason="needs paho-mqtt>=2 (the mqtt extra)")
 pytestmark = pytest.mark.integration
@@ -96,9 +96,8 @@ SUBSCRIBE_LOG = ["allow_anonymous true", "log_type subscribe"]
 
 def subscribed(broker: Broker, topic: str, count: int = 1) -> bool:
     """Has ``broker`` taken the companion's subscription to ``topic`` (``count`` times: once a
-    connection)? It says "connected" as it asks for its topics, before the broker has them, so
-    a message that is not retained, published by another process meanwhile, never reaches it
-    (paho sends the request once that line is said). The broker's log is the proof."""
+    connection)? The broker's log is the proof (the companion's "connected" line waits for the
+    broker's answer too: test_a_nudge_published_at_the_connected_line_is_shown)."""
     line = re.compile(rf": sitwatch-companion-\S+ \d {re.escape(topic)}$", re.M)
     return bool(until(lambda: len(line.findall(broker.log())) >= count))
 
@@ -367,6 +366,31 @@ def nudge_payload(kind: str, title: str) -> bytes:
     ev = Event(12.0, NUDGE, None, {"kind": kind, "title": title, "message": "m",
                                    "level": "gentle"})
     return json.dumps({**ev.as_dict(), "event_type": kind}).encode()
+
+
+def test_a_nudge_published_at_the_connected_line_is_shown(
+        tmp_path: Path, broker: Broker, dunst: MenuServer) -> None:
+    """"connected to ..." is the companion's ready line: a nudge the Pi publishes the moment it
+    is said is shown. Regression: the line came with the broker's CONNACK, before the broker
+    had the companion's subscriptions, so on a line slow for subscriptions a nudge published
+    meanwhile (not retained) never reached it."""
+    relay = SlowSubscribeRelay(broker.port, delay=1.5)
+    relay.open()
+    env = desktop_env(tmp_path, dunst)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {relay.port}\nbase_topic = "pi"\n')
+    w = Watcher(broker, "pi/#")
+    desk, said = companion(cfg, env)
+    try:
+        assert said.wait("connected to 127.0.0.1"), said.text
+        w.client.publish("pi/event/nudge", nudge_payload("slouch", "Right away"),
+                         qos=1).wait_for_publish(10)
+        assert until(lambda: dunst.displayed() == 1), said.text
+        assert relay.subscribes == 1 and "Traceback" not in said.text, said.text
+    finally:
+        ended(desk)
+        w.close()
+        relay.close()
 
 
 def test_the_broker_goes_away_and_comes_back(tmp_path: Path, dunst: MenuServer) -> None:

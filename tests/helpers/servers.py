@@ -242,6 +242,7 @@ class Relay:
             threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
 
     def _pump(self, a: socket.socket, b: socket.socket) -> None:
+        upstream = bytearray()  # what the client sent that was not passed on yet
         try:
             while True:
                 ready, _, _ = select.select([a, b], [], [], 1.0)
@@ -249,7 +250,10 @@ class Relay:
                     data = s.recv(65536)
                     if not data:
                         return
-                    (b if s is a else a).sendall(data)
+                    if s is a:
+                        self._to_broker(upstream, data, b)
+                    else:
+                        a.sendall(data)
         except (OSError, ValueError):
             return
         finally:
@@ -257,6 +261,10 @@ class Relay:
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
                 s.close()
+
+    def _to_broker(self, pending: bytearray, data: bytes, broker: socket.socket) -> None:
+        """Pass what the client sent on to the broker (a subclass may look at it first)."""
+        broker.sendall(data)
 
     def cut(self) -> None:
         """Drop the open connections (the listener stays as it is)."""
@@ -273,6 +281,45 @@ class Relay:
             self._listener.close()
             self._listener = None
         self.cut()
+
+
+class SlowSubscribeRelay(Relay):
+    """A relay on a line that is slow for subscriptions: each SUBSCRIBE a client sends reaches
+    the broker ``delay`` seconds late (a busy broker, a congested Wi-Fi), with what follows it;
+    the rest goes straight through. A client that says it is ready before the broker has its
+    subscriptions (its SUBACK) is caught out: what is published meanwhile never reaches it.
+    ``subscribes``: how many SUBSCRIBE packets went through."""
+
+    def __init__(self, target_port: int, delay: float, port: int | None = None) -> None:
+        super().__init__(target_port, port)
+        self.delay = delay
+        self.subscribes = 0
+
+    def _to_broker(self, pending: bytearray, data: bytes, broker: socket.socket) -> None:
+        pending += data
+        while True:
+            size = _whole_packet(pending)
+            if size is None:
+                return
+            packet = bytes(pending[:size])
+            del pending[:size]
+            if packet[0] & 0xF0 == 0x80:  # SUBSCRIBE
+                time.sleep(self.delay)  # the slow line itself, not a wait of the test's
+                self.subscribes += 1
+            broker.sendall(packet)
+
+
+def _whole_packet(buf: bytearray) -> int | None:
+    """The length of the MQTT packet at the start of ``buf`` when all of it is there, else
+    None."""
+    length, shift = 0, 0
+    for i in range(1, min(len(buf), 5)):
+        length |= (buf[i] & 0x7F) << shift
+        shift += 7
+        if not buf[i] & 0x80:
+            size = i + 1 + length
+            return size if len(buf) >= size else None
+    return None
 
 
 # -- a broker that speaks only MQTT 3.1.1 ----------------------------------------------------------

@@ -46,6 +46,8 @@ class FakeClient:
         self.subscribed: list[str] = []
         self.calls: list[str] = []
         self.rc = 0  # what publish answers (4: not connected)
+        self.hold = False  # the broker's SUBACK held back (the test answers for it)
+        self.on_subscribe: Any = None
 
     def will_set(self, topic: str, payload: str, qos: int = 0, retain: bool = False) -> None:
         self.will = (topic, payload, retain)
@@ -67,8 +69,11 @@ class FakeClient:
     def disconnect(self) -> None:
         self.calls.append("disconnect")
 
-    def subscribe(self, topic: str, qos: int = 0) -> None:
-        self.subscribed.append(topic)
+    def subscribe(self, topics: list[tuple[str, int]]) -> tuple[int, int]:
+        self.subscribed += [t for t, _ in topics]
+        if not self.hold:  # the broker answers at once (its SUBACK)
+            self.on_subscribe(self, None, 1, [Code(q) for _t, q in topics], None)
+        return 0, 1
 
     def publish(self, topic: str, payload: bytes | str, qos: int = 0,
                 retain: bool = False) -> Info:
@@ -149,6 +154,23 @@ def test_lines_go_out_as_read_with_the_state_retained_and_the_will_offline() -> 
     assert b.forwarded == 3 and b.dropped == 0
     assert said[-1] == ("/dev/ttyACM0: open (text, 115200 baud): forwarding its lines to "
                         f"{TOPIC} on 192.168.1.20:1883")
+
+
+def test_the_bridge_is_up_once_the_broker_has_its_command_subscription() -> None:
+    """The "connected" line (and forwarding) waits for the broker's SUBACK: a command for the
+    cushion sent after that line reaches it (it came with the CONNACK, and one sent at once was
+    lost). A command subscription the broker refuses is said."""
+    client = FakeClient()
+    client.hold = True
+    b, _cushion, client, said = bridge(client)
+    up(b, client)
+    assert client.subscribed == [COMMAND] and not any("connected" in s for s in said)
+    client.on_subscribe(client, None, 1, [Code(135, "Not authorized")], None)
+    b.step(0)
+    assert said[-2].startswith("connected to 192.168.1.20:1883 with MQTT 5"), said
+    assert said[-1] == (f"the MQTT broker 192.168.1.20:1883 would not let us subscribe to "
+                        f"{COMMAND} (Not authorized): check what its access rules allow this "
+                        "login")
 
 
 def test_the_newest_state_is_published_whichever_comes_first() -> None:

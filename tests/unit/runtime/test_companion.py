@@ -96,6 +96,11 @@ class FakeClient:
         self.properties: list[Any] = []  # each publish's MQTT 5 properties (None: none)
         self.subscribed: list[str] = []
         self.calls: list[str] = []
+        #: the broker answers a subscription at once (its SUBACK, with these codes: None,
+        #: each granted), or not until the test calls ``suback``
+        self.acks: list[Code] | None = None
+        self.hold = False
+        self.on_subscribe: Callable[..., None] | None = None
 
     def reconnect_delay_set(self, **kw: Any) -> None: ...
 
@@ -115,8 +120,17 @@ class FakeClient:
     def disconnect(self) -> None:
         self.calls.append("disconnect")
 
-    def subscribe(self, topics: list[tuple[str, int]]) -> None:
+    def subscribe(self, topics: list[tuple[str, int]]) -> tuple[int, int]:
         self.subscribed += [t for t, _ in topics]
+        self._asked = topics
+        if not self.hold:
+            self.suback(self.acks)
+        return 0, 1
+
+    def suback(self, codes: list[Code] | None = None) -> None:
+        """The broker's answer to the last subscription (paho's on_subscribe)."""
+        assert self.on_subscribe is not None
+        self.on_subscribe(self, None, 1, codes or [Code(q) for _t, q in self._asked], None)
 
     def publish(self, topic: str, payload: str, qos: int = 0, retain: bool = False,
                 properties: Any = None) -> None:
@@ -529,6 +543,26 @@ def test_a_broker_not_up_yet_is_tried_again_and_said_once() -> None:
                     "again until it answers"]
     connected(c, client)
     assert said[-1].startswith("connected to localhost:1883 with MQTT 5: showing")
+
+
+def test_connected_is_said_once_the_broker_has_the_subscriptions() -> None:
+    """"connected" tells the person (and a script) that nudges published from now on show: it
+    waits for the broker's SUBACK (it came with the CONNACK, before the subscriptions existed,
+    and a nudge sent at once was lost). A subscription the broker refuses is named."""
+    client = FakeClient()
+    client.hold = True
+    c, shown, said, client = companion(client)
+    connected(c, client)
+    assert said == [] and c.connects == 0
+    client.suback([Code(1), Code(0), Code(135, "Not authorized"),
+                   *[Code(1)] * (len(client.subscribed) - 3)])
+    assert said[0].startswith("connected to localhost:1883 with MQTT 5: showing") and \
+        c.connects == 1
+    assert said[1:] == [f"the MQTT broker localhost:1883 would not let us subscribe to "
+                        f"{client.subscribed[2]} (Not authorized): check what its access rules "
+                        "allow this login"]
+    client.suback()  # nothing asked any more: a stray answer says nothing
+    assert len(said) == 2
 
 
 def test_losing_the_broker_and_getting_it_back_is_said_once_each() -> None:
