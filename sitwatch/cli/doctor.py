@@ -245,7 +245,10 @@ def check_channels(cfg: Any, clock: Any, headless: bool = False) -> list[Check]:
     out: list[Check] = [(c.level, c.what, c.detail)
                         for c in check_all(cfg, SinkContext(clock=clock), specs)]
     status = _daemon_status(cfg, clock)
-    shared = status.get("mqtt_shared")
+    # the running daemon saw another sitwatch under its base topic (the broker keeps only the
+    # last one to announce itself, which may be ours), or moved off a client id another took
+    notes = [str(n).removeprefix("mqtt: ") for n in (status.get("mqtt_shared"),
+                                                     status.get("mqtt_client_id")) if n]
     failing = status.get("channels")
     failing = failing if isinstance(failing, dict) else {}
     for i, (level, what, detail) in enumerate(out):
@@ -255,10 +258,8 @@ def check_channels(cfg: Any, clock: Any, headless: bool = False) -> list[Check]:
         if level == OK and isinstance(problem, str) and problem:
             out[i] = (WARN, what, f"{detail}; but the running daemon's last try: {problem}")
             continue
-        # the running daemon saw another sitwatch under its base topic (the broker keeps
-        # only the last one to announce itself, which may be ours)
-        if what == "mqtt" and level == OK and isinstance(shared, str) and shared:
-            out[i] = (WARN, what, f"{detail}; but {shared.removeprefix('mqtt: ')}")
+        if what == "mqtt" and level == OK and notes:
+            out[i] = (WARN, what, f"{detail}; but {'; and '.join(notes)}")
     if cfg.nudges.dnd.enabled:
         dnd = build_dnd(cfg, clock, start=False)  # asked once, here: no background thread
         if dnd is not None:

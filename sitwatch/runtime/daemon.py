@@ -959,9 +959,9 @@ class Daemon:
         now_wall = self.clock.now()
         fields = describe.status_fields(snap)
         sensor = fields.pop("sensor", None)
-        shared = getattr(self.publisher, "shared_text", None)  # the MQTT sink's
         self.status.update(
-            mqtt_shared=(shared() or None) if callable(shared) else None,
+            mqtt_shared=self._publisher_note("shared_text"),
+            mqtt_client_id=self._publisher_note("client_id_text"),
             channels=self._channel_problems() or None,
             history_problem=self.store.problem if self.store is not None else None,
             paused=(ctl.as_dict()["paused_until"] if ctl and ctl.paused(now_wall) else None),
@@ -978,6 +978,12 @@ class Daemon:
             },
             camera=self._camera_status(),
         )
+
+    def _publisher_note(self, name: str) -> str | None:
+        """What the MQTT sink's method ``name`` says about its link (another sitwatch under our
+        topics, our client id taken), or None: nothing to say, or no MQTT sink."""
+        note = getattr(self.publisher, name, None)
+        return (note() or None) if callable(note) else None
 
     def _channel_problems(self) -> dict[str, str]:
         """Each channel's latest problem while it still has one (a push service refusing, a

@@ -29,6 +29,9 @@ ten seconds, not one every two. Layout (``version`` 1)::
                 shown today before a restart too, at their time, from the history; the day's
                 summary is a notice, not one of them),
      "channels": {"push": "push to ntfy://(hidden) failed: ..."} | absent (none failing),
+     "mqtt_shared": "mqtt: another sitwatch ... publishes under the same base topic ..." | null,
+     "mqtt_client_id": "mqtt: another MQTT client uses the client id ... so sitwatch connects
+                        as ... instead ..." | null (connected with the configured id),
      "history_problem": "cannot write ...: the disk is full. ..." | null (written fine),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons),
@@ -138,6 +141,7 @@ _TOP = (
     "still_seconds",  # since the last real weight shift (static sitting, issue #13)
     "static",  # a weight shift is due: no shift for detect.stillness.after
     "mqtt_shared",  # another sitwatch publishes under our MQTT base topic: what to do about it
+    "mqtt_client_id",  # another client took our MQTT client id: the id we use instead, the fix
     "channels",  # {channel: its latest problem} while a channel (push, hook ...) fails
     "history_problem",  # why the history cannot be written now (a full disk, a lock ...)
     "camera",  # the camera's own state, beside the cushion's "sensor" (see the layout)
@@ -162,6 +166,7 @@ _IMPORTANT = (
     "calibration.learned",
     "last_break",
     "history_problem",
+    "mqtt_client_id",
 )
 
 # Values that move on their own: written with everything else, but no reason for a write.
@@ -823,6 +828,7 @@ def _format_status(d: dict[str, Any], pid: bool, start: str) -> str:
     lines.append(_main_line(d))
     lines.append(_detail_line(d, pid))
     lines += _channel_lines(d)
+    lines += [str(d[k]) for k in ("mqtt_shared", "mqtt_client_id") if d.get(k)]
     problem = d.get("history_problem")
     if isinstance(problem, str) and problem:
         lines.append(f"history: {problem}")

@@ -384,6 +384,8 @@ class MqttSink(FallsBack):
         #: to an id of our own or wait longer between tries (:meth:`_taken_over`)
         self.takeover = Takeover()
         self._takeover_told = False
+        #: the configured client id another client took, while we connect as our own
+        self.moved_from: str | None = None
         self._slowed = False  # paho waits longer than usual before reconnecting
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -734,6 +736,7 @@ class MqttSink(FallsBack):
                     moved = False
             if moved:
                 client.loop_stop()  # on its own thread: only tells it to stop
+                self.moved_from = taken
                 self.client_id, self._client = str(own), new
                 self._connect(new)
             else:
@@ -748,6 +751,16 @@ class MqttSink(FallsBack):
         self._takeover_told = True
         self.problems.report("taken", self.takeover_text(taken, self.client_id if moved
                                                          else None, None if moved else wait))
+
+    def client_id_text(self) -> str:
+        """What the status and doctor say while we connect with an id of our own because
+        another client took the configured one (:meth:`_taken_over`): the log said it once,
+        this lasts as long as the move; empty when we connect as configured."""
+        if self.moved_from is None:
+            return ""
+        return (f'mqtt: another MQTT client uses the client id "{self.moved_from}" '
+                f'(mqtt.client_id), so sitwatch connects as "{self.client_id}" instead: give '
+                "each client its own mqtt.client_id, or leave it empty here")
 
     def takeover_text(self, taken: str, moved_to: str | None, wait: int | None) -> str:
         """What is said once when another client takes our connection: ``taken``, the client

@@ -11,6 +11,8 @@ Debian packages: mosquitto (skipped, naming it, where it is missing).
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import time
@@ -93,3 +95,55 @@ def test_two_daemons_with_one_client_id_stop_taking_it_from_each_other(
     assert len(told) == 1, text
     assert "leave it empty here" in told[0] and 'connects as "chair-' in told[0], told
     assert "Traceback" not in text, text
+
+
+def test_status_and_doctor_say_which_client_id_the_daemon_moved_to(
+        tmp_path: Path, broker: Broker) -> None:
+    """The move to an id of our own was said once in the log and nowhere else: `sitwatch
+    status` and `sitwatch doctor` of the daemon that moved showed a healthy MQTT link, so a
+    user who missed that line never learned that Home Assistant's automations on "chair" no
+    longer reach it. Both now say it, with the fix, for as long as it lasts."""
+    desk, desk_said, desk_cushion = daemon(tmp_path, "desk", broker)
+    sofa = sofa_said = sofa_cushion = None
+    try:
+        assert desk_said.wait("mqtt: connected to 127.0.0.1", timeout=WAIT), desk_said.text
+        sofa, sofa_said, sofa_cushion = daemon(tmp_path, "sofa", broker)
+        deadline = time.monotonic() + WAIT
+        while TOLD not in desk_said.text + sofa_said.text and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling the daemons' output, bounded by the deadline
+        moved = next((name for name, said in (("desk", desk_said), ("sofa", sofa_said))
+                      if TOLD in said.text), None)
+        assert moved is not None, (desk_said.text, sofa_said.text)
+        new_id = re.search(r'connects as "(chair-[0-9a-f]+)"',
+                           (desk_said if moved == "desk" else sofa_said).text)
+        assert new_id, (desk_said.text, sofa_said.text)
+        home = tmp_path / moved
+        env = {**os.environ, **{var: str(home / sub) for var, sub in (
+            ("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+            ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run"))}}
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        note = (f'mqtt: another MQTT client uses the client id "chair" (mqtt.client_id), so '
+                f'sitwatch connects as "{new_id[1]}" instead')
+
+        def said_by(*argv: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "sitwatch", "--no-user-config",
+                                   "--config", str(home / "sitwatch.toml"), *argv], env=env,
+                                  capture_output=True, text=True, timeout=60)
+
+        status = said_by("status")  # the status file says it at once, not at the next beat
+        deadline = time.monotonic() + WAIT
+        while note not in status.stdout and time.monotonic() < deadline:
+            status = said_by("status")  # polling the daemon's status, bounded by the deadline
+        assert status.returncode == 0 and note in status.stdout, status.stdout + status.stderr
+        assert "give each client its own mqtt.client_id" in status.stdout, status.stdout
+        doctor = said_by("doctor")
+        line = next((ln for ln in doctor.stdout.splitlines() if ln.split()[1:2] == ["mqtt"]), "")
+        assert line.startswith("warn") and note.removeprefix("mqtt: ") in line, doctor.stdout
+        assert "Traceback" not in status.stderr + doctor.stderr
+        # the other one kept "chair": nothing to say about its id
+        other = tmp_path / ("sofa" if moved == "desk" else "desk")
+        assert "another MQTT client" not in (other / "status.json").read_text()
+    finally:
+        for p in (desk, sofa, desk_cushion, sofa_cushion):
+            if p is not None:
+                ended(p)  # type: ignore[arg-type]

@@ -822,6 +822,13 @@ def test_one_client_id_set_on_two_machines_one_moves_to_its_own(broker, caplog):
                               "(mqtt.client_id): the broker 127.0.0.1:"), said
     assert f'connects as "{moved.client_id}" for now' in said[0], said
     assert "give each client its own mqtt.client_id" in said[0], said
+    # and for as long as it lasts, in the status and doctor (the log said it once)
+    kept = sofa if moved is desk else desk
+    assert moved.client_id_text() == (
+        f'mqtt: another MQTT client uses the client id "chair" (mqtt.client_id), so sitwatch '
+        f'connects as "{moved.client_id}" instead: give each client its own mqtt.client_id, '
+        "or leave it empty here")
+    assert kept.client_id_text() == ""
 
 
 def test_one_default_client_id_twice_backs_off_and_the_status_ends_online(broker, caplog):
@@ -845,6 +852,9 @@ def test_one_default_client_id_twice_backs_off_and_the_status_ends_online(broker
         assert _stays(lambda: keeping.connected and not waiting.connected, 3.0), broker.log()
         assert _takeovers(broker) == fights and waiting.takeover.waits == 1
         assert _retained(broker, "sitwatch/status") == {"sitwatch/status": "online"}
+        # what the status file's channels and doctor show while it waits: the same words
+        assert "another MQTT client uses our client id" in str(waiting.problems.current)
+        assert keeping.problems.current is None and waiting.client_id_text() == ""
     finally:
         two.close()
         one.close()

@@ -658,6 +658,23 @@ def test_a_failing_channel_is_told_in_its_own_words_until_it_works(path: Path,
     assert lines[-1] == "hook: `notify.sh` exited 1"
 
 
+def test_the_mqtt_links_notes_are_told_while_they_last(path: Path, clock: ManualClock) -> None:
+    """Another client took our MQTT client id (the daemon moved to one of its own), another
+    sitwatch publishes under our topics: the log said each once; status tells them while they
+    last."""
+    from sitwatch.runtime.status import format_status
+
+    moved = ('mqtt: another MQTT client uses the client id "chair" (mqtt.client_id), so sitwatch '
+             'connects as "chair-9b6ad8" instead: give each client its own mqtt.client_id')
+    shared = "mqtt: another sitwatch (desk on pi) publishes under the same base topic"
+    lines = format_status(_running(path, clock, occupancy="empty", mqtt_client_id=moved,
+                                   mqtt_shared=shared)).splitlines()
+    assert lines[-2:] == [shared, moved]
+    quiet = format_status(_running(path, clock, occupancy="empty", mqtt_client_id=None,
+                                   mqtt_shared=None))
+    assert "another" not in quiet
+
+
 def test_a_restart_names_the_last_nudges_shown_today_at_their_time(path: Path,
                                                                    clock: ManualClock) -> None:
     """Seeded from the history at start: the last shown of each kind, at the time it was shown
