@@ -519,10 +519,16 @@ def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: b
                 f"here (sudo systemctl disable --now {SYSTEM_UNIT}) when the desktop reads it")
         return plan
     if not systemd:
-        raise ServiceError(
-            "no systemd user session answered, and the bridge needs a service manager to start "
-            "it at boot: on a headless machine (a Raspberry Pi under the chair) install the "
-            "system service instead: sudo sitwatch service install --system --bridge --to URL")
+        why = ("no systemd user session answered, and the bridge needs a service manager to "
+               "start it at boot: on a headless machine (a Raspberry Pi under the chair) install "
+               "the system service instead: sudo sitwatch service install --system --bridge "
+               "--to URL")
+        if not dry_run:
+            raise ServiceError(why)
+        # a dry run still shows what the install writes where a user manager runs
+        plan = plan_bridge_install(cmd, to, system=False, systemd=True, config=config,
+                                   start=start, force=force, desktop=desktop, dry_run=True)
+        return plan.refuse(why, "a session with systemd's user manager")
     plan = Plan()
     unit = user_unit_path(BRIDGE_UNIT)
     _may_replace(unit, force)

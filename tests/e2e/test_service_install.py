@@ -173,6 +173,29 @@ def test_a_companion_dry_run_without_a_desktop_shows_what_it_writes_and_why(tmp_
     assert "Traceback" not in refused.stderr and not written.exists()
 
 
+def test_a_bridge_dry_run_without_systemd_shows_its_unit_and_says_why(tmp_path):
+    """`install --bridge --to URL --dry-run` on a box without a systemd user session exited 2
+    with the refusal alone, as the companion's did: it shows the unit a user manager would
+    start, says why it would stop here (and the system service to use instead), exits 0 and
+    writes nothing. The install itself still refuses."""
+    env = _env(tmp_path, _no_systemctl_path(tmp_path), desktop=False)
+    to = ("--to", "mqtt://192.168.1.20/home/office/cushion")
+    proc = _sitwatch(env, "service", "install", "--bridge", *to, "--dry-run")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("would stop here and write nothing: no systemd user session "
+                               "answered"), proc.stdout
+    assert "sudo sitwatch service install --system --bridge --to URL" in lines[0]
+    assert lines[1].startswith("In a session with systemd's user manager it would do, to "
+                               "start "), proc.stdout
+    unit = tmp_path / "home/.config/systemd/user/sitwatch-bridge.service"
+    assert f"  the bridge's unit: write {unit} (mode 644)" in lines, proc.stdout
+    assert not unit.exists() and not (tmp_path / "home/.config").exists()
+    refused = _sitwatch(env, "service", "install", "--bridge", *to)
+    assert refused.returncode == 2 and "no systemd user session answered" in refused.stderr
+    assert "Traceback" not in refused.stderr and not unit.exists()
+
+
 def test_without_a_desktop_the_user_unit_starts_with_the_service_manager(tmp_path):
     """Over SSH a user unit tied to graphical-session.target never starts: it is tied to
     default.target there, and the note says how to keep it running after logout."""
