@@ -176,11 +176,12 @@ def test_a_config_naming_your_profile_keeps_it_from_the_simulator(tmp_path: Path
 
 
 def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watched(
-        tmp_path: Path) -> None:
+        tmp_path: Path, in_berlin: None) -> None:
     """The README: with the simulator stopped, `sitwatch report` points to the history kept
     while it watched the simulator. It did so only while no history of your own existed: a
     diary entry (`sitwatch log`, which the README suggests trying) made one, and the report
-    then said "No sitting recorded" with no word of where the sitting was."""
+    then said "No sitting recorded" with no word of where the sitting was. The commands run
+    in Berlin time, the history's (west of UTC-9, its Monday 09:00 was a Sunday evening)."""
     import json
     from datetime import date, datetime
 
