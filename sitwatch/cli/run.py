@@ -97,6 +97,16 @@ def run(args: argparse.Namespace) -> int:
     if other:
         err(other)
         return EXIT_FAIL
+    stop = {"now": False}
+    code = EXIT_OK
+
+    def _stop(signum: int, _frame: Any) -> None:
+        stop["now"] = True
+
+    # before the daemon is built: building it writes the status file, and a SIGTERM from then
+    # on (systemctl stop, a quick logout) must stop it cleanly, not kill it
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         daemon = build_daemon(
             cfg, lay, profile, clock, headless=args.headless, json_lines=args.json,
@@ -106,15 +116,7 @@ def run(args: argparse.Namespace) -> int:
     except NothingToWatch as e:
         err(str(e))
         return EXIT_FAIL
-    stop = {"now": False}
-    code = EXIT_OK
-
-    def _stop(signum: int, _frame: Any) -> None:
-        stop["now"] = True
-
     try:
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
         log.info(
             "sitwatch running: %s on %s, status in %s", lay.summary(),
             redact(cfg.cushion.port), status_path(cfg),  # an mqtt:// password never
