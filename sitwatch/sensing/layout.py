@@ -364,6 +364,16 @@ def _number(doc: dict[str, Any], key: str, origin: str, default: float, what: st
     return float(v)
 
 
+def _within(doc: dict[str, Any], key: str, origin: str, top: float, what: str,
+            between: str) -> float:
+    """An optional number from 0 (its default) to ``top``, or a LayoutError naming the key
+    (``between``: the range in words, with an example)."""
+    v = _number(doc, key, origin, 0.0, what)
+    if not 0 <= v <= top:
+        raise LayoutError(f"{origin}: {key} = {v:g}: must be between {between}")
+    return v
+
+
 def parse(text: str, origin: str = "<string>") -> Layout:
     """A layout from TOML text; any problem raises :class:`LayoutError` naming ``origin``
     and the key."""
@@ -407,18 +417,14 @@ def parse(text: str, origin: str = "<string>") -> Layout:
             f"{origin}: zero = {zero:g} must be between 0 and full_scale"
             + (" (the reading of an unloaded sensor; above 0 when inverted)" if inverted else "")
         )
-    divider = _number(doc, "divider", origin, 0.0,
+    divider = _within(doc, "divider", origin, 1.0,
                       "the load, as a share of full scale, at which pads read through a voltage "
-                      "divider read half scale, e.g. divider = 0.1; 0 for a linear reading")
-    if not 0 <= divider <= 1:
-        raise LayoutError(f"{origin}: divider = {divider:g}: must be between 0 (the reading "
-                          "follows the load linearly) and 1, e.g. divider = 0.1")
-    hz = _number(doc, "hz", origin, 0.0,
+                      "divider read half scale, e.g. divider = 0.1; 0 for a linear reading",
+                      "0 (the reading follows the load linearly) and 1, e.g. divider = 0.1")
+    hz = _within(doc, "hz", origin, 10000.0,
                  "the rows a second the device sends, for its recordings with no time column, "
-                 "e.g. hz = 10; 0 for unknown")
-    if not 0 <= hz <= 10000:
-        raise LayoutError(f"{origin}: hz = {hz:g}: must be between 0 (unknown) and 10000 rows "
-                          "a second, e.g. hz = 10")
+                 "e.g. hz = 10; 0 for unknown",
+                 "0 (unknown) and 10000 rows a second, e.g. hz = 10")
     detect = doc.get("detect", {})
     if not isinstance(detect, dict) or not all(isinstance(v, dict) for v in detect.values()):
         raise LayoutError(
