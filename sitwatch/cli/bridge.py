@@ -11,7 +11,6 @@ the user and password in the URL or, without a user there, those of ``[mqtt]`` w
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from sitwatch.cli.common import (
     err,
     input_problem,
     load_config,
+    say_line,
 )
 
 STEP = 0.5  # seconds the loop waits for the cushion at most, between looks at the broker
@@ -30,7 +30,7 @@ STEP = 0.5  # seconds the loop waits for the cushion at most, between looks at t
 
 def say(line: str) -> None:
     """What the bridge tells the person (the terminal, or the journal as a service)."""
-    print(f"sitwatch bridge: {line}", file=sys.stderr, flush=True)
+    say_line(f"sitwatch bridge: {line}")
 
 
 def run(args: argparse.Namespace) -> int:

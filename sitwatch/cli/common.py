@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,18 @@ EXIT_FAIL = 1  # something outside the user's words went wrong (a device, a file
 EXIT_CONFIG = 2  # the user's words: a config, a flag, a layout, a calibration
 EXIT_NOT_RUNNING = 3  # `sitwatch status`: no daemon is running
 EXIT_INTERRUPTED = 130
+
+
+_SPEAKING = threading.Lock()
+
+
+def say_line(text: str) -> None:
+    """``text`` as one whole line on stderr, flushed: one write, under a lock. The bridge and the
+    companion speak from paho's thread and their own, and print's two writes (the text, then
+    its newline) ran two lines together ("...with each one)sitwatch companion: connected")."""
+    with _SPEAKING:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
 
 
 def err(msg: str) -> None:

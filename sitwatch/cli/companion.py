@@ -11,7 +11,6 @@ is how old a nudge may be and still be shown, by the other machine's clock.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +23,7 @@ from sitwatch.cli.common import (
     err,
     input_problem,
     load_config,
+    say_line,
 )
 
 LOCK_FILE = "companion.lock"
@@ -31,7 +31,7 @@ LOCK_FILE = "companion.lock"
 
 def say(line: str) -> None:
     """What the companion tells the person (the terminal, or the journal as a service)."""
-    print(f"sitwatch companion: {line}", file=sys.stderr, flush=True)
+    say_line(f"sitwatch companion: {line}")
 
 
 def _lock() -> tuple[IO[str] | None, str]:
