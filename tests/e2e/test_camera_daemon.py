@@ -78,6 +78,21 @@ def stop(*procs) -> None:
                 p.wait(5)
 
 
+def start_camera_only(tmp_path: Path, clip: Path
+                      ) -> tuple[dict[str, str], Path, Path, subprocess.Popen]:
+    """`sitwatch run --camera CLIP --headless --json` with no cushion and a history of its own:
+    (env, config, history file, the daemon)."""
+    env = env_for(tmp_path)
+    cfg = camera_cfg(tmp_path)
+    db = tmp_path / "history.sqlite"
+    cfg.write_text(cfg.read_text() + f'[history]\ndatabase = "{db}"\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
+         "--camera", str(clip), "--headless", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return env, cfg, db, proc
+
+
 def camera_cfg(tmp_path: Path) -> Path:
     cfg = tmp_path / "cam.toml"
     cfg.write_text(f'[camera]\nmodel = "{MODEL}"\ndwell = 3.0\nauto_settle = 4.0\n'
@@ -169,14 +184,7 @@ def test_camera_only_the_webcam_going_stands_the_sitting_timer_still(tmp_path, c
     history records no occupancy change the camera did not see."""
     import sqlite3
 
-    env = env_for(tmp_path)
-    cfg = camera_cfg(tmp_path)
-    db = tmp_path / "history.sqlite"
-    cfg.write_text(cfg.read_text() + f'[history]\ndatabase = "{db}"\n')
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-         "--camera", str(clip), "--headless", "--json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    env, cfg, db, proc = start_camera_only(tmp_path, clip)
     try:
         evs = events_until(proc, lambda g: any(e["event"] == "sensor" and
                                                e["state"] == "offline" for e in g), 60)

@@ -21,11 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_camera_daemon import (
-    camera_cfg,
     clip,  # noqa: F401  (the fixture)
-    env_for,
     events_until,
     fused_setup,
+    start_camera_only,
     start_fused,
     stop,
 )
@@ -58,14 +57,7 @@ def _camera_gone(g: list[dict]) -> bool:
 
 
 def test_camera_only_time_is_reclining_not_seen(tmp_path: Path, clip: Path) -> None:  # noqa: F811
-    env = env_for(tmp_path)
-    cfg = camera_cfg(tmp_path)
-    db = tmp_path / "history.sqlite"
-    cfg.write_text(cfg.read_text() + f'[history]\ndatabase = "{db}"\n')
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--config", str(cfg),
-         "--camera", str(clip), "--headless", "--json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    env, cfg, db, proc = start_camera_only(tmp_path, clip)
     try:
         evs = events_until(proc, _camera_gone, 60)
     finally:
