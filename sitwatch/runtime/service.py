@@ -522,7 +522,7 @@ def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: b
         why = ("no systemd user session answered, and the bridge needs a service manager to "
                "start it at boot: on a headless machine (a Raspberry Pi under the chair) install "
                "the system service instead: sudo sitwatch service install --system --bridge "
-               "--to URL")
+               f"--to {shlex.quote(to)}")
         if not dry_run:
             raise ServiceError(why)
         # a dry run still shows what the install writes where a user manager runs
@@ -543,7 +543,7 @@ def plan_bridge_install(cmd: Sequence[str], to: str, *, system: bool, systemd: b
         plan.notes.append(
             "your user's services stop when you log out: `sudo loginctl enable-linger $USER` "
             "keeps the bridge running, or install the system service (sudo sitwatch service "
-            "install --system --bridge --to URL)")
+            f"install --system --bridge --to {shlex.quote(to)})")
     return plan
 
 

@@ -227,6 +227,18 @@ def test_the_bridge_plans_install_it_alone() -> None:
         s.argv for s in pi.steps]
 
 
+def test_the_system_service_the_bridge_points_to_is_a_command_to_copy() -> None:
+    """Both notes that send a headless box to the system service name the URL given (the
+    password is refused before), quoted for a shell, where they said `--to URL`."""
+    odd = "mqtt://desk/home/office cushion"
+    headless = service.plan_bridge_install(["/x/sitwatch"], URL, system=False, systemd=True,
+                                           start=False, desktop=False)
+    assert any(f"--system --bridge --to {URL})" in n for n in headless.notes), headless.notes
+    with pytest.raises(service.ServiceError) as e:
+        service.plan_bridge_install(["/x/sitwatch"], odd, system=False, systemd=False)
+    assert str(e.value).endswith("--to 'mqtt://desk/home/office cushion'"), str(e.value)
+
+
 def test_the_daemon_and_the_bridge_on_one_pi_are_told_apart(tmp_path: Path) -> None:
     """Both want the cushion's port: installing one beside the other says so."""
     unit = service.system_unit_path(service.SYSTEM_BRIDGE_UNIT)
