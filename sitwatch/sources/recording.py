@@ -205,16 +205,43 @@ def column_map(path: Path, names: list[str], layout: Layout) -> tuple[int | None
     )
 
 
+_GRID_CELL = re.compile(r"r(0|[1-9]\d{0,2})c(0|[1-9]\d{0,2})")
+
+
+def grid_fitting(columns: list[str]) -> str | None:
+    """``grid:RxC`` when ``columns`` (lower case) name every cell of an R x C matrix as that
+    layout names them (``r0c0`` ... ``r9c14``), and no other cell: a matrix recorded with its
+    cells named. None otherwise (a gap, or one cell named twice, is not a matrix this can
+    place)."""
+    cells = [m for c in columns if (m := _GRID_CELL.fullmatch(c))]
+    if len(cells) < 2:
+        return None
+    at = {(int(m[1]), int(m[2])) for m in cells}
+    rows = 1 + max(r for r, _ in at)
+    cols = 1 + max(c for _, c in at)
+    if len(at) != len(cells) or len(at) != rows * cols or rows > 128 or cols > 128:
+        return None
+    return f"grid:{rows}x{cols}"
+
+
 def _builtin_fitting(columns: list[str]) -> list[str]:
-    """The built-in layouts whose every channel is named among ``columns`` (lower case)."""
+    """The built-in layouts whose every channel is named among ``columns`` (lower case); a
+    matrix's cells (``r0c0`` ...) fit a built-in matrix of their exact shape, which says its
+    scale and wiring (matrix-16x16), else the plain ``grid:RxC``."""
+    g = grid_fitting(columns)
     out = []
     for name in builtin_names():
         try:
-            labels = [c.label.lower() for c in load(name).channels]
+            lay = load(name)
         except LayoutError:  # a built-in that cannot load is doctor's to report
             continue
+        if lay.is_grid and g != f"grid:{lay.rows}x{lay.cols}":
+            continue  # a bigger matrix names these cells too
+        labels = [c.label.lower() for c in lay.channels]
         if labels and all(lab in columns for lab in labels):
             out.append(name)
+    if g and not any(load(n).is_grid for n in out):
+        out.append(g)
     return out
 
 

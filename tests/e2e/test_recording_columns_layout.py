@@ -147,3 +147,46 @@ def test_a_csv_timed_by_a_clock_reads_as_seconds_from_its_start(
                                     "10:70", tmp_path / "b")
     assert "timed.csv: column 'timestamp'" in said
     assert got == want
+
+
+def _simulated_matrix(tmp: Path, env: dict[str, str]) -> Path:
+    """Half an hour of the demo script on a simulated 10x15 matrix at 2 Hz, as sitwatch
+    records it (a header naming grid:10x15, a time column)."""
+    out = tmp / "matrix.rec"
+    sim = _run("simulate", "--layout", "grid:10x15", "--hz", "2", "--script", "demo",
+               "--duration", "1800", "--speed", "1000", "-o", str(out), env=env)
+    assert sim.returncode == 0, sim.stderr
+    return out
+
+
+def test_a_matrix_whose_cells_are_named_is_read_as_that_grid(tmp_path: Path) -> None:
+    """A matrix logged by someone else's sketch: a CSV whose first row names the cells r0c0 ...
+    r9c14 (here in reverse order, the time last), no sitwatch header. Before: exit 2 (its 150
+    columns are not load-cells-4's four). Now it is read as grid:10x15, said on stderr with
+    what that layout assumes, and gives the events of the same frames replayed from
+    sitwatch's own recording. A matrix sending 0-1023 that falls under load is not silently
+    read: nothing is read, and stderr points to a layout file."""
+    env = scratch_env(tmp_path)
+    rec = _simulated_matrix(tmp_path, env)
+    rows = [line.split(",") for line in rec.read_text().splitlines()
+            if line and not line.startswith("#")]
+    names = [f"r{r}c{c}" for r in range(10) for c in range(15)]
+    csv = tmp_path / "velostat.csv"
+    csv.write_text(",".join([*reversed(names), "time"]) + "\n" + "".join(
+        ",".join([*reversed(row[1:]), row[0]]) + "\n" for row in rows))
+    theirs = _run("replay", str(csv), "--auto", "--json", env=env)
+    ours = _run("replay", str(rec), "--auto", "--json", env=env)
+    assert theirs.returncode == 0 and "Traceback" not in theirs.stderr, theirs.stderr
+    assert ("velostat.csv: its columns are layout grid:10x15's channels, not load-cells-4's "
+            "(cushion.layout): read with grid:10x15") in theirs.stderr
+    assert "values 0-255 that rise with the load" in theirs.stderr
+    assert theirs.stdout == ours.stdout
+    summary = json.loads(theirs.stdout.splitlines()[-1])
+    assert summary["posture_seconds"].get("slouched", 0) > 0
+    falling = tmp_path / "falling.csv"
+    falling.write_text(",".join(names) + "\n" + "".join(
+        ",".join(str(1023 - 4 * int(v)) for v in row[1:]) + "\n" for row in rows))
+    proc = _run("replay", str(falling), "--auto", "--hz", "2", env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "a matrix wired otherwise needs a layout file (docs/protocol.md)" in proc.stderr
+    assert "none of its 3600 lines could be read (3600 range)" in proc.stderr

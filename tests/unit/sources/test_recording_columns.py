@@ -41,6 +41,34 @@ def test_no_names_a_header_or_unknown_names_point_nowhere(tmp_path) -> None:
     assert recording.columns_layout(f, cells) is None  # its header says its layout
 
 
+def _cells(rows: int, cols: int) -> list[str]:
+    return [f"r{r}c{c}" for r in range(rows) for c in range(cols)]
+
+
+def test_a_matrix_whose_cells_are_named_points_to_its_grid(tmp_path) -> None:
+    """r0c0 ... r9c14 name every cell of a 10x15 matrix as grid:10x15 names them (in any
+    column order, a time column beside them); a 16x16 one is the built-in matrix-16x16, which
+    says its scale, and a 20x20 one is not taken for it though it names all its cells."""
+    cells = layout.load("load-cells-4")
+    named = list(reversed(_cells(10, 15)))
+    assert recording.columns_layout(_csv(tmp_path, "t," + ",".join(named), n=151), cells) \
+        == "grid:10x15"
+    assert recording.columns_layout(_csv(tmp_path, ",".join(_cells(16, 16)), n=256), cells) \
+        == "matrix-16x16"
+    assert recording.columns_layout(_csv(tmp_path, ",".join(_cells(20, 20)), n=400), cells) \
+        == "grid:20x20"
+
+
+@pytest.mark.parametrize("names", [
+    _cells(3, 3)[:-1],  # a cell missing: no shape to place the rest in
+    [*_cells(3, 3), "r1c1"],  # one cell twice
+    [f"r0{r}c0{c}" for r in range(3) for c in range(3)],  # not the grid's names
+    ["r0c0"],
+])
+def test_cells_that_make_no_whole_matrix_point_nowhere(names: list[str]) -> None:
+    assert recording.grid_fitting(names) is None
+
+
 def test_frames_with_no_time_take_the_layouts_rate_and_say_so_once(tmp_path) -> None:
     f = _csv(tmp_path, SMART, rows=5)
     smart = layout.load("smartchair-12")
