@@ -268,9 +268,19 @@ class DaySummary:
     weight_forward_minutes: float = 0.0
     weight_shifts: int = 0  # ``stillness`` shifts: the cushion felt the weight move
     static_stretches: int = 0  # ``stillness`` static: sat past detect.stillness.after unmoved
+    # the delivered nudges as (local time, kind), oldest first: a report of a time with no
+    # sitting still says when it nudged
+    nudge_times: tuple[tuple[datetime, str], ...] = ()
 
     @property
     def has_data(self) -> bool:
+        """Something was recorded this day: watched time, or a nudge (a history whose minutes
+        were lost, or a nudge with no sitting sample of its own, still has its nudges)."""
+        return self.watched or self.nudges_total > 0
+
+    @property
+    def watched(self) -> bool:
+        """sitwatch watched the seat this day (it has minutes)."""
         return self.present_minutes > 0 or self.sitting_minutes > 0
 
     @property
@@ -416,8 +426,8 @@ class WeekSummary:
 
     @property
     def days_watched_empty(self) -> int:
-        """The days with data but nobody sitting."""
-        return self.active_days - self.days_sat
+        """The days watched but nobody sitting (not a day with nudges alone)."""
+        return sum(1 for d in self.days if d.watched and not d.sat)
 
     @cached_property
     def averaged(self) -> tuple[DaySummary, ...]:
@@ -566,6 +576,10 @@ class WeekSummary:
     @property
     def nudges_total(self) -> int:
         return sum(self.nudges.values())
+
+    @property
+    def nudge_times(self) -> tuple[tuple[datetime, str], ...]:
+        return tuple(t for d in self.days for t in d.nudge_times)
 
     @cached_property
     def outcomes(self) -> dict[str, NudgeOutcomes]:
@@ -959,6 +973,7 @@ class _EventCounts:
 
     breaks: list[BreakRow] = field(default_factory=list)
     nudges: dict[str, int] = field(default_factory=_zero_nudges)
+    nudge_times: list[tuple[datetime, str]] = field(default_factory=list)
     outcomes: dict[str, NudgeOutcomes] = field(default_factory=dict)
     wallets: int = 0
     shifts: int = 0
@@ -1006,6 +1021,7 @@ def _event_counts(reader: Reader, edges: list[float]) -> list[_EventCounts]:
               and not is_day_summary({"stage": stage})):
             kind = str(kind_ or OTHER_KIND)
             acc.nudges[kind] = acc.nudges.get(kind, 0) + 1
+            acc.nudge_times.append((datetime.fromisoformat(ts), kind))
         elif event == EventName.NUDGE_OUTCOME:
             kind = str(kind_ or OTHER_KIND)
             acc.outcomes[kind] = acc.outcomes.get(kind, NudgeOutcomes()) \
@@ -1173,6 +1189,7 @@ def days_summaries(reader: Reader, first: date, last: date, tz: tzinfo) -> list[
             weight_forward_minutes=s[o0 + 8] / 60,
             weight_shifts=ev.shifts,
             static_stretches=ev.static,
+            nudge_times=tuple((t.astimezone(tz), k) for t, k in ev.nudge_times),
         ))
     return out
 

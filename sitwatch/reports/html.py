@@ -55,6 +55,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     lopsided_text,
     no_sitting_text,
+    nudge_times_text,
     nudges_text,
     offline_rows,
     pct,
@@ -190,6 +191,7 @@ def week_context(store: Reader, week_ending: date, tz: tzinfo, *,
         "has_data": week.has_data,
         "no_sitting": "",
         "no_sitting_nudges": "",
+        "no_sitting_nudged_at": "",
         "demo_days": "",
         "recline_unseen_days": "",
         "made_from": _made_from(recorded),
@@ -276,6 +278,7 @@ def _no_sitting(w: WeekSummary, when: str) -> dict[str, object]:
         "no_sitting": no_sitting_text(w, when),
         "offline": [(o.sensor, fmt_minutes(o.minutes), o.counted) for o in offline_rows(w)],
         "no_sitting_nudges": nudges_text(w) if w.nudges_total else "",
+        "no_sitting_nudged_at": nudge_times_text(w) if w.nudges_total else "",
     }
 
 

@@ -38,6 +38,7 @@ from sitwatch.reports.words import (
     lopsided_text,
     no_sitting_rows,
     no_sitting_text,
+    nudge_times_text,
     offline_rows,
     offline_texts,
     pct,
@@ -421,6 +422,7 @@ def markdown(r: PeriodReport) -> str:
                   for o in offline_rows(w)]
         if w.nudges_total:  # a nudge acted on from a companion, with no sitting of its own
             lines.append(_nudges_md(w))
+            lines.append(f"- **Nudged at:** {nudge_times_text(w)}")
         return "\n".join(lines).rstrip("\n") + "\n"
     lines += [
         f"- **Sitting:** {sitting_words(w)}",

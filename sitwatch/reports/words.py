@@ -357,27 +357,51 @@ def no_sitting_text(s: DaySummary | WeekSummary, when: str = "") -> str:
     """What a report of a day or a period that sitwatch watched but nobody sat in says instead
     of its figures (a row of 0% says nothing): ``No sitting recorded this week: sitwatch
     watched an empty seat for 2 h.``; ``when`` (``this week``, ``today``) after "recorded".
-    The time a sensor was offline is not said to be empty; the offline rows say it."""
+    The time a sensor was offline is not said to be empty; the offline rows say it. A period
+    with nudges but no watched time at all (its minutes lost, or a nudge with no sitting sample
+    of its own) says so: its nudges follow (:func:`no_sitting_rows`)."""
     days = s.days if isinstance(s, WeekSummary) else (s,)
     watched = sum(d.present_minutes for d in days)
     seen = watched - s.sensor_offline_minutes
     head = f"No sitting recorded{f' {when}' if when else ''}"
     if seen >= 0.5:
-        n = sum(1 for d in days if d.has_data)
+        n = sum(1 for d in days if d.watched)
         on = f" over {n} days" if n > 1 else ""
         return f"{head}: sitwatch watched an empty seat for {fmt_minutes(seen)}{on}."
     if watched < 0.5:
+        if s.nudges_total:
+            return (f"{head}: the history holds no time sitwatch watched the seat, "
+                    "only the nudges below.")
         return f"{head}."
     return f"{head}: sitwatch ran for {fmt_minutes(watched)}, but nothing could see the seat."
+
+
+#: The most nudge times a report of a period nobody sat in lists (:func:`nudge_times_text`).
+MAX_NUDGE_TIMES = 12
+
+
+def nudge_times_text(s: DaySummary | WeekSummary) -> str:
+    """When the nudges of a day or a period came, and what they were: ``14:05 time to move ·
+    15:05 posture`` (a period of several days names the day: ``Wed 18 14:05 time to move``);
+    the first :data:`MAX_NUDGE_TIMES`, then how many more."""
+    times = s.nudge_times
+    several = isinstance(s, WeekSummary) and len(s.days) > 1
+    shown = [f"{f'{t:%a} {t.day} ' if several else ''}{t:%H:%M} {nudge(k)}"
+             for t, k in times[:MAX_NUDGE_TIMES]]
+    if len(times) > MAX_NUDGE_TIMES:
+        shown.append(f"{len(times) - MAX_NUDGE_TIMES} more")
+    return " · ".join(shown)  # a text row wraps between these (period.ITEM_SEP)
 
 
 def no_sitting_rows(s: DaySummary | WeekSummary) -> list[tuple[str, str]]:
     """The rows a report of a period nobody sat in keeps under :func:`no_sitting_text`: the
     offline rows, and the nudges when there were any (a nudge acted on from a companion, whose
-    sitting was recorded elsewhere). The text reports and the pages show the same."""
+    sitting was recorded elsewhere, or one whose minutes were lost), and when they came. The
+    text reports and the pages show the same."""
     rows = offline_texts(s)
-    if sum(s.nudges.values()):
+    if s.nudges_total:
         rows.append(("Nudges", nudges_text(s)))
+        rows.append(("Nudged at", nudge_times_text(s)))
     return rows
 
 

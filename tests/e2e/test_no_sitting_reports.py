@@ -133,3 +133,54 @@ def test_a_nudge_on_a_day_nobody_sat_is_still_listed(tmp_path: Path) -> None:
         html = page.read_text(encoding="utf-8")
         assert "No sitting recorded" in html, html
         assert "Nudges: 1, acted on 1 of 1: time to move 1." in html, html
+
+
+def _nudges_alone(path: Path) -> Path:
+    """A history holding two nudges on Wednesday and no minute at all (the daemon nudged, then
+    its minutes were lost; or the nudges came with no sitting sample of their own)."""
+    clock = ManualClock(datetime(2026, 11, 16, 8, tzinfo=TZ))
+    with Store(path, clock) as store:
+        s = Sitter(store, clock)
+        s.at(WED, 14, 5)
+        s.nudge("time_to_move", responded=True)
+        clock.advance(3600)
+        s.nudge("posture")
+        store.end_run()
+    return path
+
+
+def test_nudges_with_no_watched_time_are_listed_with_their_times(tmp_path: Path) -> None:
+    """A history with nudges but no watched minute for the day said "No sitting recorded.
+    (sitwatch keeps history while `sitwatch run` is running.)" and dropped the nudges: every
+    report now says no sitting was recorded, what was nudged and when."""
+    db = str(_nudges_alone(tmp_path / "h.sqlite"))
+    nudges = re.compile(r"Nudges(:\*\*|\s+)\s*2, acted on 1 of 1")
+    for argv, when in ((("--day", str(WED)), "14:05 time to move · 15:05 posture"),
+                       (("--day", str(WED), "--format", "md"),
+                        "14:05 time to move · 15:05 posture"),
+                       (("--week", "2026-W47"), "Wed 18 14:05 time to move · Wed 18 15:05"),
+                       (("--month", "2026-11"), "Wed 18 14:05 time to move · Wed 18 15:05")):
+        out = _sitwatch("report", *argv, "--history", db)
+        flat = " ".join(out.split())
+        assert "No sitting recorded" in out and "no time sitwatch watched the seat" in flat, out
+        assert nudges.search(out) and when in flat, out
+        assert "keeps history while" not in flat and "empty seat" not in flat, out
+        assert not ZERO_SHARES.search(out), out
+    page = tmp_path / "page.html"
+    for argv in (("--week", "2026-W47"), ("--month", "2026-11")):
+        _sitwatch("report", *argv, "--format", "html", "-o", str(page), "--history", db)
+        html = page.read_text(encoding="utf-8")
+        assert 'id="no-sitting"' in html and "Nudges: 2, acted on 1 of 1" in html, html
+        assert "Nudged at Wed 18 14:05 time to move · Wed 18 15:05 posture." in html, html
+    # a week whose other day was sat: the nudges count in its total, not as a day watched
+    # with nobody sitting
+    clock = ManualClock(datetime(2026, 11, 19, 8, tzinfo=TZ))
+    with Store(tmp_path / "h.sqlite", clock) as store:
+        s = Sitter(store, clock)
+        s.at(THU, 9)
+        s.sit(40)
+        s.away(10)
+        store.end_run()
+    week = _sitwatch("report", "--week", "2026-W47", "--history", db)
+    assert re.search(r"^Nudges +2, acted on 1 of 1", week, re.MULTILINE), week
+    assert "watched with no sitting" not in week, week

@@ -427,3 +427,36 @@ def test_today_watched_with_nobody_sitting_says_so(tmp_path: Path,
     assert "No sitting recorded today: sitwatch watched an empty seat for 45 min." in html, \
         html[-2000:]
     assert "0%" not in html and "Posture" not in html
+
+
+def test_today_with_a_nudge_and_no_watched_time_lists_it(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Today page of a history holding a nudge but no minute of today (its minutes lost,
+    or a nudge with no sitting sample): it said "No sitting recorded today yet" and dropped
+    the nudge; now it lists the nudge and when it came."""
+    from datetime import datetime
+
+    from sitwatch.core.clock import ManualClock
+    from sitwatch.history.store import Store
+    from tests.helpers.history import TZ, Sitter
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")  # the server's today is the history's
+    midnight = datetime.now(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    db = tmp_path / "history.sqlite"
+    clock = ManualClock(midnight)
+    with Store(db, clock) as store:
+        sitter = Sitter(store, clock)
+        sitter.at(midnight.date(), 0, 5)
+        sitter.nudge("time_to_move", responded=False)
+        store.end_run()
+    proc, base = _served(tmp_path, "--history", str(db))
+    try:
+        code, html = _get(base + "/today")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    assert code == 200, html[-1500:]
+    assert "No sitting recorded today: the history holds no time sitwatch watched" in html, \
+        html[-2000:]
+    assert "acted on 0 of 1: time to move 1" in html and "00:05 time to move" in html, \
+        html[-2000:]
