@@ -142,9 +142,15 @@ class RunRow:
 
     @property
     def camera_only(self) -> bool:
-        """The camera watched alone: the run's layout is the config's, of no cushion there
-        (the daemon names a run by its sources, a cushion's first: :data:`_CAMERA_ONLY_RUNS`)."""
-        return (self.source or "").startswith(CAMERA_SOURCE_PREFIX)
+        """The camera watched alone, with no cushion (the daemon names a run by its sources, a
+        cushion's first: :data:`_CAMERA_ONLY_RUNS`); its :attr:`layout` is None."""
+        return is_camera_only(self.source)
+
+
+def is_camera_only(source: str | None) -> bool:
+    """A run's ``source`` names the camera alone (``camera:0``, not ``/dev/ttyACM0 +
+    camera:0``)."""
+    return (source or "").startswith(CAMERA_SOURCE_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -702,7 +708,10 @@ def runs(reader: Reader) -> list[RunRow]:
         except (TypeError, ValueError):
             log.debug("run %s has unreadable times; left out", r["run_id"])
             continue
-        out.append(RunRow(r["run_id"], started, ended, r["layout"], r["source"], r["version"]))
+        # a camera-only run of an older sitwatch stored the config's cushion layout, of a
+        # cushion that did not run: read as it is stored now, without one
+        lay = None if is_camera_only(r["source"]) else r["layout"]
+        out.append(RunRow(r["run_id"], started, ended, lay, r["source"], r["version"]))
     return out
 
 

@@ -594,8 +594,9 @@ class Store:
         """The file is open (writes may still fail: see ``problem``)."""
         return self._conn is not None
 
-    def begin_run(self, layout: str, source: str) -> str:
-        """Start a run (one daemon session); closes a previous one and any left by a crash."""
+    def begin_run(self, layout: str | None, source: str) -> str:
+        """Start a run (one daemon session); closes a previous one and any left by a crash.
+        ``layout``: the cushion's layout, None without a cushion (a camera alone)."""
         self._writable()
         if self._run_id is not None:
             self.end_run()

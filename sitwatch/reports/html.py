@@ -104,8 +104,8 @@ def _uniq(xs: Iterable[object]) -> list[str]:
 
 def _made_from(recorded: Sequence[RunRow]) -> str:
     """What watched the week, for the footer: ``the smartchair-12 cushion``, ``the camera``
-    (a camera-only run's layout is only the config's, of a cushion it did not have)."""
-    cushions = _uniq(r.layout for r in recorded if not r.camera_only)
+    (a camera-only run has no layout, :func:`~sitwatch.history.queries.runs`)."""
+    cushions = _uniq(r.layout for r in recorded if r.layout is not None)
     parts = [f"the {', '.join(cushions)} cushion{'s' if len(cushions) > 1 else ''}"] \
         if cushions else []
     if any(r.camera_only for r in recorded):

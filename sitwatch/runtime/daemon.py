@@ -210,7 +210,9 @@ class Daemon:
         self._next_diary = -1e18
         if store is not None:
             names = [s.name for s in (source, camera.source if camera else None) if s is not None]
-            store.begin_run(layout.name, " + ".join(names) or "none")
+            # what ran: a camera alone has no cushion layout (the config's names none it has)
+            store.begin_run(layout.name if source is not None else None,
+                            " + ".join(names) or "none")
         if status is not None:
             snap = self.snapshot()
             cal: dict[str, object] = {"method": snap.calibrated, "learned": (

@@ -83,6 +83,20 @@ def test_camera_only_time_is_reclining_not_seen(tmp_path: Path, clip: Path) -> N
     assert made is not None
     assert "cushion" not in made[1], made[1]
     assert f"from the camera (camera:{clip})." in made[1], made[1]
+    # the run is stored as what ran: the camera, no cushion layout (it stored the config's
+    # load-cells-4), and nothing read from the history names that layout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT layout, source FROM runs").fetchall() == [
+            (None, f"camera:{clip}")]
+    out = tmp_path / "export.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "export", "--no-user-config", "--config", str(cfg),
+         "--history", str(db), "--since", str(first_day(db)), "--json", "-o", str(out)],
+        env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["minutes"]
+    for text in (out.read_text(encoding="utf-8"), page.read_text(encoding="utf-8"), day):
+        assert "load-cells" not in text
 
 
 def test_with_backrest_sensors_the_cushion_sees_the_reclining(tmp_path: Path,

@@ -23,6 +23,7 @@ from sitwatch.history.queries import (
     day_summary,
     days_summaries,
     minutes_between,
+    runs,
     shifts_per_sitting_hour,
     week_summary,
 )
@@ -172,3 +173,19 @@ def test_the_history_sample_says_whether_the_cushion_saw_the_seat() -> None:
     empty = describe.history_fields(Snapshot(t=1.0, source="cushion", online=True,
                                              occupancy=Occupancy.EMPTY))
     assert not empty["cushion"]
+
+
+def test_an_older_camera_only_run_reads_without_the_config_s_cushion_layout(
+        tmp_path: Path) -> None:
+    """Before, a camera-only run stored the config's cushion layout: read back, such a run has
+    none (nor does one stored now); a run with a cushion keeps its layout, a fused one too."""
+    store, clock, s = history(tmp_path)
+    s.at(MON, 9, layout="load-cells-4", source="camera:0")  # as an older sitwatch stored it
+    s.sit(5, camera=ALONE)
+    s.at(MON, 10, source="/dev/ttyACM0 + camera:0")
+    s.sit(5)
+    store.begin_run(None, "camera:0")  # as it is stored now
+    store.end_run()
+    assert [(r.layout, r.camera_only) for r in runs(store)] == [
+        (None, True), ("smartchair-12", False), (None, True)]
+    store.close()

@@ -73,6 +73,26 @@ def test_a_camera_only_daemon_resumes_the_spell_and_tells_the_history(tmp_path) 
     d.close()
 
 
+def test_a_camera_only_run_is_stored_without_a_cushion_layout(tmp_path) -> None:
+    """The history's run row of a camera alone names the camera and no layout: it stored the
+    config's cushion layout (load-cells-4 here), of a cushion that did not run. A run with a
+    cushion keeps the cushion's."""
+    import sqlite3
+
+    from tests.unit.runtime.test_daemon import SEATED, ScriptSource
+
+    clock = ManualClock()
+    cam = ScriptedCamera(clock, [(10, True)], advance=False)
+    Daemon(CFG, LAY, None, clock, store=Store(tmp_path / "h.sqlite", clock),
+           camera=Camera(cam, CameraPipeline(CFG.camera, camera_profile(), main=CFG))).close()
+    Daemon(CFG, LAY, ScriptSource(clock, [(10, SEATED)]), clock,
+           store=Store(tmp_path / "h.sqlite", clock)).close()
+    with sqlite3.connect(tmp_path / "h.sqlite") as conn:
+        rows = conn.execute("SELECT layout, source FROM runs ORDER BY started").fetchall()
+    assert [r[0] for r in rows] == [None, "load-cells-4"], rows
+    assert rows[0][1].startswith("camera:"), rows
+
+
 def test_a_fused_daemon_still_resumes_on_the_cushion_s_timer() -> None:
     from tests.unit.runtime.test_daemon import SEATED, ScriptSource
 
