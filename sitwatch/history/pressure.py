@@ -50,11 +50,12 @@ class PressureRollup:
         # comes every frame, and working out the hour is most of the cost
         self._minute: tuple[datetime, datetime, str, int] | None = None
 
-    def add(self, now: datetime, dt: float, posture: str, loads: Sequence[float]) -> None:
+    def add(self, began: datetime, dt: float, posture: str, loads: Sequence[float]) -> None:
+        """``dt`` seconds with these loads, from the wall time ``began`` (the sample's end less
+        ``dt``): they count in the hour it began in (a sample is at most a couple of minutes
+        long)."""
         if dt <= 0:
             return
-        # the hour the sample began in (a sample is at most a couple of minutes long)
-        began = now - timedelta(seconds=dt)
         m = self._minute
         # (the same zone: the system clock's times come with a new fixed-offset zone each,
         # equal while the offset stays; ``began`` has fold 0, being a difference)

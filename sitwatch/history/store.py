@@ -199,7 +199,7 @@ class _Minute:
         m.frames, m.dropped = r["frames"], r["dropped"]
         return m
 
-    def add(self, secs: float, *, occupied: bool, posture: str | None, balance: str | None,
+    def add(self, secs: float, occupied: bool, posture: str | None, balance: str | None,
             seat_load: float | None, cop_x: float | None, cop_y: float | None,
             online: bool, cushion: bool, recline_unseen: bool = False) -> None:
         self.dirty = True
@@ -747,16 +747,18 @@ class Store:
         filled, the time goes to rows of the next ``fold``: a row never holds more than its
         minute, and the day keeps every second that was sat.
         """
-        self._need_run()
+        if self.readonly or self._closed or self._run_id is None:  # (a frame's call: one test)
+            self._need_run()  # says which
         if cushion is None:
             cushion = occupied and online
         if not math.isfinite(dt) or dt < 0:
             raise ValueError(f"dt must be a finite number >= 0 (got {dt!r})")
         dt = min(dt, self.max_sample_gap)
+        span = timedelta(seconds=dt)  # (to the microsecond: the seconds every minute gets)
         now = self.now()
         tz = now.tzinfo
         end = now.astimezone(UTC)  # exact arithmetic, whatever the zone does (DST)
-        seg_start = end - timedelta(seconds=dt)
+        seg_start = end - span
         last = self._last_end
         if last is not None and seg_start < last:
             behind = (last - seg_start).total_seconds()
@@ -765,16 +767,16 @@ class Store:
                 log.info("history: the wall clock went back %.0f s", behind)
             else:  # samples handed over in a batch, or the clocks drift a little: the time
                 seg_start = last  # goes right after the last sample, never counted twice
-                end = last + timedelta(seconds=dt)
+                end = last + span
         self._last_end = end
         c = self._span
         if (c is not None and c[0] <= seg_start and end <= c[1] and c[2] == self._fold
                 and c[3] == tz and self._current == c[4] and self._minutes.get(c[4]) is c[5]):
-            # the usual sample (one frame): within the minute the last one went to
+            # the usual sample (one frame): within the minute the last one went to, all of it
+            # (end - seg_start is span); positional arguments, a frame's call
             acc = c[5]
-            acc.add((end - seg_start).total_seconds(), occupied=occupied, posture=posture,
-                    balance=balance, seat_load=seat_load, cop_x=cop_x, cop_y=cop_y,
-                    online=online, cushion=cushion, recline_unseen=recline_unseen)
+            acc.add(span.total_seconds(), occupied, posture, balance, seat_load, cop_x, cop_y,
+                    online, cushion, recline_unseen)
         else:
             while True:
                 m_start = seg_start.replace(second=0, microsecond=0)
@@ -791,12 +793,13 @@ class Store:
                     break
                 seg_start = seg_end
         acc.frames += max(0, int(frames)) if frames is not None else int(online)
-        acc.dropped += max(0, int(dropped))
-        if online and (frames is None or frames > 0):
+        if dropped:
+            acc.dropped += max(0, int(dropped))
+        if online and self._diag_seen and (frames is None or frames > 0):
             self._diag_seen.clear()  # frames arrive: a later diagnosis is news again
         self._maybe_commit()
         if loads is not None and dt > 0:  # (after the commit, as a call of its own would be)
-            self._pressure.add(now, dt, posture or "unknown", loads)
+            self._pressure.add(now - span, dt, posture or "unknown", loads)
 
     def add_pressure(self, dt: float, posture: str | None, loads: Sequence[float]) -> None:
         """Account ``dt`` seconds of sitting in ``posture`` (None: unknown) with these
@@ -805,8 +808,8 @@ class Store:
         self._need_run()
         if not math.isfinite(dt) or dt <= 0:
             return
-        self._pressure.add(self.now(), min(dt, self.max_sample_gap), posture or "unknown",
-                           loads)
+        dt = min(dt, self.max_sample_gap)
+        self._pressure.add(self.now() - timedelta(seconds=dt), dt, posture or "unknown", loads)
 
     def _minute(self, start: datetime) -> _Minute:
         key = (start.isoformat(), self._fold)

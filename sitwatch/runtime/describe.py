@@ -57,8 +57,20 @@ def seat_known(s: Snapshot) -> bool:
 
 def cushion_sees_seated(s: Snapshot) -> bool:
     """Someone sits and the cushion itself sees it (online, not a camera alone or standing in
-    for it): the seated time its figures are measured over (balance, weight shifts, load)."""
-    return seat_known(s) and s.occupied and s.online and s.source != Sensor.CAMERA
+    for it): the seated time its figures are measured over (balance, weight shifts, load).
+    (Online, the seat is known while it is seen: :func:`seat_known`.)"""
+    return s.online and s.occupied and s.seen and s.source != Sensor.CAMERA
+
+
+def seated_seen(s: Snapshot) -> bool:
+    """Someone sits, and a sensor sees the seat (:func:`seat_known`): sitting time."""
+    return s.occupied and seat_known(s)
+
+
+def _recline_unseen(s: Snapshot) -> bool:
+    """Someone sits (:func:`seated_seen`) and nothing can see reclining: not the cushion with
+    a backrest sensor."""
+    return seated_seen(s) and not (s.sees_recline and cushion_sees_seated(s))
 
 
 def _unseen_seconds(s: Snapshot) -> float | None:
@@ -86,14 +98,12 @@ ROWS: tuple[Row, ...] = (
     Row("occupancy", "seat", _while_known(lambda s: s.occupancy), To.MQTT),
     # sitting time is the time a sensor saw the seat occupied: the cushion, or a camera (alone
     # or standing in for an offline cushion, whose posture the fused snapshot then carries)
-    Row("occupied", "someone sits (while a sensor sees the seat)",
-        lambda s: seat_known(s) and s.occupied, To.HISTORY),
+    Row("occupied", "someone sits (while a sensor sees the seat)", seated_seen, To.HISTORY),
     # of that, the cushion's own: its figures are measured over this time, not a camera's
     Row("cushion", "someone sits and the cushion sees it", cushion_sees_seated, To.HISTORY),
     # of that, the time nothing could see reclining: the reclined share is over the rest
-    Row("recline_unseen", "someone sits and nothing can see reclining",
-        lambda s: seat_known(s) and s.occupied
-        and not (cushion_sees_seated(s) and s.sees_recline), To.HISTORY),
+    Row("recline_unseen", "someone sits and nothing can see reclining", _recline_unseen,
+        To.HISTORY),
     Row("spell_seconds", "sitting for (s)", lambda s: round(s.spell, 1), To.STATUS),
     # the sitting timer stands still while no sensor sees the seat (docs/presence.md)
     Row("timer_paused", "sitting timer paused: nothing sees the seat",
@@ -138,17 +148,16 @@ class SampleFields(TypedDict):
     recline_unseen: bool
 
 
+_Rows = tuple[tuple[str, Callable[[Snapshot], Value]], ...]
 # The rows for each consumer, picked once: the history takes a sample every frame, and asking
-# a Flag for membership is slow.
-_FOR: dict[To, tuple[tuple[str, Callable[[Snapshot], Value]], ...]] = {}
+# a Flag for membership is slow (hashing one too: the history's rows are looked up once).
+_FOR: dict[To, _Rows] = {to: tuple((r.key, r.value) for r in ROWS if to in r.to) for to in To}
+_HISTORY_ROWS = _FOR[To.HISTORY]
 
 
 def values(snap: Snapshot, to: To) -> dict[str, Value]:
     """Every row for ``to``, by key."""
-    rows = _FOR.get(to)
-    if rows is None:
-        rows = _FOR[to] = tuple((r.key, r.value) for r in ROWS if to in r.to)
-    return {key: value(snap) for key, value in rows}
+    return {key: value(snap) for key, value in _FOR[to]}
 
 
 def status_fields(snap: Snapshot) -> dict[str, dict[str, Value] | Value]:
@@ -166,8 +175,8 @@ def status_fields(snap: Snapshot) -> dict[str, dict[str, Value] | Value]:
 
 
 def history_fields(snap: Snapshot) -> SampleFields:
-    """Keyword arguments for ``Store.add_sample``."""
-    return cast(SampleFields, values(snap, To.HISTORY))
+    """Keyword arguments for ``Store.add_sample`` (:func:`values` for the history, a frame's)."""
+    return cast(SampleFields, {key: value(snap) for key, value in _HISTORY_ROWS})
 
 
 def mqtt_state(snap: Snapshot) -> dict[str, Value]:

@@ -131,7 +131,7 @@ def test_the_remembered_hour_is_the_one_worked_out_afresh(tmp_path) -> None:
     roll = PressureRollup()
     want: dict[tuple[str, int, str], float] = {}
     for now in nows:
-        roll.add(now, 1.0, "upright", [0.5, 0.25])
+        roll.add(now - timedelta(seconds=1), 1.0, "upright", [0.5, 0.25])
         hour = (now - timedelta(seconds=1)).replace(minute=0, second=0, microsecond=0)
         key = (hour.isoformat(), int(hour.timestamp()), "upright")
         want[key] = want.get(key, 0.0) + 1.0
