@@ -9,7 +9,10 @@
 1b. the daemon's own loop per 12-channel frame (``Daemon.step`` with four frames a step, as the
    0.2 s batches at 20 frames/s, frame time moving 0.2 s a step, local wall times as the system
    clock gives them, a real history and status file), someone seated and the seat empty; the
-   status file in a tmpfs, as the daemon's runtime folder is (`runtime_tmp`)
+   status file in a tmpfs, as the daemon's runtime folder is (`runtime_tmp`); ``--histories-to
+   FOLDER``: only the simulator's day and the recording through that loop into history files
+   there, the same each time (a change to the history's writer must leave their `sitwatch
+   export` alike)
 2. the daemon's CPU share at 20 frames/s over a real pty
 3. its peak resident memory in cushion mode
 3b. `sitwatch bridge` forwarding the same pty's lines to a local mosquitto: its CPU share and
@@ -216,6 +219,22 @@ def runtime_tmp() -> str | None:
 def daemon_loop_us(empty: bool, repeats: int = 5) -> float:
     """Process CPU time per frame of the daemon's own loop (see 1b above), the best of
     ``repeats``; ``empty``: small noisy readings, nobody on the seat."""
+    seated = frames_12()
+    frames = np.random.default_rng(2).integers(0, 30, (3000, 12)).astype(float) if empty \
+        else seated
+    best = float("inf")
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            best = min(best, daemon_replay(frames, seated[:100], f"{tmp}/history.sqlite"))
+    return best
+
+
+def daemon_replay(frames: np.ndarray, upright: np.ndarray, history: str,
+                  start: datetime | None = None) -> float:
+    """12-channel ``frames`` through ``Daemon.step`` (four a step, as the 0.2 s batches at 20
+    frames/s; the time moving 0.2 s a step, from ``start`` or now, local wall times as the
+    system clock gives them), calibrated on ``upright``, into the history file ``history``;
+    returns the process CPU time a frame, in us."""
     from datetime import UTC, timedelta
 
     from sitwatch import config
@@ -227,12 +246,9 @@ def daemon_loop_us(empty: bool, repeats: int = 5) -> float:
     from sitwatch.sensing.wire import LineParser
     from sitwatch.sources.base import Reading
 
-    seated = frames_12()
-    frames = np.random.default_rng(2).integers(0, 30, (3000, 12)).astype(float) if empty \
-        else seated
     lay = layout.load("smartchair-12")
     prof = calibration.from_arrays(
-        lay, tare=None, upright=calibration.robust_mean(seated[:100]), method="recording"
+        lay, tare=None, upright=calibration.robust_mean(upright), method="recording"
     )
     data = [(",".join(str(int(v)) for v in f) + "\n").encode() for f in frames]
 
@@ -240,7 +256,7 @@ def daemon_loop_us(empty: bool, repeats: int = 5) -> float:
         def __init__(self) -> None:
             super().__init__()
             self.t = 1000.0
-            self.start = datetime.now(UTC)
+            self.start = start or datetime.now(UTC)
 
         def monotonic(self) -> float:
             return self.t
@@ -275,21 +291,40 @@ def daemon_loop_us(empty: bool, repeats: int = 5) -> float:
         def close(self) -> None:
             pass
 
-    best = float("inf")
-    for _ in range(repeats):
-        with (tempfile.TemporaryDirectory() as tmp,
-              tempfile.TemporaryDirectory(dir=runtime_tmp()) as run):
-            clock = StepClock()
-            src = Batches(clock)
-            d = Daemon(config.Config(), lay, src, clock, profile=prof,
-                       store=Store(f"{tmp}/history.sqlite", clock),
-                       status=StatusWriter(f"{run}/sitwatch/status.json", clock))
-            t0 = time.process_time()
-            while src.i < len(data):
-                d.step(0)
-            best = min(best, (time.process_time() - t0) / len(data) * 1e6)
-            d.close()
-    return best
+    with tempfile.TemporaryDirectory(dir=runtime_tmp()) as run:
+        clock = StepClock()
+        src = Batches(clock)
+        d = Daemon(config.Config(), lay, src, clock, profile=prof, store=Store(history, clock),
+                   status=StatusWriter(f"{run}/sitwatch/status.json", clock))
+        t0 = time.process_time()
+        while src.i < len(data):
+            d.step(0)
+        us = (time.process_time() - t0) / len(data) * 1e6
+        d.close()
+    return us
+
+
+def histories_to(folder: Path) -> None:
+    """The simulator's 9 h day and the chair recording through the daemon's loop into
+    ``folder``/day.sqlite and recording.sqlite, from 2026-11-18 07:30 UTC, their run ids made
+    fixed: what a change to the history's writer must store alike (compare the files' `sitwatch
+    export`, with TZ set, before and after it)."""
+    import sqlite3
+    from datetime import UTC
+
+    day, up = frames_day(9 * 3600)
+    rec = frames_12()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frames, upright in (("day", day, up), ("recording", rec, rec[:100])):
+        path = folder / f"{name}.sqlite"
+        path.unlink(missing_ok=True)
+        us = daemon_replay(frames, upright, str(path), datetime(2026, 11, 18, 7, 30, tzinfo=UTC))
+        with sqlite3.connect(path) as conn:  # the run id ends in random digits
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                         ).fetchall():
+                if "run_id" in [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]:
+                    conn.execute(f"UPDATE {table} SET run_id = ?", (f"replay-{name}",))
+        print(f"{path}: {len(frames)} frames, {us:.1f} us a frame")
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -419,7 +454,13 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the pty run")
     ap.add_argument("--parts", action="store_true",
                     help="only where a frame's CPU time goes (no pty run)")
+    ap.add_argument("--histories-to", type=Path, metavar="FOLDER",
+                    help="only replay the simulator's day and the recording into history files "
+                         "there (to compare a writer's output before and after a change)")
     args = ap.parse_args()
+    if args.histories_to is not None:
+        histories_to(args.histories_to)
+        return 0
     if args.parts:
         print_parts()
         return 0

@@ -411,3 +411,23 @@ def test_the_weekly_heading_says_which_seven_days(store: Store, ending: date, to
     page = render_week(store, ending, TZ, now=datetime(today.year, today.month, today.day, 9,
                                                        tzinfo=TZ))
     assert f"<h1>{h1}</h1>" in page
+
+
+def test_the_nudge_times_of_a_time_nobody_sat_are_listed_up_to_a_dozen() -> None:
+    """A day names the times alone, a week the day too; past a dozen, how many more."""
+    from sitwatch.history.queries import WeekSummary
+    from sitwatch.reports.words import MAX_NUDGE_TIMES, no_sitting_rows, nudge, nudge_times_text
+
+    day = date(2026, 11, 18)
+    at = [(datetime(2026, 11, 18, 9, 0, tzinfo=TZ) + timedelta(minutes=5 * i),
+           NudgeKind.PROLONGED_SITTING) for i in range(MAX_NUDGE_TIMES + 3)]
+    s = DaySummary(day, nudges={NudgeKind.PROLONGED_SITTING: len(at)}, nudge_times=tuple(at))
+    assert s.has_data and not s.watched
+    said = nudge(NudgeKind.PROLONGED_SITTING)
+    text = nudge_times_text(s)
+    assert text.startswith(f"09:00 {said} · 09:05 {said}") and "Wed" not in text, text
+    assert text.endswith(f"09:55 {said} · 3 more"), text
+    week = WeekSummary((s, DaySummary(date(2026, 11, 19))))
+    assert nudge_times_text(week).startswith(f"Wed 18 09:00 {said}")
+    assert week.days_watched_empty == 0  # nudges alone: not a day watched
+    assert ("Nudged at", text) in no_sitting_rows(s)
