@@ -271,10 +271,13 @@ def _demo_days(store: Reader, tz: tzinfo) -> Markup | str:
 
 
 def _no_sitting(w: WeekSummary, when: str) -> dict[str, object]:
-    """What the week's or the month's page says when sitwatch watched but nobody sat: the text
-    report's words (:func:`no_sitting_text`), the offline time and the nudges, if any (a nudge
-    acted on from a companion, whose sitting was recorded elsewhere)."""
+    """What the week's or the month's page says when sitwatch watched but nobody sat, or it
+    holds nudges alone: the text report's words (:func:`no_sitting_text`), the offline time and
+    the nudges, if any (a nudge acted on from a companion, whose sitting was recorded
+    elsewhere), and when they came."""
+    watched = any(d.watched for d in w.days)  # else the nudges alone are recorded
     return {
+        "no_sitting_heading": f"Nobody sat {when}" if watched else f"Only nudges recorded {when}",
         "no_sitting": no_sitting_text(w, when),
         "offline": [(o.sensor, fmt_minutes(o.minutes), o.counted) for o in offline_rows(w)],
         "no_sitting_nudges": nudges_text(w) if w.nudges_total else "",

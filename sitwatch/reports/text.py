@@ -162,6 +162,10 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
         if not d.has_data:
             lines.append(_table_row(label, "", ["—"]))
             continue
+        if not d.watched:  # its nudges alone: no time watched, the nudges' column only
+            lines.append(_table_row(label, "", ["—", *[""] * (len(_COLUMNS) - 2),
+                                                str(d.nudges_total)]))
+            continue
         if not d.sat:  # watched an empty seat: no shares to give
             lines.append(_table_row(label, "", [fmt_short(d.sitting_minutes)]))
             continue

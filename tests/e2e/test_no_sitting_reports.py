@@ -73,7 +73,7 @@ def test_a_day_and_a_week_nobody_sat_say_so(tmp_path: Path) -> None:
     _sitwatch("report", "--week", "2026-W47", "--format", "html", "-o", str(page),
               "--history", db)
     html = page.read_text(encoding="utf-8")
-    assert 'id="no-sitting"' in html and said in html
+    assert 'id="no-sitting"' in html and said in html and "Nobody sat this week" in html
     assert not ZERO_SHARES.search(html) and "How you sat each day" not in html
     # the month's page said "Sitting 0 min, about 0 min a day on 0 days", a longest spell,
     # breaks and debt of 0 min, and a calendar of "0.0 h"
@@ -172,6 +172,7 @@ def test_nudges_with_no_watched_time_are_listed_with_their_times(tmp_path: Path)
         html = page.read_text(encoding="utf-8")
         assert 'id="no-sitting"' in html and "Nudges: 2, acted on 1 of 1" in html, html
         assert "Nudged at Wed 18 14:05 time to move · Wed 18 15:05 posture." in html, html
+        assert "Only nudges recorded this" in html and "Nobody sat" not in html, html
     # a week whose other day was sat: the nudges count in its total, not as a day watched
     # with nobody sitting
     clock = ManualClock(datetime(2026, 11, 19, 8, tzinfo=TZ))
@@ -183,4 +184,6 @@ def test_nudges_with_no_watched_time_are_listed_with_their_times(tmp_path: Path)
         store.end_run()
     week = _sitwatch("report", "--week", "2026-W47", "--history", db)
     assert re.search(r"^Nudges +2, acted on 1 of 1", week, re.MULTILINE), week
+    wed = next(ln for ln in week.splitlines() if ln.startswith("Wed 18"))
+    assert wed.split() == ["Wed", "18", "—", "2"], week  # not "0m", as a day watched empty
     assert "watched with no sitting" not in week, week
