@@ -99,8 +99,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"sitwatch eval: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     print(f"sitwatch eval: {_datasets_line(shared, sitters)}", file=sys.stderr, flush=True)
+    from sitwatch.evaluation import datasets
+
+    found = datasets.find(shared / "datasets")
+    for line in found.said:  # every file of the folders it scans: read, or skipped and why
+        print(f"sitwatch eval: {line}", file=sys.stderr, flush=True)
     timing = Timing()
     print(report(shared, markdown=args.markdown, lopo=not args.quick, progress=timing,
-                 sitters=sitters, seed=HELD_OUT_SEED if seed is None else seed))
+                 sitters=sitters, seed=HELD_OUT_SEED if seed is None else seed, found=found))
     print(timing.done(), file=sys.stderr, flush=True)
     return EXIT_OK

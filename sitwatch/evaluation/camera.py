@@ -35,13 +35,14 @@ from sitwatch.camera import landmarks as LM
 from sitwatch.camera.detector import CameraDetector, HeadGone, classify
 from sitwatch.config.camera import CameraConfig
 from sitwatch.core.kinds import Posture
+from sitwatch.evaluation.datasets import WEBCAM_DEV_FILE
 from sitwatch.reports.tables import render
 
 LABELS = {0: "upright", 1: "head down", 2: "leaning back", 3: "turned left", 4: "turned right",
           5: "chin on hand"}
 UPRIGHT, SLOUCHED, RECLINED = Posture.UPRIGHT, Posture.SLOUCHED, Posture.RECLINED
 EXPECTED = {0: UPRIGHT, 1: SLOUCHED, 2: RECLINED}
-DATASET_FILE = "dev_runs_01-16.csv"
+DATASET_FILE = WEBCAM_DEV_FILE
 NAIVE_THRESHOLD = (0.75 + 0.28) / 2  # the README's upright and head-down head drops, halfway
 FACE_POINTS = LM.MOUTH_RIGHT + 1  # landmarks 0-10: nose, eyes, ears, mouth
 
@@ -308,9 +309,16 @@ SESSION_STARTS = (0, 6)
 OTHER_DISTANCE = 0.15
 
 
-def session_of(run: int) -> int:
-    """The 1-based session of a 0-based run index."""
-    return sum(1 for s in SESSION_STARTS if run >= s)
+def session_of(run: int, starts: Sequence[int] = SESSION_STARTS) -> int:
+    """The 1-based session of a 0-based run index (sessions starting at runs ``starts``)."""
+    return sum(1 for s in starts if run >= s)
+
+
+def session_starts(path: Path) -> tuple[int, ...]:
+    """Where the sessions of a landmark file start: :data:`SESSION_STARTS` for the dev runs,
+    read from their runs; any other file's sessions are not known, so all its runs count as
+    one session (its held-out splits are then within the file, never across sessions)."""
+    return SESSION_STARTS if Path(path).name == DATASET_FILE else (0,)
 
 
 @dataclass(frozen=True)
@@ -324,7 +332,8 @@ class Split:
     short: str = ""  # e.g. "session 1 -> session 2 (0.70-0.79x)"
 
 
-def split_plan(labels: Sequence[int | None]) -> list[tuple[int, list[int], bool]]:
+def split_plan(labels: Sequence[int | None], starts: Sequence[int] = SESSION_STARTS
+               ) -> list[tuple[int, list[int], bool]]:
     """The held-out splits for runs of these labels: (calibration run, scored runs, scored
     within its own session) for each upright run, first the other sessions' upright and
     head-down runs, then its own session's other ones. The calibration run is never scored."""
@@ -332,7 +341,8 @@ def split_plan(labels: Sequence[int | None]) -> list[tuple[int, list[int], bool]
     for cal in (i for i, lab in enumerate(labels) if lab == 0):
         pool = [i for i, lab in enumerate(labels) if lab in (0, 1) and i != cal]
         for same in (False, True):
-            pick = [i for i in pool if (session_of(i) == session_of(cal)) == same]
+            pick = [i for i in pool
+                    if (session_of(i, starts) == session_of(cal, starts)) == same]
             if pick:
                 out.append((cal, pick, same))
     return out
@@ -340,13 +350,14 @@ def split_plan(labels: Sequence[int | None]) -> list[tuple[int, list[int], bool]
 
 def held_out_splits(path: Path, cfg: CameraConfig | None = None) -> list[Split]:
     """:func:`split_plan`'s splits, measured. Each says the scored runs' apparent size against
-    its calibration."""
+    its calibration. The sessions: :func:`session_starts`."""
+    starts = session_starts(path)
     first = evaluate(path, cfg)
     labels = [r["label"] for r in first["runs"]]
     uprights = [i for i, lab in enumerate(labels) if lab == 0]
     scales: dict[int, list[float]] = {}
     out = []
-    for cal, pick, same in split_plan(labels):
+    for cal, pick, same in split_plan(labels, starts):
         k = uprights.index(cal)
         if cal not in scales:
             scales[cal] = [r["median_scale"] for r in evaluate(path, cfg, cal_run=k)["runs"]]
@@ -356,8 +367,8 @@ def held_out_splits(path: Path, cfg: CameraConfig | None = None) -> list[Split]:
         where = "its own session" if same else "the other session"
         lo, hi = f"{min(sizes):.2f}", f"{max(sizes):.2f}"
         size = lo if lo == hi else f"{lo}-{hi}"
-        sess = session_of(cal)
-        to = sorted({session_of(i) for i in pick})
+        sess = session_of(cal, starts)
+        to = sorted({session_of(i, starts) for i in pick})
         out.append(Split(
             f"run {cal + 1} (session {sess}, upright)",
             f"{where}: run{'s' if len(pick) > 1 else ''} "
@@ -410,9 +421,10 @@ def distance_table(rows: list[dict[str, Any]]) -> list[list[str]]:
             for r in rows]
 
 
-def report_lines(cam_dir: Path, *, markdown: bool = False) -> list[str]:
-    """Lines for ``sitwatch eval`` (plain or markdown)."""
-    path = Path(cam_dir) / DATASET_FILE
+def report_lines(cam_dir: Path, *, markdown: bool = False, file: str = DATASET_FILE
+                 ) -> list[str]:
+    """Lines for ``sitwatch eval`` (plain or markdown) on ``file`` in ``cam_dir``."""
+    path = Path(cam_dir) / file
     if not path.is_file():
         return [f"{path}: not found"]
     r = evaluate(path)

@@ -9,6 +9,8 @@ scores as which posture (each dataset's README says what its labels mean).
 from __future__ import annotations
 
 import csv
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +33,13 @@ NAMES = {
 def present(folder: Path) -> dict[str, bool]:
     """Which of :data:`NAMES` are in ``folder`` (a ``datasets`` folder)."""
     return {name: (folder / where).exists() for name, where in NAMES.items()}
+
+
+#: The columns each folder's reader needs in a file's header (webcam-landmarks: in this order).
+SMARTCHAIR_COLUMNS = (*(f"p{i:02d}" for i in range(12)), "pose")
+FSR9_COLUMNS = ("label", *(f"fsr{i}" for i in range(1, 10)))
+WEBCAM_COLUMNS = ("label", *(f"{c}{i}" for i in range(33) for c in "xyzv"))
+WEBCAM_DEV_FILE = "dev_runs_01-16.csv"  # runs 1-16, the ones the camera rules were built on
 
 
 @dataclass(frozen=True)
@@ -120,12 +129,23 @@ class Labelled:
         return out
 
 
-def smartchair(path: Path) -> Labelled:
-    """SmartChair-ML: p00..p11 at 2 Hz, ``pose`` label (0 empty, 1/2 upright, 7 slumped...)."""
-    d = np.loadtxt(path, delimiter=",", skiprows=1)
-    person = path.stem.split("_")[-1]
+def person_of(path: Path) -> str:
+    """Whose recording a smartchair-ml file is: its name after the last "_"
+    (``scripted_almir.csv``, ``free_use_almir.csv``: almir)."""
+    return path.stem.split("_")[-1]
+
+
+def smartchair(path: Path, name: str | None = None) -> Labelled:
+    """SmartChair-ML: p00..p11 at 2 Hz, ``pose`` label (0 empty, 1/2 upright, 7 slumped...),
+    the columns found by name. ``name``: the recording's name (default
+    ``smartchair-ml/<person>``, as the scripted people are named)."""
+    with path.open(encoding="utf-8-sig") as f:
+        header = [c.strip() for c in next(csv.reader(f), [])]
+    d = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2,
+                   usecols=[header.index(c) for c in SMARTCHAIR_COLUMNS])
+    person = person_of(path)
     return Labelled(
-        f"smartchair-ml/{person}",
+        name or f"smartchair-ml/{person}",
         person,
         load("smartchair-12"),
         np.arange(len(d)) * 0.5,
@@ -215,3 +235,136 @@ def fsr_cushion(path: Path, hz: float = FSR9_HZ) -> Labelled:
         {},
         FSR9,
     )
+
+
+# -- which files of each folder are read --------------------------------------------------------
+
+#: What a webcam file's runs need for the held-out protocol: an upright run for a baseline.
+WEBCAM_UPRIGHT = 0
+
+
+@dataclass
+class Found:
+    """The recordings ``sitwatch eval`` reads in the folders whose files it scans (smartchair-ml,
+    fsr-cushion-9, webcam-landmarks): every ``*.csv`` whose header has the columns the folder's
+    reader needs and whose rows that reader takes. ``said``: one line per file, read (and in
+    which role) or skipped (and why), for stderr."""
+
+    scripted: list[Path] = field(default_factory=list)  # smartchair-ml people (lopo)
+    chair_other: list[Path] = field(default_factory=list)  # other smartchair-ml recordings
+    fsr: list[Path] = field(default_factory=list)
+    webcam: list[Path] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)
+
+
+def _header(path: Path) -> list[str] | str:
+    """The file's header cells, or why there are none (empty, unreadable)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        return f"unreadable ({getattr(e, 'strerror', None) or e})"
+    if not header or not any(c.strip() for c in header):
+        return "empty"
+    return [c.strip() for c in header]
+
+
+def _lacks(header: list[str], needs: tuple[str, ...], ordered: bool = False) -> str | None:
+    """Why ``header`` is not this folder's columns, or None when it is."""
+    if ordered and tuple(header[: len(needs)]) == needs:
+        return None
+    missing = [c for c in needs if c not in header]
+    if not ordered and not missing:
+        return None
+    want = f"{needs[0]}, {needs[1]}, ... {needs[-1]}" if len(needs) > 4 else ", ".join(needs)
+    if not missing:
+        return f"unknown columns (this folder's files start {want}, in that order)"
+    lack = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    return f"unknown columns (no {lack}; this folder's files have {want})"
+
+
+def _webcam_check(path: Path) -> str | None:
+    """Why a landmark file with the right header cannot be scored, or None."""
+    from sitwatch.camera import landmarks as LM
+
+    labels = [f.label for f in LM.read_csv(path)]
+    if not labels:
+        return "empty (a header and no rows)"
+    if WEBCAM_UPRIGHT not in labels:
+        return "no upright run (label 0) to take a baseline from"
+    return None
+
+
+def _try(read: Callable[[Path], object], path: Path) -> str | None:
+    """None when ``read`` takes the file; else why not, in a few words (``read`` may say why
+    itself, as a string)."""
+    try:
+        with warnings.catch_warnings():  # numpy's "no data": said as "empty" below
+            warnings.simplefilter("ignore")
+            got = read(path)
+    except (OSError, UnicodeDecodeError) as e:
+        return f"unreadable ({getattr(e, 'strerror', None) or e})"
+    except (ValueError, IndexError, KeyError, csv.Error) as e:
+        msg = str(e).replace(f"{path}: ", "").replace(f"{path}", path.name)
+        return f"unreadable ({msg[:120]})"
+    if isinstance(got, Labelled) and len(got.t) == 0:
+        return "empty (a header and no rows)"
+    return got if isinstance(got, str) else None
+
+
+#: Per scanned folder: the columns its reader needs (in that order?) and the reader, which
+#: takes a file or raises (or returns why not, as a string).
+SCANNED: dict[str, tuple[tuple[str, ...], bool, Callable[[Path], object]]] = {
+    "smartchair-ml": (SMARTCHAIR_COLUMNS, False, smartchair),
+    "fsr-cushion-9": (FSR9_COLUMNS, False, fsr_cushion),
+    "webcam-landmarks": (WEBCAM_COLUMNS, True, _webcam_check),
+}
+
+
+def scan(where: Path, name: str) -> list[tuple[Path, str | None]]:
+    """Every ``*.csv`` in ``where`` (the folder of dataset ``name``), with why it cannot be
+    read (None: it can)."""
+    needs, ordered, read = SCANNED[name]
+    files = sorted(where.glob("*.csv"))
+    if name == "webcam-landmarks":  # the dev runs first, as they always were
+        files.sort(key=lambda p: p.name != WEBCAM_DEV_FILE)
+    out: list[tuple[Path, str | None]] = []
+    for path in files:
+        header = _header(path)
+        why = header if isinstance(header, str) else _lacks(header, needs, ordered)
+        out.append((path, why if why is not None else _try(read, path)))
+    return out
+
+
+def find(folder: Path) -> Found:
+    """:class:`Found` for a ``datasets`` folder. A file that cannot be read is named with the
+    reason and left out; it never stops the rest."""
+    out = Found()
+    for name in SCANNED:
+        where = folder / NAMES[name]
+        if not where.is_dir():
+            continue
+        for path, why in scan(where, name):
+            shown = f"{name}/{path.name}"
+            if why is not None:
+                out.said.append(f"skips {shown}: {why}")
+            elif name == "smartchair-ml" and path.name.startswith("scripted_"):
+                out.scripted.append(path)
+                out.said.append(f"reads {shown} (scripted: {person_of(path)}, one of the people "
+                                "of the lopo split)")
+            elif name == "smartchair-ml":
+                out.chair_other.append(path)
+                out.said.append(f"reads {shown} (another recording, scored as its own rows; "
+                                f"person \"{person_of(path)}\": the file name after its last "
+                                "\"_\")")
+            elif name == "fsr-cushion-9":
+                out.fsr.append(path)
+                out.said.append(f"reads {shown} (session \"{path.stem}\", one fold of the "
+                                "leave-one-session-out split)")
+            else:
+                out.webcam.append(path)
+                out.said.append(f"reads {shown}" + (
+                    "" if path.name == WEBCAM_DEV_FILE else
+                    " (its sessions are not known: its runs are split as one session)"))
+    return out
+

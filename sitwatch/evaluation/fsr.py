@@ -46,7 +46,8 @@ OTHER_RATES = (5.0, 20.0)
 
 
 def fsr_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("session*.csv"))
+    """The sessions in ``folder``: every CSV with the cushion's columns that reads."""
+    return [p for p, why in datasets.scan(folder, "fsr-cushion-9") if why is None]
 
 
 def slide_cues(d: datasets.Labelled) -> tuple[float, float, float]:
@@ -82,11 +83,11 @@ def sliding(cues: tuple[float, float, float]) -> Iterator[None]:
         posture.SLIDE_OUTER, posture.SLIDE_MID, posture.SLIDE_LOAD = old
 
 
-def fsr_table(folder: Path, lopo: bool = True, progress: Progress = quiet) -> Rows:
-    """Rows of (session, what, scores): the defaults at 10 Hz, held out (leave one session
-    out) at 10 Hz (the threshold search only with ``lopo``; the half-lying cues always), then
-    the defaults at the other plausible rates."""
-    files = fsr_files(folder)
+def fsr_table(files: list[Path], lopo: bool = True, progress: Progress = quiet) -> Rows:
+    """Rows of (session, what, scores) for these session files: the defaults at 10 Hz, held
+    out (leave one session out) at 10 Hz (the threshold search only with ``lopo``; the
+    half-lying cues always, from the first other session), then the defaults at the other
+    plausible rates."""
     hz = datasets.FSR9_HZ
     sessions = [datasets.fsr_cushion(f, hz) for f in files]
     default = config.Config()

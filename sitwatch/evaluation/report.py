@@ -33,9 +33,10 @@ from sitwatch.evaluation.robustness import STRONGER, margins, robustness, seat_o
 from sitwatch.evaluation.scoring import RELEASE_S, Progress, Rows, Scores, quiet
 from sitwatch.evaluation.summary import FALSE_LOPSIDED, LOPSIDED, WEBCAM, WHEELCHAIR, Summary
 from sitwatch.evaluation.technion import technion_rows
-from sitwatch.evaluation.tuning import HELD_OUT, NAIVE, smartchair_table
+from sitwatch.evaluation.tuning import HELD_OUT, NAIVE, other_chair_table, smartchair_table
 from sitwatch.evaluation.variants import SEAT_ONLY, away_sitter, seat_only
 from sitwatch.reports.tables import render
+from sitwatch.reports.words import plural
 
 Table = Callable[[list[str], Iterable[list[str]]], None]
 
@@ -123,16 +124,20 @@ def naive_rows(rows: Rows, contains: str = "") -> list[tuple[str, Scores]]:
 
 
 def _smartchair(
-    out: list[str], table: Table, sc_dir: Path, h: str, lopo: bool, progress: Progress,
-    summary: Summary,
+    out: list[str], table: Table, found: datasets.Found, h: str, lopo: bool,
+    progress: Progress, summary: Summary,
 ) -> None:
-    people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
-    out.append(f"{h}smartchair-ml (12 force sensors, 2 people, 2 Hz)")
+    people = [datasets.smartchair(f) for f in found.scripted]
+    who = "1 person" if len(people) == 1 else f"{len(people)} people"
+    out.append(f"{h}smartchair-ml (12 force sensors, {who}, 2 Hz)")
     out.append("")
     rows = smartchair_table(people, lopo, progress)
     score_table(table, rows)
     summary.scores("smartchair-ml, 12 sensors (lopo: each person on thresholds from the other)",
                    held_out(rows), naive_rows(rows))
+    _chair_other(out, table, found, people, lopo, progress, summary)
+    if not people:
+        return
     out.append(
         "Seat only, as a cushion without backrest sensors would have recorded the same "
         "sessions (the backrest channels dropped, or the seat carried by four corner "
@@ -179,6 +184,30 @@ def _smartchair(
     )
     out.append("")
     score_table(table, robustness(people, progress), "sent as")
+
+
+def _chair_other(
+    out: list[str], table: Table, found: datasets.Found, people: list[datasets.Labelled],
+    lopo: bool, progress: Progress, summary: Summary,
+) -> None:
+    """The chair's other recordings (free use, more people), each as rows of its own."""
+    if not found.chair_other:
+        return
+    others = [datasets.smartchair(f, f"smartchair-ml/{f.stem}") for f in found.chair_other]
+    out.append(
+        "Other recordings of the same chair (every other CSV in the folder with its columns; "
+        "the person is the file name after its last \"_\"). Calibrated on the recording's "
+        "first upright minute as the scripted people are (\"auto\" alone when none is "
+        "labelled); the lopo thresholds are picked on the scripted people who are not the "
+        "recording's person:"
+    )
+    out.append("")
+    rows = other_chair_table(others, people, lopo, progress)
+    score_table(table, [(f"{d.person} ({d.name.split('/')[-1]})", k, sc) for d, k, sc in rows])
+    summary.scores("smartchair-ml, other recordings (lopo: on thresholds from the scripted "
+                   "people who are not the recording's)",
+                   [(d.name, sc) for d, k, sc in rows if k.startswith(HELD_OUT)],
+                   [(d.name, sc) for d, k, sc in rows if NAIVE in k])
 
 
 def _ethz(out: list[str], table: Table, ethz_dir: Path, h: str, progress: Progress,
@@ -284,15 +313,16 @@ FSR_HEADER = [
 
 
 def _fsr(
-    out: list[str], table: Table, folder: Path, h: str, lopo: bool, progress: Progress,
+    out: list[str], table: Table, files: list[Path], h: str, lopo: bool, progress: Progress,
     summary: Summary,
 ) -> None:
     out.append(
-        f"{h}fsr-cushion-9 (9 force-sensing resistors, seat only, 1 person, 2 sessions; "
-        "readings fall with the load; rate unknown, taken as 10 Hz)"
+        f"{h}fsr-cushion-9 (9 force-sensing resistors, seat only, 1 person, "
+        f"{plural(len(files), 'session')}; readings fall with the load; rate unknown, taken as "
+        "10 Hz)"
     )
     out.append("")
-    rows = fsr_table(folder, lopo, progress)
+    rows = fsr_table(files, lopo, progress)
     table(
         FSR_HEADER,
         [
@@ -308,28 +338,27 @@ def _fsr(
 
 
 def _free_use_recordings(
-    sc_dir: Path, fsr_dir: Path, held_out_class: str,
+    found: datasets.Found, held_out_class: str,
 ) -> list[tuple[str, str, datasets.Labelled]]:
     """What free use and the working days replay: (recording, device, the recording). Each
     smartchair session as recorded, as issue #10's held-out class (``held_out_class``: how the
     table names it) and through the seat alone; each fsr-cushion-9 session."""
     recs: list[tuple[str, str, datasets.Labelled]] = []
-    if sc_dir.is_dir():
-        people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))]
+    if found.scripted:
+        people = [datasets.smartchair(f) for f in found.scripted]
         recs += [(d.name, "12 sensors", d) for d in people]
         recs += [(d.name, held_out_class, away_sitter(d)) for d in people]
         recs += [(d.name, title, seat_only(d, kind)) for d in people
                  for kind, title in SEAT_ONLY.items()]
-    if fsr_dir.is_dir():
-        recs += [(d.name, f"9 FSRs, {datasets.FSR9_HZ:g} Hz", d) for d in
-                 (datasets.fsr_cushion(f) for f in sorted(fsr_dir.glob("session*.csv")))]
+    recs += [(d.name, f"9 FSRs, {datasets.FSR9_HZ:g} Hz", d) for d in
+             (datasets.fsr_cushion(f) for f in found.fsr)]
     return recs
 
 
-def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, orders: int,
+def _free_use(out: list[str], table: Table, files: datasets.Found, h: str, orders: int,
               progress: Progress) -> None:
     recs = _free_use_recordings(
-        sc_dir, fsr_dir, "12 sensors; issue #10's held-out class: a light, wandering backrest "
+        files, "12 sensors; issue #10's held-out class: a light, wandering backrest "
         "and upright clear of it 0.26 off")
     if not recs:
         return
@@ -368,9 +397,9 @@ def _free_use(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str,
     )
 
 
-def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, days: int,
+def _working_days(out: list[str], table: Table, files: datasets.Found, h: str, days: int,
                   progress: Progress) -> None:
-    recs = _free_use_recordings(sc_dir, fsr_dir, "issue #10's held-out class")
+    recs = _free_use_recordings(files, "issue #10's held-out class")
     if not recs:
         return
     later = "day 2" if days == 2 else f"days 2-{days}"
@@ -472,16 +501,20 @@ def _working_days(out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: 
            "forward-lean pieces flagged, kept -> answered"], rows)
 
 
-def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,
+def _webcam(out: list[str], table: Table, path: Path, h: str, markdown: bool,
             summary: Summary) -> None:
-    out.append(f"{h}webcam-landmarks (MediaPipe landmarks, runs split by label)")
+    dev = path.name == camera.DATASET_FILE
+    out.append(f"{h}webcam-landmarks" + ("" if dev else f": {path.name}")
+               + " (MediaPipe landmarks, runs split by label)")
     out.append("")
-    path = cam / camera.DATASET_FILE
-    if path.is_file():
-        splits = camera.held_out_splits(path)
+    splits = camera.held_out_splits(path)
+    sessions = ("sessions: runs 1-6 and 7-16" if dev else
+                "sessions: not known for this file, so its runs count as one session")
+    if splits:
         out.append(
             "Held out: the baseline from one upright run, scored only on runs of another "
-            "session or of its own session's other runs (sessions: runs 1-6 and 7-16; "
+            "session or of its own session's other runs ("
+            f"{sessions}; "
             "\"another distance\": every scored run looks more than "
             f"{100 * camera.OTHER_DISTANCE:.0f}% larger or smaller than the calibration run). "
             "Latency runs from the start of a head-down run with the detector reset; false "
@@ -489,21 +522,29 @@ def _webcam(out: list[str], table: Table, cam: Path, h: str, markdown: bool,
         )
         out.append("")
         table(camera.HELD_OUT_HEAD, camera.held_out_table(splits))
-        far = [x for x in splits if x.other_distance and x.figures["n_upright"]]
-        if far:
-            def cell(key: str, dwell: bool) -> str:
-                return "; ".join(
-                    f"{x.short} {100 * x.figures[key]:.1f}%"
-                    + (f" ({100 * x.figures['detector_headdown_balanced_accuracy']:.1f}% after "
-                       "the dwell)" if dwell else "") for x in far)
+    else:
+        out.append("No held-out split: the file has no other upright or head-down run to "
+                   "score on besides its upright calibration run(s), so only the figures "
+                   "below (the default protocol: baseline from the first upright run) are "
+                   "given.")
+        out.append("")
+    far = [x for x in splits if x.other_distance and x.figures["n_upright"]]
+    if far:
+        def cell(key: str, dwell: bool) -> str:
+            return "; ".join(
+                f"{x.short} {100 * x.figures[key]:.1f}%"
+                + (f" ({100 * x.figures['detector_headdown_balanced_accuracy']:.1f}% after "
+                   "the dwell)" if dwell else "") for x in far)
 
-            summary.add(WEBCAM, "webcam-landmarks (baseline from one session's upright run, "
-                        "scored per sample on the other session, at another distance)",
-                        cell("headdown_balanced_accuracy", True),
-                        all(x.figures["headdown_balanced_accuracy"] >= 0.97 for x in far),
-                        cell("naive_headdown_balanced_accuracy", False),
-                        all(x.figures["naive_headdown_balanced_accuracy"] >= 0.97 for x in far))
-    out.extend(report_lines(cam, markdown=markdown))
+        what = ("webcam-landmarks (baseline from one session's upright run, scored per sample "
+                "on the other session, at another distance)" if dev else
+                f"webcam-landmarks/{path.name} (baseline from one upright run, scored per "
+                "sample on the file's other runs at another distance; sessions not known)")
+        summary.add(WEBCAM, what, cell("headdown_balanced_accuracy", True),
+                    all(x.figures["headdown_balanced_accuracy"] >= 0.97 for x in far),
+                    cell("naive_headdown_balanced_accuracy", False),
+                    all(x.figures["naive_headdown_balanced_accuracy"] >= 0.97 for x in far))
+    out.extend(report_lines(path.parent, markdown=markdown, file=path.name))
     out.append("")
 
 
@@ -549,18 +590,16 @@ def _population(out: list[str], table: Table, h: str, sitters: int, progress: Pr
 
 
 def _not_right(
-    out: list[str], table: Table, sc_dir: Path, fsr_dir: Path, h: str, lopo: bool,
+    out: list[str], table: Table, found: datasets.Found, h: str, lopo: bool,
     progress: Progress,
 ) -> None:
     """Learning from "Not right" (sitwatch.evaluation.feedback): false alarms answered by a
     simulated sitter, before and after."""
     from sitwatch.evaluation.feedback import HEADER, MAX_EVENTS, eval_rows, table_rows
-    from sitwatch.evaluation.fsr import fsr_files
 
     progress('"Not right" replays')
-    people = [datasets.smartchair(f) for f in sorted(sc_dir.glob("scripted_*.csv"))] \
-        if sc_dir.is_dir() else []
-    fsr = [datasets.fsr_cushion(f) for f in fsr_files(fsr_dir)] if fsr_dir.is_dir() else []
+    people = [datasets.smartchair(f) for f in found.scripted]
+    fsr = [datasets.fsr_cushion(f) for f in found.fsr]
     out.append(f'{h}"Not right" replays (a sitter who answers false alarms)')
     out.append("")
     out.append(
@@ -578,13 +617,17 @@ def _not_right(
 def report(
     shared: Path, *, markdown: bool = False, lopo: bool = True, progress: Progress = quiet,
     sitters: int | None = None, seed: int = population.HELD_OUT_SEED,
+    found: datasets.Found | None = None,
 ) -> str:
     """The whole report for the datasets under ``shared/datasets`` (``lopo``: with the
     leave-one-person-out search, the slow part), then the simulated population (``sitters``;
     by default :data:`~sitwatch.evaluation.population.FULL`, or
     :data:`~sitwatch.evaluation.population.QUICK` without ``lopo``), drawn with ``seed`` (the
-    held-out population by default). The held-out summary comes first."""
+    held-out population by default). The held-out summary comes first. ``found``: the files
+    to read (:func:`~sitwatch.evaluation.datasets.find`, by default)."""
     ds = shared / "datasets"
+    if found is None:
+        found = datasets.find(ds)
     out: list[str] = []
     h = "## " if markdown else ""
     summary = Summary()
@@ -594,26 +637,23 @@ def report(
         out.append("")
 
     have = datasets.present(ds)
-    sc_dir = ds / datasets.NAMES["smartchair-ml"]
-    if have["smartchair-ml"]:
-        _smartchair(out, table, sc_dir, h, lopo, progress, summary)
+    if found.scripted or found.chair_other:
+        _smartchair(out, table, found, h, lopo, progress, summary)
     if have["ethz-wheelchair"]:
         _ethz(out, table, ds / datasets.NAMES["ethz-wheelchair"], h, progress, summary)
     if have["technion-smart-chair"]:
         progress("technion-smart-chair")
         _technion(out, table, ds / datasets.NAMES["technion-smart-chair"], h, summary)
-    fsr_dir = ds / datasets.NAMES["fsr-cushion-9"]
-    if have["fsr-cushion-9"]:
-        _fsr(out, table, fsr_dir, h, lopo, progress, summary)
-    if have["smartchair-ml"] or have["fsr-cushion-9"]:
-        _not_right(out, table, sc_dir, fsr_dir, h, lopo, progress)
-        _free_use(out, table, sc_dir, fsr_dir, h, reorder.ORDERS if lopo else reorder.QUICK,
-                  progress)
-        _working_days(out, table, sc_dir, fsr_dir, h,
-                      reorder.DAYS if lopo else reorder.QUICK_DAYS, progress)
-    if have["webcam-landmarks"]:
-        progress("webcam-landmarks")
-        _webcam(out, table, ds / datasets.NAMES["webcam-landmarks"], h, markdown, summary)
+    if found.fsr:
+        _fsr(out, table, found.fsr, h, lopo, progress, summary)
+    if found.scripted or found.fsr:
+        _not_right(out, table, found, h, lopo, progress)
+        _free_use(out, table, found, h, reorder.ORDERS if lopo else reorder.QUICK, progress)
+        _working_days(out, table, found, h, reorder.DAYS if lopo else reorder.QUICK_DAYS,
+                      progress)
+    for i, path in enumerate(found.webcam):
+        progress("webcam-landmarks" + ("" if i == 0 else f": {path.name}"))
+        _webcam(out, table, path, h, markdown, summary)
     if not out:
         out.append(f"no datasets found under {ds}: give --shared FOLDER, the folder that holds "
                    "datasets/ (or set SITWATCH_SHARED)")

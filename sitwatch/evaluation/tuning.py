@@ -122,3 +122,36 @@ def smartchair_table(
             rows.append(held_out_row(d, [o for o in people if o is not d]))
         rows.append((d.person, NAIVE, naive_scores(d)))
     return rows
+
+
+def other_chair_table(
+    recordings: list[datasets.Labelled], people: list[datasets.Labelled], lopo: bool = True,
+    progress: Progress = quiet,
+) -> list[tuple[datasets.Labelled, str, Scores]]:
+    """Recordings of the chair that are not the scripted sessions (``people``), each measured
+    as :func:`smartchair_table` measures a person: calibrated on its first upright minute (or
+    auto alone, where no upright is labelled), the naive stand-in, and with ``lopo``
+    thresholds tuned on the scripted people who are not the recording's person (one search
+    per set of people)."""
+    rows: list[tuple[datasets.Labelled, str, Scores]] = []
+    default = config.Config()
+    picked: dict[tuple[str, ...], dict[str, float]] = {}
+    for i, d in enumerate(recordings, 1):
+        progress(f"smartchair-ml other recordings ({i}/{len(recordings)}): "
+                 f"{d.name.split('/')[-1]}")
+        upright = bool((d.label == 1).any())
+        what = "profile" if upright else "auto"
+        if upright:
+            rows.append((d, "defaults, profile", replay_scores(d, default)))
+        rows.append((d, "defaults, auto", replay_scores(d, default, calibrated=False)))
+        train = [p for p in people if p.person != d.person]
+        if lopo and train:
+            key = tuple(p.person for p in train)
+            if key not in picked:
+                picked[key] = tune(train)
+            ov = picked[key]
+            rows.append((d, held_out_label("lopo", ov, what),
+                         replay_scores(d, config_for(ov), calibrated=upright)))
+        if upright:
+            rows.append((d, NAIVE, naive_scores(d)))
+    return rows
