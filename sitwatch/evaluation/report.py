@@ -128,13 +128,15 @@ def _smartchair(
     progress: Progress, summary: Summary,
 ) -> None:
     people = [datasets.smartchair(f) for f in found.scripted]
-    who = "1 person" if len(people) == 1 else f"{len(people)} people"
+    who = ("no scripted people" if not people else "1 person" if len(people) == 1
+           else f"{len(people)} people")
     out.append(f"{h}smartchair-ml (12 force sensors, {who}, 2 Hz)")
     out.append("")
-    rows = smartchair_table(people, lopo, progress)
-    score_table(table, rows)
-    summary.scores("smartchair-ml, 12 sensors (lopo: each person on thresholds from the other)",
-                   held_out(rows), naive_rows(rows))
+    if people:
+        rows = smartchair_table(people, lopo, progress)
+        score_table(table, rows)
+        summary.scores("smartchair-ml, 12 sensors (lopo: each person on thresholds from the "
+                       "other)", held_out(rows), naive_rows(rows))
     _chair_other(out, table, found, people, lopo, progress, summary)
     if not people:
         return

@@ -67,3 +67,24 @@ def test_eval_scores_a_free_use_chair_file_and_more_webcam_runs_and_names_a_brok
     assert "sessions: not known for this file, so its runs count as one session" in section
     assert "| run 1 (session 1, upright) | its own session: runs 2, 10, 11, 12" in section
     assert "upright vs head down, balanced accuracy (per sample)" in section
+
+
+def test_a_chair_recording_with_no_upright_label_is_scored_auto_calibrated(
+    datasets_dir: Path, tmp_path: Path,
+) -> None:
+    """A free-use recording need not label an upright minute: it is then scored as "auto" (the
+    pipeline learns its own baseline), alone in its folder with no scripted people."""
+    chair = tmp_path / "datasets" / "smartchair-ml"
+    chair.mkdir(parents=True)
+    lines = (datasets_dir / "smartchair-ml/scripted_almir.csv").read_text().splitlines()
+    kept = [lines[0], *(x for x in lines[1:] if x.rsplit(",", 1)[1] not in ("1", "2"))]
+    (chair / "free_use_zoe.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitwatch", "eval", "--quick", "--markdown", "--sitters", "0",
+         "--shared", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "## smartchair-ml (12 force sensors, no scripted people, 2 Hz)" in proc.stdout
+    rows = [line.split("|")[2].strip() for line in proc.stdout.splitlines()
+            if line.startswith("| zoe (free_use_zoe) |")]
+    assert rows == ["defaults, auto"]
