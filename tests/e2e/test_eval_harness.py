@@ -70,7 +70,12 @@ def test_eval_report_covers_every_dataset(quick_run, datasets_dir) -> None:
     # first which datasets it reads, then the steps
     assert said[0] == (f"datasets in {datasets_dir}: smartchair-ml, ethz-wheelchair, "
                        "technion-smart-chair, fsr-cushion-9, webcam-landmarks"), said[0]
-    steps = said[1:]
+    # then every file of the folders it scans by columns, read or skipped
+    assert [x.split(" (")[0] for x in said[1:6]] == [
+        "reads smartchair-ml/scripted_almir.csv", "reads smartchair-ml/scripted_vanessa.csv",
+        "reads fsr-cushion-9/session1.csv", "reads fsr-cushion-9/session2.csv",
+        "reads webcam-landmarks/dev_runs_01-16.csv"], said[1:6]
+    steps = said[6:]
     assert steps[:-1] == [
         "smartchair-ml (1/2): almir",
         "smartchair-ml (2/2): vanessa",
