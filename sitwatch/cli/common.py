@@ -187,9 +187,10 @@ def resolve_layout(args: argparse.Namespace, cfg: Config, path: Path | None = No
 
     spec, named = _layout_spec(args, cfg, path)
     if named and path is not None:
+        grid = spec is not None and spec.startswith("grid:")
         plain = ("; it reads values 0-255 that rise with the load, row 0 at the rear and "
                  "column 0 on the sitter's left: a matrix wired otherwise needs a layout file "
-                 "(docs/protocol.md)") if spec is not None and spec.startswith("grid:") else ""
+                 "(`sitwatch docs protocol`)") if grid else ""
         err(f"{path.name}: its columns are layout {spec}'s channels, not {cfg.cushion.layout}'s "
             f"(cushion.layout): read with {spec} (--layout picks another){plain}")
     try:

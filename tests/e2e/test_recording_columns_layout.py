@@ -188,5 +188,5 @@ def test_a_matrix_whose_cells_are_named_is_read_as_that_grid(tmp_path: Path) -> 
         ",".join(str(1023 - 4 * int(v)) for v in row[1:]) + "\n" for row in rows))
     proc = _run("replay", str(falling), "--auto", "--hz", "2", env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "a matrix wired otherwise needs a layout file (docs/protocol.md)" in proc.stderr
+    assert "a matrix wired otherwise needs a layout file (`sitwatch docs protocol`)" in proc.stderr
     assert "none of its 3600 lines could be read (3600 range)" in proc.stderr
