@@ -9,10 +9,11 @@ camera stack.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from sitwatch import __version__
 from sitwatch.cli import camera_flags, parser
@@ -94,9 +95,38 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parser_reached(top: argparse.ArgumentParser, words: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of the (sub)command that ``words`` name: `service install ...` is install's."""
+    current = top
+    for word in words:
+        subs = next((a for a in current._actions if isinstance(a, argparse._SubParsersAction)),
+                    None)
+        if subs is None:
+            break
+        if word in subs.choices:
+            current = subs.choices[word]
+    return current
+
+
+def _refuse_unknown(where: argparse.ArgumentParser, extras: list[str]) -> NoReturn:
+    """A usage error (exit 2) under the command the words went to, naming what it did not take
+    and the option meant (argparse alone said `sitwatch: error: unrecognized arguments` under
+    the usage of `sitwatch` itself)."""
+    helps = f"`{where.prog} --help` lists what it takes"
+    flag = next((w.split("=", 1)[0] for w in extras if w.startswith("-") and w != "-"), None)
+    if flag is None:
+        where.error(f"unexpected {', '.join(repr(w) for w in extras)}: {helps}")
+    options = [o for a in where._actions for o in a.option_strings if o.startswith("--")]
+    meant = difflib.get_close_matches(flag, options, n=1, cutoff=0.6)
+    where.error(f"unknown option {flag}: " + (f"did you mean {meant[0]}?" if meant else helps))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args, extras = parser.parse_known_args(words)
+    if extras:
+        _refuse_unknown(_parser_reached(parser, words), extras)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_OK

@@ -1,0 +1,63 @@
+"""A typo in a flag, as a new user makes one: the real `sitwatch` command names the command it
+was given to, the option it did not know and the one meant, with that command's usage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import scratch_env
+
+pytestmark = pytest.mark.integration
+
+
+def _sitwatch(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "sitwatch", *argv], capture_output=True,
+                          text=True, timeout=60, env=scratch_env(tmp_path))
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.mark.parametrize(("argv", "command", "typo", "meant"), [
+    (("run", "--prot", "/dev/ttyACM0"), "sitwatch run", "--prot", "--port"),
+    (("service", "install", "--dryrun"), "sitwatch service", "--dryrun", "--dry-run"),
+    (("export", "--since", "2026-11-01", "--csv", "--histroy", "h.sqlite"), "sitwatch export",
+     "--histroy", "--history"),
+    (("report", "--week", "--fromat=html"), "sitwatch report", "--fromat", "--format"),
+    (("feedback", "show", "--jsno"), "sitwatch feedback show", "--jsno", "--json"),
+])
+def test_a_mistyped_flag_names_the_command_and_the_flag_meant(tmp_path, argv, command, typo,
+                                                              meant) -> None:
+    """It said `sitwatch: error: unrecognized arguments: --prot /dev/ttyACM0` under the
+    usage of `sitwatch` itself: neither which command nor which option was meant."""
+    done = _sitwatch(tmp_path, *argv)
+    assert done.returncode == 2, done.stderr
+    assert f"usage: {command} " in done.stderr, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{command}: "), last
+    assert f"unknown option {typo}" in last and f"did you mean {meant}?" in last, last
+    assert done.stdout == ""
+
+
+def test_an_unknown_flag_like_no_other_points_at_the_commands_help(tmp_path) -> None:
+    done = _sitwatch(tmp_path, "status", "--zzzzzz")
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert "unknown option --zzzzzz" in last and "`sitwatch status --help`" in last, last
+
+
+def test_a_word_too_many_is_named_under_its_command(tmp_path) -> None:
+    done = _sitwatch(tmp_path, "layouts", "smartchair-12", "extra")
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("sitwatch layouts: ") and "'extra'" in last, last
+    assert "usage: sitwatch layouts " in done.stderr
+
+
+def test_a_flag_that_exists_still_works(tmp_path) -> None:
+    done = _sitwatch(tmp_path, "layouts", "smartchair-12", "--no-user-config")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("smartchair-12: 12 channels")
