@@ -71,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else profile_path(cfg)
     if getattr(args, "forget_learned", False):
         return _forget_learned(out, cfg)
+    blocked = not args.output and output_problem(out, "", "calibration.json")
+    if blocked:  # said before the first question, not after a session it could not save
+        err(f"{blocked} (-o FILE saves the calibration elsewhere); nothing was calibrated")
+        return EXIT_CONFIG
     if args.recording:
         import numpy as np
 
@@ -99,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             err(problem)
             return EXIT_CONFIG
-        from sitwatch.cli.calibrate_live import EMPTY_NOT_EMPTY, check_step
+        from sitwatch.cli.calibrate_live import EMPTY_NOT_EMPTY, check_step, save_profile
 
         means: dict[str, Any] = {}
         taken: dict[str, Any] = {}
@@ -138,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
         from sitwatch.sensing import references
 
         prof, tuning = references.tune(lay, cfg, prof)
-        prof.save(out)
+        if not save_profile(prof, out):
+            return EXIT_FAIL
         from sitwatch.runtime.service import calibration_hint
 
         print(f"{simulated}calibration saved to {out}. {calibration_hint(cfg, out)}")

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from sitwatch.cli.common import EXIT_INTERRUPTED
+from sitwatch.cli.common import EXIT_INTERRUPTED, err
 from sitwatch.config import Config
 from sitwatch.core.clock import Clock, SystemClock
 from sitwatch.sensing import calibration
@@ -170,8 +170,6 @@ def interactive(
     sleep: Callable[[float], object] = time.sleep,
     extra: bool | None = None,
 ) -> int:
-    from sitwatch.cli.common import err
-
     if source is None:
         if not cfg.cushion.port:
             err("which cushion? pass --port or set cushion.port (or use --recording FILE)")
@@ -273,7 +271,8 @@ def interactive(
     from sitwatch.sensing import references
 
     prof, tuning = references.tune(layout, cfg, prof)
-    prof.save(dest)
+    if not save_profile(prof, dest):
+        return 1
     from sitwatch.runtime.service import calibration_hint
 
     out.write(f"\nSaved to {dest}. {calibration_hint(cfg, dest)}\n")
@@ -284,6 +283,18 @@ def interactive(
     for note in upright_check.notes(layout, prof):
         out.write(f"Note: {note}\n")
     return 0
+
+
+def save_profile(prof: calibration.Profile, dest: Path) -> bool:
+    """Save ``prof`` at ``dest``; False after saying which file could not be written and why
+    (a folder that cannot be made or written in), where a traceback came."""
+    try:
+        prof.save(dest)
+    except OSError as e:
+        err(f"cannot save the calibration to {dest}: {e.strerror or e} (choose another file "
+            "with -o FILE, or make its folder one you can write in); nothing was saved")
+        return False
+    return True
 
 
 def _steady(frames: np.ndarray, layout: Layout) -> str | None:
