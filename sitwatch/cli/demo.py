@@ -7,7 +7,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from sitwatch.cli.common import EXIT_CONFIG, EXIT_OK, config_errors, err, load_config
+from sitwatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAIL,
+    EXIT_OK,
+    config_errors,
+    err,
+    load_config,
+    output_problem,
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,18 +50,28 @@ def run(args: argparse.Namespace) -> int:
     if history is not None and history.resolve() == history_path(cfg).resolve():
         err(f"{history} is your real history: pick another file for simulated days")
         return EXIT_CONFIG
+    problem = history is not None and output_problem(history, "--history", "demo.sqlite")
+    if problem:
+        err(problem)
+        return EXIT_CONFIG
+    from sitwatch.history.store import StoreError
+
     src, flags = _settings_source(args)
-    run_demo(
-        layout=lay,
-        seed=args.seed,
-        script=args.script,
-        speed=speed,
-        live=False if args.plain else None,
-        history=history,
-        days=args.days,
-        cfg=cfg,
-        settings=f"{src} (sitting limit {durations.setting(cfg.detect.sit_limit)})",
-    )
+    try:
+        run_demo(
+            layout=lay,
+            seed=args.seed,
+            script=args.script,
+            speed=speed,
+            live=False if args.plain else None,
+            history=history,
+            days=args.days,
+            cfg=cfg,
+            settings=f"{src} (sitting limit {durations.setting(cfg.detect.sit_limit)})",
+        )
+    except StoreError as e:  # its folder cannot be made or written in
+        err(str(e))
+        return EXIT_FAIL
     if history is not None:
         # the report takes its sitting limit from the config too: name the same one
         print(f"\nThe simulated history is in {history}; see it with "

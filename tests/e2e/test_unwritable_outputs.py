@@ -70,3 +70,30 @@ def test_calibrate_into_a_folder_that_cannot_be_made_names_the_file(tmp_path,
     assert line.startswith(f"sitwatch: cannot save the calibration to {dest}: "), line
     assert "nothing was saved" in line, line
 
+
+@pytest.mark.parametrize("where", ["blocked", "folder"])
+def test_demo_history_where_no_file_can_be_is_one_line(tmp_path, where) -> None:
+    """`sitwatch demo --history FILE` under a file, or naming a folder: a StoreError traceback
+    after the demo's first lines."""
+    env = scratch_env(tmp_path)
+    blocker = tmp_path / "notes"
+    if where == "blocked":
+        blocker.write_text("mine\n", encoding="utf-8")
+        history, says = blocker / "demo.sqlite", f"{blocker} is a file, not a folder"
+    else:
+        blocker.mkdir()
+        history, says = blocker, "is a folder"
+    done = _sitwatch(env, "demo", "--plain", "--script", "demo", "--history", str(history))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"sitwatch: --history {history}: "), done.stderr
+    assert says in done.stderr
+    assert done.stdout == ""  # refused before the demo began
+
+
+def test_demo_history_in_a_folder_that_cannot_be_made_says_so(tmp_path) -> None:
+    env = scratch_env(tmp_path)
+    history = NO_FOLDER_HERE / "demo.sqlite"
+    done = _sitwatch(env, "demo", "--plain", "--script", "demo", "--history", str(history))
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"sitwatch: cannot use the history database {history}"), last
