@@ -15,6 +15,8 @@ read one key at a time when it is one; a pipe works the same).
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -96,9 +98,16 @@ class Steered:
 
 
 def keys(stream: IO[bytes]) -> Iterator[str]:
-    """Characters from ``stream``, one at a time, until it ends."""
+    """Characters from ``stream``, one at a time, until it ends. A file with a descriptor (the
+    terminal) is read beneath its buffer: the reader's thread, waiting for a key, held stdin's
+    buffer lock, and Python aborted at exit when Ctrl-C stopped the simulator ("Fatal Python
+    error: _enter_buffered_busy", SIGABRT)."""
+    try:
+        fd: int | None = stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        fd = None
     while True:
-        b = stream.read(1)
+        b = stream.read(1) if fd is None else os.read(fd, 1)
         if not b:
             return
         yield b.decode("utf-8", "replace")
