@@ -379,11 +379,32 @@ def check_daemon(cfg: Any, clock: Any) -> Check:
             f"the pid now belongs to another program. {hint}",
         )
     if d.get("running"):
-        return OK, "daemon", f"running (pid {d.get('pid')})"
+        return OK, "daemon", f"running (pid {d.get('pid')}){_watches_another(cfg, clock, d)}"
     from sitwatch.runtime.service import start_hint
 
     hint = start_hint()
     return WARN, "daemon", f"not running: {hint[:1].lower()}{hint[1:].rstrip('.')}"
+
+
+def _watches_another(cfg: Any, clock: Any, d: dict[str, Any]) -> str:
+    """When the running daemon watches another cushion than the one these checks are about (it
+    was started with --port and --layout, as the README's simulator is): which, and the doctor
+    command that checks that one; '' when it watches this one. The checks above it spoke of the
+    config's cushion (often none: "no port configured"), its calibration and history, while
+    the daemon read the simulator and kept its own apart."""
+    import shlex
+
+    from sitwatch.runtime.status import camera_only
+
+    port = str((d.get("sensor") or {}).get("port") or "")
+    if not port or camera_only(d) or (cfg.cushion.port and _daemon_reads(cfg, clock)):
+        return ""
+    layout = d.get("layout")
+    flags = f"--port {shlex.quote(port)}" + (
+        f" --layout {shlex.quote(layout)}" if isinstance(layout, str) and layout else "")
+    return (f", watching {port}{f' ({layout})' if layout else ''}, not the cushion this "
+            f"config names ({cfg.cushion.port or 'none'}): `sitwatch doctor {flags}` checks "
+            "the one it watches")
 
 
 def _daemon_reads(cfg: Any, clock: Any) -> bool:

@@ -223,3 +223,59 @@ def test_report_points_to_the_simulators_history_until_a_seat_of_its_own_is_watc
     for argv in (["report"], ["export", "--since", day.isoformat(), "--json"]):
         _, said = sitwatch_ok_both(*argv, home=tmp_path)
         assert "simulator" not in said, (argv, said)
+
+
+def test_doctor_names_the_simulator_the_daemon_watches_and_how_to_check_it(
+        tmp_path: Path) -> None:
+    """README's "No hardware yet?": `sitwatch run --port L --layout smartchair-12`, then a
+    plain `sitwatch doctor` spoke only of the config's cushion ("no port configured", the
+    load-cells-4 calibration and the real history) beside "daemon: running": not that the
+    daemon watched the simulator, nor where it kept what it learned."""
+    import re
+    import shlex
+
+    home = tmp_path / "home"
+    (home / "run").mkdir(parents=True)
+    env = _env(home)
+    link = tmp_path / "cushion"
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout",
+         "smartchair-12", "--link", str(link), "--script", "demo"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True)
+    run = None
+    try:
+        assert sim.stderr is not None
+        read_until(sim.stderr, "connect with:")
+        run = subprocess.Popen(
+            [sys.executable, "-m", "sitwatch", "run", "--no-user-config", "--headless",
+             "--port", str(link), "--layout", "smartchair-12"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+            start_new_session=True)
+        assert run.stderr is not None
+        read_until(run.stderr, "is sitwatch's simulator")
+
+        def doctor(*argv: str) -> str:
+            done = subprocess.run([sys.executable, "-m", "sitwatch", "doctor",
+                                   "--no-user-config", "--listen", "1", *argv],
+                                  capture_output=True, text=True, env=env, timeout=120)
+            assert "Traceback" not in done.stderr, done.stderr
+            return done.stdout
+
+        said = doctor()
+        line = next(x for x in said.splitlines() if x.split()[1:2] == ["daemon"])
+        assert f"watching {link} (smartchair-12)" in line, said
+        advised = re.search(r"`sitwatch doctor ([^`]+)`", line)
+        assert advised, line
+        assert shlex.split(advised.group(1)) == ["--port", str(link), "--layout",
+                                                 "smartchair-12"]
+        then = doctor(*shlex.split(advised.group(1)))
+        history = next(x for x in then.splitlines() if x.split()[1:2] == ["history"])
+        assert str(home / "data" / "sitwatch" / "simulated" / "history.sqlite") in history
+        daemon = next(x for x in then.splitlines() if x.split()[1:2] == ["daemon"])
+        assert "watching" not in daemon, daemon  # the one it watches: nothing more to say
+    finally:
+        for proc in (run, sim):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.communicate(timeout=DEADLINE)
