@@ -95,6 +95,26 @@ def output_problem(path: Path, flag: str, example: str) -> str | None:
     return None
 
 
+def not_a_history(path: Path, flag: str = "--history") -> str | None:
+    """What to say when ``path``, given with ``flag`` to a command that writes a history (log,
+    demo), is a file that is not even SQLite (a note, a report): the store would take it for a
+    damaged history, rename it to ``FILE.corrupt-DATE`` and start a fresh database under its
+    name. A history the daemon keeps is set aside that way; a file someone named by mistake is
+    left alone. None for a missing or empty file, or an SQLite one."""
+    import sqlite3
+
+    from sitwatch.history import diagnose
+
+    try:
+        ident = diagnose.identify(path)
+    except (OSError, sqlite3.Error):
+        return None  # the store says what is wrong
+    if ident.kind == diagnose.Kind.DAMAGED and ident.detail == diagnose.NOT_SQLITE:
+        return (f"{flag} {path}: not a sitwatch history (not even an SQLite file), so it is "
+                "left as it is: name your history file, or a new file for one")
+    return None
+
+
 def load_config(args: argparse.Namespace, overrides: dict[str, Any] | None = None) -> Config:
     """The config from --config (or the user's file), with the command line's flags on top."""
     from sitwatch import config

@@ -14,6 +14,7 @@ from sitwatch.cli.common import (
     config_errors,
     err,
     load_config,
+    not_a_history,
     output_problem,
 )
 
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if history is not None and history.resolve() == history_path(cfg).resolve():
         err(f"{history} is your real history: pick another file for simulated days")
         return EXIT_CONFIG
-    problem = history is not None and output_problem(history, "--history", "demo.sqlite")
+    problem = history is not None and (output_problem(history, "--history", "demo.sqlite")
+                                       or not_a_history(history))
     if problem:
         err(problem)
         return EXIT_CONFIG

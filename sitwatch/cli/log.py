@@ -15,6 +15,7 @@ from sitwatch.cli.common import (
     err,
     follow_running_daemon,
     load_config,
+    not_a_history,
     output_problem,
 )
 
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         for ln in lines[1:]:
             print(wrap(ln))
         print()
-    problem = args.history and output_problem(hp, "--history", "history.sqlite")
+    problem = args.history and (output_problem(hp, "--history", "history.sqlite")
+                                or not_a_history(hp))
     if problem:
         err(f"{problem}; nothing logged")
         return EXIT_CONFIG

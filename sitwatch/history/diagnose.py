@@ -24,6 +24,8 @@ from urllib.parse import quote
 from sitwatch.history.schema import APPLICATION_ID, CORE_TABLES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: :func:`identify`'s word for a file without SQLite's header: a note, a report, garbage.
+NOT_SQLITE = "not an SQLite file"
 #: Below this much free space on the history's filesystem, doctor warns.
 LOW_SPACE_BYTES = 50 * 1024 * 1024
 
@@ -59,7 +61,7 @@ def identify(path: Path) -> Identity:
     if not head:
         return Identity(Kind.NEW)  # created by us a moment before a crash, or by `touch`
     if head != SQLITE_MAGIC:
-        return Identity(Kind.DAMAGED, "not an SQLite file")
+        return Identity(Kind.DAMAGED, NOT_SQLITE)
     uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=5)
