@@ -953,6 +953,31 @@ def _has(d: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     return True
 
 
+def _key_meant(name: str, allowed: list[str]) -> str:
+    """`` (did you mean port?)`` for a key spelt nearly like one allowed where it stands, or
+    `` (it belongs in [detect]: detect.sit_limit)`` for a key of another table ('' for
+    neither): the list of allowed keys alone left the user to spot it."""
+    import difflib
+
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    homes = [path for path in _key_paths(Config) if path.rsplit(".", 1)[-1] == name]
+    if len(homes) == 1 and "." in homes[0]:
+        return f" (it belongs in [{homes[0].rsplit('.', 1)[0]}]: {homes[0]})"
+    return ""
+
+
+def _key_paths(model: Any, prefix: str = "") -> list[str]:
+    """Every key of the schema, dotted (``detect.sit_limit``), tables' own keys included."""
+    out: list[str] = []
+    for name, field in model.model_fields.items():
+        out.append(prefix + name)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            out += _key_paths(field.annotation, f"{prefix}{name}.")
+    return out
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     model: Any = Config
     for part in loc[:-1]:
@@ -989,8 +1014,10 @@ def explain(err: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> l
                 layers[-1][0],
             )
         if e["type"] == "extra_forbidden":
-            allowed = ", ".join(_allowed_keys(loc))
-            lines.append(f"{origin}: {key}: unknown key; allowed here: {allowed}")
+            allowed = _allowed_keys(loc)
+            hint = _key_meant(str(loc[-1]), allowed) if loc else ""
+            lines.append(f"{origin}: {key}: unknown key{hint}; allowed here: "
+                         + ", ".join(allowed))
             continue
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "string_pattern_mismatch":
