@@ -154,6 +154,22 @@ def config_errors(e: Exception) -> int:
     return EXIT_CONFIG
 
 
+def flag_date(flag: str, text: str, shape: str) -> date:
+    """``text``, given with ``flag``, as a date; a ValueError holds what to say: ``shape`` (how
+    to write one) for text in another shape, or, for a date written as YYYY-MM-DD that is no day
+    of the calendar (2026-02-30), that it is none and why: "write YYYY-MM-DD" of a date written
+    just so did not say what was wrong."""
+    import re
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(f"{flag} {text!r}: there is no such day ({e})") from None
+        raise ValueError(f"{flag} {text!r}: {shape}") from None
+
+
 def day_arg(args: argparse.Namespace) -> date | None:
     """``--day YYYY-MM-DD`` (today without it); None after saying how to write it."""
     from datetime import date
@@ -161,9 +177,9 @@ def day_arg(args: argparse.Namespace) -> date | None:
     from sitwatch.reports.period import PeriodError, check_day
 
     try:
-        day = date.fromisoformat(args.day) if args.day else date.today()
-    except ValueError:
-        err(f"--day {args.day!r}: write YYYY-MM-DD")
+        day = flag_date("--day", args.day, "write YYYY-MM-DD") if args.day else date.today()
+    except ValueError as e:
+        err(str(e))
         return None
     try:
         return check_day(day, f"--day {args.day!r}" if args.day else "")

@@ -19,6 +19,7 @@ from sitwatch.cli.common import (
     EXIT_OK,
     config_errors,
     err,
+    flag_date,
     input_problem,
     load_config,
     output_problem,
@@ -40,14 +41,11 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as e:
         return config_errors(e)
     try:
-        since = date.fromisoformat(args.since)
-    except ValueError:
-        err(f"--since {args.since!r}: write a date as YYYY-MM-DD, e.g. 2026-11-02")
-        return EXIT_CONFIG
-    try:
-        until = date.fromisoformat(args.until) if args.until else date.today()
-    except ValueError:
-        err(f"--until {args.until!r}: write a date as YYYY-MM-DD, e.g. 2026-11-29")
+        since = flag_date("--since", args.since, "write a date as YYYY-MM-DD, e.g. 2026-11-02")
+        until = (flag_date("--until", args.until, "write a date as YYYY-MM-DD, e.g. 2026-11-29")
+                 if args.until else date.today())
+    except ValueError as e:
+        err(str(e))
         return EXIT_CONFIG
     if until < since:
         err(f"--until {until} is before --since {since}: swap them")

@@ -61,3 +61,24 @@ def test_a_flag_that_exists_still_works(tmp_path) -> None:
     done = _sitwatch(tmp_path, "layouts", "smartchair-12", "--no-user-config")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("smartchair-12: 12 channels")
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (("report", "--day", "2026-02-30"), "--day '2026-02-30': there is no such day "
+                                        "(day is out of range for month)"),
+    (("export", "--since", "2026-13-01", "--csv"), "--since '2026-13-01': there is no such "
+                                                   "day (month must be in 1..12)"),
+    (("export", "--since", "2026-11-01", "--until", "2026-11-31", "--csv"),
+     "--until '2026-11-31': there is no such day (day is out of range for month)"),
+])
+def test_a_date_written_right_that_is_no_day_says_so(tmp_path, argv, says) -> None:
+    """They said "write YYYY-MM-DD" of a date written just so: the day is what is wrong."""
+    done = _sitwatch(tmp_path, *argv, "--no-user-config")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"sitwatch: {says}", done.stderr
+
+
+def test_a_date_in_another_shape_still_says_how_to_write_it(tmp_path) -> None:
+    done = _sitwatch(tmp_path, "report", "--day", "yesterday", "--no-user-config")
+    assert done.returncode == 2
+    assert "write YYYY-MM-DD" in done.stderr
