@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             history=history,
             days=args.days,
             cfg=cfg,
-            settings=f"{src} (sitting limit {durations.setting(cfg.detect.sit_limit)})",
+            settings=_with_limit(src, durations.setting(cfg.detect.sit_limit)),
         )
     except StoreError as e:  # its folder cannot be made or written in
         err(str(e))
@@ -79,6 +79,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nThe simulated history is in {history}; see it with "
               f"`sitwatch report --week --html --history {history}{flags}`.")
     return EXIT_OK
+
+
+def _with_limit(src: str, limit: str) -> str:
+    """The settings' source with the sitting limit in force, in one pair of brackets."""
+    if src.endswith(")"):
+        return f"{src[:-1]}; sitting limit {limit})"
+    return f"{src} (sitting limit {limit})"
 
 
 def _settings_source(args: argparse.Namespace) -> tuple[str, str]:

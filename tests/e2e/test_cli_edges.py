@@ -842,6 +842,13 @@ def test_the_demo_uses_the_users_settings_and_its_report_the_same(tmp_path) -> N
     demo = _sitwatch("demo", "--plain", "--script", "demo", "--history", str(db2), "--config",
                      str(other), env=env)
     assert f"Using the settings of {other} (sitting limit 20 min)." in demo.stdout
+    # no config file: one pair of brackets ("(no config file) (sitting limit 45 min)" before)
+    (tmp_path / "bare").mkdir()
+    bare = {**_fresh_home(tmp_path / "bare"), "TZ": "UTC"}
+    demo0 = _sitwatch("demo", "--plain", "--script", "demo", "--history",
+                      str(tmp_path / "demo0.sqlite"), env=bare)
+    assert ("Using the default settings (no config file; sitting limit 45 min)."
+            in demo0.stdout), demo0.stdout[:400]
     assert "past your 20 min limit" in demo.stdout
     hint = demo.stdout.rsplit("`", 2)[1]
     assert hint.endswith(f"--config {other}"), hint
