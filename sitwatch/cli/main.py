@@ -121,9 +121,38 @@ def _refuse_unknown(where: argparse.ArgumentParser, extras: list[str]) -> NoRetu
     where.error(f"unknown option {flag}: " + (f"did you mean {meant[0]}?" if meant else helps))
 
 
+def _refuse_mistyped_command(top: argparse.ArgumentParser, words: Sequence[str]) -> None:
+    """A usage error (exit 2) naming the command meant when a command word is spelt nearly
+    right (`sitwatch reprot`, `sitwatch service instal`); argparse alone listed every command
+    and left the user to find it. A word like none is left to argparse's list."""
+    current, i = top, 0
+    while True:
+        subs = next((a for a in current._actions if isinstance(a, argparse._SubParsersAction)
+                     or (not a.option_strings and a.choices)), None)  # `service install`
+        if subs is None or subs.choices is None:
+            return
+        while i < len(words) and words[i].startswith("-"):
+            i += 2 if words[i] == "--config" else 1  # the one option before a command that
+            # takes a separate value
+        if i >= len(words):
+            return
+        word = words[i]
+        if word not in subs.choices:
+            meant = difflib.get_close_matches(word, list(subs.choices), n=1, cutoff=0.6)
+            what = ("command" if isinstance(subs, argparse._SubParsersAction)
+                    else subs.dest.replace("_", " "))
+            if meant:
+                current.error(f"unknown {what} {word!r}: did you mean {meant[0]}?")
+            return
+        if not isinstance(subs, argparse._SubParsersAction):
+            return
+        current, i = subs.choices[word], i + 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     words = sys.argv[1:] if argv is None else argv
+    _refuse_mistyped_command(parser, words)
     args, extras = parser.parse_known_args(words)
     if extras:
         _refuse_unknown(_parser_reached(parser, words), extras)

@@ -82,3 +82,28 @@ def test_a_date_in_another_shape_still_says_how_to_write_it(tmp_path) -> None:
     done = _sitwatch(tmp_path, "report", "--day", "yesterday", "--no-user-config")
     assert done.returncode == 2
     assert "write YYYY-MM-DD" in done.stderr
+
+
+@pytest.mark.parametrize(("argv", "command", "said"), [
+    (("reprot", "--week"), "sitwatch", "unknown command 'reprot': did you mean report?"),
+    (("--config", "x.toml", "calibarte"), "sitwatch",
+     "unknown command 'calibarte': did you mean calibrate?"),
+    (("service", "instal", "--dry-run"), "sitwatch service",
+     "unknown action 'instal': did you mean install?"),
+    (("feedback", "wrnog"), "sitwatch feedback", "unknown command 'wrnog': did you mean wrong?"),
+    (("log", "numbnes"), "sitwatch log", "unknown kind 'numbnes': did you mean numbness?"),
+])
+def test_a_mistyped_command_names_the_command_meant(tmp_path, argv, command, said) -> None:
+    """`sitwatch reprot` listed all 26 commands ("invalid choice: 'reprot' (choose from 'run',
+    ...)") and left the user to spot the one meant; now it names it, under the usage of the
+    command the word was given to, exit 2 as before."""
+    done = _sitwatch(tmp_path, *argv)
+    assert done.returncode == 2, done.stderr
+    assert f"usage: {command} " in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"{command}: error: {said}", done.stderr
+
+
+def test_a_word_like_no_command_still_lists_them(tmp_path) -> None:
+    done = _sitwatch(tmp_path, "xyzzy")
+    assert done.returncode == 2
+    assert "invalid choice: 'xyzzy' (choose from 'run'," in done.stderr, done.stderr
