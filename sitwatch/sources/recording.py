@@ -331,10 +331,13 @@ def frames(
 
 def unread_reasons(stats: Any, n: int) -> str:
     """Why lines were dropped, for people: ``300 garbage`` or ``2 count; some lines have 3
-    values, the layout 4`` (``stats``: a LineParser's)."""
+    values, the layout takes 4 (5 with a time first)`` (``stats``: a LineParser's). A line's
+    count includes its time, so both counts the layout takes are said: "151 values, the layout
+    12" read as if the time were a reading."""
     reasons = ", ".join(f"{k} {why}" for why, k in stats.dropped.most_common())
-    if stats.last_count_seen is not None and stats.last_count_seen != n:
-        reasons += f"; some lines have {stats.last_count_seen} values, the layout {n}"
+    if stats.last_count_seen is not None and stats.last_count_seen not in (n, n + 1):
+        reasons += (f"; some lines have {stats.last_count_seen} values, the layout takes {n} "
+                    f"({n + 1} with a time first)")
     return reasons
 
 

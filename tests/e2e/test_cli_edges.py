@@ -270,7 +270,23 @@ def test_replay_says_when_many_lines_were_not_frames(tmp_path) -> None:
                      "--no-user-config", env=_fresh_home(tmp_path))
     assert proc.returncode == 0
     assert (f"note: 2 of 4 lines of {rec} were not usable frames (1 count, 1 garbage; some "
-            "lines have 3 values, the layout 4)") in proc.stderr
+            "lines have 3 values, the layout takes 4 (5 with a time first))") in proc.stderr
+
+
+def test_a_recording_of_another_size_says_both_counts_the_layout_takes(tmp_path) -> None:
+    """sitwatch's own recording of a 10x15 matrix (a time and 150 readings a line) replayed
+    with --layout smartchair-12 said "some lines have 151 values, the layout 12": the time
+    counted as a reading, and nothing said a line may start with one."""
+    env = _fresh_home(tmp_path)
+    rec = tmp_path / "matrix.rec"
+    sim = _sitwatch("simulate", "--layout", "grid:10x15", "--hz", "2", "--duration", "20",
+                    "--speed", "1000", "-o", str(rec), "--no-user-config", env=env)
+    assert sim.returncode == 0, sim.stderr
+    proc = _sitwatch("replay", str(rec), "--layout", "smartchair-12", "--auto",
+                     "--no-user-config", env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert ("none of its 40 lines could be read (40 count; some lines have 151 values, the "
+            "layout takes 12 (13 with a time first))") in proc.stderr, proc.stderr
 
 
 def _simulated_day(tmp_path, env: dict[str, str]) -> Path:
