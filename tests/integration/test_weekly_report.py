@@ -153,7 +153,7 @@ def test_a_bad_day_or_week_is_named_with_how_to_write_it(tmp_path, command):
     cfg = _config(tmp_path, [])
     common = ("--no-user-config", "--config", str(cfg))
     bad_day = _sitwatch(tmp_path, command, *common, "--day", "2026-11-31")
-    assert bad_day.returncode == 2 and "--day '2026-11-31': write YYYY-MM-DD" in bad_day.stderr
+    assert bad_day.returncode == 2 and "--day '2026-11-31': there is no such day" in bad_day.stderr
     bad_week = _sitwatch(tmp_path, command, *common, "--week", "lastweek")
     assert bad_week.returncode == 2 and "or last (the last week that is over)" in bad_week.stderr
     assert "Traceback" not in bad_day.stderr + bad_week.stderr
