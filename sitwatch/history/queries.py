@@ -300,6 +300,14 @@ class DaySummary:
         return max(0.0, self.sensor_offline_minutes - self.camera_offline_minutes)
 
     @property
+    def offline_throughout(self) -> bool:
+        """sitwatch ran this day, nobody was seen sitting, and its sensor was offline all the
+        time it ran (a cushion unplugged): nothing could see the seat, so this is no day
+        watched empty."""
+        return (not self.sat and self.present_minutes >= 0.5
+                and self.present_minutes - self.sensor_offline_minutes < 0.5)
+
+    @property
     def longest_spell(self) -> SpellRow | None:
         return max(self.spells, key=lambda s: s.seconds) if self.spells else None
 
@@ -432,8 +440,9 @@ class WeekSummary:
 
     @property
     def days_watched_empty(self) -> int:
-        """The days watched but nobody sitting (not a day with nudges alone)."""
-        return sum(1 for d in self.days if d.watched and not d.sat)
+        """The days watched but nobody sitting (not a day with nudges alone, nor one its
+        sensor was offline throughout)."""
+        return sum(1 for d in self.days if d.watched and not d.sat and not d.offline_throughout)
 
     @cached_property
     def averaged(self) -> tuple[DaySummary, ...]:

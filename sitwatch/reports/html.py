@@ -54,6 +54,7 @@ from sitwatch.reports.words import (
     fmt_limit,
     fmt_minutes,
     lopsided_text,
+    no_sitting_day_text,
     no_sitting_text,
     nudge_times_text,
     nudges_text,
@@ -137,7 +138,7 @@ def _day_rows(days: Sequence[Day]) -> list[DayRow]:
         label = f"{d.day:%a} {d.day.day} {d.day:%b}"
         if not d.has_data or not s.sat:  # a day watched with nobody sitting: no 0% cells
             rows.append(DayRow(label, False, missing=d.missing if not d.has_data
-                               else "no sitting"))
+                               else no_sitting_day_text(s)))
             continue
         rows.append(DayRow(
             label, True,

@@ -36,6 +36,7 @@ from sitwatch.reports.words import (
     fmt_limit,
     fmt_minutes,
     lopsided_text,
+    no_sitting_day_text,
     no_sitting_rows,
     no_sitting_text,
     nudge_times_text,
@@ -449,8 +450,8 @@ def markdown(r: PeriodReport) -> str:
               "|---|---:|---:|---:|---:|---:|"]
     for d in w.days:
         label = f"{d.day:%a} {d.day.isoformat()}"
-        if not d.has_data:
-            lines.append(f"| {label} | — | | | | |")
+        if not d.sat:  # no row of 0%: what the day was instead
+            lines.append(f"| {label} | {no_sitting_day_text(d)} | | | | |")
             continue
         lines.append(
             f"| {label} | {fmt_minutes(d.sitting_minutes)} | "
@@ -525,6 +526,9 @@ def period_text(r: PeriodReport) -> str:
     lines.append("")
     for d in w.days:
         if not d.has_data:
+            continue
+        if not d.sat:  # no line of 0 min: what the day was instead
+            lines.append(f"{d.day:%a %d}  {no_sitting_day_text(d)}")
             continue
         lines.append(f"{d.day:%a %d}  {fmt_minutes(d.sitting_minutes):>11}  "
                      f"longest {fmt_minutes(d.longest_spell_minutes):>11}  "

@@ -166,6 +166,9 @@ def weekly_text(store: Reader, week_ending: date, tz: tzinfo, *,
             lines.append(_table_row(label, "", ["—", *[""] * (len(_COLUMNS) - 2),
                                                 str(d.nudges_total)]))
             continue
+        if d.offline_throughout:  # nothing could see the seat: no day watched empty
+            lines.append(_table_row(label, "", ["offline"]))
+            continue
         if not d.sat:  # watched an empty seat: no shares to give
             lines.append(_table_row(label, "", [fmt_short(d.sitting_minutes)]))
             continue

@@ -376,6 +376,20 @@ def no_sitting_text(s: DaySummary | WeekSummary, when: str = "") -> str:
     return f"{head}: sitwatch ran for {fmt_minutes(watched)}, but nothing could see the seat."
 
 
+def no_sitting_day_text(d: DaySummary) -> str:
+    """A day without sitting in a table of days: ``no sitting`` (an empty seat watched),
+    ``cushion offline 1 h 30 min`` (nothing could see the seat), ``1 nudge, no time watched``
+    (its nudges alone); ``—`` for a day without data."""
+    if d.offline_throughout:
+        return " and ".join(f"{o.sensor} offline {fmt_minutes(o.minutes)}"
+                            for o in offline_rows(d)) or "offline"
+    if d.watched:
+        return "no sitting"
+    if d.nudges_total:
+        return f"{plural(d.nudges_total, 'nudge')}, no time watched"
+    return "—"
+
+
 #: The most nudge times a report of a period nobody sat in lists (:func:`nudge_times_text`).
 MAX_NUDGE_TIMES = 12
 

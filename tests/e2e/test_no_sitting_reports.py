@@ -187,3 +187,74 @@ def test_nudges_with_no_watched_time_are_listed_with_their_times(tmp_path: Path)
     wed = next(ln for ln in week.splitlines() if ln.startswith("Wed 18"))
     assert wed.split() == ["Wed", "18", "—", "2"], week  # not "0m", as a day watched empty
     assert "watched with no sitting" not in week, week
+
+
+MON, TUE, FRI = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 20)
+
+
+def _offline(store: Store, clock: ManualClock, minutes: int) -> None:
+    """``minutes`` of the daemon running with its cushion offline (unplugged)."""
+    for _ in range(minutes * 6):
+        clock.advance(10)
+        store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                         cop_x=None, cop_y=None, online=False)
+
+
+def _four_kinds_of_day(path: Path) -> Path:
+    """Monday 40 minutes upright; Tuesday an empty seat watched for two
+    hours; Wednesday a nudge and no watched minute; Thursday nothing; Friday the daemon ran
+    for 1 h 30 min with its cushion offline all that time."""
+    clock = ManualClock(datetime(2026, 11, 16, 8, tzinfo=TZ))
+    with Store(path, clock) as store:
+        s = Sitter(store, clock)
+        s.at(MON, 9)
+        s.sit(40)
+        s.away(10)
+        s.at(TUE, 9)
+        s.away(120)
+        s.at(WED, 14, 5)
+        s.nudge("time_to_move", responded=True)
+        s.at(FRI, 9)
+        _offline(store, clock, 90)
+        store.end_run()
+    return path
+
+
+def test_the_markdown_and_month_days_tell_empty_nudges_alone_and_offline_apart(
+        tmp_path: Path) -> None:
+    """The Markdown week table and the month's text line per day gave Tuesday (an empty seat
+    watched), Wednesday (a nudge alone) and Friday (the cushion offline all day) the same
+    "0 min ... 0%" as if each were a day sat for no time; the text week table already told
+    the first two apart. Now each says what it was, and Thursday (never watched) stays "—"."""
+    db = str(_four_kinds_of_day(tmp_path / "h.sqlite"))
+    md = _sitwatch("report", "--week", "2026-W47", "--format", "md", "--history", db)
+    cells = {ln.split("|")[1].strip(): [c.strip() for c in ln.split("|")[2:-1]]
+             for ln in md.splitlines() if ln.startswith("| ") and "2026-11-" in ln}
+    assert cells["Mon 2026-11-16"][0] == "40 min" and cells["Mon 2026-11-16"][-1] == "100%"
+    assert cells["Tue 2026-11-17"] == ["no sitting", "", "", "", ""], md
+    assert cells["Wed 2026-11-18"] == ["1 nudge, no time watched", "", "", "", ""], md
+    assert cells["Thu 2026-11-19"] == ["—", "", "", "", ""], md
+    assert cells["Fri 2026-11-20"] == ["cushion offline 1 h 30 min", "", "", "", ""], md
+    month = _sitwatch("report", "--month", "2026-11", "--history", db)
+    days = {ln[:6]: " ".join(ln[6:].split()) for ln in month.splitlines()
+            if re.match(r"[A-Z][a-z]{2} \d\d ", ln)}
+    assert days["Mon 16"].startswith("40 min longest 40 min"), month
+    assert days["Tue 17"] == "no sitting", month
+    assert days["Wed 18"] == "1 nudge, no time watched", month
+    assert days["Fri 20"] == "cushion offline 1 h 30 min", month
+    assert "Thu 19" not in days, month
+    # Friday is no day "watched with no sitting": nothing could see the seat
+    assert "1 more day watched with no sitting" in " ".join(month.split()), month
+    week = _sitwatch("report", "--week", "2026-W47", "--history", db)
+    assert "1 more day watched with no sitting" in " ".join(week.split()), week
+    fri = next(ln for ln in week.splitlines() if ln.startswith("Fri 20"))
+    assert fri.split() == ["Fri", "20", "offline"], week
+    page = tmp_path / "week.html"
+    _sitwatch("report", "--week", "2026-W47", "--format", "html", "-o", str(page),
+              "--history", db)
+    html = page.read_text(encoding="utf-8")
+    for label, said in (("Tue 17 Nov", "no sitting"), ("Wed 18 Nov", "1 nudge, no time watched"),
+                        ("Fri 20 Nov", "cushion offline 1 h 30 min")):
+        row = re.search(rf"<tr[^>]*>\s*<th[^>]*>{label}</th>(.*?)</tr>", html, re.S)
+        assert row is not None and said in row[1], (label, row and row[1])
+
