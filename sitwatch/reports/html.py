@@ -55,6 +55,7 @@ from sitwatch.reports.words import (
     fmt_minutes,
     lopsided_text,
     no_sitting_day_text,
+    no_sitting_heading,
     no_sitting_text,
     nudge_times_text,
     nudges_text,
@@ -276,9 +277,8 @@ def _no_sitting(w: WeekSummary, when: str) -> dict[str, object]:
     holds nudges alone: the text report's words (:func:`no_sitting_text`), the offline time and
     the nudges, if any (a nudge acted on from a companion, whose sitting was recorded
     elsewhere), and when they came."""
-    watched = any(d.watched for d in w.days)  # else the nudges alone are recorded
     return {
-        "no_sitting_heading": f"Nobody sat {when}" if watched else f"Only nudges recorded {when}",
+        "no_sitting_heading": no_sitting_heading(w, when),
         "no_sitting": no_sitting_text(w, when),
         "offline": [(o.sensor, fmt_minutes(o.minutes), o.counted) for o in offline_rows(w)],
         "no_sitting_nudges": nudges_text(w) if w.nudges_total else "",

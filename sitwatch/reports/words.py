@@ -373,7 +373,30 @@ def no_sitting_text(s: DaySummary | WeekSummary, when: str = "") -> str:
             return (f"{head}: the history holds no time sitwatch watched the seat, "
                     "only the nudges below.")
         return f"{head}."
-    return f"{head}: sitwatch ran for {fmt_minutes(watched)}, but nothing could see the seat."
+    sensors, was = _offline_sensors(s)
+    return (f"{head}: {sensors} {was} offline all the {fmt_minutes(watched)} sitwatch ran, so "
+            "it could not see the seat.")
+
+
+def _offline_sensors(s: DaySummary | WeekSummary) -> tuple[str, str]:
+    """The sensors offline in ``s`` and the verb: ``("the cushion", "was")``, ``("the cushion
+    and the camera", "were")``."""
+    names = [f"the {o.sensor}" for o in offline_rows(s)] or ["its sensor"]
+    return " and ".join(names), "were" if len(names) > 1 else "was"
+
+
+def no_sitting_heading(s: DaySummary | WeekSummary, when: str) -> str:
+    """A page's heading for a period nobody was seen sitting in (:func:`no_sitting_text` says
+    more): ``Nobody sat this week`` when sitwatch watched the empty seat, ``Cushion offline
+    this week`` when its sensor was offline all the time it ran (nobody was seen, which is
+    not nobody sat), ``Only nudges recorded this week`` when the nudges are all it holds."""
+    days = s.days if isinstance(s, WeekSummary) else (s,)
+    if not any(d.watched for d in days):
+        return f"Only nudges recorded {when}"
+    if all(d.offline_throughout for d in days if d.watched):
+        sensors, _ = _offline_sensors(s)
+        return f"{sensors.replace('the ', '').capitalize()} offline {when}"
+    return f"Nobody sat {when}"
 
 
 def no_sitting_day_text(d: DaySummary) -> str:

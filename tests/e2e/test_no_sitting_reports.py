@@ -258,3 +258,30 @@ def test_the_markdown_and_month_days_tell_empty_nudges_alone_and_offline_apart(
         row = re.search(rf"<tr[^>]*>\s*<th[^>]*>{label}</th>(.*?)</tr>", html, re.S)
         assert row is not None and said in row[1], (label, row and row[1])
 
+
+def test_a_time_the_cushion_was_offline_throughout_says_so_not_nobody_sat(
+        tmp_path: Path) -> None:
+    """sitwatch ran with the cushion unplugged all week: the pages said "Nobody sat this week"
+    and the reports "sitwatch ran for 1 h 30 min, but nothing could see the seat". Nobody was
+    seen, which is not nobody sat: they now say the cushion was offline, and for how long."""
+    path = tmp_path / "h.sqlite"
+    clock = ManualClock(datetime(2026, 11, 20, 8, tzinfo=TZ))
+    with Store(path, clock) as store:
+        Sitter(store, clock).at(FRI, 9)
+        _offline(store, clock, 90)
+        store.end_run()
+    db = str(path)
+    said = "the cushion was offline all the 1 h 30 min sitwatch ran, so it could not see the seat."
+    for argv, when in ((("--day", str(FRI)), ""), (("--week", "2026-W47"), " this week"),
+                       (("--day", str(FRI), "--format", "md"), ""),
+                       (("--month", "2026-11"), " this month")):
+        out = " ".join(_sitwatch("report", *argv, "--history", db).split())
+        assert f"No sitting recorded{when}: {said}" in out, out
+        assert "empty seat" not in out and "nothing could see" not in out, out
+    page = tmp_path / "page.html"
+    for argv, when in ((("--week", "2026-W47"), "this week"), (("--month", "2026-11"),
+                                                               "this month")):
+        _sitwatch("report", *argv, "--format", "html", "-o", str(page), "--history", db)
+        html = " ".join(page.read_text(encoding="utf-8").split())
+        assert f">Cushion offline {when}</h2>" in html and said in html, html
+        assert "Nobody sat" not in html, html

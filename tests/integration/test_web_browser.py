@@ -1078,3 +1078,38 @@ def test_this_week_and_the_weekly_report_name_their_days(served: Server) -> None
     dates = f"{first:%a} {first.day} {first:%b} – {today:%a} {today.day} {today:%b %Y}"
     said = "This week" if today == sunday else "Last 7 days"
     assert report.splitlines()[0] == f"{said}, {dates}", report
+
+
+def test_pages_of_a_time_the_cushion_was_offline_throughout_say_so(tmp_path: Path) -> None:
+    """sitwatch ran with the cushion unplugged: This week and the month headed their page
+    "Nobody sat" and Today said "sitwatch ran for 1 h 30 min, but nothing could see the seat".
+    Nobody was seen, which is not nobody sat: the pages say the cushion was offline, and for
+    how long, in the words of `sitwatch report`."""
+    store, clock, _, _ = _sitter(tmp_path / "history.sqlite")
+    try:
+        for _ in range(90 * 6):  # the cushion unplugged all the time sitwatch ran
+            clock.advance(10)
+            store.add_sample(10.0, occupied=False, posture=None, balance=None, seat_load=None,
+                             cop_x=None, cop_y=None, online=False)
+        store.end_run()
+    finally:
+        store.close()
+    srv = Server(tmp_path)
+    try:
+        day = datetime.now(ZoneInfo(srv.tz)).date()
+        pages = {path: " ".join(urllib.request.urlopen(srv.base + path, timeout=30).read()
+                                .decode().split())
+                 for path in ("/today", "/week", f"/month/{day:%Y-%m}")}
+        report = " ".join(subprocess.run(
+            [sys.executable, "-m", "sitwatch", "report", "--history", str(srv.db),
+             "--config", str(tmp_path / "sitwatch.toml"), "--no-user-config"],
+            capture_output=True, text=True, env=srv.env, timeout=60, check=True).stdout.split())
+    finally:
+        srv.stop()
+    said = "the cushion was offline all the 1 h 30 min sitwatch ran, so it could not see the seat."
+    assert f"No sitting recorded: {said}" in report, report
+    assert f"No sitting recorded today: {said}" in pages["/today"], pages["/today"]
+    for path, when in (("/week", "this week"), (f"/month/{day:%Y-%m}", "this month")):
+        page = pages[path]
+        assert f">Cushion offline {when}</h2>" in page and said in page, (path, page)
+        assert "Nobody sat" not in page and "empty seat" not in page, (path, page)
