@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
@@ -16,10 +16,14 @@ from sitwatch.cli.common import (
     EXIT_OK,
     access_hint,
     config_errors,
+    config_source,
     err,
     follow_running_daemon,
     load_config,
 )
+
+if TYPE_CHECKING:
+    from sitwatch.config import Config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,11 +74,44 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(d, indent=2, default=str))
     elif d.get("running"):
         print(format_status(d, restart=restart))
-    else:  # how to start it, for what is installed here
-        from sitwatch.runtime.service import start_hint
-
-        print(format_status(d, start=start_hint(), restart=restart))
+    else:
+        print(format_status(d, start=_not_running(args, cfg), restart=restart))
     return EXIT_OK if d.get("running") else EXIT_NOT_RUNNING
+
+
+def _not_running(args: argparse.Namespace, cfg: Config) -> str:
+    """What to do while no sitwatch runs: how to start it, for what is installed here; or,
+    when the config names neither a cushion port nor a camera (`sitwatch run` would stop at
+    once: nothing to watch), what to set first. Then any pause or snooze kept in the control
+    file, which holds when it starts."""
+    from datetime import datetime
+
+    from sitwatch.core.moments import when
+    from sitwatch.nudging import control
+    from sitwatch.runtime.files import control_path
+    from sitwatch.runtime.service import start_hint
+
+    if cfg.cushion.port or cfg.camera.enabled:
+        lines = [start_hint()]
+    elif (src := config_source(args)) is not None:
+        lines = [f"It has nothing to watch yet: set cushion.port (or camera.device) in {src}, "
+                 "then start it with `sitwatch run` (`sitwatch doctor` checks the setup)."]
+    else:
+        lines = ["It has nothing to watch yet: `sitwatch config init` writes a config file; set "
+                 "cushion.port (or camera.device) in it, then start it with `sitwatch run` "
+                 "(README, \"First run\"; `sitwatch demo` shows sitwatch without hardware)."]
+    now = datetime.now().astimezone()
+    kept = control.read(control_path(cfg))
+    if isinstance(kept.paused_until, datetime) and kept.paused(now):
+        lines.append(f"A pause is kept until {when(kept.paused_until, now)}: sitwatch watches "
+                     "nothing till then, even once started (`sitwatch resume` ends it).")
+    elif kept.paused(now):
+        lines.append("A pause is kept until `sitwatch resume`: sitwatch watches nothing till "
+                     "then, even once started.")
+    if kept.snoozed(now) and kept.snoozed_until is not None:
+        lines.append(f"A snooze is kept until {when(kept.snoozed_until, now)}: no nudges till "
+                     "then, even once started (`sitwatch resume` ends it).")
+    return "\n".join(lines)
 
 
 def _follow(view: Callable[[], dict[str, Any]], *, follow: bool, interval: float,
