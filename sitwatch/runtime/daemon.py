@@ -221,12 +221,14 @@ class Daemon:
                 cal["at"] = profile.created
             # the run the history records: a restart that carries on the spell names it
             status.update(sit_limit=sit_limit, calibration=cal,
-                          history_run=store.run_id if store is not None else None,
-                          layout=absolute_spec(cfg.cushion.layout))
+                          history_run=store.run_id if store is not None else None)
+            if source is not None:  # a camera alone has no cushion layout (nor profile)
+                status.update(layout=absolute_spec(cfg.cushion.layout))
             if learner is not None and learner.path is not None:
                 status.update(feedback_file=str(learner.path))
-            if profile_file is not None:  # its reference postures tuned the thresholds
-                # read only (`run --calibration`): `sitwatch feedback` must not change it either
+            if profile_file is not None and source is not None:
+                # its reference postures tuned the thresholds; read only (`run --calibration`):
+                # `sitwatch feedback` must not change it either
                 status.update(profile_file=str(profile_file.absolute()),
                               profile_read_only=profile is not None and save_profile is None)
 

@@ -35,9 +35,10 @@ ten seconds, not one every two. Layout (``version`` 1)::
      "history_problem": "cannot write ...: the disk is full. ..." | null (written fine),
      "last_break": {"seconds": 300.0, "ended": ISO} | absent,
      "history_run": "20260105T090000Z-1a2b3c" | null (no history) | absent (older daemons),
-     "layout": "smartchair-12" | "/home/me/chair.toml" | absent (older daemons),
+     "layout": "smartchair-12" | "/home/me/chair.toml" | absent (camera only, older daemons),
      "feedback_file": "/home/me/.local/share/sitwatch/feedback-smartchair-12.json" | absent,
-     "profile_file": "/home/me/.local/share/sitwatch/calibration-smartchair-12.json" | absent,
+     "profile_file": "/home/me/.local/share/sitwatch/calibration-smartchair-12.json" | absent
+                     (camera only, older daemons),
      "profile_read_only": false | absent (older daemons)}
 
 ``timer_paused`` is true while no sensor sees the seat (the cushion offline, no camera standing
@@ -61,7 +62,8 @@ than the config's: a built-in name, ``grid:RxC`` or a layout file's absolute pat
 answers are recorded only), and ``profile_file`` (absolute) the
 calibration profile it runs from: ``run --calibration``'s, the simulator's in the data dir's
 ``simulated/`` folder, else the config's (a daemon with no profile yet names the file it saves
-the one it learns to, which may not exist yet). ``sitwatch feedback`` reads all three, so that
+the one it learns to, which may not exist yet); a camera alone names neither a layout nor a
+profile (it has no cushion). ``sitwatch feedback`` reads all three, so that
 the thresholds it calls configured are the ones that daemon starts from: that layout's, with
 what the profile's reference postures tuned. ``profile_read_only`` is true when the daemon
 never writes that profile (one named with ``run --calibration``): ``sitwatch feedback`` then

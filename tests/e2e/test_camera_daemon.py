@@ -159,6 +159,10 @@ def test_camera_only_daemon_reports_a_head_drop(tmp_path, clip) -> None:
     assert Path(st["feedback_file"]).name == "feedback-camera.json", st
     assert Path(st["feedback_file"]).is_file()  # the answer above is recorded there
     assert not list(tmp_path.rglob("feedback-load-cells-4.json"))
+    # no cushion runs, so the status file names no cushion layout nor a cushion's profile (it
+    # named the config's, load-cells-4), and feedback above found its file without them
+    assert "layout" not in st and "profile_file" not in st, st
+    assert "load-cells" not in json.dumps(st) + shown[False] + shown[True]
     assert listed.stdout.startswith("A camera-only setup has no thresholds that \"Not right\" "
                                     "moves"), listed.stdout
     assert f"({st['feedback_file']})" in listed.stdout
