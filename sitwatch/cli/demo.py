@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from sitwatch.cli.common import (
     EXIT_CONFIG,
     EXIT_FAIL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     config_errors,
     err,
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_CONFIG
     from sitwatch.history.store import StoreError
+    from sitwatch.runtime.demo import DemoInterrupted
 
     src, flags = _settings_source(args)
     try:
@@ -74,11 +77,27 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as e:  # its folder cannot be made or written in
         err(str(e))
         return EXIT_FAIL
+    except DemoInterrupted as e:  # Ctrl-C: say what is in the file, so the user knows
+        err(_interrupted(history, e.reached))
+        return EXIT_INTERRUPTED
     if history is not None:
         # the report takes its sitting limit from the config too: name the same one
         print(f"\nThe simulated history is in {history}; see it with "
               f"`sitwatch report --week --html --history {history}{flags}`.")
     return EXIT_OK
+
+
+def _interrupted(history: Path | None, reached: datetime | None) -> str:
+    """What a Ctrl-C left: the simulated time kept in ``history`` so far, or nothing."""
+    from sitwatch.core.moments import when
+
+    if history is None:
+        return "stopped: nothing was kept (the demo's history was in a temporary folder)"
+    if reached is None:
+        return f"stopped before the simulated day began: nothing was written to {history}"
+    return (f"stopped: {history} keeps the simulated time up to "
+            f"{when(reached, datetime.now().astimezone())}, not the whole demo: `sitwatch "
+            f"report --history {history}` shows it; delete the file to start afresh")
 
 
 def _with_limit(src: str, limit: str) -> str:

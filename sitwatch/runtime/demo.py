@@ -89,6 +89,15 @@ def describe(ev: Event) -> str | None:
     return None
 
 
+class DemoInterrupted(Exception):
+    """Ctrl-C during the demo, once the daemon was closed (what it wrote is whole):
+    ``reached`` is the simulated moment it had got to (None: before the first)."""
+
+    def __init__(self, reached: datetime | None) -> None:
+        super().__init__("the demo was interrupted")
+        self.reached = reached
+
+
 def run_demo(
     *,
     layout: Layout,
@@ -129,7 +138,10 @@ def run_demo(
     db = history if history is not None else wd / "history.sqlite"
     if days > 1:
         fill_history(db, layout, start, days - 1, seed, cfg, script=script)
-    store = Store(db, clock)
+    try:
+        store = Store(db, clock)
+    except KeyboardInterrupt:
+        raise DemoInterrupted(None) from None
     tally = Tally()
     daemon = Daemon(cfg, layout, src, clock, sinks=view, store=store, gate=_gate(cfg, clock))
     use_live = (out.isatty() if live is None else live) and _has_rich()
@@ -145,21 +157,27 @@ def run_demo(
         printed = len(view.log)
 
     using = f"Using {settings}.\n" if settings else ""
-    if use_live:
-        if using:
-            out.write(using)
-        _run_live(daemon, src, view, tally, scr, clock, cfg, out, speed)
-    else:
-        out.write(f"sitwatch demo: a simulated office day on a virtual {layout.name} cushion\n"
-                  f"{using}\n")
-        while not src.done:
-            for ev in daemon.step(0):
-                tally.event(ev)
-                view.kept_back(ev)
-            tally.frame(daemon.snapshot())
-            flush_plain()
-            if speed > 0:
-                _pace(wall0, src.t, speed)
+    try:
+        if use_live:
+            if using:
+                out.write(using)
+            _run_live(daemon, src, view, tally, scr, clock, cfg, out, speed)
+        else:
+            out.write(f"sitwatch demo: a simulated office day on a virtual {layout.name} "
+                      f"cushion\n{using}\n")
+            while not src.done:
+                for ev in daemon.step(0):
+                    tally.event(ev)
+                    view.kept_back(ev)
+                tally.frame(daemon.snapshot())
+                flush_plain()
+                if speed > 0:
+                    _pace(wall0, src.t, speed)
+    except KeyboardInterrupt:
+        daemon.close()  # the run closed as a stopped daemon closes it
+        if tmp:
+            tmp.cleanup()
+        raise DemoInterrupted(clock.now() if src.frames else None) from None
     daemon.close()
     wall = time.monotonic() - wall0
     day = start.date()
@@ -199,6 +217,8 @@ def fill_history(db: Path, layout: Layout, today: datetime, days: int, seed: int
         try:
             while not src.done:
                 daemon.step(0)
+        except KeyboardInterrupt:
+            raise DemoInterrupted(clock.now()) from None
         finally:
             daemon.close()
 
