@@ -10,6 +10,7 @@ too.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -68,16 +69,31 @@ def probe(source: Any, clock: Clock, layout: Layout, cfg: Config) -> None:
     the first frame, or after ``PROBE_SECONDS`` of silence (the steps then say so)."""
     from sitwatch.sources.recorder import layout_mismatch
 
-    start = clock.monotonic()
-    while clock.monotonic() - start < PROBE_SECONDS:
-        for item in source.poll(0.1):
-            if isinstance(item, Reading):
-                return
-            if isinstance(item, Status) and not item.online and "in use by" in item.reason:
-                raise CannotRead(_busy(item.reason, cfg, clock), 1)
-        mismatch = layout_mismatch(source, layout, 0, clock.monotonic() - start)
-        if mismatch:
-            raise CannotRead(f"cannot calibrate: {mismatch}", 2)
+    serial_log = logging.getLogger("sitwatch.serial")
+    serial_log.addFilter(_said_here)  # the port's own warning would come before ours
+    try:
+        start = clock.monotonic()
+        while clock.monotonic() - start < PROBE_SECONDS:
+            for item in source.poll(0.1):
+                if isinstance(item, Reading):
+                    return
+                if isinstance(item, Status) and not item.online and BUSY in item.reason:
+                    raise CannotRead(_busy(item.reason, cfg, clock), 1)
+            mismatch = layout_mismatch(source, layout, 0, clock.monotonic() - start)
+            if mismatch:
+                raise CannotRead(f"cannot calibrate: {mismatch}", 2)
+    finally:
+        serial_log.removeFilter(_said_here)
+
+
+BUSY = "in use by"  # in the serial port's reason when another program holds it
+
+
+def _said_here(record: logging.LogRecord) -> bool:
+    """Leaves out the serial port's "in use by another program" warning at default verbosity:
+    :func:`probe` says it in its own words, naming the program and what to do (``-v`` keeps
+    it)."""
+    return BUSY not in record.getMessage() or logging.getLogger().isEnabledFor(logging.INFO)
 
 
 def _busy(reason: str, cfg: Config, clock: Clock) -> str:

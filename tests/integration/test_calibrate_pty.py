@@ -7,6 +7,7 @@ for the upright step. What queued up before Enter must not end up in the profile
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -442,29 +443,24 @@ def test_a_guided_calibration_on_the_wrong_layout_stops_at_once(tmp_path) -> Non
     assert not (tmp_path / "cal.json").exists()
 
 
-def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
-    tmp_path, monkeypatch
-) -> None:
-    """`sitwatch run` reads the simulator's pty (exclusively); a calibration on the same port
-    says to stop it, with its pid, instead of waiting out 'no frames from the cushion'."""
+@contextlib.contextmanager
+def _daemon_holding(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[Any, Path]]:
+    """The simulator on load-cells-4 and `sitwatch run` reading it (exclusively), its XDG
+    folders ``env`` under ``tmp_path``, from when it reports the cushion online (it holds the
+    port then) until the block ends: (the daemon, the simulator's port)."""
     import json
     import subprocess
     import sys
 
     sim, link = _simulator(tmp_path, "load-cells-4")
     root = Path(__file__).resolve().parents[2]
-    xdg = {var: str(tmp_path / sub) for var, sub in (
-        ("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"),
-        ("XDG_CONFIG_HOME", "cfg"))}
-    for var, value in xdg.items():
-        monkeypatch.setenv(var, value)
     conf = tmp_path / "sitwatch.toml"
     conf.write_text(f'[cushion]\nport = "{link}"\nlayout = "load-cells-4"\n'
                     "[nudges.dnd]\nenabled = false\n[history]\nenabled = false\n")
     daemon = subprocess.Popen(
         [sys.executable, "-m", "sitwatch", "run", "--headless", "--config", str(conf)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, **xdg, "PYTHONPATH": str(root)}, start_new_session=True)
+        env={**os.environ, **env, "PYTHONPATH": str(root)}, start_new_session=True)
     status = tmp_path / "run" / "sitwatch" / "status.json"
     try:
         for _ in range(400):  # until it reports the cushion online: it holds the port then
@@ -476,18 +472,54 @@ def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
             time.sleep(0.05)
         else:
             raise AssertionError("the daemon never read the cushion")
-        asked: list[str] = []
-        code, text = _run(link, tmp_path, lambda p: asked.append(p) or "",
-                          lay=load_layout("load-cells-4"), name="load-cells-4")
+        yield daemon, link
     finally:
         daemon.terminate()
         daemon.wait(20)
         os.killpg(sim.pid, 15)
         sim.wait(10)
+
+
+_XDG = (("XDG_RUNTIME_DIR", "run"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "cfg"))
+
+
+def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
+    tmp_path, monkeypatch
+) -> None:
+    """`sitwatch run` reads the simulator's pty (exclusively); a calibration on the same port
+    says to stop it, with its pid, instead of waiting out 'no frames from the cushion'."""
+    xdg = {var: str(tmp_path / sub) for var, sub in _XDG}
+    for var, value in xdg.items():
+        monkeypatch.setenv(var, value)
+    with _daemon_holding(tmp_path, xdg) as (daemon, link):
+        asked: list[str] = []
+        code, text = _run(link, tmp_path, lambda p: asked.append(p) or "",
+                          lay=load_layout("load-cells-4"), name="load-cells-4")
     assert code == 1, text
     assert asked == []
     assert f"held by `sitwatch run` (pid {daemon.pid})" in text and "Stop it first" in text
     assert "no frames" not in text
+
+
+def test_the_real_command_on_a_port_the_daemon_holds_says_it_once(tmp_path) -> None:
+    """The real `sitwatch calibrate` on a terminal, on the port `sitwatch run` holds: its own
+    message alone, which names the daemon and what to do. A `WARNING sitwatch.serial: ... in
+    use by another program` log line came before it, saying less."""
+    xdg = {var: str(tmp_path / sub) for var, sub in _XDG}
+    with _daemon_holding(tmp_path, xdg) as (daemon, link):
+        cal, master = _calibrate_on_a_terminal(tmp_path, link, "load-cells-4")
+        said = b""
+        try:
+            code = cal.wait(30)
+            said += _the_rest(master)
+        finally:
+            _end(cal, master)
+    text = said.decode(errors="replace")
+    assert code == 1, text
+    assert f"held by `sitwatch run` (pid {daemon.pid})" in text and "Stop it first" in text
+    assert "WARNING" not in text and "in use by another program" not in text, text
+    assert "Traceback" not in text
 
 
 def _calibrate_on_a_terminal(tmp_path: Path, port: Path, layout: str) -> tuple[Any, int]:
