@@ -121,6 +121,12 @@ def _refuse_unknown(where: argparse.ArgumentParser, extras: list[str]) -> NoRetu
     where.error(f"unknown option {flag}: " + (f"did you mean {meant[0]}?" if meant else helps))
 
 
+def _takes_value(parser: argparse.ArgumentParser, flag: str) -> bool:
+    """``flag`` is one of ``parser``'s options and takes its value as the next word."""
+    action = parser._option_string_actions.get(flag)
+    return action is not None and action.nargs not in (0, "?", "*")
+
+
 def _refuse_mistyped_command(top: argparse.ArgumentParser, words: Sequence[str]) -> None:
     """A usage error (exit 2) naming the command meant when a command word is spelt nearly
     right (`sitwatch reprot`, `sitwatch service instal`); argparse alone listed every command
@@ -132,8 +138,7 @@ def _refuse_mistyped_command(top: argparse.ArgumentParser, words: Sequence[str])
         if subs is None or subs.choices is None:
             return
         while i < len(words) and words[i].startswith("-"):
-            i += 2 if words[i] == "--config" else 1  # the one option before a command that
-            # takes a separate value
+            i += 1 + _takes_value(current, words[i])  # `--port /tmp/cushion`: not a word
         if i >= len(words):
             return
         word = words[i]

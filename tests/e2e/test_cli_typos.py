@@ -107,3 +107,22 @@ def test_a_word_like_no_command_still_lists_them(tmp_path) -> None:
     done = _sitwatch(tmp_path, "xyzzy")
     assert done.returncode == 2
     assert "invalid choice: 'xyzzy' (choose from 'run'," in done.stderr, done.stderr
+
+
+def test_an_options_value_is_not_taken_for_a_mistyped_word(tmp_path) -> None:
+    """`sitwatch calibrate --port /tmp/cushion`, the README's simulator: the typo check took
+    the port for the target word and stopped with "unknown target '/tmp/cushion': did you mean
+    cushion?" (exit 2), though argparse reads it as --port's value."""
+    env = scratch_env(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "sitwatch", "calibrate", "--no-user-config",
+                           "--port", "./cushion", "--layout", "load-cells-4"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL, env=env)
+    assert "unknown target" not in done.stderr, done.stderr
+    assert "--port ./cushion: no such device" in done.stderr, done.stderr  # the command ran
+    # a target spelt nearly right after an option's value is still named
+    typo = subprocess.run([sys.executable, "-m", "sitwatch", "calibrate", "--port", "./cushion",
+                           "camra"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env=env)
+    assert typo.returncode == 2
+    assert "unknown target 'camra': did you mean camera?" in typo.stderr, typo.stderr
