@@ -103,10 +103,19 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             err(problem)
             return EXIT_CONFIG
-        from sitwatch.cli.calibrate_live import EMPTY_NOT_EMPTY, check_step, save_profile
+        from sitwatch.cli.calibrate_live import (
+            EMPTY_NOT_EMPTY,
+            check_step,
+            save_profile,
+            seat_loads,
+            seated_load,
+        )
 
         means: dict[str, Any] = {}
         taken: dict[str, Any] = {}
+        kept_ts: dict[str, Any] = {}
+        ulo, uhi = ranges["upright"]
+        upright_load = seated_load(seat_loads(vals[(ts >= ulo) & (ts < uhi)], lay))
         for name, (lo, hi) in sorted(ranges.items(), key=lambda kv: ORDER.index(kv[0])):
             sel = (ts >= lo) & (ts < hi)
             if sel.sum() < 3:
@@ -115,6 +124,11 @@ def run(args: argparse.Namespace) -> int:
                     f"--{name.replace('_', '-')} {lo:g}:{hi:g}: only {int(sel.sum())} frames "
                     f"in that range (the recording covers {first:g}-{last:g} s)"
                 )
+                return EXIT_CONFIG
+            sel, problem = _leave_out(name, (lo, hi), ts, vals, sel, lay, means.get("empty"),
+                                      upright_load, cfg.detect.occupancy.exit_fraction)
+            if problem:
+                err(problem)
                 return EXIT_CONFIG
             mean = calibration.robust_mean(vals[sel])
             problem = check_step(name, mean, means, lay)
@@ -129,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             means[name] = mean
             taken[name] = vals[sel]
+            kept_ts[name] = ts[sel]
         upright_frames = taken["upright"]
         # the means, and how still you sat in the upright range (its spread)
         prof = calibration.from_frames(
@@ -149,9 +164,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{simulated}calibration saved to {out}. {calibration_hint(cfg, out)}")
         for line in references.describe(tuning):
             print(line)
-        lo, hi = ranges["upright"]
-        sel = (ts >= lo) & (ts < hi)
-        warning = _restless_warning(cfg, lay, ts[sel], upright_frames, prof.tare, args.upright)
+        warning = (_unsteady_warning(lay, upright_frames, args.upright)
+                   or _restless_warning(cfg, lay, kept_ts["upright"], upright_frames, prof.tare,
+                                        args.upright))
         if warning:
             err(warning)
         _calibration_notes(lay, prof)
@@ -204,6 +219,64 @@ def _calibration_notes(lay: Any, prof: Any) -> None:
 
     for note in upright_check.notes(lay, prof):
         err(f"note: {note}")
+
+
+def _leave_out(name: str, span: tuple[float, float], ts: Any, vals: Any, sel: Any, lay: Any,
+               tare: Any, upright_load: float, exit_fraction: float) -> tuple[Any, str | None]:
+    """The frames of a range that show its posture (``sel`` without those that do not:
+    :func:`sitwatch.cli.calibrate_live.off_step`), saying on stderr which were left out; or
+    what to say when too few are left (the guided step's length, and 3 frames at least)."""
+    import numpy as np
+
+    from sitwatch.cli.calibrate_live import STEPS, off_step
+
+    idx = np.flatnonzero(sel)
+    off = off_step(name, vals[idx], lay, tare=tare, upright_load=upright_load,
+                   exit_fraction=exit_fraction)
+    if not off.any():
+        return sel, None
+    flag = f"--{name.replace('_', '-')} {span[0]:g}:{span[1]:g}"
+    step = float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
+    why = ("the seat carried somebody's load there" if name == "empty"
+           else "the seat read empty there")
+    where = _stretches(ts[idx], off, step)
+    kept = sel.copy()
+    kept[idx[off]] = False
+    seconds, need = int(kept.sum()) * step, STEPS[name][1]
+    if kept.sum() < 3 or seconds < need:
+        posture = "an empty seat" if name == "empty" else "sitting"
+        return kept, (f"{flag}: {why} ({where}), and the rest holds only {seconds:g} s of "
+                      f"{posture}; a calibration takes at least {need:g} s of it, as the guided "
+                      f"step does. Give {flag.split()[0]} a stretch of the recording that holds "
+                      f"{posture} from start to end; nothing was calibrated")
+    err(f"left out {int(off.sum())} of {len(idx)} frames of {flag}: {why} ({where})")
+    return kept, None
+
+
+def _stretches(ts: Any, mask: Any, step: float, most: int = 3) -> str:
+    """The stretches of ``ts`` where ``mask`` holds, as ``A-B s`` (the first ``most``)."""
+    runs: list[tuple[float, float]] = []
+    for t, m in zip(ts, mask, strict=True):
+        if not m:
+            continue
+        if runs and t - runs[-1][1] <= 1.5 * step:
+            runs[-1] = (runs[-1][0], float(t))
+        else:
+            runs.append((float(t), float(t)))
+    text = ", ".join(f"{a:.1f}-{b + step:.1f} s" for a, b in runs[:most])
+    return text + (f" and {len(runs) - most} more" if len(runs) > most else "")
+
+
+def _unsteady_warning(lay: Any, frames: Any, span: str) -> str | None:
+    """What to say when the seat's load changed a lot through the upright range (the guided
+    step's steadiness rule: :func:`sitwatch.cli.calibrate_live.steady`)."""
+    from sitwatch.cli.calibrate_live import steady
+
+    if steady(frames, lay) is None:
+        return None
+    return (f"warning: --upright {span}: the seat's load changed a lot between its start and "
+            "its end (you moved, sat down or got up in it), so the upright reading is an "
+            "average of two ways of sitting. Calibrate again on a stretch where you sat still.")
 
 
 def _restless_warning(cfg: Any, lay: Any, ts: Any, frames: Any, tare: list[float] | None,

@@ -249,7 +249,7 @@ def interactive(
                 out.write("\r  hold still      \n")
                 frames = capture(source, clock, seconds, out, sleep, layout=layout)
                 mean = calibration.robust_mean(frames)
-                problem = _steady(frames, layout) or check_step(name, mean, means, layout)
+                problem = steady(frames, layout) or check_step(name, mean, means, layout)
                 if problem is None and name == "upright":
                     problem = _sideways(frames, means.get("empty"), layout, cfg)
                 if problem is None:
@@ -313,7 +313,7 @@ def save_profile(prof: calibration.Profile, dest: Path) -> bool:
     return True
 
 
-def _steady(frames: np.ndarray, layout: Layout) -> str | None:
+def steady(frames: np.ndarray, layout: Layout) -> str | None:
     """The seat's total load should hold still through a step; a big change between its first
     and last thirds means you moved (or the readings were not from this step)."""
     if len(frames) < 6:
@@ -367,6 +367,41 @@ def check_step(
     if change < 0.05:
         return "this looks the same as sitting upright; exaggerate it a little"
     return None
+
+
+def seat_loads(frames: np.ndarray, layout: Layout, tare: np.ndarray | None = None) -> np.ndarray:
+    """Each frame's seat load (load units), over the empty seat's reading ``tare`` (a reading as
+    the device sent it) when there is one: what :func:`check_step` measures of a step's mean."""
+    loads = layout.to_load(np.asarray(frames, dtype=float))
+    if tare is not None:
+        loads = loads - layout.to_load(np.asarray(tare, dtype=float))
+    out: np.ndarray = np.maximum(loads, 0)[:, layout.seat_mask].sum(axis=1)
+    return out
+
+
+def seated_load(loads: np.ndarray) -> float:
+    """The load of a step someone sat through, from its frames' :func:`seat_loads`: its upper
+    quartile, so that frames of an empty seat (up to half of them) do not pull it down."""
+    return float(np.percentile(loads, 75)) if len(loads) else 0.0
+
+
+def off_step(name: str, frames: np.ndarray, layout: Layout, *, tare: np.ndarray | None,
+             upright_load: float, exit_fraction: float) -> np.ndarray:
+    """Which of a step's frames (readings, as from a recording) do not show what the step asks,
+    by the rules a step is judged by: in the empty step, a frame carrying load (as
+    :func:`_not_empty` judges a whole step, against ``upright_load``, the raw seat load sitting
+    upright); in any other, a frame whose seat reads empty (under what :func:`check_step` calls
+    almost empty, or under ``exit_fraction`` of the step's seated load, as the daemon's
+    occupancy detector reads an empty seat against your upright). Nothing is marked when every
+    frame is: :func:`check_step` then says what the whole step reads as."""
+    floor = _almost_empty(layout)
+    if name == "empty":
+        raw = seat_loads(frames, layout)
+        off = (raw >= floor) & (raw >= NOT_EMPTY_SHARE * upright_load) & (upright_load > 0)
+    else:
+        loads = seat_loads(frames, layout, tare)
+        off = loads < max(floor, exit_fraction * seated_load(loads))
+    return off if not off.all() else np.zeros(len(off), dtype=bool)
 
 
 EMPTY_NOT_EMPTY = (

@@ -290,3 +290,68 @@ def test_the_calibration_checks_read_an_inverted_cushion_as_loads() -> None:
     done = {"empty": empty, "upright": upright}
     assert check_step("lean_left", lean, done, lay) is None
     assert "looks the same" in check_step("lean_left", upright + 2, done, lay)
+
+
+def test_recorded_step_frames_that_show_another_posture() -> None:
+    from sitwatch.cli.calibrate_live import off_step, seat_loads, seated_load
+
+    lay = layout.load("load-cells-4")
+    empty, seated = np.full(4, 10.0), np.array([9000.0, 9100, 5000, 5100])
+    frames = np.array([empty] * 4 + [seated * 0.5] + [seated] * 10)
+    kw = {"tare": empty, "exit_fraction": 0.12}
+    # an empty seat in a sitting step is marked; getting half-way down is sitting (steadiness
+    # speaks of it); the step's seated load is not pulled down by the empty frames
+    up = seated_load(seat_loads(frames, lay))
+    assert off_step("upright", frames, lay, upright_load=up, **kw).tolist() == \
+        [True] * 4 + [False] * 11
+    assert off_step("slouch", frames, lay, upright_load=up, **kw).sum() == 4
+    # every frame empty: nothing is marked, check_step says what the whole step reads as
+    assert not off_step("upright", frames[:4], lay, upright_load=up, **kw).any()
+    # the empty step: a frame carrying a quarter of the upright load had somebody on it
+    tare_frames = np.array([empty] * 6 + [seated * 0.3, seated * 0.2])
+    assert off_step("empty", tare_frames, lay, upright_load=up, **kw).tolist() == \
+        [False] * 6 + [True, False]
+    assert not off_step("empty", tare_frames, lay, upright_load=0.0, **kw).any()
+
+
+def test_calibrate_from_recording_leaves_out_an_empty_seat_in_upright(tmp_path, capsys) -> None:
+    lay = layout.load("load-cells-4")
+    seated = [9000, 9100, 5000, 5100]
+    rec = write_rec(tmp_path / "r.rec", lay, [(20, [10, 10, 10, 10]), (40, seated)])
+    out = tmp_path / "cal.json"
+    assert main(["calibrate", "--recording", str(rec), "--upright", "10:40", "-o", str(out)]) == 0
+    assert "left out 20 of 60 frames of --upright 10:40: the seat read empty there " \
+        "(10.0-20.0 s)" in capsys.readouterr().err
+    assert calibration.load(out).upright == seated
+    # too little sitting left (under the guided step's 10 s): refused, nothing saved
+    out.unlink()
+    assert main(["calibrate", "--recording", str(rec), "--upright", "5:28", "-o", str(out)]) == 2
+    said = capsys.readouterr().err
+    assert "--upright 5:28: the seat read empty there (5.0-20.0 s), and the rest holds only " \
+        "8 s of sitting; a calibration takes at least 10 s of it" in said
+    assert not out.exists()
+
+
+def test_calibrate_from_recording_warns_of_an_upright_range_that_is_not_steady(
+        tmp_path, capsys) -> None:
+    lay = layout.load("load-cells-4")
+    rec = write_rec(tmp_path / "r.rec", lay, [(20, [10, 10, 10, 10]),
+                                              (30, [9000, 9100, 5000, 5100]),
+                                              (30, [4000, 4100, 2000, 2100])])
+    out = tmp_path / "cal.json"
+    argv = ["calibrate", "--recording", str(rec), "--empty", "2:18", "-o", str(out)]
+    assert main([*argv, "--upright", "25:75"]) == 0
+    assert "warning: --upright 25:75: the seat's load changed a lot between its start and its " \
+        "end" in capsys.readouterr().err
+    assert main([*argv, "--upright", "25:48"]) == 0  # a steady one: no word
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_stretches_of_left_out_frames_are_named() -> None:
+    from sitwatch.cli.calibrate import _stretches
+
+    ts = np.arange(0, 10, 0.5)
+    mask = np.zeros(len(ts), dtype=bool)
+    mask[[0, 1, 2, 6, 10, 14, 15]] = True
+    assert _stretches(ts, mask, 0.5) == "0.0-1.5 s, 3.0-3.5 s, 5.0-5.5 s and 1 more"
+    assert _stretches(ts, mask, 0.5, most=4) == "0.0-1.5 s, 3.0-3.5 s, 5.0-5.5 s, 7.0-8.0 s"
