@@ -164,9 +164,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{simulated}calibration saved to {out}. {calibration_hint(cfg, out)}")
         for line in references.describe(tuning):
             print(line)
-        warning = (_unsteady_warning(lay, upright_frames, args.upright)
-                   or _restless_warning(cfg, lay, kept_ts["upright"], upright_frames, prof.tare,
-                                        args.upright))
+        # a sideways move says more (and where it was steady) than a change of load
+        warning = (_restless_warning(cfg, lay, kept_ts["upright"], upright_frames, prof.tare,
+                                     args.upright)
+                   or _unsteady_warning(lay, upright_frames, args.upright))
         if warning:
             err(warning)
         _calibration_notes(lay, prof)
