@@ -91,15 +91,20 @@ def _not_running(args: argparse.Namespace, cfg: Config) -> str:
     from sitwatch.runtime.files import control_path
     from sitwatch.runtime.service import start_hint
 
+    hint = start_hint()
     if cfg.cushion.port or cfg.camera.enabled:
-        lines = [start_hint()]
-    elif (src := config_source(args)) is not None:
-        lines = [f"It has nothing to watch yet: set cushion.port (or camera.device) in {src}, "
-                 "then start it with `sitwatch run` (`sitwatch doctor` checks the setup)."]
+        lines = [hint]
     else:
-        lines = ["It has nothing to watch yet: `sitwatch config init` writes a config file; set "
-                 "cushion.port (or camera.device) in it, then start it with `sitwatch run` "
-                 "(README, \"First run\"; `sitwatch demo` shows sitwatch without hardware)."]
+        # what to set first, then how to start it for what is installed here (a service
+        # installed before the config named a cushion is started the same way)
+        then = f"Once it is set, {hint[:1].lower()}{hint[1:]}"
+        if (src := config_source(args)) is not None:
+            lines = [f"It has nothing to watch yet: set cushion.port (or camera.device) in "
+                     f"{src} (`sitwatch doctor` checks the setup).", then]
+        else:
+            lines = ["It has nothing to watch yet: `sitwatch config init` writes a config "
+                     "file; set cushion.port (or camera.device) in it (README, \"First run\"; "
+                     "`sitwatch demo` shows sitwatch without hardware).", then]
     now = datetime.now().astimezone()
     kept = control.read(control_path(cfg))
     if isinstance(kept.paused_until, datetime) and kept.paused(now):
