@@ -33,6 +33,16 @@ def _env(home: Path) -> dict[str, str]:
             "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
 
 
+def _simulator(env: dict[str, str], link: Path, layout: str) -> subprocess.Popen[str]:
+    """`sitwatch simulate --link LINK` playing the demo script on ``layout``, in a session of
+    its own (stopped with its group)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout", layout,
+         "--link", str(link), "--script", "demo"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True)
+
+
 def _wait(cond, what: str) -> None:  # type: ignore[no-untyped-def]
     end = time.monotonic() + DEADLINE
     while not cond():
@@ -45,11 +55,7 @@ def test_the_simulator_keeps_its_history_and_profile_apart(tmp_path: Path) -> No
     (home / "run").mkdir(parents=True)
     env = _env(home)
     link = tmp_path / "cushion"
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout",
-         "load-cells-4", "--link", str(link), "--script", "demo"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
-        start_new_session=True)
+    sim = _simulator(env, link, "load-cells-4")
     run = None
     try:
         assert sim.stderr is not None
@@ -130,11 +136,7 @@ def test_a_config_naming_your_profile_keeps_it_from_the_simulator(tmp_path: Path
     cfg = tmp_path / "cfg.toml"
     cfg.write_text(f'[cushion]\nport = "{link}"\nlayout = "load-cells-4"\n'
                    f'[calibration]\nprofile = "{mine}"\n[history]\ndatabase = "{mine_db}"\n')
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout",
-         "load-cells-4", "--link", str(link), "--script", "demo"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
-        start_new_session=True)
+    sim = _simulator(env, link, "load-cells-4")
     run = None
     apart = home / "data" / "sitwatch" / "simulated"
     try:
@@ -238,11 +240,7 @@ def test_doctor_names_the_simulator_the_daemon_watches_and_how_to_check_it(
     (home / "run").mkdir(parents=True)
     env = _env(home)
     link = tmp_path / "cushion"
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "sitwatch", "simulate", "--no-user-config", "--layout",
-         "smartchair-12", "--link", str(link), "--script", "demo"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
-        start_new_session=True)
+    sim = _simulator(env, link, "smartchair-12")
     run = None
     try:
         assert sim.stderr is not None
