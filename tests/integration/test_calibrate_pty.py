@@ -502,6 +502,17 @@ def test_a_guided_calibration_while_the_daemon_holds_the_port_says_to_stop_it(
     assert "no frames" not in text
 
 
+def _exit_and_text(cal: Any, master: int) -> tuple[int, str]:
+    """A calibrate that ends by itself: its exit status and all it wrote on the terminal."""
+    said = b""
+    try:
+        code = cal.wait(30)
+        said += _the_rest(master)
+    finally:
+        _end(cal, master)
+    return code, said.decode(errors="replace")
+
+
 def test_the_real_command_on_a_port_the_daemon_holds_says_it_once(tmp_path) -> None:
     """The real `sitwatch calibrate` on a terminal, on the port `sitwatch run` holds: its own
     message alone, which names the daemon and what to do. A `WARNING sitwatch.serial: ... in
@@ -509,13 +520,7 @@ def test_the_real_command_on_a_port_the_daemon_holds_says_it_once(tmp_path) -> N
     xdg = {var: str(tmp_path / sub) for var, sub in _XDG}
     with _daemon_holding(tmp_path, xdg) as (daemon, link):
         cal, master = _calibrate_on_a_terminal(tmp_path, link, "load-cells-4")
-        said = b""
-        try:
-            code = cal.wait(30)
-            said += _the_rest(master)
-        finally:
-            _end(cal, master)
-    text = said.decode(errors="replace")
+        code, text = _exit_and_text(cal, master)
     assert code == 1, text
     assert f"held by `sitwatch run` (pid {daemon.pid})" in text and "Stop it first" in text
     assert "WARNING" not in text and "in use by another program" not in text, text
@@ -609,14 +614,8 @@ def test_the_real_command_on_a_port_that_does_not_exist_stops_before_any_questio
     port = tmp_path / "ttyACM9"
     began = time.monotonic()
     cal, master = _calibrate_on_a_terminal(tmp_path, port, "fsr-cushion-9")
-    said = b""
-    try:
-        code = cal.wait(30)
-        said += _the_rest(master)
-    finally:
-        _end(cal, master)
+    code, text = _exit_and_text(cal, master)
     took = time.monotonic() - began
-    text = said.decode(errors="replace")
     assert code == 1, text
     assert (f"--port {port}: no such device: is the cushion plugged in? (ls /dev/serial/by-id/ "
             "lists USB serial devices); nothing was calibrated") in text
